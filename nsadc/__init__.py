@@ -1,0 +1,12 @@
+"""nsadc: a nonsmooth automatic-differentiation compiler for numerical Python."""
+
+__version__ = "0.1.0"
+
+from nsadc.api import Differentiable, differentiate, grad, jvp, value_and_grad, vjp  # noqa: E402
+from nsadc.certificate.report import KinkHit, KinkReport  # noqa: E402
+from nsadc.errors import ArgumentError, NsadcError, PolicyError, UnsupportedError  # noqa: E402
+
+__all__ = [
+    "Differentiable", "differentiate", "grad", "value_and_grad", "jvp", "vjp",
+    "KinkReport", "KinkHit", "NsadcError", "UnsupportedError", "PolicyError", "ArgumentError",
+]

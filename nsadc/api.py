@@ -1,0 +1,264 @@
+"""The public API: ``differentiate`` and the functional forms.
+
+A :class:`Differentiable` parses its function once (refusing unsupported code
+at decoration time), then compiles one specialization per combination of
+argument types on first use.  Compiled derivatives are emitted modules loaded
+through the backend cache; nothing is evaluated by interpreting the IR.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import numbers
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+
+from nsadc.backends import load_module
+from nsadc.certificate.report import build_report
+from nsadc.errors import ArgumentError, NsadcError
+from nsadc.frontend.source import source_of_function
+from nsadc.pipeline import Compiled, compile_function
+from nsadc.rules.policy import resolve_policy
+
+TARGETS = ("cpu", "python", "cuda")
+JIT = "@numba.njit(cache=True)"
+
+
+@dataclass
+class _Kernels:
+    compiled: Compiled
+    primal: object
+    jvp: object
+    vjp: object
+    jvp_report: object
+    vjp_report: object
+
+
+def _closure_env(fn) -> dict:
+    env = dict(fn.__globals__)
+    if fn.__closure__:
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+            try:
+                env[name] = cell.cell_contents
+            except ValueError:  # an empty cell
+                pass
+    return env
+
+
+class Differentiable:
+    """A function together with its compiled derivatives (see DESIGN.md §3)."""
+
+    def __init__(self, fn, wrt=None, kinks=None, target: str = "cpu"):
+        if isinstance(fn, Differentiable):
+            fn = fn.__wrapped__
+        if not callable(fn):
+            raise NsadcError(f"differentiate() needs a function, got {type(fn).__name__}")
+        functools.update_wrapper(self, fn)
+        if target not in TARGETS:
+            raise NsadcError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
+        if target == "cuda":
+            raise NsadcError("the cuda target is not available yet; use target='cpu' or 'python'")
+        self.target = target
+        self.policy = resolve_policy(kinks)
+        self._src, self._node = source_of_function(fn)
+        self._env = _closure_env(inspect.unwrap(fn))
+        self._signature = inspect.signature(fn)
+        self._params = list(self._signature.parameters)
+        self._specs: dict[tuple, _Kernels] = {}
+        # lower once now: unsupported code is refused at decoration time
+        static = compile_function(self._src, self._node, None, self.policy, self._env)
+        self._static_types = {p.name: p.type for p in static.primal.params}
+        self.wrt = self._resolve_wrt(wrt)
+        for w in self.wrt:
+            if self._static_types[w] != "float":
+                raise ArgumentError(f"wrt names {w!r}, which {fn.__name__} uses as "
+                                    f"{self._static_types[w]}; differentiate with respect to floats")
+        self._n_sites = len(static.facts.sites)
+
+    # ------------------------------------------------------------ setup
+
+    def _resolve_wrt(self, wrt) -> list[str]:
+        if wrt is None:
+            return [p for p in self._params if self._static_types[p] == "float"]
+        items = [wrt] if isinstance(wrt, (int, str)) else list(wrt)
+        names = []
+        for w in items:
+            if isinstance(w, bool) or not isinstance(w, (int, str)):
+                raise ArgumentError(f"wrt entries are argument positions or names, not {w!r}")
+            if isinstance(w, int):
+                if not -len(self._params) <= w < len(self._params):
+                    raise ArgumentError(f"wrt={w}: {self.__name__} has {len(self._params)} arguments")
+                w = self._params[w]
+            elif w not in self._params:
+                raise ArgumentError(f"wrt names {w!r}, which is not an argument of {self.__name__} "
+                                    f"({', '.join(self._params)})")
+            if w in names:
+                raise ArgumentError(f"wrt names {w!r} twice")
+            names.append(w)
+        return names
+
+    def _bind(self, args, kwargs=None) -> tuple[list, dict[str, str]]:
+        try:
+            bound = self._signature.bind(*args, **(kwargs or {}))
+        except TypeError as e:
+            raise ArgumentError(f"{self.__name__}: {e}") from None
+        bound.apply_defaults()
+        values, types = [], {}
+        for name in self._params:
+            v = bound.arguments[name]
+            if name in self.wrt:
+                if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+                    raise ArgumentError(f"argument {name!r} of {self.__name__} must be a float "
+                                        f"(it is differentiated), got {type(v).__name__}")
+                values.append(float(v))
+                types[name] = "float"
+            elif isinstance(v, (bool, np.bool_)):
+                values.append(bool(v))
+                types[name] = "bool"
+            elif isinstance(v, numbers.Integral):
+                values.append(int(v))
+                types[name] = "int" if self._static_types[name] != "float" else "float"
+                if types[name] == "float":
+                    values[-1] = float(v)
+            elif isinstance(v, numbers.Real):
+                values.append(float(v))
+                types[name] = "float"
+            else:
+                raise ArgumentError(f"argument {name!r} of {self.__name__}: expected a float, int or "
+                                    f"bool scalar, got {type(v).__name__}")
+        return values, types
+
+    def _kernels(self, types: dict[str, str]) -> _Kernels:
+        key = tuple(types[p] for p in self._params)
+        k = self._specs.get(key)
+        if k is None:
+            comp = compile_function(self._src, self._node, self.wrt, self.policy, self._env, types)
+            jit = JIT if self.target == "cpu" else None
+            if jit:
+                import numba  # noqa: F401  (imported by the module; fail early and clearly)
+            mod = load_module(comp.module(primal=True, report=True, jit=jit))
+            n = comp.name
+            k = _Kernels(comp, getattr(mod, n), getattr(mod, f"{n}_jvp"), getattr(mod, f"{n}_vjp"),
+                         getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_vjp_report"))
+            self._specs[key] = k
+        return k
+
+    # ------------------------------------------------------------ public
+
+    def __call__(self, *args, **kwargs):
+        values, types = self._bind(args, kwargs)
+        return self._kernels(types).primal(*values)
+
+    def vjp(self, primals, cotangent=1.0):
+        """``(value, adjoints)``: the adjoints, in wrt order, of ``cotangent``."""
+        values, types = self._bind(tuple(primals))
+        k = self._kernels(types)
+        value, adj = k.vjp(*values, float(cotangent))
+        return value, tuple(adj)
+
+    def jvp(self, primals, tangents):
+        """``(value, directional derivative)`` along ``tangents`` (one per wrt argument)."""
+        values, types = self._bind(tuple(primals))
+        tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+        if len(tangents) != len(self.wrt):
+            raise ArgumentError(f"jvp: {len(tangents)} tangents for {len(self.wrt)} wrt arguments "
+                                f"({', '.join(self.wrt)})")
+        k = self._kernels(types)
+        return k.jvp(*values, *(float(t) for t in tangents))
+
+    def value_and_grad(self, *args, report: bool = False, **kwargs):
+        values, types = self._bind(args, kwargs)
+        k = self._kernels(types)
+        if report:
+            hits = np.zeros(max(1, len(k.compiled.facts.sites)), np.int64)
+            value, adj = k.vjp_report(*values, 1.0, hits)
+            rep = build_report(k.compiled.facts.sites, hits)
+        else:
+            value, adj = k.vjp(*values, 1.0)
+        g = adj[0] if len(adj) == 1 else tuple(adj)
+        return (value, g, rep) if report else (value, g)
+
+    def grad(self, *args, report: bool = False, **kwargs):
+        """The gradient with respect to ``wrt``; with ``report=True`` also the kink report."""
+        out = self.value_and_grad(*args, report=report, **kwargs)
+        return (out[1], out[2]) if report else out[1]
+
+    def source(self, mode: str = "reverse") -> str:
+        """The emitted derivative module (``"forward"``, ``"reverse"`` or ``"both"``)."""
+        modes = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse")}
+        if mode not in modes:
+            raise NsadcError(f"source(mode): use 'forward', 'reverse' or 'both', not {mode!r}")
+        comp = compile_function(self._src, self._node, self.wrt, self.policy, self._env)
+        return comp.module(modes[mode])
+
+    def compiled(self, *example_args):
+        """The compiled kernels (numba dispatchers on the cpu target) for the
+        argument types of ``example_args`` (default: the annotated / inferred
+        types), to call from your own ``@njit`` code: ``.primal``, ``.jvp``,
+        ``.vjp``, ``.jvp_report``, ``.vjp_report``."""
+        if example_args:
+            _, types = self._bind(example_args)
+        else:
+            types = dict(self._static_types)
+        k = self._kernels(types)
+        return SimpleNamespace(primal=k.primal, jvp=k.jvp, vjp=k.vjp, jvp_report=k.jvp_report,
+                               vjp_report=k.vjp_report, sites=list(k.compiled.facts.sites))
+
+    def __repr__(self) -> str:
+        return (f"<nsadc.Differentiable {self.__name__} wrt=({', '.join(self.wrt)}) "
+                f"kinks={self.policy.describe()!r} target={self.target!r}>")
+
+
+def differentiate(fn=None, *, wrt=None, kinks=None, target: str = "cpu"):
+    """Decorator (``@differentiate`` or ``@differentiate(wrt=..., kinks=...)``) and
+    call form (``differentiate(fn, wrt=...)``)."""
+    if fn is None:
+        return lambda f: Differentiable(f, wrt=wrt, kinks=kinks, target=target)
+    return Differentiable(fn, wrt=wrt, kinks=kinks, target=target)
+
+
+def _as_differentiable(fn, wrt, kinks, target) -> Differentiable:
+    if isinstance(fn, Differentiable) and wrt is None and kinks is None and target is None:
+        return fn
+    return Differentiable(fn, wrt=wrt, kinks=kinks, target=target or "cpu")
+
+
+def grad(fn, wrt=None, *, kinks=None, target=None):
+    """``grad(fn)(*args)``: the gradient of ``fn`` with respect to ``wrt``."""
+    d = _as_differentiable(fn, wrt, kinks, target)
+
+    @functools.wraps(d.__wrapped__)
+    def gradient(*args, **kwargs):
+        return d.grad(*args, **kwargs)
+
+    return gradient
+
+
+def value_and_grad(fn, wrt=None, *, kinks=None, target=None):
+    """``value_and_grad(fn)(*args) -> (value, gradient)``."""
+    d = _as_differentiable(fn, wrt, kinks, target)
+
+    @functools.wraps(d.__wrapped__)
+    def both(*args, **kwargs):
+        return d.value_and_grad(*args, **kwargs)
+
+    return both
+
+
+def jvp(fn, primals, tangents, wrt=None, *, kinks=None, target=None):
+    """``(value, directional derivative)`` of ``fn`` at ``primals`` along ``tangents``."""
+    return _as_differentiable(fn, wrt, kinks, target).jvp(primals, tangents)
+
+
+def vjp(fn, *primals, wrt=None, kinks=None, target=None):
+    """``(value, vjp_fn)`` with ``vjp_fn(cotangent) -> adjoints in wrt order`` (as in JAX)."""
+    d = _as_differentiable(fn, wrt, kinks, target)
+    value, _ = d.vjp(primals, 1.0)
+
+    def vjp_fn(cotangent):
+        return d.vjp(primals, cotangent)[1]
+
+    return value, vjp_fn

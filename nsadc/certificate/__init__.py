@@ -1,0 +1,1 @@
+"""The conservative-field certificate: static facts, runtime report, probes."""

@@ -1,0 +1,191 @@
+"""Emit: IR -> Python source.
+
+The IR is in three-address form, so the printer only has to parenthesize the
+small expressions that derivative rules build; it does so by Python's operator
+precedence.  The result is parsed back with libcst as a check that it is valid
+Python before anyone compiles it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import libcst as cst
+
+from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
+                            Return, Stmt, Var, While)
+from nsadc.rules.table import RULES
+
+_PREC = {"or": 2, "and": 3, "not": 4, "lt": 5, "le": 5, "gt": 5, "ge": 5, "eq": 5, "ne": 5,
+         "add": 10, "sub": 10, "mul": 11, "div": 11, "floordiv": 11, "mod": 11,
+         "neg": 12, "pos": 12, "pow": 13, "select": 1}
+_ATOM = 20
+_RIGHT_ASSOC = {"pow"}
+
+
+def const_source(value) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value):
+        return "math.nan"
+    if math.isinf(value):
+        return "math.inf" if value > 0 else "-math.inf"
+    return repr(float(value))
+
+
+def _prec(e: Expr) -> int:
+    if isinstance(e, Const):
+        v = e.value
+        if not isinstance(v, bool) and (v < 0 or (isinstance(v, float) and math.isinf(v) and v < 0)):
+            return 12
+        return _ATOM
+    if isinstance(e, Var):
+        return _ATOM
+    if e.prim == "copy":
+        return _prec(e.args[0])
+    return _PREC.get(e.prim, _ATOM)
+
+
+def expr_source(e: Expr) -> str:
+    if isinstance(e, Var):
+        return e.name
+    if isinstance(e, Const):
+        return const_source(e.value)
+    prim, args = e.prim, e.args
+    if prim == "copy":
+        return expr_source(args[0])
+    if prim == "select":
+        cond, a, b = args
+        return f"{_wrap(a, 2)} if {_wrap(cond, 2)} else {_wrap(b, 1)}"
+    if prim == "tuple":
+        inner = ", ".join(expr_source(a) for a in args)
+        return f"({inner},)" if len(args) == 1 else f"({inner})"
+    if prim == "clip":
+        x, lo, hi = (expr_source(a) for a in args)
+        return f"min(max({x}, {lo}), {hi})"
+    emit = RULES[prim].emit
+    kind, _, sym = emit.partition(":")
+    if kind == "infix":
+        p = _PREC[prim]
+        if prim in ("and", "or"):
+            return f" {sym} ".join(_wrap(a, p + 1) for a in args)
+        left, right = args
+        if prim in _RIGHT_ASSOC:
+            return f"{_wrap(left, p + 1)} {sym} {_wrap(right, p)}"
+        if p == 5:  # comparisons never chain in emitted code
+            return f"{_wrap(left, p + 1)} {sym} {_wrap(right, p + 1)}"
+        return f"{_wrap(left, p)} {sym} {_wrap(right, p + 1)}"
+    if kind == "prefix":
+        p = _PREC[prim]
+        sep = " " if sym == "not" else ""
+        return f"{sym}{sep}{_wrap(args[0], p)}"
+    if kind == "call":
+        return f"{sym}({', '.join(expr_source(a) for a in args)})"
+    raise ValueError(f"no emitter for {prim}")
+
+
+def _wrap(e: Expr, min_prec: int) -> str:
+    s = expr_source(e)
+    return f"({s})" if _prec(e) < min_prec else s
+
+
+def _range_source(start: Expr, stop: Expr, step: Expr) -> str:
+    if isinstance(step, Const) and step.value == 1:
+        if isinstance(start, Const) and start.value == 0:
+            return f"range({expr_source(stop)})"
+        return f"range({expr_source(start)}, {expr_source(stop)})"
+    return f"range({expr_source(start)}, {expr_source(stop)}, {expr_source(step)})"
+
+
+def block_source(block: list[Stmt], indent: int) -> list[str]:
+    pad = "    " * indent
+    lines: list[str] = []
+    for s in block:
+        if isinstance(s, Assign):
+            v = s.value
+            if isinstance(v, Call) and v.prim in ("add", "sub", "mul", "div") and \
+                    isinstance(v.args[0], Var) and v.args[0].name == s.target:
+                sym = RULES[v.prim].emit.split(":")[1]
+                lines.append(f"{pad}{s.target} {sym}= {expr_source(v.args[1])}")
+            else:
+                lines.append(f"{pad}{s.target} = {expr_source(v)}")
+        elif isinstance(s, If):
+            lines.append(f"{pad}if {expr_source(s.test)}:")
+            lines.extend(block_source(s.body, indent + 1) or [pad + "    pass"])
+            if s.orelse:
+                if len(s.orelse) == 1 and isinstance(s.orelse[0], If):
+                    inner = block_source(s.orelse, indent)
+                    lines.append(pad + "el" + inner[0].lstrip())
+                    lines.extend(inner[1:])
+                else:
+                    lines.append(f"{pad}else:")
+                    lines.extend(block_source(s.orelse, indent + 1))
+        elif isinstance(s, For):
+            lines.append(f"{pad}for {s.var} in {_range_source(s.start, s.stop, s.step)}:")
+            lines.extend(block_source(s.body, indent + 1) or [pad + "    pass"])
+        elif isinstance(s, While):
+            lines.append(f"{pad}while {expr_source(s.test)}:")
+            lines.extend(block_source(s.body, indent + 1) or [pad + "    pass"])
+        elif isinstance(s, Return):
+            if isinstance(s.value, tuple):
+                lines.append(f"{pad}return {', '.join(expr_source(x) for x in s.value)}")
+            else:
+                lines.append(f"{pad}return {expr_source(s.value)}")
+        elif isinstance(s, Comment):
+            lines.append(f"{pad}# {s.text}")
+        elif isinstance(s, Raw):
+            lines.append(f"{pad}{s.code}")
+        elif isinstance(s, Break):
+            lines.append(f"{pad}break")
+        elif isinstance(s, Continue):
+            lines.append(f"{pad}continue")
+        else:
+            raise TypeError(s)
+    return lines
+
+
+def function_source(fn: Function, extra_params: list[str] = ()) -> str:
+    params = ", ".join([p.name for p in fn.params] + list(extra_params))
+    lines = [f"def {fn.name}({params}):"]
+    if fn.doc:
+        lines.append(f'    """{fn.doc}"""')
+    lines.extend(block_source(fn.body, 1) or ["    pass"])
+    return "\n".join(lines) + "\n"
+
+
+def check_source(text: str) -> str:
+    """Parse emitted source with libcst: a bug in the emitter must not reach a user."""
+    cst.parse_module(text)
+    return text
+
+
+TAPE_HELPERS = '''\
+def _push(tape, n, value):
+    """Append value to the tape, doubling its storage when it is full."""
+    if n == tape.shape[0]:
+        grown = np.empty(2 * n, tape.dtype)
+        grown[:n] = tape
+        tape = grown
+    tape[n] = value
+    return tape, n + 1
+'''
+
+
+def module_source(header: list[str], functions: list[Function], jit: str | None = None) -> str:
+    """A standalone module: header comments, imports, tape helpers where used,
+    and the functions.  ``jit`` is a decorator line (``@numba.njit(cache=True)``)
+    put on every function for a compiled backend."""
+    lines = [f"# {h}" if h else "#" for h in header]
+    lines += ["import math", "", "import numpy as np"]
+    if jit:
+        lines += ["import numba"]
+    lines += ["", ""]
+    chunks = []
+    if any(getattr(f, "uses_tape", False) for f in functions):
+        chunks.append(((jit + "\n") if jit else "") + TAPE_HELPERS)
+    for f in functions:
+        chunks.append(((jit + "\n") if jit else "") + function_source(f))
+    text = "\n".join(lines) + "\n\n".join(chunks)
+    return check_source(text)

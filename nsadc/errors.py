@@ -1,0 +1,57 @@
+"""Errors about user code, located in the user's file.
+
+Every refusal names ``file:line:col``, shows the offending line with a caret
+under the column, and says what to write instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A position in the user's source: 1-based line, 0-based column."""
+
+    file: str
+    line: int
+    col: int
+    text: str = ""  # the full source line, for diagnostics
+
+    def __str__(self) -> str:  # file:line:col with a 1-based column, as editors expect
+        return f"{self.file}:{self.line}:{self.col + 1}"
+
+
+class NsadcError(Exception):
+    """Base class of every error nsadc raises about user code or usage."""
+
+
+class UnsupportedError(NsadcError):
+    """A construct outside the differentiable subset."""
+
+    def __init__(self, message: str, loc: Loc | None = None, hint: str | None = None):
+        self.message = message
+        self.loc = loc
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = []
+        if self.loc is not None:
+            parts.append(f"{self.loc}: {self.message}")
+            if self.loc.text:
+                parts.append("    " + self.loc.text.rstrip())
+                parts.append("    " + " " * self.loc.col + "^")
+        else:
+            parts.append(self.message)
+        if self.hint:
+            parts.append(f"hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class PolicyError(NsadcError):
+    """A kink policy or selection that is not valid (e.g. outside the Clarke set)."""
+
+
+class ArgumentError(NsadcError):
+    """A call with arguments of the wrong number, name, type or shape."""

@@ -1,0 +1,825 @@
+"""Lowering: libcst function definition -> IR in three-address form.
+
+Every construct outside the differentiable subset is refused here with a
+located error that says what to write instead.  Calls to other plain functions
+are inlined (recursion is refused), so the transforms see one function.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from nsadc.errors import NsadcError, UnsupportedError
+from nsadc.frontend.source import SourceFile, source_of_function
+from nsadc.frontend.structure import eliminate_exits
+from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
+                            Return, Stmt, Var, While)
+from nsadc.rules.table import ALIASES, COMPARISONS, RULES
+
+_BINOPS = {
+    cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
+    cst.FloorDivide: "floordiv", cst.Modulo: "mod", cst.Power: "pow",
+}
+_AUGOPS = {
+    cst.AddAssign: "add", cst.SubtractAssign: "sub", cst.MultiplyAssign: "mul",
+    cst.DivideAssign: "div", cst.FloorDivideAssign: "floordiv", cst.ModuloAssign: "mod",
+    cst.PowerAssign: "pow",
+}
+_CMPOPS = {
+    cst.LessThan: "lt", cst.LessThanEqual: "le", cst.GreaterThan: "gt",
+    cst.GreaterThanEqual: "ge", cst.Equal: "eq", cst.NotEqual: "ne",
+}
+_BUILTIN_PRIMS = {"abs": "abs", "max": "max", "min": "min", "round": "round", "float": "float",
+                  "int": "trunc", "pow": "pow"}
+_CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.tau": math.tau, "math.inf": math.inf,
+              "np.pi": math.pi, "np.e": math.e, "np.inf": math.inf}
+_WORDS = {"add": "plus", "sub": "minus", "div": "over", "pow": "pow", "floordiv": "idiv",
+          "mod": "mod", **{k: k for k in COMPARISONS}}
+
+
+def _const_value_ok(value) -> bool:
+    return isinstance(value, (bool, int, float)) and not isinstance(value, complex)
+
+
+class Names:
+    """Readable, unique variable names shared by every stage of one compilation."""
+
+    def __init__(self, taken=()):
+        self.taken: set[str] = set(taken)
+
+    def fresh(self, hint: str) -> str:
+        hint = hint if hint.isidentifier() else "t"
+        if hint not in self.taken:
+            self.taken.add(hint)
+            return hint
+        k = 2
+        while f"{hint}_{k}" in self.taken:
+            k += 1
+        name = f"{hint}_{k}"
+        self.taken.add(name)
+        return name
+
+
+@dataclass
+class _Scope:
+    """What one function being lowered (the entry or an inlined callee) knows."""
+
+    src: SourceFile
+    node: cst.FunctionDef
+    rename: dict[str, Expr]  # user name -> IR operand
+    locals: set[str]
+    loop_vars: set[str] = field(default_factory=set)  # every name a for loop binds
+    open_loops: list[str] = field(default_factory=list)  # for-loop variables in scope now
+    env: dict | None = None  # the defining module's globals (decorator), or None (CLI)
+
+
+def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
+    """Names the function assigns, and those of them bound by `for` loops."""
+    assigned: set[str] = set()
+    loop: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, n):
+            _names_in(n.target, assigned)
+
+        def visit_AugAssign(self, n):
+            _names_in(n.target, assigned)
+
+        def visit_AnnAssign(self, n):
+            _names_in(n.target, assigned)
+
+        def visit_For(self, n):
+            _names_in(n.target, loop)
+
+        def visit_FunctionDef(self, n):
+            return n is node
+
+    node.visit(V())
+    return assigned | loop, loop
+
+
+def _names_in(target, out: set[str]):
+    if isinstance(target, cst.Name):
+        out.add(target.value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for el in target.elements:
+            _names_in(el.value, out)
+
+
+def _all_names(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n):
+            found.add(n.value)
+
+    node.visit(V())
+    return found
+
+
+class Lowerer:
+    def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
+                 param_types: dict[str, str] | None = None):
+        self.names = Names(_all_names(node))
+        self.out: list[Stmt] = []
+        self.call_stack: list[str] = []
+        self.param_types = param_types or {}
+        self.entry = _Scope(src, node, {}, set(), env=env)
+
+    # ---------------------------------------------------------------- entry
+
+    def lower(self) -> Function:
+        scope = self.entry
+        node = scope.node
+        self._check_signature(scope)
+        params = []
+        for p in node.params.params:
+            name = p.name.value
+            params.append(Param(name, self._param_type(scope, p)))
+            scope.rename[name] = Var(name)
+        assigned, loop_vars = _collect_assigned(node)
+        scope.locals = assigned | {p.name for p in params}
+        scope.loop_vars = loop_vars
+        self._check_loop_vars(scope)
+        self.call_stack.append(node.name.value)
+        body = self._block(scope, node.body.body)
+        self.call_stack.pop()
+        body = eliminate_exits(body, self.names, results=None)
+        doc = node.get_docstring() if hasattr(node, "get_docstring") else None
+        fn = Function(node.name.value, params, body, scope.src.loc(node), doc)
+        fn.names = self.names  # type: ignore[attr-defined]
+        return fn
+
+    def _param_type(self, scope, p: cst.Param) -> str:
+        name = p.name.value
+        if name in self.param_types:
+            return self.param_types[name]
+        ann = p.annotation.annotation if p.annotation else None
+        if isinstance(ann, cst.Name) and ann.value in ("float", "int", "bool"):
+            return ann.value
+        if ann is not None:
+            raise self._err(scope, ann, f"parameter annotation {scope.src.source_of(ann)!r} is not supported",
+                            "annotate scalars as float, int or bool, or leave the annotation out")
+        return _infer_param_type(scope.node, name)
+
+    def _check_signature(self, scope):
+        node = scope.node
+        ps = node.params
+        if isinstance(ps.star_arg, cst.Param):
+            raise self._err(scope, ps.star_arg, "*args is not supported",
+                            "list the arguments explicitly")
+        if isinstance(ps.star_kwarg, cst.Param):
+            raise self._err(scope, ps.star_kwarg, "**kwargs is not supported",
+                            "list the arguments explicitly")
+        if ps.kwonly_params or ps.posonly_params:
+            bad = (ps.kwonly_params or ps.posonly_params)[0]
+            raise self._err(scope, bad, "keyword-only and positional-only parameters are not supported",
+                            "use plain positional parameters")
+        if node.asynchronous is not None:
+            raise self._err(scope, node, "async functions are not supported", "use a plain def")
+
+    def _check_loop_vars(self, scope):
+        # A `for` loop variable may only be bound by `for` loops: the reverse sweep
+        # rebuilds it from the loop bounds instead of taping it.
+        node = scope.node
+
+        class V(cst.CSTVisitor):
+            bad = None
+
+            def visit_AssignTarget(self, n):
+                names: set[str] = set()
+                _names_in(n.target, names)
+                if names & scope.loop_vars and self.bad is None:
+                    self.bad = n
+
+            def visit_AugAssign(self, n):
+                names: set[str] = set()
+                _names_in(n.target, names)
+                if names & scope.loop_vars and self.bad is None:
+                    self.bad = n
+
+        v = V()
+        node.body.visit(v)
+        if v.bad is not None:
+            raise self._err(scope, v.bad, "a `for` loop variable is assigned outside its `for` statement",
+                            "use a separate variable for the value you compute")
+
+    # ---------------------------------------------------------------- helpers
+
+    def _err(self, scope, node, message, hint=None):
+        return UnsupportedError(message, scope.src.loc(node), hint)
+
+    def _emit(self, stmt: Stmt):
+        self.out.append(stmt)
+
+    def _block(self, scope, stmts) -> list[Stmt]:
+        saved, self.out = self.out, []
+        for s in stmts:
+            self._stmt(scope, s)
+        block, self.out = self.out, saved
+        return block
+
+    # ---------------------------------------------------------------- statements
+
+    def _stmt(self, scope, node):
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                self._small(scope, small)
+        elif isinstance(node, cst.If):
+            self._if(scope, node)
+        elif isinstance(node, cst.For):
+            self._for(scope, node)
+        elif isinstance(node, cst.While):
+            self._while(scope, node)
+        else:
+            raise self._unsupported_stmt(scope, node)
+
+    def _unsupported_stmt(self, scope, node):
+        table = {
+            cst.FunctionDef: ("nested function definitions are not supported",
+                              "define the helper at module level; nsadc inlines calls to it"),
+            cst.ClassDef: ("classes are not supported", "pass the values as float arguments"),
+            cst.Try: ("try/except is not supported",
+                      "check the condition with an if statement instead"),
+            cst.With: ("with statements are not supported", "remove the context manager"),
+            cst.Match: ("match statements are not supported", "use if/elif/else"),
+        }
+        for kind, (msg, hint) in table.items():
+            if isinstance(node, kind):
+                if isinstance(node, cst.FunctionDef) and node.asynchronous:
+                    break
+                return self._err(scope, node, msg, hint)
+        return self._err(scope, node, f"{type(node).__name__} statements are not supported",
+                         "use assignments, if/elif/else, for over range() and while")
+
+    def _small(self, scope, node):
+        if isinstance(node, cst.Assign):
+            self._assign(scope, node)
+        elif isinstance(node, cst.AugAssign):
+            self._augassign(scope, node)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is None:
+                return
+            self._assign_to(scope, node.target, node.value, node)
+        elif isinstance(node, cst.Return):
+            self._return(scope, node)
+        elif isinstance(node, cst.Break):
+            self._emit(Break(scope.src.loc(node)))
+        elif isinstance(node, cst.Continue):
+            self._emit(Continue(scope.src.loc(node)))
+        elif isinstance(node, cst.Pass):
+            return
+        elif isinstance(node, cst.Expr):
+            if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
+                return  # docstring
+            if isinstance(node.value, (cst.Yield, cst.Await)):
+                raise self._err(scope, node, "generators and coroutines are not supported",
+                                "compute the values in a loop and return the result")
+            raise self._err(scope, node, "an expression whose value is unused",
+                            "assign the value to a variable, or remove the statement")
+        else:
+            hints = {
+                cst.Global: ("global statements are not supported",
+                             "pass the value as an argument and return the new value"),
+                cst.Nonlocal: ("nonlocal statements are not supported",
+                               "pass the value as an argument and return the new value"),
+                cst.Raise: ("raise is not supported", "return a value (e.g. math.nan) instead"),
+                cst.Assert: ("assert is not supported", "check inputs before calling the function"),
+                cst.Del: ("del is not supported", "leave the variable in place"),
+                cst.Import: ("imports inside the function are not supported",
+                             "import math / numpy at module level"),
+                cst.ImportFrom: ("imports inside the function are not supported",
+                                 "import math / numpy at module level"),
+            }
+            for kind, (msg, hint) in hints.items():
+                if isinstance(node, kind):
+                    raise self._err(scope, node, msg, hint)
+            raise self._err(scope, node, f"{type(node).__name__} is not supported")
+
+    def _assign(self, scope, node: cst.Assign):
+        if len(node.targets) > 1:  # a = b = expr
+            first = self._expr(scope, node.value)
+            for t in node.targets:
+                self._bind(scope, t.target, first, node)
+            return
+        self._assign_to(scope, node.targets[0].target, node.value, node)
+
+    def _assign_to(self, scope, target, value, node):
+        if isinstance(target, cst.Name):
+            name = self._target_name(scope, target)
+            self._expr(scope, value, into=name)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            targets = [el.value for el in target.elements]
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(targets):
+                # evaluate every right-hand side before binding any name (a, b = b, a)
+                vals = [self._expr(scope, el.value) for el in value.elements]
+                vals = [self._snapshot(v) for v in vals]
+            else:
+                vals = self._expr_tuple(scope, value, len(targets))
+            for t, v in zip(targets, vals):
+                self._bind(scope, t, v, node)
+        elif isinstance(target, cst.Subscript):
+            raise self._err(scope, target, "stores into subscripts need array support",
+                            "use scalar variables")
+        elif isinstance(target, cst.Attribute):
+            raise self._err(scope, target, "attribute assignment is not supported",
+                            "use plain local variables")
+        else:
+            raise self._err(scope, target, "this assignment target is not supported",
+                            "assign to a name or a tuple of names")
+
+    def _snapshot(self, v: Expr) -> Expr:
+        if isinstance(v, Var):
+            name = self.names.fresh(f"{v.name}_old")
+            self._emit(Assign(name, Call("copy", (v,))))
+            return Var(name)
+        return v
+
+    def _bind(self, scope, target, operand: Expr, node):
+        if isinstance(target, cst.StarredElement):
+            raise self._err(scope, target, "starred assignment is not supported",
+                            "unpack into a fixed number of names")
+        if not isinstance(target, cst.Name):
+            raise self._err(scope, target, "this assignment target is not supported",
+                            "assign to a name or a tuple of names")
+        name = self._target_name(scope, target)
+        self._emit(Assign(name, Call("copy", (operand,)), scope.src.loc(node)))
+
+    def _target_name(self, scope, target: cst.Name) -> str:
+        return self._local_name(scope, target.value)
+
+    def _local_name(self, scope, user: str) -> str:
+        """The IR name of a local: the user's own name in the entry function, a
+        fresh one for an inlined callee's locals."""
+        cur = scope.rename.get(user)
+        if isinstance(cur, Var):
+            return cur.name
+        name = user if scope is self.entry else self.names.fresh(user)
+        scope.rename[user] = Var(name)
+        return name
+
+    def _augassign(self, scope, node: cst.AugAssign):
+        op = _AUGOPS.get(type(node.operator))
+        if op is None:
+            raise self._err(scope, node, f"augmented operator {node.operator.__class__.__name__} "
+                            "is not supported", "use + - * / // % **")
+        if not isinstance(node.target, cst.Name):
+            raise self._err(scope, node.target, "augmented assignment to this target is not supported",
+                            "assign to a plain variable")
+        current = self._name(scope, node.target)
+        value = self._expr(scope, node.value)
+        name = self._target_name(scope, node.target)
+        self._emit(Assign(name, Call(op, (current, value)), scope.src.loc(node)))
+
+    def _return(self, scope, node: cst.Return):
+        if node.value is None:
+            raise self._err(scope, node, "a function to differentiate must return a value",
+                            "return the scalar result")
+        if isinstance(node.value, cst.Tuple):
+            vals = tuple(self._expr(scope, el.value) for el in node.value.elements)
+            self._emit(Return(vals, scope.src.loc(node)))
+        else:
+            value, _ = self._rhs(scope, node.value)
+            if not isinstance(value, (Var, Const)):
+                name = self.names.fresh("out")
+                self._emit(Assign(name, value, scope.src.loc(node.value)))
+                value = Var(name)
+            self._emit(Return(value, scope.src.loc(node)))
+
+    def _if(self, scope, node: cst.If):
+        test = self._condition(scope, node.test)
+        body = self._block(scope, node.body.body)
+        orelse: list[Stmt] = []
+        if isinstance(node.orelse, cst.If):
+            orelse = self._block(scope, [node.orelse])
+        elif isinstance(node.orelse, cst.Else):
+            orelse = self._block(scope, node.orelse.body.body)
+        self._emit(If(test, body, orelse, scope.src.loc(node)))
+
+    def _for(self, scope, node: cst.For):
+        if node.orelse is not None:
+            raise self._err(scope, node.orelse, "for/else is not supported",
+                            "use a flag variable set before `break`")
+        if node.asynchronous is not None:
+            raise self._err(scope, node, "async for is not supported", "use for over range()")
+        it = node.iter
+        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
+                and "range" not in scope.locals):
+            raise self._err(scope, it, "for loops must run over range(...)",
+                            "write `for i in range(n):` and index explicitly")
+        if not isinstance(node.target, cst.Name):
+            raise self._err(scope, node.target, "the loop variable must be a single name",
+                            "write `for i in range(n):`")
+        if any(a.keyword is not None or a.star for a in it.args) or not 1 <= len(it.args) <= 3:
+            raise self._err(scope, it, "range() takes one to three positional arguments")
+        bounds = [self._expr(scope, a.value) for a in it.args]
+        if len(bounds) == 1:
+            start, stop, step = Const(0), bounds[0], Const(1)
+        elif len(bounds) == 2:
+            (start, stop), step = bounds, Const(1)
+        else:
+            start, stop, step = bounds
+        if isinstance(step, Const) and step.value == 0:
+            raise self._err(scope, it, "range() step must not be zero")
+        var = self._target_name(scope, node.target)
+        scope.open_loops.append(node.target.value)
+        body = self._block(scope, node.body.body)
+        scope.open_loops.pop()
+        self._emit(For(var, start, stop, step, body, scope.src.loc(node)))
+
+    def _while(self, scope, node: cst.While):
+        if node.orelse is not None:
+            raise self._err(scope, node.orelse, "while/else is not supported",
+                            "use a flag variable set before `break`")
+        saved, self.out = self.out, []
+        test = self._condition(scope, node.test)
+        cond_block, self.out = self.out, saved
+        self.out.extend(cond_block)
+        body = self._block(scope, node.body.body)
+        # the condition's statements run again at the end of every iteration
+        body.extend(_clone(cond_block))
+        self._emit(While(test, body, scope.src.loc(node)))
+
+    def _condition(self, scope, node) -> Expr:
+        return self._expr(scope, node)
+
+    # ---------------------------------------------------------------- expressions
+
+    def _expr_tuple(self, scope, node, n: int) -> list[Expr]:
+        if isinstance(node, cst.Call):
+            kind, callee = self._resolve_call(scope, node)
+            if kind == "user":
+                results = self._inline(scope, node, callee)
+                if len(results) != n:
+                    raise self._err(scope, node, f"the call returns {len(results)} values, "
+                                    f"unpacked into {n} names")
+                return results
+        raise self._err(scope, node, "only tuples and calls that return tuples can be unpacked",
+                        "unpack `a, b = x, y` or the result of a function that returns a tuple")
+
+    def _expr(self, scope, node, into: str | None = None) -> Expr:
+        """Lower an expression; return its operand (a Var or Const).  With ``into``,
+        the value lands in that variable."""
+        value, hint = self._rhs(scope, node)
+        loc = scope.src.loc(node)
+        if isinstance(value, (Var, Const)):
+            if into is not None:
+                self._emit(Assign(into, Call("copy", (value,)), loc))
+                return Var(into)
+            return value
+        name = into if into is not None else self.names.fresh(hint)
+        self._emit(Assign(name, value, loc))
+        return Var(name)
+
+    def _rhs(self, scope, node) -> tuple[Expr, str]:
+        """An operand or a single primitive Call on operands, with a name hint."""
+        if isinstance(node, cst.Name):
+            return self._name(scope, node), node.value
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return Const(node.evaluated_value), "c"
+        if isinstance(node, cst.Imaginary):
+            raise self._err(scope, node, "complex numbers are not supported", "use real floats")
+        if isinstance(node, cst.UnaryOperation):
+            return self._unary(scope, node)
+        if isinstance(node, cst.BinaryOperation):
+            op = _BINOPS.get(type(node.operator))
+            if op is None:
+                raise self._err(scope, node, f"operator {scope.src.source_of(node.operator).strip()!r} "
+                                "is not supported", "use + - * / // % ** on scalars")
+            a = self._expr(scope, node.left)
+            b = self._expr(scope, node.right)
+            return Call(op, (a, b)), _hint(op, (a, b))
+        if isinstance(node, cst.Comparison):
+            return self._compare(scope, node)
+        if isinstance(node, cst.BooleanOperation):
+            return self._boolop(scope, node)
+        if isinstance(node, cst.IfExp):
+            return self._ifexp(scope, node)
+        if isinstance(node, cst.Call):
+            return self._call(scope, node)
+        if isinstance(node, cst.Attribute):
+            full = self._qualified(scope, node)
+            if full in _CONSTANTS:
+                return Const(_CONSTANTS[full]), "c"
+            raise self._err(scope, node, f"attribute {scope.src.source_of(node)!r} is not supported",
+                            "use math/numpy constants (math.pi) or plain variables")
+        table = {
+            cst.Lambda: ("lambda is not supported", "define a module-level function and call it"),
+            cst.ListComp: ("comprehensions are not supported", "write a for loop over range()"),
+            cst.GeneratorExp: ("generator expressions are not supported", "write a for loop over range()"),
+            cst.SetComp: ("comprehensions are not supported", "write a for loop over range()"),
+            cst.DictComp: ("comprehensions are not supported", "write a for loop over range()"),
+            cst.Dict: ("dicts are not supported", "use separate float variables"),
+            cst.Set: ("sets are not supported", "use separate float variables"),
+            cst.List: ("lists are not supported", "use separate float variables"),
+            cst.Tuple: ("tuples are only supported in assignments and return",
+                        "unpack the tuple into names"),
+            cst.SimpleString: ("strings are not supported", "compute with floats only"),
+            cst.FormattedString: ("strings are not supported", "compute with floats only"),
+            cst.ConcatenatedString: ("strings are not supported", "compute with floats only"),
+            cst.Subscript: ("subscripts need array support", "use scalar variables"),
+            cst.NamedExpr: ("the walrus operator := is not supported", "assign on a separate line"),
+            cst.Yield: ("generators are not supported", "compute the values in a loop and return the result"),
+            cst.Await: ("await is not supported", "use plain synchronous code"),
+            cst.Ellipsis: ("... is not supported", "use a number"),
+        }
+        for kind, (msg, hint) in table.items():
+            if isinstance(node, kind):
+                raise self._err(scope, node, msg, hint)
+        raise self._err(scope, node, f"{type(node).__name__} expressions are not supported")
+
+    def _unary(self, scope, node):
+        a = self._expr(scope, node.expression)
+        if isinstance(node.operator, cst.Minus):
+            if isinstance(a, Const) and not isinstance(a.value, bool):
+                return Const(-a.value), "c"
+            return Call("neg", (a,)), _hint("neg", (a,))
+        if isinstance(node.operator, cst.Plus):
+            return Call("pos", (a,)), _hint("pos", (a,))
+        if isinstance(node.operator, cst.Not):
+            return Call("not", (a,)), _hint("not", (a,))
+        raise self._err(scope, node, "bitwise ~ is not supported", "use arithmetic")
+
+    def _compare(self, scope, node: cst.Comparison):
+        left = self._expr(scope, node.left)
+        pieces = []
+        for target in node.comparisons:
+            op = _CMPOPS.get(type(target.operator))
+            if op is None:
+                raise self._err(scope, target, "`is`, `in` and their negations are not supported",
+                                "compare numbers with < <= > >= == !=")
+            right = self._expr(scope, target.comparator)
+            pieces.append((op, left, right, target))
+            left = right
+        if len(pieces) == 1:
+            op, a, b, _ = pieces[0]
+            return Call(op, (a, b)), _hint(op, (a, b))
+        # a < b < c: evaluate in order, short-circuiting like Python
+        result = self.names.fresh("in_order")
+        loc = scope.src.loc(node)
+        op, a, b, _ = pieces[0]
+        self._emit(Assign(result, Call(op, (a, b)), loc))
+        guard_block = self.out
+        for op, a, b, target in pieces[1:]:
+            inner: list[Stmt] = [Assign(result, Call(op, (a, b)), scope.src.loc(target))]
+            guard_block.append(If(Var(result), inner, [], loc))
+            guard_block = inner
+        return Var(result), "in_order"
+
+    def _boolop(self, scope, node: cst.BooleanOperation):
+        is_and = isinstance(node.operator, cst.And)
+        result = self.names.fresh("both" if is_and else "either")
+        loc = scope.src.loc(node)
+        self._expr(scope, node.left, into=result)
+        saved, self.out = self.out, []
+        self._expr(scope, node.right, into=result)
+        right_block, self.out = self.out, saved
+        test = Var(result) if is_and else Call("not", (Var(result),))
+        self._emit(If(test, right_block, [], loc))
+        return Var(result), result
+
+    def _ifexp(self, scope, node: cst.IfExp):
+        test = self._condition(scope, node.test)
+        result = self.names.fresh("chosen")
+        loc = scope.src.loc(node)
+        saved, self.out = self.out, []
+        self._expr(scope, node.body, into=result)
+        body, self.out = self.out, []
+        self._expr(scope, node.orelse, into=result)
+        orelse, self.out = self.out, saved
+        self._emit(If(test, body, orelse, loc))
+        return Var(result), result
+
+    # ---------------------------------------------------------------- names and calls
+
+    def _name(self, scope, node: cst.Name) -> Expr:
+        name = node.value
+        if name in scope.locals:
+            if name in scope.loop_vars and name not in scope.open_loops:
+                raise self._err(scope, node, f"the loop variable {name!r} is read outside its loop",
+                                "copy the value you need into another variable inside the loop")
+            if name in scope.rename:
+                return scope.rename[name]
+            # assigned later in source order (e.g. further down a loop body)
+            return Var(self._local_name(scope, name))
+        if name in ("True", "False"):
+            return Const(name == "True")
+        if name == "None":
+            raise self._err(scope, node, "None is not supported", "use a number")
+        value = self._global_value(scope, name)
+        if value is not None:
+            return Const(value)
+        raise self._err(scope, node, f"{name!r} is not a local variable, a parameter or a numeric constant",
+                        "pass it as an argument (nsadc freezes only numeric module constants)")
+
+    def _global_value(self, scope, name):
+        if scope.env is not None and name in scope.env:
+            value = scope.env[name]
+            if _const_value_ok(value):
+                return value
+            import numpy as np
+            if isinstance(value, (np.floating, np.integer, np.bool_)):
+                return value.item()
+            return None
+        return scope.src.constants.get(name)
+
+    def _qualified(self, scope, node) -> str | None:
+        """``math.exp`` / ``np.maximum`` / an imported name -> a normalised dotted name."""
+        if isinstance(node, cst.Name):
+            if node.value in scope.locals:
+                return None
+            return scope.src.imports.get(node.value)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            base = node.value.value
+            if base in scope.locals:
+                return None
+            mod = scope.src.imports.get(base)
+            if mod in ("math", "np"):
+                return f"{mod}.{node.attr.value}"
+        return None
+
+    def _resolve_call(self, scope, node: cst.Call):
+        func = node.func
+        full = self._qualified(scope, func)
+        if full is not None and "." in full:
+            prim = ALIASES.get(full)
+            if prim is None and full.startswith("math.") and full[5:] in RULES:
+                prim = full[5:]
+            if prim is None:
+                raise self._err(scope, func, f"{full}() is not supported",
+                                "see the supported primitives in docs/subset.md")
+            return "prim", prim
+        if isinstance(func, cst.Name):
+            name = func.value
+            if name in scope.locals:
+                raise self._err(scope, func, f"calling the local variable {name!r} is not supported",
+                                "call module-level functions by name")
+            if name in _BUILTIN_PRIMS and (scope.env is None or name not in scope.env):
+                return "prim", _BUILTIN_PRIMS[name]
+            user = self._user_function(scope, name)
+            if user is not None:
+                return "user", user
+            if hasattr(builtins, name):
+                raise self._err(scope, func, f"the builtin {name}() is not supported",
+                                "use abs, max, min, round, float, int, pow or math functions")
+        raise self._err(scope, func, f"cannot differentiate a call to {scope.src.source_of(func)!r}",
+                        "call math/numpy primitives or plain functions defined in a .py file")
+
+    def _user_function(self, scope, name):
+        if scope.env is not None and name in scope.env:
+            obj = scope.env[name]
+            obj = getattr(obj, "__wrapped__", getattr(obj, "py_func", obj))
+            if callable(obj) and hasattr(obj, "__code__"):
+                src, fnode = source_of_function(obj)
+                return src, fnode, getattr(obj, "__globals__", None)
+            return None
+        if name in scope.src.functions:
+            return scope.src, scope.src.function(name), scope.env
+        return None
+
+    def _call(self, scope, node: cst.Call):
+        kind, target = self._resolve_call(scope, node)
+        if kind == "user":
+            results = self._inline(scope, node, target)
+            if len(results) != 1:
+                raise self._err(scope, node, f"the call returns {len(results)} values",
+                                "unpack them: `a, b = f(x)`")
+            return results[0], "r"
+        prim = target
+        for a in node.args:
+            if a.keyword is not None or a.star:
+                raise self._err(scope, a, f"keyword and starred arguments to {prim} are not supported",
+                                "pass the arguments by position")
+        rule = RULES[prim]
+        lo, hi = rule.arity
+        n = len(node.args)
+        if prim == "round" and n == 2:
+            raise self._err(scope, node, "round(x, ndigits) is not supported",
+                            "use round(x) (or math.floor(x * 10**k + 0.5) / 10**k)")
+        if n < lo or (hi is not None and n > hi):
+            want = f"{lo}" if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
+            raise self._err(scope, node, f"{prim}() takes {want} arguments, got {n}")
+        args = tuple(self._expr(scope, a.value) for a in node.args)
+        return Call(prim, args), _hint(prim, args)
+
+    def _inline(self, scope, node: cst.Call, target) -> list[Expr]:
+        src, fnode, env = target
+        name = fnode.name.value
+        if name in self.call_stack:
+            raise self._err(scope, node, f"recursion ({' -> '.join(self.call_stack + [name])}) "
+                            "is not supported", "rewrite the recursion as a loop")
+        callee = _Scope(src, fnode, {}, set(), env=env)
+        self._check_signature(callee)
+        params = [p.name.value for p in fnode.params.params]
+        bound: dict[str, Expr] = {}
+        for i, a in enumerate(node.args):
+            if a.star:
+                raise self._err(scope, a, "starred arguments are not supported", "pass arguments by position")
+            if a.keyword is None:
+                if i >= len(params):
+                    raise self._err(scope, node, f"{name}() takes {len(params)} arguments")
+                bound[params[i]] = self._expr(scope, a.value)
+            else:
+                if a.keyword.value not in params:
+                    raise self._err(scope, a, f"{name}() has no parameter {a.keyword.value!r}")
+                bound[a.keyword.value] = self._expr(scope, a.value)
+        for p in fnode.params.params:
+            if p.name.value not in bound:
+                if p.default is None:
+                    raise self._err(scope, node, f"missing argument {p.name.value!r} in the call to {name}()")
+                bound[p.name.value] = self._expr(callee, p.default)
+        assigned, loop_vars = _collect_assigned(fnode)
+        callee.locals = assigned | set(params)
+        callee.loop_vars = loop_vars
+        self._check_loop_vars(callee)
+        self.names.taken |= _all_names(fnode)
+        for p in params:
+            arg = bound[p]
+            if p in assigned or not isinstance(arg, (Var, Const)):
+                fresh = self.names.fresh(p)
+                self._emit(Assign(fresh, Call("copy", (arg,)), src.loc(fnode)))
+                callee.rename[p] = Var(fresh)
+            else:
+                callee.rename[p] = arg
+        self.call_stack.append(name)
+        body = self._block(callee, fnode.body.body)
+        self.call_stack.pop()
+        n_results = _count_results(body)
+        if n_results is None:
+            raise self._err(callee, fnode, f"{name}() must end by returning a value",
+                            "return the result on every path")
+        results = [self.names.fresh(f"{name}_out" if n_results == 1 else f"{name}_out{k}")
+                   for k in range(n_results)]
+        self.out.extend(eliminate_exits(body, self.names, results=results))
+        return [Var(r) for r in results]
+
+
+def _count_results(body) -> int | None:
+    from nsadc.ir.nodes import walk
+
+    for s in walk(body):
+        if isinstance(s, Return):
+            return len(s.value) if isinstance(s.value, tuple) else 1
+    return None
+
+
+def _clone(block):
+    import copy
+
+    return copy.deepcopy(block)
+
+
+def _short(e: Expr) -> str | None:
+    if isinstance(e, Var):
+        return e.name
+    if isinstance(e, Const) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool):
+        v = e.value
+        if float(v).is_integer() and abs(v) < 100:
+            return str(int(v)) if v >= 0 else f"m{int(-v)}"
+    return None
+
+
+def _hint(op: str, args) -> str:
+    """A readable name for the temporary holding ``op(args)``: ``wx`` for w*x,
+    ``abs_w``, ``m_minus_1``; the operation's word when that would be long."""
+    names = [_short(a) for a in args]
+    word = {"add": "total", "sub": "diff", "mul": "prod", "div": "ratio", "pow": "power",
+            "neg": "neg", "pos": "pos", "not": "negated"}.get(op, op)
+    hint = word
+    if op in ("neg", "pos", "not") and names[0]:
+        hint = f"{word}_{names[0]}"
+    elif op == "mul" and all(names):
+        a, b = names
+        hint = a + b if len(a) <= 2 and len(b) <= 2 and a.isalpha() and b.isalpha() else f"{a}_{b}"
+    elif op == "pow" and names[0] and names[1] == "2":
+        hint = f"{names[0]}_sq"
+    elif op in _WORDS and all(names):
+        hint = f"{names[0]}_{_WORDS[op]}_{names[1]}"
+    elif op in RULES and RULES[op].emit.startswith("call") and names and all(names):
+        hint = f"{op}_{'_'.join(names)}"
+    return hint if len(hint) <= 16 else word
+
+
+def _infer_param_type(node: cst.FunctionDef, name: str) -> str:
+    """Without annotations or runtime values: a parameter used as a range() bound
+    is an int, anything else a float."""
+    found = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, n):
+            if isinstance(n.func, cst.Name) and n.func.value == "range":
+                for a in n.args:
+                    if isinstance(a.value, cst.Name) and a.value.value == name:
+                        found.append(n)
+
+    node.visit(V())
+    return "int" if found else "float"
+
+
+def lower_function(src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
+                   param_types: dict[str, str] | None = None) -> Function:
+    return Lowerer(src, node, env, param_types).lower()

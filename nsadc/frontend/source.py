@@ -1,0 +1,178 @@
+"""Finding and parsing the user's source with libcst, keeping positions.
+
+nsadc never executes a file to read it: the CLI parses the file, and the
+decorator parses the file that defines the function (``inspect`` names it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from nsadc.errors import Loc, NsadcError, UnsupportedError
+
+
+@dataclass
+class SourceFile:
+    """A parsed file: its text, CST, positions, imports and module constants."""
+
+    path: str
+    text: str
+    module: cst.Module
+    positions: dict = field(repr=False)
+    lines: list[str] = field(repr=False)
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> "math", "np", "math.exp"
+    constants: dict[str, float | int | bool] = field(default_factory=dict)  # literal module constants
+    functions: dict[str, list[cst.FunctionDef]] = field(default_factory=dict)
+    parents: dict = field(default_factory=dict, repr=False)
+
+    def loc(self, node: cst.CSTNode) -> Loc:
+        pos = self.positions.get(node)
+        if pos is None:
+            return Loc(self.path, 0, 0)
+        line = pos.start.line
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return Loc(self.path, line, pos.start.column, text)
+
+    def source_of(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    def sha256(self, node: cst.CSTNode | None = None) -> str:
+        text = self.text if node is None else self.source_of(node)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def function(self, name: str, line: int | None = None) -> cst.FunctionDef:
+        """The definition of ``name``: the one starting at ``line`` when given,
+        else the module-level one."""
+        defs = self.functions.get(name, [])
+        if line is not None:
+            for d in defs:
+                first = self.positions[d].start.line
+                deco_lines = [self.positions[dec].start.line for dec in d.decorators]
+                if line == first or line in deco_lines:
+                    return d
+        for d in defs:
+            if isinstance(self.parents.get(d), cst.Module):
+                return d
+        if defs:
+            return defs[0]
+        raise NsadcError(f"{self.path}: no function named {name!r}")
+
+
+_MODULE_NAMES = {"math": "math", "numpy": "np", "cmath": "cmath"}
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, src: SourceFile):
+        self.src = src
+        self.stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node):
+        if self.stack:
+            self.src.parents[node] = self.stack[-1]
+        self.stack.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node):
+        self.stack.pop()
+        return super().on_leave(original_node)
+
+    def visit_FunctionDef(self, node):
+        self.src.functions.setdefault(node.name.value, []).append(node)
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            full = _dotted(alias.name)
+            local = alias.asname.name.value if alias.asname else full.split(".")[0]
+            if full in _MODULE_NAMES:
+                self.src.imports[local] = _MODULE_NAMES[full]
+
+    def visit_ImportFrom(self, node):
+        if node.module is None or isinstance(node.names, cst.ImportStar):
+            return
+        mod = _dotted(node.module)
+        if mod not in _MODULE_NAMES:
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            local = alias.asname.name.value if alias.asname else name
+            self.src.imports[local] = f"{_MODULE_NAMES[mod]}.{name}"
+
+
+def _dotted(node) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _literal(node):
+    """The value of a numeric literal expression (``2.5``, ``-1``, ``1e-8``), else None."""
+    if isinstance(node, cst.Integer | cst.Float):
+        return node.evaluated_value
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = _literal(node.expression)
+        return None if inner is None or isinstance(inner, bool) else -inner
+    return None
+
+
+def parse_file(path: str | Path, text: str | None = None) -> SourceFile:
+    path = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text()
+        except OSError as e:
+            raise NsadcError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as e:
+        lines = text.splitlines()
+        line_text = lines[e.raw_line - 1] if 0 < e.raw_line <= len(lines) else ""
+        raise UnsupportedError(f"syntax error: {e.message}",
+                               Loc(path, e.raw_line, e.raw_column, line_text)) from None
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    src = SourceFile(path, text, module, dict(positions), text.splitlines())
+    wrapper.visit(_Collector(src))
+    for stmt in module.body:  # module-level literal constants: NAME = 2.5
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                        and isinstance(small.targets[0].target, cst.Name):
+                    value = _literal(small.value)
+                    if value is not None:
+                        src.constants[small.targets[0].target.value] = value
+    return src
+
+
+_CACHE: dict[tuple[str, str], SourceFile] = {}
+
+
+def source_of_function(fn) -> tuple[SourceFile, cst.FunctionDef]:
+    """Parse the file that defines ``fn`` and find its definition."""
+    fn = inspect.unwrap(fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise NsadcError(f"{fn!r} is not a Python function; nsadc differentiates plain `def` functions")
+    path = code.co_filename
+    try:
+        lines, _ = inspect.findsource(fn)
+        text = "".join(lines)
+    except (OSError, TypeError):
+        raise NsadcError(
+            f"cannot find the source of {fn.__qualname__} ({path}); define it in a .py file "
+            "or use nsadc emit on the file"
+        ) from None
+    key = (path, hashlib.sha256(text.encode()).hexdigest())
+    src = _CACHE.get(key)
+    if src is None:
+        src = _CACHE[key] = parse_file(path, text)
+    return src, src.function(fn.__name__, code.co_firstlineno)

@@ -1,0 +1,152 @@
+"""IR nodes.
+
+Statements are structured (If / For / While / Return) and the primal program is
+in three-address form: every ``Assign`` applies one primitive to operands that
+are variables or constants.  Derivative code built by the transforms may nest
+expressions (``Call`` inside ``Call``); the emitter parenthesizes by precedence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nsadc.errors import Loc
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+
+
+@dataclass(frozen=True)
+class Const:
+    value: float | int | bool
+
+
+@dataclass(frozen=True)
+class Call:
+    """A primitive applied to arguments.  ``prim`` names an entry of the rule table
+    (``add``, ``abs``, ``exp`` ...) or an emitter-only helper (``select``)."""
+
+    prim: str
+    args: tuple[Expr, ...]
+
+
+Expr = Var | Const | Call
+
+
+def select(cond: Expr, if_true: Expr, if_false: Expr) -> Call:
+    """``if_true if cond else if_false``: the shape every kink selection takes."""
+    return Call("select", (cond, if_true, if_false))
+
+
+def variables(expr: Expr) -> set[str]:
+    if isinstance(expr, Var):
+        return {expr.name}
+    if isinstance(expr, Call):
+        out: set[str] = set()
+        for a in expr.args:
+            out |= variables(a)
+        return out
+    return set()
+
+
+# ----------------------------------------------------------------- statements
+
+
+@dataclass
+class Assign:
+    target: str
+    value: Expr
+    loc: Loc | None = None
+    site: int | None = None  # kink site number when the primitive has a kink
+
+
+@dataclass
+class If:
+    test: Expr
+    body: list[Stmt]
+    orelse: list[Stmt] = field(default_factory=list)
+    loc: Loc | None = None
+
+
+@dataclass
+class For:
+    """``for var in range(start, stop, step)``."""
+
+    var: str
+    start: Expr
+    stop: Expr
+    step: Expr
+    body: list[Stmt]
+    loc: Loc | None = None
+
+
+@dataclass
+class While:
+    """``while test: body``.  The statements that compute ``test`` run before the
+    loop and again at the end of ``body`` (the frontend rotates them there)."""
+
+    test: Expr
+    body: list[Stmt]
+    loc: Loc | None = None
+
+
+@dataclass
+class Break:
+    loc: Loc | None = None
+
+
+@dataclass
+class Continue:
+    loc: Loc | None = None
+
+
+@dataclass
+class Return:
+    value: Expr | tuple[Expr, ...] | None
+    loc: Loc | None = None
+
+
+@dataclass
+class Comment:
+    text: str
+
+
+@dataclass
+class Raw:
+    """A line of target code with no IR meaning (tape handling, trip counters)."""
+
+    code: str
+
+
+Stmt = Assign | If | For | While | Break | Continue | Return | Comment | Raw
+
+
+@dataclass
+class Param:
+    name: str
+    type: str  # "float", "int", "bool"
+
+
+@dataclass
+class Function:
+    name: str
+    params: list[Param]
+    body: list[Stmt]
+    loc: Loc | None = None
+    doc: str | None = None
+    types: dict[str, str] = field(default_factory=dict)  # filled by analysis
+
+
+def walk(block: list[Stmt]):
+    """Every statement of a block, nested ones included, in source order."""
+    for s in block:
+        yield s
+        if isinstance(s, If):
+            yield from walk(s.body)
+            yield from walk(s.orelse)
+        elif isinstance(s, (For, While)):
+            yield from walk(s.body)

@@ -1,0 +1,112 @@
+"""The compiler pipeline, from a parsed function to emitted derivative source:
+
+    source --lower--> IR --analyse--> IR + facts --transform--> IR --emit--> source
+
+The API (runtime callables) and the CLI (standalone modules) both go through
+:func:`compile_function`; neither of them repeats any step.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+
+import nsadc
+from nsadc.emit import module_source
+from nsadc.errors import ArgumentError, UnsupportedError
+from nsadc.frontend.lower import lower_function
+from nsadc.frontend.source import SourceFile
+from nsadc.ir.analysis import Facts, analyse
+from nsadc.ir.nodes import Function, Var
+from nsadc.rules.policy import Policy
+from nsadc.transforms.forward import forward
+from nsadc.transforms.reverse import materialize_tests, reverse
+
+REPORT = "kink_hits"
+
+
+@dataclass
+class Compiled:
+    """Everything one specialization of one function compiles to (as IR)."""
+
+    name: str
+    primal: Function
+    facts: Facts
+    jvp: Function
+    vjp: Function
+    jvp_report: Function
+    vjp_report: Function
+    src: SourceFile
+    policy: Policy
+
+    def header(self, modes: list[str]) -> list[str]:
+        fn_loc = self.primal.loc
+        where = f"{os.path.basename(fn_loc.file)}:{fn_loc.line}" if fn_loc else "?"
+        kinds = {"kink": 0, "jump": 0, "branch": 0}
+        for s in self.facts.sites:
+            kinds[s.kind] += 1
+        return [
+            f"{self.name}_derivatives.py - emitted by nsadc {nsadc.__version__} from {where} "
+            f"(sha256 {self.src.sha256()[:12]})",
+            f"Modes: {', '.join(modes)}.  Kink policy: {self.policy.describe()}.  With respect to: "
+            f"{', '.join(self.facts.wrt) or 'nothing'}.",
+            f"Sites: {kinds['kink']} kink, {kinds['branch']} branch, {kinds['jump']} jump "
+            "(each marked below with a comment).",
+            "Needs only math and numpy.",
+        ]
+
+    def module(self, modes: tuple[str, ...] = ("forward", "reverse"), primal: bool = False,
+               report: bool = False, jit: str | None = None) -> str:
+        functions = []
+        if primal:
+            functions.append(self.primal)
+        if "forward" in modes:
+            functions.append(self.jvp)
+            if report:
+                functions.append(self.jvp_report)
+        if "reverse" in modes:
+            functions.append(self.vjp)
+            if report:
+                functions.append(self.vjp_report)
+        return module_source(self.header(list(modes)), functions, jit)
+
+
+def _renamed(fn: Function, name: str) -> Function:
+    fn.name = name
+    return fn
+
+
+def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Policy,
+                     env: dict | None = None, param_types: dict[str, str] | None = None) -> Compiled:
+    """Lower, analyse and transform one function."""
+    base = lower_function(src, node, env, param_types)
+    names = base.names
+    materialize_tests(base, names)
+    if wrt is None:
+        wrt = [p.name for p in base.params if p.type == "float"]
+    by_name = {p.name: p for p in base.params}
+    for w in wrt:
+        if by_name[w].type != "float":
+            raise ArgumentError(f"cannot differentiate with respect to {w!r}: it is {by_name[w].type}, "
+                                "not float")
+    facts = analyse(base, wrt)
+    outputs = facts.outputs
+    if len(outputs) != 1:
+        raise UnsupportedError(f"{base.name} returns {len(outputs)} values; derivatives need one scalar",
+                               base.body[-1].loc, "return a single float (e.g. a sum of the values)")
+    if facts.types.get(outputs[0].name if isinstance(outputs[0], Var) else "", "float") == "bool":
+        raise UnsupportedError(f"{base.name} returns a bool", base.body[-1].loc, "return a float")
+
+    def fresh_names():
+        return copy.deepcopy(names)
+
+    primal = copy.deepcopy(base)
+    primal.doc = None
+    jvp = forward(copy.deepcopy(base), facts, policy, fresh_names())
+    vjp = reverse(copy.deepcopy(base), facts, policy, fresh_names())
+    jvp_report = _renamed(forward(copy.deepcopy(base), facts, policy, fresh_names(), REPORT),
+                          f"{base.name}_jvp_report")
+    vjp_report = _renamed(reverse(copy.deepcopy(base), facts, policy, fresh_names(), REPORT),
+                          f"{base.name}_vjp_report")
+    return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, src, policy)

@@ -1,0 +1,6 @@
+"""The one table of primitive rules, read by the transforms and the certificate."""
+
+from nsadc.rules.table import RULES, Rule, rule_for
+from nsadc.rules.policy import Policy, resolve_policy
+
+__all__ = ["RULES", "Rule", "rule_for", "Policy", "resolve_policy"]

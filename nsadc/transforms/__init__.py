@@ -1,0 +1,1 @@
+"""Transforms, IR -> IR: forward (tangent), reverse (adjoint), lexicographic."""

@@ -1,0 +1,114 @@
+"""What the forward and reverse transforms share: derivative names, the partial
+derivatives of one assignment read from the rule table, and kink comments."""
+
+from __future__ import annotations
+
+import os
+
+from nsadc.emit import expr_source
+from nsadc.ir.analysis import Facts
+from nsadc.ir.build import add, mul
+from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, If, Raw, Var
+from nsadc.rules.policy import Policy
+from nsadc.rules.table import RULES
+
+
+class Derivative:
+    """Naming and per-statement rules for one transform of one function."""
+
+    def __init__(self, fn, facts: Facts, policy: Policy, names, suffix: str):
+        self.fn = fn
+        self.facts = facts
+        self.policy = policy
+        self.names = names
+        self.suffix = suffix
+        self._adj: dict[str, str] = {}
+
+    def d(self, var: str) -> str:
+        """``x_dot`` / ``x_bar``: the derivative variable of ``var``."""
+        name = self._adj.get(var)
+        if name is None:
+            name = self._adj[var] = self.names.fresh(f"{var}_{self.suffix}")
+        return name
+
+    def selection(self, prim: str):
+        kink = RULES[prim].kink
+        if kink is None or kink.kind != "kink":
+            return None
+        return self.policy.selection(prim)
+
+    def partials(self, s: Assign, out: Expr | None, tmp=None) -> tuple[list[Assign], list[Expr | None]]:
+        """Setup assignments and one partial per operand (None: no derivative).
+        ``tmp`` names the setup temporaries (default: fresh readable names)."""
+        call = s.value
+        rule = RULES[call.prim]
+        active = [isinstance(a, Var) and a.name in self.facts.active for a in call.args]
+        sel = self.selection(call.prim)
+        tmp = tmp or (lambda hint: self.names.fresh(f"{hint}_{s.target}"))
+        setup, grads = rule.partials(list(call.args), out, active, sel, tmp)
+        return [Assign(n, e) for n, e in setup], grads
+
+    def kink_comment(self, s: Assign) -> list:
+        if s.site is None:
+            return []
+        call = s.value
+        rule = RULES[call.prim]
+        where = location(s)
+        text = expr_source(call)
+        if rule.kink.kind == "branch":
+            return [Comment(f"branch: {text} at {where}; the branch taken is the one differentiated")]
+        if rule.kink.kind == "jump":
+            return [Comment(f"jump: {text} at {where}; derivative 0 (piecewise constant)")]
+        sel = self.selection(call.prim)
+        active = [isinstance(a, Var) and a.name in self.facts.active for a in call.args]
+        return [Comment(f"kink: {text} at {where}; {describe_selection(call.prim, sel, active)}")]
+
+    def report(self, s: Assign, hits: str) -> list:
+        """The kink report: count how often site ``s.site`` met its kink set."""
+        if s.site is None:
+            return []
+        cond = RULES[s.value.prim].kink.at_kink(list(s.value.args))
+        return [If(cond, [Raw(f"{hits}[{s.site}] += 1")])]
+
+
+def location(s) -> str:
+    if s.loc is None:
+        return "?"
+    return f"{os.path.basename(s.loc.file)}:{s.loc.line}:{s.loc.col + 1}"
+
+
+def describe_selection(prim: str, sel, active: list[bool]) -> str:
+    kink = RULES[prim].kink
+    if prim in ("max", "min"):
+        n = len(active)
+        if n == 2:
+            both = all(active)
+            if sel == "min-norm":
+                lam = 0.5 if both else 0.0
+            elif sel in ("jax", "torch"):
+                lam = 0.5
+            else:
+                lam = float(sel) if (both or active[0]) else 1.0 - float(sel)
+            if both:
+                return f"at a tie selects ({lam:g}, {1 - lam:g}) ({sel} of the convex hull)"
+            return f"at a tie selects {lam if active[0] else 1 - lam:g} ({sel} of [0, 1])"
+        return f"at a tie the tied operands share the derivative equally ({sel})"
+    return kink.describe(sel)
+
+
+def tangent_sum(terms: list[tuple[Expr, str]]) -> Expr:
+    """Σ partial·u̇ over the active operands."""
+    total: Expr = Const(0.0)
+    for g, dvar in terms:
+        total = add(total, mul(g, Var(dvar)))
+    return total
+
+
+def zero_of(type_: str) -> Const:
+    return Const({"float": 0.0, "int": 0, "bool": False}[type_])
+
+
+def is_differentiable(s: Assign, facts: Facts) -> bool:
+    v = s.value
+    return (isinstance(v, Call) and RULES[v.prim].partials is not None
+            and any(isinstance(a, Var) and a.name in facts.active for a in v.args))
