@@ -59,9 +59,14 @@ class Kink:
                 f"at the kink {self.where}; {self.selection_doc}"
             )
 
-    def describe(self, sel) -> str:
+    def kink_set(self, operands: list[str]) -> str:
+        """The kink set in the words of the site's operands (``z == 0``)."""
+        return self.where.format(*operands, *["?"] * 3)
+
+    def describe(self, sel, operands: list[str]) -> str:
         """One line for the emitted comment: what is selected at the kink."""
-        return f"at {self.where} selects {_fmt_sel(sel)} (Clarke set {self.clarke})"
+        clarke = self.clarke.format(*operands, *["?"] * 3)
+        return f"at {self.kink_set(operands)} selects {_fmt_sel(sel)} (Clarke set {clarke})"
 
 
 def _fmt_sel(sel) -> str:
@@ -141,8 +146,13 @@ _register(Rule("add", (2, 2), "infix:+", _numeric,
                lambda a, out, act, sel, tmp: ([], _on(act, [c(1), c(1)]))))
 _register(Rule("sub", (2, 2), "infix:-", _numeric,
                lambda a, out, act, sel, tmp: ([], _on(act, [c(1), c(-1)]))))
-_register(Rule("mul", (2, 2), "infix:*", _numeric,
-               lambda a, out, act, sel, tmp: ([], _on(act, [a[1], a[0]]))))
+def _mul_partials(a, out, act, sel, tmp):
+    if a[0] == a[1] and act[0]:  # x * x: one partial, 2x
+        return [], [mul(c(2), a[0]), None]
+    return [], _on(act, [a[1], a[0]])
+
+
+_register(Rule("mul", (2, 2), "infix:*", _numeric, _mul_partials))
 
 
 def _div_partials(a, out, act, sel, tmp):
@@ -262,7 +272,7 @@ def _abs_partials(a, out, act, sel, tmp):
 
 
 _ABS = Kink(
-    "kink", "x == 0", "[-1, 1]",
+    "kink", "{0} == 0", "[-1, 1]",
     selections={"min-norm": 0.0, "jax": 1.0, "torch": 0.0},
     check=_in_interval(-1, 1),
     selection_doc="a selection for abs is abs'(0), a number in [-1, 1]",
@@ -351,8 +361,8 @@ def _extremum(name: str, better: str):
     return Rule(name, (2, None), f"call:{name}", _numeric, partials, kink)
 
 
-_register(_extremum("max", "gt"), *_np("maximum"), *_np("fmax"))
-_register(_extremum("min", "lt"), *_np("minimum"), *_np("fmin"))
+_register(_extremum("max", "gt"), *_np("maximum"))
+_register(_extremum("min", "lt"), *_np("minimum"))
 
 
 def _clip_partials(a, out, act, sel, tmp):
@@ -371,7 +381,7 @@ def _clip_partials(a, out, act, sel, tmp):
 
 
 _register(Rule("clip", (3, 3), "special", _numeric, _clip_partials, Kink(
-    "kink", "x == lo or x == hi", "[0, 1]",
+    "kink", "{0} == {1} or {0} == {2}", "[0, 1]",
     selections={"min-norm": 0.0, "jax": 0.5, "torch": 1.0},
     check=_in_interval(0, 1),
     selection_doc="a selection for clip is its derivative in x at a bound, a number in [0, 1]",
@@ -388,8 +398,10 @@ def _hypot_partials(a, out, act, sel, tmp):
 
 
 _register(Rule("hypot", (2, 2), "call:math.hypot", _float, _hypot_partials, Kink(
-    "kink", "x == y == 0", "the unit disc",
-    selections={"min-norm": (0.0, 0.0), "jax": (0.0, 0.0), "torch": (0.0, 0.0)},
+    "kink", "{0} == {1} == 0", "the unit disc",
+    # JAX's hypot gives (1/2, 1/2) at the origin; torch gives nan there, which is
+    # outside the Clarke set, so the torch policy uses the min-norm element.
+    selections={"min-norm": (0.0, 0.0), "jax": (0.5, 0.5), "torch": (0.0, 0.0)},
     check=lambda s: len(s) == 2 and math.hypot(float(s[0]), float(s[1])) <= 1.0,
     selection_doc="a selection for hypot is a gradient (gx, gy) at the origin with gx² + gy² ≤ 1",
     at_kink=lambda a: call("and", call("eq", a[0], c(0)), call("eq", a[1], c(0))),
@@ -397,18 +409,20 @@ _register(Rule("hypot", (2, 2), "call:math.hypot", _float, _hypot_partials, Kink
 
 
 def _copysign_partials(a, out, act, sel, tmp):
+    # copysign(x, y) = |x|·sign(y): ∂/∂x = abs'(x)·sign(y) with abs'(0) the
+    # selection; y only moves the sign, a jump (derivative 0).
     x, y = a
     name = tmp("dcopysign")
-    # ∂/∂x copysign(x, y) = sign(x)·sign(y) off x == 0; y only moves the sign: a jump.
-    same = select(call("ne", x, c(0)), mul(call("copysign", c(1), x), call("copysign", c(1), y)), c(sel))
-    return [(name, same)], [Var(name) if act[0] else None, None]
+    setup = [(name, select(call("ne", x, c(0)), call("copysign", c(1), x), c(sel))),
+             (name, call("copysign", Var(name), y))]
+    return setup, [Var(name) if act[0] else None, None]
 
 
 _register(Rule("copysign", (2, 2), "call:math.copysign", _float, _copysign_partials, Kink(
-    "kink", "x == 0 (a kink) or y == 0 (a jump in y)", "[-1, 1]·sign(y)",
-    selections={"min-norm": 0.0, "jax": 0.0, "torch": 0.0},
+    "kink", "{0} == 0 (a kink) or {1} == 0 (a jump)", "[-1, 1]·sign({1})",
+    selections={"min-norm": 0.0, "jax": 1.0, "torch": 0.0},
     check=_in_interval(-1, 1),
-    selection_doc="a selection for copysign is ∂/∂x at x == 0, a number in [-1, 1]",
+    selection_doc="a selection for copysign is abs'(0) in copysign(x, y) = |x|·sign(y), in [-1, 1]",
     at_kink=lambda a: call("or", call("eq", a[0], c(0)), call("eq", a[1], c(0))),
 )), "math.copysign", *_np("copysign"))
 
@@ -424,27 +438,27 @@ def _jump(name: str, emit: str, result, at_kink, where: str, *aliases: str, arit
 
 
 _jump("floor", "call:math.floor", _int, lambda a: call("eq", a[0], call("floor", a[0])),
-      "x an integer", "math.floor")
+      "{0} an integer", "math.floor")
 _jump("ceil", "call:math.ceil", _int, lambda a: call("eq", a[0], call("floor", a[0])),
-      "x an integer", "math.ceil")
+      "{0} an integer", "math.ceil")
 _jump("trunc", "call:math.trunc", _int,
       lambda a: call("and", call("eq", a[0], call("floor", a[0])), call("ne", a[0], c(0))),
-      "x a nonzero integer", "math.trunc", "int")
+      "{0} a nonzero integer", "math.trunc", "int")
 _jump("round", "call:round", _int,
-      lambda a: call("eq", sub(a[0], call("floor", a[0])), c(0.5)), "x a half-integer")
+      lambda a: call("eq", sub(a[0], call("floor", a[0])), c(0.5)), "{0} a half-integer")
 _jump("npfloor", "call:np.floor", _float, lambda a: call("eq", a[0], call("floor", a[0])),
-      "x an integer", *_np("floor"))
+      "{0} an integer", *_np("floor"))
 _jump("npceil", "call:np.ceil", _float, lambda a: call("eq", a[0], call("floor", a[0])),
-      "x an integer", *_np("ceil"))
+      "{0} an integer", *_np("ceil"))
 _jump("nptrunc", "call:np.trunc", _float,
       lambda a: call("and", call("eq", a[0], call("floor", a[0])), call("ne", a[0], c(0))),
-      "x a nonzero integer", *_np("trunc"), *_np("fix"))
+      "{0} a nonzero integer", *_np("trunc"), *_np("fix"))
 _jump("nprint", "call:np.rint", _float,
-      lambda a: call("eq", sub(a[0], call("floor", a[0])), c(0.5)), "x a half-integer",
+      lambda a: call("eq", sub(a[0], call("floor", a[0])), c(0.5)), "{0} a half-integer",
       *_np("rint"), *_np("round"), *_np("around"))
-_jump("sign", "call:np.sign", _float, lambda a: call("eq", a[0], c(0)), "x == 0", *_np("sign"))
+_jump("sign", "call:np.sign", _float, lambda a: call("eq", a[0], c(0)), "{0} == 0", *_np("sign"))
 _jump("floordiv", "infix://", _numeric,
-      lambda a: call("eq", call("mod", a[0], a[1]), c(0)), "x / y an integer", arity=(2, 2))
+      lambda a: call("eq", call("mod", a[0], a[1]), c(0)), "{0} / {1} an integer", arity=(2, 2))
 
 
 def _mod_partials(a, out, act, sel, tmp):
@@ -454,7 +468,7 @@ def _mod_partials(a, out, act, sel, tmp):
 
 
 _register(Rule("mod", (2, 2), "infix:%", _numeric, _mod_partials, Kink(
-    "jump", "x / y an integer", "none (f jumps)", selections={},
+    "jump", "{0} / {1} an integer", "none (f jumps)", selections={},
     at_kink=lambda a: call("eq", call("mod", a[0], a[1]), c(0)))), "math.fmod")
 
 # ------------------------------------------------------------ comparisons and logic
@@ -464,7 +478,7 @@ _register(Rule("mod", (2, 2), "infix:%", _numeric, _mod_partials, Kink(
 COMPARISONS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 for _name, _sym in COMPARISONS.items():
     _register(Rule(_name, (2, 2), f"infix:{_sym}", _bool, None, Kink(
-        "branch", "a == b", "the branch selection (continuity is a certificate obligation)",
+        "branch", "{0} == {1}", "the branch selection (continuity is a certificate obligation)",
         at_kink=lambda a: call("eq", a[0], a[1]))))
 _register(Rule("not", (1, 1), "prefix:not", _bool, None))
 _register(Rule("and", (2, None), "infix:and", _bool, None))  # emitter-only (kink conditions)

@@ -56,12 +56,13 @@ class Derivative:
         where = location(s)
         text = expr_source(call)
         if rule.kink.kind == "branch":
-            return [Comment(f"branch: {text} at {where}; the branch taken is the one differentiated")]
+            return [Comment(f"branch: {text} at {where}; the branch taken is differentiated")]
         if rule.kink.kind == "jump":
             return [Comment(f"jump: {text} at {where}; derivative 0 (piecewise constant)")]
         sel = self.selection(call.prim)
         active = [isinstance(a, Var) and a.name in self.facts.active for a in call.args]
-        return [Comment(f"kink: {text} at {where}; {describe_selection(call.prim, sel, active)}")]
+        operands = [expr_source(a) for a in call.args]
+        return [Comment(f"kink: {text} at {where}; {describe_selection(call.prim, sel, active, operands)}")]
 
     def report(self, s: Assign, hits: str) -> list:
         """The kink report: count how often site ``s.site`` met its kink set."""
@@ -77,7 +78,7 @@ def location(s) -> str:
     return f"{os.path.basename(s.loc.file)}:{s.loc.line}:{s.loc.col + 1}"
 
 
-def describe_selection(prim: str, sel, active: list[bool]) -> str:
+def describe_selection(prim: str, sel, active: list[bool], operands: list[str]) -> str:
     kink = RULES[prim].kink
     if prim in ("max", "min"):
         n = len(active)
@@ -93,7 +94,7 @@ def describe_selection(prim: str, sel, active: list[bool]) -> str:
                 return f"at a tie selects ({lam:g}, {1 - lam:g}) ({sel} of the convex hull)"
             return f"at a tie selects {lam if active[0] else 1 - lam:g} ({sel} of [0, 1])"
         return f"at a tie the tied operands share the derivative equally ({sel})"
-    return kink.describe(sel)
+    return kink.describe(sel, operands)
 
 
 def tangent_sum(terms: list[tuple[Expr, str]]) -> Expr:

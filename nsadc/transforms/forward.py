@@ -48,7 +48,11 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
         self_ref = any(isinstance(a, Var) and a.name == s.target for a in args)
         setup, grads = D.partials(s, None if self_ref else Var(s.target))
         terms = [(g, D.d(a.name)) for a, g in zip(args, grads) if g is not None]
-        tangent = [Assign(D.d(s.target), tangent_sum(terms))]
+        dot = tangent_sum(terms)
+        if dot == Var(D.d(s.target)):  # x = x - c: the tangent does not change
+            tangent = []
+        else:
+            tangent = [Assign(D.d(s.target), dot)]
         comment = D.kink_comment(s)
         if self_ref:  # the tangent reads the old value: compute it first
             return comment + setup + tangent + primal

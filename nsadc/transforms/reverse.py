@@ -60,9 +60,11 @@ def materialize_tests(fn: Function, names) -> None:
 
 @dataclass
 class Plan:
-    """The reverse-mode facts: what to tape and what to recompute."""
+    """The reverse-mode facts: which assignments tape the value they overwrite,
+    and which loop statements are recomputed instead."""
 
-    to_record: set[str]
+    records: set[int]  # id(Assign) of the assignments that push the old value
+    recorded: set[str]  # the variables those assignments overwrite
     recompute: dict[int, list[Assign]] = field(default_factory=dict)  # id(For) -> statements
     overwritten: set[str] = field(default_factory=set)
 
@@ -71,27 +73,72 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
     count, in_loop = definitions(fn)
     overwritten = {v for v, n in count.items() if n >= 2} | in_loop
     loop_vars = {s.var for s in walk(fn.body) if isinstance(s, For)}
-    needed: set[str] = set()
-    for s in walk(fn.body):
-        if isinstance(s, Assign) and s.target in facts.active and is_differentiable(s, facts):
-            self_ref = any(isinstance(a, Var) and a.name == s.target for a in s.value.args)
-            setup, grads = D.partials(s, None if self_ref else Var(s.target), tmp=lambda hint: hint)
-            for a in setup:
-                needed |= variables(a.value)
-            for g in grads:
-                if g is not None:
-                    needed |= variables(g)
-        elif isinstance(s, For):
-            for b in (s.start, s.stop, s.step):
-                needed |= variables(b)
-    needed &= set(count) | set(facts.types)  # drop the rules' setup temporaries
+    program_vars = set(count) | set(facts.types)
+
+    def partial_reads(s: Assign) -> tuple[set[str], bool]:
+        """Variables the reverse of ``s`` reads, and whether it reads the old
+        value of its own target (``x = x * y``)."""
+        if not (s.target in facts.active and is_differentiable(s, facts)):
+            return set(), False
+        self_ref = any(isinstance(a, Var) and a.name == s.target for a in s.value.args)
+        setup, grads = D.partials(s, None if self_ref else Var(s.target), tmp=lambda hint: hint)
+        reads: set[str] = set()
+        for a in setup:
+            reads |= variables(a.value)
+        for g in grads:
+            if g is not None:
+                reads |= variables(g)
+        reads &= program_vars  # drop the rules' setup temporaries
+        return reads, self_ref and s.target in reads
+
+    recompute, recomputed = _recomputable(fn, count, in_loop)
+
+    # An assignment must tape the value it overwrites when the reverse sweep
+    # reads that value later, i.e. when some statement that can run before it
+    # reads the variable in its adjoint.  Scan in execution order; loop bodies
+    # twice, since a later iteration runs after an earlier one's reads.  An
+    # `if` needs its decision only when a branch has reverse work.
+    def scan(block: list[Stmt], before: set[str], records: set[int], known: set[int]) -> set[str]:
+        for s in block:
+            if isinstance(s, Assign):
+                reads, reads_old_self = partial_reads(s)
+                if (s.target in before or reads_old_self) and s.target not in recomputed \
+                        and s.target not in loop_vars:
+                    records.add(id(s))
+                before = before | reads
+            elif isinstance(s, If):
+                if _has_reverse_work(s.body + s.orelse, facts, known):
+                    before = before | variables(s.test)
+                before = (scan(s.body, before, records, known)
+                          | scan(s.orelse, before, records, known))
+            elif isinstance(s, For):
+                before = before | variables(s.start) | variables(s.stop) | variables(s.step)
+                before = scan(s.body, scan(s.body, before, records, known), records, known)
+            elif isinstance(s, While):
+                before = scan(s.body, scan(s.body, before, records, known), records, known)
+        return before
+
+    records: set[int] = set()
+    while True:  # taped values and needed decisions feed each other: iterate
+        new: set[int] = set()
+        scan(fn.body, set(), new, records)
+        if new == records:
+            break
+        records = new
+    recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
+    return Plan(records, recorded, recompute, overwritten)
+
+
+def _recomputable(fn: Function, count: dict[str, int], in_loop: set[str]):
+    """Statements at the top of a `for` body whose operands are loop-invariant,
+    loop indices or earlier such statements, and whose value is not read after
+    the loop: the reverse sweep recomputes them for each iteration."""
     reads = _read_counts(fn.body)
     invariant = {v for v, n in count.items() if n == 1 and v not in in_loop}
     recompute: dict[int, list[Assign]] = {}
     recomputed: set[str] = set()
     for loop in (s for s in walk(fn.body) if isinstance(s, For)):
-        enclosing = _enclosing_loop_vars(fn.body, loop)
-        ok = set(invariant) | enclosing | {loop.var}
+        ok = set(invariant) | _enclosing_loop_vars(fn.body, loop) | {loop.var}
         inside = _read_counts(loop.body)
         stmts = []
         for s in loop.body:
@@ -106,21 +153,11 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
             recomputed.add(s.target)
         if stmts:
             recompute[id(loop)] = stmts
-    # An `if` needs its decision in the reverse sweep only when one of its
-    # branches has reverse work: an active assignment or a value to restore.
-    while True:
-        to_record = (needed & overwritten) - recomputed - loop_vars
-        more = set()
-        for s in walk(fn.body):
-            if isinstance(s, If) and _has_reverse_work(s.body + s.orelse, facts, to_record):
-                more |= variables(s.test)
-        if more <= needed:
-            return Plan(to_record, recompute, overwritten)
-        needed |= more
+    return recompute, recomputed
 
 
-def _has_reverse_work(block: list[Stmt], facts: Facts, to_record: set[str]) -> bool:
-    return any(isinstance(s, Assign) and (s.target in facts.active or s.target in to_record)
+def _has_reverse_work(block: list[Stmt], facts: Facts, records: set[int]) -> bool:
+    return any(isinstance(s, Assign) and (s.target in facts.active or id(s) in records)
                for s in walk(block))
 
 
@@ -255,7 +292,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
 
     def rassign(s: Assign) -> list[Stmt]:
         t = s.target
-        restore = T.pop(t) if t in P.to_record else []
+        restore = T.pop(t) if id(s) in P.records else []
         if t not in facts.active:
             return restore
         if not is_differentiable(s, facts):
@@ -293,7 +330,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         out: list[Stmt] = []
         for s in stmts:
             if isinstance(s, Assign):
-                if s.target in P.to_record:
+                if id(s) in P.records:
                     out.append(T.push(s.target))
                 out.append(Assign(s.target, s.value, s.loc, s.site))
                 if report is not None:
@@ -323,11 +360,11 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     value = ret.value
     body: list[Stmt] = []
     param_names = {p.name for p in fn.params}
-    inits = [Assign(v, zero_of(facts.types[v])) for v in sorted(P.to_record) if v not in param_names]
+    inits = [Assign(v, zero_of(facts.types[v])) for v in sorted(P.recorded) if v not in param_names]
     out_name = D.d(value.name) if isinstance(value, Var) else names.fresh("out_bar")
     captured = value
     result_stmts: list[Stmt] = []
-    if isinstance(value, Var) and value.name in P.to_record:
+    if isinstance(value, Var) and value.name in P.recorded:
         captured = Var(names.fresh("value"))
         result_stmts.append(Assign(captured.name, Call("copy", (value,))))
     body += T.init() + inits
