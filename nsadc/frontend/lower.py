@@ -48,8 +48,14 @@ def _const_value_ok(value) -> bool:
 class Names:
     """Readable, unique variable names shared by every stage of one compilation."""
 
+    # names the emitted code itself uses
+    RESERVED = {"abs", "max", "min", "round", "float", "int", "bool", "pow", "range", "len", "math",
+                "np", "numba", "numpy", "tuple", "sum", "print", "_push", "kink_hits", "_"}
+
     def __init__(self, taken=()):
-        self.taken: set[str] = set(taken)
+        import keyword
+
+        self.taken: set[str] = set(taken) | self.RESERVED | set(keyword.kwlist)
 
     def fresh(self, hint: str) -> str:
         hint = hint if hint.isidentifier() else "t"

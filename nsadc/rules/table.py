@@ -414,7 +414,7 @@ def _copysign_partials(a, out, act, sel, tmp):
     x, y = a
     name = tmp("dcopysign")
     setup = [(name, select(call("ne", x, c(0)), call("copysign", c(1), x), c(sel))),
-             (name, call("copysign", Var(name), y))]
+             (name, mul(Var(name), call("copysign", c(1), y)))]
     return setup, [Var(name) if act[0] else None, None]
 
 
