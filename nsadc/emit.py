@@ -162,14 +162,13 @@ def check_source(text: str) -> str:
 
 
 TAPE_HELPERS = '''\
-def _push(tape, n, value):
-    """Append value to the tape, doubling its storage when it is full."""
-    if n == tape.shape[0]:
-        grown = np.empty(2 * n, tape.dtype)
-        grown[:n] = tape
-        tape = grown
-    tape[n] = value
-    return tape, n + 1
+def _reserve(tape, size):
+    """The tape, with room for at least size values (grown by doubling)."""
+    if size <= tape.shape[0]:
+        return tape
+    grown = np.empty(max(size, 2 * tape.shape[0]), tape.dtype)
+    grown[:tape.shape[0]] = tape
+    return grown
 '''
 
 

@@ -40,8 +40,12 @@ class UnsupportedError(NsadcError):
         if self.loc is not None:
             parts.append(f"{self.loc}: {self.message}")
             if self.loc.text:
-                parts.append("    " + self.loc.text.rstrip())
-                parts.append("    " + " " * self.loc.col + "^")
+                text = self.loc.text.rstrip()
+                # keep tabs under tabs so the caret lines up however the terminal expands them
+                pad = "".join("\t" if c == "\t" else " " for c in text[:self.loc.col])
+                pad += " " * max(0, self.loc.col - len(text))
+                parts.append("    " + text)
+                parts.append("    " + pad + "^")
         else:
             parts.append(self.message)
         if self.hint:

@@ -19,6 +19,7 @@ from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile
 from nsadc.ir.analysis import Facts, analyse
 from nsadc.ir.nodes import Function, Var
+from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
 from nsadc.transforms.forward import forward
 from nsadc.transforms.reverse import materialize_tests, reverse
@@ -82,6 +83,7 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     """Lower, analyse and transform one function."""
     base = lower_function(src, node, env, param_types)
     names = base.names
+    split_reassignments(base, names)
     materialize_tests(base, names)
     if wrt is None:
         wrt = [p.name for p in base.params if p.type == "float"]

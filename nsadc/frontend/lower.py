@@ -80,6 +80,7 @@ class _Scope:
     locals: set[str]
     loop_vars: set[str] = field(default_factory=set)  # every name a for loop binds
     open_loops: list[str] = field(default_factory=list)  # for-loop variables in scope now
+    depth: int = 0  # how many loops (for or while) enclose the statement being lowered
     env: dict | None = None  # the defining module's globals (decorator), or None (CLI)
 
 
@@ -116,6 +117,72 @@ def _names_in(target, out: set[str]):
             _names_in(el.value, out)
 
 
+def _bindings(fn: cst.FunctionDef, name: str) -> tuple[int, cst.CSTNode | None]:
+    """How often ``fn`` binds ``name`` in its own scope, and the node that binds it a
+    second time (or declares it nonlocal in a nested function), if any."""
+    binds: list[cst.CSTNode] = []
+    changed: list[cst.CSTNode] = []
+
+    class V(cst.CSTVisitor):
+        def __init__(self):
+            self.depth = 0
+
+        def visit_FunctionDef(self, n):
+            if n is not fn:
+                if self.depth == 0 and n.name.value == name:
+                    binds.append(n)
+                self.depth += 1
+            return True
+
+        def leave_FunctionDef(self, n):
+            if n is not fn:
+                self.depth -= 1
+
+        def visit_Lambda(self, n):
+            return False
+
+        def visit_Nonlocal(self, n):
+            if self.depth > 0 and any(item.name.value == name for item in n.names):
+                changed.append(n)
+
+        def visit_Param(self, n):
+            if self.depth == 0 and n.name.value == name:
+                binds.append(n)
+
+        def _target(self, target, node, loop=False):
+            if self.depth == 0:
+                found: set[str] = set()
+                _names_in(target, found)
+                if name in found:
+                    binds.append(node)
+                    if loop:
+                        binds.append(node)
+
+        def visit_AssignTarget(self, n):
+            self._target(n.target, n)
+
+        def visit_AugAssign(self, n):
+            if self.depth == 0 and isinstance(n.target, cst.Name) and n.target.value == name:
+                binds.extend([n, n])
+
+        def visit_AnnAssign(self, n):
+            if n.value is not None:
+                self._target(n.target, n)
+
+        def visit_For(self, n):
+            self._target(n.target, n, loop=True)
+
+        def visit_NamedExpr(self, n):
+            self._target(n.target, n)
+
+    fn.visit(V())
+    if changed:
+        return len(binds), changed[0]
+    if len(binds) > 1:
+        return len(binds), binds[1]
+    return len(binds), None
+
+
 def _all_names(node: cst.CSTNode) -> set[str]:
     found: set[str] = set()
 
@@ -139,6 +206,20 @@ class Lowerer:
     # ---------------------------------------------------------------- entry
 
     def lower(self) -> Function:
+        try:
+            return self._lower()
+        except NsadcError:
+            raise
+        except Exception as e:  # a bug in nsadc: still say where in the user's code it happened
+            raise self._internal(self.entry, self.entry.node, e) from None
+
+    def _internal(self, scope, node, e: Exception) -> UnsupportedError:
+        return self._err(scope, node, f"nsadc failed on this code (internal error: "
+                         f"{type(e).__name__}: {e})",
+                         "please report this with the function's source; meanwhile rewrite the "
+                         "statement with plain assignments of arithmetic and math calls")
+
+    def _lower(self) -> Function:
         scope = self.entry
         node = scope.node
         self._check_signature(scope)
@@ -154,6 +235,7 @@ class Lowerer:
         self.call_stack.append(node.name.value)
         body = self._block(scope, node.body.body)
         self.call_stack.pop()
+        self._check_returns(scope, body)
         body = eliminate_exits(body, self.names, results=None)
         doc = node.get_docstring() if hasattr(node, "get_docstring") else None
         fn = Function(node.name.value, params, body, scope.src.loc(node), doc)
@@ -186,7 +268,8 @@ class Lowerer:
             raise self._err(scope, bad, "keyword-only and positional-only parameters are not supported",
                             "use plain positional parameters")
         if node.asynchronous is not None:
-            raise self._err(scope, node, "async functions are not supported", "use a plain def")
+            raise self._err(scope, node.asynchronous, "async functions are not supported",
+                            "use a plain def")
 
     def _check_loop_vars(self, scope):
         # A `for` loop variable may only be bound by `for` loops: the reverse sweep
@@ -214,6 +297,33 @@ class Lowerer:
             raise self._err(scope, v.bad, "a `for` loop variable is assigned outside its `for` statement",
                             "use a separate variable for the value you compute")
 
+    def _check_returns(self, scope, body: list[Stmt]) -> int:
+        """Every path through ``body`` returns, and every return gives the same number
+        of values; that number."""
+        from nsadc.ir.nodes import walk
+
+        node = scope.node
+        name = node.name.value
+        returns = [s for s in walk(body) if isinstance(s, Return)]
+        if not returns:
+            last = node.body.body[-1] if node.body.body else node
+            raise self._err(scope, last, f"{name}() never returns a value",
+                            "end the function with `return <result>`")
+        sizes = [len(r.value) if isinstance(r.value, tuple) else 1 for r in returns]
+        for r, n in zip(returns, sizes):
+            if n != sizes[0]:
+                raise UnsupportedError(
+                    f"{name}() returns {sizes[0]} value{'s' if sizes[0] != 1 else ''} on one path "
+                    f"and {n} on another", r.loc,
+                    "return the same number of values on every path")
+        if _can_fall_through(body):
+            last = node.body.body[-1]
+            raise self._err(scope, last, f"{name}() can reach its end without returning a value "
+                            "(after this statement)",
+                            "add a final `return ...` (or an else branch that returns) so every "
+                            "path returns")
+        return sizes[0]
+
     # ---------------------------------------------------------------- helpers
 
     def _err(self, scope, node, message, hint=None):
@@ -232,6 +342,17 @@ class Lowerer:
     # ---------------------------------------------------------------- statements
 
     def _stmt(self, scope, node):
+        try:
+            self._stmt_inner(scope, node)
+        except NsadcError:
+            raise
+        except RecursionError:
+            raise self._err(scope, node, "this statement is nested too deeply for nsadc",
+                            "split it into several assignments") from None
+        except Exception as e:  # a bug in nsadc: locate it at the innermost statement
+            raise self._internal(scope, node, e) from None
+
+    def _stmt_inner(self, scope, node):
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 self._small(scope, small)
@@ -273,18 +394,28 @@ class Lowerer:
             self._assign_to(scope, node.target, node.value, node)
         elif isinstance(node, cst.Return):
             self._return(scope, node)
-        elif isinstance(node, cst.Break):
-            self._emit(Break(scope.src.loc(node)))
-        elif isinstance(node, cst.Continue):
-            self._emit(Continue(scope.src.loc(node)))
+        elif isinstance(node, (cst.Break, cst.Continue)):
+            word = "break" if isinstance(node, cst.Break) else "continue"
+            if scope.depth == 0:
+                raise self._err(scope, node, f"`{word}` outside a loop",
+                                f"use `{word}` only inside a for or while loop")
+            self._emit((Break if word == "break" else Continue)(scope.src.loc(node)))
         elif isinstance(node, cst.Pass):
             return
         elif isinstance(node, cst.Expr):
-            if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.value
+            if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
                 return  # docstring
-            if isinstance(node.value, (cst.Yield, cst.Await)):
-                raise self._err(scope, node, "generators and coroutines are not supported",
+            if isinstance(value, cst.Yield):
+                raise self._err(scope, node, "generators (yield) are not supported",
                                 "compute the values in a loop and return the result")
+            if isinstance(value, cst.Await):
+                raise self._err(scope, node, "await is not supported", "use plain synchronous code")
+            if isinstance(value, cst.Call):
+                self._resolve_call(scope, value)  # refuses print(), list.append() ... by name
+                raise self._err(scope, node, "a call whose result is unused",
+                                "nsadc functions have no side effects: assign the result to a "
+                                "variable, or remove the call")
             raise self._err(scope, node, "an expression whose value is unused",
                             "assign the value to a variable, or remove the statement")
         else:
@@ -319,7 +450,13 @@ class Lowerer:
             name = self._target_name(scope, target)
             self._expr(scope, value, into=name)
         elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                if isinstance(el, cst.StarredElement):
+                    raise self._err(scope, el, "starred assignment is not supported",
+                                    "unpack into a fixed number of names")
             targets = [el.value for el in target.elements]
+            if isinstance(value, (cst.Tuple, cst.List)):
+                self._no_starred(scope, value)
             if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(targets):
                 # evaluate every right-hand side before binding any name (a, b = b, a)
                 vals = [self._expr(scope, el.value) for el in value.elements]
@@ -337,6 +474,12 @@ class Lowerer:
         else:
             raise self._err(scope, target, "this assignment target is not supported",
                             "assign to a name or a tuple of names")
+
+    def _no_starred(self, scope, value):
+        for el in value.elements:
+            if isinstance(el, cst.StarredElement):
+                raise self._err(scope, el, "starred expressions (*x) are not supported",
+                                "list the values one by one")
 
     def _snapshot(self, v: Expr) -> Expr:
         if isinstance(v, Var):
@@ -371,8 +514,9 @@ class Lowerer:
     def _augassign(self, scope, node: cst.AugAssign):
         op = _AUGOPS.get(type(node.operator))
         if op is None:
-            raise self._err(scope, node, f"augmented operator {node.operator.__class__.__name__} "
-                            "is not supported", "use + - * / // % **")
+            sym = scope.src.source_of(node.operator).strip()
+            raise self._err(scope, node.operator, f"augmented operator {sym!r} is not supported",
+                            "use += -= *= /= //= %= **=")
         if not isinstance(node.target, cst.Name):
             raise self._err(scope, node.target, "augmented assignment to this target is not supported",
                             "assign to a plain variable")
@@ -386,6 +530,7 @@ class Lowerer:
             raise self._err(scope, node, "a function to differentiate must return a value",
                             "return the scalar result")
         if isinstance(node.value, cst.Tuple):
+            self._no_starred(scope, node.value)
             vals = tuple(self._expr(scope, el.value) for el in node.value.elements)
             self._emit(Return(vals, scope.src.loc(node)))
         else:
@@ -433,7 +578,9 @@ class Lowerer:
             raise self._err(scope, it, "range() step must not be zero")
         var = self._target_name(scope, node.target)
         scope.open_loops.append(node.target.value)
+        scope.depth += 1
         body = self._block(scope, node.body.body)
+        scope.depth -= 1
         scope.open_loops.pop()
         self._emit(For(var, start, stop, step, body, scope.src.loc(node)))
 
@@ -445,7 +592,9 @@ class Lowerer:
         test = self._condition(scope, node.test)
         cond_block, self.out = self.out, saved
         self.out.extend(cond_block)
+        scope.depth += 1
         body = self._block(scope, node.body.body)
+        scope.depth -= 1
         # the condition's statements run again at the end of every iteration
         body.extend(_clone(cond_block))
         self._emit(While(test, body, scope.src.loc(node)))
@@ -494,8 +643,13 @@ class Lowerer:
         if isinstance(node, cst.BinaryOperation):
             op = _BINOPS.get(type(node.operator))
             if op is None:
-                raise self._err(scope, node, f"operator {scope.src.source_of(node.operator).strip()!r} "
-                                "is not supported", "use + - * / // % ** on scalars")
+                sym = scope.src.source_of(node.operator).strip()
+                if isinstance(node.operator, cst.MatrixMultiply):
+                    hint = "nsadc works on scalars: write the products and sums out with * and +"
+                else:
+                    hint = ("bitwise operators have no derivative: use + - * / // % ** on numbers, "
+                            "and `and` / `or` / `not` on conditions")
+                raise self._err(scope, node.operator, f"operator {sym!r} is not supported", hint)
             a = self._expr(scope, node.left)
             b = self._expr(scope, node.right)
             return Call(op, (a, b)), _hint(op, (a, b))
@@ -548,7 +702,8 @@ class Lowerer:
             return Call("pos", (a,)), _hint("pos", (a,))
         if isinstance(node.operator, cst.Not):
             return Call("not", (a,)), _hint("not", (a,))
-        raise self._err(scope, node, "bitwise ~ is not supported", "use arithmetic")
+        raise self._err(scope, node.operator, "bitwise ~ is not supported",
+                        "use arithmetic (-x - 1 is ~x for integers) or `not` on conditions")
 
     def _compare(self, scope, node: cst.Comparison):
         left = self._expr(scope, node.left)
@@ -556,8 +711,10 @@ class Lowerer:
         for target in node.comparisons:
             op = _CMPOPS.get(type(target.operator))
             if op is None:
-                raise self._err(scope, target, "`is`, `in` and their negations are not supported",
-                                "compare numbers with < <= > >= == !=")
+                sym = " ".join(scope.src.source_of(target.operator).split())
+                raise self._err(scope, target.operator, f"`{sym}` comparisons are not supported",
+                                "compare numbers with < <= > >= == != (there is no None, and no "
+                                "containers to search)")
             right = self._expr(scope, target.comparator)
             pieces.append((op, left, right, target))
             left = right
@@ -616,11 +773,40 @@ class Lowerer:
             return Const(name == "True")
         if name == "None":
             raise self._err(scope, node, "None is not supported", "use a number")
+        self._check_frozen(scope, node)
         value = self._global_value(scope, name)
         if value is not None:
             return Const(value)
-        raise self._err(scope, node, f"{name!r} is not a local variable, a parameter or a numeric constant",
-                        "pass it as an argument (nsadc freezes only numeric module constants)")
+        what = "not a local variable, a parameter or a numeric constant"
+        if scope.env is not None and name in scope.env:
+            what = f"a {type(scope.env[name]).__name__}, not a number"
+        raise self._err(scope, node, f"{name!r} is {what}",
+                        "pass it as a float argument (nsadc freezes only numeric module constants)")
+
+    def _check_frozen(self, scope, node: cst.Name):
+        """A name read from outside the function is frozen to its value at compile
+        time; refuse it when the program changes that value (``global`` / ``nonlocal``
+        statements, or a closure variable its enclosing function assigns again)."""
+        name = node.value
+        src = scope.src
+        outer = src.parents.get(scope.node)
+        while outer is not None:
+            if isinstance(outer, cst.FunctionDef):
+                binds, changed = _bindings(outer, name)
+                if changed is not None:
+                    line = src.loc(changed).line
+                    raise self._err(scope, node, f"{name!r} is a variable of the enclosing function "
+                                    f"{outer.name.value}() that changes (line {line}); nsadc would "
+                                    "freeze its value when it compiles",
+                                    f"pass {name} as an argument")
+                if binds:
+                    return  # an unchanging closure variable
+            outer = src.parents.get(outer)
+        decl = src.global_decls.get(name)
+        if decl is not None:
+            raise self._err(scope, node, f"the module variable {name!r} is changed by a `global` "
+                            f"statement (line {src.loc(decl).line}); nsadc would freeze its value "
+                            "when it compiles", f"pass {name} as an argument")
 
     def _global_value(self, scope, name):
         if scope.env is not None and name in scope.env:
@@ -653,11 +839,16 @@ class Lowerer:
         full = self._qualified(scope, func)
         if full is not None and "." in full:
             prim = ALIASES.get(full)
-            if prim is None and full.startswith("math.") and full[5:] in RULES:
+            if prim is None and full.startswith("math.") and full[5:] in RULES \
+                    and callable(getattr(math, full[5:], None)):
                 prim = full[5:]
             if prim is None:
+                if full.startswith("math.") and not hasattr(math, full[5:]):
+                    raise self._err(scope, func, f"the math module has no function {full[5:]!r}",
+                                    "see the supported primitives in docs/subset.md")
                 raise self._err(scope, func, f"{full}() is not supported",
-                                "see the supported primitives in docs/subset.md")
+                                "see the supported primitives in docs/subset.md, or wrap your own "
+                                "primitive with a derivative rule")
             return "prim", prim
         if isinstance(func, cst.Name):
             name = func.value
@@ -666,22 +857,44 @@ class Lowerer:
                                 "call module-level functions by name")
             if name in _BUILTIN_PRIMS and (scope.env is None or name not in scope.env):
                 return "prim", _BUILTIN_PRIMS[name]
-            user = self._user_function(scope, name)
+            user = self._user_function(scope, name, func)
             if user is not None:
                 return "user", user
+            if name == "print":
+                raise self._err(scope, func, "print() is not supported",
+                                "remove it; print values outside the differentiated function")
             if hasattr(builtins, name):
                 raise self._err(scope, func, f"the builtin {name}() is not supported",
                                 "use abs, max, min, round, float, int, pow or math functions")
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                and func.value.value in scope.locals:
+            raise self._err(scope, func, f"method calls ({scope.src.source_of(func)}) are not supported",
+                            "variables hold plain numbers: call math functions on them instead")
         raise self._err(scope, func, f"cannot differentiate a call to {scope.src.source_of(func)!r}",
-                        "call math/numpy primitives or plain functions defined in a .py file")
+                        "call math/numpy primitives or plain functions defined at module level "
+                        "in a .py file")
 
-    def _user_function(self, scope, name):
+    def _user_function(self, scope, name, node=None):
         if scope.env is not None and name in scope.env:
             obj = scope.env[name]
             obj = getattr(obj, "__wrapped__", getattr(obj, "py_func", obj))
             if callable(obj) and hasattr(obj, "__code__"):
-                src, fnode = source_of_function(obj)
-                return src, fnode, getattr(obj, "__globals__", None)
+                if obj.__name__ == "<lambda>":
+                    raise self._err(scope, node, f"{name} is a lambda; nsadc inlines only `def` "
+                                    "functions", f"define it with `def {name}(...):` at module level")
+                try:
+                    src, fnode = source_of_function(obj)
+                except NsadcError as e:
+                    raise self._err(scope, node, f"cannot read the source of {name}(): {e}",
+                                    "define the function in a .py file") from None
+                env = dict(obj.__globals__)
+                if obj.__closure__:
+                    for free, cell in zip(obj.__code__.co_freevars, obj.__closure__):
+                        try:
+                            env[free] = cell.cell_contents
+                        except ValueError:  # an empty cell
+                            pass
+                return src, fnode, env
             return None
         if name in scope.src.functions:
             return scope.src, scope.src.function(name), scope.env
@@ -703,13 +916,16 @@ class Lowerer:
         rule = RULES[prim]
         lo, hi = rule.arity
         n = len(node.args)
-        if prim == "round" and n == 2:
-            raise self._err(scope, node, "round(x, ndigits) is not supported",
-                            "use round(x) (or math.floor(x * 10**k + 0.5) / 10**k)")
+        called = scope.src.source_of(node.func).strip()
+        if prim in ("round", "nprint") and n == 2:
+            raise self._err(scope, node.func, f"{called}(x, ndigits) is not supported",
+                            f"use {called}(x) (or math.floor(x * 10**k + 0.5) / 10**k)")
+        args = tuple(self._expr(scope, a.value) for a in node.args)
         if n < lo or (hi is not None and n > hi):
             want = f"{lo}" if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
-            raise self._err(scope, node, f"{prim}() takes {want} arguments, got {n}")
-        args = tuple(self._expr(scope, a.value) for a in node.args)
+            raise self._err(scope, node.func,
+                            f"{called}() takes {want} argument{'s' if want != '1' else ''}, got {n}",
+                            f"call {called}() with {want} argument{'s' if want != '1' else ''}")
         return Call(prim, args), _hint(prim, args)
 
     def _inline(self, scope, node: cst.Call, target) -> list[Expr]:
@@ -721,22 +937,37 @@ class Lowerer:
         callee = _Scope(src, fnode, {}, set(), env=env)
         self._check_signature(callee)
         params = [p.name.value for p in fnode.params.params]
+        signature = f"{name}({', '.join(params)})"
         bound: dict[str, Expr] = {}
+        seen_keyword = False
         for i, a in enumerate(node.args):
             if a.star:
-                raise self._err(scope, a, "starred arguments are not supported", "pass arguments by position")
+                raise self._err(scope, a, "starred arguments are not supported",
+                                "pass arguments one by one")
             if a.keyword is None:
+                if seen_keyword:
+                    raise self._err(scope, a, "a positional argument after a keyword argument",
+                                    "pass positional arguments first")
                 if i >= len(params):
-                    raise self._err(scope, node, f"{name}() takes {len(params)} arguments")
-                bound[params[i]] = self._expr(scope, a.value)
+                    raise self._err(scope, node, f"{name}() takes {len(params)} argument"
+                                    f"{'s' if len(params) != 1 else ''}, got {len(node.args)}",
+                                    f"call it as {signature}")
+                key = params[i]
             else:
-                if a.keyword.value not in params:
-                    raise self._err(scope, a, f"{name}() has no parameter {a.keyword.value!r}")
-                bound[a.keyword.value] = self._expr(scope, a.value)
+                seen_keyword = True
+                key = a.keyword.value
+                if key not in params:
+                    raise self._err(scope, a, f"{name}() has no parameter {key!r}",
+                                    f"call it as {signature}")
+                if key in bound:
+                    raise self._err(scope, a, f"{name}() gets argument {key!r} twice",
+                                    f"call it as {signature}")
+            bound[key] = self._expr(scope, a.value)
         for p in fnode.params.params:
             if p.name.value not in bound:
                 if p.default is None:
-                    raise self._err(scope, node, f"missing argument {p.name.value!r} in the call to {name}()")
+                    raise self._err(scope, node, f"missing argument {p.name.value!r} in the call to "
+                                    f"{name}()", f"call it as {signature}")
                 bound[p.name.value] = self._expr(callee, p.default)
         assigned, loop_vars = _collect_assigned(fnode)
         callee.locals = assigned | set(params)
@@ -754,23 +985,36 @@ class Lowerer:
         self.call_stack.append(name)
         body = self._block(callee, fnode.body.body)
         self.call_stack.pop()
-        n_results = _count_results(body)
-        if n_results is None:
-            raise self._err(callee, fnode, f"{name}() must end by returning a value",
-                            "return the result on every path")
+        n_results = self._check_returns(callee, body)
         results = [self.names.fresh(f"{name}_out" if n_results == 1 else f"{name}_out{k}")
                    for k in range(n_results)]
         self.out.extend(eliminate_exits(body, self.names, results=results))
         return [Var(r) for r in results]
 
 
-def _count_results(body) -> int | None:
-    from nsadc.ir.nodes import walk
-
-    for s in walk(body):
+def _can_fall_through(stmts: list[Stmt]) -> bool:
+    """Whether running ``stmts`` can finish without meeting a Return.  Loops are
+    assumed to finish (a `for` may run no iteration) except ``while True`` without a
+    ``break`` of its own."""
+    for s in stmts:
         if isinstance(s, Return):
-            return len(s.value) if isinstance(s.value, tuple) else 1
-    return None
+            return False
+        if isinstance(s, If) and not _can_fall_through(s.body) and not _can_fall_through(s.orelse):
+            return False
+        if isinstance(s, While) and isinstance(s.test, Const) and bool(s.test.value) \
+                and not _breaks(s.body):
+            return False
+    return True
+
+
+def _breaks(stmts: list[Stmt]) -> bool:
+    """Whether a ``break`` in ``stmts`` (not inside a nested loop) leaves the loop."""
+    for s in stmts:
+        if isinstance(s, Break):
+            return True
+        if isinstance(s, If) and (_breaks(s.body) or _breaks(s.orelse)):
+            return True
+    return False
 
 
 def _clone(block):

@@ -30,6 +30,8 @@ class SourceFile:
     constants: dict[str, float | int | bool] = field(default_factory=dict)  # literal module constants
     functions: dict[str, list[cst.FunctionDef]] = field(default_factory=dict)
     parents: dict = field(default_factory=dict, repr=False)
+    # module variables that some function rebinds with a `global` statement: name -> that statement
+    global_decls: dict[str, cst.Global] = field(default_factory=dict, repr=False)
 
     def loc(self, node: cst.CSTNode) -> Loc:
         pos = self.positions.get(node)
@@ -85,6 +87,10 @@ class _Collector(cst.CSTVisitor):
     def visit_FunctionDef(self, node):
         self.src.functions.setdefault(node.name.value, []).append(node)
 
+    def visit_Global(self, node):
+        for item in node.names:
+            self.src.global_decls.setdefault(item.name.value, node)
+
     def visit_Import(self, node):
         for alias in node.names:
             full = _dotted(alias.name)
@@ -124,20 +130,36 @@ def _literal(node):
     return None
 
 
+_CACHE: dict[tuple[str, str], SourceFile] = {}
+
+
 def parse_file(path: str | Path, text: str | None = None) -> SourceFile:
+    """Parse ``path`` (or ``text`` as the contents of ``path``); parses of the same
+    text are shared."""
     path = str(path)
     if text is None:
         try:
             text = Path(path).read_text()
-        except OSError as e:
-            raise NsadcError(f"cannot read {path}: {e.strerror}") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise NsadcError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    key = (path, hashlib.sha256(text.encode()).hexdigest())
+    src = _CACHE.get(key)
+    if src is None:
+        src = _CACHE[key] = _parse(path, text)
+    return src
+
+
+def _parse(path: str, text: str) -> SourceFile:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as e:
         lines = text.splitlines()
         line_text = lines[e.raw_line - 1] if 0 < e.raw_line <= len(lines) else ""
         raise UnsupportedError(f"syntax error: {e.message}",
-                               Loc(path, e.raw_line, e.raw_column, line_text)) from None
+                               Loc(path, e.raw_line, e.raw_column, line_text),
+                               "fix the syntax (nsadc reads the file as Python 3 source)") from None
+    except RecursionError:
+        raise NsadcError(f"{path}: the file is nested too deeply to parse") from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     src = SourceFile(path, text, module, dict(positions), text.splitlines())
@@ -151,9 +173,6 @@ def parse_file(path: str | Path, text: str | None = None) -> SourceFile:
                     if value is not None:
                         src.constants[small.targets[0].target.value] = value
     return src
-
-
-_CACHE: dict[tuple[str, str], SourceFile] = {}
 
 
 def source_of_function(fn) -> tuple[SourceFile, cst.FunctionDef]:
@@ -171,8 +190,11 @@ def source_of_function(fn) -> tuple[SourceFile, cst.FunctionDef]:
             f"cannot find the source of {fn.__qualname__} ({path}); define it in a .py file "
             "or use nsadc emit on the file"
         ) from None
-    key = (path, hashlib.sha256(text.encode()).hexdigest())
-    src = _CACHE.get(key)
-    if src is None:
-        src = _CACHE[key] = parse_file(path, text)
+    src = parse_file(path, text)
+    if fn.__name__ == "<lambda>":
+        line = code.co_firstlineno
+        text_line = src.lines[line - 1] if 0 < line <= len(src.lines) else ""
+        col = max(text_line.find("lambda"), 0)
+        raise UnsupportedError("lambda functions are not supported", Loc(path, line, col, text_line),
+                               "define the function with `def` in a .py file")
     return src, src.function(fn.__name__, code.co_firstlineno)

@@ -23,9 +23,12 @@ class Derivative:
         self.names = names
         self.suffix = suffix
         self._adj: dict[str, str] = {}
+        self.redirect: dict[str, str] = {}  # var -> another derivative variable (fused loops)
 
     def d(self, var: str) -> str:
         """``x_dot`` / ``x_bar``: the derivative variable of ``var``."""
+        if var in self.redirect:
+            return self.redirect[var]
         name = self._adj.get(var)
         if name is None:
             name = self._adj[var] = self.names.fresh(f"{var}_{self.suffix}")

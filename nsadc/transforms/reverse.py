@@ -7,23 +7,21 @@ tape before they are overwritten and popped back here (the to-be-recorded
 analysis); branch decisions are variables like any other; `for` loops run
 backwards over the same range; `while` loops replay their trip count.
 
-Statements at the top of a `for` body whose operands are loop-invariant or loop
-indices are recomputed at the start of each reversed iteration instead of
-taped (shared/NUMBA.md: taping what can be recomputed is what makes naive
-emitted gradients slow).
+Loops tape only a checkpoint per iteration and re-run each iteration before
+reversing it; reduction loops are fused (see reverse_plan.py).
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
-from nsadc.emit import _range_source
-from nsadc.ir.analysis import Facts, definitions
-from nsadc.ir.build import add, mul, sub
+from nsadc.emit import _range_source, expr_source
+from nsadc.ir.analysis import Facts
+from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Param, Raw, Return,
-                            Stmt, Var, While, variables, walk)
+                            Stmt, Var, While, walk)
 from nsadc.transforms.common import Derivative, is_differentiable, zero_of
+from nsadc.transforms.reverse_plan import plan
 
 
 def materialize_tests(fn: Function, names) -> None:
@@ -58,239 +56,229 @@ def materialize_tests(fn: Function, names) -> None:
     fn.body = block(fn.body)
 
 
-@dataclass
-class Plan:
-    """The reverse-mode facts: which assignments tape the value they overwrite,
-    and which loop statements are recomputed instead."""
-
-    records: set[int]  # id(Assign) of the assignments that push the old value
-    recorded: set[str]  # the variables those assignments overwrite
-    recompute: dict[int, list[Assign]] = field(default_factory=dict)  # id(For) -> statements
-    overwritten: set[str] = field(default_factory=set)
-
-
-def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
-    count, in_loop = definitions(fn)
-    overwritten = {v for v, n in count.items() if n >= 2} | in_loop
-    loop_vars = {s.var for s in walk(fn.body) if isinstance(s, For)}
-    program_vars = set(count) | set(facts.types)
-
-    def partial_reads(s: Assign) -> tuple[set[str], bool]:
-        """Variables the reverse of ``s`` reads, and whether it reads the old
-        value of its own target (``x = x * y``)."""
-        if not (s.target in facts.active and is_differentiable(s, facts)):
-            return set(), False
-        self_ref = any(isinstance(a, Var) and a.name == s.target for a in s.value.args)
-        setup, grads = D.partials(s, None if self_ref else Var(s.target), tmp=lambda hint: hint)
-        reads: set[str] = set()
-        for a in setup:
-            reads |= variables(a.value)
-        for g in grads:
-            if g is not None:
-                reads |= variables(g)
-        reads &= program_vars  # drop the rules' setup temporaries
-        return reads, self_ref and s.target in reads
-
-    recompute, recomputed = _recomputable(fn, count, in_loop)
-
-    # An assignment must tape the value it overwrites when the reverse sweep
-    # reads that value later, i.e. when some statement that can run before it
-    # reads the variable in its adjoint.  Scan in execution order; loop bodies
-    # twice, since a later iteration runs after an earlier one's reads.  An
-    # `if` needs its decision only when a branch has reverse work.
-    def scan(block: list[Stmt], before: set[str], records: set[int], known: set[int]) -> set[str]:
-        for s in block:
-            if isinstance(s, Assign):
-                reads, reads_old_self = partial_reads(s)
-                if (s.target in before or reads_old_self) and s.target not in recomputed \
-                        and s.target not in loop_vars:
-                    records.add(id(s))
-                before = before | reads
-            elif isinstance(s, If):
-                if _has_reverse_work(s.body + s.orelse, facts, known):
-                    before = before | variables(s.test)
-                before = (scan(s.body, before, records, known)
-                          | scan(s.orelse, before, records, known))
-            elif isinstance(s, For):
-                before = before | variables(s.start) | variables(s.stop) | variables(s.step)
-                before = scan(s.body, scan(s.body, before, records, known), records, known)
-            elif isinstance(s, While):
-                before = scan(s.body, scan(s.body, before, records, known), records, known)
-        return before
-
-    records: set[int] = set()
-    while True:  # taped values and needed decisions feed each other: iterate
-        new: set[int] = set()
-        scan(fn.body, set(), new, records)
-        if new == records:
-            break
-        records = new
-    recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
-    return Plan(records, recorded, recompute, overwritten)
-
-
-def _recomputable(fn: Function, count: dict[str, int], in_loop: set[str]):
-    """Statements at the top of a `for` body whose operands are loop-invariant,
-    loop indices or earlier such statements, and whose value is not read after
-    the loop: the reverse sweep recomputes them for each iteration."""
-    reads = _read_counts(fn.body)
-    invariant = {v for v, n in count.items() if n == 1 and v not in in_loop}
-    recompute: dict[int, list[Assign]] = {}
-    recomputed: set[str] = set()
-    for loop in (s for s in walk(fn.body) if isinstance(s, For)):
-        ok = set(invariant) | _enclosing_loop_vars(fn.body, loop) | {loop.var}
-        inside = _read_counts(loop.body)
-        stmts = []
-        for s in loop.body:
-            if not isinstance(s, Assign) or count.get(s.target) != 1:
-                continue
-            if any(isinstance(a, Var) and a.name not in ok for a in _operands(s.value)):
-                continue
-            if reads.get(s.target, 0) != inside.get(s.target, 0):
-                continue  # read after the loop: its last value must survive the reverse sweep
-            stmts.append(s)
-            ok.add(s.target)
-            recomputed.add(s.target)
-        if stmts:
-            recompute[id(loop)] = stmts
-    return recompute, recomputed
-
-
-def _has_reverse_work(block: list[Stmt], facts: Facts, records: set[int]) -> bool:
-    return any(isinstance(s, Assign) and (s.target in facts.active or id(s) in records)
-               for s in walk(block))
-
-
-def _operands(e: Expr) -> list[Expr]:
-    if isinstance(e, Call):
-        out = []
-        for a in e.args:
-            out.extend(_operands(a) if isinstance(a, Call) else [a])
-        return out
-    return [e]
-
-
-def _read_counts(block: list[Stmt]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-
-    def see(e):
-        for v in variables(e):
-            counts[v] = counts.get(v, 0) + 1
-
-    for s in walk(block):
-        if isinstance(s, Assign):
-            see(s.value)
-        elif isinstance(s, (If, While)):
-            see(s.test)
-        elif isinstance(s, For):
-            for b in (s.start, s.stop, s.step):
-                see(b)
-        elif isinstance(s, Return):
-            for v in (s.value if isinstance(s.value, tuple) else (s.value,)):
-                see(v)
-    return counts
-
-
-def _enclosing_loop_vars(body: list[Stmt], target: For) -> set[str]:
-    def search(block, outer: set[str]):
-        for s in block:
-            if s is target:
-                return outer
-            if isinstance(s, If):
-                for b in (s.body, s.orelse):
-                    r = search(b, outer)
-                    if r is not None:
-                        return r
-            elif isinstance(s, For):
-                r = search(s.body, outer | {s.var})
-                if r is not None:
-                    return r
-            elif isinstance(s, While):
-                r = search(s.body, outer)
-                if r is not None:
-                    return r
-        return None
-
-    return search(body, set()) or set()
-
-
 class _Tapes:
-    """Names of the float and int tapes; which of them the program uses."""
+    """The float and int tapes.  Pushes are two plain statements; room is
+    reserved before each loop for all the pushes it will make (a growth check
+    in every push, or a helper returning the tape, costs 2-3x on a tight loop),
+    except in `while` loops, whose trip count is unknown."""
 
     def __init__(self, names, types):
-        self.names = names
         self.types = types
         self.float_used = False
         self.int_used = False
         self.f, self.nf = names.fresh("tape"), names.fresh("n_tape")
         self.i, self.ni = names.fresh("itape"), names.fresh("n_itape")
 
-    def push(self, var: str) -> Raw:
+    def _which(self, var: str) -> tuple[str, str]:
         if self.types.get(var) == "float":
             self.float_used = True
-            return Raw(f"{self.f}, {self.nf} = _push({self.f}, {self.nf}, {var})")
+            return self.f, self.nf
         self.int_used = True
-        return Raw(f"{self.i}, {self.ni} = _push({self.i}, {self.ni}, {var})")
+        return self.i, self.ni
+
+    def push(self, var: str, grow: bool = False) -> list[Stmt]:
+        tape, n = self._which(var)
+        out = [Raw(f"{tape} = _reserve({tape}, {n} + 1)")] if grow else []
+        return out + [Raw(f"{tape}[{n}] = {var}"), Raw(f"{n} += 1")]
 
     def pop(self, var: str) -> list[Raw]:
-        t = self.types.get(var)
-        if t == "float":
-            return [Raw(f"{self.nf} -= 1"), Raw(f"{var} = {self.f}[{self.nf}]")]
-        read = f"{self.i}[{self.ni}] != 0" if t == "bool" else f"{self.i}[{self.ni}]"
-        return [Raw(f"{self.ni} -= 1"), Raw(f"{var} = {read}")]
+        tape, n = self._which(var)
+        read = f"{tape}[{n}] != 0" if self.types.get(var) == "bool" else f"{tape}[{n}]"
+        return [Raw(f"{n} -= 1"), Raw(f"{var} = {read}")]
+
+    def reserve(self, pushed: list[str], times: str | None = None) -> list[Stmt]:
+        """Room for ``times`` rounds of pushing the values ``pushed``."""
+        counts: dict[tuple[str, str], int] = {}
+        for v in pushed:
+            key = self._which(v)
+            counts[key] = counts.get(key, 0) + 1
+        out = []
+        for (tape, n), k in counts.items():
+            room = str(k) if times is None else (times if k == 1 else f"{k} * ({times})")
+            out.append(Raw(f"{tape} = _reserve({tape}, {n} + {room})"))
+        return out
 
     def init(self) -> list[Raw]:
         out = []
         if self.float_used:
-            out += [Raw(f"{self.f} = np.empty(1024)"), Raw(f"{self.nf} = 0")]
+            out += [Raw(f"{self.f} = np.empty(64)"), Raw(f"{self.nf} = 0")]
         if self.int_used:
-            out += [Raw(f"{self.i} = np.empty(1024, np.int64)"), Raw(f"{self.ni} = 0")]
+            out += [Raw(f"{self.i} = np.empty(64, np.int64)"), Raw(f"{self.ni} = 0")]
         return out
+
+
+def _trips(s: For) -> str:
+    """The trip count of a `for` loop, as source."""
+    if isinstance(s.step, Const) and s.step.value == 1:
+        return expr_source(sub(s.stop, s.start))
+    return f"len({_range_source(s.start, s.stop, s.step)})"
 
 
 def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None) -> Function:
     """``fn`` (after :func:`materialize_tests`) -> ``fn_vjp(*args, out_bar) ->
-    (value, (adjoints in wrt order))``."""
+    (value, (adjoints in wrt order))``.  With ``report`` (an int64 array
+    parameter) the forward sweep counts the kink sites met."""
     D = Derivative(fn, facts, policy, names, "bar")
     P = plan(fn, facts, D)
     T = _Tapes(names, facts.types)
-    counters: dict[int, str] = {}  # id(While) -> trip counter name
+    counters: dict[int, str] = {}  # id(While) -> trip counter
+    for s in walk(fn.body):
+        if isinstance(s, While) and id(s) in P.reversed_loops:
+            counters[id(s)] = names.fresh("n_iter")
+            facts.types[counters[id(s)]] = "int"
+    for f in P.fused.values():
+        f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
 
-    # ------------------------------------------------ reverse sweep (built first:
-    # the forward sweep needs to know which loops replay)
-    def rblock(stmts: list[Stmt], depth: int) -> list[Stmt]:
+    # ------------------------------------------------ forward code
+    def fblock(stmts: list[Stmt], record: bool, top: bool, count: bool,
+               keep: set[str] | None = None) -> list[Stmt]:
+        """Forward code.  ``record``: push what the reverse pops (the main sweep's
+        top level and each re-run iteration); loop bodies run plain inside, with
+        only their checkpoints.  ``top``: at the function's top level.  ``count``:
+        count kink sites (the main sweep of the report variant).  ``keep``: in a
+        re-run, only what the iteration's reverse needs is recomputed."""
         out: list[Stmt] = []
-        for s in reversed(stmts):
-            out.extend(rstmt(s, depth))
+        for s in stmts:
+            if isinstance(s, Assign):
+                if keep is not None and s.target not in keep and id(s) not in P.records:
+                    continue
+                if record and id(s) in P.records:
+                    out += T.push(s.target)
+                out.append(Assign(s.target, s.value, s.loc, s.site))
+                if count and report is not None:
+                    out += D.report(s, report)
+            elif isinstance(s, If):
+                body = fblock(s.body, record, top, count, keep)
+                orelse = fblock(s.orelse, record, top, count, keep)
+                if body or orelse or keep is None:
+                    out.append(If(s.test, body, orelse, s.loc))
+            elif isinstance(s, (For, While)):
+                if keep is not None and id(s) not in P.reversed_loops and not (_assigned_in(s) & keep):
+                    continue
+                out += floop(s, record, top, count)
+            else:
+                out.append(s)
         return out
 
-    def rstmt(s: Stmt, depth: int) -> list[Stmt]:
+    def floop(s, record: bool, top: bool, count: bool) -> list[Stmt]:
+        fusion = P.fused.get(id(s))
+        if fusion is not None:
+            return fused_loop(s, fusion, count)
+        body = fblock(s.body, False, False, count)
+        reversed_ = record and id(s) in P.reversed_loops
+        ck = P.checkpoints.get(id(s), []) if reversed_ else []
+        if isinstance(s, For):
+            pushes = [st for v in ck for st in T.push(v)]
+            return T.reserve(ck, _trips(s)) + [For(s.var, s.start, s.stop, s.step, pushes + body, s.loc)]
+        if not reversed_:
+            return [While(s.test, body, s.loc)]
+        pushes = [st for v in ck for st in T.push(v, grow=True)]
+        trips = counters[id(s)]
+        body = pushes + body + [Assign(trips, Call("add", (Var(trips), Const(1))))]
+        out = [Assign(trips, Const(0)), While(s.test, body, s.loc)]
+        if not top:
+            out += T.push(trips, grow=True)
+        return out
+
+    def fused_loop(s: For, fusion, count: bool) -> list[Stmt]:
+        saved = dict(D.redirect)
+        D.redirect.update(fusion.derivs)
+        body = fused_body(s.body, fusion, count)
+        D.redirect = saved
+        inits = [Assign(d, Const(0.0)) for d in fusion.derivs.values()]
+        note = Comment(f"fused: the loop only accumulates into {fusion.acc}, so its adjoint "
+                       f"runs here, per iteration, into d{fusion.acc}/d(...)")
+        return inits + [note, For(s.var, s.start, s.stop, s.step, body, s.loc)]
+
+    def fused_body(stmts: list[Stmt], fusion, count: bool) -> list[Stmt]:
+        primal: list[Stmt] = []
+        early: dict[int, tuple] = {}  # id(Assign) -> its partials, computed beside the primal
+        for s in stmts:
+            if isinstance(s, For):
+                primal.append(For(s.var, s.start, s.stop, s.step, fused_body(s.body, fusion, count), s.loc))
+            elif isinstance(s, If):
+                primal.append(If(s.test, fused_body(s.body, fusion, count),
+                                 fused_body(s.orelse, fusion, count), s.loc))
+            elif isinstance(s, Assign):
+                primal.append(Assign(s.target, s.value, s.loc, s.site))
+                if count and report is not None:
+                    primal += D.report(s, report)
+                if s.target != fusion.acc and s.target in facts.active and is_differentiable(s, facts):
+                    # partials right beside the primal: sin and cos of one argument
+                    # then compile to one sincos call, whatever branches follow
+                    setup, grads = D.partials(s, Var(s.target))
+                    hoisted = []
+                    for k, g in enumerate(grads):
+                        if isinstance(g, Call) and g.prim in _HOIST:
+                            name = names.fresh(f"d{s.target}")
+                            hoisted.append(Assign(name, g))
+                            grads[k] = Var(name)
+                    if hoisted:
+                        primal += setup + hoisted
+                        setup = []
+                    early[id(s)] = (setup, grads)
+            else:
+                primal.append(s)
+        # the adjoint of this block's own statements, seeded with d acc = 1;
+        # nested loops and branches carry their own
+        adjoint: list[Stmt] = []
+        for s in reversed(stmts):
+            if isinstance(s, Assign):
+                if s.target == fusion.acc:
+                    term = s.value.args[1]
+                    if isinstance(term, Var) and term.name in facts.active:
+                        sign = 1.0 if s.value.prim == "add" else -1.0
+                        bar = D.d(term.name)
+                        adjoint.append(Assign(bar, add(Var(bar), c(sign))))
+                else:
+                    adjoint += rassign(s, early.get(id(s)))
+        return primal + adjoint
+
+    # ------------------------------------------------ reverse code
+    def rblock(stmts: list[Stmt]) -> list[Stmt]:
+        out: list[Stmt] = []
+        for s in reversed(stmts):
+            out.extend(rstmt(s))
+        return out
+
+    def rstmt(s: Stmt) -> list[Stmt]:
         if isinstance(s, Assign):
             return rassign(s)
         if isinstance(s, If):
-            body, orelse = rblock(s.body, depth), rblock(s.orelse, depth)
+            body, orelse = rblock(s.body), rblock(s.orelse)
             if not body and not orelse:
                 return []
             if not body:
                 return [If(Call("not", (s.test,)), orelse, [], s.loc)]
             return [If(s.test, body, orelse, s.loc)]
-        if isinstance(s, For):
-            body = rblock(s.body, depth + 1)
-            if not body:
+        if isinstance(s, (For, While)):
+            fusion = P.fused.get(id(s))
+            if fusion is not None:
+                acc_bar = Var(D.d(fusion.acc))
+                return [Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar)))
+                        for v, d in fusion.derivs.items()]
+            if id(s) not in P.reversed_loops:
                 return []
-            redo = [Assign(a.target, a.value, a.loc) for a in P.recompute.get(id(s), [])]
-            return _reversed_for(s, redo + body, names)
-        if isinstance(s, While):
-            body = rblock(s.body, depth + 1)
-            if not body:
-                return []
-            trips = counters[id(s)] = names.fresh("n_iter")
-            facts.types[trips] = "int"
-            pre = T.pop(trips) if depth else []
-            return pre + [For("_", Const(0), Var(trips), Const(1), body, s.loc)]
+            ck = P.checkpoints.get(id(s), [])
+            entry = {v: names.fresh(f"{v}_entry") for v in P.restore.get(id(s), [])}
+            pops: list[Stmt] = []
+            for v in reversed(ck):
+                pops += T.pop(v)
+            keep = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
+            rerun = fblock(s.body, True, False, False, P.need.get(id(s), set()))
+            room = T.reserve(_rerun_pushes(s.body, P, counters))
+            body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
+                + rerun + rblock(s.body)
+            before = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
+            after = [Assign(v, Call("copy", (Var(e),))) for v, e in entry.items()]
+            if isinstance(s, For):
+                return room + before + _reversed_for(s, body, names) + after
+            trips = counters[id(s)]
+            pre = T.pop(trips) if trips not in top_counters else []
+            return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
         return []
 
-    def rassign(s: Assign) -> list[Stmt]:
+    def rassign(s: Assign, partials=None) -> list[Stmt]:
         t = s.target
         restore = T.pop(t) if id(s) in P.records else []
         if t not in facts.active:
@@ -302,7 +290,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         out: list[Stmt] = D.kink_comment(s)
         if self_ref:
             out += restore
-        setup, grads = D.partials(s, None if self_ref else Var(t))
+        setup, grads = partials or D.partials(s, None if self_ref else Var(t))
         out += setup
         tbar = Var(D.d(t))
         self_grad: Expr = Const(0.0)
@@ -323,55 +311,31 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             out += restore
         return out
 
-    reverse_sweep = rblock(fn.body[:-1], 0)
-
-    # ------------------------------------------------ forward sweep
-    def fblock(stmts: list[Stmt], depth: int) -> list[Stmt]:
-        out: list[Stmt] = []
-        for s in stmts:
-            if isinstance(s, Assign):
-                if id(s) in P.records:
-                    out.append(T.push(s.target))
-                out.append(Assign(s.target, s.value, s.loc, s.site))
-                if report is not None:
-                    out += D.report(s, report)
-            elif isinstance(s, If):
-                out.append(If(s.test, fblock(s.body, depth), fblock(s.orelse, depth), s.loc))
-            elif isinstance(s, For):
-                out.append(For(s.var, s.start, s.stop, s.step, fblock(s.body, depth + 1), s.loc))
-            elif isinstance(s, While):
-                body = fblock(s.body, depth + 1)
-                trips = counters.get(id(s))
-                if trips is None:
-                    out.append(While(s.test, body, s.loc))
-                    continue
-                body.append(Assign(trips, Call("add", (Var(trips), Const(1)))))
-                out += [Assign(trips, Const(0)), While(s.test, body, s.loc)]
-                if depth:
-                    out.append(T.push(trips))
-            else:
-                out.append(s)
-        return out
-
-    forward_sweep = fblock(fn.body[:-1], 0)
+    top_counters = {counters[id(s)] for s in _top_level(fn.body) if isinstance(s, While) and id(s) in counters}
+    reverse_sweep = rblock(fn.body[:-1])
+    forward_sweep = fblock(fn.body[:-1], True, True, True)
 
     # ------------------------------------------------ assemble
     ret = fn.body[-1]
     value = ret.value
-    body: list[Stmt] = []
     param_names = {p.name for p in fn.params}
+    pushed = set(P.recorded) | {v for ck in P.checkpoints.values() for v in ck}
     inits = [Assign(v, zero_of(facts.types[v])) for v in sorted(P.recorded) if v not in param_names]
     out_name = D.d(value.name) if isinstance(value, Var) else names.fresh("out_bar")
     captured = value
     result_stmts: list[Stmt] = []
-    if isinstance(value, Var) and value.name in P.recorded:
+    if isinstance(value, Var) and value.name in pushed:
         captured = Var(names.fresh("value"))
         result_stmts.append(Assign(captured.name, Call("copy", (value,))))
-    body += T.init() + inits
-    if forward_sweep:
-        body += [Comment("forward sweep")] + forward_sweep + result_stmts
     adjoint_inits = [Assign(D.d(v), Const(0.0)) for v in sorted(facts.active)
                      if not (isinstance(value, Var) and v == value.name)]
+    room = T.reserve([v for v in _rerun_pushes(fn.body, P, counters) if v not in top_counters])
+    body: list[Stmt] = T.init() + room + inits
+    if P.fused:  # fused loops accumulate adjoints during the forward sweep
+        body += adjoint_inits
+        adjoint_inits = []
+    if forward_sweep:
+        body += [Comment("forward sweep")] + forward_sweep + result_stmts
     if reverse_sweep or adjoint_inits:
         body += [Comment("reverse sweep")] + adjoint_inits + reverse_sweep
     wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
@@ -384,6 +348,35 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     out_fn = Function(f"{fn.name}_vjp", params, body, fn.loc, doc, facts.types)
     out_fn.uses_tape = T.float_used or T.int_used  # type: ignore[attr-defined]
     return out_fn
+
+
+_HOIST = {"exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", "sinh",
+                   "cosh", "tanh", "asin", "acos", "atan", "sqrt", "pow", "erf", "neg", "div", "mul"}
+
+
+def _assigned_in(s) -> set[str]:
+    return {t.target for t in walk(s.body) if isinstance(t, Assign)}
+
+
+def _rerun_pushes(block: list[Stmt], P, counters) -> list[str]:
+    """The values one pass over ``block`` pushes outside its loops: records,
+    and trip counters of loops inside it."""
+    out = []
+    for s in _top_level(block):
+        if isinstance(s, Assign) and id(s) in P.records:
+            out.append(s.target)
+        elif isinstance(s, While) and id(s) in counters:
+            out.append(counters[id(s)])
+    return out
+
+
+def _top_level(block: list[Stmt]):
+    """Statements outside every loop (inside top-level branches included)."""
+    for s in block:
+        yield s
+        if isinstance(s, If):
+            yield from _top_level(s.body)
+            yield from _top_level(s.orelse)
 
 
 def _reversed_for(s: For, body: list[Stmt], names) -> list[Stmt]:
