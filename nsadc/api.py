@@ -9,6 +9,7 @@ through the backend cache; nothing is evaluated by interpreting the IR.
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import numbers
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from nsadc.backends import load_module
+from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import build_report
-from nsadc.errors import ArgumentError, NsadcError
-from nsadc.frontend.source import source_of_function
-from nsadc.pipeline import Compiled, compile_function
+from nsadc.errors import ArgumentError, Loc, NsadcError
+from nsadc.frontend.source import source_of_function, source_text
+from nsadc.ir.analysis import Site
+from nsadc.pipeline import compile_function
 from nsadc.rules.policy import resolve_policy
 
 TARGETS = ("cpu", "python", "cuda")
@@ -29,12 +31,23 @@ JIT = "@numba.njit(cache=True)"
 
 @dataclass
 class _Kernels:
-    compiled: Compiled
+    sites: list[Site]
     primal: object
     jvp: object
     vjp: object
     jvp_report: object
     vjp_report: object
+
+
+def _site_to_json(site: Site) -> dict:
+    loc = site.loc
+    return {"index": site.index, "prim": site.prim, "kind": site.kind, "code": site.code,
+            "loc": None if loc is None else [loc.file, loc.line, loc.col, loc.text]}
+
+
+def _site_from_json(d: dict) -> Site:
+    loc = None if d["loc"] is None else Loc(*d["loc"])
+    return Site(d["index"], d["prim"], d["kind"], loc, d["code"])
 
 
 def _closure_env(fn) -> dict:
@@ -46,6 +59,43 @@ def _closure_env(fn) -> dict:
             except ValueError:  # an empty cell
                 pass
     return env
+
+
+def _file_hash(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _files_of(comp) -> dict[str, str]:
+    """Every source file the compiled code came from (callees may live in other
+    modules): a cache entry is valid while none of them changed."""
+    from nsadc.ir.nodes import walk
+
+    files = {s.loc.file for s in walk(comp.primal.body) if getattr(s, "loc", None) is not None}
+    files.add(comp.src.path)
+    return {f: _file_hash(f) for f in sorted(files)}
+
+
+def _valid(meta: dict | None) -> dict | None:
+    if meta is None:
+        return None
+    for path, digest in meta.get("files", {}).items():
+        if _file_hash(path) != digest:
+            return None
+    return meta
+
+
+def _frozen_constants(env: dict, text: str) -> tuple:
+    """The numeric module constants the function may read (nsadc freezes them
+    into the emitted code, so they are part of the cache key)."""
+    out = []
+    for name, value in env.items():
+        if isinstance(value, (bool, int, float)) and not name.startswith("__") and name in text:
+            out.append((name, repr(value)))
+    return tuple(sorted(out))
 
 
 class Differentiable:
@@ -63,20 +113,34 @@ class Differentiable:
             raise NsadcError("the cuda target is not available yet; use target='cpu' or 'python'")
         self.target = target
         self.policy = resolve_policy(kinks)
-        self._src, self._node = source_of_function(fn)
-        self._env = _closure_env(inspect.unwrap(fn))
+        self._fn = inspect.unwrap(fn)
+        self._env = _closure_env(self._fn)
         self._signature = inspect.signature(fn)
         self._params = list(self._signature.parameters)
         self._specs: dict[tuple, _Kernels] = {}
-        # lower once now: unsupported code is refused at decoration time
-        static = compile_function(self._src, self._node, None, self.policy, self._env)
-        self._static_types = {p.name: p.type for p in static.primal.params}
+        self._parsed = None
+        # everything that determines the emitted code, for the on-disk cache
+        path, text, line = source_text(self._fn)
+        self._key = (path, hashlib.sha256(text.encode()).hexdigest(), self._fn.__name__, line,
+                     self.policy, target, _frozen_constants(self._env, text))
+        meta_key = pipeline_key(*self._key, "static", wrt)
+        meta = _valid(load_meta(meta_key))
+        if meta is None:
+            # lower once now: unsupported code is refused at decoration time
+            static = compile_function(*self._source(), None, self.policy, self._env)
+            meta = {"types": {p.name: p.type for p in static.primal.params}, "files": _files_of(static)}
+            save_meta(meta_key, meta)
+        self._static_types = meta["types"]
         self.wrt = self._resolve_wrt(wrt)
         for w in self.wrt:
             if self._static_types[w] != "float":
                 raise ArgumentError(f"wrt names {w!r}, which {fn.__name__} uses as "
                                     f"{self._static_types[w]}; differentiate with respect to floats")
-        self._n_sites = len(static.facts.sites)
+
+    def _source(self):
+        if self._parsed is None:
+            self._parsed = source_of_function(self._fn)
+        return self._parsed
 
     # ------------------------------------------------------------ setup
 
@@ -134,16 +198,25 @@ class Differentiable:
     def _kernels(self, types: dict[str, str]) -> _Kernels:
         key = tuple(types[p] for p in self._params)
         k = self._specs.get(key)
-        if k is None:
-            comp = compile_function(self._src, self._node, self.wrt, self.policy, self._env, types)
+        if k is not None:
+            return k
+        meta_key = pipeline_key(*self._key, key, self.wrt)
+        meta = _valid(load_meta(meta_key))
+        mod = load_cached_module(meta["module"]) if meta else None
+        if mod is None:
+            comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types)
             jit = JIT if self.target == "cpu" else None
             if jit:
                 import numba  # noqa: F401  (imported by the module; fail early and clearly)
             mod = load_module(comp.module(primal=True, report=True, jit=jit))
-            n = comp.name
-            k = _Kernels(comp, getattr(mod, n), getattr(mod, f"{n}_jvp"), getattr(mod, f"{n}_vjp"),
-                         getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_vjp_report"))
-            self._specs[key] = k
+            meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp),
+                    "sites": [_site_to_json(s) for s in comp.facts.sites]}
+            save_meta(meta_key, meta)
+        n = meta["name"]
+        k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, n),
+                     getattr(mod, f"{n}_jvp"), getattr(mod, f"{n}_vjp"),
+                     getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_vjp_report"))
+        self._specs[key] = k
         return k
 
     # ------------------------------------------------------------ public
@@ -173,9 +246,9 @@ class Differentiable:
         values, types = self._bind(args, kwargs)
         k = self._kernels(types)
         if report:
-            hits = np.zeros(max(1, len(k.compiled.facts.sites)), np.int64)
+            hits = np.zeros(max(1, len(k.sites)), np.int64)
             value, adj = k.vjp_report(*values, 1.0, hits)
-            rep = build_report(k.compiled.facts.sites, hits)
+            rep = build_report(k.sites, hits)
         else:
             value, adj = k.vjp(*values, 1.0)
         g = adj[0] if len(adj) == 1 else tuple(adj)
@@ -191,7 +264,7 @@ class Differentiable:
         modes = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse")}
         if mode not in modes:
             raise NsadcError(f"source(mode): use 'forward', 'reverse' or 'both', not {mode!r}")
-        comp = compile_function(self._src, self._node, self.wrt, self.policy, self._env)
+        comp = compile_function(*self._source(), self.wrt, self.policy, self._env)
         return comp.module(modes[mode])
 
     def compiled(self, *example_args):
@@ -205,7 +278,7 @@ class Differentiable:
             types = dict(self._static_types)
         k = self._kernels(types)
         return SimpleNamespace(primal=k.primal, jvp=k.jvp, vjp=k.vjp, jvp_report=k.jvp_report,
-                               vjp_report=k.vjp_report, sites=list(k.compiled.facts.sites))
+                               vjp_report=k.vjp_report, sites=list(k.sites))
 
     def __repr__(self) -> str:
         return (f"<nsadc.Differentiable {self.__name__} wrt=({', '.join(self.wrt)}) "

@@ -28,10 +28,13 @@ def cache_dir() -> Path:
     return path
 
 
+def module_name(source: str, prefix: str = "nsadc_gen") -> str:
+    return f"{prefix}_{hashlib.sha256(source.encode()).hexdigest()[:20]}"
+
+
 def load_module(source: str, prefix: str = "nsadc_gen"):
     """Import ``source`` as a module (one per distinct source text)."""
-    digest = hashlib.sha256(source.encode()).hexdigest()[:20]
-    name = f"{prefix}_{digest}"
+    name = module_name(source, prefix)
     module = sys.modules.get(name)
     if module is not None:
         return module
@@ -44,6 +47,58 @@ def load_module(source: str, prefix: str = "nsadc_gen"):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # before exec: numba's cache re-imports it by name
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+
+# ------------------------------------------------------------ pipeline cache
+# A second process should not re-parse and re-transform a function it has seen:
+# the emitted module and what the API needs to know about it (argument types,
+# kink sites) are stored under a key made of everything that determines them.
+
+
+def pipeline_key(*parts) -> str:
+    import nsadc
+
+    text = "\x1f".join([nsadc.__version__, *map(str, parts)])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def load_meta(key: str) -> dict | None:
+    import json
+
+    path = cache_dir() / f"nsadc_meta_{key}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def save_meta(key: str, meta: dict) -> None:
+    import json
+
+    path = cache_dir() / f"nsadc_meta_{key}.json"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(meta, fh)
+    os.replace(tmp, path)
+
+
+def load_cached_module(name: str):
+    """Import a module that :func:`load_module` wrote earlier (None if gone)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    path = cache_dir() / f"{name}.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except BaseException:

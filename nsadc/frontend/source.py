@@ -133,6 +133,22 @@ def _literal(node):
 _CACHE: dict[tuple[str, str], SourceFile] = {}
 
 
+def source_text(fn) -> tuple[str, str, int]:
+    """(file, its text, the function's first line) without parsing anything."""
+    fn = inspect.unwrap(fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise NsadcError(f"{fn!r} is not a Python function; nsadc differentiates plain `def` functions")
+    try:
+        lines, _ = inspect.findsource(fn)
+    except (OSError, TypeError):
+        raise NsadcError(
+            f"cannot find the source of {fn.__qualname__} ({code.co_filename}); define it in a .py "
+            "file or use nsadc emit on the file"
+        ) from None
+    return code.co_filename, "".join(lines), code.co_firstlineno
+
+
 def parse_file(path: str | Path, text: str | None = None) -> SourceFile:
     """Parse ``path`` (or ``text`` as the contents of ``path``); parses of the same
     text are shared."""

@@ -320,7 +320,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     value = ret.value
     param_names = {p.name for p in fn.params}
     pushed = set(P.recorded) | {v for ck in P.checkpoints.values() for v in ck}
-    inits = [Assign(v, zero_of(facts.types[v])) for v in sorted(P.recorded) if v not in param_names]
+    # a value pushed before any assignment (a loop's first checkpoint) must exist
+    inits = [Assign(v, zero_of(facts.types[v])) for v in sorted(pushed) if v not in param_names]
     out_name = D.d(value.name) if isinstance(value, Var) else names.fresh("out_bar")
     captured = value
     result_stmts: list[Stmt] = []

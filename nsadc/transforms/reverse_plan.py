@@ -214,9 +214,8 @@ def _upward_exposed(block: list[Stmt]) -> set[str]:
             exposed.update(_stmt_reads(s) - defined)
             if isinstance(s, Assign):
                 defined.add(s.target)
-            elif isinstance(s, If):
-                visit(s.body, defined)
-                visit(s.orelse, defined)
+            elif isinstance(s, If):  # assigned on both branches: assigned after the if
+                defined |= visit(s.body, defined) & visit(s.orelse, defined)
             elif isinstance(s, For):
                 visit(s.body, defined | {s.var})
             elif isinstance(s, While):

@@ -264,6 +264,21 @@ def relu_net(x, w1, w2, w3, v1, v2, v3):
     return (out - 0.7) ** 2
 
 
+def hardtanh_rnn(w, u, v, n: int):
+    """A scalar recurrent unit with a hard-tanh activation written with if/elif."""
+    h = 0.0
+    for k in range(n):
+        pre = w * h + u * math.sin(0.7 * k) + 0.1
+        if pre > 1.0:
+            a = 1.0
+        elif pre < -1.0:
+            a = -1.0
+        else:
+            a = pre
+        h = v * a
+    return h
+
+
 def smooth_max(x, y, z, t):
     """log-sum-exp smooth maximum, shifted by the max for stability."""
     m = max(x, y, z)

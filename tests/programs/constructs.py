@@ -150,6 +150,18 @@ def c_bool_param(x, y, flag: bool):
     return x + y
 
 
+def c_assigned_in_branches_of_a_loop(x, y, n: int):
+    # a temporary assigned on both branches inside a loop, and loop-carried state
+    s = 0.0
+    for i in range(n):
+        if x * i > y:
+            t = x * y
+        else:
+            t = y - x
+        s = s * 0.5 + t * x
+    return s
+
+
 CONSTRUCT_CASES = [
     (c_augassign, (0.7, 1.3)),
     (c_tuple_unpack, (0.7, 1.3)),
@@ -175,4 +187,5 @@ CONSTRUCT_CASES = [
     (c_reassign_param, (0.7, 1.3)),
     (c_bool_param, (0.7, 1.3, True)),
     (c_bool_param, (0.7, 1.3, False)),
+    (c_assigned_in_branches_of_a_loop, (0.7, 1.3, 5)),
 ]
