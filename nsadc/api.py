@@ -37,6 +37,7 @@ class _Kernels:
     vjp: object
     jvp_report: object
     vjp_report: object
+    ld: object
 
 
 def _site_to_json(site: Site) -> dict:
@@ -101,7 +102,7 @@ def _frozen_constants(env: dict, text: str) -> tuple:
 class Differentiable:
     """A function together with its compiled derivatives (see DESIGN.md §3)."""
 
-    def __init__(self, fn, wrt=None, kinks=None, target: str = "cpu"):
+    def __init__(self, fn, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0):
         if isinstance(fn, Differentiable):
             fn = fn.__wrapped__
         if not callable(fn):
@@ -113,6 +114,9 @@ class Differentiable:
             raise NsadcError("the cuda target is not available yet; use target='cpu' or 'python'")
         self.target = target
         self.policy = resolve_policy(kinks)
+        if not (isinstance(kink_tol, (int, float)) and kink_tol >= 0 and kink_tol == kink_tol):
+            raise NsadcError(f"kink_tol must be a number >= 0, not {kink_tol!r}")
+        self.kink_tol = float(kink_tol)
         self._fn = inspect.unwrap(fn)
         self._env = _closure_env(self._fn)
         self._signature = inspect.signature(fn)
@@ -122,7 +126,7 @@ class Differentiable:
         # everything that determines the emitted code, for the on-disk cache
         path, text, line = source_text(self._fn)
         self._key = (path, hashlib.sha256(text.encode()).hexdigest(), self._fn.__name__, line,
-                     self.policy, target, _frozen_constants(self._env, text))
+                     self.policy, target, self.kink_tol, _frozen_constants(self._env, text))
         meta_key = pipeline_key(*self._key, "static", wrt)
         meta = _valid(load_meta(meta_key))
         if meta is None:
@@ -204,18 +208,20 @@ class Differentiable:
         meta = _valid(load_meta(meta_key))
         mod = load_cached_module(meta["module"]) if meta else None
         if mod is None:
-            comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types)
+            comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol)
             jit = JIT if self.target == "cpu" else None
             if jit:
                 import numba  # noqa: F401  (imported by the module; fail early and clearly)
-            mod = load_module(comp.module(primal=True, report=True, jit=jit))
+            modes = ("forward", "reverse", "lexicographic")
+            mod = load_module(comp.module(modes, primal=True, report=True, jit=jit))
             meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp),
                     "sites": [_site_to_json(s) for s in comp.facts.sites]}
             save_meta(meta_key, meta)
         n = meta["name"]
         k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, n),
                      getattr(mod, f"{n}_jvp"), getattr(mod, f"{n}_vjp"),
-                     getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_vjp_report"))
+                     getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_vjp_report"),
+                     getattr(mod, f"{n}_ld"))
         self._specs[key] = k
         return k
 
@@ -245,14 +251,46 @@ class Differentiable:
     def value_and_grad(self, *args, report: bool = False, **kwargs):
         values, types = self._bind(args, kwargs)
         k = self._kernels(types)
-        if report:
+        auto = self.policy.name == "auto"
+        if report or auto:
             hits = np.zeros(max(1, len(k.sites)), np.int64)
             value, adj = k.vjp_report(*values, 1.0, hits)
             rep = build_report(k.sites, hits)
+            if auto and not rep.exact:
+                # a kink was met: the conservative result may lie outside the
+                # Clarke set (artificial critical points); pay for Clarke mode here
+                value, adj = self._clarke(k, values, None)
+                rep.method = "clarke"
         else:
             value, adj = k.vjp(*values, 1.0)
         g = adj[0] if len(adj) == 1 else tuple(adj)
         return (value, g, rep) if report else (value, g)
+
+    def _clarke(self, k: _Kernels, values, directions):
+        n = len(self.wrt)
+        if directions is None:
+            m = np.eye(n)
+        else:
+            m = np.asarray(directions, dtype=np.float64)
+            if m.shape != (n, n):
+                raise ArgumentError(f"directions must be an invertible {n}x{n} matrix (one column per "
+                                    f"direction, one row per wrt argument {', '.join(self.wrt)}), got shape "
+                                    f"{m.shape}")
+            if not np.isfinite(m).all() or abs(np.linalg.det(m)) < 1e-300:
+                raise ArgumentError("directions must be a finite, invertible matrix")
+        seeds = [float(m[i, j]) for i in range(n) for j in range(n)]
+        value, ld = k.ld(*values, *seeds)
+        ld = np.array(ld[:n], dtype=np.float64)
+        g = ld if directions is None else np.linalg.solve(m.T, ld)
+        return value, tuple(float(v) for v in g)
+
+    def clarke_grad(self, *args, directions=None, **kwargs):
+        """An element of the Clarke generalized gradient, by lexicographic
+        (LD) derivatives along ``directions`` (columns of an invertible matrix,
+        default the identity): exact for piecewise-C¹ programs, also at kinks."""
+        values, types = self._bind(args, kwargs)
+        _, g = self._clarke(self._kernels(types), values, directions)
+        return g[0] if len(g) == 1 else g
 
     def grad(self, *args, report: bool = False, **kwargs):
         """The gradient with respect to ``wrt``; with ``report=True`` also the kink report."""
@@ -261,10 +299,11 @@ class Differentiable:
 
     def source(self, mode: str = "reverse") -> str:
         """The emitted derivative module (``"forward"``, ``"reverse"`` or ``"both"``)."""
-        modes = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse")}
+        modes = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse"),
+                 "lexicographic": ("lexicographic",)}
         if mode not in modes:
-            raise NsadcError(f"source(mode): use 'forward', 'reverse' or 'both', not {mode!r}")
-        comp = compile_function(*self._source(), self.wrt, self.policy, self._env)
+            raise NsadcError(f"source(mode): use 'forward', 'reverse', 'both' or 'lexicographic', not {mode!r}")
+        comp = compile_function(*self._source(), self.wrt, self.policy, self._env, kink_tol=self.kink_tol)
         return comp.module(modes[mode])
 
     def compiled(self, *example_args):
@@ -278,19 +317,21 @@ class Differentiable:
             types = dict(self._static_types)
         k = self._kernels(types)
         return SimpleNamespace(primal=k.primal, jvp=k.jvp, vjp=k.vjp, jvp_report=k.jvp_report,
-                               vjp_report=k.vjp_report, sites=list(k.sites))
+                               vjp_report=k.vjp_report, ld=k.ld, sites=list(k.sites))
 
     def __repr__(self) -> str:
         return (f"<nsadc.Differentiable {self.__name__} wrt=({', '.join(self.wrt)}) "
                 f"kinks={self.policy.describe()!r} target={self.target!r}>")
 
 
-def differentiate(fn=None, *, wrt=None, kinks=None, target: str = "cpu"):
+def differentiate(fn=None, *, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0):
     """Decorator (``@differentiate`` or ``@differentiate(wrt=..., kinks=...)``) and
-    call form (``differentiate(fn, wrt=...)``)."""
+    call form (``differentiate(fn, wrt=...)``).  ``kink_tol`` (default 0: exact
+    ties only) makes the kink report, and so the ``"auto"`` policy, count values
+    within that distance of a kink set as met."""
     if fn is None:
-        return lambda f: Differentiable(f, wrt=wrt, kinks=kinks, target=target)
-    return Differentiable(fn, wrt=wrt, kinks=kinks, target=target)
+        return lambda f: Differentiable(f, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol)
+    return Differentiable(fn, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol)
 
 
 def _as_differentiable(fn, wrt, kinks, target) -> Differentiable:
@@ -324,6 +365,17 @@ def value_and_grad(fn, wrt=None, *, kinks=None, target=None):
 def jvp(fn, primals, tangents, wrt=None, *, kinks=None, target=None):
     """``(value, directional derivative)`` of ``fn`` at ``primals`` along ``tangents``."""
     return _as_differentiable(fn, wrt, kinks, target).jvp(primals, tangents)
+
+
+def clarke_grad(fn, wrt=None, *, kinks=None, target=None):
+    """``clarke_grad(fn)(*args)``: an element of the Clarke generalized gradient."""
+    d = _as_differentiable(fn, wrt, kinks, target)
+
+    @functools.wraps(d.__wrapped__)
+    def clarke(*args, **kwargs):
+        return d.clarke_grad(*args, **kwargs)
+
+    return clarke
 
 
 def vjp(fn, *primals, wrt=None, kinks=None, target=None):

@@ -22,6 +22,7 @@ from nsadc.ir.nodes import Function, Var
 from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
 from nsadc.transforms.forward import forward
+from nsadc.transforms.lexicographic import lexicographic
 from nsadc.transforms.reverse import materialize_tests, reverse
 
 REPORT = "kink_hits"
@@ -38,6 +39,7 @@ class Compiled:
     vjp: Function
     jvp_report: Function
     vjp_report: Function
+    ld: Function
     src: SourceFile
     policy: Policy
 
@@ -70,6 +72,8 @@ class Compiled:
             functions.append(self.vjp)
             if report:
                 functions.append(self.vjp_report)
+        if "lexicographic" in modes:
+            functions.append(self.ld)
         return module_source(self.header(list(modes)), functions, jit)
 
 
@@ -79,7 +83,8 @@ def _renamed(fn: Function, name: str) -> Function:
 
 
 def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Policy,
-                     env: dict | None = None, param_types: dict[str, str] | None = None) -> Compiled:
+                     env: dict | None = None, param_types: dict[str, str] | None = None,
+                     kink_tol: float = 0.0) -> Compiled:
     """Lower, analyse and transform one function."""
     base = lower_function(src, node, env, param_types)
     names = base.names
@@ -107,8 +112,10 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     primal.doc = None
     jvp = forward(copy.deepcopy(base), facts, policy, fresh_names())
     vjp = reverse(copy.deepcopy(base), facts, policy, fresh_names())
-    jvp_report = _renamed(forward(copy.deepcopy(base), facts, policy, fresh_names(), REPORT),
+    jvp_report = _renamed(forward(copy.deepcopy(base), facts, policy, fresh_names(), REPORT, kink_tol),
                           f"{base.name}_jvp_report")
-    vjp_report = _renamed(reverse(copy.deepcopy(base), facts, policy, fresh_names(), REPORT),
+    vjp_report = _renamed(reverse(copy.deepcopy(base), facts, policy, fresh_names(), REPORT, kink_tol),
                           f"{base.name}_vjp_report")
-    return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, src, policy)
+    k = len([w for w in wrt if facts.types.get(w) == "float"])
+    ld = lexicographic(copy.deepcopy(base), facts, fresh_names(), max(k, 1))
+    return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy)

@@ -86,6 +86,8 @@ class Rule:
     partials: Callable[..., Partials] | None  # None: no derivative (constant pieces, booleans)
     kink: Kink | None = None
     doc: str = ""
+    # lexicographic (Clarke mode) rule of a nonsmooth primitive: see rules/lexico.py
+    lexico: Callable | None = None
 
     @property
     def differentiable(self) -> bool:

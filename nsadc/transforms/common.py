@@ -24,6 +24,7 @@ class Derivative:
         self.suffix = suffix
         self._adj: dict[str, str] = {}
         self.redirect: dict[str, str] = {}  # var -> another derivative variable (fused loops)
+        self.kink_tol = 0.0  # the report counts values within kink_tol of a kink set as met
 
     def d(self, var: str) -> str:
         """``x_dot`` / ``x_bar``: the derivative variable of ``var``."""
@@ -72,7 +73,19 @@ class Derivative:
         if s.site is None:
             return []
         cond = RULES[s.value.prim].kink.at_kink(list(s.value.args))
+        if self.kink_tol > 0:
+            cond = _within(cond, self.kink_tol)
         return [If(cond, [Raw(f"{hits}[{s.site}] += 1")])]
+
+
+def _within(e: Expr, tol: float) -> Expr:
+    """A kink condition with every equality ``a == b`` relaxed to ``|a - b| <= tol``."""
+    if isinstance(e, Call):
+        args = tuple(_within(a, tol) for a in e.args)
+        if e.prim == "eq":
+            return Call("le", (Call("abs", (Call("sub", args),)), Const(tol)))
+        return Call(e.prim, args)
+    return e
 
 
 def location(s) -> str:

@@ -12,10 +12,12 @@ from nsadc.ir.nodes import Assign, Const, For, Function, If, Param, Return, Stmt
 from nsadc.transforms.common import Derivative, is_differentiable, tangent_sum
 
 
-def forward(fn: Function, facts: Facts, policy, names, report: str | None = None) -> Function:
+def forward(fn: Function, facts: Facts, policy, names, report: str | None = None,
+            kink_tol: float = 0.0) -> Function:
     """``fn`` -> ``fn_jvp(*args, *tangents) -> (value, tangent)``.  With ``report``
     (the name of an int64 array parameter) each kink site met is counted there."""
     D = Derivative(fn, facts, policy, names, "dot")
+    D.kink_tol = kink_tol
 
     def block(stmts: list[Stmt]) -> list[Stmt]:
         out: list[Stmt] = []

@@ -114,11 +114,13 @@ def _trips(s: For) -> str:
     return f"len({_range_source(s.start, s.stop, s.step)})"
 
 
-def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None) -> Function:
+def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None,
+            kink_tol: float = 0.0) -> Function:
     """``fn`` (after :func:`materialize_tests`) -> ``fn_vjp(*args, out_bar) ->
     (value, (adjoints in wrt order))``.  With ``report`` (an int64 array
     parameter) the forward sweep counts the kink sites met."""
     D = Derivative(fn, facts, policy, names, "bar")
+    D.kink_tol = kink_tol
     P = plan(fn, facts, D)
     T = _Tapes(names, facts.types)
     counters: dict[int, str] = {}  # id(While) -> trip counter

@@ -1,0 +1,123 @@
+"""Clarke mode: the lexicographic (LD-derivative) transform.
+
+Vector forward mode with ``k`` directions, unrolled into scalar variables
+(``u_d0 … u_d{k-1}``: no allocation, so the same code can later run as a CUDA
+device function).  Smooth operations propagate every direction with the rule
+table's partials; nonsmooth primitives use their lexicographic rules
+(rules/lexico.py); a comparison of differentiable values is decided by the
+lexicographic sign of the difference, so at a tie the branch taken is the one
+the directions lead into (Billingsley & Barton).  With an invertible seed
+matrix ``M``, ``J_L f(x; M)·M⁻¹`` is an element of the Clarke generalized
+gradient of a piecewise-C¹ program.
+"""
+
+from __future__ import annotations
+
+from nsadc.ir.analysis import Facts
+from nsadc.ir.build import add, c, mul, sub
+from nsadc.ir.nodes import Assign, Call, Comment, Const, For, Function, If, Param, Return, Stmt, Var, While
+from nsadc.rules.lexico import fsign
+from nsadc.rules.table import RULES
+from nsadc.transforms.common import location
+
+
+def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
+    """``fn`` -> ``fn_ld(*args, *seeds) -> (value, (d0, …, d{k-1}))`` where the
+    seeds are, for each wrt argument in order, its k directional components."""
+    carried = {v for v in facts.varied if facts.types.get(v) == "float"}
+    dnames: dict[tuple[str, int], str] = {}
+
+    def d(var: str, j: int) -> str:
+        key = (var, j)
+        if key not in dnames:
+            dnames[key] = names.fresh(f"{var}_d{j}")
+        return dnames[key]
+
+    def dots_of(e) -> list | None:
+        if isinstance(e, Var) and e.name in carried:
+            return [Var(d(e.name, j)) for j in range(k)]
+        return None
+
+    def tmp_for(target: str):
+        return lambda hint: names.fresh(f"{hint}_{target}")
+
+    def block(stmts: list[Stmt]) -> list[Stmt]:
+        out: list[Stmt] = []
+        for s in stmts:
+            if isinstance(s, Assign):
+                out.extend(assign(s))
+            elif isinstance(s, If):
+                out.append(If(s.test, block(s.body), block(s.orelse), s.loc))
+            elif isinstance(s, For):
+                out.append(For(s.var, s.start, s.stop, s.step, block(s.body), s.loc))
+            elif isinstance(s, While):
+                out.append(While(s.test, block(s.body), s.loc))
+            elif isinstance(s, Return):
+                v = s.value
+                ds = dots_of(v) or [c(0)] * k
+                out.append(Return((v, Call("tuple", tuple(ds))), s.loc))
+            else:
+                out.append(s)
+        return out
+
+    def assign(s: Assign) -> list[Stmt]:
+        call = s.value
+        primal = Assign(s.target, call, s.loc, s.site)
+        rule = RULES[call.prim] if isinstance(call, Call) else None
+        if rule is not None and rule.kink is not None and rule.kink.kind == "branch" and s.site is not None:
+            return compare(s)
+        if s.target not in carried:
+            return [primal]
+        arg_dots = [dots_of(a) for a in call.args]
+        if rule.partials is None or all(ad is None for ad in arg_dots):
+            return [primal] + [Assign(d(s.target, j), c(0)) for j in range(k)]
+        self_ref = any(isinstance(a, Var) and a.name == s.target for a in call.args)
+        out_var = None if self_ref else Var(s.target)
+        tmp = tmp_for(s.target)
+        comment: list[Stmt] = []
+        if rule.lexico is not None:
+            setup, out_dots = rule.lexico(list(call.args), arg_dots, out_var, tmp)
+            comment = [Comment(f"kink: {_src(call)} at {location(s)}; lexicographic: follows the "
+                               "first nonzero of (value, directions)")]
+        else:
+            active = [ad is not None for ad in arg_dots]
+            setup, grads = rule.partials(list(call.args), out_var, active, None, tmp)
+            out_dots = []
+            for j in range(k):
+                total = c(0)
+                for g, ad in zip(grads, arg_dots):
+                    if g is not None and ad is not None:
+                        total = add(total, mul(g, ad[j]))
+                out_dots.append(total)
+        setup_stmts = [Assign(n, e) for n, e in setup]
+        if self_ref:  # directions read the old value: compute them into temporaries first
+            fresh = [names.fresh(f"{s.target}_new_d{j}") for j in range(k)]
+            return (comment + setup_stmts + [Assign(f, e) for f, e in zip(fresh, out_dots)] + [primal]
+                    + [Assign(d(s.target, j), Var(f)) for j, f in enumerate(fresh)])
+        return comment + [primal] + setup_stmts + [Assign(d(s.target, j), e) for j, e in enumerate(out_dots)]
+
+    def compare(s: Assign) -> list[Stmt]:
+        a, b = s.value.args
+        da, db = dots_of(a) or [c(0)] * k, dots_of(b) or [c(0)] * k
+        sign = names.fresh(f"lex_{s.target}")
+        gap = names.fresh(f"gap_{s.target}")
+        gaps = [names.fresh(f"gap_{s.target}_d{j}") for j in range(k)]
+        setup = [Assign(gap, sub(a, b))] + [Assign(g, sub(x, y)) for g, x, y in zip(gaps, da, db)]
+        setup += [Assign(n, e) for n, e in fsign(sign, Var(gap), [Var(g) for g in gaps])]
+        decided = Assign(s.target, Call(s.value.prim, (Var(sign), c(0))), s.loc, s.site)
+        note = Comment(f"branch: {_src(s.value)} at {location(s)}; decided by the lexicographic sign "
+                       "of the difference (a tie follows the directions)")
+        return [note] + setup + [decided]
+
+    body = block(fn.body)
+    wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
+    seeds = [Param(d(w, j), "float") for w in wrt_float for j in range(k)]
+    doc = (f"{fn.name} and its lexicographic directional derivatives along {k} directions "
+           f"(seeds: {', '.join(p.name for p in seeds)}).")
+    return Function(f"{fn.name}_ld", list(fn.params) + seeds, body, fn.loc, doc, facts.types)
+
+
+def _src(e) -> str:
+    from nsadc.emit import expr_source
+
+    return expr_source(e)
