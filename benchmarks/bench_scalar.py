@@ -47,7 +47,7 @@ def main(argv=None):
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numba {numba.__version__}, "
           f"numpy {np.__version__}, n = {a.n}")
     print(f"{'program':18s} {'primal ms':>10s} {'nsadc grad ms':>14s} {'hand grad ms':>13s} "
-          f"{'grad/primal':>12s} {'nsadc/hand':>11s}")
+          f"{'grad/primal':>12s} {'nsadc/hand':>11s} {'report/grad':>12s} {'clarke/primal':>14s}")
     for name, (fn, args) in cases.items():
         primal = numba.njit(fn)
         d = nsadc.differentiate(fn)
@@ -58,10 +58,17 @@ def main(argv=None):
         hv, *hg = hand(*args, a.n)
         assert abs(v - hv) <= 1e-9 * max(1.0, abs(hv)), (name, v, hv)
         assert np.allclose(g, hg, rtol=1e-9, atol=1e-9), (name, g, hg)
+        kern = d.compiled(*args, a.n)
+        hits = np.zeros(max(1, len(kern.sites)), np.int64)
+        _, gl = kern.ld(*args, a.n, 1.0, 0.0, 0.0, 1.0)
+        assert np.allclose(gl, g, rtol=1e-9, atol=1e-9), (name, gl, g)
         tp = best(primal, *args, a.n, repeat=a.repeat)
         tg = best(vjp, *args, a.n, 1.0, repeat=a.repeat)
         th = best(hand, *args, a.n, repeat=a.repeat)
-        print(f"{name:18s} {tp * 1e3:10.2f} {tg * 1e3:14.2f} {th * 1e3:13.2f} {tg / tp:12.2f} {tg / th:11.2f}")
+        tr = best(kern.vjp_report, *args, a.n, 1.0, hits, repeat=a.repeat)
+        tl = best(kern.ld, *args, a.n, 1.0, 0.0, 0.0, 1.0, repeat=a.repeat)
+        print(f"{name:18s} {tp * 1e3:10.2f} {tg * 1e3:14.2f} {th * 1e3:13.2f} {tg / tp:12.2f} {tg / th:11.2f} "
+              f"{tr / tg:12.2f} {tl / tp:14.2f}")
 
 
 if __name__ == "__main__":

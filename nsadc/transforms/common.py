@@ -8,7 +8,7 @@ import os
 from nsadc.emit import expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, mul
-from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, If, Raw, Var
+from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, If, Raw, Var, select
 from nsadc.rules.policy import Policy
 from nsadc.rules.table import RULES
 
@@ -25,6 +25,7 @@ class Derivative:
         self._adj: dict[str, str] = {}
         self.redirect: dict[str, str] = {}  # var -> another derivative variable (fused loops)
         self.kink_tol = 0.0  # the report counts values within kink_tol of a kink set as met
+        self.hit_counters: dict[int, str] = {}  # site -> local counter (report variants)
 
     def d(self, var: str) -> str:
         """``x_dot`` / ``x_bar``: the derivative variable of ``var``."""
@@ -69,13 +70,26 @@ class Derivative:
         return [Comment(f"kink: {text} at {where}; {describe_selection(call.prim, sel, active, operands)}")]
 
     def report(self, s: Assign, hits: str) -> list:
-        """The kink report: count how often site ``s.site`` met its kink set."""
+        """The kink report: count how often site ``s.site`` met its kink set, in a
+        local counter (a branch-free add; the array is written once at the end)."""
         if s.site is None:
             return []
         cond = RULES[s.value.prim].kink.at_kink(list(s.value.args))
         if self.kink_tol > 0:
             cond = _within(cond, self.kink_tol)
-        return [If(cond, [Raw(f"{hits}[{s.site}] += 1")])]
+        counter = self.hit_counters.get(s.site)
+        if counter is None:
+            counter = self.hit_counters[s.site] = self.names.fresh(f"met_{s.site}")
+        return [Assign(counter, Call("add", (Var(counter), select(cond, Const(1), Const(0)))))]
+
+    def report_frame(self, body: list, hits: str) -> list:
+        """``body`` with its kink counters set to 0 first and added into ``hits``
+        before the final return."""
+        if not self.hit_counters:
+            return body
+        inits = [Assign(c, Const(0)) for c in self.hit_counters.values()]
+        flush = [Raw(f"{hits}[{site}] += {c}") for site, c in sorted(self.hit_counters.items())]
+        return inits + body[:-1] + flush + body[-1:]
 
 
 def _within(e: Expr, tol: float) -> Expr:

@@ -61,6 +61,8 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
         return comment + primal + setup + tangent
 
     body = block(fn.body)
+    if report is not None:
+        body = D.report_frame(body, report)
     wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
     dot_params = [Param(D.d(w), "float") for w in wrt_float]
     # wrt parameters that never reach the output still take a tangent argument

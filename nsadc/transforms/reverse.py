@@ -344,6 +344,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
     adjoints = tuple(Var(D.d(w)) if w in facts.active else Const(0.0) for w in wrt_float)
     body.append(Return((captured, Call("tuple", adjoints)), ret.loc))
+    if report is not None:
+        body = D.report_frame(body, report)
     params = list(fn.params) + [Param(out_name, "float")]
     if report is not None:
         params.append(Param(report, "array"))
