@@ -19,6 +19,7 @@ from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile
 from nsadc.ir.analysis import Facts, analyse
 from nsadc.ir.nodes import Function, Var
+from nsadc.ir.fold import fold_temporaries
 from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
 from nsadc.transforms.forward import forward
@@ -118,4 +119,6 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
                           f"{base.name}_vjp_report")
     k = len([w for w in wrt if facts.types.get(w) == "float"])
     ld = lexicographic(copy.deepcopy(base), facts, fresh_names(), max(k, 1))
+    for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
+        fold_temporaries(f)
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy)

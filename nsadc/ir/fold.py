@@ -1,0 +1,147 @@
+"""Fold single-use temporaries back into the expression that uses them.
+
+Lowering to three-address form names every subexpression; in emitted code a
+temporary that is assigned once and read once, right there in the same block,
+only adds a line and a variable (and numba's compile time grows with the
+variable count).  ``m = 1.0 - y * wx`` reads better than ``ywx = y * wx``
+followed by ``m = 1.0 - ywx``.  A temporary is folded only when nothing between
+its assignment and its use changes what it reads, so the value is the same.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nsadc.ir.nodes import Assign, Call, Const, Expr, For, Function, If, Raw, Return, Stmt, Var, While, variables, walk
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_SIZE = 4  # operations in a folded expression: beyond that a name reads better
+
+
+def _size(e: Expr) -> int:
+    if isinstance(e, Call):
+        return (0 if e.prim in ("copy", "tuple") else 1) + sum(_size(a) for a in e.args)
+    return 0
+
+
+def _has_select(e: Expr) -> bool:
+    return isinstance(e, Call) and (e.prim == "select" or any(_has_select(a) for a in e.args))
+
+
+def _subst(e: Expr, name: str, value: Expr) -> Expr:
+    if isinstance(e, Var):
+        return value if e.name == name else e
+    if isinstance(e, Call):
+        if e.prim == "copy" and isinstance(e.args[0], Var) and e.args[0].name == name:
+            return value
+        return Call(e.prim, tuple(_subst(a, name, value) for a in e.args))
+    return e
+
+
+def _reads(s: Stmt) -> list[Expr]:
+    if isinstance(s, Assign):
+        return [s.value]
+    if isinstance(s, (If, While)):
+        return [s.test]
+    if isinstance(s, For):
+        return [s.start, s.stop, s.step]
+    if isinstance(s, Return):
+        return list(s.value) if isinstance(s.value, tuple) else [s.value]
+    return []
+
+
+def _count(fn: Function) -> tuple[dict[str, int], dict[str, int], set[str]]:
+    defs: dict[str, int] = {p.name: 1 for p in fn.params}
+    reads: dict[str, int] = {}
+    raw: set[str] = set()
+    for s in walk(fn.body):
+        if isinstance(s, Assign):
+            defs[s.target] = defs.get(s.target, 0) + 1
+        elif isinstance(s, For):
+            defs[s.var] = defs.get(s.var, 0) + 1
+        elif isinstance(s, Raw):
+            raw.update(_IDENT.findall(s.code))
+        for e in _reads(s):
+            for v in _all_vars(e):
+                reads[v] = reads.get(v, 0) + 1
+    return defs, reads, raw
+
+
+def _all_vars(e: Expr) -> list[str]:
+    if isinstance(e, Var):
+        return [e.name]
+    if isinstance(e, Call):
+        return [v for a in e.args for v in _all_vars(a)]
+    return []
+
+
+def _assigns(stmts: list[Stmt]) -> set[str]:
+    out = set()
+    for s in walk(stmts):
+        if isinstance(s, Assign):
+            out.add(s.target)
+        elif isinstance(s, For):
+            out.add(s.var)
+        elif isinstance(s, Raw):
+            out.update(_IDENT.findall(s.code))
+    return out
+
+
+def fold_temporaries(fn: Function, keep: set[str] = frozenset()) -> None:
+    """Fold in place; ``keep`` names variables that must stay (outputs)."""
+    while True:
+        defs, reads, raw = _count(fn)
+
+        def foldable(s: Stmt) -> bool:
+            return (isinstance(s, Assign) and s.site is None and defs.get(s.target) == 1
+                    and reads.get(s.target) == 1 and s.target not in raw and s.target not in keep
+                    and _size(s.value) <= MAX_SIZE and not _has_select(s.value))
+        # kink selections stay named statements, under their comment, and
+        # compile branch-free as separate two-way selects (shared/NUMBA.md)
+
+        if not _fold_block(fn.body, foldable):
+            return
+
+
+def _fold_block(stmts: list[Stmt], foldable) -> bool:
+    changed = False
+    for s in stmts:
+        if isinstance(s, If):
+            changed |= _fold_block(s.body, foldable) | _fold_block(s.orelse, foldable)
+        elif isinstance(s, (For, While)):
+            changed |= _fold_block(s.body, foldable)
+    i = 0
+    while i < len(stmts):
+        s = stmts[i]
+        if not foldable(s):
+            i += 1
+            continue
+        name, value = s.target, s.value
+        use = None
+        for j in range(i + 1, len(stmts)):
+            t = stmts[j]
+            if isinstance(t, (Assign, If, Return)) and any(name in variables(e) for e in _reads(t)):
+                use = j
+                break
+        if use is None:
+            i += 1
+            continue
+        between = stmts[i + 1:use]
+        target = stmts[use]
+        blocked = _assigns(between) & (variables(value) | {name})
+        if isinstance(target, Assign) and target.site is not None and _size(value) > 0:
+            blocked = {name}  # a kink site keeps its operands named, as the comment names them
+        if blocked or sum(_size(e) for e in _reads(target)) + _size(value) > MAX_SIZE:
+            i += 1
+            continue
+        if isinstance(target, Assign):
+            target.value = _subst(target.value, name, value)
+        elif isinstance(target, If):
+            target.test = _subst(target.test, name, value)
+        else:
+            vals = target.value if isinstance(target.value, tuple) else (target.value,)
+            new = tuple(_subst(v, name, value) for v in vals)
+            target.value = new if isinstance(target.value, tuple) else new[0]
+        del stmts[i]
+        changed = True
+    return changed
