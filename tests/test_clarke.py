@@ -30,6 +30,22 @@ def _pieces_max(values, grads):
     return [g for v, g in zip(values, grads) if v == m]
 
 
+def _chained_sums(piece_gradients):
+    """Vertices of the Clarke set of a chained sum f(x1,x2) + f(x2,x3) + f(x3,x4)
+    whose every term has the given active pieces: the sum of three hulls is the
+    hull of all sums of one vertex per term."""
+    import itertools
+
+    out = []
+    for a, b, c in itertools.product(piece_gradients, repeat=3):
+        v = np.zeros(4)
+        v[0:2] += a
+        v[1:3] += b
+        v[2:4] += c
+        out.append(v)
+    return out
+
+
 def test_maxq_goffin_shor_and_hilbert_problems():
     d = nsadc.differentiate(CC.maxq5, target="python")
     g = d.clarke_grad(0.0, 0.0, 0.0, 0.0, 0.0)
@@ -55,31 +71,12 @@ def test_maxq_goffin_shor_and_hilbert_problems():
     x = (1.0, 1.0, 1.0, 1.0)  # Chained CB3 I at x*: all three pieces of each term active
     g = nsadc.differentiate(CC.chained_cb3_1, target="python").clarke_grad(*x)
     piece = [np.array([4.0, 2.0]), np.array([-2.0, -2.0]), np.array([-2.0, 2.0])]
-    # the sum of three convex hulls: write g - (part of terms 1, 3) via a joint hull test
-    combos = []
-    for a in piece:
-        for b in piece:
-            for c in piece:
-                v = np.zeros(4)
-                v[0:2] += a
-                v[1:3] += b
-                v[2:4] += c
-                combos.append(v)
-    assert in_convex_hull(combos, g)[0]
+    assert in_convex_hull(_chained_sums(piece), g)[0]
 
     x = (0.0, 0.0, 0.0, 0.0)  # Chained Crescent II at 0: both pieces of each term tied
     g = nsadc.differentiate(CC.chained_crescent_2, target="python").clarke_grad(*x)
     term = [np.array([0.0, -1.0]), np.array([0.0, 3.0])]
-    combos = []
-    for a in term:
-        for b in term:
-            for c in term:
-                v = np.zeros(4)
-                v[0:2] += a
-                v[1:3] += b
-                v[2:4] += c
-                combos.append(v)
-    assert in_convex_hull(combos, g)[0]
+    assert in_convex_hull(_chained_sums(term), g)[0]
 
 
 def test_relu_difference_is_one_at_zero(target):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nsadc.errors import Loc, UnsupportedError
-from nsadc.ir.nodes import Assign, Call, Const, Expr, For, Function, If, Return, Stmt, Var, While, variables, walk
+from nsadc.ir.nodes import Assign, Call, Const, Expr, For, Function, If, Return, Stmt, Var, While, walk
 from nsadc.rules.table import RULES
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from nsadc.ir.nodes import Assign, Call, Const, Expr, For, Function, If, Raw, Return, Stmt, Var, While, variables, walk
+from nsadc.ir.nodes import (Assign, Call, Expr, For, Function, If, Raw, Return, Stmt, Var, While, assigned,
+                            expressions_read, variables, walk)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_SIZE = 4  # operations in a folded expression: beyond that a name reads better
@@ -38,18 +39,6 @@ def _subst(e: Expr, name: str, value: Expr) -> Expr:
     return e
 
 
-def _reads(s: Stmt) -> list[Expr]:
-    if isinstance(s, Assign):
-        return [s.value]
-    if isinstance(s, (If, While)):
-        return [s.test]
-    if isinstance(s, For):
-        return [s.start, s.stop, s.step]
-    if isinstance(s, Return):
-        return list(s.value) if isinstance(s.value, tuple) else [s.value]
-    return []
-
-
 def _count(fn: Function) -> tuple[dict[str, int], dict[str, int], set[str]]:
     defs: dict[str, int] = {p.name: 1 for p in fn.params}
     reads: dict[str, int] = {}
@@ -61,7 +50,7 @@ def _count(fn: Function) -> tuple[dict[str, int], dict[str, int], set[str]]:
             defs[s.var] = defs.get(s.var, 0) + 1
         elif isinstance(s, Raw):
             raw.update(_IDENT.findall(s.code))
-        for e in _reads(s):
+        for e in expressions_read(s):
             for v in _all_vars(e):
                 reads[v] = reads.get(v, 0) + 1
     return defs, reads, raw
@@ -76,13 +65,10 @@ def _all_vars(e: Expr) -> list[str]:
 
 
 def _assigns(stmts: list[Stmt]) -> set[str]:
-    out = set()
+    """What a block assigns, counting any name in an opaque line (tape code) too."""
+    out = assigned(stmts)
     for s in walk(stmts):
-        if isinstance(s, Assign):
-            out.add(s.target)
-        elif isinstance(s, For):
-            out.add(s.var)
-        elif isinstance(s, Raw):
+        if isinstance(s, Raw):
             out.update(_IDENT.findall(s.code))
     return out
 
@@ -120,7 +106,7 @@ def _fold_block(stmts: list[Stmt], foldable) -> bool:
         use = None
         for j in range(i + 1, len(stmts)):
             t = stmts[j]
-            if isinstance(t, (Assign, If, Return)) and any(name in variables(e) for e in _reads(t)):
+            if isinstance(t, (Assign, If, Return)) and any(name in variables(e) for e in expressions_read(t)):
                 use = j
                 break
         if use is None:
@@ -131,7 +117,7 @@ def _fold_block(stmts: list[Stmt], foldable) -> bool:
         blocked = _assigns(between) & (variables(value) | {name})
         if isinstance(target, Assign) and target.site is not None and _size(value) > 0:
             blocked = {name}  # a kink site keeps its operands named, as the comment names them
-        if blocked or sum(_size(e) for e in _reads(target)) + _size(value) > MAX_SIZE:
+        if blocked or sum(_size(e) for e in expressions_read(target)) + _size(value) > MAX_SIZE:
             i += 1
             continue
         if isinstance(target, Assign):

@@ -150,3 +150,37 @@ def walk(block: list[Stmt]):
             yield from walk(s.orelse)
         elif isinstance(s, (For, While)):
             yield from walk(s.body)
+
+
+def expressions_read(s: Stmt) -> list[Expr]:
+    """The expressions a statement evaluates itself (not those of nested statements)."""
+    if isinstance(s, Assign):
+        return [s.value]
+    if isinstance(s, (If, While)):
+        return [s.test]
+    if isinstance(s, For):
+        return [s.start, s.stop, s.step]
+    if isinstance(s, Return):
+        if s.value is None:
+            return []
+        return list(s.value) if isinstance(s.value, tuple) else [s.value]
+    return []
+
+
+def reads(s: Stmt) -> set[str]:
+    """The variables a statement reads itself."""
+    out: set[str] = set()
+    for e in expressions_read(s):
+        out |= variables(e)
+    return out
+
+
+def assigned(block: list[Stmt]) -> set[str]:
+    """Every variable a block assigns, nested statements and loop variables included."""
+    out: set[str] = set()
+    for s in walk(block):
+        if isinstance(s, Assign):
+            out.add(s.target)
+        elif isinstance(s, For):
+            out.add(s.var)
+    return out

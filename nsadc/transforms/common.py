@@ -8,7 +8,7 @@ import os
 from nsadc.emit import expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, mul
-from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, If, Raw, Var, select
+from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, Raw, Var, select
 from nsadc.rules.policy import Policy
 from nsadc.rules.table import RULES
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import Assign, Call, Comment, Const, For, Function, If, Param, Return, Stmt, Var, While
+from nsadc.ir.nodes import Assign, Call, Comment, For, Function, If, Param, Return, Stmt, Var, While
 from nsadc.rules.lexico import fsign
 from nsadc.rules.table import RULES
 from nsadc.transforms.common import location

@@ -13,12 +13,11 @@ reversing it; reduction loops are fused (see reverse_plan.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from nsadc.emit import _range_source, expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Param, Raw, Return,
+from nsadc.ir.nodes import (assigned, Assign, Call, Comment, Const, Expr, For, Function, If, Param, Raw, Return,
                             Stmt, Var, While, walk)
 from nsadc.transforms.common import Derivative, is_differentiable, zero_of
 from nsadc.transforms.reverse_plan import plan
@@ -155,7 +154,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 if body or orelse or keep is None:
                     out.append(If(s.test, body, orelse, s.loc))
             elif isinstance(s, (For, While)):
-                if keep is not None and id(s) not in P.reversed_loops and not (_assigned_in(s) & keep):
+                if keep is not None and id(s) not in P.reversed_loops and not (assigned(s.body) & keep):
                     continue
                 out += floop(s, record, top, count)
             else:
@@ -357,10 +356,6 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
 
 _HOIST = {"exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", "sinh",
                    "cosh", "tanh", "asin", "acos", "atan", "sqrt", "pow", "erf", "neg", "div", "mul"}
-
-
-def _assigned_in(s) -> set[str]:
-    return {t.target for t in walk(s.body) if isinstance(t, Assign)}
 
 
 def _rerun_pushes(block: list[Stmt], P, counters) -> list[str]:

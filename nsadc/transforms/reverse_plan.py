@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nsadc.ir.analysis import Facts, definitions
-from nsadc.ir.nodes import Assign, Call, For, Function, If, Return, Stmt, Var, While, variables, walk
+from nsadc.ir.nodes import Assign, Call, For, Function, If, Stmt, Var, While, variables, walk
+from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads
 from nsadc.transforms.common import Derivative, is_differentiable
 
 
@@ -96,7 +97,7 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
                     continue
                 # within one iteration (each reversed iteration re-runs from its checkpoint)
                 inner_before = scan(s.body, set(), records, known, checkpoints, restore, needs)
-                assigned = _assigned(s.body)
+                assigned = assigned_in(s.body)
                 need = _needed_in(s.body, inner_before | _test_reads(s.body), assigned)
                 exposed = _upward_exposed(s.body)
                 ck = sorted(((exposed & need) | (assigned & before)) & assigned - loop_vars)
@@ -127,36 +128,10 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
 # ------------------------------------------------------------ small analyses
 
 
-def _assigned(block: list[Stmt]) -> set[str]:
-    out = set()
-    for s in walk(block):
-        if isinstance(s, Assign):
-            out.add(s.target)
-        elif isinstance(s, For):
-            out.add(s.var)
-    return out
-
-
-def _stmt_reads(s: Stmt) -> set[str]:
-    if isinstance(s, Assign):
-        return variables(s.value)
-    if isinstance(s, (If, While)):
-        return variables(s.test)
-    if isinstance(s, For):
-        return variables(s.start) | variables(s.stop) | variables(s.step)
-    if isinstance(s, Return):
-        vals = s.value if isinstance(s.value, tuple) else (s.value,)
-        out = set()
-        for v in vals:
-            out |= variables(v)
-        return out
-    return set()
-
-
 def _reads(block: list[Stmt]) -> set[str]:
     out: set[str] = set()
     for s in walk(block):
-        out |= _stmt_reads(s)
+        out |= stmt_reads(s)
     return out
 
 
@@ -188,12 +163,12 @@ def _needed_in(block: list[Stmt], need: set[str], assigned: set[str]) -> set[str
                 # a branch decides which assignments run: its test is needed
                 # when any assignment it guards is
                 body = s.body + (s.orelse if isinstance(s, If) else [])
-                if _assigned(body) & need:
+                if assigned_in(body) & need:
                     more = variables(s.test) - need
                     if more:
                         need |= more
                         grew = True
-            elif isinstance(s, For) and _assigned(s.body) & need:
+            elif isinstance(s, For) and assigned_in(s.body) & need:
                 more = (variables(s.start) | variables(s.stop) | variables(s.step)) - need
                 if more:
                     need |= more
@@ -211,7 +186,7 @@ def _upward_exposed(block: list[Stmt]) -> set[str]:
     def visit(stmts: list[Stmt], defined: set[str]):
         defined = set(defined)
         for s in stmts:
-            exposed.update(_stmt_reads(s) - defined)
+            exposed.update(stmt_reads(s) - defined)
             if isinstance(s, Assign):
                 defined.add(s.target)
             elif isinstance(s, If):  # assigned on both branches: assigned after the if
@@ -264,7 +239,7 @@ def _fusion_of(loop: For, fn: Function, facts: Facts, count: dict[str, int]) -> 
     acc = accs.pop()
     # the accumulator is read only by its own updates
     for s in walk(nest):
-        reads = _stmt_reads(s)
+        reads = stmt_reads(s)
         if acc in reads:
             is_update = isinstance(s, Assign) and s.target == acc and s.value.prim in ("add", "sub") \
                 and s.value.args[0] == Var(acc) and acc not in variables(s.value.args[1])
@@ -274,7 +249,7 @@ def _fusion_of(loop: For, fn: Function, facts: Facts, count: dict[str, int]) -> 
                 isinstance(s.value, Call) and s.value.prim in ("add", "sub") and s.value.args[0] == Var(acc)):
             return None
     # every other active value assigned in the nest lives for one iteration only
-    assigned = _assigned(nest)
+    assigned = assigned_in(nest)
     outside_reads = _reads_outside(fn.body, loop)
     for v in assigned:
         if v == acc or v not in facts.active:
@@ -295,7 +270,7 @@ def _reads_outside(body: list[Stmt], loop: For) -> set[str]:
             if s is loop:
                 out.update(variables(loop.start) | variables(loop.stop) | variables(loop.step))
                 continue
-            out.update(_stmt_reads(s))
+            out.update(stmt_reads(s))
             if isinstance(s, If):
                 visit(s.body)
                 visit(s.orelse)
@@ -311,7 +286,7 @@ def _defs_dominate_reads(block: list[Stmt], local: set[str], defined: set[str]) 
     block (or a block nested in it): it cannot carry over between iterations."""
     defined = set(defined)
     for s in block:
-        if (_stmt_reads(s) & local) - defined:
+        if (stmt_reads(s) & local) - defined:
             return False
         if isinstance(s, Assign):
             defined.add(s.target)
