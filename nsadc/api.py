@@ -323,6 +323,26 @@ class Differentiable:
         return (f"<nsadc.Differentiable {self.__name__} wrt=({', '.join(self.wrt)}) "
                 f"kinks={self.policy.describe()!r} target={self.target!r}>")
 
+    def certificate(self, probe: bool = False, points: int = 64, seed: int = 0, *, ranges=None,
+                    progress=None):
+        """The conservative-field certificate (docs/certificate.md): ``.status`` in
+        {"certified", "conditional", "rejected"}, ``.obligations``, ``.to_json()``.
+        The static part only reads the source; ``probe=True`` also runs the numeric
+        probes on ``points`` random points (``seed``; ``ranges={"lam": (0, 1)}``
+        samples an argument in an interval)."""
+        from nsadc.certificate import probes, static
+
+        comp = compile_function(*self._source(), self.wrt, self.policy, self._env, kink_tol=self.kink_tol)
+        cert = static.certify(comp, seed=seed)
+        if probe:
+            types = dict(self._static_types)
+            k = self._kernels(types)
+            defaults = {n: p.default for n, p in self._signature.parameters.items()
+                        if p.default is not inspect.Parameter.empty}
+            probes.run(cert, comp.primal, probes.Kernels(k.primal, k.jvp, k.vjp, k.vjp_report, k.sites, k.ld),
+                       self._params, types, self.wrt, defaults, points, seed, ranges, progress, self.target)
+        return cert
+
 
 def differentiate(fn=None, *, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0):
     """Decorator (``@differentiate`` or ``@differentiate(wrt=..., kinks=...)``) and

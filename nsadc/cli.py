@@ -1,7 +1,8 @@
 """The ``nsadc`` command line (typer).
 
-``emit`` parses FILE and never executes it; exit codes: 0 success, 1 a check
-failed or a certificate is rejected, 2 bad usage or unsupported code.
+``emit`` and ``certify`` parse FILE and never execute it; ``check`` imports and
+runs it.  Exit codes: 0 success, 1 a check failed or a certificate is
+rejected, 2 bad usage or unsupported code.
 """
 
 from __future__ import annotations
@@ -105,12 +106,21 @@ def emit(
     wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
     kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
     output: Path | None = typer.Option(None, "-o", "--output", help="write the module here instead of stdout"),
+    cert: Path | None = typer.Option(None, "--cert", metavar="OUT.json",
+                                     help="also write the (static) certificate here; the module's header "
+                                          "summarises it"),
 ):
     """Print a standalone module (imports only math and numpy) with FUNC_jvp and/or FUNC_vjp."""
+    certificate = None
     try:
         comp = load(target, wrt, kinks)
         modes = ("forward", "reverse") if mode == Mode.both else (mode.value,)
         text = comp.module(modes)
+        if cert is not None:
+            from nsadc.certificate import static
+
+            certificate = static.certify(comp, modes, derivative_text=text)
+            text = _with_summary(text, certificate.header_lines(cert.name))
     except NsadcError as e:
         _fail(str(e))
     if output is None:
@@ -118,6 +128,232 @@ def emit(
     else:
         output.write_text(text)
         typer.echo(f"wrote {output}", err=True)
+    if certificate is not None:
+        certificate.write(cert)
+        typer.echo(f"wrote {cert} (certificate: {certificate.summary()})", err=True)
+        if certificate.status == "rejected":
+            raise typer.Exit(1)
+
+
+def _with_summary(text: str, lines: list[str]) -> str:
+    """Insert comment lines after the module's leading header comments."""
+    rows = text.split("\n")
+    k = 0
+    while k < len(rows) and rows[k].startswith("#"):
+        k += 1
+    return "\n".join(rows[:k] + [f"# {line}" for line in lines] + rows[k:])
+
+
+# ------------------------------------------------------------------ certificates
+
+_STYLE = {"proved": "green", "probed": "cyan", "restricted": "yellow", "open": "yellow",
+          "violated": "bold red", "certified": "bold green", "conditional": "bold yellow",
+          "rejected": "bold red"}
+
+
+def _console(stderr: bool = False):
+    import shutil
+
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else max(120, shutil.get_terminal_size((120, 24)).columns)
+    return Console(stderr=stderr, width=width, highlight=False)
+
+
+def print_certificate(cert, console=None) -> None:
+    """The certificate as a readable table (rich)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = console or _console()
+    ident = cert.identity
+    status = cert.status
+    console.print(f"[bold]{escape(str(ident.get('function')))}[/bold] "
+                  f"({escape(str(ident.get('file')))}:{ident.get('line')}), policy "
+                  f"{escape(str(ident.get('policy')))}, mode {ident.get('mode')}: "
+                  f"[{_STYLE[status]}]{status}[/{_STYLE[status]}]")
+    if cert.unsupported is not None:
+        console.print(escape(cert.unsupported["message"]))
+    if cert.obligations:
+        table = Table(show_lines=False, header_style="bold")
+        for col in ("id", "where", "kind", "what must hold", "status", "how / witness"):
+            table.add_column(col, overflow="fold")
+        for o in cert.obligations:
+            how = o.detail
+            if o.witness is not None:
+                how = f"{o.witness.describe()} ({o.witness.found_by}); {how}"
+            table.add_row(o.id, o.location, o.kind, escape(o.what()),
+                          f"[{_STYLE[o.status]}]{o.status}[/{_STYLE[o.status]}]", escape(how))
+        console.print(table)
+    claim = cert.claim()
+    console.print(escape(claim["text"]))
+    checks = cert.checks
+    if checks:
+        cont = checks["continuity"]
+        curve = checks["curve_identity"]
+        console.print(f"continuity probes: {cont['segments']} segments, {cont['crossings']} crossings, "
+                      f"{cont['jumps']} jumps")
+        ok = "passed" if curve["passed"] else "[bold red]FAILED[/bold red]"
+        console.print(f"curve identity: {curve['segments']} segments ({curve['skipped']} skipped), largest "
+                      f"relative discrepancy {curve['max_discrepancy']:.2e} (tolerance "
+                      f"{curve['tolerance']:g}): {ok}")
+        for p in checks["artificial_critical_points"]:
+            console.print(f"[yellow]{escape(p['note'])}[/yellow] at {p['point']}: AD gives "
+                          f"{p['gradient']}, {p['reference']} gives {p['reference_gradient']} "
+                          f"(kinks met: {', '.join(p['kinks'])})")
+
+
+def _unsupported_exit(path: str, func: str, error: Exception, as_json: bool):
+    if as_json:
+        from nsadc.certificate import static
+
+        typer.echo(static.unsupported(path, func, error).to_json())
+    _fail(str(error))
+
+
+@app.command()
+def certify(
+    target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to certify"),
+    as_json: bool = typer.Option(False, "--json", help="print the certificate as JSON"),
+    wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
+    kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
+):
+    """The static conservative-field certificate (never executes FILE).
+
+    Exit 0 when certified or conditional, 1 when rejected, 2 for bad usage or
+    unsupported code."""
+    from nsadc.certificate import static
+    from nsadc.errors import PolicyError
+
+    path, func = parse_target(target)
+    try:
+        comp = load(target, wrt, kinks)
+    except PolicyError as e:
+        _fail(str(e))
+    except NsadcError as e:
+        _unsupported_exit(path, func, e, as_json)
+    cert = static.certify(comp)
+    if as_json:
+        typer.echo(cert.to_json())
+    else:
+        print_certificate(cert)
+    raise typer.Exit(1 if cert.status == "rejected" else 0)
+
+
+def _import_file(path: str):
+    import importlib.util
+    import os
+
+    directory = os.path.dirname(os.path.abspath(path))
+    name = "nsadc_check_" + "".join(c if c.isalnum() else "_" for c in os.path.abspath(path))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # functions defined there find their module (inspect, numba)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _parse_ranges(items: list[str], params: list[str]) -> dict:
+    out = {}
+    for item in items:
+        name, sep, span = item.partition("=")
+        lo, sep2, hi = span.partition(":")
+        try:
+            if not (sep and sep2):
+                raise ValueError
+            lo_v, hi_v = float(lo), float(hi)
+        except ValueError:
+            _fail(f"--range {item!r}: write NAME=LO:HI, e.g. lam=0:1")
+        if name not in params:
+            _fail(f"--range {item!r}: no argument {name!r} (arguments: {', '.join(params)})")
+        if not lo_v <= hi_v:
+            _fail(f"--range {item!r}: LO must not exceed HI")
+        out[name] = (lo_v, hi_v)
+    return out
+
+
+@app.command()
+def check(
+    target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to check (FILE is run)"),
+    points: int = typer.Option(64, "--points", min=1, help="random points (segments) per probe"),
+    seed: int = typer.Option(0, "--seed", help="random seed"),
+    shape: list[str] = typer.Option([], "--shape", metavar="NAME=DIMS",
+                                    help="shape of an array argument (arrays are not supported yet: "
+                                         "refused)"),
+    ranges: list[str] = typer.Option([], "--range", metavar="NAME=LO:HI",
+                                     help="sample argument NAME in [LO, HI] (repeatable)"),
+    wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
+    kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
+    backend: str = typer.Option("cpu", "--target", help="cpu (numba) or python"),
+    cert: Path | None = typer.Option(None, "--cert", metavar="OUT.json", help="write the certificate here"),
+    as_json: bool = typer.Option(False, "--json", help="print the certificate as JSON"),
+):
+    """Run the numeric probes (continuity, curve identity, artificial critical
+    points) on random inputs.  This imports and runs FILE.
+
+    Exit 0 when the certificate is certified or conditional, 1 when it is
+    rejected (a check failed), 2 for bad usage or unsupported code."""
+    import inspect
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from nsadc.api import Differentiable
+
+    path, func = parse_target(target)
+    try:
+        module = _import_file(path)
+    except Exception as e:  # noqa: BLE001 - anything FILE raises while being imported
+        _fail(f"{path}: importing it failed: {type(e).__name__}: {e}")
+    obj = getattr(module, func, None)
+    if obj is None or not callable(obj):
+        _fail(f"{path}: no function named {func!r}")
+    fn = obj.__wrapped__ if isinstance(obj, Differentiable) else obj
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        _fail(f"{path}: {func} is not a plain function")
+    if shape:
+        names = [s.partition("=")[0] for s in shape]
+        unknown = [n for n in names if n not in params]
+        if unknown:
+            _fail(f"--shape: {func} has no argument {unknown[0]!r} (arguments: {', '.join(params)})")
+        _fail(f"--shape {shape[0]}: arrays are not supported yet; {func} takes scalar arguments only "
+              f"({', '.join(params)}), which need no shape")
+    if backend not in ("cpu", "python"):
+        _fail(f"--target {backend!r}: use cpu or python")
+    box = _parse_ranges(ranges, params)
+    wrt_arg = None
+    if wrt:
+        wrt_arg = [int(w) if w.strip().lstrip("-").isdigit() else w.strip() for w in wrt.split(",")]
+    try:
+        if isinstance(obj, Differentiable) and wrt is None and kinks is None:
+            d = Differentiable(fn, wrt=obj.wrt, kinks=obj.policy, target=backend, kink_tol=obj.kink_tol)
+        else:
+            d = Differentiable(fn, wrt=wrt_arg, kinks=parse_kinks(kinks), target=backend)
+    except NsadcError as e:
+        _unsupported_exit(path, func, e, as_json)
+    err = _console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("compiling", total=None)
+
+        def progress(phase: str, done: int, total: int):
+            bar.update(task, description=phase, completed=done, total=total)
+
+        try:
+            certificate = d.certificate(probe=True, points=points, seed=seed, ranges=box, progress=progress)
+        except NsadcError as e:
+            _unsupported_exit(path, func, e, as_json)
+    if as_json:
+        typer.echo(certificate.to_json())
+    else:
+        print_certificate(certificate)
+    if cert is not None:
+        certificate.write(cert)
+        typer.echo(f"wrote {cert}", err=True)
+    raise typer.Exit(1 if certificate.status == "rejected" else 0)
 
 
 def main():
