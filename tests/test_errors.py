@@ -185,9 +185,54 @@ def test_render_uses_one_based_columns_and_keeps_tabs():
     assert isinstance(err, nsadc.NsadcError)
 
 
+def test_bound_method_and_lambda_are_refused_with_location():
+    with pytest.raises(nsadc.NsadcError) as info:
+        nsadc.differentiate(unsupported.Box(2.0).scaled, target="python")
+    check_located(str(info.value), "scaled")
+
+    with pytest.raises(nsadc.NsadcError) as info:
+        nsadc.differentiate(unsupported.SQUARE, target="python")
+    text = str(info.value)
+    rows = text.splitlines()
+    line = next(i for i, t in enumerate(LINES, 1) if t.startswith("SQUARE = lambda"))
+    assert rows[0].startswith(f"{unsupported.__file__}:{line}:") or f"unsupported.py:{line}:" in rows[0]
+    assert "lambda" in rows[0] and rows[2].strip() == "^" and rows[3].startswith("hint: ")
+
+
+def test_internal_errors_become_located_errors(monkeypatch):
+    """A bug inside the frontend must still point at the user's statement."""
+    from nsadc.frontend.lower import Lowerer, lower_function
+    from nsadc.frontend.source import parse_file
+    from programs import constructs
+
+    def broken(self, scope, node):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(Lowerer, "_augassign", broken)
+    src = parse_file(constructs.__file__)
+    with pytest.raises(nsadc.NsadcError) as info:  # (the API may answer from its cache)
+        lower_function(src, src.function("c_augassign"))
+    text = str(info.value)
+    assert "internal error: KeyError" in text
+    source = Path(constructs.__file__).read_text().splitlines()
+    line = next(i for i, t in enumerate(source, 1) if t.strip() == "s += y")
+    assert f"constructs.py:{line}:5:" in text.splitlines()[0]
+    assert text.splitlines()[3].startswith("hint: ")
+
+
+def make_scaler(a):
+    def scaler(x):
+        return a * x * x
+
+    return scaler
+
+
 def test_supported_neighbours_still_compile():
     """Guards against over-eager refusals: close relatives of refused code work."""
     from programs import constructs
 
     for fn in (constructs.c_while_break, constructs.c_early_return, constructs.c_calls):
         nsadc.differentiate(fn, target="python")
+    # a closure over a variable that never changes is frozen, not refused
+    d = nsadc.differentiate(make_scaler(3.0), target="python")
+    assert d.grad(2.0) == pytest.approx(12.0)

@@ -35,10 +35,30 @@ _CMPOPS = {
 }
 _BUILTIN_PRIMS = {"abs": "abs", "max": "max", "min": "min", "round": "round", "float": "float",
                   "int": "trunc", "pow": "pow"}
+_BUILTIN_HINTS = {
+    "sum": "add the terms up in a for loop over range()",
+    "len": "pass the length as an int argument",
+    "range": "use range() only as the iterable of a for loop",
+    "enumerate": "loop with `for i in range(n):`",
+    "zip": "loop with `for i in range(n):`",
+    "map": "call the function in a for loop over range()",
+    "bool": "compare instead: `x != 0`",
+    "str": "compute with floats only",
+    "isinstance": "nsadc knows the types: remove the check",
+}
 _CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.tau": math.tau, "math.inf": math.inf,
-              "np.pi": math.pi, "np.e": math.e, "np.inf": math.inf}
+              "math.nan": math.nan, "np.pi": math.pi, "np.e": math.e, "np.inf": math.inf,
+              "np.nan": math.nan}
 _WORDS = {"add": "plus", "sub": "minus", "div": "over", "pow": "pow", "floordiv": "idiv",
           "mod": "mod", **{k: k for k in COMPARISONS}}
+
+
+def _supported(module: str) -> list[str]:
+    """The function names of ``module`` ("math" or "np") that nsadc differentiates."""
+    names = {k.split(".", 1)[1] for k in ALIASES if k.split(".")[0] == module}
+    if module == "math":
+        names |= {k for k in RULES if callable(getattr(math, k, None))}
+    return sorted(names)
 
 
 def _const_value_ok(value) -> bool:
@@ -202,6 +222,9 @@ class Lowerer:
         self.call_stack: list[str] = []
         self.param_types = param_types or {}
         self.entry = _Scope(src, node, {}, set(), env=env)
+        self.user_vars: dict[str, str] = {}  # IR name of every user local -> the user's name
+        # id(While) -> (the loop, how many statements at the end of its body recompute its test)
+        self.while_tails: dict[int, tuple[While, int]] = {}
 
     # ---------------------------------------------------------------- entry
 
@@ -236,7 +259,9 @@ class Lowerer:
         body = self._block(scope, node.body.body)
         self.call_stack.pop()
         self._check_returns(scope, body)
-        body = eliminate_exits(body, self.names, results=None)
+        _DefiniteAssignment(self.user_vars, scope.src.loc(node)).run(
+            body, {p.name for p in params})
+        body = eliminate_exits(body, self.names, results=None, tails=self.while_tails)
         doc = node.get_docstring() if hasattr(node, "get_docstring") else None
         fn = Function(node.name.value, params, body, scope.src.loc(node), doc)
         fn.names = self.names  # type: ignore[attr-defined]
@@ -257,6 +282,12 @@ class Lowerer:
     def _check_signature(self, scope):
         node = scope.node
         ps = node.params
+        block = scope.src.parents.get(node)
+        if isinstance(scope.src.parents.get(block), cst.ClassDef):
+            raise self._err(scope, node.name, f"{node.name.value}() is a method of a class; "
+                            "classes are not supported",
+                            "write a module-level function that takes the attributes it needs "
+                            "as float arguments")
         if isinstance(ps.star_arg, cst.Param):
             raise self._err(scope, ps.star_arg, "*args is not supported",
                             "list the arguments explicitly")
@@ -356,6 +387,8 @@ class Lowerer:
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 self._small(scope, small)
+        elif isinstance(node, cst.BaseSmallStatement):  # a one-line body: `if x > 0: return x`
+            self._small(scope, node)
         elif isinstance(node, cst.If):
             self._if(scope, node)
         elif isinstance(node, cst.For):
@@ -372,13 +405,13 @@ class Lowerer:
             cst.ClassDef: ("classes are not supported", "pass the values as float arguments"),
             cst.Try: ("try/except is not supported",
                       "check the condition with an if statement instead"),
+            cst.TryStar: ("try/except* is not supported",
+                          "check the condition with an if statement instead"),
             cst.With: ("with statements are not supported", "remove the context manager"),
             cst.Match: ("match statements are not supported", "use if/elif/else"),
         }
         for kind, (msg, hint) in table.items():
             if isinstance(node, kind):
-                if isinstance(node, cst.FunctionDef) and node.asynchronous:
-                    break
                 return self._err(scope, node, msg, hint)
         return self._err(scope, node, f"{type(node).__name__} statements are not supported",
                          "use assignments, if/elif/else, for over range() and while")
@@ -404,8 +437,8 @@ class Lowerer:
             return
         elif isinstance(node, cst.Expr):
             value = node.value
-            if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
-                return  # docstring
+            if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)):
+                return  # a docstring, or `...` as a placeholder body
             if isinstance(value, cst.Yield):
                 raise self._err(scope, node, "generators (yield) are not supported",
                                 "compute the values in a loop and return the result")
@@ -435,7 +468,8 @@ class Lowerer:
             for kind, (msg, hint) in hints.items():
                 if isinstance(node, kind):
                     raise self._err(scope, node, msg, hint)
-            raise self._err(scope, node, f"{type(node).__name__} is not supported")
+            raise self._err(scope, node, f"{type(node).__name__} statements are not supported",
+                            "use assignments, if/elif/else, for over range() and while")
 
     def _assign(self, scope, node: cst.Assign):
         if len(node.targets) > 1:  # a = b = expr
@@ -509,6 +543,7 @@ class Lowerer:
             return cur.name
         name = user if scope is self.entry else self.names.fresh(user)
         scope.rename[user] = Var(name)
+        self.user_vars[name] = user
         return name
 
     def _augassign(self, scope, node: cst.AugAssign):
@@ -527,8 +562,8 @@ class Lowerer:
 
     def _return(self, scope, node: cst.Return):
         if node.value is None:
-            raise self._err(scope, node, "a function to differentiate must return a value",
-                            "return the scalar result")
+            raise self._err(scope, node, "a bare `return` gives None; a function to differentiate "
+                            "must return a number", "return the result: `return <value>`")
         if isinstance(node.value, cst.Tuple):
             self._no_starred(scope, node.value)
             vals = tuple(self._expr(scope, el.value) for el in node.value.elements)
@@ -566,7 +601,8 @@ class Lowerer:
             raise self._err(scope, node.target, "the loop variable must be a single name",
                             "write `for i in range(n):`")
         if any(a.keyword is not None or a.star for a in it.args) or not 1 <= len(it.args) <= 3:
-            raise self._err(scope, it, "range() takes one to three positional arguments")
+            raise self._err(scope, it, "range() takes one to three positional arguments",
+                            "write range(stop), range(start, stop) or range(start, stop, step)")
         bounds = [self._expr(scope, a.value) for a in it.args]
         if len(bounds) == 1:
             start, stop, step = Const(0), bounds[0], Const(1)
@@ -575,7 +611,8 @@ class Lowerer:
         else:
             start, stop, step = bounds
         if isinstance(step, Const) and step.value == 0:
-            raise self._err(scope, it, "range() step must not be zero")
+            raise self._err(scope, it, "range() step must not be zero",
+                            "use a positive or negative step")
         var = self._target_name(scope, node.target)
         scope.open_loops.append(node.target.value)
         scope.depth += 1
@@ -595,9 +632,12 @@ class Lowerer:
         scope.depth += 1
         body = self._block(scope, node.body.body)
         scope.depth -= 1
-        # the condition's statements run again at the end of every iteration
+        # the condition's statements run again at the end of every iteration; a
+        # `continue` must not skip them (eliminate_exits keeps them out of its guard)
         body.extend(_clone(cond_block))
-        self._emit(While(test, body, scope.src.loc(node)))
+        loop = While(test, body, scope.src.loc(node))
+        self.while_tails[id(loop)] = (loop, len(cond_block))
+        self._emit(loop)
 
     def _condition(self, scope, node) -> Expr:
         return self._expr(scope, node)
@@ -611,7 +651,8 @@ class Lowerer:
                 results = self._inline(scope, node, callee)
                 if len(results) != n:
                     raise self._err(scope, node, f"the call returns {len(results)} values, "
-                                    f"unpacked into {n} names")
+                                    f"unpacked into {n} names",
+                                    f"unpack it into {len(results)} names")
                 return results
         raise self._err(scope, node, "only tuples and calls that return tuples can be unpacked",
                         "unpack `a, b = x, y` or the result of a function that returns a tuple")
@@ -690,7 +731,8 @@ class Lowerer:
         for kind, (msg, hint) in table.items():
             if isinstance(node, kind):
                 raise self._err(scope, node, msg, hint)
-        raise self._err(scope, node, f"{type(node).__name__} expressions are not supported")
+        raise self._err(scope, node, f"{type(node).__name__} expressions are not supported",
+                        "use numbers, arithmetic, comparisons and calls to math functions")
 
     def _unary(self, scope, node):
         a = self._expr(scope, node.expression)
@@ -838,18 +880,26 @@ class Lowerer:
         func = node.func
         full = self._qualified(scope, func)
         if full is not None and "." in full:
+            if full == "math.fmod":
+                # the table maps fmod to `%`, which differs for operands of mixed sign
+                # (math.fmod(-1, 3) == -1.0 but -1 % 3 == 2): refuse rather than be wrong
+                raise self._err(scope, func, "math.fmod() is not supported (it truncates, "
+                                "while `%` floors)", "use x % y when both operands have the "
+                                "same sign, or x - y * math.trunc(x / y)")
             prim = ALIASES.get(full)
             if prim is None and full.startswith("math.") and full[5:] in RULES \
                     and callable(getattr(math, full[5:], None)):
                 prim = full[5:]
             if prim is None:
-                if full.startswith("math.") and not hasattr(math, full[5:]):
-                    raise self._err(scope, func, f"the math module has no function {full[5:]!r}",
-                                    "see the supported primitives in docs/subset.md")
-                raise self._err(scope, func, f"{full}() is not supported",
-                                "see the supported primitives in docs/subset.md, or wrap your own "
-                                "primitive with a derivative rule")
+                module = full.split(".")[0]
+                hint = f"use one of {module}.{', '.join(_supported(module))}"
+                if module == "math" and not hasattr(math, full[5:]):
+                    raise self._err(scope, func, f"the math module has no function {full[5:]!r}", hint)
+                raise self._err(scope, func, f"{full}() is not supported", hint)
             return "prim", prim
+        if isinstance(func, cst.Lambda):
+            raise self._err(scope, func, "lambda is not supported",
+                            "define a module-level function and call it")
         if isinstance(func, cst.Name):
             name = func.value
             if name in scope.locals:
@@ -865,7 +915,8 @@ class Lowerer:
                                 "remove it; print values outside the differentiated function")
             if hasattr(builtins, name):
                 raise self._err(scope, func, f"the builtin {name}() is not supported",
-                                "use abs, max, min, round, float, int, pow or math functions")
+                                _BUILTIN_HINTS.get(name, "use abs, max, min, round, float, int, pow "
+                                                         "or math functions"))
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
                 and func.value.value in scope.locals:
             raise self._err(scope, func, f"method calls ({scope.src.source_of(func)}) are not supported",
@@ -988,8 +1039,84 @@ class Lowerer:
         n_results = self._check_returns(callee, body)
         results = [self.names.fresh(f"{name}_out" if n_results == 1 else f"{name}_out{k}")
                    for k in range(n_results)]
-        self.out.extend(eliminate_exits(body, self.names, results=results))
+        self.out.extend(eliminate_exits(body, self.names, results=results, tails=self.while_tails))
         return [Var(r) for r in results]
+
+
+class _DefiniteAssignment:
+    """Refuse reading a user variable that is not assigned on every path reaching
+    the read.  Python raises UnboundLocalError there; compiled code would silently
+    read garbage (numba gives 0.0), so the derivative would be wrong without a word.
+
+    Runs on the entry body before exits are rewritten (Return / Break / Continue
+    still end their paths).  Only user variables are checked: temporaries and the
+    results of inlined calls are assigned by construction."""
+
+    def __init__(self, user_vars: dict[str, str], fn_loc):
+        self.user_vars = user_vars
+        self.fn_loc = fn_loc
+
+    def run(self, body: list[Stmt], params: set[str]):
+        self.breaks: list[list[set[str]]] = []
+        self.block(body, set(params))
+
+    def use(self, expr, assigned: set[str], loc):
+        from nsadc.ir.nodes import variables
+
+        exprs = expr if isinstance(expr, tuple) else (expr,)
+        for e in exprs:
+            for v in sorted(variables(e)):
+                if v in self.user_vars and v not in assigned:
+                    user = self.user_vars[v]
+                    raise UnsupportedError(
+                        f"{user!r} may be read before it is assigned (not every path that reaches "
+                        "this line assigns it)", loc or self.fn_loc,
+                        f"give {user} a value before the branch or loop that assigns it "
+                        f"(e.g. `{user} = 0.0`)")
+
+    def block(self, stmts: list[Stmt], assigned: set[str]) -> set[str] | None:
+        """The variables assigned after ``stmts``; None when no path gets past them."""
+        cur = set(assigned)
+        for s in stmts:
+            if isinstance(s, Assign):
+                self.use(s.value, cur, s.loc)
+                cur.add(s.target)
+            elif isinstance(s, Return):
+                if s.value is not None:
+                    self.use(s.value, cur, s.loc)
+                return None
+            elif isinstance(s, Break):
+                if self.breaks:
+                    self.breaks[-1].append(set(cur))
+                return None
+            elif isinstance(s, Continue):
+                return None
+            elif isinstance(s, If):
+                self.use(s.test, cur, s.loc)
+                a = self.block(s.body, cur)
+                b = self.block(s.orelse, cur)
+                if a is None and b is None:
+                    return None
+                cur = a if b is None else b if a is None else a & b
+            elif isinstance(s, For):
+                for e in (s.start, s.stop, s.step):
+                    self.use(e, cur, s.loc)
+                self.breaks.append([])
+                self.block(s.body, cur | {s.var})
+                self.breaks.pop()
+            elif isinstance(s, While):
+                self.use(s.test, cur, s.loc)
+                self.breaks.append([])
+                self.block(s.body, cur)
+                exits = self.breaks.pop()
+                if isinstance(s.test, Const) and bool(s.test.value):  # while True: left by break
+                    if not exits:
+                        return None
+                    out = exits[0]
+                    for e in exits[1:]:
+                        out = out & e
+                    cur = out
+        return cur
 
 
 def _can_fall_through(stmts: list[Stmt]) -> bool:

@@ -167,6 +167,14 @@ def parse_file(path: str | Path, text: str | None = None) -> SourceFile:
 
 def _parse(path: str, text: str) -> SourceFile:
     try:
+        return _parse_inner(path, text)
+    except RecursionError:
+        raise NsadcError(f"{path}: an expression or block is nested too deeply for nsadc to read; "
+                         "split long expressions into several assignments") from None
+
+
+def _parse_inner(path: str, text: str) -> SourceFile:
+    try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as e:
         lines = text.splitlines()
@@ -174,8 +182,6 @@ def _parse(path: str, text: str) -> SourceFile:
         raise UnsupportedError(f"syntax error: {e.message}",
                                Loc(path, e.raw_line, e.raw_column, line_text),
                                "fix the syntax (nsadc reads the file as Python 3 source)") from None
-    except RecursionError:
-        raise NsadcError(f"{path}: the file is nested too deeply to parse") from None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     src = SourceFile(path, text, module, dict(positions), text.splitlines())

@@ -28,9 +28,10 @@ def _clear(flag: str, loc=None) -> Assign:
 
 
 class _Exits:
-    def __init__(self, names, results: list[str] | None):
+    def __init__(self, names, results: list[str] | None, tails: dict | None = None):
         self.names = names
         self.results = results
+        self.tails = tails or {}
         self.returned: str | None = None
         self.used: set[str] = set()
 
@@ -80,11 +81,19 @@ class _Exits:
     def loop(self, s: For | While) -> tuple[list[Stmt], list[str]]:
         brk = self.names.fresh("broke")
         cont = self.names.fresh("skip")
-        body, exits = self.block(s.body, (brk, cont))
+        # a while loop's body ends with the statements that recompute its test: they
+        # run after `continue` too, and only a `break` or `return` skips them
+        loop, n_tail = self.tails.get(id(s), (None, 0))
+        if loop is not s:  # (the map holds the loops themselves, so ids are not reused)
+            n_tail = 0
+        user, tail = s.body[:len(s.body) - n_tail], s.body[len(s.body) - n_tail:]
+        body, exits = self.block(user, (brk, cont))
         if cont in exits:
             body.insert(0, _clear(cont))
         outward = [f for f in exits if f not in (brk, cont)]  # only `returned` leaves the loop
         stop = [f for f in exits if f != cont]
+        if tail:
+            body.extend([If(_not_any(stop), tail, [], None)] if stop else tail)
         if not stop:
             if isinstance(s, For):
                 return [For(s.var, s.start, s.stop, s.step, body, s.loc)], outward
@@ -114,10 +123,14 @@ def _union(a: list[str], b: list[str]) -> list[str]:
     return a + [f for f in b if f not in a]
 
 
-def eliminate_exits(body: list[Stmt], names, results: list[str] | None) -> list[Stmt]:
+def eliminate_exits(body: list[Stmt], names, results: list[str] | None,
+                    tails: dict | None = None) -> list[Stmt]:
     """Rewrite ``body`` so that it has no Break / Continue and, with ``results``
     given (an inlined call), no Return: the returned values land in ``results``.
-    With ``results=None`` (the entry function) the body ends in one Return."""
+    With ``results=None`` (the entry function) the body ends in one Return.
+
+    ``tails`` maps ``id(loop)`` of a While to ``(loop, k)``: the last ``k``
+    statements of its body recompute its test (the frontend rotates them there)."""
     returns = [s for s in walk(body) if isinstance(s, Return)]
     if results is None:
         if not returns:
@@ -130,13 +143,13 @@ def eliminate_exits(body: list[Stmt], names, results: list[str] | None) -> list[
         n = len(last.value) if isinstance(last, Return) and isinstance(last.value, tuple) else (
             len(returns[0].value) if isinstance(returns[0].value, tuple) else 1)
         results = [names.fresh("result") if n == 1 else names.fresh(f"result{k}") for k in range(n)]
-        ex = _Exits(names, results)
+        ex = _Exits(names, results, tails)
         new, _ = ex.block(body, None)
         prologue = [_clear(ex.returned)] if ex.returned else []
         prologue += [Assign(r, Call("copy", (Const(0.0),))) for r in results]
         value = Var(results[0]) if n == 1 else tuple(Var(r) for r in results)
         return prologue + new + [Return(value, returns[-1].loc)]
-    ex = _Exits(names, results)
+    ex = _Exits(names, results, tails)
     new, _ = ex.block(body, None)
     prologue = [_clear(ex.returned)] if ex.returned else []
     return prologue + new
