@@ -22,7 +22,7 @@ from nsadc.certificate.report import build_report
 from nsadc.errors import ArgumentError, Loc, NsadcError
 from nsadc.frontend.source import source_of_function, source_text
 from nsadc.ir.analysis import Site
-from nsadc.pipeline import compile_function
+from nsadc.pipeline import analyse_function, compile_function
 from nsadc.rules.policy import resolve_policy
 
 TARGETS = ("cpu", "python", "cuda")
@@ -70,13 +70,13 @@ def _file_hash(path: str) -> str | None:
         return None
 
 
-def _files_of(comp) -> dict[str, str]:
+def _files_of(fn, src) -> dict[str, str]:
     """Every source file the compiled code came from (callees may live in other
     modules): a cache entry is valid while none of them changed."""
     from nsadc.ir.nodes import walk
 
-    files = {s.loc.file for s in walk(comp.primal.body) if getattr(s, "loc", None) is not None}
-    files.add(comp.src.path)
+    files = {s.loc.file for s in walk(fn.body) if getattr(s, "loc", None) is not None}
+    files.add(src.path)
     return {f: _file_hash(f) for f in sorted(files)}
 
 
@@ -131,8 +131,8 @@ class Differentiable:
         meta = _valid(load_meta(meta_key))
         if meta is None:
             # lower once now: unsupported code is refused at decoration time
-            static = compile_function(*self._source(), None, self.policy, self._env)
-            meta = {"types": {p.name: p.type for p in static.primal.params}, "files": _files_of(static)}
+            base, _ = analyse_function(*self._source(), None, self._env)
+            meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0])}
             save_meta(meta_key, meta)
         self._static_types = meta["types"]
         self.wrt = self._resolve_wrt(wrt)
@@ -214,7 +214,7 @@ class Differentiable:
                 import numba  # noqa: F401  (imported by the module; fail early and clearly)
             modes = ("forward", "reverse", "lexicographic")
             mod = load_module(comp.module(modes, primal=True, report=True, jit=jit))
-            meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp),
+            meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp.primal, comp.src),
                     "sites": [_site_to_json(s) for s in comp.facts.sites]}
             save_meta(meta_key, meta)
         n = meta["name"]

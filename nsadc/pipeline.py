@@ -8,7 +8,6 @@ The API (runtime callables) and the CLI (standalone modules) both go through
 
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass
 
@@ -18,7 +17,8 @@ from nsadc.errors import ArgumentError, UnsupportedError
 from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile
 from nsadc.ir.analysis import Facts, analyse
-from nsadc.ir.nodes import Function, Var
+from nsadc.frontend.lower import Names
+from nsadc.ir.nodes import Function, Var, clone_function
 from nsadc.ir.fold import fold_temporaries
 from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
@@ -83,10 +83,10 @@ def _renamed(fn: Function, name: str) -> Function:
     return fn
 
 
-def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Policy,
-                     env: dict | None = None, param_types: dict[str, str] | None = None,
-                     kink_tol: float = 0.0) -> Compiled:
-    """Lower, analyse and transform one function."""
+def analyse_function(src: SourceFile, node, wrt: list[str] | None, env: dict | None = None,
+                     param_types: dict[str, str] | None = None) -> tuple[Function, Facts]:
+    """Lower and analyse one function: everything that can refuse user code,
+    without transforming it."""
     base = lower_function(src, node, env, param_types)
     names = base.names
     split_reassignments(base, names)
@@ -105,20 +105,30 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
                                base.body[-1].loc, "return a single float (e.g. a sum of the values)")
     if facts.types.get(outputs[0].name if isinstance(outputs[0], Var) else "", "float") == "bool":
         raise UnsupportedError(f"{base.name} returns a bool", base.body[-1].loc, "return a float")
+    return base, facts
+
+
+def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Policy,
+                     env: dict | None = None, param_types: dict[str, str] | None = None,
+                     kink_tol: float = 0.0) -> Compiled:
+    """Lower, analyse and transform one function."""
+    base, facts = analyse_function(src, node, wrt, env, param_types)
+    names = base.names
+    wrt = facts.wrt
 
     def fresh_names():
-        return copy.deepcopy(names)
+        return Names(names.taken)
 
-    primal = copy.deepcopy(base)
+    primal = clone_function(base)
     primal.doc = None
-    jvp = forward(copy.deepcopy(base), facts, policy, fresh_names())
-    vjp = reverse(copy.deepcopy(base), facts, policy, fresh_names())
-    jvp_report = _renamed(forward(copy.deepcopy(base), facts, policy, fresh_names(), REPORT, kink_tol),
+    jvp = forward(clone_function(base), facts, policy, fresh_names())
+    vjp = reverse(clone_function(base), facts, policy, fresh_names())
+    jvp_report = _renamed(forward(clone_function(base), facts, policy, fresh_names(), REPORT, kink_tol),
                           f"{base.name}_jvp_report")
-    vjp_report = _renamed(reverse(copy.deepcopy(base), facts, policy, fresh_names(), REPORT, kink_tol),
+    vjp_report = _renamed(reverse(clone_function(base), facts, policy, fresh_names(), REPORT, kink_tol),
                           f"{base.name}_vjp_report")
     k = len([w for w in wrt if facts.types.get(w) == "float"])
-    ld = lexicographic(copy.deepcopy(base), facts, fresh_names(), max(k, 1))
+    ld = lexicographic(clone_function(base), facts, fresh_names(), max(k, 1))
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
         fold_temporaries(f)
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy)

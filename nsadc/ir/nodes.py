@@ -184,3 +184,37 @@ def assigned(block: list[Stmt]) -> set[str]:
         elif isinstance(s, For):
             out.add(s.var)
     return out
+
+
+def clone(block: list[Stmt]) -> list[Stmt]:
+    """A copy of a block's statements (expressions are immutable and shared):
+    much faster than ``copy.deepcopy``, which the pipeline would otherwise run
+    once per transform."""
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, Assign):
+            out.append(Assign(s.target, s.value, s.loc, s.site))
+        elif isinstance(s, If):
+            out.append(If(s.test, clone(s.body), clone(s.orelse), s.loc))
+        elif isinstance(s, For):
+            out.append(For(s.var, s.start, s.stop, s.step, clone(s.body), s.loc))
+        elif isinstance(s, While):
+            out.append(While(s.test, clone(s.body), s.loc))
+        elif isinstance(s, Return):
+            out.append(Return(s.value, s.loc))
+        elif isinstance(s, Break):
+            out.append(Break(s.loc))
+        elif isinstance(s, Continue):
+            out.append(Continue(s.loc))
+        elif isinstance(s, Comment):
+            out.append(Comment(s.text))
+        else:
+            out.append(Raw(s.code))
+    return out
+
+
+def clone_function(fn: Function) -> Function:
+    out = Function(fn.name, list(fn.params), clone(fn.body), fn.loc, fn.doc, dict(fn.types))
+    if hasattr(fn, "names"):
+        out.names = fn.names  # type: ignore[attr-defined]
+    return out
