@@ -36,6 +36,7 @@ class Mode(str, Enum):
     forward = "forward"
     reverse = "reverse"
     both = "both"
+    lexicographic = "lexicographic"  # Clarke mode: FUNC_ld
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -102,7 +103,7 @@ def load(spec: str, wrt: str | None, kinks: str | None):
 @app.command()
 def emit(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to differentiate"),
-    mode: Mode = typer.Option(Mode.both, "--mode", help="forward (FUNC_jvp), reverse (FUNC_vjp) or both"),
+    mode: Mode = typer.Option(Mode.both, "--mode", help="forward (FUNC_jvp), reverse (FUNC_vjp), both, or lexicographic (FUNC_ld, Clarke mode)"),
     wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
     kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
     output: Path | None = typer.Option(None, "-o", "--output", help="write the module here instead of stdout"),
@@ -110,7 +111,7 @@ def emit(
                                      help="also write the (static) certificate here; the module's header "
                                           "summarises it"),
 ):
-    """Print a standalone module (imports only math and numpy) with FUNC_jvp and/or FUNC_vjp."""
+    """Print a standalone module (imports only math and numpy) with FUNC_jvp, FUNC_vjp or FUNC_ld."""
     certificate = None
     try:
         comp = load(target, wrt, kinks)

@@ -111,3 +111,16 @@ def test_source_method_matches_cli():
     assert "def hinge_pen_jvp(" in d.source("forward")
     with pytest.raises(nsadc.NsadcError):
         d.source("sideways")
+
+
+def test_emit_lexicographic_mode(tmp_path):
+    out = tmp_path / "hinge_ld.py"
+    result = runner.invoke(app, ["emit", f"{EXAMPLE}:hinge_pen", "--mode", "lexicographic", "--wrt", "w",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    em = _import_file(out, "hinge_ld")
+    value, (d0,) = em.hinge_pen_ld(0.0, 1.3, -0.4, 0.2, 1.0)
+    # at w = 0 Clarke mode follows direction +1: slope of max(1 + 0.52 w, 0) + 0.2|w| is 0.52 + 0.2
+    assert d0 == pytest.approx(0.52 + 0.2)
+    value, (d0,) = em.hinge_pen_ld(0.0, 1.3, -0.4, 0.2, -1.0)
+    assert d0 == pytest.approx(-(0.52 - 0.2))
