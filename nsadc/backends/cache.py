@@ -61,10 +61,26 @@ def load_module(source: str, prefix: str = "nsadc_gen"):
 # kink sites) are stored under a key made of everything that determines them.
 
 
+_CODE_HASH: str | None = None
+
+
+def _nsadc_code_hash() -> str:
+    """A hash of nsadc's own sources: a cached result is only reused by the
+    compiler that produced it (a new refusal or rule must not be skipped)."""
+    global _CODE_HASH
+    if _CODE_HASH is None:
+        root = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256()
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.read_bytes())
+        _CODE_HASH = h.hexdigest()
+    return _CODE_HASH
+
+
 def pipeline_key(*parts) -> str:
     import nsadc
 
-    text = "\x1f".join([nsadc.__version__, *map(str, parts)])
+    text = "\x1f".join([nsadc.__version__, _nsadc_code_hash(), *map(str, parts)])
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
