@@ -33,6 +33,7 @@ import numpy as np
 
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, Function, If, Return, Stmt, Var, While, walk
 from nsadc.rules.table import RULES
+from nsadc.ir.nodes import assigned as assigned_in, reads as reads_of, upward_exposed
 
 MAX_TERMS = 160
 MAX_POWER = 8
@@ -722,59 +723,6 @@ def _eval_factor(f: Factor, vals, memo) -> float:
 
 
 # ------------------------------------------------------------------ IR helpers
-
-
-def reads_of(s: Stmt) -> set[str]:
-    """The variables a statement reads itself (not those of nested statements)."""
-    from nsadc.ir.nodes import variables
-
-    if isinstance(s, Assign):
-        return variables(s.value)
-    if isinstance(s, (If, While)):
-        return variables(s.test)
-    if isinstance(s, For):
-        return variables(s.start) | variables(s.stop) | variables(s.step)
-    if isinstance(s, Return):
-        vals = s.value if isinstance(s.value, tuple) else (s.value,)
-        out: set[str] = set()
-        for v in vals:
-            if v is not None:
-                out |= variables(v)
-        return out
-    return set()
-
-
-def assigned_in(stmts: list[Stmt]) -> set[str]:
-    out: set[str] = set()
-    for s in walk(stmts):
-        if isinstance(s, Assign):
-            out.add(s.target)
-        elif isinstance(s, For):
-            out.add(s.var)
-    return out
-
-
-def upward_exposed(stmts: list[Stmt]) -> set[str]:
-    """Variables read in ``stmts`` before any assignment that surely precedes the read."""
-    exposed: set[str] = set()
-
-    def visit(block, defined: set[str]) -> set[str]:
-        for s in block:
-            exposed.update(reads_of(s) - defined)
-            if isinstance(s, Assign):
-                defined = defined | {s.target}
-            elif isinstance(s, If):
-                d1 = visit(s.body, set(defined))
-                d2 = visit(s.orelse, set(defined))
-                defined = defined | (d1 & d2)
-            elif isinstance(s, For):
-                visit(s.body, defined | {s.var})
-            elif isinstance(s, While):
-                visit(s.body, set(defined))
-        return defined
-
-    visit(stmts, set())
-    return exposed
 
 
 def _shape(s: Stmt):

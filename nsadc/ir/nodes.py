@@ -218,3 +218,27 @@ def clone_function(fn: Function) -> Function:
     if hasattr(fn, "names"):
         out.names = fn.names  # type: ignore[attr-defined]
     return out
+
+
+def upward_exposed(block: list[Stmt]) -> set[str]:
+    """Variables a block may read before assigning them (a loop body's
+    loop-carried inputs): an assignment on both branches of an `if` counts as
+    made after it; assignments inside loops do not."""
+    exposed: set[str] = set()
+
+    def visit(stmts: list[Stmt], defined: set[str]) -> set[str]:
+        defined = set(defined)
+        for s in stmts:
+            exposed.update(reads(s) - defined)
+            if isinstance(s, Assign):
+                defined.add(s.target)
+            elif isinstance(s, If):
+                defined |= visit(s.body, defined) & visit(s.orelse, defined)
+            elif isinstance(s, For):
+                visit(s.body, defined | {s.var})
+            elif isinstance(s, While):
+                visit(s.body, defined)
+        return defined
+
+    visit(block, set())
+    return exposed

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from nsadc.ir.analysis import Facts, definitions
 from nsadc.ir.nodes import Assign, Call, For, Function, If, Stmt, Var, While, variables, walk
-from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads
+from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.transforms.common import Derivative, is_differentiable
 
 
@@ -99,7 +99,7 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
                 inner_before = scan(s.body, set(), records, known, checkpoints, restore, needs)
                 assigned = assigned_in(s.body)
                 need = _needed_in(s.body, inner_before | _test_reads(s.body), assigned)
-                exposed = _upward_exposed(s.body)
+                exposed = upward_exposed(s.body)
                 ck = sorted(((exposed & need) | (assigned & before)) & assigned - loop_vars)
                 checkpoints[id(s)] = ck
                 needs[id(s)] = need
@@ -176,29 +176,6 @@ def _needed_in(block: list[Stmt], need: set[str], assigned: set[str]) -> set[str
         if not grew:
             break
     return need
-
-
-def _upward_exposed(block: list[Stmt]) -> set[str]:
-    """Values a block may read before assigning them (its loop-carried inputs
-    when the block is a loop body)."""
-    exposed: set[str] = set()
-
-    def visit(stmts: list[Stmt], defined: set[str]):
-        defined = set(defined)
-        for s in stmts:
-            exposed.update(stmt_reads(s) - defined)
-            if isinstance(s, Assign):
-                defined.add(s.target)
-            elif isinstance(s, If):  # assigned on both branches: assigned after the if
-                defined |= visit(s.body, defined) & visit(s.orelse, defined)
-            elif isinstance(s, For):
-                visit(s.body, defined | {s.var})
-            elif isinstance(s, While):
-                visit(s.body, defined)
-        return defined
-
-    visit(block, set())
-    return exposed
 
 
 # ------------------------------------------------------------ fused reductions
