@@ -242,3 +242,24 @@ def upward_exposed(block: list[Stmt]) -> set[str]:
 
     visit(block, set())
     return exposed
+
+
+def rewrite(block: list[Stmt], assign, ret) -> list[Stmt]:
+    """The block with each Assign replaced by ``assign(s)`` (a list of statements)
+    and each Return by ``ret(s)``, keeping the control flow around them: the
+    shape of every forward-mode transform."""
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, Assign):
+            out.extend(assign(s))
+        elif isinstance(s, If):
+            out.append(If(s.test, rewrite(s.body, assign, ret), rewrite(s.orelse, assign, ret), s.loc))
+        elif isinstance(s, For):
+            out.append(For(s.var, s.start, s.stop, s.step, rewrite(s.body, assign, ret), s.loc))
+        elif isinstance(s, While):
+            out.append(While(s.test, rewrite(s.body, assign, ret), s.loc))
+        elif isinstance(s, Return):
+            out.append(ret(s))
+        else:
+            out.append(s)
+    return out

@@ -8,7 +8,7 @@ commented selection; branches and loops keep the primal's control flow.
 from __future__ import annotations
 
 from nsadc.ir.analysis import Facts
-from nsadc.ir.nodes import Assign, Const, For, Function, If, Param, Return, Stmt, Var, While
+from nsadc.ir.nodes import Assign, Const, Function, Param, Return, Stmt, Var, rewrite
 from nsadc.transforms.common import Derivative, is_differentiable, tangent_sum
 
 
@@ -19,24 +19,10 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
     D = Derivative(fn, facts, policy, names, "dot")
     D.kink_tol = kink_tol
 
-    def block(stmts: list[Stmt]) -> list[Stmt]:
-        out: list[Stmt] = []
-        for s in stmts:
-            if isinstance(s, Assign):
-                out.extend(assign(s))
-            elif isinstance(s, If):
-                out.append(If(s.test, block(s.body), block(s.orelse), s.loc))
-            elif isinstance(s, For):
-                out.append(For(s.var, s.start, s.stop, s.step, block(s.body), s.loc))
-            elif isinstance(s, While):
-                out.append(While(s.test, block(s.body), s.loc))
-            elif isinstance(s, Return):
-                v = s.value
-                dot = Var(D.d(v.name)) if isinstance(v, Var) and v.name in facts.active else Const(0.0)
-                out.append(Return((v, dot), s.loc))
-            else:
-                out.append(s)
-        return out
+    def ret(s: Return) -> Return:
+        v = s.value
+        dot = Var(D.d(v.name)) if isinstance(v, Var) and v.name in facts.active else Const(0.0)
+        return Return((v, dot), s.loc)
 
     def assign(s: Assign) -> list[Stmt]:
         primal = [Assign(s.target, s.value, s.loc, s.site)]
@@ -60,7 +46,7 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
             return comment + setup + tangent + primal
         return comment + primal + setup + tangent
 
-    body = block(fn.body)
+    body = rewrite(fn.body, assign, ret)
     if report is not None:
         body = D.report_frame(body, report)
     wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]

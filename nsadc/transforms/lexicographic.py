@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import Assign, Call, Comment, For, Function, If, Param, Return, Stmt, Var, While
+from nsadc.ir.nodes import Assign, Call, Comment, Function, Param, Return, Stmt, Var, rewrite
 from nsadc.rules.lexico import fsign
 from nsadc.rules.table import RULES
 from nsadc.transforms.common import location
@@ -41,24 +41,9 @@ def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
     def tmp_for(target: str):
         return lambda hint: names.fresh(f"{hint}_{target}")
 
-    def block(stmts: list[Stmt]) -> list[Stmt]:
-        out: list[Stmt] = []
-        for s in stmts:
-            if isinstance(s, Assign):
-                out.extend(assign(s))
-            elif isinstance(s, If):
-                out.append(If(s.test, block(s.body), block(s.orelse), s.loc))
-            elif isinstance(s, For):
-                out.append(For(s.var, s.start, s.stop, s.step, block(s.body), s.loc))
-            elif isinstance(s, While):
-                out.append(While(s.test, block(s.body), s.loc))
-            elif isinstance(s, Return):
-                v = s.value
-                ds = dots_of(v) or [c(0)] * k
-                out.append(Return((v, Call("tuple", tuple(ds))), s.loc))
-            else:
-                out.append(s)
-        return out
+    def ret(s: Return) -> Return:
+        ds = dots_of(s.value) or [c(0)] * k
+        return Return((s.value, Call("tuple", tuple(ds))), s.loc)
 
     def assign(s: Assign) -> list[Stmt]:
         call = s.value
@@ -109,7 +94,7 @@ def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
                        "of the difference (a tie follows the directions)")
         return [note] + setup + [decided]
 
-    body = block(fn.body)
+    body = rewrite(fn.body, assign, ret)
     wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
     seeds = [Param(d(w, j), "float") for w in wrt_float for j in range(k)]
     doc = (f"{fn.name} and its lexicographic directional derivatives along {k} directions "
