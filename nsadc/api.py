@@ -20,7 +20,7 @@ import numpy as np
 from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import build_report
 from nsadc.errors import ArgumentError, Loc, NsadcError
-from nsadc.frontend.source import source_of_function, source_text
+from nsadc.frontend.source import closure_env, source_of_function, source_text
 from nsadc.ir.analysis import Site
 from nsadc.pipeline import analyse_function, compile_function
 from nsadc.rules.policy import resolve_policy
@@ -49,17 +49,6 @@ def _site_to_json(site: Site) -> dict:
 def _site_from_json(d: dict) -> Site:
     loc = None if d["loc"] is None else Loc(*d["loc"])
     return Site(d["index"], d["prim"], d["kind"], loc, d["code"])
-
-
-def _closure_env(fn) -> dict:
-    env = dict(fn.__globals__)
-    if fn.__closure__:
-        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-            try:
-                env[name] = cell.cell_contents
-            except ValueError:  # an empty cell
-                pass
-    return env
 
 
 def _file_hash(path: str) -> str | None:
@@ -118,7 +107,7 @@ class Differentiable:
             raise NsadcError(f"kink_tol must be a number >= 0, not {kink_tol!r}")
         self.kink_tol = float(kink_tol)
         self._fn = inspect.unwrap(fn)
-        self._env = _closure_env(self._fn)
+        self._env = closure_env(self._fn)
         self._signature = inspect.signature(fn)
         self._params = list(self._signature.parameters)
         self._specs: dict[tuple, _Kernels] = {}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nsadc.errors import NsadcError, UnsupportedError
-from nsadc.frontend.source import SourceFile, source_of_function
+from nsadc.frontend.source import SourceFile, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
                             Return, Stmt, Var, While)
@@ -938,14 +938,7 @@ class Lowerer:
                 except NsadcError as e:
                     raise self._err(scope, node, f"cannot read the source of {name}(): {e}",
                                     "define the function in a .py file") from None
-                env = dict(obj.__globals__)
-                if obj.__closure__:
-                    for free, cell in zip(obj.__code__.co_freevars, obj.__closure__):
-                        try:
-                            env[free] = cell.cell_contents
-                        except ValueError:  # an empty cell
-                            pass
-                return src, fnode, env
+                return src, fnode, closure_env(obj)
             return None
         if name in scope.src.functions:
             return scope.src, scope.src.function(name), scope.env

@@ -220,3 +220,15 @@ def source_of_function(fn) -> tuple[SourceFile, cst.FunctionDef]:
         raise UnsupportedError("lambda functions are not supported", Loc(path, line, col, text_line),
                                "define the function with `def` in a .py file")
     return src, src.function(fn.__name__, code.co_firstlineno)
+
+
+def closure_env(fn) -> dict:
+    """The names a function can read: its module's globals and its closure cells."""
+    env = dict(fn.__globals__)
+    if fn.__closure__:
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+            try:
+                env[name] = cell.cell_contents
+            except ValueError:  # an empty cell
+                pass
+    return env
