@@ -23,6 +23,7 @@ from nsadc.errors import ArgumentError, Loc, NsadcError
 from nsadc.frontend.source import closure_env, source_of_function, source_text
 from nsadc.ir.analysis import Site
 from nsadc.pipeline import analyse_function, compile_function
+from nsadc.rules.arrays import array_type, differentiable_type, is_array, rank
 from nsadc.rules.policy import resolve_policy
 
 TARGETS = ("cpu", "python", "cuda")
@@ -126,9 +127,10 @@ class Differentiable:
         self._static_types = meta["types"]
         self.wrt = self._resolve_wrt(wrt)
         for w in self.wrt:
-            if self._static_types[w] != "float":
+            if not differentiable_type(self._static_types[w]):
                 raise ArgumentError(f"wrt names {w!r}, which {fn.__name__} uses as "
-                                    f"{self._static_types[w]}; differentiate with respect to floats")
+                                    f"{self._static_types[w]}; differentiate with respect to floats "
+                                    "or float arrays")
 
     def _source(self):
         if self._parsed is None:
@@ -139,7 +141,7 @@ class Differentiable:
 
     def _resolve_wrt(self, wrt) -> list[str]:
         if wrt is None:
-            return [p for p in self._params if self._static_types[p] == "float"]
+            return [p for p in self._params if differentiable_type(self._static_types[p])]
         items = [wrt] if isinstance(wrt, (int, str)) else list(wrt)
         names = []
         for w in items:
@@ -166,6 +168,10 @@ class Differentiable:
         values, types = [], {}
         for name in self._params:
             v = bound.arguments[name]
+            if isinstance(v, np.ndarray) or is_array(self._static_types[name]):
+                values.append(self._array_argument(name, v))
+                types[name] = array_type(v.ndim, v.dtype.kind == "f")
+                continue
             if name in self.wrt:
                 if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
                     raise ArgumentError(f"argument {name!r} of {self.__name__} must be a float "
@@ -187,6 +193,32 @@ class Differentiable:
                 raise ArgumentError(f"argument {name!r} of {self.__name__}: expected a float, int or "
                                     f"bool scalar, got {type(v).__name__}")
         return values, types
+
+    def _array_argument(self, name: str, v) -> np.ndarray:
+        """Check an array argument against how the function uses it; a mistake
+        is reported naming the argument, not as a numba typing error."""
+        where = f"argument {name!r} of {self.__name__}"
+        static = self._static_types[name]
+        if not isinstance(v, np.ndarray):
+            raise ArgumentError(f"{where} must be a numpy array (the function indexes it), got "
+                                f"{type(v).__name__}")
+        if not is_array(static):
+            raise ArgumentError(f"{where} must be a scalar (the function uses it as a number), got a "
+                                f"{v.ndim}-D array")
+        if v.dtype.kind == "f" and v.dtype.itemsize in (4, 8):
+            pass
+        elif v.dtype.kind in "iu" and name not in self.wrt:
+            pass
+        else:
+            want = "float64 or float32" if name in self.wrt else "float64, float32 or integer"
+            raise ArgumentError(f"{where} has dtype {v.dtype}; nsadc takes {want} arrays here "
+                                f"(convert with {name}.astype(np.float64))")
+        if v.ndim == 0:
+            raise ArgumentError(f"{where} is a 0-d array; pass a float instead")
+        if v.ndim < rank(static):
+            raise ArgumentError(f"{where} is a {v.ndim}-D array, but the function indexes it with "
+                                f"{rank(static)} indices")
+        return v
 
     def _kernels(self, types: dict[str, str]) -> _Kernels:
         key = tuple(types[p] for p in self._params)
@@ -210,7 +242,7 @@ class Differentiable:
         k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, n),
                      getattr(mod, f"{n}_jvp"), getattr(mod, f"{n}_vjp"),
                      getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_vjp_report"),
-                     getattr(mod, f"{n}_ld"))
+                     getattr(mod, f"{n}_ld", None))
         self._specs[key] = k
         return k
 
@@ -235,7 +267,17 @@ class Differentiable:
             raise ArgumentError(f"jvp: {len(tangents)} tangents for {len(self.wrt)} wrt arguments "
                                 f"({', '.join(self.wrt)})")
         k = self._kernels(types)
-        return k.jvp(*values, *(float(t) for t in tangents))
+        by_name = dict(zip(self._params, values))
+        return k.jvp(*values, *(self._tangent(w, by_name[w], t) for w, t in zip(self.wrt, tangents)))
+
+    def _tangent(self, name: str, value, t):
+        if not isinstance(value, np.ndarray):
+            return float(t)
+        t = np.asarray(t, dtype=value.dtype)
+        if t.shape != value.shape:
+            raise ArgumentError(f"jvp: the tangent of {name!r} has shape {t.shape}, but {name} has shape "
+                                f"{value.shape}")
+        return t
 
     def value_and_grad(self, *args, report: bool = False, **kwargs):
         values, types = self._bind(args, kwargs)
@@ -256,6 +298,10 @@ class Differentiable:
         return (value, g, rep) if report else (value, g)
 
     def _clarke(self, k: _Kernels, values, directions):
+        if k.ld is None:
+            raise NsadcError(f"{self.__name__} works on arrays; Clarke mode (clarke_grad, kinks='auto') "
+                             "supports scalar programs only so far: use grad, whose kink report says "
+                             "where a kink was met")
         n = len(self.wrt)
         if directions is None:
             m = np.eye(n)

@@ -14,6 +14,7 @@ import libcst as cst
 
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
                             Return, Stmt, Var, While)
+from nsadc.rules.arrays import ARRAY_PRIMS, array_source, store_source
 from nsadc.rules.table import RULES
 
 _PREC = {"or": 2, "and": 3, "not": 4, "lt": 5, "le": 5, "gt": 5, "ge": 5, "eq": 5, "ne": 5,
@@ -65,6 +66,8 @@ def expr_source(e: Expr) -> str:
     if prim == "clip":
         x, lo, hi = (expr_source(a) for a in args)
         return f"min(max({x}, {lo}), {hi})"
+    if prim in ARRAY_PRIMS:
+        return array_source(prim, [expr_source(a) for a in args])
     emit = RULES[prim].emit
     kind, _, sym = emit.partition(":")
     if kind == "infix":
@@ -91,6 +94,16 @@ def _wrap(e: Expr, min_prec: int) -> str:
     return f"({s})" if _prec(e) < min_prec else s
 
 
+def _store_source(v: Call) -> str:
+    """``A[i] = value``, or ``A[i] += rest`` when value is ``A[i] + rest``."""
+    array, index, value = v.args[0], v.args[1:-1], v.args[-1]
+    if isinstance(value, Call) and value.prim in ("add", "sub") and value.args[0] == Call("load", (array, *index)):
+        sym = "+" if value.prim == "add" else "-"
+        target = array_source("load", [expr_source(a) for a in (array, *index)])
+        return f"{target} {sym}= {_wrap(value.args[1], _PREC[value.prim] + 1)}"
+    return store_source([expr_source(a) for a in v.args])
+
+
 def _range_source(start: Expr, stop: Expr, step: Expr) -> str:
     if isinstance(step, Const) and step.value == 1:
         if isinstance(start, Const) and start.value == 0:
@@ -105,7 +118,9 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
     for s in block:
         if isinstance(s, Assign):
             v = s.value
-            if isinstance(v, Call) and v.prim in ("add", "sub", "mul", "div") and \
+            if isinstance(v, Call) and v.prim == "store":
+                lines.append(pad + _store_source(v))
+            elif isinstance(v, Call) and v.prim in ("add", "sub", "mul", "div") and \
                     isinstance(v.args[0], Var) and v.args[0].name == s.target:
                 sym = RULES[v.prim].emit.split(":")[1]
                 lines.append(f"{pad}{s.target} {sym}= {expr_source(v.args[1])}")

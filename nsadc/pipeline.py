@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import nsadc
 from nsadc.emit import module_source
+from nsadc.rules.arrays import differentiable_type, is_array
 from nsadc.errors import ArgumentError, UnsupportedError
 from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile
@@ -40,7 +41,7 @@ class Compiled:
     vjp: Function
     jvp_report: Function
     vjp_report: Function
-    ld: Function
+    ld: Function | None  # None for array programs (Clarke mode is scalar-only so far)
     src: SourceFile
     policy: Policy
 
@@ -73,7 +74,7 @@ class Compiled:
             functions.append(self.vjp)
             if report:
                 functions.append(self.vjp_report)
-        if "lexicographic" in modes:
+        if "lexicographic" in modes and self.ld is not None:
             functions.append(self.ld)
         return module_source(self.header(list(modes)), functions, jit)
 
@@ -92,10 +93,10 @@ def analyse_function(src: SourceFile, node, wrt: list[str] | None, env: dict | N
     split_reassignments(base, names)
     materialize_tests(base, names)
     if wrt is None:
-        wrt = [p.name for p in base.params if p.type == "float"]
+        wrt = [p.name for p in base.params if differentiable_type(p.type)]
     by_name = {p.name: p for p in base.params}
     for w in wrt:
-        if by_name[w].type != "float":
+        if not differentiable_type(by_name[w].type):
             raise ArgumentError(f"cannot differentiate with respect to {w!r}: it is {by_name[w].type}, "
                                 "not float")
     facts = analyse(base, wrt)
@@ -127,8 +128,11 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
                           f"{base.name}_jvp_report")
     vjp_report = _renamed(reverse(clone_function(base), facts, policy, fresh_names(), REPORT, kink_tol),
                           f"{base.name}_vjp_report")
-    k = len([w for w in wrt if facts.types.get(w) == "float"])
-    ld = lexicographic(clone_function(base), facts, fresh_names(), max(k, 1))
+    ld = None
+    if not any(is_array(t) for t in facts.types.values()):
+        k = len([w for w in wrt if facts.types.get(w) == "float"])
+        ld = lexicographic(clone_function(base), facts, fresh_names(), max(k, 1))
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
-        fold_temporaries(f)
+        if f is not None:
+            fold_temporaries(f)
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy)

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nsadc.errors import NsadcError, UnsupportedError
+from nsadc.frontend.arrays import ArrayLowering, infer_array_param
 from nsadc.frontend.source import SourceFile, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
                             Return, Stmt, Var, While)
+from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
 
 _BINOPS = {
@@ -214,7 +216,7 @@ def _all_names(node: cst.CSTNode) -> set[str]:
     return found
 
 
-class Lowerer:
+class Lowerer(ArrayLowering):
     def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                  param_types: dict[str, str] | None = None):
         self.names = Names(_all_names(node))
@@ -225,6 +227,9 @@ class Lowerer:
         self.user_vars: dict[str, str] = {}  # IR name of every user local -> the user's name
         # id(While) -> (the loop, how many statements at the end of its body recompute its test)
         self.while_tails: dict[int, tuple[While, int]] = {}
+        self.arrays: dict[str, str] = {}  # IR name of every array -> its type (rules/arrays.py)
+        self.param_names: set[str] = set()
+        self.stored_params: set[str] = set()  # array parameters the function writes into
 
     # ---------------------------------------------------------------- entry
 
@@ -251,6 +256,9 @@ class Lowerer:
             name = p.name.value
             params.append(Param(name, self._param_type(scope, p)))
             scope.rename[name] = Var(name)
+            self.param_names.add(name)
+            if is_array(params[-1].type):
+                self.arrays[name] = params[-1].type
         assigned, loop_vars = _collect_assigned(node)
         scope.locals = assigned | {p.name for p in params}
         scope.loop_vars = loop_vars
@@ -265,6 +273,7 @@ class Lowerer:
         doc = node.get_docstring() if hasattr(node, "get_docstring") else None
         fn = Function(node.name.value, params, body, scope.src.loc(node), doc)
         fn.names = self.names  # type: ignore[attr-defined]
+        fn.stored_params = sorted(self.stored_params)  # type: ignore[attr-defined]
         return fn
 
     def _param_type(self, scope, p: cst.Param) -> str:
@@ -274,10 +283,13 @@ class Lowerer:
         ann = p.annotation.annotation if p.annotation else None
         if isinstance(ann, cst.Name) and ann.value in ("float", "int", "bool"):
             return ann.value
+        if ann is not None and scope.src.source_of(ann).strip() in ("np.ndarray", "numpy.ndarray"):
+            return infer_array_param(scope.node, name) or "array1"
         if ann is not None:
             raise self._err(scope, ann, f"parameter annotation {scope.src.source_of(ann)!r} is not supported",
-                            "annotate scalars as float, int or bool, or leave the annotation out")
-        return _infer_param_type(scope.node, name)
+                            "annotate scalars as float, int or bool, arrays as np.ndarray, or leave "
+                            "the annotation out")
+        return infer_array_param(scope.node, name) or _infer_param_type(scope.node, name)
 
     def _check_signature(self, scope):
         node = scope.node
@@ -500,8 +512,7 @@ class Lowerer:
             for t, v in zip(targets, vals):
                 self._bind(scope, t, v, node)
         elif isinstance(target, cst.Subscript):
-            raise self._err(scope, target, "stores into subscripts need array support",
-                            "use scalar variables")
+            self._store(scope, target, self._expr(scope, value), node)
         elif isinstance(target, cst.Attribute):
             raise self._err(scope, target, "attribute assignment is not supported",
                             "use plain local variables")
@@ -530,6 +541,9 @@ class Lowerer:
             raise self._err(scope, target, "this assignment target is not supported",
                             "assign to a name or a tuple of names")
         name = self._target_name(scope, target)
+        if self._array_of(operand) is not None:
+            self._bind_array(scope, name, operand, node)
+        self._check_scalar_target(scope, name, node)
         self._emit(Assign(name, Call("copy", (operand,)), scope.src.loc(node)))
 
     def _target_name(self, scope, target: cst.Name) -> str:
@@ -552,12 +566,16 @@ class Lowerer:
             sym = scope.src.source_of(node.operator).strip()
             raise self._err(scope, node.operator, f"augmented operator {sym!r} is not supported",
                             "use += -= *= /= //= %= **=")
+        if isinstance(node.target, cst.Subscript):
+            self._store(scope, node.target, self._expr(scope, node.value), node, op)
+            return
         if not isinstance(node.target, cst.Name):
             raise self._err(scope, node.target, "augmented assignment to this target is not supported",
                             "assign to a plain variable")
         current = self._name(scope, node.target)
         value = self._expr(scope, node.value)
         name = self._target_name(scope, node.target)
+        self._check_scalar_target(scope, name, node)
         self._emit(Assign(name, Call(op, (current, value)), scope.src.loc(node)))
 
     def _return(self, scope, node: cst.Return):
@@ -570,6 +588,12 @@ class Lowerer:
             self._emit(Return(vals, scope.src.loc(node)))
         else:
             value, _ = self._rhs(scope, node.value)
+            if self._array_of(value) is not None and scope is self.entry:
+                raise self._err(scope, node.value, "the function returns an array; derivatives need "
+                                "one scalar", "return a scalar, e.g. the sum of the elements")
+            if self._array_of(value) is not None:
+                raise self._err(scope, node.value, "returning an array from a called function is not "
+                                "supported yet", "pass the output array as an argument and fill it")
             if not isinstance(value, (Var, Const)):
                 name = self.names.fresh("out")
                 self._emit(Assign(name, value, scope.src.loc(node.value)))
@@ -645,6 +669,12 @@ class Lowerer:
     # ---------------------------------------------------------------- expressions
 
     def _expr_tuple(self, scope, node, n: int) -> list[Expr]:
+        dims = self._shape_tuple(scope, node)
+        if dims is not None:
+            if len(dims) != n:
+                raise self._err(scope, node, f"the shape has {len(dims)} dimensions, unpacked into {n} names",
+                                f"unpack it into {len(dims)} names")
+            return [self._operand(d, "n") for d in dims]
         if isinstance(node, cst.Call):
             kind, callee = self._resolve_call(scope, node)
             if kind == "user":
@@ -662,6 +692,12 @@ class Lowerer:
         the value lands in that variable."""
         value, hint = self._rhs(scope, node)
         loc = scope.src.loc(node)
+        if into is not None and (self._array_of(value) is not None or (
+                isinstance(value, Call) and value.prim in (*ALLOCATORS, *LIKE, "full", "array_copy"))):
+            self._bind_array(scope, into, value, scope.src.parents.get(node) or node)
+            return Var(into)
+        if into is not None:
+            self._check_scalar_target(scope, into, node)
         if isinstance(value, (Var, Const)):
             if into is not None:
                 self._emit(Assign(into, Call("copy", (value,)), loc))
@@ -702,7 +738,12 @@ class Lowerer:
             return self._ifexp(scope, node)
         if isinstance(node, cst.Call):
             return self._call(scope, node)
+        if isinstance(node, cst.Subscript):
+            return self._subscript(scope, node)
         if isinstance(node, cst.Attribute):
+            found = self._array_attribute(scope, node)
+            if found is not None:
+                return found
             full = self._qualified(scope, node)
             if full in _CONSTANTS:
                 return Const(_CONSTANTS[full]), "c"
@@ -722,7 +763,6 @@ class Lowerer:
             cst.SimpleString: ("strings are not supported", "compute with floats only"),
             cst.FormattedString: ("strings are not supported", "compute with floats only"),
             cst.ConcatenatedString: ("strings are not supported", "compute with floats only"),
-            cst.Subscript: ("subscripts need array support", "use scalar variables"),
             cst.NamedExpr: ("the walrus operator := is not supported", "assign on a separate line"),
             cst.Yield: ("generators are not supported", "compute the values in a loop and return the result"),
             cst.Await: ("await is not supported", "use plain synchronous code"),
@@ -945,7 +985,15 @@ class Lowerer:
         return None
 
     def _call(self, scope, node: cst.Call):
+        method = self._method_call(scope, node)
+        if method is not None:
+            return method
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "len" and "len" not in scope.locals:
+            return self._len(scope, node)
         kind, target = self._resolve_call(scope, node)
+        if kind == "prim" and target in (*ALLOCATORS, *LIKE, "full", "array_copy"):
+            return self._array_call(scope, node, target)
         if kind == "user":
             results = self._inline(scope, node, target)
             if len(results) != 1:
@@ -1020,7 +1068,10 @@ class Lowerer:
         self.names.taken |= _all_names(fnode)
         for p in params:
             arg = bound[p]
-            if p in assigned or not isinstance(arg, (Var, Const)):
+            if self._array_of(arg) is not None and p in assigned:
+                raise self._err(scope, node, f"{name}() assigns its array parameter {p!r}",
+                                f"give the new value another name inside {name}()")
+            if self._array_of(arg) is None and (p in assigned or not isinstance(arg, (Var, Const))):
                 fresh = self.names.fresh(p)
                 self._emit(Assign(fresh, Call("copy", (arg,)), src.loc(fnode)))
                 callee.rename[p] = Var(fresh)

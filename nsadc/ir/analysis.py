@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from nsadc.errors import Loc, UnsupportedError
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, Function, If, Return, Stmt, Var, While, walk
+from nsadc.rules.arrays import differentiable_type, is_array
 from nsadc.rules.table import RULES
 
 
@@ -27,6 +28,8 @@ _ORDER = {"bool": 0, "int": 1, "float": 2}
 def _join(a: str | None, b: str) -> str:
     if a is None:
         return b
+    if is_array(a) or is_array(b):
+        return a if is_array(a) else b  # the frontend refuses mixing arrays and scalars
     return a if _ORDER[a] >= _ORDER[b] else b
 
 
@@ -102,13 +105,13 @@ def analyse(fn: Function, wrt: list[str]) -> Facts:
     types = infer_types(fn)
     fn.types = types
     outputs = returned(fn)
-    varied = {w for w in wrt if types.get(w) == "float"}
+    varied = {w for w in wrt if differentiable_type(types.get(w))}
     assigns = [s for s in walk(fn.body) if isinstance(s, Assign)]
     changed = True
     while changed:
         changed = False
         for s in assigns:
-            if s.target in varied or types.get(s.target) != "float":
+            if s.target in varied or not differentiable_type(types.get(s.target)):
                 continue
             v = s.value
             if isinstance(v, Call) and passes_derivative(v.prim) and any(
@@ -128,7 +131,7 @@ def analyse(fn: Function, wrt: list[str]) -> Facts:
                     if isinstance(a, Var) and a.name not in useful:
                         useful.add(a.name)
                         changed = True
-    active = {v for v in varied & useful if types.get(v) == "float"}
+    active = {v for v in varied & useful if differentiable_type(types.get(v))}
     facts = Facts(types, wrt, varied, useful, active, outputs=outputs)
     _number_sites(fn, facts)
     return facts

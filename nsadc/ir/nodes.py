@@ -215,8 +215,9 @@ def clone(block: list[Stmt]) -> list[Stmt]:
 
 def clone_function(fn: Function) -> Function:
     out = Function(fn.name, list(fn.params), clone(fn.body), fn.loc, fn.doc, dict(fn.types))
-    if hasattr(fn, "names"):
-        out.names = fn.names  # type: ignore[attr-defined]
+    for extra in ("names", "stored_params"):  # set by the frontend
+        if hasattr(fn, extra):
+            setattr(out, extra, getattr(fn, extra))
     return out
 
 

@@ -11,6 +11,7 @@ then always kills the first value, so no later read can see it.
 
 from __future__ import annotations
 
+from nsadc.rules.arrays import ARRAY_VALUES, is_array
 from nsadc.ir.nodes import Assign, Call, Expr, For, Function, If, Stmt, Var, While, variables, walk
 
 _LINEAR = {"add", "sub", "neg", "pos", "copy"}
@@ -49,6 +50,11 @@ def _assigns(s: Stmt, var: str) -> bool:
 
 
 def split_reassignments(fn: Function, names) -> None:
+    # an array is one value for the whole function, written element by element
+    arrays = {p.name for p in fn.params if is_array(p.type)} | {
+        s.target for s in walk(fn.body) if isinstance(s, Assign) and isinstance(s.value, Call)
+        and s.value.prim in ARRAY_VALUES}
+
     def block(stmts: list[Stmt]) -> None:
         for s in stmts:
             if isinstance(s, If):
@@ -60,6 +66,8 @@ def split_reassignments(fn: Function, names) -> None:
             if not isinstance(a, Assign):
                 continue
             v = a.target
+            if v in arrays:
+                continue
             for j in range(i + 1, len(stmts)):
                 b = stmts[j]
                 if isinstance(b, Assign) and b.target == v:

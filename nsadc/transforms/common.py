@@ -135,6 +135,18 @@ def tangent_sum(terms: list[tuple[Expr, str]]) -> Expr:
     return total
 
 
+def copy_stored_params(fn, D: Derivative, tangents: bool) -> list:
+    """``x = x.copy()`` for each array parameter the function writes into (with
+    ``tangents``, also for its tangent parameter, which forward mode writes
+    into), so that a derivative call leaves the caller's arrays as they were."""
+    out = []
+    for p in getattr(fn, "stored_params", []):
+        out.append(Assign(p, Call("array_copy", (Var(p),))))
+        if tangents and p in D.facts.active and p in D.facts.wrt:
+            out.append(Assign(D.d(p), Call("array_copy", (Var(D.d(p)),))))
+    return out
+
+
 def zero_of(type_: str) -> Const:
     return Const({"float": 0.0, "int": 0, "bool": False}[type_])
 

@@ -8,8 +8,9 @@ commented selection; branches and loops keep the primal's control flow.
 from __future__ import annotations
 
 from nsadc.ir.analysis import Facts
-from nsadc.ir.nodes import Assign, Const, Function, Param, Return, Stmt, Var, rewrite
-from nsadc.transforms.common import Derivative, is_differentiable, tangent_sum
+from nsadc.ir.nodes import Assign, Call, Const, Function, Param, Return, Stmt, Var, rewrite
+from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type
+from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, tangent_sum
 
 
 def forward(fn: Function, facts: Facts, policy, names, report: str | None = None,
@@ -30,6 +31,8 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
             primal += D.report(s, report)
         if s.target not in facts.active:
             return D.kink_comment(s) + primal
+        if isinstance(s.value, Call) and s.value.prim in ("load", *ARRAY_VALUES):
+            return primal + array_tangent(s)
         if not is_differentiable(s, facts):
             return primal + [Assign(D.d(s.target), Const(0.0))]
         args = s.value.args
@@ -46,11 +49,27 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
             return comment + setup + tangent + primal
         return comment + primal + setup + tangent
 
+    def array_tangent(s: Assign) -> list[Stmt]:
+        """Loads read the tangent array, stores write it, allocations make one."""
+        v = s.value
+        dot = D.d(s.target)
+        if v.prim == "load":
+            return [Assign(dot, Call("load", (Var(D.d(v.args[0].name)), *v.args[1:])))]
+        if v.prim == "store":
+            value = v.args[-1]
+            value_dot = Var(D.d(value.name)) if isinstance(value, Var) and value.name in facts.active else Const(0.0)
+            return [Assign(dot, Call("store", (Var(dot), *v.args[1:-1], value_dot)))]
+        if v.prim == "array_copy" and v.args[0].name in facts.active:
+            return [Assign(dot, Call("array_copy", (Var(D.d(v.args[0].name)),)))]
+        return [Assign(dot, Call("zeros_like", (Var(s.target),)))]
+
     body = rewrite(fn.body, assign, ret)
     if report is not None:
         body = D.report_frame(body, report)
-    wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
-    dot_params = [Param(D.d(w), "float") for w in wrt_float]
+    wrt_float = [w for w in facts.wrt if differentiable_type(facts.types.get(w))]
+    dot_params = [Param(D.d(w), facts.types[w]) for w in wrt_float]
+    # the caller's arrays stay as they are: arrays the function writes into are copied
+    body = copy_stored_params(fn, D, tangents=True) + body
     # wrt parameters that never reach the output still take a tangent argument
     params = list(fn.params) + dot_params
     if report is not None:

@@ -19,8 +19,9 @@ from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (assigned, Assign, Call, Comment, Const, Expr, For, Function, If, Param, Raw, Return,
                             Stmt, Var, While, walk)
-from nsadc.transforms.common import Derivative, is_differentiable, zero_of
-from nsadc.transforms.reverse_plan import plan
+from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array
+from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, zero_of
+from nsadc.transforms.reverse_plan import is_store, plan
 
 
 def materialize_tests(fn: Function, names) -> None:
@@ -67,6 +68,8 @@ class _Tapes:
         self.int_used = False
         self.f, self.nf = names.fresh("tape"), names.fresh("n_tape")
         self.i, self.ni = names.fresh("itape"), names.fresh("n_itape")
+        self.elements_used = False
+        self.a, self.na = names.fresh("element_tape"), names.fresh("n_element_tape")
 
     def _which(self, var: str) -> tuple[str, str]:
         if self.types.get(var) == "float":
@@ -84,6 +87,16 @@ class _Tapes:
         tape, n = self._which(var)
         read = f"{tape}[{n}] != 0" if self.types.get(var) == "bool" else f"{tape}[{n}]"
         return [Raw(f"{n} -= 1"), Raw(f"{var} = {read}")]
+
+    def push_element(self, element: str) -> list[Stmt]:
+        """Push an array element a store is about to overwrite (a tape of its
+        own: the reverse sweep pops it in the order the stores ran)."""
+        self.elements_used = True
+        return [Raw(f"{self.a} = _reserve({self.a}, {self.na} + 1)"), Raw(f"{self.a}[{self.na}] = {element}"),
+                Raw(f"{self.na} += 1")]
+
+    def pop_element(self, element: str) -> list[Stmt]:
+        return [Raw(f"{self.na} -= 1"), Raw(f"{element} = {self.a}[{self.na}]")]
 
     def reserve(self, pushed: list[str], times: str | None = None) -> list[Stmt]:
         """Room for ``times`` rounds of pushing the values ``pushed``."""
@@ -103,6 +116,8 @@ class _Tapes:
             out += [Raw(f"{self.f} = np.empty(64)"), Raw(f"{self.nf} = 0")]
         if self.int_used:
             out += [Raw(f"{self.i} = np.empty(64, np.int64)"), Raw(f"{self.ni} = 0")]
+        if self.elements_used:
+            out += [Raw(f"{self.a} = np.empty(64)"), Raw(f"{self.na} = 0")]
         return out
 
 
@@ -131,6 +146,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
 
     # ------------------------------------------------ forward code
+    rerunning = False  # building a re-run of a loop iteration (reverse sweep)
+
     def fblock(stmts: list[Stmt], record: bool, top: bool, count: bool,
                keep: set[str] | None = None) -> list[Stmt]:
         """Forward code.  ``record``: push what the reverse pops (the main sweep's
@@ -140,7 +157,13 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         re-run, only what the iteration's reverse needs is recomputed."""
         out: list[Stmt] = []
         for s in stmts:
-            if isinstance(s, Assign):
+            if isinstance(s, Assign) and is_store(s):
+                # a re-run never writes: the array already holds what it wrote
+                if not rerunning:
+                    if id(s) in P.array_records:
+                        out += T.push_element(expr_source(Call("load", s.value.args[:-1])))
+                    out.append(Assign(s.target, s.value, s.loc, s.site))
+            elif isinstance(s, Assign):
                 if keep is not None and s.target not in keep and id(s) not in P.records:
                     continue
                 if record and id(s) in P.records:
@@ -266,7 +289,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             for v in reversed(ck):
                 pops += T.pop(v)
             keep = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
+            nonlocal rerunning
+            rerunning = True
             rerun = fblock(s.body, True, False, False, P.need.get(id(s), set()))
+            rerunning = False
             room = T.reserve(_rerun_pushes(s.body, P, counters))
             body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
                 + rerun + rblock(s.body)
@@ -279,8 +305,49 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
         return []
 
+    def rarray(s: Assign) -> list[Stmt]:
+        """The reverse of a load, a store or an allocation."""
+        v, t = s.value, s.target
+        out: list[Stmt] = []
+        if v.prim == "load" and t in facts.active:
+            array_bar, index = Var(D.d(v.args[0].name)), v.args[1:]
+            element = Call("load", (array_bar, *index))
+            out.append(Assign(array_bar.name, Call("store", (array_bar, *index, add(element, Var(D.d(t)))))))
+            if t in P.overwritten:
+                out.append(Assign(D.d(t), Const(0.0)))
+        elif v.prim == "store":
+            index, value = v.args[1:-1], v.args[-1]
+            if t in facts.active:
+                t_bar = Var(D.d(t))
+                if isinstance(value, Var) and value.name in facts.active:
+                    out.append(Assign(D.d(value.name), add(Var(D.d(value.name)), Call("load", (t_bar, *index)))))
+                # the element's old value no longer reaches the output
+                out.append(Assign(t_bar.name, Call("store", (t_bar, *index, Const(0.0)))))
+            if id(s) in P.array_records:
+                out += T.pop_element(expr_source(Call("load", (Var(t), *index))))
+        elif v.prim == "array_copy" and t in facts.active and v.args[0].name in facts.active:
+            source_bar, copy_bar = Var(D.d(v.args[0].name)), Var(D.d(t))
+            out += elementwise(facts.types[t], Var(t), lambda index: [Assign(
+                source_bar.name, Call("store", (source_bar, *index, add(
+                    Call("load", (source_bar, *index)), Call("load", (copy_bar, *index))))))])
+        return out
+
+    def elementwise(type_: str, like: Var, body) -> list[Stmt]:
+        """A loop nest over every element of an array of type ``type_``."""
+        from nsadc.rules.arrays import rank
+
+        index = [Var(names.fresh(f"i{k}")) for k in range(rank(type_))]
+        for v in index:
+            facts.types[v.name] = "int"
+        block = body(index)
+        for k in reversed(range(len(index))):
+            block = [For(index[k].name, Const(0), Call("shape", (like, Const(k))), Const(1), block)]
+        return block
+
     def rassign(s: Assign, partials=None) -> list[Stmt]:
         t = s.target
+        if isinstance(s.value, Call) and s.value.prim in ("load", *ARRAY_VALUES):
+            return rarray(s)
         restore = T.pop(t) if id(s) in P.records else []
         if t not in facts.active:
             return restore
@@ -329,10 +396,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     if isinstance(value, Var) and value.name in pushed:
         captured = Var(names.fresh("value"))
         result_stmts.append(Assign(captured.name, Call("copy", (value,))))
-    adjoint_inits = [Assign(D.d(v), Const(0.0)) for v in sorted(facts.active)
-                     if not (isinstance(value, Var) and v == value.name)]
+    adjoint_inits = [Assign(D.d(v), Call("zeros_like", (Var(v),)) if is_array(facts.types.get(v)) else Const(0.0))
+                     for v in sorted(facts.active) if not (isinstance(value, Var) and v == value.name)]
     room = T.reserve([v for v in _rerun_pushes(fn.body, P, counters) if v not in top_counters])
-    body: list[Stmt] = T.init() + room + inits
+    body: list[Stmt] = copy_stored_params(fn, D, tangents=False) + T.init() + room + inits
     if P.fused:  # fused loops accumulate adjoints during the forward sweep
         body += adjoint_inits
         adjoint_inits = []
@@ -340,8 +407,9 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         body += [Comment("forward sweep")] + forward_sweep + result_stmts
     if reverse_sweep or adjoint_inits:
         body += [Comment("reverse sweep")] + adjoint_inits + reverse_sweep
-    wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
-    adjoints = tuple(Var(D.d(w)) if w in facts.active else Const(0.0) for w in wrt_float)
+    wrt_float = [w for w in facts.wrt if differentiable_type(facts.types.get(w))]
+    adjoints = tuple(Var(D.d(w)) if w in facts.active else
+                     Call("zeros_like", (Var(w),)) if is_array(facts.types[w]) else Const(0.0) for w in wrt_float)
     body.append(Return((captured, Call("tuple", adjoints)), ret.loc))
     if report is not None:
         body = D.report_frame(body, report)
@@ -350,7 +418,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         params.append(Param(report, "array"))
     doc = f"{fn.name} and the adjoints ({', '.join(D.d(w) for w in wrt_float)}) of the cotangent {out_name}."
     out_fn = Function(f"{fn.name}_vjp", params, body, fn.loc, doc, facts.types)
-    out_fn.uses_tape = T.float_used or T.int_used  # type: ignore[attr-defined]
+    out_fn.uses_tape = T.float_used or T.int_used or T.elements_used  # type: ignore[attr-defined]
     return out_fn
 
 

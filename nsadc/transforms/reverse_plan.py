@@ -15,15 +15,24 @@ it had at that statement in the forward sweep.  Three mechanisms keep it:
 - fused reductions: a top-level loop nest whose only loop-carried active value
   is one accumulator ``s += term`` computes ``ds/dv`` for the values ``v`` it
   reads, in the same loop, and the reverse sweep only adds ``s_bar·ds/dv``.
+
+Arrays are never taped whole.  A store ``A[i] = v`` pushes the element it
+overwrites (on a tape of its own, popped back by the store's reverse) only
+when a loop that runs earlier in the forward sweep re-reads ``A`` in the
+reverse sweep (see :func:`_array_tapes`); an array allocated with ``np.empty``
+and written once per element by a loop nest indexed by its loop variables
+never needs it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nsadc.errors import UnsupportedError
 from nsadc.ir.analysis import Facts, definitions
 from nsadc.ir.nodes import Assign, Call, For, Function, If, Stmt, Var, While, variables, walk
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
+from nsadc.rules.arrays import is_array
 from nsadc.transforms.common import Derivative, is_differentiable
 
 
@@ -46,17 +55,23 @@ class Plan:
     reversed_loops: set[int]  # id(loop) of the loops with reverse work
     fused: dict[int, Fusion]
     overwritten: set[str]
+    array_records: set[int] = field(default_factory=set)  # id(store): push the overwritten element
 
 
 def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
     count, in_loop = definitions(fn)
-    overwritten = {v for v, n in count.items() if n >= 2} | in_loop
+    arrays = {v for v, t in facts.types.items() if is_array(t)}
+    overwritten = ({v for v, n in count.items() if n >= 2} | in_loop) - arrays
     program_vars = set(count) | set(facts.types)
     loop_vars = {s.var for s in walk(fn.body) if isinstance(s, For)}
 
     def adjoint_reads(s: Assign) -> tuple[set[str], bool]:
         """Variables the reverse of ``s`` reads, and whether it reads the value
         that ``s`` overwrites (``x = x * y``)."""
+        if isinstance(s.value, Call) and s.value.prim in ("load", "store"):
+            # the reverse indexes the adjoint array (and a taped store restores A[i])
+            index = s.value.args[1:-1] if s.value.prim == "store" else s.value.args[1:]
+            return {v for i in index for v in variables(i)}, False
         if not (s.target in facts.active and is_differentiable(s, facts)):
             return set(), False
         self_ref = any(isinstance(a, Var) and a.name == s.target for a in s.value.args)
@@ -72,6 +87,21 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
 
     fused = _fusable(fn, facts, count)
 
+    def reread(checkpoints) -> dict[int, set[str]]:
+        """For each loop, the values its reverse re-computes: a slice from what
+        the adjoints inside it read and the checkpoints of the loops inside it."""
+        out = {}
+        for loop in walk(fn.body):
+            if isinstance(loop, (For, While)):
+                seeds = _test_reads(loop.body)
+                for t in walk(loop.body):
+                    if isinstance(t, Assign):
+                        seeds |= adjoint_reads(t)[0]
+                    elif isinstance(t, (For, While)):
+                        seeds |= set(checkpoints.get(id(t), []))
+                out[id(loop)] = _needed_in(loop.body, seeds, assigned_in(loop.body))
+        return out
+
     def has_work(block: list[Stmt], records: set[int]) -> bool:
         return any(isinstance(s, Assign) and (s.target in facts.active or id(s) in records)
                    for s in walk(block))
@@ -83,6 +113,9 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
         for s in block:
             if isinstance(s, Assign):
                 reads, reads_old_self = adjoint_reads(s)
+                if s.target in arrays:  # stores: see _array_tapes
+                    before = before | reads
+                    continue
                 if (s.target in before or reads_old_self) and s.target not in loop_vars:
                     records.add(id(s))
                 before = before | reads
@@ -100,29 +133,33 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
                 assigned = assigned_in(s.body)
                 need = _needed_in(s.body, inner_before | _test_reads(s.body), assigned)
                 exposed = upward_exposed(s.body)
-                ck = sorted(((exposed & need) | (assigned & before)) & assigned - loop_vars)
+                ck = sorted(((exposed & need) | (assigned & before)) & assigned - loop_vars - arrays)
                 checkpoints[id(s)] = ck
                 needs[id(s)] = need
-                restore[id(s)] = sorted(assigned & before - loop_vars)
+                restore[id(s)] = sorted(assigned & before - loop_vars - arrays)
                 before = before | _reads(s.body)
                 if isinstance(s, For):
                     before |= variables(s.start) | variables(s.stop) | variables(s.step)
         return before
 
     records: set[int] = set()
+    array_records: set[int] = set()
     while True:  # which decisions are needed depends on the records: iterate
         new: set[int] = set()
         checkpoints: dict[int, list[str]] = {}
         restore: dict[int, list[str]] = {}
         needs: dict[int, set[str]] = {}
-        scan(fn.body, set(), new, records, checkpoints, restore, needs)
-        if new == records:
+        scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
+        needs = reread(checkpoints)
+        new_arrays = _array_tapes(fn, arrays, needs) if arrays else set()
+        if new == records and new_arrays == array_records:
             break
-        records = new
+        records, array_records = new, new_arrays
     reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
-                      and id(s) not in fused and has_work(s.body, records)}
+                      and id(s) not in fused and has_work(s.body, records | array_records)}
     recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
-    return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, fused, overwritten)
+    return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, fused, overwritten,
+                array_records)
 
 
 # ------------------------------------------------------------ small analyses
@@ -154,7 +191,7 @@ def _needed_in(block: list[Stmt], need: set[str], assigned: set[str]) -> set[str
     for _ in range(len(assigned) + 2):
         grew = False
         for s in walk(block):
-            if isinstance(s, Assign) and s.target in need:
+            if isinstance(s, Assign) and s.target in need and not is_store(s):
                 more = variables(s.value) - need
                 if more:
                     need |= more
@@ -203,6 +240,9 @@ def _fusable(fn: Function, facts: Facts, count: dict[str, int]) -> dict:
 def _fusion_of(loop: For, fn: Function, facts: Facts, count: dict[str, int]) -> Fusion | None:
     nest = loop.body
     if any(isinstance(s, While) for s in walk(nest)):
+        return None
+    # array adjoints are accumulated element by element in the reverse sweep
+    if any(is_array(facts.types.get(v)) for v in _reads(nest) | assigned_in(nest)):
         return None
     accs = set()
     for s in walk(nest):
@@ -275,3 +315,87 @@ def _defs_dominate_reads(block: list[Stmt], local: set[str], defined: set[str]) 
             if not _defs_dominate_reads(s.body, local, defined):
                 return False
     return True
+
+
+# ------------------------------------------------------------ array element tapes
+
+
+def is_store(s: Stmt) -> bool:
+    return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store"
+
+
+def _is_load(s: Stmt) -> bool:
+    return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "load"
+
+
+def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]]) -> set[int]:
+    """The stores that must push the element they overwrite.
+
+    In the reverse sweep a loop re-runs each iteration and so re-reads the
+    arrays it loads from.  Those reads must see what the forward sweep saw.
+    A store that runs after such a load (a later top-level statement, or a
+    later iteration of the same loop nest) therefore pushes the old element,
+    and its reverse writes it back.  A load followed, in the same iteration, by
+    a store into the same array is refused: the re-run would read the new value.
+    """
+    loads: list[tuple[Assign, int, list]] = []  # (load, top-level index, enclosing loops)
+    stores: dict[str, list[tuple[Assign, int, list]]] = {}
+
+    def visit(block, top: int | None, loops: list):
+        for k, s in enumerate(block):
+            t = k if top is None else top
+            if _is_load(s) and loops:
+                loads.append((s, t, loops))
+            elif is_store(s):
+                stores.setdefault(s.target, []).append((s, t, loops))
+            if isinstance(s, If):
+                visit(s.body, t, loops)
+                visit(s.orelse, t, loops)
+            elif isinstance(s, (For, While)):
+                visit(s.body, t, loops + [s])
+
+    visit(fn.body, None, [])
+    out: set[int] = set()
+    for array, writes in stores.items():
+        if _written_once(fn, array, writes):
+            continue
+        for load, top, loops in loads:
+            if load.value.args[0] != Var(array):
+                continue
+            rerun_in = [L for L in loops if load.target in needs.get(id(L), set())]
+            if not rerun_in:
+                continue
+            for s, t, _ in writes:
+                if t >= top:
+                    out.add(id(s))
+            for L in rerun_in:
+                after = False
+                for s in walk(L.body):
+                    if s is load:
+                        after = True
+                    elif after and is_store(s) and s.target == array:
+                        raise UnsupportedError(
+                            f"{array} is read here and overwritten later in the same loop "
+                            f"(line {s.loc.line if s.loc else '?'}); the reverse sweep cannot "
+                            "re-read the old value", load.loc,
+                            f"write the new values into another array (e.g. {array}_new = "
+                            f"np.empty_like({array})) and read from {array}")
+    return out
+
+
+def _written_once(fn: Function, array: str, writes: list) -> bool:
+    """An ``np.empty`` array written by one store that each iteration of its
+    loop nest points at a different element (indexed by the nest's loop
+    variables): once written, an element never changes, so nothing the
+    reverse sweep re-reads can differ from what the forward sweep read."""
+    allocs = [s for s in fn.body if isinstance(s, Assign) and s.target == array and isinstance(s.value, Call)
+              and s.value.prim in ("empty", "empty_like")]
+    if not allocs or len(writes) != 1:
+        return False
+    store, _, loops = writes[0]
+    index = store.value.args[1:-1]
+    loop_vars = [L.var for L in loops if isinstance(L, For)]
+    if len(loop_vars) != len(loops):
+        return False
+    used = [i.name for i in index if isinstance(i, Var) and i.name in loop_vars]
+    return sorted(used) == sorted(loop_vars) and len(set(used)) == len(used)

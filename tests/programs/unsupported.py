@@ -413,8 +413,8 @@ def u_set(x, y):
     return x
 
 
-def u_subscript_scalar(x):
-    return x[0]  # <- refused: u_subscript_scalar @x[0]
+def u_subscript_scalar(x: float):
+    return x[0]  # <- refused: u_subscript_scalar @x
 
 
 def u_attribute_store(x):

@@ -1,0 +1,288 @@
+"""Lowering of array code: element reads and writes, allocation, shapes.
+
+A mixin of the Lowerer (frontend/lower.py).  Arrays are whole IR values read
+and written one element at a time (rules/arrays.py).  The lowerer knows the
+type of every array name (``self.arrays``: IR name -> ``"array{r}"``) from the
+parameter types and from the allocations, so an index count that does not
+match the rank is refused here with a located error rather than left to a
+numba typing traceback.
+
+Two Python behaviours would make a derivative silently wrong if nsadc
+modelled them loosely, so they are refused: a second name for the same array
+(``B = A``: a store through B changes A) and re-allocating an array name
+(each array name holds one array for the whole function).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nsadc.ir.nodes import Assign, Call, Const, Expr, Var
+from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
+
+_ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "dot",
+                "flatten", "ravel", "astype", "fill")
+
+
+def infer_array_param(node: cst.FunctionDef, name: str) -> str | None:
+    """Without runtime values: the array type of a parameter the body uses as an
+    array (subscripted, ``.shape``, ``len()``, ``np.zeros_like``), else None.
+    The rank is the largest number of indices it is subscripted with."""
+    found = {"array": False, "rank": 1}
+
+    class V(cst.CSTVisitor):
+        def visit_Subscript(self, n):
+            if isinstance(n.value, cst.Name) and n.value.value == name:
+                found["array"] = True
+                found["rank"] = max(found["rank"], len(n.slice))
+            elif isinstance(n.value, cst.Attribute) and n.value.attr.value == "shape" \
+                    and isinstance(n.value.value, cst.Name) and n.value.value.value == name:
+                found["array"] = True
+                idx = n.slice[0].slice
+                if isinstance(idx, cst.Index) and isinstance(idx.value, cst.Integer):
+                    found["rank"] = max(found["rank"], int(idx.value.value) + 1)
+
+        def visit_Attribute(self, n):
+            if isinstance(n.value, cst.Name) and n.value.value == name and n.attr.value in _ARRAY_ATTRS:
+                found["array"] = True
+
+        def visit_Call(self, n):
+            f = n.func
+            called = f.value if isinstance(f, cst.Name) else f.attr.value if isinstance(f, cst.Attribute) else ""
+            if called in ("len", *LIKE) and n.args and isinstance(n.args[0].value, cst.Name) \
+                    and n.args[0].value.value == name:
+                found["array"] = True
+
+    node.body.visit(V())
+    return array_type(found["rank"]) if found["array"] else None
+
+
+class ArrayLowering:
+    """Array methods of the Lowerer (which provides _expr, _err, _emit, names)."""
+
+    arrays: dict[str, str]
+    stored_params: set[str]
+
+    def _array_of(self, e: Expr) -> str | None:
+        if isinstance(e, Var):
+            return self.arrays.get(e.name)
+        return None
+
+    def _array_operand(self, scope, node) -> tuple[Var, str]:
+        """A name that holds an array, or a located error."""
+        e = self._expr(scope, node)
+        t = self._array_of(e)
+        if t is None:
+            raise self._err(scope, node, f"{scope.src.source_of(node).strip()!r} is not an array",
+                            "index, measure and copy arrays only (scalars have no elements)")
+        return e, t
+
+    def _indices(self, scope, node: cst.Subscript, t: str) -> tuple[Expr, ...]:
+        what = scope.src.source_of(node.value).strip()
+        for el in node.slice:
+            if isinstance(el.slice, cst.Slice):
+                raise self._err(scope, el, "array slices are not supported yet",
+                                f"index single elements in a loop: {what}[i]")
+        if isinstance(node.value, cst.Subscript):
+            raise self._err(scope, node, "chained indexing a[i][j] is not supported",
+                            "index all dimensions at once: a[i, j]")
+        r = rank(t)
+        if len(node.slice) != r:
+            idx = ", ".join("ijkl"[:r]) if r <= 4 else "..."
+            raise self._err(scope, node, f"{what} has {r} dimension{'s' if r != 1 else ''} but is "
+                            f"indexed with {len(node.slice)} index{'es' if len(node.slice) != 1 else ''}",
+                            f"index every dimension: {what}[{idx}] (slices and views are not "
+                            "supported yet)")
+        out = []
+        for el in node.slice:
+            i = self._expr(scope, el.slice.value)
+            if isinstance(i, Const) and (isinstance(i.value, bool) or not isinstance(i.value, int)):
+                raise self._err(scope, el, "array indices must be integers", "index with an int")
+            out.append(i)
+        return tuple(out)
+
+    # ------------------------------------------------------------ reads
+
+    def _subscript(self, scope, node: cst.Subscript) -> tuple[Expr, str]:
+        base = node.value
+        if isinstance(base, cst.Attribute) and base.attr.value == "shape":
+            array, t = self._array_operand(scope, base.value)
+            if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+                raise self._err(scope, node, "index .shape with one integer", "write a.shape[0]")
+            k = self._const_int(scope, node.slice[0].slice.value)
+            r = rank(t)
+            if not -r <= k < r:
+                raise self._err(scope, node, f"{scope.src.source_of(base.value).strip()} has "
+                                f"{r} dimension{'s' if r != 1 else ''}, so .shape[{k}] does not exist",
+                                f"use .shape[0] ... .shape[{r - 1}]")
+            return Call("shape", (array, Const(k % r))), f"n{k % r}" if r > 1 else "n"
+        if not isinstance(base, cst.Name):
+            raise self._err(scope, node, "only named arrays can be indexed",
+                            "assign the array to a name first")
+        array, t = self._array_operand(scope, base)
+        index = self._indices(scope, node, t)
+        return Call("load", (array, *index)), f"{array.name}_{'_'.join(_short(i) for i in index)}"
+
+    def _const_int(self, scope, node) -> int:
+        e = self._expr(scope, node)
+        if not (isinstance(e, Const) and isinstance(e.value, int) and not isinstance(e.value, bool)):
+            raise self._err(scope, node, "this must be a constant integer", "write a number, e.g. 0")
+        return e.value
+
+    def _array_attribute(self, scope, node: cst.Attribute) -> tuple[Expr, str] | None:
+        """``a.size`` / ``a.ndim`` of an array name; None when ``node`` is no such attribute."""
+        if not (isinstance(node.value, cst.Name) and node.value.value in scope.locals):
+            return None
+        array = self._expr(scope, node.value)
+        t = self._array_of(array)
+        if t is None:
+            return None
+        attr = node.attr.value
+        if attr == "size":
+            return Call("size", (array,)), "size"
+        if attr == "ndim":
+            return Const(rank(t)), "c"
+        if attr == "shape":
+            raise self._err(scope, node, "the shape tuple itself is not supported",
+                            f"unpack it (n, m = {array.name}.shape) or index it ({array.name}.shape[0])")
+        raise self._err(scope, node, f"the array attribute .{attr} is not supported yet",
+                        "use .shape[k], .size, .ndim or .copy()")
+
+    def _shape_tuple(self, scope, node) -> list[Expr] | None:
+        """``a.shape`` as a list of its dimensions, or None when ``node`` is not that."""
+        if isinstance(node, cst.Attribute) and node.attr.value == "shape" and isinstance(node.value, cst.Name):
+            array, t = self._array_operand(scope, node.value)
+            return [Call("shape", (array, Const(k))) for k in range(rank(t))]
+        return None
+
+    def _dims(self, scope, node) -> list[Expr]:
+        """The dimensions of a shape argument: ``n``, ``(n, m)`` or ``a.shape``."""
+        dims = self._shape_tuple(scope, node)
+        if dims is not None:
+            return [self._operand(d, "n") for d in dims]
+        if isinstance(node, (cst.Tuple, cst.List)):
+            if not node.elements:
+                raise self._err(scope, node, "0-dimensional arrays are not supported", "use a float")
+            return [self._expr(scope, el.value) for el in node.elements]
+        return [self._expr(scope, node)]
+
+    def _operand(self, value: Expr, hint: str) -> Expr:
+        if isinstance(value, (Var, Const)):
+            return value
+        name = self.names.fresh(hint)
+        self._emit(Assign(name, value))
+        return Var(name)
+
+    # ------------------------------------------------------------ calls
+
+    def _array_call(self, scope, node: cst.Call, prim: str) -> tuple[Expr, str]:
+        """np.zeros / ones / empty / full / zeros_like ... and np.copy."""
+        args = [a for a in node.args if a.keyword is None]
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value != "dtype":
+                raise self._err(scope, a, f"the keyword {a.keyword.value}= is not supported here",
+                                "pass the shape (and the fill value) by position")
+            if a.keyword is not None:
+                self._dtype(scope, a.value)
+        if prim in ALLOCATORS or prim == "full":
+            want = 2 if prim == "full" else 1
+            if len(args) != want:
+                raise self._err(scope, node, f"np.{prim}() takes {'a shape and a value' if want == 2 else 'a shape'}",
+                                f"write np.{prim}({'(n, m), 0.0' if want == 2 else '(n, m)'})")
+            dims = self._dims(scope, args[0].value)
+            extra = [self._expr(scope, args[1].value)] if prim == "full" else []
+            return Call(prim, (*dims, *extra)), prim
+        if len(args) != 1:
+            raise self._err(scope, node, f"{scope.src.source_of(node.func).strip()}() takes one array",
+                            "pass one array")
+        array, t = self._array_operand(scope, args[0].value)
+        if not is_float_array(t):
+            raise self._err(scope, args[0], "only float arrays can be copied or allocated like this here",
+                            "allocate with np.zeros(shape)")
+        return Call(prim, (array,)), f"{array.name}_copy" if prim == "array_copy" else prim
+
+    def _dtype(self, scope, node) -> None:
+        text = scope.src.source_of(node).strip()
+        if text not in ("float", "np.float64", "numpy.float64", "np.double"):
+            raise self._err(scope, node, f"dtype={text} is not supported for arrays nsadc creates",
+                            "leave dtype out (float64); derivatives follow the inputs' precision")
+
+    def _method_call(self, scope, node: cst.Call) -> tuple[Expr, str] | None:
+        """``a.copy()`` on an array name; None when ``node`` is no array method call."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                and func.value.value in scope.locals):
+            return None
+        array = self._expr(scope, func.value)
+        t = self._array_of(array)
+        if t is None:
+            return None
+        if func.attr.value == "copy" and not node.args:
+            return Call("array_copy", (array,)), f"{array.name}_copy"
+        raise self._err(scope, func, f"the array method .{func.attr.value}() is not supported yet",
+                        "write the computation as a loop over the elements")
+
+    def _len(self, scope, node: cst.Call) -> tuple[Expr, str]:
+        arg = node.args[0].value if len(node.args) == 1 else None
+        if isinstance(arg, cst.Name) and arg.value in scope.locals:
+            array = self._expr(scope, arg)
+            if self._array_of(array) is not None:
+                return Call("shape", (array, Const(0))), "n"
+        raise self._err(scope, node.func, "len() is supported on arrays only",
+                        "use len(x) or x.shape[0] on an array; pass other lengths as int arguments")
+
+    # ------------------------------------------------------------ writes
+
+    def _bind_array(self, scope, name: str, value: Expr, node) -> None:
+        """``name = <array value>``: an allocation, a copy, or a refused alias."""
+        if isinstance(value, Var):
+            raise self._err(scope, node, f"{name} = {value.name} would make {name} a second name for "
+                            f"the array {value.name} (a write through one changes the other)",
+                            f"write {name} = {value.name}.copy() for a copy, or use {value.name} itself")
+        if scope.depth > 0:
+            raise self._err(scope, node, "allocating an array inside a loop is not supported",
+                            "allocate it once before the loop and overwrite its elements")
+        if name in self.arrays or name in self.param_names:
+            raise self._err(scope, node, f"{name} already holds an array; each array name holds one "
+                            "array for the whole function", "give the new array a name of its own")
+        self.arrays[name] = self._type_of(value)
+        self._emit(Assign(name, value, scope.src.loc(node)))
+
+    def _type_of(self, value: Call) -> str:
+        from nsadc.rules.table import RULES
+
+        types = [self.arrays.get(a.name, "int") if isinstance(a, Var) else "float" for a in value.args]
+        return RULES[value.prim].result(types)
+
+    def _store(self, scope, target: cst.Subscript, value: Expr, node, op: str | None = None) -> None:
+        """``a[i, j] = value`` (or ``a[i, j] op= value``)."""
+        if not isinstance(target.value, cst.Name):
+            raise self._err(scope, target, "only named arrays can be assigned into",
+                            "index the array by its name: a[i] = v")
+        array, t = self._array_operand(scope, target.value)
+        index = self._indices(scope, target, t)
+        if op is not None:
+            old = self.names.fresh(f"{array.name}_old")
+            self._emit(Assign(old, Call("load", (array, *index)), scope.src.loc(target)))
+            new = self.names.fresh(f"{array.name}_new")
+            self._emit(Assign(new, Call(op, (Var(old), value)), scope.src.loc(node)))
+            value = Var(new)
+        if array.name in self.param_names:
+            self.stored_params.add(array.name)
+        self._emit(Assign(array.name, Call("store", (array, *index, value)), scope.src.loc(node)))
+
+    def _check_scalar_target(self, scope, name: str, node) -> None:
+        if name in self.arrays:
+            raise self._err(scope, node, f"{name} holds an array; it cannot be given a scalar value",
+                            f"store into its elements ({name}[i] = v) or use another name")
+
+
+def _short(e: Expr) -> str:
+    if isinstance(e, Var):
+        return e.name
+    if isinstance(e, Const):
+        return str(e.value).replace("-", "m")
+    return "k"
+
+
+__all__ = ["ArrayLowering", "infer_array_param", "is_array"]
