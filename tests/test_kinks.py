@@ -12,6 +12,9 @@ POLICY_CASES = [
     # function, point, {policy: expected gradient}
     (K.k_abs, (0.0,), {"min-norm": 0.0, "jax": 1.0, "torch": 0.0}),
     (K.k_relu, (0.0,), {"min-norm": 0.0, "jax": 0.5, "torch": 0.5}),
+    # the constant first: the active operand's min-norm share is still 0
+    (K.k_relu_const_first, (0.0,), {"min-norm": 0.0, "jax": 0.5, "torch": 0.5}),
+    (K.k_min_const_first, (0.0,), {"min-norm": 0.0, "jax": 0.5, "torch": 0.5}),
     (K.k_max2, (1.0, 1.0), {"min-norm": (0.5, 0.5), "jax": (0.5, 0.5), "torch": (0.5, 0.5)}),
     (K.k_min2, (1.0, 1.0), {"min-norm": (0.5, 0.5), "jax": (0.5, 0.5), "torch": (0.5, 0.5)}),
     (K.k_max3, (2.0, 2.0, 2.0), {p: (1 / 3, 1 / 3, 1 / 3) for p in ("min-norm", "jax", "torch")}),
@@ -137,6 +140,8 @@ def _jax():
 JAX_TWINS = {
     "k_abs": lambda jnp: jnp.abs,
     "k_relu": lambda jnp: (lambda x: jnp.maximum(x, 0.0)),
+    "k_relu_const_first": lambda jnp: (lambda x: jnp.maximum(0.0, x)),
+    "k_min_const_first": lambda jnp: (lambda x: jnp.minimum(0.0, x)),
     "k_max2": lambda jnp: jnp.maximum,
     "k_min2": lambda jnp: jnp.minimum,
     "k_max3": lambda jnp: (lambda x, y, z: jnp.max(jnp.stack([x, y, z]))),
@@ -165,6 +170,8 @@ def test_jax_policy_matches_jax(fn, point, expected):
 TORCH_TWINS = {
     "k_abs": lambda torch: torch.abs,
     "k_relu": lambda torch: (lambda x: torch.maximum(x, torch.zeros_like(x))),
+    "k_relu_const_first": lambda torch: (lambda x: torch.maximum(torch.zeros_like(x), x)),
+    "k_min_const_first": lambda torch: (lambda x: torch.minimum(torch.zeros_like(x), x)),
     "k_max2": lambda torch: torch.maximum,
     "k_min2": lambda torch: torch.minimum,
     "k_max3": lambda torch: (lambda x, y, z: torch.max(torch.stack([x, y, z]))),

@@ -315,7 +315,9 @@ def _extremum(name: str, better: str):
     def _binary_lambda(sel, act):
         both = act[0] and act[1]
         if sel == "min-norm":
-            return 0.5 if both else 0.0
+            # the first operand's share: the active operand's share is 0 when the
+            # other operand is a constant (max(0.0, x) at x == 0 selects 0)
+            return 0.5 if both else (0.0 if act[0] else 1.0)
         if sel in ("jax", "torch"):
             return 0.5
         lam = float(sel)

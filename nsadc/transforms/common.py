@@ -115,7 +115,7 @@ def describe_selection(prim: str, sel, active: list[bool], operands: list[str]) 
         if n == 2:
             both = all(active)
             if sel == "min-norm":
-                lam = 0.5 if both else 0.0
+                lam = 0.5 if both else (0.0 if active[0] else 1.0)
             elif sel in ("jax", "torch"):
                 lam = 0.5
             else:

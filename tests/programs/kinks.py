@@ -13,6 +13,14 @@ def k_relu(x):
     return max(x, 0.0)
 
 
+def k_relu_const_first(x):
+    return max(0.0, x)
+
+
+def k_min_const_first(x):
+    return min(0.0, x)
+
+
 def k_max2(x, y):
     return max(x, y)
 
