@@ -146,6 +146,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
 
     # ------------------------------------------------ forward code
+    seeded = None  # the accumulator of the per-iteration fused loop being built
     rerunning = False  # building a re-run of a loop iteration (reverse sweep)
 
     def fblock(stmts: list[Stmt], record: bool, top: bool, count: bool,
@@ -169,6 +170,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 if record and id(s) in P.records:
                     out += T.push(s.target)
                 out.append(Assign(s.target, s.value, s.loc, s.site))
+                if allocates(s) and s.target in facts.active:  # its adjoint, as soon as it exists
+                    out.append(Assign(D.d(s.target), Call("zeros_like", (Var(s.target),))))
                 if count and report is not None:
                     out += D.report(s, report)
             elif isinstance(s, If):
@@ -186,6 +189,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
 
     def floop(s, record: bool, top: bool, count: bool) -> list[Stmt]:
         fusion = P.fused.get(id(s))
+        if fusion is not None and fusion.per_iteration:
+            return iteration_fused_loop(s, fusion, count)
         if fusion is not None:
             return fused_loop(s, fusion, count)
         body = fblock(s.body, False, False, count)
@@ -213,6 +218,22 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         note = Comment(f"fused: the loop only accumulates into {fusion.acc}, so its adjoint "
                        f"runs here, per iteration, into d{fusion.acc}/d(...)")
         return inits + [note, For(s.var, s.start, s.stop, s.step, body, s.loc)]
+
+    def iteration_fused_loop(s: For, fusion, count: bool) -> list[Stmt]:
+        nonlocal seeded
+        saved = dict(D.redirect)
+        D.redirect.update(fusion.derivs)
+        seeded = fusion.acc
+        body = fblock(s.body, True, False, count) + rblock(s.body)
+        seeded = None
+        D.redirect = saved
+        inits = [Assign(d, derivative_zero(v)) for v, d in fusion.derivs.items()]
+        note = Comment(f"fused: iterations share only {fusion.acc}, so each one is reversed as soon as "
+                       f"it has run, into d{fusion.acc}/d(...)")
+        return inits + [note, For(s.var, s.start, s.stop, s.step, body, s.loc)]
+
+    def derivative_zero(v: str) -> Expr:
+        return Call("zeros_like", (Var(v),)) if is_array(facts.types.get(v)) else Const(0.0)
 
     def fused_body(stmts: list[Stmt], fusion, count: bool) -> list[Stmt]:
         primal: list[Stmt] = []
@@ -279,8 +300,16 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             fusion = P.fused.get(id(s))
             if fusion is not None:
                 acc_bar = Var(D.d(fusion.acc))
-                return [Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar)))
-                        for v, d in fusion.derivs.items()]
+                out = []
+                for v, d in fusion.derivs.items():
+                    if is_array(facts.types.get(v)):
+                        v_bar = Var(D.d(v))
+                        out += elementwise(facts.types[v], Var(v), lambda index: [Assign(v_bar.name, Call(
+                            "store", (v_bar, *index, add(Call("load", (v_bar, *index)),
+                                                         mul(Call("load", (Var(d), *index)), acc_bar)))))])
+                    else:
+                        out.append(Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar))))
+                return out
             if id(s) not in P.reversed_loops:
                 return []
             ck = P.checkpoints.get(id(s), [])
@@ -346,6 +375,12 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
 
     def rassign(s: Assign, partials=None) -> list[Stmt]:
         t = s.target
+        if seeded is not None and t == seeded:  # acc ±= term, with d acc = 1
+            term = s.value.args[1]
+            if isinstance(term, Var) and term.name in facts.active:
+                sign = 1.0 if s.value.prim == "add" else -1.0
+                return [Assign(D.d(term.name), add(Var(D.d(term.name)), c(sign)))]
+            return []
         if isinstance(s.value, Call) and s.value.prim in ("load", *ARRAY_VALUES):
             return rarray(s)
         restore = T.pop(t) if id(s) in P.records else []
@@ -396,8 +431,9 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     if isinstance(value, Var) and value.name in pushed:
         captured = Var(names.fresh("value"))
         result_stmts.append(Assign(captured.name, Call("copy", (value,))))
-    adjoint_inits = [Assign(D.d(v), Call("zeros_like", (Var(v),)) if is_array(facts.types.get(v)) else Const(0.0))
-                     for v in sorted(facts.active) if not (isinstance(value, Var) and v == value.name)]
+    local_arrays = {s.target for s in walk(fn.body) if allocates(s)}
+    adjoint_inits = [Assign(D.d(v), derivative_zero(v)) for v in sorted(facts.active - local_arrays)
+                     if not (isinstance(value, Var) and v == value.name)]
     room = T.reserve([v for v in _rerun_pushes(fn.body, P, counters) if v not in top_counters])
     body: list[Stmt] = copy_stored_params(fn, D, tangents=False) + T.init() + room + inits
     if P.fused:  # fused loops accumulate adjoints during the forward sweep
@@ -424,6 +460,11 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
 
 _HOIST = {"exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", "sinh",
                    "cosh", "tanh", "asin", "acos", "atan", "sqrt", "pow", "erf", "neg", "div", "mul"}
+
+
+def allocates(s: Stmt) -> bool:
+    return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim in ARRAY_VALUES \
+        and s.value.prim != "store"
 
 
 def _rerun_pushes(block: list[Stmt], P, counters) -> list[str]:

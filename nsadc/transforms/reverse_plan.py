@@ -43,6 +43,10 @@ class Fusion:
     acc: str
     invariants: list[str]  # active values read in the nest and not assigned in it
     derivs: dict[str, str] = field(default_factory=dict)  # invariant -> name of d acc / d invariant
+    # True: each iteration is reversed right after it runs (seeded with d acc = 1),
+    # for nests whose iterations are independent but whose inner loops carry
+    # values (a dot product per sample); False: partials beside the primal
+    per_iteration: bool = False
 
 
 @dataclass
@@ -125,7 +129,7 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
                 before = (scan(s.body, before, records, known, checkpoints, restore, needs)
                           | scan(s.orelse, before, records, known, checkpoints, restore, needs))
             elif isinstance(s, (For, While)):
-                if id(s) in fused:
+                if id(s) in fused and not fused[id(s)].per_iteration:
                     before = before | set(fused[id(s)].invariants)
                     continue
                 # within one iteration (each reversed iteration re-runs from its checkpoint)
@@ -231,7 +235,7 @@ def _fusable(fn: Function, facts: Facts, count: dict[str, int]) -> dict:
                 yield from top_level_loops(s.orelse)
 
     for loop in top_level_loops(fn.body):
-        f = _fusion_of(loop, fn, facts, count)
+        f = _fusion_of(loop, fn, facts, count) or _iteration_fusion(loop, fn, facts)
         if f is not None:
             out[id(loop)] = f
     return out
@@ -277,6 +281,42 @@ def _fusion_of(loop: For, fn: Function, facts: Facts, count: dict[str, int]) -> 
         return None
     invariants = sorted({v for v in _reads(nest) if v in facts.active and v not in assigned})
     return Fusion(acc, invariants)
+
+
+def _accumulator(nest: list[Stmt], facts: Facts) -> str | None:
+    """The one active value a loop nest carries from one iteration to the next,
+    when every write of it is ``acc = acc ± term`` and nothing else reads it."""
+    carried = upward_exposed(nest) & assigned_in(nest) & facts.active
+    if len(carried) != 1:
+        return None
+    acc = next(iter(carried))
+    for s in walk(nest):
+        is_update = isinstance(s, Assign) and s.target == acc and isinstance(s.value, Call) \
+            and s.value.prim in ("add", "sub") and s.value.args[0] == Var(acc) \
+            and acc not in variables(s.value.args[1])
+        if (isinstance(s, Assign) and s.target == acc or acc in stmt_reads(s)) and not is_update:
+            return None
+    return acc
+
+
+def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
+    """A top-level `for` nest whose iterations share only an accumulator: each
+    iteration can be reversed as soon as it has run, its adjoint seeded with
+    ``d acc = 1`` and accumulated into ``d acc / d v`` for the values ``v`` it
+    reads from outside (arrays included); the reverse sweep then only scales
+    by ``acc_bar``.  Everything the iteration's reverse reads is still in cache."""
+    nest = loop.body
+    if any(isinstance(s, While) or is_store(s) for s in walk(nest)):
+        return None
+    acc = _accumulator(nest, facts)
+    if acc is None:
+        return None
+    assigned = assigned_in(nest)
+    outside_reads = _reads_outside(fn.body, loop)
+    if any(v in outside_reads for v in assigned & facts.active if v != acc):
+        return None
+    invariants = sorted({v for v in _reads(nest) if v in facts.active and v not in assigned})
+    return Fusion(acc, invariants, per_iteration=True)
 
 
 def _reads_outside(body: list[Stmt], loop: For) -> set[str]:
