@@ -24,10 +24,12 @@ _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "
                 "flatten", "ravel", "astype", "fill")
 
 
-def infer_array_param(node: cst.FunctionDef, name: str) -> str | None:
+def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None = None,
+                      depth: int = 0) -> str | None:
     """Without runtime values: the array type of a parameter the body uses as an
-    array (subscripted, ``.shape``, ``len()``, ``np.zeros_like``), else None.
-    The rank is the largest number of indices it is subscripted with."""
+    array (subscripted, ``.shape``, ``len()``, ``np.zeros_like``, or passed to a
+    function of the same file that does), else None.  The rank is the largest
+    number of indices it is subscripted with."""
     found = {"array": False, "rank": 1}
 
     class V(cst.CSTVisitor):
@@ -52,6 +54,16 @@ def infer_array_param(node: cst.FunctionDef, name: str) -> str | None:
             if called in ("len", *LIKE) and n.args and isinstance(n.args[0].value, cst.Name) \
                     and n.args[0].value.value == name:
                 found["array"] = True
+            callee = (functions or {}).get(called) if isinstance(f, cst.Name) and depth < 8 else None
+            if callee:
+                params = callee[-1].params.params
+                for k, a in enumerate(n.args):
+                    if isinstance(a.value, cst.Name) and a.value.value == name and a.keyword is None \
+                            and k < len(params):
+                        t = infer_array_param(callee[-1], params[k].name.value, functions, depth + 1)
+                        if t is not None:
+                            found["array"] = True
+                            found["rank"] = max(found["rank"], rank(t))
 
     node.body.visit(V())
     return array_type(found["rank"]) if found["array"] else None

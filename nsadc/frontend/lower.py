@@ -284,12 +284,12 @@ class Lowerer(ArrayLowering):
         if isinstance(ann, cst.Name) and ann.value in ("float", "int", "bool"):
             return ann.value
         if ann is not None and scope.src.source_of(ann).strip() in ("np.ndarray", "numpy.ndarray"):
-            return infer_array_param(scope.node, name) or "array1"
+            return infer_array_param(scope.node, name, scope.src.functions) or "array1"
         if ann is not None:
             raise self._err(scope, ann, f"parameter annotation {scope.src.source_of(ann)!r} is not supported",
                             "annotate scalars as float, int or bool, arrays as np.ndarray, or leave "
                             "the annotation out")
-        return infer_array_param(scope.node, name) or _infer_param_type(scope.node, name)
+        return infer_array_param(scope.node, name, scope.src.functions) or _infer_param_type(scope.node, name)
 
     def _check_signature(self, scope):
         node = scope.node
