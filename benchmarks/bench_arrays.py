@@ -1,10 +1,20 @@
 """Array benchmarks: nsadc's gradient against the numba primal, a hand-written
 njit gradient and JAX.
 
-    python benchmarks/bench_arrays.py [--quick] [--n F] [--only NAME] [--repeat R] [--memory]
+    python benchmarks/bench_arrays.py [--quick] [--n F] [--only NAME] [--repeat R] [--memory] [--all-args]
 
 Programs are in array_programs.py, the peers in hand_written_arrays.py. Data
 are random with random signs, from a fixed seed.
+
+Every gradient is taken with respect to the model parameters only (``WRT``:
+the weights and biases; the signal for max_pool_1d, x for l1_regression), as a
+user training a model asks for it: ``nsadc.differentiate(fn, wrt=WRT[name])``,
+a hand-written gradient that computes nothing for the data, and
+``jax.value_and_grad(f, argnums=<the positions of WRT[name]>)``. With
+``--all-args`` all three differentiate with respect to every float and
+float-array argument instead (nsadc's default ``wrt``): data and
+hyperparameters too, so each gradient also builds adjoints as large as the
+data.
 
 Time: in one process, best of ``repeat`` after a warm-up call, for the
 ``numba.njit`` primal, nsadc's raw compiled kernel
@@ -14,16 +24,17 @@ Time: in one process, best of ``repeat`` after a warm-up call, for the
 The ratios use the raw kernel. Before timing, nsadc's value and gradients
 (kernel and API) and JAX's must agree with the hand-written ones (relative
 1e-8; absolute 1e-12 times the array's largest entry, for entries that cancel
-to near zero). Every gradient returns fresh arrays as large as the inputs, so
-its time includes the page faults of first touching them, which the primal
-does not pay (about 20 ms of the hand-written SVM gradient's 40 ms on a 2-core
-x86 VM). A program nsadc refuses (``NsadcError``) gets the message in its
-row; a wrong result or a crash inside nsadc is shown the same way and makes the
-exit status 1; the other columns and programs still run.
+to near zero). With ``--all-args`` every gradient returns fresh arrays as
+large as the inputs, so its time includes the page faults of first touching
+them, which the primal does not pay (about 20 ms of the hand-written SVM
+gradient's 40 ms on a 2-core x86 VM). A program nsadc refuses (``NsadcError``)
+gets the message in its row; a wrong result or a crash inside nsadc is shown
+the same way and makes the exit status 1; the other columns and programs still
+run.
 
 Memory (--memory): each (program, mode) runs in a fresh subprocess
-(``--child NAME MODE``), so nothing compiled or cached for another mode is
-resident. The child builds the data, makes one warm-up call (compilation, cache
+(``--child NAME MODE``, with ``--all-args`` passed on), so nothing compiled or
+cached for another mode is resident. The child builds the data, makes one warm-up call (compilation, cache
 loading, JAX's buffers for the inputs), resets Linux's peak-RSS mark
 (``echo 5 > /proc/self/clear_refs``, Linux >= 4.0), makes the measured call and
 reads the peak back from ``VmHWM``: the peak bytes that call added (outputs,
@@ -34,9 +45,13 @@ maps every large array afresh instead of reusing heap freed during the
 warm-up, which would hide it from RSS. The loop-style primals allocate little
 or nothing, so "extra bytes / primal extra bytes" would divide by about zero.
 The table gives the bytes each call adds (+MB), the peak with the inputs
-counted, (inputs + extra) / (inputs + primal extra), on which a gradient that
-allocates nothing but one gradient per input scores 2, and nsadc's added bytes
-over the hand-written gradient's (its tape, when it is above 1)."""
+counted, (inputs + extra) / (inputs + primal extra), and nsadc's added bytes
+over the hand-written gradient's (its tape, when it is above 1). A gradient
+that allocates nothing but its gradients scores about 1 on the peak ratio
+(the parameters are small next to the data; with ``--all-args``, about 2).
+Gradients as small as the parameters come from heap pages the warm-up already
+touched, so a call that allocates nothing larger adds 0 bytes, and a ratio
+over 0 shows "-"."""
 
 from __future__ import annotations
 
@@ -57,11 +72,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import array_programs as P  # noqa: E402
 import nsadc  # noqa: E402
-from hand_written_arrays import HAND_WRITTEN, jax_programs  # noqa: E402
+from hand_written_arrays import HAND_WRITTEN, HAND_WRITTEN_ALL, jax_programs  # noqa: E402
 
 NAMES = ["mlp_loss", "svm_hinge", "lasso", "max_pool_1d", "l1_regression"]
 MODES = ["primal", "nsadc", "hand", "jax"]
 SEED = 0
+# the arguments a user training each model differentiates with respect to
+WRT = {
+    "mlp_loss": ("W1", "b1", "w2", "b2"),
+    "svm_hinge": ("w", "b"),
+    "lasso": ("w",),
+    "max_pool_1d": ("x",),
+    "l1_regression": ("x",),
+}
 
 
 def make_case(name: str, scale: float):
@@ -94,9 +117,14 @@ def make_case(name: str, scale: float):
     return getattr(P, name), args
 
 
-def float_args(args):
-    """The differentiated arguments: floats and float arrays (ints are sizes)."""
-    return [a for a in args if not isinstance(a, int)]
+def wrt_of(name: str, all_args: bool):
+    """nsadc's ``wrt`` for ``name``: the parameters, or None (every float and
+    float-array argument) with ``--all-args``."""
+    return None if all_args else WRT[name]
+
+
+def hand_written(name: str, all_args: bool):
+    return (HAND_WRITTEN_ALL if all_args else HAND_WRITTEN)[name]
 
 
 def best(fn, *args, repeat=10):
@@ -133,10 +161,10 @@ def first_line(e: BaseException) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-def load_jax():
+def load_jax(all_args: bool):
     """``(programs, to_device)``, or ``(None, reason)`` when JAX does not import."""
     try:
-        progs = jax_programs()
+        progs = jax_programs(None if all_args else WRT)
     except ImportError as e:
         return None, f"JAX not importable ({e})"
     import jax.numpy as jnp
@@ -157,13 +185,13 @@ def jax_call(f):
 # ------------------------------------------------------------------ time
 
 
-def time_program(name, scale, repeat, jx):
+def time_program(name, scale, repeat, jx, all_args):
     fn, args = make_case(name, scale)
-    hand = HAND_WRITTEN[name]
+    hand = hand_written(name, all_args)
     hv, *hg = hand(*args)
     row = {"primal": best(numba.njit(fn), *args, repeat=repeat), "hand": best(hand, *args, repeat=repeat)}
     try:
-        d = nsadc.differentiate(fn)
+        d = nsadc.differentiate(fn, wrt=wrt_of(name, all_args))
         vjp = d.compiled(*args).vjp
         v, adj = vjp(*args, 1.0)
         check("nsadc kernel", name, v, as_grads(adj), hv, hg)
@@ -192,7 +220,7 @@ def fmt_ms(t):
 
 
 def fmt_ratio(a, b):
-    return f"{a / b:.2f}" if a is not None and b is not None else "-"
+    return f"{a / b:.2f}" if a is not None and b else "-"
 
 
 def fmt_row(cells, widths):
@@ -226,20 +254,20 @@ def _status_kib(field: str) -> int:
     raise OSError(f"no {field} in /proc/self/status")
 
 
-def child(name: str, mode: str, scale: float) -> None:
+def child(name: str, mode: str, scale: float, all_args: bool) -> None:
     """Print, as JSON, the peak bytes one call of ``mode`` adds (see the module docstring)."""
     fn, args = make_case(name, scale)
     try:
         if mode == "primal":
             call = numba.njit(fn)
         elif mode == "hand":
-            call = HAND_WRITTEN[name]
+            call = hand_written(name, all_args)
         elif mode == "nsadc":
-            vjp = nsadc.differentiate(fn).compiled(*args).vjp
+            vjp = nsadc.differentiate(fn, wrt=wrt_of(name, all_args)).compiled(*args).vjp
             args = (*args, 1.0)
             call = vjp
         else:
-            progs, to_device = load_jax()
+            progs, to_device = load_jax(all_args)
             if progs is None:
                 raise ImportError(to_device)
             call = jax_call(progs[name])
@@ -256,9 +284,11 @@ def child(name: str, mode: str, scale: float) -> None:
     print(json.dumps({"extra": (_status_kib("VmHWM") - before) * 1024}))
 
 
-def measure(name: str, mode: str, scale: float) -> dict:
+def measure(name: str, mode: str, scale: float, all_args: bool) -> dict:
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536")
     cmd = [sys.executable, os.path.abspath(__file__), "--child", name, mode, "--n", repr(scale)]
+    if all_args:
+        cmd.append("--all-args")
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if p.returncode != 0:
         tail = (p.stderr.strip().splitlines() or ["no output"])[-1]
@@ -266,7 +296,7 @@ def measure(name: str, mode: str, scale: float) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def print_memory_table(names, scale):
+def print_memory_table(names, scale, all_args):
     mb = 2.0 ** 20
     cols = ["program", "inputs MB", "primal +MB", "nsadc +MB", "hand +MB", "JAX +MB",
             "nsadc/primal", "hand/primal", "JAX/primal", "nsadc/hand added"]
@@ -275,7 +305,7 @@ def print_memory_table(names, scale):
     for name in names:
         _, args = make_case(name, scale)
         inputs = sum(a.nbytes for a in args if isinstance(a, np.ndarray))
-        res = {m: measure(name, m, scale) for m in MODES}
+        res = {m: measure(name, m, scale, all_args) for m in MODES}
         extra = {m: r.get("extra") for m, r in res.items()}
         peak = {m: None if e is None else inputs + e for m, e in extra.items()}
         cells = [name, f"{inputs / mb:.1f}"]
@@ -299,24 +329,28 @@ def main(argv=None):
     ap.add_argument("--only", choices=NAMES, help="run one program")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--memory", action="store_true", help="also measure peak memory, in subprocesses")
+    ap.add_argument("--all-args", action="store_true",
+                    help="differentiate with respect to every float argument, data included, not just WRT")
     ap.add_argument("--child", nargs=2, metavar=("NAME", "MODE"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     scale = a.n * (0.1 if a.quick else 1.0)
     if a.child:
-        child(*a.child, scale)
+        child(*a.child, scale, a.all_args)
         return
     names = [a.only] if a.only else NAMES
-    jx = load_jax()
+    jx = load_jax(a.all_args)
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numba {numba.__version__}, "
           f"numpy {np.__version__}, scale {scale:g}, best of {a.repeat}")
+    print("# gradients with respect to " + ("every float argument (--all-args)" if a.all_args else
+                                            "the parameters (WRT)"))
     if jx[0] is None:
         print(f"# {jx[1]}: no JAX column")
-    rows = {name: time_program(name, scale, a.repeat, jx) for name in names}
+    rows = {name: time_program(name, scale, a.repeat, jx, a.all_args) for name in names}
     print_time_table(rows)
     if a.memory:
         print()
         print("# peak memory of one call: +MB added over the inputs, ratios of (inputs + added)")
-        print_memory_table(names, scale)
+        print_memory_table(names, scale, a.all_args)
     return 1 if any("failure" in r for r in rows.values()) else 0
 
 

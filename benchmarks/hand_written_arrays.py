@@ -1,22 +1,174 @@
 """Peers of the array benchmark programs (array_programs.py).
 
-``HAND_WRITTEN``: njit gradients a careful person writes: one forward pass
-with the backward pass fused into it sample by sample, no allocation beyond
-the gradients themselves and, for the MLP, two hidden-layer-sized scratch
-vectors. Each returns ``(value, grad_1, grad_2, ...)``, one gradient per float
-or float-array argument, in argument order. Kinks take the minimum-norm
-element: relu'(0) = 0, abs'(0) = 0, d max(0, t)/dt = 0 at t = 0.
+``HAND_WRITTEN``: the njit gradients a careful person writes to train these
+models: with respect to the parameters only (bench_arrays.WRT: the weights and
+biases; the signal for max_pool_1d, x for l1_regression), never the data. One
+forward pass with the backward pass fused into it sample by sample, no
+allocation beyond the gradients themselves and, for the MLP, two
+hidden-layer-sized scratch vectors. Each returns ``(value, grad_1, grad_2,
+...)``, the gradients in WRT order (argument order).
 
-``jax_programs()``: the same functions written the way a JAX user writes them
-(vectorized jax.numpy), each as ``jax.jit(jax.value_and_grad(f, argnums=...))``
-over the float arguments, returning ``(value, (grad_1, grad_2, ...))``."""
+``HAND_WRITTEN_ALL``: the same with respect to every float or float-array
+argument, data and hyperparameters included, in argument order (for
+``bench_arrays.py --all-args``).
+
+Kinks take the minimum-norm element in both: relu'(0) = 0, abs'(0) = 0,
+d max(0, t)/dt = 0 at t = 0.
+
+``jax_programs(wrt)``: the same functions written the way a JAX user writes
+them (vectorized jax.numpy), each as
+``jax.jit(jax.value_and_grad(f, argnums=...))`` over the arguments ``wrt``
+names (default: every float argument), returning
+``(value, (grad_1, grad_2, ...))``."""
+
+import inspect
 
 import numba
 import numpy as np
 
+# ------------------------------------------------- the parameters only
+
 
 @numba.njit(cache=True)
 def mlp_loss_grad(X, y, W1, b1, w2, b2):
+    n, d = X.shape
+    h = W1.shape[1]
+    z = np.empty(h)  # one sample's pre-activations
+    dz = np.empty(h)  # ... and their adjoints
+    gW1 = np.zeros((d, h))
+    gb1 = np.zeros(h)
+    gw2 = np.zeros(h)
+    gb2 = 0.0
+    loss = 0.0
+    for i in range(n):
+        # forward, j outer / k inner so that W1 is read along its rows
+        for k in range(h):
+            z[k] = b1[k]
+        for j in range(d):
+            xij = X[i, j]
+            for k in range(h):
+                z[k] += xij * W1[j, k]
+        out = b2
+        for k in range(h):
+            if z[k] > 0.0:
+                out += z[k] * w2[k]
+        r = out - y[i]
+        loss += r * r
+        # backward for this sample
+        dout = 2.0 * r / n
+        gb2 += dout
+        for k in range(h):
+            if z[k] > 0.0:  # relu'(0) = 0
+                gw2[k] += dout * z[k]
+                dz[k] = dout * w2[k]
+                gb1[k] += dz[k]
+            else:
+                dz[k] = 0.0
+        for j in range(d):
+            xij = X[i, j]
+            for k in range(h):
+                gW1[j, k] += dz[k] * xij
+    return loss / n, gW1, gb1, gw2, gb2
+
+
+@numba.njit(cache=True)
+def svm_hinge_grad(X, y, w, b, lam):
+    n, d = X.shape
+    gw = np.zeros(d)
+    gb = 0.0
+    s = 0.0
+    for i in range(n):
+        m = b
+        for j in range(d):
+            m += X[i, j] * w[j]
+        t = 1.0 - y[i] * m
+        if t > 0.0:  # the hinge's derivative is 0 at t == 0
+            s += t
+            c = -y[i] / n  # d(term / n) / dm
+            gb += c
+            for j in range(d):
+                gw[j] += c * X[i, j]
+    r = 0.0
+    for j in range(d):
+        r += w[j] * w[j]
+        gw[j] += 2.0 * lam * w[j]
+    return s / n + lam * r, gw, gb
+
+
+@numba.njit(cache=True)
+def lasso_grad(X, y, w, lam):
+    n, d = X.shape
+    gw = np.zeros(d)
+    s = 0.0
+    for i in range(n):
+        r = 0.0
+        for j in range(d):
+            r += X[i, j] * w[j]
+        e = r - y[i]
+        s += e * e
+        c = e / n  # d(0.5 e^2 / n) / de
+        for j in range(d):
+            gw[j] += c * X[i, j]
+    p = 0.0
+    for j in range(d):
+        p += abs(w[j])
+        if w[j] > 0.0:  # abs'(0) = 0
+            gw[j] += lam
+        elif w[j] < 0.0:
+            gw[j] -= lam
+    return 0.5 * s / n + lam * p, gw
+
+
+# x is max_pool_1d's only float argument: HAND_WRITTEN_ALL uses this one too
+@numba.njit(cache=True)
+def max_pool_1d_grad(x, k):
+    n = len(x)
+    gx = np.empty(n)
+    s = 0.0
+    for st in range(0, n - k + 1, k):
+        # First argmax, as the primal's max(m, x[t]) keeps the earlier entry.
+        # The minimum-norm convention shares 2m equally among tied entries;
+        # random data has no ties, so the benchmark does not pay for that.
+        a = st
+        m = x[st]
+        gx[st] = 0.0
+        for t in range(st + 1, st + k):
+            gx[t] = 0.0
+            if x[t] > m:
+                m = x[t]
+                a = t
+        s += m * m
+        gx[a] = 2.0 * m
+    for t in range(n - n % k, n):  # the dropped partial window
+        gx[t] = 0.0
+    return s, gx
+
+
+@numba.njit(cache=True)
+def l1_regression_grad(A, b, x):
+    m, n = A.shape
+    gx = np.zeros(n)
+    s = 0.0
+    for i in range(m):
+        r = 0.0
+        for j in range(n):
+            r += A[i, j] * x[j]
+        e = r - b[i]
+        s += abs(e)
+        if e > 0.0:  # abs'(0) = 0
+            for j in range(n):
+                gx[j] += A[i, j]
+        elif e < 0.0:
+            for j in range(n):
+                gx[j] -= A[i, j]
+    return s, gx
+
+
+# ----------------------------------------- every float argument (--all-args)
+
+
+@numba.njit(cache=True)
+def mlp_loss_grad_all(X, y, W1, b1, w2, b2):
     n, d = X.shape
     h = W1.shape[1]
     z = np.empty(h)  # one sample's pre-activations
@@ -64,7 +216,7 @@ def mlp_loss_grad(X, y, W1, b1, w2, b2):
 
 
 @numba.njit(cache=True)
-def svm_hinge_grad(X, y, w, b, lam):
+def svm_hinge_grad_all(X, y, w, b, lam):
     n, d = X.shape
     gX = np.empty((n, d))
     gy = np.empty(n)
@@ -96,7 +248,7 @@ def svm_hinge_grad(X, y, w, b, lam):
 
 
 @numba.njit(cache=True)
-def lasso_grad(X, y, w, lam):
+def lasso_grad_all(X, y, w, lam):
     n, d = X.shape
     gX = np.empty((n, d))
     gy = np.empty(n)
@@ -124,31 +276,7 @@ def lasso_grad(X, y, w, lam):
 
 
 @numba.njit(cache=True)
-def max_pool_1d_grad(x, k):
-    n = len(x)
-    gx = np.empty(n)
-    s = 0.0
-    for st in range(0, n - k + 1, k):
-        # First argmax, as the primal's max(m, x[t]) keeps the earlier entry.
-        # The minimum-norm convention shares 2m equally among tied entries;
-        # random data has no ties, so the benchmark does not pay for that.
-        a = st
-        m = x[st]
-        gx[st] = 0.0
-        for t in range(st + 1, st + k):
-            gx[t] = 0.0
-            if x[t] > m:
-                m = x[t]
-                a = t
-        s += m * m
-        gx[a] = 2.0 * m
-    for t in range(n - n % k, n):  # the dropped partial window
-        gx[t] = 0.0
-    return s, gx
-
-
-@numba.njit(cache=True)
-def l1_regression_grad(A, b, x):
+def l1_regression_grad_all(A, b, x):
     m, n = A.shape
     gA = np.empty((m, n))
     gb = np.empty(m)
@@ -176,9 +304,19 @@ HAND_WRITTEN = {
     "l1_regression": l1_regression_grad,
 }
 
+HAND_WRITTEN_ALL = {
+    "mlp_loss": mlp_loss_grad_all,
+    "svm_hinge": svm_hinge_grad_all,
+    "lasso": lasso_grad_all,
+    "max_pool_1d": max_pool_1d_grad,
+    "l1_regression": l1_regression_grad_all,
+}
 
-def jax_programs():
-    """name -> jitted ``value_and_grad`` of the JAX version (imports JAX, enables float64)."""
+
+def jax_programs(wrt=None):
+    """name -> jitted ``value_and_grad`` of the JAX version with respect to the
+    arguments ``wrt[name]`` names (every float argument where ``wrt`` is None);
+    imports JAX, enables float64."""
     import jax
     import jax.numpy as jnp
 
@@ -201,14 +339,13 @@ def jax_programs():
     def l1_regression(A, b, x):
         return jnp.sum(jnp.abs(A @ x - b))
 
-    def vg(f, n_float, static=()):
-        # the float arguments come first in every program; ints are static
-        return jax.jit(jax.value_and_grad(f, argnums=tuple(range(n_float))), static_argnums=static)
+    static = {"max_pool_1d": ("k",)}  # the window width: an int, a static argument
 
-    return {
-        "mlp_loss": vg(mlp_loss, 6),
-        "svm_hinge": vg(svm_hinge, 5),
-        "lasso": vg(lasso, 4),
-        "max_pool_1d": vg(max_pool_1d, 1, static=(1,)),
-        "l1_regression": vg(l1_regression, 3),
-    }
+    def vg(f):
+        params = list(inspect.signature(f).parameters)
+        fixed = static.get(f.__name__, ())
+        names = wrt[f.__name__] if wrt is not None else [p for p in params if p not in fixed]
+        return jax.jit(jax.value_and_grad(f, argnums=tuple(params.index(a) for a in names)),
+                       static_argnums=tuple(params.index(a) for a in fixed))
+
+    return {f.__name__: vg(f) for f in (mlp_loss, svm_hinge, lasso, max_pool_1d, l1_regression)}
