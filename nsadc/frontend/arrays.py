@@ -30,10 +30,15 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     array (subscripted, ``.shape``, ``len()``, ``np.zeros_like``, or passed to a
     function of the same file that does), else None.  The rank is the largest
     number of indices it is subscripted with."""
-    found = {"array": False, "rank": 1}
+    found = {"array": False, "rank": 1, "index": False}
 
     class V(cst.CSTVisitor):
         def visit_Subscript(self, n):
+            for el in n.slice:  # x[idx[k]]: an array of indices
+                inner = el.slice.value if isinstance(el.slice, cst.Index) else None
+                if isinstance(inner, cst.Subscript) and isinstance(inner.value, cst.Name) \
+                        and inner.value.value == name:
+                    found["index"] = True
             if isinstance(n.value, cst.Name) and n.value.value == name:
                 found["array"] = True
                 found["rank"] = max(found["rank"], len(n.slice))
@@ -66,7 +71,7 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                             found["rank"] = max(found["rank"], rank(t))
 
     node.body.visit(V())
-    return array_type(found["rank"]) if found["array"] else None
+    return array_type(found["rank"], not found["index"]) if found["array"] else None
 
 
 class ArrayLowering:
@@ -128,6 +133,9 @@ class ArrayLowering:
                                 f"{r} dimension{'s' if r != 1 else ''}, so .shape[{k}] does not exist",
                                 f"use .shape[0] ... .shape[{r - 1}]")
             return Call("shape", (array, Const(k % r))), f"n{k % r}" if r > 1 else "n"
+        if isinstance(base, cst.Subscript):
+            raise self._err(scope, node, "chained indexing a[i][j] is not supported",
+                            "index all dimensions at once: a[i, j]")
         if not isinstance(base, cst.Name):
             raise self._err(scope, node, "only named arrays can be indexed",
                             "assign the array to a name first")

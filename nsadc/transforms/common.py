@@ -151,6 +151,11 @@ def zero_of(type_: str) -> Const:
     return Const({"float": 0.0, "int": 0, "bool": False}[type_])
 
 
+def reads_own_target(s: Assign) -> bool:
+    """``x = max(x, y)``: the statement overwrites one of its operands."""
+    return isinstance(s.value, Call) and any(isinstance(a, Var) and a.name == s.target for a in s.value.args)
+
+
 def is_differentiable(s: Assign, facts: Facts) -> bool:
     v = s.value
     return (isinstance(v, Call) and RULES[v.prim].partials is not None

@@ -17,10 +17,10 @@ from __future__ import annotations
 from nsadc.emit import _range_source, expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (assigned, Assign, Call, Comment, Const, Expr, For, Function, If, Param, Raw, Return,
+from nsadc.ir.nodes import (assigned, upward_exposed, Assign, Call, Comment, Const, Expr, For, Function, If, Param, Raw, Return,
                             Stmt, Var, While, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array
-from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, zero_of
+from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, reads_own_target, zero_of
 from nsadc.transforms.reverse_plan import is_store, plan
 
 
@@ -169,11 +169,13 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                     continue
                 if record and id(s) in P.records:
                     out += T.push(s.target)
+                counted = D.report(s, report) if count and report is not None else []
+                # a site is counted on the operands it reads (before x = max(x, y) overwrites x)
+                out += counted if reads_own_target(s) else []
                 out.append(Assign(s.target, s.value, s.loc, s.site))
                 if allocates(s) and s.target in facts.active:  # its adjoint, as soon as it exists
                     out.append(Assign(D.d(s.target), Call("zeros_like", (Var(s.target),))))
-                if count and report is not None:
-                    out += D.report(s, report)
+                out += [] if reads_own_target(s) else counted
             elif isinstance(s, If):
                 body = fblock(s.body, record, top, count, keep)
                 orelse = fblock(s.orelse, record, top, count, keep)
@@ -224,7 +226,17 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         saved = dict(D.redirect)
         D.redirect.update(fusion.derivs)
         seeded = fusion.acc
-        body = fblock(s.body, True, False, count) + rblock(s.body)
+        forward_part = fblock(s.body, True, False, count)
+        reverse_part = rblock(s.body)
+        # the reverse part re-runs inner loops: keep what the next iteration reads
+        carried = sorted(upward_exposed(s.body) & assigned(s.body)
+                         - {t.var for t in walk(s.body) if isinstance(t, For)}
+                         - {v for v in facts.types if is_array(facts.types[v])})
+        kept = {v: names.fresh(f"{v}_kept") for v in carried}
+        for v, k in kept.items():
+            facts.types[k] = facts.types.get(v, "float")
+        body = (forward_part + [Assign(k, Call("copy", (Var(v),))) for v, k in kept.items()]
+                + reverse_part + [Assign(v, Call("copy", (Var(k),))) for v, k in kept.items()])
         seeded = None
         D.redirect = saved
         inits = [Assign(d, derivative_zero(v)) for v, d in fusion.derivs.items()]
@@ -245,9 +257,11 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 primal.append(If(s.test, fused_body(s.body, fusion, count),
                                  fused_body(s.orelse, fusion, count), s.loc))
             elif isinstance(s, Assign):
-                primal.append(Assign(s.target, s.value, s.loc, s.site))
-                if count and report is not None:
-                    primal += D.report(s, report)
+                counted = D.report(s, report) if count and report is not None else []
+                if reads_own_target(s):
+                    primal += counted
+                    counted = []
+                primal += [Assign(s.target, s.value, s.loc, s.site)] + counted
                 if s.target != fusion.acc and s.target in facts.active and is_differentiable(s, facts):
                     # partials right beside the primal: sin and cos of one argument
                     # then compile to one sincos call, whatever branches follow

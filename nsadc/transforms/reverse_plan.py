@@ -67,7 +67,10 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
     arrays = {v for v, t in facts.types.items() if is_array(t)}
     overwritten = ({v for v, n in count.items() if n >= 2} | in_loop) - arrays
     program_vars = set(count) | set(facts.types)
-    loop_vars = {s.var for s in walk(fn.body) if isinstance(s, For)}
+    # variables only ever bound by `for` headers: a reversed `for` rebuilds them
+    # (a loop that can stop early became a `while` whose counter is assigned)
+    loop_vars = {s.var for s in walk(fn.body) if isinstance(s, For)} - {
+        s.target for s in walk(fn.body) if isinstance(s, Assign)}
 
     def adjoint_reads(s: Assign) -> tuple[set[str], bool]:
         """Variables the reverse of ``s`` reads, and whether it reads the value
@@ -76,6 +79,8 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
             # the reverse indexes the adjoint array (and a taped store restores A[i])
             index = s.value.args[1:-1] if s.value.prim == "store" else s.value.args[1:]
             return {v for i in index for v in variables(i)}, False
+        if s.target in arrays:  # allocations and copies: their reverse reads no values
+            return set(), False
         if not (s.target in facts.active and is_differentiable(s, facts)):
             return set(), False
         self_ref = any(isinstance(a, Var) and a.name == s.target for a in s.value.args)
@@ -313,7 +318,9 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
         return None
     assigned = assigned_in(nest)
     outside_reads = _reads_outside(fn.body, loop)
-    if any(v in outside_reads for v in assigned & facts.active if v != acc):
+    # the reverse of an iteration re-runs its inner loops: what they assign is
+    # not what the forward sweep left, so nothing after the loop may read it
+    if any(v in outside_reads for v in assigned if v != acc):
         return None
     invariants = sorted({v for v in _reads(nest) if v in facts.active and v not in assigned})
     return Fusion(acc, invariants, per_iteration=True)
