@@ -82,6 +82,16 @@ class Derivative:
             counter = self.hit_counters[s.site] = self.names.fresh(f"met_{s.site}")
         return [Assign(counter, Call("add", (Var(counter), select(cond, Const(1), Const(0)))))]
 
+    def counted_primal(self, s: Assign, hits: str | None) -> list:
+        """The primal assignment, with its site's kink counter when ``hits`` is
+        set; the counter reads the operands, so it goes first when the
+        assignment overwrites one of them (``m = max(m, x)``)."""
+        primal = [Assign(s.target, s.value, s.loc, s.site)]
+        if hits is None:
+            return primal
+        counted = self.report(s, hits)
+        return counted + primal if _reads_own_target(s) else primal + counted
+
     def report_frame(self, body: list, hits: str) -> list:
         """``body`` with its kink counters set to 0 first and added into ``hits``
         before the final return."""
@@ -127,6 +137,12 @@ def describe_selection(prim: str, sel, active: list[bool], operands: list[str]) 
     return kink.describe(sel, operands)
 
 
+def accumulate_element(array: str, index: tuple[Expr, ...], value: Expr) -> Assign:
+    """``array[index] += value`` (an adjoint array collecting a contribution)."""
+    a = Var(array)
+    return Assign(array, Call("store", (a, *index, add(Call("load", (a, *index)), value))))
+
+
 def tangent_sum(terms: list[tuple[Expr, str]]) -> Expr:
     """Σ partial·u̇ over the active operands."""
     total: Expr = Const(0.0)
@@ -151,7 +167,7 @@ def zero_of(type_: str) -> Const:
     return Const({"float": 0.0, "int": 0, "bool": False}[type_])
 
 
-def reads_own_target(s: Assign) -> bool:
+def _reads_own_target(s: Assign) -> bool:
     """``x = max(x, y)``: the statement overwrites one of its operands."""
     return isinstance(s.value, Call) and any(isinstance(a, Var) and a.name == s.target for a in s.value.args)
 

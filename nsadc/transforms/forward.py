@@ -10,7 +10,7 @@ from __future__ import annotations
 from nsadc.ir.analysis import Facts
 from nsadc.ir.nodes import Assign, Call, Const, Function, Param, Return, Stmt, Var, rewrite
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type
-from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, reads_own_target, tangent_sum
+from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, tangent_sum
 
 
 def forward(fn: Function, facts: Facts, policy, names, report: str | None = None,
@@ -26,9 +26,7 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
         return Return((v, dot), s.loc)
 
     def assign(s: Assign) -> list[Stmt]:
-        primal = [Assign(s.target, s.value, s.loc, s.site)]
-        if report is not None:  # counted on the operands, before x = max(x, y) overwrites x
-            primal = D.report(s, report) + primal if reads_own_target(s) else primal + D.report(s, report)
+        primal = D.counted_primal(s, report)
         if s.target not in facts.active:
             return D.kink_comment(s) + primal
         if isinstance(s.value, Call) and s.value.prim in ("load", *ARRAY_VALUES):

@@ -17,10 +17,11 @@ from __future__ import annotations
 from nsadc.emit import _range_source, expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (assigned, upward_exposed, Assign, Call, Comment, Const, Expr, For, Function, If, Param, Raw, Return,
-                            Stmt, Var, While, walk)
-from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array
-from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, reads_own_target, zero_of
+from nsadc.ir.nodes import (assigned, upward_exposed, Assign, Call, Comment, Const, Expr, For, Function, If, Param,
+                            Raw, Return, Stmt, Var, While, walk)
+from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
+from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
+                                     zero_of)
 from nsadc.transforms.reverse_plan import is_store, plan
 
 
@@ -169,13 +170,9 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                     continue
                 if record and id(s) in P.records:
                     out += T.push(s.target)
-                counted = D.report(s, report) if count and report is not None else []
-                # a site is counted on the operands it reads (before x = max(x, y) overwrites x)
-                out += counted if reads_own_target(s) else []
-                out.append(Assign(s.target, s.value, s.loc, s.site))
+                out += D.counted_primal(s, report if count else None)
                 if allocates(s) and s.target in facts.active:  # its adjoint, as soon as it exists
                     out.append(Assign(D.d(s.target), Call("zeros_like", (Var(s.target),))))
-                out += [] if reads_own_target(s) else counted
             elif isinstance(s, If):
                 body = fblock(s.body, record, top, count, keep)
                 orelse = fblock(s.orelse, record, top, count, keep)
@@ -257,11 +254,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 primal.append(If(s.test, fused_body(s.body, fusion, count),
                                  fused_body(s.orelse, fusion, count), s.loc))
             elif isinstance(s, Assign):
-                counted = D.report(s, report) if count and report is not None else []
-                if reads_own_target(s):
-                    primal += counted
-                    counted = []
-                primal += [Assign(s.target, s.value, s.loc, s.site)] + counted
+                primal += D.counted_primal(s, report if count else None)
                 if s.target != fusion.acc and s.target in facts.active and is_differentiable(s, facts):
                     # partials right beside the primal: sin and cos of one argument
                     # then compile to one sincos call, whatever branches follow
@@ -317,10 +310,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 out = []
                 for v, d in fusion.derivs.items():
                     if is_array(facts.types.get(v)):
-                        v_bar = Var(D.d(v))
-                        out += elementwise(facts.types[v], Var(v), lambda index: [Assign(v_bar.name, Call(
-                            "store", (v_bar, *index, add(Call("load", (v_bar, *index)),
-                                                         mul(Call("load", (Var(d), *index)), acc_bar)))))])
+                        out += elementwise(facts.types[v], Var(v), lambda index, v=v, d=d: [accumulate_element(
+                            D.d(v), index, mul(Call("load", (Var(d), *index)), acc_bar))])
                     else:
                         out.append(Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar))))
                 return out
@@ -353,9 +344,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         v, t = s.value, s.target
         out: list[Stmt] = []
         if v.prim == "load" and t in facts.active:
-            array_bar, index = Var(D.d(v.args[0].name)), v.args[1:]
-            element = Call("load", (array_bar, *index))
-            out.append(Assign(array_bar.name, Call("store", (array_bar, *index, add(element, Var(D.d(t)))))))
+            out.append(accumulate_element(D.d(v.args[0].name), v.args[1:], Var(D.d(t))))
             if t in P.overwritten:
                 out.append(Assign(D.d(t), Const(0.0)))
         elif v.prim == "store":
@@ -369,16 +358,13 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             if id(s) in P.array_records:
                 out += T.pop_element(expr_source(Call("load", (Var(t), *index))))
         elif v.prim == "array_copy" and t in facts.active and v.args[0].name in facts.active:
-            source_bar, copy_bar = Var(D.d(v.args[0].name)), Var(D.d(t))
-            out += elementwise(facts.types[t], Var(t), lambda index: [Assign(
-                source_bar.name, Call("store", (source_bar, *index, add(
-                    Call("load", (source_bar, *index)), Call("load", (copy_bar, *index))))))])
+            copy_bar = Var(D.d(t))
+            out += elementwise(facts.types[t], Var(t), lambda index: [accumulate_element(
+                D.d(v.args[0].name), index, Call("load", (copy_bar, *index)))])
         return out
 
     def elementwise(type_: str, like: Var, body) -> list[Stmt]:
         """A loop nest over every element of an array of type ``type_``."""
-        from nsadc.rules.arrays import rank
-
         index = [Var(names.fresh(f"i{k}")) for k in range(rank(type_))]
         for v in index:
             facts.types[v.name] = "int"
@@ -458,8 +444,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     if reverse_sweep or adjoint_inits:
         body += [Comment("reverse sweep")] + adjoint_inits + reverse_sweep
     wrt_float = [w for w in facts.wrt if differentiable_type(facts.types.get(w))]
-    adjoints = tuple(Var(D.d(w)) if w in facts.active else
-                     Call("zeros_like", (Var(w),)) if is_array(facts.types[w]) else Const(0.0) for w in wrt_float)
+    adjoints = tuple(Var(D.d(w)) if w in facts.active else derivative_zero(w) for w in wrt_float)
     body.append(Return((captured, Call("tuple", adjoints)), ret.loc))
     if report is not None:
         body = D.report_frame(body, report)
