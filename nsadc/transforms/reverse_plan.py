@@ -62,15 +62,20 @@ class Plan:
     array_records: set[int] = field(default_factory=set)  # id(store): push the overwritten element
 
 
+def header_only_vars(fn: Function) -> set[str]:
+    """Variables only ever bound by `for` headers: a reversed `for` rebuilds
+    them, and no read outside their loop sees them (the frontend refuses it).
+    A loop that can stop early became a `while` whose counter is assigned."""
+    return {s.var for s in walk(fn.body) if isinstance(s, For)} - {
+        s.target for s in walk(fn.body) if isinstance(s, Assign)}
+
+
 def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
     count, in_loop = definitions(fn)
     arrays = {v for v, t in facts.types.items() if is_array(t)}
     overwritten = ({v for v, n in count.items() if n >= 2} | in_loop) - arrays
     program_vars = set(count) | set(facts.types)
-    # variables only ever bound by `for` headers: a reversed `for` rebuilds them
-    # (a loop that can stop early became a `while` whose counter is assigned)
-    loop_vars = {s.var for s in walk(fn.body) if isinstance(s, For)} - {
-        s.target for s in walk(fn.body) if isinstance(s, Assign)}
+    loop_vars = header_only_vars(fn)
 
     def adjoint_reads(s: Assign) -> tuple[set[str], bool]:
         """Variables the reverse of ``s`` reads, and whether it reads the value
@@ -320,7 +325,7 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
     outside_reads = _reads_outside(fn.body, loop)
     # the reverse of an iteration re-runs its inner loops: what they assign is
     # not what the forward sweep left, so nothing after the loop may read it
-    if any(v in outside_reads for v in assigned if v != acc):
+    if any(v in outside_reads for v in assigned - header_only_vars(fn) if v != acc):
         return None
     invariants = sorted({v for v in _reads(nest) if v in facts.active and v not in assigned})
     return Fusion(acc, invariants, per_iteration=True)
