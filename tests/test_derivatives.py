@@ -1,6 +1,7 @@
 """Every primitive and construct of the scalar subset, in both modes and both
 targets, against central finite differences at generic points."""
 
+import math
 import random
 
 import pytest
@@ -39,3 +40,13 @@ def test_random_generic_points_python_target():
         for _ in range(20):
             args = (rng.uniform(-1, 1), rng.uniform(-1, 1), n)
             check_against_fd(d, fn, args, rtol=1e-4, atol=1e-5)
+
+
+def test_parameter_outside_wrt_overwritten_later(target):
+    """Its incoming value has tangent 0 (forward and Clarke mode read the
+    tangent before the assignment that makes it active)."""
+    from programs.constructs import c_overwritten_constant_param as fn
+
+    d = nsadc.differentiate(fn, wrt="x", target=target)
+    check_against_fd(d, fn, (0.7, 3.0))
+    assert d.clarke_grad(0.7, 3.0) == pytest.approx(3.0 * math.cos(0.7) + 1.4, rel=1e-12)

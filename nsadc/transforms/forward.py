@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from nsadc.ir.analysis import Facts
 from nsadc.ir.nodes import Assign, Call, Const, Function, Param, Return, Stmt, Var, rewrite
-from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type
+from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array
 from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, tangent_sum
 
 
@@ -66,8 +66,12 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
         body = D.report_frame(body, report)
     wrt_float = [w for w in facts.wrt if differentiable_type(facts.types.get(w))]
     dot_params = [Param(D.d(w), facts.types[w]) for w in wrt_float]
+    # a parameter outside wrt that the function later overwrites with a value that
+    # carries a derivative is active, but its incoming value has tangent 0
+    zeros = [Assign(D.d(p.name), Call("zeros_like", (Var(p.name),)) if is_array(p.type) else Const(0.0))
+             for p in fn.params if p.name in facts.active and p.name not in wrt_float]
     # the caller's arrays stay as they are: arrays the function writes into are copied
-    body = copy_stored_params(fn, D, tangents=True) + body
+    body = copy_stored_params(fn, D, tangents=True) + zeros + body
     # wrt parameters that never reach the output still take a tangent argument
     params = list(fn.params) + dot_params
     if report is not None:

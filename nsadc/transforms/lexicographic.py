@@ -97,6 +97,9 @@ def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
     body = rewrite(fn.body, assign, ret)
     wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
     seeds = [Param(d(w, j), "float") for w in wrt_float for j in range(k)]
+    # a parameter outside wrt that is overwritten later is active: its incoming value has no directions
+    body = [Assign(d(p.name, j), c(0)) for p in fn.params if p.name in facts.active
+            and p.name not in wrt_float for j in range(k)] + body
     doc = (f"{fn.name} and its lexicographic directional derivatives along {k} directions "
            f"(seeds: {', '.join(p.name for p in seeds)}).")
     return Function(f"{fn.name}_ld", list(fn.params) + seeds, body, fn.loc, doc, facts.types)

@@ -162,6 +162,13 @@ def c_assigned_in_branches_of_a_loop(x, y, n: int):
     return s
 
 
+def c_overwritten_constant_param(x, c):
+    """c is not differentiated, but later takes a value that depends on x."""
+    t = c * math.sin(x)
+    c = x * x
+    return t + c
+
+
 CONSTRUCT_CASES = [
     (c_augassign, (0.7, 1.3)),
     (c_tuple_unpack, (0.7, 1.3)),
