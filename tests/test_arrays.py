@@ -86,13 +86,6 @@ BUG_HELPER_STATEMENT = ("a helper that writes into an array argument, called as 
 BUG_RECURRENCE = ("z[i] = tanh(a * z[i - 1] + x[i]) after z[0] = ... is refused ('z is read here and "
                   "overwritten later in the same loop'): the element read is never overwritten; the "
                   "one-store form of a_recurrence is accepted")
-BUG_SCRATCH_JVP = ("forward mode: an array argument outside wrt that the function writes values "
-                   "depending on wrt into (a scratch buffer) gets no tangent array: the emitted jvp "
-                   "reads buf_dot, never allocated (NameError on the python target, a numba "
-                   "TypingError traceback on cpu); grad and vjp are right")
-BUG_PROBES = ("the numeric probes (f.certificate(probe=True), nsadc check) sample scalars for array "
-              "parameters: AttributeError: 'bool' object has no attribute 'shape' from the traced "
-              "function, a Python traceback instead of a result or an NsadcError")
 BUG_INT_ARRAY_WRT = ("an int array used as loop bounds / a factor (not as an index) is inferred as a "
                      "float array, so it is in the default wrt and grad(x, cnt) with an int cnt raises "
                      "ArgumentError; no annotation can say 'int array'")
@@ -103,8 +96,8 @@ REFUSED = {
     "a_recurrence_direct": BUG_RECURRENCE,
 }
 REVERSE_BUGS = dict(REFUSED)
-FORWARD_BUGS = {**REFUSED, "a_scratch_arg": BUG_SCRATCH_JVP}
-VALUE_BUGS = {**REFUSED, "a_scratch_arg": BUG_SCRATCH_JVP}
+FORWARD_BUGS = dict(REFUSED)
+VALUE_BUGS = dict(REFUSED)
 REPORT_BUGS = dict(REFUSED)
 
 
@@ -847,8 +840,8 @@ def test_static_certificate_of_array_programs(name):
     assert cert.status in ("certified", "conditional"), cert.status
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_PROBES)
 def test_numeric_probes_on_array_programs_do_not_crash():
+    """Was (at a0b18b4) an AttributeError traceback from the traced function."""
     d = nsadc.differentiate(P.k_sum_relu, target="python")
     try:
         cert = d.certificate(probe=True, points=4)

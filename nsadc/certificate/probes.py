@@ -454,7 +454,14 @@ def run(cert: Certificate, primal_ir, kernels: Kernels, params: list[str], types
         target: str | None = None) -> Certificate:
     """Run the probes and fold their results into ``cert`` (returned)."""
     rng = np.random.default_rng(seed)
-    from nsadc.errors import ArgumentError
+    from nsadc.errors import ArgumentError, NsadcError
+    from nsadc.rules.arrays import is_array
+
+    arrays = [p for p in params if is_array(types.get(p))]
+    if arrays:
+        raise NsadcError(f"the numeric probes sample scalar arguments, and {', '.join(arrays)} "
+                         f"{'is an array' if len(arrays) == 1 else 'are arrays'}; for array programs use "
+                         "the static certificate (f.certificate() / nsadc certify) for now")
 
     for name, span in (ranges or {}).items():
         if name not in params:
