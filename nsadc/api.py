@@ -113,6 +113,7 @@ class Differentiable:
         self._params = list(self._signature.parameters)
         self._specs: dict[tuple, _Kernels] = {}
         self._parsed = None
+        self._lowered: dict = {}  # lowerings by argument types (pipeline._lowered)
         # everything that determines the emitted code, for the on-disk cache
         path, text, line = source_text(self._fn)
         self._key = (path, hashlib.sha256(text.encode()).hexdigest(), self._fn.__name__, line,
@@ -121,7 +122,7 @@ class Differentiable:
         meta = _valid(load_meta(meta_key))
         if meta is None:
             # lower once now: unsupported code is refused at decoration time
-            base, _ = analyse_function(*self._source(), None, self._env)
+            base, _ = analyse_function(*self._source(), None, self._env, memo=self._lowered)
             meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0])}
             save_meta(meta_key, meta)
         self._static_types = meta["types"]
@@ -229,7 +230,8 @@ class Differentiable:
         meta = _valid(load_meta(meta_key))
         mod = load_cached_module(meta["module"]) if meta else None
         if mod is None:
-            comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol)
+            comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol,
+                                    self._lowered)
             jit = JIT if self.target == "cpu" else None
             if jit:
                 import numba  # noqa: F401  (imported by the module; fail early and clearly)

@@ -20,6 +20,7 @@ from nsadc.frontend.source import SourceFile
 from nsadc.ir.analysis import Facts, analyse
 from nsadc.frontend.lower import Names
 from nsadc.ir.nodes import Function, Var, clone_function
+from nsadc.ir.adjoints import tidy_adjoints
 from nsadc.ir.fold import fold_temporaries
 from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
@@ -84,14 +85,33 @@ def _renamed(fn: Function, name: str) -> Function:
     return fn
 
 
+def _lowered(src: SourceFile, node, env: dict | None, param_types: dict[str, str] | None,
+             memo: dict | None) -> Function:
+    """The function lowered and prepared for analysis.  The API lowers once
+    when it decorates (to refuse unsupported code early) and again for the
+    argument types of the first call, which are almost always the types it
+    inferred: with a ``memo`` (one per decorated function), the second
+    lowering is a copy of the first."""
+    memo = {} if memo is None else memo
+    base = memo.get(_frozen(param_types))
+    if base is None:
+        base = lower_function(src, node, env, param_types)
+        split_reassignments(base, base.names)
+        materialize_tests(base, base.names)
+        memo[_frozen(param_types)] = memo[_frozen({p.name: p.type for p in base.params})] = base
+    return clone_function(base)
+
+
+def _frozen(types: dict[str, str] | None):
+    return None if types is None else tuple(sorted(types.items()))
+
+
 def analyse_function(src: SourceFile, node, wrt: list[str] | None, env: dict | None = None,
-                     param_types: dict[str, str] | None = None) -> tuple[Function, Facts]:
+                     param_types: dict[str, str] | None = None, memo: dict | None = None
+                     ) -> tuple[Function, Facts]:
     """Lower and analyse one function: everything that can refuse user code,
     without transforming it."""
-    base = lower_function(src, node, env, param_types)
-    names = base.names
-    split_reassignments(base, names)
-    materialize_tests(base, names)
+    base = _lowered(src, node, env, param_types, memo)
     if wrt is None:
         wrt = [p.name for p in base.params if differentiable_type(p.type)]
     by_name = {p.name: p for p in base.params}
@@ -111,9 +131,9 @@ def analyse_function(src: SourceFile, node, wrt: list[str] | None, env: dict | N
 
 def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Policy,
                      env: dict | None = None, param_types: dict[str, str] | None = None,
-                     kink_tol: float = 0.0) -> Compiled:
+                     kink_tol: float = 0.0, memo: dict | None = None) -> Compiled:
     """Lower, analyse and transform one function."""
-    base, facts = analyse_function(src, node, wrt, env, param_types)
+    base, facts = analyse_function(src, node, wrt, env, param_types, memo)
     names = base.names
     wrt = facts.wrt
 
@@ -132,6 +152,8 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     if not any(is_array(t) for t in facts.types.values()):
         k = len([w for w in wrt if facts.types.get(w) == "float"])
         ld = lexicographic(clone_function(base), facts, fresh_names(), max(k, 1))
+    for f in (vjp, vjp_report):
+        tidy_adjoints(f, f.adjoints)
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
         if f is not None:
             fold_temporaries(f)

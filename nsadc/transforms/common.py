@@ -9,6 +9,7 @@ from nsadc.emit import expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, mul
 from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, Raw, Var, select
+from nsadc.rules.arrays import is_array
 from nsadc.rules.policy import Policy
 from nsadc.rules.table import RULES
 
@@ -35,6 +36,10 @@ class Derivative:
         if name is None:
             name = self._adj[var] = self.names.fresh(f"{var}_{self.suffix}")
         return name
+
+    def scalar_adjoints(self) -> set[str]:
+        """The derivative variables of scalars named so far."""
+        return {d for v, d in self._adj.items() if not is_array(self.facts.types.get(v))}
 
     def selection(self, prim: str):
         kink = RULES[prim].kink

@@ -114,11 +114,11 @@ class _Tapes:
     def init(self) -> list[Raw]:
         out = []
         if self.float_used:
-            out += [Raw(f"{self.f} = np.empty(64)"), Raw(f"{self.nf} = 0")]
+            out += [Raw(f"{self.f} = _new_tape(64)"), Raw(f"{self.nf} = 0")]
         if self.int_used:
-            out += [Raw(f"{self.i} = np.empty(64, np.int64)"), Raw(f"{self.ni} = 0")]
+            out += [Raw(f"{self.i} = _new_int_tape(64)"), Raw(f"{self.ni} = 0")]
         if self.elements_used:
-            out += [Raw(f"{self.a} = np.empty(64)"), Raw(f"{self.na} = 0")]
+            out += [Raw(f"{self.a} = _new_tape(64)"), Raw(f"{self.na} = 0")]
         return out
 
 
@@ -454,6 +454,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     doc = f"{fn.name} and the adjoints ({', '.join(D.d(w) for w in wrt_float)}) of the cotangent {out_name}."
     out_fn = Function(f"{fn.name}_vjp", params, body, fn.loc, doc, facts.types)
     out_fn.uses_tape = T.float_used or T.int_used or T.elements_used  # type: ignore[attr-defined]
+    out_fn.adjoints = D.scalar_adjoints()  # type: ignore[attr-defined]
     return out_fn
 
 

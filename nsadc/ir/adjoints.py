@@ -1,0 +1,159 @@
+"""Tidy the adjoint variables of reverse-mode code.
+
+The reverse transform writes every contribution to an adjoint as an
+accumulation, ``x_bar = x_bar + g * t_bar``, and resets an adjoint to 0 once it
+has been propagated, so that the next iteration of a loop starts from 0.  Read
+as code, most of those lines say nothing: the first contribution lands on a
+zero, and the reset is overwritten before anyone reads it.  They also cost
+compile time (numba's typing and lowering grow with the statement count: about
+half of a derivative's first compile).  Two classic dataflow passes remove them:
+
+- :func:`assign_first_contributions`: where an adjoint is known to be zero on
+  every path (a forward "must" analysis), ``x_bar = x_bar + e`` becomes
+  ``x_bar = e`` (and ``x_bar = x_bar - e`` becomes ``x_bar = -e``).
+- :func:`remove_dead_adjoints`: an assignment to an adjoint that no path reads
+  before it is assigned again (a backward liveness analysis) is removed.
+
+Only the adjoint variables the transform names are touched: their values are
+plain floats with no side effects.  Loops are solved to a fixed point; a loop
+with ``break`` or ``continue`` is treated conservatively.  A line of opaque
+target code (``Raw``: tape handling) counts as reading and writing every name
+in it.  Afterwards :func:`nsadc.ir.fold.fold_temporaries` folds the adjoints
+that are now assigned once and read once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, Function, If, Raw, Return, Stmt, Var,
+                            While, assigned, reads, variables, walk)
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def tidy_adjoints(fn: Function, adjoints: set[str]) -> None:
+    """Both passes, in place, on the adjoint variables ``adjoints`` of ``fn``."""
+    assign_first_contributions(fn, adjoints)
+    remove_dead_adjoints(fn, adjoints)
+
+
+def _raw_names(s: Raw) -> set[str]:
+    return set(_IDENT.findall(s.code))
+
+
+def _jumps(block: list[Stmt]) -> bool:
+    """Whether a loop body leaves by ``break`` or ``continue`` (its own, not an inner loop's)."""
+    for s in block:
+        if isinstance(s, (Break, Continue)):
+            return True
+        if isinstance(s, If) and (_jumps(s.body) or _jumps(s.orelse)):
+            return True
+    return False
+
+
+def _is_zero(e) -> bool:
+    return isinstance(e, Const) and e.value == 0.0 and not isinstance(e.value, bool)
+
+
+# ------------------------------------------------------------ zero adjoints
+
+def assign_first_contributions(fn: Function, adjoints: set[str]) -> None:
+    _zeros(fn.body, set(), adjoints, rewrite=True)
+
+
+def _zeros(block: list[Stmt], zero: set[str], adjoints: set[str], rewrite: bool) -> set[str]:
+    """The adjoints known to be 0 after ``block``, given ``zero`` before it;
+    with ``rewrite``, accumulations onto a known zero become assignments."""
+    zero = set(zero)
+    for s in block:
+        if isinstance(s, Assign):
+            t = s.target
+            if t in adjoints:
+                v = s.value
+                if rewrite and t in zero and isinstance(v, Call) and v.prim in ("add", "sub") \
+                        and len(v.args) == 2 and isinstance(v.args[0], Var) and v.args[0].name == t \
+                        and t not in variables(v.args[1]):
+                    s.value = v.args[1] if v.prim == "add" else Call("neg", (v.args[1],))
+            zero.discard(t)
+            if t in adjoints and _is_zero(s.value):
+                zero.add(t)
+        elif isinstance(s, Raw):
+            zero -= _raw_names(s)
+        elif isinstance(s, If):
+            zero = _zeros(s.body, zero, adjoints, rewrite) & _zeros(s.orelse, zero, adjoints, rewrite)
+        elif isinstance(s, (For, While)):
+            header = _loop_zeros(s, zero, adjoints)
+            _zeros(s.body, header, adjoints, rewrite)
+            zero = header  # the loop may run no iteration, or leave after any
+            if isinstance(s, For):
+                zero.discard(s.var)
+        elif isinstance(s, (Break, Continue, Return)):
+            pass  # what follows in this block does not run after it; the loop's rule covers the jump
+    return zero
+
+
+def _loop_zeros(s: For | While, before: set[str], adjoints: set[str]) -> set[str]:
+    """The adjoints that are 0 at the head of every iteration of loop ``s``."""
+    if _jumps(s.body):
+        return before - assigned(s.body) - {n for t in walk(s.body) if isinstance(t, Raw) for n in _raw_names(t)}
+    header = set(before)
+    while True:
+        after = _zeros(s.body, header, adjoints, rewrite=False)
+        new = before & after
+        if new == header:
+            return header
+        header = new
+
+
+# ------------------------------------------------------------ dead adjoints
+
+def remove_dead_adjoints(fn: Function, adjoints: set[str]) -> None:
+    _live(fn.body, set(), adjoints, set(), delete=True)
+
+
+def _live(block: list[Stmt], live: set[str], adjoints: set[str], loop_live: set[str], delete: bool) -> set[str]:
+    """The variables live before ``block``, given ``live`` after it and
+    ``loop_live`` where a ``break``/``continue`` inside it may go; with
+    ``delete``, dead assignments to adjoints are removed."""
+    live = set(live)
+    keep: list[Stmt] = []
+    for s in reversed(block):
+        if isinstance(s, Assign):
+            if s.target in adjoints and s.target not in live:
+                if delete:
+                    continue
+            else:
+                live.discard(s.target)
+                live |= reads(s)
+        elif isinstance(s, Raw):
+            live |= _raw_names(s)
+        elif isinstance(s, If):
+            live = (_live(s.body, live, adjoints, loop_live, delete)
+                    | _live(s.orelse, live, adjoints, loop_live, delete) | reads(s))
+        elif isinstance(s, (For, While)):
+            live = _loop_live(s, live, adjoints, delete)
+        elif isinstance(s, (Break, Continue)):
+            live = live | loop_live
+        elif isinstance(s, Return):
+            live = live | reads(s)
+        keep.append(s)
+    if delete:
+        block[:] = reversed(keep)
+    return live
+
+
+def _loop_live(s: For | While, after: set[str], adjoints: set[str], delete: bool) -> set[str]:
+    """Live before loop ``s``: a fixed point over its back edge."""
+    head = after | reads(s)
+    while True:
+        body_in = _live(s.body, head, adjoints, head | after, delete=False)
+        new = head | body_in
+        if isinstance(s, For):
+            new = (new - {s.var}) | reads(s)
+        if new == head:
+            break
+        head = new
+    if delete:
+        _live(s.body, head, adjoints, head | after, delete=True)
+    return head

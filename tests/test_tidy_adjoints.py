@@ -1,0 +1,122 @@
+"""The adjoint tidy-up (nsadc/ir/adjoints.py) and the tape helpers' two homes
+(inline in standalone modules, compiled once in nsadc/backends/runtime.py)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nsadc
+from nsadc.backends import tape_helpers
+from nsadc.ir.adjoints import tidy_adjoints
+from nsadc.ir.nodes import Assign, Break, Call, Const, For, Function, If, Param, Return, Var
+from helpers import central_difference
+
+
+def _lines(fn):
+    from nsadc.emit import function_source
+    return [line.strip() for line in function_source(fn).splitlines()]
+
+
+def _fn(body, params=("x", "n")):
+    return Function("f", [Param(p, "float") for p in params], body, None, None, {})
+
+
+def add(a, b):
+    return Call("add", (a, b))
+
+
+def test_first_contribution_onto_a_zero_becomes_an_assignment_and_dead_resets_go():
+    # t_bar = 0; for i: t_bar += x; y_bar += 2 * t_bar; t_bar = 0  ->  t_bar = x, no reset
+    body = [Assign("t_bar", Const(0.0)), Assign("y_bar", Const(0.0)),
+            For("i", Const(0), Var("n"), Const(1), [
+                Assign("t_bar", add(Var("t_bar"), Var("x"))),
+                Assign("y_bar", add(Var("y_bar"), Call("mul", (Const(2.0), Var("t_bar"))))),
+                Assign("t_bar", Const(0.0))]),
+            Return(Var("y_bar"))]
+    fn = _fn(body)
+    tidy_adjoints(fn, {"t_bar", "y_bar"})
+    lines = _lines(fn)
+    assert "t_bar = x" in lines
+    assert "t_bar = 0.0" not in lines  # the initial value and the reset are both dead now
+    assert "y_bar = 0.0" in lines and "y_bar += 2.0 * t_bar" in lines  # y_bar accumulates across iterations
+
+
+def test_a_value_carried_to_the_next_iteration_is_kept():
+    # t_bar accumulates across iterations and is read at the start of each one
+    body = [Assign("t_bar", Const(0.0)), Assign("y_bar", Const(0.0)),
+            For("i", Const(0), Var("n"), Const(1), [
+                Assign("y_bar", add(Var("y_bar"), Var("t_bar"))),
+                Assign("t_bar", add(Var("t_bar"), Var("x")))]),
+            Return(Var("y_bar"))]
+    fn = _fn(body)
+    tidy_adjoints(fn, {"t_bar", "y_bar"})
+    assert _lines(fn)[1:] == ["t_bar = 0.0", "y_bar = 0.0", "for i in range(n):", "y_bar += t_bar",
+                              "t_bar += x", "return y_bar"]
+
+
+def test_a_loop_that_breaks_is_treated_conservatively():
+    body = [Assign("t_bar", Const(0.0)),
+            For("i", Const(0), Var("n"), Const(1), [
+                Assign("t_bar", add(Var("t_bar"), Var("x"))),
+                If(Call("gt", (Var("t_bar"), Const(3.0))), [Break()], []),
+                Assign("t_bar", Const(0.0))]),
+            Return(Var("t_bar"))]
+    fn = _fn(body)
+    tidy_adjoints(fn, {"t_bar"})
+    lines = _lines(fn)
+    assert "t_bar += x" in lines  # not known to be zero at the head of a loop that breaks
+
+
+def test_only_the_named_adjoints_are_touched():
+    body = [Assign("a", Const(0.0)), Assign("a", add(Var("a"), Var("x"))), Assign("b", Const(1.0)),
+            Return(Var("a"))]
+    fn = _fn(body)
+    tidy_adjoints(fn, set())
+    assert _lines(fn)[1:] == ["a = 0.0", "a += x", "b = 1.0", "return a"]
+
+
+def _loop_program(x, y, n: int):
+    s = 0.0
+    for i in range(n):
+        t = max(x * y - 0.1 * i, 0.0)
+        s += abs(t - y) + math.sin(x) * t
+    return s
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_tidied_reverse_mode_still_matches_finite_differences(target):
+    d = nsadc.differentiate(_loop_program, target=target)
+    args = (0.7, 1.3, 7)
+    g = d.grad(*args)
+    np.testing.assert_allclose(g, central_difference(_loop_program, args, [0, 1]), rtol=1e-6)
+    text = d.source("reverse")
+    assert "= 0.0 +" not in text and "+= 0.0" not in text
+
+
+def _running_max(x, y, n: int):
+    m = x
+    for i in range(n):
+        m = max(m, y * math.sin(i))
+    return m
+
+
+def test_standalone_modules_carry_the_helpers_and_compiled_ones_import_them():
+    d = nsadc.differentiate(_running_max, target="python")
+    text = d.source("reverse")
+    assert "def _reserve(tape, size):" in text and "from nsadc" not in text
+    import_line = tape_helpers.import_line()
+    assert import_line.startswith("from nsadc.backends.runtime import _new_tape, _new_int_tape, _reserve")
+    assert tape_helpers.helpers_source().count("def ") == len(tape_helpers.HELPERS)
+
+
+@pytest.mark.slow
+def test_runtime_helpers_grow_a_tape():
+    from nsadc.backends import runtime
+
+    t = runtime._new_tape(2)
+    t[0], t[1] = 1.0, 2.0
+    grown = runtime._reserve(t, 5)
+    assert grown.shape[0] >= 5 and list(grown[:2]) == [1.0, 2.0]
+    assert runtime._reserve(grown, 3) is grown
+    assert runtime._new_int_tape(3).dtype == np.int64
