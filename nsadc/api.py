@@ -39,6 +39,8 @@ class _Kernels:
     jvp_report: object
     vjp_report: object
     ld: object
+    # (left, right, where): source expressions over the arguments that must be equal
+    shape_checks: list = ()
 
 
 def _site_to_json(site: Site) -> dict:
@@ -123,9 +125,14 @@ class Differentiable:
         if meta is None:
             # lower once now: unsupported code is refused at decoration time
             base, _ = analyse_function(*self._source(), None, self._env, memo=self._lowered)
-            meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0])}
+            meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0]),
+                    "vectorized": getattr(base, "vectorized", False)}
             save_meta(meta_key, meta)
         self._static_types = meta["types"]
+        # whole-array NumPy: a parameter used only elementwise may be an array or a
+        # scalar, as the caller passes it; the ranks of the first call decide
+        self._vectorized = meta.get("vectorized", False)
+        self._shape_checks: dict[tuple, list] = {}  # argument types -> compiled shape checks
         self.wrt = self._resolve_wrt(wrt)
         for w in self.wrt:
             if not differentiable_type(self._static_types[w]):
@@ -193,7 +200,24 @@ class Differentiable:
             else:
                 raise ArgumentError(f"argument {name!r} of {self.__name__}: expected a float, int or "
                                     f"bool scalar, got {type(v).__name__}")
+        if self._vectorized:
+            self._check_shapes(values, types)
         return values, types
+
+    def _check_shapes(self, values: list, types: dict[str, str]) -> None:
+        """The shape requirements of whole-array operations, on the arguments:
+        a mismatch would otherwise read outside an array."""
+        checks = self._kernels(types).shape_checks
+        if not checks:
+            return
+        env = dict(zip(self._params, values))
+        for left, right, a, b, where in checks:
+            x, y = eval(left, {}, env), eval(right, {}, env)
+            if x != y:
+                shapes = ", ".join(f"{n} has shape {v.shape}" for n, v in env.items()
+                                   if isinstance(v, np.ndarray) and n in a + " " + b)
+                raise ArgumentError(f"{self.__name__}: {where} needs {a} == {b}, but {a} is {x} and {b} is "
+                                    f"{y} ({shapes}); nsadc does not broadcast size-1 dimensions")
 
     def _array_argument(self, name: str, v) -> np.ndarray:
         """Check an array argument against how the function uses it; a mistake
@@ -203,7 +227,7 @@ class Differentiable:
         if not isinstance(v, np.ndarray):
             raise ArgumentError(f"{where} must be a numpy array (the function indexes it), got "
                                 f"{type(v).__name__}")
-        if not is_array(static):
+        if not is_array(static) and not (self._vectorized and static == "float"):
             raise ArgumentError(f"{where} must be a scalar (the function uses it as a number), got a "
                                 f"{v.ndim}-D array")
         if v.dtype.kind == "f" and v.dtype.itemsize in (4, 8):
@@ -216,7 +240,7 @@ class Differentiable:
                                 f"(convert with {name}.astype(np.float64))")
         if v.ndim == 0:
             raise ArgumentError(f"{where} is a 0-d array; pass a float instead")
-        if v.ndim < rank(static):
+        if is_array(static) and v.ndim < rank(static):
             raise ArgumentError(f"{where} is a {v.ndim}-D array, but the function indexes it with "
                                 f"{rank(static)} indices")
         return v
@@ -238,13 +262,16 @@ class Differentiable:
             modes = ("forward", "reverse", "lexicographic")
             mod = load_module(comp.module(modes, primal=True, report=True, jit=jit))
             meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp.primal, comp.src),
-                    "sites": [_site_to_json(s) for s in comp.facts.sites]}
+                    "sites": [_site_to_json(s) for s in comp.facts.sites],
+                    "shape_checks": getattr(comp.primal, "shape_checks", [])}
             save_meta(meta_key, meta)
         n = meta["name"]
         k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, n),
                      getattr(mod, f"{n}_jvp"), getattr(mod, f"{n}_vjp"),
                      getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_vjp_report"),
-                     getattr(mod, f"{n}_ld", None))
+                     getattr(mod, f"{n}_ld", None),
+                     [(compile(a, "<shape>", "eval"), compile(b, "<shape>", "eval"), a, b, where)
+                      for a, b, where in meta.get("shape_checks", [])])
         self._specs[key] = k
         return k
 

@@ -15,10 +15,11 @@ from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr,
                             Return, Stmt, Var, While)
 from nsadc.rules.arrays import ARRAY_PRIMS, array_source, store_source
 from nsadc.rules.table import RULES
+from nsadc.rules.vector import VECTOR_PRIMS, vector_source
 
 _PREC = {"or": 2, "and": 3, "not": 4, "lt": 5, "le": 5, "gt": 5, "ge": 5, "eq": 5, "ne": 5,
          "add": 10, "sub": 10, "mul": 11, "div": 11, "floordiv": 11, "mod": 11,
-         "neg": 12, "pos": 12, "pow": 13, "select": 1}
+         "neg": 12, "pos": 12, "pow": 13, "select": 1, "tie": 1}
 _ATOM = 20
 _RIGHT_ASSOC = {"pow"}
 
@@ -67,6 +68,8 @@ def expr_source(e: Expr) -> str:
         return f"min(max({x}, {lo}), {hi})"
     if prim in ARRAY_PRIMS:
         return array_source(prim, [expr_source(a) for a in args])
+    if prim in VECTOR_PRIMS:
+        return vector_source(prim, [_wrap(a, 6) for a in args])
     emit = RULES[prim].emit
     kind, _, sym = emit.partition(":")
     if kind == "infix":

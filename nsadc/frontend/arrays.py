@@ -20,6 +20,8 @@ import libcst as cst
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
 
+# NumPy functions whose arguments are arrays: evidence that a parameter is one
+_WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "dot", "matmul", "outer", "norm")
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "dot",
                 "flatten", "ravel", "astype", "fill")
 
@@ -52,6 +54,13 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
         def visit_Attribute(self, n):
             if isinstance(n.value, cst.Name) and n.value.value == name and n.attr.value in _ARRAY_ATTRS:
                 found["array"] = True
+                if n.attr.value == "T":
+                    found["rank"] = max(found["rank"], 2)
+
+        def visit_BinaryOperation(self, n):
+            if isinstance(n.operator, cst.MatrixMultiply) and any(
+                    isinstance(side, cst.Name) and side.value == name for side in (n.left, n.right)):
+                found["array"] = True
 
         def visit_Call(self, n):
             f = n.func
@@ -59,6 +68,15 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
             if called in ("len", *LIKE) and n.args and isinstance(n.args[0].value, cst.Name) \
                     and n.args[0].value.value == name:
                 found["array"] = True
+            if called in _WHOLE_ARRAY and isinstance(f, cst.Attribute) and any(
+                    isinstance(a.value, cst.Name) and a.value.value == name and a.keyword is None
+                    for a in n.args):
+                found["array"] = True  # np.sum(x), np.dot(a, b), np.linalg.norm(x) ...
+                for a in n.args:
+                    if a.keyword is not None and a.keyword.value == "axis" \
+                            and isinstance(a.value, cst.Integer) and isinstance(n.args[0].value, cst.Name) \
+                            and n.args[0].value.value == name:
+                        found["rank"] = max(found["rank"], int(a.value.value) + 1)
             callee = (functions or {}).get(called) if isinstance(f, cst.Name) and depth < 8 else None
             if callee:
                 params = callee[-1].params.params
@@ -191,6 +209,8 @@ class ArrayLowering:
             return value
         name = self.names.fresh(hint)
         self._emit(Assign(name, value))
+        if isinstance(value, Call) and value.prim == "shape":
+            self.dim_alias[name] = value
         return Var(name)
 
     # ------------------------------------------------------------ calls
@@ -266,6 +286,11 @@ class ArrayLowering:
             raise self._err(scope, node, f"{name} already holds an array; each array name holds one "
                             "array for the whole function", "give the new array a name of its own")
         self.arrays[name] = self._type_of(value)
+        if value.prim in ALLOCATORS or value.prim == "full":
+            dims = value.args[:-1] if value.prim == "full" else value.args
+            self.shapes[name] = [self._dim(d) for d in dims]
+        elif isinstance(value.args[0], Var) and value.args[0].name in self.arrays:  # *_like, copy
+            self.shapes[name] = self._shape(value.args[0].name)
         self._emit(Assign(name, value, scope.src.loc(node)))
 
     def _type_of(self, value: Call) -> str:

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from nsadc.emit import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
 from nsadc.frontend.arrays import ArrayLowering, infer_array_param
+from nsadc.frontend.vectorize import VectorLowering
 from nsadc.frontend.source import SourceFile, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
@@ -216,7 +218,7 @@ def _all_names(node: cst.CSTNode) -> set[str]:
     return found
 
 
-class Lowerer(ArrayLowering):
+class Lowerer(ArrayLowering, VectorLowering):
     def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                  param_types: dict[str, str] | None = None):
         self.names = Names(_all_names(node))
@@ -230,6 +232,14 @@ class Lowerer(ArrayLowering):
         self.arrays: dict[str, str] = {}  # IR name of every array -> its type (rules/arrays.py)
         self.param_names: set[str] = set()
         self.stored_params: set[str] = set()  # array parameters the function writes into
+        # vectorized NumPy (frontend/vectorize.py): the shape of each array made here, the
+        # shape requirements the API checks before each call, and int names that stand for
+        # one argument dimension (n = x.shape[0])
+        self.shapes: dict[str, list[Expr]] = {}
+        self.static = param_types is None
+        self.vectorized = False
+        self.shape_checks: list[tuple[Expr, Expr, str]] = []
+        self.dim_alias: dict[str, Expr] = {}
 
     # ---------------------------------------------------------------- entry
 
@@ -274,6 +284,9 @@ class Lowerer(ArrayLowering):
         fn = Function(node.name.value, params, body, scope.src.loc(node), doc)
         fn.names = self.names  # type: ignore[attr-defined]
         fn.stored_params = sorted(self.stored_params)  # type: ignore[attr-defined]
+        fn.vectorized = self.vectorized  # type: ignore[attr-defined]
+        fn.shape_checks = [(expr_source(a), expr_source(b), where)  # type: ignore[attr-defined]
+                           for a, b, where in self.shape_checks]
         return fn
 
     def _param_type(self, scope, p: cst.Param) -> str:
@@ -544,6 +557,7 @@ class Lowerer(ArrayLowering):
         if self._array_of(operand) is not None:
             self._bind_array(scope, name, operand, node)
         self._check_scalar_target(scope, name, node)
+        self._note_dim(scope, name, operand)
         self._emit(Assign(name, Call("copy", (operand,)), scope.src.loc(node)))
 
     def _target_name(self, scope, target: cst.Name) -> str:
@@ -664,6 +678,10 @@ class Lowerer(ArrayLowering):
         self._emit(loop)
 
     def _condition(self, scope, node) -> Expr:
+        if self._array_rank(scope, node) > 0:
+            raise self._err(scope, node, "the condition is an array; its truth value is ambiguous",
+                            "reduce it to one number first (np.max(x) > 0, np.sum(x) > 0), or choose "
+                            "per element with np.where")
         return self._expr(scope, node)
 
     # ---------------------------------------------------------------- expressions
@@ -690,6 +708,8 @@ class Lowerer(ArrayLowering):
     def _expr(self, scope, node, into: str | None = None) -> Expr:
         """Lower an expression; return its operand (a Var or Const).  With ``into``,
         the value lands in that variable."""
+        if self._is_vector(scope, node):
+            return self._vector(scope, node, into)
         value, hint = self._rhs(scope, node)
         loc = scope.src.loc(node)
         if into is not None and (self._array_of(value) is not None or (
@@ -698,6 +718,7 @@ class Lowerer(ArrayLowering):
             return Var(into)
         if into is not None:
             self._check_scalar_target(scope, into, node)
+            self._note_dim(scope, into, value)
         if isinstance(value, (Var, Const)):
             if into is not None:
                 self._emit(Assign(into, Call("copy", (value,)), loc))
@@ -709,6 +730,8 @@ class Lowerer(ArrayLowering):
 
     def _rhs(self, scope, node) -> tuple[Expr, str]:
         """An operand or a single primitive Call on operands, with a name hint."""
+        if self._is_vector(scope, node):
+            return self._vector(scope, node), "v"
         if isinstance(node, cst.Name):
             return self._name(scope, node), node.value
         if isinstance(node, (cst.Integer, cst.Float)):

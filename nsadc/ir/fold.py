@@ -86,6 +86,7 @@ def fold_temporaries(fn: Function, keep: set[str] = frozenset()) -> None:
         # compile branch-free as separate two-way selects (shared/NUMBA.md)
 
         if not _fold_block(fn.body, foldable):
+            _drop_self_copies(fn.body)
             return
 
 
@@ -131,3 +132,15 @@ def _fold_block(stmts: list[Stmt], foldable) -> bool:
         del stmts[i]
         changed = True
     return changed
+
+
+def _drop_self_copies(stmts: list[Stmt]) -> None:
+    """Remove ``x = x``, which folding a kept value back leaves behind."""
+    stmts[:] = [s for s in stmts if not (isinstance(s, Assign) and isinstance(s.value, Call)
+                                         and s.value.prim == "copy" and s.value.args == (Var(s.target),))]
+    for s in stmts:
+        if isinstance(s, If):
+            _drop_self_copies(s.body)
+            _drop_self_copies(s.orelse)
+        elif isinstance(s, (For, While)):
+            _drop_self_copies(s.body)

@@ -64,7 +64,7 @@ class Derivative:
         call = s.value
         rule = RULES[call.prim]
         where = location(s)
-        text = expr_source(call)
+        text = expr_source(call) if call.prim != "share" else "the max/min reduction"
         if rule.kink.kind == "branch":
             return [Comment(f"branch: {text} at {where}; the branch taken is differentiated")]
         if rule.kink.kind == "jump":

@@ -80,6 +80,8 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
     def adjoint_reads(s: Assign) -> tuple[set[str], bool]:
         """Variables the reverse of ``s`` reads, and whether it reads the value
         that ``s`` overwrites (``x = x * y``)."""
+        if isinstance(s.value, Call) and s.value.prim == "load" and s.target not in facts.active:
+            return set(), False  # an inactive load has no reverse
         if isinstance(s.value, Call) and s.value.prim in ("load", "store"):
             # the reverse indexes the adjoint array (and a taped store restores A[i])
             index = s.value.args[1:-1] if s.value.prim == "store" else s.value.args[1:]

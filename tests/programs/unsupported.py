@@ -359,7 +359,7 @@ def u_fmod(x):
 
 
 def u_numpy_linalg(x):
-    return np.linalg.norm(x)  # <- refused: u_numpy_linalg @np.linalg.norm
+    return np.linalg.det(x)  # <- refused: u_numpy_linalg @np.linalg.det
 
 
 def u_unknown_function(x):
@@ -490,5 +490,9 @@ def u_augmented_bitwise(x, n: int):
     return x * m
 
 
-def u_matmul(x, y):
-    return x @ y  # <- refused: u_matmul @@
+def u_vector_in_loop(x, n: int):
+    s = np.sum(x)
+    for i in range(n):
+        y = x * 2.0  # <- refused: u_vector_in_loop @y = x * 2.0
+        s += np.sum(y)
+    return s

@@ -1,0 +1,566 @@
+"""Lowering of vectorized NumPy: whole-array expressions become loops.
+
+A mixin of the Lowerer (frontend/lower.py).  An expression such as
+``np.maximum(A @ x - b, 0.0)`` is first *prepared* into a small tree
+(:class:`_P`) whose leaves are named arrays and scalar operands; nothing is
+computed yet.  The tree is then either
+
+- *filled* into an array (``r = A @ x - b``): one loop nest over the result's
+  elements, whose body computes one element, or
+- *reduced* to a scalar (``np.sum(...)``, ``np.max(...)``, a 1-D dot product,
+  a norm): a loop nest that accumulates the elements.
+
+Elements are computed by the scalar rules (``abs``, ``max``, ``exp``, ...), so
+every kink of the vectorized program is an explicit selection of the derivative
+code, exactly as in a loop the user wrote, and the reverse transform treats
+these loops like any other.  Inner products inside an expression (``A @ x``,
+an ``axis=`` reduction, ``np.outer``) are computed per element, so only a
+vectorized value given a name allocates an array.
+
+The reductions ``np.max`` / ``np.min`` share the derivative equally among tied
+entries (rules/vector.py).  Shapes: operands must have the same dimensions
+where they meet (NumPy rank broadcasting is supported: a lower-rank operand
+lines up with the trailing dimensions; size-1 broadcasting is not).  Each such
+requirement that the lowering cannot see to hold becomes a *shape check* the
+API runs on the arguments before every call (``fn.shape_checks``), so a
+mismatch is an ``ArgumentError`` naming the arguments, never an out-of-bounds
+read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import libcst as cst
+
+from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, variables
+from nsadc.rules.arrays import ARRAY_PRIMS, array_type, rank
+from nsadc.rules.table import ALIASES, COMPARISONS, RULES
+from nsadc.rules.vector import VECTOR_PRIMS
+
+REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min", "amax": "max",
+              "amin": "min"}
+_METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
+_NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
+                    *ARRAY_PRIMS, *VECTOR_PRIMS}
+_BINARY = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
+           cst.FloorDivide: "floordiv", cst.Modulo: "mod", cst.Power: "pow"}
+_COMPARE = {cst.LessThan: "lt", cst.LessThanEqual: "le", cst.GreaterThan: "gt",
+            cst.GreaterThanEqual: "ge", cst.Equal: "eq", cst.NotEqual: "ne"}
+
+
+@dataclass
+class _P:
+    """A prepared vectorized value: what one element of it is, and its shape."""
+
+    kind: str  # scalar | array | op | where | dot | reduce | outer
+    rank: int
+    shape: list[Expr]
+    value: Expr | None = None  # scalar: the operand; array: the array's Var
+    prim: str | None = None  # op: the scalar primitive; reduce: the reduction
+    args: list[_P] = field(default_factory=list)
+    node: cst.CSTNode | None = None
+    transposed: bool = False  # array: read as its transpose
+    axis: int = 0  # reduce: the reduced axis
+
+
+class VectorLowering:
+    """Vectorized-NumPy methods of the Lowerer."""
+
+    static: bool  # lowering before the call: array ranks are guesses, so rank errors wait for it
+    vectorized: bool  # the function uses whole-array NumPy
+    shapes: dict[str, list[Expr]]
+    shape_checks: list[tuple[Expr, Expr, str]]
+    dim_alias: dict[str, Expr]
+
+    # ------------------------------------------------------------ recognising
+
+    def _vector_function(self, scope, node: cst.Call) -> tuple[str, list, dict] | None:
+        """``(name, positional args, keyword args)`` of a call to a vectorized
+        NumPy function or array method; None for anything else."""
+        func = node.func
+        args = [a.value for a in node.args if a.keyword is None]
+        kwargs = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        if isinstance(func, cst.Attribute) and func.attr.value == "norm" \
+                and isinstance(func.value, cst.Attribute) and func.value.attr.value == "linalg" \
+                and isinstance(func.value.value, cst.Name) \
+                and scope.src.imports.get(func.value.value.value) == "np":
+            return "norm", args, kwargs
+        full = self._qualified(scope, func)
+        if full is not None and full.startswith("np."):
+            name = full[3:]
+            if name in REDUCTIONS or name in ("dot", "matmul", "outer", "where"):
+                return name, args, kwargs
+            return None
+        if isinstance(func, cst.Attribute) and self._array_rank(scope, func.value) > 0:
+            name = func.attr.value
+            if name in _METHOD_REDUCTIONS or name == "dot":
+                return name, [func.value, *args], kwargs
+        return None
+
+    def _local_array(self, scope, node) -> tuple[Var, str] | None:
+        if isinstance(node, cst.Name) and node.value in scope.locals:
+            v = scope.rename.get(node.value)
+            if isinstance(v, Var) and v.name in self.arrays:
+                return v, self.arrays[v.name]
+        return None
+
+    def _array_rank(self, scope, node) -> int:
+        """The rank of an expression's value (0: a scalar), from the ranks of
+        the arrays it reads."""
+        if isinstance(node, cst.Name):
+            found = self._local_array(scope, node)
+            return rank(found[1]) if found else 0
+        if isinstance(node, cst.Attribute):
+            return self._array_rank(scope, node.value) if node.attr.value == "T" else 0
+        if isinstance(node, cst.UnaryOperation):
+            return self._array_rank(scope, node.expression)
+        if isinstance(node, cst.BinaryOperation):
+            a, b = self._array_rank(scope, node.left), self._array_rank(scope, node.right)
+            if isinstance(node.operator, cst.MatrixMultiply):
+                return max(a + b - 2, 0) if a and b else max(a, b)
+            return max(a, b)
+        if isinstance(node, cst.Comparison):
+            return max([self._array_rank(scope, node.left)]
+                       + [self._array_rank(scope, c.comparator) for c in node.comparisons])
+        if isinstance(node, cst.Call):
+            found = self._vector_function(scope, node)
+            if found is not None:
+                name, args, kwargs = found
+                ranks = [self._array_rank(scope, a) for a in args]
+                if name in REDUCTIONS or name in _METHOD_REDUCTIONS:
+                    return max(ranks[0] - 1, 0) if "axis" in kwargs and ranks else 0
+                if name in ("dot", "matmul") and len(ranks) == 2:
+                    return max(ranks[0] + ranks[1] - 2, 0)
+                if name == "outer":
+                    return 2
+                if name == "where":
+                    return max(ranks) if ranks else 0
+                return 0
+            if self._elementwise_call(scope, node) is not None:
+                return max([self._array_rank(scope, a.value) for a in node.args] or [0])
+        return 0
+
+    def _elementwise_call(self, scope, node: cst.Call) -> str | None:
+        """The scalar primitive of ``np.exp(x)``, ``np.maximum(a, b)``, ``abs(x)`` ...
+        (a call that NumPy applies elementwise), or None."""
+        func = node.func
+        full = self._qualified(scope, func)
+        if full is not None and full.startswith("np."):
+            prim = ALIASES.get(full)
+            return prim if prim in RULES and prim not in _NOT_ELEMENTWISE else None
+        if isinstance(func, cst.Name) and func.value == "abs" and "abs" not in scope.locals:
+            return "abs"
+        return None
+
+    def _is_vector(self, scope, node) -> bool:
+        """Whether ``node`` is a vectorized expression (an array value other
+        than a plain name, or a whole-array operation with a scalar result)."""
+        if isinstance(node, (cst.Name, cst.Subscript, cst.Integer, cst.Float)):
+            return False
+        if isinstance(node, cst.Call) and self._vector_function(scope, node) is not None:
+            return True
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.MatrixMultiply):
+            return True
+        return self._array_rank(scope, node) > 0
+
+    # ------------------------------------------------------------ entry
+
+    def _vector(self, scope, node, into: str | None = None) -> Expr:
+        """Lower a vectorized expression: an array value lands in a new array
+        (``into`` or a fresh name), a scalar one is returned as an operand."""
+        self.vectorized = True
+        p = self._prepare(scope, node)
+        if p.rank == 0:
+            value = p.value
+            if into is None:
+                return value
+            self._check_scalar_target(scope, into, node)
+            self._emit(Assign(into, Call("copy", (value,)), scope.src.loc(node)))
+            return Var(into)
+        name = into if into is not None else self.names.fresh("v")
+        self._new_array(scope, name, p, node)
+        self._fill(scope, name, p, node)
+        return Var(name)
+
+    def _new_array(self, scope, name: str, p: _P, node) -> None:
+        stmt = scope.src.parents.get(node) or node
+        if scope.depth > 0:
+            raise self._err(scope, stmt, "a vectorized expression that makes a new array inside a loop "
+                            "is not supported (it would allocate at every iteration)",
+                            "compute it before the loop, or write the loop over its elements; "
+                            "reductions to a scalar (np.sum, np.max, a dot product) are fine in loops")
+        if name in self.arrays or name in self.param_names:
+            raise self._err(scope, stmt, f"{name} already holds an array; each array name holds one "
+                            "array for the whole function",
+                            f"give the new array a name of its own, or update {name} in place "
+                            f"({name} -= ... or {name}[i] = ...)")
+        dims = [self._operand(d, "n") for d in p.shape]
+        self.arrays[name] = array_type(p.rank)
+        self.shapes[name] = p.shape
+        self._emit(Assign(name, Call("empty", tuple(dims)), scope.src.loc(node)))
+
+    def _fill(self, scope, name: str, p: _P, node) -> None:
+        """``name[i, j] = <element (i, j) of p>`` for every element."""
+        loc = scope.src.loc(node)
+
+        def body(index):
+            value = self._element(scope, p, index)
+            self._emit(Assign(name, Call("store", (Var(name), *index, value)), loc))
+
+        self._loop_nest(scope, p.shape, body, loc)
+
+    def _loop_nest(self, scope, dims: list[Expr], body, loc) -> None:
+        """Loops over ``dims`` (outermost first) around ``body(index)``."""
+        index = [Var(self.names.fresh("ijkl"[k] if k < 4 else "i")) for k in range(len(dims))]
+        bounds = [self._operand(d, "n") for d in dims]
+        saved, self.out = self.out, []
+        body(index)
+        block, self.out = self.out, saved
+        for k in reversed(range(len(index))):
+            block = [For(index[k].name, Const(0), bounds[k], Const(1), block, loc)]
+        self.out.extend(block)
+
+    # ------------------------------------------------------------ preparing
+
+    def _prepare(self, scope, node) -> _P:
+        if not self._is_vector(scope, node) and not isinstance(node, cst.Name):
+            return _P("scalar", 0, [], value=self._expr(scope, node))
+        if isinstance(node, cst.Name):
+            found = self._local_array(scope, node)
+            if found is None:
+                return _P("scalar", 0, [], value=self._expr(scope, node))
+            var, t = found
+            return _P("array", rank(t), list(self._shape(var.name)), value=var, node=node)
+        if isinstance(node, cst.Attribute) and node.attr.value == "T":
+            inner = self._prepare(scope, node.value)
+            if inner.rank == 1:
+                return inner  # NumPy: the transpose of a 1-D array is itself
+            if inner.rank == 0 and self.static:
+                return inner
+            if inner.kind != "array" or inner.rank != 2:
+                raise self._err(scope, node, ".T is supported on 2-D arrays (and names of arrays)",
+                                "name the value first (B = ...), then use B.T")
+            return replace(inner, transposed=not inner.transposed, shape=inner.shape[::-1], node=node)
+        if isinstance(node, cst.UnaryOperation):
+            inner = self._prepare(scope, node.expression)
+            if isinstance(node.operator, cst.Plus):
+                return inner
+            if isinstance(node.operator, cst.Minus):
+                return _P("op", inner.rank, inner.shape, prim="neg", args=[inner], node=node)
+            raise self._err(scope, node.operator, "this operator is not supported on arrays",
+                            "use - or np.logical_not(...) inside np.where")
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, cst.MatrixMultiply):
+                return self._matmul(scope, node, node.left, node.right)
+            op = _BINARY.get(type(node.operator))
+            if op is None:
+                raise self._err(scope, node.operator, "this operator is not supported on arrays",
+                                "use + - * / // % ** and @")
+            return self._elementwise(scope, node, op, [node.left, node.right])
+        if isinstance(node, cst.Comparison):
+            if len(node.comparisons) != 1:
+                raise self._err(scope, node, "chained comparisons of arrays are not supported",
+                                "compare two values at a time")
+            op = _COMPARE.get(type(node.comparisons[0].operator))
+            if op is None:
+                raise self._err(scope, node, "this comparison is not supported on arrays",
+                                "compare with < <= > >= == !=")
+            return self._elementwise(scope, node, op, [node.left, node.comparisons[0].comparator])
+        if isinstance(node, cst.Call):
+            found = self._vector_function(scope, node)
+            if found is not None:
+                return self._vector_call(scope, node, *found)
+            prim = self._elementwise_call(scope, node)
+            if prim is not None:
+                return self._elementwise_prim(scope, node, prim)
+            if self._array_rank(scope, node) == 0:
+                return _P("scalar", 0, [], value=self._expr(scope, node))
+        if isinstance(node, (cst.IfExp, cst.BooleanOperation)):
+            raise self._err(scope, node, "conditional expressions and and/or on arrays are not supported",
+                            "use np.where(condition, a, b) for a choice per element")
+        raise self._err(scope, node, "this expression is not supported on arrays",
+                        "use elementwise operators, np functions, np.where, reductions and @")
+
+    def _elementwise(self, scope, node, prim: str, operands: list) -> _P:
+        parts = [self._prepare(scope, a) for a in operands]
+        shape = self._broadcast(scope, node, parts)
+        return _P("op", len(shape), shape, prim=prim, args=parts, node=node)
+
+    def _elementwise_prim(self, scope, node: cst.Call, prim: str) -> _P:
+        for a in node.args:
+            if a.keyword is not None or a.star:
+                raise self._err(scope, a, f"keyword and starred arguments to {prim} are not supported",
+                                "pass the arguments by position")
+        lo, hi = RULES[prim].arity
+        if len(node.args) < lo or (hi is not None and len(node.args) > hi):
+            raise self._err(scope, node, f"{scope.src.source_of(node.func).strip()}() takes "
+                            f"{lo}{'' if lo == hi else ' or more'} arguments", "check the call")
+        return self._elementwise(scope, node, prim, [a.value for a in node.args])
+
+    def _broadcast(self, scope, node, parts: list[_P]) -> list[Expr]:
+        """The shape of an elementwise result: NumPy rank broadcasting, each
+        dimension the same in every operand that has it."""
+        r = max(p.rank for p in parts)
+        shape: list[Expr | None] = [None] * r
+        for p in parts:
+            for k, dim in enumerate(p.shape):
+                at = r - p.rank + k
+                if shape[at] is None:
+                    shape[at] = dim
+                else:
+                    self._same_dim(scope, node, shape[at], dim)
+        return shape  # type: ignore[return-value]
+
+    def _same_dim(self, scope, node, a: Expr, b: Expr) -> None:
+        """Require two dimensions to be equal: known equal, refused when
+        known different, else a check on the arguments before each call."""
+        if a == b:
+            return
+        text = scope.src.source_of(node).strip()
+        where = f"{text} ({scope.src.loc(node)})"
+        if isinstance(a, Const) and isinstance(b, Const):
+            raise self._err(scope, node, f"the operands' shapes do not match ({a.value} != {b.value})",
+                            "NumPy's size-1 broadcasting is not supported: make the shapes equal")
+        params = self.param_names
+        for e in (a, b):
+            unknown = variables(e) - params
+            if unknown:
+                raise self._err(scope, node, "nsadc cannot check before the call that these operands "
+                                f"have matching shapes ({', '.join(sorted(unknown))} is computed "
+                                "inside the function)",
+                                "size arrays from the arguments' shapes (np.zeros_like(x), "
+                                "np.zeros(x.shape[0])) or from int arguments")
+        check = (a, b, where)
+        if check not in self.shape_checks:
+            self.shape_checks.append(check)
+
+    def _shape(self, name: str) -> list[Expr]:
+        if name in self.shapes:
+            return self.shapes[name]
+        return [Call("shape", (Var(name), Const(k))) for k in range(rank(self.arrays[name]))]
+
+    def _note_dim(self, scope, name: str, value: Expr) -> None:
+        """Remember that ``name`` stands for an argument dimension (``n = x.shape[0]``)
+        when the function binds it once; forget it otherwise."""
+        from nsadc.frontend.lower import _bindings
+
+        self.dim_alias.pop(name, None)
+        dim = self._dim(value)
+        if isinstance(dim, Call) and dim.prim == "shape" \
+                and _bindings(scope.node, self.user_vars.get(name, name))[0] == 1:
+            self.dim_alias[name] = dim
+
+    def _dim(self, e: Expr) -> Expr:
+        """A dimension, with names that stand for one argument shape replaced by it."""
+        if isinstance(e, Var) and e.name in self.dim_alias:
+            return self.dim_alias[e.name]
+        return e
+
+    # ------------------------------------------------------------ calls
+
+    def _vector_call(self, scope, node, name: str, args: list, kwargs: dict) -> _P:
+        for k in kwargs:
+            if k not in ("axis", "ord"):
+                raise self._err(scope, node, f"the keyword {k}= is not supported here",
+                                "pass axis= for reductions, ord= for norms")
+        if name in ("dot", "matmul"):
+            if len(args) != 2:
+                raise self._err(scope, node, f"{name} takes two arrays", "write np.dot(a, b) or a @ b")
+            return self._matmul(scope, node, *args)
+        if name == "outer":
+            a, b = (self._prepare(scope, x) for x in args)
+            if self.static and (a.rank != 1 or b.rank != 1):
+                return self._elementwise(scope, node, "mul", args)
+            if a.rank != 1 or b.rank != 1:
+                raise self._err(scope, node, "np.outer is supported on two 1-D arrays",
+                                "pass 1-D arrays")
+            return _P("outer", 2, [a.shape[0], b.shape[0]], args=[a, b], node=node)
+        if name == "where":
+            if len(args) != 3:
+                raise self._err(scope, node, "np.where takes a condition and two values",
+                                "write np.where(x > 0, x, 0.0)")
+            parts = [self._prepare(scope, x) for x in args]
+            shape = self._broadcast(scope, node, parts)
+            p = _P("where", len(shape), shape, args=parts, node=node)
+            if p.rank == 0:
+                return _P("scalar", 0, [], value=self._element(scope, p, []))
+            return p
+        if name == "norm":
+            return self._norm(scope, node, args, kwargs)
+        if len(args) != 1:
+            raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
+                            f"write np.{name}(x) or np.{name}(x, axis=0)")
+        arg = self._prepare(scope, args[0])
+        if arg.rank == 0 and self.static:
+            return arg  # ranks guessed before the call: lowered again with the arguments' ranks
+        if arg.rank == 0:
+            raise self._err(scope, node, f"{name}() of a scalar", "reduce an array")
+        fname = REDUCTIONS[name]
+        if "axis" not in kwargs:
+            value = self._reduction(scope, fname, lambda index: self._element(scope, arg, index),
+                                    arg.shape, node)
+            return _P("scalar", 0, [], value=value)
+        axis = self._const_int(scope, kwargs["axis"])
+        if not -arg.rank <= axis < arg.rank and not self.static:
+            raise self._err(scope, kwargs["axis"], f"axis {axis} is out of range for a {arg.rank}-D array",
+                            f"use an axis from 0 to {arg.rank - 1}")
+        if self.static and not -arg.rank <= axis < arg.rank:
+            axis = arg.rank - 1
+        axis %= arg.rank
+        if arg.rank == 1:
+            value = self._reduction(scope, fname, lambda index: self._element(scope, arg, index),
+                                    arg.shape, node)
+            return _P("scalar", 0, [], value=value)
+        shape = arg.shape[:axis] + arg.shape[axis + 1:]
+        return _P("reduce", arg.rank - 1, shape, prim=fname, args=[arg], node=node, axis=axis)
+
+    def _matmul(self, scope, node, left, right) -> _P:
+        a, b = self._prepare(scope, left), self._prepare(scope, right)
+        if self.static and (a.rank == 0 or b.rank == 0):
+            return self._elementwise(scope, node, "mul", [left, right])
+        if a.rank == 0 or b.rank == 0 or a.rank > 2 or b.rank > 2:
+            raise self._err(scope, node, "@ and np.dot are supported on 1-D and 2-D arrays",
+                            "multiply by a scalar with *")
+        self._same_dim(scope, node, a.shape[-1], b.shape[0])
+        shape = a.shape[:-1] + b.shape[1:]
+        p = _P("dot", len(shape), shape, args=[a, b], node=node)
+        if p.rank == 0:
+            return _P("scalar", 0, [], value=self._element(scope, p, []))
+        return p
+
+    def _norm(self, scope, node, args, kwargs) -> _P:
+        if len(args) == 2 and "ord" not in kwargs:
+            kwargs = {"ord": args[1]}
+            args = args[:1]
+        x = self._prepare(scope, args[0])
+        if self.static and x.rank != 1:
+            return _P("scalar", 0, [], value=self._expr(scope, args[0]) if x.rank == 0 else Const(0.0))
+        if x.rank != 1 or len(args) != 1:
+            raise self._err(scope, node, "np.linalg.norm is supported on 1-D arrays (vector norms)",
+                            "write the matrix norm out with np.sum and np.sqrt")
+        ord_node = kwargs.get("ord")
+        order = "2" if ord_node is None else scope.src.source_of(ord_node).strip()
+        element = lambda index: self._element(scope, x, index)  # noqa: E731
+        if order == "1":
+            value = self._reduction(scope, "sum", lambda index: self._scalar(scope, "abs", (element(index),), node),
+                                    x.shape, node)
+        elif order in ("2", "2.0", "None"):
+            def square(index):
+                e = element(index)
+                return self._scalar(scope, "mul", (e, e), node)
+            total = self._reduction(scope, "sum", square, x.shape, node)
+            value = self._scalar(scope, "norm_root", (total,), node)
+        elif order in ("np.inf", "math.inf"):
+            value = self._reduction(scope, "max", lambda index: self._scalar(scope, "abs", (element(index),), node),
+                                    x.shape, node)
+        else:
+            raise self._err(scope, node, f"np.linalg.norm with ord={order} is not supported",
+                            "use ord=1, 2 (the default) or np.inf")
+        return _P("scalar", 0, [], value=value)
+
+    # ------------------------------------------------------------ elements
+
+    def _scalar(self, scope, prim: str, args: tuple, node, hint: str | None = None) -> Var:
+        name = self.names.fresh(hint or prim)
+        self._emit(Assign(name, Call(prim, tuple(args)), _loc(scope, node)))
+        return Var(name)
+
+    def _element(self, scope, p: _P, index: list[Var]) -> Expr:
+        """Emit the computation of one element of ``p`` at ``index`` (aligned
+        with p's trailing dimensions); return it as an operand."""
+        index = index[len(index) - p.rank:] if p.rank else []
+        if p.kind == "scalar":
+            return p.value
+        if p.kind == "array":
+            at = index[::-1] if p.transposed else index
+            return self._scalar(scope, "load", (p.value, *at), p.node, hint=f"{p.value.name}_el")
+        if p.kind == "op":
+            args = [self._element(scope, a, index) for a in p.args]
+            return self._scalar(scope, p.prim, args, p.node, hint=_HINTS.get(p.prim, p.prim))
+        if p.kind == "where":
+            cond = self._element(scope, p.args[0], index)
+            result = self.names.fresh("chosen")
+            branches = []
+            for part in p.args[1:]:
+                saved, self.out = self.out, []
+                value = self._element(scope, part, index)
+                self._emit(Assign(result, Call("copy", (value,)), _loc(scope, p.node)))
+                branches.append(self.out)
+                self.out = saved
+            self._emit(If(cond, branches[0], branches[1], _loc(scope, p.node)))
+            return Var(result)
+        if p.kind == "dot":
+            a, b = p.args
+            free_a, free_b = index[:a.rank - 1], index[a.rank - 1:]
+
+            def product(k):
+                x = self._element(scope, a, [*free_a, *k])
+                y = self._element(scope, b, [*k, *free_b])
+                return self._scalar(scope, "mul", (x, y), p.node)
+            return self._reduction(scope, "sum", product, [a.shape[-1]], p.node)
+        if p.kind == "reduce":
+            arg = p.args[0]
+            return self._reduction(scope, p.prim, lambda k: self._element(
+                scope, arg, [*index[:p.axis], *k, *index[p.axis:]]), [arg.shape[p.axis]], p.node)
+        if p.kind == "outer":
+            a, b = p.args
+            x = self._element(scope, a, index[:1])
+            y = self._element(scope, b, index[1:])
+            return self._scalar(scope, "mul", (x, y), p.node)
+        raise AssertionError(p.kind)
+
+    def _reduction(self, scope, fname: str, element, dims: list[Expr], node) -> Var:
+        """Reduce the elements ``element(index)`` over ``dims`` to a scalar."""
+        loc = _loc(scope, node)
+        if fname in ("sum", "mean", "prod"):
+            acc = self.names.fresh("total" if fname != "prod" else "product")
+            self._emit(Assign(acc, Const(0.0 if fname != "prod" else 1.0), loc))
+
+            def accumulate(index):
+                e = element(index)
+                self._emit(Assign(acc, Call("add" if fname != "prod" else "mul", (Var(acc), e)), loc))
+            self._loop_nest(scope, dims, accumulate, loc)
+            if fname != "mean":
+                return Var(acc)
+            count: Expr = self._operand(dims[0], "n")
+            for d in dims[1:]:
+                count = self._scalar(scope, "mul", (count, self._operand(d, "n")), node, hint="count")
+            return self._scalar(scope, "div", (Var(acc), count), node, hint="mean")
+        # max / min: the first extreme entry, then the derivative shared among
+        # all tied entries (rules/vector.py)
+        better = "gt" if fname == "max" else "lt"
+        first = [self.names.fresh(f"k{d}") for d in range(len(dims))]
+        for k in first:
+            self._emit(Assign(k, Const(0), loc))
+
+        def search(index):
+            candidate = self._scalar(scope, "detach", (element(index),), node, hint="candidate")
+            best = self._scalar(scope, "detach", (element([Var(k) for k in first]),), node, hint="best")
+            test = self._scalar(scope, better, (candidate, best), node, hint="better")
+            self._emit(If(test, [Assign(k, Call("copy", (i,))) for k, i in zip(first, index)], [], loc))
+        self._loop_nest(scope, dims, search, loc)
+        extreme = self._scalar(scope, "detach", (element([Var(k) for k in first]),), node, hint=f"{fname}_value")
+        ties = self.names.fresh("ties")
+        self._emit(Assign(ties, Const(0), loc))
+
+        def count(index):
+            tie = self._scalar(scope, "tie", (element(index), extreme), node, hint="tied")
+            self._emit(Assign(ties, Call("add", (Var(ties), tie)), loc))
+        self._loop_nest(scope, dims, count, loc)
+        result = self.names.fresh(fname)
+        self._emit(Assign(result, Call("copy", (extreme,)), loc))
+
+        def share(index):
+            s = self._scalar(scope, "share", (element(index), extreme, Var(ties)), node, hint="share")
+            self._emit(Assign(result, Call("add", (Var(result), s)), loc))
+        self._loop_nest(scope, dims, share, loc)
+        return Var(result)
+
+
+_HINTS = {"add": "total", "sub": "diff", "mul": "prod", "div": "ratio", "pow": "power", "neg": "neg",
+          **{k: k for k in COMPARISONS}}
+
+
+def _loc(scope, node):
+    return scope.src.loc(node) if node is not None else None
