@@ -361,13 +361,21 @@ class Differentiable:
         out = self.value_and_grad(*args, report=report, **kwargs)
         return (out[1], out[2]) if report else out[1]
 
-    def source(self, mode: str = "reverse") -> str:
-        """The emitted derivative module (``"forward"``, ``"reverse"`` or ``"both"``)."""
+    def source(self, mode: str = "reverse", *example_args) -> str:
+        """The emitted derivative module (``"forward"``, ``"reverse"`` or ``"both"``),
+        for the argument types of ``example_args`` if given (whole-array NumPy
+        code needs them when it does not show the arrays' ranks)."""
         modes = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse"),
                  "lexicographic": ("lexicographic",)}
         if mode not in modes:
             raise NsadcError(f"source(mode): use 'forward', 'reverse', 'both' or 'lexicographic', not {mode!r}")
-        comp = compile_function(*self._source(), self.wrt, self.policy, self._env, kink_tol=self.kink_tol)
+        types = self._bind(example_args)[1] if example_args else None
+        comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol)
+        guessed = getattr(comp.primal, "rank_guessed", [])
+        if guessed:
+            raise NsadcError(f"{self.__name__} uses whole-array NumPy on {', '.join(guessed)}, whose "
+                             "number of dimensions the code does not show; pass example arguments: "
+                             f"source({mode!r}, {', '.join(self._params)})")
         return comp.module(modes[mode])
 
     def compiled(self, *example_args):
@@ -397,6 +405,11 @@ class Differentiable:
         from nsadc.certificate import probes, static
 
         comp = compile_function(*self._source(), self.wrt, self.policy, self._env, kink_tol=self.kink_tol)
+        if getattr(comp.primal, "rank_guessed", []):
+            raise NsadcError(f"{self.__name__} uses whole-array NumPy on {', '.join(comp.primal.rank_guessed)}, "
+                             "whose number of dimensions the code does not show; the certificate is made "
+                             "from the code alone: index the arrays once (x.shape[0], A[i, j]) or use "
+                             "`nsadc emit --ranks ... --cert`")
         cert = static.certify(comp, seed=seed)
         if probe:
             types = dict(self._static_types)

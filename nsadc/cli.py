@@ -77,7 +77,23 @@ def parse_kinks(text: str | None):
     return out
 
 
-def load(spec: str, wrt: str | None, kinks: str | None):
+def parse_ranks(text: str | None, params: list[str]) -> dict[str, str] | None:
+    """``--ranks A=2,x=1`` -> the parameters' array types."""
+    if not text:
+        return None
+    out = {}
+    for item in text.split(","):
+        name, _, value = item.partition("=")
+        name, value = name.strip(), value.strip()
+        if name not in params:
+            _fail(f"--ranks: no argument {name!r} (arguments: {', '.join(params)})")
+        if not value.isdigit() or int(value) < 1:
+            _fail(f"--ranks: {name}={value}: give the number of dimensions, e.g. {name}=2")
+        out[name] = f"array{int(value)}"
+    return out
+
+
+def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None):
     from nsadc.frontend.source import parse_file
     from nsadc.pipeline import compile_function
     from nsadc.rules.policy import resolve_policy
@@ -97,7 +113,14 @@ def load(spec: str, wrt: str | None, kinks: str | None):
             if w not in params:
                 _fail(f"--wrt: {func} has no argument {w!r} (arguments: {', '.join(params)})")
             wrt_names.append(w)
-    return compile_function(src, node, wrt_names, resolve_policy(parse_kinks(kinks)))
+    comp = compile_function(src, node, wrt_names, resolve_policy(parse_kinks(kinks)),
+                            param_types=parse_ranks(ranks, params))
+    guessed = getattr(comp.primal, "rank_guessed", [])
+    if guessed:
+        _fail(f"{func} uses whole-array NumPy on {', '.join(guessed)}, whose number of dimensions the "
+              "code does not show: give each one's number of dimensions with --ranks (e.g. --ranks "
+              f"{','.join(f'{g}=2' if k == 0 else f'{g}=1' for k, g in enumerate(guessed))})")
+    return comp
 
 
 @app.command()
@@ -106,6 +129,8 @@ def emit(
     mode: Mode = typer.Option(Mode.both, "--mode", help="forward (FUNC_jvp), reverse (FUNC_vjp), both, or lexicographic (FUNC_ld, Clarke mode)"),
     wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
     kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
+    ranks: str | None = typer.Option(None, "--ranks", help="array arguments' numbers of dimensions, e.g. "
+                                     "A=2,x=1 (whole-array NumPy code that does not show them)"),
     output: Path | None = typer.Option(None, "-o", "--output", help="write the module here instead of stdout"),
     cert: Path | None = typer.Option(None, "--cert", metavar="OUT.json",
                                      help="also write the (static) certificate here; the module's header "
@@ -114,7 +139,7 @@ def emit(
     """Print a standalone module (imports only math and numpy) with FUNC_jvp, FUNC_vjp or FUNC_ld."""
     certificate = None
     try:
-        comp = load(target, wrt, kinks)
+        comp = load(target, wrt, kinks, ranks)
         modes = ("forward", "reverse") if mode == Mode.both else (mode.value,)
         text = comp.module(modes)
         if cert is not None:

@@ -214,11 +214,10 @@ def test_programs_run_in_plain_numpy(name):
 # ------------------------------------------------------------ values
 
 
-def test_default_wrt_is_every_float_argument():
-    for name in NAMES:
-        if V.SHAPES[name][1] is None:
-            d = differentiable(name, "python")
-            assert d.wrt == expected_wrt(name), name
+@pytest.mark.parametrize("name", [n for n in NAMES if V.SHAPES[n][1] is None])
+def test_default_wrt_is_every_float_argument(name):
+    """No annotations: the arguments used in whole-array expressions are arrays."""
+    assert differentiable(name, "python").wrt == expected_wrt(name)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -432,6 +431,37 @@ def test_jax_policy_matches_jax_at_kinks(case):
     assert_grad_close(got, [np.asarray(w) for w in want], rtol=1e-15, atol=0, msg=f"{case} vs jax.grad")
 
 
+def _torch_numpy(torch):
+    """The few NumPy names the kink probes use, on torch tensors."""
+
+    def _reduce(fn):
+        return lambda x, axis=None: fn(x) if axis is None else fn(x, dim=axis)
+
+    def _pair(fn):
+        return lambda a, b: fn(a, b if torch.is_tensor(b) else torch.full_like(a, b))
+
+    return types.SimpleNamespace(
+        sum=_reduce(torch.sum), max=_reduce(torch.amax), amax=_reduce(torch.amax), min=_reduce(torch.amin),
+        amin=_reduce(torch.amin), abs=torch.abs, maximum=_pair(torch.maximum), minimum=_pair(torch.minimum),
+        where=torch.where, clip=torch.clip,
+        linalg=types.SimpleNamespace(norm=lambda x, ord=None: torch.linalg.norm(x, ord)))
+
+
+TORCH_KINK_CASES = [c for c, (_, _, expected) in KINK_CASES.items() if "torch" in expected]
+
+
+@pytest.mark.parametrize("case", TORCH_KINK_CASES)
+def test_torch_policy_matches_torch_at_kinks(case):
+    torch = pytest.importorskip("torch")
+    name, args, _ = _kink_case(case, "torch")
+    twin = with_numpy(getattr(V, name), _torch_numpy(torch))
+    targs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in args]
+    twin(*targs).backward()
+    want = [t.grad.numpy().copy() for t in targs]
+    got = differentiable(name, "python", kinks="torch").grad(*args)
+    assert_grad_close(got, want, rtol=1e-15, atol=0, msg=f"{case} vs torch")
+
+
 def test_lasso_at_a_sparse_point_reports_the_abs_kink(target):
     """At a LASSO point with an exact zero weight: min-norm abs'(0) = 0, the
     report is not exact and names a kink."""
@@ -502,8 +532,10 @@ def test_float32_inputs_give_float32_gradients(name, target):
 # ------------------------------------------------------------ shape mistakes
 
 
-def _quoted(name):
-    return re.compile(r"['\"`]" + re.escape(name) + r"['\"`]")
+def _names(name):
+    """``name`` named in a message: quoted, or as ``name.shape`` / ``name has shape``."""
+    n = re.escape(name)
+    return re.compile(r"['\"`]" + n + r"['\"`]|(?<![\w.])" + n + r"(\.shape\b|\s+has shape\b)")
 
 
 def _z(*shape):
@@ -529,7 +561,7 @@ def _shape_error(call, names):
     with pytest.raises(nsadc.ArgumentError) as info:
         call()
     text = str(info.value)
-    assert any(_quoted(n).search(text) for n in names), f"none of {names} named in: {text}"
+    assert any(_names(n).search(text) for n in names), f"none of {names} named in: {text}"
     assert "Traceback" not in text and "numba" not in text.lower(), text
     return text
 
@@ -621,6 +653,33 @@ def test_returning_a_vector_is_refused(target):
     text = _refusal(build_and_call)
     line = _line_of("bad_return_vector")
     assert f"vectorized.py:{line}:" in text or "scalar" in text.lower() or "return" in text.lower(), text
+
+
+EDGE_NAMES = sorted(V.EDGE_SHAPES)
+
+
+@pytest.mark.parametrize("name", EDGE_NAMES)
+def test_beyond_the_listed_subset_is_refused_or_right(name, target):
+    """Constructs the feature does not list: a refusal (an NsadcError) is fine, a
+    wrong value or gradient is not, and the caller's arrays stay as they were."""
+    fn = getattr(V, name)
+    rng = np.random.default_rng(4)
+    args = tuple(rng.standard_normal(shape) for shape in V.EDGE_SHAPES[name])
+    before = _copy(args)
+    try:
+        d = nsadc.differentiate(fn, target=target)
+        g = d.grad(*args)
+    except nsadc.NsadcError as e:
+        assert "Traceback" not in str(e) and "numba" not in str(e).lower(), str(e)
+        return
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
+    positions = list(range(len(args)))
+    want = fd_gradient(fn, args, positions)
+    assert_grad_close(g, want, atol=_fd_atol(fn, args), msg=f"{name} grad vs FD")
+    assert d.value_and_grad(*args)[0] == pytest.approx(_call(fn, args), rel=1e-12)
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_array_exponent_is_refused_or_right():

@@ -27,12 +27,14 @@ _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "
 
 
 def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None = None,
-                      depth: int = 0) -> str | None:
+                      depth: int = 0, evidence: dict | None = None) -> str | None:
     """Without runtime values: the array type of a parameter the body uses as an
-    array (subscripted, ``.shape``, ``len()``, ``np.zeros_like``, or passed to a
-    function of the same file that does), else None.  The rank is the largest
-    number of indices it is subscripted with."""
-    found = {"array": False, "rank": 1, "index": False}
+    array (subscripted, ``.shape``, ``len()``, ``np.zeros_like``, whole-array
+    NumPy, or passed to a function of the same file that does), else None.  The
+    rank is the largest number of indices it is subscripted with; with
+    ``evidence``, ``evidence["pinned"]`` says whether the code shows the rank
+    (indexing, ``.shape[k]``, ``.T``, ``axis=``) or it is a guess of 1."""
+    found = {"array": False, "rank": 1, "index": False, "pinned": False}
 
     class V(cst.CSTVisitor):
         def visit_Subscript(self, n):
@@ -42,11 +44,11 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                         and inner.value.value == name:
                     found["index"] = True
             if isinstance(n.value, cst.Name) and n.value.value == name:
-                found["array"] = True
+                found["array"] = found["pinned"] = True
                 found["rank"] = max(found["rank"], len(n.slice))
             elif isinstance(n.value, cst.Attribute) and n.value.attr.value == "shape" \
                     and isinstance(n.value.value, cst.Name) and n.value.value.value == name:
-                found["array"] = True
+                found["array"] = found["pinned"] = True
                 idx = n.slice[0].slice
                 if isinstance(idx, cst.Index) and isinstance(idx.value, cst.Integer):
                     found["rank"] = max(found["rank"], int(idx.value.value) + 1)
@@ -56,6 +58,7 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                 found["array"] = True
                 if n.attr.value == "T":
                     found["rank"] = max(found["rank"], 2)
+                    found["pinned"] = True
 
         def visit_BinaryOperation(self, n):
             if isinstance(n.operator, cst.MatrixMultiply) and any(
@@ -77,18 +80,23 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                             and isinstance(a.value, cst.Integer) and isinstance(n.args[0].value, cst.Name) \
                             and n.args[0].value.value == name:
                         found["rank"] = max(found["rank"], int(a.value.value) + 1)
+                        found["pinned"] = True
             callee = (functions or {}).get(called) if isinstance(f, cst.Name) and depth < 8 else None
             if callee:
                 params = callee[-1].params.params
                 for k, a in enumerate(n.args):
                     if isinstance(a.value, cst.Name) and a.value.value == name and a.keyword is None \
                             and k < len(params):
-                        t = infer_array_param(callee[-1], params[k].name.value, functions, depth + 1)
+                        inner: dict = {}
+                        t = infer_array_param(callee[-1], params[k].name.value, functions, depth + 1, inner)
                         if t is not None:
                             found["array"] = True
                             found["rank"] = max(found["rank"], rank(t))
+                            found["pinned"] |= inner.get("pinned", False)
 
     node.body.visit(V())
+    if evidence is not None:
+        evidence["pinned"] = found["pinned"]
     return array_type(found["rank"], not found["index"]) if found["array"] else None
 
 

@@ -237,6 +237,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         # one argument dimension (n = x.shape[0])
         self.shapes: dict[str, list[Expr]] = {}
         self.static = param_types is None
+        self.preamble: list[Stmt] = []  # arrays made at entry for vectorized values inside loops
+        self.rank_guessed: set[str] = set()  # array parameters whose rank the code does not show
         self.vectorized = False
         self.shape_checks: list[tuple[Expr, Expr, str]] = []
         self.dim_alias: dict[str, Expr] = {}
@@ -275,6 +277,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._check_loop_vars(scope)
         self.call_stack.append(node.name.value)
         body = self._block(scope, node.body.body)
+        body = self.preamble + body
         self.call_stack.pop()
         self._check_returns(scope, body)
         _DefiniteAssignment(self.user_vars, scope.src.loc(node)).run(
@@ -285,6 +288,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         fn.names = self.names  # type: ignore[attr-defined]
         fn.stored_params = sorted(self.stored_params)  # type: ignore[attr-defined]
         fn.vectorized = self.vectorized  # type: ignore[attr-defined]
+        # before the call, whole-array code on these parameters was lowered with guessed ranks
+        fn.rank_guessed = sorted(self.rank_guessed) if self.vectorized else []
         fn.shape_checks = [(expr_source(a), expr_source(b), where)  # type: ignore[attr-defined]
                            for a, b, where in self.shape_checks]
         return fn
@@ -296,13 +301,20 @@ class Lowerer(ArrayLowering, VectorLowering):
         ann = p.annotation.annotation if p.annotation else None
         if isinstance(ann, cst.Name) and ann.value in ("float", "int", "bool"):
             return ann.value
+        evidence: dict = {}
         if ann is not None and scope.src.source_of(ann).strip() in ("np.ndarray", "numpy.ndarray"):
-            return infer_array_param(scope.node, name, scope.src.functions) or "array1"
+            found = infer_array_param(scope.node, name, scope.src.functions, evidence=evidence)
+            if not evidence.get("pinned"):
+                self.rank_guessed.add(name)
+            return found or "array1"
         if ann is not None:
             raise self._err(scope, ann, f"parameter annotation {scope.src.source_of(ann)!r} is not supported",
                             "annotate scalars as float, int or bool, arrays as np.ndarray, or leave "
                             "the annotation out")
-        return infer_array_param(scope.node, name, scope.src.functions) or _infer_param_type(scope.node, name)
+        found = infer_array_param(scope.node, name, scope.src.functions, evidence=evidence)
+        if found is not None and not evidence.get("pinned"):
+            self.rank_guessed.add(name)
+        return found or _infer_param_type(scope.node, name)
 
     def _check_signature(self, scope):
         node = scope.node
@@ -586,6 +598,9 @@ class Lowerer(ArrayLowering, VectorLowering):
         if not isinstance(node.target, cst.Name):
             raise self._err(scope, node.target, "augmented assignment to this target is not supported",
                             "assign to a plain variable")
+        if self._local_array(scope, node.target) is not None:
+            self._vector_update(scope, node, op)
+            return
         current = self._name(scope, node.target)
         value = self._expr(scope, node.value)
         name = self._target_name(scope, node.target)

@@ -185,20 +185,45 @@ class VectorLowering:
 
     def _new_array(self, scope, name: str, p: _P, node) -> None:
         stmt = scope.src.parents.get(node) or node
-        if scope.depth > 0:
+        inside_loop = scope.depth > 0
+        if inside_loop and any(variables(d) - self.param_names for d in p.shape):
             raise self._err(scope, stmt, "a vectorized expression that makes a new array inside a loop "
-                            "is not supported (it would allocate at every iteration)",
-                            "compute it before the loop, or write the loop over its elements; "
+                            "needs a shape known before the loop",
+                            "size it from the arguments' shapes, or write the loop over its elements; "
                             "reductions to a scalar (np.sum, np.max, a dot product) are fine in loops")
         if name in self.arrays or name in self.param_names:
             raise self._err(scope, stmt, f"{name} already holds an array; each array name holds one "
                             "array for the whole function",
                             f"give the new array a name of its own, or update {name} in place "
                             f"({name} -= ... or {name}[i] = ...)")
-        dims = [self._operand(d, "n") for d in p.shape]
         self.arrays[name] = array_type(p.rank)
         self.shapes[name] = p.shape
+        if inside_loop:
+            # one array for every iteration, made at the function's entry from the
+            # arguments' shapes and refilled by each iteration
+            self.preamble.append(Assign(name, Call("empty", tuple(p.shape)), scope.src.loc(node)))
+            return
+        dims = [self._operand(d, "n") for d in p.shape]
         self._emit(Assign(name, Call("empty", tuple(dims)), scope.src.loc(node)))
+
+    def _vector_update(self, scope, node: cst.AugAssign, op: str) -> None:
+        """``x -= step`` on an array ``x``: an elementwise update in place."""
+        var, t = self._local_array(scope, node.target)
+        user = node.target.value
+        target = _P("array", rank(t), list(self._shape(var.name)), value=var, node=node.target)
+        value = self._prepare(scope, node.value)
+        if _reads_other_elements(value, var, target.rank):
+            raise self._err(scope, node, f"this update reads elements of {user} other than the one it "
+                            f"overwrites, while it overwrites {user} element by element",
+                            f"compute the step into its own name first: step = ...; {user} -= step")
+        if value.rank > target.rank:
+            raise self._err(scope, node, f"the update has {value.rank} dimensions but {user} has {target.rank}",
+                            "update with a value of the array's shape (or a scalar)")
+        self._broadcast(scope, node, [target, value])
+        self._fill(scope, var.name, _P("op", target.rank, target.shape, prim=op, args=[target, value],
+                                       node=node), node)
+        if var.name in self.param_names:
+            self.stored_params.add(var.name)
 
     def _fill(self, scope, name: str, p: _P, node) -> None:
         """``name[i, j] = <element (i, j) of p>`` for every element."""
@@ -564,3 +589,20 @@ _HINTS = {"add": "total", "sub": "diff", "mul": "prod", "div": "ratio", "pow": "
 
 def _loc(scope, node):
     return scope.src.loc(node) if node is not None else None
+
+
+def _reads_other_elements(p: _P, var: Var, r: int) -> bool:
+    """Whether computing element (i, ...) of ``p`` reads any element of the array
+    ``var`` other than (i, ...) itself (an in-place update would then read
+    values it has already overwritten)."""
+    if p.kind == "array":
+        return p.value == var and (p.transposed or p.rank != r)
+    if p.kind in ("op", "where"):
+        return any(_reads_other_elements(a, var, r) for a in p.args)
+    if p.kind == "scalar":
+        return False
+    return _mentions(p, var)  # dot, reduce, outer: other elements
+
+
+def _mentions(p: _P, var: Var) -> bool:
+    return (p.kind == "array" and p.value == var) or any(_mentions(a, var) for a in p.args)

@@ -179,7 +179,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 if body or orelse or keep is None:
                     out.append(If(s.test, body, orelse, s.loc))
             elif isinstance(s, (For, While)):
-                if keep is not None and id(s) not in P.reversed_loops and not (assigned(s.body) & keep):
+                # in a re-run, a loop whose values nothing later needs is skipped, unless
+                # its own reverse pops what it pushes (checkpoints, a while loop's trip count)
+                if keep is not None and not (assigned(s.body) & keep) and (
+                        id(s) not in P.reversed_loops or (isinstance(s, For) and not P.checkpoints.get(id(s)))):
                     continue
                 out += floop(s, record, top, count)
             else:

@@ -490,9 +490,8 @@ def u_augmented_bitwise(x, n: int):
     return x * m
 
 
-def u_vector_in_loop(x, n: int):
-    s = np.sum(x)
-    for i in range(n):
-        y = x * 2.0  # <- refused: u_vector_in_loop @y = x * 2.0
-        s += np.sum(y)
-    return s
+def u_update_reads_itself(A, x):
+    n = A.shape[1] + x.shape[0]
+    y = x.copy()
+    y -= A @ y  # <- refused: u_update_reads_itself @y -= A @ y
+    return np.sum(y) * n

@@ -215,6 +215,43 @@ def v_mixed_loops(x, A):
     return s + np.sum(v ** 2) / n + x[0] * np.max(v)
 
 
+def v_while_reduction(x, w):
+    """Reductions inside a while loop with a data-independent stop."""
+    s = 0.0
+    t = 0
+    while t < 3:
+        s += np.max(np.abs(x)) * (t + 1) + np.sum(w * x) ** 2 / (t + 1)
+        t += 1
+    return s
+
+
+def v_nested_axis(A):
+    """Reductions of axis reductions."""
+    return np.max(np.sum(A, axis=1)) - np.min(np.mean(A, axis=0)) + 0.1 * np.sum(A ** 2)
+
+
+def v_where_constants(x):
+    """np.where choosing between constants (a sign pattern), np.maximum with an int 0."""
+    return np.sum(np.where(x > 0.2, 1.0, -1.0) * x) + np.sum(np.maximum(x, 0) ** 2) / 2
+
+
+def v_dot_expressions(A, x):
+    """Dot products of unnamed vector expressions."""
+    return np.dot(np.tanh(A @ x), A @ x) + (A @ x) @ (A @ x) * 0.25
+
+
+def v_tanh_dot(x, y):
+    """An argument used only as an operand of @ with a vector expression."""
+    return np.tanh(x) @ y
+
+
+def v_branch_on_reduction(x, y):
+    """An if on a reduction, each branch returning another reduction."""
+    if np.max(x) > 0.5:
+        return np.sum(x ** 2 * y)
+    return np.sum(np.abs(x)) + np.mean(y)
+
+
 # name -> (argument kinds in order, wrt or None for the default)
 SHAPES = {
     "v_least_squares": (((5, 3), (3,), (5,)), None),
@@ -246,6 +283,12 @@ SHAPES = {
     "v_amax_amin": (((5,), (3, 2)), None),
     "v_loop_reduction": (((4,), (4,), INT3), None),
     "v_mixed_loops": (((4,), (3, 4)), None),
+    "v_while_reduction": (((4,), (4,)), None),
+    "v_nested_axis": (((4, 3),), None),
+    "v_where_constants": (((6,),), None),
+    "v_dot_expressions": (((4, 3), (3,)), None),
+    "v_tanh_dot": (((5,), (5,)), None),
+    "v_branch_on_reduction": (((5,), (5,)), None),
 }
 
 
@@ -321,6 +364,64 @@ def s_product(x, y):
 
 def s_broadcast(A, b):
     return np.sum(A * b)
+
+
+# ------------------------------------------------------------ beyond the listed subset: refused, or right
+
+
+def e_reassign(x):
+    """A vector name assigned twice."""
+    r = np.tanh(x)
+    r = r * r + x
+    return np.sum(r ** 2)
+
+
+def e_augmented_vector(x):
+    """An augmented assignment to a vector name (in place in NumPy)."""
+    y = x * 2.0
+    y += 1.0
+    return np.sum(y ** 2) + np.sum(x)
+
+
+def e_method_on_expression(x, y):
+    """Methods called on vector expressions."""
+    return (x * y).sum() + np.abs(x - y).max() + (x + 1.0).mean()
+
+
+def e_method_axis(A):
+    """Reduction methods with an axis."""
+    return np.sum(A.max(axis=1)) + np.sum(A.sum(axis=0) ** 2)
+
+
+def e_rank3(T):
+    """Reductions of a rank-3 array."""
+    return np.sum(T ** 2) + np.max(T) - np.mean(np.abs(T))
+
+
+def e_inplace_argument(x):
+    """An in-place update of an argument array (NumPy writes into the caller's array)."""
+    x *= 2.0
+    return np.sum(np.sin(x))
+
+
+def e_vector_in_if(x):
+    """A vector name assigned in both branches of an if."""
+    if np.sum(x) > 0.0:
+        r = np.tanh(x)
+    else:
+        r = np.sin(x)
+    return np.sum(r ** 2)
+
+
+EDGE_SHAPES = {
+    "e_vector_in_if": ((5,),),
+    "e_reassign": ((5,),),
+    "e_augmented_vector": ((5,),),
+    "e_method_on_expression": ((5,), (5,)),
+    "e_method_axis": ((4, 3),),
+    "e_rank3": ((2, 3, 2),),
+    "e_inplace_argument": ((5,),),
+}
 
 
 # ------------------------------------------------------------ outside the subset
