@@ -40,3 +40,10 @@ def test_lasso_reaches_optimality():
     assert np.all(np.abs(g[on] + lam * np.sign(w[on])) < 1e-6)
     assert np.all(np.abs(g[~on]) <= lam + 1e-9)
     assert on.sum() == 3  # the true support
+
+
+@pytest.mark.slow
+def test_svm_vectorized_matches_the_loops(monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))  # it imports examples/svm.py
+    accuracy, agree = _load("svm_vectorized").main(steps=100)
+    assert accuracy > 0.95 and agree < 1e-12
