@@ -2,9 +2,12 @@
 njit gradient and JAX.
 
     python benchmarks/bench_arrays.py [--quick] [--n F] [--only NAME] [--repeat R] [--memory] [--all-args]
+                                      [--vectorized]
 
-Programs are in array_programs.py, the peers in hand_written_arrays.py. Data
-are random with random signs, from a fixed seed.
+Programs are in array_programs.py (loops), or with ``--vectorized`` in
+vectorized_programs.py (the same functions in whole-array NumPy; the primal
+column is then numba's njit of that NumPy code), the peers in
+hand_written_arrays.py. Data are random with random signs, from a fixed seed.
 
 Every gradient is taken with respect to the model parameters only (``WRT``:
 the weights and biases; the signal for max_pool_1d, x for l1_regression), as a
@@ -71,6 +74,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import array_programs as P  # noqa: E402
+import vectorized_programs  # noqa: E402
 import nsadc  # noqa: E402
 from hand_written_arrays import HAND_WRITTEN, HAND_WRITTEN_ALL, jax_programs  # noqa: E402
 
@@ -289,6 +293,8 @@ def measure(name: str, mode: str, scale: float, all_args: bool) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--child", name, mode, "--n", repr(scale)]
     if all_args:
         cmd.append("--all-args")
+    if P is vectorized_programs:
+        cmd.append("--vectorized")
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if p.returncode != 0:
         tail = (p.stderr.strip().splitlines() or ["no output"])[-1]
@@ -331,18 +337,24 @@ def main(argv=None):
     ap.add_argument("--memory", action="store_true", help="also measure peak memory, in subprocesses")
     ap.add_argument("--all-args", action="store_true",
                     help="differentiate with respect to every float argument, data included, not just WRT")
+    ap.add_argument("--vectorized", action="store_true",
+                    help="the programs written with whole-array NumPy (vectorized_programs.py)")
     ap.add_argument("--child", nargs=2, metavar=("NAME", "MODE"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    global P
+    if a.vectorized:
+        P = vectorized_programs
     scale = a.n * (0.1 if a.quick else 1.0)
     if a.child:
         child(*a.child, scale, a.all_args)
         return
-    names = [a.only] if a.only else NAMES
+    names = [n for n in ([a.only] if a.only else NAMES) if hasattr(P, n)]
     jx = load_jax(a.all_args)
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numba {numba.__version__}, "
           f"numpy {np.__version__}, scale {scale:g}, best of {a.repeat}")
     print("# gradients with respect to " + ("every float argument (--all-args)" if a.all_args else
-                                            "the parameters (WRT)"))
+                                            "the parameters (WRT)")
+          + (", programs in whole-array NumPy (--vectorized)" if a.vectorized else ""))
     if jx[0] is None:
         print(f"# {jx[1]}: no JAX column")
     rows = {name: time_program(name, scale, a.repeat, jx, a.all_args) for name in names}

@@ -617,6 +617,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             self._emit(Return(vals, scope.src.loc(node)))
         else:
             value, _ = self._rhs(scope, node.value)
+            if self._array_of(value) is not None and self.static and self.vectorized:
+                value = Const(0.0)  # ranks guessed before the call; the call's ranks decide
             if self._array_of(value) is not None and scope is self.entry:
                 raise self._err(scope, node.value, "the function returns an array; derivatives need "
                                 "one scalar", "return a scalar, e.g. the sum of the elements")

@@ -172,7 +172,7 @@ class VectorLowering:
         self.vectorized = True
         p = self._prepare(scope, node)
         if p.rank == 0:
-            value = p.value
+            value = p.value if p.kind == "scalar" else self._element(scope, p, [])
             if into is None:
                 return value
             self._check_scalar_target(scope, into, node)

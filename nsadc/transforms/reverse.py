@@ -17,7 +17,7 @@ from __future__ import annotations
 from nsadc.emit import _range_source, expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (assigned, upward_exposed, Assign, Call, Comment, Const, Expr, For, Function, If, Param,
+from nsadc.ir.nodes import (assigned, reads, upward_exposed, Assign, Call, Comment, Const, Expr, For, Function, If, Param,
                             Raw, Return, Stmt, Var, While, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
@@ -158,7 +158,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         count kink sites (the main sweep of the report variant).  ``keep``: in a
         re-run, only what the iteration's reverse needs is recomputed."""
         out: list[Stmt] = []
-        for s in stmts:
+        for k, s in enumerate(stmts):
             if isinstance(s, Assign) and is_store(s):
                 # a re-run never writes: the array already holds what it wrote
                 if not rerunning:
@@ -184,6 +184,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 if keep is not None and not (assigned(s.body) & keep) and (
                         id(s) not in P.reversed_loops or (isinstance(s, For) and not P.checkpoints.get(id(s)))):
                     continue
+                if keep is not None and _self_sufficient(s, P) and not (assigned(s.body) & _mentioned(stmts[k + 1:])):
+                    continue  # its own reverse re-runs each iteration; nothing after it reads its values
                 out += floop(s, record, top, count)
             else:
                 out.append(s)
@@ -468,6 +470,21 @@ _HOIST = {"exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", 
 def allocates(s: Stmt) -> bool:
     return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim in ARRAY_VALUES \
         and s.value.prim != "store"
+
+
+def _self_sufficient(s, P) -> bool:
+    """A reversed `for` loop that pushes nothing: its reverse re-runs each of
+    its iterations itself, so a re-run of the enclosing iteration need not
+    run it first."""
+    return isinstance(s, For) and id(s) in P.reversed_loops and not P.checkpoints.get(id(s))
+
+
+def _mentioned(block: list[Stmt]) -> set[str]:
+    """Every variable a block reads or assigns (nested statements included)."""
+    out = assigned(block)
+    for t in walk(block):
+        out |= reads(t)
+    return out
 
 
 def _rerun_pushes(block: list[Stmt], P, counters) -> list[str]:
