@@ -25,6 +25,7 @@ from nsadc.ir.analysis import Site
 from nsadc.pipeline import analyse_function, compile_function
 from nsadc.rules.arrays import array_type, differentiable_type, is_array, rank
 from nsadc.rules.policy import resolve_policy
+from nsadc.transforms.common import report_layout
 
 TARGETS = ("cpu", "python", "cuda")
 JIT = "@numba.njit(cache=True)"
@@ -41,6 +42,7 @@ class _Kernels:
     ld: object
     # (left, right, where): source expressions over the arguments that must be equal
     shape_checks: list = ()
+    index_depth: int = 0  # the report array's layout (transforms.common.report_layout)
 
 
 def _site_to_json(site: Site) -> dict:
@@ -216,8 +218,9 @@ class Differentiable:
             if x != y:
                 shapes = ", ".join(f"{n} has shape {v.shape}" for n, v in env.items()
                                    if isinstance(v, np.ndarray) and n in a + " " + b)
+                note = "; nsadc does not broadcast size-1 dimensions" if 1 in (x, y) else ""
                 raise ArgumentError(f"{self.__name__}: {where} needs {a} == {b}, but {a} is {x} and {b} is "
-                                    f"{y} ({shapes}); nsadc does not broadcast size-1 dimensions")
+                                    f"{y} ({shapes}){note}")
 
     def _array_argument(self, name: str, v) -> np.ndarray:
         """Check an array argument against how the function uses it; a mistake
@@ -263,7 +266,8 @@ class Differentiable:
             mod = load_module(comp.module(modes, primal=True, report=True, jit=jit))
             meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp.primal, comp.src),
                     "sites": [_site_to_json(s) for s in comp.facts.sites],
-                    "shape_checks": getattr(comp.primal, "shape_checks", [])}
+                    "shape_checks": getattr(comp.primal, "shape_checks", []),
+                    "index_depth": comp.vjp_report.index_depth}
             save_meta(meta_key, meta)
         n = meta["name"]
         k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, n),
@@ -271,7 +275,8 @@ class Differentiable:
                      getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_vjp_report"),
                      getattr(mod, f"{n}_ld", None),
                      [(compile(a, "<shape>", "eval"), compile(b, "<shape>", "eval"), a, b, where)
-                      for a, b, where in meta.get("shape_checks", [])])
+                      for a, b, where in meta.get("shape_checks", [])],
+                     meta.get("index_depth", 0))
         self._specs[key] = k
         return k
 
@@ -313,9 +318,11 @@ class Differentiable:
         k = self._kernels(types)
         auto = self.policy.name == "auto"
         if report or auto:
-            hits = np.zeros(max(1, len(k.sites)), np.int64)
+            n = len(k.sites)
+            hits = np.zeros(max(1, report_layout(n, k.index_depth)), np.int64)
+            hits[n:] = -1  # no first hit yet
             value, adj = k.vjp_report(*values, 1.0, hits)
-            rep = build_report(k.sites, hits)
+            rep = build_report(k.sites, hits, depth=k.index_depth)
             if auto and not rep.exact:
                 # a kink was met: the conservative result may lie outside the
                 # Clarke set (artificial critical points); pay for Clarke mode here

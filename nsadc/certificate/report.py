@@ -14,10 +14,16 @@ class KinkHit:
     kind: str  # kink | jump | branch
     count: int  # how many times it was met (loops meet a site many times)
     code: str = ""
+    # the values of the `for` variables around the site when it was first met
+    # (for whole-array NumPy: the element's index); None outside loops
+    index: tuple[int, ...] | None = None
 
     def __str__(self) -> str:
         times = "" if self.count == 1 else f" ({self.count} times)"
-        return f"{self.location}: {self.kind} {self.primitive}{times}"
+        where = ""
+        if self.index is not None:
+            where = f", first at index {self.index[0] if len(self.index) == 1 else self.index}"
+        return f"{self.location}: {self.kind} {self.primitive}{times}{where}"
 
 
 @dataclass
@@ -36,10 +42,17 @@ class KinkReport:
         return "\n".join(lines)
 
 
-def build_report(sites, hits, method: str = "reverse") -> KinkReport:
+def build_report(sites, hits, method: str = "reverse", depth: int = 0) -> KinkReport:
+    """The report from a report kernel's array: the hit counts of the ``sites``,
+    then ``depth`` first-hit loop indices per site (-1 where a site has fewer
+    enclosing loops)."""
     met = []
+    n_sites = len(sites)
     for site in sites:
         n = int(hits[site.index])
         if n:
-            met.append(KinkHit(site.prim, str(site.loc) if site.loc else "?", site.kind, n, site.code))
+            at = n_sites + site.index * depth
+            index = tuple(int(v) for v in hits[at:at + depth] if v >= 0) if depth else ()
+            met.append(KinkHit(site.prim, str(site.loc) if site.loc else "?", site.kind, n, site.code,
+                               index or None))
     return KinkReport(exact=not met, kinks=met, method=method)

@@ -8,7 +8,7 @@ import os
 from nsadc.emit import expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, mul
-from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, Raw, Var, select
+from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, For, If, Raw, Var, While, select
 from nsadc.rules.arrays import is_array
 from nsadc.rules.policy import Policy
 from nsadc.rules.table import RULES
@@ -27,6 +27,11 @@ class Derivative:
         self.redirect: dict[str, str] = {}  # var -> another derivative variable (fused loops)
         self.kink_tol = 0.0  # the report counts values within kink_tol of a kink set as met
         self.hit_counters: dict[int, str] = {}  # site -> local counter (report variants)
+        # site -> the `for` variables around it, and the locals holding their values at
+        # the site's first hit (the report's element index)
+        self.site_loops = _site_loops(fn.body, [])
+        self.index_depth = max((len(v) for v in self.site_loops.values()), default=0)
+        self.first_hits: dict[int, list[str]] = {}
 
     def d(self, var: str) -> str:
         """``x_dot`` / ``x_bar``: the derivative variable of ``var``."""
@@ -85,7 +90,16 @@ class Derivative:
         counter = self.hit_counters.get(s.site)
         if counter is None:
             counter = self.hit_counters[s.site] = self.names.fresh(f"met_{s.site}")
-        return [Assign(counter, Call("add", (Var(counter), select(cond, Const(1), Const(0)))))]
+        out: list = [Assign(counter, Call("add", (Var(counter), select(cond, Const(1), Const(0)))))]
+        loops = self.site_loops.get(s.site, [])
+        if loops:  # where it was first met: the loop variables then
+            firsts = self.first_hits.get(s.site)
+            if firsts is None:
+                firsts = self.first_hits[s.site] = [self.names.fresh(f"first_{s.site}_{k}")
+                                                    for k in range(len(loops))]
+            first_time = Call("and", (Call("lt", (Var(firsts[0]), Const(0))), cond))
+            out.append(If(first_time, [Assign(f, Call("copy", (Var(v),))) for f, v in zip(firsts, loops)], []))
+        return out
 
     def counted_primal(self, s: Assign, hits: str | None) -> list:
         """The primal assignment, with its site's kink counter when ``hits`` is
@@ -103,8 +117,38 @@ class Derivative:
         if not self.hit_counters:
             return body
         inits = [Assign(c, Const(0)) for c in self.hit_counters.values()]
+        inits += [Assign(f, Const(-1)) for firsts in self.first_hits.values() for f in firsts]
         flush = [Raw(f"{hits}[{site}] += {c}") for site, c in sorted(self.hit_counters.items())]
+        # first-hit indices after the counts (report_layout), for callers whose array has room
+        n = len(self.facts.sites)
+        for site, firsts in sorted(self.first_hits.items()):
+            at = n + site * self.index_depth
+            slots = ", ".join(f"{hits}[{at + k}]" for k in range(len(firsts)))
+            flush.append(Raw(f"if {firsts[0]} >= 0 and {hits}.shape[0] > {at} and {hits}[{at}] < 0: "
+                             f"{slots} = {', '.join(firsts)}"))
         return inits + body[:-1] + flush + body[-1:]
+
+
+def _site_loops(block: list, loops: list[str]) -> dict[int, list[str]]:
+    """Each kink site's enclosing `for` variables, outermost first."""
+    out: dict[int, list[str]] = {}
+    for s in block:
+        if isinstance(s, Assign) and s.site is not None:
+            out[s.site] = list(loops)
+        elif isinstance(s, If):
+            out.update(_site_loops(s.body, loops))
+            out.update(_site_loops(s.orelse, loops))
+        elif isinstance(s, For):
+            out.update(_site_loops(s.body, loops + [s.var]))
+        elif isinstance(s, While):
+            out.update(_site_loops(s.body, loops))
+    return out
+
+
+def report_layout(n_sites: int, depth: int) -> int:
+    """The length of a report array: ``n_sites`` hit counts, then for each site
+    ``depth`` slots for the loop indices of its first hit (-1: none)."""
+    return n_sites * (1 + depth)
 
 
 def _within(e: Expr, tol: float) -> Expr:

@@ -77,5 +77,7 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
     if report is not None:
         params.append(Param(report, "array"))
     doc = f"{fn.name} and its directional derivative along ({', '.join(p.name for p in dot_params)})."
-    return Function(f"{fn.name}_jvp", params, body, fn.loc, doc, facts.types)
+    out = Function(f"{fn.name}_jvp", params, body, fn.loc, doc, facts.types)
+    out.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
+    return out
 

@@ -460,6 +460,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     out_fn = Function(f"{fn.name}_vjp", params, body, fn.loc, doc, facts.types)
     out_fn.uses_tape = T.float_used or T.int_used or T.elements_used  # type: ignore[attr-defined]
     out_fn.adjoints = D.scalar_adjoints()  # type: ignore[attr-defined]
+    out_fn.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
     return out_fn
 
 

@@ -427,12 +427,35 @@ EDGE_SHAPES = {
 # ------------------------------------------------------------ outside the subset
 
 
-def bad_vector_in_loop(x, k):
+def e_vector_in_loop(x, k):
+    """A vector name assigned inside a loop (the feature brief lists it as refused;
+    docs/vectorized.md says the name is refilled at every iteration)."""
     s = 0.0
     for t in range(k):
-        y = np.tanh(x * (t + 1))  # <- refused: bad_vector_in_loop
-        s += np.sum(y)
+        y = np.tanh(x * (t + 1))
+        s += np.sum(y) / (t + 1)
     return s
+
+
+def e_descent_in_loop(x0, A, k):
+    """Gradient-descent steps on a copy, in place inside a loop."""
+    x = x0.copy()
+    for t in range(k):
+        g = A @ x
+        x -= 0.1 * g
+    return np.sum(x ** 2)
+
+
+def bad_cumsum(x):
+    return np.sum(np.sin(np.cumsum(x)))  # <- refused: bad_cumsum
+
+
+def bad_sort(x):
+    return np.sum(np.sort(x) * x)  # <- refused: bad_sort
+
+
+def bad_vector_slice(x):
+    return np.sum(x[1:] * x[:-1])  # <- refused: bad_vector_slice
 
 
 def bad_return_vector(A, x):
