@@ -536,6 +536,8 @@ class Lowerer(ArrayLowering, VectorLowering):
                 vals = self._expr_tuple(scope, value, len(targets))
             for t, v in zip(targets, vals):
                 self._bind(scope, t, v, node)
+        elif isinstance(target, cst.Subscript) and self._is_vector(scope, target):
+            self._store_slice(scope, target, value, node)
         elif isinstance(target, cst.Subscript):
             self._store(scope, target, self._expr(scope, value), node)
         elif isinstance(target, cst.Attribute):
@@ -592,6 +594,9 @@ class Lowerer(ArrayLowering, VectorLowering):
             sym = scope.src.source_of(node.operator).strip()
             raise self._err(scope, node.operator, f"augmented operator {sym!r} is not supported",
                             "use += -= *= /= //= %= **=")
+        if isinstance(node.target, cst.Subscript) and self._is_vector(scope, node.target):
+            self._store_slice(scope, node.target, node.value, node, op)
+            return
         if isinstance(node.target, cst.Subscript):
             self._store(scope, node.target, self._expr(scope, node.value), node, op)
             return
@@ -603,6 +608,12 @@ class Lowerer(ArrayLowering, VectorLowering):
             return
         current = self._name(scope, node.target)
         value = self._expr(scope, node.value)
+        if self._array_of(value) is not None:
+            what = scope.src.source_of(node.value).strip()
+            raise self._err(scope, node, f"{node.target.value} holds a number, but {what} is an array "
+                            f"(with fewer indices than dimensions, a subscript is a slice)",
+                            f"index every dimension ({what.split('[')[0]}[i, j]) or reduce the array "
+                            "(np.sum(...))")
         name = self._target_name(scope, node.target)
         self._check_scalar_target(scope, name, node)
         self._emit(Assign(name, Call(op, (current, value)), scope.src.loc(node)))
@@ -617,7 +628,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             self._emit(Return(vals, scope.src.loc(node)))
         else:
             value, _ = self._rhs(scope, node.value)
-            if self._array_of(value) is not None and self.static and self.vectorized:
+            if self._array_of(value) is not None and self.static and self.vectorized and self.rank_guessed:
                 value = Const(0.0)  # ranks guessed before the call; the call's ranks decide
             if self._array_of(value) is not None and scope is self.entry:
                 raise self._err(scope, node.value, "the function returns an array; derivatives need "
@@ -743,6 +754,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             return value
         name = into if into is not None else self.names.fresh(hint)
         self._emit(Assign(name, value, loc))
+        if into is None:  # a temporary, assigned once: it may stand for a dimension
+            dim = self._dim_value(scope, value)
+            if dim is not None:
+                self.dim_alias[name] = dim
         return Var(name)
 
     def _rhs(self, scope, node) -> tuple[Expr, str]:

@@ -62,6 +62,9 @@ class _P:
     node: cst.CSTNode | None = None
     transposed: bool = False  # array: read as its transpose
     axis: int = 0  # reduce: the reduced axis
+    # array: a basic slice of it, per dimension of the array ("at", i) for an
+    # integer index (the dimension is dropped) or ("range", start, step)
+    view: list[tuple] | None = None
 
 
 class VectorLowering:
@@ -96,6 +99,8 @@ class VectorLowering:
             name = func.attr.value
             if name in _METHOD_REDUCTIONS or name == "dot":
                 return name, [func.value, *args], kwargs
+            if name == "copy" and not args and not isinstance(func.value, cst.Name):
+                return name, [func.value], kwargs  # x[1:].copy(), A.T.copy()
         return None
 
     def _local_array(self, scope, node) -> tuple[Var, str] | None:
@@ -113,6 +118,11 @@ class VectorLowering:
             return rank(found[1]) if found else 0
         if isinstance(node, cst.Attribute):
             return self._array_rank(scope, node.value) if node.attr.value == "T" else 0
+        if isinstance(node, cst.Subscript):
+            found = self._local_array(scope, node.value)
+            if found is None or not _sliced(node, rank(found[1])):
+                return 0
+            return rank(found[1]) - sum(1 for el in node.slice if not isinstance(el.slice, cst.Slice))
         if isinstance(node, cst.UnaryOperation):
             return self._array_rank(scope, node.expression)
         if isinstance(node, cst.BinaryOperation):
@@ -156,7 +166,10 @@ class VectorLowering:
     def _is_vector(self, scope, node) -> bool:
         """Whether ``node`` is a vectorized expression (an array value other
         than a plain name, or a whole-array operation with a scalar result)."""
-        if isinstance(node, (cst.Name, cst.Subscript, cst.Integer, cst.Float)):
+        if isinstance(node, cst.Subscript):
+            found = self._local_array(scope, node.value)
+            return found is not None and _sliced(node, rank(found[1]))
+        if isinstance(node, (cst.Name, cst.Integer, cst.Float)):
             return False
         if isinstance(node, cst.Call) and self._vector_function(scope, node) is not None:
             return True
@@ -170,6 +183,13 @@ class VectorLowering:
         """Lower a vectorized expression: an array value lands in a new array
         (``into`` or a fresh name), a scalar one is returned as an operand."""
         self.vectorized = True
+        if into is not None and (isinstance(node, cst.Subscript) or (
+                isinstance(node, cst.Attribute) and node.attr.value == "T")):
+            what = scope.src.source_of(node).strip()
+            raise self._err(scope, node, f"{into} = {what} would make {into} a view of "
+                            f"{what.split('[')[0].split('.')[0]} (NumPy shares the memory: a write "
+                            "through one changes the other)",
+                            f"write {into} = {what}.copy(), or use {what} directly in expressions")
         p = self._prepare(scope, node)
         if p.rank == 0:
             value = p.value if p.kind == "scalar" else self._element(scope, p, [])
@@ -205,6 +225,29 @@ class VectorLowering:
             return
         dims = [self._operand(d, "n") for d in p.shape]
         self._emit(Assign(name, Call("empty", tuple(dims)), scope.src.loc(node)))
+
+    def _store_slice(self, scope, target: cst.Subscript, value_node, node, op: str | None = None) -> None:
+        """``x[1:] = v``, ``A[i, :] = v``, ``A[:, j] += v``: a loop storing each element."""
+        dest = self._view(scope, target)
+        var = dest.value
+        value = self._prepare(scope, value_node)
+        if _mentions(value, var):
+            raise self._err(scope, node, f"this assignment into a slice of {var.name} reads {var.name}",
+                            f"compute the value into its own name first: v = ...; then assign it")
+        if value.rank > dest.rank:
+            raise self._err(scope, node, f"the value has {value.rank} dimensions but the slice has {dest.rank}",
+                            "assign a value of the slice's shape (or a scalar)")
+        self._broadcast(scope, node, [dest, value])
+        p = value if op is None else _P("op", dest.rank, dest.shape, prim=op, args=[dest, value], node=node)
+        loc = scope.src.loc(node)
+
+        def body(index):
+            element = self._element(scope, p, index)
+            at = self._base_index(scope, dest, index)
+            self._emit(Assign(var.name, Call("store", (var, *at, element)), loc))
+        self._loop_nest(scope, dest.shape, body, loc)
+        if var.name in self.param_names:
+            self.stored_params.add(var.name)
 
     def _vector_update(self, scope, node: cst.AugAssign, op: str) -> None:
         """``x -= step`` on an array ``x``: an elementwise update in place."""
@@ -257,6 +300,8 @@ class VectorLowering:
                 return _P("scalar", 0, [], value=self._expr(scope, node))
             var, t = found
             return _P("array", rank(t), list(self._shape(var.name)), value=var, node=node)
+        if isinstance(node, cst.Subscript):
+            return self._view(scope, node)
         if isinstance(node, cst.Attribute) and node.attr.value == "T":
             inner = self._prepare(scope, node.value)
             if inner.rank == 1:
@@ -306,6 +351,62 @@ class VectorLowering:
                             "use np.where(condition, a, b) for a choice per element")
         raise self._err(scope, node, "this expression is not supported on arrays",
                         "use elementwise operators, np functions, np.where, reductions and @")
+
+    def _view(self, scope, node: cst.Subscript) -> _P:
+        """``x[1:]``, ``A[i, :]``, ``A[:, j]``, ``x[::-1]``: a basic slice, read in place."""
+        var, t = self._local_array(scope, node.value)
+        r = rank(t)
+        if len(node.slice) > r:
+            raise self._err(scope, node, f"{var.name} has {r} dimension{'s' if r != 1 else ''} but is "
+                            f"indexed with {len(node.slice)}", "index each dimension once")
+        base = self._shape(var.name)
+        view, shape = [], []
+        for d in range(r):
+            el = node.slice[d].slice if d < len(node.slice) else cst.Slice(lower=None, upper=None)
+            if isinstance(el, cst.Index):
+                i = self._expr(scope, el.value)
+                if isinstance(i, Const) and isinstance(i.value, int) and i.value < 0:
+                    i = self._operand(Call("add", (base[d], i)), "at")
+                view.append(("at", i))
+                continue
+            start, step, length = self._slice(scope, el, base[d])
+            view.append(("range", start, step))
+            shape.append(length)
+        return _P("array", len(shape), shape, value=var, node=node, view=view)
+
+    def _slice(self, scope, el: cst.Slice, n: Expr) -> tuple[Expr, Expr, Expr]:
+        """``(start, step, length)`` of ``a:b:c`` on a dimension of size ``n``,
+        with Python's rules for omitted and negative bounds (bounds are clamped)."""
+        step = Const(1) if el.step is None else self._expr(scope, el.step)
+        if not (isinstance(step, Const) and isinstance(step.value, int) and step.value != 0):
+            raise self._err(scope, el, "a slice step must be a nonzero integer constant", "write x[::2] or x[::-1]")
+        k = step.value
+
+        def bound(node, default):
+            if node is None:
+                return default
+            b = self._expr(scope, node)
+            if isinstance(b, Const) and isinstance(b.value, int) and b.value < 0:
+                b = Call("add", (n, b))
+            # clamp into [0, n] (or [-1, n - 1] for a negative step), as Python does
+            lo, hi = (Const(0), n) if k > 0 else (Const(-1), Call("sub", (n, Const(1))))
+            if isinstance(b, Const) and k > 0 and b.value >= 0:
+                return Call("min", (b, hi))
+            return Call("min", (Call("max", (b, lo)), hi))
+
+        if k > 0:
+            start, stop = bound(el.lower, Const(0)), bound(el.upper, n)
+            span = Call("sub", (stop, start))
+        else:
+            start = bound(el.lower, Call("sub", (n, Const(1))))
+            stop = bound(el.upper, Const(-1))
+            span = Call("sub", (start, stop))
+        if abs(k) != 1:
+            span = Call("floordiv", (Call("add", (span, Const(abs(k) - 1))), Const(abs(k))))
+        length = span if el.lower is None and el.upper is None and abs(k) == 1 else Call("max", (span, Const(0)))
+        # the length stays an expression of the arguments (for the shape checks); the
+        # start is computed once, before the loops that read the slice
+        return self._operand(start, "start"), step, _simplify(length)
 
     def _elementwise(self, scope, node, prim: str, operands: list) -> _P:
         parts = [self._prepare(scope, a) for a in operands]
@@ -371,10 +472,32 @@ class VectorLowering:
         from nsadc.frontend.lower import _bindings
 
         self.dim_alias.pop(name, None)
-        dim = self._dim(value)
-        if isinstance(dim, Call) and dim.prim == "shape" \
+        dim = self._dim_value(scope, value)
+        if dim is not None and not isinstance(dim, Const) \
                 and _bindings(scope.node, self.user_vars.get(name, name))[0] == 1:
             self.dim_alias[name] = dim
+
+    def _dim_value(self, scope, value: Expr) -> Expr | None:
+        """``value`` as an int expression of the arguments (their shapes and the
+        int arguments the function never reassigns), or None."""
+        from nsadc.frontend.lower import _bindings
+
+        if isinstance(value, Const):
+            return value if isinstance(value.value, int) and not isinstance(value.value, bool) else None
+        if isinstance(value, Var):
+            if value.name in self.dim_alias:
+                return self.dim_alias[value.name]
+            if value.name in self.param_names and self.arrays.get(value.name) is None \
+                    and _bindings(scope.node, value.name)[0] == 1 and scope is self.entry:
+                return value
+            return None
+        if isinstance(value, Call) and value.prim == "shape":
+            return value
+        if isinstance(value, Call) and value.prim in ("add", "sub", "mul", "floordiv", "copy"):
+            args = [self._dim_value(scope, a) for a in value.args]
+            if all(a is not None for a in args):
+                return args[0] if value.prim == "copy" else Call(value.prim, tuple(args))
+        return None
 
     def _dim(self, e: Expr) -> Expr:
         """A dimension, with names that stand for one argument shape replaced by it."""
@@ -413,6 +536,8 @@ class VectorLowering:
             return p
         if name == "norm":
             return self._norm(scope, node, args, kwargs)
+        if name == "copy":
+            return self._prepare(scope, args[0])  # a new array when it is given a name
         if len(args) != 1:
             raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
                             f"write np.{name}(x) or np.{name}(x, axis=0)")
@@ -498,8 +623,8 @@ class VectorLowering:
         if p.kind == "scalar":
             return p.value
         if p.kind == "array":
-            at = index[::-1] if p.transposed else index
-            return self._scalar(scope, "load", (p.value, *at), p.node, hint=f"{p.value.name}_el")
+            return self._scalar(scope, "load", (p.value, *self._base_index(scope, p, index)), p.node,
+                                hint=f"{p.value.name}_el")
         if p.kind == "op":
             args = [self._element(scope, a, index) for a in p.args]
             return self._scalar(scope, p.prim, args, p.node, hint=_HINTS.get(p.prim, p.prim))
@@ -534,6 +659,26 @@ class VectorLowering:
             y = self._element(scope, b, index[1:])
             return self._scalar(scope, "mul", (x, y), p.node)
         raise AssertionError(p.kind)
+
+    def _base_index(self, scope, p: _P, index: list) -> list:
+        """The index into ``p``'s array of element ``index`` of ``p`` (through its transpose and view)."""
+        at = list(index[::-1] if p.transposed else index)
+        if p.view is None:
+            return at
+        out, k = [], 0
+        for d in p.view:
+            if d[0] == "at":
+                out.append(d[1])
+                continue
+            _, start, step = d
+            v = at[k]
+            k += 1
+            if step != Const(1):
+                v = self._scalar(scope, "mul", (step, v), p.node, hint="stride")
+            if start != Const(0):
+                v = self._scalar(scope, "add", (start, v), p.node, hint="at")
+            out.append(v)
+        return out
 
     def _reduction(self, scope, fname: str, element, dims: list[Expr], node) -> Var:
         """Reduce the elements ``element(index)`` over ``dims`` to a scalar."""
@@ -606,3 +751,15 @@ def _reads_other_elements(p: _P, var: Var, r: int) -> bool:
 
 def _mentions(p: _P, var: Var) -> bool:
     return (p.kind == "array" and p.value == var) or any(_mentions(a, var) for a in p.args)
+
+
+def _sliced(node: cst.Subscript, r: int) -> bool:
+    """Whether a subscript of a rank-``r`` array is a slice (not one element)."""
+    return any(isinstance(el.slice, cst.Slice) for el in node.slice) or len(node.slice) < r
+
+
+def _simplify(e: Expr) -> Expr:
+    """``n - 0`` -> ``n``: slice lengths read better in emitted code and errors."""
+    if isinstance(e, Call) and e.prim == "sub" and e.args[1] == Const(0):
+        return e.args[0]
+    return e

@@ -580,7 +580,7 @@ def bad_realloc(x):
 
 def bad_slice(x):
     s = 0.0
-    y = x[1:]  # <- refused: bad_slice @1:
+    y = x[1:]  # <- refused: bad_slice @x[1:]
     for i in range(y.shape[0]):
         s += y[i]
     return s
@@ -596,9 +596,8 @@ def bad_chained(A):
 def bad_index_count(A):
     s = 0.0
     for i in range(A.shape[0]):
-        for j in range(A.shape[1]):
-            s += A[i, j]
-    return s + A[0]  # <- refused: bad_index_count @A[0]
+        s += A[i]  # <- refused: bad_index_count @s += A[i]
+    return s + A[0, 0]
 
 
 def bad_return_array(x):

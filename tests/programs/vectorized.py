@@ -240,6 +240,24 @@ def v_dot_expressions(A, x):
     return np.dot(np.tanh(A @ x), A @ x) + (A @ x) @ (A @ x) * 0.25
 
 
+def v_slices(x, A):
+    """Basic slices read in place: differences, a column, a reversed row, a block."""
+    tv = np.sum(np.abs(x[1:] - x[:-1]))
+    return tv + np.sum(A[:, 0] ** 2) + A[0, ::-1] @ A[1] + np.sum(np.tanh(A[1:3, 1:]))
+
+
+def v_slice_stores(A, w):
+    """Stores into slices: a row per iteration, a shifted copy, an augmented block."""
+    n = A.shape[0]
+    H = np.zeros((n, w.shape[0]))
+    for i in range(n):
+        H[i, :] = np.tanh(A[i, :] * w)
+    z = np.zeros(n + 1)
+    z[1:] = H[:, 0] + 1.0
+    z[:2] += 3.0 * w[0]
+    return np.sum(H ** 2) + np.sum(z * z)
+
+
 def v_tanh_dot(x, y):
     """An argument used only as an operand of @ with a vector expression."""
     return np.tanh(x) @ y
@@ -288,6 +306,8 @@ SHAPES = {
     "v_where_constants": (((6,),), None),
     "v_dot_expressions": (((4, 3), (3,)), None),
     "v_tanh_dot": (((5,), (5,)), None),
+    "v_slices": (((6,), (4, 4)), None),
+    "v_slice_stores": (((4, 3), (3,)), None),
     "v_branch_on_reduction": (((5,), (5,)), None),
 }
 
@@ -452,10 +472,6 @@ def bad_cumsum(x):
 
 def bad_sort(x):
     return np.sum(np.sort(x) * x)  # <- refused: bad_sort
-
-
-def bad_vector_slice(x):
-    return np.sum(x[1:] * x[:-1])  # <- refused: bad_vector_slice
 
 
 def bad_return_vector(A, x):
