@@ -233,7 +233,7 @@ class VectorLowering:
         value = self._prepare(scope, value_node)
         if _mentions(value, var):
             raise self._err(scope, node, f"this assignment into a slice of {var.name} reads {var.name}",
-                            f"compute the value into its own name first: v = ...; then assign it")
+                            "compute the value into its own name first: v = ...; then assign it")
         if value.rank > dest.rank:
             raise self._err(scope, node, f"the value has {value.rank} dimensions but the slice has {dest.rank}",
                             "assign a value of the slice's shape (or a scalar)")

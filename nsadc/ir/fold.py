@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from nsadc.ir.nodes import (Assign, Call, Expr, For, Function, If, Raw, Return, Stmt, Var, While, assigned,
+                            child_blocks,
                             expressions_read, variables, walk)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -139,8 +140,5 @@ def _drop_self_copies(stmts: list[Stmt]) -> None:
     stmts[:] = [s for s in stmts if not (isinstance(s, Assign) and isinstance(s.value, Call)
                                          and s.value.prim == "copy" and s.value.args == (Var(s.target),))]
     for s in stmts:
-        if isinstance(s, If):
-            _drop_self_copies(s.body)
-            _drop_self_copies(s.orelse)
-        elif isinstance(s, (For, While)):
-            _drop_self_copies(s.body)
+        for inner in child_blocks(s):
+            _drop_self_copies(inner)

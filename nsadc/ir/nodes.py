@@ -141,6 +141,15 @@ class Function:
     types: dict[str, str] = field(default_factory=dict)  # filled by analysis
 
 
+def child_blocks(s: Stmt) -> list[list[Stmt]]:
+    """The statement lists nested directly in ``s`` (a branch's two, a loop's body)."""
+    if isinstance(s, If):
+        return [s.body, s.orelse]
+    if isinstance(s, (For, While)):
+        return [s.body]
+    return []
+
+
 def walk(block: list[Stmt]):
     """Every statement of a block, nested ones included, in source order."""
     for s in block:
