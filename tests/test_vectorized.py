@@ -665,7 +665,7 @@ def test_descent_steps_inside_a_loop_are_refused_or_right(target):
     np.testing.assert_array_equal(A, before[1])
 
 
-@pytest.mark.parametrize("name", ["bad_cumsum", "bad_sort"])
+@pytest.mark.parametrize("name", ["bad_sort"])
 def test_not_yet_supported_calls_are_located_refusals(name, target):
     """docs/vectorized.md, 'Not yet': refused with file:line:col, never a crash."""
     def build_and_call():

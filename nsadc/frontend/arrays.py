@@ -21,7 +21,7 @@ from nsadc.ir.nodes import Assign, Call, Const, Expr, Var
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
-_WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "dot", "matmul", "outer", "norm")
+_WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm")
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
                 "flatten", "ravel", "astype", "fill")
 

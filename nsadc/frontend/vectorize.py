@@ -41,6 +41,7 @@ from nsadc.rules.vector import VECTOR_PRIMS
 REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min", "amax": "max",
               "amin": "min"}
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
+_OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array")
 _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
                     *ARRAY_PRIMS, *VECTOR_PRIMS}
 _BINARY = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
@@ -92,12 +93,12 @@ class VectorLowering:
         full = self._qualified(scope, func)
         if full is not None and full.startswith("np."):
             name = full[3:]
-            if name in REDUCTIONS or name in ("dot", "matmul", "outer", "where"):
+            if name in REDUCTIONS or name in _OTHER_FUNCTIONS:
                 return name, args, kwargs
             return None
         if isinstance(func, cst.Attribute) and self._array_rank(scope, func.value) > 0:
             name = func.attr.value
-            if name in _METHOD_REDUCTIONS or name == "dot":
+            if name in _METHOD_REDUCTIONS or name in ("dot", "argmax", "argmin", "cumsum"):
                 return name, [func.value, *args], kwargs
             if name == "copy" and not args and not isinstance(func.value, cst.Name):
                 return name, [func.value], kwargs  # x[1:].copy(), A.T.copy()
@@ -144,6 +145,8 @@ class VectorLowering:
                     return max(ranks[0] + ranks[1] - 2, 0)
                 if name == "outer":
                     return 2
+                if name in ("cumsum", "array"):
+                    return 1
                 if name == "where":
                     return max(ranks) if ranks else 0
                 return 0
@@ -538,6 +541,24 @@ class VectorLowering:
             return self._norm(scope, node, args, kwargs)
         if name == "copy":
             return self._prepare(scope, args[0])  # a new array when it is given a name
+        if name == "array":
+            return self._array_literal(scope, node, args, kwargs)
+        if name in ("argmax", "argmin", "cumsum"):
+            if len(args) != 1 or kwargs:
+                raise self._err(scope, node, f"np.{name} is supported on one array, without axis=",
+                                f"write np.{name}(x) (on a 1-D array for cumsum)")
+            arg = self._prepare(scope, args[0])
+            element = lambda index: self._element(scope, arg, index)  # noqa: E731
+            if name == "cumsum":
+                return self._cumsum(scope, node, arg, element)
+            if arg.rank == 0:
+                return _P("scalar", 0, [], value=Const(0))
+            first = self._first_extreme(scope, "gt" if name == "argmax" else "lt", element, arg.shape, node)
+            flat: Expr = Var(first[0])
+            for k, d in zip(first[1:], arg.shape[1:]):  # NumPy's index into the flattened array
+                flat = self._scalar(scope, "add", (self._scalar(scope, "mul", (flat, self._operand(d, "n")), node,
+                                                                 hint="flat"), Var(k)), node, hint="flat")
+            return _P("scalar", 0, [], value=flat)
         if len(args) != 1:
             raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
                             f"write np.{name}(x) or np.{name}(x, axis=0)")
@@ -564,6 +585,44 @@ class VectorLowering:
             return _P("scalar", 0, [], value=value)
         shape = arg.shape[:axis] + arg.shape[axis + 1:]
         return _P("reduce", arg.rank - 1, shape, prim=fname, args=[arg], node=node, axis=axis)
+
+    def _cumsum(self, scope, node, arg: _P, element) -> _P:
+        """``np.cumsum(x)`` of a 1-D x: a running sum stored element by element."""
+        if arg.rank != 1:
+            if self.static:
+                return arg
+            raise self._err(scope, node, "np.cumsum is supported on 1-D arrays", "apply it to a 1-D array")
+        out = _P("array", 1, arg.shape)
+        name = self.names.fresh("cumulative")
+        self._new_array(scope, name, out, node)
+        total = self.names.fresh("running")
+        loc = _loc(scope, node)
+        self._emit(Assign(total, Const(0.0), loc))
+
+        def body(index):
+            self._emit(Assign(total, Call("add", (Var(total), element(index))), loc))
+            self._emit(Assign(name, Call("store", (Var(name), *index, Var(total))), loc))
+        self._loop_nest(scope, arg.shape, body, loc)
+        return replace(out, value=Var(name), node=node)
+
+    def _array_literal(self, scope, node, args, kwargs) -> _P:
+        """``np.array([a, b, c])`` of scalars: a new 1-D array."""
+        if len(args) != 1 or not isinstance(args[0], (cst.List, cst.Tuple)) or kwargs:
+            raise self._err(scope, node, "np.array is supported on a list of numbers",
+                            "write np.array([a, b, c])")
+        values = []
+        for el in args[0].elements:
+            if isinstance(el, cst.StarredElement) or self._array_rank(scope, el.value) > 0:
+                raise self._err(scope, el, "np.array takes numbers here (a 1-D array)",
+                                "list scalars, e.g. np.array([x, 2.0 * y])")
+            values.append(self._expr(scope, el.value))
+        out = _P("array", 1, [Const(len(values))])
+        name = self.names.fresh("listed")
+        self._new_array(scope, name, out, node)
+        loc = _loc(scope, node)
+        for k, v in enumerate(values):
+            self._emit(Assign(name, Call("store", (Var(name), Const(k), v)), loc))
+        return replace(out, value=Var(name), node=node)
 
     def _matmul(self, scope, node, left, right) -> _P:
         a, b = self._prepare(scope, left), self._prepare(scope, right)
@@ -680,6 +739,23 @@ class VectorLowering:
             out.append(v)
         return out
 
+    def _first_extreme(self, scope, better: str, element, dims: list[Expr], node) -> list[str]:
+        """The index (one int per dimension) of the first largest (``"gt"``) or
+        smallest (``"lt"``) element.  It compares detached values: the search is
+        no kink site, and it has no derivative."""
+        loc = _loc(scope, node)
+        first = [self.names.fresh(f"k{d}") for d in range(len(dims))]
+        for k in first:
+            self._emit(Assign(k, Const(0), loc))
+
+        def search(index):
+            candidate = self._scalar(scope, "detach", (element(index),), node, hint="candidate")
+            best = self._scalar(scope, "detach", (element([Var(k) for k in first]),), node, hint="best")
+            test = self._scalar(scope, better, (candidate, best), node, hint="better")
+            self._emit(If(test, [Assign(k, Call("copy", (i,))) for k, i in zip(first, index)], [], loc))
+        self._loop_nest(scope, dims, search, loc)
+        return first
+
     def _reduction(self, scope, fname: str, element, dims: list[Expr], node) -> Var:
         """Reduce the elements ``element(index)`` over ``dims`` to a scalar."""
         loc = _loc(scope, node)
@@ -699,17 +775,7 @@ class VectorLowering:
             return self._scalar(scope, "div", (Var(acc), count), node, hint="mean")
         # max / min: the first extreme entry, then the derivative shared among
         # all tied entries (rules/vector.py)
-        better = "gt" if fname == "max" else "lt"
-        first = [self.names.fresh(f"k{d}") for d in range(len(dims))]
-        for k in first:
-            self._emit(Assign(k, Const(0), loc))
-
-        def search(index):
-            candidate = self._scalar(scope, "detach", (element(index),), node, hint="candidate")
-            best = self._scalar(scope, "detach", (element([Var(k) for k in first]),), node, hint="best")
-            test = self._scalar(scope, better, (candidate, best), node, hint="better")
-            self._emit(If(test, [Assign(k, Call("copy", (i,))) for k, i in zip(first, index)], [], loc))
-        self._loop_nest(scope, dims, search, loc)
+        first = self._first_extreme(scope, "gt" if fname == "max" else "lt", element, dims, node)
         extreme = self._scalar(scope, "detach", (element([Var(k) for k in first]),), node, hint=f"{fname}_value")
         ties = self.names.fresh("ties")
         self._emit(Assign(ties, Const(0), loc))

@@ -258,6 +258,14 @@ def v_slice_stores(A, w):
     return np.sum(H ** 2) + np.sum(z * z)
 
 
+def v_cumsum_argmax_array(x, a, b):
+    """np.cumsum, np.argmax/np.argmin as indices, and np.array of scalars."""
+    c = np.cumsum(x)
+    k = np.argmax(x)
+    v = np.array([a, a * b, np.sin(b)])
+    return np.sum(c ** 2) + x[k] * 2.0 + np.sum(v * v) + np.max(np.cumsum(v)) + np.argmin(x)
+
+
 def v_tanh_dot(x, y):
     """An argument used only as an operand of @ with a vector expression."""
     return np.tanh(x) @ y
@@ -307,6 +315,7 @@ SHAPES = {
     "v_dot_expressions": (((4, 3), (3,)), None),
     "v_tanh_dot": (((5,), (5,)), None),
     "v_slices": (((6,), (4, 4)), None),
+    "v_cumsum_argmax_array": (((6,), FLOAT, FLOAT), None),
     "v_slice_stores": (((4, 3), (3,)), None),
     "v_branch_on_reduction": (((5,), (5,)), None),
 }
@@ -464,10 +473,6 @@ def e_descent_in_loop(x0, A, k):
         g = A @ x
         x -= 0.1 * g
     return np.sum(x ** 2)
-
-
-def bad_cumsum(x):
-    return np.sum(np.sin(np.cumsum(x)))  # <- refused: bad_cumsum
 
 
 def bad_sort(x):
