@@ -238,6 +238,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         self.shapes: dict[str, list[Expr]] = {}
         self.static = param_types is None
         self.preamble: list[Stmt] = []  # arrays made at entry for vectorized values inside loops
+        self.size_params: set[str] = set()  # parameters that whole-array loops use as sizes
         self.rank_guessed: set[str] = set()  # array parameters whose rank the code does not show
         self.vectorized = False
         self.shape_checks: list[tuple[Expr, Expr, str]] = []
@@ -279,6 +280,11 @@ class Lowerer(ArrayLowering, VectorLowering):
         body = self._block(scope, node.body.body)
         body = self.preamble + body
         self.call_stack.pop()
+        for p, cst_param in zip(params, node.params.params):
+            if p.name in self.size_params and p.type == "float":
+                raise self._err(scope, cst_param, f"{p.name} is used as an array size, but nsadc takes it "
+                                "for a float (it is not used as a range() bound or annotated)",
+                                f"annotate it: {p.name}: int")
         self._check_returns(scope, body)
         _DefiniteAssignment(self.user_vars, scope.src.loc(node)).run(
             body, {p.name for p in params})

@@ -41,7 +41,8 @@ from nsadc.rules.vector import VECTOR_PRIMS
 REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min", "amax": "max",
               "amin": "min"}
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
-_OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array")
+_OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
+                    "stack", "reshape", "ravel")
 _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
                     *ARRAY_PRIMS, *VECTOR_PRIMS}
 _BINARY = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
@@ -98,8 +99,11 @@ class VectorLowering:
             return None
         if isinstance(func, cst.Attribute) and self._array_rank(scope, func.value) > 0:
             name = func.attr.value
-            if name in _METHOD_REDUCTIONS or name in ("dot", "argmax", "argmin", "cumsum"):
-                return name, [func.value, *args], kwargs
+            if name in _METHOD_REDUCTIONS or name in ("dot", "argmax", "argmin", "cumsum", "reshape", "ravel",
+                                                       "flatten"):
+                if name == "reshape" and len(args) > 1:  # x.reshape(n, m)
+                    args = [cst.Tuple([cst.Element(a) for a in args])]
+                return ("ravel" if name == "flatten" else name), [func.value, *args], kwargs
             if name == "copy" and not args and not isinstance(func.value, cst.Name):
                 return name, [func.value], kwargs  # x[1:].copy(), A.T.copy()
         return None
@@ -145,8 +149,17 @@ class VectorLowering:
                     return max(ranks[0] + ranks[1] - 2, 0)
                 if name == "outer":
                     return 2
-                if name in ("cumsum", "array"):
+                if name in ("cumsum", "array", "ravel"):
                     return 1
+                if name == "concatenate":
+                    return self._array_rank(scope, args[0].elements[0].value) \
+                        if args and isinstance(args[0], (cst.List, cst.Tuple)) and args[0].elements else 1
+                if name == "stack":
+                    return 1 + (self._array_rank(scope, args[0].elements[0].value)
+                                if args and isinstance(args[0], (cst.List, cst.Tuple)) and args[0].elements else 0)
+                if name == "reshape":
+                    shape = args[1] if len(args) > 1 else kwargs.get("shape") or kwargs.get("newshape")
+                    return len(shape.elements) if isinstance(shape, (cst.Tuple, cst.List)) else 1
                 if name == "where":
                     return max(ranks) if ranks else 0
                 return 0
@@ -283,6 +296,8 @@ class VectorLowering:
 
     def _loop_nest(self, scope, dims: list[Expr], body, loc) -> None:
         """Loops over ``dims`` (outermost first) around ``body(index)``."""
+        for d in dims:
+            self.size_params |= variables(self._dim(d)) & self.param_names
         index = [Var(self.names.fresh("ijkl"[k] if k < 4 else "i")) for k in range(len(dims))]
         bounds = [self._operand(d, "n") for d in dims]
         saved, self.out = self.out, []
@@ -388,7 +403,7 @@ class VectorLowering:
         def bound(node, default):
             if node is None:
                 return default
-            b = self._expr(scope, node)
+            b = self._dim(self._expr(scope, node))  # in terms of the arguments, for the shape checks
             if isinstance(b, Const) and isinstance(b.value, int) and b.value < 0:
                 b = Call("add", (n, b))
             # clamp into [0, n] (or [-1, n - 1] for a negative step), as Python does
@@ -496,7 +511,7 @@ class VectorLowering:
             return None
         if isinstance(value, Call) and value.prim == "shape":
             return value
-        if isinstance(value, Call) and value.prim in ("add", "sub", "mul", "floordiv", "copy"):
+        if isinstance(value, Call) and value.prim in ("add", "sub", "mul", "floordiv", "mod", "copy"):
             args = [self._dim_value(scope, a) for a in value.args]
             if all(a is not None for a in args):
                 return args[0] if value.prim == "copy" else Call(value.prim, tuple(args))
@@ -512,7 +527,7 @@ class VectorLowering:
 
     def _vector_call(self, scope, node, name: str, args: list, kwargs: dict) -> _P:
         for k in kwargs:
-            if k not in ("axis", "ord"):
+            if k not in ("axis", "ord", "newshape", "shape"):
                 raise self._err(scope, node, f"the keyword {k}= is not supported here",
                                 "pass axis= for reductions, ord= for norms")
         if name in ("dot", "matmul"):
@@ -543,6 +558,10 @@ class VectorLowering:
             return self._prepare(scope, args[0])  # a new array when it is given a name
         if name == "array":
             return self._array_literal(scope, node, args, kwargs)
+        if name in ("concatenate", "stack"):
+            return self._join(scope, node, name, args, kwargs)
+        if name in ("reshape", "ravel"):
+            return self._reshape(scope, node, name, args, kwargs)
         if name in ("argmax", "argmin", "cumsum"):
             if len(args) != 1 or kwargs:
                 raise self._err(scope, node, f"np.{name} is supported on one array, without axis=",
@@ -585,6 +604,59 @@ class VectorLowering:
             return _P("scalar", 0, [], value=value)
         shape = arg.shape[:axis] + arg.shape[axis + 1:]
         return _P("reduce", arg.rank - 1, shape, prim=fname, args=[arg], node=node, axis=axis)
+
+    def _join(self, scope, node, name: str, args, kwargs) -> _P:
+        """``np.concatenate((a, b))`` along the first axis, ``np.stack((a, b))`` on a new first axis."""
+        if len(args) != 1 or not isinstance(args[0], (cst.List, cst.Tuple)) or not args[0].elements:
+            raise self._err(scope, node, f"np.{name} takes a list or tuple of arrays",
+                            f"write np.{name}((a, b))")
+        if "axis" in kwargs and self._const_int(scope, kwargs["axis"]) != 0:
+            raise self._err(scope, kwargs["axis"], f"np.{name} is supported along axis 0",
+                            "transpose before and after (.T) for 2-D arrays")
+        parts = [self._prepare(scope, el.value) for el in args[0].elements]
+        r = parts[0].rank
+        if r == 0 or any(p.rank != r for p in parts):
+            raise self._err(scope, node, f"np.{name} needs arrays of one number of dimensions (at least 1)",
+                            "pass arrays of the same rank")
+        if name == "stack":
+            for p in parts[1:]:
+                for a, b in zip(parts[0].shape, p.shape):
+                    self._same_dim(scope, node, a, b)
+            return _P("stack", r + 1, [Const(len(parts)), *parts[0].shape], args=parts, node=node)
+        for p in parts[1:]:
+            for a, b in zip(parts[0].shape[1:], p.shape[1:]):
+                self._same_dim(scope, node, a, b)
+        total: Expr = parts[0].shape[0]
+        for p in parts[1:]:
+            total = Call("add", (total, p.shape[0]))
+        return _P("concat", r, [total, *parts[0].shape[1:]], args=parts, node=node)
+
+    def _reshape(self, scope, node, name: str, args, kwargs) -> _P:
+        """``np.reshape(x, (n, m))``, ``x.reshape(n, m)``, ``x.ravel()``: C order."""
+        x = self._prepare(scope, args[0])
+        size: Expr = Const(1)
+        for d in x.shape:
+            size = d if size == Const(1) else Call("mul", (size, d))
+        if name == "ravel":
+            return _P("reshape", 1, [size], args=[x], node=node)
+        target = args[1] if len(args) > 1 else kwargs.get("shape") or kwargs.get("newshape")
+        items = target.elements if isinstance(target, (cst.Tuple, cst.List)) else [cst.Element(target)]
+        dims = [self._expr(scope, el.value) for el in items]
+        free = [k for k, d in enumerate(dims) if d == Const(-1)]
+        if len(free) > 1:
+            raise self._err(scope, target, "only one dimension can be -1", "give the others")
+        if free:
+            known: Expr = Const(1)
+            for k, d in enumerate(dims):
+                if k != free[0]:
+                    known = d if known == Const(1) else Call("mul", (known, d))
+            dims[free[0]] = Call("floordiv", (size, known))
+        dims = [self._dim(d) for d in dims]
+        new_size: Expr = Const(1)
+        for d in dims:
+            new_size = d if new_size == Const(1) else Call("mul", (new_size, d))
+        self._same_dim(scope, node, size, new_size)
+        return _P("reshape", len(dims), dims, args=[x], node=node)
 
     def _cumsum(self, scope, node, arg: _P, element) -> _P:
         """``np.cumsum(x)`` of a 1-D x: a running sum stored element by element."""
@@ -712,12 +784,60 @@ class VectorLowering:
             arg = p.args[0]
             return self._reduction(scope, p.prim, lambda k: self._element(
                 scope, arg, [*index[:p.axis], *k, *index[p.axis:]]), [arg.shape[p.axis]], p.node)
+        if p.kind in ("concat", "stack"):
+            return self._joined_element(scope, p, index)
+        if p.kind == "reshape":
+            x = p.args[0]
+            flat: Expr = index[0]
+            for i, d in zip(index[1:], p.shape[1:]):
+                flat = self._scalar(scope, "add", (self._scalar(scope, "mul", (flat, self._operand(d, "n")), p.node,
+                                                                hint="flat"), i), p.node, hint="flat")
+            old = []
+            for d in reversed(x.shape[1:]):
+                m = self._operand(d, "n")
+                old.append(self._scalar(scope, "mod", (flat, m), p.node, hint="at"))
+                flat = self._scalar(scope, "floordiv", (flat, m), p.node, hint="flat")
+            return self._element(scope, x, [flat, *reversed(old)] if x.rank else [])
         if p.kind == "outer":
             a, b = p.args
             x = self._element(scope, a, index[:1])
             y = self._element(scope, b, index[1:])
             return self._scalar(scope, "mul", (x, y), p.node)
         raise AssertionError(p.kind)
+
+    def _joined_element(self, scope, p: _P, index: list) -> Var:
+        """An element of a concatenation (the part that holds row ``index[0]``) or
+        of a stack (part ``index[0]``): an if/elif chain over the parts."""
+        result = self.names.fresh("joined")
+        loc = _loc(scope, p.node)
+        first, rest = index[0], index[1:]
+        starts: list[Expr] = [Const(0)] * len(p.args)
+        if p.kind == "stack":
+            tests = [Call("eq", (first, Const(k))) for k in range(len(p.args) - 1)]
+        else:
+            tests, offset = [], Const(0)
+            for k, part in enumerate(p.args):
+                starts[k] = offset if offset == Const(0) else self._operand(offset, "start")
+                offset = part.shape[0] if offset == Const(0) else Call("add", (offset, part.shape[0]))
+                if k < len(p.args) - 1:
+                    tests.append(Call("lt", (first, self._operand(offset, "end"))))
+        bodies = []
+        for k, part in enumerate(p.args):
+            saved, self.out = self.out, []
+            if p.kind == "stack":
+                value = self._element(scope, part, rest)
+            else:
+                at = first if starts[k] == Const(0) else self._scalar(scope, "sub", (first, starts[k]), p.node,
+                                                                       hint="row")
+                value = self._element(scope, part, [at, *rest])
+            self._emit(Assign(result, Call("copy", (value,)), loc))
+            bodies.append(self.out)
+            self.out = saved
+        block = bodies[-1]
+        for test, body in reversed(list(zip(tests, bodies[:-1]))):
+            block = [If(test, body, block, loc)]
+        self.out.extend(block)
+        return Var(result)
 
     def _base_index(self, scope, p: _P, index: list) -> list:
         """The index into ``p``'s array of element ``index`` of ``p`` (through its transpose and view)."""

@@ -266,6 +266,15 @@ def v_cumsum_argmax_array(x, a, b):
     return np.sum(c ** 2) + x[k] * 2.0 + np.sum(v * v) + np.max(np.cumsum(v)) + np.argmin(x)
 
 
+def v_join_reshape(x, A):
+    """np.concatenate, np.stack, np.reshape (with -1), .reshape(n, m) and .ravel()."""
+    z = np.concatenate((x, np.tanh(x[:2]), A[0]))
+    S = np.stack((x[:3], A[1, :3]))
+    R = np.reshape(A, (2, -1))
+    return (np.sum(z ** 2) + np.sum(np.abs(S - 0.1)) + np.sum(R[1] * R[0]) + np.sum(A.ravel() ** 3)
+            + np.sum(np.max(A.reshape(8, 2), axis=1)))
+
+
 def v_tanh_dot(x, y):
     """An argument used only as an operand of @ with a vector expression."""
     return np.tanh(x) @ y
@@ -316,6 +325,7 @@ SHAPES = {
     "v_tanh_dot": (((5,), (5,)), None),
     "v_slices": (((6,), (4, 4)), None),
     "v_cumsum_argmax_array": (((6,), FLOAT, FLOAT), None),
+    "v_join_reshape": (((5,), (4, 4)), None),
     "v_slice_stores": (((4, 3), (3,)), None),
     "v_branch_on_reduction": (((5,), (5,)), None),
 }
