@@ -320,7 +320,7 @@ class Differentiable:
         if report or auto:
             n = len(k.sites)
             hits = np.zeros(max(1, report_layout(n, k.index_depth)), np.int64)
-            hits[n:] = -1  # no first hit yet
+            hits[n:] = -1  # no hit yet
             value, adj = k.vjp_report(*values, 1.0, hits)
             rep = build_report(k.sites, hits, depth=k.index_depth)
             if auto and not rep.exact:

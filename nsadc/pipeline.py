@@ -156,5 +156,5 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         tidy_adjoints(f, f.adjoints)
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
         if f is not None:
-            fold_temporaries(f)
+            fold_temporaries(f, keep=getattr(f, "keep", set()))
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy)

@@ -14,7 +14,7 @@ class KinkHit:
     kind: str  # kink | jump | branch
     count: int  # how many times it was met (loops meet a site many times)
     code: str = ""
-    # the values of the `for` variables around the site when it was first met
+    # the values of the `for` variables around the site when it was last met
     # (for whole-array NumPy: the element's index); None outside loops
     index: tuple[int, ...] | None = None
 
@@ -22,7 +22,7 @@ class KinkHit:
         times = "" if self.count == 1 else f" ({self.count} times)"
         where = ""
         if self.index is not None:
-            where = f", first at index {self.index[0] if len(self.index) == 1 else self.index}"
+            where = f", last at index {self.index[0] if len(self.index) == 1 else self.index}"
         return f"{self.location}: {self.kind} {self.primitive}{times}{where}"
 
 
@@ -44,7 +44,7 @@ class KinkReport:
 
 def build_report(sites, hits, method: str = "reverse", depth: int = 0) -> KinkReport:
     """The report from a report kernel's array: the hit counts of the ``sites``,
-    then ``depth`` first-hit loop indices per site (-1 where a site has fewer
+    then ``depth`` last-hit loop indices per site (-1 where a site has fewer
     enclosing loops)."""
     met = []
     n_sites = len(sites)

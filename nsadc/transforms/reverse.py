@@ -146,6 +146,9 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     for f in P.fused.values():
         f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
 
+    # partials computed beside their primal (sincos): folding must not move them
+    kept_beside: set[str] = set()
+
     # ------------------------------------------------ forward code
     seeded = None  # the accumulator of the per-iteration fused loop being built
     rerunning = False  # building a re-run of a loop iteration (reverse sweep)
@@ -269,6 +272,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                         if isinstance(g, Call) and g.prim in _HOIST:
                             name = names.fresh(f"d{s.target}")
                             hoisted.append(Assign(name, g))
+                            kept_beside.add(name)
                             grads[k] = Var(name)
                     if hoisted:
                         primal += setup + hoisted
@@ -461,6 +465,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     out_fn.uses_tape = T.float_used or T.int_used or T.elements_used  # type: ignore[attr-defined]
     out_fn.adjoints = D.scalar_adjoints()  # type: ignore[attr-defined]
     out_fn.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
+    out_fn.keep = kept_beside  # type: ignore[attr-defined]  (names fold_temporaries leaves in place)
     return out_fn
 
 
