@@ -134,7 +134,6 @@ class Differentiable:
         # whole-array NumPy: a parameter used only elementwise may be an array or a
         # scalar, as the caller passes it; the ranks of the first call decide
         self._vectorized = meta.get("vectorized", False)
-        self._shape_checks: dict[tuple, list] = {}  # argument types -> compiled shape checks
         self.wrt = self._resolve_wrt(wrt)
         for w in self.wrt:
             if not differentiable_type(self._static_types[w]):

@@ -180,8 +180,6 @@ def check_source(text: str) -> str:
     return text
 
 
-
-
 def module_source(header: list[str], functions: list[Function], jit: str | None = None) -> str:
     """A standalone module: header comments, imports, tape helpers where used,
     and the functions.  ``jit`` is a decorator line (``@numba.njit(cache=True)``)
