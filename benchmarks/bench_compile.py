@@ -9,11 +9,7 @@ start-up (a cached trivial function with an array: every numba program pays
 it once), and `differentiate + first grad call` (parse, lower, transform,
 emit, compile -- or, with a warm cache, only load).  The pair of processes
 is repeated (a fresh cache each time) and the median and range are printed:
-on a shared 2-core machine one measurement varies by +-15 %.
-
-nsadc's tape helpers (nsadc/backends/runtime.py) are compiled once per
-installation and cached by numba; the first line run below compiles them if
-that has not happened yet, like numba's own warm-up."""
+on a shared 2-core machine one measurement varies by +-15 %."""
 
 import argparse
 import statistics
@@ -48,8 +44,7 @@ def run(cache):
 
 def main():
     subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {HERE!r}); "
-                    "import numba_warmup; numba_warmup.warm(1.0); "
-                    "from nsadc.backends import runtime; runtime.warm()"], check=True)
+                    "import numba_warmup; numba_warmup.warm(1.0)"], check=True)
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     repeat = parser.parse_args().repeat

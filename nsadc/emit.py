@@ -190,10 +190,7 @@ def module_source(header: list[str], functions: list[Function], jit: str | None 
     if jit:
         lines += ["import numba"]
     if any(getattr(f, "uses_tape", False) for f in functions):
-        if jit:  # compiled once per installation: backends/runtime.py
-            lines += ["", tape_helpers.import_line()]
-        else:
-            chunks.append(tape_helpers.helpers_source())
+        chunks.append(((jit + "\n") if jit else "") + tape_helpers.helpers_source())
     lines += ["", "", ""]
     for f in functions:
         chunks.append(((jit + "\n") if jit else "") + function_source(f))

@@ -114,11 +114,11 @@ class _Tapes:
     def init(self) -> list[Raw]:
         out = []
         if self.float_used:
-            out += [Raw(f"{self.f} = _new_tape(64)"), Raw(f"{self.nf} = 0")]
+            out += [Raw(f"{self.f} = np.empty(64)"), Raw(f"{self.nf} = 0")]
         if self.int_used:
-            out += [Raw(f"{self.i} = _new_int_tape(64)"), Raw(f"{self.ni} = 0")]
+            out += [Raw(f"{self.i} = np.empty(64, np.int64)"), Raw(f"{self.ni} = 0")]
         if self.elements_used:
-            out += [Raw(f"{self.a} = _new_tape(64)"), Raw(f"{self.na} = 0")]
+            out += [Raw(f"{self.a} = np.empty(64)"), Raw(f"{self.na} = 0")]
         return out
 
 
