@@ -189,7 +189,7 @@ def module_source(header: list[str], functions: list[Function], jit: str | None 
     chunks = []
     if jit:
         lines += ["import numba"]
-    if any(getattr(f, "uses_tape", False) for f in functions):
+    if any(getattr(f, "needs_reserve", False) for f in functions):
         chunks.append(((jit + "\n") if jit else "") + tape_helpers.helpers_source())
     lines += ["", "", ""]
     for f in functions:

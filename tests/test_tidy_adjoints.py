@@ -101,22 +101,38 @@ def _running_max(x, y, n: int):
     return m
 
 
+def _running_max_while(x, y, n: int):
+    m = x
+    i = 0
+    while i < n:  # a trip count unknown at entry: the tape grows
+        m = max(m, y * math.sin(i))
+        i += 1
+    return m
+
+
 def test_emitted_modules_carry_the_tape_helper_and_never_import_nsadc():
-    d = nsadc.differentiate(_running_max, target="python")
+    d = nsadc.differentiate(_running_max_while, target="python")
     text = d.source("reverse")
     assert "def _reserve(tape, size):" in text and "nsadc" not in text.split("# Needs only")[1]
     assert tape_helpers.helpers_source().startswith("def _reserve(tape, size):")
 
 
+def test_tapes_are_sized_at_entry_when_the_arguments_fix_the_trip_counts():
+    """range(n) loops: one allocation of the exact depth, no growth helper."""
+    text = nsadc.differentiate(_running_max, target="python").source("reverse")
+    assert "tape = np.empty(len(range(n)))" in text
+    assert "_reserve" not in text
+
+
 @pytest.mark.slow
 def test_compiled_modules_never_import_nsadc():
-    d = nsadc.differentiate(_running_max)
+    d = nsadc.differentiate(_running_max_while)
     kernels = d.compiled(0.5, 0.2, 6)
     module = __import__("sys").modules[kernels.vjp.py_func.__module__]
     text = open(module.__file__).read()
     assert "import nsadc" not in text and "from nsadc" not in text
     assert "def _reserve(tape, size):" in text
-    assert d.grad(0.5, 0.2, 6) == pytest.approx(central_difference(_running_max, (0.5, 0.2, 6), [0, 1]))
+    assert d.grad(0.5, 0.2, 6) == pytest.approx(central_difference(_running_max_while, (0.5, 0.2, 6), [0, 1]))
 
 
 def _branchy(x, y, n: int):

@@ -144,8 +144,28 @@ def _names_in(target, out: set[str]):
 def _bindings(fn: cst.FunctionDef, name: str) -> tuple[int, cst.CSTNode | None]:
     """How often ``fn`` binds ``name`` in its own scope, and the node that binds it a
     second time (or declares it nonlocal in a nested function), if any."""
-    binds: list[cst.CSTNode] = []
-    changed: list[cst.CSTNode] = []
+    binds, changed = _scope_bindings(fn)
+    found = binds.get(name, [])
+    if name in changed:
+        return len(found), changed[name][0]
+    return len(found), (found[1] if len(found) > 1 else None)
+
+
+_BINDINGS_MEMO: dict[int, tuple] = {}  # id(fn) -> (fn, bindings): one walk per function, not per name
+
+
+def _scope_bindings(fn: cst.FunctionDef) -> tuple[dict[str, list], dict[str, list]]:
+    """Every binding in ``fn``'s own scope, by name (a loop target or an
+    augmented assignment counts twice: it rebinds), and the names nested
+    functions declare nonlocal."""
+    memo = _BINDINGS_MEMO.get(id(fn))
+    if memo is not None and memo[0] is fn:
+        return memo[1]
+    binds: dict[str, list] = {}
+    changed: dict[str, list] = {}
+
+    def bind(name, node, times=1):
+        binds.setdefault(name, []).extend([node] * times)
 
     class V(cst.CSTVisitor):
         def __init__(self):
@@ -153,8 +173,8 @@ def _bindings(fn: cst.FunctionDef, name: str) -> tuple[int, cst.CSTNode | None]:
 
         def visit_FunctionDef(self, n):
             if n is not fn:
-                if self.depth == 0 and n.name.value == name:
-                    binds.append(n)
+                if self.depth == 0:
+                    bind(n.name.value, n)
                 self.depth += 1
             return True
 
@@ -166,28 +186,27 @@ def _bindings(fn: cst.FunctionDef, name: str) -> tuple[int, cst.CSTNode | None]:
             return False
 
         def visit_Nonlocal(self, n):
-            if self.depth > 0 and any(item.name.value == name for item in n.names):
-                changed.append(n)
+            if self.depth > 0:
+                for item in n.names:
+                    changed.setdefault(item.name.value, []).append(n)
 
         def visit_Param(self, n):
-            if self.depth == 0 and n.name.value == name:
-                binds.append(n)
+            if self.depth == 0:
+                bind(n.name.value, n)
 
         def _target(self, target, node, loop=False):
             if self.depth == 0:
                 found: set[str] = set()
                 _names_in(target, found)
-                if name in found:
-                    binds.append(node)
-                    if loop:
-                        binds.append(node)
+                for name in found:
+                    bind(name, node, 2 if loop else 1)
 
         def visit_AssignTarget(self, n):
             self._target(n.target, n)
 
         def visit_AugAssign(self, n):
-            if self.depth == 0 and isinstance(n.target, cst.Name) and n.target.value == name:
-                binds.extend([n, n])
+            if self.depth == 0 and isinstance(n.target, cst.Name):
+                bind(n.target.value, n, 2)
 
         def visit_AnnAssign(self, n):
             if n.value is not None:
@@ -200,11 +219,10 @@ def _bindings(fn: cst.FunctionDef, name: str) -> tuple[int, cst.CSTNode | None]:
             self._target(n.target, n)
 
     fn.visit(V())
-    if changed:
-        return len(binds), changed[0]
-    if len(binds) > 1:
-        return len(binds), binds[1]
-    return len(binds), None
+    if len(_BINDINGS_MEMO) > 256:
+        _BINDINGS_MEMO.clear()
+    _BINDINGS_MEMO[id(fn)] = (fn, (binds, changed))
+    return binds, changed
 
 
 def _all_names(node: cst.CSTNode) -> set[str]:

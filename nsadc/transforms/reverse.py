@@ -17,12 +17,13 @@ from __future__ import annotations
 from nsadc.emit import _range_source, expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (assigned, reads, upward_exposed, Assign, Call, Comment, Const, Expr, For, Function, If, Param,
+from nsadc.ir.nodes import (assigned, child_blocks, reads, upward_exposed, Assign, Call, Comment, Const, Expr, For, Function, If, Param,
                             Raw, Return, Stmt, Var, While, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
 from nsadc.transforms.reverse_plan import is_store, plan
+from nsadc.transforms.tape_size import depth_bound, entry_known, poly_source
 
 
 def materialize_tests(fn: Function, names) -> None:
@@ -65,6 +66,8 @@ class _Tapes:
 
     def __init__(self, names, types):
         self.types = types
+        self.names = names
+        self.saved: dict[int, str] = {}  # id(Assign) -> the local holding what it overwrote
         self.float_used = False
         self.int_used = False
         self.f, self.nf = names.fresh("tape"), names.fresh("n_tape")
@@ -83,6 +86,22 @@ class _Tapes:
         tape, n = self._which(var)
         out = [Raw(f"{tape} = _reserve({tape}, {n} + 1)")] if grow else []
         return out + [Raw(f"{tape}[{n}] = {var}"), Raw(f"{n} += 1")]
+
+    def save(self, s: Assign) -> list[Stmt]:
+        """Keep the value an assignment overwrites in a local of its own.  Records
+        are pushed only where each statement runs once (the function's top level,
+        or one iteration being re-run) and popped in that same run, so a local
+        per statement does the tape's work, with no traffic through memory."""
+        return [Assign(self._saved(s), Call("copy", (Var(s.target),)))]
+
+    def restore(self, s: Assign) -> list[Stmt]:
+        return [Assign(s.target, Call("copy", (Var(self._saved(s)),)))]
+
+    def _saved(self, s: Assign) -> str:
+        if id(s) not in self.saved:
+            self.saved[id(s)] = self.names.fresh(f"{s.target}_old")
+            self.types[self.saved[id(s)]] = self.types.get(s.target, "float")
+        return self.saved[id(s)]
 
     def pop(self, var: str) -> list[Raw]:
         tape, n = self._which(var)
@@ -113,13 +132,47 @@ class _Tapes:
 
     def init(self) -> list[Raw]:
         out = []
-        if self.float_used:
-            out += [Raw(f"{self.f} = np.empty(64)"), Raw(f"{self.nf} = 0")]
-        if self.int_used:
-            out += [Raw(f"{self.i} = np.empty(64, np.int64)"), Raw(f"{self.ni} = 0")]
-        if self.elements_used:
-            out += [Raw(f"{self.a} = np.empty(64)"), Raw(f"{self.na} = 0")]
+        for used, tape, n, dtype in self._all():
+            if used:
+                out += [Raw(f"{tape} = np.empty(64{dtype})"), Raw(f"{n} = 0")]
         return out
+
+    def _all(self):
+        return [(self.float_used, self.f, self.nf, ""), (self.int_used, self.i, self.ni, ", np.int64"),
+                (self.elements_used, self.a, self.na, "")]
+
+    def size_exactly(self, body: list[Stmt], params: list[str]) -> bool:
+        """Allocate each tape at its deepest where the arguments fix that depth
+        (tape_size.py), dropping its growth checks; True while some tape still
+        grows (the module then needs `_reserve`)."""
+        known = entry_known(params, body)
+        grows = False
+        for used, tape, n, dtype in self._all():
+            if not used:
+                continue
+            bound = depth_bound(body, n, known, _trips)
+            if bound is None:
+                grows = True
+                continue
+            _edit_raw(body, {f"{tape} = np.empty(64{dtype})": f"{tape} = np.empty({poly_source(bound)}{dtype})",
+                             f"{tape} = _reserve(": None})
+        return grows
+
+
+def _edit_raw(block: list[Stmt], edits: dict[str, str | None]) -> None:
+    """Replace Raw lines by the first edit whose key starts them (None: drop)."""
+    kept = []
+    for s in block:
+        if isinstance(s, Raw):
+            key = next((k for k in edits if s.code.startswith(k)), None)
+            if key is not None:
+                if edits[key] is None:
+                    continue
+                s = Raw(edits[key])
+        for child in child_blocks(s):
+            _edit_raw(child, edits)
+        kept.append(s)
+    block[:] = kept
 
 
 def _trips(s: For) -> str:
@@ -152,14 +205,16 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     # ------------------------------------------------ forward code
     seeded = None  # the accumulator of the per-iteration fused loop being built
     rerunning = False  # building a re-run of a loop iteration (reverse sweep)
+    unsaved: set[int] = set()  # id(Assign): records the re-run being reversed skipped
 
     def fblock(stmts: list[Stmt], record: bool, top: bool, count: bool,
-               keep: set[str] | None = None) -> list[Stmt]:
+               keep: set[str] | None = None, after: set[str] = frozenset()) -> list[Stmt]:
         """Forward code.  ``record``: push what the reverse pops (the main sweep's
         top level and each re-run iteration); loop bodies run plain inside, with
         only their checkpoints.  ``top``: at the function's top level.  ``count``:
         count kink sites (the main sweep of the report variant).  ``keep``: in a
-        re-run, only what the iteration's reverse needs is recomputed."""
+        re-run, only what the iteration's reverse needs is recomputed; ``after``:
+        what the re-run reads after this block."""
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
             if isinstance(s, Assign) and is_store(s):
@@ -169,16 +224,20 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                         out += T.push_element(expr_source(Call("load", s.value.args[:-1])))
                     out.append(Assign(s.target, s.value, s.loc, s.site))
             elif isinstance(s, Assign):
-                if keep is not None and s.target not in keep and id(s) not in P.records:
+                if keep is not None and (s.target not in keep or (
+                        id(s) in P.records and s.target not in after | _read(stmts[k + 1:]))):
+                    # not needed, or needed only as it was before: not re-run, nothing to restore
+                    unsaved.add(id(s))
                     continue
                 if record and id(s) in P.records:
-                    out += T.push(s.target)
+                    out += T.save(s)
                 out += D.counted_primal(s, report if count else None)
                 if allocates(s) and s.target in facts.active:  # its adjoint, as soon as it exists
                     out.append(Assign(D.d(s.target), Call("zeros_like", (Var(s.target),))))
             elif isinstance(s, If):
-                body = fblock(s.body, record, top, count, keep)
-                orelse = fblock(s.orelse, record, top, count, keep)
+                later = after | _read(stmts[k + 1:]) if keep is not None else after
+                body = fblock(s.body, record, top, count, keep, later)
+                orelse = fblock(s.orelse, record, top, count, keep, later)
                 if body or orelse or keep is None:
                     out.append(If(s.test, body, orelse, s.loc))
             elif isinstance(s, (For, While)):
@@ -187,7 +246,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 if keep is not None and not (assigned(s.body) & keep) and (
                         id(s) not in P.reversed_loops or (isinstance(s, For) and not P.checkpoints.get(id(s)))):
                     continue
-                if keep is not None and _self_sufficient(s, P) and not (assigned(s.body) & _mentioned(stmts[k + 1:])):
+                if keep is not None and _self_sufficient(s, P) and not (assigned(s.body) & (_mentioned(stmts[k + 1:]) | after)):
                     continue  # its own reverse re-runs each iteration; nothing after it reads its values
                 out += floop(s, record, top, count)
             else:
@@ -339,6 +398,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             room = T.reserve(_rerun_pushes(s.body, P, counters))
             body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
                 + rerun + rblock(s.body)
+            unsaved.clear()
             before = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
             after = [Assign(v, Call("copy", (Var(e),))) for v, e in entry.items()]
             if isinstance(s, For):
@@ -392,7 +452,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             return []
         if isinstance(s.value, Call) and s.value.prim in ("load", *ARRAY_VALUES):
             return rarray(s)
-        restore = T.pop(t) if id(s) in P.records else []
+        restore = T.restore(s) if id(s) in P.records and id(s) not in unsaved else []
         if t not in facts.active:
             return restore
         if not is_differentiable(s, facts):
@@ -455,6 +515,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     wrt_float = [w for w in facts.wrt if differentiable_type(facts.types.get(w))]
     adjoints = tuple(Var(D.d(w)) if w in facts.active else derivative_zero(w) for w in wrt_float)
     body.append(Return((captured, Call("tuple", adjoints)), ret.loc))
+    needs_reserve = T.size_exactly(body, [p.name for p in fn.params])
     if report is not None:
         body = D.report_frame(body, report)
     params = list(fn.params) + [Param(out_name, "float")]
@@ -462,7 +523,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         params.append(Param(report, "array"))
     doc = f"{fn.name} and the adjoints ({', '.join(D.d(w) for w in wrt_float)}) of the cotangent {out_name}."
     out_fn = Function(f"{fn.name}_vjp", params, body, fn.loc, doc, facts.types)
-    out_fn.uses_tape = T.float_used or T.int_used or T.elements_used  # type: ignore[attr-defined]
+    out_fn.needs_reserve = needs_reserve  # type: ignore[attr-defined]  (a tape grows: emit _reserve)
     out_fn.adjoints = D.scalar_adjoints()  # type: ignore[attr-defined]
     out_fn.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
     out_fn.keep = kept_beside  # type: ignore[attr-defined]  (names fold_temporaries leaves in place)
@@ -485,22 +546,25 @@ def _self_sufficient(s, P) -> bool:
     return isinstance(s, For) and id(s) in P.reversed_loops and not P.checkpoints.get(id(s))
 
 
-def _mentioned(block: list[Stmt]) -> set[str]:
-    """Every variable a block reads or assigns (nested statements included)."""
-    out = assigned(block)
+def _read(block: list[Stmt]) -> set[str]:
+    """Every variable a block reads (nested statements included)."""
+    out: set[str] = set()
     for t in walk(block):
         out |= reads(t)
     return out
 
 
+def _mentioned(block: list[Stmt]) -> set[str]:
+    """Every variable a block reads or assigns (nested statements included)."""
+    return assigned(block) | _read(block)
+
+
 def _rerun_pushes(block: list[Stmt], P, counters) -> list[str]:
-    """The values one pass over ``block`` pushes outside its loops: records,
-    and trip counters of loops inside it."""
+    """The values one pass over ``block`` pushes outside its loops: the trip
+    counters of loops inside it (records are kept in locals, see _Tapes.save)."""
     out = []
     for s in _top_level(block):
-        if isinstance(s, Assign) and id(s) in P.records:
-            out.append(s.target)
-        elif isinstance(s, While) and id(s) in counters:
+        if isinstance(s, While) and id(s) in counters:
             out.append(counters[id(s)])
     return out
 
