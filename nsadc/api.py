@@ -19,11 +19,12 @@ import numpy as np
 
 from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import build_report
-from nsadc.errors import ArgumentError, Loc, NsadcError
+from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError
 from nsadc.frontend.source import closure_env, source_of_function, source_text
 from nsadc.ir.analysis import Site
 from nsadc.pipeline import analyse_function, compile_function
 from nsadc.rules.arrays import array_type, differentiable_type, is_array, rank
+from nsadc.rules.lexico import UNDECIDED
 from nsadc.rules.policy import resolve_policy
 from nsadc.transforms.common import report_layout
 
@@ -43,6 +44,8 @@ class _Kernels:
     # (left, right, where): source expressions over the arguments that must be equal
     shape_checks: list = ()
     index_depth: int = 0  # the report array's layout (transforms.common.report_layout)
+    ld_form: str = "unrolled"  # how Clarke mode takes its directions (pipeline.Compiled.ld_form)
+    ld_refusal: str | None = None  # why Clarke mode is refused for this program, if it is
 
 
 def _site_to_json(site: Site) -> dict:
@@ -266,7 +269,8 @@ class Differentiable:
             meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp.primal, comp.src),
                     "sites": [_site_to_json(s) for s in comp.facts.sites],
                     "shape_checks": getattr(comp.primal, "shape_checks", []),
-                    "index_depth": comp.vjp_report.index_depth}
+                    "index_depth": comp.vjp_report.index_depth, "ld_form": comp.ld_form,
+                    "ld_refusal": comp.ld_refusal}
             save_meta(meta_key, meta)
         n = meta["name"]
         k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, n),
@@ -275,7 +279,7 @@ class Differentiable:
                      getattr(mod, f"{n}_ld", None),
                      [(compile(a, "<shape>", "eval"), compile(b, "<shape>", "eval"), a, b, where)
                       for a, b, where in meta.get("shape_checks", [])],
-                     meta.get("index_depth", 0))
+                     meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), meta.get("ld_refusal"))
         self._specs[key] = k
         return k
 
@@ -333,31 +337,72 @@ class Differentiable:
         return (value, g, rep) if report else (value, g)
 
     def _clarke(self, k: _Kernels, values, directions):
+        """``(value, gradient)`` by Clarke mode: ``J_L f(x; M)·M⁻¹`` for the
+        directions ``M`` (the identity by default), one gradient per wrt
+        argument, shaped and typed like the argument."""
         if k.ld is None:
-            raise NsadcError(f"{self.__name__} works on arrays; Clarke mode (clarke_grad, kinks='auto') "
-                             "supports scalar programs only so far: use grad, whose kink report says "
-                             "where a kink was met")
-        n = len(self.wrt)
-        if directions is None:
-            m = np.eye(n)
+            raise UnsupportedError(k.ld_refusal or f"{self.__name__}: Clarke mode is not available here")
+        by_name = dict(zip(self._params, values))
+        wrt = [by_name[w] for w in self.wrt]
+        sizes = [v.size if isinstance(v, np.ndarray) else 1 for v in wrt]
+        m = self._directions(directions, sum(sizes))
+        if k.ld_form == "unrolled":
+            n = len(wrt)
+            value, ld = k.ld(*values, *(float(m[i, j]) for i in range(n) for j in range(n)))
+            ld = np.array(ld[:n], dtype=np.float64)
         else:
-            m = np.asarray(directions, dtype=np.float64)
-            if m.shape != (n, n):
-                raise ArgumentError(f"directions must be an invertible {n}x{n} matrix (one column per "
-                                    f"direction, one row per wrt argument {', '.join(self.wrt)}), got shape "
-                                    f"{m.shape}")
-            if not np.isfinite(m).all() or abs(np.linalg.det(m)) < 1e-300:
-                raise ArgumentError("directions must be a finite, invertible matrix")
-        seeds = [float(m[i, j]) for i in range(n) for j in range(n)]
-        value, ld = k.ld(*values, *seeds)
-        ld = np.array(ld[:n], dtype=np.float64)
+            value, ld, undecided = k.ld(*values, *self._seeds(wrt, sizes, m))
+            if undecided >= 0:
+                site = k.sites[undecided]
+                why, hint = UNDECIDED.get(site.prim, (f"the kink of {site.prim}", "use grad"))
+                raise UnsupportedError(f"Clarke mode met a kink it cannot decide: {why}", site.loc, hint)
         g = ld if directions is None else np.linalg.solve(m.T, ld)
-        return value, tuple(float(v) for v in g)
+        return value, self._split(g, wrt, sizes)
+
+    def _directions(self, directions, n: int) -> np.ndarray:
+        """The n x n direction matrix (one column per direction, one row per
+        scalar entry of the wrt arguments, in wrt order)."""
+        if directions is None:
+            return np.eye(n)
+        m = np.asarray(directions, dtype=np.float64)
+        if m.shape != (n, n):
+            entries = ", ".join(self.wrt)
+            raise ArgumentError(f"directions must be an invertible {n}x{n} matrix (one column per direction, "
+                                f"one row per scalar entry of the wrt arguments {entries}, in order), got "
+                                f"shape {m.shape}")
+        if not np.isfinite(m).all() or np.linalg.cond(m) > 1e12:
+            raise ArgumentError("directions must be a finite, invertible matrix (its condition number is "
+                                "above 1e12)")
+        return m
+
+    @staticmethod
+    def _seeds(wrt: list, sizes: list[int], m: np.ndarray) -> list[np.ndarray]:
+        """One seed per wrt argument: its rows of ``m`` with the direction first,
+        ``seed[j, ...]`` = the argument's part of direction j."""
+        seeds, row = [], 0
+        for v, size in zip(wrt, sizes):
+            shape = v.shape if isinstance(v, np.ndarray) else ()
+            seeds.append(np.ascontiguousarray(m[row:row + size].T).reshape((m.shape[1], *shape)))
+            row += size
+        return seeds
+
+    @staticmethod
+    def _split(g: np.ndarray, wrt: list, sizes: list[int]) -> tuple:
+        """The flat gradient cut into one per wrt argument: a float for a float,
+        an array of the argument's shape and dtype for an array."""
+        out, row = [], 0
+        for v, size in zip(wrt, sizes):
+            part = g[row:row + size]
+            out.append(part.reshape(v.shape).astype(v.dtype) if isinstance(v, np.ndarray) else float(part[0]))
+            row += size
+        return tuple(out)
 
     def clarke_grad(self, *args, directions=None, **kwargs):
         """An element of the Clarke generalized gradient, by lexicographic
-        (LD) derivatives along ``directions`` (columns of an invertible matrix,
-        default the identity): exact for piecewise-C¹ programs, also at kinks."""
+        (LD) derivatives along ``directions`` (columns of an invertible N x N
+        matrix, N the number of scalar entries of the wrt arguments; default
+        the identity): exact for piecewise-C¹ programs, also at kinks.  It
+        costs about N + 1 times the primal (docs/clarke.md)."""
         values, types = self._bind(args, kwargs)
         _, g = self._clarke(self._kernels(types), values, directions)
         return g[0] if len(g) == 1 else g

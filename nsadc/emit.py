@@ -12,10 +12,10 @@ import math
 
 from nsadc.backends import tape_helpers
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
-                            Return, Stmt, Var, While)
+                            Return, Stmt, Var, While, expressions_read, walk)
 from nsadc.rules.arrays import ARRAY_PRIMS, array_source, store_source
 from nsadc.rules.table import RULES
-from nsadc.rules.vector import VECTOR_PRIMS, vector_source
+from nsadc.rules.vector import VECTOR_PRIMS, helper_source, vector_source
 
 _PREC = {"or": 2, "and": 3, "not": 4, "lt": 5, "le": 5, "gt": 5, "ge": 5, "eq": 5, "ne": 5,
          "add": 10, "sub": 10, "mul": 11, "div": 11, "floordiv": 11, "mod": 11,
@@ -191,8 +191,27 @@ def module_source(header: list[str], functions: list[Function], jit: str | None 
         lines += ["import numba"]
     if any(getattr(f, "needs_reserve", False) for f in functions):
         chunks.append(((jit + "\n") if jit else "") + tape_helpers.helpers_source())
+    helpers = helper_source(_prims_used(functions))
+    if helpers:  # np.sort's stable argsort
+        chunks.append(((jit + "\n") if jit else "") + helpers)
     lines += ["", "", ""]
     for f in functions:
         chunks.append(((jit + "\n") if jit else "") + function_source(f))
     text = "\n".join(lines) + "\n\n".join(chunks)
     return check_source(text)
+
+
+def _prims_used(functions: list[Function]) -> set[str]:
+    """The primitives that the functions call."""
+    out: set[str] = set()
+
+    def visit(e: Expr) -> None:
+        if isinstance(e, Call):
+            out.add(e.prim)
+            for a in e.args:
+                visit(a)
+    for f in functions:
+        for s in walk(f.body):
+            for e in expressions_read(s):
+                visit(e)
+    return out

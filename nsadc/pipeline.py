@@ -26,6 +26,7 @@ from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
 from nsadc.transforms.forward import forward
 from nsadc.transforms.lexicographic import lexicographic
+from nsadc.transforms.lexicographic_arrays import lexicographic_arrays
 from nsadc.transforms.reverse import materialize_tests, reverse
 
 REPORT = "kink_hits"
@@ -42,9 +43,13 @@ class Compiled:
     vjp: Function
     jvp_report: Function
     vjp_report: Function
-    ld: Function | None  # None for array programs (Clarke mode is scalar-only so far)
+    ld: Function | None  # Clarke mode; None where it is refused (ld_refusal says why)
     src: SourceFile
     policy: Policy
+    # "unrolled": scalar directions as arguments (x_d0, x_d1, ...); "arrays": seed
+    # arrays with a leading direction dimension (transforms/lexicographic_arrays.py)
+    ld_form: str = "unrolled"
+    ld_refusal: str | None = None
 
     def header(self, modes: list[str]) -> list[str]:
         fn_loc = self.primal.loc
@@ -77,6 +82,8 @@ class Compiled:
                 functions.append(self.vjp_report)
         if "lexicographic" in modes and self.ld is not None:
             functions.append(self.ld)
+        elif modes == ("lexicographic",) and self.ld_refusal:  # asked for Clarke mode alone
+            raise UnsupportedError(self.ld_refusal)
         return module_source(self.header(list(modes)), functions, jit)
 
 
@@ -98,7 +105,9 @@ def _lowered(src: SourceFile, node, env: dict | None, param_types: dict[str, str
         base = lower_function(src, node, env, param_types)
         split_reassignments(base, base.names)
         materialize_tests(base, base.names)
-        memo[_frozen(param_types)] = memo[_frozen({p.name: p.type for p in base.params})] = base
+        memo[_frozen(param_types)] = base
+        if not getattr(base, "lenient", False):  # a rank error let pass: the call lowers again
+            memo[_frozen({p.name: p.type for p in base.params})] = base
     return clone_function(base)
 
 
@@ -148,13 +157,24 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
                           f"{base.name}_jvp_report")
     vjp_report = _renamed(reverse(clone_function(base), facts, policy, fresh_names(), REPORT, kink_tol),
                           f"{base.name}_vjp_report")
-    ld = None
-    if not any(is_array(t) for t in facts.types.values()):
-        k = len([w for w in wrt if facts.types.get(w) == "float"])
-        ld = lexicographic(clone_function(base), facts, fresh_names(), max(k, 1))
+    ld, ld_form, ld_refusal = _clarke_mode(base, facts, fresh_names())
     for f in (vjp, vjp_report):
         tidy_adjoints(f, f.adjoints)
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
         if f is not None:
             fold_temporaries(f, keep=getattr(f, "keep", set()))
-    return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy)
+    return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
+                    ld_refusal)
+
+
+def _clarke_mode(base: Function, facts: Facts, names) -> tuple[Function | None, str, str | None]:
+    """The lexicographic (Clarke mode) function, its form, and the message of
+    its refusal.  A refusal only matters when Clarke mode is asked for, so it
+    is kept rather than raised: grad and the other modes still compile."""
+    if not any(is_array(t) for t in facts.types.values()):
+        k = len([w for w in facts.wrt if facts.types.get(w) == "float"])
+        return lexicographic(clone_function(base), facts, names, max(k, 1)), "unrolled", None
+    try:
+        return lexicographic_arrays(clone_function(base), facts, names), "arrays", None
+    except UnsupportedError as e:
+        return None, "arrays", str(e)

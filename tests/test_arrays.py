@@ -667,14 +667,13 @@ def test_chained_indexing_hint_says_index_all_dimensions():
     assert "A[i, j]" in str(info.value) or "a[i, j]" in str(info.value)
 
 
-def test_clarke_mode_is_refused_for_arrays():
+def test_clarke_mode_works_for_arrays():
+    """(Clarke mode was scalar-only before issue 3; tests/test_clarke_arrays.py has the rest.)"""
     d = nsadc.differentiate(P.k_sum_abs, target="python")
-    with pytest.raises(nsadc.NsadcError, match="Clarke mode"):
-        d.clarke_grad(np.array([0.0, 1.0]))
+    np.testing.assert_array_equal(d.clarke_grad(np.array([0.0, 1.0])), [1.0, 1.0])  # |x|' along +e0
     auto = nsadc.differentiate(P.k_sum_abs, kinks="auto", target="python")
-    np.testing.assert_array_equal(auto.grad(np.array([0.5, -1.0])), [1.0, -1.0])  # no kink met: fine
-    with pytest.raises(nsadc.NsadcError, match="Clarke mode"):
-        auto.grad(np.array([0.0, 1.0]))
+    np.testing.assert_array_equal(auto.grad(np.array([0.5, -1.0])), [1.0, -1.0])  # no kink met: reverse
+    np.testing.assert_array_equal(auto.grad(np.array([0.0, 1.0])), [1.0, 1.0])  # a kink met: Clarke mode
 
 
 # ------------------------------------------------------------ argument errors
@@ -848,3 +847,28 @@ def test_numeric_probes_on_array_programs_do_not_crash():
     except nsadc.NsadcError:
         return  # refusing array programs, with a message, would be fine too
     assert cert.status in ("certified", "conditional")
+
+
+def _filled_by_value(x, w, k: int):
+    a = np.full((k, 2), w * 2.0)
+    s = 0.0
+    for i in range(k):
+        s += a[i, 0] * x[i] + a[i, 1]
+    return s
+
+
+def _filled_vectorized(x, w):
+    return np.sum(np.full(x.shape[0], w) * x)
+
+
+@pytest.mark.parametrize("fn, args", [(_filled_by_value, (np.array([1.5, -0.5, 2.0]), 0.3, 3)),
+                                      (_filled_vectorized, (np.array([1.5, -0.5, 2.0]), 0.3))])
+def test_np_full_carries_the_derivative_of_its_fill_value(fn, args):
+    """Was (at 245d1d5) silently 0 for w: np.full was an allocation with no derivative."""
+    d = nsadc.differentiate(fn, target="python")
+    gx, gw = d.grad(*args)
+    fx, fw = fd_gradient(fn, args, [0, 1])
+    assert gw == pytest.approx(fw, rel=1e-7) and gw != 0.0
+    assert gx == pytest.approx(fx, rel=1e-7)
+    value, dot = d.jvp(args, (np.zeros(3), 1.0))
+    assert dot == pytest.approx(gw, rel=1e-12) and value == pytest.approx(fn(*args))

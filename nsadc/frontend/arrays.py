@@ -21,7 +21,8 @@ from nsadc.ir.nodes import Assign, Call, Const, Expr, Var
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
-_WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm")
+_WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm",
+                "sort")
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
                 "flatten", "ravel", "astype", "fill")
 
@@ -80,6 +81,16 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                             and isinstance(a.value, cst.Integer) and isinstance(n.args[0].value, cst.Name) \
                             and n.args[0].value.value == name:
                         found["rank"] = max(found["rank"], int(a.value.value) + 1)
+                        found["pinned"] = True
+            if called in ("concatenate", "stack") and isinstance(f, cst.Attribute) and n.args \
+                    and isinstance(n.args[0].value, (cst.Tuple, cst.List)) and any(
+                    isinstance(el.value, cst.Name) and el.value.value == name for el in n.args[0].value.elements):
+                found["array"] = True  # np.concatenate((x, y), axis=1): x has at least 2 dimensions
+                axis = next((a.value for a in n.args[1:] if a.keyword is None or a.keyword.value == "axis"), None)
+                if isinstance(axis, cst.Integer):
+                    least = int(axis.value) + (1 if called == "concatenate" else 0)
+                    if least > 1:
+                        found["rank"] = max(found["rank"], least)
                         found["pinned"] = True
             callee = (functions or {}).get(called) if isinstance(f, cst.Name) and depth < 8 else None
             if callee:
@@ -293,6 +304,15 @@ class ArrayLowering:
         if name in self.arrays or name in self.param_names:
             raise self._err(scope, node, f"{name} already holds an array; each array name holds one "
                             "array for the whole function", "give the new array a name of its own")
+        if value.prim == "full" and not isinstance(value.args[-1], Const):
+            # np.full(n, w): the elements carry w's derivative, so they are stores
+            # of w the transforms see, not an allocation with no derivative
+            dims, fill = list(value.args[:-1]), self._operand(value.args[-1], "fill")
+            self._bind_array(scope, name, Call("empty", tuple(dims)), node)
+            self._loop_nest(scope, dims, lambda index: self._emit(
+                Assign(name, Call("store", (Var(name), *index, fill)), scope.src.loc(node))),
+                scope.src.loc(node))
+            return
         self.arrays[name] = self._type_of(value)
         if value.prim in ALLOCATORS or value.prim == "full":
             dims = value.args[:-1] if value.prim == "full" else value.args

@@ -255,6 +255,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         # one argument dimension (n = x.shape[0])
         self.shapes: dict[str, list[Expr]] = {}
         self.static = param_types is None
+        self.lenient = False  # a rank error let pass before the call (frontend/vectorize.py)
         self.preamble: list[Stmt] = []  # arrays made at entry for vectorized values inside loops
         self.size_params: set[str] = set()  # parameters that whole-array loops use as sizes
         self.rank_guessed: set[str] = set()  # array parameters whose rank the code does not show
@@ -314,6 +315,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         fn.vectorized = self.vectorized  # type: ignore[attr-defined]
         # before the call, whole-array code on these parameters was lowered with guessed ranks
         fn.rank_guessed = sorted(self.rank_guessed) if self.vectorized else []
+        fn.lenient = self.lenient
         fn.shape_checks = [(expr_source(a), expr_source(b), where)  # type: ignore[attr-defined]
                            for a, b, where in self.shape_checks]
         return fn

@@ -42,7 +42,9 @@ REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min":
               "amin": "min"}
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
 _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
-                    "stack", "reshape", "ravel")
+                    "stack", "reshape", "ravel", "sort")
+# functions whose second positional argument is the axis (np.cumsum(A, 1))
+_AXIS_SECOND = ("argmax", "argmin", "cumsum", "sort", "concatenate", "stack")
 _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
                     *ARRAY_PRIMS, *VECTOR_PRIMS}
 _BINARY = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
@@ -63,7 +65,8 @@ class _P:
     args: list[_P] = field(default_factory=list)
     node: cst.CSTNode | None = None
     transposed: bool = False  # array: read as its transpose
-    axis: int = 0  # reduce: the reduced axis
+    axis: int = 0  # reduce: the reduced axis; concat / stack: the joined axis
+    integer: bool = False  # elements are ints (np.argmax along an axis)
     # array: a basic slice of it, per dimension of the array ("at", i) for an
     # integer index (the dimension is dropped) or ("range", start, step)
     view: list[tuple] | None = None
@@ -73,10 +76,20 @@ class VectorLowering:
     """Vectorized-NumPy methods of the Lowerer."""
 
     static: bool  # lowering before the call: array ranks are guesses, so rank errors wait for it
+    lenient: bool  # a rank error was let pass (static): the lowering is not reused for the call
     vectorized: bool  # the function uses whole-array NumPy
     shapes: dict[str, list[Expr]]
     shape_checks: list[tuple[Expr, Expr, str]]
     dim_alias: dict[str, Expr]
+
+    def _lenient(self) -> bool:
+        """Whether a rank error may pass: lowering before the call, array ranks are
+        guesses, so the error waits for the call's lowering.  The lowering is then
+        marked so that the call does not reuse it (pipeline._lowered): where the
+        guess was right, the call's lowering raises the error."""
+        if self.static:
+            self.lenient = True
+        return self.static
 
     # ------------------------------------------------------------ recognising
 
@@ -95,7 +108,7 @@ class VectorLowering:
         if full is not None and full.startswith("np."):
             name = full[3:]
             if name in REDUCTIONS or name in _OTHER_FUNCTIONS:
-                return name, args, kwargs
+                return name, *_axis_keyword(name, args, kwargs)
             return None
         if isinstance(func, cst.Attribute) and self._array_rank(scope, func.value) > 0:
             name = func.attr.value
@@ -103,10 +116,38 @@ class VectorLowering:
                                                        "flatten"):
                 if name == "reshape" and len(args) > 1:  # x.reshape(n, m)
                     args = [cst.Tuple([cst.Element(a) for a in args])]
-                return ("ravel" if name == "flatten" else name), [func.value, *args], kwargs
+                return ("ravel" if name == "flatten" else name), *_axis_keyword(name, [func.value, *args], kwargs)
             if name == "copy" and not args and not isinstance(func.value, cst.Name):
                 return name, [func.value], kwargs  # x[1:].copy(), A.T.copy()
+            if name == "sort":
+                return "sort_in_place", [func.value, *args], kwargs
         return None
+
+    def _filled_call(self, scope, node) -> str | None:
+        """"zeros", "ones" or "full" for ``np.zeros(shape)`` ... , else None."""
+        if isinstance(node, cst.Call):
+            full = self._qualified(scope, node.func)
+            if full in ("np.zeros", "np.ones", "np.full"):
+                return full[3:]
+        return None
+
+    def _filled(self, scope, node: cst.Call, name: str) -> _P:
+        """``np.zeros(shape)``, ``np.ones(shape)``, ``np.full(shape, v)`` inside an
+        expression: one value broadcast to the shape (no array is made)."""
+        args = [a.value for a in node.args if a.keyword is None]
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value != "dtype":
+                raise self._err(scope, a, f"the keyword {a.keyword.value}= is not supported here",
+                                "pass the shape (and the fill value) by position")
+            if a.keyword is not None:
+                self._dtype(scope, a.value)
+        if len(args) != (2 if name == "full" else 1):
+            raise self._err(scope, node, f"np.{name}() takes {'a shape and a value' if name == 'full' else 'a shape'}",
+                            f"write np.{name}({'(n, m), 0.0' if name == 'full' else '(n, m)'})")
+        dims = [self._dim_value(scope, d) or d for d in self._dims(scope, args[0])]
+        value = self._operand(self._expr(scope, args[1]), "fill") if name == "full" \
+            else Const(0.0 if name == "zeros" else 1.0)
+        return _P("scalar", len(dims), dims, value=value, node=node)
 
     def _local_array(self, scope, node) -> tuple[Var, str] | None:
         if isinstance(node, cst.Name) and node.value in scope.locals:
@@ -138,18 +179,30 @@ class VectorLowering:
         if isinstance(node, cst.Comparison):
             return max([self._array_rank(scope, node.left)]
                        + [self._array_rank(scope, c.comparator) for c in node.comparisons])
+        if isinstance(node, cst.Call) and self._filled_call(scope, node) is not None:
+            shape = node.args[0].value if node.args else None
+            if isinstance(shape, (cst.Tuple, cst.List)):
+                return len(shape.elements)
+            if isinstance(shape, cst.Attribute) and shape.attr.value == "shape":
+                return self._array_rank(scope, shape.value)
+            return 1
         if isinstance(node, cst.Call):
             found = self._vector_function(scope, node)
             if found is not None:
                 name, args, kwargs = found
                 ranks = [self._array_rank(scope, a) for a in args]
-                if name in REDUCTIONS or name in _METHOD_REDUCTIONS:
-                    return max(ranks[0] - 1, 0) if "axis" in kwargs and ranks else 0
+                along = "axis" in kwargs and not _is_none(kwargs["axis"])
+                if name in REDUCTIONS or name in _METHOD_REDUCTIONS or name in ("argmax", "argmin"):
+                    return max(ranks[0] - 1, 0) if along and ranks else 0
                 if name in ("dot", "matmul") and len(ranks) == 2:
                     return max(ranks[0] + ranks[1] - 2, 0)
                 if name == "outer":
                     return 2
-                if name in ("cumsum", "array", "ravel"):
+                if name == "sort" and ranks:  # axis=None sorts the flattened array
+                    return 1 if "axis" in kwargs and _is_none(kwargs["axis"]) else ranks[0]
+                if name == "cumsum" and ranks:  # without axis=, the running sum of the flattened array
+                    return ranks[0] if along else 1
+                if name in ("array", "ravel"):
                     return 1
                 if name == "concatenate":
                     return self._array_rank(scope, args[0].elements[0].value) \
@@ -181,7 +234,10 @@ class VectorLowering:
 
     def _is_vector(self, scope, node) -> bool:
         """Whether ``node`` is a vectorized expression (an array value other
-        than a plain name, or a whole-array operation with a scalar result)."""
+        than a plain name, or a whole-array operation with a scalar result).
+        ``a = np.zeros(n)`` alone is an allocation, not one."""
+        if self._filled_call(scope, node) is not None:
+            return False
         if isinstance(node, cst.Subscript):
             found = self._local_array(scope, node.value)
             return found is not None and _sliced(node, rank(found[1]))
@@ -232,15 +288,16 @@ class VectorLowering:
                             "array for the whole function",
                             f"give the new array a name of its own, or update {name} in place "
                             f"({name} -= ... or {name}[i] = ...)")
-        self.arrays[name] = array_type(p.rank)
+        self.arrays[name] = array_type(p.rank, floating=not p.integer)
         self.shapes[name] = p.shape
+        alloc = "index_empty" if p.integer else "empty"
         if inside_loop:
             # one array for every iteration, made at the function's entry from the
             # arguments' shapes and refilled by each iteration
-            self.preamble.append(Assign(name, Call("empty", tuple(p.shape)), scope.src.loc(node)))
+            self.preamble.append(Assign(name, Call(alloc, tuple(p.shape)), scope.src.loc(node)))
             return
         dims = [self._operand(d, "n") for d in p.shape]
-        self._emit(Assign(name, Call("empty", tuple(dims)), scope.src.loc(node)))
+        self._emit(Assign(name, Call(alloc, tuple(dims)), scope.src.loc(node)))
 
     def _store_slice(self, scope, target: cst.Subscript, value_node, node, op: str | None = None) -> None:
         """``x[1:] = v``, ``A[i, :] = v``, ``A[:, j] += v``: a loop storing each element."""
@@ -310,6 +367,9 @@ class VectorLowering:
     # ------------------------------------------------------------ preparing
 
     def _prepare(self, scope, node) -> _P:
+        filled = self._filled_call(scope, node)
+        if filled is not None:
+            return self._filled(scope, node, filled)
         if not self._is_vector(scope, node) and not isinstance(node, cst.Name):
             return _P("scalar", 0, [], value=self._expr(scope, node))
         if isinstance(node, cst.Name):
@@ -324,7 +384,7 @@ class VectorLowering:
             inner = self._prepare(scope, node.value)
             if inner.rank == 1:
                 return inner  # NumPy: the transpose of a 1-D array is itself
-            if inner.rank == 0 and self.static:
+            if inner.rank == 0 and self._lenient():
                 return inner
             if inner.kind != "array" or inner.rank != 2:
                 raise self._err(scope, node, ".T is supported on 2-D arrays (and names of arrays)",
@@ -527,7 +587,8 @@ class VectorLowering:
 
     def _vector_call(self, scope, node, name: str, args: list, kwargs: dict) -> _P:
         for k in kwargs:
-            if k not in ("axis", "ord", "newshape", "shape"):
+            if k not in ("axis", "ord", "newshape", "shape") and (name, k) != ("sort", "kind") \
+                    and name != "sort_in_place":
                 raise self._err(scope, node, f"the keyword {k}= is not supported here",
                                 "pass axis= for reductions, ord= for norms")
         if name in ("dot", "matmul"):
@@ -536,7 +597,7 @@ class VectorLowering:
             return self._matmul(scope, node, *args)
         if name == "outer":
             a, b = (self._prepare(scope, x) for x in args)
-            if self.static and (a.rank != 1 or b.rank != 1):
+            if (a.rank != 1 or b.rank != 1) and self._lenient():
                 return self._elementwise(scope, node, "mul", args)
             if a.rank != 1 or b.rank != 1:
                 raise self._err(scope, node, "np.outer is supported on two 1-D arrays",
@@ -562,27 +623,28 @@ class VectorLowering:
             return self._join(scope, node, name, args, kwargs)
         if name in ("reshape", "ravel"):
             return self._reshape(scope, node, name, args, kwargs)
+        if name == "sort":
+            return self._sort(scope, node, args, kwargs)
+        if name == "sort_in_place":
+            what = scope.src.source_of(args[0]).strip()
+            raise self._err(scope, node, f"{what}.sort() sorts {what} in place, which is not supported",
+                            f"sort into a new array: y = np.sort({what})")
         if name in ("argmax", "argmin", "cumsum"):
-            if len(args) != 1 or kwargs:
-                raise self._err(scope, node, f"np.{name} is supported on one array, without axis=",
-                                f"write np.{name}(x) (on a 1-D array for cumsum)")
+            if len(args) != 1:
+                raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
+                                f"write np.{name}(x) or np.{name}(A, axis=1)")
             arg = self._prepare(scope, args[0])
-            element = lambda index: self._element(scope, arg, index)  # noqa: E731
-            if name == "cumsum":
-                return self._cumsum(scope, node, arg, element)
-            if arg.rank == 0:
+            if arg.rank == 0 and name != "cumsum":
                 return _P("scalar", 0, [], value=Const(0))
-            first = self._first_extreme(scope, "gt" if name == "argmax" else "lt", element, arg.shape, node)
-            flat: Expr = Var(first[0])
-            for k, d in zip(first[1:], arg.shape[1:]):  # NumPy's index into the flattened array
-                flat = self._scalar(scope, "add", (self._scalar(scope, "mul", (flat, self._operand(d, "n")), node,
-                                                                 hint="flat"), Var(k)), node, hint="flat")
-            return _P("scalar", 0, [], value=flat)
+            axis = self._axis(scope, name, kwargs.get("axis"), arg.rank)
+            if name == "cumsum":
+                return self._cumsum(scope, node, arg, axis)
+            return self._arg_extreme(scope, node, name, arg, axis)
         if len(args) != 1:
             raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
                             f"write np.{name}(x) or np.{name}(x, axis=0)")
         arg = self._prepare(scope, args[0])
-        if arg.rank == 0 and self.static:
+        if arg.rank == 0 and self._lenient():
             return arg  # ranks guessed before the call: lowered again with the arguments' ranks
         if arg.rank == 0:
             raise self._err(scope, node, f"{name}() of a scalar", "reduce an array")
@@ -592,10 +654,10 @@ class VectorLowering:
                                     arg.shape, node)
             return _P("scalar", 0, [], value=value)
         axis = self._const_int(scope, kwargs["axis"])
-        if not -arg.rank <= axis < arg.rank and not self.static:
-            raise self._err(scope, kwargs["axis"], f"axis {axis} is out of range for a {arg.rank}-D array",
-                            f"use an axis from 0 to {arg.rank - 1}")
-        if self.static and not -arg.rank <= axis < arg.rank:
+        if not -arg.rank <= axis < arg.rank:
+            if not self._lenient():
+                raise self._err(scope, kwargs["axis"], f"axis {axis} is out of range for a {arg.rank}-D array",
+                                f"use an axis from 0 to {arg.rank - 1}")
             axis = arg.rank - 1
         axis %= arg.rank
         if arg.rank == 1:
@@ -606,30 +668,179 @@ class VectorLowering:
         return _P("reduce", arg.rank - 1, shape, prim=fname, args=[arg], node=node, axis=axis)
 
     def _join(self, scope, node, name: str, args, kwargs) -> _P:
-        """``np.concatenate((a, b))`` along the first axis, ``np.stack((a, b))`` on a new first axis."""
+        """``np.concatenate((a, b), axis=k)`` along an existing axis, ``np.stack((a, b), axis=k)``
+        along a new one."""
         if len(args) != 1 or not isinstance(args[0], (cst.List, cst.Tuple)) or not args[0].elements:
             raise self._err(scope, node, f"np.{name} takes a list or tuple of arrays",
                             f"write np.{name}((a, b))")
-        if "axis" in kwargs and self._const_int(scope, kwargs["axis"]) != 0:
-            raise self._err(scope, kwargs["axis"], f"np.{name} is supported along axis 0",
-                            "transpose before and after (.T) for 2-D arrays")
         parts = [self._prepare(scope, el.value) for el in args[0].elements]
+        if len({p.rank for p in parts}) > 1 and self._lenient():
+            parts = [max(parts, key=lambda p: p.rank)] * len(parts)
         r = parts[0].rank
         if r == 0 or any(p.rank != r for p in parts):
             raise self._err(scope, node, f"np.{name} needs arrays of one number of dimensions (at least 1)",
                             "pass arrays of the same rank")
+        if name == "concatenate" and _is_none(kwargs.get("axis")):
+            raise self._err(scope, kwargs["axis"], "np.concatenate with axis=None is not supported",
+                            "flatten the parts first: np.concatenate((a.ravel(), b.ravel()))")
+        # stack: the new axis can go anywhere in the result, which has one more dimension
+        axis = self._axis(scope, name, kwargs.get("axis"), r + 1 if name == "stack" else r) or 0
         if name == "stack":
             for p in parts[1:]:
                 for a, b in zip(parts[0].shape, p.shape):
                     self._same_dim(scope, node, a, b)
-            return _P("stack", r + 1, [Const(len(parts)), *parts[0].shape], args=parts, node=node)
+            shape = [*parts[0].shape[:axis], Const(len(parts)), *parts[0].shape[axis:]]
+            return _P("stack", r + 1, shape, args=parts, node=node, axis=axis)
         for p in parts[1:]:
-            for a, b in zip(parts[0].shape[1:], p.shape[1:]):
-                self._same_dim(scope, node, a, b)
-        total: Expr = parts[0].shape[0]
+            for k, (a, b) in enumerate(zip(parts[0].shape, p.shape)):
+                if k != axis:
+                    self._same_dim(scope, node, a, b)
+        total: Expr = parts[0].shape[axis]
         for p in parts[1:]:
-            total = Call("add", (total, p.shape[0]))
-        return _P("concat", r, [total, *parts[0].shape[1:]], args=parts, node=node)
+            total = Call("add", (total, p.shape[axis]))
+        shape = list(parts[0].shape)
+        shape[axis] = total
+        return _P("concat", r, shape, args=parts, node=node, axis=axis)
+
+    def _sort(self, scope, node, args, kwargs) -> _P:
+        """``np.sort(x)``, ``np.sort(A, axis=k)`` (1-D and 2-D), ``np.sort(A, axis=None)``."""
+        if len(args) != 1:
+            raise self._err(scope, node, "np.sort takes one array (and axis=)",
+                            "write np.sort(x) or np.sort(A, axis=0)")
+        if scope.depth > 0 or scope is not self.entry:
+            # the order is computed by a helper call that the reverse sweep of a loop
+            # could not re-run with each iteration's values
+            raise self._err(scope, node, "np.sort inside a loop or inside a called function is not supported",
+                            "sort in the differentiated function itself, before the loop "
+                            "(y = np.sort(x), then use y in the loop)")
+        x = self._prepare(scope, args[0])
+        if x.rank == 0:
+            if self._lenient():
+                return x
+            raise self._err(scope, node, "np.sort of a scalar", "sort an array")
+        if "axis" in kwargs and _is_none(kwargs["axis"]):
+            x, axis = self._flattened(x, node), 0
+        elif "axis" in kwargs:
+            axis = self._axis(scope, "sort", kwargs["axis"], x.rank)
+        else:
+            axis = x.rank - 1
+        if x.rank > 2:
+            if self._lenient():
+                return x
+            raise self._err(scope, node, "np.sort is supported on 1-D and 2-D arrays (and axis=None)",
+                            "reshape to 2-D first, e.g. np.sort(A.reshape(-1, n), axis=1)")
+        return self._sorted(scope, node, x, axis)
+
+    def _sorted(self, scope, node, x: _P, axis: int) -> _P:
+        """Sort each line of ``x`` along ``axis`` into a new array.
+
+        The values are copied into a buffer with one line per row, the helper
+        ``argsort`` finds each row's stable order (no derivative), and each tie
+        group (a run of equal values in sorted order) is written out with the
+        sum of its entries: ``sort(e, s, m)`` is the entry's value, and its
+        derivative is the policy's selection at a tie (rules/vector.py)."""
+        loc = _loc(scope, node)
+        n = x.shape[axis]
+        lines = x.shape[:axis] + x.shape[axis + 1:]  # [] for a 1-D x
+
+        def at(r, k) -> list:  # the index into x (and the result) of entry k of line r
+            return [k] if x.rank == 1 else ([r, k] if axis == 1 else [k, r])
+
+        values = self.names.fresh("unsorted")
+        self._new_array(scope, values, _P("array", 2, [lines[0] if lines else Const(1), n]), node)
+
+        def fill(index):
+            r = index[0] if lines else Const(0)
+            v = self._element(scope, x, at(r, index[-1]))
+            self._emit(Assign(values, Call("store", (Var(values), r, index[-1], v)), loc))
+        self._loop_nest(scope, [*lines, n], fill, loc)
+        order = self.names.fresh("order")
+        self.arrays[order] = array_type(2, floating=False)
+        self._emit(Assign(order, Call("argsort", (Var(values),)), loc))
+        out = self.names.fresh("ascending")
+        self._new_array(scope, out, _P("array", x.rank, x.shape), node)
+        last = self._scalar(scope, "sub", (self._operand(n, "n"), Const(1)), node, hint="last")
+
+        def entry(r, k):
+            """The sorted value at position k of line r, detached: the search for
+            the tie groups is no kink site of its own."""
+            p = self._scalar(scope, "load", (Var(order), r, k), node, hint="at")
+            return self._scalar(scope, "detach", (self._scalar(scope, "load", (Var(values), r, p), node,
+                                                               hint="value"),), node, hint="value")
+
+        def group_end(r, k, start: str):
+            """At the last entry of a tie group: write out the whole group."""
+            after = self._scalar(scope, "add", (k, Const(1)), node, hint="after")
+            following = self._scalar(scope, "min", (after, last), node, hint="following")
+            differs = self._scalar(scope, "ne", (entry(r, following), entry(r, k)), node, hint="differs")
+            at_end = self._scalar(scope, "eq", (following, k), node, hint="at_end")
+            ends = self._scalar(scope, "or", (at_end, differs), node, hint="ends")
+            saved, self.out = self.out, []
+            self._write_group(scope, node, Var(start), after, r, order, values, out, at)
+            self._emit(Assign(start, Call("copy", (after,)), loc))
+            body, self.out = self.out, saved
+            self._emit(If(ends, body, [], loc))
+
+        def line(index):
+            start = self.names.fresh("start")  # where the current tie group starts
+            self._emit(Assign(start, Const(0), loc))
+            self._loop_nest(scope, [n], lambda k: group_end(index[0] if lines else Const(0), k[0], start), loc)
+
+        self._loop_nest(scope, lines, line, loc)
+        return _P("array", x.rank, x.shape, value=Var(out), node=node)
+
+    def _write_group(self, scope, node, start: Var, stop: Var, r, order: str, values: str, out: str, at) -> None:
+        """``out[at(r, j)] = sort(e_j, s, m)`` for the tie group ``start <= j < stop``
+        of line r, where e_j is its j-th sorted entry, m the group's size and s its sum."""
+        loc = _loc(scope, node)
+        size = self._scalar(scope, "sub", (stop, start), node, hint="group_size")
+
+        def sorted_entry(j):
+            p = self._scalar(scope, "load", (Var(order), r, j), node, hint="at")
+            return self._scalar(scope, "load", (Var(values), r, p), node, hint="entry")
+
+        total = self.names.fresh("group_sum")
+        self._emit(Assign(total, Const(0.0), loc))
+        for write in (False, True):  # the group's sum, then its entries
+            j = Var(self.names.fresh("j"))
+            saved, self.out = self.out, []
+            e = sorted_entry(j)
+            if write:
+                y = self._scalar(scope, "sort", (e, Var(total), size), node, hint="sorted_el")
+                self._emit(Assign(out, Call("store", (Var(out), *at(r, j), y)), loc))
+            else:
+                self._emit(Assign(total, Call("add", (Var(total), e)), loc))
+            body, self.out = self.out, saved
+            self._emit(For(j.name, start, stop, Const(1), body, loc))
+
+    def _axis(self, scope, name: str, node, r: int) -> int | None:
+        """The ``axis=`` argument (``node``; None when absent or ``axis=None``) of a
+        function of a rank-``r`` array, in ``range(r)``."""
+        if node is None or _is_none(node):
+            return None
+        axis = self._const_int(scope, node)
+        if not -r <= axis < r:
+            if self._lenient():
+                return max(r - 1, 0)
+            raise self._err(scope, node, f"axis {axis} is out of range for np.{name} of a {r}-D array"
+                            if name != "stack" else f"axis {axis} is out of range for np.stack into a {r}-D "
+                            "array", f"use an axis from {-r} to {r - 1}")
+        return axis % r
+
+    def _arg_extreme(self, scope, node, name: str, arg: _P, axis: int | None) -> _P:
+        """``np.argmax(x)``: the first extreme entry's index into the flattened array;
+        ``np.argmax(A, axis=1)``: an int per row (computed per element, like a reduction)."""
+        better = "gt" if name == "argmax" else "lt"
+        if axis is not None and arg.rank > 1:
+            shape = arg.shape[:axis] + arg.shape[axis + 1:]
+            return _P("reduce", arg.rank - 1, shape, prim=name, args=[arg], node=node, axis=axis, integer=True)
+        element = lambda index: self._element(scope, arg, index)  # noqa: E731
+        first = self._first_extreme(scope, better, element, arg.shape, node)
+        flat: Expr = Var(first[0])
+        for k, d in zip(first[1:], arg.shape[1:]):  # NumPy's index into the flattened array
+            flat = self._scalar(scope, "add", (self._scalar(scope, "mul", (flat, self._operand(d, "n")), node,
+                                                             hint="flat"), Var(k)), node, hint="flat")
+        return _P("scalar", 0, [], value=flat)
 
     def _reshape(self, scope, node, name: str, args, kwargs) -> _P:
         """``np.reshape(x, (n, m))``, ``x.reshape(n, m)``, ``x.ravel()``: C order."""
@@ -658,24 +869,41 @@ class VectorLowering:
         self._same_dim(scope, node, size, new_size)
         return _P("reshape", len(dims), dims, args=[x], node=node)
 
-    def _cumsum(self, scope, node, arg: _P, element) -> _P:
-        """``np.cumsum(x)`` of a 1-D x: a running sum stored element by element."""
-        if arg.rank != 1:
-            if self.static:
+    def _cumsum(self, scope, node, arg: _P, axis: int | None) -> _P:
+        """``np.cumsum(A, axis=k)``: a running sum along axis k, restarted for each
+        position of the other axes; ``np.cumsum(A)``: that of the flattened A."""
+        if arg.rank == 0:
+            if self._lenient():
                 return arg
-            raise self._err(scope, node, "np.cumsum is supported on 1-D arrays", "apply it to a 1-D array")
-        out = _P("array", 1, arg.shape)
+            raise self._err(scope, node, "np.cumsum of a scalar", "apply it to an array")
+        if axis is None:
+            arg, axis = self._flattened(arg, node), 0
+        out = _P("array", arg.rank, arg.shape)
         name = self.names.fresh("cumulative")
         self._new_array(scope, name, out, node)
         total = self.names.fresh("running")
         loc = _loc(scope, node)
-        self._emit(Assign(total, Const(0.0), loc))
+        others = arg.shape[:axis] + arg.shape[axis + 1:]
 
-        def body(index):
-            self._emit(Assign(total, Call("add", (Var(total), element(index))), loc))
-            self._emit(Assign(name, Call("store", (Var(name), *index, Var(total))), loc))
-        self._loop_nest(scope, arg.shape, body, loc)
+        def line(outer):  # one running sum along the axis
+            self._emit(Assign(total, Const(0.0), loc))
+
+            def body(k):
+                index = [*outer[:axis], *k, *outer[axis:]]
+                self._emit(Assign(total, Call("add", (Var(total), self._element(scope, arg, index))), loc))
+                self._emit(Assign(name, Call("store", (Var(name), *index, Var(total))), loc))
+            self._loop_nest(scope, [arg.shape[axis]], body, loc)
+        self._loop_nest(scope, others, line, loc)
         return replace(out, value=Var(name), node=node)
+
+    def _flattened(self, x: _P, node) -> _P:
+        """``x`` read in C order as a 1-D array."""
+        if x.rank == 1:
+            return x
+        size: Expr = x.shape[0]
+        for d in x.shape[1:]:
+            size = Call("mul", (size, d))
+        return _P("reshape", 1, [size], args=[x], node=node)
 
     def _array_literal(self, scope, node, args, kwargs) -> _P:
         """``np.array([a, b, c])`` of scalars: a new 1-D array."""
@@ -698,7 +926,7 @@ class VectorLowering:
 
     def _matmul(self, scope, node, left, right) -> _P:
         a, b = self._prepare(scope, left), self._prepare(scope, right)
-        if self.static and (a.rank == 0 or b.rank == 0):
+        if (a.rank == 0 or b.rank == 0) and self._lenient():
             return self._elementwise(scope, node, "mul", [left, right])
         if a.rank == 0 or b.rank == 0 or a.rank > 2 or b.rank > 2:
             raise self._err(scope, node, "@ and np.dot are supported on 1-D and 2-D arrays",
@@ -715,7 +943,7 @@ class VectorLowering:
             kwargs = {"ord": args[1]}
             args = args[:1]
         x = self._prepare(scope, args[0])
-        if self.static and x.rank != 1:
+        if x.rank != 1 and self._lenient():
             return _P("scalar", 0, [], value=self._expr(scope, args[0]) if x.rank == 0 else Const(0.0))
         if x.rank != 1 or len(args) != 1:
             raise self._err(scope, node, "np.linalg.norm is supported on 1-D arrays (vector norms)",
@@ -806,11 +1034,13 @@ class VectorLowering:
         raise AssertionError(p.kind)
 
     def _joined_element(self, scope, p: _P, index: list) -> Var:
-        """An element of a concatenation (the part that holds row ``index[0]``) or
-        of a stack (part ``index[0]``): an if/elif chain over the parts."""
+        """An element of a concatenation (the part that holds position ``index[axis]``
+        along the joined axis) or of a stack (part ``index[axis]``): an if/elif chain
+        over the parts."""
         result = self.names.fresh("joined")
         loc = _loc(scope, p.node)
-        first, rest = index[0], index[1:]
+        a = p.axis
+        first, rest = index[a], index[:a] + index[a + 1:]
         starts: list[Expr] = [Const(0)] * len(p.args)
         if p.kind == "stack":
             tests = [Call("eq", (first, Const(k))) for k in range(len(p.args) - 1)]
@@ -818,7 +1048,7 @@ class VectorLowering:
             tests, offset = [], Const(0)
             for k, part in enumerate(p.args):
                 starts[k] = offset if offset == Const(0) else self._operand(offset, "start")
-                offset = part.shape[0] if offset == Const(0) else Call("add", (offset, part.shape[0]))
+                offset = part.shape[a] if offset == Const(0) else Call("add", (offset, part.shape[a]))
                 if k < len(p.args) - 1:
                     tests.append(Call("lt", (first, self._operand(offset, "end"))))
         bodies = []
@@ -829,7 +1059,7 @@ class VectorLowering:
             else:
                 at = first if starts[k] == Const(0) else self._scalar(scope, "sub", (first, starts[k]), p.node,
                                                                        hint="row")
-                value = self._element(scope, part, [at, *rest])
+                value = self._element(scope, part, [*rest[:a], at, *rest[a:]])
             self._emit(Assign(result, Call("copy", (value,)), loc))
             bodies.append(self.out)
             self.out = saved
@@ -877,8 +1107,11 @@ class VectorLowering:
         return first
 
     def _reduction(self, scope, fname: str, element, dims: list[Expr], node) -> Var:
-        """Reduce the elements ``element(index)`` over ``dims`` to a scalar."""
+        """Reduce the elements ``element(index)`` over ``dims`` to a scalar (an int
+        for ``argmax`` / ``argmin`` over one dimension)."""
         loc = _loc(scope, node)
+        if fname in ("argmax", "argmin"):
+            return Var(self._first_extreme(scope, "gt" if fname == "argmax" else "lt", element, dims, node)[0])
         if fname in ("sum", "mean", "prod"):
             acc = self.names.fresh("total" if fname != "prod" else "product")
             self._emit(Assign(acc, Const(0.0 if fname != "prod" else 1.0), loc))
@@ -920,6 +1153,17 @@ _HINTS = {"add": "total", "sub": "diff", "mul": "prod", "div": "ratio", "pow": "
 
 def _loc(scope, node):
     return scope.src.loc(node) if node is not None else None
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _axis_keyword(name: str, args: list, kwargs: dict) -> tuple[list, dict]:
+    """``np.cumsum(A, 1)``: a positional axis, passed as ``axis=``."""
+    if name in _AXIS_SECOND and len(args) == 2 and "axis" not in kwargs:
+        return args[:1], {**kwargs, "axis": args[1]}
+    return args, kwargs
 
 
 def _reads_other_elements(p: _P, var: Var, r: int) -> bool:

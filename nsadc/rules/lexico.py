@@ -12,14 +12,19 @@ lists operand ``i``'s k directional derivatives (``None`` for a constant),
 ``out`` is the result variable (``None`` when the result overwrites an
 operand), ``setup`` is a list of ``(name, expr)`` assignments to emit first.
 The rules are attached to the entries of the one table (rules/table.py).
+
+Programs with arrays carry a number of directions known only at the call
+(transforms/lexicographic_arrays.py): there the directions are not unrolled
+but indexed by a loop variable ``j < nd``, and the rules of ``LEXICO_LOOPS``
+below say the same thing in that form.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from nsadc.ir.build import add, c, call, div, mul, sub
-from nsadc.ir.nodes import Const, Expr, Var, select
+from nsadc.ir.build import add, c, call, div, mul, neg, sub
+from nsadc.ir.nodes import Assign, Break, Const, Expr, For, If, Stmt, Var, select
 from nsadc.rules.table import RULES
 
 
@@ -134,3 +139,104 @@ for _name, _rule in LEXICO.items():
 # a comparison of differentiable values is decided by the lexicographic sign of
 # the difference: a > b  <=>  fsign(a - b, ȧ - ḃ) > 0
 COMPARE_SIGN = {"lt": "lt", "le": "le", "gt": "gt", "ge": "ge", "eq": "eq", "ne": "ne"}
+
+
+# ---------------------------------------------------------------- loop form
+#
+# A loop-form rule is ``rule(args, dots, out, tmp, j, nd) -> (pre, out_dot)``:
+# ``dots[i]`` is operand i's derivative along direction ``j`` (an expression in
+# the loop variable ``j``; None for a constant), ``pre`` the statements to run
+# first (they read only the operands), ``out_dot`` the result's derivative
+# along direction ``j``, which the transform stores for every ``j < nd``.
+
+
+def first_nonzero(name: str, value: Expr, dot: Expr, j: Var, nd: Expr) -> list[Stmt]:
+    """``name`` = the first nonzero of ``(value, dot at j = 0, 1, ..., nd - 1)``
+    (0 if none): its sign is the lexicographic sign ("fsign").  The loop stops
+    at the first nonzero, so off the kink it costs one comparison."""
+    stop = If(call("ne", Var(name), c(0.0)), [Break()], [])
+    return [Assign(name, value), For(j.name, Const(0), nd, Const(1), [stop, Assign(name, dot)])]
+
+
+def _zero(d):
+    return c(0.0) if d is None else d
+
+
+def _abs_loop(args, dots, out, tmp, j, nd):
+    (x,), (dx,) = args, [_zero(d) for d in dots]
+    lex = tmp("lex")
+    return first_nonzero(lex, x, dx, j, nd), select(call("ge", Var(lex), c(0)), dx, neg(dx))
+
+
+def _pairwise_loop(better_or_tie: str):
+    """max / min as a chain of two-operand choices, as ``_pairwise``."""
+
+    def rule(args, dots, out, tmp, j, nd):
+        name = "max" if better_or_tie == "ge" else "min"
+        dots = [_zero(d) for d in dots]
+        value, wd = args[0], dots[0]
+        pre: list[Stmt] = []
+        for b, bd in zip(args[1:], dots[1:]):
+            lex = tmp("lex")
+            pre += first_nonzero(lex, sub(value, b), sub(wd, bd), j, nd)
+            wd = select(call(better_or_tie, Var(lex), c(0)), wd, bd)
+            if b is not args[-1]:
+                v = tmp(name)
+                pre.append(Assign(v, call(name, value, b)))
+                value = Var(v)
+        return pre, wd
+
+    return rule
+
+
+_max_loop = _pairwise_loop("ge")
+_min_loop = _pairwise_loop("le")
+
+
+def _clip_loop(args, dots, out, tmp, j, nd):
+    x, lo, hi = args
+    pre, d1 = _max_loop([x, lo], dots[:2], None, tmp, j, nd)
+    low = tmp("above")
+    pre.append(Assign(low, call("max", x, lo)))
+    more, d2 = _min_loop([Var(low), hi], [d1, dots[2]], None, tmp, j, nd)
+    return pre + more, d2
+
+
+def _hypot_loop(args, dots, out, tmp, j, nd):
+    (x, y), (dx, dy) = args, [_zero(d) for d in dots]
+    pre: list[Stmt] = []
+    r = out
+    if r is None:
+        r = Var(tmp("r"))
+        pre.append(Assign(r.name, call("hypot", x, y)))
+    ux, uy, norm = tmp("ux"), tmp("uy"), tmp("norm")
+    # off the origin the gradient (x, y)/r; at the origin the unit vector of the
+    # first nonzero direction, the gradient of the directional derivative there
+    found = [Assign(ux, div(dx, Var(norm))), Assign(uy, div(dy, Var(norm))), Break()]
+    search = For(j.name, Const(0), nd, Const(1), [Assign(norm, call("hypot", dx, dy)),
+                                                   If(call("gt", Var(norm), c(0)), found, [])])
+    pre.append(If(call("gt", r, c(0)), [Assign(ux, div(x, r)), Assign(uy, div(y, r))],
+                  [Assign(ux, c(0)), Assign(uy, c(0)), search]))
+    return pre, add(mul(Var(ux), dx), mul(Var(uy), dy))
+
+
+def _copysign_loop(args, dots, out, tmp, j, nd):
+    (x, y), dx = args, _zero(dots[0])
+    lex = tmp("lex")
+    return (first_nonzero(lex, x, dx, j, nd),
+            mul(call("copysign", c(1), y), select(call("ge", Var(lex), c(0)), dx, neg(dx))))
+
+
+LEXICO_LOOPS = {"abs": _abs_loop, "max": _max_loop, "min": _min_loop, "clip": _clip_loop,
+                "hypot": _hypot_loop, "copysign": _copysign_loop}
+assert LEXICO_LOOPS.keys() == LEXICO.keys()
+
+# kinks Clarke mode cannot decide in the loop form: met, they are reported and
+# clarke_grad refuses, naming the site (transforms/lexicographic_arrays.py)
+UNDECIDED = {
+    "norm_root": (("np.linalg.norm(x) at x = 0: the sum of squares under the 2-norm has derivative 0 "
+                   "along every direction there, so the directions cannot say which way the norm grows"),
+                  "use grad (it selects 0 there), or write the norm of two entries as math.hypot(a, b)"),
+    "sort": ("np.sort at a tie of its entries: Clarke mode has no lexicographic sort yet",
+             "use grad, whose kink policy selects an element of the sort's Clarke Jacobian there"),
+}

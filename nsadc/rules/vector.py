@@ -20,12 +20,36 @@ need three more primitives:
   At ``s == 0`` the norm has a kink whose Clarke set is the unit ball; every
   policy selects its minimum-norm element 0 (JAX's gradient there is NaN,
   outside the Clarke set).
+
+``np.sort`` needs three more (frontend/vectorize.py, ``_sort``):
+
+- ``argsort(v)``: the stable ascending order of each row of the 2-D array v
+  (NaN last), an int array of v's shape, with no derivative: the
+  ``_stable_argsort`` helper below, emitted into the module (the emitted code
+  stays standalone).
+- ``sort(e, s, m)``: the value e, one output of a sort, where e is one of the
+  m tied inputs of its tie group (equal values; m == 1 without a tie) and s is
+  the sum of those m inputs.  Sort is piecewise linear, ``y[k] = x[perm[k]]``;
+  at a tie its Clarke Jacobian is the convex hull of the permutations of the
+  tied group.  "min-norm" selects its minimum-norm element, the group mean
+  (partial 1/m in s, 0 in e); "jax" and "torch" select the stable order
+  (partial 1 in e, 0 in s), which is what ``jax.grad`` of ``jnp.sort`` gives
+  and what torch gives with ``stable=True`` (torch's default sort is stable
+  only up to 16 entries on the CPU).  It is the sort's kink site: met where m > 1.
+- ``index_empty(n, ...)``: an uninitialised int array (``np.argmax(A, axis=1)``
+  given a name).
 """
 
 from __future__ import annotations
 
+import inspect
+import math
+
+import numpy as np
+
 from nsadc.ir.build import c, call, div
 from nsadc.ir.nodes import select
+from nsadc.rules.arrays import array_type
 from nsadc.rules.table import Kink, Rule, _float, _int, _on, _register
 
 
@@ -59,15 +83,86 @@ _register(Rule("norm_root", (1, 1), "call:math.sqrt", _float, _norm_root_partial
 ), doc="sqrt of a sum of squares: np.linalg.norm"))
 
 
+def _sort_partials(a, out, act, sel, tmp):
+    """sort(e, s, m): the group mean has partial 1/m in the group's sum s, the
+    stable order partial 1 in the entry e itself (the same when m == 1)."""
+    m = a[2]
+    if sel == "group mean":
+        return [], _on(act, [c(0.0), div(c(1.0), m), None])
+    return [], _on(act, [c(1.0), c(0.0), None])
+
+
+_SORT_SELECTIONS = ("group mean", "stable order")
+_register(Rule("sort", (3, 3), "special", _float, _sort_partials, Kink(
+    "kink", "{2} > 1 ({0} is one of {2} equal entries)",
+    "the convex hull of the tied group's permutations",
+    selections={"min-norm": "group mean", "jax": "stable order", "torch": "stable order"},
+    check=lambda s: s in _SORT_SELECTIONS,
+    selection_doc="select by policy name: 'min-norm' (each tied output gets the mean of its group's "
+                  "derivatives) or 'jax' / 'torch' (the stable order's permutation)",
+    at_kink=lambda a: call("gt", a[2], c(1)),
+), doc="e, one output of np.sort, one of m tied entries whose sum is s"))
+_register(Rule("argsort", (1, 1), "special", lambda types: array_type(2, floating=False), None,
+               doc="the stable ascending order of each row of a 2-D array"))
+_register(Rule("index_empty", (1, None), "special", lambda types: array_type(len(types), floating=False),
+               None, doc="np.empty(shape, np.int64)"))
+
+
+def _stable_argsort(values):
+    """The stable ascending order of each row of ``values`` (NaN last):
+    ``np.argsort(values, axis=-1, kind="stable")``, by a bottom-up merge sort
+    that numba compiles."""
+    rows, n = values.shape
+    perm = np.empty((rows, n), np.int64)
+    order = np.empty(n, np.int64)
+    merged = np.empty(n, np.int64)
+    for r in range(rows):
+        for k in range(n):
+            order[k] = k
+        width = 1
+        while width < n:
+            for lo in range(0, n, 2 * width):
+                mid = min(lo + width, n)
+                hi = min(lo + 2 * width, n)
+                a, b = lo, mid
+                for k in range(lo, hi):
+                    take_right = b < hi
+                    if take_right and a < mid:
+                        left, right = values[r, order[a]], values[r, order[b]]
+                        # strictly before, so that equal entries keep their order; NaN last
+                        take_right = right < left or (math.isnan(left) and not math.isnan(right))
+                    if take_right:
+                        merged[k] = order[b]
+                        b += 1
+                    else:
+                        merged[k] = order[a]
+                        a += 1
+            order, merged = merged, order
+            width *= 2
+        for k in range(n):
+            perm[r, k] = order[k]
+    return perm
+
+
+def helper_source(prims: set[str]) -> str | None:
+    """The source of the helper functions that emitted code calling ``prims`` needs."""
+    return inspect.getsource(_stable_argsort) if "argsort" in prims else None
+
+
 def vector_source(prim: str, args: list[str]) -> str:
-    """The Python source of ``tie``, ``share`` and ``detach``."""
+    """The Python source of ``tie``, ``share``, ``detach``, ``sort``, ``argsort``, ``index_empty``."""
     if prim == "tie":
         return f"1 if {args[0]} == {args[1]} else 0"
     if prim == "share":
         return "0.0"
-    if prim == "detach":
+    if prim in ("detach", "sort"):
         return args[0]
+    if prim == "argsort":
+        return f"_stable_argsort({args[0]})"
+    if prim == "index_empty":
+        shape = args[0] if len(args) == 1 else f"({', '.join(args)})"
+        return f"np.empty({shape}, np.int64)"
     raise ValueError(prim)
 
 
-VECTOR_PRIMS = {"tie", "share", "detach"}
+VECTOR_PRIMS = {"tie", "share", "detach", "sort", "argsort", "index_empty"}

@@ -69,7 +69,7 @@ class Derivative:
         call = s.value
         rule = RULES[call.prim]
         where = location(s)
-        text = expr_source(call) if call.prim != "share" else "the max/min reduction"
+        text = {"share": "the max/min reduction", "sort": "np.sort"}.get(call.prim) or expr_source(call)
         if rule.kink.kind == "branch":
             return [Comment(f"branch: {text} at {where}; the branch taken is differentiated")]
         if rule.kink.kind == "jump":

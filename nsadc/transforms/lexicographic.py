@@ -9,6 +9,10 @@ lexicographic sign of the difference, so at a tie the branch taken is the one
 the directions lead into (Billingsley & Barton).  With an invertible seed
 matrix ``M``, ``J_L f(x; M)·M⁻¹`` is an element of the Clarke generalized
 gradient of a piecewise-C¹ program.
+
+This unrolled form serves scalar programs, whose number of directions is the
+number of float arguments; programs with arrays use the looped form of
+transforms/lexicographic_arrays.py.
 """
 
 from __future__ import annotations

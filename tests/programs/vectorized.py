@@ -486,7 +486,7 @@ def e_descent_in_loop(x0, A, k):
 
 
 def bad_sort(x):
-    return np.sum(np.sort(x) * x)  # <- refused: bad_sort
+    return np.sum(x[np.argsort(x)] * x)  # <- refused: bad_sort (np.sort itself is supported)
 
 
 def bad_return_vector(A, x):
