@@ -4,9 +4,11 @@ Where every loop that pushes onto a tape has a trip count that the arguments
 fix (``range(n)``, ``x.shape[0]``), the deepest the tape gets is a polynomial in
 those trip counts.  The tape is then allocated once at that size and the
 growth checks go: no `_reserve` helper is compiled (about a quarter of the
-first compile) and no check runs in the loops.  A tape pushed inside a `while`
-loop, or in a loop whose trip count is computed inside the function, keeps
-growing by doubling.
+first compile) and no check runs in the loops.  A window loop
+``range(st + 1, st + k)`` inside a loop over ``st`` counts too: its bounds
+move, its trip count ``k - 1`` does not.  A tape pushed inside a `while` loop,
+or in a loop whose trip count is computed inside the function, keeps growing
+by doubling.
 
 A polynomial is a dict from monomials (sorted tuples of trip-count sources,
 each at least 0) to integer coefficients; an upper bound of two polynomials is
@@ -16,9 +18,10 @@ their coefficient-wise maximum, which is sound because every monomial is >= 0.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from nsadc.emit import _range_source
-from nsadc.ir.nodes import Assign, Call, For, If, Raw, Stmt, Var, While, variables, walk
+from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Raw, Stmt, Var, While, variables, walk
 
 Poly = dict[tuple[str, ...], int]
 
@@ -41,8 +44,27 @@ def depth_bound(body: list[Stmt], counter: str, known: set[str], trips) -> Poly 
     """An upper bound on how far ``counter`` (a tape's length) rises above its
     value at the start of ``body``; None when it depends on a trip count not
     known at entry.  ``trips(loop)`` gives a `for` loop's trip count as source."""
-    bound = _block(body, counter, known, trips)
+    ctx = _Ctx(counter, known, trips, _bound_once(body))
+    bound = _block(body, ctx)
     return None if bound is None else bound[1]
+
+
+@dataclass
+class _Ctx:
+    counter: str
+    known: set[str]
+    trips: object
+    once: set[str]  # names bound by exactly one statement (an assignment or a loop)
+    loops: list[str] = field(default_factory=list)  # the variables of the loops around
+
+
+def _bound_once(body: list[Stmt]) -> set[str]:
+    count: dict[str, int] = {}
+    for s in walk(body):
+        name = s.var if isinstance(s, For) else s.target if isinstance(s, Assign) else None
+        if name is not None:
+            count[name] = count.get(name, 0) + 1
+    return {n for n, c in count.items() if c == 1}
 
 
 def poly_source(p: Poly) -> str:
@@ -56,12 +78,12 @@ def poly_source(p: Poly) -> str:
     return " + ".join(terms) or "0"
 
 
-def _block(block: list[Stmt], counter: str, known: set[str], trips) -> tuple[Poly, Poly] | None:
+def _block(block: list[Stmt], ctx: _Ctx) -> tuple[Poly, Poly] | None:
     """(net change, peak rise) of the counter over a block, both upper bounds."""
     net: Poly = {}
     peak: Poly = {}
-    for s in block:
-        step = _stmt(s, counter, known, trips)
+    for k, s in enumerate(block):
+        step = _stmt(s, ctx, block[:k])
         if step is None:
             return None
         s_net, s_peak = step
@@ -70,23 +92,25 @@ def _block(block: list[Stmt], counter: str, known: set[str], trips) -> tuple[Pol
     return net, peak
 
 
-def _stmt(s: Stmt, counter: str, known: set[str], trips) -> tuple[Poly, Poly] | None:
+def _stmt(s: Stmt, ctx: _Ctx, earlier: list[Stmt]) -> tuple[Poly, Poly] | None:
     if isinstance(s, Raw):
-        change = {f"{counter} += 1": 1, f"{counter} -= 1": -1}.get(s.code.strip(), 0)
+        change = {f"{ctx.counter} += 1": 1, f"{ctx.counter} -= 1": -1}.get(s.code.strip(), 0)
         return {(): change}, {(): max(change, 0)}
     if isinstance(s, If):
-        a = _block(s.body, counter, known, trips)
-        b = _block(s.orelse, counter, known, trips)
+        a = _block(s.body, ctx)
+        b = _block(s.orelse, ctx)
         if a is None or b is None:
             return None
         return _max(a[0], b[0]), _max(a[1], b[1])
     if isinstance(s, (For, While)):
-        inner = _block(s.body, counter, known, trips)
+        ctx.loops.append(s.var if isinstance(s, For) else "")
+        inner = _block(s.body, ctx)
+        ctx.loops.pop()
         if inner is None:
             return None
         net, peak = inner
         rising = {m: c for m, c in net.items() if c > 0}
-        trip = _trip_monomial(s, known, trips)
+        trip = _trip_monomial(s, ctx, earlier)
         if trip is None:
             # unknown trip count: fine while no iteration leaves the tape deeper
             return ({}, peak) if not rising else None
@@ -99,17 +123,84 @@ def _stmt(s: Stmt, counter: str, known: set[str], trips) -> tuple[Poly, Poly] | 
     return {}, {}
 
 
-def _trip_monomial(s: Stmt, known: set[str], trips) -> str | None:
+def _trip_monomial(s: Stmt, ctx: _Ctx, earlier: list[Stmt]) -> str | None:
     if not isinstance(s, For):
         return None
-    used = variables(s.start) | variables(s.stop) | variables(s.step)
-    if not used <= known:
+    if isinstance(s.step, Const) and s.step.value in (1, -1):
+        # one spelling per count (range(n) and range(n - 1, -1, -1) are both
+        # len(range(n))), so that a reverse loop's pops cancel its forward pushes
+        return _linear_trips(s, ctx, earlier)
+    if not variables(s.start) | variables(s.stop) | variables(s.step) <= ctx.known:
         return None
-    source = trips(s)
-    if re.fullmatch(r"len\(.*\)|\w+\.shape\[\d+\]", source):
+    source = ctx.trips(s)
+    if re.fullmatch(r"len\(.*\)", source):
         return source  # never negative
-    # the loop's own range: never negative, and cheaper for numba than max(n, 0)
     return f"len({_range_source(s.start, s.stop, s.step)})"
+
+
+def _linear_trips(s: For, ctx: _Ctx, earlier: list[Stmt]) -> str | None:
+    """The trip count of a unit-step loop as ``len(range(stop - start))``.
+    ``range(st + 1, st + k)`` inside a loop over st: the bounds move, their
+    difference (k - 1) does not.  Names assigned once, just before the loop in
+    its own block, are expanded as linear forms; a unit step's trip count is
+    known when what is left reads only arguments.  What cancels must be the
+    variable of a loop around, which keeps its value through the iteration."""
+    defs = {t.target: t.value for t in earlier if isinstance(t, Assign) and t.target in ctx.once}
+    start, stop = _linear(s.start, ctx, defs, 8), _linear(s.stop, ctx, defs, 8)
+    if start is None or stop is None:
+        return None
+    moving = {a.name for form in (start, stop) for a in form if isinstance(a, Var) and a.name not in ctx.known}
+    if not moving <= set(ctx.loops) & ctx.once:
+        return None
+    diff = _lin_add(stop, start, -1) if s.step.value == 1 else _lin_add(start, stop, -1)
+    if any(atom is not None and not variables(atom) <= ctx.known for atom in diff):
+        return None
+    return f"len(range({_lin_source(diff)}))"
+
+
+Linear = dict  # atom (an Expr, or None for the constant) -> int coefficient
+
+
+def _linear(e: Expr, ctx: _Ctx, defs: dict[str, Expr], depth: int) -> Linear | None:
+    if isinstance(e, Const):
+        return {None: e.value} if isinstance(e.value, int) and not isinstance(e.value, bool) else None
+    if isinstance(e, Var):
+        if e.name in defs and depth > 0:
+            return _linear(defs[e.name], ctx, defs, depth - 1)
+        return {e: 1}
+    if isinstance(e, Call) and e.prim in ("add", "sub") and len(e.args) == 2:
+        a, b = _linear(e.args[0], ctx, defs, depth), _linear(e.args[1], ctx, defs, depth)
+        if a is None or b is None:
+            return None
+        return _lin_add(a, b, 1 if e.prim == "add" else -1)
+    if isinstance(e, Call) and e.prim == "mul" and len(e.args) == 2:
+        for k, other in ((e.args[0], e.args[1]), (e.args[1], e.args[0])):
+            if isinstance(k, Const) and isinstance(k.value, int) and not isinstance(k.value, bool):
+                inner = _linear(other, ctx, defs, depth)
+                return None if inner is None else {a: c * k.value for a, c in inner.items() if c * k.value}
+        return None
+    if isinstance(e, Call) and e.prim == "shape":
+        return {e: 1} if variables(e) <= ctx.known else None
+    if isinstance(e, Call) and e.prim == "copy":
+        return _linear(e.args[0], ctx, defs, depth)
+    return None
+
+
+def _lin_add(a: Linear, b: Linear, sign: int) -> Linear:
+    out = dict(a)
+    for atom, c in b.items():
+        out[atom] = out.get(atom, 0) + sign * c
+    return {atom: c for atom, c in out.items() if c != 0}
+
+
+def _lin_source(form: Linear) -> str:
+    from nsadc.emit import expr_source
+
+    text = ""
+    for atom, c in sorted(form.items(), key=lambda kv: kv[0] is None):
+        term = str(abs(c)) if atom is None else expr_source(atom) if abs(c) == 1 else f"{abs(c)} * {expr_source(atom)}"
+        text += (" - " if c < 0 else " + ") + term if text else ("-" if c < 0 else "") + term
+    return text or "0"
 
 
 def _add(a: Poly, b: Poly) -> Poly:
