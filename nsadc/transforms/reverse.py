@@ -199,6 +199,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     for f in P.fused.values():
         f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
 
+    # id(inner loop) -> {value it leaves: local}: loops directly in a reversed `for` loop's
+    # body whose results a re-run of the iteration needs; the forward sweep tapes those
+    # few values, so the re-run need not run the loop again (a dot product per unit)
+    results = _taped_results(fn, P, facts, names)
     # id(loop nest) -> (x_bar, dacc_dx, acc_bar, type): a fused loop's array derivative added into x_bar
     combines: dict[int, tuple] = {}
     # partials computed beside their primal (sincos): folding must not move them
@@ -210,13 +214,15 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     unsaved: set[int] = set()  # id(Assign): records the re-run being reversed skipped
 
     def fblock(stmts: list[Stmt], record: bool, top: bool, count: bool,
-               keep: set[str] | None = None, after: set[str] = frozenset()) -> list[Stmt]:
+               keep: set[str] | None = None, after: set[str] = frozenset(),
+               record_results: bool = False) -> list[Stmt]:
         """Forward code.  ``record``: push what the reverse pops (the main sweep's
         top level and each re-run iteration); loop bodies run plain inside, with
         only their checkpoints.  ``top``: at the function's top level.  ``count``:
         count kink sites (the main sweep of the report variant).  ``keep``: in a
         re-run, only what the iteration's reverse needs is recomputed; ``after``:
-        what the re-run reads after this block."""
+        what the re-run reads after this block.  ``record_results``: the body of
+        a reversed loop, whose inner loops in ``results`` push what they leave."""
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
             if isinstance(s, Assign) and is_store(s):
@@ -246,11 +252,17 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 # in a re-run, a loop whose values nothing later needs is skipped, unless
                 # its own reverse pops what it pushes (checkpoints, a while loop's trip count)
                 if keep is not None and not (assigned(s.body) & keep) and (
-                        id(s) not in P.reversed_loops or (isinstance(s, For) and not P.checkpoints.get(id(s)))):
+                        id(s) not in P.reversed_loops or _self_sufficient(s, P, results)):
                     continue
-                if keep is not None and _self_sufficient(s, P) and not (assigned(s.body) & (_mentioned(stmts[k + 1:]) | after)):
+                if keep is not None and _self_sufficient(s, P, results) and not (assigned(s.body) & (_mentioned(stmts[k + 1:]) | after)):
                     continue  # its own reverse re-runs each iteration; nothing after it reads its values
+                if keep is not None and id(s) in results:
+                    # what the loop left, popped at the iteration's start: no second run of it
+                    out += [Assign(v, Call("copy", (Var(held),))) for v, held in results[id(s)].items()]
+                    continue
                 out += floop(s, record, top, count)
+                if record_results and id(s) in results:
+                    out += [st for v in results[id(s)] for st in T.push(v)]
             else:
                 out.append(s)
         return out
@@ -261,12 +273,13 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             return iteration_fused_loop(s, fusion, count)
         if fusion is not None:
             return fused_loop(s, fusion, count)
-        body = fblock(s.body, False, False, count)
         reversed_ = record and id(s) in P.reversed_loops
+        body = fblock(s.body, False, False, count, record_results=reversed_)
         ck = P.checkpoints.get(id(s), []) if reversed_ else []
         if isinstance(s, For):
             pushes = [st for v in ck for st in T.push(v)]
-            return T.reserve(ck, _trips(s)) + [For(s.var, s.start, s.stop, s.step, pushes + body, s.loc)]
+            left = [v for t in s.body if id(t) in results for v in results[id(t)]] if reversed_ else []
+            return T.reserve(ck + left, _trips(s)) + [For(s.var, s.start, s.stop, s.step, pushes + body, s.loc)]
         if not reversed_:
             return [While(s.test, body, s.loc)]
         pushes = [st for v in ck for st in T.push(v, grow=True)]
@@ -391,12 +404,15 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             ck = P.checkpoints.get(id(s), [])
             entry = {v: names.fresh(f"{v}_entry") for v in P.restore.get(id(s), [])}
             pops: list[Stmt] = []
+            for t in reversed(s.body):  # pushed last, after the checkpoints: popped first
+                for held in reversed(list(results.get(id(t), {}).values())):
+                    pops += T.pop(held)
             for v in reversed(ck):
                 pops += T.pop(v)
             keep = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
             nonlocal rerunning
             rerunning = True
-            rerun = fblock(s.body, True, False, False, P.need.get(id(s), set()))
+            rerun = _drop_overwritten(fblock(s.body, True, False, False, P.need.get(id(s), set())))
             rerunning = False
             room = T.reserve(_rerun_pushes(s.body, P, counters))
             body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
@@ -543,11 +559,51 @@ def allocates(s: Stmt) -> bool:
         and s.value.prim != "store"
 
 
-def _self_sufficient(s, P) -> bool:
-    """A reversed `for` loop that pushes nothing: its reverse re-runs each of
-    its iterations itself, so a re-run of the enclosing iteration need not
-    run it first."""
-    return isinstance(s, For) and id(s) in P.reversed_loops and not P.checkpoints.get(id(s))
+def _drop_overwritten(block: list[Stmt]) -> list[Stmt]:
+    """Drop ``v = ...`` when a later statement of the block assigns v again
+    before anything reads it (``z = b1[k]`` before a taped loop result)."""
+    out = []
+    for k, s in enumerate(block):
+        if isinstance(s, Assign) and not is_store(s):
+            at = next((j for j in range(k + 1, len(block))
+                       if isinstance(block[j], Assign) and block[j].target == s.target), None)
+            if at is not None:
+                between = block[k + 1:at]
+                if s.target not in _read(between) | reads(block[at]) and not any(
+                        isinstance(t, (If, For, While)) and s.target in assigned([t]) for t in between):
+                    continue
+        out.append(s)
+    return out
+
+
+def _taped_results(fn: Function, P, facts: Facts, names) -> dict[int, dict[str, str]]:
+    """Inner loops of reversed `for` loops whose scalar results are taped
+    rather than recomputed (see the comment at the call).  Innermost first: a
+    loop whose own inner loops tape results pushes, so it must run."""
+    out: dict[int, dict[str, str]] = {}
+    loops = [r for r in walk(fn.body) if isinstance(r, For) and id(r) in P.reversed_loops and id(r) not in P.fused]
+    for r in reversed(loops):
+        need = P.need.get(id(r), set())
+        for k, inner in enumerate(r.body):
+            if not (isinstance(inner, (For, While))
+                    and (id(inner) not in P.reversed_loops or _self_sufficient(inner, P, out))):
+                continue
+            left = sorted(v for v in assigned(inner.body) & need & _read(r.body[k + 1:])
+                          if facts.types.get(v) in ("float", "int", "bool"))
+            if left:
+                label = inner.var if isinstance(inner, For) else "loop"
+                out[id(inner)] = {v: names.fresh(f"{v}_after_{label}") for v in left}
+                for v, held in out[id(inner)].items():
+                    facts.types[held] = facts.types[v]
+    return out
+
+
+def _self_sufficient(s, P, results: dict) -> bool:
+    """A reversed `for` loop that pushes nothing (no checkpoints, no taped
+    results of inner loops): its reverse re-runs each of its iterations
+    itself, so a re-run of the enclosing iteration need not run it first."""
+    return isinstance(s, For) and id(s) in P.reversed_loops and not P.checkpoints.get(id(s)) \
+        and not any(id(t) in results for t in s.body)
 
 
 def _adopt_fused_derivatives(body: list[Stmt], combines: dict, elementwise) -> None:

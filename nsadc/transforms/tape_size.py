@@ -45,7 +45,7 @@ def depth_bound(body: list[Stmt], counter: str, known: set[str], trips) -> Poly 
     value at the start of ``body``; None when it depends on a trip count not
     known at entry.  ``trips(loop)`` gives a `for` loop's trip count as source."""
     ctx = _Ctx(counter, known, trips, _bound_once(body))
-    bound = _block(body, ctx)
+    bound = _block(body, ctx, [])
     return None if bound is None else bound[1]
 
 
@@ -78,12 +78,12 @@ def poly_source(p: Poly) -> str:
     return " + ".join(terms) or "0"
 
 
-def _block(block: list[Stmt], ctx: _Ctx) -> tuple[Poly, Poly] | None:
+def _block(block: list[Stmt], ctx: _Ctx, before: list[Stmt]) -> tuple[Poly, Poly] | None:
     """(net change, peak rise) of the counter over a block, both upper bounds."""
     net: Poly = {}
     peak: Poly = {}
     for k, s in enumerate(block):
-        step = _stmt(s, ctx, block[:k])
+        step = _stmt(s, ctx, before + block[:k])
         if step is None:
             return None
         s_net, s_peak = step
@@ -93,18 +93,20 @@ def _block(block: list[Stmt], ctx: _Ctx) -> tuple[Poly, Poly] | None:
 
 
 def _stmt(s: Stmt, ctx: _Ctx, earlier: list[Stmt]) -> tuple[Poly, Poly] | None:
+    """``earlier``: the statements that run before ``s`` on every path to it
+    (earlier in its block and in the blocks around it)."""
     if isinstance(s, Raw):
         change = {f"{ctx.counter} += 1": 1, f"{ctx.counter} -= 1": -1}.get(s.code.strip(), 0)
         return {(): change}, {(): max(change, 0)}
     if isinstance(s, If):
-        a = _block(s.body, ctx)
-        b = _block(s.orelse, ctx)
+        a = _block(s.body, ctx, earlier)
+        b = _block(s.orelse, ctx, earlier)
         if a is None or b is None:
             return None
         return _max(a[0], b[0]), _max(a[1], b[1])
     if isinstance(s, (For, While)):
         ctx.loops.append(s.var if isinstance(s, For) else "")
-        inner = _block(s.body, ctx)
+        inner = _block(s.body, ctx, earlier)
         ctx.loops.pop()
         if inner is None:
             return None
@@ -141,9 +143,9 @@ def _trip_monomial(s: Stmt, ctx: _Ctx, earlier: list[Stmt]) -> str | None:
 def _linear_trips(s: For, ctx: _Ctx, earlier: list[Stmt]) -> str | None:
     """The trip count of a unit-step loop as ``len(range(stop - start))``.
     ``range(st + 1, st + k)`` inside a loop over st: the bounds move, their
-    difference (k - 1) does not.  Names assigned once, just before the loop in
-    its own block, are expanded as linear forms; a unit step's trip count is
-    known when what is left reads only arguments.  What cancels must be the
+    difference (k - 1) does not.  Names assigned once, before the loop in its
+    own block or in a block around it, are expanded as linear forms; a unit
+    step's trip count is known when what is left reads only arguments.  What cancels must be the
     variable of a loop around, which keeps its value through the iteration."""
     defs = {t.target: t.value for t in earlier if isinstance(t, Assign) and t.target in ctx.once}
     start, stop = _linear(s.start, ctx, defs, 8), _linear(s.stop, ctx, defs, 8)
