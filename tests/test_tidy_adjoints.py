@@ -152,3 +152,28 @@ def test_a_partial_hoisted_beside_its_primal_stays_there():
     lines = [line.strip() for line in nsadc.differentiate(_branchy, target="python").source("reverse").splitlines()]
     at = next(k for k, line in enumerate(lines) if "math.sin(" in line)
     assert "math.cos(" in lines[at + 1]
+
+
+def _residuals(A, b, x):
+    r = np.zeros(A.shape[0])
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            r[i] += A[i, j] * x[j]
+    s = 0.0
+    for i in range(A.shape[0]):
+        s += abs(r[i] - b[i])
+    return s
+
+
+def test_the_adjoint_of_an_increment_passes_through():
+    """r[i] += v: its reverse read r_bar[i], zeroed it and added it back."""
+    d = nsadc.differentiate(_residuals, target="python")
+    text = d.source("reverse")
+    assert "r_bar[i] = 0.0" not in text and "r_bar[i] +=" not in text
+    rng = np.random.default_rng(2)
+    A, b, x = rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal(3)
+    gA, gb, gx = d.grad(A, b, x)
+    sign = np.sign(A @ x - b)
+    np.testing.assert_allclose(gx, A.T @ sign, rtol=1e-12)
+    np.testing.assert_allclose(gA, np.outer(sign, x), rtol=1e-12)
+    np.testing.assert_allclose(gb, -sign, rtol=1e-12)
