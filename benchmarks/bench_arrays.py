@@ -19,7 +19,8 @@ float-array argument instead (nsadc's default ``wrt``): data and
 hyperparameters too, so each gradient also builds adjoints as large as the
 data.
 
-Time: in one process, best of ``repeat`` after a warm-up call, for the
+Time: in one process, best of ``repeat`` rounds after a warm-up call (the
+calls take turns each round: benchmarks/timing.py), for the
 ``numba.njit`` primal, nsadc's raw compiled kernel
 (``d.compiled(*args).vjp(*args, 1.0)``) and its API
 (``d.value_and_grad(*args)``), the hand-written gradient, and
@@ -65,7 +66,6 @@ import os
 import platform
 import subprocess
 import sys
-import time
 
 import numba
 import numpy as np
@@ -77,6 +77,7 @@ import array_programs as P  # noqa: E402
 import vectorized_programs  # noqa: E402
 import nsadc  # noqa: E402
 from hand_written_arrays import HAND_WRITTEN, HAND_WRITTEN_ALL, jax_programs  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 NAMES = ["mlp_loss", "svm_hinge", "lasso", "max_pool_1d", "l1_regression"]
 MODES = ["primal", "nsadc", "hand", "jax"]
@@ -131,16 +132,6 @@ def hand_written(name: str, all_args: bool):
     return (HAND_WRITTEN_ALL if all_args else HAND_WRITTEN)[name]
 
 
-def best(fn, *args, repeat=10):
-    fn(*args)  # warm-up / compile
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def as_grads(g):
     """A gradient tuple from nsadc's or JAX's result (a lone gradient comes bare)."""
     return tuple(g) if isinstance(g, (tuple, list)) else (g,)
@@ -193,13 +184,15 @@ def time_program(name, scale, repeat, jx, all_args):
     fn, args = make_case(name, scale)
     hand = hand_written(name, all_args)
     hv, *hg = hand(*args)
+    primal = numba.njit(fn)
     try:
-        primal = best(numba.njit(fn), *args, repeat=repeat)
+        primal(*args)
     except numba.core.errors.TypingError:  # numba lacks np.max(..., axis=): time the loop form
         import array_programs
 
-        primal = best(numba.njit(getattr(array_programs, name)), *args, repeat=repeat)
-    row = {"primal": primal, "hand": best(hand, *args, repeat=repeat)}
+        primal = numba.njit(getattr(array_programs, name))
+    calls = {"primal": (primal, args), "hand": (hand, args)}
+    row = {}
     try:
         d = nsadc.differentiate(fn, wrt=wrt_of(name, all_args))
         vjp = d.compiled(*args).vjp
@@ -207,8 +200,8 @@ def time_program(name, scale, repeat, jx, all_args):
         check("nsadc kernel", name, v, as_grads(adj), hv, hg)
         v, g = d.value_and_grad(*args)
         check("nsadc value_and_grad", name, v, as_grads(g), hv, hg)
-        row["nsadc"] = best(vjp, *args, 1.0, repeat=repeat)
-        row["nsadc api"] = best(d.value_and_grad, *args, repeat=repeat)
+        calls["nsadc"] = (vjp, (*args, 1.0))
+        calls["nsadc api"] = (d.value_and_grad, args)
     except nsadc.NsadcError as e:  # a refusal: the program is outside what nsadc supports
         row["nsadc error"] = first_line(e)
     except AssertionError as e:
@@ -221,7 +214,8 @@ def time_program(name, scale, repeat, jx, all_args):
         jargs = to_device(args)
         v, g = f(*jargs)
         check("JAX", name, v, as_grads(g), hv, hg)
-        row["jax"] = best(f, *jargs, repeat=repeat)
+        calls["jax"] = (f, jargs)
+    row.update(interleaved(calls, repeat))
     return row
 
 

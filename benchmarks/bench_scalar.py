@@ -2,7 +2,8 @@
 
     python benchmarks/bench_scalar.py [--n 1000000] [--repeat 15]
 
-All timings are taken in one process, best of ``repeat`` after warm-up; the
+All timings are taken in one process, best of ``repeat`` rounds after warm-up
+(the calls take turns each round: benchmarks/timing.py); the
 ratios are what docs/performance.md reports."""
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import argparse
 import os
 import platform
 import sys
-import time
 
 import numba
 import numpy as np
@@ -22,16 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import nsadc  # noqa: E402
 import scalar_programs as P  # noqa: E402
 from hand_written import HAND_WRITTEN  # noqa: E402
-
-
-def best(fn, *args, repeat=15):
-    fn(*args)  # warm-up / compile
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from timing import interleaved  # noqa: E402
 
 
 def main(argv=None):
@@ -62,11 +53,10 @@ def main(argv=None):
         hits = np.zeros(max(1, len(kern.sites)), np.int64)
         _, gl = kern.ld(*args, a.n, 1.0, 0.0, 0.0, 1.0)
         assert np.allclose(gl, g, rtol=1e-9, atol=1e-9), (name, gl, g)
-        tp = best(primal, *args, a.n, repeat=a.repeat)
-        tg = best(vjp, *args, a.n, 1.0, repeat=a.repeat)
-        th = best(hand, *args, a.n, repeat=a.repeat)
-        tr = best(kern.vjp_report, *args, a.n, 1.0, hits, repeat=a.repeat)
-        tl = best(kern.ld, *args, a.n, 1.0, 0.0, 0.0, 1.0, repeat=a.repeat)
+        t = interleaved({"primal": (primal, (*args, a.n)), "grad": (vjp, (*args, a.n, 1.0)),
+                         "hand": (hand, (*args, a.n)), "report": (kern.vjp_report, (*args, a.n, 1.0, hits)),
+                         "clarke": (kern.ld, (*args, a.n, 1.0, 0.0, 0.0, 1.0))}, a.repeat)
+        tp, tg, th, tr, tl = t["primal"], t["grad"], t["hand"], t["report"], t["clarke"]
         print(f"{name:18s} {tp * 1e3:10.2f} {tg * 1e3:14.2f} {th * 1e3:13.2f} {tg / tp:12.2f} {tg / th:11.2f} "
               f"{tr / tg:12.2f} {tl / tp:14.2f}")
 
