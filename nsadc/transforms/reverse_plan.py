@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nsadc.errors import UnsupportedError
+from nsadc.ir.affine import affine, affine_sum
 from nsadc.ir.analysis import Facts, definitions
 from nsadc.ir.nodes import Assign, Call, For, Function, If, Stmt, Var, While, variables, walk
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
@@ -390,7 +391,9 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]]) -> 
     A store that runs after such a load (a later top-level statement, or a
     later iteration of the same loop nest) therefore pushes the old element,
     and its reverse writes it back.  A load followed, in the same iteration, by
-    a store into the same array is refused: the re-run would read the new value.
+    a store into the same element is refused: the re-run would read the new
+    value.  ``z[i] = f(z[i - 1])`` is fine: the indices differ by a constant
+    in every iteration (:func:`_other_element`).
     """
     loads: list[tuple[Assign, int, list]] = []  # (load, top-level index, enclosing loops)
     stores: dict[str, list[tuple[Assign, int, list]]] = {}
@@ -427,7 +430,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]]) -> 
                 for s in walk(L.body):
                     if s is load:
                         after = True
-                    elif after and is_store(s) and s.target == array:
+                    elif after and is_store(s) and s.target == array and not _other_element(fn, L, load, s):
                         raise UnsupportedError(
                             f"{array} is read here and overwritten later in the same loop "
                             f"(line {s.loc.line if s.loc else '?'}); the reverse sweep cannot "
@@ -435,6 +438,32 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]]) -> 
                             f"write the new values into another array (e.g. {array}_new = "
                             f"np.empty_like({array})) and read from {array}")
     return out
+
+
+def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:
+    """Whether, within one iteration of ``loop``, ``store`` always writes an
+    element other than the one ``load`` read: some index differs by a nonzero
+    constant, once names assigned once at the top of the loop body are
+    expanded (``i_minus_1 = i - 1``) and only names the iteration does not
+    change are left (the loop's variable, arguments, outer loops' variables)."""
+    counts: dict[str, int] = {}
+    for t in walk(fn.body):
+        name = t.var if isinstance(t, For) else t.target if isinstance(t, Assign) else None
+        if name is not None:
+            counts[name] = counts.get(name, 0) + 1
+    defs = {t.target: t.value for t in loop.body
+            if isinstance(t, Assign) and not is_store(t) and counts.get(t.target) == 1}
+    changing = assigned_in(loop.body) - set(defs)
+    read, written = load.value.args[1:], store.value.args[1:-1]
+    if len(read) != len(written):
+        return False
+    for r, w in zip(read, written):
+        a, b = affine(r, defs), affine(w, defs)
+        if a is None or b is None or any(isinstance(v, Var) and v.name in changing for v in (*a, *b)):
+            continue
+        if set(affine_sum(b, a, -1)) == {None}:  # w - r: a nonzero constant
+            return True
+    return False
 
 
 def _written_once(fn: Function, array: str, writes: list) -> bool:

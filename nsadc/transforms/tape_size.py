@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass, field
 
 from nsadc.emit import _range_source
-from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Raw, Stmt, Var, While, variables, walk
+from nsadc.ir.affine import affine, affine_source, affine_sum
+from nsadc.ir.nodes import Assign, Call, Const, For, If, Raw, Stmt, Var, While, variables, walk
 
 Poly = dict[tuple[str, ...], int]
 
@@ -144,65 +145,21 @@ def _linear_trips(s: For, ctx: _Ctx, earlier: list[Stmt]) -> str | None:
     """The trip count of a unit-step loop as ``len(range(stop - start))``.
     ``range(st + 1, st + k)`` inside a loop over st: the bounds move, their
     difference (k - 1) does not.  Names assigned once, before the loop in its
-    own block or in a block around it, are expanded as linear forms; a unit
-    step's trip count is known when what is left reads only arguments.  What cancels must be the
-    variable of a loop around, which keeps its value through the iteration."""
+    own block or in a block around it, are expanded as affine forms; a unit
+    step's trip count is known when what is left reads only arguments.  What
+    cancels must be the variable of a loop around, which keeps its value
+    through the iteration."""
     defs = {t.target: t.value for t in earlier if isinstance(t, Assign) and t.target in ctx.once}
-    start, stop = _linear(s.start, ctx, defs, 8), _linear(s.stop, ctx, defs, 8)
+    start, stop = affine(s.start, defs), affine(s.stop, defs)
     if start is None or stop is None:
         return None
     moving = {a.name for form in (start, stop) for a in form if isinstance(a, Var) and a.name not in ctx.known}
     if not moving <= set(ctx.loops) & ctx.once:
         return None
-    diff = _lin_add(stop, start, -1) if s.step.value == 1 else _lin_add(start, stop, -1)
+    diff = affine_sum(stop, start, -1) if s.step.value == 1 else affine_sum(start, stop, -1)
     if any(atom is not None and not variables(atom) <= ctx.known for atom in diff):
         return None
-    return f"len(range({_lin_source(diff)}))"
-
-
-Linear = dict  # atom (an Expr, or None for the constant) -> int coefficient
-
-
-def _linear(e: Expr, ctx: _Ctx, defs: dict[str, Expr], depth: int) -> Linear | None:
-    if isinstance(e, Const):
-        return {None: e.value} if isinstance(e.value, int) and not isinstance(e.value, bool) else None
-    if isinstance(e, Var):
-        if e.name in defs and depth > 0:
-            return _linear(defs[e.name], ctx, defs, depth - 1)
-        return {e: 1}
-    if isinstance(e, Call) and e.prim in ("add", "sub") and len(e.args) == 2:
-        a, b = _linear(e.args[0], ctx, defs, depth), _linear(e.args[1], ctx, defs, depth)
-        if a is None or b is None:
-            return None
-        return _lin_add(a, b, 1 if e.prim == "add" else -1)
-    if isinstance(e, Call) and e.prim == "mul" and len(e.args) == 2:
-        for k, other in ((e.args[0], e.args[1]), (e.args[1], e.args[0])):
-            if isinstance(k, Const) and isinstance(k.value, int) and not isinstance(k.value, bool):
-                inner = _linear(other, ctx, defs, depth)
-                return None if inner is None else {a: c * k.value for a, c in inner.items() if c * k.value}
-        return None
-    if isinstance(e, Call) and e.prim == "shape":
-        return {e: 1} if variables(e) <= ctx.known else None
-    if isinstance(e, Call) and e.prim == "copy":
-        return _linear(e.args[0], ctx, defs, depth)
-    return None
-
-
-def _lin_add(a: Linear, b: Linear, sign: int) -> Linear:
-    out = dict(a)
-    for atom, c in b.items():
-        out[atom] = out.get(atom, 0) + sign * c
-    return {atom: c for atom, c in out.items() if c != 0}
-
-
-def _lin_source(form: Linear) -> str:
-    from nsadc.emit import expr_source
-
-    text = ""
-    for atom, c in sorted(form.items(), key=lambda kv: kv[0] is None):
-        term = str(abs(c)) if atom is None else expr_source(atom) if abs(c) == 1 else f"{abs(c)} * {expr_source(atom)}"
-        text += (" - " if c < 0 else " + ") + term if text else ("-" if c < 0 else "") + term
-    return text or "0"
+    return f"len(range({affine_source(diff)}))"
 
 
 def _add(a: Poly, b: Poly) -> Poly:

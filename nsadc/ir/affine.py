@@ -1,0 +1,63 @@
+"""Affine forms of integer expressions: ``i + 1``, ``st + k - 1``, ``2 * n``.
+
+A form is a dict from atoms (a variable, an array dimension ``shape(x, k)``,
+or None for the constant) to integer coefficients.  Names with a known
+single definition are expanded through ``defs``, so ``i_minus_1`` (assigned
+``i - 1``) reads as ``i - 1``.  Used to size tapes (transforms/tape_size.py)
+and to tell array elements apart (transforms/reverse_plan.py).
+"""
+
+from __future__ import annotations
+
+from nsadc.ir.nodes import Call, Const, Expr, Var
+
+Affine = dict  # atom (an Expr, or None for the constant) -> int coefficient
+
+
+def affine(e: Expr, defs: dict[str, Expr], depth: int = 8) -> Affine | None:
+    """``e`` as an affine form, or None when it is not one (a product of two
+    variables, a float, a call)."""
+    if isinstance(e, Const):
+        return {None: e.value} if isinstance(e.value, int) and not isinstance(e.value, bool) else None
+    if isinstance(e, Var):
+        if e.name in defs and depth > 0:
+            return affine(defs[e.name], defs, depth - 1)
+        return {e: 1}
+    if not isinstance(e, Call):
+        return None
+    if e.prim in ("add", "sub") and len(e.args) == 2:
+        a, b = affine(e.args[0], defs, depth), affine(e.args[1], defs, depth)
+        return None if a is None or b is None else affine_sum(a, b, 1 if e.prim == "add" else -1)
+    if e.prim == "mul" and len(e.args) == 2:
+        for k, other in ((e.args[0], e.args[1]), (e.args[1], e.args[0])):
+            if isinstance(k, Const) and isinstance(k.value, int) and not isinstance(k.value, bool):
+                inner = affine(other, defs, depth)
+                return None if inner is None else {a: c * k.value for a, c in inner.items() if c * k.value}
+        return None
+    if e.prim == "neg" and len(e.args) == 1:
+        inner = affine(e.args[0], defs, depth)
+        return None if inner is None else {a: -c for a, c in inner.items()}
+    if e.prim == "shape":
+        return {e: 1}
+    if e.prim == "copy":
+        return affine(e.args[0], defs, depth)
+    return None
+
+
+def affine_sum(a: Affine, b: Affine, sign: int) -> Affine:
+    """``a + sign * b``."""
+    out = dict(a)
+    for atom, c in b.items():
+        out[atom] = out.get(atom, 0) + sign * c
+    return {atom: c for atom, c in out.items() if c != 0}
+
+
+def affine_source(form: Affine) -> str:
+    """The form as Python source, constant last: ``st + k - 1``."""
+    from nsadc.emit import expr_source
+
+    text = ""
+    for atom, c in sorted(form.items(), key=lambda kv: kv[0] is None):
+        term = str(abs(c)) if atom is None else expr_source(atom) if abs(c) == 1 else f"{abs(c)} * {expr_source(atom)}"
+        text += (" - " if c < 0 else " + ") + term if text else ("-" if c < 0 else "") + term
+    return text or "0"
