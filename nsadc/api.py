@@ -141,8 +141,20 @@ class Differentiable:
         for w in self.wrt:
             if not differentiable_type(self._static_types[w]):
                 raise ArgumentError(f"wrt names {w!r}, which {fn.__name__} uses as "
-                                    f"{self._static_types[w]}; differentiate with respect to floats "
-                                    "or float arrays")
+                                    f"{_describe_type(self._static_types[w])}; differentiate with respect "
+                                    "to floats or float arrays")
+        # the default wrt takes every float array, but the code rarely shows that an
+        # array holds floats: the first call's dtypes settle these (see _settle_wrt)
+        self._unsettled = {p for p in self.wrt if wrt is None and self._may_be_int_array(p)}
+        self._wrt_why = {p: "wrt names it" if wrt is not None else
+                         "the first call passed it as floats, which put it in the default wrt"
+                         for p in self.wrt}
+
+    def _may_be_int_array(self, name: str) -> bool:
+        """A float array by the code's guess (or, in whole-array code, a float that
+        may come as an array): the call's dtype may still say int."""
+        t = self._static_types[name]
+        return is_array(t) or (self._vectorized and t == "float")
 
     def _source(self):
         if self._parsed is None:
@@ -177,6 +189,7 @@ class Differentiable:
         except TypeError as e:
             raise ArgumentError(f"{self.__name__}: {e}") from None
         bound.apply_defaults()
+        self._settle_wrt(bound.arguments)
         values, types = [], {}
         for name in self._params:
             v = bound.arguments[name]
@@ -208,6 +221,22 @@ class Differentiable:
             self._check_shapes(values, types)
         return values, types
 
+    def _settle_wrt(self, arguments: dict) -> None:
+        """The default wrt leaves out an array argument that arrives with an integer
+        dtype (counts, labels: the code need not show that they are ints).  The
+        first call decides, so that every call differentiates the same arguments;
+        an int array that is all there is to differentiate stays (and is refused)."""
+        if not self._unsettled:
+            return
+        ints = [n for n in self._unsettled
+                if isinstance(arguments[n], np.ndarray) and arguments[n].dtype.kind in "iu"]
+        self._unsettled = set()
+        if len(ints) == len(self.wrt):
+            self._wrt_why.update({n: "it is the only argument to differentiate" for n in ints})
+            return
+        for name in ints:
+            self.wrt.remove(name)
+
     def _check_shapes(self, values: list, types: dict[str, str]) -> None:
         """The shape requirements of whole-array operations, on the arguments:
         a mismatch would otherwise read outside an array."""
@@ -235,14 +264,7 @@ class Differentiable:
         if not is_array(static) and not (self._vectorized and static == "float"):
             raise ArgumentError(f"{where} must be a scalar (the function uses it as a number), got a "
                                 f"{v.ndim}-D array")
-        if v.dtype.kind == "f" and v.dtype.itemsize in (4, 8):
-            pass
-        elif v.dtype.kind in "iu" and name not in self.wrt:
-            pass
-        else:
-            want = "float64 or float32" if name in self.wrt else "float64, float32 or integer"
-            raise ArgumentError(f"{where} has dtype {v.dtype}; nsadc takes {want} arrays here "
-                                f"(convert with {name}.astype(np.float64))")
+        self._check_dtype(name, v, where)
         if v.ndim == 0:
             raise ArgumentError(f"{where} is a 0-d array; pass a float instead")
         if is_array(static) and v.ndim < rank(static):
@@ -250,9 +272,26 @@ class Differentiable:
                                 f"{rank(static)} indices")
         return v
 
+    def _check_dtype(self, name: str, v: np.ndarray, where: str) -> None:
+        static = self._static_types[name]
+        floats = v.dtype.kind == "f" and v.dtype.itemsize in (4, 8)
+        ints = v.dtype.kind in "iu"
+        if floats and is_array(static) and not differentiable_type(static):
+            raise ArgumentError(f"{where} has dtype {v.dtype}, but the function uses its elements as "
+                                f"indices or range() bounds; pass an integer array "
+                                f"({name}.astype(np.int64))")
+        if ints and name in self.wrt:
+            raise ArgumentError(f"{where} has dtype {v.dtype}, but it is differentiated "
+                                f"({self._wrt_why[name]}); pass a float64 or float32 array, or "
+                                f"differentiate with wrt= leaving {name!r} out")
+        if not (floats or ints):
+            want = "float64 or float32" if name in self.wrt else "float64, float32 or integer"
+            raise ArgumentError(f"{where} has dtype {v.dtype}; nsadc takes {want} arrays here "
+                                f"(convert with {name}.astype(np.float64))")
+
     def _kernels(self, types: dict[str, str]) -> _Kernels:
         key = tuple(types[p] for p in self._params)
-        k = self._specs.get(key)
+        k = self._specs.get((key, tuple(self.wrt)))  # wrt too: the first call may settle it
         if k is not None:
             return k
         meta_key = pipeline_key(*self._key, key, self.wrt)
@@ -280,7 +319,7 @@ class Differentiable:
                      [(compile(a, "<shape>", "eval"), compile(b, "<shape>", "eval"), a, b, where)
                       for a, b, where in meta.get("shape_checks", [])],
                      meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), meta.get("ld_refusal"))
-        self._specs[key] = k
+        self._specs[(key, tuple(self.wrt))] = k
         return k
 
     # ------------------------------------------------------------ public
@@ -470,6 +509,12 @@ class Differentiable:
             probes.run(cert, comp.primal, probes.Kernels(k.primal, k.jvp, k.vjp, k.vjp_report, k.sites, k.ld),
                        self._params, types, self.wrt, defaults, points, seed, ranges, progress, self.target)
         return cert
+
+
+def _describe_type(t: str) -> str:
+    if is_array(t) and not differentiable_type(t):
+        return "an integer array (its elements are indices or range() bounds)"
+    return t
 
 
 def differentiate(fn=None, *, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0):

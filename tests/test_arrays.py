@@ -53,6 +53,8 @@ CASES = {
     "a_while_break": (lambda r: (_n(r, 7), 2.0 + float(r.random())), None),
     "a_helper_writes": (lambda r: (_n(r, 6), _n(r, 6)), None),
     "a_helper_statement": (lambda r: (_n(r, 6), _n(r, 6)), None),
+    "a_helper_no_return": (lambda r: (_n(r, 6), -0.5, 0.7), None),
+    "a_helper_statement_rows": (lambda r: (_n(r, 5),), None),
     "a_inplace_scale": (lambda r: (_n(r, 6),), None),
     "a_augmented_store": (lambda r: (_n(r, 5, 3), _n(r, 3)), None),
     "a_branching": (lambda r: (_n(r, 6), _n(r, 6)), None),
@@ -73,6 +75,7 @@ CASES = {
     "a_matrix_product_trace": (lambda r: (_n(r, 3, 2), _n(r, 2, 3)), None),
     "a_negative_index": (lambda r: (_n(r, 5), _n(r, 3, 4)), None),
     "a_int_counts": (lambda r: (_n(r, 4), np.array([2, 0, 3, 1])), "x"),
+    "a_int_factor": (lambda r: (_n(r, 5), np.array([3, -1, 0, 2, 1])), "x"),
     "a_break_reuse": (lambda r: (_n(r, 4, scale=0.7),), None),
     "a_break_no_reuse": (lambda r: (_n(r, 4, scale=0.7),), None),
     "a_scratch_arg": (lambda r: (_n(r, 5), _n(r, 5)), "x"),
@@ -80,17 +83,8 @@ CASES = {
 NAMES = sorted(CASES)
 
 # Open nsadc issues found by these tests: each keeps a strict xfail until it is fixed.
-BUG_HELPER_STATEMENT = ("a helper that writes into an array argument, called as a statement, is refused "
-                        "as 'a call whose result is unused' with the hint 'nsadc functions have no side "
-                        "effects' (it has one); t = helper(...) is accepted")
-BUG_INT_ARRAY_WRT = ("an int array used as loop bounds / a factor (not as an index) is inferred as a "
-                     "float array, so it is in the default wrt and grad(x, cnt) with an int cnt raises "
-                     "ArgumentError; no annotation can say 'int array'")
-
-# program -> reason, for the checks that fail because of an issue above
-REFUSED = {
-    "a_helper_statement": BUG_HELPER_STATEMENT,
-}
+# program -> reason, for the checks that fail because of an open issue (none open now)
+REFUSED: dict[str, str] = {}
 REVERSE_BUGS = dict(REFUSED)
 FORWARD_BUGS = dict(REFUSED)
 VALUE_BUGS = dict(REFUSED)
@@ -723,11 +717,163 @@ def test_default_wrt_excludes_index_arrays():
     assert d.wrt == ["x", "w"]
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_INT_ARRAY_WRT)
 def test_default_wrt_excludes_int_arrays_used_as_counts():
+    """Was an ArgumentError: cnt (range() bounds and a factor) was taken for a float
+    array, so it was in the default wrt."""
     d = nsadc.differentiate(P.a_int_counts, target="python")
     g = d.grad(np.array([0.3, -0.5, 1.1, 0.7]), np.array([2, 0, 3, 1]))
     assert g.shape == (4,)
+
+
+def _int_arrays_check(target):
+    """Default wrt, both modes and finite differences for int arrays used as range()
+    bounds (a_int_counts: known from the code) and only as a factor (a_int_factor:
+    known from the call)."""
+    x, cnt, w = np.array([0.3, -0.5, 1.1, 0.7]), np.array([2, 0, 3, 1]), np.array([3, -1, 0, 2])
+    counts = nsadc.differentiate(P.a_int_counts, target=target)
+    assert counts.wrt == ["x"]  # before any call: range(cnt[k]) says cnt holds ints
+    factor = nsadc.differentiate(P.a_int_factor, target=target)
+    assert factor.wrt == ["x", "w"]  # the code alone cannot tell; the first call does
+    direction = np.array([0.4, -1.0, 0.3, 0.8])
+    for d, fn, other in ((counts, P.a_int_counts, cnt), (factor, P.a_int_factor, w)):
+        (want,) = fd_gradient(fn, (x, other), [0])
+        g = d.grad(x, other)
+        assert d.wrt == ["x"]
+        np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+        value, dot = d.jvp((x, other), (direction,))
+        assert value == pytest.approx(fn(x, other), rel=1e-12)
+        assert dot == pytest.approx(float(g @ direction), rel=1e-10)
+        value, (adj,) = d.vjp((x, other), 2.0)
+        np.testing.assert_allclose(adj, 2.0 * g, rtol=1e-12)
+    # the first call settled the wrt: a later float w is an argument, not differentiated
+    assert np.shape(factor.grad(x, w.astype(np.float64))) == (4,)
+    # kernels made for the static guess (wrt x and w) are not reused once the call settled wrt
+    early = nsadc.differentiate(P.a_int_factor, target=target)
+    early.compiled()
+    early.grad(x, w)
+    assert np.shape(early.grad(x, w.astype(np.float64))) == (4,)
+
+
+def test_int_arrays_leave_the_default_wrt():
+    _int_arrays_check("python")
+
+
+@pytest.mark.slow
+def test_int_arrays_leave_the_default_wrt_cpu():
+    _int_arrays_check("cpu")
+
+
+def test_int_array_in_wrt_is_an_argument_error():
+    x, cnt, w = np.array([0.3, -0.5, 1.1]), np.array([2, 0, 3]), np.array([3, -1, 0])
+    with pytest.raises(nsadc.ArgumentError, match="'cnt'.*integer array"):
+        nsadc.differentiate(P.a_int_counts, wrt=("x", "cnt"), target="python")
+    explicit = nsadc.differentiate(P.a_int_factor, wrt=("x", "w"), target="python")
+    text = _argument_error(lambda: explicit.grad(x, w), "w")
+    assert "int64" in text and "wrt names it" in text
+    # the first call passed floats, so w is in the default wrt: a later int w is refused
+    settled = nsadc.differentiate(P.a_int_factor, target="python")
+    assert len(settled.grad(x, w.astype(np.float64))) == 2
+    assert "first call" in _argument_error(lambda: settled.grad(x, w), "w")
+    # an int array that is all there is to differentiate is refused, not dropped
+    alone = nsadc.differentiate(_square_sum_only, target="python")
+    _argument_error(lambda: alone.grad(np.array([1, 2, 3])), "x")
+    # range() bounds must be ints: a float cnt is refused before it reaches range()
+    counts = nsadc.differentiate(P.a_int_counts, target="python")
+    assert "integer array" in _argument_error(lambda: counts.grad(x, cnt.astype(np.float64)), "cnt")
+
+
+def _square_sum_only(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i]
+    return s
+
+
+def _counts_through_arithmetic(x, cnt, m):
+    s = 0.0
+    for k in range(cnt.shape[0]):
+        for r in range(1, cnt[k] + 1):
+            s += math.sin(r * x[k])
+    for j in range(int(m[0])):  # int() of an element: m may hold floats
+        s += m[j] * x[j]
+    return s
+
+
+def test_counts_inferred_through_int_arithmetic_but_not_through_int():
+    d = nsadc.differentiate(_counts_through_arithmetic, target="python")
+    assert d.wrt == ["x", "m"]
+    args = (np.array([0.3, -0.5, 1.1]), np.array([2, 0, 3]), np.array([2.5, 0.5, 1.5]))
+    gx, gm = d.grad(*args)
+    want = fd_gradient(_counts_through_arithmetic, args, [0, 2])
+    np.testing.assert_allclose(gx, want[0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gm, want[1], rtol=1e-6, atol=1e-8)
+
+
+def test_static_emit_guesses_float_for_a_factor_array_and_stays_right():
+    """Without a call (nsadc emit, source()) w is guessed to be a float array: its
+    derivative is then the right one for float w."""
+    d = nsadc.differentiate(P.a_int_factor, target="python")
+    assert d.wrt == ["x", "w"] and "w_bar" in d.source("reverse")
+    x, w = np.array([0.3, -0.5, 1.1]), np.array([3.0, -1.0, 0.5])
+    gx, gw = d.grad(x, w)
+    want = fd_gradient(P.a_int_factor, (x, w), [0, 1])
+    np.testing.assert_allclose(gx, want[0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gw, want[1], rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------------------------ helpers called as statements
+
+
+def _helper_statement_check(target):
+    """Was refused ('a call whose result is unused'): the helper's stores into the
+    caller's arrays are seen by both modes, as with t = helper(...)."""
+    for name in ("a_helper_statement", "a_helper_no_return", "a_helper_statement_rows"):
+        fn = getattr(P, name)
+        d = nsadc.differentiate(fn, target=target)
+        positions = _wrt_positions(d)
+        args, direction = generic_point(name, 3, positions)
+        g = as_tuple(d.grad(*args))
+        assert_grad_close(g, fd_gradient(fn, args, positions), rtol=1e-6, atol=1e-7, msg=name)
+        value, dot = d.jvp(args, tuple(direction))
+        assert value == pytest.approx(_call(fn, args), rel=1e-12)
+        assert dot == pytest.approx(_dot(g, direction), rel=1e-9, abs=1e-12)
+    same = nsadc.differentiate(P.a_helper_writes, target=target)
+    x, w = np.array([0.3, -0.5, 1.1, 0.7]), np.array([1.2, 0.4, -0.8, 0.9])
+    d = nsadc.differentiate(P.a_helper_statement, target=target)
+    assert_grad_close(as_tuple(d.grad(x, w)), list(same.grad(x, w)), rtol=1e-14, atol=0.0, msg="forms")
+
+
+def test_helper_called_as_a_statement():
+    _helper_statement_check("python")
+
+
+@pytest.mark.slow
+def test_helper_called_as_a_statement_cpu():
+    _helper_statement_check("cpu")
+
+
+def test_useless_call_statement_keeps_its_hint():
+    with pytest.raises(nsadc.UnsupportedError) as info:
+        nsadc.differentiate(P.bad_useless_call, target="python")
+    text = str(info.value)
+    assert "a call whose result is unused" in text
+    assert "_square_sum() writes into none of its array arguments" in text and "no other side effects" in text
+
+
+def _fill_bare(out, x):
+    for i in range(x.shape[0]):
+        out[i] = abs(x[i])
+
+
+def _assigns_a_helper_without_value(x):
+    out = np.zeros_like(x)
+    t = _fill_bare(out, x)
+    return t + out[0]
+
+
+def test_a_helper_without_return_needs_the_statement_form():
+    with pytest.raises(nsadc.UnsupportedError, match="never returns a value"):
+        nsadc.differentiate(_assigns_a_helper_without_value, target="python")
 
 
 def test_higher_rank_than_indexed_is_a_located_error_not_a_traceback():

@@ -31,7 +31,8 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                       depth: int = 0, evidence: dict | None = None) -> str | None:
     """Without runtime values: the array type of a parameter the body uses as an
     array (subscripted, ``.shape``, ``len()``, ``np.zeros_like``, whole-array
-    NumPy, or passed to a function of the same file that does), else None.  The
+    NumPy, or passed to a function of the same file that does), else None.  It is
+    an int array when its elements index another array or bound a range(); the
     rank is the largest number of indices it is subscripted with; with
     ``evidence``, ``evidence["pinned"]`` says whether the code shows the rank
     (indexing, ``.shape[k]``, ``.T``, ``axis=``) or it is a guess of 1."""
@@ -69,6 +70,9 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
         def visit_Call(self, n):
             f = n.func
             called = f.value if isinstance(f, cst.Name) else f.attr.value if isinstance(f, cst.Attribute) else ""
+            if called == "range" and isinstance(f, cst.Name) \
+                    and any(_element_in_int_position(a.value, name) for a in n.args):
+                found["index"] = True  # range(cnt[k]): its elements are counts, so ints
             if called in ("len", *LIKE) and n.args and isinstance(n.args[0].value, cst.Name) \
                     and n.args[0].value.value == name:
                 found["array"] = True
@@ -103,12 +107,30 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                         if t is not None:
                             found["array"] = True
                             found["rank"] = max(found["rank"], rank(t))
+                            found["index"] |= not is_float_array(t)  # the helper indexes or counts with it
                             found["pinned"] |= inner.get("pinned", False)
 
     node.body.visit(V())
     if evidence is not None:
         evidence["pinned"] = found["pinned"]
     return array_type(found["rank"], not found["index"]) if found["array"] else None
+
+
+# operators that keep an int an int: range(cnt[k] + 1) still needs cnt[k] to be one
+_INT_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)
+
+
+def _element_in_int_position(node: cst.BaseExpression, name: str) -> bool:
+    """Whether ``node`` (a range() bound) is ``name[...]`` or int arithmetic on it:
+    Python accepts only ints there, so ``name`` holds ints.  Calls such as
+    ``int(x[k])`` are not followed: they convert a float."""
+    if isinstance(node, cst.Subscript):
+        return isinstance(node.value, cst.Name) and node.value.value == name
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _INT_OPERATORS):
+        return _element_in_int_position(node.left, name) or _element_in_int_position(node.right, name)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return _element_in_int_position(node.expression, name)
+    return False
 
 
 class ArrayLowering:

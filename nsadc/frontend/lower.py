@@ -20,7 +20,7 @@ from nsadc.frontend.vectorize import VectorLowering
 from nsadc.frontend.source import SourceFile, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
-                            Return, Stmt, Var, While)
+                            Return, Stmt, Var, While, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
 
@@ -391,14 +391,21 @@ class Lowerer(ArrayLowering, VectorLowering):
             raise self._err(scope, v.bad, "a `for` loop variable is assigned outside its `for` statement",
                             "use a separate variable for the value you compute")
 
-    def _check_returns(self, scope, body: list[Stmt]) -> int:
+    def _check_returns(self, scope, body: list[Stmt], statement: bool = False) -> int:
         """Every path through ``body`` returns, and every return gives the same number
-        of values; that number."""
-        from nsadc.ir.nodes import walk
-
+        of values; that number.  A helper called as a statement (``statement``) may
+        instead return nothing at all: 0."""
         node = scope.node
         name = node.name.value
         returns = [s for s in walk(body) if isinstance(s, Return)]
+        bare = [r for r in returns if r.value is None]
+        if bare and (len(bare) < len(returns) or not statement):
+            raise UnsupportedError(
+                f"a bare `return` in {name}(), which must return a value here", bare[0].loc,
+                "return a number on every path (`return 0.0`), or call it as a statement "
+                "when it only writes into its array arguments")
+        if statement and len(bare) == len(returns):
+            return 0
         if not returns:
             last = node.body.body[-1] if node.body.body else node
             raise self._err(scope, last, f"{name}() never returns a value",
@@ -508,10 +515,15 @@ class Lowerer(ArrayLowering, VectorLowering):
             if isinstance(value, cst.Await):
                 raise self._err(scope, node, "await is not supported", "use plain synchronous code")
             if isinstance(value, cst.Call):
-                self._resolve_call(scope, value)  # refuses print(), list.append() ... by name
+                kind, target = self._resolve_call(scope, value)  # refuses print(), list.append() ... by name
+                if kind == "user" and self._call_statement(scope, value, target):
+                    return
+                what = "nsadc functions have no side effects"
+                if kind == "user":
+                    what = (f"{target[1].name.value}() writes into none of its array arguments and "
+                            "nsadc functions have no other side effects")
                 raise self._err(scope, node, "a call whose result is unused",
-                                "nsadc functions have no side effects: assign the result to a "
-                                "variable, or remove the call")
+                                f"{what}: assign the result to a variable, or remove the call")
             raise self._err(scope, node, "an expression whose value is unused",
                             "assign the value to a variable, or remove the statement")
         else:
@@ -645,6 +657,9 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._emit(Assign(name, Call(op, (current, value)), scope.src.loc(node)))
 
     def _return(self, scope, node: cst.Return):
+        if node.value is None and scope is not self.entry:
+            self._emit(Return(None, scope.src.loc(node)))  # fine in a helper called as a statement
+            return
         if node.value is None:
             raise self._err(scope, node, "a bare `return` gives None; a function to differentiate "
                             "must return a number", "return the result: `return <value>`")
@@ -1101,7 +1116,17 @@ class Lowerer(ArrayLowering, VectorLowering):
                             f"call {called}() with {want} argument{'s' if want != '1' else ''}")
         return Call(prim, args), _hint(prim, args)
 
-    def _inline(self, scope, node: cst.Call, target) -> list[Expr]:
+    def _call_statement(self, scope, node: cst.Call, target) -> bool:
+        """``helper(z, x)`` as a statement: inlined like ``t = helper(z, x)`` (its
+        result is dropped) when it writes into an array of the caller; False when
+        it writes into none, so the call would be useless."""
+        outer = set(self.arrays)
+        mark = len(self.out)
+        self._inline(scope, node, target, statement=True)
+        return any(isinstance(s, Assign) and s.target in outer and isinstance(s.value, Call)
+                   and s.value.prim == "store" for s in walk(self.out[mark:]))
+
+    def _inline(self, scope, node: cst.Call, target, statement: bool = False) -> list[Expr]:
         src, fnode, env = target
         name = fnode.name.value
         if name in self.call_stack:
@@ -1161,7 +1186,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         self.call_stack.append(name)
         body = self._block(callee, fnode.body.body)
         self.call_stack.pop()
-        n_results = self._check_returns(callee, body)
+        n_results = self._check_returns(callee, body, statement)
         results = [self.names.fresh(f"{name}_out" if n_results == 1 else f"{name}_out{k}")
                    for k in range(n_results)]
         self.out.extend(eliminate_exits(body, self.names, results=results, tails=self.while_tails))

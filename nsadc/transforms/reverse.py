@@ -74,6 +74,8 @@ class _Tapes:
         self.i, self.ni = names.fresh("itape"), names.fresh("n_itape")
         self.elements_used = False
         self.a, self.na = names.fresh("element_tape"), names.fresh("n_element_tape")
+        self.snapshots_used = False
+        self.s, self.ns = names.fresh("array_tape"), names.fresh("n_array_tape")
 
     def _which(self, var: str) -> tuple[str, str]:
         if self.types.get(var) == "float":
@@ -118,6 +120,24 @@ class _Tapes:
     def pop_element(self, element: str) -> list[Stmt]:
         return [Raw(f"{self.na} -= 1"), Raw(f"{element} = {self.a}[{self.na}]")]
 
+    def push_array(self, array: str, elementwise) -> list[Stmt]:
+        """Push every element of ``array`` (a tape of its own, whole arrays in
+        the order the iterations ran)."""
+        self.snapshots_used = True
+        return elementwise(lambda index: [Raw(f"{self.s}[{self.ns}] = {expr_source(Call('load', (Var(array), *index)))}"),
+                                          Raw(f"{self.ns} += 1")])
+
+    def pop_array(self, array: str, elementwise) -> list[Stmt]:
+        """Restore the array pushed last (its block, read in push order)."""
+        at = self.names.fresh(f"{array}_at")
+        self.types[at] = "int"
+        return [Raw(f"{self.ns} -= {array}.size"), Raw(f"{at} = {self.ns}")] + elementwise(lambda index: [
+            Raw(f"{expr_source(Call('load', (Var(array), *index)))} = {self.s}[{at}]"), Raw(f"{at} += 1")])
+
+    def reserve_arrays(self, arrays: list[str], times: str) -> list[Stmt]:
+        room = " + ".join(f"{a}.size" for a in arrays)
+        return [Raw(f"{self.s} = _reserve({self.s}, {self.ns} + ({times}) * ({room}))")]
+
     def reserve(self, pushed: list[str], times: str | None = None) -> list[Stmt]:
         """Room for ``times`` rounds of pushing the values ``pushed``."""
         counts: dict[tuple[str, str], int] = {}
@@ -139,7 +159,7 @@ class _Tapes:
 
     def _all(self):
         return [(self.float_used, self.f, self.nf, ""), (self.int_used, self.i, self.ni, ", np.int64"),
-                (self.elements_used, self.a, self.na, "")]
+                (self.elements_used, self.a, self.na, ""), (self.snapshots_used, self.s, self.ns, "")]
 
     def size_exactly(self, body: list[Stmt], params: list[str]) -> bool:
         """Allocate each tape at its deepest where the arguments fix that depth
@@ -212,6 +232,9 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     seeded = None  # the accumulator of the per-iteration fused loop being built
     rerunning = False  # building a re-run of a loop iteration (reverse sweep)
     unsaved: set[int] = set()  # id(Assign): records the re-run being reversed skipped
+    replaying: set[str] = set()  # arrays whose stores the re-run being built performs again
+    snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in P.snapshots
+                          for t in walk(loop.body) if is_store(t) and t.target in P.snapshots[id(loop)]}
 
     def fblock(stmts: list[Stmt], record: bool, top: bool, count: bool,
                keep: set[str] | None = None, after: set[str] = frozenset(),
@@ -226,9 +249,11 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
             if isinstance(s, Assign) and is_store(s):
-                # a re-run never writes: the array already holds what it wrote
-                if not rerunning:
-                    if id(s) in P.array_records:
+                # a re-run never writes (the array already holds what it wrote), except
+                # the replay of a loop iteration whose arrays were restored whole
+                if not rerunning or s.target in replaying:
+                    # in the forward sweep, a whole-array snapshot stands for its stores' pushes
+                    if id(s) in P.array_records and (rerunning or id(s) not in snapshotted_stores):
                         out += T.push_element(expr_source(Call("load", s.value.args[:-1])))
                     out.append(Assign(s.target, s.value, s.loc, s.site))
             elif isinstance(s, Assign):
@@ -251,10 +276,11 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             elif isinstance(s, (For, While)):
                 # in a re-run, a loop whose values nothing later needs is skipped, unless
                 # its own reverse pops what it pushes (checkpoints, a while loop's trip count)
-                if keep is not None and not (assigned(s.body) & keep) and (
+                replays = bool(replaying) and any(is_store(t) and t.target in replaying for t in walk(s.body))
+                if keep is not None and not replays and not (assigned(s.body) & keep) and (
                         id(s) not in P.reversed_loops or _self_sufficient(s, P, results)):
                     continue
-                if keep is not None and _self_sufficient(s, P, results) and not (assigned(s.body) & (_mentioned(stmts[k + 1:]) | after)):
+                if keep is not None and not replays and _self_sufficient(s, P, results) and not (assigned(s.body) & (_mentioned(stmts[k + 1:]) | after)):
                     continue  # its own reverse re-runs each iteration; nothing after it reads its values
                 if keep is not None and id(s) in results:
                     # what the loop left, popped at the iteration's start: no second run of it
@@ -279,7 +305,13 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         if isinstance(s, For):
             pushes = [st for v in ck for st in T.push(v)]
             left = [v for t in s.body if id(t) in results for v in results[id(t)]] if reversed_ else []
-            return T.reserve(ck + left, _trips(s)) + [For(s.var, s.start, s.stop, s.step, pushes + body, s.loc)]
+            kept = sorted(P.snapshots.get(id(s), ())) if reversed_ else []
+            room = T.reserve(ck + left, _trips(s)) + (T.reserve_arrays(kept, _trips(s)) if kept else [])
+            if kept:
+                pushes = [Comment(f"{', '.join(kept)}: read, then overwritten, in each iteration: kept whole")] + [
+                    st for a in kept for st in T.push_array(a, lambda body, a=a: elementwise(facts.types[a], Var(a), body))
+                ] + pushes
+            return room + [For(s.var, s.start, s.stop, s.step, pushes + body, s.loc)]
         if not reversed_:
             return [While(s.test, body, s.loc)]
         pushes = [st for v in ck for st in T.push(v, grow=True)]
@@ -410,9 +442,14 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             for v in reversed(ck):
                 pops += T.pop(v)
             keep = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
+            kept = sorted(P.snapshots.get(id(s), ()))
+            for a in reversed(kept):  # the arrays as the iteration found them
+                pops = T.pop_array(a, lambda body, a=a: elementwise(facts.types[a], Var(a), body)) + pops
             nonlocal rerunning
             rerunning = True
+            replaying.update(kept)
             rerun = _drop_overwritten(fblock(s.body, True, False, False, P.need.get(id(s), set())))
+            replaying.clear()
             rerunning = False
             room = T.reserve(_rerun_pushes(s.body, P, counters))
             body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \

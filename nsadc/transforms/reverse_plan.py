@@ -33,7 +33,7 @@ from nsadc.ir.affine import affine, affine_sum
 from nsadc.ir.analysis import Facts, definitions
 from nsadc.ir.nodes import Assign, Call, For, Function, If, Stmt, Var, While, variables, walk
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
-from nsadc.rules.arrays import is_array
+from nsadc.rules.arrays import is_array, is_float_array
 from nsadc.transforms.common import Derivative, is_differentiable
 
 
@@ -61,6 +61,10 @@ class Plan:
     fused: dict[int, Fusion]
     overwritten: set[str]
     array_records: set[int] = field(default_factory=set)  # id(store): push the overwritten element
+    # id(top-level loop) -> arrays each iteration reads and then overwrites (x -= step(A @ x)):
+    # each iteration keeps the whole array on a tape, and its reverse restores it and
+    # replays the iteration's stores before reversing them
+    snapshots: dict[int, set[str]] = field(default_factory=dict)
 
 
 def header_only_vars(fn: Function) -> set[str]:
@@ -161,22 +165,51 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
 
     records: set[int] = set()
     array_records: set[int] = set()
+    snapshots: dict[int, set[str]] = {}
     while True:  # which decisions are needed depends on the records: iterate
         new: set[int] = set()
         checkpoints: dict[int, list[str]] = {}
         restore: dict[int, list[str]] = {}
         needs: dict[int, set[str]] = {}
         scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
-        needs = reread(checkpoints)
-        new_arrays = _array_tapes(fn, arrays, needs) if arrays else set()
-        if new == records and new_arrays == array_records:
+        needs = _replayed_needs(fn, reread(checkpoints), snapshots)
+        new_arrays, new_snapshots = _array_tapes(fn, arrays, needs, facts.types) if arrays else (set(), {})
+        if new == records and new_arrays == array_records and new_snapshots == snapshots:
             break
-        records, array_records = new, new_arrays
+        records, array_records, snapshots = new, new_arrays, new_snapshots
     reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
                       and id(s) not in fused and has_work(s.body, records | array_records)}
     recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
     return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, fused, overwritten,
-                array_records)
+                array_records, snapshots)
+
+
+def _sweeps(loop: For, array: str) -> bool:
+    """Whether every store into ``array`` in the loop's body sits in a loop of
+    its own: an iteration then rewrites many elements, and keeping the whole
+    array costs about what the iteration does (a store straight in the body,
+    x[i] = f(x[i]), would cost the whole array per element)."""
+    def stores_outside_loops(block) -> bool:
+        for t in block:
+            if is_store(t) and t.target == array:
+                return True
+            if isinstance(t, If) and (stores_outside_loops(t.body) or stores_outside_loops(t.orelse)):
+                return True
+        return False
+    return not stores_outside_loops(loop.body)
+
+
+def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[int, set[str]]) -> dict:
+    """A loop whose arrays are kept whole replays their stores in its re-run:
+    the re-run must then recompute each stored value (and what it reads)."""
+    for loop in walk(fn.body):
+        if id(loop) in snapshots:
+            seeds = needs.get(id(loop), set()) | snapshots[id(loop)]
+            for t in walk(loop.body):
+                if is_store(t) and t.target in snapshots[id(loop)]:
+                    seeds |= variables(t.value)
+            needs[id(loop)] = _needed_in(loop.body, seeds, assigned_in(loop.body))
+    return needs
 
 
 # ------------------------------------------------------------ small analyses
@@ -383,7 +416,8 @@ def _is_load(s: Stmt) -> bool:
     return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "load"
 
 
-def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]]) -> set[int]:
+def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
+                 types: dict[str, str]) -> tuple[set[int], dict[int, set[str]]]:
     """The stores that must push the element they overwrite.
 
     In the reverse sweep a loop re-runs each iteration and so re-reads the
@@ -391,10 +425,13 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]]) -> 
     A store that runs after such a load (a later top-level statement, or a
     later iteration of the same loop nest) therefore pushes the old element,
     and its reverse writes it back.  A load followed, in the same iteration, by
-    a store into the same element is refused: the re-run would read the new
-    value.  ``z[i] = f(z[i - 1])`` is fine: the indices differ by a constant
-    in every iteration (:func:`_other_element`).
+    a store into the same element would make the re-run read the new value:
+    ``z[i] = f(z[i - 1])`` is fine (the indices differ by a constant in every
+    iteration, :func:`_other_element`); otherwise, in a top-level loop over a
+    float array, each iteration keeps the whole array (``snapshots``), and
+    elsewhere it is refused.
     """
+    snapshots: dict[int, set[str]] = {}
     loads: list[tuple[Assign, int, list]] = []  # (load, top-level index, enclosing loops)
     stores: dict[str, list[tuple[Assign, int, list]]] = {}
 
@@ -431,13 +468,18 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]]) -> 
                     if s is load:
                         after = True
                     elif after and is_store(s) and s.target == array and not _other_element(fn, L, load, s):
+                        if isinstance(L, For) and any(t is L for t in fn.body) \
+                                and is_float_array(types.get(array)) and _sweeps(L, array):
+                            snapshots.setdefault(id(L), set()).add(array)
+                            out |= {id(t) for t in walk(L.body) if is_store(t) and t.target == array}
+                            continue
                         raise UnsupportedError(
                             f"{array} is read here and overwritten later in the same loop "
                             f"(line {s.loc.line if s.loc else '?'}); the reverse sweep cannot "
                             "re-read the old value", load.loc,
                             f"write the new values into another array (e.g. {array}_new = "
                             f"np.empty_like({array})) and read from {array}")
-    return out
+    return out, snapshots
 
 
 def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:

@@ -40,6 +40,32 @@ def _row_abs(A, x, i):
     return abs(r)
 
 
+def _clip_into(out, x, lo, hi):
+    # writes into out and returns nothing, as a Numba helper usually does;
+    # a bare return ends it early
+    for i in range(x.shape[0]):
+        if x[i] > 50.0:
+            return
+        out[i] = min(max(x[i], lo), hi)
+
+
+def _sin_row(Z, x, k):
+    for j in range(x.shape[0]):
+        Z[k, j] = math.sin((k + 1) * x[j]) * x[j]
+
+
+def _sin_rows(Z, x):
+    for k in range(Z.shape[0]):
+        _sin_row(Z, x, k)
+
+
+def _square_sum(x):
+    r = 0.0
+    for i in range(x.shape[0]):
+        r += x[i] * x[i]
+    return r
+
+
 # ------------------------------------------------------------ programs
 
 
@@ -231,6 +257,39 @@ def a_helper_statement(x, w):
     s = 0.0
     for i in range(n):
         s += out[i] * out[i] + out[i] * x[i]
+    return s
+
+
+def a_helper_no_return(x, lo, hi):
+    """A helper with no return statement, called as a statement, fills an array."""
+    out = np.zeros_like(x)
+    _clip_into(out, x, lo, hi)
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += out[i] * x[i] + math.exp(out[i])
+    return s
+
+
+def a_helper_statement_rows(x):
+    """Helper statements inside a loop and nested in another helper, writing
+    the rows of a matrix."""
+    n = x.shape[0]
+    Z = np.zeros((3, n))
+    for k in range(2):
+        _sin_row(Z, x, k)
+    W = np.zeros((2, n))
+    _sin_rows(W, x)
+    s = 0.0
+    for j in range(n):
+        s += Z[0, j] * Z[1, j] + W[1, j] * x[j] + Z[2, j]
+    return s
+
+
+def a_int_factor(x, w):
+    """An int array used only as a factor: only the call's dtype says it is ints."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += w[i] * math.sin(x[i]) + 0.5 * x[i] * x[i]
     return s
 
 
@@ -598,6 +657,11 @@ def bad_index_count(A):
     for i in range(A.shape[0]):
         s += A[i]  # <- refused: bad_index_count @s += A[i]
     return s + A[0, 0]
+
+
+def bad_useless_call(x):
+    _square_sum(x)  # <- refused: bad_useless_call @_square_sum(x)
+    return x[0]
 
 
 def bad_return_array(x):

@@ -1,0 +1,101 @@
+"""Arrays read and then overwritten in each iteration of a top-level loop
+(gradient-descent steps inside the function): each iteration keeps the whole
+array on a tape; the reverse restores it and replays the iteration's stores
+before reversing them (nsadc/transforms/reverse_plan.py: snapshots)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nsadc
+from test_arrays import fd_gradient
+
+
+def descent(x0, A, k: int):
+    """The step reads every element of x (A @ x) before the update writes x."""
+    x = x0.copy()
+    for t in range(k):
+        g = np.tanh(A @ x)
+        x -= 0.1 * g
+    return np.sum(x ** 2)
+
+
+def descent_loops(x0, A, k: int):
+    """The same in loops, the update nonlinear in g and x read again after it."""
+    x = x0.copy()
+    g = np.empty(A.shape[0])
+    s = 0.0
+    for t in range(k):
+        for i in range(A.shape[0]):
+            z = 0.0
+            for j in range(A.shape[1]):
+                z += A[i, j] * x[j]
+            g[i] = z
+        for i in range(x.shape[0]):
+            x[i] = x[i] - 0.1 * math.sin(g[i])
+        for i in range(x.shape[0]):
+            s += abs(x[i]) * (t + 1)
+    return s + np.sum(x * x)
+
+
+def inplace_elementwise(x0):
+    """x[i] = f(x[i]) straight in the loop body: keeping the whole array per
+    element would cost n^2, so this stays refused."""
+    x = x0.copy()
+    for i in range(x.shape[0]):
+        x[i] = math.sin(x[i]) * 2.0
+    return np.sum(x * x)
+
+
+CASES = [(descent, [0, 1]), (descent_loops, [0, 1])]
+
+
+def _args(seed):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(5), 0.4 * rng.standard_normal((5, 5)), 4
+
+
+@pytest.mark.parametrize("fn, positions", CASES)
+def test_descent_steps_inside_the_function_are_differentiated(fn, positions):
+    x0, A, k = _args(3)
+    before = (x0.copy(), A.copy())
+    d = nsadc.differentiate(fn, target="python")
+    for got, want in zip(d.grad(x0, A, k), fd_gradient(fn, (x0, A, k), positions)):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+    assert d(x0, A, k) == pytest.approx(fn(x0.copy(), A, k), rel=1e-12)
+    np.testing.assert_array_equal(x0, before[0])  # the caller's arrays are untouched
+    np.testing.assert_array_equal(A, before[1])
+
+
+@pytest.mark.parametrize("fn, positions", CASES)
+def test_forward_mode_agrees(fn, positions):
+    x0, A, k = _args(4)
+    d = nsadc.differentiate(fn, target="python")
+    gx, gA = d.grad(x0, A, k)
+    dx, dA = np.linspace(-1.0, 1.0, 5), np.ones((5, 5)) * 0.3
+    _, dot = d.jvp((x0, A, k), (dx, dA))
+    assert dot == pytest.approx(np.sum(gx * dx) + np.sum(gA * dA), rel=1e-10)
+
+
+def test_the_emitted_reverse_keeps_the_array_whole_per_iteration():
+    x0, A, k = _args(5)
+    text = nsadc.differentiate(descent_loops, target="python").source("reverse", x0, A, k)
+    assert "x: read, then overwritten, in each iteration: kept whole" in text
+    assert "n_array_tape -= x.size" in text
+
+
+def test_an_elementwise_update_straight_in_the_loop_stays_refused():
+    d = nsadc.differentiate(inplace_elementwise, target="python")
+    with pytest.raises(nsadc.NsadcError, match="overwritten later in the same loop"):
+        d.grad(np.array([0.3, -0.5, 1.1]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn, positions", CASES)
+def test_descent_compiled(fn, positions):
+    x0, A, k = _args(6)
+    got = nsadc.differentiate(fn).grad(x0, A, k)
+    want = nsadc.differentiate(fn, target="python").grad(x0, A, k)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
