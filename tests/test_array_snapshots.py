@@ -1,7 +1,9 @@
-"""Arrays read and then overwritten in each iteration of a top-level loop
-(gradient-descent steps inside the function): each iteration keeps the whole
-array on a tape; the reverse restores it and replays the iteration's stores
-before reversing them (nsadc/transforms/reverse_plan.py: snapshots)."""
+"""Arrays read and then overwritten in the same loop iteration
+(nsadc/transforms/reverse_plan.py).  Gradient-descent steps inside the
+function: each iteration of the top-level loop keeps the whole array on a
+tape; the reverse restores it and replays the iteration's stores before
+reversing them (snapshots).  x[i] = f(x[i]) straight in a loop body: the
+reverse pops the element back before re-running the iteration (restored)."""
 
 import math
 
@@ -40,11 +42,43 @@ def descent_loops(x0, A, k: int):
 
 
 def inplace_elementwise(x0):
-    """x[i] = f(x[i]) straight in the loop body: keeping the whole array per
-    element would cost n^2, so this stays refused."""
+    """x[i] = f(x[i]): the reverse pops x[i] back before re-running the iteration."""
     x = x0.copy()
     for i in range(x.shape[0]):
         x[i] = math.sin(x[i]) * 2.0
+    return np.sum(x * x)
+
+
+def inplace_relu_then_read(x0, w):
+    """The element is read again after the update in the same iteration."""
+    x = x0.copy()
+    s = 0.0
+    for i in range(x.shape[0]):
+        x[i] = max(x[i] * w, 0.0)
+        s += math.exp(-x[i]) * (i + 1)
+    return s + np.sum(x)
+
+
+def smoothing(x, k: int):
+    """Neighbours read (a whole-array snapshot per step), then an in-place
+    elementwise update inside the step (an element popped back per update)."""
+    y = x.copy()
+    for t in range(k):
+        s = 0.0
+        for i in range(1, y.shape[0] - 1):
+            s += y[i - 1] * y[i + 1]
+        for i in range(y.shape[0]):
+            y[i] = math.tanh(y[i] + 0.1 * s)
+    return np.sum(y * y)
+
+
+def guarded_update(x0):
+    """The update runs in one branch only: popping at each iteration's start
+    would be wrong, keeping the array whole per element too costly: refused."""
+    x = x0.copy()
+    for i in range(x.shape[0]):
+        if x[i] > 0.0:
+            x[i] = math.sin(x[i])
     return np.sum(x * x)
 
 
@@ -85,10 +119,44 @@ def test_the_emitted_reverse_keeps_the_array_whole_per_iteration():
     assert "n_array_tape -= x.size" in text
 
 
-def test_an_elementwise_update_straight_in_the_loop_stays_refused():
-    d = nsadc.differentiate(inplace_elementwise, target="python")
+@pytest.mark.parametrize("fn, args", [
+    (inplace_elementwise, (np.array([0.3, -0.5, 1.1, 0.7]),)),
+    (inplace_relu_then_read, (np.array([0.3, -0.5, 1.1, 0.7]), 1.3)),
+    (smoothing, (np.array([0.3, -0.5, 1.1, 0.7, -0.2]), 3)),
+])
+def test_in_place_elementwise_updates_in_loops(fn, args):
+    """Was refused ('read here and overwritten later in the same loop')."""
+    x_before = args[0].copy()
+    d = nsadc.differentiate(fn, target="python")
+    positions = [k for k, a in enumerate(args) if isinstance(a, (float, np.ndarray))]
+    got = d.grad(*args)
+    got = got if isinstance(got, tuple) else (got,)
+    for g, w in zip(got, fd_gradient(fn, args, positions)):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(args[0], x_before)
+
+
+def test_the_updated_element_is_popped_back_before_the_re_run():
+    text = nsadc.differentiate(inplace_elementwise, target="python").source(
+        "reverse", np.array([0.3, -0.5]))
+    rerun = text.split("for i in range(n - 1, -1, -1):")[1]
+    assert rerun.lstrip().startswith("n_element_tape -= 1\n        x[i] = element_tape[n_element_tape]")
+    assert "_reserve" not in text  # the element tape is sized at entry: one entry per element
+
+
+def test_an_update_in_one_branch_stays_refused():
+    d = nsadc.differentiate(guarded_update, target="python")
     with pytest.raises(nsadc.NsadcError, match="overwritten later in the same loop"):
         d.grad(np.array([0.3, -0.5, 1.1]))
+
+
+@pytest.mark.slow
+def test_in_place_updates_compiled():
+    x = np.random.default_rng(7).standard_normal(6)
+    for fn, args in [(inplace_relu_then_read, (x, 1.3)), (smoothing, (x, 3))]:
+        got, want = nsadc.differentiate(fn).grad(*args), nsadc.differentiate(fn, target="python").grad(*args)
+        for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.slow

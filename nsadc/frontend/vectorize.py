@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, variables
+from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, variables, walk
 from nsadc.rules.arrays import ARRAY_PRIMS, array_type, rank
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
 from nsadc.rules.vector import VECTOR_PRIMS
@@ -351,17 +351,18 @@ class VectorLowering:
 
         self._loop_nest(scope, p.shape, body, loc)
 
-    def _loop_nest(self, scope, dims: list[Expr], body, loc) -> None:
-        """Loops over ``dims`` (outermost first) around ``body(index)``."""
+    def _loop_nest(self, scope, dims: list[Expr], body, loc, box: list | None = None) -> None:
+        """Loops over ``dims`` (outermost first) around ``body(index)``; with
+        ``box``, over ``lo <= index < hi`` for its ``(lo, hi)`` per dimension."""
         for d in dims:
             self.size_params |= variables(self._dim(d)) & self.param_names
         index = [Var(self.names.fresh("ijkl"[k] if k < 4 else "i")) for k in range(len(dims))]
-        bounds = [self._operand(d, "n") for d in dims]
+        bounds = box or [(Const(0), self._operand(d, "n")) for d in dims]
         saved, self.out = self.out, []
         body(index)
         block, self.out = self.out, saved
         for k in reversed(range(len(index))):
-            block = [For(index[k].name, Const(0), bounds[k], Const(1), block, loc)]
+            block = [For(index[k].name, *bounds[k], Const(1), block, loc)]
         self.out.extend(block)
 
     # ------------------------------------------------------------ preparing
@@ -835,7 +836,7 @@ class VectorLowering:
             shape = arg.shape[:axis] + arg.shape[axis + 1:]
             return _P("reduce", arg.rank - 1, shape, prim=name, args=[arg], node=node, axis=axis, integer=True)
         element = lambda index: self._element(scope, arg, index)  # noqa: E731
-        first = self._first_extreme(scope, better, element, arg.shape, node)
+        first = self._first_extreme(scope, better, element, arg.shape, node)[0]
         flat: Expr = Var(first[0])
         for k, d in zip(first[1:], arg.shape[1:]):  # NumPy's index into the flattened array
             flat = self._scalar(scope, "add", (self._scalar(scope, "mul", (flat, self._operand(d, "n")), node,
@@ -1089,29 +1090,44 @@ class VectorLowering:
             out.append(v)
         return out
 
-    def _first_extreme(self, scope, better: str, element, dims: list[Expr], node) -> list[str]:
-        """The index (one int per dimension) of the first largest (``"gt"``) or
-        smallest (``"lt"``) element.  It compares detached values: the search is
-        no kink site, and it has no derivative."""
+    def _first_extreme(self, scope, better: str, element, dims: list[Expr], node,
+                       count_ties: bool = False) -> tuple[list[str], str, str | None]:
+        """One pass over the elements: the index (one int per dimension) of the
+        first largest (``"gt"``) or smallest (``"lt"``) element, a scalar
+        holding its value, and, with ``count_ties``, a count of the elements
+        equal to it (the ties of the running extreme, restarted where a
+        strictly better element appears).  It compares detached values: the
+        search is no kink site, and it has no derivative.  An element that is
+        NaN is never better, so a NaN first element stays the extreme (with
+        no ties) and a later one is passed over."""
         loc = _loc(scope, node)
         first = [self.names.fresh(f"k{d}") for d in range(len(dims))]
         for k in first:
             self._emit(Assign(k, Const(0), loc))
+        best = self.names.fresh("best")
+        self._emit(Assign(best, Call("detach", (element([Var(k) for k in first]),)), loc))
+        ties = self.names.fresh("ties") if count_ties else None
+        if ties is not None:
+            self._emit(Assign(ties, Const(0), loc))
 
         def search(index):
             candidate = self._scalar(scope, "detach", (element(index),), node, hint="candidate")
-            best = self._scalar(scope, "detach", (element([Var(k) for k in first]),), node, hint="best")
-            test = self._scalar(scope, better, (candidate, best), node, hint="better")
-            self._emit(If(test, [Assign(k, Call("copy", (i,))) for k, i in zip(first, index)], [], loc))
+            test = self._scalar(scope, better, (candidate, Var(best)), node, hint="better")
+            found = [Assign(k, Call("copy", (i,))) for k, i in zip(first, index)]
+            found += [Assign(ties, Const(0))] if ties is not None else []
+            self._emit(If(test, [*found, Assign(best, Call("copy", (candidate,)))], [], loc))
+            if ties is not None:
+                tie = self._scalar(scope, "tie", (candidate, Var(best)), node, hint="tied")
+                self._emit(Assign(ties, Call("add", (Var(ties), tie)), loc))
         self._loop_nest(scope, dims, search, loc)
-        return first
+        return first, best, ties
 
     def _reduction(self, scope, fname: str, element, dims: list[Expr], node) -> Var:
         """Reduce the elements ``element(index)`` over ``dims`` to a scalar (an int
         for ``argmax`` / ``argmin`` over one dimension)."""
         loc = _loc(scope, node)
         if fname in ("argmax", "argmin"):
-            return Var(self._first_extreme(scope, "gt" if fname == "argmax" else "lt", element, dims, node)[0])
+            return Var(self._first_extreme(scope, "gt" if fname == "argmax" else "lt", element, dims, node)[0][0])
         if fname in ("sum", "mean", "prod"):
             acc = self.names.fresh("total" if fname != "prod" else "product")
             self._emit(Assign(acc, Const(0.0 if fname != "prod" else 1.0), loc))
@@ -1126,24 +1142,44 @@ class VectorLowering:
             for d in dims[1:]:
                 count = self._scalar(scope, "mul", (count, self._operand(d, "n")), node, hint="count")
             return self._scalar(scope, "div", (Var(acc), count), node, hint="mean")
-        # max / min: the first extreme entry, then the derivative shared among
-        # all tied entries (rules/vector.py)
-        first = self._first_extreme(scope, "gt" if fname == "max" else "lt", element, dims, node)
-        extreme = self._scalar(scope, "detach", (element([Var(k) for k in first]),), node, hint=f"{fname}_value")
-        ties = self.names.fresh("ties")
-        self._emit(Assign(ties, Const(0), loc))
-
-        def count(index):
-            tie = self._scalar(scope, "tie", (element(index), extreme), node, hint="tied")
-            self._emit(Assign(ties, Call("add", (Var(ties), tie)), loc))
-        self._loop_nest(scope, dims, count, loc)
+        # max / min: the first extreme entry and its ties in one pass
+        start = len(self.out)
+        first, best, ties = self._first_extreme(scope, "gt" if fname == "max" else "lt", element, dims, node,
+                                                count_ties=True)
+        nested = sum(isinstance(s, For) for s in walk(self.out[start:])) > len(dims)
+        extreme = self._scalar(scope, "copy", (Var(best),), node, hint=f"{fname}_value")
+        untied = self._scalar(scope, "eq", (Var(ties), Const(1)), node, hint="untied")
         result = self.names.fresh(fname)
-        self._emit(Assign(result, Call("copy", (extreme,)), loc))
 
         def share(index):
             s = self._scalar(scope, "share", (element(index), extreme, Var(ties)), node, hint="share")
             self._emit(Assign(result, Call("add", (Var(result), s)), loc))
-        self._loop_nest(scope, dims, share, loc)
+
+        def shares(box=None):
+            """The extreme's value plus the shares (0.0 each) that carry the derivative."""
+            self._emit(Assign(result, Call("copy", (extreme,)), loc))
+            self._loop_nest(scope, dims, share, loc, box)
+
+        at_first = [Var(k) for k in first]
+        if not nested:
+            # the derivative goes to the extreme entry, or, at a tie (or none:
+            # a NaN), is shared equally among the tied entries (rules/vector.py)
+            saved, self.out = self.out, []
+            self._emit(Assign(result, Call("copy", (element(at_first),)), loc))
+            alone, self.out = self.out, []
+            shares()
+            tied, self.out = self.out, saved
+            self._emit(If(untied, alone, tied, loc))
+            return Var(result)
+        # an element that is a loop itself (a dot product, an inner reduction):
+        # the shares are taken over the extreme entry alone when it is not tied
+        # (its share is then all of it), else over all entries.  One loop nest,
+        # whose reverse accumulates straight into the adjoints (a branch would
+        # give the extreme entry's loop an accumulator of its own)
+        box = [(self._scalar(scope, "select", (untied, k, Const(0)), node, hint="lo"),
+                self._scalar(scope, "select", (untied, Call("add", (k, Const(1))), self._operand(d, "n")), node,
+                             hint="hi")) for k, d in zip(at_first, dims)]
+        shares(box)
         return Var(result)
 
 

@@ -13,6 +13,9 @@ from nsadc.ir.nodes import Call, Const, Expr, Var
 
 Affine = dict  # atom (an Expr, or None for the constant) -> int coefficient
 
+# arrays made with the shape of another: x = x0.copy() has x0's dimensions
+_SAME_SHAPE = ("array_copy", "zeros_like", "ones_like", "empty_like")
+
 
 def affine(e: Expr, defs: dict[str, Expr], depth: int = 8) -> Affine | None:
     """``e`` as an affine form, or None when it is not one (a product of two
@@ -38,6 +41,10 @@ def affine(e: Expr, defs: dict[str, Expr], depth: int = 8) -> Affine | None:
         inner = affine(e.args[0], defs, depth)
         return None if inner is None else {a: -c for a, c in inner.items()}
     if e.prim == "shape":
+        array = e.args[0]
+        made = defs.get(array.name) if isinstance(array, Var) else None
+        if isinstance(made, Call) and made.prim in _SAME_SHAPE and isinstance(made.args[0], Var) and depth > 0:
+            return affine(Call("shape", (made.args[0], e.args[1])), defs, depth - 1)  # x = x0.copy()
         return {e: 1}
     if e.prim == "copy":
         return affine(e.args[0], defs, depth)

@@ -6,9 +6,11 @@ need three more primitives:
 
 - ``tie(x, m)``: 1 if ``x == m`` else 0 (an int: no derivative).
 - ``share(x, m, k)``: the value 0.0, whose partial in ``x`` is ``1/k`` where
-  ``x == m`` and 0 elsewhere.  ``np.max(x)`` is lowered to
-  ``detach(x[first argmax]) + Σᵢ share(xᵢ, max, ties)``: exactly the maximum,
-  with the derivative shared equally among the tied entries.  That is the
+  ``x == m`` and 0 elsewhere.  ``np.max(x)`` is lowered to one pass that finds
+  the first maximum m and counts its ties, then ``x[first argmax]`` where
+  there is one such entry, else ``detach(m) + Σᵢ share(xᵢ, m, ties)``
+  (frontend/vectorize.py, ``_reduction``): exactly the maximum, with the
+  derivative shared equally among the tied entries.  That is the
   minimum-norm element of the Clarke set of the maximum at a tie (the convex
   hull of the tied entries' unit vectors), and also what JAX and torch do.
   Its value is the constant 0.0 (not ``(x - m)/k``, which is NaN when the

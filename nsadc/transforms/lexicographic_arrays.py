@@ -79,9 +79,10 @@ def _carried(fn: Function, facts: Facts) -> set[str]:
 
 def _searched(fn: Function, types: dict[str, str]) -> set[str]:
     """The detached values of a max / min search: read only by a strict
-    comparison that is an `if` test assigning indices (the search), or as the
-    extreme (its copy, tie count and tie shares).  Any other detached value
-    keeps its meaning, no derivative (e.g. np.sort's tie grouping)."""
+    comparison that is an `if` test assigning indices and the best value (the
+    search), or as the extreme (its copies, tie counts and tie shares).  Any
+    other detached value keeps its meaning, no derivative (e.g. np.sort's tie
+    grouping)."""
     tests: dict[str, If] = {}
     for s in walk(fn.body):
         if isinstance(s, If) and isinstance(s.test, Var):
@@ -98,15 +99,22 @@ def _searched(fn: Function, types: dict[str, str]) -> set[str]:
                     uses.setdefault(name, []).append((s, None))
 
     def search_test(s: Assign) -> bool:
+        """``better = candidate > best``, read only by ``if better:``, which assigns
+        indices (ints) and ``best = candidate``."""
         branch = tests.get(s.target)
-        return (s.value.prim in ("lt", "gt") and branch is not None
-                and [u for u, _ in uses.get(s.target, [])] == [branch]
-                and all(isinstance(t, Assign) and types.get(t.target) == "int" for t in branch.body + branch.orelse))
+        if s.value.prim not in ("lt", "gt") or branch is None or [u for u, _ in uses.get(s.target, [])] != [branch]:
+            return False
+        candidate, best = s.value.args
+
+        def found(t) -> bool:
+            return isinstance(t, Assign) and (types.get(t.target) == "int" or (
+                isinstance(best, Var) and t.target == best.name and t.value == Call("copy", (candidate,))))
+        return all(found(t) for t in branch.body + branch.orelse)
 
     def searched_use(s, i) -> bool:
         if not isinstance(s, Assign):
             return False
-        return (s.value.prim == "copy" or (s.value.prim in ("share", "tie") and i == 1)
+        return (s.value.prim in ("copy", "tie") or (s.value.prim == "share" and i == 1)
                 or (s.value.prim in COMPARISONS and search_test(s)))
 
     detached = [s.target for s in walk(fn.body) if isinstance(s, Assign) and isinstance(s.value, Call)

@@ -233,6 +233,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     rerunning = False  # building a re-run of a loop iteration (reverse sweep)
     unsaved: set[int] = set()  # id(Assign): records the re-run being reversed skipped
     replaying: set[str] = set()  # arrays whose stores the re-run being built performs again
+    replaying_stores: set[int] = set()  # ... and single stores it performs again (P.restored)
     snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in P.snapshots
                           for t in walk(loop.body) if is_store(t) and t.target in P.snapshots[id(loop)]}
 
@@ -251,7 +252,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             if isinstance(s, Assign) and is_store(s):
                 # a re-run never writes (the array already holds what it wrote), except
                 # the replay of a loop iteration whose arrays were restored whole
-                if not rerunning or s.target in replaying:
+                if id(s) in replaying_stores and s.target not in after | _read(stmts[k + 1:]):
+                    unsaved.add(id(s))  # nothing after it reads the new element: no replay, no pop
+                    continue
+                if not rerunning or s.target in replaying or id(s) in replaying_stores:
                     # in the forward sweep, a whole-array snapshot stands for its stores' pushes
                     if id(s) in P.array_records and (rerunning or id(s) not in snapshotted_stores):
                         out += T.push_element(expr_source(Call("load", s.value.args[:-1])))
@@ -277,6 +281,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 # in a re-run, a loop whose values nothing later needs is skipped, unless
                 # its own reverse pops what it pushes (checkpoints, a while loop's trip count)
                 replays = bool(replaying) and any(is_store(t) and t.target in replaying for t in walk(s.body))
+                replays = replays or any(id(t) in replaying_stores for t in walk(s.body))
                 if keep is not None and not replays and not (assigned(s.body) & keep) and (
                         id(s) not in P.reversed_loops or _self_sufficient(s, P, results)):
                     continue
@@ -445,11 +450,16 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             kept = sorted(P.snapshots.get(id(s), ()))
             for a in reversed(kept):  # the arrays as the iteration found them
                 pops = T.pop_array(a, lambda body, a=a: elementwise(facts.types[a], Var(a), body)) + pops
+            restored = P.restored.get(id(s), {})
+            for element in restored.values():  # x[i] = f(x[i]): x[i] as the iteration read it
+                pops = T.pop_element(element) + pops
             nonlocal rerunning
             rerunning = True
             replaying.update(kept)
+            replaying_stores.update(restored)
             rerun = _drop_overwritten(fblock(s.body, True, False, False, P.need.get(id(s), set())))
             replaying.clear()
+            replaying_stores.clear()
             rerunning = False
             room = T.reserve(_rerun_pushes(s.body, P, counters))
             body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
@@ -480,7 +490,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                     out.append(Assign(D.d(value.name), add(Var(D.d(value.name)), Call("load", (t_bar, *index)))))
                 # the element's old value no longer reaches the output
                 out.append(Assign(t_bar.name, Call("store", (t_bar, *index, Const(0.0)))))
-            if id(s) in P.array_records:
+            if id(s) in P.array_records and id(s) not in unsaved:
                 out += T.pop_element(expr_source(Call("load", (Var(t), *index))))
         elif v.prim == "array_copy" and t in facts.active and v.args[0].name in facts.active:
             copy_bar = Var(D.d(t))

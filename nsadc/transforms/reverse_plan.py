@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nsadc.errors import UnsupportedError
-from nsadc.ir.affine import affine, affine_sum
+from nsadc.ir.affine import affine, affine_source, affine_sum
 from nsadc.ir.analysis import Facts, definitions
 from nsadc.ir.nodes import Assign, Call, For, Function, If, Stmt, Var, While, variables, walk
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
@@ -65,6 +65,9 @@ class Plan:
     # each iteration keeps the whole array on a tape, and its reverse restores it and
     # replays the iteration's stores before reversing them
     snapshots: dict[int, set[str]] = field(default_factory=dict)
+    # id(loop) -> {id(store): the element it writes, as source}: x[i] = f(x[i]) in the loop's
+    # body; the reverse pops the element back before re-running the iteration
+    restored: dict[int, dict[int, str]] = field(default_factory=dict)
 
 
 def header_only_vars(fn: Function) -> set[str]:
@@ -166,22 +169,24 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
     records: set[int] = set()
     array_records: set[int] = set()
     snapshots: dict[int, set[str]] = {}
+    restored: dict[int, dict[int, str]] = {}
     while True:  # which decisions are needed depends on the records: iterate
         new: set[int] = set()
         checkpoints: dict[int, list[str]] = {}
         restore: dict[int, list[str]] = {}
         needs: dict[int, set[str]] = {}
         scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
-        needs = _replayed_needs(fn, reread(checkpoints), snapshots)
-        new_arrays, new_snapshots = _array_tapes(fn, arrays, needs, facts.types) if arrays else (set(), {})
-        if new == records and new_arrays == array_records and new_snapshots == snapshots:
+        needs = _replayed_needs(fn, reread(checkpoints), snapshots, restored)
+        new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, facts.types) if arrays
+                                                   else (set(), {}, {}))
+        if (new, new_arrays, new_snapshots, new_restored) == (records, array_records, snapshots, restored):
             break
-        records, array_records, snapshots = new, new_arrays, new_snapshots
+        records, array_records, snapshots, restored = new, new_arrays, new_snapshots, new_restored
     reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
                       and id(s) not in fused and has_work(s.body, records | array_records)}
     recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
     return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, fused, overwritten,
-                array_records, snapshots)
+                array_records, snapshots, restored)
 
 
 def _sweeps(loop: For, array: str) -> bool:
@@ -199,15 +204,17 @@ def _sweeps(loop: For, array: str) -> bool:
     return not stores_outside_loops(loop.body)
 
 
-def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[int, set[str]]) -> dict:
-    """A loop whose arrays are kept whole replays their stores in its re-run:
-    the re-run must then recompute each stored value (and what it reads)."""
+def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[int, set[str]],
+                    restored: dict[int, dict[int, str]]) -> dict:
+    """A loop whose arrays are restored before its re-run replays their stores
+    there: the re-run must then recompute each stored value (and what it reads)."""
     for loop in walk(fn.body):
-        if id(loop) in snapshots:
-            seeds = needs.get(id(loop), set()) | snapshots[id(loop)]
-            for t in walk(loop.body):
-                if is_store(t) and t.target in snapshots[id(loop)]:
-                    seeds |= variables(t.value)
+        if id(loop) in snapshots or id(loop) in restored:
+            replayed = [t for t in walk(loop.body) if is_store(t) and (
+                t.target in snapshots.get(id(loop), ()) or id(t) in restored.get(id(loop), {}))]
+            seeds = needs.get(id(loop), set()) | {t.target for t in replayed}
+            for t in replayed:
+                seeds |= variables(t.value)
             needs[id(loop)] = _needed_in(loop.body, seeds, assigned_in(loop.body))
     return needs
 
@@ -417,7 +424,7 @@ def _is_load(s: Stmt) -> bool:
 
 
 def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
-                 types: dict[str, str]) -> tuple[set[int], dict[int, set[str]]]:
+                 types: dict[str, str]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, str]]]:
     """The stores that must push the element they overwrite.
 
     In the reverse sweep a loop re-runs each iteration and so re-reads the
@@ -427,11 +434,13 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
     and its reverse writes it back.  A load followed, in the same iteration, by
     a store into the same element would make the re-run read the new value:
     ``z[i] = f(z[i - 1])`` is fine (the indices differ by a constant in every
-    iteration, :func:`_other_element`); otherwise, in a top-level loop over a
-    float array, each iteration keeps the whole array (``snapshots``), and
-    elsewhere it is refused.
+    iteration, :func:`_other_element`); ``x[i] = f(x[i])`` in the loop's body
+    pops the element back before the re-run (``restored``, :func:`_restorable`);
+    otherwise, in a top-level loop over a float array, each iteration keeps the
+    whole array (``snapshots``), and elsewhere it is refused.
     """
     snapshots: dict[int, set[str]] = {}
+    restored: dict[int, dict[int, str]] = {}
     loads: list[tuple[Assign, int, list]] = []  # (load, top-level index, enclosing loops)
     stores: dict[str, list[tuple[Assign, int, list]]] = {}
 
@@ -468,6 +477,11 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
                     if s is load:
                         after = True
                     elif after and is_store(s) and s.target == array and not _other_element(fn, L, load, s):
+                        element = _restorable(fn, L, load, s)
+                        if element is not None:
+                            restored.setdefault(id(L), {})[id(s)] = element
+                            out.add(id(s))
+                            continue
                         if isinstance(L, For) and any(t is L for t in fn.body) \
                                 and is_float_array(types.get(array)) and _sweeps(L, array):
                             snapshots.setdefault(id(L), set()).add(array)
@@ -479,7 +493,46 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
                             "re-read the old value", load.loc,
                             f"write the new values into another array (e.g. {array}_new = "
                             f"np.empty_like({array})) and read from {array}")
-    return out, snapshots
+    return out, snapshots, restored
+
+
+def _restorable(fn: Function, loop, load: Assign, store: Assign) -> str | None:
+    """``x[i] = f(x[i])`` straight in a `for` loop's body: the element the
+    store overwrites is the one the load read, and the store's push is the
+    iteration's last on the element tape (no store after it, and the only
+    store into that array in the loop).  The reverse then pops the element
+    back before re-running the iteration: the element, as source, when its
+    index is known at the iteration's start (else None)."""
+    if not (isinstance(loop, For) and any(t is load for t in loop.body) and any(t is store for t in loop.body)):
+        return None
+    stores = [t for t in walk(loop.body) if is_store(t)]
+    if stores[-1] is not store or sum(t.target == store.target for t in stores) != 1:
+        return None
+    defs, changing = _iteration_names(fn, loop)
+    read, written = load.value.args[1:], store.value.args[1:-1]
+    if len(read) != len(written):
+        return None
+    index = []
+    for r, w in zip(read, written):
+        a, b = affine(r, defs), affine(w, defs)
+        if a is None or b is None or affine_sum(b, a, -1) or any(
+                isinstance(v, Var) and v.name in changing - {loop.var} for v in b):
+            return None
+        index.append(affine_source(b))
+    return f"{store.target}[{', '.join(index)}]"
+
+
+def _iteration_names(fn: Function, loop) -> tuple[dict, set[str]]:
+    """Names assigned once at the top of the loop's body (expanded in index
+    forms) and the names the iteration changes."""
+    counts: dict[str, int] = {}
+    for t in walk(fn.body):
+        name = t.var if isinstance(t, For) else t.target if isinstance(t, Assign) else None
+        if name is not None:
+            counts[name] = counts.get(name, 0) + 1
+    defs = {t.target: t.value for t in loop.body
+            if isinstance(t, Assign) and not is_store(t) and counts.get(t.target) == 1}
+    return defs, assigned_in(loop.body) - set(defs)
 
 
 def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:
@@ -488,14 +541,7 @@ def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:
     constant, once names assigned once at the top of the loop body are
     expanded (``i_minus_1 = i - 1``) and only names the iteration does not
     change are left (the loop's variable, arguments, outer loops' variables)."""
-    counts: dict[str, int] = {}
-    for t in walk(fn.body):
-        name = t.var if isinstance(t, For) else t.target if isinstance(t, Assign) else None
-        if name is not None:
-            counts[name] = counts.get(name, 0) + 1
-    defs = {t.target: t.value for t in loop.body
-            if isinstance(t, Assign) and not is_store(t) and counts.get(t.target) == 1}
-    changing = assigned_in(loop.body) - set(defs)
+    defs, changing = _iteration_names(fn, loop)
     read, written = load.value.args[1:], store.value.args[1:-1]
     if len(read) != len(written):
         return False

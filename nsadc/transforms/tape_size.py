@@ -62,6 +62,8 @@ class _Ctx:
 def _bound_once(body: list[Stmt]) -> set[str]:
     count: dict[str, int] = {}
     for s in walk(body):
+        if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store":
+            continue  # writing into an array keeps its shape
         name = s.var if isinstance(s, For) else s.target if isinstance(s, Assign) else None
         if name is not None:
             count[name] = count.get(name, 0) + 1

@@ -672,9 +672,12 @@ def bad_return_array(x):
 
 
 def bad_inplace_relu(x):
+    """x[i] = max(x[i], 0.0) alone is supported (the reverse pops the element
+    back); under an `if`, popping at each iteration's start would be wrong."""
     n = x.shape[0]
     for i in range(n):
-        x[i] = max(x[i], 0.0)  # <- refused: bad_inplace_relu @x[i]
+        if x[i] < 1.0:  # <- refused: bad_inplace_relu @x[i]
+            x[i] = max(x[i], 0.0)
     s = 0.0
     for i in range(n):
         s += x[i] * x[i]
