@@ -177,3 +177,27 @@ def test_the_adjoint_of_an_increment_passes_through():
     np.testing.assert_allclose(gx, A.T @ sign, rtol=1e-12)
     np.testing.assert_allclose(gA, np.outer(sign, x), rtol=1e-12)
     np.testing.assert_allclose(gb, -sign, rtol=1e-12)
+
+
+def _running_max_with_inner_loop(x, y, n: int):
+    m = x
+    s = 0.0
+    for i in range(n):
+        m = max(m, y * math.sin(i))  # its new value: not read again in the iteration
+        t = y * i
+        for j in range(2):
+            t = math.sin(t) * x  # an inner loop with a re-run of its own
+        s += t
+    return s + m
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_skipped_record_before_an_inner_loop_restores_nothing(target):
+    """Was (at 245d1d5) a NameError (m_old): the re-run skipped m = max(m, ...),
+    whose reverse then restored m from a local the re-run never set, because
+    the inner loop's reverse had cleared the list of skipped records."""
+    d = nsadc.differentiate(_running_max_with_inner_loop, target=target)
+    got = d.grad(0.3, 0.7, 5)
+    want = central_difference(_running_max_with_inner_loop, (0.3, 0.7, 5), [0, 1])
+    assert got == pytest.approx(want, rel=1e-7)
+    assert "m_old" not in d.source("reverse")

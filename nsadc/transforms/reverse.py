@@ -231,7 +231,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     # ------------------------------------------------ forward code
     seeded = None  # the accumulator of the per-iteration fused loop being built
     rerunning = False  # building a re-run of a loop iteration (reverse sweep)
-    unsaved: set[int] = set()  # id(Assign): records the re-run being reversed skipped
+    # id(Assign): records (and replayed stores) a re-run skipped, so their reverse restores
+    # nothing; never cleared: each statement's reverse is built once, after its loop's re-run
+    # (clearing it after a nested loop's reverse lost the outer loop's entries)
+    unsaved: set[int] = set()
     replaying: set[str] = set()  # arrays whose stores the re-run being built performs again
     replaying_stores: set[int] = set()  # ... and single stores it performs again (P.restored)
     snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in P.snapshots
@@ -464,7 +467,6 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             room = T.reserve(_rerun_pushes(s.body, P, counters))
             body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
                 + rerun + rblock(s.body)
-            unsaved.clear()
             before = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
             after = [Assign(v, Call("copy", (Var(e),))) for v, e in entry.items()]
             if isinstance(s, For):
