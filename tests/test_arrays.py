@@ -1059,3 +1059,19 @@ def test_a_read_of_an_unknown_element_before_a_store_is_still_refused():
     d = nsadc.differentiate(_gathered_recurrence, target="python")
     with pytest.raises(nsadc.NsadcError, match="overwritten later in the same loop"):
         d.grad(np.array([0.3, -0.5, 1.1]), np.array([2, 0, 1]))
+
+
+def _full_of_an_array(x, w):
+    return np.sum(np.full(x.shape[0], x) * w)
+
+
+def _full_of_an_array_named(x, w):
+    a = np.full(x.shape[0], x)
+    return np.sum(a * w)
+
+
+@pytest.mark.parametrize("fn", [_full_of_an_array, _full_of_an_array_named])
+def test_np_full_of_an_array_is_refused(fn):
+    """Was (at 2bd274e) silently wrong inside an expression: the array was used as one element."""
+    with pytest.raises(nsadc.NsadcError, match="fill value"):
+        nsadc.differentiate(fn, target="python").grad(np.ones(3), 0.5)

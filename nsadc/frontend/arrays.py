@@ -271,6 +271,9 @@ class ArrayLowering:
                 raise self._err(scope, node, f"np.{prim}() takes {'a shape and a value' if want == 2 else 'a shape'}",
                                 f"write np.{prim}({'(n, m), 0.0' if want == 2 else '(n, m)'})")
             dims = self._dims(scope, args[0].value)
+            if prim == "full" and self._array_rank(scope, args[1].value) > 0:
+                raise self._err(scope, args[1], "np.full() is supported with a number as the fill value only",
+                                "allocate with np.empty(shape) and fill it in a loop")
             extra = [self._expr(scope, args[1].value)] if prim == "full" else []
             return Call(prim, (*dims, *extra)), prim
         if len(args) != 1:

@@ -144,6 +144,9 @@ class VectorLowering:
         if len(args) != (2 if name == "full" else 1):
             raise self._err(scope, node, f"np.{name}() takes {'a shape and a value' if name == 'full' else 'a shape'}",
                             f"write np.{name}({'(n, m), 0.0' if name == 'full' else '(n, m)'})")
+        if name == "full" and self._array_rank(scope, args[1]) > 0:
+            raise self._err(scope, args[1], "np.full() is supported with a number as the fill value only",
+                            "use np.zeros(shape) + value, which broadcasts the array")
         dims = [self._dim_value(scope, d) or d for d in self._dims(scope, args[0])]
         value = self._operand(self._expr(scope, args[1]), "fill") if name == "full" \
             else Const(0.0 if name == "zeros" else 1.0)
