@@ -134,6 +134,11 @@ def test_in_place_elementwise_updates_in_loops(fn, args):
     for g, w in zip(got, fd_gradient(fn, args, positions)):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(args[0], x_before)
+    # forward mode along a direction agrees with the gradient
+    direction = [np.linspace(-1.0, 1.0, a.size) if isinstance(a, np.ndarray) else 0.5 for a in args
+                 if isinstance(a, (float, np.ndarray))]
+    _, dot = d.jvp(args, tuple(direction))
+    assert dot == pytest.approx(sum(float(np.sum(g * v)) for g, v in zip(got, direction)), rel=1e-10)
 
 
 def test_the_updated_element_is_popped_back_before_the_re_run():
