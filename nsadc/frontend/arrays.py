@@ -258,32 +258,45 @@ class ArrayLowering:
 
     def _array_call(self, scope, node: cst.Call, prim: str) -> tuple[Expr, str]:
         """np.zeros / ones / empty / full / zeros_like ... and np.copy."""
-        args = [a for a in node.args if a.keyword is None]
+        if prim in ALLOCATORS or prim == "full":
+            args = self._allocation_args(scope, node, prim, "allocate with np.empty(shape) and fill it in a loop")
+            dims = self._dims(scope, args[0])
+            extra = [self._expr(scope, args[1])] if prim == "full" else []
+            return Call(prim, (*dims, *extra)), prim
+        args = self._positional_args(scope, node)
+        if len(args) != 1:
+            raise self._err(scope, node, f"{scope.src.source_of(node.func).strip()}() takes one array",
+                            "pass one array")
+        array, t = self._array_operand(scope, args[0])
+        if not is_float_array(t):
+            raise self._err(scope, args[0], "only float arrays can be copied or allocated like this here",
+                            "allocate with np.zeros(shape)")
+        return Call(prim, (array,)), f"{array.name}_copy" if prim == "array_copy" else prim
+
+    def _positional_args(self, scope, node: cst.Call) -> list:
+        """The positional arguments of an array-making call; ``dtype=`` may only
+        say float64, and no other keyword is taken."""
         for a in node.args:
             if a.keyword is not None and a.keyword.value != "dtype":
                 raise self._err(scope, a, f"the keyword {a.keyword.value}= is not supported here",
                                 "pass the shape (and the fill value) by position")
             if a.keyword is not None:
                 self._dtype(scope, a.value)
-        if prim in ALLOCATORS or prim == "full":
-            want = 2 if prim == "full" else 1
-            if len(args) != want:
-                raise self._err(scope, node, f"np.{prim}() takes {'a shape and a value' if want == 2 else 'a shape'}",
-                                f"write np.{prim}({'(n, m), 0.0' if want == 2 else '(n, m)'})")
-            dims = self._dims(scope, args[0].value)
-            if prim == "full" and self._array_rank(scope, args[1].value) > 0:
-                raise self._err(scope, args[1], "np.full() is supported with a number as the fill value only",
-                                "allocate with np.empty(shape) and fill it in a loop")
-            extra = [self._expr(scope, args[1].value)] if prim == "full" else []
-            return Call(prim, (*dims, *extra)), prim
-        if len(args) != 1:
-            raise self._err(scope, node, f"{scope.src.source_of(node.func).strip()}() takes one array",
-                            "pass one array")
-        array, t = self._array_operand(scope, args[0].value)
-        if not is_float_array(t):
-            raise self._err(scope, args[0], "only float arrays can be copied or allocated like this here",
-                            "allocate with np.zeros(shape)")
-        return Call(prim, (array,)), f"{array.name}_copy" if prim == "array_copy" else prim
+        return [a.value for a in node.args if a.keyword is None]
+
+    def _allocation_args(self, scope, node: cst.Call, prim: str, array_fill_hint: str) -> list:
+        """The shape (and, for np.full, the fill value, a number) of np.zeros /
+        ones / empty / full, bound to a name (arrays.py) or inside an expression
+        (vectorize.py); ``array_fill_hint``: what to write for an array fill."""
+        args = self._positional_args(scope, node)
+        want = 2 if prim == "full" else 1
+        if len(args) != want:
+            raise self._err(scope, node, f"np.{prim}() takes {'a shape and a value' if want == 2 else 'a shape'}",
+                            f"write np.{prim}({'(n, m), 0.0' if want == 2 else '(n, m)'})")
+        if prim == "full" and self._array_rank(scope, args[1]) > 0:
+            raise self._err(scope, args[1], "np.full() is supported with a number as the fill value only",
+                            array_fill_hint)
+        return args
 
     def _dtype(self, scope, node) -> None:
         text = scope.src.source_of(node).strip()

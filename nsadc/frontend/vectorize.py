@@ -134,19 +134,7 @@ class VectorLowering:
     def _filled(self, scope, node: cst.Call, name: str) -> _P:
         """``np.zeros(shape)``, ``np.ones(shape)``, ``np.full(shape, v)`` inside an
         expression: one value broadcast to the shape (no array is made)."""
-        args = [a.value for a in node.args if a.keyword is None]
-        for a in node.args:
-            if a.keyword is not None and a.keyword.value != "dtype":
-                raise self._err(scope, a, f"the keyword {a.keyword.value}= is not supported here",
-                                "pass the shape (and the fill value) by position")
-            if a.keyword is not None:
-                self._dtype(scope, a.value)
-        if len(args) != (2 if name == "full" else 1):
-            raise self._err(scope, node, f"np.{name}() takes {'a shape and a value' if name == 'full' else 'a shape'}",
-                            f"write np.{name}({'(n, m), 0.0' if name == 'full' else '(n, m)'})")
-        if name == "full" and self._array_rank(scope, args[1]) > 0:
-            raise self._err(scope, args[1], "np.full() is supported with a number as the fill value only",
-                            "use np.zeros(shape) + value, which broadcasts the array")
+        args = self._allocation_args(scope, node, name, "use np.zeros(shape) + value, which broadcasts the array")
         dims = [self._dim_value(scope, d) or d for d in self._dims(scope, args[0])]
         value = self._operand(self._expr(scope, args[1]), "fill") if name == "full" \
             else Const(0.0 if name == "zeros" else 1.0)

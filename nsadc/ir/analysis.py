@@ -101,23 +101,30 @@ def passes_derivative(prim: str) -> bool:
     return RULES[prim].partials is not None
 
 
-def analyse(fn: Function, wrt: list[str]) -> Facts:
-    types = infer_types(fn)
-    fn.types = types
-    outputs = returned(fn)
-    varied = {w for w in wrt if differentiable_type(types.get(w))}
-    assigns = [s for s in walk(fn.body) if isinstance(s, Assign)]
+def varied_from(fn: Function, types: dict[str, str], seeds, passes) -> set[str]:
+    """The differentiable variables that depend on ``seeds`` (those of them that
+    are differentiable, included) through assignments whose primitive call
+    ``passes(assign)`` lets a derivative through: a fixed point over the body."""
+    varied = {w for w in seeds if differentiable_type(types.get(w))}
+    assigns = [s for s in walk(fn.body) if isinstance(s, Assign) and isinstance(s.value, Call)]
     changed = True
     while changed:
         changed = False
         for s in assigns:
             if s.target in varied or not differentiable_type(types.get(s.target)):
                 continue
-            v = s.value
-            if isinstance(v, Call) and passes_derivative(v.prim) and any(
-                    isinstance(a, Var) and a.name in varied for a in v.args):
+            if passes(s) and any(isinstance(a, Var) and a.name in varied for a in s.value.args):
                 varied.add(s.target)
                 changed = True
+    return varied
+
+
+def analyse(fn: Function, wrt: list[str]) -> Facts:
+    types = infer_types(fn)
+    fn.types = types
+    outputs = returned(fn)
+    varied = varied_from(fn, types, wrt, lambda s: passes_derivative(s.value.prim))
+    assigns = [s for s in walk(fn.body) if isinstance(s, Assign)]
     useful = {o.name for o in outputs if isinstance(o, Var)}
     changed = True
     while changed:

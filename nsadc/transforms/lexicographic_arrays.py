@@ -28,7 +28,7 @@ selection and, when its kink is met, records its site in ``undecided``:
 from __future__ import annotations
 
 from nsadc.errors import UnsupportedError
-from nsadc.ir.analysis import Facts
+from nsadc.ir.analysis import Facts, passes_derivative, varied_from
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Param, Return, Stmt, Var,
                             While, expressions_read, rewrite, select, variables, walk)
@@ -58,23 +58,13 @@ def _carried(fn: Function, facts: Facts) -> set[str]:
     Directions flow as in the other modes, and also through the detached
     values of the reductions' searches (module docstring) but not through
     their tie shares."""
-    types = facts.types
-    searched = _searched(fn, types)
-    carried = {w for w in facts.wrt if differentiable_type(types.get(w))}
-    assigns = [s for s in walk(fn.body) if isinstance(s, Assign) and isinstance(s.value, Call)]
-    changed = True
-    while changed:
-        changed = False
-        for s in assigns:
-            if s.target in carried or not differentiable_type(types.get(s.target)):
-                continue
-            prim = s.value.prim
-            passes = s.target in searched if prim == "detach" else (
-                RULES[prim].partials is not None and prim != "share")
-            if passes and any(isinstance(a, Var) and a.name in carried for a in s.value.args):
-                carried.add(s.target)
-                changed = True
-    return carried
+    searched = _searched(fn, facts.types)
+
+    def passes(s: Assign) -> bool:
+        prim = s.value.prim
+        return s.target in searched if prim == "detach" else passes_derivative(prim) and prim != "share"
+
+    return varied_from(fn, facts.types, facts.wrt, passes)
 
 
 def _searched(fn: Function, types: dict[str, str]) -> set[str]:
