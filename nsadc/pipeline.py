@@ -22,6 +22,7 @@ from nsadc.frontend.lower import Names
 from nsadc.ir.nodes import Function, Var, clone_function
 from nsadc.ir.adjoints import tidy_adjoints
 from nsadc.ir.fold import fold_temporaries
+from nsadc.transforms.loop_order import run_forward_where_order_free
 from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
 from nsadc.transforms.forward import forward
@@ -160,6 +161,7 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     ld, ld_form, ld_refusal = _clarke_mode(base, facts, fresh_names())
     for f in (vjp, vjp_report):
         tidy_adjoints(f, f.adjoints)
+        run_forward_where_order_free(f)
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
         if f is not None:
             fold_temporaries(f, keep=getattr(f, "keep", set()))

@@ -14,7 +14,14 @@ def c(value) -> Const:
     return Const(float(value)) if isinstance(value, int) and not isinstance(value, bool) else Const(value)
 
 
+def _ints(a: Expr, b: Expr) -> bool:
+    """Two int constants (loop bounds: ``range(n - 1, 1 - 1, -1)`` reads badly)."""
+    return all(isinstance(e, Const) and type(e.value) is int for e in (a, b))
+
+
 def add(a: Expr, b: Expr) -> Expr:
+    if _ints(a, b):
+        return Const(a.value + b.value)
     if is_const(a, 0):
         return b
     if is_const(b, 0):
@@ -25,6 +32,8 @@ def add(a: Expr, b: Expr) -> Expr:
 
 
 def sub(a: Expr, b: Expr) -> Expr:
+    if _ints(a, b):
+        return Const(a.value - b.value)
     if is_const(b, 0):
         return a
     if is_const(a, 0):

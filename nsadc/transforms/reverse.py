@@ -225,6 +225,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     results = _taped_results(fn, P, facts, names)
     # id(loop nest) -> (x_bar, dacc_dx, acc_bar, type): a fused loop's array derivative added into x_bar
     combines: dict[int, tuple] = {}
+    # id(reversed `for` loop) -> its iterations counting up (loop_order)
+    counting_up: dict[int, For] = {}
     # partials computed beside their primal (sincos): folding must not move them
     kept_beside: set[str] = set()
 
@@ -470,7 +472,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             before = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
             after = [Assign(v, Call("copy", (Var(e),))) for v, e in entry.items()]
             if isinstance(s, For):
-                return room + before + _reversed_for(s, body, names) + after
+                return room + before + _reversed_for(s, body, names, counting_up) + after
             trips = counters[id(s)]
             pre = T.pop(trips) if trips not in top_counters else []
             return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
@@ -595,6 +597,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     out_fn.needs_reserve = needs_reserve  # type: ignore[attr-defined]  (a tape grows: emit _reserve)
     out_fn.adjoints = D.scalar_adjoints()  # type: ignore[attr-defined]
     out_fn.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
+    out_fn.counting_up = counting_up  # type: ignore[attr-defined]  (loop_order's choices)
     out_fn.keep = kept_beside  # type: ignore[attr-defined]  (names fold_temporaries leaves in place)
     return out_fn
 
@@ -708,13 +711,18 @@ def _top_level(block: list[Stmt]):
             yield from _top_level(s.orelse)
 
 
-def _reversed_for(s: For, body: list[Stmt], names) -> list[Stmt]:
+def _reversed_for(s: For, body: list[Stmt], names, forward: dict[int, For]) -> list[Stmt]:
+    """``s``'s iterations counting down; ``forward`` gets the same counting up,
+    for loop_order to take where the order does not matter."""
     if isinstance(s.step, Const) and s.step.value == 1:
-        return [For(s.var, sub(s.stop, Const(1)), sub(s.start, Const(1)), Const(-1), body, s.loc)]
+        down = For(s.var, sub(s.stop, Const(1)), sub(s.start, Const(1)), Const(-1), body, s.loc)
+        forward[id(down)] = s
+        return [down]
     if isinstance(s.step, Const) and s.step.value == -1:
         return [For(s.var, add(s.stop, Const(1)), add(s.start, Const(1)), Const(1), body, s.loc)]
     trips = names.fresh(f"n_{s.var}")
     k = names.fresh(f"k_{s.var}")
     index = [Assign(s.var, add(s.start, mul(Var(k), s.step)))]
-    return [Raw(f"{trips} = len({_range_source(s.start, s.stop, s.step)})"),
-            For(k, sub(Var(trips), Const(1)), Const(-1), Const(-1), index + body, s.loc)]
+    down = For(k, sub(Var(trips), Const(1)), Const(-1), Const(-1), index + body, s.loc)
+    forward[id(down)] = For(k, Const(0), Var(trips), Const(1), [])
+    return [Raw(f"{trips} = len({_range_source(s.start, s.stop, s.step)})"), down]

@@ -1,0 +1,157 @@
+"""Reversed loops whose iterations commute run counting up
+(nsadc/transforms/loop_order.py); the others keep counting down."""
+
+import numpy as np
+import pytest
+
+import nsadc
+from nsadc.ir.nodes import Assign, Call, Comment, Const, For, Function, Param, Raw, Return, Var
+from nsadc.transforms.loop_order import run_forward_where_order_free
+from test_arrays import fd_gradient
+
+
+def lasso_data_term(X, y, w):
+    n = X.shape[0]
+    d = X.shape[1]
+    s = 0.0
+    for i in range(n):
+        r = 0.0
+        for j in range(d):
+            r += X[i, j] * w[j]
+        s += abs(r - y[i])
+    return s
+
+
+def residuals_in_place(A, b, x):
+    m = A.shape[0]
+    n = A.shape[1]
+    r = np.zeros(m)
+    for i in range(m):
+        for j in range(n):
+            r[i] += A[i, j] * x[j]
+    s = 0.0
+    for i in range(m):
+        s += max(r[i] - b[i], 0.0) + 0.5 * r[i] * r[i]
+    return s
+
+
+def strided(x, k: int):
+    s = 0.0
+    for i in range(1, len(x), k):
+        s += x[i] * x[i - 1]
+    return s
+
+
+def prefix_recurrence(x, a):
+    """y[i] reads y[i - 1]: the reverse must run backwards."""
+    n = len(x)
+    y = np.zeros(n)
+    y[0] = x[0]
+    for i in range(1, n):
+        y[i] = a * y[i - 1] + abs(x[i])
+    s = 0.0
+    for i in range(n):
+        s += y[i] * y[i]
+    return s
+
+
+def _data(seed, m=7, n=5):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, n)), rng.standard_normal(m), rng.standard_normal(n)
+
+
+def _reverse_source(fn, *args):
+    return nsadc.differentiate(fn, target="python").source("reverse", *args)
+
+
+def test_an_accumulating_reverse_loop_counts_up():
+    X, y, w = _data(0)
+    text = _reverse_source(lasso_data_term, X, y, w)
+    assert "for j in range(d):" in text.split("# reverse sweep")[0].split("fused")[1]
+    assert "-1, -1" not in text
+
+
+def test_both_loops_of_an_in_place_accumulation_count_up():
+    A, b, x = _data(1)
+    text = _reverse_source(residuals_in_place, A, b, x).split("# reverse sweep")[1]
+    assert "for i in range(m):" in text and "for j in range(n):" in text
+    assert "-1, -1" not in text
+
+
+def test_a_recurrence_keeps_counting_down():
+    x = np.random.default_rng(2).standard_normal(6)
+    text = _reverse_source(prefix_recurrence, x, 0.7).split("# reverse sweep")[1]
+    assert "for i in range(n - 1, 0, -1):" in text
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("fn, make, positions", [
+    (lasso_data_term, lambda rng: (rng.standard_normal((7, 5)), rng.standard_normal(7), rng.standard_normal(5)),
+     [0, 1, 2]),
+    (residuals_in_place, lambda rng: (rng.standard_normal((6, 4)), rng.standard_normal(6), rng.standard_normal(4)),
+     [0, 1, 2]),
+    (strided, lambda rng: (rng.standard_normal(11), 3), [0]),
+    (prefix_recurrence, lambda rng: (rng.standard_normal(6), 0.7), [0, 1]),
+])
+def test_gradients_match_finite_differences(fn, make, positions, target):
+    args = make(np.random.default_rng(5))
+    got = nsadc.differentiate(fn, target=target).grad(*args)
+    got = got if isinstance(got, tuple) else (got,)
+    for g, want in zip(got, fd_gradient(fn, args, positions)):
+        np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------------ the decision, on IR
+
+
+def _loop(body):
+    return For("j", Const(9), Const(-1), Const(-1), body)
+
+
+def _decide(body, after=()):
+    """Whether the pass turns ``for j in range(9, -1, -1): body`` around."""
+    loop = _loop(body)
+    fn = Function("f_vjp", [Param("g", "array"), Param("c", "float")], [loop, *after, Return(Var("c"))])
+    fn.counting_up = {id(loop): For("j", Const(0), Const(10), Const(1), [])}
+    run_forward_where_order_free(fn)
+    up = fn.body[0]
+    return up.step == Const(1)
+
+
+def _load(a, i="j"):
+    return Call("load", (Var(a), Var(i)))
+
+
+def _accumulate(a, value, i="j"):
+    return Assign(a, Call("store", (Var(a), Var(i), Call("add", (_load(a, i), value)))))
+
+
+def test_private_temporaries_and_accumulations_commute():
+    assert _decide([Comment("re-run"), Assign("t", _load("x")),
+                    _accumulate("g", Call("mul", (Var("t"), Var("c")))),
+                    Assign("s_bar", Call("add", (Var("s_bar"), Var("t"))))])
+
+
+@pytest.mark.parametrize("body", [
+    # t is read before this iteration assigns it: the previous iteration's value
+    [Assign("u", Var("t")), Assign("t", _load("x")), _accumulate("g", Var("u"))],
+    # the adjoint array is read as well as accumulated
+    [_accumulate("g", _load("g", "k"))],
+    [Assign("t", _load("g")), _accumulate("g", Var("t"), "k")],
+    # a plain store, not an accumulation
+    [Assign("g", Call("store", (Var("g"), Var("j"), Const(0.0))))],
+    # an accumulator read inside the loop
+    [Assign("c", Call("add", (Var("c"), Const(1.0)))), _accumulate("g", Var("c"))],
+    # a tape pop: order matters
+    [Raw("t = tape[top]"), _accumulate("g", Var("t"))],
+])
+def test_order_dependences_keep_the_loop_counting_down(body):
+    assert not _decide(body)
+
+
+def test_a_private_value_read_after_the_loop_keeps_it_counting_down():
+    body = [Assign("t", _load("x")), _accumulate("g", Var("t"))]
+    assert _decide(body)
+    assert not _decide(body, [Assign("c", Var("t"))])
+    assert not _decide(body, [Assign("c", Var("j"))])  # the loop variable's last value
+    assert _decide(body, [Assign("t", Const(0.0)), Assign("c", Var("t"))])
