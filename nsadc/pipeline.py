@@ -160,7 +160,7 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
                           f"{base.name}_vjp_report")
     ld, ld_form, ld_refusal = _clarke_mode(base, facts, fresh_names())
     for f in (vjp, vjp_report):
-        tidy_adjoints(f, f.adjoints)
+        tidy_adjoints(f, f.adjoints, f.array_adjoints)
         run_forward_where_order_free(f)
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
         if f is not None:

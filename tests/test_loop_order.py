@@ -55,6 +55,23 @@ def prefix_recurrence(x, a):
     return s
 
 
+def two_layer(X, W, v):
+    """Each unit's dot product is taped and popped in the reverse."""
+    n = X.shape[0]
+    d = X.shape[1]
+    h = W.shape[1]
+    s = 0.0
+    for i in range(n):
+        out = 0.0
+        for k in range(h):
+            z = 0.0
+            for j in range(d):
+                z += X[i, j] * W[j, k]
+            out += max(z, 0.0) * v[k]
+        s += abs(out)
+    return s
+
+
 def _data(seed, m=7, n=5):
     rng = np.random.default_rng(seed)
     return rng.standard_normal((m, n)), rng.standard_normal(m), rng.standard_normal(n)
@@ -78,6 +95,14 @@ def test_both_loops_of_an_in_place_accumulation_count_up():
     assert "-1, -1" not in text
 
 
+def test_a_loop_that_pops_one_value_per_iteration_reads_the_tape_counting_up():
+    rng = np.random.default_rng(3)
+    text = _reverse_source(two_layer, rng.standard_normal((4, 3)), rng.standard_normal((3, 5)),
+                           rng.standard_normal(5))
+    assert "n_tape -= len(range(h))\n        for k in range(h):" in text
+    assert "-1, -1" not in text
+
+
 def test_a_recurrence_keeps_counting_down():
     x = np.random.default_rng(2).standard_normal(6)
     text = _reverse_source(prefix_recurrence, x, 0.7).split("# reverse sweep")[1]
@@ -91,6 +116,8 @@ def test_a_recurrence_keeps_counting_down():
     (residuals_in_place, lambda rng: (rng.standard_normal((6, 4)), rng.standard_normal(6), rng.standard_normal(4)),
      [0, 1, 2]),
     (strided, lambda rng: (rng.standard_normal(11), 3), [0]),
+    (two_layer, lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5)),
+     [0, 1, 2]),
     (prefix_recurrence, lambda rng: (rng.standard_normal(6), 0.7), [0, 1]),
 ])
 def test_gradients_match_finite_differences(fn, make, positions, target):
@@ -114,7 +141,7 @@ def _decide(body, after=()):
     fn = Function("f_vjp", [Param("g", "array"), Param("c", "float")], [loop, *after, Return(Var("c"))])
     fn.counting_up = {id(loop): For("j", Const(0), Const(10), Const(1), [])}
     run_forward_where_order_free(fn)
-    up = fn.body[0]
+    up = next(s for s in fn.body if isinstance(s, For))
     return up.step == Const(1)
 
 
@@ -142,11 +169,27 @@ def test_private_temporaries_and_accumulations_commute():
     [Assign("g", Call("store", (Var("g"), Var("j"), Const(0.0))))],
     # an accumulator read inside the loop
     [Assign("c", Call("add", (Var("c"), Const(1.0)))), _accumulate("g", Var("c"))],
-    # a tape pop: order matters
-    [Raw("t = tape[top]"), _accumulate("g", Var("t"))],
+    # opaque tape lines: order matters
+    [Raw("tape[n_tape] = c"), Raw("n_tape += 1"), _accumulate("g", Var("c"), "k")],
+    [Assign("t", _load("x")), Raw("n_tape -= 1"), Raw("u = tape[n_tape]"), _accumulate("g", Var("u"))],
+    # two pops from one tape in each iteration
+    [Raw("n_tape -= 1"), Raw("u = tape[n_tape]"), Raw("n_tape -= 1"), Raw("t = tape[n_tape]"),
+     _accumulate("g", Var("u"))],
 ])
 def test_order_dependences_keep_the_loop_counting_down(body):
     assert not _decide(body)
+
+
+def test_a_pop_opening_the_body_is_read_in_push_order():
+    loop = _loop([Comment("pop"), Raw("n_tape -= 1"), Raw("u = tape[n_tape]"), _accumulate("g", Var("u"))])
+    fn = Function("f_vjp", [Param("g", "array")], [loop, Return(Var("g"))])
+    fn.counting_up = {id(loop): For("j", Const(0), Const(10), Const(1), [])}
+    run_forward_where_order_free(fn)
+    from nsadc.emit import function_source
+    lines = [line.strip() for line in function_source(fn).splitlines()]
+    at = lines.index("for j in range(10):")
+    assert lines[at - 1] == "n_tape -= len(range(10))" and lines[at + 2:at + 4] == ["u = tape[n_tape]", "n_tape += 1"]
+    assert lines[at + 5] == "n_tape -= len(range(10))"
 
 
 def test_a_private_value_read_after_the_loop_keeps_it_counting_down():

@@ -201,3 +201,41 @@ def test_a_skipped_record_before_an_inner_loop_restores_nothing(target):
     want = central_difference(_running_max_with_inner_loop, (0.3, 0.7, 5), [0, 1])
     assert got == pytest.approx(want, rel=1e-7)
     assert "m_old" not in d.source("reverse")
+
+
+# ------------------------------------- resets of elements no one reads again
+
+
+def _nest(inner, loops=("i", "j"), after=(), returned="g_bar"):
+    """for i: for j: inner; then after; return returned."""
+    body = list(inner)
+    for v in reversed(loops):
+        body = [For(v, Const(0), Var("n"), Const(1), body)]
+    return _fn(body + list(after) + [Return(Var(returned))], params=("h_bar", "n", "g_bar"))
+
+
+def _read_then_reset(index=("i", "j")):
+    idx = tuple(Var(v) for v in index)
+    return [Assign("t_bar", Call("load", (Var("h_bar"), *idx))),
+            Assign("h_bar", Call("store", (Var("h_bar"), *idx, Const(0.0)))),
+            Assign("g_bar", Call("store", (Var("g_bar"), Var("i"), Call("add", (
+                Call("load", (Var("g_bar"), Var("i"))), Var("t_bar"))))))]
+
+
+def _resets(fn):
+    tidy_adjoints(fn, {"t_bar"}, {"h_bar", "g_bar"})
+    return [line for line in _lines(fn) if line.startswith("h_bar[")]
+
+
+def test_the_reset_of_an_element_each_iteration_owns_goes():
+    assert _resets(_nest(_read_then_reset())) == []
+
+
+@pytest.mark.parametrize("fn", [
+    _nest(_read_then_reset(("i",))),  # every j reads h_bar[i] again
+    _nest(_read_then_reset(("j", "i")) + [Assign("u", Call("load", (Var("h_bar"), Var("j"), Var("j"))))]),
+    _nest(_read_then_reset(), after=[Assign("u", Call("load", (Var("h_bar"), Const(0), Const(0))))]),
+    _nest(_read_then_reset(), returned="h_bar"),  # the caller sees the zeros
+])
+def test_a_reset_that_may_be_read_again_stays(fn):
+    assert _resets(fn) != []

@@ -15,6 +15,9 @@ half of a derivative's first compile).  Two classic dataflow passes remove them:
   before it is assigned again (a backward liveness analysis) is removed.
 - the reverse of an array increment ``a[i] += v`` leaves ``a_bar[i]`` as it
   was: its zeroing and adding back are removed.
+- :func:`remove_dead_element_resets`: ``t_bar = a_bar[i, j]; a_bar[i, j] = 0.0``
+  in a loop nest over ``i`` and ``j`` that reads no other element of a local
+  adjoint array: no later iteration reads the element again, so the reset goes.
 
 Only the adjoint variables the transform names are touched: their values are
 plain floats with no side effects.  Loops are solved to a fixed point; a loop
@@ -34,12 +37,85 @@ from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, Function,
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def tidy_adjoints(fn: Function, adjoints: set[str]) -> None:
-    """The passes, in place, on the adjoint variables ``adjoints`` of ``fn``."""
+def tidy_adjoints(fn: Function, adjoints: set[str], array_adjoints: set[str] = frozenset()) -> None:
+    """The passes, in place, on the adjoint variables ``adjoints`` (scalars)
+    and ``array_adjoints`` of ``fn``."""
     assign_first_contributions(fn, adjoints)
     remove_dead_adjoints(fn, adjoints)
     if _pass_increments_through(fn.body):
         remove_dead_adjoints(fn, adjoints)  # the copies the adding back read
+    remove_dead_element_resets(fn, array_adjoints)
+
+
+def remove_dead_element_resets(fn: Function, arrays: set[str]) -> None:
+    """Drop ``a[idx] = 0.0`` right after ``t = a[idx]`` where nothing can read
+    that element again: ``a`` is one of ``arrays`` and not returned, ``idx``
+    is the variables of every `for` loop around the reset, and within the
+    outermost of them ``a`` is only read at ``idx``, earlier in the same
+    iteration; nothing after that loop mentions ``a``.  (Every iteration of
+    the nest then owns its element.)  On the whole-array MLP the reset of
+    ``hidden_bar[i, j]`` was a store per hidden unit and sample."""
+    returned = set()
+    for s in walk(fn.body):
+        if isinstance(s, Return):
+            returned |= reads(s)
+    _drop_resets(fn.body, [], arrays - returned, fn.body)
+
+
+def _drop_resets(block: list[Stmt], loops: list[For], arrays: set[str], top: list[Stmt]) -> None:
+    for s in block:
+        if isinstance(s, For):
+            _drop_resets(s.body, loops + [s], arrays, top)
+        elif isinstance(s, If):
+            _drop_resets(s.body, loops, arrays, top)
+            _drop_resets(s.orelse, loops, arrays, top)
+        elif isinstance(s, While):
+            _drop_resets(s.body, loops + [None], arrays, top)
+    k = 1
+    while k < len(block):
+        read = block[k - 1]
+        if _reads_element(read) and read.value.args[0].name in arrays and _zeroes(block[k], read) \
+                and _owned(read, block, k, loops, top):
+            del block[k]
+        k += 1
+
+
+def _owned(read: Assign, block: list[Stmt], k: int, loops: list, top: list[Stmt]) -> bool:
+    """Whether no iteration of ``loops`` nor anything after them reads the
+    element ``read`` reads once ``block[k]`` has reset it."""
+    array, index = read.value.args[0], read.value.args[1:]
+    if not loops or None in loops or not all(isinstance(i, Var) for i in index):
+        return False
+    names = [i.name for i in index]
+    if len(set(names)) != len(names) or not {loop.var for loop in loops} <= set(names):
+        return False
+    outer = loops[0]
+    if any(isinstance(t, Assign) and t.target in names for t in walk(outer.body)):
+        return False  # an index the body changes
+    for t in walk([outer]):
+        if t is read or t is block[k]:
+            continue
+        if isinstance(t, Raw) and array.name in _raw_names(t):
+            return False
+        if array.name in reads(t) or (isinstance(t, Assign) and t.target == array.name):
+            if not (t in block[:k] and isinstance(t, Assign) and t.value == read.value):
+                return False
+    after = _after(top, outer)
+    return after is not None and not any(
+        array.name in (_raw_names(t) if isinstance(t, Raw) else reads(t)) for t in walk(after))
+
+
+def _after(block: list[Stmt], target: Stmt) -> list[Stmt] | None:
+    """The statements that run after ``target`` (not inside a loop: None)."""
+    for k, s in enumerate(block):
+        if s is target:
+            return block[k + 1:]
+        if isinstance(s, If):
+            for child in (s.body, s.orelse):
+                rest = _after(child, target)
+                if rest is not None:
+                    return rest + block[k + 1:]
+    return None
 
 
 def _pass_increments_through(block: list[Stmt]) -> bool:

@@ -46,6 +46,10 @@ class Derivative:
         """The derivative variables of scalars named so far."""
         return {d for v, d in self._adj.items() if not is_array(self.facts.types.get(v))}
 
+    def array_adjoints(self) -> set[str]:
+        """The derivative arrays named so far."""
+        return {d for v, d in self._adj.items() if is_array(self.facts.types.get(v))}
+
     def selection(self, prim: str):
         kink = RULES[prim].kink
         if kink is None or kink.kind != "kink":

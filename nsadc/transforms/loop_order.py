@@ -15,14 +15,26 @@ An iteration's reverse may run in any order when, within the loop body:
 - every array it writes is written only as ``a[idx] = a[idx] + e`` with ``e``
   free of ``a``, and read nowhere else in the body;
 - it has no opaque lines (tape pushes and pops are ``Raw``) and no
-  ``while``/``break``/``continue``/``return``.
+  ``while``/``break``/``continue``/``return``, except one pop of a value per
+  tape at the start of the body (a unit's taped dot product in an MLP).
 
-Sums then differ from the backward order by rounding only.
+Counting down, iteration ``k`` (0-based) pops ``tape[base + k]``, ``base``
+being the tape's length less the trip count; counting up, it reads the same
+entry: the counter steps back by the trip count before the loop, forwards
+with each read, and back again after the loop.  Sums then differ from the
+backward order by rounding only.
 """
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import Assign, Call, Comment, For, Function, If, Stmt, Var, reads, variables, walk
+import re
+
+from nsadc.emit import _range_source
+from nsadc.ir.nodes import Assign, Call, Comment, For, Function, If, Raw, Stmt, Var, reads, variables, walk
+
+_STEP_BACK = re.compile(r"(\w+) -= 1$")
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+_READ = re.compile(r"(\w+) = (\w+)\[(\w+)\]( != 0)?$")
 
 
 def run_forward_where_order_free(fn: Function) -> None:
@@ -35,7 +47,9 @@ def run_forward_where_order_free(fn: Function) -> None:
 
 
 def _visit(block: list[Stmt], after: list[list[Stmt]], forward) -> None:
-    for k, s in enumerate(block):
+    k = 0
+    while k < len(block):
+        s = block[k]
         rest = [block[k + 1:]] + after
         if isinstance(s, If):
             _visit(s.body, rest, forward)
@@ -44,12 +58,49 @@ def _visit(block: list[Stmt], after: list[list[Stmt]], forward) -> None:
             # the next iteration comes after the body: scan it again
             _visit(s.body, [s.body] + rest, forward)
             up = forward.get(id(s))
-            if up is not None and _order_free(s, rest):
-                block[k] = For(up.var, up.start, up.stop, up.step, s.body, s.loc)
+            popped = _leading_pops(s.body)
+            if up is not None and popped is not None and _order_free(s, *popped, rest):
+                counting_up = _counting_up(s, up, popped[0])
+                block[k:k + 1] = counting_up
+                k += len(counting_up) - 1
+        k += 1
 
 
-def _order_free(loop: For, after: list[list[Stmt]]) -> bool:
-    body = loop.body
+def _leading_pops(body: list[Stmt]) -> tuple[list[tuple[int, str, str, str]], int] | None:
+    """``(position, counter, value, tape)`` of each pop (``n -= 1`` then
+    ``v = tape[n]``) that opens the body, at most one per tape, and where the
+    rest of the body starts; None if another opaque line follows."""
+    pops = []
+    k = 0
+    while k < len(body) and isinstance(body[k], (Raw, Comment)):
+        if isinstance(body[k], Comment):
+            k += 1
+            continue
+        back = _STEP_BACK.match(body[k].code)
+        read = _READ.match(body[k + 1].code) if k + 1 < len(body) and isinstance(body[k + 1], Raw) else None
+        if not (back and read and read.group(3) == back.group(1)) or back.group(1) in [p[1] for p in pops]:
+            return None
+        pops.append((k, back.group(1), read.group(1), read.group(2)))
+        k += 2
+    return pops, k
+
+
+def _counting_up(loop: For, up: For, pops) -> list[Stmt]:
+    body = list(loop.body)
+    for k, counter, _, _ in reversed(pops):
+        body[k:k + 2] = [body[k + 1], Raw(f"{counter} += 1")]
+    if not pops:
+        return [For(up.var, up.start, up.stop, up.step, body, loop.loc)]
+    trips = f"len({_range_source(up.start, up.stop, up.step)})"
+    back = [Raw(f"{counter} -= {trips}") for _, counter, _, _ in pops]
+    note = Comment("the values this loop pops, read in the order they were pushed")
+    return [note] + back + [For(up.var, up.start, up.stop, up.step, body, loop.loc)] + back
+
+
+def _order_free(loop: For, pops, start: int, after: list[list[Stmt]]) -> bool:
+    # the pops as plain reads: each iteration assigns its popped values first
+    body = [Assign(value, Call("load", (Var(tape), Var(counter)))) for _, counter, value, tape in pops]
+    body += loop.body[start:]
     if not all(isinstance(t, (Assign, If, For, Comment)) for t in walk(body)):
         return False
     written = {t.target for t in walk(body) if isinstance(t, Assign)}
@@ -68,11 +119,23 @@ def _is_store(value) -> bool:
     return isinstance(value, Call) and value.prim == "store"
 
 
+def _raw(s: Raw) -> tuple[set[str], set[str]]:
+    """What a line of tape code reads and assigns: a pop's read assigns its
+    value; any other line may read every name in it."""
+    read = _READ.match(s.code)
+    if read:
+        return {read.group(2), read.group(3)}, {read.group(1)}
+    return set(_IDENT.findall(s.code)), set()
+
+
 def _private(block: list[Stmt], v: str) -> bool:
     """v is assigned in ``block`` before anything in it reads v."""
     for k, s in enumerate(block):
         if isinstance(s, Comment) or v not in _mentioned(s):
             continue
+        if isinstance(s, Raw):
+            raw_reads, raw_assigns = _raw(s)
+            return v in raw_assigns and v not in raw_reads
         if isinstance(s, Assign):
             return s.target == v and v not in reads(s)
         later = any(v in _mentioned(t) for t in block[k + 1:])
@@ -115,6 +178,12 @@ def _read_first(v: str, block: list[Stmt]) -> bool:
     assigns v before reading it reads nothing of v's earlier value, but may
     not run: the scan goes on past it."""
     for s in block:
+        if isinstance(s, Raw):
+            raw_reads, raw_assigns = _raw(s)
+            if v in raw_reads:
+                return True
+            if v in raw_assigns:
+                return False
         if v in reads(s):
             return True
         if isinstance(s, Assign) and s.target == v:
@@ -131,6 +200,8 @@ def _mentioned(s: Stmt) -> set[str]:
     out: set[str] = set()
     for t in walk([s]):
         out |= reads(t)
+        if isinstance(t, Raw):
+            out |= set(_IDENT.findall(t.code))
         if isinstance(t, Assign):
             out.add(t.target)
         elif isinstance(t, For):

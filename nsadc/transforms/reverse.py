@@ -596,6 +596,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     out_fn = Function(f"{fn.name}_vjp", params, body, fn.loc, doc, facts.types)
     out_fn.needs_reserve = needs_reserve  # type: ignore[attr-defined]  (a tape grows: emit _reserve)
     out_fn.adjoints = D.scalar_adjoints()  # type: ignore[attr-defined]
+    out_fn.array_adjoints = D.array_adjoints()  # type: ignore[attr-defined]
     out_fn.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
     out_fn.counting_up = counting_up  # type: ignore[attr-defined]  (loop_order's choices)
     out_fn.keep = kept_beside  # type: ignore[attr-defined]  (names fold_temporaries leaves in place)
@@ -662,7 +663,9 @@ def _adopt_fused_derivatives(body: list[Stmt], combines: dict, elementwise) -> N
     """``x_bar = zeros_like(x)`` ... ``x_bar[i] += dacc_dx[i] * acc_bar`` with
     nothing touching x_bar between: x_bar is the fused loop's derivative
     scaled, so take that array over and scale it in place.  One array and two
-    passes over it fewer (on a 10^6-entry max pooling, 3x faster)."""
+    passes over it fewer (on a 10^6-entry max pooling, 3x faster).  ``grad``
+    seeds 1.0, and then the scaling pass is skipped (x * 1.0 == x exactly):
+    a pass over 8 MB is 0.8 ms of max pooling's 5.4 ms."""
     for j, s in enumerate(body):
         if id(s) not in combines:
             continue
@@ -674,7 +677,8 @@ def _adopt_fused_derivatives(body: list[Stmt], combines: dict, elementwise) -> N
         a = Var(bar)
         scale = elementwise(type_, a, lambda index: [Assign(bar, Call("store", (
             a, *index, mul(Call("load", (a, *index)), acc_bar))))])
-        body[j:j + 1] = [Comment(f"{bar} is {deriv} scaled: take the array over"), Raw(f"{bar} = {deriv}")] + scale
+        body[j:j + 1] = [Comment(f"{bar} is {deriv} scaled: take the array over"), Raw(f"{bar} = {deriv}"),
+                         If(Call("ne", (acc_bar, Const(1.0))), scale)]
         del body[init]
         return _adopt_fused_derivatives(body, combines, elementwise)
 
