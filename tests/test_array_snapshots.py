@@ -2,8 +2,9 @@
 (nsadc/transforms/reverse_plan.py).  Gradient-descent steps inside the
 function: each iteration of the top-level loop keeps the whole array on a
 tape; the reverse restores it and replays the iteration's stores before
-reversing them (snapshots).  x[i] = f(x[i]) straight in a loop body: the
-reverse pops the element back before re-running the iteration (restored)."""
+reversing them (snapshots).  x[i] = f(x[i]) in a loop body, straight or under
+`if`s: the reverse pops the element back before re-running the iteration
+(restored; under an `if` the element is pushed before the `if`)."""
 
 import math
 
@@ -73,12 +74,67 @@ def smoothing(x, k: int):
 
 
 def guarded_update(x0):
-    """The update runs in one branch only: popping at each iteration's start
-    would be wrong, keeping the array whole per element too costly: refused."""
+    """The update runs in one branch only: the element is pushed before the
+    `if`, whichever way it goes, and popped back before the re-run."""
     x = x0.copy()
     for i in range(x.shape[0]):
         if x[i] > 0.0:
             x[i] = math.sin(x[i])
+    return np.sum(x * x)
+
+
+def clamp_then_read(x0, lo):
+    """A clamp in place, the element read again after it."""
+    x = x0.copy()
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] < lo:
+            x[i] = lo
+        s += x[i] * x[i] * (i + 1)
+    return s
+
+
+def clip_two_branches(x0):
+    """`if` / `elif`: two stores into the same element, one per branch."""
+    x = x0.copy()
+    for i in range(x.shape[0]):
+        if x[i] < -1.0:
+            x[i] = -1.0
+        elif x[i] > 1.0:
+            x[i] = 1.0 + 0.5 * x[i]
+    return np.sum(x * x)
+
+
+def update_in_nested_else(x0, w):
+    x = x0.copy()
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] * w > 0.5:
+            s += x[i]
+        else:
+            if x[i] < 0.0:
+                x[i] = x[i] * w
+    return s + np.sum(x * x)
+
+
+def guarded_steps(x0, k: int):
+    """The guarded loop inside a loop: re-running a step runs it forwards,
+    and that run must push the element before the `if` too."""
+    x = x0.copy()
+    for t in range(k):
+        for i in range(x.shape[0]):
+            if x[i] > 0.1:
+                x[i] = math.sin(x[i]) + 0.05 * t
+    return np.sum(x * x)
+
+
+def update_then_update(x0):
+    """Two stores into x[i] in one iteration, one of them under an `if`."""
+    x = x0.copy()
+    for i in range(x.shape[0]):
+        if x[i] > 0.0:
+            x[i] = x[i] * 2.0
+        x[i] = x[i] + 1.0
     return np.sum(x * x)
 
 
@@ -149,10 +205,52 @@ def test_the_updated_element_is_popped_back_before_the_re_run():
     assert "_reserve" not in text  # the element tape is sized at entry: one entry per element
 
 
-def test_an_update_in_one_branch_stays_refused():
-    d = nsadc.differentiate(guarded_update, target="python")
+GUARDED = [
+    (guarded_update, (np.array([0.3, -0.5, 1.1, 0.7, -0.2]),)),
+    (clamp_then_read, (np.array([0.3, -0.5, 1.1, 0.7, -0.2]), 0.1)),
+    (clip_two_branches, (np.array([-2.0, -0.5, 0.3, 1.5, 0.9]),)),
+    (update_in_nested_else, (np.array([0.3, -0.5, 1.1, 0.7, -0.2]), 1.3)),
+    (guarded_steps, (np.array([0.3, -0.5, 1.1, 0.7, -0.2]), 3)),
+]
+
+
+@pytest.mark.parametrize("fn, args", GUARDED)
+def test_in_place_updates_under_an_if(fn, args):
+    """Were refused ('read here and overwritten later in the same loop')."""
+    x_before = args[0].copy()
+    d = nsadc.differentiate(fn, target="python")
+    positions = [k for k, a in enumerate(args) if isinstance(a, (float, np.ndarray))]
+    got = d.grad(*args)
+    got = got if isinstance(got, tuple) else (got,)
+    for g, w in zip(got, fd_gradient(fn, args, positions)):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(args[0], x_before)
+    assert d(*args) == pytest.approx(fn(*args), rel=1e-12)
+    direction = [np.linspace(-1.0, 1.0, a.size) if isinstance(a, np.ndarray) else 0.5 for a in args
+                 if isinstance(a, (float, np.ndarray))]
+    _, dot = d.jvp(args, tuple(direction))
+    assert dot == pytest.approx(sum(float(np.sum(g * v)) for g, v in zip(got, direction)), rel=1e-10)
+
+
+def test_the_element_is_pushed_before_the_if_whichever_way_it_goes():
+    text = nsadc.differentiate(guarded_update, target="python").source("reverse", np.array([0.3, -0.5]))
+    forward = text.split("# reverse sweep")[0]
+    assert "element_tape[n_element_tape] = x[i]\n        n_element_tape += 1\n        if x_i_gt_0:" in forward
+    assert "_reserve" not in text  # still one entry per element, sized at entry
+
+
+def test_a_second_store_after_the_if_stays_refused():
+    d = nsadc.differentiate(update_then_update, target="python")
     with pytest.raises(nsadc.NsadcError, match="overwritten later in the same loop"):
         d.grad(np.array([0.3, -0.5, 1.1]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn, args", GUARDED)
+def test_in_place_updates_under_an_if_compiled(fn, args):
+    got, want = nsadc.differentiate(fn).grad(*args), nsadc.differentiate(fn, target="python").grad(*args)
+    for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.slow

@@ -56,6 +56,7 @@ CASES = {
     "a_helper_no_return": (lambda r: (_n(r, 6), -0.5, 0.7), None),
     "a_helper_statement_rows": (lambda r: (_n(r, 5),), None),
     "a_inplace_scale": (lambda r: (_n(r, 6),), None),
+    "a_inplace_relu_under_if": (lambda r: (_n(r, 6),), None),
     "a_augmented_store": (lambda r: (_n(r, 5, 3), _n(r, 3)), None),
     "a_branching": (lambda r: (_n(r, 6), _n(r, 6)), None),
     "a_mixed_scalars": (lambda r: (_n(r, 4), 0.5 + float(r.random()), float(r.normal()), 3, True), None),
@@ -621,7 +622,7 @@ def check_located(text, name):
 
 
 REFUSAL_ARGS = {
-    "bad_inplace_relu": (np.array([0.5, -0.3, 1.2]),),
+    "bad_update_then_update": (np.array([0.5, -0.3, 1.2]),),
 }
 
 
@@ -645,7 +646,7 @@ def test_alias_hint_says_copy():
 
 def test_inplace_read_then_write_hint_says_another_array():
     with pytest.raises(nsadc.NsadcError) as info:
-        nsadc.differentiate(P.bad_inplace_relu, target="python").grad(np.array([0.5, -0.3]))
+        nsadc.differentiate(P.bad_update_then_update, target="python").grad(np.array([0.5, -0.3]))
     assert "another array" in str(info.value)
 
 

@@ -22,7 +22,7 @@ from nsadc.ir.nodes import (assigned, child_blocks, reads, upward_exposed, Assig
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
-from nsadc.transforms.reverse_plan import is_store, plan
+from nsadc.transforms.reverse_plan import hoisted_pushes, is_store, plan
 from nsadc.transforms.tape_size import depth_bound, entry_known, poly_source
 
 
@@ -233,6 +233,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     # ------------------------------------------------ forward code
     seeded = None  # the accumulator of the per-iteration fused loop being built
     rerunning = False  # building a re-run of a loop iteration (reverse sweep)
+    rerun_of = None  # ... of this loop
     # id(Assign): records (and replayed stores) a re-run skipped, so their reverse restores
     # nothing; never cleared: each statement's reverse is built once, after its loop's re-run
     # (clearing it after a nested loop's reverse lost the outer loop's entries)
@@ -241,6 +242,14 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     replaying_stores: set[int] = set()  # ... and single stores it performs again (P.restored)
     snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in P.snapshots
                           for t in walk(loop.body) if is_store(t) and t.target in P.snapshots[id(loop)]}
+    # x[i] = f(x[i]) under an `if`: wherever the loop runs forwards (the forward sweep, the
+    # re-run of an enclosing iteration) the element is pushed before the `if`, for the loop's
+    # reverse to pop before each re-run; the loop's own re-run pushes at the store, for the
+    # store's reverse (under the same `if`) to pop
+    pushed_before_if, pushed_early = hoisted_pushes(fn, P.restored)
+
+    def hoisted(s: Stmt) -> bool:
+        return id(s) in pushed_early and not (rerun_of is not None and pushed_early[id(s)] == id(rerun_of))
 
     def fblock(stmts: list[Stmt], record: bool, top: bool, count: bool,
                keep: set[str] | None = None, after: set[str] = frozenset(),
@@ -262,7 +271,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                     continue
                 if not rerunning or s.target in replaying or id(s) in replaying_stores:
                     # in the forward sweep, a whole-array snapshot stands for its stores' pushes
-                    if id(s) in P.array_records and (rerunning or id(s) not in snapshotted_stores):
+                    if id(s) in P.array_records and not hoisted(s) and (
+                            rerunning or id(s) not in snapshotted_stores):
                         out += T.push_element(expr_source(Call("load", s.value.args[:-1])))
                     out.append(Assign(s.target, s.value, s.loc, s.site))
             elif isinstance(s, Assign):
@@ -277,6 +287,9 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 if allocates(s) and s.target in facts.active:  # its adjoint, as soon as it exists
                     out.append(Assign(D.d(s.target), Call("zeros_like", (Var(s.target),))))
             elif isinstance(s, If):
+                if id(s) in pushed_before_if and not (
+                        rerun_of is not None and pushed_before_if[id(s)][1] == id(rerun_of)):
+                    out += T.push_element(pushed_before_if[id(s)][0])
                 later = after | _read(stmts[k + 1:]) if keep is not None else after
                 body = fblock(s.body, record, top, count, keep, later)
                 orelse = fblock(s.orelse, record, top, count, keep, later)
@@ -456,16 +469,16 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             for a in reversed(kept):  # the arrays as the iteration found them
                 pops = T.pop_array(a, lambda body, a=a: elementwise(facts.types[a], Var(a), body)) + pops
             restored = P.restored.get(id(s), {})
-            for element in restored.values():  # x[i] = f(x[i]): x[i] as the iteration read it
+            for element in dict.fromkeys(restored.values()):  # x[i] = f(x[i]): x[i] as the iteration read it
                 pops = T.pop_element(element) + pops
-            nonlocal rerunning
-            rerunning = True
+            nonlocal rerunning, rerun_of
+            rerunning, rerun_of = True, s
             replaying.update(kept)
             replaying_stores.update(restored)
             rerun = _drop_overwritten(fblock(s.body, True, False, False, P.need.get(id(s), set())))
             replaying.clear()
             replaying_stores.clear()
-            rerunning = False
+            rerunning, rerun_of = False, None
             room = T.reserve(_rerun_pushes(s.body, P, counters))
             body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
                 + rerun + rblock(s.body)

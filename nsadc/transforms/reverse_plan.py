@@ -497,16 +497,23 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
 
 
 def _restorable(fn: Function, loop, load: Assign, store: Assign) -> str | None:
-    """``x[i] = f(x[i])`` straight in a `for` loop's body: the element the
-    store overwrites is the one the load read, and the store's push is the
-    iteration's last on the element tape (no store after it, and the only
-    store into that array in the loop).  The reverse then pops the element
-    back before re-running the iteration: the element, as source, when its
-    index is known at the iteration's start (else None)."""
-    if not (isinstance(loop, For) and any(t is load for t in loop.body) and any(t is store for t in loop.body)):
+    """``x[i] = f(x[i])`` in a `for` loop's body, straight or under `if`s:
+    the element the store overwrites is the one the load read, and the
+    store's push is the iteration's last on the element tape (no store after
+    it, and no other store into that array in the loop, except stores into
+    the same element in the top-level `if` around it, whose push then moves
+    before that `if`: see :func:`hoisted_pushes`).  The reverse then pops the element back before
+    re-running the iteration: the element, as source, when its index is known
+    at the iteration's start (else None)."""
+    if not isinstance(loop, For):
+        return None
+    top = _top_statement(loop.body, store)
+    if top is None or _top_statement(loop.body, load) is None:
         return None
     stores = [t for t in walk(loop.body) if is_store(t)]
-    if stores[-1] is not store or sum(t.target == store.target for t in stores) != 1:
+    unit = [t for t in walk([top]) if is_store(t)]  # a branch each: `if` / `elif` clamps
+    if stores[-1] is not unit[-1] or sum(t.target == store.target for t in stores) != len(unit) \
+            or any(t.value.args[:-1] != store.value.args[:-1] for t in unit):
         return None
     defs, changing = _iteration_names(fn, loop)
     read, written = load.value.args[1:], store.value.args[1:-1]
@@ -520,6 +527,37 @@ def _restorable(fn: Function, loop, load: Assign, store: Assign) -> str | None:
             return None
         index.append(affine_source(b))
     return f"{store.target}[{', '.join(index)}]"
+
+
+def _top_statement(body: list[Stmt], target: Stmt) -> Stmt | None:
+    """The statement of ``body`` that is or holds ``target`` through `if`s
+    only (None: not there, or inside an inner loop)."""
+    for s in body:
+        if s is target:
+            return s
+        if isinstance(s, If) and _top_statement(s.body + s.orelse, target) is not None:
+            return s
+    return None
+
+
+def hoisted_pushes(fn: Function, restored: dict[int, dict[int, str]]) -> tuple[dict[int, tuple[str, int]],
+                                                                                dict[int, int]]:
+    """id(top-level `if` of a loop body) -> (the element its restored stores
+    overwrite (one: see :func:`_restorable`), id(loop)), and id(store) ->
+    id(loop) for those stores.  Where the loop runs forwards the element is
+    pushed before the `if`, whichever way it goes, since the loop's reverse
+    pops it before re-running the iteration, before it knows the way (the
+    test may read the element itself)."""
+    by_if: dict[int, tuple[str, int]] = {}
+    stores: dict[int, int] = {}
+    for loop in walk(fn.body):
+        for store_id, element in restored.get(id(loop), {}).items():
+            store = next(t for t in walk(loop.body) if id(t) == store_id)
+            top = _top_statement(loop.body, store)
+            if top is not store:
+                by_if[id(top)] = (element, id(loop))
+                stores[store_id] = id(loop)
+    return by_if, stores
 
 
 def _iteration_names(fn: Function, loop) -> tuple[dict, set[str]]:

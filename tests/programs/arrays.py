@@ -305,6 +305,19 @@ def a_inplace_scale(x):
     return s
 
 
+def a_inplace_relu_under_if(x):
+    """Writes into its input under an `if`: the element is taped before the
+    `if`, whichever way it goes (was refused as bad_inplace_relu)."""
+    n = x.shape[0]
+    for i in range(n):
+        if x[i] < 1.0:
+            x[i] = max(x[i], 0.0)
+    s = 0.0
+    for i in range(n):
+        s += x[i] * x[i]
+    return s
+
+
 def a_augmented_store(A, x):
     """+=, -=, *= and /= into a zeros array, then nonlinear reads of it."""
     n, m = A.shape
@@ -671,13 +684,15 @@ def bad_return_array(x):
     return z  # <- refused: bad_return_array @z
 
 
-def bad_inplace_relu(x):
-    """x[i] = max(x[i], 0.0) alone is supported (the reverse pops the element
-    back); under an `if`, popping at each iteration's start would be wrong."""
+def bad_update_then_update(x):
+    """x[i] = f(x[i]) once per iteration is supported, straight or under an
+    `if` (the reverse pops the element back); a second store into x after
+    the `if` is not."""
     n = x.shape[0]
     for i in range(n):
-        if x[i] < 1.0:  # <- refused: bad_inplace_relu @x[i]
+        if x[i] < 1.0:  # <- refused: bad_update_then_update @x[i]
             x[i] = max(x[i], 0.0)
+        x[i] = x[i] * 0.5
     s = 0.0
     for i in range(n):
         s += x[i] * x[i]
