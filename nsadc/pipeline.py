@@ -22,10 +22,10 @@ from nsadc.frontend.lower import Names
 from nsadc.ir.nodes import Function, Var, clone_function
 from nsadc.ir.adjoints import tidy_adjoints
 from nsadc.ir.fold import fold_temporaries
-from nsadc.transforms.loop_order import run_forward_where_order_free
 from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
 from nsadc.transforms.forward import forward
+from nsadc.transforms.loop_order import run_forward_where_order_free
 from nsadc.transforms.lexicographic import lexicographic
 from nsadc.transforms.lexicographic_arrays import lexicographic_arrays
 from nsadc.transforms.reverse import materialize_tests, reverse

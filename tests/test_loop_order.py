@@ -198,3 +198,11 @@ def test_a_private_value_read_after_the_loop_keeps_it_counting_down():
     assert not _decide(body, [Assign("c", Var("t"))])
     assert not _decide(body, [Assign("c", Var("j"))])  # the loop variable's last value
     assert _decide(body, [Assign("t", Const(0.0)), Assign("c", Var("t"))])
+
+
+def test_a_read_inside_a_later_while_loop_keeps_it_counting_down():
+    from nsadc.ir.nodes import While
+    body = [Assign("t", _load("x")), _accumulate("g", Var("t"))]
+    later = While(Var("c"), [Assign("c", Var("t"))])
+    assert not _decide(body, [later])
+    assert not _decide(body, [For("m", Const(0), Const(3), Const(1), [later])])

@@ -98,7 +98,7 @@ def _owned(read: Assign, block: list[Stmt], k: int, loops: list, top: list[Stmt]
         if isinstance(t, Raw) and array.name in _raw_names(t):
             return False
         if array.name in reads(t) or (isinstance(t, Assign) and t.target == array.name):
-            if not (t in block[:k] and isinstance(t, Assign) and t.value == read.value):
+            if not (any(t is u for u in block[:k]) and isinstance(t, Assign) and t.value == read.value):
                 return False
     after = _after(top, outer)
     return after is not None and not any(

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 
 from nsadc.emit import _range_source
-from nsadc.ir.nodes import Assign, Call, Comment, For, Function, If, Raw, Stmt, Var, reads, variables, walk
+from nsadc.ir.nodes import Assign, Call, Comment, For, Function, If, Raw, Stmt, Var, While, reads, variables, walk
 
 _STEP_BACK = re.compile(r"(\w+) -= 1$")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -54,6 +54,8 @@ def _visit(block: list[Stmt], after: list[list[Stmt]], forward) -> None:
         if isinstance(s, If):
             _visit(s.body, rest, forward)
             _visit(s.orelse, rest, forward)
+        elif isinstance(s, While):
+            _visit(s.body, [s.body] + rest, forward)
         elif isinstance(s, For):
             # the next iteration comes after the body: scan it again
             _visit(s.body, [s.body] + rest, forward)
@@ -139,6 +141,8 @@ def _private(block: list[Stmt], v: str) -> bool:
         if isinstance(s, Assign):
             return s.target == v and v not in reads(s)
         later = any(v in _mentioned(t) for t in block[k + 1:])
+        if not isinstance(s, (For, If)):
+            return False  # a `while` loop (may not run), a `return`
         if isinstance(s, For):
             if v in reads(s) or later:
                 return False
@@ -192,6 +196,8 @@ def _read_first(v: str, block: list[Stmt]) -> bool:
             return True
         if isinstance(s, If) and not (_private(s.body, v) and _private(s.orelse, v)):
             return True
+        if not isinstance(s, (Assign, For, If, Raw, Comment)) and v in _mentioned(s):
+            return True  # a `while` loop's body
     return False
 
 

@@ -502,9 +502,9 @@ def _restorable(fn: Function, loop, load: Assign, store: Assign) -> str | None:
     store's push is the iteration's last on the element tape (no store after
     it, and no other store into that array in the loop, except stores into
     the same element in the top-level `if` around it, whose push then moves
-    before that `if`: see :func:`hoisted_pushes`).  The reverse then pops the element back before
-    re-running the iteration: the element, as source, when its index is known
-    at the iteration's start (else None)."""
+    before that `if`: see :func:`hoisted_pushes`).  The reverse then pops the
+    element back before re-running the iteration: the element, as source,
+    when its index is known at the iteration's start (else None)."""
     if not isinstance(loop, For):
         return None
     top = _top_statement(loop.body, store)
