@@ -622,7 +622,7 @@ def check_located(text, name):
 
 
 REFUSAL_ARGS = {
-    "bad_update_then_update": (np.array([0.5, -0.3, 1.2]),),
+    "bad_scatter": (np.array([0.5, -0.3, 1.2]),),
 }
 
 
@@ -646,7 +646,7 @@ def test_alias_hint_says_copy():
 
 def test_inplace_read_then_write_hint_says_another_array():
     with pytest.raises(nsadc.NsadcError) as info:
-        nsadc.differentiate(P.bad_update_then_update, target="python").grad(np.array([0.5, -0.3]))
+        nsadc.differentiate(P.bad_scatter, target="python").grad(np.array([0.5, -0.3]))
     assert "another array" in str(info.value)
 
 

@@ -242,14 +242,17 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     replaying_stores: set[int] = set()  # ... and single stores it performs again (P.restored)
     snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in P.snapshots
                           for t in walk(loop.body) if is_store(t) and t.target in P.snapshots[id(loop)]}
-    # x[i] = f(x[i]) under an `if`: wherever the loop runs forwards (the forward sweep, the
-    # re-run of an enclosing iteration) the element is pushed before the `if`, for the loop's
-    # reverse to pop before each re-run; the loop's own re-run pushes at the store, for the
-    # store's reverse (under the same `if`) to pop
-    pushed_before_if, pushed_early = hoisted_pushes(fn, P.restored)
+    # x[i] = f(x[i]) under an `if`, or several times: wherever the loop runs forwards (the
+    # forward sweep, the re-run of an enclosing iteration) the element is pushed once, before
+    # the first such statement, for the loop's reverse to pop before each re-run; the loop's
+    # own re-run pushes at each store, for the store's reverse (under the same `if`) to pop
+    pushed_before, pushed_early = hoisted_pushes(fn, P.restored)
+
+    def own_rerun(loop_id: int) -> bool:
+        return rerun_of is not None and loop_id == id(rerun_of)
 
     def hoisted(s: Stmt) -> bool:
-        return id(s) in pushed_early and not (rerun_of is not None and pushed_early[id(s)] == id(rerun_of))
+        return id(s) in pushed_early and not own_rerun(pushed_early[id(s)])
 
     def fblock(stmts: list[Stmt], record: bool, top: bool, count: bool,
                keep: set[str] | None = None, after: set[str] = frozenset(),
@@ -263,6 +266,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         a reversed loop, whose inner loops in ``results`` push what they leave."""
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
+            if id(s) in pushed_before and not own_rerun(pushed_before[id(s)][1]):
+                out += T.push_element(pushed_before[id(s)][0])
             if isinstance(s, Assign) and is_store(s):
                 # a re-run never writes (the array already holds what it wrote), except
                 # the replay of a loop iteration whose arrays were restored whole
@@ -287,9 +292,6 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 if allocates(s) and s.target in facts.active:  # its adjoint, as soon as it exists
                     out.append(Assign(D.d(s.target), Call("zeros_like", (Var(s.target),))))
             elif isinstance(s, If):
-                if id(s) in pushed_before_if and not (
-                        rerun_of is not None and pushed_before_if[id(s)][1] == id(rerun_of)):
-                    out += T.push_element(pushed_before_if[id(s)][0])
                 later = after | _read(stmts[k + 1:]) if keep is not None else after
                 body = fblock(s.body, record, top, count, keep, later)
                 orelse = fblock(s.orelse, record, top, count, keep, later)

@@ -498,22 +498,24 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
 
 def _restorable(fn: Function, loop, load: Assign, store: Assign) -> str | None:
     """``x[i] = f(x[i])`` in a `for` loop's body, straight or under `if`s:
-    the element the store overwrites is the one the load read, and the
-    store's push is the iteration's last on the element tape (no store after
-    it, and no other store into that array in the loop, except stores into
-    the same element in the top-level `if` around it, whose push then moves
-    before that `if`: see :func:`hoisted_pushes`).  The reverse then pops the
-    element back before re-running the iteration: the element, as source,
-    when its index is known at the iteration's start (else None)."""
-    if not isinstance(loop, For):
+    the element the store overwrites is the one the load read.  Every store
+    into that array in the loop writes that same element, in top-level
+    statements or `if`s (``x[i] *= a`` then ``x[i] = max(x[i], 0)``; a clip,
+    one store per branch of an `if` / `elif`), and no store into another
+    array follows the first of them.  Where the loop runs forwards the
+    element is pushed once, before the first of those statements (see
+    :func:`hoisted_pushes`), so that push is the iteration's last on the
+    element tape, and the reverse pops the element back before re-running
+    the iteration: the element, as source, when its index is known at the
+    iteration's start (else None)."""
+    if not isinstance(loop, For) or _top_statement(loop.body, load) is None:
         return None
-    top = _top_statement(loop.body, store)
-    if top is None or _top_statement(loop.body, load) is None:
+    unit = [t for t in walk(loop.body) if is_store(t) and t.target == store.target]
+    tops = [_top_statement(loop.body, t) for t in unit]
+    if any(t is None for t in tops) or any(t.value.args[:-1] != store.value.args[:-1] for t in unit):
         return None
-    stores = [t for t in walk(loop.body) if is_store(t)]
-    unit = [t for t in walk([top]) if is_store(t)]  # a branch each: `if` / `elif` clamps
-    if stores[-1] is not unit[-1] or sum(t.target == store.target for t in stores) != len(unit) \
-            or any(t.value.args[:-1] != store.value.args[:-1] for t in unit):
+    first = next(k for k, t in enumerate(loop.body) if t is tops[0])
+    if any(is_store(t) and t.target != store.target for t in walk(loop.body[first:])):
         return None
     defs, changing = _iteration_names(fn, loop)
     read, written = load.value.args[1:], store.value.args[1:-1]
@@ -542,22 +544,26 @@ def _top_statement(body: list[Stmt], target: Stmt) -> Stmt | None:
 
 def hoisted_pushes(fn: Function, restored: dict[int, dict[int, str]]) -> tuple[dict[int, tuple[str, int]],
                                                                                 dict[int, int]]:
-    """id(top-level `if` of a loop body) -> (the element its restored stores
-    overwrite (one: see :func:`_restorable`), id(loop)), and id(store) ->
-    id(loop) for those stores.  Where the loop runs forwards the element is
-    pushed before the `if`, whichever way it goes, since the loop's reverse
-    pops it before re-running the iteration, before it knows the way (the
-    test may read the element itself)."""
-    by_if: dict[int, tuple[str, int]] = {}
+    """id(top-level statement of a loop body) -> (the element the loop's
+    restored stores overwrite (one: see :func:`_restorable`), id(loop)), and
+    id(store) -> id(loop) for those stores, where they are more than one
+    store or one under an `if`.  Where the loop runs forwards the element is
+    pushed once before that statement, whichever way its `if`s go, since the
+    loop's reverse pops it before re-running the iteration, before it knows
+    the way (a test may read the element itself)."""
+    before: dict[int, tuple[str, int]] = {}
     stores: dict[int, int] = {}
     for loop in walk(fn.body):
-        for store_id, element in restored.get(id(loop), {}).items():
-            store = next(t for t in walk(loop.body) if id(t) == store_id)
-            top = _top_statement(loop.body, store)
-            if top is not store:
-                by_if[id(top)] = (element, id(loop))
-                stores[store_id] = id(loop)
-    return by_if, stores
+        unit = restored.get(id(loop), {})
+        if not unit:
+            continue
+        store_ids = set(unit)
+        first = next(t for t in loop.body if any(id(u) in store_ids for u in walk([t])))
+        if len(unit) == 1 and id(first) in store_ids:
+            continue  # one store, straight in the body: it pushes where it is
+        before[id(first)] = (next(iter(unit.values())), id(loop))
+        stores.update((sid, id(loop)) for sid in store_ids)
+    return before, stores
 
 
 def _iteration_names(fn: Function, loop) -> tuple[dict, set[str]]:

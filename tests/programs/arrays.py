@@ -684,15 +684,15 @@ def bad_return_array(x):
     return z  # <- refused: bad_return_array @z
 
 
-def bad_update_then_update(x):
-    """x[i] = f(x[i]) once per iteration is supported, straight or under an
-    `if` (the reverse pops the element back); a second store into x after
-    the `if` is not."""
+def bad_scatter(x):
+    """x[i] = f(x[i]) is supported, straight, under `if`s or several times
+    over; stores into two elements in one iteration (x[i] and x[i + 1]) are
+    not."""
     n = x.shape[0]
-    for i in range(n):
-        if x[i] < 1.0:  # <- refused: bad_update_then_update @x[i]
-            x[i] = max(x[i], 0.0)
-        x[i] = x[i] * 0.5
+    for i in range(n - 1):
+        t = 0.5 * x[i] * x[i]  # <- refused: bad_scatter @x[i]
+        x[i] -= t
+        x[i + 1] += t
     s = 0.0
     for i in range(n):
         s += x[i] * x[i]
