@@ -72,6 +72,35 @@ def two_layer(X, W, v):
     return s
 
 
+def triangular(X, W, v):
+    """The inner loop's bounds move with the unit: no interchange."""
+    n = X.shape[0]
+    h = W.shape[1]
+    s = 0.0
+    for i in range(n):
+        for k in range(h):
+            z = 0.0
+            for j in range(k + 1):
+                z += X[i, j] * W[j, k]
+            s += abs(z) * v[k]
+    return s
+
+
+def rows_inner(X, W, v):
+    """W[k, j] with j innermost is contiguous already: no interchange."""
+    n = X.shape[0]
+    d = X.shape[1]
+    h = W.shape[0]
+    s = 0.0
+    for i in range(n):
+        for k in range(h):
+            z = 0.0
+            for j in range(d):
+                z += X[i, j] * W[k, j]
+            s += max(z, 0.0) * v[k]
+    return s
+
+
 def _data(seed, m=7, n=5):
     rng = np.random.default_rng(seed)
     return rng.standard_normal((m, n)), rng.standard_normal(m), rng.standard_normal(n)
@@ -103,6 +132,23 @@ def test_a_loop_that_pops_one_value_per_iteration_reads_the_tape_counting_up():
     assert "-1, -1" not in text
 
 
+def test_an_accumulation_across_a_stride_is_interchanged():
+    rng = np.random.default_rng(3)
+    text = _reverse_source(two_layer, rng.standard_normal((4, 3)), rng.standard_normal((3, 5)),
+                           rng.standard_normal(5))
+    reverse = text.split("n_tape -= len(range(h))")[1]
+    assert "z_bar_of_k[k] = " in reverse
+    assert "for j in range(d):\n            for k in range(h):" in text
+    assert "z_bar_of_k = np.empty(0)" in text.split("# forward sweep")[0]
+
+
+@pytest.mark.parametrize("fn, shape_w", [(triangular, (3, 3)), (rows_inner, (5, 3))])
+def test_no_interchange_where_it_cannot_help_or_is_not_valid(fn, shape_w):
+    rng = np.random.default_rng(4)
+    text = _reverse_source(fn, rng.standard_normal((4, 3)), rng.standard_normal(shape_w), rng.standard_normal(5))
+    assert "_of_k" not in text
+
+
 def test_a_recurrence_keeps_counting_down():
     x = np.random.default_rng(2).standard_normal(6)
     text = _reverse_source(prefix_recurrence, x, 0.7).split("# reverse sweep")[1]
@@ -117,6 +163,10 @@ def test_a_recurrence_keeps_counting_down():
      [0, 1, 2]),
     (strided, lambda rng: (rng.standard_normal(11), 3), [0]),
     (two_layer, lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5)),
+     [0, 1, 2]),
+    (triangular, lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((3, 3)), rng.standard_normal(3)),
+     [0, 1, 2]),
+    (rows_inner, lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((5, 3)), rng.standard_normal(5)),
      [0, 1, 2]),
     (prefix_recurrence, lambda rng: (rng.standard_normal(6), 0.7), [0, 1]),
 ])

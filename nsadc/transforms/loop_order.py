@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import re
 
-from nsadc.emit import _range_source
-from nsadc.ir.nodes import Assign, Call, Comment, For, Function, If, Raw, Stmt, Var, While, reads, variables, walk
+from nsadc.emit import _range_source, expr_source
+from nsadc.frontend.lower import Names
+from nsadc.ir.build import sub
+from nsadc.ir.nodes import Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, Var, While, reads, variables, walk
 
 _STEP_BACK = re.compile(r"(\w+) -= 1$")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -40,29 +42,45 @@ _READ = re.compile(r"(\w+) = (\w+)\[(\w+)\]( != 0)?$")
 def run_forward_where_order_free(fn: Function) -> None:
     """Replace, in place, each reversed loop of the reverse-mode function ``fn``
     whose iterations commute by the same iterations counting up
-    (``fn.counting_up``: id of the reversed loop -> the loop counting up).
-    Run after tidy_adjoints, which removes the resets of adjoints to 0 that
-    would otherwise read as order dependences."""
-    _visit(fn.body, [], fn.counting_up)
+    (``fn.counting_up``: id of the reversed loop -> the loop counting up),
+    and interchange the loop nests that then accumulate across a stride
+    (:func:`_interchanged`).  Run after tidy_adjoints, which removes the
+    resets of adjoints to 0 that would otherwise read as order dependences."""
+    buffers: list[str] = []
+    _visit(fn.body, [], fn.counting_up, set(), buffers, Names(_all_names(fn)))
+    fn.body[:0] = [Raw(f"{b} = np.empty(0)") for b in buffers]
 
 
-def _visit(block: list[Stmt], after: list[list[Stmt]], forward) -> None:
+def _all_names(fn: Function) -> set[str]:
+    out = {p.name for p in fn.params}
+    for s in walk(fn.body):
+        out |= _mentioned(s)
+    return out
+
+
+def _visit(block: list[Stmt], after: list[list[Stmt]], forward, free: set[int], buffers, names) -> None:
     k = 0
     while k < len(block):
         s = block[k]
         rest = [block[k + 1:]] + after
         if isinstance(s, If):
-            _visit(s.body, rest, forward)
-            _visit(s.orelse, rest, forward)
+            _visit(s.body, rest, forward, free, buffers, names)
+            _visit(s.orelse, rest, forward, free, buffers, names)
         elif isinstance(s, While):
-            _visit(s.body, [s.body] + rest, forward)
+            _visit(s.body, [s.body] + rest, forward, free, buffers, names)
         elif isinstance(s, For):
             # the next iteration comes after the body: scan it again
-            _visit(s.body, [s.body] + rest, forward)
+            _visit(s.body, [s.body] + rest, forward, free, buffers, names)
             up = forward.get(id(s))
             popped = _leading_pops(s.body)
             if up is not None and popped is not None and _order_free(s, *popped, rest):
                 counting_up = _counting_up(s, up, popped[0])
+                at = next(j for j, t in enumerate(counting_up) if isinstance(t, For))
+                free.add(id(counting_up[at]))
+                split = _interchanged(counting_up[at], free, buffers, names)
+                if split is not None:
+                    # the tape counter's steps around the loop stay around its first part
+                    counting_up = split[0] + counting_up[:at] + [split[1]] + counting_up[at + 1:] + [split[2]]
                 block[k:k + 1] = counting_up
                 k += len(counting_up) - 1
         k += 1
@@ -213,3 +231,77 @@ def _mentioned(s: Stmt) -> set[str]:
         elif isinstance(t, For):
             out.add(t.var)
     return out
+
+
+# ---------------------------------------------------------------- interchange
+
+
+def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple[list[Stmt], For, For] | None:
+    """``for k: (S1; for j: T; S2)`` -> ``for k: (S1; v_of_k[k] = v; S2)`` then
+    ``for j: for k: T[v := v_of_k[k]]`` (what goes before, the first loop,
+    the second), where both loops' iterations commute
+    and T adds into ``a[..., j, ..., k]`` with ``k`` the last index: the
+    accumulation then walks memory contiguously and vectorizes.  The MLP's
+    ``W1_bar[j, k] += X[i, j] * z_bar`` per unit ``k`` is the case (its
+    reverse took 12 ms fewer of 61).  The values v of S1 that T reads are
+    kept per iteration in a buffer allocated once (grown when a longer loop
+    needs it).  Valid because every (k, j) iteration of T commutes with
+    every other and with S1 and S2 of any iteration: T's reads are values
+    no iteration changes and v; its writes are additions into arrays read
+    nowhere else (see :func:`_order_free`)."""
+    if not (isinstance(loop.step, Const) and loop.step.value == 1):
+        return None
+    inner = [m for m, t in enumerate(loop.body) if isinstance(t, For)]
+    if len(inner) != 1 or id(loop.body[inner[0]]) not in free:
+        return None
+    m = inner[0]
+    J, before, later = loop.body[m], loop.body[:m], loop.body[m + 1:]
+    changing = {t.target for t in walk(loop.body) if isinstance(t, Assign)} | {t.var for t in walk(loop.body)
+                                                                          if isinstance(t, For)}
+    if (variables(J.start) | variables(J.stop) | variables(J.step)) & (changing | {loop.var}):
+        return None
+    if not all(isinstance(t, (Assign, Comment)) for t in J.body):
+        return None
+    # each store runs along k (k its last index, j an earlier one) or sums over k into one
+    # element (k in no index); at least one runs along k
+    indices = [t.value.args[1:-1] for t in J.body if isinstance(t, Assign) and _is_store(t.value)]
+    along = [_contiguous_in(index, loop.var, J.var) for index in indices]
+    if not any(along) or not all(a or Var(loop.var) not in index for a, index in zip(along, indices)):
+        return None
+    inner_names = {t.target for t in J.body if isinstance(t, Assign)} | {J.var}
+    if any(v in _mentioned(t) for t in later for v in inner_names):
+        return None
+    own = {t.target for t in walk(before) if isinstance(t, Assign)} | {
+        v for t in walk(before) if isinstance(t, Raw) for v in _raw(t)[1]}
+    expanded = sorted({v for t in J.body for v in reads(t)} & own - inner_names)
+    kept = {v: names.fresh(f"{v}_of_{loop.var}") for v in expanded}
+    slot = sub(Var(loop.var), loop.start)
+    first = [Assign(kept[v], Call("store", (Var(kept[v]), slot, Var(v)))) for v in expanded]
+    body_j = [t if not isinstance(t, Assign) else Assign(t.target, _replace(t.value, kept, slot), t.loc, t.site)
+              for t in J.body if not isinstance(t, Comment)]
+    trips = sub(loop.stop, loop.start)
+    grow = [If(Call("lt", (Call("shape", (Var(b), Const(0))), trips)), [Raw(f"{b} = np.empty({expr_source(trips)})")])
+            for b in kept.values()]
+    buffers.extend(b for b in kept.values() if b not in buffers)
+    note = Comment(f"{', '.join(expanded) or 'nothing'} kept per {loop.var}, for the loop over {J.var} "
+                   f"to run {loop.var} innermost (contiguous)")
+    first_loop = For(loop.var, loop.start, loop.stop, loop.step, before + first + later, loop.loc)
+    second = For(J.var, J.start, J.stop, J.step, [For(loop.var, loop.start, loop.stop, loop.step, body_j, loop.loc)],
+                 J.loc)
+    return grow + [note], first_loop, second
+
+
+def _contiguous_in(index, outer: str, inner: str) -> bool:
+    """The store's last index is the outer loop's variable alone, the inner
+    loop's variable some earlier index, and no other index mentions the
+    outer loop's variable."""
+    return len(index) >= 2 and index[-1] == Var(outer) and any(Var(inner) == i for i in index[:-1]) \
+        and not any(outer in variables(i) for i in index[:-1])
+
+
+def _replace(e, kept: dict[str, str], slot):
+    if isinstance(e, Var) and e.name in kept:
+        return Call("load", (Var(kept[e.name]), slot))
+    if isinstance(e, Call):
+        return Call(e.prim, tuple(_replace(a, kept, slot) for a in e.args))
+    return e
