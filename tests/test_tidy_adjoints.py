@@ -203,6 +203,32 @@ def test_a_skipped_record_before_an_inner_loop_restores_nothing(target):
     assert "m_old" not in d.source("reverse")
 
 
+def _carried_quotient(x, y, n: int):
+    for i0 in range(n):
+        x = math.tanh(x + y) / (1.0 + abs(x))
+    return x
+
+
+def _carried_exp(x, y, n: int):
+    for i in range(n):
+        x = math.exp(-abs(x) * y)
+    return x
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("fn", [_carried_quotient, _carried_exp])
+def test_a_partial_that_uses_the_value_of_a_skipped_statement(fn, target):
+    """Was (at 460fb5f and before, found by a 1500-program run of
+    test_random_programs) a wrong gradient: the re-run of the iteration skips
+    x = a / t (nothing after it reads the new x), whose reverse then took the
+    quotient's partial -(x / t) from x, which still held the iteration's
+    input.  Such a partial is now computed from the operands."""
+    args = (0.6259235924155733, 0.4, 3)
+    got = nsadc.differentiate(fn, target=target).grad(*args)
+    want = central_difference(fn, args, [0, 1])
+    assert got == pytest.approx(want, rel=1e-6, abs=1e-9)
+
+
 # ------------------------------------- resets of elements no one reads again
 
 

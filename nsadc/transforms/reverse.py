@@ -238,6 +238,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     # nothing; never cleared: each statement's reverse is built once, after its loop's re-run
     # (clearing it after a nested loop's reverse lost the outer loop's entries)
     unsaved: set[int] = set()
+    dropped: set[int] = set()  # id(value) of assignments _drop_overwritten left out of a re-run
     replaying: set[str] = set()  # arrays whose stores the re-run being built performs again
     replaying_stores: set[int] = set()  # ... and single stores it performs again (P.restored)
     snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in P.snapshots
@@ -477,7 +478,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             rerunning, rerun_of = True, s
             replaying.update(kept)
             replaying_stores.update(restored)
-            rerun = _drop_overwritten(fblock(s.body, True, False, False, P.need.get(id(s), set())))
+            rerun = _drop_overwritten(fblock(s.body, True, False, False, P.need.get(id(s), set())), dropped)
             replaying.clear()
             replaying_stores.clear()
             rerunning, rerun_of = False, None
@@ -547,7 +548,11 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         out: list[Stmt] = D.kink_comment(s)
         if self_ref:
             out += restore
-        setup, grads = partials or D.partials(s, None if self_ref else Var(t))
+        # a partial may use the statement's value (x / t: -(out / t)), but not where the
+        # value is gone: overwritten by the statement itself, or never recomputed because
+        # the re-run of its iteration skipped it (then t still holds what it held before)
+        gone = self_ref or id(s) in unsaved or id(s.value) in dropped
+        setup, grads = partials or D.partials(s, None if gone else Var(t))
         out += setup
         tbar = Var(D.d(t))
         self_grad: Expr = Const(0.0)
@@ -627,9 +632,11 @@ def allocates(s: Stmt) -> bool:
         and s.value.prim != "store"
 
 
-def _drop_overwritten(block: list[Stmt]) -> list[Stmt]:
+def _drop_overwritten(block: list[Stmt], dropped: set[int]) -> list[Stmt]:
     """Drop ``v = ...`` when a later statement of the block assigns v again
-    before anything reads it (``z = b1[k]`` before a taped loop result)."""
+    before anything reads it (``z = b1[k]`` before a taped loop result).
+    ``dropped`` gets the id of each dropped statement's value (the re-run's
+    statements are copies sharing it): their reverse has no value of v."""
     out = []
     for k, s in enumerate(block):
         if isinstance(s, Assign) and not is_store(s):
@@ -639,6 +646,7 @@ def _drop_overwritten(block: list[Stmt]) -> list[Stmt]:
                 between = block[k + 1:at]
                 if s.target not in _read(between) | reads(block[at]) and not any(
                         isinstance(t, (If, For, While)) and s.target in assigned([t]) for t in between):
+                    dropped.add(id(s.value))
                     continue
         out.append(s)
     return out
