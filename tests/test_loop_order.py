@@ -101,6 +101,11 @@ def rows_inner(X, W, v):
     return s
 
 
+def whole_array_mlp(X, W, v, y):
+    hidden = np.maximum(X @ W, 0.0)
+    return np.mean((hidden @ v - y) ** 2)
+
+
 def _data(seed, m=7, n=5):
     rng = np.random.default_rng(seed)
     return rng.standard_normal((m, n)), rng.standard_normal(m), rng.standard_normal(n)
@@ -142,6 +147,15 @@ def test_an_accumulation_across_a_stride_is_interchanged():
     assert "z_bar_of_k = np.empty(0)" in text.split("# forward sweep")[0]
 
 
+def test_an_inner_bound_the_iteration_recomputes_is_taken_from_its_value():
+    """n_5 = X.shape[1] is assigned in each iteration of the units' loop, from
+    names no iteration changes: the interchanged loop runs over X.shape[1]."""
+    rng = np.random.default_rng(5)
+    args = (rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5), rng.standard_normal(4))
+    text = _reverse_source(whole_array_mlp, *args)
+    assert "_of_" in text and "range(X.shape[1]):" in text.split("# reverse sweep")[1]
+
+
 @pytest.mark.parametrize("fn, shape_w", [(triangular, (3, 3)), (rows_inner, (5, 3))])
 def test_no_interchange_where_it_cannot_help_or_is_not_valid(fn, shape_w):
     rng = np.random.default_rng(4)
@@ -168,6 +182,8 @@ def test_a_recurrence_keeps_counting_down():
      [0, 1, 2]),
     (rows_inner, lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((5, 3)), rng.standard_normal(5)),
      [0, 1, 2]),
+    (whole_array_mlp, lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5),
+                                   rng.standard_normal(4)), [0, 1, 2, 3]),
     (prefix_recurrence, lambda rng: (rng.standard_normal(6), 0.7), [0, 1]),
 ])
 def test_gradients_match_finite_differences(fn, make, positions, target):

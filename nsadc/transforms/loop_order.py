@@ -258,7 +258,8 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     J, before, later = loop.body[m], loop.body[:m], loop.body[m + 1:]
     changing = {t.target for t in walk(loop.body) if isinstance(t, Assign)} | {t.var for t in walk(loop.body)
                                                                           if isinstance(t, For)}
-    if (variables(J.start) | variables(J.stop) | variables(J.step)) & (changing | {loop.var}):
+    bounds = _invariant_bounds(J, before, changing | {loop.var})
+    if bounds is None:
         return None
     if not all(isinstance(t, (Assign, Comment)) for t in J.body):
         return None
@@ -286,9 +287,36 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     note = Comment(f"{', '.join(expanded) or 'nothing'} kept per {loop.var}, for the loop over {J.var} "
                    f"to run {loop.var} innermost (contiguous)")
     first_loop = For(loop.var, loop.start, loop.stop, loop.step, before + first + later, loop.loc)
-    second = For(J.var, J.start, J.stop, J.step, [For(loop.var, loop.start, loop.stop, loop.step, body_j, loop.loc)],
-                 J.loc)
+    second = For(J.var, *bounds, [For(loop.var, loop.start, loop.stop, loop.step, body_j, loop.loc)], J.loc)
     return grow + [note], first_loop, second
+
+
+def _invariant_bounds(J: For, before: list[Stmt], changing: set[str]):
+    """J's bounds as expressions of names no iteration changes: a name the
+    iteration assigns once, straight in ``before``, from such names
+    (``n_5 = X.shape[1]``) is replaced by its value; None if J's bounds move."""
+    defs = {}
+    for t in before:
+        if isinstance(t, Assign) and not _is_store(t.value):
+            defs.setdefault(t.target, []).append(t.value)
+    out = []
+    for e in (J.start, J.stop, J.step):
+        for v in variables(e) & changing:
+            values = defs.get(v, [])
+            if len(values) != 1 or variables(values[0]) & changing or sum(
+                    isinstance(t, Assign) and t.target == v for t in walk(before)) != 1:
+                return None
+            e = _replace_var(e, v, values[0])
+        out.append(e)
+    return out
+
+
+def _replace_var(e, name: str, value):
+    if isinstance(e, Var):
+        return value if e.name == name else e
+    if isinstance(e, Call):
+        return Call(e.prim, tuple(_replace_var(a, name, value) for a in e.args))
+    return e
 
 
 def _contiguous_in(index, outer: str, inner: str) -> bool:
