@@ -23,6 +23,10 @@ being the tape's length less the trip count; counting up, it reads the same
 entry: the counter steps back by the trip count before the loop, forwards
 with each read, and back again after the loop.  Sums then differ from the
 backward order by rounding only.
+
+Where such a loop holds one inner loop whose iterations commute too and that
+adds into an array along the outer loop's variable (``W1_bar[j, k]`` for the
+outer ``k``), the nest is also interchanged (:func:`_interchanged`).
 """
 
 from __future__ import annotations
@@ -238,10 +242,10 @@ def _mentioned(s: Stmt) -> set[str]:
 
 def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple[list[Stmt], For, For] | None:
     """``for k: (S1; for j: T; S2)`` -> ``for k: (S1; v_of_k[k] = v; S2)`` then
-    ``for j: for k: T[v := v_of_k[k]]`` (what goes before, the first loop,
-    the second), where both loops' iterations commute
-    and T adds into ``a[..., j, ..., k]`` with ``k`` the last index: the
-    accumulation then walks memory contiguously and vectorizes.  The MLP's
+    ``for j: for k: T[v := v_of_k[k]]`` (returned as: what goes before, the
+    first loop, the second), where both loops' iterations commute and T adds
+    into ``a[..., j, ..., k]`` with ``k`` the last index: the accumulation
+    then walks memory contiguously and vectorizes.  The MLP's
     ``W1_bar[j, k] += X[i, j] * z_bar`` per unit ``k`` is the case (its
     reverse took 12 ms fewer of 61).  The values v of S1 that T reads are
     kept per iteration in a buffer allocated once (grown when a longer loop
@@ -258,7 +262,7 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     J, before, later = loop.body[m], loop.body[:m], loop.body[m + 1:]
     changing = {t.target for t in walk(loop.body) if isinstance(t, Assign)} | {t.var for t in walk(loop.body)
                                                                           if isinstance(t, For)}
-    bounds = _invariant_bounds(J, before, changing | {loop.var})
+    bounds = _invariant_bounds(J, loop.body, before, changing | {loop.var})
     if bounds is None:
         return None
     if not all(isinstance(t, (Assign, Comment)) for t in J.body):
@@ -267,7 +271,8 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     # element (k in no index); at least one runs along k
     indices = [t.value.args[1:-1] for t in J.body if isinstance(t, Assign) and _is_store(t.value)]
     along = [_contiguous_in(index, loop.var, J.var) for index in indices]
-    if not any(along) or not all(a or Var(loop.var) not in index for a, index in zip(along, indices)):
+    if not any(along) or not all(a or not any(loop.var in variables(i) for i in index)
+                                 for a, index in zip(along, indices)):
         return None
     inner_names = {t.target for t in J.body if isinstance(t, Assign)} | {J.var}
     if any(v in _mentioned(t) for t in later for v in inner_names):
@@ -278,8 +283,9 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     kept = {v: names.fresh(f"{v}_of_{loop.var}") for v in expanded}
     slot = sub(Var(loop.var), loop.start)
     first = [Assign(kept[v], Call("store", (Var(kept[v]), slot, Var(v)))) for v in expanded]
-    body_j = [t if not isinstance(t, Assign) else Assign(t.target, _replace(t.value, kept, slot), t.loc, t.site)
-              for t in J.body if not isinstance(t, Comment)]
+    from_buffers = {v: Call("load", (Var(b), slot)) for v, b in kept.items()}
+    body_j = [Assign(t.target, _substitute(t.value, from_buffers), t.loc, t.site)
+              for t in J.body if isinstance(t, Assign)]
     trips = sub(loop.stop, loop.start)
     grow = [If(Call("lt", (Call("shape", (Var(b), Const(0))), trips)), [Raw(f"{b} = np.empty({expr_source(trips)})")])
             for b in kept.values()]
@@ -291,31 +297,28 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     return grow + [note], first_loop, second
 
 
-def _invariant_bounds(J: For, before: list[Stmt], changing: set[str]):
+def _invariant_bounds(J: For, body: list[Stmt], before: list[Stmt], changing: set[str]):
     """J's bounds as expressions of names no iteration changes: a name the
-    iteration assigns once, straight in ``before``, from such names
-    (``n_5 = X.shape[1]``) is replaced by its value; None if J's bounds move."""
-    defs = {}
-    for t in before:
-        if isinstance(t, Assign) and not _is_store(t.value):
-            defs.setdefault(t.target, []).append(t.value)
+    iteration (``body``) assigns once, straight in ``before``, from such
+    names (``n_5 = X.shape[1]``) is replaced by its value; None if J's
+    bounds move."""
+    defs = {t.target: t.value for t in before if isinstance(t, Assign) and not _is_store(t.value)}
     out = []
     for e in (J.start, J.stop, J.step):
-        for v in variables(e) & changing:
-            values = defs.get(v, [])
-            if len(values) != 1 or variables(values[0]) & changing or sum(
-                    isinstance(t, Assign) and t.target == v for t in walk(before)) != 1:
-                return None
-            e = _replace_var(e, v, values[0])
-        out.append(e)
+        moving = variables(e) & changing
+        if any(v not in defs or variables(defs[v]) & changing
+               or sum(isinstance(t, Assign) and t.target == v for t in walk(body)) != 1 for v in moving):
+            return None
+        out.append(_substitute(e, {v: defs[v] for v in moving}))
     return out
 
 
-def _replace_var(e, name: str, value):
+def _substitute(e, values: dict):
+    """``e`` with the variables ``values`` names replaced by their expressions."""
     if isinstance(e, Var):
-        return value if e.name == name else e
+        return values.get(e.name, e)
     if isinstance(e, Call):
-        return Call(e.prim, tuple(_replace_var(a, name, value) for a in e.args))
+        return Call(e.prim, tuple(_substitute(a, values) for a in e.args))
     return e
 
 
@@ -325,11 +328,3 @@ def _contiguous_in(index, outer: str, inner: str) -> bool:
     outer loop's variable."""
     return len(index) >= 2 and index[-1] == Var(outer) and any(Var(inner) == i for i in index[:-1]) \
         and not any(outer in variables(i) for i in index[:-1])
-
-
-def _replace(e, kept: dict[str, str], slot):
-    if isinstance(e, Var) and e.name in kept:
-        return Call("load", (Var(kept[e.name]), slot))
-    if isinstance(e, Call):
-        return Call(e.prim, tuple(_replace(a, kept, slot) for a in e.args))
-    return e
