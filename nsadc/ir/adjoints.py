@@ -29,12 +29,8 @@ that are now assigned once and read once.
 
 from __future__ import annotations
 
-import re
-
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, Function, If, Raw, Return, Stmt, Var,
-                            While, assigned, reads, variables, walk)
-
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+                            While, assigned, raw_names, reads, variables, walk)
 
 
 def tidy_adjoints(fn: Function, adjoints: set[str], array_adjoints: set[str] = frozenset()) -> None:
@@ -95,14 +91,14 @@ def _owned(read: Assign, block: list[Stmt], k: int, loops: list, top: list[Stmt]
     for t in walk([outer]):
         if t is read or t is block[k]:
             continue
-        if isinstance(t, Raw) and array.name in _raw_names(t):
+        if isinstance(t, Raw) and array.name in raw_names(t):
             return False
         if array.name in reads(t) or (isinstance(t, Assign) and t.target == array.name):
             if not (any(t is u for u in block[:k]) and isinstance(t, Assign) and t.value == read.value):
                 return False
     after = _after(top, outer)
     return after is not None and not any(
-        array.name in (_raw_names(t) if isinstance(t, Raw) else reads(t)) for t in walk(after))
+        array.name in (raw_names(t) if isinstance(t, Raw) else reads(t)) for t in walk(after))
 
 
 def _after(block: list[Stmt], target: Stmt) -> list[Stmt] | None:
@@ -179,10 +175,6 @@ def _added_back(block: list[Stmt], k: int) -> int | None:
     return None
 
 
-def _raw_names(s: Raw) -> set[str]:
-    return set(_IDENT.findall(s.code))
-
-
 def _jumps(block: list[Stmt]) -> bool:
     """Whether a loop body leaves by ``break`` or ``continue`` (its own, not an inner loop's)."""
     for s in block:
@@ -220,7 +212,7 @@ def _zeros(block: list[Stmt], zero: set[str], adjoints: set[str], rewrite: bool)
             if t in adjoints and _is_zero(s.value):
                 zero.add(t)
         elif isinstance(s, Raw):
-            zero -= _raw_names(s)
+            zero -= raw_names(s)
         elif isinstance(s, If):
             zero = _zeros(s.body, zero, adjoints, rewrite) & _zeros(s.orelse, zero, adjoints, rewrite)
         elif isinstance(s, (For, While)):
@@ -237,7 +229,7 @@ def _zeros(block: list[Stmt], zero: set[str], adjoints: set[str], rewrite: bool)
 def _loop_zeros(s: For | While, before: set[str], adjoints: set[str]) -> set[str]:
     """The adjoints that are 0 at the head of every iteration of loop ``s``."""
     if _jumps(s.body):
-        return before - assigned(s.body) - {n for t in walk(s.body) if isinstance(t, Raw) for n in _raw_names(t)}
+        return before - assigned(s.body) - {n for t in walk(s.body) if isinstance(t, Raw) for n in raw_names(t)}
     header = set(before)
     while True:
         after = _zeros(s.body, header, adjoints, rewrite=False)
@@ -268,7 +260,7 @@ def _live(block: list[Stmt], live: set[str], adjoints: set[str], loop_live: set[
                 live.discard(s.target)
                 live |= reads(s)
         elif isinstance(s, Raw):
-            live |= _raw_names(s)
+            live |= raw_names(s)
         elif isinstance(s, If):
             live = (_live(s.body, live, adjoints, loop_live, delete)
                     | _live(s.orelse, live, adjoints, loop_live, delete) | reads(s))

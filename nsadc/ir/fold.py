@@ -10,13 +10,9 @@ its assignment and its use changes what it reads, so the value is the same.
 
 from __future__ import annotations
 
-import re
-
 from nsadc.ir.nodes import (Assign, Call, Expr, For, Function, If, Raw, Return, Stmt, Var, While, assigned,
-                            child_blocks,
-                            expressions_read, variables, walk)
+                            child_blocks, expressions_read, raw_names, variables, walk)
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_SIZE = 4  # operations in a folded expression: beyond that a name reads better
 
 
@@ -50,7 +46,7 @@ def _count(fn: Function) -> tuple[dict[str, int], dict[str, int], set[str]]:
         elif isinstance(s, For):
             defs[s.var] = defs.get(s.var, 0) + 1
         elif isinstance(s, Raw):
-            raw.update(_IDENT.findall(s.code))
+            raw.update(raw_names(s))
         for e in expressions_read(s):
             for v in _all_vars(e):
                 reads[v] = reads.get(v, 0) + 1
@@ -70,7 +66,7 @@ def _assigns(stmts: list[Stmt]) -> set[str]:
     out = assigned(stmts)
     for s in walk(stmts):
         if isinstance(s, Raw):
-            out.update(_IDENT.findall(s.code))
+            out.update(raw_names(s))
     return out
 
 

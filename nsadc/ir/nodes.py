@@ -8,6 +8,7 @@ expressions (``Call`` inside ``Call``); the emitter parenthesizes by precedence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from nsadc.errors import Loc
@@ -120,6 +121,15 @@ class Raw:
     """A line of target code with no IR meaning (tape handling, trip counters)."""
 
     code: str
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def raw_names(s: Raw) -> set[str]:
+    """Every name a line of target code mentions: the passes that cannot read
+    it take each as read and written."""
+    return set(_IDENTIFIER.findall(s.code))
 
 
 Stmt = Assign | If | For | While | Break | Continue | Return | Comment | Raw

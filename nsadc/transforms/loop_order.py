@@ -36,10 +36,10 @@ import re
 from nsadc.emit import _range_source, expr_source
 from nsadc.frontend.lower import Names
 from nsadc.ir.build import sub
-from nsadc.ir.nodes import Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, Var, While, reads, variables, walk
+from nsadc.ir.nodes import (Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, Var, While, raw_names, reads,
+                            variables, walk)
 
 _STEP_BACK = re.compile(r"(\w+) -= 1$")
-_IDENT = re.compile(r"[A-Za-z_]\w*")
 _READ = re.compile(r"(\w+) = (\w+)\[(\w+)\]( != 0)?$")
 
 
@@ -149,7 +149,7 @@ def _raw(s: Raw) -> tuple[set[str], set[str]]:
     read = _READ.match(s.code)
     if read:
         return {read.group(2), read.group(3)}, {read.group(1)}
-    return set(_IDENT.findall(s.code)), set()
+    return raw_names(s), set()
 
 
 def _private(block: list[Stmt], v: str) -> bool:
@@ -229,7 +229,7 @@ def _mentioned(s: Stmt) -> set[str]:
     for t in walk([s]):
         out |= reads(t)
         if isinstance(t, Raw):
-            out |= set(_IDENT.findall(t.code))
+            out |= raw_names(t)
         if isinstance(t, Assign):
             out.add(t.target)
         elif isinstance(t, For):
