@@ -211,6 +211,12 @@ def test_the_emitted_reverse_keeps_the_array_whole_per_iteration():
 ])
 def test_in_place_elementwise_updates_in_loops(fn, args):
     """Was refused ('read here and overwritten later in the same loop')."""
+    _check_in_place(fn, args)
+
+
+def _check_in_place(fn, args):
+    """Gradient against finite differences, the caller's array untouched,
+    the value, and forward mode along a direction against the gradient."""
     x_before = args[0].copy()
     d = nsadc.differentiate(fn, target="python")
     positions = [k for k, a in enumerate(args) if isinstance(a, (float, np.ndarray))]
@@ -219,7 +225,7 @@ def test_in_place_elementwise_updates_in_loops(fn, args):
     for g, w in zip(got, fd_gradient(fn, args, positions)):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(args[0], x_before)
-    # forward mode along a direction agrees with the gradient
+    assert d(*args) == pytest.approx(fn(*args), rel=1e-12)
     direction = [np.linspace(-1.0, 1.0, a.size) if isinstance(a, np.ndarray) else 0.5 for a in args
                  if isinstance(a, (float, np.ndarray))]
     _, dot = d.jvp(args, tuple(direction))
@@ -249,19 +255,7 @@ GUARDED = [
 @pytest.mark.parametrize("fn, args", GUARDED)
 def test_in_place_updates_under_an_if(fn, args):
     """Were refused ('read here and overwritten later in the same loop')."""
-    x_before = args[0].copy()
-    d = nsadc.differentiate(fn, target="python")
-    positions = [k for k, a in enumerate(args) if isinstance(a, (float, np.ndarray))]
-    got = d.grad(*args)
-    got = got if isinstance(got, tuple) else (got,)
-    for g, w in zip(got, fd_gradient(fn, args, positions)):
-        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-9)
-    np.testing.assert_array_equal(args[0], x_before)
-    assert d(*args) == pytest.approx(fn(*args), rel=1e-12)
-    direction = [np.linspace(-1.0, 1.0, a.size) if isinstance(a, np.ndarray) else 0.5 for a in args
-                 if isinstance(a, (float, np.ndarray))]
-    _, dot = d.jvp(args, tuple(direction))
-    assert dot == pytest.approx(sum(float(np.sum(g * v)) for g, v in zip(got, direction)), rel=1e-10)
+    _check_in_place(fn, args)
 
 
 def test_the_element_is_pushed_before_the_if_whichever_way_it_goes():

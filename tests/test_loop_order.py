@@ -7,6 +7,7 @@ import pytest
 import nsadc
 from nsadc.ir.nodes import Assign, Call, Comment, Const, For, Function, Param, Raw, Return, Var
 from nsadc.transforms.loop_order import run_forward_where_order_free
+from programs import arrays as P
 from test_arrays import fd_gradient
 
 
@@ -19,19 +20,6 @@ def lasso_data_term(X, y, w):
         for j in range(d):
             r += X[i, j] * w[j]
         s += abs(r - y[i])
-    return s
-
-
-def residuals_in_place(A, b, x):
-    m = A.shape[0]
-    n = A.shape[1]
-    r = np.zeros(m)
-    for i in range(m):
-        for j in range(n):
-            r[i] += A[i, j] * x[j]
-    s = 0.0
-    for i in range(m):
-        s += max(r[i] - b[i], 0.0) + 0.5 * r[i] * r[i]
     return s
 
 
@@ -124,7 +112,7 @@ def test_an_accumulating_reverse_loop_counts_up():
 
 def test_both_loops_of_an_in_place_accumulation_count_up():
     A, b, x = _data(1)
-    text = _reverse_source(residuals_in_place, A, b, x).split("# reverse sweep")[1]
+    text = _reverse_source(P.a_l1_regression, A, b, x).split("# reverse sweep")[1]
     assert "for i in range(m):" in text and "for j in range(n):" in text
     assert "-1, -1" not in text
 
@@ -173,7 +161,7 @@ def test_a_recurrence_keeps_counting_down():
 @pytest.mark.parametrize("fn, make, positions", [
     (lasso_data_term, lambda rng: (rng.standard_normal((7, 5)), rng.standard_normal(7), rng.standard_normal(5)),
      [0, 1, 2]),
-    (residuals_in_place, lambda rng: (rng.standard_normal((6, 4)), rng.standard_normal(6), rng.standard_normal(4)),
+    (P.a_l1_regression, lambda rng: (rng.standard_normal((6, 4)), rng.standard_normal(6), rng.standard_normal(4)),
      [0, 1, 2]),
     (strided, lambda rng: (rng.standard_normal(11), 3), [0]),
     (two_layer, lambda rng: (rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5)),
