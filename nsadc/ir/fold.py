@@ -17,9 +17,19 @@ MAX_SIZE = 4  # operations in a folded expression: beyond that a name reads bett
 
 
 def _size(e: Expr) -> int:
+    if isinstance(e, Call) and e.prim == "store" and _accumulates_into(e):
+        # ``a[i] += e`` reads as simply as ``v += e``
+        return 1 + sum(_size(a) for a in e.args[1:-1]) + _size(e.args[-1].args[1])
     if isinstance(e, Call):
         return (0 if e.prim in ("copy", "tuple") else 1) + sum(_size(a) for a in e.args)
     return 0
+
+
+def _accumulates_into(store: Call) -> bool:
+    """``store(a, idx, a[idx] + e)``: what the emitter writes ``a[idx] += e``."""
+    value = store.args[-1]
+    return isinstance(value, Call) and value.prim in ("add", "sub") \
+        and value.args[0] == Call("load", store.args[:-1])
 
 
 def _has_select(e: Expr) -> bool:

@@ -284,8 +284,9 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     slot = sub(Var(loop.var), loop.start)
     first = [Assign(kept[v], Call("store", (Var(kept[v]), slot, Var(v)))) for v in expanded]
     from_buffers = {v: Call("load", (Var(b), slot)) for v, b in kept.items()}
+    hoisted, inner = split_invariant(J.body, {loop.var} | set(expanded))
     body_j = [Assign(t.target, _substitute(t.value, from_buffers), t.loc, t.site)
-              for t in J.body if isinstance(t, Assign)]
+              for t in inner if isinstance(t, Assign)]
     trips = sub(loop.stop, loop.start)
     grow = [If(Call("lt", (Call("shape", (Var(b), Const(0))), trips)), [Raw(f"{b} = np.empty({expr_source(trips)})")])
             for b in kept.values()]
@@ -293,8 +294,28 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     note = Comment(f"{', '.join(expanded) or 'nothing'} kept per {loop.var}, for the loop over {J.var} "
                    f"to run {loop.var} innermost (contiguous)")
     first_loop = For(loop.var, loop.start, loop.stop, loop.step, before + first + later, loop.loc)
-    second = For(J.var, *bounds, [For(loop.var, loop.start, loop.stop, loop.step, body_j, loop.loc)], J.loc)
+    second = For(J.var, *bounds, hoisted + [For(loop.var, loop.start, loop.stop, loop.step, body_j, loop.loc)], J.loc)
     return grow + [note], first_loop, second
+
+
+def split_invariant(body: list[Stmt], moving: set[str]) -> tuple[list[Stmt], list[Stmt]]:
+    """``body`` (assignments and comments, to run with a new loop innermost)
+    as what runs once outside that loop and what runs inside it: an
+    assignment stays inside when it reads a name of ``moving`` (the new
+    inner loop's variable, values kept per iteration) or of a statement that
+    stays, or when ``body`` assigns its target more than once."""
+    moving = set(moving)
+    hoisted: list[Stmt] = []
+    inner: list[Stmt] = []
+    for t in body:
+        if isinstance(t, Comment):
+            (inner if inner else hoisted).append(t)
+        elif reads(t) & moving or sum(isinstance(u, Assign) and u.target == t.target for u in body) > 1:
+            moving.add(t.target)
+            inner.append(t)
+        else:
+            hoisted.append(t)
+    return hoisted, inner
 
 
 def _invariant_bounds(J: For, body: list[Stmt], before: list[Stmt], changing: set[str]):

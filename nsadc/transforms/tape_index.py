@@ -1,0 +1,192 @@
+"""Index a tape by the loop's variable instead of stepping its counter each push.
+
+A push is two lines, ``tape[n_tape] = z`` then ``n_tape += 1``, and a pop
+two more, ``n_tape -= 1`` then ``z = tape[n_tape]``.  Inside a loop that
+makes the counter a value carried from one iteration to the next, through
+memory as far as LLVM can tell, and the loop no longer vectorizes: the MLP
+benchmark's gradient took 30 ms with its unit loops stepping the counter and
+19 ms indexing the tape by the unit, ``tape[n_tape + k] = z``.
+
+Where a loop's body, at its top level, steps a counter only in such pairs, the
+same number of them every iteration, all one way, and nothing else mentions
+the counter (no nested loop, branch, ``break`` or ``continue``), the p-th
+access of the iteration numbered ``i`` (0, 1, ... as the loop runs) is at::
+
+    n + c * i + p          pushes, and reads counting up (``v = tape[n]; n += 1``)
+    n - (c * i + p + 1)    pops (``n -= 1; v = tape[n]``)
+
+with ``n`` the counter's value before the loop and ``c`` the accesses per
+iteration; the counter then steps once after the loop, by ``c`` times the
+trip count.  Run last on the reverse-mode function: the passes before it read
+the pairs (transforms/loop_order.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from nsadc.emit import _range_source, expr_source
+from nsadc.ir.affine import affine, affine_source
+from nsadc.ir.build import add, sub
+from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, Function, Raw, Return, Stmt, Var, assigned,
+                            child_blocks, raw_names, variables, walk)
+from nsadc.transforms.loop_order import _mentioned
+
+_STEP = re.compile(r"(\w+) ([+-])= 1$")
+
+
+def index_tapes_by_loop(fn: Function) -> None:
+    """Rewrite, in place, every loop of ``fn`` that steps a tape counter as above."""
+    _visit(fn.body)
+
+
+def _visit(block: list[Stmt]) -> None:
+    k = 0
+    while k < len(block):
+        s = block[k]
+        for inner in child_blocks(s):
+            _visit(inner)
+        if isinstance(s, For):
+            after = _indexed(s)
+            block[k + 1:k + 1] = after
+            k += len(after)
+        k += 1
+    _cancel_steps(block)
+
+
+def _indexed(loop: For) -> list[Stmt]:
+    """Index each counter ``loop`` steps in pairs by the iteration; the steps
+    to make after the loop (none if nothing changed)."""
+    if any(isinstance(t, (Break, Continue, Return)) for t in walk(loop.body)):
+        return []
+    if any(isinstance(t, Assign) and t.target == loop.var for t in walk(loop.body)):
+        return []
+    changed = assigned(loop.body) | {v for t in walk(loop.body) if isinstance(t, Raw) for v in raw_names(t)}
+    if variables(loop.start) & changed or variables(loop.stop) & changed or variables(loop.step) & changed:
+        return []
+    after = []
+    for counter in sorted({m.group(1) for t in loop.body if isinstance(t, Raw) for m in [_STEP.match(t.code)] if m}):
+        pairs = _pairs(loop.body, counter)
+        if pairs is None:
+            continue
+        up = pairs[0][0]
+        if not up and loop.step != Const(-1):
+            continue  # pops come in loops reversed counting down by 1; others keep the counter
+        c = len(pairs)
+        trips, number = _trips_and_number(loop, up)
+        times = trips if c == 1 else f"{c} * {trips}"
+        for p, (_, line, _) in enumerate(pairs):
+            if up:  # the p-th access of iteration i: n + c * i + p
+                index = _plus(f"{counter} + {_times(c, number)}", p)
+            else:  # pops read back what the iteration numbered q in push order pushed, last first
+                index = _plus(f"{counter} - {times} + {_times(c, number)}", c - 1 - p)
+            loop.body[line] = Raw(loop.body[line].code.replace(f"[{counter}]", f"[{index}]"))
+        drop = {id(loop.body[step]) for _, _, step in pairs}
+        loop.body[:] = [t for t in loop.body if id(t) not in drop]
+        after.append(Raw(f"{counter} {'+' if up else '-'}= {times}"))
+    return after
+
+
+def _trips_and_number(loop: For, up: bool) -> tuple[str, str]:
+    """The loop's trip count, and the iteration's number (0, 1, ...) counted
+    the way the loop runs (``up``) or, for pops, the way the pushes ran.
+
+    A pop loop counting down by 1 from ``hi - 1`` to ``lo`` reverses
+    ``range(lo, hi)``: its trip count and numbers are written in those terms
+    (``len(range(lo, hi))``, ``t - lo``), which LLVM compiles to faster code
+    than the same values written from the reversed range (max pooling's
+    gradient: 4.2 ms against 5.3 ms)."""
+    start, var = loop.start, Var(loop.var)
+    if isinstance(loop.step, Const) and loop.step.value == -1:
+        lo, hi = add(loop.stop, Const(1)), add(loop.start, Const(1))
+        trips = f"len({_range_source(_simplified(lo), _simplified(hi), Const(1))})"
+        return trips, _paren(sub(var, lo)) if not up else _paren(sub(start, var))
+    trips = f"len({_range_source(loop.start, loop.stop, loop.step)})"
+    if isinstance(loop.step, Const) and loop.step.value == 1:
+        number = sub(var, start)
+    else:
+        number = Call("floordiv", (sub(var, start), loop.step))
+    return trips, _paren(number)
+
+
+def _paren(e) -> str:
+    text = _source(e)
+    return text if re.fullmatch(r"\w+", text) else f"({text})"
+
+
+def _times(c: int, number: str) -> str:
+    return number if c == 1 else f"{c} * {number}"
+
+
+def _plus(text: str, p: int) -> str:
+    return text if p == 0 else f"{text} + {p}"
+
+
+def _pairs(body: list[Stmt], counter: str) -> list[tuple[bool, int, int]] | None:
+    """``(up, position of the access, position of the step)`` of each pair
+    stepping ``counter`` in ``body``, in order; None unless every mention of
+    the counter is in such a pair at the body's top level, all one way."""
+    mentions = [m for m, t in enumerate(body) if counter in _mentioned(t)]
+    pairs = []
+    m = 0
+    while m < len(mentions):
+        at = mentions[m]
+        step = _STEP.match(body[at].code) if isinstance(body[at], Raw) else None
+        nxt = mentions[m + 1] if m + 1 < len(mentions) else None
+        if step and step.group(1) == counter and step.group(2) == "-" and nxt == at + 1 and _accesses(body[nxt], counter):
+            pairs.append((False, nxt, at))  # a pop: step back, then read
+        elif _accesses(body[at], counter) and nxt == at + 1 and _is_step(body[nxt], counter, "+"):
+            pairs.append((True, at, nxt))  # a push, or a read counting up: access, then step on
+        else:
+            return None
+        m += 2
+    if not pairs or len({up for up, _, _ in pairs}) != 1:
+        return None
+    return pairs
+
+
+def _is_step(s: Stmt, counter: str, sign: str) -> bool:
+    step = _STEP.match(s.code) if isinstance(s, Raw) else None
+    return bool(step) and step.group(1) == counter and step.group(2) == sign
+
+
+def _accesses(s: Stmt, counter: str) -> bool:
+    """A line of tape code that uses the counter once, as a whole index ``[n]``."""
+    return isinstance(s, Raw) and s.code.count(f"[{counter}]") == 1 and \
+        len(re.findall(rf"\b{counter}\b", s.code)) == 1
+
+
+def _simplified(e):
+    """``e`` folded as an affine form where it is one (``n - 1 + 1`` is ``n``)."""
+    form = affine(e, {})
+    if form is None or any(atom is not None and not isinstance(atom, Var) for atom in form):
+        return e
+    form = {atom: coeff for atom, coeff in form.items() if coeff}
+    out = None
+    for atom, coeff in sorted(form.items(), key=lambda kv: kv[0] is None):
+        term = Const(abs(coeff)) if atom is None else atom if abs(coeff) == 1 else Call("mul", (Const(abs(coeff)), atom))
+        out = (term if coeff > 0 else Call("neg", (term,))) if out is None else \
+            (add(out, term) if coeff > 0 else sub(out, term))
+    return out if out is not None else Const(0)
+
+
+def _source(index) -> str:
+    form = affine(index, {})
+    if form is not None:
+        return affine_source(form)
+    return expr_source(index)
+
+
+def _cancel_steps(block: list[Stmt]) -> None:
+    """Drop ``n += e`` right before ``n -= e`` (a loop reading counting up
+    steps back by its trip count before and forwards after)."""
+    k = 0
+    while k + 1 < len(block):
+        a, b = block[k], block[k + 1]
+        if isinstance(a, Raw) and isinstance(b, Raw):
+            fa, fb = re.match(r"(\w+) ([+-])= (.+)$", a.code), re.match(r"(\w+) ([+-])= (.+)$", b.code)
+            if fa and fb and fa.group(1) == fb.group(1) and fa.group(3) == fb.group(3) and fa.group(2) != fb.group(2):
+                del block[k:k + 2]
+                k = max(k - 1, 0)
+                continue
+        k += 1
