@@ -1,0 +1,168 @@
+"""A loop of dot products runs its inner loop outermost over a buffer
+(nsadc/transforms/reduction_interchange.py), only where that is valid and
+makes the innermost loop contiguous; values stay bit for bit the loop's own."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+import nsadc
+from test_arrays import fd_gradient
+
+
+def units(X, W, b, v):
+    """One hidden unit at a time, its pre-activation in a scalar."""
+    n = X.shape[0]
+    d = X.shape[1]
+    h = W.shape[1]
+    s = 0.0
+    for i in range(n):
+        out = 0.0
+        for k in range(h):
+            z = b[k]
+            for j in range(d):
+                z += X[i, j] * W[j, k]
+            out += max(z, 0.0) * v[k]
+        s += abs(out)
+    return s
+
+
+def two_sums(X, W, b, v):
+    """Two accumulators, a private temporary in the inner loop, a kink in it,
+    and a value of S1 (c) that the inner loop reads."""
+    n = X.shape[0]
+    d = X.shape[1]
+    h = W.shape[1]
+    s = 0.0
+    for i in range(n):
+        for k in range(1, h):
+            c = 0.5 * b[k]
+            z = c
+            q = 0.0
+            for j in range(1, d):
+                t = X[i, j] - W[j, k]
+                z += c * t
+                q += abs(t)
+            s += math.tanh(z) * v[k] + q
+    return s
+
+
+def carried(X, W, b, v):
+    """S1 reads what S2 of the previous unit wrote: no interchange."""
+    n = X.shape[0]
+    d = X.shape[1]
+    h = W.shape[1]
+    s = 0.0
+    for i in range(n):
+        prev = 0.0
+        for k in range(h):
+            z = b[k] + 0.5 * prev
+            for j in range(d):
+                z += X[i, j] * W[j, k]
+            prev = max(z, 0.0)
+            s += prev * v[k]
+    return s
+
+
+def temporary_used_later(X, W, b, v):
+    """The inner loop's temporary t is read after it, in S2: no interchange."""
+    n = X.shape[0]
+    d = X.shape[1]
+    h = W.shape[1]
+    s = 0.0
+    for i in range(n):
+        for k in range(h):
+            z = b[k]
+            t = 0.0
+            for j in range(d):
+                t = X[i, j] * W[j, k]
+                z += t
+            s += abs(z) * v[k] + t
+    return s
+
+
+def reads_what_it_writes(X, W, b, v):
+    """The inner loop reads u, which S2 writes: no interchange."""
+    n = X.shape[0]
+    d = X.shape[1]
+    h = W.shape[1]
+    s = 0.0
+    u = 1.0
+    for i in range(n):
+        for k in range(h):
+            z = b[k]
+            for j in range(d):
+                z += u * X[i, j] * W[j, k]
+            u = 0.5 + 0.25 * math.tanh(z)
+            s += max(z, 0.0) * v[k]
+    return s
+
+
+def _args(seed=0, n=3, d=4, h=5):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, d)), rng.standard_normal((d, h)), rng.standard_normal(h),
+            rng.standard_normal(h))
+
+
+INTERCHANGED = [units, two_sums]
+KEPT = [carried, temporary_used_later, reads_what_it_writes]
+
+
+@pytest.mark.parametrize("fn", INTERCHANGED)
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_the_dot_products_run_with_the_units_innermost(fn, mode):
+    text = nsadc.differentiate(fn, target="python").source(mode, *_args())
+    forward = text.split("# reverse sweep")[0]
+    assert "z_of_k = np.empty(0)" in text
+    # the loop over j holds the loop over k, which adds into z_of_k along W's rows
+    nest = re.search(r"\n( +)for j in range\((1, )?d\):\n(\1    .*\n)*?\1    for k in range\((1, )?h\):\n"
+                     r"(\1        .*\n)*?\1        z_of_k\[k( - 1)?\] \+= ", forward)
+    assert nest, forward
+
+
+@pytest.mark.parametrize("fn", KEPT)
+def test_no_interchange_where_the_units_depend_on_each_other(fn):
+    for mode in ("forward", "reverse"):
+        assert "_of_k" not in nsadc.differentiate(fn, target="python").source(mode, *_args())
+
+
+@pytest.mark.parametrize("fn", INTERCHANGED + KEPT)
+def test_gradients_and_directional_derivatives_match_finite_differences(fn):
+    args = _args(1)
+    d = nsadc.differentiate(fn, target="python")
+    got = d.grad(*args)
+    want = fd_gradient(fn, args, [0, 1, 2, 3])
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+    direction = tuple(np.linspace(-1.0, 1.0, a.size).reshape(a.shape) for a in args)
+    _, dot = d.jvp(args, direction)
+    assert dot == pytest.approx(sum(float(np.sum(g * v)) for g, v in zip(want, direction)), rel=1e-6)
+
+
+@pytest.mark.parametrize("fn", INTERCHANGED)
+def test_the_value_is_bit_for_bit_the_loops_own(fn):
+    """Each unit still adds its terms in the same order."""
+    args = _args(2, n=5, d=7, h=6)
+    d = nsadc.differentiate(fn, target="python")
+    assert d.value_and_grad(*args)[0] == fn(*args)
+    assert d.jvp(args, tuple(np.ones_like(a) for a in args))[0] == fn(*args)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn", INTERCHANGED + KEPT)
+def test_compiled_gradients_agree_with_the_python_target(fn):
+    args = _args(3)
+    got = nsadc.differentiate(fn).grad(*args)
+    want = nsadc.differentiate(fn, target="python").grad(*args)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+
+
+def test_an_empty_range_of_units_leaves_the_value_alone():
+    args = _args(4, h=1)  # two_sums's units run over range(1, h): none
+    d = nsadc.differentiate(two_sums, target="python")
+    value, grads = d.value_and_grad(*args)
+    assert value == two_sums(*args) == 0.0
+    assert all(not np.any(g) for g in grads)
