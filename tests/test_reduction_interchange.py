@@ -5,6 +5,7 @@ makes the innermost loop contiguous; values stay bit for bit the loop's own."""
 import math
 import re
 
+import numba
 import numpy as np
 import pytest
 
@@ -115,7 +116,7 @@ KEPT = [carried, temporary_used_later, reads_what_it_writes]
 def test_the_dot_products_run_with_the_units_innermost(fn, mode):
     text = nsadc.differentiate(fn, target="python").source(mode, *_args())
     forward = text.split("# reverse sweep")[0]
-    assert "z_of_k = np.empty(0)" in text
+    assert re.search(r"z_of_k = np.full\(0, .*b.dtype.type\(1\)", text)  # in z's own precision
     # the loop over j holds the loop over k, which adds into z_of_k along W's rows
     nest = re.search(r"\n( +)for j in range\((1, )?d\):\n(\1    .*\n)*?\1    for k in range\((1, )?h\):\n"
                      r"(\1        .*\n)*?\1        z_of_k\[k( - 1)?\] \+= ", forward)
@@ -148,6 +149,19 @@ def test_the_value_is_bit_for_bit_the_loops_own(fn):
     d = nsadc.differentiate(fn, target="python")
     assert d.value_and_grad(*args)[0] == fn(*args)
     assert d.jvp(args, tuple(np.ones_like(a) for a in args))[0] == fn(*args)
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("fn", INTERCHANGED)
+def test_float32_sums_stay_float32(fn, target):
+    """The buffers take the precision of the values they keep: a float32
+    network's pre-activations are summed in float32, as the loop sums them."""
+    args = tuple(a.astype(np.float32) for a in _args(5, n=4, d=9, h=7))
+    primal = fn if target == "python" else numba.njit(fn)
+    d = nsadc.differentiate(fn, target=target)
+    value, grads = d.value_and_grad(*args)
+    assert value == primal(*args)
+    assert all(g.dtype == np.float32 for g in grads)
 
 
 @pytest.mark.slow

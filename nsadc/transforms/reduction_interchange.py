@@ -57,30 +57,33 @@ from nsadc.transforms.loop_order import (_accumulates, _all_names, _contiguous_i
 
 def interchange_dot_products(fn: Function) -> None:
     """Rewrite, in place, every loop of ``fn`` of the shape above."""
-    buffers: list[str] = []
-    _visit(fn.body, [], buffers, Names(_all_names(fn)))
-    fn.body[:0] = [Raw(f"{b} = np.empty(0)") for b in buffers]
+    buffers: list[Stmt] = []  # the buffers' declarations, made at entry
+    _visit(fn.body, [], buffers, Names(_all_names(fn)), _Precision(fn))
+    if buffers:
+        fn.body[:0] = [Comment("buffers in the precision of the values they keep (float32 data stays float32)")] \
+            + buffers
 
 
-def _visit(block: list[Stmt], after: list[list[Stmt]], buffers: list[str], names) -> None:
+def _visit(block: list[Stmt], after: list[list[Stmt]], buffers: list[Stmt], names, precision) -> None:
     k = 0
     while k < len(block):
         s = block[k]
         rest = [block[k + 1:]] + after
         if isinstance(s, If):
-            _visit(s.body, rest, buffers, names)
-            _visit(s.orelse, rest, buffers, names)
+            _visit(s.body, rest, buffers, names, precision)
+            _visit(s.orelse, rest, buffers, names, precision)
         elif isinstance(s, (For, While)):
-            _visit(s.body, [s.body] + rest, buffers, names)
+            _visit(s.body, [s.body] + rest, buffers, names, precision)
         if isinstance(s, For):
-            new = _interchanged(s, rest, buffers, names)
+            new = _interchanged(s, rest, buffers, names, precision)
             if new is not None:
                 block[k:k + 1] = new
                 k += len(new) - 1
         k += 1
 
 
-def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[str], names) -> list[Stmt] | None:
+def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names,
+                  precision) -> list[Stmt] | None:
     if not (isinstance(loop.step, Const) and loop.step.value == 1):
         return None
     inner = [m for m, t in enumerate(loop.body) if isinstance(t, For)]
@@ -88,6 +91,8 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[str], names)
         return None
     m = inner[0]
     J, before, later = loop.body[m], loop.body[:m], loop.body[m + 1:]
+    if J.var == loop.var:
+        return None
     if not all(_plain(t) for t in before) or not all(_plain(t) for t in J.body):
         return None
     accumulators = sorted(v for v in {t.target for t in J.body if isinstance(t, Assign)}
@@ -122,7 +127,12 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[str], names)
         return None
     if not _contiguous_after(J.body, loop.var, J.var):
         return None
-    return _rewritten(loop, J, bounds, before, later, accumulators, buffers, names)
+    expanded = accumulators + sorted({v for t in J.body for v in reads(t)} & {
+        t.target for t in before if isinstance(t, Assign)} - set(accumulators))
+    witnesses = {v: precision.witness(v, before, J.body, accumulators) for v in expanded}
+    if any(w is None for w in witnesses.values()):
+        return None
+    return _rewritten(loop, J, bounds, before, later, expanded, accumulators, witnesses, buffers, names)
 
 
 def _plain(s: Stmt) -> bool:
@@ -147,13 +157,11 @@ def _contiguous_after(body: list[Stmt], outer: str, inner: str) -> bool:
     return not along_inner and any(_contiguous_in(index, outer, inner) for index in indices)
 
 
-def _rewritten(loop: For, J: For, bounds, before, later, accumulators, buffers, names) -> list[Stmt]:
+def _rewritten(loop: For, J: For, bounds, before, later, expanded, accumulators, witnesses, buffers,
+               names) -> list[Stmt]:
     k = loop.var
-    expanded = [v for v in accumulators] + sorted(
-        {v for t in J.body for v in reads(t)} & {t.target for t in before if isinstance(t, Assign)}
-        - set(accumulators))
     kept = {v: names.fresh(f"{v}_of_{k}") for v in expanded}
-    buffers.extend(kept.values())
+    buffers.extend(Raw(f"{kept[v]} = np.full(0, {witnesses[v]})") for v in expanded)
     slot = sub(Var(k), loop.start)
     kept_loads = {v: Call("load", (Var(b), slot)) for v, b in kept.items()}
 
@@ -173,7 +181,7 @@ def _rewritten(loop: For, J: For, bounds, before, later, accumulators, buffers, 
 
     trips = sub(loop.stop, loop.start)
     grow = [If(Call("lt", (Call("shape", (Var(b), Const(0))), trips)),
-               [Raw(f"{b} = np.empty({expr_source(trips)})")]) for b in kept.values()]
+               [Raw(f"{b} = np.empty({expr_source(trips)}, {b}.dtype)")]) for b in kept.values()]
     note = Comment(f"{', '.join(expanded)} kept per {k}, for the loop over {J.var} to run {k} innermost "
                    f"(contiguous)")
     restore = [Assign(v, kept_loads[v]) for v in accumulators]
@@ -191,3 +199,59 @@ def _over_buffers(t: Stmt, kept: dict, kept_loads: dict) -> Stmt:
         slot = kept_loads[t.target].args[1]
         return Assign(b, Call("store", (Var(b), slot, value)), t.loc, t.site)
     return Assign(t.target, value, t.loc, t.site)
+
+
+# values that are safe to evaluate at any argument: a witness of 1s cannot raise
+_WITNESS_PRIMS = ("add", "sub", "mul", "neg", "abs", "max", "min", "copy", "copysign", "select",
+                  "gt", "ge", "lt", "le", "eq", "ne", "not")
+
+
+class _Precision:
+    """The precision a buffer must have to keep a value exactly.
+
+    NumPy and numba type a scalar by what it is computed from: float32
+    elements multiply to a float32, a float64 operand makes a float64.  A
+    float64 buffer would widen the float32 sums of a float32 network (and
+    move its ReLU'(0) choices).  The buffer is made from a *witness*: the
+    value's own expression, with each element of an array argument ``A``
+    replaced by ``A.dtype.type(1)`` and each int by 1, evaluated once at entry
+    by the same engine that runs the loop, so it has the loop's type.  An
+    accumulator ``z = init; z += e`` has the type of ``init + e``.  Values
+    that read a float the function computes elsewhere (or a name of no known
+    type), or a primitive that could raise at 1, get no witness, and their
+    loop is left as written."""
+
+    def __init__(self, fn: Function):
+        self.params = {p.name for p in fn.params}
+        self.types = fn.types
+
+    def witness(self, v: str, before: list[Stmt], body: list[Stmt], accumulators) -> str | None:
+        defs = {t.target: t.value for t in before + body if isinstance(t, Assign) and t.target not in accumulators}
+        value = None
+        for t in before + body:
+            if isinstance(t, Assign) and t.target == v:
+                if v in accumulators and value is not None:  # z = z + e: the type of init + e
+                    value = Call(t.value.prim, (value, t.value.args[1]))
+                else:
+                    value = t.value
+        if value is None:
+            return None
+        w = self._expand(value, defs, 8)
+        return None if w is None else expr_source(w)
+
+    def _expand(self, e, defs, depth):
+        if isinstance(e, Const):
+            return e
+        if isinstance(e, Var):
+            if e.name in defs and depth > 0:
+                return self._expand(defs[e.name], defs, depth - 1)
+            if self.types.get(e.name) == "int":
+                return Const(1)
+            return e if e.name in self.params and self.types.get(e.name) == "float" else None
+        if e.prim == "load":
+            array = e.args[0]
+            return Var(f"{array.name}.dtype.type(1)") if array.name in self.params else None
+        if e.prim not in _WITNESS_PRIMS:
+            return None
+        args = [self._expand(a, defs, depth) for a in e.args]
+        return None if any(a is None for a in args) else Call(e.prim, tuple(args))
