@@ -130,7 +130,7 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
                 lines.append(f"{pad}{s.target} = {expr_source(v)}")
         elif isinstance(s, If):
             lines.append(f"{pad}if {expr_source(s.test)}:")
-            lines.extend(block_source(s.body, indent + 1) or [pad + "    pass"])
+            lines.extend(_nested(s.body, indent))
             if s.orelse:
                 if len(s.orelse) == 1 and isinstance(s.orelse[0], If):
                     inner = block_source(s.orelse, indent)
@@ -138,13 +138,13 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
                     lines.extend(inner[1:])
                 else:
                     lines.append(f"{pad}else:")
-                    lines.extend(block_source(s.orelse, indent + 1))
+                    lines.extend(_nested(s.orelse, indent))
         elif isinstance(s, For):
             lines.append(f"{pad}for {s.var} in {_range_source(s.start, s.stop, s.step)}:")
-            lines.extend(block_source(s.body, indent + 1) or [pad + "    pass"])
+            lines.extend(_nested(s.body, indent))
         elif isinstance(s, While):
             lines.append(f"{pad}while {expr_source(s.test)}:")
-            lines.extend(block_source(s.body, indent + 1) or [pad + "    pass"])
+            lines.extend(_nested(s.body, indent))
         elif isinstance(s, Return):
             if isinstance(s.value, tuple):
                 lines.append(f"{pad}return {', '.join(expr_source(x) for x in s.value)}")
@@ -160,6 +160,15 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
             lines.append(f"{pad}continue")
         else:
             raise TypeError(s)
+    return lines
+
+
+def _nested(block: list[Stmt], indent: int) -> list[str]:
+    """A nested block's lines, with ``pass`` where it holds nothing but
+    comments (a kink's comment whose partials were all dropped)."""
+    lines = block_source(block, indent + 1)
+    if all(isinstance(s, Comment) for s in block):
+        lines.append("    " * (indent + 1) + "pass")
     return lines
 
 

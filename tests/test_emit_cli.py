@@ -124,3 +124,13 @@ def test_emit_lexicographic_mode(tmp_path):
     assert d0 == pytest.approx(0.52 + 0.2)
     value, (d0,) = em.hinge_pen_ld(0.0, 1.3, -0.4, 0.2, -1.0)
     assert d0 == pytest.approx(-(0.52 - 0.2))
+
+
+def test_a_block_left_with_only_a_comment_gets_pass():
+    """A kink's comment whose partials were all dropped (found by a random
+    program: ``else:`` followed by nothing but the comment did not compile)."""
+    from nsadc.emit import check_source, function_source
+    from nsadc.ir.nodes import Comment, Const, For, Function, If, Param, Return, Var
+    body = [If(Var("c"), [Comment("kink")], [Comment("kink")]), For("i", Const(0), Const(3), Const(1), [Comment("k")]),
+            Return(Const(0.0))]
+    check_source(function_source(Function("f", [Param("c", "bool")], body)))
