@@ -28,6 +28,7 @@ from nsadc.transforms.forward import forward
 from nsadc.transforms.loop_order import run_forward_where_order_free
 from nsadc.transforms.reduction_interchange import interchange_dot_products
 from nsadc.transforms.tape_index import index_tapes_by_loop
+from nsadc.transforms.tape_selections import tape_selections
 from nsadc.transforms.lexicographic import lexicographic
 from nsadc.transforms.lexicographic_arrays import lexicographic_arrays
 from nsadc.transforms.reverse import materialize_tests, reverse
@@ -168,6 +169,7 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         interchange_dot_products(f)
     for f in (vjp, vjp_report):
         index_tapes_by_loop(f)
+        tape_selections(f)
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
         if f is not None:
             fold_temporaries(f, keep=getattr(f, "keep", set()))
