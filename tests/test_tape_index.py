@@ -11,6 +11,7 @@ import nsadc
 from nsadc.emit import function_source
 from nsadc.ir.nodes import Assign, Break, Call, Const, For, Function, If, Param, Raw, Return, Var
 from nsadc.transforms.tape_index import index_tapes_by_loop
+from programs import arrays as P
 
 
 def _lines(body, start=Const(2), stop=Var("n"), step=Const(1), after=()):
@@ -99,20 +100,9 @@ def test_a_step_back_then_forward_cancels():
     assert lines == ["for t in range(n):", "c = tape[n_tape + t]", "return 0.0"]
 
 
-def max_window(x, k: int):
-    n = len(x)
-    s = 0.0
-    for st in range(0, n - k + 1, k):
-        m = x[st]
-        for t in range(st + 1, st + k):
-            m = max(m, x[t])
-        s += m * m
-    return s
-
-
 def test_a_window_loop_pushes_and_pops_by_index():
     x = np.random.default_rng(0).standard_normal(12)
-    text = nsadc.differentiate(max_window, target="python").source("reverse", x, 3)
+    text = nsadc.differentiate(P.a_max_pool_1d, target="python").source("reverse", x, 3)
     assert "n_tape += 1" not in text and "n_tape -= 1" not in text
     # (what is taped is the window's selection: tests/test_tape_selections.py)
     assert re.search(r"tape\[n_tape \+ \(t - st_plus_1\)\] = \w+\n", text)

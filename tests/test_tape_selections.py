@@ -6,18 +6,8 @@ import numpy as np
 import pytest
 
 import nsadc
+from programs import arrays as P
 from test_arrays import fd_gradient
-
-
-def max_window(x, k: int):
-    n = len(x)
-    s = 0.0
-    for st in range(0, n - k + 1, k):
-        m = x[st]
-        for t in range(st + 1, st + k):
-            m = max(m, x[t])
-        s += m * m
-    return s
 
 
 def min_max_window(x, k: int):
@@ -51,7 +41,7 @@ def _reverse_source(fn, x, k=3):
 
 
 def test_the_window_tapes_its_selection():
-    text = _reverse_source(max_window, np.random.default_rng(0).standard_normal(12))
+    text = _reverse_source(P.a_max_pool_1d, np.random.default_rng(0).standard_normal(12))
     forward, reverse = text.split("m_bar = ")[0], text.split("m_bar = ")[1]
     assert "dmax_m = 1.0 if m > x_t else 0.0" in forward and "] = dmax_m" in forward
     assert "dmax_m = tape[" in reverse
@@ -72,7 +62,7 @@ def test_a_value_the_reverse_reads_again_stays_taped():
 
 
 @pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
-@pytest.mark.parametrize("fn", [max_window, min_max_window, product_window])
+@pytest.mark.parametrize("fn", [P.a_max_pool_1d, min_max_window, product_window])
 def test_gradients_match_finite_differences(fn, target):
     x = np.random.default_rng(3).standard_normal(14)
     got = nsadc.differentiate(fn, target=target).grad(x, 3)
@@ -84,6 +74,6 @@ def test_ties_share_as_the_policy_says(target):
     """max(max(1, 1), 0): the tie splits m_bar = 2 equally (min-norm), the
     second step passes it all to m; the dropped partial window gets 0."""
     x = np.array([1.0, 1.0, 0.0, 3.0, 3.0, 3.0, 5.0])
-    got = nsadc.differentiate(max_window, target=target).grad(x, 3)
+    got = nsadc.differentiate(P.a_max_pool_1d, target=target).grad(x, 3)
     # second window: three-way tie, chained: (0.25, 0.25, 0.5) of 6
     np.testing.assert_array_equal(got, [1.0, 1.0, 0.0, 1.5, 1.5, 3.0, 0.0])
