@@ -53,23 +53,23 @@ _POP = re.compile(r"(\w+) = (\w+)\[(.+)\]$")
 
 def tape_selections(fn: Function) -> None:
     """Rewrite, in place, each forward/reverse loop pair of ``fn`` as above."""
-    _visit(fn.body, [])
+    _visit(fn.body, [], fn.types)
 
 
-def _visit(block: list[Stmt], after: list[list[Stmt]]) -> None:
+def _visit(block: list[Stmt], after: list[list[Stmt]], types) -> None:
     for k, s in enumerate(block):
         rest = [block[k + 1:]] + after
         if isinstance(s, If):
-            _visit(s.body, rest)
-            _visit(s.orelse, rest)
+            _visit(s.body, rest, types)
+            _visit(s.orelse, rest, types)
         elif isinstance(s, (For, While)):
-            _visit(s.body, [s.body] + rest)
+            _visit(s.body, [s.body] + rest, types)
     for k, s in enumerate(block):
         if isinstance(s, For) and _counts_up(s):
             for m in range(k + 1, len(block)):
                 r = block[m]
                 if isinstance(r, For) and _reverses(r, s):
-                    _rewrite(s, r, [block[m + 1:]] + after)
+                    _rewrite(s, r, [block[m + 1:]] + after, types)
                     break
 
 
@@ -90,7 +90,7 @@ def _first(body: list[Stmt]) -> int | None:
     return next((k for k, t in enumerate(body) if not isinstance(t, Comment)), None)
 
 
-def _rewrite(f: For, r: For, after: list[list[Stmt]]) -> None:
+def _rewrite(f: For, r: For, after: list[list[Stmt]], types) -> None:
     pf, pr = _first(f.body), _first(r.body)
     if pf is None or pr is None or not (isinstance(f.body[pf], Raw) and isinstance(r.body[pr], Raw)):
         return
@@ -98,6 +98,8 @@ def _rewrite(f: For, r: For, after: list[list[Stmt]]) -> None:
     if not (push and pop) or push.group(1) != pop.group(2) or push.group(3) != pop.group(1):
         return
     v = pop.group(1)
+    if types.get(v) != "float":
+        return  # the float tape: an int tape would truncate a share of 0.5
     found = _selection(r.body, pr, v)
     if found is None:
         return
