@@ -263,3 +263,15 @@ def test_a_read_inside_a_later_while_loop_keeps_it_counting_down():
     later = While(Var("c"), [Assign("c", Var("t"))])
     assert not _decide(body, [later])
     assert not _decide(body, [For("m", Const(0), Const(3), Const(1), [later])])
+
+
+def test_a_temporary_each_inner_loop_assigns_first_is_private():
+    """t is assigned before it is read in each of two inner loops: no
+    iteration sees another's t (a loop that may not run leaves t alone,
+    and the next one assigns it first too)."""
+    def inner(reads_first):
+        first = [] if reads_first else [Assign("t", _load("x", "m"))]
+        return For("m", Const(0), Var("c"), Const(1), first + [_accumulate("g", Var("t"))])
+    assert _decide([inner(False), inner(False)])
+    # the second loop may read the t of a previous iteration (the first loop may not run)
+    assert not _decide([inner(False), inner(True)])

@@ -180,3 +180,21 @@ def test_an_empty_range_of_units_leaves_the_value_alone():
     value, grads = d.value_and_grad(*args)
     assert value == two_sums(*args) == 0.0
     assert all(not np.any(g) for g in grads)
+
+
+def whole_array_mlp(X, W, b, v):
+    hidden = np.maximum(X @ W + b, 0.0)
+    return np.mean((hidden @ v) ** 2)
+
+
+def test_a_whole_array_layer_is_interchanged_in_the_forward_sweep_too():
+    """X @ W lowers to a dot product per element of the hidden layer; its
+    re-run in the reverse sweep and the forward sweep both run with the
+    units innermost."""
+    text = nsadc.differentiate(whole_array_mlp, target="python").source("reverse", *_args())
+    forward, reverse = text.split("# reverse sweep")
+    assert all(re.search(r"total_of_j(_\d+)?\[j\] \+= ", part) for part in (forward, reverse))
+    args = _args(6)
+    got = nsadc.differentiate(whole_array_mlp, target="python").grad(*args)
+    for g, w in zip(got, fd_gradient(whole_array_mlp, args, [0, 1, 2, 3])):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)

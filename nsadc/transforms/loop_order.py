@@ -153,24 +153,37 @@ def _raw(s: Raw) -> tuple[set[str], set[str]]:
 
 
 def _private(block: list[Stmt], v: str) -> bool:
-    """v is assigned in ``block`` before anything in it reads v."""
-    for k, s in enumerate(block):
+    """No path through ``block`` reads v before assigning it: the block never
+    sees the value v held before it (a loop body: none of the previous
+    iteration's).  A loop that assigns v first in its body may not run, so
+    what follows it must assign v before reading it too."""
+    return not _exposed(block, v)[0]
+
+
+def _exposed(block: list[Stmt], v: str) -> tuple[bool, bool]:
+    """``(some path may read v before assigning it, every path assigns it)``."""
+    for s in block:
         if isinstance(s, Comment) or v not in _mentioned(s):
             continue
         if isinstance(s, Raw):
             raw_reads, raw_assigns = _raw(s)
-            return v in raw_assigns and v not in raw_reads
+            if v in raw_reads:
+                return True, False
+            return False, True
         if isinstance(s, Assign):
-            return s.target == v and v not in reads(s)
-        later = any(v in _mentioned(t) for t in block[k + 1:])
-        if not isinstance(s, (For, If)):
-            return False  # a `while` loop (may not run), a `return`
+            return v in reads(s), True
+        if not isinstance(s, (For, If)) or v in reads(s):
+            return True, False  # a `while` loop or a `return` reading it; a loop bound, a test
         if isinstance(s, For):
-            if v in reads(s) or later:
-                return False
-            return s.var == v or _private(s.body, v)
-        return not later and v not in reads(s) and _private(s.body, v) and _private(s.orelse, v)
-    return True
+            if s.var != v and _exposed(s.body, v)[0]:
+                return True, False
+            continue  # assigned there or not at all, if the loop does not run
+        body, orelse = _exposed(s.body, v), _exposed(s.orelse, v)
+        if body[0] or orelse[0]:
+            return True, False
+        if body[1] and orelse[1]:
+            return False, True
+    return False, False
 
 
 def _accumulates(block: list[Stmt], v: str, form) -> bool:

@@ -175,6 +175,10 @@ def _rewritten(loop: For, J: For, bounds, before, later, expanded, accumulators,
         else:
             first.append(Assign(kept[v], Call("store", (Var(kept[v]), slot, Var(v)))))
 
+    # what only T's bounds read (n_5 = X.shape[1], now substituted there) is not needed per k
+    first = [t for n, t in enumerate(first) if not (isinstance(t, Assign) and not _is_store(t.value) and
+                                                     not any(t.target in reads(u) for u in first[n + 1:]))]
+
     # T with k innermost; what does not depend on k runs once per j
     hoisted, inner = split_invariant(J.body, {k} | set(expanded))
     body = [t if isinstance(t, Comment) else _over_buffers(t, kept, kept_loads) for t in inner]
