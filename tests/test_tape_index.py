@@ -15,10 +15,20 @@ from programs import arrays as P
 
 
 def _lines(body, start=Const(2), stop=Var("n"), step=Const(1), after=()):
+    """The lines of ``for t in range(start, stop, step): body`` (then
+    ``after``) inside an outer loop, once the pass has run, unindented."""
     loop = For("t", start, stop, step, list(body))
-    fn = Function("f_vjp", [Param("x", "array"), Param("n", "int")], [loop, *after, Return(Const(0.0))])
+    outer = For("o", Const(0), Const(2), Const(1), [loop, *after])
+    fn = Function("f_vjp", [Param("x", "array"), Param("n", "int")], [outer, Return(Const(0.0))])
     index_tapes_by_loop(fn)
-    return [line.strip() for line in function_source(fn).splitlines()[1:]]
+    return [line.strip() for line in function_source(fn).splitlines()[2:]]
+
+
+def test_a_loop_at_the_top_level_keeps_its_counter():
+    loop = For("t", Const(0), Var("n"), Const(1), _push())
+    fn = Function("f_vjp", [Param("x", "array"), Param("n", "int")], [loop, Return(Const(0.0))])
+    index_tapes_by_loop(fn)
+    assert "n_tape += 1" in function_source(fn)
 
 
 def _load(i="t"):
