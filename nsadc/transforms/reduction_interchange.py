@@ -50,15 +50,16 @@ from nsadc.frontend.lower import Names
 from nsadc.ir.build import sub
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
                             Var, While, reads, variables, walk)
-from nsadc.transforms.loop_order import (_accumulates, _all_names, _contiguous_in, _invariant_bounds, _is_store,
-                                         _mentioned, _private, _raw, _read_first, _scalar_sum, _substitute,
-                                         split_invariant)
+from nsadc.transforms.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
+                                            mentioned, private, raw_effects, read_first, scalar_sum, split_invariant,
+                                            substitute)
+from nsadc.transforms.reverse_plan import is_store
 
 
 def interchange_dot_products(fn: Function) -> None:
     """Rewrite, in place, every loop of ``fn`` of the shape above."""
     buffers: list[Stmt] = []  # the buffers' declarations, made at entry
-    _visit(fn.body, [], buffers, Names(_all_names(fn)), _Precision(fn))
+    _visit(fn.body, [], buffers, Names(all_names(fn)), _Precision(fn))
     if buffers:
         fn.body[:0] = [Comment("buffers in the precision of the values they keep (float32 data stays float32)")] \
             + buffers
@@ -97,11 +98,11 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
         return None
     accumulators = sorted(v for v in {t.target for t in J.body if isinstance(t, Assign)}
                           if any(isinstance(t, Assign) and t.target == v for t in before)
-                          and _accumulates(J.body, v, _scalar_sum))
+                          and accumulates(J.body, v, scalar_sum))
     own = {t.target for t in before + J.body if isinstance(t, Assign)} | {J.var}
-    if not accumulators or not all(_private(before, v) for v in {t.target for t in before if isinstance(t, Assign)}):
+    if not accumulators or not all(private(before, v) for v in {t.target for t in before if isinstance(t, Assign)}):
         return None
-    if not all(_private(J.body, v) for v in own - {J.var} - set(accumulators)
+    if not all(private(J.body, v) for v in own - {J.var} - set(accumulators)
                if any(isinstance(t, Assign) and t.target == v for t in J.body)):
         return None
     # nothing S1 and T read may change inside the loop, but for what they assign themselves
@@ -112,18 +113,18 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
         elif isinstance(t, For):
             changed.add(t.var)
         elif isinstance(t, Raw):
-            changed |= _raw(t)[0] | _raw(t)[1]
+            changed |= raw_effects(t)[0] | raw_effects(t)[1]
     read = {v for t in walk(before + [J]) for v in reads(t)} - own - {loop.var}
     if read & changed or variables(loop.start) & changed or variables(loop.stop) & changed:
         return None
-    bounds = _invariant_bounds(J, loop.body, before, changed | {loop.var})
+    bounds = invariant_bounds(J, loop.body, before, changed | {loop.var})
     if bounds is None:
         return None
     # S2 and what follows the loop see only the accumulators
-    private = own - set(accumulators)
-    if any(v in _mentioned(t) for t in later for v in private):
+    temporaries = own - set(accumulators)
+    if any(v in mentioned(t) for t in later for v in temporaries):
         return None
-    if any(_read_first(v, b) for v in private for b in after):
+    if any(read_first(v, b) for v in temporaries for b in after):
         return None
     if not _contiguous_after(J.body, loop.var, J.var):
         return None
@@ -137,7 +138,7 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
 
 def _plain(s: Stmt) -> bool:
     """A scalar assignment (no store into an array) or a comment."""
-    return isinstance(s, Comment) or (isinstance(s, Assign) and not _is_store(s.value))
+    return isinstance(s, Comment) or (isinstance(s, Assign) and not is_store(s))
 
 
 def _loads(e) -> list[tuple]:
@@ -154,7 +155,7 @@ def _contiguous_after(body: list[Stmt], outer: str, inner: str) -> bool:
     indices = [index for t in body if isinstance(t, Assign) for index in _loads(t.value)]
     along_inner = [index for index in indices if index and index[-1] == Var(inner)
                    and any(outer in variables(i) for i in index[:-1])]
-    return not along_inner and any(_contiguous_in(index, outer, inner) for index in indices)
+    return not along_inner and any(contiguous_in(index, outer, inner) for index in indices)
 
 
 def _rewritten(loop: For, J: For, bounds, before, later, expanded, accumulators, witnesses, buffers,
@@ -176,28 +177,23 @@ def _rewritten(loop: For, J: For, bounds, before, later, expanded, accumulators,
             first.append(Assign(kept[v], Call("store", (Var(kept[v]), slot, Var(v)))))
 
     # what only T's bounds read (n_5 = X.shape[1], now substituted there) is not needed per k
-    first = [t for n, t in enumerate(first) if not (isinstance(t, Assign) and not _is_store(t.value) and
+    first = [t for n, t in enumerate(first) if not (isinstance(t, Assign) and not is_store(t) and
                                                      not any(t.target in reads(u) for u in first[n + 1:]))]
 
     # T with k innermost; what does not depend on k runs once per j
     hoisted, inner = split_invariant(J.body, {k} | set(expanded))
     body = [t if isinstance(t, Comment) else _over_buffers(t, kept, kept_loads) for t in inner]
 
-    trips = sub(loop.stop, loop.start)
-    grow = [If(Call("lt", (Call("shape", (Var(b), Const(0))), trips)),
-               [Raw(f"{b} = np.empty({expr_source(trips)}, {b}.dtype)")]) for b in kept.values()]
-    note = Comment(f"{', '.join(expanded)} kept per {k}, for the loop over {J.var} to run {k} innermost "
-                   f"(contiguous)")
     restore = [Assign(v, kept_loads[v]) for v in accumulators]
-    return grow + [note,
-                   For(k, loop.start, loop.stop, loop.step, first, loop.loc),
-                   For(J.var, *bounds, hoisted + [For(k, loop.start, loop.stop, loop.step, body, loop.loc)], J.loc),
-                   For(k, loop.start, loop.stop, loop.step, restore + later, loop.loc)]
+    return buffers_grown(kept, loop, J) + [
+        For(k, loop.start, loop.stop, loop.step, first, loop.loc),
+        For(J.var, *bounds, hoisted + [For(k, loop.start, loop.stop, loop.step, body, loop.loc)], J.loc),
+        For(k, loop.start, loop.stop, loop.step, restore + later, loop.loc)]
 
 
 def _over_buffers(t: Stmt, kept: dict, kept_loads: dict) -> Stmt:
     """T's statement reading (and, for an accumulator, writing) the buffers."""
-    value = _substitute(t.value, kept_loads)
+    value = substitute(t.value, kept_loads)
     if t.target in kept:
         b = kept[t.target]
         slot = kept_loads[t.target].args[1]

@@ -30,9 +30,9 @@ from nsadc.ir.affine import affine, affine_source
 from nsadc.ir.build import add, sub
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, Function, Raw, Return, Stmt, Var, While,
                             assigned, child_blocks, raw_names, variables, walk)
-from nsadc.transforms.loop_order import _mentioned
+from nsadc.transforms.loop_analysis import mentioned
 
-_STEP = re.compile(r"(\w+) ([+-])= 1$")
+_STEP = re.compile(r"(\w+) ([+-])= (.+)$")  # a counter stepped: by 1 in a push or pop
 
 
 def index_tapes_by_loop(fn: Function) -> None:
@@ -69,7 +69,8 @@ def _indexed(loop: For) -> list[Stmt]:
     if variables(loop.start) & changed or variables(loop.stop) & changed or variables(loop.step) & changed:
         return []
     after = []
-    for counter in sorted({m.group(1) for t in loop.body if isinstance(t, Raw) for m in [_STEP.match(t.code)] if m}):
+    for counter in sorted({m.group(1) for t in loop.body if isinstance(t, Raw) for m in [_STEP.match(t.code)]
+                           if m and m.group(3) == "1"}):
         pairs = _pairs(loop.body, counter)
         if pairs is None:
             continue
@@ -103,7 +104,8 @@ def _trips_and_number(loop: For, up: bool) -> tuple[str, str]:
     start, var = loop.start, Var(loop.var)
     if isinstance(loop.step, Const) and loop.step.value == -1:
         lo, hi = add(loop.stop, Const(1)), add(loop.start, Const(1))
-        trips = f"len({_range_source(_simplified(lo), _simplified(hi), Const(1))})"
+        lo_text = _source(lo)  # n - 1 + 1 reads n
+        trips = f"len(range({_source(hi)}))" if lo_text == "0" else f"len(range({lo_text}, {_source(hi)}))"
         return trips, _paren(sub(var, lo)) if not up else _paren(sub(start, var))
     trips = f"len({_range_source(loop.start, loop.stop, loop.step)})"
     if isinstance(loop.step, Const) and loop.step.value == 1:
@@ -130,15 +132,13 @@ def _pairs(body: list[Stmt], counter: str) -> list[tuple[bool, int, int]] | None
     """``(up, position of the access, position of the step)`` of each pair
     stepping ``counter`` in ``body``, in order; None unless every mention of
     the counter is in such a pair at the body's top level, all one way."""
-    mentions = [m for m, t in enumerate(body) if counter in _mentioned(t)]
+    mentions = [m for m, t in enumerate(body) if counter in mentioned(t)]
     pairs = []
     m = 0
     while m < len(mentions):
         at = mentions[m]
-        step = _STEP.match(body[at].code) if isinstance(body[at], Raw) else None
         nxt = mentions[m + 1] if m + 1 < len(mentions) else None
-        back = step and step.group(1) == counter and step.group(2) == "-"
-        if back and nxt == at + 1 and _accesses(body[nxt], counter):
+        if _is_step(body[at], counter, "-") and nxt == at + 1 and _accesses(body[nxt], counter):
             pairs.append((False, nxt, at))  # a pop: step back, then read
         elif _accesses(body[at], counter) and nxt == at + 1 and _is_step(body[nxt], counter, "+"):
             pairs.append((True, at, nxt))  # a push, or a read counting up: access, then step on
@@ -151,29 +151,15 @@ def _pairs(body: list[Stmt], counter: str) -> list[tuple[bool, int, int]] | None
 
 
 def _is_step(s: Stmt, counter: str, sign: str) -> bool:
+    """``counter += 1`` (sign ``+``) or ``counter -= 1``."""
     step = _STEP.match(s.code) if isinstance(s, Raw) else None
-    return bool(step) and step.group(1) == counter and step.group(2) == sign
+    return bool(step) and step.groups() == (counter, sign, "1")
 
 
 def _accesses(s: Stmt, counter: str) -> bool:
     """A line of tape code that uses the counter once, as a whole index ``[n]``."""
     return isinstance(s, Raw) and s.code.count(f"[{counter}]") == 1 and \
         len(re.findall(rf"\b{counter}\b", s.code)) == 1
-
-
-def _simplified(e):
-    """``e`` folded as an affine form where it is one (``n - 1 + 1`` is ``n``)."""
-    form = affine(e, {})
-    if form is None or any(atom is not None and not isinstance(atom, Var) for atom in form):
-        return e
-    form = {atom: coeff for atom, coeff in form.items() if coeff}
-    out = None
-    for atom, coeff in sorted(form.items(), key=lambda kv: kv[0] is None):
-        size = Const(abs(coeff))
-        term = size if atom is None else atom if abs(coeff) == 1 else Call("mul", (size, atom))
-        out = (term if coeff > 0 else Call("neg", (term,))) if out is None else \
-            (add(out, term) if coeff > 0 else sub(out, term))
-    return out if out is not None else Const(0)
 
 
 def _source(index) -> str:
@@ -190,7 +176,7 @@ def _cancel_steps(block: list[Stmt]) -> None:
     while k + 1 < len(block):
         a, b = block[k], block[k + 1]
         if isinstance(a, Raw) and isinstance(b, Raw):
-            fa, fb = re.match(r"(\w+) ([+-])= (.+)$", a.code), re.match(r"(\w+) ([+-])= (.+)$", b.code)
+            fa, fb = _STEP.match(a.code), _STEP.match(b.code)
             if fa and fb and fa.group(1) == fb.group(1) and fa.group(3) == fb.group(3) and fa.group(2) != fb.group(2):
                 del block[k:k + 2]
                 k = max(k - 1, 0)

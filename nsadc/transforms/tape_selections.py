@@ -44,7 +44,8 @@ import re
 
 from nsadc.ir.affine import affine
 from nsadc.ir.nodes import Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, Var, While, assigned, reads
-from nsadc.transforms.loop_order import _is_store, _mentioned, _read_first
+from nsadc.transforms.loop_analysis import mentioned, read_first
+from nsadc.transforms.reverse_plan import is_store
 
 RERUN_NOTE = "re-run the iteration, then reverse it"
 _PUSH = re.compile(r"(\w+)\[(.+)\] = (\w+)$")
@@ -104,7 +105,7 @@ def _rewrite(f: For, r: For, after: list[list[Stmt]], types) -> None:
     if found is None:
         return
     sel, chosen, rerun = found
-    if any(_read_first(v, b) for b in after) or any(sel in _mentioned(t) for t in f.body):
+    if any(read_first(v, b) for b in after) or any(sel in mentioned(t) for t in f.body):
         return
     needed = _needed(rerun, chosen)
     at = _insertion_point(f.body, pf, v, chosen, needed)
@@ -115,7 +116,7 @@ def _rewrite(f: For, r: For, after: list[list[Stmt]], types) -> None:
     outside = set().union(*(reads(t) for t in chosen if isinstance(t, Assign))) - {v, sel, f.var} \
         - {t.target for t in needed}
     changing = assigned(f.body) | assigned(r.body) | {
-        x for t in f.body + r.body if isinstance(t, Raw) for x in _mentioned(t)}
+        x for t in f.body + r.body if isinstance(t, Raw) for x in mentioned(t)}
     if outside & changing:
         return
     f.body[at:at] = chosen + [Raw(f"{push.group(1)}[{push.group(2)}] = {sel}")]
@@ -125,7 +126,7 @@ def _rewrite(f: For, r: For, after: list[list[Stmt]], types) -> None:
     gone = {id(t) for t in chosen}
     body = [t for t in r.body if id(t) not in gone]
     read = set().union(*(reads(t) for t in body))
-    unread = {id(t) for t in rerun if t.target not in read and not any(_read_first(t.target, b) for b in after)}
+    unread = {id(t) for t in rerun if t.target not in read and not any(read_first(t.target, b) for b in after)}
     body = [t for t in body if id(t) not in unread]
     if len(unread) == len(rerun):
         body = [t for t in body if not (isinstance(t, Comment) and t.text == RERUN_NOTE)]
@@ -146,7 +147,7 @@ def _selection(body: list[Stmt], at: int, v: str):
         if isinstance(t, Comment):
             notes.append(t)
             continue
-        if not (isinstance(t, Assign) and not _is_store(t.value)):
+        if not (isinstance(t, Assign) and not is_store(t)):
             break
         if v in reads(t) or (sel is not None and t.target == sel):
             sel = sel or t.target
@@ -161,7 +162,7 @@ def _selection(body: list[Stmt], at: int, v: str):
     if sel is None:
         return None
     last = max(k for k, t in enumerate(body) if any(t is u for u in chosen))
-    if any(v in _mentioned(t) for t in body[last + 1:]) or any(t.target == sel for t in rerun):
+    if any(v in mentioned(t) for t in body[last + 1:]) or any(t.target == sel for t in rerun):
         return None
     return sel, chosen, rerun
 
@@ -194,7 +195,7 @@ def _insertion_point(body: list[Stmt], push: int, v: str, chosen, needed) -> int
         if isinstance(t, Comment):
             at += 1
             continue
-        if not (isinstance(t, Assign) and not _is_store(t.value)):
+        if not (isinstance(t, Assign) and not is_store(t)):
             break
         if t.target in inputs and not any(_same(t, u) for u in needed):
             break

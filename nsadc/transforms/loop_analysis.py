@@ -1,0 +1,193 @@
+"""What the loop passes ask of a block of derivative code: which names a
+statement mentions, whether a value is private to an iteration, whether what
+follows reads it first, the accumulations a loop makes, and the pieces a loop
+interchange needs.  Shared by transforms/loop_order.py,
+reduction_interchange.py, tape_index.py and tape_selections.py.
+
+Tape code is ``Raw`` text; a pop's read (``v = tape[n]``) is the one line read
+as assigning its value (:func:`raw_effects`), any other line as reading
+every name in it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nsadc.emit import expr_source
+from nsadc.ir.build import sub
+from nsadc.ir.nodes import (Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, Var, raw_names, reads,
+                            variables, walk)
+from nsadc.transforms.reverse_plan import is_store
+
+POP_READ = re.compile(r"(\w+) = (\w+)\[(\w+)\]( != 0)?$")
+
+
+def mentioned(s: Stmt) -> set[str]:
+    """Every variable a statement reads or assigns, nested statements included."""
+    out: set[str] = set()
+    for t in walk([s]):
+        out |= reads(t)
+        if isinstance(t, Raw):
+            out |= raw_names(t)
+        if isinstance(t, Assign):
+            out.add(t.target)
+        elif isinstance(t, For):
+            out.add(t.var)
+    return out
+
+
+def all_names(fn: Function) -> set[str]:
+    """Every name ``fn`` uses: what a pass's fresh names must avoid."""
+    out = {p.name for p in fn.params}
+    for s in walk(fn.body):
+        out |= mentioned(s)
+    return out
+
+
+def raw_effects(s: Raw) -> tuple[set[str], set[str]]:
+    """What a line of tape code reads and assigns: a pop's read assigns its
+    value; any other line may read every name in it."""
+    read = POP_READ.match(s.code)
+    if read:
+        return {read.group(2), read.group(3)}, {read.group(1)}
+    return raw_names(s), set()
+
+
+def private(block: list[Stmt], v: str) -> bool:
+    """No path through ``block`` reads v before assigning it: the block never
+    sees the value v held before it (a loop body: none of the previous
+    iteration's).  A loop that assigns v first in its body may not run, so
+    what follows it must assign v before reading it too."""
+    return not exposed(block, v)[0]
+
+
+def exposed(block: list[Stmt], v: str) -> tuple[bool, bool]:
+    """``(some path may read v before assigning it, every path assigns it)``."""
+    for s in block:
+        if isinstance(s, Comment) or v not in mentioned(s):
+            continue
+        if isinstance(s, Raw):
+            raw_reads, raw_assigns = raw_effects(s)
+            if v in raw_reads:
+                return True, False
+            return False, True
+        if isinstance(s, Assign):
+            return v in reads(s), True
+        if not isinstance(s, (For, If)) or v in reads(s):
+            return True, False  # a `while` loop or a `return` reading it; a loop bound, a test
+        if isinstance(s, For):
+            if s.var != v and exposed(s.body, v)[0]:
+                return True, False
+            continue  # assigned there or not at all, if the loop does not run
+        body, orelse = exposed(s.body, v), exposed(s.orelse, v)
+        if body[0] or orelse[0]:
+            return True, False
+        if body[1] and orelse[1]:
+            return False, True
+    return False, False
+
+
+def read_first(v: str, block: list[Stmt]) -> bool:
+    """``block`` may read v before assigning it.  A nested loop or branch that
+    assigns v before reading it reads nothing of v's earlier value, but may
+    not run: the scan goes on past it."""
+    for s in block:
+        if isinstance(s, Raw):
+            raw_reads, raw_assigns = raw_effects(s)
+            if v in raw_reads:
+                return True
+            if v in raw_assigns:
+                return False
+        if v in reads(s):
+            return True
+        if isinstance(s, Assign) and s.target == v:
+            return False
+        if isinstance(s, For) and s.var != v and not private(s.body, v):
+            return True
+        if isinstance(s, If) and not (private(s.body, v) and private(s.orelse, v)):
+            return True
+        if not isinstance(s, (Assign, For, If, Raw, Comment)) and v in mentioned(s):
+            return True  # a `while` loop's body
+    return False
+
+
+def accumulates(block: list[Stmt], v: str, form) -> bool:
+    """Every mention of v in ``block`` is an accumulation ``form`` accepts."""
+    for s in walk(block):
+        if isinstance(s, Assign) and s.target == v:
+            if not form(s.value, v):
+                return False
+        elif v in reads(s) or (isinstance(s, For) and s.var == v):
+            return False
+    return True
+
+
+def scalar_sum(value, v: str) -> bool:
+    """``v + e`` or ``v - e``, e free of v."""
+    return isinstance(value, Call) and value.prim in ("add", "sub") and value.args[0] == Var(v) \
+        and v not in variables(value.args[1])
+
+
+def substitute(e, values: dict):
+    """``e`` with the variables ``values`` names replaced by their expressions."""
+    if isinstance(e, Var):
+        return values.get(e.name, e)
+    if isinstance(e, Call):
+        return Call(e.prim, tuple(substitute(a, values) for a in e.args))
+    return e
+
+
+def invariant_bounds(J: For, body: list[Stmt], before: list[Stmt], changing: set[str]):
+    """J's bounds as expressions of names no iteration changes: a name the
+    iteration (``body``) assigns once, straight in ``before``, from such
+    names (``n_5 = X.shape[1]``) is replaced by its value; None if J's
+    bounds move."""
+    defs = {t.target: t.value for t in before if isinstance(t, Assign) and not is_store(t)}
+    out = []
+    for e in (J.start, J.stop, J.step):
+        moving = variables(e) & changing
+        if any(v not in defs or variables(defs[v]) & changing
+               or sum(isinstance(t, Assign) and t.target == v for t in walk(body)) != 1 for v in moving):
+            return None
+        out.append(substitute(e, {v: defs[v] for v in moving}))
+    return out
+
+
+def contiguous_in(index, outer: str, inner: str) -> bool:
+    """The store's last index is the outer loop's variable alone, the inner
+    loop's variable some earlier index, and no other index mentions the
+    outer loop's variable."""
+    return len(index) >= 2 and index[-1] == Var(outer) and any(Var(inner) == i for i in index[:-1]) \
+        and not any(outer in variables(i) for i in index[:-1])
+
+
+def split_invariant(body: list[Stmt], moving: set[str]) -> tuple[list[Stmt], list[Stmt]]:
+    """``body`` (assignments and comments, to run with a new loop innermost)
+    as what runs once outside that loop and what runs inside it: an
+    assignment stays inside when it reads a name of ``moving`` (the new
+    inner loop's variable, values kept per iteration) or of a statement that
+    stays, or when ``body`` assigns its target more than once."""
+    moving = set(moving)
+    hoisted: list[Stmt] = []
+    inner: list[Stmt] = []
+    for t in body:
+        if isinstance(t, Comment):
+            (inner if inner else hoisted).append(t)
+        elif reads(t) & moving or sum(isinstance(u, Assign) and u.target == t.target for u in body) > 1:
+            moving.add(t.target)
+            inner.append(t)
+        else:
+            hoisted.append(t)
+    return hoisted, inner
+
+
+def buffers_grown(kept: dict[str, str], loop: For, inner: For) -> list[Stmt]:
+    """Before an interchange of ``loop`` and ``inner``: each buffer of
+    ``kept`` (value -> buffer, one entry per iteration of ``loop``) grown
+    where this loop runs longer than any before it (it is made empty once,
+    at entry, in the precision it keeps), and the note that says why."""
+    trips = sub(loop.stop, loop.start)
+    grow: list[Stmt] = [If(Call("lt", (Call("shape", (Var(b), Const(0))), trips)),
+                           [Raw(f"{b} = np.empty({expr_source(trips)}, {b}.dtype)")]) for b in kept.values()]
+    return grow + [Comment(f"{', '.join(kept) or 'nothing'} kept per {loop.var}, for the loop over {inner.var} "
+                           f"to run {loop.var} innermost (contiguous)")]
