@@ -76,7 +76,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import array_programs as P  # noqa: E402
 import vectorized_programs  # noqa: E402
 import nsadc  # noqa: E402
-from hand_written_arrays import HAND_WRITTEN, HAND_WRITTEN_ALL, jax_programs  # noqa: E402
+from hand_written_arrays import HAND_WRITTEN, HAND_WRITTEN_ALL, HAND_WRITTEN_SHORTCUTS, jax_programs  # noqa: E402
 from timing import interleaved  # noqa: E402
 
 NAMES = ["mlp_loss", "svm_hinge", "lasso", "max_pool_1d", "l1_regression"]
@@ -192,6 +192,8 @@ def time_program(name, scale, repeat, jx, all_args):
 
         primal = numba.njit(getattr(array_programs, name))
     calls = {"primal": (primal, args), "hand": (hand, args)}
+    if name in HAND_WRITTEN_SHORTCUTS and not all_args:
+        calls["shortcut"] = (HAND_WRITTEN_SHORTCUTS[name][1], args)
     row = {}
     try:
         d = nsadc.differentiate(fn, wrt=wrt_of(name, all_args))
@@ -245,6 +247,11 @@ def print_time_table(rows):
         if "nsadc error" in r:
             line += f"  nsadc: {r['nsadc error']}"
         print(line)
+    for name, r in rows.items():
+        if "shortcut" in r:
+            what = HAND_WRITTEN_SHORTCUTS[name][0]
+            print(f"  {name}, hand-written with its {what}: {fmt_ms(r['shortcut'])} ms "
+                  f"(nsadc / that: {fmt_ratio(r.get('nsadc'), r['shortcut'])}; not the same derivative)")
 
 
 # ---------------------------------------------------------------- memory

@@ -26,7 +26,7 @@ from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
 from nsadc.transforms.forward import forward
 from nsadc.transforms.loop_order import run_forward_where_order_free
-from nsadc.transforms.reduction_interchange import interchange_dot_products
+from nsadc.transforms.reduction_interchange import interchange_dot_products, strip_mine_dot_products
 from nsadc.transforms.tape_index import index_tapes_by_loop
 from nsadc.transforms.tape_selections import tape_selections
 from nsadc.transforms.lexicographic import lexicographic
@@ -173,6 +173,8 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
         if f is not None:
             fold_temporaries(f, keep=getattr(f, "keep", set()))
+    for f in (jvp, vjp, jvp_report, vjp_report):
+        strip_mine_dot_products(f)
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
                     ld_refusal)
 

@@ -198,3 +198,165 @@ def test_a_whole_array_layer_is_interchanged_in_the_forward_sweep_too():
     got = nsadc.differentiate(whole_array_mlp, target="python").grad(*args)
     for g, w in zip(got, fd_gradient(whole_array_mlp, args, [0, 1, 2, 3])):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------- row-wise dot products: strips
+
+
+def hinge_rows(X, y, w, b):
+    """The SVM's shape: a row's dot product in a scalar, a kink after it."""
+    n = X.shape[0]
+    d = X.shape[1]
+    s = 0.0
+    for i in range(n):
+        m = b
+        for j in range(d):
+            m += X[i, j] * w[j]
+        s += max(0.0, 1.0 - y[i] * m)
+    return s
+
+
+def residuals_in_place(X, y, w, b):
+    """The L1 regression's shape: each row accumulated into its own element
+    of an array the function allocates."""
+    n = X.shape[0]
+    d = X.shape[1]
+    r = np.zeros(n)
+    for i in range(n):
+        for j in range(d):
+            r[i] += X[i, j] * w[j]
+    s = 0.0
+    for i in range(n):
+        s += abs(r[i] - y[i] + b)
+    return s
+
+
+def rows_carried(X, y, w, b):
+    """Each row starts from the previous row's sum: no strip."""
+    n = X.shape[0]
+    d = X.shape[1]
+    s = 0.0
+    m = b
+    for i in range(n):
+        m = 0.5 * m
+        for j in range(d):
+            m += X[i, j] * w[j]
+        s += abs(m - y[i])
+    return s
+
+
+def rows_read_back(X, y, w, b):
+    """A row reads the element the previous row stored: no strip."""
+    n = X.shape[0]
+    d = X.shape[1]
+    r = np.zeros(n + 1)
+    for i in range(n):
+        r[i + 1] = 0.5 * r[i]
+        for j in range(d):
+            r[i + 1] += X[i, j] * w[j]
+    s = 0.0
+    for i in range(n):
+        s += abs(r[i + 1] - y[i] + b)
+    return s
+
+
+def _row_args(seed=0, n=9, d=5):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, d)), rng.choice([-1.0, 1.0], n), rng.standard_normal(d),
+            float(rng.standard_normal()))
+
+
+STRIPPED = [hinge_rows, residuals_in_place]
+NOT_STRIPPED = [rows_carried, rows_read_back]
+
+
+@pytest.mark.parametrize("fn", STRIPPED)
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_row_wise_dot_products_run_four_rows_at_a_time(fn, mode):
+    text = nsadc.differentiate(fn, target="python").source(mode, *_row_args())
+    forward = text.split("# reverse sweep")[0]
+    # whole strips, the four rows' sums interleaved inside the loop over j ...
+    assert re.search(r"\n( +)for i_strip in range\(0, i_strips_end, 4\):\n(\1    .*\n)*?\1    for j in range\(d\):\n"
+                     r"(\1        .*\n)*?\1        for i in range\(i_strip, i_strip \+ 4\):\n", forward), forward
+    # ... then the rows that do not fill one, as written
+    assert re.search(r"\n *for i in range\(i_strips_end, n\):\n", forward), forward
+    assert "i_strips_end = max(0, n - n % 4)" in forward
+
+
+@pytest.mark.parametrize("fn", NOT_STRIPPED)
+def test_no_strips_where_the_rows_depend_on_each_other(fn):
+    for mode in ("forward", "reverse"):
+        assert "i_strip" not in nsadc.differentiate(fn, target="python").source(mode, *_row_args())
+
+
+def test_no_strips_into_an_argument_another_may_share_memory_with():
+    def into_argument(X, w, r):
+        n = X.shape[0]
+        d = X.shape[1]
+        for i in range(n):
+            for j in range(d):
+                r[i] += X[i, j] * w[j]
+        s = 0.0
+        for i in range(n):
+            s += abs(r[i])
+        return s
+
+    rng = np.random.default_rng(0)
+    X, w = rng.standard_normal((6, 3)), rng.standard_normal(3)
+    d = nsadc.differentiate(into_argument, wrt=["X", "w"], target="python")
+    assert "i_strip" not in d.source("reverse", X, w, np.zeros(6))
+    r = np.zeros(6)
+    got = d.grad(X, w, r)
+    want = fd_gradient(lambda X, w: into_argument(X, w, np.zeros(6)), (X, w), [0, 1])
+    for g, e in zip(got, want):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4, 5, 9])
+@pytest.mark.parametrize("fn", STRIPPED + NOT_STRIPPED)
+def test_strips_keep_values_bit_for_bit_and_gradients(fn, n):
+    """Every row count: none, fewer than a strip, whole strips, a remainder."""
+    args = _row_args(n, n=n)
+    d = nsadc.differentiate(fn, target="python")
+    value, grads = d.value_and_grad(*args)
+    assert value == fn(*args)
+    assert d.jvp(args, tuple(np.ones_like(a) if isinstance(a, np.ndarray) else 1.0 for a in args))[0] == fn(*args)
+    want = fd_gradient(fn, args, [0, 1, 2, 3])
+    for g, w in zip(grads, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+
+
+def offset_rows(X, c, w):
+    """A row's sum starts from an element of c: float32 data sums in float32."""
+    n = X.shape[0]
+    d = X.shape[1]
+    s = 0.0
+    for i in range(n):
+        m = c[i]
+        for j in range(d):
+            m += X[i, j] * w[j]
+        s += abs(m)
+    return s
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_strip_buffers_keep_float32(target):
+    X, c, w, _ = _row_args(7, n=10, d=6)
+    args = (X.astype(np.float32), c.astype(np.float32), w.astype(np.float32))
+    primal = offset_rows if target == "python" else numba.njit(offset_rows)
+    d = nsadc.differentiate(offset_rows, target=target)
+    assert "m_of_i = np.full(4, c.dtype.type(1) + X.dtype.type(1) * w.dtype.type(1))" in d.source("reverse", *args)
+    value, grads = d.value_and_grad(*args)
+    assert value == primal(*args)
+    assert all(g.dtype == np.float32 for g in grads)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn", STRIPPED)
+def test_compiled_strips_agree_with_the_python_target(fn):
+    args = _row_args(8, n=11)
+    value, got = nsadc.differentiate(fn).value_and_grad(*args)
+    assert value == numba.njit(fn)(*args)
+    want = nsadc.differentiate(fn, target="python").grad(*args)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)

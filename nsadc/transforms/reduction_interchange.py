@@ -39,15 +39,42 @@ The rewrite applies to ``for k: (S1; for j: T; S2)`` where:
   the other names after the loop;
 - T reads some array along ``[..., j, ..., k]`` (``k`` the last index), and no
   array with ``j`` last and ``k`` before it: the interchange must make the
-  inner loop contiguous, not the reverse (a row-wise dot product such as
-  LASSO's ``X[i, j] * w[j]`` stays as it is).
+  inner loop contiguous, not the reverse.
+
+A row-wise dot product (LASSO's and the SVM's ``X[i, j] * w[j]``, ``j``
+innermost and contiguous already) is one serial chain of additions per row:
+each waits for the one before (four cycles a step), and numba may not
+reorder them.  There the outer loop is strip-mined instead: four rows at a
+time, their sums interleaved within the strip, so that four independent
+chains run at once, each adding its terms in its own order::
+
+    i_strips_end = max(0, n - n % 4)
+    for i_strip in range(0, i_strips_end, 4):
+        for i in range(i_strip, i_strip + 4):
+            m_of_i[i - i_strip] = b
+        for j in range(d):
+            for i in range(i_strip, i_strip + 4):
+                m_of_i[i - i_strip] += X[i, j] * w[j]
+        for i in range(i_strip, i_strip + 4):
+            m = m_of_i[i - i_strip]
+            ...
+    for i in range(i_strips_end, n):   # the last n % 4 rows, as written
+        ...
+
+The values are again bit for bit the loop's own (SVM gradient 9.0 -> 7.3 ms,
+the L1 regression's 1.65 -> 0.98 ms).  An accumulator may also be an array
+element the row owns, ``r[i] += A[i, j] * x[j]``: an array the loop reads
+and stores only at ``[i]``, which each row then keeps in place.
 """
 
 from __future__ import annotations
 
 from nsadc.emit import expr_source
 from nsadc.frontend.lower import Names
-from nsadc.ir.build import sub
+import copy
+
+from nsadc.ir.build import add, call, sub
+from nsadc.rules.arrays import ARRAY_VALUES
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
                             Var, While, reads, variables, walk)
 from nsadc.transforms.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
@@ -57,26 +84,40 @@ from nsadc.transforms.reverse_plan import is_store
 
 
 def interchange_dot_products(fn: Function) -> None:
-    """Rewrite, in place, every loop of ``fn`` of the shape above."""
+    """Interchange, in place, every loop of ``fn`` of the shape above whose
+    inner loop the interchange makes contiguous."""
+    _rewrite_loops(fn, strip=None)
+
+
+def strip_mine_dot_products(fn: Function) -> None:
+    """Strip-mine, in place, every loop of ``fn`` of the shape above whose
+    inner loop runs along rows already.  Run after fold_temporaries: the
+    rows that do not fill a strip run the loop's body as written, a second
+    copy of it, and fold (which folds a temporary assigned once) would leave
+    both copies unfolded."""
+    _rewrite_loops(fn, strip=STRIP)
+
+
+def _rewrite_loops(fn: Function, strip: int | None) -> None:
     buffers: list[Stmt] = []  # the buffers' declarations, made at entry
-    _visit(fn.body, [], buffers, Names(all_names(fn)), _Precision(fn))
+    _visit(fn.body, [], buffers, Names(all_names(fn)), _Precision(fn), (strip, _allocated_here(fn)))
     if buffers:
         fn.body[:0] = [Comment("buffers in the precision of the values they keep (float32 data stays float32)")] \
             + buffers
 
 
-def _visit(block: list[Stmt], after: list[list[Stmt]], buffers: list[Stmt], names, precision) -> None:
+def _visit(block: list[Stmt], after: list[list[Stmt]], buffers: list[Stmt], names, precision, mode) -> None:
     k = 0
     while k < len(block):
         s = block[k]
         rest = [block[k + 1:]] + after
         if isinstance(s, If):
-            _visit(s.body, rest, buffers, names, precision)
-            _visit(s.orelse, rest, buffers, names, precision)
+            _visit(s.body, rest, buffers, names, precision, mode)
+            _visit(s.orelse, rest, buffers, names, precision, mode)
         elif isinstance(s, (For, While)):
-            _visit(s.body, [s.body] + rest, buffers, names, precision)
+            _visit(s.body, [s.body] + rest, buffers, names, precision, mode)
         if isinstance(s, For):
-            new = _interchanged(s, rest, buffers, names, precision)
+            new = _interchanged(s, rest, buffers, names, precision, *mode)
             if new is not None:
                 block[k:k + 1] = new
                 k += len(new) - 1
@@ -84,7 +125,7 @@ def _visit(block: list[Stmt], after: list[list[Stmt]], buffers: list[Stmt], name
 
 
 def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names,
-                  precision) -> list[Stmt] | None:
+                  precision, strip: int | None, allocated: set[str]) -> list[Stmt] | None:
     if not (isinstance(loop.step, Const) and loop.step.value == 1):
         return None
     inner = [m for m, t in enumerate(loop.body) if isinstance(t, For)]
@@ -94,18 +135,22 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
     J, before, later = loop.body[m], loop.body[:m], loop.body[m + 1:]
     if J.var == loop.var:
         return None
-    if not all(_plain(t) for t in before) or not all(_plain(t) for t in J.body):
+    owned = _owned(loop.body, loop.var) & allocated  # an argument might share memory with another
+    if not all(_plain(t) for t in before) or not all(_plain(t) or _stores_into(t, owned) for t in J.body):
         return None
-    accumulators = sorted(v for v in {t.target for t in J.body if isinstance(t, Assign)}
+    accumulators = sorted(v for v in {t.target for t in J.body if isinstance(t, Assign)} - owned
                           if any(isinstance(t, Assign) and t.target == v for t in before)
                           and accumulates(J.body, v, scalar_sum))
-    own = {t.target for t in before + J.body if isinstance(t, Assign)} | {J.var}
-    if not accumulators or not all(private(before, v) for v in {t.target for t in before if isinstance(t, Assign)}):
+    own = {t.target for t in before + J.body if isinstance(t, Assign)} - owned | {J.var}
+    rows = {t.target for t in J.body if _stores_into(t, owned)}  # r[i] += ...: each row its own element
+    if not (accumulators or rows) \
+            or not all(private(before, v) for v in {t.target for t in before if isinstance(t, Assign)}):
         return None
     if not all(private(J.body, v) for v in own - {J.var} - set(accumulators)
                if any(isinstance(t, Assign) and t.target == v for t in J.body)):
         return None
     # nothing S1 and T read may change inside the loop, but for what they assign themselves
+    # (and the rows' own elements)
     changed = set()
     for t in walk(loop.body):
         if isinstance(t, Assign):
@@ -114,31 +159,103 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
             changed.add(t.var)
         elif isinstance(t, Raw):
             changed |= raw_effects(t)[0] | raw_effects(t)[1]
+    changed -= owned
     read = {v for t in walk(before + [J]) for v in reads(t)} - own - {loop.var}
     if read & changed or variables(loop.start) & changed or variables(loop.stop) & changed:
         return None
     bounds = invariant_bounds(J, loop.body, before, changed | {loop.var})
     if bounds is None:
         return None
-    # S2 and what follows the loop see only the accumulators
+    # S2 and what follows the loop see only the accumulators (S2 may reuse a
+    # temporary's name, assigning it first: the SVM's reverse re-runs X_i_j)
     temporaries = own - set(accumulators)
-    if any(v in mentioned(t) for t in later for v in temporaries):
+    if any(read_first(v, later) for v in temporaries):
         return None
     if any(read_first(v, b) for v in temporaries for b in after):
         return None
-    if not _contiguous_after(J.body, loop.var, J.var):
+    if strip is None and not _contiguous_after(J.body, loop.var, J.var):
+        return None
+    if strip is not None and (_contiguous_after(J.body, loop.var, J.var) or not _along_rows(J.body, loop.var, J.var)):
         return None
     expanded = accumulators + sorted({v for t in J.body for v in reads(t)} & {
         t.target for t in before if isinstance(t, Assign)} - set(accumulators))
     witnesses = {v: precision.witness(v, before, J.body, accumulators) for v in expanded}
     if any(w is None for w in witnesses.values()):
         return None
-    return _rewritten(loop, J, bounds, before, later, expanded, accumulators, witnesses, buffers, names)
+    return _rewritten(loop, J, bounds, before, later, expanded, accumulators, witnesses, buffers, names, strip)
+
+
+# rows a strip interleaves: four chains hide the four cycles of an addition's latency (eight ran slower)
+STRIP = 4
 
 
 def _plain(s: Stmt) -> bool:
     """A scalar assignment (no store into an array) or a comment."""
     return isinstance(s, Comment) or (isinstance(s, Assign) and not is_store(s))
+
+
+def _allocated_here(fn: Function) -> set[str]:
+    """Arrays ``fn`` allocates itself (np.zeros, np.empty_like, ...) and
+    otherwise only stores into: no other name shares their memory."""
+    fresh = ARRAY_VALUES - {"store"}
+    arrays = {t.target for t in walk(fn.body) if isinstance(t, Assign) and isinstance(t.value, Call)
+              and t.value.prim in fresh}
+    return {a for a in arrays - {p.name for p in fn.params}
+            if all(is_store(t) or (isinstance(t.value, Call) and t.value.prim in fresh) for t in walk(fn.body)
+                   if isinstance(t, Assign) and t.target == a)
+            and not any(isinstance(t, Raw) and a in raw_effects(t)[1] for t in walk(fn.body))}
+
+
+def _owned(body: list[Stmt], k: str) -> set[str]:
+    """Arrays ``body`` stores into and touches only at ``[k]`` (loads, stores,
+    their shape): each iteration of the loop over k owns its element."""
+    stored = {t.target for t in walk(body) if isinstance(t, Assign) and is_store(t)}
+    out = set()
+    for a in stored:
+        uses = [e for t in walk(body) for e in _calls_on(t, a)]
+        if all(e.prim == "shape" or (e.prim in ("load", "store") and e.args[1:2] == (Var(k),)
+                                     and len(e.args) == (3 if e.prim == "store" else 2)) for e in uses) \
+                and not any(isinstance(t, Raw) and a in mentioned(t) for t in walk(body)) \
+                and sum(1 for t in walk(body) for e in _exprs(t) if _mentions_bare(e, a)) == 0:
+            out.add(a)
+    return out
+
+
+def _exprs(t: Stmt) -> list:
+    if isinstance(t, Assign):
+        return [t.value]
+    if isinstance(t, For):
+        return [t.start, t.stop, t.step]
+    if isinstance(t, (If, While)):
+        return [t.test]
+    return []
+
+
+def _calls_on(t: Stmt, a: str) -> list[Call]:
+    """The calls of ``t``'s expressions whose first argument is the array ``a``."""
+    out = []
+    stack = list(_exprs(t))
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Call):
+            if e.args and e.args[0] == Var(a):
+                out.append(e)
+            stack.extend(e.args)
+    return out
+
+
+def _mentions_bare(e, a: str) -> bool:
+    """``a`` appears other than as the array of a load, store or shape."""
+    if isinstance(e, Var):
+        return e.name == a
+    if not isinstance(e, Call):
+        return False
+    args = e.args[1:] if e.prim in ("load", "store", "shape") and e.args and e.args[0] == Var(a) else e.args
+    return any(_mentions_bare(x, a) for x in args)
+
+
+def _stores_into(s: Stmt, owned: set[str]) -> bool:
+    return isinstance(s, Assign) and is_store(s) and s.target in owned
 
 
 def _loads(e) -> list[tuple]:
@@ -158,12 +275,23 @@ def _contiguous_after(body: list[Stmt], outer: str, inner: str) -> bool:
     return not along_inner and any(contiguous_in(index, outer, inner) for index in indices)
 
 
+def _along_rows(body: list[Stmt], outer: str, inner: str) -> bool:
+    """Some load runs along the inner variable, the outer one picking the
+    row (``X[i, j]``): a row-wise dot product, to strip-mine."""
+    return any(contiguous_in(index, inner, outer) for t in body if isinstance(t, Assign) for index in _loads(t.value))
+
+
 def _rewritten(loop: For, J: For, bounds, before, later, expanded, accumulators, witnesses, buffers,
-               names) -> list[Stmt]:
+               names, strip: int | None) -> list[Stmt]:
     k = loop.var
     kept = {v: names.fresh(f"{v}_of_{k}") for v in expanded}
-    buffers.extend(Raw(f"{kept[v]} = np.full(0, {witnesses[v]})") for v in expanded)
-    slot = sub(Var(k), loop.start)
+    buffers.extend(Raw(f"{kept[v]} = np.full({strip or 0}, {witnesses[v]})") for v in expanded)
+    if strip is not None:
+        start, end = Var(names.fresh(f"{k}_strip")), names.fresh(f"{k}_strips_end")
+        over = (start, add(start, Const(strip)), Const(1))
+    else:
+        start, over = loop.start, (loop.start, loop.stop, loop.step)
+    slot = sub(Var(k), start)
     kept_loads = {v: Call("load", (Var(b), slot)) for v, b in kept.items()}
 
     # S1 per k, its values kept: `z = b1[k]` reads best as `z_of_k[k] = b1[k]`
@@ -185,10 +313,18 @@ def _rewritten(loop: For, J: For, bounds, before, later, expanded, accumulators,
     body = [t if isinstance(t, Comment) else _over_buffers(t, kept, kept_loads) for t in inner]
 
     restore = [Assign(v, kept_loads[v]) for v in accumulators]
-    return buffers_grown(kept, loop, J) + [
-        For(k, loop.start, loop.stop, loop.step, first, loop.loc),
-        For(J.var, *bounds, hoisted + [For(k, loop.start, loop.stop, loop.step, body, loop.loc)], J.loc),
-        For(k, loop.start, loop.stop, loop.step, restore + later, loop.loc)]
+    loops = [For(k, *over, first, loop.loc)] if any(not isinstance(t, Comment) for t in first) else []
+    loops.append(For(J.var, *bounds, hoisted + [For(k, *over, body, loop.loc)], J.loc))
+    if restore or any(not isinstance(t, Comment) for t in later):
+        loops.append(For(k, *over, restore + later, loop.loc))
+    if strip is None:
+        return buffers_grown(kept, loop, J) + loops
+    # whole strips, then the rows that do not fill one, as written
+    lo, hi = loop.start, loop.stop
+    return [Comment(f"{strip} rows at a time: their sums over {J.var} interleaved, each in its own order"),
+            Assign(end, call("max", lo, sub(hi, call("mod", sub(hi, lo), Const(strip))))),
+            For(start.name, lo, Var(end), Const(strip), loops, loop.loc),
+            For(k, Var(end), hi, loop.step, copy.deepcopy(loop.body), loop.loc)]
 
 
 def _over_buffers(t: Stmt, kept: dict, kept_loads: dict) -> Stmt:
@@ -223,7 +359,8 @@ class _Precision:
 
     def __init__(self, fn: Function):
         self.params = {p.name for p in fn.params}
-        self.types = fn.types
+        # a tangent argument (X_dot) has its type on its parameter only
+        self.types = {**{p.name: p.type for p in fn.params}, **fn.types}
 
     def witness(self, v: str, before: list[Stmt], body: list[Stmt], accumulators) -> str | None:
         defs = {t.target: t.value for t in before + body if isinstance(t, Assign) and t.target not in accumulators}
