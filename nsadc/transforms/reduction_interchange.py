@@ -141,6 +141,7 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
     accumulators = sorted(v for v in {t.target for t in J.body if isinstance(t, Assign)} - owned
                           if any(isinstance(t, Assign) and t.target == v for t in before)
                           and accumulates(J.body, v, scalar_sum))
+    before, later = _sink_unneeded(before, J, later, set(accumulators), after)
     own = {t.target for t in before + J.body if isinstance(t, Assign)} - owned | {J.var}
     rows = {t.target for t in J.body if _stores_into(t, owned)}  # r[i] += ...: each row its own element
     if not (accumulators or rows) \
@@ -187,6 +188,37 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
 
 # rows a strip interleaves: four chains hide the four cycles of an addition's latency (eight ran slower)
 STRIP = 4
+
+
+def _sink_unneeded(before: list[Stmt], J: For, later: list[Stmt], accumulators: set[str],
+                   after: list[list[Stmt]]) -> tuple[list[Stmt], list[Stmt]]:
+    """S1's statements that neither T nor the accumulators' starts need
+    (whole-array code's ``y_el = y[i]``, read only by S2) moved to the start
+    of S2, where they see the same values, or dropped where nothing reads
+    them.  One that T's bounds read (``n_2 = X.shape[1]``) stays in S1 too.
+    Unchanged where such a statement reads what T or the needed ones
+    assign."""
+    need = set(accumulators) | {v for t in J.body for v in reads(t)}
+    needed: list[Stmt] = []
+    rest: list[Stmt] = []
+    for t in reversed(before):
+        if isinstance(t, Assign) and t.target not in need:
+            rest.insert(0, t)
+        else:
+            needed.insert(0, t)
+            if isinstance(t, Assign):
+                need |= reads(t)
+    moved = {t.target for t in rest}
+    changed = {t.target for t in needed + J.body if isinstance(t, Assign)} | {J.var}
+    if not rest or any(reads(t) & changed for t in rest) or moved & {t.target for t in needed
+                                                                    if isinstance(t, Assign)}:
+        return before, later
+    rest = [t for n, t in enumerate(rest) if read_first(t.target, rest[n + 1:] + later)
+            or any(read_first(t.target, b) for b in after)]
+    # what T's bounds read stays in S1 as well (invariant_bounds spells it out there)
+    bounds = variables(J.start) | variables(J.stop) | variables(J.step)
+    needed = [t for t in before if any(t is u for u in needed) or (isinstance(t, Assign) and t.target in bounds)]
+    return needed, rest + later
 
 
 def _plain(s: Stmt) -> bool:
