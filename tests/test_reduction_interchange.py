@@ -360,3 +360,4 @@ def test_compiled_strips_agree_with_the_python_target(fn):
     want = nsadc.differentiate(fn, target="python").grad(*args)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+

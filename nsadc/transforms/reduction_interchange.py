@@ -240,7 +240,8 @@ def _allocated_here(fn: Function) -> set[str]:
 
 def _owned(body: list[Stmt], k: str) -> set[str]:
     """Arrays ``body`` stores into and touches only at ``[k]`` (loads, stores,
-    their shape): each iteration of the loop over k owns its element."""
+    their shape) and never rebinds: each iteration of the loop over k owns
+    its element."""
     stored = {t.target for t in walk(body) if isinstance(t, Assign) and is_store(t)}
     out = set()
     for a in stored:
@@ -248,6 +249,7 @@ def _owned(body: list[Stmt], k: str) -> set[str]:
         if all(e.prim == "shape" or (e.prim in ("load", "store") and e.args[1:2] == (Var(k),)
                                      and len(e.args) == (3 if e.prim == "store" else 2)) for e in uses) \
                 and not any(isinstance(t, Raw) and a in mentioned(t) for t in walk(body)) \
+                and not any(isinstance(t, Assign) and t.target == a and not is_store(t) for t in walk(body)) \
                 and sum(1 for t in walk(body) for e in _exprs(t) if _mentions_bare(e, a)) == 0:
             out.add(a)
     return out
