@@ -275,9 +275,14 @@ NOT_STRIPPED = [rows_carried, rows_read_back]
 def test_row_wise_dot_products_run_four_rows_at_a_time(fn, mode):
     text = nsadc.differentiate(fn, target="python").source(mode, *_row_args())
     forward = text.split("# reverse sweep")[0]
-    # whole strips, the four rows' sums interleaved inside the loop over j ...
-    assert re.search(r"\n( +)for i_strip in range\(0, i_strips_end, 4\):\n(\1    .*\n)*?\1    for j in range\(d\):\n"
-                     r"(\1        .*\n)*?\1        for i in range\(i_strip, i_strip \+ 4\):\n", forward), forward
+    # whole strips, the four rows' sums interleaved inside the loop over j,
+    # each in a scalar of its own ...
+    strip = re.search(r"\n( +)for i_strip in range\(0, i_strips_end, 4\):\n(\1    .*\n)*?\1    for j in range\(d\):\n"
+                      r"((\1        .*\n)*)", forward)
+    assert strip, forward
+    rows = strip.group(3)
+    assert all(f"[i_strip{'' if u == 0 else f' + {u}'}, j]" in rows for u in range(4)), rows
+    assert re.search(r"\w+_0 \+= ", rows) and re.search(r"\w+_3 \+= ", rows), rows
     # ... then the rows that do not fill one, as written
     assert re.search(r"\n *for i in range\(i_strips_end, n\):\n", forward), forward
     assert "i_strips_end = max(0, n - n % 4)" in forward
