@@ -52,34 +52,41 @@ chains run at once, each adding its terms in its own order::
     for i_strip in range(0, i_strips_end, 4):
         for i in range(i_strip, i_strip + 4):
             m_of_i[i - i_strip] = b
-        for j in range(d):
-            for i in range(i_strip, i_strip + 4):
-                m_of_i[i - i_strip] += X[i, j] * w[j]
+        m_0 = m_of_i[0]
+        ...
+        m_3 = m_of_i[3]
+        for j in range(d):              # T once per row, each sum in a scalar
+            m_0 += X[i_strip, j] * w[j]
+            ...
+            m_3 += X[i_strip + 3, j] * w[j]
+        m_of_i[0] = m_0
+        ...
         for i in range(i_strip, i_strip + 4):
             m = m_of_i[i - i_strip]
             ...
     for i in range(i_strips_end, n):   # the last n % 4 rows, as written
         ...
 
-The values are again bit for bit the loop's own (SVM gradient 9.0 -> 7.3 ms,
-the L1 regression's 1.65 -> 0.98 ms).  An accumulator may also be an array
-element the row owns, ``r[i] += A[i, j] * x[j]``: an array the loop reads
-and stores only at ``[i]``, which each row then keeps in place.
+The values are again bit for bit the loop's own (SVM gradient 9.0 -> 6.5 ms,
+the L1 regression's 1.65 -> 0.88 ms).  An accumulator may also be an array
+element the row owns, ``r[i] += A[i, j] * x[j]``: an array the function
+allocates, that nothing else names, and that the loop reads and stores only
+at ``[i]``; each row then reads it into its scalar and stores it back.
 """
 
 from __future__ import annotations
 
-from nsadc.emit import expr_source
-from nsadc.frontend.lower import Names
 import copy
 
+from nsadc.emit import expr_source
+from nsadc.frontend.lower import Names
 from nsadc.ir.build import add, call, sub
-from nsadc.rules.arrays import ARRAY_VALUES
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
                             Var, While, reads, variables, walk)
 from nsadc.transforms.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
                                             mentioned, private, raw_effects, read_first, scalar_sum, split_invariant,
                                             substitute)
+from nsadc.rules.arrays import ARRAY_VALUES
 from nsadc.transforms.reverse_plan import is_store
 
 
@@ -228,15 +235,18 @@ def _plain(s: Stmt) -> bool:
 
 
 def _allocated_here(fn: Function) -> set[str]:
-    """Arrays ``fn`` allocates itself (np.zeros, np.empty_like, ...) and
-    otherwise only stores into: no other name shares their memory."""
+    """Arrays ``fn`` allocates itself (np.zeros, np.empty_like, ...), only
+    stores into otherwise, and never hands to another name (``r_bar = ds_dr``
+    would let a row read, through r_bar, an element another row keeps in a
+    scalar): no other name shares their memory."""
     fresh = ARRAY_VALUES - {"store"}
     arrays = {t.target for t in walk(fn.body) if isinstance(t, Assign) and isinstance(t.value, Call)
               and t.value.prim in fresh}
     return {a for a in arrays - {p.name for p in fn.params}
             if all(is_store(t) or (isinstance(t.value, Call) and t.value.prim in fresh) for t in walk(fn.body)
                    if isinstance(t, Assign) and t.target == a)
-            and not any(isinstance(t, Raw) and a in raw_effects(t)[1] for t in walk(fn.body))}
+            and not any(isinstance(t, Raw) and a in mentioned(t) for t in walk(fn.body))
+            and not any(_mentions_bare(e, a) for t in walk(fn.body) for e in _exprs(t))}
 
 
 def _owned(body: list[Stmt], k: str) -> set[str]:
@@ -370,10 +380,11 @@ def _unrolled(J: For, bounds, hoisted, inner, k: str, start: Var, strip: int, ke
     """A strip's loop over j with its rows written out, one copy of T per row,
     each row's sum in a scalar of its own (``m_0 += X[i_strip, j] * w[j]``):
     LLVM keeps the scalars in registers, where a loop over the strip's
-    buffer went through memory (the SVM's gradient: 7.3 ms, 6.6 ms
+    buffer went through memory (the SVM's gradient: 7.2 ms, 6.5 ms
     written out).  A row's own array element is read into its scalar before
     the loop and stored back after it."""
     own = {(v, u): names.fresh(f"{v}_{u}") for v in list(accumulators) + rows for u in range(strip)}
+    scalars = set(own.values())
     row = [add(start, Const(u)) for u in range(strip)]
     load_in = [Assign(own[v, u], Call("load", (Var(kept[v]), Const(u)))) for v in accumulators for u in range(strip)]
     load_in += [Assign(own[a, u], Call("load", (Var(a), row[u]))) for a in rows for u in range(strip)]
@@ -406,17 +417,18 @@ def _unrolled(J: For, bounds, hoisted, inner, k: str, start: Var, strip: int, ke
                 copy_u.append(Assign(own[t.target, u], rename(t.value), t.loc, t.site))
             else:
                 copy_u.append(Assign(t.target, rename(t.value), t.loc, t.site))
-        body += _merged_copies(copy_u)
+        body += _merged_copies(copy_u, scalars)
     return load_in + [For(J.var, *bounds, hoisted + body, J.loc)] + store_out
 
 
-def _merged_copies(block: list[Assign]) -> list[Assign]:
-    """``t = e; r_0 = t`` as ``r_0 = e`` where nothing after reads t (T's
-    temporaries are private, and unread after the loop)."""
+def _merged_copies(block: list[Assign], scalars: set[str]) -> list[Assign]:
+    """``t = e; r_0 = t`` as ``r_0 = e`` where t is a temporary of T (not a
+    row's scalar) that nothing after reads (T's temporaries are private, and
+    unread after the loop)."""
     out: list[Assign] = []
     for n, t in enumerate(block):
         prev = out[-1] if out else None
-        if prev is not None and t.value == Var(prev.target) and prev.site is None \
+        if prev is not None and t.value == Var(prev.target) and prev.site is None and prev.target not in scalars \
                 and not any(prev.target in reads(u) for u in block[n + 1:]):
             out[-1] = Assign(t.target, prev.value, prev.loc, t.site)
         else:
