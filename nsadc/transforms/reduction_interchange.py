@@ -246,7 +246,13 @@ def _allocated_here(fn: Function) -> set[str]:
             if all(is_store(t) or (isinstance(t.value, Call) and t.value.prim in fresh) for t in walk(fn.body)
                    if isinstance(t, Assign) and t.target == a)
             and not any(isinstance(t, Raw) and a in mentioned(t) for t in walk(fn.body))
-            and not any(_mentions_bare(e, a) for t in walk(fn.body) for e in _exprs(t))}
+            and not any(isinstance(t, Assign) and _names(t.value, a) for t in walk(fn.body))}
+
+
+def _names(e, a: str) -> bool:
+    """``e`` is the array ``a`` itself (``r_bar = ds_dr``), not a value made
+    from it (``np.zeros_like(r)``, ``r.shape[0]``, ``r[i]``)."""
+    return e == Var(a) or (isinstance(e, Call) and e.prim == "copy" and e.args == (Var(a),))
 
 
 def _owned(body: list[Stmt], k: str) -> set[str]:
