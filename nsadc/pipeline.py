@@ -173,6 +173,7 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
         if f is not None:
             fold_temporaries(f, keep=getattr(f, "keep", set()))
+    # after fold: the rows a strip leaves over repeat the loop's body, already folded
     for f in (jvp, vjp, jvp_report, vjp_report):
         strip_mine_dot_products(f)
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
