@@ -82,11 +82,11 @@ from nsadc.emit import expr_source
 from nsadc.frontend.lower import Names
 from nsadc.ir.build import add, call, sub
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
-                            Var, While, reads, variables, walk)
+                            Var, While, expressions_read, reads, variables, walk)
+from nsadc.rules.arrays import ARRAY_VALUES
 from nsadc.transforms.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
                                             mentioned, private, raw_effects, read_first, scalar_sum, split_invariant,
                                             substitute)
-from nsadc.rules.arrays import ARRAY_VALUES
 from nsadc.transforms.reverse_plan import is_store
 
 
@@ -181,9 +181,10 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
         return None
     if any(read_first(v, b) for v in temporaries for b in after):
         return None
-    if strip is None and not _contiguous_after(J.body, loop.var, J.var):
-        return None
-    if strip is not None and (_contiguous_after(J.body, loop.var, J.var) or not _along_rows(J.body, loop.var, J.var)):
+    # the interchange where it makes the inner loop contiguous, strips where it runs along rows already
+    contiguous = _contiguous_after(J.body, loop.var, J.var)
+    fits = contiguous if strip is None else not contiguous and _along_rows(J.body, loop.var, J.var)
+    if not fits:
         return None
     expanded = accumulators + sorted({v for t in J.body for v in reads(t)} & {
         t.target for t in before if isinstance(t, Assign)} - set(accumulators))
@@ -267,25 +268,15 @@ def _owned(body: list[Stmt], k: str) -> set[str]:
                                      and len(e.args) == (3 if e.prim == "store" else 2)) for e in uses) \
                 and not any(isinstance(t, Raw) and a in mentioned(t) for t in walk(body)) \
                 and not any(isinstance(t, Assign) and t.target == a and not is_store(t) for t in walk(body)) \
-                and sum(1 for t in walk(body) for e in _exprs(t) if _mentions_bare(e, a)) == 0:
+                and not any(_mentions_bare(e, a) for t in walk(body) for e in expressions_read(t)):
             out.add(a)
     return out
-
-
-def _exprs(t: Stmt) -> list:
-    if isinstance(t, Assign):
-        return [t.value]
-    if isinstance(t, For):
-        return [t.start, t.stop, t.step]
-    if isinstance(t, (If, While)):
-        return [t.test]
-    return []
 
 
 def _calls_on(t: Stmt, a: str) -> list[Call]:
     """The calls of ``t``'s expressions whose first argument is the array ``a``."""
     out = []
-    stack = list(_exprs(t))
+    stack = list(expressions_read(t))
     while stack:
         e = stack.pop()
         if isinstance(e, Call):
@@ -361,11 +352,11 @@ def _rewritten(loop: For, J: For, bounds, before, later, expanded, accumulators,
 
     # T with k innermost; what does not depend on k runs once per j
     hoisted, inner = split_invariant(J.body, {k} | set(expanded))
-    body = [t if isinstance(t, Comment) else _over_buffers(t, kept, kept_loads) for t in inner]
 
     restore = [Assign(v, kept_loads[v]) for v in accumulators]
     loops = [For(k, *over, first, loop.loc)] if any(not isinstance(t, Comment) for t in first) else []
     if strip is None:
+        body = [t if isinstance(t, Comment) else _over_buffers(t, kept, kept_loads) for t in inner]
         loops.append(For(J.var, *bounds, hoisted + [For(k, *over, body, loop.loc)], J.loc))
     else:
         loops += _unrolled(J, bounds, hoisted, inner, k, start, strip, kept, accumulators, rows, names)
@@ -409,7 +400,7 @@ def _unrolled(J: For, bounds, hoisted, inner, k: str, start: Var, strip: int, ke
                     return Call("load", (Var(kept[e.name]), Const(u)))
                 return e
             if isinstance(e, Call):
-                if e.prim == "load" and e.args[0] in [Var(a) for a in rows]:
+                if e.prim == "load" and isinstance(e.args[0], Var) and e.args[0].name in rows:
                     return Var(own[e.args[0].name, u])
                 return Call(e.prim, tuple(rename(a) for a in e.args))
             return e
