@@ -275,7 +275,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 if id(s) in replaying_stores and s.target not in after | _read(stmts[k + 1:]):
                     unsaved.add(id(s))  # nothing after it reads the new element: no replay, no pop
                     continue
-                if not rerunning or s.target in replaying or id(s) in replaying_stores:
+                if rerunning and s.target in P.rewritten.get(id(rerun_of), ()) and not (
+                        s.target in replaying or id(s) in replaying_stores):
+                    out.append(Assign(s.target, s.value, s.loc, s.site))  # its reads must see it again
+                elif not rerunning or s.target in replaying or id(s) in replaying_stores:
                     # in the forward sweep, a whole-array snapshot stands for its stores' pushes
                     if id(s) in P.array_records and not hoisted(s) and (
                             rerunning or id(s) not in snapshotted_stores):

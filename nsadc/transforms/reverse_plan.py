@@ -68,6 +68,9 @@ class Plan:
     # id(loop) -> {id(store): the element it writes, as source}: x[i] = f(x[i]) in the loop's
     # body; the reverse pops the element back before re-running the iteration
     restored: dict[int, dict[int, str]] = field(default_factory=dict)
+    # id(loop) -> arrays a re-run of one iteration writes again, untaped, so that its reads
+    # see what the first run saw (rewritten_after_read)
+    rewritten: dict[int, set[str]] = field(default_factory=dict)
 
 
 def header_only_vars(fn: Function) -> set[str]:
@@ -185,8 +188,10 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
     reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
                       and id(s) not in fused and has_work(s.body, records | array_records)}
     recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
+    rewritten = {id(s): rewritten_after_read(s.body) & needs.get(id(s), set()) for s in walk(fn.body)
+                 if isinstance(s, (For, While))}
     return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, fused, overwritten,
-                array_records, snapshots, restored)
+                array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v})
 
 
 def _sweeps(loop: For, array: str) -> bool:
@@ -241,14 +246,98 @@ def _test_reads(block: list[Stmt]) -> set[str]:
     return out
 
 
+def rewritten_after_read(block: list[Stmt]) -> set[str]:
+    """Arrays that one pass over ``block`` can store into after a read of them
+    that an earlier store of the same pass fed: a store, a read, a store
+    (``d[0] = a; s += d[0]; d[0] = b``), or a store and a read in one loop
+    inside the block that writes some element more than once per pass (a
+    temporary row ``d[k] = X[i, k] - X[j, k]`` rewritten for every ``j``).
+
+    A re-run of an iteration starts from the arrays as the iteration left them
+    (every later store has been reversed), so skipping a store is right only
+    when each element a read sees was written at most once in the pass.  The
+    re-run writes the arrays found here again as it goes (without taping: the
+    first run taped what each store overwrote), so each read sees what it saw
+    in the first run."""
+    assigns = [t for t in walk(block) if isinstance(t, Assign) and not is_store(t)]
+    once = {t.target for t in assigns} - {t.target for k, t in enumerate(assigns) if t.target in
+                                          {u.target for u in assigns[:k]}}
+    defs = {t.target: t.value for t in assigns if t.target in once}
+    order: dict[str, list[tuple[str, int]]] = {}  # array -> ("read" | "store", position), in source order
+    read_in: dict[str, set[int]] = {}   # array -> loops (inside block) around a read of it
+    store_in: dict[str, set[int]] = {}  # array -> loops (inside block) around a store that repeats elements
+    position = 0
+
+    def read(names: set[str], loops: tuple) -> None:
+        for v in names:
+            order.setdefault(v, []).append(("read", position))
+            read_in.setdefault(v, set()).update(id(loop) for loop in loops)
+
+    def visit(stmts: list[Stmt], loops: tuple) -> None:
+        nonlocal position
+        for s in stmts:
+            position += 1
+            if isinstance(s, While):
+                inner = loops + (s,)
+                read(variables(s.test), inner)  # the test runs again after each iteration
+                visit(s.body, inner)
+            elif isinstance(s, For):
+                read(variables(s.start) | variables(s.stop) | variables(s.step), loops)
+                visit(s.body, loops + (s,))
+            elif isinstance(s, If):
+                read(variables(s.test), loops)
+                visit(s.body, loops)
+                visit(s.orelse, loops)
+            elif is_store(s):
+                for a in s.value.args[1:]:
+                    read(variables(a), loops)
+                order.setdefault(s.target, []).append(("store", position))
+                if loops and not _one_element_per_trip(s, loops, defs):
+                    store_in.setdefault(s.target, set()).update(id(loop) for loop in loops)
+            else:
+                read(stmt_reads(s), loops)
+
+    visit(block, ())
+    out = set()
+    for a, events in order.items():
+        kinds = [k for k, _ in sorted(events, key=lambda e: e[1])]
+        if "store" not in kinds:
+            continue
+        first, last = kinds.index("store"), len(kinds) - 1 - kinds[::-1].index("store")
+        if "read" in kinds[first:last] or read_in.get(a, set()) & store_in.get(a, set()):
+            out.add(a)
+    return out
+
+
+def _one_element_per_trip(store: Assign, loops: tuple, defs: dict) -> bool:
+    """Whether the store writes a different element on every trip through the
+    ``for`` loops around it: each loop variable is one index's only loop
+    variable (``x[i, t + 1]`` under loops over ``t`` and ``i``)."""
+    if any(not isinstance(loop, For) for loop in loops):
+        return False
+    loop_vars = {loop.var for loop in loops}
+    covered: set[str] = set()
+    for index in store.value.args[1:-1]:
+        form = affine(index, defs)
+        if form is None:
+            continue
+        in_index = {a.name for a, k in form.items() if isinstance(a, Var) and a.name in loop_vars and k}
+        if len(in_index) == 1:
+            covered |= in_index
+    return covered == loop_vars
+
+
 def _needed_in(block: list[Stmt], need: set[str], assigned: set[str]) -> set[str]:
     """Backward slice inside a loop body: the values that the iteration's
-    reverse (or its re-run, for what the reverse reads) depends on."""
+    reverse (or its re-run, for what the reverse reads) depends on.  A needed
+    array that the re-run must write again (:func:`rewritten_after_read`)
+    needs what its stores read."""
     need = set(need)
+    rewritten = rewritten_after_read(block)
     for _ in range(len(assigned) + 2):
         grew = False
         for s in walk(block):
-            if isinstance(s, Assign) and s.target in need and not is_store(s):
+            if isinstance(s, Assign) and s.target in need and (not is_store(s) or s.target in rewritten):
                 more = variables(s.value) - need
                 if more:
                     need |= more

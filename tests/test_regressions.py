@@ -1,0 +1,69 @@
+"""Programs that once got a silently wrong derivative or crashed inside Numba
+(tests/programs/regressions.py): each is checked against central differences
+in reverse mode (grad, vjp) and forward mode (jvp along random directions)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import nsadc
+from programs import regressions
+
+H = 1e-6
+
+
+def _floats(args):
+    return [k for k, a in enumerate(args) if isinstance(a, float) or (
+        isinstance(a, np.ndarray) and a.dtype.kind == "f")]
+
+
+def _fresh(args):
+    return [copy.deepcopy(a) for a in args]
+
+
+def central_differences(fn, args):
+    """The gradient of ``fn`` in every float argument, by central differences."""
+    out = []
+    for k in _floats(args):
+        x = np.array(args[k], dtype=float)
+        g = np.zeros_like(x)
+        for idx in np.ndindex(x.shape):
+            plus, minus = x.copy(), x.copy()
+            plus[idx] += H
+            minus[idx] -= H
+            a, b = _fresh(args), _fresh(args)
+            a[k] = plus if x.ndim else float(plus)
+            b[k] = minus if x.ndim else float(minus)
+            g[idx] = (fn(*a) - fn(*b)) / (2 * H)
+        out.append(g)
+    return out
+
+
+def check(fn, args, target):
+    d = nsadc.differentiate(fn, target=target)
+    expected = central_differences(fn, args)
+    value, g = d.value_and_grad(*_fresh(args))
+    g = g if isinstance(g, tuple) else (g,)
+    assert value == pytest.approx(fn(*_fresh(args)), rel=1e-12, abs=1e-12)
+    for got, want in zip(g, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    rng = np.random.default_rng(0)
+    tangents = [rng.normal(size=np.shape(args[k])) if np.ndim(args[k]) else float(rng.normal())
+                for k in _floats(args)]
+    _, dot = d.jvp(tuple(_fresh(args)), tuple(tangents))
+    want = sum(float(np.sum(np.asarray(t) * e)) for t, e in zip(tangents, expected))
+    assert dot == pytest.approx(want, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(regressions.CASES))
+def test_regression_python(name):
+    check(getattr(regressions, name), regressions.CASES[name], "python")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(regressions.CASES))
+def test_regression_compiled(name):
+    check(getattr(regressions, name), regressions.CASES[name], "cpu")
