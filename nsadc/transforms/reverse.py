@@ -324,10 +324,11 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
 
     def floop(s, record: bool, top: bool, count: bool) -> list[Stmt]:
         fusion = P.fused.get(id(s))
-        if fusion is not None and fusion.per_iteration:
-            return iteration_fused_loop(s, fusion, count)
         if fusion is not None:
-            return fused_loop(s, fusion, count)
+            kept = [Assign(held, Call("copy", (Var(v),))) for v, held in fused_entries(s).items()]
+            if fusion.per_iteration:
+                return kept + iteration_fused_loop(s, fusion, count)
+            return kept + fused_loop(s, fusion, count)
         reversed_ = record and id(s) in P.reversed_loops
         body = fblock(s.body, False, False, count, record_results=reversed_)
         ck = P.checkpoints.get(id(s), []) if reversed_ else []
@@ -350,6 +351,17 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         if not top:
             out += T.push(trips, grow=True)
         return out
+
+    entries: dict[int, dict[str, str]] = {}
+
+    def fused_entries(s: For) -> dict[str, str]:
+        """{value a fused nest overwrites and an earlier reverse reads: the local
+        holding it as the nest found it} (the nest runs once: no tape)."""
+        if id(s) not in entries:
+            entries[id(s)] = {v: names.fresh(f"{v}_before_{s.var}") for v in P.restore.get(id(s), [])}
+            for v, held in entries[id(s)].items():
+                facts.types[held] = facts.types.get(v, "float")
+        return entries[id(s)]
 
     def fused_loop(s: For, fusion, count: bool) -> list[Stmt]:
         saved = dict(D.redirect)
@@ -459,7 +471,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                         combines[id(out[-1])] = (D.d(v), d, acc_bar, facts.types[v])
                     else:
                         out.append(Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar))))
-                return out
+                return out + [Assign(v, Call("copy", (Var(held),))) for v, held in fused_entries(s).items()]
             if id(s) not in P.reversed_loops:
                 return []
             ck = P.checkpoints.get(id(s), [])

@@ -153,6 +153,9 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
                           | scan(s.orelse, before, records, known, checkpoints, restore, needs))
             elif isinstance(s, (For, While)):
                 if id(s) in fused and not fused[id(s)].per_iteration:
+                    # what the nest overwrites and an earlier statement's reverse reads
+                    # (x read by a loop's test, then x += ... fused): kept, restored after
+                    restore[id(s)] = sorted(assigned_in(s.body) & before - loop_vars - arrays)
                     before = before | set(fused[id(s)].invariants)
                     continue
                 # within one iteration (each reversed iteration re-runs from its checkpoint)

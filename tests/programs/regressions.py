@@ -99,3 +99,67 @@ CASES = {
     "while_scratch": (_x,),
     "buffer_per_sweep": (_x,),
 }
+
+
+# --- a fused accumulation loop must give back what it overwrote to earlier reverses ------
+
+def branch_then_accumulate(x, y, z):
+    """x decides a branch in a loop, then a fused loop accumulates into x."""
+    for i2 in range(3):
+        z -= 0.5 * math.tanh((z if x >= y else y))
+    for i3 in range(3):
+        x += 0.5 * math.tanh(z)
+    return z + 0.1 * x + 0.1 * y
+
+
+def recurrence_then_accumulate(x, y, z):
+    for i2 in range(3):
+        y = 0.5 * y + 0.5 * math.tanh(min(0.25 * i2, math.cos(z)))
+        z -= 0.5 * math.tanh((z if x >= y else y))
+    for i3 in range(3):
+        x += 0.5 * math.tanh(z)
+    return z + 0.1 * x + 0.1 * y
+
+
+def early_exit_then_accumulate(x, y, z):
+    for i1 in range(4, 0, -1):
+        if np.minimum(y, x) >= z:
+            break
+        for i2 in range(i1):
+            y = 0.5 * y + 0.5 * math.tanh(min(0.25 * i2, max(math.floor(2.0), math.asin(0.9 * math.tanh(x))),
+                                               math.cos(math.atan2(z, 0.5 + z * z))))
+            z -= 0.5 * math.tanh((z if x >= y else y))
+    for i3 in range(3):
+        x += 0.5 * math.tanh(math.expm1(math.tanh(z)))
+    return math.cosh(math.tanh(math.log1p((z) ** 2 * (z) ** 2))) + 0.1 * x + 0.1 * y + 0.1 * z
+
+
+def clip_then_accumulate_nest(a, B, w, idx):
+    """w read by a loop's test, then a fused double loop adds to w."""
+    z = a.copy()
+    t5 = ((a[-1] / (2.0 + math.sin((z[0] / (2.0 + math.sin(w)))))) / (2.0 + w * w))
+    for i6 in range(len(a)):
+        a[i6] = min(max(a[i6], -1.0), 1.0)
+    for i7 in range(len(a)):
+        if np.clip((0.1 * i7 if i7 == 1 else -0.7), 0.0, 0.5) >= min(
+                math.cosh(w), (1.5 + math.sin(t5)) ** (math.tanh(1.5)), max(w, B[idx[i7], -1], t5)):
+            t5 *= math.cos(math.sinh(-0.4))
+        t5 += 0.5 * math.tanh(math.fabs(w))
+    for i8 in range(1, len(a)):
+        for i9 in range(1, len(a)):
+            w += min(max(3.0, -1.0), 1.0)
+    return (B[-1, -1] % 2.0) + 0.2 * w + 0.2 * t5 + 0.1 * a[0] + 0.2 * a[-1] + 0.1 * z[0] + 0.1 * z[-1] \
+        + 0.2 * B[-1, 0] + 0.1 * a[idx[0]]
+
+
+_point = (-0.21936114325937384, 0.13665532970699257, 0.6660219450760025)
+CASES.update({
+    "branch_then_accumulate": _point,
+    "recurrence_then_accumulate": _point,
+    "early_exit_then_accumulate": _point,
+    "clip_then_accumulate_nest": (
+        np.array([0.766971262863775, -0.21922821453042163]),
+        np.array([[0.19664657450622824, -1.6943192141569297, 0.4682619736555891],
+                  [1.7316856164705694, 0.06741195478519746, -1.6155608919858233]]),
+        1.0814284495245605, np.array([0, 1])),
+})
