@@ -1,0 +1,1 @@
+"""Developer tools of the nsadc project (not installed with the package)."""

@@ -1,0 +1,909 @@
+"""A seeded generator of random programs over nsadc's documented subset.
+
+``generate(seed)`` returns a :class:`Program`: the source of a module (a few
+helper functions and a main function ``f``), the main function's parameters
+and a few points to check it at.  The programs are written the way users
+write them (docs/subset.md, docs/arrays.md, docs/vectorized.md):
+
+* parameters: float scalars ``x, y``, 1-D float arrays ``a, b`` (length
+  ``L``), a 2-D float array ``X`` (``R x L``), an int ``n`` (a loop count,
+  at most ``N_MAX``) and an int index array ``idx`` (values in ``[0, L)``);
+* helper functions (module level, called from ``f``, inlined by nsadc) with
+  default arguments, keyword calls, early returns, parameters reassigned in a
+  branch, array parameters, helpers returning tuples and helpers that fill an
+  array argument (called as a statement);
+* ``if / elif / else`` (also on constant tests such as ``if 3.0 > 1.5:``),
+  ``for`` over ``range(...)`` (plain, shifted, reversed and step ranges, nested,
+  with ``break`` / ``continue``), ``while`` loops with compound conditions
+  (always bounded: the counter is incremented first and compared with a small
+  bound), early returns, tuple swaps ``u, v = v, u``;
+* arrays: copies of arguments updated in place (``z = a.copy(); z[i] = ...``),
+  in-place clips of an argument (``a[i] = max(a[i], lo)``), fresh arrays
+  (``np.zeros(len(a))``, ``np.zeros_like``, ``np.full``, ``np.zeros(n + 1)``),
+  array temporaries inside nested loops (``d = X[i] - X[j]``, then
+  ``np.dot(d, d)``), reads through an index array (``a[idx[i]]``), negative
+  and shifted indices, whole-array expressions (``np.sum``, ``np.max``,
+  ``X @ a``, ``np.maximum``, ``np.linalg.norm``, slices);
+* scalar primitives: ``+ - * / ** %``, ``abs``, ``math.fabs``, ``max`` /
+  ``min`` (2 or 3 arguments), ``np.maximum`` / ``np.minimum``, ``np.clip``,
+  ``math.hypot``, ``math.floor`` (rarely), and the smooth ``sin cos tanh exp
+  log1p sqrt atan2`` and NumPy twins; conditional expressions, chained
+  comparisons, ``and / or / not``.
+
+Values stay bounded: every expression carries an upper bound of its absolute
+value, and whatever could exceed ``LIMIT`` is squashed with ``tanh``; inside
+loops a variable is only updated by a contraction (``v = 0.5 * v + e``), a
+``max``/``min`` with a smaller value, or an accumulation of a bounded term.
+Divisions are by ``c + e * e`` or ``c + abs(e)`` with ``c >= 0.5``.  The
+checker still discards a point whose value is not finite or is huge.
+
+Some constructs outside the subset (``reversed(range(n))``) are generated
+rarely, on purpose: nsadc must refuse them with a located ``UnsupportedError``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+LIMIT = 8.0
+L = 5          # length of the 1-D array arguments
+R = 4          # rows of X
+N_MAX = 3      # largest value of the int argument n (so the largest trip count)
+ACC = 2.0      # bound of one accumulated term
+
+CONSTS = (0.5, 1.0, 1.5, 2.0, 0.3, 0.25, -0.7, -1.2, 0.1, 3.0, -0.4)
+
+
+@dataclass
+class Program:
+    seed: int
+    source: str
+    params: list          # [(name, kind, shape)]: kind in float, int, vec, mat, ivec
+    points: list          # [{name: value}] (JSON-able: lists for arrays)
+    features: set = field(default_factory=set)
+
+    def to_json(self) -> dict:
+        return {"seed": self.seed, "source": self.source, "params": self.params, "points": self.points,
+                "features": sorted(self.features)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Program":
+        return cls(d["seed"], d["source"], [tuple(p) if not isinstance(p, tuple) else p for p in d["params"]],
+                   d["points"], set(d.get("features", ())))
+
+
+def fmt(c: float) -> str:
+    return repr(float(c))
+
+
+# --------------------------------------------------------------------------- context
+
+@dataclass
+class Scope:
+    scalars: dict              # float name -> bound (readable here)
+    writable: set              # float names this block may assign (declared in an enclosing block)
+    ints: dict                 # int name -> (lo, hi) of its value (loop variables, n, counters)
+    arrays: dict               # name -> (rank, bound, writable, length-or-shape)
+    loops: int = 0             # enclosing loops
+    trips: int = 1             # product of the enclosing loops' largest trip counts
+    in_while: bool = False
+    depth: int = 0
+    top: bool = True           # top level of the main function (allocations allowed)
+
+    def child(self, **kw) -> "Scope":
+        s = Scope(dict(self.scalars), set(self.writable), dict(self.ints), dict(self.arrays), self.loops,
+                  self.trips, self.in_while, self.depth + 1, False)
+        for k, v in kw.items():
+            setattr(s, k, v)
+        return s
+
+
+class Gen:
+    def __init__(self, seed: int):
+        self.seed = seed
+        self.r = random.Random(seed)
+        self.counter = 0
+        self.budget = self.r.randint(6, 14)
+        self.helpers: list[str] = []
+        self.helper_sigs: list = []       # (kind, name, info)
+        self.features: set = set()
+        self.array_args: set = set()
+
+    # ------------------------------------------------------------ utilities
+    def p(self, prob: float) -> bool:
+        return self.r.random() < prob
+
+    def choice(self, xs):
+        return self.r.choice(list(xs))
+
+    def fresh(self, base: str) -> str:
+        self.counter += 1
+        return f"{base}{self.counter}"
+
+    def squash(self, text: str, bound: float, limit: float = LIMIT):
+        if bound <= limit:
+            return text, bound
+        self.features.add("squash")
+        if limit >= 1.0 and limit != LIMIT:
+            return f"{fmt(limit)} * math.tanh({text})", limit
+        return f"math.tanh({text})", 1.0
+
+    # ------------------------------------------------------------ leaves
+    def int_expr(self, s: Scope):
+        """An int expression usable as a float factor: (text, hi)."""
+        name = self.choice(s.ints)
+        return name, max(abs(s.ints[name][0]), abs(s.ints[name][1]))
+
+    def index(self, s: Scope, length: int):
+        """An index expression valid for an axis of ``length`` (nonnegative or
+        a negative constant)."""
+        opts = []
+        for name, (lo, hi) in s.ints.items():
+            if lo >= 0 and hi < length:
+                opts.append(name)
+            if lo >= 0 and hi + 1 < length:
+                opts.append(f"{name} + 1")
+            if lo >= 1 and hi - 1 < length:
+                opts.append(f"{name} - 1")
+            if lo >= 0 and hi < length and name == "n":
+                opts.append(f"n - 1")  # n >= 1 at every point
+        opts += ["0", "-1", "1"]
+        if "idx" in s.arrays and s.arrays["idx"][0] == 1:
+            iv = [nm for nm, (lo, hi) in s.ints.items() if lo >= 0 and hi < L]
+            if iv and length == L:
+                opts += [f"idx[{self.choice(iv)}]"] * 2
+                self.features.add("index-array")
+        return self.choice(opts)
+
+    def element(self, s: Scope):
+        floats = [(n, v) for n, v in s.arrays.items() if n != "idx"]
+        if not floats:
+            return None
+        name, (rank, bound, _, shape) = self.choice(floats)
+        if rank == 1:
+            return f"{name}[{self.index(s, shape[0])}]", bound
+        return f"{name}[{self.index(s, shape[0])}, {self.index(s, shape[1])}]", bound
+
+    def leaf(self, s: Scope):
+        k = self.r.random()
+        if k < 0.15:
+            c = self.choice(CONSTS)
+            return fmt(c), abs(c)
+        if k < 0.45 and s.scalars:
+            name = self.choice(s.scalars)
+            return name, s.scalars[name]
+        if k < 0.8:
+            e = self.element(s)
+            if e:
+                return e
+        if k < 0.9 and s.ints:
+            name, hi = self.int_expr(s)
+            return f"(0.25 * {name})", 0.25 * hi
+        if s.scalars:
+            name = self.choice(s.scalars)
+            return name, s.scalars[name]
+        c = self.choice(CONSTS)
+        return fmt(c), abs(c)
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, s: Scope, depth: int, limit: float = LIMIT):
+        text, bound = self._expr(s, depth)
+        return self.squash(text, bound, limit)
+
+    def _expr(self, s: Scope, depth: int):
+        if depth <= 0 or self.p(0.25):
+            return self.leaf(s)
+        r = self.r
+        kind = r.choices(
+            ["bin", "div", "smooth", "abs", "maxmin", "npmaxmin", "clip", "hypot", "ifexp", "call", "mod",
+             "pow", "vector", "floor"],
+            [10, 2, 6, 3, 3, 2, 2, 1, 2, 3 if self.helper_sigs else 0, 1, 1, 2 if self.array_args else 0,
+             0.3])[0]
+        sub = lambda: self._expr(s, depth - 1)  # noqa: E731
+        if kind == "bin":
+            (a, ba), (b, bb) = sub(), sub()
+            op = r.choice("+-*")
+            if op == "*":
+                return self.squash(f"({a} * {b})", ba * bb)
+            return f"({a} {op} {b})", ba + bb
+        if kind == "div":
+            (a, ba), (b, bb) = sub(), sub()
+            self.features.add("div")
+            if self.p(0.5):
+                c = r.choice((0.5, 1.0, 2.0))
+                return f"({a} / ({fmt(c)} + {b} * {b}))", ba / c
+            return f"({a} / (1.0 + abs({b})))", ba
+        if kind == "smooth":
+            a, ba = sub()
+            fn = r.choice(["sin", "cos", "tanh", "exp", "log1p", "sqrt", "atan2", "npsin", "nptanh", "atan",
+                           "expm1"])
+            self.features.add(f"smooth:{fn}")
+            if fn in ("sin", "cos", "tanh", "atan"):
+                return f"math.{fn}({a})", min(ba, 1.0) if fn != "atan" else min(ba, 1.6)
+            if fn == "npsin":
+                return f"np.sin({a})", 1.0
+            if fn == "nptanh":
+                return f"np.tanh({a})", 1.0
+            if fn in ("exp", "expm1"):
+                if ba > 2.0:
+                    a, ba = f"math.tanh({a})", 1.0
+                return f"math.{fn}({a})", 2.718281828 ** ba
+            if fn == "log1p":
+                return f"math.log1p({a} * {a})", 1.0 + 2 * max(ba, 1.0) ** 0.5
+            if fn == "sqrt":
+                return f"math.sqrt(1.0 + {a} * {a})", 1.0 + ba
+            b, bb = sub()
+            return f"math.atan2({a}, 0.5 + {b} * {b})", 3.2
+        if kind == "abs":
+            a, ba = sub()
+            fn = r.choice(["abs", "abs", "math.fabs", "np.abs"])
+            self.features.add("nonsmooth:abs")
+            return f"{fn}({a})", ba
+        if kind == "maxmin":
+            args = [sub() for _ in range(r.choice((2, 2, 3)))]
+            fn = r.choice(["max", "min"])
+            self.features.add(f"nonsmooth:{fn}")
+            return f"{fn}({', '.join(t for t, _ in args)})", max(b for _, b in args)
+        if kind == "npmaxmin":
+            (a, ba), (b, bb) = sub(), sub()
+            fn = r.choice(["np.maximum", "np.minimum"])
+            self.features.add("nonsmooth:np.maximum")
+            return f"{fn}({a}, {b})", max(ba, bb)
+        if kind == "clip":
+            a, ba = sub()
+            lo = r.choice((-1.0, -0.5, 0.0, -2.0))
+            hi = r.choice((0.5, 1.0, 2.0))
+            self.features.add("nonsmooth:clip")
+            return f"np.clip({a}, {fmt(lo)}, {fmt(hi)})", max(abs(lo), abs(hi))
+        if kind == "hypot":
+            (a, ba), (b, bb) = sub(), sub()
+            self.features.add("nonsmooth:hypot")
+            return f"math.hypot({a}, {b})", ba + bb
+        if kind == "ifexp":
+            (a, ba), (b, bb) = sub(), sub()
+            c = self.cond(s, 1)
+            self.features.add("ifexp")
+            return f"({a} if {c} else {b})", max(ba, bb)
+        if kind == "mod":
+            a, ba = sub()
+            m = r.choice((1.5, 2.0, 0.7))
+            self.features.add("nonsmooth:mod")
+            return f"({a} % {fmt(m)})", m
+        if kind == "pow":
+            a, ba = sub()
+            if ba > 2.5:
+                a, ba = f"math.tanh({a})", 1.0
+            return f"({a} ** 2)", ba * ba
+        if kind == "floor":
+            a, ba = sub()
+            self.features.add("jump:floor")
+            return f"(0.1 * math.floor({a}))", 0.1 * (ba + 1)
+        if kind == "call":
+            return self.call_helper(s, depth)
+        return self.vector_expr(s)
+
+    def vector_expr(self, s: Scope):
+        """A scalar-valued whole-array expression over the array arguments."""
+        vecs = [n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,)]
+        mats = [n for n, (rank, _, _, shape) in s.arrays.items() if rank == 2 and shape == (R, L)]
+        if not vecs:
+            e = self.element(s)
+            return e if e else ("1.0", 1.0)
+        v = self.choice(vecs)
+        bv = s.arrays[v][1]
+        w = self.choice(vecs)
+        bw = s.arrays[w][1]
+        self.features.add("vectorized")
+        forms = ["sum", "dot", "max", "relu", "norm", "slice", "mean"]
+        if mats:
+            forms += ["matvec", "rowdot"]
+        f = self.choice(forms)
+        if f == "sum":
+            return f"(0.2 * np.sum({v}))", bv
+        if f == "mean":
+            return f"np.mean(np.abs({v}))", bv
+        if f == "dot":
+            return self.squash(f"(0.2 * np.dot({v}, {w}))", bv * bw)
+        if f == "max":
+            return f"np.max({v})", bv
+        if f == "relu":
+            c = self.choice((0.0, 0.5, -0.3))
+            return f"(0.2 * np.sum(np.maximum({v} - {fmt(c)}, 0.0)))", bv + abs(c)
+        if f == "norm":
+            return f"(0.3 * np.linalg.norm({v}))", bv * 0.7
+        if f == "slice":
+            return f"(0.25 * np.sum({v}[1:] - {v}[:-1]))", 2 * bv
+        m = self.choice(mats)
+        if f == "matvec":
+            return self.squash(f"(0.05 * np.sum(np.abs({m} @ {v})))", 0.05 * R * L * bv * s.arrays[m][1])
+        i = self.index(s, R)
+        return self.squash(f"(0.2 * np.dot({m}[{i}], {v}))", bv * s.arrays[m][1])
+
+    def cond(self, s: Scope, depth: int) -> str:
+        k = self.r.random()
+        if depth > 0 and k < 0.15:
+            op = self.choice(["and", "or"])
+            return f"({self.cond(s, depth - 1)} {op} {self.cond(s, depth - 1)})"
+        if depth > 0 and k < 0.2:
+            return f"not ({self.cond(s, depth - 1)})"
+        if k < 0.25:
+            self.features.add("constant-test")
+            return self.choice(["3.0 > 1.5", "1.0 > 2.0", "0.5 <= 0.5", "2 == 2"])
+        if k < 0.3 and s.ints:
+            name = self.choice(s.ints)
+            self.features.add("int-test")
+            return self.choice([f"{name} % 2 == 0", f"{name} == 1", f"{name} > 0"])
+        if k < 0.37:
+            a, _ = self._expr(s, 1)
+            return f"{fmt(self.choice((-1.0, -0.5, 0.0)))} < {a} <= {fmt(self.choice((0.5, 1.0)))}"
+        a, _ = self._expr(s, 1)
+        b, _ = self._expr(s, 1) if self.p(0.6) else (fmt(self.choice(CONSTS)), 0)
+        return f"{a} {self.choice(['<', '<=', '>', '>='])} {b}"
+
+    # ------------------------------------------------------------ helpers
+    def make_helpers(self):
+        for _ in range(self.r.choice((0, 1, 1, 2, 2, 3))):
+            kind = self.r.choices(["scalar", "scalar_reassign", "tuple", "array", "fill"], [4, 2, 1, 2, 1])[0]
+            if kind == "array" and not self.array_args:
+                kind = "scalar"
+            if kind == "fill" and not self.array_args:
+                kind = "scalar"
+            getattr(self, f"helper_{kind}")()
+
+    def _hscope(self, names):
+        return Scope({n: 2.0 for n in names}, set(names), {}, {}, depth=1, top=False)
+
+    def helper_scalar(self):
+        name = self.fresh("h")
+        c = self.choice((0.5, 0.3, 1.0, -0.2))
+        s = self._hscope(["u", "v"])
+        s.scalars["c"] = abs(c)
+        lines = [f"def {name}(u, v, c={fmt(c)}):"]
+        cond = self.cond(s, 1)
+        e1, _ = self.expr(s, 2, 2.0)
+        lines += [f"    if {cond}:", f"        return {e1}"]
+        if self.p(0.5):
+            cond2 = self.cond(s, 0)
+            e2, _ = self.expr(s, 2, 2.0)
+            lines += [f"    elif {cond2}:", f"        return {e2}"]
+        e3, _ = self.expr(s, 2, 2.0)
+        lines += [f"    return {e3}"]
+        self.helpers.append("\n".join(lines))
+        self.helper_sigs.append(("scalar", name, 2))
+        self.features.add("helper:early-return")
+
+    def helper_scalar_reassign(self):
+        name = self.fresh("h")
+        s = self._hscope(["u", "t"])
+        e1, _ = self.expr(s, 2, 2.0)
+        e2, _ = self.expr(s, 1, 2.0)
+        lines = [f"def {name}(u, t=0.0):",
+                 f"    if u > t:",
+                 f"        u = {e1}",
+                 ]
+        if self.p(0.5):
+            lines += ["    else:", f"        t = {e2}"]
+        e3, _ = self.expr(s, 2, 2.0)
+        lines += [f"    return {e3}"]
+        self.helpers.append("\n".join(lines))
+        self.helper_sigs.append(("reassign", name, 1))
+        self.features.add("helper:reassign-param")
+
+    def helper_tuple(self):
+        name = self.fresh("h")
+        s = self._hscope(["u", "v"])
+        e1, _ = self.expr(s, 2, 2.0)
+        e2, _ = self.expr(s, 2, 2.0)
+        lines = [f"def {name}(u, v):", f"    p = {e1}", f"    q = {e2}", "    if p < q:", "        return q, p",
+                 "    return p, q"]
+        self.helpers.append("\n".join(lines))
+        self.helper_sigs.append(("tuple", name, 2))
+        self.features.add("helper:tuple")
+
+    def helper_array(self):
+        name = self.fresh("h")
+        w = self.choice((1.0, 0.5))
+        form = self.r.randint(0, 2)
+        if form == 0:
+            body = ["    t = 0.0", "    for j in range(v.shape[0]):", "        t += w * max(v[j], c)",
+                    "    return math.tanh(0.2 * t)"]
+            lines = [f"def {name}(v, c, w={fmt(w)}):"] + body
+            self.helper_sigs.append(("arr_scalar", name, 1))
+        elif form == 1:
+            body = ["    t = 0.0", "    for j in range(k):", "        if v[j] > c:", "            break",
+                    "        t += abs(v[j] - c)", "    return t / (1.0 + t)"]
+            lines = [f"def {name}(v, k, c=0.0):"] + body
+            self.helper_sigs.append(("arr_k", name, 1))
+        else:
+            body = ["    t = 0.0", "    for j in range(v.shape[0]):", "        t += M[r, j] * v[j]",
+                    "    return w * math.tanh(t)"]
+            lines = [f"def {name}(M, v, r, w={fmt(w)}):"] + body
+            self.helper_sigs.append(("arr_row", name, 1))
+        self.helpers.append("\n".join(lines))
+        self.features.add("helper:array")
+
+    def helper_fill(self):
+        name = self.fresh("fill")
+        lines = [f"def {name}(z, t):", "    for j in range(z.shape[0]):",
+                 "        z[j] = 0.5 * z[j] + 0.5 * math.tanh(t * z[j])"]
+        if self.p(0.5):
+            lines = [f"def {name}(z, t):", "    if t > 1.5:", "        return", "    for j in range(z.shape[0]):",
+                     "        z[j] = 0.5 * z[j] + 0.5 * math.tanh(t * z[j])"]
+        self.helpers.append("\n".join(lines))
+        self.helper_sigs.append(("fill", name, 0))
+        self.features.add("helper:fill")
+
+    def call_helper(self, s: Scope, depth: int):
+        sigs = [h for h in self.helper_sigs if h[0] in ("scalar", "reassign", "arr_scalar", "arr_k", "arr_row")]
+        if not sigs:
+            return self.leaf(s)
+        kind, name, _ = self.choice(sigs)
+        a, _ = self.expr(s, depth - 1, 2.0)
+        if kind == "scalar":
+            b, _ = self.expr(s, depth - 1, 2.0)
+            form = self.r.randint(0, 3)
+            self.features.add("call:keyword" if form else "call:default")
+            if form == 0:
+                return f"{name}({a}, {b})", 2.0
+            if form == 1:
+                return f"{name}({a}, {b}, c={fmt(self.choice(CONSTS))})", 2.0
+            if form == 2:
+                return f"{name}(v={b}, u={a})", 2.0
+            return f"{name}({a}, {b}, {fmt(self.choice(CONSTS))})", 2.0
+        if kind == "reassign":
+            if self.p(0.5):
+                return f"{name}({a})", 2.0
+            return f"{name}({a}, t={fmt(self.choice((0.0, 0.5, -0.5)))})", 2.0
+        vecs = [n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,)]
+        mats = [n for n, (rank, _, _, shape) in s.arrays.items() if rank == 2 and shape == (R, L)]
+        if not vecs or (kind == "arr_row" and not mats):
+            return self.leaf(s)
+        v = self.choice(vecs)
+        if kind == "arr_scalar":
+            return (f"{name}({v}, {a})" if self.p(0.5) else f"{name}({v}, {a}, w=0.25)"), 1.0
+        if kind == "arr_k":
+            ks = [nm for nm, (lo, hi) in s.ints.items() if lo >= 0 and hi <= L]
+            k = self.choice(ks) if ks else "2"
+            return f"{name}({v}, {k}, c={a})", 1.0
+        return f"{name}({self.choice(mats)}, {v}, {self.index(s, R)})", 1.0
+
+    # ------------------------------------------------------------ statements
+    def block(self, s: Scope, n: int, out: list, ind: str):
+        for k in range(n):
+            if k and self.budget <= 0:
+                break
+            self.stmt(s, out, ind)
+
+    def stmt(self, s: Scope, out: list, ind: str):
+        self.budget -= 1
+        w = {"assign": 6, "aug": 3}
+        deep_ok = self.budget > 0
+        if deep_ok and s.depth < 3:
+            w["if"] = 3
+        if deep_ok and s.loops < 2:
+            w["for"] = 4
+            w["while"] = 1.5
+        if s.loops:
+            w["break"] = 0.7
+            if not s.in_while:
+                w["continue"] = 0.7
+            w["store"] = 3 if any(v[2] for v in s.arrays.values()) else 0
+            w["clip_arg"] = 0.4 if self.array_args else 0
+        if s.loops >= 1 and "X" in s.arrays and s.trips > 1:
+            w["pairtemp"] = 1.5
+        w["return"] = 0.8
+        if len(s.writable) >= 2:
+            w["swap"] = 1
+        if s.top:
+            w["alloc"] = 2 if self.array_args else 0
+            w["clip_loop"] = 0.7 if any(s.arrays[a][0] == 1 for a in self.array_args) else 0
+            w["fill"] = 1 if any(h[0] == "fill" for h in self.helper_sigs) else 0
+            w["tuple"] = 1 if any(h[0] == "tuple" for h in self.helper_sigs) else 0
+        kind = self.r.choices(list(w), list(w.values()))[0]
+        getattr(self, f"s_{kind}")(s, out, ind)
+
+    def s_assign(self, s, out, ind):
+        targets = sorted(s.writable)
+        if targets and (s.loops or self.p(0.4)):
+            v = self.choice(targets)
+            bv = max(s.scalars[v], 1.0)
+            if s.loops:  # keep the loop invariant |v| <= bv
+                form = self.choice(["recur", "maxmin", "tanh", "plain"])
+                if form == "recur":
+                    e, _ = self.expr(s, 2, bv / 2)
+                    out.append(f"{ind}{v} = 0.5 * {v} + {e}")
+                elif form == "maxmin":
+                    e, _ = self.expr(s, 2, bv)
+                    out.append(f"{ind}{v} = {self.choice(['max', 'min'])}({v}, {e})")
+                elif form == "tanh":
+                    e, _ = self.expr(s, 2)
+                    out.append(f"{ind}{v} = {fmt(bv)} * math.tanh({e})")
+                else:
+                    e, _ = self.expr(s, 3, bv)
+                    out.append(f"{ind}{v} = {e}")
+                s.scalars[v] = bv
+                return
+            e, b = self.expr(s, 3)
+            out.append(f"{ind}{v} = {e}")
+            s.scalars[v] = b
+            return
+        v = self.fresh("v")
+        e, b = self.expr(s, 3)
+        out.append(f"{ind}{v} = {e}")
+        s.scalars[v] = b
+        s.writable.add(v)
+
+    def s_aug(self, s, out, ind):
+        targets = sorted(s.writable)
+        if not targets:
+            return self.s_assign(s, out, ind)
+        v = self.choice(targets)
+        e, b = self.expr(s, 2, ACC)
+        op = self.choice(["+=", "-=", "+=", "*="])
+        if op == "*=":
+            out.append(f"{ind}{v} *= {self.choice(('0.5', '0.9', '-0.8'))}")
+            return
+        grown = s.scalars[v] + s.trips * b
+        if grown > 4 * LIMIT:
+            out.append(f"{ind}{v} = math.tanh({v} {op[0]} {e})")
+            s.scalars[v] = max(s.scalars[v], 1.0) if s.loops else 1.0
+            return
+        out.append(f"{ind}{v} {op} {e}")
+        s.scalars[v] = grown
+        self.features.add("augassign")
+
+    def s_swap(self, s, out, ind):
+        u, v = self.r.sample(sorted(s.writable), 2)
+        out.append(f"{ind}{u}, {v} = {v}, {u}")
+        b = max(s.scalars[u], s.scalars[v])
+        s.scalars[u] = s.scalars[v] = b
+        self.features.add("tuple-swap")
+
+    def s_tuple(self, s, out, ind):
+        name = self.choice([h[1] for h in self.helper_sigs if h[0] == "tuple"])
+        a, _ = self.expr(s, 2, 2.0)
+        b, _ = self.expr(s, 2, 2.0)
+        p, q = self.fresh("p"), self.fresh("q")
+        out.append(f"{ind}{p}, {q} = {name}({a}, {b})")
+        for v in (p, q):
+            s.scalars[v] = 4.0
+            s.writable.add(v)
+        self.features.add("tuple-unpack")
+
+    def s_if(self, s, out, ind):
+        out.append(f"{ind}if {self.cond(s, 1)}:")
+        scopes = []
+        c = s.child()
+        self.block(c, self.r.randint(1, 2), out, ind + "    ")
+        scopes.append(c)
+        for _ in range(self.r.choice((0, 0, 1, 2))):
+            out.append(f"{ind}elif {self.cond(s, 1)}:")
+            c = s.child()
+            self.block(c, self.r.randint(1, 2), out, ind + "    ")
+            scopes.append(c)
+        if self.p(0.5):
+            out.append(f"{ind}else:")
+            c = s.child()
+            self.block(c, self.r.randint(1, 2), out, ind + "    ")
+            scopes.append(c)
+        for v in s.writable:
+            s.scalars[v] = max([s.scalars[v]] + [c.scalars[v] for c in scopes])
+        for nm in s.arrays:
+            rank, bound, wr, shape = s.arrays[nm]
+            s.arrays[nm] = (rank, max([bound] + [c.arrays[nm][1] for c in scopes]), wr, shape)
+        self.features.add("if")
+
+    def _loop_scope(self, s, var, lo, hi, trips, in_while=False):
+        c = s.child(loops=s.loops + 1, trips=s.trips * max(trips, 1), in_while=in_while)
+        c.ints[var] = (lo, hi)
+        return c
+
+    def _after_loop(self, s, c):
+        for v in s.writable:
+            s.scalars[v] = max(s.scalars[v], c.scalars[v])
+        for nm in s.arrays:
+            rank, bound, wr, shape = s.arrays[nm]
+            s.arrays[nm] = (rank, max(bound, c.arrays[nm][1]), wr, shape)
+
+    def s_for(self, s, out, ind):
+        var = self.fresh("i")
+        outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
+        forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
+                 ("range(n - 1, -1, -1)", 0, N_MAX - 1, N_MAX), ("range(0, n, 2)", 0, N_MAX - 1, 2),
+                 ("range(3)", 0, 2, 3), ("range(R - 1, 0, -1)".replace("R", str(R)), 1, R - 1, R - 1),
+                 ("range(len(a))" if "a" in s.arrays else "range(2)", 0, L - 1 if "a" in s.arrays else 1, L)]
+        if outer:
+            o = self.choice(outer)
+            hi_o = s.ints[o][1]
+            forms.append((f"range({o})", 0, max(hi_o - 1, 0), max(hi_o, 1)))
+            forms.append((f"range({o} + 1, n)", 1, N_MAX - 1, N_MAX))
+        text, lo, hi, trips = self.choice(forms)
+        if self.p(0.01):
+            text = f"reversed({text})"
+            self.features.add("outside-subset:reversed")
+        out.append(f"{ind}for {var} in {text}:")
+        c = self._loop_scope(s, var, lo, hi, trips)
+        if c.loops == 2:
+            self.features.add("nested-loop")
+        acc = None
+        if self.p(0.4) and s.loops == 0:
+            acc = self.fresh("s")
+            out.insert(len(out) - 1, f"{ind}{acc} = 0.0")
+            s.scalars[acc] = 0.0
+            s.writable.add(acc)
+            c.scalars[acc] = 0.0
+            c.writable.add(acc)
+        self.block(c, self.r.randint(1, 3), out, ind + "    ")
+        if acc:
+            e, b = self.expr(c, 2, ACC)
+            out.append(f"{ind}    {acc} += {e}")
+            c.scalars[acc] = c.scalars[acc] + trips * b
+        self._after_loop(s, c)
+        self.features.add("for")
+
+    def s_while(self, s, out, ind):
+        k = self.fresh("k")
+        bound = self.choice(["n", "3", "2"])
+        hi = N_MAX if bound == "n" else int(bound)
+        out.append(f"{ind}{k} = 0")
+        c = self.cond(s, 1)
+        form = self.r.randint(0, 2)
+        if form == 0:
+            test = f"{k} < {bound} and {c}"
+        elif form == 1:
+            test = f"{k} < {bound} and ({c} or {k} < 1)"
+        else:
+            test = f"({k} < {bound} and {c}) or {k} < 1"
+        out.append(f"{ind}while {test}:")
+        out.append(f"{ind}    {k} += 1")
+        sc = self._loop_scope(s, k, 1, hi, hi, in_while=True)
+        self.block(sc, self.r.randint(1, 2), out, ind + "    ")
+        self._after_loop(s, sc)
+        s.ints[k] = (0, hi)
+        self.features.add("while")
+
+    def s_break(self, s, out, ind):
+        kw = self.choice(["break", "continue"]) if not s.in_while else "break"
+        out.append(f"{ind}if {self.cond(s, 1)}:")
+        out.append(f"{ind}    {kw}")
+        self.features.add(kw)
+
+    s_continue = s_break
+
+    def s_return(self, s, out, ind):
+        if s.top and not s.loops:
+            return self.s_assign(s, out, ind)  # a top-level return would end the program
+        e, _ = self.expr(s, 2)
+        out.append(f"{ind}if {self.cond(s, 1)}:")
+        out.append(f"{ind}    return {e}")
+        self.features.add("early-return")
+
+    def s_store(self, s, out, ind):
+        arrs = [(n, v) for n, v in s.arrays.items() if v[2]]
+        name, (rank, bound, wr, shape) = self.choice(arrs)
+        if rank == 1:
+            tgt = f"{name}[{self.index(s, shape[0])}]"
+        else:
+            tgt = f"{name}[{self.index(s, shape[0])}, {self.index(s, shape[1])}]"
+        bz = max(bound, 1.0)
+        form = self.r.randint(0, 3)
+        if form == 0:
+            e, _ = self.expr(s, 2, bz / 2)
+            out.append(f"{ind}{tgt} = 0.5 * {tgt} + {e}")
+        elif form == 1:
+            e, _ = self.expr(s, 2, bz)
+            out.append(f"{ind}{tgt} = {e}")
+        elif form == 2:
+            e, b = self.expr(s, 2, ACC)
+            out.append(f"{ind}{tgt} += {e}")
+            bz = bz + s.trips * b
+        else:
+            if rank == 1 and shape[0] == L and s.ints:
+                nm = self.choice(s.ints)
+                lo, hi = s.ints[nm]
+                if lo >= 1 and hi < shape[0]:
+                    e, _ = self.expr(s, 1, bz / 2)
+                    out.append(f"{ind}{name}[{nm}] = 0.5 * {name}[{nm} - 1] + {e}")
+                    self.features.add("store:recurrence")
+                    s.arrays[name] = (rank, bz, wr, shape)
+                    return
+            e, _ = self.expr(s, 2, bz)
+            out.append(f"{ind}{tgt} = max({tgt}, {e})")
+        s.arrays[name] = (rank, bz, wr, shape)
+        self.features.add("store")
+
+    def s_clip_arg(self, s, out, ind):
+        cands = [n for n in self.array_args if n in s.arrays and s.arrays[n][0] == 1]
+        if not cands:
+            return self.s_assign(s, out, ind)
+        name = self.choice(cands)
+        ints = [nm for nm, (lo, hi) in s.ints.items() if lo >= 0 and hi < L]
+        if not ints:
+            return self.s_assign(s, out, ind)
+        i = self.choice(ints)
+        lo = self.choice((-0.5, 0.0, -1.0))
+        if self.p(0.5):
+            out.append(f"{ind}{name}[{i}] = max({name}[{i}], {fmt(lo)})")
+        else:
+            out += [f"{ind}if {name}[{i}] < {fmt(lo)}:", f"{ind}    {name}[{i}] = {fmt(lo)}",
+                    f"{ind}elif {name}[{i}] > {fmt(lo + 1.5)}:", f"{ind}    {name}[{i}] = {fmt(lo + 1.5)}"]
+        self.features.add("store:clip-argument")
+
+    def s_clip_loop(self, s, out, ind):
+        """A top-level loop clipping a 1-D argument in place."""
+        name = self.choice([a for a in sorted(self.array_args) if s.arrays[a][0] == 1])
+        i = self.fresh("i")
+        lo = self.choice((-0.5, 0.0, -1.0))
+        out.append(f"{ind}for {i} in range({name}.shape[0]):")
+        form = self.r.randint(0, 2)
+        if form == 0:
+            out.append(f"{ind}    {name}[{i}] = max({name}[{i}], {fmt(lo)})")
+        elif form == 1:
+            out.append(f"{ind}    {name}[{i}] = min(max({name}[{i}], {fmt(lo)}), {fmt(lo + 1.5)})")
+        else:
+            out += [f"{ind}    if {name}[{i}] < {fmt(lo)}:", f"{ind}        {name}[{i}] = {fmt(lo)}"]
+        self.features.add("store:clip-argument-loop")
+
+    def s_pairtemp(self, s, out, ind):
+        rows = [nm for nm, (lo, hi) in s.ints.items() if lo >= 0 and hi < R]
+        if len(rows) < 1:
+            return self.s_assign(s, out, ind)
+        i = self.choice(rows)
+        j = self.choice(rows)
+        d = self.fresh("d")
+        c = self.choice((0.1, 0.5, 1.0))
+        tgt = sorted(s.writable)
+        out.append(f"{ind}{d} = X[{i}] - X[{j}]" if self.p(0.7) or "a" not in s.arrays else f"{ind}{d} = X[{i}] - a")
+        if tgt and self.p(0.7):
+            v = self.choice(tgt)
+            out.append(f"{ind}{v} += 1.0 / ({fmt(c)} + np.dot({d}, {d}))")
+            s.scalars[v] = s.scalars[v] + s.trips / c
+        else:
+            v = self.fresh("v")
+            out.append(f"{ind}{v} = math.sqrt({fmt(c)} + np.dot({d}, {d}))")
+            s.scalars[v] = 6.0
+            s.writable.add(v)
+        self.features.add("array-temporary-in-loop")
+
+    def s_alloc(self, s, out, ind):
+        vecs = [n for n in self.array_args if s.arrays[n][0] == 1 and n != "idx"]
+        name = self.fresh("z")
+        form = self.r.choices(["copy", "zeros_len", "zeros_like", "full", "npcopy", "zeros_n", "matcopy",
+                               "vecexpr"], [5, 2, 2, 1, 1, 1, 1, 2])[0]
+        if form == "matcopy" and "X" in s.arrays:
+            out.append(f"{ind}{name} = X.copy()")
+            s.arrays[name] = (2, s.arrays["X"][1], True, (R, L))
+            self.features.add("alloc:copy")
+            return
+        if not vecs:
+            return self.s_assign(s, out, ind)
+        v = self.choice(vecs)
+        if form in ("copy", "matcopy"):
+            out.append(f"{ind}{name} = {v}.copy()")
+            s.arrays[name] = (1, s.arrays[v][1], True, (L,))
+        elif form == "npcopy":
+            out.append(f"{ind}{name} = np.copy({v})")
+            s.arrays[name] = (1, s.arrays[v][1], True, (L,))
+        elif form == "zeros_len":
+            out.append(f"{ind}{name} = np.zeros(len({v}))")
+            s.arrays[name] = (1, 0.0, True, (L,))
+        elif form == "zeros_like":
+            out.append(f"{ind}{name} = np.zeros_like({v})")
+            s.arrays[name] = (1, 0.0, True, (L,))
+        elif form == "full":
+            c = self.choice((0.5, 1.0, -0.25))
+            out.append(f"{ind}{name} = np.full({v}.shape, {fmt(c)})")
+            s.arrays[name] = (1, abs(c), True, (L,))
+        elif form == "zeros_n":
+            out.append(f"{ind}{name} = np.zeros(n + 1)")
+            s.arrays[name] = (1, 0.0, True, (2,))  # n >= 1: indices 0 and 1 only
+            self.features.add("alloc:int-size")
+        else:
+            w = self.choice(vecs)
+            e = self.choice([f"np.maximum({v} - {w}, 0.0)", f"np.tanh({v} * {w})", f"np.abs({v}) + 0.5 * {w}",
+                             f"np.clip({v}, -0.5, 1.0)"])
+            out.append(f"{ind}{name} = {e}")
+            s.arrays[name] = (1, 2 * s.arrays[v][1] + s.arrays[w][1], True, (L,))
+            self.features.add("alloc:vectorized")
+        self.features.add("alloc")
+
+    def s_fill(self, s, out, ind):
+        locs = [n for n, v in s.arrays.items() if v[2] and n not in self.array_args and v[0] == 1 and v[3] == (L,)]
+        if not locs:
+            return self.s_alloc(s, out, ind)
+        name = self.choice([h[1] for h in self.helper_sigs if h[0] == "fill"])
+        z = self.choice(locs)
+        e, _ = self.expr(s, 1, 2.0)
+        out.append(f"{ind}{name}({z}, {e})")
+        self.features.add("call:fill-statement")
+
+    # ------------------------------------------------------------ program
+    def program(self) -> Program:
+        r = self.r
+        params = [("x", "float", None)]
+        if self.p(0.7):
+            params.append(("y", "float", None))
+        if self.p(0.8):
+            params.append(("a", "vec", [L]))
+        if self.p(0.35):
+            params.append(("b", "vec", [L]))
+        if self.p(0.45):
+            params.append(("X", "mat", [R, L]))
+        params.append(("n", "int", None))
+        if any(p[1] == "vec" for p in params) and self.p(0.35):
+            params.append(("idx", "ivec", [L]))
+        r.shuffle(params)
+        self.array_args = {p[0] for p in params if p[1] in ("vec", "mat")}
+        self.make_helpers()
+        scope = Scope({p[0]: 2.0 for p in params if p[1] == "float"}, {p[0] for p in params if p[1] == "float"},
+                      {"n": (1, N_MAX)}, {})
+        for nm, kind, shape in params:
+            if kind in ("vec", "mat", "ivec"):
+                scope.arrays[nm] = (1 if kind != "mat" else 2, 2.0 if kind != "ivec" else 0, False,
+                                    tuple(shape))
+        body: list[str] = []
+        self.block(scope, 14, body, "    ")
+        # the result reads every top-level value, so that no computation is dead
+        res, _ = self.expr(scope, 2)
+        terms = [res]
+        for v in sorted(scope.writable):
+            if v not in scope.scalars:
+                continue
+            b = scope.scalars[v]
+            terms.append(f"0.3 * {v}" if b <= LIMIT else f"math.tanh({v})")
+        for nm, (rank, b, wr, shape) in sorted(scope.arrays.items()):
+            if wr and nm not in self.array_args:
+                el = f"{nm}[0]" if rank == 1 else f"{nm}[0, 1]"
+                terms.append(f"0.3 * math.tanh({el})")
+                if rank == 1 and shape[0] > 1:
+                    terms.append(f"0.2 * math.tanh({nm}[-1])")
+        for nm in sorted(self.array_args):
+            if scope.arrays[nm][0] == 1 and self.p(0.5):
+                terms.append(f"0.1 * {nm}[{self.index(scope, L)}]")
+        body.append("    return " + " + ".join(terms))
+        text = "\n".join(self.helpers + body)
+        parts = []
+        for nm, kind, _ in params:
+            # users annotate what the code does not show: an int, an unused array
+            if kind == "int" or (kind != "float" and (not re.search(rf"\b{nm}\b", text) or self.p(0.3))):
+                parts.append(f"{nm}: {'int' if kind == 'int' else 'np.ndarray'}")
+            elif kind == "float" and self.p(0.3):
+                parts.append(f"{nm}: float")
+            else:
+                parts.append(nm)
+        sig = ", ".join(parts)
+        src = ["import math", "", "import numpy as np", "", ""]
+        for h in self.helpers:
+            src += [h, "", ""]
+        src += [f"def f({sig}):"] + body
+        source = "\n".join(src) + "\n"
+        return Program(self.seed, source, params, self.points(params), self.features)
+
+    def points(self, params, count: int = 3):
+        r = random.Random(self.seed * 7919 + 17)
+        pts = []
+        for k in range(count):
+            nice = k == count - 1 and r.random() < 0.5  # sometimes a point on round values (ties, zeros)
+            pt = {}
+            for nm, kind, shape in params:
+                if kind == "float":
+                    pt[nm] = round(r.uniform(-2, 2) * 2) / 2 if nice else r.uniform(-2, 2)
+                elif kind == "int":
+                    pt[nm] = r.randint(1, N_MAX)
+                elif kind == "ivec":
+                    pt[nm] = [r.randrange(L) for _ in range(shape[0])]
+                else:
+                    size = shape[0] * (shape[1] if len(shape) > 1 else 1)
+                    vals = [round(r.uniform(-2, 2) * 2) / 2 if nice else r.uniform(-2, 2) for _ in range(size)]
+                    if len(shape) == 2:
+                        vals = [vals[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])]
+                    pt[nm] = vals
+            pts.append(pt)
+        return pts
+
+
+def generate(seed: int) -> Program:
+    """The program of ``seed`` (the same seed always gives the same program)."""
+    return Gen(seed).program()
