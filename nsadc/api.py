@@ -12,6 +12,8 @@ import functools
 import hashlib
 import inspect
 import numbers
+import re
+import sys
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -30,6 +32,16 @@ from nsadc.transforms.common import report_layout
 
 TARGETS = ("cpu", "python", "cuda")
 JIT = "@numba.njit(cache=True)"
+
+
+def _internal_errors() -> tuple:
+    """The exceptions that only a defect of the emitted code raises: Numba's
+    compile errors, and a name the emitted code reads before assigning it."""
+    errors: tuple = (NameError,)  # UnboundLocalError is a NameError
+    if "numba" in sys.modules:
+        from numba.core.errors import NumbaError
+        errors += (NumbaError,)
+    return errors
 
 
 @dataclass
@@ -322,17 +334,34 @@ class Differentiable:
         self._specs[(key, tuple(self.wrt))] = k
         return k
 
+    def _run(self, kernel, *args):
+        """Call an emitted kernel.  Emitted code that Numba cannot compile, or that
+        names a value it never assigned, is nsadc's defect, not the user's: say so,
+        where the function is, instead of a Numba traceback."""
+        try:
+            return kernel(*args)
+        except _internal_errors() as e:
+            path, line = self._key[0], self._key[3]
+            lines = [ln.strip() for ln in re.sub(r"\x1b\[[0-9;]*m", "", str(e)).splitlines()]
+            first = next((ln for ln in lines if ln and not ln.startswith("Failed in")), type(e).__name__)
+            raise NsadcError(
+                f"{path}:{line}: nsadc emitted derivative code for {self.__name__} that "
+                f"{'Numba cannot compile' if type(e).__module__.startswith('numba') else 'does not run'} "
+                f"({type(e).__name__}: {first}).\nThis is a defect of nsadc, not of your code; please "
+                f"report it with the function.  target='python' runs the emitted code without Numba, and "
+                f"f.source('reverse', *args) shows it.") from None
+
     # ------------------------------------------------------------ public
 
     def __call__(self, *args, **kwargs):
         values, types = self._bind(args, kwargs)
-        return self._kernels(types).primal(*values)
+        return self._run(self._kernels(types).primal, *values)
 
     def vjp(self, primals, cotangent=1.0):
         """``(value, adjoints)``: the adjoints, in wrt order, of ``cotangent``."""
         values, types = self._bind(tuple(primals))
         k = self._kernels(types)
-        value, adj = k.vjp(*values, float(cotangent))
+        value, adj = self._run(k.vjp, *values, float(cotangent))
         return value, tuple(adj)
 
     def jvp(self, primals, tangents):
@@ -344,7 +373,7 @@ class Differentiable:
                                 f"({', '.join(self.wrt)})")
         k = self._kernels(types)
         by_name = dict(zip(self._params, values))
-        return k.jvp(*values, *(self._tangent(w, by_name[w], t) for w, t in zip(self.wrt, tangents)))
+        return self._run(k.jvp, *values, *(self._tangent(w, by_name[w], t) for w, t in zip(self.wrt, tangents)))
 
     def _tangent(self, name: str, value, t):
         if not isinstance(value, np.ndarray):
@@ -363,7 +392,7 @@ class Differentiable:
             n = len(k.sites)
             hits = np.zeros(max(1, report_layout(n, k.index_depth)), np.int64)
             hits[n:] = -1  # no hit yet
-            value, adj = k.vjp_report(*values, 1.0, hits)
+            value, adj = self._run(k.vjp_report, *values, 1.0, hits)
             rep = build_report(k.sites, hits, depth=k.index_depth)
             if auto and not rep.exact:
                 # a kink was met: the conservative result may lie outside the
@@ -371,7 +400,7 @@ class Differentiable:
                 value, adj = self._clarke(k, values, None)
                 rep.method = "clarke"
         else:
-            value, adj = k.vjp(*values, 1.0)
+            value, adj = self._run(k.vjp, *values, 1.0)
         g = adj[0] if len(adj) == 1 else tuple(adj)
         return (value, g, rep) if report else (value, g)
 
@@ -387,10 +416,10 @@ class Differentiable:
         m = self._directions(directions, sum(sizes))
         if k.ld_form == "unrolled":
             n = len(wrt)
-            value, ld = k.ld(*values, *(float(m[i, j]) for i in range(n) for j in range(n)))
+            value, ld = self._run(k.ld, *values, *(float(m[i, j]) for i in range(n) for j in range(n)))
             ld = np.array(ld[:n], dtype=np.float64)
         else:
-            value, ld, undecided = k.ld(*values, *self._seeds(wrt, sizes, m))
+            value, ld, undecided = self._run(k.ld, *values, *self._seeds(wrt, sizes, m))
             if undecided >= 0:
                 site = k.sites[undecided]
                 why, hint = UNDECIDED.get(site.prim, (f"the kink of {site.prim}", "use grad"))
