@@ -52,6 +52,8 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
         v = s.value
         dot = D.d(s.target)
         if v.prim == "load":
+            if v.args[0].name not in facts.active:  # a constant array's element (y = c if t else z[i])
+                return [Assign(dot, Const(0.0))]
             return [Assign(dot, Call("load", (Var(D.d(v.args[0].name)), *v.args[1:])))]
         if v.prim == "store":
             value = v.args[-1]

@@ -514,7 +514,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         v, t = s.value, s.target
         out: list[Stmt] = []
         if v.prim == "load" and t in facts.active:
-            out.append(accumulate_element(D.d(v.args[0].name), v.args[1:], Var(D.d(t))))
+            if v.args[0].name in facts.active:  # not a constant array's element (y = c if t else z[i])
+                out.append(accumulate_element(D.d(v.args[0].name), v.args[1:], Var(D.d(t))))
             if t in P.overwritten:
                 out.append(Assign(D.d(t), Const(0.0)))
         elif v.prim == "store":

@@ -163,3 +163,37 @@ CASES.update({
                   [1.7316856164705694, 0.06741195478519746, -1.6155608919858233]]),
         1.0814284495245605, np.array([0, 1])),
 })
+
+
+# --- an element of an array that carries no derivative ------------------------------------
+
+def select_zeros_element(a, B, w):
+    """A conditional expression between an argument's element and a local zeros array's."""
+    z = np.zeros(len(a))
+    w += (0.3 - (B[0, 0] if w <= a[-1] else z[-1]))
+    return w + 0.2 * a[0] + 0.1 * a[-1] + 0.1 * z[0] + 0.1 * z[-1] + 0.1 * B[-1, 0]
+
+
+def residual_from_data(w, y):
+    """r starts as an element of y (not differentiated), then takes w's derivative."""
+    r = y[0]
+    r -= w[0]
+    return r * r
+
+
+def residuals_from_data(w, y):
+    s = 0.0
+    for i in range(len(w)):
+        r = y[i]
+        r -= w[i] * 2.0
+        s += abs(r)
+    return s
+
+
+CASES.update({
+    "select_zeros_element": (np.array([0.77, -0.22]), np.array([[0.2, -1.7, 0.5], [1.7, 0.07, -1.6]]), 0.3),
+    "residual_from_data": (np.array([0.5, -1.0]), np.array([2.0, 3.0])),
+    "residuals_from_data": (_x, _x[::-1] * 0.3 + 0.1),
+})
+# arguments to differentiate, where not every float argument
+WRT = {"residual_from_data": (0,), "residuals_from_data": (0,)}
