@@ -48,7 +48,7 @@ COTANGENT = -1.3
 _LOADED: dict = {}
 
 
-class Hang(Exception):
+class Hang(BaseException):
     """The per-program time limit passed (in-process checks)."""
 
 
@@ -316,7 +316,7 @@ def _check(prog: dict, target: str, cli: bool, only_point, kinks) -> dict:
                 rev_ok = close(rev, fd, RTOL_FD, scale_fd)
                 if not (fwd_ok and rev_ok):
                     which = "both" if not (fwd_ok or rev_ok) else ("forward" if not fwd_ok else "reverse")
-                    fail({"cls": f"wrong-gradient:{which}", "stage": "fd",
+                    fail({"cls": f"wrong-gradient:{which}", "stage": "fd", "exact": True,
                           "message": f"along tangent {ti}: central difference {fd!r}, jvp {float(dt)!r}, "
                                      f"<grad, t> {rev!r}", "tangent": ti}, k)
             if not standalone_done:

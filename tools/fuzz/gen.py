@@ -492,7 +492,7 @@ class Gen:
             w["store"] = 3 if any(v[2] for v in s.arrays.values()) else 0
             w["clip_arg"] = 0.4 if self.array_args else 0
         if s.loops >= 1 and "X" in s.arrays and s.trips > 1:
-            w["pairtemp"] = 1.5
+            w["pairtemp"] = 3
         w["return"] = 0.8
         if len(s.writable) >= 2:
             w["swap"] = 1
@@ -844,6 +844,9 @@ class Gen:
                 scope.arrays[nm] = (1 if kind != "mat" else 2, 2.0 if kind != "ivec" else 0, False,
                                     tuple(shape))
         body: list[str] = []
+        if self.array_args and self.p(0.6):  # most array programs work on a copy of an argument
+            self.budget -= 1
+            self.s_alloc(scope, body, "    ")
         self.block(scope, 14, body, "    ")
         # the result reads every top-level value, so that no computation is dead
         res, _ = self.expr(scope, 2)
