@@ -21,6 +21,7 @@ from nsadc.ir.analysis import Facts, analyse
 from nsadc.frontend.lower import Names
 from nsadc.ir.nodes import Function, Var, clone_function
 from nsadc.ir.adjoints import tidy_adjoints
+from nsadc.ir.constants import fold_constant_tests
 from nsadc.ir.fold import fold_temporaries
 from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
@@ -107,6 +108,7 @@ def _lowered(src: SourceFile, node, env: dict | None, param_types: dict[str, str
     base = memo.get(_frozen(param_types))
     if base is None:
         base = lower_function(src, node, env, param_types)
+        fold_constant_tests(base)  # numba would prune those branches, leaving values untyped
         split_reassignments(base, base.names)
         materialize_tests(base, base.names)
         memo[_frozen(param_types)] = base

@@ -197,3 +197,62 @@ CASES.update({
 })
 # arguments to differentiate, where not every float argument
 WRT = {"residual_from_data": (0,), "residuals_from_data": (0,)}
+
+
+# --- a test with one outcome: numba prunes the other branch; so must nsadc ---------------
+
+def _squash_once(p):
+    if 3.0 > 1.5:
+        t1 = (math.log(1.0 + (p) ** 2 * (p) ** 2) - 1.5)
+    else:
+        p = ((1.5 + math.sin(math.tanh((p / (2.0 + -0.4 * -0.4))))) ** (math.tanh(math.exp(math.tanh(p))))
+             - math.copysign(p, (+p)))
+    return p
+
+
+def constant_test_in_helper(a, w):
+    t3 = w
+    if (1.5 + math.sin(math.tanh((a[0] * t3)))) ** (math.tanh(math.hypot(0.75, 1.5))) > w:
+        t4 = (1.5 + math.sin(a[-1])) ** (math.tanh(max(a[0], 0.0)))
+    elif (a[0] if (t3 > w) and (a[0] >= w) else w) > math.atan2(
+            (w if not (a[0] >= w) else w), 0.5 + (w / (0.5 + t3 * t3)) * (w / (0.5 + t3 * t3))):
+        k6 = 0
+        while k6 < 5 and (a[-1] < t3 < w):
+            t3 += math.tanh(_squash_once(t3))
+    return np.clip(((1.5 + math.sin(a[-1])) ** (math.tanh(t3)) + (a[0] / (2.0 + math.sin(t3)))), -1.0, 1.0) \
+        + 0.1 * w + 0.2 * t3 + 0.2 * a[0] + -0.3 * a[-1]
+
+
+def constant_after_swap(a, B, w, idx):
+    z = np.zeros(len(a))
+    t1 = -0.4
+    t1, w = w, t1
+    if 0.3 > w:
+        k2 = 0
+    elif (t1 / (2.0 + math.sin(w))) < a[0]:
+        w += min(max(math.copysign(w, (B[0, 0] / (2.0 + math.sin(z[0])))), -1.0), 1.0)
+    return ((max(w, t1) % 2.0) + ((B[0, -1] % 0.7) if (w if 3.0 < z[0] else w) <= w else t1)) + 0.1 * w \
+        + -0.3 * t1 + -0.3 * a[0] + -0.3 * a[-1] + 0.1 * z[0] + 0.1 * z[-1] + 0.1 * B[-1, 0] + 0.1 * a[idx[0]]
+
+
+def _early_square(p):
+    if (0.75) ** 3 > 0.3:
+        p = (p - p)
+    else:
+        if min(p, -0.4) > p:
+            return 3.0
+    return (p) ** 2
+
+
+def constant_test_early_return(a, w, idx):
+    for i8 in range(len(a) - 1, -1, -1):
+        w -= 0.5 * math.tanh(_early_square(math.tanh(_early_square(p=w))))
+    return a[-1] + 0.1 * w + -0.3 * a[0] + 0.1 * a[-1] + 0.2 * a[idx[0]]
+
+
+_a2 = np.array([0.766971262863775, -0.21922821453042163])
+CASES.update({
+    "constant_test_in_helper": (_a2, 0.3),
+    "constant_after_swap": (_a2, np.array([[0.2, -1.7, 0.5], [1.7, 0.07, -1.6]]), 0.9, np.array([0, 1])),
+    "constant_test_early_return": (_a2, 0.3, np.array([0, 1])),
+})
