@@ -1331,20 +1331,52 @@ def _hint(op: str, args) -> str:
     return hint if len(hint) <= 16 else word
 
 
-def _infer_param_type(node: cst.FunctionDef, name: str) -> str:
-    """Without annotations or runtime values: a parameter used as a range() bound
-    is an int, anything else a float."""
-    found = []
+_SIZE_CALLS = {"zeros", "empty", "ones", "full", "arange"}  # np.zeros(n + 1): n counts elements
+
+
+def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """Expressions that only an int can fill: range() bounds, subscripts, and
+    the sizes of new arrays (``np.zeros(n + 1)``, ``np.empty((n, m))``)."""
+    found: list[cst.BaseExpression] = []
 
     class V(cst.CSTVisitor):
         def visit_Call(self, n):
-            if isinstance(n.func, cst.Name) and n.func.value == "range":
-                for a in n.args:
-                    if isinstance(a.value, cst.Name) and a.value.value == name:
-                        found.append(n)
+            f = n.func
+            callee = f.value if isinstance(f, cst.Name) else f.attr.value if isinstance(f, cst.Attribute) else ""
+            if callee == "range":
+                found.extend(a.value for a in n.args)
+            elif callee in _SIZE_CALLS and isinstance(f, cst.Attribute) and n.args and n.args[0].keyword is None:
+                size = n.args[0].value
+                found.extend(e.value for e in size.elements) if isinstance(size, cst.Tuple) else found.append(size)
+
+        def visit_SubscriptElement(self, n):
+            if isinstance(n.slice, cst.Index):
+                found.append(n.slice.value)
 
     node.visit(V())
-    return "int" if found else "float"
+    return found
+
+
+def _counts_with(e: cst.BaseExpression, name: str) -> bool:
+    """Whether ``e`` is integer arithmetic (+ - * // %, unary minus, tuples of
+    such) in which ``name`` takes part: ``n + 1``, ``2 * n - k``."""
+    if isinstance(e, cst.Name):
+        return e.value == name
+    if isinstance(e, cst.BinaryOperation) and isinstance(
+            e.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)):
+        return _counts_with(e.left, name) or _counts_with(e.right, name)
+    if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Minus):
+        return _counts_with(e.expression, name)
+    if isinstance(e, cst.Tuple):
+        return any(_counts_with(el.value, name) for el in e.elements)
+    return False
+
+
+def _infer_param_type(node: cst.FunctionDef, name: str) -> str:
+    """Without annotations or runtime values: a parameter that takes part in a
+    range() bound, an index or an array size (``range(n + 1)``,
+    ``np.zeros(n + 1)``, ``x[n - 1]``) is an int, anything else a float."""
+    return "int" if any(_counts_with(e, name) for e in _int_positions(node)) else "float"
 
 
 def lower_function(src: SourceFile, node: cst.FunctionDef, env: dict | None = None,

@@ -256,3 +256,22 @@ CASES.update({
     "constant_after_swap": (_a2, np.array([[0.2, -1.7, 0.5], [1.7, 0.07, -1.6]]), 0.9, np.array([0, 1])),
     "constant_test_early_return": (_a2, 0.3, np.array([0, 1])),
 })
+
+
+# --- an int argument in integer arithmetic is an int ----------------------------------------
+
+def grid_energy(x, n):
+    """n + 1 grid points: n takes part in an array size and a range() bound."""
+    a = np.zeros(n + 1)
+    s = 0.0
+    for i in range(n + 1):
+        a[i] = x * i
+        s += a[i] * a[i]
+    return s
+
+
+def last_of_prefix(x, m):
+    return x[m - 1] * x[2 * m - 1]
+
+
+CASES.update({"grid_energy": (0.7, 4), "last_of_prefix": (_x, 2)})
