@@ -681,6 +681,7 @@ class Gen:
         self.features.add("early-return")
 
     def s_store(self, s, out, ind):
+        outer = s
         arrs = [(n, v) for n, v in s.arrays.items() if v[2]]
         name, (rank, bound, wr, shape) = self.choice(arrs)
         if rank == 1:
@@ -688,6 +689,9 @@ class Gen:
         else:
             tgt = f"{name}[{self.index(s, shape[0])}, {self.index(s, shape[1])}]"
         bz = max(bound, 1.0)
+        if self.p(0.7):  # mostly a right-hand side that does not read the array stored into
+            s = s.child(depth=s.depth - 1)
+            s.arrays = {k: v for k, v in s.arrays.items() if k != name}
         form = self.r.randint(0, 3)
         if form == 0:
             e, _ = self.expr(s, 2, bz / 2)
@@ -707,11 +711,11 @@ class Gen:
                     e, _ = self.expr(s, 1, bz / 2)
                     out.append(f"{ind}{name}[{nm}] = 0.5 * {name}[{nm} - 1] + {e}")
                     self.features.add("store:recurrence")
-                    s.arrays[name] = (rank, bz, wr, shape)
+                    outer.arrays[name] = (rank, bz, wr, shape)
                     return
             e, _ = self.expr(s, 2, bz)
             out.append(f"{ind}{tgt} = max({tgt}, {e})")
-        s.arrays[name] = (rank, bz, wr, shape)
+        outer.arrays[name] = (rank, bz, wr, shape)
         self.features.add("store")
 
     def s_clip_arg(self, s, out, ind):
