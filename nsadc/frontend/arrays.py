@@ -62,6 +62,15 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     found["rank"] = max(found["rank"], 2)
                     found["pinned"] = True
 
+        def visit_Assign(self, n):
+            # n, d = X.shape: X has as many dimensions as names
+            v = n.value
+            if isinstance(v, cst.Attribute) and v.attr.value == "shape" and isinstance(v.value, cst.Name) \
+                    and v.value.value == name and len(n.targets) == 1 \
+                    and isinstance(n.targets[0].target, (cst.Tuple, cst.List)):
+                found["array"] = found["pinned"] = True
+                found["rank"] = max(found["rank"], len(n.targets[0].target.elements))
+
         def visit_BinaryOperation(self, n):
             if isinstance(n.operator, cst.MatrixMultiply) and any(
                     isinstance(side, cst.Name) and side.value == name for side in (n.left, n.right)):
@@ -330,8 +339,35 @@ class ArrayLowering:
 
     # ------------------------------------------------------------ writes
 
-    def _bind_array(self, scope, name: str, value: Expr, node) -> None:
-        """``name = <array value>``: an allocation, a copy, or a refused alias."""
+    def _rebind(self, scope, name: str, node) -> str:
+        """The IR name for a new array bound to ``name``.  A name that already
+        holds an array may take a new one in straight-line code (``y =
+        np.sort(y)``, ``r = np.abs(r)``): the new array gets an IR name of its
+        own and later reads of the name see it, as in Python.  In a loop or a
+        branch the name would hold different arrays on different paths."""
+        if name not in self.arrays and name not in self.param_names:
+            return name
+        if scope.depth > 0 or self._in_branch(scope, node):
+            return name  # refused where the array is made, with the reason
+        user = self.user_vars.get(name, name)
+        fresh = self.names.fresh(user)
+        scope.rename[user] = Var(fresh)
+        self.user_vars[fresh] = user
+        return fresh
+
+    @staticmethod
+    def _in_branch(scope, node) -> bool:
+        """Whether ``node`` sits inside an if, a loop, a with or a try of its function."""
+        parent = scope.src.parents.get(node)
+        while parent is not None and parent is not scope.node:
+            if isinstance(parent, (cst.If, cst.Else, cst.For, cst.While, cst.With, cst.Try)):
+                return True
+            parent = scope.src.parents.get(parent)
+        return False
+
+    def _bind_array(self, scope, name: str, value: Expr, node) -> str:
+        """``name = <array value>``: an allocation, a copy, or a refused alias.
+        Returns the IR name the array got (see :meth:`_rebind`)."""
         if isinstance(value, Var):
             raise self._err(scope, node, f"{name} = {value.name} would make {name} a second name for "
                             f"the array {value.name} (a write through one changes the other)",
@@ -339,9 +375,10 @@ class ArrayLowering:
         if scope.depth > 0:
             raise self._err(scope, node, "allocating an array inside a loop is not supported",
                             "allocate it once before the loop and overwrite its elements")
+        name = self._rebind(scope, name, node)
         if name in self.arrays or name in self.param_names:
-            raise self._err(scope, node, f"{name} already holds an array; each array name holds one "
-                            "array for the whole function", "give the new array a name of its own")
+            raise self._err(scope, node, f"{name} already holds an array; a name takes a new array "
+                            "only in straight-line code, not in a loop or a branch", "give the new array a name of its own")
         if value.prim == "full" and not isinstance(value.args[-1], Const):
             # np.full(n, w): the elements carry w's derivative, so they are stores
             # of w the transforms see, not an allocation with no derivative
@@ -350,7 +387,7 @@ class ArrayLowering:
             self._loop_nest(scope, dims, lambda index: self._emit(
                 Assign(name, Call("store", (Var(name), *index, fill)), scope.src.loc(node))),
                 scope.src.loc(node))
-            return
+            return name
         self.arrays[name] = self._type_of(value)
         if value.prim in ALLOCATORS or value.prim == "full":
             dims = value.args[:-1] if value.prim == "full" else value.args
@@ -358,6 +395,7 @@ class ArrayLowering:
         elif isinstance(value.args[0], Var) and value.args[0].name in self.arrays:  # *_like, copy
             self.shapes[name] = self._shape(value.args[0].name)
         self._emit(Assign(name, value, scope.src.loc(node)))
+        return name
 
     def _type_of(self, value: Call) -> str:
         from nsadc.rules.table import RULES

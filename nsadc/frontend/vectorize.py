@@ -261,7 +261,8 @@ class VectorLowering:
             self._check_scalar_target(scope, into, node)
             self._emit(Assign(into, Call("copy", (value,)), scope.src.loc(node)))
             return Var(into)
-        name = into if into is not None else self.names.fresh("v")
+        name = self._rebind(scope, into, scope.src.parents.get(node) or node) if into is not None \
+            else self.names.fresh("v")
         self._new_array(scope, name, p, node)
         self._fill(scope, name, p, node)
         return Var(name)
@@ -275,8 +276,8 @@ class VectorLowering:
                             "size it from the arguments' shapes, or write the loop over its elements; "
                             "reductions to a scalar (np.sum, np.max, a dot product) are fine in loops")
         if name in self.arrays or name in self.param_names:
-            raise self._err(scope, stmt, f"{name} already holds an array; each array name holds one "
-                            "array for the whole function",
+            raise self._err(scope, stmt, f"{name} already holds an array; a name takes a new array "
+                            "only in straight-line code, not in a loop or a branch",
                             f"give the new array a name of its own, or update {name} in place "
                             f"({name} -= ... or {name}[i] = ...)")
         self.arrays[name] = array_type(p.rank, floating=not p.integer)

@@ -643,7 +643,8 @@ def bad_realloc(x):
     z = np.zeros(n)
     for i in range(n):
         z[i] = x[i] * x[i]
-    z = np.ones(n)  # <- refused: bad_realloc @z = np.ones(n)
+    if x[0] > 0.0:
+        z = np.ones(n)  # <- refused: bad_realloc @z = np.ones(n)
     s = 0.0
     for i in range(n):
         s += z[i]

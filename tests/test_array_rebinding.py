@@ -1,0 +1,76 @@
+"""A name may take a new array in straight-line code (``y = np.sort(y)``,
+``r = np.abs(r)``, ``z = np.ones(n)`` after z was filled): later reads see the
+new array, as in Python.  In a loop or a branch it stays refused (the name
+would hold different arrays on different paths); ``n, d = X.shape`` tells X's
+rank."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import nsadc
+from test_regressions import check
+
+
+def _load(tmp_path, text, name):
+    import importlib.util
+    path = tmp_path / f"{name}_mod.py"
+    path.write_text("import math\nimport numpy as np\n\n" + textwrap.dedent(text))
+    spec = importlib.util.spec_from_file_location(f"{name}_mod_{abs(hash(text))}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return getattr(mod, name)
+
+
+PROGRAMS = {
+    "sorted_residual": ("""
+        def sorted_residual(w, y):
+            y = np.sort(y)
+            return np.sum((w - y) ** 2)
+    """, (np.array([0.3, -1.2, 0.8]), np.array([2.0, -1.0, 0.5]))),
+    "absolute_residual": ("""
+        def absolute_residual(w, c):
+            r = w - c
+            r = np.abs(r)
+            r = np.maximum(r, 0.25) * r
+            return np.sum(r)
+    """, (np.array([0.3, -1.2, 0.8]), np.array([2.0, -1.0, 0.45]))),
+    "refilled": ("""
+        def refilled(x):
+            n = x.shape[0]
+            z = np.zeros(n)
+            for i in range(n):
+                z[i] = x[i] * x[i]
+            s = z[0]
+            z = np.ones(n) * x
+            for i in range(n):
+                s += z[i] * z[i]
+            return s
+    """, (np.array([0.3, -1.2, 0.8]),)),
+    "shape_unpacked": ("""
+        def shape_unpacked(X, w):
+            n, d = X.shape
+            return np.sum(np.maximum(X @ w, 0.0)) / n
+    """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), np.array([0.5, 0.25, -1.0]))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_rebinding_is_differentiated(tmp_path, name):
+    text, args = PROGRAMS[name]
+    check(_load(tmp_path, text, name), args, "python")
+
+
+def test_rebinding_in_a_branch_is_refused(tmp_path):
+    fn = _load(tmp_path, """
+        def branchy(w, c):
+            r = w - c
+            if c[0] > 0.0:
+                r = np.abs(r)
+            return np.sum(r)
+    """, "branchy")
+    with pytest.raises(nsadc.NsadcError, match="only in straight-line code"):
+        nsadc.differentiate(fn, target="python")
