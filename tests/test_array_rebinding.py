@@ -2,7 +2,8 @@
 ``r = np.abs(r)``, ``z = np.ones(n)`` after z was filled): later reads see the
 new array, as in Python.  In a loop or a branch it stays refused (the name
 would hold different arrays on different paths); ``n, d = X.shape`` tells X's
-rank."""
+rank.  A second name or a row view of an array that the function never
+writes through (``S = price``, ``r_i = X[i]``) reads the same values."""
 
 from __future__ import annotations
 
@@ -55,6 +56,27 @@ PROGRAMS = {
             n, d = X.shape
             return np.sum(np.maximum(X @ w, 0.0)) / n
     """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), np.array([0.5, 0.25, -1.0]))),
+    "tail_view": ("""
+        def tail_view(x):
+            s = 0.0
+            y = x[1:]
+            for i in range(y.shape[0]):
+                s += y[i] * abs(y[i])
+            return s
+    """, (np.array([0.3, -1.2, 0.8]),)),
+    "row_views": ("""
+        def row_views(X, w):
+            out = 0.0
+            for i in range(X.shape[0]):
+                r_i = X[i]
+                out += np.sum(r_i * w) ** 2
+            return out
+    """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), np.array([0.5, 0.25, -1.0]))),
+    "second_name": ("""
+        def second_name(price, w):
+            S = price
+            return np.sum(np.maximum(S @ w, 0.0))
+    """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), np.array([0.5, 0.25, -1.0]))),
 }
 
 
@@ -73,4 +95,16 @@ def test_rebinding_in_a_branch_is_refused(tmp_path):
             return np.sum(r)
     """, "branchy")
     with pytest.raises(nsadc.NsadcError, match="only in straight-line code"):
+        nsadc.differentiate(fn, target="python")
+
+
+def test_a_view_written_through_is_refused(tmp_path):
+    fn = _load(tmp_path, """
+        def written(X, w):
+            n, d = X.shape
+            r = X[0]
+            r[0] = 1.0
+            return np.sum(r * w)
+    """, "written")
+    with pytest.raises(nsadc.NsadcError, match="view of X"):
         nsadc.differentiate(fn, target="python")

@@ -142,6 +142,48 @@ def _element_in_int_position(node: cst.BaseExpression, name: str) -> bool:
     return False
 
 
+_IN_PLACE_METHODS = ("fill", "sort", "resize", "put", "itemset", "partition")
+
+
+def written_arrays(node: cst.FunctionDef, functions: dict | None = None, depth: int = 0) -> set[str]:
+    """Names a function writes through: element or slice stores (``x[i] = v``,
+    ``x[i] += v``, ``x += v``), in-place methods (``x.fill(0)``), and arguments
+    that a function of the same file writes into.  A name not in this set is
+    only read, so a second name for it (``S = X``, ``r = X[i]``) cannot see a
+    change NumPy's shared memory would make."""
+    out: set[str] = set()
+
+    def base(e) -> str | None:
+        while isinstance(e, cst.Subscript):
+            e = e.value
+        return e.value if isinstance(e, cst.Name) else None
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, n):
+            if isinstance(n.target, cst.Subscript) and base(n.target):
+                out.add(base(n.target))
+
+        def visit_AugAssign(self, n):
+            if base(n.target):
+                out.add(base(n.target))
+
+        def visit_Call(self, n):
+            f = n.func
+            if isinstance(f, cst.Attribute) and f.attr.value in _IN_PLACE_METHODS and base(f.value):
+                out.add(base(f.value))
+            callee = (functions or {}).get(f.value) if isinstance(f, cst.Name) and depth < 8 else None
+            if callee:
+                params = [p.name.value for p in callee[-1].params.params]
+                inner = written_arrays(callee[-1], functions, depth + 1)
+                for k, a in enumerate(n.args):
+                    name = a.keyword.value if a.keyword is not None else params[k] if k < len(params) else None
+                    if name in inner and base(a.value):
+                        out.add(base(a.value))
+
+    node.body.visit(V())
+    return out
+
+
 class ArrayLowering:
     """Array methods of the Lowerer (which provides _expr, _err, _emit, names)."""
 
@@ -355,6 +397,16 @@ class ArrayLowering:
         self.user_vars[fresh] = user
         return fresh
 
+    def _read_only_alias(self, scope, name: str, array: str, node) -> bool:
+        """Whether ``name = array`` (or a row of it) may stand for the array
+        itself: neither name is ever written through, and, for a plain second
+        name, it is bound once in straight-line code."""
+        written = written_arrays(scope.node, scope.src.functions)
+        users = {self.user_vars.get(name, name), self.user_vars.get(array, array)}
+        if users & written or array in self.stored_params:
+            return False
+        return node is None or not self._in_branch(scope, node)
+
     @staticmethod
     def _in_branch(scope, node) -> bool:
         """Whether ``node`` sits inside an if, a loop, a with or a try of its function."""
@@ -368,6 +420,10 @@ class ArrayLowering:
     def _bind_array(self, scope, name: str, value: Expr, node) -> str:
         """``name = <array value>``: an allocation, a copy, or a refused alias.
         Returns the IR name the array got (see :meth:`_rebind`)."""
+        if isinstance(value, Var) and self._read_only_alias(scope, name, value.name, node):
+            # S = X, neither ever written: S reads X (no copy, no second array)
+            scope.rename[self.user_vars.get(name, name)] = value
+            return value.name
         if isinstance(value, Var):
             raise self._err(scope, node, f"{name} = {value.name} would make {name} a second name for "
                             f"the array {value.name} (a write through one changes the other)",

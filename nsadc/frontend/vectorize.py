@@ -246,7 +246,14 @@ class VectorLowering:
         """Lower a vectorized expression: an array value lands in a new array
         (``into`` or a fresh name), a scalar one is returned as an operand."""
         self.vectorized = True
-        if into is not None and (isinstance(node, cst.Subscript) or (
+        base = node.value if isinstance(node, (cst.Subscript, cst.Attribute)) else None
+        view_of = base.value if isinstance(base, cst.Name) else None
+        if into is not None and view_of is not None and isinstance(node, cst.Subscript) \
+                and view_of in scope.rename and self._read_only_alias(scope, into, scope.rename[view_of].name
+                                                                      if isinstance(scope.rename[view_of], Var)
+                                                                      else view_of, None):
+            pass  # r = X[i], neither written: a copy of the row reads the same values
+        elif into is not None and (isinstance(node, cst.Subscript) or (
                 isinstance(node, cst.Attribute) and node.attr.value == "T")):
             what = scope.src.source_of(node).strip()
             raise self._err(scope, node, f"{into} = {what} would make {into} a view of "

@@ -656,6 +656,7 @@ def bad_slice(x):
     y = x[1:]  # <- refused: bad_slice @x[1:]
     for i in range(y.shape[0]):
         s += y[i]
+    y[0] = 0.0  # a write through the view would change x
     return s
 
 
