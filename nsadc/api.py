@@ -14,11 +14,13 @@ import inspect
 import numbers
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
 
+from nsadc import call_checks
 from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import build_report
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError
@@ -32,6 +34,7 @@ from nsadc.transforms.common import report_layout
 
 TARGETS = ("cpu", "python", "cuda")
 JIT = "@numba.njit(cache=True)"
+JIT_BOUNDSCHECK = "@numba.njit(cache=True, boundscheck=True)"
 
 
 def _internal_errors() -> tuple:
@@ -111,7 +114,8 @@ def _frozen_constants(env: dict, text: str) -> tuple:
 class Differentiable:
     """A function together with its compiled derivatives (see DESIGN.md §3)."""
 
-    def __init__(self, fn, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0):
+    def __init__(self, fn, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0,
+                 boundscheck: bool = False):
         if isinstance(fn, Differentiable):
             fn = fn.__wrapped__
         if not callable(fn):
@@ -126,6 +130,9 @@ class Differentiable:
         if not (isinstance(kink_tol, (int, float)) and kink_tol >= 0 and kink_tol == kink_tol):
             raise NsadcError(f"kink_tol must be a number >= 0, not {kink_tol!r}")
         self.kink_tol = float(kink_tol)
+        # numba checks every index (an IndexError instead of reading past an array)
+        self.boundscheck = bool(boundscheck)
+        self._lock = threading.RLock()  # threads making their first calls together compile once
         self._fn = inspect.unwrap(fn)
         self._env = closure_env(self._fn)
         self._signature = inspect.signature(fn)
@@ -136,19 +143,23 @@ class Differentiable:
         # everything that determines the emitted code, for the on-disk cache
         path, text, line = source_text(self._fn)
         self._key = (path, hashlib.sha256(text.encode()).hexdigest(), self._fn.__name__, line,
-                     self.policy, target, self.kink_tol, _frozen_constants(self._env, text))
+                     self.policy, target, self.kink_tol, _frozen_constants(self._env, text),
+                     self.boundscheck)
         meta_key = pipeline_key(*self._key, "static", wrt)
         meta = _valid(load_meta(meta_key))
         if meta is None:
             # lower once now: unsupported code is refused at decoration time
             base, _ = analyse_function(*self._source(), None, self._env, memo=self._lowered)
             meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0]),
-                    "vectorized": getattr(base, "vectorized", False)}
+                    "vectorized": getattr(base, "vectorized", False),
+                    "index_reads": call_checks.index_reads(base), "written": call_checks.written(base)}
             save_meta(meta_key, meta)
         self._static_types = meta["types"]
         # whole-array NumPy: a parameter used only elementwise may be an array or a
         # scalar, as the caller passes it; the ranks of the first call decide
         self._vectorized = meta.get("vectorized", False)
+        self._index_reads = meta.get("index_reads", [])
+        self._written = set(meta.get("written", []))
         self.wrt = self._resolve_wrt(wrt)
         for w in self.wrt:
             if not differentiable_type(self._static_types[w]):
@@ -213,22 +224,25 @@ class Differentiable:
                 if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
                     raise ArgumentError(f"argument {name!r} of {self.__name__} must be a float "
                                         f"(it is differentiated), got {type(v).__name__}")
-                values.append(float(v))
+                values.append(call_checks.as_float(self.__name__, name, v))
                 types[name] = "float"
             elif isinstance(v, (bool, np.bool_)):
                 values.append(bool(v))
                 types[name] = "bool"
             elif isinstance(v, numbers.Integral):
-                values.append(int(v))
                 types[name] = "int" if self._static_types[name] != "float" else "float"
-                if types[name] == "float":
-                    values[-1] = float(v)
+                values.append(call_checks.as_int(self.__name__, name, v) if types[name] == "int" else
+                              call_checks.as_float(self.__name__, name, v))
             elif isinstance(v, numbers.Real):
+                if self._static_types[name] == "int":
+                    call_checks.refuse_float_for_int(self.__name__, name, v)
                 values.append(float(v))
                 types[name] = "float"
             else:
                 raise ArgumentError(f"argument {name!r} of {self.__name__}: expected a float, int or "
                                     f"bool scalar, got {type(v).__name__}")
+        if self._index_reads:
+            call_checks.check_index_reads(self.__name__, self._index_reads, dict(zip(self._params, values)))
         if self._vectorized:
             self._check_shapes(values, types)
         return values, types
@@ -240,14 +254,17 @@ class Differentiable:
         an int array that is all there is to differentiate stays (and is refused)."""
         if not self._unsettled:
             return
-        ints = [n for n in self._unsettled
-                if isinstance(arguments[n], np.ndarray) and arguments[n].dtype.kind in "iu"]
-        self._unsettled = set()
-        if len(ints) == len(self.wrt):
-            self._wrt_why.update({n: "it is the only argument to differentiate" for n in ints})
-            return
-        for name in ints:
-            self.wrt.remove(name)
+        with self._lock:  # emptied last: a thread that sees it empty sees wrt settled
+            if not self._unsettled:
+                return
+            ints = [n for n in self._unsettled
+                    if isinstance(arguments[n], np.ndarray) and arguments[n].dtype.kind in "iu"]
+            if len(ints) == len(self.wrt):
+                self._wrt_why.update({n: "it is the only argument to differentiate" for n in ints})
+            else:
+                for name in ints:
+                    self.wrt.remove(name)
+            self._unsettled = set()
 
     def _check_shapes(self, values: list, types: dict[str, str]) -> None:
         """The shape requirements of whole-array operations, on the arguments:
@@ -282,7 +299,7 @@ class Differentiable:
         if is_array(static) and v.ndim < rank(static):
             raise ArgumentError(f"{where} is a {v.ndim}-D array, but the function indexes it with "
                                 f"{rank(static)} indices")
-        return v
+        return call_checks.native_array(self.__name__, name, v, name in self._written)
 
     def _check_dtype(self, name: str, v: np.ndarray, where: str) -> None:
         static = self._static_types[name]
@@ -302,6 +319,13 @@ class Differentiable:
                                 f"(convert with {name}.astype(np.float64))")
 
     def _kernels(self, types: dict[str, str]) -> _Kernels:
+        k = self._specs.get((tuple(types[p] for p in self._params), tuple(self.wrt)))
+        if k is not None:
+            return k
+        with self._lock:  # one thread compiles; the others wait for its kernels
+            return self._build_kernels(types)
+
+    def _build_kernels(self, types: dict[str, str]) -> _Kernels:
         key = tuple(types[p] for p in self._params)
         k = self._specs.get((key, tuple(self.wrt)))  # wrt too: the first call may settle it
         if k is not None:
@@ -312,7 +336,7 @@ class Differentiable:
         if mod is None:
             comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol,
                                     self._lowered)
-            jit = JIT if self.target == "cpu" else None
+            jit = (JIT_BOUNDSCHECK if self.boundscheck else JIT) if self.target == "cpu" else None
             if jit:
                 import numba  # noqa: F401  (imported by the module; fail early and clearly)
             modes = ("forward", "reverse", "lexicographic")
@@ -350,6 +374,13 @@ class Differentiable:
                 f"({type(e).__name__}: {first}).\nThis is a defect of nsadc, not of your code; please "
                 f"report it with the function.  target='python' runs the emitted code without Numba, and "
                 f"f.source('reverse', *args) shows it.") from None
+        except MemoryError:
+            path, line = self._key[0], self._key[3]
+            raise NsadcError(
+                f"{path}:{line}: {self.__name__}: not enough memory to run its derivative at these arguments "
+                "(a reverse-mode tape holds the values that every iteration overwrites).  Alternatives: "
+                "jvp (forward mode keeps no tape; one call per direction), clarke_grad (Clarke mode, "
+                "forward), smaller inputs, or a loop body that overwrites fewer values.") from None
 
     # ------------------------------------------------------------ public
 
@@ -361,7 +392,7 @@ class Differentiable:
         """``(value, adjoints)``: the adjoints, in wrt order, of ``cotangent``."""
         values, types = self._bind(tuple(primals))
         k = self._kernels(types)
-        value, adj = self._run(k.vjp, *values, float(cotangent))
+        value, adj = self._run(k.vjp, *values, call_checks.as_cotangent(cotangent))
         return value, tuple(adj)
 
     def jvp(self, primals, tangents):
@@ -376,9 +407,9 @@ class Differentiable:
         return self._run(k.jvp, *values, *(self._tangent(w, by_name[w], t) for w, t in zip(self.wrt, tangents)))
 
     def _tangent(self, name: str, value, t):
+        t = call_checks.as_tangent(name, value, t)
         if not isinstance(value, np.ndarray):
-            return float(t)
-        t = np.asarray(t, dtype=value.dtype)
+            return t
         if t.shape != value.shape:
             raise ArgumentError(f"jvp: the tangent of {name!r} has shape {t.shape}, but {name} has shape "
                                 f"{value.shape}")
@@ -546,14 +577,16 @@ def _describe_type(t: str) -> str:
     return t
 
 
-def differentiate(fn=None, *, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0):
+def differentiate(fn=None, *, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0,
+                  boundscheck: bool = False):
     """Decorator (``@differentiate`` or ``@differentiate(wrt=..., kinks=...)``) and
     call form (``differentiate(fn, wrt=...)``).  ``kink_tol`` (default 0: exact
     ties only) makes the kink report, and so the ``"auto"`` policy, count values
     within that distance of a kink set as met."""
     if fn is None:
-        return lambda f: Differentiable(f, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol)
-    return Differentiable(fn, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol)
+        return lambda f: Differentiable(f, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol,
+                                        boundscheck=boundscheck)
+    return Differentiable(fn, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol, boundscheck=boundscheck)
 
 
 def _as_differentiable(fn, wrt, kinks, target) -> Differentiable:

@@ -8,6 +8,8 @@ rejected, 2 bad usage or unsupported code.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -112,6 +114,8 @@ def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None
                 w = params[int(w)] if -len(params) <= int(w) < len(params) else w
             if w not in params:
                 _fail(f"--wrt: {func} has no argument {w!r} (arguments: {', '.join(params)})")
+            if w in wrt_names:
+                _fail(f"--wrt: {w!r} is named twice")
             wrt_names.append(w)
     comp = compile_function(src, node, wrt_names, resolve_policy(parse_kinks(kinks)),
                             param_types=parse_ranks(ranks, params))
@@ -138,6 +142,16 @@ def emit(
 ):
     """Print a standalone module (imports only math and numpy) with FUNC_jvp, FUNC_vjp or FUNC_ld."""
     certificate = None
+    path, _ = parse_target(target)
+    for option, out in (("-o", output), ("--cert", cert)):
+        if out is not None and _same_file(out, path):
+            _fail(f"{option} {out}: that is the input file; nsadc does not overwrite your source "
+                  "(name another file)")
+    if output is not None and cert is not None and _same_file(output, cert):
+        _fail(f"-o and --cert name the same file {output}")
+    for option, out in (("-o", output), ("--cert", cert)):
+        if out is not None:
+            _check_writable(out, option)
     try:
         comp = load(target, wrt, kinks, ranks)
         modes = ("forward", "reverse") if mode == Mode.both else (mode.value,)
@@ -150,24 +164,64 @@ def emit(
     except NsadcError as e:
         _fail(str(e))
     if output is None:
-        typer.echo(text, nl=False)
+        _stdout(text, nl=False)
     else:
-        output.write_text(text)
+        _write_file(output, "-o", lambda: output.write_text(text, encoding="utf-8"))
         typer.echo(f"wrote {output}", err=True)
     if certificate is not None:
-        certificate.write(cert)
+        _write_file(cert, "--cert", lambda: certificate.write(cert))
         typer.echo(f"wrote {cert} (certificate: {certificate.summary()})", err=True)
         if certificate.status == "rejected":
             raise typer.Exit(1)
 
 
+def _stdout(text: str, nl: bool = True) -> None:
+    """Print to stdout; a reader that left early (``| head -1``) is said in one line."""
+    try:
+        typer.echo(text, nl=nl)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        try:  # no second error when Python flushes stdout on the way out
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        _fail("nsadc: the output was closed before it was all written (broken pipe)")
+
+
+def _check_writable(path: Path, option: str) -> None:
+    """Refuse an output path that cannot be written, before anything is written."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        _fail(f"{option} {path}: that is a directory; name a file")
+    if not parent.is_dir():
+        _fail(f"{option} {path}: no such directory {parent}")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        _fail(f"{option} {path}: cannot write it: permission denied")
+
+
+def _same_file(a: Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _write_file(path: Path, option: str, write) -> None:
+    try:
+        write()
+    except OSError as e:
+        _fail(f"{option} {path}: cannot write it: {e.strerror or e}")
+
+
 def _with_summary(text: str, lines: list[str]) -> str:
     """Insert comment lines after the module's leading header comments."""
+    from nsadc.emit import comment_text
+
     rows = text.split("\n")
     k = 0
     while k < len(rows) and rows[k].startswith("#"):
         k += 1
-    return "\n".join(rows[:k] + [f"# {line}" for line in lines] + rows[k:])
+    return "\n".join(rows[:k] + [f"# {comment_text(line)}" for line in lines] + rows[k:])
 
 
 # ------------------------------------------------------------------ certificates
@@ -260,7 +314,7 @@ def certify(
         _unsupported_exit(path, func, e, as_json)
     cert = static.certify(comp)
     if as_json:
-        typer.echo(cert.to_json())
+        _stdout(cert.to_json())
     else:
         print_certificate(cert)
     raise typer.Exit(1 if cert.status == "rejected" else 0)
@@ -294,8 +348,12 @@ def _parse_ranges(items: list[str], params: list[str]) -> dict:
             _fail(f"--range {item!r}: write NAME=LO:HI, e.g. lam=0:1")
         if name not in params:
             _fail(f"--range {item!r}: no argument {name!r} (arguments: {', '.join(params)})")
+        if not (math.isfinite(lo_v) and math.isfinite(hi_v)):
+            _fail(f"--range {item!r}: LO and HI must be finite numbers")
         if not lo_v <= hi_v:
             _fail(f"--range {item!r}: LO must not exceed HI")
+        if not math.isfinite(hi_v - lo_v):
+            _fail(f"--range {item!r}: the interval is too wide to sample (HI - LO overflows)")
         out[name] = (lo_v, hi_v)
     return out
 
@@ -304,7 +362,7 @@ def _parse_ranges(items: list[str], params: list[str]) -> dict:
 def check(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to check (FILE is run)"),
     points: int = typer.Option(64, "--points", min=1, help="random points (segments) per probe"),
-    seed: int = typer.Option(0, "--seed", help="random seed"),
+    seed: int = typer.Option(0, "--seed", min=0, help="random seed (an integer >= 0)"),
     shape: list[str] = typer.Option([], "--shape", metavar="NAME=DIMS",
                                     help="shape of an array argument (arrays are not supported yet: "
                                          "refused)"),
@@ -328,6 +386,8 @@ def check(
     from nsadc.api import Differentiable
 
     path, func = parse_target(target)
+    if cert is not None:
+        _check_writable(cert, "--cert")
     try:
         module = _import_file(path)
     except Exception as e:  # noqa: BLE001 - anything FILE raises while being imported
@@ -373,11 +433,11 @@ def check(
         except NsadcError as e:
             _unsupported_exit(path, func, e, as_json)
     if as_json:
-        typer.echo(certificate.to_json())
+        _stdout(certificate.to_json())
     else:
         print_certificate(certificate)
     if cert is not None:
-        certificate.write(cert)
+        _write_file(cert, "--cert", lambda: certificate.write(cert))
         typer.echo(f"wrote {cert}", err=True)
     raise typer.Exit(1 if certificate.status == "rejected" else 0)
 
@@ -387,6 +447,13 @@ def main():
         app()
     except NsadcError as e:  # anything that escaped a command: located, no traceback
         print(str(e), file=sys.stderr)
+        sys.exit(2)
+    except BrokenPipeError:  # `nsadc emit ... | head -1`: the reader left early
+        try:  # no second error when Python flushes stdout on the way out
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        print("nsadc: the output was closed before it was all written (broken pipe)", file=sys.stderr)
         sys.exit(2)
 
 

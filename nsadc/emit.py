@@ -24,6 +24,25 @@ _ATOM = 20
 _RIGHT_ASSOC = {"pow"}
 
 
+def comment_text(text: str) -> str:
+    """User text (a file name, a source line) made safe for a ``#`` comment:
+    every character that is not printable (a line break Python or an editor
+    would honour, a NUL, a lone surrogate) is written as its escape, so the
+    comment stays one line and nothing after it can become code."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\t" else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def docstring_source(doc: str) -> str:
+    """A docstring literal that holds ``doc`` exactly, whatever it contains."""
+    if '"""' in doc or "\\" in doc or doc.endswith('"') or \
+            not all(c.isprintable() or c in "\n\t" for c in doc):
+        return repr(doc)
+    return f'"""{doc}"""'
+
+
 def const_source(value) -> str:
     if isinstance(value, bool):
         return "True" if value else "False"
@@ -151,7 +170,7 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
             else:
                 lines.append(f"{pad}return {expr_source(s.value)}")
         elif isinstance(s, Comment):
-            lines.append(f"{pad}# {s.text}")
+            lines.append(f"{pad}# {comment_text(s.text)}")
         elif isinstance(s, Raw):
             lines.append(f"{pad}{s.code}")
         elif isinstance(s, Break):
@@ -176,7 +195,7 @@ def function_source(fn: Function, extra_params: list[str] = ()) -> str:
     params = ", ".join([p.name for p in fn.params] + list(extra_params))
     lines = [f"def {fn.name}({params}):"]
     if fn.doc:
-        lines.append(f'    """{fn.doc}"""')
+        lines.append(f"    {docstring_source(fn.doc)}")
     lines.extend(block_source(fn.body, 1) or ["    pass"])
     return "\n".join(lines) + "\n"
 
@@ -193,7 +212,7 @@ def module_source(header: list[str], functions: list[Function], jit: str | None 
     """A standalone module: header comments, imports, tape helpers where used,
     and the functions.  ``jit`` is a decorator line (``@numba.njit(cache=True)``)
     put on every function for a compiled backend."""
-    lines = [f"# {h}" if h else "#" for h in header]
+    lines = [f"# {comment_text(h)}" if h else "#" for h in header]
     lines += ["import math", "", "import numpy as np"]
     chunks = []
     if jit:

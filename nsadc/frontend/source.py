@@ -6,6 +6,7 @@ decorator parses the file that defines the function (``inspect`` names it).
 
 from __future__ import annotations
 
+import __future__
 import hashlib
 import inspect
 from dataclasses import dataclass, field
@@ -146,7 +147,74 @@ def source_text(fn) -> tuple[str, str, int]:
             f"cannot find the source of {fn.__qualname__} ({code.co_filename}); define it in a .py "
             "file or use nsadc emit on the file"
         ) from None
+    if fn.__name__ != "<lambda>":  # (refused, as a lambda, once parsed)
+        check_fresh(fn, lines)
     return code.co_filename, "".join(lines), code.co_firstlineno
+
+
+# ------------------------------------------------------------ stale sources
+# inspect reads the file as it is now; Python runs the function as it was when
+# its module was imported.  A file edited since (a notebook with the module open
+# in an editor) would make nsadc differentiate code that does not run.  The file
+# as it is now is compiled again (the whole file: the code of a function depends
+# on its surroundings, e.g. which names are imported or enclosing functions'
+# variables), and the definition that starts at the function's first line must
+# compile to the function's own code.
+
+_FUTURE_FLAGS = 0
+for _name in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _name).compiler_flag
+_COMPILED: dict[tuple[str, str, int], object] = {}
+
+
+def _fingerprint(code) -> tuple:
+    """What a code object does, without its line numbers."""
+    consts = tuple(_fingerprint(c) if inspect.iscode(c) else (type(c).__name__, repr(c)) for c in code.co_consts)
+    return (code.co_name, code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+            code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags, consts)
+
+
+def _find_code(code, name: str, line: int):
+    for c in code.co_consts:
+        if inspect.iscode(c):
+            if c.co_name == name and c.co_firstlineno == line:
+                return c
+            inner = _find_code(c, name, line)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _recompiled(fn, lines: list[str]):
+    """The code object that the file as it is now (``lines``) compiles to at
+    ``fn``'s first line, or None."""
+    code = fn.__code__
+    text = "".join(lines)
+    flags = code.co_flags & _FUTURE_FLAGS
+    key = (code.co_filename, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), flags)
+    module = _COMPILED.get(key)
+    if module is None:
+        try:
+            module = compile(text, code.co_filename, "exec", flags=flags, dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return None
+        if len(_COMPILED) > 64:
+            _COMPILED.clear()
+        _COMPILED[key] = module
+    return _find_code(module, code.co_name, code.co_firstlineno)
+
+
+def check_fresh(fn, lines: list[str]) -> None:
+    """Refuse a function whose file changed after Python compiled it."""
+    code = fn.__code__
+    again = _recompiled(fn, lines)
+    if again is not None and _fingerprint(again) == _fingerprint(code):
+        return
+    raise NsadcError(
+        f"{code.co_filename}:{code.co_firstlineno}: the source of {fn.__qualname__} in this file is not the "
+        "code Python is running: the file was edited after its module was imported.  Reload the module "
+        "(importlib.reload, or restart the kernel) so that the function and its file agree, then "
+        "differentiate it again.")
 
 
 def parse_file(path: str | Path, text: str | None = None) -> SourceFile:
@@ -212,6 +280,8 @@ def source_of_function(fn) -> tuple[SourceFile, cst.FunctionDef]:
             f"cannot find the source of {fn.__qualname__} ({path}); define it in a .py file "
             "or use nsadc emit on the file"
         ) from None
+    if fn.__name__ != "<lambda>":
+        check_fresh(fn, lines)
     src = parse_file(path, text)
     if fn.__name__ == "<lambda>":
         line = code.co_firstlineno

@@ -1,0 +1,175 @@
+"""Checks of call-time inputs that the compiled code cannot make itself.
+
+Numba converts a Python int to a 64-bit integer and a float to a double without
+asking; a big-endian array, a read-only array that the function writes into, or
+an index past the end of an array would reach compiled code that either raises
+a Numba error or reads memory it does not own.  Each check here turns such an
+input into an :class:`~nsadc.errors.ArgumentError` that names the argument.
+
+Two facts about the function are found once, from its IR, when it is decorated:
+
+* ``index_reads``: reads ``a[c]`` with a constant index ``c`` that run on
+  every call (top-level statements before any statement that may return):
+  checked against the argument's shape (an empty array passed for ``a[0]``);
+* ``written``: the array parameters the function stores into.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from nsadc.errors import ArgumentError
+from nsadc.ir.nodes import Assign, Call, Const, For, If, Return, Var, While, expressions_read, walk
+
+INT64 = (-(2 ** 63), 2 ** 63 - 1)
+
+
+# ------------------------------------------------------------ static facts
+
+
+def index_reads(fn) -> list[list]:
+    """``[param, dim, index, where]`` for each constant-index read or write of a
+    parameter array that runs whenever the function does."""
+    params = {p.name for p in fn.params}
+    out = []
+    for s in fn.body:
+        if isinstance(s, (If, For, While)):
+            if any(isinstance(t, Return) for t in walk([s])):
+                break  # later statements may not run
+            continue  # its own reads run only sometimes
+        if isinstance(s, Return):
+            exprs = s.value if isinstance(s.value, tuple) else (s.value,)
+        elif isinstance(s, Assign):
+            exprs = (s.value,)
+        else:
+            exprs = tuple(expressions_read(s))
+        for e in exprs:
+            for call in _calls(e):
+                if call.prim not in ("load", "store") or not isinstance(call.args[0], Var):
+                    continue
+                name = call.args[0].name
+                if name not in params:
+                    continue
+                index = call.args[1:-1] if call.prim == "store" else call.args[1:]
+                for dim, i in enumerate(index):
+                    if isinstance(i, Const) and isinstance(i.value, int) and not isinstance(i.value, bool):
+                        where = str(s.loc) if getattr(s, "loc", None) is not None else fn.name
+                        out.append([name, dim, i.value, where])
+        if isinstance(s, Assign) and s.target in params and not (
+                isinstance(s.value, Call) and s.value.prim == "store"):
+            params.discard(s.target)  # rebound: later reads are not of the argument
+    return out
+
+
+def written(fn) -> list[str]:
+    """The parameters (or names bound to them) that the function stores into."""
+    params = {p.name for p in fn.params}
+    alias = {p: p for p in params}
+    stmts = list(walk(fn.body))
+    for s in stmts:  # b = a binds b to the argument a
+        if isinstance(s, Assign) and isinstance(s.value, Var) and s.value.name in alias:
+            alias[s.target] = alias[s.value.name]
+        elif isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "copy" and \
+                isinstance(s.value.args[0], Var) and s.value.args[0].name in alias:
+            alias[s.target] = alias[s.value.args[0].name]
+    out = set()
+    for s in stmts:
+        if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store":
+            base = s.value.args[0]
+            if isinstance(base, Var) and base.name in alias:
+                out.add(alias[base.name])
+    return sorted(out)
+
+
+def _calls(e):
+    if isinstance(e, Call):
+        yield e
+        for a in e.args:
+            yield from _calls(a)
+    elif isinstance(e, tuple):
+        for a in e:
+            yield from _calls(a)
+
+
+# ------------------------------------------------------------ call time
+
+
+def as_float(fname: str, name: str, v) -> float:
+    """``v`` as the double the compiled code takes."""
+    try:
+        return float(v)
+    except OverflowError:
+        raise ArgumentError(f"argument {name!r} of {fname} is an integer too large for a float "
+                            f"({_short(v)}); pass a float (at most {np.finfo(np.float64).max:.3g})") from None
+
+
+def as_int(fname: str, name: str, v) -> int:
+    """``v`` as the 64-bit integer the compiled code takes."""
+    v = int(v)
+    if not INT64[0] <= v <= INT64[1]:
+        raise ArgumentError(f"argument {name!r} of {fname} is {_short(v)}, outside the 64-bit integer "
+                            "range that the compiled code uses")
+    return v
+
+
+def refuse_float_for_int(fname: str, name: str, v) -> None:
+    raise ArgumentError(f"argument {name!r} of {fname} is used as an integer (a range() bound, an index "
+                        f"or a size), but got the float {v!r}; pass an int (nsadc does not truncate it)")
+
+
+def _short(v) -> str:
+    text = str(v)
+    if len(text) <= 24:
+        return text
+    exp = math.floor(math.log10(abs(v))) if v else 0
+    return f"an integer of {exp + 1} digits"
+
+
+def native_array(fname: str, name: str, v: np.ndarray, writes: bool) -> np.ndarray:
+    """A non-native byte order is converted (the values are the same); a read-only
+    array that the function writes into is refused."""
+    if not v.dtype.isnative:
+        v = v.astype(v.dtype.newbyteorder("="))
+    elif writes and not v.flags.writeable:
+        raise ArgumentError(f"argument {name!r} of {fname} is a read-only array, but {fname} writes into "
+                            f"it; pass a writable copy ({name}.copy())")
+    return v
+
+
+def check_index_reads(fname: str, reads: list, arguments: dict) -> None:
+    for name, dim, index, where in reads:
+        v = arguments.get(name)
+        if not isinstance(v, np.ndarray) or v.ndim <= dim:
+            continue
+        size = v.shape[dim]
+        if not -size <= index < size:
+            axis = f" along axis {dim}" if v.ndim > 1 else ""
+            raise ArgumentError(f"{where}: {fname} reads {name}[{index}]{axis}, but argument {name!r} has "
+                                f"shape {v.shape}: the index is out of bounds")
+
+
+def as_cotangent(v) -> float:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        raise ArgumentError(f"vjp: the cotangent must be a real number, got {type(v).__name__}")
+    try:
+        return float(v)
+    except OverflowError:
+        raise ArgumentError(f"vjp: the cotangent {_short(v)} is too large for a float") from None
+
+
+def as_tangent(name: str, value, t):
+    """The tangent of argument ``name`` (whose value is ``value``)."""
+    if not isinstance(value, np.ndarray):
+        if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Real):
+            raise ArgumentError(f"jvp: the tangent of {name!r} must be a real number, got {type(t).__name__}")
+        try:
+            return float(t)
+        except OverflowError:
+            raise ArgumentError(f"jvp: the tangent of {name!r} ({_short(t)}) is too large for a float") from None
+    arr = np.asarray(t) if not isinstance(t, np.ndarray) else t
+    if arr.dtype.kind not in "fiub" or arr.dtype == object:
+        raise ArgumentError(f"jvp: the tangent of {name!r} must hold real numbers, got dtype {arr.dtype}")
+    return arr.astype(value.dtype)
