@@ -29,6 +29,7 @@ read.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
@@ -157,6 +158,8 @@ class VectorLowering:
             return self._array_rank(scope, node.value) if node.attr.value == "T" else 0
         if isinstance(node, cst.Subscript):
             found = self._local_array(scope, node.value)
+            if found is not None and self._mask_index(scope, node) is not None:
+                return rank(found[1])  # x[mask]: read under its mask, element by element
             if found is None or not _sliced(node, rank(found[1])):
                 return 0
             return rank(found[1]) - sum(1 for el in node.slice if not isinstance(el.slice, cst.Slice))
@@ -207,7 +210,7 @@ class VectorLowering:
                 if name == "where":
                     return max(ranks) if ranks else 0
                 return 0
-            if self._elementwise_call(scope, node) is not None:
+            if self._elementwise_call(scope, node) is not None or self._qualified(scope, node.func) in _LOGICAL:
                 return max([self._array_rank(scope, a.value) for a in node.args] or [0])
         return 0
 
@@ -231,7 +234,7 @@ class VectorLowering:
             return False
         if isinstance(node, cst.Subscript):
             found = self._local_array(scope, node.value)
-            return found is not None and _sliced(node, rank(found[1]))
+            return found is not None and (_sliced(node, rank(found[1])) or self._mask_index(scope, node) is not None)
         if isinstance(node, (cst.Name, cst.Integer, cst.Float)):
             return False
         if isinstance(node, cst.Call) and self._vector_function(scope, node) is not None:
@@ -261,6 +264,8 @@ class VectorLowering:
                             "through one changes the other)",
                             f"write {into} = {what}.copy(), or use {what} directly in expressions")
         p = self._prepare(scope, node)
+        if into is not None and self._is_boolean_array(scope, node):
+            self.__dict__.setdefault("mask_names", set()).add(self.user_vars.get(into, into))
         if p.rank == 0:
             value = p.value if p.kind == "scalar" else self._element(scope, p, [])
             if into is None:
@@ -300,6 +305,9 @@ class VectorLowering:
 
     def _store_slice(self, scope, target: cst.Subscript, value_node, node, op: str | None = None) -> None:
         """``x[1:] = v``, ``A[i, :] = v``, ``A[:, j] += v``: a loop storing each element."""
+        mask = self._mask_index(scope, target)
+        if mask is not None:
+            return self._store_masked(scope, target, mask, value_node, node, op)
         dest = self._view(scope, target)
         var = dest.value
         value = self._prepare(scope, value_node)
@@ -320,6 +328,95 @@ class VectorLowering:
         self._loop_nest(scope, dest.shape, body, loc)
         if var.name in self.param_names:
             self.stored_params.add(var.name)
+
+    def _store_masked(self, scope, target: cst.Subscript, mask, value_node, node, op: str | None) -> None:
+        """``v[mask] = w[mask]``, ``v[w < 0] = 0.0``, ``v[mask] *= c``: every element
+        of v, the new value where the mask holds, the old one elsewhere (reads
+        under the same mask see the element at the same place)."""
+        var, t = self._local_array(scope, target.value)
+        dest = _P("array", rank(t), list(self._shape(var.name)), value=var, node=target)
+        value, keep = self._under_mask(scope, mask, value_node)
+        if _reads_other_elements(value, var, dest.rank):
+            raise self._err(scope, node, f"this assignment through a mask reads elements of {var.name} other "
+                            "than the one it overwrites", "compute the value into its own name first")
+        self._broadcast(scope, node, [dest, value, keep])
+        new = value if op is None else _P("op", dest.rank, dest.shape, prim=op, args=[dest, value], node=node)
+        self._fill(scope, var.name, _P("where", dest.rank, dest.shape, args=[keep, new, dest], node=node), node)
+        if var.name in self.param_names:
+            self.stored_params.add(var.name)
+
+    def _under_mask(self, scope, mask, node) -> tuple[_P, _P]:
+        """``node`` prepared with ``x[mask]`` read as x (element by element), and the mask."""
+        saved = getattr(self, "masking", None)
+        self.masking = _text(scope, mask)
+        try:
+            value = self._prepare(scope, node)
+        finally:
+            self.masking = saved
+        return value, self._prepare(scope, mask)
+
+    def _masked_reduction(self, scope, node, fname: str, arg_node) -> _P | None:
+        """``np.sum(w[mask] ** 2)``, ``np.mean(x[x > 0])``, ``np.max(v[m])``: the
+        reduction over the elements the mask keeps, or None without a mask."""
+        masks = {_text(scope, m): m for m in self._masks_in(scope, arg_node)}
+        if not masks:
+            return None
+        if len(masks) > 1:
+            raise self._err(scope, arg_node, "the reduced value selects elements by more than one mask",
+                            "select with one mask, or combine them with & into one")
+        mask = next(iter(masks.values()))
+        arg, keep = self._under_mask(scope, mask, arg_node)
+        shape = self._broadcast(scope, node, [arg, keep])
+        none = {"sum": 0.0, "mean": 0.0, "prod": 1.0, "max": -math.inf, "min": math.inf}.get(fname)
+        if none is None:
+            raise self._err(scope, node, f"np.{fname} of a masked selection is not supported",
+                            "reduce with np.sum, np.mean, np.prod, np.max or np.min")
+        kept = _P("where", len(shape), shape, args=[keep, arg, _P("scalar", 0, [], value=Const(none))], node=node)
+        total = self._reduction(scope, "sum" if fname == "mean" else fname,
+                                lambda index: self._element(scope, kept, index), shape, node)
+        if fname != "mean":
+            return _P("scalar", 0, [], value=total)
+        ones = _P("where", len(shape), shape, args=[keep, _P("scalar", 0, [], value=Const(1.0)),
+                                                     _P("scalar", 0, [], value=Const(0.0))], node=node)
+        count = self._reduction(scope, "sum", lambda index: self._element(scope, ones, index), shape, node)
+        return _P("scalar", 0, [], value=self._scalar(scope, "div", (total, count), node, hint="mean"))
+
+    def _masks_in(self, scope, node) -> list:
+        """The boolean masks of the ``x[mask]`` reads inside ``node``."""
+        found = []
+
+        class V(cst.CSTVisitor):
+            def visit_Subscript(inner, n):
+                m = self._mask_index(scope, n)
+                if m is not None:
+                    found.append(m)
+
+        node.visit(V())
+        return found
+
+    def _mask_index(self, scope, node: cst.Subscript):
+        """The index of ``x[mask]`` when it is a boolean array (a comparison of
+        arrays, ``&``/``|``/``~`` of such, ``np.logical_*``, or a name bound to
+        one), else None."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index) \
+                or self._local_array(scope, node.value) is None:
+            return None
+        index = node.slice[0].slice.value
+        return index if self._is_boolean_array(scope, index) else None
+
+    def _is_boolean_array(self, scope, node) -> bool:
+        if isinstance(node, cst.Name):
+            return node.value in getattr(self, "mask_names", ()) and self._array_rank(scope, node) > 0
+        if isinstance(node, cst.Comparison):
+            return self._array_rank(scope, node) > 0
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitAnd, cst.BitOr)):
+            return self._is_boolean_array(scope, node.left) and self._is_boolean_array(scope, node.right)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.BitInvert):
+            return self._is_boolean_array(scope, node.expression)
+        if isinstance(node, cst.Call):
+            full = self._qualified(scope, node.func)
+            return full in _LOGICAL and self._array_rank(scope, node) > 0
+        return False
 
     def _vector_update(self, scope, node: cst.AugAssign, op: str) -> None:
         """``x -= step`` on an array ``x``: an elementwise update in place."""
@@ -396,12 +493,16 @@ class VectorLowering:
                 return inner
             if isinstance(node.operator, cst.Minus):
                 return _P("op", inner.rank, inner.shape, prim="neg", args=[inner], node=node)
+            if isinstance(node.operator, cst.BitInvert) and self._is_boolean_array(scope, node.expression):
+                return _P("op", inner.rank, inner.shape, prim="not", args=[inner], node=node)
             raise self._err(scope, node.operator, "this operator is not supported on arrays",
                             "use - or np.logical_not(...) inside np.where")
         if isinstance(node, cst.BinaryOperation):
             if isinstance(node.operator, cst.MatrixMultiply):
                 return self._matmul(scope, node, node.left, node.right)
             op = _BINARY.get(type(node.operator))
+            if isinstance(node.operator, (cst.BitAnd, cst.BitOr)) and self._is_boolean_array(scope, node):
+                op = "and" if isinstance(node.operator, cst.BitAnd) else "or"  # masks, element by element
             if op is None:
                 raise self._err(scope, node.operator, "this operator is not supported on arrays",
                                 "use + - * / // % ** and @")
@@ -416,6 +517,9 @@ class VectorLowering:
                                 "compare with < <= > >= == !=")
             return self._elementwise(scope, node, op, [node.left, node.comparisons[0].comparator])
         if isinstance(node, cst.Call):
+            logical = _LOGICAL.get(self._qualified(scope, node.func) or "")
+            if logical is not None and self._is_boolean_array(scope, node):
+                return self._elementwise(scope, node, logical, [a.value for a in node.args])
             found = self._vector_function(scope, node)
             if found is not None:
                 return self._vector_call(scope, node, *found)
@@ -432,6 +536,15 @@ class VectorLowering:
 
     def _view(self, scope, node: cst.Subscript) -> _P:
         """``x[1:]``, ``A[i, :]``, ``A[:, j]``, ``x[::-1]``: a basic slice, read in place."""
+        mask = self._mask_index(scope, node)
+        if mask is not None:
+            if getattr(self, "masking", None) == _text(scope, mask):
+                return self._prepare(scope, node.value)  # element i of x where mask[i] holds
+            what = scope.src.source_of(node).strip()
+            raise self._err(scope, node, f"{what} selects elements by a boolean mask: its length depends on "
+                            "the data", f"reduce it directly (np.sum({what}), np.max({what})), assign through "
+                            f"the same mask (v[{_text(scope, mask)}] = ...), or keep every element with "
+                            f"np.where({_text(scope, mask)}, {scope.src.source_of(node.value).strip()}, 0.0)")
         var, t = self._local_array(scope, node.value)
         r = rank(t)
         if len(node.slice) > r:
@@ -643,6 +756,10 @@ class VectorLowering:
         if len(args) != 1:
             raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
                             f"write np.{name}(x) or np.{name}(x, axis=0)")
+        if "axis" not in kwargs and name in REDUCTIONS:
+            masked = self._masked_reduction(scope, node, REDUCTIONS[name], args[0])
+            if masked is not None:
+                return masked
         arg = self._prepare(scope, args[0])
         if arg.rank == 0 and self._lenient():
             return arg  # ranks guessed before the call: lowered again with the arguments' ranks
@@ -1182,8 +1299,14 @@ class VectorLowering:
         return Var(result)
 
 
+_LOGICAL = {"np.logical_and": "and", "np.logical_or": "or", "np.logical_not": "not"}
+
 _HINTS = {"add": "total", "sub": "diff", "mul": "prod", "div": "ratio", "pow": "power", "neg": "neg",
           **{k: k for k in COMPARISONS}}
+
+
+def _text(scope, node) -> str:
+    return scope.src.source_of(node).strip()
 
 
 def _loc(scope, node):
