@@ -374,6 +374,10 @@ class Differentiable:
                 f"({type(e).__name__}: {first}).\nThis is a defect of nsadc, not of your code; please "
                 f"report it with the function.  target='python' runs the emitted code without Numba, and "
                 f"f.source('reverse', *args) shows it.") from None
+        except IndexError as e:  # target="python", or boundscheck=True on the cpu target
+            path, line = self._key[0], self._key[3]
+            raise ArgumentError(f"{path}:{line}: {self.__name__} reads or writes an array out of bounds at "
+                                f"these arguments (IndexError: {e}); check the arguments' shapes") from None
         except MemoryError:
             path, line = self._key[0], self._key[3]
             raise NsadcError(
