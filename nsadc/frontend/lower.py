@@ -20,8 +20,8 @@ from nsadc.frontend.vectorize import VectorLowering
 from nsadc.frontend.source import SourceFile, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
-                            Return, Stmt, Var, While, walk)
-from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array
+                            Raw, Return, Stmt, Var, While, walk)
+from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array, rank
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
 
 _BINOPS = {
@@ -50,6 +50,9 @@ _BUILTIN_HINTS = {
     "str": "compute with floats only",
     "isinstance": "nsadc knows the types: remove the check",
 }
+# exceptions that a guard clause may raise (numba raises them too)
+_EXCEPTIONS = {"ValueError", "ZeroDivisionError", "ArithmeticError", "OverflowError", "FloatingPointError",
+               "RuntimeError", "IndexError", "TypeError", "AssertionError", "NotImplementedError", "Exception"}
 _CONSTANTS = {"math.pi": math.pi, "math.e": math.e, "math.tau": math.tau, "math.inf": math.inf,
               "math.nan": math.nan, "np.pi": math.pi, "np.e": math.e, "np.inf": math.inf,
               "np.nan": math.nan}
@@ -338,6 +341,8 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "annotate scalars as float, int or bool, arrays as np.ndarray, or leave "
                             "the annotation out")
         found = infer_array_param(scope.node, name, scope.src.functions, evidence=evidence)
+        if found is None and _iterated(scope.node, name):
+            return "array1"  # for v in x: the elements of a 1-D array
         if found is not None and not evidence.get("pinned"):
             self.rank_guessed.add(name)
         return found or _infer_param_type(scope.node, name)
@@ -505,6 +510,12 @@ class Lowerer(ArrayLowering, VectorLowering):
             self._emit((Break if word == "break" else Continue)(scope.src.loc(node)))
         elif isinstance(node, cst.Pass):
             return
+        elif isinstance(node, cst.Raise):
+            self._emit(Raw(self._raise_line(scope, node, node.exc)))
+        elif isinstance(node, cst.Assert):
+            test = self._condition(scope, node.test)
+            failed = Raw(self._raise_line(scope, node, node.msg, "AssertionError"))
+            self._emit(If(test, [], [failed], scope.src.loc(node)))
         elif isinstance(node, cst.Expr):
             value = node.value
             if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)):
@@ -532,8 +543,6 @@ class Lowerer(ArrayLowering, VectorLowering):
                              "pass the value as an argument and return the new value"),
                 cst.Nonlocal: ("nonlocal statements are not supported",
                                "pass the value as an argument and return the new value"),
-                cst.Raise: ("raise is not supported", "return a value (e.g. math.nan) instead"),
-                cst.Assert: ("assert is not supported", "check inputs before calling the function"),
                 cst.Del: ("del is not supported", "leave the variable in place"),
                 cst.Import: ("imports inside the function are not supported",
                              "import math / numpy at module level"),
@@ -545,6 +554,43 @@ class Lowerer(ArrayLowering, VectorLowering):
                     raise self._err(scope, node, msg, hint)
             raise self._err(scope, node, f"{type(node).__name__} statements are not supported",
                             "use assignments, if/elif/else, for over range() and while")
+
+    def _raise_line(self, scope, node, exc, failed_assert: bool = False) -> str:
+        """``raise ValueError("...")``, or the failure of ``assert test, "..."``, as
+        a line of the emitted code: the primal and every derivative keep it, so
+        they raise where the function raises.  The message is written with escapes
+        only, so that the line names no variable of the program."""
+        what = "assert" if failed_assert else "raise"
+        hint = ('raise a builtin exception with a string literal: '
+                'raise ValueError("sigma must be positive")')
+        message = None
+        if failed_assert:
+            kind, message = "AssertionError", exc
+        elif isinstance(exc, cst.Name):
+            kind = exc.value
+        elif isinstance(exc, cst.Call) and isinstance(exc.func, cst.Name) and len(exc.args) <= 1 \
+                and all(a.keyword is None and not a.star for a in exc.args):
+            kind = exc.func.value
+            message = exc.args[0].value if exc.args else None
+        elif exc is None:
+            raise self._err(scope, node, "a bare `raise` (re-raising) is not supported", hint)
+        else:
+            raise self._err(scope, exc, "only a builtin exception with one string message can be raised",
+                            hint)
+        shadowed = kind in scope.locals or (scope.env is not None and kind in scope.env
+                                            and scope.env[kind] is not getattr(builtins, kind, None))
+        if kind not in _EXCEPTIONS or shadowed:
+            raise self._err(scope, exc if exc is not None else node,
+                            f"{what}: {kind} is not a builtin exception nsadc can raise", hint)
+        text = ""
+        if message is not None:
+            value = message.evaluated_value if isinstance(
+                message, (cst.SimpleString, cst.ConcatenatedString)) else None
+            if not isinstance(value, str):
+                raise self._err(scope, message, f"the message of {what} must be a string literal "
+                                "(compiled code cannot format values into it)", hint)
+            text = "".join(f"\\{ord(ch):03o}" if ord(ch) < 256 else f"\\U{ord(ch):08x}" for ch in value)
+        return f'raise {kind}("{text}")' if message is not None else f"raise {kind}"
 
     def _assign(self, scope, node: cst.Assign):
         if len(node.targets) > 1:  # a = b = expr
@@ -700,10 +746,13 @@ class Lowerer(ArrayLowering, VectorLowering):
         if node.asynchronous is not None:
             raise self._err(scope, node, "async for is not supported", "use for over range()")
         it = node.iter
-        if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
-                and "range" not in scope.locals):
-            raise self._err(scope, it, "for loops must run over range(...)",
-                            "write `for i in range(n):` and index explicitly")
+        if isinstance(it, cst.Call) and self._is_prange(scope, it.func):
+            it = it.with_changes(func=cst.Name("range"))  # numba.prange runs as range outside numba
+            scope.src.positions[it] = scope.src.positions.get(node.iter)
+        elif not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"
+                  and "range" not in scope.locals):
+            self._for_elements(scope, node)
+            return
         if not isinstance(node.target, cst.Name):
             raise self._err(scope, node.target, "the loop variable must be a single name",
                             "write `for i in range(n):`")
@@ -727,6 +776,79 @@ class Lowerer(ArrayLowering, VectorLowering):
         scope.depth -= 1
         scope.open_loops.pop()
         self._emit(For(var, start, stop, step, body, scope.src.loc(node)))
+
+    def _is_prange(self, scope, func) -> bool:
+        """Whether ``func`` names ``numba.prange`` (``prange`` imported from numba,
+        or ``numba.prange`` / ``nb.prange``)."""
+        if isinstance(func, cst.Name):
+            name, base = func.value, None
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value == "prange":
+            name, base = func.attr.value, func.value.value
+        else:
+            return False
+        if name != "prange" or (base or name) in scope.locals:
+            return False
+        if scope.env is None:  # the command line: read the imports
+            text = scope.src.text
+            return ("from numba import" in text and base is None) or (base is not None and (
+                f"import numba as {base}" in text or (base == "numba" and "import numba" in text)))
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba is a dependency
+            return False
+        if base is None:
+            return scope.env.get(name) is numba.prange
+        return scope.env.get(base) is numba
+
+    def _for_elements(self, scope, node: cst.For):
+        """``for v in x``, ``for i, v in enumerate(x)``, ``for a, b in zip(x, y)`` over
+        1-D arrays: a loop over ``range(len(x))`` (the shortest array's length for
+        zip) that reads the elements into the names."""
+        it = node.iter
+        hint = "write `for i in range(n):` and index explicitly"
+        arrays = counter = None
+        targets = [node.target]
+        if isinstance(it, cst.Name):
+            arrays = [it]
+        elif isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value in ("enumerate", "zip") \
+                and it.func.value not in scope.locals and all(a.keyword is None and not a.star for a in it.args) \
+                and isinstance(node.target, cst.Tuple) and it.args:
+            targets = [el.value for el in node.target.elements]
+            if it.func.value == "enumerate" and len(it.args) == 1 and len(targets) == 2:
+                arrays, counter, targets = [it.args[0].value], targets[0], targets[1:]
+            elif it.func.value == "zip" and len(targets) == len(it.args):
+                arrays = [a.value for a in it.args]
+        if arrays is None or not all(isinstance(t, cst.Name) for t in [*targets, *([counter] if counter else [])]):
+            raise self._err(scope, it, "for loops must run over range(...) (or the elements of a 1-D "
+                            "array, enumerate() or zip() of 1-D arrays)", hint)
+        found = [self._local_array(scope, a) for a in arrays]
+        for a, f in zip(arrays, found):
+            if f is None or rank(f[1]) != 1:
+                what = scope.src.source_of(a).strip()
+                raise self._err(scope, a, f"a for loop over {what}: for loops run over range(...) or the "
+                                "elements of a 1-D array (not the rows of a 2-D one)",
+                                f"write `for i in range({what}.shape[0]):` and index {what}[i, j]")
+        if node.orelse is not None:
+            raise self._err(scope, node.orelse, "for/else is not supported",
+                            "use a flag variable set before `break`")
+        loc = scope.src.loc(node)
+        stop: Expr = self._operand(Call("shape", (found[0][0], Const(0))), "n")
+        for f in found[1:]:
+            stop = self._operand(Call("min", (stop, self._operand(Call("shape", (f[0], Const(0))), "n"))), "n")
+        if counter is not None:
+            index = self._target_name(scope, counter)
+            scope.open_loops.append(counter.value)
+        else:
+            index = self.names.fresh("k")
+        for t in targets:
+            scope.open_loops.append(t.value)
+        scope.depth += 1
+        reads = [Assign(self._target_name(scope, t), Call("load", (f[0], Var(index))), loc)
+                 for t, f in zip(targets, found)]
+        body = reads + self._block(scope, node.body.body)
+        scope.depth -= 1
+        del scope.open_loops[len(scope.open_loops) - len(targets) - (counter is not None):]
+        self._emit(For(index, Const(0), stop, Const(1), body, loc))
 
     def _while(self, scope, node: cst.While):
         if node.orelse is not None:
@@ -1239,7 +1361,7 @@ class _DefiniteAssignment:
                 if self.breaks:
                     self.breaks[-1].append(set(cur))
                 return None
-            elif isinstance(s, Continue):
+            elif isinstance(s, Continue) or _raises(s):
                 return None
             elif isinstance(s, If):
                 self.use(s.test, cur, s.loc)
@@ -1274,7 +1396,7 @@ def _can_fall_through(stmts: list[Stmt]) -> bool:
     assumed to finish (a `for` may run no iteration) except ``while True`` without a
     ``break`` of its own."""
     for s in stmts:
-        if isinstance(s, Return):
+        if isinstance(s, Return) or _raises(s):
             return False
         if isinstance(s, If) and not _can_fall_through(s.body) and not _can_fall_through(s.orelse):
             return False
@@ -1282,6 +1404,11 @@ def _can_fall_through(stmts: list[Stmt]) -> bool:
                 and not _breaks(s.body):
             return False
     return True
+
+
+def _raises(s: Stmt) -> bool:
+    """Whether ``s`` is a ``raise`` line (frontend: ``Lowerer._raise_line``)."""
+    return isinstance(s, Raw) and s.code.startswith("raise ")
 
 
 def _breaks(stmts: list[Stmt]) -> bool:
@@ -1370,6 +1497,37 @@ def _counts_with(e: cst.BaseExpression, name: str) -> bool:
     if isinstance(e, cst.Tuple):
         return any(_counts_with(el.value, name) for el in e.elements)
     return False
+
+
+def _iterated(node: cst.FunctionDef, name: str) -> bool:
+    """Whether a for loop of ``node`` runs over the elements of ``name``
+    (``for v in name``, ``enumerate(name)``, ``zip(..., name, ...)``)."""
+    found = []
+
+    class V(cst.CSTVisitor):
+        def visit_For(self, n):
+            it = n.iter
+            items = [it]
+            if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value in ("enumerate", "zip"):
+                items = [a.value for a in it.args]
+            targets: set[str] = set()
+            _names_in(n.target, targets)
+            rows = set()  # a target indexed in the body: the rows of a 2-D array, refused
+            n.body.visit(_Subscripted(targets, rows))
+            if not rows and any(isinstance(e, cst.Name) and e.value == name for e in items):
+                found.append(n)
+
+    node.visit(V())
+    return bool(found)
+
+
+class _Subscripted(cst.CSTVisitor):
+    def __init__(self, names: set[str], out: set[str]):
+        self.names, self.out = names, out
+
+    def visit_Subscript(self, n):
+        if isinstance(n.value, cst.Name) and n.value.value in self.names:
+            self.out.add(n.value.value)
 
 
 def _infer_param_type(node: cst.FunctionDef, name: str) -> str:

@@ -160,6 +160,13 @@ _register(Rule("mul", (2, 2), "infix:*", _numeric, _mul_partials))
 def _div_partials(a, out, act, sel, tmp):
     x, y = a
     dy = neg(div(out, y)) if out is not None else neg(div(x, mul(y, y)))
+    if act[1] and not isinstance(x, Const):
+        # where x is ±inf (a sentinel such as np.inf in a dynamic program's
+        # border), x / y is ±inf for every y of that sign: flat in y, partial 0
+        # (not inf, whose product with a zero adjoint would be NaN)
+        dy = select(call("lt", call("abs", x), c(math.inf)), dy, c(0))
+    elif act[1] and isinstance(x, Const) and math.isinf(x.value):
+        dy = c(0)
     return [], _on(act, [div(c(1), y), dy])
 
 
@@ -233,6 +240,20 @@ _smooth("tanh", "call:math.tanh",
         else sub(c(1), mul(call("tanh", x), call("tanh", x))), "math.tanh", *_np("tanh"))
 _smooth("erf", "call:math.erf",
         lambda x, o: mul(c(2 / math.sqrt(math.pi)), call("exp", neg(mul(x, x)))), "math.erf")
+_smooth("erfc", "call:math.erfc",
+        lambda x, o: mul(c(-2 / math.sqrt(math.pi)), call("exp", neg(mul(x, x)))), "math.erfc")
+_smooth("radians", "call:math.radians", lambda x, o: c(math.pi / 180), "math.radians", *_np("radians"),
+        *_np("deg2rad"))
+_smooth("degrees", "call:math.degrees", lambda x, o: c(180 / math.pi), "math.degrees", *_np("degrees"),
+        *_np("rad2deg"))
+# The log-gamma and gamma functions: d/dx lgamma(x) = digamma(x) (also for x < 0,
+# where lgamma is log|Γ(x)|), d/dx Γ(x) = Γ(x)·digamma(x).  Their poles (x = 0, -1,
+# -2, ...) are outside the domain.  ``digamma`` has no derivative of its own here:
+# it is emitted as a helper function of the module (rules/vector.py).
+_register(Rule("digamma", (1, 1), "call:_digamma", _float, None, doc="ψ(x) = d/dx log Γ(x)"))
+_smooth("lgamma", "call:math.lgamma", lambda x, o: call("digamma", x), "math.lgamma")
+_smooth("gamma", "call:math.gamma",
+        lambda x, o: mul(o if o is not None else call("gamma", x), call("digamma", x)), "math.gamma")
 
 
 def _sqrt_partials(a, out, act, sel, tmp):

@@ -146,13 +146,13 @@ def u_with(x):
 
 
 def u_assert(x):
-    assert x > 0  # <- refused: u_assert @assert
+    assert x > 0, "x = " + str(x)  # <- refused: u_assert @"x = "
     return math.sqrt(x)
 
 
 def u_raise(x):
     if x < 0:
-        raise ValueError("negative")  # <- refused: u_raise @raise
+        raise ValueError(f"negative: {x}")  # <- refused: u_raise @f"negative
     return math.sqrt(x)
 
 
@@ -347,7 +347,7 @@ def u_return_none(x):
 # ---------------------------------------------------------------- calls
 
 def u_math_gamma(x):
-    return math.gamma(x)  # <- refused: u_math_gamma @math.gamma
+    return math.factorial(x)  # <- refused: u_math_gamma @math.factorial
 
 
 def u_math_missing(x):
