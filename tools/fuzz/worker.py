@@ -35,7 +35,8 @@ def serve() -> None:
         req = json.loads(line)
         try:
             res = check(req["program"], req.get("target", "python"), cli=req.get("cli", False),
-                        only_point=req.get("only_point"), kinks=req.get("kinks"))
+                        only_point=req.get("only_point"), kinks=req.get("kinks"),
+                        standalone=req.get("standalone", True))
         except BaseException as e:  # noqa: BLE001  (a bug of the checker itself: report it, go on)
             res = {"status": "failure", "refusal": None, "stats": {},
                    "failures": [{"cls": f"checker-error:{type(e).__name__}", "stage": "checker",
