@@ -61,6 +61,7 @@ class _Kernels:
     index_depth: int = 0  # the report array's layout (transforms.common.report_layout)
     ld_form: str = "unrolled"  # how Clarke mode takes its directions (pipeline.Compiled.ld_form)
     ld_refusal: str | None = None  # why Clarke mode is refused for this program, if it is
+    tapes: list = ()  # tapes sized at entry: [name, size expression, bytes per entry] (call_checks)
 
 
 def _site_to_json(site: Site) -> dict:
@@ -345,7 +346,8 @@ class Differentiable:
                     "sites": [_site_to_json(s) for s in comp.facts.sites],
                     "shape_checks": getattr(comp.primal, "shape_checks", []),
                     "index_depth": comp.vjp_report.index_depth, "ld_form": comp.ld_form,
-                    "ld_refusal": comp.ld_refusal}
+                    "ld_refusal": comp.ld_refusal,
+                    "tapes": call_checks.tape_sizes(comp.vjp, [p.name for p in comp.vjp.params])}
             save_meta(meta_key, meta)
         n = meta["name"]
         k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, n),
@@ -354,7 +356,8 @@ class Differentiable:
                      getattr(mod, f"{n}_ld", None),
                      [(compile(a, "<shape>", "eval"), compile(b, "<shape>", "eval"), a, b, where)
                       for a, b, where in meta.get("shape_checks", [])],
-                     meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), meta.get("ld_refusal"))
+                     meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), meta.get("ld_refusal"),
+                     meta.get("tapes", []))
         self._specs[(key, tuple(self.wrt))] = k
         return k
 
@@ -396,7 +399,9 @@ class Differentiable:
         """``(value, adjoints)``: the adjoints, in wrt order, of ``cotangent``."""
         values, types = self._bind(tuple(primals))
         k = self._kernels(types)
-        value, adj = self._run(k.vjp, *values, call_checks.as_cotangent(cotangent))
+        cotangent = call_checks.as_cotangent(cotangent)
+        call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
+        value, adj = self._run(k.vjp, *values, cotangent)
         return value, tuple(adj)
 
     def jvp(self, primals, tangents):
@@ -422,6 +427,7 @@ class Differentiable:
     def value_and_grad(self, *args, report: bool = False, **kwargs):
         values, types = self._bind(args, kwargs)
         k = self._kernels(types)
+        call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
         auto = self.policy.name == "auto"
         if report or auto:
             n = len(k.sites)

@@ -16,13 +16,15 @@ Two facts about the function are found once, from its IR, when it is decorated:
 
 from __future__ import annotations
 
+import ast
 import math
 import numbers
+import re
 
 import numpy as np
 
 from nsadc.errors import ArgumentError
-from nsadc.ir.nodes import Assign, Call, Const, For, If, Return, Var, While, expressions_read, walk
+from nsadc.ir.nodes import Assign, Call, Const, For, If, Raw, Return, Var, While, expressions_read, walk
 
 INT64 = (-(2 ** 63), 2 ** 63 - 1)
 
@@ -173,3 +175,105 @@ def as_tangent(name: str, value, t):
     if arr.dtype.kind not in "fiub" or arr.dtype == object:
         raise ArgumentError(f"jvp: the tangent of {name!r} must hold real numbers, got dtype {arr.dtype}")
     return arr.astype(value.dtype)
+
+
+# ------------------------------------------------------------ tape memory
+# Where the arguments fix a tape's depth, the reverse-mode code allocates it at
+# entry at that size (``tape = np.empty(len(range(n)) * a.shape[0])``).  The same
+# expression, evaluated on the arguments before the call, tells whether the
+# allocation can succeed: a tape past the memory available is refused with its
+# size, instead of a MemoryError from inside compiled code after the forward
+# sweep.  A tape that grows by doubling (a `while` loop) cannot be sized in
+# advance; running out of memory there is still reported as an NsadcError.
+
+_ALLOC = re.compile(r"^(\w+) = np\.empty\((.+?)(, np\.int64)?\)$")
+_CALLS = {"len": len, "range": range, "max": max, "min": min, "abs": abs}
+
+
+def tape_sizes(fn, params: list[str]) -> list[list]:
+    """``[tape, size expression, bytes per entry]`` for each tape that ``fn``
+    (a reverse-mode function) allocates at entry at a size fixed by its
+    arguments."""
+    out = []
+    for s in fn.body:
+        if not isinstance(s, Raw):
+            continue
+        m = _ALLOC.match(s.code.strip())
+        if m is None or not _over_arguments(m.group(2), set(params)):
+            continue
+        out.append([m.group(1), m.group(2), 8])
+    return out
+
+
+def _over_arguments(expr: str, params: set[str]) -> bool:
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in params and node.id not in _CALLS:
+            return False
+        if isinstance(node, ast.Attribute) and node.attr not in ("shape", "size"):
+            return False
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in _CALLS):
+            return False
+    return True
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still allocate: the smaller of the address-space
+    limit (``ulimit -v``, ``prlimit --as``) less what it uses, and the memory
+    the system has available; None when neither is known."""
+    limits = []
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft - _proc_kib("/proc/self/status", "VmSize:") * 1024)
+    except (ImportError, OSError, ValueError, TypeError):
+        pass
+    try:
+        limits.append(_proc_kib("/proc/meminfo", "MemAvailable:") * 1024)
+    except (OSError, ValueError, TypeError):
+        pass
+    return min(limits) if limits else None
+
+
+def _proc_kib(path: str, field: str) -> int:
+    with open(path) as fh:
+        for line in fh:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise ValueError(field)
+
+
+def check_tape_memory(fname: str, tapes: list, arguments: dict) -> None:
+    if not tapes:
+        return
+    total, parts = 0, []
+    for name, expr, itemsize in tapes:
+        try:
+            n = eval(expr, {"__builtins__": {}, **_CALLS}, dict(arguments))  # noqa: S307 - checked above
+        except Exception:  # noqa: BLE001 - the compiled code reports its own errors
+            continue
+        if isinstance(n, int) and n > 0:
+            total += n * itemsize
+            parts.append(f"{name}: {expr} = {n} entries")
+    if not total:
+        return
+    available = available_memory()
+    if available is not None and total > available:
+        raise ArgumentError(
+            f"{fname}: reverse mode at these arguments needs a tape of {_bytes(total)} ({'; '.join(parts)}), "
+            f"more than the {_bytes(max(available, 0))} of memory available.  Alternatives: jvp (forward "
+            "mode keeps no tape: one call per direction), clarke_grad (Clarke mode, forward), smaller "
+            "arguments, or split the loop into chunks differentiated one at a time.")
+
+
+def _bytes(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n}"

@@ -605,3 +605,36 @@ def test_out_of_memory_is_an_nsadc_error(cache_dir, prog, monkeypatch):
     monkeypatch.setattr(k, "vjp", no_memory)
     with pytest.raises(nsadc.NsadcError, match="jvp"):
         d.grad(1.0, 3)
+
+
+TAPE_SCRIPT = """
+import resource, sys
+sys.path.insert(0, {src!r})
+import nsadc
+import tapemod as m
+d = nsadc.differentiate(m.g, target={target!r})
+small = d.grad(0.5, 10)
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2 ** 30, resource.RLIM_INFINITY))  # prlimit --as
+assert d.grad(0.5, 10) == small
+try:
+    d.grad(0.5, 10 ** 9)  # a tape of 7.5 GiB
+except nsadc.NsadcError as e:
+    print("REFUSED", e)
+a, b = d.jvp((0.5, 10 ** 3), (1.0,))[1], d.grad(0.5, 10 ** 3)
+print("VALUE", abs(a - b) <= 1e-9 * max(1.0, abs(b)))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc")
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_tape_past_the_memory_limit_is_refused_before_allocating(tmp_path, target):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "tapemod.py").write_text(
+        "import math\n\n\ndef g(x, n):\n    s = 0.0\n    for i in range(n):\n"
+        "        s = math.sin(s * x) + max(s, x)\n    return s\n")
+    env = dict(os.environ, NSADC_CACHE_DIR=str(tmp_path / "cache"))
+    run = _run_script(TAPE_SCRIPT.format(src=str(src), target=target), env)
+    assert run.returncode == 0, run.stderr
+    assert "REFUSED" in run.stdout and "7.5 GiB" in run.stdout and "jvp" in run.stdout, run.stdout
+    assert "VALUE True" in run.stdout
