@@ -248,19 +248,27 @@ def _proc_kib(path: str, field: str) -> int:
     raise ValueError(field)
 
 
+_EXPRS: dict[str, object] = {}
+_GLOBALS = {"__builtins__": {}, **_CALLS}
+SMALL = 64 * 2 ** 20  # tapes below this are not checked (reading the limits costs more)
+
+
 def check_tape_memory(fname: str, tapes: list, arguments: dict) -> None:
     if not tapes:
         return
     total, parts = 0, []
     for name, expr, itemsize in tapes:
+        code = _EXPRS.get(expr)
+        if code is None:
+            code = _EXPRS[expr] = compile(expr, "<tape size>", "eval")
         try:
-            n = eval(expr, {"__builtins__": {}, **_CALLS}, dict(arguments))  # noqa: S307 - checked above
+            n = eval(code, _GLOBALS, arguments)  # noqa: S307 - names and calls checked in tape_sizes
         except Exception:  # noqa: BLE001 - the compiled code reports its own errors
             continue
         if isinstance(n, int) and n > 0:
             total += n * itemsize
             parts.append(f"{name}: {expr} = {n} entries")
-    if not total:
+    if total < SMALL:
         return
     available = available_memory()
     if available is not None and total > available:
