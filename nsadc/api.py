@@ -592,7 +592,9 @@ def differentiate(fn=None, *, wrt=None, kinks=None, target: str = "cpu", kink_to
     """Decorator (``@differentiate`` or ``@differentiate(wrt=..., kinks=...)``) and
     call form (``differentiate(fn, wrt=...)``).  ``kink_tol`` (default 0: exact
     ties only) makes the kink report, and so the ``"auto"`` policy, count values
-    within that distance of a kink set as met."""
+    within that distance of a kink set as met.  ``boundscheck=True`` compiles with
+    Numba's index checks: an index out of bounds raises an ArgumentError instead
+    of reading outside the array (docs/cache.md)."""
     if fn is None:
         return lambda f: Differentiable(f, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol,
                                         boundscheck=boundscheck)

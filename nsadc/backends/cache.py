@@ -43,6 +43,7 @@ _LOCK = threading.RLock()  # guards the directory choice and every module load
 _LOADED: dict[str, object] = {}  # modules whose code has run to the end
 _FALLBACK: dict[str, Path] = {}  # configured directory -> the private one used instead
 _CHECKED: set[str] = set()  # directories found writable
+_FAILED: dict[str, str] = {}  # directories a write into failed -> the error
 
 
 def configured_dir() -> Path:
@@ -57,6 +58,8 @@ def configured_dir() -> Path:
 
 def _usable(path: Path) -> str | None:
     """None when ``path`` is (or could be made) a writable directory, else why not."""
+    if str(path) in _FAILED:
+        return f"writing into it failed: {_FAILED[str(path)]}"
     try:
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -127,7 +130,9 @@ def _write(name: str, text: str) -> Path:
         except OSError as e:
             error = e
             with _LOCK:
-                _CHECKED.discard(str(directory))  # re-checked (and perhaps replaced) next time
+                _CHECKED.discard(str(directory))
+                if directory.is_dir():  # it exists but refuses files (full, read-only): leave it
+                    _FAILED[str(directory)] = e.strerror or str(e)
     raise NsadcError(f"nsadc: cannot write its cache file {name}: {error}") from None
 
 
