@@ -50,6 +50,10 @@ _BUILTIN_HINTS = {
     "str": "compute with floats only",
     "isinstance": "nsadc knows the types: remove the check",
 }
+# array methods whose receiver's rank may only be known from the call's arguments
+_ARRAY_METHODS = {"dot", "sum", "mean", "prod", "max", "min", "argmax", "argmin", "cumsum"}
+# the most elements of a module-level NumPy array frozen into the code (Lowerer._freeze_module_arrays)
+FROZEN_ARRAY_LIMIT = 4096
 # exceptions that a guard clause may raise (numba raises them too)
 _EXCEPTIONS = {"ValueError", "ZeroDivisionError", "ArithmeticError", "OverflowError", "FloatingPointError",
                "RuntimeError", "IndexError", "TypeError", "AssertionError", "NotImplementedError", "Exception"}
@@ -298,6 +302,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         scope.locals = assigned | {p.name for p in params}
         scope.loop_vars = loop_vars
         self._check_loop_vars(scope)
+        self._freeze_module_arrays(scope)
         self.call_stack.append(node.name.value)
         body = self._block(scope, node.body.body)
         body = self.preamble + body
@@ -346,6 +351,39 @@ class Lowerer(ArrayLowering, VectorLowering):
         if found is not None and not evidence.get("pinned"):
             self.rank_guessed.add(name)
         return found or _infer_param_type(scope.node, name)
+
+    def _freeze_module_arrays(self, scope):
+        """Module-level NumPy arrays the function reads (``GL_WEIGHTS[k]``) are
+        constants, as in Numba: each becomes an array filled with its values at the
+        start of the function (the emitted code stays standalone).  Arrays of
+        floats or ints of rank 1 or 2 and at most ``FROZEN_ARRAY_LIMIT`` elements;
+        others stay refused where they are read."""
+        if scope.env is None:
+            return
+        import numpy as np
+
+        frozen = self.__dict__.setdefault("_frozen_arrays", {})
+        for name in sorted(_all_names(scope.node) - scope.locals - set(scope.src.imports)):
+            value = scope.env.get(name)
+            if not (isinstance(value, np.ndarray) and value.ndim in (1, 2) and value.dtype.kind in "fiu"
+                    and 0 < value.size <= FROZEN_ARRAY_LIMIT):
+                continue
+            ir = frozen.get(id(value), (None, None))[1]
+            if ir is None:
+                floating = value.dtype.kind == "f"
+                ir = self.names.fresh(name)
+                dims = tuple(Const(int(d)) for d in value.shape)
+                self.preamble.append(Assign(ir, Call("zeros" if floating else "index_empty", dims)))
+                for pos in np.ndindex(value.shape):
+                    v = float(value[pos]) if floating else int(value[pos])
+                    if v != 0 or not floating:
+                        self.preamble.append(Assign(ir, Call("store", (Var(ir), *(Const(int(k)) for k in pos),
+                                                                       Const(v)))))
+                self.arrays[ir] = f"{'' if floating else 'i'}array{value.ndim}"
+                self.user_vars[ir] = name
+                frozen[id(value)] = (value, ir)  # keep the array alive: its id stays its own
+            scope.locals.add(name)
+            scope.rename[name] = Var(ir)
 
     def _check_signature(self, scope):
         node = scope.node
@@ -1078,10 +1116,16 @@ class Lowerer(ArrayLowering, VectorLowering):
         if value is not None:
             return Const(value)
         what = "not a local variable, a parameter or a numeric constant"
+        hint = "pass it as a float argument (nsadc freezes only numeric module constants)"
         if scope.env is not None and name in scope.env:
             what = f"a {type(scope.env[name]).__name__}, not a number"
-        raise self._err(scope, node, f"{name!r} is {what}",
-                        "pass it as a float argument (nsadc freezes only numeric module constants)")
+            value = scope.env[name]
+            if type(value).__name__ == "ndarray":
+                what = (f"a module-level array of shape {value.shape} and dtype {value.dtype}; nsadc freezes "
+                        f"module arrays of floats or ints with 1 or 2 dimensions and at most "
+                        f"{FROZEN_ARRAY_LIMIT} elements")
+                hint = "pass it as an argument"
+        raise self._err(scope, node, f"{name!r} is {what}", hint)
 
     def _check_frozen(self, scope, node: cst.Name):
         """A name read from outside the function is frozen to its value at compile
@@ -1209,6 +1253,16 @@ class Lowerer(ArrayLowering, VectorLowering):
         func = node.func
         if isinstance(func, cst.Name) and func.value == "len" and "len" not in scope.locals:
             return self._len(scope, node)
+        if isinstance(func, cst.Name) and func.value == "sum" and "sum" not in scope.locals \
+                and (scope.env is None or "sum" not in scope.env):
+            return self._builtin_sum(scope, node)
+        if self.static and isinstance(func, cst.Attribute) and func.attr.value in _ARRAY_METHODS:
+            base = func.value.value if isinstance(func.value, cst.Subscript) else func.value
+            if isinstance(base, cst.Name) and base.value in scope.locals and self._lenient():
+                # an array method on a value whose rank the code does not show (X.dot(w)
+                # with X only measured by X.shape[0]): the call's ranks decide
+                self.vectorized = True
+                return Const(0.0), "c"
         kind, target = self._resolve_call(scope, node)
         if kind == "prim" and target in (*ALLOCATORS, *LIKE, "full", "array_copy"):
             return self._array_call(scope, node, target)
@@ -1237,6 +1291,32 @@ class Lowerer(ArrayLowering, VectorLowering):
                             f"{called}() takes {want} argument{'s' if want != '1' else ''}, got {n}",
                             f"call {called}() with {want} argument{'s' if want != '1' else ''}")
         return Call(prim, args), _hint(prim, args)
+
+    def _builtin_sum(self, scope, node: cst.Call):
+        """The builtin ``sum(x)`` of a 1-D array: ``np.sum(x)``."""
+        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
+            raise self._err(scope, node, "sum() with a start value or keywords is not supported",
+                            "write sum(x) of a 1-D array, or add the terms up in a for loop")
+        arg = node.args[0].value
+        if isinstance(arg, cst.GeneratorExp):
+            raise self._err(scope, node, "sum() of a generator expression is not supported",
+                            "add the terms up in a for loop over range()")
+        r = self._array_rank(scope, arg)
+        if r > 1 or (r == 0 and not self.static):  # (before the call, ranks may be guessed)
+            what = scope.src.source_of(arg).strip()
+            raise self._err(scope, node, f"sum({what}) of {'a number' if r == 0 else f'an array of {r} dimensions'}"
+                            " (the builtin sum adds up the elements of a 1-D array)",
+                            "write np.sum(...) for every element, np.sum(..., axis=0) for the rows"
+                            if r else "add the terms up in a for loop over range()")
+        np_name = next((k for k, v in scope.src.imports.items() if v == "np"), None)
+        if np_name is None:
+            raise self._err(scope, node, "sum() of an array in a module that does not import numpy",
+                            "import numpy as np and write np.sum(...)")
+        same = cst.Call(func=cst.Attribute(value=cst.Name(np_name), attr=cst.Name("sum")), args=node.args)
+        for new in (same, same.func, same.func.value, same.func.attr):
+            scope.src.positions[new] = scope.src.positions.get(node)
+        scope.src.parents[same] = scope.src.parents.get(node)
+        return self._vector(scope, same), "total"
 
     def _call_statement(self, scope, node: cst.Call, target) -> bool:
         """``helper(z, x)`` as a statement: inlined like ``t = helper(z, x)`` (its
@@ -1294,6 +1374,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         callee.loop_vars = loop_vars
         self._check_loop_vars(callee)
         self.names.taken |= _all_names(fnode)
+        self._freeze_module_arrays(callee)
         for p in params:
             arg = bound[p]
             if self._array_of(arg) is not None and p in assigned:

@@ -83,7 +83,7 @@ for _name in LIKE:
     _register(Rule(_name, (1, 1), "special", _same, None, doc=f"np.{_name}(a)"), f"np.{_name}", f"numpy.{_name}")
 _register(Rule("array_copy", (1, 1), "special", _same, _structural, doc="a.copy()"), "np.copy", "numpy.copy")
 _register(Rule("shape", (2, 2), "special", _int, None, doc="a.shape[k]"))
-_register(Rule("size", (1, 1), "special", _int, None, doc="a.size"))
+_register(Rule("size", (1, 1), "special", _int, None, doc="a.size"), "np.size", "numpy.size")
 
 # primitives whose result is an array
 ARRAY_VALUES = {"store", "full", "array_copy", *ALLOCATORS, *LIKE}
