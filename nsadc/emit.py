@@ -226,7 +226,19 @@ def module_source(header: list[str], functions: list[Function], jit: str | None 
     for f in functions:
         chunks.append(((jit + "\n") if jit else "") + function_source(f))
     text = "\n".join(lines) + "\n\n".join(chunks)
-    return check_source(text)
+    try:
+        return check_source(text)
+    except (SyntaxError, RecursionError, MemoryError) as e:
+        # Python's own limits: 100 levels of indentation, 20 nested loops/blocks
+        if isinstance(e, SyntaxError) and "too many" not in str(e.msg):
+            raise
+        from nsadc.errors import UnsupportedError
+
+        loc = next((f.loc for f in functions if f.loc is not None), None)
+        why = getattr(e, "msg", None) or type(e).__name__
+        raise UnsupportedError(f"the derivative code is nested too deeply for Python to compile ({why})", loc,
+                               "split the function into smaller ones, use fewer nested loops, or replace a "
+                               "long if/elif chain by arithmetic or an array lookup") from None
 
 
 def _prims_used(functions: list[Function]) -> set[str]:

@@ -638,3 +638,22 @@ def test_a_tape_past_the_memory_limit_is_refused_before_allocating(tmp_path, tar
     assert run.returncode == 0, run.stderr
     assert "REFUSED" in run.stdout and "7.5 GiB" in run.stdout and "jvp" in run.stdout, run.stdout
     assert "VALUE True" in run.stdout
+
+
+# ------------------------------------------------------------ Python's own limits
+
+
+def _elif_chain(n: int) -> str:
+    lines = ["def chain(x, k):", "    y = 0.0"]
+    for i in range(n):
+        lines += [f"    {'if' if i == 0 else 'elif'} k == {i}:", f"        y = x * {i}.0"]
+    return "\n".join(lines + ["    else:", "        y = abs(x)", "    return y", ""])
+
+
+def test_derivative_nested_past_pythons_limits_is_a_located_refusal(tmp_path, cache_dir):
+    mod, path = write_module(tmp_path, _elif_chain(150))
+    with pytest.raises(nsadc.UnsupportedError, match="nested too deeply") as info:
+        nsadc.differentiate(mod.chain, target="python").grad(1.0, 3)
+    assert f"{path}:1:" in str(info.value)
+    result = _cli(["emit", f"{path}:chain"])
+    assert result.exit_code == 2 and "nested too deeply" in result.output
