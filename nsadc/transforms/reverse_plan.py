@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from nsadc.errors import UnsupportedError
 from nsadc.ir.affine import affine, affine_source, affine_sum
 from nsadc.ir.analysis import Facts, definitions
-from nsadc.ir.nodes import Assign, Call, For, Function, If, Stmt, Var, While, variables, walk
+from nsadc.ir.nodes import Assign, Call, For, Function, If, Stmt, Var, While, child_blocks, variables, walk
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array
 from nsadc.transforms.common import Derivative, is_differentiable
@@ -191,8 +191,8 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
     reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
                       and id(s) not in fused and has_work(s.body, records | array_records)}
     recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
-    rewritten = {id(s): rewritten_after_read(s.body) & needs.get(id(s), set()) for s in walk(fn.body)
-                 if isinstance(s, (For, While))}
+    rewritten = {id(s): rewritten_after_read(s.body, needs.get(id(s), set())) & needs.get(id(s), set())
+                 for s in walk(fn.body) if isinstance(s, (For, While))}
     return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, fused, overwritten,
                 array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v})
 
@@ -249,67 +249,83 @@ def _test_reads(block: list[Stmt]) -> set[str]:
     return out
 
 
-def rewritten_after_read(block: list[Stmt]) -> set[str]:
-    """Arrays that one pass over ``block`` can store into after a read of them
-    that an earlier store of the same pass fed: a store, a read, a store
-    (``d[0] = a; s += d[0]; d[0] = b``), or a store and a read in one loop
-    inside the block that writes some element more than once per pass (a
-    temporary row ``d[k] = X[i, k] - X[j, k]`` rewritten for every ``j``).
+def rewritten_after_read(block: list[Stmt], need: set[str] | None = None) -> set[str]:
+    """Arrays that one pass over ``block`` can store into after reading the
+    same element: a later store (``d[0] = a; s += d[0]; d[0] = b``), or a store
+    in a loop inside the block that writes some element more than once per
+    pass (a temporary row ``d[k] = X[i, k] - X[j, k]`` rewritten for every
+    ``j``) while that loop reads it.  Elements that provably differ (an index
+    that differs by a constant, ``x[j, t]`` against ``x[i, t + 1]``) do not
+    count.
 
     A re-run of an iteration starts from the arrays as the iteration left them
     (every later store has been reversed), so skipping a store is right only
-    when each element a read sees was written at most once in the pass.  The
-    re-run writes the arrays found here again as it goes (without taping: the
-    first run taped what each store overwrote), so each read sees what it saw
-    in the first run."""
-    assigns = [t for t in walk(block) if isinstance(t, Assign) and not is_store(t)]
-    once = {t.target for t in assigns} - {t.target for k, t in enumerate(assigns) if t.target in
-                                          {u.target for u in assigns[:k]}}
-    defs = {t.target: t.value for t in assigns if t.target in once}
-    order: dict[str, list[tuple[str, int]]] = {}  # array -> ("read" | "store", position), in source order
-    read_in: dict[str, set[int]] = {}   # array -> loops (inside block) around a read of it
-    store_in: dict[str, set[int]] = {}  # array -> loops (inside block) around a store that repeats elements
-    position = 0
-
-    def read(names: set[str], loops: tuple) -> None:
-        for v in names:
-            order.setdefault(v, []).append(("read", position))
-            read_in.setdefault(v, set()).update(id(loop) for loop in loops)
+    when no read sees an element the pass writes again later.  The re-run
+    writes the arrays found here again as it goes (without taping: the first
+    run taped what each store overwrote), so each read sees what it saw in the
+    first run; a read of an element the pass had not written yet (an
+    accumulation) is the restore's business (see :func:`_array_tapes`).
+    With ``need``, only reads whose values are needed count (a statement that
+    assigns a needed name, a test, a loop bound)."""
+    reads: dict[str, list[tuple[Stmt, tuple]]] = {}   # array -> (statement, loops inside block)
+    stores: dict[str, list[tuple[Assign, tuple]]] = {}
+    order: dict[int, int] = {}
 
     def visit(stmts: list[Stmt], loops: tuple) -> None:
-        nonlocal position
         for s in stmts:
-            position += 1
-            if isinstance(s, While):
-                inner = loops + (s,)
-                read(variables(s.test), inner)  # the test runs again after each iteration
-                visit(s.body, inner)
-            elif isinstance(s, For):
-                read(variables(s.start) | variables(s.stop) | variables(s.step), loops)
-                visit(s.body, loops + (s,))
-            elif isinstance(s, If):
-                read(variables(s.test), loops)
-                visit(s.body, loops)
-                visit(s.orelse, loops)
-            elif is_store(s):
-                for a in s.value.args[1:]:
-                    read(variables(a), loops)
-                order.setdefault(s.target, []).append(("store", position))
-                if loops and not _one_element_per_trip(s, loops, defs):
-                    store_in.setdefault(s.target, set()).update(id(loop) for loop in loops)
+            order[id(s)] = len(order)
+            inner = loops + (s,) if isinstance(s, (For, While)) else loops
+            if is_store(s):
+                stores.setdefault(s.target, []).append((s, loops))
+                names = set().union(*(variables(a) for a in s.value.args[1:]))
+            elif isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "shape":
+                names = set()
             else:
-                read(stmt_reads(s), loops)
+                names = stmt_reads(s)
+            needed = need is None or not isinstance(s, Assign) or (s.target in need and not is_store(s)) \
+                or (is_store(s) and s.target in need)
+            for v in names if needed else ():
+                reads.setdefault(v, []).append((s, inner if isinstance(s, While) else loops))
+            for b in child_blocks(s):
+                visit(b, inner)
 
     visit(block, ())
+    defs: dict[int, dict] = {}
+
+    def dominating(s: Stmt) -> dict:
+        if id(s) not in defs:
+            defs[id(s)] = _dominating_defs(block, s)
+        return defs[id(s)]
+
+    moving = assigned_in(block)
     out = set()
-    for a, events in order.items():
-        kinds = [k for k, _ in sorted(events, key=lambda e: e[1])]
-        if "store" not in kinds:
-            continue
-        first, last = kinds.index("store"), len(kinds) - 1 - kinds[::-1].index("store")
-        if "read" in kinds[first:last] or read_in.get(a, set()) & store_in.get(a, set()):
-            out.add(a)
+    for a, writes in stores.items():
+        for r, r_loops in reads.get(a, ()):
+            for w, w_loops in writes:
+                repeats = any(loop in r_loops for loop in w_loops) and not _one_element_per_trip(
+                    w, w_loops, dominating(w))
+                if (order[id(w)] > order[id(r)] or repeats) and not _distinct(r, w, dominating, moving):
+                    out.add(a)
     return out
+
+
+def _distinct(read: Stmt, store: Assign, dominating, moving: set[str]) -> bool:
+    """Whether ``read`` (a load) and ``store`` never touch the same element in
+    one pass: some index differs by a nonzero constant, from names the pass
+    does not change (or that a dominating definition expands)."""
+    if not _is_load(read):
+        return False  # a whole-array read (a copy) reads every element
+    r_index, w_index = read.value.args[1:], store.value.args[1:-1]
+    if len(r_index) != len(w_index):
+        return False
+    at_read, at_store = dominating(read), dominating(store)
+    for r, w in zip(r_index, w_index):
+        a, b = affine(r, at_read), affine(w, at_store)
+        if a is None or b is None or any(isinstance(v, Var) and v.name in moving for v in (*a, *b)):
+            continue
+        if set(affine_sum(b, a, -1)) == {None}:
+            return True
+    return False
 
 
 def _one_element_per_trip(store: Assign, loops: tuple, defs: dict) -> bool:
@@ -336,9 +352,9 @@ def _needed_in(block: list[Stmt], need: set[str], assigned: set[str]) -> set[str
     array that the re-run must write again (:func:`rewritten_after_read`)
     needs what its stores read."""
     need = set(need)
-    rewritten = rewritten_after_read(block)
     for _ in range(len(assigned) + 2):
         grew = False
+        rewritten = rewritten_after_read(block, need)
         for s in walk(block):
             if isinstance(s, Assign) and s.target in need and (not is_store(s) or s.target in rewritten):
                 more = variables(s.value) - need
@@ -681,13 +697,53 @@ def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:
     read, written = load.value.args[1:], store.value.args[1:-1]
     if len(read) != len(written):
         return False
+    at_load, at_store = _dominating_defs(loop.body, load), _dominating_defs(loop.body, store)
     for r, w in zip(read, written):
-        a, b = affine(r, defs), affine(w, defs)
+        a, b = affine(r, {**defs, **at_load}), affine(w, {**defs, **at_store})
         if a is None or b is None or any(isinstance(v, Var) and v.name in changing for v in (*a, *b)):
             continue
         if set(affine_sum(b, a, -1)) == {None}:  # w - r: a nonzero constant
             return True
     return False
+
+
+def _dominating_defs(block: list[Stmt], target: Stmt) -> dict:
+    """Names assigned once in ``block`` (a loop's body), by a statement that runs
+    before ``target`` on every path through one pass over it (earlier in the
+    same block, or in a block around it), from values the iteration does not
+    change: ``t_plus_1 = t + 1`` in an inner loop's body is ``t + 1`` wherever
+    ``target`` reads it (``x[i, t + 1] += A[i, j] * x[j, t]``)."""
+    counts: dict[str, int] = {}
+    for t in walk(block):
+        name = t.var if isinstance(t, For) else t.target if isinstance(t, Assign) else None
+        if name is not None:
+            counts[name] = counts.get(name, 0) + 1
+    before: list[Assign] = []
+
+    def path(block: list[Stmt]) -> bool:
+        for s in block:
+            if s is target:
+                return True
+            if isinstance(s, (For, While, If)):
+                inner = s.body + (s.orelse if isinstance(s, If) else [])
+                if any(t is target for t in walk(inner)):
+                    blocks = [s.body, s.orelse] if isinstance(s, If) else [s.body]
+                    return any(path(b) for b in blocks)
+            elif isinstance(s, Assign) and not is_store(s) and counts.get(s.target) == 1:
+                before.append(s)
+        return False
+
+    path(block)
+    moving = assigned_in(block)
+    defs: dict = {}
+    grew = True
+    while grew:
+        grew = False
+        for s in before:
+            if s.target not in defs and all(v not in moving or v in defs for v in variables(s.value)):
+                defs[s.target] = s.value
+                grew = True
+    return defs
 
 
 def _written_once(fn: Function, array: str, writes: list) -> bool:

@@ -275,3 +275,40 @@ def last_of_prefix(x, m):
 
 
 CASES.update({"grid_energy": (0.7, 4), "last_of_prefix": (_x, 2)})
+
+
+# --- which reads a re-run must see again: element by element, needed values only ---------
+
+def reset_then_accumulate(X):
+    """d[0] is reset, then accumulated in an inner loop: the re-run replays it."""
+    d = np.zeros(2)
+    s = 1.0
+    for i in range(X.shape[0]):
+        d[0] = 0.5
+        for j in range(X.shape[1]):
+            d[0] += X[i, j]
+        s += math.sin(d[0]) * s
+    return s
+
+
+def linear_state_space(A, x0):
+    """x[i, t + 1] += A[i, j] * x[j, t]: the read and the store differ in t."""
+    T = 5
+    n = x0.shape[0]
+    x = np.zeros((n, T + 1))
+    for i in range(n):
+        x[i, 0] = x0[i]
+    for t in range(T):
+        for i in range(n):
+            for j in range(n):
+                x[i, t + 1] += A[i, j] * x[j, t]
+    s = 0.0
+    for i in range(n):
+        s += abs(x[i, T])
+    return s
+
+
+CASES.update({
+    "reset_then_accumulate": (_X[:4],),
+    "linear_state_space": (_X[:3] * 0.25, _x[:3]),
+})
