@@ -1256,6 +1256,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(func, cst.Name) and func.value == "sum" and "sum" not in scope.locals \
                 and (scope.env is None or "sum" not in scope.env):
             return self._builtin_sum(scope, node)
+        if self._qualified(scope, func) == "np.full_like":
+            return self._full_like(scope, node)
         if self.static and isinstance(func, cst.Attribute) and func.attr.value in _ARRAY_METHODS:
             base = func.value.value if isinstance(func.value, cst.Subscript) else func.value
             if isinstance(base, cst.Name) and base.value in scope.locals and self._lenient():
@@ -1291,6 +1293,19 @@ class Lowerer(ArrayLowering, VectorLowering):
                             f"{called}() takes {want} argument{'s' if want != '1' else ''}, got {n}",
                             f"call {called}() with {want} argument{'s' if want != '1' else ''}")
         return Call(prim, args), _hint(prim, args)
+
+    def _full_like(self, scope, node: cst.Call):
+        """``np.full_like(x, v)``: ``np.full(x.shape, v)`` (``dtype=`` as for np.full)."""
+        args = [a for a in node.args if a.keyword is None]
+        if len(args) != 2 or any(a.star for a in node.args) or not isinstance(args[0].value, cst.Name):
+            raise self._err(scope, node, "np.full_like() takes an array name and a fill value",
+                            "write np.full_like(x, value), or np.full(shape, value)")
+        shape = cst.Attribute(value=args[0].value, attr=cst.Name("shape"))
+        full = cst.Call(func=node.func, args=[cst.Arg(shape), *node.args[1:]])
+        for new in (full, shape, shape.attr):
+            scope.src.positions[new] = scope.src.positions.get(node)
+        scope.src.parents[full] = scope.src.parents.get(node)
+        return self._array_call(scope, full, "full")
 
     def _builtin_sum(self, scope, node: cst.Call):
         """The builtin ``sum(x)`` of a 1-D array: ``np.sum(x)``."""

@@ -1,0 +1,424 @@
+"""Constructs that Numba users write, each checked against central finite
+differences (python target; one compiled check each, marked slow):
+
+- the special functions math.erf, erfc, lgamma, gamma (through a digamma
+  helper), log2, log10, radians, degrees;
+- a quotient whose numerator is an infinite sentinel (soft-DTW borders);
+- guard clauses: ``raise ValueError("...")`` and ``assert``, kept in the
+  primal and in every derivative;
+- ``numba.prange`` as ``range``; for loops over the elements of 1-D arrays,
+  ``enumerate`` and ``zip``;
+- the builtin ``sum()`` of a 1-D array, ``np.size``;
+- module-level NumPy arrays read as constants;
+- ``@njit`` / ``@njit(cache=True)`` decorated functions and helpers;
+- ``X[i].dot(w)`` where only the call shows X's rank;
+- ``np.full_like``, ``np.empty_like``, ``np.ones_like`` and ``dtype=np.float64``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import pytest
+from numba import njit, prange
+
+import nsadc
+
+LOG_2PI = math.log(2.0 * math.pi)
+NODES = np.array([-0.5, 0.25, 1.0])
+WEIGHTS = np.array([[0.5, 1.5], [2.0, -1.0], [0.25, 0.75]])
+ORDER = np.array([2, 0, 1], dtype=np.int64)
+BIG = np.ones(5000)
+LABELS = ["a", "b"]
+
+
+# ---------------------------------------------------------------- finite differences
+
+
+def _fd(fn, args, h=1e-6):
+    """Central differences in every float scalar and float array argument."""
+    out = []
+    for k, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            g = np.zeros(a.shape)
+            for pos in np.ndindex(a.shape):
+                up = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
+                down = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
+                step = h * max(1.0, abs(a[pos]))
+                up[k][pos] += step
+                down[k][pos] -= step
+                g[pos] = (fn(*up) - fn(*down)) / (2 * step)
+            out.append(g)
+        elif isinstance(a, float):
+            step = h * max(1.0, abs(a))
+            up, down = list(args), list(args)
+            up[k] += step
+            down[k] -= step
+            out.append((fn(*up) - fn(*down)) / (2 * step))
+    return out
+
+
+def check(fn, *args, target="python", rtol=1e-5, atol=1e-6):
+    """grad and jvp (along a random direction) agree with finite differences."""
+    py = getattr(fn, "py_func", fn)
+    d = nsadc.differentiate(fn, target=target)
+    expected = _fd(py, args)
+    g = d.grad(*args)
+    g = g if isinstance(g, tuple) else (g,)
+    assert len(g) == len(expected)
+    for got, want in zip(g, expected):
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+    rng = np.random.default_rng(1)
+    tangents = [rng.normal(size=np.shape(e)) if np.ndim(e) else float(rng.normal()) for e in expected]
+    value, dot = d.jvp(args, tangents)
+    np.testing.assert_allclose(value, py(*args), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dot, sum(float(np.sum(e * t)) for e, t in zip(expected, tangents)),
+                               rtol=rtol, atol=atol * 10)
+    return d
+
+
+# ---------------------------------------------------------------- special functions
+
+
+def specials(x, y):
+    return (math.erf(x * y) + math.erfc(x - y) + math.lgamma(x + 2.0) * y + math.gamma(y)
+            + math.log2(x + 3.0) * math.log10(y + 1.0) + math.radians(x) * math.degrees(y))
+
+
+def lgamma_negative(x):
+    return math.lgamma(x) + math.gamma(x)
+
+
+def np_angles(x):
+    return np.sum(np.sin(np.radians(x)) * np.deg2rad(x) + np.degrees(x) ** 2)
+
+
+@pytest.mark.parametrize("point", [(0.3, 1.7), (1.1, 0.4), (-0.7, 2.9)])
+def test_special_functions(point):
+    check(specials, *point)
+
+
+@pytest.mark.parametrize("x", [-0.5, -1.3, -2.7, 0.2, 12.5])
+def test_lgamma_gamma_negative_and_large(x):
+    check(lgamma_negative, x, rtol=1e-5)
+
+
+def test_np_angles():
+    check(np_angles, np.array([10.0, -35.0, 80.0]))
+
+
+def test_digamma_helper():
+    from nsadc.rules.vector import _digamma
+
+    euler = 0.57721566490153286
+    assert _digamma(1.0) == pytest.approx(-euler, abs=1e-14)
+    assert _digamma(0.5) == pytest.approx(-euler - 2 * math.log(2), abs=1e-14)
+    for x in (0.01, 0.3, 2.5, 9.99, 10.0, 47.0, -0.5, -3.25):
+        assert _digamma(x + 1) - _digamma(x) == pytest.approx(1 / x, rel=1e-12, abs=1e-12)
+    assert math.isnan(_digamma(0.0)) and math.isnan(_digamma(-3.0))
+
+
+def test_unknown_math_function_refused():
+    with pytest.raises(nsadc.NsadcError, match="math.factorial"):
+        nsadc.differentiate(_factorial, target="python")
+
+
+def _factorial(x):
+    return math.factorial(x)
+
+
+# ---------------------------------------------------------------- an infinite sentinel
+
+
+def soft_min_path(x, gamma):
+    n = x.shape[0]
+    R = np.full((2, n + 1), np.inf)
+    R[0, 0] = 0.0
+    for i in range(1, n + 1):
+        a = -R[0, i - 1] / gamma
+        b = -R[1, i - 1] / gamma
+        m = max(a, b)
+        R[1, i] = x[i - 1] ** 2 - gamma * (m + math.log(math.exp(a - m) + math.exp(b - m)))
+        R[0, i] = R[1, i] + 1.0
+    return R[1, n]
+
+
+def test_infinite_numerator_gives_no_nan():
+    d = check(soft_min_path, np.array([0.5, -1.2, 0.8]), 0.7)
+    assert np.all(np.isfinite(d.grad(np.array([0.5, -1.2, 0.8]), 0.7)[1]))
+
+
+# ---------------------------------------------------------------- guard clauses
+
+
+def normal_logpdf(x, mu, sigma):
+    if sigma <= 0.0:
+        raise ValueError("sigma must be positive")
+    z = (x - mu) / sigma
+    return -0.5 * z * z - math.log(sigma) - 0.5 * LOG_2PI
+
+
+def loglik(x, mu, sigma):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += normal_logpdf(x[i], mu, sigma)
+    return s
+
+
+def asserted(x, s):
+    assert s > 0.0, "s must be positive"
+    return math.log(s) * x
+
+
+def terminal_raise(x):
+    if x > 0.0:
+        return x * x
+    raise ZeroDivisionError
+
+
+def in_loop_raise(x):
+    t = 0.0
+    for i in range(x.shape[0]):
+        if x[i] < -10.0:
+            raise ValueError("an entry below -10")
+        t += x[i] ** 2
+    return t
+
+
+def bad_fstring(x):
+    if x < 0.0:
+        raise ValueError(f"negative {x}")
+    return x
+
+
+def bad_reraise(x):
+    if x < 0.0:
+        raise
+    return x
+
+
+class MyError(Exception):
+    pass
+
+
+def bad_custom(x):
+    if x < 0.0:
+        raise MyError("negative")
+    return x
+
+
+def _all_modes_raise(d, args, exc, message):
+    with pytest.raises(exc, match=message):
+        d.grad(*args)
+    with pytest.raises(exc, match=message):
+        d.jvp(args, [1.0 if not isinstance(a, np.ndarray) else np.ones_like(a) for a in args[:len(d.wrt)]])
+    with pytest.raises(exc, match=message):
+        d(*args)
+
+
+def test_guard_clause_raise():
+    x = np.array([0.3, -1.2, 2.0])
+    d = check(loglik, x, 0.4, 1.3)
+    _all_modes_raise(d, (x, 0.4, -1.0), ValueError, "sigma must be positive")
+    assert "raise ValueError(" in d.source("reverse")
+
+
+def test_assert_and_terminal_raise():
+    d = check(asserted, 1.5, 2.0)
+    _all_modes_raise(d, (1.5, -2.0), AssertionError, "s must be positive")
+    d = check(terminal_raise, 1.5)
+    _all_modes_raise(d, (-1.5,), ZeroDivisionError, None)
+    d = check(in_loop_raise, np.array([0.5, 2.0]))
+    with pytest.raises(ValueError, match="below -10"):
+        d.grad(np.array([0.5, -20.0]))
+
+
+@pytest.mark.parametrize("fn, words", [(bad_fstring, "string literal"), (bad_reraise, "bare `raise`"),
+                                       (bad_custom, "MyError is not a builtin exception")])
+def test_raise_refusals_are_located(fn, words):
+    with pytest.raises(nsadc.NsadcError, match=words) as info:
+        nsadc.differentiate(fn, target="python")
+    text = str(info.value)
+    assert "test_numba_idioms.py:" in text and "hint:" in text
+
+
+# ---------------------------------------------------------------- loops
+
+
+@njit(parallel=True)
+def parallel_sum(x, w):
+    s = 0.0
+    for i in prange(x.shape[0]):
+        s += w * x[i] ** 2
+    for i in numba.prange(x.shape[0]):
+        s += math.sin(x[i])
+    return s
+
+
+def over_elements(x, y):
+    s = 0.0
+    for v in x:
+        s += v ** 3
+    for i, v in enumerate(y):
+        s += i * v * v
+    for p, q in zip(x, y):
+        s += p * q
+    return s
+
+
+def over_rows(X):
+    s = 0.0
+    for row in X:
+        s += row[0]
+    return s
+
+
+def test_prange_as_range():
+    check(parallel_sum, np.array([0.5, -1.0, 2.0]), 1.5)
+
+
+def test_for_over_elements_enumerate_zip():
+    check(over_elements, np.array([1.0, 2.0, -3.0]), np.array([0.5, -1.0, 2.0, 7.0]))
+
+
+def test_for_over_rows_refused():
+    with pytest.raises(nsadc.NsadcError, match="elements of a 1-D array") as info:
+        nsadc.differentiate(over_rows, target="python").grad(np.ones((2, 2)))
+    assert "range(X.shape[0])" in str(info.value)
+
+
+# ---------------------------------------------------------------- sum(), np.size
+
+
+def builtin_sum(x):
+    d = len(x)
+    return -20.0 * math.exp(-0.2 * math.sqrt(sum(x ** 2) / d)) - math.exp(sum(np.cos(x)) / d) + np.size(x)
+
+
+def builtin_sum_2d(X):
+    n, m = X.shape
+    return sum(X)
+
+
+def test_builtin_sum_and_size():
+    check(builtin_sum, np.array([0.3, -1.1, 0.7, 2.0]))
+
+
+def test_builtin_sum_of_2d_refused():
+    with pytest.raises(nsadc.NsadcError, match="np.sum"):
+        nsadc.differentiate(builtin_sum_2d, target="python")
+
+
+# ---------------------------------------------------------------- module constants
+
+
+def quadrature(a, b):
+    half = 0.5 * (b - a)
+    s = 0.0
+    for k in range(NODES.shape[0]):
+        t = 0.5 * (a + b) + half * NODES[k]
+        s += WEIGHTS[k, 0] * math.exp(-t * t) + WEIGHTS[ORDER[k], 1] * t
+    return half * s + np.sum(NODES * a)
+
+
+def too_big(x):
+    return x * BIG[0]
+
+
+def not_numbers(x):
+    return x * LABELS[0]
+
+
+def test_module_arrays_are_constants():
+    d = check(quadrature, -0.3, 1.2)
+    assert d.wrt == ["a", "b"]
+
+
+def test_module_arrays_refused_with_reason():
+    with pytest.raises(nsadc.NsadcError, match="module-level array of shape") as info:
+        nsadc.differentiate(too_big, target="python")
+    assert "hint: pass it as an argument" in str(info.value)
+    with pytest.raises(nsadc.NsadcError, match="'LABELS'"):
+        nsadc.differentiate(not_numbers, target="python")
+
+
+# ---------------------------------------------------------------- decorated functions, methods
+
+
+@njit(cache=True)
+def _log1pexp(z):
+    if z > 0.0:
+        return z + math.log1p(math.exp(-z))
+    return math.log1p(math.exp(z))
+
+
+@njit
+def logistic(w, X, y):
+    loss = 0.0
+    for i in range(X.shape[0]):
+        loss += _log1pexp(-y[i] * X[i].dot(w))
+    return loss + 0.5 * w.dot(w)
+
+
+def test_njit_decorated_with_njit_helper_and_row_dot():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 3))
+    d = nsadc.differentiate(logistic, wrt="w", target="python")
+    w, y = rng.normal(size=3), np.sign(rng.normal(size=6))
+    np.testing.assert_allclose(d.grad(w, X, y), _fd(lambda w_: logistic.py_func(w_, X, y), (w,))[0],
+                               rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- allocation idioms
+
+
+def like_allocations(x, c):
+    a = np.full_like(x, c)
+    b = np.empty_like(x)
+    o = np.ones_like(x)
+    z = np.zeros(x.shape[0], dtype=np.float64)
+    for i in range(x.shape[0]):
+        b[i] = a[i] * x[i] + o[i]
+        z[i] = b[i] ** 2
+    return np.sum(z)
+
+
+def bad_dtype(x):
+    a = np.zeros(x.shape[0], dtype=np.int32)
+    return x[0] + a[0]
+
+
+def test_like_allocations_and_dtype():
+    check(like_allocations, np.array([0.5, -1.5, 2.0]), 0.7)
+
+
+def test_other_dtypes_refused():
+    with pytest.raises(nsadc.NsadcError, match="dtype"):
+        nsadc.differentiate(bad_dtype, target="python")
+
+
+# ---------------------------------------------------------------- compiled (slow)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn, args", [
+    (specials, (0.3, 1.7)),
+    (lgamma_negative, (-1.3,)),
+    (soft_min_path, (np.array([0.5, -1.2, 0.8]), 0.7)),
+    (loglik, (np.array([0.3, -1.2, 2.0]), 0.4, 1.3)),
+    (parallel_sum, (np.array([0.5, -1.0, 2.0]), 1.5)),
+    (over_elements, (np.array([1.0, 2.0, -3.0]), np.array([0.5, -1.0, 2.0, 7.0]))),
+    (builtin_sum, (np.array([0.3, -1.1, 0.7, 2.0]),)),
+    (quadrature, (-0.3, 1.2)),
+    (like_allocations, (np.array([0.5, -1.5, 2.0]), 0.7)),
+])
+def test_compiled(fn, args):
+    check(fn, *args, target="cpu")
+
+
+@pytest.mark.slow
+def test_compiled_guard_raises():
+    d = nsadc.differentiate(loglik, target="cpu")
+    _all_modes_raise(d, (np.array([0.3, -1.2]), 0.4, -1.0), ValueError, "sigma must be positive")
