@@ -2,7 +2,8 @@
 ``r = np.abs(r)``, ``z = np.ones(n)`` after z was filled): later reads see the
 new array, as in Python.  In a loop or a branch it stays refused (the name
 would hold different arrays on different paths); ``n, d = X.shape`` tells X's
-rank.  A second name or a row view of an array that the function never
+rank.  An array made in a loop from the arguments' shapes (``un = u.copy()``,
+``h = np.zeros(3)``) is one array filled again by each iteration.  A second name or a row view of an array that the function never
 writes through (``S = price``, ``r_i = X[i]``) reads the same values."""
 
 from __future__ import annotations
@@ -77,6 +78,26 @@ PROGRAMS = {
             S = price
             return np.sum(np.maximum(S @ w, 0.0))
     """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), np.array([0.5, 0.25, -1.0]))),
+    "copy_per_step": ("""
+        def copy_per_step(u0, kappa):
+            u = u0.copy()
+            n = u.shape[0]
+            for step in range(4):
+                un = u.copy()
+                for i in range(1, n - 1):
+                    u[i] = un[i] + kappa * (un[i + 1] - 2.0 * un[i] + un[i - 1])
+            return np.sum(u * u)
+    """, (np.array([0.3, -1.2, 0.8, 1.7, -0.1, 0.55]), 0.2)),
+    "scratch_per_row": ("""
+        def scratch_per_row(X, w):
+            s = 0.0
+            for i in range(X.shape[0]):
+                h = np.zeros(3)
+                for j in range(3):
+                    h[j] = math.tanh(X[i, j] * w[j])
+                s += np.dot(h, h)
+            return s
+    """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), np.array([0.5, 0.25, -1.0]))),
 }
 
 
@@ -107,4 +128,19 @@ def test_a_view_written_through_is_refused(tmp_path):
             return np.sum(r * w)
     """, "written")
     with pytest.raises(nsadc.NsadcError, match="view of X"):
+        nsadc.differentiate(fn, target="python")
+
+
+def test_an_allocation_in_a_loop_of_unknown_shape_is_refused(tmp_path):
+    fn = _load(tmp_path, """
+        def growing(x):
+            s = 0.0
+            for k in range(1, 4):
+                h = np.zeros(k)
+                for j in range(k):
+                    h[j] = x[j]
+                s += np.sum(h)
+            return s
+    """, "growing")
+    with pytest.raises(nsadc.NsadcError, match="inside a loop is not supported here"):
         nsadc.differentiate(fn, target="python")

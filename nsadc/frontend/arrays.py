@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nsadc.ir.nodes import Assign, Call, Const, Expr, Var
+from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
@@ -429,8 +429,7 @@ class ArrayLowering:
                             f"the array {value.name} (a write through one changes the other)",
                             f"write {name} = {value.name}.copy() for a copy, or use {value.name} itself")
         if scope.depth > 0:
-            raise self._err(scope, node, "allocating an array inside a loop is not supported",
-                            "allocate it once before the loop and overwrite its elements")
+            return self._refill(scope, name, value, node)
         name = self._rebind(scope, name, node)
         if name in self.arrays or name in self.param_names:
             raise self._err(scope, node, f"{name} already holds an array; a name takes a new array "
@@ -452,6 +451,45 @@ class ArrayLowering:
             self.shapes[name] = self._shape(value.args[0].name)
         self._emit(Assign(name, value, scope.src.loc(node)))
         return name
+
+    def _refill(self, scope, name: str, value: Call, node) -> str:
+        """``un = u.copy()``, ``h = np.zeros(n)`` inside a loop: one array, made at
+        the function's entry from the arguments' shapes, filled again by each
+        iteration (the same values a new array would hold; no other name can
+        see the old one, second names being refused)."""
+        source = value.args[0] if value.prim in ("array_copy", *LIKE) else None
+        if source is not None and isinstance(source, Var) and source.name in self.arrays:
+            dims = list(self._shape(source.name))
+            t = self.arrays[source.name] if value.prim == "array_copy" else self._type_of(value)
+        elif value.prim in ALLOCATORS:
+            dims, t = [self._dim(d) for d in value.args], self._type_of(value)
+        else:
+            dims, t = None, None
+        if dims is None or any(variables(d) - self.param_names for d in dims) \
+                or (name in self.arrays and (self.arrays[name] != t or name not in self.refilled)):
+            raise self._err(scope, node, "allocating an array inside a loop is not supported here (its "
+                            "shape is not known from the arguments before the loop)",
+                            "allocate it once before the loop and overwrite its elements")
+        if name not in self.arrays:
+            self.arrays[name] = t
+            self.shapes[name] = dims
+            self.preamble.append(Assign(name, Call("empty", tuple(dims)), scope.src.loc(node)))
+            self.refilled.add(name)
+        fill = {"zeros": 0.0, "zeros_like": 0.0, "ones": 1.0, "ones_like": 1.0}.get(value.prim)
+        loc = scope.src.loc(node)
+
+        def element(index):
+            v = self._operand(Call("load", (source, *index)), f"{source.name}_el") \
+                if value.prim == "array_copy" else Const(fill)
+            self._emit(Assign(name, Call("store", (Var(name), *index, v)), loc))
+        if value.prim == "array_copy" or fill is not None:
+            self._loop_nest(scope, dims, element, loc)
+        return name
+
+    @property
+    def refilled(self) -> set[str]:
+        """Arrays made once at the entry and filled again in a loop (:meth:`_refill`)."""
+        return self.__dict__.setdefault("_refilled", set())
 
     def _type_of(self, value: Call) -> str:
         from nsadc.rules.table import RULES

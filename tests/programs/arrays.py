@@ -632,7 +632,7 @@ def bad_alias(A, x):
 def bad_alloc_in_loop(x):
     s = 0.0
     for i in range(x.shape[0]):
-        t = np.zeros(3)  # <- refused: bad_alloc_in_loop @t = np.zeros(3)
+        t = np.zeros(i + 1)  # <- refused: bad_alloc_in_loop @t = np.zeros(i + 1)
         t[0] = x[i]
         s += t[0]
     return s
