@@ -292,6 +292,32 @@ def test_cache_directory_deleted_while_running_numba(cache_dir, prog):
     np.testing.assert_allclose(e.jvp(F_ARGS, (1.0, 0.0))[1], F_GRAD[0])
 
 
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_cache_directory_deleted_again_and_again_during_compiles(cache_dir, prog, target):
+    stop = threading.Event()
+
+    def deleter():
+        while not stop.is_set():
+            shutil.rmtree(cache_dir, ignore_errors=True)
+            stop.wait(0.0005)
+
+    thread = threading.Thread(target=deleter)
+    thread.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cache.CacheWarning)
+            for kinks in ("min-norm", "jax"):
+                d = nsadc.differentiate(prog.f, kinks=kinks, target=target)
+                assert_f_grad(d)
+                loop = nsadc.differentiate(prog.loop, kinks=kinks, target=target)
+                assert loop.grad(2.0, 4) == pytest.approx(6.0)
+                total = nsadc.differentiate(prog.total, kinks=kinks, target=target)
+                np.testing.assert_allclose(total.grad(np.array([1.0, -2.0])), [1.0, -1.0])
+    finally:
+        stop.set()
+        thread.join()
+
+
 # ------------------------------------------------------------ concurrent first calls
 
 

@@ -131,7 +131,8 @@ def _write(name: str, text: str) -> Path:
             error = e
             with _LOCK:
                 _CHECKED.discard(str(directory))
-                if directory.is_dir():  # it exists but refuses files (full, read-only): leave it
+                # it exists but refuses files (full, read-only), or it keeps vanishing: leave it
+                if attempt or directory.is_dir():
                     _FAILED[str(directory)] = e.strerror or str(e)
     raise NsadcError(f"nsadc: cannot write its cache file {name}: {error}") from None
 
@@ -187,10 +188,11 @@ def load_module(source: str, prefix: str = "nsadc_gen"):
                 return _exec(name, path)
             except (OSError, RuntimeError) as e:
                 # the directory vanished between the write and the import (numba:
-                # "no locator available"): write it again, perhaps elsewhere
+                # "no locator available"): write it again; a second time, elsewhere
                 error = e
-                with _LOCK:
-                    _CHECKED.discard(str(path.parent))
+                _CHECKED.discard(str(path.parent))
+                if attempt:
+                    _FAILED[str(path.parent)] = f"{type(e).__name__}: {e}"
         raise NsadcError(f"nsadc: cannot import its emitted module {name} from the cache "
                          f"({type(error).__name__}: {error})") from None
 
@@ -320,6 +322,15 @@ def _verify_numba_cache(module) -> None:
                 return None
 
         cache.load_overload = safe_load
+        save = cache.save_overload
+
+        def safe_save(sig, data, save=save):
+            try:
+                save(sig, data)
+            except OSError:  # the directory vanished or refuses files: the compiled code still runs
+                pass
+
+        cache.save_overload = safe_save
 
 
 # ------------------------------------------------------------ pipeline cache
