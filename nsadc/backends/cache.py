@@ -22,10 +22,12 @@ together never see a module whose code has not finished running.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -98,6 +100,7 @@ def cache_dir() -> Path:
                           "temporary directory for this process (set NSADC_CACHE_DIR to a writable "
                           "directory)", CacheWarning, stacklevel=3)
         fallback = Path(tempfile.mkdtemp(prefix="nsadc-cache-"))
+        atexit.register(shutil.rmtree, fallback, ignore_errors=True)  # private: nobody else reuses it
         _FALLBACK[key] = fallback
         _CHECKED.add(str(fallback))
         return fallback
