@@ -1393,7 +1393,11 @@ class Lowerer(ArrayLowering, VectorLowering):
         for p in params:
             arg = bound[p]
             if self._array_of(arg) is not None and p in assigned:
-                raise self._err(scope, node, f"{name}() assigns its array parameter {p!r}",
+                where = next((b for b in _scope_bindings(fnode)[0].get(p, []) if not isinstance(b, cst.Param)),
+                             None)
+                line = scope.src.loc(node).line
+                raise self._err(callee, where if where is not None else fnode,
+                                f"{name}() assigns its array parameter {p!r} (called at line {line})",
                                 f"give the new value another name inside {name}()")
             if self._array_of(arg) is None and (p in assigned or not isinstance(arg, (Var, Const))):
                 fresh = self.names.fresh(p)
