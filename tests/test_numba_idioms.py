@@ -399,6 +399,58 @@ def test_other_dtypes_refused():
         nsadc.differentiate(bad_dtype, target="python")
 
 
+# ---------------------------------------------------------------- smaller idioms
+
+
+def symmetric_fill(X):
+    n = X.shape[0]
+    D = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            D[i, j] = D[j, i] = (X[i] - X[j]) ** 2
+    return np.sum(D * D)
+
+
+def positional_dtype(x):
+    a = np.empty(x.shape[0], np.float64)
+    b = np.full(x.shape[0], 2.0, np.float64)
+    for i in range(x.shape[0]):
+        a[i] = x[i] * b[i]
+    return np.sum(a * a)
+
+
+def clamp_log(x, base):
+    eps = np.finfo(np.float64).eps
+    return math.log(max(x, eps), base) + math.log(x * x + np.finfo(np.float64).tiny)
+
+
+def nan_guard(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if math.isnan(x[i]) or np.isinf(x[i]) or not np.isfinite(x[i]):
+            continue
+        s += np.float64(x[i]) ** 2 * np.int64(i)
+    return s
+
+
+def test_chained_subscript_assignment():
+    check(symmetric_fill, np.array([0.0, 1.0, 3.0, -0.5]))
+
+
+def test_positional_dtype():
+    check(positional_dtype, np.array([0.5, -1.0, 2.0]))
+
+
+def test_finfo_and_log_base():
+    check(clamp_log, 1.7, 3.0)
+
+
+def test_nan_tests_and_casts():
+    check(nan_guard, np.array([0.5, -1.0, 2.0]))
+    d = nsadc.differentiate(nan_guard, target="python")
+    np.testing.assert_allclose(d.grad(np.array([0.5, np.nan, 2.0, np.inf])), [0.0, 0.0, 8.0, 0.0])
+
+
 # ---------------------------------------------------------------- compiled (slow)
 
 
@@ -413,6 +465,10 @@ def test_other_dtypes_refused():
     (builtin_sum, (np.array([0.3, -1.1, 0.7, 2.0]),)),
     (quadrature, (-0.3, 1.2)),
     (like_allocations, (np.array([0.5, -1.5, 2.0]), 0.7)),
+    (symmetric_fill, (np.array([0.0, 1.0, 3.0, -0.5]),)),
+    (positional_dtype, (np.array([0.5, -1.0, 2.0]),)),
+    (clamp_log, (1.7, 3.0)),
+    (nan_guard, (np.array([0.5, -1.0, 2.0]),)),
 ])
 def test_compiled(fn, args):
     check(fn, *args, target="cpu")

@@ -631,10 +631,13 @@ class Lowerer(ArrayLowering, VectorLowering):
         return f'raise {kind}("{text}")' if message is not None else f"raise {kind}"
 
     def _assign(self, scope, node: cst.Assign):
-        if len(node.targets) > 1:  # a = b = expr
+        if len(node.targets) > 1:  # a = b = expr, D[i, j] = D[j, i] = expr
             first = self._expr(scope, node.value)
             for t in node.targets:
-                self._bind(scope, t.target, first, node)
+                if isinstance(t.target, cst.Subscript) and not self._is_vector(scope, t.target):
+                    self._store(scope, t.target, first, node)
+                else:
+                    self._bind(scope, t.target, first, node)
             return
         self._assign_to(scope, node.targets[0].target, node.value, node)
 
@@ -1003,6 +1006,9 @@ class Lowerer(ArrayLowering, VectorLowering):
             full = self._qualified(scope, node)
             if full in _CONSTANTS:
                 return Const(_CONSTANTS[full]), "c"
+            limit = self._finfo(scope, node)
+            if limit is not None:
+                return Const(limit), "c"
             raise self._err(scope, node, f"attribute {scope.src.source_of(node)!r} is not supported",
                             "use math/numpy constants (math.pi) or plain variables")
         table = {
@@ -1029,6 +1035,22 @@ class Lowerer(ArrayLowering, VectorLowering):
                 raise self._err(scope, node, msg, hint)
         raise self._err(scope, node, f"{type(node).__name__} expressions are not supported",
                         "use numbers, arithmetic, comparisons and calls to math functions")
+
+    def _finfo(self, scope, node: cst.Attribute) -> float | None:
+        """``np.finfo(np.float64).eps`` (``.tiny``, ``.max``, ``.min``,
+        ``.smallest_normal``; float64 or float32): a constant."""
+        call = node.value
+        if not (isinstance(call, cst.Call) and self._qualified(scope, call.func) == "np.finfo"
+                and len(call.args) == 1 and node.attr.value in ("eps", "tiny", "max", "min", "smallest_normal")):
+            return None
+        kind = scope.src.source_of(call.args[0].value).strip().split(".")[-1]
+        import numpy as np
+
+        dtype = {"float64": np.float64, "float": np.float64, "double": np.float64, "float32": np.float32}.get(kind)
+        if dtype is None:
+            raise self._err(scope, call.args[0], f"np.finfo({kind}) is not supported",
+                            "use np.finfo(np.float64) or np.finfo(np.float32)")
+        return float(getattr(np.finfo(dtype), node.attr.value))
 
     def _unary(self, scope, node):
         a = self._expr(scope, node.expression)
@@ -1266,6 +1288,8 @@ class Lowerer(ArrayLowering, VectorLowering):
                 self.vectorized = True
                 return Const(0.0), "c"
         kind, target = self._resolve_call(scope, node)
+        if kind == "prim" and target in (*ALLOCATORS, "full"):
+            node = self._dtype_keyword(scope, node, 2 if target == "full" else 1)
         if kind == "prim" and target in (*ALLOCATORS, *LIKE, "full", "array_copy"):
             return self._array_call(scope, node, target)
         if kind == "user":
@@ -1287,12 +1311,34 @@ class Lowerer(ArrayLowering, VectorLowering):
             raise self._err(scope, node.func, f"{called}(x, ndigits) is not supported",
                             f"use {called}(x) (or math.floor(x * 10**k + 0.5) / 10**k)")
         args = tuple(self._expr(scope, a.value) for a in node.args)
+        if prim == "log" and n == 2:  # math.log(x, base) = log(x) / log(base)
+            loc = scope.src.loc(node)
+            logs = []
+            for a in args:
+                logs.append(Var(self.names.fresh(_hint("log", (a,)))))
+                self._emit(Assign(logs[-1].name, Call("log", (a,)), loc))
+            return Call("div", tuple(logs)), "log_ratio"
         if n < lo or (hi is not None and n > hi):
             want = f"{lo}" if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
             raise self._err(scope, node.func,
                             f"{called}() takes {want} argument{'s' if want != '1' else ''}, got {n}",
                             f"call {called}() with {want} argument{'s' if want != '1' else ''}")
         return Call(prim, args), _hint(prim, args)
+
+    def _dtype_keyword(self, scope, node: cst.Call, n: int) -> cst.Call:
+        """``np.empty(n, np.float64)``: a dtype given by position, as ``dtype=``."""
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        if len(positional) != n + 1 or len(positional) != len([a for a in node.args if a.keyword is None]):
+            return node
+        last = positional[-1]
+        args = [a if a is not last else a.with_changes(keyword=cst.Name("dtype"), equal=cst.AssignEqual())
+                for a in node.args]
+        new = node.with_changes(args=args)
+        scope.src.positions[new] = scope.src.positions.get(node)
+        for old, arg in zip(node.args, args):
+            scope.src.positions[arg] = scope.src.positions.get(old)
+        scope.src.parents[new] = scope.src.parents.get(node)
+        return new
 
     def _full_like(self, scope, node: cst.Call):
         """``np.full_like(x, v)``: ``np.full(x.shape, v)`` (``dtype=`` as for np.full)."""

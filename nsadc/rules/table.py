@@ -135,6 +135,10 @@ def _same(types):
 # ------------------------------------------------------------ arithmetic
 
 
+def _np_names(*names: str) -> list[str]:
+    return [f"{m}.{n}" for n in names for m in ("np", "numpy")]
+
+
 def _const_only(*grads):
     """Partials that need no setup."""
     return [], list(grads)
@@ -178,7 +182,7 @@ _register(Rule("pos", (1, 1), "prefix:+", _same,
 _register(Rule("copy", (1, 1), "copy", _same,
                lambda a, out, act, sel, tmp: ([], _on(act, [c(1)]))))
 _register(Rule("float", (1, 1), "call:float", _float,
-               lambda a, out, act, sel, tmp: ([], _on(act, [c(1)]))))
+               lambda a, out, act, sel, tmp: ([], _on(act, [c(1)]))), *_np_names("float64", "double"))
 
 
 def _pow_partials(a, out, act, sel, tmp):
@@ -468,7 +472,7 @@ _jump("ceil", "call:math.ceil", _int, lambda a: call("eq", a[0], call("floor", a
       "{0} an integer", "math.ceil")
 _jump("trunc", "call:math.trunc", _int,
       lambda a: call("and", call("eq", a[0], call("floor", a[0])), call("ne", a[0], c(0))),
-      "{0} a nonzero integer", "math.trunc", "int")
+      "{0} a nonzero integer", "math.trunc", "int", *_np_names("int64", "int32", "intp"))
 _jump("round", "call:round", _int,
       lambda a: call("eq", sub(a[0], call("floor", a[0])), c(0.5)), "{0} a half-integer")
 _jump("npfloor", "call:np.floor", _float, lambda a: call("eq", a[0], call("floor", a[0])),
@@ -506,6 +510,9 @@ for _name, _sym in COMPARISONS.items():
         "branch", "{0} == {1}", "the branch selection (continuity is a certificate obligation)",
         at_kink=lambda a: call("eq", a[0], a[1]))))
 _register(Rule("not", (1, 1), "prefix:not", _bool, None))
+# tests of a float's class: no derivative, no kink (they are constant off NaN / inf)
+for _name in ("isnan", "isinf", "isfinite"):
+    _register(Rule(_name, (1, 1), f"call:math.{_name}", _bool, None), f"math.{_name}", *_np_names(_name))
 _register(Rule("and", (2, None), "infix:and", _bool, None))  # emitter-only (kink conditions)
 _register(Rule("or", (2, None), "infix:or", _bool, None))
 _register(Rule("select", (3, 3), "special", lambda t: _numeric(t[1:]), None))
