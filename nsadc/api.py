@@ -128,6 +128,7 @@ class Differentiable:
             raise NsadcError("the cuda target is not available yet; use target='cpu' or 'python'")
         self.target = target
         self.policy = resolve_policy(kinks)
+        self._auto = self.policy.name == "auto"  # Clarke mode where a kink is met: always the full path
         if not (isinstance(kink_tol, (int, float)) and kink_tol >= 0 and kink_tol == kink_tol):
             raise NsadcError(f"kink_tol must be a number >= 0, not {kink_tol!r}")
         self.kink_tol = float(kink_tol)
@@ -159,6 +160,9 @@ class Differentiable:
         # whole-array NumPy: a parameter used only elementwise may be an array or a
         # scalar, as the caller passes it; the ranks of the first call decide
         self._vectorized = meta.get("vectorized", False)
+        # kinds of positional arguments seen before -> what the checks of _bind concluded
+        self._fast_paths: dict[tuple, tuple] = {}
+        self._shape_tests: dict[int, object] = {}
         self._index_reads = meta.get("index_reads", [])
         self._written = set(meta.get("written", []))
         self.wrt = self._resolve_wrt(wrt)
@@ -206,6 +210,72 @@ class Differentiable:
                 raise ArgumentError(f"wrt names {w!r} twice")
             names.append(w)
         return names
+
+    # ------------------------------------------------------------ the repeated call
+    # An optimiser calls grad 10^5 times with arguments of the same kinds.  The
+    # checks of _bind depend on the kinds only (types, dtypes, ranks, which
+    # arrays are written), except a few on the values (int ranges, index bounds,
+    # shapes, tape memory), so their conclusion is kept per tuple of kinds and
+    # only the value checks run again.
+
+    @staticmethod
+    def _kinds(args: tuple) -> tuple:
+        return tuple([(a.dtype, a.ndim) if type(a) is np.ndarray else type(a) for a in args])
+
+    def _fast(self, args: tuple):
+        """``(values, kernels)`` for positional arguments of kinds seen before, else None."""
+        if len(args) != len(self._params):
+            return None
+        entry = self._fast_paths.get(tuple([(a.dtype, a.ndim) if type(a) is np.ndarray else type(a)
+                                            for a in args]))
+        if entry is None:
+            return None
+        convert, ints, written, checks, types, k = entry
+        values = [a if c is None else c(a) for c, a in zip(convert, args)] if convert else args
+        for i in ints:
+            if not -9223372036854775808 <= values[i] <= 9223372036854775807:
+                return None  # the full checks say why
+        for i in written:
+            if not args[i].flags.writeable:
+                return None
+        if checks:
+            if self._index_reads:
+                call_checks.check_index_reads(self.__name__, self._index_reads, dict(zip(self._params, values)))
+            if k.shape_checks and not self._shapes_agree(k)(*values):
+                self._check_shapes(values, types)  # raises, naming the shapes
+            if k.tapes:
+                call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
+        return values, k
+
+    def _shapes_agree(self, k: _Kernels):
+        """One function of the arguments testing every shape requirement of the
+        kernels at once (the repeated call; _check_shapes says which failed)."""
+        test = self._shape_tests.get(id(k))
+        if test is None:
+            sides = " and ".join(f"({a}) == ({b})" for _, _, a, b, _ in k.shape_checks) or "True"
+            test = eval(f"lambda {', '.join(self._params)}: {sides}", {})  # noqa: S307 - nsadc's own expressions
+            self._shape_tests[id(k)] = test
+        return test
+
+    def _remember(self, args: tuple, kwargs, values: list, types: dict) -> None:
+        """Keep what _bind concluded for arguments of these kinds (see _fast)."""
+        if kwargs or len(args) != len(self._params):
+            return
+        convert = []
+        for a, v in zip(args, values):
+            if v is a:
+                convert.append(None)
+            elif isinstance(a, (np.floating, np.integer)) and not isinstance(a, np.bool_) \
+                    and type(v) in (float, int):
+                convert.append(type(v))
+            else:
+                return  # converted (byte order, ...): always the full path
+        ints = tuple(i for i, v in enumerate(values) if type(v) is int)
+        written = tuple(i for i, p in enumerate(self._params) if p in self._written and type(args[i]) is np.ndarray)
+        k = self._kernels(types)
+        checks = bool(self._index_reads or k.shape_checks or k.tapes)
+        self._fast_paths[self._kinds(args)] = (tuple(convert) if any(convert) else None, ints, written, checks,
+                                               types, k)
 
     def _bind(self, args, kwargs=None) -> tuple[list, dict[str, str]]:
         try:
@@ -362,42 +432,54 @@ class Differentiable:
         return k
 
     def _run(self, kernel, *args):
-        """Call an emitted kernel.  Emitted code that Numba cannot compile, or that
-        names a value it never assigned, is nsadc's defect, not the user's: say so,
-        where the function is, instead of a Numba traceback."""
+        """Call an emitted kernel, its failures said in the user's terms (:meth:`_failure`)."""
         try:
             return kernel(*args)
-        except _internal_errors() as e:
-            path, line = self._key[0], self._key[3]
-            lines = [ln.strip() for ln in re.sub(r"\x1b\[[0-9;]*m", "", str(e)).splitlines()]
-            first = next((ln for ln in lines if ln and not ln.startswith("Failed in")), type(e).__name__)
-            raise NsadcError(
-                f"{path}:{line}: nsadc emitted derivative code for {self.__name__} that "
-                f"{'Numba cannot compile' if type(e).__module__.startswith('numba') else 'does not run'} "
-                f"({type(e).__name__}: {first}).\nThis is a defect of nsadc, not of your code; please "
-                f"report it with the function.  target='python' runs the emitted code without Numba, and "
-                f"f.source('reverse', *args) shows it.") from None
-        except IndexError as e:  # target="python", or boundscheck=True on the cpu target
-            path, line = self._key[0], self._key[3]
-            raise ArgumentError(f"{path}:{line}: {self.__name__} reads or writes an array out of bounds at "
-                                f"these arguments (IndexError: {e}); check the arguments' shapes") from None
-        except MemoryError:
-            path, line = self._key[0], self._key[3]
-            raise NsadcError(
+        except (IndexError, MemoryError, *_internal_errors()) as e:
+            raise self._failure(e) from None
+
+    def _failure(self, e: BaseException) -> NsadcError:
+        """The error to raise for a kernel's ``e``.  Emitted code that Numba cannot
+        compile, or that names a value it never assigned, is nsadc's defect, not
+        the user's: say so, where the function is, instead of a Numba traceback."""
+        path, line = self._key[0], self._key[3]
+        if isinstance(e, IndexError):  # target="python", or boundscheck=True on the cpu target
+            return ArgumentError(f"{path}:{line}: {self.__name__} reads or writes an array out of bounds at "
+                                 f"these arguments (IndexError: {e}); check the arguments' shapes")
+        if isinstance(e, MemoryError):
+            return NsadcError(
                 f"{path}:{line}: {self.__name__}: not enough memory to run its derivative at these arguments "
                 "(a reverse-mode tape holds the values that every iteration overwrites).  Alternatives: "
                 "jvp (forward mode keeps no tape; one call per direction), clarke_grad (Clarke mode, "
-                "forward), smaller inputs, or a loop body that overwrites fewer values.") from None
+                "forward), smaller inputs, or a loop body that overwrites fewer values.")
+        lines = [ln.strip() for ln in re.sub(r"\x1b\[[0-9;]*m", "", str(e)).splitlines()]
+        first = next((ln for ln in lines if ln and not ln.startswith("Failed in")), type(e).__name__)
+        return NsadcError(
+            f"{path}:{line}: nsadc emitted derivative code for {self.__name__} that "
+            f"{'Numba cannot compile' if type(e).__module__.startswith('numba') else 'does not run'} "
+            f"({type(e).__name__}: {first}).\nThis is a defect of nsadc, not of your code; please "
+            f"report it with the function.  target='python' runs the emitted code without Numba, and "
+            f"f.source('reverse', *args) shows it.")
 
     # ------------------------------------------------------------ public
 
     def __call__(self, *args, **kwargs):
+        fast = None if kwargs else self._fast(args)
+        if fast is not None:
+            return self._run(fast[1].primal, *fast[0])
         values, types = self._bind(args, kwargs)
+        self._remember(args, kwargs, values, types)
         return self._run(self._kernels(types).primal, *values)
 
     def vjp(self, primals, cotangent=1.0):
         """``(value, adjoints)``: the adjoints, in wrt order, of ``cotangent``."""
-        values, types = self._bind(tuple(primals))
+        primals = tuple(primals)
+        fast = self._fast(primals)
+        if fast is not None:
+            value, adj = self._run(fast[1].vjp, *fast[0], call_checks.as_cotangent(cotangent))
+            return value, tuple(adj)
+        values, types = self._bind(primals)
+        self._remember(primals, None, values, types)
         k = self._kernels(types)
         cotangent = call_checks.as_cotangent(cotangent)
         call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
@@ -425,7 +507,12 @@ class Differentiable:
         return t
 
     def value_and_grad(self, *args, report: bool = False, **kwargs):
+        fast = None if (report or kwargs or self._auto) else self._fast(args)
+        if fast is not None:
+            value, adj = self._run(fast[1].vjp, *fast[0], 1.0)
+            return value, (adj[0] if len(adj) == 1 else tuple(adj))
         values, types = self._bind(args, kwargs)
+        self._remember(args, kwargs, values, types)
         k = self._kernels(types)
         call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
         auto = self.policy.name == "auto"
@@ -518,6 +605,13 @@ class Differentiable:
 
     def grad(self, *args, report: bool = False, **kwargs):
         """The gradient with respect to ``wrt``; with ``report=True`` also the kink report."""
+        fast = None if (report or kwargs or self._auto) else self._fast(args)
+        if fast is not None:
+            try:
+                adj = fast[1].vjp(*fast[0], 1.0)[1]
+            except (IndexError, MemoryError, *_internal_errors()) as e:
+                raise self._failure(e) from None
+            return adj[0] if len(adj) == 1 else tuple(adj)
         out = self.value_and_grad(*args, report=report, **kwargs)
         return (out[1], out[2]) if report else out[1]
 
