@@ -107,7 +107,7 @@ class Campaign:
             # the emitted-module and CLI checks only when the failure is theirs (they cost a compile)
             res = self.check(cand, only_point=0 if point is not None else None,
                              standalone=cls.startswith(("standalone", "raw-exception:", "numba-error")),
-                             cli=cls.startswith("cli") or cls.endswith("@cli"))
+                             cli=cls.startswith("cli") or cls.endswith("@cli") or ":cli" in cls)
             return any(failure_key(f) == key for f in res["failures"])
         return pred
 
