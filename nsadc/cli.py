@@ -361,7 +361,7 @@ def _parse_ranges(items: list[str], params: list[str]) -> dict:
 @app.command()
 def check(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to check (FILE is run)"),
-    points: int = typer.Option(64, "--points", min=1, help="random points (segments) per probe"),
+    points: int = typer.Option(64, "--points", min=1, max=1_000_000, help="random points (segments) per probe"),
     seed: int = typer.Option(0, "--seed", min=0, help="random seed (an integer >= 0)"),
     shape: list[str] = typer.Option([], "--shape", metavar="NAME=DIMS",
                                     help="shape of an array argument (arrays are not supported yet: "
@@ -390,7 +390,7 @@ def check(
         _check_writable(cert, "--cert")
     try:
         module = _import_file(path)
-    except Exception as e:  # noqa: BLE001 - anything FILE raises while being imported
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - anything FILE raises while being imported
         _fail(f"{path}: importing it failed: {type(e).__name__}: {e}")
     obj = getattr(module, func, None)
     if obj is None or not callable(obj):

@@ -538,11 +538,19 @@ def test_cli_emit_bad_options(model, args, message):
     (["--range", "x=nan:1"], "finite"),
     (["--range", "x=-1e308:1e308"], "too wide"),
     (["--cert", "/nonexistent/dir/c.json"], "no such directory"),
+    (["--points", "100000000000000000000"], "--points"),
 ])
 def test_cli_check_bad_options(model, args, message):
     result = _cli(["check", f"{model}:f", "--target", "python", "--points", "2", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_cli_check_of_a_file_that_exits_while_imported(tmp_path):
+    path = tmp_path / "exits.py"
+    path.write_text("def f(x):\n    return abs(x)\n\n\nraise SystemExit(3)\n")
+    result = _cli(["check", f"{path}:f", "--target", "python"])
+    assert result.exit_code == 2 and "SystemExit" in result.output
 
 
 def test_cli_broken_stdout_pipe(model):
