@@ -451,6 +451,61 @@ def test_nan_tests_and_casts():
     np.testing.assert_allclose(d.grad(np.array([0.5, np.nan, 2.0, np.inf])), [0.0, 0.0, 8.0, 0.0])
 
 
+def ufunc_scalars(x, y):
+    return np.square(x - y) + np.logaddexp(x, 2.0 * y) + np.sum(np.square(np.array([x, y])))
+
+
+def methods_on_expressions(x):
+    return np.abs(x).sum() + np.sqrt((x ** 2).sum()) + (x * x).mean()
+
+
+def interp_loss(x, xp, fp):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += np.interp(x[i], xp, fp) ** 2
+    return s + np.interp(x[0], xp, fp, left=-1.0, right=7.0)
+
+
+def bucket(x, xp, fp):
+    k = np.searchsorted(xp, x) - 1
+    j = np.searchsorted(xp, x, side="right")
+    return x * fp[k] + fp[j - 1]
+
+
+GRID = np.array([0.0, 1.0, 2.5, 3.0, 4.5])
+VALUES = np.array([1.0, -1.0, 2.0, 0.5, 3.0])
+
+
+def test_ufunc_scalars():
+    check(ufunc_scalars, 0.3, -0.8)
+
+
+def test_methods_on_expressions():
+    check(methods_on_expressions, np.array([0.5, -1.5, 2.0]))
+
+
+def test_np_interp_of_a_number():
+    x = np.array([-0.5, 0.3, 1.7, 2.6, 3.9, 5.0])
+    check(interp_loss, x, GRID.copy(), VALUES.copy())
+    d = nsadc.differentiate(interp_loss, target="python")
+    _, rep = d.grad(np.array([1.0]), GRID, VALUES, report=True)
+    assert not rep.exact  # x on a knot: a branch of the bisection is met
+
+
+def test_np_searchsorted():
+    check(bucket, 1.7, GRID.copy(), VALUES.copy())
+
+
+def interp_of_array(x, xp, fp):
+    return np.sum(np.interp(x, xp, fp))
+
+
+def test_np_interp_of_an_array_refused():
+    with pytest.raises(nsadc.NsadcError, match="array of points") as info:
+        nsadc.differentiate(interp_of_array, target="python").grad(np.array([0.5, 1.0]), GRID, VALUES)
+    assert "for loop" in str(info.value)
+
+
 # ---------------------------------------------------------------- compiled (slow)
 
 
@@ -469,6 +524,10 @@ def test_nan_tests_and_casts():
     (positional_dtype, (np.array([0.5, -1.0, 2.0]),)),
     (clamp_log, (1.7, 3.0)),
     (nan_guard, (np.array([0.5, -1.0, 2.0]),)),
+    (ufunc_scalars, (0.3, -0.8)),
+    (methods_on_expressions, (np.array([0.5, -1.5, 2.0]),)),
+    (interp_loss, (np.array([-0.5, 0.3, 1.7, 2.6, 3.9, 5.0]), GRID.copy(), VALUES.copy())),
+    (bucket, (1.7, GRID.copy(), VALUES.copy())),
 ])
 def test_compiled(fn, args):
     check(fn, *args, target="cpu")

@@ -346,7 +346,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "annotate scalars as float, int or bool, arrays as np.ndarray, or leave "
                             "the annotation out")
         found = infer_array_param(scope.node, name, scope.src.functions, evidence=evidence)
-        if found is None and _iterated(scope.node, name):
+        if found is None and (_iterated(scope.node, name) or _grid_argument(scope.node, name)):
             return "array1"  # for v in x: the elements of a 1-D array
         if found is not None and not evidence.get("pinned"):
             self.rank_guessed.add(name)
@@ -695,6 +695,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         name = self._target_name(scope, target)
         if self._array_of(operand) is not None:
             self._bind_array(scope, name, operand, node)
+            return
         self._check_scalar_target(scope, name, node)
         self._note_dim(scope, name, operand)
         self._emit(Assign(name, Call("copy", (operand,)), scope.src.loc(node)))
@@ -753,6 +754,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(node.value, cst.Tuple):
             self._no_starred(scope, node.value)
             vals = tuple(self._expr(scope, el.value) for el in node.value.elements)
+            if scope is not self.entry and any(self._array_of(v) is not None for v in vals):
+                self._array_result(scope, node)
             self._emit(Return(vals, scope.src.loc(node)))
         else:
             value, _ = self._rhs(scope, node.value)
@@ -762,13 +765,22 @@ class Lowerer(ArrayLowering, VectorLowering):
                 raise self._err(scope, node.value, "the function returns an array; derivatives need "
                                 "one scalar", "return a scalar, e.g. the sum of the elements")
             if self._array_of(value) is not None:
-                raise self._err(scope, node.value, "returning an array from a called function is not "
-                                "supported yet", "pass the output array as an argument and fill it")
+                self._array_result(scope, node)
             if not isinstance(value, (Var, Const)):
                 name = self.names.fresh("out")
                 self._emit(Assign(name, value, scope.src.loc(node.value)))
                 value = Var(name)
             self._emit(Return(value, scope.src.loc(node)))
+
+    def _array_result(self, scope, node: cst.Return) -> None:
+        """A helper may return arrays (``return X @ w - y``, ``return m, v``) from
+        its last statement: the caller's names then stand for those arrays.  An
+        earlier return would make the name stand for different arrays on
+        different paths."""
+        if scope.src.parents.get(node) is not scope.node.body.body[-1]:
+            raise self._err(scope, node, f"{scope.node.name.value}() returns an array before its last "
+                            "statement", "compute the result into one name on every path and return it "
+                            "at the end of the function")
 
     def _if(self, scope, node: cst.If):
         test = self._condition(scope, node.test)
@@ -1280,9 +1292,11 @@ class Lowerer(ArrayLowering, VectorLowering):
             return self._builtin_sum(scope, node)
         if self._qualified(scope, func) == "np.full_like":
             return self._full_like(scope, node)
-        if self.static and isinstance(func, cst.Attribute) and func.attr.value in _ARRAY_METHODS:
-            base = func.value.value if isinstance(func.value, cst.Subscript) else func.value
-            if isinstance(base, cst.Name) and base.value in scope.locals and self._lenient():
+        if self._qualified(scope, func) in ("np.searchsorted", "np.interp"):
+            return self._grid_call(scope, node, self._qualified(scope, func)[3:])
+        if self.static and isinstance(func, cst.Attribute) and func.attr.value in _ARRAY_METHODS \
+                and self._qualified(scope, func) is None:
+            if _all_names(func.value) & scope.locals and self._lenient():
                 # an array method on a value whose rank the code does not show (X.dot(w)
                 # with X only measured by X.shape[0]): the call's ranks decide
                 self.vectorized = True
@@ -1324,6 +1338,85 @@ class Lowerer(ArrayLowering, VectorLowering):
                             f"{called}() takes {want} argument{'s' if want != '1' else ''}, got {n}",
                             f"call {called}() with {want} argument{'s' if want != '1' else ''}")
         return Call(prim, args), _hint(prim, args)
+
+    def _grid_call(self, scope, node: cst.Call, name: str):
+        """``np.searchsorted(a, v, side=...)`` and ``np.interp(x, xp, fp, left, right)``
+        of one number ``v`` / ``x`` on 1-D arrays: an index (no derivative), and a
+        linear interpolation whose interval is found by bisection, so that a knot
+        is a branch (``xp[mid] <= x``) like any comparison."""
+        names = ("a", "v", "side") if name == "searchsorted" else ("x", "xp", "fp", "left", "right")
+        bound: dict[str, cst.BaseExpression] = {}
+        for k, a in enumerate(node.args):
+            key = a.keyword.value if a.keyword is not None else (names[k] if k < len(names) else None)
+            if a.star or key not in names or key in bound:
+                raise self._err(scope, a, f"np.{name}() is called as np.{name}({', '.join(names)})",
+                                f"pass {', '.join(names)} by position or by those names")
+            bound[key] = a.value
+        grid = ("a",) if name == "searchsorted" else ("xp", "fp")
+        point = "v" if name == "searchsorted" else "x"
+        if any(k not in bound for k in (*grid, point)):
+            raise self._err(scope, node, f"np.{name}() needs {', '.join((*grid, point))}",
+                            f"call np.{name}({', '.join(names[:3])})")
+        arrays = []
+        for k in grid:
+            found = self._local_array(scope, bound[k])
+            if found is None or rank(found[1]) != 1:
+                raise self._err(scope, bound[k], f"the {k} of np.{name}() must be a named 1-D array here",
+                                "give the grid a name (xp = ...) and pass it")
+            arrays.append(found[0])
+        if self._array_rank(scope, bound[point]) > 0:
+            raise self._err(scope, bound[point], f"np.{name}() of an array of points is not supported",
+                            f"call np.{name}() on one number at a time in a for loop")
+        value = self._expr(scope, bound[point])
+        loc = scope.src.loc(node)
+
+        def emit(hint, e):
+            v = self.names.fresh(hint)
+            self._emit(Assign(v, e, loc))
+            return Var(v)
+
+        if name == "searchsorted":
+            side = bound.get("side")
+            text = side.evaluated_value if isinstance(side, cst.SimpleString) else "left" if side is None else None
+            if text not in ("left", "right"):
+                raise self._err(scope, side, "side= must be the string 'left' or 'right'", "write side='right'")
+            return Call("searchsorted" if text == "left" else "searchsorted_right", (arrays[0], value)), "k"
+        xp, fp = arrays
+        last = emit("last", Call("sub", (emit("n", Call("shape", (xp, Const(0)))), Const(1))))
+        lo = emit("lo", Call("copy", (Const(0),)))
+        hi = emit("hi", Call("copy", (last,)))
+        span, go = self.names.fresh("span"), self.names.fresh("bisect")
+
+        def test():  # while hi - lo > 1
+            return [Assign(span, Call("sub", (hi, lo)), loc), Assign(go, Call("gt", (Var(span), Const(1))), loc)]
+
+        self.out.extend(test())
+        mid = self.names.fresh("mid")
+        knot = self.names.fresh("knot")
+        right = self.names.fresh("right_of_knot")
+        body = [Assign(mid, Call("add", (lo, hi)), loc),
+                Assign(mid, Call("floordiv", (Var(mid), Const(2))), loc),
+                Assign(knot, Call("load", (xp, Var(mid))), loc),
+                Assign(right, Call("le", (Var(knot), value)), loc),
+                If(Var(right), [Assign(lo.name, Call("copy", (Var(mid),)), loc)],
+                   [Assign(hi.name, Call("copy", (Var(mid),)), loc)], loc),
+                *test()]
+        loop = While(Var(go), body, loc)
+        self.while_tails[id(loop)] = (loop, 2)
+        self._emit(loop)
+        nxt = emit("lo_next", Call("add", (lo, Const(1))))
+        x0, x1 = emit("x0", Call("load", (xp, lo))), emit("x1", Call("load", (xp, nxt)))
+        f0, f1 = emit("f0", Call("load", (fp, lo))), emit("f1", Call("load", (fp, nxt)))
+        t = emit("t", Call("div", (emit("dx", Call("sub", (value, x0))), emit("width", Call("sub", (x1, x0))))))
+        result = self.names.fresh("interp")
+        self._emit(Assign(result, Call("add", (f0, emit("rise", Call("mul", (t, emit("df", Call("sub", (f1, f0)))))))),
+                          loc))
+        for side, k, op in (("left", Const(0), "lt"), ("right", last, "gt")):
+            end = emit("x_end", Call("load", (xp, k)))
+            outside = emit("outside", Call(op, (value, end)))
+            fill = self._expr(scope, bound[side]) if side in bound else emit("f_end", Call("load", (fp, k)))
+            self._emit(If(outside, [Assign(result, Call("copy", (fill,)), loc)], [], loc))
+        return Var(result), "interp"
 
     def _dtype_keyword(self, scope, node: cst.Call, n: int) -> cst.Call:
         """``np.empty(n, np.float64)``: a dtype given by position, as ``dtype=``."""
@@ -1390,12 +1483,23 @@ class Lowerer(ArrayLowering, VectorLowering):
                    and s.value.prim == "store" for s in walk(self.out[mark:]))
 
     def _inline(self, scope, node: cst.Call, target, statement: bool = False) -> list[Expr]:
+        # a call whose results were asked for already (its rank, see VectorLowering._call_rank)
+        done = self.inlined.get((id(scope), id(node)))
+        if done is not None:
+            return done
+        results = self._inline_body(scope, node, target, statement)
+        self.inlined[(id(scope), id(node))] = results
+        return results
+
+    def _inline_body(self, scope, node: cst.Call, target, statement: bool = False) -> list[Expr]:
         src, fnode, env = target
         name = fnode.name.value
         if name in self.call_stack:
             raise self._err(scope, node, f"recursion ({' -> '.join(self.call_stack + [name])}) "
                             "is not supported", "rewrite the recursion as a loop")
-        callee = _Scope(src, fnode, {}, set(), env=env)
+        # the loops around the call enclose the callee's statements too (an array the
+        # callee makes is made once per iteration of the caller's loop)
+        callee = _Scope(src, fnode, {}, set(), depth=scope.depth, env=env)
         self._check_signature(callee)
         params = [p.name.value for p in fnode.params.params]
         signature = f"{name}({', '.join(params)})"
@@ -1455,6 +1559,16 @@ class Lowerer(ArrayLowering, VectorLowering):
         body = self._block(callee, fnode.body.body)
         self.call_stack.pop()
         n_results = self._check_returns(callee, body, statement)
+        last = body[-1] if body else None
+        if isinstance(last, Return) and last.value is not None and any(
+                self._array_of(v) is not None for v in (last.value if isinstance(last.value, tuple) else (last.value,))):
+            # arrays returned by the last statement (_array_result): the results are those values
+            self.out.extend(body[:-1])
+            values = list(last.value) if isinstance(last.value, tuple) else [last.value]
+            passed = {v.name for v in bound.values() if isinstance(v, Var)}
+            self.owned_arrays.update(v.name for v in values if isinstance(v, Var)
+                                     and self._array_of(v) is not None and v.name not in passed)
+            return values
         results = [self.names.fresh(f"{name}_out" if n_results == 1 else f"{name}_out{k}")
                    for k in range(n_results)]
         self.out.extend(eliminate_exits(body, self.names, results=results, tails=self.while_tails))
@@ -1643,6 +1757,27 @@ def _counts_with(e: cst.BaseExpression, name: str) -> bool:
     if isinstance(e, cst.Tuple):
         return any(_counts_with(el.value, name) for el in e.elements)
     return False
+
+
+# positions of the 1-D arrays among a grid function's arguments
+_GRID_ARGUMENTS = {"searchsorted": (0,), "interp": (1, 2)}
+
+
+def _grid_argument(node: cst.FunctionDef, name: str) -> bool:
+    """Whether ``node`` passes ``name`` as the grid of ``np.searchsorted`` /
+    ``np.interp`` (1-D arrays by NumPy's signature)."""
+    found = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, n):
+            f = n.func
+            if isinstance(f, cst.Attribute) and f.attr.value in _GRID_ARGUMENTS:
+                for k in _GRID_ARGUMENTS[f.attr.value]:
+                    if k < len(n.args) and isinstance(n.args[k].value, cst.Name) and n.args[k].value.value == name:
+                        found.append(n)
+
+    node.visit(V())
+    return bool(found)
 
 
 def _iterated(node: cst.FunctionDef, name: str) -> bool:

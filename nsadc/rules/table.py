@@ -260,6 +260,18 @@ _smooth("gamma", "call:math.gamma",
         lambda x, o: mul(o if o is not None else call("gamma", x), call("digamma", x)), "math.gamma")
 
 
+_smooth("square", "call:np.square", lambda x, o: mul(c(2), x), *_np("square"))
+
+
+def _logaddexp_partials(a, out, act, sel, tmp):
+    # log(e^x + e^y): partials e^(x - out), e^(y - out), the softmax weights
+    value = out if out is not None else call("logaddexp", *a)
+    return [], _on(act, [call("exp", sub(a[0], value)), call("exp", sub(a[1], value))])
+
+
+_register(Rule("logaddexp", (2, 2), "call:np.logaddexp", _float, _logaddexp_partials), *_np("logaddexp"))
+
+
 def _sqrt_partials(a, out, act, sel, tmp):
     # sqrt is not Lipschitz at 0: its derivative there is +inf (the certificate
     # records the domain restriction x > 0).

@@ -106,6 +106,11 @@ _register(Rule("sort", (3, 3), "special", _float, _sort_partials, Kink(
 ), doc="e, one output of np.sort, one of m tied entries whose sum is s"))
 _register(Rule("argsort", (1, 1), "special", lambda types: array_type(2, floating=False), None,
                doc="the stable ascending order of each row of a 2-D array"))
+# np.searchsorted(a, v) of one number v: an index, no derivative (frontend/lower.py)
+_register(Rule("searchsorted", (2, 2), "call:np.searchsorted", _int, None,
+               doc="np.searchsorted(a, v): where v goes in the sorted 1-D array a"))
+_register(Rule("searchsorted_right", (2, 2), "call:_searchsorted_right", _int, None,
+               doc="np.searchsorted(a, v, side='right')"))
 _register(Rule("index_empty", (1, None), "special", lambda types: array_type(len(types), floating=False),
                None, doc="np.empty(shape, np.int64)"))
 
@@ -146,6 +151,12 @@ def _stable_argsort(values):
     return perm
 
 
+def _searchsorted_right(a, v):
+    """``np.searchsorted(a, v, side="right")``: the number of entries of the
+    sorted 1-D array ``a`` that are ``<= v``."""
+    return np.searchsorted(a, v, side="right")
+
+
 def _digamma(x):
     """ψ(x) = d/dx log Γ(x): the derivative of ``math.lgamma`` (also where x < 0),
     by reflection, the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 10, and the
@@ -173,6 +184,8 @@ def helper_source(prims: set[str]) -> str | None:
         parts.append(inspect.getsource(_stable_argsort))
     if "digamma" in prims:
         parts.append(inspect.getsource(_digamma))
+    if "searchsorted_right" in prims:
+        parts.append(inspect.getsource(_searchsorted_right))
     return "\n\n".join(parts) if parts else None
 
 
