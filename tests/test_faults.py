@@ -167,6 +167,23 @@ def test_damaged_metadata_is_ignored(cache_dir, prog, content):
     assert_f_grad(d)
 
 
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_cache_entries_that_are_directories(cache_dir, prog, target):
+    assert_f_grad(nsadc.differentiate(prog.f, target=target))
+    for path in [*cache_dir.glob("nsadc_gen_*.py"), *cache_dir.glob("nsadc_meta_*.json")]:
+        path.unlink()
+        path.mkdir()
+    pycache = cache_dir / "__pycache__"
+    if pycache.is_dir():
+        shutil.rmtree(pycache)
+        pycache.write_text("not a directory")
+    forget_loaded_modules()
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert_f_grad(nsadc.differentiate(prog.f, target=target))
+    assert len([w for w in record if issubclass(w.category, cache.CacheWarning)]) <= 1
+
+
 NUMBA_SCRIPT = """
 import sys
 sys.path.insert(0, {src!r})
