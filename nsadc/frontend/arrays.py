@@ -142,6 +142,25 @@ def _element_in_int_position(node: cst.BaseExpression, name: str) -> bool:
     return False
 
 
+def _bindings_of(node: cst.FunctionDef, name: str) -> int:
+    """How many statements of a function bind ``name``."""
+    count = 0
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, n):
+            nonlocal count
+            targets = n.target.elements if isinstance(n.target, (cst.Tuple, cst.List)) else [n.target]
+            count += sum(1 for t in targets if isinstance(getattr(t, "value", t), cst.Name)
+                         and getattr(t, "value", t).value == name)
+
+        def visit_AugAssign(self, n):
+            nonlocal count
+            count += isinstance(n.target, cst.Name) and n.target.value == name
+
+    node.body.visit(V())
+    return count
+
+
 _IN_PLACE_METHODS = ("fill", "sort", "resize", "put", "itemset", "partition")
 
 
@@ -408,11 +427,12 @@ class ArrayLowering:
         return node is None or not self._in_branch(scope, node)
 
     @staticmethod
-    def _in_branch(scope, node) -> bool:
-        """Whether ``node`` sits inside an if, a loop, a with or a try of its function."""
+    def _in_branch(scope, node, loops: bool = True) -> bool:
+        """Whether ``node`` sits inside an if, a with or a try of its function (or a loop)."""
+        kinds = (cst.If, cst.Else, cst.With, cst.Try) + ((cst.For, cst.While) if loops else ())
         parent = scope.src.parents.get(node)
         while parent is not None and parent is not scope.node:
-            if isinstance(parent, (cst.If, cst.Else, cst.For, cst.While, cst.With, cst.Try)):
+            if isinstance(parent, kinds):
                 return True
             parent = scope.src.parents.get(parent)
         return False
@@ -420,6 +440,18 @@ class ArrayLowering:
     def _bind_array(self, scope, name: str, value: Expr, node) -> str:
         """``name = <array value>``: an allocation, a copy, or a refused alias.
         Returns the IR name the array got (see :meth:`_rebind`)."""
+        if isinstance(value, Var) and value.name in self.owned_arrays:
+            # a new array a helper returned: nothing else holds it, so the name is it
+            user = self.user_vars.get(name, name)
+            if self._in_branch(scope, node, loops=False) or _bindings_of(scope.node, user) > 1:
+                raise self._err(scope, node, f"{user} takes a new array from a function call here and "
+                                "another elsewhere (or in a branch): it would stand for different arrays "
+                                "on different paths", f"allocate {user} once before (np.empty_like(...)) "
+                                f"and fill it where it changes: {user}[:] = ...")
+            self.owned_arrays.discard(value.name)
+            scope.rename[user] = value
+            self.user_vars.setdefault(value.name, user)
+            return value.name
         if isinstance(value, Var) and self._read_only_alias(scope, name, value.name, node):
             # S = X, neither ever written: S reads X (no copy, no second array)
             scope.rename[self.user_vars.get(name, name)] = value
@@ -485,6 +517,11 @@ class ArrayLowering:
         if value.prim == "array_copy" or fill is not None:
             self._loop_nest(scope, dims, element, loc)
         return name
+
+    @property
+    def owned_arrays(self) -> set[str]:
+        """Arrays a helper made and returned, not yet bound to a caller's name."""
+        return self.__dict__.setdefault("_owned_arrays", set())
 
     @property
     def refilled(self) -> set[str]:

@@ -83,6 +83,11 @@ class VectorLowering:
     shape_checks: list[tuple[Expr, Expr, str]]
     dim_alias: dict[str, Expr]
 
+    @property
+    def inlined(self) -> dict:
+        """(id(scope), id(call node)) -> the results of that call, lowered once."""
+        return self.__dict__.setdefault("_inlined", {})
+
     def _lenient(self) -> bool:
         """Whether a rank error may pass: lowering before the call, array ranks are
         guesses, so the error waits for the call's lowering.  The lowering is then
@@ -212,7 +217,27 @@ class VectorLowering:
                 return 0
             if self._elementwise_call(scope, node) is not None or self._qualified(scope, node.func) in _LOGICAL:
                 return max([self._array_rank(scope, a.value) for a in node.args] or [0])
+            return self._call_rank(scope, node)
         return 0
+
+    def _user_call(self, scope, node) -> bool:
+        """Whether ``node`` calls a function of the file (inlined, not vectorized)."""
+        return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
+            and node.func.value not in scope.locals and self._user_function(scope, node.func.value, node.func) is not None
+
+    def _call_rank(self, scope, node: cst.Call) -> int:
+        """The rank of what a function of the file returns at this call: the call
+        is lowered here, where the expression around it is about to be, and its
+        results kept for when that expression reaches it (Lowerer._inline)."""
+        func = node.func
+        if not isinstance(func, cst.Name) or func.value in scope.locals:
+            return 0
+        target = self._user_function(scope, func.value, func)
+        if target is None:
+            return 0
+        results = self._inline(scope, node, target)
+        t = self._array_of(results[0]) if len(results) == 1 else None
+        return rank(t) if t else 0
 
     def _elementwise_call(self, scope, node: cst.Call) -> str | None:
         """The scalar primitive of ``np.exp(x)``, ``np.maximum(a, b)``, ``abs(x)`` ...
@@ -239,6 +264,8 @@ class VectorLowering:
             return False
         if isinstance(node, cst.Call) and self._vector_function(scope, node) is not None:
             return True
+        if self._user_call(scope, node):
+            return False  # inlined; an array it returns is bound by name (ArrayLowering._bind_array)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.MatrixMultiply):
             return True
         return self._array_rank(scope, node) > 0
@@ -468,7 +495,11 @@ class VectorLowering:
         if filled is not None:
             return self._filled(scope, node, filled)
         if not self._is_vector(scope, node) and not isinstance(node, cst.Name):
-            return _P("scalar", 0, [], value=self._expr(scope, node))
+            value = self._expr(scope, node)
+            t = self._array_of(value)  # what a function of the file returned
+            if t is not None:
+                return _P("array", rank(t), list(self._shape(value.name)), value=value, node=node)
+            return _P("scalar", 0, [], value=value)
         if isinstance(node, cst.Name):
             found = self._local_array(scope, node)
             if found is None:

@@ -1,0 +1,43 @@
+"""Functions of the file that return arrays or tuples of arrays: the caller's
+names stand for the arrays the helper returns from its last statement (an
+array the helper makes, called in a loop, is one array refilled by each
+iteration).  An array returned before the helper's last statement, or a name
+that takes helper arrays in branches, is refused with a located message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nsadc
+from programs import helper_arrays as P
+from test_regressions import check
+
+_rng = np.random.default_rng(3)
+X, w, y, x = _rng.normal(size=(5, 3)), _rng.normal(size=3), _rng.normal(size=5), _rng.normal(size=4)
+
+CASES = {
+    "l1_fit": (w, X, y), "moment_loss": (x,), "centered_hinge": (x,), "centered_inline": (x,),
+    "centered_twice": (x,), "asymmetric": (x,), "passthrough": (x,), "scaled_in_loop": (x,),
+    "helper_array_in_loop": (x,), "written_result": (x,),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_helper_arrays(name):
+    check(getattr(P, name), CASES[name], "python")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_helper_arrays_compiled(name):
+    check(getattr(P, name), CASES[name], "cpu")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("early_array_return", r"helper_arrays.py:\d+:\d+: _early\(\) returns an array before its last statement"),
+    ("result_in_branch", r"helper_arrays.py:\d+:\d+: y takes a new array from a function call"),
+])
+def test_refused(name, message):
+    with pytest.raises(nsadc.NsadcError, match=message):
+        nsadc.differentiate(getattr(P, name), target="python").grad(x)
