@@ -506,6 +506,37 @@ def test_np_interp_of_an_array_refused():
     assert "for loop" in str(info.value)
 
 
+def statistics(x, w):
+    z = (x - np.mean(x)) / np.std(x)
+    d = np.diff(x * w)
+    return np.sum(z * w) + x.var() + np.var(x * w, ddof=1) + np.sum(d * d) + np.trapezoid(x * x, w) \
+        + np.trapezoid(x, dx=0.5)
+
+
+def row_std(X):
+    n, m = X.shape
+    s = 0.0
+    for i in range(n):
+        s += X[i].std()
+    return s
+
+
+def test_statistics_written_out():
+    rng = np.random.default_rng(3)
+    check(statistics, rng.normal(size=6), np.cumsum(rng.uniform(0.5, 1.0, size=6)))
+    check(row_std, rng.normal(size=(3, 4)))
+
+
+def axis_std(X):
+    return np.sum(np.std(X, axis=0))
+
+
+def test_statistics_with_axis_refused():
+    with pytest.raises(nsadc.NsadcError, match="axis") as info:
+        nsadc.differentiate(axis_std, target="python")
+    assert "hint:" in str(info.value)
+
+
 # ---------------------------------------------------------------- compiled (slow)
 
 
@@ -528,6 +559,7 @@ def test_np_interp_of_an_array_refused():
     (methods_on_expressions, (np.array([0.5, -1.5, 2.0]),)),
     (interp_loss, (np.array([-0.5, 0.3, 1.7, 2.6, 3.9, 5.0]), GRID.copy(), VALUES.copy())),
     (bucket, (1.7, GRID.copy(), VALUES.copy())),
+    (statistics, (np.array([0.3, -1.0, 2.0, 0.7]), np.array([0.5, 1.0, 2.0, 2.5]))),
 ])
 def test_compiled(fn, args):
     check(fn, *args, target="cpu")

@@ -348,6 +348,9 @@ class Lowerer(ArrayLowering, VectorLowering):
         found = infer_array_param(scope.node, name, scope.src.functions, evidence=evidence)
         if found is None and (_iterated(scope.node, name) or _grid_argument(scope.node, name)):
             return "array1"  # for v in x: the elements of a 1-D array
+        if found is None and _grid_argument(scope.node, name, _STATISTICS_ARGUMENTS):
+            self.rank_guessed.add(name)  # np.diff(x): an array, of the call's rank
+            return "array1"
         if found is not None and not evidence.get("pinned"):
             self.rank_guessed.add(name)
         return found or _infer_param_type(scope.node, name)
@@ -1281,6 +1284,9 @@ class Lowerer(ArrayLowering, VectorLowering):
         return None
 
     def _call(self, scope, node: cst.Call):
+        same = self._rewritten(scope, node)
+        if same is not None:
+            return self._rhs(scope, same)
         method = self._method_call(scope, node)
         if method is not None:
             return method
@@ -1338,6 +1344,72 @@ class Lowerer(ArrayLowering, VectorLowering):
                             f"{called}() takes {want} argument{'s' if want != '1' else ''}, got {n}",
                             f"call {called}() with {want} argument{'s' if want != '1' else ''}")
         return Call(prim, args), _hint(prim, args)
+
+    def _rewritten(self, scope, node: cst.Call) -> cst.BaseExpression | None:
+        """NumPy statistics written with the reductions nsadc differentiates:
+        ``np.var(a, ddof=k)`` / ``a.var()`` is ``np.sum((a - np.mean(a)) ** 2) /
+        (np.size(a) - k)``, ``np.std`` its square root, ``np.diff(a)`` is ``a[1:] -
+        a[:-1]`` (along the last axis of a 2-D array), ``np.trapz(y, x)`` /
+        ``np.trapezoid`` the trapezoid rule.  None for any other call."""
+        func = node.func
+        full = self._qualified(scope, func)
+        if full in ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid"):
+            name, args = full[3:], list(node.args)
+        elif isinstance(func, cst.Attribute) and func.attr.value in ("var", "std") and full is None \
+                and _all_names(func.value) & scope.locals:
+            name, args = func.attr.value, [cst.Arg(func.value), *node.args]
+        else:
+            return None
+        names = {"var": ("a", "ddof"), "std": ("a", "ddof"), "diff": ("a",), "trapz": ("y", "x", "dx"),
+                 "trapezoid": ("y", "x", "dx")}[name]
+        bound: dict[str, cst.BaseExpression] = {}
+        for k, a in enumerate(args):
+            key = a.keyword.value if a.keyword is not None else (names[k] if k < len(names) else None)
+            if a.star or key not in names or key in bound:
+                raise self._err(scope, a, f"np.{name}() is supported as np.{name}({', '.join(names)})",
+                                f"pass only {', '.join(names)} (no axis=: write the loop over the other axis)")
+            bound[key] = a.value
+        np_name = next((k for k, v in scope.src.imports.items() if v == "np"), "np")
+        text = {k: scope.src.source_of(v).strip() if isinstance(v, cst.Name) else
+                f"({scope.src.source_of(v).strip()})" for k, v in bound.items()}
+        for k, v in bound.items():  # an expression is evaluated once, into a name of its own
+            if k in ("a", "y", "x") and not isinstance(v, cst.Name):
+                value = self._expr(scope, v)
+                held = self.names.fresh(f"{name}_arg")
+                scope.locals.add(held)
+                scope.rename[held] = value
+                text[k] = held
+        a = text.get("a")
+        if name in ("var", "std"):
+            ddof = text.get("ddof", "0")
+            mean = f"{np_name}.mean({a})"
+            body = (f"{np_name}.mean(({a} - {mean}) ** 2)" if "ddof" not in bound else
+                    f"{np_name}.sum(({a} - {mean}) ** 2) / ({np_name}.size({a}) - {ddof})")
+            code = f"{np_name}.sqrt({body})" if name == "std" else body
+        elif name == "diff":
+            code = (f"{a}[..., 1:] - {a}[..., :-1]" if self._array_rank(scope, bound["a"]) < 2 else
+                    f"{a}[:, 1:] - {a}[:, :-1]")
+            code = code.replace("..., ", "")
+        else:
+            y = text["y"]
+            if "x" in bound:
+                x = text["x"]
+                code = f"{np_name}.sum(0.5 * ({x}[1:] - {x}[:-1]) * ({y}[1:] + {y}[:-1]))"
+            else:
+                dx = text.get("dx", "1.0")
+                code = f"{dx} * ({np_name}.sum({y}) - 0.5 * ({y}[0] + {y}[-1]))"
+        same = cst.parse_expression(code)
+        here = scope.src.positions.get(node)
+        parent = scope.src.parents.get(node)
+
+        class Place(cst.CSTVisitor):  # located at the call the user wrote
+            def on_visit(self, n):
+                scope.src.positions[n] = here
+                scope.src.parents.setdefault(n, parent)
+                return True
+
+        same.visit(Place())
+        return same
 
     def _grid_call(self, scope, node: cst.Call, name: str):
         """``np.searchsorted(a, v, side=...)`` and ``np.interp(x, xp, fp, left, right)``
@@ -1761,9 +1833,11 @@ def _counts_with(e: cst.BaseExpression, name: str) -> bool:
 
 # positions of the 1-D arrays among a grid function's arguments
 _GRID_ARGUMENTS = {"searchsorted": (0,), "interp": (1, 2)}
+# ... and of the arrays of the statistics Lowerer._rewritten writes out
+_STATISTICS_ARGUMENTS = {"diff": (0,), "trapz": (0, 1), "trapezoid": (0, 1), "var": (0,), "std": (0,)}
 
 
-def _grid_argument(node: cst.FunctionDef, name: str) -> bool:
+def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
     """Whether ``node`` passes ``name`` as the grid of ``np.searchsorted`` /
     ``np.interp`` (1-D arrays by NumPy's signature)."""
     found = []
@@ -1771,8 +1845,8 @@ def _grid_argument(node: cst.FunctionDef, name: str) -> bool:
     class V(cst.CSTVisitor):
         def visit_Call(self, n):
             f = n.func
-            if isinstance(f, cst.Attribute) and f.attr.value in _GRID_ARGUMENTS:
-                for k in _GRID_ARGUMENTS[f.attr.value]:
+            if isinstance(f, cst.Attribute) and f.attr.value in (table or _GRID_ARGUMENTS):
+                for k in (table or _GRID_ARGUMENTS)[f.attr.value]:
                     if k < len(n.args) and isinstance(n.args[k].value, cst.Name) and n.args[k].value.value == name:
                         found.append(n)
 
