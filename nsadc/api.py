@@ -541,6 +541,7 @@ class Differentiable:
         by_name = dict(zip(self._params, values))
         wrt = [by_name[w] for w in self.wrt]
         sizes = [v.size if isinstance(v, np.ndarray) else 1 for v in wrt]
+        call_checks.check_clarke_memory(self.__name__, sum(sizes))
         m = self._directions(directions, sum(sizes))
         if k.ld_form == "unrolled":
             n = len(wrt)

@@ -285,3 +285,19 @@ def _bytes(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n}"
+
+
+def check_clarke_memory(fname: str, n: int) -> None:
+    """Clarke mode carries ``n`` directions through every value: for ``n``
+    differentiated scalar entries its direction matrix and the derivatives of
+    an array as large take about ``3 n^2`` doubles."""
+    need = 3 * n * n * 8
+    if need < SMALL:
+        return
+    available = available_memory()
+    if available is not None and need > available:
+        raise ArgumentError(
+            f"{fname}: Clarke mode over {n} differentiated entries carries {n} directions through every "
+            f"value: about {_bytes(need)}, more than the {_bytes(max(available, 0))} of memory available.  "
+            "Use grad (reverse mode, conservative: exact away from kinks, report=True says whether a kink "
+            "was met), or Clarke mode with respect to fewer entries (wrt=...).")

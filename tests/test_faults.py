@@ -728,3 +728,13 @@ def test_derivative_nested_past_pythons_limits_is_a_located_refusal(tmp_path, ca
     assert f"{path}:1:" in str(info.value)
     result = _cli(["emit", f"{path}:chain"])
     assert result.exit_code == 2 and "nested too deeply" in result.output
+
+
+def test_clarke_mode_past_the_memory_available_is_refused(cache_dir, prog):
+    total = nsadc.differentiate(prog.total, target="python")
+    np.testing.assert_allclose(total.clarke_grad(np.array([1.0, -2.0])), [1.0, -1.0])
+    with pytest.raises(nsadc.ArgumentError, match="Clarke mode over 200000 differentiated entries"):
+        total.clarke_grad(np.ones(200_000))  # 200000 x 200000 directions: 320 GB
+    auto = nsadc.differentiate(prog.total, kinks="auto", target="python")
+    with pytest.raises(nsadc.ArgumentError, match="Use grad"):
+        auto.grad(np.zeros(200_000))  # a kink is met: auto pays for Clarke mode
