@@ -16,8 +16,6 @@ target (quick) and the cpu target (compiled, marked slow).
 Refused today, and why (the message names the construct and what to write
 instead):
 
-- ``stress``, ``moreau_envelope_l1``: a helper (``pairwise_euclidean``,
-  ``soft_threshold``) returns an array to its caller;
 - ``l1_ball_distance``: ``np.sort`` inside a called function
   (``l1_ball_threshold``);
 - ``huber_regression``: ``pred = X.dot(w)`` then ``pred[i]``, where only the

@@ -905,6 +905,117 @@ def running_max_drawdown(prices, w):
     return worst
 
 
+# ---------------------------------------------------------------- more statistics and finance
+
+
+@njit
+def sharpe_ratio(w, R):
+    port = R.dot(w)
+    return -np.mean(port) / np.std(port)
+
+
+@njit(cache=True)
+def garch11_nll(omega, alpha, beta, r):
+    if omega <= 0.0 or alpha < 0.0 or beta < 0.0:
+        raise ValueError("GARCH parameters out of range")
+    n = r.shape[0]
+    sigma2 = np.empty_like(r)
+    sigma2[0] = np.var(r)
+    nll = 0.0
+    for t in range(n):
+        if t > 0:
+            sigma2[t] = omega + alpha * r[t - 1] ** 2 + beta * sigma2[t - 1]
+        nll += 0.5 * (LOG_2PI + math.log(sigma2[t]) + r[t] ** 2 / sigma2[t])
+    return nll
+
+
+@njit
+def negbin_nll(log_mu, log_alpha, y):
+    alpha = math.exp(log_alpha)
+    r = 1.0 / alpha
+    nll = 0.0
+    for i in range(y.shape[0]):
+        mu = math.exp(log_mu[i])
+        nll -= (math.lgamma(y[i] + r) - math.lgamma(r) - math.lgamma(y[i] + 1.0)
+                + r * math.log(r / (r + mu)) + y[i] * math.log(mu / (r + mu)))
+    return nll
+
+
+@njit
+def beta_loglik(x, a, b):
+    lbeta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    ll = 0.0
+    for xi in x:
+        ll += (a - 1.0) * math.log(xi) + (b - 1.0) * math.log1p(-xi) - lbeta
+    return ll
+
+
+@njit
+def binary_cross_entropy(w, X, y):
+    eps = np.finfo(np.float64).eps
+    n = X.shape[0]
+    loss = 0.0
+    for i in range(n):
+        p = 1.0 / (1.0 + math.exp(-X[i].dot(w)))
+        p = min(max(p, eps), 1.0 - eps)
+        loss -= y[i] * math.log(p) + (1.0 - y[i]) * math.log(1.0 - p)
+    return loss / n
+
+
+@njit
+def kl_divergence(p, q):
+    total = 0.0
+    for i in range(p.shape[0]):
+        if p[i] > 0.0:
+            total += p[i] * math.log(p[i] / q[i])
+    return total
+
+
+@njit
+def ou_euler_path(theta, mu, sigma, x0, dW, dt):
+    n = dW.shape[0]
+    x = np.empty(n + 1, dtype=np.float64)
+    x[0] = x0
+    for i in range(n):
+        x[i + 1] = x[i] + theta * (mu - x[i]) * dt + sigma * dW[i]
+    return np.sum((x - mu) ** 2) * dt
+
+
+# ---------------------------------------------------------------- more interpolation and kernels
+
+
+@njit
+def interp_value(c, grid, values, beta):
+    total = 0.0
+    for i in range(c.shape[0]):
+        u = math.log(c[i])
+        total += u + beta * np.interp(grid[-1] - c[i], grid, values)
+    return total
+
+
+@njit
+def total_variation(x, y, lam):
+    d = np.diff(x)
+    return 0.5 * np.sum((x - y) ** 2) + lam * np.sum(np.abs(d))
+
+
+@njit
+def rbf_kernel_energy(X, alpha, gamma):
+    n, d = X.shape
+    K = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            d2 = 0.0
+            for k in range(d):
+                d2 += (X[i, k] - X[j, k]) ** 2
+            K[i, j] = math.exp(-gamma * d2)
+    e = 0.0
+    for i in range(n):
+        for j in range(n):
+            e += alpha[i] * K[i, j] * alpha[j]
+    return e
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -1053,4 +1164,21 @@ CASES: list[Case] = [
          "dynamic-programming"),
     Case(running_max_drawdown, lambda r: (np.exp(0.1 * r.normal(size=12).cumsum()), 1.7), ("prices", "w"),
          "dynamic-programming"),
+    # more statistics and finance
+    Case(sharpe_ratio, lambda r: (r.uniform(0.1, 1.0, size=3), 0.01 + 0.05 * r.normal(size=(12, 3))), ("w",),
+         "statistics"),
+    Case(garch11_nll, lambda r: (0.1, 0.15, 0.7, r.normal(size=12)), ("omega", "alpha", "beta"), "statistics"),
+    Case(negbin_nll, lambda r: (0.5 * r.normal(size=6), -0.7, r.integers(0, 6, size=6).astype(np.float64)),
+         ("log_mu", "log_alpha"), "statistics"),
+    Case(beta_loglik, lambda r: (r.uniform(0.1, 0.9, size=6), 2.2, 3.1), ("x", "a", "b"), "statistics"),
+    Case(binary_cross_entropy, lambda r: (r.normal(size=3), r.normal(size=(8, 3)),
+                                          (r.uniform(size=8) > 0.5).astype(np.float64)), ("w",), "statistics"),
+    Case(kl_divergence, lambda r: (r.dirichlet(np.ones(5)), r.dirichlet(np.ones(5))), ("p", "q"), "statistics"),
+    Case(ou_euler_path, lambda r: (1.3, 0.4, 0.3, 1.0, 0.3 * r.normal(size=10), 0.1),
+         ("theta", "mu", "sigma", "x0"), "state-space"),
+    Case(interp_value, lambda r: (r.uniform(0.5, 2.0, size=4), np.linspace(0.0, 4.0, 9), r.normal(size=9), 0.95),
+         ("c", "values"), "interpolation"),
+    Case(total_variation, lambda r: (r.normal(size=7), r.normal(size=7), 0.3), ("x", "lam"), "proximal"),
+    Case(rbf_kernel_energy, lambda r: (r.normal(size=(5, 2)), r.normal(size=5), 0.6), ("X", "alpha", "gamma"),
+         "distances"),
 ]
