@@ -473,7 +473,7 @@ class Differentiable:
 
     def vjp(self, primals, cotangent=1.0):
         """``(value, adjoints)``: the adjoints, in wrt order, of ``cotangent``."""
-        primals = tuple(primals)
+        primals = call_checks.as_primals("vjp", primals)
         fast = self._fast(primals)
         if fast is not None:
             value, adj = self._run(fast[1].vjp, *fast[0], call_checks.as_cotangent(cotangent))
@@ -488,7 +488,7 @@ class Differentiable:
 
     def jvp(self, primals, tangents):
         """``(value, directional derivative)`` along ``tangents`` (one per wrt argument)."""
-        values, types = self._bind(tuple(primals))
+        values, types = self._bind(call_checks.as_primals("jvp", primals))
         tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
         if len(tangents) != len(self.wrt):
             raise ArgumentError(f"jvp: {len(tangents)} tangents for {len(self.wrt)} wrt arguments "
@@ -561,7 +561,11 @@ class Differentiable:
         scalar entry of the wrt arguments, in wrt order)."""
         if directions is None:
             return np.eye(n)
-        m = np.asarray(directions, dtype=np.float64)
+        try:
+            m = np.asarray(directions, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ArgumentError(f"directions must be a matrix of real numbers, got {type(directions).__name__}") \
+                from None
         if m.shape != (n, n):
             entries = ", ".join(self.wrt)
             raise ArgumentError(f"directions must be an invertible {n}x{n} matrix (one column per direction, "

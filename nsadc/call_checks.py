@@ -130,9 +130,22 @@ def _short(v) -> str:
     return f"an integer of {exp + 1} digits"
 
 
+def as_primals(where: str, primals) -> tuple:
+    if isinstance(primals, (str, bytes, np.ndarray)) or not hasattr(primals, "__iter__"):
+        raise ArgumentError(f"{where}: primals must be a tuple or list of the arguments, got "
+                            f"{type(primals).__name__} (write {where}((x, y), ...))")
+    return tuple(primals)
+
+
 def native_array(fname: str, name: str, v: np.ndarray, writes: bool) -> np.ndarray:
     """A non-native byte order is converted (the values are the same); a read-only
-    array that the function writes into is refused."""
+    array that the function writes into is refused; a subclass of ndarray is
+    passed as a plain array (a masked array is refused: its mask would be lost)."""
+    if type(v) is not np.ndarray:
+        if isinstance(v, np.ma.MaskedArray):
+            raise ArgumentError(f"argument {name!r} of {fname} is a masked array; nsadc would ignore its mask: "
+                                f"pass {name}.filled(value) or {name}.compressed()")
+        v = np.asarray(v)
     if not v.dtype.isnative:
         v = v.astype(v.dtype.newbyteorder("="))
     elif writes and not v.flags.writeable:

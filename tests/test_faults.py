@@ -612,6 +612,10 @@ def test_call_time_inputs_are_checked(fns):
         lambda: first.grad(np.zeros(0)),                     # a[0] of an empty array
         lambda: first.grad(np.zeros(1)),                     # a[1] of a 1-element array
         lambda: first(np.zeros(0)),
+        lambda: f.vjp(1.5, 1.0),                             # primals not a tuple
+        lambda: f.jvp(1.5, (1.0,)),
+        lambda: f.clarke_grad(*F_ARGS, directions="ab"),     # non-numeric directions
+        lambda: total.grad(np.ma.array([1.0, 2.0], mask=[False, True])),  # the mask would be lost
     ]
     for k, call in enumerate(bad):
         with pytest.raises(nsadc.ArgumentError):
@@ -635,6 +639,10 @@ def test_call_time_inputs_that_are_fine(fns):
     assert loop.grad(1.0, 2 ** 40 - 2 ** 40 + 3) == pytest.approx(3.0)
     assert guarded.grad(np.zeros(0)).shape == (0,)   # a[0] behind a shape test: not refused
     assert guarded(np.zeros(0)) == 0.0
+    mapped = np.lib.format.open_memmap(os.path.join(os.environ["NSADC_CACHE_DIR"], "..", "m.npy"), mode="w+",
+                                       dtype=np.float64, shape=(3,))
+    mapped[:] = [1.0, -2.0, 3.0]
+    np.testing.assert_allclose(total.grad(mapped), [1.0, -1.0, 1.0])  # an ndarray subclass
     np.testing.assert_allclose(f.grad(10 ** 20, 1.0), (1.0 + 1.0, 1e20 - 1.0))
 
 
