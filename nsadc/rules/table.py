@@ -282,6 +282,15 @@ def _sqrt_partials(a, out, act, sel, tmp):
 _register(Rule("sqrt", (1, 1), "call:math.sqrt", _float, _sqrt_partials), "math.sqrt", *_np("sqrt"))
 
 
+def _cbrt_partials(a, out, act, sel, tmp):
+    # d/dx x^(1/3) = 1 / (3·cbrt(x)²): +inf at 0, like sqrt (not Lipschitz there)
+    root = out if out is not None else call("cbrt", a[0])
+    return [], _on(act, [select(call("ne", root, c(0)), div(c(1 / 3), mul(root, root)), Const(math.inf))])
+
+
+_register(Rule("cbrt", (1, 1), "call:np.cbrt", _float, _cbrt_partials), "math.cbrt", *_np("cbrt"))
+
+
 def _atan2_partials(a, out, act, sel, tmp):
     y, x = a
     r2 = tmp("r2")
