@@ -746,3 +746,14 @@ def test_clarke_mode_past_the_memory_available_is_refused(cache_dir, prog):
     auto = nsadc.differentiate(prog.total, kinks="auto", target="python")
     with pytest.raises(nsadc.ArgumentError, match="Use grad"):
         auto.grad(np.zeros(200_000))  # a kink is met: auto pays for Clarke mode
+
+
+def test_an_expression_nested_too_deeply_is_refused_with_its_location(tmp_path, cache_dir):
+    expr = "x"
+    for _ in range(400):
+        expr = f"({expr} + 1.0)"
+    path = tmp_path / "deep.py"
+    path.write_text(f"def d(x):\n    y = 2.0 * x\n    return {expr}\n")
+    result = _cli(["emit", f"{path}:d"])
+    assert result.exit_code == 2
+    assert f"{path}:3:" in result.output and "nested too deeply" in result.output

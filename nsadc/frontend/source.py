@@ -251,8 +251,37 @@ def _parse(path: str, text: str) -> SourceFile:
     try:
         return _parse_inner(path, text)
     except RecursionError:
-        raise NsadcError(f"{path}: an expression or block is nested too deeply for nsadc to read; "
-                         "split long expressions into several assignments") from None
+        raise UnsupportedError("an expression or block is nested too deeply for nsadc to read",
+                               _deepest(path, text),
+                               "split long expressions into several assignments") from None
+
+
+def _deepest(path: str, text: str) -> Loc | None:
+    """Where the brackets and blocks of ``text`` are nested deepest (the
+    tokenizer does not recurse, unlike a parser)."""
+    import io
+    import tokenize
+
+    depth, best, where = 0, -1, None
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+            elif tok.type == tokenize.INDENT:
+                depth += 1
+            elif tok.type == tokenize.DEDENT:
+                depth -= 1
+            if depth > best:
+                best, where = depth, tok.start
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    if where is None:
+        return None
+    lines = text.splitlines()
+    line = where[0]
+    return Loc(path, line, where[1], lines[line - 1] if 0 < line <= len(lines) else "")
 
 
 def _parse_inner(path: str, text: str) -> SourceFile:
