@@ -2,7 +2,7 @@
 differences (python target; one compiled check each, marked slow):
 
 - the special functions math.erf, erfc, lgamma, gamma (through a digamma
-  helper), cbrt, log2, log10, radians, degrees;
+  helper), cbrt, asinh, acosh, atanh, exp2, log2, log10, radians, degrees;
 - a quotient whose numerator is an infinite sentinel (soft-DTW borders);
 - guard clauses: ``raise ValueError("...")`` and ``assert``, kept in the
   primal and in every derivative;
@@ -85,7 +85,8 @@ def check(fn, *args, target="python", rtol=1e-5, atol=1e-6):
 def specials(x, y):
     return (math.erf(x * y) + math.erfc(x - y) + math.lgamma(x + 2.0) * y + math.gamma(y)
             + math.log2(x + 3.0) * math.log10(y + 1.0) + math.radians(x) * math.degrees(y)
-            + np.cbrt(x - 2.0) * math.cbrt(y))
+            + np.cbrt(x - 2.0) * math.cbrt(y) + math.asinh(x) * np.arccosh(y + 2.0) + math.atanh(0.3 * y)
+            + np.exp2(x))
 
 
 def lgamma_negative(x):

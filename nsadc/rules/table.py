@@ -242,6 +242,13 @@ _smooth("cosh", "call:math.cosh", lambda x, o: call("sinh", x), "math.cosh", *_n
 _smooth("tanh", "call:math.tanh",
         lambda x, o: sub(c(1), mul(o, o)) if o is not None
         else sub(c(1), mul(call("tanh", x), call("tanh", x))), "math.tanh", *_np("tanh"))
+_smooth("asinh", "call:math.asinh",
+        lambda x, o: div(c(1), call("sqrt", add(c(1), mul(x, x)))), "math.asinh", *_np("arcsinh"))
+_smooth("acosh", "call:math.acosh",
+        lambda x, o: div(c(1), call("sqrt", sub(mul(x, x), c(1)))), "math.acosh", *_np("arccosh"))
+_smooth("atanh", "call:math.atanh", lambda x, o: div(c(1), sub(c(1), mul(x, x))), "math.atanh", *_np("arctanh"))
+_smooth("exp2", "call:np.exp2",
+        lambda x, o: mul(c(math.log(2)), o if o is not None else call("exp2", x)), "math.exp2", *_np("exp2"))
 _smooth("erf", "call:math.erf",
         lambda x, o: mul(c(2 / math.sqrt(math.pi)), call("exp", neg(mul(x, x)))), "math.erf")
 _smooth("erfc", "call:math.erfc",
