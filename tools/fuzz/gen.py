@@ -200,7 +200,7 @@ class Gen:
             ["bin", "div", "smooth", "abs", "maxmin", "npmaxmin", "clip", "hypot", "ifexp", "call", "mod",
              "pow", "vector", "floor"],
             [10, 2, 6, 3, 3, 2, 2, 1, 2, 3 if self.helper_sigs else 0, 1, 1, 2 if self.array_args else 0,
-             0.3])[0]
+             0.5])[0]
         sub = lambda: self._expr(s, depth - 1)  # noqa: E731
         if kind == "bin":
             (a, ba), (b, bb) = sub(), sub()
@@ -278,8 +278,12 @@ class Gen:
             return f"({a} ** 2)", ba * ba
         if kind == "floor":
             a, ba = sub()
-            self.features.add("jump:floor")
-            return f"(0.1 * math.floor({a}))", 0.1 * (ba + 1)
+            fn = self.choice(["math.floor", "np.sign", "round", "math.copysign"])
+            self.features.add(f"jump:{fn}")
+            if fn == "math.copysign":
+                b, _ = sub()
+                return f"math.copysign({a}, {b})", ba
+            return f"(0.1 * {fn}({a}))", 0.1 * (ba + 1)
         if kind == "call":
             return self.call_helper(s, depth)
         return self.vector_expr(s)
@@ -440,6 +444,11 @@ class Gen:
         if not sigs:
             return self.leaf(s)
         kind, name, _ = self.choice(sigs)
+        if kind in ("scalar", "reassign") and self.p(0.2):
+            # constant arguments: nsadc may decide the helper's tests before differentiating
+            self.features.add("call:constant-arguments")
+            c1, c2 = self.choice(CONSTS), self.choice(CONSTS)
+            return (f"{name}({fmt(c1)}, {fmt(c2)})" if kind == "scalar" else f"{name}({fmt(c1)})"), 2.0
         a, _ = self.expr(s, depth - 1, 2.0)
         if kind == "scalar":
             b, _ = self.expr(s, depth - 1, 2.0)
