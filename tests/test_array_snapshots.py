@@ -236,7 +236,7 @@ def test_the_updated_element_is_popped_back_before_the_re_run():
     text = nsadc.differentiate(inplace_elementwise, target="python").source(
         "reverse", np.array([0.3, -0.5]))
     rerun = text.split("for i in range(n - 1, -1, -1):")[1]
-    assert rerun.lstrip().startswith("n_element_tape -= 1\n        x[i] = element_tape[n_element_tape]")
+    assert rerun.lstrip().startswith("n_x_elements -= 1\n        x[i] = x_elements[n_x_elements]")
     assert "_reserve" not in text  # the element tape is sized at entry: one entry per element
 
 
@@ -261,7 +261,7 @@ def test_in_place_updates_under_an_if(fn, args):
 def test_the_element_is_pushed_before_the_if_whichever_way_it_goes():
     text = nsadc.differentiate(guarded_update, target="python").source("reverse", np.array([0.3, -0.5]))
     forward = text.split("# reverse sweep")[0]
-    assert "element_tape[n_element_tape] = x[i]\n        n_element_tape += 1\n        if x_i_gt_0:" in forward
+    assert "x_elements[n_x_elements] = x[i]\n        n_x_elements += 1\n        if x_i_gt_0:" in forward
     assert "_reserve" not in text  # still one entry per element, sized at entry
 
 
@@ -274,7 +274,7 @@ def test_stores_into_two_elements_stay_refused():
 def test_two_stores_push_the_element_once():
     text = nsadc.differentiate(scale_then_floor, target="python").source("reverse", np.array([0.3, -0.5]), 1.3)
     forward = text.split("# reverse sweep")[0]
-    assert forward.count("element_tape[n_element_tape] = x[i]") == 1
+    assert forward.count("x_elements[n_x_elements] = x[i]") == 1
 
 
 @pytest.mark.slow

@@ -72,8 +72,9 @@ class _Tapes:
         self.int_used = False
         self.f, self.nf = names.fresh("tape"), names.fresh("n_tape")
         self.i, self.ni = names.fresh("itape"), names.fresh("n_itape")
-        self.elements_used = False
-        self.a, self.na = names.fresh("element_tape"), names.fresh("n_element_tape")
+        # array -> (tape, counter): the elements stores overwrite, one tape per array, so
+        # that pushes a re-run replays for one array never sit between another's
+        self.elements: dict[str, tuple[str, str]] = {}
         self.snapshots_used = False
         self.s, self.ns = names.fresh("array_tape"), names.fresh("n_array_tape")
 
@@ -113,12 +114,19 @@ class _Tapes:
     def push_element(self, element: str) -> list[Stmt]:
         """Push an array element a store is about to overwrite (a tape of its
         own: the reverse sweep pops it in the order the stores ran)."""
-        self.elements_used = True
-        return [Raw(f"{self.a} = _reserve({self.a}, {self.na} + 1)"), Raw(f"{self.a}[{self.na}] = {element}"),
-                Raw(f"{self.na} += 1")]
+        tape, n = self._elements_of(element)
+        return [Raw(f"{tape} = _reserve({tape}, {n} + 1)"), Raw(f"{tape}[{n}] = {element}"),
+                Raw(f"{n} += 1")]
 
     def pop_element(self, element: str) -> list[Stmt]:
-        return [Raw(f"{self.na} -= 1"), Raw(f"{element} = {self.a}[{self.na}]")]
+        tape, n = self._elements_of(element)
+        return [Raw(f"{n} -= 1"), Raw(f"{element} = {tape}[{n}]")]
+
+    def _elements_of(self, element: str) -> tuple[str, str]:
+        array = element.split("[", 1)[0]
+        if array not in self.elements:
+            self.elements[array] = (self.names.fresh(f"{array}_elements"), self.names.fresh(f"n_{array}_elements"))
+        return self.elements[array]
 
     def push_array(self, array: str, elementwise) -> list[Stmt]:
         """Push every element of ``array`` (a tape of its own, whole arrays in
@@ -159,7 +167,8 @@ class _Tapes:
 
     def _all(self):
         return [(self.float_used, self.f, self.nf, ""), (self.int_used, self.i, self.ni, ", np.int64"),
-                (self.elements_used, self.a, self.na, ""), (self.snapshots_used, self.s, self.ns, "")]
+                *((True, tape, n, "") for tape, n in self.elements.values()),
+                (self.snapshots_used, self.s, self.ns, "")]
 
     def size_exactly(self, body: list[Stmt], params: list[str]) -> bool:
         """Allocate each tape at its deepest where the arguments fix that depth
@@ -311,8 +320,9 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                     continue
                 if keep is not None and not replays and _self_sufficient(s, P, results) and not (assigned(s.body) & (_mentioned(stmts[k + 1:]) | after)):
                     continue  # its own reverse re-runs each iteration; nothing after it reads its values
-                if keep is not None and id(s) in results:
+                if keep is not None and id(s) in results and not replays:
                     # what the loop left, popped at the iteration's start: no second run of it
+                    # (unless it writes arrays the re-run replays: the loop's reverse pops them)
                     out += [Assign(v, Call("copy", (Var(held),))) for v, held in results[id(s)].items()]
                     continue
                 out += floop(s, record, top, count)
@@ -518,6 +528,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 out.append(accumulate_element(D.d(v.args[0].name), v.args[1:], Var(D.d(t))))
             if t in P.overwritten:
                 out.append(Assign(D.d(t), Const(0.0)))
+        if v.prim == "load" and id(s) in P.records and id(s) not in unsaved:
+            out += T.restore(s)  # y = a[i] overwrote a y that an earlier reverse reads
         elif v.prim == "store":
             index, value = v.args[1:-1], v.args[-1]
             if t in facts.active:

@@ -312,3 +312,72 @@ CASES.update({
     "reset_then_accumulate": (_X[:4],),
     "linear_state_space": (_X[:3] * 0.25, _x[:3]),
 })
+
+
+# --- found by the differential fuzzer (tools/fuzz), minimized ------------------------------
+
+def load_overwrites_tested_value(X, y):
+    """v5 decides a branch in a loop, then takes an element of X: restored for the reverse."""
+    v5 = y
+    s7 = 0.0
+    for i6 in range(1):
+        v5 += 0.5
+    for i8 in range(1):
+        s7 = 0.5 if v5 <= 2.0 else X[0, 0]
+    v5 = X[0, 0]
+    return s7
+
+
+def load_overwrites_param(x, y, a):
+    z3 = a.copy()
+    for i5 in range(1):
+        z3[1] = 0.5 if y >= 0.5 else x
+    y = a[1]
+    return z3[1] + y * x
+
+
+def row_copy_beside_in_place_clip(n: int, y, a, X):
+    """Two arrays taped in one loop (a clipped in place, a row copy): one tape each."""
+    for i3 in range(4 - 1, 0, -1):
+        for i4 in range(1):
+            if a[i4] > 0.5:
+                a[i4] = 0.5
+        d5 = X[n]
+        y += np.dot(d5, d5)
+    return y
+
+
+def accumulator_beside_in_place_clip(X, a, n: int):
+    z1 = np.zeros_like(a)
+    s4 = 0.0
+    for i3 in range(n):
+        z1[n - 1] += X[1, 0]
+        for i5 in range(1):
+            s4 += np.minimum(0.5, z1[n - 1]) * X[1, 0]
+            if a[n] > 0.5:
+                a[n] = 0.5
+    return s4
+
+
+def replayed_stores_in_taped_loop(a, x, n: int):
+    """A loop whose result is taped still runs in the re-run when it writes a kept array."""
+    z2 = a.copy()
+    for i3 in range(1):
+        for i4 in range(1, n + 1):
+            z2[i4 + 1] = z2[i4 + 1] + 0.5
+            x = math.sin(z2[n - 1])
+        for i5 in range(len(a)):
+            z2[-1] = x
+    return x
+
+
+_X5 = np.array([[1.26, -1.77, -1.30, -0.62, 0.61], [1.56, 1.46, 0.73, -1.47, 0.38],
+                [-1.55, -0.88, 0.21, -0.32, 0.04], [0.18, -1.06, -1.43, -1.24, 1.07]])
+_a5 = np.array([0.25, 0.22, -0.88, -0.33, 0.14])
+CASES.update({
+    "load_overwrites_tested_value": (_X5, 1.76),
+    "load_overwrites_param": (-0.45, 0.69, _a5),
+    "row_copy_beside_in_place_clip": (2, -1.12, _a5 * 3.0, _X5),
+    "accumulator_beside_in_place_clip": (_X5, _a5 * 3.0, 2),
+    "replayed_stores_in_taped_loop": (np.array([-1.0, 0.5, 0.0, -1.5, 0.0]), -0.5, 3),
+})
