@@ -9,8 +9,11 @@ input into an :class:`~nsadc.errors.ArgumentError` that names the argument.
 Two facts about the function are found once, from its IR, when it is decorated:
 
 * ``index_reads``: reads ``a[c]`` with a constant index ``c`` that run on
-  every call (top-level statements before any statement that may return):
-  checked against the argument's shape (an empty array passed for ``a[0]``);
+  every call (top-level statements before any statement that may return), and
+  reads ``a[i]`` in every iteration of a top-level ``for i in range(n)`` over
+  an argument ``n`` (a loop without ``break``, ``continue`` or ``return``):
+  checked against the argument's shape (an empty array passed for ``a[0]``,
+  ``n`` larger than ``a``);
 * ``written``: the array parameters the function stores into.
 """
 
@@ -24,7 +27,8 @@ import re
 import numpy as np
 
 from nsadc.errors import ArgumentError
-from nsadc.ir.nodes import Assign, Call, Const, For, If, Raw, Return, Var, While, expressions_read, walk
+from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, If, Raw, Return, Var, While, expressions_read,
+                            walk)
 
 INT64 = (-(2 ** 63), 2 ** 63 - 1)
 
@@ -34,14 +38,19 @@ INT64 = (-(2 ** 63), 2 ** 63 - 1)
 
 def index_reads(fn) -> list[list]:
     """``[param, dim, index, where]`` for each constant-index read or write of a
-    parameter array that runs whenever the function does."""
+    parameter array that runs whenever the function does; ``index`` is the name
+    of an int parameter ``n`` for reads ``a[i]`` in every iteration of a loop
+    ``for i in range(n)``."""
     params = {p.name for p in fn.params}
     out = []
     for s in fn.body:
         if isinstance(s, (If, For, While)):
             if any(isinstance(t, Return) for t in walk([s])):
                 break  # later statements may not run
-            continue  # its own reads run only sometimes
+            if isinstance(s, For):
+                out += _loop_reads(s, params)
+            params -= _rebound(s.body) | _rebound(getattr(s, "orelse", []))
+            continue  # its other reads run only sometimes
         if isinstance(s, Return):
             exprs = s.value if isinstance(s.value, tuple) else (s.value,)
         elif isinstance(s, Assign):
@@ -63,6 +72,46 @@ def index_reads(fn) -> list[list]:
         if isinstance(s, Assign) and s.target in params and not (
                 isinstance(s.value, Call) and s.value.prim == "store"):
             params.discard(s.target)  # rebound: later reads are not of the argument
+    seen = set()
+    return [r for r in out if tuple(r[:3]) not in seen and not seen.add(tuple(r[:3]))]
+
+
+def _rebound(block) -> set[str]:
+    """Names a block binds anew (a store into an array keeps the array)."""
+    out = set()
+    for t in walk(block):
+        if isinstance(t, For):
+            out.add(t.var)
+        elif isinstance(t, Assign) and not (isinstance(t.value, Call) and t.value.prim == "store"):
+            out.add(t.target)
+    return out
+
+
+def _loop_reads(loop: For, params: set[str]) -> list[list]:
+    """Reads ``a[i]`` that every iteration of ``for i in range(n)`` makes, with
+    ``a`` and ``n`` arguments: they need ``n <= a.shape[dim]``."""
+    if not (isinstance(loop.start, Const) and loop.start.value == 0 and isinstance(loop.step, Const)
+            and loop.step.value == 1 and isinstance(loop.stop, Var) and loop.stop.name in params):
+        return []
+    if any(isinstance(t, (Break, Continue, Return)) for t in walk(loop.body)):
+        return []  # some iterations may stop early
+    rebound = _rebound(loop.body)
+    if loop.var in rebound or loop.stop.name in rebound:
+        return []
+    out = []
+    for t in loop.body:  # statements at the top of the body run in every iteration
+        if not isinstance(t, Assign):
+            continue
+        for call in _calls(t.value):
+            if call.prim not in ("load", "store") or not isinstance(call.args[0], Var):
+                continue
+            name = call.args[0].name
+            if name not in params or name in rebound:
+                continue
+            index = call.args[1:-1] if call.prim == "store" else call.args[1:]
+            for dim, i in enumerate(index):
+                if i == Var(loop.var):
+                    out.append([name, dim, loop.stop.name, str(t.loc) if t.loc is not None else loop.var])
     return out
 
 
@@ -160,6 +209,14 @@ def check_index_reads(fname: str, reads: list, arguments: dict) -> None:
         if not isinstance(v, np.ndarray) or v.ndim <= dim:
             continue
         size = v.shape[dim]
+        if isinstance(index, str):  # for i in range(n): ... a[i] ...
+            n = arguments.get(index)
+            if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > size:
+                axis = f" along axis {dim}" if v.ndim > 1 else ""
+                raise ArgumentError(f"{where}: {fname} reads {name}[i]{axis} for i in range({index}), but {index} "
+                                    f"is {n} and argument {name!r} has shape {v.shape}: the index goes out of "
+                                    "bounds")
+            continue
         if not -size <= index < size:
             axis = f" along axis {dim}" if v.ndim > 1 else ""
             raise ArgumentError(f"{where}: {fname} reads {name}[{index}]{axis}, but argument {name!r} has "

@@ -73,6 +73,24 @@ def partial(a, n):
     for i in range(n):
         s = s + a[i] * a[i]
     return s
+
+
+def stops(a, n):
+    s = 0.0
+    for i in range(n):
+        if i >= a.shape[0]:
+            break
+        s = s + a[i] * a[i]
+    return s
+
+
+def pair(a, b, n):
+    s = 0.0
+    for i in range(n):
+        if a[i] > 0.0:
+            s = s + b[i]
+        s = s + a[i]
+    return s
 """
 
 # f at (x, y) = (1.5, 0.5): x * y > 0 and x > y
@@ -757,3 +775,23 @@ def test_an_expression_nested_too_deeply_is_refused_with_its_location(tmp_path, 
     result = _cli(["emit", f"{path}:d"])
     assert result.exit_code == 2
     assert f"{path}:3:" in result.output and "nested too deeply" in result.output
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_loop_bound_past_an_arrays_end_is_refused(cache_dir, prog, target):
+    """Without boundscheck, compiled code would read past the array (garbage, or a crash)."""
+    partial = nsadc.differentiate(prog.partial, target=target)
+    assert partial.grad(np.ones(3), 3) == pytest.approx([2.0, 2.0, 2.0])
+    for _ in range(2):
+        with pytest.raises(nsadc.ArgumentError, match=r"range\(n\), but n is 5"):
+            partial.grad(np.ones(3), 5)
+        with pytest.raises(nsadc.ArgumentError, match="out of bounds"):
+            partial(np.zeros(0), 1)
+    assert partial.grad(np.ones(3), 2) == pytest.approx([2.0, 2.0, 0.0])
+    assert partial.grad(np.ones(3), -4) == pytest.approx([0.0, 0.0, 0.0])
+    stops = nsadc.differentiate(prog.stops, target=target)  # guarded by a break: not refused
+    assert stops.grad(np.ones(3), 5) == pytest.approx([2.0, 2.0, 2.0])
+    pair = nsadc.differentiate(prog.pair, target=target)
+    with pytest.raises(nsadc.ArgumentError, match="reads a"):
+        pair.grad(np.ones(2), np.ones(5), 3)
+    np.testing.assert_allclose(pair.grad(-np.ones(3), np.ones(1), 3)[0], [1.0, 1.0, 1.0])  # b[i]: only if a[i] > 0
