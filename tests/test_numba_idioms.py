@@ -31,6 +31,8 @@ NODES = np.array([-0.5, 0.25, 1.0])
 WEIGHTS = np.array([[0.5, 1.5], [2.0, -1.0], [0.25, 0.75]])
 ORDER = np.array([2, 0, 1], dtype=np.int64)
 BIG = np.ones(5000)
+SPACED = np.linspace(0.0, 1.0, 5) * 2.0 + NODES[0]
+COMPUTED = np.random.default_rng(0).normal(size=3)
 LABELS = ["a", "b"]
 
 
@@ -323,6 +325,24 @@ def quadrature(a, b):
         t = 0.5 * (a + b) + half * NODES[k]
         s += WEIGHTS[k, 0] * math.exp(-t * t) + WEIGHTS[ORDER[k], 1] * t
     return half * s + np.sum(NODES * a)
+
+
+def spaced(x):
+    s = 0.0
+    for k in range(SPACED.shape[0]):
+        s += SPACED[k] * x * x
+    return s
+
+
+def computed(x):
+    return x * COMPUTED[0]
+
+
+def test_module_arrays_spelled_out_or_computed():
+    check(spaced, 0.7)
+    with pytest.raises(nsadc.NsadcError, match="computed when the module is imported") as info:
+        nsadc.differentiate(computed, target="python")
+    assert "hint: pass it as an argument" in str(info.value)
 
 
 def too_big(x):

@@ -369,7 +369,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         for name in sorted(_all_names(scope.node) - scope.locals - set(scope.src.imports)):
             value = scope.env.get(name)
             if not (isinstance(value, np.ndarray) and value.ndim in (1, 2) and value.dtype.kind in "fiu"
-                    and 0 < value.size <= FROZEN_ARRAY_LIMIT):
+                    and 0 < value.size <= FROZEN_ARRAY_LIMIT) or _module_assignment(scope.src, name)[1] is False:
                 continue
             ir = frozen.get(id(value), (None, None))[1]
             if ir is None:
@@ -1161,6 +1161,12 @@ class Lowerer(ArrayLowering, VectorLowering):
                 what = (f"a module-level array of shape {value.shape} and dtype {value.dtype}; nsadc freezes "
                         f"module arrays of floats or ints with 1 or 2 dimensions and at most "
                         f"{FROZEN_ARRAY_LIMIT} elements")
+                where, written = _module_assignment(scope.src, name)
+                if written is False:
+                    what = (f"a module-level array computed when the module is imported (line "
+                            f"{scope.src.loc(where).line}); nsadc freezes only arrays whose values the file "
+                            "spells out (np.array([...]), np.linspace(0.0, 1.0, 5), ...), since a compiled "
+                            "derivative is reused while the file is unchanged")
                 hint = "pass it as an argument"
         raise self._err(scope, node, f"{name!r} is {what}", hint)
 
@@ -1736,6 +1742,78 @@ def _can_fall_through(stmts: list[Stmt]) -> bool:
                 and not _breaks(s.body):
             return False
     return True
+
+
+_SPELLED_OUT = {"array", "asarray", "linspace", "arange", "zeros", "ones", "full", "eye", "float64", "int64",
+                "sqrt", "exp", "log", "sin", "cos", "tan", "pi", "e", "inf", "double", "float32", "int32"}
+
+
+def _module_assignment(src, name: str) -> tuple[cst.CSTNode | None, bool | None]:
+    """The module-level assignment of ``name`` in ``src``, and whether the file
+    spells out its value: literals, arithmetic, tuples and lists of them, other
+    such module names, ``math`` and a few NumPy constructors (``np.array``,
+    ``np.linspace`` ...).  (None, None) when the file assigns no such name (it
+    comes from elsewhere); (node, False) when the value is computed (a file read,
+    a random draw, a call of the program's functions)."""
+    found = []
+    for stmt in src.module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                    targets = ([t.target for t in small.targets] if isinstance(small, cst.Assign)
+                               else [small.target])
+                    names: set[str] = set()
+                    for t in targets:
+                        _names_in(t, names)
+                    if name in names:
+                        found.append(small)
+        elif not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):  # if/for/with at module level
+            inner: set[str] = set()
+            stmt.visit(_AssignedNames(inner))
+            if name in inner:
+                return stmt, False
+    if not found:
+        return None, None
+    if len(found) > 1 or not isinstance(found[0], cst.Assign) or len(found[0].targets) != 1 \
+            or not isinstance(found[0].targets[0].target, cst.Name):
+        return found[-1], False
+    ok = [True]
+    seen = {name}
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, n):
+            if isinstance(n, cst.Arg):  # not its keyword's name
+                n.value.visit(self)
+                return False
+            if not isinstance(n, cst.BaseExpression) or isinstance(n, (
+                    cst.Integer, cst.Float, cst.SimpleString, cst.List, cst.Tuple, cst.BinaryOperation,
+                    cst.UnaryOperation, cst.Subscript)):
+                return True  # (whitespace, commas, arguments ...; numbers, containers, arithmetic)
+            if isinstance(n, cst.Attribute) and isinstance(n.value, cst.Name) \
+                    and src.imports.get(n.value.value) in ("np", "math") \
+                    and (src.imports[n.value.value] == "math" or n.attr.value in _SPELLED_OUT):
+                return False
+            if isinstance(n, cst.Call):
+                return True
+            if isinstance(n, cst.Name) and n.value not in seen:
+                seen.add(n.value)
+                if n.value in ("True", "False") or n.value in src.constants:
+                    return False
+                if _module_assignment(src, n.value)[1]:
+                    return False
+            ok[0] = False
+            return False
+
+    found[0].value.visit(V())
+    return found[0], ok[0]
+
+
+class _AssignedNames(cst.CSTVisitor):
+    def __init__(self, out: set[str]):
+        self.out = out
+
+    def visit_AssignTarget(self, n):
+        _names_in(n.target, self.out)
 
 
 def _raises(s: Stmt) -> bool:
