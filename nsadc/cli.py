@@ -166,10 +166,10 @@ def emit(
     if output is None:
         _stdout(text, nl=False)
     else:
-        _write_file(output, "-o", lambda: output.write_text(text, encoding="utf-8"))
+        _write_file(output, "-o", text)
         typer.echo(f"wrote {output}", err=True)
     if certificate is not None:
-        _write_file(cert, "--cert", lambda: certificate.write(cert))
+        _write_file(cert, "--cert", certificate.to_json() + "\n")
         typer.echo(f"wrote {cert} (certificate: {certificate.summary()})", err=True)
         if certificate.status == "rejected":
             raise typer.Exit(1)
@@ -206,10 +206,29 @@ def _same_file(a: Path, b: str | Path) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def _write_file(path: Path, option: str, write) -> None:
+def _write_file(path: Path, option: str, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over
+    ``path``: an interrupted run never leaves half a file."""
+    import tempfile
+
+    tmp = None
     try:
-        write()
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
     except OSError as e:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         _fail(f"{option} {path}: cannot write it: {e.strerror or e}")
 
 
@@ -437,7 +456,7 @@ def check(
     else:
         print_certificate(certificate)
     if cert is not None:
-        _write_file(cert, "--cert", lambda: certificate.write(cert))
+        _write_file(cert, "--cert", certificate.to_json() + "\n")
         typer.echo(f"wrote {cert}", err=True)
     raise typer.Exit(1 if certificate.status == "rejected" else 0)
 
