@@ -369,7 +369,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         for name in sorted(_all_names(scope.node) - scope.locals - set(scope.src.imports)):
             value = scope.env.get(name)
             if not (isinstance(value, np.ndarray) and value.ndim in (1, 2) and value.dtype.kind in "fiu"
-                    and 0 < value.size <= FROZEN_ARRAY_LIMIT) or _module_assignment(scope.src, name)[1] is False:
+                    and 0 < value.size <= FROZEN_ARRAY_LIMIT) or _module_assignment(scope.src, name)[1] is not True:
                 continue
             ir = frozen.get(id(value), (None, None))[1]
             if ir is None:
@@ -1162,11 +1162,14 @@ class Lowerer(ArrayLowering, VectorLowering):
                         f"module arrays of floats or ints with 1 or 2 dimensions and at most "
                         f"{FROZEN_ARRAY_LIMIT} elements")
                 where, written = _module_assignment(scope.src, name)
+                spelled = ("nsadc freezes only arrays whose values the file spells out (np.array([...]), "
+                           "np.linspace(0.0, 1.0, 5), ...), since a compiled derivative is reused while the "
+                           "file is unchanged")
                 if written is False:
                     what = (f"a module-level array computed when the module is imported (line "
-                            f"{scope.src.loc(where).line}); nsadc freezes only arrays whose values the file "
-                            "spells out (np.array([...]), np.linspace(0.0, 1.0, 5), ...), since a compiled "
-                            "derivative is reused while the file is unchanged")
+                            f"{scope.src.loc(where).line}); {spelled}")
+                elif written is None:
+                    what = f"an array defined outside {scope.src.path.split('/')[-1]}; {spelled}"
                 hint = "pass it as an argument"
         raise self._err(scope, node, f"{name!r} is {what}", hint)
 
