@@ -305,6 +305,34 @@ def test_a_directory_that_fails_to_be_written_falls_back(cache_dir, prog, monkey
     _one_cache_warning(record)
 
 
+def test_a_full_disk_falls_back(cache_dir, prog, monkeypatch):
+    """Writes fail (ENOSPC) although the directory passed the writability probe."""
+    real = cache._write_atomic
+
+    def full(path, text):
+        if Path(path).parent == cache_dir:
+            raise OSError(28, "No space left on device")
+        return real(path, text)
+
+    monkeypatch.setattr(cache, "_write_atomic", full)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert_f_grad(nsadc.differentiate(prog.f, target="python"))
+        assert nsadc.differentiate(prog.loop, target="python").grad(2.0, 4) == pytest.approx(6.0)
+    _one_cache_warning(record)
+
+
+def test_a_dangling_symlink_as_cache_directory(tmp_path, monkeypatch, prog):
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "gone" / "cache")
+    (tmp_path / "gone").write_text("a file, so the target cannot be made")
+    monkeypatch.setenv("NSADC_CACHE_DIR", str(link))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert_f_grad(nsadc.differentiate(prog.f, target="python"))
+    _one_cache_warning(record)
+
+
 def test_cache_directory_deleted_while_running(cache_dir, prog):
     assert_f_grad(nsadc.differentiate(prog.f, target="python"))
     shutil.rmtree(cache_dir)
