@@ -1441,9 +1441,12 @@ class Lowerer(ArrayLowering, VectorLowering):
         arrays = []
         for k in grid:
             found = self._local_array(scope, bound[k])
+            if found is None and not isinstance(bound[k], cst.Name) and self._array_rank(scope, bound[k]) == 1:
+                made = self._expr(scope, bound[k])  # an array expression: into an array of its own
+                found = (made, self._array_of(made)) if self._array_of(made) else None
             if found is None or rank(found[1]) != 1:
-                raise self._err(scope, bound[k], f"the {k} of np.{name}() must be a named 1-D array here",
-                                "give the grid a name (xp = ...) and pass it")
+                raise self._err(scope, bound[k], f"the {k} of np.{name}() must be a 1-D array",
+                                f"pass a 1-D array as {k}")
             arrays.append(found[0])
         if self._array_rank(scope, bound[point]) > 0:
             raise self._err(scope, bound[point], f"np.{name}() of an array of points is not supported",
