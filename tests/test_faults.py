@@ -417,6 +417,37 @@ def test_first_calls_from_threads_python(cache_dir, prog):
         _first_calls_from_threads(nsadc.differentiate(prog.f, target="python"))
 
 
+def test_decorations_and_first_calls_from_threads(cache_dir, tmp_path):
+    """Each thread differentiates the same, not yet parsed function itself."""
+    for round_ in range(2):
+        directory = tmp_path / f"r{round_}"
+        directory.mkdir()
+        mod, _ = write_module(directory)
+        barrier = threading.Barrier(8)
+        errors = []
+
+        def run():
+            barrier.wait()
+            try:
+                for name, args, expected in (("f", F_ARGS, F_GRAD), ("loop", (2.0, 4), 6.0)):
+                    d = nsadc.differentiate(getattr(mod, name), target="python")
+                    np.testing.assert_allclose(d.grad(*args), expected, rtol=1e-12)
+            except BaseException as e:  # noqa: BLE001 - collected and shown
+                errors.append(repr(e))
+
+        old = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        try:
+            threads = [threading.Thread(target=run) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            sys.setswitchinterval(old)
+        assert not errors, errors
+
+
 @pytest.mark.slow
 def test_first_calls_from_threads_numba(cache_dir, prog):
     _first_calls_from_threads(nsadc.differentiate(prog.f))  # cold cache
