@@ -18,10 +18,9 @@ instead):
 
 - ``l1_ball_distance``: ``np.sort`` inside a called function
   (``l1_ball_threshold``);
-- ``huber_regression``: ``pred = X.dot(w)`` then ``pred[i]``, where only the
-  call shows that X has two dimensions (the code reads ``X.shape[0]`` only);
-- ``coulomb_energy``: the row view ``r_i = coords[i]``, where only the call
-  shows that coords has two dimensions.
+- ``jacobi_relax``, ``viterbi_score``: double buffering, ``u = new`` after
+  filling a fresh ``new`` in each iteration (a second name for an array);
+- ``kmeans_inertia``: an integer work array, ``np.empty(n, dtype=np.int64)``.
 
 Run ``python -m tests.test_numba_corpus`` (or ``python
 benchmarks/numba_corpus_report.py``) for the table, one line per function.

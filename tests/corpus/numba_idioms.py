@@ -1016,6 +1016,176 @@ def rbf_kernel_energy(X, alpha, gamma):
     return e
 
 
+# ---------------------------------------------------------------- solvers, simulations, recursions
+
+
+@njit
+def _bs_price_vega(S, K, T, r, sigma):
+    st = math.sqrt(T)
+    d1 = (math.log(S / K) + (r + 0.5 * sigma * sigma) * T) / (sigma * st)
+    d2 = d1 - sigma * st
+    price = S * _ncdf(d1) - K * math.exp(-r * T) * _ncdf(d2)
+    vega = S * math.exp(-0.5 * d1 * d1) / math.sqrt(2.0 * math.pi) * st
+    return price, vega
+
+@njit
+def implied_vol(price, S, K, T, r):
+    sigma = 0.2
+    for it in range(50):
+        p, v = _bs_price_vega(S, K, T, r, sigma)
+        diff = p - price
+        if abs(diff) < 1e-12:
+            break
+        sigma -= diff / v
+    return sigma
+
+@njit
+def newton_sqrt(a):
+    x = a
+    while abs(x * x - a) > 1e-14 * a:
+        x = 0.5 * (x + a / x)
+    return x
+
+@njit
+def nbody_energy(pos, vel, mass):
+    n = pos.shape[0]
+    e = 0.0
+    for i in range(n):
+        v2 = 0.0
+        for k in range(3):
+            v2 += vel[i, k] ** 2
+        e += 0.5 * mass[i] * v2
+        for j in range(i + 1, n):
+            d2 = 0.0
+            for k in range(3):
+                d2 += (pos[i, k] - pos[j, k]) ** 2
+            e -= mass[i] * mass[j] / math.sqrt(d2)
+    return e
+
+@njit
+def jacobi_relax(u0, f, h, iters):
+    n = u0.shape[0]
+    u = u0.copy()
+    for it in range(iters):
+        new = np.empty_like(u)
+        new[0] = u[0]
+        new[n - 1] = u[n - 1]
+        for i in range(1, n - 1):
+            new[i] = 0.5 * (u[i - 1] + u[i + 1] - h * h * f[i])
+        u = new
+    return np.sum(u ** 2)
+
+@njit
+def logsumexp_rows(X):
+    n, m = X.shape
+    out = 0.0
+    for i in range(n):
+        mx = X[i, 0]
+        for j in range(1, m):
+            mx = max(mx, X[i, j])
+        s = 0.0
+        for j in range(m):
+            s += math.exp(X[i, j] - mx)
+        out += mx + math.log(s)
+    return out
+
+@njit
+def kmeans_inertia(X, C):
+    n = X.shape[0]
+    k = C.shape[0]
+    labels = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        best = np.inf
+        for c in range(k):
+            d = 0.0
+            for j in range(X.shape[1]):
+                d += (X[i, j] - C[c, j]) ** 2
+            if d < best:
+                best = d
+                labels[i] = c
+    total = 0.0
+    for i in range(n):
+        for j in range(X.shape[1]):
+            total += (X[i, j] - C[labels[i], j]) ** 2
+    return total
+
+@njit
+def cumulative_returns(w, R):
+    T = R.shape[0]
+    wealth = 1.0
+    peak = 1.0
+    dd = 0.0
+    for t in range(T):
+        wealth *= 1.0 + R[t].dot(w)
+        if wealth > peak:
+            peak = wealth
+        dd = max(dd, 1.0 - wealth / peak)
+    return math.log(wealth) - 2.0 * dd
+
+@njit
+def smoothed_hinge(w, X, y):
+    n = X.shape[0]
+    total = 0.0
+    for i in range(n):
+        z = y[i] * X[i].dot(w)
+        if z >= 1.0:
+            continue
+        elif z <= 0.0:
+            total += 0.5 - z
+        else:
+            total += 0.5 * (1.0 - z) ** 2
+    return total
+
+@njit(parallel=True)
+def parallel_loglik(theta, X, y):
+    n = X.shape[0]
+    ll = np.zeros(n)
+    for i in prange(n):
+        eta = 0.0
+        for j in range(X.shape[1]):
+            eta += X[i, j] * theta[j]
+        ll[i] = y[i] * eta - math.log1p(math.exp(eta))
+    return -ll.sum()
+
+@njit
+def spline_penalty(c, lam):
+    n = c.shape[0]
+    pen = 0.0
+    for i in range(1, n - 1):
+        d2 = c[i - 1] - 2.0 * c[i] + c[i + 1]
+        pen += d2 * d2
+    return lam * pen + np.sum(c ** 2)
+
+@njit
+def heat_explicit(u0, alpha, steps):
+    n = u0.shape[0]
+    u = np.empty((steps + 1, n))
+    for i in range(n):
+        u[0, i] = u0[i]
+    for t in range(steps):
+        u[t + 1, 0] = 0.0
+        u[t + 1, n - 1] = 0.0
+        for i in range(1, n - 1):
+            u[t + 1, i] = u[t, i] + alpha * (u[t, i - 1] - 2.0 * u[t, i] + u[t, i + 1])
+    return np.sum(u[steps] ** 2)
+
+@njit
+def viterbi_score(log_A, log_B):
+    T, K = log_B.shape
+    delta = np.empty(K)
+    for k in range(K):
+        delta[k] = log_B[0, k]
+    for t in range(1, T):
+        new = np.empty(K)
+        for k in range(K):
+            best = -np.inf
+            for j in range(K):
+                best = max(best, delta[j] + log_A[j, k])
+            new[k] = best + log_B[t, k]
+        delta = new
+    return np.max(delta)
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -1181,4 +1351,22 @@ CASES: list[Case] = [
     Case(total_variation, lambda r: (r.normal(size=7), r.normal(size=7), 0.3), ("x", "lam"), "proximal"),
     Case(rbf_kernel_energy, lambda r: (r.normal(size=(5, 2)), r.normal(size=5), 0.6), ("X", "alpha", "gamma"),
          "distances"),
+    # solvers, simulations, recursions
+    Case(implied_vol, lambda r: (10.45, 100.0, 100.0, 1.0, 0.05), ("price", "S", "K", "T", "r"), "options"),
+    Case(newton_sqrt, lambda r: (2.0,), ("a",), "test-functions"),
+    Case(nbody_energy, lambda r: (_grid_points(r, 4, 3), r.normal(size=(4, 3)), _pos(r, 4)), ("pos", "vel", "mass"),
+         "physics"),
+    Case(jacobi_relax, lambda r: (r.normal(size=6), r.normal(size=6), 0.3, 5), ("u0", "f", "h"), "state-space"),
+    Case(logsumexp_rows, lambda r: (r.normal(size=(3, 4)),), ("X",), "statistics"),
+    Case(kmeans_inertia, lambda r: (r.normal(size=(7, 2)), r.normal(size=(3, 2))), ("X", "C"), "distances"),
+    Case(cumulative_returns, lambda r: (r.uniform(0.1, 0.5, 3), 0.02 * r.normal(size=(8, 3))), ("w", "R"),
+         "options"),
+    Case(smoothed_hinge, lambda r: (r.normal(size=3), r.normal(size=(9, 3)), np.sign(r.normal(size=9))), ("w",),
+         "test-functions"),
+    Case(parallel_loglik, lambda r: (r.normal(size=3), r.normal(size=(8, 3)),
+                                     (r.uniform(size=8) > 0.5).astype(np.float64)), ("theta",), "statistics"),
+    Case(spline_penalty, lambda r: (r.normal(size=7), 0.4), ("c", "lam"), "proximal"),
+    Case(heat_explicit, lambda r: (r.normal(size=6), 0.2, 5), ("u0", "alpha"), "state-space"),
+    Case(viterbi_score, lambda r: (r.normal(size=(3, 3)), r.normal(size=(5, 3))), ("log_A", "log_B"),
+         "dynamic-programming"),
 ]
