@@ -93,6 +93,23 @@ def _files_of(fn, src) -> dict[str, str]:
     return {f: _file_hash(f) for f in sorted(files)}
 
 
+def _ranks_from_the_call(src, node, env) -> dict | None:
+    """What the API needs before the first call, for a function whose lowering
+    failed while some array parameter's rank was a guess: the parameters'
+    guessed types, and the arrays the code writes through.  None when no rank
+    was guessed (the refusal stands)."""
+    from nsadc.frontend.arrays import written_arrays
+    from nsadc.frontend.lower import Lowerer
+
+    lowerer = Lowerer(src, node, env)
+    types = {p.name.value: lowerer._param_type(lowerer.entry, p) for p in node.params.params}
+    if not lowerer.rank_guessed:
+        return None
+    written = written_arrays(node, src.functions) & set(types)
+    # "vectorized": a parameter the code uses as a number may still come as an array
+    return {"types": types, "vectorized": True, "index_reads": [], "written": sorted(written)}
+
+
 def _valid(meta: dict | None) -> dict | None:
     if meta is None:
         return None
@@ -150,12 +167,20 @@ class Differentiable:
         meta_key = pipeline_key(*self._key, "static", wrt)
         meta = _valid(load_meta(meta_key))
         if meta is None:
-            # lower once now: unsupported code is refused at decoration time
-            base, _ = analyse_function(*self._source(), None, self._env, memo=self._lowered)
-            meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0]),
-                    "vectorized": getattr(base, "vectorized", False),
-                    "index_reads": call_checks.index_reads(base), "written": call_checks.written(base)}
-            save_meta(meta_key, meta)
+            # lower once now: unsupported code is refused at decoration time, unless
+            # the refusal may come from a rank the code does not show (X.dot(w) with X
+            # only measured): the first call's arguments then decide
+            try:
+                base, _ = analyse_function(*self._source(), None, self._env, memo=self._lowered)
+            except UnsupportedError:
+                meta = _ranks_from_the_call(*self._source(), self._env)
+                if meta is None:
+                    raise
+            else:
+                meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0]),
+                        "vectorized": getattr(base, "vectorized", False),
+                        "index_reads": call_checks.index_reads(base), "written": call_checks.written(base)}
+                save_meta(meta_key, meta)
         self._static_types = meta["types"]
         # whole-array NumPy: a parameter used only elementwise may be an array or a
         # scalar, as the caller passes it; the ranks of the first call decide

@@ -37,9 +37,13 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     ``evidence``, ``evidence["pinned"]`` says whether the code shows the rank
     (indexing, ``.shape[k]``, ``.T``, ``axis=``) or it is a guess of 1."""
     found = {"array": False, "rank": 1, "index": False, "pinned": False}
+    views = _views_of(node, name)
 
     class V(cst.CSTVisitor):
         def visit_Subscript(self, n):
+            if isinstance(n.value, cst.Name) and n.value.value in views:  # r = X[i]; r[0]: X has 2 dimensions
+                found["array"] = found["pinned"] = True
+                found["rank"] = max(found["rank"], views[n.value.value] + len(n.slice))
             for el in n.slice:  # x[idx[k]]: an array of indices
                 inner = el.slice.value if isinstance(el.slice, cst.Index) else None
                 if isinstance(inner, cst.Subscript) and isinstance(inner.value, cst.Name) \
@@ -123,6 +127,32 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     if evidence is not None:
         evidence["pinned"] = found["pinned"]
     return array_type(found["rank"], not found["index"]) if found["array"] else None
+
+
+def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
+    """Names bound to ``name`` itself, a copy of it or a row of it (``S = X``,
+    ``Z = X.copy()``, ``r_i = X[i]``): how many of X's dimensions their
+    subscripts skip (0 for the array itself, 1 for a row)."""
+    views: dict[str, int] = {}
+
+    class V(cst.CSTVisitor):
+        def visit_Assign(self, n):
+            if len(n.targets) != 1 or not isinstance(n.targets[0].target, cst.Name):
+                return
+            v, skipped = n.value, 0
+            if isinstance(v, cst.Call) and not v.args and isinstance(v.func, cst.Attribute) \
+                    and v.func.attr.value == "copy":
+                v = v.func.value  # X.copy()
+            elif isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and v.func.attr.value in (
+                    "copy", "asarray", "array", "ascontiguousarray") and len(v.args) == 1:
+                v = v.args[0].value  # np.copy(X), np.asarray(X)
+            if isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Index) for el in v.slice):
+                v, skipped = v.value, len(v.slice)  # X[i]: a row
+            if isinstance(v, cst.Name) and v.value == name:
+                views[n.targets[0].target.value] = skipped
+
+    node.body.visit(V())
+    return views
 
 
 # operators that keep an int an int: range(cnt[k] + 1) still needs cnt[k] to be one

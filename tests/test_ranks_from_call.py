@@ -1,0 +1,94 @@
+"""Ranks the code does not show are taken from the first call's arguments.
+A function whose lowering fails while some array parameter's rank is a guess
+(``X.dot(w)`` with X only measured, ``X[i].dot(w)``) is lowered again with the
+call's ranks; names bound to an array, a copy or a row of it (``r_i = X[i];
+r_i[0]``, ``z = X.copy(); z[0, 1]``) tell its rank."""
+
+from __future__ import annotations
+
+import importlib.util
+import textwrap
+
+import numpy as np
+import pytest
+
+import nsadc
+from test_regressions import check
+
+PROGRAMS = {
+    "huber": """
+        def huber(w, X, y, delta):
+            pred = X.dot(w)
+            total = 0.0
+            for i in range(X.shape[0]):
+                r = y[i] - pred[i]
+                total += 0.5 * r * r if abs(r) <= delta else delta * (abs(r) - 0.5 * delta)
+            return total
+    """,
+    "row_dot": """
+        def row_dot(w, X):
+            s = 0.0
+            for i in range(X.shape[0]):
+                s += X[i].dot(w) ** 2
+            return s
+    """,
+    "matvec": """
+        def matvec(w, X, y):
+            r = X.dot(w) - y
+            return r.dot(r)
+    """,
+    "coulomb": """
+        def coulomb(coords, q):
+            e = 0.0
+            for i in range(coords.shape[0]):
+                r_i = coords[i]
+                for j in range(i):
+                    r_j = coords[j]
+                    e += q[i] * q[j] / math.sqrt((r_i[0] - r_j[0]) ** 2 + (r_i[1] - r_j[1]) ** 2)
+            return e
+    """,
+    "copied": """
+        def copied(X, a, x):
+            z = X.copy()
+            s = np.sum(X @ a)
+            return s + z[0, 1] * x
+    """,
+}
+
+_rng = np.random.default_rng(0)
+ARGS = {
+    "huber": (_rng.normal(size=3), _rng.normal(size=(6, 3)), _rng.normal(size=6), 1.0),
+    "row_dot": (_rng.normal(size=3), _rng.normal(size=(5, 3))),
+    "matvec": (_rng.normal(size=3), _rng.normal(size=(5, 3)), _rng.normal(size=5)),
+    "coulomb": (_rng.normal(size=(4, 2)), _rng.normal(size=4)),
+    "copied": (_rng.normal(size=(2, 3)), _rng.normal(size=3), 0.5),
+}
+
+
+def _load(tmp_path, name):
+    path = tmp_path / f"{name}_mod.py"
+    path.write_text("import math\nimport numpy as np\n\n" + textwrap.dedent(PROGRAMS[name]))
+    spec = importlib.util.spec_from_file_location(f"{name}_mod", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return getattr(mod, name)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_ranks_from_the_call(tmp_path, name):
+    check(_load(tmp_path, name), ARGS[name], "python")
+
+
+def test_code_refused_whatever_the_ranks_is_refused_at_the_call(tmp_path):
+    PROGRAMS["bad"] = """
+        def bad(w, X):
+            pred = X.dot(w)
+            print(pred)
+            return pred[0]
+    """
+    try:
+        fn = _load(tmp_path, "bad")
+    finally:
+        del PROGRAMS["bad"]
+    with pytest.raises(nsadc.NsadcError, match=r"bad_mod.py:\d+:\d+: print\(\) is not supported"):
+        nsadc.differentiate(fn, target="python").grad(np.ones(3), np.ones((2, 3)))
