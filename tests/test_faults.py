@@ -333,6 +333,17 @@ def test_a_dangling_symlink_as_cache_directory(tmp_path, monkeypatch, prog):
     _one_cache_warning(record)
 
 
+def test_no_writable_directory_at_all(tmp_path, monkeypatch, prog):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("NSADC_CACHE_DIR", str(blocker))
+    monkeypatch.setattr(cache.tempfile, "tempdir", str(blocker))  # the temporary directory is unusable too
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cache.CacheWarning)
+        with pytest.raises(nsadc.NsadcError, match="NSADC_CACHE_DIR"):
+            nsadc.differentiate(prog.f, target="python").grad(*F_ARGS)
+
+
 def test_cache_directory_deleted_while_running(cache_dir, prog):
     assert_f_grad(nsadc.differentiate(prog.f, target="python"))
     shutil.rmtree(cache_dir)

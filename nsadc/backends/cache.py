@@ -99,7 +99,12 @@ def cache_dir() -> Path:
             warnings.warn(f"nsadc: cannot use the cache directory {configured} ({why}); using a private "
                           "temporary directory for this process (set NSADC_CACHE_DIR to a writable "
                           "directory)", CacheWarning, stacklevel=3)
-        fallback = Path(tempfile.mkdtemp(prefix="nsadc-cache-"))
+        try:
+            fallback = Path(tempfile.mkdtemp(prefix="nsadc-cache-"))
+        except OSError as e:
+            raise NsadcError(f"nsadc: no writable directory for its cache: {configured} cannot be used and "
+                             f"neither can the temporary directory ({e.strerror or e}); set NSADC_CACHE_DIR "
+                             "to a writable directory") from None
         atexit.register(shutil.rmtree, fallback, ignore_errors=True)  # private: nobody else reuses it
         _FALLBACK[key] = fallback
         _CHECKED.add(str(fallback))
