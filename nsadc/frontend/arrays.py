@@ -487,9 +487,11 @@ class ArrayLowering:
             scope.rename[self.user_vars.get(name, name)] = value
             return value.name
         if isinstance(value, Var):
-            raise self._err(scope, node, f"{name} = {value.name} would make {name} a second name for "
-                            f"the array {value.name} (a write through one changes the other)",
-                            f"write {name} = {value.name}.copy() for a copy, or use {value.name} itself")
+            user = self.user_vars.get(name, name)
+            other = next((u for u, v in scope.rename.items() if v == value and u != user), value.name)
+            raise self._err(scope, node, f"{user} = {other} would make {user} a second name for "
+                            f"the array {other} (a write through one changes the other)",
+                            f"write {user} = {other}.copy() for a copy, or use {other} itself")
         if scope.depth > 0:
             return self._refill(scope, name, value, node)
         name = self._rebind(scope, name, node)
