@@ -8,7 +8,7 @@ differences (python target; one compiled check each, marked slow):
   primal and in every derivative;
 - ``numba.prange`` as ``range``; for loops over the elements of 1-D arrays,
   ``enumerate`` and ``zip``;
-- the builtin ``sum()`` of a 1-D array, ``np.size``;
+- the builtin ``sum()``, ``max()``, ``min()`` of a 1-D array, ``np.size``;
 - module-level NumPy arrays read as constants;
 - ``@njit`` / ``@njit(cache=True)`` decorated functions and helpers;
 - ``X[i].dot(w)`` where only the call shows X's rank;
@@ -298,7 +298,8 @@ def test_for_over_rows_refused():
 
 def builtin_sum(x):
     d = len(x)
-    return -20.0 * math.exp(-0.2 * math.sqrt(sum(x ** 2) / d)) - math.exp(sum(np.cos(x)) / d) + np.size(x)
+    return -20.0 * math.exp(-0.2 * math.sqrt(sum(x ** 2) / d)) - math.exp(sum(np.cos(x)) / d) + np.size(x) \
+        + max(x) - min(x * x)
 
 
 def builtin_sum_2d(X):

@@ -1305,6 +1305,11 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(func, cst.Name) and func.value == "sum" and "sum" not in scope.locals \
                 and (scope.env is None or "sum" not in scope.env):
             return self._builtin_sum(scope, node)
+        if isinstance(func, cst.Name) and func.value in ("max", "min") and func.value not in scope.locals \
+                and (scope.env is None or func.value not in scope.env) and len(node.args) == 1 \
+                and node.args[0].keyword is None and not node.args[0].star \
+                and not isinstance(node.args[0].value, cst.GeneratorExp):
+            return self._builtin_sum(scope, node, func.value)  # max(x) of a 1-D array
         if self._qualified(scope, func) == "np.full_like":
             return self._full_like(scope, node)
         if self._qualified(scope, func) in ("np.searchsorted", "np.interp"):
@@ -1530,27 +1535,30 @@ class Lowerer(ArrayLowering, VectorLowering):
         scope.src.parents[full] = scope.src.parents.get(node)
         return self._array_call(scope, full, "full")
 
-    def _builtin_sum(self, scope, node: cst.Call):
-        """The builtin ``sum(x)`` of a 1-D array: ``np.sum(x)``."""
+    def _builtin_sum(self, scope, node: cst.Call, name: str = "sum"):
+        """The builtin ``sum(x)`` (``max(x)``, ``min(x)``) of a 1-D array: ``np.sum(x)``
+        (``np.max(x)``, ``np.min(x)``)."""
         if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
             raise self._err(scope, node, "sum() with a start value or keywords is not supported",
                             "write sum(x) of a 1-D array, or add the terms up in a for loop")
         arg = node.args[0].value
         if isinstance(arg, cst.GeneratorExp):
-            raise self._err(scope, node, "sum() of a generator expression is not supported",
-                            "add the terms up in a for loop over range()")
+            raise self._err(scope, node, f"{name}() of a generator expression is not supported",
+                            "add the terms up in a for loop over range()" if name == "sum" else
+                            "compute it in a for loop over range()")
         r = self._array_rank(scope, arg)
         if r > 1 or (r == 0 and not self.static):  # (before the call, ranks may be guessed)
             what = scope.src.source_of(arg).strip()
-            raise self._err(scope, node, f"sum({what}) of {'a number' if r == 0 else f'an array of {r} dimensions'}"
-                            " (the builtin sum adds up the elements of a 1-D array)",
-                            "write np.sum(...) for every element, np.sum(..., axis=0) for the rows"
-                            if r else "add the terms up in a for loop over range()")
+            raise self._err(scope, node, f"{name}({what}) of {'a number' if r == 0 else f'an array of {r} dimensions'}"
+                            f" (the builtin {name} reduces the elements of a 1-D array)",
+                            f"write np.{name}(...) for every element, np.{name}(..., axis=0) for the rows"
+                            if r else "add the terms up in a for loop over range()" if name == "sum" else
+                            f"write {name}(a, b) of two or more numbers")
         np_name = next((k for k, v in scope.src.imports.items() if v == "np"), None)
         if np_name is None:
-            raise self._err(scope, node, "sum() of an array in a module that does not import numpy",
-                            "import numpy as np and write np.sum(...)")
-        same = cst.Call(func=cst.Attribute(value=cst.Name(np_name), attr=cst.Name("sum")), args=node.args)
+            raise self._err(scope, node, f"{name}() of an array in a module that does not import numpy",
+                            f"import numpy as np and write np.{name}(...)")
+        same = cst.Call(func=cst.Attribute(value=cst.Name(np_name), attr=cst.Name(name)), args=node.args)
         for new in (same, same.func, same.func.value, same.func.attr):
             scope.src.positions[new] = scope.src.positions.get(node)
         scope.src.parents[same] = scope.src.parents.get(node)
