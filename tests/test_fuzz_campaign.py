@@ -2,8 +2,8 @@
 
 * ``test_quick_slice``: generated programs under ``target="python"``, each
   checked at three points: primal, reverse / forward consistency (the
-  dot-product identity), central differences where no kink was met, the
-  emitted module run on its own, and every exception classified (a located
+  dot-product identity), dual numbers and central differences where no kink
+  was met, the emitted module run on its own, and every exception classified (a located
   ``UnsupportedError`` is an accepted refusal, anything else a failure).
 * ``test_compiled_slice`` (slow): a few programs under ``target="cpu"``.
 * the checker can fail: a partial scaled by 1.01 in nsadc's rule table, a
@@ -171,6 +171,27 @@ def test_a_wrong_derivative_is_caught(monkeypatch):
     res = fz.check(prog, "python", timeout=60)
     classes = {f["cls"] for f in res["failures"]}
     assert "wrong-gradient:reverse" in classes and "dot-identity" in classes, res
+
+
+def test_a_small_error_is_caught_by_the_dual_numbers(monkeypatch, tmp_path):
+    """A partial off by one part in a million is below what central
+    differences resolve (rtol 1e-4), not below the dual-number check."""
+    from nsadc.ir.build import c, mul
+    from nsadc.rules.table import RULES
+
+    monkeypatch.setenv("NSADC_CACHE_DIR", str(tmp_path / "cache"))
+    rule = RULES["sin"]
+
+    def wrong(args, out, active, sel, tmp):
+        setup, grads = rule.partials(args, out, active, sel, tmp)
+        return setup, [None if g is None else mul(c(1.000001), g) for g in grads]
+
+    monkeypatch.setitem(RULES, "sin", dataclasses.replace(rule, partials=wrong))
+    prog = {"seed": 4, "source": WRONG, "params": [("x", "float", None), ("y", "float", None)],
+            "points": [{"x": 0.3, "y": -1.1}]}
+    res = fz.check(prog, "python", timeout=60)
+    classes = {f["cls"] for f in res["failures"]}
+    assert classes == {"dual-mismatch:both"}, res
 
 
 RAISES = '''def f(x, n: int):

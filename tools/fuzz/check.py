@@ -9,8 +9,9 @@ each of its points where the plain Python function runs and stays finite:
    values agree, ``vjp(c) == c * grad``, and the dot-product identity
    ``<t, vjp(c)> == c * jvp(t)`` holds (at kinks too: both modes make the same
    selection);
-3. where the kink report says no kink was met (``rep.exact``) and the point is
-   generic along ``t`` (the central differences at steps 1e-4 and 1e-6 agree,
+3. where the kink report says no kink was met (``rep.exact``): ``jvp(t)`` and
+   ``<grad, t>`` against a dual-number evaluation of the plain program
+   (``dual.py``, rtol 1e-8), and, where the point is also generic along ``t`` (the central differences at steps 1e-4 and 1e-6 agree,
    and the second differences are those of a smooth function), ``jvp(t)`` and
    ``<grad, t>`` against the central difference;
 4. the emitted module ``f.source("both", *args)``, executed on its own, gives
@@ -41,8 +42,11 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.fuzz import dual
+
 RTOL_FD, ATOL_FD = 1e-4, 1e-6
 RTOL_EQ = 1e-9          # nsadc's values, identities and the emitted module
+RTOL_DUAL = 1e-8        # nsadc's derivatives against the dual-number evaluation
 COTANGENT = -1.3
 
 _LOADED: dict = {}
@@ -210,8 +214,8 @@ def _check(prog: dict, target: str, cli: bool, only_point, kinks, standalone: bo
     import nsadc
 
     params = [tuple(p) for p in prog["params"]]
-    stats = {"points": 0, "valid": 0, "exact": 0, "fd_checked": 0, "identity_checked": 0, "standalone": 0,
-             "cli": 0}
+    stats = {"points": 0, "valid": 0, "exact": 0, "fd_checked": 0, "dual_checked": 0, "identity_checked": 0,
+             "standalone": 0, "cli": 0}
     failures: list[dict] = []
     res = {"status": "ok", "failures": failures, "refusal": None, "stats": stats}
 
@@ -306,13 +310,24 @@ def _check(prog: dict, target: str, cli: bool, only_point, kinks, standalone: bo
                           "message": f"<t, vjp(c)> = {lhs!r} but c * jvp(t) = {rhs!r}", "tangent": ti}, k)
                 if not exact:
                     continue
+                rev = dot(t, gl)
+                du = dual.directional(mod, args, params, wrt, t)
+                if du is not None and close(du[0], value, RTOL_EQ, 1e-12):
+                    stats["dual_checked"] += 1
+                    tol = 1e-10 * (1.0 + scale / abs(COTANGENT))
+                    fwd_ok = close(float(dt), du[1], RTOL_DUAL, tol)
+                    rev_ok = close(rev, du[1], RTOL_DUAL, tol)
+                    if not (fwd_ok and rev_ok):
+                        which = "both" if not (fwd_ok or rev_ok) else ("forward" if not fwd_ok else "reverse")
+                        fail({"cls": f"dual-mismatch:{which}", "stage": "dual", "exact": True,
+                              "message": f"along tangent {ti}: dual numbers {du[1]!r}, jvp {float(dt)!r}, "
+                                         f"<grad, t> {rev!r}", "tangent": ti}, k)
                 fd = fd_directional(fn, args, params, wrt, t)
                 if fd is None:
                     continue
                 stats["fd_checked"] += 1
                 scale_fd = ATOL_FD * (1 + abs(value))
                 fwd_ok = close(float(dt), fd, RTOL_FD, scale_fd)
-                rev = dot(t, gl)
                 rev_ok = close(rev, fd, RTOL_FD, scale_fd)
                 if not (fwd_ok and rev_ok):
                     which = "both" if not (fwd_ok or rev_ok) else ("forward" if not fwd_ok else "reverse")
