@@ -62,6 +62,7 @@ class _Kernels:
     ld_form: str = "unrolled"  # how Clarke mode takes its directions (pipeline.Compiled.ld_form)
     ld_refusal: str | None = None  # why Clarke mode is refused for this program, if it is
     tapes: list = ()  # tapes sized at entry: [name, size expression, bytes per entry] (call_checks)
+    grad: object = None  # vjp without the value: (args..., out_bar) -> adjoints (ir/dead_code.py)
 
 
 def _site_to_json(site: Site) -> dict:
@@ -452,7 +453,7 @@ class Differentiable:
                      [(compile(a, "<shape>", "eval"), compile(b, "<shape>", "eval"), a, b, where)
                       for a, b, where in meta.get("shape_checks", [])],
                      meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), meta.get("ld_refusal"),
-                     meta.get("tapes", []))
+                     meta.get("tapes", []), getattr(mod, f"{n}_grad", None))
         self._specs[(key, tuple(self.wrt))] = k
         return k
 
@@ -635,15 +636,22 @@ class Differentiable:
 
     def grad(self, *args, report: bool = False, **kwargs):
         """The gradient with respect to ``wrt``; with ``report=True`` also the kink report."""
-        fast = None if (report or kwargs or self._auto) else self._fast(args)
+        if report or self._auto:
+            out = self.value_and_grad(*args, report=report, **kwargs)
+            return (out[1], out[2]) if report else out[1]
+        fast = None if kwargs else self._fast(args)
         if fast is not None:
-            try:
-                adj = fast[1].vjp(*fast[0], 1.0)[1]
-            except (IndexError, MemoryError, *_internal_errors()) as e:
-                raise self._failure(e) from None
-            return adj[0] if len(adj) == 1 else tuple(adj)
-        out = self.value_and_grad(*args, report=report, **kwargs)
-        return (out[1], out[2]) if report else out[1]
+            values, k = fast
+        else:
+            values, types = self._bind(args, kwargs)
+            self._remember(args, kwargs, values, types)
+            k = self._kernels(types)
+            call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
+        try:  # the gradient alone: the value is not computed (k.grad)
+            adj = k.grad(*values, 1.0) if k.grad is not None else k.vjp(*values, 1.0)[1]
+        except (IndexError, MemoryError, *_internal_errors()) as e:
+            raise self._failure(e) from None
+        return adj[0] if len(adj) == 1 else tuple(adj)
 
     def source(self, mode: str = "reverse", *example_args) -> str:
         """The emitted derivative module (``"forward"``, ``"reverse"`` or ``"both"``),
@@ -672,7 +680,7 @@ class Differentiable:
         else:
             types = dict(self._static_types)
         k = self._kernels(types)
-        return SimpleNamespace(primal=k.primal, jvp=k.jvp, vjp=k.vjp, jvp_report=k.jvp_report,
+        return SimpleNamespace(primal=k.primal, jvp=k.jvp, vjp=k.vjp, grad=k.grad, jvp_report=k.jvp_report,
                                vjp_report=k.vjp_report, ld=k.ld, sites=list(k.sites))
 
     def __repr__(self) -> str:

@@ -22,6 +22,7 @@ from nsadc.frontend.lower import Names
 from nsadc.ir.nodes import Function, Var, clone_function
 from nsadc.ir.adjoints import tidy_adjoints
 from nsadc.ir.constants import fold_constant_tests
+from nsadc.ir.dead_code import without_value
 from nsadc.ir.fold import fold_temporaries
 from nsadc.ir.rename import split_reassignments
 from nsadc.rules.policy import Policy
@@ -55,6 +56,7 @@ class Compiled:
     # arrays with a leading direction dimension (transforms/lexicographic_arrays.py)
     ld_form: str = "unrolled"
     ld_refusal: str | None = None
+    grad: Function | None = None  # the reverse function without the value (ir/dead_code.py)
 
     def header(self, modes: list[str]) -> list[str]:
         fn_loc = self.primal.loc
@@ -85,6 +87,8 @@ class Compiled:
             functions.append(self.vjp)
             if report:
                 functions.append(self.vjp_report)
+                if self.grad is not None:
+                    functions.append(self.grad)
         if "lexicographic" in modes and self.ld is not None:
             functions.append(self.ld)
         elif modes == ("lexicographic",) and self.ld_refusal:  # asked for Clarke mode alone
@@ -178,8 +182,9 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     # after fold: the rows a strip leaves over repeat the loop's body, already folded
     for f in (jvp, vjp, jvp_report, vjp_report):
         strip_mine_dot_products(f)
+    grad = without_value(vjp, f"{base.name}_grad")  # what grad calls: nothing computed for the value
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
-                    ld_refusal)
+                    ld_refusal, grad)
 
 
 def _clarke_mode(base: Function, facts: Facts, names) -> tuple[Function | None, str, str | None]:

@@ -768,6 +768,7 @@ def test_out_of_memory_is_an_nsadc_error(cache_dir, prog, monkeypatch):
 
     monkeypatch.setattr(k, "vjp", no_memory)
     monkeypatch.setattr(k, "vjp_report", no_memory)
+    monkeypatch.setattr(k, "grad", no_memory)
     for call in (lambda: d.grad(1.0, 3), lambda: d.value_and_grad(1.0, 3), lambda: d.vjp((1.0, 3), 1.0),
                  lambda: d.grad(1.0, 3, report=True)):
         with pytest.raises(nsadc.NsadcError, match="jvp"):

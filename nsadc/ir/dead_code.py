@@ -1,0 +1,102 @@
+"""Drop what nothing reads: the gradient without the value.
+
+``grad`` throws the function's value away, yet the reverse function computes
+it: in a fused loop the value's serial chain ``s += term`` is the one
+loop-carried dependence left, and it stops LLVM vectorizing the loop (a
+chained max: 5.9 ms with it, 0.62 ms without).  :func:`without_value` turns
+a reverse function ``f_vjp(..., out_bar) -> (value, adjoints)`` into
+``f_grad(..., out_bar) -> adjoints`` and removes every assignment whose value
+no longer reaches a result:
+
+    s = 0.0                                   dmax_dx = ...
+    for i in range(n):                        for i in range(n):
+        m = max(x[i], x[i + 1])                   ...
+        s += m                  ->                dx[i] += ...
+        dx[i] += ...
+    return s, (dx,)                           return (dx,)
+
+Kept whatever they read: stores into arrays, tape lines (``Raw``, read as
+reading every name they mention), returns.  A branch or loop stays while a
+statement it holds stays (its test and bounds are then read); one left empty
+goes.
+"""
+
+from __future__ import annotations
+
+from nsadc.ir.nodes import (Assign, Break, Call, Comment, Continue, For, Function, If, Raw, Return, Stmt, While,
+                            clone_function, expressions_read, raw_names, variables)
+
+
+def without_value(vjp: Function, name: str) -> Function:
+    """``vjp`` returning its adjoints only, named ``name``, with the value's
+    computation removed where nothing else needs it."""
+    fn = clone_function(vjp)
+    fn.name = name
+    ret = fn.body[-1]
+    assert isinstance(ret, Return) and isinstance(ret.value, tuple), "a reverse function ends in its return"
+    fn.body[-1] = Return(ret.value[1], ret.loc)
+    fn.doc = (fn.doc or "").replace(" and the adjoints", ": the adjoints", 1) or None
+    drop_dead_code(fn)
+    return fn
+
+
+def drop_dead_code(fn: Function) -> None:
+    """Remove, in place, every assignment (and then every empty branch or
+    loop) whose value no read of a kept statement needs."""
+    live: set[str] = set()
+    while True:
+        before = len(live)
+        _mark(fn.body, live)
+        if len(live) == before:
+            break
+    fn.body = _sweep(fn.body, live)
+
+
+def _kept_always(s: Stmt) -> bool:
+    return isinstance(s, (Raw, Return, Break, Continue)) or (
+        isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store")
+
+
+def _mark(block: list[Stmt], live: set[str]) -> bool:
+    """Add to ``live`` what the kept statements of ``block`` read; whether any is kept."""
+    any_kept = False
+    for s in block:
+        if isinstance(s, (If, For, While)):
+            inner = [s.body, s.orelse] if isinstance(s, If) else [s.body]
+            kept = any([_mark(b, live) for b in inner])
+            if kept:
+                for e in expressions_read(s):
+                    live |= variables(e)
+                if isinstance(s, For):
+                    live |= variables(s.start) | variables(s.stop) | variables(s.step)
+            any_kept |= kept
+        elif isinstance(s, Raw):
+            live |= raw_names(s)
+            any_kept = True
+        elif _kept_always(s) or (isinstance(s, Assign) and s.target in live):
+            for e in expressions_read(s):
+                live |= variables(e)
+            any_kept = True
+    return any_kept
+
+
+def _sweep(block: list[Stmt], live: set[str]) -> list[Stmt]:
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, If):
+            s.body, s.orelse = _sweep(s.body, live), _sweep(s.orelse, live)
+            if _has_code(s.body) or _has_code(s.orelse):
+                out.append(s)
+        elif isinstance(s, (For, While)):
+            s.body = _sweep(s.body, live)
+            if _has_code(s.body):
+                out.append(s)
+        elif isinstance(s, Assign) and not _kept_always(s) and s.target not in live:
+            continue
+        else:
+            out.append(s)
+    return out
+
+
+def _has_code(block: list[Stmt]) -> bool:
+    return any(not isinstance(s, Comment) for s in block)
