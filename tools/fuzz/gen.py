@@ -26,7 +26,8 @@ write them (docs/subset.md, docs/arrays.md, docs/vectorized.md):
   ``X @ a``, ``np.maximum``, ``np.linalg.norm``, slices);
 * scalar primitives: ``+ - * / ** %``, ``abs``, ``math.fabs``, ``max`` /
   ``min`` (2 or 3 arguments), ``np.maximum`` / ``np.minimum``, ``np.clip``,
-  ``math.hypot``, ``math.floor`` (rarely), and the smooth ``sin cos tanh exp
+  ``math.hypot``, (rarely) ``math.floor``, ``np.sign``, ``round``,
+  ``math.copysign``, and the smooth ``sin cos tanh exp
   log1p sqrt atan2`` and NumPy twins; conditional expressions, chained
   comparisons, ``and / or / not``.
 
