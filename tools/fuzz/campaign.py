@@ -32,6 +32,9 @@ from tools.fuzz.minimize import failure_key, minimize
 from tools.fuzz.worker import Worker
 
 
+MIXED = (None, "jax", "torch", "min-norm")
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60]
 
@@ -95,9 +98,15 @@ class Campaign:
         env.setdefault("NSADC_FUZZ_DIR", str(out / "programs"))
         self.worker = Worker(out / "worker.log", env)
 
+    def kinks_for(self, prog: dict):
+        """The kink policy of a program: ``--kinks mixed`` draws one per seed."""
+        if self.kinks == "mixed":
+            return MIXED[prog["seed"] % len(MIXED)]
+        return self.kinks
+
     def check(self, prog: dict, cli: bool = False, only_point=None, standalone: bool = True) -> dict:
-        req = {"program": prog, "target": self.target, "cli": cli, "only_point": only_point, "kinks": self.kinks,
-               "standalone": standalone}
+        req = {"program": prog, "target": self.target, "cli": cli, "only_point": only_point,
+               "kinks": self.kinks_for(prog), "standalone": standalone}
         return self.worker.run(req, self.timeout)
 
     def still_fails(self, key: tuple, point):
@@ -182,7 +191,8 @@ def run(args) -> dict:
                      "seeds": [it[0] for it in items][:50], "seed": seed, "stage": f.get("stage"),
                      "point": prog["points"][f["point"]] if f.get("point") is not None else prog["points"][0]}
             (fdir / f"{slug}_seed{seed}.json").write_text(json.dumps(prog, indent=1))
-            (fdir / f"{slug}_seed{seed}_original.py").write_text(reproducer(prog, f, args.target, args.kinks))
+            (fdir / f"{slug}_seed{seed}_original.py").write_text(
+                reproducer(prog, f, args.target, camp.kinks_for(prog)))
             if args.minimize and len(findings) < args.max_minimize:
                 print(f"minimizing {key[0]} (seed {seed}, {len(prog['source'])} chars)", flush=True)
                 best, mstats = camp.minimize(prog, f, args.minimize_budget)
@@ -190,7 +200,7 @@ def run(args) -> dict:
                 if best is not None:
                     path = fdir / f"{slug}_seed{seed}_min.py"
                     path.write_text(reproducer(best, f | {"point": 0 if f.get("point") is not None else None},
-                                               args.target, args.kinks))
+                                               args.target, camp.kinks_for(prog)))
                     (fdir / f"{slug}_seed{seed}_min.json").write_text(json.dumps(best, indent=1))
                     entry["reproducer"] = str(path)
                     entry["point"] = best["points"][0]
@@ -237,7 +247,7 @@ def replay(args) -> int:
                     slug = _slug(f"{key[0]}-{key[1][:30]}")
                     dest = out / f"{slug}_seed{prog['seed']}_min.py"
                     dest.write_text(reproducer(best, f | {"point": 0 if f.get("point") is not None else None},
-                                               args.target, args.kinks))
+                                               args.target, camp.kinks_for(prog)))
                     (out / f"{slug}_seed{prog['seed']}_min.json").write_text(json.dumps(best, indent=1))
                     print(f"  -> {dest}", flush=True)
     finally:
@@ -267,7 +277,9 @@ def main(argv=None) -> int:
     ap.add_argument("--programs", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--target", choices=("python", "cpu"), default="python")
-    ap.add_argument("--kinks", default=None, help="kink policy passed to nsadc.differentiate")
+    ap.add_argument("--kinks", default=None,
+                    help="kink policy passed to nsadc.differentiate; 'mixed' draws one per program among "
+                         "the default, jax, torch and min-norm")
     ap.add_argument("--jax", action="store_true", help="also compare with JAX (skipped when not importable)")
     ap.add_argument("--out", default="fuzz-out")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per program (default 30, cpu 240)")

@@ -11,13 +11,15 @@ each of its points where the plain Python function runs and stays finite:
    selection);
 3. where the kink report says no kink was met (``rep.exact``): ``jvp(t)`` and
    ``<grad, t>`` against a dual-number evaluation of the plain program
-   (``dual.py``, rtol 1e-8), and, where the point is also generic along ``t`` (the central differences at steps 1e-4 and 1e-6 agree,
-   and the second differences are those of a smooth function), ``jvp(t)`` and
-   ``<grad, t>`` against the central difference;
-4. the emitted module ``f.source("both", *args)``, executed on its own, gives
+   (``dual.py``, rtol 1e-8), and, where the point is also generic along
+   ``t`` (the central differences at steps 1e-4 and 1e-6 agree, and the
+   second differences are those of a smooth function), against the central
+   difference;
+4. where no kink was met, ``clarke_grad`` (Clarke mode) equals ``grad``;
+5. the emitted module ``f.source("both", *args)``, executed on its own, gives
    what the in-process derivatives gave (and, for a sample of programs, the
    module printed by ``nsadc emit FILE:f --mode both``);
-5. any exception is classified: an ``UnsupportedError`` with a location is a
+6. any exception is classified: an ``UnsupportedError`` with a location is a
    *refusal* (acceptable, counted), anything else is a failure: an
    ``NsadcError`` without a location, a raw Python or Numba exception.
 
@@ -27,7 +29,6 @@ the ``stage`` where it happened, a ``message`` and the ``point`` index.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import importlib.util
 import math
@@ -36,7 +37,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import traceback
 from pathlib import Path
 
@@ -191,7 +191,7 @@ def _alarm(signum, frame):
 
 
 def check(prog: dict, target: str = "python", *, cli: bool = False, timeout: float | None = None,
-          only_point: int | None = None, kinks=None, standalone: bool = True) -> dict:
+          only_point: int | None = None, kinks=None, standalone: bool = True, clarke: bool = True) -> dict:
     """Check the program ``prog`` (``Program.to_json()``); returns
     ``{"status", "failures", "refusal", "stats"}``.  ``timeout`` (seconds)
     arms SIGALRM (main thread only): a program past it is a ``hang``."""
@@ -200,7 +200,7 @@ def check(prog: dict, target: str = "python", *, cli: bool = False, timeout: flo
         old = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return _check(prog, target, cli, only_point, kinks, standalone)
+        return _check(prog, target, cli, only_point, kinks, standalone, clarke)
     except Hang as e:
         return {"status": "failure", "failures": [classify_exception(e, "any") | {"point": None}],
                 "refusal": None, "stats": {}}
@@ -210,12 +210,13 @@ def check(prog: dict, target: str = "python", *, cli: bool = False, timeout: flo
             signal.signal(signal.SIGALRM, old)
 
 
-def _check(prog: dict, target: str, cli: bool, only_point, kinks, standalone: bool = True) -> dict:
+def _check(prog: dict, target: str, cli: bool, only_point, kinks, standalone: bool = True,
+           clarke: bool = True) -> dict:
     import nsadc
 
     params = [tuple(p) for p in prog["params"]]
     stats = {"points": 0, "valid": 0, "exact": 0, "fd_checked": 0, "dual_checked": 0, "identity_checked": 0,
-             "standalone": 0, "cli": 0}
+             "clarke_checked": 0, "standalone": 0, "cli": 0}
     failures: list[dict] = []
     res = {"status": "ok", "failures": failures, "refusal": None, "stats": stats}
 
@@ -322,6 +323,19 @@ def _check(prog: dict, target: str, cli: bool, only_point, kinks, standalone: bo
                         fail({"cls": f"dual-mismatch:{which}", "stage": "dual", "exact": True,
                               "message": f"along tangent {ti}: dual numbers {du[1]!r}, jvp {float(dt)!r}, "
                                          f"<grad, t> {rev!r}", "tangent": ti}, k)
+                if clarke and ti == 0 and wrt:
+                    stage = "clarke"
+                    try:
+                        cg = d.clarke_grad(*fresh(args))
+                    except nsadc.UnsupportedError:  # Clarke mode not available for this program
+                        cg = None
+                        stats["clarke_refused"] = stats.get("clarke_refused", 0) + 1
+                    cl = (flat_adjoints(cg) if len(wrt) > 1 else [cg]) if cg is not None else gl
+                    stats["clarke_checked"] += cg is not None
+                    if not all(close(a, b, 1e-8, 1e-10 * (1 + scale)) for a, b in zip(cl, gl)):
+                        fail({"cls": "clarke-vs-grad", "stage": "clarke", "exact": True,
+                              "message": "clarke_grad differs from grad at a point where no kink was met"}, k)
+                    stage = "fd"
                 fd = fd_directional(fn, args, params, wrt, t)
                 if fd is None:
                     continue
@@ -408,8 +422,8 @@ def _standalone_checks(src, how, args, tangents, jvps, adj, value, wrt, k, fail)
 def _cli(mod, args, tangents, jvps, adj, value, wrt, k, fail):
     path = mod.__file__
     try:
-        p = subprocess.run([sys.executable, "-c", "import sys; from nsadc.cli import main; sys.argv[0] = 'nsadc'; main()",
-                            "emit", f"{path}:f", "--mode", "both"],
+        cli = "import sys; from nsadc.cli import main; sys.argv[0] = 'nsadc'; main()"
+        p = subprocess.run([sys.executable, "-c", cli, "emit", f"{path}:f", "--mode", "both"],
                            capture_output=True, text=True, timeout=120)
     except subprocess.TimeoutExpired:
         fail({"cls": "hang", "stage": "cli", "message": "nsadc emit did not finish in 120 s"}, k)

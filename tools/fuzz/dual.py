@@ -258,7 +258,6 @@ def directional(mod, args, params, wrt, t):
     """``(value, derivative along t)`` of ``mod.f`` at ``args`` by dual
     numbers, or None when the shims cannot run the program."""
     g = _rebind(mod)
-    pos = {p[0]: k for k, p in enumerate(params)}
     tan = dict(zip(wrt, t))
     dargs = []
     for (name, kind, _), a in zip(params, args):
@@ -274,7 +273,6 @@ def directional(mod, args, params, wrt, t):
             dargs.append(a.copy())
         else:
             dargs.append(a)
-    del pos
     try:
         with np.errstate(all="raise"):
             r = g["f"](*dargs)

@@ -73,12 +73,6 @@ class Worker:
             self.proc = None
             self.log.close()
 
-    def _tail(self) -> str:
-        try:
-            return self.log_path.read_text()[-3000:]
-        except OSError:
-            return ""
-
     def run(self, req: dict, timeout: float) -> dict:
         if self.proc is None:
             self.start()
