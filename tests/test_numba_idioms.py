@@ -30,7 +30,7 @@ LOG_2PI = math.log(2.0 * math.pi)
 NODES = np.array([-0.5, 0.25, 1.0])
 WEIGHTS = np.array([[0.5, 1.5], [2.0, -1.0], [0.25, 0.75]])
 ORDER = np.array([2, 0, 1], dtype=np.int64)
-BIG = np.ones(5000)
+BIG = np.ones(300)
 SPACED = np.linspace(0.0, 1.0, 5) * 2.0 + NODES[0]
 COMPUTED = np.random.default_rng(0).normal(size=3)
 LABELS = ["a", "b"]

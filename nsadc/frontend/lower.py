@@ -53,7 +53,7 @@ _BUILTIN_HINTS = {
 # array methods whose receiver's rank may only be known from the call's arguments
 _ARRAY_METHODS = {"dot", "sum", "mean", "prod", "max", "min", "argmax", "argmin", "cumsum"}
 # the most elements of a module-level NumPy array frozen into the code (Lowerer._freeze_module_arrays)
-FROZEN_ARRAY_LIMIT = 4096
+FROZEN_ARRAY_LIMIT = 256  # each element is one statement of the emitted code
 # exceptions that a guard clause may raise (numba raises them too)
 _EXCEPTIONS = {"ValueError", "ZeroDivisionError", "ArithmeticError", "OverflowError", "FloatingPointError",
                "RuntimeError", "IndexError", "TypeError", "AssertionError", "NotImplementedError", "Exception"}
