@@ -802,6 +802,10 @@ class Lowerer(ArrayLowering, VectorLowering):
         if node.asynchronous is not None:
             raise self._err(scope, node, "async for is not supported", "use for over range()")
         it = node.iter
+        backwards = isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "reversed" \
+            and "reversed" not in scope.locals and len(it.args) == 1 and isinstance(it.args[0].value, cst.Call)
+        if backwards:  # reversed(range(...)): the same range, counted down
+            it = it.args[0].value
         if isinstance(it, cst.Call) and self._is_prange(scope, it.func):
             it = it.with_changes(func=cst.Name("range"))  # numba.prange runs as range outside numba
             scope.src.positions[it] = scope.src.positions.get(node.iter)
@@ -825,6 +829,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(step, Const) and step.value == 0:
             raise self._err(scope, it, "range() step must not be zero",
                             "use a positive or negative step")
+        if backwards:
+            start, stop, step = self._reversed_range(scope, node.iter, start, stop, step)
         var = self._target_name(scope, node.target)
         scope.open_loops.append(node.target.value)
         scope.depth += 1
@@ -832,6 +838,20 @@ class Lowerer(ArrayLowering, VectorLowering):
         scope.depth -= 1
         scope.open_loops.pop()
         self._emit(For(var, start, stop, step, body, scope.src.loc(node)))
+
+    def _reversed_range(self, scope, node, start: Expr, stop: Expr, step: Expr) -> tuple[Expr, Expr, Expr]:
+        """``reversed(range(a, b, s))`` as a range: from its last element,
+        ``a + ((b - a - sign(s)) // s) * s``, down to ``a - s`` by ``-s`` (empty
+        where the range is)."""
+        if not (isinstance(step, Const) and isinstance(step.value, int) and not isinstance(step.value, bool)):
+            raise self._err(scope, node, "reversed(range(...)) needs a constant step",
+                            "count down with range(last, first - step, -step)")
+        s = step.value
+        span = self._operand(Call("sub", (Call("sub", (stop, start)), Const(1 if s > 0 else -1))), "span")
+        steps = self._operand(Call("floordiv", (span, Const(s))), "steps")
+        last = self._operand(Call("add", (start, Call("mul", (steps, Const(s))))), "last")
+        end = self._operand(Call("sub", (start, Const(s))), "end")
+        return last, end, Const(-s)
 
     def _is_prange(self, scope, func) -> bool:
         """Whether ``func`` names ``numba.prange`` (``prange`` imported from numba,

@@ -381,3 +381,22 @@ CASES.update({
     "accumulator_beside_in_place_clip": (_X5, _a5 * 3.0, 2),
     "replayed_stores_in_taped_loop": (np.array([-1.0, 0.5, 0.0, -1.5, 0.0]), -0.5, 3),
 })
+
+
+# --- reversed(range(...)) ------------------------------------------------------------------
+
+def countdown_by_two(a, n: int):
+    s = 0.0
+    for i in reversed(range(0, n, 2)):
+        s = 0.5 * s + math.tanh(a[i] * (i + 1))
+    return s
+
+
+def countdown_negative_step(a, n: int):
+    s = 0.0
+    for i in reversed(range(n - 1, -1, -3)):
+        s = 0.3 * s + a[i] * i
+    return s
+
+
+CASES.update({"countdown_by_two": (_x, 5), "countdown_negative_step": (_x, 5)})
