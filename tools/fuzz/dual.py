@@ -238,6 +238,18 @@ class NpShim:
     ones_like = staticmethod(lambda a: _objs(_shape(a), 1.0))
     empty_like = staticmethod(lambda a: _objs(_shape(a), 0.0))
     copy = staticmethod(lambda a: a.copy())
+    square = staticmethod(np.frompyfunc(lambda x: x * x, 1, 1))
+    logaddexp = staticmethod(np.frompyfunc(lambda a, b: MathShim.log(MathShim.exp(a) + MathShim.exp(b)), 2, 1))
+    diff = staticmethod(lambda a: a[1:] - a[:-1])
+
+    @staticmethod
+    def var(a):
+        m = _sum(a) / a.size
+        return _sum((a - m) * (a - m)) / a.size
+
+    @staticmethod
+    def std(a):
+        return MathShim.sqrt(NpShim.var(a))
 
 
 def _rebind(mod) -> dict:

@@ -24,6 +24,9 @@ write them (docs/subset.md, docs/arrays.md, docs/vectorized.md):
   ``np.dot(d, d)``), reads through an index array (``a[idx[i]]``), negative
   and shifted indices, whole-array expressions (``np.sum``, ``np.max``,
   ``X @ a``, ``np.maximum``, ``np.linalg.norm``, slices);
+* Numba idioms: loops over elements (plain, ``enumerate``, ``zip``), the
+  builtins ``sum`` / ``max`` of an array, ``a.dot(b)``, ``a.sum()``,
+  ``a.mean()``, ``np.square``, ``np.var``, ``np.std``, a named ``np.diff``;
 * scalar primitives: ``+ - * / ** %``, ``abs``, ``math.fabs``, ``max`` /
   ``min`` (2 or 3 arguments), ``np.maximum`` / ``np.minimum``, ``np.clip``,
   ``math.hypot``, (rarely) ``math.floor``, ``np.sign``, ``round``,
@@ -301,10 +304,35 @@ class Gen:
         w = self.choice(vecs)
         bw = s.arrays[w][1]
         self.features.add("vectorized")
-        forms = ["sum", "dot", "max", "relu", "norm", "slice", "mean"]
+        forms = ["sum", "dot", "max", "relu", "norm", "slice", "mean", "numba", "numba"]
         if mats:
             forms += ["matvec", "rowdot"]
         f = self.choice(forms)
+        if f == "numba":  # the Numba idioms of docs/subset.md
+            self.features.add("numba-idiom")
+            g = self.choice(["builtin-sum", "builtin-max", "dot-method", "sum-method", "mean-method", "square",
+                             "var", "std", "row-dot"] if mats else
+                            ["builtin-sum", "builtin-max", "dot-method", "sum-method", "mean-method", "square",
+                             "var", "std"])
+            self.features.add(f"numba-idiom:{g}")
+            if g == "builtin-sum":
+                return f"(0.2 * sum({v}))", bv
+            if g == "builtin-max":
+                return f"max({v})", bv
+            if g == "dot-method":
+                return self.squash(f"(0.2 * {v}.dot({w}))", bv * bw)
+            if g == "sum-method":
+                return f"(0.2 * {v}.sum())", bv
+            if g == "mean-method":
+                return f"{v}.mean()", bv
+            if g == "square":
+                return self.squash(f"(0.1 * np.sum(np.square({v} - {w})))", 0.5 * (bv + bw) ** 2)
+            if g == "var":
+                return self.squash(f"np.var({v})", bv * bv)
+            if g == "std":
+                return f"np.std({v})", bv
+            m = self.choice(mats)
+            return self.squash(f"(0.2 * {m}[{self.index(s, R)}].dot({v}))", bv * s.arrays[m][1])
         if f == "sum":
             return f"(0.2 * np.sum({v}))", bv
         if f == "mean":
@@ -630,6 +658,10 @@ class Gen:
             forms.append((f"range({o})", 0, max(hi_o - 1, 0), max(hi_o, 1)))
             forms.append((f"range({o} + 1, n)", 1, N_MAX - 1, N_MAX))
         text, lo, hi, trips = self.choice(forms)
+        vecs = sorted(n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx"
+                      and shape == (L,))
+        if vecs and self.p(0.15):
+            return self.s_for_elements(s, out, ind, vecs)
         if self.p(0.01):
             text = f"reversed({text})"
             self.features.add("outside-subset:reversed")
@@ -652,6 +684,28 @@ class Gen:
             c.scalars[acc] = c.scalars[acc] + trips * b
         self._after_loop(s, c)
         self.features.add("for")
+
+    def s_for_elements(self, s, out, ind, vecs):
+        """Numba-style loops over the elements of 1-D arrays (docs/subset.md)."""
+        v = self.choice(vecs)
+        e = self.fresh("e")
+        form = self.r.randint(0, 2)
+        c = s.child(loops=s.loops + 1, trips=s.trips * L)
+        c.scalars[e] = s.arrays[v][1]
+        if form == 0:
+            out.append(f"{ind}for {e} in {v}:")
+        elif form == 1:
+            i = self.fresh("i")
+            out.append(f"{ind}for {i}, {e} in enumerate({v}):")
+            c.ints[i] = (0, L - 1)
+        else:
+            w = self.choice(vecs)
+            e2 = self.fresh("e")
+            out.append(f"{ind}for {e}, {e2} in zip({v}, {w}):")
+            c.scalars[e2] = s.arrays[w][1]
+        self.features.add(f"for-elements:{('plain', 'enumerate', 'zip')[form]}")
+        self.block(c, self.r.randint(1, 2), out, ind + "    ")
+        self._after_loop(s, c)
 
     def s_while(self, s, out, ind):
         k = self.fresh("k")
@@ -785,7 +839,7 @@ class Gen:
         vecs = [n for n in self.array_args if s.arrays[n][0] == 1 and n != "idx"]
         name = self.fresh("z")
         form = self.r.choices(["copy", "zeros_len", "zeros_like", "full", "npcopy", "zeros_n", "matcopy",
-                               "vecexpr"], [5, 2, 2, 1, 1, 1, 1, 2])[0]
+                               "vecexpr", "diff"], [5, 2, 2, 1, 1, 1, 1, 2, 0.5])[0]
         if form == "matcopy" and "X" in s.arrays:
             out.append(f"{ind}{name} = X.copy()")
             s.arrays[name] = (2, s.arrays["X"][1], True, (R, L))
@@ -810,6 +864,10 @@ class Gen:
             c = self.choice((0.5, 1.0, -0.25))
             out.append(f"{ind}{name} = np.full({v}.shape, {fmt(c)})")
             s.arrays[name] = (1, abs(c), True, (L,))
+        elif form == "diff":  # a named np.diff (docs/subset.md: not inside a larger expression)
+            out.append(f"{ind}{name} = np.diff({v})")
+            s.arrays[name] = (1, 2 * s.arrays[v][1], True, (L - 1,))
+            self.features.add("numba-idiom:diff")
         elif form == "zeros_n":
             out.append(f"{ind}{name} = np.zeros(n + 1)")
             s.arrays[name] = (1, 0.0, True, (2,))  # n >= 1: indices 0 and 1 only
