@@ -431,8 +431,12 @@ class Differentiable:
         meta = _valid(load_meta(meta_key))
         mod = load_cached_module(meta["module"]) if meta else None
         if mod is None:
-            comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol,
-                                    self._lowered)
+            try:
+                comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol,
+                                        self._lowered)
+            except UnsupportedError as e:
+                raise self._more_dimensions(types, e) or e
+
             jit = (JIT_BOUNDSCHECK if self.boundscheck else JIT) if self.target == "cpu" else None
             if jit:
                 import numba  # noqa: F401  (imported by the module; fail early and clearly)
@@ -456,6 +460,18 @@ class Differentiable:
                      meta.get("tapes", []), getattr(mod, f"{n}_grad", None))
         self._specs[(key, tuple(self.wrt))] = k
         return k
+
+    def _more_dimensions(self, types: dict[str, str], e: UnsupportedError) -> ArgumentError | None:
+        """The call's arrays have more dimensions than the code indexes and the
+        code does not work on them that way: the argument is the mistake, say so
+        (with where the code failed)."""
+        extra = [p for p, t in types.items() if is_array(t) and is_array(self._static_types.get(p))
+                 and rank(t) > rank(self._static_types[p])]
+        if not extra:
+            return None
+        shown = ", ".join(f"{p!r} is a {rank(types[p])}-D array where the code indexes a "
+                          f"{rank(self._static_types[p])}-D one" for p in extra)
+        return ArgumentError(f"{self.__name__}: argument {shown}; with it, {e}")
 
     def _run(self, kernel, *args):
         """Call an emitted kernel, its failures said in the user's terms (:meth:`_failure`)."""
@@ -688,29 +704,56 @@ class Differentiable:
                 f"kinks={self.policy.describe()!r} target={self.target!r}>")
 
     def certificate(self, probe: bool = False, points: int = 64, seed: int = 0, *, ranges=None,
-                    progress=None):
+                    assume=None, ranks=None, progress=None):
         """The conservative-field certificate (docs/certificate.md): ``.status`` in
         {"certified", "conditional", "rejected"}, ``.obligations``, ``.to_json()``.
         The static part only reads the source; ``probe=True`` also runs the numeric
-        probes on ``points`` random points (``seed``; ``ranges={"lam": (0, 1)}``
-        samples an argument in an interval)."""
+        probes on ``points`` random points (``seed``).
+
+        ``ranges={"t": (0.0, math.inf)}`` and ``assume=["lo <= hi"]`` state the
+        domain of the claim (the static proofs use it, the probes sample in it).
+        ``ranks={"X": 2, "w": 1}`` gives array arguments' numbers of dimensions
+        for whole-array NumPy code that does not show them; without it, the
+        argument types of the last call made are used."""
         from nsadc.certificate import probes, static
 
-        comp = compile_function(*self._source(), self.wrt, self.policy, self._env, kink_tol=self.kink_tol)
+        types = self._certificate_types(ranks)
+        comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, kink_tol=self.kink_tol)
         if getattr(comp.primal, "rank_guessed", []):
-            raise NsadcError(f"{self.__name__} uses whole-array NumPy on {', '.join(comp.primal.rank_guessed)}, "
-                             "whose number of dimensions the code does not show; the certificate is made "
-                             "from the code alone: index the arrays once (x.shape[0], A[i, j]) or use "
-                             "`nsadc emit --ranks ... --cert`")
-        cert = static.certify(comp, seed=seed)
+            guessed = comp.primal.rank_guessed
+            raise NsadcError(f"{self.__name__} uses whole-array NumPy on {', '.join(guessed)}, whose number of "
+                             "dimensions the code does not show: give them, certificate(ranks={"
+                             + ", ".join(f"{g!r}: {2 if i == 0 else 1}" for i, g in enumerate(guessed))
+                             + "}), or call the function once first (its argument types are then used)")
+        cert = static.certify(comp, seed=seed, ranges=ranges, assume=assume)
         if probe:
-            types = dict(self._static_types)
+            types = dict(types or self._static_types)
             k = self._kernels(types)
             defaults = {n: p.default for n, p in self._signature.parameters.items()
                         if p.default is not inspect.Parameter.empty}
             probes.run(cert, comp.primal, probes.Kernels(k.primal, k.jvp, k.vjp, k.vjp_report, k.sites, k.ld),
                        self._params, types, self.wrt, defaults, points, seed, ranges, progress, self.target)
         return cert
+
+    def _certificate_types(self, ranks) -> dict[str, str] | None:
+        """The argument types a certificate is made for: ``ranks`` (name -> number
+        of dimensions), else those of the last call made, else None (the code's)."""
+        if ranks is not None:
+            types = dict(self._static_types)
+            for name, r in dict(ranks).items():
+                if name not in self._params:
+                    raise ArgumentError(f"ranks names {name!r}, which is not an argument of {self.__name__} "
+                                        f"({', '.join(self._params)})")
+                if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 0:
+                    raise ArgumentError(f"ranks[{name!r}] must be a number of dimensions (0 for a scalar), "
+                                        f"not {r!r}")
+                types[name] = array_type(int(r), types.get(name) != "int" and not str(types.get(name)).startswith("i"))\
+                    if r else "float"
+            return types
+        for key, wrt in reversed(list(self._specs)):
+            if list(wrt) == list(self.wrt):
+                return dict(zip(self._params, key))
+        return None
 
 
 def _describe_type(t: str) -> str:

@@ -92,3 +92,21 @@ def test_code_refused_whatever_the_ranks_is_refused_at_the_call(tmp_path):
         del PROGRAMS["bad"]
     with pytest.raises(nsadc.NsadcError, match=r"bad_mod.py:\d+:\d+: print\(\) is not supported"):
         nsadc.differentiate(fn, target="python").grad(np.ones(3), np.ones((2, 3)))
+
+
+def test_more_dimensions_than_the_code_indexes_is_an_argument_error(tmp_path):
+    PROGRAMS["distance"] = """
+        def distance(x, c):
+            s = 0.0
+            for i in range(x.shape[0]):
+                s += abs(x[i] - c)
+            return s
+    """
+    try:
+        fn = _load(tmp_path, "distance")
+    finally:
+        del PROGRAMS["distance"]
+    d = nsadc.differentiate(fn, target="python")
+    assert d.grad(np.ones(3), 0.5)[1] == -3.0
+    with pytest.raises(nsadc.ArgumentError, match=r"argument 'x' is a 2-D array where the code indexes a 1-D one"):
+        d.grad(np.ones((2, 3)), 0.5)
