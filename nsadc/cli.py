@@ -279,7 +279,7 @@ def print_certificate(cert, console=None) -> None:
             table.add_column(col, overflow="fold")
         for o in cert.obligations:
             how = o.detail
-            if o.witness is not None:
+            if o.witness is not None and o.witness.inside:
                 how = f"{o.witness.describe()} ({o.witness.found_by}); {how}"
             table.add_row(o.id, o.location, o.kind, escape(o.what()),
                           f"[{_STYLE[o.status]}]{o.status}[/{_STYLE[o.status]}]", escape(how))
@@ -316,22 +316,34 @@ def certify(
     as_json: bool = typer.Option(False, "--json", help="print the certificate as JSON"),
     wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
     kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
+    ranks: str | None = typer.Option(None, "--ranks", help="array arguments' numbers of dimensions, e.g. "
+                                     "X=2,w=1 (whole-array NumPy code that does not show them)"),
+    ranges: list[str] = typer.Option([], "--range", metavar="NAME=LO:HI",
+                                     help="the claim's domain: argument NAME in [LO, HI]; inf / -inf for an "
+                                          "open end, e.g. t=0:inf (repeatable)"),
+    assume: list[str] = typer.Option([], "--assume", metavar="RELATION",
+                                     help="the claim's domain: a relation between arguments, e.g. 'lo<=hi' "
+                                          "(repeatable)"),
 ):
     """The static conservative-field certificate (never executes FILE).
 
     Exit 0 when certified or conditional, 1 when rejected, 2 for bad usage or
     unsupported code."""
     from nsadc.certificate import static
-    from nsadc.errors import PolicyError
+    from nsadc.errors import ArgumentError, PolicyError
 
     path, func = parse_target(target)
     try:
-        comp = load(target, wrt, kinks)
+        comp = load(target, wrt, kinks, ranks)
     except PolicyError as e:
         _fail(str(e))
     except NsadcError as e:
         _unsupported_exit(path, func, e, as_json)
-    cert = static.certify(comp)
+    box = _parse_ranges(ranges, [p.name for p in comp.primal.params])
+    try:
+        cert = static.certify(comp, ranges=box, assume=assume)
+    except ArgumentError as e:
+        _fail(f"--range / --assume: {e}")
     if as_json:
         _stdout(cert.to_json())
     else:
@@ -355,23 +367,28 @@ def _import_file(path: str):
 
 
 def _parse_ranges(items: list[str], params: list[str]) -> dict:
+    """``--range t=0:inf`` -> {"t": (0.0, inf)}; an empty end is infinite (``t=0:``)."""
     out = {}
     for item in items:
         name, sep, span = item.partition("=")
+        name = name.strip()
         lo, sep2, hi = span.partition(":")
         try:
             if not (sep and sep2):
                 raise ValueError
-            lo_v, hi_v = float(lo), float(hi)
+            lo_v = float(lo) if lo.strip() else -math.inf
+            hi_v = float(hi) if hi.strip() else math.inf
+            if math.isnan(lo_v) or math.isnan(hi_v):
+                raise ValueError
         except ValueError:
-            _fail(f"--range {item!r}: write NAME=LO:HI, e.g. lam=0:1")
+            _fail(f"--range {item!r}: write NAME=LO:HI, e.g. lam=0:1 or t=0:inf")
         if name not in params:
             _fail(f"--range {item!r}: no argument {name!r} (arguments: {', '.join(params)})")
-        if not (math.isfinite(lo_v) and math.isfinite(hi_v)):
-            _fail(f"--range {item!r}: LO and HI must be finite numbers")
         if not lo_v <= hi_v:
             _fail(f"--range {item!r}: LO must not exceed HI")
-        if not math.isfinite(hi_v - lo_v):
+        if lo_v == hi_v and math.isinf(lo_v):
+            _fail(f"--range {item!r}: the interval holds no number")
+        if math.isfinite(lo_v) and math.isfinite(hi_v) and not math.isfinite(hi_v - lo_v):
             _fail(f"--range {item!r}: the interval is too wide to sample (HI - LO overflows)")
         out[name] = (lo_v, hi_v)
     return out
@@ -386,7 +403,11 @@ def check(
                                     help="shape of an array argument (arrays are not supported yet: "
                                          "refused)"),
     ranges: list[str] = typer.Option([], "--range", metavar="NAME=LO:HI",
-                                     help="sample argument NAME in [LO, HI] (repeatable)"),
+                                     help="the claim's domain: argument NAME in [LO, HI] (the probes sample "
+                                          "there); inf / -inf for an open end, e.g. t=0:inf (repeatable)"),
+    assume: list[str] = typer.Option([], "--assume", metavar="RELATION",
+                                     help="the claim's domain: a relation between arguments, e.g. 'lo<=hi' "
+                                          "(repeatable)"),
     wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
     kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
     backend: str = typer.Option("cpu", "--target", help="cpu (numba) or python"),
@@ -403,6 +424,7 @@ def check(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from nsadc.api import Differentiable
+    from nsadc.errors import ArgumentError
 
     path, func = parse_target(target)
     if cert is not None:
@@ -448,7 +470,10 @@ def check(
             bar.update(task, description=phase, completed=done, total=total)
 
         try:
-            certificate = d.certificate(probe=True, points=points, seed=seed, ranges=box, progress=progress)
+            certificate = d.certificate(probe=True, points=points, seed=seed, ranges=box, assume=assume,
+                                        progress=progress)
+        except ArgumentError as e:
+            _fail(f"--range / --assume: {e}")
         except NsadcError as e:
             _unsupported_exit(path, func, e, as_json)
     if as_json:

@@ -252,8 +252,9 @@ def test_curve_identity_holds_on_the_examples():
     cert = cert_of(mod.soft_threshold_path, probe=True, points=16, ranges={"lam": (0.05, 1.0)})
     curve = cert.checks["curve_identity"]
     assert curve["passed"] and curve["max_discrepancy"] < 1e-8, curve
-    assert cert.status == "conditional"  # lam >= 0: the open branch is probed continuous
-    assert [o.status for o in by_kind(cert, "continuity")] == ["probed", "proved"]
+    # the stated range lam >= 0.05 proves the branch continuous (without it: lam >= 0 is derived)
+    assert cert.status == "certified" and cert.claim()["stated"] == ["0.05 <= lam <= 1"]
+    assert [o.status for o in by_kind(cert, "continuity")] == ["proved", "proved"]
 
 
 @pytest.mark.parametrize("fn", [P.huber, P.abs_loop, P.hard_tanh_loop, P.both_positive],

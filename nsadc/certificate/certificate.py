@@ -77,10 +77,12 @@ class Witness:
     values: tuple[float, float]
     found_by: str  # "static" (nsadc evaluated its IR) or "probe" (the function was run)
     site: int | None = None
+    # False for the witness of a derived condition: it lies where the condition fails
+    inside: bool = True
 
     def to_dict(self) -> dict:
         return {"point": self.point, "jump": self.jump, "values": list(self.values),
-                "found_by": self.found_by, "site": self.site}
+                "found_by": self.found_by, "site": self.site, "inside_domain": self.inside}
 
     def describe(self) -> str:
         where = ", ".join(f"{k}={v:.17g}" if isinstance(v, float) else f"{k}={v}"
@@ -115,8 +117,9 @@ class Obligation:
     boundary: str | None = None
     witness: Witness | None = None
     probe_crossings: int = 0
-    # domain
+    # domain; for continuity: the derived condition under which it holds (status restricted)
     restriction: str | None = None
+    derived: list = field(default_factory=list)  # the derived Relations (continuity)
 
     @property
     def location(self) -> str:
@@ -128,7 +131,8 @@ class Obligation:
             return f"{self.construct}: kink at {self.kink_set}; {self.selection_text}"
         if self.kind == "continuity":
             cond = self.condition or self.construct
-            return f"{self.construct} `{cond}`: no jump where {self.boundary}"
+            holds = f" (holds where {self.restriction})" if self.status == "restricted" and self.restriction else ""
+            return f"{self.construct} `{cond}`: no jump where {self.boundary}{holds}"
         return f"{self.construct}: {self.restriction}"
 
     def to_dict(self) -> dict:
@@ -145,7 +149,8 @@ class Obligation:
         elif self.kind == "continuity":
             d["continuity"] = {"condition": self.condition, "boundary": self.boundary,
                                "witness": self.witness.to_dict() if self.witness else None,
-                               "probe_crossings": self.probe_crossings}
+                               "probe_crossings": self.probe_crossings,
+                               "holds_where": self.restriction}
         else:
             d["domain"] = {"operands": list(self.operands), "restriction": self.restriction}
         return d
@@ -162,6 +167,13 @@ class Certificate:
     obligations: list[Obligation] = field(default_factory=list)
     checks: dict | None = None
     unsupported: dict | None = None
+    # the domain the user stated: ranges (name -> (low, high), ends included,
+    # either may be infinite), relations between arguments, and both in words
+    ranges: dict = field(default_factory=dict)
+    assume: list[str] = field(default_factory=list)
+    stated: list[str] = field(default_factory=list)
+    # the Domain object (stated and derived relations) the probes sample in
+    space: object = field(default=None, repr=False, compare=False)
 
     # -------------------------------------------------------------- status
 
@@ -184,30 +196,68 @@ class Certificate:
         return out
 
     @property
-    def domain(self) -> list[str]:
+    def derived(self) -> list[dict]:
+        """The derived assumptions: conditions on the arguments under which a
+        continuity obligation holds (it does not hold without them)."""
+        out: dict[str, dict] = {}
+        for o in self.obligations:
+            if o.kind == "continuity" and o.status == "restricted" and o.restriction:
+                for cond in (o.derived or [o.restriction]):
+                    text = getattr(cond, "text", cond)
+                    entry = out.setdefault(text, {"condition": text, "obligations": [], "witnesses": []})
+                    entry["obligations"].append(o.id)
+                    if o.witness is not None and not o.witness.inside:
+                        entry["witnesses"].append(o.witness.to_dict())
+        return list(out.values())
+
+    @property
+    def restrictions(self) -> list[str]:
+        """The restrictions of the domain obligations (sqrt, log, division ...)."""
         out = []
         for o in self.obligations:
             if o.kind == "domain" and o.status == "restricted" and o.restriction not in out:
                 out.append(o.restriction)
         return out
 
+    @property
+    def domain(self) -> list[str]:
+        """Every condition that bounds the claim: stated, derived, then restrictions."""
+        out = []
+        for c in list(self.stated) + [d["condition"] for d in self.derived] + self.restrictions:
+            if c not in out:
+                out.append(c)
+        return out
+
     def claim(self) -> dict:
         fn = self.identity.get("function", "f")
         status = self.status
+        derived = self.derived
+        common = {"domain": self.domain, "stated": list(self.stated),
+                  "derived": [{"condition": d["condition"], "obligations": d["obligations"]} for d in derived]}
         if status == "rejected":
             reasons = self.reasons()
-            return {"made": False, "domain": self.domain, "assumptions": [],
-                    "text": f"No claim: {fn} is rejected ({'; '.join(reasons)})."}
+            where = f" on the stated domain ({' and '.join(self.stated)})" if self.stated else ""
+            return {"made": False, **common, "assumptions": [],
+                    "text": f"No claim: {fn} is rejected{where} ({'; '.join(reasons)})."}
         domain = self.domain
         where = f" where {' and '.join(domain)}" if domain else ""
         text = CLAIM.format(fn=fn, domain=where)
+        if self.stated:
+            text += f" Stated domain (given by the user): {' and '.join(self.stated)}."
         assumptions = []
+        for d in derived:
+            ids = ", ".join(d["obligations"])
+            assumptions.append(f"derived assumption: {d['condition']} ({ids}: without it {fn} jumps)")
+        if derived:
+            text += (" Derived assumption" + ("s" if len(derived) > 1 else "") + " (found by nsadc: "
+                     f"{fn} jumps where " + ("they fail" if len(derived) > 1 else "it fails") + "): "
+                     + " and ".join(d["condition"] for d in derived) + ".")
         for o in self.obligations:
             if o.status in ("open", "probed"):
                 assumptions.append(f"{o.location}: {o.statement} ({o.status})")
-        if assumptions:
+        if any(o.status in ("open", "probed") for o in self.obligations):
             text += " This rests on the continuity obligations marked open or probed."
-        return {"made": True, "text": text, "domain": domain, "assumptions": assumptions}
+        return {"made": True, "text": text, **common, "assumptions": assumptions}
 
     def reasons(self) -> list[str]:
         out = []
@@ -230,6 +280,9 @@ class Certificate:
             "status": self.status,
             "identity": dict(self.identity),
             "claim": self.claim(),
+            "domain": {"ranges": {k: [v[0], v[1]] for k, v in self.ranges.items()},
+                       "assume": list(self.assume), "stated": list(self.stated),
+                       "derived": self.derived},
             "obligations": [o.to_dict() for o in self.obligations],
             "summary": self.counts(),
             "checks": self.checks,
@@ -258,6 +311,9 @@ class Certificate:
                          + ")")
         if self.domain:
             parts.append(f"domain: {' and '.join(self.domain)}")
+        if self.derived:
+            parts.append("derived assumption" + ("s" if len(self.derived) > 1 else "") + ": "
+                         + " and ".join(d["condition"] for d in self.derived))
         if c["violated"]:
             parts.append(f"{c['violated']} violated")
         if self.unsupported:

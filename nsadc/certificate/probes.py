@@ -116,22 +116,47 @@ class _Problem:
     """Argument handling: which positions are differentiated, how to sample."""
 
     def __init__(self, params: list[str], types: dict[str, str], wrt: list[str], defaults: dict,
-                 ranges: dict | None, rng):
+                 ranges: dict | None, rng, domain=None):
+        from nsadc.certificate.domain import parse_bound
+
         self.params = params
         self.types = types
         self.wrt = wrt
         self.idx = [params.index(w) for w in wrt]
         self.defaults = defaults
-        self.ranges = {k: (float(v[0]), float(v[1])) for k, v in (ranges or {}).items()}
+        self.ranges = {k: (parse_bound(v[0]), parse_bound(v[1])) for k, v in (ranges or {}).items()}
         self.rng = rng
+        self.domain = domain  # a certificate Domain: stated and derived relations
+
+    def inside(self, vals: list) -> bool:
+        if not _inside(self, vals):
+            return False
+        return self.domain is None or self.domain.contains(self.point(vals))
 
     def sample(self) -> list:
+        """A point of the domain (rejection sampling; after 200 tries, the last one)."""
+        for _ in range(200):
+            vals = self._sample()
+            if self.inside(vals):
+                return vals
+        return vals
+
+    def _sample(self) -> list:
         vals = []
         for p in self.params:
             t = self.types[p]
             if p in self.ranges:
                 lo, hi = self.ranges[p]
-                v = self.rng.uniform(lo, hi) if t == "float" else int(self.rng.integers(int(lo), int(hi) + 1))
+                if t == "float" and math.isfinite(lo) and math.isfinite(hi):
+                    v = self.rng.uniform(lo, hi)
+                elif t == "float":
+                    scale = 1.0 if self.rng.random() < 0.5 else 3.0
+                    v = (lo + abs(self.rng.normal(0.0, scale)) if math.isfinite(lo) else
+                         hi - abs(self.rng.normal(0.0, scale)) if math.isfinite(hi) else self.rng.normal(0.0, scale))
+                else:
+                    a = int(lo) if math.isfinite(lo) else int(min(hi, 0)) - 5
+                    b = int(hi) if math.isfinite(hi) else a + 5
+                    v = int(self.rng.integers(a, b + 1))
             elif t == "float":
                 scale = 1.0 if self.rng.random() < 0.5 else 3.0
                 v = float(self.rng.normal(0.0, scale))
@@ -143,11 +168,15 @@ class _Problem:
         return vals
 
     def segment_end(self, a: list) -> list:
-        """Another point that differs from ``a`` only in the differentiated arguments."""
-        b = self.sample()
-        out = list(a)
-        for i in self.idx:
-            out[i] = b[i]
+        """Another point that differs from ``a`` only in the differentiated
+        arguments (in the domain, when one is found in 50 tries)."""
+        for _ in range(50):
+            b = self.sample()
+            out = list(a)
+            for i in self.idx:
+                out[i] = b[i]
+            if self.inside(out) and self.inside(self.along(a, out, 0.5)):
+                return out
         return out
 
     def along(self, a: list, b: list, t: float) -> list:
@@ -204,6 +233,8 @@ def _continuity(prob: _Problem, f, traced, n_segments: int, tick) -> dict:
                 else:
                     hi = mid
             x0, x1 = prob.along(a, b, lo), prob.along(a, b, hi)
+            if not (prob.inside(x0) or prob.inside(x1)):
+                continue  # a crossing outside the domain of the claim
             tr0, _ = trace(x0)
             tr1, _ = trace(x1)
             site = _first_difference(tr0, tr1)
@@ -451,7 +482,7 @@ def _clarke(k: Kernels, x: list, n: int):
 def run(cert: Certificate, primal_ir, kernels: Kernels, params: list[str], types: dict[str, str],
         wrt: list[str], defaults: dict | None = None, points: int = 64, seed: int = 0,
         ranges: dict | None = None, progress: Callable[[str, int, int], None] | None = None,
-        target: str | None = None) -> Certificate:
+        target: str | None = None, domain=None) -> Certificate:
     """Run the probes and fold their results into ``cert`` (returned)."""
     rng = np.random.default_rng(seed)
     from nsadc.errors import ArgumentError, NsadcError
@@ -468,7 +499,10 @@ def run(cert: Certificate, primal_ir, kernels: Kernels, params: list[str], types
             raise ArgumentError(f"ranges names {name!r}, which is not an argument ({', '.join(params)})")
         if len(span) != 2 or not float(span[0]) <= float(span[1]):
             raise ArgumentError(f"ranges[{name!r}] must be (low, high) with low <= high, not {span!r}")
-    prob = _Problem(params, types, [w for w in wrt if types.get(w) == "float"], defaults or {}, ranges, rng)
+    if domain is None:
+        domain = getattr(cert, "space", None)
+    prob = _Problem(params, types, [w for w in wrt if types.get(w) == "float"], defaults or {}, ranges, rng,
+                    domain)
     n_cont = max(4, points)
     n_curve = max(4, points // 4)
     n_art = max(2, points // 16)
@@ -526,12 +560,14 @@ def run(cert: Certificate, primal_ir, kernels: Kernels, params: list[str], types
     segments = []
     for _ in range(n_curve):
         a = prob.sample()
-        segments.append((a, prob.segment_end(a)))
+        b = prob.segment_end(a)
+        if prob.inside(a) and prob.inside(b):
+            segments.append((a, b))
     for x in cont["points"][:8]:  # segments through the crossings found above
         other = prob.segment_end(x)
         a = prob.along(x, other, -0.5)
         b = prob.along(x, other, 0.5)
-        if _inside(prob, a) and _inside(prob, b):
+        if prob.inside(a) and prob.inside(b):
             segments.append((a, b))
     total += len(segments) - n_curve - 8
     curve = _curve(prob, kernels, segments, tick("curve identity"))

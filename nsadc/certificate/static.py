@@ -36,6 +36,7 @@ import numpy as np
 import nsadc
 from nsadc.certificate import symbolic as S
 from nsadc.certificate.certificate import Certificate, Obligation, Witness, sha256_text, worst
+from nsadc.certificate.domain import Domain, Relation, comparison_atoms, from_atom, over_arguments
 from nsadc.emit import expr_source
 from nsadc.errors import Loc
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, walk
@@ -166,6 +167,7 @@ class Verdict:
     method: str
     detail: str
     witness: Witness | None = None
+    restriction: Relation | None = None  # a derived condition under which it holds
 
 
 # ------------------------------------------------------------------ continuity
@@ -234,19 +236,57 @@ def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
-def _crossings(ind, syms: dict[str, S.Sym], rng, lines: int = SAMPLE_LINES):
+def _crossings(ind, syms: dict[str, S.Sym], rng, lines: int = SAMPLE_LINES, dom: Domain | None = None,
+               solutions=()):
     """Pairs of points, adjacent along a random line, on either side of a flip of
-    ``ind``.  Yields (values_before, values_after)."""
+    ``ind``, inside the domain ``dom`` (when given).  Yields (values_before,
+    values_after, a little before, a little after).  ``solutions`` (symbol,
+    polynomial) put further points on the boundary directly (the boundary solved
+    for a symbol), so that a boundary crossing a thin part of the domain is met."""
     floats = [n for n, s in syms.items() if s.type == "float"]
     if not floats:
         return
+    inside = (lambda vals: True) if dom is None else dom.contains
     grid = np.linspace(-3.0, 3.0, GRID)
+    scales = np.array([min(1.0, dom.width(n) / 6.0) if dom is not None else 1.0 for n in floats])
+
+    def base_point():
+        for _ in range(40):
+            vals = {n: (dom.sample(n, rng, s.type) if dom is not None and n in dom.ranges and s.type != "bool"
+                        else _sample_value(s, rng)) for n, s in syms.items()}
+            if inside(vals):
+                return vals
+        return None
+
+    def flip_between(at, lo, hi, k0):
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi):
+                break
+            km = ind(at(mid))
+            if math.isnan(km):
+                return None
+            if _same(km, k0):
+                lo = mid
+            else:
+                hi = mid
+        return lo, hi
+
+    def pair(at, lo, hi):
+        # adjacent points: one in the (closed) domain is enough, the other is
+        # one rounding step away, on the domain's edge
+        delta = 1e-7 * (1.0 + abs(lo))
+        pts = at(lo), at(hi), at(lo - delta), at(hi + delta)
+        return pts if inside(pts[0]) or inside(pts[1]) else None
+
     for _ in range(lines):
-        base = {n: _sample_value(s, rng) for n, s in syms.items()}
-        direction = rng.normal(size=len(floats))
+        base = base_point()
+        if base is None:
+            continue
+        direction = rng.normal(size=len(floats)) * scales
         direction /= np.linalg.norm(direction) or 1.0
 
-        def at(t: float) -> dict:
+        def at(t: float, base=base, direction=direction) -> dict:
             vals = dict(base)
             for n, dv in zip(floats, direction):
                 vals[n] = base[n] + t * float(dv)
@@ -257,21 +297,36 @@ def _crossings(ind, syms: dict[str, S.Sym], rng, lines: int = SAMPLE_LINES):
             k0, k1 = keys[i], keys[i + 1]
             if math.isnan(k0) or math.isnan(k1) or _same(k0, k1):
                 continue
-            lo, hi = float(grid[i]), float(grid[i + 1])
-            for _ in range(80):
-                mid = 0.5 * (lo + hi)
-                if mid in (lo, hi):
-                    break
-                km = ind(at(mid))
-                if math.isnan(km):
-                    break
-                if _same(km, k0):
-                    lo = mid
-                else:
-                    hi = mid
-            delta = 1e-7 * (1.0 + abs(lo))
-            yield at(lo), at(hi), at(lo - delta), at(hi + delta)
-            break  # one crossing per line
+            span = flip_between(at, float(grid[i]), float(grid[i + 1]), k0)
+            got = pair(at, *span) if span is not None else None
+            if got is not None:
+                yield got
+                break  # one crossing per line (in the domain)
+    # points put on the boundary: the boundary solved for a symbol
+    for sym, e in solutions:
+        if sym.name not in syms:
+            continue
+        for _ in range(lines // 2):
+            base = base_point()
+            if base is None:
+                continue
+            base[sym.name] = S.evaluate(e, base)
+            if not math.isfinite(base[sym.name]) or not inside(base):
+                continue
+            step = 1e-6 * (1.0 + abs(base[sym.name]))
+
+            def at(t: float, base=base, name=sym.name, step=step) -> dict:
+                vals = dict(base)
+                vals[name] = base[name] + t * step
+                return vals
+
+            k0, k1 = ind(at(-1.0)), ind(at(1.0))
+            if math.isnan(k0) or math.isnan(k1) or _same(k0, k1):
+                continue
+            span = flip_between(at, -1.0, 1.0, k0)
+            got = pair(at, *span) if span is not None else None
+            if got is not None:
+                yield got
 
 
 def _jump(E: dict[str, S.Poly], v0: dict, v1: dict, w0: dict, w1: dict) -> tuple[float, str, float, float] | None:
@@ -337,12 +392,26 @@ def _poly_text(p: S.Poly, limit: int = 80) -> str:
     return text if len(text) < limit else text[:limit - 3] + "..."
 
 
-def _symbolic_proof(E, info: S.SiteSym) -> tuple[bool, str]:
-    """Do the two sides of the switch agree on its boundary, symbolically?"""
+def _solutions(info: S.SiteSym) -> list:
+    """The boundary solved for each symbol it holds linearly, the symbols of the
+    comparison's left operand first (``x > t``: ``x := t`` before ``t := x``)."""
+    if info.boundary is None:
+        return []
+    sols = S.solve_linear_all(info.boundary)
+    left = set(S.symbols_in(info.args[0])) if info.args else set()
+    return sorted(sols, key=lambda se: se[0].name not in left)
+
+
+def _symbolic_proof(E, info: S.SiteSym, dom: Domain | None = None, params=(),
+                    derive: bool = False) -> tuple[bool, str, Relation | None]:
+    """Do the two sides of the switch agree on its boundary, symbolically?  On
+    the domain ``dom`` when given (its ranges and relations decide comparisons);
+    with ``derive``, also find a condition on the arguments under which they
+    agree.  (ok, how, derived condition or None)."""
     key = info.switch.key
     d = info.boundary
-    sol = S.solve_linear(d) if d is not None else None
     how: set[str] = set()
+    residuals = []
     for left, right in _sides(info):
         EL, ER = _forced(E, key, left, right)
         for name in E:
@@ -353,22 +422,80 @@ def _symbolic_proof(E, info: S.SiteSym) -> tuple[bool, str]:
             if d is not None and _proportional(D, d, scale):
                 how.add("multiple")
                 continue
-            if sol is None:
-                return False, ""
-            s, e = sol
-            if not S.is_zero(S.subst(D, {s.key: e}), max(scale, S.magnitude(e))):
-                return False, ""
-            how.add("substitution")
-    if not how:
-        return True, "both sides compute the same values"
+            residuals.append((D, scale))
+    if not residuals:
+        return True, _how_text(how, None, False), None
+    derived = []
+    for sol in _solutions(info) + [None]:
+        rest = []
+        used_domain = False
+        for D, scale in residuals:
+            if sol is not None:
+                s, e = sol
+                D = S.subst(D, {s.key: e})
+                scale = max(scale, S.magnitude(e))
+            if S.is_zero(D, scale):
+                continue
+            if dom is not None:
+                Dd = dom.resolve(D)
+                if S.is_zero(Dd, scale):
+                    used_domain = True
+                    continue
+                D = Dd
+            rest.append((D, scale))
+        parts = how | ({"substitution"} if sol is not None else set())
+        if not rest:
+            return True, _how_text(parts, sol, used_domain), None
+        # a derived condition speaks of the boundary's points: only after the
+        # boundary is substituted (never `x >= 1e-3` for the boundary x == 0)
+        if derive and sol is not None:
+            rel = _derive(rest, dom, params)
+            if rel is not None:
+                derived.append((rel, _how_text(parts, sol, used_domain)))
+    if derived:
+        return True, "", derived
+    return False, "", None
+
+
+def _how_text(how: set, sol, used_domain: bool) -> str:
     parts = []
-    if "substitution" in how:
+    if "substitution" in how and sol is not None:
         s, e = sol
         parts.append(f"substituting {S.base_name(s.name)} = {_poly_text(e)} (the boundary) makes both "
                      "sides equal")
     if "multiple" in how:
         parts.append("the difference of the two sides is a multiple of the boundary's equation")
-    return True, "; ".join(parts)
+    if not parts:
+        parts.append("both sides compute the same values")
+    text = "; ".join(parts)
+    if used_domain:
+        text += " on the stated domain"
+    return text
+
+
+def _derive(rest, dom: Domain | None, params) -> Relation | None:
+    """A condition on the arguments (one comparison of them taking one value)
+    under which every remaining difference vanishes identically."""
+    seen: dict = {}
+    for D, _ in rest:
+        for a in comparison_atoms(D):
+            if a.op == "gt0" and a.key not in seen and over_arguments(a.args[0], params):
+                seen[a.key] = a
+    base = dom if dom is not None else Domain(dict(params))
+    for a in seen.values():
+        for value in (0, 1):
+            rel = from_atom(a, value)
+            if rel is None:
+                continue
+            within = base.with_(rel)
+            ok = True
+            for D, scale in rest:
+                if not S.is_zero(within.resolve(S.subst(D, {a.key: S.const(value)})), scale):
+                    ok = False
+                    break
+            if ok:
+                return rel
+    return None
 
 
 def _proportional(D: S.Poly, d: S.Poly, scale: float) -> bool:
@@ -379,11 +506,19 @@ def _proportional(D: S.Poly, d: S.Poly, scale: float) -> bool:
     return S.is_zero(S.sub(D, S.scale(d, lam)), max(scale, S.magnitude(d) * abs(lam)))
 
 
-def _continuity(ex: S.Executor, named: S.Executor, info: S.SiteSym, fname: str, rng) -> Verdict:
+def _continuity(ex: S.Executor, named: S.Executor, info: S.SiteSym, fname: str, rng,
+                dom: Domain | None = None) -> Verdict:
     if info.while_region is not None:
         return _while_verdict(ex, info.while_region, fname, rng)
     if info.switch is None:
         return Verdict("proved", "symbolic", "the condition has the same value everywhere")
+    params = dom.params if dom is not None else {p.name: p.type for p in ex.fn.params}
+    if dom is not None and not dom.empty and info.switch.op in ("gt0", "eq0") \
+            and over_arguments(info.switch.args[0], params):
+        v = dom.decide(info.switch)
+        if v is not None:
+            return Verdict("proved", "symbolic", "on the stated domain the comparison never flips "
+                           f"(it is always {'true' if v.value else 'false'} there)")
     region = info.region
     E = region.end
     where = "the result" if region.kind == "top" else "the state the loop carries"
@@ -393,16 +528,40 @@ def _continuity(ex: S.Executor, named: S.Executor, info: S.SiteSym, fname: str, 
     if reach == "loop":
         return Verdict("open", "none", "the value it decides feeds a loop, which the static check "
                        "does not follow; `nsadc check` probes it")
-    for site in (info, named.sites.get(info.index)):
-        if site is None or site.switch is None or _reach(site.region.end, site.switch.key) != "direct":
-            continue
+    sites = [site for site in (info, named.sites.get(info.index))
+             if site is not None and site.switch is not None
+             and _reach(site.region.end, site.switch.key) == "direct"]
+    for site in sites:
         try:
-            ok, how = _symbolic_proof(site.region.end, site)
+            ok, how, _ = _symbolic_proof(site.region.end, site, dom, params)
         except S.TooComplex:
             ok = False
         if ok:
             return Verdict("proved", "symbolic", how)
-    return _sampled(ex, info, E, region, fname, rng)
+    # a condition on the arguments under which it holds (`t >= 0`)
+    if info in sites:
+        try:
+            ok, _, candidates = _symbolic_proof(E, info, dom, params, derive=True)
+        except S.TooComplex:
+            ok, candidates = False, None
+        base = dom if dom is not None else Domain(dict(params))
+        for rel, how in (candidates or []) if ok else []:
+            # the condition must leave boundary points (else it only hides the
+            # boundary: `x >= 0` for a jump at x == t with t < 0 stated), and
+            # nothing may jump where it holds
+            check = _sampled(ex, info, E, region, fname, rng, base.with_(rel))
+            if check.status == "violated":
+                return check
+            if check.status != "probed":
+                continue
+            other = _sampled(ex, info, E, region, fname, rng, base.with_(rel.negation()))
+            witness = other.witness if other.status == "violated" else None
+            detail = f"holds where {rel.text} (a derived assumption): {how}"
+            if witness is not None:
+                witness.inside = False
+                detail += f"; where {rel.text} fails, {fname} jumps: {witness.describe()}"
+            return Verdict("restricted", "symbolic", detail, witness, rel)
+    return _sampled(ex, info, E, region, fname, rng, dom)
 
 
 def _reach(E, key) -> str:
@@ -428,7 +587,8 @@ def _feeds_loop(E, key) -> bool:
     return False
 
 
-def _sampled(ex: S.Executor, info: S.SiteSym, E, region: S.Region, fname: str, rng) -> Verdict:
+def _sampled(ex: S.Executor, info: S.SiteSym, E, region: S.Region, fname: str, rng,
+             dom: Domain | None = None) -> Verdict:
     syms: dict[str, S.Sym] = {}
     memo: dict = {}
     for p in list(E.values()) + list(info.args):
@@ -439,15 +599,16 @@ def _sampled(ex: S.Executor, info: S.SiteSym, E, region: S.Region, fname: str, r
         EL, ER = _forced(E, info.switch.key, S.ONE, S.ZERO)
     found = 0
     closed = region.kind == "top" and region.closed
-    for v0, v1, w0, w1 in _crossings(ind, syms, rng):
+    for v0, v1, w0, w1 in _crossings(ind, syms, rng, dom=dom, solutions=_solutions(info)):
         found += 1
         hit = _jump(E, v0, v1, w0, w1) if not eq else _jump_forced(EL, ER, v0)
         if hit is None:
             continue
         jump, name, a, b = hit
-        point = {n: _round(v0[n]) for n in sorted(syms) if n in v0}
+        at = v0 if dom is None or dom.contains(v0) else v1
+        point = {n: _round(at[n]) for n in sorted(syms) if n in at}
         if closed:
-            w = Witness({p.name: _round(v0[p.name]) for p in ex.fn.params if p.name in v0}, jump, (a, b),
+            w = Witness({p.name: _round(at[p.name]) for p in ex.fn.params if p.name in at}, jump, (a, b),
                         "static", info.index)
             return Verdict("violated", "boundary sampling",
                            f"{fname} jumps by {jump:.3g} across the boundary ({a:.6g} on one side, "
@@ -531,14 +692,14 @@ def _while_verdict(ex: S.Executor, region: S.Region, fname: str, rng) -> Verdict
 # ------------------------------------------------------------------ domain
 
 
-def _domain(use: S.DomainUse, ex: S.Executor, words: _Words):
+def _domain(use: S.DomainUse, ex: S.Executor, words: _Words, dom: Domain | None = None):
     """(restriction, reason, status) for a domain use, or None when it imposes nothing."""
     prim, a = use.prim, use.args
     texts = [words.text(e) for e in use.exprs]
     t0 = texts[0] if texts else "?"
 
     def positive(p, text, reason):
-        s = S.sign(p)
+        s = dom.sign(p) if dom is not None else S.sign(p)
         if s == S.POS:
             return f"{text} > 0", reason, "proved"
         if s in (S.NEG, S.NONPOS):
@@ -560,9 +721,9 @@ def _domain(use: S.DomainUse, ex: S.Executor, words: _Words):
         r = positive(S.add(a[0], S.ONE), f"{t0} + 1", "log1p is singular at -1 and undefined below")
         return (f"{t0} > -1", r[1], r[2])
     if prim == "div":
-        if not ex.varied(a[1]):
+        if not ex.varied(a[1]) or _counts(a[1]):
             return None
-        s = S.sign(a[1])
+        s = dom.sign(a[1]) if dom is not None else S.sign(a[1])
         status = "proved" if s in (S.POS, S.NEG) else "restricted"
         return f"{texts[1]} != 0", "division is singular where the denominator is 0", status
     if prim == "pow":
@@ -607,6 +768,12 @@ def _domain(use: S.DomainUse, ex: S.Executor, words: _Words):
             return None
         return f"cos({t0}) != 0", "tan has poles where cos is 0", "restricted"
     return None
+
+
+def _counts(p: S.Poly) -> bool:
+    """A number of elements (``X.shape[0]``, np.mean's divisor): no derivative
+    flows through it, and it is not a place where the function is singular."""
+    return all(isinstance(f, S.Atom) and f.prim == "shape" for f in p.factors()) and not p.is_const
 
 
 def _int_valued(e: Expr, ex: S.Executor) -> bool:
@@ -684,8 +851,15 @@ def _construct(idx: _SourceIndex, node) -> tuple[str, str | None]:
 # ------------------------------------------------------------------ build
 
 
-def obligations(comp, seed: int = 0) -> list[Obligation]:
-    """Every obligation of the compiled function ``comp`` (a pipeline.Compiled)."""
+def scalar_params(comp) -> dict[str, str]:
+    """The arguments a domain may speak of: the scalar ones, with their types."""
+    return {p.name: p.type for p in comp.primal.params if p.type in ("float", "int", "bool")}
+
+
+def obligations(comp, seed: int = 0, domain: Domain | None = None) -> list[Obligation]:
+    """Every obligation of the compiled function ``comp`` (a pipeline.Compiled),
+    on ``domain`` (the whole argument space when None)."""
+    dom = domain if domain is not None else Domain(scalar_params(comp))
     facts = comp.facts
     fname = comp.name
     words = _Words(comp)
@@ -711,7 +885,7 @@ def obligations(comp, seed: int = 0) -> list[Obligation]:
             else:
                 continue
         info = ex.sites.get(site.index)
-        verdict = (_continuity(ex, named, info, fname, rng) if info is not None
+        verdict = (_continuity(ex, named, info, fname, rng, dom) if info is not None
                    else Verdict("open", "none", "nsadc could not follow this site symbolically"))
         if kink.kind == "branch":
             boundary = f"{operands[0]} == {operands[1]}" if len(operands) == 2 else "the comparison's operands are equal"
@@ -731,7 +905,8 @@ def obligations(comp, seed: int = 0) -> list[Obligation]:
                 statement=f"{fname} must not jump where {what} ({boundary})",
                 status=verdict.status, method=verdict.method, detail=verdict.detail,
                 sites=[site.index], condition=condition or text, boundary=boundary,
-                witness=verdict.witness, operands=operands)
+                witness=verdict.witness, operands=operands,
+                restriction=verdict.restriction.text if verdict.restriction is not None else None)
             groups[key] = ob
             order.append(ob)
         else:
@@ -739,11 +914,16 @@ def obligations(comp, seed: int = 0) -> list[Obligation]:
             if worst(ob.status, verdict.status) != ob.status:
                 ob.status, ob.method, ob.detail, ob.witness = (verdict.status, verdict.method,
                                                                verdict.detail, verdict.witness)
+                ob.restriction = verdict.restriction.text if verdict.restriction is not None else None
+        if verdict.restriction is not None and all(r.text != verdict.restriction.text for r in ob.derived):
+            ob.derived.append(verdict.restriction)
+        if ob.status == "restricted" and ob.derived:
+            ob.restriction = " and ".join(r.text for r in ob.derived)
 
     domain: list[Obligation] = []
     seen: set = set()
     for use in ex.domain:
-        r = _domain(use, ex, words)
+        r = _domain(use, ex, words, dom)
         if r is None:
             continue
         restriction, reason, status = r
@@ -830,10 +1010,44 @@ def identity(comp, modes=("forward", "reverse"), derivative_text: str | None = N
     }
 
 
+def make_domain(comp, ranges=None, assume=None) -> Domain:
+    """The stated domain of ``comp``'s scalar arguments (ArgumentError when malformed)."""
+    return Domain.make(scalar_params(comp), ranges, assume)
+
+
 def certify(comp, modes=("forward", "reverse"), derivative_text: str | None = None,
-            seed: int = 0) -> Certificate:
-    """The static certificate of ``comp`` (runs nothing of the user's)."""
-    return Certificate(identity(comp, modes, derivative_text), obligations(comp, seed))
+            seed: int = 0, ranges=None, assume=None, domain: Domain | None = None) -> Certificate:
+    """The static certificate of ``comp`` (runs nothing of the user's), on the
+    domain the ranges and relations ``assume`` state."""
+    dom = domain if domain is not None else make_domain(comp, ranges, assume)
+    cert = Certificate(identity(comp, modes, derivative_text), obligations(comp, seed, dom),
+                       ranges=dict(dom.given), assume=list(dom.assume), stated=dom.stated())
+    _check_room(cert, dom, seed)
+    cert.space = dom.with_(*[r for o in cert.obligations if o.status == "restricted" and o.kind == "continuity"
+                             for r in o.derived])
+    return cert
+
+
+def _check_room(cert: Certificate, dom: Domain, seed: int) -> None:
+    """The derived assumptions together must leave part of the stated domain:
+    when no sampled point satisfies them all, their obligations are violated."""
+    derived = [r for o in cert.obligations if o.status == "restricted" and o.kind == "continuity"
+               for r in o.derived]
+    if not derived:
+        return
+    within = dom.with_(*derived)
+    rng = np.random.default_rng(seed + 1)
+    names = list(dom.params)
+    for _ in range(2000):
+        vals = {n: dom.sample(n, rng, dom.params[n]) for n in names}
+        if within.contains(vals):
+            return
+    for o in cert.obligations:
+        if o.status == "restricted" and o.kind == "continuity":
+            o.status = "violated"
+            o.detail = ("the conditions derived for the continuity obligations ("
+                        + " and ".join(r.text for r in derived) + ") leave no room in the domain; "
+                        + o.detail)
 
 
 def unsupported(path: str, function: str, error: Exception, mode: str = "both",

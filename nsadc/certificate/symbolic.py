@@ -516,6 +516,12 @@ def magnitude(p: Poly) -> float:
 def solve_linear(d: Poly) -> tuple[Sym, Poly] | None:
     """``(s, e)`` with ``d == 0  <=>  s == e`` when ``d = c·s + r`` for a symbol
     ``s`` that occurs nowhere else in ``d`` (neither in ``r`` nor inside atoms)."""
+    sols = solve_linear_all(d)
+    return sols[0] if sols else None
+
+
+def solve_linear_all(d: Poly) -> list[tuple[Sym, Poly]]:
+    """Every ``(s, e)`` of :func:`solve_linear`, one per symbol that qualifies."""
     counts: dict[str, int] = {}
     for m, _ in d.terms:
         for f, _ in m:
@@ -526,14 +532,15 @@ def solve_linear(d: Poly) -> tuple[Sym, Poly] | None:
         if isinstance(f, Atom):
             for a in f.args:
                 inside |= {"$" + n for n in symbols_in(a)}
+    out = []
     for m, c in d.terms:
         if len(m) == 1 and m[0][1] == 1 and isinstance(m[0][0], Sym):
             s = m[0][0]
             if s.type != "float" or counts[s.key] != 1 or s.key in inside:
                 continue
             rest = sub(d, Poly({m: c}))
-            return s, scale(rest, -1.0 / c)
-    return None
+            out.append((s, scale(rest, -1.0 / c)))
+    return out
 
 
 # ------------------------------------------------------------------ signs
