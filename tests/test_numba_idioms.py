@@ -544,6 +544,27 @@ def row_std(X):
     return s
 
 
+def conversions(x, w):
+    x = np.asarray(x)
+    y = np.ascontiguousarray(x, dtype=np.float64)
+    z = (x * w).astype(np.float64)
+    z[0] = 0.0
+    s = 0.0
+    for i in range(y.shape[0]):
+        s += y[i] * z[i]
+    return s
+
+
+def bad_astype(x):
+    return np.sum(x.astype(np.int64))
+
+
+def test_asarray_astype():
+    check(conversions, np.array([0.5, -1.0, 2.0]), 1.5)
+    with pytest.raises(nsadc.NsadcError, match="dtype np.int64"):
+        nsadc.differentiate(bad_astype, target="python").grad(np.array([0.5, 1.0]))
+
+
 def test_statistics_written_out():
     rng = np.random.default_rng(3)
     check(statistics, rng.normal(size=6), np.cumsum(rng.uniform(0.5, 1.0, size=6)))
@@ -583,6 +604,7 @@ def test_statistics_with_axis_refused():
     (interp_loss, (np.array([-0.5, 0.3, 1.7, 2.6, 3.9, 5.0]), GRID.copy(), VALUES.copy())),
     (bucket, (1.7, GRID.copy(), VALUES.copy())),
     (statistics, (np.array([0.3, -1.0, 2.0, 0.7]), np.array([0.5, 1.0, 2.0, 2.5]))),
+    (conversions, (np.array([0.5, -1.0, 2.0]), 1.5)),
 ])
 def test_compiled(fn, args):
     check(fn, *args, target="cpu")

@@ -645,6 +645,12 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._assign_to(scope, node.targets[0].target, node.value, node)
 
     def _assign_to(self, scope, target, value, node):
+        if isinstance(target, cst.Name) and isinstance(value, cst.Call) and value.args \
+                and self._qualified(scope, value.func) in _AS_ARRAY \
+                and isinstance(value.args[0].value, cst.Name) and value.args[0].value.value == target.value \
+                and self._local_array(scope, target) is not None:
+            self._rewritten(scope, value)  # (checks the dtype)
+            return  # x = np.asarray(x): x is already an array of floats
         if isinstance(target, cst.Name):
             name = self._target_name(scope, target)
             self._expr(scope, value, into=name)
@@ -1387,15 +1393,16 @@ class Lowerer(ArrayLowering, VectorLowering):
         ``np.trapezoid`` the trapezoid rule.  None for any other call."""
         func = node.func
         full = self._qualified(scope, func)
-        if full in ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid"):
+        if full in ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", *_AS_ARRAY):
             name, args = full[3:], list(node.args)
-        elif isinstance(func, cst.Attribute) and func.attr.value in ("var", "std") and full is None \
+        elif isinstance(func, cst.Attribute) and func.attr.value in ("var", "std", "astype") and full is None \
                 and _all_names(func.value) & scope.locals:
             name, args = func.attr.value, [cst.Arg(func.value), *node.args]
         else:
             return None
         names = {"var": ("a", "ddof"), "std": ("a", "ddof"), "diff": ("a",), "trapz": ("y", "x", "dx"),
-                 "trapezoid": ("y", "x", "dx")}[name]
+                 "trapezoid": ("y", "x", "dx"), "astype": ("a", "dtype"),
+                 **{k[3:]: ("a", "dtype") for k in _AS_ARRAY}}[name]
         bound: dict[str, cst.BaseExpression] = {}
         for k, a in enumerate(args):
             key = a.keyword.value if a.keyword is not None else (names[k] if k < len(names) else None)
@@ -1403,6 +1410,20 @@ class Lowerer(ArrayLowering, VectorLowering):
                 raise self._err(scope, a, f"np.{name}() is supported as np.{name}({', '.join(names)})",
                                 f"pass only {', '.join(names)} (no axis=: write the loop over the other axis)")
             bound[key] = a.value
+        if "dtype" in bound or name == "astype":
+            kind = scope.src.source_of(bound["dtype"]).strip() if "dtype" in bound else ""
+            if kind not in ("float", "np.float64", "numpy.float64", "np.double"):
+                raise self._err(scope, bound.get("dtype", node), f"{name}() to dtype {kind or '?'} is not supported "
+                                "(arrays nsadc differentiates hold floats)",
+                                "leave the dtype out, or convert to np.float64")
+        if name in ("asarray", "ascontiguousarray", "asfortranarray"):
+            return bound["a"]  # the same array (as NumPy returns it for a float64 array)
+        for k in ("a", "y", "x"):
+            if k in bound and self._array_rank(scope, bound[k]) == 0:
+                if self.static and self._lenient():  # ranks guessed before the call
+                    return cst.parse_expression("0.0")
+                what = scope.src.source_of(bound[k]).strip()
+                raise self._err(scope, node, f"{name}() of {what}, a number", f"apply {name}() to an array")
         np_name = next((k for k, v in scope.src.imports.items() if v == "np"), "np")
         text = {k: scope.src.source_of(v).strip() if isinstance(v, cst.Name) else
                 f"({scope.src.source_of(v).strip()})" for k, v in bound.items()}
@@ -1420,6 +1441,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             body = (f"{np_name}.mean(({a} - {mean}) ** 2)" if "ddof" not in bound else
                     f"{np_name}.sum(({a} - {mean}) ** 2) / ({np_name}.size({a}) - {ddof})")
             code = f"{np_name}.sqrt({body})" if name == "std" else body
+        elif name == "astype":  # a copy, as ndarray.astype makes one
+            code = f"{np_name}.copy({a})"
         elif name == "diff":
             code = (f"{a}[..., 1:] - {a}[..., :-1]" if self._array_rank(scope, bound["a"]) < 2 else
                     f"{a}[:, 1:] - {a}[:, :-1]")
@@ -1943,10 +1966,13 @@ def _counts_with(e: cst.BaseExpression, name: str) -> bool:
     return False
 
 
+# conversions that return their (float64) argument itself
+_AS_ARRAY = ("np.asarray", "np.ascontiguousarray", "np.asfortranarray")
 # positions of the 1-D arrays among a grid function's arguments
 _GRID_ARGUMENTS = {"searchsorted": (0,), "interp": (1, 2)}
 # ... and of the arrays of the statistics Lowerer._rewritten writes out
-_STATISTICS_ARGUMENTS = {"diff": (0,), "trapz": (0, 1), "trapezoid": (0, 1), "var": (0,), "std": (0,)}
+_STATISTICS_ARGUMENTS = {"diff": (0,), "trapz": (0, 1), "trapezoid": (0, 1), "var": (0,), "std": (0,),
+                         "asarray": (0,), "ascontiguousarray": (0,), "asfortranarray": (0,)}
 
 
 def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
