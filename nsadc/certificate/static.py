@@ -372,6 +372,8 @@ def _factor_text(f) -> str:
         return "(" + f" {f.op} ".join(args) + ")"
     if f.op == "sel":
         return f"({args[1]} if {args[0]} else {args[2]})"
+    if f.prim == "load":
+        return f"{args[0]}[{', '.join(args[1:])}]"
     return f"{f.prim}({', '.join(args)})"
 
 
@@ -587,8 +589,54 @@ def _feeds_loop(E, key) -> bool:
     return False
 
 
+def _elements(info: S.SiteSym, E: dict):
+    """For a loop that fills arrays element by element: the region's values and
+    the site with each element read (``x[i]``) replaced by a float symbol of
+    that name, so that sampling can vary the elements."""
+    loads: dict = {}
+
+    def collect(p):
+        for f in p.factors():
+            if isinstance(f, S.Atom):
+                if f.prim == "load":
+                    loads.setdefault(f.key, f)
+                else:
+                    for a in f.args:
+                        collect(a)
+
+    for p in list(E.values()) + list(info.args):
+        collect(p)
+    mapping: dict = {}
+    names: set = set()
+    for key, f in loads.items():
+        name = _factor_text(f)
+        while name in names:
+            name += "'"
+        names.add(name)
+        mapping[key] = S.of(S.Sym(name, "float"))
+    memo: dict = {}
+    E2 = {n: S.subst(p, mapping, memo) for n, p in E.items()}
+    switch = S.subst(S.of(info.switch), mapping, memo).single
+    if not isinstance(switch, S.Atom):
+        return None
+    site = S.SiteSym(info.index, info.prim, info.stmt, info.region, [S.subst(a, mapping, memo) for a in info.args],
+                     info.value, switch,
+                     S.subst(info.boundary, mapping, memo) if info.boundary is not None else None)
+    return site, E2
+
+
 def _sampled(ex: S.Executor, info: S.SiteSym, E, region: S.Region, fname: str, rng,
              dom: Domain | None = None) -> Verdict:
+    elementwise = region.id in ex.elementwise
+    if elementwise:
+        try:
+            got = _elements(info, E)
+        except S.TooComplex:
+            got = None
+        if got is None:
+            elementwise = False
+        else:
+            info, E = got
     syms: dict[str, S.Sym] = {}
     memo: dict = {}
     for p in list(E.values()) + list(info.args):
@@ -616,6 +664,15 @@ def _sampled(ex: S.Executor, info: S.SiteSym, E, region: S.Region, fname: str, r
                            "not run", w)
         var = S.base_name(name)
         state = ", ".join(f"{S.base_name(k)}={v:.6g}" for k, v in point.items())
+        if elementwise:
+            params = {p.name for p in ex.fn.params}
+            point = {k: v for k, v in point.items() if "[" in k or k in params}
+            state = ", ".join(f"{k}={v:.6g}" for k, v in point.items())
+            w = Witness(point, jump, (a, b), "static", info.index)
+            return Verdict("violated", "boundary sampling",
+                           f"elementwise, {var} jumps by {jump:.3g} across the boundary ({a:.6g} on one "
+                           f"side, {b:.6g} on the other) at the elements ({state}); nsadc evaluated its "
+                           f"IR of {fname}, the file was not run", w)
         return Verdict("open", "boundary sampling",
                        f"in one loop iteration, {var} jumps by {jump:.3g} at the boundary state "
                        f"({state}); whether {fname} itself jumps depends on the states the loop "
@@ -842,6 +899,13 @@ def _construct(idx: _SourceIndex, node) -> tuple[str, str | None]:
             return "conditional expression", idx.text(p.test)
         if isinstance(p, cst.While) and p.test is n:
             return "while", idx.text(p.test)
+        if isinstance(p, cst.Arg):
+            call = parents.get(p)
+            if isinstance(call, cst.Call) and call.args and call.args[0] is p:
+                name = idx.text(call.func)
+                if name in ("np.where", "numpy.where"):
+                    return f"{name} condition", idx.text(n)
+            return "comparison", None
         if isinstance(p, (cst.BooleanOperation, cst.UnaryOperation, cst.Comparison)):
             n = p
             continue
@@ -869,7 +933,19 @@ def obligations(comp, seed: int = 0, domain: Domain | None = None) -> list[Oblig
     named = S.execute(comp.primal, facts.types, facts.varied, name_operands=True)
     rng = np.random.default_rng(seed)
     kinks: list[Obligation] = []
+    kink_groups: dict[tuple, Obligation] = {}
     groups: dict[tuple, Obligation] = {}
+
+    def construct_of(site) -> str:
+        """The primitive as the source names it (np.maximum, np.max ...) for NumPy calls."""
+        if site.loc is None:
+            return site.prim
+        idx = _SourceIndex.of(comp, site.loc.file)
+        node = idx.node(site.loc, _CALL_NODES) if idx is not None else None
+        if node is None:
+            return site.prim
+        name = idx.text(node.func)
+        return name if name.startswith(("np.", "numpy.")) else site.prim
     order: list[Obligation] = []
 
     for site in facts.sites:
@@ -879,7 +955,17 @@ def obligations(comp, seed: int = 0, domain: Domain | None = None) -> list[Oblig
         file, line, col, code = _loc_fields(site.loc, comp)
         operands, text, construct, condition = _site_source(comp, site, stmt, words)
         if kink.kind == "kink":
-            kinks.append(_kink_obligation(comp, site, stmt, operands, file, line, col, code))
+            # one obligation per source expression: whole-array code lowers
+            # np.max(np.abs(w)) to several loops, each with its own site
+            ob = _kink_obligation(comp, site, stmt, operands, file, line, col, code, construct_of)
+            same = kink_groups.get((file, line, col, site.prim))
+            if same is None:
+                kink_groups[(file, line, col, site.prim)] = ob
+                kinks.append(ob)
+            else:
+                same.sites += ob.sites
+                if ob.status == "violated":
+                    same.status, same.detail, same.in_clarke_set = ob.status, ob.detail, False
             if site.prim == "copysign" and stmt is not None and _varied_operand(stmt, 1, facts):
                 construct = "copysign (sign of its second argument)"
             else:
@@ -956,7 +1042,7 @@ def _varied_operand(stmt: Assign, i: int, facts) -> bool:
     return i < len(args) and isinstance(args[i], Var) and args[i].name in facts.varied
 
 
-def _kink_obligation(comp, site, stmt, operands, file, line, col, code) -> Obligation:
+def _kink_obligation(comp, site, stmt, operands, file, line, col, code, construct_of=None) -> Obligation:
     from nsadc.transforms.common import describe_selection
 
     kink = RULES[site.prim].kink
@@ -977,10 +1063,11 @@ def _kink_obligation(comp, site, stmt, operands, file, line, col, code) -> Oblig
         sel_text = f"selects {sel!r}"
     clarke = kink.clarke.format(*operands, *["?"] * 3)
     kink_set = kink.kink_set(operands)
+    construct = construct_of(site) if construct_of is not None else site.prim
     return Obligation(
-        id="", kind="kink", construct=site.prim, primitive=site.prim, file=file, line=line, column=col,
+        id="", kind="kink", construct=construct, primitive=site.prim, file=file, line=line, column=col,
         code=code,
-        statement=f"the selection at the kink of {site.prim} lies in its Clarke set {clarke}",
+        statement=f"the selection at the kink of {construct} lies in its Clarke set {clarke}",
         status="proved" if inside else "violated", method="rule table",
         detail=("the rule table's check accepts the policy's selection" if inside else
                 f"the selection {sel!r} lies outside the Clarke set {clarke}"),

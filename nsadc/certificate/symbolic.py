@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -816,6 +817,8 @@ class Executor:
         self._stmt: Stmt | None = None
         self._region: Region | None = None
         self.sites: dict[int, SiteSym] = {}
+        self.maps: dict[str, tuple] = {}  # filled arrays: symbol key -> (index symbol, element)
+        self.elementwise: set[int] = set()  # regions (loops) that fill arrays element by element
         self.domain: list[DomainUse] = []
         self.regions: list[Region] = []
         self.params = {p.name for p in fn.params}
@@ -899,6 +902,11 @@ class Executor:
             return or_(*a)
         if prim == "select":
             return sel(a[0], a[1], a[2])
+        if prim == "load" and len(a) == 2:
+            f = a[0].single
+            if isinstance(f, Sym) and f.key in self.maps:
+                i_sym, val = self.maps[f.key]
+                return subst(val, {i_sym.key: a[1]})
         return fn(prim, a)
 
     def _opaque(self, name: str, type_: str, sources: list[Poly]) -> Poly:
@@ -1002,8 +1010,11 @@ class Executor:
             region.head[v] = head[v]
             region.symbols[v] = sym
         end_env = self.block(s.body, dict(head), region)
+        maps = self._elementwise(s, region, end_env, k) if isinstance(s, For) else {}
         live = self.live_at_end(s)
         region.end = {v: end_env[v] for v in sorted(live) if v in end_env}
+        if isinstance(s, For) and self._is_elementwise(s, region, maps):
+            self.elementwise.add(region.id)  # each iteration computes one element, nothing else
         if isinstance(s, While):
             self._while_condition(s, region, head, before)
         # after the loop: opaque values that may depend on whatever the loop read
@@ -1013,6 +1024,63 @@ class Executor:
         sources = [env[v] for v in sorted(reads) if v in env]
         for v in sorted(changed):
             env[v] = self._opaque(f"{v}@{k}'", self._type(v), sources)
+            if v in maps:
+                self.maps[env[v].single.key] = maps[v]
+
+    def _is_elementwise(self, s: For, region: Region, maps: dict) -> bool:
+        """Each live value is an element filled at the loop index or a sum
+        ``acc + e(i)`` whose term does not read the loop's state."""
+        if not region.end:
+            return False
+        state = {x.key for x in region.symbols.values()}
+        i_key = region.symbols[s.var].key if s.var in region.symbols else None
+        useful = False
+        for v, p in region.end.items():
+            head = region.head.get(v)
+            if v in maps:
+                useful = True
+                continue
+            if head is not None and p == head:
+                continue
+            if head is None:
+                return False
+            term = sub(p, head)
+            if any(sym.key in state and sym.key != i_key for sym in symbols_in(term).values()):
+                return False
+            useful = True
+        return useful
+
+    def _elementwise(self, s: For, region: Region, end_env: dict, k: int) -> dict:
+        """Arrays a ``for i in range(0, n)`` loop fills element by element,
+        ``X[i] = e(i)`` with ``e`` free of the loop's state (whole-array NumPy
+        lowers ``np.abs(r)`` so): X -> (i, e), so that a later ``X[j]`` reads
+        ``e(j)`` instead of an unknown element."""
+        if not (isinstance(s.start, Const) and s.start.value == 0 and isinstance(s.step, Const)
+                and s.step.value == 1):
+            return {}
+        i_sym = region.symbols.get(s.var)
+        out = {}
+        for v, p in end_env.items():
+            f = p.single
+            head = region.head.get(v)
+            if not (isinstance(f, Atom) and f.prim == "store" and len(f.args) == 3 and head is not None
+                    and f.args[0] == head and f.args[1] == of(i_sym)):
+                continue
+            val = f.args[2]
+            ok = True
+            for name, sym in symbols_in(val).items():
+                if sym == i_sym:
+                    continue
+                if name in {x.name for x in region.symbols.values()} or "~" in name or "?" in name:
+                    ok = False
+                    break
+                m = re.search(r"@(\d+)'$", name)
+                if sym.opaque and (m is None or int(m.group(1)) >= k):
+                    ok = False
+                    break
+            if ok:
+                out[v] = (i_sym, val)
+        return out
 
     def live_at_end(self, s: For | While) -> set[str]:
         inside = {id(t) for t in walk([s])}
