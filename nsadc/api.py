@@ -465,8 +465,9 @@ class Differentiable:
         """The call's arrays have more dimensions than the code indexes and the
         code does not work on them that way: the argument is the mistake, say so
         (with where the code failed)."""
+        where = f"{e.message} {e.loc.text if e.loc else ''}"
         extra = [p for p, t in types.items() if is_array(t) and is_array(self._static_types.get(p))
-                 and rank(t) > rank(self._static_types[p])]
+                 and rank(t) > rank(self._static_types[p]) and re.search(rf"\b{re.escape(p)}\b", where)]
         if not extra:
             return None
         shown = ", ".join(f"{p!r} is a {rank(types[p])}-D array where the code indexes a "

@@ -36,7 +36,7 @@ def test_helper_arrays_compiled(name):
 
 @pytest.mark.parametrize("name, message", [
     ("early_array_return", r"helper_arrays.py:\d+:\d+: _early\(\) returns an array before its last statement"),
-    ("result_in_branch", r"helper_arrays.py:\d+:\d+: y takes a new array from a function call"),
+    ("result_in_branch", r"helper_arrays.py:\d+:\d+: y takes a new array here and another elsewhere"),
 ])
 def test_refused(name, message):
     with pytest.raises(nsadc.NsadcError, match=message):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
+from nsadc.ir.rename import rename_variable
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
@@ -474,14 +475,21 @@ class ArrayLowering:
             # a new array a helper returned: nothing else holds it, so the name is it
             user = self.user_vars.get(name, name)
             if self._in_branch(scope, node, loops=False) or _bindings_of(scope.node, user) > 1:
-                raise self._err(scope, node, f"{user} takes a new array from a function call here and "
-                                "another elsewhere (or in a branch): it would stand for different arrays "
-                                "on different paths", f"allocate {user} once before (np.empty_like(...)) "
+                raise self._err(scope, node, f"{user} takes a new array here and another elsewhere (or "
+                                "in a branch): it would stand for different arrays on different paths", f"allocate {user} once before (np.empty_like(...)) "
                                 f"and fill it where it changes: {user}[:] = ...")
             self.owned_arrays.discard(value.name)
-            scope.rename[user] = value
-            self.user_vars.setdefault(value.name, user)
-            return value.name
+            target = self._rebind(scope, name, node)
+            if value.name in self.param_names or value.name in self.user_vars:
+                scope.rename[user] = value  # a helper's own name for it: keep that one
+                return value.name
+            # a temporary of an expression (np.diff(a)): it takes the user's name
+            rename_variable(self.out + self.preamble, value.name, target)
+            self.arrays[target] = self.arrays.pop(value.name)
+            if value.name in self.shapes:
+                self.shapes[target] = self.shapes.pop(value.name)
+            scope.rename[user] = Var(target)
+            return target
         if isinstance(value, Var) and self._read_only_alias(scope, name, value.name, node):
             # S = X, neither ever written: S reads X (no copy, no second array)
             scope.rename[self.user_vars.get(name, name)] = value

@@ -304,6 +304,8 @@ class VectorLowering:
             else self.names.fresh("v")
         self._new_array(scope, name, p, node)
         self._fill(scope, name, p, node)
+        if into is None:
+            self.owned_arrays.add(name)  # a name it is given later is the array itself
         return Var(name)
 
     def _new_array(self, scope, name: str, p: _P, node) -> None:

@@ -44,6 +44,15 @@ def _rename_reads(s: Stmt, old: str, new: str) -> None:
             t.start, t.stop, t.step = (_substitute(b, old, new) for b in (t.start, t.stop, t.step))
 
 
+def rename_variable(block: list[Stmt], old: str, new: str) -> None:
+    """Call ``old`` ``new`` everywhere in ``block``, reads and assignments."""
+    for t in block:
+        _rename_reads(t, old, new)
+    for t in walk(block):
+        if isinstance(t, Assign) and t.target == old:
+            t.target = new
+
+
 def _assigns(s: Stmt, var: str) -> bool:
     return any((isinstance(t, Assign) and t.target == var) or (isinstance(t, For) and t.var == var)
                for t in walk([s]))
