@@ -142,8 +142,9 @@ class Differentiable:
         functools.update_wrapper(self, fn)
         if target not in TARGETS:
             raise NsadcError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
-        if target == "cuda":
-            raise NsadcError("the cuda target is not available yet; use target='cpu' or 'python'")
+        if target == "cuda":  # numba.cuda device functions (nsadc/backends/numba_cuda.py)
+            from nsadc.backends.numba_cuda import require_numba_cuda
+            require_numba_cuda()
         self.target = target
         self.policy = resolve_policy(kinks)
         self._auto = self.policy.name == "auto"  # Clarke mode where a kink is met: always the full path
@@ -203,6 +204,10 @@ class Differentiable:
         self._wrt_why = {p: "wrt names it" if wrt is not None else
                          "the first call passed it as floats, which put it in the default wrt"
                          for p in self.wrt}
+        if target == "cuda":  # refused here, not in a user's kernel: arrays, allocating derivatives
+            from nsadc.backends.numba_cuda import function_loc, refuse_arrays
+            refuse_arrays(self.__name__, self._static_types, function_loc(path, line), self._vectorized)
+            self._kernels(dict(self._static_types))
 
     def _may_be_int_array(self, name: str) -> bool:
         """A float array by the code's guess (or, in whole-array code, a float that
@@ -441,7 +446,13 @@ class Differentiable:
             if jit:
                 import numba  # noqa: F401  (imported by the module; fail early and clearly)
             modes = ("forward", "reverse", "lexicographic")
-            mod = load_module(comp.module(modes, primal=True, report=True, jit=jit))
+            if self.target == "cuda":  # device functions; refused when they would allocate
+                from nsadc.backends.numba_cuda import device_module_source, function_loc, refuse_arrays
+                where = function_loc(self._key[0], self._key[3])
+                refuse_arrays(self.__name__, types, where)
+                mod = load_module(device_module_source(comp, where))
+            else:
+                mod = load_module(comp.module(modes, primal=True, report=True, jit=jit))
             meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp.primal, comp.src),
                     "sites": [_site_to_json(s) for s in comp.facts.sites],
                     "shape_checks": getattr(comp.primal, "shape_checks", []),
@@ -458,6 +469,12 @@ class Differentiable:
                       for a, b, where in meta.get("shape_checks", [])],
                      meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), meta.get("ld_refusal"),
                      meta.get("tapes", []), getattr(mod, f"{n}_grad", None))
+        if self.target == "cuda":  # device functions: a call from the host says what to do instead
+            from nsadc.backends.numba_cuda import host_calls
+            for field, fn in host_calls({f: getattr(k, f) for f in ("primal", "jvp", "vjp", "jvp_report",
+                                                                    "vjp_report", "ld", "grad")},
+                                        self.__name__).items():
+                setattr(k, field, fn)
         self._specs[(key, tuple(self.wrt))] = k
         return k
 
@@ -697,8 +714,20 @@ class Differentiable:
         else:
             types = dict(self._static_types)
         k = self._kernels(types)
+        if self.target == "cuda":  # numba.cuda device functions, for your own @cuda.jit kernel
+            from nsadc.backends.numba_cuda import device_functions
+            return device_functions(k)
         return SimpleNamespace(primal=k.primal, jvp=k.jvp, vjp=k.vjp, grad=k.grad, jvp_report=k.jvp_report,
                                vjp_report=k.vjp_report, ld=k.ld, sites=list(k.sites))
+
+    def batched(self, in_axes=0):
+        """Evaluation at N points in one call (as ``jax.vmap``): ``in_axes`` gives,
+        per argument, 0 (batched: a 1-D array of N values) or None (shared by
+        every point).  The result has ``.grad``, ``.value_and_grad``, ``.jvp``
+        and ``.clarke_grad``, returning arrays with the leading batch axis: a
+        CUDA kernel on target="cuda", a parallel loop on "cpu" (docs/cuda.md)."""
+        from nsadc.batched import Batched
+        return Batched(self, in_axes)
 
     def __repr__(self) -> str:
         return (f"<nsadc.Differentiable {self.__name__} wrt=({', '.join(self.wrt)}) "

@@ -1,0 +1,163 @@
+"""The cuda target: emitted derivative functions as ``numba.cuda`` device functions.
+
+The emitted module is the CPU's, with ``@cuda.jit(device=True)`` where the CPU
+has ``@numba.njit``: a user's ``@cuda.jit`` kernel calls the primal, jvp, vjp,
+grad, report and Clarke-mode (``ld``) functions per thread.  Device code cannot
+allocate memory, so a program is taken only when none of its emitted functions
+allocates (no reverse-mode tape, no array built) and every NumPy function it
+calls types in CUDA device code; anything else is refused before Numba sees it,
+located at the function, with what allocates and what to do instead
+(docs/cuda.md).
+
+Only scalar arguments (float, int, bool) are taken for now: array arguments,
+even read-only ones, are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+from nsadc.emit import function_source
+from nsadc.errors import Loc, NsadcError, UnsupportedError
+from nsadc.rules.arrays import is_array
+
+DEVICE_JIT = "@cuda.jit(device=True)"
+
+# NumPy names that allocate (an array, a tape) or grow a tape
+_ALLOCATING = {"empty", "zeros", "ones", "full", "array", "asarray", "arange", "linspace", "empty_like",
+               "zeros_like", "ones_like", "full_like", "copy", "concatenate", "stack", "sort", "argsort",
+               "cumsum", "diff", "where", "dot", "outer"}
+# NumPy names that type in numba's CUDA device code (scalar conversions); the
+# scalar ufuncs (np.sign, np.floor, np.ceil, np.trunc, np.rint) do not: numba's
+# CUDA compiler refuses them in a device function
+_DEVICE_NUMPY = {"int64", "int32", "float64", "float32", "bool_", "uint64", "intp", "pi", "e", "inf", "nan"}
+_NUMPY = re.compile(r"\bnp\.(\w+)")
+_OTHER = re.compile(r"\b_reserve\b|\.copy\(\)|\.astype\(")
+
+KINDS = ("primal", "jvp", "vjp", "jvp_report", "vjp_report", "grad", "ld")
+
+
+def require_numba_cuda():
+    """``numba.cuda``, or an NsadcError saying how to get it."""
+    try:
+        from numba import cuda
+    except ImportError as e:
+        raise NsadcError(f"target='cuda' needs numba with its CUDA target ({e}); install numba, or use "
+                         "target='cpu'") from None
+    return cuda
+
+
+def function_loc(path: str, line: int) -> Loc:
+    """The location of a function's ``def`` line, with the line's text."""
+    text = ""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for i, ln in enumerate(fh, 1):
+                if i == line:
+                    text = ln.rstrip("\n")
+                    break
+    except OSError:
+        pass
+    col = max(0, len(text) - len(text.lstrip()))
+    return Loc(path, line, col, text)
+
+
+def refuse_arrays(name: str, types: dict[str, str], loc: Loc, vectorized: bool = False) -> None:
+    """Array arguments are not taken on the cuda target (yet)."""
+    arrays = [p for p, t in types.items() if is_array(t)]
+    if arrays or vectorized:
+        which = ", ".join(repr(p) for p in arrays) or "its float arguments (whole-array NumPy code)"
+        raise UnsupportedError(
+            f"{name}: target='cuda' takes scalar arguments (float, int, bool) only for now, and "
+            f"{name} takes arrays: {which}",
+            loc, "use target='cpu' (a batched CPU evaluation: f.batched(in_axes=...))")
+
+
+def _offences(source: str) -> list[tuple[str, str]]:
+    """``(what, emitted line)`` for each construct of ``source`` that device code cannot run."""
+    out = []
+    for line in source.splitlines():
+        code = line.split("#", 1)[0]
+        if not code.strip() or code.strip().startswith(('"""', "def ")):
+            continue
+        for m in _NUMPY.finditer(code):
+            attr = m.group(1)
+            if attr in _ALLOCATING:
+                out.append((f"allocates an array (np.{attr})", line.strip()))
+            elif attr not in _DEVICE_NUMPY:
+                out.append((f"calls np.{attr}, which numba's CUDA compiler does not type in device code",
+                            line.strip()))
+        if _OTHER.search(code):
+            out.append(("grows or copies an array", line.strip()))
+    return out
+
+
+def check_device_code(comp, loc: Loc) -> None:
+    """Refuse (UnsupportedError at ``loc``) a compiled program whose emitted
+    functions cannot run as CUDA device functions."""
+    found = []
+    for kind in KINDS:
+        fn = getattr(comp, kind, None)
+        if fn is None:
+            continue
+        offences = _offences(function_source(fn))
+        if offences:
+            found.append((fn.name, offences[0]))
+    if not found:
+        return
+    tape = any("tape" in line for _, (_, line) in found)
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for name, offence in found:
+        grouped.setdefault(offence, []).append(name)
+    lines = "; ".join(f"{', '.join(names)}: {what}: `{line}`" for (what, line), names in grouped.items())
+    why = (" (a reverse-mode tape: a loop overwrites values that the reverse sweep needs again)"
+           if tape else "")
+    hint = ("use target='cpu' (its batched form runs every core: f.batched(in_axes=...)), or target='python'")
+    if tape:
+        hint += ("; on the GPU, forward mode (jvp) and Clarke mode keep no tape, but target='cuda' "
+                 "takes a program only when all its derivatives are allocation-free")
+    raise UnsupportedError(
+        f"{comp.name}: target='cuda' compiles the derivatives as CUDA device functions, which cannot "
+        f"allocate memory or call these NumPy functions, and the emitted code does: {lines}{why}", loc, hint)
+
+
+def device_module_source(comp, loc: Loc) -> str:
+    """The emitted module with every function a ``numba.cuda`` device function
+    (refused first when some function cannot be one)."""
+    check_device_code(comp, loc)
+    text = comp.module(("forward", "reverse", "lexicographic"), primal=True, report=True, jit=DEVICE_JIT)
+    return text.replace("\nimport numba\n", "\nimport numba\nfrom numba import cuda\n", 1)
+
+
+class HostCall:
+    """A device function held by the API: calling it from the host says what to
+    do instead of a Numba error (device functions run only inside kernels)."""
+
+    def __init__(self, device, name: str):
+        self.device = device
+        self.name = name
+
+    def __call__(self, *args):
+        raise NsadcError(
+            f"{self.name} is compiled for target='cuda': its derivatives are CUDA device functions, "
+            "called from your own @cuda.jit kernel (f.compiled(*example_args).vjp, ...), or evaluated at "
+            "many points at once by f.batched(in_axes=...).grad(...); for calls from the host use "
+            "target='cpu'")
+
+
+def host_calls(fns: dict, name: str) -> dict:
+    return {k: (None if v is None else HostCall(v, name)) for k, v in fns.items()}
+
+
+def device(f):
+    """The device function behind an API kernel (itself when it is not wrapped)."""
+    return getattr(f, "device", f)
+
+
+def device_functions(k) -> SimpleNamespace:
+    """What ``compiled()`` returns on the cuda target: the device functions,
+    under the CPU's names."""
+    return SimpleNamespace(primal=device(k.primal), jvp=device(k.jvp), vjp=device(k.vjp),
+                           grad=device(k.grad), jvp_report=device(k.jvp_report),
+                           vjp_report=device(k.vjp_report), ld=device(k.ld), sites=list(k.sites))

@@ -1,0 +1,327 @@
+"""Batched evaluation: value, gradient, jvp and Clarke mode at N points in one call.
+
+``f.batched(in_axes=(0, None, ...))`` (as ``jax.vmap``: 0 batches an argument
+along its leading axis, None shares it between all points) returns a
+:class:`Batched`.  Its kernels are generated here, one per mode and argument
+layout, around the compiled derivative functions of the target:
+
+* ``cuda``: a ``@cuda.jit`` kernel, one thread a point, calling the device
+  functions; each batched argument and each output is its own 1-D array
+  (structure of arrays: neighbouring threads read neighbouring addresses);
+* ``cpu``: a ``numba.njit(parallel=True)`` loop over the points (``prange``)
+  calling the njit-compiled functions, so every core works;
+* ``python``: the same loop, in Python.
+
+Only scalar programs (float, int and bool arguments) are taken for now.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nsadc.errors import ArgumentError, NsadcError, UnsupportedError
+from nsadc.rules.arrays import is_array
+from nsadc.transforms.common import report_layout
+
+THREADS = 128  # threads a block on the cuda target
+_DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_}
+
+
+def _is_device_array(a) -> bool:
+    return hasattr(a, "__cuda_array_interface__") and not isinstance(a, np.ndarray)
+
+
+class Batched:
+    """Value, gradient, jvp and Clarke mode of a :class:`~nsadc.Differentiable`
+    at many points at once (see the module docstring).  Results carry the
+    leading batch axis: one array of N values, one array per wrt argument for
+    gradients."""
+
+    def __init__(self, d, in_axes=0):
+        self._d = d
+        params = d._params
+        if in_axes is None or (isinstance(in_axes, int) and not isinstance(in_axes, bool)):
+            in_axes = (in_axes,) * len(params)
+        if not isinstance(in_axes, (tuple, list)):
+            raise ArgumentError(f"in_axes must be a tuple with one entry per argument of {d.__name__} "
+                                f"({', '.join(params)}): 0 (batched) or None (shared), got {in_axes!r}")
+        in_axes = tuple(in_axes)
+        if len(in_axes) != len(params):
+            raise ArgumentError(f"in_axes has {len(in_axes)} entries, but {d.__name__} takes {len(params)} "
+                                f"arguments ({', '.join(params)}): give one per argument, 0 (batched) or "
+                                "None (shared)")
+        for p, ax in zip(params, in_axes):
+            if ax is not None and (isinstance(ax, bool) or ax != 0):
+                raise ArgumentError(f"in_axes entry for {p!r} is {ax!r}: use 0 (batched along the leading "
+                                    "axis) or None (shared by all points)")
+        if all(ax is None for ax in in_axes):
+            raise ArgumentError(f"in_axes batches none of the arguments of {d.__name__}: mark at least one 0")
+        arrays = [p for p in params if is_array(d._static_types[p])]
+        if arrays or d._vectorized:
+            which = ", ".join(repr(p) for p in arrays) or "whole-array NumPy arguments"
+            raise UnsupportedError(f"{d.__name__}: batched() takes programs with scalar arguments (float, int, "
+                                   f"bool) only for now, and {d.__name__} takes arrays ({which})",
+                                   None, "loop over the points with f.grad, or use jax.vmap")
+        self.in_axes = in_axes
+        self._cache: dict = {}
+
+    def __repr__(self) -> str:
+        return f"<nsadc.Batched {self._d.__name__} in_axes={self.in_axes} target={self._d.target!r}>"
+
+    # ------------------------------------------------------------ arguments
+
+    def _points(self, args: tuple):
+        """``(n, kernel arguments, types, kernels, on_device)`` for the call's arguments."""
+        d = self._d
+        params = d._params
+        if len(args) > len(params):
+            raise ArgumentError(f"{d.__name__} takes {len(params)} arguments, got {len(args)}")
+        args = list(args)
+        for p in params[len(args):]:
+            default = d._signature.parameters[p].default
+            if default is d._signature.parameters[p].empty:
+                raise ArgumentError(f"{d.__name__}: missing argument {p!r}")
+            args.append(default)
+        n, sample, on_device = None, [], False
+        for p, ax, a in zip(params, self.in_axes, args):
+            if ax is None:
+                if isinstance(a, np.ndarray) and a.ndim > 0 or _is_device_array(a):
+                    raise ArgumentError(f"argument {p!r} is shared (in_axes None) and must be a scalar, got an "
+                                        "array; batch it with in_axes 0")
+                sample.append(a)
+                continue
+            if _is_device_array(a):
+                if d.target != "cuda":
+                    raise ArgumentError(f"argument {p!r} is a CUDA device array, but {d.__name__} is compiled "
+                                        f"for target={d.target!r}: copy it to the host")
+                on_device = True
+                shape = tuple(a.shape)
+            else:
+                try:
+                    a = np.asarray(a)
+                except (TypeError, ValueError):
+                    raise ArgumentError(f"argument {p!r} is batched (in_axes 0): pass a 1-D array of values") \
+                        from None
+                shape = a.shape
+                if a.dtype.kind not in "biuf":
+                    raise ArgumentError(f"argument {p!r} is batched (in_axes 0) and has dtype {a.dtype}; pass "
+                                        "an array of floats, ints or bools")
+            if len(shape) != 1:
+                raise ArgumentError(f"argument {p!r} is batched (in_axes 0): pass a 1-D array with one value "
+                                    f"per point, got shape {shape}")
+            if n is not None and shape[0] != n:
+                raise ArgumentError(f"batched arguments must have the same leading size: {p!r} has {shape[0]} "
+                                    f"points, an earlier one {n}")
+            n = shape[0]
+            if shape[0]:
+                first = a[:1].copy_to_host()[0] if _is_device_array(a) else a[0]
+            else:
+                first = np.zeros(1, a.dtype)[0]
+            sample.append(first.item() if isinstance(first, np.generic) else first)
+        values, types = d._bind(tuple(sample))
+        kargs = []
+        for p, ax, a, v in zip(params, self.in_axes, args, values):
+            if ax is None:
+                kargs.append(v)
+                continue
+            want = _DTYPES[types[p]]
+            if _is_device_array(a):
+                if np.dtype(a.dtype) != np.dtype(want):
+                    raise ArgumentError(f"argument {p!r} is a device array of dtype {a.dtype}; {d.__name__} "
+                                        f"takes {np.dtype(want).name} here (convert it before the copy to "
+                                        "the device)")
+                kargs.append(a)
+                continue
+            a = np.asarray(a)
+            if types[p] == "int" and a.dtype.kind == "f":
+                raise ArgumentError(f"argument {p!r} of {d.__name__} is an int (a count or index), but the "
+                                    f"batch has dtype {a.dtype}; pass an integer array")
+            kargs.append(np.ascontiguousarray(a, dtype=want))
+        return n, kargs, types, d._kernels(types), on_device
+
+    def _tangents(self, tangents, n: int) -> tuple[list, tuple]:
+        d = self._d
+        tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+        if len(tangents) != len(d.wrt):
+            raise ArgumentError(f"jvp: {len(tangents)} tangents for {len(d.wrt)} wrt arguments "
+                                f"({', '.join(d.wrt)})")
+        out, layout = [], []
+        for w, t in zip(d.wrt, tangents):
+            if _is_device_array(t):
+                out.append(t)
+                layout.append(True)
+                continue
+            t = np.asarray(t, dtype=np.float64)
+            if t.ndim == 0:
+                out.append(float(t))
+                layout.append(False)
+            elif t.shape == (n,):
+                out.append(np.ascontiguousarray(t))
+                layout.append(True)
+            else:
+                raise ArgumentError(f"jvp: the tangent of {w!r} must be a float (the same for every point) or "
+                                    f"an array of {n} values, got shape {t.shape}")
+        return out, tuple(layout)
+
+    # ------------------------------------------------------------ kernels
+
+    def _kernel(self, mode: str, types: dict, k, tangent_layout: tuple = (), fallback: bool = False):
+        d = self._d
+        key = (mode, tuple(types[p] for p in d._params), tuple(d.wrt), tangent_layout, fallback)
+        kernel = self._cache.get(key)
+        if kernel is None:
+            kernel = self._cache[key] = _build(d.target, mode, self.in_axes, len(d.wrt), k, tangent_layout,
+                                               fallback, d.__name__)
+        return kernel
+
+    def _outputs(self, n: int, count: int, on_device: bool, dtype=np.float64) -> list:
+        if on_device:
+            from numba import cuda
+            return [cuda.device_array(n, dtype) for _ in range(count)]
+        return [np.empty(n, dtype) for _ in range(count)]
+
+    def _launch(self, kernel, n: int, outs: list, *args):
+        d = self._d
+        if n == 0:
+            return
+        from nsadc.api import _internal_errors
+
+        try:
+            if d.target == "cuda":
+                kernel[(n + THREADS - 1) // THREADS, THREADS](n, *outs, *args)
+            else:
+                kernel(n, *outs, *args)
+        except (IndexError, MemoryError, *_internal_errors()) as e:
+            raise d._failure(e) from None
+
+    @staticmethod
+    def _grads(gs: list):
+        return gs[0] if len(gs) == 1 else tuple(gs)
+
+    # ------------------------------------------------------------ public
+
+    def value_and_grad(self, *args, report: bool = False):
+        """``(values, gradients)`` at every point: ``values`` of shape (N,), and
+        per wrt argument an array of shape (N,) (a tuple of them for several).
+        With ``report=True`` also ``kinks``, a bool array of shape (N,): True
+        where the point met a kink (the kink report per point, compacted).
+        Under ``kinks="auto"`` the flagged points are recomputed in Clarke mode."""
+        d = self._d
+        n, kargs, types, k, on_device = self._points(args)
+        m = len(d.wrt)
+        if report or d._auto:
+            fallback = d._auto
+            if fallback and k.ld is None:
+                raise UnsupportedError(k.ld_refusal or f"{d.__name__}: Clarke mode is not available here")
+            sites = len(k.sites)
+            hits = np.zeros((n, max(1, report_layout(sites, k.index_depth))), np.int64)
+            hits[:, sites:] = -1
+            if on_device:
+                from numba import cuda
+                hits = cuda.to_device(hits)
+            outs = self._outputs(n, 1 + m, on_device) + self._outputs(n, 1, on_device, np.bool_)
+            self._launch(self._kernel("report", types, k, (), fallback), n, outs, hits, *kargs)
+            value, gs, met = outs[0], outs[1:1 + m], outs[-1]
+            return (value, self._grads(gs), met) if report else (value, self._grads(gs))
+        outs = self._outputs(n, 1 + m, on_device)
+        self._launch(self._kernel("value_and_grad", types, k), n, outs, *kargs)
+        return outs[0], self._grads(outs[1:])
+
+    def grad(self, *args, report: bool = False):
+        """The gradient at every point: per wrt argument an array of shape (N,)
+        (a tuple of them for several); with ``report=True`` also the kink flags."""
+        d = self._d
+        if report or d._auto:
+            out = self.value_and_grad(*args, report=report)
+            return (out[1], out[2]) if report else out[1]
+        n, kargs, types, k, on_device = self._points(args)
+        outs = self._outputs(n, len(d.wrt), on_device)
+        self._launch(self._kernel("grad", types, k), n, outs, *kargs)
+        return self._grads(outs)
+
+    def jvp(self, primals, tangents):
+        """``(values, directional derivatives)``, each of shape (N,); a tangent per
+        wrt argument, a float (shared) or an array of N values."""
+        if not isinstance(primals, (tuple, list)):
+            raise ArgumentError(f"jvp: primals must be a tuple of the arguments, got {type(primals).__name__}")
+        n, kargs, types, k, on_device = self._points(tuple(primals))
+        tans, layout = self._tangents(tangents, n)
+        outs = self._outputs(n, 2, on_device)
+        self._launch(self._kernel("jvp", types, k, layout), n, outs, *kargs, *tans)
+        return outs[0], outs[1]
+
+    def clarke_grad(self, *args):
+        """An element of the Clarke generalized gradient at every point, by
+        lexicographic derivatives along the identity directions (as
+        ``f.clarke_grad``): per wrt argument an array of shape (N,)."""
+        d = self._d
+        n, kargs, types, k, on_device = self._points(args)
+        if k.ld is None:
+            raise UnsupportedError(k.ld_refusal or f"{d.__name__}: Clarke mode is not available here")
+        outs = self._outputs(n, 1 + len(d.wrt), on_device)
+        self._launch(self._kernel("clarke", types, k), n, outs, *kargs)
+        return self._grads(outs[1:])
+
+
+def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tuple, fallback: bool,
+           name: str):
+    """The kernel of one mode: ``kernel(n, *outputs, [hits,] *arguments, *tangents)``."""
+    from nsadc.backends.numba_cuda import device
+
+    args = [f"a{i}[t]" if ax == 0 else f"a{i}" for i, ax in enumerate(in_axes)]
+    params = [f"a{i}" for i in range(len(in_axes))]
+    call_args = ", ".join(args)
+    seeds = ", ".join("1.0" if i == j else "0.0" for i in range(m) for j in range(m))
+    grads = [f"out_g{j}" for j in range(m)]
+    if mode == "value_and_grad":
+        outs = ["out_v", *grads]
+        body = [f"v, g = vjp({call_args}, 1.0)", "out_v[t] = v"] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
+    elif mode == "grad":
+        outs = grads
+        call = f"g = grad({call_args}, 1.0)" if k.grad is not None else f"v, g = vjp({call_args}, 1.0)"
+        body = [call] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
+    elif mode == "jvp":
+        outs = ["out_v", "out_d"]
+        params += [f"tan{j}" for j in range(m)]
+        tans = ", ".join(f"tan{j}[t]" if batched else f"tan{j}" for j, batched in enumerate(tangent_layout))
+        body = [f"v, dv = jvp({call_args}, {tans})", "out_v[t] = v", "out_d[t] = dv"]
+    elif mode == "clarke":
+        outs = ["out_v", *grads]
+        body = [f"v, dl = ld({call_args}, {seeds})", "out_v[t] = v"] + \
+            [f"out_g{j}[t] = dl[{j}]" for j in range(m)]
+    elif mode == "report":
+        outs = ["out_v", *grads, "out_met"]
+        params = ["hits", *params]
+        body = ["h = hits[t]", f"v, g = vjp_report({call_args}, 1.0, h)", "met = False",
+                f"for j in range({len(k.sites)}):", "    if h[j] != 0:", "        met = True",
+                "out_met[t] = met"]
+        plain = ["out_v[t] = v"] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
+        if fallback:  # kinks="auto": a point that met a kink is recomputed in Clarke mode
+            body += ["if met:", f"    v2, dl = ld({call_args}, {seeds})", "    out_v[t] = v2"]
+            body += [f"    out_g{j}[t] = dl[{j}]" for j in range(m)]
+            body += ["else:"] + ["    " + line for line in plain]
+        else:
+            body += plain
+    else:
+        raise ValueError(mode)
+    signature = ", ".join(["n_points", *outs, *params])
+    if target == "cuda":
+        head = ["@cuda.jit", f"def kernel({signature}):", "    t = cuda.grid(1)", "    if t < n_points:"]
+    elif target == "cpu":
+        head = ["@numba.njit(parallel=True)", f"def kernel({signature}):",
+                "    for t in numba.prange(n_points):"]
+    else:
+        head = [f"def kernel({signature}):", "    for t in range(n_points):"]
+    text = "\n".join(head + ["        " + line for line in body]) + "\n"
+    namespace = {f: device(getattr(k, f)) for f in ("vjp", "grad", "jvp", "ld", "vjp_report")}
+    if target == "cuda":
+        from numba import cuda
+        namespace["cuda"] = cuda
+    elif target == "cpu":
+        import numba
+        namespace["numba"] = numba
+    try:
+        exec(compile(text, f"<nsadc batched {mode} kernel of {name}>", "exec"), namespace)  # noqa: S102
+    except SyntaxError as e:  # nsadc's own text: a defect
+        raise NsadcError(f"nsadc generated a batched kernel that is not valid Python ({e})") from None
+    return namespace["kernel"]
