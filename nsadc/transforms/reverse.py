@@ -523,13 +523,13 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         """The reverse of a load, a store or an allocation."""
         v, t = s.value, s.target
         out: list[Stmt] = []
-        if v.prim == "load" and t in facts.active:
-            if v.args[0].name in facts.active:  # not a constant array's element (y = c if t else z[i])
+        if v.prim == "load":
+            if t in facts.active and v.args[0].name in facts.active:  # not a constant array's element
                 out.append(accumulate_element(D.d(v.args[0].name), v.args[1:], Var(D.d(t))))
-            if t in P.overwritten:
+            if t in facts.active and t in P.overwritten:
                 out.append(Assign(D.d(t), Const(0.0)))
-        if v.prim == "load" and id(s) in P.records and id(s) not in unsaved:
-            out += T.restore(s)  # y = a[i] overwrote a y that an earlier reverse reads
+            if id(s) in P.records and id(s) not in unsaved:
+                out += T.restore(s)  # y = a[i] overwrote a y that an earlier reverse reads
         elif v.prim == "store":
             index, value = v.args[1:-1], v.args[-1]
             if t in facts.active:
