@@ -208,6 +208,9 @@ def _indicator(info: S.SiteSym):
     p = info.prim
     if info.boundary is not None and RULES[p].kink.kind == "branch":
         d = info.boundary
+        if info.switch is not None and info.switch.op == "gt0":
+            # the side the comparison takes (d == 0 exactly is on the `false` side)
+            return lambda vals: _side(S.evaluate(d, vals))
         return lambda vals: _sign(S.evaluate(d, vals))
     if p == "mod":
         a, b = info.args
@@ -217,6 +220,10 @@ def _indicator(info: S.SiteSym):
         return lambda vals: _sign(S.evaluate(y, vals))
     atom = S.of(info.switch)
     return lambda vals: S.evaluate(atom, vals)
+
+
+def _side(v: float) -> float:
+    return math.nan if math.isnan(v) else (1.0 if v > 0 else 0.0)
 
 
 def _sign(v: float) -> float:
@@ -1037,6 +1044,17 @@ def obligations(comp, seed: int = 0, domain: Domain | None = None) -> list[Oblig
     return out
 
 
+def _call_argument(comp, site) -> str | None:
+    """The source text of the first argument of the call at ``site``."""
+    if site.loc is None:
+        return None
+    idx = _SourceIndex.of(comp, site.loc.file)
+    node = idx.node(site.loc, _CALL_NODES) if idx is not None else None
+    if node is None or not node.args:
+        return None
+    return idx.text(node.args[0].value)
+
+
 def _varied_operand(stmt: Assign, i: int, facts) -> bool:
     args = stmt.value.args
     return i < len(args) and isinstance(args[i], Var) and args[i].name in facts.varied
@@ -1063,6 +1081,17 @@ def _kink_obligation(comp, site, stmt, operands, file, line, col, code, construc
         sel_text = f"selects {sel!r}"
     clarke = kink.clarke.format(*operands, *["?"] * 3)
     kink_set = kink.kink_set(operands)
+    if site.prim in ("share", "sort") and construct_of is not None:
+        # a reduction or sort of whole-array code: said of the source expression,
+        # not of the loops it is lowered to
+        arg = _call_argument(comp, site)
+        if arg is not None:
+            operands = [arg]
+            kink_set = (f"two entries of {arg} are equal" if site.prim == "sort" else
+                        f"a tie among the extreme entries of {arg}")
+            clarke = ("the convex hull of the tied group's permutations" if site.prim == "sort" else
+                      "the convex hull of the tied entries' unit vectors")
+            sel_text = f"at a tie selects {sel}" if isinstance(sel, str) else sel_text
     construct = construct_of(site) if construct_of is not None else site.prim
     return Obligation(
         id="", kind="kink", construct=construct, primitive=site.prim, file=file, line=line, column=col,
