@@ -277,3 +277,10 @@ def test_vectorized_jumps_are_rejected_and_thresholds_proved():
     (ob,) = continuity(cert)
     assert ob.witness is not None and abs(ob.witness.point["x[i]"]) < 1e-9
     assert cert_of(P.where_threshold, ranks={"x": 1}).status == "certified"
+
+
+def test_a_constant_gap_however_small_is_a_jump():
+    cert = cert_of(P.tiny_jump)
+    assert cert.status == "rejected"
+    (ob,) = continuity(cert)
+    assert ob.witness.jump == pytest.approx(1e-9) and abs(ob.witness.point["x"]) < 1e-12

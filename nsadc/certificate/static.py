@@ -570,7 +570,51 @@ def _continuity(ex: S.Executor, named: S.Executor, info: S.SiteSym, fname: str, 
                 witness.inside = False
                 detail += f"; where {rel.text} fails, {fname} jumps: {witness.describe()}"
             return Verdict("restricted", "symbolic", detail, witness, rel)
+    gap = _constant_gap(ex, info, E, region, fname, rng, dom)
+    if gap is not None:
+        return gap
     return _sampled(ex, info, E, region, fname, rng, dom)
+
+
+def _constant_gap(ex, info, E, region, fname, rng, dom) -> Verdict | None:
+    """A branch whose two sides differ by a nonzero constant all along its
+    boundary jumps everywhere there, by however little (``x + 1e-9 if x > 0
+    else x``): violated, with a boundary point in the domain as witness."""
+    if not (region.kind == "top" and region.closed) or RULES[info.prim].kink.kind != "branch":
+        return None
+    sols = _solutions(info)
+    sol = sols[0] if sols else None
+    gaps = []
+    try:
+        for left, right in _sides(info):
+            EL, ER = _forced(E, info.switch.key, left, right)
+            for name in E:
+                D = S.sub(EL[name], ER[name])
+                if sol is not None:
+                    D = S.subst(D, {sol[0].key: sol[1]})
+                if dom is not None:
+                    D = dom.resolve(D)
+                scale = max(S.magnitude(EL[name]), S.magnitude(ER[name]))
+                if not D.is_const or S.is_zero(D, scale):
+                    continue
+                gaps.append((abs(D.value), name, EL[name], ER[name]))
+    except S.TooComplex:
+        return None
+    if not gaps:
+        return None
+    size, name, EL, ER = max(gaps, key=lambda g: g[0])
+    syms: dict[str, S.Sym] = {}
+    for p in list(E.values()) + list(info.args):
+        syms.update(S.symbols_in(p))
+    for v0, v1, *_ in _crossings(_indicator(info), syms, rng, dom=dom, solutions=sols):
+        at = v0 if dom is None or dom.contains(v0) else v1
+        a, b = S.evaluate(EL, at), S.evaluate(ER, at)
+        w = Witness({p.name: at[p.name] for p in ex.fn.params if p.name in at}, size, (a, b), "static",
+                    info.index)
+        return Verdict("violated", "symbolic",
+                       f"{fname} jumps by {size:.3g} everywhere on the boundary: its two sides differ by "
+                       f"that constant there ({a:.17g} on one side, {b:.17g} on the other at the witness)", w)
+    return None
 
 
 def _reach(E, key) -> str:
