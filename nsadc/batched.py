@@ -28,7 +28,16 @@ _DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_}
 
 
 def _is_device_array(a) -> bool:
-    return hasattr(a, "__cuda_array_interface__") and not isinstance(a, np.ndarray)
+    """A CUDA device array (numba's, the simulator's, or any with the CUDA array interface)."""
+    return not isinstance(a, np.ndarray) and (hasattr(a, "__cuda_array_interface__")
+                                              or (hasattr(a, "copy_to_host") and hasattr(a, "shape")))
+
+
+def _as_numba_device_array(a):
+    if hasattr(a, "copy_to_host"):
+        return a
+    from numba import cuda
+    return cuda.as_cuda_array(a)
 
 
 class Batched:
@@ -95,6 +104,7 @@ class Batched:
                     raise ArgumentError(f"argument {p!r} is a CUDA device array, but {d.__name__} is compiled "
                                         f"for target={d.target!r}: copy it to the host")
                 on_device = True
+                a = _as_numba_device_array(a)
                 shape = tuple(a.shape)
             else:
                 try:
@@ -114,7 +124,7 @@ class Batched:
                                     f"points, an earlier one {n}")
             n = shape[0]
             if shape[0]:
-                first = a[:1].copy_to_host()[0] if _is_device_array(a) else a[0]
+                first = _as_numba_device_array(a)[:1].copy_to_host()[0] if _is_device_array(a) else a[0]
             else:
                 first = np.zeros(1, a.dtype)[0]
             sample.append(first.item() if isinstance(first, np.generic) else first)

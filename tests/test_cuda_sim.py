@@ -1,0 +1,303 @@
+"""The cuda target, checked without a GPU.
+
+Device functions and batched kernels run in numba's CUDA simulator
+(``NUMBA_ENABLE_CUDASIM=1``), which has to be set before numba is imported: the
+checks run in a subprocess (this process has imported numba already).  The
+simulator is pure Python (about 0.1 ms a thread), so batches stay small.  The
+batched API on the cpu and python targets runs here, in the test process.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import nsadc
+from nsadc import ArgumentError, NsadcError
+from programs import kinks
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# put first in every simulator script: paths, the simulator, and the comparisons
+PRELUDE = textwrap.dedent("""
+    import inspect, json, math, sys
+    sys.path[:0] = [{tests!r}, {bench!r}]
+    import numpy as np
+    from numba import cuda
+    assert cuda.simulator_init is not None  # the simulator, not a GPU
+    import nsadc
+
+    def close(a, b, rtol=1e-10, atol=1e-12):
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        return bool(np.all((a == b) | (np.abs(a - b) <= atol + rtol * np.abs(b))))
+""").format(tests=os.path.join(ROOT, "tests"), bench=os.path.join(ROOT, "benchmarks"))
+
+
+def simulate(body: str, timeout: int = 600) -> dict:
+    """Run ``body`` (after PRELUDE) under the CUDA simulator; it prints one JSON
+    line last, returned here."""
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    run = subprocess.run([sys.executable, "-c", PRELUDE + textwrap.dedent(body)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=timeout)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_device_functions_in_a_user_kernel():
+    """compiled() gives device functions under the CPU's names; a user's kernel
+    calls them, and they agree with the CPU target and finite differences."""
+    out = simulate("""
+        import scalar_programs as sp
+        f = nsadc.differentiate(sp.nonsmooth_sum, wrt=["x", "y"], target="cuda")
+        c = f.compiled(0.3, 0.4, 6)
+        primal, jvp, vjp, grad, ld, vjp_report = c.primal, c.jvp, c.vjp, c.grad, c.ld, c.vjp_report
+        sites = len(c.sites)
+
+        @cuda.jit
+        def kernel(out, hits, xs, ys, n):
+            t = cuda.grid(1)
+            if t < xs.shape[0]:
+                out[t, 0] = primal(xs[t], ys[t], n)
+                v, g = vjp(xs[t], ys[t], n, 1.0)
+                out[t, 1] = v
+                out[t, 2] = g[0]
+                out[t, 3] = g[1]
+                g2 = grad(xs[t], ys[t], n, 2.0)
+                out[t, 4] = g2[0]
+                out[t, 5] = g2[1]
+                v, d = jvp(xs[t], ys[t], n, 1.0, -1.0)
+                out[t, 6] = d
+                v, dl = ld(xs[t], ys[t], n, 1.0, 0.0, 0.0, 1.0)
+                out[t, 7] = dl[0]
+                out[t, 8] = dl[1]
+                local = cuda.local.array(16, np.int64)
+                for j in range(16):
+                    local[j] = 0
+                v, g = vjp_report(xs[t], ys[t], n, 1.0, local)
+                for j in range(sites):
+                    hits[t, j] = local[j]
+
+        xs = np.array([-0.8, -0.1, 0.35, 0.9]); ys = np.array([0.6, 1.1, 1.7, 0.2])
+        out = np.zeros((4, 9)); hits = np.zeros((4, sites), np.int64)
+        kernel[1, 32](out, hits, xs, ys, 6)
+        cpu = nsadc.differentiate(sp.nonsmooth_sum, wrt=["x", "y"], target="cpu")
+        ref = []
+        for x, y in zip(xs, ys):
+            v, (gx, gy) = cpu.value_and_grad(x, y, 6)
+            _, dot = cpu.jvp((x, y, 6), (1.0, -1.0))
+            cx, cy = cpu.clarke_grad(x, y, 6)
+            ref.append([cpu(x, y, 6), v, gx, gy, 2 * gx, 2 * gy, dot, cx, cy])
+        h = 1e-6
+        fd = [[(sp.nonsmooth_sum(x + h, y, 6) - sp.nonsmooth_sum(x - h, y, 6)) / (2 * h),
+               (sp.nonsmooth_sum(x, y + h, 6) - sp.nonsmooth_sum(x, y - h, 6)) / (2 * h)] for x, y in zip(xs, ys)]
+        print(json.dumps({"cpu": close(out, np.array(ref)), "fd": close(out[:, 2:4], fd, rtol=1e-5, atol=1e-6),
+                          "no_kink_met": int(hits.sum()), "names": sorted(vars(c))}))
+    """)
+    assert out["cpu"] and out["fd"]
+    assert out["no_kink_met"] == 0
+    assert {"primal", "jvp", "vjp", "grad", "ld", "jvp_report", "vjp_report"} <= set(out["names"])
+
+
+def test_batched_cuda_matches_cpu_and_finite_differences():
+    out = simulate("""
+        import scalar_programs as sp
+        from programs import kinks
+        f = nsadc.differentiate(sp.branchy, wrt=["x", "y"], target="cuda")
+        b = f.batched(in_axes=(0, 0, None))
+        rng = np.random.default_rng(0)
+        xs, ys = rng.uniform(-1, 1, 9), rng.uniform(0.2, 2, 9)
+        v, (gx, gy) = b.value_and_grad(xs, ys, 7)
+        g = b.grad(xs, ys, 7)
+        v2, dot = b.jvp((xs, ys, 7), (0.5, ys))
+        c = b.clarke_grad(xs, ys, 7)
+        cpu = nsadc.differentiate(sp.branchy, wrt=["x", "y"], target="cpu")
+        ref = np.array([[cpu(x, y, 7), *cpu.grad(x, y, 7)] for x, y in zip(xs, ys)])
+        h = 1e-6
+        fd = np.array([[(sp.branchy(x + h, y, 7) - sp.branchy(x - h, y, 7)) / (2 * h),
+                        (sp.branchy(x, y + h, 7) - sp.branchy(x, y - h, 7)) / (2 * h)] for x, y in zip(xs, ys)])
+        cb = nsadc.differentiate(sp.branchy, wrt=["x", "y"], target="cpu").batched(in_axes=(0, 0, None))
+        vc, gc = cb.value_and_grad(xs, ys, 7)
+        # device arrays in, device arrays out
+        dv, (dgx, dgy) = b.value_and_grad(cuda.to_device(xs), cuda.to_device(ys), 7)
+        # kinks="auto": a point on a kink is recomputed in Clarke mode
+        a = nsadc.differentiate(kinks.k_relu_difference, kinks="auto", target="cuda").batched(0)
+        ga = a.grad(np.array([0.0, 1.5, -2.0]))
+        va, gr, met = nsadc.differentiate(kinks.k_relu_difference, target="cuda").batched(0).value_and_grad(
+            np.array([0.0, 1.5]), report=True)
+        print(json.dumps({
+            "value_and_grad": close(np.stack([v, gx, gy], 1), ref),
+            "grad": close(np.stack(g, 1), ref[:, 1:]),
+            "jvp": close(v2, ref[:, 0]) and close(dot, 0.5 * ref[:, 1] + ys * ref[:, 2]),
+            "clarke": close(np.stack(c, 1), ref[:, 1:]),
+            "fd": close(np.stack([gx, gy], 1), fd, rtol=1e-5, atol=1e-6),
+            "cpu_batched_equal": bool(np.array_equal(vc, v) and np.array_equal(gc[0], gx)
+                                      and np.array_equal(gc[1], gy)),
+            "device_out": isinstance(dv, np.ndarray) is False and close(dgx.copy_to_host(), gx),
+            "auto": ga.tolist(), "report": [gr.tolist(), met.tolist()]}))
+    """)
+    for key in ("value_and_grad", "grad", "jvp", "clarke", "fd", "cpu_batched_equal", "device_out"):
+        assert out[key], key
+    assert out["auto"] == [1.0, 1.0, 1.0]  # relu(x) - relu(-x) == x: Clarke mode says 1 at 0 too
+    assert out["report"] == [[0.0, 1.0], [True, False]]  # min-norm picks 0 at the kink, and flags it
+
+
+def test_refusals_are_located_nsadc_errors():
+    out = simulate("""
+        import scalar_programs as sp
+        from programs import arrays
+        def attempt(fn, **kw):
+            try:
+                nsadc.differentiate(fn, target="cuda", **kw)
+            except nsadc.NsadcError as e:
+                return [type(e).__name__, str(e)]
+            return None
+        tape = attempt(sp.tent_recurrence, wrt=["x", "r"])
+        array = attempt(arrays.a_dot_tanh)
+        f = nsadc.differentiate(sp.nonsmooth_sum, wrt=["x", "y"], target="cuda")
+        try:
+            f.grad(0.3, 0.4, 5)
+            host = None
+        except nsadc.NsadcError as e:
+            host = [type(e).__name__, str(e)]
+        print(json.dumps({"tape": tape, "array": array, "host": host}))
+    """)
+    kind, msg = out["tape"]
+    assert kind == "UnsupportedError"
+    assert "scalar_programs.py:19:" in msg and "np.empty" in msg and "tape" in msg and "target='cpu'" in msg
+    kind, msg = out["array"]
+    assert kind == "UnsupportedError" and "arrays.py:" in msg and "scalar arguments" in msg
+    kind, msg = out["host"]
+    assert kind == "NsadcError" and "device functions" in msg and "batched" in msg
+
+
+@pytest.mark.slow
+def test_scalar_catalogue_matches_or_is_refused():
+    """Every scalar program of the test catalogues either runs batched on the
+    simulator with the results of the same emitted code run by Python, or is
+    refused with a located reason."""
+    out = simulate("""
+        from programs import classic, constructs, kinks, primitives
+        import scalar_programs
+        fns = {f.__name__: f for f, _ in constructs.CONSTRUCT_CASES}
+        fns.update({f.__name__: f for f in primitives.PRIMITIVE_FUNCTIONS})
+        for mod in (kinks, classic, scalar_programs):
+            fns.update({n: f for n, f in inspect.getmembers(mod, inspect.isfunction)
+                        if f.__module__ == mod.__name__ and not n.startswith("_")})
+        rng = np.random.default_rng(1)
+        results = {}
+        for name, fn in sorted(fns.items()):
+            try:
+                ref = nsadc.differentiate(fn, target="python")
+            except nsadc.NsadcError:
+                continue  # not in the subset: other tests
+            types = ref._static_types
+            if any(t not in ("float", "int", "bool") for t in types.values()):
+                continue
+            cols = {p: (rng.uniform(0.3, 0.9, 3) if t == "float" else
+                        np.full(3, 4) if t == "int" else np.array([True, False, True]))
+                    for p, t in types.items()}
+            points = [tuple(c[i].item() for c in cols.values()) for i in range(3)]
+            try:
+                want = [ref.value_and_grad(*p) for p in points]
+            except (nsadc.NsadcError, ValueError, ZeroDivisionError, OverflowError):
+                continue  # outside the function's domain at these points
+            try:
+                d = nsadc.differentiate(fn, target="cuda")
+            except nsadc.NsadcError as e:
+                results[name] = ["refused", str(e)]
+                continue
+            b = d.batched(in_axes=tuple(0 for _ in types))
+            v, g = b.value_and_grad(*cols.values())
+            g = g if isinstance(g, tuple) else (g,)
+            wv = [w[0] for w in want]
+            wg = [w[1] if isinstance(w[1], tuple) else (w[1],) for w in want]
+            ok = close(v, wv) and close(np.stack(g, 1), np.array(wg))
+            c = b.clarke_grad(*cols.values())
+            c = c if isinstance(c, tuple) else (c,)
+            wc = [ref.clarke_grad(*p) for p in points]
+            wc = [w if isinstance(w, tuple) else (w,) for w in wc]
+            results[name] = ["ok" if ok and close(np.stack(c, 1), np.array(wc)) else "mismatch", ""]
+        print(json.dumps(results))
+    """)
+    assert len(out) > 50
+    bad = {n: r for n, r in out.items() if r[0] == "mismatch"}
+    assert not bad
+    for name, (status, msg) in out.items():
+        if status == "refused":
+            assert ".py:" in msg and "target='cpu'" in msg, (name, msg)
+    ran = [n for n, r in out.items() if r[0] == "ok"]
+    assert len(ran) > 40 and "c_calls" in ran and "k_loop" in ran
+
+
+# ---------------------------------------------------------------- the batched API here (cpu, python)
+
+def test_in_axes_are_checked():
+    f = nsadc.differentiate(kinks.k_max2, target="python")
+    with pytest.raises(ArgumentError, match="3 entries"):
+        f.batched(in_axes=(0, None, 0))
+    with pytest.raises(ArgumentError, match="use 0"):
+        f.batched(in_axes=(1, None))
+    with pytest.raises(ArgumentError, match="use 0"):
+        f.batched(in_axes=(True, None))
+    with pytest.raises(ArgumentError, match="none of the arguments"):
+        f.batched(in_axes=(None, None))
+    b = f.batched(in_axes=(0, 0))
+    with pytest.raises(ArgumentError, match="same leading size"):
+        b.grad(np.zeros(3), np.zeros(4))
+    with pytest.raises(ArgumentError, match="1-D array"):
+        b.grad(np.zeros((3, 2)), np.zeros(3))
+    with pytest.raises(ArgumentError, match="must be a scalar"):
+        f.batched(in_axes=(0, None)).grad(np.zeros(3), np.zeros(3))
+    with pytest.raises(ArgumentError, match="1 tangents for 2"):
+        b.jvp((np.zeros(3), np.zeros(3)), (1.0,))
+
+
+def test_batched_python_target_matches_the_loop():
+    f = nsadc.differentiate(kinks.k_loop, target="python")
+    b = f.batched(in_axes=(0, None))
+    xs = np.array([0.25, 1.5, 2.0, 3.75])
+    v, g = b.value_and_grad(xs, 4)
+    assert np.array_equal(v, [f(x, 4) for x in xs])
+    assert np.array_equal(g, [f.grad(x, 4) for x in xs])
+    _, gk, met = b.value_and_grad(xs, 4, report=True)
+    assert met.tolist() == [False, False, True, False]  # |2 - 2| is a kink
+    assert np.array_equal(b.clarke_grad(xs, 4), [f.clarke_grad(x, 4) for x in xs])
+    _, dot = b.jvp((xs, 4), (np.array([1.0, 2.0, 0.0, -1.0]),))
+    assert np.array_equal(dot, [f.jvp((x, 4), (t,))[1] for x, t in zip(xs, [1.0, 2.0, 0.0, -1.0])])
+    empty = b.grad(np.zeros(0), 4)
+    assert empty.shape == (0,)
+
+
+def test_batched_ints_and_bools_are_typed():
+    from programs import constructs
+
+    f = nsadc.differentiate(constructs.c_bool_param, target="python")
+    b = f.batched(in_axes=(0, None, 0))
+    xs, flags = np.array([0.7, 0.2]), np.array([True, False])
+    v, g = b.value_and_grad(xs, 1.3, flags)
+    assert np.allclose(v, [f(x, 1.3, bool(fl)) for x, fl in zip(xs, flags)])
+    h = nsadc.differentiate(kinks.k_loop, target="python").batched(in_axes=(None, 0))
+    with pytest.raises(ArgumentError, match="pass an int"):
+        h.grad(0.5, np.array([2.0, 3.0]))
+    assert h.grad(0.5, np.array([2, 3])).tolist() == [
+        nsadc.differentiate(kinks.k_loop, target="python").grad(0.5, n) for n in (2, 3)]
+
+
+def test_batched_refuses_array_programs():
+    from programs import arrays
+
+    with pytest.raises(NsadcError, match="scalar arguments"):
+        nsadc.differentiate(arrays.a_dot_tanh, target="python").batched(0)
+
+
+@pytest.mark.slow
+def test_batched_cpu_target_matches_grad():
+    f = nsadc.differentiate(kinks.k_max2, target="cpu")
+    xs, ys = np.linspace(-1, 1, 11), np.linspace(1, -1, 11)  # a tie in the middle
+    g = f.batched(in_axes=(0, 0)).grad(xs, ys)
+    want = np.array([f.grad(x, y) for x, y in zip(xs, ys)])
+    assert np.array_equal(np.stack(g, 1), want)
