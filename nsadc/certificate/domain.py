@@ -127,8 +127,8 @@ def parse_relation(text: str, params: dict[str, str]) -> list[Relation]:
             return S.const(node.value)
         if isinstance(node, ast.Name):
             if node.id not in params:
-                raise ArgumentError(f"assume {text!r}: {node.id!r} is not an argument "
-                                    f"({', '.join(params)})")
+                raise ArgumentError(f"assume {text!r}: {node.id!r} is not a scalar argument "
+                                    f"({', '.join(params) or 'there is none'})")
             return S.of(S.Sym(node.id, params[node.id]))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             v = value(node.operand)
@@ -216,7 +216,8 @@ class Domain:
         box: dict[str, tuple[float, float]] = {}
         for name, span in (ranges or {}).items():
             if name not in params:
-                raise ArgumentError(f"ranges names {name!r}, which is not an argument ({', '.join(params)})")
+                raise ArgumentError(f"ranges names {name!r}, which is not a scalar argument "
+                                    f"({', '.join(params) or 'there is none'}); a domain speaks of scalars")
             try:
                 lo, hi = span
             except (TypeError, ValueError):
