@@ -20,7 +20,9 @@ instead):
   (``l1_ball_threshold``);
 - ``jacobi_relax``, ``viterbi_score``: double buffering, ``u = new`` after
   filling a fresh ``new`` in each iteration (a second name for an array);
-- ``kmeans_inertia``: an integer work array, ``np.empty(n, dtype=np.int64)``.
+- ``kmeans_inertia``: an integer work array, ``np.empty(n, dtype=np.int64)``;
+- ``truncnorm_nll``: indexing a call's result, ``_norm_cdf(...)[0]`` (assign
+  the array to a name first).
 
 Run ``python -m tests.test_numba_corpus`` (or ``python
 benchmarks/numba_corpus_report.py``) for the table, one line per function.

@@ -251,6 +251,9 @@ def test_raise_refusals_are_located(fn, words):
 # ---------------------------------------------------------------- loops
 
 
+_prange = numba.prange
+
+
 @njit(parallel=True)
 def parallel_sum(x, w):
     s = 0.0
@@ -258,6 +261,8 @@ def parallel_sum(x, w):
         s += w * x[i] ** 2
     for i in numba.prange(x.shape[0]):
         s += math.sin(x[i])
+    for i in _prange(x.shape[0]):
+        s += x[i] * w
     return s
 
 
@@ -581,6 +586,29 @@ def test_statistics_with_axis_refused():
     assert "hint:" in str(info.value)
 
 
+@njit
+def _standardized(x, loc, scale):
+    return (x - loc) / scale
+
+
+@njit
+def _logpdf(x, loc, scale):
+    z = _standardized(x, loc, scale)
+    r = np.empty_like(z)
+    for i in range(len(z)):
+        r[i] = -0.5 * z[i] * z[i]
+    return r - math.log(scale)
+
+
+@njit
+def passed_on(x, loc, scale):
+    return -np.sum(_logpdf(x, loc, scale))
+
+
+def test_arrays_only_passed_to_helpers_take_the_call_ranks():
+    check(passed_on, np.array([0.3, -1.2, 2.0]), 0.2, 1.4)
+
+
 # ---------------------------------------------------------------- compiled (slow)
 
 
@@ -605,6 +633,7 @@ def test_statistics_with_axis_refused():
     (bucket, (1.7, GRID.copy(), VALUES.copy())),
     (statistics, (np.array([0.3, -1.0, 2.0, 0.7]), np.array([0.5, 1.0, 2.0, 2.5]))),
     (conversions, (np.array([0.5, -1.0, 2.0]), 1.5)),
+    (passed_on, (np.array([0.3, -1.2, 2.0]), 0.2, 1.4)),
 ])
 def test_compiled(fn, args):
     check(fn, *args, target="cpu")

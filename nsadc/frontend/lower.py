@@ -353,7 +353,22 @@ class Lowerer(ArrayLowering, VectorLowering):
             return "array1"
         if found is not None and not evidence.get("pinned"):
             self.rank_guessed.add(name)
+        if found is None and _only_passed_on(scope.node, name, self._is_user_function(scope)) \
+                and _handles_arrays(scope.node, scope.src.functions):
+            self.rank_guessed.add(name)  # helper(x) alone does not show whether x is an array
         return found or _infer_param_type(scope.node, name)
+
+    def _is_user_function(self, scope):
+        """A test: does a call to this name go to a function nsadc inlines?"""
+        def test(callee: str) -> bool:
+            if callee in scope.locals or callee in _BUILTIN_PRIMS or callee in scope.src.imports:
+                return False
+            if scope.env is not None and callee in scope.env:
+                obj = scope.env[callee]
+                obj = getattr(obj, "__wrapped__", getattr(obj, "py_func", obj))
+                return callable(obj) and hasattr(obj, "__code__")
+            return callee in scope.src.functions
+        return test
 
     def _freeze_module_arrays(self, scope):
         """Module-level NumPy arrays the function reads (``GL_WEIGHTS[k]``) are
@@ -868,7 +883,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             name, base = func.attr.value, func.value.value
         else:
             return False
-        if name != "prange" or (base or name) in scope.locals:
+        if (base or name) in scope.locals or (scope.env is None and name != "prange"):
             return False
         if scope.env is None:  # the command line: read the imports
             text = scope.src.text
@@ -878,7 +893,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             import numba
         except ImportError:  # pragma: no cover - numba is a dependency
             return False
-        if base is None:
+        if base is None:  # prange, or an alias (_prange = numba.prange)
             return scope.env.get(name) is numba.prange
         return scope.env.get(base) is numba
 
@@ -1990,6 +2005,75 @@ def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
 
     node.visit(V())
     return bool(found)
+
+
+_ARRAY_SIGNS = {"sum", "mean", "prod", "empty_like", "zeros_like", "ones_like", "full_like", "empty", "zeros",
+                "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "sort", "where", "maximum",
+                "minimum", "argmax", "argmin", "var", "std", "diff", "asarray"}
+
+
+def _handles_arrays(node: cst.FunctionDef, functions: dict, depth: int = 0) -> bool:
+    """Whether ``node`` or a function of its file that it calls (transitively)
+    works with arrays: allocates, reduces or measures one (``np.empty_like``,
+    ``np.sum``, ``len``, ``.shape`` ...)."""
+    found = []
+    callees: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Attribute(self, n):
+            if n.attr.value in _ARRAY_SIGNS:
+                found.append(n)
+
+        def visit_Call(self, n):
+            if isinstance(n.func, cst.Name):
+                if n.func.value in ("len", "sum"):
+                    found.append(n)
+                callees.add(n.func.value)
+
+        def visit_Subscript(self, n):
+            found.append(n)
+
+    node.body.visit(V())
+    if found:
+        return True
+    if depth < 4:
+        for c in sorted(callees):
+            for d in functions.get(c, [])[:1]:
+                if d is not node and _handles_arrays(d, functions, depth + 1):
+                    return True
+    return False
+
+
+def _only_passed_on(node: cst.FunctionDef, name: str, is_user_function) -> bool:
+    """Whether every read of ``name`` in ``node`` is a whole argument of a call to
+    a function nsadc inlines (``helper(x, ...)``), so that nothing here shows
+    whether it is a number or an array."""
+    uses = {"passed": 0, "other": 0}
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, n):
+            passed = isinstance(n.func, cst.Name) and is_user_function(n.func.value)
+            for a in n.args:
+                if passed and isinstance(a.value, cst.Name) and a.value.value == name:
+                    uses["passed"] += 1
+                else:
+                    a.value.visit(self)
+            n.func.visit(self)
+            return False
+
+        def visit_Name(self, n):
+            if n.value == name:
+                uses["other"] += 1
+
+        def visit_Param(self, n):
+            return False
+
+        def visit_Attribute(self, n):
+            n.value.visit(self)
+            return False
+
+    node.body.visit(V())
+    return uses["passed"] > 0 and uses["other"] == 0
 
 
 def _iterated(node: cst.FunctionDef, name: str) -> bool:

@@ -1186,6 +1186,81 @@ def viterbi_score(log_A, log_B):
     return np.max(delta)
 
 
+# ---------------------------------------------------------------- a statistics library's layout
+# A decorator factory, a prange alias, names imported from math, helpers that
+# return arrays of densities, and wrappers that reduce them.
+
+from math import erf as _erf  # noqa: E402
+from math import lgamma as _lgamma  # noqa: E402
+
+_prange = numba.prange
+
+
+def _jit(parallel=False):
+    return numba.njit(cache=False, error_model="numpy", parallel=parallel)
+
+
+@_jit()
+def _standardize(x, loc, scale):
+    return (x - loc) / scale
+
+
+@_jit(parallel=True)
+def _norm_logpdf(x, loc, scale):
+    z = _standardize(x, loc, scale)
+    r = np.empty_like(z)
+    for i in _prange(len(z)):
+        r[i] = -0.5 * z[i] * z[i] - 0.5 * LOG_2PI
+    return r - math.log(scale)
+
+
+@_jit()
+def _norm_cdf(x, loc, scale):
+    z = _standardize(x, loc, scale)
+    c = np.empty_like(z)
+    for i in range(len(z)):
+        c[i] = 0.5 * (1.0 + _erf(z[i] / SQRT2))
+    return c
+
+
+@_jit()
+def norm_nll(x, loc, scale):
+    return -np.sum(_norm_logpdf(x, loc, scale))
+
+
+@_jit()
+def truncnorm_nll(x, loc, scale, xmin, xmax):
+    lo = _norm_cdf(np.array([xmin]), loc, scale)[0]
+    hi = _norm_cdf(np.array([xmax]), loc, scale)[0]
+    return -np.sum(_norm_logpdf(x, loc, scale)) + len(x) * math.log(hi - lo)
+
+
+@_jit()
+def _poisson_logpmf(k, mu):
+    r = np.empty_like(k)
+    for i in range(len(k)):
+        r[i] = k[i] * math.log(mu) - mu - _lgamma(k[i] + 1.0)
+    return r
+
+
+@_jit()
+def poisson_binned_nll(counts, mu):
+    return -np.sum(_poisson_logpmf(counts, mu))
+
+
+@_jit()
+def _expon_pdf(x, loc, scale):
+    z = _standardize(x, loc, scale)
+    return np.exp(-z) / scale
+
+
+@_jit()
+def mixture_nll(x, frac, mu, sigma, tau):
+    f1 = np.exp(_norm_logpdf(x, mu, sigma))
+    f2 = _expon_pdf(x, 0.0, tau)
+    return -np.sum(np.log(frac * f1 + (1.0 - frac) * f2))
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -1369,4 +1444,11 @@ CASES: list[Case] = [
     Case(heat_explicit, lambda r: (r.normal(size=6), 0.2, 5), ("u0", "alpha"), "state-space"),
     Case(viterbi_score, lambda r: (r.normal(size=(3, 3)), r.normal(size=(5, 3))), ("log_A", "log_B"),
          "dynamic-programming"),
+    # a statistics library's layout
+    Case(norm_nll, lambda r: (r.normal(size=8), 0.2, 1.3), ("x", "loc", "scale"), "statistics"),
+    Case(truncnorm_nll, lambda r: (r.uniform(-1.0, 2.0, size=8), 0.3, 1.1, -1.5, 2.5), ("loc", "scale"),
+         "statistics"),
+    Case(poisson_binned_nll, lambda r: (r.integers(0, 8, size=6).astype(np.float64), 3.3), ("mu",), "statistics"),
+    Case(mixture_nll, lambda r: (r.uniform(0.1, 4.0, size=10), 0.4, 1.5, 0.6, 1.2),
+         ("frac", "mu", "sigma", "tau"), "statistics"),
 ]
