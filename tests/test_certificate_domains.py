@@ -284,3 +284,15 @@ def test_a_constant_gap_however_small_is_a_jump():
     assert cert.status == "rejected"
     (ob,) = continuity(cert)
     assert ob.witness.jump == pytest.approx(1e-9) and abs(ob.witness.point["x"]) < 1e-12
+
+
+def test_domain_obligations_are_proved_on_a_stated_domain():
+    cert = cert_of(P.singular)
+    assert cert.status == "conditional" and cert.claim()["domain"] == ["x > 0", "y > 0", "y != 0"]
+    cert = cert_of(P.singular, ranges={"x": (1.0, math.inf), "y": (0.5, 2.0)})
+    assert cert.status == "certified", str(cert)
+    assert cert.claim()["domain"] == ["x >= 1", "0.5 <= y <= 2"]
+    assert all(o.statement.endswith("on the stated domain") for o in cert.obligations)
+    assert cert_of(P.spread, assume="lo < hi").status == "certified"
+    cert = cert_of(P.spread, assume="lo <= hi")  # sqrt(hi - lo) is not Lipschitz where lo == hi
+    assert cert.status == "conditional" and "hi - lo > 0" in cert.claim()["domain"]

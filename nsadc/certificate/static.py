@@ -1070,9 +1070,11 @@ def obligations(comp, seed: int = 0, domain: Domain | None = None) -> list[Oblig
             continue
         seen.add(key)
         operand_text = [words.text(e) for e in use.exprs]
+        where = "everywhere" if dom.empty else "on the stated domain"
         statement = (f"the claim holds where {restriction}" if status != "proved"
-                     else f"{restriction} everywhere")
-        detail = reason if status != "proved" else f"{reason}; a sign analysis shows {restriction} always"
+                     else f"{restriction} {where}")
+        detail = reason if status != "proved" else (f"{reason}; a sign analysis shows {restriction} "
+                                                    + ("always" if dom.empty else "on the stated domain"))
         domain.append(Obligation(
             id="", kind="domain", construct=use.prim, primitive=use.prim, file=file, line=line,
             column=col, code=code, statement=statement, status=status,

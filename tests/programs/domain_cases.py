@@ -2,6 +2,8 @@
 (tests/test_certificate_domains.py).  `nsadc certify` reads this file;
 `nsadc check` imports it."""
 
+import math
+
 import numpy as np
 
 
@@ -63,3 +65,11 @@ def sort_and_rows(X, v):
 
 def tiny_jump(x):
     return x + 1e-9 if x > 0 else x
+
+
+def singular(x, y):
+    return math.sqrt(x) + math.log(y) + x / y
+
+
+def spread(lo, hi, x):
+    return math.sqrt(hi - lo) + x
