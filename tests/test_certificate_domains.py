@@ -169,6 +169,12 @@ def test_thin_regions_are_never_certified():
     assert all(o.status == "violated" and o.witness is not None for o in continuity(cert))
     cert = cert_of(P.thin, ranges={"x": (-1.0, 1.0)})
     assert cert.status == "rejected"
+    # a region 2e-9 wide that random lines step over: the boundary's valley is searched
+    for fn in (P.needle, P.needle_between):
+        cert = cert_of(fn)
+        assert cert.status == "rejected", str(cert)
+        (ob,) = continuity(cert)
+        assert ob.witness.inside and ob.witness.jump == pytest.approx(1.0)
     for kw in ({}, {"ranges": {"t": (0.0, 1.0)}}):
         cert = cert_of(P.thin_param, **kw)
         assert cert.status != "certified", str(cert)

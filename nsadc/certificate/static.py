@@ -222,6 +222,14 @@ def _indicator(info: S.SiteSym):
     return lambda vals: S.evaluate(atom, vals)
 
 
+def _bound(info: S.SiteSym):
+    """The comparison's boundary function ``d`` (the switch flips where d == 0), or None."""
+    if info.boundary is None or info.switch is None or info.switch.op != "gt0":
+        return None
+    d = info.boundary
+    return lambda vals: S.evaluate(d, vals)
+
+
 def _side(v: float) -> float:
     return math.nan if math.isnan(v) else (1.0 if v > 0 else 0.0)
 
@@ -243,8 +251,38 @@ def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
+def _valley(at, grid, keys, bound, ind, flip_between, pair):
+    """A boundary crossed twice between two grid points (a thin region, ``abs(x -
+    c) < 1e-9``): where the boundary's function ``bound`` has a valley on the
+    grid, a ternary search for its extreme finds the other side."""
+    ds = [bound(at(float(t))) for t in grid]
+    for i in range(1, len(grid) - 1):
+        a, m, b = ds[i - 1], ds[i], ds[i + 1]
+        if not all(math.isfinite(v) for v in (a, m, b)) or math.isnan(keys[i]):
+            continue
+        sgn = 1.0 if m > 0 else -1.0
+        if not (sgn * a > 0 and sgn * b > 0 and abs(m) <= abs(a) and abs(m) <= abs(b)):
+            continue
+        lo, hi = float(grid[i - 1]), float(grid[i + 1])
+        for _ in range(120):
+            m1, m2 = lo + (hi - lo) / 3.0, hi - (hi - lo) / 3.0
+            for t in (m1, m2):
+                k = ind(at(t))
+                if not math.isnan(k) and not _same(k, keys[i]):
+                    span = flip_between(at, float(grid[i - 1]), t, keys[i - 1]) \
+                        if _same(keys[i - 1], keys[i]) else None
+                    return pair(at, *span) if span is not None else None
+            if sgn * bound(at(m1)) < sgn * bound(at(m2)):
+                hi = m2
+            else:
+                lo = m1
+            if hi - lo <= 4e-16 * (1.0 + abs(lo)):
+                break
+    return None
+
+
 def _crossings(ind, syms: dict[str, S.Sym], rng, lines: int = SAMPLE_LINES, dom: Domain | None = None,
-               solutions=()):
+               solutions=(), bound=None):
     """Pairs of points, adjacent along a random line, on either side of a flip of
     ``ind``, inside the domain ``dom`` (when given).  Yields (values_before,
     values_after, a little before, a little after).  ``solutions`` (symbol,
@@ -300,6 +338,7 @@ def _crossings(ind, syms: dict[str, S.Sym], rng, lines: int = SAMPLE_LINES, dom:
             return vals
 
         keys = [ind(at(float(t))) for t in grid]
+        found = False
         for i in range(len(grid) - 1):
             k0, k1 = keys[i], keys[i + 1]
             if math.isnan(k0) or math.isnan(k1) or _same(k0, k1):
@@ -307,8 +346,13 @@ def _crossings(ind, syms: dict[str, S.Sym], rng, lines: int = SAMPLE_LINES, dom:
             span = flip_between(at, float(grid[i]), float(grid[i + 1]), k0)
             got = pair(at, *span) if span is not None else None
             if got is not None:
+                found = True
                 yield got
                 break  # one crossing per line (in the domain)
+        if not found and bound is not None:
+            got = _valley(at, grid, keys, bound, ind, flip_between, pair)
+            if got is not None:
+                yield got
     # points put on the boundary: the boundary solved for a symbol
     for sym, e in solutions:
         if sym.name not in syms:
@@ -606,7 +650,7 @@ def _constant_gap(ex, info, E, region, fname, rng, dom) -> Verdict | None:
     syms: dict[str, S.Sym] = {}
     for p in list(E.values()) + list(info.args):
         syms.update(S.symbols_in(p))
-    for v0, v1, *_ in _crossings(_indicator(info), syms, rng, dom=dom, solutions=sols):
+    for v0, v1, *_ in _crossings(_indicator(info), syms, rng, dom=dom, solutions=sols, bound=_bound(info)):
         at = v0 if dom is None or dom.contains(v0) else v1
         a, b = S.evaluate(EL, at), S.evaluate(ER, at)
         w = Witness({p.name: at[p.name] for p in ex.fn.params if p.name in at}, size, (a, b), "static",
@@ -698,7 +742,7 @@ def _sampled(ex: S.Executor, info: S.SiteSym, E, region: S.Region, fname: str, r
         EL, ER = _forced(E, info.switch.key, S.ONE, S.ZERO)
     found = 0
     closed = region.kind == "top" and region.closed
-    for v0, v1, w0, w1 in _crossings(ind, syms, rng, dom=dom, solutions=_solutions(info)):
+    for v0, v1, w0, w1 in _crossings(ind, syms, rng, dom=dom, solutions=_solutions(info), bound=_bound(info)):
         found += 1
         hit = _jump(E, v0, v1, w0, w1) if not eq else _jump_forced(EL, ER, v0)
         if hit is None:
