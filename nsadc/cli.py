@@ -333,6 +333,10 @@ def certify(
     from nsadc.errors import ArgumentError, PolicyError
 
     path, func = parse_target(target)
+    if wrt is None or kinks is None:
+        dec_wrt, dec_kinks = _decorator_options(path, func)
+        wrt = wrt if wrt is not None else dec_wrt
+        kinks = kinks if kinks is not None else dec_kinks
     try:
         comp = load(target, wrt, kinks, ranks)
     except PolicyError as e:
@@ -349,6 +353,43 @@ def certify(
     else:
         print_certificate(cert)
     raise typer.Exit(1 if cert.status == "rejected" else 0)
+
+
+def _decorator_options(path: str, func: str) -> tuple[str | None, str | None]:
+    """The ``wrt=`` and ``kinks=`` literals of an ``@nsadc.differentiate(...)``
+    decorator on FUNC, as --wrt / --kinks would give them (None where absent),
+    so that `certify` describes the same derivative as ``FUNC.certificate()``."""
+    import ast
+
+    import libcst as cst
+
+    from nsadc.frontend.source import parse_file
+
+    try:
+        node = parse_file(path).function(func)
+    except Exception:  # noqa: BLE001 - load() reports the problem
+        return None, None
+    wrt = kinks = None
+    for dec in getattr(node, "decorators", ()):
+        call = dec.decorator
+        if not isinstance(call, cst.Call):
+            continue
+        name = cst.Module([]).code_for_node(call.func)
+        if name.split(".")[-1] != "differentiate":
+            continue
+        for arg in call.args:
+            if arg.keyword is None:
+                continue
+            try:
+                value = ast.literal_eval(cst.Module([]).code_for_node(arg.value))
+            except (ValueError, SyntaxError):
+                continue
+            if arg.keyword.value == "wrt":
+                items = [value] if isinstance(value, (str, int)) else list(value)
+                wrt = ",".join(str(v) for v in items)
+            elif arg.keyword.value == "kinks" and value is not None:
+                kinks = value if isinstance(value, str) else json.dumps(value)
+    return wrt, kinks
 
 
 def _import_file(path: str):

@@ -242,6 +242,10 @@ def test_whole_array_examples_certified_from_python_and_cli_alike(name, func, wr
     r = runner.invoke(app, ["certify", f"{EXAMPLES / name}.py:{func}", "--json", "--wrt", wrt, "--ranks", spec])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == py
+    # without --wrt: the decorator's wrt= is read from the source (the file is not run)
+    r = runner.invoke(app, ["certify", f"{EXAMPLES / name}.py:{func}", "--json", "--ranks", spec])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == py
     kinks = [o for o in cert.obligations if o.kind == "kink"]
     assert [o.construct for o in kinks] == ["np.maximum"]
 
