@@ -389,7 +389,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             ir = frozen.get(id(value), (None, None))[1]
             if ir is None:
                 floating = value.dtype.kind == "f"
-                ir = self.names.fresh(name)
+                # the entry function freezes before it lowers anything: the name is free
+                ir = name if scope is self.entry else self.names.fresh(name)
                 dims = tuple(Const(int(d)) for d in value.shape)
                 self.preamble.append(Assign(ir, Call("zeros" if floating else "index_empty", dims)))
                 for pos in np.ndindex(value.shape):
