@@ -333,6 +333,9 @@ def certify(
     from nsadc.errors import ArgumentError, PolicyError
 
     path, func = parse_target(target)
+    # the file as Python names it (absolute): the same identity as FUNC.certificate()
+    path = os.path.abspath(path)
+    target = f"{path}:{func}"
     if wrt is None or kinks is None:
         dec_wrt, dec_kinks = _decorator_options(path, func)
         wrt = wrt if wrt is not None else dec_wrt

@@ -232,7 +232,7 @@ WHOLE_ARRAY = [("svm_vectorized", "svm_loss", "w,b", {"X": 2, "y": 1, "w": 1}),
 
 
 @pytest.mark.parametrize("name,func,wrt,ranks", WHOLE_ARRAY, ids=[w[1] for w in WHOLE_ARRAY])
-def test_whole_array_examples_certified_from_python_and_cli_alike(name, func, wrt, ranks):
+def test_whole_array_examples_certified_from_python_and_cli_alike(name, func, wrt, ranks, monkeypatch):
     f = getattr(_example(name), func)
     cert = f.certificate(ranks=ranks)
     assert cert.status == "certified", str(cert)
@@ -240,6 +240,11 @@ def test_whole_array_examples_certified_from_python_and_cli_alike(name, func, wr
     validate(py)
     spec = ",".join(f"{k}={v}" for k, v in ranks.items())
     r = runner.invoke(app, ["certify", f"{EXAMPLES / name}.py:{func}", "--json", "--wrt", wrt, "--ranks", spec])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == py
+    # a relative path names the same file
+    monkeypatch.chdir(ROOT)
+    r = runner.invoke(app, ["certify", f"examples/{name}.py:{func}", "--json", "--wrt", wrt, "--ranks", spec])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == py
     # without --wrt: the decorator's wrt= is read from the source (the file is not run)
