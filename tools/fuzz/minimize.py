@@ -37,8 +37,8 @@ def failure_key(f: dict) -> tuple:
     msg = f.get("message", "")
     msg = re.sub(r"\S+\.py:\d+(:\d+)?", "LOC", msg)
     msg = re.sub(r"\d+(\.\d+)?(e-?\d+)?", "N", msg)
-    if f["cls"].startswith(("wrong-gradient", "dot-identity", "primal-mismatch", "standalone-mismatch",
-                            "vjp-vs-grad", "hang", "crash")):
+    if f["cls"].startswith(("wrong-gradient", "dot-identity", "dual-mismatch", "clarke-vs-grad", "primal-mismatch",
+                            "standalone-mismatch", "vjp-vs-grad", "hang", "crash")):
         msg = ""  # the numbers are the message: the class alone
     # a failure at a kink that becomes the same failure off the kinks is the same (and better)
     return f["cls"].replace(":kink", ""), msg
