@@ -639,8 +639,7 @@ def test_cli_emit_bad_options(model, args, message):
 
 @pytest.mark.parametrize("args, message", [
     (["--seed", "-1"], "--seed"),
-    (["--range", "x=-inf:inf"], "finite"),
-    (["--range", "x=nan:1"], "finite"),
+    (["--range", "x=nan:1"], "NAME=LO:HI"),
     (["--range", "x=-1e308:1e308"], "too wide"),
     (["--cert", "/nonexistent/dir/c.json"], "no such directory"),
     (["--points", "100000000000000000000"], "--points"),
@@ -649,6 +648,12 @@ def test_cli_check_bad_options(model, args, message):
     result = _cli(["check", f"{model}:f", "--target", "python", "--points", "2", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_cli_check_over_an_unbounded_range(model):
+    """An infinite end states an unbounded domain: sampled, never an OverflowError."""
+    result = _cli(["check", f"{model}:f", "--target", "python", "--points", "4", "--range", "x=-inf:inf"])
+    assert result.exit_code in (0, 1), result.output
 
 
 def test_cli_check_of_a_file_that_exits_while_imported(tmp_path):
