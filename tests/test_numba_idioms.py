@@ -7,7 +7,7 @@ differences (python target; one compiled check each, marked slow):
 - guard clauses: ``raise ValueError("...")`` and ``assert``, kept in the
   primal and in every derivative;
 - ``numba.prange`` as ``range``; for loops over the elements of 1-D arrays,
-  ``enumerate`` and ``zip``;
+  ``enumerate``, ``zip`` and ``enumerate(zip(...))``;
 - the builtin ``sum()``, ``max()``, ``min()`` of a 1-D array, ``np.size``;
 - module-level NumPy arrays read as constants;
 - ``@njit`` / ``@njit(cache=True)`` decorated functions and helpers;
@@ -274,6 +274,8 @@ def over_elements(x, y):
         s += i * v * v
     for p, q in zip(x, y):
         s += p * q
+    for k, (p, q) in enumerate(zip(y, x)):
+        s += k * p - q * q
     return s
 
 

@@ -912,7 +912,16 @@ class Lowerer(ArrayLowering, VectorLowering):
                 and it.func.value not in scope.locals and all(a.keyword is None and not a.star for a in it.args) \
                 and isinstance(node.target, cst.Tuple) and it.args:
             targets = [el.value for el in node.target.elements]
-            if it.func.value == "enumerate" and len(it.args) == 1 and len(targets) == 2:
+            inner = it.args[0].value
+            if it.func.value == "enumerate" and len(it.args) == 1 and len(targets) == 2 \
+                    and isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) \
+                    and inner.func.value == "zip" and "zip" not in scope.locals \
+                    and isinstance(targets[1], cst.Tuple) and len(targets[1].elements) == len(inner.args) \
+                    and all(a.keyword is None and not a.star for a in inner.args):
+                # for i, (a, b) in enumerate(zip(x, y))
+                arrays, counter = [a.value for a in inner.args], targets[0]
+                targets = [el.value for el in targets[1].elements]
+            elif it.func.value == "enumerate" and len(it.args) == 1 and len(targets) == 2:
                 arrays, counter, targets = [it.args[0].value], targets[0], targets[1:]
             elif it.func.value == "zip" and len(targets) == len(it.args):
                 arrays = [a.value for a in it.args]
@@ -2088,6 +2097,9 @@ def _iterated(node: cst.FunctionDef, name: str) -> bool:
             items = [it]
             if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value in ("enumerate", "zip"):
                 items = [a.value for a in it.args]
+                if len(items) == 1 and isinstance(items[0], cst.Call) and isinstance(items[0].func, cst.Name) \
+                        and items[0].func.value == "zip":  # enumerate(zip(x, y))
+                    items = [a.value for a in items[0].args]
             targets: set[str] = set()
             _names_in(n.target, targets)
             rows = set()  # a target indexed in the body: the rows of a 2-D array, refused
