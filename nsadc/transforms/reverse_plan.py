@@ -82,6 +82,7 @@ def header_only_vars(fn: Function) -> set[str]:
 
 
 def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
+    _DOMINATING.clear()
     count, in_loop = definitions(fn)
     arrays = {v for v, t in facts.types.items() if is_array(t)}
     overwritten = ({v for v, n in count.items() if n >= 2} | in_loop) - arrays
@@ -352,9 +353,10 @@ def _needed_in(block: list[Stmt], need: set[str], assigned: set[str]) -> set[str
     array that the re-run must write again (:func:`rewritten_after_read`)
     needs what its stores read."""
     need = set(need)
+    stores = any(is_store(s) for s in walk(block))
     for _ in range(len(assigned) + 2):
         grew = False
-        rewritten = rewritten_after_read(block, need)
+        rewritten = rewritten_after_read(block, need) if stores else set()
         for s in walk(block):
             if isinstance(s, Assign) and s.target in need and (not is_store(s) or s.target in rewritten):
                 more = variables(s.value) - need
@@ -710,40 +712,49 @@ def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:
 def _dominating_defs(block: list[Stmt], target: Stmt) -> dict:
     """Names assigned once in ``block`` (a loop's body), by a statement that runs
     before ``target`` on every path through one pass over it (earlier in the
-    same block, or in a block around it), from values the iteration does not
+    same block, or in a block around it), from values the pass does not
     change: ``t_plus_1 = t + 1`` in an inner loop's body is ``t + 1`` wherever
-    ``target`` reads it (``x[i, t + 1] += A[i, j] * x[j, t]``)."""
+    ``target`` reads it (``x[i, t + 1] += A[i, j] * x[j, t]``).  One walk per
+    block (kept while the plan is made)."""
+    entry = _DOMINATING.get(id(block))
+    if entry is None or entry[0] is not block:
+        entry = (block, _dominating_table(block))
+        _DOMINATING[id(block)] = entry
+    return entry[1].get(id(target), {})
+
+
+_DOMINATING: dict[int, tuple[list, dict]] = {}  # id(block) -> (block, id(statement) -> its dominating defs)
+
+
+def _dominating_table(block: list[Stmt]) -> dict[int, dict]:
     counts: dict[str, int] = {}
     for t in walk(block):
         name = t.var if isinstance(t, For) else t.target if isinstance(t, Assign) else None
         if name is not None:
             counts[name] = counts.get(name, 0) + 1
-    before: list[Assign] = []
-
-    def path(block: list[Stmt]) -> bool:
-        for s in block:
-            if s is target:
-                return True
-            if isinstance(s, (For, While, If)):
-                inner = s.body + (s.orelse if isinstance(s, If) else [])
-                if any(t is target for t in walk(inner)):
-                    blocks = [s.body, s.orelse] if isinstance(s, If) else [s.body]
-                    return any(path(b) for b in blocks)
-            elif isinstance(s, Assign) and not is_store(s) and counts.get(s.target) == 1:
-                before.append(s)
-        return False
-
-    path(block)
+    single = {t.target: t.value for t in walk(block)
+              if isinstance(t, Assign) and not is_store(t) and counts.get(t.target) == 1}
     moving = assigned_in(block)
-    defs: dict = {}
+    stable: dict = {}  # single definitions from values the pass does not change
     grew = True
     while grew:
         grew = False
-        for s in before:
-            if s.target not in defs and all(v not in moving or v in defs for v in variables(s.value)):
-                defs[s.target] = s.value
+        for name, value in single.items():
+            if name not in stable and all(v not in moving or v in stable for v in variables(value)):
+                stable[name] = value
                 grew = True
-    return defs
+    table: dict[int, dict] = {}
+
+    def visit(stmts: list[Stmt], visible: dict) -> None:
+        for s in stmts:
+            table[id(s)] = visible
+            for b in child_blocks(s):
+                visit(b, visible)
+            if isinstance(s, Assign) and s.target in stable:
+                visible = {**visible, s.target: stable[s.target]}  # later statements see it
+
+    visit(block, {})
+    return table
 
 
 def _written_once(fn: Function, array: str, writes: list) -> bool:
