@@ -72,7 +72,8 @@ class Batched:
                                    f"bool) only for now, and {d.__name__} takes arrays ({which})",
                                    None, "loop over the points with f.grad, or use jax.vmap")
         self.in_axes = in_axes
-        self._cache: dict = {}
+        # kernels compiled for this function, shared by its Batched objects (Numba compiles each once)
+        self._cache: dict = d.__dict__.setdefault("_batched_kernels", {})
 
     def __repr__(self) -> str:
         return f"<nsadc.Batched {self._d.__name__} in_axes={self.in_axes} target={self._d.target!r}>"
@@ -177,7 +178,7 @@ class Batched:
 
     def _kernel(self, mode: str, types: dict, k, tangent_layout: tuple = (), fallback: bool = False):
         d = self._d
-        key = (mode, tuple(types[p] for p in d._params), tuple(d.wrt), tangent_layout, fallback)
+        key = (mode, self.in_axes, tuple(types[p] for p in d._params), tuple(d.wrt), tangent_layout, fallback)
         kernel = self._cache.get(key)
         if kernel is None:
             kernel = self._cache[key] = _build(d.target, mode, self.in_axes, len(d.wrt), k, tangent_layout,

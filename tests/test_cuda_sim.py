@@ -317,3 +317,17 @@ def test_batched_cpu_target_matches_grad():
     g = f.batched(in_axes=(0, 0)).grad(xs, ys)
     want = np.array([f.grad(x, y) for x, y in zip(xs, ys)])
     assert np.array_equal(np.stack(g, 1), want)
+
+
+@pytest.mark.slow
+def test_batched_cpu_target_report_auto_and_clarke():
+    xs = np.array([0.0, 1.5, -2.0])
+    auto = nsadc.differentiate(kinks.k_relu_difference, kinks="auto", target="cpu")
+    assert auto.batched(0).grad(xs).tolist() == [auto.grad(x) for x in xs] == [1.0, 1.0, 1.0]
+    f = nsadc.differentiate(kinks.k_max2, target="cpu")
+    b = f.batched((0, None))
+    v, (gx, gy), met = b.value_and_grad(xs, 0.0, report=True)
+    assert met.tolist() == [True, False, False]
+    assert [(a, (p, q)) for a, p, q in zip(v, gx, gy)] == [f.value_and_grad(x, 0.0) for x in xs]
+    assert list(zip(*b.clarke_grad(xs, 0.0))) == [f.clarke_grad(x, 0.0) for x in xs]
+    assert b.jvp((xs, 0.0), (1.0, xs))[1].tolist() == [f.jvp((x, 0.0), (1.0, x))[1] for x in xs]
