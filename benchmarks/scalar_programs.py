@@ -2,7 +2,8 @@
 
 Signs inside the loops change pseudo-randomly from one iteration to the next
 (sin of a large, irregular argument), so kink selections and branches cannot be
-predicted: the case NUMBA.md warns about."""
+predicted: the case where a compiled branch costs most (mispredictions),
+and branch-free selections pay."""
 
 import math
 

@@ -131,7 +131,8 @@ def _frozen_constants(env: dict, text: str) -> tuple:
 
 
 class Differentiable:
-    """A function together with its compiled derivatives (see DESIGN.md §3)."""
+    """A function together with its compiled derivatives (forward, reverse and
+    Clarke mode, compiled per argument kinds and cached on disk)."""
 
     def __init__(self, fn, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0,
                  boundscheck: bool = False):

@@ -3,7 +3,8 @@
 Emitted reverse-mode code keeps its tapes in NumPy arrays grown by doubling in
 `_reserve`.  Every emitted module, compiled or not, carries the helper as text
 (:func:`helpers_source`): the module stays standalone (math, numpy and, when
-compiled, numba; never nsadc: DESIGN.md).
+compiled, numba; never nsadc, so that an emitted module runs where nsadc is
+not installed).
 """
 
 import inspect

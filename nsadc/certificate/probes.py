@@ -6,7 +6,7 @@ the certificate claims.  Unlike the static part, these *execute* the code.
   bisection down to adjacent floating-point numbers, and measure the jump of
   the function there.  The decisions come from nsadc's primal IR with a trace
   statement after each site (emitted and run like any emitted module).
-- The curve identity that defines a conservative field (DESIGN.md §1):
+- The curve identity that defines a conservative field:
   ``f(b) - f(a) = ∫₀¹ <D(a + t(b - a)), b - a> dt`` with the derivative nsadc
   emits (reverse mode, and forward mode), the integral by adaptive Simpson
   quadrature that refines around the kinks the segment crosses; on random

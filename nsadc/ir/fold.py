@@ -90,7 +90,8 @@ def fold_temporaries(fn: Function, keep: set[str] = frozenset()) -> None:
                     and reads.get(s.target) == 1 and s.target not in raw and s.target not in keep
                     and _size(s.value) <= MAX_SIZE and not _has_select(s.value))
         # kink selections stay named statements, under their comment, and
-        # compile branch-free as separate two-way selects (shared/NUMBA.md)
+        # compile branch-free as separate two-way selects (Numba/LLVM
+        # keeps a small conditional expression as a select, not a branch)
 
         if not _fold_block(fn.body, foldable):
             _drop_self_copies(fn.body)

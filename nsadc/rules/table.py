@@ -18,7 +18,7 @@ Partials are built as IR expressions by ``partials(args, out, active, sel, tmp)`
 It returns ``(setup, grads)``: setup assignments ``[(name, expr)]`` that the
 transforms emit before using ``grads`` (one expression or ``None`` per operand).
 Kink selections are written as two-way conditional expressions so that Numba
-compiles them branch-free (see shared/NUMBA.md).
+compiles them branch-free (a select, not a branch the CPU must predict).
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ it had at that statement in the forward sweep.  Three mechanisms keep it:
 - loop checkpoints: a loop pushes, at each iteration's entry, the few values
   the iteration needs from before it (its loop-carried state); the reverse
   sweep pops them, re-runs the iteration forward (cheap, cache-hot) and then
-  reverses it.  Nothing computed from the state is taped (shared/NUMBA.md:
-  taping what can be recomputed is what made naive gradients slow);
+  reverses it.  Nothing computed from the state is taped (taping
+  what can be recomputed is what makes naive gradients slow under Numba);
 - fused reductions: a top-level loop nest whose only loop-carried active value
   is one accumulator ``s += term`` computes ``ds/dv`` for the values ``v`` it
   reads, in the same loop, and the reverse sweep only adds ``s_bar·ds/dv``.
