@@ -331,3 +331,17 @@ def test_batched_cpu_target_report_auto_and_clarke():
     assert [(a, (p, q)) for a, p, q in zip(v, gx, gy)] == [f.value_and_grad(x, 0.0) for x in xs]
     assert list(zip(*b.clarke_grad(xs, 0.0))) == [f.clarke_grad(x, 0.0) for x in xs]
     assert b.jvp((xs, 0.0), (1.0, xs))[1].tolist() == [f.jvp((x, 0.0), (1.0, x))[1] for x in xs]
+
+
+def test_example_multistart_kernel_runs_on_the_simulator():
+    """examples/cuda_multistart.py: a user's kernel calling nsadc's device gradient."""
+    out = simulate(root=ROOT, body="""
+        sys.path.insert(0, root + "/examples")
+        import cuda_multistart
+        (x, y), value, (gx, gy) = cuda_multistart.main(starts=8, steps=300)
+        print(json.dumps({"best": [x, y], "value": value, "n": [len(gx), len(gy)]}))
+    """)
+    x, y = out["best"]
+    assert abs(x - 1.0) < 0.01 and abs(y + 0.5) < 0.01
+    assert 0.0625 <= out["value"] < 0.064
+    assert out["n"] == [8, 8]
