@@ -249,6 +249,69 @@ def test_scalar_catalogue_matches_or_is_refused():
     assert len(ran) > 40 and "c_calls" in ran and "k_loop" in ran
 
 
+PTX_CHECK = """
+    import inspect, json, sys
+    sys.path[:0] = [{tests!r}, {bench!r}]
+    from numba import cuda, types as nt
+    try:
+        cuda.compile_ptx(lambda x: x + 1.0, (nt.float64,), device=True, cc=(9, 0))
+    except Exception as e:  # no NVVM here
+        print(json.dumps({{"skip": f"{{type(e).__name__}}: {{e}}"[:300]}}))
+        raise SystemExit
+    import nsadc
+    from programs import classic, constructs, kinks, primitives
+    import scalar_programs
+    fns = {{f.__name__: f for f, _ in constructs.CONSTRUCT_CASES}}
+    fns.update({{f.__name__: f for f in primitives.PRIMITIVE_FUNCTIONS}})
+    for mod in (kinks, classic, scalar_programs):
+        fns.update({{n: f for n, f in inspect.getmembers(mod, inspect.isfunction)
+                    if f.__module__ == mod.__name__ and not n.startswith("_")}})
+    T = {{"float": nt.float64, "int": nt.int64, "bool": nt.boolean}}
+    results = {{}}
+    for name, fn in sorted(fns.items()):
+        try:
+            d = nsadc.differentiate(fn, target="cuda")
+        except nsadc.NsadcError:
+            continue  # refused (the simulator test checks how)
+        args = [T[d._static_types[p]] for p in d._params]
+        m = len(d.wrt)
+        c = d.compiled()
+        sigs = {{"primal": args, "jvp": args + [nt.float64] * m, "vjp": args + [nt.float64],
+                "grad": args + [nt.float64], "ld": args + [nt.float64] * (m * m),
+                "vjp_report": args + [nt.float64, nt.int64[::1]],
+                "jvp_report": args + [nt.float64] * m + [nt.int64[::1]]}}
+        for kind, sig in sigs.items():
+            try:
+                cuda.compile_ptx(getattr(c, kind).py_func, tuple(sig), device=True, cc=(9, 0))
+                results[name + "." + kind] = "ok"
+            except Exception as e:
+                # numba's built-in CUDA target compiles max/min as device functions, which asks
+                # the driver for the device's compute capability: not checkable without a GPU
+                results[name + "." + kind] = "needs a device" if "driver" in str(e) else \
+                    f"{{type(e).__name__}}: {{e}}"[-600:]
+    print(json.dumps(results))
+"""
+
+
+@pytest.mark.slow
+def test_emitted_device_functions_compile_to_ptx():
+    """The real CUDA compiler (NVVM, no GPU needed) takes every device function
+    of the catalogue that it can compile without a device: code the simulator
+    runs but a GPU would refuse is caught here.  Skipped without NVVM."""
+    code = textwrap.dedent(PTX_CHECK).format(tests=os.path.join(ROOT, "tests"),
+                                             bench=os.path.join(ROOT, "benchmarks"))
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stderr[-4000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    if "skip" in out:
+        pytest.skip(f"numba.cuda.compile_ptx is not available here ({out['skip']})")
+    failed = {k: v for k, v in out.items() if v not in ("ok", "needs a device")}
+    assert not failed
+    assert sum(v == "ok" for v in out.values()) > 300  # 7 functions a program
+
+
 # ---------------------------------------------------------------- the batched API here (cpu, python)
 
 def test_in_axes_are_checked():
