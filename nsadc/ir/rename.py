@@ -11,19 +11,12 @@ then always kills the first value, so no later read can see it.
 
 from __future__ import annotations
 
+import bisect
+
 from nsadc.rules.arrays import ARRAY_VALUES, is_array
 from nsadc.ir.nodes import Assign, Call, Expr, For, Function, If, Stmt, Var, While, variables, walk
 
 _LINEAR = {"add", "sub", "neg", "pos", "copy"}
-
-
-def _reads_nonlinearly(s: Stmt, var: str) -> bool:
-    """Does a derivative of ``s`` read the value of ``var``?"""
-    for t in walk([s]):
-        if isinstance(t, Assign) and isinstance(t.value, Call) and t.value.prim not in _LINEAR \
-                and var in variables(t.value):
-            return True
-    return False
 
 
 def _substitute(e: Expr, old: str, new: str) -> Expr:
@@ -53,11 +46,6 @@ def rename_variable(block: list[Stmt], old: str, new: str) -> None:
             t.target = new
 
 
-def _assigns(s: Stmt, var: str) -> bool:
-    return any((isinstance(t, Assign) and t.target == var) or (isinstance(t, For) and t.var == var)
-               for t in walk([s]))
-
-
 def split_reassignments(fn: Function, names) -> None:
     # an array is one value for the whole function, written element by element
     arrays = {p.name for p in fn.params if is_array(p.type)} | {
@@ -71,23 +59,43 @@ def split_reassignments(fn: Function, names) -> None:
                 block(s.orelse)
             elif isinstance(s, (For, While)):
                 block(s.body)
+        # what each statement assigns and reads nonlinearly, once (linear in the block)
+        at: dict[str, list[int]] = {}
+        for j, s in enumerate(stmts):
+            for v in _assigned_by(s):
+                at.setdefault(v, []).append(j)
+        nonlinear = [_nonlinear_reads(s) for s in stmts]
         for i, a in enumerate(stmts):
-            if not isinstance(a, Assign):
+            if not isinstance(a, Assign) or a.target in arrays:
                 continue
             v = a.target
-            if v in arrays:
+            later = at.get(v, [])
+            k = bisect.bisect_right(later, i)
+            if k == len(later):
                 continue
-            for j in range(i + 1, len(stmts)):
-                b = stmts[j]
-                if isinstance(b, Assign) and b.target == v:
-                    between = stmts[i + 1:j]
-                    if any(_reads_nonlinearly(s, v) for s in between) or _reads_nonlinearly(b, v):
-                        new = names.fresh(v)
-                        a.target = new
-                        for s in between + [b]:
-                            _rename_reads(s, v, new)
-                    break
-                if _assigns(b, v):
-                    break
+            j = later[k]  # the next statement that assigns v
+            b = stmts[j]
+            if not (isinstance(b, Assign) and b.target == v):
+                continue
+            between = stmts[i + 1:j]
+            if any(v in nonlinear[m] for m in range(i + 1, j)) or v in nonlinear[j]:
+                new = names.fresh(v)
+                a.target = new
+                for t in between + [b]:
+                    _rename_reads(t, v, new)
 
     block(fn.body)
+
+
+def _assigned_by(s: Stmt) -> set[str]:
+    return {t.target if isinstance(t, Assign) else t.var for t in walk([s]) if isinstance(t, (Assign, For))}
+
+
+def _nonlinear_reads(s: Stmt) -> set[str]:
+    """The variables whose values a derivative of ``s`` reads: operands of
+    anything but a sum, a difference or a copy."""
+    out: set[str] = set()
+    for t in walk([s]):
+        if isinstance(t, Assign) and isinstance(t.value, Call) and t.value.prim not in _LINEAR:
+            out |= variables(t.value)
+    return out
