@@ -18,20 +18,26 @@ import typer
 
 from nsadc.errors import NsadcError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# rich_markup_mode=None: click's own help, which rewraps each paragraph to the
+# terminal and shows no metavar for a flag
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="nsadc: nonsmooth automatic differentiation for numerical Python.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        import nsadc
+
+        typer.echo(f"nsadc {nsadc.__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="print the version and exit", is_eager=True),
+    version: bool = typer.Option(False, "--version", help="print the version and exit", is_eager=True,
+                                 callback=_print_version),
 ):
     """nsadc: nonsmooth automatic differentiation for numerical Python."""
-    if version:
-        import nsadc
-
-        typer.echo(nsadc.__version__)
-        raise typer.Exit(0)
 
 
 class Mode(str, Enum):
@@ -53,7 +59,27 @@ def parse_target(spec: str) -> tuple[str, str]:
         _fail(f"expected FILE.py:FUNC, got {spec!r}")
     if not Path(path).is_file():
         _fail(f"no such file: {path}")
+    _check_syntax(path)
     return path, func
+
+
+def _check_syntax(path: str) -> None:
+    """A syntax error, said once, where Python says it (line, column, caret)."""
+    import ast
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        _fail(f"{path}: cannot read it: {e}")
+    try:
+        ast.parse(text, filename=path)
+    except SyntaxError as e:
+        line = (e.text or "").rstrip("\n")
+        col = e.offset or 1
+        stripped = line.lstrip()
+        caret = " " * max(0, col - 1 - (len(line) - len(stripped)))
+        where = f"{path}:{e.lineno}:{col}" if e.lineno else path
+        _fail(f"{where}: syntax error: {e.msg}\n    {stripped}\n    {caret}^")
 
 
 def parse_kinks(text: str | None):
@@ -132,7 +158,9 @@ def emit(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to differentiate"),
     mode: Mode = typer.Option(Mode.both, "--mode", help="forward (FUNC_jvp), reverse (FUNC_vjp), both, or lexicographic (FUNC_ld, Clarke mode)"),
     wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
-    kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
+    kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,... "
+                                     "(auto is the Python API's run-time choice: emit --mode reverse and "
+                                     "--mode lexicographic instead)"),
     ranks: str | None = typer.Option(None, "--ranks", help="array arguments' numbers of dimensions, e.g. "
                                      "A=2,x=1 (whole-array NumPy code that does not show them)"),
     output: Path | None = typer.Option(None, "-o", "--output", help="write the module here instead of stdout"),
@@ -143,6 +171,10 @@ def emit(
     """Print a standalone module (imports only math and numpy) with FUNC_jvp, FUNC_vjp or FUNC_ld."""
     certificate = None
     path, _ = parse_target(target)
+    if kinks is not None and kinks.strip() == "auto":
+        _fail("--kinks auto: the auto policy chooses at run time (reverse mode, and Clarke mode where a kink "
+              "is met), which an emitted module cannot do; emit --mode reverse and --mode lexicographic "
+              "(Clarke mode) and choose between them yourself, or use differentiate(f, kinks=\"auto\")")
     for option, out in (("-o", output), ("--cert", cert)):
         if out is not None and _same_file(out, path):
             _fail(f"{option} {out}: that is the input file; nsadc does not overwrite your source "
@@ -156,6 +188,8 @@ def emit(
         comp = load(target, wrt, kinks, ranks)
         modes = ("forward", "reverse") if mode == Mode.both else (mode.value,)
         text = comp.module(modes)
+        if output is not None:  # the header names the file it is written to
+            text = text.replace(f"# {comp.name}_derivatives.py - emitted", f"# {output.name} - emitted", 1)
         if cert is not None:
             from nsadc.certificate import static
 
@@ -443,9 +477,8 @@ def check(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to check (FILE is run)"),
     points: int = typer.Option(64, "--points", min=1, max=1_000_000, help="random points (segments) per probe"),
     seed: int = typer.Option(0, "--seed", min=0, help="random seed (an integer >= 0)"),
-    shape: list[str] = typer.Option([], "--shape", metavar="NAME=DIMS",
-                                    help="shape of an array argument (arrays are not supported yet: "
-                                         "refused)"),
+    shape: list[str] = typer.Option([], "--shape", metavar="NAME=DIMS", hidden=True,
+                                    help="not accepted: the probes sample scalar arguments only"),
     ranges: list[str] = typer.Option([], "--range", metavar="NAME=LO:HI",
                                      help="the claim's domain: argument NAME in [LO, HI] (the probes sample "
                                           "there); inf / -inf for an open end, e.g. t=0:inf (repeatable)"),
@@ -490,8 +523,10 @@ def check(
         unknown = [n for n in names if n not in params]
         if unknown:
             _fail(f"--shape: {func} has no argument {unknown[0]!r} (arguments: {', '.join(params)})")
-        _fail(f"--shape {shape[0]}: arrays are not supported yet; {func} takes scalar arguments only "
-              f"({', '.join(params)}), which need no shape")
+        _fail(f"--shape {shape[0]}: the numeric probes sample scalar arguments only, so check takes no "
+              f"shapes; for a function of arrays use `nsadc certify {target}` (the static certificate, "
+              "--ranks NAME=DIMS where the code does not show an array's number of dimensions) or "
+              "`nsadc plot` along a segment")
     if backend not in ("cpu", "python"):
         _fail(f"--target {backend!r}: use cpu or python")
     box = _parse_ranges(ranges, params)

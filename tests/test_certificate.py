@@ -371,7 +371,7 @@ def test_cli_check(tmp_path):
 
 def test_cli_check_options(tmp_path):
     r = runner.invoke(app, ["check", f"{CASES}:hinge_l1", "--shape", "w=3", "--target", "python"])
-    assert r.exit_code == 2 and "arrays are not supported yet" in r.output
+    assert r.exit_code == 2 and "scalar arguments only" in r.output
     r = runner.invoke(app, ["check", f"{CASES}:hinge_l1", "--shape", "q=3", "--target", "python"])
     assert r.exit_code == 2 and "no argument 'q'" in r.output
     r = runner.invoke(app, ["check", f"{CASES}:hinge_l1", "--range", "lam=1", "--target", "python"])
