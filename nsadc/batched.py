@@ -185,11 +185,18 @@ class Batched:
                                                fallback, d.__name__)
         return kernel
 
-    def _outputs(self, n: int, count: int, on_device: bool, dtype=np.float64) -> list:
-        if on_device:
+    def _outputs(self, n: int, count: int, dtype=np.float64) -> list:
+        """Output arrays: on the device for the cuda target (copied back by :meth:`_host`)."""
+        if self._d.target == "cuda":
             from numba import cuda
             return [cuda.device_array(n, dtype) for _ in range(count)]
         return [np.empty(n, dtype) for _ in range(count)]
+
+    def _host(self, outs: list, on_device: bool) -> list:
+        """The outputs, copied to the host unless the call passed device arrays."""
+        if self._d.target != "cuda" or on_device:
+            return outs
+        return [o.copy_to_host() for o in outs]
 
     def _launch(self, kernel, n: int, outs: list, *args):
         d = self._d
@@ -198,7 +205,9 @@ class Batched:
         from nsadc.api import _internal_errors
 
         try:
-            if d.target == "cuda":
+            if d.target == "cuda":  # host arrays copied once, in (outputs are device arrays already)
+                from numba import cuda
+                args = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args]
                 kernel[(n + THREADS - 1) // THREADS, THREADS](n, *outs, *args)
             else:
                 kernel(n, *outs, *args)
@@ -227,15 +236,14 @@ class Batched:
             sites = len(k.sites)
             hits = np.zeros((n, max(1, report_layout(sites, k.index_depth))), np.int64)
             hits[:, sites:] = -1
-            if on_device:
-                from numba import cuda
-                hits = cuda.to_device(hits)
-            outs = self._outputs(n, 1 + m, on_device) + self._outputs(n, 1, on_device, np.bool_)
+            outs = self._outputs(n, 1 + m) + self._outputs(n, 1, np.bool_)
             self._launch(self._kernel("report", types, k, (), fallback), n, outs, hits, *kargs)
+            outs = self._host(outs, on_device)
             value, gs, met = outs[0], outs[1:1 + m], outs[-1]
             return (value, self._grads(gs), met) if report else (value, self._grads(gs))
-        outs = self._outputs(n, 1 + m, on_device)
+        outs = self._outputs(n, 1 + m)
         self._launch(self._kernel("value_and_grad", types, k), n, outs, *kargs)
+        outs = self._host(outs, on_device)
         return outs[0], self._grads(outs[1:])
 
     def grad(self, *args, report: bool = False):
@@ -246,9 +254,9 @@ class Batched:
             out = self.value_and_grad(*args, report=report)
             return (out[1], out[2]) if report else out[1]
         n, kargs, types, k, on_device = self._points(args)
-        outs = self._outputs(n, len(d.wrt), on_device)
+        outs = self._outputs(n, len(d.wrt))
         self._launch(self._kernel("grad", types, k), n, outs, *kargs)
-        return self._grads(outs)
+        return self._grads(self._host(outs, on_device))
 
     def jvp(self, primals, tangents):
         """``(values, directional derivatives)``, each of shape (N,); a tangent per
@@ -257,8 +265,9 @@ class Batched:
             raise ArgumentError(f"jvp: primals must be a tuple of the arguments, got {type(primals).__name__}")
         n, kargs, types, k, on_device = self._points(tuple(primals))
         tans, layout = self._tangents(tangents, n)
-        outs = self._outputs(n, 2, on_device)
+        outs = self._outputs(n, 2)
         self._launch(self._kernel("jvp", types, k, layout), n, outs, *kargs, *tans)
+        outs = self._host(outs, on_device)
         return outs[0], outs[1]
 
     def clarke_grad(self, *args):
@@ -269,9 +278,9 @@ class Batched:
         n, kargs, types, k, on_device = self._points(args)
         if k.ld is None:
             raise UnsupportedError(k.ld_refusal or f"{d.__name__}: Clarke mode is not available here")
-        outs = self._outputs(n, 1 + len(d.wrt), on_device)
+        outs = self._outputs(n, 1 + len(d.wrt))
         self._launch(self._kernel("clarke", types, k), n, outs, *kargs)
-        return self._grads(outs[1:])
+        return self._grads(self._host(outs, on_device)[1:])
 
 
 def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tuple, fallback: bool,
