@@ -1,7 +1,7 @@
 """The ``nsadc`` command line (typer).
 
-``emit`` and ``certify`` parse FILE and never execute it; ``check`` imports and
-runs it.  Exit codes: 0 success, 1 a check failed or a certificate is
+``emit`` and ``certify`` parse FILE and never execute it; ``check`` and ``plot``
+import and run it.  Exit codes: 0 success, 1 a check failed or a certificate is
 rejected, 2 bad usage or unsupported code.
 """
 
@@ -563,6 +563,125 @@ def check(
         _write_file(cert, "--cert", certificate.to_json() + "\n")
         typer.echo(f"wrote {cert}", err=True)
     raise typer.Exit(1 if certificate.status == "rejected" else 0)
+
+
+def _parse_point(text: str, option: str, params: list[str], shapes: dict[str, tuple], ints: set) -> tuple:
+    """``--from 1,2,3``: one number per scalar entry (arrays flattened, in argument
+    order), or one number per argument (an array's fills it)."""
+    import numpy as np
+
+    try:
+        numbers = [float(v) for v in text.split(",")]
+    except ValueError:
+        _fail(f"{option} {text!r}: write comma-separated numbers, one per argument ({', '.join(params)})")
+    sizes = [int(np.prod(shapes[p])) if p in shapes else 1 for p in params]
+    if len(numbers) == sum(sizes):
+        chunks, k = [], 0
+        for n in sizes:
+            chunks.append(numbers[k:k + n])
+            k += n
+    elif len(numbers) == len(params):
+        chunks = [[v] * n for v, n in zip(numbers, sizes)]
+    else:
+        names = ", ".join(f"{p} ({'x'.join(map(str, shapes[p]))})" if p in shapes else p for p in params)
+        _fail(f"{option} {text!r}: {len(numbers)} numbers, but the arguments {names} take {sum(sizes)}"
+              + (f" (or one number per argument: {len(params)})" if sum(sizes) != len(params) else "")
+              + ("; give an array argument's shape with --shape NAME=DIMS" if not shapes else ""))
+    out = []
+    for p, chunk in zip(params, chunks):
+        if p in shapes:
+            out.append(np.array(chunk, dtype=np.float64).reshape(shapes[p]))
+        elif p in ints:
+            if chunk[0] != int(chunk[0]):
+                _fail(f"{option}: {p} is an int argument, not {chunk[0]}")
+            out.append(int(chunk[0]))
+        else:
+            out.append(chunk[0])
+    return tuple(out)
+
+
+def _parse_shapes(items: list[str], params: list[str]) -> dict[str, tuple]:
+    """``--shape x=5`` / ``--shape A=3x2`` -> {"x": (5,), "A": (3, 2)}."""
+    out = {}
+    for item in items:
+        name, sep, dims = item.partition("=")
+        name = name.strip()
+        try:
+            shape = tuple(int(v) for v in dims.lower().replace("x", " ").replace(",", " ").split())
+        except ValueError:
+            shape = ()
+        if not sep or not shape or min(shape) < 1:
+            _fail(f"--shape {item!r}: write NAME=DIMS, e.g. x=5 or A=3x2")
+        if name not in params:
+            _fail(f"--shape: no argument {name!r} (arguments: {', '.join(params)})")
+        out[name] = shape
+    return out
+
+
+@app.command()
+def plot(
+    target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to draw (FILE is run)"),
+    start: str = typer.Option(..., "--from", metavar="A", help="the segment's start: comma-separated "
+                              "numbers, one per scalar entry of the arguments (arrays flattened) or one "
+                              "per argument"),
+    end: str = typer.Option(..., "--to", metavar="B", help="the segment's end, as --from"),
+    output: Path = typer.Option(..., "-o", "--output", metavar="OUT.png", help="the picture to write"),
+    shape: list[str] = typer.Option([], "--shape", metavar="NAME=DIMS",
+                                    help="an array argument's shape, e.g. x=5 or A=3x2 (repeatable)"),
+    points: int = typer.Option(401, "--points", min=2, max=100_000, help="points along the segment"),
+    wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions "
+                                   "(the others must be equal at both ends)"),
+    kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
+    backend: str = typer.Option("cpu", "--target", help="cpu (numba) or python"),
+):
+    """Draw FUNC along the segment from A to B: its value, its directional
+    derivative from reverse mode and from Clarke mode, and the kinks met.
+    This imports and runs FILE; it needs matplotlib (pip install "nsadc[plot]")."""
+    import inspect
+
+    from nsadc import plot as P
+    from nsadc.api import Differentiable
+
+    path, func = parse_target(target)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        _fail(P.MISSING_MATPLOTLIB)
+    if backend not in ("cpu", "python"):
+        _fail(f"--target {backend!r}: use cpu or python")
+    _check_writable(output, "-o")
+    try:
+        module = _import_file(path)
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - anything FILE raises while being imported
+        _fail(f"{path}: importing it failed: {type(e).__name__}: {e}")
+    obj = getattr(module, func, None)
+    if obj is None or not callable(obj):
+        _fail(f"{path}: no function named {func!r}")
+    fn = obj.__wrapped__ if isinstance(obj, Differentiable) else obj
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        _fail(f"{path}: {func} is not a plain function")
+    params = list(sig.parameters)
+    ints = {p for p, q in sig.parameters.items() if q.annotation in (int, "int")}
+    shapes = _parse_shapes(shape, params)
+    a = _parse_point(start, "--from", params, shapes, ints)
+    b = _parse_point(end, "--to", params, shapes, ints)
+    wrt_arg = None
+    if wrt:
+        wrt_arg = [int(w) if w.strip().lstrip("-").isdigit() else w.strip() for w in wrt.split(",")]
+    try:
+        if isinstance(obj, Differentiable) and wrt is None and kinks is None:
+            d = Differentiable(fn, wrt=obj.wrt, kinks=obj.policy, target=backend)
+        else:
+            d = Differentiable(fn, wrt=wrt_arg, kinks=parse_kinks(kinks), target=backend)
+        seg = P.segment(d, a, b, points=points)
+        title = f"{func} from {start} to {end}"
+        P.draw(seg, title if len(title) <= 70 else f"{func} along a segment", str(output))
+    except NsadcError as e:
+        _fail(str(e))
+    met = "; ".join(f"t = {k.t:.6g}: {k.what}" for k in seg.kinks) or "none"
+    typer.echo(f"wrote {output} (kinks met: {met})", err=True)
 
 
 def main():

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -95,3 +96,78 @@ def test_check_shape_says_what_to_do_instead(model):
     assert "scalar arguments only" in result.output and "nsadc certify" in result.output
     result = runner.invoke(app, ["check", f"{model}:g", "--shape", "y=5"])
     assert result.exit_code == 2 and "no argument 'y'" in result.output
+
+
+RELU_DIFFERENCE = """\
+def relu_difference(x):
+    return max(x, 0.0) - max(-x, 0.0) + 0.5 * abs(x)
+
+
+def pair(w, c):
+    return abs(w - c) + max(w, 0.5)
+"""
+
+
+def test_plot_segment_data_kinks_exact_and_between_grid_points(tmp_path, monkeypatch):
+    from nsadc import plot as P
+
+    path = tmp_path / "rd.py"
+    path.write_text(RELU_DIFFERENCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import rd
+
+    d = nsadc.differentiate(rd.relu_difference, target="python")
+    seg = P.segment(d, (-1.0,), (1.0,), points=21)  # t = 0.5 is x = 0 exactly
+    assert [k.t for k in seg.kinks] == [0.5] and seg.kinks[0].exact
+    assert "abs at rd.py:2:47" in seg.kinks[0].what
+    assert seg.axis == "x"
+    # at the kink reverse mode gives 0, outside the Clarke set [0.5, 1.5]; Clarke mode an element of it
+    # (times 2: the segment's direction is b - a = 2)
+    k = 10
+    assert seg.reverse[k] == 0.0 and 2 * 0.5 <= seg.clarke[k] <= 2 * 1.5
+    np.testing.assert_allclose(seg.reverse[:k], 2 * 0.5)
+    np.testing.assert_allclose(seg.reverse[k + 1:], 2 * 1.5)
+    # a kink between grid points is found by bisection
+    seg = P.segment(d, (-0.3,), (0.7,), points=8)
+    assert len(seg.kinks) == 1 and not seg.kinks[0].exact
+    assert seg.kinks[0].t == pytest.approx(0.3, abs=1e-12) and "abs" in seg.kinks[0].what
+    # two arguments, one kink in each
+    d2 = nsadc.differentiate(rd.pair, target="python")
+    seg = P.segment(d2, (0.0, 0.25), (1.0, 0.25), points=11)
+    assert [round(k.t, 9) for k in seg.kinks] == [0.25, 0.5]
+    with pytest.raises(nsadc.ArgumentError, match="not differentiated"):
+        P.segment(nsadc.differentiate(rd.pair, wrt="w", target="python"), (0.0, 0.0), (1.0, 1.0))
+
+
+def test_plot_without_matplotlib_says_how_to_install(model, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
+    result = runner.invoke(app, ["plot", f"{model}:f", "--from", "1", "--to", "2", "-o", str(tmp_path / "f.png")])
+    assert result.exit_code == 2
+    assert "matplotlib" in result.output and "nsadc[plot]" in result.output
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_plot_writes_a_picture(model, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "loss.png"
+    result = runner.invoke(app, ["plot", f"{model}:loss", "--from", "0.5,1.3,-0.4,0.2",
+                                 "--to", "-0.7,1.3,-0.4,0.2", "-o", str(out), "--points", "25",
+                                 "--target", "python"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert re.search(r"kinks met: t = 0\.41666\d*: abs at model\.py:17:32", result.output), result.output
+    # an array argument, with --shape; one number per argument fills the array
+    out = tmp_path / "g.png"
+    result = runner.invoke(app, ["plot", f"{model}:g", "--shape", "x=3", "--from", "0", "--to", "1,0.2,1",
+                                 "-o", str(out), "--target", "python", "--points", "11"])
+    assert result.exit_code == 0, result.output
+    assert "t = 0.5: abs at model.py:11:14" in result.output
+    # usage errors
+    for args, message in ((["--from", "1,2", "--shape", "x=3"], "2 numbers, but the arguments x (3) take 3 (or one"),
+                          (["--from", "a"], "comma-separated numbers"),
+                          (["--shape", "x=0"], "NAME=DIMS")):
+        base = ["plot", f"{model}:g", "--from", "0", "--to", "1", "-o", str(out), "--target", "python"]
+        result = runner.invoke(app, base + args)
+        assert result.exit_code == 2 and message in result.output, result.output
