@@ -7,6 +7,7 @@ simulator is pure Python (about 0.1 ms a thread), so batches stay small.  The
 batched API on the cpu and python targets runs here, in the test process.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -21,6 +22,9 @@ from nsadc import ArgumentError, NsadcError
 from programs import kinks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the simulator comes with numba's CUDA target (built in, or NVIDIA's numba-cuda package)
+needs_numba_cuda = pytest.mark.skipif(importlib.util.find_spec("numba.cuda") is None,
+                                      reason="numba has no CUDA target here (install numba-cuda)")
 
 # put first in every simulator script: paths, the simulator, and the comparisons
 PRELUDE = textwrap.dedent("""
@@ -52,6 +56,7 @@ def simulate(body: str, timeout: int = 600, **names) -> dict:
 REFERENCE = [pytest.param("cpu", marks=pytest.mark.slow), "python"]
 
 
+@needs_numba_cuda
 @pytest.mark.parametrize("reference", REFERENCE)
 def test_device_functions_in_a_user_kernel(reference):
     """compiled() gives device functions under the CPU's names; a user's kernel
@@ -108,6 +113,7 @@ def test_device_functions_in_a_user_kernel(reference):
     assert {"primal", "jvp", "vjp", "grad", "ld", "jvp_report", "vjp_report"} <= set(out["names"])
 
 
+@needs_numba_cuda
 @pytest.mark.parametrize("reference", REFERENCE)
 def test_batched_cuda_matches_cpu_and_finite_differences(reference):
     out = simulate(reference=reference, body="""
@@ -151,6 +157,7 @@ def test_batched_cuda_matches_cpu_and_finite_differences(reference):
     assert out["report"] == [[0.0, 1.0], [True, False]]  # min-norm picks 0 at the kink, and flags it
 
 
+@needs_numba_cuda
 def test_refusals_are_located_nsadc_errors():
     out = simulate("""
         import scalar_programs as sp
@@ -181,6 +188,7 @@ def test_refusals_are_located_nsadc_errors():
     assert kind == "NsadcError" and "device functions" in msg and "batched" in msg
 
 
+@needs_numba_cuda
 @pytest.mark.slow
 def test_scalar_catalogue_matches_or_is_refused():
     """Every scalar program of the test catalogues either runs batched on the
@@ -294,6 +302,7 @@ PTX_CHECK = """
 """
 
 
+@needs_numba_cuda
 @pytest.mark.slow
 def test_emitted_device_functions_compile_to_ptx():
     """The real CUDA compiler (NVVM, no GPU needed) takes every device function
@@ -397,6 +406,7 @@ def test_batched_cpu_target_report_auto_and_clarke():
     assert b.jvp((xs, 0.0), (1.0, xs))[1].tolist() == [f.jvp((x, 0.0), (1.0, x))[1] for x in xs]
 
 
+@needs_numba_cuda
 def test_example_multistart_kernel_runs_on_the_simulator():
     """examples/cuda_multistart.py: a user's kernel calling nsadc's device gradient."""
     out = simulate(root=ROOT, body="""
