@@ -3,13 +3,20 @@
 through a kink, for f(x) = relu(x) - relu(-x) + 0.5*|x| (which is 1.5x for x > 0
 and 0.5x for x < 0).
 
-    python docs/clarke_figure.py   (needs matplotlib)
+    pip install -e ".[plot]"        # matplotlib
+    python docs/clarke_figure.py
+
+(`nsadc plot docs/clarke_figure.py:f --from -1 --to 1 -o OUT.png` draws the
+same data without the annotations.)
 """
 
 import os
 import sys
 
-import matplotlib
+try:
+    import matplotlib
+except ImportError:
+    sys.exit('docs/clarke_figure.py draws with matplotlib: pip install -e ".[plot]"')
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -24,11 +31,12 @@ def f(x):
 
 
 def main():
+    from nsadc.plot import segment
+
     d = nsadc.differentiate(f, target="python")
-    xs = np.linspace(-1.0, 1.0, 201)  # includes x = 0 exactly
-    values = [d(x) for x in xs]
-    conservative = [d.grad(x) for x in xs]
-    clarke = [d.clarke_grad(x) for x in xs]
+    seg = segment(d, (-1.0,), (1.0,), points=201)  # includes x = 0 exactly
+    # the segment's direction is b - a = 2: divide by it for d/dx
+    xs, values, conservative, clarke = seg.axis_values, seg.value, seg.reverse / 2.0, seg.clarke / 2.0
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 5.2), sharex=True)
     top.plot(xs, values, color="black")
     top.set_ylabel("f(x)")
