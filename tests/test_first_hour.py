@@ -171,3 +171,16 @@ def test_plot_writes_a_picture(model, tmp_path):
         base = ["plot", f"{model}:g", "--from", "0", "--to", "1", "-o", str(out), "--target", "python"]
         result = runner.invoke(app, base + args)
         assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_check_respects_the_certificates_own_domain_restriction(model):
+    # sqrt(abs(x)): the claim excludes x = 0 (a restricted domain obligation), so a
+    # segment through 0 is no counterexample to the curve identity
+    result = runner.invoke(app, ["check", f"{model}:f", "--points", "32", "--target", "python", "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    cert = json.loads(result.stdout)
+    assert cert["status"] == "conditional"
+    curve = cert["checks"]["curve_identity"]
+    assert curve["passed"] and curve["segments"] > 0 and curve["skipped"] > 0

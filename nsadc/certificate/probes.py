@@ -556,8 +556,12 @@ def run(cert: Certificate, primal_ir, kernels: Kernels, params: list[str], types
                         f"{cert.identity.get('function')}" + (f"; {o.detail}" if o.detail else ""))
     checks["continuity"] = {"segments": n_cont, "crossings": crossings, "jumps": jumps, "max_jump": max_jump}
 
-    # curve identity
+    # curve identity, on segments that stay where the claim is made: a segment
+    # through a point a domain restriction excludes (x = 0 for sqrt(abs(x))) is
+    # skipped, as the claim says nothing there
+    restrictions = _restrictions(cert)
     segments = []
+    excluded = 0
     for _ in range(n_curve):
         a = prob.sample()
         b = prob.segment_end(a)
@@ -569,8 +573,13 @@ def run(cert: Certificate, primal_ir, kernels: Kernels, params: list[str], types
         b = prob.along(x, other, 0.5)
         if prob.inside(a) and prob.inside(b):
             segments.append((a, b))
+    if restrictions:
+        kept = [s for s in segments if not _leaves_domain(prob, restrictions, *s)]
+        excluded = len(segments) - len(kept)
+        segments = kept
     total += len(segments) - n_curve - 8
     curve = _curve(prob, kernels, segments, tick("curve identity"))
+    curve["skipped"] += excluded
     checks["curve_identity"] = curve
     if not curve["passed"]:
         w = curve["worst"]
@@ -588,6 +597,79 @@ def run(cert: Certificate, primal_ir, kernels: Kernels, params: list[str], types
         progress("done", total, total)
     cert.checks = checks
     return cert
+
+
+def _restrictions(cert: Certificate) -> list[Callable]:
+    """The derived domain restrictions of the certificate (``abs(x) > 0`` for
+    ``sqrt(abs(x))``), each as ``g(values) -> margin``: positive inside, and 0
+    or less on or beyond the excluded set.  A restriction that does not read
+    as a comparison of the arguments is left out."""
+    import ast
+
+    out = []
+    texts = {o.restriction for o in cert.obligations
+             if o.kind == "domain" and o.status == "restricted" and o.restriction}
+    for text in sorted(texts):
+        for part in text.split(" and "):
+            try:
+                node = ast.parse(part.strip(), mode="eval").body
+            except SyntaxError:
+                continue
+            if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+                continue
+            op = node.ops[0]
+            left = ast.unparse(node.left)
+            right = ast.unparse(node.comparators[0])
+            if isinstance(op, (ast.Gt, ast.GtE)):
+                expr = f"({left}) - ({right})"
+            elif isinstance(op, (ast.Lt, ast.LtE)):
+                expr = f"({right}) - ({left})"
+            elif isinstance(op, ast.NotEq):
+                expr = f"abs(({left}) - ({right}))"
+            else:
+                continue
+            out.append(compile(expr, "<domain restriction>", "eval"))
+    return out
+
+
+def _leaves_domain(prob: _Problem, restrictions: list, a: list, b: list, n: int = 129) -> bool:
+    """Whether the segment from ``a`` to ``b`` meets a point that a domain
+    restriction excludes: a margin that is 0 or less at a sample, or whose
+    smallest value, refined by golden-section search, reaches 0 (``abs(x) > 0``
+    on a segment through x = 0, whose margin never goes negative)."""
+    env = {"math": math, "np": np, "abs": abs, "max": max, "min": min, "__builtins__": {}}
+
+    def margin(code, t):
+        vals = prob.point(prob.along(a, b, t))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(eval(code, env, vals))  # noqa: S307 - the certificate's own text
+
+    for code in restrictions:
+        try:
+            ts = np.linspace(0.0, 1.0, n)
+            gs = [margin(code, float(t)) for t in ts]
+        except Exception:  # noqa: BLE001 - a restriction over names the probes do not know
+            continue
+        if any(not g > 0 for g in gs):
+            return True
+        k = int(np.argmin(gs))
+        lo, hi = float(ts[max(k - 1, 0)]), float(ts[min(k + 1, n - 1)])
+        r = (math.sqrt(5.0) - 1.0) / 2.0
+        c, d = hi - r * (hi - lo), lo + r * (hi - lo)
+        gc, gd = margin(code, c), margin(code, d)
+        for _ in range(100):
+            if gc < gd:
+                hi, d, gd = d, c, gc
+                c = hi - r * (hi - lo)
+                gc = margin(code, c)
+            else:
+                lo, c, gc = c, d, gd
+                d = lo + r * (hi - lo)
+                gd = margin(code, d)
+        if not min(gc, gd) > 1e-12 * (1.0 + max(abs(g) for g in gs)):
+            return True
+    return False
 
 
 def _inside(prob: _Problem, x: list) -> bool:
