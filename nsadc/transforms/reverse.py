@@ -335,11 +335,18 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     def floop(s, record: bool, top: bool, count: bool) -> list[Stmt]:
         fusion = P.fused.get(id(s))
         if fusion is not None:
-            kept = [Assign(held, Call("copy", (Var(v),))) for v, held in fused_entries(s).items()]
+            kept = [Assign(held, Call("copy", (Var(v),))) for v, held in kept_entries(s).items()]
             if fusion.per_iteration:
                 return kept + iteration_fused_loop(s, fusion, count)
             return kept + fused_loop(s, fusion, count)
         reversed_ = record and id(s) in P.reversed_loops
+        if id(s) not in P.reversed_loops and kept_entries(s):
+            # no reverse of its own, but it overwrites what an earlier reverse reads
+            saved = [Assign(held, Call("copy", (Var(v),))) for v, held in kept_entries(s).items()]
+            return saved + floop_plain(s, record, top, count, reversed_)
+        return floop_plain(s, record, top, count, reversed_)
+
+    def floop_plain(s, record: bool, top: bool, count: bool, reversed_: bool) -> list[Stmt]:
         body = fblock(s.body, False, False, count, record_results=reversed_)
         ck = P.checkpoints.get(id(s), []) if reversed_ else []
         if isinstance(s, For):
@@ -364,11 +371,15 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
 
     entries: dict[int, dict[str, str]] = {}
 
-    def fused_entries(s: For) -> dict[str, str]:
-        """{value a fused nest overwrites and an earlier reverse reads: the local
-        holding it as the nest found it} (the nest runs once: no tape)."""
+    def kept_entries(s) -> dict[str, str]:
+        """{value a loop without a reverse of its own (a fused nest, a loop with
+        nothing to differentiate) overwrites and an earlier reverse reads: the
+        local holding it as the loop found it}.  Wherever the loop runs (the
+        forward sweep, a re-run of an iteration around it) it saves the value
+        first; its place in the reverse sweep gives it back."""
         if id(s) not in entries:
-            entries[id(s)] = {v: names.fresh(f"{v}_before_{s.var}") for v in P.restore.get(id(s), [])}
+            label = s.var if isinstance(s, For) else "loop"
+            entries[id(s)] = {v: names.fresh(f"{v}_before_{label}") for v in P.restore.get(id(s), [])}
             for v, held in entries[id(s)].items():
                 facts.types[held] = facts.types.get(v, "float")
         return entries[id(s)]
@@ -481,9 +492,9 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                         combines[id(out[-1])] = (D.d(v), d, acc_bar, facts.types[v])
                     else:
                         out.append(Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar))))
-                return out + [Assign(v, Call("copy", (Var(held),))) for v, held in fused_entries(s).items()]
+                return out + [Assign(v, Call("copy", (Var(held),))) for v, held in kept_entries(s).items()]
             if id(s) not in P.reversed_loops:
-                return []
+                return [Assign(v, Call("copy", (Var(held),))) for v, held in kept_entries(s).items()]
             ck = P.checkpoints.get(id(s), [])
             entry = {v: names.fresh(f"{v}_entry") for v in P.restore.get(id(s), [])}
             pops: list[Stmt] = []

@@ -400,3 +400,45 @@ def countdown_negative_step(a, n: int):
 
 
 CASES.update({"countdown_by_two": (_x, 5), "countdown_negative_step": (_x, 5)})
+
+
+# --- a loop with nothing to differentiate overwrites what an earlier reverse reads --------
+
+def later_loop_overwrites_scalar(b):
+    v4 = 0.5
+    s7 = 0.0
+    for i6 in range(1):
+        s7 += math.hypot(max(b[0], s7), v4)
+    for i8 in range(1):
+        v4 = 1.0
+    return s7
+
+
+def later_while_overwrites_scalar(b, n: int):
+    v4 = 0.5
+    s7 = 0.0
+    for i6 in range(2):
+        s7 = 0.5 * s7 + math.hypot(max(b[0], s7), v4)
+    k = 0
+    while k < n:
+        v4 = 1.0 + k
+        k += 1
+    return s7 + b[1]
+
+
+def inner_loop_overwrites_scalar(b):
+    v = 0.5
+    s = 0.0
+    for t in range(3):
+        for i in range(2):
+            s = 0.5 * s + math.hypot(max(b[0], s), v)
+        for j in range(1):
+            v = 1.0 + t
+    return s + b[1]
+
+
+CASES.update({
+    "later_loop_overwrites_scalar": (np.array([0.8, 0.1]),),
+    "later_while_overwrites_scalar": (np.array([0.8, 0.1]), 3),
+    "inner_loop_overwrites_scalar": (np.array([0.8, 0.1]),),
+})
