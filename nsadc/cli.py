@@ -73,7 +73,11 @@ def _check_syntax(path: str) -> None:
         _fail(f"{path}: cannot read it: {e}")
     try:
         ast.parse(text, filename=path)
+    except (RecursionError, MemoryError):
+        return  # the frontend says where the nesting is too deep
     except SyntaxError as e:
+        if e.msg.startswith("too many nested"):
+            return  # likewise
         line = (e.text or "").rstrip("\n")
         col = e.offset or 1
         stripped = line.lstrip()
@@ -146,6 +150,10 @@ def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None
     comp = compile_function(src, node, wrt_names, resolve_policy(parse_kinks(kinks)),
                             param_types=parse_ranks(ranks, params))
     guessed = getattr(comp.primal, "rank_guessed", [])
+    if not guessed and not ranks and getattr(comp.primal, "lenient", False):
+        # a rank the code does not show was guessed, and the guess let a whole-array use pass
+        # (np.dot of two rows read as numbers): emitted code for those ranks could be wrong
+        guessed = [p.name for p in comp.primal.params if p.type.startswith("array")]
     if guessed:
         _fail(f"{func} uses whole-array NumPy on {', '.join(guessed)}, whose number of dimensions the "
               "code does not show: give each one's number of dimensions with --ranks (e.g. --ranks "
