@@ -8,8 +8,26 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# Compiled modules go to a per-session cache so tests never see stale files.
-os.environ.setdefault("NSADC_CACHE_DIR", tempfile.mkdtemp(prefix="nsadc-test-cache-"))
+# Compiled modules go to a per-session cache so tests never see stale files;
+# it is removed when the session ends (unless NSADC_CACHE_DIR was given).
+_OWN_CACHE = None
+if "NSADC_CACHE_DIR" not in os.environ:
+    _OWN_CACHE = tempfile.mkdtemp(prefix="nsadc-test-cache-")
+    os.environ["NSADC_CACHE_DIR"] = _OWN_CACHE
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Leave no temporary folders behind: this session's cache, and the folder
+    tests/test_random_programs.py writes its generated programs to."""
+    import shutil
+
+    folders = [_OWN_CACHE] if _OWN_CACHE else []
+    for module in list(sys.modules.values()):
+        folder = getattr(module, "_DIR", None)
+        if isinstance(folder, (str, Path)) and Path(folder).name.startswith("nsadc-random-programs-"):
+            folders.append(str(folder))
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(params=["python", pytest.param("cpu", marks=pytest.mark.slow)])
