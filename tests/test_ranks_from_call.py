@@ -110,3 +110,25 @@ def test_more_dimensions_than_the_code_indexes_is_an_argument_error(tmp_path):
     assert d.grad(np.ones(3), 0.5)[1] == -3.0
     with pytest.raises(nsadc.ArgumentError, match=r"argument 'x' is a 2-D array where the code indexes a 1-D one"):
         d.grad(np.ones((2, 3)), 0.5)
+
+
+def test_emit_asks_for_ranks_when_a_guess_let_a_row_pass(tmp_path):
+    from typer.testing import CliRunner
+
+    from nsadc.cli import app
+
+    path = tmp_path / "rows.py"
+    path.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def f(X, y):
+            for i in range(1):
+                d = X[i]
+                y += np.dot(d, d)
+            return y
+    """))
+    runner = CliRunner()
+    refused = runner.invoke(app, ["emit", f"{path}:f", "--mode", "reverse"])
+    assert refused.exit_code == 2 and "--ranks" in refused.output
+    given = runner.invoke(app, ["emit", f"{path}:f", "--mode", "reverse", "--ranks", "X=2"])
+    assert given.exit_code == 0 and "def f_vjp(X, y, " in given.output
