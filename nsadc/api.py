@@ -207,8 +207,10 @@ class Differentiable:
                          for p in self.wrt}
         if target == "cuda":  # refused here, not in a user's kernel: arrays, allocating derivatives
             from nsadc.backends.numba_cuda import function_loc, refuse_arrays
-            refuse_arrays(self.__name__, self._static_types, function_loc(path, line), self._vectorized)
-            self._kernels(dict(self._static_types))
+            refuse_arrays(self.__name__, self._static_types, function_loc(path, line), self._vectorized,
+                          self.wrt, self._written)
+            if not self._unsettled:  # else the first call's dtypes settle wrt first
+                self._kernels(dict(self._static_types))
 
     def _may_be_int_array(self, name: str) -> bool:
         """A float array by the code's guess (or, in whole-array code, a float that
@@ -450,7 +452,7 @@ class Differentiable:
             if self.target == "cuda":  # device functions; refused when they would allocate
                 from nsadc.backends.numba_cuda import device_module_source, function_loc, refuse_arrays
                 where = function_loc(self._key[0], self._key[3])
-                refuse_arrays(self.__name__, types, where)
+                refuse_arrays(self.__name__, types, where, False, self.wrt, self._written)
                 mod = load_module(device_module_source(comp, where))
             else:
                 mod = load_module(comp.module(modes, primal=True, report=True, jit=jit))

@@ -12,7 +12,9 @@ layout, around the compiled derivative functions of the target:
   calling the njit-compiled functions, so every core works;
 * ``python``: the same loop, in Python.
 
-Only scalar programs (float, int and bool arguments) are taken for now.
+Gradients are taken with respect to scalar arguments only for now; arrays are
+read-only data (batched: one array per point along a new leading axis; shared:
+one array for all).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from nsadc.errors import ArgumentError, NsadcError, UnsupportedError
-from nsadc.rules.arrays import is_array
+from nsadc.rules.arrays import differentiable_type, is_array, rank
 from nsadc.transforms.common import report_layout
 
 THREADS = 128  # threads a block on the cuda target
@@ -66,11 +68,13 @@ class Batched:
         if all(ax is None for ax in in_axes):
             raise ArgumentError(f"in_axes batches none of the arguments of {d.__name__}: mark at least one 0")
         arrays = [p for p in params if is_array(d._static_types[p])]
-        if arrays or d._vectorized:
-            which = ", ".join(repr(p) for p in arrays) or "whole-array NumPy arguments"
-            raise UnsupportedError(f"{d.__name__}: batched() takes programs with scalar arguments (float, int, "
-                                   f"bool) only for now, and {d.__name__} takes arrays ({which})",
-                                   None, "loop over the points with f.grad, or use jax.vmap")
+        awkward = [p for p in arrays if p in d.wrt or p in d._written]
+        if awkward or d._vectorized:
+            which = ", ".join(repr(p) for p in awkward) or "whole-array NumPy arguments"
+            raise UnsupportedError(f"{d.__name__}: batched() differentiates with respect to scalars only for "
+                                   "now, and takes arrays only as read-only data; here: "
+                                   f"{which}", None,
+                                   "give wrt= the scalar arguments, or loop over the points with f.grad")
         self.in_axes = in_axes
         # kernels compiled for this function, shared by its Batched objects (Numba compiles each once)
         self._cache: dict = d.__dict__.setdefault("_batched_kernels", {})
@@ -94,10 +98,13 @@ class Batched:
             args.append(default)
         n, sample, on_device = None, [], False
         for p, ax, a in zip(params, self.in_axes, args):
+            dims = rank(d._static_types[p]) if is_array(d._static_types[p]) else 0
             if ax is None:
-                if isinstance(a, np.ndarray) and a.ndim > 0 or _is_device_array(a):
+                if not dims and (isinstance(a, np.ndarray) and a.ndim > 0 or _is_device_array(a)):
                     raise ArgumentError(f"argument {p!r} is shared (in_axes None) and must be a scalar, got an "
                                         "array; batch it with in_axes 0")
+                if dims and _is_device_array(a):
+                    raise ArgumentError(f"argument {p!r} is shared (in_axes None): pass it as a NumPy array")
                 sample.append(a)
                 continue
             if _is_device_array(a):
@@ -117,9 +124,10 @@ class Batched:
                 if a.dtype.kind not in "biuf":
                     raise ArgumentError(f"argument {p!r} is batched (in_axes 0) and has dtype {a.dtype}; pass "
                                         "an array of floats, ints or bools")
-            if len(shape) != 1:
-                raise ArgumentError(f"argument {p!r} is batched (in_axes 0): pass a 1-D array with one value "
-                                    f"per point, got shape {shape}")
+            if len(shape) != 1 + dims:
+                what = "a 1-D array with one value" if not dims else f"a {1 + dims}-D array with one {dims}-D array"
+                raise ArgumentError(f"argument {p!r} is batched (in_axes 0): pass {what} per point, got shape "
+                                    f"{shape}")
             if n is not None and shape[0] != n:
                 raise ArgumentError(f"batched arguments must have the same leading size: {p!r} has {shape[0]} "
                                     f"points, an earlier one {n}")
@@ -127,7 +135,7 @@ class Batched:
             if shape[0]:
                 first = _as_numba_device_array(a)[:1].copy_to_host()[0] if _is_device_array(a) else a[0]
             else:
-                first = np.zeros(1, a.dtype)[0]
+                first = np.zeros(shape[1:], a.dtype) if dims else np.zeros(1, a.dtype)[0]
             sample.append(first.item() if isinstance(first, np.generic) else first)
         values, types = d._bind(tuple(sample))
         kargs = []
@@ -135,7 +143,8 @@ class Batched:
             if ax is None:
                 kargs.append(v)
                 continue
-            want = _DTYPES[types[p]]
+            want = (np.float64 if differentiable_type(types[p]) else np.int64) if is_array(types[p]) \
+                else _DTYPES[types[p]]
             if _is_device_array(a):
                 if np.dtype(a.dtype) != np.dtype(want):
                     raise ArgumentError(f"argument {p!r} is a device array of dtype {a.dtype}; {d.__name__} "
@@ -144,7 +153,7 @@ class Batched:
                 kargs.append(a)
                 continue
             a = np.asarray(a)
-            if types[p] == "int" and a.dtype.kind == "f":
+            if want is np.int64 and a.dtype.kind == "f":
                 raise ArgumentError(f"argument {p!r} of {d.__name__} is an int (a count or index), but the "
                                     f"batch has dtype {a.dtype}; pass an integer array")
             kargs.append(np.ascontiguousarray(a, dtype=want))
@@ -214,6 +223,14 @@ class Batched:
         except (IndexError, MemoryError, *_internal_errors()) as e:
             raise d._failure(e) from None
 
+    def _clarke_available(self, k) -> None:
+        d = self._d
+        if k.ld is None:
+            raise UnsupportedError(k.ld_refusal or f"{d.__name__}: Clarke mode is not available here")
+        if k.ld_form != "unrolled":
+            raise UnsupportedError(f"{d.__name__}: batched Clarke mode takes programs without array "
+                                   "arguments for now", None, "call f.clarke_grad per point")
+
     @staticmethod
     def _grads(gs: list):
         return gs[0] if len(gs) == 1 else tuple(gs)
@@ -231,8 +248,8 @@ class Batched:
         m = len(d.wrt)
         if report or d._auto:
             fallback = d._auto
-            if fallback and k.ld is None:
-                raise UnsupportedError(k.ld_refusal or f"{d.__name__}: Clarke mode is not available here")
+            if fallback:
+                self._clarke_available(k)
             sites = len(k.sites)
             hits = np.zeros((n, max(1, report_layout(sites, k.index_depth))), np.int64)
             hits[:, sites:] = -1
@@ -276,8 +293,7 @@ class Batched:
         ``f.clarke_grad``): per wrt argument an array of shape (N,)."""
         d = self._d
         n, kargs, types, k, on_device = self._points(args)
-        if k.ld is None:
-            raise UnsupportedError(k.ld_refusal or f"{d.__name__}: Clarke mode is not available here")
+        self._clarke_available(k)
         outs = self._outputs(n, 1 + len(d.wrt))
         self._launch(self._kernel("clarke", types, k), n, outs, *kargs)
         return self._grads(self._host(outs, on_device)[1:])

@@ -183,9 +183,60 @@ def test_refusals_are_located_nsadc_errors():
     assert kind == "UnsupportedError"
     assert f"scalar_programs.py:{out['line']}:" in msg and "np.empty" in msg and "tape" in msg and "target='cpu'" in msg
     kind, msg = out["array"]
-    assert kind == "UnsupportedError" and "arrays.py:" in msg and "scalar arguments" in msg
+    assert kind == "UnsupportedError" and "arrays.py:" in msg and "scalars only" in msg
     kind, msg = out["host"]
     assert kind == "NsadcError" and "device functions" in msg and "batched" in msg
+
+
+@needs_numba_cuda
+def test_read_only_arrays_on_the_simulator():
+    """Arrays as read-only data: in a user's kernel (shared), in batched kernels
+    (shared or one per point); an array in wrt, or written, is refused."""
+    out = simulate("""
+        from programs import cuda_cases as cc
+        f = nsadc.differentiate(cc.weighted_abs, wrt=["x", "b"], target="cuda")
+        ref = nsadc.differentiate(cc.weighted_abs, wrt=["x", "b"], target="python")
+        rng = np.random.default_rng(2)
+        xs, bs, W = rng.uniform(-1, 1, 5), rng.uniform(-1, 1, 5), rng.uniform(-1, 1, (5, 4))
+        w = W[0].copy()
+        d = f.compiled(0.5, 0.5, w, 4)
+        vjp = d.vjp
+
+        @cuda.jit
+        def kernel(out, xs, bs, w, n):
+            t = cuda.grid(1)
+            if t < xs.shape[0]:
+                v, g = vjp(xs[t], bs[t], w, n, 1.0)
+                out[t, 0] = v
+                out[t, 1] = g[0]
+                out[t, 2] = g[1]
+
+        out = np.zeros((5, 3))
+        kernel[1, 32](out, xs, bs, w, 4)
+        want = [ref.value_and_grad(x, b, w, 4) for x, b in zip(xs, bs)]
+        user = close(out, [[v, *g] for v, g in want])
+        v, (gx, gb) = f.batched(in_axes=(0, 0, None, None)).value_and_grad(xs, bs, w, 4)
+        shared = close(np.stack([v, gx, gb], 1), [[v, *g] for v, g in want])
+        v, (gx, gb) = f.batched(in_axes=(0, 0, 0, None)).value_and_grad(xs, bs, W, 4)
+        want = [ref.value_and_grad(x, b, ww, 4) for x, b, ww in zip(xs, bs, W)]
+        per_point = close(np.stack([v, gx, gb], 1), [[v, *g] for v, g in want])
+        errors = []
+        for call in (lambda: f.batched(in_axes=(0, 0, 0, None)).clarke_grad(xs, bs, W, 4),
+                     lambda: nsadc.differentiate(cc.weighted_abs, target="cuda"),
+                     lambda: nsadc.differentiate(cc.scaled_in_place, wrt="x", target="cuda")):
+            try:
+                call()
+                errors.append(None)
+            except nsadc.NsadcError as e:
+                errors.append(str(e))
+        print(json.dumps({"user": user, "shared": shared, "per_point": per_point, "ld": d.ld is None,
+                          "errors": errors}))
+    """)
+    assert out["user"] and out["shared"] and out["per_point"] and out["ld"]
+    clarke, wrt_array, written = out["errors"]
+    assert "Clarke mode is not available on target='cuda'" in clarke and "np.zeros" in clarke
+    assert "cuda_cases.py:4:" in wrt_array and "wrt=['x', 'b']" in wrt_array
+    assert "cuda_cases.py:" in written and "writes into 'w'" in written
 
 
 @needs_numba_cuda
@@ -268,21 +319,30 @@ PTX_CHECK = """
         print(json.dumps({{"skip": f"{{type(e).__name__}}: {{e}}"[:300]}}))
         raise SystemExit
     import nsadc
-    from programs import classic, constructs, kinks, primitives
+    from nsadc.rules.arrays import differentiable_type, is_array, rank
+    from programs import classic, constructs, cuda_cases, kinks, primitives
     import scalar_programs
     fns = {{f.__name__: f for f, _ in constructs.CONSTRUCT_CASES}}
     fns.update({{f.__name__: f for f in primitives.PRIMITIVE_FUNCTIONS}})
+    fns.update({{"weighted_abs": (cuda_cases.weighted_abs, ["x", "b"]), "row_fit": (cuda_cases.row_fit, ["x"])}})
     for mod in (kinks, classic, scalar_programs):
         fns.update({{n: f for n, f in inspect.getmembers(mod, inspect.isfunction)
                     if f.__module__ == mod.__name__ and not n.startswith("_")}})
     T = {{"float": nt.float64, "int": nt.int64, "bool": nt.boolean}}
+
+    def numba_type(t):
+        if is_array(t):
+            return nt.Array(nt.float64 if differentiable_type(t) else nt.int64, rank(t), "C")
+        return T[t]
+
     results = {{}}
     for name, fn in sorted(fns.items()):
+        fn, wrt = fn if isinstance(fn, tuple) else (fn, None)
         try:
-            d = nsadc.differentiate(fn, target="cuda")
+            d = nsadc.differentiate(fn, wrt=wrt, target="cuda")
         except nsadc.NsadcError:
             continue  # refused (the simulator test checks how)
-        args = [T[d._static_types[p]] for p in d._params]
+        args = [numba_type(d._static_types[p]) for p in d._params]
         m = len(d.wrt)
         c = d.compiled()
         sigs = {{"primal": args, "jvp": args + [nt.float64] * m, "vjp": args + [nt.float64],
@@ -290,6 +350,8 @@ PTX_CHECK = """
                 "vjp_report": args + [nt.float64, nt.int64[::1]],
                 "jvp_report": args + [nt.float64] * m + [nt.int64[::1]]}}
         for kind, sig in sigs.items():
+            if getattr(c, kind) is None:
+                continue  # Clarke mode left out (it would allocate)
             try:
                 cuda.compile_ptx(getattr(c, kind).py_func, tuple(sig), device=True, cc=(9, 0))
                 results[name + "." + kind] = "ok"
@@ -320,6 +382,7 @@ def test_emitted_device_functions_compile_to_ptx():
     failed = {k: v for k, v in out.items() if v not in ("ok", "needs a device")}
     assert not failed
     assert sum(v == "ok" for v in out.values()) > 300  # 7 functions a program
+    assert out["row_fit.vjp"] == "ok"  # a read-only 2-D array argument
 
 
 # ---------------------------------------------------------------- the batched API here (cpu, python)
@@ -376,11 +439,30 @@ def test_batched_ints_and_bools_are_typed():
         nsadc.differentiate(kinks.k_loop, target="python").grad(0.5, n) for n in (2, 3)]
 
 
-def test_batched_refuses_array_programs():
-    from programs import arrays
+def test_batched_refuses_array_gradients_and_written_arrays():
+    from programs import arrays, cuda_cases
 
-    with pytest.raises(NsadcError, match="scalar arguments"):
+    with pytest.raises(NsadcError, match="scalars only.*'x', 'y'"):
         nsadc.differentiate(arrays.a_dot_tanh, target="python").batched(0)
+    with pytest.raises(NsadcError, match="read-only.*'w'"):
+        nsadc.differentiate(cuda_cases.scaled_in_place, wrt="x", target="python").batched(0)
+
+
+def test_batched_read_only_arrays_shared_or_per_point():
+    from programs import cuda_cases
+
+    f = nsadc.differentiate(cuda_cases.weighted_abs, wrt=["x", "b"], target="python")
+    rng = np.random.default_rng(3)
+    xs, bs, W = rng.uniform(-1, 1, 4), rng.uniform(-1, 1, 4), rng.uniform(-1, 1, (4, 5))
+    v, (gx, gb) = f.batched(in_axes=(0, 0, None, None)).value_and_grad(xs, bs, W[0], 5)
+    assert [(a, (p, q)) for a, p, q in zip(v, gx, gb)] == [f.value_and_grad(x, b, W[0], 5) for x, b in zip(xs, bs)]
+    per_point = f.batched(in_axes=(0, 0, 0, None))
+    g = per_point.grad(xs, bs, W, 5)
+    assert list(zip(*g)) == [f.grad(x, b, w, 5) for x, b, w in zip(xs, bs, W)]
+    with pytest.raises(ArgumentError, match="2-D array"):
+        per_point.grad(xs, bs, W[0], 5)
+    with pytest.raises(NsadcError, match="batched Clarke mode"):
+        per_point.clarke_grad(xs, bs, W, 5)
 
 
 @pytest.mark.slow

@@ -9,8 +9,8 @@ calls types in CUDA device code; anything else is refused before Numba sees it,
 located at the function, with what allocates and what to do instead
 (docs/cuda.md).
 
-Only scalar arguments (float, int, bool) are taken for now: array arguments,
-even read-only ones, are refused.
+Arrays are taken as read-only data that is not differentiated (an array
+adjoint would be an array to allocate); whole-array NumPy code is refused.
 """
 
 from __future__ import annotations
@@ -63,15 +63,29 @@ def function_loc(path: str, line: int) -> Loc:
     return Loc(path, line, col, text)
 
 
-def refuse_arrays(name: str, types: dict[str, str], loc: Loc, vectorized: bool = False) -> None:
-    """Array arguments are not taken on the cuda target (yet)."""
-    arrays = [p for p, t in types.items() if is_array(t)]
-    if arrays or vectorized:
-        which = ", ".join(repr(p) for p in arrays) or "its float arguments (whole-array NumPy code)"
+def refuse_arrays(name: str, types: dict[str, str], loc: Loc, vectorized: bool = False, wrt=(),
+                  written=()) -> None:
+    """Array arguments are taken on the cuda target only read-only and not
+    differentiated (their adjoints would be arrays to allocate)."""
+    if vectorized:
         raise UnsupportedError(
-            f"{name}: target='cuda' takes scalar arguments (float, int, bool) only for now, and "
-            f"{name} takes arrays: {which}",
-            loc, "use target='cpu' (a batched CPU evaluation: f.batched(in_axes=...))")
+            f"{name}: target='cuda' does not take whole-array NumPy code (its arrays are allocated)", loc,
+            "use target='cpu' (a batched CPU evaluation: f.batched(in_axes=...))")
+    arrays = [p for p, t in types.items() if is_array(t)]
+    differentiated = [p for p in arrays if p in wrt]
+    if differentiated:
+        scalars = [p for p in wrt if p not in differentiated]
+        raise UnsupportedError(
+            f"{name}: target='cuda' differentiates with respect to scalars only for now, and the wrt "
+            f"arguments include the array{'s' if len(differentiated) > 1 else ''} "
+            f"{', '.join(repr(p) for p in differentiated)} (its adjoint would be an array to allocate)", loc,
+            (f"differentiate(..., wrt={scalars!r}, target='cuda') keeps the arrays as read-only data; "
+             if scalars else "") + "or use target='cpu'")
+    changed = [p for p in arrays if p in written]
+    if changed:
+        raise UnsupportedError(
+            f"{name}: target='cuda' takes read-only arrays only, and {name} writes into "
+            f"{', '.join(repr(p) for p in changed)}", loc, "use target='cpu'")
 
 
 def _offences(source: str) -> list[tuple[str, str]]:
@@ -93,19 +107,26 @@ def _offences(source: str) -> list[tuple[str, str]]:
     return out
 
 
-def check_device_code(comp, loc: Loc) -> None:
+def check_device_code(comp, loc: Loc) -> str | None:
     """Refuse (UnsupportedError at ``loc``) a compiled program whose emitted
-    functions cannot run as CUDA device functions."""
+    functions cannot run as CUDA device functions.  Clarke mode alone may
+    allocate (its array form keeps the directional derivatives of arrays in
+    arrays): it is then left out, and the reason returned."""
     found = []
+    ld_refusal = None
     for kind in KINDS:
         fn = getattr(comp, kind, None)
         if fn is None:
             continue
         offences = _offences(function_source(fn))
-        if offences:
+        if offences and kind == "ld":
+            what, line = offences[0]
+            ld_refusal = (f"{comp.name}: Clarke mode is not available on target='cuda' for this program: its "
+                          f"emitted function {fn.name} {what}: `{line}`; use target='cpu'")
+        elif offences:
             found.append((fn.name, offences[0]))
     if not found:
-        return
+        return ld_refusal
     tape = any("tape" in line for _, (_, line) in found)
     grouped: dict[tuple[str, str], list[str]] = {}
     for name, offence in found:
@@ -124,9 +145,14 @@ def check_device_code(comp, loc: Loc) -> None:
 
 def device_module_source(comp, loc: Loc) -> str:
     """The emitted module with every function a ``numba.cuda`` device function
-    (refused first when some function cannot be one)."""
-    check_device_code(comp, loc)
-    text = comp.module(("forward", "reverse", "lexicographic"), primal=True, report=True, jit=DEVICE_JIT)
+    (refused first when some function cannot be one; an allocating Clarke mode
+    is left out, ``comp.ld_refusal`` saying why)."""
+    ld_refusal = check_device_code(comp, loc)
+    modes = ("forward", "reverse", "lexicographic")
+    if ld_refusal:
+        comp.ld, comp.ld_refusal = None, ld_refusal
+        modes = ("forward", "reverse")
+    text = comp.module(modes, primal=True, report=True, jit=DEVICE_JIT)
     return text.replace("\nimport numba\n", "\nimport numba\nfrom numba import cuda\n", 1)
 
 
