@@ -501,3 +501,15 @@ def test_example_multistart_kernel_runs_on_the_simulator():
     assert abs(x - 1.0) < 0.01 and abs(y + 0.5) < 0.01
     assert 0.0625 <= out["value"] < 0.064
     assert out["n"] == [8, 8]
+
+
+@needs_numba_cuda
+@pytest.mark.slow
+def test_gpu_benchmark_script_runs_on_the_simulator(tmp_path):
+    """benchmarks/cuda_batched.py, prepared for a GPU machine, checks itself on a small N."""
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", N="64", OUT=str(tmp_path))
+    run = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "cuda_batched.py")], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-4000:]
+    out = json.loads((tmp_path / "cuda_batched.json").read_text())
+    assert out["hand_written_agrees"] and out["cpu_agrees"]
