@@ -130,6 +130,47 @@ def _frozen_constants(env: dict, text: str) -> tuple:
     return tuple(sorted(out))
 
 
+_GONE = object()  # a name no longer bound
+
+
+def _watched_constants(fn) -> tuple:
+    """``(lookup, name, value)`` for the numeric module constants and closure
+    variables that ``fn`` and the plain functions it calls read: nsadc freezes
+    their values into the compiled code, so a later rebinding must be noticed
+    (``Differentiable._constants_changed``).  ``lookup(name, default)`` reads
+    the name's value now (from the module's globals, or the closure's cell)."""
+    out, seen, stack = [], set(), [fn]
+    while stack:
+        f = stack.pop()
+        code = getattr(f, "__code__", None)
+        if code is None or id(code) in seen:
+            continue
+        seen.add(id(code))
+        g = getattr(f, "__globals__", {})
+        codes = [code]
+        names = set()
+        while codes:  # nested code: comprehensions, inner functions
+            c = codes.pop()
+            names.update(c.co_names)
+            codes.extend(k for k in c.co_consts if hasattr(k, "co_names"))
+        for name in sorted(names):
+            value = g.get(name)
+            if isinstance(value, (bool, int, float, np.generic)):
+                out.append((g.get, name, value))
+            elif inspect.isfunction(value):
+                stack.append(value)
+        for name, cell in zip(code.co_freevars, f.__closure__ or ()):
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(value, (bool, int, float, np.generic)):
+                out.append((lambda _name, _default, cell=cell: cell.cell_contents, name, value))
+            elif inspect.isfunction(value):
+                stack.append(value)
+    return tuple(out)
+
+
 class Differentiable:
     """A function together with its compiled derivatives (forward, reverse and
     Clarke mode, compiled per argument kinds and cached on disk)."""
@@ -157,6 +198,7 @@ class Differentiable:
         self._lock = threading.RLock()  # threads making their first calls together compile once
         self._fn = inspect.unwrap(fn)
         self._env = closure_env(self._fn)
+        self._watched = _watched_constants(self._fn)  # module constants frozen into the code
         self._signature = inspect.signature(fn)
         self._params = list(self._signature.parameters)
         self._specs: dict[tuple, _Kernels] = {}
@@ -256,8 +298,24 @@ class Differentiable:
     def _kinds(args: tuple) -> tuple:
         return tuple([(a.dtype, a.ndim) if type(a) is np.ndarray else type(a) for a in args])
 
+    def _constants_changed(self) -> bool:
+        """Whether a module constant (or closure variable) that the compiled code
+        froze has been rebound since; if so, everything is rebuilt from the
+        function as it reads now (a stale constant would be a wrong answer)."""
+        for lookup, name, value in self._watched:
+            if lookup(name, _GONE) is not value:
+                break
+        else:
+            return False
+        with self._lock:
+            self.__init__(self.__wrapped__, wrt=list(self.wrt), kinks=self.policy, target=self.target,
+                          kink_tol=self.kink_tol, boundscheck=self.boundscheck)
+        return True
+
     def _fast(self, args: tuple):
         """``(values, kernels)`` for positional arguments of kinds seen before, else None."""
+        if self._watched and self._constants_changed():
+            return None
         if len(args) != len(self._params):
             return None
         entry = self._fast_paths.get(tuple([(a.dtype, a.ndim) if type(a) is np.ndarray else type(a)
@@ -312,6 +370,8 @@ class Differentiable:
                                                types, k)
 
     def _bind(self, args, kwargs=None) -> tuple[list, dict[str, str]]:
+        if self._watched:
+            self._constants_changed()
         try:
             bound = self._signature.bind(*args, **(kwargs or {}))
         except TypeError as e:

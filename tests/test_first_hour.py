@@ -184,3 +184,45 @@ def test_check_respects_the_certificates_own_domain_restriction(model):
     assert cert["status"] == "conditional"
     curve = cert["checks"]["curve_identity"]
     assert curve["passed"] and curve["segments"] > 0 and curve["skipped"] > 0
+
+
+GLOBALS = """\
+RATE = 2.0
+OFFSET = 1.0
+epoch = 0
+
+
+def helper(x):
+    return x - OFFSET
+
+
+def f(x):
+    return RATE * abs(helper(x))
+
+
+def make(scale):
+    def g(x):
+        return scale * x * x
+    return g
+"""
+
+
+def test_a_module_constant_rebound_after_decoration_is_seen_on_the_next_call(tmp_path, monkeypatch):
+    path = tmp_path / "consts_first_hour.py"
+    path.write_text(GLOBALS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import consts_first_hour as m
+
+    d = nsadc.differentiate(m.f, target="python")
+    assert d(3.0) == 4.0 and d.grad(3.0) == 2.0
+    specs = d._specs
+    m.epoch = 1  # a global f does not read: nothing is rebuilt
+    assert d.grad(3.0) == 2.0 and d._specs is specs
+    m.RATE = 5.0  # read by f
+    assert d(3.0) == 10.0 and d.grad(3.0) == 5.0 and d.value_and_grad(3.0) == (10.0, 5.0)
+    m.OFFSET = 4.0  # read by the helper f calls
+    assert d.grad(3.0) == -5.0 and d.jvp((3.0,), (1.0,)) == (5.0, -5.0) and d.vjp((3.0,))[0] == 5.0
+    # a closure variable
+    g = m.make(2.0)
+    dg = nsadc.differentiate(g, target="python")
+    assert dg.grad(3.0) == 12.0
