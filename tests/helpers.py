@@ -36,3 +36,17 @@ def check_against_fd(d, fn, args, rtol=1e-5, atol=1e-6):
     value, adj = d.vjp(args, 2.0)
     np.testing.assert_allclose(adj, [2 * e for e in expected], rtol=rtol, atol=2 * atol, err_msg="vjp")
     return g
+
+
+def load_function(tmp_path, text: str, name: str):
+    """Write ``text`` (with math and numpy imported) to a module of its own under
+    ``tmp_path`` and return its function ``name``: nsadc reads source from files."""
+    import importlib.util
+    import textwrap
+
+    path = tmp_path / f"{name}_mod.py"
+    path.write_text("import math\nimport numpy as np\n\n" + textwrap.dedent(text))
+    spec = importlib.util.spec_from_file_location(f"{name}_mod_{abs(hash(text))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)

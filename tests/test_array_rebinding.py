@@ -8,23 +8,17 @@ writes through (``S = price``, ``r_i = X[i]``) reads the same values."""
 
 from __future__ import annotations
 
-import textwrap
 
 import numpy as np
 import pytest
 
 import nsadc
+from helpers import load_function
 from test_regressions import check
 
 
 def _load(tmp_path, text, name):
-    import importlib.util
-    path = tmp_path / f"{name}_mod.py"
-    path.write_text("import math\nimport numpy as np\n\n" + textwrap.dedent(text))
-    spec = importlib.util.spec_from_file_location(f"{name}_mod_{abs(hash(text))}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return getattr(mod, name)
+    return load_function(tmp_path, text, name)
 
 
 PROGRAMS = {

@@ -3,33 +3,22 @@ the branch that cannot run is gone from every emitted function."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import textwrap
 
 import nsadc
-
-
-def _module(tmp_path, text):
-    path = tmp_path / "consts.py"
-    path.write_text(textwrap.dedent(text))
-    spec = importlib.util.spec_from_file_location(f"consts_{abs(hash(text))}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from helpers import load_function
 
 
 def test_a_constant_test_keeps_only_its_branch(tmp_path):
-    mod = _module(tmp_path, """
-        import math
+    f = load_function(tmp_path, """
         def f(x):
             if (0.75) ** 3 > 0.3:
                 y = math.sin(x)
             else:
                 y = math.cos(x) + abs(x)
             return y
-    """)
-    d = nsadc.differentiate(mod.f, target="python")
+    """, "f")
+    d = nsadc.differentiate(f, target="python")
     for mode in ("forward", "reverse"):
         src = d.source(mode)
         assert "abs" not in src and "if " not in src, src
@@ -37,7 +26,7 @@ def test_a_constant_test_keeps_only_its_branch(tmp_path):
 
 
 def test_a_name_constant_on_every_path_decides_the_test(tmp_path):
-    mod = _module(tmp_path, """
+    f = load_function(tmp_path, """
         def f(x, w):
             t = -0.4
             t, w = w, t
@@ -46,14 +35,14 @@ def test_a_name_constant_on_every_path_decides_the_test(tmp_path):
             else:
                 x = x * x
             return x + t
-    """)
-    d = nsadc.differentiate(mod.f, target="python")
+    """, "f")
+    d = nsadc.differentiate(f, target="python")
     assert "x * x" not in d.source("reverse")
     assert d.grad(1.5, 2.0) == (1.0, 1.0)
 
 
 def test_a_test_that_depends_on_the_arguments_stays(tmp_path):
-    mod = _module(tmp_path, """
+    f = load_function(tmp_path, """
         def f(x):
             c = 1.0
             for i in range(3):
@@ -61,7 +50,7 @@ def test_a_test_that_depends_on_the_arguments_stays(tmp_path):
             if c > 0.5:
                 return c
             return -c
-    """)
-    d = nsadc.differentiate(mod.f, target="python")
+    """, "f")
+    d = nsadc.differentiate(f, target="python")
     assert d.grad(1.0) == 3.0 and d.grad(0.5) == -0.75
 

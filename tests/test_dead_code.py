@@ -3,23 +3,17 @@ the value's computation, and what only the value read."""
 
 from __future__ import annotations
 
-import importlib.util
-import textwrap
 
 import numpy as np
 import pytest
 
 import nsadc
+from helpers import load_function
 from nsadc.pipeline import compile_function
 
 
 def _load(tmp_path, text, name):
-    path = tmp_path / f"{name}_mod.py"
-    path.write_text("import math\nimport numpy as np\n\n" + textwrap.dedent(text))
-    spec = importlib.util.spec_from_file_location(f"{name}_mod", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return getattr(mod, name)
+    return load_function(tmp_path, text, name)
 
 
 CHAINED = """

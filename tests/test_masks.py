@@ -7,13 +7,12 @@ is refused with a located message."""
 
 from __future__ import annotations
 
-import importlib.util
-import textwrap
 
 import numpy as np
 import pytest
 
 import nsadc
+from helpers import load_function
 from test_regressions import check
 
 W = np.array([0.3, -1.2, 0.8, 1.7, -0.1, 0.55])
@@ -47,12 +46,7 @@ PROGRAMS = {
 
 
 def _load(tmp_path, name):
-    path = tmp_path / f"{name}_mod.py"
-    path.write_text("import numpy as np\n\n" + textwrap.dedent(PROGRAMS.get(name, "")))
-    spec = importlib.util.spec_from_file_location(f"{name}_mod", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return getattr(mod, name)
+    return load_function(tmp_path, PROGRAMS[name], name)
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
@@ -76,5 +70,5 @@ def test_a_kept_selection_is_refused(tmp_path):
         fn = _load(tmp_path, "kept")
     finally:
         del PROGRAMS["kept"]
-    with pytest.raises(nsadc.NsadcError, match=r"kept_mod.py:5:\d+: w\[w > a\] selects elements by a boolean mask"):
+    with pytest.raises(nsadc.NsadcError, match=r"kept_mod.py:\d+:\d+: w\[w > a\] selects elements by a boolean mask"):
         nsadc.differentiate(fn, target="python")

@@ -6,13 +6,13 @@ r_i[0]``, ``z = X.copy(); z[0, 1]``) tell its rank."""
 
 from __future__ import annotations
 
-import importlib.util
 import textwrap
 
 import numpy as np
 import pytest
 
 import nsadc
+from helpers import load_function
 from test_regressions import check
 
 PROGRAMS = {
@@ -66,12 +66,7 @@ ARGS = {
 
 
 def _load(tmp_path, name):
-    path = tmp_path / f"{name}_mod.py"
-    path.write_text("import math\nimport numpy as np\n\n" + textwrap.dedent(PROGRAMS[name]))
-    spec = importlib.util.spec_from_file_location(f"{name}_mod", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return getattr(mod, name)
+    return load_function(tmp_path, PROGRAMS[name], name)
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
