@@ -22,7 +22,7 @@ import numpy as np
 
 from nsadc import call_checks
 from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
-from nsadc.certificate.report import build_report
+from nsadc.certificate.report import build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError
 from nsadc.frontend.source import closure_env, source_of_function, source_text
 from nsadc.ir.analysis import Site
@@ -653,6 +653,9 @@ class Differentiable:
         else:
             value, adj = self._run(k.vjp, *values, 1.0)
         g = adj[0] if len(adj) == 1 else tuple(adj)
+        if report:
+            rep.nan = nan_met(self._params, values, value, g)  # a NaN met: not the gradient
+            rep.exact = rep.exact and not rep.nan
         return (value, g, rep) if report else (value, g)
 
     def _clarke(self, k: _Kernels, values, directions):

@@ -226,3 +226,20 @@ def test_a_module_constant_rebound_after_decoration_is_seen_on_the_next_call(tmp
     g = m.make(2.0)
     dg = nsadc.differentiate(g, target="python")
     assert dg.grad(3.0) == 12.0
+
+
+def test_the_report_says_a_nan_was_met(tmp_path, monkeypatch):
+    path = tmp_path / "nan_first_hour.py"
+    path.write_text("def f(x):\n    return max(0.0, x)\n\n\ndef h(x, w):\n    return abs(x[0]) * w\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import nan_first_hour as m
+
+    d = nsadc.differentiate(m.f, target="python")
+    _, _, rep = d.value_and_grad(float("nan"), report=True)
+    assert not rep.exact and rep.nan == ["x"] and "NaN met: x" in str(rep)
+    _, rep = d.grad(2.0, report=True)
+    assert rep.exact and rep.nan == []
+    dh = nsadc.differentiate(m.h, target="python")
+    x = np.array([1.0, np.nan])
+    _, rep = dh.grad(x, 2.0, report=True)
+    assert not rep.exact and rep.nan[0] == "x"

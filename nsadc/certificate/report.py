@@ -28,18 +28,47 @@ class KinkHit:
 
 @dataclass
 class KinkReport:
-    """``exact`` is True when no kink was met: the result is then the gradient."""
+    """``exact`` is True when no kink and no NaN was met: the result is then the
+    gradient.  ``nan`` names where a NaN was met: the arguments that hold one,
+    and ``"value"`` / ``"gradient"`` when a result is NaN."""
 
     exact: bool
     kinks: list[KinkHit] = field(default_factory=list)
     method: str = "reverse"
+    nan: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         if self.exact:
             return f"exact gradient ({self.method} mode): no kink met"
-        lines = [f"{len(self.kinks)} kink site(s) met ({self.method} mode):"]
+        lines = [f"{len(self.kinks)} kink site(s) met ({self.method} mode):" if self.kinks else
+                 f"no kink met ({self.method} mode), but:"]
         lines += [f"  {k}" for k in self.kinks]
+        if self.nan:
+            lines.append(f"  NaN met: {', '.join(self.nan)} (at a NaN the result is not a derivative; "
+                         "a comparison with NaN is false, so a selection may drop it)")
         return "\n".join(lines)
+
+
+def nan_met(names, values, value, gradient) -> list[str]:
+    """Where a NaN is: the arguments (floats or float arrays) that hold one,
+    then ``"value"`` and ``"gradient"`` when those hold one."""
+    import numpy as np
+
+    def has_nan(v) -> bool:
+        if isinstance(v, float):
+            return v != v
+        if isinstance(v, np.ndarray) and v.dtype.kind in "fc":
+            return bool(np.isnan(v).any())
+        if isinstance(v, (tuple, list)):
+            return any(has_nan(u) for u in v)
+        return isinstance(v, np.floating) and bool(np.isnan(v))
+
+    out = [n for n, v in zip(names, values) if has_nan(v)]
+    if has_nan(value):
+        out.append("value")
+    if has_nan(gradient):
+        out.append("gradient")
+    return out
 
 
 def build_report(sites, hits, method: str = "reverse", depth: int = 0) -> KinkReport:
