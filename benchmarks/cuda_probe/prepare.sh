@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Emit the derivative modules the CUDA probe loads, and fetch the numpy wheel
-# the GPU machine needs (the numpy installed there breaks numba-cuda, so a
+# the GPU machine needs (the numpy installed there broke numba-cuda, so a
 # known-good wheel is carried along).
-# Then, through the device tool, with carry [".whl", "benchmarks/cuda_probe/emitted"]:
+# Then, on the GPU machine, with .whl/ and benchmarks/cuda_probe/emitted/ copied there:
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl \
 #     && export PYTHONPATH=/tmp/site:$PWD && python3 benchmarks/cuda_probe/run.py
 set -euo pipefail

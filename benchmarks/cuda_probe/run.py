@@ -1,10 +1,11 @@
-"""On the GPU machine: does nsadc's emitted derivative code (standalone, math
+"""On a machine with a CUDA GPU: does nsadc's emitted derivative code (standalone, math
 and numpy only) compile as a numba-cuda device function, agree with the same
 code njit-compiled on the CPU, and how fast does it run against its primal?
 
-A probe for the CUDA target to come, not a test: prepare.sh emits the
-modules (the GPU machine has no libcst) and says how to run it.  Writes
-$OUT/gpu_probe.json.  Each case's vjp becomes ``cuda.jit(device=True)``,
+A probe written before the cuda target (docs/cuda.md), kept for its figures
+(docs/performance.md), not a test: prepare.sh emits the modules (the GPU
+machine needs neither nsadc nor libcst) and says how to run it.  Writes
+gpu_probe.json into $OUT (default: the current directory).  Each case's vjp becomes ``cuda.jit(device=True)``,
 called once per point by a kernel (one thread a point, 256 a block); the
 CPU reference is the same module's vjp under njit on 2000 of the points.
 ``NUMBA_ENABLE_CUDASIM=1`` runs it on the simulator (slowly: shrink the
