@@ -161,17 +161,17 @@ def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None
     return comp
 
 
-@app.command()
+@app.command(short_help="Print the derivative code as a standalone module (parses FILE).")
 def emit(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to differentiate"),
     mode: Mode = typer.Option(Mode.both, "--mode", help="forward (FUNC_jvp), reverse (FUNC_vjp), both, or lexicographic (FUNC_ld, Clarke mode)"),
-    wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
-    kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,... "
+    wrt: str | None = typer.Option(None, "--wrt", metavar="NAMES", help="comma-separated argument names or positions"),
+    kinks: str | None = typer.Option(None, "--kinks", metavar="POLICY", help="kink policy: min-norm, jax, torch, or abs=0.5,... "
                                      "(auto is the Python API's run-time choice: emit --mode reverse and "
                                      "--mode lexicographic instead)"),
-    ranks: str | None = typer.Option(None, "--ranks", help="array arguments' numbers of dimensions, e.g. "
+    ranks: str | None = typer.Option(None, "--ranks", metavar="NAME=DIMS,...", help="array arguments' numbers of dimensions, e.g. "
                                      "A=2,x=1 (whole-array NumPy code that does not show them)"),
-    output: Path | None = typer.Option(None, "-o", "--output", help="write the module here instead of stdout"),
+    output: Path | None = typer.Option(None, "-o", "--output", metavar="OUT.py", help="write the module here instead of stdout"),
     cert: Path | None = typer.Option(None, "--cert", metavar="OUT.json",
                                      help="also write the (static) certificate here; the module's header "
                                           "summarises it"),
@@ -352,13 +352,13 @@ def _unsupported_exit(path: str, func: str, error: Exception, as_json: bool):
     _fail(str(error))
 
 
-@app.command()
+@app.command(short_help="The static certificate (parses FILE, never runs it).")
 def certify(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to certify"),
     as_json: bool = typer.Option(False, "--json", help="print the certificate as JSON"),
-    wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
-    kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
-    ranks: str | None = typer.Option(None, "--ranks", help="array arguments' numbers of dimensions, e.g. "
+    wrt: str | None = typer.Option(None, "--wrt", metavar="NAMES", help="comma-separated argument names or positions"),
+    kinks: str | None = typer.Option(None, "--kinks", metavar="POLICY", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
+    ranks: str | None = typer.Option(None, "--ranks", metavar="NAME=DIMS,...", help="array arguments' numbers of dimensions, e.g. "
                                      "X=2,w=1 (whole-array NumPy code that does not show them)"),
     ranges: list[str] = typer.Option([], "--range", metavar="NAME=LO:HI",
                                      help="the claim's domain: argument NAME in [LO, HI]; inf / -inf for an "
@@ -480,11 +480,11 @@ def _parse_ranges(items: list[str], params: list[str]) -> dict:
     return out
 
 
-@app.command()
+@app.command(short_help="Numeric probes of the certificate (runs FILE).")
 def check(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to check (FILE is run)"),
-    points: int = typer.Option(64, "--points", min=1, max=1_000_000, help="random points (segments) per probe"),
-    seed: int = typer.Option(0, "--seed", min=0, help="random seed (an integer >= 0)"),
+    points: int = typer.Option(64, "--points", metavar="N", min=1, max=1_000_000, help="random points (segments) per probe"),
+    seed: int = typer.Option(0, "--seed", metavar="N", min=0, help="random seed (an integer >= 0)"),
     shape: list[str] = typer.Option([], "--shape", metavar="NAME=DIMS", hidden=True,
                                     help="not accepted: the probes sample scalar arguments only"),
     ranges: list[str] = typer.Option([], "--range", metavar="NAME=LO:HI",
@@ -493,9 +493,9 @@ def check(
     assume: list[str] = typer.Option([], "--assume", metavar="RELATION",
                                      help="the claim's domain: a relation between arguments, e.g. 'lo<=hi' "
                                           "(repeatable)"),
-    wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions"),
-    kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
-    backend: str = typer.Option("cpu", "--target", help="cpu (numba) or python"),
+    wrt: str | None = typer.Option(None, "--wrt", metavar="NAMES", help="comma-separated argument names or positions"),
+    kinks: str | None = typer.Option(None, "--kinks", metavar="POLICY", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
+    backend: str = typer.Option("cpu", "--target", metavar="TARGET", help="cpu (numba) or python"),
     cert: Path | None = typer.Option(None, "--cert", metavar="OUT.json", help="write the certificate here"),
     as_json: bool = typer.Option(False, "--json", help="print the certificate as JSON"),
 ):
@@ -626,7 +626,7 @@ def _parse_shapes(items: list[str], params: list[str]) -> dict[str, tuple]:
     return out
 
 
-@app.command()
+@app.command(short_help="Draw FUNC and its derivatives along a segment (runs FILE).")
 def plot(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to draw (FILE is run)"),
     start: str = typer.Option(..., "--from", metavar="A", help="the segment's start: comma-separated "
@@ -636,11 +636,11 @@ def plot(
     output: Path = typer.Option(..., "-o", "--output", metavar="OUT.png", help="the picture to write"),
     shape: list[str] = typer.Option([], "--shape", metavar="NAME=DIMS",
                                     help="an array argument's shape, e.g. x=5 or A=3x2 (repeatable)"),
-    points: int = typer.Option(401, "--points", min=2, max=100_000, help="points along the segment"),
-    wrt: str | None = typer.Option(None, "--wrt", help="comma-separated argument names or positions "
+    points: int = typer.Option(401, "--points", metavar="N", min=2, max=100_000, help="points along the segment"),
+    wrt: str | None = typer.Option(None, "--wrt", metavar="NAMES", help="comma-separated argument names or positions "
                                    "(the others must be equal at both ends)"),
-    kinks: str | None = typer.Option(None, "--kinks", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
-    backend: str = typer.Option("cpu", "--target", help="cpu (numba) or python"),
+    kinks: str | None = typer.Option(None, "--kinks", metavar="POLICY", help="kink policy: min-norm, jax, torch, or abs=0.5,..."),
+    backend: str = typer.Option("cpu", "--target", metavar="TARGET", help="cpu (numba) or python"),
 ):
     """Draw FUNC along the segment from A to B: its value, its directional
     derivative from reverse mode and from Clarke mode, and the kinks met.
