@@ -187,12 +187,14 @@ class Batched:
 
     def _kernel(self, mode: str, types: dict, k, tangent_layout: tuple = (), fallback: bool = False):
         d = self._d
-        key = (mode, self.in_axes, tuple(types[p] for p in d._params), tuple(d.wrt), tangent_layout, fallback)
-        kernel = self._cache.get(key)
-        if kernel is None:
-            kernel = self._cache[key] = _build(d.target, mode, self.in_axes, len(d.wrt), k, tangent_layout,
-                                               fallback, d.__name__)
-        return kernel
+        # id(k): compiled again (a module constant rebound), the functions are new; the entry keeps
+        # k alive, so its id is not reused
+        key = (mode, self.in_axes, id(k), tuple(d.wrt), tangent_layout, fallback)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = (k, _build(d.target, mode, self.in_axes, len(d.wrt), k, tangent_layout,
+                                                  fallback, d.__name__))
+        return entry[1]
 
     def _outputs(self, n: int, count: int, dtype=np.float64) -> list:
         """Output arrays: on the device for the cuda target (copied back by :meth:`_host`)."""

@@ -513,3 +513,19 @@ def test_gpu_benchmark_script_runs_on_the_simulator(tmp_path):
     assert run.returncode == 0, run.stderr[-4000:]
     out = json.loads((tmp_path / "cuda_batched.json").read_text())
     assert out["hand_written_agrees"] and out["cpu_agrees"]
+
+
+def test_batched_follows_a_rebound_module_constant(tmp_path):
+    from helpers import load_function
+
+    fn = load_function(tmp_path, """
+        SCALE = 2.0
+
+        def scaled(x):
+            return abs(x) * SCALE
+    """, "scaled")
+    f = nsadc.differentiate(fn, target="python")
+    b = f.batched(0)
+    assert b.grad(np.array([1.0, -1.0])).tolist() == [2.0, -2.0]
+    fn.__globals__["SCALE"] = 3.0
+    assert b.grad(np.array([1.0, -1.0])).tolist() == [3.0, -3.0] == [f.grad(1.0), f.grad(-1.0)]
