@@ -545,7 +545,7 @@ class Differentiable:
         """The call's arrays have more dimensions than the code indexes and the
         code does not work on them that way: the argument is the mistake, say so
         (with where the code failed)."""
-        where = f"{e.message} {e.loc.text if e.loc else ''}"
+        where = e.message  # the failure is about that argument: it names it
         extra = [p for p, t in types.items() if is_array(t) and is_array(self._static_types.get(p))
                  and rank(t) > rank(self._static_types[p]) and re.search(rf"\b{re.escape(p)}\b", where)]
         if not extra:
