@@ -41,8 +41,7 @@ loops a variable is only updated by a contraction (``v = 0.5 * v + e``), a
 Divisions are by ``c + e * e`` or ``c + abs(e)`` with ``c >= 0.5``.  The
 checker still discards a point whose value is not finite or is huge.
 
-Some constructs outside the subset (``reversed(range(n))``) are generated
-rarely, on purpose: nsadc must refuse them with a located ``UnsupportedError``.
+About one loop in a hundred counts down with ``reversed(range(...))``.
 """
 
 from __future__ import annotations
@@ -664,7 +663,7 @@ class Gen:
             return self.s_for_elements(s, out, ind, vecs)
         if self.p(0.01):
             text = f"reversed({text})"
-            self.features.add("outside-subset:reversed")
+            self.features.add("reversed-range")
         out.append(f"{ind}for {var} in {text}:")
         c = self._loop_scope(s, var, lo, hi, trips)
         if c.loops == 2:
