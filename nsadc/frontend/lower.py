@@ -1465,7 +1465,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             mean = f"{np_name}.mean({a})"
             body = (f"{np_name}.mean(({a} - {mean}) ** 2)" if "ddof" not in bound else
                     f"{np_name}.sum(({a} - {mean}) ** 2) / ({np_name}.size({a}) - {ddof})")
-            code = f"{np_name}.sqrt({body})" if name == "std" else body
+            # the standard deviation is a norm: at equal entries (no spread) it has a kink,
+            # which np.linalg.norm reports and differentiates (sqrt of 0 would give inf * 0)
+            spread = f"({np_name}.size({a}) - {ddof})" if "ddof" in bound else f"{np_name}.size({a})"
+            code = f"{np_name}.linalg.norm({a} - {mean}) / {np_name}.sqrt({spread})" if name == "std" else body
         elif name == "astype":  # a copy, as ndarray.astype makes one
             code = f"{np_name}.copy({a})"
         elif name == "diff":

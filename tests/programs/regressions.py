@@ -442,3 +442,27 @@ CASES.update({
     "later_while_overwrites_scalar": (np.array([0.8, 0.1]), 3),
     "inner_loop_overwrites_scalar": (np.array([0.8, 0.1]),),
 })
+
+
+# --- the standard deviation of equal entries (no spread) is a kink, not sqrt(0) -------------
+
+def std_of_a_constant_array(y, n: int, x: float, a):
+    """np.std of an all-zero array: sqrt's derivative at 0 times a zero tangent was NaN in
+    forward and Clarke mode."""
+    z3 = np.zeros_like(a)
+    k4 = 0
+    while k4 < 3:
+        k4 += 1
+        k5 = 0
+        while k5 < n and (a[-1] ** 2) <= 1.0:
+            k5 += 1
+            y = 0.5 * y + np.std(z3)
+    x, y = y, x
+    for i6 in range(n):
+        for i7 in range(1, n + 1):
+            x += 2.0 * math.tanh(((0.2 * np.dot(a, a)) if i6 % 2 == 0 else (x * y)))
+        z3[-1] = 0.5 * z3[-1] + math.tanh(y)
+    return y + math.tanh(x) + 0.3 * y + 0.3 * math.tanh(z3[0]) + 0.2 * math.tanh(z3[-1]) + 0.1 * a[-1]
+
+
+CASES.update({"std_of_a_constant_array": (-0.63, 3, 0.51, np.array([0.28, -1.32, 0.2, -0.49, 0.38]))})
