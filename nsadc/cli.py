@@ -119,13 +119,16 @@ def parse_ranks(text: str | None, params: list[str]) -> dict[str, str] | None:
         name, value = name.strip(), value.strip()
         if name not in params:
             _fail(f"--ranks: no argument {name!r} (arguments: {', '.join(params)})")
-        if not value.isdigit() or int(value) < 1:
-            _fail(f"--ranks: {name}={value}: give the number of dimensions, e.g. {name}=2")
-        out[name] = f"array{int(value)}"
+        if not value.isdigit():
+            _fail(f"--ranks: {name}={value}: give the number of dimensions, e.g. {name}=2 (0: a number)")
+        out[name] = f"array{int(value)}" if int(value) > 0 else "float"
     return out
 
 
-def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None):
+def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None, standalone: bool = False):
+    """Parse and transform ``FILE.py:FUNC``.  ``standalone``: the emitted module
+    will run on its own, so every argument's rank must be known (a number met
+    elementwise with arrays may be either)."""
     from nsadc.frontend.source import parse_file
     from nsadc.pipeline import compile_function
     from nsadc.rules.policy import resolve_policy
@@ -150,6 +153,12 @@ def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None
     comp = compile_function(src, node, wrt_names, resolve_policy(parse_kinks(kinks)),
                             param_types=parse_ranks(ranks, params))
     guessed = getattr(comp.primal, "rank_guessed", [])
+    given = parse_ranks(ranks, params) or {}
+    either = [p for p in getattr(comp.primal, "scalar_or_array", []) if p not in given] if standalone else []
+    if either and not guessed:
+        _fail(f"{func} uses {', '.join(either)} elementwise with arrays: the code does not show whether "
+              f"{'it is' if len(either) == 1 else 'they are'} a number or an array; say it with --ranks "
+              f"(e.g. --ranks {','.join(f'{p}=1' for p in either)}, or {either[0]}=0 for a number)")
     if not guessed and not ranks and getattr(comp.primal, "lenient", False):
         # a rank the code does not show was guessed, and the guess let a whole-array use pass
         # (np.dot of two rows read as numbers): emitted code for those ranks could be wrong
@@ -193,7 +202,7 @@ def emit(
         if out is not None:
             _check_writable(out, option)
     try:
-        comp = load(target, wrt, kinks, ranks)
+        comp = load(target, wrt, kinks, ranks, standalone=True)
         modes = ("forward", "reverse") if mode == Mode.both else (mode.value,)
         text = comp.module(modes)
         if output is not None:  # the header names the file it is written to

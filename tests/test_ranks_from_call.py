@@ -127,3 +127,25 @@ def test_emit_asks_for_ranks_when_a_guess_let_a_row_pass(tmp_path):
     assert refused.exit_code == 2 and "--ranks" in refused.output
     given = runner.invoke(app, ["emit", f"{path}:f", "--mode", "reverse", "--ranks", "X=2"])
     assert given.exit_code == 0 and "def f_vjp(X, y, " in given.output
+
+
+def test_emit_asks_whether_a_number_met_elementwise_with_arrays_is_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from nsadc.cli import app
+
+    path = tmp_path / "either.py"
+    path.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def f(a, b):
+            z = np.abs(b) + a
+            return np.sum(z * z) + a[0]
+    """))
+    runner = CliRunner()
+    refused = runner.invoke(app, ["emit", f"{path}:f", "--mode", "reverse"])
+    assert refused.exit_code == 2 and "--ranks" in refused.output and " b " in refused.output
+    for ranks in ("a=1,b=0", "a=1,b=1"):
+        given = runner.invoke(app, ["emit", f"{path}:f", "--mode", "reverse", "--ranks", ranks])
+        assert given.exit_code == 0, given.output
+    assert runner.invoke(app, ["certify", f"{path}:f"]).exit_code in (0, 1)  # no rank asked: a claim

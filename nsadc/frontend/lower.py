@@ -321,6 +321,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         fn.names = self.names  # type: ignore[attr-defined]
         fn.stored_params = sorted(self.stored_params)  # type: ignore[attr-defined]
         fn.vectorized = self.vectorized  # type: ignore[attr-defined]
+        # number parameters met elementwise with arrays: a call may pass arrays for them
+        fn.scalar_or_array = sorted(getattr(self, "broadcast_params", ()))  # type: ignore[attr-defined]
         # before the call, whole-array code on these parameters was lowered with guessed ranks
         fn.rank_guessed = sorted(self.rank_guessed) if self.vectorized else []
         fn.lenient = self.lenient

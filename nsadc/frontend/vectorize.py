@@ -648,10 +648,26 @@ class VectorLowering:
                             f"{lo}{'' if lo == hi else ' or more'} arguments", "check the call")
         return self._elementwise(scope, node, prim, [a.value for a in node.args])
 
+    def _params_behind(self, names: set[str]) -> set[str]:
+        """The number parameters that ``names`` were computed from (abs_b = abs(b))."""
+        defs = {s.target: s.value for s in walk(self.out) if isinstance(s, Assign)}
+        seen, todo = set(), list(names)
+        while todo:
+            v = todo.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            if v in defs and v not in self.param_names:
+                todo += variables(defs[v])
+        return {v for v in seen if v in self.param_names and v not in self.arrays}
+
     def _broadcast(self, scope, node, parts: list[_P]) -> list[Expr]:
         """The shape of an elementwise result: NumPy rank broadcasting, each
         dimension the same in every operand that has it."""
         r = max(p.rank for p in parts)
+        if r > 0 and self.static:  # a number here, but the call may pass an array of the same shape
+            names = {name for p in parts if p.rank == 0 for name in _scalar_names(p)}
+            self.__dict__.setdefault("broadcast_params", set()).update(self._params_behind(names))
         shape: list[Expr | None] = [None] * r
         for p in parts:
             for k, dim in enumerate(p.shape):
@@ -1336,6 +1352,15 @@ _LOGICAL = {"np.logical_and": "and", "np.logical_or": "or", "np.logical_not": "n
 
 _HINTS = {"add": "total", "sub": "diff", "mul": "prod", "div": "ratio", "pow": "power", "neg": "neg",
           **{k: k for k in COMPARISONS}}
+
+
+def _scalar_names(p: _P) -> set[str]:
+    """The names a number-valued prepared value reads, elementwise."""
+    if p.kind == "scalar":
+        return {p.value.name} if isinstance(p.value, Var) else set()
+    if p.kind == "op":
+        return set().union(*(_scalar_names(a) for a in p.args)) if p.args else set()
+    return set()
 
 
 def _text(scope, node) -> str:

@@ -234,7 +234,8 @@ def clone(block: list[Stmt]) -> list[Stmt]:
 
 def clone_function(fn: Function) -> Function:
     out = Function(fn.name, list(fn.params), clone(fn.body), fn.loc, fn.doc, dict(fn.types))
-    for extra in ("names", "stored_params", "shape_checks", "vectorized", "rank_guessed", "lenient"):  # frontend
+    for extra in ("names", "stored_params", "shape_checks", "vectorized", "rank_guessed", "lenient",
+                  "scalar_or_array"):  # set by the frontend
         if hasattr(fn, extra):
             setattr(out, extra, getattr(fn, extra))
     return out
