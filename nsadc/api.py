@@ -322,7 +322,7 @@ class Differentiable:
                                             for a in args]))
         if entry is None:
             return None
-        convert, ints, written, checks, types, k = entry
+        convert, ints, written, check, k = entry
         values = [a if c is None else c(a) for c, a in zip(convert, args)] if convert else args
         for i in ints:
             if not -9223372036854775808 <= values[i] <= 9223372036854775807:
@@ -330,14 +330,32 @@ class Differentiable:
         for i in written:
             if not args[i].flags.writeable:
                 return None
-        if checks:
-            if self._index_reads:
-                call_checks.check_index_reads(self.__name__, self._index_reads, dict(zip(self._params, values)))
-            if k.shape_checks and not self._shapes_agree(k)(*values):
-                self._check_shapes(values, types)  # raises, naming the shapes
-            if k.tapes:
-                call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
+        if check is not None:
+            check(values)
         return values, k
+
+    def _value_checks(self, k: _Kernels, types: dict[str, str]):
+        """One function checking, on a call's values, what depends on them (index
+        bounds, shapes, tape memory), raising the full path's errors; None when
+        there is nothing to check."""
+        index_reads, shapes, tapes = self._index_reads, k.shape_checks, k.tapes
+        if not (index_reads or shapes or tapes):
+            return None
+        agree = self._shapes_agree(k) if shapes else None
+        if not (index_reads or tapes):
+            def check(values):
+                if not agree(*values):
+                    self._check_shapes(values, types)  # raises, naming the shapes
+            return check
+
+        def check_all(values):
+            if index_reads:
+                call_checks.check_index_reads(self.__name__, index_reads, dict(zip(self._params, values)))
+            if agree is not None and not agree(*values):
+                self._check_shapes(values, types)
+            if tapes:
+                call_checks.check_tape_memory(self.__name__, tapes, dict(zip(self._params, values)))
+        return check_all
 
     def _shapes_agree(self, k: _Kernels):
         """One function of the arguments testing every shape requirement of the
@@ -365,9 +383,8 @@ class Differentiable:
         ints = tuple(i for i, v in enumerate(values) if type(v) is int)
         written = tuple(i for i, p in enumerate(self._params) if p in self._written and type(args[i]) is np.ndarray)
         k = self._kernels(types)
-        checks = bool(self._index_reads or k.shape_checks or k.tapes)
-        self._fast_paths[self._kinds(args)] = (tuple(convert) if any(convert) else None, ints, written, checks,
-                                               types, k)
+        self._fast_paths[self._kinds(args)] = (tuple(convert) if any(convert) else None, ints, written,
+                                               self._value_checks(k, types), k)
 
     def _bind(self, args, kwargs=None) -> tuple[list, dict[str, str]]:
         if self._watched:
