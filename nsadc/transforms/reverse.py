@@ -322,7 +322,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                     continue  # its own reverse re-runs each iteration; nothing after it reads its values
                 if keep is not None and id(s) in results and not replays:
                     # what the loop left, popped at the iteration's start: no second run of it
-                    # (unless it writes arrays the re-run replays: the loop's reverse pops them)
+                    # (unless it writes arrays the re-run replays: the loop's reverse pops them);
+                    # what it overwrites for an earlier reverse is kept as it would have been
+                    if id(s) not in P.reversed_loops:
+                        out += [Assign(held, Call("copy", (Var(v),))) for v, held in kept_entries(s).items()]
                     out += [Assign(v, Call("copy", (Var(held),))) for v, held in results[id(s)].items()]
                     continue
                 out += floop(s, record, top, count)

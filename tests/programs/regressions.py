@@ -466,3 +466,19 @@ def std_of_a_constant_array(y, n: int, x: float, a):
 
 
 CASES.update({"std_of_a_constant_array": (-0.63, 3, 0.51, np.array([0.28, -1.32, 0.2, -0.49, 0.38]))})
+
+
+def overwritten_by_a_taped_loop(n: int, x):
+    """The loop over k6 leaves a taped result; in the re-run it does not run, but what
+    it overwrites (s4, read by the reverse of the loop before it) is still kept."""
+    s4 = 0.0
+    for i3 in range(1, n + 1):
+        for i5 in range(3):
+            x = max(x * 0.9, 0.4 / (2.0 + (s4 + x) * (s4 + x)))
+        for k6 in range(2):
+            s4 -= 0.3
+        s4 = 0.5 * s4 - 0.7
+    return s4 + 0.3 * x
+
+
+CASES.update({"overwritten_by_a_taped_loop": (2, -1.0345903576549516)})
