@@ -257,6 +257,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     # the first such statement, for the loop's reverse to pop before each re-run; the loop's
     # own re-run pushes at each store, for the store's reverse (under the same `if`) to pop
     pushed_before, pushed_early = hoisted_pushes(fn, P.restored)
+    snapshotted_tops = {id(top) for top in walk(fn.body) if id(top) in pushed_before
+                        and any(id(u) in snapshotted_stores for u in walk([top]))}
 
     def own_rerun(loop_id: int) -> bool:
         return rerun_of is not None and loop_id == id(rerun_of)
@@ -276,7 +278,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         a reversed loop, whose inner loops in ``results`` push what they leave."""
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
-            if id(s) in pushed_before and not own_rerun(pushed_before[id(s)][1]):
+            if id(s) in pushed_before and not own_rerun(pushed_before[id(s)][1]) and (
+                    rerunning or id(s) not in snapshotted_tops):
+                # (where the loop runs forwards; in the forward sweep, a snapshot of the
+                # array stands for the pushes of its stores, as for the stores' own)
                 out += T.push_element(pushed_before[id(s)][0])
             if isinstance(s, Assign) and is_store(s):
                 # a re-run never writes (the array already holds what it wrote), except

@@ -482,3 +482,24 @@ def overwritten_by_a_taped_loop(n: int, x):
 
 
 CASES.update({"overwritten_by_a_taped_loop": (2, -1.0345903576549516)})
+
+
+def clip_then_clip_again_kept_whole(a, n: int):
+    """A later loop keeps a whole (a snapshot) and clips it in place again: its forward
+    sweep must not push the elements as well (they were never popped, and the earlier
+    loop's reverse popped them instead of its own)."""
+    s5 = 0.0
+    for i4 in range(len(a)):
+        if a[i4] > 1.0:
+            a[i4] = 1.0
+        s5 += a[0]
+    s9 = 0.0
+    for i8 in range(2):
+        for i11 in range(1, n + 1):
+            if a[i11] > 0.5:
+                a[i11] = 0.5
+        s9 += np.sum(a)
+    return s5 + s9
+
+
+CASES.update({"clip_then_clip_again_kept_whole": (np.array([1.37, 0.37, -1.43, 1.43, -1.25]), 3)})
