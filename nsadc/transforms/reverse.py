@@ -634,7 +634,10 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     out_name = D.d(value.name) if isinstance(value, Var) else names.fresh("out_bar")
     captured = value
     result_stmts: list[Stmt] = []
-    if isinstance(value, Var) and value.name in pushed:
+    in_loops = {t.target for loop in walk(fn.body) if isinstance(loop, (For, While))
+                for t in walk(loop.body) if isinstance(t, Assign)}
+    if isinstance(value, Var) and (value.name in pushed or value.name in in_loops):
+        # the reverse sweep may pop it, or re-run the loop that sets it (an early return)
         captured = Var(names.fresh("value"))
         result_stmts.append(Assign(captured.name, Call("copy", (value,))))
     local_arrays = {s.target for s in walk(fn.body) if allocates(s)}

@@ -503,3 +503,27 @@ def clip_then_clip_again_kept_whole(a, n: int):
 
 
 CASES.update({"clip_then_clip_again_kept_whole": (np.array([1.37, 0.37, -1.43, 1.43, -1.25]), 3)})
+
+
+def early_return_in_a_rerun_loop(a, X, b, y, x, n: int):
+    """The returned value is set in a loop the reverse sweep re-runs (an early return):
+    the value is kept as the forward sweep left it (it came back as the re-run's)."""
+    for i1 in range(3):
+        d2 = X[i1] - X[n]
+        x += 1.0 / (0.5 + np.dot(d2, d2))
+        for i3 in range(len(a)):
+            y, x = x, y
+            if not ((y if not (2 == 2) else a[n + 1]) >= math.expm1((0.25 * n))):
+                return y
+            d4 = X[n] - X[i1]
+            v5 = math.sqrt(1.0 + np.dot(d4, d4))
+        if (i1 % 2 == 0 and 3.0 > 1.5):
+            break
+    return min(np.clip(x, -2.0, 1.0), np.minimum(X[n - 1, n + 1], b[n])) + 0.3 * x + 0.3 * y + 0.1 * b[n - 1]
+
+
+CASES.update({"early_return_in_a_rerun_loop": (
+    np.array([-0.53, -0.42, -0.5, 1.18, -1.89]),
+    np.array([[-0.61, -0.29, 1.79, 1.67, -0.36], [-0.64, -0.76, -1.78, 1.08, 1.62],
+              [-1.43, -1.85, -1.35, -0.8, -1.24], [-1.96, -0.13, -0.03, -1.84, -1.86]]),
+    np.array([-1.88, 0.37, -0.11, -0.21, -1.09]), -0.8, 1.6, 3)})
