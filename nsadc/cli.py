@@ -125,6 +125,21 @@ def parse_ranks(text: str | None, params: list[str]) -> dict[str, str] | None:
     return out
 
 
+def _imported_function(path: str, func: str):
+    """Import FILE (running it) and return FUNC as found there and as a plain
+    function (a Differentiable's wrapped one); a located failure otherwise."""
+    from nsadc.api import Differentiable
+
+    try:
+        module = _import_file(path)
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - anything FILE raises while being imported
+        _fail(f"{path}: importing it failed: {type(e).__name__}: {e}")
+    obj = getattr(module, func, None)
+    if obj is None or not callable(obj):
+        _fail(f"{path}: no function named {func!r}")
+    return obj, (obj.__wrapped__ if isinstance(obj, Differentiable) else obj)
+
+
 def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None, standalone: bool = False):
     """Parse and transform ``FILE.py:FUNC``.  ``standalone``: the emitted module
     will run on its own, so every argument's rank must be known (a number met
@@ -523,14 +538,7 @@ def check(
     path, func = parse_target(target)
     if cert is not None:
         _check_writable(cert, "--cert")
-    try:
-        module = _import_file(path)
-    except (Exception, SystemExit) as e:  # noqa: BLE001 - anything FILE raises while being imported
-        _fail(f"{path}: importing it failed: {type(e).__name__}: {e}")
-    obj = getattr(module, func, None)
-    if obj is None or not callable(obj):
-        _fail(f"{path}: no function named {func!r}")
-    fn = obj.__wrapped__ if isinstance(obj, Differentiable) else obj
+    obj, fn = _imported_function(path, func)
     try:
         params = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
@@ -667,14 +675,7 @@ def plot(
     if backend not in ("cpu", "python"):
         _fail(f"--target {backend!r}: use cpu or python")
     _check_writable(output, "-o")
-    try:
-        module = _import_file(path)
-    except (Exception, SystemExit) as e:  # noqa: BLE001 - anything FILE raises while being imported
-        _fail(f"{path}: importing it failed: {type(e).__name__}: {e}")
-    obj = getattr(module, func, None)
-    if obj is None or not callable(obj):
-        _fail(f"{path}: no function named {func!r}")
-    fn = obj.__wrapped__ if isinstance(obj, Differentiable) else obj
+    obj, fn = _imported_function(path, func)
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):

@@ -330,7 +330,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                     # (unless it writes arrays the re-run replays: the loop's reverse pops them);
                     # what it overwrites for an earlier reverse is kept as it would have been
                     if id(s) not in P.reversed_loops:
-                        out += [Assign(held, Call("copy", (Var(v),))) for v, held in kept_entries(s).items()]
+                        out += keep_entries(s)
                     out += [Assign(v, Call("copy", (Var(held),))) for v, held in results[id(s)].items()]
                     continue
                 out += floop(s, record, top, count)
@@ -343,15 +343,14 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
     def floop(s, record: bool, top: bool, count: bool) -> list[Stmt]:
         fusion = P.fused.get(id(s))
         if fusion is not None:
-            kept = [Assign(held, Call("copy", (Var(v),))) for v, held in kept_entries(s).items()]
+            kept = keep_entries(s)
             if fusion.per_iteration:
                 return kept + iteration_fused_loop(s, fusion, count)
             return kept + fused_loop(s, fusion, count)
         reversed_ = record and id(s) in P.reversed_loops
         if id(s) not in P.reversed_loops and kept_entries(s):
             # no reverse of its own, but it overwrites what an earlier reverse reads
-            saved = [Assign(held, Call("copy", (Var(v),))) for v, held in kept_entries(s).items()]
-            return saved + floop_plain(s, record, top, count, reversed_)
+            return keep_entries(s) + floop_plain(s, record, top, count, reversed_)
         return floop_plain(s, record, top, count, reversed_)
 
     def floop_plain(s, record: bool, top: bool, count: bool, reversed_: bool) -> list[Stmt]:
@@ -391,6 +390,12 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             for v, held in entries[id(s)].items():
                 facts.types[held] = facts.types.get(v, "float")
         return entries[id(s)]
+
+    def keep_entries(s) -> list[Stmt]:
+        return [Assign(held, Call("copy", (Var(v),))) for v, held in kept_entries(s).items()]
+
+    def give_back_entries(s) -> list[Stmt]:
+        return [Assign(v, Call("copy", (Var(held),))) for v, held in kept_entries(s).items()]
 
     def fused_loop(s: For, fusion, count: bool) -> list[Stmt]:
         saved = dict(D.redirect)
@@ -500,9 +505,9 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                         combines[id(out[-1])] = (D.d(v), d, acc_bar, facts.types[v])
                     else:
                         out.append(Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar))))
-                return out + [Assign(v, Call("copy", (Var(held),))) for v, held in kept_entries(s).items()]
+                return out + give_back_entries(s)
             if id(s) not in P.reversed_loops:
-                return [Assign(v, Call("copy", (Var(held),))) for v, held in kept_entries(s).items()]
+                return give_back_entries(s)
             ck = P.checkpoints.get(id(s), [])
             entry = {v: names.fresh(f"{v}_entry") for v in P.restore.get(id(s), [])}
             pops: list[Stmt] = []
