@@ -20,17 +20,18 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from nsadc import call_checks
+from nsadc import call_checks, jacobians
 from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError
 from nsadc.frontend.source import closure_env, source_of_function, source_text
 from nsadc.ir.analysis import Site
-from nsadc.pipeline import analyse_function, compile_function
+from nsadc.pipeline import analyse_function, compile_function, compile_tangent
 from nsadc.rules.arrays import array_type, differentiable_type, is_array, rank
 from nsadc.rules.lexico import UNDECIDED
 from nsadc.rules.policy import resolve_policy
 from nsadc.transforms.common import report_layout
+from nsadc.transforms.outputs import output_types
 
 TARGETS = ("cpu", "python", "cuda")
 JIT = "@numba.njit(cache=True)"
@@ -63,6 +64,8 @@ class _Kernels:
     ld_refusal: str | None = None  # why Clarke mode is refused for this program, if it is
     tapes: list = ()  # tapes sized at entry: [name, size expression, bytes per entry] (call_checks)
     grad: object = None  # vjp without the value: (args..., out_bar) -> adjoints (ir/dead_code.py)
+    outputs: list = ("float",)  # the type of each returned value (an array or several: a vector output)
+    vector: bool = False  # more than one returned value, or an array (jacobians.is_vector)
 
 
 def _site_to_json(site: Site) -> dict:
@@ -202,6 +205,7 @@ class Differentiable:
         self._signature = inspect.signature(fn)
         self._params = list(self._signature.parameters)
         self._specs: dict[tuple, _Kernels] = {}
+        self._hvps: dict[tuple, object] = {}  # Hessian-vector product kernels by argument types
         self._parsed = None
         self._lowered: dict = {}  # lowerings by argument types (pipeline._lowered)
         # everything that determines the emitted code, for the on-disk cache
@@ -538,7 +542,8 @@ class Differentiable:
                     "shape_checks": getattr(comp.primal, "shape_checks", []),
                     "index_depth": comp.vjp_report.index_depth, "ld_form": comp.ld_form,
                     "ld_refusal": comp.ld_refusal,
-                    "tapes": call_checks.tape_sizes(comp.vjp, [p.name for p in comp.vjp.params])}
+                    "tapes": call_checks.tape_sizes(comp.vjp, [p.name for p in comp.vjp.params]),
+                    "outputs": output_types(comp.primal, comp.facts.types)}
             save_meta(meta_key, meta)
         n = meta["name"]
         k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, n),
@@ -548,7 +553,8 @@ class Differentiable:
                      [(compile(a, "<shape>", "eval"), compile(b, "<shape>", "eval"), a, b, where)
                       for a, b, where in meta.get("shape_checks", [])],
                      meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), meta.get("ld_refusal"),
-                     meta.get("tapes", []), getattr(mod, f"{n}_grad", None))
+                     meta.get("tapes", []), getattr(mod, f"{n}_grad", None), meta.get("outputs", ["float"]))
+        k.vector = jacobians.is_vector(k.outputs)
         if self.target == "cuda":  # device functions: a call from the host says what to do instead
             from nsadc.backends.numba_cuda import host_calls
             for field, fn in host_calls({f: getattr(k, f) for f in ("primal", "jvp", "vjp", "jvp_report",
@@ -577,6 +583,10 @@ class Differentiable:
             return kernel(*args)
         except (IndexError, MemoryError, *_internal_errors()) as e:
             raise self._failure(e) from None
+        except ValueError as e:  # the vjp of a vector output checks its cotangents' shapes
+            if str(e).startswith("the cotangent"):
+                raise ArgumentError(f"vjp: {e}") from None
+            raise
 
     def _failure(self, e: BaseException) -> NsadcError:
         """The error to raise for a kernel's ``e``.  Emitted code that Numba cannot
@@ -612,19 +622,119 @@ class Differentiable:
         return self._run(self._kernels(types).primal, *values)
 
     def vjp(self, primals, cotangent=1.0):
-        """``(value, adjoints)``: the adjoints, in wrt order, of ``cotangent``."""
+        """``(value, adjoints)``: the adjoints, in wrt order, of ``cotangent`` (for
+        a function returning an array or several values: an array shaped like
+        the output, or a tuple with one entry per value)."""
         primals = call_checks.as_primals("vjp", primals)
         fast = self._fast(primals)
-        if fast is not None:
+        if fast is not None and not fast[1].vector:
             value, adj = self._run(fast[1].vjp, *fast[0], call_checks.as_cotangent(cotangent))
             return value, tuple(adj)
-        values, types = self._bind(primals)
-        self._remember(primals, None, values, types)
-        k = self._kernels(types)
-        cotangent = call_checks.as_cotangent(cotangent)
+        if fast is not None:
+            values, k = fast
+        else:
+            values, types = self._bind(primals)
+            self._remember(primals, None, values, types)
+            k = self._kernels(types)
+        if k.vector:
+            cotangents = jacobians.cotangents_for(self.__name__, k.outputs, cotangent)
+        else:
+            cotangents = (call_checks.as_cotangent(cotangent),)
         call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
-        value, adj = self._run(k.vjp, *values, cotangent)
+        value, adj = self._run(k.vjp, *values, *cotangents)
         return value, tuple(adj)
+
+    def _scalar_only(self, k: _Kernels, what: str) -> None:
+        if k.vector:
+            returns = f"{len(k.outputs)} values" if len(k.outputs) != 1 else "an array"
+            raise NsadcError(f"{self.__name__} returns {returns}: {what} needs a function returning one float; "
+                             "use jacrev / jacfwd (the Jacobian), vjp (with a cotangent) or jvp")
+
+    def _values_and_kernels(self, args, kwargs):
+        values, types = self._bind(args, kwargs)
+        self._remember(args, kwargs, values, types)
+        return values, self._kernels(types)
+
+    def jacfwd(self, *args, **kwargs):
+        """The Jacobian by forward mode (one jvp per scalar entry of the wrt
+        arguments): for one output and one wrt argument, an array of shape
+        ``out.shape + arg.shape``, as ``jax.jacfwd``; tuples over several."""
+        values, k = self._values_and_kernels(args, kwargs)
+        return jacobians.jacfwd(self, k, values)
+
+    def jacrev(self, *args, **kwargs):
+        """The Jacobian by reverse mode (one vjp per scalar entry of the
+        outputs), laid out as :meth:`jacfwd`."""
+        values, k = self._values_and_kernels(args, kwargs)
+        call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
+        return jacobians.jacrev(self, k, values)
+
+    def jacobian(self, *args, **kwargs):
+        """The Jacobian by whichever mode needs fewer passes: forward where the
+        wrt arguments have fewer scalar entries than the outputs, else reverse."""
+        values, k = self._values_and_kernels(args, kwargs)
+        by_name = dict(zip(self._params, values))
+        n_in = sum(int(np.size(by_name[w])) for w in self.wrt)
+        n_out = jacobians.output_count(k, self._run(k.primal, *values))
+        if n_in <= n_out:
+            return jacobians.jacfwd(self, k, values)
+        call_checks.check_tape_memory(self.__name__, k.tapes, by_name)
+        return jacobians.jacrev(self, k, values)
+
+    def hvp(self, primals, tangents):
+        """The Hessian-vector product ``H·v`` along ``tangents`` (one per wrt
+        argument), shaped like the wrt arguments (one value when wrt has one
+        entry).  At a kink: the Hessian of the piece that the derivative
+        selects there (docs/second_order.md); computed as the reverse mode of
+        the forward mode, at a few times the cost of a gradient."""
+        values, types = self._bind(call_checks.as_primals("hvp", primals))
+        self._remember(primals, None, values, types)
+        tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+        if len(tangents) != len(self.wrt):
+            raise ArgumentError(f"hvp: {len(tangents)} tangents for {len(self.wrt)} wrt arguments "
+                                f"({', '.join(self.wrt)})")
+        kernel = self._hvp_kernel(types)
+        by_name = dict(zip(self._params, values))
+        dots = [self._tangent(w, by_name[w], t) for w, t in zip(self.wrt, tangents)]
+        _, adj = self._run(kernel, *values, *dots, 1.0)
+        return adj[0] if len(adj) == 1 else tuple(adj)
+
+    def hessian(self, *args, **kwargs):
+        """The Hessian with respect to ``wrt`` (of the selected piece at a kink),
+        one :meth:`hvp` per scalar entry of the wrt arguments: for one array
+        argument of shape ``s``, an array of shape ``s + s``; with several,
+        nested tuples as ``jax.hessian`` gives.  For small problems."""
+        values, types = self._bind(args, kwargs)
+        self._remember(args, kwargs, values, types)
+        kernel = self._hvp_kernel(types)
+        return jacobians.hessian(self, kernel, values)
+
+    def _hvp_kernel(self, types: dict[str, str]):
+        """The compiled ``f_tangent_vjp`` (pipeline.compile_tangent) for these types."""
+        k = self._kernels(types)  # settles wrt; refuses what has no derivative at all
+        self._scalar_only(k, "hvp")
+        key = (tuple(types[p] for p in self._params), tuple(self.wrt))
+        kernel = self._hvps.get(key)
+        if kernel is not None:
+            return kernel
+        if self.target == "cuda":
+            raise NsadcError(f"{self.__name__}: hvp and hessian run on the cpu and python targets; "
+                             "differentiate with target='cpu' for them")
+        with self._lock:
+            comp = compile_tangent(*self._source(), self.wrt, self.policy, self._env, types, self._lowered)
+            jit = (JIT_BOUNDSCHECK if self.boundscheck else JIT) if self.target == "cpu" else None
+            mod = load_module(comp.module(("reverse",), jit=jit))
+            kernel = self._hvps[key] = getattr(mod, f"{comp.name}_vjp")
+        return kernel
+
+    def clarke_jacobian(self, *args, directions=None, **kwargs):
+        """An element of the Clarke generalized Jacobian, by Clarke mode
+        (lexicographic derivatives along ``directions``, default the identity):
+        for piecewise-smooth programs an element of the B-subdifferential, also
+        at kinks.  Laid out as :meth:`jacfwd`."""
+        values, k = self._values_and_kernels(args, kwargs)
+        value, dots, m, wrt = self._clarke_directions(k, values, directions)
+        return jacobians.clarke_blocks(self, k, value, dots, m if directions is not None else None, wrt)
 
     def jvp(self, primals, tangents):
         """``(value, directional derivative)`` along ``tangents`` (one per wrt argument)."""
@@ -648,12 +758,13 @@ class Differentiable:
 
     def value_and_grad(self, *args, report: bool = False, **kwargs):
         fast = None if (report or kwargs or self._auto) else self._fast(args)
-        if fast is not None:
+        if fast is not None and not fast[1].vector:
             value, adj = self._run(fast[1].vjp, *fast[0], 1.0)
             return value, (adj[0] if len(adj) == 1 else tuple(adj))
         values, types = self._bind(args, kwargs)
         self._remember(args, kwargs, values, types)
         k = self._kernels(types)
+        self._scalar_only(k, "value_and_grad")
         call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
         auto = self.policy.name == "auto"
         if report or auto:
@@ -679,6 +790,16 @@ class Differentiable:
         """``(value, gradient)`` by Clarke mode: ``J_L f(x; M)·M⁻¹`` for the
         directions ``M`` (the identity by default), one gradient per wrt
         argument, shaped and typed like the argument."""
+        self._scalar_only(k, "clarke_grad")
+        value, ld, m, wrt = self._clarke_directions(k, values, directions)
+        sizes = [v.size if isinstance(v, np.ndarray) else 1 for v in wrt]
+        ld = np.asarray(ld, dtype=np.float64)
+        g = ld if directions is None else np.linalg.solve(m.T, ld)
+        return value, self._split(g, wrt, sizes)
+
+    def _clarke_directions(self, k: _Kernels, values, directions):
+        """``(value, directions of the outputs, M, wrt values)`` from one run of
+        Clarke mode along the columns of ``M``."""
         if k.ld is None:
             raise UnsupportedError(k.ld_refusal or f"{self.__name__}: Clarke mode is not available here")
         by_name = dict(zip(self._params, values))
@@ -689,15 +810,17 @@ class Differentiable:
         if k.ld_form == "unrolled":
             n = len(wrt)
             value, ld = self._run(k.ld, *values, *(float(m[i, j]) for i in range(n) for j in range(n)))
-            ld = np.array(ld[:n], dtype=np.float64)
+            if k.vector:  # per output, its n directions
+                ld = tuple(np.array(d[:n], dtype=np.float64) for d in ld)
+            else:
+                ld = np.array(ld[:n], dtype=np.float64)
         else:
             value, ld, undecided = self._run(k.ld, *values, *self._seeds(wrt, sizes, m))
             if undecided >= 0:
                 site = k.sites[undecided]
                 why, hint = UNDECIDED.get(site.prim, (f"the kink of {site.prim}", "use grad"))
                 raise UnsupportedError(f"Clarke mode met a kink it cannot decide: {why}", site.loc, hint)
-        g = ld if directions is None else np.linalg.solve(m.T, ld)
-        return value, self._split(g, wrt, sizes)
+        return value, ld, m, wrt
 
     def _directions(self, directions, n: int) -> np.ndarray:
         """The n x n direction matrix (one column per direction, one row per
@@ -764,6 +887,8 @@ class Differentiable:
             self._remember(args, kwargs, values, types)
             k = self._kernels(types)
             call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
+        if k.vector:
+            self._scalar_only(k, "grad")
         try:  # the gradient alone: the value is not computed (k.grad)
             adj = k.grad(*values, 1.0) if k.grad is not None else k.vjp(*values, 1.0)[1]
         except (IndexError, MemoryError, *_internal_errors()) as e:
@@ -936,9 +1061,44 @@ def clarke_grad(fn, wrt=None, *, kinks=None, target=None):
 def vjp(fn, *primals, wrt=None, kinks=None, target=None):
     """``(value, vjp_fn)`` with ``vjp_fn(cotangent) -> adjoints in wrt order`` (as in JAX)."""
     d = _as_differentiable(fn, wrt, kinks, target)
-    value, _ = d.vjp(primals, 1.0)
+    # the value by forward mode along zero tangents: like vjp, it leaves the arguments as they are
+    d._bind(primals)  # the first call settles wrt
+    by_name = dict(zip(d._params, primals))
+    value, _ = d.jvp(primals, tuple(np.zeros_like(by_name[w]) if isinstance(by_name[w], np.ndarray) else 0.0
+                                    for w in d.wrt))
 
     def vjp_fn(cotangent):
         return d.vjp(primals, cotangent)[1]
 
     return value, vjp_fn
+
+
+def _functional(method: str, doc: str):
+    def form(fn, wrt=None, *, kinks=None, target=None):
+        d = _as_differentiable(fn, wrt, kinks, target)
+        bound = getattr(d, method)
+
+        @functools.wraps(d.__wrapped__)
+        def apply(*args, **kwargs):
+            return bound(*args, **kwargs)
+
+        return apply
+
+    form.__name__ = form.__qualname__ = method
+    form.__doc__ = doc
+    return form
+
+
+jacfwd = _functional("jacfwd", "``jacfwd(fn, wrt=...)(*args)``: the Jacobian by forward mode, shaped "
+                     "``out.shape + arg.shape`` (as ``jax.jacfwd``).")
+jacrev = _functional("jacrev", "``jacrev(fn, wrt=...)(*args)``: the Jacobian by reverse mode, shaped as jacfwd's.")
+jacobian = _functional("jacobian", "``jacobian(fn, wrt=...)(*args)``: the Jacobian, by the mode that needs "
+                       "fewer passes.")
+clarke_jacobian = _functional("clarke_jacobian", "``clarke_jacobian(fn, wrt=...)(*args)``: an element of the "
+                              "Clarke generalized Jacobian (Clarke mode).")
+hessian = _functional("hessian", "``hessian(fn, wrt=...)(*args)``: the Hessian of the selected piece.")
+
+
+def hvp(fn, primals, tangents, wrt=None, *, kinks=None, target=None):
+    """The Hessian-vector product of ``fn`` at ``primals`` along ``tangents``."""
+    return _as_differentiable(fn, wrt, kinks, target).hvp(primals, tangents)

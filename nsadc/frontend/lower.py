@@ -781,17 +781,14 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(node.value, cst.Tuple):
             self._no_starred(scope, node.value)
             vals = tuple(self._expr(scope, el.value) for el in node.value.elements)
-            if scope is not self.entry and any(self._array_of(v) is not None for v in vals):
+            if any(self._array_of(v) is not None for v in vals):
                 self._array_result(scope, node)
             self._emit(Return(vals, scope.src.loc(node)))
         else:
             value, _ = self._rhs(scope, node.value)
             if self._array_of(value) is not None and self.static and self.vectorized and self.rank_guessed:
                 value = Const(0.0)  # ranks guessed before the call; the call's ranks decide
-            if self._array_of(value) is not None and scope is self.entry:
-                raise self._err(scope, node.value, "the function returns an array; derivatives need "
-                                "one scalar", "return a scalar, e.g. the sum of the elements")
-            if self._array_of(value) is not None:
+            if self._array_of(value) is not None:  # a vector output: its Jacobian, jvp and vjp
                 self._array_result(scope, node)
             if not isinstance(value, (Var, Const)):
                 name = self.names.fresh("out")
@@ -800,10 +797,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             self._emit(Return(value, scope.src.loc(node)))
 
     def _array_result(self, scope, node: cst.Return) -> None:
-        """A helper may return arrays (``return X @ w - y``, ``return m, v``) from
-        its last statement: the caller's names then stand for those arrays.  An
-        earlier return would make the name stand for different arrays on
-        different paths."""
+        """A function may return arrays (``return X @ w - y``, ``return m, v``) from
+        its last statement: a helper's caller then names those arrays, and the
+        function differentiated has a vector output.  An earlier return would
+        make the name stand for different arrays on different paths."""
         if scope.src.parents.get(node) is not scope.node.body.body[-1]:
             raise self._err(scope, node, f"{scope.node.name.value}() returns an array before its last "
                             "statement", "compute the result into one name on every path and return it "

@@ -8,7 +8,7 @@ commented selection; branches and loops keep the primal's control flow.
 from __future__ import annotations
 
 from nsadc.ir.analysis import Facts
-from nsadc.ir.nodes import Assign, Call, Const, Function, Param, Return, Stmt, Var, rewrite
+from nsadc.ir.nodes import Assign, Call, Const, Expr, Function, Param, Return, Stmt, Var, rewrite
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array
 from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, tangent_sum
 
@@ -20,10 +20,15 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
     D = Derivative(fn, facts, policy, names, "dot")
     D.kink_tol = kink_tol
 
+    def tangent(v) -> Expr:
+        if isinstance(v, Var) and v.name in facts.active:
+            return Var(D.d(v.name))
+        return Call("zeros_like", (v,)) if is_array(facts.types.get(getattr(v, "name", ""))) else Const(0.0)
+
     def ret(s: Return) -> Return:
-        v = s.value
-        dot = Var(D.d(v.name)) if isinstance(v, Var) and v.name in facts.active else Const(0.0)
-        return Return((v, dot), s.loc)
+        if isinstance(s.value, tuple):  # several outputs: (values, tangents)
+            return Return((Call("tuple", s.value), Call("tuple", tuple(map(tangent, s.value)))), s.loc)
+        return Return((s.value, tangent(s.value)), s.loc)
 
     def assign(s: Assign) -> list[Stmt]:
         primal = D.counted_primal(s, report)

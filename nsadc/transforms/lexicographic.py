@@ -46,6 +46,9 @@ def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
         return lambda hint: names.fresh(f"{hint}_{target}")
 
     def ret(s: Return) -> Return:
+        if isinstance(s.value, tuple):  # several outputs: their values, their directions
+            ds = tuple(Call("tuple", tuple(dots_of(v) or [c(0)] * k)) for v in s.value)
+            return Return((Call("tuple", s.value), Call("tuple", ds)), s.loc)
         ds = dots_of(s.value) or [c(0)] * k
         return Return((s.value, Call("tuple", tuple(ds))), s.loc)
 

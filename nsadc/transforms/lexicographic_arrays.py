@@ -274,11 +274,15 @@ class _Lexico:
                         "returned as undecided")]
 
     def ret(self, s: Return) -> Return:
-        value = s.value
-        dots = (Var(self.d(value.name)) if isinstance(value, Var) and value.name in self.carried
-                else Call("zeros", (self.nd,)))
+        def dots(value):
+            if isinstance(value, Var) and value.name in self.carried:
+                return Var(self.d(value.name))
+            return self.zeros(value.name) if isinstance(value, Var) else Call("zeros", (self.nd,))
+
         undecided = Var(self.undecided) if self.undecided else Const(-1)
-        return Return((value, dots, undecided), s.loc)
+        if isinstance(s.value, tuple):  # several outputs: their values, their directions
+            return Return((Call("tuple", s.value), Call("tuple", tuple(map(dots, s.value))), undecided), s.loc)
+        return Return((s.value, dots(s.value), undecided), s.loc)
 
     # ------------------------------------------------------------ function
 

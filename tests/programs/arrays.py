@@ -679,13 +679,6 @@ def bad_useless_call(x):
     return x[0]
 
 
-def bad_return_array(x):
-    z = np.zeros_like(x)
-    for i in range(x.shape[0]):
-        z[i] = 2.0 * x[i]
-    return z  # <- refused: bad_return_array @z
-
-
 def bad_scatter(x):
     """x[i] = f(x[i]) is supported, straight, under `if`s or several times
     over; stores into two elements in one iteration (x[i] and x[i + 1]) are

@@ -325,10 +325,6 @@ def u_duplicate_argument(x):
     return helper_two(x, a=x)  # <- refused: u_duplicate_argument @a=x
 
 
-def u_return_pair(x):
-    return x, 2.0 * x  # <- refused: u_return_pair @return
-
-
 def u_return_mixed(x):
     if x > 0:
         return x, 2.0 * x
