@@ -45,6 +45,7 @@ class Mode(str, Enum):
     reverse = "reverse"
     both = "both"
     lexicographic = "lexicographic"  # Clarke mode: FUNC_ld
+    hvp = "hvp"  # second order: FUNC_hvp, the reverse mode of the forward mode
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -188,7 +189,7 @@ def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None
 @app.command(short_help="Print the derivative code as a standalone module (parses FILE).")
 def emit(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to differentiate"),
-    mode: Mode = typer.Option(Mode.both, "--mode", help="forward (FUNC_jvp), reverse (FUNC_vjp), both, or lexicographic (FUNC_ld, Clarke mode)"),
+    mode: Mode = typer.Option(Mode.both, "--mode", help="forward (FUNC_jvp), reverse (FUNC_vjp), both, lexicographic (FUNC_ld, Clarke mode) or hvp (FUNC_hvp, Hessian-vector products)"),
     wrt: str | None = typer.Option(None, "--wrt", metavar="NAMES", help="comma-separated argument names or positions"),
     kinks: str | None = typer.Option(None, "--kinks", metavar="POLICY", help="kink policy: min-norm, jax, torch, or abs=0.5,... "
                                      "(auto is the Python API's run-time choice: emit --mode reverse and "
@@ -219,7 +220,15 @@ def emit(
     try:
         comp = load(target, wrt, kinks, ranks, standalone=True)
         modes = ("forward", "reverse") if mode == Mode.both else (mode.value,)
-        text = comp.module(modes)
+        if mode == Mode.hvp:
+            from nsadc.pipeline import compile_tangent, hvp_module
+
+            tangent = compile_tangent(comp.src, comp.src.function(comp.name), list(comp.facts.wrt), comp.policy,
+                                      param_types={p.name: p.type for p in comp.primal.params})
+            text = hvp_module(comp, tangent)
+            modes = ("reverse",)
+        else:
+            text = comp.module(modes)
         if output is not None:  # the header names the file it is written to
             text = text.replace(f"# {comp.name}_derivatives.py - emitted", f"# {output.name} - emitted", 1)
         if cert is not None:

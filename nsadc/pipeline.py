@@ -251,3 +251,17 @@ def compile_tangent(src: SourceFile, node, wrt: list[str] | None, policy: Policy
         raise UnsupportedError(f"the Hessian-vector product of {base.name} is not available: its forward "
                                f"mode is not a program nsadc can differentiate again ({e.message})",
                                base.loc, "use jvp of a gradient computed another way") from None
+
+
+def hvp_module(comp: Compiled, tangent: Compiled, jit: str | None = None) -> str:
+    """A standalone module with ``f_tangent`` (forward mode, its directional
+    derivative alone), ``f_tangent_vjp`` (its reverse mode) and
+    ``f_hvp(*args, *tangents)``, the Hessian-vector product."""
+    dots = [p.name for p in tangent.primal.params]
+    text = module_source(comp.header(["hvp (reverse mode of the forward mode)"]), [tangent.primal, tangent.vjp],
+                         jit)
+    wrapper = (f"def {comp.name}_hvp({', '.join(dots)}):\n"
+               f'    """The Hessian-vector product of {comp.name}: the gradient of {tangent.name}, shaped like '
+               f'the wrt arguments."""\n'
+               f"    return {tangent.name}_vjp({', '.join(dots)}, 1.0)[1]\n")
+    return text + "\n\n" + ((jit + "\n") if jit else "") + wrapper

@@ -320,3 +320,38 @@ def test_emitted_vjp_of_a_vector_output_reads_well():
     assert "the cotangent r_cot must have the shape of the output r" in src
     fwd = d.source("forward", RNG.standard_normal(4))
     assert "return r, r_dot" in fwd
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_cli_emits_vector_and_hvp_modules(tmp_path):
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from nsadc.cli import app
+
+    programs = "tests/programs/vector_maps.py"
+    runner = CliRunner()
+    out = tmp_path / "hvp_module.py"
+    result = runner.invoke(app, ["emit", f"{programs}:scalar_second_order", "--mode", "hvp", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    spec = importlib.util.spec_from_file_location("hvp_module", out)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    d = nsadc.differentiate(vm.scalar_second_order, target="python")
+    np.testing.assert_allclose(mod.scalar_second_order_hvp(0.4, 1.3, 1.0, -2.0), d.hvp((0.4, 1.3), (1.0, -2.0)),
+                               rtol=1e-14)
+    out = tmp_path / "fb.py"
+    result = runner.invoke(app, ["emit", f"{programs}:fischer_burmeister", "--mode", "both", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    spec = importlib.util.spec_from_file_location("fb", out)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    a, b = RNG.standard_normal(3), RNG.standard_normal(3)
+    value, (a_bar, b_bar) = mod.fischer_burmeister_vjp(a, b, np.ones(3))
+    np.testing.assert_allclose(value, vm.fischer_burmeister(a, b))
+    Ja, Jb = nsadc.differentiate(vm.fischer_burmeister, target="python").jacrev(a, b)
+    np.testing.assert_allclose(a_bar, Ja.sum(axis=0), atol=1e-14)
+    np.testing.assert_allclose(b_bar, Jb.sum(axis=0), atol=1e-14)
