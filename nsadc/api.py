@@ -969,8 +969,11 @@ class Differentiable:
             k = self._kernels(types)
             defaults = {n: p.default for n, p in self._signature.parameters.items()
                         if p.default is not inspect.Parameter.empty}
-            probes.run(cert, comp.primal, probes.Kernels(k.primal, k.jvp, k.vjp, k.vjp_report, k.sites, k.ld),
-                       self._params, types, self.wrt, defaults, points, seed, ranges, progress, self.target)
+            kernels, contract = probes.Kernels(k.primal, k.jvp, k.vjp, k.vjp_report, k.sites, k.ld), None
+            if k.vector:  # probed through a generic combination of the outputs
+                kernels, contract = probes.contracted(kernels, k.outputs)
+            probes.run(cert, comp.primal, kernels, self._params, types, self.wrt, defaults, points, seed, ranges,
+                       progress, self.target, contract=contract)
         return cert
 
     def _certificate_types(self, ranks) -> dict[str, str] | None:

@@ -157,7 +157,12 @@ class Batched:
                 raise ArgumentError(f"argument {p!r} of {d.__name__} is an int (a count or index), but the "
                                     f"batch has dtype {a.dtype}; pass an integer array")
             kargs.append(np.ascontiguousarray(a, dtype=want))
-        return n, kargs, types, d._kernels(types), on_device
+        k = d._kernels(types)
+        if k.vector:
+            raise UnsupportedError(f"{d.__name__} returns {'an array' if len(k.outputs) == 1 else 'several values'}; "
+                                   "batched() evaluates functions returning one float", None,
+                                   "loop over the points with jacrev / jacfwd / vjp")
+        return n, kargs, types, k, on_device
 
     def _tangents(self, tangents, n: int) -> tuple[list, tuple]:
         d = self._d

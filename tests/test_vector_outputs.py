@@ -355,3 +355,19 @@ def test_cli_emits_vector_and_hvp_modules(tmp_path):
     Ja, Jb = nsadc.differentiate(vm.fischer_burmeister, target="python").jacrev(a, b)
     np.testing.assert_allclose(a_bar, Ja.sum(axis=0), atol=1e-14)
     np.testing.assert_allclose(b_bar, Jb.sum(axis=0), atol=1e-14)
+
+
+def test_certificate_of_a_vector_output_probes_its_rows(tmp_path):
+    d = nsadc.differentiate(vm.polar, target="python")
+    assert d.certificate(probe=True, points=32).status == "certified"
+    from tests.helpers import load_function
+
+    jumping = load_function(tmp_path, "def jumping(x, y):\n    z = x + 1.0 if x > 0.0 else x\n"
+                            "    return x * y, z\n", "jumping")
+    assert nsadc.differentiate(jumping, target="python").certificate(probe=True, points=32).status == "rejected"
+
+
+def test_batched_refuses_a_vector_output():
+    B = nsadc.differentiate(vm.polar, target="python").batched((0, 0))
+    with pytest.raises(nsadc.UnsupportedError, match="batched.*one float"):
+        B.grad(np.ones(3), np.ones(3))

@@ -54,6 +54,60 @@ class Kernels:
     ld: Callable | None = None  # Clarke mode (lexicographic derivatives), where available
 
 
+def contracted(k: Kernels, outputs: list[str]) -> tuple[Kernels, Callable]:
+    """The kernels of a vector-valued function as those of one fixed, generic
+    linear combination of its outputs, ``sum_o <c_o, f_o(x)>``, with the
+    function that makes that combination of raw outputs.  Every derivative of
+    the combination is the same combination of the outputs' derivatives, so the
+    probes of the scalar check the rows together (a failing row shows unless
+    its weight cancels it, which generic weights do not)."""
+    many = len(outputs) != 1
+
+    def parts(value) -> list:
+        return list(value) if many else [value]
+
+    def weights(o: int, shape) -> np.ndarray:
+        size = int(np.prod(shape, dtype=np.int64))
+        return (1.0 + 0.5 * np.sin(1.7 * np.arange(size) + o)).reshape(shape)
+
+    def contract(value) -> float:
+        return float(sum(np.sum(weights(o, np.shape(v)) * np.asarray(v)) for o, v in enumerate(parts(value))))
+
+    def cotangents(args, scale) -> list:
+        value = k.primal(*args)
+        return [weights(o, np.shape(v)) * scale if np.ndim(v) else float(weights(o, ()) * scale)
+                for o, v in enumerate(parts(value))]
+
+    def primal(*args):
+        return contract(k.primal(*args))
+
+    def jvp(*args):
+        value, dot = k.jvp(*args)
+        return contract(value), contract(dot)
+
+    def vjp(*args):
+        *args, scale = args
+        value, adj = k.vjp(*args, *cotangents(args, scale))
+        return contract(value), adj
+
+    def vjp_report(*args):
+        *args, scale, hits = args
+        value, adj = k.vjp_report(*args, *cotangents(args, scale), hits)
+        return contract(value), adj
+
+    def ld(*args):
+        value, dots, *rest = k.ld(*args)
+        per_output = parts(dots)
+        if rest:  # arrays form: each output's directions with the direction first
+            combined = sum(np.tensordot(np.asarray(d), weights(o, np.shape(d)[1:]), axes=np.ndim(d) - 1)
+                           for o, d in enumerate(per_output))
+        else:  # unrolled form: each output's tuple of directional derivatives
+            combined = sum(weights(o, ()) * np.asarray(d, dtype=float) for o, d in enumerate(per_output))
+        return (contract(value), tuple(combined), *rest)
+
+    return Kernels(primal, jvp, vjp, vjp_report, k.sites, ld if k.ld is not None else None), contract
+
+
 # ------------------------------------------------------------------ traced primal
 
 
@@ -482,8 +536,9 @@ def _clarke(k: Kernels, x: list, n: int):
 def run(cert: Certificate, primal_ir, kernels: Kernels, params: list[str], types: dict[str, str],
         wrt: list[str], defaults: dict | None = None, points: int = 64, seed: int = 0,
         ranges: dict | None = None, progress: Callable[[str, int, int], None] | None = None,
-        target: str | None = None, domain=None) -> Certificate:
-    """Run the probes and fold their results into ``cert`` (returned)."""
+        target: str | None = None, domain=None, contract: Callable | None = None) -> Certificate:
+    """Run the probes and fold their results into ``cert`` (returned).  For a
+    vector output, ``kernels`` and ``contract`` come from :func:`contracted`."""
     rng = np.random.default_rng(seed)
     from nsadc.errors import ArgumentError, NsadcError
     from nsadc.rules.arrays import is_array
@@ -517,6 +572,9 @@ def run(cert: Certificate, primal_ir, kernels: Kernels, params: list[str], types
         return inner
 
     traced = traced_primal(primal_ir)
+    if contract is not None:  # a vector output, probed through a combination of its rows (contracted)
+        raw_traced = traced
+        traced = lambda *args: contract(raw_traced(*args))  # noqa: E731
     checks: dict = {"seed": seed, "points": points, "ranges": {k: list(v) for k, v in prob.ranges.items()},
                     "target": target, "passed": True, "failures": []}
 
