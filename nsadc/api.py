@@ -22,7 +22,7 @@ import numpy as np
 
 from nsadc import call_checks, jacobians
 from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
-from nsadc.certificate.report import build_report, nan_met
+from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError
 from nsadc.frontend.source import closure_env, source_of_function, source_text
 from nsadc.ir.analysis import Site
@@ -66,6 +66,7 @@ class _Kernels:
     grad: object = None  # vjp without the value: (args..., out_bar) -> adjoints (ir/dead_code.py)
     outputs: list = ("float",)  # the type of each returned value (an array or several: a vector output)
     vector: bool = False  # more than one returned value, or an array (jacobians.is_vector)
+    rows: object = None  # a vector output's entries that met a kink (transforms/kink_rows.py)
 
 
 def _site_to_json(site: Site) -> dict:
@@ -555,6 +556,7 @@ class Differentiable:
                      meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), meta.get("ld_refusal"),
                      meta.get("tapes", []), getattr(mod, f"{n}_grad", None), meta.get("outputs", ["float"]))
         k.vector = jacobians.is_vector(k.outputs)
+        k.rows = getattr(mod, f"{n}_jvp_rows", None)
         if self.target == "cuda":  # device functions: a call from the host says what to do instead
             from nsadc.backends.numba_cuda import host_calls
             for field, fn in host_calls({f: getattr(k, f) for f in ("primal", "jvp", "vjp", "jvp_report",
@@ -655,19 +657,44 @@ class Differentiable:
         self._remember(args, kwargs, values, types)
         return values, self._kernels(types)
 
-    def jacfwd(self, *args, **kwargs):
+    def jacfwd(self, *args, report: bool = False, **kwargs):
         """The Jacobian by forward mode (one jvp per scalar entry of the wrt
         arguments): for one output and one wrt argument, an array of shape
-        ``out.shape + arg.shape``, as ``jax.jacfwd``; tuples over several."""
+        ``out.shape + arg.shape``, as ``jax.jacfwd``; tuples over several.
+        With ``report=True`` also the kink report, whose ``rows`` say which
+        output entries met a kink."""
         values, k = self._values_and_kernels(args, kwargs)
-        return jacobians.jacfwd(self, k, values)
+        jac = jacobians.jacfwd(self, k, values)
+        return (jac, self._jacobian_report(k, values, "forward")) if report else jac
 
-    def jacrev(self, *args, **kwargs):
+    def jacrev(self, *args, report: bool = False, **kwargs):
         """The Jacobian by reverse mode (one vjp per scalar entry of the
         outputs), laid out as :meth:`jacfwd`."""
         values, k = self._values_and_kernels(args, kwargs)
         call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
-        return jacobians.jacrev(self, k, values)
+        jac = jacobians.jacrev(self, k, values)
+        return (jac, self._jacobian_report(k, values, "reverse")) if report else jac
+
+    def _jacobian_report(self, k: _Kernels, values: list, method: str) -> KinkReport:
+        """The kink sites met at ``values`` and, for a vector output, which of
+        its entries met one (their rows may not be those entries' gradients)."""
+        by_name = dict(zip(self._params, values))
+        zeros = [np.zeros_like(by_name[w]) if isinstance(by_name[w], np.ndarray) else 0.0 for w in self.wrt]
+        n = len(k.sites)
+        hits = np.zeros(max(1, report_layout(n, k.index_depth)), np.int64)
+        hits[n:] = -1
+        value, _ = self._run(k.jvp_report, *values, *zeros, hits)
+        rep = build_report(k.sites, hits, method=method, depth=k.index_depth)
+        if k.rows is not None:
+            _, dots, anywhere = self._run(k.rows, *values, *zeros)
+            flags = tuple(np.isnan(d) if isinstance(d, np.ndarray) else bool(d != d)
+                          for d in jacobians.outputs_of(dots, k.outputs))
+            if anywhere:  # a tie steered more than the tangents can carry
+                flags = tuple(np.ones(np.shape(f), bool) if np.ndim(f) else True for f in flags)
+            rep.rows = flags if len(flags) != 1 else flags[0]
+        rep.nan = nan_met(self._params, values, value, None)
+        rep.exact = rep.exact and not rep.nan
+        return rep
 
     def jacobian(self, *args, **kwargs):
         """The Jacobian by whichever mode needs fewer passes: forward where the
@@ -727,14 +754,15 @@ class Differentiable:
             kernel = self._hvps[key] = getattr(mod, f"{comp.name}_vjp")
         return kernel
 
-    def clarke_jacobian(self, *args, directions=None, **kwargs):
+    def clarke_jacobian(self, *args, directions=None, report: bool = False, **kwargs):
         """An element of the Clarke generalized Jacobian, by Clarke mode
         (lexicographic derivatives along ``directions``, default the identity):
         for piecewise-smooth programs an element of the B-subdifferential, also
-        at kinks.  Laid out as :meth:`jacfwd`."""
+        at kinks.  Laid out as :meth:`jacfwd`; ``report=True`` as there."""
         values, k = self._values_and_kernels(args, kwargs)
         value, dots, m, wrt = self._clarke_directions(k, values, directions)
-        return jacobians.clarke_blocks(self, k, value, dots, m if directions is not None else None, wrt)
+        jac = jacobians.clarke_blocks(self, k, value, dots, m if directions is not None else None, wrt)
+        return (jac, self._jacobian_report(k, values, "clarke")) if report else jac
 
     def jvp(self, primals, tangents):
         """``(value, directional derivative)`` along ``tangents`` (one per wrt argument)."""

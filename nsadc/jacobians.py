@@ -26,6 +26,11 @@ def _as_tuple(value, outputs) -> tuple:
     return tuple(value) if len(outputs) != 1 else (value,)
 
 
+def outputs_of(value, outputs) -> tuple:
+    """A kernel's result for the outputs as a tuple, one entry per output."""
+    return _as_tuple(value, outputs)
+
+
 def _shape(v) -> tuple:
     return np.shape(v)
 

@@ -33,6 +33,7 @@ from nsadc.transforms.tape_index import index_tapes_by_loop
 from nsadc.transforms.tape_selections import tape_selections
 from nsadc.transforms.lexicographic import lexicographic
 from nsadc.transforms.lexicographic_arrays import lexicographic_arrays
+from nsadc.transforms.kink_rows import kink_rows
 from nsadc.transforms.outputs import contracted, finish_vjp, has_vector_output, output_types
 from nsadc.transforms.reverse import materialize_tests, reverse
 
@@ -58,6 +59,7 @@ class Compiled:
     ld_form: str = "unrolled"
     ld_refusal: str | None = None
     grad: Function | None = None  # the reverse function without the value (ir/dead_code.py)
+    rows: Function | None = None  # a vector output's entries that met a kink (transforms/kink_rows.py)
 
     def header(self, modes: list[str]) -> list[str]:
         fn_loc = self.primal.loc
@@ -84,6 +86,8 @@ class Compiled:
             functions.append(self.jvp)
             if report:
                 functions.append(self.jvp_report)
+                if self.rows is not None:
+                    functions.append(self.rows)
         if "reverse" in modes:
             functions.append(self.vjp)
             if report:
@@ -175,9 +179,12 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     vjp = reverse(clone_function(scalar), reverse_facts, policy, fresh_names())
     vjp_report = _renamed(reverse(clone_function(scalar), reverse_facts, policy, fresh_names(), REPORT,
                                   kink_tol), f"{base.name}_vjp_report")
+    rows = None
     if vector:
         for f in (vjp, vjp_report):
             finish_vjp(f, contraction)
+        tangent = forward(clone_function(base), facts, policy, fresh_names())
+        rows = kink_rows(tangent, tangent.tangent_of, fresh_names())
     ld, ld_form, ld_refusal = _clarke_mode(base, facts, fresh_names())
     for f in (vjp, vjp_report):
         tidy_adjoints(f, f.adjoints, f.array_adjoints)
@@ -187,7 +194,7 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     for f in (vjp, vjp_report):
         index_tapes_by_loop(f)
         tape_selections(f)
-    for f in (primal, jvp, vjp, jvp_report, vjp_report, ld):
+    for f in (primal, jvp, vjp, jvp_report, vjp_report, ld, rows):
         if f is not None:
             fold_temporaries(f, keep=getattr(f, "keep", set()))
     # after fold: the rows a strip leaves over repeat the loop's body, already folded
@@ -199,7 +206,7 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         for f in (vjp, vjp_report):
             drop_dead_code(f)
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
-                    ld_refusal, grad)
+                    ld_refusal, grad, rows)
 
 
 def _clarke_mode(base: Function, facts: Facts, names) -> tuple[Function | None, str, str | None]:

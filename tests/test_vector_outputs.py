@@ -371,3 +371,46 @@ def test_batched_refuses_a_vector_output():
     B = nsadc.differentiate(vm.polar, target="python").batched((0, 0))
     with pytest.raises(nsadc.UnsupportedError, match="batched.*one float"):
         B.grad(np.ones(3), np.ones(3))
+
+
+# ------------------------------------------------------------------ which rows met a kink
+
+
+def test_report_says_which_rows_met_a_kink():
+    x = _degenerate_point()
+    d = nsadc.differentiate(vm.min_map, target="python")
+    for method in ("clarke_jacobian", "jacrev", "jacfwd"):
+        J, rep = getattr(d, method)(x, report=True)
+        assert not rep.exact and [k.primitive for k in rep.kinks] == ["min"]
+        assert rep.rows.tolist() == [True, False, False, False], method
+        assert "output at [0]" in str(rep)
+    _, rep = d.jacrev(np.array([0.3, 0.2, 0.1, 0.5]), report=True)
+    assert rep.exact and not rep.rows.any()
+
+
+def test_rows_of_several_outputs_and_of_a_layer():
+    _, rep = nsadc.differentiate(vm.polar, target="python").jacfwd(0.0, 1.0, report=True)
+    assert rep.rows == (False, False, True)  # only |r| - 1 has a kink at r = 0
+    W = np.array([[1.0, -1.0, 0.5], [0.3, 0.2, -0.4], [0.5, 0.5, 1.0]])
+    b = np.array([0.0, 0.1, -1.0])
+    x = np.array([1.0, 1.0, 0.0])  # rows 0 and 2 sit at relu's kink
+    _, rep = nsadc.differentiate(vm.relu_layer, wrt="x", target="python").clarke_jacobian(W, b, x, report=True)
+    assert rep.rows.tolist() == [True, False, True]
+
+
+def test_a_tie_steering_an_index_flags_every_row():
+    """Interpolation at a knot: the tie decides an index, which no tangent carries."""
+    grid = np.linspace(0.0, 1.0, 5)
+    values = np.array([0.0, 1.0, 0.5, 2.0, 2.5])
+    d = nsadc.differentiate(vm.interp_values, wrt="x", target="python")
+    _, rep = d.jacrev(np.array([0.25, 0.6, 0.55]), grid, values, report=True)
+    assert not rep.exact and rep.rows.all()
+    _, rep = d.jacrev(np.array([0.3, 0.6, 0.55]), grid, values, report=True)
+    assert rep.exact and not rep.rows.any()
+
+
+@pytest.mark.slow
+def test_compiled_rows_report():
+    x = _degenerate_point()
+    _, rep = nsadc.differentiate(vm.min_map, target="cpu").clarke_jacobian(x, report=True)
+    assert rep.rows.tolist() == [True, False, False, False]

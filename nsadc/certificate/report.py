@@ -36,6 +36,9 @@ class KinkReport:
     kinks: list[KinkHit] = field(default_factory=list)
     method: str = "reverse"
     nan: list[str] = field(default_factory=list)
+    # a vector output's Jacobian: per output, which entries met a kink (True; a bool
+    # array shaped like an array output); the rows of the others are their gradients
+    rows: object = None
 
     def __str__(self) -> str:
         if self.exact:
@@ -43,10 +46,27 @@ class KinkReport:
         lines = [f"{len(self.kinks)} kink site(s) met ({self.method} mode):" if self.kinks else
                  f"no kink met ({self.method} mode), but:"]
         lines += [f"  {k}" for k in self.kinks]
+        if self.rows is not None:
+            lines.append(f"  output entries that met a kink: {_flagged(self.rows)}")
         if self.nan:
             lines.append(f"  NaN met: {', '.join(self.nan)} (at a NaN the result is not a derivative; "
                          "a comparison with NaN is false, so a selection may drop it)")
         return "\n".join(lines)
+
+
+def _flagged(rows) -> str:
+    """The flagged entries of ``rows`` (one bool or bool array per output), in words."""
+    import numpy as np
+
+    parts = []
+    for o, r in enumerate(rows if isinstance(rows, tuple) else (rows,)):
+        name = f"output {o}" if isinstance(rows, tuple) else "output"
+        if np.ndim(r) == 0:
+            parts.append(f"{name}: {'yes' if r else 'no'}")
+            continue
+        where = [tuple(int(i) for i in ix) if len(ix) > 1 else int(ix[0]) for ix in np.argwhere(r)]
+        parts.append(f"{name} at {where}" if where else f"{name}: none")
+    return "; ".join(parts)
 
 
 def nan_met(names, values, value, gradient) -> list[str]:
