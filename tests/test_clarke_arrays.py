@@ -353,3 +353,16 @@ def test_compiled_clarke_mode_matches_python_and_auto():
     assert rep.method == "clarke"
     for got, want in zip(g, python(two_layer).clarke_grad(*args)):
         np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
+def test_a_returned_value_also_read_once_keeps_its_directions(tmp_path):
+    """The returned value's directions were folded into their one other read
+    (a comparison's operand here) and the function returned zeros for them."""
+    from helpers import load_function
+
+    f = load_function(tmp_path, "def f(x, c):\n    s = x[0] * x[1]\n    t = s + c\n    y = np.zeros(2)\n"
+                      "    y[0] = t\n    if y[0] > 0.0:\n        c = 2.0\n    return s\n", "f")
+    d = nsadc.differentiate(f, wrt="x", target="python")
+    x = np.array([0.5, 2.0])
+    np.testing.assert_allclose(d.clarke_grad(x, 1.0), [2.0, 0.5])
+    np.testing.assert_allclose(d.grad(x, 1.0), [2.0, 0.5])

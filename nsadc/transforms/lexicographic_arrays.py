@@ -416,6 +416,10 @@ def _fold_directions(block: list[Stmt], dots: set[str], j: str) -> None:
                 [] if isinstance(s, Assign) else expressions_read(s)):
             for name in _loaded(e):
                 loads[name] = loads.get(name, 0) + 1
+        if isinstance(s, Return):  # a returned direction array is read whole: it stays
+            for e in expressions_read(s):
+                for name in variables(e):
+                    loads[name] = loads.get(name, 0) + 2
     for s in walk(block):
         if not _stores_only(s, j):
             continue
