@@ -414,3 +414,61 @@ def test_compiled_rows_report():
     x = _degenerate_point()
     _, rep = nsadc.differentiate(vm.min_map, target="cpu").clarke_jacobian(x, report=True)
     assert rep.rows.tolist() == [True, False, False, False]
+
+
+# ------------------------------------------------------------------ against JAX (where installed)
+
+
+def _jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax, jax.numpy
+
+
+def test_jacobians_match_jax():
+    jax, jnp = _jax()
+
+    def min_map(x):
+        left = jnp.concatenate([jnp.zeros(1), x[:-1]])
+        right = jnp.concatenate([x[1:], jnp.zeros(1)])
+        return jnp.minimum(x, 3.0 * x * x + 2.0 * x - 0.5 * left - 0.5 * right + jnp.sin(x) - 1.0)
+
+    def fischer_burmeister(a, b):
+        return jnp.sqrt(a * a + b * b) - a - b
+
+    def relu_layer(W, b, x):
+        return jnp.maximum(W @ x + b, 0.0)
+
+    x = RNG.uniform(-1, 1, 7)
+    d = nsadc.differentiate(vm.min_map, target="python")
+    for ours in (d.jacfwd(x), d.jacrev(x), d.clarke_jacobian(x)):
+        np.testing.assert_allclose(ours, jax.jacfwd(min_map)(x), atol=1e-12)
+    a, b = RNG.standard_normal(5), RNG.standard_normal(5)
+    d = nsadc.differentiate(vm.fischer_burmeister, target="python")
+    for ours, theirs in zip(d.jacrev(a, b), jax.jacrev(fischer_burmeister, argnums=(0, 1))(a, b)):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+    W, bias, v = RNG.standard_normal((4, 6)), RNG.standard_normal(4), RNG.standard_normal(6)
+    d = nsadc.differentiate(vm.relu_layer, target="python")
+    for ours, theirs in zip(d.jacfwd(W, bias, v), jax.jacfwd(relu_layer, argnums=(0, 1, 2))(W, bias, v)):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+def test_hessian_and_hvp_match_jax():
+    jax, jnp = _jax()
+
+    def loss(w, X, y, lam):
+        r = jnp.maximum(X @ w, 0.0) - y
+        return 0.5 * (jnp.sum(r * r) + lam * jnp.sum(w * w)) / X.shape[0]
+
+    def scalar(x, y):
+        return jnp.exp(x) * y + jnp.abs(x - y) + jnp.maximum(x * y, 0.0) ** 2 + jnp.log(1.0 + y * y) * x
+
+    X, y, w = RNG.standard_normal((25, 4)), RNG.standard_normal(25), RNG.standard_normal(4)
+    d = nsadc.differentiate(vm.smooth_plus_relu, wrt="w", target="python")
+    np.testing.assert_allclose(d.hessian(w, X, y, 0.3), jax.hessian(loss)(w, X, y, 0.3), atol=1e-12)
+    v = RNG.standard_normal(4)
+    theirs = jax.jvp(lambda z: jax.grad(loss)(z, X, y, 0.3), (w,), (v,))[1]
+    np.testing.assert_allclose(d.hvp((w, X, y, 0.3), v), theirs, atol=1e-12)
+    s = nsadc.differentiate(vm.scalar_second_order, target="python")
+    np.testing.assert_allclose(np.array(s.hessian(0.4, 1.3)),
+                               np.array(jax.hessian(scalar, argnums=(0, 1))(0.4, 1.3)), atol=1e-12)
