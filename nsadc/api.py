@@ -67,6 +67,8 @@ class _Kernels:
     outputs: list = ("float",)  # the type of each returned value (an array or several: a vector output)
     vector: bool = False  # more than one returned value, or an array (jacobians.is_vector)
     rows: object = None  # a vector output's entries that met a kink (transforms/kink_rows.py)
+    jacfwd: object = None  # a vector output's compiled Jacobian drivers (jacobian_source.py)
+    jacrev: object = None
 
 
 def _site_to_json(site: Site) -> dict:
@@ -537,7 +539,7 @@ class Differentiable:
                 refuse_arrays(self.__name__, types, where, False, self.wrt, self._written)
                 mod = load_module(device_module_source(comp, where))
             else:
-                mod = load_module(comp.module(modes, primal=True, report=True, jit=jit))
+                mod = load_module(comp.module(modes, primal=True, report=True, jit=jit, jacobians=True))
             meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp.primal, comp.src),
                     "sites": [_site_to_json(s) for s in comp.facts.sites],
                     "shape_checks": getattr(comp.primal, "shape_checks", []),
@@ -557,6 +559,7 @@ class Differentiable:
                      meta.get("tapes", []), getattr(mod, f"{n}_grad", None), meta.get("outputs", ["float"]))
         k.vector = jacobians.is_vector(k.outputs)
         k.rows = getattr(mod, f"{n}_jvp_rows", None)
+        k.jacfwd, k.jacrev = getattr(mod, f"{n}_jacfwd", None), getattr(mod, f"{n}_jacrev", None)
         if self.target == "cuda":  # device functions: a call from the host says what to do instead
             from nsadc.backends.numba_cuda import host_calls
             for field, fn in host_calls({f: getattr(k, f) for f in ("primal", "jvp", "vjp", "jvp_report",

@@ -46,6 +46,7 @@ class Mode(str, Enum):
     both = "both"
     lexicographic = "lexicographic"  # Clarke mode: FUNC_ld
     hvp = "hvp"  # second order: FUNC_hvp, the reverse mode of the forward mode
+    jacobian = "jacobian"  # a vector output: both modes and the drivers FUNC_jacfwd, FUNC_jacrev
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -189,7 +190,7 @@ def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None
 @app.command(short_help="Print the derivative code as a standalone module (parses FILE).")
 def emit(
     target: str = typer.Argument(..., metavar="FILE.py:FUNC", help="the function to differentiate"),
-    mode: Mode = typer.Option(Mode.both, "--mode", help="forward (FUNC_jvp), reverse (FUNC_vjp), both, lexicographic (FUNC_ld, Clarke mode) or hvp (FUNC_hvp, Hessian-vector products)"),
+    mode: Mode = typer.Option(Mode.both, "--mode", help="forward (FUNC_jvp), reverse (FUNC_vjp), both, lexicographic (FUNC_ld, Clarke mode), hvp (FUNC_hvp, Hessian-vector products) or jacobian (both, and FUNC_jacfwd / FUNC_jacrev for a function returning an array or several values)"),
     wrt: str | None = typer.Option(None, "--wrt", metavar="NAMES", help="comma-separated argument names or positions"),
     kinks: str | None = typer.Option(None, "--kinks", metavar="POLICY", help="kink policy: min-norm, jax, torch, or abs=0.5,... "
                                      "(auto is the Python API's run-time choice: emit --mode reverse and "
@@ -227,6 +228,12 @@ def emit(
                                       param_types={p.name: p.type for p in comp.primal.params})
             text = hvp_module(comp, tangent)
             modes = ("reverse",)
+        elif mode == Mode.jacobian:
+            if comp.rows is None:
+                _fail(f"--mode jacobian: {comp.name} returns one float; its Jacobian is its gradient "
+                      "(--mode reverse)")
+            modes = ("forward", "reverse")
+            text = comp.module(modes, jacobians=True)
         else:
             text = comp.module(modes)
         if output is not None:  # the header names the file it is written to

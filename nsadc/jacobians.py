@@ -54,8 +54,26 @@ def _assemble(columns_or_rows: list[list[np.ndarray]], out_shapes, arg_shapes, b
     return blocks[0] if len(blocks) == 1 else tuple(blocks)
 
 
+def _from_blocks(d, k, values: list, value, blocks):
+    """The Jacobian from a compiled driver's 2-D blocks (jacobian_source.py),
+    each reshaped to ``out.shape + arg.shape`` and nested as JAX nests them."""
+    by_name = dict(zip(d._params, values))
+    arg_shapes = [_shape(by_name[w]) for w in d.wrt]
+    out_shapes = [_shape(o) for o in _as_tuple(value, k.outputs)]
+    nested = []
+    for o, os in enumerate(out_shapes):
+        per_arg = []
+        for w, ws in enumerate(arg_shapes):
+            block = blocks[o * len(arg_shapes) + w].reshape(os + ws)
+            per_arg.append(float(block) if block.shape == () else block)
+        nested.append(per_arg[0] if len(per_arg) == 1 else tuple(per_arg))
+    return nested[0] if len(nested) == 1 else tuple(nested)
+
+
 def jacfwd(d, k, values: list):
     """The Jacobian by forward mode: one jvp per scalar entry of the wrt arguments."""
+    if k.jacfwd is not None:  # the compiled driver
+        return _from_blocks(d, k, values, *d._run(k.jacfwd, *values))
     by_name = dict(zip(d._params, values))
     wrt = [by_name[w] for w in d.wrt]
     tangents = [np.zeros_like(v) if isinstance(v, np.ndarray) else 0.0 for v in wrt]
@@ -88,6 +106,8 @@ def jacfwd(d, k, values: list):
 
 def jacrev(d, k, values: list):
     """The Jacobian by reverse mode: one vjp per scalar entry of the outputs."""
+    if k.jacrev is not None:  # the compiled driver
+        return _from_blocks(d, k, values, *d._run(k.jacrev, *values))
     by_name = dict(zip(d._params, values))
     arg_shapes = [_shape(by_name[w]) for w in d.wrt]
     value = d._run(k.primal, *values)

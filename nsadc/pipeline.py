@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import nsadc
 from nsadc.emit import module_source
+from nsadc.jacobian_source import jacobian_sources
 from nsadc.rules.arrays import differentiable_type, is_array
 from nsadc.errors import ArgumentError, UnsupportedError
 from nsadc.frontend.lower import lower_function
@@ -78,7 +79,9 @@ class Compiled:
         ]
 
     def module(self, modes: tuple[str, ...] = ("forward", "reverse"), primal: bool = False,
-               report: bool = False, jit: str | None = None) -> str:
+               report: bool = False, jit: str | None = None, jacobians: bool = False) -> str:
+        """The emitted module with the functions of ``modes`` (and the primal, the
+        report variants, and for a vector output the Jacobian drivers, if asked)."""
         functions = []
         if primal:
             functions.append(self.primal)
@@ -98,7 +101,12 @@ class Compiled:
             functions.append(self.ld)
         elif modes == ("lexicographic",) and self.ld_refusal:  # asked for Clarke mode alone
             raise UnsupportedError(self.ld_refusal)
-        return module_source(self.header(list(modes)), functions, jit)
+        text = module_source(self.header(list(modes)), functions, jit)
+        if jacobians and self.rows is not None and {"forward", "reverse"} <= set(modes):
+            text += "\n\n" + jacobian_sources(self.name, [p.name for p in self.primal.params], self.facts.types,
+                                               list(self.facts.wrt), output_types(self.primal, self.facts.types),
+                                               jit)
+        return text
 
 
 def _renamed(fn: Function, name: str) -> Function:

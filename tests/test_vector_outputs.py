@@ -472,3 +472,27 @@ def test_hessian_and_hvp_match_jax():
     s = nsadc.differentiate(vm.scalar_second_order, target="python")
     np.testing.assert_allclose(np.array(s.hessian(0.4, 1.3)),
                                np.array(jax.hessian(scalar, argnums=(0, 1))(0.4, 1.3)), atol=1e-12)
+
+
+def test_cli_emits_jacobian_drivers(tmp_path):
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from nsadc.cli import app
+
+    out = tmp_path / "polar_jac.py"
+    result = CliRunner().invoke(app, ["emit", "tests/programs/vector_maps.py:polar", "--mode", "jacobian",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    spec = importlib.util.spec_from_file_location("polar_jac", out)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    value, blocks = mod.polar_jacrev(1.7, 0.4)
+    expected = nsadc.differentiate(vm.polar, target="python").jacfwd(1.7, 0.4)
+    np.testing.assert_allclose(np.array(blocks).reshape(3, 2), np.array(expected), atol=1e-14)
+    _, blocks_fwd = mod.polar_jacfwd(1.7, 0.4)
+    np.testing.assert_allclose(np.array(blocks_fwd).reshape(3, 2), np.array(expected), atol=1e-14)
+    result = CliRunner().invoke(app, ["emit", "tests/programs/vector_maps.py:smooth_plus_relu", "--mode",
+                                      "jacobian"])
+    assert result.exit_code == 2 and "returns one float" in result.output
