@@ -529,3 +529,40 @@ def test_batched_follows_a_rebound_module_constant(tmp_path):
     assert b.grad(np.array([1.0, -1.0])).tolist() == [2.0, -2.0]
     fn.__globals__["SCALE"] = 3.0
     assert b.grad(np.array([1.0, -1.0])).tolist() == [3.0, -3.0] == [f.grad(1.0), f.grad(-1.0)]
+
+
+@needs_numba_cuda
+def test_device_functions_of_several_outputs():
+    """A function returning several floats: its jvp and vjp as device
+    functions, giving each thread its Jacobian (the rows by vjp, the columns by
+    jvp), equal to the python target's."""
+    out = simulate(body="""
+        from programs import vector_maps as vm
+        f = nsadc.differentiate(vm.polar, target="cuda")
+        c = f.compiled(1.0, 0.5)
+        jvp, vjp = c.jvp, c.vjp
+
+        @cuda.jit
+        def kernel(out, rs, thetas):
+            t = cuda.grid(1)
+            if t < rs.shape[0]:
+                for o in range(3):
+                    v, g = vjp(rs[t], thetas[t], 1.0 if o == 0 else 0.0, 1.0 if o == 1 else 0.0,
+                               1.0 if o == 2 else 0.0)
+                    out[t, o, 0] = g[0]
+                    out[t, o, 1] = g[1]
+                v, d = jvp(rs[t], thetas[t], 1.0, 0.0)
+                out[t, 3, 0] = d[0]
+                out[t, 3, 1] = d[2]
+
+        rs = np.array([-0.8, 0.3, 1.7]); thetas = np.array([0.6, -1.1, 2.0])
+        out = np.zeros((3, 4, 2))
+        kernel[1, 32](out, rs, thetas)
+        cpu = nsadc.differentiate(vm.polar, target="python")
+        ok = True
+        for t in range(3):
+            J = np.array(cpu.jacrev(rs[t], thetas[t]))
+            ok = ok and close(out[t, :3], J) and close(out[t, 3], [J[0, 0], J[2, 0]])
+        print(json.dumps({"ok": ok}))
+    """)
+    assert out["ok"]
