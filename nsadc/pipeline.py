@@ -18,9 +18,9 @@ from nsadc.rules.arrays import differentiable_type, is_array
 from nsadc.errors import ArgumentError, UnsupportedError
 from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile, parse_file
-from nsadc.ir.analysis import Facts, analyse
+from nsadc.ir.analysis import Facts, analyse, infer_types
 from nsadc.frontend.lower import Names
-from nsadc.ir.nodes import Function, Var, clone_function
+from nsadc.ir.nodes import Assign, Const, For, Function, If, Var, While, clone_function, walk
 from nsadc.ir.adjoints import tidy_adjoints
 from nsadc.ir.constants import fold_constant_tests
 from nsadc.ir.dead_code import drop_dead_code, without_value
@@ -256,6 +256,13 @@ def compile_tangent(src: SourceFile, node, wrt: list[str] | None, policy: Policy
     tangent.doc = f"The directional derivative of {base.name} along the tangents."
     drop_dead_code(tangent)
     fold_temporaries(tangent)
+    # a value the frontend set on every path through its own flags (an inlined early
+    # return) reads, as source, as set on some paths only: it starts at 0.0
+    types = infer_types(tangent)
+    params = {p.name for p in tangent.params}
+    nested = sorted({t.target for s in tangent.body if isinstance(s, (If, For, While)) for t in walk([s])
+                     if isinstance(t, Assign) and t.target not in params and types.get(t.target) == "float"})
+    tangent.body = [Assign(name, Const(0.0)) for name in nested] + tangent.body
     text = module_source([f"{base.name}'s forward mode, for its Hessian-vector product"], [tangent])
     tangent_src = parse_file(f"<{tangent.name}>", text)
     types = {p.name: p.type for p in tangent.params}
@@ -265,7 +272,8 @@ def compile_tangent(src: SourceFile, node, wrt: list[str] | None, policy: Policy
     except UnsupportedError as e:  # the emitted code is in the subset nsadc reads: a defect if not
         raise UnsupportedError(f"the Hessian-vector product of {base.name} is not available: its forward "
                                f"mode is not a program nsadc can differentiate again ({e.message})",
-                               base.loc, "use jvp of a gradient computed another way") from None
+                               base.loc, "difference the gradient along v instead: "
+                               "(grad(x + h*v) - grad(x - h*v)) / (2*h)") from None
 
 
 def hvp_module(comp: Compiled, tangent: Compiled, jit: str | None = None) -> str:
