@@ -679,6 +679,9 @@ class Differentiable:
         return t
 
     def value_and_grad(self, *args, report: bool = False, **kwargs):
+        """``(value, gradient)`` from one compiled call (what SciPy's
+        ``minimize(fun, x0, jac=True)`` wants of ``fun``); with ``report=True``
+        also the kink report."""
         fast = None if (report or kwargs or self._auto) else self._fast(args)
         if fast is not None:
             value, adj = self._run(fast[1].vjp, *fast[0], 1.0)
@@ -823,7 +826,9 @@ class Differentiable:
         """The compiled kernels (numba dispatchers on the cpu target) for the
         argument types of ``example_args`` (default: the annotated / inferred
         types), to call from your own ``@njit`` code: ``.primal``, ``.jvp``,
-        ``.vjp``, ``.jvp_report``, ``.vjp_report``."""
+        ``.vjp`` (value and adjoints), ``.grad`` (the adjoints alone),
+        ``.jvp_report``, ``.vjp_report``, ``.ld`` (Clarke mode) and ``.sites``
+        (the kink sites the report arrays count); see examples/njit_loop.py."""
         if example_args:
             _, types = self._bind(example_args)
         else:

@@ -102,3 +102,36 @@ def test_every_example_is_run_by_a_test():
     loaded |= {p.stem for p in EXAMPLES.glob("*.py") if f'"examples" / "{p.name}"' in text}
     missing = sorted(p.stem for p in EXAMPLES.glob("*.py") if p.stem not in loaded)
     assert not missing, f"examples no test runs: {missing}"
+
+
+@pytest.mark.slow
+def test_the_getting_started_page_prints_what_it_says(tmp_path):
+    """docs/index.md's first derivative, run as the page says (saved as
+    model.py): each printed value matches the comment beside it."""
+    import subprocess
+    import sys
+
+    root = EXAMPLES.parent
+    page = (root / "docs" / "index.md").read_text(encoding="utf-8")
+    code = page.split("## A first derivative")[1].split("```python\n")[1].split("```")[0]
+    (tmp_path / "model.py").write_text(code)
+    env = {**__import__("os").environ, "PYTHONPATH": str(root)}
+    run = subprocess.run([sys.executable, "model.py"], cwd=tmp_path, capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    comments = [line.split("#", 1)[1].strip() for line in code.splitlines()
+                if line.startswith("print(") and "#" in line and "source(" not in line]
+    # a location up to its comma ("...model.py:6:32, the abs"), a value up to its colon
+    comments = [c.split(",")[0] if c.startswith("...") else c.split(":")[0] for c in comments]
+    printed = run.stdout.splitlines()
+    assert len(printed) >= len(comments)
+    number = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+    for said, out in zip(comments, printed):
+        if said.startswith("..."):
+            assert out.endswith(said[3:]), (said, out)
+            continue
+        expected = [float(v) for v in re.findall(number, said)]
+        got = [float(v) for v in re.findall(number, out)][:len(expected)]
+        np.testing.assert_allclose(got, expected, rtol=5e-3, atol=5e-3, err_msg=f"{said!r} vs {out!r}")
+        for word in ("True", "False"):
+            assert (word in said) == (word in out), (said, out)
