@@ -155,11 +155,6 @@ def source_text(fn) -> tuple[str, str, int]:
     return code.co_filename, "".join(lines), code.co_firstlineno
 
 
-# names Python gives code it keeps no text of: the interactive prompt, python -c,
-# exec / compile of a string
-_NO_TEXT = ("<stdin>", "<string>", "<console>", "<input>", "<unknown>")
-
-
 class SourceUnavailable(UnsupportedError):
     """A function whose source text Python does not keep."""
 
@@ -176,7 +171,7 @@ def _source_lines(fn) -> list[str]:
     if lines:
         return lines
     path = code.co_filename
-    if path in _NO_TEXT or (path.startswith("<") and path.endswith(">")):
+    if path.startswith("<") and path.endswith(">"):  # <stdin>, <string>: no file, and nothing in linecache
         why = (f"Python keeps no source text for code named {path} (typed at the interactive prompt, run "
                "with `python -c`, or given to exec() as a string), and nsadc differentiates a "
                "function's source")
@@ -262,8 +257,10 @@ def _recompiled(fn, lines: list[str], alone: bool = False):
         flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         try:
             if alone:
-                tree = compile(text, code.co_filename, "exec", flags=flags | ast.PyCF_ONLY_AST, dont_inherit=True)
-                stmt = next((s for s in tree.body if _first_line(s) <= code.co_firstlineno <= s.end_lineno), None)
+                tree = compile(text, code.co_filename, "exec", flags=flags | ast.PyCF_ONLY_AST,
+                               dont_inherit=True)
+                line = code.co_firstlineno
+                stmt = next((s for s in tree.body if _first_line(s) <= line <= s.end_lineno), None)
                 if stmt is None:
                     return None
                 module = compile(ast.Module([stmt], type_ignores=[]), code.co_filename, "exec", flags=flags,
@@ -304,7 +301,6 @@ def check_fresh(fn, lines: list[str]) -> None:
         alone = _recompiled(fn, lines, alone=True)
         if alone is not None and _fingerprint(alone) == _fingerprint(code):
             return
-    if not is_file_backed(code.co_filename):
         raise NsadcError(
             f"{code.co_filename}:{code.co_firstlineno}: the source of {fn.__qualname__} that linecache keeps "
             f"under {code.co_filename} is not the code Python is running (the text registered there is not "
