@@ -95,7 +95,11 @@ def _command(group, name: str) -> list[str]:
 
 
 def render() -> str:
-    group = typer.main.get_command(__import__("nsadc.cli", fromlist=["app"]).app)
+    if str(ROOT) not in sys.path:  # this checkout's nsadc, not another one installed
+        sys.path.insert(0, str(ROOT))
+    from nsadc.cli import app
+
+    group = typer.main.get_command(app)
     out = [INTRO, "## `nsadc`", ""]
     for p in group.params:
         if _is_option(p):
