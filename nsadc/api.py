@@ -24,7 +24,7 @@ from nsadc import call_checks, jacobians
 from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError
-from nsadc.frontend.source import closure_env, source_of_function, source_text
+from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
 from nsadc.ir.analysis import Site
 from nsadc.pipeline import analyse_function, compile_function, compile_tangent
 from nsadc.rules.arrays import array_type, differentiable_type, is_array, rank
@@ -83,11 +83,7 @@ def _site_from_json(d: dict) -> Site:
 
 
 def _file_hash(path: str) -> str | None:
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()
-    except OSError:
-        return None
+    return source_hash(path)  # (a notebook cell: the text linecache keeps)
 
 
 def _files_of(fn, src) -> dict[str, str]:
@@ -139,12 +135,9 @@ def _frozen_constants(env: dict, text: str) -> tuple:
 _GONE = object()  # a name no longer bound
 
 
-def _watched_constants(fn) -> tuple:
-    """``(lookup, name, value)`` for the numeric module constants and closure
-    variables that ``fn`` and the plain functions it calls read: nsadc freezes
-    their values into the compiled code, so a later rebinding must be noticed
-    (``Differentiable._constants_changed``).  ``lookup(name, default)`` reads
-    the name's value now (from the module's globals, or the closure's cell)."""
+def _reachable(fn) -> list:
+    """``fn`` and the plain functions it may call, through its module's globals
+    and its closure cells, transitively."""
     out, seen, stack = [], set(), [fn]
     while stack:
         f = stack.pop()
@@ -152,19 +145,44 @@ def _watched_constants(fn) -> tuple:
         if code is None or id(code) in seen:
             continue
         seen.add(id(code))
+        out.append(f)
         g = getattr(f, "__globals__", {})
-        codes = [code]
-        names = set()
-        while codes:  # nested code: comprehensions, inner functions
-            c = codes.pop()
-            names.update(c.co_names)
-            codes.extend(k for k in c.co_consts if hasattr(k, "co_names"))
-        for name in sorted(names):
+        for name in sorted(_names_read(code)):
+            if inspect.isfunction(g.get(name)):
+                stack.append(g[name])
+        for cell in f.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if inspect.isfunction(value):
+                stack.append(value)
+    return out
+
+
+def _names_read(code) -> set[str]:
+    names, codes = set(), [code]
+    while codes:  # nested code: comprehensions, inner functions
+        c = codes.pop()
+        names.update(c.co_names)
+        codes.extend(k for k in c.co_consts if hasattr(k, "co_names"))
+    return names
+
+
+def _watched_constants(fn) -> tuple:
+    """``(lookup, name, value)`` for the numeric module constants and closure
+    variables that ``fn`` and the plain functions it calls read: nsadc freezes
+    their values into the compiled code, so a later rebinding must be noticed
+    (``Differentiable._constants_changed``).  ``lookup(name, default)`` reads
+    the name's value now (from the module's globals, or the closure's cell)."""
+    out = []
+    for f in _reachable(fn):
+        code = f.__code__
+        g = getattr(f, "__globals__", {})
+        for name in sorted(_names_read(code)):
             value = g.get(name)
             if isinstance(value, (bool, int, float, np.generic)):
                 out.append((g.get, name, value))
-            elif inspect.isfunction(value):
-                stack.append(value)
         for name, cell in zip(code.co_freevars, f.__closure__ or ()):
             try:
                 value = cell.cell_contents
@@ -172,9 +190,20 @@ def _watched_constants(fn) -> tuple:
                 continue
             if isinstance(value, (bool, int, float, np.generic)):
                 out.append((lambda _name, _default, cell=cell: cell.cell_contents, name, value))
-            elif inspect.isfunction(value):
-                stack.append(value)
     return tuple(out)
+
+
+def _cell_sources(fn) -> tuple:
+    """Where the functions ``fn`` may call were defined, for those defined in
+    notebook cells (source kept by linecache, not in a file).  A helper
+    redefined in a later cell lives under another name, while the cells
+    already compiled stay as they were: the cache key must tell them apart."""
+    out = []
+    for f in _reachable(fn)[1:]:
+        path = f.__code__.co_filename
+        if not is_file_backed(path):
+            out.append((f.__qualname__, path, f.__code__.co_firstlineno, source_hash(path)))
+    return tuple(sorted(out, key=repr))
 
 
 class Differentiable:
@@ -216,6 +245,9 @@ class Differentiable:
         self._key = (path, hashlib.sha256(text.encode()).hexdigest(), self._fn.__name__, line,
                      self.policy, target, self.kink_tol, _frozen_constants(self._env, text),
                      self.boundscheck)
+        cells = _cell_sources(self._fn)
+        if cells:  # helpers defined in notebook cells
+            self._key += (cells,)
         meta_key = pipeline_key(*self._key, "static", wrt)
         meta = _valid(load_meta(meta_key))
         if meta is None:
@@ -788,6 +820,9 @@ class Differentiable:
         return t
 
     def value_and_grad(self, *args, report: bool = False, **kwargs):
+        """``(value, gradient)`` from one compiled call (what SciPy's
+        ``minimize(fun, x0, jac=True)`` wants of ``fun``); with ``report=True``
+        also the kink report."""
         fast = None if (report or kwargs or self._auto) else self._fast(args)
         if fast is not None and not fast[1].vector:
             value, adj = self._run(fast[1].vjp, *fast[0], 1.0)
@@ -947,7 +982,9 @@ class Differentiable:
         """The compiled kernels (numba dispatchers on the cpu target) for the
         argument types of ``example_args`` (default: the annotated / inferred
         types), to call from your own ``@njit`` code: ``.primal``, ``.jvp``,
-        ``.vjp``, ``.jvp_report``, ``.vjp_report``."""
+        ``.vjp`` (value and adjoints), ``.grad`` (the adjoints alone),
+        ``.jvp_report``, ``.vjp_report``, ``.ld`` (Clarke mode) and ``.sites``
+        (the kink sites the report arrays count); see examples/njit_loop.py."""
         if example_args:
             _, types = self._bind(example_args)
         else:

@@ -43,8 +43,8 @@ def _as_numba_device_array(a):
 
 
 class Batched:
-    """Value, gradient, jvp and Clarke mode of a :class:`~nsadc.Differentiable`
-    at many points at once (see the module docstring).  Results carry the
+    """Value, gradient, jvp and Clarke mode of a ``Differentiable``
+    at many points at once (docs/cuda.md, and this module's docstring).  Results carry the
     leading batch axis: one array of N values, one array per wrt argument for
     gradients."""
 

@@ -57,8 +57,10 @@ def function_loc(path: str, line: int) -> Loc:
                 if i == line:
                     text = ln.rstrip("\n")
                     break
-    except OSError:
-        pass
+    except OSError:  # a notebook cell: linecache keeps its text
+        import linecache
+
+        text = linecache.getline(path, line).rstrip("\n")
     col = max(0, len(text) - len(text.lstrip()))
     return Loc(path, line, col, text)
 

@@ -17,7 +17,7 @@ from nsadc.emit import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
 from nsadc.frontend.arrays import ArrayLowering, infer_array_param
 from nsadc.frontend.vectorize import VectorLowering
-from nsadc.frontend.source import SourceFile, closure_env, source_of_function
+from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
                             Raw, Return, Stmt, Var, While, walk)
@@ -1321,7 +1321,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "variables hold plain numbers: call math functions on them instead")
         raise self._err(scope, func, f"cannot differentiate a call to {scope.src.source_of(func)!r}",
                         "call math/numpy primitives or plain functions defined at module level "
-                        "in a .py file")
+                        "(in a .py file or a notebook cell)")
 
     def _user_function(self, scope, name, node=None):
         if scope.env is not None and name in scope.env:
@@ -1333,6 +1333,9 @@ class Lowerer(ArrayLowering, VectorLowering):
                                     "functions", f"define it with `def {name}(...):` at module level")
                 try:
                     src, fnode = source_of_function(obj)
+                except SourceUnavailable as e:  # no source text (python -c, exec of a string)
+                    raise self._err(scope, node, f"{name}() is called here: {e.message}",
+                                    e.hint or "define the function in a .py file") from None
                 except NsadcError as e:
                     raise self._err(scope, node, f"cannot read the source of {name}(): {e}",
                                     "define the function in a .py file") from None

@@ -2,6 +2,14 @@
 
 nsadc never executes a file to read it: the CLI parses the file, and the
 decorator parses the file that defines the function (``inspect`` names it).
+
+A function need not come from a file on disk: IPython and Jupyter compile each
+cell under a name of its own (``<ipython-input-3-...>``,
+``/tmp/ipykernel_.../....py``) and keep the cell's text in :mod:`linecache`
+under that name, which is where ``inspect`` and nsadc read it; errors are then
+located in the cell.  Code whose text Python does not keep (typed at the
+interactive prompt, run with ``python -c``, ``exec`` of a string) is refused
+with a message that says so.
 """
 
 from __future__ import annotations
@@ -10,6 +18,8 @@ import __future__
 import ast
 import hashlib
 import inspect
+import linecache
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,19 +148,61 @@ _CACHE: dict[tuple[str, str], SourceFile] = {}
 def source_text(fn) -> tuple[str, str, int]:
     """(file, its text, the function's first line) without parsing anything."""
     fn = inspect.unwrap(fn)
+    lines = _source_lines(fn)
+    code = fn.__code__
+    if fn.__name__ != "<lambda>":  # (refused, as a lambda, once parsed)
+        check_fresh(fn, lines)
+    return code.co_filename, "".join(lines), code.co_firstlineno
+
+
+class SourceUnavailable(UnsupportedError):
+    """A function whose source text Python does not keep."""
+
+
+def _source_lines(fn) -> list[str]:
+    """The lines of the file (or notebook cell) that defines ``fn``."""
     code = getattr(fn, "__code__", None)
     if code is None:
         raise NsadcError(f"{fn!r} is not a Python function; nsadc differentiates plain `def` functions")
     try:
-        lines, _ = inspect.findsource(fn)
+        lines, _ = inspect.findsource(fn)  # the file, else linecache (where IPython keeps its cells)
     except (OSError, TypeError):
-        raise NsadcError(
-            f"cannot find the source of {fn.__qualname__} ({code.co_filename}); define it in a .py "
-            "file or use nsadc emit on the file"
-        ) from None
-    if fn.__name__ != "<lambda>":  # (refused, as a lambda, once parsed)
-        check_fresh(fn, lines)
-    return code.co_filename, "".join(lines), code.co_firstlineno
+        lines = linecache.getlines(code.co_filename, getattr(fn, "__globals__", None))
+    if lines:
+        return lines
+    path = code.co_filename
+    if path.startswith("<") and path.endswith(">"):  # <stdin>, <string>: no file, and nothing in linecache
+        why = (f"Python keeps no source text for code named {path} (typed at the interactive prompt, run "
+               "with `python -c`, or given to exec() as a string), and nsadc differentiates a "
+               "function's source")
+    else:
+        why = f"the file {path} cannot be read (moved or deleted since it was imported?)"
+    raise SourceUnavailable(
+        f"cannot read the source of {fn.__qualname__}: {why}",
+        Loc(path, code.co_firstlineno, 0),
+        "define the function in a .py file and import it (a Jupyter or IPython cell works too: IPython "
+        "keeps each cell's text); for source you compile yourself, register its text in linecache "
+        "under the filename given to compile(), as IPython does: "
+        "linecache.cache[name] = (len(text), None, text.splitlines(True), name)")
+
+
+def source_hash(path: str) -> str | None:
+    """The SHA-256 of the file ``path`` as it is now, or of the text linecache
+    keeps under that name (a notebook cell); None when there is neither."""
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        pass
+    if os.path.exists(path):
+        return None
+    lines = linecache.getlines(path)
+    return hashlib.sha256("".join(lines).encode("utf-8", "surrogatepass")).hexdigest() if lines else None
+
+
+def is_file_backed(path: str) -> bool:
+    """Whether ``path`` names a file on disk (else a cell or string kept in linecache)."""
+    return os.path.isfile(path)
 
 
 # ------------------------------------------------------------ stale sources
@@ -160,12 +212,14 @@ def source_text(fn) -> tuple[str, str, int]:
 # as it is now is compiled again (the whole file: the code of a function depends
 # on its surroundings, e.g. which names are imported or enclosing functions'
 # variables), and the definition that starts at the function's first line must
-# compile to the function's own code.
+# compile to the function's own code.  A notebook cell is checked the same way
+# against the text linecache keeps for it; IPython compiles a cell one top-level
+# statement at a time, so that statement compiled alone may be the match.
 
 _FUTURE_FLAGS = 0
 for _name in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _name).compiler_flag
-_COMPILED: dict[tuple[str, str, int], object] = {}
+_COMPILED: dict[tuple[str, str, int, int], object] = {}
 
 
 def _fingerprint(code) -> tuple:
@@ -186,25 +240,44 @@ def _find_code(code, name: str, line: int):
     return None
 
 
-def _recompiled(fn, lines: list[str]):
+def _recompiled(fn, lines: list[str], alone: bool = False):
     """The code object that the file as it is now (``lines``) compiles to at
-    ``fn``'s first line, or None."""
+    ``fn``'s first line, or None.  ``alone``: compile only the top-level
+    statement that holds the definition, as IPython runs a cell (one statement
+    at a time; CPython's code for ``math.sin(x)`` depends on whether ``math``
+    was imported in the same unit)."""
     code = fn.__code__
     text = "".join(lines)
     flags = code.co_flags & _FUTURE_FLAGS
-    key = (code.co_filename, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), flags)
+    key = (code.co_filename, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), flags,
+           code.co_firstlineno if alone else 0)
     module = _COMPILED.get(key)
     if module is None:
+        # (top-level await: a notebook cell)
+        flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         try:
-            # (top-level await: a notebook cell)
-            module = compile(text, code.co_filename, "exec", flags=flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-                             dont_inherit=True)
+            if alone:
+                tree = compile(text, code.co_filename, "exec", flags=flags | ast.PyCF_ONLY_AST,
+                               dont_inherit=True)
+                line = code.co_firstlineno
+                stmt = next((s for s in tree.body if _first_line(s) <= line <= s.end_lineno), None)
+                if stmt is None:
+                    return None
+                module = compile(ast.Module([stmt], type_ignores=[]), code.co_filename, "exec", flags=flags,
+                                 dont_inherit=True)
+            else:
+                module = compile(text, code.co_filename, "exec", flags=flags, dont_inherit=True)
         except (SyntaxError, ValueError):
             return None
         if len(_COMPILED) > 64:
             _COMPILED.clear()
         _COMPILED[key] = module
     return _find_code(module, code.co_name, code.co_firstlineno)
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    """A statement's first line, its decorators included."""
+    return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
 
 
 def _rewritten(fn) -> bool:
@@ -224,6 +297,15 @@ def check_fresh(fn, lines: list[str]) -> None:
         return
     if again is not None and _rewritten(fn):
         return  # pytest rewrote the module's asserts: only the definition's place can be compared
+    if not is_file_backed(code.co_filename):  # a notebook cell, run one top-level statement at a time
+        alone = _recompiled(fn, lines, alone=True)
+        if alone is not None and _fingerprint(alone) == _fingerprint(code):
+            return
+        raise NsadcError(
+            f"{code.co_filename}:{code.co_firstlineno}: the source of {fn.__qualname__} that linecache keeps "
+            f"under {code.co_filename} is not the code Python is running (the text registered there is not "
+            "the text that was compiled).  Run the cell (or compile the text) again so that the two agree, "
+            "then differentiate it again.")
     raise NsadcError(
         f"{code.co_filename}:{code.co_firstlineno}: the source of {fn.__qualname__} in this file is not the "
         "code Python is running: the file was edited after its module was imported.  Reload the module "
@@ -239,7 +321,10 @@ def parse_file(path: str | Path, text: str | None = None) -> SourceFile:
         try:
             text = Path(path).read_text()
         except (OSError, UnicodeDecodeError) as e:
-            raise NsadcError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+            lines = [] if os.path.exists(path) else linecache.getlines(path)  # a notebook cell
+            if not lines:
+                raise NsadcError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+            text = "".join(lines)
     key = (path, hashlib.sha256(text.encode()).hexdigest())
     src = _CACHE.get(key)
     if src is None:
@@ -309,29 +394,20 @@ def _parse_inner(path: str, text: str) -> SourceFile:
 
 
 def source_of_function(fn) -> tuple[SourceFile, cst.FunctionDef]:
-    """Parse the file that defines ``fn`` and find its definition."""
+    """Parse the file (or notebook cell) that defines ``fn`` and find its definition."""
     fn = inspect.unwrap(fn)
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        raise NsadcError(f"{fn!r} is not a Python function; nsadc differentiates plain `def` functions")
+    lines = _source_lines(fn)
+    code = fn.__code__
     path = code.co_filename
-    try:
-        lines, _ = inspect.findsource(fn)
-        text = "".join(lines)
-    except (OSError, TypeError):
-        raise NsadcError(
-            f"cannot find the source of {fn.__qualname__} ({path}); define it in a .py file "
-            "or use nsadc emit on the file"
-        ) from None
     if fn.__name__ != "<lambda>":
         check_fresh(fn, lines)
-    src = parse_file(path, text)
+    src = parse_file(path, "".join(lines))
     if fn.__name__ == "<lambda>":
         line = code.co_firstlineno
         text_line = src.lines[line - 1] if 0 < line <= len(src.lines) else ""
         col = max(text_line.find("lambda"), 0)
         raise UnsupportedError("lambda functions are not supported", Loc(path, line, col, text_line),
-                               "define the function with `def` in a .py file")
+                               "define the function with `def`")
     return src, src.function(fn.__name__, code.co_firstlineno)
 
 
