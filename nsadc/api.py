@@ -747,7 +747,7 @@ class Differentiable:
         """The Hessian-vector product ``H·v`` along ``tangents`` (one per wrt
         argument), shaped like the wrt arguments (one value when wrt has one
         entry).  At a kink: the Hessian of the piece that the derivative
-        selects there (docs/second_order.md); computed as the reverse mode of
+        selects there (docs/jacobians.md); computed as the reverse mode of
         the forward mode, at a few times the cost of a gradient."""
         values, types = self._bind(call_checks.as_primals("hvp", primals))
         self._remember(primals, None, values, types)
