@@ -9,8 +9,11 @@ before anyone runs it.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from nsadc.backends import tape_helpers
+from nsadc.ir.analysis import expr_type
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
                             Return, Stmt, Var, While, expressions_read, walk)
 from nsadc.rules.arrays import ARRAY_PRIMS, array_source, store_source
@@ -84,7 +87,16 @@ def expr_source(e: Expr) -> str:
         return f"({inner},)" if len(args) == 1 else f"({inner})"
     if prim == "clip":
         x, lo, hi = (expr_source(a) for a in args)
+        if _float_valued(e):
+            return f"np.minimum(np.maximum({x}, {lo}), {hi})"
         return f"min(max({x}, {lo}), {hi})"
+    if prim in ("max", "min") and _float_valued(e):
+        # NaN in, NaN out (Python's max and min keep or drop a NaN by position)
+        fn = "np.maximum" if prim == "max" else "np.minimum"
+        out = expr_source(args[0])
+        for a in args[1:]:
+            out = f"{fn}({out}, {expr_source(a)})"
+        return out
     if prim in ARRAY_PRIMS:
         return array_source(prim, [expr_source(a) for a in args])
     if prim in VECTOR_PRIMS:
@@ -108,6 +120,38 @@ def expr_source(e: Expr) -> str:
     if kind == "call":
         return f"{sym}({', '.join(expr_source(a) for a in args)})"
     raise ValueError(f"no emitter for {prim}")
+
+
+# the types of the function being emitted: max / min / clip of floats are written as
+# np.maximum / np.minimum, which keep a NaN; of ints (sizes, indices) as Python's
+_TYPES: ContextVar[dict | None] = ContextVar("nsadc_emitted_types", default=None)
+
+
+_NUMPY_EXTREMA: ContextVar[bool] = ContextVar("nsadc_numpy_extrema", default=True)
+
+
+def _float_valued(e: Expr) -> bool:
+    types = _TYPES.get()
+    return types is not None and _NUMPY_EXTREMA.get() and expr_type(e, types) == "float"
+
+
+@contextmanager
+def builtin_extrema():
+    """Emit max and min as Python's, for a backend without ``np.maximum``
+    (CUDA device code): a NaN then stays or goes by its position."""
+    token = _NUMPY_EXTREMA.set(False)
+    try:
+        yield
+    finally:
+        _NUMPY_EXTREMA.reset(token)
+
+
+def kink_source(e: Expr) -> str:
+    """An expression as comments name it: ``max(s, 0.0)`` as written, though the
+    code computes it as ``np.maximum(s, 0.0)`` (which keeps a NaN)."""
+    if isinstance(e, Call) and e.prim in ("max", "min"):
+        return f"{e.prim}({', '.join(expr_source(a) for a in e.args)})"
+    return expr_source(e)
 
 
 def _wrap(e: Expr, min_prec: int) -> str:
@@ -196,7 +240,11 @@ def function_source(fn: Function, extra_params: list[str] = ()) -> str:
     lines = [f"def {fn.name}({params}):"]
     if fn.doc:
         lines.append(f"    {docstring_source(fn.doc)}")
-    lines.extend(block_source(fn.body, 1) or ["    pass"])
+    token = _TYPES.set(fn.types)
+    try:
+        lines.extend(block_source(fn.body, 1) or ["    pass"])
+    finally:
+        _TYPES.reset(token)
     return "\n".join(lines) + "\n"
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from nsadc.emit import function_source
+from nsadc.emit import builtin_extrema, function_source
 from nsadc.errors import Loc, NsadcError, UnsupportedError
 from nsadc.rules.arrays import is_array
 
@@ -120,7 +120,8 @@ def check_device_code(comp, loc: Loc) -> str | None:
         fn = getattr(comp, kind, None)
         if fn is None:
             continue
-        offences = _offences(function_source(fn))
+        with builtin_extrema():  # np.maximum does not type in device code
+            offences = _offences(function_source(fn))
         if offences and kind == "ld":
             what, line = offences[0]
             ld_refusal = (f"{comp.name}: Clarke mode is not available on target='cuda' for this program: its "
@@ -154,7 +155,8 @@ def device_module_source(comp, loc: Loc) -> str:
     if ld_refusal:
         comp.ld, comp.ld_refusal = None, ld_refusal
         modes = ("forward", "reverse")
-    text = comp.module(modes, primal=True, report=True, jit=DEVICE_JIT)
+    with builtin_extrema():  # np.maximum does not type in device code
+        text = comp.module(modes, primal=True, report=True, jit=DEVICE_JIT)
     return text.replace("\nimport numba\n", "\nimport numba\nfrom numba import cuda\n", 1)
 
 

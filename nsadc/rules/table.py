@@ -389,7 +389,8 @@ def _extremum(name: str, better: str):
         for o in ones[1:]:
             total = add(total, o)
         share = tmp("share")
-        setup = [(tied, total), (share, div(c(1), Var(tied)))]
+        # no operand equals a NaN extreme: then no share (the partials are NaN, NAN_IN_NAN_OUT)
+        setup = [(tied, total), (share, select(call("gt", Var(tied), c(0)), div(c(1), Var(tied)), c(0)))]
         if sel == "min-norm" and not all(act):
             # a tied constant puts 0 in the Clarke set: its min-norm element is 0
             for x, is_active in zip(a, act):
@@ -463,6 +464,11 @@ _register(Rule("hypot", (2, 2), "call:math.hypot", _float, _hypot_partials, Kink
     selection_doc="a selection for hypot is a gradient (gx, gy) at the origin with gx² + gy² ≤ 1",
     at_kink=lambda a: call("and", call("eq", a[0], c(0)), call("eq", a[1], c(0))),
 )), "math.hypot", *_np("hypot"))
+
+
+# NaN in, NaN out: the kink primitives whose value is NaN where an operand is
+# (max and min are emitted as np.maximum / np.minimum) get NaN partials there too
+NAN_IN_NAN_OUT = frozenset({"abs", "max", "min", "clip", "hypot"})
 
 
 def _copysign_partials(a, out, act, sel, tmp):

@@ -3,15 +3,16 @@ derivatives of one assignment read from the rule table, and kink comments."""
 
 from __future__ import annotations
 
+import math
 import os
 
-from nsadc.emit import expr_source
+from nsadc.emit import expr_source, kink_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, mul
-from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, For, If, Raw, Var, While, select
+from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, For, If, Raw, Var, While, select, variables
 from nsadc.rules.arrays import is_array
 from nsadc.rules.policy import Policy
-from nsadc.rules.table import RULES
+from nsadc.rules.table import NAN_IN_NAN_OUT, RULES
 
 
 class Derivative:
@@ -65,7 +66,28 @@ class Derivative:
         sel = self.selection(call.prim)
         tmp = tmp or (lambda hint: self.names.fresh(f"{hint}_{s.target}"))
         setup, grads = rule.partials(list(call.args), out, active, sel, tmp)
+        if call.prim in NAN_IN_NAN_OUT:
+            grads = self._nan_in_nan_out(call, grads, setup, tmp)
         return [Assign(n, e) for n, e in setup], grads
+
+    def _nan_in_nan_out(self, call: Call, grads: list, setup: list, tmp) -> list:
+        """Each partial of a kink primitive is NaN where an operand is: its
+        selection would otherwise pick a side (a comparison with NaN is false)
+        and give a finite derivative of a NaN value."""
+        ok = _no_nan(call.args, self.facts.types)
+        if ok is None or all(g is None for g in grads):
+            return grads
+        if setup and all(variables(g) <= {setup[-1][0]} for g in grads if g is not None):
+            # the partials are made of one selection (max of two, abs): the statement
+            # that makes it makes it NaN (a tape of selections then keeps that too)
+            name, expr = setup[-1]
+            setup[-1] = (name, select(ok, expr, Const(math.nan)))
+            return grads
+        if isinstance(ok, Call) and ok.prim == "and":  # read by every partial: said once
+            name = tmp("no_nan")
+            setup.append((name, ok))
+            ok = Var(name)
+        return [None if g is None else select(ok, g, Const(math.nan)) for g in grads]
 
     def kink_comment(self, s: Assign) -> list:
         if s.site is None:
@@ -73,7 +95,7 @@ class Derivative:
         call = s.value
         rule = RULES[call.prim]
         where = location(s)
-        text = {"share": "the max/min reduction", "sort": "np.sort"}.get(call.prim) or expr_source(call)
+        text = {"share": "the max/min reduction", "sort": "np.sort"}.get(call.prim) or kink_source(call)
         if rule.kink.kind == "branch":
             return [Comment(f"branch: {text} at {where}; the branch taken is differentiated")]
         if rule.kink.kind == "jump":
@@ -228,3 +250,20 @@ def is_differentiable(s: Assign, facts: Facts) -> bool:
     v = s.value
     return (isinstance(v, Call) and RULES[v.prim].partials is not None
             and any(isinstance(a, Var) and a.name in facts.active for a in v.args))
+
+
+def _no_nan(args, types: dict[str, str]) -> Expr | None:
+    """``a == a and b == b ...`` over the float variables among ``args`` (None: none)."""
+    floats = [a for a in args if isinstance(a, Var) and types.get(a.name, "float") == "float"]
+    if not floats:
+        return None
+    ok: Expr = Call("eq", (floats[0], floats[0]))
+    for a in floats[1:]:
+        ok = Call("and", (ok, Call("eq", (a, a))))
+    return ok
+
+
+def nan_where_nan(args, types: dict[str, str], derivative: Expr) -> Expr:
+    """``derivative``, or NaN where one of the float ``args`` is NaN."""
+    ok = _no_nan(args, types)
+    return derivative if ok is None else select(ok, derivative, Const(math.nan))

@@ -21,8 +21,8 @@ from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import Assign, Call, Comment, Function, Param, Return, Stmt, Var, rewrite
 from nsadc.rules.lexico import fsign
-from nsadc.rules.table import RULES
-from nsadc.transforms.common import location
+from nsadc.rules.table import NAN_IN_NAN_OUT, RULES
+from nsadc.transforms.common import location, nan_where_nan
 
 
 def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
@@ -69,6 +69,8 @@ def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
         comment: list[Stmt] = []
         if rule.lexico is not None:
             setup, out_dots = rule.lexico(list(call.args), arg_dots, out_var, tmp)
+            if call.prim in NAN_IN_NAN_OUT:  # NaN in, NaN out (docs/kinks.md)
+                out_dots = [nan_where_nan(call.args, facts.types, d) for d in out_dots]
             comment = [Comment(f"kink: {_src(call)} at {location(s)}; lexicographic: follows the "
                                "first nonzero of (value, directions)")]
         else:
@@ -113,6 +115,6 @@ def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
 
 
 def _src(e) -> str:
-    from nsadc.emit import expr_source
+    from nsadc.emit import kink_source
 
-    return expr_source(e)
+    return kink_source(e)

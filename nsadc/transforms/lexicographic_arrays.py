@@ -34,8 +34,8 @@ from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, I
                             While, expressions_read, rewrite, select, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, ARRAY_VALUES, LIKE, differentiable_type, is_array, rank
 from nsadc.rules.lexico import LEXICO_LOOPS, first_nonzero
-from nsadc.rules.table import RULES
-from nsadc.transforms.common import location
+from nsadc.rules.table import NAN_IN_NAN_OUT, RULES
+from nsadc.transforms.common import location, nan_where_nan
 
 COMPARISONS = ("lt", "le", "gt", "ge", "eq", "ne")
 
@@ -198,6 +198,8 @@ class _Lexico:
             pre, out_dot = self.smooth(s, v, dots, out, tmp)
         if rule.kink is not None and rule.kink.kind == "kink" and v.prim not in LEXICO_LOOPS:
             pre = self.undecidable(s, v) + pre
+        if v.prim in NAN_IN_NAN_OUT:  # NaN in, NaN out (docs/kinks.md)
+            out_dot = nan_where_nan(v.args, self.types, out_dot)
         update = [] if out_dot == Call("load", (Var(self.d(s.target)), self.j)) else [
             self.each_direction(s.target, (), out_dot)]
         if self_ref:  # the directions read the old value: compute them first
@@ -255,7 +257,7 @@ class _Lexico:
         """The comment at a kink or branch site (and at the reductions' search)."""
         if s.site is None:
             return []
-        from nsadc.emit import expr_source
+        from nsadc.emit import expr_source, kink_source
 
         where = location(s)
         rule = RULES[v.prim]
@@ -268,9 +270,9 @@ class _Lexico:
         if rule.kink.kind == "jump":
             return [Comment(f"jump: {expr_source(v)} at {where}; derivative 0 (piecewise constant)")]
         if v.prim in LEXICO_LOOPS:
-            return [Comment(f"kink: {expr_source(v)} at {where}; lexicographic: follows the first nonzero "
+            return [Comment(f"kink: {kink_source(v)} at {where}; lexicographic: follows the first nonzero "
                             "of (value, directions)")]
-        return [Comment(f"kink: {expr_source(v)} at {where}; no lexicographic rule: where met, the site is "
+        return [Comment(f"kink: {kink_source(v)} at {where}; no lexicographic rule: where met, the site is "
                         "returned as undecided")]
 
     def ret(self, s: Return) -> Return:

@@ -179,9 +179,11 @@ def _needed(rerun: list[Assign], chosen: list[Stmt]) -> list[Assign]:
 
 
 def _selects(value, sel: str) -> bool:
-    """``c if test else d`` with c and d float constants or sel."""
+    """``c if test else d`` with c and d float constants, sel, or selections
+    of those themselves (``(sel if a != b else 0.5) if a == a else nan``)."""
     return isinstance(value, Call) and value.prim == "select" and all(
-        (isinstance(a, Const) and isinstance(a.value, float)) or a == Var(sel) for a in value.args[1:])
+        (isinstance(a, Const) and isinstance(a.value, float)) or a == Var(sel) or _selects(a, sel)
+        for a in value.args[1:])
 
 
 def _insertion_point(body: list[Stmt], push: int, v: str, chosen, needed) -> int:

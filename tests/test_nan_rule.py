@@ -1,0 +1,75 @@
+"""NaN in, NaN out: a NaN reaching a kink primitive makes its value and every
+partial derivative of it NaN, in every mode, whatever the operands' order
+(Python's own max keeps or drops a NaN by position; the selections, whose
+comparisons with NaN are false, would otherwise pick a side)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import nsadc
+from helpers import load_function
+
+NAN = float("nan")
+
+PROGRAMS = {
+    "max_first": "def f(x, y):\n    return max(0.0, x) + y\n",
+    "max_second": "def f(x, y):\n    return max(x, 0.0) + y\n",
+    "max_both": "def f(x, y):\n    return max(x, y)\n",
+    "max_three": "def f(x, y):\n    return max(x, 1.0, y)\n",
+    "min_both": "def f(x, y):\n    return min(y, x)\n",
+    "np_maximum": "def f(x, y):\n    return np.maximum(x, y * y)\n",
+    "abs": "def f(x, y):\n    return abs(x) * y\n",
+    "clip": "def f(x, y):\n    return np.clip(x, -1.0, 1.0) + y\n",
+    "hypot": "def f(x, y):\n    return math.hypot(x, 2.0) + y\n",
+}
+TARGETS = ["python", pytest.param("cpu", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_nan_in_nan_out(tmp_path, name, target):
+    f = load_function(tmp_path, PROGRAMS[name], "f")
+    d = nsadc.differentiate(f, target=target)
+    value, (gx, gy) = d.value_and_grad(NAN, 0.5)
+    assert math.isnan(value)
+    assert math.isnan(gx)  # the partial with respect to the NaN operand
+    _, dot = d.jvp((NAN, 0.5), (1.0, 0.0))
+    assert math.isnan(dot)
+    _, (ax, _) = d.vjp((NAN, 0.5), 2.0)
+    assert math.isnan(ax)
+    assert math.isnan(d.clarke_grad(NAN, 0.5)[0])
+    _, rep = d.grad(NAN, 0.5, report=True)
+    assert not rep.exact and rep.nan[:2] == ["x", "value"]
+    # away from NaN nothing changed: the same numbers as before, finite
+    value, g = d.value_and_grad(0.3, 0.5)
+    assert value == f(0.3, 0.5) and all(math.isfinite(v) for v in g)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_nan_operand_makes_every_operands_partial_nan(tmp_path, target):
+    """max(x, y) with y NaN: the partial in x depends on the NaN too."""
+    f = load_function(tmp_path, PROGRAMS["max_both"], "f")
+    d = nsadc.differentiate(f, target=target)
+    assert all(math.isnan(g) for g in d.grad(1.0, NAN))
+    assert all(math.isnan(g) for g in d.grad(NAN, 1.0))
+
+
+def test_only_the_entries_that_depend_on_a_nan_are_nan(tmp_path):
+    f = load_function(tmp_path, "def f(x):\n    s = 0.0\n    for i in range(x.shape[0]):\n"
+                      "        s += abs(x[i]) + max(x[i], 0.0)\n    return s\n", "f")
+    d = nsadc.differentiate(f, target="python")
+    g = d.grad(np.array([1.0, NAN, -1.0]))
+    assert g[0] == 2.0 and math.isnan(g[1]) and g[2] == -1.0
+    assert math.isnan(d(np.array([1.0, NAN, -1.0])))
+
+
+def test_the_emitted_code_says_what_it_computes(tmp_path):
+    f = load_function(tmp_path, PROGRAMS["max_second"], "f")
+    src = nsadc.differentiate(f, target="python").source("forward")
+    assert "np.maximum(x, 0.0)" in src  # computed so that a NaN stays
+    assert "# kink: max(x, 0.0)" in src  # named as written
+    assert "math.nan" in src
