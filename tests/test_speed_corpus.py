@@ -3,7 +3,7 @@ benchmark times nsadc against computes the derivative, checked against
 central differences and against nsadc at a generic point; the JAX versions
 agree with them where JAX is installed.  Plain-Python runs (the hand-written
 gradients' ``py_func``, nsadc's ``target="python"``) are quick; the compiled
-ones are marked slow."""
+ones, and the JAX checks (each compiles with XLA), are marked slow."""
 
 import math
 
@@ -98,6 +98,7 @@ def jax_modules():
     return jax, jnp
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_jax_version_agrees(name, jax_modules):
     jax, jnp = jax_modules
@@ -106,9 +107,8 @@ def test_jax_version_agrees(name, jax_modules):
     f = case.module.jax_versions(jax, jnp)[name]
     params = case.params
     static = case.static(args)
-    # without jit: the small sizes of the test compile faster this way
-    g = jax.grad(lambda *dyn: f(*_merge(args, params, static, dyn)),
-                 argnums=tuple(i for i, w in enumerate(_dynamic(params, static)) if w in case.wrt))
+    g = jax.jit(jax.grad(lambda *dyn: f(*_merge(args, params, static, dyn)),
+                 argnums=tuple(i for i, w in enumerate(_dynamic(params, static)) if w in case.wrt)))
     dyn = [jnp.asarray(a) for p, a in zip(params, args) if p not in static]
     _close(_as_tuple(g(*dyn)), _hand(case, args), case.jax_rtol, f"{name}: JAX vs hand")
     assert math.isfinite(float(f(*args)))
