@@ -303,21 +303,26 @@ def ulcer_index(x):
 @numba.njit(cache=True)
 def ulcer_index_grad(x):
     n = x.shape[0]
-    g = np.zeros(n)  # first d/d p_t, then summed from the end into d/d x_t
+    g = np.empty(n)  # first d s / d p_t, then summed from the end into d/d x_t
     p = 0.0
     peak = 0.0
     a = -1  # where the running maximum was reached (-1: the start, 0.0)
+    share = 0.0  # what the current peak's entry collects, written when the peak moves
     s = 0.0
     for t in range(n):
         p += x[t]
         if p > peak:
+            if a >= 0:
+                g[a] += share
+            share = 0.0
             peak = p
             a = t
         dd = peak - p
         s += dd * dd
-        if a >= 0:
-            g[a] += 2.0 * dd
-        g[t] -= 2.0 * dd
+        share += 2.0 * dd
+        g[t] = -2.0 * dd
+    if a >= 0:
+        g[a] += share
     u = math.sqrt(s / n)
     c = 0.5 / (u * n) if u > 0.0 else 0.0
     acc = 0.0
