@@ -1,4 +1,4 @@
-"""The speed corpus (benchmarks/corpus): every hand-written gradient the
+"""The speed corpus (benchmarks/user_programs): every hand-written gradient the
 benchmark times nsadc against computes the derivative, checked against
 central differences and against nsadc at a generic point; the JAX versions
 agree with them where JAX is installed.  Plain-Python runs (the hand-written
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import nsadc
-from benchmarks.corpus import CASES
+from benchmarks.user_programs import CASES
 
 NAMES = sorted(CASES)
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from nsadc.errors import UnsupportedError
 from nsadc.ir.affine import affine, affine_source, affine_sum
 from nsadc.ir.analysis import Facts, definitions
-from nsadc.ir.nodes import Assign, Call, For, Function, If, Stmt, Var, While, child_blocks, variables, walk
+from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Stmt, Var, While, child_blocks, variables, walk
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array
 from nsadc.transforms.common import Derivative, is_differentiable
@@ -586,7 +586,8 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
                 for s in walk(L.body):
                     if s is load:
                         after = True
-                    elif after and is_store(s) and s.target == array and not _other_element(fn, L, load, s):
+                    elif after and is_store(s) and s.target == array and not _other_element(fn, L, load, s) \
+                            and not _written_by_an_earlier_iteration(fn, L, load, s):
                         element = _restorable(fn, L, load, s)
                         if element is not None:
                             restored.setdefault(id(L), {})[id(s)] = element
@@ -707,6 +708,63 @@ def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:
         if set(affine_sum(b, a, -1)) == {None}:  # w - r: a nonzero constant
             return True
     return False
+
+
+def _written_by_an_earlier_iteration(fn: Function, loop, load: Assign, store: Assign) -> bool:
+    """Whether, in ``loop`` and the `for` loops in it around ``store`` (all
+    counting up), each iteration writes its own element (``D[i, j] = ...``,
+    indexed by the nest's variables, the array's only store there) and
+    ``load``, in the same loops, reads one an earlier iteration wrote
+    (``D[i - 1, j]``, ``D[i, j - 1]``: the variables minus constants, the first
+    nonzero one positive): then the store wrote that element before the load
+    and never writes it again, as in a dynamic-programming table."""
+    nest = _loops_to(loop, store)
+    if nest is None or _loops_to(loop, load) != nest or \
+            any(not isinstance(L, For) or L.step != Const(1) for L in nest):
+        return False
+    writes = [t for t in walk(loop.body) if isinstance(t, Assign) and t.target == store.target]
+    if len(writes) != 1 or writes[0] is not store:
+        return False
+    defs, _ = _iteration_names(fn, loop)
+    at_load, at_store = dict(defs), dict(defs)
+    for L in nest:  # names fixed within one iteration of each loop around them (j_minus_1 = j - 1)
+        at_load.update(_dominating_defs(L.body, load))
+        at_store.update(_dominating_defs(L.body, store))
+    written = [affine(w, at_store) for w in store.value.args[1:-1]]
+    read = [affine(r, at_load) for r in load.value.args[1:]]
+    if len(written) != len(read) or any(f is None for f in written + read):
+        return False
+    position = {L.var: k for k, L in enumerate(nest)}
+    offsets = [0] * len(nest)
+    for w, r in zip(written, read):
+        atom = next(iter(w), None)
+        if len(w) != 1 or not isinstance(atom, Var) or w[atom] != 1 or position.get(atom.name) is None \
+                or offsets[position[atom.name]] is None:
+            return False
+        back = affine_sum(w, r, -1)  # the variable minus what the load reads: a constant
+        if set(back) - {None}:
+            return False
+        offsets[position[atom.name]] = back.get(None, 0)
+        position[atom.name] = None  # each variable indexes one dimension
+    if any(p is not None for p in position.values()):
+        return False
+    return next((o for o in offsets if o != 0), 0) > 0
+
+
+def _loops_to(loop, target: Stmt) -> list | None:
+    """``loop`` and the loops in its body around ``target``, outermost first
+    (None when ``target`` is not in it)."""
+    def search(block, around):
+        for t in block:
+            if t is target:
+                return around
+            inner = [t.body, t.orelse] if isinstance(t, If) else [t.body] if isinstance(t, (For, While)) else []
+            for b in inner:
+                found = search(b, around + [t] if isinstance(t, (For, While)) else around)
+                if found is not None:
+                    return found
+        return None
+    return search(loop.body, [loop])
 
 
 def _dominating_defs(block: list[Stmt], target: Stmt) -> dict:

@@ -1,9 +1,9 @@
 """Time the corpus: nsadc's gradient against the numba primal, a hand-written
 njit gradient and JAX, program by program.
 
-    python -m benchmarks.corpus [--quick] [--only NAME ...] [--repeat R] [--plot PNG] [--fresh-cache]
+    python -m benchmarks.user_programs [--quick] [--only NAME ...] [--repeat R] [--plot PNG] [--fresh-cache]
 
-For each program (``benchmarks/corpus``): the ``numba.njit`` primal, nsadc's
+For each program (``benchmarks/user_programs``): the ``numba.njit`` primal, nsadc's
 raw kernel ``d.compiled(*args).grad(*args, 1.0)`` (the gradient alone; the
 ratios use it), its API ``d.grad(*args)``, the hand-written njit gradient and
 ``jax.jit(jax.grad(f, argnums=wrt))`` (float64, results blocked on). Before
@@ -35,7 +35,7 @@ import numpy as np
 
 
 def parse(argv):
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.corpus", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.user_programs", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, 3 rounds (about a minute with warm caches)")
     ap.add_argument("--only", nargs="+", metavar="NAME", help="run these programs only")
     ap.add_argument("--repeat", type=int, default=None, help="timing rounds (default 10, --quick 3)")
@@ -207,7 +207,7 @@ def header(a, repeat, fresh):
         jv = f", JAX {jax.__version__} (CPU, float64)"
     except ImportError:
         jv = ""
-    cmd = "python -m benchmarks.corpus " + " ".join(sys.argv[1:])
+    cmd = "python -m benchmarks.user_programs " + " ".join(sys.argv[1:])
     return (f"<!-- {cmd.strip()} ; {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC ; {cpu}, "
             f"{os.cpu_count()} cores ; Python {platform.python_version()}, numba {numba.__version__}, "
             f"numpy {np.__version__}{jv} ; nsadc from {os.path.dirname(nsadc.__file__)} ; best of {repeat} "
@@ -222,7 +222,7 @@ def plot(path, jx, repeat):
     import numba
 
     import nsadc
-    from benchmarks.corpus import CASES
+    from benchmarks.user_programs import CASES
     from benchmarks.timing import interleaved_stats
 
     names = ["chained_lq", "chained_cb3", "chained_mifflin2"]
@@ -267,7 +267,7 @@ def main(argv=None):
     if fresh:
         os.environ["NSADC_CACHE_DIR"] = tempfile.mkdtemp(prefix="nsadc-corpus-cache-")
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
-    from benchmarks.corpus import CASES
+    from benchmarks.user_programs import CASES
 
     names = a.only or list(CASES)
     unknown = [n for n in names if n not in CASES]

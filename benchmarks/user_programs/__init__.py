@@ -10,7 +10,7 @@ gradients alone, in ``wrt`` order) and a JAX version as a JAX user writes it
 
 Modules: ``existing`` (the eight programs of the scalar and array benchmarks,
 imported), ``chained`` (Lukšan–Vlček test problems), ``imaging``, ``learning``,
-``dynamics``.  ``python -m benchmarks.corpus`` times them (``__main__.py``)."""
+``dynamics``.  ``python -m benchmarks.user_programs`` times them (``__main__.py``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from benchmarks.corpus import chained, dynamics, existing, imaging, learning
+from benchmarks.user_programs import chained, dynamics, existing, imaging, learning
 
 MODULES = (existing, chained, imaging, learning, dynamics)
 

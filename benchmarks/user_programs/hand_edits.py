@@ -1,7 +1,7 @@
 """Hand-edit experiments on nsadc's emitted reverse code for the corpus's
 slowest rows (docs/performance.md, "Where the worst rows lose").
 
-    python -m benchmarks.corpus.hand_edits [NAME ...]
+    python -m benchmarks.user_programs.hand_edits [NAME ...]
 
 Each experiment takes ``d.source("reverse", *args)``, edits a copy (text
 substitutions, or a rewritten function), compiles it with ``numba.njit`` and
@@ -19,7 +19,7 @@ import numba
 import numpy as np
 
 import nsadc
-from benchmarks.corpus import CASES
+from benchmarks.user_programs import CASES
 from benchmarks.timing import interleaved_stats
 
 EXPERIMENTS = {}
