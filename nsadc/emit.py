@@ -8,6 +8,7 @@ before anyone runs it.
 
 from __future__ import annotations
 
+import copy
 import math
 
 from nsadc.backends import tape_helpers
@@ -79,6 +80,8 @@ def expr_source(e: Expr) -> str:
     if prim == "select":
         cond, a, b = args
         return f"{_wrap(a, 2)} if {_wrap(cond, 2)} else {_wrap(b, 1)}"
+    if prim == "select_call":
+        return f"_select({', '.join(expr_source(a) for a in args)})"
     if prim == "tuple":
         inner = ", ".join(expr_source(a) for a in args)
         return f"({inner},)" if len(args) == 1 else f"({inner})"
@@ -208,6 +211,79 @@ def check_source(text: str) -> str:
     return text
 
 
+# Numba compiles each conditional expression ``a if c else b`` into basic
+# blocks of its own, and its SSA reconstruction is quadratic in the blocks of
+# a function: 500 kink selections in a 1,000-statement gradient cost 60 s of
+# compilation.  A function with this many selections calls ``_select(c, a, b)``
+# instead (one call: no blocks; LLVM inlines it back into the same select, so
+# the compiled code runs as fast).  Below it the gain is small and the
+# conditional expression reads better.
+SELECT_CALLS = 32
+
+_SELECT_HELPER = '''def _select(c, a, b):
+    """a if c else b, as a call (the arguments are evaluated first: the
+    emitter passes only values whose evaluation cannot fail)."""
+    return a if c else b
+'''
+
+# primitives whose evaluation cannot raise and costs little: a selection whose
+# two values are made of these (and of variables and constants) may evaluate both
+_EAGER = {"add", "sub", "mul", "neg", "pos", "copysign", "abs", "min", "max", "lt", "le", "gt", "ge", "eq", "ne",
+          "not", "copy", "select"}
+
+
+def _calls(e: Expr, count: list[int]) -> tuple[Expr, bool]:
+    """``e`` with each selection whose two values may be evaluated first made
+    a ``_select`` call (counted in ``count[0]``), and whether evaluating ``e``
+    itself cannot fail."""
+    if not isinstance(e, Call):
+        return e, True
+    args, eager = [], []
+    for a in e.args:
+        new, ok = _calls(a, count)
+        args.append(new)
+        eager.append(ok)
+    prim = e.prim
+    if prim == "select" and eager[1] and eager[2]:
+        prim = "select_call"
+        count[0] += 1
+    return Call(prim, tuple(args)), e.prim in _EAGER and all(eager)
+
+
+def _block_with_calls(block: list[Stmt], count: list[int]) -> list[Stmt]:
+    def c(e: Expr) -> Expr:
+        return _calls(e, count)[0]
+
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, Assign):
+            s = Assign(s.target, c(s.value), s.loc, s.site)
+        elif isinstance(s, If):
+            s = If(c(s.test), _block_with_calls(s.body, count), _block_with_calls(s.orelse, count), s.loc)
+        elif isinstance(s, For):
+            s = For(s.var, c(s.start), c(s.stop), c(s.step), _block_with_calls(s.body, count), s.loc)
+        elif isinstance(s, While):
+            s = While(c(s.test), _block_with_calls(s.body, count), s.loc)
+        elif isinstance(s, Return) and s.value is not None:
+            s = Return(tuple(c(v) for v in s.value) if isinstance(s.value, tuple) else c(s.value), s.loc)
+        out.append(s)
+    return out
+
+
+def _with_select_calls(fn: Function) -> Function | None:
+    """A copy of ``fn`` whose selections are ``_select`` calls where it has at
+    least ``SELECT_CALLS`` of them (and no variable named ``_select``), else None."""
+    count = [0]
+    body = _block_with_calls(fn.body, count)
+    if count[0] < SELECT_CALLS or any(p.name == "_select" for p in fn.params) or any(
+            (isinstance(s, Assign) and s.target == "_select") or (isinstance(s, For) and s.var == "_select")
+            for s in walk(fn.body)):
+        return None
+    out = copy.copy(fn)
+    out.body = body
+    return out
+
+
 def module_source(header: list[str], functions: list[Function], jit: str | None = None) -> str:
     """A standalone module: header comments, imports, tape helpers where used,
     and the functions.  ``jit`` is a decorator line (``@numba.njit(cache=True)``)
@@ -222,6 +298,10 @@ def module_source(header: list[str], functions: list[Function], jit: str | None 
     helpers = helper_source(_prims_used(functions))
     if helpers:  # np.sort's stable argsort
         chunks.append(((jit + "\n") if jit else "") + helpers)
+    with_calls = [_with_select_calls(f) for f in functions]
+    if any(with_calls):
+        chunks.append(((jit + "\n") if jit else "") + _SELECT_HELPER)
+        functions = [g or f for f, g in zip(functions, with_calls)]
     lines += ["", "", ""]
     for f in functions:
         chunks.append(((jit + "\n") if jit else "") + function_source(f))
