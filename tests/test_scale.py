@@ -1,7 +1,8 @@
 """Long functions: a 1,000-statement straight-line function and a loop with a
 150-statement body (benchmarks/scale_programs.py) are differentiated
 correctly, and the emitter's form for functions with many kink selections
-(``_select`` calls) computes what the conditional expressions compute.
+(``_select`` calls) and for loops sharing many names (names of their own)
+computes what the plain form computes.
 How long this takes is measured by benchmarks/bench_scale.py, not here."""
 
 import importlib.util
@@ -13,8 +14,8 @@ import numpy as np
 import pytest
 
 import nsadc
-from nsadc.emit import SELECT_CALLS, module_source
-from nsadc.ir.nodes import Assign, Call, Const, Function, Param, Return, Var, select
+from nsadc.emit import RENAME_LOOP_LOCALS, SELECT_CALLS, module_source
+from nsadc.ir.nodes import Assign, Call, Const, For, Function, Param, Return, Var, select
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks"))
 from scale_programs import long_loop, straight_line  # noqa: E402
@@ -100,3 +101,51 @@ def test_many_selections_are_calls_that_compute_the_same(n):
             want += x - k if x > k else 0.0
         assert ns["many"](x, y) == want
     assert math.isfinite(ns["many"](1.0, 0.0))  # and raises no ZeroDivisionError
+
+
+def _loops_sharing_names(n: int, read_after: bool) -> Function:
+    """Two loops assigning the same n names, local to an iteration of each;
+    with ``read_after``, the last iteration's values are read after the second."""
+    def loop(scale: float) -> For:
+        body, acc = [], Var("s")
+        for k in range(n):
+            body.append(Assign(f"t{k}", Call("mul", (Var("x"), Call("add", (Var("i"), Const(scale * k)))))))
+            acc = Call("add", (acc, Var(f"t{k}")))
+        body.append(Assign("s", acc))
+        return For("i", Const(0), Var("m"), Const(1), body)
+
+    body = [Assign("s", Const(0.0)), loop(1.0), loop(2.0)]
+    total = Var("s")
+    if read_after:
+        for k in range(n):
+            total = Call("add", (total, Var(f"t{k}")))
+    body.append(Return(total))
+    return Function("loops", [Param("x", "float"), Param("m", "int")], body)
+
+
+@pytest.mark.parametrize("read_after", [False, True])
+def test_loop_locals_get_names_of_their_own_only_where_that_is_safe(read_after):
+    n = 160  # 2 * n names local to an iteration, in 2 * n + 6 statements
+    assert 2 * n * (2 * n + 6) >= RENAME_LOOP_LOCALS
+    text = module_source(["test"], [_loops_sharing_names(n, read_after)])
+    renamed = "t0_2 = " in text and "t0_3 = " in text
+    assert renamed == (not read_after)  # values read after the loop keep their names
+    ns: dict = {}
+    exec(text, ns)
+    for x, m in [(0.5, 3), (-1.25, 1), (2.0, 0)]:
+        want = 0.0
+        t = [None] * n
+        for scale in (1.0, 2.0):
+            for i in range(m):
+                for k in range(n):
+                    t[k] = x * (i + scale * k)
+                acc = want
+                for k in range(n):
+                    acc = acc + t[k]
+                want = acc
+        if read_after and m > 0:
+            for k in range(n):
+                want = want + t[k]
+        if read_after and m == 0:
+            continue  # the emitted function reads unassigned names, as the IR says
+        assert ns["loops"](x, m) == want
