@@ -15,6 +15,8 @@ with an empty cache directory (``NSADC_CACHE_DIR``):
 * cpu: in another fresh interpreter, ``differentiate(f)`` and the first
   ``grad`` call on the default cpu target (the same, plus Numba compiling the
   gradient function); numba's own start-up is paid before the clock starts.
+  The last column is the process's CPU time for the same (on a shared
+  machine, wall time includes waiting for a core).
 
 The emitted lines column counts the lines of the emitted reverse-mode function
 (``f.source("reverse")``)."""
@@ -41,16 +43,16 @@ CHILD = textwrap.dedent("""
     spec = importlib.util.spec_from_file_location("prog", path)
     mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
     fn = getattr(mod, name)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     d = nsadc.differentiate(fn, target=target)
     t1 = time.perf_counter()
     g = d.grad(*args)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     lines = 0
     if target == "python":  # the reverse-mode function's lines
         src = d.source("reverse")
         lines = len(src[src.index("def " + name + "_vjp("):].split("\\n\\n\\n")[0].splitlines())
-    print(json.dumps({{"decorate": t1 - t0, "grad": t2 - t1, "lines": lines, "g": list(g)}}))
+    print(json.dumps({{"decorate": t1 - t0, "grad": t2 - t1, "cpu": c2 - c0, "lines": lines, "g": list(g)}}))
 """).format(here=HERE, root=ROOT)
 
 
@@ -74,7 +76,7 @@ def row(label: str, n: int, text: str, name: str, args, cpu: bool) -> None:
         c = measure(text, name, "cpu", args)
         same = max(abs(a - b) for a, b in zip(py["g"], c["g"])) <= 1e-9 * max(1.0, *map(abs, py["g"]))
         cells += [f"{c['decorate']:.2f}", f"{c['grad']:.2f}", f"{c['decorate'] + c['grad']:.2f}",
-                  "" if same else "DIFFERS"]
+                  f"{c['cpu']:.2f}" + ("" if same else " (gradient DIFFERS from python)")]
     print("| " + " | ".join(cells) + " |", flush=True)
 
 
@@ -89,7 +91,7 @@ def main():
     a = p.parse_args()
     head = ["program", "N", "emitted lines", "decorate s", "python grad s"]
     if not a.no_cpu:
-        head += ["cpu decorate s", "cpu first grad s", "cpu total s", ""]
+        head += ["cpu decorate s", "cpu first grad s", "cpu total s", "cpu total, CPU time s"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for n in a.straight:

@@ -119,7 +119,7 @@ def _fold_block(stmts: list[Stmt], foldable) -> bool:
     assigners: dict[str, list[int]] = {}
     reader: dict[str, int] = {}
     for k, t in enumerate(stmts):
-        for v in _assigns([t]):
+        for v in ((t.target,) if isinstance(t, Assign) else _assigns([t])):
             assigners.setdefault(v, []).append(k)
         if isinstance(t, (Assign, If, Return)):
             for e in expressions_read(t):
