@@ -15,28 +15,45 @@ False (to skip a node's children) and define no ``leave_`` methods.
 
 from __future__ import annotations
 
+import threading
+
 import libcst as cst
 
+_LOCK = threading.Lock()  # threads compiling different functions share _KEPT
 _KEPT: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
 _KEEP = 16  # trees remembered (each entry holds its tree, so that its id stays its own)
 _LARGE = 1000  # nodes: a smaller tree is listed again when asked for
 
 
-def nodes(root: cst.CSTNode) -> list[cst.CSTNode]:
-    """Every node of ``root``'s tree, ``root`` first, parents before children."""
-    kept = _KEPT.get(id(root))
-    if kept is not None and kept[0] is root:
-        return kept[1]
-    out: list[cst.CSTNode] = []
+def _listing(root: cst.CSTNode, out: list[cst.CSTNode]) -> None:
     stack = [root]
     while stack:
         n = stack.pop()
         out.append(n)
         stack.extend(reversed(n.children))
-    if len(out) >= _LARGE:
-        if len(_KEPT) >= _KEEP:
-            del _KEPT[next(iter(_KEPT))]
-        _KEPT[id(root)] = (root, out)
+
+
+def _keep(root: cst.CSTNode, listing: list[cst.CSTNode]) -> None:
+    if len(listing) >= _LARGE:
+        with _LOCK:
+            if len(_KEPT) >= _KEEP:
+                del _KEPT[next(iter(_KEPT))]
+            _KEPT[id(root)] = (root, listing)
+
+
+def nodes(root: cst.CSTNode) -> list[cst.CSTNode]:
+    """Every node of ``root``'s tree, ``root`` first, parents before children.
+    The listings of ``root``'s children (a function's body) are kept too."""
+    with _LOCK:
+        kept = _KEPT.get(id(root))
+    if kept is not None and kept[0] is root:
+        return kept[1]
+    out: list[cst.CSTNode] = [root]
+    for child in root.children:
+        start = len(out)
+        _listing(child, out)
+        _keep(child, out[start:])
+    _keep(root, out)
     return out
 
 
