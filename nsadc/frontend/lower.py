@@ -88,17 +88,22 @@ class Names:
         import keyword
 
         self.taken: set[str] = set(taken) | self.RESERVED | set(keyword.kwlist)
+        # hint -> a suffix below which every hint_k is taken (names are never
+        # given back, so the search for the first free one starts there: a
+        # hint asked for a thousand times would otherwise be quadratic)
+        self._next: dict[str, int] = {}
 
     def fresh(self, hint: str) -> str:
         hint = hint if hint.isidentifier() else "t"
         if hint not in self.taken:
             self.taken.add(hint)
             return hint
-        k = 2
+        k = self._next.get(hint, 2)
         while f"{hint}_{k}" in self.taken:
             k += 1
         name = f"{hint}_{k}"
         self.taken.add(name)
+        self._next[hint] = k + 1
         return name
 
 
