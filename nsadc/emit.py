@@ -8,6 +8,7 @@ before anyone runs it.
 
 from __future__ import annotations
 
+import copy
 import math
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,7 +16,8 @@ from contextvars import ContextVar
 from nsadc.backends import tape_helpers
 from nsadc.ir.analysis import expr_type
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
-                            Return, Stmt, Var, While, expressions_read, walk)
+                            Return, Stmt, Var, While, assigned, expressions_read, raw_names, reads,
+                            upward_exposed, variables, walk)
 from nsadc.rules.arrays import ARRAY_PRIMS, array_source, store_source
 from nsadc.rules.table import RULES
 from nsadc.rules.vector import VECTOR_PRIMS, helper_source, vector_source
@@ -82,6 +84,8 @@ def expr_source(e: Expr) -> str:
     if prim == "select":
         cond, a, b = args
         return f"{_wrap(a, 2)} if {_wrap(cond, 2)} else {_wrap(b, 1)}"
+    if prim == "select_call":
+        return f"_select({', '.join(expr_source(a) for a in args)})"
     if prim == "tuple":
         inner = ", ".join(expr_source(a) for a in args)
         return f"({inner},)" if len(args) == 1 else f"({inner})"
@@ -256,6 +260,173 @@ def check_source(text: str) -> str:
     return text
 
 
+# Numba compiles each conditional expression ``a if c else b`` into basic
+# blocks of its own, and its SSA reconstruction is quadratic in the blocks of
+# a function: 500 kink selections in a 1,000-statement gradient cost 60 s of
+# compilation.  A function with this many selections calls ``_select(c, a, b)``
+# instead (one call: no blocks; LLVM inlines it back into the same select, so
+# the compiled code runs as fast).  Below it the gain is small and the
+# conditional expression reads better.
+SELECT_CALLS = 32
+
+_SELECT_HELPER = '''def _select(c, a, b):
+    """a if c else b, as a call (the arguments are evaluated first: the
+    emitter passes only values whose evaluation cannot fail)."""
+    return a if c else b
+'''
+
+# primitives whose evaluation cannot raise and costs little: a selection whose
+# two values are made of these (and of variables and constants) may evaluate both
+_EAGER = {"add", "sub", "mul", "neg", "pos", "copysign", "abs", "min", "max", "lt", "le", "gt", "ge", "eq", "ne",
+          "not", "copy", "select"}
+
+
+def _calls(e: Expr, count: list[int]) -> tuple[Expr, bool]:
+    """``e`` with each selection whose two values may be evaluated first made
+    a ``_select`` call (counted in ``count[0]``), and whether evaluating ``e``
+    itself cannot fail."""
+    if not isinstance(e, Call):
+        return e, True
+    args, eager = [], []
+    for a in e.args:
+        new, ok = _calls(a, count)
+        args.append(new)
+        eager.append(ok)
+    prim = e.prim
+    if prim == "select" and eager[1] and eager[2]:
+        prim = "select_call"
+        count[0] += 1
+    return Call(prim, tuple(args)), e.prim in _EAGER and all(eager)
+
+
+def _block_with_calls(block: list[Stmt], count: list[int]) -> list[Stmt]:
+    def c(e: Expr) -> Expr:
+        return _calls(e, count)[0]
+
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, Assign):
+            s = Assign(s.target, c(s.value), s.loc, s.site)
+        elif isinstance(s, If):
+            s = If(c(s.test), _block_with_calls(s.body, count), _block_with_calls(s.orelse, count), s.loc)
+        elif isinstance(s, For):
+            s = For(s.var, c(s.start), c(s.stop), c(s.step), _block_with_calls(s.body, count), s.loc)
+        elif isinstance(s, While):
+            s = While(c(s.test), _block_with_calls(s.body, count), s.loc)
+        elif isinstance(s, Return) and s.value is not None:
+            s = Return(tuple(c(v) for v in s.value) if isinstance(s.value, tuple) else c(s.value), s.loc)
+        out.append(s)
+    return out
+
+
+def _with_select_calls(fn: Function) -> Function | None:
+    """A copy of ``fn`` whose selections are ``_select`` calls where it has at
+    least ``SELECT_CALLS`` of them (and no variable named ``_select``), else None."""
+    count = [0]
+    body = _block_with_calls(fn.body, count)
+    if count[0] < SELECT_CALLS or any(p.name == "_select" for p in fn.params) or any(
+            (isinstance(s, Assign) and s.target == "_select") or (isinstance(s, For) and s.var == "_select")
+            for s in walk(fn.body)):
+        return None
+    out = copy.copy(fn)
+    out.body = body
+    return out
+
+
+# Numba's SSA reconstruction makes one pass over all the statements of a
+# function for each variable assigned in more than one basic block.  The
+# reverse sweep re-runs a loop's iteration, assigning every value of the body
+# again in the reverse loop: a loop with a 300-statement body had 850 such
+# variables in 6,100 statements (4.5 s of its 9 s compilation: about a
+# microsecond per variable and statement).  Where the variables local to one
+# iteration of a top-level loop that are also assigned elsewhere, times the
+# function's statements, reach this product, those variables get names of
+# their own in that loop (below it, the names the transforms chose read better
+# and the compilation gains less than 0.2 s).
+RENAME_LOOP_LOCALS = 100_000
+
+
+def _renamed_expr(e: Expr, names: dict[str, str]) -> Expr:
+    if isinstance(e, Var):
+        return Var(names[e.name]) if e.name in names else e
+    if isinstance(e, Call):
+        return Call(e.prim, tuple(_renamed_expr(a, names) for a in e.args))
+    return e
+
+
+def _renamed_block(block: list[Stmt], names: dict[str, str]) -> list[Stmt]:
+    def r(e: Expr) -> Expr:
+        return _renamed_expr(e, names)
+
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, Assign):
+            s = Assign(names.get(s.target, s.target), r(s.value), s.loc, s.site)
+        elif isinstance(s, If):
+            s = If(r(s.test), _renamed_block(s.body, names), _renamed_block(s.orelse, names), s.loc)
+        elif isinstance(s, For):
+            s = For(names.get(s.var, s.var), r(s.start), r(s.stop), r(s.step), _renamed_block(s.body, names), s.loc)
+        elif isinstance(s, While):
+            s = While(r(s.test), _renamed_block(s.body, names), s.loc)
+        elif isinstance(s, Return) and s.value is not None:
+            s = Return(tuple(r(v) for v in s.value) if isinstance(s.value, tuple) else r(s.value), s.loc)
+        out.append(s)
+    return out
+
+
+def _with_loop_locals_renamed(fn: Function) -> Function | None:
+    """A copy of ``fn`` in which each top-level loop gives its own names to the
+    variables local to one iteration (assigned there before any read in the
+    iteration, read neither by the loop's header nor after the loop) that are
+    assigned elsewhere too; None where their number times the function's
+    statements stays below ``RENAME_LOOP_LOCALS``.  Names that an opaque line
+    mentions are left alone."""
+    fixed: set[str] = {p.name for p in fn.params}
+    taken: set[str] = set(fixed)
+    statements = 0
+    for s in walk(fn.body):
+        statements += 1
+        if isinstance(s, Raw):
+            fixed |= raw_names(s)
+        for e in expressions_read(s):
+            taken |= variables(e)
+    taken |= fixed | assigned(fn.body)
+    # where each name is assigned: the positions of the top-level statements
+    where: dict[str, set[int]] = {p.name: {-1} for p in fn.params}
+    for i, s in enumerate(fn.body):
+        for v in assigned([s]):
+            where.setdefault(v, set()).add(i)
+    plans: dict[int, dict[str, str]] = {}
+    count = 0
+    for i, s in enumerate(fn.body):
+        if not isinstance(s, (For, While)):
+            continue
+        local = {v for v in assigned(s.body) if len(where.get(v, ())) > 1} - fixed - reads(s)
+        if isinstance(s, For):
+            local.discard(s.var)
+        local -= upward_exposed(s.body) | upward_exposed(fn.body[i + 1:])
+        names = {}
+        for v in sorted(local):
+            k = 2
+            while f"{v}_{k}" in taken:
+                k += 1
+            names[v] = f"{v}_{k}"
+            taken.add(names[v])
+        if names:
+            plans[i] = names
+            count += len(names)
+    if count * statements < RENAME_LOOP_LOCALS:
+        return None
+    out = copy.copy(fn)
+    out.body = list(fn.body)
+    for i, names in plans.items():
+        loop = fn.body[i]
+        body = _renamed_block(loop.body, names)
+        out.body[i] = (For(loop.var, loop.start, loop.stop, loop.step, body, loop.loc) if isinstance(loop, For)
+                       else While(loop.test, body, loop.loc))
+    return out
+
+
 def module_source(header: list[str], functions: list[Function], jit: str | None = None) -> str:
     """A standalone module: header comments, imports, tape helpers where used,
     and the functions.  ``jit`` is a decorator line (``@numba.njit(cache=True)``)
@@ -270,6 +441,11 @@ def module_source(header: list[str], functions: list[Function], jit: str | None 
     helpers = helper_source(_prims_used(functions))
     if helpers:  # np.sort's stable argsort
         chunks.append(((jit + "\n") if jit else "") + helpers)
+    functions = [_with_loop_locals_renamed(f) or f for f in functions]
+    with_calls = [_with_select_calls(f) for f in functions]
+    if any(with_calls):
+        chunks.append(((jit + "\n") if jit else "") + _SELECT_HELPER)
+        functions = [g or f for f, g in zip(functions, with_calls)]
     lines += ["", "", ""]
     for f in functions:
         chunks.append(((jit + "\n") if jit else "") + function_source(f))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nsadc.frontend.cst_nodes import scan
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
 from nsadc.ir.rename import rename_variable
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
@@ -29,14 +30,23 @@ _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "
 
 
 def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None = None,
-                      depth: int = 0, evidence: dict | None = None) -> str | None:
+                      depth: int = 0, evidence: dict | None = None, memo: dict | None = None) -> str | None:
     """Without runtime values: the array type of a parameter the body uses as an
     array (subscripted, ``.shape``, ``len()``, ``np.zeros_like``, whole-array
     NumPy, or passed to a function of the same file that does), else None.  It is
     an int array when its elements index another array or bound a range(); the
     rank is the largest number of indices it is subscripted with; with
     ``evidence``, ``evidence["pinned"]`` says whether the code shows the rank
-    (indexing, ``.shape[k]``, ``.T``, ``axis=``) or it is a guess of 1."""
+    (indexing, ``.shape[k]``, ``.T``, ``axis=``) or it is a guess of 1.
+    (``memo`` keeps each callee's answer per parameter and depth, as in
+    :func:`written_arrays`.)"""
+    memo = {} if memo is None else memo
+    key = (id(node), name, depth)
+    if key in memo:
+        t, pinned = memo[key]
+        if evidence is not None:
+            evidence["pinned"] = pinned
+        return t
     found = {"array": False, "rank": 1, "index": False, "pinned": False}
     views = _views_of(node, name)
 
@@ -117,17 +127,20 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     if isinstance(a.value, cst.Name) and a.value.value == name and a.keyword is None \
                             and k < len(params):
                         inner: dict = {}
-                        t = infer_array_param(callee[-1], params[k].name.value, functions, depth + 1, inner)
+                        t = infer_array_param(callee[-1], params[k].name.value, functions, depth + 1, inner,
+                                              memo)
                         if t is not None:
                             found["array"] = True
                             found["rank"] = max(found["rank"], rank(t))
                             found["index"] |= not is_float_array(t)  # the helper indexes or counts with it
                             found["pinned"] |= inner.get("pinned", False)
 
-    node.body.visit(V())
+    scan(node.body, V())
     if evidence is not None:
         evidence["pinned"] = found["pinned"]
-    return array_type(found["rank"], not found["index"]) if found["array"] else None
+    t = array_type(found["rank"], not found["index"]) if found["array"] else None
+    memo[key] = (t, found["pinned"])
+    return t
 
 
 def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
@@ -152,7 +165,7 @@ def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
             if isinstance(v, cst.Name) and v.value == name:
                 views[n.targets[0].target.value] = skipped
 
-    node.body.visit(V())
+    scan(node.body, V())
     return views
 
 
@@ -188,19 +201,26 @@ def _bindings_of(node: cst.FunctionDef, name: str) -> int:
             nonlocal count
             count += isinstance(n.target, cst.Name) and n.target.value == name
 
-    node.body.visit(V())
+    scan(node.body, V())
     return count
 
 
 _IN_PLACE_METHODS = ("fill", "sort", "resize", "put", "itemset", "partition")
 
 
-def written_arrays(node: cst.FunctionDef, functions: dict | None = None, depth: int = 0) -> set[str]:
+def written_arrays(node: cst.FunctionDef, functions: dict | None = None, depth: int = 0,
+                   memo: dict | None = None) -> set[str]:
     """Names a function writes through: element or slice stores (``x[i] = v``,
     ``x[i] += v``, ``x += v``), in-place methods (``x.fill(0)``), and arguments
     that a function of the same file writes into.  A name not in this set is
     only read, so a second name for it (``S = X``, ``r = X[i]``) cannot see a
-    change NumPy's shared memory would make."""
+    change NumPy's shared memory would make.  (``memo`` keeps each callee's
+    answer per depth: a function calling itself from several places would
+    otherwise be scanned a number of times exponential in the depth.)"""
+    memo = {} if memo is None else memo
+    key = (id(node), depth)
+    if key in memo:
+        return memo[key]
     out: set[str] = set()
 
     def base(e) -> str | None:
@@ -224,13 +244,14 @@ def written_arrays(node: cst.FunctionDef, functions: dict | None = None, depth: 
             callee = (functions or {}).get(f.value) if isinstance(f, cst.Name) and depth < 8 else None
             if callee:
                 params = [p.name.value for p in callee[-1].params.params]
-                inner = written_arrays(callee[-1], functions, depth + 1)
+                inner = written_arrays(callee[-1], functions, depth + 1, memo)
                 for k, a in enumerate(n.args):
                     name = a.keyword.value if a.keyword is not None else params[k] if k < len(params) else None
                     if name in inner and base(a.value):
                         out.add(base(a.value))
 
-    node.body.visit(V())
+    scan(node.body, V())
+    memo[key] = out
     return out
 
 

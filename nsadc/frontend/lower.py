@@ -16,6 +16,7 @@ import libcst as cst
 from nsadc.emit import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
 from nsadc.frontend.arrays import ArrayLowering, infer_array_param
+from nsadc.frontend.cst_nodes import nodes, scan
 from nsadc.frontend.vectorize import VectorLowering
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
@@ -87,17 +88,22 @@ class Names:
         import keyword
 
         self.taken: set[str] = set(taken) | self.RESERVED | set(keyword.kwlist)
+        # hint -> a suffix below which every hint_k is taken (names are never
+        # given back, so the search for the first free one starts there: a
+        # hint asked for a thousand times would otherwise be quadratic)
+        self._next: dict[str, int] = {}
 
     def fresh(self, hint: str) -> str:
         hint = hint if hint.isidentifier() else "t"
         if hint not in self.taken:
             self.taken.add(hint)
             return hint
-        k = 2
+        k = self._next.get(hint, 2)
         while f"{hint}_{k}" in self.taken:
             k += 1
         name = f"{hint}_{k}"
         self.taken.add(name)
+        self._next[hint] = k + 1
         return name
 
 
@@ -239,7 +245,7 @@ def _all_names(node: cst.CSTNode) -> set[str]:
         def visit_Name(self, n):
             found.add(n.value)
 
-    node.visit(V())
+    scan(node, V())
     return found
 
 
@@ -1977,7 +1983,7 @@ def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
             if isinstance(n.slice, cst.Index):
                 found.append(n.slice.value)
 
-    node.visit(V())
+    scan(node, V())
     return found
 
 
@@ -2018,7 +2024,7 @@ def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
                     if k < len(n.args) and isinstance(n.args[k].value, cst.Name) and n.args[k].value.value == name:
                         found.append(n)
 
-    node.visit(V())
+    scan(node, V())
     return bool(found)
 
 
@@ -2048,7 +2054,7 @@ def _handles_arrays(node: cst.FunctionDef, functions: dict, depth: int = 0) -> b
         def visit_Subscript(self, n):
             found.append(n)
 
-    node.body.visit(V())
+    scan(node.body, V())
     if found:
         return True
     if depth < 4:
@@ -2063,6 +2069,10 @@ def _only_passed_on(node: cst.FunctionDef, name: str, is_user_function) -> bool:
     """Whether every read of ``name`` in ``node`` is a whole argument of a call to
     a function nsadc inlines (``helper(x, ...)``), so that nothing here shows
     whether it is a number or an array."""
+    if not any(isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and is_user_function(n.func.value)
+               and any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args)
+               for n in nodes(node.body)):
+        return False  # no call passes it on (the scan below would count none)
     uses = {"passed": 0, "other": 0}
 
     class V(cst.CSTVisitor):
@@ -2108,11 +2118,11 @@ def _iterated(node: cst.FunctionDef, name: str) -> bool:
             targets: set[str] = set()
             _names_in(n.target, targets)
             rows = set()  # a target indexed in the body: the rows of a 2-D array, refused
-            n.body.visit(_Subscripted(targets, rows))
+            scan(n.body, _Subscripted(targets, rows))
             if not rows and any(isinstance(e, cst.Name) and e.value == name for e in items):
                 found.append(n)
 
-    node.visit(V())
+    scan(node, V())
     return bool(found)
 
 

@@ -10,6 +10,8 @@ its assignment and its use changes what it reads, so the value is the same.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from nsadc.ir.nodes import (Assign, Call, Expr, For, Function, If, Raw, Return, Stmt, Var, While, assigned,
                             child_blocks, expressions_read, raw_names, variables, walk)
 
@@ -99,35 +101,44 @@ def fold_temporaries(fn: Function, keep: set[str] = frozenset()) -> None:
 
 
 def _fold_block(stmts: list[Stmt], foldable) -> bool:
+    """Fold the block's foldable temporaries into the statement of the block
+    that reads them.  Linear in the block: a foldable name is read exactly once
+    in the whole function (``foldable`` asks for one read), so its reader is
+    looked up rather than searched for, and whether a statement in between
+    assigns what the value reads is a search among the positions that assign
+    each name."""
     changed = False
     for s in stmts:
         if isinstance(s, If):
             changed |= _fold_block(s.body, foldable) | _fold_block(s.orelse, foldable)
         elif isinstance(s, (For, While)):
             changed |= _fold_block(s.body, foldable)
-    i = 0
-    while i < len(stmts):
-        s = stmts[i]
+    # the positions of the block that assign each name (nested statements and
+    # the names of opaque lines included), and where each name is read by a
+    # statement of the block itself (an assignment, an if's test, a return)
+    assigners: dict[str, list[int]] = {}
+    reader: dict[str, int] = {}
+    for k, t in enumerate(stmts):
+        for v in ((t.target,) if isinstance(t, Assign) else _assigns([t])):
+            assigners.setdefault(v, []).append(k)
+        if isinstance(t, (Assign, If, Return)):
+            for e in expressions_read(t):
+                for v in _all_vars(e):
+                    reader.setdefault(v, k)
+    gone: set[int] = set()
+    for i, s in enumerate(stmts):
         if not foldable(s):
-            i += 1
             continue
         name, value = s.target, s.value
-        use = None
-        for j in range(i + 1, len(stmts)):
-            t = stmts[j]
-            if isinstance(t, (Assign, If, Return)) and any(name in variables(e) for e in expressions_read(t)):
-                use = j
-                break
-        if use is None:
-            i += 1
+        use = reader.get(name)
+        if use is None or use <= i:
             continue
-        between = stmts[i + 1:use]
         target = stmts[use]
-        blocked = _assigns(between) & (variables(value) | {name})
+        read = variables(value) | {name}
+        blocked = any(_assigned_between(assigners.get(v, ()), i, use) for v in read)
         if isinstance(target, Assign) and target.site is not None and _size(value) > 0:
-            blocked = {name}  # a kink site keeps its operands named, as the comment names them
+            blocked = True  # a kink site keeps its operands named, as the comment names them
         if blocked or sum(_size(e) for e in expressions_read(target)) + _size(value) > MAX_SIZE:
-            i += 1
             continue
         if isinstance(target, Assign):
             target.value = _subst(target.value, name, value)
@@ -137,9 +148,18 @@ def _fold_block(stmts: list[Stmt], foldable) -> bool:
             vals = target.value if isinstance(target.value, tuple) else (target.value,)
             new = tuple(_subst(v, name, value) for v in vals)
             target.value = new if isinstance(target.value, tuple) else new[0]
-        del stmts[i]
-        changed = True
-    return changed
+        for v in variables(value):  # now read where the name was
+            reader[v] = use
+        gone.add(i)
+    if gone:
+        stmts[:] = [t for k, t in enumerate(stmts) if k not in gone]
+    return changed or bool(gone)
+
+
+def _assigned_between(positions, i: int, j: int) -> bool:
+    """Whether a position of the sorted ``positions`` lies strictly between i and j."""
+    k = bisect_right(positions, i)
+    return k < len(positions) and positions[k] < j
 
 
 def _drop_self_copies(stmts: list[Stmt]) -> None:

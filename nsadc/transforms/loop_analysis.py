@@ -39,8 +39,14 @@ def mentioned(s: Stmt) -> set[str]:
 def all_names(fn: Function) -> set[str]:
     """Every name ``fn`` uses: what a pass's fresh names must avoid."""
     out = {p.name for p in fn.params}
-    for s in walk(fn.body):
-        out |= mentioned(s)
+    for t in walk(fn.body):  # each statement's own names (mentioned(t) would walk its body again)
+        out |= reads(t)
+        if isinstance(t, Raw):
+            out |= raw_names(t)
+        if isinstance(t, Assign):
+            out.add(t.target)
+        elif isinstance(t, For):
+            out.add(t.var)
     return out
 
 

@@ -62,6 +62,9 @@ def _visit(block: list[Stmt], after: list[list[Stmt]], forward, free: set[int], 
     k = 0
     while k < len(block):
         s = block[k]
+        if not isinstance(s, (If, For, While)):  # the rest of the block matters to these alone
+            k += 1
+            continue
         rest = [block[k + 1:]] + after
         if isinstance(s, If):
             _visit(s.body, rest, forward, free, buffers, names)

@@ -693,10 +693,17 @@ def _drop_overwritten(block: list[Stmt], dropped: set[int]) -> list[Stmt]:
     ``dropped`` gets the id of each dropped statement's value (the re-run's
     statements are copies sharing it): their reverse has no value of v."""
     out = []
+    following: dict[int, int] = {}  # position -> the next position assigning the same target
+    last: dict[str, int] = {}
+    for j in range(len(block) - 1, -1, -1):
+        t = block[j]
+        if isinstance(t, Assign):
+            if t.target in last:
+                following[j] = last[t.target]
+            last[t.target] = j
     for k, s in enumerate(block):
         if isinstance(s, Assign) and not is_store(s):
-            at = next((j for j in range(k + 1, len(block))
-                       if isinstance(block[j], Assign) and block[j].target == s.target), None)
+            at = following.get(k)
             if at is not None:
                 between = block[k + 1:at]
                 if s.target not in _read(between) | reads(block[at]) and not any(

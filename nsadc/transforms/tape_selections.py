@@ -59,6 +59,8 @@ def tape_selections(fn: Function) -> None:
 
 def _visit(block: list[Stmt], after: list[list[Stmt]], types) -> None:
     for k, s in enumerate(block):
+        if not isinstance(s, (If, For, While)):  # the rest of the block matters to these alone
+            continue
         rest = [block[k + 1:]] + after
         if isinstance(s, If):
             _visit(s.body, rest, types)

@@ -86,7 +86,9 @@ def _block(block: list[Stmt], ctx: _Ctx, before: list[Stmt]) -> tuple[Poly, Poly
     net: Poly = {}
     peak: Poly = {}
     for k, s in enumerate(block):
-        step = _stmt(s, ctx, before + block[:k])
+        # only branches and loops look at what ran before them (a list per
+        # statement would make a long block quadratic)
+        step = _stmt(s, ctx, before + block[:k] if isinstance(s, (If, For, While)) else before)
         if step is None:
             return None
         s_net, s_peak = step

@@ -1,0 +1,151 @@
+"""Long functions: a 1,000-statement straight-line function and a loop with a
+150-statement body (benchmarks/scale_programs.py) are differentiated
+correctly, and the emitter's form for functions with many kink selections
+(``_select`` calls) and for loops sharing many names (names of their own)
+computes what the plain form computes.
+How long this takes is measured by benchmarks/bench_scale.py, not here."""
+
+import importlib.util
+import math
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import nsadc
+from nsadc.emit import RENAME_LOOP_LOCALS, SELECT_CALLS, module_source
+from nsadc.ir.nodes import Assign, Call, Const, For, Function, Param, Return, Var, select
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks"))
+from scale_programs import long_loop, straight_line  # noqa: E402
+
+
+def _load(tmp_path, text: str, name: str):
+    path = tmp_path / f"scale_{name}_{abs(hash(text)) % 10**8}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return getattr(mod, name)
+
+
+def _central_differences(fn, args, k, h=1e-6):
+    up, down = list(args), list(args)
+    up[k] += h
+    down[k] -= h
+    return (fn(*up) - fn(*down)) / (2 * h)
+
+
+def _check_against_differences(fn, d, args, n_float):
+    g = d.grad(*args)
+    assert len(g) == n_float
+    for k in range(n_float):
+        fd = _central_differences(fn, args, k)
+        assert g[k] == pytest.approx(fd, rel=1e-5, abs=1e-7), (k, g[k], fd)
+    return g
+
+
+def test_a_1000_statement_function_matches_finite_differences(tmp_path):
+    fn = _load(tmp_path, straight_line(1000), "f")
+    d = nsadc.differentiate(fn, target="python")
+    args = [0.3, -0.7, 1.1, 0.5]
+    g = _check_against_differences(fn, d, args, 4)
+    assert all(v != 0.0 for v in g)  # every input reaches the result
+    assert d(*args) == fn(*args)
+
+
+def test_a_loop_with_a_150_statement_body_matches_finite_differences(tmp_path):
+    fn = _load(tmp_path, long_loop(150), "g")
+    d = nsadc.differentiate(fn, target="python")
+    _check_against_differences(fn, d, [0.3, -0.7, 1.1, 0.5, 4], 4)
+
+
+@pytest.mark.slow
+def test_a_1000_statement_function_compiled(tmp_path):
+    fn = _load(tmp_path, straight_line(1000), "f")
+    args = [0.3, -0.7, 1.1, 0.5]
+    expected = nsadc.differentiate(fn, target="python").grad(*args)
+    got = nsadc.differentiate(fn).grad(*args)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def _many_selections(n: int) -> Function:
+    """s = sum over k of (x - k if x > k else 0) ... and one guarded division."""
+    body, terms = [], []
+    for k in range(n):
+        body.append(Assign(f"d{k}", Call("sub", (Var("x"), Const(float(k))))))
+        body.append(Assign(f"h{k}", select(Call("gt", (Var("x"), Const(float(k)))), Var(f"d{k}"), Const(0.0))))
+        terms.append(Var(f"h{k}"))
+    # a value that must not be computed when its condition is false
+    body.append(Assign("q", select(Call("gt", (Var("y"), Const(0.0))), Call("div", (Var("x"), Var("y"))),
+                                   Const(0.0))))
+    total = Var("q")
+    for t in terms:
+        total = Call("add", (total, t))
+    body.append(Return(total))
+    return Function("many", [Param("x", "float"), Param("y", "float")], body)
+
+
+@pytest.mark.parametrize("n", [SELECT_CALLS - 2, SELECT_CALLS + 8])
+def test_many_selections_are_calls_that_compute_the_same(n):
+    text = module_source(["test"], [_many_selections(n)])
+    calls = text.count("_select(") - 1 if "def _select(" in text else text.count("_select(")
+    assert calls == (n if n >= SELECT_CALLS else 0)
+    assert "x / y if y > 0.0 else 0.0" in text  # a division is never evaluated first
+    ns: dict = {}
+    exec(text, ns)
+    for x, y in [(3.5, 2.0), (3.5, 0.0), (-1.0, -2.0), (40.25, 1.5)]:
+        want = x / y if y > 0 else 0.0
+        for k in range(n):
+            want += x - k if x > k else 0.0
+        assert ns["many"](x, y) == want
+    assert math.isfinite(ns["many"](1.0, 0.0))  # and raises no ZeroDivisionError
+
+
+def _loops_sharing_names(n: int, read_after: bool) -> Function:
+    """Two loops assigning the same n names, local to an iteration of each;
+    with ``read_after``, the last iteration's values are read after the second."""
+    def loop(scale: float) -> For:
+        body, acc = [], Var("s")
+        for k in range(n):
+            body.append(Assign(f"t{k}", Call("mul", (Var("x"), Call("add", (Var("i"), Const(scale * k)))))))
+            acc = Call("add", (acc, Var(f"t{k}")))
+        body.append(Assign("s", acc))
+        return For("i", Const(0), Var("m"), Const(1), body)
+
+    body = [Assign("s", Const(0.0)), loop(1.0), loop(2.0)]
+    total = Var("s")
+    if read_after:
+        for k in range(n):
+            total = Call("add", (total, Var(f"t{k}")))
+    body.append(Return(total))
+    return Function("loops", [Param("x", "float"), Param("m", "int")], body)
+
+
+@pytest.mark.parametrize("read_after", [False, True])
+def test_loop_locals_get_names_of_their_own_only_where_that_is_safe(read_after):
+    n = 160  # 2 * n names local to an iteration, in 2 * n + 6 statements
+    assert 2 * n * (2 * n + 6) >= RENAME_LOOP_LOCALS
+    text = module_source(["test"], [_loops_sharing_names(n, read_after)])
+    renamed = "t0_2 = " in text and "t0_3 = " in text
+    assert renamed == (not read_after)  # values read after the loop keep their names
+    ns: dict = {}
+    exec(text, ns)
+    for x, m in [(0.5, 3), (-1.25, 1), (2.0, 0)]:
+        want = 0.0
+        t = [None] * n
+        for scale in (1.0, 2.0):
+            for i in range(m):
+                for k in range(n):
+                    t[k] = x * (i + scale * k)
+                acc = want
+                for k in range(n):
+                    acc = acc + t[k]
+                want = acc
+        if read_after and m > 0:
+            for k in range(n):
+                want = want + t[k]
+        if read_after and m == 0:
+            continue  # the emitted function reads unassigned names, as the IR says
+        assert ns["loops"](x, m) == want
