@@ -103,7 +103,8 @@ class Derivative:
         sel = self.selection(call.prim)
         active = [isinstance(a, Var) and a.name in self.facts.active for a in call.args]
         operands = [expr_source(a) for a in call.args]
-        return [Comment(f"kink: {text} at {where}; {describe_selection(call.prim, sel, active, operands)}")]
+        nan = "; NaN in, NaN out" if call.prim in NAN_IN_NAN_OUT else ""
+        return [Comment(f"kink: {text} at {where}; {describe_selection(call.prim, sel, active, operands)}{nan}")]
 
     def report(self, s: Assign, hits: str) -> list:
         """The kink report: count how often site ``s.site`` met its kink set, in a
