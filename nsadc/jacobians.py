@@ -22,13 +22,9 @@ def is_vector(outputs) -> bool:
     return len(outputs) != 1 or is_array(outputs[0])
 
 
-def _as_tuple(value, outputs) -> tuple:
-    return tuple(value) if len(outputs) != 1 else (value,)
-
-
 def outputs_of(value, outputs) -> tuple:
     """A kernel's result for the outputs as a tuple, one entry per output."""
-    return _as_tuple(value, outputs)
+    return tuple(value) if len(outputs) != 1 else (value,)
 
 
 def _shape(v) -> tuple:
@@ -59,7 +55,7 @@ def _from_blocks(d, k, values: list, value, blocks):
     each reshaped to ``out.shape + arg.shape`` and nested as JAX nests them."""
     by_name = dict(zip(d._params, values))
     arg_shapes = [_shape(by_name[w]) for w in d.wrt]
-    out_shapes = [_shape(o) for o in _as_tuple(value, k.outputs)]
+    out_shapes = [_shape(o) for o in outputs_of(value, k.outputs)]
     nested = []
     for o, os in enumerate(out_shapes):
         per_arg = []
@@ -91,15 +87,15 @@ def jacfwd(d, k, values: list):
                 tangents[w].flat[e] = 0.0
             else:
                 tangents[w] = 0.0
-            outs = _as_tuple(tangent, k.outputs)
+            outs = outputs_of(tangent, k.outputs)
             if columns is None:
-                out_shapes = [_shape(o) for o in _as_tuple(value, k.outputs)]
+                out_shapes = [_shape(o) for o in outputs_of(value, k.outputs)]
                 columns = [[[] for _ in wrt] for _ in outs]
             for o, t in enumerate(outs):
                 columns[o][w].append(np.array(t, dtype=np.float64, copy=True))
     if columns is None:  # no entry to differentiate: empty wrt arrays
         value = d._run(k.primal, *values)
-        out_shapes = [_shape(o) for o in _as_tuple(value, k.outputs)]
+        out_shapes = [_shape(o) for o in outputs_of(value, k.outputs)]
         columns = [[[] for _ in wrt] for _ in out_shapes]
     return _assemble(columns, out_shapes, arg_shapes, by_rows=False)
 
@@ -111,7 +107,7 @@ def jacrev(d, k, values: list):
     by_name = dict(zip(d._params, values))
     arg_shapes = [_shape(by_name[w]) for w in d.wrt]
     value = d._run(k.primal, *values)
-    outs = _as_tuple(value, k.outputs)
+    outs = outputs_of(value, k.outputs)
     out_shapes = [_shape(o) for o in outs]
     cotangents = [np.zeros(s) if is_array(t) else 0.0 for s, t in zip(out_shapes, k.outputs)]
     rows: list[list[list]] = [[[] for _ in arg_shapes] for _ in outs]
@@ -157,7 +153,7 @@ def hessian(d, kernel, values: list):
 
 
 def output_count(k, value) -> int:
-    return sum(int(np.prod(_shape(o), dtype=np.int64)) for o in _as_tuple(value, k.outputs))
+    return sum(int(np.prod(_shape(o), dtype=np.int64)) for o in outputs_of(value, k.outputs))
 
 
 def clarke_blocks(d, k, value, dots, m: np.ndarray | None, wrt: list):
@@ -165,8 +161,8 @@ def clarke_blocks(d, k, value, dots, m: np.ndarray | None, wrt: list):
     each output, its directional derivatives with the direction first):
     ``J = f'(x; M)·M⁻¹``."""
     arg_shapes = [_shape(v) for v in wrt]
-    outs = _as_tuple(value, k.outputs)
-    per_output = _as_tuple(dots, k.outputs)
+    outs = outputs_of(value, k.outputs)
+    per_output = outputs_of(dots, k.outputs)
     out_shapes = [_shape(o) for o in outs]
     blocks = []
     for os, dirs in zip(out_shapes, per_output):

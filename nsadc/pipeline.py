@@ -22,7 +22,7 @@ from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile, parse_file
 from nsadc.ir.analysis import Facts, analyse, infer_types
 from nsadc.frontend.lower import Names
-from nsadc.ir.nodes import Assign, Const, For, Function, If, Var, While, clone_function, walk
+from nsadc.ir.nodes import Assign, Const, For, Function, If, Return, While, clone_function, walk
 from nsadc.ir.adjoints import tidy_adjoints
 from nsadc.ir.constants import fold_constant_tests
 from nsadc.ir.dead_code import drop_dead_code, without_value
@@ -276,7 +276,7 @@ def compile_tangent(src: SourceFile, node, wrt: list[str] | None, policy: Policy
                                "apply hvp to a scalar function of the outputs (a loss)")
     tangent = forward(clone_function(base), facts, policy, Names(base.names.taken))
     ret = tangent.body[-1]
-    tangent.body[-1] = type(ret)(ret.value[1], ret.loc)
+    tangent.body[-1] = Return(ret.value[1], ret.loc)
     tangent.name = f"{base.name}_tangent"
     tangent.doc = f"The directional derivative of {base.name} along the tangents."
     drop_dead_code(tangent)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, Param, Raw, Return, Stmt, Var, clone,
                             clone_function)
-from nsadc.rules.arrays import differentiable_type, is_array, rank
+from nsadc.rules.arrays import is_array, rank
 
 
 def output_types(fn: Function, types: dict[str, str]) -> list[str]:
@@ -126,6 +126,3 @@ def finish_vjp(vjp: Function, c: Contraction) -> None:
     vjp.doc = (vjp.doc or "").replace(f"of the cotangent {seed}",
                                       f"of the cotangents ({', '.join(c.cotangents)})")
 
-
-def float_outputs_only(kinds: list[str]) -> bool:
-    return all(differentiable_type(k) for k in kinds)
