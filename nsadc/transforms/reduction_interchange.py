@@ -472,13 +472,19 @@ class _Precision:
         self.types = {**{p.name: p.type for p in fn.params}, **fn.types}
 
     def witness(self, v: str, before: list[Stmt], body: list[Stmt], accumulators) -> str | None:
-        defs = {t.target: t.value for t in before + body if isinstance(t, Assign) and t.target not in accumulators}
+        # a selection that keeps or replaces a value (d = d if x == x else nan) keeps its type:
+        # the value's first definition stands for it
+        defs: dict = {}
+        for t in before + body:
+            if isinstance(t, Assign) and t.target not in accumulators and not (
+                    t.target in defs and t.target in variables(t.value)):
+                defs[t.target] = t.value
         value = None
         for t in before + body:
             if isinstance(t, Assign) and t.target == v:
                 if v in accumulators and value is not None:  # z = z + e: the type of init + e
                     value = Call(t.value.prim, (value, t.value.args[1]))
-                else:
+                elif value is None or v not in variables(t.value):
                     value = t.value
         if value is None:
             return None
