@@ -71,6 +71,14 @@ class _Kernels:
     jacrev: object = None
 
 
+def _no_hits(k: _Kernels) -> np.ndarray:
+    """A report array for ``k``'s report kernels: no site met, no last index (-1)."""
+    n = len(k.sites)
+    hits = np.zeros(max(1, report_layout(n, k.index_depth)), np.int64)
+    hits[n:] = -1
+    return hits
+
+
 def _site_to_json(site: Site) -> dict:
     loc = site.loc
     return {"index": site.index, "prim": site.prim, "kind": site.kind, "code": site.code,
@@ -715,9 +723,7 @@ class Differentiable:
         its entries met one (their rows may not be those entries' gradients)."""
         by_name = dict(zip(self._params, values))
         zeros = [np.zeros_like(by_name[w]) if isinstance(by_name[w], np.ndarray) else 0.0 for w in self.wrt]
-        n = len(k.sites)
-        hits = np.zeros(max(1, report_layout(n, k.index_depth)), np.int64)
-        hits[n:] = -1
+        hits = _no_hits(k)
         value, _ = self._run(k.jvp_report, *values, *zeros, hits)
         rep = build_report(k.sites, hits, method=method, depth=k.index_depth)
         if k.rows is not None:
@@ -834,9 +840,7 @@ class Differentiable:
         call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
         auto = self.policy.name == "auto"
         if report or auto:
-            n = len(k.sites)
-            hits = np.zeros(max(1, report_layout(n, k.index_depth)), np.int64)
-            hits[n:] = -1  # no hit yet
+            hits = _no_hits(k)
             value, adj = self._run(k.vjp_report, *values, 1.0, hits)
             rep = build_report(k.sites, hits, depth=k.index_depth)
             if auto and not rep.exact:

@@ -66,6 +66,22 @@ def _from_blocks(d, k, values: list, value, blocks):
     return nested[0] if len(nested) == 1 else tuple(nested)
 
 
+def _one_at_a_time(slots: list):
+    """Set each scalar entry of ``slots`` (zero floats and zero arrays: the unit
+    tangents or cotangents) to 1 in turn, yielding its slot's index while it
+    is 1, and back to 0 after."""
+    for i, slot in enumerate(slots):
+        if isinstance(slot, np.ndarray):
+            for e in range(slot.size):
+                slot.flat[e] = 1.0
+                yield i
+                slot.flat[e] = 0.0
+        else:
+            slots[i] = 1.0
+            yield i
+            slots[i] = 0.0
+
+
 def jacfwd(d, k, values: list):
     """The Jacobian by forward mode: one jvp per scalar entry of the wrt arguments."""
     if k.jacfwd is not None:  # the compiled driver
@@ -76,23 +92,14 @@ def jacfwd(d, k, values: list):
     arg_shapes = [_shape(v) for v in wrt]
     columns: list[list[list]] | None = None
     out_shapes = None
-    for w, v in enumerate(wrt):
-        for e in range(int(np.prod(arg_shapes[w], dtype=np.int64))):
-            if isinstance(v, np.ndarray):
-                tangents[w].flat[e] = 1.0
-            else:
-                tangents[w] = 1.0
-            value, tangent = d._run(k.jvp, *values, *tangents)
-            if isinstance(v, np.ndarray):
-                tangents[w].flat[e] = 0.0
-            else:
-                tangents[w] = 0.0
-            outs = outputs_of(tangent, k.outputs)
-            if columns is None:
-                out_shapes = [_shape(o) for o in outputs_of(value, k.outputs)]
-                columns = [[[] for _ in wrt] for _ in outs]
-            for o, t in enumerate(outs):
-                columns[o][w].append(np.array(t, dtype=np.float64, copy=True))
+    for w in _one_at_a_time(tangents):
+        value, tangent = d._run(k.jvp, *values, *tangents)
+        outs = outputs_of(tangent, k.outputs)
+        if columns is None:
+            out_shapes = [_shape(o) for o in outputs_of(value, k.outputs)]
+            columns = [[[] for _ in wrt] for _ in outs]
+        for o, t in enumerate(outs):
+            columns[o][w].append(np.array(t, dtype=np.float64, copy=True))
     if columns is None:  # no entry to differentiate: empty wrt arrays
         value = d._run(k.primal, *values)
         out_shapes = [_shape(o) for o in outputs_of(value, k.outputs)]
@@ -111,19 +118,10 @@ def jacrev(d, k, values: list):
     out_shapes = [_shape(o) for o in outs]
     cotangents = [np.zeros(s) if is_array(t) else 0.0 for s, t in zip(out_shapes, k.outputs)]
     rows: list[list[list]] = [[[] for _ in arg_shapes] for _ in outs]
-    for o, os in enumerate(out_shapes):
-        for e in range(int(np.prod(os, dtype=np.int64))):
-            if is_array(k.outputs[o]):
-                cotangents[o].flat[e] = 1.0
-            else:
-                cotangents[o] = 1.0
-            _, adjoints = d._run(k.vjp, *values, *cotangents)
-            if is_array(k.outputs[o]):
-                cotangents[o].flat[e] = 0.0
-            else:
-                cotangents[o] = 0.0
-            for w, a in enumerate(adjoints):
-                rows[o][w].append(np.array(a, dtype=np.float64, copy=True))
+    for o in _one_at_a_time(cotangents):
+        _, adjoints = d._run(k.vjp, *values, *cotangents)
+        for w, a in enumerate(adjoints):
+            rows[o][w].append(np.array(a, dtype=np.float64, copy=True))
     return _assemble(rows, out_shapes, arg_shapes, by_rows=True)
 
 
@@ -135,19 +133,10 @@ def hessian(d, kernel, values: list):
     shapes = [_shape(v) for v in wrt]
     tangents = [np.zeros_like(v) if isinstance(v, np.ndarray) else 0.0 for v in wrt]
     rows: list[list[list]] = [[[] for _ in wrt] for _ in wrt]
-    for a, v in enumerate(wrt):
-        for e in range(int(np.prod(shapes[a], dtype=np.int64))):
-            if isinstance(v, np.ndarray):
-                tangents[a].flat[e] = 1.0
-            else:
-                tangents[a] = 1.0
-            _, products = d._run(kernel, *values, *tangents, 1.0)
-            if isinstance(v, np.ndarray):
-                tangents[a].flat[e] = 0.0
-            else:
-                tangents[a] = 0.0
-            for b, p in enumerate(products):
-                rows[a][b].append(np.array(p, dtype=np.float64, copy=True))
+    for a in _one_at_a_time(tangents):
+        _, products = d._run(kernel, *values, *tangents, 1.0)
+        for b, p in enumerate(products):
+            rows[a][b].append(np.array(p, dtype=np.float64, copy=True))
     # row e of H[a][b] is the product along entry e of argument a: as jacrev's rows
     return _assemble(rows, shapes, shapes, by_rows=True)
 
