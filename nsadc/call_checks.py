@@ -26,8 +26,9 @@ import re
 
 import numpy as np
 
+from nsadc.emit import expr_source
 from nsadc.errors import ArgumentError
-from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, If, Raw, Return, Var, While, expressions_read,
+from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, If, Raw, Return, TapeAlloc, Var, While, expressions_read,
                             walk)
 
 INT64 = (-(2 ** 63), 2 ** 63 - 1)
@@ -266,12 +267,14 @@ def tape_sizes(fn, params: list[str]) -> list[list]:
     arguments."""
     out = []
     for s in fn.body:
-        if not isinstance(s, Raw):
+        if isinstance(s, TapeAlloc):
+            tape, size = s.tape, expr_source(s.size)
+        elif isinstance(s, Raw) and _ALLOC.match(s.code.strip()):  # a buffer a loop pass allocates
+            tape, size = _ALLOC.match(s.code.strip()).group(1, 2)
+        else:
             continue
-        m = _ALLOC.match(s.code.strip())
-        if m is None or not _over_arguments(m.group(2), set(params)):
-            continue
-        out.append([m.group(1), m.group(2), 8])
+        if _over_arguments(size, set(params)):
+            out.append([tape, size, 8])
     return out
 
 

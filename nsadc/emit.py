@@ -15,9 +15,10 @@ from contextvars import ContextVar
 
 from nsadc.backends import tape_helpers
 from nsadc.ir.analysis import expr_type
-from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
-                            Return, Stmt, Var, While, assigned, expressions_read, raw_names, reads,
-                            upward_exposed, variables, walk)
+from nsadc.ir.build import add
+from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function,
+                            If, Raw, Return, Stmt, TapeAlloc, TapeOp, TapePop, TapePush, TapeReserve, Var, While,
+                            assigned, expressions_read, raw_names, reads, upward_exposed, variables, walk)
 from nsadc.rules.arrays import ARRAY_PRIMS, array_source, store_source
 from nsadc.rules.table import RULES
 from nsadc.rules.vector import VECTOR_PRIMS, helper_source, vector_source
@@ -84,6 +85,8 @@ def expr_source(e: Expr) -> str:
     if prim == "select":
         cond, a, b = args
         return f"{_wrap(a, 2)} if {_wrap(cond, 2)} else {_wrap(b, 1)}"
+    if prim == "trips":  # a loop's trip count
+        return f"len({_range_source(*args)})"
     if prim == "select_call":
         return f"_select({', '.join(expr_source(a) for a in args)})"
     if prim == "tuple":
@@ -221,6 +224,8 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
             lines.append(f"{pad}# {comment_text(s.text)}")
         elif isinstance(s, Raw):
             lines.append(f"{pad}{s.code}")
+        elif isinstance(s, TAPE_OPS):
+            lines.extend(pad + line for line in tape_source(s))
         elif isinstance(s, Break):
             lines.append(f"{pad}break")
         elif isinstance(s, Continue):
@@ -228,6 +233,20 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
         else:
             raise TypeError(s)
     return lines
+
+
+def tape_source(s: TapeOp) -> list[str]:
+    """A tape operation as CPU code: tapes are NumPy arrays."""
+    if isinstance(s, TapeAlloc):
+        return [f"{s.tape} = np.empty({expr_source(s.size)}{', np.int64' if s.dtype == 'int' else ''})"]
+    if isinstance(s, TapeReserve):
+        return [f"{s.tape} = _reserve({s.tape}, {expr_source(add(Var(s.counter), s.room))})"]
+    if isinstance(s, TapePush):
+        return [f"{s.tape}[{expr_source(s.at)}] = {expr_source(s.value)}"]
+    if isinstance(s, TapePop):
+        read = f"{s.tape}[{expr_source(s.at)}]" + (" != 0" if s.as_bool else "")
+        return [f"{expr_source(s.target)} = {read}"]
+    return [f"{s.counter} {s.op} {expr_source(s.by)}"]
 
 
 def _nested(block: list[Stmt], indent: int) -> list[str]:
@@ -386,7 +405,7 @@ def _with_loop_locals_renamed(fn: Function) -> Function | None:
     statements = 0
     for s in walk(fn.body):
         statements += 1
-        if isinstance(s, Raw):
+        if isinstance(s, OPAQUE):
             fixed |= raw_names(s)
         for e in expressions_read(s):
             taken |= variables(e)

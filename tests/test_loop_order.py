@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nsadc
-from nsadc.ir.nodes import Assign, Call, Comment, Const, For, Function, Param, Raw, Return, Var
+from nsadc.ir.nodes import Assign, Call, Comment, Const, CounterStep, For, Function, Param, Return, TapePop, TapePush, Var
 from nsadc.transforms.loop_order import run_forward_where_order_free
 from programs import arrays as P
 from test_arrays import fd_gradient
@@ -229,10 +229,10 @@ def test_private_temporaries_and_accumulations_commute():
     # an accumulator read inside the loop
     [Assign("c", Call("add", (Var("c"), Const(1.0)))), _accumulate("g", Var("c"))],
     # opaque tape lines: order matters
-    [Raw("tape[n_tape] = c"), Raw("n_tape += 1"), _accumulate("g", Var("c"), "k")],
-    [Assign("t", _load("x")), Raw("n_tape -= 1"), Raw("u = tape[n_tape]"), _accumulate("g", Var("u"))],
+    [TapePush("tape", Var("n_tape"), Var("c")), CounterStep("n_tape", "+=", Const(1)), _accumulate("g", Var("c"), "k")],
+    [Assign("t", _load("x")), CounterStep("n_tape", "-=", Const(1)), TapePop("tape", Var("n_tape"), Var("u")), _accumulate("g", Var("u"))],
     # two pops from one tape in each iteration
-    [Raw("n_tape -= 1"), Raw("u = tape[n_tape]"), Raw("n_tape -= 1"), Raw("t = tape[n_tape]"),
+    [CounterStep("n_tape", "-=", Const(1)), TapePop("tape", Var("n_tape"), Var("u")), CounterStep("n_tape", "-=", Const(1)), TapePop("tape", Var("n_tape"), Var("t")),
      _accumulate("g", Var("u"))],
 ])
 def test_order_dependences_keep_the_loop_counting_down(body):
@@ -240,7 +240,7 @@ def test_order_dependences_keep_the_loop_counting_down(body):
 
 
 def test_a_pop_opening_the_body_is_read_in_push_order():
-    loop = _loop([Comment("pop"), Raw("n_tape -= 1"), Raw("u = tape[n_tape]"), _accumulate("g", Var("u"))])
+    loop = _loop([Comment("pop"), CounterStep("n_tape", "-=", Const(1)), TapePop("tape", Var("n_tape"), Var("u")), _accumulate("g", Var("u"))])
     fn = Function("f_vjp", [Param("g", "array")], [loop, Return(Var("g"))])
     fn.counting_up = {id(loop): For("j", Const(0), Const(10), Const(1), [])}
     run_forward_where_order_free(fn)

@@ -9,7 +9,8 @@ import pytest
 
 import nsadc
 from nsadc.emit import function_source
-from nsadc.ir.nodes import Assign, Break, Call, Const, For, Function, If, Param, Raw, Return, Var
+from nsadc.ir.nodes import (Assign, Break, Call, Const, CounterStep, For, Function, If, Param, Raw, Return, TapePop,
+                            TapePush, TapeReserve, Var)
 from nsadc.transforms.tape_index import index_tapes_by_loop
 from programs import arrays as P
 
@@ -36,11 +37,11 @@ def _load(i="t"):
 
 
 def _push():
-    return [Assign("c", _load()), Raw("tape[n_tape] = c"), Raw("n_tape += 1")]
+    return [Assign("c", _load()), TapePush("tape", Var("n_tape"), Var("c")), CounterStep("n_tape", "+=", Const(1))]
 
 
 def _pop():
-    return [Raw("n_tape -= 1"), Raw("c = tape[n_tape]"), Assign("u", Var("c"))]
+    return [CounterStep("n_tape", "-=", Const(1)), TapePop("tape", Var("n_tape"), Var("c")), Assign("u", Var("c"))]
 
 
 def test_pushes_are_indexed_by_the_iteration():
@@ -49,7 +50,7 @@ def test_pushes_are_indexed_by_the_iteration():
 
 
 def test_two_pushes_per_iteration_take_two_entries_each():
-    body = _push() + [Raw("tape[n_tape] = u"), Raw("n_tape += 1")]
+    body = _push() + [TapePush("tape", Var("n_tape"), Var("u")), CounterStep("n_tape", "+=", Const(1))]
     lines = _lines(body, start=Const(0))
     assert lines[2:5] == ["tape[n_tape + 2 * t] = c", "tape[n_tape + 2 * t + 1] = u", "n_tape += 2 * len(range(n))"]
 
@@ -70,7 +71,7 @@ def test_the_indices_are_those_the_counter_would_take():
         exec("\n".join(lines), scope)
         return scope["n_tape"], list(tape), seen
 
-    body = _push() + [Raw("tape[n_tape] = -c"), Raw("n_tape += 1"), Raw("seen.append(c)")]
+    body = _push() + [TapePush("tape", Var("n_tape"), Call("neg", (Var("c"),))), CounterStep("n_tape", "+=", Const(1)), Raw("seen.append(c)")]
     plain = ["for t in range(2, n):", "    c = x[t]", "    tape[n_tape] = c", "    n_tape += 1",
              "    tape[n_tape] = -c", "    n_tape += 1", "    seen.append(c)"]
     indexed = _lines(body)[:-1]
@@ -80,11 +81,11 @@ def test_the_indices_are_those_the_counter_would_take():
 
 @pytest.mark.parametrize("body", [
     # a push that may not run
-    [Assign("c", _load()), If(Var("flag"), [Raw("tape[n_tape] = c"), Raw("n_tape += 1")])],
+    [Assign("c", _load()), If(Var("flag"), [TapePush("tape", Var("n_tape"), Var("c")), CounterStep("n_tape", "+=", Const(1))])],
     # the iteration may end early
     _push() + [If(Var("flag"), [Break()])],
     # the counter is read elsewhere (a growth check)
-    [Raw("tape = _reserve(tape, n_tape + 1)")] + _push(),
+    [TapeReserve("tape", "n_tape", Const(1))] + _push(),
     # pushes and pops in one iteration
     _push() + [Assign("v", Var("c"))] + _pop(),
 ])
@@ -105,8 +106,8 @@ def test_a_step_back_then_forward_cancels():
     """A loop read counting up steps the counter back by its trip count
     before it (loop_order); once indexed, the step forward after it cancels
     that back-step's twin."""
-    body = [Raw("c = tape[n_tape]"), Raw("n_tape += 1")]
-    lines = _lines(body, start=Const(0), after=[Raw("n_tape -= len(range(n))")])
+    body = [TapePop("tape", Var("n_tape"), Var("c")), CounterStep("n_tape", "+=", Const(1))]
+    lines = _lines(body, start=Const(0), after=[CounterStep("n_tape", "-=", Call("trips", (Const(0), Var("n"), Const(1))))])
     assert lines == ["for t in range(n):", "c = tape[n_tape + t]", "return 0.0"]
 
 

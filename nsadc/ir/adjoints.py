@@ -29,7 +29,7 @@ that are now assigned once and read once.
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, Function, If, Raw, Return, Stmt, Var,
+from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, Function, If, OPAQUE, Return, Stmt, Var,
                             While, assigned, raw_names, reads, variables, walk)
 
 
@@ -91,14 +91,14 @@ def _owned(read: Assign, block: list[Stmt], k: int, loops: list, top: list[Stmt]
     for t in walk([outer]):
         if t is read or t is block[k]:
             continue
-        if isinstance(t, Raw) and array.name in raw_names(t):
+        if isinstance(t, OPAQUE) and array.name in raw_names(t):
             return False
         if array.name in reads(t) or (isinstance(t, Assign) and t.target == array.name):
             if not (any(t is u for u in block[:k]) and isinstance(t, Assign) and t.value == read.value):
                 return False
     after = _after(top, outer)
     return after is not None and not any(
-        array.name in (raw_names(t) if isinstance(t, Raw) else reads(t)) for t in walk(after))
+        array.name in (raw_names(t) if isinstance(t, OPAQUE) else reads(t)) for t in walk(after))
 
 
 def _after(block: list[Stmt], target: Stmt) -> list[Stmt] | None:
@@ -211,7 +211,7 @@ def _zeros(block: list[Stmt], zero: set[str], adjoints: set[str], rewrite: bool)
             zero.discard(t)
             if t in adjoints and _is_zero(s.value):
                 zero.add(t)
-        elif isinstance(s, Raw):
+        elif isinstance(s, OPAQUE):
             zero -= raw_names(s)
         elif isinstance(s, If):
             zero = _zeros(s.body, zero, adjoints, rewrite) & _zeros(s.orelse, zero, adjoints, rewrite)
@@ -229,7 +229,7 @@ def _zeros(block: list[Stmt], zero: set[str], adjoints: set[str], rewrite: bool)
 def _loop_zeros(s: For | While, before: set[str], adjoints: set[str]) -> set[str]:
     """The adjoints that are 0 at the head of every iteration of loop ``s``."""
     if _jumps(s.body):
-        return before - assigned(s.body) - {n for t in walk(s.body) if isinstance(t, Raw) for n in raw_names(t)}
+        return before - assigned(s.body) - {n for t in walk(s.body) if isinstance(t, OPAQUE) for n in raw_names(t)}
     header = set(before)
     while True:
         after = _zeros(s.body, header, adjoints, rewrite=False)
@@ -259,7 +259,7 @@ def _live(block: list[Stmt], live: set[str], adjoints: set[str], loop_live: set[
             else:
                 live.discard(s.target)
                 live |= reads(s)
-        elif isinstance(s, Raw):
+        elif isinstance(s, OPAQUE):
             live |= raw_names(s)
         elif isinstance(s, If):
             live = (_live(s.body, live, adjoints, loop_live, delete)

@@ -68,3 +68,17 @@ def affine_source(form: Affine) -> str:
         term = str(abs(c)) if atom is None else expr_source(atom) if abs(c) == 1 else f"{abs(c)} * {expr_source(atom)}"
         text += (" - " if c < 0 else " + ") + term if text else ("-" if c < 0 else "") + term
     return text or "0"
+
+
+def affine_expr(form: Affine) -> Expr:
+    """The form as an expression, constant last (written as :func:`affine_source`
+    writes it): ``st + k - 1``."""
+    out: Expr | None = None
+    for atom, c in sorted(form.items(), key=lambda kv: kv[0] is None):
+        if out is None:  # the first term carries its sign
+            out = Const(c) if atom is None else atom if c == 1 else Call("neg", (atom,)) if c == -1 \
+                else Call("mul", (Const(c), atom))
+        else:
+            term: Expr = Const(abs(c)) if atom is None else atom if abs(c) == 1 else Call("mul", (Const(abs(c)), atom))
+            out = Call("sub" if c < 0 else "add", (out, term))
+    return Const(0) if out is None else out

@@ -23,7 +23,7 @@ goes.
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import (Assign, Break, Call, Comment, Continue, For, Function, If, Raw, Return, Stmt, While,
+from nsadc.ir.nodes import (Assign, Break, Call, Comment, Continue, For, Function, If, OPAQUE, Return, Stmt, While,
                             clone_function, expressions_read, raw_names, variables)
 
 
@@ -53,7 +53,7 @@ def drop_dead_code(fn: Function) -> None:
 
 
 def _kept_always(s: Stmt) -> bool:
-    return isinstance(s, (Raw, Return, Break, Continue)) or (
+    return isinstance(s, (*OPAQUE, Return, Break, Continue)) or (
         isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store")
 
 
@@ -70,7 +70,7 @@ def _mark(block: list[Stmt], live: set[str]) -> bool:
                 if isinstance(s, For):
                     live |= variables(s.start) | variables(s.stop) | variables(s.step)
             any_kept |= kept
-        elif isinstance(s, Raw):
+        elif isinstance(s, OPAQUE):
             live |= raw_names(s)
             any_kept = True
         elif _kept_always(s) or (isinstance(s, Assign) and s.target in live):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from nsadc.ir.nodes import (Assign, Call, Expr, For, Function, If, Raw, Return, Stmt, Var, While, assigned,
+from nsadc.ir.nodes import (Assign, Call, Expr, For, Function, If, OPAQUE, Return, Stmt, Var, While, assigned,
                             child_blocks, expressions_read, raw_names, variables, walk)
 
 MAX_SIZE = 4  # operations in a folded expression: beyond that a name reads better
@@ -57,7 +57,7 @@ def _count(fn: Function) -> tuple[dict[str, int], dict[str, int], set[str]]:
             defs[s.target] = defs.get(s.target, 0) + 1
         elif isinstance(s, For):
             defs[s.var] = defs.get(s.var, 0) + 1
-        elif isinstance(s, Raw):
+        elif isinstance(s, OPAQUE):
             raw.update(raw_names(s))
         for e in expressions_read(s):
             for v in _all_vars(e):
@@ -77,7 +77,7 @@ def _assigns(stmts: list[Stmt]) -> set[str]:
     """What a block assigns, counting any name in an opaque line (tape code) too."""
     out = assigned(stmts)
     for s in walk(stmts):
-        if isinstance(s, Raw):
+        if isinstance(s, OPAQUE):
             out.update(raw_names(s))
     return out
 

@@ -8,6 +8,7 @@ expressions (``Call`` inside ``Call``); the emitter parenthesizes by precedence.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -126,13 +127,102 @@ class Raw:
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 
-def raw_names(s: Raw) -> set[str]:
+# ------------------------------------------------------------------ tapes
+#
+# The reverse sweep reads back values the forward sweep overwrote through
+# tapes: a storage array and an int counter.  Each operation on them is a
+# statement of its own, so that the passes read them as what they are (a
+# push paired with its pop, a counter step) and a backend decides where a
+# tape lives (``np.empty`` on the CPU, per-thread memory on a GPU).
+
+
+@dataclass
+class TapeAlloc:
+    """``tape = np.empty(size)``: storage for ``size`` entries of ``dtype``
+    (``"float"`` or ``"int"``); a backend chooses where it lives."""
+
+    tape: str
+    size: Expr
+    dtype: str = "float"
+
+
+@dataclass
+class TapeReserve:
+    """Room on ``tape`` for ``counter + room`` entries (grown by doubling)."""
+
+    tape: str
+    counter: str
+    room: Expr
+
+
+@dataclass
+class TapePush:
+    """``tape[at] = value``: the forward sweep keeps a value.  ``pair`` is
+    shared with the :class:`TapePop` that reads it back (0: not paired)."""
+
+    tape: str
+    at: Expr
+    value: Expr
+    pair: int = 0
+
+
+@dataclass
+class TapePop:
+    """``target = tape[at]`` (``!= 0`` for a bool): the reverse sweep reads a
+    kept value back into a variable, or into an array element (``target`` a
+    ``load``)."""
+
+    tape: str
+    at: Expr
+    target: Expr
+    as_bool: bool = False
+    pair: int = 0
+
+
+@dataclass
+class CounterStep:
+    """``counter = by``, ``counter += by`` or ``counter -= by`` (``op``): a
+    tape's counter, a copy of one, or a loop's trip count."""
+
+    counter: str
+    op: str
+    by: Expr
+
+
+TapeOp = TapeAlloc | TapeReserve | TapePush | TapePop | CounterStep
+TAPE_OPS = (TapeAlloc, TapeReserve, TapePush, TapePop, CounterStep)
+
+
+def tape_effects(s: TapeOp) -> tuple[set[str], set[str]]:
+    """What a tape operation reads and what it assigns (a tape's entries count
+    as the tape)."""
+    if isinstance(s, TapeAlloc):
+        return variables(s.size), {s.tape}
+    if isinstance(s, TapeReserve):
+        return {s.tape, s.counter} | variables(s.room), {s.tape}
+    if isinstance(s, TapePush):
+        return {s.tape} | variables(s.at) | variables(s.value), {s.tape}
+    if isinstance(s, TapePop):
+        if isinstance(s.target, Var):
+            return {s.tape} | variables(s.at), {s.target.name}
+        array, *index = s.target.args
+        return {s.tape, array.name} | variables(s.at) | set().union(*map(variables, index)), {array.name}
+    read = variables(s.by) if s.op == "=" else variables(s.by) | {s.counter}
+    return read, {s.counter}
+
+
+def raw_names(s: Raw | TapeOp) -> set[str]:
     """Every name a line of target code mentions: the passes that cannot read
     it take each as read and written."""
+    if isinstance(s, TAPE_OPS):
+        read, written = tape_effects(s)
+        return read | written
     return set(_IDENTIFIER.findall(s.code))
 
 
-Stmt = Assign | If | For | While | Break | Continue | Return | Comment | Raw
+OPAQUE = (Raw, *TAPE_OPS)  # statements a pass that does not know them takes as touching every name in them
+
+Stmt = Assign | If | For | While | Break | Continue | Return | Comment | Raw | TapeOp
 
 
 @dataclass
@@ -227,8 +317,10 @@ def clone(block: list[Stmt]) -> list[Stmt]:
             out.append(Continue(s.loc))
         elif isinstance(s, Comment):
             out.append(Comment(s.text))
-        else:
+        elif isinstance(s, Raw):
             out.append(Raw(s.code))
+        else:  # a tape operation: its fields are immutable
+            out.append(dataclasses.replace(s))
     return out
 
 

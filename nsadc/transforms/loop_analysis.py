@@ -4,22 +4,18 @@ follows reads it first, the accumulations a loop makes, and the pieces a loop
 interchange needs.  Shared by transforms/loop_order.py,
 reduction_interchange.py, tape_index.py and tape_selections.py.
 
-Tape code is ``Raw`` text; a pop's read (``v = tape[n]``) is the one line read
-as assigning its value (:func:`raw_effects`), any other line as reading
-every name in it.
+Tape operations are statements of their own (a pop assigns its value and
+reads its tape and index: :func:`raw_effects`); any other line of opaque
+target code (``Raw``) is read as reading every name in it.
 """
 
 from __future__ import annotations
 
-import re
-
 from nsadc.emit import expr_source
 from nsadc.ir.build import sub
-from nsadc.ir.nodes import (Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, Var, raw_names, reads,
-                            variables, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, TapePop, Var,
+                            raw_names, reads, variables, walk)
 from nsadc.transforms.reverse_plan import is_store
-
-POP_READ = re.compile(r"(\w+) = (\w+)\[(\w+)\]( != 0)?$")
 
 
 def mentioned(s: Stmt) -> set[str]:
@@ -27,7 +23,7 @@ def mentioned(s: Stmt) -> set[str]:
     out: set[str] = set()
     for t in walk([s]):
         out |= reads(t)
-        if isinstance(t, Raw):
+        if isinstance(t, OPAQUE):
             out |= raw_names(t)
         if isinstance(t, Assign):
             out.add(t.target)
@@ -41,7 +37,7 @@ def all_names(fn: Function) -> set[str]:
     out = {p.name for p in fn.params}
     for t in walk(fn.body):  # each statement's own names (mentioned(t) would walk its body again)
         out |= reads(t)
-        if isinstance(t, Raw):
+        if isinstance(t, OPAQUE):
             out |= raw_names(t)
         if isinstance(t, Assign):
             out.add(t.target)
@@ -50,12 +46,11 @@ def all_names(fn: Function) -> set[str]:
     return out
 
 
-def raw_effects(s: Raw) -> tuple[set[str], set[str]]:
-    """What a line of tape code reads and assigns: a pop's read assigns its
-    value; any other line may read every name in it."""
-    read = POP_READ.match(s.code)
-    if read:
-        return {read.group(2), read.group(3)}, {read.group(1)}
+def raw_effects(s) -> tuple[set[str], set[str]]:
+    """What an opaque statement reads and assigns: a pop into a variable
+    assigns its value; any other may read every name in it."""
+    if isinstance(s, TapePop) and isinstance(s.target, Var) and isinstance(s.at, Var):
+        return {s.tape} | variables(s.at), {s.target.name}
     return raw_names(s), set()
 
 
@@ -72,7 +67,7 @@ def exposed(block: list[Stmt], v: str) -> tuple[bool, bool]:
     for s in block:
         if isinstance(s, Comment) or v not in mentioned(s):
             continue
-        if isinstance(s, Raw):
+        if isinstance(s, OPAQUE):
             raw_reads, raw_assigns = raw_effects(s)
             if v in raw_reads:
                 return True, False
@@ -98,7 +93,7 @@ def read_first(v: str, block: list[Stmt]) -> bool:
     assigns v before reading it reads nothing of v's earlier value, but may
     not run: the scan goes on past it."""
     for s in block:
-        if isinstance(s, Raw):
+        if isinstance(s, OPAQUE):
             raw_reads, raw_assigns = raw_effects(s)
             if v in raw_reads:
                 return True
@@ -112,7 +107,7 @@ def read_first(v: str, block: list[Stmt]) -> bool:
             return True
         if isinstance(s, If) and not (private(s.body, v) and private(s.orelse, v)):
             return True
-        if not isinstance(s, (Assign, For, If, Raw, Comment)) and v in mentioned(s):
+        if not isinstance(s, (Assign, For, If, *OPAQUE, Comment)) and v in mentioned(s):
             return True  # a `while` loop's body
     return False
 

@@ -14,7 +14,7 @@ An iteration's reverse may run in any order when, within the loop body:
   accumulator (``v = v + e`` with ``e`` free of ``v``, and read nowhere else);
 - every array it writes is written only as ``a[idx] = a[idx] + e`` with ``e``
   free of ``a``, and read nowhere else in the body;
-- it has no opaque lines (tape pushes and pops are ``Raw``) and no
+- it has no opaque lines (tape operations, ``Raw`` code) and no
   ``while``/``break``/``continue``/``return``, except one pop of a value per
   tape at the start of the body (a unit's taped dot product in an MLP).
 
@@ -31,20 +31,14 @@ outer ``k``), the nest is also interchanged (:func:`_interchanged`).
 
 from __future__ import annotations
 
-import re
-
-from nsadc.emit import _range_source
 from nsadc.frontend.lower import Names
 from nsadc.ir.build import sub
-from nsadc.ir.nodes import (Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, Var, While, reads, variables,
-                            walk)
-from nsadc.transforms.loop_analysis import (POP_READ, accumulates, all_names, buffers_grown, contiguous_in,
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, CounterStep, For, Function, If, Raw, Stmt, TapePop,
+                            Var, While, reads, variables, walk)
+from nsadc.transforms.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in,
                                             invariant_bounds, mentioned, private, raw_effects, read_first, scalar_sum,
                                             split_invariant, substitute)
 from nsadc.transforms.reverse_plan import is_store
-
-_STEP_BACK = re.compile(r"(\w+) -= 1$")
-
 
 def run_forward_where_order_free(fn: Function) -> None:
     """Replace, in place, each reversed loop of the reverse-mode function ``fn``
@@ -95,15 +89,16 @@ def _leading_pops(body: list[Stmt]) -> tuple[list[tuple[int, str, str, str]], in
     rest of the body starts; None if another opaque line follows."""
     pops = []
     k = 0
-    while k < len(body) and isinstance(body[k], (Raw, Comment)):
+    while k < len(body) and isinstance(body[k], (*OPAQUE, Comment)):
         if isinstance(body[k], Comment):
             k += 1
             continue
-        back = _STEP_BACK.match(body[k].code)
-        read = POP_READ.match(body[k + 1].code) if k + 1 < len(body) and isinstance(body[k + 1], Raw) else None
-        if not (back and read and read.group(3) == back.group(1)) or back.group(1) in [p[1] for p in pops]:
+        back, read = body[k], body[k + 1] if k + 1 < len(body) else None
+        if not (isinstance(back, CounterStep) and back.op == "-=" and back.by == Const(1)
+                and isinstance(read, TapePop) and isinstance(read.target, Var) and read.at == Var(back.counter)) \
+                or back.counter in [p[1] for p in pops]:
             return None
-        pops.append((k, back.group(1), read.group(1), read.group(2)))
+        pops.append((k, back.counter, read.target.name, read.tape))
         k += 2
     return pops, k
 
@@ -111,11 +106,11 @@ def _leading_pops(body: list[Stmt]) -> tuple[list[tuple[int, str, str, str]], in
 def _counting_up(loop: For, up: For, pops) -> list[Stmt]:
     body = list(loop.body)
     for k, counter, _, _ in reversed(pops):
-        body[k:k + 2] = [body[k + 1], Raw(f"{counter} += 1")]
+        body[k:k + 2] = [body[k + 1], CounterStep(counter, "+=", Const(1))]
     if not pops:
         return [For(up.var, up.start, up.stop, up.step, body, loop.loc)]
-    trips = f"len({_range_source(up.start, up.stop, up.step)})"
-    back = [Raw(f"{counter} -= {trips}") for _, counter, _, _ in pops]
+    trips = Call("trips", (up.start, up.stop, up.step))
+    back = [CounterStep(counter, "-=", trips) for _, counter, _, _ in pops]
     note = Comment("the values this loop pops, read in the order they were pushed")
     return [note] + back + [For(up.var, up.start, up.stop, up.step, body, loop.loc)] + back
 
@@ -188,7 +183,7 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     if any(v in mentioned(t) for t in later for v in inner_names):
         return None
     own = {t.target for t in walk(before) if isinstance(t, Assign)} | {
-        v for t in walk(before) if isinstance(t, Raw) for v in raw_effects(t)[1]}
+        v for t in walk(before) if isinstance(t, OPAQUE) for v in raw_effects(t)[1]}
     expanded = sorted({v for t in J.body for v in reads(t)} & own - inner_names)
     kept = {v: names.fresh(f"{v}_of_{loop.var}") for v in expanded}
     slot = sub(Var(loop.var), loop.start)

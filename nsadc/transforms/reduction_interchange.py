@@ -81,7 +81,7 @@ import copy
 from nsadc.emit import expr_source
 from nsadc.frontend.lower import Names
 from nsadc.ir.build import add, call, sub
-from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
                             Var, While, expressions_read, reads, variables, walk)
 from nsadc.rules.arrays import ARRAY_VALUES
 from nsadc.transforms.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
@@ -168,7 +168,7 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
             changed.add(t.target)
         elif isinstance(t, For):
             changed.add(t.var)
-        elif isinstance(t, Raw):
+        elif isinstance(t, OPAQUE):
             changed |= raw_effects(t)[0] | raw_effects(t)[1]
     changed -= owned
     read = {v for t in walk(before + [J]) for v in reads(t)} - own - {loop.var}
@@ -249,7 +249,7 @@ def _allocated_here(fn: Function) -> set[str]:
     return {a for a in arrays - {p.name for p in fn.params}
             if all(is_store(t) or (isinstance(t.value, Call) and t.value.prim in fresh) for t in walk(fn.body)
                    if isinstance(t, Assign) and t.target == a)
-            and not any(isinstance(t, Raw) and a in mentioned(t) for t in walk(fn.body))
+            and not any(isinstance(t, OPAQUE) and a in mentioned(t) for t in walk(fn.body))
             and not any(isinstance(t, Assign) and _names(t.value, a) for t in walk(fn.body))}
 
 
@@ -269,7 +269,7 @@ def _owned(body: list[Stmt], k: str) -> set[str]:
         uses = [e for t in walk(body) for e in _calls_on(t, a)]
         if all(e.prim == "shape" or (e.prim in ("load", "store") and e.args[1:2] == (Var(k),)
                                      and len(e.args) == (3 if e.prim == "store" else 2)) for e in uses) \
-                and not any(isinstance(t, Raw) and a in mentioned(t) for t in walk(body)) \
+                and not any(isinstance(t, OPAQUE) and a in mentioned(t) for t in walk(body)) \
                 and not any(isinstance(t, Assign) and t.target == a and not is_store(t) for t in walk(body)) \
                 and not any(_mentions_bare(e, a) for t in walk(body) for e in expressions_read(t)):
             out.add(a)

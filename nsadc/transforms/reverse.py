@@ -14,16 +14,16 @@ reversing it; reduction loops are fused (see reverse_plan.py).
 from __future__ import annotations
 
 
-from nsadc.emit import _range_source, expr_source
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (assigned, child_blocks, reads, upward_exposed, Assign, Call, Comment, Const, Expr, For, Function, If, Param,
-                            Raw, Return, Stmt, Var, While, walk)
+from nsadc.ir.nodes import (Assign, Call, Comment, Const, CounterStep, Expr, For, Function, If, Param, Raw, Return, Stmt,
+                            TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned, child_blocks, reads,
+                            upward_exposed, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
 from nsadc.transforms.reverse_plan import hoisted_pushes, is_store, plan
-from nsadc.transforms.tape_size import depth_bound, entry_known, poly_source
+from nsadc.transforms.tape_size import depth_bound, entry_known, poly_expr
 
 
 def materialize_tests(fn: Function, names) -> None:
@@ -77,6 +77,7 @@ class _Tapes:
         self.elements: dict[str, tuple[str, str]] = {}
         self.snapshots_used = False
         self.s, self.ns = names.fresh("array_tape"), names.fresh("n_array_tape")
+        self.pairs: dict[tuple[str, Expr], int] = {}  # (tape, value) -> the id its push and pop share
 
     def _which(self, var: str) -> tuple[str, str]:
         if self.types.get(var) == "float":
@@ -85,10 +86,13 @@ class _Tapes:
         self.int_used = True
         return self.i, self.ni
 
+    def _pair(self, tape: str, value: Expr) -> int:
+        return self.pairs.setdefault((tape, value), len(self.pairs) + 1)
+
     def push(self, var: str, grow: bool = False) -> list[Stmt]:
         tape, n = self._which(var)
-        out = [Raw(f"{tape} = _reserve({tape}, {n} + 1)")] if grow else []
-        return out + [Raw(f"{tape}[{n}] = {var}"), Raw(f"{n} += 1")]
+        out: list[Stmt] = [TapeReserve(tape, n, Const(1))] if grow else []
+        return out + [TapePush(tape, Var(n), Var(var), self._pair(tape, Var(var))), CounterStep(n, "+=", Const(1))]
 
     def save(self, s: Assign) -> list[Stmt]:
         """Keep the value an assignment overwrites in a local of its own.  Records
@@ -106,24 +110,24 @@ class _Tapes:
             self.types[self.saved[id(s)]] = self.types.get(s.target, "float")
         return self.saved[id(s)]
 
-    def pop(self, var: str) -> list[Raw]:
+    def pop(self, var: str) -> list[Stmt]:
         tape, n = self._which(var)
-        read = f"{tape}[{n}] != 0" if self.types.get(var) == "bool" else f"{tape}[{n}]"
-        return [Raw(f"{n} -= 1"), Raw(f"{var} = {read}")]
+        return [CounterStep(n, "-=", Const(1)),
+                TapePop(tape, Var(n), Var(var), self.types.get(var) == "bool", self._pair(tape, Var(var)))]
 
-    def push_element(self, element: str) -> list[Stmt]:
-        """Push an array element a store is about to overwrite (a tape of its
-        own: the reverse sweep pops it in the order the stores ran)."""
+    def push_element(self, element: Call) -> list[Stmt]:
+        """Push an array element (a ``load``) a store is about to overwrite (a
+        tape of its own: the reverse sweep pops it in the order the stores ran)."""
         tape, n = self._elements_of(element)
-        return [Raw(f"{tape} = _reserve({tape}, {n} + 1)"), Raw(f"{tape}[{n}] = {element}"),
-                Raw(f"{n} += 1")]
+        return [TapeReserve(tape, n, Const(1)), TapePush(tape, Var(n), element, self._pair(tape, element)),
+                CounterStep(n, "+=", Const(1))]
 
-    def pop_element(self, element: str) -> list[Stmt]:
+    def pop_element(self, element: Call) -> list[Stmt]:
         tape, n = self._elements_of(element)
-        return [Raw(f"{n} -= 1"), Raw(f"{element} = {tape}[{n}]")]
+        return [CounterStep(n, "-=", Const(1)), TapePop(tape, Var(n), element, pair=self._pair(tape, element))]
 
-    def _elements_of(self, element: str) -> tuple[str, str]:
-        array = element.split("[", 1)[0]
+    def _elements_of(self, element: Call) -> tuple[str, str]:
+        array = element.args[0].name
         if array not in self.elements:
             self.elements[array] = (self.names.fresh(f"{array}_elements"), self.names.fresh(f"n_{array}_elements"))
         return self.elements[array]
@@ -132,43 +136,48 @@ class _Tapes:
         """Push every element of ``array`` (a tape of its own, whole arrays in
         the order the iterations ran)."""
         self.snapshots_used = True
-        return elementwise(lambda index: [Raw(f"{self.s}[{self.ns}] = {expr_source(Call('load', (Var(array), *index)))}"),
-                                          Raw(f"{self.ns} += 1")])
+        return elementwise(lambda index: [
+            TapePush(self.s, Var(self.ns), Call("load", (Var(array), *index)), self._pair(self.s, Var(array))),
+            CounterStep(self.ns, "+=", Const(1))])
 
     def pop_array(self, array: str, elementwise) -> list[Stmt]:
         """Restore the array pushed last (its block, read in push order)."""
         at = self.names.fresh(f"{array}_at")
         self.types[at] = "int"
-        return [Raw(f"{self.ns} -= {array}.size"), Raw(f"{at} = {self.ns}")] + elementwise(lambda index: [
-            Raw(f"{expr_source(Call('load', (Var(array), *index)))} = {self.s}[{at}]"), Raw(f"{at} += 1")])
+        pair = self._pair(self.s, Var(array))
+        return [CounterStep(self.ns, "-=", Call("size", (Var(array),))), CounterStep(at, "=", Var(self.ns))] + \
+            elementwise(lambda index: [TapePop(self.s, Var(at), Call("load", (Var(array), *index)), pair=pair),
+                                       CounterStep(at, "+=", Const(1))])
 
-    def reserve_arrays(self, arrays: list[str], times: str) -> list[Stmt]:
-        room = " + ".join(f"{a}.size" for a in arrays)
-        return [Raw(f"{self.s} = _reserve({self.s}, {self.ns} + ({times}) * ({room}))")]
+    def reserve_arrays(self, arrays: list[str], times: Expr) -> list[Stmt]:
+        room: Expr = Call("size", (Var(arrays[0]),))
+        for a in arrays[1:]:
+            room = add(room, Call("size", (Var(a),)))
+        return [TapeReserve(self.s, self.ns, mul(times, room))]
 
-    def reserve(self, pushed: list[str], times: str | None = None) -> list[Stmt]:
+    def reserve(self, pushed: list[str], times: Expr | None = None) -> list[Stmt]:
         """Room for ``times`` rounds of pushing the values ``pushed``."""
         counts: dict[tuple[str, str], int] = {}
         for v in pushed:
             key = self._which(v)
             counts[key] = counts.get(key, 0) + 1
-        out = []
+        out: list[Stmt] = []
         for (tape, n), k in counts.items():
-            room = str(k) if times is None else (times if k == 1 else f"{k} * ({times})")
-            out.append(Raw(f"{tape} = _reserve({tape}, {n} + {room})"))
+            room = Const(k) if times is None else (times if k == 1 else mul(Const(k), times))
+            out.append(TapeReserve(tape, n, room))
         return out
 
-    def init(self) -> list[Raw]:
-        out = []
+    def init(self) -> list[Stmt]:
+        out: list[Stmt] = []
         for used, tape, n, dtype in self._all():
             if used:
-                out += [Raw(f"{tape} = np.empty(64{dtype})"), Raw(f"{n} = 0")]
+                out += [TapeAlloc(tape, Const(64), dtype), CounterStep(n, "=", Const(0))]
         return out
 
     def _all(self):
-        return [(self.float_used, self.f, self.nf, ""), (self.int_used, self.i, self.ni, ", np.int64"),
-                *((True, tape, n, "") for tape, n in self.elements.values()),
-                (self.snapshots_used, self.s, self.ns, "")]
+        return [(self.float_used, self.f, self.nf, "float"), (self.int_used, self.i, self.ni, "int"),
+                *((True, tape, n, "float") for tape, n in self.elements.values()),
+                (self.snapshots_used, self.s, self.ns, "float")]
 
     def size_exactly(self, body: list[Stmt], params: list[str]) -> bool:
         """Allocate each tape at its deepest where the arguments fix that depth
@@ -176,39 +185,38 @@ class _Tapes:
         grows (the module then needs `_reserve`)."""
         known = entry_known(params, body)
         grows = False
-        for used, tape, n, dtype in self._all():
+        sizes: dict[str, Expr] = {}
+        for used, tape, n, _ in self._all():
             if not used:
                 continue
             bound = depth_bound(body, n, known, _trips)
             if bound is None:
                 grows = True
                 continue
-            _edit_raw(body, {f"{tape} = np.empty(64{dtype})": f"{tape} = np.empty({poly_source(bound)}{dtype})",
-                             f"{tape} = _reserve(": None})
+            sizes[tape] = poly_expr(bound)
+        _sized(body, sizes)
         return grows
 
 
-def _edit_raw(block: list[Stmt], edits: dict[str, str | None]) -> None:
-    """Replace Raw lines by the first edit whose key starts them (None: drop)."""
+def _sized(block: list[Stmt], sizes: dict[str, Expr]) -> None:
+    """Allocate each tape of ``sizes`` at its size; drop its reservations."""
     kept = []
     for s in block:
-        if isinstance(s, Raw):
-            key = next((k for k in edits if s.code.startswith(k)), None)
-            if key is not None:
-                if edits[key] is None:
-                    continue
-                s = Raw(edits[key])
+        if isinstance(s, TapeReserve) and s.tape in sizes:
+            continue
+        if isinstance(s, TapeAlloc) and s.tape in sizes:
+            s = TapeAlloc(s.tape, sizes[s.tape], s.dtype)
         for child in child_blocks(s):
-            _edit_raw(child, edits)
+            _sized(child, sizes)
         kept.append(s)
     block[:] = kept
 
 
-def _trips(s: For) -> str:
-    """The trip count of a `for` loop, as source."""
+def _trips(s: For) -> Expr:
+    """The trip count of a `for` loop."""
     if isinstance(s.step, Const) and s.step.value == 1:
-        return expr_source(sub(s.stop, s.start))
-    return f"len({_range_source(s.start, s.stop, s.step)})"
+        return sub(s.stop, s.start)
+    return Call("trips", (s.start, s.stop, s.step))
 
 
 def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None,
@@ -296,7 +304,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                     # in the forward sweep, a whole-array snapshot stands for its stores' pushes
                     if id(s) in P.array_records and not hoisted(s) and (
                             rerunning or id(s) not in snapshotted_stores):
-                        out += T.push_element(expr_source(Call("load", s.value.args[:-1])))
+                        out += T.push_element(Call("load", s.value.args[:-1]))
                     out.append(Assign(s.target, s.value, s.loc, s.site))
             elif isinstance(s, Assign):
                 if keep is not None and (s.target not in keep or (
@@ -563,7 +571,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 # the element's old value no longer reaches the output
                 out.append(Assign(t_bar.name, Call("store", (t_bar, *index, Const(0.0)))))
             if id(s) in P.array_records and id(s) not in unsaved:
-                out += T.pop_element(expr_source(Call("load", (Var(t), *index))))
+                out += T.pop_element(Call("load", (Var(t), *index)))
         elif v.prim == "array_copy" and t in facts.active and v.args[0].name in facts.active:
             copy_bar = Var(D.d(t))
             out += elementwise(facts.types[t], Var(t), lambda index: [accumulate_element(
@@ -814,4 +822,4 @@ def _reversed_for(s: For, body: list[Stmt], names, forward: dict[int, For]) -> l
     index = [Assign(s.var, add(s.start, mul(Var(k), s.step)))]
     down = For(k, sub(Var(trips), Const(1)), Const(-1), Const(-1), index + body, s.loc)
     forward[id(down)] = For(k, Const(0), Var(trips), Const(1), [])
-    return [Raw(f"{trips} = len({_range_source(s.start, s.stop, s.step)})"), down]
+    return [CounterStep(trips, "=", Call("trips", (s.start, s.stop, s.step))), down]

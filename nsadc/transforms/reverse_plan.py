@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nsadc.errors import UnsupportedError
-from nsadc.ir.affine import affine, affine_source, affine_sum
+from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.analysis import Facts, definitions
 from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Stmt, Var, While, child_blocks, variables, walk
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
@@ -67,7 +67,7 @@ class Plan:
     snapshots: dict[int, set[str]] = field(default_factory=dict)
     # id(loop) -> {id(store): the element it writes, as source}: x[i] = f(x[i]) in the loop's
     # body; the reverse pops the element back before re-running the iteration
-    restored: dict[int, dict[int, str]] = field(default_factory=dict)
+    restored: dict[int, dict[int, Call]] = field(default_factory=dict)
     # id(loop) -> arrays a re-run of one iteration writes again, untaped, so that its reads
     # see what the first run saw (rewritten_after_read)
     rewritten: dict[int, set[str]] = field(default_factory=dict)
@@ -176,7 +176,7 @@ def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
     records: set[int] = set()
     array_records: set[int] = set()
     snapshots: dict[int, set[str]] = {}
-    restored: dict[int, dict[int, str]] = {}
+    restored: dict[int, dict[int, Call]] = {}
     while True:  # which decisions are needed depends on the records: iterate
         new: set[int] = set()
         checkpoints: dict[int, list[str]] = {}
@@ -214,7 +214,7 @@ def _sweeps(loop: For, array: str) -> bool:
 
 
 def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[int, set[str]],
-                    restored: dict[int, dict[int, str]]) -> dict:
+                    restored: dict[int, dict[int, Call]]) -> dict:
     """A loop whose arrays are restored before its re-run replays their stores
     there: the re-run must then recompute each stored value (and what it reads)."""
     for loop in walk(fn.body):
@@ -534,7 +534,7 @@ def _is_load(s: Stmt) -> bool:
 
 
 def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
-                 types: dict[str, str]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, str]]]:
+                 types: dict[str, str]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call]]]:
     """The stores that must push the element they overwrite.
 
     In the reverse sweep a loop re-runs each iteration and so re-reads the
@@ -550,7 +550,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
     whole array (``snapshots``), and elsewhere it is refused.
     """
     snapshots: dict[int, set[str]] = {}
-    restored: dict[int, dict[int, str]] = {}
+    restored: dict[int, dict[int, Call]] = {}
     loads: list[tuple[Assign, int, list]] = []  # (load, top-level index, enclosing loops)
     stores: dict[str, list[tuple[Assign, int, list]]] = {}
 
@@ -607,7 +607,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
     return out, snapshots, restored
 
 
-def _restorable(fn: Function, loop, load: Assign, store: Assign) -> str | None:
+def _restorable(fn: Function, loop, load: Assign, store: Assign) -> Call | None:
     """``x[i] = f(x[i])`` in a `for` loop's body, straight or under `if`s:
     the element the store overwrites is the one the load read.  Every store
     into that array in the loop writes that same element, in top-level
@@ -617,7 +617,7 @@ def _restorable(fn: Function, loop, load: Assign, store: Assign) -> str | None:
     element is pushed once, before the first of those statements (see
     :func:`hoisted_pushes`), so that push is the iteration's last on the
     element tape, and the reverse pops the element back before re-running
-    the iteration: the element, as source, when its index is known at the
+    the iteration: the element (a ``load``) when its index is known at the
     iteration's start (else None)."""
     if not isinstance(loop, For) or _top_statement(loop.body, load) is None:
         return None
@@ -638,8 +638,8 @@ def _restorable(fn: Function, loop, load: Assign, store: Assign) -> str | None:
         if a is None or b is None or affine_sum(b, a, -1) or any(
                 isinstance(v, Var) and v.name in changing - {loop.var} for v in b):
             return None
-        index.append(affine_source(b))
-    return f"{store.target}[{', '.join(index)}]"
+        index.append(affine_expr(b))
+    return Call("load", (Var(store.target), *index))
 
 
 def _top_statement(body: list[Stmt], target: Stmt) -> Stmt | None:
@@ -653,7 +653,7 @@ def _top_statement(body: list[Stmt], target: Stmt) -> Stmt | None:
     return None
 
 
-def hoisted_pushes(fn: Function, restored: dict[int, dict[int, str]]) -> tuple[dict[int, tuple[str, int]],
+def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call]]) -> tuple[dict[int, tuple[Call, int]],
                                                                                 dict[int, int]]:
     """id(top-level statement of a loop body) -> (the element the loop's
     restored stores overwrite (one: see :func:`_restorable`), id(loop)), and
@@ -662,7 +662,7 @@ def hoisted_pushes(fn: Function, restored: dict[int, dict[int, str]]) -> tuple[d
     pushed once before that statement, whichever way its `if`s go, since the
     loop's reverse pops it before re-running the iteration, before it knows
     the way (a test may read the element itself)."""
-    before: dict[int, tuple[str, int]] = {}
+    before: dict[int, tuple[Call, int]] = {}
     stores: dict[int, int] = {}
     for loop in walk(fn.body):
         unit = restored.get(id(loop), {})

@@ -40,16 +40,13 @@ transforms/tape_index.py, on loops whose pushes and pops are one line each.
 
 from __future__ import annotations
 
-import re
-
 from nsadc.ir.affine import affine
-from nsadc.ir.nodes import Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, Var, While, assigned, reads
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, For, Function, If, Stmt, TapePop, TapePush, Var,
+                            While, assigned, reads)
 from nsadc.transforms.loop_analysis import mentioned, read_first
 from nsadc.transforms.reverse_plan import is_store
 
 RERUN_NOTE = "re-run the iteration, then reverse it"
-_PUSH = re.compile(r"(\w+)\[(.+)\] = (\w+)$")
-_POP = re.compile(r"(\w+) = (\w+)\[(.+)\]$")
 
 
 def tape_selections(fn: Function) -> None:
@@ -95,12 +92,13 @@ def _first(body: list[Stmt]) -> int | None:
 
 def _rewrite(f: For, r: For, after: list[list[Stmt]], types) -> None:
     pf, pr = _first(f.body), _first(r.body)
-    if pf is None or pr is None or not (isinstance(f.body[pf], Raw) and isinstance(r.body[pr], Raw)):
+    if pf is None or pr is None:
         return
-    push, pop = _PUSH.match(f.body[pf].code), _POP.match(r.body[pr].code)
-    if not (push and pop) or push.group(1) != pop.group(2) or push.group(3) != pop.group(1):
+    push, pop = f.body[pf], r.body[pr]
+    if not (isinstance(push, TapePush) and isinstance(pop, TapePop) and isinstance(push.value, Var)
+            and not pop.as_bool and push.tape == pop.tape and push.value == pop.target):
         return
-    v = pop.group(1)
+    v = pop.target.name
     if types.get(v) != "float":
         return  # the float tape: an int tape would truncate a share of 0.5
     found = _selection(r.body, pr, v)
@@ -118,13 +116,13 @@ def _rewrite(f: For, r: For, after: list[list[Stmt]], types) -> None:
     outside = set().union(*(reads(t) for t in chosen if isinstance(t, Assign))) - {v, sel, f.var} \
         - {t.target for t in needed}
     changing = assigned(f.body) | assigned(r.body) | {
-        x for t in f.body + r.body if isinstance(t, Raw) for x in mentioned(t)}
+        x for t in f.body + r.body if isinstance(t, OPAQUE) for x in mentioned(t)}
     if outside & changing:
         return
-    f.body[at:at] = chosen + [Raw(f"{push.group(1)}[{push.group(2)}] = {sel}")]
+    f.body[at:at] = chosen + [TapePush(push.tape, push.at, Var(sel), push.pair)]
     del f.body[pf]
     # the reverse reads the selection back; the re-run values nothing reads any more go
-    r.body[pr] = Raw(f"{sel} = {pop.group(2)}[{pop.group(3)}]")
+    r.body[pr] = TapePop(pop.tape, pop.at, Var(sel), pair=pop.pair)
     gone = {id(t) for t in chosen}
     body = [t for t in r.body if id(t) not in gone]
     read = set().union(*(reads(t) for t in body))

@@ -10,21 +10,20 @@ move, its trip count ``k - 1`` does not.  A tape pushed inside a `while` loop,
 or in a loop whose trip count is computed inside the function, keeps growing
 by doubling.
 
-A polynomial is a dict from monomials (sorted tuples of trip-count sources,
-each at least 0) to integer coefficients; an upper bound of two polynomials is
+A polynomial is a dict from monomials (tuples of trip-count expressions,
+each at least 0, sorted by their source) to integer coefficients; an upper bound of two polynomials is
 their coefficient-wise maximum, which is sound because every monomial is >= 0.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from nsadc.emit import _range_source
-from nsadc.ir.affine import affine, affine_source, affine_sum
-from nsadc.ir.nodes import Assign, Call, Const, For, If, Raw, Stmt, Var, While, variables, walk
+from nsadc.emit import expr_source
+from nsadc.ir.affine import affine, affine_expr, affine_sum
+from nsadc.ir.nodes import Assign, Call, Const, CounterStep, Expr, For, If, Stmt, Var, While, variables, walk
 
-Poly = dict[tuple[str, ...], int]
+Poly = dict[tuple[Expr, ...], int]
 
 
 def entry_known(params: list[str], body: list[Stmt]) -> set[str]:
@@ -44,7 +43,7 @@ def entry_known(params: list[str], body: list[Stmt]) -> set[str]:
 def depth_bound(body: list[Stmt], counter: str, known: set[str], trips) -> Poly | None:
     """An upper bound on how far ``counter`` (a tape's length) rises above its
     value at the start of ``body``; None when it depends on a trip count not
-    known at entry.  ``trips(loop)`` gives a `for` loop's trip count as source."""
+    known at entry.  ``trips(loop)`` gives a `for` loop's trip count."""
     ctx = _Ctx(counter, known, trips, _bound_once(body))
     bound = _block(body, ctx, [])
     return None if bound is None else bound[1]
@@ -70,15 +69,22 @@ def _bound_once(body: list[Stmt]) -> set[str]:
     return {n for n, c in count.items() if c == 1}
 
 
-def poly_source(p: Poly) -> str:
-    """The bound as source: positive terms only (negative ones only lower it)."""
-    terms = []
-    for mono, coef in sorted(p.items(), key=lambda kv: (-len(kv[0]), kv[0])):
+def poly_expr(p: Poly) -> Expr:
+    """The bound as an expression: positive terms only (negative ones only lower it)."""
+    out: Expr | None = None
+    for mono, coef in sorted(p.items(), key=lambda kv: (-len(kv[0]), _key(kv[0]))):
         if coef <= 0:
             continue
-        factors = ([str(coef)] if coef != 1 or not mono else []) + list(mono)
-        terms.append(" * ".join(factors))
-    return " + ".join(terms) or "0"
+        factors = ([Const(coef)] if coef != 1 or not mono else []) + list(mono)
+        term = factors[0]
+        for f in factors[1:]:
+            term = Call("mul", (term, f))
+        out = term if out is None else Call("add", (out, term))
+    return Const(0) if out is None else out
+
+
+def _key(mono: tuple[Expr, ...]) -> tuple[str, ...]:
+    return tuple(expr_source(f) for f in mono)
 
 
 def _block(block: list[Stmt], ctx: _Ctx, before: list[Stmt]) -> tuple[Poly, Poly] | None:
@@ -100,8 +106,10 @@ def _block(block: list[Stmt], ctx: _Ctx, before: list[Stmt]) -> tuple[Poly, Poly
 def _stmt(s: Stmt, ctx: _Ctx, earlier: list[Stmt]) -> tuple[Poly, Poly] | None:
     """``earlier``: the statements that run before ``s`` on every path to it
     (earlier in its block and in the blocks around it)."""
-    if isinstance(s, Raw):
-        change = {f"{ctx.counter} += 1": 1, f"{ctx.counter} -= 1": -1}.get(s.code.strip(), 0)
+    if isinstance(s, CounterStep):
+        change = 0
+        if s.counter == ctx.counter and s.by == Const(1):
+            change = {"+=": 1, "-=": -1}.get(s.op, 0)
         return {(): change}, {(): max(change, 0)}
     if isinstance(s, If):
         a = _block(s.body, ctx, earlier)
@@ -130,7 +138,7 @@ def _stmt(s: Stmt, ctx: _Ctx, earlier: list[Stmt]) -> tuple[Poly, Poly] | None:
     return {}, {}
 
 
-def _trip_monomial(s: Stmt, ctx: _Ctx, earlier: list[Stmt]) -> str | None:
+def _trip_monomial(s: Stmt, ctx: _Ctx, earlier: list[Stmt]) -> Expr | None:
     if not isinstance(s, For):
         return None
     if isinstance(s.step, Const) and s.step.value in (1, -1):
@@ -139,13 +147,13 @@ def _trip_monomial(s: Stmt, ctx: _Ctx, earlier: list[Stmt]) -> str | None:
         return _linear_trips(s, ctx, earlier)
     if not variables(s.start) | variables(s.stop) | variables(s.step) <= ctx.known:
         return None
-    source = ctx.trips(s)
-    if re.fullmatch(r"len\(.*\)", source):
-        return source  # never negative
-    return f"len({_range_source(s.start, s.stop, s.step)})"
+    trips = ctx.trips(s)
+    if isinstance(trips, Call) and trips.prim == "trips":
+        return trips  # never negative
+    return Call("trips", (s.start, s.stop, s.step))
 
 
-def _linear_trips(s: For, ctx: _Ctx, earlier: list[Stmt]) -> str | None:
+def _linear_trips(s: For, ctx: _Ctx, earlier: list[Stmt]) -> Expr | None:
     """The trip count of a unit-step loop as ``len(range(stop - start))``.
     ``range(st + 1, st + k)`` inside a loop over st: the bounds move, their
     difference (k - 1) does not.  Names assigned once, before the loop in its
@@ -163,7 +171,7 @@ def _linear_trips(s: For, ctx: _Ctx, earlier: list[Stmt]) -> str | None:
     diff = affine_sum(stop, start, -1) if s.step.value == 1 else affine_sum(start, stop, -1)
     if any(atom is not None and not variables(atom) <= ctx.known for atom in diff):
         return None
-    return f"len(range({affine_source(diff)}))"
+    return Call("trips", (Const(0), affine_expr(diff), Const(1)))
 
 
 def _add(a: Poly, b: Poly) -> Poly:
@@ -178,5 +186,5 @@ def _max(a: Poly, b: Poly) -> Poly:
     return {m: c for m, c in out.items() if c != 0}
 
 
-def _times(factor: str, p: Poly) -> Poly:
-    return {tuple(sorted(m + (factor,))): c for m, c in p.items()}
+def _times(factor: Expr, p: Poly) -> Poly:
+    return {tuple(sorted(m + (factor,), key=expr_source)): c for m, c in p.items()}
