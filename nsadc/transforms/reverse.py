@@ -13,17 +13,17 @@ reversing it; reduction loops are fused (see reverse_plan.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 
 from nsadc.ir.analysis import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (Assign, Call, Comment, Const, CounterStep, Expr, For, Function, If, Param, Raw, Return, Stmt,
-                            TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned, child_blocks, reads,
-                            upward_exposed, walk)
+from nsadc.ir.nodes import (Assign, Call, Comment, Const, CounterStep, Expr, For, Function, If, Param, Raw, Return,
+                            Stmt, Var, While, assigned, reads, upward_exposed, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
 from nsadc.transforms.reverse_plan import hoisted_pushes, is_store, plan
-from nsadc.transforms.tape_size import depth_bound, entry_known, poly_expr
+from nsadc.transforms.tapes import Tapes, loop_trips
 
 
 def materialize_tests(fn: Function, names) -> None:
@@ -58,225 +58,88 @@ def materialize_tests(fn: Function, names) -> None:
     fn.body = block(fn.body)
 
 
-class _Tapes:
-    """The float and int tapes.  Pushes are two plain statements; room is
-    reserved before each loop for all the pushes it will make (a growth check
-    in every push, or a helper returning the tape, costs 2-3x on a tight loop),
-    except in `while` loops, whose trip count is unknown."""
-
-    def __init__(self, names, types):
-        self.types = types
-        self.names = names
-        self.saved: dict[int, str] = {}  # id(Assign) -> the local holding what it overwrote
-        self.float_used = False
-        self.int_used = False
-        self.f, self.nf = names.fresh("tape"), names.fresh("n_tape")
-        self.i, self.ni = names.fresh("itape"), names.fresh("n_itape")
-        # array -> (tape, counter): the elements stores overwrite, one tape per array, so
-        # that pushes a re-run replays for one array never sit between another's
-        self.elements: dict[str, tuple[str, str]] = {}
-        self.snapshots_used = False
-        self.s, self.ns = names.fresh("array_tape"), names.fresh("n_array_tape")
-        self.pairs: dict[tuple[str, Expr], int] = {}  # (tape, value) -> the id its push and pop share
-
-    def _which(self, var: str) -> tuple[str, str]:
-        if self.types.get(var) == "float":
-            self.float_used = True
-            return self.f, self.nf
-        self.int_used = True
-        return self.i, self.ni
-
-    def _pair(self, tape: str, value: Expr) -> int:
-        return self.pairs.setdefault((tape, value), len(self.pairs) + 1)
-
-    def push(self, var: str, grow: bool = False) -> list[Stmt]:
-        tape, n = self._which(var)
-        out: list[Stmt] = [TapeReserve(tape, n, Const(1))] if grow else []
-        return out + [TapePush(tape, Var(n), Var(var), self._pair(tape, Var(var))), CounterStep(n, "+=", Const(1))]
-
-    def save(self, s: Assign) -> list[Stmt]:
-        """Keep the value an assignment overwrites in a local of its own.  Records
-        are pushed only where each statement runs once (the function's top level,
-        or one iteration being re-run) and popped in that same run, so a local
-        per statement does the tape's work, with no traffic through memory."""
-        return [Assign(self._saved(s), Call("copy", (Var(s.target),)))]
-
-    def restore(self, s: Assign) -> list[Stmt]:
-        return [Assign(s.target, Call("copy", (Var(self._saved(s)),)))]
-
-    def _saved(self, s: Assign) -> str:
-        if id(s) not in self.saved:
-            self.saved[id(s)] = self.names.fresh(f"{s.target}_old")
-            self.types[self.saved[id(s)]] = self.types.get(s.target, "float")
-        return self.saved[id(s)]
-
-    def pop(self, var: str) -> list[Stmt]:
-        tape, n = self._which(var)
-        return [CounterStep(n, "-=", Const(1)),
-                TapePop(tape, Var(n), Var(var), self.types.get(var) == "bool", self._pair(tape, Var(var)))]
-
-    def push_element(self, element: Call) -> list[Stmt]:
-        """Push an array element (a ``load``) a store is about to overwrite (a
-        tape of its own: the reverse sweep pops it in the order the stores ran)."""
-        tape, n = self._elements_of(element)
-        return [TapeReserve(tape, n, Const(1)), TapePush(tape, Var(n), element, self._pair(tape, element)),
-                CounterStep(n, "+=", Const(1))]
-
-    def pop_element(self, element: Call) -> list[Stmt]:
-        tape, n = self._elements_of(element)
-        return [CounterStep(n, "-=", Const(1)), TapePop(tape, Var(n), element, pair=self._pair(tape, element))]
-
-    def _elements_of(self, element: Call) -> tuple[str, str]:
-        array = element.args[0].name
-        if array not in self.elements:
-            self.elements[array] = (self.names.fresh(f"{array}_elements"), self.names.fresh(f"n_{array}_elements"))
-        return self.elements[array]
-
-    def push_array(self, array: str, elementwise) -> list[Stmt]:
-        """Push every element of ``array`` (a tape of its own, whole arrays in
-        the order the iterations ran)."""
-        self.snapshots_used = True
-        return elementwise(lambda index: [
-            TapePush(self.s, Var(self.ns), Call("load", (Var(array), *index)), self._pair(self.s, Var(array))),
-            CounterStep(self.ns, "+=", Const(1))])
-
-    def pop_array(self, array: str, elementwise) -> list[Stmt]:
-        """Restore the array pushed last (its block, read in push order)."""
-        at = self.names.fresh(f"{array}_at")
-        self.types[at] = "int"
-        pair = self._pair(self.s, Var(array))
-        return [CounterStep(self.ns, "-=", Call("size", (Var(array),))), CounterStep(at, "=", Var(self.ns))] + \
-            elementwise(lambda index: [TapePop(self.s, Var(at), Call("load", (Var(array), *index)), pair=pair),
-                                       CounterStep(at, "+=", Const(1))])
-
-    def reserve_arrays(self, arrays: list[str], times: Expr) -> list[Stmt]:
-        room: Expr = Call("size", (Var(arrays[0]),))
-        for a in arrays[1:]:
-            room = add(room, Call("size", (Var(a),)))
-        return [TapeReserve(self.s, self.ns, mul(times, room))]
-
-    def reserve(self, pushed: list[str], times: Expr | None = None) -> list[Stmt]:
-        """Room for ``times`` rounds of pushing the values ``pushed``."""
-        counts: dict[tuple[str, str], int] = {}
-        for v in pushed:
-            key = self._which(v)
-            counts[key] = counts.get(key, 0) + 1
-        out: list[Stmt] = []
-        for (tape, n), k in counts.items():
-            room = Const(k) if times is None else (times if k == 1 else mul(Const(k), times))
-            out.append(TapeReserve(tape, n, room))
-        return out
-
-    def init(self) -> list[Stmt]:
-        out: list[Stmt] = []
-        for used, tape, n, dtype in self._all():
-            if used:
-                out += [TapeAlloc(tape, Const(64), dtype), CounterStep(n, "=", Const(0))]
-        return out
-
-    def _all(self):
-        return [(self.float_used, self.f, self.nf, "float"), (self.int_used, self.i, self.ni, "int"),
-                *((True, tape, n, "float") for tape, n in self.elements.values()),
-                (self.snapshots_used, self.s, self.ns, "float")]
-
-    def size_exactly(self, body: list[Stmt], params: list[str]) -> bool:
-        """Allocate each tape at its deepest where the arguments fix that depth
-        (tape_size.py), dropping its growth checks; True while some tape still
-        grows (the module then needs `_reserve`)."""
-        known = entry_known(params, body)
-        grows = False
-        sizes: dict[str, Expr] = {}
-        for used, tape, n, _ in self._all():
-            if not used:
-                continue
-            bound = depth_bound(body, n, known, _trips)
-            if bound is None:
-                grows = True
-                continue
-            sizes[tape] = poly_expr(bound)
-        _sized(body, sizes)
-        return grows
-
-
-def _sized(block: list[Stmt], sizes: dict[str, Expr]) -> None:
-    """Allocate each tape of ``sizes`` at its size; drop its reservations."""
-    kept = []
-    for s in block:
-        if isinstance(s, TapeReserve) and s.tape in sizes:
-            continue
-        if isinstance(s, TapeAlloc) and s.tape in sizes:
-            s = TapeAlloc(s.tape, sizes[s.tape], s.dtype)
-        for child in child_blocks(s):
-            _sized(child, sizes)
-        kept.append(s)
-    block[:] = kept
-
-
-def _trips(s: For) -> Expr:
-    """The trip count of a `for` loop."""
-    if isinstance(s.step, Const) and s.step.value == 1:
-        return sub(s.stop, s.start)
-    return Call("trips", (s.start, s.stop, s.step))
-
-
 def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None,
             kink_tol: float = 0.0) -> Function:
     """``fn`` (after :func:`materialize_tests`) -> ``fn_vjp(*args, out_bar) ->
     (value, (adjoints in wrt order))``.  With ``report`` (an int64 array
     parameter) the forward sweep counts the kink sites met."""
-    D = Derivative(fn, facts, policy, names, "bar")
-    D.kink_tol = kink_tol
-    P = plan(fn, facts, D)
-    T = _Tapes(names, facts.types)
-    counters: dict[int, str] = {}  # id(While) -> trip counter
-    for s in walk(fn.body):
-        if isinstance(s, While) and id(s) in P.reversed_loops:
-            counters[id(s)] = names.fresh("n_iter")
-            facts.types[counters[id(s)]] = "int"
-    for f in P.fused.values():
-        f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
+    return _Reverse(fn, facts, policy, names, report, kink_tol).function()
 
-    # id(inner loop) -> {value it leaves: local}: loops directly in a reversed `for` loop's
-    # body whose results a re-run of the iteration needs; the forward sweep tapes those
-    # few values, so the re-run need not run the loop again (a dot product per unit)
-    results = _taped_results(fn, P, facts, names)
-    # id(loop nest) -> (x_bar, dacc_dx, acc_bar, type): a fused loop's array derivative added into x_bar
-    combines: dict[int, tuple] = {}
-    # id(reversed `for` loop) -> its iterations counting up (loop_order)
-    counting_up: dict[int, For] = {}
-    # partials computed beside their primal (sincos): folding must not move them
-    kept_beside: set[str] = set()
 
-    # ------------------------------------------------ forward code
-    seeded = None  # the accumulator of the per-iteration fused loop being built
-    rerunning = False  # building a re-run of a loop iteration (reverse sweep)
-    rerun_of = None  # ... of this loop
-    # id(Assign): records (and replayed stores) a re-run skipped, so their reverse restores
-    # nothing; never cleared: each statement's reverse is built once, after its loop's re-run
-    # (clearing it after a nested loop's reverse lost the outer loop's entries)
-    unsaved: set[int] = set()
-    dropped: set[int] = set()  # id(value) of assignments _drop_overwritten left out of a re-run
-    replaying: set[str] = set()  # arrays whose stores the re-run being built performs again
-    replaying_stores: set[int] = set()  # ... and single stores it performs again (P.restored)
-    snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in P.snapshots
-                          for t in walk(loop.body) if is_store(t) and t.target in P.snapshots[id(loop)]}
-    # x[i] = f(x[i]) under an `if`, or several times: wherever the loop runs forwards (the
-    # forward sweep, the re-run of an enclosing iteration) the element is pushed once, before
-    # the first such statement, for the loop's reverse to pop before each re-run; the loop's
-    # own re-run pushes at each store, for the store's reverse (under the same `if`) to pop
-    pushed_before, pushed_early = hoisted_pushes(fn, P.restored)
-    snapshotted_tops = {id(top) for top in walk(fn.body) if id(top) in pushed_before
-                        and any(id(u) in snapshotted_stores for u in walk([top]))}
+@dataclass
+class Rerun:
+    """The re-run of one iteration of a reversed loop, being built: the
+    reverse sweep runs the iteration forwards again before reversing it."""
 
-    def own_rerun(loop_id: int) -> bool:
-        return rerun_of is not None and loop_id == id(rerun_of)
+    loop: Stmt
+    arrays: set[str] = field(default_factory=set)  # arrays whose stores the re-run performs again
+    stores: set[int] = field(default_factory=set)  # ... and single stores it performs again (plan.restored)
 
-    def hoisted(s: Stmt) -> bool:
-        return id(s) in pushed_early and not own_rerun(pushed_early[id(s)])
 
-    def fblock(stmts: list[Stmt], record: bool, top: bool, count: bool,
-               keep: set[str] | None = None, after: set[str] = frozenset(),
-               record_results: bool = False) -> list[Stmt]:
+class _Reverse:
+    """The reverse-mode function of one program, built in named parts: the
+    forward sweep (plain code, loops with their checkpoints, fused loops),
+    the re-run of a loop's iteration (the forward sweep again, under a
+    :class:`Rerun`), the adjoint statements, and the tapes (transforms/tapes.py)."""
+
+    def __init__(self, fn: Function, facts: Facts, policy, names, report: str | None, kink_tol: float):
+        self.fn, self.facts, self.names, self.report = fn, facts, names, report
+        self.D = Derivative(fn, facts, policy, names, "bar")
+        self.D.kink_tol = kink_tol
+        self.P = P = plan(fn, facts, self.D)
+        self.tapes = Tapes(names, facts.types)
+        self.counters: dict[int, str] = {}  # id(While) -> trip counter
+        for s in walk(fn.body):
+            if isinstance(s, While) and id(s) in P.reversed_loops:
+                self.counters[id(s)] = names.fresh("n_iter")
+                facts.types[self.counters[id(s)]] = "int"
+        for f in P.fused.values():
+            f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
+        # id(inner loop) -> {value it leaves: local}: loops directly in a reversed `for` loop's
+        # body whose results a re-run of the iteration needs; the forward sweep tapes those
+        # few values, so the re-run need not run the loop again (a dot product per unit)
+        self.results = _taped_results(fn, P, facts, names)
+        # id(loop nest) -> (x_bar, dacc_dx, acc_bar, type): a fused loop's array derivative added into x_bar
+        self.combines: dict[int, tuple] = {}
+        # id(reversed `for` loop) -> its iterations counting up (loop_order)
+        self.counting_up: dict[int, For] = {}
+        # partials computed beside their primal (sincos): folding must not move them
+        self.kept_beside: set[str] = set()
+        self.seeded: str | None = None  # the accumulator of the per-iteration fused loop being built
+        self.rerun: Rerun | None = None  # the re-run being built, if any
+        # id(Assign): records (and replayed stores) a re-run skipped, so their reverse restores
+        # nothing; never cleared: each statement's reverse is built once, after its loop's re-run
+        # (clearing it after a nested loop's reverse lost the outer loop's entries)
+        self.unsaved: set[int] = set()
+        self.dropped: set[int] = set()  # id(value) of assignments _drop_overwritten left out of a re-run
+        self.entries: dict[int, dict[str, str]] = {}  # see kept_entries
+        self.snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in P.snapshots
+                                   for t in walk(loop.body) if is_store(t) and t.target in P.snapshots[id(loop)]}
+        # x[i] = f(x[i]) under an `if`, or several times: wherever the loop runs forwards (the
+        # forward sweep, the re-run of an enclosing iteration) the element is pushed once, before
+        # the first such statement, for the loop's reverse to pop before each re-run; the loop's
+        # own re-run pushes at each store, for the store's reverse (under the same `if`) to pop
+        self.pushed_before, self.pushed_early = hoisted_pushes(fn, P.restored)
+        self.snapshotted_tops = {id(top) for top in walk(fn.body) if id(top) in self.pushed_before
+                                 and any(id(u) in self.snapshotted_stores for u in walk([top]))}
+        self.top_counters = {self.counters[id(s)] for s in _top_level(fn.body)
+                             if isinstance(s, While) and id(s) in self.counters}
+
+    # ------------------------------------------------ the re-run context
+    def own_rerun(self, loop_id: int) -> bool:
+        return self.rerun is not None and loop_id == id(self.rerun.loop)
+
+    def hoisted(self, s: Stmt) -> bool:
+        return id(s) in self.pushed_early and not self.own_rerun(self.pushed_early[id(s)])
+
+    def replays(self, s: Assign) -> bool:
+        """The re-run being built performs this store again."""
+        return self.rerun is not None and (s.target in self.rerun.arrays or id(s) in self.rerun.stores)
+
+    # ------------------------------------------------ forward sweep
+    def forward_block(self, stmts: list[Stmt], record: bool, top: bool, count: bool,
+                      keep: set[str] | None = None, after: set[str] = frozenset(),
+                      record_results: bool = False) -> list[Stmt]:
         """Forward code.  ``record``: push what the reverse pops (the main sweep's
         top level and each re-run iteration); loop bodies run plain inside, with
         only their checkpoints.  ``top``: at the function's top level.  ``count``:
@@ -286,273 +149,325 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         a reversed loop, whose inner loops in ``results`` push what they leave."""
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
-            if id(s) in pushed_before and not own_rerun(pushed_before[id(s)][1]) and (
-                    rerunning or id(s) not in snapshotted_tops):
+            if id(s) in self.pushed_before and not self.own_rerun(self.pushed_before[id(s)][1]) and (
+                    self.rerun is not None or id(s) not in self.snapshotted_tops):
                 # (where the loop runs forwards; in the forward sweep, a snapshot of the
                 # array stands for the pushes of its stores, as for the stores' own)
-                out += T.push_element(pushed_before[id(s)][0])
+                out += self.tapes.push_element(self.pushed_before[id(s)][0])
             if isinstance(s, Assign) and is_store(s):
-                # a re-run never writes (the array already holds what it wrote), except
-                # the replay of a loop iteration whose arrays were restored whole
-                if id(s) in replaying_stores and s.target not in after | _read(stmts[k + 1:]):
-                    unsaved.add(id(s))  # nothing after it reads the new element: no replay, no pop
-                    continue
-                if rerunning and s.target in P.rewritten.get(id(rerun_of), ()) and not (
-                        s.target in replaying or id(s) in replaying_stores):
-                    out.append(Assign(s.target, s.value, s.loc, s.site))  # its reads must see it again
-                elif not rerunning or s.target in replaying or id(s) in replaying_stores:
-                    # in the forward sweep, a whole-array snapshot stands for its stores' pushes
-                    if id(s) in P.array_records and not hoisted(s) and (
-                            rerunning or id(s) not in snapshotted_stores):
-                        out += T.push_element(Call("load", s.value.args[:-1]))
-                    out.append(Assign(s.target, s.value, s.loc, s.site))
+                out += self.forward_store(s, stmts[k + 1:], after)
             elif isinstance(s, Assign):
-                if keep is not None and (s.target not in keep or (
-                        id(s) in P.records and s.target not in after | _read(stmts[k + 1:]))):
-                    # not needed, or needed only as it was before: not re-run, nothing to restore
-                    unsaved.add(id(s))
-                    continue
-                if record and id(s) in P.records:
-                    out += T.save(s)
-                out += D.counted_primal(s, report if count else None)
-                if allocates(s) and s.target in facts.active:  # its adjoint, as soon as it exists
-                    out.append(Assign(D.d(s.target), Call("zeros_like", (Var(s.target),))))
+                out += self.forward_assign(s, stmts[k + 1:], record, count, keep, after)
             elif isinstance(s, If):
                 later = after | _read(stmts[k + 1:]) if keep is not None else after
-                body = fblock(s.body, record, top, count, keep, later)
-                orelse = fblock(s.orelse, record, top, count, keep, later)
+                body = self.forward_block(s.body, record, top, count, keep, later)
+                orelse = self.forward_block(s.orelse, record, top, count, keep, later)
                 if body or orelse or keep is None:
                     out.append(If(s.test, body, orelse, s.loc))
             elif isinstance(s, (For, While)):
-                # in a re-run, a loop whose values nothing later needs is skipped, unless
-                # its own reverse pops what it pushes (checkpoints, a while loop's trip count)
-                replays = bool(replaying) and any(is_store(t) and t.target in replaying for t in walk(s.body))
-                replays = replays or any(id(t) in replaying_stores for t in walk(s.body))
-                if keep is not None and not replays and not (assigned(s.body) & keep) and (
-                        id(s) not in P.reversed_loops or _self_sufficient(s, P, results)):
-                    continue
-                if keep is not None and not replays and _self_sufficient(s, P, results) and not (assigned(s.body) & (_mentioned(stmts[k + 1:]) | after)):
-                    continue  # its own reverse re-runs each iteration; nothing after it reads its values
-                if keep is not None and id(s) in results and not replays:
-                    # what the loop left, popped at the iteration's start: no second run of it
-                    # (unless it writes arrays the re-run replays: the loop's reverse pops them);
-                    # what it overwrites for an earlier reverse is kept as it would have been
-                    if id(s) not in P.reversed_loops:
-                        out += keep_entries(s)
-                    out += [Assign(v, Call("copy", (Var(held),))) for v, held in results[id(s)].items()]
-                    continue
-                out += floop(s, record, top, count)
-                if record_results and id(s) in results:
-                    out += [st for v in results[id(s)] for st in T.push(v)]
+                out += self.forward_loop_in_block(s, stmts[k + 1:], record, top, count, keep, after,
+                                                  record_results)
             else:
                 out.append(s)
         return out
 
-    def floop(s, record: bool, top: bool, count: bool) -> list[Stmt]:
-        fusion = P.fused.get(id(s))
-        if fusion is not None:
-            kept = keep_entries(s)
-            if fusion.per_iteration:
-                return kept + iteration_fused_loop(s, fusion, count)
-            return kept + fused_loop(s, fusion, count)
-        reversed_ = record and id(s) in P.reversed_loops
-        if id(s) not in P.reversed_loops and kept_entries(s):
-            # no reverse of its own, but it overwrites what an earlier reverse reads
-            return keep_entries(s) + floop_plain(s, record, top, count, reversed_)
-        return floop_plain(s, record, top, count, reversed_)
+    def forward_store(self, s: Assign, rest: list[Stmt], after: set[str]) -> list[Stmt]:
+        """A store: a re-run never writes (the array already holds what it wrote),
+        except the replay of a loop iteration whose arrays were restored whole."""
+        P, rerun = self.P, self.rerun
+        if rerun is not None and id(s) in rerun.stores and s.target not in after | _read(rest):
+            self.unsaved.add(id(s))  # nothing after it reads the new element: no replay, no pop
+            return []
+        if rerun is not None and s.target in P.rewritten.get(id(rerun.loop), ()) and not self.replays(s):
+            return [Assign(s.target, s.value, s.loc, s.site)]  # its reads must see it again
+        if rerun is None or self.replays(s):
+            out: list[Stmt] = []
+            # in the forward sweep, a whole-array snapshot stands for its stores' pushes
+            if id(s) in P.array_records and not self.hoisted(s) and (
+                    rerun is not None or id(s) not in self.snapshotted_stores):
+                out += self.tapes.push_element(Call("load", s.value.args[:-1]))
+            return out + [Assign(s.target, s.value, s.loc, s.site)]
+        return []
 
-    def floop_plain(s, record: bool, top: bool, count: bool, reversed_: bool) -> list[Stmt]:
-        body = fblock(s.body, False, False, count, record_results=reversed_)
+    def forward_assign(self, s: Assign, rest: list[Stmt], record: bool, count: bool, keep: set[str] | None,
+                       after: set[str]) -> list[Stmt]:
+        if keep is not None and (s.target not in keep or (
+                id(s) in self.P.records and s.target not in after | _read(rest))):
+            # not needed, or needed only as it was before: not re-run, nothing to restore
+            self.unsaved.add(id(s))
+            return []
+        out: list[Stmt] = []
+        if record and id(s) in self.P.records:
+            out += self.tapes.save(s)
+        out += self.D.counted_primal(s, self.report if count else None)
+        if allocates(s) and s.target in self.facts.active:  # its adjoint, as soon as it exists
+            out.append(Assign(self.D.d(s.target), Call("zeros_like", (Var(s.target),))))
+        return out
+
+    def forward_loop_in_block(self, s: For | While, rest: list[Stmt], record: bool, top: bool, count: bool,
+                              keep: set[str] | None, after: set[str], record_results: bool) -> list[Stmt]:
+        """A loop met in a block of forward code.  In a re-run, a loop whose
+        values nothing later needs is skipped, unless its own reverse pops what
+        it pushes (checkpoints, a while loop's trip count)."""
+        P, results, rerun = self.P, self.results, self.rerun
+        replays = rerun is not None and any(is_store(t) and self.replays(t) for t in walk(s.body))
+        if keep is not None and not replays and not (assigned(s.body) & keep) and (
+                id(s) not in P.reversed_loops or _self_sufficient(s, P, results)):
+            return []
+        if keep is not None and not replays and _self_sufficient(s, P, results) and not (
+                assigned(s.body) & (_mentioned(rest) | after)):
+            return []  # its own reverse re-runs each iteration; nothing after it reads its values
+        if keep is not None and id(s) in results and not replays:
+            # what the loop left, popped at the iteration's start: no second run of it
+            # (unless it writes arrays the re-run replays: the loop's reverse pops them);
+            # what it overwrites for an earlier reverse is kept as it would have been
+            out = self.keep_entries(s) if id(s) not in P.reversed_loops else []
+            return out + [Assign(v, Call("copy", (Var(held),))) for v, held in results[id(s)].items()]
+        out = self.forward_loop(s, record, top, count)
+        if record_results and id(s) in results:
+            out += [st for v in results[id(s)] for st in self.tapes.push(v)]
+        return out
+
+    def forward_loop(self, s: For | While, record: bool, top: bool, count: bool) -> list[Stmt]:
+        fusion = self.P.fused.get(id(s))
+        if fusion is not None:
+            kept = self.keep_entries(s)
+            if fusion.per_iteration:
+                return kept + self.iteration_fused_loop(s, fusion, count)
+            return kept + self.fused_loop(s, fusion, count)
+        reversed_ = record and id(s) in self.P.reversed_loops
+        if id(s) not in self.P.reversed_loops and self.kept_entries(s):
+            # no reverse of its own, but it overwrites what an earlier reverse reads
+            return self.keep_entries(s) + self.plain_loop(s, count, top, reversed_)
+        return self.plain_loop(s, count, top, reversed_)
+
+    def plain_loop(self, s: For | While, count: bool, top: bool, reversed_: bool) -> list[Stmt]:
+        """A loop as it runs forwards, pushing its checkpoints where it is reversed."""
+        P, T = self.P, self.tapes
+        body = self.forward_block(s.body, False, False, count, record_results=reversed_)
         ck = P.checkpoints.get(id(s), []) if reversed_ else []
         if isinstance(s, For):
             pushes = [st for v in ck for st in T.push(v)]
-            left = [v for t in s.body if id(t) in results for v in results[id(t)]] if reversed_ else []
+            left = [v for t in s.body if id(t) in self.results for v in self.results[id(t)]] if reversed_ else []
             kept = sorted(P.snapshots.get(id(s), ())) if reversed_ else []
-            room = T.reserve(ck + left, _trips(s)) + (T.reserve_arrays(kept, _trips(s)) if kept else [])
+            room = T.reserve(ck + left, loop_trips(s)) + (T.reserve_arrays(kept, loop_trips(s)) if kept else [])
             if kept:
                 pushes = [Comment(f"{', '.join(kept)}: read, then overwritten, in each iteration: kept whole")] + [
-                    st for a in kept for st in T.push_array(a, lambda body, a=a: elementwise(facts.types[a], Var(a), body))
-                ] + pushes
+                    st for a in kept for st in T.push_array(a, self.over_elements_of(a))] + pushes
             return room + [For(s.var, s.start, s.stop, s.step, pushes + body, s.loc)]
         if not reversed_:
             return [While(s.test, body, s.loc)]
         pushes = [st for v in ck for st in T.push(v, grow=True)]
-        trips = counters[id(s)]
+        trips = self.counters[id(s)]
         body = pushes + body + [Assign(trips, Call("add", (Var(trips), Const(1))))]
         out = [Assign(trips, Const(0)), While(s.test, body, s.loc)]
         if not top:
             out += T.push(trips, grow=True)
         return out
 
-    entries: dict[int, dict[str, str]] = {}
-
-    def kept_entries(s) -> dict[str, str]:
+    def kept_entries(self, s) -> dict[str, str]:
         """{value a loop without a reverse of its own (a fused nest, a loop with
         nothing to differentiate) overwrites and an earlier reverse reads: the
         local holding it as the loop found it}.  Wherever the loop runs (the
         forward sweep, a re-run of an iteration around it) it saves the value
         first; its place in the reverse sweep gives it back."""
-        if id(s) not in entries:
+        if id(s) not in self.entries:
             label = s.var if isinstance(s, For) else "loop"
-            entries[id(s)] = {v: names.fresh(f"{v}_before_{label}") for v in P.restore.get(id(s), [])}
-            for v, held in entries[id(s)].items():
-                facts.types[held] = facts.types.get(v, "float")
-        return entries[id(s)]
+            self.entries[id(s)] = {v: self.names.fresh(f"{v}_before_{label}") for v in self.P.restore.get(id(s), [])}
+            for v, held in self.entries[id(s)].items():
+                self.facts.types[held] = self.facts.types.get(v, "float")
+        return self.entries[id(s)]
 
-    def keep_entries(s) -> list[Stmt]:
-        return [Assign(held, Call("copy", (Var(v),))) for v, held in kept_entries(s).items()]
+    def keep_entries(self, s) -> list[Stmt]:
+        return [Assign(held, Call("copy", (Var(v),))) for v, held in self.kept_entries(s).items()]
 
-    def give_back_entries(s) -> list[Stmt]:
-        return [Assign(v, Call("copy", (Var(held),))) for v, held in kept_entries(s).items()]
+    def give_back_entries(self, s) -> list[Stmt]:
+        return [Assign(v, Call("copy", (Var(held),))) for v, held in self.kept_entries(s).items()]
 
-    def fused_loop(s: For, fusion, count: bool) -> list[Stmt]:
-        saved = dict(D.redirect)
-        D.redirect.update(fusion.derivs)
-        body = fused_body(s.body, fusion, count)
-        D.redirect = saved
+    # ------------------------------------------------ fused loops
+    def fused_loop(self, s: For, fusion, count: bool) -> list[Stmt]:
+        saved = dict(self.D.redirect)
+        self.D.redirect.update(fusion.derivs)
+        body = self.fused_body(s.body, fusion, count)
+        self.D.redirect = saved
         inits = [Assign(d, Const(0.0)) for d in fusion.derivs.values()]
         note = Comment(f"fused: the loop only accumulates into {fusion.acc}, so its adjoint "
                        f"runs here, per iteration, into d{fusion.acc}/d(...)")
         return inits + [note, For(s.var, s.start, s.stop, s.step, body, s.loc)]
 
-    def iteration_fused_loop(s: For, fusion, count: bool) -> list[Stmt]:
-        nonlocal seeded
-        saved = dict(D.redirect)
-        D.redirect.update(fusion.derivs)
-        seeded = fusion.acc
-        forward_part = fblock(s.body, True, False, count)
-        reverse_part = rblock(s.body)
+    def iteration_fused_loop(self, s: For, fusion, count: bool) -> list[Stmt]:
+        facts = self.facts
+        saved = dict(self.D.redirect)
+        self.D.redirect.update(fusion.derivs)
+        self.seeded = fusion.acc
+        forward_part = self.forward_block(s.body, True, False, count)
+        reverse_part = self.reverse_block(s.body)
         # the reverse part re-runs inner loops: keep what the next iteration reads
         carried = sorted(upward_exposed(s.body) & assigned(s.body)
                          - {t.var for t in walk(s.body) if isinstance(t, For)}
                          - {v for v in facts.types if is_array(facts.types[v])})
-        kept = {v: names.fresh(f"{v}_kept") for v in carried}
+        kept = {v: self.names.fresh(f"{v}_kept") for v in carried}
         for v, k in kept.items():
             facts.types[k] = facts.types.get(v, "float")
         body = (forward_part + [Assign(k, Call("copy", (Var(v),))) for v, k in kept.items()]
                 + reverse_part + [Assign(v, Call("copy", (Var(k),))) for v, k in kept.items()])
-        seeded = None
-        D.redirect = saved
-        inits = [Assign(d, derivative_zero(v)) for v, d in fusion.derivs.items()]
+        self.seeded = None
+        self.D.redirect = saved
+        inits = [Assign(d, self.derivative_zero(v)) for v, d in fusion.derivs.items()]
         note = Comment(f"fused: iterations share only {fusion.acc}, so each one is reversed as soon as "
                        f"it has run, into d{fusion.acc}/d(...)")
         return inits + [note, For(s.var, s.start, s.stop, s.step, body, s.loc)]
 
-    def derivative_zero(v: str) -> Expr:
-        return Call("zeros_like", (Var(v),)) if is_array(facts.types.get(v)) else Const(0.0)
-
-    def fused_body(stmts: list[Stmt], fusion, count: bool) -> list[Stmt]:
+    def fused_body(self, stmts: list[Stmt], fusion, count: bool) -> list[Stmt]:
+        """A fused loop's body: its primal, with the partials of each statement
+        beside it, then the adjoint of the block's own statements, seeded with
+        d acc = 1 (nested loops and branches carry their own)."""
         primal: list[Stmt] = []
         early: dict[int, tuple] = {}  # id(Assign) -> its partials, computed beside the primal
         for s in stmts:
             if isinstance(s, For):
-                primal.append(For(s.var, s.start, s.stop, s.step, fused_body(s.body, fusion, count), s.loc))
+                primal.append(For(s.var, s.start, s.stop, s.step, self.fused_body(s.body, fusion, count), s.loc))
             elif isinstance(s, If):
-                primal.append(If(s.test, fused_body(s.body, fusion, count),
-                                 fused_body(s.orelse, fusion, count), s.loc))
+                primal.append(If(s.test, self.fused_body(s.body, fusion, count),
+                                 self.fused_body(s.orelse, fusion, count), s.loc))
             elif isinstance(s, Assign):
-                primal += D.counted_primal(s, report if count else None)
-                if s.target != fusion.acc and s.target in facts.active and is_differentiable(s, facts):
-                    # partials right beside the primal: sin and cos of one argument
-                    # then compile to one sincos call, whatever branches follow
-                    setup, grads = D.partials(s, Var(s.target))
-                    hoisted = []
-                    for k, g in enumerate(grads):
-                        if isinstance(g, Call) and g.prim in _HOIST:
-                            name = names.fresh(f"d{s.target}")
-                            hoisted.append(Assign(name, g))
-                            kept_beside.add(name)
-                            grads[k] = Var(name)
-                    if hoisted:
-                        primal += setup + hoisted
-                        setup = []
-                    early[id(s)] = (setup, grads)
+                primal += self.D.counted_primal(s, self.report if count else None)
+                if s.target != fusion.acc and s.target in self.facts.active and is_differentiable(s, self.facts):
+                    primal += self.partials_beside(s, early)
             else:
                 primal.append(s)
-        # the adjoint of this block's own statements, seeded with d acc = 1;
-        # nested loops and branches carry their own
         adjoint: list[Stmt] = []
         for s in reversed(stmts):
             if isinstance(s, Assign):
                 if s.target == fusion.acc:
-                    term = s.value.args[1]
-                    if isinstance(term, Var) and term.name in facts.active:
-                        sign = 1.0 if s.value.prim == "add" else -1.0
-                        bar = D.d(term.name)
-                        adjoint.append(Assign(bar, add(Var(bar), c(sign))))
+                    adjoint += self.seeded_adjoint(s)
                 else:
-                    adjoint += rassign(s, early.get(id(s)))
+                    adjoint += self.reverse_assign(s, early.get(id(s)))
         return primal + adjoint
 
-    # ------------------------------------------------ reverse code
-    def rblock(stmts: list[Stmt]) -> list[Stmt]:
+    def partials_beside(self, s: Assign, early: dict[int, tuple]) -> list[Stmt]:
+        """The partials of ``s`` right beside its primal (recorded in ``early``
+        for its adjoint): sin and cos of one argument then compile to one
+        sincos call, whatever branches follow."""
+        setup, grads = self.D.partials(s, Var(s.target))
+        hoisted = []
+        for k, g in enumerate(grads):
+            if isinstance(g, Call) and g.prim in _HOIST:
+                name = self.names.fresh(f"d{s.target}")
+                hoisted.append(Assign(name, g))
+                self.kept_beside.add(name)
+                grads[k] = Var(name)
         out: list[Stmt] = []
-        for s in reversed(stmts):
-            out.extend(rstmt(s))
+        if hoisted:
+            out = setup + hoisted
+            setup = []
+        early[id(s)] = (setup, grads)
         return out
 
-    def rstmt(s: Stmt) -> list[Stmt]:
+    def seeded_adjoint(self, s: Assign) -> list[Stmt]:
+        """``acc ±= term`` with d acc = 1: the term's adjoint gains ±1."""
+        term = s.value.args[1]
+        if isinstance(term, Var) and term.name in self.facts.active:
+            sign = 1.0 if s.value.prim == "add" else -1.0
+            bar = self.D.d(term.name)
+            return [Assign(bar, add(Var(bar), c(sign)))]
+        return []
+
+    def derivative_zero(self, v: str) -> Expr:
+        return Call("zeros_like", (Var(v),)) if is_array(self.facts.types.get(v)) else Const(0.0)
+
+    # ------------------------------------------------ reverse sweep
+    def reverse_block(self, stmts: list[Stmt]) -> list[Stmt]:
+        out: list[Stmt] = []
+        for s in reversed(stmts):
+            out.extend(self.reverse_stmt(s))
+        return out
+
+    def reverse_stmt(self, s: Stmt) -> list[Stmt]:
         if isinstance(s, Assign):
-            return rassign(s)
+            return self.reverse_assign(s)
         if isinstance(s, If):
-            body, orelse = rblock(s.body), rblock(s.orelse)
+            body, orelse = self.reverse_block(s.body), self.reverse_block(s.orelse)
             if not body and not orelse:
                 return []
             if not body:
                 return [If(Call("not", (s.test,)), orelse, [], s.loc)]
             return [If(s.test, body, orelse, s.loc)]
         if isinstance(s, (For, While)):
-            fusion = P.fused.get(id(s))
+            fusion = self.P.fused.get(id(s))
             if fusion is not None:
-                acc_bar = Var(D.d(fusion.acc))
-                out = []
-                for v, d in fusion.derivs.items():
-                    if is_array(facts.types.get(v)):
-                        out += elementwise(facts.types[v], Var(v), lambda index, v=v, d=d: [accumulate_element(
-                            D.d(v), index, mul(Call("load", (Var(d), *index)), acc_bar))])
-                        combines[id(out[-1])] = (D.d(v), d, acc_bar, facts.types[v])
-                    else:
-                        out.append(Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar))))
-                return out + give_back_entries(s)
-            if id(s) not in P.reversed_loops:
-                return give_back_entries(s)
-            ck = P.checkpoints.get(id(s), [])
-            entry = {v: names.fresh(f"{v}_entry") for v in P.restore.get(id(s), [])}
-            pops: list[Stmt] = []
-            for t in reversed(s.body):  # pushed last, after the checkpoints: popped first
-                for held in reversed(list(results.get(id(t), {}).values())):
-                    pops += T.pop(held)
-            for v in reversed(ck):
-                pops += T.pop(v)
-            keep = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
-            kept = sorted(P.snapshots.get(id(s), ()))
-            for a in reversed(kept):  # the arrays as the iteration found them
-                pops = T.pop_array(a, lambda body, a=a: elementwise(facts.types[a], Var(a), body)) + pops
-            restored = P.restored.get(id(s), {})
-            for element in dict.fromkeys(restored.values()):  # x[i] = f(x[i]): x[i] as the iteration read it
-                pops = T.pop_element(element) + pops
-            nonlocal rerunning, rerun_of
-            rerunning, rerun_of = True, s
-            replaying.update(kept)
-            replaying_stores.update(restored)
-            rerun = _drop_overwritten(fblock(s.body, True, False, False, P.need.get(id(s), set())), dropped)
-            replaying.clear()
-            replaying_stores.clear()
-            rerunning, rerun_of = False, None
-            room = T.reserve(_rerun_pushes(s.body, P, counters))
-            body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
-                + rerun + rblock(s.body)
-            before = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
-            after = [Assign(v, Call("copy", (Var(e),))) for v, e in entry.items()]
-            if isinstance(s, For):
-                return room + before + _reversed_for(s, body, names, counting_up) + after
-            trips = counters[id(s)]
-            pre = T.pop(trips) if trips not in top_counters else []
-            return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
+                return self.fused_adjoints(fusion) + self.give_back_entries(s)
+            if id(s) not in self.P.reversed_loops:
+                return self.give_back_entries(s)
+            return self.reverse_loop(s)
         return []
 
-    def rarray(s: Assign) -> list[Stmt]:
+    def fused_adjoints(self, fusion) -> list[Stmt]:
+        """Where a fused loop stands in the reverse sweep: its derivatives,
+        scaled by the accumulator's adjoint, go into the adjoints."""
+        facts, D = self.facts, self.D
+        acc_bar = Var(D.d(fusion.acc))
+        out: list[Stmt] = []
+        for v, d in fusion.derivs.items():
+            if is_array(facts.types.get(v)):
+                out += self.elementwise(facts.types[v], Var(v), lambda index, v=v, d=d: [accumulate_element(
+                    D.d(v), index, mul(Call("load", (Var(d), *index)), acc_bar))])
+                self.combines[id(out[-1])] = (D.d(v), d, acc_bar, facts.types[v])
+            else:
+                out.append(Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar))))
+        return out
+
+    def reverse_loop(self, s: For | While) -> list[Stmt]:
+        """A reversed loop: per iteration, last first, pop what the forward
+        sweep pushed, re-run the iteration, then reverse its body."""
+        P, T, names = self.P, self.tapes, self.names
+        entry = {v: names.fresh(f"{v}_entry") for v in P.restore.get(id(s), [])}
+        pops, kept, restored = self.iteration_pops(s)
+        keep = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
+        rerun = self.rerun_iteration(s, kept, restored)
+        room = T.reserve(_rerun_pushes(s.body, P, self.counters))
+        body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
+            + rerun + self.reverse_block(s.body)
+        before = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
+        after = [Assign(v, Call("copy", (Var(e),))) for v, e in entry.items()]
+        if isinstance(s, For):
+            return room + before + _reversed_for(s, body, names, self.counting_up) + after
+        trips = self.counters[id(s)]
+        pre = T.pop(trips) if trips not in self.top_counters else []
+        return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
+
+    def iteration_pops(self, s: For | While) -> tuple[list[Stmt], list[str], dict]:
+        """What a reversed loop's iteration pops before its re-run (the values
+        its inner loops left, its checkpoints, the arrays and elements it
+        overwrote), the arrays it restores whole, and the elements it restores."""
+        P, T = self.P, self.tapes
+        pops: list[Stmt] = []
+        for t in reversed(s.body):  # pushed last, after the checkpoints: popped first
+            for held in reversed(list(self.results.get(id(t), {}).values())):
+                pops += T.pop(held)
+        for v in reversed(P.checkpoints.get(id(s), [])):
+            pops += T.pop(v)
+        kept = sorted(P.snapshots.get(id(s), ()))
+        for a in reversed(kept):  # the arrays as the iteration found them
+            pops = T.pop_array(a, self.over_elements_of(a)) + pops
+        restored = P.restored.get(id(s), {})
+        for element in dict.fromkeys(restored.values()):  # x[i] = f(x[i]): x[i] as the iteration read it
+            pops = T.pop_element(element) + pops
+        return pops, kept, restored
+
+    def rerun_iteration(self, s: For | While, arrays: list[str], stores: dict) -> list[Stmt]:
+        """The forward code of one iteration again, recomputing only what its
+        reverse needs, under a :class:`Rerun` context."""
+        self.rerun = Rerun(s, set(arrays), set(stores))
+        try:
+            code = self.forward_block(s.body, True, False, False, self.P.need.get(id(s), set()))
+            return _drop_overwritten(code, self.dropped)
+        finally:
+            self.rerun = None
+
+    def reverse_array(self, s: Assign) -> list[Stmt]:
         """The reverse of a load, a store or an allocation."""
+        facts, D, P = self.facts, self.D, self.P
         v, t = s.value, s.target
         out: list[Stmt] = []
         if v.prim == "load":
@@ -560,8 +475,8 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                 out.append(accumulate_element(D.d(v.args[0].name), v.args[1:], Var(D.d(t))))
             if t in facts.active and t in P.overwritten:
                 out.append(Assign(D.d(t), Const(0.0)))
-            if id(s) in P.records and id(s) not in unsaved:
-                out += T.restore(s)  # y = a[i] overwrote a y that an earlier reverse reads
+            if id(s) in P.records and id(s) not in self.unsaved:
+                out += self.tapes.restore(s)  # y = a[i] overwrote a y that an earlier reverse reads
         elif v.prim == "store":
             index, value = v.args[1:-1], v.args[-1]
             if t in facts.active:
@@ -570,35 +485,38 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
                     out.append(Assign(D.d(value.name), add(Var(D.d(value.name)), Call("load", (t_bar, *index)))))
                 # the element's old value no longer reaches the output
                 out.append(Assign(t_bar.name, Call("store", (t_bar, *index, Const(0.0)))))
-            if id(s) in P.array_records and id(s) not in unsaved:
-                out += T.pop_element(Call("load", (Var(t), *index)))
+            if id(s) in P.array_records and id(s) not in self.unsaved:
+                out += self.tapes.pop_element(Call("load", (Var(t), *index)))
         elif v.prim == "array_copy" and t in facts.active and v.args[0].name in facts.active:
             copy_bar = Var(D.d(t))
-            out += elementwise(facts.types[t], Var(t), lambda index: [accumulate_element(
+            out += self.elementwise(facts.types[t], Var(t), lambda index: [accumulate_element(
                 D.d(v.args[0].name), index, Call("load", (copy_bar, *index)))])
         return out
 
-    def elementwise(type_: str, like: Var, body) -> list[Stmt]:
+    def elementwise(self, type_: str, like: Var, body) -> list[Stmt]:
         """A loop nest over every element of an array of type ``type_``."""
-        index = [Var(names.fresh(f"i{k}")) for k in range(rank(type_))]
+        index = [Var(self.names.fresh(f"i{k}")) for k in range(rank(type_))]
         for v in index:
-            facts.types[v.name] = "int"
+            self.facts.types[v.name] = "int"
         block = body(index)
         for k in reversed(range(len(index))):
             block = [For(index[k].name, Const(0), Call("shape", (like, Const(k))), Const(1), block)]
         return block
 
-    def rassign(s: Assign, partials=None) -> list[Stmt]:
+    def over_elements_of(self, a: str):
+        """``body -> a loop nest running body over every element of array a``."""
+        return lambda body: self.elementwise(self.facts.types[a], Var(a), body)
+
+    def reverse_assign(self, s: Assign, partials=None) -> list[Stmt]:
+        """The adjoint statements of one assignment (``partials``: computed
+        beside its primal already, in a fused loop)."""
+        facts, D, P = self.facts, self.D, self.P
         t = s.target
-        if seeded is not None and t == seeded:  # acc ±= term, with d acc = 1
-            term = s.value.args[1]
-            if isinstance(term, Var) and term.name in facts.active:
-                sign = 1.0 if s.value.prim == "add" else -1.0
-                return [Assign(D.d(term.name), add(Var(D.d(term.name)), c(sign)))]
-            return []
+        if self.seeded is not None and t == self.seeded:  # acc ±= term, with d acc = 1
+            return self.seeded_adjoint(s)
         if isinstance(s.value, Call) and s.value.prim in ("load", *ARRAY_VALUES):
-            return rarray(s)
-        restore = T.restore(s) if id(s) in P.records and id(s) not in unsaved else []
+            return self.reverse_array(s)
+        restore = self.tapes.restore(s) if id(s) in P.records and id(s) not in self.unsaved else []
         if t not in facts.active:
             return restore
         if not is_differentiable(s, facts):
@@ -611,7 +529,7 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
         # a partial may use the statement's value (x / t: -(out / t)), but not where the
         # value is gone: overwritten by the statement itself, or never recomputed because
         # the re-run of its iteration skipped it (then t still holds what it held before)
-        gone = self_ref or id(s) in unsaved or id(s.value) in dropped
+        gone = self_ref or id(s) in self.unsaved or id(s.value) in self.dropped
         setup, grads = partials or D.partials(s, None if gone else Var(t))
         out += setup
         tbar = Var(D.d(t))
@@ -633,57 +551,70 @@ def reverse(fn: Function, facts: Facts, policy, names, report: str | None = None
             out += restore
         return out
 
-    top_counters = {counters[id(s)] for s in _top_level(fn.body) if isinstance(s, While) and id(s) in counters}
-    reverse_sweep = rblock(fn.body[:-1])
-    forward_sweep = fblock(fn.body[:-1], True, True, True)
+    # ------------------------------------------------ the function
+    def function(self) -> Function:
+        """``fn_vjp``: entry (tapes, adjoints), forward sweep, reverse sweep, result."""
+        fn, facts, D, P, T = self.fn, self.facts, self.D, self.P, self.tapes
+        reverse_sweep = self.reverse_block(fn.body[:-1])
+        forward_sweep = self.forward_block(fn.body[:-1], True, True, True)
+        ret = fn.body[-1]
+        value = ret.value
+        pushed = set(P.recorded) | {v for ck in P.checkpoints.values() for v in ck}
+        out_name = D.d(value.name) if isinstance(value, Var) else self.names.fresh("out_bar")
+        captured, result_stmts = self.captured_value(value, pushed)
+        adjoint_inits = self.adjoint_inits(value)
+        room = self.entry_room(pushed)  # (before the tapes' allocation: it may use one more tape)
+        body: list[Stmt] = copy_stored_params(fn, D, tangents=False) + T.init() + room
+        if P.fused:  # fused loops accumulate adjoints during the forward sweep
+            body += adjoint_inits
+            adjoint_inits = []
+        if forward_sweep:
+            body += [Comment("forward sweep")] + forward_sweep + result_stmts
+        if reverse_sweep or adjoint_inits:
+            body += [Comment("reverse sweep")] + adjoint_inits + reverse_sweep
+        wrt_float = [w for w in facts.wrt if differentiable_type(facts.types.get(w))]
+        adjoints = tuple(Var(D.d(w)) if w in facts.active else self.derivative_zero(w) for w in wrt_float)
+        body.append(Return((captured, Call("tuple", adjoints)), ret.loc))
+        _adopt_fused_derivatives(body, self.combines, self.elementwise)
+        needs_reserve = T.size_exactly(body, [p.name for p in fn.params])
+        params = list(fn.params) + [Param(out_name, "float")]
+        if self.report is not None:
+            body = D.report_frame(body, self.report)
+            params.append(Param(self.report, "array"))
+        doc = f"{fn.name} and the adjoints ({', '.join(D.d(w) for w in wrt_float)}) of the cotangent {out_name}."
+        out_fn = Function(f"{fn.name}_vjp", params, body, fn.loc, doc, facts.types)
+        out_fn.needs_reserve = needs_reserve  # type: ignore[attr-defined]  (a tape grows: emit _reserve)
+        out_fn.adjoints = D.scalar_adjoints()  # type: ignore[attr-defined]
+        out_fn.array_adjoints = D.array_adjoints()  # type: ignore[attr-defined]
+        out_fn.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
+        out_fn.counting_up = self.counting_up  # type: ignore[attr-defined]  (loop_order's choices)
+        out_fn.keep = self.kept_beside  # type: ignore[attr-defined]  (names fold_temporaries leaves in place)
+        return out_fn
 
-    # ------------------------------------------------ assemble
-    ret = fn.body[-1]
-    value = ret.value
-    param_names = {p.name for p in fn.params}
-    pushed = set(P.recorded) | {v for ck in P.checkpoints.values() for v in ck}
-    # a value pushed before any assignment (a loop's first checkpoint) must exist
-    inits = [Assign(v, zero_of(facts.types[v])) for v in sorted(pushed) if v not in param_names]
-    out_name = D.d(value.name) if isinstance(value, Var) else names.fresh("out_bar")
-    captured = value
-    result_stmts: list[Stmt] = []
-    in_loops = {t.target for loop in walk(fn.body) if isinstance(loop, (For, While))
-                for t in walk(loop.body) if isinstance(t, Assign)}
-    if isinstance(value, Var) and (value.name in pushed or value.name in in_loops):
-        # the reverse sweep may pop it, or re-run the loop that sets it (an early return)
-        captured = Var(names.fresh("value"))
-        result_stmts.append(Assign(captured.name, Call("copy", (value,))))
-    local_arrays = {s.target for s in walk(fn.body) if allocates(s)}
-    adjoint_inits = [Assign(D.d(v), derivative_zero(v)) for v in sorted(facts.active - local_arrays)
-                     if not (isinstance(value, Var) and v == value.name)]
-    room = T.reserve([v for v in _rerun_pushes(fn.body, P, counters) if v not in top_counters])
-    body: list[Stmt] = copy_stored_params(fn, D, tangents=False) + T.init() + room + inits
-    if P.fused:  # fused loops accumulate adjoints during the forward sweep
-        body += adjoint_inits
-        adjoint_inits = []
-    if forward_sweep:
-        body += [Comment("forward sweep")] + forward_sweep + result_stmts
-    if reverse_sweep or adjoint_inits:
-        body += [Comment("reverse sweep")] + adjoint_inits + reverse_sweep
-    wrt_float = [w for w in facts.wrt if differentiable_type(facts.types.get(w))]
-    adjoints = tuple(Var(D.d(w)) if w in facts.active else derivative_zero(w) for w in wrt_float)
-    body.append(Return((captured, Call("tuple", adjoints)), ret.loc))
-    _adopt_fused_derivatives(body, combines, elementwise)
-    needs_reserve = T.size_exactly(body, [p.name for p in fn.params])
-    if report is not None:
-        body = D.report_frame(body, report)
-    params = list(fn.params) + [Param(out_name, "float")]
-    if report is not None:
-        params.append(Param(report, "array"))
-    doc = f"{fn.name} and the adjoints ({', '.join(D.d(w) for w in wrt_float)}) of the cotangent {out_name}."
-    out_fn = Function(f"{fn.name}_vjp", params, body, fn.loc, doc, facts.types)
-    out_fn.needs_reserve = needs_reserve  # type: ignore[attr-defined]  (a tape grows: emit _reserve)
-    out_fn.adjoints = D.scalar_adjoints()  # type: ignore[attr-defined]
-    out_fn.array_adjoints = D.array_adjoints()  # type: ignore[attr-defined]
-    out_fn.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
-    out_fn.counting_up = counting_up  # type: ignore[attr-defined]  (loop_order's choices)
-    out_fn.keep = kept_beside  # type: ignore[attr-defined]  (names fold_temporaries leaves in place)
-    return out_fn
+    def captured_value(self, value: Expr, pushed: set[str]) -> tuple[Expr, list[Stmt]]:
+        """The returned value, copied where the reverse sweep may pop it or
+        re-run the loop that sets it (an early return)."""
+        fn = self.fn
+        in_loops = {t.target for loop in walk(fn.body) if isinstance(loop, (For, While))
+                    for t in walk(loop.body) if isinstance(t, Assign)}
+        if isinstance(value, Var) and (value.name in pushed or value.name in in_loops):
+            captured = Var(self.names.fresh("value"))
+            return captured, [Assign(captured.name, Call("copy", (value,)))]
+        return value, []
+
+    def entry_room(self, pushed: set[str]) -> list[Stmt]:
+        """Room on the tapes for the pushes outside loops, and a first value
+        for each value pushed before any assignment (a loop's first checkpoint)."""
+        fn, P = self.fn, self.P
+        param_names = {p.name for p in fn.params}
+        inits = [Assign(v, zero_of(self.facts.types[v])) for v in sorted(pushed) if v not in param_names]
+        room = self.tapes.reserve([v for v in _rerun_pushes(fn.body, P, self.counters) if v not in self.top_counters])
+        return room + inits
+
+    def adjoint_inits(self, value: Expr) -> list[Stmt]:
+        local_arrays = {s.target for s in walk(self.fn.body) if allocates(s)}
+        return [Assign(self.D.d(v), self.derivative_zero(v)) for v in sorted(self.facts.active - local_arrays)
+                if not (isinstance(value, Var) and v == value.name)]
 
 
 _HOIST = {"exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", "sinh",
@@ -791,7 +722,7 @@ def _mentioned(block: list[Stmt]) -> set[str]:
 
 def _rerun_pushes(block: list[Stmt], P, counters) -> list[str]:
     """The values one pass over ``block`` pushes outside its loops: the trip
-    counters of loops inside it (records are kept in locals, see _Tapes.save)."""
+    counters of loops inside it (records are kept in locals, see Tapes.save)."""
     out = []
     for s in _top_level(block):
         if isinstance(s, While) and id(s) in counters:
