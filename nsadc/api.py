@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from nsadc import call_checks, jacobians
+from nsadc.backends.lowering import NUMBA_CPU, NUMBA_CPU_BOUNDSCHECK, PYTHON, Backend
 from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError
@@ -34,8 +35,6 @@ from nsadc.transforms.common import report_layout
 from nsadc.transforms.outputs import output_types
 
 TARGETS = ("cpu", "python", "cuda")
-JIT = "@numba.njit(cache=True)"
-JIT_BOUNDSCHECK = "@numba.njit(cache=True, boundscheck=True)"
 
 
 def _internal_errors() -> tuple:
@@ -547,6 +546,15 @@ class Differentiable:
             raise ArgumentError(f"{where} has dtype {v.dtype}; nsadc takes {want} arrays here "
                                 f"(convert with {name}.astype(np.float64))")
 
+    def _backend(self) -> Backend:
+        """The backend this target's code is emitted for."""
+        if self.target == "cpu":
+            return NUMBA_CPU_BOUNDSCHECK if self.boundscheck else NUMBA_CPU
+        if self.target == "cuda":
+            from nsadc.backends.numba_cuda import NUMBA_CUDA
+            return NUMBA_CUDA
+        return PYTHON
+
     def _kernels(self, types: dict[str, str]) -> _Kernels:
         k = self._specs.get((tuple(types[p] for p in self._params), tuple(self.wrt)))
         if k is not None:
@@ -569,8 +577,8 @@ class Differentiable:
             except UnsupportedError as e:
                 raise self._more_dimensions(types, e) or e
 
-            jit = (JIT_BOUNDSCHECK if self.boundscheck else JIT) if self.target == "cpu" else None
-            if jit:
+            backend = self._backend()
+            if backend is not PYTHON:
                 import numba  # noqa: F401  (imported by the module; fail early and clearly)
             modes = ("forward", "reverse", "lexicographic")
             if self.target == "cuda":  # device functions; refused when they would allocate
@@ -579,7 +587,7 @@ class Differentiable:
                 refuse_arrays(self.__name__, types, where, False, self.wrt, self._written)
                 mod = load_module(device_module_source(comp, where))
             else:
-                mod = load_module(comp.module(modes, primal=True, report=True, jit=jit, jacobians=True))
+                mod = load_module(comp.module(modes, primal=True, report=True, backend=backend, jacobians=True))
             meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp.primal, comp.src),
                     "sites": [_site_to_json(s) for s in comp.facts.sites],
                     "shape_checks": getattr(comp.primal, "shape_checks", []),
@@ -790,8 +798,7 @@ class Differentiable:
                              "differentiate with target='cpu' for them")
         with self._lock:
             comp = compile_tangent(*self._source(), self.wrt, self.policy, self._env, types, self._lowered)
-            jit = (JIT_BOUNDSCHECK if self.boundscheck else JIT) if self.target == "cpu" else None
-            mod = load_module(comp.module(("reverse",), jit=jit))
+            mod = load_module(comp.module(("reverse",), backend=self._backend()))
             kernel = self._hvps[key] = getattr(mod, f"{comp.name}_vjp")
         return kernel
 

@@ -201,8 +201,13 @@ def emit(
     cert: Path | None = typer.Option(None, "--cert", metavar="OUT.json",
                                      help="also write the (static) certificate here; the module's header "
                                           "summarises it"),
+    backend: str = typer.Option("python", "--target", metavar="TARGET",
+                                help="python (plain functions: the module imports only math and numpy), cpu "
+                                     "(each function @numba.njit) or cuda (numba.cuda device functions, for "
+                                     "your own @cuda.jit kernels; refused where the code would allocate)"),
 ):
-    """Print a standalone module (imports only math and numpy) with FUNC_jvp, FUNC_vjp or FUNC_ld."""
+    """Print a standalone module with FUNC_jvp, FUNC_vjp or FUNC_ld (by default plain Python that imports
+    only math and numpy; --target cpu or cuda: numba-compiled)."""
     certificate = None
     path, _ = parse_target(target)
     if kinks is not None and kinks.strip() == "auto":
@@ -218,24 +223,31 @@ def emit(
     for option, out in (("-o", output), ("--cert", cert)):
         if out is not None:
             _check_writable(out, option)
+    lowering = _emit_backend(backend, mode)
     try:
         comp = load(target, wrt, kinks, ranks, standalone=True)
         modes = ("forward", "reverse") if mode == Mode.both else (mode.value,)
+        if lowering.name == "cuda":
+            from nsadc.backends.numba_cuda import check_device_code
+
+            ld_refusal = check_device_code(comp, comp.primal.loc)
+            if ld_refusal and "lexicographic" in modes:
+                _fail(ld_refusal)
         if mode == Mode.hvp:
             from nsadc.pipeline import compile_tangent, hvp_module
 
             tangent = compile_tangent(comp.src, comp.src.function(comp.name), list(comp.facts.wrt), comp.policy,
                                       param_types={p.name: p.type for p in comp.primal.params})
-            text = hvp_module(comp, tangent)
+            text = hvp_module(comp, tangent, lowering)
             modes = ("reverse",)
         elif mode == Mode.jacobian:
             if comp.rows is None:
                 _fail(f"--mode jacobian: {comp.name} returns one float; its Jacobian is its gradient "
                       "(--mode reverse)")
             modes = ("forward", "reverse")
-            text = comp.module(modes, jacobians=True)
+            text = comp.module(modes, jacobians=True, backend=lowering)
         else:
-            text = comp.module(modes)
+            text = comp.module(modes, backend=lowering)
         if output is not None:  # the header names the file it is written to
             text = text.replace(f"# {comp.name}_derivatives.py - emitted", f"# {output.name} - emitted", 1)
         if cert is not None:
@@ -255,6 +267,27 @@ def emit(
         typer.echo(f"wrote {cert} (certificate: {certificate.summary()})", err=True)
         if certificate.status == "rejected":
             raise typer.Exit(1)
+
+
+def _emit_backend(name: str, mode: "Mode"):
+    """The backend ``emit --target`` names."""
+    from nsadc.backends.lowering import NUMBA_CPU, PYTHON
+
+    if name == "cuda":
+        if mode in (Mode.hvp, Mode.jacobian):
+            _fail(f"--mode {mode.value} --target cuda: Jacobian drivers and Hessian-vector products are emitted "
+                  "for python and cpu; on the GPU, call FUNC_jvp / FUNC_vjp per thread (--mode both)")
+        from nsadc.backends.numba_cuda import NUMBA_CUDA, require_numba_cuda
+
+        try:
+            require_numba_cuda()
+        except NsadcError as e:
+            _fail(str(e))
+        return NUMBA_CUDA
+    backends = {"python": PYTHON, "cpu": NUMBA_CPU}
+    if name not in backends:
+        _fail(f"--target {name!r}: use python, cpu or cuda")
+    return backends[name]
 
 
 def _stdout(text: str, nl: bool = True) -> None:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from nsadc.backends import tape_helpers
+from nsadc.backends.lowering import PYTHON, Backend
 from nsadc.ir.analysis import expr_type
 from nsadc.ir.build import add
 from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function,
@@ -134,23 +135,24 @@ def expr_source(e: Expr) -> str:
 _TYPES: ContextVar[dict | None] = ContextVar("nsadc_emitted_types", default=None)
 
 
-_NUMPY_EXTREMA: ContextVar[bool] = ContextVar("nsadc_numpy_extrema", default=True)
+# the backend the code is emitted for (nsadc/backends/lowering.py)
+_BACKEND: ContextVar[Backend] = ContextVar("nsadc_backend", default=PYTHON)
 
 
 def _float_valued(e: Expr) -> bool:
     types = _TYPES.get()
-    return types is not None and _NUMPY_EXTREMA.get() and expr_type(e, types) == "float"
+    return types is not None and _BACKEND.get().numpy_extrema and expr_type(e, types) == "float"
 
 
 @contextmanager
-def builtin_extrema():
-    """Emit max and min as Python's, for a backend without ``np.maximum``
-    (CUDA device code): a NaN then stays or goes by its position."""
-    token = _NUMPY_EXTREMA.set(False)
+def lowered_for(backend: Backend):
+    """Emit for ``backend``: its spelling of max and min (Python's where it has
+    no ``np.maximum``: a NaN then stays or goes by its position) and its tapes."""
+    token = _BACKEND.set(backend)
     try:
         yield
     finally:
-        _NUMPY_EXTREMA.reset(token)
+        _BACKEND.reset(token)
 
 
 def kink_source(e: Expr) -> str:
@@ -236,9 +238,9 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
 
 
 def tape_source(s: TapeOp) -> list[str]:
-    """A tape operation as CPU code: tapes are NumPy arrays."""
+    """A tape operation as code: its storage as the backend keeps it."""
     if isinstance(s, TapeAlloc):
-        return [f"{s.tape} = np.empty({expr_source(s.size)}{', np.int64' if s.dtype == 'int' else ''})"]
+        return [_BACKEND.get().tape_alloc(s, expr_source(s.size))]
     if isinstance(s, TapeReserve):
         return [f"{s.tape} = _reserve({s.tape}, {expr_source(add(Var(s.counter), s.room))})"]
     if isinstance(s, TapePush):
@@ -446,28 +448,25 @@ def _with_loop_locals_renamed(fn: Function) -> Function | None:
     return out
 
 
-def module_source(header: list[str], functions: list[Function], jit: str | None = None) -> str:
-    """A standalone module: header comments, imports, tape helpers where used,
-    and the functions.  ``jit`` is a decorator line (``@numba.njit(cache=True)``)
-    put on every function for a compiled backend."""
+def module_source(header: list[str], functions: list[Function], backend: Backend = PYTHON) -> str:
+    """A standalone module for ``backend``: header comments, imports, tape
+    helpers where used, and the functions, each with the backend's decorator."""
     lines = [f"# {comment_text(h)}" if h else "#" for h in header]
-    lines += ["import math", "", "import numpy as np"]
+    lines += ["import math", "", "import numpy as np", *backend.imports]
     chunks = []
-    if jit:
-        lines += ["import numba"]
     if any(getattr(f, "needs_reserve", False) for f in functions):
-        chunks.append(((jit + "\n") if jit else "") + tape_helpers.helpers_source())
+        chunks.append(backend.decorated(tape_helpers.helpers_source()))
     helpers = helper_source(_prims_used(functions))
     if helpers:  # np.sort's stable argsort
-        chunks.append(((jit + "\n") if jit else "") + helpers)
+        chunks.append(backend.decorated(helpers))
     functions = [_with_loop_locals_renamed(f) or f for f in functions]
     with_calls = [_with_select_calls(f) for f in functions]
     if any(with_calls):
-        chunks.append(((jit + "\n") if jit else "") + _SELECT_HELPER)
+        chunks.append(backend.decorated(_SELECT_HELPER))
         functions = [g or f for f, g in zip(functions, with_calls)]
     lines += ["", "", ""]
-    for f in functions:
-        chunks.append(((jit + "\n") if jit else "") + function_source(f))
+    with lowered_for(backend):
+        chunks += [backend.decorated(function_source(f)) for f in functions]
     text = "\n".join(lines) + "\n\n".join(chunks)
     try:
         return check_source(text)

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 
 import nsadc
+from nsadc.backends.lowering import PYTHON, Backend
 from nsadc.emit import module_source
 from nsadc.jacobian_source import jacobian_sources
 from nsadc.rules.arrays import differentiable_type, is_array
@@ -84,7 +85,7 @@ class Compiled:
     grad: Function | None = None  # the reverse function without the value (ir/dead_code.py)
     rows: Function | None = None  # a vector output's entries that met a kink (transforms/kink_rows.py)
 
-    def header(self, modes: list[str]) -> list[str]:
+    def header(self, modes: list[str], backend: Backend = PYTHON) -> list[str]:
         fn_loc = self.primal.loc
         where = f"{os.path.basename(fn_loc.file)}:{fn_loc.line}" if fn_loc else "?"
         kinds = {"kink": 0, "jump": 0, "branch": 0}
@@ -97,12 +98,13 @@ class Compiled:
             f"{', '.join(self.facts.wrt) or 'nothing'}.",
             f"Sites: {kinds['kink']} kink, {kinds['branch']} branch, {kinds['jump']} jump "
             "(each marked below with a comment).",
-            "Needs only math and numpy.",
+            "Needs only math and numpy." if backend.decorator is None
+            else f"Needs math, numpy and numba ({backend.name} target).",
         ]
 
     @gc_paused
     def module(self, modes: tuple[str, ...] = ("forward", "reverse"), primal: bool = False,
-               report: bool = False, jit: str | None = None, jacobians: bool = False) -> str:
+               report: bool = False, backend: Backend = PYTHON, jacobians: bool = False) -> str:
         """The emitted module with the functions of ``modes`` (and the primal, the
         report variants, and for a vector output the Jacobian drivers, if asked)."""
         functions = []
@@ -124,11 +126,11 @@ class Compiled:
             functions.append(self.ld)
         elif modes == ("lexicographic",) and self.ld_refusal:  # asked for Clarke mode alone
             raise UnsupportedError(self.ld_refusal)
-        text = module_source(self.header(list(modes)), functions, jit)
+        text = module_source(self.header(list(modes), backend), functions, backend)
         if jacobians and self.rows is not None and {"forward", "reverse"} <= set(modes):
             text += "\n\n" + jacobian_sources(self.name, [p.name for p in self.primal.params], self.facts.types,
                                                list(self.facts.wrt), output_types(self.primal, self.facts.types),
-                                               jit)
+                                               backend.decorator)
         return text
 
 
@@ -301,15 +303,15 @@ def compile_tangent(src: SourceFile, node, wrt: list[str] | None, policy: Policy
                                "(grad(x + h*v) - grad(x - h*v)) / (2*h)") from None
 
 
-def hvp_module(comp: Compiled, tangent: Compiled, jit: str | None = None) -> str:
+def hvp_module(comp: Compiled, tangent: Compiled, backend: Backend = PYTHON) -> str:
     """A standalone module with ``f_tangent`` (forward mode, its directional
     derivative alone), ``f_tangent_vjp`` (its reverse mode) and
     ``f_hvp(*args, *tangents)``, the Hessian-vector product."""
     dots = [p.name for p in tangent.primal.params]
-    text = module_source(comp.header(["hvp (reverse mode of the forward mode)"]), [tangent.primal, tangent.vjp],
-                         jit)
+    text = module_source(comp.header(["hvp (reverse mode of the forward mode)"], backend), [tangent.primal, tangent.vjp],
+                         backend)
     wrapper = (f"def {comp.name}_hvp({', '.join(dots)}):\n"
                f'    """The Hessian-vector product of {comp.name}: the gradient of {tangent.name}, shaped like '
                f'the wrt arguments."""\n'
                f"    return {tangent.name}_vjp({', '.join(dots)}, 1.0)[1]\n")
-    return text + "\n\n" + ((jit + "\n") if jit else "") + wrapper
+    return text + "\n\n" + backend.decorated(wrapper)

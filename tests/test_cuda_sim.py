@@ -235,7 +235,10 @@ def test_read_only_arrays_on_the_simulator():
     assert out["user"] and out["shared"] and out["per_point"] and out["ld"]
     clarke, wrt_array, written = out["errors"]
     assert "Clarke mode is not available on target='cuda'" in clarke and "np.zeros" in clarke
-    assert "cuda_cases.py:4:" in wrt_array and "wrt=['x', 'b']" in wrt_array
+    from programs import cuda_cases
+
+    line = cuda_cases.weighted_abs.__code__.co_firstlineno
+    assert f"cuda_cases.py:{line}:" in wrt_array and "wrt=['x', 'b']" in wrt_array
     assert "cuda_cases.py:" in written and "writes into 'w'" in written
 
 
@@ -566,3 +569,68 @@ def test_device_functions_of_several_outputs():
         print(json.dumps({"ok": ok}))
     """)
     assert out["ok"]
+
+
+# ---------------------------------------------------------------- tapes in per-thread local memory
+
+FIXED_LOOPS = ["tent_steps", "projected_steps", "nested_fixed"]
+
+
+@needs_numba_cuda
+def test_fixed_loops_keep_their_tapes_in_local_memory():
+    """A loop of fixed trip count overwrites a value the reverse sweep needs:
+    its tape has a size known at compile time and lives in cuda.local.array;
+    the batched value, gradient, jvp and Clarke mode equal the python target's
+    at random points."""
+    out = simulate("""
+        from programs import cuda_cases
+        rng = np.random.default_rng(3)
+        results = {}
+        for name in names:
+            fn = getattr(cuda_cases, name)
+            ref = nsadc.differentiate(fn, target="python")
+            d = nsadc.differentiate(fn, target="cuda")
+            k = len(ref._params)
+            cols = [rng.uniform(0.2, 0.8, 4) for _ in range(k)]
+            b = d.batched(in_axes=(0,) * k)
+            v, g = b.value_and_grad(*cols)
+            points = [tuple(c[i] for c in cols) for i in range(4)]
+            want = [ref.value_and_grad(*p) for p in points]
+            ok = close(v, [w[0] for w in want]) and close(np.stack(g, 1), np.array([w[1] for w in want]))
+            t = [rng.standard_normal(4) for _ in range(k)]
+            _, dot = b.jvp(tuple(cols), tuple(t))
+            ok = ok and close(dot, [ref.jvp(p, tuple(ti[i] for ti in t))[1] for i, p in enumerate(points)])
+            c = b.clarke_grad(*cols)
+            ok = ok and close(np.stack(c, 1), np.array([ref.clarke_grad(*p) for p in points]))
+            src = nsadc.differentiate(fn, target="python").source("reverse")
+            from nsadc.backends.numba_cuda import device_module_source
+            from nsadc.pipeline import compile_function
+            comp = compile_function(*ref._source(), ref.wrt, ref.policy, ref._env)
+            text = device_module_source(comp, comp.primal.loc)
+            results[name] = [ok, "cuda.local.array(" in text, "np.empty" in text, "np.empty" in src]
+        print(json.dumps(results))
+    """, names=FIXED_LOOPS)
+    for name in FIXED_LOOPS:
+        ok, local, empty, cpu_empty = out[name]
+        assert ok, name
+        assert local and not empty and cpu_empty, name  # the cpu keeps np.empty; the device a local array
+
+
+@needs_numba_cuda
+def test_emit_target_cuda_writes_device_functions(tmp_path):
+    from typer.testing import CliRunner
+
+    from nsadc.cli import app
+
+    path = os.path.join(ROOT, "tests", "programs", "cuda_cases.py")
+    run = CliRunner().invoke(app, ["emit", f"{path}:tent_steps", "--target", "cuda"])
+    assert run.exit_code == 0, run.output
+    assert "@cuda.jit(device=True)" in run.output and "from numba import cuda" in run.output
+    assert "cuda.local.array(6, numba.float64)" in run.output and "np.maximum" not in run.output
+    refused = CliRunner().invoke(app, ["emit", f"{os.path.join(ROOT, 'benchmarks', 'scalar_programs.py')}"
+                                              ":tent_recurrence", "--target", "cuda"])
+    assert refused.exit_code != 0 and "scalar_programs.py:" in refused.output and "np.empty" in refused.output
+    cpu = CliRunner().invoke(app, ["emit", f"{path}:tent_steps", "--target", "cpu"])
+    assert cpu.exit_code == 0 and "@numba.njit(cache=True)" in cpu.output and "cuda.jit" not in cpu.output
+    bad = CliRunner().invoke(app, ["emit", f"{path}:tent_steps", "--target", "gpu"])
+    assert bad.exit_code != 0 and "use python, cpu or cuda" in bad.output

@@ -18,11 +18,15 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from nsadc.emit import builtin_extrema, function_source
+from nsadc.backends.lowering import Backend
+from nsadc.emit import function_source, lowered_for
 from nsadc.errors import Loc, NsadcError, UnsupportedError
 from nsadc.rules.arrays import is_array
 
-DEVICE_JIT = "@cuda.jit(device=True)"
+# Device functions: Python's max and min (no np.maximum in device code), tapes
+# whose size is known at compile time in per-thread local memory
+NUMBA_CUDA = Backend("cuda", "@cuda.jit(device=True)", ("import numba", "from numba import cuda"),
+                     numpy_extrema=False, local_tapes=True)
 
 # NumPy names that allocate (an array, a tape) or grow a tape
 _ALLOCATING = {"empty", "zeros", "ones", "full", "array", "asarray", "arange", "linspace", "empty_like",
@@ -120,7 +124,7 @@ def check_device_code(comp, loc: Loc) -> str | None:
         fn = getattr(comp, kind, None)
         if fn is None:
             continue
-        with builtin_extrema():  # np.maximum does not type in device code
+        with lowered_for(NUMBA_CUDA):
             offences = _offences(function_source(fn))
         if offences and kind == "ld":
             what, line = offences[0]
@@ -155,9 +159,7 @@ def device_module_source(comp, loc: Loc) -> str:
     if ld_refusal:
         comp.ld, comp.ld_refusal = None, ld_refusal
         modes = ("forward", "reverse")
-    with builtin_extrema():  # np.maximum does not type in device code
-        text = comp.module(modes, primal=True, report=True, jit=DEVICE_JIT)
-    return text.replace("\nimport numba\n", "\nimport numba\nfrom numba import cuda\n", 1)
+    return comp.module(modes, primal=True, report=True, backend=NUMBA_CUDA)
 
 
 class HostCall:

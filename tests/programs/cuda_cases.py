@@ -1,4 +1,6 @@
-"""Programs for the cuda target's tests: read-only array arguments."""
+"""Programs for the cuda target's tests: read-only array arguments, loops of fixed trip count."""
+
+import math
 
 
 def weighted_abs(x, b, w, n: int):
@@ -22,3 +24,36 @@ def scaled_in_place(x, w):
     for i in range(w.shape[0]):
         w[i] = w[i] * x
     return w[0] + x
+
+
+# Loops with a trip count fixed in the code: the reverse sweep's tape has a size
+# known at compile time, so on the GPU it lives in per-thread local memory.
+
+def tent_steps(x, r):
+    """A loop-carried nonsmooth map, six steps."""
+    z = x
+    s = 0.0
+    for i in range(6):
+        z = r * min(z, 1.0 - z) + 0.1 * math.sin(z)
+        z = abs(z)
+        s += z
+    return s
+
+
+def projected_steps(x, y, lr):
+    """Projected gradient steps on a nonsmooth objective, clipped to a box."""
+    for k in range(5):
+        gx = 2.0 * (x - 1.0) + (1.0 if x > y else -1.0)
+        gy = 2.0 * (y + 0.5) - (1.0 if x > y else -1.0)
+        x = min(max(x - lr * gx, -2.0), 2.0)
+        y = min(max(y - lr * gy, -2.0), 2.0)
+    return abs(x - y) + x * x + y * y
+
+
+def nested_fixed(a, b):
+    """Nested loops of constant trip counts overwriting a carried value."""
+    t = a
+    for i in range(3):
+        for j in range(4):
+            t = max(t * b, t - 0.25 * (i + j)) + 0.1
+    return t * t

@@ -1,0 +1,68 @@
+"""Backends: what of the emitted code depends on where it runs.
+
+The emitter (nsadc/emit.py) writes each IR statement and primitive in Python
+syntax; a :class:`Backend` decides the rest: the decorator every function
+gets, the imports, how a float ``max``/``min`` is written (``np.maximum``
+keeps a NaN; CUDA device code has no ``np.maximum``), and where a tape's
+storage lives (a NumPy array on the CPU; per-thread memory of a size fixed
+at compile time on a GPU).  ``PYTHON`` and ``NUMBA_CPU`` are defined here;
+the CUDA backend lives in nsadc/backends/numba_cuda.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nsadc.ir.nodes import Call, Const, Expr, TapeAlloc, variables
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    decorator: str | None = None  # the line above every emitted function
+    imports: tuple[str, ...] = ()  # beyond math and numpy
+    numpy_extrema: bool = True  # float max / min as np.maximum / np.minimum (NaN in, NaN out)
+    local_tapes: bool = False  # tapes of a size known at compile time in per-thread local memory
+
+    def decorated(self, source: str) -> str:
+        return f"{self.decorator}\n{source}" if self.decorator else source
+
+    def tape_alloc(self, s: TapeAlloc, size_source: str) -> str:
+        """The statement that gives a tape its storage."""
+        if self.local_tapes:
+            n = constant_int(s.size)
+            if n is not None:
+                return f"{s.tape} = cuda.local.array({max(n, 1)}, numba.{'int64' if s.dtype == 'int' else 'float64'})"
+        return f"{s.tape} = np.empty({size_source}{', np.int64' if s.dtype == 'int' else ''})"
+
+
+def constant_int(e: Expr) -> int | None:
+    """The value of an int expression made of constants alone (a tape's size
+    when every loop that pushes has a constant trip count); None otherwise."""
+    if variables(e):
+        return None
+    if isinstance(e, Const):
+        return e.value if isinstance(e.value, int) and not isinstance(e.value, bool) else None
+    if not isinstance(e, Call):
+        return None
+    args = [constant_int(a) for a in e.args]
+    if any(a is None for a in args):
+        return None
+    if e.prim == "add":
+        return args[0] + args[1]
+    if e.prim == "sub":
+        return args[0] - args[1]
+    if e.prim == "mul":
+        return args[0] * args[1]
+    if e.prim == "neg":
+        return -args[0]
+    if e.prim == "trips" and args[2] != 0:
+        return len(range(*args))
+    return None
+
+
+PYTHON = Backend("python")
+NUMBA_CPU = Backend("cpu", "@numba.njit(cache=True)", ("import numba",))
+NUMBA_CPU_BOUNDSCHECK = Backend("cpu", "@numba.njit(cache=True, boundscheck=True)", ("import numba",))
+
+
