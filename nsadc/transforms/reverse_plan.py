@@ -82,120 +82,138 @@ def header_only_vars(fn: Function) -> set[str]:
 
 
 def plan(fn: Function, facts: Facts, D: Derivative) -> Plan:
+    """What the reverse sweep of ``fn`` records, checkpoints, fuses and re-runs."""
     _DOMINATING.clear()
-    count, in_loop = definitions(fn)
-    arrays = {v for v, t in facts.types.items() if is_array(t)}
-    overwritten = ({v for v, n in count.items() if n >= 2} | in_loop) - arrays
-    program_vars = set(count) | set(facts.types)
-    loop_vars = header_only_vars(fn)
+    return _Planner(fn, facts, D).plan()
 
-    def adjoint_reads(s: Assign) -> tuple[set[str], bool]:
+
+class _Planner:
+    """The analyses behind :func:`plan`: which values the adjoints read, and
+    which of them the forward sweep must record or each loop checkpoint."""
+
+    def __init__(self, fn: Function, facts: Facts, D: Derivative):
+        self.fn, self.facts, self.D = fn, facts, D
+        self.count, in_loop = definitions(fn)
+        self.arrays = {v for v, t in facts.types.items() if is_array(t)}
+        self.overwritten = ({v for v, n in self.count.items() if n >= 2} | in_loop) - self.arrays
+        self.program_vars = set(self.count) | set(facts.types)
+        self.loop_vars = header_only_vars(fn)
+        self.fused = _fusable(fn, facts, self.count)
+
+    def adjoint_reads(self, s: Assign) -> tuple[set[str], bool]:
         """Variables the reverse of ``s`` reads, and whether it reads the value
         that ``s`` overwrites (``x = x * y``)."""
+        facts = self.facts
         if isinstance(s.value, Call) and s.value.prim == "load" and s.target not in facts.active:
             return set(), False  # an inactive load has no reverse
         if isinstance(s.value, Call) and s.value.prim in ("load", "store"):
             # the reverse indexes the adjoint array (and a taped store restores A[i])
             index = s.value.args[1:-1] if s.value.prim == "store" else s.value.args[1:]
             return {v for i in index for v in variables(i)}, False
-        if s.target in arrays:  # allocations and copies: their reverse reads no values
+        if s.target in self.arrays:  # allocations and copies: their reverse reads no values
             return set(), False
         if not (s.target in facts.active and is_differentiable(s, facts)):
             return set(), False
         self_ref = any(isinstance(a, Var) and a.name == s.target for a in s.value.args)
-        setup, grads = D.partials(s, None if self_ref else Var(s.target), tmp=lambda hint: hint)
+        setup, grads = self.D.partials(s, None if self_ref else Var(s.target), tmp=lambda hint: hint)
         reads: set[str] = set()
         for a in setup:
             reads |= variables(a.value)
         for g in grads:
             if g is not None:
                 reads |= variables(g)
-        reads &= program_vars  # the rules' setup temporaries are not program values
+        reads &= self.program_vars  # the rules' setup temporaries are not program values
         return reads, self_ref and s.target in reads
 
-    fused = _fusable(fn, facts, count)
-
-    def reread(checkpoints) -> dict[int, set[str]]:
+    def reread(self, checkpoints) -> dict[int, set[str]]:
         """For each loop, the values its reverse re-computes: a slice from what
         the adjoints inside it read and the checkpoints of the loops inside it."""
         out = {}
-        for loop in walk(fn.body):
+        for loop in walk(self.fn.body):
             if isinstance(loop, (For, While)):
                 seeds = _test_reads(loop.body)
                 for t in walk(loop.body):
                     if isinstance(t, Assign):
-                        seeds |= adjoint_reads(t)[0]
+                        seeds |= self.adjoint_reads(t)[0]
                     elif isinstance(t, (For, While)):
                         seeds |= set(checkpoints.get(id(t), []))
                 out[id(loop)] = _needed_in(loop.body, seeds, assigned_in(loop.body))
         return out
 
-    def has_work(block: list[Stmt], records: set[int]) -> bool:
-        return any(isinstance(s, Assign) and (s.target in facts.active or id(s) in records)
+    def has_work(self, block: list[Stmt], records: set[int]) -> bool:
+        return any(isinstance(s, Assign) and (s.target in self.facts.active or id(s) in records)
                    for s in walk(block))
 
-    def scan(block, before: set[str], records: set[int], known: set[int],
+    def scan(self, block, before: set[str], records: set[int], known: set[int],
              checkpoints: dict, restore: dict, needs: dict) -> set[str]:
         """Mark records in ``block`` given the values ``before`` that adjoints
         run later in the reverse sweep read; return that set after the block."""
         for s in block:
             if isinstance(s, Assign):
-                reads, reads_old_self = adjoint_reads(s)
-                if s.target in arrays:  # stores: see _array_tapes
+                reads, reads_old_self = self.adjoint_reads(s)
+                if s.target in self.arrays:  # stores: see _array_tapes
                     before = before | reads
                     continue
-                if (s.target in before or reads_old_self) and s.target not in loop_vars:
+                if (s.target in before or reads_old_self) and s.target not in self.loop_vars:
                     records.add(id(s))
                 before = before | reads
             elif isinstance(s, If):
-                if has_work(s.body + s.orelse, known):
+                if self.has_work(s.body + s.orelse, known):
                     before = before | variables(s.test)
-                before = (scan(s.body, before, records, known, checkpoints, restore, needs)
-                          | scan(s.orelse, before, records, known, checkpoints, restore, needs))
+                before = (self.scan(s.body, before, records, known, checkpoints, restore, needs)
+                          | self.scan(s.orelse, before, records, known, checkpoints, restore, needs))
             elif isinstance(s, (For, While)):
-                if id(s) in fused and not fused[id(s)].per_iteration:
-                    # what the nest overwrites and an earlier statement's reverse reads
-                    # (x read by a loop's test, then x += ... fused): kept, restored after
-                    restore[id(s)] = sorted(assigned_in(s.body) & before - loop_vars - arrays)
-                    before = before | set(fused[id(s)].invariants)
-                    continue
-                # within one iteration (each reversed iteration re-runs from its checkpoint)
-                inner_before = scan(s.body, set(), records, known, checkpoints, restore, needs)
-                assigned = assigned_in(s.body)
-                need = _needed_in(s.body, inner_before | _test_reads(s.body), assigned)
-                exposed = upward_exposed(s.body)
-                ck = sorted(((exposed & need) | (assigned & before)) & assigned - loop_vars - arrays)
-                checkpoints[id(s)] = ck
-                needs[id(s)] = need
-                restore[id(s)] = sorted(assigned & before - loop_vars - arrays)
-                before = before | _reads(s.body)
-                if isinstance(s, For):
-                    before |= variables(s.start) | variables(s.stop) | variables(s.step)
+                before = self.scan_loop(s, before, records, known, checkpoints, restore, needs)
         return before
 
-    records: set[int] = set()
-    array_records: set[int] = set()
-    snapshots: dict[int, set[str]] = {}
-    restored: dict[int, dict[int, Call]] = {}
-    while True:  # which decisions are needed depends on the records: iterate
-        new: set[int] = set()
-        checkpoints: dict[int, list[str]] = {}
-        restore: dict[int, list[str]] = {}
-        needs: dict[int, set[str]] = {}
-        scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
-        needs = _replayed_needs(fn, reread(checkpoints), snapshots, restored)
-        new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, facts.types) if arrays
-                                                   else (set(), {}, {}))
-        if (new, new_arrays, new_snapshots, new_restored) == (records, array_records, snapshots, restored):
-            break
-        records, array_records, snapshots, restored = new, new_arrays, new_snapshots, new_restored
-    reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
-                      and id(s) not in fused and has_work(s.body, records | array_records)}
-    recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
-    rewritten = {id(s): rewritten_after_read(s.body, needs.get(id(s), set())) & needs.get(id(s), set())
-                 for s in walk(fn.body) if isinstance(s, (For, While))}
-    return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, fused, overwritten,
-                array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v})
+    def scan_loop(self, s: For | While, before: set[str], records: set[int], known: set[int],
+                  checkpoints: dict, restore: dict, needs: dict) -> set[str]:
+        """:meth:`scan` of a loop: its checkpoints, what its reverse needs, and
+        what it overwrites that an earlier statement's reverse reads."""
+        fused, keep_out = self.fused, self.loop_vars | self.arrays
+        if id(s) in fused and not fused[id(s)].per_iteration:
+            # what the nest overwrites and an earlier statement's reverse reads
+            # (x read by a loop's test, then x += ... fused): kept, restored after
+            restore[id(s)] = sorted(assigned_in(s.body) & before - keep_out)
+            return before | set(fused[id(s)].invariants)
+        # within one iteration (each reversed iteration re-runs from its checkpoint)
+        inner_before = self.scan(s.body, set(), records, known, checkpoints, restore, needs)
+        assigned = assigned_in(s.body)
+        need = _needed_in(s.body, inner_before | _test_reads(s.body), assigned)
+        exposed = upward_exposed(s.body)
+        checkpoints[id(s)] = sorted(((exposed & need) | (assigned & before)) & assigned - keep_out)
+        needs[id(s)] = need
+        restore[id(s)] = sorted(assigned & before - keep_out)
+        before = before | _reads(s.body)
+        if isinstance(s, For):
+            before |= variables(s.start) | variables(s.stop) | variables(s.step)
+        return before
+
+    def plan(self) -> Plan:
+        fn, arrays = self.fn, self.arrays
+        records: set[int] = set()
+        array_records: set[int] = set()
+        snapshots: dict[int, set[str]] = {}
+        restored: dict[int, dict[int, Call]] = {}
+        while True:  # which decisions are needed depends on the records: iterate
+            new: set[int] = set()
+            checkpoints: dict[int, list[str]] = {}
+            restore: dict[int, list[str]] = {}
+            needs: dict[int, set[str]] = {}
+            self.scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
+            needs = _replayed_needs(fn, self.reread(checkpoints), snapshots, restored)
+            new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts.types) if arrays
+                                                       else (set(), {}, {}))
+            if (new, new_arrays, new_snapshots, new_restored) == (records, array_records, snapshots, restored):
+                break
+            records, array_records, snapshots, restored = new, new_arrays, new_snapshots, new_restored
+        reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
+                          and id(s) not in self.fused and self.has_work(s.body, records | array_records)}
+        recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
+        rewritten = {id(s): rewritten_after_read(s.body, needs.get(id(s), set())) & needs.get(id(s), set())
+                     for s in walk(fn.body) if isinstance(s, (For, While))}
+        return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, self.fused, self.overwritten,
+                    array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v})
 
 
 def _sweeps(loop: For, array: str) -> bool:
