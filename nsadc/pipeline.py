@@ -13,7 +13,6 @@ import gc
 import os
 from dataclasses import dataclass
 
-import nsadc
 from nsadc.emit import module_source
 from nsadc.jacobian_source import jacobian_sources
 from nsadc.rules.arrays import differentiable_type, is_array
@@ -21,7 +20,7 @@ from nsadc.errors import ArgumentError, UnsupportedError
 from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile, parse_file
 from nsadc.ir.analysis import Facts, analyse, infer_types
-from nsadc.frontend.lower import Names
+from nsadc.ir.names import Names
 from nsadc.ir.nodes import Assign, Const, For, Function, If, Return, While, clone_function, walk
 from nsadc.ir.adjoints import tidy_adjoints
 from nsadc.ir.constants import fold_constant_tests
@@ -39,6 +38,7 @@ from nsadc.transforms.lexicographic_arrays import lexicographic_arrays
 from nsadc.transforms.kink_rows import kink_rows
 from nsadc.transforms.outputs import contracted, finish_vjp, has_vector_output, output_types
 from nsadc.transforms.reverse import materialize_tests, reverse
+from nsadc.version import __version__
 
 REPORT = "kink_hits"
 
@@ -91,7 +91,7 @@ class Compiled:
         for s in self.facts.sites:
             kinds[s.kind] += 1
         return [
-            f"{self.name}_derivatives.py - emitted by nsadc {nsadc.__version__} from {where} "
+            f"{self.name}_derivatives.py - emitted by nsadc {__version__} from {where} "
             f"(sha256 {self.src.sha256()[:12]})",
             f"Modes: {', '.join(modes)}.  Kink policy: {self.policy.describe()}.  With respect to: "
             f"{', '.join(self.facts.wrt) or 'nothing'}.",
@@ -152,7 +152,7 @@ def _lowered(src: SourceFile, node, env: dict | None, param_types: dict[str, str
         split_reassignments(base, base.names)
         materialize_tests(base, base.names)
         memo[_frozen(param_types)] = base
-        if not getattr(base, "lenient", False):  # a rank error let pass: the call lowers again
+        if not base.lenient:  # a rank error let pass: the call lowers again
             memo[_frozen({p.name: p.type for p in base.params})] = base
     return clone_function(base)
 
@@ -229,7 +229,7 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         tape_selections(f)
     for f in (primal, jvp, vjp, jvp_report, vjp_report, ld, rows):
         if f is not None:
-            fold_temporaries(f, keep=getattr(f, "keep", set()))
+            fold_temporaries(f, keep=f.keep)
     # after fold: the rows a strip leaves over repeat the loop's body, already folded
     for f in (jvp, vjp, jvp_report, vjp_report):
         strip_mine_dot_products(f)
