@@ -1,7 +1,6 @@
 """nsadc: a nonsmooth automatic-differentiation compiler for numerical Python."""
 
-__version__ = "0.1.0"
-
+from nsadc.version import __version__  # noqa: F401
 from nsadc.api import (Differentiable, clarke_grad, clarke_jacobian, differentiate, grad,  # noqa: E402
                        hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp)
 from nsadc.batched import Batched  # noqa: E402

@@ -22,7 +22,7 @@ import numpy as np
 
 from nsadc import call_checks, jacobians
 from nsadc.backends.lowering import NUMBA_CPU, NUMBA_CPU_BOUNDSCHECK, PYTHON, Backend
-from nsadc.backends import load_cached_module, load_meta, load_module, pipeline_key, save_meta
+from nsadc.backends import load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError
 from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
@@ -37,7 +37,7 @@ from nsadc.transforms.outputs import output_types
 TARGETS = ("cpu", "python", "cuda")
 
 
-def _internal_errors() -> tuple:
+def internal_errors() -> tuple:
     """The exceptions that only a defect of the emitted code raises: Numba's
     compile errors, and a name the emitted code reads before assigning it."""
     errors: tuple = (NameError,)  # UnboundLocalError is a NameError
@@ -269,7 +269,7 @@ class Differentiable:
                     raise
             else:
                 meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0]),
-                        "vectorized": getattr(base, "vectorized", False),
+                        "vectorized": base.vectorized,
                         "index_reads": call_checks.index_reads(base), "written": call_checks.written(base)}
                 save_meta(meta_key, meta)
         self._static_types = meta["types"]
@@ -569,7 +569,7 @@ class Differentiable:
             return k
         meta_key = pipeline_key(*self._key, key, self.wrt)
         meta = _valid(load_meta(meta_key))
-        mod = load_cached_module(meta["module"]) if meta else None
+        mod = load_module(name=meta["module"]) if meta else None
         if mod is None:
             try:
                 comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol,
@@ -590,7 +590,7 @@ class Differentiable:
                 mod = load_module(comp.module(modes, primal=True, report=True, backend=backend, jacobians=True))
             meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp.primal, comp.src),
                     "sites": [_site_to_json(s) for s in comp.facts.sites],
-                    "shape_checks": getattr(comp.primal, "shape_checks", []),
+                    "shape_checks": comp.primal.shape_checks,
                     "index_depth": comp.vjp_report.index_depth, "ld_form": comp.ld_form,
                     "ld_refusal": comp.ld_refusal,
                     "tapes": call_checks.tape_sizes(comp.vjp, [p.name for p in comp.vjp.params]),
@@ -634,7 +634,7 @@ class Differentiable:
         """Call an emitted kernel, its failures said in the user's terms (:meth:`_failure`)."""
         try:
             return kernel(*args)
-        except (IndexError, MemoryError, *_internal_errors()) as e:
+        except (IndexError, MemoryError, *internal_errors()) as e:
             raise self._failure(e) from None
         except ValueError as e:  # the vjp of a vector output checks its cotangents' shapes
             if str(e).startswith("the cotangent"):
@@ -968,7 +968,7 @@ class Differentiable:
             self._scalar_only(k, "grad")
         try:  # the gradient alone: the value is not computed (k.grad)
             adj = k.grad(*values, 1.0) if k.grad is not None else k.vjp(*values, 1.0)[1]
-        except (IndexError, MemoryError, *_internal_errors()) as e:
+        except (IndexError, MemoryError, *internal_errors()) as e:
             raise self._failure(e) from None
         return adj[0] if len(adj) == 1 else tuple(adj)
 
@@ -982,7 +982,7 @@ class Differentiable:
             raise NsadcError(f"source(mode): use 'forward', 'reverse', 'both' or 'lexicographic', not {mode!r}")
         types = self._bind(example_args)[1] if example_args else None
         comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol)
-        guessed = getattr(comp.primal, "rank_guessed", [])
+        guessed = comp.primal.rank_guessed
         if guessed:
             raise NsadcError(f"{self.__name__} uses whole-array NumPy on {', '.join(guessed)}, whose "
                              "number of dimensions the code does not show; pass example arguments: "
@@ -1036,7 +1036,7 @@ class Differentiable:
 
         types = self._certificate_types(ranks)
         comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, kink_tol=self.kink_tol)
-        if getattr(comp.primal, "rank_guessed", []):
+        if comp.primal.rank_guessed:
             guessed = comp.primal.rank_guessed
             raise NsadcError(f"{self.__name__} uses whole-array NumPy on {', '.join(guessed)}, whose number of "
                              "dimensions the code does not show: give them, certificate(ranks={"

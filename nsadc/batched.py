@@ -218,7 +218,7 @@ class Batched:
         d = self._d
         if n == 0:
             return
-        from nsadc.api import _internal_errors
+        from nsadc.api import internal_errors
 
         try:
             if d.target == "cuda":  # host arrays copied once, in (outputs are device arrays already)
@@ -227,7 +227,7 @@ class Batched:
                 kernel[(n + THREADS - 1) // THREADS, THREADS](n, *outs, *args)
             else:
                 kernel(n, *outs, *args)
-        except (IndexError, MemoryError, *_internal_errors()) as e:
+        except (IndexError, MemoryError, *internal_errors()) as e:
             raise d._failure(e) from None
 
     def _clarke_available(self, k) -> None:

@@ -26,9 +26,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 
 def _print_version(value: bool) -> None:
     if value:
-        import nsadc
+        from nsadc.version import __version__
 
-        typer.echo(f"nsadc {nsadc.__version__}")
+        typer.echo(f"nsadc {__version__}")
         raise typer.Exit(0)
 
 
@@ -169,14 +169,14 @@ def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None
             wrt_names.append(w)
     comp = compile_function(src, node, wrt_names, resolve_policy(parse_kinks(kinks)),
                             param_types=parse_ranks(ranks, params))
-    guessed = getattr(comp.primal, "rank_guessed", [])
+    guessed = comp.primal.rank_guessed
     given = parse_ranks(ranks, params) or {}
-    either = [p for p in getattr(comp.primal, "scalar_or_array", []) if p not in given] if standalone else []
+    either = [p for p in comp.primal.scalar_or_array if p not in given] if standalone else []
     if either and not guessed:
         _fail(f"{func} uses {', '.join(either)} elementwise with arrays: the code does not show whether "
               f"{'it is' if len(either) == 1 else 'they are'} a number or an array; say it with --ranks "
               f"(e.g. --ranks {','.join(f'{p}=1' for p in either)}, or {either[0]}=0 for a number)")
-    if not guessed and not ranks and getattr(comp.primal, "lenient", False):
+    if not guessed and not ranks and comp.primal.lenient:
         # a rank the code does not show was guessed, and the guess let a whole-array use pass
         # (np.dot of two rows read as numbers): emitted code for those ranks could be wrong
         guessed = [p.name for p in comp.primal.params if p.type.startswith("array")]

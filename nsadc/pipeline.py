@@ -1,9 +1,23 @@
 """The compiler pipeline, from a parsed function to emitted derivative source:
 
-    source --lower--> IR --analyse--> IR + facts --transform--> IR --emit--> source
+    source --lower--> IR --prepare--> IR --analyse--> IR + facts --transform--> IR
+           --optimise--> IR --emit--> source
 
 The API (runtime callables) and the CLI (standalone modules) both go through
 :func:`compile_function`; neither of them repeats any step.
+
+The passes that rewrite IR in place between two stages are named in lists
+(:data:`PREPARATION_PASSES` before analysis, :data:`OPTIMISATION_PASSES` after
+the AD transforms, :data:`TANGENT_PASSES` for the forward mode compiled again
+for Hessian-vector products) and run by one driver, :func:`run_passes`, which
+reads three environment variables at each compile:
+
+* ``NSADC_PASS_TIMES=1``: print each pass's wall time to stderr (the totals
+  since the process started are also returned by :func:`pass_times`);
+* ``NSADC_DUMP_AFTER=name[,name...]``: print the source of every function a
+  named pass ran on, as it is after that pass, to stderr;
+* ``NSADC_VERIFY_IR=1``: check the structural invariants of nsadc/ir/verify.py
+  before the first pass and after every pass, naming the pass that broke one.
 """
 
 from __future__ import annotations
@@ -11,24 +25,28 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import nsadc
 from nsadc.backends.lowering import PYTHON, Backend
-from nsadc.emit import module_source
+from nsadc.emit import function_source, module_source
 from nsadc.jacobian_source import jacobian_sources
 from nsadc.rules.arrays import differentiable_type, is_array
 from nsadc.errors import ArgumentError, UnsupportedError
 from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile, parse_file
 from nsadc.ir.analysis import Facts, analyse, infer_types
-from nsadc.frontend.lower import Names
+from nsadc.ir.names import Names
 from nsadc.ir.nodes import Assign, Const, For, Function, If, Return, While, clone_function, walk
 from nsadc.ir.adjoints import tidy_adjoints
 from nsadc.ir.constants import fold_constant_tests
 from nsadc.ir.dead_code import drop_dead_code, without_value
 from nsadc.ir.fold import fold_temporaries
 from nsadc.ir.rename import split_reassignments
+from nsadc.ir.verify import verify
 from nsadc.rules.policy import Policy
 from nsadc.transforms.forward import forward
 from nsadc.transforms.loop_order import run_forward_where_order_free
@@ -40,8 +58,120 @@ from nsadc.transforms.lexicographic_arrays import lexicographic_arrays
 from nsadc.transforms.kink_rows import kink_rows
 from nsadc.transforms.outputs import contracted, finish_vjp, has_vector_output, output_types
 from nsadc.transforms.reverse import materialize_tests, reverse
+from nsadc.version import __version__
 
 REPORT = "kink_hits"
+
+
+# ------------------------------------------------------------------ passes
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One pass that rewrites IR functions in place.  ``roles`` are the
+    functions of one compilation it runs on (``primal``, ``jvp``, ``vjp``,
+    ``jvp_report``, ``vjp_report``, ``ld``, ``rows``; ``base`` before analysis,
+    ``tangent`` for Hessian-vector products); ``needs`` is its precondition,
+    what must hold of the IR it is given (docs/architecture.md)."""
+
+    name: str
+    run: Callable[[Function], None]
+    roles: tuple[str, ...]
+    needs: str = ""
+
+
+REVERSE = ("vjp", "vjp_report")
+DERIVATIVES = ("jvp", "vjp", "jvp_report", "vjp_report")
+
+# before analysis, on the lowered function (its name generator is base.names)
+PREPARATION_PASSES = [
+    Pass("fold_constant_tests", lambda f: fold_constant_tests(f), ("base",),
+         "lowered IR"),
+    Pass("split_reassignments", lambda f: split_reassignments(f, f.names), ("base",),
+         "lowered IR with its name generator (fn.names)"),
+    Pass("materialize_tests", lambda f: materialize_tests(f, f.names), ("base",),
+         "lowered IR with its name generator (fn.names)"),
+]
+
+# after the AD transforms, in this order (each pass on all its functions before the next)
+OPTIMISATION_PASSES = [
+    Pass("tidy_adjoints", lambda f: tidy_adjoints(f, f.adjoints, f.array_adjoints), REVERSE,
+         "reverse mode as built, with fn.adjoints and fn.array_adjoints"),
+    Pass("loop_order", lambda f: run_forward_where_order_free(f), REVERSE,
+         "reverse mode with fn.counting_up, whose keys are the ids of its reversed loops: "
+         "no pass before it may copy or rebuild those loops"),
+    Pass("interchange_dot_products", lambda f: interchange_dot_products(f), DERIVATIVES,
+         "derivative code with types (fn.types)"),
+    Pass("tape_index", lambda f: index_tapes_by_loop(f), REVERSE,
+         "reverse mode whose tapes are still pushed and popped by counters, loops not yet folded"),
+    Pass("tape_selections", lambda f: tape_selections(f), REVERSE,
+         "reverse mode after tape_index, with types (fn.types)"),
+    Pass("fold_temporaries", lambda f: fold_temporaries(f, keep=f.keep),
+         ("primal", "jvp", "vjp", "jvp_report", "vjp_report", "ld", "rows"),
+         "every rewrite that matches statements one by one is done (fn.keep: names to leave)"),
+    Pass("strip_mine_dot_products", lambda f: strip_mine_dot_products(f), DERIVATIVES,
+         "after fold_temporaries: the rows a strip leaves over repeat the loop's body, already folded"),
+    Pass("drop_dead_code", lambda f: drop_dead_code(f), REVERSE,
+         "a vector output's reverse mode, whose contraction's own value nothing reads (run only there)"),
+]
+
+# the forward mode compiled again as a function of its own (compile_tangent)
+TANGENT_PASSES = [
+    Pass("drop_dead_code", lambda f: drop_dead_code(f), ("tangent",),
+         "forward mode whose value is no longer returned"),
+    Pass("fold_temporaries", lambda f: fold_temporaries(f), ("tangent",),
+         "after drop_dead_code"),
+]
+
+_TIMES: dict[str, list[float]] = {}  # pass name -> [seconds, runs] since the process started
+_TIMES_LOCK = threading.Lock()
+
+
+def pass_times() -> dict[str, tuple[float, int]]:
+    """Each pass's total wall time (seconds) and number of runs (one per function
+    it ran on) since the process started."""
+    with _TIMES_LOCK:
+        return {name: (t, int(n)) for name, (t, n) in _TIMES.items()}
+
+
+def run_passes(functions: dict[str, Function | None], passes: list[Pass], skip: tuple[str, ...] = (),
+               label: str = "") -> list[tuple[str, float, int]]:
+    """Run ``passes`` in order, each on the functions of ``functions`` (role ->
+    function; None: not built) that its roles name, in the dict's order.
+    Passes named in ``skip`` do not run.  Returns (pass, seconds, functions)
+    for each pass run, and honours the environment variables of the module's
+    docstring."""
+    verifying = os.environ.get("NSADC_VERIFY_IR", "") not in ("", "0")
+    dump = {d.strip() for d in os.environ.get("NSADC_DUMP_AFTER", "").split(",") if d.strip()}
+    if verifying:
+        for f in functions.values():
+            if f is not None:
+                verify(f, f"the stage before {passes[0].name}" if passes else "the transforms")
+    timings = []
+    for p in passes:
+        if p.name in skip:
+            continue
+        targets = [f for role, f in functions.items() if f is not None and role in p.roles]
+        start = time.perf_counter()
+        for f in targets:
+            p.run(f)
+        elapsed = time.perf_counter() - start
+        timings.append((p.name, elapsed, len(targets)))
+        with _TIMES_LOCK:
+            total = _TIMES.setdefault(p.name, [0.0, 0])
+            total[0] += elapsed
+            total[1] += len(targets)
+        if verifying:
+            for f in targets:
+                verify(f, p.name)
+        if p.name in dump:
+            for f in targets:
+                sys.stderr.write(f"# nsadc: {f.name} after {p.name}\n{function_source(f)}\n")
+    if os.environ.get("NSADC_PASS_TIMES", "") not in ("", "0") and timings:
+        rows = [f"nsadc pass times{' for ' + label if label else ''}:"]
+        rows += [f"  {name:<26} {1e3 * t:9.3f} ms  ({n} function{'s' if n != 1 else ''})" for name, t, n in timings]
+        sys.stderr.write("\n".join(rows) + "\n")
+    return timings
 
 
 def gc_paused(fn):
@@ -92,7 +222,7 @@ class Compiled:
         for s in self.facts.sites:
             kinds[s.kind] += 1
         return [
-            f"{self.name}_derivatives.py - emitted by nsadc {nsadc.__version__} from {where} "
+            f"{self.name}_derivatives.py - emitted by nsadc {__version__} from {where} "
             f"(sha256 {self.src.sha256()[:12]})",
             f"Modes: {', '.join(modes)}.  Kink policy: {self.policy.describe()}.  With respect to: "
             f"{', '.join(self.facts.wrt) or 'nothing'}.",
@@ -150,11 +280,10 @@ def _lowered(src: SourceFile, node, env: dict | None, param_types: dict[str, str
     base = memo.get(_frozen(param_types))
     if base is None:
         base = lower_function(src, node, env, param_types)
-        fold_constant_tests(base)  # numba would prune those branches, leaving values untyped
-        split_reassignments(base, base.names)
-        materialize_tests(base, base.names)
+        # fold_constant_tests: numba would prune those branches, leaving values untyped
+        run_passes({"base": base}, PREPARATION_PASSES, label=f"{base.name} (preparation)")
         memo[_frozen(param_types)] = base
-        if not getattr(base, "lenient", False):  # a rank error let pass: the call lowers again
+        if not base.lenient:  # a rank error let pass: the call lowers again
             memo[_frozen({p.name: p.type for p in base.params})] = base
     return clone_function(base)
 
@@ -221,25 +350,12 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         tangent = forward(clone_function(base), facts, policy, fresh_names())
         rows = kink_rows(tangent, tangent.tangent_of, fresh_names())
     ld, ld_form, ld_refusal = _clarke_mode(base, facts, fresh_names())
-    for f in (vjp, vjp_report):
-        tidy_adjoints(f, f.adjoints, f.array_adjoints)
-        run_forward_where_order_free(f)
-    for f in (jvp, vjp, jvp_report, vjp_report):
-        interchange_dot_products(f)
-    for f in (vjp, vjp_report):
-        index_tapes_by_loop(f)
-        tape_selections(f)
-    for f in (primal, jvp, vjp, jvp_report, vjp_report, ld, rows):
-        if f is not None:
-            fold_temporaries(f, keep=getattr(f, "keep", set()))
-    # after fold: the rows a strip leaves over repeat the loop's body, already folded
-    for f in (jvp, vjp, jvp_report, vjp_report):
-        strip_mine_dot_products(f)
+    functions = {"primal": primal, "jvp": jvp, "vjp": vjp, "jvp_report": jvp_report, "vjp_report": vjp_report,
+                 "ld": ld, "rows": rows}
+    # drop_dead_code: only a vector output's reverse mode, where nothing reads the contraction's own value
+    run_passes(functions, OPTIMISATION_PASSES, skip=() if vector else ("drop_dead_code",), label=base.name)
     # what grad calls: nothing computed for the value (a vector output has no gradient)
     grad = None if vector else without_value(vjp, f"{base.name}_grad")
-    if vector:  # nothing reads the contraction's own value
-        for f in (vjp, vjp_report):
-            drop_dead_code(f)
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
                     ld_refusal, grad, rows)
 
@@ -281,8 +397,7 @@ def compile_tangent(src: SourceFile, node, wrt: list[str] | None, policy: Policy
     tangent.body[-1] = Return(ret.value[1], ret.loc)
     tangent.name = f"{base.name}_tangent"
     tangent.doc = f"The directional derivative of {base.name} along the tangents."
-    drop_dead_code(tangent)
-    fold_temporaries(tangent)
+    run_passes({"tangent": tangent}, TANGENT_PASSES, label=tangent.name)
     # a value the frontend set on every path through its own flags (an inlined early
     # return) reads, as source, as set on some paths only: it starts at 0.0
     types = infer_types(tangent)

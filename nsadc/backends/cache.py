@@ -35,6 +35,7 @@ import warnings
 from pathlib import Path
 
 from nsadc.errors import NsadcError
+from nsadc.version import __version__
 
 
 class CacheWarning(UserWarning):
@@ -180,13 +181,29 @@ def _exec(name: str, path: Path):
     return module
 
 
-def load_module(source: str, prefix: str = "nsadc_gen"):
-    """Import ``source`` as a module (one per distinct source text)."""
-    name = module_name(source, prefix)
+def load_module(source: str | None = None, prefix: str = "nsadc_gen", name: str | None = None):
+    """Import an emitted module, the one loader of the package.
+
+    With ``source``: that text as a module (one per distinct text, named after
+    its digest), written to the cache directory first unless the file there
+    already holds it.  With ``name`` alone: the module an earlier call wrote,
+    or None when its file is gone or its text is not the one its name was
+    made from (damaged, edited), so that the caller rebuilds it."""
+    if source is not None:
+        name = module_name(source, prefix)
     with _LOCK:
         module = _LOADED.get(name)
         if module is not None:
             return module
+        if source is None:
+            path = cache_dir() / f"{name}.py"
+            text = _read(path)
+            if text is None or not _name_matches(name, text):
+                return None
+            try:
+                return _exec(name, path)
+            except Exception:  # noqa: BLE001 - the caller rebuilds it
+                return None
         error = None
         for attempt in range(3):
             path = cache_dir() / f"{name}.py"
@@ -203,23 +220,6 @@ def load_module(source: str, prefix: str = "nsadc_gen"):
                     _FAILED[str(path.parent)] = f"{type(e).__name__}: {e}"
         raise NsadcError(f"nsadc: cannot import its emitted module {name} from the cache "
                          f"({type(error).__name__}: {error})") from None
-
-
-def load_cached_module(name: str):
-    """Import a module that :func:`load_module` wrote earlier; None when it is
-    gone or its text is not the one its name was made from (damaged, edited)."""
-    with _LOCK:
-        module = _LOADED.get(name)
-        if module is not None:
-            return module
-        path = cache_dir() / f"{name}.py"
-        text = _read(path)
-        if text is None or not _name_matches(name, text):
-            return None
-        try:
-            return _exec(name, path)
-        except Exception:  # noqa: BLE001 - the caller rebuilds it
-            return None
 
 
 # ------------------------------------------------------------ numba's files
@@ -364,9 +364,7 @@ def _nsadc_code_hash() -> str:
 
 
 def pipeline_key(*parts) -> str:
-    import nsadc
-
-    text = "\x1f".join([nsadc.__version__, _nsadc_code_hash(), *map(str, parts)])
+    text = "\x1f".join([__version__, _nsadc_code_hash(), *map(str, parts)])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 

@@ -32,7 +32,6 @@ from pathlib import Path
 
 SCHEMA_ID = "nsadc-certificate"
 SCHEMA_VERSION = "1.0"
-STATUSES = ("certified", "conditional", "rejected")
 OBLIGATION_STATUSES = ("proved", "probed", "violated", "open", "restricted")
 _RANK = {"proved": 0, "probed": 1, "restricted": 2, "open": 3, "violated": 4}
 
@@ -335,12 +334,6 @@ class Certificate:
             lines.append(f"  [{o.status}] {o.location} {o.what()}")
         return "\n".join(lines)
 
-    @property
-    def obligations_by_status(self) -> dict[str, list[Obligation]]:
-        out: dict[str, list[Obligation]] = {}
-        for o in self.obligations:
-            out.setdefault(o.status, []).append(o)
-        return out
 
 
 def sha256_text(text: str) -> str:

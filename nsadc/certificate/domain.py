@@ -56,9 +56,9 @@ def _num(v: float) -> str:
 
 
 def _text(p: S.Poly) -> str:
-    from nsadc.certificate.static import _poly_text
+    from nsadc.certificate.static import poly_text
 
-    return _poly_text(p, 10_000)
+    return poly_text(p, 10_000)
 
 
 def relation_text(q: S.Poly, op: str) -> str:

@@ -33,16 +33,15 @@ from dataclasses import dataclass
 import libcst as cst
 import numpy as np
 
-import nsadc
 from nsadc.certificate import symbolic as S
 from nsadc.certificate.certificate import Certificate, Obligation, Witness, sha256_text, worst
 from nsadc.certificate.domain import Domain, Relation, comparison_atoms, from_atom, over_arguments
 from nsadc.emit import expr_source
 from nsadc.errors import Loc
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, walk
-from nsadc.rules.table import RULES
+from nsadc.rules.table import COMPARISONS, RULES
+from nsadc.version import __version__
 
-_CMP_WORDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "eq": "==", "ne": "!="}
 JUMP_TOL = 1e-7
 SAMPLE_LINES = 24
 GRID = 25
@@ -117,7 +116,7 @@ class _Words:
     def expand(self, e: Expr, depth: int = 0) -> Expr:
         if isinstance(e, Var) and depth < 5 and e.name not in self.user:
             d = self.defs.get(e.name, [])
-            if len(d) == 1 and isinstance(d[0].value, Call) and d[0].value.prim not in _CMP_WORDS:
+            if len(d) == 1 and isinstance(d[0].value, Call) and d[0].value.prim not in COMPARISONS:
                 return self.expand(d[0].value, depth + 1)
             if len(d) == 1 and isinstance(d[0].value, (Var, Const)):
                 return self.expand(d[0].value, depth + 1)
@@ -410,7 +409,7 @@ def _forced(E: dict[str, S.Poly], key: str, left: S.Poly, right: S.Poly):
 def _factor_text(f) -> str:
     if isinstance(f, S.Sym):
         return S.base_name(f.name)
-    args = [_poly_text(a, 10_000) for a in f.args]
+    args = [poly_text(a, 10_000) for a in f.args]
     if f.op == "inv":
         return f"1/({args[0]})"
     if f.op == "gt0":
@@ -428,7 +427,7 @@ def _factor_text(f) -> str:
     return f"{f.prim}({', '.join(args)})"
 
 
-def _poly_text(p: S.Poly, limit: int = 80) -> str:
+def poly_text(p: S.Poly, limit: int = 80) -> str:
     """A readable rendering of a (small) polynomial, for details."""
     parts = []
     for m, c in p.terms:
@@ -514,7 +513,7 @@ def _how_text(how: set, sol, used_domain: bool) -> str:
     parts = []
     if "substitution" in how and sol is not None:
         s, e = sol
-        parts.append(f"substituting {S.base_name(s.name)} = {_poly_text(e)} (the boundary) makes both "
+        parts.append(f"substituting {S.base_name(s.name)} = {poly_text(e)} (the boundary) makes both "
                      "sides equal")
     if "multiple" in how:
         parts.append("the difference of the two sides is a multiple of the boundary's equation")
@@ -815,7 +814,7 @@ def _while_verdict(ex: S.Executor, region: S.Region, fname: str, rng) -> Verdict
             if all(S.is_zero(S.subst(D, {s.key: e}), max(S.magnitude(carried[v]), S.magnitude(e)))
                    for v, D in diffs.items()):
                 return Verdict("proved", "symbolic",
-                               f"on the boundary {s.name.split('@')[0]} = {_poly_text(e)}, one more "
+                               f"on the boundary {s.name.split('@')[0]} = {poly_text(e)}, one more "
                                "iteration leaves the loop state unchanged")
         except S.TooComplex:
             pass
@@ -1204,7 +1203,7 @@ def identity(comp, modes=("forward", "reverse"), derivative_text: str | None = N
         derivative_text = comp.module(modes)
     loc = comp.primal.loc
     return {
-        "nsadc_version": nsadc.__version__,
+        "nsadc_version": __version__,
         "function": comp.name,
         "file": comp.src.path,
         "line": loc.line if loc else 0,
@@ -1265,7 +1264,7 @@ def unsupported(path: str, function: str, error: Exception, mode: str = "both",
         source_sha = sha256_text(text)
     except OSError:
         source_sha = None
-    ident = {"nsadc_version": nsadc.__version__, "function": function, "file": path,
+    ident = {"nsadc_version": __version__, "function": function, "file": path,
              "line": loc.line if loc else 0, "source_sha256": source_sha, "derivative_sha256": None,
              "mode": mode, "policy": policy, "wrt": []}
     where = f"{os.path.basename(loc.file)}:{loc.line}:{loc.col + 1}" if loc else None

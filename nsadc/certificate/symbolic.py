@@ -376,9 +376,6 @@ def inv(p: Poly) -> Poly:
     return of(Atom("inv", (p,)))
 
 
-_COMMUTATIVE = {"max", "min", "hypot"}
-
-
 def fn(prim: str, args: list[Poly]) -> Poly:
     if all(a.is_const for a in args):
         v = call_prim(prim, [a.value for a in args])

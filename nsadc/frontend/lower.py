@@ -20,23 +20,17 @@ from nsadc.frontend.cst_nodes import nodes, scan
 from nsadc.frontend.vectorize import VectorLowering
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
+from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, names_in, scope_bindings
+from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
                             Raw, Return, Stmt, Var, While, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array, rank
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
 
-_BINOPS = {
-    cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
-    cst.FloorDivide: "floordiv", cst.Modulo: "mod", cst.Power: "pow",
-}
 _AUGOPS = {
     cst.AddAssign: "add", cst.SubtractAssign: "sub", cst.MultiplyAssign: "mul",
     cst.DivideAssign: "div", cst.FloorDivideAssign: "floordiv", cst.ModuloAssign: "mod",
     cst.PowerAssign: "pow",
-}
-_CMPOPS = {
-    cst.LessThan: "lt", cst.LessThanEqual: "le", cst.GreaterThan: "gt",
-    cst.GreaterThanEqual: "ge", cst.Equal: "eq", cst.NotEqual: "ne",
 }
 _BUILTIN_PRIMS = {"abs": "abs", "max": "max", "min": "min", "round": "round", "float": "float",
                   "int": "trunc", "pow": "pow"}
@@ -77,36 +71,6 @@ def _const_value_ok(value) -> bool:
     return isinstance(value, (bool, int, float)) and not isinstance(value, complex)
 
 
-class Names:
-    """Readable, unique variable names shared by every stage of one compilation."""
-
-    # names the emitted code itself uses
-    RESERVED = {"abs", "max", "min", "round", "float", "int", "bool", "pow", "range", "len", "math",
-                "np", "numba", "numpy", "tuple", "sum", "print", "_push", "kink_hits", "_"}
-
-    def __init__(self, taken=()):
-        import keyword
-
-        self.taken: set[str] = set(taken) | self.RESERVED | set(keyword.kwlist)
-        # hint -> a suffix below which every hint_k is taken (names are never
-        # given back, so the search for the first free one starts there: a
-        # hint asked for a thousand times would otherwise be quadratic)
-        self._next: dict[str, int] = {}
-
-    def fresh(self, hint: str) -> str:
-        hint = hint if hint.isidentifier() else "t"
-        if hint not in self.taken:
-            self.taken.add(hint)
-            return hint
-        k = self._next.get(hint, 2)
-        while f"{hint}_{k}" in self.taken:
-            k += 1
-        name = f"{hint}_{k}"
-        self.taken.add(name)
-        self._next[hint] = k + 1
-        return name
-
-
 @dataclass
 class _Scope:
     """What one function being lowered (the entry or an inlined callee) knows."""
@@ -128,114 +92,22 @@ def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
 
     class V(cst.CSTVisitor):
         def visit_AssignTarget(self, n):
-            _names_in(n.target, assigned)
+            names_in(n.target, assigned)
 
         def visit_AugAssign(self, n):
-            _names_in(n.target, assigned)
+            names_in(n.target, assigned)
 
         def visit_AnnAssign(self, n):
-            _names_in(n.target, assigned)
+            names_in(n.target, assigned)
 
         def visit_For(self, n):
-            _names_in(n.target, loop)
+            names_in(n.target, loop)
 
         def visit_FunctionDef(self, n):
             return n is node
 
     node.visit(V())
     return assigned | loop, loop
-
-
-def _names_in(target, out: set[str]):
-    if isinstance(target, cst.Name):
-        out.add(target.value)
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for el in target.elements:
-            _names_in(el.value, out)
-
-
-def _bindings(fn: cst.FunctionDef, name: str) -> tuple[int, cst.CSTNode | None]:
-    """How often ``fn`` binds ``name`` in its own scope, and the node that binds it a
-    second time (or declares it nonlocal in a nested function), if any."""
-    binds, changed = _scope_bindings(fn)
-    found = binds.get(name, [])
-    if name in changed:
-        return len(found), changed[name][0]
-    return len(found), (found[1] if len(found) > 1 else None)
-
-
-_BINDINGS_MEMO: dict[int, tuple] = {}  # id(fn) -> (fn, bindings): one walk per function, not per name
-
-
-def _scope_bindings(fn: cst.FunctionDef) -> tuple[dict[str, list], dict[str, list]]:
-    """Every binding in ``fn``'s own scope, by name (a loop target or an
-    augmented assignment counts twice: it rebinds), and the names nested
-    functions declare nonlocal."""
-    memo = _BINDINGS_MEMO.get(id(fn))
-    if memo is not None and memo[0] is fn:
-        return memo[1]
-    binds: dict[str, list] = {}
-    changed: dict[str, list] = {}
-
-    def bind(name, node, times=1):
-        binds.setdefault(name, []).extend([node] * times)
-
-    class V(cst.CSTVisitor):
-        def __init__(self):
-            self.depth = 0
-
-        def visit_FunctionDef(self, n):
-            if n is not fn:
-                if self.depth == 0:
-                    bind(n.name.value, n)
-                self.depth += 1
-            return True
-
-        def leave_FunctionDef(self, n):
-            if n is not fn:
-                self.depth -= 1
-
-        def visit_Lambda(self, n):
-            return False
-
-        def visit_Nonlocal(self, n):
-            if self.depth > 0:
-                for item in n.names:
-                    changed.setdefault(item.name.value, []).append(n)
-
-        def visit_Param(self, n):
-            if self.depth == 0:
-                bind(n.name.value, n)
-
-        def _target(self, target, node, loop=False):
-            if self.depth == 0:
-                found: set[str] = set()
-                _names_in(target, found)
-                for name in found:
-                    bind(name, node, 2 if loop else 1)
-
-        def visit_AssignTarget(self, n):
-            self._target(n.target, n)
-
-        def visit_AugAssign(self, n):
-            if self.depth == 0 and isinstance(n.target, cst.Name):
-                bind(n.target.value, n, 2)
-
-        def visit_AnnAssign(self, n):
-            if n.value is not None:
-                self._target(n.target, n)
-
-        def visit_For(self, n):
-            self._target(n.target, n, loop=True)
-
-        def visit_NamedExpr(self, n):
-            self._target(n.target, n)
-
-    fn.visit(V())
-    if len(_BINDINGS_MEMO) > 256:
-        _BINDINGS_MEMO.clear()
-    _BINDINGS_MEMO[id(fn)] = (fn, (binds, changed))
-    return binds, changed
 
 
 def _all_names(node: cst.CSTNode) -> set[str]:
@@ -324,16 +196,15 @@ class Lowerer(ArrayLowering, VectorLowering):
         body = eliminate_exits(body, self.names, results=None, tails=self.while_tails)
         doc = node.get_docstring() if hasattr(node, "get_docstring") else None
         fn = Function(node.name.value, params, body, scope.src.loc(node), doc)
-        fn.names = self.names  # type: ignore[attr-defined]
-        fn.stored_params = sorted(self.stored_params)  # type: ignore[attr-defined]
-        fn.vectorized = self.vectorized  # type: ignore[attr-defined]
+        fn.names = self.names
+        fn.stored_params = sorted(self.stored_params)
+        fn.vectorized = self.vectorized
         # number parameters met elementwise with arrays: a call may pass arrays for them
-        fn.scalar_or_array = sorted(getattr(self, "broadcast_params", ()))  # type: ignore[attr-defined]
+        fn.scalar_or_array = sorted(getattr(self, "broadcast_params", ()))
         # before the call, whole-array code on these parameters was lowered with guessed ranks
         fn.rank_guessed = sorted(self.rank_guessed) if self.vectorized else []
         fn.lenient = self.lenient
-        fn.shape_checks = [(expr_source(a), expr_source(b), where)  # type: ignore[attr-defined]
-                           for a, b, where in self.shape_checks]
+        fn.shape_checks = [(expr_source(a), expr_source(b), where) for a, b, where in self.shape_checks]
         return fn
 
     def _param_type(self, scope, p: cst.Param) -> str:
@@ -445,13 +316,13 @@ class Lowerer(ArrayLowering, VectorLowering):
 
             def visit_AssignTarget(self, n):
                 names: set[str] = set()
-                _names_in(n.target, names)
+                names_in(n.target, names)
                 if names & scope.loop_vars and self.bad is None:
                     self.bad = n
 
             def visit_AugAssign(self, n):
                 names: set[str] = set()
-                _names_in(n.target, names)
+                names_in(n.target, names)
                 if names & scope.loop_vars and self.bad is None:
                     self.bad = n
 
@@ -1048,7 +919,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(node, cst.UnaryOperation):
             return self._unary(scope, node)
         if isinstance(node, cst.BinaryOperation):
-            op = _BINOPS.get(type(node.operator))
+            op = BINARY_OPS.get(type(node.operator))
             if op is None:
                 sym = scope.src.source_of(node.operator).strip()
                 if isinstance(node.operator, cst.MatrixMultiply):
@@ -1140,7 +1011,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         left = self._expr(scope, node.left)
         pieces = []
         for target in node.comparisons:
-            op = _CMPOPS.get(type(target.operator))
+            op = COMPARE_OPS.get(type(target.operator))
             if op is None:
                 sym = " ".join(scope.src.source_of(target.operator).split())
                 raise self._err(scope, target.operator, f"`{sym}` comparisons are not supported",
@@ -1238,7 +1109,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         outer = src.parents.get(scope.node)
         while outer is not None:
             if isinstance(outer, cst.FunctionDef):
-                binds, changed = _bindings(outer, name)
+                binds, changed = bindings(outer, name)
                 if changed is not None:
                     line = src.loc(changed).line
                     raise self._err(scope, node, f"{name!r} is a variable of the enclosing function "
@@ -1714,7 +1585,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         for p in params:
             arg = bound[p]
             if self._array_of(arg) is not None and p in assigned:
-                where = next((b for b in _scope_bindings(fnode)[0].get(p, []) if not isinstance(b, cst.Param)),
+                where = next((b for b in scope_bindings(fnode)[0].get(p, []) if not isinstance(b, cst.Param)),
                              None)
                 line = scope.src.loc(node).line
                 raise self._err(callee, where if where is not None else fnode,
@@ -1857,7 +1728,7 @@ def _module_assignment(src, name: str) -> tuple[cst.CSTNode | None, bool | None]
                                else [small.target])
                     names: set[str] = set()
                     for t in targets:
-                        _names_in(t, names)
+                        names_in(t, names)
                     if name in names:
                         found.append(small)
         elif not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):  # if/for/with at module level
@@ -1906,7 +1777,7 @@ class _AssignedNames(cst.CSTVisitor):
         self.out = out
 
     def visit_AssignTarget(self, n):
-        _names_in(n.target, self.out)
+        names_in(n.target, self.out)
 
 
 def _raises(s: Stmt) -> bool:
@@ -2116,7 +1987,7 @@ def _iterated(node: cst.FunctionDef, name: str) -> bool:
                         and items[0].func.value == "zip":  # enumerate(zip(x, y))
                     items = [a.value for a in items[0].args]
             targets: set[str] = set()
-            _names_in(n.target, targets)
+            names_in(n.target, targets)
             rows = set()  # a target indexed in the body: the rows of a 2-D array, refused
             scan(n.body, _Subscripted(targets, rows))
             if not rows and any(isinstance(e, cst.Name) and e.value == name for e in items):

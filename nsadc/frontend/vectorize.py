@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
+from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, variables, walk
 from nsadc.rules.arrays import ARRAY_PRIMS, array_type, rank
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
@@ -48,10 +49,6 @@ _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cums
 _AXIS_SECOND = ("argmax", "argmin", "cumsum", "sort", "concatenate", "stack")
 _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
                     *ARRAY_PRIMS, *VECTOR_PRIMS}
-_BINARY = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
-           cst.FloorDivide: "floordiv", cst.Modulo: "mod", cst.Power: "pow"}
-_COMPARE = {cst.LessThan: "lt", cst.LessThanEqual: "le", cst.GreaterThan: "gt",
-            cst.GreaterThanEqual: "ge", cst.Equal: "eq", cst.NotEqual: "ne"}
 
 
 @dataclass
@@ -533,7 +530,7 @@ class VectorLowering:
         if isinstance(node, cst.BinaryOperation):
             if isinstance(node.operator, cst.MatrixMultiply):
                 return self._matmul(scope, node, node.left, node.right)
-            op = _BINARY.get(type(node.operator))
+            op = BINARY_OPS.get(type(node.operator))
             if isinstance(node.operator, (cst.BitAnd, cst.BitOr)) and self._is_boolean_array(scope, node):
                 op = "and" if isinstance(node.operator, cst.BitAnd) else "or"  # masks, element by element
             if op is None:
@@ -544,7 +541,7 @@ class VectorLowering:
             if len(node.comparisons) != 1:
                 raise self._err(scope, node, "chained comparisons of arrays are not supported",
                                 "compare two values at a time")
-            op = _COMPARE.get(type(node.comparisons[0].operator))
+            op = COMPARE_OPS.get(type(node.comparisons[0].operator))
             if op is None:
                 raise self._err(scope, node, "this comparison is not supported on arrays",
                                 "compare with < <= > >= == !=")
@@ -709,26 +706,22 @@ class VectorLowering:
     def _note_dim(self, scope, name: str, value: Expr) -> None:
         """Remember that ``name`` stands for an argument dimension (``n = x.shape[0]``)
         when the function binds it once; forget it otherwise."""
-        from nsadc.frontend.lower import _bindings
-
         self.dim_alias.pop(name, None)
         dim = self._dim_value(scope, value)
         if dim is not None and not isinstance(dim, Const) \
-                and _bindings(scope.node, self.user_vars.get(name, name))[0] == 1:
+                and bindings(scope.node, self.user_vars.get(name, name))[0] == 1:
             self.dim_alias[name] = dim
 
     def _dim_value(self, scope, value: Expr) -> Expr | None:
         """``value`` as an int expression of the arguments (their shapes and the
         int arguments the function never reassigns), or None."""
-        from nsadc.frontend.lower import _bindings
-
         if isinstance(value, Const):
             return value if isinstance(value.value, int) and not isinstance(value.value, bool) else None
         if isinstance(value, Var):
             if value.name in self.dim_alias:
                 return self.dim_alias[value.name]
             if value.name in self.param_names and self.arrays.get(value.name) is None \
-                    and _bindings(scope.node, value.name)[0] == 1 and scope is self.entry:
+                    and bindings(scope.node, value.name)[0] == 1 and scope is self.entry:
                 return value
             return None
         if isinstance(value, Call) and value.prim == "shape":

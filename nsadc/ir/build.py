@@ -3,7 +3,7 @@ so that derivative code reads like hand-written code."""
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import Call, Const, Expr, Var
+from nsadc.ir.nodes import Call, Const, Expr
 
 
 def is_const(e: Expr, value=None) -> bool:
@@ -73,7 +73,3 @@ def div(a: Expr, b: Expr) -> Expr:
 
 def call(prim: str, *args: Expr) -> Call:
     return Call(prim, tuple(args))
-
-
-def v(name: str) -> Var:
-    return Var(name)

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 from nsadc.errors import Loc
+
+if TYPE_CHECKING:
+    from nsadc.ir.names import Names
 
 # ---------------------------------------------------------------- expressions
 
@@ -233,12 +237,52 @@ class Param:
 
 @dataclass
 class Function:
+    """One function of the IR, and the facts about it that the stages after
+    the one that learned them read.  Every fact is a declared field with a
+    default, so a function built by hand (tests, a transform) has them all;
+    :func:`clone_function` copies every field."""
+
     name: str
     params: list[Param]
     body: list[Stmt]
     loc: Loc | None = None
     doc: str | None = None
-    types: dict[str, str] = field(default_factory=dict)  # filled by analysis
+    types: dict[str, str] = field(default_factory=dict)
+    """Variable -> type (``float``, ``int``, ``bool``, ``arrayN`` ...): filled by analysis."""
+
+    # ---- set by the frontend (frontend/lower.py, frontend/vectorize.py)
+    names: Names | None = None
+    """The fresh-name generator of the compilation (every name the source and the lowering use)."""
+    stored_params: list[str] = field(default_factory=list)
+    """Array parameters the function writes into (Clarke mode copies them first)."""
+    shape_checks: list[tuple[str, str, str]] = field(default_factory=list)
+    """``(left, right, where)``: two shape expressions (source text) that whole-array
+    code needs equal, checked by the API on the arguments before every call."""
+    vectorized: bool = False
+    """Whether the function uses whole-array NumPy (lowered to loops)."""
+    rank_guessed: list[str] = field(default_factory=list)
+    """Array parameters of whole-array code whose number of dimensions the code
+    does not show (lowered with a guessed rank; the call's arguments decide)."""
+    lenient: bool = False
+    """A rank error was let pass while lowering with guessed ranks: the call lowers again."""
+    scalar_or_array: list[str] = field(default_factory=list)
+    """Number parameters met elementwise with arrays: a call may pass arrays for them."""
+
+    # ---- set by the AD transforms on their results (transforms/forward.py, transforms/reverse.py)
+    needs_reserve: bool = False
+    """Reverse mode: a tape grows beyond its preallocated size, so the module emits ``_reserve``."""
+    adjoints: set[str] = field(default_factory=set)
+    """Reverse mode: the scalar adjoint variables (ir/adjoints.py tidies them)."""
+    array_adjoints: set[str] = field(default_factory=set)
+    """Reverse mode: the array adjoint variables."""
+    index_depth: int = 0
+    """The kink report's layout: how many loop indices a site's hits are kept by."""
+    counting_up: dict[int, For] = field(default_factory=dict)
+    """Reverse mode: id of a reversed loop -> the same loop counting up (transforms/loop_order.py)."""
+    keep: set[str] = field(default_factory=set)
+    """Variables fold_temporaries must leave in place (outputs read beside the body)."""
+    tangent_of: dict[str, str] = field(default_factory=dict)
+    """Forward mode: primal variable -> its tangent variable (transforms/kink_rows.py)."""
 
 
 def child_blocks(s: Stmt) -> list[list[Stmt]]:
@@ -325,12 +369,19 @@ def clone(block: list[Stmt]) -> list[Stmt]:
 
 
 def clone_function(fn: Function) -> Function:
-    out = Function(fn.name, list(fn.params), clone(fn.body), fn.loc, fn.doc, dict(fn.types))
-    for extra in ("names", "stored_params", "shape_checks", "vectorized", "rank_guessed", "lenient",
-                  "scalar_or_array"):  # set by the frontend
-        if hasattr(fn, extra):
-            setattr(out, extra, getattr(fn, extra))
-    return out
+    """A copy of ``fn`` that the passes may rewrite without touching ``fn``: the
+    body's statements are copied (:func:`clone`), every other field of
+    :class:`Function` is carried over, its lists, dicts and sets as shallow
+    copies (the name generator ``names`` stays shared)."""
+    values = {}
+    for f in fields(Function):
+        value = getattr(fn, f.name)
+        if f.name == "body":
+            value = clone(value)
+        elif isinstance(value, (list, dict, set)):
+            value = type(value)(value)
+        values[f.name] = value
+    return Function(**values)
 
 
 def upward_exposed(block: list[Stmt]) -> set[str]:

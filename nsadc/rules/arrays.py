@@ -18,7 +18,7 @@ integer array (indices; no derivative).
 
 from __future__ import annotations
 
-from nsadc.rules.table import RULES, Rule, _register
+from nsadc.rules.table import RULES, Rule, register
 
 
 def is_array(t: str | None) -> bool:
@@ -71,19 +71,19 @@ def _int(types):
 ALLOCATORS = {"zeros": "np.zeros", "ones": "np.ones", "empty": "np.empty"}
 LIKE = {"zeros_like": "np.zeros_like", "ones_like": "np.ones_like", "empty_like": "np.empty_like"}
 
-_register(Rule("load", (2, None), "special", _element, _structural,
+register(Rule("load", (2, None), "special", _element, _structural,
                doc="A[i, j]: one element of an array"))
-_register(Rule("store", (3, None), "special", _same, _structural,
+register(Rule("store", (3, None), "special", _same, _structural,
                doc="A with A[i, j] replaced by v (printed as the statement A[i, j] = v)"))
 for _name in ALLOCATORS:
-    _register(Rule(_name, (1, None), "special", _alloc, None, doc=f"np.{_name}(shape)"),
+    register(Rule(_name, (1, None), "special", _alloc, None, doc=f"np.{_name}(shape)"),
               f"np.{_name}", f"numpy.{_name}")
-_register(Rule("full", (2, None), "special", _full, None, doc="np.full(shape, value)"), "np.full", "numpy.full")
+register(Rule("full", (2, None), "special", _full, None, doc="np.full(shape, value)"), "np.full", "numpy.full")
 for _name in LIKE:
-    _register(Rule(_name, (1, 1), "special", _same, None, doc=f"np.{_name}(a)"), f"np.{_name}", f"numpy.{_name}")
-_register(Rule("array_copy", (1, 1), "special", _same, _structural, doc="a.copy()"), "np.copy", "numpy.copy")
-_register(Rule("shape", (2, 2), "special", _int, None, doc="a.shape[k]"))
-_register(Rule("size", (1, 1), "special", _int, None, doc="a.size"), "np.size", "numpy.size")
+    register(Rule(_name, (1, 1), "special", _same, None, doc=f"np.{_name}(a)"), f"np.{_name}", f"numpy.{_name}")
+register(Rule("array_copy", (1, 1), "special", _same, _structural, doc="a.copy()"), "np.copy", "numpy.copy")
+register(Rule("shape", (2, 2), "special", _int, None, doc="a.shape[k]"))
+register(Rule("size", (1, 1), "special", _int, None, doc="a.size"), "np.size", "numpy.size")
 
 # primitives whose result is an array
 ARRAY_VALUES = {"store", "full", "array_copy", *ALLOCATORS, *LIKE}

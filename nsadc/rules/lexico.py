@@ -136,10 +136,6 @@ LEXICO = {"abs": _abs, "max": _max, "min": _min, "clip": _clip, "hypot": _hypot,
 for _name, _rule in LEXICO.items():
     RULES[_name] = dataclasses.replace(RULES[_name], lexico=_rule)
 
-# a comparison of differentiable values is decided by the lexicographic sign of
-# the difference: a > b  <=>  fsign(a - b, ȧ - ḃ) > 0
-COMPARE_SIGN = {"lt": "lt", "le": "le", "gt": "gt", "ge": "ge", "eq": "eq", "ne": "ne"}
-
 
 # ---------------------------------------------------------------- loop form
 #

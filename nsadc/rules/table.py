@@ -103,7 +103,7 @@ def rule_for(name: str) -> Rule:
     return RULES[name]
 
 
-def _register(rule: Rule, *aliases: str) -> None:
+def register(rule: Rule, *aliases: str) -> None:
     RULES[rule.name] = rule
     for a in aliases:
         ALIASES[a] = rule.name
@@ -116,11 +116,11 @@ def _numeric(types: list[str]) -> str:
     return "float" if "float" in types else "int"
 
 
-def _float(types):
+def float_result(types):
     return "float"
 
 
-def _int(types):
+def int_result(types):
     return "int"
 
 
@@ -139,26 +139,21 @@ def _np_names(*names: str) -> list[str]:
     return [f"{m}.{n}" for n in names for m in ("np", "numpy")]
 
 
-def _const_only(*grads):
-    """Partials that need no setup."""
-    return [], list(grads)
-
-
-def _on(active, grads):
+def on_active(active, grads):
     return [g if a else None for a, g in zip(active, grads)]
 
 
-_register(Rule("add", (2, 2), "infix:+", _numeric,
-               lambda a, out, act, sel, tmp: ([], _on(act, [c(1), c(1)]))))
-_register(Rule("sub", (2, 2), "infix:-", _numeric,
-               lambda a, out, act, sel, tmp: ([], _on(act, [c(1), c(-1)]))))
+register(Rule("add", (2, 2), "infix:+", _numeric,
+               lambda a, out, act, sel, tmp: ([], on_active(act, [c(1), c(1)]))))
+register(Rule("sub", (2, 2), "infix:-", _numeric,
+               lambda a, out, act, sel, tmp: ([], on_active(act, [c(1), c(-1)]))))
 def _mul_partials(a, out, act, sel, tmp):
     if a[0] == a[1] and act[0]:  # x * x: one partial, 2x
         return [], [mul(c(2), a[0]), None]
-    return [], _on(act, [a[1], a[0]])
+    return [], on_active(act, [a[1], a[0]])
 
 
-_register(Rule("mul", (2, 2), "infix:*", _numeric, _mul_partials))
+register(Rule("mul", (2, 2), "infix:*", _numeric, _mul_partials))
 
 
 def _div_partials(a, out, act, sel, tmp):
@@ -171,18 +166,18 @@ def _div_partials(a, out, act, sel, tmp):
         dy = select(call("lt", call("abs", x), c(math.inf)), dy, c(0))
     elif act[1] and isinstance(x, Const) and math.isinf(x.value):
         dy = c(0)
-    return [], _on(act, [div(c(1), y), dy])
+    return [], on_active(act, [div(c(1), y), dy])
 
 
-_register(Rule("div", (2, 2), "infix:/", _float, _div_partials))
-_register(Rule("neg", (1, 1), "prefix:-", _same,
-               lambda a, out, act, sel, tmp: ([], _on(act, [c(-1)]))))
-_register(Rule("pos", (1, 1), "prefix:+", _same,
-               lambda a, out, act, sel, tmp: ([], _on(act, [c(1)]))))
-_register(Rule("copy", (1, 1), "copy", _same,
-               lambda a, out, act, sel, tmp: ([], _on(act, [c(1)]))))
-_register(Rule("float", (1, 1), "call:float", _float,
-               lambda a, out, act, sel, tmp: ([], _on(act, [c(1)]))), *_np_names("float64", "double"))
+register(Rule("div", (2, 2), "infix:/", float_result, _div_partials))
+register(Rule("neg", (1, 1), "prefix:-", _same,
+               lambda a, out, act, sel, tmp: ([], on_active(act, [c(-1)]))))
+register(Rule("pos", (1, 1), "prefix:+", _same,
+               lambda a, out, act, sel, tmp: ([], on_active(act, [c(1)]))))
+register(Rule("copy", (1, 1), "copy", _same,
+               lambda a, out, act, sel, tmp: ([], on_active(act, [c(1)]))))
+register(Rule("float", (1, 1), "call:float", float_result,
+               lambda a, out, act, sel, tmp: ([], on_active(act, [c(1)]))), *_np_names("float64", "double"))
 
 
 def _pow_partials(a, out, act, sel, tmp):
@@ -206,16 +201,16 @@ def _pow_partials(a, out, act, sel, tmp):
     return [], grads
 
 
-_register(Rule("pow", (2, 2), "infix:**", _numeric, _pow_partials), "math.pow", "np.power", "numpy.power")
+register(Rule("pow", (2, 2), "infix:**", _numeric, _pow_partials), "math.pow", "np.power", "numpy.power")
 
 # ------------------------------------------------------------ smooth math
 
 
 def _smooth(name: str, emit: str, grad: Callable[[Expr, Expr | None], Expr], *aliases: str, doc=""):
     def partials(a, out, act, sel, tmp):
-        return [], _on(act, [grad(a[0], out)])
+        return [], on_active(act, [grad(a[0], out)])
 
-    _register(Rule(name, (1, 1), emit, _float, partials, doc=doc), *aliases)
+    register(Rule(name, (1, 1), emit, float_result, partials, doc=doc), *aliases)
 
 
 def _np(name: str) -> tuple[str, str]:
@@ -263,7 +258,7 @@ _smooth("degrees", "call:math.degrees", lambda x, o: c(180 / math.pi), "math.deg
 # where lgamma is log|Γ(x)|), d/dx Γ(x) = Γ(x)·digamma(x).  Their poles (x = 0, -1,
 # -2, ...) are outside the domain.  ``digamma`` has no derivative of its own here:
 # it is emitted as a helper function of the module (rules/vector.py).
-_register(Rule("digamma", (1, 1), "call:_digamma", _float, None, doc="ψ(x) = d/dx log Γ(x)"))
+register(Rule("digamma", (1, 1), "call:_digamma", float_result, None, doc="ψ(x) = d/dx log Γ(x)"))
 _smooth("lgamma", "call:math.lgamma", lambda x, o: call("digamma", x), "math.lgamma")
 _smooth("gamma", "call:math.gamma",
         lambda x, o: mul(o if o is not None else call("gamma", x), call("digamma", x)), "math.gamma")
@@ -275,29 +270,29 @@ _smooth("square", "call:np.square", lambda x, o: mul(c(2), x), *_np("square"))
 def _logaddexp_partials(a, out, act, sel, tmp):
     # log(e^x + e^y): partials e^(x - out), e^(y - out), the softmax weights
     value = out if out is not None else call("logaddexp", *a)
-    return [], _on(act, [call("exp", sub(a[0], value)), call("exp", sub(a[1], value))])
+    return [], on_active(act, [call("exp", sub(a[0], value)), call("exp", sub(a[1], value))])
 
 
-_register(Rule("logaddexp", (2, 2), "call:np.logaddexp", _float, _logaddexp_partials), *_np("logaddexp"))
+register(Rule("logaddexp", (2, 2), "call:np.logaddexp", float_result, _logaddexp_partials), *_np("logaddexp"))
 
 
 def _sqrt_partials(a, out, act, sel, tmp):
     # sqrt is not Lipschitz at 0: its derivative there is +inf (the certificate
     # records the domain restriction x > 0).
     root = out if out is not None else call("sqrt", a[0])
-    return [], _on(act, [select(call("gt", root, c(0)), div(c(0.5), root), Const(math.inf))])
+    return [], on_active(act, [select(call("gt", root, c(0)), div(c(0.5), root), Const(math.inf))])
 
 
-_register(Rule("sqrt", (1, 1), "call:math.sqrt", _float, _sqrt_partials), "math.sqrt", *_np("sqrt"))
+register(Rule("sqrt", (1, 1), "call:math.sqrt", float_result, _sqrt_partials), "math.sqrt", *_np("sqrt"))
 
 
 def _cbrt_partials(a, out, act, sel, tmp):
     # d/dx x^(1/3) = 1 / (3·cbrt(x)²): +inf at 0, like sqrt (not Lipschitz there)
     root = out if out is not None else call("cbrt", a[0])
-    return [], _on(act, [select(call("ne", root, c(0)), div(c(1 / 3), mul(root, root)), Const(math.inf))])
+    return [], on_active(act, [select(call("ne", root, c(0)), div(c(1 / 3), mul(root, root)), Const(math.inf))])
 
 
-_register(Rule("cbrt", (1, 1), "call:np.cbrt", _float, _cbrt_partials), "math.cbrt", *_np("cbrt"))
+register(Rule("cbrt", (1, 1), "call:np.cbrt", float_result, _cbrt_partials), "math.cbrt", *_np("cbrt"))
 
 
 def _atan2_partials(a, out, act, sel, tmp):
@@ -305,11 +300,11 @@ def _atan2_partials(a, out, act, sel, tmp):
     r2 = tmp("r2")
     setup = [(r2, add(mul(x, x), mul(y, y)))]
     positive = call("gt", Var(r2), c(0))
-    return setup, _on(act, [select(positive, div(x, Var(r2)), c(0)),
+    return setup, on_active(act, [select(positive, div(x, Var(r2)), c(0)),
                             select(positive, neg(div(y, Var(r2))), c(0))])
 
 
-_register(Rule("atan2", (2, 2), "call:math.atan2", _float, _atan2_partials), "math.atan2", *_np("arctan2"))
+register(Rule("atan2", (2, 2), "call:math.atan2", float_result, _atan2_partials), "math.atan2", *_np("arctan2"))
 
 # ------------------------------------------------------------ kinks
 
@@ -325,7 +320,7 @@ def _abs_partials(a, out, act, sel, tmp):
     else:
         grad = select(call("ne", x, c(0)), call("copysign", c(1), x), c(sel))
     name = tmp("sign")
-    return [(name, grad)], _on(act, [Var(name)])
+    return [(name, grad)], on_active(act, [Var(name)])
 
 
 _ABS = Kink(
@@ -335,7 +330,7 @@ _ABS = Kink(
     selection_doc="a selection for abs is abs'(0), a number in [-1, 1]",
     at_kink=lambda a: call("eq", a[0], c(0)),
 )
-_register(Rule("abs", (1, 1), "call:abs", _same, _abs_partials, _ABS),
+register(Rule("abs", (1, 1), "call:abs", _same, _abs_partials, _ABS),
           "math.fabs", *_np("abs"), *_np("absolute"), *_np("fabs"))
 
 
@@ -399,7 +394,7 @@ def _extremum(name: str, better: str):
                 if not is_active:
                     setup.append((share, select(call("ne", x, m), Var(share), c(0))))
         grads = [select(call("eq", x, m), Var(share), c(0)) for x in a]
-        return setup, _on(act, grads)
+        return setup, on_active(act, grads)
 
     def at_kink(a):
         if len(a) == 2:
@@ -421,8 +416,8 @@ def _extremum(name: str, better: str):
     return Rule(name, (2, None), f"call:{name}", _numeric, partials, kink)
 
 
-_register(_extremum("max", "gt"), *_np("maximum"))
-_register(_extremum("min", "lt"), *_np("minimum"))
+register(_extremum("max", "gt"), *_np("maximum"))
+register(_extremum("min", "lt"), *_np("minimum"))
 
 
 def _clip_partials(a, out, act, sel, tmp):
@@ -440,7 +435,7 @@ def _clip_partials(a, out, act, sel, tmp):
     return setup, grads
 
 
-_register(Rule("clip", (3, 3), "special", _numeric, _clip_partials, Kink(
+register(Rule("clip", (3, 3), "special", _numeric, _clip_partials, Kink(
     "kink", "{0} == {1} or {0} == {2}", "[0, 1]",
     selections={"min-norm": 0.0, "jax": 0.5, "torch": 1.0},
     check=_in_interval(0, 1),
@@ -454,10 +449,10 @@ def _hypot_partials(a, out, act, sel, tmp):
     r = out if out is not None else call("hypot", x, y)
     positive = call("gt", r, c(0))
     sx, sy = sel
-    return [], _on(act, [select(positive, div(x, r), c(sx)), select(positive, div(y, r), c(sy))])
+    return [], on_active(act, [select(positive, div(x, r), c(sx)), select(positive, div(y, r), c(sy))])
 
 
-_register(Rule("hypot", (2, 2), "call:math.hypot", _float, _hypot_partials, Kink(
+register(Rule("hypot", (2, 2), "call:math.hypot", float_result, _hypot_partials, Kink(
     "kink", "{0} == {1} == 0", "the unit disc",
     # JAX's hypot gives (1/2, 1/2) at the origin; torch gives nan there, which is
     # outside the Clarke set, so the torch policy uses the min-norm element.
@@ -483,7 +478,7 @@ def _copysign_partials(a, out, act, sel, tmp):
     return setup, [Var(name) if act[0] else None, None]
 
 
-_register(Rule("copysign", (2, 2), "call:math.copysign", _float, _copysign_partials, Kink(
+register(Rule("copysign", (2, 2), "call:math.copysign", float_result, _copysign_partials, Kink(
     "kink", "{0} == 0 (a kink) or {1} == 0 (a jump)", "[-1, 1]·sign({1})",
     selections={"min-norm": 0.0, "jax": 1.0, "torch": 0.0},
     check=_in_interval(-1, 1),
@@ -497,31 +492,31 @@ _register(Rule("copysign", (2, 2), "call:math.copysign", _float, _copysign_parti
 def _jump(name: str, emit: str, result, at_kink, where: str, *aliases: str, arity=(1, 1)):
     """A piecewise-constant primitive: derivative 0 everywhere it is defined;
     its jumps are kinks that the report shows (there is no Clarke set: f jumps)."""
-    _register(Rule(name, arity, emit, result, None,
+    register(Rule(name, arity, emit, result, None,
                    Kink("jump", where, "none (f jumps)", selections={}, at_kink=at_kink)),
               *aliases)
 
 
-_jump("floor", "call:math.floor", _int, lambda a: call("eq", a[0], call("floor", a[0])),
+_jump("floor", "call:math.floor", int_result, lambda a: call("eq", a[0], call("floor", a[0])),
       "{0} an integer", "math.floor")
-_jump("ceil", "call:math.ceil", _int, lambda a: call("eq", a[0], call("floor", a[0])),
+_jump("ceil", "call:math.ceil", int_result, lambda a: call("eq", a[0], call("floor", a[0])),
       "{0} an integer", "math.ceil")
-_jump("trunc", "call:math.trunc", _int,
+_jump("trunc", "call:math.trunc", int_result,
       lambda a: call("and", call("eq", a[0], call("floor", a[0])), call("ne", a[0], c(0))),
       "{0} a nonzero integer", "math.trunc", "int", *_np_names("int64", "int32", "intp"))
-_jump("round", "call:round", _int,
+_jump("round", "call:round", int_result,
       lambda a: call("eq", sub(a[0], call("floor", a[0])), c(0.5)), "{0} a half-integer")
-_jump("npfloor", "call:np.floor", _float, lambda a: call("eq", a[0], call("floor", a[0])),
+_jump("npfloor", "call:np.floor", float_result, lambda a: call("eq", a[0], call("floor", a[0])),
       "{0} an integer", *_np("floor"))
-_jump("npceil", "call:np.ceil", _float, lambda a: call("eq", a[0], call("floor", a[0])),
+_jump("npceil", "call:np.ceil", float_result, lambda a: call("eq", a[0], call("floor", a[0])),
       "{0} an integer", *_np("ceil"))
-_jump("nptrunc", "call:np.trunc", _float,
+_jump("nptrunc", "call:np.trunc", float_result,
       lambda a: call("and", call("eq", a[0], call("floor", a[0])), call("ne", a[0], c(0))),
       "{0} a nonzero integer", *_np("trunc"), *_np("fix"))
-_jump("nprint", "call:np.rint", _float,
+_jump("nprint", "call:np.rint", float_result,
       lambda a: call("eq", sub(a[0], call("floor", a[0])), c(0.5)), "{0} a half-integer",
       *_np("rint"), *_np("round"), *_np("around"))
-_jump("sign", "call:np.sign", _float, lambda a: call("eq", a[0], c(0)), "{0} == 0", *_np("sign"))
+_jump("sign", "call:np.sign", float_result, lambda a: call("eq", a[0], c(0)), "{0} == 0", *_np("sign"))
 _jump("floordiv", "infix://", _numeric,
       lambda a: call("eq", call("mod", a[0], a[1]), c(0)), "{0} / {1} an integer", arity=(2, 2))
 
@@ -529,10 +524,10 @@ _jump("floordiv", "infix://", _numeric,
 def _mod_partials(a, out, act, sel, tmp):
     # x % y = x − y·floor(x / y): slope 1 in x, −floor(x / y) in y, jumps between.
     x, y = a
-    return [], _on(act, [c(1), neg(call("floordiv", x, y))])
+    return [], on_active(act, [c(1), neg(call("floordiv", x, y))])
 
 
-_register(Rule("mod", (2, 2), "infix:%", _numeric, _mod_partials, Kink(
+register(Rule("mod", (2, 2), "infix:%", _numeric, _mod_partials, Kink(
     "jump", "{0} / {1} an integer", "none (f jumps)", selections={},
     at_kink=lambda a: call("eq", call("mod", a[0], a[1]), c(0)))), "math.fmod")
 
@@ -542,13 +537,13 @@ _register(Rule("mod", (2, 2), "infix:%", _numeric, _mod_partials, Kink(
 
 COMPARISONS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 for _name, _sym in COMPARISONS.items():
-    _register(Rule(_name, (2, 2), f"infix:{_sym}", _bool, None, Kink(
+    register(Rule(_name, (2, 2), f"infix:{_sym}", _bool, None, Kink(
         "branch", "{0} == {1}", "the branch selection (continuity is a certificate obligation)",
         at_kink=lambda a: call("eq", a[0], a[1]))))
-_register(Rule("not", (1, 1), "prefix:not", _bool, None))
+register(Rule("not", (1, 1), "prefix:not", _bool, None))
 # tests of a float's class: no derivative, no kink (they are constant off NaN / inf)
 for _name in ("isnan", "isinf", "isfinite"):
-    _register(Rule(_name, (1, 1), f"call:math.{_name}", _bool, None), f"math.{_name}", *_np_names(_name))
-_register(Rule("and", (2, None), "infix:and", _bool, None))  # emitter-only (kink conditions)
-_register(Rule("or", (2, None), "infix:or", _bool, None))
-_register(Rule("select", (3, 3), "special", lambda t: _numeric(t[1:]), None))
+    register(Rule(_name, (1, 1), f"call:math.{_name}", _bool, None), f"math.{_name}", *_np_names(_name))
+register(Rule("and", (2, None), "infix:and", _bool, None))  # emitter-only (kink conditions)
+register(Rule("or", (2, None), "infix:or", _bool, None))
+register(Rule("select", (3, 3), "special", lambda t: _numeric(t[1:]), None))

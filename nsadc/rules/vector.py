@@ -52,22 +52,22 @@ import numpy as np
 from nsadc.ir.build import c, call, div
 from nsadc.ir.nodes import select
 from nsadc.rules.arrays import array_type
-from nsadc.rules.table import Kink, Rule, _float, _int, _on, _register
+from nsadc.rules.table import Kink, Rule, float_result, int_result, on_active, register
 
 
 def _share_partials(a, out, act, sel, tmp):
     x, m, k = a
-    return [], _on(act, [select(call("eq", x, m), div(c(1.0), k), c(0.0)), None, None])
+    return [], on_active(act, [select(call("eq", x, m), div(c(1.0), k), c(0.0)), None, None])
 
 
 def _norm_root_partials(a, out, act, sel, tmp):
     s = a[0]
     root = out if out is not None else call("sqrt", s)
-    return [], _on(act, [select(call("gt", s, c(0.0)), div(c(0.5), root), c(float(sel)))])
+    return [], on_active(act, [select(call("gt", s, c(0.0)), div(c(0.5), root), c(float(sel)))])
 
 
-_register(Rule("tie", (2, 2), "special", _int, None, doc="1 if x == m else 0"))
-_register(Rule("share", (3, 3), "special", _float, _share_partials, Kink(
+register(Rule("tie", (2, 2), "special", int_result, None, doc="1 if x == m else 0"))
+register(Rule("share", (3, 3), "special", float_result, _share_partials, Kink(
     "kink", "{0} == {1}, one of {2} tied entries", "the convex hull of the tied entries' unit vectors",
     selections={"min-norm": "equal shares", "jax": "equal shares", "torch": "equal shares"},
     check=lambda s: s == "equal shares",
@@ -75,8 +75,8 @@ _register(Rule("share", (3, 3), "special", _float, _share_partials, Kink(
     # met when the entry is one of two or more tied entries
     at_kink=lambda a: call("and", call("eq", a[0], a[1]), call("gt", a[2], c(1))),
 ), doc="0.0, with partial 1/k in x where x == m (a reduction's tie share)"))
-_register(Rule("detach", (1, 1), "special", _float, None, doc="x, with no derivative"))
-_register(Rule("norm_root", (1, 1), "call:math.sqrt", _float, _norm_root_partials, Kink(
+register(Rule("detach", (1, 1), "special", float_result, None, doc="x, with no derivative"))
+register(Rule("norm_root", (1, 1), "call:math.sqrt", float_result, _norm_root_partials, Kink(
     "kink", "{0} == 0", "the unit ball",
     selections={"min-norm": 0.0, "jax": 0.0, "torch": 0.0},
     check=lambda s: s == 0.0,
@@ -90,12 +90,12 @@ def _sort_partials(a, out, act, sel, tmp):
     stable order partial 1 in the entry e itself (the same when m == 1)."""
     m = a[2]
     if sel == "group mean":
-        return [], _on(act, [c(0.0), div(c(1.0), m), None])
-    return [], _on(act, [c(1.0), c(0.0), None])
+        return [], on_active(act, [c(0.0), div(c(1.0), m), None])
+    return [], on_active(act, [c(1.0), c(0.0), None])
 
 
 _SORT_SELECTIONS = ("group mean", "stable order")
-_register(Rule("sort", (3, 3), "special", _float, _sort_partials, Kink(
+register(Rule("sort", (3, 3), "special", float_result, _sort_partials, Kink(
     "kink", "{2} > 1 ({0} is one of {2} equal entries)",
     "the convex hull of the tied group's permutations",
     selections={"min-norm": "group mean", "jax": "stable order", "torch": "stable order"},
@@ -104,14 +104,14 @@ _register(Rule("sort", (3, 3), "special", _float, _sort_partials, Kink(
                   "derivatives) or 'jax' / 'torch' (the stable order's permutation)",
     at_kink=lambda a: call("gt", a[2], c(1)),
 ), doc="e, one output of np.sort, one of m tied entries whose sum is s"))
-_register(Rule("argsort", (1, 1), "special", lambda types: array_type(2, floating=False), None,
+register(Rule("argsort", (1, 1), "special", lambda types: array_type(2, floating=False), None,
                doc="the stable ascending order of each row of a 2-D array"))
 # np.searchsorted(a, v) of one number v: an index, no derivative (frontend/lower.py)
-_register(Rule("searchsorted", (2, 2), "call:np.searchsorted", _int, None,
+register(Rule("searchsorted", (2, 2), "call:np.searchsorted", int_result, None,
                doc="np.searchsorted(a, v): where v goes in the sorted 1-D array a"))
-_register(Rule("searchsorted_right", (2, 2), "call:_searchsorted_right", _int, None,
+register(Rule("searchsorted_right", (2, 2), "call:_searchsorted_right", int_result, None,
                doc="np.searchsorted(a, v, side='right')"))
-_register(Rule("index_empty", (1, None), "special", lambda types: array_type(len(types), floating=False),
+register(Rule("index_empty", (1, None), "special", lambda types: array_type(len(types), floating=False),
                None, doc="np.empty(shape, np.int64)"))
 
 

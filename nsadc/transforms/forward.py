@@ -85,7 +85,7 @@ def forward(fn: Function, facts: Facts, policy, names, report: str | None = None
         params.append(Param(report, "array"))
     doc = f"{fn.name} and its directional derivative along ({', '.join(p.name for p in dot_params)})."
     out = Function(f"{fn.name}_jvp", params, body, fn.loc, doc, facts.types)
-    out.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
-    out.tangent_of = dict(D._adj)  # type: ignore[attr-defined]  (primal variable -> its tangent: kink_rows)
+    out.index_depth = D.index_depth  # the report's layout
+    out.tangent_of = dict(D._adj)  # primal variable -> its tangent: kink_rows
     return out
 

@@ -296,7 +296,7 @@ class _Lexico:
         entry: list[Stmt] = [Assign(self.nd.name, Call("shape", (Var(seeds[0]), Const(0))) if seeds
                                     else Const(0))]
         # the caller's arrays stay as they are: arrays the function writes into are copied
-        for p in getattr(fn, "stored_params", []):
+        for p in fn.stored_params:
             entry.append(Assign(p, Call("array_copy", (Var(p),))))
             if p in wrt:
                 entry.append(Assign(self.d(p), Call("array_copy", (Var(self.d(p)),))))

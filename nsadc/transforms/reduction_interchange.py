@@ -79,7 +79,7 @@ from __future__ import annotations
 import copy
 
 from nsadc.emit import expr_source
-from nsadc.frontend.lower import Names
+from nsadc.ir.names import Names
 from nsadc.ir.build import add, call, sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
                             Var, While, expressions_read, reads, variables, walk)

@@ -1,0 +1,35 @@
+"""Fresh variable names for one compilation (the frontend creates the
+generator; the transforms and passes ask it for names that clash with nothing
+the user wrote or the emitted code uses)."""
+
+from __future__ import annotations
+
+import keyword
+
+
+class Names:
+    """Readable, unique variable names shared by every stage of one compilation."""
+
+    # names the emitted code itself uses
+    RESERVED = {"abs", "max", "min", "round", "float", "int", "bool", "pow", "range", "len", "math",
+                "np", "numba", "numpy", "tuple", "sum", "print", "_push", "kink_hits", "_"}
+
+    def __init__(self, taken=()):
+        self.taken: set[str] = set(taken) | self.RESERVED | set(keyword.kwlist)
+        # hint -> a suffix below which every hint_k is taken (names are never
+        # given back, so the search for the first free one starts there: a
+        # hint asked for a thousand times would otherwise be quadratic)
+        self._next: dict[str, int] = {}
+
+    def fresh(self, hint: str) -> str:
+        hint = hint if hint.isidentifier() else "t"
+        if hint not in self.taken:
+            self.taken.add(hint)
+            return hint
+        k = self._next.get(hint, 2)
+        while f"{hint}_{k}" in self.taken:
+            k += 1
+        name = f"{hint}_{k}"
+        self.taken.add(name)
+        self._next[hint] = k + 1
+        return name
