@@ -31,7 +31,7 @@ outer ``k``), the nest is also interchanged (:func:`_interchanged`).
 
 from __future__ import annotations
 
-from nsadc.frontend.lower import Names
+from nsadc.ir.names import Names
 from nsadc.ir.build import sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, CounterStep, For, Function, If, Raw, Stmt, TapePop,
                             Var, While, reads, variables, walk)

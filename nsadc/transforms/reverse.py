@@ -443,8 +443,8 @@ class _Reverse:
         P, T = self.P, self.tapes
         pops: list[Stmt] = []
         for t in reversed(s.body):  # pushed last, after the checkpoints: popped first
-            for held in reversed(list(self.results.get(id(t), {}).values())):
-                pops += T.pop(held)
+            for v, held in reversed(list(self.results.get(id(t), {}).items())):
+                pops += T.pop(held, pushed=v)
         for v in reversed(P.checkpoints.get(id(s), [])):
             pops += T.pop(v)
         kept = sorted(P.snapshots.get(id(s), ()))

@@ -68,10 +68,11 @@ class Tapes:
             self.types[self.saved[id(s)]] = self.types.get(s.target, "float")
         return self.saved[id(s)]
 
-    def pop(self, var: str) -> list[Stmt]:
+    def pop(self, var: str, pushed: str | None = None) -> list[Stmt]:
+        """Pop into ``var`` the value a push of ``pushed`` (default: var itself) kept."""
         tape, n = self._which(var)
         return [CounterStep(n, "-=", Const(1)),
-                TapePop(tape, Var(n), Var(var), self.types.get(var) == "bool", self._pair(tape, Var(var)))]
+                TapePop(tape, Var(n), Var(var), self.types.get(var) == "bool", self._pair(tape, Var(pushed or var)))]
 
     def push_element(self, element: Call) -> list[Stmt]:
         """Push an array element (a ``load``) a store is about to overwrite (a
