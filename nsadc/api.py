@@ -13,7 +13,6 @@ import hashlib
 import inspect
 import numbers
 import re
-import sys
 import threading
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -24,9 +23,9 @@ from nsadc import call_checks, jacobians
 from nsadc.backends.lowering import NUMBA_CPU, NUMBA_CPU_BOUNDSCHECK, PYTHON, Backend
 from nsadc.backends import load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
-from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError
+from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError, internal_errors
 from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
-from nsadc.ir.analysis import Site
+from nsadc.analyses.facts import Site
 from nsadc.pipeline import analyse_function, compile_function, compile_tangent
 from nsadc.rules.arrays import array_type, differentiable_type, is_array, rank
 from nsadc.rules.lexico import UNDECIDED
@@ -35,16 +34,6 @@ from nsadc.transforms.common import report_layout
 from nsadc.transforms.outputs import output_types
 
 TARGETS = ("cpu", "python", "cuda")
-
-
-def internal_errors() -> tuple:
-    """The exceptions that only a defect of the emitted code raises: Numba's
-    compile errors, and a name the emitted code reads before assigning it."""
-    errors: tuple = (NameError,)  # UnboundLocalError is a NameError
-    if "numba" in sys.modules:
-        from numba.core.errors import NumbaError
-        errors += (NumbaError,)
-    return errors
 
 
 @dataclass
@@ -62,7 +51,7 @@ class _Kernels:
     ld_form: str = "unrolled"  # how Clarke mode takes its directions (pipeline.Compiled.ld_form)
     ld_refusal: str | None = None  # why Clarke mode is refused for this program, if it is
     tapes: list = ()  # tapes sized at entry: [name, size expression, bytes per entry] (call_checks)
-    grad: object = None  # vjp without the value: (args..., out_bar) -> adjoints (ir/dead_code.py)
+    grad: object = None  # vjp without the value: (args..., out_bar) -> adjoints (passes/dead_code.py)
     outputs: list = ("float",)  # the type of each returned value (an array or several: a vector output)
     vector: bool = False  # more than one returned value, or an array (jacobians.is_vector)
     rows: object = None  # a vector output's entries that met a kink (transforms/kink_rows.py)

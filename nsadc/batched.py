@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nsadc.errors import ArgumentError, NsadcError, UnsupportedError
+from nsadc.errors import ArgumentError, NsadcError, UnsupportedError, internal_errors
 from nsadc.rules.arrays import differentiable_type, is_array, rank
 from nsadc.transforms.common import report_layout
 
@@ -218,7 +218,6 @@ class Batched:
         d = self._d
         if n == 0:
             return
-        from nsadc.api import internal_errors
 
         try:
             if d.target == "cuda":  # host arrays copied once, in (outputs are device arrays already)

@@ -26,7 +26,7 @@ import re
 
 import numpy as np
 
-from nsadc.emit import expr_source
+from nsadc.rules.source import expr_source
 from nsadc.errors import ArgumentError
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, If, Raw, Return, TapeAlloc, Var, While, expressions_read,
                             walk)

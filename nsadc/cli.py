@@ -349,7 +349,7 @@ def _write_file(path: Path, option: str, text: str) -> None:
 
 def _with_summary(text: str, lines: list[str]) -> str:
     """Insert comment lines after the module's leading header comments."""
-    from nsadc.emit import comment_text
+    from nsadc.rules.source import comment_text
 
     rows = text.split("\n")
     k = 0

@@ -9,139 +9,23 @@ before anyone runs it.
 from __future__ import annotations
 
 import copy
-import math
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from nsadc.backends import tape_helpers
 from nsadc.backends.lowering import PYTHON, Backend
-from nsadc.ir.analysis import expr_type
+from nsadc.analyses.facts import expr_type
 from nsadc.ir.build import add
-from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function,
+from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Continue, Expr, For, Function,
                             If, Raw, Return, Stmt, TapeAlloc, TapeOp, TapePop, TapePush, TapeReserve, Var, While,
                             assigned, expressions_read, raw_names, reads, upward_exposed, variables, walk)
-from nsadc.rules.arrays import ARRAY_PRIMS, array_source, store_source
+from nsadc.rules.source import (comment_text, docstring_source, expr_source, numpy_extrema, range_source,
+                                store_line)
 from nsadc.rules.table import RULES
-from nsadc.rules.vector import VECTOR_PRIMS, helper_source, vector_source
-
-_PREC = {"or": 2, "and": 3, "not": 4, "lt": 5, "le": 5, "gt": 5, "ge": 5, "eq": 5, "ne": 5,
-         "add": 10, "sub": 10, "mul": 11, "div": 11, "floordiv": 11, "mod": 11,
-         "neg": 12, "pos": 12, "pow": 13, "select": 1, "tie": 1}
-_ATOM = 20
-_RIGHT_ASSOC = {"pow"}
-
-
-def comment_text(text: str) -> str:
-    """User text (a file name, a source line) made safe for a ``#`` comment:
-    every character that is not printable (a line break Python or an editor
-    would honour, a NUL, a lone surrogate) is written as its escape, so the
-    comment stays one line and nothing after it can become code."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c == "\t" else c.encode("unicode_escape").decode("ascii")
-                   for c in text)
-
-
-def docstring_source(doc: str) -> str:
-    """A docstring literal that holds ``doc`` exactly, whatever it contains."""
-    if '"""' in doc or "\\" in doc or doc.endswith('"') or \
-            not all(c.isprintable() or c in "\n\t" for c in doc):
-        return repr(doc)
-    return f'"""{doc}"""'
-
-
-def const_source(value) -> str:
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, int):
-        return str(value)
-    if math.isnan(value):
-        return "math.nan"
-    if math.isinf(value):
-        return "math.inf" if value > 0 else "-math.inf"
-    return repr(float(value))
-
-
-def _prec(e: Expr) -> int:
-    if isinstance(e, Const):
-        v = e.value
-        if not isinstance(v, bool) and (v < 0 or (isinstance(v, float) and math.isinf(v) and v < 0)):
-            return 12
-        return _ATOM
-    if isinstance(e, Var):
-        return _ATOM
-    if e.prim == "copy":
-        return _prec(e.args[0])
-    return _PREC.get(e.prim, _ATOM)
-
-
-def expr_source(e: Expr) -> str:
-    if isinstance(e, Var):
-        return e.name
-    if isinstance(e, Const):
-        return const_source(e.value)
-    prim, args = e.prim, e.args
-    if prim == "copy":
-        return expr_source(args[0])
-    if prim == "select":
-        cond, a, b = args
-        return f"{_wrap(a, 2)} if {_wrap(cond, 2)} else {_wrap(b, 1)}"
-    if prim == "trips":  # a loop's trip count
-        return f"len({_range_source(*args)})"
-    if prim == "select_call":
-        return f"_select({', '.join(expr_source(a) for a in args)})"
-    if prim == "tuple":
-        inner = ", ".join(expr_source(a) for a in args)
-        return f"({inner},)" if len(args) == 1 else f"({inner})"
-    if prim == "clip":
-        x, lo, hi = (expr_source(a) for a in args)
-        if _float_valued(e):
-            return f"np.minimum(np.maximum({x}, {lo}), {hi})"
-        return f"min(max({x}, {lo}), {hi})"
-    if prim in ("max", "min") and _float_valued(e):
-        # NaN in, NaN out (Python's max and min keep or drop a NaN by position)
-        fn = "np.maximum" if prim == "max" else "np.minimum"
-        out = expr_source(args[0])
-        for a in args[1:]:
-            out = f"{fn}({out}, {expr_source(a)})"
-        return out
-    if prim in ARRAY_PRIMS:
-        return array_source(prim, [expr_source(a) for a in args])
-    if prim in VECTOR_PRIMS:
-        return vector_source(prim, [_wrap(a, 6) for a in args])
-    emit = RULES[prim].emit
-    kind, _, sym = emit.partition(":")
-    if kind == "infix":
-        p = _PREC[prim]
-        if prim in ("and", "or"):
-            return f" {sym} ".join(_wrap(a, p + 1) for a in args)
-        left, right = args
-        if prim in _RIGHT_ASSOC:
-            return f"{_wrap(left, p + 1)} {sym} {_wrap(right, p)}"
-        if p == 5:  # comparisons never chain in emitted code
-            return f"{_wrap(left, p + 1)} {sym} {_wrap(right, p + 1)}"
-        return f"{_wrap(left, p)} {sym} {_wrap(right, p + 1)}"
-    if kind == "prefix":
-        p = _PREC[prim]
-        sep = " " if sym == "not" else ""
-        return f"{sym}{sep}{_wrap(args[0], p)}"
-    if kind == "call":
-        return f"{sym}({', '.join(expr_source(a) for a in args)})"
-    raise ValueError(f"no emitter for {prim}")
-
-
-# the types of the function being emitted: max / min / clip of floats are written as
-# np.maximum / np.minimum, which keep a NaN; of ints (sizes, indices) as Python's
-_TYPES: ContextVar[dict | None] = ContextVar("nsadc_emitted_types", default=None)
-
+from nsadc.rules.vector import helper_source
 
 # the backend the code is emitted for (nsadc/backends/lowering.py)
 _BACKEND: ContextVar[Backend] = ContextVar("nsadc_backend", default=PYTHON)
-
-
-def _float_valued(e: Expr) -> bool:
-    types = _TYPES.get()
-    return types is not None and _BACKEND.get().numpy_extrema and expr_type(e, types) == "float"
 
 
 @contextmanager
@@ -155,37 +39,6 @@ def lowered_for(backend: Backend):
         _BACKEND.reset(token)
 
 
-def kink_source(e: Expr) -> str:
-    """An expression as comments name it: ``max(s, 0.0)`` as written, though the
-    code computes it as ``np.maximum(s, 0.0)`` (which keeps a NaN)."""
-    if isinstance(e, Call) and e.prim in ("max", "min"):
-        return f"{e.prim}({', '.join(expr_source(a) for a in e.args)})"
-    return expr_source(e)
-
-
-def _wrap(e: Expr, min_prec: int) -> str:
-    s = expr_source(e)
-    return f"({s})" if _prec(e) < min_prec else s
-
-
-def _store_source(v: Call) -> str:
-    """``A[i] = value``, or ``A[i] += rest`` when value is ``A[i] + rest``."""
-    array, index, value = v.args[0], v.args[1:-1], v.args[-1]
-    if isinstance(value, Call) and value.prim in ("add", "sub") and value.args[0] == Call("load", (array, *index)):
-        sym = "+" if value.prim == "add" else "-"
-        target = array_source("load", [expr_source(a) for a in (array, *index)])
-        return f"{target} {sym}= {_wrap(value.args[1], _PREC[value.prim] + 1)}"
-    return store_source([expr_source(a) for a in v.args])
-
-
-def _range_source(start: Expr, stop: Expr, step: Expr) -> str:
-    if isinstance(step, Const) and step.value == 1:
-        if isinstance(start, Const) and start.value == 0:
-            return f"range({expr_source(stop)})"
-        return f"range({expr_source(start)}, {expr_source(stop)})"
-    return f"range({expr_source(start)}, {expr_source(stop)}, {expr_source(step)})"
-
-
 def block_source(block: list[Stmt], indent: int) -> list[str]:
     pad = "    " * indent
     lines: list[str] = []
@@ -193,7 +46,7 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
         if isinstance(s, Assign):
             v = s.value
             if isinstance(v, Call) and v.prim == "store":
-                lines.append(pad + _store_source(v))
+                lines.append(pad + store_line(v))
             elif isinstance(v, Call) and v.prim in ("add", "sub", "mul", "div") and \
                     isinstance(v.args[0], Var) and v.args[0].name == s.target:
                 sym = RULES[v.prim].emit.split(":")[1]
@@ -212,7 +65,7 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
                     lines.append(f"{pad}else:")
                     lines.extend(_nested(s.orelse, indent))
         elif isinstance(s, For):
-            lines.append(f"{pad}for {s.var} in {_range_source(s.start, s.stop, s.step)}:")
+            lines.append(f"{pad}for {s.var} in {range_source(s.start, s.stop, s.step)}:")
             lines.extend(_nested(s.body, indent))
         elif isinstance(s, While):
             lines.append(f"{pad}while {expr_source(s.test)}:")
@@ -265,11 +118,10 @@ def function_source(fn: Function, extra_params: list[str] = ()) -> str:
     lines = [f"def {fn.name}({params}):"]
     if fn.doc:
         lines.append(f"    {docstring_source(fn.doc)}")
-    token = _TYPES.set(fn.types)
-    try:
+    types = fn.types
+    floats = (lambda e: expr_type(e, types) == "float") if _BACKEND.get().numpy_extrema else None
+    with numpy_extrema(floats):
         lines.extend(block_source(fn.body, 1) or ["    pass"])
-    finally:
-        _TYPES.reset(token)
     return "\n".join(lines) + "\n"
 
 

@@ -6,6 +6,8 @@ under the column, and says what to write instead.
 
 from __future__ import annotations
 
+import sys
+
 from dataclasses import dataclass
 
 
@@ -59,3 +61,13 @@ class PolicyError(NsadcError):
 
 class ArgumentError(NsadcError):
     """A call with arguments of the wrong number, name, type or shape."""
+
+
+def internal_errors() -> tuple:
+    """The exceptions that only a defect of the emitted code raises: Numba's
+    compile errors, and a name the emitted code reads before assigning it."""
+    errors: tuple = (NameError,)  # UnboundLocalError is a NameError
+    if "numba" in sys.modules:
+        from numba.core.errors import NumbaError
+        errors += (NumbaError,)
+    return errors

@@ -38,21 +38,21 @@ from nsadc.rules.arrays import differentiable_type, is_array
 from nsadc.errors import ArgumentError, UnsupportedError
 from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile, parse_file
-from nsadc.ir.analysis import Facts, analyse, infer_types
+from nsadc.analyses.facts import Facts, analyse, infer_types
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import Assign, Const, For, Function, If, Return, While, clone_function, walk
-from nsadc.ir.adjoints import tidy_adjoints
-from nsadc.ir.constants import fold_constant_tests
-from nsadc.ir.dead_code import drop_dead_code, without_value
-from nsadc.ir.fold import fold_temporaries
-from nsadc.ir.rename import split_reassignments
+from nsadc.passes.adjoints import tidy_adjoints
+from nsadc.passes.constants import fold_constant_tests
+from nsadc.passes.dead_code import drop_dead_code, without_value
+from nsadc.passes.fold import fold_temporaries
+from nsadc.analyses.rename import split_reassignments
 from nsadc.ir.verify import verify
 from nsadc.rules.policy import Policy
 from nsadc.transforms.forward import forward
-from nsadc.transforms.loop_order import run_forward_where_order_free
-from nsadc.transforms.reduction_interchange import interchange_dot_products, strip_mine_dot_products
-from nsadc.transforms.tape_index import index_tapes_by_loop
-from nsadc.transforms.tape_selections import tape_selections
+from nsadc.passes.loop_order import run_forward_where_order_free
+from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
+from nsadc.passes.tape_index import index_tapes_by_loop
+from nsadc.passes.tape_selections import tape_selections
 from nsadc.transforms.lexicographic import lexicographic
 from nsadc.transforms.lexicographic_arrays import lexicographic_arrays
 from nsadc.transforms.kink_rows import kink_rows
@@ -212,7 +212,7 @@ class Compiled:
     # arrays with a leading direction dimension (transforms/lexicographic_arrays.py)
     ld_form: str = "unrolled"
     ld_refusal: str | None = None
-    grad: Function | None = None  # the reverse function without the value (ir/dead_code.py)
+    grad: Function | None = None  # the reverse function without the value (passes/dead_code.py)
     rows: Function | None = None  # a vector output's entries that met a kink (transforms/kink_rows.py)
 
     def header(self, modes: list[str], backend: Backend = PYTHON) -> list[str]:

@@ -1,4 +1,4 @@
-"""Tests with one outcome are decided before differentiation (nsadc.ir.constants):
+"""Tests with one outcome are decided before differentiation (nsadc.passes.constants):
 the branch that cannot run is gone from every emitted function."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``grad`` computes no value (nsadc.ir.dead_code): the reverse function without
+"""``grad`` computes no value (nsadc.passes.dead_code): the reverse function without
 the value's computation, and what only the value read."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Reversed loops whose iterations commute run counting up
-(nsadc/transforms/loop_order.py); the others keep counting down."""
+(nsadc/passes/loop_order.py); the others keep counting down."""
 
 import re
 
@@ -8,7 +8,7 @@ import pytest
 
 import nsadc
 from nsadc.ir.nodes import Assign, Call, Comment, Const, CounterStep, For, Function, Param, Return, TapePop, TapePush, Var
-from nsadc.transforms.loop_order import run_forward_where_order_free
+from nsadc.passes.loop_order import run_forward_where_order_free
 from programs import arrays as P
 from test_arrays import fd_gradient
 

@@ -1,5 +1,5 @@
 """A loop of dot products runs its inner loop outermost over a buffer
-(nsadc/transforms/reduction_interchange.py), only where that is valid and
+(nsadc/passes/reduction_interchange.py), only where that is valid and
 makes the innermost loop contiguous; values stay bit for bit the loop's own."""
 
 import math

@@ -1,5 +1,5 @@
 """Tapes indexed by the loop's variable instead of a counter stepped per push
-(nsadc/transforms/tape_index.py): the lines it writes, and where it leaves
+(nsadc/passes/tape_index.py): the lines it writes, and where it leaves
 the counter alone."""
 
 import re
@@ -11,7 +11,7 @@ import nsadc
 from nsadc.emit import function_source
 from nsadc.ir.nodes import (Assign, Break, Call, Const, CounterStep, For, Function, If, Param, Raw, Return, TapePop,
                             TapePush, TapeReserve, Var)
-from nsadc.transforms.tape_index import index_tapes_by_loop
+from nsadc.passes.tape_index import index_tapes_by_loop
 from programs import arrays as P
 
 

@@ -1,5 +1,5 @@
 """A kink's selection taped in place of the value it is made from
-(nsadc/transforms/tape_selections.py): where it applies, where it must not,
+(nsadc/passes/tape_selections.py): where it applies, where it must not,
 and the derivatives, at ties too."""
 
 import numpy as np

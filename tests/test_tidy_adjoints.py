@@ -1,4 +1,4 @@
-"""The adjoint tidy-up (nsadc/ir/adjoints.py), and emitted modules that stay
+"""The adjoint tidy-up (nsadc/passes/adjoints.py), and emitted modules that stay
 standalone (the tape helper inline, never an import of nsadc)."""
 
 import math
@@ -8,7 +8,7 @@ import pytest
 
 import nsadc
 from nsadc.backends import tape_helpers
-from nsadc.ir.adjoints import tidy_adjoints
+from nsadc.passes.adjoints import tidy_adjoints
 from nsadc.ir.nodes import Assign, Break, Call, Const, For, Function, If, Param, Return, Var
 from helpers import central_difference
 

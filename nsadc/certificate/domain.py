@@ -56,9 +56,7 @@ def _num(v: float) -> str:
 
 
 def _text(p: S.Poly) -> str:
-    from nsadc.certificate.static import poly_text
-
-    return poly_text(p, 10_000)
+    return S.poly_text(p, 10_000)
 
 
 def relation_text(q: S.Poly, op: str) -> str:

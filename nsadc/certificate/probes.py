@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from nsadc.certificate.certificate import Certificate, Witness
-from nsadc.emit import expr_source, function_source
+from nsadc.emit import function_source
+from nsadc.rules.source import expr_source
 from nsadc.ir.nodes import Assign, For, If, Raw, Stmt, While
 from nsadc.rules.table import RULES
 

@@ -36,7 +36,7 @@ import numpy as np
 from nsadc.certificate import symbolic as S
 from nsadc.certificate.certificate import Certificate, Obligation, Witness, sha256_text, worst
 from nsadc.certificate.domain import Domain, Relation, comparison_atoms, from_atom, over_arguments
-from nsadc.emit import expr_source
+from nsadc.rules.source import expr_source
 from nsadc.errors import Loc
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, walk
 from nsadc.rules.table import COMPARISONS, RULES
@@ -146,10 +146,6 @@ def _fmt_sel(sel):
     if isinstance(sel, tuple):
         return [_fmt_sel(s) for s in sel]
     return sel
-
-
-def _fmt_num(v: float) -> str:
-    return f"{v:.6g}"
 
 
 def _sample_value(sym: S.Sym, rng) -> float:
@@ -406,44 +402,6 @@ def _forced(E: dict[str, S.Poly], key: str, left: S.Poly, right: S.Poly):
             {n: S.subst(p, {key: right}, memo_r) for n, p in E.items()})
 
 
-def _factor_text(f) -> str:
-    if isinstance(f, S.Sym):
-        return S.base_name(f.name)
-    args = [poly_text(a, 10_000) for a in f.args]
-    if f.op == "inv":
-        return f"1/({args[0]})"
-    if f.op == "gt0":
-        return f"({args[0]} > 0)"
-    if f.op == "eq0":
-        return f"({args[0]} == 0)"
-    if f.op == "not":
-        return f"not {args[0]}"
-    if f.op in ("and", "or"):
-        return "(" + f" {f.op} ".join(args) + ")"
-    if f.op == "sel":
-        return f"({args[1]} if {args[0]} else {args[2]})"
-    if f.prim == "load":
-        return f"{args[0]}[{', '.join(args[1:])}]"
-    return f"{f.prim}({', '.join(args)})"
-
-
-def poly_text(p: S.Poly, limit: int = 80) -> str:
-    """A readable rendering of a (small) polynomial, for details."""
-    parts = []
-    for m, c in p.terms:
-        mono = "*".join(_factor_text(f) + (f"**{k}" if k > 1 else "") for f, k in m)
-        if not mono:
-            parts.append(_fmt_num(c))
-        elif c == 1.0:
-            parts.append(mono)
-        elif c == -1.0:
-            parts.append(f"-{mono}")
-        else:
-            parts.append(f"{_fmt_num(c)}*{mono}")
-    text = " + ".join(parts).replace("+ -", "- ") or "0"
-    return text if len(text) < limit else text[:limit - 3] + "..."
-
-
 def _solutions(info: S.SiteSym) -> list:
     """The boundary solved for each symbol it holds linearly, the symbols of the
     comparison's left operand first (``x > t``: ``x := t`` before ``t := x``)."""
@@ -513,7 +471,7 @@ def _how_text(how: set, sol, used_domain: bool) -> str:
     parts = []
     if "substitution" in how and sol is not None:
         s, e = sol
-        parts.append(f"substituting {S.base_name(s.name)} = {poly_text(e)} (the boundary) makes both "
+        parts.append(f"substituting {S.base_name(s.name)} = {S.poly_text(e)} (the boundary) makes both "
                      "sides equal")
     if "multiple" in how:
         parts.append("the difference of the two sides is a multiple of the boundary's equation")
@@ -703,7 +661,7 @@ def _elements(info: S.SiteSym, E: dict):
     mapping: dict = {}
     names: set = set()
     for key, f in loads.items():
-        name = _factor_text(f)
+        name = S.factor_text(f)
         while name in names:
             name += "'"
         names.add(name)
@@ -814,7 +772,7 @@ def _while_verdict(ex: S.Executor, region: S.Region, fname: str, rng) -> Verdict
             if all(S.is_zero(S.subst(D, {s.key: e}), max(S.magnitude(carried[v]), S.magnitude(e)))
                    for v, D in diffs.items()):
                 return Verdict("proved", "symbolic",
-                               f"on the boundary {s.name.split('@')[0]} = {poly_text(e)}, one more "
+                               f"on the boundary {s.name.split('@')[0]} = {S.poly_text(e)}, one more "
                                "iteration leaves the loop state unchanged")
         except S.TooComplex:
             pass
@@ -928,7 +886,7 @@ def _counts(p: S.Poly) -> bool:
 
 
 def _int_valued(e: Expr, ex: S.Executor) -> bool:
-    from nsadc.ir.analysis import expr_type
+    from nsadc.analyses.facts import expr_type
 
     try:
         return expr_type(e, ex.types) in ("int", "bool")

@@ -647,7 +647,7 @@ def call_prim(prim: str, values: list):
     key = (prim, len(values))
     f = _IMPL.get(key)
     if f is None:
-        from nsadc.emit import expr_source
+        from nsadc.rules.source import expr_source
 
         names = [f"a{i}" for i in range(len(values))]
         body = expr_source(Call(prim, tuple(Var(n) for n in names)))
@@ -1164,3 +1164,45 @@ def execute(fn: Function, types: dict[str, str], varied: set[str], name_operands
             if idx in ex.sites:
                 ex.sites[idx].while_region = r
     return ex
+
+
+def _number_text(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def factor_text(f) -> str:
+    if isinstance(f, Sym):
+        return base_name(f.name)
+    args = [poly_text(a, 10_000) for a in f.args]
+    if f.op == "inv":
+        return f"1/({args[0]})"
+    if f.op == "gt0":
+        return f"({args[0]} > 0)"
+    if f.op == "eq0":
+        return f"({args[0]} == 0)"
+    if f.op == "not":
+        return f"not {args[0]}"
+    if f.op in ("and", "or"):
+        return "(" + f" {f.op} ".join(args) + ")"
+    if f.op == "sel":
+        return f"({args[1]} if {args[0]} else {args[2]})"
+    if f.prim == "load":
+        return f"{args[0]}[{', '.join(args[1:])}]"
+    return f"{f.prim}({', '.join(args)})"
+
+
+def poly_text(p: Poly, limit: int = 80) -> str:
+    """A readable rendering of a (small) polynomial, for details."""
+    parts = []
+    for m, c in p.terms:
+        mono = "*".join(factor_text(f) + (f"**{k}" if k > 1 else "") for f, k in m)
+        if not mono:
+            parts.append(_number_text(c))
+        elif c == 1.0:
+            parts.append(mono)
+        elif c == -1.0:
+            parts.append(f"-{mono}")
+        else:
+            parts.append(f"{_number_text(c)}*{mono}")
+    text = " + ".join(parts).replace("+ -", "- ") or "0"
+    return text if len(text) < limit else text[:limit - 3] + "..."

@@ -19,7 +19,7 @@ import libcst as cst
 
 from nsadc.frontend.cst_nodes import scan
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
-from nsadc.ir.rename import rename_variable
+from nsadc.analyses.rename import rename_variable
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one

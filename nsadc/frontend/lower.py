@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from nsadc.emit import expr_source
+from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
 from nsadc.frontend.arrays import ArrayLowering, infer_array_param
 from nsadc.frontend.cst_nodes import nodes, scan

@@ -59,20 +59,8 @@ def affine_sum(a: Affine, b: Affine, sign: int) -> Affine:
     return {atom: c for atom, c in out.items() if c != 0}
 
 
-def affine_source(form: Affine) -> str:
-    """The form as Python source, constant last: ``st + k - 1``."""
-    from nsadc.emit import expr_source
-
-    text = ""
-    for atom, c in sorted(form.items(), key=lambda kv: kv[0] is None):
-        term = str(abs(c)) if atom is None else expr_source(atom) if abs(c) == 1 else f"{abs(c)} * {expr_source(atom)}"
-        text += (" - " if c < 0 else " + ") + term if text else ("-" if c < 0 else "") + term
-    return text or "0"
-
-
 def affine_expr(form: Affine) -> Expr:
-    """The form as an expression, constant last (written as :func:`affine_source`
-    writes it): ``st + k - 1``."""
+    """The form as an expression, constant last: ``st + k - 1``."""
     out: Expr | None = None
     for atom, c in sorted(form.items(), key=lambda kv: kv[0] is None):
         if out is None:  # the first term carries its sign

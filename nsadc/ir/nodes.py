@@ -272,13 +272,13 @@ class Function:
     needs_reserve: bool = False
     """Reverse mode: a tape grows beyond its preallocated size, so the module emits ``_reserve``."""
     adjoints: set[str] = field(default_factory=set)
-    """Reverse mode: the scalar adjoint variables (ir/adjoints.py tidies them)."""
+    """Reverse mode: the scalar adjoint variables (passes/adjoints.py tidies them)."""
     array_adjoints: set[str] = field(default_factory=set)
     """Reverse mode: the array adjoint variables."""
     index_depth: int = 0
     """The kink report's layout: how many loop indices a site's hits are kept by."""
     counting_up: dict[int, For] = field(default_factory=dict)
-    """Reverse mode: id of a reversed loop -> the same loop counting up (transforms/loop_order.py)."""
+    """Reverse mode: id of a reversed loop -> the same loop counting up (passes/loop_order.py)."""
     keep: set[str] = field(default_factory=set)
     """Variables fold_temporaries must leave in place (outputs read beside the body)."""
     tangent_of: dict[str, str] = field(default_factory=dict)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 import os
 
-from nsadc.emit import expr_source, kink_source
-from nsadc.ir.analysis import Facts
+from nsadc.rules.source import expr_source, kink_source
+from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, mul
 from nsadc.ir.nodes import Assign, Call, Comment, Const, Expr, For, If, Raw, Var, While, select, variables
 from nsadc.rules.arrays import is_array

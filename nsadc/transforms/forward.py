@@ -7,7 +7,7 @@ commented selection; branches and loops keep the primal's control flow.
 
 from __future__ import annotations
 
-from nsadc.ir.analysis import Facts
+from nsadc.analyses.facts import Facts
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Function, Param, Return, Stmt, Var, rewrite
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array
 from nsadc.transforms.common import Derivative, copy_stored_params, is_differentiable, tangent_sum

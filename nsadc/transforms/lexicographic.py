@@ -17,7 +17,7 @@ transforms/lexicographic_arrays.py.
 
 from __future__ import annotations
 
-from nsadc.ir.analysis import Facts
+from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import Assign, Call, Comment, Function, Param, Return, Stmt, Var, rewrite
 from nsadc.rules.lexico import fsign
@@ -115,6 +115,6 @@ def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
 
 
 def _src(e) -> str:
-    from nsadc.emit import kink_source
+    from nsadc.rules.source import kink_source
 
     return kink_source(e)

@@ -28,7 +28,7 @@ selection and, when its kink is met, records its site in ``undecided``:
 from __future__ import annotations
 
 from nsadc.errors import UnsupportedError
-from nsadc.ir.analysis import Facts, passes_derivative, varied_from
+from nsadc.analyses.facts import Facts, passes_derivative, varied_from
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Param, Return, Stmt, Var,
                             While, expressions_read, rewrite, select, variables, walk)
@@ -257,7 +257,7 @@ class _Lexico:
         """The comment at a kink or branch site (and at the reductions' search)."""
         if s.site is None:
             return []
-        from nsadc.emit import expr_source, kink_source
+        from nsadc.rules.source import expr_source, kink_source
 
         where = location(s)
         rule = RULES[v.prim]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nsadc.ir.analysis import Facts
+from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, CounterStep, Expr, For, Function, If, Param, Raw, Return,
                             Stmt, Var, While, assigned, reads, upward_exposed, walk)

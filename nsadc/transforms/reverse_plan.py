@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from nsadc.errors import UnsupportedError
 from nsadc.ir.affine import affine, affine_expr, affine_sum
-from nsadc.ir.analysis import Facts, definitions
+from nsadc.analyses.facts import Facts, definitions
 from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Stmt, Var, While, child_blocks, variables, walk
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nsadc.emit import expr_source
+from nsadc.rules.source import expr_source
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.nodes import Assign, Call, Const, CounterStep, Expr, For, If, Stmt, Var, While, variables, walk
 

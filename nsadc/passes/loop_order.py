@@ -35,7 +35,7 @@ from nsadc.ir.names import Names
 from nsadc.ir.build import sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, CounterStep, For, Function, If, Raw, Stmt, TapePop,
                             Var, While, reads, variables, walk)
-from nsadc.transforms.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in,
+from nsadc.passes.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in,
                                             invariant_bounds, mentioned, private, raw_effects, read_first, scalar_sum,
                                             split_invariant, substitute)
 from nsadc.transforms.reverse_plan import is_store

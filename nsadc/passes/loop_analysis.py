@@ -1,7 +1,7 @@
 """What the loop passes ask of a block of derivative code: which names a
 statement mentions, whether a value is private to an iteration, whether what
 follows reads it first, the accumulations a loop makes, and the pieces a loop
-interchange needs.  Shared by transforms/loop_order.py,
+interchange needs.  Shared by passes/loop_order.py,
 reduction_interchange.py, tape_index.py and tape_selections.py.
 
 Tape operations are statements of their own (a pop assigns its value and
@@ -11,7 +11,7 @@ target code (``Raw``) is read as reading every name in it.
 
 from __future__ import annotations
 
-from nsadc.emit import expr_source
+from nsadc.rules.source import expr_source
 from nsadc.ir.build import sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, TapePop, Var,
                             raw_names, reads, variables, walk)

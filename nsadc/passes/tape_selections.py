@@ -35,7 +35,7 @@ back and re-runs nothing for it::
 
 The tape keeps its size and its slots.  Max pooling's gradient: 4.1 ms to
 3.4 ms (the reverse no longer re-reads the signal or compares).  Run after
-transforms/tape_index.py, on loops whose pushes and pops are one line each.
+passes/tape_index.py, on loops whose pushes and pops are one line each.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from __future__ import annotations
 from nsadc.ir.affine import affine
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, For, Function, If, Stmt, TapePop, TapePush, Var,
                             While, assigned, reads)
-from nsadc.transforms.loop_analysis import mentioned, read_first
+from nsadc.passes.loop_analysis import mentioned, read_first
 from nsadc.transforms.reverse_plan import is_store
 
 RERUN_NOTE = "re-run the iteration, then reverse it"

@@ -78,13 +78,13 @@ from __future__ import annotations
 
 import copy
 
-from nsadc.emit import expr_source
+from nsadc.rules.source import expr_source
 from nsadc.ir.names import Names
 from nsadc.ir.build import add, call, sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
                             Var, While, expressions_read, reads, variables, walk)
 from nsadc.rules.arrays import ARRAY_VALUES
-from nsadc.transforms.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
+from nsadc.passes.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
                                             mentioned, private, raw_effects, read_first, scalar_sum, split_invariant,
                                             substitute)
 from nsadc.transforms.reverse_plan import is_store

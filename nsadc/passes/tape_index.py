@@ -18,7 +18,7 @@ access of the iteration numbered ``i`` (0, 1, ... as the loop runs) is at::
 with ``n`` the counter's value before the loop and ``c`` the accesses per
 iteration; the counter then steps once after the loop, by ``c`` times the
 trip count.  Run last on the reverse-mode function: the passes before it read
-the pairs (transforms/loop_order.py).
+the pairs (passes/loop_order.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from nsadc.ir.build import add, sub
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, CounterStep, Expr, For, Function, Return, Stmt,
                             TapePop, TapePush, Var, While, assigned, child_blocks, raw_names, variables, walk)
 from nsadc.ir.nodes import OPAQUE
-from nsadc.transforms.loop_analysis import mentioned
+from nsadc.passes.loop_analysis import mentioned
 
 
 def index_tapes_by_loop(fn: Function) -> None:
