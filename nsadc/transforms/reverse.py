@@ -22,7 +22,7 @@ from nsadc.ir.nodes import (Assign, Call, Comment, Const, CounterStep, Expr, For
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
-from nsadc.transforms.reverse_plan import hoisted_pushes, is_store, plan
+from nsadc.transforms.reverse_plan import hoisted_pushes, is_store, plan as make_plan
 from nsadc.transforms.tapes import Tapes, loop_trips
 
 
@@ -84,21 +84,22 @@ class _Reverse:
 
     def __init__(self, fn: Function, facts: Facts, policy, names, report: str | None, kink_tol: float):
         self.fn, self.facts, self.names, self.report = fn, facts, names, report
-        self.D = Derivative(fn, facts, policy, names, "bar")
-        self.D.kink_tol = kink_tol
-        self.P = P = plan(fn, facts, self.D)
+        self.deriv = Derivative(fn, facts, policy, names, "bar")
+        self.deriv.kink_tol = kink_tol
+        self.plan = make_plan(fn, facts, self.deriv)
+        plan = self.plan
         self.tapes = Tapes(names, facts.types)
         self.counters: dict[int, str] = {}  # id(While) -> trip counter
         for s in walk(fn.body):
-            if isinstance(s, While) and id(s) in P.reversed_loops:
+            if isinstance(s, While) and id(s) in plan.reversed_loops:
                 self.counters[id(s)] = names.fresh("n_iter")
                 facts.types[self.counters[id(s)]] = "int"
-        for f in P.fused.values():
+        for f in plan.fused.values():
             f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
         # id(inner loop) -> {value it leaves: local}: loops directly in a reversed `for` loop's
         # body whose results a re-run of the iteration needs; the forward sweep tapes those
         # few values, so the re-run need not run the loop again (a dot product per unit)
-        self.results = _taped_results(fn, P, facts, names)
+        self.results = _taped_results(fn, plan, facts, names)
         # id(loop nest) -> (x_bar, dacc_dx, acc_bar, type): a fused loop's array derivative added into x_bar
         self.combines: dict[int, tuple] = {}
         # id(reversed `for` loop) -> its iterations counting up (loop_order)
@@ -113,13 +114,13 @@ class _Reverse:
         self.unsaved: set[int] = set()
         self.dropped: set[int] = set()  # id(value) of assignments _drop_overwritten left out of a re-run
         self.entries: dict[int, dict[str, str]] = {}  # see kept_entries
-        self.snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in P.snapshots
-                                   for t in walk(loop.body) if is_store(t) and t.target in P.snapshots[id(loop)]}
+        self.snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in plan.snapshots
+                                   for t in walk(loop.body) if is_store(t) and t.target in plan.snapshots[id(loop)]}
         # x[i] = f(x[i]) under an `if`, or several times: wherever the loop runs forwards (the
         # forward sweep, the re-run of an enclosing iteration) the element is pushed once, before
         # the first such statement, for the loop's reverse to pop before each re-run; the loop's
         # own re-run pushes at each store, for the store's reverse (under the same `if`) to pop
-        self.pushed_before, self.pushed_early = hoisted_pushes(fn, P.restored)
+        self.pushed_before, self.pushed_early = hoisted_pushes(fn, plan.restored)
         self.snapshotted_tops = {id(top) for top in walk(fn.body) if id(top) in self.pushed_before
                                  and any(id(u) in self.snapshotted_stores for u in walk([top]))}
         self.top_counters = {self.counters[id(s)] for s in _top_level(fn.body)
@@ -174,16 +175,16 @@ class _Reverse:
     def forward_store(self, s: Assign, rest: list[Stmt], after: set[str]) -> list[Stmt]:
         """A store: a re-run never writes (the array already holds what it wrote),
         except the replay of a loop iteration whose arrays were restored whole."""
-        P, rerun = self.P, self.rerun
+        plan, rerun = self.plan, self.rerun
         if rerun is not None and id(s) in rerun.stores and s.target not in after | _read(rest):
             self.unsaved.add(id(s))  # nothing after it reads the new element: no replay, no pop
             return []
-        if rerun is not None and s.target in P.rewritten.get(id(rerun.loop), ()) and not self.replays(s):
+        if rerun is not None and s.target in plan.rewritten.get(id(rerun.loop), ()) and not self.replays(s):
             return [Assign(s.target, s.value, s.loc, s.site)]  # its reads must see it again
         if rerun is None or self.replays(s):
             out: list[Stmt] = []
             # in the forward sweep, a whole-array snapshot stands for its stores' pushes
-            if id(s) in P.array_records and not self.hoisted(s) and (
+            if id(s) in plan.array_records and not self.hoisted(s) and (
                     rerun is not None or id(s) not in self.snapshotted_stores):
                 out += self.tapes.push_element(Call("load", s.value.args[:-1]))
             return out + [Assign(s.target, s.value, s.loc, s.site)]
@@ -192,16 +193,16 @@ class _Reverse:
     def forward_assign(self, s: Assign, rest: list[Stmt], record: bool, count: bool, keep: set[str] | None,
                        after: set[str]) -> list[Stmt]:
         if keep is not None and (s.target not in keep or (
-                id(s) in self.P.records and s.target not in after | _read(rest))):
+                id(s) in self.plan.records and s.target not in after | _read(rest))):
             # not needed, or needed only as it was before: not re-run, nothing to restore
             self.unsaved.add(id(s))
             return []
         out: list[Stmt] = []
-        if record and id(s) in self.P.records:
+        if record and id(s) in self.plan.records:
             out += self.tapes.save(s)
-        out += self.D.counted_primal(s, self.report if count else None)
+        out += self.deriv.counted_primal(s, self.report if count else None)
         if allocates(s) and s.target in self.facts.active:  # its adjoint, as soon as it exists
-            out.append(Assign(self.D.d(s.target), Call("zeros_like", (Var(s.target),))))
+            out.append(Assign(self.deriv.d(s.target), Call("zeros_like", (Var(s.target),))))
         return out
 
     def forward_loop_in_block(self, s: For | While, rest: list[Stmt], record: bool, top: bool, count: bool,
@@ -209,19 +210,19 @@ class _Reverse:
         """A loop met in a block of forward code.  In a re-run, a loop whose
         values nothing later needs is skipped, unless its own reverse pops what
         it pushes (checkpoints, a while loop's trip count)."""
-        P, results, rerun = self.P, self.results, self.rerun
+        plan, results, rerun = self.plan, self.results, self.rerun
         replays = rerun is not None and any(is_store(t) and self.replays(t) for t in walk(s.body))
         if keep is not None and not replays and not (assigned(s.body) & keep) and (
-                id(s) not in P.reversed_loops or _self_sufficient(s, P, results)):
+                id(s) not in plan.reversed_loops or _self_sufficient(s, plan, results)):
             return []
-        if keep is not None and not replays and _self_sufficient(s, P, results) and not (
+        if keep is not None and not replays and _self_sufficient(s, plan, results) and not (
                 assigned(s.body) & (_mentioned(rest) | after)):
             return []  # its own reverse re-runs each iteration; nothing after it reads its values
         if keep is not None and id(s) in results and not replays:
             # what the loop left, popped at the iteration's start: no second run of it
             # (unless it writes arrays the re-run replays: the loop's reverse pops them);
             # what it overwrites for an earlier reverse is kept as it would have been
-            out = self.keep_entries(s) if id(s) not in P.reversed_loops else []
+            out = self.keep_entries(s) if id(s) not in plan.reversed_loops else []
             return out + [Assign(v, Call("copy", (Var(held),))) for v, held in results[id(s)].items()]
         out = self.forward_loop(s, record, top, count)
         if record_results and id(s) in results:
@@ -229,40 +230,40 @@ class _Reverse:
         return out
 
     def forward_loop(self, s: For | While, record: bool, top: bool, count: bool) -> list[Stmt]:
-        fusion = self.P.fused.get(id(s))
+        fusion = self.plan.fused.get(id(s))
         if fusion is not None:
             kept = self.keep_entries(s)
             if fusion.per_iteration:
                 return kept + self.iteration_fused_loop(s, fusion, count)
             return kept + self.fused_loop(s, fusion, count)
-        reversed_ = record and id(s) in self.P.reversed_loops
-        if id(s) not in self.P.reversed_loops and self.kept_entries(s):
+        reversed_ = record and id(s) in self.plan.reversed_loops
+        if id(s) not in self.plan.reversed_loops and self.kept_entries(s):
             # no reverse of its own, but it overwrites what an earlier reverse reads
             return self.keep_entries(s) + self.plain_loop(s, count, top, reversed_)
         return self.plain_loop(s, count, top, reversed_)
 
     def plain_loop(self, s: For | While, count: bool, top: bool, reversed_: bool) -> list[Stmt]:
         """A loop as it runs forwards, pushing its checkpoints where it is reversed."""
-        P, T = self.P, self.tapes
+        plan, tapes = self.plan, self.tapes
         body = self.forward_block(s.body, False, False, count, record_results=reversed_)
-        ck = P.checkpoints.get(id(s), []) if reversed_ else []
+        ck = plan.checkpoints.get(id(s), []) if reversed_ else []
         if isinstance(s, For):
-            pushes = [st for v in ck for st in T.push(v)]
+            pushes = [st for v in ck for st in tapes.push(v)]
             left = [v for t in s.body if id(t) in self.results for v in self.results[id(t)]] if reversed_ else []
-            kept = sorted(P.snapshots.get(id(s), ())) if reversed_ else []
-            room = T.reserve(ck + left, loop_trips(s)) + (T.reserve_arrays(kept, loop_trips(s)) if kept else [])
+            kept = sorted(plan.snapshots.get(id(s), ())) if reversed_ else []
+            room = tapes.reserve(ck + left, loop_trips(s)) + (tapes.reserve_arrays(kept, loop_trips(s)) if kept else [])
             if kept:
                 pushes = [Comment(f"{', '.join(kept)}: read, then overwritten, in each iteration: kept whole")] + [
-                    st for a in kept for st in T.push_array(a, self.over_elements_of(a))] + pushes
+                    st for a in kept for st in tapes.push_array(a, self.over_elements_of(a))] + pushes
             return room + [For(s.var, s.start, s.stop, s.step, pushes + body, s.loc)]
         if not reversed_:
             return [While(s.test, body, s.loc)]
-        pushes = [st for v in ck for st in T.push(v, grow=True)]
+        pushes = [st for v in ck for st in tapes.push(v, grow=True)]
         trips = self.counters[id(s)]
         body = pushes + body + [Assign(trips, Call("add", (Var(trips), Const(1))))]
         out = [Assign(trips, Const(0)), While(s.test, body, s.loc)]
         if not top:
-            out += T.push(trips, grow=True)
+            out += tapes.push(trips, grow=True)
         return out
 
     def kept_entries(self, s) -> dict[str, str]:
@@ -273,7 +274,7 @@ class _Reverse:
         first; its place in the reverse sweep gives it back."""
         if id(s) not in self.entries:
             label = s.var if isinstance(s, For) else "loop"
-            self.entries[id(s)] = {v: self.names.fresh(f"{v}_before_{label}") for v in self.P.restore.get(id(s), [])}
+            self.entries[id(s)] = {v: self.names.fresh(f"{v}_before_{label}") for v in self.plan.restore.get(id(s), [])}
             for v, held in self.entries[id(s)].items():
                 self.facts.types[held] = self.facts.types.get(v, "float")
         return self.entries[id(s)]
@@ -286,10 +287,10 @@ class _Reverse:
 
     # ------------------------------------------------ fused loops
     def fused_loop(self, s: For, fusion, count: bool) -> list[Stmt]:
-        saved = dict(self.D.redirect)
-        self.D.redirect.update(fusion.derivs)
+        saved = dict(self.deriv.redirect)
+        self.deriv.redirect.update(fusion.derivs)
         body = self.fused_body(s.body, fusion, count)
-        self.D.redirect = saved
+        self.deriv.redirect = saved
         inits = [Assign(d, Const(0.0)) for d in fusion.derivs.values()]
         note = Comment(f"fused: the loop only accumulates into {fusion.acc}, so its adjoint "
                        f"runs here, per iteration, into d{fusion.acc}/d(...)")
@@ -297,8 +298,8 @@ class _Reverse:
 
     def iteration_fused_loop(self, s: For, fusion, count: bool) -> list[Stmt]:
         facts = self.facts
-        saved = dict(self.D.redirect)
-        self.D.redirect.update(fusion.derivs)
+        saved = dict(self.deriv.redirect)
+        self.deriv.redirect.update(fusion.derivs)
         self.seeded = fusion.acc
         forward_part = self.forward_block(s.body, True, False, count)
         reverse_part = self.reverse_block(s.body)
@@ -312,7 +313,7 @@ class _Reverse:
         body = (forward_part + [Assign(k, Call("copy", (Var(v),))) for v, k in kept.items()]
                 + reverse_part + [Assign(v, Call("copy", (Var(k),))) for v, k in kept.items()])
         self.seeded = None
-        self.D.redirect = saved
+        self.deriv.redirect = saved
         inits = [Assign(d, self.derivative_zero(v)) for v, d in fusion.derivs.items()]
         note = Comment(f"fused: iterations share only {fusion.acc}, so each one is reversed as soon as "
                        f"it has run, into d{fusion.acc}/d(...)")
@@ -331,7 +332,7 @@ class _Reverse:
                 primal.append(If(s.test, self.fused_body(s.body, fusion, count),
                                  self.fused_body(s.orelse, fusion, count), s.loc))
             elif isinstance(s, Assign):
-                primal += self.D.counted_primal(s, self.report if count else None)
+                primal += self.deriv.counted_primal(s, self.report if count else None)
                 if s.target != fusion.acc and s.target in self.facts.active and is_differentiable(s, self.facts):
                     primal += self.partials_beside(s, early)
             else:
@@ -349,7 +350,7 @@ class _Reverse:
         """The partials of ``s`` right beside its primal (recorded in ``early``
         for its adjoint): sin and cos of one argument then compile to one
         sincos call, whatever branches follow."""
-        setup, grads = self.D.partials(s, Var(s.target))
+        setup, grads = self.deriv.partials(s, Var(s.target))
         hoisted = []
         for k, g in enumerate(grads):
             if isinstance(g, Call) and g.prim in _HOIST:
@@ -369,7 +370,7 @@ class _Reverse:
         term = s.value.args[1]
         if isinstance(term, Var) and term.name in self.facts.active:
             sign = 1.0 if s.value.prim == "add" else -1.0
-            bar = self.D.d(term.name)
+            bar = self.deriv.d(term.name)
             return [Assign(bar, add(Var(bar), c(sign)))]
         return []
 
@@ -394,10 +395,10 @@ class _Reverse:
                 return [If(Call("not", (s.test,)), orelse, [], s.loc)]
             return [If(s.test, body, orelse, s.loc)]
         if isinstance(s, (For, While)):
-            fusion = self.P.fused.get(id(s))
+            fusion = self.plan.fused.get(id(s))
             if fusion is not None:
                 return self.fused_adjoints(fusion) + self.give_back_entries(s)
-            if id(s) not in self.P.reversed_loops:
+            if id(s) not in self.plan.reversed_loops:
                 return self.give_back_entries(s)
             return self.reverse_loop(s)
         return []
@@ -405,27 +406,27 @@ class _Reverse:
     def fused_adjoints(self, fusion) -> list[Stmt]:
         """Where a fused loop stands in the reverse sweep: its derivatives,
         scaled by the accumulator's adjoint, go into the adjoints."""
-        facts, D = self.facts, self.D
-        acc_bar = Var(D.d(fusion.acc))
+        facts, deriv = self.facts, self.deriv
+        acc_bar = Var(deriv.d(fusion.acc))
         out: list[Stmt] = []
         for v, d in fusion.derivs.items():
             if is_array(facts.types.get(v)):
                 out += self.elementwise(facts.types[v], Var(v), lambda index, v=v, d=d: [accumulate_element(
-                    D.d(v), index, mul(Call("load", (Var(d), *index)), acc_bar))])
-                self.combines[id(out[-1])] = (D.d(v), d, acc_bar, facts.types[v])
+                    deriv.d(v), index, mul(Call("load", (Var(d), *index)), acc_bar))])
+                self.combines[id(out[-1])] = (deriv.d(v), d, acc_bar, facts.types[v])
             else:
-                out.append(Assign(D.d(v), add(Var(D.d(v)), mul(Var(d), acc_bar))))
+                out.append(Assign(deriv.d(v), add(Var(deriv.d(v)), mul(Var(d), acc_bar))))
         return out
 
     def reverse_loop(self, s: For | While) -> list[Stmt]:
         """A reversed loop: per iteration, last first, pop what the forward
         sweep pushed, re-run the iteration, then reverse its body."""
-        P, T, names = self.P, self.tapes, self.names
-        entry = {v: names.fresh(f"{v}_entry") for v in P.restore.get(id(s), [])}
+        plan, tapes, names = self.plan, self.tapes, self.names
+        entry = {v: names.fresh(f"{v}_entry") for v in plan.restore.get(id(s), [])}
         pops, kept, restored = self.iteration_pops(s)
         keep = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
         rerun = self.rerun_iteration(s, kept, restored)
-        room = T.reserve(_rerun_pushes(s.body, P, self.counters))
+        room = tapes.reserve(_rerun_pushes(s.body, plan, self.counters))
         body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
             + rerun + self.reverse_block(s.body)
         before = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
@@ -433,26 +434,26 @@ class _Reverse:
         if isinstance(s, For):
             return room + before + _reversed_for(s, body, names, self.counting_up) + after
         trips = self.counters[id(s)]
-        pre = T.pop(trips) if trips not in self.top_counters else []
+        pre = tapes.pop(trips) if trips not in self.top_counters else []
         return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
 
     def iteration_pops(self, s: For | While) -> tuple[list[Stmt], list[str], dict]:
         """What a reversed loop's iteration pops before its re-run (the values
         its inner loops left, its checkpoints, the arrays and elements it
         overwrote), the arrays it restores whole, and the elements it restores."""
-        P, T = self.P, self.tapes
+        plan, tapes = self.plan, self.tapes
         pops: list[Stmt] = []
         for t in reversed(s.body):  # pushed last, after the checkpoints: popped first
             for v, held in reversed(list(self.results.get(id(t), {}).items())):
-                pops += T.pop(held, pushed=v)
-        for v in reversed(P.checkpoints.get(id(s), [])):
-            pops += T.pop(v)
-        kept = sorted(P.snapshots.get(id(s), ()))
+                pops += tapes.pop(held, pushed=v)
+        for v in reversed(plan.checkpoints.get(id(s), [])):
+            pops += tapes.pop(v)
+        kept = sorted(plan.snapshots.get(id(s), ()))
         for a in reversed(kept):  # the arrays as the iteration found them
-            pops = T.pop_array(a, self.over_elements_of(a)) + pops
-        restored = P.restored.get(id(s), {})
+            pops = tapes.pop_array(a, self.over_elements_of(a)) + pops
+        restored = plan.restored.get(id(s), {})
         for element in dict.fromkeys(restored.values()):  # x[i] = f(x[i]): x[i] as the iteration read it
-            pops = T.pop_element(element) + pops
+            pops = tapes.pop_element(element) + pops
         return pops, kept, restored
 
     def rerun_iteration(self, s: For | While, arrays: list[str], stores: dict) -> list[Stmt]:
@@ -460,37 +461,37 @@ class _Reverse:
         reverse needs, under a :class:`Rerun` context."""
         self.rerun = Rerun(s, set(arrays), set(stores))
         try:
-            code = self.forward_block(s.body, True, False, False, self.P.need.get(id(s), set()))
+            code = self.forward_block(s.body, True, False, False, self.plan.need.get(id(s), set()))
             return _drop_overwritten(code, self.dropped)
         finally:
             self.rerun = None
 
     def reverse_array(self, s: Assign) -> list[Stmt]:
         """The reverse of a load, a store or an allocation."""
-        facts, D, P = self.facts, self.D, self.P
+        facts, deriv, plan = self.facts, self.deriv, self.plan
         v, t = s.value, s.target
         out: list[Stmt] = []
         if v.prim == "load":
             if t in facts.active and v.args[0].name in facts.active:  # not a constant array's element
-                out.append(accumulate_element(D.d(v.args[0].name), v.args[1:], Var(D.d(t))))
-            if t in facts.active and t in P.overwritten:
-                out.append(Assign(D.d(t), Const(0.0)))
-            if id(s) in P.records and id(s) not in self.unsaved:
+                out.append(accumulate_element(deriv.d(v.args[0].name), v.args[1:], Var(deriv.d(t))))
+            if t in facts.active and t in plan.overwritten:
+                out.append(Assign(deriv.d(t), Const(0.0)))
+            if id(s) in plan.records and id(s) not in self.unsaved:
                 out += self.tapes.restore(s)  # y = a[i] overwrote a y that an earlier reverse reads
         elif v.prim == "store":
             index, value = v.args[1:-1], v.args[-1]
             if t in facts.active:
-                t_bar = Var(D.d(t))
+                t_bar = Var(deriv.d(t))
                 if isinstance(value, Var) and value.name in facts.active:
-                    out.append(Assign(D.d(value.name), add(Var(D.d(value.name)), Call("load", (t_bar, *index)))))
+                    out.append(Assign(deriv.d(value.name), add(Var(deriv.d(value.name)), Call("load", (t_bar, *index)))))
                 # the element's old value no longer reaches the output
                 out.append(Assign(t_bar.name, Call("store", (t_bar, *index, Const(0.0)))))
-            if id(s) in P.array_records and id(s) not in self.unsaved:
+            if id(s) in plan.array_records and id(s) not in self.unsaved:
                 out += self.tapes.pop_element(Call("load", (Var(t), *index)))
         elif v.prim == "array_copy" and t in facts.active and v.args[0].name in facts.active:
-            copy_bar = Var(D.d(t))
+            copy_bar = Var(deriv.d(t))
             out += self.elementwise(facts.types[t], Var(t), lambda index: [accumulate_element(
-                D.d(v.args[0].name), index, Call("load", (copy_bar, *index)))])
+                deriv.d(v.args[0].name), index, Call("load", (copy_bar, *index)))])
         return out
 
     def elementwise(self, type_: str, like: Var, body) -> list[Stmt]:
@@ -510,29 +511,29 @@ class _Reverse:
     def reverse_assign(self, s: Assign, partials=None) -> list[Stmt]:
         """The adjoint statements of one assignment (``partials``: computed
         beside its primal already, in a fused loop)."""
-        facts, D, P = self.facts, self.D, self.P
+        facts, deriv, plan = self.facts, self.deriv, self.plan
         t = s.target
         if self.seeded is not None and t == self.seeded:  # acc ±= term, with d acc = 1
             return self.seeded_adjoint(s)
         if isinstance(s.value, Call) and s.value.prim in ("load", *ARRAY_VALUES):
             return self.reverse_array(s)
-        restore = self.tapes.restore(s) if id(s) in P.records and id(s) not in self.unsaved else []
+        restore = self.tapes.restore(s) if id(s) in plan.records and id(s) not in self.unsaved else []
         if t not in facts.active:
             return restore
         if not is_differentiable(s, facts):
-            return [Assign(D.d(t), Const(0.0))] + restore
+            return [Assign(deriv.d(t), Const(0.0))] + restore
         args = s.value.args
         self_ref = any(isinstance(a, Var) and a.name == t for a in args)
-        out: list[Stmt] = D.kink_comment(s)
+        out: list[Stmt] = deriv.kink_comment(s)
         if self_ref:
             out += restore
         # a partial may use the statement's value (x / t: -(out / t)), but not where the
         # value is gone: overwritten by the statement itself, or never recomputed because
         # the re-run of its iteration skipped it (then t still holds what it held before)
         gone = self_ref or id(s) in self.unsaved or id(s.value) in self.dropped
-        setup, grads = partials or D.partials(s, None if gone else Var(t))
+        setup, grads = partials or deriv.partials(s, None if gone else Var(t))
         out += setup
-        tbar = Var(D.d(t))
+        tbar = Var(deriv.d(t))
         self_grad: Expr = Const(0.0)
         for a, g in zip(args, grads):
             if g is None:
@@ -540,13 +541,13 @@ class _Reverse:
             if isinstance(a, Var) and a.name == t:
                 self_grad = add(self_grad, g)
                 continue
-            abar = D.d(a.name)
+            abar = deriv.d(a.name)
             out.append(Assign(abar, add(Var(abar), mul(g, tbar))))
         if self_ref:
             if not (isinstance(self_grad, Const) and self_grad.value == 1.0):
                 out.append(Assign(tbar.name, mul(self_grad, tbar)))
         else:
-            if t in P.overwritten:
+            if t in plan.overwritten:
                 out.append(Assign(tbar.name, Const(0.0)))
             out += restore
         return out
@@ -554,18 +555,18 @@ class _Reverse:
     # ------------------------------------------------ the function
     def function(self) -> Function:
         """``fn_vjp``: entry (tapes, adjoints), forward sweep, reverse sweep, result."""
-        fn, facts, D, P, T = self.fn, self.facts, self.D, self.P, self.tapes
+        fn, facts, deriv, plan, tapes = self.fn, self.facts, self.deriv, self.plan, self.tapes
         reverse_sweep = self.reverse_block(fn.body[:-1])
         forward_sweep = self.forward_block(fn.body[:-1], True, True, True)
         ret = fn.body[-1]
         value = ret.value
-        pushed = set(P.recorded) | {v for ck in P.checkpoints.values() for v in ck}
-        out_name = D.d(value.name) if isinstance(value, Var) else self.names.fresh("out_bar")
+        pushed = set(plan.recorded) | {v for ck in plan.checkpoints.values() for v in ck}
+        out_name = deriv.d(value.name) if isinstance(value, Var) else self.names.fresh("out_bar")
         captured, result_stmts = self.captured_value(value, pushed)
         adjoint_inits = self.adjoint_inits(value)
         room = self.entry_room(pushed)  # (before the tapes' allocation: it may use one more tape)
-        body: list[Stmt] = copy_stored_params(fn, D, tangents=False) + T.init() + room
-        if P.fused:  # fused loops accumulate adjoints during the forward sweep
+        body: list[Stmt] = copy_stored_params(fn, deriv, tangents=False) + tapes.init() + room
+        if plan.fused:  # fused loops accumulate adjoints during the forward sweep
             body += adjoint_inits
             adjoint_inits = []
         if forward_sweep:
@@ -573,20 +574,20 @@ class _Reverse:
         if reverse_sweep or adjoint_inits:
             body += [Comment("reverse sweep")] + adjoint_inits + reverse_sweep
         wrt_float = [w for w in facts.wrt if differentiable_type(facts.types.get(w))]
-        adjoints = tuple(Var(D.d(w)) if w in facts.active else self.derivative_zero(w) for w in wrt_float)
+        adjoints = tuple(Var(deriv.d(w)) if w in facts.active else self.derivative_zero(w) for w in wrt_float)
         body.append(Return((captured, Call("tuple", adjoints)), ret.loc))
         _adopt_fused_derivatives(body, self.combines, self.elementwise)
-        needs_reserve = T.size_exactly(body, [p.name for p in fn.params])
+        needs_reserve = tapes.size_exactly(body, [p.name for p in fn.params])
         params = list(fn.params) + [Param(out_name, "float")]
         if self.report is not None:
-            body = D.report_frame(body, self.report)
+            body = deriv.report_frame(body, self.report)
             params.append(Param(self.report, "array"))
-        doc = f"{fn.name} and the adjoints ({', '.join(D.d(w) for w in wrt_float)}) of the cotangent {out_name}."
+        doc = f"{fn.name} and the adjoints ({', '.join(deriv.d(w) for w in wrt_float)}) of the cotangent {out_name}."
         out_fn = Function(f"{fn.name}_vjp", params, body, fn.loc, doc, facts.types)
         out_fn.needs_reserve = needs_reserve  # type: ignore[attr-defined]  (a tape grows: emit _reserve)
-        out_fn.adjoints = D.scalar_adjoints()  # type: ignore[attr-defined]
-        out_fn.array_adjoints = D.array_adjoints()  # type: ignore[attr-defined]
-        out_fn.index_depth = D.index_depth  # type: ignore[attr-defined]  (the report's layout)
+        out_fn.adjoints = deriv.scalar_adjoints()  # type: ignore[attr-defined]
+        out_fn.array_adjoints = deriv.array_adjoints()  # type: ignore[attr-defined]
+        out_fn.index_depth = deriv.index_depth  # type: ignore[attr-defined]  (the report's layout)
         out_fn.counting_up = self.counting_up  # type: ignore[attr-defined]  (loop_order's choices)
         out_fn.keep = self.kept_beside  # type: ignore[attr-defined]  (names fold_temporaries leaves in place)
         return out_fn
@@ -605,15 +606,15 @@ class _Reverse:
     def entry_room(self, pushed: set[str]) -> list[Stmt]:
         """Room on the tapes for the pushes outside loops, and a first value
         for each value pushed before any assignment (a loop's first checkpoint)."""
-        fn, P = self.fn, self.P
+        fn, plan = self.fn, self.plan
         param_names = {p.name for p in fn.params}
         inits = [Assign(v, zero_of(self.facts.types[v])) for v in sorted(pushed) if v not in param_names]
-        room = self.tapes.reserve([v for v in _rerun_pushes(fn.body, P, self.counters) if v not in self.top_counters])
+        room = self.tapes.reserve([v for v in _rerun_pushes(fn.body, plan, self.counters) if v not in self.top_counters])
         return room + inits
 
     def adjoint_inits(self, value: Expr) -> list[Stmt]:
         local_arrays = {s.target for s in walk(self.fn.body) if allocates(s)}
-        return [Assign(self.D.d(v), self.derivative_zero(v)) for v in sorted(self.facts.active - local_arrays)
+        return [Assign(self.deriv.d(v), self.derivative_zero(v)) for v in sorted(self.facts.active - local_arrays)
                 if not (isinstance(value, Var) and v == value.name)]
 
 
