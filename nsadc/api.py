@@ -14,7 +14,7 @@ import inspect
 import numbers
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
@@ -57,6 +57,8 @@ class _Kernels:
     rows: object = None  # a vector output's entries that met a kink (transforms/kink_rows.py)
     jacfwd: object = None  # a vector output's compiled Jacobian drivers (jacobian_source.py)
     jacrev: object = None
+    # cuda: the functions giving the scratch entries a reverse-mode function takes ("vjp", "grad", "vjp_report")
+    scratch: dict = field(default_factory=dict)
 
 
 def _no_hits(k: _Kernels) -> np.ndarray:
@@ -597,12 +599,13 @@ class Differentiable:
         k.vector = jacobians.is_vector(k.outputs)
         k.rows = getattr(mod, f"{n}_jvp_rows", None)
         k.jacfwd, k.jacrev = getattr(mod, f"{n}_jacfwd", None), getattr(mod, f"{n}_jacrev", None)
+        k.scratch = {f: getattr(mod, f"{n}_{f}_scratch", None) for f in ("vjp", "grad", "vjp_report")}
         if self.target == "cuda":  # device functions: a call from the host says what to do instead
             from nsadc.backends.numba_cuda import host_calls
-            for field, fn in host_calls({f: getattr(k, f) for f in ("primal", "jvp", "vjp", "jvp_report",
-                                                                    "vjp_report", "ld", "grad")},
-                                        self.__name__).items():
-                setattr(k, field, fn)
+            for kind, fn in host_calls({f: getattr(k, f) for f in ("primal", "jvp", "vjp", "jvp_report",
+                                                                   "vjp_report", "ld", "grad")},
+                                       self.__name__).items():
+                setattr(k, kind, fn)
         self._specs[(key, tuple(self.wrt))] = k
         return k
 

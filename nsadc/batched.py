@@ -218,12 +218,19 @@ class Batched:
         d = self._d
         if n == 0:
             return
-
+        kernel, sizes = kernel
         try:
             if d.target == "cuda":  # host arrays copied once, in (outputs are device arrays already)
                 from numba import cuda
                 args = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args]
-                kernel[(n + THREADS - 1) // THREADS, THREADS](n, *outs, *args)
+                blocks = (n + THREADS - 1) // THREADS
+                scratch = []
+                if sizes is not None:  # tapes sized by the arguments: one column of scratch a point
+                    need = cuda.device_array(n, np.int64)
+                    sizes[blocks, THREADS](n, need, *args)
+                    rows = max(1, int(need.copy_to_host().max()))
+                    scratch = [cuda.device_array((rows, n), np.float64)]
+                kernel[blocks, THREADS](n, *outs, *scratch, *args)
             else:
                 kernel(n, *outs, *args)
         except (IndexError, MemoryError, *internal_errors()) as e:
@@ -313,14 +320,18 @@ def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tu
     args = [f"a{i}[t]" if ax == 0 else f"a{i}" for i, ax in enumerate(in_axes)]
     params = [f"a{i}" for i in range(len(in_axes))]
     call_args = ", ".join(args)
+    # the reverse-mode function the mode calls, and on cuda the scratch its tapes take
+    calls = {"value_and_grad": "vjp", "grad": "grad" if k.grad is not None else "vjp", "report": "vjp_report"}
+    size_fn = k.scratch.get(calls.get(mode, ""), None) if target == "cuda" else None
+    extra = ", scratch[:, t]" if size_fn is not None else ""
     seeds = ", ".join("1.0" if i == j else "0.0" for i in range(m) for j in range(m))
     grads = [f"out_g{j}" for j in range(m)]
     if mode == "value_and_grad":
         outs = ["out_v", *grads]
-        body = [f"v, g = vjp({call_args}, 1.0)", "out_v[t] = v"] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
+        body = [f"v, g = vjp({call_args}, 1.0{extra})", "out_v[t] = v"] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
     elif mode == "grad":
         outs = grads
-        call = f"g = grad({call_args}, 1.0)" if k.grad is not None else f"v, g = vjp({call_args}, 1.0)"
+        call = f"g = grad({call_args}, 1.0{extra})" if k.grad is not None else f"v, g = vjp({call_args}, 1.0{extra})"
         body = [call] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
     elif mode == "jvp":
         outs = ["out_v", "out_d"]
@@ -334,7 +345,7 @@ def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tu
     elif mode == "report":
         outs = ["out_v", *grads, "out_met"]
         params = ["hits", *params]
-        body = ["h = hits[t]", f"v, g = vjp_report({call_args}, 1.0, h)", "met = False",
+        body = ["h = hits[t]", f"v, g = vjp_report({call_args}, 1.0, h{extra})", "met = False",
                 f"for j in range({len(k.sites)}):", "    if h[j] != 0:", "        met = True",
                 "out_met[t] = met"]
         plain = ["out_v[t] = v"] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
@@ -346,7 +357,13 @@ def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tu
             body += plain
     else:
         raise ValueError(mode)
-    signature = ", ".join(["n_points", *outs, *params])
+    signature = ", ".join(["n_points", *outs, *(["scratch"] if size_fn is not None else []), *params])
+    sizes = None
+    if size_fn is not None:  # a kernel first: each point's scratch entries
+        report_args = ", h" if mode == "report" else ""
+        sizes = ["@cuda.jit", f"def sizes({', '.join(['n_points', 'need', *params])}):", "    t = cuda.grid(1)",
+                 "    if t < n_points:"] + (["        h = hits[t]"] if mode == "report" else []) + \
+            [f"        need[t] = scratch_of({call_args}, 1.0{report_args})"]
     if target == "cuda":
         head = ["@cuda.jit", f"def kernel({signature}):", "    t = cuda.grid(1)", "    if t < n_points:"]
     elif target == "cpu":
@@ -355,7 +372,10 @@ def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tu
     else:
         head = [f"def kernel({signature}):", "    for t in range(n_points):"]
     text = "\n".join(head + ["        " + line for line in body]) + "\n"
+    if sizes is not None:
+        text += "\n\n" + "\n".join(sizes) + "\n"
     namespace = {f: device(getattr(k, f)) for f in ("vjp", "grad", "jvp", "ld", "vjp_report")}
+    namespace["scratch_of"] = size_fn
     if target == "cuda":
         from numba import cuda
         namespace["cuda"] = cuda
@@ -366,4 +386,4 @@ def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tu
         exec(compile(text, f"<nsadc batched {mode} kernel of {name}>", "exec"), namespace)  # noqa: S102
     except SyntaxError as e:  # nsadc's own text: a defect
         raise NsadcError(f"nsadc generated a batched kernel that is not valid Python ({e})") from None
-    return namespace["kernel"]
+    return namespace["kernel"], namespace.get("sizes")

@@ -93,13 +93,14 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
 def tape_source(s: TapeOp) -> list[str]:
     """A tape operation as code: its storage as the backend keeps it."""
     if isinstance(s, TapeAlloc):
-        return [_BACKEND.get().tape_alloc(s, expr_source(s.size))]
+        return [_BACKEND.get().tape_alloc(s, expr_source)]
     if isinstance(s, TapeReserve):
         return [f"{s.tape} = _reserve({s.tape}, {expr_source(add(Var(s.counter), s.room))})"]
     if isinstance(s, TapePush):
         return [f"{s.tape}[{expr_source(s.at)}] = {expr_source(s.value)}"]
     if isinstance(s, TapePop):
-        read = f"{s.tape}[{expr_source(s.at)}]" + (" != 0" if s.as_bool else "")
+        read = f"{s.tape}[{expr_source(s.at)}]"
+        read = f"int({read})" if s.as_int else read + (" != 0" if s.as_bool else "")
         return [f"{expr_source(s.target)} = {read}"]
     return [f"{s.counter} {s.op} {expr_source(s.by)}"]
 
@@ -303,6 +304,7 @@ def _with_loop_locals_renamed(fn: Function) -> Function | None:
 def module_source(header: list[str], functions: list[Function], backend: Backend = PYTHON) -> str:
     """A standalone module for ``backend``: header comments, imports, tape
     helpers where used, and the functions, each with the backend's decorator."""
+    functions = [g for f in functions for g in backend.prepared(f)]
     lines = [f"# {comment_text(h)}" if h else "#" for h in header]
     lines += ["import math", "", "import numpy as np", *backend.imports]
     chunks = []

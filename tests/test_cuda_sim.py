@@ -168,7 +168,8 @@ def test_refusals_are_located_nsadc_errors():
             except nsadc.NsadcError as e:
                 return [type(e).__name__, str(e)]
             return None
-        tape = attempt(sp.tent_recurrence, wrt=["x", "r"])
+        from programs import constructs
+        tape = attempt(constructs.c_while_break)
         array = attempt(arrays.a_dot_tanh)
         f = nsadc.differentiate(sp.nonsmooth_sum, wrt=["x", "y"], target="cuda")
         try:
@@ -176,12 +177,12 @@ def test_refusals_are_located_nsadc_errors():
             host = None
         except nsadc.NsadcError as e:
             host = [type(e).__name__, str(e)]
-        line = inspect.getsourcelines(sp.tent_recurrence)[1]
+        line = inspect.getsourcelines(constructs.c_while_break)[1]
         print(json.dumps({"tape": tape, "array": array, "host": host, "line": line}))
     """)
     kind, msg = out["tape"]
     assert kind == "UnsupportedError"
-    assert f"scalar_programs.py:{out['line']}:" in msg and "np.empty" in msg and "tape" in msg and "target='cpu'" in msg
+    assert f"constructs.py:{out['line']}:" in msg and "_reserve" in msg and "tape" in msg and "target='cpu'" in msg
     kind, msg = out["array"]
     assert kind == "UnsupportedError" and "arrays.py:" in msg and "scalars only" in msg
     kind, msg = out["host"]
@@ -627,10 +628,58 @@ def test_emit_target_cuda_writes_device_functions(tmp_path):
     assert run.exit_code == 0, run.output
     assert "@cuda.jit(device=True)" in run.output and "from numba import cuda" in run.output
     assert "cuda.local.array(6, numba.float64)" in run.output and "np.maximum" not in run.output
-    refused = CliRunner().invoke(app, ["emit", f"{os.path.join(ROOT, 'benchmarks', 'scalar_programs.py')}"
-                                              ":tent_recurrence", "--target", "cuda"])
-    assert refused.exit_code != 0 and "scalar_programs.py:" in refused.output and "np.empty" in refused.output
+    refused = CliRunner().invoke(app, ["emit", f"{os.path.join(ROOT, 'tests', 'programs', 'constructs.py')}"
+                                              ":c_while_break", "--target", "cuda"])
+    assert refused.exit_code != 0 and "constructs.py:" in refused.output and "_reserve" in refused.output
+    sized = CliRunner().invoke(app, ["emit", f"{os.path.join(ROOT, 'benchmarks', 'scalar_programs.py')}"
+                                            ":tent_recurrence", "--target", "cuda"])
+    assert sized.exit_code == 0, sized.output
+    assert "def tent_recurrence_vjp(x, r, n, out_bar, scratch):" in sized.output
+    assert "tape = scratch[0:len(range(n))]" in sized.output and "def tent_recurrence_vjp_scratch(" in sized.output
     cpu = CliRunner().invoke(app, ["emit", f"{path}:tent_steps", "--target", "cpu"])
     assert cpu.exit_code == 0 and "@numba.njit(cache=True)" in cpu.output and "cuda.jit" not in cpu.output
     bad = CliRunner().invoke(app, ["emit", f"{path}:tent_steps", "--target", "gpu"])
     assert bad.exit_code != 0 and "use python, cpu or cuda" in bad.output
+
+
+@needs_numba_cuda
+def test_tapes_the_arguments_size_live_in_a_scratch_array():
+    """A recurrence over range(n) keeps a tape of n values: the device vjp and
+    grad take a scratch array last (``compiled().scratch_size`` says how long),
+    the batched kernels give each point a column of one; both agree with the
+    python target, with n per point and shared."""
+    out = simulate("""
+        import scalar_programs as sp
+        ref = nsadc.differentiate(sp.tent_recurrence, target="python")
+        d = nsadc.differentiate(sp.tent_recurrence, target="cuda")
+        xs, rs, ns = np.linspace(0.15, 0.85, 6), np.full(6, 1.7), np.array([1, 3, 5, 8, 2, 7])
+        b = d.batched(in_axes=(0, 0, 0))
+        v, g = b.value_and_grad(xs, rs, ns)
+        want = [ref.value_and_grad(x, r, int(n)) for x, r, n in zip(xs, rs, ns)]
+        ok = close(v, [w[0] for w in want]) and close(np.stack(g, 1), np.array([w[1] for w in want]))
+        gg = b.grad(xs, rs, ns)
+        ok = ok and close(np.stack(gg, 1), np.array([w[1] for w in want]))
+        _, gr, met = b.value_and_grad(xs, rs, ns, report=True)
+        ok = ok and close(np.stack(gr, 1), np.array([w[1] for w in want]))
+        shared = d.batched(in_axes=(0, 0, None)).grad(xs, rs, 5)
+        ok = ok and close(np.stack(shared, 1), np.array([ref.grad(x, r, 5) for x, r in zip(xs, rs)]))
+        k = d.compiled(0.3, 1.7, 6)
+        size = k.scratch_size(0.3, 1.7, 6)
+        vjp = k.vjp
+
+        @cuda.jit
+        def kernel(out, xs, rs, n, scratch):
+            t = cuda.grid(1)
+            if t < xs.shape[0]:
+                v, g = vjp(xs[t], rs[t], n, 1.0, scratch[:, t])
+                out[t, 0] = v
+                out[t, 1] = g[0]
+                out[t, 2] = g[1]
+
+        res = np.zeros((6, 3))
+        kernel[1, 32](res, xs, rs, 6, np.zeros((size, 6)))
+        mine = [ref.value_and_grad(x, r, 6) for x, r in zip(xs, rs)]
+        user = close(res[:, 0], [m[0] for m in mine]) and close(res[:, 1:], np.array([m[1] for m in mine]))
+        print(json.dumps({"batched": ok, "user": user, "size": size, "has": k.vjp_scratch is not None}))
+    """)
+    assert out == {"batched": True, "user": True, "size": 6, "has": True}

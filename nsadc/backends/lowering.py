@@ -11,9 +11,10 @@ the CUDA backend lives in nsadc/backends/numba_cuda.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from nsadc.ir.nodes import Call, Const, Expr, TapeAlloc, variables
+from nsadc.ir.nodes import Call, Const, Expr, Function, TapeAlloc, variables
 
 
 @dataclass(frozen=True)
@@ -24,16 +25,28 @@ class Backend:
     numpy_extrema: bool = True  # float max / min as np.maximum / np.minimum (NaN in, NaN out)
     local_tapes: bool = False  # tapes of a size known at compile time in per-thread local memory
 
+    # rewrites an emitted function before it is written (a backend that cannot
+    # allocate gives its tapes a caller's scratch array): function -> the
+    # functions to write in its place
+    prepare: Callable[[Function], list[Function]] | None = None
+
     def decorated(self, source: str) -> str:
         return f"{self.decorator}\n{source}" if self.decorator else source
 
-    def tape_alloc(self, s: TapeAlloc, size_source: str) -> str:
-        """The statement that gives a tape its storage."""
+    def prepared(self, fn: Function) -> list[Function]:
+        return self.prepare(fn) if self.prepare else [fn]
+
+    def tape_alloc(self, s: TapeAlloc, source: Callable[[Expr], str]) -> str:
+        """The statement that gives a tape its storage (``source`` writes an expression)."""
         if self.local_tapes:
             n = constant_int(s.size)
             if n is not None:
                 return f"{s.tape} = cuda.local.array({max(n, 1)}, numba.{'int64' if s.dtype == 'int' else 'float64'})"
-        return f"{s.tape} = np.empty({size_source}{', np.int64' if s.dtype == 'int' else ''})"
+        if s.scratch is not None:
+            start = source(s.offset)
+            end = source(s.size) if start == "0" else f"{start} + {source(s.size)}"
+            return f"{s.tape} = {s.scratch}[{start}:{end}]"
+        return f"{s.tape} = np.empty({source(s.size)}{', np.int64' if s.dtype == 'int' else ''})"
 
 
 def constant_int(e: Expr) -> int | None:

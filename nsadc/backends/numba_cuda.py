@@ -18,15 +18,51 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from nsadc.backends.lowering import Backend
+from nsadc.backends.lowering import Backend, constant_int
+from nsadc.ir.build import add
+from nsadc.ir.nodes import (Const, Expr, Function, Param, Return, TapeAlloc, TapePop, TapeReserve, clone_function,
+                            walk)
+from nsadc.passes.loop_analysis import all_names
 from nsadc.emit import function_source, lowered_for
 from nsadc.errors import Loc, NsadcError, UnsupportedError
 from nsadc.rules.arrays import is_array
 
+def with_scratch(fn: Function) -> list[Function]:
+    """``fn`` with its tapes whose size the arguments decide (a loop over
+    ``range(n)``) carved from a float array the caller passes as a last
+    argument, ``scratch``, one after the other; and ``{fn}_scratch`` with
+    ``fn``'s arguments, the number of entries ``scratch`` needs.  A function
+    whose tapes grow (a ``while`` loop) is left as it is (and refused)."""
+    sized = [s for s in fn.body if isinstance(s, TapeAlloc) and constant_int(s.size) is None]
+    if not sized or any(isinstance(s, TapeReserve) for s in walk(fn.body)):
+        return [fn]
+    out = clone_function(fn)
+    taken = all_names(fn)
+    scratch = "scratch"
+    while scratch in taken:
+        scratch += "_"
+    offset: Expr = Const(0)
+    ints = set()
+    for k, s in enumerate(out.body):
+        if isinstance(s, TapeAlloc) and constant_int(s.size) is None:
+            out.body[k] = TapeAlloc(s.tape, s.size, s.dtype, scratch, offset)
+            offset = add(offset, s.size)
+            if s.dtype == "int":
+                ints.add(s.tape)
+    for s in walk(out.body):
+        if isinstance(s, TapePop) and s.tape in ints and not s.as_bool:
+            s.as_int = True  # an int kept on the float scratch
+    out.params = list(out.params) + [Param(scratch, "array")]
+    size = Function(f"{fn.name}_scratch", list(fn.params), [Return(offset)], fn.loc,
+                    f"The float64 entries of scratch that {fn.name} needs for these arguments.", fn.types)
+    return [out, size]
+
+
 # Device functions: Python's max and min (no np.maximum in device code), tapes
-# whose size is known at compile time in per-thread local memory
+# whose size is known at compile time in per-thread local memory, other tapes
+# sized by the arguments in a scratch array the caller passes
 NUMBA_CUDA = Backend("cuda", "@cuda.jit(device=True)", ("import numba", "from numba import cuda"),
-                     numpy_extrema=False, local_tapes=True)
+                     numpy_extrema=False, local_tapes=True, prepare=with_scratch)
 
 # NumPy names that allocate (an array, a tape) or grow a tape
 _ALLOCATING = {"empty", "zeros", "ones", "full", "array", "asarray", "arange", "linspace", "empty_like",
@@ -125,7 +161,7 @@ def check_device_code(comp, loc: Loc) -> str | None:
         if fn is None:
             continue
         with lowered_for(NUMBA_CUDA):
-            offences = _offences(function_source(fn))
+            offences = _offences("\n".join(function_source(g) for g in NUMBA_CUDA.prepared(fn)))
         if offences and kind == "ld":
             what, line = offences[0]
             ld_refusal = (f"{comp.name}: Clarke mode is not available on target='cuda' for this program: its "
@@ -139,12 +175,13 @@ def check_device_code(comp, loc: Loc) -> str | None:
     for name, offence in found:
         grouped.setdefault(offence, []).append(name)
     lines = "; ".join(f"{', '.join(names)}: {what}: `{line}`" for (what, line), names in grouped.items())
-    why = (" (a reverse-mode tape: a loop overwrites values that the reverse sweep needs again)"
-           if tape else "")
+    why = (" (a reverse-mode tape that grows as the loop runs: a `while` loop, or a loop left early, whose "
+           "iterations the reverse sweep has to count; a tape whose size the arguments fix is kept in a "
+           "scratch array the caller passes)" if tape else "")
     hint = ("use target='cpu' (its batched form runs every core: f.batched(in_axes=...)), or target='python'")
     if tape:
-        hint += ("; on the GPU, forward mode (jvp) and Clarke mode keep no tape, but target='cuda' "
-                 "takes a program only when all its derivatives are allocation-free")
+        hint += ("; or write the loop as a `for` loop over a range the arguments fix (an upper bound on its "
+                 "iterations, with the steps past the end doing nothing)")
     raise UnsupportedError(
         f"{comp.name}: target='cuda' compiles the derivatives as CUDA device functions, which cannot "
         f"allocate memory or call these NumPy functions, and the emitted code does: {lines}{why}", loc, hint)
@@ -189,7 +226,34 @@ def device(f):
 
 def device_functions(k) -> SimpleNamespace:
     """What ``compiled()`` returns on the cuda target: the device functions,
-    under the CPU's names."""
+    under the CPU's names, and for each reverse-mode function whose tapes the
+    arguments size, ``{name}_scratch`` (the entries of the scratch array it
+    takes last; None where it takes none) and ``scratch_size(*args)``, the same
+    computed on the host."""
+    scratch = {f: k.scratch.get(f) for f in ("vjp", "grad", "vjp_report")}
     return SimpleNamespace(primal=device(k.primal), jvp=device(k.jvp), vjp=device(k.vjp),
                            grad=device(k.grad), jvp_report=device(k.jvp_report),
-                           vjp_report=device(k.vjp_report), ld=device(k.ld), sites=list(k.sites))
+                           vjp_report=device(k.vjp_report), ld=device(k.ld), sites=list(k.sites),
+                           vjp_scratch=scratch["vjp"], grad_scratch=scratch["grad"],
+                           vjp_report_scratch=scratch["vjp_report"], scratch_size=host_scratch_size(k))
+
+
+def host_scratch_size(k):
+    """``scratch_size(*args)``: the float64 entries a thread's scratch array
+    needs for the reverse-mode functions at these arguments (0: none needed),
+    computed on the host from the emitted size functions."""
+    sizes = [python_function(k.scratch[f]) for f in ("vjp", "grad") if k.scratch.get(f) is not None]
+
+    def scratch_size(*args) -> int:
+        return max([int(f(*args, 1.0)) for f in sizes] or [0])
+    return scratch_size
+
+
+def python_function(f):
+    """The Python function behind a CUDA device function (numba's, or the simulator's)."""
+    f = device(f)
+    for attr in ("py_func", "fn"):
+        inner = getattr(f, attr, None)
+        if callable(inner):
+            return inner
+    return f

@@ -143,11 +143,15 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 @dataclass
 class TapeAlloc:
     """``tape = np.empty(size)``: storage for ``size`` entries of ``dtype``
-    (``"float"`` or ``"int"``); a backend chooses where it lives."""
+    (``"float"`` or ``"int"``); a backend chooses where it lives.  With
+    ``scratch`` (a float array the caller passes, for a backend that cannot
+    allocate) the tape is ``scratch[offset:offset + size]``."""
 
     tape: str
     size: Expr
     dtype: str = "float"
+    scratch: str | None = None
+    offset: Expr | None = None
 
 
 @dataclass
@@ -181,6 +185,7 @@ class TapePop:
     target: Expr
     as_bool: bool = False
     pair: int = 0
+    as_int: bool = False  # an int kept on a float tape (a caller's scratch): read back as int(...)
 
 
 @dataclass
@@ -201,7 +206,8 @@ def tape_effects(s: TapeOp) -> tuple[set[str], set[str]]:
     """What a tape operation reads and what it assigns (a tape's entries count
     as the tape)."""
     if isinstance(s, TapeAlloc):
-        return variables(s.size), {s.tape}
+        read = variables(s.size) | (variables(s.offset) | {s.scratch} if s.scratch else set())
+        return read, {s.tape}
     if isinstance(s, TapeReserve):
         return {s.tape, s.counter} | variables(s.room), {s.tape}
     if isinstance(s, TapePush):
