@@ -329,6 +329,8 @@ PTX_CHECK = """
     fns = {{f.__name__: f for f, _ in constructs.CONSTRUCT_CASES}}
     fns.update({{f.__name__: f for f in primitives.PRIMITIVE_FUNCTIONS}})
     fns.update({{"weighted_abs": (cuda_cases.weighted_abs, ["x", "b"]), "row_fit": (cuda_cases.row_fit, ["x"])}})
+    fns.update({{f.__name__: f for f in (cuda_cases.tent_steps, cuda_cases.projected_steps,
+                                        cuda_cases.nested_fixed)}})  # tapes in cuda.local.array
     for mod in (kinks, classic, scalar_programs):
         fns.update({{n: f for n, f in inspect.getmembers(mod, inspect.isfunction)
                     if f.__module__ == mod.__name__ and not n.startswith("_")}})
@@ -353,6 +355,10 @@ PTX_CHECK = """
                 "grad": args + [nt.float64], "ld": args + [nt.float64] * (m * m),
                 "vjp_report": args + [nt.float64, nt.int64[::1]],
                 "jvp_report": args + [nt.float64] * m + [nt.int64[::1]]}}
+        for kind in ("vjp", "grad", "vjp_report"):  # tapes sized by the arguments: a scratch column
+            if getattr(c, kind + "_scratch") is not None:
+                sigs[kind] = sigs[kind] + [nt.float64[:]]
+                sigs[kind + "_scratch"] = sigs[kind][:-1]
         for kind, sig in sigs.items():
             if getattr(c, kind) is None:
                 continue  # Clarke mode left out (it would allocate)
@@ -387,6 +393,8 @@ def test_emitted_device_functions_compile_to_ptx():
     assert not failed
     assert sum(v == "ok" for v in out.values()) > 300  # 7 functions a program
     assert out["row_fit.vjp"] == "ok"  # a read-only 2-D array argument
+    assert out["tent_steps.vjp"] in ("ok", "needs a device")  # a tape in cuda.local.array
+    assert out["tent_recurrence.vjp"] == "ok" and out["tent_recurrence.vjp_scratch"] == "ok"  # a scratch tape
 
 
 # ---------------------------------------------------------------- the batched API here (cpu, python)
