@@ -526,6 +526,7 @@ def test_gpu_benchmark_script_runs_on_the_simulator(tmp_path):
     assert run.returncode == 0, run.stderr[-4000:]
     out = json.loads((tmp_path / "cuda_batched.json").read_text())
     assert out["hand_written_agrees"] and out["cpu_agrees"]
+    assert out["tape_hand_written_agrees"] and out["tape_cpu_agrees"]
 
 
 def test_batched_follows_a_rebound_module_constant(tmp_path):
