@@ -12,7 +12,8 @@ layout, around the compiled derivative functions of the target:
   calling the njit-compiled functions, so every core works;
 * ``python``: the same loop, in Python.
 
-Gradients are taken with respect to scalar arguments only for now; arrays are
+Gradients are taken with respect to scalars and 1-D arrays (an (N, n) output:
+a row a point; jvp and Clarke mode: scalars only for now); other arrays are
 read-only data (batched: one array per point along a new leading axis; shared:
 one array for all).
 """
@@ -68,13 +69,14 @@ class Batched:
         if all(ax is None for ax in in_axes):
             raise ArgumentError(f"in_axes batches none of the arguments of {d.__name__}: mark at least one 0")
         arrays = [p for p in params if is_array(d._static_types[p])]
-        awkward = [p for p in arrays if p in d.wrt or p in d._written]
+        awkward = [p for p in arrays if (p in d.wrt and rank(d._static_types[p]) != 1) or p in d._written]
         if awkward or d._vectorized:
             which = ", ".join(repr(p) for p in awkward) or "whole-array NumPy arguments"
-            raise UnsupportedError(f"{d.__name__}: batched() differentiates with respect to scalars only for "
-                                   "now, and takes arrays only as read-only data; here: "
+            raise UnsupportedError(f"{d.__name__}: batched() differentiates with respect to scalars and 1-D "
+                                   "arrays only for now, and takes arrays only read-only; here: "
                                    f"{which}", None,
-                                   "give wrt= the scalar arguments, or loop over the points with f.grad")
+                                   "give wrt= the scalar and 1-D array arguments, or loop over the points "
+                                   "with f.grad")
         self.in_axes = in_axes
         # kernels compiled for this function, shared by its Batched objects (Numba compiles each once)
         self._cache: dict = d.__dict__.setdefault("_batched_kernels", {})
@@ -194,14 +196,37 @@ class Batched:
         d = self._d
         # id(k): compiled again (a module constant rebound), the functions are new; the entry keeps
         # k alive, so its id is not reused
-        key = (mode, self.in_axes, id(k), tuple(d.wrt), tangent_layout, fallback)
+        arrays = tuple(is_array(types[w]) for w in d.wrt)
+        key = (mode, self.in_axes, id(k), tuple(d.wrt), tangent_layout, fallback, arrays)
         entry = self._cache.get(key)
         if entry is None:
-            entry = self._cache[key] = (k, _build(d.target, mode, self.in_axes, len(d.wrt), k, tangent_layout,
+            entry = self._cache[key] = (k, _build(d.target, mode, self.in_axes, arrays, k, tangent_layout,
                                                   fallback, d.__name__))
         return entry[1]
 
-    def _outputs(self, n: int, count: int, dtype=np.float64) -> list:
+    def _grad_outputs(self, n: int, kargs: list) -> list:
+        """One output a wrt argument: N values for a scalar, N rows for a 1-D array."""
+        d = self._d
+        out = []
+        for w in d.wrt:
+            i = d._params.index(w)
+            a = kargs[i]
+            if isinstance(a, (int, float, bool, np.generic)):
+                out += self._outputs(n, 1)
+            else:
+                out += self._outputs((n, *(a.shape[1:] if self.in_axes[i] == 0 else a.shape)), 1)
+        return out
+
+    def _scalar_wrt_only(self, what: str, types: dict) -> None:
+        d = self._d
+        arrays = [w for w in d.wrt if is_array(types[w])]
+        if arrays:
+            raise UnsupportedError(f"{d.__name__}: batched {what} takes scalar wrt arguments only for now, and "
+                                   f"wrt includes the array {arrays[0]!r}", None,
+                                   f"batched value_and_grad / grad take it; for {what}, loop over the points "
+                                   f"with f.{what}")
+
+    def _outputs(self, n, count: int, dtype=np.float64) -> list:
         """Output arrays: on the device for the cuda target (copied back by :meth:`_host`)."""
         if self._d.target == "cuda":
             from numba import cuda
@@ -266,12 +291,12 @@ class Batched:
             sites = len(k.sites)
             hits = np.zeros((n, max(1, report_layout(sites, k.index_depth))), np.int64)
             hits[:, sites:] = -1
-            outs = self._outputs(n, 1 + m) + self._outputs(n, 1, np.bool_)
+            outs = self._outputs(n, 1) + self._grad_outputs(n, kargs) + self._outputs(n, 1, np.bool_)
             self._launch(self._kernel("report", types, k, (), fallback), n, outs, hits, *kargs)
             outs = self._host(outs, on_device)
             value, gs, met = outs[0], outs[1:1 + m], outs[-1]
             return (value, self._grads(gs), met) if report else (value, self._grads(gs))
-        outs = self._outputs(n, 1 + m)
+        outs = self._outputs(n, 1) + self._grad_outputs(n, kargs)
         self._launch(self._kernel("value_and_grad", types, k), n, outs, *kargs)
         outs = self._host(outs, on_device)
         return outs[0], self._grads(outs[1:])
@@ -284,7 +309,7 @@ class Batched:
             out = self.value_and_grad(*args, report=report)
             return (out[1], out[2]) if report else out[1]
         n, kargs, types, k, on_device = self._points(args)
-        outs = self._outputs(n, len(d.wrt))
+        outs = self._grad_outputs(n, kargs)
         self._launch(self._kernel("grad", types, k), n, outs, *kargs)
         return self._grads(self._host(outs, on_device))
 
@@ -294,6 +319,7 @@ class Batched:
         if not isinstance(primals, (tuple, list)):
             raise ArgumentError(f"jvp: primals must be a tuple of the arguments, got {type(primals).__name__}")
         n, kargs, types, k, on_device = self._points(tuple(primals))
+        self._scalar_wrt_only("jvp", types)
         tans, layout = self._tangents(tangents, n)
         outs = self._outputs(n, 2)
         self._launch(self._kernel("jvp", types, k, layout), n, outs, *kargs, *tans)
@@ -306,13 +332,14 @@ class Batched:
         ``f.clarke_grad``): per wrt argument an array of shape (N,)."""
         d = self._d
         n, kargs, types, k, on_device = self._points(args)
+        self._scalar_wrt_only("clarke_grad", types)
         self._clarke_available(k)
         outs = self._outputs(n, 1 + len(d.wrt))
         self._launch(self._kernel("clarke", types, k), n, outs, *kargs)
         return self._grads(self._host(outs, on_device)[1:])
 
 
-def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tuple, fallback: bool,
+def _build(target: str, mode: str, in_axes: tuple, arrays: tuple, k, tangent_layout: tuple, fallback: bool,
            name: str):
     """The kernel of one mode: ``kernel(n, *outputs, [hits,] *arguments, *tangents)``."""
     from nsadc.backends.numba_cuda import device
@@ -324,15 +351,27 @@ def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tu
     calls = {"value_and_grad": "vjp", "grad": "grad" if k.grad is not None else "vjp", "report": "vjp_report"}
     size_fn = k.scratch.get(calls.get(mode, ""), None) if target == "cuda" else None
     extra = ", scratch[:, t]" if size_fn is not None else ""
+    m = len(arrays)
     seeds = ", ".join("1.0" if i == j else "0.0" for i in range(m) for j in range(m))
     grads = [f"out_g{j}" for j in range(m)]
+
+    def stored(g: str) -> list[str]:
+        """Each adjoint of ``g`` into its output: a value, or a 1-D array's row."""
+        lines = []
+        for j, array in enumerate(arrays):
+            if array:
+                lines += [f"for e in range(out_g{j}.shape[1]):", f"    out_g{j}[t, e] = {g}[{j}][e]"]
+            else:
+                lines.append(f"out_g{j}[t] = {g}[{j}]")
+        return lines
+
     if mode == "value_and_grad":
         outs = ["out_v", *grads]
-        body = [f"v, g = vjp({call_args}, 1.0{extra})", "out_v[t] = v"] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
+        body = [f"v, g = vjp({call_args}, 1.0{extra})", "out_v[t] = v"] + stored("g")
     elif mode == "grad":
         outs = grads
         call = f"g = grad({call_args}, 1.0{extra})" if k.grad is not None else f"v, g = vjp({call_args}, 1.0{extra})"
-        body = [call] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
+        body = [call] + stored("g")
     elif mode == "jvp":
         outs = ["out_v", "out_d"]
         params += [f"tan{j}" for j in range(m)]
@@ -348,7 +387,7 @@ def _build(target: str, mode: str, in_axes: tuple, m: int, k, tangent_layout: tu
         body = ["h = hits[t]", f"v, g = vjp_report({call_args}, 1.0, h{extra})", "met = False",
                 f"for j in range({len(k.sites)}):", "    if h[j] != 0:", "        met = True",
                 "out_met[t] = met"]
-        plain = ["out_v[t] = v"] + [f"out_g{j}[t] = g[{j}]" for j in range(m)]
+        plain = ["out_v[t] = v"] + stored("g")
         if fallback:  # kinks="auto": a point that met a kink is recomputed in Clarke mode
             body += ["if met:", f"    v2, dl = ld({call_args}, {seeds})", "    out_v[t] = v2"]
             body += [f"    out_g{j}[t] = dl[{j}]" for j in range(m)]

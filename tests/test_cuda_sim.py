@@ -170,7 +170,7 @@ def test_refusals_are_located_nsadc_errors():
             return None
         from programs import constructs
         tape = attempt(constructs.c_while_break)
-        array = attempt(arrays.a_dot_tanh)
+        array = attempt(arrays.a_matvec_abs_max)
         f = nsadc.differentiate(sp.nonsmooth_sum, wrt=["x", "y"], target="cuda")
         try:
             f.grad(0.3, 0.4, 5)
@@ -184,7 +184,8 @@ def test_refusals_are_located_nsadc_errors():
     assert kind == "UnsupportedError"
     assert f"constructs.py:{out['line']}:" in msg and "_reserve" in msg and "tape" in msg and "target='cpu'" in msg
     kind, msg = out["array"]
-    assert kind == "UnsupportedError" and "arrays.py:" in msg and "scalars only" in msg
+    assert kind == "UnsupportedError" and "arrays.py:" in msg and "scalars and 1-D arrays only" in msg \
+        and "2-D array 'A'" in msg
     kind, msg = out["host"]
     assert kind == "NsadcError" and "device functions" in msg and "batched" in msg
 
@@ -192,7 +193,7 @@ def test_refusals_are_located_nsadc_errors():
 @needs_numba_cuda
 def test_read_only_arrays_on_the_simulator():
     """Arrays as read-only data: in a user's kernel (shared), in batched kernels
-    (shared or one per point); an array in wrt, or written, is refused."""
+    (shared or one per point); a 2-D array in wrt, or an array written, is refused."""
     out = simulate("""
         from programs import cuda_cases as cc
         f = nsadc.differentiate(cc.weighted_abs, wrt=["x", "b"], target="cuda")
@@ -223,7 +224,7 @@ def test_read_only_arrays_on_the_simulator():
         per_point = close(np.stack([v, gx, gb], 1), [[v, *g] for v, g in want])
         errors = []
         for call in (lambda: f.batched(in_axes=(0, 0, 0, None)).clarke_grad(xs, bs, W, 4),
-                     lambda: nsadc.differentiate(cc.weighted_abs, target="cuda"),
+                     lambda: nsadc.differentiate(cc.row_fit, target="cuda"),
                      lambda: nsadc.differentiate(cc.scaled_in_place, wrt="x", target="cuda")):
             try:
                 call()
@@ -238,8 +239,8 @@ def test_read_only_arrays_on_the_simulator():
     assert "Clarke mode is not available on target='cuda'" in clarke and "np.zeros" in clarke
     from programs import cuda_cases
 
-    line = cuda_cases.weighted_abs.__code__.co_firstlineno
-    assert f"cuda_cases.py:{line}:" in wrt_array and "wrt=['x', 'b']" in wrt_array
+    line = cuda_cases.row_fit.__code__.co_firstlineno
+    assert f"cuda_cases.py:{line}:" in wrt_array and "wrt=['x']" in wrt_array and "2-D array 'A'" in wrt_array
     assert "cuda_cases.py:" in written and "writes into 'w'" in written
 
 
@@ -455,8 +456,8 @@ def test_batched_ints_and_bools_are_typed():
 def test_batched_refuses_array_gradients_and_written_arrays():
     from programs import arrays, cuda_cases
 
-    with pytest.raises(NsadcError, match="scalars only.*'x', 'y'"):
-        nsadc.differentiate(arrays.a_dot_tanh, target="python").batched(0)
+    with pytest.raises(NsadcError, match="scalars and 1-D arrays only.*'A'"):
+        nsadc.differentiate(arrays.a_matvec_abs_max, target="python").batched(0)
     with pytest.raises(NsadcError, match="read-only.*'w'"):
         nsadc.differentiate(cuda_cases.scaled_in_place, wrt="x", target="python").batched(0)
 
@@ -693,3 +694,55 @@ def test_tapes_the_arguments_size_live_in_a_scratch_array():
         print(json.dumps({"batched": ok, "user": user, "size": size, "has": k.vjp_scratch is not None}))
     """)
     assert out == {"batched": True, "user": True, "size": 6, "has": True}
+
+
+# ---------------------------------------------------------------- 1-D array adjoints
+
+def _array_wrt_checks(target: str) -> dict:
+    """Batched gradients with respect to a 1-D array (one per point, or shared)
+    against the python target's f.grad point by point."""
+    from programs import cuda_cases
+
+    rng = np.random.default_rng(0)
+    ref = nsadc.differentiate(cuda_cases.weighted_abs, target="python")
+    d = nsadc.differentiate(cuda_cases.weighted_abs, target=target)
+    xs, bs, W = rng.uniform(-1, 1, 5), rng.uniform(-1, 1, 5), rng.standard_normal((5, 4))
+    b = d.batched(in_axes=(0, 0, 0, None))
+    v, g = b.value_and_grad(xs, bs, W, 4)
+    want = [ref.value_and_grad(xs[i], bs[i], W[i], 4) for i in range(5)]
+    out = {"value": bool(np.allclose(v, [w[0] for w in want], rtol=1e-12)), "shape": list(g[2].shape),
+           "x": bool(np.allclose(g[0], [w[1][0] for w in want], rtol=1e-12)),
+           "w": bool(np.allclose(g[2], np.array([w[1][2] for w in want]), rtol=1e-12))}
+    out["grad"] = bool(np.allclose(b.grad(xs, bs, W, 4)[2], g[2], rtol=1e-12))
+    _, gr, met = b.value_and_grad(xs, bs, W, 4, report=True)
+    out["report"] = bool(np.allclose(gr[2], g[2], rtol=1e-12)) and met.shape == (5,)
+    shared = d.batched(in_axes=(0, 0, None, None)).grad(xs, bs, W[0], 4)
+    out["shared"] = bool(np.allclose(shared[2], np.array([ref.grad(xs[i], bs[i], W[0], 4)[2] for i in range(5)]),
+                                     rtol=1e-12))
+    try:
+        b.jvp((xs, bs, W, 4), (1.0, 1.0, 1.0))
+        out["jvp"] = "ran"
+    except NsadcError as e:
+        out["jvp"] = "refused" if "scalar wrt arguments only" in str(e) else str(e)
+    return out
+
+
+ARRAY_WRT = {"value": True, "shape": [5, 4], "x": True, "w": True, "grad": True, "report": True, "shared": True,
+             "jvp": "refused"}
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_batched_gradients_with_respect_to_a_1d_array(target):
+    assert _array_wrt_checks(target) == ARRAY_WRT
+
+
+@needs_numba_cuda
+def test_batched_array_adjoints_on_the_simulator():
+    """On the device the adjoint of a 1-D array argument (and the derivative
+    arrays a fused loop keeps) is a piece of each point's scratch column."""
+    out = simulate("""
+        sys.path.insert(0, {tests!r})
+        from test_cuda_sim import _array_wrt_checks
+        print(json.dumps(_array_wrt_checks("cuda")))
+    """.replace("{tests!r}", repr(os.path.join(ROOT, "tests"))))
+    assert out == ARRAY_WRT

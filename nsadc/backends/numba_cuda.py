@@ -20,21 +20,23 @@ from types import SimpleNamespace
 
 from nsadc.backends.lowering import Backend, constant_int
 from nsadc.ir.build import add
-from nsadc.ir.nodes import (Const, Expr, Function, Param, Return, TapeAlloc, TapePop, TapeReserve, clone_function,
-                            walk)
+from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, Param, Return, TapeAlloc, TapePop, TapeReserve,
+                            Var, clone_function, walk)
 from nsadc.passes.loop_analysis import all_names
 from nsadc.emit import function_source, lowered_for
 from nsadc.errors import Loc, NsadcError, UnsupportedError
-from nsadc.rules.arrays import is_array
+from nsadc.rules.arrays import is_array, is_float_array, rank
 
 def with_scratch(fn: Function) -> list[Function]:
-    """``fn`` with its tapes whose size the arguments decide (a loop over
-    ``range(n)``) carved from a float array the caller passes as a last
-    argument, ``scratch``, one after the other; and ``{fn}_scratch`` with
+    """``fn`` with the storage the arguments size carved from a float array
+    the caller passes as a last argument, ``scratch``, one piece after the
+    other: its tapes (a loop over ``range(n)``), and the derivative arrays it
+    makes at entry like a 1-D float argument (``np.zeros_like(w)``: the adjoint
+    of an array argument, filled with zeros there); and ``{fn}_scratch`` with
     ``fn``'s arguments, the number of entries ``scratch`` needs.  A function
     whose tapes grow (a ``while`` loop) is left as it is (and refused)."""
-    sized = [s for s in fn.body if isinstance(s, TapeAlloc) and constant_int(s.size) is None]
-    if not sized or any(isinstance(s, TapeReserve) for s in walk(fn.body)):
+    if not any(_scratch_piece(s, fn) is not None for s in fn.body) or any(
+            isinstance(s, TapeReserve) for s in walk(fn.body)):
         return [fn]
     out = clone_function(fn)
     taken = all_names(fn)
@@ -43,12 +45,24 @@ def with_scratch(fn: Function) -> list[Function]:
         scratch += "_"
     offset: Expr = Const(0)
     ints = set()
-    for k, s in enumerate(out.body):
-        if isinstance(s, TapeAlloc) and constant_int(s.size) is None:
-            out.body[k] = TapeAlloc(s.tape, s.size, s.dtype, scratch, offset)
-            offset = add(offset, s.size)
-            if s.dtype == "int":
-                ints.add(s.tape)
+    body: list = []
+    for s in out.body:
+        piece = _scratch_piece(s, fn)
+        if piece is None:
+            body.append(s)
+            continue
+        name, size, dtype, zeros = piece
+        body.append(TapeAlloc(name, size, dtype, scratch, offset))
+        offset = add(offset, size)
+        if dtype == "int":
+            ints.add(name)
+        if zeros:  # np.zeros_like: the piece is filled with zeros
+            i = f"{name}_i"
+            while i in taken:
+                i += "_"
+            body.append(For(i, Const(0), Call("shape", (Var(name), Const(0))), Const(1),
+                            [Assign(name, Call("store", (Var(name), Var(i), Const(0.0))))]))
+    out.body = body
     for s in walk(out.body):
         if isinstance(s, TapePop) and s.tape in ints and not s.as_bool:
             s.as_int = True  # an int kept on the float scratch
@@ -56,6 +70,21 @@ def with_scratch(fn: Function) -> list[Function]:
     size = Function(f"{fn.name}_scratch", list(fn.params), [Return(offset)], fn.loc,
                     f"The float64 entries of scratch that {fn.name} needs for these arguments.", fn.types)
     return [out, size]
+
+
+def _scratch_piece(s, fn: Function) -> tuple | None:
+    """``(name, size, dtype, zero-filled)`` of a top-level statement whose
+    storage comes from the scratch array on a device: a tape the arguments
+    size, or a 1-D float array made like an argument."""
+    if isinstance(s, TapeAlloc) and constant_int(s.size) is None:
+        return s.tape, s.size, s.dtype, False
+    params = {p.name for p in fn.params}
+    if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim in ("zeros_like", "empty_like") \
+            and isinstance(s.value.args[0], Var) and s.value.args[0].name in params:
+        t = fn.types.get(s.value.args[0].name)
+        if is_float_array(t) and rank(t) == 1 and s.target not in params:
+            return s.target, Call("size", (s.value.args[0],)), "float", s.value.prim == "zeros_like"
+    return None
 
 
 # Device functions: Python's max and min (no np.maximum in device code), tapes
@@ -114,13 +143,14 @@ def refuse_arrays(name: str, types: dict[str, str], loc: Loc, vectorized: bool =
             f"{name}: target='cuda' does not take whole-array NumPy code (its arrays are allocated)", loc,
             "use target='cpu' (a batched CPU evaluation: f.batched(in_axes=...))")
     arrays = [p for p, t in types.items() if is_array(t)]
-    differentiated = [p for p in arrays if p in wrt]
+    # a 1-D array's adjoint is a piece of the caller's scratch array; others would be arrays to allocate
+    differentiated = [p for p in arrays if p in wrt and rank(types[p]) != 1]
     if differentiated:
         scalars = [p for p in wrt if p not in differentiated]
         raise UnsupportedError(
-            f"{name}: target='cuda' differentiates with respect to scalars only for now, and the wrt "
-            f"arguments include the array{'s' if len(differentiated) > 1 else ''} "
-            f"{', '.join(repr(p) for p in differentiated)} (its adjoint would be an array to allocate)", loc,
+            f"{name}: target='cuda' differentiates with respect to scalars and 1-D arrays only for now, and "
+            f"the wrt arguments include the {rank(types[differentiated[0]])}-D array"
+            f"{'s' if len(differentiated) > 1 else ''} {', '.join(repr(p) for p in differentiated)}", loc,
             (f"differentiate(..., wrt={scalars!r}, target='cuda') keeps the arrays as read-only data; "
              if scalars else "") + "or use target='cpu'")
     changed = [p for p in arrays if p in written]
