@@ -22,13 +22,12 @@ from __future__ import annotations
 import ast
 import math
 import numbers
-import re
 
 import numpy as np
 
 from nsadc.rules.source import expr_source
 from nsadc.errors import ArgumentError
-from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, If, Raw, Return, TapeAlloc, Var, While, expressions_read,
+from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, If, Return, TapeAlloc, Var, While, expressions_read,
                             walk)
 
 INT64 = (-(2 ** 63), 2 ** 63 - 1)
@@ -257,7 +256,6 @@ def as_tangent(name: str, value, t):
 # sweep.  A tape that grows by doubling (a `while` loop) cannot be sized in
 # advance; running out of memory there is still reported as an NsadcError.
 
-_ALLOC = re.compile(r"^(\w+) = np\.empty\((.+?)(, np\.int64)?\)$")
 _CALLS = {"len": len, "range": range, "max": max, "min": min, "abs": abs}
 
 
@@ -267,14 +265,8 @@ def tape_sizes(fn, params: list[str]) -> list[list]:
     arguments."""
     out = []
     for s in fn.body:
-        if isinstance(s, TapeAlloc):
-            tape, size = s.tape, expr_source(s.size)
-        elif isinstance(s, Raw) and _ALLOC.match(s.code.strip()):  # a buffer a loop pass allocates
-            tape, size = _ALLOC.match(s.code.strip()).group(1, 2)
-        else:
-            continue
-        if _over_arguments(size, set(params)):
-            out.append([tape, size, 8])
+        if isinstance(s, TapeAlloc) and _over_arguments(expr_source(s.size), set(params)):
+            out.append([s.tape, expr_source(s.size), 8])
     return out
 
 

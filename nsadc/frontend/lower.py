@@ -447,10 +447,10 @@ class Lowerer(ArrayLowering, VectorLowering):
         elif isinstance(node, cst.Pass):
             return
         elif isinstance(node, cst.Raise):
-            self._emit(Raw(self._raise_line(scope, node, node.exc)))
+            self._emit(Raw(self._raise_line(scope, node, node.exc), raises=True))
         elif isinstance(node, cst.Assert):
             test = self._condition(scope, node.test)
-            failed = Raw(self._raise_line(scope, node, node.msg, "AssertionError"))
+            failed = Raw(self._raise_line(scope, node, node.msg, "AssertionError"), raises=True)
             self._emit(If(test, [], [failed], scope.src.loc(node)))
         elif isinstance(node, cst.Expr):
             value = node.value
@@ -1782,7 +1782,7 @@ class _AssignedNames(cst.CSTVisitor):
 
 def _raises(s: Stmt) -> bool:
     """Whether ``s`` is a ``raise`` line (frontend: ``Lowerer._raise_line``)."""
-    return isinstance(s, Raw) and s.code.startswith("raise ")
+    return isinstance(s, Raw) and s.raises
 
 
 def _breaks(stmts: list[Stmt]) -> bool:

@@ -123,9 +123,12 @@ class Comment:
 
 @dataclass
 class Raw:
-    """A line of target code with no IR meaning (tape handling, trip counters)."""
+    """A line of target code the IR does not model (a ``raise``, a report
+    flush, a buffer a pass allocates): passes take it as reading and writing
+    every name in it, and never read its text."""
 
     code: str
+    raises: bool = False  # the line raises: control does not go on past it
 
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
@@ -368,7 +371,7 @@ def clone(block: list[Stmt]) -> list[Stmt]:
         elif isinstance(s, Comment):
             out.append(Comment(s.text))
         elif isinstance(s, Raw):
-            out.append(Raw(s.code))
+            out.append(Raw(s.code, s.raises))
         else:  # a tape operation: its fields are immutable
             out.append(dataclasses.replace(s))
     return out
