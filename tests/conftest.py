@@ -10,10 +10,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Compiled modules go to a per-session cache so tests never see stale files;
 # it is removed when the session ends (unless NSADC_CACHE_DIR was given).
+# Under pytest-xdist the workers inherit the controller's environment: each
+# worker then uses a folder of its own inside the controller's cache (the
+# controller removes the whole tree at the end), so no two processes write or
+# load the same generated modules and Numba cache files at once.
 _OWN_CACHE = None
+_SESSION_CACHE = "NSADC_TEST_SESSION_CACHE"  # set when the cache below is this test session's own
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 if "NSADC_CACHE_DIR" not in os.environ:
     _OWN_CACHE = tempfile.mkdtemp(prefix="nsadc-test-cache-")
     os.environ["NSADC_CACHE_DIR"] = _OWN_CACHE
+    os.environ[_SESSION_CACHE] = _OWN_CACHE
+elif _WORKER and os.environ.get(_SESSION_CACHE) == os.environ["NSADC_CACHE_DIR"]:
+    worker_cache = os.path.join(os.environ[_SESSION_CACHE], _WORKER)
+    os.makedirs(worker_cache, exist_ok=True)
+    os.environ["NSADC_CACHE_DIR"] = worker_cache
 
 
 def pytest_sessionfinish(session, exitstatus):
