@@ -10,21 +10,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Compiled modules go to a per-session cache so tests never see stale files;
 # it is removed when the session ends (unless NSADC_CACHE_DIR was given).
-# Under pytest-xdist the workers inherit the controller's environment: each
-# worker then uses a folder of its own inside the controller's cache (the
-# controller removes the whole tree at the end), so no two processes write or
-# load the same generated modules and Numba cache files at once.
+# Under pytest-xdist the controller makes it and the workers inherit it through
+# the environment: they share it, so a program one worker compiled is loaded from
+# disk by the others.  nsadc writes its files atomically and checks Numba's cache
+# files before it loads them (tests/test_faults.py runs processes on one cache);
+# the tests that damage or replace a cache point NSADC_CACHE_DIR at their own
+# tmp_path.  Only the process that made the cache removes it.
 _OWN_CACHE = None
-_SESSION_CACHE = "NSADC_TEST_SESSION_CACHE"  # set when the cache below is this test session's own
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 if "NSADC_CACHE_DIR" not in os.environ:
     _OWN_CACHE = tempfile.mkdtemp(prefix="nsadc-test-cache-")
     os.environ["NSADC_CACHE_DIR"] = _OWN_CACHE
-    os.environ[_SESSION_CACHE] = _OWN_CACHE
-elif _WORKER and os.environ.get(_SESSION_CACHE) == os.environ["NSADC_CACHE_DIR"]:
-    worker_cache = os.path.join(os.environ[_SESSION_CACHE], _WORKER)
-    os.makedirs(worker_cache, exist_ok=True)
-    os.environ["NSADC_CACHE_DIR"] = worker_cache
 
 
 def pytest_sessionfinish(session, exitstatus):
