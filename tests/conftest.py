@@ -10,6 +10,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Compiled modules go to a per-session cache so tests never see stale files;
 # it is removed when the session ends (unless NSADC_CACHE_DIR was given).
+# Under pytest-xdist the controller makes it and the workers inherit it through
+# the environment: they share it, so a program one worker compiled is loaded from
+# disk by the others.  nsadc writes its files atomically and checks Numba's cache
+# files before it loads them (tests/test_faults.py runs processes on one cache);
+# the tests that damage or replace a cache point NSADC_CACHE_DIR at their own
+# tmp_path.  Only the process that made the cache removes it.
 _OWN_CACHE = None
 if "NSADC_CACHE_DIR" not in os.environ:
     _OWN_CACHE = tempfile.mkdtemp(prefix="nsadc-test-cache-")

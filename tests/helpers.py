@@ -50,3 +50,64 @@ def load_function(tmp_path, text: str, name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return getattr(module, name)
+
+
+# ------------------------------------------------------------ the cpu target against the python target
+# The cpu target runs the same emitted source as the python target, compiled by
+# Numba.  The comparison tests (docs/testing.md) call one program's entry points
+# on both targets and require the same results: same types, dtypes and shapes,
+# values within rounding (Numba's reductions may sum in another order), the
+# same kink reports, and the same errors.
+
+
+def assert_same_result(got, want, what: str, rtol: float = 1e-12, atol: float = 1e-12) -> None:
+    """``got`` (cpu target) is ``want`` (python target), recursively."""
+    from nsadc.certificate.report import KinkReport
+
+    if isinstance(want, KinkReport):
+        assert isinstance(got, KinkReport), f"{what}: {type(got).__name__} is not a KinkReport"
+        assert (got.exact, got.method, got.nan) == (want.exact, want.method, want.nan), f"{what}: {got} != {want}"
+        assert [str(k) for k in got.kinks] == [str(k) for k in want.kinks], f"{what}: {got} != {want}"
+        if want.rows is not None or got.rows is not None:
+            assert_same_result(got.rows, want.rows, f"{what}.rows", 0.0, 0.0)
+        return
+    if isinstance(want, (tuple, list)):
+        assert type(got) is type(want) and len(got) == len(want), f"{what}: {got!r} is not like {want!r}"
+        for k, (g, w) in enumerate(zip(got, want)):
+            assert_same_result(g, w, f"{what}[{k}]", rtol, atol)
+        return
+    if isinstance(want, np.ndarray):
+        assert isinstance(got, np.ndarray), f"{what}: {type(got).__name__} where python gives an array"
+        assert got.dtype == want.dtype and got.shape == want.shape, \
+            f"{what}: {got.dtype}{got.shape} where python gives {want.dtype}{want.shape}"
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+        return
+    assert not isinstance(got, np.ndarray) or got.ndim == 0, f"{what}: an array where python gives {want!r}"
+    if isinstance(want, (bool, np.bool_)) or want is None:
+        assert got == want, f"{what}: {got!r} != {want!r}"
+        return
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+
+
+def compare_targets(py, cpu, calls, rtol: float = 1e-12, atol: float = 1e-12) -> None:
+    """Run each ``(label, call)`` of ``calls`` on the python-target differentiable
+    ``py`` and the cpu-target ``cpu``: the same results, or the same error.  A
+    call may carry its own tolerances: ``(label, call, rtol, atol)``."""
+    import nsadc
+
+    for label, call, *tolerances in calls:
+        rtol_k, atol_k = tolerances or (rtol, atol)
+        try:
+            want, want_error = call(py), None
+        except nsadc.NsadcError as e:
+            want, want_error = None, e
+        try:
+            got, got_error = call(cpu), None
+        except nsadc.NsadcError as e:
+            got, got_error = None, e
+        if want_error is not None or got_error is not None:
+            assert type(got_error) is type(want_error), \
+                f"{label}: cpu {type(got_error).__name__}: {got_error}; python {type(want_error).__name__}: {want_error}"
+            assert str(got_error) == str(want_error), f"{label}: cpu says {got_error}; python says {want_error}"
+            continue
+        assert_same_result(got, want, label, rtol_k, atol_k)

@@ -18,7 +18,17 @@ import numpy as np
 import pytest
 
 import nsadc
+from helpers import compare_targets
 from programs import arrays as P
+
+
+@pytest.fixture
+def target():
+    """The tests below run on the python target; the cpu target (Numba) runs
+    every program once in test_cpu_target_matches_python at the end of this
+    file, on the points and calls these tests use (docs/testing.md).  The
+    cpu-only tests (``..._cpu``) stay as they are."""
+    return "python"
 
 PROGRAM = os.path.realpath(P.__file__)
 with open(PROGRAM) as _fh:
@@ -1076,3 +1086,112 @@ def test_np_full_of_an_array_is_refused(fn):
     """Was (at 2bd274e) silently wrong inside an expression: the array was used as one element."""
     with pytest.raises(nsadc.NsadcError, match="fill value"):
         nsadc.differentiate(fn, target="python").grad(np.ones(3), 0.5)
+
+
+# ------------------------------------------------------------ the cpu target against the python target
+
+
+def _primal_and_argument(d, args):
+    """The primal's value and the arguments after the call (the primal writes
+    into them as Python does)."""
+    args = _copy(args)
+    return d(*args), args
+
+
+def _cpu_checks() -> dict:
+    """program -> [(label, call)]: the calls the tests above make on the python
+    target, to be made on both targets by test_cpu_target_matches_python."""
+    checks: dict = {}
+
+    def add(name, label, call, *tolerances):
+        checks.setdefault(name, []).append((label, call, *tolerances))
+
+    for name in NAMES:
+        positions = _wrt_positions(nsadc.differentiate(getattr(P, name), wrt=CASES[name][1], target="python"))
+        for seed in (0, 1):
+            args, direction = generic_point(name, seed, positions)
+            add(name, f"seed {seed}: primal", lambda d, a=args: _primal_and_argument(d, a))
+            add(name, f"seed {seed}: grad", lambda d, a=args: d.grad(*a))
+            add(name, f"seed {seed}: value_and_grad", lambda d, a=args: d.value_and_grad(*a))
+            add(name, f"seed {seed}: value_and_grad(report)", lambda d, a=args: d.value_and_grad(*a, report=True))
+            add(name, f"seed {seed}: vjp(2)", lambda d, a=args: d.vjp(a, 2.0))
+            add(name, f"seed {seed}: jvp", lambda d, a=args, t=tuple(direction): d.jvp(a, t))
+    for name, point, _, _ in KINK_CASES:  # at the kink, under the default policy (min-norm)
+        x = np.array(point)
+        add(name, f"kink {point}: grad(report)", lambda d, x=x: d.grad(x, report=True))
+        add(name, f"kink {point}: vjp(3)", lambda d, x=x: d.vjp((x,), 3.0))
+        for k in range(x.size):
+            t = np.zeros_like(x)
+            t[k] = 1.0
+            add(name, f"kink {point}: jvp along {k}", lambda d, x=x, t=t: d.jvp((x,), (t,)))
+        shifted = x + np.linspace(0.11, 0.37, x.size)
+        add(name, f"kink {point}: off the kink grad(report)", lambda d, x=shifted: d.grad(x, report=True))
+    mixed = (np.array([0.3, -0.8, 1.1, 0.4]), 0.7, 0.2, 2, False)
+    add("a_mixed_scalars", "flag=False: grad", lambda d: d.grad(*mixed))
+    x0 = np.array([0.3, -0.7, 1.1, 0.25, -1.4])  # test_written_input_is_copied_by_derivatives_not_by_the_primal
+    add("a_inplace_scale", "written input: grad(report)", lambda d: d.grad(x0, report=True))
+    add("a_inplace_scale", "written input: jvp", lambda d: d.jvp((x0,), (np.linspace(-1.0, 1.0, x0.size),)))
+    add("a_inplace_scale", "written input: vjp", lambda d: d.vjp((x0,), 1.5))
+    add("a_inplace_scale", "written input: primal", lambda d: _primal_and_argument(d, (x0,)))
+    for name, _ in F32_CASES:
+        positions = _wrt_positions(nsadc.differentiate(getattr(P, name), wrt=CASES[name][1], target="python"))
+        args, direction = generic_point(name, 5, positions)
+        args32 = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args)
+        dir32 = tuple(v.astype(np.float32) if isinstance(v, np.ndarray) else v for v in direction)
+        add(name, "float32: grad", lambda d, a=args32: d.grad(*a), *F32_TOL)
+        add(name, "float32: vjp", lambda d, a=args32: d.vjp(a, 1.0), *F32_TOL)
+        add(name, "float32: jvp", lambda d, a=args32, t=dir32: d.jvp(a, t), *F32_TOL)
+    x, y = np.array([0.1, 0.2, 0.3]), np.array([1.0, -1.0, 0.5])  # test_argument_errors_name_the_argument
+    for label, call in [("list", lambda d: d.grad([0.1, 0.2, 0.3], y)), ("tuple", lambda d: d.grad(x, (1.0, -1.0, 0.5))),
+                        ("float", lambda d: d.grad(3.0, y)), ("complex", lambda d: d.grad(x.astype(complex), y)),
+                        ("int array", lambda d: d.grad(np.array([1, 2, 3]), y)), ("0-d", lambda d: d(np.array(0.5), y)),
+                        ("tangent shape", lambda d: d.jvp((x, y), (np.ones(4), np.ones(3))))]:
+        add("a_dot_tanh", f"argument error: {label}", call)
+    add("a_lasso", "argument error: rank", lambda d: d.grad(np.ones(5), np.ones(5), np.ones(3), 0.1))
+    add("a_lasso", "argument error: lam", lambda d: d.grad(np.ones((5, 3)), np.ones(5), np.ones(3), np.ones(2)))
+    add("a_lasso", "argument error: list", lambda d: d.vjp(([[1.0]], np.ones(1), np.ones(1), 0.1), 1.0))
+    positions = _wrt_positions(nsadc.differentiate(P.a_lasso, target="python"))  # non-contiguous, Fortran
+    (X, yy, w, lam), direction = generic_point("a_lasso", 0, positions)
+    big = np.zeros((2 * X.shape[0], 3 * X.shape[1]))
+    big[::2, ::3] = X
+    wide = np.zeros(2 * w.size)
+    wide[1::2] = w
+    for label, Xv, wv in (("Fortran", np.asfortranarray(X), w), ("strided", big[::2, ::3], wide[1::2])):
+        add("a_lasso", f"{label}: grad", lambda d, a=(Xv, yy, wv, lam): d.grad(*a))
+        add("a_lasso", f"{label}: jvp", lambda d, a=(Xv, yy, wv, lam), t=tuple(direction): d.jvp(a, t))
+    add("s_break_reuse", "jvp", lambda d: d.jvp((0.3, 5), (1.0,)))
+    add("s_break_reuse", "grad", lambda d: d.grad(0.3, 5))
+    for point in ([0.1, 0.5, 0.3, 0.9], [0.1, 0.9, 0.3, 0.9]):
+        add("a_logsumexp", f"{point}: grad(report)", lambda d, x=np.array(point): d.grad(x, report=True))
+    T3 = (np.arange(1.0, 9.0).reshape(2, 2, 2), np.ones(2), np.ones(2), np.ones(2))
+    add("a_tensor3", "primal", lambda d: d(*T3))
+    add("a_tensor3", "value_and_grad", lambda d: d.value_and_grad(*T3))
+    add("a_tensor3", "vjp", lambda d: d.vjp(T3, 1.0))
+    return checks
+
+
+F32_TOL = (2e-5, 1e-6)  # float32 sums in another order: float32 rounding
+CPU_CHECKS = _cpu_checks()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CPU_CHECKS))
+def test_cpu_target_matches_python(name):
+    """One program compiled once by Numba: every call the tests above make on the
+    python target gives the same result (or the same error) on the cpu target,
+    and leaves the caller's arrays as they were (the primal's calls run on copies)."""
+    py, cpu = differentiable(name, "python"), differentiable(name, "cpu")
+    calls = CPU_CHECKS[name]
+    arrays = [(x, x.copy()) for _, call, *_ in calls for value in call.__defaults__ or ()
+              for x in (value if isinstance(value, tuple) else (value,)) if isinstance(x, np.ndarray)]
+    compare_targets(py, cpu, calls, rtol=1e-10, atol=1e-12)
+    for a, b in arrays:
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", BAD)
+def test_cpu_target_refuses_as_python_does(name):
+    args = REFUSAL_ARGS.get(name, (np.array([0.5, -0.3, 1.2]),))
+    compare_targets("python", "cpu", [
+        ("differentiate + grad", lambda target: nsadc.differentiate(getattr(P, name), target=target).grad(*args))])

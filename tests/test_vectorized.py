@@ -19,9 +19,18 @@ import numpy as np
 import pytest
 
 import nsadc
+from helpers import compare_targets
 from programs import vectorized as V
 
 NAMES = sorted(V.SHAPES)
+
+
+@pytest.fixture
+def target():
+    """The tests below run on the python target; the cpu target (Numba) runs
+    every program once in test_cpu_target_matches_python at the end of this
+    file, on the points and calls these tests use (docs/testing.md)."""
+    return "python"
 
 
 # ------------------------------------------------------------ points
@@ -723,3 +732,113 @@ def test_array_exponent_is_refused_or_right():
     except nsadc.NsadcError:
         return
     np.testing.assert_allclose(g, np.log(2.0) * 2.0 ** x, rtol=1e-12)
+
+
+# ------------------------------------------------------------ the cpu target against the python target
+
+
+def _cpu_checks() -> dict:
+    """program -> [(label, call)]: the calls the tests above make on the python
+    target, to be made on both targets by test_cpu_target_matches_python."""
+    checks: dict = {}
+
+    def add(name, label, call, *tolerances):
+        checks.setdefault(name, []).append((label, call, *tolerances))
+
+    for name in NAMES:
+        for seed in (0, 1):
+            args, direction = generic_point(name, seed)
+            add(name, f"seed {seed}: primal", lambda d, a=args: d(*_copy(a)))
+            add(name, f"seed {seed}: grad", lambda d, a=args: d.grad(*a))
+            add(name, f"seed {seed}: grad(report)", lambda d, a=args: d.grad(*a, report=True))
+            add(name, f"seed {seed}: value_and_grad", lambda d, a=args: d.value_and_grad(*a))
+            add(name, f"seed {seed}: value_and_grad(report)", lambda d, a=args: d.value_and_grad(*a, report=True))
+            add(name, f"seed {seed}: vjp(2)", lambda d, a=args: d.vjp(a, 2.0))
+            add(name, f"seed {seed}: jvp", lambda d, a=args, t=tuple(direction): d.jvp(a, t))
+    for case in KINK_CASES:  # at the kink, under the default policy (min-norm)
+        name, args, _ = _kink_case(case, "min-norm")
+        add(name, f"{case}: primal", lambda d, a=args: d(*_copy(a)))
+        add(name, f"{case}: grad(report)", lambda d, a=args: d.grad(*a, report=True))
+        add(name, f"{case}: vjp(3)", lambda d, a=args: d.vjp(a, 3.0))
+        for i, arg in enumerate(args):
+            for k in range(arg.size):
+                tangents = [np.zeros_like(b) for b in args]
+                tangents[i].reshape(-1)[k] = 1.0
+                add(name, f"{case}: jvp along {i}.{k}", lambda d, a=args, t=tuple(tangents): d.jvp(a, t))
+        shifted = tuple(a + np.linspace(0.11, 0.37, a.size).reshape(a.shape) for a in args)
+        add(name, f"{case}: off the kink grad(report)", lambda d, a=shifted: d.grad(*a, report=True))
+    rng = np.random.default_rng(11)  # test_lasso_at_a_sparse_point_reports_the_abs_kink
+    sparse = (rng.standard_normal((5, 3)), np.array([0.0, 0.5, -1.25]), rng.standard_normal(5), 0.7)
+    add("v_lasso", "sparse point: grad(report)", lambda d: d.grad(*sparse, report=True))
+    for name in F32_NAMES:
+        args, direction = generic_point(name, 5)
+        args32 = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args)
+        dir32 = tuple(v.astype(np.float32) if isinstance(v, np.ndarray) else v for v in direction)
+        add(name, "float32: primal", lambda d, a=args32: d(*_copy(a)), *F32_TOL)
+        add(name, "float32: grad", lambda d, a=args32: d.grad(*a), *F32_TOL)
+        add(name, "float32: vjp", lambda d, a=args32: d.vjp(a, 1.0), *F32_TOL)
+        add(name, "float32: jvp", lambda d, a=args32, t=dir32: d.jvp(a, t), *F32_TOL)
+    for case, (name, args, _) in SHAPE_MISTAKES.items():
+        add(name, f"{case}: primal", lambda d, a=args: d(*_copy(a)))
+        add(name, f"{case}: grad", lambda d, a=args: d.grad(*_copy(a)))
+        add(name, f"{case}: vjp", lambda d, a=args: d.vjp(_copy(a), 1.0))
+    for case, (name, args) in SIZE1.items():
+        add(name, f"{case}: primal", lambda d, a=args: d(*_copy(a)))
+        add(name, f"{case}: grad", lambda d, a=args: d.grad(*_copy(a)))
+    for shapes in [((4, 3), (3,)), ((2, 4, 3), (3,)), ((2, 4, 3), (4, 3)), ((3,), (3,))]:
+        args = (_z(*shapes[0]) - 0.3, _z(*shapes[1]) + 0.2)
+        add("s_broadcast", f"shapes {shapes}: primal", lambda d, a=args: d(*a))
+        add("s_broadcast", f"shapes {shapes}: grad", lambda d, a=args: d.grad(*a))
+    return checks
+
+
+F32_TOL = (2e-5, 1e-6)  # float32 sums in another order: float32 rounding
+CPU_CHECKS = _cpu_checks()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CPU_CHECKS))
+def test_cpu_target_matches_python(name):
+    """One program compiled once by Numba: every call the tests above make on the
+    python target gives the same result (or the same error) on the cpu target,
+    and leaves the caller's arrays as they were."""
+    py, cpu = differentiable(name, "python"), differentiable(name, "cpu")
+    calls = CPU_CHECKS[name]
+    arrays = [(x, x.copy()) for _, call, *_ in calls for value in call.__defaults__ or ()
+              for x in (value if isinstance(value, tuple) else (value,)) if isinstance(x, np.ndarray)]
+    assert arrays
+    compare_targets(py, cpu, calls, rtol=1e-10, atol=1e-12)
+    for a, b in arrays:  # (the calls on a point's arguments themselves, not on copies)
+        np.testing.assert_array_equal(a, b)
+
+
+def _refusal_args() -> dict:
+    """program -> arguments: the refused-or-right programs and the arguments the
+    tests above give them."""
+    rng = np.random.default_rng(9)
+    x0, A = rng.standard_normal(3), rng.standard_normal((3, 3))
+    out = {"e_vector_in_loop": (np.array([0.5, -0.3, 1.2]), 3), "e_descent_in_loop": (x0, A, 4),
+           "bad_sort": (np.array([0.5, -0.3, 1.2, 0.8]),), "bad_return_vector": (_z(3, 2), _z(2))}
+    for name in EDGE_NAMES:
+        rng = np.random.default_rng(4)
+        out[name] = tuple(rng.standard_normal(shape) for shape in V.EDGE_SHAPES[name])
+    return out
+
+
+REFUSAL_ARGS = _refusal_args()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(REFUSAL_ARGS))
+def test_cpu_target_matches_python_beyond_the_subset(name):
+    """The refused-or-right programs: refused on the cpu target with the python
+    target's error, or the same value and gradient."""
+    fn, args = getattr(V, name), REFUSAL_ARGS[name]
+    before = _copy(args)
+    compare_targets("python", "cpu", [
+        ("grad", lambda target: nsadc.differentiate(fn, target=target).grad(*args)),
+        ("value_and_grad", lambda target: nsadc.differentiate(fn, target=target).value_and_grad(*args)),
+        ("primal", lambda target: nsadc.differentiate(fn, target=target)(*_copy(args))),
+    ], rtol=1e-10, atol=1e-12)
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
