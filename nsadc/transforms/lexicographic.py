@@ -28,71 +28,92 @@ from nsadc.transforms.common import location, nan_where_nan
 def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
     """``fn`` -> ``fn_ld(*args, *seeds) -> (value, (d0, …, d{k-1}))`` where the
     seeds are, for each wrt argument in order, its k directional components."""
-    carried = {v for v in facts.varied if facts.types.get(v) == "float"}
-    dnames: dict[tuple[str, int], str] = {}
+    return _Lexicographic(fn, facts, names, k).function()
 
-    def d(var: str, j: int) -> str:
+
+class _Lexicographic:
+    """The transform's state: the k directional components of each varied float."""
+
+    def __init__(self, fn: Function, facts: Facts, names, k: int):
+        self.fn, self.facts, self.names, self.k = fn, facts, names, k
+        self.carried = {v for v in facts.varied if facts.types.get(v) == "float"}
+        self.dnames: dict[tuple[str, int], str] = {}
+
+    def d(self, var: str, j: int) -> str:
         key = (var, j)
-        if key not in dnames:
-            dnames[key] = names.fresh(f"{var}_d{j}")
-        return dnames[key]
+        if key not in self.dnames:
+            self.dnames[key] = self.names.fresh(f"{var}_d{j}")
+        return self.dnames[key]
 
-    def dots_of(e) -> list | None:
-        if isinstance(e, Var) and e.name in carried:
-            return [Var(d(e.name, j)) for j in range(k)]
+    def dots_of(self, e) -> list | None:
+        if isinstance(e, Var) and e.name in self.carried:
+            return [Var(self.d(e.name, j)) for j in range(self.k)]
         return None
 
-    def tmp_for(target: str):
-        return lambda hint: names.fresh(f"{hint}_{target}")
-
-    def ret(s: Return) -> Return:
+    def ret(self, s: Return) -> Return:
+        k = self.k
         if isinstance(s.value, tuple):  # several outputs: their values, their directions
-            ds = tuple(Call("tuple", tuple(dots_of(v) or [c(0)] * k)) for v in s.value)
+            ds = tuple(Call("tuple", tuple(self.dots_of(v) or [c(0)] * k)) for v in s.value)
             return Return((Call("tuple", s.value), Call("tuple", ds)), s.loc)
-        ds = dots_of(s.value) or [c(0)] * k
+        ds = self.dots_of(s.value) or [c(0)] * k
         return Return((s.value, Call("tuple", tuple(ds))), s.loc)
 
-    def assign(s: Assign) -> list[Stmt]:
-        call = s.value
+    def assign(self, s: Assign) -> list[Stmt]:
+        call, k = s.value, self.k
         primal = Assign(s.target, call, s.loc, s.site)
         rule = RULES[call.prim] if isinstance(call, Call) else None
         if rule is not None and rule.kink is not None and rule.kink.kind == "branch" and s.site is not None:
-            return compare(s)
-        if s.target not in carried:
+            return self.compare(s)
+        if s.target not in self.carried:
             return [primal]
-        arg_dots = [dots_of(a) for a in call.args]
+        arg_dots = [self.dots_of(a) for a in call.args]
         if rule.partials is None or all(ad is None for ad in arg_dots):
-            return [primal] + [Assign(d(s.target, j), c(0)) for j in range(k)]
+            return [primal] + [Assign(self.d(s.target, j), c(0)) for j in range(k)]
         self_ref = any(isinstance(a, Var) and a.name == s.target for a in call.args)
         out_var = None if self_ref else Var(s.target)
-        tmp = tmp_for(s.target)
         comment: list[Stmt] = []
         if rule.lexico is not None:
-            setup, out_dots = rule.lexico(list(call.args), arg_dots, out_var, tmp)
-            if call.prim in NAN_IN_NAN_OUT:  # NaN in, NaN out (docs/kinks.md)
-                out_dots = [nan_where_nan(call.args, facts.types, d) for d in out_dots]
+            setup, out_dots = self.kink_dots(s, rule, arg_dots, out_var)
             comment = [Comment(f"kink: {_src(call)} at {location(s)}; lexicographic: follows the "
                                "first nonzero of (value, directions)")]
         else:
-            active = [ad is not None for ad in arg_dots]
-            setup, grads = rule.partials(list(call.args), out_var, active, None, tmp)
-            out_dots = []
-            for j in range(k):
-                total = c(0)
-                for g, ad in zip(grads, arg_dots):
-                    if g is not None and ad is not None:
-                        total = add(total, mul(g, ad[j]))
-                out_dots.append(total)
+            setup, out_dots = self.smooth_dots(s, rule, arg_dots, out_var)
         setup_stmts = [Assign(n, e) for n, e in setup]
         if self_ref:  # directions read the old value: compute them into temporaries first
-            fresh = [names.fresh(f"{s.target}_new_d{j}") for j in range(k)]
+            fresh = [self.names.fresh(f"{s.target}_new_d{j}") for j in range(k)]
             return (comment + setup_stmts + [Assign(f, e) for f, e in zip(fresh, out_dots)] + [primal]
-                    + [Assign(d(s.target, j), Var(f)) for j, f in enumerate(fresh)])
-        return comment + [primal] + setup_stmts + [Assign(d(s.target, j), e) for j, e in enumerate(out_dots)]
+                    + [Assign(self.d(s.target, j), Var(f)) for j, f in enumerate(fresh)])
+        return comment + [primal] + setup_stmts + [Assign(self.d(s.target, j), e) for j, e in enumerate(out_dots)]
 
-    def compare(s: Assign) -> list[Stmt]:
+    def tmp_for(self, target: str):
+        return lambda hint: self.names.fresh(f"{hint}_{target}")
+
+    def kink_dots(self, s: Assign, rule, arg_dots, out_var):
+        """A kink primitive's directions, by its lexicographic rule."""
+        call = s.value
+        setup, out_dots = rule.lexico(list(call.args), arg_dots, out_var, self.tmp_for(s.target))
+        if call.prim in NAN_IN_NAN_OUT:  # NaN in, NaN out (docs/kinks.md)
+            out_dots = [nan_where_nan(call.args, self.facts.types, d) for d in out_dots]
+        return setup, out_dots
+
+    def smooth_dots(self, s: Assign, rule, arg_dots, out_var):
+        """A smooth primitive's directions: its partials times each argument's."""
+        active = [ad is not None for ad in arg_dots]
+        setup, grads = rule.partials(list(s.value.args), out_var, active, None, self.tmp_for(s.target))
+        out_dots = []
+        for j in range(self.k):
+            total = c(0)
+            for g, ad in zip(grads, arg_dots):
+                if g is not None and ad is not None:
+                    total = add(total, mul(g, ad[j]))
+            out_dots.append(total)
+        return setup, out_dots
+
+    def compare(self, s: Assign) -> list[Stmt]:
+        """A comparison of varied values, decided by the lexicographic sign of their difference."""
+        names, k = self.names, self.k
         a, b = s.value.args
-        da, db = dots_of(a) or [c(0)] * k, dots_of(b) or [c(0)] * k
+        da, db = self.dots_of(a) or [c(0)] * k, self.dots_of(b) or [c(0)] * k
         sign = names.fresh(f"lex_{s.target}")
         gap = names.fresh(f"gap_{s.target}")
         gaps = [names.fresh(f"gap_{s.target}_d{j}") for j in range(k)]
@@ -103,15 +124,17 @@ def lexicographic(fn: Function, facts: Facts, names, k: int) -> Function:
                        "of the difference (a tie follows the directions)")
         return [note] + setup + [decided]
 
-    body = rewrite(fn.body, assign, ret)
-    wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
-    seeds = [Param(d(w, j), "float") for w in wrt_float for j in range(k)]
-    # a parameter outside wrt that is overwritten later is active: its incoming value has no directions
-    body = [Assign(d(p.name, j), c(0)) for p in fn.params if p.name in facts.active
-            and p.name not in wrt_float for j in range(k)] + body
-    doc = (f"{fn.name} and its lexicographic directional derivatives along {k} directions "
-           f"(seeds: {', '.join(p.name for p in seeds)}).")
-    return Function(f"{fn.name}_ld", list(fn.params) + seeds, body, fn.loc, doc, facts.types)
+    def function(self) -> Function:
+        fn, facts, k = self.fn, self.facts, self.k
+        body = rewrite(fn.body, self.assign, self.ret)
+        wrt_float = [w for w in facts.wrt if facts.types.get(w) == "float"]
+        seeds = [Param(self.d(w, j), "float") for w in wrt_float for j in range(k)]
+        # a parameter outside wrt that is overwritten later is active: its incoming value has no directions
+        body = [Assign(self.d(p.name, j), c(0)) for p in fn.params if p.name in facts.active
+                and p.name not in wrt_float for j in range(k)] + body
+        doc = (f"{fn.name} and its lexicographic directional derivatives along {k} directions "
+               f"(seeds: {', '.join(p.name for p in seeds)}).")
+        return Function(f"{fn.name}_ld", list(fn.params) + seeds, body, fn.loc, doc, facts.types)
 
 
 def _src(e) -> str:
