@@ -3,12 +3,19 @@ copied) with their hand-written gradients, which return the value first: the
 wrappers here keep the gradients alone.  ``jax_versions``: their JAX forms
 for ``jax.grad``."""
 
+import os
+import sys
+
 import numba
 
-from benchmarks import array_programs as AP
-from benchmarks import hand_written as HS
-from benchmarks import hand_written_arrays as HA
-from benchmarks import scalar_programs as SP
+# imported under the names the benchmark scripts and their tests use: Numba's
+# cache of the hand-written gradients records the module by name, and the same
+# file imported under a second name finds entries it cannot load
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import array_programs as AP  # noqa: E402
+import hand_written as HS  # noqa: E402
+import hand_written_arrays as HA  # noqa: E402
+import scalar_programs as SP  # noqa: E402
 
 nonsmooth_sum = SP.nonsmooth_sum
 tent_recurrence = SP.tent_recurrence
