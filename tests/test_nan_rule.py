@@ -90,3 +90,18 @@ def test_a_max_of_three_carries_nan_through_its_share(tmp_path, target):
     assert d.grad(1.0, 2.0, 0.5) == (1.0, 0.5, 0.0)  # 2.0 * x == y: half each (times 2 for x)
     assert d.grad(1.0, 2.0, 2.0) == (2.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0)  # a three-way tie
     assert d.grad(3.0, 2.0, 0.5) == (2.0, 0.0, 0.0)
+
+
+def test_a_selection_inside_a_selection_is_written_as_calls(tmp_path):
+    """max(x, y)'s tie share sits inside its NaN test: the nest is written as
+    _select calls (Numba compiles nested conditional expressions to branches,
+    which mispredict on data that goes both ways); a lone selection stays a
+    conditional expression, and the values are the same."""
+    f = load_function(tmp_path, "def f(x, y):\n    return max(x, y) + abs(x)\n", "f")
+    d = nsadc.differentiate(f, target="python")
+    src = d.source("reverse")
+    assert "_select((x == x) * (y == y), _select(x != y, " in src
+    assert "def _select(c, a, b):" in src
+    assert " if x != 0.0 else 0.0" in src  # abs's selection: alone, a conditional expression
+    assert d.grad(1.0, 1.0) == (1.5, 0.5) and d.grad(2.0, 1.0) == (2.0, 0.0)
+    assert all(math.isnan(g) for g in d.grad(NAN, 1.0))
