@@ -73,11 +73,19 @@ def test_quick_slice():
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.slow
-def test_compiled_slice():
-    failures, statuses, _ = _run_slice(COMPILED, "cpu", timeout=600)
+def test_the_compiled_slice_is_checked_not_refused():
+    _, statuses, _ = _run_slice(COMPILED, "python", timeout=60)
     assert statuses.get("ok", 0) >= 3, statuses
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", COMPILED)
+def test_compiled_slice(seed):
+    """One program a test (parallel workers share the slice): no failure on
+    the cpu target, and the same outcome as on the python target."""
+    failures, statuses, _ = _run_slice([seed], "cpu", timeout=600)
     assert not failures, "\n".join(failures)
+    assert statuses == _run_slice([seed], "python", timeout=60)[1]
 
 
 # --------------------------------------------------------------------------- the checks can fail

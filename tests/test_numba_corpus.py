@@ -182,9 +182,22 @@ def test_corpus_python():
     _check(run_corpus("python"))
 
 
+# the cpu run in slices, so that parallel test workers share it
+CPU_SLICES = 6
+
+
 @pytest.mark.slow
-def test_corpus_cpu():
-    _check(run_corpus("cpu"))
+@pytest.mark.parametrize("part", range(CPU_SLICES))
+def test_corpus_cpu(part):
+    """Each case compiled with Numba: never wrong or crashing, and taken or
+    refused exactly as on the python target (whose share of correct cases
+    test_corpus_python checks)."""
+    cases = CASES[part::CPU_SLICES]
+    outcomes = [classify(case, "cpu") for case in cases]
+    bad = [o for o in outcomes if o.status in ("wrong", "crashed")]
+    assert not bad, "\n\n".join(f"{o.case.name}: {o.status}: {o.detail}" for o in bad)
+    python = {case.name: classify(case, "python").status for case in cases}
+    assert {o.case.name: o.status for o in outcomes} == python
 
 
 if __name__ == "__main__":
