@@ -9,8 +9,9 @@ Python refusing to compile it).
 
 1. Every statement is one of the IR's statement classes (``Assign``, ``If``,
    ``For``, ``While``, ``Break``, ``Continue``, ``Return``, ``Comment``,
-   ``Raw``), every statement list is a list, and every expression is a
-   ``Var``, a ``Const`` or a ``Call`` whose arguments are expressions.
+   ``Raw`` and the tape statements), every statement list is a list, and
+   every expression is a ``Var``, a ``Const`` or a ``Call`` whose arguments
+   are expressions.
 2. Assignment targets, ``For`` loop variables and ``Var`` names are Python
    identifiers; parameter names are identifiers and no two are the same.
 3. ``Break`` and ``Continue`` appear only inside a ``For`` or ``While`` body.

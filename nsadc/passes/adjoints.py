@@ -21,8 +21,8 @@ half of a derivative's first compile).  Two classic dataflow passes remove them:
 
 Only the adjoint variables the transform names are touched: their values are
 plain floats with no side effects.  Loops are solved to a fixed point; a loop
-with ``break`` or ``continue`` is treated conservatively.  A line of opaque
-target code (``Raw``: tape handling) counts as reading and writing every name
+with ``break`` or ``continue`` is treated conservatively.  A tape statement or a
+line of opaque target code (``Raw``) counts as reading and writing every name
 in it.  Afterwards :func:`nsadc.passes.fold.fold_temporaries` folds the adjoints
 that are now assigned once and read once.
 """

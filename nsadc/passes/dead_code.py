@@ -15,8 +15,8 @@ no longer reaches a result:
         dx[i] += ...
     return s, (dx,)                           return (dx,)
 
-Kept whatever they read: stores into arrays, tape lines (``Raw``, read as
-reading every name they mention), returns.  A branch or loop stays while a
+Kept whatever they read: stores into arrays, tape statements and lines of
+opaque target code (read as reading every name they mention), returns.  A branch or loop stays while a
 statement it holds stays (its test and bounds are then read); one left empty
 goes.
 """
