@@ -20,7 +20,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from nsadc import call_checks, jacobians
-from nsadc.backends.lowering import NUMBA_CPU, NUMBA_CPU_BOUNDSCHECK, PYTHON, Backend
+from nsadc.backends.lowering import PYTHON, Backend
+from nsadc.backends.targets import TARGETS, backend_for
 from nsadc.backends import load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError, internal_errors
@@ -32,8 +33,6 @@ from nsadc.rules.lexico import UNDECIDED
 from nsadc.rules.policy import resolve_policy
 from nsadc.transforms.common import report_layout
 from nsadc.transforms.outputs import output_types
-
-TARGETS = ("cpu", "python", "cuda")
 
 
 @dataclass
@@ -539,12 +538,7 @@ class Differentiable:
 
     def _backend(self) -> Backend:
         """The backend this target's code is emitted for."""
-        if self.target == "cpu":
-            return NUMBA_CPU_BOUNDSCHECK if self.boundscheck else NUMBA_CPU
-        if self.target == "cuda":
-            from nsadc.backends.numba_cuda import NUMBA_CUDA
-            return NUMBA_CUDA
-        return PYTHON
+        return backend_for(self.target, self.boundscheck)
 
     def _kernels(self, types: dict[str, str]) -> _Kernels:
         k = self._specs.get((tuple(types[p] for p in self._params), tuple(self.wrt)))

@@ -271,23 +271,21 @@ def emit(
 
 def _emit_backend(name: str, mode: "Mode"):
     """The backend ``emit --target`` names."""
-    from nsadc.backends.lowering import NUMBA_CPU, PYTHON
+    from nsadc.backends.targets import TARGETS, backend_for
 
+    if name not in TARGETS:
+        _fail(f"--target {name!r}: use python, cpu or cuda")
     if name == "cuda":
         if mode in (Mode.hvp, Mode.jacobian):
             _fail(f"--mode {mode.value} --target cuda: Jacobian drivers and Hessian-vector products are emitted "
                   "for python and cpu; on the GPU, call FUNC_jvp / FUNC_vjp per thread (--mode both)")
-        from nsadc.backends.numba_cuda import NUMBA_CUDA, require_numba_cuda
+        from nsadc.backends.numba_cuda import require_numba_cuda
 
         try:
             require_numba_cuda()
         except NsadcError as e:
             _fail(str(e))
-        return NUMBA_CUDA
-    backends = {"python": PYTHON, "cpu": NUMBA_CPU}
-    if name not in backends:
-        _fail(f"--target {name!r}: use python, cpu or cuda")
-    return backends[name]
+    return backend_for(name)
 
 
 def _stdout(text: str, nl: bool = True) -> None:

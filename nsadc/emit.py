@@ -18,7 +18,7 @@ from nsadc.analyses.facts import expr_type
 from nsadc.ir.build import add
 from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Continue, Expr, For, Function,
                             If, Raw, Return, Stmt, TapeAlloc, TapeOp, TapePop, TapePush, TapeReserve, Var, While,
-                            assigned, expressions_read, raw_names, reads, upward_exposed, variables, walk)
+                            assigned, expressions_read, has_select, raw_names, reads, upward_exposed, variables, walk)
 from nsadc.rules.source import (comment_text, docstring_source, expr_source, numpy_extrema, range_source,
                                 store_line)
 from nsadc.rules.table import RULES
@@ -169,15 +169,11 @@ def _calls(e: Expr, count: list[int], nests_only: bool = False, in_select: bool 
         args.append(new)
         eager.append(ok)
     prim = e.prim
-    nested = in_select or any(_has_select(a) for a in e.args)
+    nested = in_select or any(has_select(a) for a in e.args)
     if is_select and eager[1] and eager[2] and (nested or not nests_only):
         prim = "select_call"
         count[0] += 1
     return Call(prim, tuple(args)), e.prim in _EAGER and all(eager)
-
-
-def _has_select(e: Expr) -> bool:
-    return isinstance(e, Call) and (e.prim == "select" or any(_has_select(a) for a in e.args))
 
 
 def _block_with_calls(block: list[Stmt], count: list[int], nests_only: bool = False) -> list[Stmt]:

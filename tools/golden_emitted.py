@@ -35,9 +35,7 @@ def emitted(fn) -> str:
     try:
         d = nsadc.differentiate(fn, target="python")
         comp = compile_function(*d._source(), d.wrt, d.policy, d._env, None, d.kink_tol)
-        text = comp.module(("forward", "reverse", "lexicographic"), primal=True, report=True, jacobians=True)
-        hvp = ""
-        return text + hvp
+        return comp.module(("forward", "reverse", "lexicographic"), primal=True, report=True, jacobians=True)
     except Exception as e:  # a refusal is a result too
         return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
 

@@ -48,6 +48,11 @@ def select(cond: Expr, if_true: Expr, if_false: Expr) -> Call:
     return Call("select", (cond, if_true, if_false))
 
 
+def has_select(e: Expr) -> bool:
+    """Whether ``e`` is or holds a selection."""
+    return isinstance(e, Call) and (e.prim == "select" or any(has_select(a) for a in e.args))
+
+
 def variables(expr: Expr) -> set[str]:
     if isinstance(expr, Var):
         return {expr.name}

@@ -31,9 +31,9 @@ on every path before it is read.
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function,
-                            If, Raw, Return, Stmt, TapeAlloc, TapePop, TapePush, Var, While, raw_names, tape_effects,
-                            walk)
+from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, CounterStep, For, Function, If,
+                            Raw, Return, Stmt, TapeAlloc, TapePop, TapePush, Var, While, expressions_read, raw_names,
+                            tape_effects, walk)
 
 STATEMENTS = (Assign, If, For, While, Break, Continue, Return, Comment, Raw, *TAPE_OPS)
 
@@ -64,20 +64,6 @@ def _expr_problems(e, where: str, out: list[str], read: set[str]) -> None:
         out.append(f"{where}: {type(e).__name__} is not an expression")
 
 
-def _exprs(s: Stmt) -> list[Expr]:
-    if isinstance(s, Assign):
-        return [s.value]
-    if isinstance(s, (If, While)):
-        return [s.test]
-    if isinstance(s, For):
-        return [s.start, s.stop, s.step]
-    if isinstance(s, Return):
-        if s.value is None:
-            return []
-        return list(s.value) if isinstance(s.value, tuple) else [s.value]
-    return []
-
-
 def problems(fn: Function) -> list[str]:
     """What in ``fn`` breaks the invariants of this module (empty when nothing does)."""
     out: list[str] = []
@@ -100,7 +86,7 @@ def problems(fn: Function) -> list[str]:
             if not isinstance(s, STATEMENTS):
                 out.append(f"{where}: not an IR statement")
                 continue
-            for e in _exprs(s):
+            for e in expressions_read(s):
                 _expr_problems(e, where, out, read)
             if isinstance(s, Assign):
                 if not _identifier(s.target):

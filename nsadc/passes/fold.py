@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from nsadc.ir.nodes import (Assign, Call, Expr, For, Function, If, OPAQUE, Return, Stmt, Var, While, assigned,
-                            child_blocks, expressions_read, raw_names, variables, walk)
+                            child_blocks, expressions_read, has_select, raw_names, variables, walk)
 
 MAX_SIZE = 4  # operations in a folded expression: beyond that a name reads better
 
@@ -32,10 +32,6 @@ def _accumulates_into(store: Call) -> bool:
     value = store.args[-1]
     return isinstance(value, Call) and value.prim in ("add", "sub") \
         and value.args[0] == Call("load", store.args[:-1])
-
-
-def _has_select(e: Expr) -> bool:
-    return isinstance(e, Call) and (e.prim == "select" or any(_has_select(a) for a in e.args))
 
 
 def _subst(e: Expr, name: str, value: Expr) -> Expr:
@@ -90,7 +86,7 @@ def fold_temporaries(fn: Function, keep: set[str] = frozenset()) -> None:
         def foldable(s: Stmt) -> bool:
             return (isinstance(s, Assign) and s.site is None and defs.get(s.target) == 1
                     and reads.get(s.target) == 1 and s.target not in raw and s.target not in keep
-                    and _size(s.value) <= MAX_SIZE and not _has_select(s.value))
+                    and _size(s.value) <= MAX_SIZE and not has_select(s.value))
         # kink selections stay named statements, under their comment, and
         # compile branch-free as separate two-way selects (Numba/LLVM
         # keeps a small conditional expression as a select, not a branch)
