@@ -14,6 +14,7 @@ from contextvars import ContextVar
 
 from nsadc.backends import tape_helpers
 from nsadc.backends.lowering import PYTHON, Backend
+from nsadc.backends.selection_helpers import EAGER, with_selection_helpers
 from nsadc.analyses.facts import expr_type
 from nsadc.ir.build import add
 from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Continue, Expr, For, Function,
@@ -149,12 +150,6 @@ _SELECT_HELPER = '''def _select(c, a, b):
     return a if c else b
 '''
 
-# primitives whose evaluation cannot raise and costs little: a selection whose
-# two values are made of these (and of variables and constants) may evaluate both
-_EAGER = {"add", "sub", "mul", "neg", "pos", "copysign", "abs", "min", "max", "lt", "le", "gt", "ge", "eq", "ne",
-          "not", "copy", "select"}
-
-
 def _calls(e: Expr, count: list[int], nests_only: bool = False, in_select: bool = False) -> tuple[Expr, bool]:
     """``e`` with each selection whose two values may be evaluated first made
     a ``_select`` call (counted in ``count[0]``), and whether evaluating ``e``
@@ -173,7 +168,7 @@ def _calls(e: Expr, count: list[int], nests_only: bool = False, in_select: bool 
     if is_select and eager[1] and eager[2] and (nested or not nests_only):
         prim = "select_call"
         count[0] += 1
-    return Call(prim, tuple(args)), e.prim in _EAGER and all(eager)
+    return Call(prim, tuple(args)), e.prim in EAGER and all(eager)
 
 
 def _block_with_calls(block: list[Stmt], count: list[int], nests_only: bool = False) -> list[Stmt]:
@@ -332,9 +327,10 @@ def module_source(header: list[str], functions: list[Function], backend: Backend
     if any(with_calls):
         chunks.append(backend.decorated(_SELECT_HELPER))
         functions = [g or f for f, g in zip(functions, with_calls)]
+    functions, selection_helpers = with_selection_helpers(functions, SELECT_CALLS)
     lines += ["", "", ""]
     with lowered_for(backend):
-        chunks += [backend.decorated(function_source(f)) for f in functions]
+        chunks += [backend.decorated(function_source(f)) for f in selection_helpers + functions]
     text = "\n".join(lines) + "\n\n".join(chunks)
     try:
         return check_source(text)

@@ -149,3 +149,43 @@ def test_loop_locals_get_names_of_their_own_only_where_that_is_safe(read_after):
         if read_after and m == 0:
             continue  # the emitted function reads unassigned names, as the IR says
         assert ns["loops"](x, m) == want
+
+
+def _kinks_everywhere(n: int) -> str:
+    """A function of two floats with ``n`` statements, each with a max, a min or
+    an abs of the two inputs' combinations: at x == y every kink ties."""
+    lines = ["def kinks(x, y):", "    s = 0.0"]
+    for k in range(n):
+        a = round(0.5 + 0.01 * k, 3)
+        lines.append(["    s += max(x, y) * %s" % a, "    s += min(x, y) - %s * s" % (a / 10),
+                      "    s += abs(x - y) * %s" % a][k % 3])
+    lines.append("    return s")
+    return "\n".join(lines) + "\n"
+
+
+def _reverse_module(tmp_path, text: str, monkeypatch, helpers: bool):
+    import nsadc.emit as emit
+    if not helpers:
+        monkeypatch.setattr(emit, "with_selection_helpers", lambda functions, threshold: (functions, []))
+    fn = _load(tmp_path, text, "kinks")
+    src = nsadc.differentiate(fn, target="python").source("reverse")
+    monkeypatch.undo()
+    ns: dict = {}
+    exec(src, ns)
+    return src, ns["kinks_vjp"]
+
+
+def test_long_functions_write_each_shape_of_selection_once_and_compute_the_same(tmp_path, monkeypatch):
+    text = _kinks_everywhere(3 * SELECT_CALLS)
+    src, with_helpers = _reverse_module(tmp_path, text, monkeypatch, True)
+    plain_src, plain = _reverse_module(tmp_path, text, monkeypatch, False)
+    defined = src.count("def _selection_")
+    assert 2 <= defined <= 4, src  # max, min and abs partials: one helper each
+    assert src.count("_selection_") - 2 * defined >= 2 * SELECT_CALLS  # a call per kink
+    assert "_selection_" not in plain_src
+    assert len(src.splitlines()) < len(plain_src.splitlines())  # two statements made one call
+    for x, y in [(0.3, -0.7), (1.25, 1.25), (-2.0, -2.0), (0.0, 0.0), (math.nan, 1.0), (1.0, math.nan),
+                 (math.inf, math.inf), (-math.inf, 3.0)]:
+        got, want = with_helpers(x, y, 1.0), plain(x, y, 1.0)
+        np.testing.assert_array_equal(np.array([got[0], *got[1]], dtype=float),
+                                      np.array([want[0], *want[1]], dtype=float))

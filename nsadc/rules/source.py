@@ -84,6 +84,8 @@ def expr_source(e: Expr) -> str:
         return f"len({range_source(*args)})"
     if prim == "select_call":
         return f"_select({', '.join(expr_source(a) for a in args)})"
+    if prim == "helper":  # a helper function of the emitted module, by name
+        return f"{args[0].name}({', '.join(expr_source(a) for a in args[1:])})"
     if prim == "tuple":
         inner = ", ".join(expr_source(a) for a in args)
         return f"({inner},)" if len(args) == 1 else f"({inner})"
