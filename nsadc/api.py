@@ -14,7 +14,7 @@ import inspect
 import numbers
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -37,27 +37,38 @@ from nsadc.transforms.outputs import output_types
 
 @dataclass
 class _Kernels:
+    """The compiled kernels of one specialization.  Built for a gradient alone
+    (``more`` set), the kernels of ``LATER`` are built on first use."""
+
     sites: list[Site]
-    primal: object
-    jvp: object
     vjp: object
-    jvp_report: object
-    vjp_report: object
-    ld: object
     # (left, right, where): source expressions over the arguments that must be equal
     shape_checks: list = ()
-    index_depth: int = 0  # the report array's layout (transforms.common.report_layout)
-    ld_form: str = "unrolled"  # how Clarke mode takes its directions (pipeline.Compiled.ld_form)
-    ld_refusal: str | None = None  # why Clarke mode is refused for this program, if it is
     tapes: list = ()  # tapes sized at entry: [name, size expression, bytes per entry] (call_checks)
     grad: object = None  # vjp without the value: (args..., out_bar) -> adjoints (passes/dead_code.py)
     outputs: list = ("float",)  # the type of each returned value (an array or several: a vector output)
     vector: bool = False  # more than one returned value, or an array (jacobians.is_vector)
-    rows: object = None  # a vector output's entries that met a kink (transforms/kink_rows.py)
-    jacfwd: object = None  # a vector output's compiled Jacobian drivers (jacobian_source.py)
-    jacrev: object = None
-    # cuda: the functions giving the scratch entries a reverse-mode function takes ("vjp", "grad", "vjp_report")
-    scratch: dict = field(default_factory=dict)
+    more: object = None  # builds the kernels of LATER (a gradient-only build), or None
+
+    # set by _build_kernels, or by ``more`` on first use:
+    #   primal, jvp, jvp_report, vjp_report, ld: the other modes' kernels
+    #   index_depth: the report array's layout (transforms.common.report_layout)
+    #   ld_form: how Clarke mode takes its directions (pipeline.Compiled.ld_form)
+    #   ld_refusal: why Clarke mode is refused for this program, if it is
+    #   rows: a vector output's entries that met a kink (transforms/kink_rows.py)
+    #   jacfwd, jacrev: a vector output's compiled Jacobian drivers (jacobian_source.py)
+    #   scratch: cuda: the functions giving the scratch entries a reverse-mode function
+    #     takes ("vjp", "grad", "vjp_report")
+    LATER = ("primal", "jvp", "jvp_report", "vjp_report", "ld", "index_depth", "ld_form", "ld_refusal", "rows",
+             "jacfwd", "jacrev", "scratch")
+
+    def __getattr__(self, name: str):  # called only for a name not set yet
+        more = self.__dict__.get("more")
+        if name in _Kernels.LATER and more is not None:
+            more()
+            self.more = None
+            return getattr(self, name)
+        raise AttributeError(name)
 
 
 def _no_hits(k: _Kernels) -> np.ndarray:
@@ -403,7 +414,7 @@ class Differentiable:
             self._shape_tests[id(k)] = test
         return test
 
-    def _remember(self, args: tuple, kwargs, values: list, types: dict) -> None:
+    def _remember(self, args: tuple, kwargs, values: list, types: dict, gradient_only: bool = False) -> None:
         """Keep what _bind concluded for arguments of these kinds (see _fast)."""
         if kwargs or len(args) != len(self._params):
             return
@@ -418,11 +429,11 @@ class Differentiable:
                 return  # converted (byte order, ...): always the full path
         ints = tuple(i for i, v in enumerate(values) if type(v) is int)
         written = tuple(i for i, p in enumerate(self._params) if p in self._written and type(args[i]) is np.ndarray)
-        k = self._kernels(types)
+        k = self._kernels(types, gradient_only)
         self._fast_paths[self._kinds(args)] = (tuple(convert) if any(convert) else None, ints, written,
                                                self._value_checks(k, types), k)
 
-    def _bind(self, args, kwargs=None) -> tuple[list, dict[str, str]]:
+    def _bind(self, args, kwargs=None, gradient_only: bool = False) -> tuple[list, dict[str, str]]:
         if self._watched:
             self._constants_changed()
         try:
@@ -462,7 +473,7 @@ class Differentiable:
         if self._index_reads:
             call_checks.check_index_reads(self.__name__, self._index_reads, dict(zip(self._params, values)))
         if self._vectorized:
-            self._check_shapes(values, types)
+            self._check_shapes(values, types, gradient_only)
         return values, types
 
     def _settle_wrt(self, arguments: dict) -> None:
@@ -484,10 +495,10 @@ class Differentiable:
                     self.wrt.remove(name)
             self._unsettled = set()
 
-    def _check_shapes(self, values: list, types: dict[str, str]) -> None:
+    def _check_shapes(self, values: list, types: dict[str, str], gradient_only: bool = False) -> None:
         """The shape requirements of whole-array operations, on the arguments:
         a mismatch would otherwise read outside an array."""
-        checks = self._kernels(types).shape_checks
+        checks = self._kernels(types, gradient_only).shape_checks
         if not checks:
             return
         env = dict(zip(self._params, values))
@@ -540,25 +551,30 @@ class Differentiable:
         """The backend this target's code is emitted for."""
         return backend_for(self.target, self.boundscheck)
 
-    def _kernels(self, types: dict[str, str]) -> _Kernels:
+    def _kernels(self, types: dict[str, str], gradient_only: bool = False) -> _Kernels:
+        """The kernels for these argument types.  ``gradient_only``: a first call
+        that needs only the gradient builds only the reverse mode; the other
+        kernels are built when one of them is first used (``_Kernels.more``)."""
         k = self._specs.get((tuple(types[p] for p in self._params), tuple(self.wrt)))
         if k is not None:
             return k
         with self._lock:  # one thread compiles; the others wait for its kernels
-            return self._build_kernels(types)
-
-    def _build_kernels(self, types: dict[str, str]) -> _Kernels:
-        key = tuple(types[p] for p in self._params)
-        k = self._specs.get((key, tuple(self.wrt)))  # wrt too: the first call may settle it
-        if k is not None:
+            key = tuple(types[p] for p in self._params)
+            k = self._specs.get((key, tuple(self.wrt)))  # wrt too: the first call may settle it
+            if k is None:
+                k = self._build_kernels(types, gradient_only and self.target != "cuda")
+                self._specs[(key, tuple(self.wrt))] = k
             return k
-        meta_key = pipeline_key(*self._key, key, self.wrt)
+
+    def _build_kernels(self, types: dict[str, str], gradient_only: bool = False) -> _Kernels:
+        key = tuple(types[p] for p in self._params)
+        meta_key = pipeline_key(*self._key, key, self.wrt, *(["gradient only"] if gradient_only else []))
         meta = _valid(load_meta(meta_key))
         mod = load_module(name=meta["module"]) if meta else None
         if mod is None:
             try:
                 comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol,
-                                        self._lowered)
+                                        self._lowered, gradient_only)
             except UnsupportedError as e:
                 raise self._more_dimensions(types, e) or e
 
@@ -571,28 +587,35 @@ class Differentiable:
                 where = function_loc(self._key[0], self._key[3])
                 refuse_arrays(self.__name__, types, where, False, self.wrt, self._written)
                 mod = load_module(device_module_source(comp, where))
+            elif comp.gradient_only:
+                mod = load_module(comp.module(("reverse",), backend=backend, grad=True))
             else:
                 mod = load_module(comp.module(modes, primal=True, report=True, backend=backend, jacobians=True))
             meta = {"module": mod.__name__, "name": comp.name, "files": _files_of(comp.primal, comp.src),
                     "sites": [_site_to_json(s) for s in comp.facts.sites],
                     "shape_checks": comp.primal.shape_checks,
-                    "index_depth": comp.vjp_report.index_depth, "ld_form": comp.ld_form,
-                    "ld_refusal": comp.ld_refusal,
                     "tapes": call_checks.tape_sizes(comp.vjp, [p.name for p in comp.vjp.params]),
-                    "outputs": output_types(comp.primal, comp.facts.types)}
+                    "outputs": output_types(comp.primal, comp.facts.types),
+                    "gradient_only": comp.gradient_only}
+            if not comp.gradient_only:
+                meta.update({"index_depth": comp.vjp_report.index_depth, "ld_form": comp.ld_form,
+                             "ld_refusal": comp.ld_refusal})
             save_meta(meta_key, meta)
         n = meta["name"]
-        k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, n),
-                     getattr(mod, f"{n}_jvp"), getattr(mod, f"{n}_vjp"),
-                     getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_vjp_report"),
-                     getattr(mod, f"{n}_ld", None),
+        k = _Kernels([_site_from_json(d) for d in meta["sites"]], getattr(mod, f"{n}_vjp"),
                      [(compile(a, "<shape>", "eval"), compile(b, "<shape>", "eval"), a, b, where)
                       for a, b, where in meta.get("shape_checks", [])],
-                     meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), meta.get("ld_refusal"),
                      meta.get("tapes", []), getattr(mod, f"{n}_grad", None), meta.get("outputs", ["float"]))
         k.vector = jacobians.is_vector(k.outputs)
+        if meta.get("gradient_only"):
+            k.more = lambda: self._more_kernels(k, types)
+            return k
+        k.primal, k.jvp, k.vjp_report = getattr(mod, n), getattr(mod, f"{n}_jvp"), getattr(mod, f"{n}_vjp_report")
+        k.jvp_report, k.ld = getattr(mod, f"{n}_jvp_report"), getattr(mod, f"{n}_ld", None)
         k.rows = getattr(mod, f"{n}_jvp_rows", None)
         k.jacfwd, k.jacrev = getattr(mod, f"{n}_jacfwd", None), getattr(mod, f"{n}_jacrev", None)
+        k.index_depth, k.ld_form, k.ld_refusal = meta.get("index_depth", 0), meta.get("ld_form", "unrolled"), \
+            meta.get("ld_refusal")
         k.scratch = {f: getattr(mod, f"{n}_{f}_scratch", None) for f in ("vjp", "grad", "vjp_report")}
         if self.target == "cuda":  # device functions: a call from the host says what to do instead
             from nsadc.backends.numba_cuda import host_calls
@@ -600,8 +623,17 @@ class Differentiable:
                                                                    "vjp_report", "ld", "grad")},
                                        self.__name__).items():
                 setattr(k, kind, fn)
-        self._specs[(key, tuple(self.wrt))] = k
         return k
+
+    def _more_kernels(self, k: _Kernels, types: dict[str, str]) -> None:
+        """Give ``k``, built for the gradient alone, every other kernel (its own
+        ``vjp`` and ``grad`` stay: they may be compiled already)."""
+        with self._lock:
+            if "jvp" in k.__dict__:  # another thread did it
+                return
+            full = self._build_kernels(types)
+            for name in _Kernels.LATER:
+                setattr(k, name, getattr(full, name))
 
     def _more_dimensions(self, types: dict[str, str], e: UnsupportedError) -> ArgumentError | None:
         """The call's arrays have more dimensions than the code indexes and the
@@ -826,9 +858,10 @@ class Differentiable:
         if fast is not None and not fast[1].vector:
             value, adj = self._run(fast[1].vjp, *fast[0], 1.0)
             return value, (adj[0] if len(adj) == 1 else tuple(adj))
-        values, types = self._bind(args, kwargs)
-        self._remember(args, kwargs, values, types)
-        k = self._kernels(types)
+        alone = not (report or self._auto)  # the value and gradient alone: the reverse mode suffices
+        values, types = self._bind(args, kwargs, gradient_only=alone)
+        self._remember(args, kwargs, values, types, gradient_only=alone)
+        k = self._kernels(types, gradient_only=alone)
         self._scalar_only(k, "value_and_grad")
         call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
         auto = self.policy.name == "auto"
@@ -946,9 +979,9 @@ class Differentiable:
         if fast is not None:
             values, k = fast
         else:
-            values, types = self._bind(args, kwargs)
-            self._remember(args, kwargs, values, types)
-            k = self._kernels(types)
+            values, types = self._bind(args, kwargs, gradient_only=True)
+            self._remember(args, kwargs, values, types, gradient_only=True)
+            k = self._kernels(types, gradient_only=True)
             call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
         if k.vector:
             self._scalar_only(k, "grad")

@@ -214,6 +214,7 @@ class Compiled:
     ld_refusal: str | None = None
     grad: Function | None = None  # the reverse function without the value (passes/dead_code.py)
     rows: Function | None = None  # a vector output's entries that met a kink (transforms/kink_rows.py)
+    gradient_only: bool = False  # only vjp and grad were built (the other modes are None)
 
     def header(self, modes: list[str], backend: Backend = PYTHON) -> list[str]:
         fn_loc = self.primal.loc
@@ -234,9 +235,11 @@ class Compiled:
 
     @gc_paused
     def module(self, modes: tuple[str, ...] = ("forward", "reverse"), primal: bool = False,
-               report: bool = False, backend: Backend = PYTHON, jacobians: bool = False) -> str:
+               report: bool = False, backend: Backend = PYTHON, jacobians: bool = False,
+               grad: bool = False) -> str:
         """The emitted module with the functions of ``modes`` (and the primal, the
-        report variants, and for a vector output the Jacobian drivers, if asked)."""
+        report variants, the gradient without the value (``grad``, also with
+        ``report``), and for a vector output the Jacobian drivers, if asked)."""
         functions = []
         if primal:
             functions.append(self.primal)
@@ -250,8 +253,8 @@ class Compiled:
             functions.append(self.vjp)
             if report:
                 functions.append(self.vjp_report)
-                if self.grad is not None:
-                    functions.append(self.grad)
+            if (report or grad) and self.grad is not None:
+                functions.append(self.grad)
         if "lexicographic" in modes and self.ld is not None:
             functions.append(self.ld)
         elif modes == ("lexicographic",) and self.ld_refusal:  # asked for Clarke mode alone
@@ -319,9 +322,14 @@ def analyse_function(src: SourceFile, node, wrt: list[str] | None, env: dict | N
 @gc_paused
 def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Policy,
                      env: dict | None = None, param_types: dict[str, str] | None = None,
-                     kink_tol: float = 0.0, memo: dict | None = None) -> Compiled:
-    """Lower, analyse and transform one function."""
+                     kink_tol: float = 0.0, memo: dict | None = None, gradient_only: bool = False) -> Compiled:
+    """Lower, analyse and transform one function.  ``gradient_only``: only the
+    reverse mode (``vjp`` and ``grad``: what a first ``grad`` calls, a third of
+    the work), unless the function has a vector output; ``Compiled.gradient_only``
+    says which was built."""
     base, facts = analyse_function(src, node, wrt, env, param_types, memo)
+    vector = has_vector_output(base, facts.types)
+    gradient_only = gradient_only and not vector
     names = base.names
     wrt = facts.wrt
 
@@ -330,10 +338,11 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
 
     primal = clone_function(base)
     primal.doc = None
-    jvp = forward(clone_function(base), facts, policy, fresh_names())
-    jvp_report = _renamed(forward(clone_function(base), facts, policy, fresh_names(), REPORT, kink_tol),
-                          f"{base.name}_jvp_report")
-    vector = has_vector_output(base, facts.types)
+    jvp = jvp_report = vjp_report = rows = None
+    if not gradient_only:
+        jvp = forward(clone_function(base), facts, policy, fresh_names())
+        jvp_report = _renamed(forward(clone_function(base), facts, policy, fresh_names(), REPORT, kink_tol),
+                              f"{base.name}_jvp_report")
     if vector:  # reverse mode on the outputs' contraction with their cotangents
         contraction = contracted(clone_function(base), facts.types, names)
         scalar = contraction.fn
@@ -341,23 +350,24 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     else:
         scalar, reverse_facts = base, facts
     vjp = reverse(clone_function(scalar), reverse_facts, policy, fresh_names())
-    vjp_report = _renamed(reverse(clone_function(scalar), reverse_facts, policy, fresh_names(), REPORT,
-                                  kink_tol), f"{base.name}_vjp_report")
-    rows = None
+    if not gradient_only:
+        vjp_report = _renamed(reverse(clone_function(scalar), reverse_facts, policy, fresh_names(), REPORT,
+                                      kink_tol), f"{base.name}_vjp_report")
     if vector:
         for f in (vjp, vjp_report):
             finish_vjp(f, contraction)
         tangent = forward(clone_function(base), facts, policy, fresh_names())
         rows = kink_rows(tangent, tangent.tangent_of, fresh_names())
-    ld, ld_form, ld_refusal = _clarke_mode(base, facts, fresh_names())
-    functions = {"primal": primal, "jvp": jvp, "vjp": vjp, "jvp_report": jvp_report, "vjp_report": vjp_report,
-                 "ld": ld, "rows": rows}
+    ld, ld_form, ld_refusal = (None, "unrolled", None) if gradient_only else \
+        _clarke_mode(base, facts, fresh_names())
+    functions = {"primal": None if gradient_only else primal, "jvp": jvp, "vjp": vjp, "jvp_report": jvp_report,
+                 "vjp_report": vjp_report, "ld": ld, "rows": rows}
     # drop_dead_code: only a vector output's reverse mode, where nothing reads the contraction's own value
     run_passes(functions, OPTIMISATION_PASSES, skip=() if vector else ("drop_dead_code",), label=base.name)
     # what grad calls: nothing computed for the value (a vector output has no gradient)
     grad = None if vector else without_value(vjp, f"{base.name}_grad")
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
-                    ld_refusal, grad, rows)
+                    ld_refusal, grad, rows, gradient_only)
 
 
 def _clarke_mode(base: Function, facts: Facts, names) -> tuple[Function | None, str, str | None]:

@@ -186,6 +186,7 @@ def test_long_functions_write_each_shape_of_selection_once_and_compute_the_same(
     assert len(src.splitlines()) < len(plain_src.splitlines())  # two statements made one call
     for x, y in [(0.3, -0.7), (1.25, 1.25), (-2.0, -2.0), (0.0, 0.0), (math.nan, 1.0), (1.0, math.nan),
                  (math.inf, math.inf), (-math.inf, 3.0)]:
-        got, want = with_helpers(x, y, 1.0), plain(x, y, 1.0)
+        with np.errstate(invalid="ignore"):  # inf - inf at the infinite tie
+            got, want = with_helpers(x, y, 1.0), plain(x, y, 1.0)
         np.testing.assert_array_equal(np.array([got[0], *got[1]], dtype=float),
                                       np.array([want[0], *want[1]], dtype=float))
