@@ -327,7 +327,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                     self.bad = n
 
         v = V()
-        node.body.visit(v)
+        scan(node.body, v)
         if v.bad is not None:
             raise self._err(scope, v.bad, "a `for` loop variable is assigned outside its `for` statement",
                             "use a separate variable for the value you compute")
