@@ -21,7 +21,7 @@ import numpy as np
 
 from nsadc import call_checks, jacobians
 from nsadc.backends.lowering import PYTHON, Backend
-from nsadc.backends.targets import TARGETS, backend_for
+from nsadc.backends.targets import TARGETS, backend_for, parallel_refusal
 from nsadc.backends import load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError, internal_errors
@@ -219,7 +219,7 @@ class Differentiable:
     Clarke mode, compiled per argument kinds and cached on disk)."""
 
     def __init__(self, fn, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0,
-                 boundscheck: bool = False):
+                 boundscheck: bool = False, parallel: bool = False):
         if isinstance(fn, Differentiable):
             fn = fn.__wrapped__
         if not callable(fn):
@@ -238,6 +238,9 @@ class Differentiable:
         self.kink_tol = float(kink_tol)
         # numba checks every index (an IndexError instead of reading past an array)
         self.boundscheck = bool(boundscheck)
+        self.parallel = bool(parallel)  # the cpu target's parallel loops (docs/parallel.md)
+        if self.parallel and target != "cpu":
+            raise NsadcError(parallel_refusal(target))
         self._lock = threading.RLock()  # threads making their first calls together compile once
         self._fn = inspect.unwrap(fn)
         self._env = closure_env(self._fn)
@@ -252,7 +255,7 @@ class Differentiable:
         path, text, line = source_text(self._fn)
         self._key = (path, hashlib.sha256(text.encode()).hexdigest(), self._fn.__name__, line,
                      self.policy, target, self.kink_tol, _frozen_constants(self._env, text),
-                     self.boundscheck)
+                     self.boundscheck, self.parallel)
         cells = _cell_sources(self._fn)
         if cells:  # helpers defined in notebook cells
             self._key += (cells,)
@@ -356,7 +359,7 @@ class Differentiable:
             return False
         with self._lock:
             self.__init__(self.__wrapped__, wrt=list(self.wrt), kinks=self.policy, target=self.target,
-                          kink_tol=self.kink_tol, boundscheck=self.boundscheck)
+                          kink_tol=self.kink_tol, boundscheck=self.boundscheck, parallel=self.parallel)
         return True
 
     def _fast(self, args: tuple):
@@ -549,7 +552,7 @@ class Differentiable:
 
     def _backend(self) -> Backend:
         """The backend this target's code is emitted for."""
-        return backend_for(self.target, self.boundscheck)
+        return backend_for(self.target, self.boundscheck, self.parallel)
 
     def _kernels(self, types: dict[str, str], gradient_only: bool = False) -> _Kernels:
         """The kernels for these argument types.  ``gradient_only``: a first call
@@ -1102,17 +1105,20 @@ def _describe_type(t: str) -> str:
 
 
 def differentiate(fn=None, *, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0,
-                  boundscheck: bool = False):
+                  boundscheck: bool = False, parallel: bool = False):
     """Decorator (``@differentiate`` or ``@differentiate(wrt=..., kinks=...)``) and
     call form (``differentiate(fn, wrt=...)``).  ``kink_tol`` (default 0: exact
     ties only) makes the kink report, and so the ``"auto"`` policy, count values
     within that distance of a kink set as met.  ``boundscheck=True`` compiles with
     Numba's index checks: an index out of bounds raises an ArgumentError instead
-    of reading outside the array (docs/cache.md)."""
+    of reading outside the array (docs/cache.md).  ``parallel=True`` (cpu target)
+    runs the loops whose iterations are independent, apart from sums, on
+    Numba's threads (docs/parallel.md)."""
     if fn is None:
         return lambda f: Differentiable(f, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol,
-                                        boundscheck=boundscheck)
-    return Differentiable(fn, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol, boundscheck=boundscheck)
+                                        boundscheck=boundscheck, parallel=parallel)
+    return Differentiable(fn, wrt=wrt, kinks=kinks, target=target, kink_tol=kink_tol, boundscheck=boundscheck,
+                          parallel=parallel)
 
 
 def _as_differentiable(fn, wrt, kinks, target) -> Differentiable:

@@ -205,6 +205,9 @@ def emit(
                                 help="python (plain functions: the module imports only math and numpy), cpu "
                                      "(each function @numba.njit) or cuda (numba.cuda device functions, for "
                                      "your own @cuda.jit kernels; refused where the code would allocate)"),
+    parallel: bool = typer.Option(False, "--parallel",
+                                  help="with --target cpu: the loops whose iterations are independent, apart from "
+                                       "sums, as numba.prange in functions compiled with parallel=True"),
 ):
     """Print a standalone module with FUNC_jvp, FUNC_vjp or FUNC_ld (by default plain Python that imports
     only math and numpy; --target cpu or cuda: numba-compiled)."""
@@ -223,7 +226,7 @@ def emit(
     for option, out in (("-o", output), ("--cert", cert)):
         if out is not None:
             _check_writable(out, option)
-    lowering = _emit_backend(backend, mode)
+    lowering = _emit_backend(backend, mode, parallel)
     try:
         comp = load(target, wrt, kinks, ranks, standalone=True)
         modes = ("forward", "reverse") if mode == Mode.both else (mode.value,)
@@ -269,12 +272,15 @@ def emit(
             raise typer.Exit(1)
 
 
-def _emit_backend(name: str, mode: "Mode"):
-    """The backend ``emit --target`` names."""
+def _emit_backend(name: str, mode: "Mode", parallel: bool = False):
+    """The backend ``emit --target`` (and ``--parallel``) names."""
     from nsadc.backends.targets import TARGETS, backend_for
 
     if name not in TARGETS:
         _fail(f"--target {name!r}: use python, cpu or cuda")
+    if parallel and name != "cpu":
+        _fail(f"--parallel: parallel loops are the cpu target's (numba.prange); add --target cpu "
+              f"(--target {name} has no parallel mode)")
     if name == "cuda":
         if mode in (Mode.hvp, Mode.jacobian):
             _fail(f"--mode {mode.value} --target cuda: Jacobian drivers and Hessian-vector products are emitted "
@@ -285,7 +291,7 @@ def _emit_backend(name: str, mode: "Mode"):
             require_numba_cuda()
         except NsadcError as e:
             _fail(str(e))
-    return backend_for(name)
+    return backend_for(name, parallel=parallel)
 
 
 def _stdout(text: str, nl: bool = True) -> None:

@@ -22,6 +22,7 @@ from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Cont
                             assigned, expressions_read, has_select, raw_names, reads, upward_exposed, variables, walk)
 from nsadc.rules.source import (comment_text, docstring_source, expr_source, numpy_extrema, range_source,
                                 store_line)
+from nsadc.passes.parallel_loops import has_parallel_loop
 from nsadc.rules.table import RULES
 from nsadc.rules.vector import helper_source
 
@@ -66,7 +67,8 @@ def block_source(block: list[Stmt], indent: int) -> list[str]:
                     lines.append(f"{pad}else:")
                     lines.extend(_nested(s.orelse, indent))
         elif isinstance(s, For):
-            lines.append(f"{pad}for {s.var} in {range_source(s.start, s.stop, s.step)}:")
+            prange = "numba.p" if s.parallel else ""  # the cpu target's parallel mode
+            lines.append(f"{pad}for {s.var} in {prange}{range_source(s.start, s.stop, s.step)}:")
             lines.extend(_nested(s.body, indent))
         elif isinstance(s, While):
             lines.append(f"{pad}while {expr_source(s.test)}:")
@@ -329,8 +331,11 @@ def module_source(header: list[str], functions: list[Function], backend: Backend
         functions = [g or f for f, g in zip(functions, with_calls)]
     functions, selection_helpers = with_selection_helpers(functions, SELECT_CALLS)
     lines += ["", "", ""]
+    if backend.parallelize:  # last: on the functions as written
+        functions = [backend.parallelize(f) for f in functions]
     with lowered_for(backend):
-        chunks += [backend.decorated(function_source(f)) for f in selection_helpers + functions]
+        chunks += [backend.decorated(function_source(f)) for f in selection_helpers]
+        chunks += [backend.decorated(function_source(f), has_parallel_loop(f)) for f in functions]
     text = "\n".join(lines) + "\n\n".join(chunks)
     try:
         return check_source(text)

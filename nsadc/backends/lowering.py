@@ -2,7 +2,7 @@
 
 The emitter (nsadc/emit.py) writes each IR statement and primitive in Python
 syntax; a :class:`Backend` decides the rest: the decorator every function
-gets, the imports, how a float ``max``/``min`` is written (``np.maximum``
+gets (and in the cpu target's parallel mode, which loops run on several threads), the imports, how a float ``max``/``min`` is written (``np.maximum``
 keeps a NaN; CUDA device code has no ``np.maximum``), and where a tape's
 storage lives (a NumPy array on the CPU; per-thread memory of a size fixed
 at compile time on a GPU).  ``PYTHON`` and ``NUMBA_CPU`` are defined here;
@@ -12,9 +12,10 @@ the CUDA backend lives in nsadc/backends/numba_cuda.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nsadc.ir.nodes import Call, Const, Expr, Function, TapeAlloc, variables
+from nsadc.passes.parallel_loops import parallel_loops
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,15 @@ class Backend:
     # functions to write in its place
     prepare: Callable[[Function], list[Function]] | None = None
 
-    def decorated(self, source: str) -> str:
-        return f"{self.decorator}\n{source}" if self.decorator else source
+    # the cpu target's parallel mode: rewrites a function as it is written (its
+    # loops whose iterations may run on several threads marked parallel), and
+    # the decorator of a function that has such a loop
+    parallelize: Callable[[Function], Function] | None = None
+    parallel_decorator: str | None = None
+
+    def decorated(self, source: str, parallel: bool = False) -> str:
+        decorator = self.parallel_decorator if parallel and self.parallel_decorator else self.decorator
+        return f"{decorator}\n{source}" if decorator else source
 
     def prepared(self, fn: Function) -> list[Function]:
         return self.prepare(fn) if self.prepare else [fn]
@@ -77,5 +85,17 @@ def constant_int(e: Expr) -> int | None:
 PYTHON = Backend("python")
 NUMBA_CPU = Backend("cpu", "@numba.njit(cache=True)", ("import numba",))
 NUMBA_CPU_BOUNDSCHECK = Backend("cpu", "@numba.njit(cache=True, boundscheck=True)", ("import numba",))
+
+
+def parallel(backend: Backend) -> Backend:
+    """A Numba CPU backend in parallel mode (docs/parallel.md): the top-level
+    loops that may run in parallel as ``numba.prange``, in functions compiled
+    with ``parallel=True``; every other function as ``backend`` writes it."""
+    return replace(backend, parallelize=parallel_loops,
+                   parallel_decorator=backend.decorator.replace(")", ", parallel=True)"))
+
+
+NUMBA_CPU_PARALLEL = parallel(NUMBA_CPU)
+NUMBA_CPU_PARALLEL_BOUNDSCHECK = parallel(NUMBA_CPU_BOUNDSCHECK)
 
 

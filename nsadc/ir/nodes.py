@@ -85,7 +85,9 @@ class If:
 
 @dataclass
 class For:
-    """``for var in range(start, stop, step)``."""
+    """``for var in range(start, stop, step)``; ``parallel``: its iterations
+    may run on several threads (``numba.prange``; set by
+    passes/parallel_loops.py for the cpu target's parallel mode alone)."""
 
     var: str
     start: Expr
@@ -93,6 +95,7 @@ class For:
     step: Expr
     body: list[Stmt]
     loc: Loc | None = None
+    parallel: bool = False
 
 
 @dataclass
@@ -364,7 +367,7 @@ def clone(block: list[Stmt]) -> list[Stmt]:
         elif isinstance(s, If):
             out.append(If(s.test, clone(s.body), clone(s.orelse), s.loc))
         elif isinstance(s, For):
-            out.append(For(s.var, s.start, s.stop, s.step, clone(s.body), s.loc))
+            out.append(For(s.var, s.start, s.stop, s.step, clone(s.body), s.loc, s.parallel))
         elif isinstance(s, While):
             out.append(While(s.test, clone(s.body), s.loc))
         elif isinstance(s, Return):

@@ -1,0 +1,327 @@
+"""Parallel loops: the cpu target's parallel mode (docs/parallel.md).
+
+Decides which top-level loops of a function may run their iterations on
+several threads (``numba.prange``) and marks them (``For.parallel``).  A loop
+qualifies when no iteration reads what another one writes:
+
+* its step is 1, and its body has no ``while``, ``break``, ``continue``,
+  ``return``, tape operation or opaque line (a ``raise``, a report flush);
+* every scalar the body assigns is either private to an iteration (assigned
+  before any read on every path, and not read after the loop) or a sum
+  reduction (each mention of it in the body is ``s += e`` or each one
+  ``s -= e``, e free of s: Numba's prange combines those per thread);
+* every array the body writes (with every other name for it: ``x_bar =
+  ds_dx``) is read and written in the body only as an element whose index
+  has the loop variable itself at one and the same position
+  (``out[i] = ...``, ``g[i, j] += ...``): iterations touch disjoint elements;
+* or, for an array that is only accumulated (``w_bar[j] += e`` and nothing
+  else of it in the body, at any index), the loop is split into as many
+  chunks as Numba has threads (a constant of the emitted code), each chunk
+  adds into a partial array of its own, and a parallel loop after it adds the
+  partials into the array: the result depends neither on the schedule nor on
+  the threads a call runs on.
+
+Anything else (a carried recurrence, ``m = max(m, e)``, a tape, a write at
+``i + 1`` read at ``i``, an array allocated in the body) keeps the serial
+loop.  Nested loops stay serial inside a parallel one.  The rewrite works on
+a copy, at emission (after the emitter's own renaming): the IR of the
+pipeline is left as it is.
+"""
+
+from __future__ import annotations
+
+import os
+
+from nsadc.ir.build import add, call, mul, sub
+from nsadc.ir.names import Names
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
+                            Return, Stmt, Var, While, assigned, clone_function, raw_names, reads, upward_exposed,
+                            variables, walk)
+from nsadc.passes.loop_analysis import accumulates, all_names, private, scalar_sum
+from nsadc.rules.arrays import ARRAY_VALUES, is_array
+
+
+def chunk_count() -> int:
+    """How many chunks a loop with partial arrays is split into: Numba's
+    number of threads (``NUMBA_NUM_THREADS``, else the number of cores), read
+    when the code is emitted.  A constant of the emitted code, not
+    ``numba.get_num_threads()`` (a function that calls it cannot be cached),
+    so the result does not depend on the threads a call runs on."""
+    try:
+        n = int(os.environ.get("NUMBA_NUM_THREADS", "") or 0)
+    except ValueError:
+        n = 0
+    return max(n or os.cpu_count() or 1, 1)
+
+
+def parallel_loops(fn: Function, chunks: int | None = None) -> Function:
+    """A copy of ``fn`` whose top-level loops that may run in parallel are
+    marked (and those that accumulate into an array at other indices split
+    into ``chunks`` chunks with partial arrays: :func:`chunk_count` by
+    default); ``fn`` itself where none may."""
+    arrays = _arrays(fn)
+    aliases = _aliases(fn, arrays)
+    plans: dict[int, dict[str, int]] = {}
+    for k, s in enumerate(fn.body):
+        if isinstance(s, For):
+            partials = _plan(s, fn.body[k + 1:], arrays, aliases)
+            if partials is not None:
+                plans[k] = partials
+    if not plans:
+        return fn
+    out = clone_function(fn)
+    names = Names(all_names(fn))
+    body: list[Stmt] = []
+    for k, s in enumerate(out.body):
+        if k not in plans:
+            body.append(s)
+        elif not plans[k]:
+            s.parallel = True
+            body.append(s)
+        else:
+            body.extend(_chunked(s, dict(sorted(plans[k].items())), names, chunks or chunk_count()))
+    out.body = body
+    return out
+
+
+def has_parallel_loop(fn: Function) -> bool:
+    return any(isinstance(s, For) and s.parallel for s in fn.body)
+
+
+# ------------------------------------------------------------------ analysis
+
+
+def _arrays(fn: Function) -> set[str]:
+    """The names that hold arrays: typed so, indexed, or given an array."""
+    out = {v for v, t in fn.types.items() if is_array(t)}
+    out |= {p.name for p in fn.params if is_array(p.type)}
+    for s in walk(fn.body):
+        for e in _exprs(s):
+            for c in _calls(e):
+                if c.prim in ("load", "store", "shape", "size", "array_copy", "zeros_like", "ones_like",
+                              "empty_like") and isinstance(c.args[0], Var):
+                    out.add(c.args[0].name)
+        if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim in ARRAY_VALUES:
+            out.add(s.target)
+    changed = True
+    while changed:  # a = b where b is an array
+        changed = False
+        for s in walk(fn.body):
+            if isinstance(s, Assign) and isinstance(s.value, Var) and s.value.name in out and s.target not in out:
+                out.add(s.target)
+                changed = True
+    return out
+
+
+def _aliases(fn: Function, arrays: set[str]) -> dict[str, set[str]]:
+    """Each array's names: those it was assigned to or from (``x_bar = ds_dx``)."""
+    parent = {a: a for a in arrays}
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for s in walk(fn.body):
+        if isinstance(s, Assign) and s.target in arrays:
+            v = s.value
+            other = v if isinstance(v, Var) else v.args[0] if isinstance(v, Call) and v.prim == "store" else None
+            if isinstance(other, Var) and other.name in arrays:
+                parent[find(s.target)] = find(other.name)
+    groups: dict[str, set[str]] = {}
+    for a in arrays:
+        groups.setdefault(find(a), set()).add(a)
+    return {a: groups[find(a)] for a in arrays}
+
+
+def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[str]]) -> dict[str, int] | None:
+    """None where ``loop`` stays serial; else the arrays it accumulates into at
+    indices other than its own, with their ranks (empty: a plain parallel loop)."""
+    if not (isinstance(loop.step, Const) and loop.step.value == 1):
+        return None
+    body = loop.body
+    if any(isinstance(s, (While, Break, Continue, Return, *OPAQUE)) for s in walk(body)):
+        return None
+    written = assigned(body)
+    if loop.var in written:
+        return None
+    after = upward_exposed(rest) | {n for s in walk(rest) if isinstance(s, OPAQUE) for n in raw_names(s)}
+    if loop.var in after:
+        return None
+    stored = {s.target for s in walk(body) if isinstance(s, Assign) and s.target in arrays}
+    for v in written - stored:
+        if v in arrays:
+            return None
+        if _reduction(body, v):
+            continue
+        if not private(body, v) or v in after:
+            return None
+    partials: dict[str, int] = {}
+    for a in stored:
+        names = aliases.get(a, {a})
+        if _at_loop_index(body, names, loop.var):
+            continue
+        r = _accumulated(body, a)
+        if names & _mentioned(body) == {a} and r:
+            partials[a] = r
+            continue
+        return None
+    return partials
+
+
+def _reduction(body: list[Stmt], v: str) -> bool:
+    """Every mention of v in the body is ``v += e``, or every one ``v -= e``."""
+    prims = {s.value.prim for s in walk(body) if isinstance(s, Assign) and s.target == v
+             and isinstance(s.value, Call)}
+    return len(prims) == 1 and accumulates(body, v, scalar_sum)
+
+
+def _at_loop_index(body: list[Stmt], names: set[str], var: str) -> bool:
+    """Every mention of the arrays ``names`` in the body is an element read or
+    write (or a shape) whose index has ``var`` itself at one same position."""
+    positions: set[int] | None = None
+    for s in walk(body):
+        if isinstance(s, Assign) and s.target in names:
+            v = s.value
+            if not (isinstance(v, Call) and v.prim == "store" and v.args[0] == Var(s.target)):
+                return False
+        for e in _exprs(s):
+            for c in _mentions(e, names):
+                if c is None:
+                    return False
+                if c.prim in ("shape", "size"):
+                    continue
+                at = {p for p, x in enumerate(_index(c)) if x == Var(var)}
+                positions = at if positions is None else positions & at
+                if not positions:
+                    return False
+                if any(names & variables(x) for x in _index(c)):
+                    return False
+    return True
+
+
+def _accumulated(body: list[Stmt], a: str) -> int:
+    """The number of indices of ``a``'s elements where every mention of ``a``
+    in the body is ``a[idx] += e`` (or ``-=``), with neither idx nor e reading
+    ``a`` and always as many indices; else 0."""
+    ranks = set()
+    for s in walk(body):
+        if isinstance(s, Assign) and s.target == a:
+            v = s.value
+            if not (isinstance(v, Call) and v.prim == "store" and v.args[0] == Var(a)):
+                return 0
+            index, value = v.args[1:-1], v.args[-1]
+            if not (isinstance(value, Call) and value.prim in ("add", "sub")
+                    and value.args[0] == Call("load", (Var(a), *index))):
+                return 0
+            if any(a in variables(x) for x in (*index, value.args[1])):
+                return 0
+            ranks.add(len(index))
+        elif any(a in variables(e) for e in _exprs(s)):
+            return 0
+    return ranks.pop() if len(ranks) == 1 else 0
+
+
+def _exprs(s: Stmt) -> list[Expr]:
+    if isinstance(s, Assign):
+        return [s.value]
+    if isinstance(s, (If, While)):
+        return [s.test]
+    if isinstance(s, For):
+        return [s.start, s.stop, s.step]
+    if isinstance(s, Return) and s.value is not None:
+        return list(s.value) if isinstance(s.value, tuple) else [s.value]
+    return []
+
+
+def _calls(e: Expr):
+    if isinstance(e, Call):
+        yield e
+        for a in e.args:
+            yield from _calls(a)
+
+
+def _mentions(e: Expr, names: set[str]):
+    """The calls through which ``e`` reads an array of ``names`` (load, store,
+    shape, size), and None for any other mention of one."""
+    if isinstance(e, Var):
+        if e.name in names:
+            yield None
+        return
+    if not isinstance(e, Call):
+        return
+    args = e.args
+    if e.prim in ("load", "store", "shape", "size") and isinstance(args[0], Var) and args[0].name in names:
+        yield e
+        args = args[1:]
+    for a in args:
+        yield from _mentions(a, names)
+
+
+def _index(c: Call) -> tuple[Expr, ...]:
+    return c.args[1:] if c.prim == "load" else c.args[1:-1]
+
+
+def _mentioned(body: list[Stmt]) -> set[str]:
+    out: set[str] = set()
+    for s in walk(body):
+        out |= reads(s)
+        if isinstance(s, Assign):
+            out.add(s.target)
+    return out
+
+
+# ------------------------------------------------------------------ rewrite
+
+
+def _chunked(loop: For, partial_arrays: dict[str, int], names: Names, chunks: int) -> list[Stmt]:
+    """``loop`` as ``chunks`` chunks of its iterations, run in parallel, each
+    accumulating the arrays of ``partial_arrays`` (name -> rank) into partials
+    of its own, then the partials added up, in chunk order."""
+    nt, chunk = names.fresh("n_chunks"), names.fresh("chunk")
+    first, last = names.fresh(f"{loop.var}_first"), names.fresh(f"{loop.var}_last")
+    parts = {a: names.fresh(f"{a}_parts") for a in partial_arrays}
+    out: list[Stmt] = [
+        Comment(f"parallel: this loop in {chunks} chunks, each accumulating {', '.join(partial_arrays)} "
+                "into partials of its own, added up after it"),
+        Assign(nt, Const(chunks)),
+        Assign(first, loop.start),
+        Assign(last, loop.stop),
+    ]
+    out += [Raw(f"{parts[a]} = np.zeros(({nt},) + {a}.shape, {a}.dtype)") for a in partial_arrays]
+    span, lo, hi = names.fresh(f"{loop.var}_span"), names.fresh(f"{loop.var}_lo"), names.fresh(f"{loop.var}_hi")
+    out.append(Assign(span, sub(Var(last), Var(first))))
+    bounds = [Assign(lo, add(Var(first), call("floordiv", mul(Var(span), Var(chunk)), Var(nt)))),
+              Assign(hi, add(Var(first), call("floordiv", mul(Var(span), add(Var(chunk), Const(1))), Var(nt))))]
+    inner = For(loop.var, Var(lo), Var(hi), Const(1), _into_parts(loop.body, parts, chunk), loop.loc)
+    out.append(For(chunk, Const(0), Var(nt), Const(1), [*bounds, inner], loop.loc, parallel=True))
+    for a, r in partial_arrays.items():
+        ks = [names.fresh("k") for _ in range(r)]
+        c = names.fresh("c")
+        index = tuple(Var(k) for k in ks)
+        element = Call("load", (Var(a), *index))
+        added = Assign(a, Call("store", (Var(a), *index, add(element, Call("load", (Var(parts[a]), Var(c),
+                                                                                     *index))))))
+        nest: Stmt = For(c, Const(0), Var(nt), Const(1), [added])
+        for d in reversed(range(r)):
+            nest = For(ks[d], Const(0), call("shape", Var(a), Const(d)), Const(1), [nest], parallel=d == 0)
+        out.append(nest)
+    return out
+
+
+def _into_parts(block: list[Stmt], parts: dict[str, str], chunk: str) -> list[Stmt]:
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, Assign) and s.target in parts:
+            v = s.value
+            index, value = v.args[1:-1], v.args[-1]
+            p = Var(parts[s.target])
+            load = Call("load", (p, Var(chunk), *index))
+            s = Assign(p.name, Call("store", (p, Var(chunk), *index, Call(value.prim, (load, value.args[1])))), s.loc)
+        elif isinstance(s, If):
+            s = If(s.test, _into_parts(s.body, parts, chunk), _into_parts(s.orelse, parts, chunk), s.loc)
+        elif isinstance(s, For):
+            s = For(s.var, s.start, s.stop, s.step, _into_parts(s.body, parts, chunk), s.loc)
+        out.append(s)
+    return out
