@@ -14,12 +14,13 @@ from contextvars import ContextVar
 
 from nsadc.backends import tape_helpers
 from nsadc.backends.lowering import PYTHON, Backend
+from nsadc.backends.renaming import with_loop_locals_renamed, with_reassignments_renamed
 from nsadc.backends.selection_helpers import EAGER, with_selection_helpers
 from nsadc.analyses.facts import expr_type
 from nsadc.ir.build import add
-from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Continue, Expr, For, Function,
-                            If, Raw, Return, Stmt, TapeAlloc, TapeOp, TapePop, TapePush, TapeReserve, Var, While,
-                            assigned, expressions_read, has_select, raw_names, reads, upward_exposed, variables, walk)
+from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Continue, Expr, For, Function, If, Raw,
+                            Return, Stmt, TapeAlloc, TapeOp, TapePop, TapePush, TapeReserve, Var, While,
+                            expressions_read, has_select, walk)
 from nsadc.rules.source import (comment_text, docstring_source, expr_source, numpy_extrema, range_source,
                                 store_line)
 from nsadc.passes.parallel_loops import has_parallel_loop
@@ -218,100 +219,6 @@ def _with_select_calls(fn: Function) -> Function | None:
     return out
 
 
-# Numba's SSA reconstruction makes one pass over all the statements of a
-# function for each variable assigned in more than one basic block.  The
-# reverse sweep re-runs a loop's iteration, assigning every value of the body
-# again in the reverse loop: a loop with a 300-statement body had 850 such
-# variables in 6,100 statements (4.5 s of its 9 s compilation: about a
-# microsecond per variable and statement).  Where the variables local to one
-# iteration of a top-level loop that are also assigned elsewhere, times the
-# function's statements, reach this product, those variables get names of
-# their own in that loop (below it, the names the transforms chose read better
-# and the compilation gains less than 0.2 s).
-RENAME_LOOP_LOCALS = 100_000
-
-
-def _renamed_expr(e: Expr, names: dict[str, str]) -> Expr:
-    if isinstance(e, Var):
-        return Var(names[e.name]) if e.name in names else e
-    if isinstance(e, Call):
-        return Call(e.prim, tuple(_renamed_expr(a, names) for a in e.args))
-    return e
-
-
-def _renamed_block(block: list[Stmt], names: dict[str, str]) -> list[Stmt]:
-    def r(e: Expr) -> Expr:
-        return _renamed_expr(e, names)
-
-    out: list[Stmt] = []
-    for s in block:
-        if isinstance(s, Assign):
-            s = Assign(names.get(s.target, s.target), r(s.value), s.loc, s.site)
-        elif isinstance(s, If):
-            s = If(r(s.test), _renamed_block(s.body, names), _renamed_block(s.orelse, names), s.loc)
-        elif isinstance(s, For):
-            s = For(names.get(s.var, s.var), r(s.start), r(s.stop), r(s.step), _renamed_block(s.body, names), s.loc)
-        elif isinstance(s, While):
-            s = While(r(s.test), _renamed_block(s.body, names), s.loc)
-        elif isinstance(s, Return) and s.value is not None:
-            s = Return(tuple(r(v) for v in s.value) if isinstance(s.value, tuple) else r(s.value), s.loc)
-        out.append(s)
-    return out
-
-
-def _with_loop_locals_renamed(fn: Function) -> Function | None:
-    """A copy of ``fn`` in which each top-level loop gives its own names to the
-    variables local to one iteration (assigned there before any read in the
-    iteration, read neither by the loop's header nor after the loop) that are
-    assigned elsewhere too; None where their number times the function's
-    statements stays below ``RENAME_LOOP_LOCALS``.  Names that an opaque line
-    mentions are left alone."""
-    fixed: set[str] = {p.name for p in fn.params}
-    taken: set[str] = set(fixed)
-    statements = 0
-    for s in walk(fn.body):
-        statements += 1
-        if isinstance(s, OPAQUE):
-            fixed |= raw_names(s)
-        for e in expressions_read(s):
-            taken |= variables(e)
-    taken |= fixed | assigned(fn.body)
-    # where each name is assigned: the positions of the top-level statements
-    where: dict[str, set[int]] = {p.name: {-1} for p in fn.params}
-    for i, s in enumerate(fn.body):
-        for v in assigned([s]):
-            where.setdefault(v, set()).add(i)
-    plans: dict[int, dict[str, str]] = {}
-    count = 0
-    for i, s in enumerate(fn.body):
-        if not isinstance(s, (For, While)):
-            continue
-        local = {v for v in assigned(s.body) if len(where.get(v, ())) > 1} - fixed - reads(s)
-        if isinstance(s, For):
-            local.discard(s.var)
-        local -= upward_exposed(s.body) | upward_exposed(fn.body[i + 1:])
-        names = {}
-        for v in sorted(local):
-            k = 2
-            while f"{v}_{k}" in taken:
-                k += 1
-            names[v] = f"{v}_{k}"
-            taken.add(names[v])
-        if names:
-            plans[i] = names
-            count += len(names)
-    if count * statements < RENAME_LOOP_LOCALS:
-        return None
-    out = copy.copy(fn)
-    out.body = list(fn.body)
-    for i, names in plans.items():
-        loop = fn.body[i]
-        body = _renamed_block(loop.body, names)
-        out.body[i] = (For(loop.var, loop.start, loop.stop, loop.step, body, loop.loc) if isinstance(loop, For)
-                       else While(loop.test, body, loop.loc))
-    return out
-
-
 def module_source(header: list[str], functions: list[Function], backend: Backend = PYTHON) -> str:
     """A standalone module for ``backend``: header comments, imports, tape
     helpers where used, and the functions, each with the backend's decorator."""
@@ -324,7 +231,8 @@ def module_source(header: list[str], functions: list[Function], backend: Backend
     helpers = helper_source(_prims_used(functions))
     if helpers:  # np.sort's stable argsort
         chunks.append(backend.decorated(helpers))
-    functions = [_with_loop_locals_renamed(f) or f for f in functions]
+    functions = [with_loop_locals_renamed(f) or f for f in functions]
+    functions = [with_reassignments_renamed(f) or f for f in functions]
     with_calls = [_with_select_calls(f) for f in functions]
     if any(with_calls):
         chunks.append(backend.decorated(_SELECT_HELPER))

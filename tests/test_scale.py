@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import nsadc
-from nsadc.emit import RENAME_LOOP_LOCALS, SELECT_CALLS, module_source
+from nsadc.backends.renaming import RENAME_LOOP_LOCALS
+from nsadc.emit import SELECT_CALLS, module_source
 from nsadc.ir.nodes import Assign, Call, Const, For, Function, Param, Return, Var, select
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -190,3 +191,49 @@ def test_long_functions_write_each_shape_of_selection_once_and_compute_the_same(
             got, want = with_helpers(x, y, 1.0), plain(x, y, 1.0)
         np.testing.assert_array_equal(np.array([got[0], *got[1]], dtype=float),
                                       np.array([want[0], *want[1]], dtype=float))
+
+
+def _accumulating_loop(n: int) -> Function:
+    """A loop whose body accumulates ``n`` names three times each (as a
+    reverse sweep accumulates adjoints); ``a0`` is also carried from one
+    iteration to the next and read after the loop."""
+    body = []
+    for k in range(n):
+        body.append(Assign(f"a{k}", Call("mul", (Var("x"), Const(k + 0.5))) if k else
+                           Call("add", (Var("a0"), Var("x")))))
+    for rep in range(2):
+        for k in range(n):
+            body.append(Assign(f"a{k}", Call("add", (Var(f"a{k}"), Call("mul", (Var("i"), Const(rep + 1.0)))))))
+    acc = Var("s")
+    for k in range(n):
+        acc = Call("add", (acc, Var(f"a{k}")))
+    body.append(Assign("s", acc))
+    fn_body = [Assign("s", Const(0.0)), Assign("a0", Const(1.0)), For("i", Const(0), Var("m"), Const(1), body),
+               Return(Call("add", (Var("s"), Var("a0"))))]
+    return Function("acc", [Param("x", "float"), Param("m", "int")], fn_body)
+
+
+def test_names_a_loop_body_assigns_again_get_names_of_their_own_but_the_last():
+    n = 200  # n names assigned again, in 3 * n + 5 statements
+    assert n * (3 * n + 5) >= RENAME_LOOP_LOCALS
+    text = module_source(["test"], [_accumulating_loop(n)])
+    assert "a5_2 = x * 5.5" in text and "a5_3 = a5_2 + " in text and "a5 = a5_3 + " in text
+    assert "a0 += x" not in text and "a0_2 = a0 + x" in text  # the carried value, read before its first
+    ns: dict = {}
+    exec(text, ns)
+    for x, m in [(0.5, 3), (-1.25, 1), (2.0, 0)]:
+        s, a = 0.0, [0.0] * n
+        a0 = 1.0
+        for i in range(m):
+            a = [a0 + x] + [x * (k + 0.5) for k in range(1, n)]
+            for rep in range(2):
+                a = [v + i * (rep + 1.0) for v in a]
+            a0 = a[0]
+            for v in a:
+                s += v
+        assert ns["acc"](x, m) == pytest.approx(s + a0, rel=1e-15)
+
+
+def test_few_names_assigned_again_keep_their_names():
+    text = module_source(["test"], [_accumulating_loop(4)])
+    assert "a1_2" not in text and "a1 += " in text
