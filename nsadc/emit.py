@@ -99,7 +99,7 @@ def tape_source(s: TapeOp) -> list[str]:
     if isinstance(s, TapeAlloc):
         return [_BACKEND.get().tape_alloc(s, expr_source)]
     if isinstance(s, TapeReserve):
-        return [f"{s.tape} = _reserve({s.tape}, {expr_source(add(Var(s.counter), s.room))})"]
+        return tape_helpers.reserve_lines(s.tape, expr_source(add(Var(s.counter), s.room)))
     if isinstance(s, TapePush):
         return [f"{s.tape}[{expr_source(s.at)}] = {expr_source(s.value)}"]
     if isinstance(s, TapePop):

@@ -24,6 +24,7 @@ from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored
                                      zero_of)
 from nsadc.transforms.reverse_plan import hoisted_pushes, is_store, plan as make_plan
 from nsadc.transforms.tapes import Tapes, loop_trips
+from nsadc.transforms.while_trips import while_trips
 
 
 def materialize_tests(fn: Function, names) -> None:
@@ -258,10 +259,14 @@ class _Reverse:
             return room + [For(s.var, s.start, s.stop, s.step, pushes + body, s.loc)]
         if not reversed_:
             return [While(s.test, body, s.loc)]
-        pushes = [st for v in ck for st in tapes.push(v, grow=True)]
+        # a counter in the test caps the trip count (a `for` loop with a `break`):
+        # room for every iteration before the loop, none at each push
+        bound = while_trips(s, self.facts.types)
+        room = tapes.reserve(ck, bound) if bound is not None else []
+        pushes = [st for v in ck for st in tapes.push(v, grow=bound is None)]
         trips = self.counters[id(s)]
         body = pushes + body + [Assign(trips, Call("add", (Var(trips), Const(1))))]
-        out = [Assign(trips, Const(0)), While(s.test, body, s.loc)]
+        out = room + [Assign(trips, Const(0)), While(s.test, body, s.loc)]
         if not top:
             out += tapes.push(trips, grow=True)
         return out

@@ -20,7 +20,8 @@ class Tapes:
     """The float and int tapes.  Pushes are two plain statements; room is
     reserved before each loop for all the pushes it will make (a growth check
     in every push, or a helper returning the tape, costs 2-3x on a tight loop),
-    except in `while` loops, whose trip count is unknown."""
+    except in `while` loops whose test caps no counter (while_trips.py), whose
+    trip count is unknown."""
 
     def __init__(self, names, types):
         self.types = types
