@@ -14,7 +14,8 @@ import nsadc
 from nsadc.backends.targets import backend_for
 from nsadc.cli import app, load
 from nsadc.errors import NsadcError
-from nsadc.ir.nodes import For
+from nsadc.ir.build import add
+from nsadc.ir.nodes import Const, For, Var
 from nsadc.passes.parallel_loops import parallel_loops
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,13 +67,38 @@ def test_an_adjoint_accumulated_at_another_index_gets_partials():
     assert "ds_dX[i, j] += " in grad and "ds_dX_parts" not in grad
 
 
-def test_a_stencil_accumulates_its_adjoint_into_partials():
+def test_a_stencils_gradient_stays_serial():
     fs = functions(emitted("total_variation"))
-    assert len(parallel_headers(fs["total_variation"])) == 1
+    assert len(parallel_headers(fs["total_variation"])) == 1  # the primal's sum runs in parallel
     grad = fs["total_variation_grad"]
-    assert "ds_dx_parts[chunk, i_plus_1] += " in grad
-    # never the shared adjoint at i + 1 from a parallel loop
-    assert not re.search(r"^\s+ds_dx\[i_plus_1\]", grad, flags=re.M)
+    # partials of x_bar would be as long as the loop (zeroing and adding them up cost more than
+    # the loop), and the shared adjoint at i + 1 is never written from a parallel loop
+    assert "_parts" not in grad and parallel_headers(grad) == []
+    assert "for i in range(n_minus_1):" in grad
+
+
+def test_strips_of_rows_run_in_chunks_each_with_its_own_buffer():
+    fs = functions(emitted("relu_least_squares"))
+    grad = fs["relu_least_squares_grad"]
+    # the 4-row strips: chunks of whole strips, each with its own copy of the strip's buffer
+    assert "for i_strip in range(i_strip_lo, i_strip_hi, 4):" in grad
+    assert re.search(r"^\s+z_of_i_mine = np.empty_like\(z_of_i\)$", grad, flags=re.M)
+    assert not re.search(r"^\s+z_of_i\[", grad, flags=re.M)  # every use inside the chunks is the copy
+    # w_bar at j: partials; X_bar and y_bar at the strip's own rows: written directly
+    assert "ds_dw_parts" in grad and "ds_dX_parts" not in grad and "ds_dy_parts" not in grad
+    assert parallel_headers(grad).count("for chunk in numba.prange(n_chunks):") == 1
+
+
+def test_a_nested_loop_over_other_rows_than_the_iterations_own_is_not_owned():
+    comp = load(f"{PROGRAMS}:relu_least_squares", None, None, None, standalone=True)
+    vjp = comp.vjp
+    loops = [s for s in vjp.body if isinstance(s, For)]
+    strip = next(s for s in loops if s.step == Const(4))
+    inner = next(t for t in strip.body if isinstance(t, For) and t.start == Var(strip.var))
+    inner.stop = add(Var(strip.var), Const(5))  # five rows from a strip of four: the next strip's first too
+    marked = parallel_loops(vjp)
+    assert not any(s.parallel or (isinstance(s, For) and s.var.startswith("chunk"))
+                   for s in marked.body if isinstance(s, For) and s.step == Const(4))
 
 
 def test_writes_at_the_loop_index_run_in_parallel():

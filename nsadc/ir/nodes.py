@@ -137,6 +137,7 @@ class Raw:
 
     code: str
     raises: bool = False  # the line raises: control does not go on past it
+    allocates: str | None = None  # the array the line allocates (a pass's buffer), if it does
 
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
@@ -298,6 +299,10 @@ class Function:
     """Reverse mode: id of a reversed loop -> the same loop counting up (passes/loop_order.py)."""
     keep: set[str] = field(default_factory=set)
     """Variables fold_temporaries must leave in place (outputs read beside the body)."""
+    iteration_buffers: set[str] = field(default_factory=set)
+    """Arrays allocated at entry whose contents live for one iteration of the loop
+    that uses them (a strip's values: passes/reduction_interchange.py); a parallel
+    loop gives each chunk its own (passes/parallel_loops.py)."""
     tangent_of: dict[str, str] = field(default_factory=dict)
     """Forward mode: primal variable -> its tangent variable (transforms/kink_rows.py)."""
 

@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import os
 
-from nsadc.ir.build import add, call, mul, sub
+from nsadc.ir.build import add, call, mul
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
                             Return, Stmt, Var, While, assigned, clone_function, raw_names, reads, upward_exposed,
                             variables, walk)
+from nsadc.analyses.rename import rename_variable
 from nsadc.passes.loop_analysis import accumulates, all_names, private, scalar_sum
 from nsadc.rules.arrays import ARRAY_VALUES, is_array
 
@@ -61,12 +62,12 @@ def parallel_loops(fn: Function, chunks: int | None = None) -> Function:
     default); ``fn`` itself where none may."""
     arrays = _arrays(fn)
     aliases = _aliases(fn, arrays)
-    plans: dict[int, dict[str, int]] = {}
+    plans: dict[int, tuple[dict[str, int], list[str]]] = {}
     for k, s in enumerate(fn.body):
         if isinstance(s, For):
-            partials = _plan(s, fn.body[k + 1:], arrays, aliases)
-            if partials is not None:
-                plans[k] = partials
+            plan = _plan(s, fn.body[k + 1:], arrays, aliases, fn.iteration_buffers)
+            if plan is not None:
+                plans[k] = plan
     if not plans:
         return fn
     out = clone_function(fn)
@@ -75,11 +76,13 @@ def parallel_loops(fn: Function, chunks: int | None = None) -> Function:
     for k, s in enumerate(out.body):
         if k not in plans:
             body.append(s)
-        elif not plans[k]:
+            continue
+        partials, own = plans[k]
+        if not partials and not own and s.step == Const(1):
             s.parallel = True
             body.append(s)
         else:
-            body.extend(_chunked(s, dict(sorted(plans[k].items())), names, chunks or chunk_count()))
+            body.extend(_chunked(s, dict(sorted(partials.items())), own, names, chunks or chunk_count()))
     out.body = body
     return out
 
@@ -135,10 +138,13 @@ def _aliases(fn: Function, arrays: set[str]) -> dict[str, set[str]]:
     return {a: groups[find(a)] for a in arrays}
 
 
-def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[str]]) -> dict[str, int] | None:
+def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[str]],
+          buffers: set[str]) -> tuple[dict[str, int], list[str]] | None:
     """None where ``loop`` stays serial; else the arrays it accumulates into at
-    indices other than its own, with their ranks (empty: a plain parallel loop)."""
-    if not (isinstance(loop.step, Const) and loop.step.value == 1):
+    indices other than its own, with their ranks, and the iteration buffers it
+    writes, which each chunk gets its own copy of (both empty, with a step of
+    1: a plain parallel loop)."""
+    if not (isinstance(loop.step, Const) and isinstance(loop.step.value, int) and loop.step.value >= 1):
         return None
     body = loop.body
     if any(isinstance(s, (While, Break, Continue, Return, *OPAQUE)) for s in walk(body)):
@@ -158,16 +164,51 @@ def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[
         if not private(body, v) or v in after:
             return None
     partials: dict[str, int] = {}
+    own: list[str] = []
+    per_iteration = _following(body, loop.var)
     for a in stored:
         names = aliases.get(a, {a})
-        if _at_loop_index(body, names, loop.var):
+        if a in buffers and names == {a} and a not in after:
+            own.append(a)
+            continue
+        if _at_loop_index(body, names, _owned_indices(loop)):
             continue
         r = _accumulated(body, a)
-        if names & _mentioned(body) == {a} and r:
+        if names & _mentioned(body) == {a} and r and not _indexed_by(body, a, per_iteration):
             partials[a] = r
             continue
         return None
-    return partials
+    return partials, sorted(own)
+
+
+def _following(body: list[Stmt], var: str) -> set[str]:
+    """``var`` and the names the body computes from it (an index ``i + 1``)."""
+    out = {var}
+    changed = True
+    while changed:
+        changed = False
+        for s in walk(body):
+            if isinstance(s, Assign) and s.target not in out and variables(s.value) & out:
+                out.add(s.target)
+                changed = True
+            elif isinstance(s, For) and s.var not in out and \
+                    (variables(s.start) | variables(s.stop) | variables(s.step)) & out:
+                out.add(s.var)
+                changed = True
+    return out
+
+
+def _indexed_by(body: list[Stmt], a: str, names: set[str]) -> bool:
+    """Some element of ``a`` the body accumulates into has an index computed
+    from ``names``: its partial arrays would be as long as the loop, and
+    zeroing and adding them up costs more than the loop (a stencil's
+    ``x_bar[i + 1] += ...`` stays serial; ``w_bar[j] += ...`` in a loop over
+    ``i`` runs in parallel)."""
+    for s in walk(body):
+        if isinstance(s, Assign) and s.target == a and isinstance(s.value, Call) and s.value.prim == "store":
+            if any(variables(x) & names for x in s.value.args[1:-1]):
+                return True
+    return False
 
 
 def _reduction(body: list[Stmt], v: str) -> bool:
@@ -177,9 +218,23 @@ def _reduction(body: list[Stmt], v: str) -> bool:
     return len(prims) == 1 and accumulates(body, v, scalar_sum)
 
 
-def _at_loop_index(body: list[Stmt], names: set[str], var: str) -> bool:
+def _owned_indices(loop: For) -> set[str]:
+    """The loop variable, and the variables of loops nested in the body that
+    run over the iteration's own block of indices (``for i in range(i_strip,
+    i_strip + 4)`` in a loop over ``i_strip`` with step 4): an element at such
+    an index belongs to one iteration."""
+    owned = {loop.var}
+    for s in walk(loop.body):
+        if isinstance(s, For) and s.step == Const(1) and s.start == Var(loop.var) and \
+                s.stop == add(Var(loop.var), loop.step) and s.var not in assigned(s.body):
+            owned.add(s.var)
+    return owned
+
+
+def _at_loop_index(body: list[Stmt], names: set[str], owned: set[str]) -> bool:
     """Every mention of the arrays ``names`` in the body is an element read or
-    write (or a shape) whose index has ``var`` itself at one same position."""
+    write (or a shape) whose index has a variable of ``owned`` (the loop's
+    own) at one same position."""
     positions: set[int] | None = None
     for s in walk(body):
         if isinstance(s, Assign) and s.target in names:
@@ -192,7 +247,7 @@ def _at_loop_index(body: list[Stmt], names: set[str], var: str) -> bool:
                     return False
                 if c.prim in ("shape", "size"):
                     continue
-                at = {p for p, x in enumerate(_index(c)) if x == Var(var)}
+                at = {p for p, x in enumerate(_index(c)) if isinstance(x, Var) and x.name in owned}
                 positions = at if positions is None else positions & at
                 if not positions:
                     return False
@@ -275,27 +330,40 @@ def _mentioned(body: list[Stmt]) -> set[str]:
 # ------------------------------------------------------------------ rewrite
 
 
-def _chunked(loop: For, partial_arrays: dict[str, int], names: Names, chunks: int) -> list[Stmt]:
+def _chunked(loop: For, partial_arrays: dict[str, int], own: list[str], names: Names, chunks: int) -> list[Stmt]:
     """``loop`` as ``chunks`` chunks of its iterations, run in parallel, each
-    accumulating the arrays of ``partial_arrays`` (name -> rank) into partials
-    of its own, then the partials added up, in chunk order."""
+    with its own copy of the buffers ``own`` and accumulating the arrays of
+    ``partial_arrays`` (name -> rank) into partials of its own, then the
+    partials added up, in chunk order."""
     nt, chunk = names.fresh("n_chunks"), names.fresh("chunk")
     first, last = names.fresh(f"{loop.var}_first"), names.fresh(f"{loop.var}_last")
     parts = {a: names.fresh(f"{a}_parts") for a in partial_arrays}
+    step = loop.step.value
+    what = [f"with its own {', '.join(own)}"] if own else []
+    what += [f"accumulating {', '.join(partial_arrays)} into partials of its own, added up after it"] \
+        if partial_arrays else []
     out: list[Stmt] = [
-        Comment(f"parallel: this loop in {chunks} chunks, each accumulating {', '.join(partial_arrays)} "
-                "into partials of its own, added up after it"),
+        Comment(f"parallel: this loop in {chunks} chunks, each {', '.join(what) or 'a range of its own'}"),
         Assign(nt, Const(chunks)),
         Assign(first, loop.start),
         Assign(last, loop.stop),
     ]
     out += [Raw(f"{parts[a]} = np.zeros(({nt},) + {a}.shape, {a}.dtype)") for a in partial_arrays]
-    span, lo, hi = names.fresh(f"{loop.var}_span"), names.fresh(f"{loop.var}_lo"), names.fresh(f"{loop.var}_hi")
-    out.append(Assign(span, sub(Var(last), Var(first))))
-    bounds = [Assign(lo, add(Var(first), call("floordiv", mul(Var(span), Var(chunk)), Var(nt)))),
-              Assign(hi, add(Var(first), call("floordiv", mul(Var(span), add(Var(chunk), Const(1))), Var(nt))))]
-    inner = For(loop.var, Var(lo), Var(hi), Const(1), _into_parts(loop.body, parts, chunk), loop.loc)
-    out.append(For(chunk, Const(0), Var(nt), Const(1), [*bounds, inner], loop.loc, parallel=True))
+    trips, lo, hi = names.fresh(f"{loop.var}_trips"), names.fresh(f"{loop.var}_lo"), names.fresh(f"{loop.var}_hi")
+    # the iterations first, first + step, ... below last, cut into chunks of whole steps
+    out.append(Assign(trips, call("trips", Var(first), Var(last), Const(step))))
+
+    def start_of(k: Expr) -> Expr:
+        at = call("floordiv", mul(Var(trips), k), Var(nt))
+        return add(Var(first), at if step == 1 else mul(Const(step), at))
+    bounds = [Assign(lo, start_of(Var(chunk))), Assign(hi, start_of(add(Var(chunk), Const(1))))]
+    copies = []
+    for b in own:
+        mine = names.fresh(f"{b}_mine")
+        copies.append(Raw(f"{mine} = np.empty_like({b})", allocates=mine))
+        rename_variable(loop.body, b, mine)
+    inner = For(loop.var, Var(lo), Var(hi), Const(step), _into_parts(loop.body, parts, chunk), loop.loc)
+    out.append(For(chunk, Const(0), Var(nt), Const(1), [*bounds, *copies, inner], loop.loc, parallel=True))
     for a, r in partial_arrays.items():
         ks = [names.fresh("k") for _ in range(r)]
         c = names.fresh("c")

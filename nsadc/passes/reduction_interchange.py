@@ -111,6 +111,8 @@ def _rewrite_loops(fn: Function, strip: int | None) -> None:
     if buffers:
         fn.body[:0] = [Comment("buffers in the precision of the values they keep (float32 data stays float32)")] \
             + buffers
+        if strip is not None:  # a strip's buffer holds that strip's values only
+            fn.iteration_buffers |= {b.allocates for b in buffers if isinstance(b, Raw) and b.allocates}
 
 
 def _visit(block: list[Stmt], after: list[list[Stmt]], buffers: list[Stmt], names, precision, mode) -> None:
@@ -330,7 +332,7 @@ def _rewritten(loop: For, J: For, bounds, before, later, expanded, accumulators,
                names, strip: int | None, rows: list[str]) -> list[Stmt]:
     k = loop.var
     kept = {v: names.fresh(f"{v}_of_{k}") for v in expanded}
-    buffers.extend(Raw(f"{kept[v]} = np.full({strip or 0}, {witnesses[v]})") for v in expanded)
+    buffers.extend(Raw(f"{kept[v]} = np.full({strip or 0}, {witnesses[v]})", allocates=kept[v]) for v in expanded)
     if strip is not None:
         start, end = Var(names.fresh(f"{k}_strip")), names.fresh(f"{k}_strips_end")
         over = (start, add(start, Const(strip)), Const(1))
