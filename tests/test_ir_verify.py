@@ -137,7 +137,8 @@ def test_clone_function_copies_every_declared_field():
     values = {"doc": "d", "types": {"x": "float"}, "names": Names({"x"}), "stored_params": ["x"],
               "shape_checks": [("a", "b", "here")], "vectorized": True, "rank_guessed": ["x"], "lenient": True,
               "scalar_or_array": ["x"], "needs_reserve": True, "adjoints": {"x_bar"}, "array_adjoints": {"A_bar"},
-              "index_depth": 2, "counting_up": {1: None}, "keep": {"y"}, "tangent_of": {"x": "x_dot"}}
+              "index_depth": 2, "counting_up": {1: None}, "keep": {"y"}, "tangent_of": {"x": "x_dot"},
+              "iteration_buffers": {"z_of_i"}}
     for k, v in values.items():
         setattr(fn, k, v)
     declared = {f.name for f in dataclasses.fields(Function)}
