@@ -237,3 +237,30 @@ def test_names_a_loop_body_assigns_again_get_names_of_their_own_but_the_last():
 def test_few_names_assigned_again_keep_their_names():
     text = module_source(["test"], [_accumulating_loop(4)])
     assert "a1_2" not in text and "a1 += " in text
+
+
+def test_arrays_written_several_times_in_a_block_keep_their_names():
+    """A store ``a[i] = v`` assigns ``a`` in the IR: renaming it would write the
+    next store into a name that holds no array."""
+    n = 260  # n names assigned twice, in 2 * n + 4 statements: past RENAME_LOOP_LOCALS
+    body = []
+    for k in range(n):
+        body.append(Assign(f"a{k}", Call("mul", (Var("x"), Const(k + 0.5)))))
+        body.append(Assign(f"a{k}", Call("add", (Var(f"a{k}"), Var("i")))))
+    for k in range(3):  # three stores into buf (out under another name) in the same block
+        body.append(Assign("buf", Call("store", (Var("buf"), Const(k), Call("add", (Call("load", (Var("buf"),
+                                                                                             Const(k))),
+                                                                                  Var(f"a{k}")))))))
+    fn = Function("stores", [Param("x", "float"), Param("out", "array1"), Param("m", "int")],
+                  [Assign("buf", Var("out")), For("i", Const(0), Var("m"), Const(1), body),
+                   Return(Call("load", (Var("buf"), Const(2))))])
+    fn.types = {"buf": "array1", "out": "array1"}
+    text = module_source(["test"], [fn])
+    assert "a5_2 = " in text  # the scalars were renamed
+    assert "buf_2" not in text and text.count("buf[") == 4
+    ns: dict = {}
+    exec(text, ns)
+    out = np.zeros(3)
+    assert ns["stores"](2.0, out, 4) == pytest.approx(sum(2.0 * 2.5 + i for i in range(4)))
+    assert out == pytest.approx([sum(1.0 + i for i in range(4)), sum(3.0 + i for i in range(4)),
+                                 sum(5.0 + i for i in range(4))])

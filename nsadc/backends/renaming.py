@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from collections import Counter
 
+from nsadc.rules.arrays import is_array
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Expr, For, Function, If, Return, Stmt, Var, While, assigned,
                             expressions_read, raw_names, reads, upward_exposed, variables, walk)
 
@@ -205,7 +206,12 @@ def with_reassignments_renamed(fn: Function) -> Function | None:
     if not any(isinstance(s, (For, While)) for s in walk(fn.body)):
         return None
     taken, opaque, statements = _names_in_use(fn)
-    body, changed = _single_assignment_block(fn.body, set(taken), opaque | {p.name for p in fn.params})
+    # arrays keep their names: a store `a[i] = v` is an assignment of `a` that
+    # writes into the same array, and an array may be reached by another name
+    arrays = {v for v, t in (fn.types or {}).items() if is_array(t)}
+    arrays |= {s.target for s in walk(fn.body)
+               if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store"}
+    body, changed = _single_assignment_block(fn.body, set(taken), opaque | arrays | {p.name for p in fn.params})
     if changed * statements < RENAME_LOOP_LOCALS:
         return None
     out = copy.copy(fn)

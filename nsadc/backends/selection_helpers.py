@@ -28,7 +28,7 @@ import copy
 from collections import Counter
 
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, Function, If, Param, Return, Stmt, Var,
-                            While, expressions_read, raw_names, walk)
+                            While, expressions_read, raw_names, variables, walk)
 
 # primitives whose evaluation cannot raise and costs little: a selection whose
 # two values are made of these (and of variables and constants) may evaluate both
@@ -203,6 +203,21 @@ def _outlined_block(block: list[Stmt], helpers: SelectionHelpers, types: dict[st
     return out
 
 
+def _names(fn: Function) -> set[str]:
+    """Every name the function mentions (a helper's name must not be one)."""
+    out = {p.name for p in fn.params}
+    for s in walk(fn.body):
+        if isinstance(s, OPAQUE):
+            out |= raw_names(s)
+        if isinstance(s, Assign):
+            out.add(s.target)
+        elif isinstance(s, For):
+            out.add(s.var)
+        for e in expressions_read(s):
+            out |= variables(e)
+    return out
+
+
 def _selection_calls(fn: Function) -> int:
     count = 0
 
@@ -224,7 +239,7 @@ def with_selection_helpers(functions: list[Function], threshold: int) -> tuple[l
     helpers = SelectionHelpers()
     out = []
     for fn in functions:
-        if _selection_calls(fn) < threshold or any(p.name.startswith("_selection_") for p in fn.params):
+        if _selection_calls(fn) < threshold or any(v.startswith("_selection_") for v in _names(fn)):
             out.append(fn)
             continue
         new = copy.copy(fn)
