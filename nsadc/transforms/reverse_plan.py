@@ -184,7 +184,11 @@ class _Planner:
         checkpoints[id(s)] = sorted(((exposed & need) | (assigned & before)) & assigned - keep_out)
         needs[id(s)] = need
         restore[id(s)] = sorted(assigned & before - keep_out)
-        before = before | _reads(s.body)
+        # what the loop's reverse reads from before the loop: each reversed iteration
+        # re-runs from its checkpoint, so a value the body assigns before reading it
+        # is its own (an earlier loop's `lx` that the next loop assigns first need not
+        # be kept for it)
+        before = before | upward_exposed(s.body) | _test_reads(s.body)
         if isinstance(s, For):
             before |= variables(s.start) | variables(s.stop) | variables(s.step)
         return before
