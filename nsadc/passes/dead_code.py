@@ -23,6 +23,7 @@ goes.
 
 from __future__ import annotations
 
+from nsadc.passes.dead_assignments import drop_dead_assignments
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Continue, For, Function, If, OPAQUE, Return, Stmt, While,
                             clone_function, expressions_read, raw_names, variables)
 
@@ -37,6 +38,7 @@ def without_value(vjp: Function, name: str) -> Function:
     fn.body[-1] = Return(ret.value[1], ret.loc)
     fn.doc = (fn.doc or "").replace(" and the adjoints", ": the adjoints", 1) or None
     drop_dead_code(fn)
+    drop_dead_assignments(fn)  # then by the statements' order: the forward run of a loop its reverse re-runs
     return fn
 
 

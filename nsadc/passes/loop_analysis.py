@@ -14,7 +14,7 @@ from __future__ import annotations
 from nsadc.rules.source import expr_source
 from nsadc.ir.build import sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, TapePop, Var,
-                            raw_names, reads, variables, walk)
+                            assigned, raw_names, reads, variables, walk)
 from nsadc.transforms.reverse_plan import is_store
 
 
@@ -62,10 +62,19 @@ def private(block: list[Stmt], v: str) -> bool:
     return not exposed(block, v)[0]
 
 
-def exposed(block: list[Stmt], v: str) -> tuple[bool, bool]:
-    """``(some path may read v before assigning it, every path assigns it)``."""
+def exposed(block: list[Stmt], v: str, covered: frozenset[str] = frozenset()) -> tuple[bool, bool]:
+    """``(some path may read v before assigning it, every path assigns it)``.
+    A read under ``if c:`` (``c`` a variable) after an assignment of v under
+    an earlier ``if c:``, with c assigned nowhere in between, sees that
+    assignment: ``covered`` holds the tests under which v is assigned so far
+    (a reverse sweep re-runs ``if i + 1 < h: diff = ...`` and reads ``diff``
+    under the same test)."""
+    covered = set(covered)
     for s in block:
-        if isinstance(s, Comment) or v not in mentioned(s):
+        if isinstance(s, Comment):
+            continue
+        if v not in mentioned(s):
+            covered -= _may_assign(s)
             continue
         if isinstance(s, OPAQUE):
             raw_reads, raw_assigns = raw_effects(s)
@@ -77,15 +86,32 @@ def exposed(block: list[Stmt], v: str) -> tuple[bool, bool]:
         if not isinstance(s, (For, If)) or v in reads(s):
             return True, False  # a `while` loop or a `return` reading it; a loop bound, a test
         if isinstance(s, For):
-            if s.var != v and exposed(s.body, v)[0]:
+            if s.var != v and exposed(s.body, v, frozenset(covered - _may_assign(s)))[0]:
                 return True, False
+            covered -= _may_assign(s)
             continue  # assigned there or not at all, if the loop does not run
-        body, orelse = exposed(s.body, v), exposed(s.orelse, v)
+        test = s.test.name if isinstance(s.test, Var) else None
+        body, orelse = exposed(s.body, v, frozenset(covered)), exposed(s.orelse, v, frozenset(covered))
+        if test in covered:
+            body = (False, body[1])  # v was assigned where this test holds
         if body[0] or orelse[0]:
             return True, False
         if body[1] and orelse[1]:
             return False, True
+        changed = _may_assign(s)
+        covered -= changed
+        if test is not None and body[1] and test not in changed:
+            covered.add(test)
     return False, False
+
+
+def _may_assign(s: Stmt) -> set[str]:
+    """The names a statement may assign (every name an opaque line mentions)."""
+    out = assigned([s])
+    for t in walk([s]):
+        if isinstance(t, OPAQUE):
+            out |= raw_names(t)
+    return out
 
 
 def read_first(v: str, block: list[Stmt]) -> bool:

@@ -1,0 +1,179 @@
+"""Drop assignments whose value is assigned again before anything reads it.
+
+:func:`nsadc.passes.dead_code.drop_dead_code` keeps every assignment of a
+name that some kept statement reads.  In a gradient that is too much: the
+reverse sweep re-runs a loop's iteration, assigning its values again before
+it reads them, so the forward run of the same loop computes values nobody
+reads (a fused row of an image's energy: the forward loop over the row only
+fed the value, which ``grad`` throws away).  Here liveness follows the
+statements, backwards:
+
+    for j in range(w):              # forward: every value here is assigned
+        d = u[i, j] - f[i, j]       # again below before it is read: dropped
+        if j + 1 < w:
+            diff = u[i, j + 1] - u[i, j]
+    for j in range(w - 1, -1, -1):  # reverse: re-run, then the adjoints
+        d = u[i, j] - f[i, j]
+        c = j + 1 < w
+        if c:
+            diff = u[i, j + 1] - u[i, j]
+        ...
+        if c:
+            ... diff ...            # read under the test that assigned it
+
+A value read only under a test ``c`` (a variable) is live only where ``c``
+holds, as long as ``c`` is not assigned in between: an assignment under the
+same test then covers the read, and the other branch does not keep it.
+
+Functions with ``break``, ``continue`` or an early ``return`` are left to the
+flow-insensitive pass (their jumps would need edges of their own).
+"""
+
+from __future__ import annotations
+
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Continue, For, Function, If, Return, Stmt, Var,
+                            While, expressions_read, raw_names, variables, walk)
+
+ALWAYS = ""  # the guard of a value live on every path (a test variable's name otherwise)
+
+Live = dict[str, str]  # name -> the test under which it is read later (ALWAYS: on every path)
+
+
+def drop_dead_assignments(fn: Function) -> None:
+    """Remove, in place, the assignments whose value is never read (and the
+    branches and loops left empty), following the statements' order."""
+    if any(isinstance(s, (Break, Continue)) for s in walk(fn.body)) or \
+            any(isinstance(s, Return) for s in walk(fn.body[:-1])):
+        return
+    while True:
+        needed: set[int] = set()
+        _block(fn.body, {}, needed)
+        body, changed = _swept(fn.body, needed)
+        fn.body = body
+        if not changed:
+            return
+
+
+def _kept_always(s: Stmt) -> bool:
+    return isinstance(s, (*OPAQUE, Return)) or (
+        isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store")
+
+
+def _join(a: Live, b: Live) -> Live:
+    out = dict(a)
+    for v, g in b.items():
+        out[v] = g if out.get(v, g) == g else ALWAYS
+    return out
+
+
+def _read(live: Live, names: set[str]) -> Live:
+    out = dict(live)
+    for v in names:
+        out[v] = ALWAYS
+    return out
+
+
+def _assigned(live: Live, name: str) -> Live:
+    """Before an assignment of ``name``: its value is not live, and what was
+    live under the test ``name`` is live on every path (the test changes here)."""
+    return {v: (ALWAYS if g == name else g) for v, g in live.items() if v != name}
+
+
+def _block(block: list[Stmt], live: Live, needed: set[int]) -> Live:
+    """What is live before ``block`` given what is live after it; the
+    statements some later read needs go into ``needed`` (by id)."""
+    for s in reversed(block):
+        live = _statement(s, live, needed)
+    return live
+
+
+def _statement(s: Stmt, live: Live, needed: set[int]) -> Live:
+    if isinstance(s, Assign):
+        if _kept_always(s):
+            needed.add(id(s))
+            return _read(live, variables(s.value))  # a store also reads its array
+        if s.target not in live:
+            return live
+        needed.add(id(s))
+        return _read(_assigned(live, s.target), variables(s.value))
+    if isinstance(s, If):
+        return _branch(s, live, needed)
+    if isinstance(s, (For, While)):
+        return _loop(s, live, needed)
+    if isinstance(s, OPAQUE):
+        needed.add(id(s))
+        return _read(live, raw_names(s))
+    if isinstance(s, Return):
+        needed.add(id(s))
+        reads: set[str] = set()
+        for e in expressions_read(s):
+            reads |= variables(e)
+        return _read(live, reads)
+    return live  # a comment
+
+
+def _branch(s: If, live: Live, needed: set[int]) -> Live:
+    test = s.test.name if isinstance(s.test, Var) else None
+    before = len(needed)
+    body = _block(s.body, live, needed)
+    orelse = _block(s.orelse, live, needed)
+    if test is not None:
+        # read in the body: live where the test holds (what only passes through keeps its own test);
+        # live after only where the test holds: not on the other branch
+        body = {v: g if live.get(v) == g else test for v, g in body.items()}
+        orelse = {v: g for v, g in orelse.items() if g != test}
+    out = _join(body, orelse)
+    if len(needed) > before or _holds_code(s, needed):
+        out = _read(out, variables(s.test))
+    return out
+
+
+def _holds_code(s: Stmt, needed: set[int]) -> bool:
+    return any(id(t) in needed for t in walk([s]) if t is not s)
+
+
+def _loop(s: For | While, live: Live, needed: set[int]) -> Live:
+    bounds: set[str] = set()
+    for e in expressions_read(s):
+        bounds |= variables(e)
+    head = dict(live)  # live at the top of an iteration (or after the loop)
+    while True:
+        into = _block(s.body, head, needed)
+        if isinstance(s, For):
+            into = _assigned(into, s.var)
+        if isinstance(s, While) or _holds_code(s, needed):
+            into = _read(into, bounds)
+        new = _join(head, into)
+        if new == head:
+            return new
+        head = new
+
+
+def _swept(block: list[Stmt], needed: set[int]) -> tuple[list[Stmt], bool]:
+    out: list[Stmt] = []
+    changed = False
+    for s in block:
+        if isinstance(s, Assign) and id(s) not in needed:
+            changed = True
+            continue
+        if isinstance(s, If):
+            body, c1 = _swept(s.body, needed)
+            orelse, c2 = _swept(s.orelse, needed)
+            changed |= c1 or c2
+            s.body, s.orelse = body, orelse
+            if not (_has_code(body) or _has_code(orelse)):
+                changed = True
+                continue
+        elif isinstance(s, (For, While)):
+            body, c = _swept(s.body, needed)
+            changed |= c
+            s.body = body
+            if not _has_code(body):
+                changed = True
+                continue
+        out.append(s)
+    return out, changed
+
+
+def _has_code(block: list[Stmt]) -> bool:
+    return any(not isinstance(s, Comment) for s in block)

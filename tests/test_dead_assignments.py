@@ -1,0 +1,95 @@
+"""The gradient without the value drops, by the statements' order, the
+assignments nothing reads before they are assigned again (the forward run of
+a loop whose reverse re-runs its iterations), also under a test that the
+read repeats; it keeps what a read may see."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nsadc
+from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Param, Return, Var
+from nsadc.passes.dead_assignments import drop_dead_assignments
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
+import dead_rows  # noqa: E402
+
+
+def _grad_source(d) -> str:
+    (k,) = d._specs.values()
+    import inspect
+    return inspect.getsource(k.grad)
+
+
+def test_the_forward_run_of_a_re_run_row_is_dropped(target):
+    d = nsadc.differentiate(dead_rows.tv_rows, wrt=["u"], target=target)
+    rng = np.random.default_rng(4)
+    u, f = rng.standard_normal((6, 7)), rng.standard_normal((6, 7))
+    g = d.grad(u, f, 0.3)
+    _, (want,) = d.vjp((u, f, 0.3), 1.0)
+    np.testing.assert_array_equal(g, want)  # the same adjoints, bit for bit
+    if target == "python":
+        src = _grad_source(d)
+        # one loop over j per row: the reverse (counting up: its iterations commute, now that the
+        # values it reads under `if j + 1 < w` are known to be its own); the forward row only fed the value
+        assert src.count("for j in range(") == 1 and "for j in range(w):" in src
+    h = 1e-6
+    for idx in [(0, 0), (2, 3), (5, 6)]:
+        e = np.zeros_like(u)
+        e[idx] = h
+        fd = (dead_rows.tv_rows(u + e, f, 0.3) - dead_rows.tv_rows(u - e, f, 0.3)) / (2 * h)
+        assert g[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+def test_a_test_assigned_again_before_the_read_keeps_the_assignment():
+    d = nsadc.differentiate(dead_rows.test_changes_between, wrt=["x"], target="python")
+    x = np.array([0.4, -0.3, 0.9, 0.2, -0.8, 1.3])
+    g = d.grad(x, 0.1)
+    _, (want,) = d.vjp((x, 0.1), 1.0)
+    np.testing.assert_array_equal(g, want)
+
+
+def _fn(body):
+    return Function("f", [Param("x", "float"), Param("c", "bool")], body)
+
+
+def test_a_read_under_the_same_test_is_covered_by_the_assignment_under_it():
+    early = Assign("v", Call("mul", (Var("x"), Const(2.0))))
+    late = Assign("v", Call("mul", (Var("x"), Const(3.0))))
+    body = [early, If(Var("c"), [late], []), Assign("s", Const(0.0)),
+            If(Var("c"), [Assign("s", Call("add", (Var("s"), Var("v"))))], []), Return(Var("s"))]
+    fn = _fn(body)
+    drop_dead_assignments(fn)
+    assert early not in fn.body  # read only where c holds, and there `late` assigned it
+
+
+def test_an_assignment_of_the_test_in_between_keeps_the_earlier_value():
+    early = Assign("v", Call("mul", (Var("x"), Const(2.0))))
+    body = [early, If(Var("c"), [Assign("v", Var("x"))], []), Assign("c", Call("gt", (Var("x"), Const(0.0)))),
+            Assign("s", Const(0.0)), If(Var("c"), [Assign("s", Var("v"))], []), Return(Var("s"))]
+    fn = _fn(body)
+    drop_dead_assignments(fn)
+    assert early in fn.body  # c changed: where the new c holds, v may be early's
+
+
+def test_a_loop_carried_value_is_kept():
+    acc = Assign("a", Call("add", (Var("a"), Var("x"))))
+    body = [Assign("a", Const(0.0)), For("i", Const(0), Const(3), Const(1), [acc]), Return(Var("a"))]
+    fn = _fn(body)
+    drop_dead_assignments(fn)
+    assert fn.body[0].target == "a" and acc in fn.body[1].body
+
+
+def test_a_value_read_under_the_test_that_assigned_it_is_private_to_the_iteration():
+    from nsadc.passes.loop_analysis import private
+    assign = If(Var("c"), [Assign("v", Var("x"))], [])
+    read = If(Var("c"), [Assign("s", Call("add", (Var("s"), Var("v"))))], [])
+    assert private([Assign("c", Call("gt", (Var("x"), Const(0.0)))), assign, read], "v")
+    # the test assigned again in between: the read may see the previous iteration's v
+    again = Assign("c", Call("lt", (Var("x"), Const(1.0))))
+    assert not private([Assign("c", Call("gt", (Var("x"), Const(0.0)))), assign, again, read], "v")
+    # another test: not covered
+    other = If(Var("d"), [Assign("s", Var("v"))], [])
+    assert not private([assign, other], "v")
