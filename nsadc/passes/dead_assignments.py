@@ -45,9 +45,10 @@ def drop_dead_assignments(fn: Function) -> None:
     if any(isinstance(s, (Break, Continue)) for s in walk(fn.body)) or \
             any(isinstance(s, Return) for s in walk(fn.body[:-1])):
         return
+    tests = {s.test.name for s in walk(fn.body) if isinstance(s, If) and isinstance(s.test, Var)}
     while True:
         needed: set[int] = set()
-        _block(fn.body, {}, needed)
+        _Liveness(needed, tests).block(fn.body, {})
         body, changed = _swept(fn.body, needed)
         fn.body = body
         if not changed:
@@ -66,87 +67,93 @@ def _join(a: Live, b: Live) -> Live:
     return out
 
 
-def _read(live: Live, names: set[str]) -> Live:
-    out = dict(live)
-    for v in names:
-        out[v] = ALWAYS
-    return out
+class _Liveness:
+    """The backward walk: ``needed`` collects the ids of the statements some
+    later read needs (and of the branches and loops that hold one); ``tests``
+    are the names some ``if`` tests, the only guards there can be."""
 
+    def __init__(self, needed: set[int], tests: set[str]):
+        self.needed, self.tests = needed, tests
 
-def _assigned(live: Live, name: str) -> Live:
-    """Before an assignment of ``name``: its value is not live, and what was
-    live under the test ``name`` is live on every path (the test changes here)."""
-    return {v: (ALWAYS if g == name else g) for v, g in live.items() if v != name}
+    def block(self, block: list[Stmt], live: Live) -> Live:
+        """What is live before ``block`` given ``live`` after it (not changed)."""
+        live = dict(live)
+        for s in reversed(block):
+            live = self.statement(s, live)
+        return live
 
+    def holds(self, block: list[Stmt]) -> bool:
+        return any(id(t) in self.needed for t in block)
 
-def _block(block: list[Stmt], live: Live, needed: set[int]) -> Live:
-    """What is live before ``block`` given what is live after it; the
-    statements some later read needs go into ``needed`` (by id)."""
-    for s in reversed(block):
-        live = _statement(s, live, needed)
-    return live
+    def read(self, live: Live, names: set[str]) -> None:
+        for v in names:
+            live[v] = ALWAYS
 
+    def assigned(self, live: Live, name: str) -> None:
+        """Before an assignment of ``name``: its value is not live, and what was
+        live under the test ``name`` is live on every path (the test changes here)."""
+        live.pop(name, None)
+        if name in self.tests:
+            for v, g in live.items():
+                if g == name:
+                    live[v] = ALWAYS
 
-def _statement(s: Stmt, live: Live, needed: set[int]) -> Live:
-    if isinstance(s, Assign):
-        if _kept_always(s):
-            needed.add(id(s))
-            return _read(live, variables(s.value))  # a store also reads its array
-        if s.target not in live:
+    def statement(self, s: Stmt, live: Live) -> Live:
+        """``live`` (which it may change) taken back over ``s``."""
+        if isinstance(s, Assign):
+            if _kept_always(s):
+                self.needed.add(id(s))
+                self.read(live, variables(s.value))  # a store also reads its array
+            elif s.target in live:
+                self.needed.add(id(s))
+                self.assigned(live, s.target)
+                self.read(live, variables(s.value))
             return live
-        needed.add(id(s))
-        return _read(_assigned(live, s.target), variables(s.value))
-    if isinstance(s, If):
-        return _branch(s, live, needed)
-    if isinstance(s, (For, While)):
-        return _loop(s, live, needed)
-    if isinstance(s, OPAQUE):
-        needed.add(id(s))
-        return _read(live, raw_names(s))
-    if isinstance(s, Return):
-        needed.add(id(s))
-        reads: set[str] = set()
+        if isinstance(s, If):
+            return self.branch(s, live)
+        if isinstance(s, (For, While)):
+            return self.loop(s, live)
+        if isinstance(s, OPAQUE):
+            self.needed.add(id(s))
+            self.read(live, raw_names(s))
+        elif isinstance(s, Return):
+            self.needed.add(id(s))
+            for e in expressions_read(s):
+                self.read(live, variables(e))
+        return live  # a comment
+
+    def branch(self, s: If, live: Live) -> Live:
+        test = s.test.name if isinstance(s.test, Var) else None
+        body = self.block(s.body, live)
+        orelse = self.block(s.orelse, live)
+        if test is not None:
+            # read in the body: live where the test holds (what only passes through keeps its own test);
+            # live after only where the test holds: not on the other branch
+            body = {v: g if live.get(v) == g else test for v, g in body.items()}
+            orelse = {v: g for v, g in orelse.items() if g != test}
+        out = _join(body, orelse)
+        if self.holds(s.body) or self.holds(s.orelse):
+            self.needed.add(id(s))
+            self.read(out, variables(s.test))
+        return out
+
+    def loop(self, s: For | While, live: Live) -> Live:
+        bounds: set[str] = set()
         for e in expressions_read(s):
-            reads |= variables(e)
-        return _read(live, reads)
-    return live  # a comment
-
-
-def _branch(s: If, live: Live, needed: set[int]) -> Live:
-    test = s.test.name if isinstance(s.test, Var) else None
-    before = len(needed)
-    body = _block(s.body, live, needed)
-    orelse = _block(s.orelse, live, needed)
-    if test is not None:
-        # read in the body: live where the test holds (what only passes through keeps its own test);
-        # live after only where the test holds: not on the other branch
-        body = {v: g if live.get(v) == g else test for v, g in body.items()}
-        orelse = {v: g for v, g in orelse.items() if g != test}
-    out = _join(body, orelse)
-    if len(needed) > before or _holds_code(s, needed):
-        out = _read(out, variables(s.test))
-    return out
-
-
-def _holds_code(s: Stmt, needed: set[int]) -> bool:
-    return any(id(t) in needed for t in walk([s]) if t is not s)
-
-
-def _loop(s: For | While, live: Live, needed: set[int]) -> Live:
-    bounds: set[str] = set()
-    for e in expressions_read(s):
-        bounds |= variables(e)
-    head = dict(live)  # live at the top of an iteration (or after the loop)
-    while True:
-        into = _block(s.body, head, needed)
-        if isinstance(s, For):
-            into = _assigned(into, s.var)
-        if isinstance(s, While) or _holds_code(s, needed):
-            into = _read(into, bounds)
-        new = _join(head, into)
-        if new == head:
-            return new
-        head = new
+            bounds |= variables(e)
+        head = dict(live)  # live at the top of an iteration (or after the loop)
+        while True:
+            into = self.block(s.body, head)
+            if isinstance(s, For):
+                self.assigned(into, s.var)
+            if self.holds(s.body):
+                self.needed.add(id(s))
+            if isinstance(s, While) or id(s) in self.needed:
+                self.read(into, bounds)
+            new = _join(head, into)
+            if new == head:
+                return new
+            head = new
 
 
 def _swept(block: list[Stmt], needed: set[int]) -> tuple[list[Stmt], bool]:

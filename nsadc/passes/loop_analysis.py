@@ -74,7 +74,8 @@ def exposed(block: list[Stmt], v: str, covered: frozenset[str] = frozenset()) ->
         if isinstance(s, Comment):
             continue
         if v not in mentioned(s):
-            covered -= _may_assign(s)
+            if covered:
+                covered -= _may_assign(s)
             continue
         if isinstance(s, OPAQUE):
             raw_reads, raw_assigns = raw_effects(s)
@@ -86,9 +87,10 @@ def exposed(block: list[Stmt], v: str, covered: frozenset[str] = frozenset()) ->
         if not isinstance(s, (For, If)) or v in reads(s):
             return True, False  # a `while` loop or a `return` reading it; a loop bound, a test
         if isinstance(s, For):
-            if s.var != v and exposed(s.body, v, frozenset(covered - _may_assign(s)))[0]:
+            if covered:
+                covered -= _may_assign(s)
+            if s.var != v and exposed(s.body, v, frozenset(covered))[0]:
                 return True, False
-            covered -= _may_assign(s)
             continue  # assigned there or not at all, if the loop does not run
         test = s.test.name if isinstance(s.test, Var) else None
         body, orelse = exposed(s.body, v, frozenset(covered)), exposed(s.orelse, v, frozenset(covered))
@@ -98,10 +100,11 @@ def exposed(block: list[Stmt], v: str, covered: frozenset[str] = frozenset()) ->
             return True, False
         if body[1] and orelse[1]:
             return False, True
-        changed = _may_assign(s)
-        covered -= changed
-        if test is not None and body[1] and test not in changed:
-            covered.add(test)
+        if covered or (test is not None and body[1]):
+            changed = _may_assign(s)
+            covered -= changed
+            if test is not None and body[1] and test not in changed:
+                covered.add(test)
     return False, False
 
 
