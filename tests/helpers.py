@@ -2,7 +2,38 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import numpy as np
+
+
+def from_threads(call, n: int = 8) -> list:
+    """``call()`` from ``n`` threads released together, switching threads as
+    often as possible; the results, after asserting that none raised."""
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(call())
+        except BaseException as e:  # noqa: BLE001 - collected and shown
+            errors.append(repr(e))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=run) for _ in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not errors, errors
+    assert len(results) == n
+    return results
 
 
 def central_difference(f, args, wrt_index: list[int], h: float = 1e-6) -> list[float]:

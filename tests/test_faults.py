@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 import nsadc
 from nsadc.backends import cache
 from nsadc.cli import app
+from helpers import from_threads
 
 runner = CliRunner()
 
@@ -396,29 +397,7 @@ def test_cache_directory_deleted_again_and_again_during_compiles(cache_dir, prog
 
 
 def _first_calls_from_threads(d, n=8):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def run():
-        barrier.wait()
-        try:
-            results.append(tuple(d.grad(*F_ARGS)))
-        except BaseException as e:  # noqa: BLE001 - collected and shown
-            errors.append(repr(e))
-
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
-    try:
-        threads = [threading.Thread(target=run) for _ in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
-    assert not errors, errors
-    assert len(results) == n
-    for r in results:
+    for r in from_threads(lambda: tuple(d.grad(*F_ARGS)), n):
         np.testing.assert_allclose(r, F_GRAD, rtol=1e-12)
 
 
@@ -434,29 +413,13 @@ def test_decorations_and_first_calls_from_threads(cache_dir, tmp_path):
         directory = tmp_path / f"r{round_}"
         directory.mkdir()
         mod, _ = write_module(directory)
-        barrier = threading.Barrier(8)
-        errors = []
 
         def run():
-            barrier.wait()
-            try:
-                for name, args, expected in (("f", F_ARGS, F_GRAD), ("loop", (2.0, 4), 6.0)):
-                    d = nsadc.differentiate(getattr(mod, name), target="python")
-                    np.testing.assert_allclose(d.grad(*args), expected, rtol=1e-12)
-            except BaseException as e:  # noqa: BLE001 - collected and shown
-                errors.append(repr(e))
+            for name, args, expected in (("f", F_ARGS, F_GRAD), ("loop", (2.0, 4), 6.0)):
+                d = nsadc.differentiate(getattr(mod, name), target="python")
+                np.testing.assert_allclose(d.grad(*args), expected, rtol=1e-12)
 
-        old = sys.getswitchinterval()
-        sys.setswitchinterval(1e-6)
-        try:
-            threads = [threading.Thread(target=run) for _ in range(8)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-        finally:
-            sys.setswitchinterval(old)
-        assert not errors, errors
+        from_threads(run)
 
 
 @pytest.mark.slow

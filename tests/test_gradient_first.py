@@ -2,13 +2,12 @@
 other modes are built when first used, and give what a full build gives."""
 
 import math
-import sys
-import threading
 
 import numpy as np
 import pytest
 
 import nsadc
+from helpers import from_threads
 
 
 def hinge_pen(w, x, y, lam):
@@ -82,25 +81,8 @@ def test_threads_first_using_a_later_mode_together_build_it_once():
     d = nsadc.differentiate(hinge_pen, target="python")
     d.grad(*POINT)
     k = _kernels(d)
-    n, barrier, out, errors = 8, threading.Barrier(8), [], []
-
-    def run():
-        try:
-            barrier.wait()
-            out.append(d.jvp(POINT, (0.0, 0.0, 0.0, 1.0)))
-        except Exception as e:  # noqa: BLE001 (reported below)
-            errors.append(e)
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
-    try:
-        threads = [threading.Thread(target=run) for _ in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(switch)
-    assert not errors and len(out) == n and len(set(out)) == 1
+    out = from_threads(lambda: d.jvp(POINT, (0.0, 0.0, 0.0, 1.0)))
+    assert len(set(out)) == 1
     assert k.more is None and _built(k) == set(type(k).LATER)
 
 

@@ -15,7 +15,7 @@ import copy
 from collections import Counter
 
 from nsadc.rules.arrays import is_array
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Expr, For, Function, If, Return, Stmt, Var, While, assigned,
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Expr, For, Function, If, Return, Stmt, Var, While, assigned, child_blocks,
                             expressions_read, raw_names, reads, upward_exposed, variables, walk)
 
 # Numba's SSA reconstruction makes one pass over all the statements of a
@@ -31,17 +31,17 @@ from nsadc.ir.nodes import (OPAQUE, Assign, Call, Expr, For, Function, If, Retur
 RENAME_LOOP_LOCALS = 100_000
 
 
-def _renamed_expr(e: Expr, names: dict[str, str]) -> Expr:
+def renamed_expr(e: Expr, names: dict[str, str]) -> Expr:
     if isinstance(e, Var):
         return Var(names[e.name]) if e.name in names else e
     if isinstance(e, Call):
-        return Call(e.prim, tuple(_renamed_expr(a, names) for a in e.args))
+        return Call(e.prim, tuple(renamed_expr(a, names) for a in e.args))
     return e
 
 
 def _renamed_block(block: list[Stmt], names: dict[str, str]) -> list[Stmt]:
     def r(e: Expr) -> Expr:
-        return _renamed_expr(e, names)
+        return renamed_expr(e, names)
 
     out: list[Stmt] = []
     for s in block:
@@ -66,16 +66,8 @@ def with_loop_locals_renamed(fn: Function) -> Function | None:
     assigned elsewhere too; None where their number times the function's
     statements stays below ``RENAME_LOOP_LOCALS``.  Names that an opaque line
     mentions are left alone."""
-    fixed: set[str] = {p.name for p in fn.params}
-    taken: set[str] = set(fixed)
-    statements = 0
-    for s in walk(fn.body):
-        statements += 1
-        if isinstance(s, OPAQUE):
-            fixed |= raw_names(s)
-        for e in expressions_read(s):
-            taken |= variables(e)
-    taken |= fixed | assigned(fn.body)
+    taken, opaque, statements = _names_in_use(fn)
+    fixed = opaque | {p.name for p in fn.params}
     # where each name is assigned: the positions of the top-level statements
     where: dict[str, set[int]] = {p.name: {-1} for p in fn.params}
     for i, s in enumerate(fn.body):
@@ -137,15 +129,8 @@ def _fresh(name: str, taken: set[str]) -> str:
     return f"{name}_{k}"
 
 
-def _nested(s: Stmt) -> list[list[Stmt]]:
-    if isinstance(s, If):
-        return [s.body, s.orelse]
-    if isinstance(s, (For, While)):
-        return [s.body]
-    return []
-
-
-def _with_blocks(s: Stmt, blocks: list[list[Stmt]]) -> Stmt:
+def with_blocks(s: Stmt, blocks: list[list[Stmt]]) -> Stmt:
+    """``s`` (a branch or loop) with ``blocks`` in place of its :func:`child_blocks`."""
     if isinstance(s, If):
         return If(s.test, blocks[0], blocks[1], s.loc)
     if isinstance(s, For):
@@ -162,7 +147,7 @@ def _single_assignment_block(block: list[Stmt], taken: set[str], opaque: set[str
     inner: set[str] = set()
     out: list[Stmt] = []
     for s in block:
-        blocks = _nested(s)
+        blocks = child_blocks(s)
         if blocks:
             new_blocks = []
             for b in blocks:
@@ -172,7 +157,7 @@ def _single_assignment_block(block: list[Stmt], taken: set[str], opaque: set[str
                 inner |= assigned(b)
             if isinstance(s, For):
                 inner.add(s.var)
-            s = _with_blocks(s, new_blocks)
+            s = with_blocks(s, new_blocks)
         out.append(s)
     left = Counter(s.target for s in out if isinstance(s, Assign))
     renamed = {v for v, k in left.items() if k > 1} - inner - opaque
@@ -183,7 +168,7 @@ def _single_assignment_block(block: list[Stmt], taken: set[str], opaque: set[str
     for s in block:
         if current:
             if isinstance(s, Assign):
-                s = Assign(s.target, _renamed_expr(s.value, current), s.loc, s.site)
+                s = Assign(s.target, renamed_expr(s.value, current), s.loc, s.site)
             elif not isinstance(s, OPAQUE):  # nested statements read, never assign, renamed names
                 s = _renamed_block([s], current)[0]
         if isinstance(s, Assign) and s.target in renamed:

@@ -27,8 +27,10 @@ from __future__ import annotations
 import copy
 from collections import Counter
 
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, Function, If, Param, Return, Stmt, Var,
-                            While, expressions_read, raw_names, variables, walk)
+from nsadc.backends.renaming import renamed_expr, with_blocks
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, Function, Param, Return, Stmt, Var,
+                            child_blocks, expressions_read, raw_names, walk)
+from nsadc.passes.loop_analysis import all_names
 
 # primitives whose evaluation cannot raise and costs little: a selection whose
 # two values are made of these (and of variables and constants) may evaluate both
@@ -121,12 +123,9 @@ def _merged(first: Stmt, second: Stmt, uses: _Uses) -> Assign | None:
 def _merged_block(block: list[Stmt], uses: _Uses) -> list[Stmt]:
     out: list[Stmt] = []
     for s in block:
-        if isinstance(s, If):
-            s = If(s.test, _merged_block(s.body, uses), _merged_block(s.orelse, uses), s.loc)
-        elif isinstance(s, For):
-            s = For(s.var, s.start, s.stop, s.step, _merged_block(s.body, uses), s.loc)
-        elif isinstance(s, While):
-            s = While(s.test, _merged_block(s.body, uses), s.loc)
+        blocks = child_blocks(s)
+        if blocks:
+            s = with_blocks(s, [_merged_block(b, uses) for b in blocks])
         merged = _merged(out[-1], s, uses) if out else None
         if merged is not None:
             out[-1] = merged
@@ -154,10 +153,9 @@ class SelectionHelpers:
         kinds = tuple(types.get(v, "float") for v in leaves)
         helper = self._by_shape.get((shape, kinds))
         if helper is None:
-            names = {v: Var(_param_name(k)) for k, v in enumerate(leaves)}
+            names = {v: _param_name(k) for k, v in enumerate(leaves)}
             params = [Param(_param_name(k), t) for k, t in enumerate(kinds)]
-            helper = Function(f"_selection_{len(self._by_shape) + 1}", params,
-                              [Return(self._renamed(e, names))])
+            helper = Function(f"_selection_{len(self._by_shape) + 1}", params, [Return(renamed_expr(e, names))])
             helper.types = {p.name: p.type for p in params}
             self._by_shape[(shape, kinds)] = helper
         self.uses[helper.name] += 1
@@ -179,42 +177,15 @@ class SelectionHelpers:
             return ("const", type(e.value).__name__, repr(e.value))
         return (e.prim, *(self._shape(a, leaves) for a in e.args))
 
-    def _renamed(self, e: Expr, names: dict[str, Var]) -> Expr:
-        if isinstance(e, Var):
-            return names[e.name]
-        if isinstance(e, Call):
-            return Call(e.prim, tuple(self._renamed(a, names) for a in e.args))
-        return e
-
 
 def _outlined_block(block: list[Stmt], helpers: SelectionHelpers, types: dict[str, str]) -> list[Stmt]:
     out: list[Stmt] = []
     for s in block:
         if isinstance(s, Assign) and _is_selection(s.value) and _operations(s.value) >= _MIN_OPERATIONS:
             s = Assign(s.target, helpers.call(s.value, types), s.loc, s.site)
-        elif isinstance(s, If):
-            s = If(s.test, _outlined_block(s.body, helpers, types), _outlined_block(s.orelse, helpers, types),
-                   s.loc)
-        elif isinstance(s, For):
-            s = For(s.var, s.start, s.stop, s.step, _outlined_block(s.body, helpers, types), s.loc)
-        elif isinstance(s, While):
-            s = While(s.test, _outlined_block(s.body, helpers, types), s.loc)
+        elif child_blocks(s):
+            s = with_blocks(s, [_outlined_block(b, helpers, types) for b in child_blocks(s)])
         out.append(s)
-    return out
-
-
-def _names(fn: Function) -> set[str]:
-    """Every name the function mentions (a helper's name must not be one)."""
-    out = {p.name for p in fn.params}
-    for s in walk(fn.body):
-        if isinstance(s, OPAQUE):
-            out |= raw_names(s)
-        if isinstance(s, Assign):
-            out.add(s.target)
-        elif isinstance(s, For):
-            out.add(s.var)
-        for e in expressions_read(s):
-            out |= variables(e)
     return out
 
 
@@ -239,7 +210,7 @@ def with_selection_helpers(functions: list[Function], threshold: int) -> tuple[l
     helpers = SelectionHelpers()
     out = []
     for fn in functions:
-        if _selection_calls(fn) < threshold or any(v.startswith("_selection_") for v in _names(fn)):
+        if _selection_calls(fn) < threshold or any(v.startswith("_selection_") for v in all_names(fn)):
             out.append(fn)
             continue
         new = copy.copy(fn)

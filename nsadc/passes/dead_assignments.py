@@ -55,8 +55,10 @@ def drop_dead_assignments(fn: Function) -> None:
             return
 
 
-def _kept_always(s: Stmt) -> bool:
-    return isinstance(s, (*OPAQUE, Return)) or (
+def kept_always(s: Stmt) -> bool:
+    """Kept whatever reads it: a store into an array, a tape statement or a
+    line of opaque code, a return, a jump."""
+    return isinstance(s, (*OPAQUE, Return, Break, Continue)) or (
         isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store")
 
 
@@ -101,7 +103,7 @@ class _Liveness:
     def statement(self, s: Stmt, live: Live) -> Live:
         """``live`` (which it may change) taken back over ``s``."""
         if isinstance(s, Assign):
-            if _kept_always(s):
+            if kept_always(s):
                 self.needed.add(id(s))
                 self.read(live, variables(s.value))  # a store also reads its array
             elif s.target in live:
@@ -168,19 +170,20 @@ def _swept(block: list[Stmt], needed: set[int]) -> tuple[list[Stmt], bool]:
             orelse, c2 = _swept(s.orelse, needed)
             changed |= c1 or c2
             s.body, s.orelse = body, orelse
-            if not (_has_code(body) or _has_code(orelse)):
+            if not (has_code(body) or has_code(orelse)):
                 changed = True
                 continue
         elif isinstance(s, (For, While)):
             body, c = _swept(s.body, needed)
             changed |= c
             s.body = body
-            if not _has_code(body):
+            if not has_code(body):
                 changed = True
                 continue
         out.append(s)
     return out, changed
 
 
-def _has_code(block: list[Stmt]) -> bool:
+def has_code(block: list[Stmt]) -> bool:
+    """Holds a statement that is not a comment."""
     return any(not isinstance(s, Comment) for s in block)

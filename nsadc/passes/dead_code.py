@@ -23,9 +23,9 @@ goes.
 
 from __future__ import annotations
 
-from nsadc.passes.dead_assignments import drop_dead_assignments
-from nsadc.ir.nodes import (Assign, Break, Call, Comment, Continue, For, Function, If, OPAQUE, Return, Stmt, While,
-                            clone_function, expressions_read, raw_names, variables)
+from nsadc.ir.nodes import (OPAQUE, Assign, For, Function, If, Return, Stmt, While, clone_function, expressions_read,
+                            raw_names, variables)
+from nsadc.passes.dead_assignments import drop_dead_assignments, has_code, kept_always
 
 
 def without_value(vjp: Function, name: str) -> Function:
@@ -54,11 +54,6 @@ def drop_dead_code(fn: Function) -> None:
     fn.body = _sweep(fn.body, live)
 
 
-def _kept_always(s: Stmt) -> bool:
-    return isinstance(s, (*OPAQUE, Return, Break, Continue)) or (
-        isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store")
-
-
 def _mark(block: list[Stmt], live: set[str]) -> bool:
     """Add to ``live`` what the kept statements of ``block`` read; whether any is kept."""
     any_kept = False
@@ -75,7 +70,7 @@ def _mark(block: list[Stmt], live: set[str]) -> bool:
         elif isinstance(s, OPAQUE):
             live |= raw_names(s)
             any_kept = True
-        elif _kept_always(s) or (isinstance(s, Assign) and s.target in live):
+        elif kept_always(s) or (isinstance(s, Assign) and s.target in live):
             for e in expressions_read(s):
                 live |= variables(e)
             any_kept = True
@@ -87,18 +82,14 @@ def _sweep(block: list[Stmt], live: set[str]) -> list[Stmt]:
     for s in block:
         if isinstance(s, If):
             s.body, s.orelse = _sweep(s.body, live), _sweep(s.orelse, live)
-            if _has_code(s.body) or _has_code(s.orelse):
+            if has_code(s.body) or has_code(s.orelse):
                 out.append(s)
         elif isinstance(s, (For, While)):
             s.body = _sweep(s.body, live)
-            if _has_code(s.body):
+            if has_code(s.body):
                 out.append(s)
-        elif isinstance(s, Assign) and not _kept_always(s) and s.target not in live:
+        elif isinstance(s, Assign) and not kept_always(s) and s.target not in live:
             continue
         else:
             out.append(s)
     return out
-
-
-def _has_code(block: list[Stmt]) -> bool:
-    return any(not isinstance(s, Comment) for s in block)

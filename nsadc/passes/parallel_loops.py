@@ -35,7 +35,7 @@ import os
 from nsadc.ir.build import add, call, mul
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
-                            Return, Stmt, Var, While, assigned, clone_function, raw_names, reads, upward_exposed,
+                            Return, Stmt, Var, While, assigned, clone_function, expressions_read, raw_names, reads, upward_exposed,
                             variables, walk)
 from nsadc.analyses.rename import rename_variable
 from nsadc.passes.loop_analysis import accumulates, all_names, private, scalar_sum
@@ -99,7 +99,7 @@ def _arrays(fn: Function) -> set[str]:
     out = {v for v, t in fn.types.items() if is_array(t)}
     out |= {p.name for p in fn.params if is_array(p.type)}
     for s in walk(fn.body):
-        for e in _exprs(s):
+        for e in expressions_read(s):
             for c in _calls(e):
                 if c.prim in ("load", "store", "shape", "size", "array_copy", "zeros_like", "ones_like",
                               "empty_like") and isinstance(c.args[0], Var):
@@ -241,7 +241,7 @@ def _at_loop_index(body: list[Stmt], names: set[str], owned: set[str]) -> bool:
             v = s.value
             if not (isinstance(v, Call) and v.prim == "store" and v.args[0] == Var(s.target)):
                 return False
-        for e in _exprs(s):
+        for e in expressions_read(s):
             for c in _mentions(e, names):
                 if c is None:
                     return False
@@ -273,21 +273,9 @@ def _accumulated(body: list[Stmt], a: str) -> int:
             if any(a in variables(x) for x in (*index, value.args[1])):
                 return 0
             ranks.add(len(index))
-        elif any(a in variables(e) for e in _exprs(s)):
+        elif any(a in variables(e) for e in expressions_read(s)):
             return 0
     return ranks.pop() if len(ranks) == 1 else 0
-
-
-def _exprs(s: Stmt) -> list[Expr]:
-    if isinstance(s, Assign):
-        return [s.value]
-    if isinstance(s, (If, While)):
-        return [s.test]
-    if isinstance(s, For):
-        return [s.start, s.stop, s.step]
-    if isinstance(s, Return) and s.value is not None:
-        return list(s.value) if isinstance(s.value, tuple) else [s.value]
-    return []
 
 
 def _calls(e: Expr):
