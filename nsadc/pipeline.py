@@ -48,6 +48,7 @@ from nsadc.passes.fold import fold_temporaries
 from nsadc.analyses.rename import split_reassignments
 from nsadc.ir.verify import verify
 from nsadc.rules.policy import Policy
+from nsadc.transforms.carried_extrema import search_carried_extrema
 from nsadc.transforms.forward import forward
 from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
@@ -349,7 +350,7 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         reverse_facts = analyse(scalar, wrt)
     else:
         scalar, reverse_facts = base, facts
-    vjp = reverse(clone_function(scalar), reverse_facts, policy, fresh_names())
+    vjp = _reverse_mode(scalar, reverse_facts, policy, fresh_names())
     if not gradient_only:
         vjp_report = _renamed(reverse(clone_function(scalar), reverse_facts, policy, fresh_names(), REPORT,
                                       kink_tol), f"{base.name}_vjp_report")
@@ -368,6 +369,17 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     grad = None if vector else without_value(vjp, f"{base.name}_grad")
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
                     ld_refusal, grad, rows, gradient_only)
+
+
+def _reverse_mode(scalar: Function, facts: Facts, policy: Policy, names: Names) -> Function:
+    """The reverse mode (without the kink report): loop-carried maxima and
+    minima are first rewritten to reach their value through their argmax
+    (transforms/carried_extrema.py); the report variant reverses the loops as
+    written, so that it counts each iteration's kink."""
+    fn = clone_function(scalar)
+    if search_carried_extrema(fn, facts, names):
+        facts = analyse(fn, facts.wrt, sites=facts.sites)
+    return reverse(fn, facts, policy, names)
 
 
 def _clarke_mode(base: Function, facts: Facts, names) -> tuple[Function | None, str, str | None]:

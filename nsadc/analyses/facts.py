@@ -119,7 +119,10 @@ def varied_from(fn: Function, types: dict[str, str], seeds, passes) -> set[str]:
     return varied
 
 
-def analyse(fn: Function, wrt: list[str]) -> Facts:
+def analyse(fn: Function, wrt: list[str], sites: list[Site] | None = None) -> Facts:
+    """Types, activity and kink sites of ``fn``.  ``sites``: the sites of the
+    function ``fn`` was rewritten from, whose statements keep their numbers
+    (a rewrite for one mode must not renumber what the certificate names)."""
     types = infer_types(fn)
     fn.types = types
     outputs = returned(fn)
@@ -140,7 +143,10 @@ def analyse(fn: Function, wrt: list[str]) -> Facts:
                         changed = True
     active = {v for v in varied & useful if differentiable_type(types.get(v))}
     facts = Facts(types, wrt, varied, useful, active, outputs=outputs)
-    _number_sites(fn, facts)
+    if sites is None:
+        _number_sites(fn, facts)
+    else:
+        facts.sites = list(sites)
     return facts
 
 

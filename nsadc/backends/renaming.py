@@ -15,8 +15,9 @@ import copy
 from collections import Counter
 
 from nsadc.rules.arrays import is_array
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Expr, For, Function, If, Return, Stmt, Var, While, assigned, child_blocks,
-                            expressions_read, raw_names, reads, upward_exposed, variables, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, For, Function, If, Stmt, While, assigned, child_blocks,
+                            expressions_read, raw_names, reads, renamed_block, renamed_expr, upward_exposed, variables,
+                            walk)
 
 # Numba's SSA reconstruction makes one pass over all the statements of a
 # function for each variable assigned in more than one basic block.  The
@@ -29,34 +30,6 @@ from nsadc.ir.nodes import (OPAQUE, Assign, Call, Expr, For, Function, If, Retur
 # their own in that loop (below it, the names the transforms chose read better
 # and the compilation gains less than 0.2 s).
 RENAME_LOOP_LOCALS = 100_000
-
-
-def renamed_expr(e: Expr, names: dict[str, str]) -> Expr:
-    if isinstance(e, Var):
-        return Var(names[e.name]) if e.name in names else e
-    if isinstance(e, Call):
-        return Call(e.prim, tuple(renamed_expr(a, names) for a in e.args))
-    return e
-
-
-def _renamed_block(block: list[Stmt], names: dict[str, str]) -> list[Stmt]:
-    def r(e: Expr) -> Expr:
-        return renamed_expr(e, names)
-
-    out: list[Stmt] = []
-    for s in block:
-        if isinstance(s, Assign):
-            s = Assign(names.get(s.target, s.target), r(s.value), s.loc, s.site)
-        elif isinstance(s, If):
-            s = If(r(s.test), _renamed_block(s.body, names), _renamed_block(s.orelse, names), s.loc)
-        elif isinstance(s, For):
-            s = For(names.get(s.var, s.var), r(s.start), r(s.stop), r(s.step), _renamed_block(s.body, names), s.loc)
-        elif isinstance(s, While):
-            s = While(r(s.test), _renamed_block(s.body, names), s.loc)
-        elif isinstance(s, Return) and s.value is not None:
-            s = Return(tuple(r(v) for v in s.value) if isinstance(s.value, tuple) else r(s.value), s.loc)
-        out.append(s)
-    return out
 
 
 def with_loop_locals_renamed(fn: Function) -> Function | None:
@@ -98,7 +71,7 @@ def with_loop_locals_renamed(fn: Function) -> Function | None:
     out.body = list(fn.body)
     for i, names in plans.items():
         loop = fn.body[i]
-        body = _renamed_block(loop.body, names)
+        body = renamed_block(loop.body, names)
         out.body[i] = (For(loop.var, loop.start, loop.stop, loop.step, body, loop.loc) if isinstance(loop, For)
                        else While(loop.test, body, loop.loc))
     return out
@@ -170,7 +143,7 @@ def _single_assignment_block(block: list[Stmt], taken: set[str], opaque: set[str
             if isinstance(s, Assign):
                 s = Assign(s.target, renamed_expr(s.value, current), s.loc, s.site)
             elif not isinstance(s, OPAQUE):  # nested statements read, never assign, renamed names
-                s = _renamed_block([s], current)[0]
+                s = renamed_block([s], current)[0]
         if isinstance(s, Assign) and s.target in renamed:
             left[s.target] -= 1
             if left[s.target]:

@@ -27,9 +27,9 @@ from __future__ import annotations
 import copy
 from collections import Counter
 
-from nsadc.backends.renaming import renamed_expr, with_blocks
+from nsadc.backends.renaming import with_blocks
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, Function, Param, Return, Stmt, Var,
-                            child_blocks, expressions_read, raw_names, walk)
+                            child_blocks, expressions_read, raw_names, renamed_expr, walk)
 from nsadc.passes.loop_analysis import all_names
 
 # primitives whose evaluation cannot raise and costs little: a selection whose

@@ -430,6 +430,37 @@ def upward_exposed(block: list[Stmt]) -> set[str]:
     return exposed
 
 
+def renamed_expr(e: Expr, names: dict[str, str]) -> Expr:
+    """``e`` with the variables ``names`` maps renamed."""
+    if isinstance(e, Var):
+        return Var(names[e.name]) if e.name in names else e
+    if isinstance(e, Call):
+        return Call(e.prim, tuple(renamed_expr(a, names) for a in e.args))
+    return e
+
+
+def renamed_block(block: list[Stmt], names: dict[str, str]) -> list[Stmt]:
+    """A copy of ``block`` with the variables ``names`` maps renamed, where
+    assigned and where read (loop variables included)."""
+    def r(e: Expr) -> Expr:
+        return renamed_expr(e, names)
+
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, Assign):
+            s = Assign(names.get(s.target, s.target), r(s.value), s.loc, s.site)
+        elif isinstance(s, If):
+            s = If(r(s.test), renamed_block(s.body, names), renamed_block(s.orelse, names), s.loc)
+        elif isinstance(s, For):
+            s = For(names.get(s.var, s.var), r(s.start), r(s.stop), r(s.step), renamed_block(s.body, names), s.loc)
+        elif isinstance(s, While):
+            s = While(r(s.test), renamed_block(s.body, names), s.loc)
+        elif isinstance(s, Return) and s.value is not None:
+            s = Return(tuple(r(v) for v in s.value) if isinstance(s.value, tuple) else r(s.value), s.loc)
+        out.append(s)
+    return out
+
+
 def rewrite(block: list[Stmt], assign, ret) -> list[Stmt]:
     """The block with each Assign replaced by ``assign(s)`` (a list of statements)
     and each Return by ``ret(s)``, keeping the control flow around them: the
