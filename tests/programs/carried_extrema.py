@@ -7,7 +7,6 @@ value compared is carried)."""
 
 import math
 
-import numpy as np
 
 
 def largest_square(x):
