@@ -8,7 +8,6 @@ value compared is carried)."""
 import math
 
 
-
 def largest_square(x):
     n = x.shape[0]
     m = x[0] * x[0]
