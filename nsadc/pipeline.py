@@ -49,6 +49,7 @@ from nsadc.analyses.rename import split_reassignments
 from nsadc.ir.verify import verify
 from nsadc.rules.policy import Policy
 from nsadc.transforms.carried_extrema import search_carried_extrema
+from nsadc.transforms.carried_loads import carry_index_loads
 from nsadc.transforms.forward import forward
 from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
@@ -311,6 +312,8 @@ def analyse_function(src: SourceFile, node, wrt: list[str] | None, env: dict | N
             raise ArgumentError(f"cannot differentiate with respect to {w!r}: it is {by_name[w].type}, "
                                 "not float")
     facts = analyse(base, wrt)
+    if carry_index_loads(base, facts, base.names):  # a rewrite every mode gains from
+        facts = analyse(base, wrt, sites=facts.sites)
     kinds = output_types(base, facts.types)
     for kind in kinds:
         if kind == "bool" or (len(kinds) > 1 or is_array(kind)) and not differentiable_type(kind):

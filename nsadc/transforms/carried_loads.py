@@ -1,0 +1,108 @@
+"""A load at a loop-carried index, carried beside the index.
+
+    a = st
+    for t in range(st + 1, st + k):
+        if key[t] > key[a]:          # the argmax of a window
+            a = t
+
+loads ``key[a]`` in every iteration at an index the iteration before may have
+set: the load's latency joins the loop's chain of dependences (index, load,
+compare, index), and the loop runs at the speed of memory latency, also
+where the comparison compiles to a select (a window's argmax: 3.1 ms, against
+0.9 ms for the loop below).  Rewritten before the transforms, in every mode:
+
+    a = st
+    key_a = key[a] if st + 1 < st + k else 0.0     # only where the loop runs
+    for t in range(st + 1, st + k):
+        if key[t] > key_a:
+            a = t
+            key_a = key[a]
+
+The value loaded follows every assignment of the index, so each former load
+reads what it read before.  Only inactive 1-D arrays the loop does not write
+qualify (an active one would become a loop-carried active value, which the
+reverse mode keeps per iteration), loaded at an integer index the loop
+carries, in a loop whose step is a constant.
+"""
+
+from __future__ import annotations
+
+from nsadc.analyses.facts import Facts
+from nsadc.ir.names import Names
+from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Stmt, Var, assigned, child_blocks, upward_exposed, walk
+from nsadc.rules.arrays import is_array, is_float_array, rank
+
+
+def carry_index_loads(fn: Function, facts: Facts, names: Names) -> bool:
+    """Rewrite each qualifying loop of ``fn`` in place; whether any was."""
+    changed = False
+
+    def visit(block: list[Stmt]) -> None:
+        nonlocal changed
+        k = 0
+        while k < len(block):
+            s = block[k]
+            for child in child_blocks(s):
+                visit(child)
+            if isinstance(s, For):
+                before = _carried_loads(s, facts, names)
+                if before:
+                    block[k:k] = before
+                    k += len(before)
+                    changed = True
+            k += 1
+
+    visit(fn.body)
+    return changed
+
+
+def _carried_loads(loop: For, facts: Facts, names: Names) -> list[Stmt]:
+    """Rewrite ``loop``'s loads at carried indices; the statements that load
+    their first values before it (none: nothing qualified)."""
+    if not (isinstance(loop.step, Const) and loop.step.value != 0):
+        return []
+    written = assigned(loop.body)
+    # an index a nested loop counts with is assigned by no statement the carrier could follow
+    carried = upward_exposed(loop.body) & written - {s.var for s in walk(loop.body) if isinstance(s, For)}
+    pairs: list[tuple[str, str]] = []
+    for s in walk(loop.body):
+        if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "load" and \
+                len(s.value.args) == 2 and all(isinstance(a, Var) for a in s.value.args):
+            array, index = s.value.args[0].name, s.value.args[1].name
+            t = facts.types.get(array)
+            if (index in carried and facts.types.get(index) == "int" and is_array(t) and rank(t) == 1
+                    and array not in written and array not in facts.varied and (array, index) not in pairs):
+                pairs.append((array, index))
+    if not pairs:
+        return []
+    runs = names.fresh("runs")
+    before: list[Stmt] = [Assign(runs, Call("lt" if loop.step.value > 0 else "gt", (loop.start, loop.stop)), loop.loc)]
+    carriers: dict[tuple[str, str], str] = {}
+    for array, index in pairs:
+        v = carriers[(array, index)] = names.fresh(f"{array}_{index}")
+        zero = Const(0.0 if is_float_array(facts.types[array]) else 0)
+        before.append(If(Var(runs), [Assign(v, Call("load", (Var(array), Var(index))), loop.loc)],
+                         [Assign(v, zero, loop.loc)], loop.loc))
+    loop.body = _rewritten(loop.body, carriers)
+    return before
+
+
+def _rewritten(block: list[Stmt], carriers: dict[tuple[str, str], str]) -> list[Stmt]:
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, Assign):
+            v = s.value
+            key = (v.args[0].name, v.args[1].name) if isinstance(v, Call) and v.prim == "load" and \
+                len(v.args) == 2 and all(isinstance(a, Var) for a in v.args) else None
+            if key in carriers:
+                out.append(Assign(s.target, Call("copy", (Var(carriers[key]),)), s.loc))
+                continue
+            out.append(s)
+            for (array, index), carrier in carriers.items():
+                if s.target == index:  # the index moved: its value follows
+                    out.append(Assign(carrier, Call("load", (Var(array), Var(index))), s.loc))
+            continue
+        for child in child_blocks(s):
+            child[:] = _rewritten(child, carriers)
+        out.append(s)
+    return out
