@@ -50,6 +50,7 @@ from nsadc.ir.verify import verify
 from nsadc.rules.policy import Policy
 from nsadc.transforms.carried_extrema import search_carried_extrema
 from nsadc.transforms.carried_loads import carry_index_loads
+from nsadc.transforms.tangent_gradient import by_tangents, gradient_by_tangents
 from nsadc.transforms.forward import forward
 from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
@@ -83,7 +84,8 @@ class Pass:
 
 
 REVERSE = ("vjp", "vjp_report")
-DERIVATIVES = ("jvp", "vjp", "jvp_report", "vjp_report")
+# "grad_tangents": the gradient of a function of a few floats, by tangents (transforms/tangent_gradient.py)
+DERIVATIVES = ("jvp", "vjp", "jvp_report", "vjp_report", "grad_tangents")
 
 # before analysis, on the lowered function (its name generator is base.names)
 PREPARATION_PASSES = [
@@ -109,7 +111,7 @@ OPTIMISATION_PASSES = [
     Pass("tape_selections", lambda f: tape_selections(f), REVERSE,
          "reverse mode after tape_index, with types (fn.types)"),
     Pass("fold_temporaries", lambda f: fold_temporaries(f, keep=f.keep),
-         ("primal", "jvp", "vjp", "jvp_report", "vjp_report", "ld", "rows"),
+         ("primal", "jvp", "vjp", "jvp_report", "vjp_report", "ld", "rows", "grad_tangents"),
          "every rewrite that matches statements one by one is done (fn.keep: names to leave)"),
     Pass("strip_mine_dot_products", lambda f: strip_mine_dot_products(f), DERIVATIVES,
          "after fold_temporaries: the rows a strip leaves over repeat the loop's body, already folded"),
@@ -364,12 +366,17 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         rows = kink_rows(tangent, tangent.tangent_of, fresh_names())
     ld, ld_form, ld_refusal = (None, "unrolled", None) if gradient_only else \
         _clarke_mode(base, facts, fresh_names())
+    tangent_grad = None if vector else _tangent_gradient(base, facts, policy, fresh_names(), vjp)
     functions = {"primal": None if gradient_only else primal, "jvp": jvp, "vjp": vjp, "jvp_report": jvp_report,
-                 "vjp_report": vjp_report, "ld": ld, "rows": rows}
+                 "vjp_report": vjp_report, "ld": ld, "rows": rows, "grad_tangents": tangent_grad}
     # drop_dead_code: only a vector output's reverse mode, where nothing reads the contraction's own value
     run_passes(functions, OPTIMISATION_PASSES, skip=() if vector else ("drop_dead_code",), label=base.name)
     # what grad calls: nothing computed for the value (a vector output has no gradient)
-    grad = None if vector else without_value(vjp, f"{base.name}_grad")
+    if tangent_grad is not None:
+        drop_dead_code(tangent_grad)
+        grad = tangent_grad
+    else:
+        grad = None if vector else without_value(vjp, f"{base.name}_grad")
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
                     ld_refusal, grad, rows, gradient_only)
 
@@ -383,6 +390,19 @@ def _reverse_mode(scalar: Function, facts: Facts, policy: Policy, names: Names) 
     if search_carried_extrema(fn, facts, names):
         facts = analyse(fn, facts.wrt, sites=facts.sites)
     return reverse(fn, facts, policy, names)
+
+
+def _tangent_gradient(base: Function, facts: Facts, policy: Policy, names: Names, vjp: Function) -> Function | None:
+    """``f_grad`` by tangents where the gradient is with respect to a few floats
+    (transforms/tangent_gradient.py); None elsewhere, and where forward mode
+    refuses what reverse mode took."""
+    if not by_tangents(facts.types, list(facts.wrt)):
+        return None
+    try:
+        jvp = forward(clone_function(base), facts, policy, names)
+    except UnsupportedError:
+        return None
+    return gradient_by_tangents(jvp, list(facts.wrt), names.fresh(vjp.params[-1].name), f"{base.name}_grad", names)
 
 
 def _clarke_mode(base: Function, facts: Facts, names) -> tuple[Function | None, str, str | None]:
