@@ -601,7 +601,10 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
             if not rerun_in:
                 continue
             for s, t, _ in writes:
-                if t >= top:
+                # a store no re-run of the load's loops can see overwrite what it read: each
+                # element written once, read after (a dynamic-programming table)
+                if t >= top and not all(_loops_to(L, s) is not None and
+                                        _written_by_an_earlier_iteration(fn, L, load, s) for L in rerun_in):
                     out.add(id(s))
             for L in rerun_in:
                 after = False
@@ -739,7 +742,10 @@ def _written_by_an_earlier_iteration(fn: Function, loop, load: Assign, store: As
     ``load``, in the same loops, reads one an earlier iteration wrote
     (``D[i - 1, j]``, ``D[i, j - 1]``: the variables minus constants, the first
     nonzero one positive): then the store wrote that element before the load
-    and never writes it again, as in a dynamic-programming table."""
+    and never writes it again, as in a dynamic-programming table.  A dimension
+    indexed by a name the loop does not change (an outer loop's variable) may
+    read another row by a constant (``D[i - 1, j]`` in the loop over ``j``):
+    the store never writes that row while the loop runs."""
     nest = _loops_to(loop, store)
     if nest is None or _loops_to(loop, load) != nest or \
             any(not isinstance(L, For) or L.step != Const(1) for L in nest):
@@ -758,13 +764,18 @@ def _written_by_an_earlier_iteration(fn: Function, loop, load: Assign, store: As
         return False
     position = {L.var: k for k, L in enumerate(nest)}
     offsets = [0] * len(nest)
+    _, changing = _iteration_names(fn, loop)
     for w, r in zip(written, read):
+        back = affine_sum(w, r, -1)  # what the store writes minus what the load reads: a constant
+        if set(back) - {None}:
+            return False
         atom = next(iter(w), None)
+        if len(w) == 1 and isinstance(atom, Var) and atom.name not in position and atom.name not in changing:
+            if back:  # indexed by a name the loop does not change (an outer loop's variable):
+                return True  # another row than the store ever writes in this run of the loop
+            continue
         if len(w) != 1 or not isinstance(atom, Var) or w[atom] != 1 or position.get(atom.name) is None \
                 or offsets[position[atom.name]] is None:
-            return False
-        back = affine_sum(w, r, -1)  # the variable minus what the load reads: a constant
-        if set(back) - {None}:
             return False
         offsets[position[atom.name]] = back.get(None, 0)
         position[atom.name] = None  # each variable indexes one dimension
