@@ -93,3 +93,33 @@ def test_a_value_read_under_the_test_that_assigned_it_is_private_to_the_iteratio
     # another test: not covered
     other = If(Var("d"), [Assign("s", Var("v"))], [])
     assert not private([assign, other], "v")
+
+
+def newton_cube_roots(a, b):
+    s = 0.0
+    for i in range(a.shape[0]):
+        t = b[i] / (a[i] + 1.0)
+        step = 1.0
+        while abs(step) > 1e-13:
+            step = (t * t * t + a[i] * t - b[i]) / (3.0 * t * t + a[i])
+            t = t - step
+        s += t * t
+    return s
+
+
+def test_a_while_loop_that_only_fed_the_value_is_dropped(target):
+    d = nsadc.differentiate(newton_cube_roots, target=target)
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(0.5, 2.0, 6), rng.standard_normal(6)
+    ga, gb = d.grad(a, b)
+    _, (va, vb) = d.vjp((a, b), 1.0)
+    np.testing.assert_array_equal(ga, va)
+    np.testing.assert_array_equal(gb, vb)
+    if target == "python":
+        # the reverse sweep re-runs each Newton loop before reversing it: the forward run only fed the value
+        assert _grad_source(d).count("while ") == 1
+    t = np.array([np.roots([1.0, 0.0, ai, -bi]) for ai, bi in zip(a, b)])
+    roots = np.array([r[np.abs(r.imag) < 1e-9].real[0] for r in t])
+    fprime = 3.0 * roots ** 2 + a
+    np.testing.assert_allclose(gb, 2.0 * roots / fprime, rtol=1e-9)  # the implicit function's derivative
+    np.testing.assert_allclose(ga, 2.0 * roots * -roots / fprime, rtol=1e-9)

@@ -150,7 +150,9 @@ class _Liveness:
                 self.assigned(into, s.var)
             if self.holds(s.body):
                 self.needed.add(id(s))
-            if isinstance(s, While) or id(s) in self.needed:
+            # a while loop nothing after needs goes too: its test only decides how long it runs
+            # (in a gradient, the reverse sweep re-runs it: it ended there, it ends here)
+            if id(s) in self.needed:
                 self.read(into, bounds)
             new = _join(head, into)
             if new == head:
