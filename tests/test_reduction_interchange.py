@@ -285,7 +285,21 @@ def test_row_wise_dot_products_run_four_rows_at_a_time(fn, mode):
     assert re.search(r"\w+_0 \+= ", rows) and re.search(r"\w+_3 \+= ", rows), rows
     # ... then the rows that do not fill one, as written
     assert re.search(r"\n *for i in range\(i_strips_end, n\):\n", forward), forward
-    assert "i_strips_end = max(0, n - n % 4)" in forward
+    # rows of a middling length (ROWS_AS_WRITTEN) all run as written: the strips end where they start
+    assert "i_strips_end = 0 if 24 <= d and d < 64 else max(0, n - n % 4)" in forward, forward
+
+
+@pytest.mark.parametrize("d", [5, 24, 30, 63, 64, 70])
+@pytest.mark.parametrize("fn", STRIPPED)
+def test_rows_of_every_length_keep_values_bit_for_bit_and_gradients(fn, d):
+    """Rows of a middling length run as written, the others in strips: the same values."""
+    args = _row_args(1, n=9, d=d)
+    dd = nsadc.differentiate(fn, target="python")
+    value, grads = dd.value_and_grad(*args)
+    assert value == fn(*args)
+    want = fd_gradient(fn, args, [0, 1, 2, 3])
+    for g, w in zip(grads, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("fn", NOT_STRIPPED)

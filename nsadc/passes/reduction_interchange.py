@@ -82,7 +82,7 @@ from nsadc.rules.source import expr_source
 from nsadc.ir.names import Names
 from nsadc.ir.build import add, call, sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
-                            Var, While, expressions_read, reads, variables, walk)
+                            Var, While, expressions_read, reads, select, variables, walk)
 from nsadc.rules.arrays import ARRAY_VALUES
 from nsadc.passes.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
                                             mentioned, private, raw_effects, read_first, scalar_sum, split_invariant,
@@ -202,6 +202,14 @@ def _interchanged(loop: For, after: list[list[Stmt]], buffers: list[Stmt], names
 
 # rows a strip interleaves: four chains hide the four cycles of an addition's latency (eight ran slower)
 STRIP = 4
+
+# Rows of this many elements (lower bound included) run faster one at a time, as written: the
+# out-of-order core already overlaps the chains of consecutive rows (a row's loop is shorter than
+# its reorder window), and the strips only add loads.  A row-wise hinge gradient on an AMD EPYC
+# (python benchmarks/bench_strips.py), strips / rows: 0.75-0.79 for rows of 8-20 elements,
+# 1.24-1.60 for 24-48, 0.91-1.17 for 64 (two runs), 0.81-0.90 for 80-250.  The strips' end is
+# chosen at run time (their rows, as written, run after them).
+ROWS_AS_WRITTEN = (24, 64)
 
 
 def _sink_unneeded(before: list[Stmt], J: For, later: list[Stmt], accumulators: set[str],
@@ -371,8 +379,13 @@ def _rewritten(loop: For, J: For, bounds, before, later, expanded, accumulators,
         return buffers_grown(kept, loop, J) + loops
     # whole strips, then the rows that do not fill one, as written
     lo, hi = loop.start, loop.stop
+    strips_end = call("max", lo, sub(hi, call("mod", sub(hi, lo), Const(strip))))
+    if bounds[2] == Const(1):  # rows of a middling length run as written (ROWS_AS_WRITTEN)
+        row = sub(bounds[1], bounds[0])
+        middling = call("and", call("le", Const(ROWS_AS_WRITTEN[0]), row), call("lt", row, Const(ROWS_AS_WRITTEN[1])))
+        strips_end = select(middling, lo, strips_end)
     return [Comment(f"{strip} rows at a time: their sums over {J.var} interleaved, each in its own order"),
-            Assign(end, call("max", lo, sub(hi, call("mod", sub(hi, lo), Const(strip))))),
+            Assign(end, strips_end),
             For(start.name, lo, Var(end), Const(strip), loops, loop.loc),
             For(k, Var(end), hi, loop.step, copy.deepcopy(loop.body), loop.loc)]
 
