@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import nsadc
-from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Param, Return, Var
+from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Param, Raw, Return, Var, walk
 from nsadc.passes.dead_assignments import drop_dead_assignments
+from nsadc.passes.dead_code import drop_dead_code, write_only_arrays
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
 import dead_rows  # noqa: E402
@@ -123,3 +124,52 @@ def test_a_while_loop_that_only_fed_the_value_is_dropped(target):
     fprime = 3.0 * roots ** 2 + a
     np.testing.assert_allclose(gb, 2.0 * roots / fprime, rtol=1e-9)  # the implicit function's derivative
     np.testing.assert_allclose(ga, 2.0 * roots * -roots / fprime, rtol=1e-9)
+
+
+def _stores_into(fn, name):
+    return [s for s in walk(fn.body) if isinstance(s, Assign) and s.target == name and isinstance(s.value, Call)
+            and s.value.prim == "store"]
+
+
+def test_stores_into_an_array_nothing_reads_are_dropped():
+    # buf[i] = x[i] * 2; buf[i] += 1 (a load of buf only to write it), buf's shape read: buf is never read
+    i, x, buf, s = Var("i"), Var("x"), Var("buf"), Var("s")
+    xi = Call("load", (x, i))
+    body = [Raw("buf = np.empty(4)", allocates="buf"),
+            Assign("s", Const(0.0)),
+            For("i", Const(0), Call("shape", (buf, Const(0))), Const(1), [
+                Assign("buf", Call("store", (buf, i, Call("mul", (xi, Const(2.0)))))),
+                Assign("buf", Call("store", (buf, i, Call("add", (Call("load", (buf, i)), Const(1.0)))))),
+                Assign("s", Call("add", (s, xi)))]),
+            Return(s)]
+    fn = Function("f", [Param("x", "array1")], body)
+    assert write_only_arrays(fn) == {"buf"}
+    drop_dead_code(fn)
+    assert not _stores_into(fn, "buf")
+    assert any(isinstance(t, Assign) and t.target == "s" for t in walk(fn.body))  # the rest stays
+
+
+def test_stores_into_an_array_something_reads_or_an_argument_stay():
+    i, x, buf = Var("i"), Var("x"), Var("buf")
+    read_later = Function("f", [Param("x", "array1")], [
+        Raw("buf = np.empty(4)", allocates="buf"),
+        For("i", Const(0), Const(4), Const(1), [Assign("buf", Call("store", (buf, i, Call("load", (x, i)))))]),
+        Return(Call("load", (buf, Const(2))))])
+    into_argument = Function("g", [Param("x", "array1")], [
+        For("i", Const(0), Const(4), Const(1), [Assign("x", Call("store", (x, i, Const(1.0))))]),
+        Return(Const(0.0))])
+    named_by_a_line = Function("h", [Param("x", "array1")], [
+        Raw("buf = np.empty(4)", allocates="buf"),
+        For("i", Const(0), Const(4), Const(1), [Assign("buf", Call("store", (buf, i, Const(1.0))))]),
+        Raw("print(buf)"),
+        Return(Const(0.0))])
+    for fn, name in ((read_later, "buf"), (into_argument, "x"), (named_by_a_line, "buf")):
+        assert not write_only_arrays(fn)
+        drop_dead_code(fn)
+        assert _stores_into(fn, name)
+
+
+def test_a_copy_keeps_what_an_opaque_line_allocates():
+    from nsadc.ir.nodes import clone
+    (copy,) = clone([Raw("buf = np.empty(4)", allocates="buf")])
+    assert copy.allocates == "buf"

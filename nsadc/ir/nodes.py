@@ -384,7 +384,7 @@ def clone(block: list[Stmt]) -> list[Stmt]:
         elif isinstance(s, Comment):
             out.append(Comment(s.text))
         elif isinstance(s, Raw):
-            out.append(Raw(s.code, s.raises))
+            out.append(Raw(s.code, s.raises, s.allocates))
         else:  # a tape operation: its fields are immutable
             out.append(dataclasses.replace(s))
     return out

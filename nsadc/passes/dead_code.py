@@ -23,8 +23,8 @@ goes.
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import (OPAQUE, Assign, For, Function, If, Return, Stmt, While, clone_function, expressions_read,
-                            raw_names, variables)
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, For, Function, If, Raw, Return, Stmt, Var, While, child_blocks,
+                            clone_function, expressions_read, raw_names, variables, walk)
 from nsadc.passes.dead_assignments import drop_dead_assignments, has_code, kept_always
 
 
@@ -37,14 +37,21 @@ def without_value(vjp: Function, name: str) -> Function:
     assert isinstance(ret, Return) and isinstance(ret.value, tuple), "a reverse function ends in its return"
     fn.body[-1] = Return(ret.value[1], ret.loc)
     fn.doc = (fn.doc or "").replace(" and the adjoints", ": the adjoints", 1) or None
-    drop_dead_code(fn)
-    drop_dead_assignments(fn)  # then by the statements' order: the forward run of a loop its reverse re-runs
+    for _ in range(3):
+        drop_dead_code(fn)
+        drop_dead_assignments(fn)  # then by the statements' order: the forward run of a loop its reverse re-runs
+        if not write_only_arrays(fn):  # (the last reads of a buffer may have gone just now)
+            break
     return fn
 
 
 def drop_dead_code(fn: Function) -> None:
     """Remove, in place, every assignment (and then every empty branch or
-    loop) whose value no read of a kept statement needs."""
+    loop) whose value no read of a kept statement needs, and the stores into
+    arrays nothing reads (:func:`write_only_arrays`)."""
+    unread = write_only_arrays(fn)
+    if unread:
+        fn.body = _without_stores(fn.body, unread)
     live: set[str] = set()
     while True:
         before = len(live)
@@ -92,4 +99,59 @@ def _sweep(block: list[Stmt], live: set[str]) -> list[Stmt]:
             continue
         else:
             out.append(s)
+    return out
+
+
+def write_only_arrays(fn: Function) -> set[str]:
+    """Arrays the function writes and never reads: every read of the name is a
+    store into it or its shape, and it is no parameter, no result and named
+    by no opaque line but the one that allocates it.  A reverse sweep that
+    re-runs an iteration also re-runs the stores into a buffer whose values
+    the iteration's reverse takes from elsewhere (a dot product's sums kept
+    per row, then restored from a tape): their work feeds nothing."""
+    stored = {s.target for s in walk(fn.body) if _is_store(s)}
+    if not stored:
+        return set()
+    out = stored - {p.name for p in fn.params}
+    for s in walk(fn.body):
+        if isinstance(s, OPAQUE):
+            out -= raw_names(s) - ({s.allocates} if isinstance(s, Raw) and s.allocates else set())
+            continue
+        for e in expressions_read(s):
+            out -= _read_beyond_stores_and_shapes(e, store_into=s.target if _is_store(s) else None)
+    return out
+
+
+def _is_store(s: Stmt) -> bool:
+    return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store"
+
+
+def _read_beyond_stores_and_shapes(e, store_into: str | None) -> set[str]:
+    """The names ``e`` reads other than as the array of a shape or size, or,
+    in a store into ``store_into``, as that array (also its loads there:
+    ``A[k] += v`` reads ``A`` only to write it)."""
+    if isinstance(e, Var):
+        return {e.name}
+    if not isinstance(e, Call):
+        return set()
+    args = e.args
+    if e.prim in ("shape", "size", "load") and store_into is not None and args and args[0] == Var(store_into) \
+            or e.prim in ("shape", "size") and isinstance(args[0], Var):
+        args = args[1:]
+    elif e.prim == "store" and store_into is not None and args and args[0] == Var(store_into):
+        args = args[1:]
+    out: set[str] = set()
+    for a in args:
+        out |= _read_beyond_stores_and_shapes(a, store_into)
+    return out
+
+
+def _without_stores(block: list[Stmt], arrays: set[str]) -> list[Stmt]:
+    out: list[Stmt] = []
+    for s in block:
+        if _is_store(s) and s.target in arrays:
+            continue
+        for child in child_blocks(s):
+            child[:] = _without_stores(child, arrays)
+        out.append(s)
     return out

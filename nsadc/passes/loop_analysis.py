@@ -218,6 +218,6 @@ def buffers_grown(kept: dict[str, str], loop: For, inner: For) -> list[Stmt]:
     at entry, in the precision it keeps), and the note that says why."""
     trips = sub(loop.stop, loop.start)
     grow: list[Stmt] = [If(Call("lt", (Call("shape", (Var(b), Const(0))), trips)),
-                           [Raw(f"{b} = np.empty({expr_source(trips)}, {b}.dtype)")]) for b in kept.values()]
+                           [Raw(f"{b} = np.empty({expr_source(trips)}, {b}.dtype)", allocates=b)]) for b in kept.values()]
     return grow + [Comment(f"{', '.join(kept) or 'nothing'} kept per {loop.var}, for the loop over {inner.var} "
                            f"to run {loop.var} innermost (contiguous)")]
