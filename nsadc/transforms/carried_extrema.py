@@ -128,6 +128,8 @@ def _update_in(fn: Function, loop: For, facts: Facts) -> _Update | None:
         if update.test is not None and not _only_read_by(fn, update.test.target, update.unit, body):
             continue
         first = body.index(update.test) if update.test is not None else k
+        if e in assigned(body[first + 1:k]):  # the branch would copy another value than it compared
+            continue
         need, units = {e}, []
         for j in range(first - 1, -1, -1):
             if assigned([body[j]]) & need:

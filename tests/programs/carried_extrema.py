@@ -162,6 +162,18 @@ def rows_max_sum(A, w):
     return total
 
 
+def changed_between(x):
+    """The value compared is changed before the branch copies it: not an extremum of one value."""
+    m = 0.0
+    for i in range(x.shape[0]):
+        v = x[i] * x[i]
+        bigger = v > m
+        v = v * 0.5
+        if bigger:
+            m = v
+    return m
+
+
 SEARCHED = [largest_square, last_largest, smallest_cost, peak_with_max, floor_with_min, argmax_then_use, worst_row,
             nearest_centre_sum, sum_and_max, spread, max_of_step]
-AS_WRITTEN = [drawdown, carried_compare, compared_with_margin, rows_max_sum]
+AS_WRITTEN = [drawdown, carried_compare, compared_with_margin, rows_max_sum, changed_between]
