@@ -56,6 +56,7 @@ from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
 from nsadc.passes.tape_index import index_tapes_by_loop
 from nsadc.passes.tape_selections import tape_selections
+from nsadc.passes.zero_adjoints import skip_zero_adjoints
 from nsadc.transforms.lexicographic import lexicographic
 from nsadc.transforms.lexicographic_arrays import lexicographic_arrays
 from nsadc.transforms.kink_rows import kink_rows
@@ -110,6 +111,9 @@ OPTIMISATION_PASSES = [
          "reverse mode whose tapes are still pushed and popped by counters, loops not yet folded"),
     Pass("tape_selections", lambda f: tape_selections(f), REVERSE,
          "reverse mode after tape_index, with types (fn.types)"),
+    Pass("skip_zero_adjoints", lambda f: skip_zero_adjoints(f), ("vjp",),
+         "reverse mode with fn.adjoints and fn.array_adjoints, before fold_temporaries (its loads are "
+         "statements); not the report variant, which counts every iteration's kinks"),
     Pass("fold_temporaries", lambda f: fold_temporaries(f, keep=f.keep),
          ("primal", "jvp", "vjp", "jvp_report", "vjp_report", "ld", "rows", "grad_tangents"),
          "every rewrite that matches statements one by one is done (fn.keep: names to leave)"),
