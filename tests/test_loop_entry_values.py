@@ -3,6 +3,7 @@ keep that scalar's value from before the loop (each reversed iteration re-runs
 from its own checkpoint); a value an earlier loop carries and that a later
 loop overwrites is still given back to the earlier loop's reverse."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -47,3 +48,24 @@ def test_a_value_an_earlier_loop_carries_is_given_back(target):
     np.testing.assert_allclose(g, _central(loop_entry.carried_into_the_first, [b, 0.1], 0), rtol=1e-6, atol=1e-8)
     assert d.grad(b, 0.1) == pytest.approx(nsadc.differentiate(loop_entry.carried_into_the_first, wrt=["b"],
                                                                target="python").grad(b, 0.1), rel=1e-12)
+
+
+def test_a_sum_reversed_keeps_nothing_of_its_running_value():
+    """The reverse of `z += U[k, j] * xs[t, j]` needs the terms' operands, not z: the
+    loop over j keeps no value of z per iteration (z after the loops is kept once)."""
+    f = loop_entry.two_sums_then_kink
+    rng = np.random.default_rng(3)
+    xs, W, U, b = rng.standard_normal((5, 3)), 0.5 * rng.standard_normal((4, 4)), rng.standard_normal((4, 3)), \
+        rng.standard_normal(4)
+    d = nsadc.differentiate(f, wrt=["W", "U", "b"], target="python")
+    src = d.source("reverse", xs, W, U, b)
+    reverse = src.split("# reverse sweep")[1]
+    assert not re.search(r"\n( +)for j in range\(d\):\n\1    tape\[", reverse), reverse
+    gW, gU, gb = d.grad(xs, W, U, b)
+    _, (vW, vU, vb) = d.vjp((xs, W, U, b), 1.0)
+    np.testing.assert_array_equal(gb, vb)
+    np.testing.assert_allclose(gb, _central(f, [xs, W, U, b], 3), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gU.ravel(), _central(lambda xs, W, U, b: f(xs, W, U.reshape(4, 3), b),
+                                                    [xs, W, U.ravel(), b], 2), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gW.ravel(), _central(lambda xs, W, U, b: f(xs, W.reshape(4, 4), U, b),
+                                                    [xs, W.ravel(), U, b], 1), rtol=1e-6, atol=1e-8)

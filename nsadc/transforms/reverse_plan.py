@@ -187,8 +187,9 @@ class _Planner:
         # what the loop's reverse reads from before the loop: each reversed iteration
         # re-runs from its checkpoint, so a value the body assigns before reading it
         # is its own (an earlier loop's `lx` that the next loop assigns first need not
-        # be kept for it)
-        before = before | upward_exposed(s.body) | _test_reads(s.body)
+        # be kept for it), and of the values it reads from before, only those its re-run needs (a sum
+        # `z += term` reversed needs not z, only the terms' operands)
+        before = before | (exposed & (need | set(checkpoints[id(s)]))) | _test_reads(s.body)
         if isinstance(s, For):
             before |= variables(s.start) | variables(s.stop) | variables(s.step)
         return before

@@ -35,3 +35,24 @@ def carried_into_the_first(b, lam):
         c = b[i] * lam
         s += c * c
     return s
+
+
+def two_sums_then_kink(xs, W, U, b):
+    """A unit's input summed over two loops, then a kink: a recurrent layer's step."""
+    T, d = xs.shape
+    h = W.shape[0]
+    state = np.zeros(h)
+    new = np.empty(h)
+    loss = 0.0
+    for t in range(T):
+        for k in range(h):
+            z = b[k]
+            for j in range(h):
+                z += W[k, j] * state[j]
+            for j in range(d):
+                z += U[k, j] * xs[t, j]
+            new[k] = max(z, 0.1 * z)
+        for k in range(h):
+            state[k] = new[k]
+            loss += state[k] * state[k]
+    return loss
