@@ -398,9 +398,10 @@ def _reverse_mode(scalar: Function, facts: Facts, policy: Policy, names: Names) 
 
 def _tangent_gradient(base: Function, facts: Facts, policy: Policy, names: Names, vjp: Function) -> Function | None:
     """``f_grad`` by tangents where the gradient is with respect to a few floats
+    and every value that carries a derivative is a scalar
     (transforms/tangent_gradient.py); None elsewhere, and where forward mode
     refuses what reverse mode took."""
-    if not by_tangents(facts.types, list(facts.wrt)):
+    if not by_tangents(facts.types, list(facts.wrt), facts.active):
         return None
     try:
         jvp = forward(clone_function(base), facts, policy, names)
