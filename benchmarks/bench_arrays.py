@@ -60,7 +60,6 @@ over 0 shows "-"."""
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
@@ -77,7 +76,7 @@ import array_programs as P  # noqa: E402
 import vectorized_programs  # noqa: E402
 import nsadc  # noqa: E402
 from hand_written_arrays import HAND_WRITTEN, HAND_WRITTEN_ALL, HAND_WRITTEN_SHORTCUTS, jax_programs  # noqa: E402
-from timing import interleaved  # noqa: E402
+from timing import interleaved, peak_bytes_added  # noqa: E402
 
 NAMES = ["mlp_loss", "svm_hinge", "lasso", "max_pool_1d", "l1_regression"]
 MODES = ["primal", "nsadc", "hand", "jax"]
@@ -257,14 +256,6 @@ def print_time_table(rows):
 # ---------------------------------------------------------------- memory
 
 
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise OSError(f"no {field} in /proc/self/status")
-
-
 def child(name: str, mode: str, scale: float, all_args: bool) -> None:
     """Print, as JSON, the peak bytes one call of ``mode`` adds (see the module docstring)."""
     fn, args = make_case(name, scale)
@@ -287,12 +278,7 @@ def child(name: str, mode: str, scale: float, all_args: bool) -> None:
     except (nsadc.NsadcError, ImportError) as e:
         print(json.dumps({"error": first_line(e)}))
         return
-    gc.collect()
-    with open("/proc/self/clear_refs", "w") as fh:
-        fh.write("5")  # VmHWM := VmRSS
-    before = _status_kib("VmHWM")
-    out = call(*args)  # noqa: F841  (kept alive: the outputs are part of the peak)
-    print(json.dumps({"extra": (_status_kib("VmHWM") - before) * 1024}))
+    print(json.dumps({"extra": peak_bytes_added(call, args)}))
 
 
 def measure(name: str, mode: str, scale: float, all_args: bool) -> dict:

@@ -20,7 +20,6 @@ added bytes) / (inputs + primal's added bytes); target at most 3.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import subprocess
@@ -29,15 +28,8 @@ import sys
 import numba
 import numpy as np
 
+from benchmarks.timing import peak_bytes_added
 from benchmarks.user_programs import CASES
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise OSError(f"no {field} in /proc/self/status")
 
 
 def child(name: str, mode: str, quick: bool) -> None:
@@ -55,12 +47,7 @@ def child(name: str, mode: str, quick: bool) -> None:
         args = (*args, 1.0)
         call = kernel
     call(*args)
-    gc.collect()
-    with open("/proc/self/clear_refs", "w") as fh:
-        fh.write("5")  # VmHWM := VmRSS
-    before = _status_kib("VmHWM")
-    out = call(*args)  # noqa: F841  (kept alive: the outputs are part of the peak)
-    print(json.dumps({"extra": (_status_kib("VmHWM") - before) * 1024}))
+    print(json.dumps({"extra": peak_bytes_added(call, args)}))
 
 
 def measure(name: str, mode: str, quick: bool) -> int | None:
