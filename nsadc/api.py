@@ -977,8 +977,9 @@ class Differentiable:
         """The gradient with respect to ``wrt``; with ``report=True`` also the kink report.
 
         With respect to at most four floats, where no array carries a
-        derivative, the gradient alone is computed by forward mode, one
-        tangent along each float in a single sweep, with no tape; it equals
+        derivative and reverse mode would keep a tape, the gradient alone is
+        computed by forward mode, one tangent along each float in a single
+        sweep, with no tape; it equals
         reverse mode's (``value_and_grad``, ``vjp``) to rounding, the kinks'
         selections being the same."""
         if report or self._auto:

@@ -40,7 +40,7 @@ from nsadc.frontend.lower import lower_function
 from nsadc.frontend.source import SourceFile, parse_file
 from nsadc.analyses.facts import Facts, analyse, infer_types
 from nsadc.ir.names import Names
-from nsadc.ir.nodes import Assign, Const, For, Function, If, Return, While, clone_function, walk
+from nsadc.ir.nodes import Assign, Const, For, Function, If, Return, TapeAlloc, While, clone_function, walk
 from nsadc.passes.adjoints import tidy_adjoints
 from nsadc.passes.constants import fold_constant_tests
 from nsadc.passes.dead_code import drop_dead_code, without_value
@@ -397,12 +397,14 @@ def _reverse_mode(scalar: Function, facts: Facts, policy: Policy, names: Names) 
 
 
 def _tangent_gradient(base: Function, facts: Facts, policy: Policy, names: Names, vjp: Function) -> Function | None:
-    """``f_grad`` by tangents where the gradient is with respect to a few floats
-    and every value that carries a derivative is a scalar
-    (transforms/tangent_gradient.py); None elsewhere, and where forward mode
-    refuses what reverse mode took."""
+    """``f_grad`` by tangents where the gradient is with respect to a few floats,
+    every value that carries a derivative is a scalar and reverse mode would
+    keep a tape (transforms/tangent_gradient.py); None elsewhere, and where
+    forward mode refuses what reverse mode took."""
     if not by_tangents(facts.types, list(facts.wrt), facts.active):
         return None
+    if not any(isinstance(s, TapeAlloc) for s in walk(vjp.body)):
+        return None  # reverse mode keeps no tape here (a fused reduction): one sweep either way
     try:
         jvp = forward(clone_function(base), facts, policy, names)
     except UnsupportedError:

@@ -1,4 +1,5 @@
-"""The gradient of a function of at most four floats is taken by tangents
+"""The gradient of a function of at most four floats, where reverse mode
+would keep a tape and no array carries a derivative, is taken by tangents
 (nsadc/transforms/tangent_gradient.py): one forward sweep carrying a tangent
 along each float.  It agrees with reverse mode (vjp, which it transposes) to
 rounding at generic points and at kinks under every policy, with central
