@@ -22,14 +22,18 @@ The value loaded follows every assignment of the index, so each former load
 reads what it read before.  Only inactive 1-D arrays the loop does not write
 qualify (an active one would become a loop-carried active value, which the
 reverse mode keeps per iteration), loaded at an integer index the loop
-carries, in a loop whose step is a constant.
+carries, in a loop whose step is a constant, and only where every move of
+the index copies a name the array was loaded at before it (so the value
+that follows is never an element the program would not read: an index moved
+past the end as a sentinel).
 """
 
 from __future__ import annotations
 
 from nsadc.analyses.facts import Facts
 from nsadc.ir.names import Names
-from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Stmt, Var, assigned, child_blocks, upward_exposed, walk
+from nsadc.ir.nodes import (Assign, Call, Const, For, Function, If, Stmt, Var, assigned, child_blocks, upward_exposed,
+                            variables, walk)
 from nsadc.rules.arrays import is_array, is_float_array, rank
 
 
@@ -71,7 +75,8 @@ def _carried_loads(loop: For, facts: Facts, names: Names) -> list[Stmt]:
             array, index = s.value.args[0].name, s.value.args[1].name
             t = facts.types.get(array)
             if (index in carried and facts.types.get(index) == "int" and is_array(t) and rank(t) == 1
-                    and array not in written and array not in facts.varied and (array, index) not in pairs):
+                    and array not in written and array not in facts.varied and (array, index) not in pairs
+                    and _moves_to_loaded(loop.body, array, index, set())):
                 pairs.append((array, index))
     if not pairs:
         return []
@@ -85,6 +90,60 @@ def _carried_loads(loop: For, facts: Facts, names: Names) -> list[Stmt]:
                          [Assign(v, zero, loop.loc)], loop.loc))
     loop.body = _rewritten(loop.body, carriers)
     return before
+
+
+def _moves_to_loaded(block: list[Stmt], array: str, index: str, loaded: set, values: dict | None = None) -> bool:
+    """Every assignment of ``index`` in ``block`` copies a value at which
+    ``array`` was loaded before it on every path (``if key[t] > key[a]: a = t``):
+    the value that follows the index is then one the program loaded itself,
+    never an element it would not read (an index moved past the end, as a
+    sentinel).  ``loaded``: such values known on entry (names, or the
+    expressions ``values`` says a name holds: ``t - u`` computed twice)."""
+    loaded, values = set(loaded), dict(values or {})
+
+    def value(e):
+        return values.get(e.name, e) if isinstance(e, Var) else e
+
+    def forget(names: set[str]) -> None:
+        for n in names:
+            values.pop(n, None)
+        for n, e in list(values.items()):
+            if variables(e) & names:
+                del values[n]
+        loaded.difference_update({x for x in loaded if (variables(x) if not isinstance(x, str) else {x}) & names})
+
+    def computed(e):  # what an index expression computes, in loop variables and arguments
+        if isinstance(e, Call) and e.prim == "copy":
+            return value(e.args[0])
+        if isinstance(e, Call) and e.prim in ("add", "sub", "mul", "neg"):
+            return Call(e.prim, tuple(value(a) for a in e.args))
+        return value(e)
+
+    for s in block:
+        if isinstance(s, Assign):
+            v = s.value
+            if s.target == index and computed(v) not in loaded:
+                return False
+            moved = computed(v)
+            forget({s.target})
+            if isinstance(v, Call) and v.prim == "load" and len(v.args) == 2 and v.args[0] == Var(array):
+                loaded.add(value(v.args[1]))
+            elif isinstance(v, Call) and v.prim in ("add", "sub", "mul", "neg", "copy") and \
+                    s.target not in variables(moved):
+                values[s.target] = moved
+        elif isinstance(s, For):
+            inner = {s.var} | assigned(s.body)
+            kept_values = {n: e for n, e in values.items() if not ({n} | variables(e)) & inner}
+            kept = {x for x in loaded if not (variables(x) if isinstance(x, (Var, Call)) else set()) & inner}
+            if not _moves_to_loaded(s.body, array, index, kept, kept_values):
+                return False
+            forget(assigned([s]))
+        else:
+            for child in child_blocks(s):
+                if not _moves_to_loaded(child, array, index, loaded, values):
+                    return False
+            forget(assigned([s]))
+    return True
 
 
 def _rewritten(block: list[Stmt], carriers: dict[tuple[str, str], str]) -> list[Stmt]:

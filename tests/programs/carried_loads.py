@@ -77,5 +77,19 @@ def active_key(key, val, w, k):
     return s
 
 
+def sentinel_past_the_end(key, val, w, k):
+    """The index moves past the end (a sentinel), where the program never loads it."""
+    n = key.shape[0]
+    a = 0
+    s = 0.0
+    for t in range(1, n):
+        if a < n and key[t] > key[a]:
+            a = t
+        if t % k == 0:
+            a = n
+        s += val[t] * w[t % k] * (1.0 if a == n else 2.0)
+    return s
+
+
 CARRIED = [window_argmax, argmin_then_margin, backwards_search, empty_window]
-AS_WRITTEN = [written_in_loop, active_key]
+AS_WRITTEN = [written_in_loop, active_key, sentinel_past_the_end]
