@@ -23,7 +23,7 @@ reads what it read before.  Only inactive 1-D arrays the loop does not write
 qualify (an active one would become a loop-carried active value, which the
 reverse mode keeps per iteration), loaded at an integer index the loop
 carries, in a loop whose step is a constant, and only where every move of
-the index copies a name the array was loaded at before it (so the value
+the index computes a value the array was loaded at before it (so the value
 that follows is never an element the program would not read: an index moved
 past the end as a sentinel).
 """
@@ -32,8 +32,8 @@ from __future__ import annotations
 
 from nsadc.analyses.facts import Facts
 from nsadc.ir.names import Names
-from nsadc.ir.nodes import (Assign, Call, Const, For, Function, If, Stmt, Var, assigned, child_blocks, upward_exposed,
-                            variables, walk)
+from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, If, Stmt, Var, assigned, child_blocks,
+                            upward_exposed, variables, walk)
 from nsadc.rules.arrays import is_array, is_float_array, rank
 
 
@@ -92,8 +92,9 @@ def _carried_loads(loop: For, facts: Facts, names: Names) -> list[Stmt]:
     return before
 
 
-def _moves_to_loaded(block: list[Stmt], array: str, index: str, loaded: set, values: dict | None = None) -> bool:
-    """Every assignment of ``index`` in ``block`` copies a value at which
+def _moves_to_loaded(block: list[Stmt], array: str, index: str, loaded: set[Expr],
+                     values: dict[str, Expr] | None = None) -> bool:
+    """Every assignment of ``index`` in ``block`` computes a value at which
     ``array`` was loaded before it on every path (``if key[t] > key[a]: a = t``):
     the value that follows the index is then one the program loaded itself,
     never an element it would not read (an index moved past the end, as a
@@ -110,7 +111,7 @@ def _moves_to_loaded(block: list[Stmt], array: str, index: str, loaded: set, val
         for n, e in list(values.items()):
             if variables(e) & names:
                 del values[n]
-        loaded.difference_update({x for x in loaded if (variables(x) if not isinstance(x, str) else {x}) & names})
+        loaded.difference_update({x for x in loaded if variables(x) & names})
 
     def computed(e):  # what an index expression computes, in loop variables and arguments
         if isinstance(e, Call) and e.prim == "copy":
@@ -134,7 +135,7 @@ def _moves_to_loaded(block: list[Stmt], array: str, index: str, loaded: set, val
         elif isinstance(s, For):
             inner = {s.var} | assigned(s.body)
             kept_values = {n: e for n, e in values.items() if not ({n} | variables(e)) & inner}
-            kept = {x for x in loaded if not (variables(x) if isinstance(x, (Var, Call)) else set()) & inner}
+            kept = {x for x in loaded if not variables(x) & inner}
             if not _moves_to_loaded(s.body, array, index, kept, kept_values):
                 return False
             forget(assigned([s]))
