@@ -26,6 +26,7 @@ from __future__ import annotations
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, For, Function, If, Raw, Return, Stmt, Var, While, child_blocks,
                             clone_function, expressions_read, raw_names, variables, walk)
 from nsadc.passes.dead_assignments import drop_dead_assignments, has_code, kept_always
+from nsadc.transforms.reverse_plan import is_store
 
 
 def without_value(vjp: Function, name: str) -> Function:
@@ -109,7 +110,7 @@ def write_only_arrays(fn: Function) -> set[str]:
     re-runs an iteration also re-runs the stores into a buffer whose values
     the iteration's reverse takes from elsewhere (a dot product's sums kept
     per row, then restored from a tape): their work feeds nothing."""
-    stored = {s.target for s in walk(fn.body) if _is_store(s)}
+    stored = {s.target for s in walk(fn.body) if is_store(s)}
     if not stored:
         return set()
     out = stored - {p.name for p in fn.params}
@@ -118,12 +119,8 @@ def write_only_arrays(fn: Function) -> set[str]:
             out -= raw_names(s) - ({s.allocates} if isinstance(s, Raw) and s.allocates else set())
             continue
         for e in expressions_read(s):
-            out -= _read_beyond_stores_and_shapes(e, store_into=s.target if _is_store(s) else None)
+            out -= _read_beyond_stores_and_shapes(e, store_into=s.target if is_store(s) else None)
     return out
-
-
-def _is_store(s: Stmt) -> bool:
-    return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store"
 
 
 def _read_beyond_stores_and_shapes(e, store_into: str | None) -> set[str]:
@@ -149,7 +146,7 @@ def _read_beyond_stores_and_shapes(e, store_into: str | None) -> set[str]:
 def _without_stores(block: list[Stmt], arrays: set[str]) -> list[Stmt]:
     out: list[Stmt] = []
     for s in block:
-        if _is_store(s) and s.target in arrays:
+        if is_store(s) and s.target in arrays:
             continue
         for child in child_blocks(s):
             child[:] = _without_stores(child, arrays)

@@ -35,8 +35,11 @@ iteration's kinks).
 
 from __future__ import annotations
 
+from nsadc.ir.names import Names
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, For, Function, If, Return, Stmt, Var,
                             While, assigned, child_blocks, reads, upward_exposed, variables, walk)
+from nsadc.passes.loop_analysis import all_names, scalar_sum
+from nsadc.transforms.reverse_plan import is_store
 
 
 def skip_zero_adjoints(fn: Function) -> None:
@@ -79,31 +82,24 @@ def _guard(fn: Function, loop: For, arrays: set[str], scalars: set[str]) -> None
     for t in walk(body):
         if not isinstance(t, Assign):
             continue
-        if isinstance(t.value, Call) and t.value.prim == "store":
+        if is_store(t):
             if t.target not in arrays:
                 return  # a primal array restored: it must happen in every iteration
             continue
-        if t.target in scalars and t.target in exposed and not _adds_to_itself(t):
+        if t.target in scalars and t.target in exposed and not scalar_sum(t.value, t.target):
             return
     # an incoming scalar adjoint read other than to add to it would be a second input
     for t in walk(body):
         read = reads(t) & scalars & exposed
-        if read and not (isinstance(t, Assign) and read == {t.target} and _adds_to_itself(t)):
+        if read and not (isinstance(t, Assign) and read == {t.target} and scalar_sum(t.value, t.target)):
             return
     # nothing the iteration assigns is read after the loop, or carried to the next iteration
     local = written - scalars - arrays - {loop.var}
     if local & exposed or local & _live_after(fn.body, loop):
         return
-    nonzero = _fresh(fn, f"{load.target}_nonzero")
+    nonzero = Names(all_names(fn)).fresh(f"{load.target}_nonzero")
     loop.body = [load, Assign(nonzero, Call("ne", (Var(load.target), Const(0.0)))),
                  If(Var(nonzero), body[:k] + body[k + 1:])]
-
-
-def _adds_to_itself(t: Assign) -> bool:
-    """``x = x + term`` or ``x = x - term``, ``term`` free of ``x``."""
-    v = t.value
-    return isinstance(v, Call) and v.prim in ("add", "sub") and v.args[0] == Var(t.target) and \
-        t.target not in variables(v.args[1])
 
 
 def _live_after(block: list[Stmt], loop: For, in_loop: bool = False) -> set[str] | None:
@@ -118,11 +114,3 @@ def _live_after(block: list[Stmt], loop: For, in_loop: bool = False) -> set[str]
             if inner is not None:
                 return inner | upward_exposed(block[k + 1:]) | (upward_exposed(block) if in_loop else set())
     return None
-
-
-def _fresh(fn: Function, hint: str) -> str:
-    taken = {v for s in walk(fn.body) for v in reads(s) | assigned([s])} | {p.name for p in fn.params}
-    name, k = hint, 2
-    while name in taken:
-        name, k = f"{hint}_{k}", k + 1
-    return name

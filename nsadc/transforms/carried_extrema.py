@@ -48,7 +48,9 @@ from dataclasses import dataclass
 from nsadc.analyses.facts import Facts
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, Function, If, Raw, Return, Stmt, Var, While,
-                            assigned, child_blocks, clone, reads, renamed_block, renamed_expr, upward_exposed, walk)
+                            assigned, child_blocks, clone, reads, renamed_block, renamed_expr, upward_exposed,
+                            variables, walk)
+from nsadc.transforms.reverse_plan import is_store
 
 EXTREMA = {"max": ("gt", "lt"), "min": ("lt", "gt")}  # call -> (better, worse) comparisons
 COMPARISONS = ("gt", "ge", "lt", "le")
@@ -111,7 +113,7 @@ def _update_in(fn: Function, loop: For, facts: Facts) -> _Update | None:
     if any(isinstance(s, (Break, Continue, Return, Raw)) for s in walk(body)):
         return None
     written = assigned(body) | {loop.var}
-    header = {v for e in (loop.start, loop.stop, loop.step) for v in _vars(e)}
+    header = variables(loop.start) | variables(loop.stop) | variables(loop.step)
     if header & written:
         return None
     for k, s in enumerate(body):
@@ -180,24 +182,14 @@ def _only_read_by(fn: Function, name: str, reader: Stmt, body: list[Stmt]) -> bo
 def _pure(s: Stmt) -> bool:
     """``s`` can run again at another time: it stores nothing and has no loop
     that may stop early."""
-    return not any(isinstance(t, (While, Raw, Return, Break, Continue)) or
-                   isinstance(t, Assign) and isinstance(t.value, Call) and t.value.prim == "store"
-                   for t in walk([s]))
+    return not any(isinstance(t, (While, Raw, Return, Break, Continue)) or is_store(t) for t in walk([s]))
 
 
 def _movable(x: Assign, facts: Facts, carried: set[str], body: list[Stmt]) -> bool:
     """A statement beside ``m = e`` in the branch that can move into the search."""
-    return (x.target not in facts.active and not (isinstance(x.value, Call) and x.value.prim == "store")
+    return (x.target not in facts.active and not is_store(x)
             and not (reads(x) & carried) and all(x.target not in reads(t) for t in walk(body))
             and sum(isinstance(t, Assign) and t.target == x.target for t in walk(body)) == 1)
-
-
-def _vars(e) -> set[str]:
-    if isinstance(e, Var):
-        return {e.name}
-    if isinstance(e, Call):
-        return {v for a in e.args for v in _vars(a)}
-    return set()
 
 
 def _rewritten(fn: Function, loop: For, u: _Update, names: Names, done: set[int]) -> list[Stmt]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 from nsadc.analyses.facts import Facts
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, If, Stmt, Var, assigned, child_blocks,
-                            upward_exposed, variables, walk)
+                            rewrite, upward_exposed, variables, walk)
 from nsadc.rules.arrays import is_array, is_float_array, rank
 
 
@@ -70,9 +70,9 @@ def _carried_loads(loop: For, facts: Facts, names: Names) -> list[Stmt]:
     carried = upward_exposed(loop.body) & written - {s.var for s in walk(loop.body) if isinstance(s, For)}
     pairs: list[tuple[str, str]] = []
     for s in walk(loop.body):
-        if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "load" and \
-                len(s.value.args) == 2 and all(isinstance(a, Var) for a in s.value.args):
-            array, index = s.value.args[0].name, s.value.args[1].name
+        load = _load_at_name(s)
+        if load is not None:
+            array, index = load
             t = facts.types.get(array)
             if (index in carried and facts.types.get(index) == "int" and is_array(t) and rank(t) == 1
                     and array not in written and array not in facts.varied and (array, index) not in pairs
@@ -147,22 +147,21 @@ def _moves_to_loaded(block: list[Stmt], array: str, index: str, loaded: set[Expr
     return True
 
 
+def _load_at_name(s: Stmt) -> tuple[str, str] | None:
+    """(array, index) of ``x = array[index]`` with ``index`` a name, else None."""
+    if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "load" and len(s.value.args) == 2 \
+            and all(isinstance(a, Var) for a in s.value.args):
+        return s.value.args[0].name, s.value.args[1].name
+    return None
+
+
 def _rewritten(block: list[Stmt], carriers: dict[tuple[str, str], str]) -> list[Stmt]:
-    out: list[Stmt] = []
-    for s in block:
-        if isinstance(s, Assign):
-            v = s.value
-            key = (v.args[0].name, v.args[1].name) if isinstance(v, Call) and v.prim == "load" and \
-                len(v.args) == 2 and all(isinstance(a, Var) for a in v.args) else None
-            if key in carriers:
-                out.append(Assign(s.target, Call("copy", (Var(carriers[key]),)), s.loc))
-                continue
-            out.append(s)
-            for (array, index), carrier in carriers.items():
-                if s.target == index:  # the index moved: its value follows
-                    out.append(Assign(carrier, Call("load", (Var(array), Var(index))), s.loc))
-            continue
-        for child in child_blocks(s):
-            child[:] = _rewritten(child, carriers)
-        out.append(s)
-    return out
+    def assign(s: Assign) -> list[Stmt]:
+        load = _load_at_name(s)
+        if load in carriers:
+            return [Assign(s.target, Call("copy", (Var(carriers[load]),)), s.loc)]
+        # where the index moves, its value follows
+        return [s] + [Assign(carrier, Call("load", (Var(array), Var(index))), s.loc)
+                      for (array, index), carrier in carriers.items() if s.target == index]
+
+    return rewrite(block, assign, lambda s: s)

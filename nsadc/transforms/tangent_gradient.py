@@ -19,9 +19,9 @@ result is the same vector (reverse mode is its transpose), up to rounding.
 from __future__ import annotations
 
 from nsadc.ir.names import Names
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Function, Param, Return, Stmt, Var, raw_names, renamed_block,
+                            renamed_expr, rewrite, variables, walk)
 from nsadc.rules.arrays import is_array
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, For, Function, If, Param, Return, Stmt, Var, While,
-                            raw_names, renamed_block, renamed_expr, variables, walk)
 
 # Up to this many float inputs the gradient is taken by tangents: each costs a
 # share of the primal's arithmetic, where reverse mode's tape and second sweep
@@ -43,7 +43,8 @@ def gradient_by_tangents(jvp: Function, wrt: list[str], cotangent: str, name: st
         body += [Assign(r[d], Const(1.0 if i == j else 0.0)) for i, d in enumerate(dots)]
     ret = jvp.body[-1]
     assert isinstance(ret, Return) and isinstance(ret.value, tuple), "a forward function ends in its return"
-    body += _duplicated(jvp.body[:-1], tangents, renames)
+    body += rewrite(jvp.body[:-1], lambda s: [renamed_block([s], r)[0] for r in renames] if s.target in tangents
+                    else [s], lambda s: s)
     dot = ret.value[1]
     adjoints = tuple(Call("mul", (Var(cotangent), renamed_expr(dot, r))) for r in renames)
     body.append(Return(Call("tuple", adjoints), ret.loc))
@@ -65,23 +66,6 @@ def _tangents(fn: Function, seeds: set[str]) -> set[str]:
             if s.target not in out and variables(s.value) & out:
                 out.add(s.target)
                 changed = True
-    return out
-
-
-def _duplicated(block: list[Stmt], tangents: set[str], renames: list[dict[str, str]]) -> list[Stmt]:
-    out: list[Stmt] = []
-    for s in block:
-        if isinstance(s, Assign) and s.target in tangents:
-            out += [renamed_block([s], r)[0] for r in renames]
-        elif isinstance(s, If):
-            out.append(If(s.test, _duplicated(s.body, tangents, renames), _duplicated(s.orelse, tangents, renames),
-                          s.loc))
-        elif isinstance(s, For):
-            out.append(For(s.var, s.start, s.stop, s.step, _duplicated(s.body, tangents, renames), s.loc))
-        elif isinstance(s, While):
-            out.append(While(s.test, _duplicated(s.body, tangents, renames), s.loc))
-        else:
-            out.append(s)
     return out
 
 
