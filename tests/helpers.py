@@ -47,6 +47,25 @@ def central_difference(f, args, wrt_index: list[int], h: float = 1e-6) -> list[f
     return out
 
 
+def central_differences(f, args, k: int, h: float = 1e-6):
+    """Central differences of ``f`` in argument ``k``: an array shaped like it
+    (each entry moved by ``h``; every array argument copied for each call, so
+    functions that write into their arguments see fresh ones), or a float
+    (:func:`central_difference`'s relative step)."""
+    if not isinstance(args[k], np.ndarray):
+        return central_difference(f, args, [k], h)[0]
+
+    def at(k_entry, t):
+        moved = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        moved[k].flat[k_entry] += t
+        return f(*moved)
+
+    out = np.empty(args[k].shape)
+    for e in range(args[k].size):
+        out.flat[e] = (at(e, h) - at(e, -h)) / (2 * h)
+    return out
+
+
 def as_tuple(g):
     return g if isinstance(g, tuple) else (g,)
 
