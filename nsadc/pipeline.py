@@ -50,7 +50,7 @@ from nsadc.ir.verify import verify
 from nsadc.rules.policy import Policy
 from nsadc.transforms.carried_extrema import search_carried_extrema
 from nsadc.transforms.carried_loads import carry_index_loads
-from nsadc.transforms.tangent_gradient import by_tangents, gradient_by_tangents
+from nsadc.transforms.tangent_gradient import by_tangents, gradient_by_tangents, small_enough
 from nsadc.transforms.forward import forward
 from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
@@ -399,8 +399,9 @@ def _reverse_mode(scalar: Function, facts: Facts, policy: Policy, names: Names) 
 def _tangent_gradient(base: Function, facts: Facts, policy: Policy, names: Names, vjp: Function) -> Function | None:
     """``f_grad`` by tangents where the gradient is with respect to a few floats,
     every value that carries a derivative is a scalar and reverse mode would
-    keep a tape (transforms/tangent_gradient.py); None elsewhere, and where
-    forward mode refuses what reverse mode took."""
+    keep a tape (transforms/tangent_gradient.py); None elsewhere, where
+    forward mode refuses what reverse mode took, and where the tangents would
+    add more code than they are worth compiling (a long loop body's)."""
     if not by_tangents(facts.types, list(facts.wrt), facts.active):
         return None
     if not any(isinstance(s, TapeAlloc) for s in walk(vjp.body)):
@@ -409,7 +410,8 @@ def _tangent_gradient(base: Function, facts: Facts, policy: Policy, names: Names
         jvp = forward(clone_function(base), facts, policy, names)
     except UnsupportedError:
         return None
-    return gradient_by_tangents(jvp, list(facts.wrt), names.fresh(vjp.params[-1].name), f"{base.name}_grad", names)
+    grad = gradient_by_tangents(jvp, list(facts.wrt), names.fresh(vjp.params[-1].name), f"{base.name}_grad", names)
+    return grad if grad is not None and small_enough(grad, vjp) else None
 
 
 def _clarke_mode(base: Function, facts: Facts, names) -> tuple[Function | None, str, str | None]:

@@ -5,6 +5,8 @@ along each float.  It agrees with reverse mode (vjp, which it transposes) to
 rounding at generic points and at kinks under every policy, with central
 differences where smooth, and on both targets."""
 
+import importlib.util
+import inspect
 import math
 import sys
 from pathlib import Path
@@ -17,6 +19,9 @@ from helpers import central_difference
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
 import few_floats as programs  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from scale_programs import long_loop  # noqa: E402
 
 ALL = programs.BY_TANGENTS + programs.BY_REVERSE
 
@@ -54,7 +59,6 @@ def test_few_floats_are_differentiated_by_tangents(fn):
     d = nsadc.differentiate(fn, wrt=_floats(fn), target="python")
     d.grad(*_args(fn, 0))
     (k,) = d._specs.values()
-    import inspect
     by_tangents = "by one tangent along each" in inspect.getsource(k.grad)
     assert by_tangents == (fn in programs.BY_TANGENTS)
 
@@ -94,3 +98,22 @@ def test_central_differences(fn):
         for k, w in enumerate(_floats(fn)):
             i = names.index(w)
             assert g[k] == pytest.approx(central_difference(fn, args, [i])[0], rel=1e-5, abs=1e-6), (fn.__name__, w)
+
+
+@pytest.mark.parametrize("body, tangents", [(30, True), (100, False)])
+def test_a_long_loop_body_keeps_reverse_mode(tmp_path, body, tangents):
+    """Four floats through a loop body of 30 statements: by tangents; of 100:
+    the tangents would add more operations than they are worth compiling, so
+    reverse mode.  The gradient is the same either way."""
+    path = tmp_path / f"long_body_{body}.py"
+    path.write_text(long_loop(body))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    d = nsadc.differentiate(mod.g, wrt=["x", "y", "z", "w"], target="python")
+    args = (0.3, 0.2, 0.1, 0.4, 5)
+    g = d.grad(*args)
+    (k,) = d._specs.values()
+    assert ("by one tangent along each" in inspect.getsource(k.grad)) == tangents
+    _, adj = d.vjp(args, 1.0)
+    np.testing.assert_allclose(g, adj, rtol=1e-12, atol=1e-14)

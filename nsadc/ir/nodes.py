@@ -64,6 +64,13 @@ def variables(expr: Expr) -> set[str]:
     return set()
 
 
+def operations(e: Expr) -> int:
+    """Operations in ``e`` (an element load counts as none)."""
+    if isinstance(e, Call):
+        return (0 if e.prim == "load" else 1) + sum(operations(a) for a in e.args)
+    return 0
+
+
 # ----------------------------------------------------------------- statements
 
 
@@ -340,6 +347,12 @@ def expressions_read(s: Stmt) -> list[Expr]:
             return []
         return list(s.value) if isinstance(s.value, tuple) else [s.value]
     return []
+
+
+def block_operations(block: list[Stmt]) -> int:
+    """Operations in the expressions of ``block`` and its nested blocks: a
+    measure of the code a compiler has to type and lower."""
+    return sum(operations(e) for s in walk(block) for e in expressions_read(s))
 
 
 def reads(s: Stmt) -> set[str]:

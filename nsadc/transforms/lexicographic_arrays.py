@@ -31,7 +31,7 @@ from nsadc.errors import UnsupportedError
 from nsadc.analyses.facts import Facts, passes_derivative, varied_from
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Param, Return, Stmt, Var,
-                            While, expressions_read, rewrite, select, variables, walk)
+                            While, expressions_read, operations, rewrite, select, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, ARRAY_VALUES, LIKE, differentiable_type, is_array, rank
 from nsadc.rules.lexico import LEXICO_LOOPS, first_nonzero
 from nsadc.rules.table import NAN_IN_NAN_OUT, RULES
@@ -431,13 +431,13 @@ def _fold_directions(block: list[Stmt], dots: set[str], j: str) -> None:
             t = body[k]
             name, value = t.target, t.value.args[-1]
             if not (stores.get(name) == 1 and loads.get(name) == 1 and len(t.value.args) == 3
-                    and _size(value) <= 4):
+                    and operations(value) <= 4):
                 k += 1
                 continue
             here = Call("load", (Var(name), Var(j)))
             use = next((m for m in range(k + 1, len(body)) if _mentions(body[m].value, here)), None)
             if use is None or any(body[m].target in variables(value) for m in range(k + 1, use)) \
-                    or _size(body[use].value) + _size(value) > 6:
+                    or operations(body[use].value) + operations(value) > 6:
                 k += 1
                 continue
             body[use] = Assign(body[use].target, _substitute(body[use].value, here, value))
@@ -463,13 +463,6 @@ def _substitute(e: Expr, part: Expr, value: Expr) -> Expr:
     if isinstance(e, Call):
         return Call(e.prim, tuple(_substitute(a, part, value) for a in e.args))
     return e
-
-
-def _size(e: Expr) -> int:
-    """Operations in ``e`` (an element load counts as none)."""
-    if isinstance(e, Call):
-        return (0 if e.prim == "load" else 1) + sum(_size(a) for a in e.args)
-    return 0
 
 
 def _stores_only(s: Stmt, j: str) -> bool:

@@ -19,14 +19,20 @@ result is the same vector (reverse mode is its transpose), up to rounding.
 from __future__ import annotations
 
 from nsadc.ir.names import Names
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Function, Param, Return, Stmt, Var, raw_names, renamed_block,
-                            renamed_expr, rewrite, variables, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Function, Param, Return, Stmt, Var, block_operations,
+                            raw_names, renamed_block, renamed_expr, rewrite, variables, walk)
 from nsadc.rules.arrays import is_array
 
 # Up to this many float inputs the gradient is taken by tangents: each costs a
 # share of the primal's arithmetic, where reverse mode's tape and second sweep
 # cost about two primals whatever their number (scalar values only: see by_tangents).
 TANGENT_INPUTS = 4
+
+# ... and where the tangents add at most this many operations to the reverse
+# mode's: numba types and lowers about a millisecond's worth per operation, and
+# a long loop body's gradient by tangents (four inputs, about 1.4 times the
+# reverse mode's operations) took 6.5 s to compile against 4.3 s reversed.
+TANGENT_EXTRA_OPERATIONS = 500
 
 
 def gradient_by_tangents(jvp: Function, wrt: list[str], cotangent: str, name: str, names: Names) -> Function | None:
@@ -67,6 +73,12 @@ def _tangents(fn: Function, seeds: set[str]) -> set[str]:
                 out.add(s.target)
                 changed = True
     return out
+
+
+def small_enough(tangents: Function, reverse: Function) -> bool:
+    """Whether the gradient by tangents adds few enough operations to the
+    reverse mode's (``TANGENT_EXTRA_OPERATIONS``) to be worth its compile time."""
+    return block_operations(tangents.body) - block_operations(reverse.body) <= TANGENT_EXTRA_OPERATIONS
 
 
 def by_tangents(types: dict[str, str], wrt: list[str], active: set[str]) -> bool:
