@@ -56,6 +56,7 @@ from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
 from nsadc.passes.tape_index import index_tapes_by_loop
 from nsadc.passes.tape_selections import tape_selections
+from nsadc.passes.written_once import store_arrays_written_once
 from nsadc.passes.zero_adjoints import skip_zero_adjoints
 from nsadc.transforms.lexicographic import lexicographic
 from nsadc.transforms.lexicographic_arrays import lexicographic_arrays
@@ -117,6 +118,9 @@ OPTIMISATION_PASSES = [
     Pass("fold_temporaries", lambda f: fold_temporaries(f, keep=f.keep),
          ("primal", "jvp", "vjp", "jvp_report", "vjp_report", "ld", "rows", "grad_tangents"),
          "every rewrite that matches statements one by one is done (fn.keep: names to leave)"),
+    Pass("store_arrays_written_once", lambda f: store_arrays_written_once(f), DERIVATIVES,
+         "after fold_temporaries (an accumulation is one statement), before strip_mine_dot_products "
+         "(which splits a loop in two)"),
     Pass("strip_mine_dot_products", lambda f: strip_mine_dot_products(f), DERIVATIVES,
          "after fold_temporaries: the rows a strip leaves over repeat the loop's body, already folded"),
     Pass("drop_dead_code", lambda f: drop_dead_code(f), REVERSE,
