@@ -200,13 +200,14 @@ class _Planner:
         array_records: set[int] = set()
         snapshots: dict[int, set[str]] = {}
         restored: dict[int, dict[int, Call]] = {}
+        scratch = _scratch_arrays(fn, arrays, self.facts.types)
         while True:  # which decisions are needed depends on the records: iterate
             new: set[int] = set()
             checkpoints: dict[int, list[str]] = {}
             restore: dict[int, list[str]] = {}
             needs: dict[int, set[str]] = {}
             self.scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
-            needs = _replayed_needs(fn, self.reread(checkpoints), snapshots, restored)
+            needs = _replayed_needs(fn, self.reread(checkpoints), snapshots, restored, scratch)
             new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts.types) if arrays
                                                        else (set(), {}, {}))
             if (new, new_arrays, new_snapshots, new_restored) == (records, array_records, snapshots, restored):
@@ -216,7 +217,7 @@ class _Planner:
                           and id(s) not in self.fused and self.has_work(s.body, records | array_records)}
         recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
         rewritten = {id(s): rewritten_after_read(s.body, needs.get(id(s), set())) & needs.get(id(s), set())
-                     for s in walk(fn.body) if isinstance(s, (For, While))}
+                     | scratch.get(id(s), set()) for s in walk(fn.body) if isinstance(s, (For, While))}
         return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, self.fused, self.overwritten,
                     array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v})
 
@@ -237,13 +238,15 @@ def _sweeps(loop: For, array: str) -> bool:
 
 
 def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[int, set[str]],
-                    restored: dict[int, dict[int, Call]]) -> dict:
+                    restored: dict[int, dict[int, Call]], scratch: dict[int, set[str]]) -> dict:
     """A loop whose arrays are restored before its re-run replays their stores
-    there: the re-run must then recompute each stored value (and what it reads)."""
+    there, and so does one that fills a work array (``scratch``): the re-run
+    must then recompute each stored value (and what it reads)."""
     for loop in walk(fn.body):
-        if id(loop) in snapshots or id(loop) in restored:
+        if id(loop) in snapshots or id(loop) in restored or id(loop) in scratch:
             replayed = [t for t in walk(loop.body) if is_store(t) and (
-                t.target in snapshots.get(id(loop), ()) or id(t) in restored.get(id(loop), {}))]
+                t.target in snapshots.get(id(loop), set()) | scratch.get(id(loop), set())
+                or id(t) in restored.get(id(loop), {}))]
             seeds = needs.get(id(loop), set()) | {t.target for t in replayed}
             for t in replayed:
                 seeds |= variables(t.value)
@@ -593,7 +596,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
     visit(fn.body, None, [])
     out: set[int] = set()
     for array, writes in stores.items():
-        if _written_once(fn, array, writes):
+        if _written_once(fn, array, writes) or _scratch(fn, array, types) is not None:
             continue
         for load, top, loops in loads:
             if load.value.args[0] != Var(array):
@@ -847,6 +850,130 @@ def _dominating_table(block: list[Stmt]) -> dict[int, dict]:
 
     visit(block, {})
     return table
+
+
+def _scratch_arrays(fn: Function, arrays, types: dict[str, str]) -> dict[int, set[str]]:
+    """id(top-level loop) -> the work arrays it fills before it reads them (:func:`_scratch`)."""
+    out: dict[int, set[str]] = {}
+    for array in arrays:
+        loop = _scratch(fn, array, types)
+        if loop is not None:
+            out.setdefault(id(loop), set()).add(array)
+    return out
+
+
+def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | None:
+    """A work array each iteration of a top-level loop fills before it reads
+    it (the next state of a time step, ``un[i] = ...`` for the interior and
+    the boundary, then ``u[i] = un[i]``): allocated by the function, loaded and
+    stored only inside that loop, and each load, in a `for` loop over a range
+    of elements, reads elements the same iteration stored before it (a store
+    straight in the body, or in a `for` loop over a range).  No re-run can
+    then see an element an earlier iteration left, so its stores push
+    nothing: the re-run of an iteration stores them again before it reads.
+    The loop, or None."""
+    if not any(isinstance(s, Assign) and s.target == array and isinstance(s.value, Call)
+               and s.value.prim in ("empty", "empty_like", "zeros", "zeros_like") for s in fn.body):
+        return None
+    loops = [s for s in fn.body if isinstance(s, (For, While)) and array in _arrays_touched(s.body)]
+    if len(loops) != 1 or any(array in _arrays_touched([s]) for s in fn.body if s is not loops[0]
+                              and not (isinstance(s, Assign) and s.target == array and not is_store(s))):
+        return None
+    loop = loops[0]
+    defs, changing = _iteration_names(fn, loop)
+    covered: list[tuple[dict, dict]] = []  # [start, stop) of the elements stored so far in an iteration
+    for s in loop.body:
+        span = _stored_span(s, array, defs, changing)
+        if span is not None:
+            covered.append(span)
+            continue
+        if not any(_is_load(t) and t.value.args[0] == Var(array) for t in walk([s])):
+            if array in _arrays_touched([s]):
+                return None  # a store this rule cannot place
+            continue
+        read = _loaded_span(s, array, defs, changing)
+        if read is None or not _spans_cover(covered, *read):
+            return None
+    # the re-run computes the stored values again: from arrays (restored as the iteration found
+    # them) and names the loop does not carry, never from a scalar carried between iterations
+    stores = [t for t in walk(loop.body) if is_store(t) and t.target == array]
+    needed = _needed_in(loop.body, set().union(*(variables(a) for t in stores for a in t.value.args[1:])),
+                        assigned_in(loop.body))
+    carried = upward_exposed(loop.body) & assigned_in(loop.body)
+    if any(v in carried and not is_array(types.get(v)) for v in needed):
+        return None
+    return loop
+
+
+def _arrays_touched(block: list[Stmt]) -> set[str]:
+    """The arrays ``block`` loads from or stores into."""
+    return {t.value.args[0].name for t in walk(block) if (_is_load(t) or is_store(t))
+            and isinstance(t.value.args[0], Var)}
+
+
+def _span(loop: For | None, index, defs: dict, changing: set[str]) -> tuple[dict, dict] | None:
+    """[start, stop) of the elements ``index`` (one dimension) takes over
+    ``loop`` (a `for` counting up by one; None: a single element), as affine
+    forms of names the iteration does not change."""
+    inner = {loop.var} if loop is not None else set()
+    at = affine(index, defs)
+    if at is None or any(isinstance(v, Var) and v.name in changing - inner for v in at):
+        return None
+    if loop is None:
+        return at, affine_sum(at, {None: 1}, 1)
+    start, stop = affine(loop.start, defs), affine(loop.stop, defs)
+    if loop.step != Const(1) or start is None or stop is None or at.get(Var(loop.var)) != 1 or any(
+            isinstance(v, Var) and v.name in changing for v in (*start, *stop)):
+        return None
+    offset = {a: c for a, c in at.items() if a != Var(loop.var)}
+    return affine_sum(start, offset, 1), affine_sum(stop, offset, 1)
+
+
+def _stored_span(s: Stmt, array: str, defs: dict, changing: set[str]) -> tuple[dict, dict] | None:
+    """The elements of a 1-D ``array`` the top-level statement ``s`` of an
+    iteration always stores: ``array[e] = ...`` straight, or a `for` loop
+    over a range whose body stores ``array[i + c]`` straight and reads no
+    element of it."""
+    if is_store(s) and s.target == array and len(s.value.args) == 3:
+        return _span(None, s.value.args[1], defs, changing)
+    if isinstance(s, For) and not any(_is_load(t) and t.value.args[0] == Var(array) for t in walk(s.body)):
+        stores = [t for t in s.body if is_store(t) and t.target == array and len(t.value.args) == 3]
+        if stores:
+            return _span(s, stores[0].value.args[1], defs, changing)
+    return None
+
+
+def _loaded_span(s: Stmt, array: str, defs: dict, changing: set[str]) -> tuple[dict, dict] | None:
+    """The elements of ``array`` the statement ``s`` may load: a `for` loop
+    over a range whose body stores nothing into it and loads ``array[i + c]``
+    alone (None otherwise)."""
+    if not isinstance(s, For) or any(is_store(t) and t.target == array for t in walk(s.body)):
+        return None
+    loads = [t for t in walk(s.body) if _is_load(t) and t.value.args[0] == Var(array)]
+    if len(loads[0].value.args) != 2 or any(t.value.args != loads[0].value.args for t in loads):
+        return None
+    return _span(s, loads[0].value.args[1], defs, changing)
+
+
+def _spans_cover(spans: list[tuple[dict, dict]], start: dict, stop: dict) -> bool:
+    """Whether the union of ``spans`` holds every element of [start, stop):
+    walking up from ``start``, a span that begins at or below the point
+    reached (by a constant) carries it to its end."""
+    point, moved = start, True
+    while moved:
+        if _constant(affine_sum(stop, point, -1), lambda c: c <= 0):
+            return True
+        moved = False
+        for lo, hi in spans:
+            if _constant(affine_sum(lo, point, -1), lambda c: c <= 0) and \
+                    not _constant(affine_sum(hi, point, -1), lambda c: c <= 0):
+                point, moved = hi, True
+    return False
+
+
+def _constant(form: dict, test) -> bool:
+    """Whether the affine ``form`` is a constant that passes ``test``."""
+    return not (set(form) - {None}) and test(form.get(None, 0))
 
 
 def _written_once(fn: Function, array: str, writes: list) -> bool:

@@ -1,0 +1,73 @@
+"""A work array each time step fills before reading it (the next state of
+an explicit scheme) is not taped: the reverse re-runs a step's stores into it
+before its reads (nsadc/transforms/reverse_plan.py, ``_scratch``).  Arrays a
+step reads before filling keep their element tape.  Gradients against
+central differences, on both targets."""
+
+import inspect
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nsadc
+from helpers import central_differences
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
+import time_steps as programs  # noqa: E402
+
+
+def _args(fn, seed):
+    rng = np.random.default_rng(seed)
+    u0 = rng.uniform(-1.0, 1.0, 9)
+    if fn is programs.heat_clip:
+        return u0, 0.2, -0.5, 0.55, 6
+    if fn is programs.relu_relax:
+        return u0, 0.7, 5
+    if fn is programs.lagged:
+        return u0, 0.3, 5
+    return u0, 0.2, 5
+
+
+def _grad(fn, args, target):
+    wrt = [p for p, a in zip(inspect.signature(fn).parameters, args) if not isinstance(a, int)]
+    d = nsadc.differentiate(fn, wrt=wrt, target=target)
+    g = d.grad(*args)
+    (k,) = d._specs.values()
+    return (g if isinstance(g, tuple) else (g,)), inspect.getsource(k.grad.py_func if target == "cpu" else k.grad)
+
+
+def _check_against_differences(fn, args, g):
+    for k, gk in enumerate(g):
+        np.testing.assert_allclose(gk, central_differences(fn, args, k), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fn", programs.FILLED_FIRST, ids=lambda f: f.__name__)
+def test_a_work_array_filled_before_it_is_read_keeps_no_tape(fn):
+    for seed in range(3):
+        args = _args(fn, seed)
+        g, src = _grad(fn, args, "python")
+        _check_against_differences(fn, args, g)
+    work = "un" if fn is programs.heat_clip else "w"
+    assert f"{work}_elements" not in src  # no element tape: the re-run stores again
+    assert f"        {work}[i] = " in src.split("# reverse sweep")[1]
+
+
+@pytest.mark.parametrize("fn", programs.READ_STALE, ids=lambda f: f.__name__)
+def test_a_work_array_read_before_it_is_filled_keeps_its_tape(fn):
+    for seed in range(3):
+        args = _args(fn, seed)
+        g, src = _grad(fn, args, "python")
+        _check_against_differences(fn, args, g)
+    assert "un_elements" in src or "array_tape" in src  # its elements, or the whole array, kept
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn", programs.FILLED_FIRST + programs.READ_STALE, ids=lambda f: f.__name__)
+def test_compiled_equals_python(fn):
+    args = _args(fn, 4)
+    g_python, _ = _grad(fn, args, "python")
+    g_cpu, _ = _grad(fn, args, "cpu")
+    for a, b in zip(g_cpu, g_python):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
