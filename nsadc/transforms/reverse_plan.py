@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from nsadc.errors import UnsupportedError
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.analyses.facts import Facts, definitions
-from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Stmt, Var, While, child_blocks, variables, walk
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, For, Function, If, Stmt, Var, While, child_blocks,
+                            raw_names, variables, walk)
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array
 from nsadc.transforms.common import Derivative, is_differentiable
@@ -876,8 +877,9 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
                and s.value.prim in ("empty", "empty_like", "zeros", "zeros_like") for s in fn.body):
         return None
     loops = [s for s in fn.body if isinstance(s, (For, While)) and array in _arrays_touched(s.body)]
-    if len(loops) != 1 or any(array in _arrays_touched([s]) for s in fn.body if s is not loops[0]
-                              and not (isinstance(s, Assign) and s.target == array and not is_store(s))):
+    if len(loops) != 1 or not _only_elements(loops[0].body, array) or any(
+            _mentions(t, array) for s in fn.body if s is not loops[0]
+            and not (isinstance(s, Assign) and s.target == array and not is_store(s)) for t in walk([s])):
         return None
     loop = loops[0]
     defs, changing = _iteration_names(fn, loop)
@@ -903,6 +905,31 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
     if any(v in carried and not is_array(types.get(v)) for v in needed):
         return None
     return loop
+
+
+def _mentions(s: Stmt, array: str) -> bool:
+    """Whether the statement itself (not its nested blocks) names ``array``."""
+    return array in stmt_reads(s) or (isinstance(s, Assign) and s.target == array) or (
+        isinstance(s, OPAQUE) and array in raw_names(s))
+
+
+def _only_elements(block: list[Stmt], array: str) -> bool:
+    """Whether ``block`` uses ``array`` through element loads and stores
+    alone (and its shape): no whole-array call (``np.sum(w)``), no opaque
+    line, no other name for it."""
+    for t in walk(block):
+        if not _mentions(t, array):
+            continue
+        if _is_load(t) and t.value.args[0] == Var(array) and not any(
+                array in variables(i) for i in t.value.args[1:]):
+            continue
+        if is_store(t) and t.target == array and not any(array in variables(a) for a in t.value.args[1:]):
+            continue
+        if isinstance(t, Assign) and isinstance(t.value, Call) and t.value.prim == "shape" \
+                and t.target != array:
+            continue
+        return False
+    return True
 
 
 def _arrays_touched(block: list[Stmt]) -> set[str]:
