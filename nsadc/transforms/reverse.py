@@ -454,7 +454,7 @@ class _Reverse:
         for v in reversed(plan.checkpoints.get(id(s), [])):
             pops += tapes.pop(v)
         kept = sorted(plan.snapshots.get(id(s), ()))
-        for a in reversed(kept):  # the arrays as the iteration found them
+        for a in kept:  # the arrays as the iteration found them, the one pushed last popped first
             pops = tapes.pop_array(a, self.over_elements_of(a)) + pops
         restored = plan.restored.get(id(s), {})
         for element in dict.fromkeys(restored.values()):  # x[i] = f(x[i]): x[i] as the iteration read it

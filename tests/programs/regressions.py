@@ -90,6 +90,25 @@ def buffer_per_sweep(x):
     return s
 
 
+def two_arrays_kept_whole(x, c):
+    """A step reads the work array whole, then fills it from the state, then
+    updates the state: both arrays are kept whole per step, and their
+    blocks must come back off the tape in the opposite order (the first
+    version popped the state's block into the work array and back)."""
+    n = x.shape[0]
+    u = x.copy()
+    w = np.zeros(n)
+    s = 0.0
+    for t in range(3):
+        tot = np.sum(w)
+        for i in range(1, n):
+            w[i] = max(u[i], 0.1) * c
+        for i in range(1, n):
+            u[i] = u[i] + w[i] * u[i]
+        s += tot * tot
+    return s + np.sum(u * u)
+
+
 CASES = {
     "pair_energy": (_X,),
     "pair_energy_carried": (_X,),
@@ -98,6 +117,7 @@ CASES = {
     "store_read_store": (_x,),
     "while_scratch": (_x,),
     "buffer_per_sweep": (_x,),
+    "two_arrays_kept_whole": (_x, 0.3),
 }
 
 
