@@ -1,8 +1,9 @@
 """A work array each time step fills before reading it (the next state of
 an explicit scheme) is not taped: the reverse re-runs a step's stores into it
 before its reads (nsadc/transforms/reverse_plan.py, ``_scratch``).  Arrays a
-step reads before filling keep their element tape.  Gradients against
-central differences, on both targets."""
+step reads before filling keep their element tape, or the whole array per
+step (also where one end is stored straight beside the loop that fills the
+rest).  Gradients against central differences, on both targets."""
 
 import inspect
 import sys

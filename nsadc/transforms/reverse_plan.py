@@ -224,18 +224,14 @@ class _Planner:
 
 
 def _sweeps(loop: For, array: str) -> bool:
-    """Whether every store into ``array`` in the loop's body sits in a loop of
+    """Whether some store into ``array`` in the loop's body sits in a loop of
     its own: an iteration then rewrites many elements, and keeping the whole
-    array costs about what the iteration does (a store straight in the body,
-    x[i] = f(x[i]), would cost the whole array per element)."""
-    def stores_outside_loops(block) -> bool:
-        for t in block:
-            if is_store(t) and t.target == array:
-                return True
-            if isinstance(t, If) and (stores_outside_loops(t.body) or stores_outside_loops(t.orelse)):
-                return True
-        return False
-    return not stores_outside_loops(loop.body)
+    array costs about what the iteration does (the ends of a time step's next
+    state may be stored straight in the body beside it).  Where every store
+    is straight in the body, x[i] = f(x[i]), the whole array would cost
+    about the array's size per element."""
+    return any(is_store(t) and t.target == array for inner in walk(loop.body) if isinstance(inner, (For, While))
+               for t in walk(inner.body))
 
 
 def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[int, set[str]],

@@ -24,6 +24,9 @@ write them (docs/subset.md, docs/arrays.md, docs/vectorized.md):
   ``np.dot(d, d)``), reads through an index array (``a[idx[i]]``), negative
   and shifted indices, whole-array expressions (``np.sum``, ``np.max``,
   ``X @ a``, ``np.maximum``, ``np.linalg.norm``, slices);
+* explicit time steps: a state and a work array the step fills (its
+  interior, maybe its ends) and reads back, maybe after reading what the last
+  step left in it;
 * Numba idioms: loops over elements (plain, ``enumerate``, ``zip``), the
   builtins ``sum`` / ``max`` of an array, ``a.dot(b)``, ``a.sum()``,
   ``a.mean()``, ``np.square``, ``np.var``, ``np.std``, a named ``np.diff``;
@@ -538,6 +541,7 @@ class Gen:
             w["clip_loop"] = 0.7 if any(s.arrays[a][0] == 1 for a in self.array_args) else 0
             w["fill"] = 1 if any(h[0] == "fill" for h in self.helper_sigs) else 0
             w["tuple"] = 1 if any(h[0] == "tuple" for h in self.helper_sigs) else 0
+            w["time_steps"] = 1.5 if self.array_args else 0
         kind = self.r.choices(list(w), list(w.values()))[0]
         getattr(self, f"s_{kind}")(s, out, ind)
 
@@ -879,6 +883,54 @@ class Gen:
             s.arrays[name] = (1, 2 * s.arrays[v][1] + s.arrays[w][1], True, (L,))
             self.features.add("alloc:vectorized")
         self.features.add("alloc")
+
+    def s_time_steps(self, s, out, ind):
+        """Explicit time steps over a state ``z`` (a copy of a 1-D argument)
+        with a work array ``w``: maybe read ``w`` whole or at an end first
+        (what the last step left), fill its interior or all of it from ``z``,
+        maybe set its ends, then update ``z`` from it.  Values are clipped to
+        [-2, 2], so they stay bounded over the steps."""
+        vecs = [v for v in sorted(self.array_args) if s.arrays[v][0] == 1 and v != "idx"]
+        if not vecs:
+            return self.s_assign(s, out, ind)
+        v = self.choice(vecs)
+        z, w, t, i = self.fresh("z"), self.fresh("w"), self.fresh("t"), self.fresh("i")
+        c = self.choice((0.2, 0.3, -0.25))
+        k = self.choice(sorted(s.scalars)) if s.scalars and self.p(0.6) else fmt(self.choice((0.5, 1.5)))
+        lo, hi = self.choice((0, 1)), self.choice(("L", "L - 1"))
+        ends = self.p(0.6)
+        out += [f"{ind}{z} = {v}.copy()",
+                f"{ind}{w} = np.zeros({L})" if self.p(0.5) else f"{ind}{w} = np.zeros_like({v})"]
+        acc = None
+        if s.writable and self.p(0.5):
+            acc = self.choice(sorted(s.writable))
+        out.append(f"{ind}for {t} in range({self.choice(('n', '3', '2'))}):")
+        body = ind + "    "
+        if acc is not None:
+            read = self.choice((f"np.sum({w})", f"{w}[0]", f"max({w}[0], {w}[{L - 1}])"))
+            out.append(f"{body}{acc} = 0.5 * {acc} + 0.1 * math.tanh({read})")
+        stop = L if hi == "L" else L - 1
+        start = lo
+        out.append(f"{body}for {i} in range({start}, {stop}):")
+        around = f"{z}[{i} - 1] - 2.0 * {z}[{i}] + {z}[{i} + 1]" if start >= 1 and stop <= L - 1 else f"{z}[{i}]"
+        form = self.choice((
+            f"min(max({z}[{i}] + {fmt(c)} * ({around}), -1.0), 1.5)",
+            f"max({z}[{i}], {fmt(c)}) * math.tanh({k})",
+            f"abs({z}[{i}] - {fmt(c)} * {k})",
+        ))
+        out.append(f"{body}    {w}[{i}] = min({form}, 2.0)")
+        if ends:
+            if start >= 1:
+                out.append(f"{body}{w}[0] = {z}[0]")
+            if stop <= L - 1:
+                out.append(f"{body}{w}[{L - 1}] = {z}[{L - 1}]")
+        back = self.choice((f"range({L})", f"range({start}, {stop})"))
+        update = self.choice((f"0.5 * {z}[{i}] + 0.5 * {w}[{i}]", f"{w}[{i}]",
+                              f"math.tanh({z}[{i}] + {w}[{i}] * {z}[{i}])"))
+        out += [f"{body}for {i} in {back}:", f"{body}    {z}[{i}] = {update}"]
+        s.arrays[z] = (1, 2.0, True, (L,))
+        s.arrays[w] = (1, 2.0, True, (L,))
+        self.features.add("time-steps")
 
     def s_fill(self, s, out, ind):
         locs = [n for n, v in s.arrays.items() if v[2] and n not in self.array_args and v[0] == 1 and v[3] == (L,)]
