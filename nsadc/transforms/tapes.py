@@ -79,12 +79,14 @@ class Tapes:
         """Push an array element (a ``load``) a store is about to overwrite (a
         tape of its own: the reverse sweep pops it in the order the stores ran)."""
         tape, n = self._elements_of(element)
-        return [TapeReserve(tape, n, Const(1)), TapePush(tape, Var(n), element, self._pair(tape, element)),
+        return [TapeReserve(tape, n, Const(1)), TapePush(tape, Var(n), element, self._pair(tape, element.args[0])),
                 CounterStep(n, "+=", Const(1))]
 
     def pop_element(self, element: Call) -> list[Stmt]:
+        # one pair per array: a push and its pop may name the same element by different
+        # expressions (the store's ``x[i_plus_1]``, the restore's ``x[i + 1]``)
         tape, n = self._elements_of(element)
-        return [CounterStep(n, "-=", Const(1)), TapePop(tape, Var(n), element, pair=self._pair(tape, element))]
+        return [CounterStep(n, "-=", Const(1)), TapePop(tape, Var(n), element, pair=self._pair(tape, element.args[0]))]
 
     def _elements_of(self, element: Call) -> tuple[str, str]:
         array = element.args[0].name

@@ -109,6 +109,18 @@ def two_arrays_kept_whole(x, c):
     return s + np.sum(u * u)
 
 
+def restored_inside_a_kept_loop(b, x, n):
+    """A loop that updates one element in place (restored before each re-run)
+    inside a loop that keeps the array whole: the push and the pop named the
+    element by different expressions (i2_plus_1, i2 + 1) and the IR verifier
+    found the pop without its push."""
+    z = np.zeros(len(b))
+    for i2 in range(3, 0, -1):
+        for i3 in range(n):
+            z[i2 + 1] = max(z[i2 + 1], math.tanh(x * b[0]))
+    return x + math.tanh(z[0]) + math.tanh(z[-1])
+
+
 CASES = {
     "pair_energy": (_X,),
     "pair_energy_carried": (_X,),
@@ -118,6 +130,7 @@ CASES = {
     "while_scratch": (_x,),
     "buffer_per_sweep": (_x,),
     "two_arrays_kept_whole": (_x, 0.3),
+    "restored_inside_a_kept_loop": (_x, 0.7, 2),
 }
 
 
