@@ -264,6 +264,12 @@ class _Reverse:
         bound = while_trips(s, self.facts.types)
         room = tapes.reserve(ck, bound) if bound is not None else []
         pushes = [st for v in ck for st in tapes.push(v, grow=bound is None)]
+        kept = sorted(plan.snapshots.get(id(s), ()))
+        if kept:  # as for a `for` loop; room at each iteration where no counter caps the trips
+            room += tapes.reserve_arrays(kept, bound) if bound is not None else []
+            pushes = [Comment(f"{', '.join(kept)}: read, then overwritten, in each iteration: kept whole")] + (
+                tapes.reserve_arrays(kept, Const(1)) if bound is None else []) + [
+                st for a in kept for st in tapes.push_array(a, self.over_elements_of(a))] + pushes
         trips = self.counters[id(s)]
         body = pushes + body + [Assign(trips, Call("add", (Var(trips), Const(1))))]
         out = room + [Assign(trips, Const(0)), While(s.test, body, s.loc)]

@@ -223,7 +223,7 @@ class _Planner:
                     array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v})
 
 
-def _sweeps(loop: For, array: str) -> bool:
+def _sweeps(loop: For | While, array: str) -> bool:
     """Whether some store into ``array`` in the loop's body sits in a loop of
     its own: an iteration then rewrites many elements, and keeping the whole
     array costs about what the iteration does (the ends of a time step's next
@@ -619,7 +619,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
                             restored.setdefault(id(L), {})[id(s)] = element
                             out.add(id(s))
                             continue
-                        if isinstance(L, For) and any(t is L for t in fn.body) \
+                        if isinstance(L, (For, While)) and any(t is L for t in fn.body) \
                                 and is_float_array(types.get(array)) and _sweeps(L, array):
                             snapshots.setdefault(id(L), set()).add(array)
                             out |= {id(t) for t in walk(L.body) if is_store(t) and t.target == array}
@@ -634,9 +634,12 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
 
 
 def _restorable(fn: Function, loop, load: Assign, store: Assign) -> Call | None:
-    """``x[i] = f(x[i])`` in a `for` loop's body, straight or under `if`s:
-    the element the store overwrites is the one the load read.  Every store
-    into that array in the loop writes that same element, in top-level
+    """``x[i] = f(x[i])``, or ``x[i] = f(x)`` (a Gauss-Seidel step, the load
+    anywhere in the iteration, inner loops included), in a `for` loop's
+    body, straight or under `if`s.  Every store into that array in the loop
+    writes the same element, so putting that one element back gives the
+    array as the iteration found it (the reverse of each later iteration has
+    put its own back already); every store of the element is in top-level
     statements or `if`s (``x[i] *= a`` then ``x[i] = max(x[i], 0)``; a clip,
     one store per branch of an `if` / `elif`), and no store into another
     array follows the first of them.  Where the loop runs forwards the
@@ -645,7 +648,7 @@ def _restorable(fn: Function, loop, load: Assign, store: Assign) -> Call | None:
     element tape, and the reverse pops the element back before re-running
     the iteration: the element (a ``load``) when its index is known at the
     iteration's start (else None)."""
-    if not isinstance(loop, For) or _top_statement(loop.body, load) is None:
+    if not isinstance(loop, For):
         return None
     unit = [t for t in walk(loop.body) if is_store(t) and t.target == store.target]
     tops = [_top_statement(loop.body, t) for t in unit]
@@ -655,14 +658,10 @@ def _restorable(fn: Function, loop, load: Assign, store: Assign) -> Call | None:
     if any(is_store(t) and t.target != store.target for t in walk(loop.body[first:])):
         return None
     defs, changing = _iteration_names(fn, loop)
-    read, written = load.value.args[1:], store.value.args[1:-1]
-    if len(read) != len(written):
-        return None
     index = []
-    for r, w in zip(read, written):
-        a, b = affine(r, defs), affine(w, defs)
-        if a is None or b is None or affine_sum(b, a, -1) or any(
-                isinstance(v, Var) and v.name in changing - {loop.var} for v in b):
+    for w in store.value.args[1:-1]:
+        b = affine(w, defs)
+        if b is None or any(isinstance(v, Var) and v.name in changing - {loop.var} for v in b):
             return None
         index.append(affine_expr(b))
     return Call("load", (Var(store.target), *index))
