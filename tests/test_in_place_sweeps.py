@@ -1,7 +1,8 @@
 """Sweeps that update one element an iteration while reading the others
 (Gauss-Seidel, projected SOR, with or without a `break`): the reverse puts
 the iteration's element back before re-running it (the reverse plan's
-``_restorable``) and keeps the array whole per sweep.  Gradients against
+``_restorable``) and keeps the array whole per sweep (also where the sweeps
+sit inside another loop: each rewrites the whole array).  Gradients against
 central differences, on both targets."""
 
 import inspect
@@ -27,6 +28,8 @@ def _args(fn, seed):
         return A, b, 3
     if fn is programs.gauss_seidel_until:
         return A, b, 6, 1e-3
+    if fn is programs.damped_cycles:
+        return A, b, 0.8
     return A + A.T, np.abs(b) - 0.3, 1.2, 4
 
 
@@ -57,3 +60,10 @@ def test_compiled_equals_python(fn):
     for a, b in zip(g_cpu if isinstance(g_cpu, tuple) else (g_cpu,), g_python if isinstance(g_python, tuple)
                     else (g_python,)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_a_row_rewritten_inside_another_loop_is_refused_where_it_is_read():
+    A = 0.3 * np.random.default_rng(0).standard_normal((4, 4)) + 3.0 * np.eye(4)
+    with pytest.raises(nsadc.NsadcError, match="overwritten later in the same loop") as e:
+        nsadc.differentiate(programs.lu_energy, target="python").grad(A)
+    assert "in_place_sweeps.py:" in str(e.value)

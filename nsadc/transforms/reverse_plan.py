@@ -34,7 +34,7 @@ from nsadc.analyses.facts import Facts, definitions
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, For, Function, If, Stmt, Var, While, child_blocks,
                             raw_names, variables, walk)
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
-from nsadc.rules.arrays import is_array, is_float_array
+from nsadc.rules.arrays import is_array, is_float_array, rank
 from nsadc.transforms.common import Derivative, is_differentiable
 
 
@@ -232,6 +232,24 @@ def _sweeps(loop: For | While, array: str) -> bool:
     about the array's size per element."""
     return any(is_store(t) and t.target == array for inner in walk(loop.body) if isinstance(inner, (For, While))
                for t in walk(inner.body))
+
+
+def _rewrites_whole(loop: For | While, array: str, dims: int) -> bool:
+    """Whether a store into ``array`` sits under ``dims`` loops of the
+    iteration's own (one per dimension): each iteration then rewrites about
+    the whole array, so keeping it whole costs about what the iteration does,
+    also in a loop inside another, whose iterations run many times.  (A row
+    rewritten in the step of an LU factorisation would keep the whole matrix
+    per row: refused instead.)"""
+    def deepest(block: list[Stmt], depth: int) -> int:
+        out = -1
+        for t in block:
+            if is_store(t) and t.target == array:
+                out = max(out, depth)
+            for child in child_blocks(t):
+                out = max(out, deepest(child, depth + isinstance(t, (For, While))))
+        return out
+    return deepest(loop.body, 0) >= dims
 
 
 def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[int, set[str]],
@@ -619,8 +637,9 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
                             restored.setdefault(id(L), {})[id(s)] = element
                             out.add(id(s))
                             continue
-                        if isinstance(L, (For, While)) and any(t is L for t in fn.body) \
-                                and is_float_array(types.get(array)) and _sweeps(L, array):
+                        if isinstance(L, (For, While)) and is_float_array(types.get(array)) and (
+                                _sweeps(L, array) if any(t is L for t in fn.body)
+                                else _rewrites_whole(L, array, rank(types[array]))):
                             snapshots.setdefault(id(L), set()).add(array)
                             out |= {id(t) for t in walk(L.body) if is_store(t) and t.target == array}
                             continue

@@ -53,4 +53,36 @@ def projected_sor(A, b, omega, sweeps):
     return np.sum(x * b)
 
 
-IN_PLACE = [gauss_seidel, gauss_seidel_until, projected_sor]
+def damped_cycles(A, b, damping):
+    """Gauss-Seidel sweeps inside cycles that damp the iterate: the sweep loop
+    sits inside another loop, and each of its iterations rewrites all of x."""
+    n = b.shape[0]
+    x = np.zeros(n)
+    for cycle in range(2):
+        for sweep in range(2):
+            for i in range(n):
+                s = b[i]
+                for j in range(n):
+                    if j != i:
+                        s -= A[i, j] * x[j]
+                x[i] = max(s / A[i, i], -1.0)
+        for i in range(n):
+            x[i] = damping * x[i]
+    return np.sum(x * x)
+
+
+IN_PLACE = [gauss_seidel, gauss_seidel_until, projected_sor, damped_cycles]
+
+
+def lu_energy(A0):
+    """LU without pivoting in place: each step of the middle loop rewrites one
+    row of a matrix it reads; keeping the whole matrix per row would cost the
+    matrix per row, so it is refused with a located error."""
+    n = A0.shape[0]
+    A = A0.copy()
+    for k in range(n):
+        for i in range(k + 1, n):
+            A[i, k] = A[i, k] / A[k, k]
+            for j in range(k + 1, n):
+                A[i, j] -= A[i, k] * A[k, j]
+    return np.sum(A * A)
