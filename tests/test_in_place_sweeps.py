@@ -1,5 +1,5 @@
 """Sweeps that update one element an iteration while reading the others
-(Gauss-Seidel, projected SOR, with or without a `break`): the reverse puts
+(Gauss-Seidel, projected SOR, with or without a `break` or a `return`): the reverse puts
 the iteration's element back before re-running it (the reverse plan's
 ``_restorable``) and keeps the array whole per sweep (also where the sweeps
 sit inside another loop: each rewrites the whole array).  Gradients against
@@ -30,12 +30,14 @@ def _args(fn, seed):
         return A, b, 6, 1e-3
     if fn is programs.damped_cycles:
         return A, b, 0.8
+    if fn in (programs.squash_until, programs.squash_return, programs.squash_rounds):
+        return rng.uniform(-1.0, 1.0, 7), 0.4
     return A + A.T, np.abs(b) - 0.3, 1.2, 4
 
 
 def _wrt(fn, args):
     return [p for p, a in zip(inspect.signature(fn).parameters, args) if isinstance(a, np.ndarray)
-            or (isinstance(a, float) and p != "tol")]
+            or (isinstance(a, float) and p not in ("tol", "thr"))]
 
 
 @pytest.mark.parametrize("fn", programs.IN_PLACE, ids=lambda f: f.__name__)

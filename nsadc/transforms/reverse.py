@@ -464,7 +464,8 @@ class _Reverse:
             pops = tapes.pop_array(a, self.over_elements_of(a)) + pops
         restored = plan.restored.get(id(s), {})
         for element in dict.fromkeys(restored.values()):  # x[i] = f(x[i]): x[i] as the iteration read it
-            pops = tapes.pop_element(element) + pops
+            # last: its index may read a counter the checkpoints give back (a `while` loop's i)
+            pops = pops + tapes.pop_element(element)
         return pops, kept, restored
 
     def rerun_iteration(self, s: For | While, arrays: list[str], stores: dict) -> list[Stmt]:

@@ -654,8 +654,8 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
 
 def _restorable(fn: Function, loop, load: Assign, store: Assign) -> Call | None:
     """``x[i] = f(x[i])``, or ``x[i] = f(x)`` (a Gauss-Seidel step, the load
-    anywhere in the iteration, inner loops included), in a `for` loop's
-    body, straight or under `if`s.  Every store into that array in the loop
+    anywhere in the iteration, inner loops included), in a loop's body
+    (`for`, or `while`: a `for` with a `break`), straight or under `if`s.  Every store into that array in the loop
     writes the same element, so putting that one element back gives the
     array as the iteration found it (the reverse of each later iteration has
     put its own back already); every store of the element is in top-level
@@ -667,20 +667,21 @@ def _restorable(fn: Function, loop, load: Assign, store: Assign) -> Call | None:
     element tape, and the reverse pops the element back before re-running
     the iteration: the element (a ``load``) when its index is known at the
     iteration's start (else None)."""
-    if not isinstance(loop, For):
-        return None
     unit = [t for t in walk(loop.body) if is_store(t) and t.target == store.target]
     tops = [_top_statement(loop.body, t) for t in unit]
     if any(t is None for t in tops) or any(t.value.args[:-1] != store.value.args[:-1] for t in unit):
         return None
-    first = next(k for k, t in enumerate(loop.body) if t is tops[0])
-    if any(is_store(t) and t.target != store.target for t in walk(loop.body[first:])):
+    places = [k for k, t in enumerate(loop.body) if any(t is u for u in tops)]
+    if any(is_store(t) and t.target != store.target for t in walk(loop.body[places[0]:])):
         return None
     defs, changing = _iteration_names(fn, loop)
+    # a name the iteration changes only after its last store (a `while` loop's counter, `i += 1`
+    # at the end of the body) still holds its value from the iteration's start there
+    moved = changing & assigned_in(loop.body[:places[-1] + 1])
     index = []
     for w in store.value.args[1:-1]:
         b = affine(w, defs)
-        if b is None or any(isinstance(v, Var) and v.name in changing - {loop.var} for v in b):
+        if b is None or any(isinstance(v, Var) and v.name in moved - {getattr(loop, "var", None)} for v in b):
             return None
         index.append(affine_expr(b))
     return Call("load", (Var(store.target), *index))

@@ -1,6 +1,8 @@
 """Sweeps that update an array in place, one element an iteration, reading
 the rest of it (Gauss-Seidel, successive over-relaxation), and look-alikes."""
 
+import math
+
 import numpy as np
 
 
@@ -71,7 +73,39 @@ def damped_cycles(A, b, damping):
     return np.sum(x * x)
 
 
-IN_PLACE = [gauss_seidel, gauss_seidel_until, projected_sor, damped_cycles]
+def squash_until(x0, thr):
+    """An update in place that stops (break) at the first large element."""
+    x = x0.copy()
+    for i in range(x.shape[0]):
+        x[i] = math.tanh(x[i] + 0.3 * x[0])
+        if x[i] > thr:
+            break
+    return np.sum(x * x)
+
+
+def squash_return(x0, thr):
+    """The same, returning from inside the loop."""
+    x = x0.copy()
+    for i in range(x.shape[0]):
+        x[i] = math.tanh(x[i] + 0.3 * x[0])
+        if x[i] > thr:
+            return x[i] + np.sum(x)
+    return np.sum(x * x)
+
+
+def squash_rounds(x0, thr):
+    """Rounds of the stopping update, in another loop."""
+    x = x0.copy()
+    for t in range(3):
+        for i in range(x.shape[0]):
+            x[i] = math.tanh(x[i] + 0.3 * x[-1])
+            if x[i] > thr:
+                break
+    return np.sum(x * x)
+
+
+IN_PLACE = [gauss_seidel, gauss_seidel_until, projected_sor, damped_cycles, squash_until, squash_return,
+            squash_rounds]
 
 
 def lu_energy(A0):
