@@ -1,5 +1,6 @@
 """Sweeps that update one element an iteration while reading the others
-(Gauss-Seidel, projected SOR, with or without a `break` or a `return`): the reverse puts
+(Gauss-Seidel, projected SOR, with or without a `break` or a `return`;
+coupled states, several arrays updated at one element an iteration): the reverse puts
 the iteration's element back before re-running it (the reverse plan's
 ``_restorable``) and keeps the array whole per sweep (also where the sweeps
 sit inside another loop: each rewrites the whole array).  Gradients against
@@ -32,6 +33,10 @@ def _args(fn, seed):
         return A, b, 0.8
     if fn in (programs.squash_until, programs.squash_return, programs.squash_rounds):
         return rng.uniform(-1.0, 1.0, 7), 0.4
+    if fn is programs.predator_prey:
+        return rng.uniform(-1.0, 1.0, 6), rng.uniform(-1.0, 1.0, 6), 0.7
+    if fn is programs.three_species:
+        return rng.uniform(-1.0, 1.0, 6), rng.uniform(-1.0, 1.0, 6), rng.uniform(-1.0, 1.0, 6), 0.4
     return A + A.T, np.abs(b) - 0.3, 1.2, 4
 
 

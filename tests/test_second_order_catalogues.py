@@ -18,7 +18,6 @@ from programs import arrays as P
 
 # refused, with the reason (the forward mode of these is outside what reverse mode takes)
 REFUSED = {
-    "a_inplace_relu_under_if": "read here and overwritten later in the same loop",
     "a_break_reuse": "loop variable is assigned outside its",
 }
 

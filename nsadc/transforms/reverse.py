@@ -151,11 +151,11 @@ class _Reverse:
         a reversed loop, whose inner loops in ``results`` push what they leave."""
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
-            if id(s) in self.pushed_before and not self.own_rerun(self.pushed_before[id(s)][1]) and (
-                    self.rerun is not None or id(s) not in self.snapshotted_tops):
-                # (where the loop runs forwards; in the forward sweep, a snapshot of the
-                # array stands for the pushes of its stores, as for the stores' own)
-                out += self.tapes.push_element(self.pushed_before[id(s)][0])
+            for element, loop_id in self.pushed_before.get(id(s), []):
+                if not self.own_rerun(loop_id) and (self.rerun is not None or id(s) not in self.snapshotted_tops):
+                    # (where the loop runs forwards; in the forward sweep, a snapshot of the
+                    # array stands for the pushes of its stores, as for the stores' own)
+                    out += self.tapes.push_element(element)
             if isinstance(s, Assign) and is_store(s):
                 out += self.forward_store(s, stmts[k + 1:], after)
             elif isinstance(s, Assign):

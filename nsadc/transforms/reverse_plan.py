@@ -654,26 +654,25 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
 
 def _restorable(fn: Function, loop, load: Assign, store: Assign) -> Call | None:
     """``x[i] = f(x[i])``, or ``x[i] = f(x)`` (a Gauss-Seidel step, the load
-    anywhere in the iteration, inner loops included), in a loop's body
-    (`for`, or `while`: a `for` with a `break`), straight or under `if`s.  Every store into that array in the loop
-    writes the same element, so putting that one element back gives the
-    array as the iteration found it (the reverse of each later iteration has
-    put its own back already); every store of the element is in top-level
-    statements or `if`s (``x[i] *= a`` then ``x[i] = max(x[i], 0)``; a clip,
-    one store per branch of an `if` / `elif`), and no store into another
-    array follows the first of them.  Where the loop runs forwards the
-    element is pushed once, before the first of those statements (see
+    anywhere in the iteration, inner loops included), in a loop's body (`for`,
+    or `while`: a `for` with a `break`), straight or under `if`s.  Every store
+    into that array in the loop writes the same element, so putting that one
+    element back gives the array as the iteration found it (the reverse of
+    each later iteration has put its own back already); every store of the
+    element is in top-level statements or `if`s (``x[i] *= a`` then
+    ``x[i] = max(x[i], 0)``; a clip, one store per branch of an `if` /
+    `elif`); other arrays may be updated beside it (coupled states), each on
+    an element tape of its own.  Where the loop runs forwards the element is
+    pushed once, before the first of those statements (see
     :func:`hoisted_pushes`), so that push is the iteration's last on the
-    element tape, and the reverse pops the element back before re-running
-    the iteration: the element (a ``load``) when its index is known at the
-    iteration's start (else None)."""
+    array's element tape, and the reverse pops the element back before
+    re-running the iteration: the element (a ``load``) when its index is
+    known at the iteration's start (else None)."""
     unit = [t for t in walk(loop.body) if is_store(t) and t.target == store.target]
     tops = [_top_statement(loop.body, t) for t in unit]
     if any(t is None for t in tops) or any(t.value.args[:-1] != store.value.args[:-1] for t in unit):
         return None
     places = [k for k, t in enumerate(loop.body) if any(t is u for u in tops)]
-    if any(is_store(t) and t.target != store.target for t in walk(loop.body[places[0]:])):
-        return None
     defs, changing = _iteration_names(fn, loop)
     # a name the iteration changes only after its last store (a `while` loop's counter, `i += 1`
     # at the end of the body) still holds its value from the iteration's start there
@@ -698,27 +697,29 @@ def _top_statement(body: list[Stmt], target: Stmt) -> Stmt | None:
     return None
 
 
-def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call]]) -> tuple[dict[int, tuple[Call, int]],
-                                                                                dict[int, int]]:
-    """id(top-level statement of a loop body) -> (the element the loop's
-    restored stores overwrite (one: see :func:`_restorable`), id(loop)), and
-    id(store) -> id(loop) for those stores, where they are more than one
-    store or one under an `if`.  Where the loop runs forwards the element is
-    pushed once before that statement, whichever way its `if`s go, since the
-    loop's reverse pops it before re-running the iteration, before it knows
-    the way (a test may read the element itself)."""
-    before: dict[int, tuple[Call, int]] = {}
+def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call]]) -> tuple[
+        dict[int, list[tuple[Call, int]]], dict[int, int]]:
+    """id(top-level statement of a loop body) -> [(the element a loop's
+    restored stores into one array overwrite (one per array: see
+    :func:`_restorable`), id(loop))], and id(store) -> id(loop) for those
+    stores, where an array's are more than one store or one under an `if`.
+    Where the loop runs forwards the element is pushed once before that
+    statement, whichever way its `if`s go, since the loop's reverse pops it
+    before re-running the iteration, before it knows the way (a test may read
+    the element itself)."""
+    before: dict[int, list[tuple[Call, int]]] = {}
     stores: dict[int, int] = {}
     for loop in walk(fn.body):
-        unit = restored.get(id(loop), {})
-        if not unit:
-            continue
-        store_ids = set(unit)
-        first = next(t for t in loop.body if any(id(u) in store_ids for u in walk([t])))
-        if len(unit) == 1 and id(first) in store_ids:
-            continue  # one store, straight in the body: it pushes where it is
-        before[id(first)] = (next(iter(unit.values())), id(loop))
-        stores.update((sid, id(loop)) for sid in store_ids)
+        by_array: dict[str, dict[int, Call]] = {}
+        for sid, element in restored.get(id(loop), {}).items():
+            by_array.setdefault(element.args[0].name, {})[sid] = element
+        for unit in by_array.values():
+            store_ids = set(unit)
+            first = next(t for t in loop.body if any(id(u) in store_ids for u in walk([t])))
+            if len(unit) == 1 and id(first) in store_ids:
+                continue  # one store, straight in the body: it pushes where it is
+            before.setdefault(id(first), []).append((next(iter(unit.values())), id(loop)))
+            stores.update((sid, id(loop)) for sid in store_ids)
     return before, stores
 
 

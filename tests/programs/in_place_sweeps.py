@@ -104,8 +104,36 @@ def squash_rounds(x0, thr):
     return np.sum(x * x)
 
 
+def predator_prey(p, q, a):
+    """Two states updated in place, cell by cell, each step reading both."""
+    u = p.copy()
+    v = q.copy()
+    for t in range(4):
+        for i in range(u.shape[0]):
+            du = a * u[i] - u[i] * v[i]
+            dv = u[i] * v[i] - 0.5 * v[i]
+            u[i] = math.tanh(u[i] + 0.1 * du)
+            v[i] = max(math.tanh(v[i] + 0.1 * dv), -0.5)
+    return np.sum(u) + 2.0 * np.sum(v * v)
+
+
+def three_species(a0, b0, c0, k):
+    """Three states; each update reads the others' new values."""
+    a = a0.copy()
+    b = b0.copy()
+    c = c0.copy()
+    for t in range(3):
+        for i in range(a.shape[0]):
+            old = a[i]
+            a[i] = math.tanh(a[i] + k * b[i])
+            b[i] = math.tanh(b[i] - k * c[i] + 0.1 * old)
+            if c[i] < 0.5:
+                c[i] = math.tanh(c[i] + k * a[i] * b[i])
+    return np.sum(a) + 2.0 * np.sum(b) + 3.0 * np.sum(c * c)
+
+
 IN_PLACE = [gauss_seidel, gauss_seidel_until, projected_sor, damped_cycles, squash_until, squash_return,
-            squash_rounds]
+            squash_rounds, predator_prey, three_species]
 
 
 def lu_energy(A0):
