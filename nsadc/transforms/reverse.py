@@ -122,8 +122,9 @@ class _Reverse:
         # the first such statement, for the loop's reverse to pop before each re-run; the loop's
         # own re-run pushes at each store, for the store's reverse (under the same `if`) to pop
         self.pushed_before, self.pushed_early = hoisted_pushes(fn, plan.restored)
-        self.snapshotted_tops = {id(top) for top in walk(fn.body) if id(top) in self.pushed_before
-                                 and any(id(u) in self.snapshotted_stores for u in walk([top]))}
+        # (id(top), array): the array's stores in that statement are kept by a snapshot
+        self.snapshotted_tops = {(id(top), u.target) for top in walk(fn.body) if id(top) in self.pushed_before
+                                 for u in walk([top]) if id(u) in self.snapshotted_stores}
         self.top_counters = {self.counters[id(s)] for s in _top_level(fn.body)
                              if isinstance(s, While) and id(s) in self.counters}
 
@@ -152,7 +153,8 @@ class _Reverse:
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
             for element, loop_id in self.pushed_before.get(id(s), []):
-                if not self.own_rerun(loop_id) and (self.rerun is not None or id(s) not in self.snapshotted_tops):
+                if not self.own_rerun(loop_id) and (
+                        self.rerun is not None or (id(s), element.args[0].name) not in self.snapshotted_tops):
                     # (where the loop runs forwards; in the forward sweep, a snapshot of the
                     # array stands for the pushes of its stores, as for the stores' own)
                     out += self.tapes.push_element(element)

@@ -121,6 +121,26 @@ def restored_inside_a_kept_loop(b, x, n):
     return x + math.tanh(z[0]) + math.tanh(z[-1])
 
 
+def snapshot_beside_an_element(a0, b, n):
+    """One iteration clips a[n] in an inner loop (a kept whole per iteration),
+    the other branch updates z[n] in place (its element pushed before the
+    `if`): the forward sweep skipped z's push because a's snapshot sat in the
+    same statement, and the reverse popped an empty tape (an IndexError)."""
+    a = a0.copy()
+    z = np.full(b.shape, -0.25)
+    s = 0.0
+    for i in range(b.shape[0]):
+        if b[i] > 0.0:
+            for j in range(3):
+                if a[n] > 0.5:
+                    a[n] = 0.5
+                s += a[n] * b[i]
+        else:
+            s += math.tanh(np.sum(z) * a[1])
+            z[n] = 0.5 * z[n - 1] + math.tanh(b[i] * s)
+    return s + np.sum(z * z) + np.sum(a * a)
+
+
 CASES = {
     "pair_energy": (_X,),
     "pair_energy_carried": (_X,),
@@ -131,6 +151,7 @@ CASES = {
     "buffer_per_sweep": (_x,),
     "two_arrays_kept_whole": (_x, 0.3),
     "restored_inside_a_kept_loop": (_x, 0.7, 2),
+    "snapshot_beside_an_element": (np.abs(_x) + 0.3, np.array([0.6, -0.4, 0.8, -0.9, 0.2]), 2),
 }
 
 
