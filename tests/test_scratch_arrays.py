@@ -39,17 +39,20 @@ def _grad(fn, args, target):
     return (g if isinstance(g, tuple) else (g,)), inspect.getsource(k.grad.py_func if target == "cpu" else k.grad)
 
 
-def _check_against_differences(fn, args, g):
-    for k, gk in enumerate(g):
-        np.testing.assert_allclose(gk, central_differences(fn, args, k), rtol=1e-5, atol=1e-6)
+def _checked_source(fn):
+    """The emitted gradient's source, once its values agree with central
+    differences at three points."""
+    for seed in range(3):
+        args = _args(fn, seed)
+        g, src = _grad(fn, args, "python")
+        for k, gk in enumerate(g):
+            np.testing.assert_allclose(gk, central_differences(fn, args, k), rtol=1e-5, atol=1e-6)
+    return src
 
 
 @pytest.mark.parametrize("fn", programs.FILLED_FIRST, ids=lambda f: f.__name__)
 def test_a_work_array_filled_before_it_is_read_keeps_no_tape(fn):
-    for seed in range(3):
-        args = _args(fn, seed)
-        g, src = _grad(fn, args, "python")
-        _check_against_differences(fn, args, g)
+    src = _checked_source(fn)
     work = "un" if fn is programs.heat_clip else "w"
     assert f"{work}_elements" not in src  # no element tape: the re-run stores again
     assert f"        {work}[i] = " in src.split("# reverse sweep")[1]
@@ -57,10 +60,7 @@ def test_a_work_array_filled_before_it_is_read_keeps_no_tape(fn):
 
 @pytest.mark.parametrize("fn", programs.READ_STALE, ids=lambda f: f.__name__)
 def test_a_work_array_read_before_it_is_filled_keeps_its_tape(fn):
-    for seed in range(3):
-        args = _args(fn, seed)
-        g, src = _grad(fn, args, "python")
-        _check_against_differences(fn, args, g)
+    src = _checked_source(fn)
     assert "un_elements" in src or "array_tape" in src  # its elements, or the whole array, kept
 
 
