@@ -979,9 +979,8 @@ class Differentiable:
         With respect to at most four floats, where no array carries a
         derivative and reverse mode would keep a tape, the gradient alone is
         computed by forward mode, one tangent along each float in a single
-        sweep, with no tape; it equals
-        reverse mode's (``value_and_grad``, ``vjp``) to rounding, the kinks'
-        selections being the same."""
+        sweep, with no tape; it equals reverse mode's (``value_and_grad``,
+        ``vjp``) to rounding, the kinks' selections being the same."""
         if report or self._auto:
             out = self.value_and_grad(*args, report=report, **kwargs)
             return (out[1], out[2]) if report else out[1]

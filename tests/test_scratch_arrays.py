@@ -72,3 +72,19 @@ def test_compiled_equals_python(fn):
     g_cpu, _ = _grad(fn, args, "cpu")
     for a, b in zip(g_cpu, g_python):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_the_covering_check_ends_where_spans_send_it_back_and_forth():
+    """[0, n) then [n - 1, 5) then [0, n) again ...: the ends are not ordered
+    (5 may be below n), so the walk up from 0 must not revisit a point (the
+    first version looped for ever)."""
+    from nsadc.ir.nodes import Var
+    from nsadc.transforms.reverse_plan import _spans_cover
+
+    n = Var("n")
+    spans = [({}, {n: 1}), ({n: 1, None: -1}, {None: 5})]
+    assert not _spans_cover(spans, {}, {n: 1, None: 7})
+    # the interior, then both ends of a time step's next state, cover it
+    heat = [({None: 1}, {n: 1, None: -1}), ({}, {None: 1}), ({n: 1, None: -1}, {n: 1})]
+    assert _spans_cover(heat, {}, {n: 1})
+    assert not _spans_cover(heat[:2], {}, {n: 1})

@@ -209,7 +209,8 @@ class _Planner:
             needs: dict[int, set[str]] = {}
             self.scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
             needs = _replayed_needs(fn, self.reread(checkpoints), snapshots, restored, scratch)
-            new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts.types) if arrays
+            new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts.types, scratch)
+                                                       if arrays
                                                        else (set(), {}, {}))
             if (new, new_arrays, new_snapshots, new_restored) == (records, array_records, snapshots, restored):
                 break
@@ -574,8 +575,8 @@ def _is_load(s: Stmt) -> bool:
     return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "load"
 
 
-def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
-                 types: dict[str, str]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call]]]:
+def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], types: dict[str, str],
+                 scratch: dict[int, set[str]]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call]]]:
     """The stores that must push the element they overwrite.
 
     In the reverse sweep a loop re-runs each iteration and so re-reads the
@@ -585,10 +586,14 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
     and its reverse writes it back.  A load followed, in the same iteration, by
     a store into the same element would make the re-run read the new value:
     ``z[i] = f(z[i - 1])`` is fine (the indices differ by a constant in every
-    iteration, :func:`_other_element`); ``x[i] = f(x[i])`` in the loop's body
-    pops the element back before the re-run (``restored``, :func:`_restorable`);
-    otherwise, in a top-level loop over a float array, each iteration keeps the
-    whole array (``snapshots``), and elsewhere it is refused.
+    iteration, :func:`_other_element`); ``x[i] = f(x)``, one element its
+    iteration's start names, pops the element back before the re-run
+    (``restored``, :func:`_restorable`); otherwise, over a float array, each
+    iteration of a top-level loop, or of a loop inside another that rewrites
+    the whole array, keeps the whole array (``snapshots``), and elsewhere it
+    is refused.  Arrays written once (:func:`_written_once`) and work arrays
+    each iteration fills before reading (``scratch``, :func:`_scratch`) push
+    nothing.
     """
     snapshots: dict[int, set[str]] = {}
     restored: dict[int, dict[int, Call]] = {}
@@ -611,7 +616,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
     visit(fn.body, None, [])
     out: set[int] = set()
     for array, writes in stores.items():
-        if _written_once(fn, array, writes) or _scratch(fn, array, types) is not None:
+        if _written_once(fn, array, writes) or any(array in work for work in scratch.values()):
             continue
         for load, top, loops in loads:
             if load.value.args[0] != Var(array):
@@ -632,7 +637,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
                         after = True
                     elif after and is_store(s) and s.target == array and not _other_element(fn, L, load, s) \
                             and not _written_by_an_earlier_iteration(fn, L, load, s):
-                        element = _restorable(fn, L, load, s)
+                        element = _restorable(fn, L, s)
                         if element is not None:
                             restored.setdefault(id(L), {})[id(s)] = element
                             out.add(id(s))
@@ -652,7 +657,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]],
     return out, snapshots, restored
 
 
-def _restorable(fn: Function, loop, load: Assign, store: Assign) -> Call | None:
+def _restorable(fn: Function, loop, store: Assign) -> Call | None:
     """``x[i] = f(x[i])``, or ``x[i] = f(x)`` (a Gauss-Seidel step, the load
     anywhere in the iteration, inner loops included), in a loop's body (`for`,
     or `while`: a `for` with a `break`), straight or under `if`s.  Every store
@@ -1003,14 +1008,16 @@ def _spans_cover(spans: list[tuple[dict, dict]], start: dict, stop: dict) -> boo
     walking up from ``start``, a span that begins at or below the point
     reached (by a constant) carries it to its end."""
     point, moved = start, True
+    reached = [start]  # each point once: spans whose ends are not ordered could send it back and forth
     while moved:
         if _constant(affine_sum(stop, point, -1), lambda c: c <= 0):
             return True
         moved = False
         for lo, hi in spans:
             if _constant(affine_sum(lo, point, -1), lambda c: c <= 0) and \
-                    not _constant(affine_sum(hi, point, -1), lambda c: c <= 0):
+                    not _constant(affine_sum(hi, point, -1), lambda c: c <= 0) and hi not in reached:
                 point, moved = hi, True
+                reached.append(hi)
     return False
 
 
