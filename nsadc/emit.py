@@ -15,7 +15,8 @@ from contextvars import ContextVar
 from nsadc.backends import tape_helpers
 from nsadc.backends.lowering import PYTHON, Backend
 from nsadc.backends.renaming import with_loop_locals_renamed, with_reassignments_renamed
-from nsadc.backends.selection_helpers import EAGER, with_selection_helpers
+from nsadc.backends.selection_helpers import with_selection_helpers
+from nsadc.rules.table import EAGER
 from nsadc.analyses.facts import expr_type
 from nsadc.ir.build import add
 from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Continue, Expr, For, Function, If, Raw,

@@ -53,6 +53,7 @@ from nsadc.transforms.carried_loads import carry_index_loads
 from nsadc.transforms.tangent_gradient import by_tangents, gradient_by_tangents, small_enough
 from nsadc.transforms.forward import forward
 from nsadc.passes.loop_order import run_forward_where_order_free
+from nsadc.passes.select_branches import select_branches
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
 from nsadc.passes.tape_index import index_tapes_by_loop
 from nsadc.passes.tape_selections import tape_selections
@@ -125,6 +126,8 @@ OPTIMISATION_PASSES = [
          "after fold_temporaries: the rows a strip leaves over repeat the loop's body, already folded"),
     Pass("drop_dead_code", lambda f: drop_dead_code(f), REVERSE,
          "a vector output's reverse mode, whose contraction's own value nothing reads (run only there)"),
+    Pass("select_branches", lambda f: select_branches(f), DERIVATIVES,
+         "last: the statements are final (tapes placed, temporaries folded), the name generator in fn.names"),
 ]
 
 # the forward mode compiled again as a function of its own (compile_tangent)

@@ -31,11 +31,8 @@ from nsadc.backends.renaming import with_blocks
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, Function, Param, Return, Stmt, Var,
                             child_blocks, expressions_read, raw_names, renamed_expr, walk)
 from nsadc.passes.loop_analysis import all_names
+from nsadc.rules.table import EAGER
 
-# primitives whose evaluation cannot raise and costs little: a selection whose
-# two values are made of these (and of variables and constants) may evaluate both
-EAGER = {"add", "sub", "mul", "neg", "pos", "copysign", "abs", "min", "max", "lt", "le", "gt", "ge", "eq", "ne",
-         "not", "copy", "select"}
 
 # a selection is moved into a helper from this many operations on (a lone
 # ``_select(a > b, 1.0, 0.0)`` has two and stays where it reads best)

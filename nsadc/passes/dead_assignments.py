@@ -23,7 +23,9 @@ statements, backwards:
 
 A value read only under a test ``c`` (a variable) is live only where ``c``
 holds, as long as ``c`` is not assigned in between: an assignment under the
-same test then covers the read, and the other branch does not keep it.
+same test then covers the read, and the other branch does not keep it.  The
+same holds of a value read only where ``c`` fails (in the ``else`` branch:
+an ``elif``'s test, computed and read there alone).
 
 Functions with ``break``, ``continue`` or an early ``return`` are left to the
 flow-insensitive pass (their jumps would need edges of their own).
@@ -35,6 +37,7 @@ from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Continue, For,
                             While, expressions_read, raw_names, variables, walk)
 
 ALWAYS = ""  # the guard of a value live on every path (a test variable's name otherwise)
+FAILS = "!"  # before a test's name: the guard of a value read only where that test is false
 
 Live = dict[str, str]  # name -> the test under which it is read later (ALWAYS: on every path)
 
@@ -48,7 +51,7 @@ def drop_dead_assignments(fn: Function) -> None:
     tests = {s.test.name for s in walk(fn.body) if isinstance(s, If) and isinstance(s.test, Var)}
     while True:
         needed: set[int] = set()
-        _Liveness(needed, tests).block(fn.body, {})
+        Liveness(needed, tests).block(fn.body, {})
         body, changed = _swept(fn.body, needed)
         fn.body = body
         if not changed:
@@ -62,14 +65,15 @@ def kept_always(s: Stmt) -> bool:
         isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store")
 
 
-def _join(a: Live, b: Live) -> Live:
+def join_live(a: Live, b: Live) -> Live:
+    """What is live where two paths meet: a name keeps its guard where both agree."""
     out = dict(a)
     for v, g in b.items():
         out[v] = g if out.get(v, g) == g else ALWAYS
     return out
 
 
-class _Liveness:
+class Liveness:
     """The backward walk: ``needed`` collects the ids of the statements some
     later read needs (and of the branches and loops that hold one); ``tests``
     are the names some ``if`` tests, the only guards there can be."""
@@ -97,7 +101,7 @@ class _Liveness:
         live.pop(name, None)
         if name in self.tests:
             for v, g in live.items():
-                if g == name:
+                if g in (name, FAILS + name):
                     live[v] = ALWAYS
 
     def statement(self, s: Stmt, live: Live) -> Live:
@@ -129,11 +133,11 @@ class _Liveness:
         body = self.block(s.body, live)
         orelse = self.block(s.orelse, live)
         if test is not None:
-            # read in the body: live where the test holds (what only passes through keeps its own test);
-            # live after only where the test holds: not on the other branch
-            body = {v: g if live.get(v) == g else test for v, g in body.items()}
-            orelse = {v: g for v, g in orelse.items() if g != test}
-        out = _join(body, orelse)
+            # read in a branch: live where the test holds (fails, in the else branch); what only
+            # passes through keeps its own guard, except the guard the branch rules out
+            body = {v: g if live.get(v) == g else test for v, g in body.items() if g != FAILS + test}
+            orelse = {v: g if live.get(v) == g else FAILS + test for v, g in orelse.items() if g != test}
+        out = join_live(body, orelse)
         if self.holds(s.body) or self.holds(s.orelse):
             self.needed.add(id(s))
             self.read(out, variables(s.test))
@@ -154,7 +158,7 @@ class _Liveness:
             # (in a gradient, the reverse sweep re-runs it: it ended there, it ends here)
             if id(s) in self.needed:
                 self.read(into, bounds)
-            new = _join(head, into)
+            new = join_live(head, into)
             if new == head:
                 return new
             head = new

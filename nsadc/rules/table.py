@@ -554,3 +554,8 @@ for _name in ("isnan", "isinf", "isfinite"):
 register(Rule("and", (2, None), "infix:and", _bool, None))  # emitter-only (kink conditions)
 register(Rule("or", (2, None), "infix:or", _bool, None))
 register(Rule("select", (3, 3), "special", lambda t: _numeric(t[1:]), None))
+
+# primitives whose evaluation cannot raise and costs little: a selection whose
+# two values are made of these (and of variables and constants) may evaluate both
+EAGER = {"add", "sub", "mul", "neg", "pos", "copysign", "abs", "min", "max", "lt", "le", "gt", "ge", "eq", "ne",
+         "not", "copy", "select"}

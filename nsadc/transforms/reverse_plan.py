@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from nsadc.errors import UnsupportedError
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.analyses.facts import Facts, definitions
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, For, Function, If, Stmt, Var, While, child_blocks,
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, For, Function, If, Return, Stmt, Var, While, child_blocks,
                             raw_names, variables, walk)
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array, rank
@@ -980,15 +980,31 @@ def _span(loop: For | None, index, defs: dict, changing: set[str]) -> tuple[dict
 def _stored_span(s: Stmt, array: str, defs: dict, changing: set[str]) -> tuple[dict, dict] | None:
     """The elements of a 1-D ``array`` the top-level statement ``s`` of an
     iteration always stores: ``array[e] = ...`` straight, or a `for` loop
-    over a range whose body stores ``array[i + c]`` straight and reads no
-    element of it."""
+    over a range whose body stores ``array[i + c]`` on every path (straight,
+    or in each branch of an ``if``: a soft threshold's three cases) and reads
+    no element of it."""
     if is_store(s) and s.target == array and len(s.value.args) == 3:
         return _span(None, s.value.args[1], defs, changing)
     if isinstance(s, For) and not any(_is_load(t) and t.value.args[0] == Var(array) for t in walk(s.body)):
-        stores = [t for t in s.body if is_store(t) and t.target == array and len(t.value.args) == 3]
-        if stores:
-            return _span(s, stores[0].value.args[1], defs, changing)
+        indices = _stored_on_every_path(s.body, array)
+        if indices:
+            return _span(s, indices[0], defs, changing)
     return None
+
+
+def _stored_on_every_path(block: list[Stmt], array: str) -> list:
+    """The indices of the element stores into 1-D ``array`` that every path
+    through ``block`` makes (none where a path may leave early)."""
+    if any(isinstance(t, (Break, Continue, Return)) for t in walk(block)):
+        return []
+    out = []
+    for t in block:
+        if is_store(t) and t.target == array and len(t.value.args) == 3:
+            out.append(t.value.args[1])
+        elif isinstance(t, If):
+            orelse = _stored_on_every_path(t.orelse, array)
+            out += [i for i in _stored_on_every_path(t.body, array) if i in orelse]
+    return out
 
 
 def _loaded_span(s: Stmt, array: str, defs: dict, changing: set[str]) -> tuple[dict, dict] | None:
