@@ -143,3 +143,44 @@ def test_compiled_gradients_equal_the_python_target(fn):
         (value, g), (want_value, want) = d.value_and_grad(*args), p.value_and_grad(*args)
         assert _same(value, want_value) and _same(g, want), (fn.__name__, kind)
         assert _same(d.grad(*args), want)
+
+
+def _search_loop(src):
+    """The lines of the search loop (the first loop that assigns ``_so_far``)."""
+    lines = src.splitlines()
+    first = next(k for k, line in enumerate(lines) if "_so_far = " in line and line.startswith("        "))
+    start = max(k for k in range(first) if lines[k].lstrip().startswith("for "))
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = next((k for k in range(start + 1, len(lines))
+                if lines[k].strip() and len(lines[k]) - len(lines[k].lstrip()) <= indent), len(lines))
+    return "\n".join(lines[start:end])
+
+
+@pytest.mark.parametrize("fn", programs.INCREASING, ids=lambda f: f.__name__)
+def test_the_search_compares_the_value_the_operand_increases_with(fn):
+    """log(|x| + 1), sqrt(x^2 + 1), exp(c x), tanh(x / 2 - 1/4), 2 x + 1:
+    the search compares |x|, x^2, c x, x; the function runs at the index
+    found alone (and, where the search ends tied, in the loop as written)."""
+    d = nsadc.differentiate(fn, wrt=_wrt(fn), target="python")
+    args = _args(fn, np.random.default_rng(0))
+    src = d.source("reverse", *args)
+    search = _search_loop(src)
+    assert "for " in search and "_so_far" in search
+    assert not any(f in search for f in ("math.log", "math.sqrt", "math.exp", "math.tanh", "2.0 *")), search
+    for seed in range(3):
+        args = _args(fn, np.random.default_rng(seed))
+        got = nsadc.differentiate(fn, wrt=_wrt(fn), target="python").grad(*args)
+        for k, g in enumerate(got if isinstance(got, tuple) else (got,)):
+            np.testing.assert_allclose(g, central_differences(fn, args, k), rtol=1e-5, atol=1e-7)
+
+
+def test_the_start_value_wins_over_every_element():
+    """Every distance below the start 1.2: the search still finds an index,
+    and the check against the start keeps the start (a zero gradient)."""
+    fn = programs.farthest_from_origin
+    x = np.array([0.1, -0.3, 0.2, 0.05])
+    g = nsadc.differentiate(fn, wrt=["x"], target="python").grad(x)
+    np.testing.assert_array_equal(g, np.zeros(4))
+    x[2] = 2.0
+    g = nsadc.differentiate(fn, wrt=["x"], target="python").grad(x)
+    np.testing.assert_allclose(g, [0.0, 0.0, 2.0 / math.sqrt(5.0), 0.0])

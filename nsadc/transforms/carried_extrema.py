@@ -34,6 +34,15 @@ operand after its last change or met a NaN (kept, so that it never changes
 again), and then the original chain runs instead (``if m_tied: for i in ...: m = max(m, v)``), so the derivative is the
 same as the loop's as written at every point.
 
+Where ``v`` is a strictly increasing function of a value computed before it
+(``v = log(abs(x[i]) + 1.0)``, ``v = math.sqrt(dx * dx + dy * dy)``,
+``v = math.exp(a[i])``: :func:`_increasing_chain`), the search compares
+that value instead, and ``v`` is computed once, at the index found, to
+compare it with the value ``m`` starts from: the order of ``v`` is that of
+its argument, so the index is the same, without a logarithm or a square root
+per element.  (Where rounding makes ``v`` equal at two different arguments,
+the larger argument is taken: the index the exact function's maximum is at.)
+
 Only loops whose ``v`` can be computed again at one index qualify: its
 statements read the loop variable and values the loop does not assign, store
 nothing, and ``m`` is read nowhere else in the loop; inside another loop, only
@@ -47,9 +56,9 @@ from dataclasses import dataclass
 
 from nsadc.analyses.facts import Facts
 from nsadc.ir.names import Names
-from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, Function, If, Raw, Return, Stmt, Var, While,
-                            assigned, child_blocks, clone, reads, renamed_block, renamed_expr, upward_exposed,
-                            variables, walk)
+from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Raw, Return, Stmt, Var,
+                            While, assigned, child_blocks, clone, reads, renamed_block, renamed_expr, select,
+                            upward_exposed, variables, walk)
 from nsadc.transforms.reverse_plan import is_store
 
 EXTREMA = {"max": ("gt", "lt"), "min": ("lt", "gt")}  # call -> (better, worse) comparisons
@@ -192,6 +201,87 @@ def _movable(x: Assign, facts: Facts, carried: set[str], body: list[Stmt]) -> bo
             and sum(isinstance(t, Assign) and t.target == x.target for t in walk(body)) == 1)
 
 
+# functions increasing on the whole line: v = f(w) orders as w does
+_INCREASING = {"exp", "expm1", "tanh", "atan", "asinh", "erf", "copy"}
+# and on [0, inf) (sqrt), on (0, inf) (log), on (-1, inf) (log1p): where the argument is known to lie there
+_INCREASING_ON = {"sqrt": "nonnegative", "log": "positive", "log1p": "nonnegative"}
+
+
+def _increasing_chain(units: list[Stmt], e: str, types: dict[str, str]) -> tuple[str, list[Stmt]] | None:
+    """``(w, chain)`` where ``e`` is a strictly increasing function of the
+    float ``w``: ``chain`` are the statements of ``units`` from ``w`` to
+    ``e`` (each reads the one before and constants, and nothing else reads
+    their results); None where ``e``'s last step is not such a function."""
+    defs = {s.target: s for s in units if isinstance(s, Assign)}
+    readers = {}
+    for s in units:
+        for v in reads(s):
+            readers[v] = readers.get(v, 0) + 1
+    chain: list[Stmt] = []
+    current = e
+    while current in defs:
+        step = defs[current]
+        w = _increasing_argument(step.value, defs)
+        if w is None or (chain and readers.get(current, 0) != 1) or types.get(w) != "float":
+            break
+        chain.insert(0, step)
+        current = w
+    return (current, chain) if chain else None
+
+
+def _increasing_argument(value, defs: dict) -> str | None:
+    """The one variable ``value`` is a strictly increasing function of."""
+    if not isinstance(value, Call):
+        return None
+    args, prim = value.args, value.prim
+    if prim in _INCREASING | set(_INCREASING_ON) and len(args) == 1 and isinstance(args[0], Var):
+        if prim in _INCREASING_ON and not _sign_known(args[0], _INCREASING_ON[prim], defs):
+            return None
+        return args[0].name
+    if prim in ("add", "sub") and len(args) == 2 and isinstance(args[0], Var) and isinstance(args[1], Const):
+        return args[0].name
+    if prim == "add" and len(args) == 2 and isinstance(args[0], Const) and isinstance(args[1], Var):
+        return args[1].name
+    positive = [a for a in args if isinstance(a, Const) and isinstance(a.value, (int, float)) and a.value > 0]
+    if prim == "mul" and len(args) == 2 and positive and any(isinstance(a, Var) for a in args):
+        return next(a.name for a in args if isinstance(a, Var))
+    if prim == "div" and len(args) == 2 and isinstance(args[0], Var) and positive and positive[0] is args[1]:
+        return args[0].name
+    return None
+
+
+def _sign_known(x, sign: str, defs: dict, depth: int = 0) -> bool:
+    """Whether ``x`` is known, from how it is computed, to be nonnegative
+    (``sign == "nonnegative"``) or positive: ``abs(a)``, ``a * a``, sums of
+    such, ``exp(a)``, ``sqrt(a)``, and positive constants added."""
+    if isinstance(x, Const):
+        return isinstance(x.value, (int, float)) and (x.value > 0 or (sign == "nonnegative" and x.value == 0))
+    if not isinstance(x, Var) or x.name not in defs or depth > 8:
+        return False
+    value = defs[x.name].value
+    if not isinstance(value, Call):
+        return False
+    args = value.args
+    if value.prim == "exp":
+        return True
+    if value.prim in ("abs", "sqrt", "hypot") or (value.prim == "mul" and len(args) == 2 and _same_value(*args, defs)):
+        return sign == "nonnegative"
+    if value.prim == "copy":
+        return _sign_known(args[0], sign, defs, depth + 1)
+    if value.prim == "add" and len(args) == 2:
+        known = [_sign_known(a, "nonnegative", defs, depth + 1) for a in args]
+        return all(known) and (sign == "nonnegative" or any(_sign_known(a, "positive", defs, depth + 1)
+                                                            for a in args))
+    return False
+
+
+def _same_value(a, b, defs: dict) -> bool:
+    """``a`` and ``b`` are one name, or two names the same expression assigns
+    (``x[i]`` loaded twice for ``x[i] * x[i]``)."""
+    return a == b or (isinstance(a, Var) and isinstance(b, Var) and a.name in defs and b.name in defs
+                      and defs[a.name].value == defs[b.name].value)
+
+
 def _rewritten(fn: Function, loop: For, u: _Update, names: Names, done: set[int]) -> list[Stmt]:
     body = loop.body
     units = [body[j] for j in u.slice]
@@ -199,27 +289,42 @@ def _rewritten(fn: Function, loop: For, u: _Update, names: Names, done: set[int]
     loc = u.unit.loc
     best, at, found = names.fresh(f"{u.m}_so_far"), names.fresh(f"{u.m}_at"), names.fresh(f"{u.m}_found")
 
-    def slice_copy(index: str) -> tuple[list[Stmt], dict[str, str]]:
+    def slice_copy(index: str, statements: list[Stmt] = units) -> tuple[list[Stmt], dict[str, str]]:
         renames = {v: names.fresh(v) for v in local}
         if index != loop.var:
             renames[loop.var] = index
-        return renamed_block(clone(units), renames), renames
+        return renamed_block(clone(statements), renames), renames
 
-    # the search: the same comparisons on an inactive copy of m
-    search, r = slice_copy(loop.var)
-    e = Var(r.get(u.e, u.e))
+    # the search: the same comparisons on an inactive copy of m, or on the value m's operand
+    # increases with (then it starts at the first element, and m's start is compared at the end)
+    increasing = None if u.extras else _increasing_chain(units, u.e, fn.types)
+    if increasing is None:
+        search, r = slice_copy(loop.var)
+        e = Var(r.get(u.e, u.e))
+    else:
+        search, r = slice_copy(loop.var, [t for t in units if all(t is not c for c in increasing[1])])
+        e = Var(r.get(increasing[0], increasing[0]))
     better = names.fresh(f"{u.e}_better")
     chosen = [Assign(best, Call("copy", (e,)), loc), Assign(at, Call("copy", (Var(loop.var),)), loc),
               Assign(found, Const(True), loc)]
     chosen += [Assign(x.target, renamed_expr(x.value, r), x.loc) for x in u.extras]
-    start = [Assign(best, Call("copy", (Var(u.m),)), loc), Assign(found, Const(False), loc),
-             Assign(at, Const(0), loc)]
+    start = [Assign(best, Call("copy", (Var(u.m),)) if increasing is None else Const(0.0), loc),
+             Assign(found, Const(False), loc), Assign(at, Const(0), loc)]
+
+    def comparison(prim: str, value: Expr, running: Expr) -> Expr:
+        """``prim(value, running)`` (a first value is better than none, in the increasing search)."""
+        if u.test is None:
+            test = Call(prim, (value, running))
+        else:
+            test = Call(prim, tuple(running if a.name == u.m else value for a in u.test.value.args))
+        return test if increasing is None or running != Var(best) else select(Var(found), test, Const(True))
+
     tied = None
     if u.test is None:  # max/min call: note ties and NaNs, where the policy's share and NaN decide
         better_prim, worse_prim = EXTREMA[u.unit.value.prim]
         tied, worse, not_worse = names.fresh(f"{u.m}_tied"), names.fresh(f"{u.e}_worse"), names.fresh(f"{u.e}_ties")
-        start.append(Assign(tied, Call("ne", (Var(best), Var(best))), loc))
-        search.append(Assign(better, Call(better_prim, (e, Var(best))), loc))
+        start.append(Assign(tied, Call("ne", (Var(best), Var(best))) if increasing is None else Const(False), loc))
+        search.append(Assign(better, comparison(better_prim, e, Var(best)), loc))
         search.append(If(Var(better), chosen + [Assign(tied, Const(False), loc)],
                          [Assign(worse, Call(worse_prim, (e, Var(best))), loc),
                           Assign(not_worse, Call("not", (Var(worse),)), loc),
@@ -228,8 +333,7 @@ def _rewritten(fn: Function, loop: For, u: _Update, names: Names, done: set[int]
                                               Assign(best, Call(u.unit.value.prim, (Var(best), e)), loc)], [], loc)],
                          loc))
     else:
-        args = tuple(Var(best) if a.name == u.m else e for a in u.test.value.args)
-        search.append(Assign(better, Call(u.test.value.prim, args), u.test.loc))
+        search.append(Assign(better, comparison(u.test.value.prim, e, Var(best)), u.test.loc))
         search.append(If(Var(better), chosen, [], loc))
     out = start + [For(loop.var, loop.start, loop.stop, loop.step, search, loop.loc)]
 
@@ -244,6 +348,20 @@ def _rewritten(fn: Function, loop: For, u: _Update, names: Names, done: set[int]
     rest = [t for t in body if t is not u.unit and t is not u.test and (id(t) in kept or id(t) not in skip)]
     if rest:
         out.append(For(loop.var, loop.start, loop.stop, loop.step, rest, loop.loc))
+
+    if increasing is not None:  # the index found against the value m starts from
+        check, r = slice_copy(at)
+        e_at = Var(r.get(u.e, u.e))
+        over, under = names.fresh(f"{u.e}_over"), names.fresh(f"{u.e}_under")
+        if u.test is None:
+            below = [Assign(under, Call(worse_prim, (e_at, Var(u.m))), loc),
+                     # a tie with the start, or a NaN: the policy's share and NaN decide, as written
+                     If(Var(under), [Assign(found, Const(False), loc)], [Assign(tied, Const(True), loc)], loc)]
+            check += [Assign(over, Call(better_prim, (e_at, Var(u.m))), loc), If(Var(over), [], below, loc)]
+        else:
+            check += [Assign(over, comparison(u.test.value.prim, e_at, Var(u.m)), loc),
+                      If(Var(over), [], [Assign(found, Const(False), loc)], loc)]
+        out.append(If(Var(found), check, [], loc))
 
     # m from the one index that set it
     again, r = slice_copy(at)

@@ -174,6 +174,59 @@ def changed_between(x):
     return m
 
 
+# the search compares a value the operand increases with (the logarithm, square root,
+# exponential or tanh is computed at the index found alone)
+
+
+def largest_log_magnitude(x):
+    """max(log(|x_i| + 1)) beside a sum (a chained test problem's face)."""
+    s = 0.0
+    m = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+        m = max(m, math.log(abs(x[i]) + 1.0))
+    return max(math.log(abs(s) + 1.0), m)
+
+
+def farthest_from_origin(x):
+    """The largest distance sqrt(x_i^2 + 1), from a start above some of them."""
+    m = 1.2
+    for i in range(x.shape[0]):
+        m = max(m, math.sqrt(x[i] * x[i] + 1.0))
+    return m
+
+
+def smallest_exponential(x, c):
+    """min(exp(c x_i)), from a start of 10."""
+    m = 10.0
+    for i in range(x.shape[0]):
+        m = min(m, math.exp(c * x[i]))
+    return m * c
+
+
+def best_tanh_score(x):
+    """`if v > best: best = v` on tanh scores: the first of equal scores."""
+    best = -2.0
+    for i in range(x.shape[0]):
+        v = math.tanh(0.5 * x[i] - 0.25)
+        if v > best:
+            best = v
+    return best * best
+
+
+def last_scaled_maximum(x, c):
+    """`if v >= best: best = v` on 2 x_i + 1: the last of equal values."""
+    best = 0.0
+    for i in range(x.shape[0]):
+        v = 2.0 * x[i] + 1.0
+        if v >= best:
+            best = v
+    return best * c
+
+
+INCREASING = [largest_log_magnitude, farthest_from_origin, smallest_exponential, best_tanh_score,
+              last_scaled_maximum]
+
 SEARCHED = [largest_square, last_largest, smallest_cost, peak_with_max, floor_with_min, argmax_then_use, worst_row,
-            nearest_centre_sum, sum_and_max, spread, max_of_step]
+            nearest_centre_sum, sum_and_max, spread, max_of_step, *INCREASING]
 AS_WRITTEN = [drawdown, carried_compare, compared_with_margin, rows_max_sum, changed_between]
