@@ -55,7 +55,8 @@ from collections import Counter
 
 from nsadc.rules.table import EAGER
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Param, Return,
-                            Stmt, Var, While, assigned, renamed_expr, select, upward_exposed, variables, walk)
+                            Stmt, Var, While, assigned, operations, renamed_expr, select, upward_exposed,
+                            variables, walk)
 from nsadc.passes.dead_assignments import ALWAYS, FAILS, Liveness, join_live
 from nsadc.ir.names import Names
 from nsadc.passes.loop_analysis import all_names
@@ -69,10 +70,6 @@ MAX_OPERATIONS = 24
 def select_branches(fn: Function) -> None:
     """Rewrite, in place, each qualifying branch of ``fn`` (module docstring)."""
     _Converter(fn).block(fn.body, {p.name for p in fn.params if isinstance(p, Param)})
-
-
-def _operations(e: Expr) -> int:
-    return 1 + sum(_operations(a) for a in e.args) if isinstance(e, Call) else 0
 
 
 def _cheap(e: Expr) -> bool:
@@ -290,7 +287,7 @@ class _Converter:
         if not any(assigns) or not all(all(_cheap(a) for a in t.value.args) if _is_store(t) else _cheap(t.value)
                                        for p in assigns for t in p):
             return None
-        if sum(_operations(t.value) for p in assigns for t in p) > MAX_OPERATIONS:
+        if sum(operations(t.value) for p in assigns for t in p) > MAX_OPERATIONS:
             return None
         changed = {t.target for p in assigns for t in p if not _is_store(t)}
         if any(is_array(self.fn.types.get(v)) for v in changed):

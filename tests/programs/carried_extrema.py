@@ -175,17 +175,7 @@ def changed_between(x):
 
 
 # the search compares a value the operand increases with (the logarithm, square root,
-# exponential or tanh is computed at the index found alone)
-
-
-def largest_log_magnitude(x):
-    """max(log(|x_i| + 1)) beside a sum (a chained test problem's face)."""
-    s = 0.0
-    m = 0.0
-    for i in range(x.shape[0]):
-        s += x[i]
-        m = max(m, math.log(abs(x[i]) + 1.0))
-    return max(math.log(abs(s) + 1.0), m)
+# exponential or tanh is computed at the index found alone): sum_and_max above, and these
 
 
 def farthest_from_origin(x):
@@ -224,9 +214,9 @@ def last_scaled_maximum(x, c):
     return best * c
 
 
-INCREASING = [largest_log_magnitude, farthest_from_origin, smallest_exponential, best_tanh_score,
+INCREASING = [sum_and_max, farthest_from_origin, smallest_exponential, best_tanh_score,
               last_scaled_maximum]
 
 SEARCHED = [largest_square, last_largest, smallest_cost, peak_with_max, floor_with_min, argmax_then_use, worst_row,
-            nearest_centre_sum, sum_and_max, spread, max_of_step, *INCREASING]
+            nearest_centre_sum, spread, max_of_step, *INCREASING]
 AS_WRITTEN = [drawdown, carried_compare, compared_with_margin, rows_max_sum, changed_between]
