@@ -54,6 +54,7 @@ from nsadc.transforms.tangent_gradient import by_tangents, gradient_by_tangents,
 from nsadc.transforms.forward import forward
 from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.select_branches import select_branches
+from nsadc.passes.tape_chunks import reserve_tapes_by_chunks
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
 from nsadc.passes.tape_index import index_tapes_by_loop
 from nsadc.passes.tape_selections import tape_selections
@@ -76,7 +77,7 @@ REPORT = "kink_hits"
 class Pass:
     """One pass that rewrites IR functions in place.  ``roles`` are the
     functions of one compilation it runs on (``primal``, ``jvp``, ``vjp``,
-    ``jvp_report``, ``vjp_report``, ``ld``, ``rows``; ``base`` before analysis,
+    ``jvp_report``, ``vjp_report``, ``ld``, ``rows``, ``grad``; ``base`` before analysis,
     ``tangent`` for Hessian-vector products); ``needs`` is its precondition,
     what must hold of the IR it is given (docs/architecture.md)."""
 
@@ -127,7 +128,14 @@ OPTIMISATION_PASSES = [
     Pass("drop_dead_code", lambda f: drop_dead_code(f), REVERSE,
          "a vector output's reverse mode, whose contraction's own value nothing reads (run only there)"),
     Pass("select_branches", lambda f: select_branches(f), DERIVATIVES,
-         "last: the statements are final (tapes placed, temporaries folded), the name generator in fn.names"),
+         "the statements are final (tapes placed, temporaries folded)"),
+]
+
+# on the reverse functions as they are emitted, after the gradient's own (``grad``, built from ``vjp``
+# by dropping what only the value needs: its dead-code walk leaves functions with a `break` alone)
+FINAL_PASSES = [
+    Pass("reserve_tapes_by_chunks", lambda f: reserve_tapes_by_chunks(f), (*REVERSE, "grad"),
+         "last: the gradient is built (it nests a while loop's body in a chunk loop with a break)"),
 ]
 
 # the forward mode compiled again as a function of its own (compile_tangent)
@@ -388,6 +396,8 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         grad = tangent_grad
     else:
         grad = None if vector else without_value(vjp, f"{base.name}_grad")
+    run_passes({"vjp": vjp, "vjp_report": vjp_report, "grad": grad if tangent_grad is None else None},
+               FINAL_PASSES, label=base.name)
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
                     ld_refusal, grad, rows, gradient_only)
 

@@ -1,0 +1,62 @@
+"""`while` loops that keep values on a tape, written as users write them:
+an iteration count no one knows before the loop runs."""
+
+import math
+
+
+def newton_cube_roots(a):
+    """Newton's method for t^3 = a_i from t = a_i, per element: how many steps
+    depends on the element."""
+    s = 0.0
+    for i in range(a.shape[0]):
+        t = a[i]
+        step = 1.0
+        while abs(step) > 1e-13:
+            step = (t * t * t - a[i]) / (3.0 * t * t)
+            t = t - step
+        s += t * t
+    return s
+
+
+def damped_walks(x, k):
+    """Exactly k steps of a nonsmooth recurrence from each x_i, counted by a
+    while loop."""
+    s = 0.0
+    for j in range(x.shape[0]):
+        i = 0
+        y = x[j]
+        while i < k:
+            y = 0.9 * y + 0.1 * abs(math.sin(y + i))
+            i += 1
+        s += y
+    return s
+
+
+def walks_until(x, cap):
+    """Walks that stop at a `break` as well as at their test."""
+    s = 0.0
+    for j in range(x.shape[0]):
+        i = 0
+        y = x[j]
+        while i < 500:
+            y = 0.95 * y + 0.05 * math.cos(y)
+            i += 1
+            if abs(y) > cap:
+                break
+        s += y * y
+    return s
+
+
+def coupled_walks(x, k):
+    """Two floats carried through k steps: each step keeps both on one tape."""
+    s = 0.0
+    for j in range(x.shape[0]):
+        i = 0
+        y = x[j]
+        z = 0.5 * x[j]
+        while i < k:
+            y = 0.9 * y + 0.1 * abs(math.sin(y * z + i))
+            z = 0.8 * z + 0.1 * math.cos(y)
+            i += 1
+        s += y + z
+    return s
