@@ -578,7 +578,10 @@ class _Reverse:
         out_name = deriv.d(value.name) if isinstance(value, Var) else self.names.fresh("out_bar")
         captured, result_stmts = self.captured_value(value, pushed)
         adjoint_inits = self.adjoint_inits(value)
-        room = self.entry_room(pushed)  # (before the tapes' allocation: it may use one more tape)
+        # an inner loop's results are pushed after it, also where it never assigned them (a loop
+        # that stops before the statement, or runs no iteration): they start defined
+        left = {v for results in self.results.values() for v in results}
+        room = self.entry_room(pushed, left)  # (before the tapes' allocation: it may use one more tape)
         body: list[Stmt] = copy_stored_params(fn, deriv, tangents=False) + tapes.init() + room
         if plan.fused:  # fused loops accumulate adjoints during the forward sweep
             body += adjoint_inits
@@ -617,12 +620,13 @@ class _Reverse:
             return captured, [Assign(captured.name, Call("copy", (value,)))]
         return value, []
 
-    def entry_room(self, pushed: set[str]) -> list[Stmt]:
+    def entry_room(self, pushed: set[str], left: set[str] = frozenset()) -> list[Stmt]:
         """Room on the tapes for the pushes outside loops, and a first value
-        for each value pushed before any assignment (a loop's first checkpoint)."""
+        for each value pushed before any assignment (a loop's first
+        checkpoint, an inner loop's result ``left``)."""
         fn, plan = self.fn, self.plan
         param_names = {p.name for p in fn.params}
-        inits = [Assign(v, zero_of(self.facts.types[v])) for v in sorted(pushed) if v not in param_names]
+        inits = [Assign(v, zero_of(self.facts.types[v])) for v in sorted(pushed | left) if v not in param_names]
         room = self.tapes.reserve([v for v in _rerun_pushes(fn.body, plan, self.counters) if v not in self.top_counters])
         return room + inits
 

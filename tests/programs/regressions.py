@@ -141,7 +141,32 @@ def snapshot_beside_an_element(a0, b, n):
     return s + np.sum(z * z) + np.sum(a * a)
 
 
+def _scan_until_above(v, k, c):
+    t = 0.0
+    for j in range(k):
+        if v[j] > c:
+            break
+        t += abs(v[j] - c)
+    return t / (1.0 + t)
+
+
+def result_of_a_loop_that_stopped_first(a, b, x):
+    """An inner loop's results are kept for the reverse after it: here the scan
+    stops at its first element, before the statements that assign them, and
+    the emitted code read names never assigned (Python raised UnboundLocalError)."""
+    c = b[-1]
+    w = np.zeros_like(a)
+    for i in range(3, 0, -1):
+        k = 0
+        while k < 2 and a[i + 1] - 1.5 >= _scan_until_above(w, 2, c) or k < 1:
+            k += 1
+            x *= 0.5 + 0.1 * a[i]
+    return c + 0.3 * x
+
+
 CASES = {
+    "result_of_a_loop_that_stopped_first": (np.array([-1.98, -0.69, 0.83, -1.19, 0.97]),
+                                            np.array([0.37, -0.65, -0.40, -0.13, -1.21]), -0.0778),
     "pair_energy": (_X,),
     "pair_energy_carried": (_X,),
     "pair_distances_guarded": (_X[:4],),
