@@ -190,3 +190,21 @@ def test_a_loop_reads_the_flag_its_test_assigns_under_a_branch():
     value, tangent = d.jvp((x, 0.0), (np.ones(4),))
     assert value == fn(x, 0.0) and abs(value - (0.25 + 0.81 + 0.16 + 0.49)) < 1e-12
     np.testing.assert_allclose(tangent, 2.0 * x.sum())
+
+
+def test_a_path_that_changes_the_test_selects_by_the_test_it_was_taken_on():
+    """`if c: c = x[i] > 1.0; s = s + 1.0`: the selections read the test as
+    the branch saw it, not the value the path gives it."""
+    load = Call("load", (Var("x"), Var("i")))
+    body = [Assign("c", Call("gt", (load, Const(0.0)))),
+            If(Var("c"), [Assign("c", Call("gt", (load, Const(1.0)))),
+                          Assign("s", Call("add", (Var("s"), Const(1.0))))], [])]
+    fn = _loop(body)
+    select_branches(fn)
+    loop = fn.body[1].body
+    assert not any(isinstance(t, If) for t in loop)
+    (kept,) = [t for t in loop if isinstance(t, Assign) and t.value == Var("c")]  # the test, copied first
+    (s,) = [t for t in loop if isinstance(t, Assign) and t.target == "s"]
+    assert s.value.prim == "select" and s.value.args[0] == Var(kept.target)
+    assert loop.index(kept) < min(k for k, t in enumerate(loop) if k > 0 and isinstance(t, Assign)
+                                  and t.target == "c")

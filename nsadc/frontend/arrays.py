@@ -275,7 +275,11 @@ class ArrayLowering:
                             "index, measure and copy arrays only (scalars have no elements)")
         return e, t
 
-    def _indices(self, scope, node: cst.Subscript, t: str) -> tuple[Expr, ...]:
+    def _indices(self, scope, node: cst.Subscript, t: str, array: Expr) -> tuple[Expr, ...]:
+        """The indices of ``array[...]``; a negative constant ``k`` is the
+        element ``n + k`` of its dimension, and is written so (``z[-1]`` and
+        ``z[1]`` of a 2-element array are one element, which the analyses of
+        reads and writes must see: as two constants they differ)."""
         what = scope.src.source_of(node.value).strip()
         for el in node.slice:
             if isinstance(el.slice, cst.Slice):
@@ -292,10 +296,13 @@ class ArrayLowering:
                             f"index every dimension: {what}[{idx}] (slices and views are not "
                             "supported yet)")
         out = []
-        for el in node.slice:
+        for axis, el in enumerate(node.slice):
             i = self._expr(scope, el.slice.value)
             if isinstance(i, Const) and (isinstance(i.value, bool) or not isinstance(i.value, int)):
                 raise self._err(scope, el, "array indices must be integers", "index with an int")
+            if isinstance(i, Const) and i.value < 0:
+                n = self._operand(Call("shape", (array, Const(axis))), f"n{axis}" if r > 1 else "n")
+                i = self._operand(Call("sub", (n, Const(-i.value))), "last" if i.value == -1 else "from_end")
             out.append(i)
         return tuple(out)
 
@@ -321,7 +328,7 @@ class ArrayLowering:
             raise self._err(scope, node, "only named arrays can be indexed",
                             "assign the array to a name first")
         array, t = self._array_operand(scope, base)
-        index = self._indices(scope, node, t)
+        index = self._indices(scope, node, t, array)
         return Call("load", (array, *index)), f"{array.name}_{'_'.join(_short(i) for i in index)}"
 
     def _const_int(self, scope, node) -> int:
@@ -601,7 +608,7 @@ class ArrayLowering:
             raise self._err(scope, target, "only named arrays can be assigned into",
                             "index the array by its name: a[i] = v")
         array, t = self._array_operand(scope, target.value)
-        index = self._indices(scope, target, t)
+        index = self._indices(scope, target, t, array)
         if op is not None:
             old = self.names.fresh(f"{array.name}_old")
             self._emit(Assign(old, Call("load", (array, *index)), scope.src.loc(target)))

@@ -117,8 +117,8 @@ def _same_shapes(fn: Function) -> dict[str, str]:
         if isinstance(value, Call) and value.prim in ("zeros_like", "empty_like", "ones_like") and value.args \
                 and isinstance(value.args[0], Var):
             value = value.args[0]
-        if isinstance(value, Var) and count[value.name] <= 1 and is_array(fn.types.get(value.name)) | (
-                value.name in parent) and root(value.name) != root(t.target):
+        if isinstance(value, Var) and count[value.name] <= 1 and (
+                is_array(fn.types.get(value.name)) or value.name in parent) and root(value.name) != root(t.target):
             parent[root(t.target)] = root(value.name)
     return {v: root(v) for v in parent}
 
@@ -169,15 +169,12 @@ def _scalar_reads(e: Expr) -> set[str]:
 
 def _forwarded(e: Expr, stores: dict) -> Expr:
     """``e`` with each load of an element its path stored before replaced by
-    the value stored (``0.0 + v`` read as ``v``)."""
+    the value stored."""
     if not isinstance(e, Call):
         return e
     if e.prim == "load" and e.args in stores:
         return stores[e.args]
-    args = tuple(_forwarded(a, stores) for a in e.args)
-    if e.prim == "add" and args[0] == Const(0.0):
-        return args[1]
-    return Call(e.prim, args)
+    return Call(e.prim, tuple(_forwarded(a, stores) for a in e.args))
 
 
 def _read_first(path: list[Assign]) -> set[str]:
@@ -312,6 +309,8 @@ class _Converter:
         if not exposed <= defined:
             return None  # computing the path not taken would read a name not yet assigned
         live = self.live_after.get(id(s), {}) if self.live_after is not None else dict.fromkeys(changed, ALWAYS)
+        if variables(s.test) & changed:  # a path changes the test: no read after is known to follow it
+            live = {**live, **dict.fromkeys(changed, ALWAYS)}
         merged = {v for v in changed if v in exposed or (v in live and not self._read_where_assigned(s, v, live[v]))}
         if any(v not in defined and not all(v in {t.target for t in p} for p in assigns) for v in merged):
             return None
@@ -357,7 +356,8 @@ class _Converter:
         name and each stored element takes the value its path left."""
         out: list[Stmt] = []
         test = s.test
-        if not isinstance(test, (Var, Const)):
+        changed = {t.target for p in paths for t in p if isinstance(t, Assign) and not _is_store(t)}
+        if not isinstance(test, (Var, Const)) or variables(test) & changed:  # the test as the branch saw it
             test_name = self.names.fresh("taken")
             self.fn.types[test_name] = "bool"
             out.append(Assign(test_name, test, s.loc))

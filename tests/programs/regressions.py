@@ -164,7 +164,20 @@ def result_of_a_loop_that_stopped_first(a, b, x):
     return c + 0.3 * x
 
 
+def negative_index_aliases_a_positive_one(x, y):
+    """`z[-1]` is `z[1]` of a 2-element array: the read of `z[1]` before the
+    store into `z[-1]` must see the old element in the reverse's re-run (as
+    two constants the indices looked distinct, and the gradient in x was off
+    by the stored value)."""
+    z = np.zeros(2)
+    for i in range(2):
+        y += x[0] * z[1]
+        z[-1] = 0.5 + x[1] * i
+    return y + z[1] + x[0] * z[-2]
+
+
 CASES = {
+    "negative_index_aliases_a_positive_one": (_x, 0.4),
     "result_of_a_loop_that_stopped_first": (np.array([-1.98, -0.69, 0.83, -1.19, 0.97]),
                                             np.array([0.37, -0.65, -0.40, -0.13, -1.21]), -0.0778),
     "pair_energy": (_X,),
