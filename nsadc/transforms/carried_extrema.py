@@ -312,12 +312,17 @@ def _rewritten(fn: Function, loop: For, u: _Update, names: Names, done: set[int]
              Assign(found, Const(False), loc), Assign(at, Const(0), loc)]
 
     def comparison(prim: str, value: Expr, running: Expr) -> Expr:
-        """``prim(value, running)`` (a first value is better than none, in the increasing search)."""
+        """``prim(value, running)``; in the increasing search, before any value
+        is kept, the first (a NaN too, for a ``max`` call: kept, it ties
+        every later value, so the loop as written decides) or the first that
+        is not NaN (a branch form's comparison never keeps a NaN)."""
         if u.test is None:
             test = Call(prim, (value, running))
         else:
             test = Call(prim, tuple(running if a.name == u.m else value for a in u.test.value.args))
-        return test if increasing is None or running != Var(best) else select(Var(found), test, Const(True))
+        if increasing is None or running != Var(best):
+            return test
+        return select(Var(found), test, Const(True) if u.test is None else Call("eq", (value, value)))
 
     tied = None
     if u.test is None:  # max/min call: note ties and NaNs, where the policy's share and NaN decide
