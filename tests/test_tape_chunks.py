@@ -114,3 +114,13 @@ def test_two_reservations_of_one_tape_make_one_of_both_rooms():
     assert len(reserves) == 1 and reserves[0].room == Call("mul", (Const(2), Const(CHUNK))), reserves
     (chunk,) = [t for t in loop.body if isinstance(t, For)]
     assert not any(isinstance(t, TapeReserve) for t in chunk.body)
+
+
+def test_a_loop_that_keeps_a_whole_array_is_not_chunked():
+    fn = programs.smoothing_sweeps
+    x = np.array([0.3, -1.2, 0.8, 0.5])
+    d = nsadc.differentiate(fn, wrt=["x"], target="python")
+    g = d.grad(x, 1e-3)
+    src = _source(d)
+    assert "for chunk" not in src and "kept whole" in src, src
+    np.testing.assert_allclose(g, _central(fn, (x, 1e-3)), rtol=1e-5, atol=1e-8)

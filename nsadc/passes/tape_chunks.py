@@ -28,8 +28,9 @@ a time, outside an inner loop that runs at most that many:
 The iterations, and what each pushes, are the same; a tape may be up to
 ``CHUNK`` iterations' room larger.  Only loops with no jump of their own
 (``break``, ``continue``, ``return``: the chunk's ``break`` must be the only
-one) whose reservations are statements of the loop's body itself, with a
-room the loop does not change, are rewritten.
+one) whose reservations are statements of the loop's body itself, each for
+a constant number of values, are rewritten: a loop that keeps a whole
+array per iteration would reserve 64 copies of it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from __future__ import annotations
 from nsadc.ir.build import add, mul
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Break, Call, Comment, Const, Continue, Expr, For, Function, If, Return, Stmt, TapeReserve,
-                            While, assigned, child_blocks, variables, walk)
+                            While, child_blocks, walk)
 from nsadc.passes.loop_analysis import all_names
 
 CHUNK = 64  # iterations between two reservations
@@ -61,8 +62,9 @@ def _qualifies(loop: While) -> bool:
     if not reserves or any(isinstance(t, (Break, Continue, Return)) for t in walk(loop.body)):
         return False
     nested = [t for t in walk(loop.body) if isinstance(t, TapeReserve)]
-    changed = assigned(loop.body)
-    return len(nested) == len(reserves) and not any(variables(r.room) & changed for r in reserves)
+    # rooms of a few values: a whole array kept per iteration (room: its size) would reserve
+    # 64 copies of it for a loop that may run three times
+    return len(nested) == len(reserves) and all(isinstance(r.room, Const) for r in reserves)
 
 
 def _chunked(loop: While, names: Names) -> None:
