@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from nsadc.errors import UnsupportedError
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.analyses.facts import Facts, definitions
-from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, For, Function, If, Return, Stmt, Var, While, child_blocks,
-                            raw_names, variables, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, For, Function, If, Return, Stmt, Var,
+                            While, child_blocks, raw_names, variables, walk)
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array, rank
 from nsadc.transforms.common import Derivative, is_differentiable
