@@ -64,6 +64,16 @@ def variables(expr: Expr) -> set[str]:
     return set()
 
 
+def element_loads(e: Expr) -> list[tuple]:
+    """The elements ``e`` loads, each as ``(array, index...)``, innermost first."""
+    if not isinstance(e, Call):
+        return []
+    out = [x for a in e.args for x in element_loads(a)]
+    if e.prim == "load":
+        out.append(e.args)
+    return out
+
+
 def operations(e: Expr) -> int:
     """Operations in ``e`` (an element load counts as none)."""
     if isinstance(e, Call):

@@ -82,7 +82,7 @@ from nsadc.rules.source import expr_source
 from nsadc.ir.names import Names
 from nsadc.ir.build import add, call, sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
-                            Var, While, expressions_read, reads, select, variables, walk)
+                            Var, While, element_loads, expressions_read, reads, select, variables, walk)
 from nsadc.rules.arrays import ARRAY_VALUES
 from nsadc.passes.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
                                             mentioned, private, raw_effects, read_first, scalar_sum, split_invariant,
@@ -314,10 +314,8 @@ def _stores_into(s: Stmt, owned: set[str]) -> bool:
 
 
 def _loads(e) -> list[tuple]:
-    if not isinstance(e, Call):
-        return []
-    own = [e.args[1:]] if e.prim == "load" else []
-    return own + [x for a in e.args for x in _loads(a)]
+    """The indices of the elements ``e`` loads."""
+    return [element[1:] for element in element_loads(e)]
 
 
 def _contiguous_after(body: list[Stmt], outer: str, inner: str) -> bool:

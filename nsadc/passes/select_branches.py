@@ -55,9 +55,10 @@ from collections import Counter
 
 from nsadc.rules.table import EAGER
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Param, Return,
-                            Stmt, Var, While, assigned, operations, renamed_expr, select, upward_exposed,
-                            variables, walk)
+                            Stmt, Var, While, assigned, element_loads, operations, renamed_expr, select,
+                            upward_exposed, variables, walk)
 from nsadc.passes.dead_assignments import ALWAYS, FAILS, Liveness, join_live
+from nsadc.transforms.reverse_plan import is_store
 from nsadc.ir.names import Names
 from nsadc.passes.loop_analysis import all_names
 from nsadc.rules.arrays import is_array, is_float_array
@@ -79,14 +80,9 @@ def _cheap(e: Expr) -> bool:
     return isinstance(e, (Var, Const))
 
 
-def _loads(e: Expr) -> list[tuple]:
-    """The elements ``e`` loads, as (array, index...) tuples."""
-    if not isinstance(e, Call):
-        return []
-    out = [a for arg in e.args for a in _loads(arg)]
-    if e.prim == "load":
-        out.append(e.args)
-    return out
+def _accessed(t: Assign) -> list[tuple]:
+    """The elements ``t`` loads, then the one it stores (each ``(array, index...)``)."""
+    return element_loads(t.value) + ([t.value.args[:-1]] if is_store(t) else [])
 
 
 def _test_inputs(test: Expr, before: list[Stmt]) -> set[str]:
@@ -94,7 +90,7 @@ def _test_inputs(test: Expr, before: list[Stmt]) -> set[str]:
     (the statements before the branch in its block)."""
     out = variables(test)
     for t in reversed(before):
-        if isinstance(t, Assign) and not _is_store(t) and t.target in out:
+        if isinstance(t, Assign) and not is_store(t) and t.target in out:
             out |= variables(t.value)
     return out
 
@@ -102,7 +98,7 @@ def _test_inputs(test: Expr, before: list[Stmt]) -> set[str]:
 def _same_shapes(fn: Function) -> dict[str, str]:
     """Array name -> a name of the same shape: arrays allocated ``like``
     another (an adjoint and its array) or named again, each assigned once."""
-    count = Counter(t.target for t in walk(fn.body) if isinstance(t, Assign) and not _is_store(t))
+    count = Counter(t.target for t in walk(fn.body) if isinstance(t, Assign) and not is_store(t))
     parent: dict[str, str] = {}
 
     def root(v: str) -> str:
@@ -111,7 +107,7 @@ def _same_shapes(fn: Function) -> dict[str, str]:
         return v
 
     for t in walk(fn.body):
-        if not isinstance(t, Assign) or _is_store(t) or count[t.target] != 1:
+        if not isinstance(t, Assign) or is_store(t) or count[t.target] != 1:
             continue
         value = t.value
         if isinstance(value, Call) and value.prim in ("zeros_like", "empty_like", "ones_like") and value.args \
@@ -136,11 +132,11 @@ def _touched_around(block: list[Stmt], at: int, changed: set[str]) -> set[tuple]
                 continue
             if not isinstance(t, Assign):
                 break
-            if before and not _is_store(t):
+            if before and not is_store(t):
                 moved.add(t.target)  # its own loads ran before it assigned
-            elements = _loads(t.value) + ([t.value.args[:-1]] if _is_store(t) else [])
+            elements = _accessed(t)
             out |= {e for e in elements if not variables(Call("index", e[1:])) & moved}
-            if not _is_store(t):
+            if not is_store(t):
                 moved.add(t.target)
     return out
 
@@ -150,7 +146,7 @@ def _surely_assigned(block: list[Stmt]) -> set[str]:
     which may not run)."""
     out: set[str] = set()
     for s in block:
-        if isinstance(s, Assign) and not _is_store(s):
+        if isinstance(s, Assign) and not is_store(s):
             out.add(s.target)
         elif isinstance(s, If):
             out |= _surely_assigned(s.body) & _surely_assigned(s.orelse)
@@ -183,7 +179,7 @@ def _read_first(path: list[Assign]) -> set[str]:
     assigned_here: set[str] = set()
     for t in path:
         out |= _scalar_reads(t.value) - assigned_here
-        if not _is_store(t):
+        if not is_store(t):
             assigned_here.add(t.target)
     return out
 
@@ -194,10 +190,6 @@ def _plain(e: Expr) -> bool:
     if isinstance(e, Call):
         return e.prim in ("select", "copy") and all(_plain(a) for a in e.args)
     return isinstance(e, (Var, Const))
-
-
-def _is_store(s: Stmt) -> bool:
-    return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store"
 
 
 class _LiveAfterBranches(Liveness):
@@ -269,7 +261,7 @@ class _Converter:
             elif isinstance(s, (For, While)):
                 inside = defined | {s.var} if isinstance(s, For) else defined
                 self.block(s.body, inside, upward_exposed(s.body) & assigned(s.body))
-            elif isinstance(s, Assign) and not _is_store(s):
+            elif isinstance(s, Assign) and not is_store(s):
                 defined.add(s.target)
             at += 1
 
@@ -281,12 +273,12 @@ class _Converter:
         if not all(isinstance(t, (Assign, Comment)) for p in paths for t in p):
             return None
         assigns = [[t for t in p if isinstance(t, Assign)] for p in paths]
-        if not any(assigns) or not all(all(_cheap(a) for a in t.value.args) if _is_store(t) else _cheap(t.value)
+        if not any(assigns) or not all(all(_cheap(a) for a in t.value.args) if is_store(t) else _cheap(t.value)
                                        for p in assigns for t in p):
             return None
         if sum(operations(t.value) for p in assigns for t in p) > MAX_OPERATIONS:
             return None
-        changed = {t.target for p in assigns for t in p if not _is_store(t)}
+        changed = {t.target for p in assigns for t in p if not is_store(t)}
         if any(is_array(self.fn.types.get(v)) for v in changed):
             return None
         if _test_inputs(s.test, block[:at]) & changed & carried:
@@ -339,15 +331,15 @@ class _Converter:
         stored: list[tuple] = []
         touched: set[tuple] = set()
         for t in path:
-            elements = _loads(t.value) + ([t.value.args[:-1]] if _is_store(t) else [])
+            elements = _accessed(t)
             for element in elements:
                 if variables(Call("index", element[1:])) & changed or any(
                         e[0] == element[0] and e != element for e in stored):
                     return None
                 touched.add(element)
-            if _is_store(t) and not isinstance(t.value.args[0], Var):
+            if is_store(t) and not isinstance(t.value.args[0], Var):
                 return None
-            if _is_store(t) and t.value.args[:-1] not in stored:
+            if is_store(t) and t.value.args[:-1] not in stored:
                 stored.append(t.value.args[:-1])
         return stored, touched
 
@@ -356,13 +348,13 @@ class _Converter:
         name and each stored element takes the value its path left."""
         out: list[Stmt] = []
         test = s.test
-        changed = {t.target for p in paths for t in p if isinstance(t, Assign) and not _is_store(t)}
+        changed = {t.target for p in paths for t in p if isinstance(t, Assign) and not is_store(t)}
         if not isinstance(test, (Var, Const)) or variables(test) & changed:  # the test as the branch saw it
             test_name = self.names.fresh("taken")
             self.fn.types[test_name] = "bool"
             out.append(Assign(test_name, test, s.loc))
             test = Var(test_name)
-        counts = Counter(t.target for p in paths for t in p if isinstance(t, Assign) and not _is_store(t))
+        counts = Counter(t.target for p in paths for t in p if isinstance(t, Assign) and not is_store(t))
         finals = []  # per path: (merged name -> its value where the path ends, element -> value stored)
         for path, side in zip(paths, ("then", "else")):
             rename: dict[str, str] = {}
@@ -380,7 +372,7 @@ class _Converter:
                     out.append(t)
                     continue
                 value = _forwarded(renamed_expr(t.value, rename), stores)
-                if _is_store(t):
+                if is_store(t):
                     new = value.args[-1]
                     if not settled(new):
                         new = Var(self._keep(out, f"{t.target}_{side}", new, t,
@@ -398,7 +390,7 @@ class _Converter:
                         ends[t.target] = Var(rename[t.target])
                 else:
                     out.append(Assign(t.target, value, t.loc, t.site))
-                if not _is_store(t):
+                if not is_store(t):
                     earlier.add(t.target)
             finals.append((ends, stores))
         (then_ends, then_stores), (else_ends, else_stores) = finals
