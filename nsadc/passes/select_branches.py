@@ -70,6 +70,8 @@ MAX_OPERATIONS = 24
 
 def select_branches(fn: Function) -> None:
     """Rewrite, in place, each qualifying branch of ``fn`` (module docstring)."""
+    if not any(isinstance(s, If) for s in walk(fn.body)):
+        return  # nothing to convert: no liveness walk
     _Converter(fn).block(fn.body, {p.name for p in fn.params if isinstance(p, Param)})
 
 
