@@ -54,6 +54,7 @@ from nsadc.transforms.tangent_gradient import by_tangents, gradient_by_tangents,
 from nsadc.transforms.forward import forward
 from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.select_branches import select_branches
+from nsadc.passes.gather_adjoints import gather_adjoints
 from nsadc.passes.tape_chunks import reserve_tapes_by_chunks
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
 from nsadc.passes.tape_index import index_tapes_by_loop
@@ -134,6 +135,8 @@ OPTIMISATION_PASSES = [
 # on the reverse functions as they are emitted, after the gradient's own (``grad``, built from ``vjp``
 # by dropping what only the value needs: its dead-code walk leaves functions with a `break` alone)
 FINAL_PASSES = [
+    Pass("gather_adjoints", lambda f: gather_adjoints(f), (*REVERSE, "grad"),
+         "the gradient is built (only there does a stencil's nest carry nothing but its additions)"),
     Pass("reserve_tapes_by_chunks", lambda f: reserve_tapes_by_chunks(f), (*REVERSE, "grad"),
          "last: the gradient is built (it nests a while loop's body in a chunk loop with a break)"),
 ]

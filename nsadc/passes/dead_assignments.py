@@ -49,13 +49,18 @@ def drop_dead_assignments(fn: Function) -> None:
             any(isinstance(s, Return) for s in walk(fn.body[:-1])):
         return
     tests = {s.test.name for s in walk(fn.body) if isinstance(s, If) and isinstance(s.test, Var)}
+    fn.body = drop_unneeded(fn.body, tests, {})
+
+
+def drop_unneeded(block: list[Stmt], tests: set[str], live: Live) -> list[Stmt]:
+    """``block`` without the assignments nothing reads before the end, where
+    ``live`` is what is read after it (``block``'s branches are changed in place)."""
     while True:
         needed: set[int] = set()
-        Liveness(needed, tests).block(fn.body, {})
-        body, changed = _swept(fn.body, needed)
-        fn.body = body
+        Liveness(needed, tests).block(block, live)
+        block, changed = _swept(block, needed)
         if not changed:
-            return
+            return block
 
 
 def kept_always(s: Stmt) -> bool:

@@ -53,7 +53,7 @@ def store_arrays_written_once(fn: Function) -> None:
             continue
         _, *index, total = acc.value.args
         body[i] = Assign(s.target, Call("empty_like", (Var(like),)), s.loc)
-        acc.value = Call("store", (Var(s.target), *index, _added(total, s.target, tuple(index))))
+        acc.value = Call("store", (Var(s.target), *index, added_to(total, s.target, tuple(index))))
 
 
 def _accumulation(loop: For, bar: str, like: str, dims: int, defs: dict[str, Expr]) -> Assign | None:
@@ -100,10 +100,10 @@ def _adds_into(s: Stmt, bar: str, index: tuple[Var, ...]) -> bool:
     if not (is_store(s) and s.target == bar and s.value.args[0] == Var(bar) and tuple(s.value.args[1:-1]) == index):
         return False
     total = s.value.args[-1]
-    return isinstance(total, Call) and total.prim == "add" and _added(total, bar, index) is not None
+    return isinstance(total, Call) and total.prim == "add" and added_to(total, bar, index) is not None
 
 
-def _added(total: Call, bar: str, index: tuple) -> Expr | None:
+def added_to(total: Call, bar: str, index: tuple) -> Expr | None:
     """What ``total`` (``bar[index] + e``) adds to the element: ``e``."""
     load = Call("load", (Var(bar), *index))
     for own, other in ((total.args[0], total.args[1]), (total.args[1], total.args[0])):

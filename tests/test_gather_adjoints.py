@@ -1,0 +1,141 @@
+"""A stencil's adjoint array is gathered in the gradient, each element stored
+once (nsadc/passes/gather_adjoints.py); the look-alikes keep their
+additions.  Gradients against central differences, and against the same
+kernel compiled with the pass left out: equal to the last bit, at kinks, on
+NaN and on infinities, since each element receives the same terms in the
+same order."""
+
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nsadc
+import nsadc.pipeline as pipeline
+from helpers import central_differences
+from nsadc.ir.nodes import Call, Const, Var
+from nsadc.passes import gather_adjoints as gather
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
+import gather_adjoints as programs  # noqa: E402
+
+_ids = lambda v: getattr(v, "__name__", "")  # noqa: E731
+
+
+def _grad(fn, wrt, args, target="python", scatter=False, monkeypatch=None, tmp_path=None):
+    """The gradient, and the source of the kernel that computed it; ``scatter``:
+    compiled with the pass left out (in a cache of its own)."""
+    if scatter:
+        monkeypatch.setattr(pipeline, "FINAL_PASSES",
+                            [p for p in pipeline.FINAL_PASSES if p.name != "gather_adjoints"])
+        monkeypatch.setenv("NSADC_CACHE_DIR", str(tmp_path))
+    d = nsadc.differentiate(fn, wrt=[wrt], target=target)
+    g = d.grad(*args)
+    (k,) = d._specs.values()
+    return np.asarray(g), inspect.getsource(k.grad.py_func if target == "cpu" else k.grad)
+
+
+def _adds_into_adjoint(src):
+    """Lines that add into an array element (``de_du[i, j] += ...``)."""
+    return re.findall(r"^\s*\w+\[[^\]]*\] [+-]= ", src, re.M)
+
+
+@pytest.mark.parametrize("fn, wrt", programs.GATHERED, ids=_ids)
+def test_a_stencils_adjoint_is_gathered(fn, wrt):
+    args = programs.arguments(fn, np.random.default_rng(0))
+    _, src = _grad(fn, wrt, args)
+    assert "np.empty_like(" in src and "gathered:" in src, src
+    assert _adds_into_adjoint(src) == [], src
+    k = fn.__code__.co_varnames.index(wrt)
+    for seed in range(3):
+        args = programs.arguments(fn, np.random.default_rng(seed))
+        g, _ = _grad(fn, wrt, args)
+        np.testing.assert_allclose(g, central_differences(fn, args, k), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fn, wrt", programs.KEPT, ids=_ids)
+def test_the_look_alikes_keep_their_additions(fn, wrt):
+    args = programs.arguments(fn, np.random.default_rng(1))
+    g, src = _grad(fn, wrt, args)
+    assert "gathered:" not in src and _adds_into_adjoint(src), src
+    k = fn.__code__.co_varnames.index(wrt)
+    np.testing.assert_allclose(g, central_differences(fn, args, k), rtol=1e-5, atol=1e-6)
+
+
+def _hard_inputs(fn, seed):
+    """Generic data, integer data (every difference on its kink), and data
+    with a NaN and an infinity in it."""
+    rng = np.random.default_rng(seed)
+    generic = programs.arguments(fn, rng)
+    kinks = programs.arguments(fn, rng, integers=True)
+    special = [a.copy() if isinstance(a, np.ndarray) else a for a in programs.arguments(fn, rng)]
+    first = special[0]
+    first.flat[3] = np.nan
+    first.flat[first.size // 2] = np.inf
+    return [generic, kinks, tuple(special)]
+
+
+@pytest.mark.parametrize("fn, wrt", programs.GATHERED, ids=_ids)
+def test_the_gathered_gradient_is_the_scatters_to_the_last_bit(fn, wrt, monkeypatch, tmp_path):
+    for args in _hard_inputs(fn, 0):
+        with np.errstate(invalid="ignore"):
+            gathered, src = _grad(fn, wrt, args)
+            with monkeypatch.context() as m:
+                scattered, old = _grad(fn, wrt, args, scatter=True, monkeypatch=m, tmp_path=tmp_path)
+        assert "gathered:" in src and "gathered:" not in old
+        np.testing.assert_array_equal(gathered, scattered)  # NaN where NaN
+        numbers = ~np.isnan(scattered)  # and the same sign, zeros too (a NaN's sign bit means nothing)
+        assert np.array_equal(np.signbit(gathered[numbers]), np.signbit(scattered[numbers]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn, wrt", programs.GATHERED, ids=_ids)
+def test_the_compiled_gathered_gradient_is_the_python_ones(fn, wrt):
+    for args in _hard_inputs(fn, 2):
+        with np.errstate(invalid="ignore"):
+            g_cpu, src = _grad(fn, wrt, args, target="cpu")
+            g_py, _ = _grad(fn, wrt, args)
+        assert "gathered:" in src
+        np.testing.assert_array_equal(g_cpu, g_py)
+
+
+def test_a_periodic_index_keeps_the_wrapped_contribution():
+    """``x[i - 1]`` at ``i = 0`` reads ``x[-1]``: its adjoint lands on the last element."""
+    x = np.array([0.5, -1.0, 2.0, 0.25, -0.75])
+    g, src = _grad(programs.periodic_differences, "x", (x,))
+    want = np.array([np.sign(x[i] - x[i - 1]) - np.sign(x[(i + 1) % 5] - x[i]) + x[i] for i in range(5)])
+    np.testing.assert_array_equal(g, want)
+    assert "gathered:" not in src
+
+
+# ----------------------------------------------------- the facts the proof uses
+
+
+def _form(**coefficients):
+    return {(None if k == "one" else Var(k)): c for k, c in coefficients.items() if c}
+
+
+@pytest.mark.parametrize("prim, holds, fact", [
+    ("lt", True, _form(i=1, h=-1)),            # i < h
+    ("le", True, _form(i=1, h=-1, one=-1)),    # i <= h: i - h - 1 < 0
+    ("gt", True, _form(i=-1, h=1)),            # i > h
+    ("ge", True, _form(i=-1, h=1, one=-1)),    # i >= h
+    ("lt", False, _form(i=-1, h=1, one=-1)),   # not i < h: i >= h
+    ("ge", False, _form(i=1, h=-1)),           # not i >= h: i < h
+])
+def test_a_test_states_the_fact_it_holds(prim, holds, fact):
+    (got,) = gather._facts(Call(prim, (Var("i"), Var("h"))), holds, {})
+    assert got == fact
+
+
+def test_a_fact_implies_only_what_follows_from_it():
+    i_lt_h_minus_1 = _form(i=1, h=-1, one=1)      # i < h - 1
+    assert gather._implies(i_lt_h_minus_1, _form(i=1, h=-1))            # so i < h
+    assert not gather._implies(_form(i=1, h=-1), i_lt_h_minus_1)        # not the other way
+    assert not gather._implies(i_lt_h_minus_1, _form(i=1, w=-1))        # nor of another bound
+    i_gt_0 = gather._facts(Call("gt", (Var("i"), Const(0))), True, {})[0]
+    assert gather._implies(i_gt_0, _form(i=-1, one=0))                  # i - 1 >= 0 (as -i < 0)
+    assert not gather._implies(i_gt_0, _form(i=-1, one=1))              # not i - 2 >= 0
