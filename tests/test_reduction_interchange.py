@@ -380,3 +380,45 @@ def test_compiled_strips_agree_with_the_python_target(fn):
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
 
+
+
+def second_layer(X, W, b, v):
+    """A second layer reads the first one's activations from a work array
+    the function allocates (float64, whatever the arguments' precision);
+    it reuses the first layer's weights (square: d == h)."""
+    n = X.shape[0]
+    d = X.shape[1]
+    h = W.shape[1]
+    a = np.empty(h)
+    s = 0.0
+    for i in range(n):
+        for k in range(h):
+            z = b[k]
+            for j in range(d):
+                z += X[i, j] * W[j, k]
+            a[k] = max(z, 0.0)
+        for k in range(h):
+            y = v[k]
+            for j in range(h):
+                y += a[j] * W[j, k]
+            s += abs(y)
+    return s
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_layer_over_a_work_array_is_interchanged_in_the_arrays_precision(target):
+    args = _args(7, n=3, d=5, h=5)
+    text = nsadc.differentiate(second_layer, target="python").source("reverse", *args)
+    # the work array's elements stand as float64 in the buffer's witness
+    assert re.search(r"y_of_k = np.full\(0, v.dtype.type\(1\) \+ np.float64\(1\) \* W.dtype.type\(1\)\)", text), text
+    assert re.search(r"\n( +)for j in range\(h\):\n(\1    .*\n)*?\1    for k in range\(h\):\n", text), text
+    d = nsadc.differentiate(second_layer, target=target)
+    value, grads = d.value_and_grad(*args)
+    primal = second_layer if target == "python" else numba.njit(second_layer)
+    assert value == primal(*args)  # each unit's terms in the loop's order
+    for g, w in zip(grads, fd_gradient(second_layer, args, [0, 1, 2, 3])):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+    args32 = tuple(a.astype(np.float32) for a in args)
+    value32, grads32 = d.value_and_grad(*args32)
+    assert value32 == primal(*args32)
+    assert all(g.dtype == np.float32 for g in grads32)

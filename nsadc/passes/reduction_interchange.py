@@ -81,9 +81,9 @@ import copy
 from nsadc.rules.source import expr_source
 from nsadc.ir.names import Names
 from nsadc.ir.build import add, call, sub
-from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, For, Function, If, Raw, Return, Stmt,
-                            Var, While, element_loads, expressions_read, reads, select, variables, walk)
-from nsadc.rules.arrays import ARRAY_VALUES
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw, Return,
+                            Stmt, Var, While, element_loads, expressions_read, reads, select, variables, walk)
+from nsadc.rules.arrays import ALLOCATORS, ARRAY_VALUES, LIKE
 from nsadc.passes.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
                                             mentioned, private, raw_effects, read_first, scalar_sum, split_invariant,
                                             substitute)
@@ -474,6 +474,9 @@ class _Precision:
     value's own expression, with each element of an array argument ``A``
     replaced by ``A.dtype.type(1)`` and each int by 1, evaluated once at entry
     by the same engine that runs the loop, so it has the loop's type.  An
+    element of an array the function allocates stands as ``np.float64(1)``
+    (``np.empty`` and the like make float64 arrays) or, made like an argument
+    (``np.empty_like(A)``), as ``A.dtype.type(1)``.  An
     accumulator ``z = init; z += e`` has the type of ``init + e``.  Values
     that read a float the function computes elsewhere (or a name of no known
     type), or a primitive that could raise at 1, get no witness, and their
@@ -483,6 +486,22 @@ class _Precision:
         self.params = {p.name for p in fn.params}
         # a tangent argument (X_dot) has its type on its parameter only
         self.types = {**{p.name: p.type for p in fn.params}, **fn.types}
+        # arrays the function allocates, assigned once: the witness of an element
+        made: dict[str, list[Expr]] = {}
+        for t in walk(fn.body):
+            if isinstance(t, Assign) and not (isinstance(t.value, Call) and t.value.prim == "store"):
+                made.setdefault(t.target, []).append(t.value)
+        self.allocated: dict[str, Expr] = {}
+        for name, values in made.items():
+            (value, *more) = values
+            if more or name in self.params or not isinstance(value, Call):
+                continue
+            if value.prim in ALLOCATORS or value.prim == "full":
+                self.allocated[name] = Var("np.float64(1)")  # not 1.0: NumPy takes a Python float as weak
+            elif value.prim in LIKE or value.prim == "array_copy":
+                like = value.args[0]
+                if isinstance(like, Var) and like.name in self.params:
+                    self.allocated[name] = Var(f"{like.name}.dtype.type(1)")
 
     def witness(self, v: str, before: list[Stmt], body: list[Stmt], accumulators) -> str | None:
         # a selection that keeps or replaces a value (d = d if x == x else nan) keeps its type:
@@ -515,7 +534,9 @@ class _Precision:
             return e if e.name in self.params and self.types.get(e.name) == "float" else None
         if e.prim == "load":
             array = e.args[0]
-            return Var(f"{array.name}.dtype.type(1)") if array.name in self.params else None
+            if array.name in self.params:
+                return Var(f"{array.name}.dtype.type(1)")
+            return self.allocated.get(array.name)
         if e.prim not in _WITNESS_PRIMS:
             return None
         args = [self._expand(a, defs, depth) for a in e.args]
