@@ -488,10 +488,11 @@ def _fusion_of(loop: For, fn: Function, facts: Facts, count: dict[str, int]) -> 
     return Fusion(acc, invariants)
 
 
-def _accumulator(nest: list[Stmt], facts: Facts) -> str | None:
+def _accumulator(nest: list[Stmt], facts: Facts, work: set[str] = frozenset()) -> str | None:
     """The one active value a loop nest carries from one iteration to the next,
-    when every write of it is ``acc = acc ± term`` and nothing else reads it."""
-    carried = upward_exposed(nest) & assigned_in(nest) & facts.active
+    when every write of it is ``acc = acc ± term`` and nothing else reads it
+    (``work``: arrays each iteration fills before it reads them, carried in name only)."""
+    carried = (upward_exposed(nest) & assigned_in(nest) & facts.active) - work
     if len(carried) != 1:
         return None
     acc = next(iter(carried))
@@ -511,9 +512,14 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
     reads from outside (arrays included); the reverse sweep then only scales
     by ``acc_bar``.  Everything the iteration's reverse reads is still in cache."""
     nest = loop.body
-    if any(isinstance(s, While) or is_store(s) for s in walk(nest)):
+    if any(isinstance(s, While) for s in walk(nest)):
         return None
-    acc = _accumulator(nest, facts)
+    # an array the nest stores into must be a work array each iteration fills before it reads it
+    # (a layer's activations): the next iteration then sees nothing of this one's elements
+    work = {s.target for s in walk(nest) if is_store(s)}
+    if any(_scratch(fn, a, facts.types) is not loop for a in work):
+        return None
+    acc = _accumulator(nest, facts, work)
     if acc is None:
         return None
     assigned = assigned_in(nest)
@@ -889,8 +895,10 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
     it (the next state of a time step, ``un[i] = ...`` for the interior and
     the boundary, then ``u[i] = un[i]``): allocated by the function, loaded and
     stored only inside that loop, and each load, in a `for` loop over a range
-    of elements, reads elements the same iteration stored before it (a store
-    straight in the body, or in a `for` loop over a range).  No re-run can
+    of elements (its own or one inside it), reads elements the same iteration
+    stored before it (a store straight in the body, or in a `for` loop over a
+    range); once the iteration has stored every element of a 1-D array, any
+    load reads its values (``z[labels[i]]`` after the scores).  No re-run can
     then see an element an earlier iteration left, so its stores push
     nothing: the re-run of an iteration stores them again before it reads.
     The loop, or None."""
@@ -904,8 +912,11 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
         return None
     loop = loops[0]
     defs, changing = _iteration_names(fn, loop)
+    size = _length(fn, array, defs)
     covered: list[tuple[dict, dict]] = []  # [start, stop) of the elements stored so far in an iteration
     for s in loop.body:
+        if size is not None and _spans_cover(covered, {}, size):
+            break  # every element stored: whatever follows reads this iteration's values
         span = _stored_span(s, array, defs, changing)
         if span is not None:
             covered.append(span)
@@ -926,6 +937,21 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
     if any(v in carried and not is_array(types.get(v)) for v in needed):
         return None
     return loop
+
+
+def _length(fn: Function, array: str, defs: dict) -> dict | None:
+    """The length of a 1-D work array the function allocates (``np.empty(c)``,
+    ``np.zeros_like(x)`` of a 1-D ``x``) as an affine form, or None."""
+    made = [s.value for s in fn.body if isinstance(s, Assign) and s.target == array and not is_store(s)]
+    if len(made) != 1 or not isinstance(made[0], Call):
+        return None
+    value = made[0]
+    if value.prim in ("empty", "zeros") and len(value.args) == 1:
+        return affine(value.args[0], defs)
+    if value.prim in ("empty_like", "zeros_like") and isinstance(value.args[0], Var) \
+            and fn.types.get(value.args[0].name) == "array1":
+        return affine(Call("shape", (value.args[0], Const(0))), defs)
+    return None
 
 
 def _mentions(s: Stmt, array: str) -> bool:
@@ -1010,13 +1036,16 @@ def _stored_on_every_path(block: list[Stmt], array: str) -> list:
 def _loaded_span(s: Stmt, array: str, defs: dict, changing: set[str]) -> tuple[dict, dict] | None:
     """The elements of ``array`` the statement ``s`` may load: a `for` loop
     over a range whose body stores nothing into it and loads ``array[i + c]``
-    alone (None otherwise)."""
+    alone, ``i`` its own variable or that of a loop inside it (a layer's
+    ``for k: ... for j: z += a[j] * W[j, k]``), None otherwise."""
     if not isinstance(s, For) or any(is_store(t) and t.target == array for t in walk(s.body)):
         return None
     loads = [t for t in walk(s.body) if _is_load(t) and t.value.args[0] == Var(array)]
     if len(loads[0].value.args) != 2 or any(t.value.args != loads[0].value.args for t in loads):
         return None
-    return _span(s, loads[0].value.args[1], defs, changing)
+    index = loads[0].value.args[1]
+    over = [t for t in walk([s]) if isinstance(t, For) and t.var in variables(index)]
+    return _span(over[0], index, defs, changing) if len(over) == 1 else None
 
 
 def _spans_cover(spans: list[tuple[dict, dict]], start: dict, stop: dict) -> bool:
