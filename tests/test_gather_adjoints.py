@@ -139,3 +139,57 @@ def test_a_fact_implies_only_what_follows_from_it():
     i_gt_0 = gather._facts(Call("gt", (Var("i"), Const(0))), True, {})[0]
     assert gather._implies(i_gt_0, _form(i=-1, one=0))                  # i - 1 >= 0 (as -i < 0)
     assert not gather._implies(i_gt_0, _form(i=-1, one=1))              # not i - 2 >= 0
+
+
+# ------------------------------------------------------ stencils drawn at random
+
+
+def _random_stencil(rng) -> str:
+    """A loop-written 2-D stencil energy: a few terms, each reading the
+    element and at most one neighbour (offsets -1..1), guarded the ways
+    users guard borders, kept in range by a margin of the loop's range, or
+    left to wrap around (``u[i - 1, j]`` at ``i = 0`` reads the last row)."""
+    margin_i, margin_j = (int(rng.integers(0, 2)) for _ in range(2))
+    # a guard and the neighbours it keeps in range
+    guards = [(None, []), ("if i + 1 < h:", [(1, 0)]), ("if i >= 1:", [(-1, 0)]), ("if j + 1 < w:", [(0, 1)]),
+              ("if j > 0:", [(0, -1)]), ("if i <= h - 2:", [(1, 0)])]
+    # orderings (max, min) less often: each copy would evaluate them again, and the rule refuses that
+    ops = ["abs({d})", "{d} * {d}", "abs({d}) * c", "abs({d})", "{d} * {d} * c", "max({d}, 0.25 * {d})",
+           "min(abs({d}), 1.0)"]
+    lines = []
+    for _ in range(int(rng.integers(2, 5))):
+        guard, reach = guards[int(rng.integers(len(guards)))]
+        options = list(reach) + ([(1, 0), (-1, 0)] if margin_i else []) + ([(0, 1), (0, -1)] if margin_j else [])
+        if guard is None and rng.random() < 0.3:
+            options = [(-1, 0), (0, -1)]  # unguarded: at the first row or column the index wraps around
+        di, dj = options[int(rng.integers(len(options)))] if options else (0, 0)
+        diff = f"(u[i + {di}, j + {dj}] - u[i, j])" if (di, dj) != (0, 0) else "(u[i, j] - f[i, j])"
+        statement = "e += " + ops[int(rng.integers(len(ops)))].format(d=diff)
+        lines += [guard, "    " + statement] if guard else [statement]
+    lines.append("e += 0.5 * (u[i, j] - f[i, j]) ** 2")
+    body = "\n".join(" " * 12 + line for line in lines)
+    return (f"def stencil(u, f, c):\n    h, w = u.shape\n    e = 0.0\n"
+            f"    for i in range({margin_i}, h - {margin_i}):\n"
+            f"        for j in range({margin_j}, w - {margin_j}):\n{body}\n    return e\n")
+
+
+def test_random_stencils_gather_to_the_scatters_bits(tmp_path, monkeypatch):
+    """Drawn stencils, on their kinks: the gathered gradient is the scatter's
+    to the last bit; at a generic point, it matches central differences."""
+    from helpers import load_function
+
+    rng = np.random.default_rng(20261205)
+    gathered = 0
+    for k in range(30):
+        text = _random_stencil(rng)
+        fn = load_function(tmp_path, text, "stencil")
+        kinks = (rng.integers(-2, 3, (6, 7)).astype(float), rng.integers(-1, 2, (6, 7)).astype(float), 0.3)
+        g, src = _grad(fn, "u", kinks)
+        with monkeypatch.context() as m:
+            old, _ = _grad(fn, "u", kinks, scatter=True, monkeypatch=m, tmp_path=tmp_path / f"cache{k}")
+        np.testing.assert_array_equal(g, old, err_msg=text)
+        gathered += "gathered:" in src
+        generic = (rng.standard_normal((6, 7)), rng.standard_normal((6, 7)), 0.3)
+        g, _ = _grad(fn, "u", generic)
+        np.testing.assert_allclose(g, central_differences(fn, generic, 0), rtol=1e-5, atol=1e-6, err_msg=text)
+    assert gathered >= 6, gathered  # the draw exercises the rule, not only its refusals
