@@ -41,7 +41,9 @@ from nsadc.frontend.source import SourceFile, parse_file
 from nsadc.analyses.facts import Facts, analyse, infer_types
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import Assign, Const, For, Function, If, Return, TapeAlloc, While, clone_function, walk
+from nsadc.passes.adjoint_layers import distribute_adjoint_layers
 from nsadc.passes.adjoints import tidy_adjoints
+from nsadc.passes.buffer_growth import hoist_buffer_growth
 from nsadc.passes.constants import fold_constant_tests
 from nsadc.passes.dead_code import drop_dead_code, without_value
 from nsadc.passes.fold import fold_temporaries
@@ -130,13 +132,20 @@ OPTIMISATION_PASSES = [
          "a vector output's reverse mode, whose contraction's own value nothing reads (run only there)"),
     Pass("select_branches", lambda f: select_branches(f), DERIVATIVES,
          "the statements are final (tapes placed, temporaries folded)"),
+    Pass("hoist_buffer_growth", lambda f: hoist_buffer_growth(f), DERIVATIVES,
+         "after every pass that keeps values in buffers (the dot products' interchange)"),
 ]
 
 # on the reverse functions as they are emitted, after the gradient's own (``grad``, built from ``vjp``
 # by dropping what only the value needs: its dead-code walk leaves functions with a `break` alone)
 FINAL_PASSES = [
+    Pass("distribute_adjoint_layers", lambda f: distribute_adjoint_layers(f), (*REVERSE, "grad"),
+         "the gradient is built (its reverse loops no longer re-run what only the value needed); "
+         "additions into adjoints are one statement each, tape reads indexed by their loop"),
     Pass("gather_adjoints", lambda f: gather_adjoints(f), (*REVERSE, "grad"),
          "the gradient is built (only there does a stencil's nest carry nothing but its additions)"),
+    Pass("hoist_buffer_growth", lambda f: hoist_buffer_growth(f), (*REVERSE, "grad"),
+         "after distribute_adjoint_layers, whose buffers grow where its loops run"),
     Pass("reserve_tapes_by_chunks", lambda f: reserve_tapes_by_chunks(f), (*REVERSE, "grad"),
          "last: the gradient is built (it nests a while loop's body in a chunk loop with a break)"),
 ]

@@ -107,7 +107,7 @@ def strip_mine_dot_products(fn: Function) -> None:
 
 def _rewrite_loops(fn: Function, strip: int | None) -> None:
     buffers: list[Stmt] = []  # the buffers' declarations, made at entry
-    _visit(fn.body, [], buffers, Names(all_names(fn)), _Precision(fn), (strip, _allocated_here(fn)))
+    _visit(fn.body, [], buffers, Names(all_names(fn)), Precision(fn), (strip, _allocated_here(fn)))
     if buffers:
         fn.body[:0] = [Comment("buffers in the precision of the values they keep (float32 data stays float32)")] \
             + buffers
@@ -464,7 +464,7 @@ _WITNESS_PRIMS = ("add", "sub", "mul", "neg", "abs", "max", "min", "copy", "copy
                   "gt", "ge", "lt", "le", "eq", "ne", "not")
 
 
-class _Precision:
+class Precision:
     """The precision a buffer must have to keep a value exactly.
 
     NumPy and numba type a scalar by what it is computed from: float32
@@ -502,8 +502,15 @@ class _Precision:
                 like = value.args[0]
                 if isinstance(like, Var) and like.name in self.params:
                     self.allocated[name] = Var(f"{like.name}.dtype.type(1)")
+                elif isinstance(like, Var) and like.name in self.allocated:  # an adjoint of a work array
+                    self.allocated[name] = self.allocated[like.name]
+        self.known: dict[str, Expr] = {}
 
-    def witness(self, v: str, before: list[Stmt], body: list[Stmt], accumulators) -> str | None:
+    def witness(self, v: str, before: list[Stmt], body: list[Stmt], accumulators,
+                known: dict[str, Expr] | None = None) -> str | None:
+        """The witness of ``v`` as ``before`` and ``body`` compute it
+        (``known``: names whose witness is given, a value read back from a tape)."""
+        self.known = known or {}
         # a selection that keeps or replaces a value (d = d if x == x else nan) keeps its type:
         # the value's first definition stands for it
         defs: dict = {}
@@ -527,6 +534,8 @@ class _Precision:
         if isinstance(e, Const):
             return e
         if isinstance(e, Var):
+            if e.name in self.known:
+                return self.known[e.name]
             if e.name in defs and depth > 0:
                 return self._expand(defs[e.name], defs, depth - 1)
             if self.types.get(e.name) == "int":
