@@ -45,6 +45,7 @@ from nsadc.passes.adjoint_layers import distribute_adjoint_layers
 from nsadc.passes.adjoints import tidy_adjoints
 from nsadc.passes.buffer_growth import hoist_buffer_growth
 from nsadc.passes.constant_arrays import drop_constant_arrays
+from nsadc.passes.costly_values import keep_costly_values
 from nsadc.passes.constants import fold_constant_tests
 from nsadc.passes.dead_code import drop_dead_code, without_value
 from nsadc.passes.fold import fold_temporaries
@@ -145,6 +146,8 @@ FINAL_PASSES = [
          "additions into adjoints are one statement each, tape reads indexed by their loop"),
     Pass("gather_adjoints", lambda f: gather_adjoints(f), (*REVERSE, "grad"),
          "the gradient is built (only there does a stencil's nest carry nothing but its additions)"),
+    Pass("keep_costly_values", lambda f: keep_costly_values(f), (*REVERSE, "grad"),
+         "the gradient is built (a fused sample's loops and their reverses are final)"),
     Pass("drop_constant_arrays", lambda f: drop_constant_arrays(f), (*REVERSE, "grad"),
          "the gradient is built: its fused sums' derivative arrays are final"),
     Pass("hoist_buffer_growth", lambda f: hoist_buffer_growth(f), (*REVERSE, "grad"),

@@ -55,7 +55,7 @@ from nsadc.rules.source import expr_source
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var, While,
                             variables, walk)
-from nsadc.passes.loop_analysis import all_names, mentioned, read_first, substitute
+from nsadc.passes.loop_analysis import all_names, makes_arrays, mentioned, read_first, substitute
 from nsadc.passes.reduction_interchange import Precision
 from nsadc.passes.written_once import added_to
 from nsadc.transforms.reverse_plan import is_store
@@ -63,8 +63,9 @@ from nsadc.transforms.reverse_plan import is_store
 
 def distribute_adjoint_layers(fn: Function) -> None:
     """Rewrite, in place, each qualifying loop of ``fn`` (module docstring)."""
-    if not any(isinstance(s, For) and any(isinstance(t, For) for t in s.body) for s in walk(fn.body)):
-        return
+    if not makes_arrays(fn) or not any(isinstance(s, For) and any(isinstance(t, For) for t in s.body)
+                                       for s in walk(fn.body)):
+        return  # no layer, or a function that may be bound for a target that cannot allocate
     buffers: list[Stmt] = []
     _Rewriter(fn, buffers).block(fn.body, [])
     if buffers:

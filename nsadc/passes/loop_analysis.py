@@ -15,7 +15,10 @@ from nsadc.rules.source import expr_source
 from nsadc.ir.build import sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, TapePop, Var,
                             assigned, raw_names, reads, variables, walk)
+from nsadc.rules.arrays import ALLOCATORS, LIKE
 from nsadc.transforms.reverse_plan import is_store
+
+ARRAY_MAKERS = {*ALLOCATORS, *LIKE, "full", "array_copy"}
 
 
 def mentioned(s: Stmt) -> set[str]:
@@ -44,6 +47,15 @@ def all_names(fn: Function) -> set[str]:
         elif isinstance(t, For):
             out.add(t.var)
     return out
+
+
+def makes_arrays(fn: Function) -> bool:
+    """Whether ``fn`` makes an array of its own (``np.empty``, ``np.zeros_like``,
+    a copy; tapes aside): a pass may then add buffers.  A function that makes
+    none may be bound for a target that cannot allocate (CUDA device code,
+    whose tapes live in local memory or the caller's scratch)."""
+    return any(isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim in ARRAY_MAKERS
+               for s in walk(fn.body))
 
 
 def raw_effects(s) -> tuple[set[str], set[str]]:

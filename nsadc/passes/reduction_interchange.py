@@ -530,6 +530,14 @@ class Precision:
         w = self._expand(value, defs, 8)
         return None if w is None else expr_source(w)
 
+    def of(self, e: Expr, before: list[Stmt], known: dict[str, Expr] | None = None) -> str | None:
+        """The witness of the expression ``e``, its names as ``before`` assigns
+        them (``known``: names whose witness is given)."""
+        self.known = known or {}
+        defs = {t.target: t.value for t in before if isinstance(t, Assign)}
+        w = self._expand(e, defs, 8)
+        return None if w is None else expr_source(w)
+
     def _expand(self, e, defs, depth):
         if isinstance(e, Const):
             return e

@@ -488,6 +488,18 @@ def _fusion_of(loop: For, fn: Function, facts: Facts, count: dict[str, int]) -> 
     return Fusion(acc, invariants)
 
 
+def _stored_after_read(body: list[Stmt], array: str) -> bool:
+    """Whether a statement of ``body`` stores into ``array`` after one read
+    it: the reverse of that read, which runs after the store's and re-reads
+    the array, would find the new elements unless the store kept the old."""
+    read = False
+    for s in body:
+        if read and any(is_store(t) and t.target == array for t in walk([s])):
+            return True
+        read = read or any(_is_load(t) and t.value.args[0] == Var(array) for t in walk([s]))
+    return False
+
+
 def _accumulator(nest: list[Stmt], facts: Facts, work: set[str] = frozenset()) -> str | None:
     """The one active value a loop nest carries from one iteration to the next,
     when every write of it is ``acc = acc ± term`` and nothing else reads it
@@ -898,7 +910,9 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
     of elements (its own or one inside it), reads elements the same iteration
     stored before it (a store straight in the body, or in a `for` loop over a
     range); once the iteration has stored every element of a 1-D array, any
-    load reads its values (``z[labels[i]]`` after the scores).  No re-run can
+    load reads its values (``z[labels[i]]`` after the scores).  No store may
+    follow a read in the iteration (refilling part of the array after using
+    it): the read's reverse would find the new elements.  No re-run can
     then see an element an earlier iteration left, so its stores push
     nothing: the re-run of an iteration stores them again before it reads.
     The loop, or None."""
@@ -911,12 +925,12 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
             and not (isinstance(s, Assign) and s.target == array and not is_store(s)) for t in walk([s])):
         return None
     loop = loops[0]
+    if _stored_after_read(loop.body, array):
+        return None  # the reverse of the read, after the store's, would find the new elements
     defs, changing = _iteration_names(fn, loop)
     size = _length(fn, array, defs)
     covered: list[tuple[dict, dict]] = []  # [start, stop) of the elements stored so far in an iteration
     for s in loop.body:
-        if size is not None and _spans_cover(covered, {}, size):
-            break  # every element stored: whatever follows reads this iteration's values
         span = _stored_span(s, array, defs, changing)
         if span is not None:
             covered.append(span)
@@ -925,6 +939,9 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
             if array in _arrays_touched([s]):
                 return None  # a store this rule cannot place
             continue
+        if size is not None and _spans_cover(covered, {}, size) and \
+                not any(is_store(t) and t.target == array for t in walk([s])):
+            continue  # every element stored already: a statement that only reads reads this iteration's values
         read = _loaded_span(s, array, defs, changing)
         if read is None or not _spans_cover(covered, *read):
             return None
