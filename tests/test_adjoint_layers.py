@@ -8,6 +8,8 @@ terms in the units' order), float32 data included."""
 
 import inspect
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,31 +18,8 @@ import nsadc
 import nsadc.pipeline as pipeline
 from helpers import central_differences
 
-
-def two_layers(X, y, W1, W2, w3):
-    """Two ReLU layers and a linear readout, one sample at a time."""
-    n, d = X.shape
-    h1 = W1.shape[1]
-    h2 = W2.shape[1]
-    a1 = np.empty(h1)
-    a2 = np.empty(h2)
-    loss = 0.0
-    for i in range(n):
-        for k in range(h1):
-            z = 0.0
-            for j in range(d):
-                z += X[i, j] * W1[j, k]
-            a1[k] = max(z, 0.0)
-        for k in range(h2):
-            z = 0.0
-            for j in range(h1):
-                z += a1[j] * W2[j, k]
-            a2[k] = max(z, 0.05 * z)
-        out = 0.0
-        for k in range(h2):
-            out += a2[k] * w3[k]
-        loss += (out - y[i]) ** 2
-    return loss
+sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
+from samples import two_layers  # noqa: E402
 
 
 def transposed_weights(X, y, W1, w3):

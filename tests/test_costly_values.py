@@ -7,6 +7,8 @@ included; values whose precision an argument decides are not kept."""
 import inspect
 import math
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,27 +17,8 @@ import nsadc
 import nsadc.pipeline as pipeline
 from helpers import central_differences
 
-
-def softmax_loss(X, labels, W):
-    """Cross-entropy of a linear softmax, the scores in a work array."""
-    n, d = X.shape
-    c = W.shape[1]
-    z = np.empty(c)
-    loss = 0.0
-    for i in range(n):
-        for k in range(c):
-            s = 0.0
-            for j in range(d):
-                s += X[i, j] * W[j, k]
-            z[k] = s
-        m = z[0]
-        for k in range(1, c):
-            m = max(m, z[k])
-        se = 0.0
-        for k in range(c):
-            se += math.exp(z[k] - m)
-        loss += m + math.log(se) - z[labels[i]]
-    return loss
+sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
+from samples import softmax_scores  # noqa: E402
 
 
 def weighted_exp(X, labels, W):
@@ -70,11 +53,11 @@ def _grad(fn, args, keep=False, monkeypatch=None, tmp_path=None):
 
 def test_the_exponentials_are_kept_for_their_reverse():
     args = _args(0)
-    g, src = _grad(softmax_loss, args)
+    g, src = _grad(softmax_scores, args)
     kept = re.findall(r"(\w+)_of_k\[k\] = \1\n", src)
     assert kept and src.count("math.exp(") == 1, src  # computed once, read back in the reverse
     assert re.search(rf"{kept[0]} = {kept[0]}_of_k\[k\]", src), src
-    np.testing.assert_allclose(g, central_differences(softmax_loss, args, 2), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(g, central_differences(softmax_scores, args, 2), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -82,9 +65,9 @@ def test_a_kept_value_gives_the_same_bits(dtype, monkeypatch, tmp_path):
     nan_args = _args(2, dtype)
     nan_args[0][1, 1] = np.nan
     for args in (_args(1, dtype), nan_args):
-        new, src = _grad(softmax_loss, args)
+        new, src = _grad(softmax_scores, args)
         with monkeypatch.context() as m:
-            old, old_src = _grad(softmax_loss, args, keep=True, monkeypatch=m, tmp_path=tmp_path)
+            old, old_src = _grad(softmax_scores, args, keep=True, monkeypatch=m, tmp_path=tmp_path)
         assert old_src.count("math.exp(") == 2 and src.count("math.exp(") == 1
         assert new.dtype == old.dtype
         np.testing.assert_array_equal(new, old)
@@ -100,8 +83,8 @@ def test_a_value_whose_precision_an_argument_decides_is_computed_again():
 @pytest.mark.slow
 def test_the_compiled_kernel_agrees():
     args = _args(4)
-    got = nsadc.differentiate(softmax_loss, wrt=["W"]).grad(*args)
-    want = nsadc.differentiate(softmax_loss, wrt=["W"], target="python").grad(*args)
+    got = nsadc.differentiate(softmax_scores, wrt=["W"]).grad(*args)
+    want = nsadc.differentiate(softmax_scores, wrt=["W"], target="python").grad(*args)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
@@ -133,3 +116,40 @@ def test_an_array_stored_between_the_loops_keeps_the_value_computed_again():
     g, src = _grad(rescaled_scores, args)
     assert src.count("math.exp(") >= 2 or "_of_k[k] = exp" not in src, src
     np.testing.assert_allclose(g, central_differences(rescaled_scores, args, 2), rtol=1e-5, atol=1e-6)
+
+
+def counted_steps(x, a):
+    """The exponential reads a count a loop inside changes: its value is not
+    the count's first assignment (a wrong gradient once, found by the fuzzer)."""
+    w = np.zeros(3)
+    s = 0.0
+    for i in range(3):
+        k = 0
+        while k < 2 and x > -5.0:
+            k += 1
+            x = 0.5 * x + math.tanh(a[k] + w[i])
+        s += math.exp(0.25 * k) * x
+    return s
+
+
+def skipped_samples(x, a):
+    """An iteration may stop before the exponential: nothing is kept."""
+    w = np.zeros(a.shape[0])
+    s = 0.0
+    for i in range(a.shape[0]):
+        w[i] = a[i] * x
+        if w[i] < -0.5:
+            continue
+        s += math.exp(0.5 * w[i]) + abs(w[i])
+    return s
+
+
+@pytest.mark.parametrize("fn", [counted_steps, skipped_samples])
+def test_values_a_loop_changes_or_skips_are_computed_again(fn):
+    args = (0.4, np.array([0.9, -1.2, 0.86, 1.8, 0.34]))
+    d = nsadc.differentiate(fn, target="python")
+    value, grads = d.value_and_grad(*args)
+    for got, k in zip(grads, (0, 1)):
+        np.testing.assert_allclose(got, central_differences(fn, args, k), rtol=1e-5, atol=1e-6)
+    for got, want in zip(grads, d.grad(*args)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)

@@ -7,6 +7,8 @@ differences and across targets; the look-alikes, whose work arrays carry
 elements from one iteration to the next, keep their tapes."""
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,54 +16,8 @@ import pytest
 import nsadc
 from helpers import central_differences
 
-
-def two_layers(X, y, W1, W2, w3):
-    """Two ReLU layers, the first one's activations read by the second."""
-    n, d = X.shape
-    h1 = W1.shape[1]
-    h2 = W2.shape[1]
-    a1 = np.empty(h1)
-    a2 = np.empty(h2)
-    loss = 0.0
-    for i in range(n):
-        for k in range(h1):
-            z = 0.0
-            for j in range(d):
-                z += X[i, j] * W1[j, k]
-            a1[k] = max(z, 0.0)
-        for k in range(h2):
-            z = 0.0
-            for j in range(h1):
-                z += a1[j] * W2[j, k]
-            a2[k] = max(z, 0.1 * z)
-        out = 0.0
-        for k in range(h2):
-            out += a2[k] * w3[k]
-        loss += abs(out - y[i])
-    return loss / n
-
-
-def softmax_scores(X, labels, W):
-    """Scores into a work array, then read at a label (an index from data)
-    and at its first element."""
-    n, d = X.shape
-    c = W.shape[1]
-    z = np.empty(c)
-    loss = 0.0
-    for i in range(n):
-        for k in range(c):
-            s = 0.0
-            for j in range(d):
-                s += X[i, j] * W[j, k]
-            z[k] = s
-        m = z[0]
-        for k in range(1, c):
-            m = max(m, z[k])
-        se = 0.0
-        for k in range(c):
-            se += math.exp(z[k] - m)
-        loss += m + math.log(se) - z[labels[i]]
-    return loss / n
+sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
+from samples import softmax_scores, two_layers  # noqa: E402
 
 
 def oversized_buffer(X, y, W1, w3):

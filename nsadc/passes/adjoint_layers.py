@@ -55,7 +55,7 @@ from nsadc.rules.source import expr_source
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var, While,
                             variables, walk)
-from nsadc.passes.loop_analysis import all_names, makes_arrays, mentioned, read_first, substitute
+from nsadc.passes.loop_analysis import all_names, declare_buffers, makes_arrays, mentioned, read_first, substitute
 from nsadc.passes.reduction_interchange import Precision
 from nsadc.passes.written_once import added_to
 from nsadc.transforms.reverse_plan import is_store
@@ -68,12 +68,7 @@ def distribute_adjoint_layers(fn: Function) -> None:
         return  # no layer, or a function that may be bound for a target that cannot allocate
     buffers: list[Stmt] = []
     _Rewriter(fn, buffers).block(fn.body, [])
-    if buffers:
-        note = Comment("buffers in the precision of the values they keep (float32 data stays float32)")
-        if fn.body and fn.body[0] == note:  # the dot products' buffers are there already
-            fn.body[1:1] = buffers
-        else:
-            fn.body[:0] = [note] + buffers
+    declare_buffers(fn, buffers)
 
 
 class _Rewriter:

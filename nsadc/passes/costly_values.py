@@ -33,9 +33,9 @@ from collections import Counter
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.build import sub
 from nsadc.ir.names import Names
-from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var, While,
-                            element_loads, variables, walk)
-from nsadc.passes.loop_analysis import all_names, makes_arrays, read_first
+from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Raw, Return, Stmt, TapePop,
+                            Var, While, element_loads, variables, walk)
+from nsadc.passes.loop_analysis import all_names, declare_buffers, makes_arrays, read_first
 from nsadc.passes.reduction_interchange import Precision
 from nsadc.rules.source import expr_source
 from nsadc.transforms.reverse_plan import is_store
@@ -53,12 +53,7 @@ def keep_costly_values(fn: Function) -> None:
         return  # nothing to keep, or a function that may be bound for a target that cannot allocate
     buffers: list[Stmt] = []
     _Keeper(fn, buffers).block(fn.body, [])
-    if buffers:
-        note = Comment("buffers in the precision of the values they keep (float32 data stays float32)")
-        if fn.body and fn.body[0] == note:
-            fn.body[1:1] = buffers
-        else:
-            fn.body[:0] = [note] + buffers
+    declare_buffers(fn, buffers)
 
 
 class _Keeper:
@@ -83,14 +78,14 @@ class _Keeper:
         """Keep one value of the loop at ``a`` for the loop at ``b``; whether one was."""
         F, R = block[a], block[b]
         slot = _same_indices(F, R)
-        if slot is None:
-            return False
+        if slot is None or _leaves_early(F.body) or _leaves_early(R.body):
+            return False  # an iteration of F that stops before the value would leave its slot unset
         k = F.var
         between = block[a + 1:b]
         for n, c in enumerate(list(R.body)):
             if not (isinstance(c, Assign) and isinstance(c.value, Call) and c.value.prim in COSTLY):
                 continue
-            chain = _chain(c, R.body[:n], F.body, k)
+            chain = _chain(c, R.body[:n], F.body, k, R.body)
             if chain is None:
                 continue
             f_at, reads_of_chain, loaded, _ = chain
@@ -168,6 +163,19 @@ def _drop_unread(R: For, names: set[str], after: list[list[Stmt]]) -> None:
                 break
 
 
+def _leaves_early(block: list[Stmt]) -> bool:
+    """A ``break``, ``continue`` or ``return`` that may end an iteration of
+    the loop whose body ``block`` is (not one of a loop inside it)."""
+    for s in block:
+        if isinstance(s, (Break, Continue, Return)):
+            return True
+        if isinstance(s, If) and (_leaves_early(s.body) or _leaves_early(s.orelse)):
+            return True
+        if isinstance(s, (For, While)) and any(isinstance(t, Return) for t in walk(s.body)):
+            return True
+    return False
+
+
 def _pairs(block: list[Stmt]):
     loops = [n for n, s in enumerate(block) if isinstance(s, For)]
     return [(a, b) for a in loops for b in loops if b > a]
@@ -201,14 +209,15 @@ def _trips(F: For) -> Expr:
     return sub(F.stop, F.start) if form is None else affine_expr(form)
 
 
-def _chain(c: Assign, before_in_r: list[Stmt], f_body: list[Stmt], k: str):
+def _chain(c: Assign, before_in_r: list[Stmt], f_body: list[Stmt], k: str, r_body: list[Stmt]):
     """Where ``c``'s value is computed the same way in F (its statement,
     and the statements it reads from, with the same names and values,
-    each assigned once in either loop): ``(index in F of c's twin, the
+    each assigned once in either loop, nested statements included): ``(index in F of c's twin, the
     names the chain reads from outside it, the arrays it loads,
     the names it assigns)``; else None."""
-    f_count = Counter(t.target for t in f_body if isinstance(t, Assign))
-    r_count = Counter(t.target for t in before_in_r if isinstance(t, Assign))
+    # every assignment counts, nested ones too: a name a loop inside changes is not the value assigned
+    f_count = Counter(t.target for t in walk(f_body) if isinstance(t, Assign))
+    r_count = Counter(t.target for t in walk(r_body) if isinstance(t, Assign))
     twin = [n for n, t in enumerate(f_body) if isinstance(t, Assign) and t.target == c.target and t.value == c.value]
     if len(twin) != 1 or f_count[c.target] != 1:
         return None

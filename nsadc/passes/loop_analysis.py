@@ -58,6 +58,20 @@ def makes_arrays(fn: Function) -> bool:
                for s in walk(fn.body))
 
 
+BUFFERS_NOTE = Comment("buffers in the precision of the values they keep (float32 data stays float32)")
+
+
+def declare_buffers(fn: Function, buffers: list[Stmt]) -> None:
+    """Put the buffers a pass keeps values in at the function's entry, under
+    the one note that says what they are (added by the first pass that makes one)."""
+    if not buffers:
+        return
+    if fn.body and fn.body[0] == BUFFERS_NOTE:
+        fn.body[1:1] = buffers
+    else:
+        fn.body[:0] = [BUFFERS_NOTE] + buffers
+
+
 def raw_effects(s) -> tuple[set[str], set[str]]:
     """What an opaque statement reads and assigns: a pop into a variable
     assigns its value; any other may read every name in it."""

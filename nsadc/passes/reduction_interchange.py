@@ -84,9 +84,9 @@ from nsadc.ir.build import add, call, sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw, Return,
                             Stmt, Var, While, element_loads, expressions_read, reads, select, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, ARRAY_VALUES, LIKE
-from nsadc.passes.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, invariant_bounds,
-                                            mentioned, private, raw_effects, read_first, scalar_sum, split_invariant,
-                                            substitute)
+from nsadc.passes.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in, declare_buffers,
+                                        invariant_bounds, mentioned, private, raw_effects, read_first, scalar_sum,
+                                        split_invariant, substitute)
 from nsadc.transforms.reverse_plan import is_store
 
 
@@ -109,8 +109,7 @@ def _rewrite_loops(fn: Function, strip: int | None) -> None:
     buffers: list[Stmt] = []  # the buffers' declarations, made at entry
     _visit(fn.body, [], buffers, Names(all_names(fn)), Precision(fn), (strip, _allocated_here(fn)))
     if buffers:
-        fn.body[:0] = [Comment("buffers in the precision of the values they keep (float32 data stays float32)")] \
-            + buffers
+        declare_buffers(fn, buffers)
         if strip is not None:  # a strip's buffer holds that strip's values only
             fn.iteration_buffers |= {b.allocates for b in buffers if isinstance(b, Raw) and b.allocates}
 
