@@ -137,8 +137,10 @@ class _Rewriter:
         if len(added_into) != len(adds) or added_into & own:
             return None  # each array once, and not touched by the unit's own statements
         stored = {t.target for t in walk(loop.body) if is_store(t)}
-        read = set().union(*(variables(e) for _, index, e in adds), *(variables(i) for _, index, _ in adds
-                                                                       for i in index))
+        indexed_by = set().union(*(variables(i) for _, index, _ in adds for i in index)) - {j, k}
+        if indexed_by & (own | set(temps)):
+            return None  # an index the loop changes (only the values are kept per unit)
+        read = set().union(*(variables(e) for _, index, e in adds)) | indexed_by
         if read & (stored - added_into) or any(array in variables(e) for array, _, e in adds):
             return None
         assigned_after = {t.target for t in after if isinstance(t, Assign)}
