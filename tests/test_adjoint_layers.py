@@ -155,3 +155,47 @@ def test_the_compiled_layers_agree_with_the_python_target():
         want = nsadc.differentiate(two_layers, wrt=WRT, target="python").grad(*args)
         for a, b in zip(got, want):
             np.testing.assert_allclose(a, b, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+# ------------------------------------------------------------ networks drawn at random
+
+_ACTIVATIONS = ["max(z, 0.0)", "max(z, 0.1 * z)", "abs(z)", "math.tanh(z)", "z / (1.0 + abs(z))"]
+
+
+def _random_network(rng) -> str:
+    """One to three dense layers over a sample, each with its activation,
+    weights stored by input (``W[j, k]``) or, past the first, by unit
+    (``W[k, j]``), a bias or none, and a loss."""
+    lines = ["def net(X, y, W1, W2, W3, b):", "    n, d = X.shape", "    h = W1.shape[1]",
+             "    a0 = np.empty(d)", "    a1 = np.empty(h)", "    a2 = np.empty(h)", "    a3 = np.empty(h)",
+             "    loss = 0.0", "    for i in range(n):", "        for j in range(d):", "            a0[j] = X[i, j]"]
+    inputs, width = "a0", "d"
+    for layer in range(1, int(rng.integers(1, 4)) + 1):
+        weight = f"W{layer}[k, j]" if layer > 1 and rng.random() < 0.3 else f"W{layer}[j, k]"
+        bias = "b[k]" if rng.random() < 0.5 else "0.0"
+        lines += ["        for k in range(h):", f"            z = {bias}", f"            for j in range({width}):",
+                  f"                z += {inputs}[j] * {weight}",
+                  f"            a{layer}[k] = {_ACTIVATIONS[int(rng.integers(len(_ACTIVATIONS)))]}"]
+        inputs, width = f"a{layer}", "h"
+    loss = ["(out - y[i]) ** 2", "abs(out - y[i])", "max(out - y[i], 0.0)"][int(rng.integers(3))]
+    lines += ["        out = 0.0", "        for k in range(h):", f"            out += {inputs}[k] * b[k]",
+              f"        loss += {loss}", "    return loss + 0.0 * (W1[0, 0] + W2[0, 0] + W3[0, 0])"]
+    return "\n".join(lines) + "\n"
+
+
+def test_random_networks_match_central_differences(tmp_path):
+    from helpers import load_function
+
+    rng = np.random.default_rng(20261205)
+    distributed = 0
+    for _ in range(20):
+        text = _random_network(rng)
+        fn = load_function(tmp_path, text, "net")
+        args = (rng.standard_normal((4, 3)), rng.standard_normal(4), *(rng.standard_normal((3, 3)) for _ in range(3)),
+                rng.standard_normal(3))
+        g, src = _grad(fn, args, ["W1", "W2", "W3", "b"])
+        distributed += "kept per k: the loop over j" in src
+        for got, k in zip(g, (2, 3, 4, 5)):
+            want = central_differences(fn, args, k)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6 * max(1.0, np.abs(want).max()), err_msg=text)
+    assert distributed >= 6, distributed  # the draw exercises the rule, not only its refusals
