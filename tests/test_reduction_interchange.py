@@ -422,3 +422,17 @@ def test_a_layer_over_a_work_array_is_interchanged_in_the_arrays_precision(targe
     value32, grads32 = d.value_and_grad(*args32)
     assert value32 == primal(*args32)
     assert all(g.dtype == np.float32 for g in grads32)
+
+
+@pytest.mark.parametrize("witness, float64", [
+    ("np.float64(1)", True),
+    ("((1.0 if np.float64(1) > 0.0 else 0.0) if np.float64(1) == np.float64(1) else math.nan) * np.float64(1)", True),
+    ("0.0 + X.dtype.type(1) * W.dtype.type(1)", False),  # an argument's precision
+    ("out_bar * 2.0", False),  # a scalar argument, float32 if the caller passes one
+    ("1 + 1", False),  # an int
+    (None, False),
+])
+def test_a_witness_is_a_float64_only_when_it_names_no_argument(witness, float64):
+    from nsadc.passes.reduction_interchange import is_float64_witness
+
+    assert is_float64_witness(witness) is float64

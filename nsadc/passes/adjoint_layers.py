@@ -56,7 +56,7 @@ from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var, While,
                             variables, walk)
 from nsadc.passes.loop_analysis import all_names, declare_buffers, makes_arrays, mentioned, read_first, substitute
-from nsadc.passes.reduction_interchange import Precision
+from nsadc.passes.reduction_interchange import Precision, is_float64_witness
 from nsadc.passes.written_once import added_to
 from nsadc.transforms.reverse_plan import is_store
 
@@ -214,16 +214,9 @@ class _Rewriter:
 
 
 def _plain(witness: str | None) -> str | None:
-    """A witness that names no argument's precision is a float64 (a unit's
-    adjoint read back from a tape, times Python floats): ``0.0`` says so."""
-    if witness is None or ".dtype" in witness:
-        return witness
-    import math
-
-    import numpy as np
-
-    value = eval(witness, {"np": np, "math": math})  # numbers and selections of numbers only
-    return "0.0" if isinstance(value, (float, np.float64)) else witness
+    """A witness that names no argument (a unit's adjoint read back from a
+    tape, times Python floats) is a float64: ``0.0`` says so."""
+    return "0.0" if is_float64_witness(witness) else witness
 
 
 def _simplified(e: Expr) -> Expr:

@@ -28,6 +28,7 @@ buffer holds them exactly.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from nsadc.ir.affine import affine, affine_expr, affine_sum
@@ -36,7 +37,7 @@ from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Raw, Return, Stmt, TapePop,
                             Var, While, element_loads, variables, walk)
 from nsadc.passes.loop_analysis import all_names, declare_buffers, makes_arrays, read_first
-from nsadc.passes.reduction_interchange import Precision
+from nsadc.passes.reduction_interchange import Precision, is_float64_witness
 from nsadc.rules.source import expr_source
 from nsadc.transforms.reverse_plan import is_store
 
@@ -100,7 +101,7 @@ class _Keeper:
             # a float64 value only: its arguments' precision names no argument of the function
             known = {v: _FLOAT64 for v in reads_of_chain if self.float64(v)}
             witnesses = [self.precision.of(x, R.body[:n], known) for x in c.value.args]
-            if any(w is None or ".dtype" in w for w in witnesses):
+            if not all(is_float64_witness(w) or _integer(w) for w in witnesses):
                 continue
             self.keep(block, a, b, F, R, c, f_at, slot)
             _drop_unread(R, chain[3] - {c.target}, [block[b + 2:]] + after)  # the grown buffer moved R by one
@@ -129,7 +130,7 @@ class _Keeper:
                     if name in known or name in popped_otherwise:
                         continue
                     trial = {**known, name: _FLOAT64}
-                    if all((w := self.precision.of(e, [], trial)) is not None and ".dtype" not in w
+                    if all(is_float64_witness(w := self.precision.of(e, [], trial)) or _integer(w)
                            for e in values):
                         known[name] = _FLOAT64
                         grown = True
@@ -174,6 +175,11 @@ def _leaves_early(block: list[Stmt]) -> bool:
         if isinstance(s, (For, While)) and any(isinstance(t, Return) for t in walk(s.body)):
             return True
     return False
+
+
+def _integer(witness: str | None) -> bool:
+    """A witness of ints alone (a count): its value is an int, whose function is a float64."""
+    return witness is not None and re.fullmatch(r"[\d\s+*()-]+", witness) is not None
 
 
 def _pairs(block: list[Stmt]):

@@ -77,6 +77,7 @@ at ``[i]``; each row then reads it into its scalar and stores it back.
 from __future__ import annotations
 
 import copy
+import re
 
 from nsadc.rules.source import expr_source
 from nsadc.ir.names import Names
@@ -456,6 +457,19 @@ def _over_buffers(t: Stmt, kept: dict, kept_loads: dict) -> Stmt:
         slot = kept_loads[t.target].args[1]
         return Assign(b, Call("store", (Var(b), slot, value)), t.loc, t.site)
     return Assign(t.target, value, t.loc, t.site)
+
+
+_WITNESS_WORDS = {"np.float64", "math.nan", "math.inf", "if", "else", "and", "or", "not"}
+
+
+def is_float64_witness(witness: str | None) -> bool:
+    """Whether ``witness`` is a float64 whatever the arguments' precision: it
+    names none of them (no ``A.dtype``, no scalar argument), only numbers,
+    ``np.float64(1)`` and their arithmetic, and some float among them."""
+    if witness is None:
+        return False
+    words = set(re.findall(r"[A-Za-z_][\w.]*", witness))
+    return words <= _WITNESS_WORDS and ("np.float64" in words or re.search(r"\d\.\d", witness) is not None)
 
 
 # values that are safe to evaluate at any argument: a witness of 1s cannot raise
