@@ -199,3 +199,20 @@ def test_random_networks_match_central_differences(tmp_path):
             want = central_differences(fn, args, k)
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6 * max(1.0, np.abs(want).max()), err_msg=text)
     assert distributed >= 6, distributed  # the draw exercises the rule, not only its refusals
+
+
+def test_a_length_a_tape_read_gives_keeps_its_growth_in_the_loop():
+    """A growth whose length a tape read in the loop assigns stays there; one
+    whose length nothing in the loop changes moves before it."""
+    from nsadc.ir.nodes import Call, Const, For, Function, If, Raw, TapePop, Var
+    from nsadc.passes.buffer_growth import hoist_buffer_growth
+
+    def growth(buffer, length):
+        return If(Call("lt", (Call("shape", (Var(buffer), Const(0))), Var(length))),
+                  [Raw(f"{buffer} = np.empty({length}, {buffer}.dtype)", allocates=buffer)])
+
+    popped, fixed = growth("a_of_k", "m"), growth("b_of_k", "h")
+    loop = For("i", Const(0), Var("n"), Const(1), [TapePop("tape", Var("i"), Var("m"), as_int=True), popped, fixed])
+    fn = Function("f", [], [loop], {})
+    hoist_buffer_growth(fn)
+    assert fn.body == [fixed, loop] and loop.body[1] is popped

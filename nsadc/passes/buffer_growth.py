@@ -19,7 +19,8 @@ every iteration asks for, so the test in the loop would never fire.
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import Call, Comment, Const, For, Function, If, Raw, Stmt, Var, While, assigned, variables
+from nsadc.ir.nodes import (TAPE_OPS, Call, Comment, Const, For, Function, If, Raw, Stmt, Var, While, assigned,
+                            raw_names, tape_effects, variables, walk)
 
 
 def hoist_buffer_growth(fn: Function) -> None:
@@ -35,7 +36,7 @@ def _block(block: list[Stmt]) -> None:
             _block(s.body)
             _block(s.orelse)
         elif isinstance(s, (For, While)):
-            changing = assigned(s.body) | ({s.var} if isinstance(s, For) else set())
+            changing = _changed(s)
             moved = _take_invariant(s.body, changing)
             if moved:
                 at = k
@@ -45,6 +46,19 @@ def _block(block: list[Stmt]) -> None:
                 k += len(moved)
             _block(s.body)
         k += 1
+
+
+def _changed(loop: For | While) -> set[str]:
+    """The names a loop may change: what it assigns, its variable, what a
+    tape read or a line of opaque code in it may assign."""
+    out = assigned(loop.body) | ({loop.var} if isinstance(loop, For) else set())
+    growths = {id(t.body[0]) for t in walk(loop.body) if _growth(t) is not None}
+    for t in walk(loop.body):
+        if isinstance(t, TAPE_OPS):
+            out |= tape_effects(t)[1]  # what a tape operation writes (a pop's target, a counter)
+        elif isinstance(t, Raw) and id(t) not in growths:  # a growth assigns its buffer alone
+            out |= raw_names(t)
+    return out
 
 
 def _take_invariant(block: list[Stmt], changing: set[str]) -> list[Stmt]:
