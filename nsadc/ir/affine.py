@@ -59,6 +59,12 @@ def affine_sum(a: Affine, b: Affine, sign: int) -> Affine:
     return {atom: c for atom, c in out.items() if c != 0}
 
 
+def simplified(e: Expr) -> Expr:
+    """``e`` with its integer arithmetic folded (``h - 1 + 1`` is ``h``) where it is affine."""
+    form = affine(e, {})
+    return e if form is None else affine_expr(form)
+
+
 def affine_expr(form: Affine) -> Expr:
     """The form as an expression, constant last: ``st + k - 1``."""
     out: Expr | None = None

@@ -49,13 +49,13 @@ own.  A loop qualifies where
 
 from __future__ import annotations
 
-from nsadc.ir.affine import affine, affine_expr
+from nsadc.ir.affine import simplified
 from nsadc.ir.build import add, sub
-from nsadc.rules.source import expr_source
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var, While,
                             variables, walk)
-from nsadc.passes.loop_analysis import all_names, declare_buffers, makes_arrays, mentioned, read_first, substitute
+from nsadc.passes.loop_analysis import (all_names, declare_buffers, grown_to, makes_arrays, mentioned, read_first,
+                                        substitute)
 from nsadc.passes.reduction_interchange import Precision, is_float64_witness
 from nsadc.passes.written_once import added_to
 from nsadc.transforms.reverse_plan import is_store
@@ -163,14 +163,12 @@ class _Rewriter:
         ascending = loop.step == Const(1)
         # the units k run over [low, high), counted up or down; a unit's slot is k - low
         low, high = (loop.start, loop.stop) if ascending else (add(loop.stop, Const(1)), add(loop.start, Const(1)))
-        low, high = _simplified(low), _simplified(high)
-        slot, trips = _simplified(sub(Var(k), low)), _simplified(sub(high, low))
+        low, high = simplified(low), simplified(high)
+        slot, trips = simplified(sub(Var(k), low)), simplified(sub(high, low))
         loads = {v: Call("load", (Var(b), slot)) for v, b in buffer.items()}
         units = list(before) + [Assign(b, Call("store", (Var(b), slot, Var(v)))) for v, b in buffer.items()] \
             + list(after)
-        out: list[Stmt] = [If(Call("lt", (Call("shape", (Var(b), Const(0))), trips)),
-                              [Raw(f"{b} = np.empty({_source(trips)}, {b}.dtype)", allocates=b)])
-                           for b in buffer.values()]
+        out: list[Stmt] = [grown_to(b, trips) for b in buffer.values()]
         out += [Comment(f"{', '.join(kept) or 'nothing'} kept per {k}: the loop over {j} then runs {k} "
                         "innermost, along rows"),
                 For(k, loop.start, loop.stop, loop.step, units, loop.loc)]
@@ -219,15 +217,6 @@ def _plain(witness: str | None) -> str | None:
     return "0.0" if is_float64_witness(witness) else witness
 
 
-def _simplified(e: Expr) -> Expr:
-    """Integer arithmetic folded (``h - 1 + 1`` is ``h``)."""
-    form = affine(e, {})
-    return e if form is None else affine_expr(form)
-
-
 def _hint(e: Expr) -> str:
     return e.name if isinstance(e, Var) else str(e.value) if isinstance(e, Const) else "i"
 
-
-def _source(e: Expr) -> str:
-    return expr_source(e)

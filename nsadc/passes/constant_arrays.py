@@ -115,7 +115,8 @@ def _rewritten(block: list[Stmt], array: str, value: Const, allocation: Assign,
             if not (has_code(s.body) or has_code(s.orelse)):
                 continue  # it only stored into the array
         elif isinstance(s, For):
-            s = For(s.var, s.start, s.stop, s.step, _rewritten(s.body, array, value, allocation, types), s.loc, s.parallel)
+            body = _rewritten(s.body, array, value, allocation, types)
+            s = For(s.var, s.start, s.stop, s.step, body, s.loc, s.parallel)
             if not has_code(s.body):
                 continue
         elif isinstance(s, While):

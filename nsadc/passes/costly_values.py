@@ -31,14 +31,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from nsadc.ir.affine import affine, affine_expr, affine_sum
+from nsadc.ir.affine import affine, affine_sum, simplified
 from nsadc.ir.build import sub
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Raw, Return, Stmt, TapePop,
                             Var, While, element_loads, variables, walk)
-from nsadc.passes.loop_analysis import all_names, declare_buffers, makes_arrays, read_first
+from nsadc.passes.loop_analysis import all_names, declare_buffers, grown_to, makes_arrays, read_first
 from nsadc.passes.reduction_interchange import Precision, is_float64_witness
-from nsadc.rules.source import expr_source
 from nsadc.transforms.reverse_plan import is_store
 
 _FLOAT64 = Var("np.float64(1)")
@@ -83,6 +82,12 @@ class _Keeper:
             return False  # an iteration of F that stops before the value would leave its slot unset
         k = F.var
         between = block[a + 1:b]
+        # what the two loops and the statements between them change
+        stored = {t.target for t in walk(F.body + between + R.body) if is_store(t)} | {
+            t.allocates for t in walk(between) if isinstance(t, Raw) and t.allocates}
+        assigned = {t.target for t in walk(between) if isinstance(t, Assign)} | {
+            t.var for t in walk(between) if isinstance(t, For)}
+        changed_in_loops = _assigned(F.body) | _assigned(R.body)
         for n, c in enumerate(list(R.body)):
             if not (isinstance(c, Assign) and isinstance(c.value, Call) and c.value.prim in COSTLY):
                 continue
@@ -90,11 +95,6 @@ class _Keeper:
             if chain is None:
                 continue
             f_at, reads_of_chain, loaded, _ = chain
-            stored = {t.target for t in walk(F.body + between + R.body) if is_store(t)} | {
-                t.allocates for t in walk(between) if isinstance(t, Raw) and t.allocates}
-            assigned = {t.target for t in walk(between) if isinstance(t, Assign)} | {
-                t.var for t in walk(between) if isinstance(t, For)}
-            changed_in_loops = _assigned(F.body) | _assigned(R.body)
             if loaded & (stored | assigned | changed_in_loops) or \
                     reads_of_chain & (assigned | (changed_in_loops - chain[3]) - {k}):
                 continue
@@ -142,9 +142,7 @@ class _Keeper:
     def keep(self, block, a, b, F: For, R: For, c: Assign, f_at: int, slot: Expr) -> None:
         name = self.names.fresh(f"{c.target}_of_{F.var}")
         self.buffers.append(Raw(f"{name} = np.full(0, 0.0)", allocates=name))
-        trips = _trips(F)
-        grow = If(Call("lt", (Call("shape", (Var(name), Const(0))), trips)),
-                  [Raw(f"{name} = np.empty({expr_source(trips)}, {name}.dtype)", allocates=name)])
+        grow = grown_to(name, simplified(sub(F.stop, F.start)))
         F.body.insert(f_at + 1, Assign(name, Call("store", (Var(name), slot, Var(c.target)))))
         R.body[R.body.index(c)] = Assign(c.target, Call("load", (Var(name), slot)), c.loc)
         block.insert(a, grow)
@@ -206,13 +204,7 @@ def _same_indices(F: For, R: For) -> Expr | None:
             and affine_sum(r_lo, lo, -1) == {None: -1}
     if not same:
         return None
-    form = affine(sub(Var(F.var), F.start), {})
-    return sub(Var(F.var), F.start) if form is None else affine_expr(form)
-
-
-def _trips(F: For) -> Expr:
-    form = affine(sub(F.stop, F.start), {})
-    return sub(F.stop, F.start) if form is None else affine_expr(form)
+    return simplified(sub(Var(F.var), F.start))
 
 
 def _chain(c: Assign, before_in_r: list[Stmt], f_body: list[Stmt], k: str, r_body: list[Stmt]):

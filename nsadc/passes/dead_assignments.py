@@ -48,8 +48,12 @@ def drop_dead_assignments(fn: Function) -> None:
     if any(isinstance(s, (Break, Continue)) for s in walk(fn.body)) or \
             any(isinstance(s, Return) for s in walk(fn.body[:-1])):
         return
-    tests = {s.test.name for s in walk(fn.body) if isinstance(s, If) and isinstance(s.test, Var)}
-    fn.body = drop_unneeded(fn.body, tests, {})
+    fn.body = drop_unneeded(fn.body, test_names(fn.body), {})
+
+
+def test_names(block: list[Stmt]) -> set[str]:
+    """The names the branches of ``block`` test (nested ones included): the only guards a value can have."""
+    return {s.test.name for s in walk(block) if isinstance(s, If) and isinstance(s.test, Var)}
 
 
 def drop_unneeded(block: list[Stmt], tests: set[str], live: Live) -> list[Stmt]:

@@ -78,7 +78,7 @@ from nsadc.ir.build import add
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Stmt, Var, assigned,
                             expressions_read, raw_names, upward_exposed, variables, walk)
-from nsadc.passes.dead_assignments import ALWAYS, Liveness, drop_unneeded
+from nsadc.passes.dead_assignments import ALWAYS, Liveness, drop_unneeded, test_names
 from nsadc.passes.loop_analysis import all_names, mentioned
 from nsadc.passes.written_once import added_to
 from nsadc.rules.arrays import is_float_array, rank
@@ -171,7 +171,7 @@ def _plan(fn: Function, loop: For, array: str, like: str, outer: dict[str, Expr]
     if not additions:
         return None
     # nothing carried from one iteration to the next, nothing read after the nest
-    live_in = Liveness(set(), _tests(body)).block(body, {})
+    live_in = Liveness(set(), test_names(body)).block(body, {})
     if (set(live_in) - {array}) & set(in_nest):
         return None
     later = upward_exposed(after) | {v for s in walk(after) if isinstance(s, OPAQUE) for v in raw_names(s)}
@@ -298,10 +298,6 @@ def _work(block: list[Stmt], types: dict[str, str]) -> tuple[int, int]:
     return cheap, costly
 
 
-def _tests(block: list[Stmt]) -> set[str]:
-    return {s.test.name for s in walk(block) if isinstance(s, If) and isinstance(s.test, Var)}
-
-
 def _gathered(fn: Function, array: str, loops: list[For], axes: list[_Axis], body: list[Stmt],
               additions: list[_Addition], defs: dict[str, Expr]) -> For | None:
     """The nest that writes each element of ``array`` once (module docstring),
@@ -335,7 +331,7 @@ def _gathered(fn: Function, array: str, loops: list[For], axes: list[_Axis], bod
             facts += [{None: ax.low - 1, v: -1}, {v: 1, **ax.size, None: -ax.high},
                       {None: -c - 1, v: -1}, {v: 1, None: c, **{a: -1 for a in ax.size}}]
         copy = _only(body, groups[offset], every, total, facts, defs)
-        copy = drop_unneeded(_shifted(copy, shift, {ax.var for ax in axes}, fn.types), _tests(copy), {total: ALWAYS})
+        copy = drop_unneeded(_shifted(copy, shift, {ax.var for ax in axes}, fn.types), test_names(copy), {total: ALWAYS})
         work = [w + c for w, c in zip(work, _work(copy, fn.types))]
         test = conds[0] if len(conds) == 1 else Call("and", tuple(conds))
         inner += [If(test, copy)] if conds else copy

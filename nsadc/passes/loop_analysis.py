@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from nsadc.rules.source import expr_source
 from nsadc.ir.build import sub
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, For, Function, If, Raw, Stmt, TapePop, Var,
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var,
                             assigned, raw_names, reads, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE
 from nsadc.transforms.reverse_plan import is_store
@@ -237,13 +237,20 @@ def split_invariant(body: list[Stmt], moving: set[str]) -> tuple[list[Stmt], lis
     return hoisted, inner
 
 
+def grown_to(buffer: str, length: Expr) -> If:
+    """``if b.shape[0] < length: b = np.empty(length, b.dtype)``: a buffer made
+    empty at entry, grown where a loop needs it (passes/buffer_growth.py moves
+    the test out of the loops that do not change ``length``)."""
+    return If(Call("lt", (Call("shape", (Var(buffer), Const(0))), length)),
+              [Raw(f"{buffer} = np.empty({expr_source(length)}, {buffer}.dtype)", allocates=buffer)])
+
+
 def buffers_grown(kept: dict[str, str], loop: For, inner: For) -> list[Stmt]:
     """Before an interchange of ``loop`` and ``inner``: each buffer of
     ``kept`` (value -> buffer, one entry per iteration of ``loop``) grown
     where this loop runs longer than any before it (it is made empty once,
     at entry, in the precision it keeps), and the note that says why."""
     trips = sub(loop.stop, loop.start)
-    grow: list[Stmt] = [If(Call("lt", (Call("shape", (Var(b), Const(0))), trips)),
-                           [Raw(f"{b} = np.empty({expr_source(trips)}, {b}.dtype)", allocates=b)]) for b in kept.values()]
-    return grow + [Comment(f"{', '.join(kept) or 'nothing'} kept per {loop.var}, for the loop over {inner.var} "
-                           f"to run {loop.var} innermost (contiguous)")]
+    note = Comment(f"{', '.join(kept) or 'nothing'} kept per {loop.var}, for the loop over {inner.var} "
+                   f"to run {loop.var} innermost (contiguous)")
+    return [grown_to(b, trips) for b in kept.values()] + [note]

@@ -57,7 +57,7 @@ from nsadc.rules.table import EAGER
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Param, Return,
                             Stmt, Var, While, assigned, element_loads, operations, renamed_expr, select,
                             upward_exposed, variables, walk)
-from nsadc.passes.dead_assignments import ALWAYS, FAILS, Liveness, join_live
+from nsadc.passes.dead_assignments import ALWAYS, FAILS, Liveness, join_live, test_names
 from nsadc.transforms.reverse_plan import is_store
 from nsadc.ir.names import Names
 from nsadc.passes.loop_analysis import all_names
@@ -221,7 +221,7 @@ def _live_after_branches(fn: Function) -> dict[int, dict[str, str]] | None:
     if any(isinstance(s, (Break, Continue)) for s in walk(fn.body)) or \
             any(isinstance(s, Return) for s in walk(fn.body[:-1])):
         return None
-    walk_ = _LiveAfterBranches({s.test.name for s in walk(fn.body) if isinstance(s, If) and isinstance(s.test, Var)})
+    walk_ = _LiveAfterBranches(test_names(fn.body))
     walk_.block(fn.body, {})
     return walk_.after
 
