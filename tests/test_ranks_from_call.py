@@ -149,3 +149,37 @@ def test_emit_asks_whether_a_number_met_elementwise_with_arrays_is_one(tmp_path)
         given = runner.invoke(app, ["emit", f"{path}:f", "--mode", "reverse", "--ranks", ranks])
         assert given.exit_code == 0, given.output
     assert runner.invoke(app, ["certify", f"{path}:f"]).exit_code in (0, 1)  # no rank asked: a claim
+
+
+def test_emit_asks_for_ranks_when_an_element_read_meets_an_array(tmp_path):
+    """X[0] beside an array: a number of a vector or a row of a matrix. The
+    code shows only that X has one dimension or more, so the CLI asks; each
+    rank given emits a module that runs on arguments of that rank."""
+    from typer.testing import CliRunner
+
+    from nsadc.cli import app
+
+    path = tmp_path / "element.py"
+    path.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def f(a: np.ndarray, X):
+            d = X[0] - a
+            return np.sum(d * d)
+    """))
+    runner = CliRunner()
+    refused = runner.invoke(app, ["emit", f"{path}:f", "--mode", "reverse"])
+    assert refused.exit_code == 2 and "--ranks" in refused.output and " X," in refused.output
+    a = np.array([0.5, -1.0, 2.0])
+    for X in (np.array([1.5, 2.0]), np.array([[1.5, -2.0, 0.25], [3.0, 1.0, 1.0]])):
+        given = runner.invoke(app, ["emit", f"{path}:f", "--mode", "reverse", "--ranks", f"a=1,X={X.ndim}"])
+        assert given.exit_code == 0, given.output
+        space: dict = {}
+        exec(compile(given.output, "emitted", "exec"), space)
+        value, (a_bar, X_bar) = space["f_vjp"](a, X, 1.0)
+        row = X[0]
+        assert value == pytest.approx(np.sum((row - a) ** 2))
+        np.testing.assert_allclose(a_bar, -2.0 * (row - a))
+        want = np.zeros_like(X)
+        want[0] = np.sum(2.0 * (row - a)) if X.ndim == 1 else 2.0 * (row - a)
+        np.testing.assert_allclose(X_bar, want)

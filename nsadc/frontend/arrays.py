@@ -37,7 +37,9 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     an int array when its elements index another array or bound a range(); the
     rank is the largest number of indices it is subscripted with; with
     ``evidence``, ``evidence["pinned"]`` says whether the code shows the rank
-    (indexing, ``.shape[k]``, ``.T``, ``axis=``) or it is a guess of 1.
+    (indexing, ``.shape[k]``, ``.T``, ``axis=``) or it is a guess of 1, and
+    ``evidence["exact"]`` whether it shows the rank exactly (``n, d = X.shape``)
+    rather than a least one (``X[i, j]`` may read a row of a 3-D array).
     (``memo`` keeps each callee's answer per parameter and depth, as in
     :func:`written_arrays`.)"""
     memo = {} if memo is None else memo
@@ -45,9 +47,9 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     if key in memo:
         t, pinned = memo[key]
         if evidence is not None:
-            evidence["pinned"] = pinned
+            evidence["pinned"], evidence["exact"] = pinned
         return t
-    found = {"array": False, "rank": 1, "index": False, "pinned": False}
+    found = {"array": False, "rank": 1, "index": False, "pinned": False, "exact": False}
     views = _views_of(node, name)
 
     class V(cst.CSTVisitor):
@@ -83,7 +85,7 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
             if isinstance(v, cst.Attribute) and v.attr.value == "shape" and isinstance(v.value, cst.Name) \
                     and v.value.value == name and len(n.targets) == 1 \
                     and isinstance(n.targets[0].target, (cst.Tuple, cst.List)):
-                found["array"] = found["pinned"] = True
+                found["array"] = found["pinned"] = found["exact"] = True
                 found["rank"] = max(found["rank"], len(n.targets[0].target.elements))
 
         def visit_BinaryOperation(self, n):
@@ -134,12 +136,13 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                             found["rank"] = max(found["rank"], rank(t))
                             found["index"] |= not is_float_array(t)  # the helper indexes or counts with it
                             found["pinned"] |= inner.get("pinned", False)
+                            found["exact"] |= inner.get("exact", False)
 
     scan(node.body, V())
     if evidence is not None:
-        evidence["pinned"] = found["pinned"]
+        evidence["pinned"], evidence["exact"] = found["pinned"], found["exact"]
     t = array_type(found["rank"], not found["index"]) if found["array"] else None
-    memo[key] = (t, found["pinned"])
+    memo[key] = (t, (found["pinned"], found["exact"]))
     return t
 
 

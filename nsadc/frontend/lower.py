@@ -144,6 +144,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         self.preamble: list[Stmt] = []  # arrays made at entry for vectorized values inside loops
         self.size_params: set[str] = set()  # parameters that whole-array loops use as sizes
         self.rank_guessed: set[str] = set()  # array parameters whose rank the code does not show
+        self.rank_at_least: set[str] = set()  # array parameters whose rank may exceed what the code shows
         self.vectorized = False
         self.shape_checks: list[tuple[Expr, Expr, str]] = []
         self.dim_alias: dict[str, Expr] = {}
@@ -219,6 +220,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             found = infer_array_param(scope.node, name, scope.src.functions, evidence=evidence)
             if not evidence.get("pinned"):
                 self.rank_guessed.add(name)
+            if not evidence.get("exact"):
+                self.rank_at_least.add(name)
             return found or "array1"
         if ann is not None:
             raise self._err(scope, ann, f"parameter annotation {scope.src.source_of(ann)!r} is not supported",
@@ -232,6 +235,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             return "array1"
         if found is not None and not evidence.get("pinned"):
             self.rank_guessed.add(name)
+        if found is not None and not evidence.get("exact"):
+            self.rank_at_least.add(name)
         if found is None and _only_passed_on(scope.node, name, self._is_user_function(scope)) \
                 and _handles_arrays(scope.node, scope.src.functions):
             self.rank_guessed.add(name)  # helper(x) alone does not show whether x is an array

@@ -645,8 +645,10 @@ class VectorLowering:
                             f"{lo}{'' if lo == hi else ' or more'} arguments", "check the call")
         return self._elementwise(scope, node, prim, [a.value for a in node.args])
 
-    def _params_behind(self, names: set[str]) -> set[str]:
-        """The number parameters that ``names`` were computed from (abs_b = abs(b))."""
+    def _params_behind(self, names: set[str], arrays: bool = False) -> set[str]:
+        """The number parameters that ``names`` were computed from (abs_b = abs(b));
+        with ``arrays``, the array parameters whose elements they were computed
+        from instead (x_0 = X[0])."""
         defs = {s.target: s.value for s in walk(self.out) if isinstance(s, Assign)}
         seen, todo = set(), list(names)
         while todo:
@@ -656,7 +658,7 @@ class VectorLowering:
             seen.add(v)
             if v in defs and v not in self.param_names:
                 todo += variables(defs[v])
-        return {v for v in seen if v in self.param_names and v not in self.arrays}
+        return {v for v in seen if v in self.param_names and (v in self.arrays) == arrays}
 
     def _broadcast(self, scope, node, parts: list[_P]) -> list[Expr]:
         """The shape of an elementwise result: NumPy rank broadcasting, each
@@ -665,6 +667,9 @@ class VectorLowering:
         if r > 0 and self.static:  # a number here, but the call may pass an array of the same shape
             names = {name for p in parts if p.rank == 0 for name in _scalar_names(p)}
             self.__dict__.setdefault("broadcast_params", set()).update(self._params_behind(names))
+            # X[0] read as a number beside an array: the code shows only that X has at least one
+            # dimension, and X[0] of a matrix is a row, so that guess decides what the code computes
+            self.rank_guessed.update(self._params_behind(names, arrays=True) & self.rank_at_least)
         shape: list[Expr | None] = [None] * r
         for p in parts:
             for k, dim in enumerate(p.shape):
