@@ -47,6 +47,7 @@ from nsadc.passes.buffer_growth import hoist_buffer_growth
 from nsadc.passes.constant_arrays import drop_constant_arrays
 from nsadc.passes.costly_values import keep_costly_values
 from nsadc.passes.constants import fold_constant_tests
+from nsadc.passes.dead_assignments import drop_dead_assignments
 from nsadc.passes.dead_code import drop_dead_code, without_value
 from nsadc.passes.fold import fold_temporaries
 from nsadc.analyses.rename import split_reassignments
@@ -141,6 +142,9 @@ OPTIMISATION_PASSES = [
 # on the reverse functions as they are emitted, after the gradient's own (``grad``, built from ``vjp``
 # by dropping what only the value needs: its dead-code walk leaves functions with a `break` alone)
 FINAL_PASSES = [
+    Pass("drop_dead_assignments", lambda f: drop_dead_assignments(f), REVERSE,
+         "the statements are final: a reverse sweep re-runs a loop's iteration with names the forward "
+         "sweep used, and what the re-run computes that no adjoint reads goes (grad had it already)"),
     Pass("distribute_adjoint_layers", lambda f: distribute_adjoint_layers(f), (*REVERSE, "grad"),
          "the gradient is built (its reverse loops no longer re-run what only the value needed); "
          "additions into adjoints are one statement each, tape reads indexed by their loop"),

@@ -68,3 +68,13 @@ def test_regression_python(name):
 @pytest.mark.parametrize("name", sorted(regressions.CASES))
 def test_regression_compiled(name):
     check(getattr(regressions, name), regressions.CASES[name], "cpu")
+
+
+def test_the_kink_report_runs_where_the_value_does():
+    """grad(report=True) runs the reverse with the kink count: it must not
+    compute, in a re-run, a stale value the primal never computed."""
+    fn = regressions.doubling_no_adjoint_reads
+    args = regressions.CASES["doubling_no_adjoint_reads"]
+    g, report = nsadc.differentiate(fn, target="python").grad(*args, report=True)
+    np.testing.assert_allclose(g, central_differences(fn, args, [1]), atol=1e-6)
+    assert report.exact

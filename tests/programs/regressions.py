@@ -176,7 +176,24 @@ def negative_index_aliases_a_positive_one(x, y):
     return y + z[1] + x[0] * z[-2]
 
 
+def doubling_no_adjoint_reads(n: int, x):
+    """The reverse re-runs the inner loop from an `s` nothing restores, since no
+    adjoint reads it (`x` is overwritten before any use); the re-run's
+    `math.exp(s)` of that stale, doubling `s` overflowed (Python raises where
+    Numba returns inf). What the re-run computes that no adjoint reads goes."""
+    s = 0.0
+    for i in range(1, n + 1):
+        k = 0
+        while k < 3:
+            k += 1
+            s += s
+            x = 2.0 * math.tanh(math.exp(s))
+        s += 0.25 * k
+    return (0.3 if x + x > 0.25 * n else s) + 0.3 * s + 0.3 * x
+
+
 CASES = {
+    "doubling_no_adjoint_reads": (3, -0.888),
     "negative_index_aliases_a_positive_one": (_x, 0.4),
     "result_of_a_loop_that_stopped_first": (np.array([-1.98, -0.69, 0.83, -1.19, 0.97]),
                                             np.array([0.37, -0.65, -0.40, -0.13, -1.21]), -0.0778),
