@@ -2,7 +2,10 @@
 python target, then speed of nsadc's raw gradient kernel against the njit
 primal.
 
-    python -m benchmarks.probe [--only NAME ...] [--repeat R] [--source-over X]
+    python -m benchmarks.probe [--corpus {a,b}] [--only NAME ...] [--repeat R] [--source-over X]
+
+``--corpus a`` (the default) runs ``programs.py``, ``--corpus b`` the second
+corpus, ``programs_b.py``.
 """
 
 from __future__ import annotations
@@ -136,6 +139,8 @@ def grad_source(d, args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.probe")
+    ap.add_argument("--corpus", choices=("a", "b"), default="a",
+                    help="a: benchmarks/probe/programs.py, b: benchmarks/probe/programs_b.py")
     ap.add_argument("--only", nargs="+", metavar="NAME")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--no-speed", action="store_true")
@@ -147,7 +152,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.fresh_cache:
         os.environ["NSADC_CACHE_DIR"] = tempfile.mkdtemp(prefix="nsadc-probe-cache-")
-    from benchmarks.probe.programs import PROGRAMS
+    if a.corpus == "b":
+        from benchmarks.probe.programs_b import PROGRAMS
+    else:
+        from benchmarks.probe.programs import PROGRAMS
     names = a.only or list(PROGRAMS)
     findings = {}
     if not a.no_check:
@@ -155,7 +163,11 @@ def main(argv=None):
         for name in names:
             notes = []
             for seed in a.seeds:
-                notes += [f"seed {seed}: {n}" for n in correctness(name, PROGRAMS[name], np.random.default_rng(seed))]
+                try:
+                    got = correctness(name, PROGRAMS[name], np.random.default_rng(seed))
+                except Exception as e:  # noqa: BLE001  (the primal or the FD reference failed)
+                    got = [f"RUNNER: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"]
+                notes += [f"seed {seed}: {n}" for n in got]
             print(f"{name:22s} {'ok' if not notes else 'PROBLEM'}")
             for n in notes:
                 print("    " + n.replace("\n", "\n    "))
