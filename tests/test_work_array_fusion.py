@@ -233,3 +233,72 @@ def test_an_array_refilled_after_it_was_read_keeps_its_old_elements(target):
     args = _softmax_args(3, c=5)
     g = nsadc.differentiate(refilled_after_use, wrt=["W"], target=target).grad(*args)
     np.testing.assert_allclose(g, central_differences(refilled_after_use, args, 2), rtol=1e-5, atol=1e-6)
+
+
+def damped_iterations(a, iters):
+    """Each iteration fills a work array from the state with an inner sum,
+    then steps the state with it: the reverse of an iteration re-runs the
+    fill before the step reads it (the fill loop leaves its sum's last values
+    behind, and skipping its re-run as if those were all it made left the
+    step reading the last iteration's array: a wrong gradient)."""
+    n = a.shape[0]
+    x = np.zeros(n)
+    r = np.empty(n)
+    for it in range(iters):
+        for i in range(n):
+            s = 1.0
+            for j in range(n):
+                s += a[j] * x[j]
+            r[i] = s
+        for j in range(n):
+            x[j] = x[j] - a[j] * r[j]
+    return x[0]
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_work_array_filled_by_a_loop_with_a_sum_is_filled_again_in_the_reverse(target):
+    args = (np.array([0.9, 0.6, -0.3]), 3)
+    g = nsadc.differentiate(damped_iterations, wrt=["a"], target=target).grad(*args)
+    np.testing.assert_allclose(g, central_differences(damped_iterations, args, 0), rtol=1e-5, atol=1e-6)
+
+
+_FILLS = [
+    "for i in range(n):\n    t = 0.0\n    for j in range(n):\n        t += A[i, j] * x[j]\n    r[i] = t",
+    "for i in range(n):\n    r[i] = x[i] * A[i, i] + 0.5",
+    "for i in range(n):\n    r[i] = max(x[i], 0.0) - A[i, 0]",
+    "for i in range(n):\n    t = x[i]\n    for j in range(i):\n        t = max(t, x[j] * A[i, j])\n    r[i] = t",
+]
+_USES = [
+    "for j in range(n):\n    x[j] = x[j] - 0.1 * r[j]",
+    "for j in range(n):\n    x[j] = math.tanh(x[j] + r[j] * A[0, j])",
+    "for j in range(n):\n    s += r[j] * r[j]",
+    "s += abs(r[0] - x[n - 1])",
+]
+
+
+def _random_iterations(rng) -> str:
+    steps = [_FILLS[int(rng.integers(len(_FILLS)))]]
+    for _ in range(int(rng.integers(1, 4))):
+        pool = _USES if rng.random() < 0.7 else _FILLS
+        steps.append(pool[int(rng.integers(len(pool)))])
+    steps.append(_USES[int(rng.integers(2))])  # the state moves every iteration
+    body = "\n".join(" " * 8 + line for step in steps for line in step.split("\n"))
+    return (f"def iterations(x0, A, iters):\n    n = x0.shape[0]\n    x = x0.copy()\n    r = np.empty(n)\n"
+            f"    s = 0.0\n    for it in range(iters):\n{body}\n    return s + x[0] + 0.5 * x[n - 1]\n")
+
+
+def test_random_iterations_over_a_work_array(tmp_path):
+    """A state stepped by iterations that fill a work array from it (inner
+    sums, kinks, partial maxima) and use it: the gradient matches central
+    differences whatever the planner re-runs or keeps."""
+    from helpers import load_function
+
+    rng = np.random.default_rng(20261206)
+    for k in range(30):
+        text = _random_iterations(rng)
+        fn = load_function(tmp_path, text, "iterations")
+        args = (rng.standard_normal(4), 0.4 * rng.standard_normal((4, 4)), int(rng.integers(1, 4)))
+        g = nsadc.differentiate(fn, wrt=["x0", "A"], target="python").grad(*args)
+        want = [central_differences(fn, args, 0), central_differences(fn, args, 1)]
+        for got, w in zip(g, want):
+            np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-6, err_msg=text)

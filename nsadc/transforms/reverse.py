@@ -136,8 +136,15 @@ class _Reverse:
         return id(s) in self.pushed_early and not self.own_rerun(self.pushed_early[id(s)])
 
     def replays(self, s: Assign) -> bool:
-        """The re-run being built performs this store again."""
+        """The re-run being built performs this store again, pushing what it overwrites."""
         return self.rerun is not None and (s.target in self.rerun.arrays or id(s) in self.rerun.stores)
+
+    def fills_again(self, s: Assign) -> bool:
+        """The re-run being built performs this store again: a replay, or a store
+        into a work array the iteration fills before it reads it (which no tape
+        restores: it holds what the last iteration left)."""
+        return self.replays(s) or (self.rerun is not None
+                                   and s.target in self.plan.scratch.get(id(self.rerun.loop), ()))
 
     # ------------------------------------------------ forward sweep
     def forward_block(self, stmts: list[Stmt], record: bool, top: bool, count: bool,
@@ -214,7 +221,7 @@ class _Reverse:
         values nothing later needs is skipped, unless its own reverse pops what
         it pushes (checkpoints, a while loop's trip count)."""
         plan, results, rerun = self.plan, self.results, self.rerun
-        replays = rerun is not None and any(is_store(t) and self.replays(t) for t in walk(s.body))
+        replays = rerun is not None and any(is_store(t) and self.fills_again(t) for t in walk(s.body))
         if keep is not None and not replays and not (assigned(s.body) & keep) and (
                 id(s) not in plan.reversed_loops or _self_sufficient(s, plan, results)):
             return []

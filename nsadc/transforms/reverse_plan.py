@@ -72,6 +72,9 @@ class Plan:
     # id(loop) -> arrays a re-run of one iteration writes again, untaped, so that its reads
     # see what the first run saw (rewritten_after_read)
     rewritten: dict[int, set[str]] = field(default_factory=dict)
+    # id(top-level loop) -> work arrays each iteration fills before it reads them (_scratch):
+    # no tape restores them, so a re-run performs every store into them, inner loops' included
+    scratch: dict[int, set[str]] = field(default_factory=dict)
 
 
 def header_only_vars(fn: Function) -> set[str]:
@@ -221,7 +224,7 @@ class _Planner:
         rewritten = {id(s): rewritten_after_read(s.body, needs.get(id(s), set())) & needs.get(id(s), set())
                      | scratch.get(id(s), set()) for s in walk(fn.body) if isinstance(s, (For, While))}
         return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, self.fused, self.overwritten,
-                    array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v})
+                    array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v}, scratch)
 
 
 def _sweeps(loop: For | While, array: str) -> bool:
