@@ -1199,3 +1199,38 @@ def test_cpu_target_refuses_as_python_does(name):
     args = REFUSAL_ARGS.get(name, (np.array([0.5, -0.3, 1.2]),))
     compare_targets("python", "cpu", [
         ("differentiate + grad", lambda target: nsadc.differentiate(getattr(P, name), target=target).grad(*args))])
+
+
+def _banded_sum(a, w):
+    n = a.shape[0]
+    s = 0.0
+    for i in range(n):
+        hi = min(n, i + w)
+        for j in range(i, hi):
+            s += a[j] * a[j] * (j - i + 1)
+    return s
+
+
+def _clamped_window(x, half):
+    n = x.shape[0]
+    best = 0.0
+    for i in range(n):
+        lo = max(0, i - half)
+        hi = lo + 2 * half
+        hi = min(hi, n)
+        for k in range(lo, hi):
+            best = max(best, abs(x[k] - x[i]))
+    return best
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_an_argument_that_reaches_a_range_through_locals_and_min_is_an_int(target):
+    """``hi = min(n, i + w); range(i, hi)``: w is an int, so it is not in the
+    default wrt, and the python target's range() gets ints (was a TypeError
+    there, and a meaningless d/dw in the compiled one)."""
+    for fn, other in ((_banded_sum, 2), (_clamped_window, 1)):
+        d = nsadc.differentiate(fn, target=target)
+        assert d.wrt == ["x" if fn is _clamped_window else "a"]
+        x = np.array([0.5, -1.0, 2.0, 0.25])
+        (want,) = fd_gradient(fn, (x, other), [0])
+        np.testing.assert_allclose(d.grad(x, other), want, rtol=1e-6, atol=1e-8)

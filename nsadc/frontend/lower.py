@@ -1860,14 +1860,37 @@ def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
                 found.append(n.slice.value)
 
     scan(node, V())
-    return found
+    # a local that fills such a position is an int, and so is what it is assigned
+    # (hi = min(n, i + w); range(i, hi): w is an int)
+    values: dict[str, list[cst.BaseExpression]] = {}
+
+    class A(cst.CSTVisitor):
+        def visit_Assign(self, n):
+            if len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name):
+                values.setdefault(n.targets[0].target.value, []).append(n.value)
+
+        def visit_AugAssign(self, n):
+            if isinstance(n.target, cst.Name):
+                values.setdefault(n.target.value, []).append(n.value)
+
+    scan(node, A())
+    counted: set[str] = set()
+    while True:
+        more = [v for v in values if v not in counted and any(_counts_with(e, v) for e in found)]
+        if not more:
+            return found
+        counted.update(more)
+        found.extend(e for v in more for e in values[v])
 
 
 def _counts_with(e: cst.BaseExpression, name: str) -> bool:
-    """Whether ``e`` is integer arithmetic (+ - * // %, unary minus, tuples of
-    such) in which ``name`` takes part: ``n + 1``, ``2 * n - k``."""
+    """Whether ``e`` is integer arithmetic (+ - * // %, unary minus, min, max
+    and abs, tuples of such) in which ``name`` takes part: ``n + 1``,
+    ``2 * n - k``, ``min(n, i + w)``."""
     if isinstance(e, cst.Name):
         return e.value == name
+    if isinstance(e, cst.Call) and isinstance(e.func, cst.Name) and e.func.value in ("min", "max", "abs"):
+        return any(_counts_with(a.value, name) for a in e.args if a.keyword is None and not a.star)
     if isinstance(e, cst.BinaryOperation) and isinstance(
             e.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)):
         return _counts_with(e.left, name) or _counts_with(e.right, name)
