@@ -17,6 +17,7 @@ from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
 from nsadc.frontend.arrays import ArrayLowering, infer_array_param
 from nsadc.frontend.cst_nodes import nodes, scan
+from nsadc.frontend.loop_names import reusable_loop_names
 from nsadc.frontend.vectorize import VectorLowering
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
@@ -80,6 +81,8 @@ class _Scope:
     rename: dict[str, Expr]  # user name -> IR operand
     locals: set[str]
     loop_vars: set[str] = field(default_factory=set)  # every name a for loop binds
+    # loop variables other statements assign too: each for loop gets a variable of its own
+    own_loop_vars: set[str] = field(default_factory=set)
     open_loops: list[str] = field(default_factory=list)  # for-loop variables in scope now
     depth: int = 0  # how many loops (for or while) enclose the statement being lowered
     env: dict | None = None  # the defining module's globals (decorator), or None (CLI)
@@ -313,8 +316,12 @@ class Lowerer(ArrayLowering, VectorLowering):
 
     def _check_loop_vars(self, scope):
         # A `for` loop variable may only be bound by `for` loops: the reverse sweep
-        # rebuilds it from the loop bounds instead of taping it.
+        # rebuilds it from the loop bounds instead of taping it.  A name other
+        # statements assign too gives each of its loops a variable of its own,
+        # where nothing reads the name after a loop before assigning it again.
         node = scope.node
+        scope.own_loop_vars, _ = reusable_loop_names(node, scope.loop_vars)
+        scope.loop_vars = scope.loop_vars - scope.own_loop_vars
 
         class V(cst.CSTVisitor):
             bad = None
@@ -334,8 +341,10 @@ class Lowerer(ArrayLowering, VectorLowering):
         v = V()
         scan(node.body, v)
         if v.bad is not None:
-            raise self._err(scope, v.bad, "a `for` loop variable is assigned outside its `for` statement",
-                            "use a separate variable for the value you compute")
+            raise self._err(scope, v.bad, "a `for` loop variable is assigned outside its `for` statement, "
+                            "and a read after the loop may see either value",
+                            "use a separate variable for the value you compute, or assign the name "
+                            "again after the loop before reading it")
 
     def _check_returns(self, scope, body: list[Stmt], statement: bool = False) -> int:
         """Every path through ``body`` returns, and every return gives the same number
@@ -699,6 +708,26 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._emit(If(test, body, orelse, scope.src.loc(node)))
 
     def _for(self, scope, node: cst.For):
+        name = node.target.value if isinstance(node.target, cst.Name) else None
+        if name not in scope.own_loop_vars:
+            self._for_loop(scope, node)
+            return
+        # a variable of its own: the name's other assignments keep theirs
+        before = scope.rename.get(name)
+        own = self.names.fresh(name)
+        scope.rename[name] = Var(own)
+        self.user_vars[own] = name
+        scope.loop_vars = scope.loop_vars | {name}
+        try:
+            self._for_loop(scope, node)
+        finally:
+            scope.loop_vars = scope.loop_vars - {name}
+            if before is None:
+                del scope.rename[name]
+            else:
+                scope.rename[name] = before
+
+    def _for_loop(self, scope, node: cst.For):
         if node.orelse is not None:
             raise self._err(scope, node.orelse, "for/else is not supported",
                             "use a flag variable set before `break`")

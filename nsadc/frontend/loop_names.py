@@ -1,0 +1,204 @@
+"""A `for` loop variable whose name the function also assigns elsewhere.
+
+Reusing a name is everyday Python::
+
+    for j in range(n):
+        s += x[j] * x[j]
+    j = 0
+    while j < n and x[j] < 0.0:
+        j += 1
+
+The lowering gives each such `for` loop a variable of its own (``j_2``) and
+leaves ``j`` to the other assignments.  Python's own `j` holds the loop's
+last value after the loop, so the renaming is exact only where nothing reads
+``j`` after the loop before assigning it again: :func:`reusable_loop_names`
+checks that on every path out of the loop (and around the loops that hold
+it), and names the loop variables that may be renamed.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nsadc.frontend.cst_nodes import scan
+
+_LOOPS = (cst.For, cst.While)
+
+
+def reusable_loop_names(node: cst.FunctionDef, loop_vars: set[str]) -> tuple[set[str], cst.CSTNode | None]:
+    """The loop variables of ``node`` that other statements assign too, each of
+    whose `for` loops can have a variable of its own; and, for a name that
+    cannot, the first statement that assigns it outside its loop (or None)."""
+    assigned = _plainly_assigned(node)
+    renamed: set[str] = set()
+    for name in sorted(loop_vars & set(assigned)):
+        loops = [(path, loop) for path, loop in _for_loops(node.body.body, []) if _binds(loop, name)]
+        if all(not _assigns_inside(loop, name) and _dead_after(path, loop, name) for path, loop in loops):
+            renamed.add(name)
+        else:
+            return renamed, assigned[name]
+    return renamed, None
+
+
+def _plainly_assigned(node: cst.FunctionDef) -> dict[str, cst.CSTNode]:
+    """Each name an assignment statement binds -> its first such statement."""
+    found: dict[str, cst.CSTNode] = {}
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, n):
+            for name in _names(n.target):
+                found.setdefault(name, n)
+
+        def visit_AugAssign(self, n):
+            for name in _names(n.target):
+                found.setdefault(name, n)
+
+        def visit_AnnAssign(self, n):
+            for name in _names(n.target):
+                found.setdefault(name, n)
+
+        def visit_FunctionDef(self, n):
+            return n is node
+
+    node.visit(V())
+    return found
+
+
+def _names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in _names(el.value)]
+    return []  # x[i] = ...: a store, not a binding
+
+
+def _binds(loop: cst.For, name: str) -> bool:
+    return name in _names(loop.target)
+
+
+def _mentions(node: cst.CSTNode, name: str) -> bool:
+    found = []
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n):
+            if n.value == name:
+                found.append(n)
+
+    scan(node, V())
+    return bool(found)
+
+
+def _assigns_inside(loop: cst.For, name: str) -> bool:
+    """Whether the loop's body binds ``name`` itself (a loop variable changed in its loop)."""
+    return any(_binds_statement(s, name) for s in _statements(loop.body.body))
+
+
+def _binds_statement(s: cst.CSTNode, name: str) -> bool:
+    if isinstance(s, cst.SimpleStatementLine):
+        for small in s.body:
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else \
+                [small.target] if isinstance(small, (cst.AugAssign, cst.AnnAssign)) else []
+            if any(name in _names(t) for t in targets):
+                return True
+        return False
+    return isinstance(s, cst.For) and _binds(s, name)
+
+
+def _blocks(s: cst.CSTNode) -> list[tuple[list, cst.CSTNode]]:
+    """The statement lists a compound statement holds, each with its owner."""
+    out = []
+    if isinstance(s, (cst.If, cst.For, cst.While, cst.With, cst.Try)):
+        out.append((list(s.body.body), s))
+    if isinstance(s, cst.If) and s.orelse is not None:
+        if isinstance(s.orelse, cst.If):
+            out.append(([s.orelse], s))
+        else:
+            out.append((list(s.orelse.body.body), s))
+    elif isinstance(s, (cst.For, cst.While, cst.Try)) and getattr(s, "orelse", None) is not None:
+        out.append((list(s.orelse.body.body), s))
+    return out
+
+
+def _statements(block: list):
+    for s in block:
+        yield s
+        for inner, _ in _blocks(s):
+            yield from _statements(inner)
+
+
+def _for_loops(block: list, path: list):
+    """Every `for` statement in ``block``, with its path: (statements, index, owner) per level."""
+    for k, s in enumerate(block):
+        here = path + [(block, k)]
+        if isinstance(s, cst.For):
+            yield here, s
+        for inner, owner in _blocks(s):
+            yield from _for_loops(inner, here + [owner])
+
+
+def _first_use(stmts: list, name: str) -> str | None:
+    """'set' when the first statement of ``stmts`` that names ``name`` binds it
+    afresh (``name = e`` with ``e`` not reading it, or another `for` loop over
+    it, which answers for itself), 'read' when it may read it first, None
+    when none names it."""
+    for s in stmts:
+        if isinstance(s, cst.SimpleStatementLine) and s.body:
+            first = s.body[0]
+            value = first.value if isinstance(first, (cst.Assign, cst.AnnAssign)) else None
+            if value is not None and _binds_statement(cst.SimpleStatementLine([first]), name) \
+                    and not _mentions(value, name) and not isinstance(first, cst.AugAssign):
+                return "set"
+        if isinstance(s, cst.For) and _binds(s, name) and not _mentions(s.iter, name):
+            return "set"
+        if isinstance(s, cst.If) and not _mentions(s.test, name) and _mentions(s, name):
+            # assigned afresh in both branches (an elif is a branch holding an if)
+            branches = [_first_use(block, name) for block, _ in _blocks(s)]
+            if len(branches) == 2 and branches[0] == branches[1]:
+                if branches[0] is not None:
+                    return branches[0]
+                continue
+            return "read"
+        if _mentions(s, name):
+            return "read"
+    return None
+
+
+def _dead_after(path: list, loop: cst.For, name: str) -> bool:
+    """Whether every path from the end of ``loop`` assigns ``name`` before it
+    reads it: the statements after it at each level up, and the top of each
+    loop around it (its next iteration), its test included."""
+    levels = path  # [(block, k), owner, (block, k), owner, ..., (block, k)]
+    for at in range(len(levels) - 1, -1, -2):
+        block, k = levels[at]
+        use = _first_use(block[k + 1:], name)
+        if use is not None:
+            return use == "set"
+        owner = levels[at - 1] if at > 0 else None
+        if isinstance(owner, _LOOPS) and block is not None and any(b is block or b == block for b, _ in
+                                                                    _blocks(owner)[:1]):
+            header = owner.test if isinstance(owner, cst.While) else owner.iter
+            if _mentions(header, name) or (isinstance(owner, cst.For) and _binds(owner, name)):
+                return False
+            # the next iteration: from the top of the body to the statement holding the loop
+            use = _first_use(block[:k], name)
+            if use == "read":
+                return False
+            if use is None and block[k] is not loop and _mentions_outside(block[k], loop, name):
+                return False
+    return True
+
+
+def _mentions_outside(holder: cst.CSTNode, loop: cst.For, name: str) -> bool:
+    """Whether ``holder`` names ``name`` anywhere but inside ``loop``."""
+    found = []
+
+    class V(cst.CSTVisitor):
+        def visit_For(self, n):
+            return n is not loop
+
+        def visit_Name(self, n):
+            if n.value == name:
+                found.append(n)
+
+    holder.visit(V())
+    return bool(found)
