@@ -8,12 +8,14 @@ Reusing a name is everyday Python::
     while j < n and x[j] < 0.0:
         j += 1
 
-The lowering gives each such `for` loop a variable of its own (``j_2``) and
-leaves ``j`` to the other assignments.  Python's own `j` holds the loop's
-last value after the loop, so the renaming is exact only where nothing reads
-``j`` after the loop before assigning it again: :func:`reusable_loop_names`
-checks that on every path out of the loop (and around the loops that hold
-it), and names the loop variables that may be renamed.
+So is reading the variable after its loop (``for k in range(n): if x[k] >
+t: break`` then ``x[k]``).  The lowering gives each such `for` loop a
+variable of its own (``j_2``) and leaves ``j`` to the other assignments.
+Python's own ``j`` holds the loop's last value after the loop: where some
+path from the loop's end may read ``j`` before assigning it again (checked
+on every path out of the loop and around the loops that hold it), each
+iteration also assigns ``j`` from the loop's variable at its top
+(:func:`own_loop_variables`).
 """
 
 from __future__ import annotations
@@ -25,19 +27,38 @@ from nsadc.frontend.cst_nodes import scan
 _LOOPS = (cst.For, cst.While)
 
 
-def reusable_loop_names(node: cst.FunctionDef, loop_vars: set[str]) -> tuple[set[str], cst.CSTNode | None]:
-    """The loop variables of ``node`` that other statements assign too, each of
-    whose `for` loops can have a variable of its own; and, for a name that
-    cannot, the first statement that assigns it outside its loop (or None)."""
+def own_loop_variables(node: cst.FunctionDef, loop_vars: set[str]) -> tuple[set[str], set[int]]:
+    """The names of ``loop_vars`` whose `for` loops each get a variable of their
+    own: those other statements assign too, and those read after a loop; and
+    the ids of the loops whose last value a later read may see (the name is
+    then assigned from the loop's variable at the top of each iteration, as
+    Python leaves it).  A name a loop's own body assigns, or that a loop over
+    anything but ``range`` binds, keeps the one variable (and the refusals
+    that go with it)."""
     assigned = _plainly_assigned(node)
-    renamed: set[str] = set()
-    for name in sorted(loop_vars & set(assigned)):
+    own: set[str] = set()
+    copied: set[int] = set()
+    for name in sorted(loop_vars):
         loops = [(path, loop) for path, loop in _for_loops(node.body.body, []) if _binds(loop, name)]
-        if all(not _assigns_inside(loop, name) and _dead_after(path, loop, name) for path, loop in loops):
-            renamed.add(name)
-        else:
-            return renamed, assigned[name]
-    return renamed, None
+        if any(not isinstance(loop.target, cst.Name) or not _over_range(loop) or _assigns_inside(loop, name)
+               for _, loop in loops):
+            continue
+        seen = {id(loop) for path, loop in loops if not _dead_after(path, loop, name)}
+        if name in assigned or seen:
+            own.add(name)
+            copied |= seen
+    return own, copied
+
+
+def _over_range(loop: cst.For) -> bool:
+    it = loop.iter
+    if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "reversed" and it.args:
+        it = it.args[0].value
+    if not isinstance(it, cst.Call):
+        return False
+    f = it.func
+    return (isinstance(f, cst.Name) and f.value in ("range", "prange")) or (
+        isinstance(f, cst.Attribute) and f.attr.value == "prange")
 
 
 def _plainly_assigned(node: cst.FunctionDef) -> dict[str, cst.CSTNode]:
@@ -150,16 +171,25 @@ def _first_use(stmts: list, name: str) -> str | None:
                 return "set"
         if isinstance(s, cst.For) and _binds(s, name) and not _mentions(s.iter, name):
             return "set"
-        if isinstance(s, cst.If) and not _mentions(s.test, name) and _mentions(s, name):
-            # assigned afresh in both branches (an elif is a branch holding an if)
+        if not _mentions(s, name):
+            continue
+        if isinstance(s, cst.If) and not _mentions(s.test, name):
+            # assigned afresh in both branches (an elif is a branch holding an if); where one
+            # branch leaves the name alone, the statements after the branch decide
             branches = [_first_use(block, name) for block, _ in _blocks(s)]
-            if len(branches) == 2 and branches[0] == branches[1]:
-                if branches[0] is not None:
-                    return branches[0]
-                continue
-            return "read"
-        if _mentions(s, name):
-            return "read"
+            if "read" in branches:
+                return "read"
+            if branches == ["set", "set"]:
+                return "set"
+            continue
+        if isinstance(s, _LOOPS) and not _mentions(s.test if isinstance(s, cst.While) else s.iter, name) \
+                and not (isinstance(s, cst.For) and _binds(s, name)):
+            # a loop that may not run: a binding inside it (a `for` over the name answers for the
+            # reads after itself) leaves the statements after the loop to decide
+            if _first_use(list(s.body.body), name) == "read":
+                return "read"
+            continue
+        return "read"
     return None
 
 
@@ -179,26 +209,7 @@ def _dead_after(path: list, loop: cst.For, name: str) -> bool:
             header = owner.test if isinstance(owner, cst.While) else owner.iter
             if _mentions(header, name) or (isinstance(owner, cst.For) and _binds(owner, name)):
                 return False
-            # the next iteration: from the top of the body to the statement holding the loop
-            use = _first_use(block[:k], name)
-            if use == "read":
-                return False
-            if use is None and block[k] is not loop and _mentions_outside(block[k], loop, name):
+            # the next iteration: from the top of the body through the statement holding the loop
+            if _first_use(block[:k + 1], name) == "read":
                 return False
     return True
-
-
-def _mentions_outside(holder: cst.CSTNode, loop: cst.For, name: str) -> bool:
-    """Whether ``holder`` names ``name`` anywhere but inside ``loop``."""
-    found = []
-
-    class V(cst.CSTVisitor):
-        def visit_For(self, n):
-            return n is not loop
-
-        def visit_Name(self, n):
-            if n.value == name:
-                found.append(n)
-
-    holder.visit(V())
-    return bool(found)

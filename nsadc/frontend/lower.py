@@ -17,7 +17,7 @@ from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
 from nsadc.frontend.arrays import ArrayLowering, infer_array_param
 from nsadc.frontend.cst_nodes import nodes, scan
-from nsadc.frontend.loop_names import reusable_loop_names
+from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
@@ -81,8 +81,11 @@ class _Scope:
     rename: dict[str, Expr]  # user name -> IR operand
     locals: set[str]
     loop_vars: set[str] = field(default_factory=set)  # every name a for loop binds
-    # loop variables other statements assign too: each for loop gets a variable of its own
+    # loop variables other statements assign too, or read after a loop: each for loop gets a
+    # variable of its own, and the loops whose last value a later read may see (their ids) assign
+    # the name from it at the top of each iteration
     own_loop_vars: set[str] = field(default_factory=set)
+    copied_loop_vars: set[int] = field(default_factory=set)
     open_loops: list[str] = field(default_factory=list)  # for-loop variables in scope now
     depth: int = 0  # how many loops (for or while) enclose the statement being lowered
     env: dict | None = None  # the defining module's globals (decorator), or None (CLI)
@@ -320,7 +323,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         # statements assign too gives each of its loops a variable of its own,
         # where nothing reads the name after a loop before assigning it again.
         node = scope.node
-        scope.own_loop_vars, _ = reusable_loop_names(node, scope.loop_vars)
+        scope.own_loop_vars, scope.copied_loop_vars = own_loop_variables(node, scope.loop_vars)
         scope.loop_vars = scope.loop_vars - scope.own_loop_vars
 
         class V(cst.CSTVisitor):
@@ -708,26 +711,6 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._emit(If(test, body, orelse, scope.src.loc(node)))
 
     def _for(self, scope, node: cst.For):
-        name = node.target.value if isinstance(node.target, cst.Name) else None
-        if name not in scope.own_loop_vars:
-            self._for_loop(scope, node)
-            return
-        # a variable of its own: the name's other assignments keep theirs
-        before = scope.rename.get(name)
-        own = self.names.fresh(name)
-        scope.rename[name] = Var(own)
-        self.user_vars[own] = name
-        scope.loop_vars = scope.loop_vars | {name}
-        try:
-            self._for_loop(scope, node)
-        finally:
-            scope.loop_vars = scope.loop_vars - {name}
-            if before is None:
-                del scope.rename[name]
-            else:
-                scope.rename[name] = before
-
-    def _for_loop(self, scope, node: cst.For):
         if node.orelse is not None:
             raise self._err(scope, node.orelse, "for/else is not supported",
                             "use a flag variable set before `break`")
@@ -763,12 +746,28 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "use a positive or negative step")
         if backwards:
             start, stop, step = self._reversed_range(scope, node.iter, start, stop, step)
-        var = self._target_name(scope, node.target)
-        scope.open_loops.append(node.target.value)
+        name = node.target.value
+        outside = self._local_name(scope, name) if name in scope.own_loop_vars else None
+        if outside is not None:
+            # a variable of its own (the bounds above read the name's other value): the name's
+            # other assignments keep theirs, and where a read after the loop may see its last
+            # value, each iteration leaves it in the name
+            var = self.names.fresh(name)
+            scope.rename[name] = Var(var)
+            self.user_vars[var] = name
+            scope.loop_vars = scope.loop_vars | {name}
+        else:
+            var = self._target_name(scope, node.target)
+        scope.open_loops.append(name)
         scope.depth += 1
         body = self._block(scope, node.body.body)
         scope.depth -= 1
         scope.open_loops.pop()
+        if outside is not None:
+            scope.loop_vars = scope.loop_vars - {name}
+            scope.rename[name] = Var(outside)
+            if id(node) in scope.copied_loop_vars:
+                body = [Assign(outside, Var(var), scope.src.loc(node))] + body
         self._emit(For(var, start, stop, step, body, scope.src.loc(node)))
 
     def _reversed_range(self, scope, node, start: Expr, stop: Expr, step: Expr) -> tuple[Expr, Expr, Expr]:

@@ -228,7 +228,7 @@ def u_loop_var_after(x, n: int):
     s = 0.0
     for i in range(n):
         s += x
-    return s + i  # <- refused: u_loop_var_after @i
+    return s + i  # <- refused: u_loop_var_after @s + i
 
 
 def u_loop_var_assigned(x, n: int):
