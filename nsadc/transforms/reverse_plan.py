@@ -773,13 +773,69 @@ def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:
     if len(read) != len(written):
         return False
     at_load, at_store = _dominating_defs(loop.body, load), _dominating_defs(loop.body, store)
+    load_ranges, store_ranges = _inner_ranges(fn, loop, load, defs), _inner_ranges(fn, loop, store, defs)
     for r, w in zip(read, written):
         a, b = affine(r, {**defs, **at_load}), affine(w, {**defs, **at_store})
-        if a is None or b is None or any(isinstance(v, Var) and v.name in changing for v in (*a, *b)):
+        if a is None or b is None:
             continue
-        if set(affine_sum(b, a, -1)) == {None}:  # w - r: a nonzero constant
+        if not any(isinstance(v, Var) and v.name in changing for v in (*a, *b)):
+            if set(affine_sum(b, a, -1)) == {None}:  # w - r: a nonzero constant
+                return True
+            continue
+        # indices that move with loops inside the iteration: apart when their ranges are
+        # (L[i, k], k < j, against L[i, j]; L[j, k] against L[i, j], i > j)
+        a_lo, a_hi = _bound(a, load_ranges, False, changing), _bound(a, load_ranges, True, changing)
+        b_lo, b_hi = _bound(b, store_ranges, False, changing), _bound(b, store_ranges, True, changing)
+        if any(_negative(hi, lo) for hi, lo in ((a_hi, b_lo), (b_hi, a_lo))):
             return True
     return False
+
+
+def _inner_ranges(fn: Function, loop, target: Stmt, defs: dict) -> dict[str, tuple]:
+    """The variables of the `for` loops inside ``loop`` around ``target``, each
+    with the affine forms of its first and last values (loops counting up by
+    one; only a `for` statement binds its variable, so at ``target`` it is in
+    the range of the innermost loop around it that binds it)."""
+    out: dict[str, tuple] = {}
+    for L in (_loops_to(loop, target) or [loop])[1:]:
+        if not isinstance(L, For):
+            continue
+        if L.step != Const(1):
+            out.pop(L.var, None)  # an outer loop's range of the name no longer holds
+            continue
+        at = {**defs, **_dominating_defs(loop.body, L)}
+        lo, stop = affine(L.start, at), affine(L.stop, at)
+        if lo is not None and stop is not None:
+            out[L.var] = (lo, affine_sum(stop, {None: 1}, -1))
+    return out
+
+
+def _bound(form: dict, ranges: dict[str, tuple], upper: bool, changing: set[str]) -> dict | None:
+    """The largest (``upper``) or smallest value of an affine form over the
+    ranges of the loop variables in it, as a form in names one iteration does
+    not change; None where a name it changes has no range."""
+    for _ in range(len(ranges) + 1):
+        if not any(isinstance(v, Var) and v.name in ranges for v in form):
+            break
+        out: dict = {}
+        for v, k in form.items():
+            if isinstance(v, Var) and v.name in ranges:
+                lo, hi = ranges[v.name]
+                out = affine_sum(out, {t: k * c for t, c in (hi if (k > 0) == upper else lo).items()}, 1)
+            else:
+                out = affine_sum(out, {v: k}, 1)
+        form = out
+    if any(isinstance(v, Var) and v.name in changing for v in form):
+        return None
+    return form
+
+
+def _negative(a: dict | None, b: dict | None) -> bool:
+    """Whether ``a - b`` is a negative constant."""
+    if a is None or b is None:
+        return False
+    diff = affine_sum(a, b, -1)
+    return set(diff) <= {None} and diff.get(None, 0) < 0
 
 
 def _written_by_an_earlier_iteration(fn: Function, loop, load: Assign, store: Assign) -> bool:
