@@ -63,11 +63,14 @@ class _Kernels:
              "jacfwd", "jacrev", "scratch")
 
     def __getattr__(self, name: str):  # called only for a name not set yet
-        more = self.__dict__.get("more")
-        if name in _Kernels.LATER and more is not None:
-            more()
-            self.more = None
-            return getattr(self, name)
+        if name in _Kernels.LATER:
+            more = self.__dict__.get("more")
+            if more is not None:
+                more()
+                self.more = None
+            # (another thread may have built them between this lookup and the read of `more`)
+            if name in self.__dict__:
+                return self.__dict__[name]
         raise AttributeError(name)
 
 
