@@ -147,3 +147,22 @@ def test_a_read_after_a_loop_that_may_not_run_asks_for_a_value_before_it():
     with pytest.raises(nsadc.UnsupportedError, match="may be read before it is assigned") as e:
         nsadc.differentiate(unassigned_if_the_loop_does_not_run, wrt=["x"], target="python").grad(np.ones(4), 2)
     assert "test_loop_names.py:" in str(e.value) and "give i a value before" in str(e.value)
+
+
+def second_loop_may_not_run(x, m: int):
+    j = 0
+    s = 0.0
+    for j in range(3):
+        s += x[j]
+    for j in range(m):
+        s += 0.5 * x[j]
+    return s * x[j]
+
+
+@pytest.mark.parametrize("m", [0, 2])
+def test_a_later_loop_over_the_name_that_does_not_run_leaves_the_first_ones_value(m):
+    x = np.array([-0.5, -0.2, 1.3, 0.7])
+    d = nsadc.differentiate(second_loop_may_not_run, wrt=["x"], target="python")
+    value, g = d.value_and_grad(x, m)
+    assert value == pytest.approx(second_loop_may_not_run(x, m), rel=1e-14)
+    np.testing.assert_allclose(g, central_differences(second_loop_may_not_run, (x, m), 0), rtol=1e-6, atol=1e-8)

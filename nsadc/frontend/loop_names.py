@@ -159,9 +159,10 @@ def _for_loops(block: list, path: list):
 
 def _first_use(stmts: list, name: str) -> str | None:
     """'set' when the first statement of ``stmts`` that names ``name`` binds it
-    afresh (``name = e`` with ``e`` not reading it, or another `for` loop over
-    it, which answers for itself), 'read' when it may read it first, None
-    when none names it."""
+    afresh (``name = e`` with ``e`` not reading it), 'read' when it may read
+    it first, None when none names it.  Another `for` loop over the name is
+    passed over: where it runs it answers for the reads after itself, and
+    where it does not, they see what was there before it."""
     for s in stmts:
         if isinstance(s, cst.SimpleStatementLine) and s.body:
             first = s.body[0]
@@ -170,7 +171,7 @@ def _first_use(stmts: list, name: str) -> str | None:
                     and not _mentions(value, name) and not isinstance(first, cst.AugAssign):
                 return "set"
         if isinstance(s, cst.For) and _binds(s, name) and not _mentions(s.iter, name):
-            return "set"
+            continue  # it may not run; where it runs, it answers for the reads after itself
         if not _mentions(s, name):
             continue
         if isinstance(s, cst.If) and not _mentions(s.test, name):
