@@ -168,7 +168,7 @@ def _first_use(stmts: list, name: str) -> str | None:
             first = s.body[0]
             value = first.value if isinstance(first, (cst.Assign, cst.AnnAssign)) else None
             if value is not None and _binds_statement(cst.SimpleStatementLine([first]), name) \
-                    and not _mentions(value, name) and not isinstance(first, cst.AugAssign):
+                    and not _mentions(value, name):
                 return "set"
         if isinstance(s, cst.For) and _binds(s, name) and not _mentions(s.iter, name):
             continue  # it may not run; where it runs, it answers for the reads after itself
