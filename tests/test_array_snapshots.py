@@ -158,7 +158,7 @@ def set_then_update(x0, a):
 
 
 def scatter(x0, c):
-    """x[i] and x[i + 1] in one iteration: two elements, refused."""
+    """x[i] and x[i + 1] in one iteration: two elements, both put back."""
     x = x0.copy()
     for i in range(x.shape[0] - 1):
         t = c * x[i]
@@ -265,10 +265,11 @@ def test_the_element_is_pushed_before_the_if_whichever_way_it_goes():
     assert "_reserve" not in text  # still one entry per element, sized at entry
 
 
-def test_stores_into_two_elements_stay_refused():
-    d = nsadc.differentiate(scatter, target="python")
-    with pytest.raises(nsadc.NsadcError, match="overwritten later in the same loop"):
-        d.grad(np.array([0.3, -0.5, 1.1]), 0.3)
+def test_stores_into_two_elements_put_both_back():
+    _check_in_place(scatter, (np.array([0.3, -0.5, 1.1, 0.7]), 0.3))
+    text = nsadc.differentiate(scatter, target="python").source("reverse", np.array([0.3, -0.5]), 0.3)
+    forward = text.split("# reverse sweep")[0]
+    assert forward.count("x_elements[n_x_elements] = x[") == 2  # each element once, before the first store
 
 
 def test_two_stores_push_the_element_once():

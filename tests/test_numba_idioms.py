@@ -416,8 +416,8 @@ def like_allocations(x, c):
 
 
 def bad_dtype(x):
-    a = np.zeros(x.shape[0], dtype=np.int32)
-    return x[0] + a[0]
+    a = np.zeros(x.shape[0], dtype=np.complex128)
+    return x[0] + a[0].real
 
 
 def test_like_allocations_and_dtype():

@@ -2,10 +2,10 @@
 python target, then speed of nsadc's raw gradient kernel against the njit
 primal.
 
-    python -m benchmarks.probe [--corpus {a,b}] [--only NAME ...] [--repeat R] [--source-over X]
+    python -m benchmarks.probe [--corpus {a,b,c}] [--only NAME ...] [--repeat R] [--source-over X]
 
 ``--corpus a`` (the default) runs ``programs.py``, ``--corpus b`` the second
-corpus, ``programs_b.py``.
+corpus, ``programs_b.py``, ``--corpus c`` the third, ``programs_c.py``.
 """
 
 from __future__ import annotations
@@ -139,8 +139,8 @@ def grad_source(d, args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.probe")
-    ap.add_argument("--corpus", choices=("a", "b"), default="a",
-                    help="a: benchmarks/probe/programs.py, b: benchmarks/probe/programs_b.py")
+    ap.add_argument("--corpus", choices=("a", "b", "c"), default="a",
+                    help="a: benchmarks/probe/programs.py, b: programs_b.py, c: programs_c.py")
     ap.add_argument("--only", nargs="+", metavar="NAME")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--no-speed", action="store_true")
@@ -154,6 +154,8 @@ def main(argv=None):
         os.environ["NSADC_CACHE_DIR"] = tempfile.mkdtemp(prefix="nsadc-probe-cache-")
     if a.corpus == "b":
         from benchmarks.probe.programs_b import PROGRAMS
+    elif a.corpus == "c":
+        from benchmarks.probe.programs_c import PROGRAMS
     else:
         from benchmarks.probe.programs import PROGRAMS
     names = a.only or list(PROGRAMS)

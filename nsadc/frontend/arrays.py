@@ -25,6 +25,8 @@ from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
 _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm",
                 "sort")
+_FLOAT_DTYPES = ("float", "np.float64", "numpy.float64", "np.double", "numpy.double")
+_INT_DTYPES = ("int", "np.int64", "numpy.int64", "np.int32", "numpy.int32", "np.intp", "numpy.intp", "np.int_")
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
                 "flatten", "ravel", "astype", "fill")
 
@@ -393,6 +395,8 @@ class ArrayLowering:
         if prim in ALLOCATORS or prim == "full":
             args = self._allocation_args(scope, node, prim, "allocate with np.empty(shape) and fill it in a loop")
             dims = self._dims(scope, args[0])
+            if self._dtype_of(scope, node) == "int":
+                return self._int_allocation(scope, node, prim, dims, args), prim
             extra = [self._expr(scope, args[1])] if prim == "full" else []
             return Call(prim, (*dims, *extra)), prim
         args = self._positional_args(scope, node)
@@ -400,21 +404,26 @@ class ArrayLowering:
             raise self._err(scope, node, f"{scope.src.source_of(node.func).strip()}() takes one array",
                             "pass one array")
         array, t = self._array_operand(scope, args[0])
-        if not is_float_array(t):
-            raise self._err(scope, args[0], "only float arrays can be copied or allocated like this here",
-                            "allocate with np.zeros(shape)")
+        if any(a.keyword is not None for a in node.args) \
+                and self._dtype_of(scope, node) != ("float" if is_float_array(t) else "int"):
+            raise self._err(scope, node, "an array made like another keeps its dtype here",
+                            "leave dtype out, or allocate with np.zeros(x.shape, dtype=...)")
         return Call(prim, (array,)), f"{array.name}_copy" if prim == "array_copy" else prim
 
     def _positional_args(self, scope, node: cst.Call) -> list:
-        """The positional arguments of an array-making call; ``dtype=`` may only
-        say float64, and no other keyword is taken."""
+        """The positional arguments of an array-making call (a dtype given by
+        position is ``dtype=`` by now); no other keyword is taken."""
         for a in node.args:
             if a.keyword is not None and a.keyword.value != "dtype":
                 raise self._err(scope, a, f"the keyword {a.keyword.value}= is not supported here",
                                 "pass the shape (and the fill value) by position")
-            if a.keyword is not None:
-                self._dtype(scope, a.value)
         return [a.value for a in node.args if a.keyword is None]
+
+    def _dtype_of(self, scope, node: cst.Call) -> str:
+        """"float" or "int": the dtype an array-making call asks for (float64
+        when it names none); other dtypes are refused."""
+        named = [a.value for a in node.args if a.keyword is not None and a.keyword.value == "dtype"]
+        return self._dtype(scope, named[0]) if named else "float"
 
     def _allocation_args(self, scope, node: cst.Call, prim: str, array_fill_hint: str) -> list:
         """The shape (and, for np.full, the fill value, a number) of np.zeros /
@@ -430,11 +439,30 @@ class ArrayLowering:
                             array_fill_hint)
         return args
 
-    def _dtype(self, scope, node) -> None:
+    def _dtype(self, scope, node) -> str:
         text = scope.src.source_of(node).strip()
-        if text not in ("float", "np.float64", "numpy.float64", "np.double"):
-            raise self._err(scope, node, f"dtype={text} is not supported for arrays nsadc creates",
-                            "leave dtype out (float64); derivatives follow the inputs' precision")
+        if text in _FLOAT_DTYPES:
+            return "float"
+        if text in _INT_DTYPES:
+            return "int"
+        raise self._err(scope, node, f"dtype={text} is not supported for arrays nsadc creates",
+                        "leave dtype out (float64; derivatives follow the inputs' precision), or "
+                        "write dtype=np.int64 for an array of indices or counts")
+
+    def _int_allocation(self, scope, node: cst.Call, prim: str, dims: list[Expr], args: list) -> Call:
+        """``np.zeros(n, dtype=np.int64)`` ...: ``index_empty(n)``, or
+        ``index_full(n, v)`` with the int fill value v (bound to a name, it
+        becomes the allocation and a loop storing v: :meth:`_bind_array`)."""
+        if prim == "empty":
+            return Call("index_empty", tuple(dims))
+        if prim == "full":
+            fill = self._expr(scope, args[1])
+            if isinstance(fill, Const) and not isinstance(fill.value, int):
+                raise self._err(scope, args[1], "an int array is filled with an int here",
+                                "write an int fill value (-1, 0, n ...), or leave dtype out for floats")
+        else:
+            fill = Const(0 if prim == "zeros" else 1)
+        return Call("index_full", (*dims, fill))
 
     def _method_call(self, scope, node: cst.Call) -> tuple[Expr, str] | None:
         """``a.copy()`` on an array name; None when ``node`` is no array method call."""
@@ -537,11 +565,13 @@ class ArrayLowering:
         if name in self.arrays or name in self.param_names:
             raise self._err(scope, node, f"{name} already holds an array; a name takes a new array "
                             "only in straight-line code, not in a loop or a branch", "give the new array a name of its own")
-        if value.prim == "full" and not isinstance(value.args[-1], Const):
+        if value.prim == "index_full" or (value.prim == "full" and not isinstance(value.args[-1], Const)):
             # np.full(n, w): the elements carry w's derivative, so they are stores
-            # of w the transforms see, not an allocation with no derivative
+            # of w the transforms see, not an allocation with no derivative; an
+            # int array's fill is stores too, which the transforms know how to keep
             dims, fill = list(value.args[:-1]), self._operand(value.args[-1], "fill")
-            self._bind_array(scope, name, Call("empty", tuple(dims)), node)
+            alloc = "empty" if value.prim == "full" else "index_empty"
+            self._bind_array(scope, name, Call(alloc, tuple(dims)), node)
             self._loop_nest(scope, dims, lambda index: self._emit(
                 Assign(name, Call("store", (Var(name), *index, fill)), scope.src.loc(node))),
                 scope.src.loc(node))
@@ -564,8 +594,10 @@ class ArrayLowering:
         if source is not None and isinstance(source, Var) and source.name in self.arrays:
             dims = list(self._shape(source.name))
             t = self.arrays[source.name] if value.prim == "array_copy" else self._type_of(value)
-        elif value.prim in ALLOCATORS:
+        elif value.prim in (*ALLOCATORS, "index_empty"):
             dims, t = [self._dim(d) for d in value.args], self._type_of(value)
+        elif value.prim == "index_full":
+            dims, t = [self._dim(d) for d in value.args[:-1]], self._type_of(value)
         else:
             dims, t = None, None
         if dims is None or any(variables(d) - self.param_names for d in dims) \
@@ -576,14 +608,19 @@ class ArrayLowering:
         if name not in self.arrays:
             self.arrays[name] = t
             self.shapes[name] = dims
-            self.preamble.append(Assign(name, Call("empty", tuple(dims)), scope.src.loc(node)))
+            alloc = "empty" if is_float_array(t) else "index_empty"
+            self.preamble.append(Assign(name, Call(alloc, tuple(dims)), scope.src.loc(node)))
             self.refilled.add(name)
         fill = {"zeros": 0.0, "zeros_like": 0.0, "ones": 1.0, "ones_like": 1.0}.get(value.prim)
+        if fill is not None and not is_float_array(t):
+            fill = int(fill)
+        elif value.prim == "index_full":
+            fill = value.args[-1]
         loc = scope.src.loc(node)
 
         def element(index):
             v = self._operand(Call("load", (source, *index)), f"{source.name}_el") \
-                if value.prim == "array_copy" else Const(fill)
+                if value.prim == "array_copy" else fill if isinstance(fill, Expr) else Const(fill)
             self._emit(Assign(name, Call("store", (Var(name), *index, v)), loc))
         if value.prim == "array_copy" or fill is not None:
             self._loop_nest(scope, dims, element, loc)

@@ -920,7 +920,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         value, hint = self._rhs(scope, node)
         loc = scope.src.loc(node)
         if into is not None and (self._array_of(value) is not None or (
-                isinstance(value, Call) and value.prim in (*ALLOCATORS, *LIKE, "full", "array_copy"))):
+                isinstance(value, Call) and value.prim in (*ALLOCATORS, *LIKE, "full", "array_copy",
+                                                           "index_empty", "index_full"))):
             self._bind_array(scope, into, value, scope.src.parents.get(node) or node)
             return Var(into)
         if into is not None:

@@ -138,6 +138,9 @@ class VectorLowering:
         """``np.zeros(shape)``, ``np.ones(shape)``, ``np.full(shape, v)`` inside an
         expression: one value broadcast to the shape (no array is made)."""
         args = self._allocation_args(scope, node, name, "use np.zeros(shape) + value, which broadcasts the array")
+        if self._dtype_of(scope, node) == "int":
+            raise self._err(scope, node, "an int array inside an expression is not supported",
+                            "give it a name of its own first: idx = np.zeros(n, dtype=np.int64)")
         dims = [self._dim_value(scope, d) or d for d in self._dims(scope, args[0])]
         value = self._operand(self._expr(scope, args[1]), "fill") if name == "full" \
             else Const(0.0 if name == "zeros" else 1.0)

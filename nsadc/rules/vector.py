@@ -39,7 +39,10 @@ need three more primitives:
   and what torch gives with ``stable=True`` (torch's default sort is stable
   only up to 16 entries on the CPU).  It is the sort's kink site: met where m > 1.
 - ``index_empty(n, ...)``: an uninitialised int array (``np.argmax(A, axis=1)``
-  given a name).
+  given a name, ``np.empty(n, dtype=np.int64)``).
+- ``index_full(n, ..., v)``: an int array filled with v (``np.zeros(n,
+  dtype=np.int64)``); the frontend writes it as ``index_empty`` and a loop of
+  stores when it is bound to a name.
 """
 
 from __future__ import annotations
@@ -113,6 +116,8 @@ register(Rule("searchsorted_right", (2, 2), "call:_searchsorted_right", int_resu
                doc="np.searchsorted(a, v, side='right')"))
 register(Rule("index_empty", (1, None), "special", lambda types: array_type(len(types), floating=False),
                None, doc="np.empty(shape, np.int64)"))
+register(Rule("index_full", (2, None), "special", lambda types: array_type(len(types) - 1, floating=False),
+               None, doc="np.full(shape, v, np.int64)"))
 
 
 def _stable_argsort(values):
@@ -190,7 +195,8 @@ def helper_source(prims: set[str]) -> str | None:
 
 
 def vector_source(prim: str, args: list[str]) -> str:
-    """The Python source of ``tie``, ``share``, ``detach``, ``sort``, ``argsort``, ``index_empty``."""
+    """The Python source of ``tie``, ``share``, ``detach``, ``sort``, ``argsort``, ``index_empty``,
+    ``index_full``."""
     if prim == "tie":
         return f"1 if {args[0]} == {args[1]} else 0"
     if prim == "share":
@@ -202,7 +208,11 @@ def vector_source(prim: str, args: list[str]) -> str:
     if prim == "index_empty":
         shape = args[0] if len(args) == 1 else f"({', '.join(args)})"
         return f"np.empty({shape}, np.int64)"
+    if prim == "index_full":
+        dims = args[:-1]
+        shape = dims[0] if len(dims) == 1 else f"({', '.join(dims)})"
+        return f"np.full({shape}, {args[-1]}, np.int64)"
     raise ValueError(prim)
 
 
-VECTOR_PRIMS = {"tie", "share", "detach", "sort", "argsort", "index_empty"}
+VECTOR_PRIMS = {"tie", "share", "detach", "sort", "argsort", "index_empty", "index_full"}

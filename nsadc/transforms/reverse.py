@@ -472,8 +472,9 @@ class _Reverse:
         for a in kept:  # the arrays as the iteration found them, the one pushed last popped first
             pops = tapes.pop_array(a, self.over_elements_of(a)) + pops
         restored = plan.restored.get(id(s), {})
-        for element in dict.fromkeys(restored.values()):  # x[i] = f(x[i]): x[i] as the iteration read it
-            # last: its index may read a counter the checkpoints give back (a `while` loop's i)
+        for element in reversed(dict.fromkeys(restored.values())):  # x[i] = f(x[i]): x[i] as the iteration read it
+            # last: its index may read a counter the checkpoints give back (a `while` loop's i);
+            # an array's elements in the reverse of the order they were pushed
             pops = pops + tapes.pop_element(element)
         return pops, kept, restored
 

@@ -658,12 +658,12 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], typ
                         after = True
                     elif after and is_store(s) and s.target == array and not _other_element(fn, L, load, s) \
                             and not _written_by_an_earlier_iteration(fn, L, load, s):
-                        element = _restorable(fn, L, s)
-                        if element is not None:
-                            restored.setdefault(id(L), {})[id(s)] = element
-                            out.add(id(s))
+                        elements = _restorable(fn, L, s)
+                        if elements is not None:
+                            restored.setdefault(id(L), {}).update(elements)
+                            out |= set(elements)
                             continue
-                        if isinstance(L, (For, While)) and is_float_array(types.get(array)) and (
+                        if isinstance(L, (For, While)) and is_array(types.get(array)) and (
                                 _sweeps(L, array) if any(t is L for t in fn.body)
                                 else _rewrites_whole(L, array, rank(types[array]))):
                             snapshots.setdefault(id(L), set()).add(array)
@@ -678,38 +678,50 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], typ
     return out, snapshots, restored
 
 
-def _restorable(fn: Function, loop, store: Assign) -> Call | None:
+def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
     """``x[i] = f(x[i])``, or ``x[i] = f(x)`` (a Gauss-Seidel step, the load
-    anywhere in the iteration, inner loops included), in a loop's body (`for`,
-    or `while`: a `for` with a `break`), straight or under `if`s.  Every store
-    into that array in the loop writes the same element, so putting that one
-    element back gives the array as the iteration found it (the reverse of
-    each later iteration has put its own back already); every store of the
-    element is in top-level statements or `if`s (``x[i] *= a`` then
-    ``x[i] = max(x[i], 0)``; a clip, one store per branch of an `if` /
-    `elif`); other arrays may be updated beside it (coupled states), each on
-    an element tape of its own.  Where the loop runs forwards the element is
-    pushed once, before the first of those statements (see
-    :func:`hoisted_pushes`), so that push is the iteration's last on the
-    array's element tape, and the reverse pops the element back before
-    re-running the iteration: the element (a ``load``) when its index is
-    known at the iteration's start (else None)."""
+    anywhere in the iteration, inner loops included), or a swap ``t = x[j];
+    x[j] = x[j + 1]; x[j + 1] = t``, in a loop's body (`for`, or `while`: a
+    `for` with a `break`), straight or under `if`s.  Every store into that
+    array in the loop writes an element whose index is known at the
+    iteration's start, so putting those elements back gives the array as the
+    iteration found it (the reverse of each later iteration has put its own
+    back already); every store of the array is in top-level statements or
+    `if`s (``x[i] *= a`` then ``x[i] = max(x[i], 0)``; a clip, one store per
+    branch of an `if` / `elif`); other arrays may be updated beside it
+    (coupled states), each on an element tape of its own.  Where the loop
+    runs forwards the elements are pushed once, before the first of those
+    statements (see :func:`hoisted_pushes`), so those pushes are the
+    iteration's last on the array's element tape, and the reverse pops them
+    back, last first, before re-running the iteration.  (Two of them may be
+    one element: both pushes hold its old value, so either pop restores it.)
+    Returns id(store) -> the element (a ``load``) it writes, for every store
+    into the array in the loop, or None."""
     unit = [t for t in walk(loop.body) if is_store(t) and t.target == store.target]
     tops = [_top_statement(loop.body, t) for t in unit]
-    if any(t is None for t in tops) or any(t.value.args[:-1] != store.value.args[:-1] for t in unit):
+    if any(t is None for t in tops):
         return None
     places = [k for k, t in enumerate(loop.body) if any(t is u for u in tops)]
     defs, changing = _iteration_names(fn, loop)
     # a name the iteration changes only after its last store (a `while` loop's counter, `i += 1`
     # at the end of the body) still holds its value from the iteration's start there
     moved = changing & assigned_in(loop.body[:places[-1] + 1])
-    index = []
-    for w in store.value.args[1:-1]:
-        b = affine(w, defs)
-        if b is None or any(isinstance(v, Var) and v.name in moved - {getattr(loop, "var", None)} for v in b):
-            return None
-        index.append(affine_expr(b))
-    return Call("load", (Var(store.target), *index))
+    elements: dict[int, Call] = {}
+    known: dict[tuple, Call] = {}  # one load per element, however the stores spell its index
+    once = _assigned_once(fn)
+    for t in unit:
+        index = []
+        # j_plus_1 = j + 1 under the store's `if`, before it: expanded too
+        on_path = {**defs, **{d.target: d.value for d in _defs_before(loop.body, t)
+                              if d.target in once and not is_store(d)}}
+        for w in t.value.args[1:-1]:
+            b = affine(w, on_path)
+            if b is None or any(isinstance(v, Var) and v.name in moved - {getattr(loop, "var", None)} for v in b):
+                return None
+            index.append(affine_expr(b))
+        element = Call("load", (Var(store.target), *index))
+        elements[id(t)] = known.setdefault(tuple(index), element)
+    return elements
 
 
 def _top_statement(body: list[Stmt], target: Stmt) -> Stmt | None:
@@ -725,14 +737,14 @@ def _top_statement(body: list[Stmt], target: Stmt) -> Stmt | None:
 
 def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call]]) -> tuple[
         dict[int, list[tuple[Call, int]]], dict[int, int]]:
-    """id(top-level statement of a loop body) -> [(the element a loop's
-    restored stores into one array overwrite (one per array: see
-    :func:`_restorable`), id(loop))], and id(store) -> id(loop) for those
-    stores, where an array's are more than one store or one under an `if`.
-    Where the loop runs forwards the element is pushed once before that
-    statement, whichever way its `if`s go, since the loop's reverse pops it
-    before re-running the iteration, before it knows the way (a test may read
-    the element itself)."""
+    """id(top-level statement of a loop body) -> [(an element a loop's
+    restored stores into one array overwrite (see :func:`_restorable`; each
+    distinct element once, in the order the stores name them), id(loop))],
+    and id(store) -> id(loop) for those stores, where an array's are more than
+    one store or one under an `if`.  Where the loop runs forwards the elements
+    are pushed once before that statement, whichever way its `if`s go, since
+    the loop's reverse pops them before re-running the iteration, before it
+    knows the way (a test may read an element itself)."""
     before: dict[int, list[tuple[Call, int]]] = {}
     stores: dict[int, int] = {}
     for loop in walk(fn.body):
@@ -744,21 +756,44 @@ def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call]]) -> tuple[
             first = next(t for t in loop.body if any(id(u) in store_ids for u in walk([t])))
             if len(unit) == 1 and id(first) in store_ids:
                 continue  # one store, straight in the body: it pushes where it is
-            before.setdefault(id(first), []).append((next(iter(unit.values())), id(loop)))
+            before.setdefault(id(first), []).extend((element, id(loop)) for element in dict.fromkeys(unit.values()))
             stores.update((sid, id(loop)) for sid in store_ids)
     return before, stores
 
 
-def _iteration_names(fn: Function, loop) -> tuple[dict, set[str]]:
-    """Names assigned once at the top of the loop's body (expanded in index
-    forms) and the names the iteration changes."""
+def _assigned_once(fn: Function) -> set[str]:
+    """The names one statement of the function assigns (a `for` its variable)."""
     counts: dict[str, int] = {}
     for t in walk(fn.body):
         name = t.var if isinstance(t, For) else t.target if isinstance(t, Assign) else None
         if name is not None:
             counts[name] = counts.get(name, 0) + 1
-    defs = {t.target: t.value for t in loop.body
-            if isinstance(t, Assign) and not is_store(t) and counts.get(t.target) == 1}
+    return {name for name, k in counts.items() if k == 1}
+
+
+def _defs_before(block: list[Stmt], target: Stmt) -> list[Assign] | None:
+    """The assignments that run before ``target`` on every path to it within
+    ``block``: those earlier in the blocks that hold it, through `if`s (None:
+    ``target`` is not there, or inside an inner loop)."""
+    out: list[Assign] = []
+    for s in block:
+        if s is target:
+            return out
+        if isinstance(s, If):
+            for branch in (s.body, s.orelse):
+                inner = _defs_before(branch, target)
+                if inner is not None:
+                    return out + inner
+        if isinstance(s, Assign):
+            out.append(s)
+    return None
+
+
+def _iteration_names(fn: Function, loop) -> tuple[dict, set[str]]:
+    """Names assigned once at the top of the loop's body (expanded in index
+    forms) and the names the iteration changes."""
+    once = _assigned_once(fn)
+    defs = {t.target: t.value for t in loop.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
     return defs, assigned_in(loop.body) - set(defs)
 
 

@@ -681,13 +681,17 @@ def bad_useless_call(x):
 
 def bad_scatter(x):
     """x[i] = f(x[i]) is supported, straight, under `if`s or several times
-    over; stores into two elements in one iteration (x[i] and x[i + 1]) are
-    not."""
+    over, and so are stores into a few elements the iteration's start names
+    (x[i] and x[i + 1]); a store into an element the iteration finds as it
+    runs (here by a search) is not."""
     n = x.shape[0]
     for i in range(n - 1):
         t = 0.5 * x[i] * x[i]  # <- refused: bad_scatter @x[i]
         x[i] -= t
-        x[i + 1] += t
+        k = i + 1
+        while k < n - 1 and x[k] < 0.0:
+            k += 1
+        x[k] += t
     s = 0.0
     for i in range(n):
         s += x[i] * x[i]

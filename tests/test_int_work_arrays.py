@@ -1,0 +1,246 @@
+"""Integer work arrays (``np.zeros(n, dtype=np.int64)``, ``np.full(n, -1,
+np.int64)``, ``np.empty(n, np.int64)``): labels, counts, back-pointers and
+permutations a program computes and then indexes with; and loops that swap
+two elements of an array in place (a bubble sort of values or of indices),
+whose reverse puts each element an iteration overwrote back before it re-runs
+the iteration.  Gradients against central differences on both targets; the
+dtypes nsadc does not create are refused with their location."""
+
+import numpy as np
+import pytest
+
+import nsadc
+from helpers import central_differences
+
+
+def nearest_centre_labels(x, c):
+    n = x.shape[0]
+    k = c.shape[0]
+    lab = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        best = 0
+        bd = abs(x[i] - c[0])
+        for j in range(1, k):
+            d = abs(x[i] - c[j])
+            if d < bd:
+                bd = d
+                best = j
+        lab[i] = best
+    s = 0.0
+    for i in range(n):
+        s += (x[i] - c[lab[i]]) ** 2
+    return s
+
+
+def bin_counts(x, edges):
+    m = edges.shape[0] - 1
+    cnt = np.zeros(m, np.int64)
+    where = np.empty(x.shape[0], dtype=np.int64)
+    for i in range(x.shape[0]):
+        b = 0
+        while b < m - 1 and x[i] > edges[b + 1]:
+            b += 1
+        cnt[b] += 1
+        where[i] = b
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * x[i] / cnt[where[i]]
+    return s
+
+
+def best_path_cost(cost, trans):
+    T, K = cost.shape
+    back = np.full((T, K), -1, dtype=np.int64)
+    v = np.zeros(K)
+    for k in range(K):
+        v[k] = cost[0, k]
+    w = np.zeros(K)
+    for t in range(1, T):
+        for k in range(K):
+            best = v[0] + trans[0, k]
+            arg = 0
+            for j in range(1, K):
+                c = v[j] + trans[j, k]
+                if c < best:
+                    best = c
+                    arg = j
+            w[k] = best + cost[t, k]
+            back[t, k] = arg
+        for k in range(K):
+            v[k] = w[k]
+    k = 0
+    for j in range(1, K):
+        if v[j] < v[k]:
+            k = j
+    s = 0.0
+    for t in range(T - 1, 0, -1):
+        s += cost[t, k]
+        k = back[t, k]
+    return s + cost[0, k]
+
+
+def rank_weighted_sum(x):
+    n = x.shape[0]
+    perm = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        perm[i] = i
+    for i in range(n):
+        for j in range(n - 1 - i):
+            if x[perm[j]] > x[perm[j + 1]]:
+                t = perm[j]
+                perm[j] = perm[j + 1]
+                perm[j + 1] = t
+    s = 0.0
+    for i in range(n):
+        s += (i + 1) * x[perm[i]]
+    return s
+
+
+def bubble_sorted_weights(x):
+    n = x.shape[0]
+    v = x.copy()
+    for i in range(n):
+        for j in range(n - 1 - i):
+            if v[j] > v[j + 1]:
+                t = v[j]
+                v[j] = v[j + 1]
+                v[j + 1] = t
+    s = 0.0
+    for i in range(n):
+        s += (i + 1) * v[i] * abs(v[i])
+    return s
+
+
+def latest_window_max(x, w):
+    n = x.shape[0]
+    idx = np.zeros(3, dtype=np.int64)
+    buf = np.zeros(3)
+    s = 0.0
+    for t in range(n):
+        k = t % 3
+        idx[k] = t
+        buf[k] = x[t] * w
+        m = buf[0]
+        a = idx[0]
+        for j in range(1, 3):
+            if buf[j] > m:
+                m = buf[j]
+                a = idx[j]
+        s += m * x[a]
+    return s
+
+
+def counts_per_pass(x):
+    n = x.shape[0]
+    s = 0.0
+    for p in range(3):
+        above = np.zeros(n, dtype=np.int64)  # a fresh int array each pass
+        for i in range(n):
+            if x[i] * (p + 1) > 1.0:
+                above[i] = 1
+        for i in range(n):
+            s += above[i] * x[i] * x[i] + (1 - above[i]) * abs(x[i])
+    return s
+
+
+def like_an_int_array(x, order):
+    seen = np.zeros_like(order)
+    s = 0.0
+    for i in range(order.shape[0]):
+        seen[order[i]] += 1
+        s += seen[order[i]] * x[order[i]]
+    return s
+
+
+_rng = np.random.default_rng(11)
+CASES = [
+    (nearest_centre_labels, (_rng.normal(size=15), np.array([-1.0, 0.2, 1.3])), 0),
+    (bin_counts, (_rng.uniform(0.0, 1.0, 25), np.array([0.0, 0.33, 0.61, 1.0])), 0),
+    (best_path_cost, (_rng.uniform(0.0, 1.0, (6, 3)), _rng.uniform(0.0, 1.0, (3, 3))), 0),
+    (best_path_cost, (_rng.uniform(0.0, 1.0, (6, 3)), _rng.uniform(0.0, 1.0, (3, 3))), 1),
+    (rank_weighted_sum, (_rng.normal(size=9),), 0),
+    (bubble_sorted_weights, (_rng.normal(size=9),), 0),
+    (latest_window_max, (_rng.normal(size=12), 1.3), 0),
+    (latest_window_max, (_rng.normal(size=12), 1.3), 1),
+    (counts_per_pass, (_rng.uniform(0.05, 1.2, 11),), 0),
+    (like_an_int_array, (_rng.normal(size=6), np.array([2, 0, 2, 5, 1, 2, 3])), 0),
+]
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("fn, args, k", CASES, ids=[f"{c[0].__name__}-{c[2]}" for c in CASES])
+def test_int_work_arrays_against_central_differences(fn, args, k, target):
+    names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    d = nsadc.differentiate(fn, wrt=[names[k]], target=target)
+    value, g = d.value_and_grad(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-13)
+    np.testing.assert_allclose(g, central_differences(fn, args, k), rtol=1e-6, atol=1e-8)
+
+
+def test_an_int_allocation_is_emitted_with_its_dtype():
+    src = nsadc.differentiate(best_path_cost, wrt=["cost"], target="python").source(
+        "reverse", np.ones((4, 3)), np.ones((3, 3)))
+    assert "np.empty((T, K), np.int64)" in src
+
+
+def _swaps(rng, n_stores: int):
+    """A loop over j whose body, under a test on the values, writes ``n_stores``
+    elements near j (offsets drawn, repeats allowed) from values it read at
+    other offsets: the shape of a sorting or exchange pass."""
+    offsets = [int(o) for o in rng.integers(0, 3, size=n_stores)]
+    reads = [int(o) for o in rng.integers(0, 3, size=n_stores)]
+    lines = ["def f(x):", "    v = x.copy()", "    n = v.shape[0]", "    for p in range(2):",
+             "        for j in range(n - 2):",
+             f"            if v[j + {reads[0]}] > v[j + {offsets[0]}] * 0.9:",
+             *[f"                t{k} = v[j + {r}]" for k, r in enumerate(reads)],
+             *[f"                v[j + {o}] = t{k} * {0.5 + 0.25 * k} + 0.1 * v[j + {(o + 1) % 3}]"
+               for k, o in enumerate(offsets)],
+             "    s = 0.0", "    for i in range(n):", "        s += (i + 1) * v[i] * v[i]", "    return s"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_drawn_exchange_passes_put_back_every_element_they_overwrite(seed, tmp_path):
+    """Each iteration writes a few elements whose indices its start fixes;
+    the reverse pops them back, last pushed first, before re-running it (two
+    stores of one element included)."""
+    import importlib.util
+
+    rng = np.random.default_rng(seed)
+    path = tmp_path / f"swaps_{seed}.py"
+    path.write_text(_swaps(rng, int(rng.integers(2, 4))))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x = rng.normal(size=7)
+    d = nsadc.differentiate(module.f, target="python")
+    value, g = d.value_and_grad(x)
+    assert value == pytest.approx(module.f(x), rel=1e-13)
+    np.testing.assert_allclose(g, central_differences(module.f, (x,), 0), rtol=1e-5, atol=1e-7)
+
+
+def float32_counts(x):
+    c = np.zeros(x.shape[0], dtype=np.float32)
+    for i in range(x.shape[0]):
+        c[i] = x[i]
+    return c[0]
+
+
+def int_array_in_an_expression(x):
+    return np.sum(x * np.ones(x.shape[0], dtype=np.int64))
+
+
+def fractional_int_fill(x):
+    a = np.full(x.shape[0], 0.5, dtype=np.int64)
+    return x[a[0]]
+
+
+@pytest.mark.parametrize("fn, message", [
+    (float32_counts, "dtype=np.float32 is not supported"),
+    (int_array_in_an_expression, "an int array inside an expression"),
+    (fractional_int_fill, "an int array is filled with an int"),
+])
+def test_dtypes_nsadc_does_not_create_are_refused_where_they_are_written(fn, message):
+    with pytest.raises(nsadc.UnsupportedError, match=message) as e:
+        nsadc.differentiate(fn, target="python").grad(np.ones(4))
+    assert "test_int_work_arrays.py:" in str(e.value)
