@@ -1,10 +1,12 @@
 """Integer work arrays (``np.zeros(n, dtype=np.int64)``, ``np.full(n, -1,
 np.int64)``, ``np.empty(n, np.int64)``): labels, counts, back-pointers and
-permutations a program computes and then indexes with; and loops that swap
-two elements of an array in place (a bubble sort of values or of indices),
-whose reverse puts each element an iteration overwrote back before it re-runs
-the iteration.  Gradients against central differences on both targets; the
-dtypes nsadc does not create are refused with their location."""
+permutations a program computes and then indexes with; loops that swap two
+elements of an array in place (a bubble sort of values or of indices) or
+update the elements an index array names (a segment maximum, edge
+relaxations), whose reverse puts each element an iteration overwrote back
+before it re-runs the iteration; ``v.sort()`` on a 1-D array.  Gradients
+against central differences on both targets; the dtypes nsadc does not
+create are refused with their location."""
 
 import numpy as np
 import pytest
@@ -152,7 +154,51 @@ def like_an_int_array(x, order):
     return s
 
 
+def segment_max(x, seg, k: int):
+    m = np.full(k, -1e30)
+    for i in range(x.shape[0]):
+        s = seg[i]
+        m[s] = max(m[s], x[i])
+    t = 0.0
+    for j in range(k):
+        t += m[j] * m[j]
+    return t
+
+
+def relaxations(src, dst, wt, target):
+    nn = target.shape[0]
+    dist = np.full(nn, 1e9)
+    pred = np.zeros(nn, dtype=np.int64)
+    dist[0] = 0.0
+    changed = True
+    rounds = 0
+    while changed and rounds < nn:
+        changed = False
+        for e in range(wt.shape[0]):
+            a = src[e]
+            b = dst[e]
+            if dist[a] + wt[e] < dist[b]:
+                dist[b] = dist[a] + wt[e]
+                pred[b] = e
+                changed = True
+        rounds += 1
+    loss = 0.0
+    for v in range(1, nn):
+        loss += (dist[v] - target[v]) ** 2 + 0.1 * wt[pred[v]]
+    return loss
+
+
+def sorted_in_place(x, k: int):
+    v = x.copy()
+    v.sort()
+    s = 0.0
+    for i in range(k, v.shape[0] - k):
+        s += v[i] * abs(v[i])
+    return s
+
+
 _rng = np.random.default_rng(11)
+_edges = np.array([[0, 1], [0, 2], [1, 2], [2, 3], [1, 3], [3, 4], [2, 4], [4, 0]])
 CASES = [
     (nearest_centre_labels, (_rng.normal(size=15), np.array([-1.0, 0.2, 1.3])), 0),
     (bin_counts, (_rng.uniform(0.0, 1.0, 25), np.array([0.0, 0.33, 0.61, 1.0])), 0),
@@ -164,6 +210,10 @@ CASES = [
     (latest_window_max, (_rng.normal(size=12), 1.3), 1),
     (counts_per_pass, (_rng.uniform(0.05, 1.2, 11),), 0),
     (like_an_int_array, (_rng.normal(size=6), np.array([2, 0, 2, 5, 1, 2, 3])), 0),
+    (segment_max, (_rng.normal(size=12), np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 1, 0, 0]), 3), 0),
+    (relaxations, (_edges[:, 0].copy(), _edges[:, 1].copy(), _rng.uniform(0.5, 2.0, 8), _rng.uniform(0.0, 3.0, 5)), 2),
+    (relaxations, (_edges[:, 0].copy(), _edges[:, 1].copy(), _rng.uniform(0.5, 2.0, 8), _rng.uniform(0.0, 3.0, 5)), 3),
+    (sorted_in_place, (_rng.normal(size=9), 2), 0),
 ]
 
 
@@ -183,40 +233,45 @@ def test_an_int_allocation_is_emitted_with_its_dtype():
     assert "np.empty((T, K), np.int64)" in src
 
 
-def _swaps(rng, n_stores: int):
+def _swaps(rng, n_stores: int, gather: bool = False):
     """A loop over j whose body, under a test on the values, writes ``n_stores``
     elements near j (offsets drawn, repeats allowed) from values it read at
-    other offsets: the shape of a sorting or exchange pass."""
+    other offsets: the shape of a sorting or exchange pass; with ``gather``,
+    the elements are those an index array names (``v[p[j + 1]]``)."""
     offsets = [int(o) for o in rng.integers(0, 3, size=n_stores)]
     reads = [int(o) for o in rng.integers(0, 3, size=n_stores)]
-    lines = ["def f(x):", "    v = x.copy()", "    n = v.shape[0]", "    for p in range(2):",
+    at = (lambda o: f"p[j + {o}]") if gather else (lambda o: f"j + {o}")
+    lines = [f"def f(x{', p' if gather else ''}):", "    v = x.copy()", "    n = v.shape[0]", "    for r in range(2):",
              "        for j in range(n - 2):",
-             f"            if v[j + {reads[0]}] > v[j + {offsets[0]}] * 0.9:",
-             *[f"                t{k} = v[j + {r}]" for k, r in enumerate(reads)],
-             *[f"                v[j + {o}] = t{k} * {0.5 + 0.25 * k} + 0.1 * v[j + {(o + 1) % 3}]"
+             f"            if v[{at(reads[0])}] > v[{at(offsets[0])}] * 0.9:",
+             *[f"                t{k} = v[{at(r)}]" for k, r in enumerate(reads)],
+             *[f"                v[{at(o)}] = t{k} * {0.5 + 0.25 * k} + 0.1 * v[{at((o + 1) % 3)}]"
                for k, o in enumerate(offsets)],
              "    s = 0.0", "    for i in range(n):", "        s += (i + 1) * v[i] * v[i]", "    return s"]
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_drawn_exchange_passes_put_back_every_element_they_overwrite(seed, tmp_path):
-    """Each iteration writes a few elements whose indices its start fixes;
-    the reverse pops them back, last pushed first, before re-running it (two
-    stores of one element included)."""
+@pytest.mark.parametrize("gather", [False, True], ids=["offsets", "index_array"])
+@pytest.mark.parametrize("seed", range(10))
+def test_drawn_exchange_passes_put_back_every_element_they_overwrite(seed, gather, tmp_path):
+    """Each iteration writes a few elements whose indices its start fixes
+    (offsets of j, or entries of an index array nothing writes); the reverse
+    pops them back, last pushed first, before re-running it (two stores of one
+    element included: the index array repeats entries)."""
     import importlib.util
 
     rng = np.random.default_rng(seed)
-    path = tmp_path / f"swaps_{seed}.py"
-    path.write_text(_swaps(rng, int(rng.integers(2, 4))))
+    path = tmp_path / f"swaps_{seed}_{gather}.py"
+    path.write_text(_swaps(rng, int(rng.integers(2, 4)), gather))
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     x = rng.normal(size=7)
-    d = nsadc.differentiate(module.f, target="python")
-    value, g = d.value_and_grad(x)
-    assert value == pytest.approx(module.f(x), rel=1e-13)
-    np.testing.assert_allclose(g, central_differences(module.f, (x,), 0), rtol=1e-5, atol=1e-7)
+    args = (x, rng.integers(0, 7, size=7)) if gather else (x,)
+    d = nsadc.differentiate(module.f, wrt=["x"], target="python")
+    value, g = d.value_and_grad(*args)
+    assert value == pytest.approx(module.f(*args), rel=1e-13)
+    np.testing.assert_allclose(g, central_differences(module.f, args, 0), rtol=1e-5, atol=1e-7)
 
 
 def float32_counts(x):

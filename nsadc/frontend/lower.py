@@ -478,6 +478,8 @@ class Lowerer(ArrayLowering, VectorLowering):
                                 "compute the values in a loop and return the result")
             if isinstance(value, cst.Await):
                 raise self._err(scope, node, "await is not supported", "use plain synchronous code")
+            if isinstance(value, cst.Call) and self._sort_in_place(scope, node, value):
+                return
             if isinstance(value, cst.Call):
                 kind, target = self._resolve_call(scope, value)  # refuses print(), list.append() ... by name
                 if kind == "user" and self._call_statement(scope, value, target):
@@ -1490,6 +1492,36 @@ class Lowerer(ArrayLowering, VectorLowering):
             fill = self._expr(scope, bound[side]) if side in bound else emit("f_end", Call("load", (fp, k)))
             self._emit(If(outside, [Assign(result, Call("copy", (fill,)), loc)], [], loc))
         return Var(result), "interp"
+
+    def _sort_in_place(self, scope, statement: cst.Expr, call: cst.Call) -> bool:
+        """``v.sort()`` on a 1-D array name: ``v[:] = np.sort(v)``, lowered as
+        that statement (located at the call); False for any other call."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "sort"
+                and isinstance(func.value, cst.Name) and func.value.value in scope.locals
+                and self._array_rank(scope, func.value) == 1):
+            return False
+        name = func.value.value
+        if call.args:
+            raise self._err(scope, call, f"{name}.sort() is supported without arguments (ascending, along the array)",
+                            f"write {name}.sort()")
+        np_name = next((k for k, v in scope.src.imports.items() if v == "np"), None)
+        if np_name is None:  # the method needs no import; the rewrite names numpy privately
+            np_name = "_nsadc_numpy"
+            scope.src.imports[np_name] = "np"
+        same = cst.parse_statement(f"{name}[:] = {np_name}.sort({name})").body[0]
+        here = scope.src.positions.get(call)
+        parent = scope.src.parents.get(statement)
+
+        class Place(cst.CSTVisitor):  # located at the call the user wrote
+            def on_visit(self, n):
+                scope.src.positions[n] = here
+                scope.src.parents.setdefault(n, parent)
+                return True
+
+        same.visit(Place())
+        self._assign(scope, same)
+        return True
 
     def _dtype_keyword(self, scope, node: cst.Call, n: int) -> cst.Call:
         """``np.empty(n, np.float64)``: a dtype given by position, as ``dtype=``."""

@@ -684,7 +684,9 @@ def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
     x[j] = x[j + 1]; x[j + 1] = t``, in a loop's body (`for`, or `while`: a
     `for` with a `break`), straight or under `if`s.  Every store into that
     array in the loop writes an element whose index is known at the
-    iteration's start, so putting those elements back gives the array as the
+    iteration's start (an affine form of values the iteration has not changed
+    yet, or an entry of an index array no store writes: ``m[seg[i]] =
+    max(m[seg[i]], x[i])``), so putting those elements back gives the array as the
     iteration found it (the reverse of each later iteration has put its own
     back already); every store of the array is in top-level statements or
     `if`s (``x[i] *= a`` then ``x[i] = max(x[i], 0)``; a clip, one store per
@@ -709,19 +711,43 @@ def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
     elements: dict[int, Call] = {}
     known: dict[tuple, Call] = {}  # one load per element, however the stores spell its index
     once = _assigned_once(fn)
+    written = {t.target for t in walk(fn.body) if is_store(t)}
+
+    def start_value(w: Expr, on_path: dict) -> Expr | None:
+        """``w`` as an expression of values the iteration's start holds."""
+        b = affine(w, on_path)
+        if b is None or any(isinstance(v, Var) and v.name in moved - {getattr(loop, "var", None)} for v in b):
+            return None
+        return affine_expr(b)
+
     for t in unit:
         index = []
         # j_plus_1 = j + 1 under the store's `if`, before it: expanded too
         on_path = {**defs, **{d.target: d.value for d in _defs_before(loop.body, t)
                               if d.target in once and not is_store(d)}}
         for w in t.value.args[1:-1]:
-            b = affine(w, on_path)
-            if b is None or any(isinstance(v, Var) and v.name in moved - {getattr(loop, "var", None)} for v in b):
+            made = on_path.get(w.name) if isinstance(w, Var) else None
+            if _is_gather(made, written):
+                # s = seg[i]: an element of an index array nothing writes, itself read again
+                inner = [start_value(u, on_path) for u in made.args[1:]]
+                if any(u is None for u in inner):
+                    return None
+                index.append(Call("load", (made.args[0], *inner)))
+                continue
+            value = start_value(w, on_path)
+            if value is None:
                 return None
-            index.append(affine_expr(b))
+            index.append(value)
         element = Call("load", (Var(store.target), *index))
         elements[id(t)] = known.setdefault(tuple(index), element)
     return elements
+
+
+def _is_gather(value: Expr | None, written: set[str]) -> bool:
+    """Whether ``value`` reads an element of an array no store writes (an
+    index array argument: ``seg[i]``, ``dst[e]``)."""
+    return isinstance(value, Call) and value.prim == "load" and isinstance(value.args[0], Var) \
+        and value.args[0].name not in written
 
 
 def _top_statement(body: list[Stmt], target: Stmt) -> Stmt | None:
