@@ -212,7 +212,7 @@ class _Planner:
             needs: dict[int, set[str]] = {}
             self.scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
             needs = _replayed_needs(fn, self.reread(checkpoints), snapshots, restored, scratch)
-            new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts.types, scratch)
+            new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts, scratch)
                                                        if arrays
                                                        else (set(), {}, {}))
             if (new, new_arrays, new_snapshots, new_restored) == (records, array_records, snapshots, restored):
@@ -596,7 +596,7 @@ def _is_load(s: Stmt) -> bool:
     return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "load"
 
 
-def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], types: dict[str, str],
+def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], facts: Facts,
                  scratch: dict[int, set[str]]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call]]]:
     """The stores that must push the element they overwrite.
 
@@ -614,8 +614,13 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], typ
     the whole array, keeps the whole array (``snapshots``), and elsewhere it
     is refused.  Arrays written once (:func:`_written_once`) and work arrays
     each iteration fills before reading (``scratch``, :func:`_scratch`) push
-    nothing.
+    nothing, and neither do loops that differentiate nothing (an insertion
+    sort of indices by the data: only comparisons read the active values),
+    which no reverse re-runs on their own account.
     """
+    types = facts.types
+    differentiates = {id(L) for L in walk(fn.body) if isinstance(L, (For, While)) and any(
+        isinstance(t, Assign) and t.target in facts.active for t in walk(L.body))}
     snapshots: dict[int, set[str]] = {}
     restored: dict[int, dict[int, Call]] = {}
     loads: list[tuple[Assign, int, list]] = []  # (load, top-level index, enclosing loops)
@@ -642,7 +647,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], typ
         for load, top, loops in loads:
             if load.value.args[0] != Var(array):
                 continue
-            rerun_in = [L for L in loops if load.target in needs.get(id(L), set())]
+            rerun_in = [L for L in loops if load.target in needs.get(id(L), set()) and id(L) in differentiates]
             if not rerun_in:
                 continue
             for s, t, _ in writes:
@@ -1035,35 +1040,30 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
     it): the read's reverse would find the new elements.  No re-run can
     then see an element an earlier iteration left, so its stores push
     nothing: the re-run of an iteration stores them again before it reads.
+    The top-level statements after the loop may use the array too where
+    they, as one block, fill it before they read it in the same way (the
+    final state computed once more from the last iterate, then read): their
+    reverse, which runs first, needs none of the values the loop left.
     The loop, or None."""
-    if not any(isinstance(s, Assign) and s.target == array and isinstance(s.value, Call)
-               and s.value.prim in ("empty", "empty_like", "zeros", "zeros_like") for s in fn.body):
+    allocation = [k for k, s in enumerate(fn.body) if isinstance(s, Assign) and s.target == array
+                  and isinstance(s.value, Call) and s.value.prim in ("empty", "empty_like", "zeros", "zeros_like")]
+    if not allocation:
         return None
-    loops = [s for s in fn.body if isinstance(s, (For, While)) and array in _arrays_touched(s.body)]
-    if len(loops) != 1 or not _only_elements(loops[0].body, array) or any(
-            _mentions(t, array) for s in fn.body if s is not loops[0]
-            and not (isinstance(s, Assign) and s.target == array and not is_store(s)) for t in walk([s])):
+    at = [k for k, s in enumerate(fn.body) if isinstance(s, (For, While)) and array in _arrays_touched(s.body)]
+    if not at:
         return None
-    loop = loops[0]
-    if _stored_after_read(loop.body, array):
-        return None  # the reverse of the read, after the store's, would find the new elements
+    loop, after = fn.body[at[0]], fn.body[at[0] + 1:]
+    if not _only_elements(loop.body, array) or any(
+            _mentions(t, array) for k, s in enumerate(fn.body[:at[0]]) if k not in allocation for t in walk([s])):
+        return None
     defs, changing = _iteration_names(fn, loop)
-    size = _length(fn, array, defs)
-    covered: list[tuple[dict, dict]] = []  # [start, stop) of the elements stored so far in an iteration
-    for s in loop.body:
-        span = _stored_span(s, array, defs, changing)
-        if span is not None:
-            covered.append(span)
-            continue
-        if not any(_is_load(t) and t.value.args[0] == Var(array) for t in walk([s])):
-            if array in _arrays_touched([s]):
-                return None  # a store this rule cannot place
-            continue
-        if size is not None and _spans_cover(covered, {}, size) and \
-                not any(is_store(t) and t.target == array for t in walk([s])):
-            continue  # every element stored already: a statement that only reads reads this iteration's values
-        read = _loaded_span(s, array, defs, changing)
-        if read is None or not _spans_cover(covered, *read):
+    if not _fills_before_reads(loop.body, array, defs, changing, _length(fn, array, defs)):
+        return None
+    if any(_mentions(t, array) for t in walk(after)):
+        once = _assigned_once(fn)
+        top = {t.target: t.value for t in fn.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
+        if not (_only_elements(after, array) and _fills_before_reads(
+                after, array, top, assigned_in(after) - set(top), _length(fn, array, top))):
             return None
     # the re-run computes the stored values again: from arrays (restored as the iteration found
     # them) and names the loop does not carry, never from a scalar carried between iterations
@@ -1074,6 +1074,32 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
     if any(v in carried and not is_array(types.get(v)) for v in needed):
         return None
     return loop
+
+
+def _fills_before_reads(body: list[Stmt], array: str, defs: dict, changing: set[str], size: dict | None) -> bool:
+    """Whether each load of the 1-D ``array`` in ``body`` (an iteration, or a
+    block of top-level statements) reads elements ``body`` stored before it,
+    straight or in `for` loops over ranges (all of them, once the stores
+    cover ``size``), and no store follows a read."""
+    if _stored_after_read(body, array):
+        return False  # the reverse of the read, after the store's, would find the new elements
+    covered: list[tuple[dict, dict]] = []  # [start, stop) of the elements stored so far
+    for s in body:
+        span = _stored_span(s, array, defs, changing)
+        if span is not None:
+            covered.append(span)
+            continue
+        if not any(_is_load(t) and t.value.args[0] == Var(array) for t in walk([s])):
+            if array in _arrays_touched([s]):
+                return False  # a store this rule cannot place
+            continue
+        if size is not None and _spans_cover(covered, {}, size) and \
+                not any(is_store(t) and t.target == array for t in walk([s])):
+            continue  # every element stored already: a statement that only reads reads the new values
+        read = _loaded_span(s, array, defs, changing)
+        if read is None or not _spans_cover(covered, *read):
+            return False
+    return True
 
 
 def _length(fn: Function, array: str, defs: dict) -> dict | None:

@@ -54,19 +54,24 @@ class _Ctx:
     counter: str
     known: set[str]
     trips: object
-    once: set[str]  # names bound by exactly one statement (an assignment or a loop)
+    once: set[str]  # names bound by exactly one statement (an assignment or a loop), or to one value
     loops: list[str] = field(default_factory=list)  # the variables of the loops around
 
 
 def _bound_once(body: list[Stmt]) -> set[str]:
-    count: dict[str, int] = {}
+    """Names one statement binds, or several assignments of one same value
+    (``n_minus_1 = n - 1`` in a loop's body and again in the re-run of its
+    iteration): wherever a bound reads it, it is that value."""
+    values: dict[str, list] = {}
     for s in walk(body):
         if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store":
             continue  # writing into an array keeps its shape
-        name = s.var if isinstance(s, For) else s.target if isinstance(s, Assign) else None
-        if name is not None:
-            count[name] = count.get(name, 0) + 1
-    return {n for n, c in count.items() if c == 1}
+        if isinstance(s, For):
+            values.setdefault(s.var, []).append(s)  # a loop variable: bound once or not at all
+        elif isinstance(s, Assign):
+            values.setdefault(s.target, []).append(s.value)
+    return {n for n, vs in values.items() if len(vs) == 1 or (
+        not any(isinstance(v, For) for v in vs) and all(v == vs[0] for v in vs))}
 
 
 def poly_expr(p: Poly) -> Expr:
