@@ -197,6 +197,29 @@ def sorted_in_place(x, k: int):
     return s
 
 
+def top_k_margin(S, labels, k: int):
+    """k rounds of argmax over the classes a flag array leaves, per sample:
+    the flags are written at an index each round's search finds."""
+    n, c = S.shape
+    taken = np.zeros(c, dtype=np.int64)
+    loss = 0.0
+    for i in range(n):
+        for a in range(c):
+            taken[a] = 0
+        y = labels[i]
+        taken[y] = 1
+        kth = 0.0
+        for r in range(k):
+            arg = -1
+            for a in range(c):
+                if taken[a] == 0 and (arg < 0 or S[i, a] > S[i, arg]):
+                    arg = a
+            taken[arg] = 1
+            kth += S[i, arg] * (r + 1)
+        loss += max(0.0, 1.0 + kth - S[i, y])
+    return loss
+
+
 _rng = np.random.default_rng(11)
 _edges = np.array([[0, 1], [0, 2], [1, 2], [2, 3], [1, 3], [3, 4], [2, 4], [4, 0]])
 CASES = [
@@ -214,6 +237,7 @@ CASES = [
     (relaxations, (_edges[:, 0].copy(), _edges[:, 1].copy(), _rng.uniform(0.5, 2.0, 8), _rng.uniform(0.0, 3.0, 5)), 2),
     (relaxations, (_edges[:, 0].copy(), _edges[:, 1].copy(), _rng.uniform(0.5, 2.0, 8), _rng.uniform(0.0, 3.0, 5)), 3),
     (sorted_in_place, (_rng.normal(size=9), 2), 0),
+    (top_k_margin, (_rng.normal(size=(5, 6)), np.array([0, 3, 5, 1, 1]), 3), 0),
 ]
 
 

@@ -647,7 +647,8 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
         for load, top, loops in loads:
             if load.value.args[0] != Var(array):
                 continue
-            rerun_in = [L for L in loops if load.target in needs.get(id(L), set()) and id(L) in differentiates]
+            rerun_in = [L for L in loops if load.target in needs.get(id(L), set()) and id(L) in differentiates
+                        and not _left_on_a_tape(L, load, differentiates)]
             if not rerun_in:
                 continue
             for s, t, _ in writes:
@@ -681,6 +682,20 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
                             f"write the new values into another array (e.g. {array}_new = "
                             f"np.empty_like({array})) and read from {array}")
     return out, snapshots, restored
+
+
+def _left_on_a_tape(loop, load: Assign, differentiates: set[int]) -> bool:
+    """Whether ``load`` sits in a loop straight in the body of the `for`
+    ``loop`` that differentiates nothing and stores into no array (an argmax
+    over candidates a flag array marks): a re-run of ``loop``'s iteration takes
+    what that loop left from a tape, or needs nothing of it, and never runs
+    it again (see ``_taped_results`` in transforms/reverse.py)."""
+    if not isinstance(loop, For):
+        return False
+    for t in loop.body:
+        if isinstance(t, (For, While)) and any(u is load for u in walk(t.body)):
+            return id(t) not in differentiates and not any(is_store(u) for u in walk(t.body))
+    return False
 
 
 def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
