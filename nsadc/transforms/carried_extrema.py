@@ -46,7 +46,7 @@ the larger argument is taken: the index the exact function's maximum is at.)
 Only loops whose ``v`` can be computed again at one index qualify: its
 statements read the loop variable and values the loop does not assign, store
 nothing, and ``m`` is read nowhere else in the loop; inside another loop, only
-where ``v`` takes a loop of its own (:func:`_has_loop`).  Statements of a branch
+where ``v`` takes a loop of its own or several operations (:func:`_costly`).  Statements of a branch
 form's ``if`` that set inactive values (``best_i = i``) move into the search.
 """
 
@@ -57,8 +57,8 @@ from dataclasses import dataclass
 from nsadc.analyses.facts import Facts
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Raw, Return, Stmt, Var,
-                            While, assigned, child_blocks, clone, reads, renamed_block, renamed_expr, select,
-                            upward_exposed, variables, walk)
+                            While, assigned, block_operations, child_blocks, clone, reads, renamed_block,
+                            renamed_expr, select, upward_exposed, variables, walk)
 from nsadc.transforms.reverse_plan import is_store
 
 EXTREMA = {"max": ("gt", "lt"), "min": ("lt", "gt")}  # call -> (better, worse) comparisons
@@ -101,20 +101,26 @@ def _find(fn: Function, block: list[Stmt], facts: Facts, done: set[int], nested:
                 return found
         if isinstance(s, For) and id(s) not in done:
             update = _update_in(fn, s, facts)
-            if update is not None and (not nested or _has_loop([s.body[j] for j in update.slice])):
+            if update is not None and (not nested or _costly([s.body[j] for j in update.slice])):
                 return block, k, update
             done.add(id(s))
     return None
 
 
-def _has_loop(block: list[Stmt]) -> bool:
-    """Inside another loop the rewrite pays only where the operand takes a loop
-    of its own (a distance, a dot product): the reverse then re-runs that loop
-    at one index instead of at each.  Where the operand is a load or a few
+# operations of an operand from which the rewrite pays inside another loop
+COSTLY_OPERAND = 8
+
+
+def _costly(block: list[Stmt]) -> bool:
+    """Inside another loop the rewrite pays only where the operand costs
+    something to compute: a loop of its own (a distance, a dot product), or
+    ``COSTLY_OPERAND`` operations or more (a point's distance to a segment, a
+    clipped projection and a square root): the reverse then computes it at
+    one index instead of at each.  Where the operand is a load or a few
     operations (a pooling window), the as-written reverse is cheap and the
     rewrite's branches for ties in the outer loop's body cost more (a 1-D max
     pool's gradient: 7.1 ms as written, 15 ms rewritten)."""
-    return any(isinstance(s, (For, While)) for s in walk(block))
+    return any(isinstance(s, (For, While)) for s in walk(block)) or block_operations(block) >= COSTLY_OPERAND
 
 
 def _update_in(fn: Function, loop: For, facts: Facts) -> _Update | None:

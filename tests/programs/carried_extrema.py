@@ -162,6 +162,26 @@ def rows_max_sum(A, w):
     return total
 
 
+def nearest_segment_sum(A, x):
+    """Each row's point (A[r, 0], A[r, 1]) at its distance to the nearest segment
+    of a polyline through (x[k], 0.5 k): the min is carried in an inner loop
+    whose operand costs a projection, a clip and a square root (searched)."""
+    total = 0.0
+    for r in range(A.shape[0]):
+        px = A[r, 0]
+        py = A[r, 1]
+        d = math.inf
+        for k in range(x.shape[0] - 1):
+            ex = x[k + 1] - x[k]
+            t = ((px - x[k]) * ex + (py - 0.5 * k) * 0.5) / (ex * ex + 0.25)
+            t = min(max(t, 0.0), 1.0)
+            dx = px - x[k] - t * ex
+            dy = py - 0.5 * k - 0.5 * t
+            d = min(d, math.sqrt(dx * dx + dy * dy))
+        total += d * (r + 1)
+    return total
+
+
 def changed_between(x):
     """The value compared is changed before the branch copies it: not an extremum of one value."""
     m = 0.0
@@ -218,5 +238,5 @@ INCREASING = [sum_and_max, farthest_from_origin, smallest_exponential, best_tanh
               last_scaled_maximum]
 
 SEARCHED = [largest_square, last_largest, smallest_cost, peak_with_max, floor_with_min, argmax_then_use, worst_row,
-            nearest_centre_sum, spread, max_of_step, *INCREASING]
+            nearest_centre_sum, spread, max_of_step, nearest_segment_sum, *INCREASING]
 AS_WRITTEN = [drawdown, carried_compare, compared_with_margin, rows_max_sum, changed_between]
