@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import nsadc
-from helpers import central_difference
+from helpers import central_difference, central_differences
 
 
 # ------------------------------------------------------------ user programs
@@ -289,3 +289,61 @@ def test_python_and_cpu_targets_agree(case):
     for got, want in zip(cpu.grad(*args) if isinstance(cpu.grad(*args), tuple) else (cpu.grad(*args),),
                          py.grad(*args) if isinstance(py.grad(*args), tuple) else (py.grad(*args),)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+# ------------------------------------------------------------ stepped counters
+
+
+def stepped_by_two(x, c):
+    """A `while` loop whose counter steps by 2, read as an index and after the loop."""
+    s = 0.0
+    i = 1
+    while i < x.shape[0] and s < c:
+        s += x[i] * x[i - 1] + math.sin(s)
+        i += 2
+    return s + x[i - 1]
+
+
+def shifted_down(x, key):
+    """An insertion step: `j -= 1` each iteration, the loop's test reads x[j]."""
+    y = x.copy()
+    j = y.shape[0] - 2
+    while j >= 0 and y[j] > key:
+        y[j + 1] = y[j] * 0.9
+        j -= 1
+    y[j + 1] = key
+    s = 0.0
+    for i in range(y.shape[0]):
+        s += (i + 1) * y[i] * y[i]
+    return s
+
+
+def paths_with_break(Z, B):
+    total = 0.0
+    for p in range(Z.shape[0]):
+        S = 1.0
+        for t in range(Z.shape[1]):
+            S *= math.exp(0.1 * Z[p, t])
+            if S <= B:
+                break
+        total += S * S
+    return total
+
+
+@pytest.mark.parametrize("fn, args", [
+    (stepped_by_two, (np.linspace(0.3, 1.1, 9), 2.0)),
+    (stepped_by_two, (np.linspace(0.3, 1.1, 9), 50.0)),
+    (shifted_down, (np.array([-1.0, -0.2, 0.4, 0.9, 1.3, 0.5]), 0.1)),
+    (paths_with_break, (np.random.default_rng(2).normal(size=(5, 8)), 0.93)),
+])
+def test_a_counter_stepped_once_an_iteration_is_computed_not_taped(fn, args):
+    """Its value after the loop is kept; the reverse gives iteration k from the
+    end last - step * (k + 1), and pushes no counter per iteration."""
+    d = nsadc.differentiate(fn, target="python")
+    g = d.grad(*args)
+    g = g if isinstance(g, tuple) else (g,)
+    for k, a in enumerate(args):
+        if isinstance(a, np.ndarray):
+            np.testing.assert_allclose(g[k], central_differences(fn, args, k), rtol=1e-6, atol=1e-8)
+    text = d.source("reverse", *args)
+    assert "k_back" in text and "_last = " in text

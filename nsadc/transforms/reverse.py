@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (Assign, Call, Comment, Const, CounterStep, Expr, For, Function, If, Param, Raw, Return,
-                            Stmt, Var, While, assigned, reads, upward_exposed, walk)
+from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function, If, Param,
+                            Raw, Return, Stmt, Var, While, assigned, reads, upward_exposed, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
@@ -271,6 +271,8 @@ class _Reverse:
         # a counter in the test caps the trip count (a `for` loop with a `break`):
         # room for every iteration before the loop, none at each push
         bound = while_trips(s, self.facts.types)
+        stepped = _stepped_counters(s, ck, self.facts.types)
+        ck = [v for v in ck if v not in stepped]
         room = tapes.reserve(ck, bound) if bound is not None else []
         pushes = [st for v in ck for st in tapes.push(v, grow=bound is None)]
         kept = sorted(plan.snapshots.get(id(s), ()))
@@ -282,6 +284,8 @@ class _Reverse:
         trips = self.counters[id(s)]
         body = pushes + body + [Assign(trips, Call("add", (Var(trips), Const(1))))]
         out = room + [Assign(trips, Const(0)), While(s.test, body, s.loc)]
+        # a counter the iteration steps once (i += 1): its last value, not one per iteration
+        out += [st for v in stepped for st in tapes.push(v, grow=True)]
         if not top:
             out += tapes.push(trips, grow=True)
         return out
@@ -455,7 +459,19 @@ class _Reverse:
             return room + before + _reversed_for(s, body, names, self.counting_up) + after
         trips = self.counters[id(s)]
         pre = tapes.pop(trips) if trips not in self.top_counters else []
-        return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
+        stepped = _stepped_counters(s, plan.checkpoints.get(id(s), []), self.facts.types)
+        if not stepped:
+            return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
+        # each reversed iteration k (the last first) starts from last - step * (k + 1)
+        k = names.fresh("k_back")
+        self.facts.types[k] = "int"
+        last = {v: names.fresh(f"{v}_last") for v in stepped}
+        for v, held in last.items():
+            self.facts.types[held] = self.facts.types.get(v, "int")
+            pre += tapes.pop(held, pushed=v)
+        start = [Assign(v, sub(Var(last[v]), mul(Const(step), add(Var(k), Const(1)))))
+                 for v, step in reversed(list(stepped.items()))]
+        return pre + room + before + [For(k, Const(0), Var(trips), Const(1), start + body, s.loc)] + after
 
     def iteration_pops(self, s: For | While) -> tuple[list[Stmt], list[str], dict]:
         """What a reversed loop's iteration pops before its re-run (the values
@@ -466,8 +482,11 @@ class _Reverse:
         for t in reversed(s.body):  # pushed last, after the checkpoints: popped first
             for v, held in reversed(list(self.results.get(id(t), {}).items())):
                 pops += tapes.pop(held, pushed=v)
+        stepped = _stepped_counters(s, plan.checkpoints.get(id(s), []), self.facts.types) \
+            if isinstance(s, While) else {}
         for v in reversed(plan.checkpoints.get(id(s), [])):
-            pops += tapes.pop(v)
+            if v not in stepped:  # (a stepped counter is computed from the iteration's number)
+                pops += tapes.pop(v)
         kept = sorted(plan.snapshots.get(id(s), ()))
         for a in kept:  # the arrays as the iteration found them, the one pushed last popped first
             pops = tapes.pop_array(a, self.over_elements_of(a)) + pops
@@ -745,6 +764,29 @@ def _read(block: list[Stmt]) -> set[str]:
 def _mentioned(block: list[Stmt]) -> set[str]:
     """Every variable a block reads or assigns (nested statements included)."""
     return assigned(block) | _read(block)
+
+
+def _stepped_counters(s: While, checkpoints, types: dict[str, str]) -> dict[str, int]:
+    """{checkpoint of the `while` loop ``s``: its step} for the ints the body
+    steps by a constant once per iteration, unconditionally (``i += 1`` straight
+    in the body, no other assignment of it, no `break` or `continue` in the
+    body): at the start of iteration k such a counter holds its value after
+    the loop less step * (trips - k), so the reverse computes it instead of
+    popping one per iteration."""
+    if any(isinstance(t, (Break, Continue, Return)) for t in walk(s.body)):
+        return {}
+    out: dict[str, int] = {}
+    for v in checkpoints:
+        if types.get(v) != "int":
+            continue
+        sets = [t for t in walk(s.body) if isinstance(t, Assign) and t.target == v]
+        if len(sets) != 1 or not any(t is sets[0] for t in s.body):
+            continue
+        value = sets[0].value
+        if isinstance(value, Call) and value.prim in ("add", "sub") and value.args[0] == Var(v) \
+                and isinstance(value.args[1], Const) and type(value.args[1].value) is int:
+            out[v] = value.args[1].value if value.prim == "add" else -value.args[1].value
+    return out
 
 
 def _rerun_pushes(block: list[Stmt], P, counters) -> list[str]:
