@@ -314,12 +314,31 @@ def fractional_int_fill(x):
     return x[a[0]]
 
 
+def sorted_with_a_kind(x):
+    v = x.copy()
+    v.sort(kind="stable")
+    return v[0]
+
+
+def sorted_in_a_loop(X):
+    v = np.empty(X.shape[1])
+    s = 0.0
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            v[j] = X[i, j]
+        v.sort()
+        s += v[0]
+    return s
+
+
 @pytest.mark.parametrize("fn, message", [
+    (sorted_with_a_kind, "supported without arguments"),
+    (sorted_in_a_loop, "np.sort inside a loop"),
     (float32_counts, "dtype=np.float32 is not supported"),
     (int_array_in_an_expression, "an int array inside an expression"),
     (fractional_int_fill, "an int array is filled with an int"),
 ])
 def test_dtypes_nsadc_does_not_create_are_refused_where_they_are_written(fn, message):
     with pytest.raises(nsadc.UnsupportedError, match=message) as e:
-        nsadc.differentiate(fn, target="python").grad(np.ones(4))
+        nsadc.differentiate(fn, target="python").grad(np.ones((3, 4)) if fn is sorted_in_a_loop else np.ones(4))
     assert "test_int_work_arrays.py:" in str(e.value)

@@ -1398,18 +1398,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             else:
                 dx = text.get("dx", "1.0")
                 code = f"{dx} * ({np_name}.sum({y}) - 0.5 * ({y}[0] + {y}[-1]))"
-        same = cst.parse_expression(code)
-        here = scope.src.positions.get(node)
-        parent = scope.src.parents.get(node)
-
-        class Place(cst.CSTVisitor):  # located at the call the user wrote
-            def on_visit(self, n):
-                scope.src.positions[n] = here
-                scope.src.parents.setdefault(n, parent)
-                return True
-
-        same.visit(Place())
-        return same
+        return _placed(scope, cst.parse_expression(code), node, scope.src.parents.get(node))
 
     def _grid_call(self, scope, node: cst.Call, name: str):
         """``np.searchsorted(a, v, side=...)`` and ``np.interp(x, xp, fp, left, right)``
@@ -1510,17 +1499,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             np_name = "_nsadc_numpy"
             scope.src.imports[np_name] = "np"
         same = cst.parse_statement(f"{name}[:] = {np_name}.sort({name})").body[0]
-        here = scope.src.positions.get(call)
-        parent = scope.src.parents.get(statement)
-
-        class Place(cst.CSTVisitor):  # located at the call the user wrote
-            def on_visit(self, n):
-                scope.src.positions[n] = here
-                scope.src.parents.setdefault(n, parent)
-                return True
-
-        same.visit(Place())
-        self._assign(scope, same)
+        self._assign(scope, _placed(scope, same, call, scope.src.parents.get(statement)))
         return True
 
     def _dtype_keyword(self, scope, node: cst.Call, n: int) -> cst.Call:
@@ -1772,6 +1751,21 @@ def _can_fall_through(stmts: list[Stmt]) -> bool:
                 and not _breaks(s.body):
             return False
     return True
+
+
+def _placed(scope, same: cst.CSTNode, node: cst.CSTNode, parent) -> cst.CSTNode:
+    """``same``, code nsadc wrote for the user's ``node``, with every node of it
+    located at ``node`` (errors point at what the user wrote) under ``parent``."""
+    here = scope.src.positions.get(node)
+
+    class Place(cst.CSTVisitor):
+        def on_visit(self, n):
+            scope.src.positions[n] = here
+            scope.src.parents.setdefault(n, parent)
+            return True
+
+    same.visit(Place())
+    return same
 
 
 _SPELLED_OUT = {"array", "asarray", "linspace", "arange", "zeros", "ones", "full", "eye", "float64", "int64",
