@@ -202,3 +202,29 @@ def test_torch_hypot_at_origin_is_nan_so_policy_uses_min_norm():
     torch.hypot(*xs).backward()
     assert math.isnan(xs[0].grad.item())  # outside the Clarke set: nsadc does not copy it
     assert nsadc.differentiate(K.k_hypot, kinks="torch", target="python").grad(0.0, 0.0) == (0.0, 0.0)
+
+
+def running_max3(x):
+    m = x[0]
+    for k in range(1, x.shape[0] - 1):
+        m = max(m, x[k], x[k + 1])
+    return m * m
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, -0.2, 1.1, 0.7, 0.9]), np.array([0.3, 1.1, 1.1, 0.7, 1.1])])
+def test_a_three_operand_max_whose_value_is_overwritten_is_computed_once_in_its_reverse(x):
+    """m = max(m, a, b): the reverse needs the maximum again (m holds the new
+    value no more); it is one temporary that each tie test reads, and the
+    tied operands share m's derivative equally (min-norm)."""
+    d = nsadc.differentiate(running_max3, target="python")
+    text = d.source("reverse", x)
+    assert text.count("np.maximum(np.maximum(") == 2  # the forward sweep's and the reverse's one
+    m, g = d.value_and_grad(x)
+    best = np.max(x)
+    assert m == pytest.approx(best * best)
+    if len(set(x)) == len(x):  # generic: all of the derivative at the argmax
+        want = np.zeros(5)
+        want[int(np.argmax(x))] = 2.0 * best
+        np.testing.assert_allclose(g, want)
+    else:  # tied maxima: shares of 2 * best, each nonnegative, on the tied entries only
+        assert g.sum() == pytest.approx(2.0 * best) and np.all(g >= 0.0) and np.all(g[x != best] == 0.0)

@@ -382,7 +382,12 @@ def _extremum(name: str, better: str):
         if not isinstance(sel, str):
             raise PolicyError(f"a numeric selection for {name} applies to two operands; "
                               f"use a policy name for {name} of {len(a)} operands")
-        m = out if out is not None else call(name, *a)
+        setup = []
+        if out is not None:
+            m = out
+        else:  # the value is gone (m = max(m, a, b)): computed again once, not in each test
+            m = Var(tmp("extreme"))
+            setup.append((m.name, call(name, *a)))
         tied = tmp("tied")
         ones = [select(call("eq", x, m), c(1), c(0)) for x in a]
         total = ones[0]
@@ -393,7 +398,7 @@ def _extremum(name: str, better: str):
         # share is NaN, and so is every partial (0 times the share: NaN in, NaN out, with no
         # test of its own; the partials are products, not selections, which compile
         # branch-free: Chained CB3's gradient 6.6 -> 5.1 ms)
-        setup = [(tied, total), (share, select(call("gt", Var(tied), c(0)), div(c(1), Var(tied)), c(math.nan)))]
+        setup += [(tied, total), (share, select(call("gt", Var(tied), c(0)), div(c(1), Var(tied)), c(math.nan)))]
         if sel == "min-norm" and not all(act):
             # a tied constant puts 0 in the Clarke set: its min-norm element is 0
             for x, is_active in zip(a, act):
