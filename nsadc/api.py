@@ -534,7 +534,8 @@ class Differentiable:
         if is_array(static) and v.ndim < rank(static):
             raise ArgumentError(f"{where} is a {v.ndim}-D array, but the function indexes it with "
                                 f"{rank(static)} indices")
-        return call_checks.native_array(self.__name__, name, v, name in self._written)
+        v = call_checks.native_array(self.__name__, name, v, name in self._written)
+        return v.view(np.int8) if v.dtype.kind == "b" else v
 
     def _check_dtype(self, name: str, v: np.ndarray, where: str) -> None:
         static = self._static_types[name]
@@ -548,8 +549,10 @@ class Differentiable:
             raise ArgumentError(f"{where} has dtype {v.dtype}, but it is differentiated "
                                 f"({self._wrt_why[name]}); pass a float64 or float32 array, or "
                                 f"differentiate with wrt= leaving {name!r} out")
+        if v.dtype.kind == "b" and name not in self.wrt:
+            return  # flags: read (and written) as 0 and 1 through an int8 view of the same bytes
         if not (floats or ints):
-            want = "float64 or float32" if name in self.wrt else "float64, float32 or integer"
+            want = "float64 or float32" if name in self.wrt else "float64, float32, integer or bool"
             raise ArgumentError(f"{where} has dtype {v.dtype}; nsadc takes {want} arrays here "
                                 f"(convert with {name}.astype(np.float64))")
 

@@ -342,3 +342,33 @@ def test_dtypes_nsadc_does_not_create_are_refused_where_they_are_written(fn, mes
     with pytest.raises(nsadc.UnsupportedError, match=message) as e:
         nsadc.differentiate(fn, target="python").grad(np.ones((3, 4)) if fn is sorted_in_a_loop else np.ones(4))
     assert "test_int_work_arrays.py:" in str(e.value)
+
+
+def flagged_sum(x, flags):
+    """Flags in a bool array: tested, negated with `not`, counted, in arithmetic."""
+    s = 0.0
+    seen = 0
+    for i in range(x.shape[0]):
+        if flags[i]:
+            s += x[i] * x[i]
+            seen += flags[i]
+        elif not flags[i] and x[i] > 0.0:
+            s -= (1 - flags[i]) * x[i] + flags[i] * 3.0
+    return s + seen * abs(x[0])
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_bool_array_argument_reads_as_zeros_and_ones(target):
+    x = np.array([0.3, -1.2, 0.8, 1.5, -0.4, 0.6])
+    flags = np.array([True, False, False, True, True, False])
+    d = nsadc.differentiate(flagged_sum, wrt=["x"], target=target)
+    for _ in range(2):  # the second call takes the path kept for these kinds of arguments
+        value, g = d.value_and_grad(x, flags)
+        assert value == pytest.approx(flagged_sum(x, flags), rel=1e-14)
+        np.testing.assert_allclose(g, central_differences(flagged_sum, (x, flags), 0), rtol=1e-6, atol=1e-8)
+    assert flags.dtype == np.bool_ and list(flags) == [True, False, False, True, True, False]
+
+
+def test_a_differentiated_bool_array_is_refused():
+    with pytest.raises(nsadc.ArgumentError, match="dtype bool"):
+        nsadc.differentiate(flagged_sum, wrt=["x", "flags"], target="python").grad(np.ones(3), np.ones(3, bool))

@@ -2,10 +2,11 @@
 python target, then speed of nsadc's raw gradient kernel against the njit
 primal.
 
-    python -m benchmarks.probe [--corpus {a,b,c}] [--only NAME ...] [--repeat R] [--source-over X]
+    python -m benchmarks.probe [--corpus {a,b,c,d}] [--only NAME ...] [--repeat R] [--source-over X]
 
 ``--corpus a`` (the default) runs ``programs.py``, ``--corpus b`` the second
-corpus, ``programs_b.py``, ``--corpus c`` the third, ``programs_c.py``.
+corpus, ``programs_b.py``, ``--corpus c`` the third, ``programs_c.py``,
+``--corpus d`` the fourth, ``programs_d.py``.
 """
 
 from __future__ import annotations
@@ -139,8 +140,8 @@ def grad_source(d, args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.probe")
-    ap.add_argument("--corpus", choices=("a", "b", "c"), default="a",
-                    help="a: benchmarks/probe/programs.py, b: programs_b.py, c: programs_c.py")
+    ap.add_argument("--corpus", choices=("a", "b", "c", "d"), default="a",
+                    help="a: benchmarks/probe/programs.py, b: programs_b.py, c: programs_c.py, d: programs_d.py")
     ap.add_argument("--only", nargs="+", metavar="NAME")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--no-speed", action="store_true")
@@ -156,6 +157,8 @@ def main(argv=None):
         from benchmarks.probe.programs_b import PROGRAMS
     elif a.corpus == "c":
         from benchmarks.probe.programs_c import PROGRAMS
+    elif a.corpus == "d":
+        from benchmarks.probe.programs_d import PROGRAMS
     else:
         from benchmarks.probe.programs import PROGRAMS
     names = a.only or list(PROGRAMS)
