@@ -188,6 +188,25 @@ def relaxations(src, dst, wt, target):
     return loss
 
 
+def ring_buffer_orders(demand, S, lead: int):
+    """Orders in transit in a ring buffer: the slot t % lead is read, emptied,
+    summed over and refilled in each period (lost sales beyond stock)."""
+    pipe = np.zeros(lead)
+    on_hand = S
+    cost = 0.0
+    for t in range(demand.shape[0]):
+        slot = t % lead
+        on_hand += pipe[slot]
+        pipe[slot] = 0.0
+        d = demand[t]
+        lost = max(d - on_hand, 0.0)
+        on_hand = max(on_hand - d, 0.0)
+        order = max(0.0, S - on_hand - pipe.sum())
+        pipe[slot] = order
+        cost += on_hand + 4.0 * lost + 0.5 * order * order
+    return cost
+
+
 def sorted_in_place(x, k: int):
     v = x.copy()
     v.sort()
@@ -238,6 +257,8 @@ CASES = [
     (relaxations, (_edges[:, 0].copy(), _edges[:, 1].copy(), _rng.uniform(0.5, 2.0, 8), _rng.uniform(0.0, 3.0, 5)), 3),
     (sorted_in_place, (_rng.normal(size=9), 2), 0),
     (top_k_margin, (_rng.normal(size=(5, 6)), np.array([0, 3, 5, 1, 1]), 3), 0),
+    (ring_buffer_orders, (_rng.uniform(0.5, 2.0, 12), 3.1, 3), 0),
+    (ring_buffer_orders, (_rng.uniform(0.5, 2.0, 12), 3.1, 3), 1),
 ]
 
 

@@ -705,7 +705,8 @@ def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
     `for` with a `break`), straight or under `if`s.  Every store into that
     array in the loop writes an element whose index is known at the
     iteration's start (an affine form of values the iteration has not changed
-    yet, or an entry of an index array no store writes: ``m[seg[i]] =
+    yet, integer arithmetic over them such as a ring buffer's ``t % lead``, or
+    an entry of an index array no store writes: ``m[seg[i]] =
     max(m[seg[i]], x[i])``), so putting those elements back gives the array as the
     iteration found it (the reverse of each later iteration has put its own
     back already); every store of the array is in top-level statements or
@@ -733,12 +734,24 @@ def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
     once = _assigned_once(fn)
     written = {t.target for t in walk(fn.body) if is_store(t)}
 
-    def start_value(w: Expr, on_path: dict) -> Expr | None:
-        """``w`` as an expression of values the iteration's start holds."""
+    def start_value(w: Expr, on_path: dict, depth: int = 8) -> Expr | None:
+        """``w`` as an expression of values the iteration's start holds: an
+        affine form, or integer arithmetic (``t % lead``) and elements of
+        arrays nothing writes (``seg[i]``) over them."""
         b = affine(w, on_path)
-        if b is None or any(isinstance(v, Var) and v.name in moved - {getattr(loop, "var", None)} for v in b):
-            return None
-        return affine_expr(b)
+        if b is not None and not any(isinstance(v, Var) and v.name in moved - {getattr(loop, "var", None)}
+                                     for v in b):
+            return affine_expr(b)
+        if isinstance(w, Const):
+            return w if type(w.value) is int else None
+        if isinstance(w, Var):
+            if w.name in on_path and depth > 0:
+                return start_value(on_path[w.name], on_path, depth - 1)
+            return None if w.name in moved - {getattr(loop, "var", None)} else w
+        if isinstance(w, Call) and (w.prim in _INDEX_ARITHMETIC or _is_gather(w, written)):
+            args = [start_value(a, on_path, depth) if k or w.prim != "load" else a for k, a in enumerate(w.args)]
+            return None if any(a is None for a in args) else Call(w.prim, tuple(args))
+        return None
 
     for t in unit:
         index = []
@@ -746,14 +759,6 @@ def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
         on_path = {**defs, **{d.target: d.value for d in _defs_before(loop.body, t)
                               if d.target in once and not is_store(d)}}
         for w in t.value.args[1:-1]:
-            made = on_path.get(w.name) if isinstance(w, Var) else None
-            if _is_gather(made, written):
-                # s = seg[i]: an element of an index array nothing writes, itself read again
-                inner = [start_value(u, on_path) for u in made.args[1:]]
-                if any(u is None for u in inner):
-                    return None
-                index.append(Call("load", (made.args[0], *inner)))
-                continue
             value = start_value(w, on_path)
             if value is None:
                 return None
@@ -761,6 +766,10 @@ def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
         element = Call("load", (Var(store.target), *index))
         elements[id(t)] = known.setdefault(tuple(index), element)
     return elements
+
+
+# integer operations an index known at an iteration's start may be made of
+_INDEX_ARITHMETIC = {"add", "sub", "mul", "neg", "mod", "floordiv", "min", "max", "abs"}
 
 
 def _is_gather(value: Expr | None, written: set[str]) -> bool:
