@@ -4,7 +4,9 @@ new array, as in Python.  In a loop or a branch it stays refused (the name
 would hold different arrays on different paths); ``n, d = X.shape`` tells X's
 rank.  An array made in a loop from the arguments' shapes (``un = u.copy()``,
 ``h = np.zeros(3)``) is one array filled again by each iteration.  A second name or a row view of an array that the function never
-writes through (``S = price``, ``r_i = X[i]``) reads the same values."""
+writes through (``S = price``, ``r_i = X[i]``) reads the same values.  Arrays
+the function made trade names (``u, un = un, u``, ping-pong buffers) by
+trading their elements."""
 
 from __future__ import annotations
 
@@ -92,6 +94,30 @@ PROGRAMS = {
                 s += np.dot(h, h)
             return s
     """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), np.array([0.5, 0.25, -1.0]))),
+    "ping_pong": ("""
+        def ping_pong(u0, kappa, cap):
+            n = u0.shape[0]
+            u = u0.copy()
+            un = np.empty_like(u)
+            for step in range(5):
+                for i in range(n):
+                    lap = u[(i + 1) % n] - 2.0 * u[i] + u[(i - 1) % n]
+                    un[i] = min(u[i] + kappa * lap, cap)
+                u, un = un, u
+            return np.sum(u * u) + un[0]
+    """, (np.array([0.3, -1.2, 0.8, 1.7, -0.1, 0.55]), 0.2, 1.1)),
+    "rotation_2d": ("""
+        def rotation_2d(A, w):
+            a = A.copy()
+            b = np.zeros_like(a)
+            c = np.ones_like(a)
+            for step in range(3):
+                for i in range(a.shape[0]):
+                    for j in range(a.shape[1]):
+                        b[i, j] = abs(a[i, j] - w * c[i, j])
+                a, b, c = b, c, a
+            return np.sum(a * b) + np.sum(c)
+    """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), 0.7)),
 }
 
 
@@ -138,3 +164,23 @@ def test_an_allocation_in_a_loop_of_unknown_shape_is_refused(tmp_path):
     """, "growing")
     with pytest.raises(nsadc.NsadcError, match="inside a loop is not supported here"):
         nsadc.differentiate(fn, target="python")
+
+
+def test_swapping_an_argument_or_arrays_of_unknown_shapes_is_refused(tmp_path):
+    arg = _load(tmp_path, """
+        def swaps_argument(u0, v):
+            u = u0.copy()
+            u, v = v, u
+            return np.sum(u) + v[0]
+    """, "swaps_argument")
+    with pytest.raises(nsadc.NsadcError, match="one of them is an argument"):
+        nsadc.differentiate(arg, target="python").grad(np.ones(3), np.ones(3))
+    shapes = _load(tmp_path, """
+        def swaps_shapes(x):
+            u = x.copy()
+            v = np.zeros(3)
+            u, v = v, u
+            return np.sum(u)
+    """, "swaps_shapes")
+    with pytest.raises(nsadc.NsadcError, match="one shape"):
+        nsadc.differentiate(shapes, target="python").grad(np.ones(4))

@@ -576,6 +576,9 @@ class Lowerer(ArrayLowering, VectorLowering):
             targets = [el.value for el in target.elements]
             if isinstance(value, (cst.Tuple, cst.List)):
                 self._no_starred(scope, value)
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(targets) \
+                    and self._swap_arrays(scope, targets, [el.value for el in value.elements], node):
+                return
             if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(targets):
                 # evaluate every right-hand side before binding any name (a, b = b, a)
                 vals = [self._expr(scope, el.value) for el in value.elements]
@@ -594,6 +597,37 @@ class Lowerer(ArrayLowering, VectorLowering):
         else:
             raise self._err(scope, target, "this assignment target is not supported",
                             "assign to a name or a tuple of names")
+
+    def _swap_arrays(self, scope, targets: list, values: list, node) -> bool:
+        """``u, un = un, u``: arrays the function made trade names (ping-pong
+        buffers of a time step).  Each name stands for one array all along, so
+        the elements trade places instead, a loop over them: the same values
+        under the same names.  False where the statement is no such swap."""
+        if not all(isinstance(e, cst.Name) for e in targets + values):
+            return False
+        names, sources = [t.value for t in targets], [v.value for v in values]
+        if len(set(names)) != len(names) or sorted(names) != sorted(sources) or names == sources \
+                or not all(n in scope.locals for n in names):
+            return False
+        arrays = {n: self._expr(scope, v) for n, v in zip(sources, values)}
+        if not all(isinstance(a, Var) and self._array_of(a) is not None for a in arrays.values()):
+            return False
+        listed = ", ".join(names)
+        if any(a.name in self.param_names for a in arrays.values()):
+            raise self._err(scope, node, f"{listed} trade names here, and one of them is an argument: its "
+                            "elements would be written", "copy the argument first (u = u0.copy()), then swap")
+        shapes = [self._shape(a.name) for a in arrays.values()]
+        if any(sh != shapes[0] for sh in shapes[1:]) or len({self._array_of(a) for a in arrays.values()}) != 1:
+            raise self._err(scope, node, f"{listed} trade names here, but the code does not show they have "
+                            "one shape", "allocate one like the other (un = np.empty_like(u))")
+        loc = scope.src.loc(node)
+
+        def trade(index):
+            held = {n: self._operand(Call("load", (a, *index)), f"{n}_el") for n, a in arrays.items()}
+            for t, v in zip(names, sources):
+                self._emit(Assign(arrays[t].name, Call("store", (arrays[t], *index, held[v])), loc))
+        self._loop_nest(scope, shapes[0], trade, loc)
+        return True
 
     def _no_starred(self, scope, value):
         for el in value.elements:
