@@ -128,14 +128,21 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
             if callee:
                 params = callee[-1].params.params
                 for k, a in enumerate(n.args):
-                    if isinstance(a.value, cst.Name) and a.value.value == name and a.keyword is None \
-                            and k < len(params):
+                    # the argument itself, or a row of it (f(X[i]): X has one more dimension)
+                    lead = row_view_indices(a.value)
+                    passed = a.value if lead is None else a.value.value
+                    skipped = len(lead) if lead is not None else 0
+                    if isinstance(passed, cst.Name) and (passed.value == name or passed.value in views):
+                        skipped += views.get(passed.value, 0) if passed.value != name else 0
+                    if isinstance(passed, cst.Name) and (passed.value == name or passed.value in views) \
+                            and a.keyword is None and k < len(params):
                         inner: dict = {}
                         t = infer_array_param(callee[-1], params[k].name.value, functions, depth + 1, inner,
                                               memo)
                         if t is not None:
                             found["array"] = True
-                            found["rank"] = max(found["rank"], rank(t))
+                            found["rank"] = max(found["rank"], rank(t) + skipped)
+                            found["pinned"] |= skipped > 0
                             found["index"] |= not is_float_array(t)  # the helper indexes or counts with it
                             found["pinned"] |= inner.get("pinned", False)
                             found["exact"] |= inner.get("exact", False)
@@ -146,6 +153,22 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     t = array_type(found["rank"], not found["index"]) if found["array"] else None
     memo[key] = (t, (found["pinned"], found["exact"]))
     return t
+
+
+def row_view_indices(node) -> list | None:
+    """The leading indices of ``X[i]`` / ``X[i, :]`` / ``A[i, j, :]`` (an array
+    name indexed in its first dimensions, every later one a full slice):
+    the index nodes, or None for anything else."""
+    if not (isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name)):
+        return None
+    lead = []
+    for k, el in enumerate(node.slice):
+        if isinstance(el.slice, cst.Index) and len(lead) == k:
+            lead.append(el.slice.value)
+        elif not (isinstance(el.slice, cst.Slice) and el.slice.lower is None and el.slice.upper is None
+                  and el.slice.step is None) or not lead:
+            return None
+    return lead
 
 
 def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:

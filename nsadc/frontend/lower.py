@@ -15,7 +15,7 @@ import libcst as cst
 
 from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
-from nsadc.frontend.arrays import ArrayLowering, infer_array_param
+from nsadc.frontend.arrays import ArrayLowering, infer_array_param, row_view_indices, written_arrays
 from nsadc.frontend.cst_nodes import nodes, scan
 from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering
@@ -1625,6 +1625,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         params = [p.name.value for p in fnode.params.params]
         signature = f"{name}({', '.join(params)})"
         bound: dict[str, Expr] = {}
+        views: dict[str, cst.Subscript] = {}  # parameter -> the row of an array passed for it (f(Z[i]))
         seen_keyword = False
         for i, a in enumerate(node.args):
             if a.star:
@@ -1648,7 +1649,12 @@ class Lowerer(ArrayLowering, VectorLowering):
                 if key in bound:
                     raise self._err(scope, a, f"{name}() gets argument {key!r} twice",
                                     f"call it as {signature}")
-            bound[key] = self._expr(scope, a.value)
+            if row_view_indices(a.value) is not None and _only_stored_into(fnode, key):
+                bound[key] = self._empty_row(scope, a.value, key)  # an output row: nothing to copy in
+            else:
+                bound[key] = self._expr(scope, a.value)
+            if row_view_indices(a.value) is not None and self._array_of(bound[key]) is not None:
+                views[key] = a.value
         for p in fnode.params.params:
             if p.name.value not in bound:
                 if p.default is None:
@@ -1676,6 +1682,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                 callee.rename[p] = Var(fresh)
             else:
                 callee.rename[p] = arg
+        written_views = self._written_views(scope, node, fnode, views)
         self.call_stack.append(name)
         body = self._block(callee, fnode.body.body)
         self.call_stack.pop()
@@ -1685,6 +1692,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                 self._array_of(v) is not None for v in (last.value if isinstance(last.value, tuple) else (last.value,))):
             # arrays returned by the last statement (_array_result): the results are those values
             self.out.extend(body[:-1])
+            self._write_back(scope, node, written_views, bound)
             values = list(last.value) if isinstance(last.value, tuple) else [last.value]
             passed = {v.name for v in bound.values() if isinstance(v, Var)}
             self.owned_arrays.update(v.name for v in values if isinstance(v, Var)
@@ -1693,7 +1701,54 @@ class Lowerer(ArrayLowering, VectorLowering):
         results = [self.names.fresh(f"{name}_out" if n_results == 1 else f"{name}_out{k}")
                    for k in range(n_results)]
         self.out.extend(eliminate_exits(body, self.names, results=results, tails=self.while_tails))
+        self._write_back(scope, node, written_views, bound)
         return [Var(r) for r in results]
+
+    def _written_views(self, scope, node: cst.Call, fnode, views: dict) -> dict:
+        """{parameter: (array, leading indices)} for the rows of arrays passed to
+        parameters the callee writes into (``fill(Z[i])``): the callee works on
+        a copy of the row, which :meth:`_write_back` stores into the row after
+        it, as NumPy's view would have seen the writes.  The same array passed
+        twice, once as a written row, is refused (the copy would hide the
+        writes from the other name)."""
+        if not views:
+            return {}
+        written = written_arrays(fnode, scope.src.functions)
+        out = {}
+        for p, view in views.items():
+            if p not in written:
+                continue
+            base = view.value.value
+            others = [a.value.value if isinstance(a.value, cst.Subscript) else a.value
+                      for a in node.args if a.value is not view]
+            if any(isinstance(o, cst.Name) and o.value == base for o in others):
+                raise self._err(scope, view, f"{base} is passed twice to {fnode.name.value}(), and the "
+                                f"row {scope.src.source_of(view).strip()} is written there",
+                                f"pass {base} once and index it inside {fnode.name.value}()")
+            array = self._expr(scope, view.value)
+            lead = [self._operand(self._expr(scope, i), "row") for i in row_view_indices(view)]
+            out[p] = (array, lead)
+        return out
+
+    def _empty_row(self, scope, view: cst.Subscript, param: str) -> Expr:
+        """A new array shaped like the row ``view`` (``Z[i]``), for a parameter
+        the callee only stores into: its elements are written back after."""
+        array = self._expr(scope, view.value)
+        if self._array_of(array) is None:
+            return self._expr(scope, view)  # not an array here: refused where it is used
+        dims = self._shape(array.name)[len(row_view_indices(view)):]
+        return Var(self._bind_array(scope, self.names.fresh(param), Call("empty", tuple(dims)), view))
+
+    def _write_back(self, scope, node: cst.Call, written_views: dict, bound: dict) -> None:
+        """Store each written row's copy into the row of the array it came from."""
+        loc = scope.src.loc(node)
+        for p, (array, lead) in written_views.items():
+            copy = bound[p]
+
+            def element(index, array=array, lead=lead, copy=copy):
+                v = self._operand(Call("load", (copy, *index)), f"{p}_el")
+                self._emit(Assign(array.name, Call("store", (array, *lead, *index, v)), loc))
+            self._loop_nest(scope, self._shape(copy.name), element, loc)
 
 
 class _DefiniteAssignment:
@@ -1785,6 +1840,41 @@ def _can_fall_through(stmts: list[Stmt]) -> bool:
                 and not _breaks(s.body):
             return False
     return True
+
+
+def _only_stored_into(fnode: cst.FunctionDef, param: str) -> bool:
+    """Whether the function's body uses its array parameter only as the target
+    of element stores (``z[c] = s``) and for its shape (``z.shape[0]``,
+    ``len(z)``): it reads none of the values the caller's array holds."""
+    ok = True
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n):
+            nonlocal ok
+            if n.value == param:
+                ok = False  # reached only where no case below took the name
+
+        def visit_AssignTarget(self, n):
+            t = n.target
+            if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value == param:
+                for el in t.slice:
+                    el.visit(self)
+                return False
+            return True
+
+        def visit_Attribute(self, n):
+            return not (isinstance(n.value, cst.Name) and n.value.value == param
+                        and n.attr.value in ("shape", "size", "ndim"))
+
+        def visit_Call(self, n):
+            if isinstance(n.func, cst.Name) and n.func.value == "len" and len(n.args) == 1 \
+                    and isinstance(n.args[0].value, cst.Name) and n.args[0].value.value == param:
+                return False
+            return True
+
+    for s in fnode.body.body:
+        s.visit(V())
+    return ok
 
 
 def _placed(scope, same: cst.CSTNode, node: cst.CSTNode, parent) -> cst.CSTNode:
