@@ -161,3 +161,74 @@ def test_a_sort_of_indices_is_not_reversed():
     reverse = text.split("# reverse sweep")[1]
     assert "order_elements" not in text and "array_tape" not in text
     assert "key = order" not in reverse  # no re-run of the sort
+
+
+def pooled_violators(y, w, target):
+    """Pool-adjacent-violators: a stack of blocks merged in a while loop."""
+    n = y.shape[0]
+    val = np.empty(n)
+    wt = np.empty(n)
+    cnt = np.empty(n, dtype=np.int64)
+    k = -1
+    for i in range(n):
+        k += 1
+        val[k] = y[i]
+        wt[k] = w[i]
+        cnt[k] = 1
+        while k > 0 and val[k - 1] > val[k]:
+            tw = wt[k - 1] + wt[k]
+            val[k - 1] = (wt[k - 1] * val[k - 1] + wt[k] * val[k]) / tw
+            wt[k - 1] = tw
+            cnt[k - 1] += cnt[k]
+            k -= 1
+    s = 0.0
+    i = n - 1
+    for b in range(k, -1, -1):
+        for r in range(cnt[b]):
+            s += abs(val[b] - target[i])
+            i -= 1
+    return s
+
+
+def insertion_rows(A):
+    """An insertion sort of each row's entries by the first column, rows moved
+    whole in a 2-D array (stores at two indices, the row and the column)."""
+    B = A.copy()
+    n, m = B.shape
+    for i in range(1, n):
+        j = i - 1
+        while j >= 0 and B[j, 0] > B[j + 1, 0]:
+            for c in range(m):
+                t = B[j, c]
+                B[j, c] = B[j + 1, c]
+                B[j + 1, c] = t * 1.01
+            j -= 1
+    s = 0.0
+    for i in range(n):
+        s += (i + 1) * B[i, 0] * B[i, 1]
+    return s
+
+
+_rng2 = np.random.default_rng(5)
+JOURNALED = [
+    (pooled_violators, (_rng2.normal(size=12), _rng2.uniform(0.5, 2.0, 12), _rng2.normal(size=12)), 0),
+    (pooled_violators, (_rng2.normal(size=12), _rng2.uniform(0.5, 2.0, 12), _rng2.normal(size=12)), 1),
+    (insertion_rows, (_rng2.normal(size=(7, 2)),), 0),
+]
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("fn, args, k", JOURNALED, ids=[f"{c[0].__name__}-{c[2]}" for c in JOURNALED])
+def test_journaled_stores_against_central_differences(fn, args, k, target):
+    names = list(inspect.signature(fn).parameters)
+    d = nsadc.differentiate(fn, wrt=[names[k]], target=target)
+    value, g = d.value_and_grad(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-13)
+    np.testing.assert_allclose(g, central_differences(fn, args, k), rtol=1e-6, atol=1e-8)
+
+
+def test_a_stack_keeps_each_stores_old_value_not_the_array_per_step():
+    """Stores a `while` loop makes (a merge of blocks, an insertion) cost their
+    index and old value on tapes, not a copy of the array per iteration."""
+    text = _reverse(pooled_violators, np.ones(5), np.ones(5), np.ones(5))
+    assert "array_tape" not in text and "val_stores" in text and "wt_stores" in text

@@ -117,6 +117,9 @@ class _Reverse:
         self.entries: dict[int, dict[str, str]] = {}  # see kept_entries
         self.snapshotted_stores = {id(t) for loop in walk(fn.body) if id(loop) in plan.snapshots
                                    for t in walk(loop.body) if is_store(t) and t.target in plan.snapshots[id(loop)]}
+        # the stores a journal keeps in the forward sweep, in place of a whole-array snapshot
+        self.journaled_stores = {id(t) for loop in fn.body if id(loop) in plan.journaled
+                                 for t in walk(loop.body) if is_store(t) and t.target in plan.journaled[id(loop)]}
         # x[i] = f(x[i]) under an `if`, or several times: wherever the loop runs forwards (the
         # forward sweep, the re-run of an enclosing iteration) the element is pushed once, before
         # the first such statement, for the loop's reverse to pop before each re-run; the loop's
@@ -193,6 +196,8 @@ class _Reverse:
             return [Assign(s.target, s.value, s.loc, s.site)]  # its reads must see it again
         if rerun is None or self.replays(s):
             out: list[Stmt] = []
+            if rerun is None and id(s) in self.journaled_stores:
+                out += self.tapes.push_journal(Call("load", s.value.args[:-1]))
             # in the forward sweep, a whole-array snapshot stands for its stores' pushes
             if id(s) in plan.array_records and not self.hoisted(s) and (
                     rerun is not None or id(s) not in self.snapshotted_stores):
@@ -260,11 +265,17 @@ class _Reverse:
         if isinstance(s, For):
             pushes = [st for v in ck for st in tapes.push(v)]
             left = [v for t in s.body if id(t) in self.results for v in self.results[id(t)]] if reversed_ else []
-            kept = sorted(plan.snapshots.get(id(s), ())) if reversed_ else []
+            journaled = sorted(plan.journaled.get(id(s), ())) if reversed_ else []
+            kept = sorted(set(plan.snapshots.get(id(s), ())) - set(journaled)) if reversed_ else []
             room = tapes.reserve(ck + left, loop_trips(s)) + (tapes.reserve_arrays(kept, loop_trips(s)) if kept else [])
             if kept:
                 pushes = [Comment(f"{', '.join(kept)}: read, then overwritten, in each iteration: kept whole")] + [
                     st for a in kept for st in tapes.push_array(a, self.over_elements_of(a))] + pushes
+            if journaled:
+                starts = {a: self.names.fresh(f"{a}_from") for a in journaled}
+                pushes = [Comment(f"{', '.join(journaled)}: each store's index and old value kept")] + [
+                    st for a in journaled for st in tapes.open_journal(a, starts[a])] + pushes
+                body = body + [st for a in journaled for st in tapes.close_journal(a, starts[a])]
             return room + [For(s.var, s.start, s.stop, s.step, pushes + body, s.loc)]
         if not reversed_:
             return [While(s.test, body, s.loc)]
@@ -489,7 +500,10 @@ class _Reverse:
                 pops += tapes.pop(v)
         kept = sorted(plan.snapshots.get(id(s), ()))
         for a in kept:  # the arrays as the iteration found them, the one pushed last popped first
-            pops = tapes.pop_array(a, self.over_elements_of(a)) + pops
+            if a in plan.journaled.get(id(s), ()):  # its stores undone, the last first
+                pops = tapes.pop_journal(a, rank(self.facts.types[a])) + pops
+            else:
+                pops = tapes.pop_array(a, self.over_elements_of(a)) + pops
         restored = plan.restored.get(id(s), {})
         for element in reversed(dict.fromkeys(restored.values())):  # x[i] = f(x[i]): x[i] as the iteration read it
             # last: its index may read a counter the checkpoints give back (a `while` loop's i);

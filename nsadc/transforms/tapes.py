@@ -34,6 +34,9 @@ class Tapes:
         # array -> (tape, counter): the elements stores overwrite, one tape per array, so
         # that pushes a re-run replays for one array never sit between another's
         self.elements: dict[str, tuple[str, str]] = {}
+        # array -> (tape, counter): ints, the indices of the stores a journal keeps (their old
+        # values go on the array's element tape) and each iteration's count of them
+        self.journals: dict[str, tuple[str, str]] = {}
         self.snapshots_used = False
         self.s, self.ns = names.fresh("array_tape"), names.fresh("n_array_tape")
         self.pairs: dict[tuple[str, Expr], int] = {}  # (tape, value) -> the id its push and pop share
@@ -94,6 +97,44 @@ class Tapes:
             self.elements[array] = (self.names.fresh(f"{array}_elements"), self.names.fresh(f"n_{array}_elements"))
         return self.elements[array]
 
+    def _journal_of(self, array: str) -> tuple[str, str]:
+        if array not in self.journals:
+            self.journals[array] = (self.names.fresh(f"{array}_stores"), self.names.fresh(f"n_{array}_stores"))
+        return self.journals[array]
+
+    def push_journal(self, element: Call) -> list[Stmt]:
+        """Before a store the journal keeps: the element's index, then its old value."""
+        tape, n = self._journal_of(element.args[0].name)
+        out: list[Stmt] = [TapeReserve(tape, n, Const(len(element.args) - 1))]
+        for k in element.args[1:]:
+            out += [TapePush(tape, Var(n), k), CounterStep(n, "+=", Const(1))]
+        return out + self.push_element(element)
+
+    def open_journal(self, array: str, start: str) -> list[Stmt]:
+        """At an iteration's start: where the array's element tape stands."""
+        self.types[start] = "int"
+        return [CounterStep(start, "=", Var(self._elements_of(Call("load", (Var(array),)))[1]))]
+
+    def close_journal(self, array: str, start: str) -> list[Stmt]:
+        """At the iteration's end: how many stores it journaled."""
+        tape, n = self._journal_of(array)
+        count = sub(Var(self._elements_of(Call("load", (Var(array),)))[1]), Var(start))
+        return [TapeReserve(tape, n, Const(1)), TapePush(tape, Var(n), count), CounterStep(n, "+=", Const(1))]
+
+    def pop_journal(self, array: str, rank: int) -> list[Stmt]:
+        """Put back, last first, the elements the iteration's stores overwrote."""
+        tape, n = self._journal_of(array)
+        count, k = self.names.fresh(f"{array}_stored"), self.names.fresh("back")
+        index = [self.names.fresh(f"{array}_at") for _ in range(rank)]
+        for v in (count, k, *index):
+            self.types[v] = "int"
+        undo: list[Stmt] = []
+        for v in reversed(index):
+            undo += [CounterStep(n, "-=", Const(1)), TapePop(tape, Var(n), Var(v))]
+        undo += self.pop_element(Call("load", (Var(array), *(Var(v) for v in index))))
+        return [CounterStep(n, "-=", Const(1)), TapePop(tape, Var(n), Var(count)),
+                For(k, Const(0), Var(count), Const(1), undo)]
+
     def push_array(self, array: str, elementwise) -> list[Stmt]:
         """Push every element of ``array`` (a tape of its own, whole arrays in
         the order the iterations ran)."""
@@ -139,6 +180,7 @@ class Tapes:
     def _all(self):
         return [(self.float_used, self.f, self.nf, "float"), (self.int_used, self.i, self.ni, "int"),
                 *((True, tape, n, "float") for tape, n in self.elements.values()),
+                *((True, tape, n, "int") for tape, n in self.journals.values()),
                 (self.snapshots_used, self.s, self.ns, "float")]
 
     def size_exactly(self, body: list[Stmt], params: list[str]) -> bool:
