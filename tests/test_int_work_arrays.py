@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import nsadc
+from benchmarks.probe.programs_c import bellman_ford as relaxations
 from helpers import central_differences
 
 
@@ -163,29 +164,6 @@ def segment_max(x, seg, k: int):
     for j in range(k):
         t += m[j] * m[j]
     return t
-
-
-def relaxations(src, dst, wt, target):
-    nn = target.shape[0]
-    dist = np.full(nn, 1e9)
-    pred = np.zeros(nn, dtype=np.int64)
-    dist[0] = 0.0
-    changed = True
-    rounds = 0
-    while changed and rounds < nn:
-        changed = False
-        for e in range(wt.shape[0]):
-            a = src[e]
-            b = dst[e]
-            if dist[a] + wt[e] < dist[b]:
-                dist[b] = dist[a] + wt[e]
-                pred[b] = e
-                changed = True
-        rounds += 1
-    loss = 0.0
-    for v in range(1, nn):
-        loss += (dist[v] - target[v]) ** 2 + 0.1 * wt[pred[v]]
-    return loss
 
 
 def ring_buffer_orders(demand, S, lead: int):

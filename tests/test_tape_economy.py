@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 
 import nsadc
+from benchmarks.probe.programs_c import km_rmst as survival_area
+from benchmarks.probe.programs_d import pava_isotonic as pooled_violators
 from helpers import central_differences
 
 
@@ -64,35 +66,6 @@ def read_after_the_loop_first(y, iters: int):
     for i in range(n):
         s += x[i] * x[i]
     return s
-
-
-def survival_area(times, events, tau):
-    n = times.shape[0]
-    order = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        order[i] = i
-    for i in range(1, n):
-        key = order[i]
-        j = i - 1
-        while j >= 0 and times[order[j]] > times[key]:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = key
-    surv = 1.0
-    area = 0.0
-    prev = 0.0
-    at_risk = n
-    for r in range(n):
-        i = order[r]
-        t = times[i]
-        if t >= tau:
-            break
-        area += surv * (t - prev)
-        prev = t
-        if events[i] == 1:
-            surv *= 1.0 - 1.0 / float(at_risk)
-        at_risk -= 1
-    return area + surv * (tau - prev)
 
 
 def sort_then_reuse(x):
@@ -161,33 +134,6 @@ def test_a_sort_of_indices_is_not_reversed():
     reverse = text.split("# reverse sweep")[1]
     assert "order_elements" not in text and "array_tape" not in text
     assert "key = order" not in reverse  # no re-run of the sort
-
-
-def pooled_violators(y, w, target):
-    """Pool-adjacent-violators: a stack of blocks merged in a while loop."""
-    n = y.shape[0]
-    val = np.empty(n)
-    wt = np.empty(n)
-    cnt = np.empty(n, dtype=np.int64)
-    k = -1
-    for i in range(n):
-        k += 1
-        val[k] = y[i]
-        wt[k] = w[i]
-        cnt[k] = 1
-        while k > 0 and val[k - 1] > val[k]:
-            tw = wt[k - 1] + wt[k]
-            val[k - 1] = (wt[k - 1] * val[k - 1] + wt[k] * val[k]) / tw
-            wt[k - 1] = tw
-            cnt[k - 1] += cnt[k]
-            k -= 1
-    s = 0.0
-    i = n - 1
-    for b in range(k, -1, -1):
-        for r in range(cnt[b]):
-            s += abs(val[b] - target[i])
-            i -= 1
-    return s
 
 
 def insertion_rows(A):
