@@ -97,3 +97,45 @@ def test_an_array_passed_whole_and_as_a_written_row_is_refused():
     with pytest.raises(nsadc.UnsupportedError, match="passed twice") as e:
         nsadc.differentiate(passed_twice, target="python").grad(np.ones((3, 2)))
     assert "test_helper_rows.py:" in str(e.value)
+
+
+@numba.njit
+def _set_first(z, v):
+    z[0] = v * v
+
+
+@numba.njit
+def _set_until(z, x):
+    for r in range(z.shape[0]):
+        if x[r] < 0.0:
+            break
+        z[r] = x[r] * 2.0
+
+
+@numba.njit
+def _set_prefix(w, z):
+    for c in range(w.shape[0]):
+        z[c] = w[c] * 2.0
+
+
+def partly_written_rows(X):
+    Y = X * 0.5
+    for i in range(Y.shape[0]):
+        _set_first(Y[i], X[i, 1])
+        _set_until(Y[(i + 1) % Y.shape[0]], X[i])
+    Z = X * 0.25
+    for i in range(Z.shape[0]):
+        _set_prefix(X[i, :2], Z[i])  # stores the first two elements of each row of three
+    return np.sum(Y * Y) + np.sum(Z * Z * Z)
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_row_the_helper_writes_in_part_keeps_its_other_elements(target):
+    """Only a helper that stores every element (a loop over the row's length
+    storing z[r] straight in its body, with no exit) may start from an empty
+    row; the others copy the row in, so the elements they leave keep their values."""
+    X = np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25], [0.7, 0.2, 0.4]])
+    d = nsadc.differentiate(partly_written_rows, target=target)
+    value, g = d.value_and_grad(X)
+    assert value == pytest.approx(partly_written_rows(X), rel=1e-13)
+    np.testing.assert_allclose(g, central_differences(partly_written_rows, (X,), 0), rtol=1e-6, atol=1e-8)

@@ -1626,6 +1626,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         signature = f"{name}({', '.join(params)})"
         bound: dict[str, Expr] = {}
         views: dict[str, cst.Subscript] = {}  # parameter -> the row of an array passed for it (f(Z[i]))
+        prefixes: dict[str, cst.BaseExpression] = {}  # output row -> the bound of the loop storing it
         seen_keyword = False
         for i, a in enumerate(node.args):
             if a.star:
@@ -1649,8 +1650,12 @@ class Lowerer(ArrayLowering, VectorLowering):
                 if key in bound:
                     raise self._err(scope, a, f"{name}() gets argument {key!r} twice",
                                     f"call it as {signature}")
-            if row_view_indices(a.value) is not None and _only_stored_into(fnode, key):
-                bound[key] = self._empty_row(scope, a.value, key)  # an output row: nothing to copy in
+            prefix = _filled_prefix(fnode, key) if self._row_rank(scope, a.value) == 1 \
+                and _only_stored_into(fnode, key) else None
+            if prefix is not None:
+                # an output row: nothing to copy in; the elements the helper's loop stores go back
+                bound[key] = self._empty_row(scope, a.value, key)
+                prefixes[key] = prefix
             else:
                 bound[key] = self._expr(scope, a.value)
             if row_view_indices(a.value) is not None and self._array_of(bound[key]) is not None:
@@ -1692,7 +1697,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                 self._array_of(v) is not None for v in (last.value if isinstance(last.value, tuple) else (last.value,))):
             # arrays returned by the last statement (_array_result): the results are those values
             self.out.extend(body[:-1])
-            self._write_back(scope, node, written_views, bound)
+            self._write_back(scope, node, written_views, bound, callee, prefixes)
             values = list(last.value) if isinstance(last.value, tuple) else [last.value]
             passed = {v.name for v in bound.values() if isinstance(v, Var)}
             self.owned_arrays.update(v.name for v in values if isinstance(v, Var)
@@ -1701,7 +1706,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         results = [self.names.fresh(f"{name}_out" if n_results == 1 else f"{name}_out{k}")
                    for k in range(n_results)]
         self.out.extend(eliminate_exits(body, self.names, results=results, tails=self.while_tails))
-        self._write_back(scope, node, written_views, bound)
+        self._write_back(scope, node, written_views, bound, callee, prefixes)
         return [Var(r) for r in results]
 
     def _written_views(self, scope, node: cst.Call, fnode, views: dict) -> dict:
@@ -1730,6 +1735,14 @@ class Lowerer(ArrayLowering, VectorLowering):
             out[p] = (array, lead)
         return out
 
+    def _row_rank(self, scope, node) -> int | None:
+        """The rank of ``X[i]`` / ``X[i, :]`` of an array name (None for anything else)."""
+        lead = row_view_indices(node)
+        if lead is None or node.value.value not in scope.locals:
+            return None
+        t = self._array_of(self._expr(scope, node.value))
+        return rank(t) - len(lead) if t is not None else None
+
     def _empty_row(self, scope, view: cst.Subscript, param: str) -> Expr:
         """A new array shaped like the row ``view`` (``Z[i]``), for a parameter
         the callee only stores into: its elements are written back after."""
@@ -1739,16 +1752,23 @@ class Lowerer(ArrayLowering, VectorLowering):
         dims = self._shape(array.name)[len(row_view_indices(view)):]
         return Var(self._bind_array(scope, self.names.fresh(param), Call("empty", tuple(dims)), view))
 
-    def _write_back(self, scope, node: cst.Call, written_views: dict, bound: dict) -> None:
-        """Store each written row's copy into the row of the array it came from."""
+    def _write_back(self, scope, node: cst.Call, written_views: dict, bound: dict, callee,
+                    prefixes: dict) -> None:
+        """Store each written row's copy into the row of the array it came from
+        (an output row: the elements its helper's loop stored, the first
+        min(bound, length))."""
         loc = scope.src.loc(node)
         for p, (array, lead) in written_views.items():
             copy = bound[p]
+            dims = self._shape(copy.name)
+            if p in prefixes:
+                stored = self._operand(self._expr(callee, prefixes[p]), "stored")
+                dims = [self._operand(Call("min", (stored, self._operand(dims[0], "n"))), "n")]
 
             def element(index, array=array, lead=lead, copy=copy):
                 v = self._operand(Call("load", (copy, *index)), f"{p}_el")
                 self._emit(Assign(array.name, Call("store", (array, *lead, *index, v)), loc))
-            self._loop_nest(scope, self._shape(copy.name), element, loc)
+            self._loop_nest(scope, dims, element, loc)
 
 
 class _DefiniteAssignment:
@@ -1875,6 +1895,63 @@ def _only_stored_into(fnode: cst.FunctionDef, param: str) -> bool:
     for s in fnode.body.body:
         s.visit(V())
     return ok
+
+
+def _filled_prefix(fnode: cst.FunctionDef, param: str) -> cst.BaseExpression | None:
+    """``B`` where a statement of the function's body is ``for r in range(B)``
+    storing ``z[r] = ...`` straight in its body, with no exit from the loop:
+    the elements of the 1-D parameter ``z`` below B are all written, so an
+    empty array may stand for the caller's row and those alone go back.  B
+    may read the function's parameters (``W.shape[0]``, ``len(z)``) and
+    nothing it assigns, so it has the same value after the call."""
+    params = {p.name.value for p in fnode.params.params}
+    assigned, _ = _collect_assigned(fnode)
+
+    class Names(cst.CSTVisitor):
+        ok = True
+
+        def visit_Name(self, n):
+            if n.value in assigned or (n.value not in params and n.value != "len"):
+                Names.ok = False
+
+        def visit_Attribute(self, n):
+            n.value.visit(self)
+            return False
+
+    class Exits(cst.CSTVisitor):
+        found = False
+
+        def visit_Break(self, n):
+            Exits.found = True
+
+        def visit_Continue(self, n):
+            Exits.found = True
+
+        def visit_Return(self, n):
+            Exits.found = True
+
+    for s in fnode.body.body:
+        it = s.iter if isinstance(s, cst.For) else None
+        if not (isinstance(s.target if isinstance(s, cst.For) else None, cst.Name) and isinstance(it, cst.Call)
+                and isinstance(it.func, cst.Name) and it.func.value == "range" and len(it.args) == 1):
+            continue
+        Names.ok, Exits.found = True, False
+        it.args[0].value.visit(Names())
+        s.body.visit(Exits())
+        if not Names.ok or Exits.found:  # an exit before the store would leave elements unwritten
+            continue
+        for line in s.body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for small in line.body:
+                if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Name)
+                        and t.target.value.value == param and len(t.target.slice) == 1
+                        and isinstance(t.target.slice[0].slice, cst.Index)
+                        and isinstance(t.target.slice[0].slice.value, cst.Name)
+                        and t.target.slice[0].slice.value.value == s.target.value for t in small.targets):
+                    return it.args[0].value
+    return None
 
 
 def _placed(scope, same: cst.CSTNode, node: cst.CSTNode, parent) -> cst.CSTNode:
