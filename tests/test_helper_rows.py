@@ -139,3 +139,20 @@ def test_a_row_the_helper_writes_in_part_keeps_its_other_elements(target):
     value, g = d.value_and_grad(X)
     assert value == pytest.approx(partly_written_rows(X), rel=1e-13)
     np.testing.assert_allclose(g, central_differences(partly_written_rows, (X,), 0), rtol=1e-6, atol=1e-8)
+
+
+def _bump_then_read(Z, z):
+    Z[0, 0] = Z[0, 0] + 1.0
+    return z[0] * 2.0
+
+
+def whole_written_row_read(X):
+    Z = X.copy()
+    return _bump_then_read(Z, Z[0])
+
+
+def test_an_array_written_whole_and_read_as_a_row_in_one_call_is_refused():
+    """NumPy's row would see the write through Z; a copy of it would not."""
+    with pytest.raises(nsadc.UnsupportedError, match="passed twice") as e:
+        nsadc.differentiate(whole_written_row_read, target="python").grad(np.ones((3, 2)))
+    assert "test_helper_rows.py:" in str(e.value)

@@ -1719,17 +1719,22 @@ class Lowerer(ArrayLowering, VectorLowering):
         if not views:
             return {}
         written = written_arrays(fnode, scope.src.functions)
+        params = [p.name.value for p in fnode.params.params]
+        passed = {(a.keyword.value if a.keyword is not None else params[k]): a.value for k, a in enumerate(node.args)}
         out = {}
         for p, view in views.items():
+            base = view.value.value
+            # the array passed again (whole or as a row) where the callee writes one of them: a
+            # copy of the row would miss the writes through the other name, or hide its own
+            again = [q for q, v in passed.items() if q != p and isinstance(
+                v.value if isinstance(v, cst.Subscript) else v, cst.Name)
+                and (v.value if isinstance(v, cst.Subscript) else v).value == base]
+            if again and (p in written or any(q in written for q in again)):
+                raise self._err(scope, view, f"{base} is passed twice to {fnode.name.value}(), as the row "
+                                f"{scope.src.source_of(view).strip()} and again, and one of them is "
+                                "written there", f"pass {base} once and index it inside {fnode.name.value}()")
             if p not in written:
                 continue
-            base = view.value.value
-            others = [a.value.value if isinstance(a.value, cst.Subscript) else a.value
-                      for a in node.args if a.value is not view]
-            if any(isinstance(o, cst.Name) and o.value == base for o in others):
-                raise self._err(scope, view, f"{base} is passed twice to {fnode.name.value}(), and the "
-                                f"row {scope.src.source_of(view).strip()} is written there",
-                                f"pass {base} once and index it inside {fnode.name.value}()")
             array = self._expr(scope, view.value)
             lead = [self._operand(self._expr(scope, i), "row") for i in row_view_indices(view)]
             out[p] = (array, lead)
