@@ -131,11 +131,9 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     # the argument itself, or a row of it (f(X[i]): X has one more dimension)
                     lead = row_view_indices(a.value)
                     passed = a.value if lead is None else a.value.value
-                    skipped = len(lead) if lead is not None else 0
-                    if isinstance(passed, cst.Name) and (passed.value == name or passed.value in views):
-                        skipped += views.get(passed.value, 0) if passed.value != name else 0
                     if isinstance(passed, cst.Name) and (passed.value == name or passed.value in views) \
                             and a.keyword is None and k < len(params):
+                        skipped = len(lead or ()) + (views[passed.value] if passed.value != name else 0)
                         inner: dict = {}
                         t = infer_array_param(callee[-1], params[k].name.value, functions, depth + 1, inner,
                                               memo)
