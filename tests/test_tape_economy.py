@@ -15,39 +15,15 @@ Gradients against central differences on both targets, and the emitted
 shapes."""
 
 import inspect
-import math
 
 import numpy as np
 import pytest
 
 import nsadc
 from benchmarks.probe.programs_c import km_rmst as survival_area
+from benchmarks.probe.programs_c import tv_denoise_dual as dual_tv
 from benchmarks.probe.programs_d import pava_isotonic as pooled_violators
 from helpers import central_differences
-
-
-def dual_tv(y, lam, iters: int):
-    n = y.shape[0]
-    u = np.zeros(n - 1)
-    x = np.empty(n)
-    for it in range(iters):
-        x[0] = y[0] + u[0]
-        for i in range(1, n - 1):
-            x[i] = y[i] - u[i - 1] + u[i]
-        x[n - 1] = y[n - 1] - u[n - 2]
-        for i in range(n - 1):
-            v = u[i] + 0.25 * (x[i + 1] - x[i])
-            u[i] = max(-lam, min(v, lam))
-    x[0] = y[0] + u[0]
-    for i in range(1, n - 1):
-        x[i] = y[i] - u[i - 1] + u[i]
-    x[n - 1] = y[n - 1] - u[n - 2]
-    f = 0.0
-    for i in range(n):
-        f += 0.5 * (x[i] - y[i]) ** 2
-        if i > 0:
-            f += lam * math.fabs(x[i] - x[i - 1])
-    return f
 
 
 def read_after_the_loop_first(y, iters: int):
