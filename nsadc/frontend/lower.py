@@ -1923,27 +1923,15 @@ def _filled_prefix(fnode: cst.FunctionDef, param: str) -> cst.BaseExpression | N
             n.value.visit(self)
             return False
 
-    class Exits(cst.CSTVisitor):
-        found = False
-
-        def visit_Break(self, n):
-            Exits.found = True
-
-        def visit_Continue(self, n):
-            Exits.found = True
-
-        def visit_Return(self, n):
-            Exits.found = True
-
     for s in fnode.body.body:
         it = s.iter if isinstance(s, cst.For) else None
         if not (isinstance(s.target if isinstance(s, cst.For) else None, cst.Name) and isinstance(it, cst.Call)
                 and isinstance(it.func, cst.Name) and it.func.value == "range" and len(it.args) == 1):
             continue
-        Names.ok, Exits.found = True, False
+        Names.ok = True
         it.args[0].value.visit(Names())
-        s.body.visit(Exits())
-        if not Names.ok or Exits.found:  # an exit before the store would leave elements unwritten
+        exits = any(isinstance(n, (cst.Break, cst.Continue, cst.Return)) for n in nodes(s.body))
+        if not Names.ok or exits:  # an exit before the store would leave elements unwritten
             continue
         for line in s.body.body:
             if not isinstance(line, cst.SimpleStatementLine):

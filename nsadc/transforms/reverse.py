@@ -95,6 +95,9 @@ class _Reverse:
             if isinstance(s, While) and id(s) in plan.reversed_loops:
                 self.counters[id(s)] = names.fresh("n_iter")
                 facts.types[self.counters[id(s)]] = "int"
+        # id(While) -> {counter the iteration steps once: its step} (see _stepped_counters)
+        self.stepped = {id(s): _stepped_counters(s, plan.checkpoints.get(id(s), []), facts.types)
+                        for s in walk(fn.body) if isinstance(s, While)}
         for f in plan.fused.values():
             f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
         # id(inner loop) -> {value it leaves: local}: loops directly in a reversed `for` loop's
@@ -282,7 +285,7 @@ class _Reverse:
         # a counter in the test caps the trip count (a `for` loop with a `break`):
         # room for every iteration before the loop, none at each push
         bound = while_trips(s, self.facts.types)
-        stepped = _stepped_counters(s, ck, self.facts.types)
+        stepped = self.stepped.get(id(s), {})
         ck = [v for v in ck if v not in stepped]
         room = tapes.reserve(ck, bound) if bound is not None else []
         pushes = [st for v in ck for st in tapes.push(v, grow=bound is None)]
@@ -470,7 +473,7 @@ class _Reverse:
             return room + before + _reversed_for(s, body, names, self.counting_up) + after
         trips = self.counters[id(s)]
         pre = tapes.pop(trips) if trips not in self.top_counters else []
-        stepped = _stepped_counters(s, plan.checkpoints.get(id(s), []), self.facts.types)
+        stepped = self.stepped.get(id(s), {})
         if not stepped:
             return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
         # each reversed iteration k (the last first) starts from last - step * (k + 1)
@@ -493,8 +496,7 @@ class _Reverse:
         for t in reversed(s.body):  # pushed last, after the checkpoints: popped first
             for v, held in reversed(list(self.results.get(id(t), {}).items())):
                 pops += tapes.pop(held, pushed=v)
-        stepped = _stepped_counters(s, plan.checkpoints.get(id(s), []), self.facts.types) \
-            if isinstance(s, While) else {}
+        stepped = self.stepped.get(id(s), {})
         for v in reversed(plan.checkpoints.get(id(s), [])):
             if v not in stepped:  # (a stepped counter is computed from the iteration's number)
                 pops += tapes.pop(v)
