@@ -14,6 +14,7 @@ last, in between, and never."""
 
 import ast
 import math
+import re
 
 import numpy as np
 import pytest
@@ -347,3 +348,77 @@ def test_a_counter_stepped_once_an_iteration_is_computed_not_taped(fn, args):
             np.testing.assert_allclose(g[k], central_differences(fn, args, k), rtol=1e-6, atol=1e-8)
     text = d.source("reverse", *args)
     assert "k_back" in text and "_last = " in text
+
+
+# ------------------------------------------------------------ trip counts of a re-run
+
+
+def merged_events(times, w, beta, dt, steps):
+    """Events merged into a time grid: `while j < n and times[j] <= t1`."""
+    n = times.shape[0]
+    s = 0.0
+    j = 0
+    total = 0.0
+    for k in range(steps):
+        t1 = (k + 1) * dt
+        s_next = s * math.exp(-beta * dt)
+        while j < n and times[j] <= t1:
+            s_next += w[j] * math.exp(-beta * (t1 - times[j]))
+            j += 1
+        total += max(0.0, s_next - 0.5) + s * s
+        s = s_next
+    return total
+
+
+def newton_when_asked(a, b, flags):
+    """A `while` loop under a branch of the iteration: some iterations run it."""
+    n = a.shape[0]
+    s = 0.0
+    for i in range(n):
+        t = b[i] / (a[i] + 1.0)
+        if flags[i] > 0:
+            step = 1.0
+            while abs(step) > 1e-13:
+                f = t * t * t + a[i] * t - b[i]
+                step = f / (3.0 * t * t + a[i])
+                t = t - step
+        s += t * t
+    return s
+
+
+TRIP_CASES = [
+    (merged_events, (np.sort(np.random.default_rng(3).uniform(0.0, 4.0, 12)),
+                     np.random.default_rng(4).uniform(0.5, 1.5, 12), 0.7, 0.13, 33)),
+    (newton_when_asked, (np.array([1.0, 2.0, 0.5, 3.0, 1.5]), np.array([0.5, -1.0, 2.0, 0.1, 0.7]),
+                         np.array([1, 0, 1, 1, 0]))),
+    (rows_until_small, (RNG.standard_normal((6, 70)), 0.3)),
+    (uncapped_newton, (np.array([1.0, 2.0, 0.5, 3.0]), np.array([0.5, -1.0, 2.0, 0.1]))),
+]
+
+
+@pytest.mark.parametrize("fn, args", TRIP_CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_a_rerun_keeps_its_inner_loops_trip_count_in_a_local(fn, args):
+    """A `while` loop re-run in one iteration of the loop around it is
+    reversed in that same iteration: its trip count and its stepped
+    counter's last value stay in locals, never on a tape."""
+    d = nsadc.differentiate(fn, target="python")
+    g = d.grad(*args)
+    g = g if isinstance(g, tuple) else (g,)
+    arrays = [k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype == float]
+    for got, k in zip(g, arrays):
+        np.testing.assert_allclose(got, central_differences(fn, args, k), rtol=1e-6, atol=1e-8)
+    text = d.source("reverse", *args)
+    assert "= n_iter" not in text and "] = n_iter" not in text, text
+    assert not re.search(r"itape\[n_itape\] = \w+_last|\w+_last = itape", text), text
+    _exact_run(fn, args)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn, args", TRIP_CASES[:2], ids=lambda v: getattr(v, "__name__", ""))
+def test_a_rerun_trip_count_compiles_where_a_branch_may_skip_the_loop(fn, args):
+    """The local is assigned under the branch that runs the loop and read under
+    the same branch: numba compiles it, and agrees with the python target."""
+    cpu = nsadc.differentiate(fn).grad(*args)
+    py = nsadc.differentiate(fn, target="python").grad(*args)
+    for a, b in zip(cpu if isinstance(cpu, tuple) else (cpu,), py if isinstance(py, tuple) else (py,)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

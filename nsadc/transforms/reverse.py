@@ -133,6 +133,9 @@ class _Reverse:
                                  for u in walk([top]) if id(u) in self.snapshotted_stores}
         self.top_counters = {self.counters[id(s)] for s in _top_level(fn.body)
                              if isinstance(s, While) and id(s) in self.counters}
+        # id(While) -> {stepped counter: local holding its last value}: loops whose forward run
+        # (in a re-run of the enclosing iteration) keeps its trip count and those in locals
+        self.held_after: dict[int, dict[str, str]] = {}
 
     # ------------------------------------------------ the re-run context
     def own_rerun(self, loop_id: int) -> bool:
@@ -298,6 +301,13 @@ class _Reverse:
         trips = self.counters[id(s)]
         body = pushes + body + [Assign(trips, Call("add", (Var(trips), Const(1))))]
         out = room + [Assign(trips, Const(0)), While(s.test, body, s.loc)]
+        if self.rerun is not None:
+            # a re-run runs the loop once and its reverse follows in the same iteration:
+            # the trip count and the stepped counters' last values stay in locals
+            held = self.held_after.setdefault(id(s), {v: self.names.fresh(f"{v}_last") for v in stepped})
+            for v, h in held.items():
+                self.facts.types[h] = self.facts.types.get(v, "int")
+            return out + [Assign(h, Var(v)) for v, h in held.items()]
         # a counter the iteration steps once (i += 1): its last value, not one per iteration
         out += [st for v in stepped for st in tapes.push(v, grow=True)]
         if not top:
@@ -464,28 +474,29 @@ class _Reverse:
         pops, kept, restored = self.iteration_pops(s)
         keep = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
         rerun = self.rerun_iteration(s, kept, restored)
-        room = tapes.reserve(_rerun_pushes(s.body, plan, self.counters))
         body = pops + keep + ([Comment("re-run the iteration, then reverse it")] if rerun else []) \
             + rerun + self.reverse_block(s.body)
         before = [Assign(e, Call("copy", (Var(v),))) for v, e in entry.items()]
         after = [Assign(v, Call("copy", (Var(e),))) for v, e in entry.items()]
         if isinstance(s, For):
-            return room + before + _reversed_for(s, body, names, self.counting_up) + after
+            return before + _reversed_for(s, body, names, self.counting_up) + after
         trips = self.counters[id(s)]
-        pre = tapes.pop(trips) if trips not in self.top_counters else []
+        held = self.held_after.get(id(s))  # (its re-run, built before this, kept them in locals)
+        pre = tapes.pop(trips) if trips not in self.top_counters and held is None else []
         stepped = self.stepped.get(id(s), {})
         if not stepped:
-            return pre + room + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
+            return pre + before + [For("_", Const(0), Var(trips), Const(1), body, s.loc)] + after
         # each reversed iteration k (the last first) starts from last - step * (k + 1)
         k = names.fresh("k_back")
         self.facts.types[k] = "int"
-        last = {v: names.fresh(f"{v}_last") for v in stepped}
-        for v, held in last.items():
-            self.facts.types[held] = self.facts.types.get(v, "int")
-            pre += tapes.pop(held, pushed=v)
+        last = held if held is not None else {v: names.fresh(f"{v}_last") for v in stepped}
+        for v, h in last.items():
+            self.facts.types[h] = self.facts.types.get(v, "int")
+            if held is None:
+                pre += tapes.pop(h, pushed=v)
         start = [Assign(v, sub(Var(last[v]), mul(Const(step), add(Var(k), Const(1)))))
                  for v, step in reversed(list(stepped.items()))]
-        return pre + room + before + [For(k, Const(0), Var(trips), Const(1), start + body, s.loc)] + after
+        return pre + before + [For(k, Const(0), Var(trips), Const(1), start + body, s.loc)] + after
 
     def iteration_pops(self, s: For | While) -> tuple[list[Stmt], list[str], dict]:
         """What a reversed loop's iteration pops before its re-run (the values
@@ -624,8 +635,8 @@ class _Reverse:
         # an inner loop's results are pushed after it, also where it never assigned them (a loop
         # that stops before the statement, or runs no iteration): they start defined
         left = {v for results in self.results.values() for v in results}
-        room = self.entry_room(pushed, left)  # (before the tapes' allocation: it may use one more tape)
-        body: list[Stmt] = copy_stored_params(fn, deriv, tangents=False) + tapes.init() + room
+        firsts = self.first_values(pushed, left)
+        body: list[Stmt] = copy_stored_params(fn, deriv, tangents=False) + tapes.init() + firsts
         if plan.fused:  # fused loops accumulate adjoints during the forward sweep
             body += adjoint_inits
             adjoint_inits = []
@@ -663,15 +674,11 @@ class _Reverse:
             return captured, [Assign(captured.name, Call("copy", (value,)))]
         return value, []
 
-    def entry_room(self, pushed: set[str], left: set[str] = frozenset()) -> list[Stmt]:
-        """Room on the tapes for the pushes outside loops, and a first value
-        for each value pushed before any assignment (a loop's first
-        checkpoint, an inner loop's result ``left``)."""
-        fn, plan = self.fn, self.plan
-        param_names = {p.name for p in fn.params}
-        inits = [Assign(v, zero_of(self.facts.types[v])) for v in sorted(pushed | left) if v not in param_names]
-        room = self.tapes.reserve([v for v in _rerun_pushes(fn.body, plan, self.counters) if v not in self.top_counters])
-        return room + inits
+    def first_values(self, pushed: set[str], left: set[str] = frozenset()) -> list[Stmt]:
+        """A first value for each value pushed before any assignment (a loop's
+        first checkpoint, an inner loop's result ``left``)."""
+        param_names = {p.name for p in self.fn.params}
+        return [Assign(v, zero_of(self.facts.types[v])) for v in sorted(pushed | left) if v not in param_names]
 
     def adjoint_inits(self, value: Expr) -> list[Stmt]:
         local_arrays = {s.target for s in walk(self.fn.body) if allocates(s)}
@@ -802,16 +809,6 @@ def _stepped_counters(s: While, checkpoints, types: dict[str, str]) -> dict[str,
         if isinstance(value, Call) and value.prim in ("add", "sub") and value.args[0] == Var(v) \
                 and isinstance(value.args[1], Const) and type(value.args[1].value) is int:
             out[v] = value.args[1].value if value.prim == "add" else -value.args[1].value
-    return out
-
-
-def _rerun_pushes(block: list[Stmt], P, counters) -> list[str]:
-    """The values one pass over ``block`` pushes outside its loops: the trip
-    counters of loops inside it (records are kept in locals, see Tapes.save)."""
-    out = []
-    for s in _top_level(block):
-        if isinstance(s, While) and id(s) in counters:
-            out.append(counters[id(s)])
     return out
 
 
