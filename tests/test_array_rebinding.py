@@ -1,15 +1,19 @@
 """A name may take a new array in straight-line code (``y = np.sort(y)``,
 ``r = np.abs(r)``, ``z = np.ones(n)`` after z was filled): later reads see the
-new array, as in Python.  In a loop or a branch it stays refused (the name
-would hold different arrays on different paths); ``n, d = X.shape`` tells X's
-rank.  An array made in a loop from the arguments' shapes (``un = u.copy()``,
-``h = np.zeros(3)``) is one array filled again by each iteration.  A second name or a row view of an array that the function never
-writes through (``S = price``, ``r_i = X[i]``) reads the same values.  Arrays
-the function made trade names (``u, un = un, u``, ping-pong buffers) by
-trading their elements."""
+new array, as in Python.  In a loop or a branch (``w = w * g / s``, ``x = x -
+t * g``, ``w = tw.copy()`` to reset), an array the function made takes the
+new values in place, through a work array where the value reads it other
+than element by element; an argument, an array another name shares, or a
+value of another shape is refused.  ``n, d = X.shape`` tells X's rank, and so
+do ``V = np.clip(X, a, b)`` and ``for x in X[i]`` once V or the row is used
+as an array.  An array made in a loop from the arguments' shapes (``un =
+u.copy()``, ``h = np.zeros(3)``) is one array filled again by each iteration.
+A second name or a row view of an array that the function never writes
+through (``S = price``, ``r_i = X[i]``) reads the same values.  Arrays the
+function made trade names (``u, un = un, u``, ping-pong buffers) by trading
+their elements."""
 
 from __future__ import annotations
-
 
 import numpy as np
 import pytest
@@ -118,6 +122,77 @@ PROGRAMS = {
                 a, b, c = b, c, a
             return np.sum(a * b) + np.sum(c)
     """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), 0.7)),
+    "drifting_weights": ("""
+        def drifting_weights(R, tw, band):
+            w = tw.copy()
+            wealth = 0.0
+            for t in range(R.shape[0]):
+                growth = 1.0 + R[t]
+                port = np.dot(w, growth)
+                w = w * growth / port
+                wealth += math.log(port)
+                if np.max(np.abs(w - tw)) > band:
+                    wealth += math.log(1.0 - 0.01 * np.sum(np.abs(tw - w)))
+                    w = tw.copy()
+            return -wealth
+    """, (np.array([[0.02, -0.01, 0.03], [0.05, -0.04, 0.0], [-0.03, 0.06, 0.01], [0.01, 0.02, -0.05]]),
+          np.array([0.5, 0.3, 0.2]), 0.015)),
+    "halving_descent": ("""
+        def halving_descent(A, b, x0, lam):
+            x = x0.copy()
+            for it in range(4):
+                r = A @ x - b
+                g = A.T @ np.sign(r) + lam * x
+                f = np.sum(np.abs(r)) + 0.5 * lam * np.dot(x, x)
+                t = 1.0
+                while np.sum(np.abs(A @ (x - t * g) - b)) + 0.5 * lam * np.dot(x - t * g, x - t * g) > f \\
+                        and t > 1e-3:
+                    t *= 0.5
+                x = x - t * g
+            return np.sum(np.abs(A @ x - b)) + 0.5 * lam * np.dot(x, x)
+    """, (np.array([[1.0, 0.3], [0.2, -1.1], [0.7, 0.4]]), np.array([0.33, -0.71, 0.52]),
+          np.array([0.1, -0.2]), 0.3)),
+    "power_steps": ("""
+        def power_steps(A, w0):
+            w = w0.copy()
+            for k in range(3):
+                w = A @ w
+                w = w / np.sqrt(np.dot(w, w))
+                w = np.maximum(w, -0.5)
+            return np.sum(w * w0)
+    """, (np.array([[2.0, 0.3, -0.2], [0.3, 1.0, 0.5], [-0.2, 0.5, 1.5]]), np.array([0.4, -0.9, 0.6]))),
+    "mirrored_mix": ("""
+        def mirrored_mix(x):
+            w = x.copy()
+            for k in range(3):
+                w = 0.5 * (w + w[::-1]) + np.abs(w)
+            return np.sum(w * x)
+    """, (np.array([0.3, -1.2, 0.8, 1.7]),)),
+    "abs_in_a_branch": ("""
+        def abs_in_a_branch(w, c):
+            r = w - c
+            if c[0] > 0.0:
+                r = np.abs(r)
+            return np.sum(r * r * r)
+    """, (np.array([0.3, -1.2, 0.8]), np.array([2.0, -1.0, 0.45]))),
+    "clipped_rows": ("""
+        def clipped_rows(X, var):
+            v = np.clip(var, 0.1, 2.0)
+            s = 0.0
+            for k in range(v.shape[0]):
+                s += np.sum(np.log(v[k])) + np.dot(X[k], v[k])
+            return s
+    """, (np.array([[0.3, -1.2], [0.8, 1.7], [0.5, 0.4]]), np.array([[0.05, 1.2], [2.5, 0.7], [1.1, 0.3]]))),
+    "row_elements": ("""
+        def row_elements(X, d):
+            loss = 0.0
+            for g in range(X.shape[0]):
+                row = X[g]
+                mu = np.mean(row)
+                for x in row:
+                    loss += abs(x - mu) * d
+            return loss
+    """, (np.array([[0.3, -1.2, 0.8], [1.0, 0.5, -0.25]]), 0.7)),
 }
 
 
@@ -127,16 +202,52 @@ def test_rebinding_is_differentiated(tmp_path, name):
     check(_load(tmp_path, text, name), args, "python")
 
 
-def test_rebinding_in_a_branch_is_refused(tmp_path):
-    fn = _load(tmp_path, """
-        def branchy(w, c):
-            r = w - c
-            if c[0] > 0.0:
-                r = np.abs(r)
-            return np.sum(r)
-    """, "branchy")
-    with pytest.raises(nsadc.NsadcError, match="only in straight-line code"):
-        nsadc.differentiate(fn, target="python")
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["drifting_weights", "halving_descent", "power_steps", "mirrored_mix"])
+def test_rebinding_in_a_loop_compiles(tmp_path, name):
+    text, args = PROGRAMS[name]
+    check(_load(tmp_path, text, name), args, "cpu")
+
+
+def test_a_value_reading_other_elements_goes_through_a_work_array(tmp_path):
+    """``w = A @ w`` and ``w + w[::-1]`` read w where they write it: computed
+    into a work array first; ``w = w / s`` is written in place."""
+    text, args = PROGRAMS["mirrored_mix"]
+    src = nsadc.differentiate(_load(tmp_path, text, "mirrored_mix"), target="python").source("forward", *args)
+    assert "w_new" in src
+    text, args = PROGRAMS["drifting_weights"]
+    src = nsadc.differentiate(_load(tmp_path, text, "drifting_weights"), target="python").source("forward", *args)
+    assert "w_new" not in src
+
+
+def test_new_values_for_an_argument_a_shared_array_or_another_shape_are_refused(tmp_path):
+    argument = _load(tmp_path, """
+        def argument_steps(x, g):
+            for k in range(3):
+                x = x - 0.1 * g
+            return np.sum(x * x)
+    """, "argument_steps")
+    with pytest.raises(nsadc.NsadcError, match="x is an argument"):
+        nsadc.differentiate(argument, target="python").grad(np.ones(3), np.ones(3))
+    shared = _load(tmp_path, """
+        def shared_steps(x):
+            w = x.copy()
+            y = w
+            for k in range(3):
+                w = w * 0.5
+            return np.sum(w * y)
+    """, "shared_steps")
+    with pytest.raises(nsadc.NsadcError, match="second name"):
+        nsadc.differentiate(shared, target="python").grad(np.ones(3))
+    shape = _load(tmp_path, """
+        def other_shape(x):
+            w = np.zeros(3)
+            for k in range(3):
+                w = np.ones(4) * x[k]
+            return np.sum(w)
+    """, "other_shape")
+    with pytest.raises(nsadc.NsadcError, match="shapes do not match"):
+        nsadc.differentiate(shape, target="python").grad(np.ones(3))
 
 
 def test_a_view_written_through_is_refused(tmp_path):

@@ -25,6 +25,9 @@ from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
 _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm",
                 "sort")
+# NumPy functions whose result has their first argument's shape, where that is an array
+_SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1", "sqrt", "square", "sign",
+               "tanh", "sin", "cos", "maximum", "minimum")
 _FLOAT_DTYPES = ("float", "np.float64", "numpy.float64", "np.double", "numpy.double")
 _INT_DTYPES = ("int", "np.int64", "numpy.int64", "np.int32", "numpy.int32", "np.intp", "numpy.intp", "np.int_")
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
@@ -89,6 +92,16 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     and isinstance(n.targets[0].target, (cst.Tuple, cst.List)):
                 found["array"] = found["pinned"] = found["exact"] = True
                 found["rank"] = max(found["rank"], len(n.targets[0].target.elements))
+
+        def visit_For(self, n):
+            # for x in r (or in zip / enumerate of it), r = X[i]: r has a dimension, so X one more
+            it = n.iter
+            over = [a.value for a in it.args] if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) \
+                and it.func.value in ("zip", "enumerate") else [it]
+            for a in over:
+                if isinstance(a, cst.Name) and a.value in views and a.value != name:
+                    found["array"] = found["pinned"] = True
+                    found["rank"] = max(found["rank"], views[a.value] + 1)
 
         def visit_BinaryOperation(self, n):
             if isinstance(n.operator, cst.MatrixMultiply) and any(
@@ -170,9 +183,10 @@ def row_view_indices(node) -> list | None:
 
 
 def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
-    """Names bound to ``name`` itself, a copy of it or a row of it (``S = X``,
-    ``Z = X.copy()``, ``r_i = X[i]``): how many of X's dimensions their
-    subscripts skip (0 for the array itself, 1 for a row)."""
+    """Names bound to ``name`` itself, a copy of it, an elementwise function of
+    it or a row of it (``S = X``, ``Z = X.copy()``, ``V = np.clip(X, a, b)``,
+    ``r_i = X[i]``): how many of X's dimensions their subscripts skip (0 for
+    an array of X's shape, 1 for a row)."""
     views: dict[str, int] = {}
 
     class V(cst.CSTVisitor):
@@ -186,6 +200,10 @@ def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
             elif isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and v.func.attr.value in (
                     "copy", "asarray", "array", "ascontiguousarray") and len(v.args) == 1:
                 v = v.args[0].value  # np.copy(X), np.asarray(X)
+            elif isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) \
+                    and isinstance(v.func.value, cst.Name) and v.func.value.value in ("np", "numpy") \
+                    and v.func.attr.value in _SAME_SHAPE and v.args and v.args[0].keyword is None:
+                v = v.args[0].value  # np.clip(X, lo, hi): X's shape (what is not a view still shows X's rank)
             if isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Index) for el in v.slice):
                 v, skipped = v.value, len(v.slice)  # X[i]: a row
             if isinstance(v, cst.Name) and v.value == name:
@@ -210,6 +228,35 @@ def _element_in_int_position(node: cst.BaseExpression, name: str) -> bool:
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         return _element_in_int_position(node.expression, name)
     return False
+
+
+def rebound_in_place(node: cst.FunctionDef) -> set[str]:
+    """Names bound more than once, once at least in a loop or a branch: where
+    such a name holds an array, the new values go into its array (see
+    ``ArrayLowering._refill``), so a second name for it would see them."""
+    inside: set[str] = set()
+    counts: dict[str, int] = {}
+
+    class V(cst.CSTVisitor):
+        depth = 0
+
+        def _enter(self, _n):
+            V.depth += 1
+
+        def _leave(self, _n):
+            V.depth -= 1
+
+        visit_For = visit_While = visit_If = _enter
+        leave_For = leave_While = leave_If = _leave
+
+        def visit_AssignTarget(self, n):
+            if isinstance(n.target, cst.Name):
+                counts[n.target.value] = counts.get(n.target.value, 0) + 1
+                if V.depth:
+                    inside.add(n.target.value)
+
+    scan(node.body, V())
+    return {n for n in inside if counts[n] > 1}
 
 
 def _bindings_of(node: cst.FunctionDef, name: str) -> int:
@@ -531,7 +578,7 @@ class ArrayLowering:
         """Whether ``name = array`` (or a row of it) may stand for the array
         itself: neither name is ever written through, and, for a plain second
         name, it is bound once in straight-line code."""
-        written = written_arrays(scope.node, scope.src.functions)
+        written = written_arrays(scope.node, scope.src.functions) | rebound_in_place(scope.node)
         users = {self.user_vars.get(name, name), self.user_vars.get(array, array)}
         if users & written or array in self.stored_params:
             return False
@@ -580,7 +627,7 @@ class ArrayLowering:
             raise self._err(scope, node, f"{user} = {other} would make {user} a second name for "
                             f"the array {other} (a write through one changes the other)",
                             f"write {user} = {other}.copy() for a copy, or use {other} itself")
-        if scope.depth > 0:
+        if scope.depth > 0 or (name in self.arrays and self._in_branch(scope, node)):
             return self._refill(scope, name, value, node)
         name = self._rebind(scope, name, node)
         if name in self.arrays or name in self.param_names:
@@ -606,6 +653,29 @@ class ArrayLowering:
         self._emit(Assign(name, value, scope.src.loc(node)))
         return name
 
+    def _check_new_values(self, scope, name: str, t: str, dims: list[Expr], node) -> None:
+        """``name`` already holds an array and takes a new one in a loop or a
+        branch (``w = w * g / s``, ``w = tw.copy()``): the new values go into
+        its array.  That array must be one this function made, no other name
+        may share it, and the new value must have its type and shape (equal
+        as the code shows them, or checked before each call)."""
+        user = self.user_vars.get(name, name)
+        params = {p.name.value for p in scope.node.params.params}
+        if name in self.param_names or any(scope.rename.get(p) == Var(name) for p in params):
+            raise self._err(scope, node, f"{user} is an argument and takes a new array here, in a loop or "
+                            "a branch: its elements would be written",
+                            f"copy it before the loop ({user} = {user}.copy()), then assign it here")
+        other = next((u for u, v in scope.rename.items() if v == Var(name) and u != user), None)
+        if other is not None:
+            raise self._err(scope, node, f"{user} takes a new array here, in a loop or a branch, but "
+                            f"{other} names the same array", f"make {other} a copy ({other} = {user}.copy())")
+        if self.arrays[name] != t or len(dims) != len(self._shape(name)):
+            raise self._err(scope, node, f"{user} takes a new array here, in a loop or a branch, of another "
+                            "type or number of dimensions than the one it holds",
+                            "give the new array a name of its own")
+        for a, b in zip(self._shape(name), dims):
+            self._same_dim(scope, node, self._dim(a), self._dim(b))
+
     def _refill(self, scope, name: str, value: Call, node) -> str:
         """``un = u.copy()``, ``h = np.zeros(n)`` inside a loop: one array, made at
         the function's entry from the arguments' shapes, filled again by each
@@ -621,8 +691,10 @@ class ArrayLowering:
             dims, t = [self._dim(d) for d in value.args[:-1]], self._type_of(value)
         else:
             dims, t = None, None
-        if dims is None or any(variables(d) - self.param_names for d in dims) \
-                or (name in self.arrays and (self.arrays[name] != t or name not in self.refilled)):
+        if name in self.arrays and name not in self.refilled and dims is not None:
+            self._check_new_values(scope, name, t, dims, node)  # its own array takes the new values
+        elif dims is None or any(variables(d) - self.param_names for d in dims) \
+                or (name in self.arrays and self.arrays[name] != t):
             raise self._err(scope, node, "allocating an array inside a loop is not supported here (its "
                             "shape is not known from the arguments before the loop)",
                             "allocate it once before the loop and overwrite its elements")

@@ -300,13 +300,35 @@ class VectorLowering:
             self._check_scalar_target(scope, into, node)
             self._emit(Assign(into, Call("copy", (value,)), scope.src.loc(node)))
             return Var(into)
-        name = self._rebind(scope, into, scope.src.parents.get(node) or node) if into is not None \
-            else self.names.fresh("v")
+        stmt = scope.src.parents.get(node) or node
+        if into is not None and into in self.arrays and (scope.depth > 0 or self._in_branch(scope, stmt)):
+            self._fill_again(scope, into, p, stmt)
+            return Var(into)
+        name = self._rebind(scope, into, stmt) if into is not None else self.names.fresh("v")
         self._new_array(scope, name, p, node)
         self._fill(scope, name, p, node)
         if into is None:
             self.owned_arrays.add(name)  # a name it is given later is the array itself
         return Var(name)
+
+    def _fill_again(self, scope, name: str, p: _P, stmt) -> None:
+        """``w = w * g / s`` in a loop or a branch, where ``w`` holds an array
+        the function made: the new values go into that array (checked by
+        ``_check_new_values``).  A value that reads ``w`` other than at the
+        element being written (a slice, a reduction along an axis, a product)
+        is computed into a work array first, then copied."""
+        t = array_type(p.rank, floating=not p.integer)
+        self._check_new_values(scope, name, t, list(p.shape), stmt)
+        dest = Var(name)
+        if not _mentions(p, dest) or _read_in_step(p, dest):
+            return self._fill(scope, name, p, stmt)
+        work = self.names.fresh(f"{self.user_vars.get(name, name)}_new")
+        shape = list(self._shape(name))
+        self._new_array(scope, work, replace(p, shape=shape), stmt)
+        self._fill(scope, work, p, stmt)
+        loc = scope.src.loc(stmt)
+        self._loop_nest(scope, shape, lambda index: self._emit(Assign(name, Call("store", (
+            dest, *index, self._operand(Call("load", (Var(work), *index)), f"{work}_el"))), loc)), loc)
 
     def _new_array(self, scope, name: str, p: _P, node) -> None:
         stmt = scope.src.parents.get(node) or node
@@ -1398,6 +1420,17 @@ def _reads_other_elements(p: _P, var: Var, r: int) -> bool:
 
 def _mentions(p: _P, var: Var) -> bool:
     return (p.kind == "array" and p.value == var) or any(_mentions(a, var) for a in p.args)
+
+
+def _read_in_step(p: _P, var: Var) -> bool:
+    """Whether every read of ``var`` in ``p`` is of the element being written
+    (the whole array, not a view, under elementwise operations only): then
+    ``var`` may take ``p``'s values in place."""
+    if p.kind == "array" and p.value == var:
+        return p.view is None and not p.transposed
+    if p.kind in ("op", "where"):
+        return all(_read_in_step(a, var) for a in p.args)
+    return not _mentions(p, var)
 
 
 def _sliced(node: cst.Subscript, r: int) -> bool:
