@@ -91,6 +91,15 @@ class _Scope:
     env: dict | None = None  # the defining module's globals (decorator), or None (CLI)
 
 
+def _rebinds(body: cst.CSTNode, name: str) -> bool:
+    """Whether ``body`` binds ``name`` (an assignment, an augmented one, a loop)."""
+    for n in nodes(body):
+        target = n.target if isinstance(n, (cst.AssignTarget, cst.AugAssign, cst.For, cst.NamedExpr)) else None
+        if target is not None and any(isinstance(t, cst.Name) and t.value == name for t in nodes(target)):
+            return True
+    return False
+
+
 def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
     """Names the function assigns, and those of them bound by `for` loops."""
     assigned: set[str] = set()
@@ -150,6 +159,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         self.preamble: list[Stmt] = []  # arrays made at entry for vectorized values inside loops
         self.size_params: set[str] = set()  # parameters that whole-array loops use as sizes
         self.rank_guessed: set[str] = set()  # array parameters whose rank the code does not show
+        # for-loop variable being lowered -> (first, last) value, integer expressions of the arguments
+        self.loop_ranges: dict[str, tuple[Expr, Expr]] = {}
         self.rank_at_least: set[str] = set()  # array parameters whose rank may exceed what the code shows
         self.vectorized = False
         self.shape_checks: list[tuple[Expr, Expr, str]] = []
@@ -796,7 +807,15 @@ class Lowerer(ArrayLowering, VectorLowering):
             var = self._target_name(scope, node.target)
         scope.open_loops.append(name)
         scope.depth += 1
+        # the values the variable takes, where the bounds are integer expressions of the
+        # arguments and the step a positive constant: slices it moves stay inside (_slice_inside)
+        first, last = (self._int_expr(scope, a.value) for a in it.args[:2]) if len(it.args) > 1 \
+            else (Const(0), self._int_expr(scope, it.args[0].value))
+        if not backwards and isinstance(step, Const) and isinstance(step.value, int) and step.value > 0 \
+                and first is not None and last is not None and not _rebinds(node.body, name):
+            self.loop_ranges[var] = (first, Call("sub", (last, Const(1))))
         body = self._block(scope, node.body.body)
+        self.loop_ranges.pop(var, None)
         scope.depth -= 1
         scope.open_loops.pop()
         if outside is not None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings
+from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, variables, walk
 from nsadc.rules.arrays import ARRAY_PRIMS, array_type, rank
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
@@ -640,6 +641,9 @@ class VectorLowering:
                 return Call("min", (b, hi))
             return Call("min", (Call("max", (b, lo)), hi))
 
+        inside = self._slice_inside(scope, el, n) if k == 1 else None
+        if inside is not None:  # x[t:t + w] where the loops keep it inside x: w elements
+            return self._expr(scope, el.lower), step, inside
         if k > 0:
             start, stop = bound(el.lower, Const(0)), bound(el.upper, n)
             span = Call("sub", (stop, start))
@@ -653,6 +657,80 @@ class VectorLowering:
         # the length stays an expression of the arguments (for the shape checks); the
         # start is computed once, before the loops that read the slice
         return self._operand(start, "start"), step, _simplify(length)
+
+    def _slice_inside(self, scope, el: cst.Slice, n: Expr) -> Expr | None:
+        """The length of ``x[a:b]`` when it is an expression of the arguments
+        and the enclosing loops' ranges keep ``0 <= a`` and ``b <= n`` for every
+        value their variables take (``for t in range(0, n - w + 1, hop)``:
+        ``x[t:t + w]`` has w elements in every iteration), else None."""
+        if el.lower is None or el.upper is None:
+            return None
+        lo, hi = self._int_expr(scope, el.lower), self._int_expr(scope, el.upper)
+        forms = [None if e is None else affine(e, {}) for e in (lo, hi, self._dim(n))]
+        if any(f is None for f in forms):
+            return None
+        lo_f, hi_f, n_f = forms
+        length = affine_sum(hi_f, lo_f, -1)
+        if any(atom is not None and self._loop_atom(atom) for atom in length):
+            return None
+        if not (self._least(lo_f) >= 0 and self._least(affine_sum(n_f, hi_f, -1)) >= 0
+                and self._least(length) >= 0):
+            return None
+        return affine_expr(length)
+
+    def _loop_atom(self, atom) -> bool:
+        return isinstance(atom, Var) and (atom.name in self.loop_ranges or not (
+            atom.name in self.param_names and self.arrays.get(atom.name) is None))
+
+    def _least(self, form: dict) -> float:
+        """A lower bound of an affine form over the loop ranges: a number where
+        the loop variables' extremes cancel every other atom, else -inf."""
+        out: dict = {}
+        for atom, c in form.items():
+            if isinstance(atom, Var) and atom.name in self.loop_ranges:
+                first, last = self.loop_ranges[atom.name]
+                end = affine(first if c > 0 else last, {})
+                if end is None:
+                    return -math.inf
+                out = affine_sum(out, {a: c * v for a, v in end.items()}, 1)
+            else:
+                out = affine_sum(out, {atom: c}, 1)
+        if any(atom is not None for atom in out):
+            return -math.inf
+        return out.get(None, 0)
+
+    def _int_expr(self, scope, node) -> Expr | None:
+        """An integer expression of the source (names, int constants, ``+ - *``,
+        ``x.shape[k]``) in terms of the arguments' shapes, int arguments and
+        loop variables, without emitting code; None for anything else."""
+        if isinstance(node, cst.BinaryOperation):
+            prim = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul"}.get(type(node.operator))
+            a, b = self._int_expr(scope, node.left), self._int_expr(scope, node.right)
+            return None if prim is None or a is None or b is None else Call(prim, (a, b))
+        if isinstance(node, cst.Integer):
+            return Const(int(node.value))
+        if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) \
+                and node.value.attr.value == "shape" and isinstance(node.value.value, cst.Name) \
+                and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) \
+                and isinstance(node.slice[0].slice.value, cst.Integer):
+            found = self._local_array(scope, node.value.value)
+            if found is None:
+                return None
+            k = int(node.slice[0].slice.value.value)
+            dims = self._shape(found[0].name)
+            return self._dim_value(scope, dims[k]) if k < len(dims) else None
+        if isinstance(node, cst.Name):
+            cur = scope.rename.get(node.value)
+            if isinstance(cur, Const):
+                return cur if isinstance(cur.value, int) and not isinstance(cur.value, bool) else None
+            if isinstance(cur, Var) and cur.name in self.loop_ranges:
+                return cur
+            if isinstance(cur, Var):
+                return self._dim_value(scope, cur)
+            value = self._expr(scope, node) if node.value not in scope.locals else None
+            return value if isinstance(value, Const) and isinstance(value.value, int) \
+                and not isinstance(value.value, bool) else None
+        return None
 
     def _elementwise(self, scope, node, prim: str, operands: list) -> _P:
         parts = [self._prepare(scope, a) for a in operands]

@@ -1,0 +1,103 @@
+"""Slices that move with a loop: ``x[t:t + w]`` inside ``for t in range(0, n
+- w + 1, hop)``.  Python clamps a slice to the array, so its length in
+general depends on t; where the loops' ranges keep both bounds inside the
+array for every value their variables take, it is w, known before the loop,
+and the slice is a work array of w elements filled by each iteration.  Where
+the ranges do not show that (the last windows run off the end, or the loop
+variable is assigned in the body), the slice stays refused with its
+location."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nsadc
+from helpers import load_function
+from test_regressions import check
+
+PROGRAMS = {
+    "frame_energy": ("""
+        W = 4
+        HOP = 3
+
+        def frame_energy(x, gate):
+            n = x.shape[0]
+            feat = 0.0
+            for start in range(0, n - W + 1, HOP):
+                frame = x[start:start + W]
+                energy = np.dot(frame, frame) / W
+                if energy < gate:
+                    continue
+                feat += np.sqrt(energy) + np.max(np.abs(frame))
+            return feat
+    """, (np.array([0.3, -1.2, 0.8, 1.7, -0.1, 0.55, 0.05, -0.02, 0.9, -1.4, 0.6, 0.2, -0.7]), 0.1)),
+    "centred_window": ("""
+        def centred_window(x):
+            n = x.shape[0]
+            s = 0.0
+            for i in range(1, n - 1):
+                seg = x[i - 1:i + 2]
+                s += abs(seg[1] - 0.5 * (seg[0] + seg[2])) + np.min(seg)
+            return s
+    """, (np.array([0.3, -1.2, 0.8, 1.7, -0.1, 0.55, 0.05]),)),
+    "row_blocks": ("""
+        def row_blocks(A, w):
+            m = A.shape[0]
+            s = 0.0
+            for i in range(0, m - 1):
+                block = A[i:i + 2, :]
+                s += np.sum(np.maximum(block @ w, 0.0))
+            return s
+    """, (np.array([[0.3, -1.2, 0.8], [1.7, -0.1, 0.55], [0.05, 0.9, -1.4], [0.6, 0.2, -0.7]]),
+          np.array([0.4, -0.9, 0.6]))),
+}
+
+
+def _load(tmp_path, name):
+    return load_function(tmp_path, PROGRAMS[name][0], name)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_a_slice_the_loops_keep_inside_is_differentiated(tmp_path, name):
+    check(_load(tmp_path, name), PROGRAMS[name][1], "python")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_a_slice_the_loops_keep_inside_compiles(tmp_path, name):
+    check(_load(tmp_path, name), PROGRAMS[name][1], "cpu")
+
+
+@pytest.mark.parametrize("text", [
+    """
+    def off_the_end(x):
+        s = 0.0
+        for i in range(x.shape[0]):
+            seg = x[i:i + 3]
+            s += np.sum(seg * seg)
+        return s
+    """,
+    """
+    def before_the_start(x):
+        s = 0.0
+        for i in range(x.shape[0] - 2):
+            seg = x[i - 1:i + 2]
+            s += np.sum(seg * seg)
+        return s
+    """,
+    """
+    def moved_in_the_body(x):
+        s = 0.0
+        for i in range(x.shape[0] - 3):
+            i = i + 2
+            seg = x[i:i + 3]
+            s += np.sum(seg * seg)
+        return s
+    """,
+])
+def test_a_slice_the_loops_do_not_keep_inside_is_refused(tmp_path, text):
+    name = text.split("def ")[1].split("(")[0]
+    fn = load_function(tmp_path, text, name)
+    with pytest.raises(nsadc.NsadcError, match="shape known before the loop|assigned outside its `for`"):
+        nsadc.differentiate(fn, target="python").grad(np.linspace(0.1, 1.0, 9))
