@@ -202,26 +202,42 @@ class _Planner:
             before |= variables(s.start) | variables(s.stop) | variables(s.step)
         return before
 
-    def plan(self) -> Plan:
+    def settle(self, scratch: dict[int, set[str]]) -> tuple:
+        """The records, tapes and needs of the plan, given the work arrays
+        (``scratch``), and what each loop's own reverse re-computes (before
+        the re-runs' replays: see :func:`_scratch`)."""
         fn, arrays = self.fn, self.arrays
         records: set[int] = set()
         array_records: set[int] = set()
         snapshots: dict[int, set[str]] = {}
         restored: dict[int, dict[int, Call]] = {}
-        scratch = _scratch_arrays(fn, arrays, self.facts.types)
         while True:  # which decisions are needed depends on the records: iterate
             new: set[int] = set()
             checkpoints: dict[int, list[str]] = {}
             restore: dict[int, list[str]] = {}
             needs: dict[int, set[str]] = {}
             self.scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
-            needs = _replayed_needs(fn, self.reread(checkpoints), snapshots, restored, scratch)
+            reread = self.reread(checkpoints)
+            needs = _replayed_needs(fn, dict(reread), snapshots, restored, scratch)
             new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts, scratch)
                                                        if arrays
                                                        else (set(), {}, {}))
             if (new, new_arrays, new_snapshots, new_restored) == (records, array_records, snapshots, restored):
-                break
+                return records, array_records, snapshots, restored, checkpoints, restore, needs, reread
             records, array_records, snapshots, restored = new, new_arrays, new_snapshots, new_restored
+
+    def plan(self) -> Plan:
+        fn, arrays, types = self.fn, self.arrays, self.facts.types
+        scratch = _scratch_arrays(fn, arrays, types)
+        settled = self.settle(scratch)
+        # work arrays whose reads no loop's reverse re-reads may be stored into after them
+        # (f[:] = 0, then f[i] += ...): known once the needs are, and checked against the new ones
+        wider = _scratch_arrays(fn, arrays, types, settled[-1]) if arrays else scratch
+        if wider != scratch:
+            again = self.settle(wider)
+            if _scratch_arrays(fn, arrays, types, again[-1]) == wider:
+                settled, scratch = again, wider
+        records, array_records, snapshots, restored, checkpoints, restore, needs, _ = settled
         reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
                           and id(s) not in self.fused and self.has_work(s.body, records | array_records)}
         recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
@@ -529,6 +545,33 @@ def _stored_after_read(body: list[Stmt], array: str) -> bool:
             return True
         read = read or any(_is_load(t) and t.value.args[0] == Var(array) for t in walk([s]))
     return False
+
+
+def _stored_after_reread(body: list[Stmt], array: str, reread: dict[int, set[str]]) -> bool:
+    """:func:`_stored_after_read`, counting only the reads whose value a loop
+    around them (inside ``body``) re-computes in its reverse, which runs after
+    the later stores: a read straight in ``body`` is re-computed by the re-run
+    of the whole iteration, in order.  A statement that reads such a value
+    and stores into the array itself (``f[i] = f[i] * c``) counts too."""
+    read = False
+    for s in body:
+        stores = any(is_store(t) and t.target == array for t in walk([s]))
+        reads = any(_is_load(t) and t.value.args[0] == Var(array) and any(
+            t.target in reread.get(id(loop), {t.target}) for loop in loops)
+            for t, loops in _with_loops([s], ()))
+        if stores and (read or reads):
+            return True
+        read = read or reads
+    return False
+
+
+def _with_loops(block: list[Stmt], loops: tuple):
+    """(statement, the loops around it inside ``block``) for every statement."""
+    for s in block:
+        yield s, loops
+        inner = loops + (s,) if isinstance(s, (For, While)) else loops
+        for child in child_blocks(s):
+            yield from _with_loops(child, inner)
 
 
 def _accumulator(nest: list[Stmt], facts: Facts, work: set[str] = frozenset()) -> str | None:
@@ -1069,17 +1112,19 @@ def _dominating_table(block: list[Stmt]) -> dict[int, dict]:
     return table
 
 
-def _scratch_arrays(fn: Function, arrays, types: dict[str, str]) -> dict[int, set[str]]:
+def _scratch_arrays(fn: Function, arrays, types: dict[str, str],
+                    reread: dict[int, set[str]] | None = None) -> dict[int, set[str]]:
     """id(top-level loop) -> the work arrays it fills before it reads them (:func:`_scratch`)."""
     out: dict[int, set[str]] = {}
-    for array in arrays:
-        loop = _scratch(fn, array, types)
+    for array in sorted(arrays):
+        loop = _scratch(fn, array, types, reread)
         if loop is not None:
             out.setdefault(id(loop), set()).add(array)
     return out
 
 
-def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | None:
+def _scratch(fn: Function, array: str, types: dict[str, str],
+             reread: dict[int, set[str]] | None = None) -> For | While | None:
     """A work array each iteration of a top-level loop fills before it reads
     it (the next state of a time step, ``un[i] = ...`` for the interior and
     the boundary, then ``u[i] = un[i]``): allocated by the function, loaded and
@@ -1089,7 +1134,12 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
     range); once the iteration has stored every element of a 1-D array, any
     load reads its values (``z[labels[i]]`` after the scores).  No store may
     follow a read in the iteration (refilling part of the array after using
-    it): the read's reverse would find the new elements.  No re-run can
+    it): the read's reverse would find the new elements.  With ``reread``
+    (each loop's values its own reverse re-computes), only reads whose value
+    some loop's reverse re-reads count: a force array zeroed, then added
+    into (``f[:] = 0``, ``f[i] += k * e[i]``), whose sums no reverse needs,
+    is a work array too, the additions reading what the iteration stored
+    (the re-run replays them in order).  No re-run can
     then see an element an earlier iteration left, so its stores push
     nothing: the re-run of an iteration stores them again before it reads.
     The top-level statements after the loop may use the array too where
@@ -1109,13 +1159,14 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
             _mentions(t, array) for k, s in enumerate(fn.body[:at[0]]) if k not in allocation for t in walk([s])):
         return None
     defs, changing = _iteration_names(fn, loop)
-    if not _fills_before_reads(loop.body, array, defs, changing, _length(fn, array, defs)):
+    once = _assigned_once(fn)
+    top = {t.target: t.value for t in fn.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
+    size = _length(fn, array, {**top, **defs})  # (n = x.shape[0] before the loop, n_2 = x.shape[0] in it)
+    if not _fills_before_reads(loop.body, array, {**top, **defs}, changing, size, reread):
         return None
     if any(_mentions(t, array) for t in walk(after)):
-        once = _assigned_once(fn)
-        top = {t.target: t.value for t in fn.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
         if not (_only_elements(after, array) and _fills_before_reads(
-                after, array, top, assigned_in(after) - set(top), _length(fn, array, top))):
+                after, array, top, assigned_in(after) - set(top), _length(fn, array, top), reread)):
             return None
     # the re-run computes the stored values again: from arrays (restored as the iteration found
     # them) and names the loop does not carry, never from a scalar carried between iterations
@@ -1128,12 +1179,14 @@ def _scratch(fn: Function, array: str, types: dict[str, str]) -> For | While | N
     return loop
 
 
-def _fills_before_reads(body: list[Stmt], array: str, defs: dict, changing: set[str], size: dict | None) -> bool:
+def _fills_before_reads(body: list[Stmt], array: str, defs: dict, changing: set[str], size: dict | None,
+                        reread: dict[int, set[str]] | None = None) -> bool:
     """Whether each load of the 1-D ``array`` in ``body`` (an iteration, or a
     block of top-level statements) reads elements ``body`` stored before it,
     straight or in `for` loops over ranges (all of them, once the stores
-    cover ``size``), and no store follows a read."""
-    if _stored_after_read(body, array):
+    cover ``size``), and no store follows a read (with ``reread``, a read
+    whose value a loop's reverse re-computes: see :func:`_scratch`)."""
+    if _stored_after_read(body, array) if reread is None else _stored_after_reread(body, array, reread):
         return False  # the reverse of the read, after the store's, would find the new elements
     covered: list[tuple[dict, dict]] = []  # [start, stop) of the elements stored so far
     for s in body:
@@ -1145,9 +1198,11 @@ def _fills_before_reads(body: list[Stmt], array: str, defs: dict, changing: set[
             if array in _arrays_touched([s]):
                 return False  # a store this rule cannot place
             continue
-        if size is not None and _spans_cover(covered, {}, size) and \
-                not any(is_store(t) and t.target == array for t in walk([s])):
-            continue  # every element stored already: a statement that only reads reads the new values
+        if size is not None and _spans_cover(covered, {}, size) and (
+                reread is not None or not any(is_store(t) and t.target == array for t in walk([s]))):
+            # every element stored already: what the statement reads are the new values (and,
+            # with reread, what it stores again no reverse re-reads under it)
+            continue
         read = _loaded_span(s, array, defs, changing)
         if read is None or not _spans_cover(covered, *read):
             return False
@@ -1162,7 +1217,7 @@ def _length(fn: Function, array: str, defs: dict) -> dict | None:
         return None
     value = made[0]
     if value.prim in ("empty", "zeros") and len(value.args) == 1:
-        return affine(value.args[0], defs)
+        return _bound_form(value.args[0], defs)
     if value.prim in ("empty_like", "zeros_like") and isinstance(value.args[0], Var) \
             and fn.types.get(value.args[0].name) == "array1":
         return affine(Call("shape", (value.args[0], Const(0))), defs)
@@ -1210,12 +1265,31 @@ def _span(loop: For | None, index, defs: dict, changing: set[str]) -> tuple[dict
         return None
     if loop is None:
         return at, affine_sum(at, {None: 1}, 1)
-    start, stop = affine(loop.start, defs), affine(loop.stop, defs)
+    start, stop = _bound_form(loop.start, defs), _bound_form(loop.stop, defs)
     if loop.step != Const(1) or start is None or stop is None or at.get(Var(loop.var)) != 1 or any(
-            isinstance(v, Var) and v.name in changing for v in (*start, *stop)):
+            variables(v) & changing for v in (*start, *stop) if v is not None):
         return None
     offset = {a: c for a, c in at.items() if a != Var(loop.var)}
     return affine_sum(start, offset, 1), affine_sum(stop, offset, 1)
+
+
+def _bound_form(e: Expr, defs: dict) -> dict | None:
+    """A loop bound or an array length as an affine form; one that is not
+    affine (a slice's clamped length, ``max(n - min(1, n), 0)``) is a single
+    atom, the expression with ``defs`` expanded, so that the same length
+    spelled through other names compares equal."""
+    form = affine(e, defs)
+    if form is not None:
+        return form
+    return {_expanded(e, defs): 1}
+
+
+def _expanded(e: Expr, defs: dict, depth: int = 8) -> Expr:
+    if isinstance(e, Var) and e.name in defs and depth > 0:
+        return _expanded(defs[e.name], defs, depth - 1)
+    if isinstance(e, Call):
+        return Call(e.prim, tuple(_expanded(a, defs, depth) for a in e.args))
+    return e
 
 
 def _stored_span(s: Stmt, array: str, defs: dict, changing: set[str]) -> tuple[dict, dict] | None:

@@ -644,7 +644,7 @@ def bad_realloc(x):
     for i in range(n):
         z[i] = x[i] * x[i]
     if x[0] > 0.0:
-        z = np.ones(n)  # <- refused: bad_realloc @z = np.ones(n)
+        z = np.ones((n, 2))  # <- refused: bad_realloc @z = np.ones((n, 2))
     s = 0.0
     for i in range(n):
         s += z[i]
