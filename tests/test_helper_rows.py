@@ -6,6 +6,8 @@ stored back after the call.  The rank of an argument passed only as a row
 follows from the helper's use of it.  Gradients against central differences
 on both targets; the emitted code keeps no copy of the matrix per row."""
 
+import math
+
 import numba
 import numpy as np
 import pytest
@@ -156,3 +158,72 @@ def test_an_array_written_whole_and_read_as_a_row_in_one_call_is_refused():
     with pytest.raises(nsadc.UnsupportedError, match="passed twice") as e:
         nsadc.differentiate(whole_written_row_read, target="python").grad(np.ones((3, 2)))
     assert "test_helper_rows.py:" in str(e.value)
+
+
+# ------------------------------------------------------------ rows read in inner loops
+
+
+@numba.njit
+def _manhattan(a, b):
+    s = 0.0
+    for k in range(a.shape[0]):
+        s += abs(a[k] - b[k])
+    return s
+
+
+def pairwise_hinge(X, margin):
+    """Every pair of rows through a helper: X[i] and X[j] copied in, two loops down."""
+    n = X.shape[0]
+    total = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            total += max(0.0, margin - _manhattan(X[i], X[j]))
+    return total
+
+
+@numba.njit
+def _hit(dx, dz, center, r):
+    b = dx * center[0] + dz * center[1]
+    disc = b * b - (center[0] * center[0] + center[1] * center[1] - r * r)
+    if disc <= 0.0:
+        return -1.0
+    return b - math.sqrt(disc)
+
+
+def nearest_spheres(C, R, dirs):
+    """The nearest hit over the circles per ray: the row C[k] copied in per ray and circle."""
+    total = 0.0
+    for i in range(dirs.shape[0]):
+        dx = dirs[i, 0]
+        dz = dirs[i, 1]
+        best = 1e300
+        for k in range(C.shape[0]):
+            t = _hit(dx, dz, C[k], R[k])
+            if 0.0001 < t < best:
+                best = t
+        if best < 1e300:
+            total += best * best
+    return total
+
+
+_ANGLES = np.linspace(-0.6, 0.7, 9)
+INNER_ROWS = [
+    (pairwise_hinge, (np.random.default_rng(5).normal(size=(6, 3)), 2.5)),
+    (nearest_spheres, (np.array([[0.3, 4.0], [-0.5, 6.0], [1.2, 5.0]]), np.array([1.0, 2.0, 1.5]),
+                       np.stack([np.sin(_ANGLES), np.cos(_ANGLES)], axis=1))),
+]
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("fn, args", INNER_ROWS, ids=[c[0].__name__ for c in INNER_ROWS])
+def test_a_row_copied_in_inside_inner_loops_keeps_no_tape(fn, args, target):
+    """The copy of a row a helper reads is filled before each call reads it: the
+    reverse fills it again as it re-runs the call, so no store into the copy is
+    taped, however deep the loops around the call."""
+    d = nsadc.differentiate(fn, target=target)
+    g = d.grad(*args)
+    g = g if isinstance(g, tuple) else (g,)
+    floats = [k for k, a in enumerate(args) if isinstance(a, np.ndarray) or isinstance(a, float)]
+    for got, k in zip(g, floats):
+        np.testing.assert_allclose(got, central_differences(fn, args, k), rtol=1e-6, atol=1e-8)
+    assert "_elements" not in d.source("reverse", *args)

@@ -150,6 +150,22 @@ ACCUMULATED = {
                     u[i] = u[i] - 0.1 * f[i]
             return np.sum(u)
     """, lambda rng: (rng.uniform(-1.0, 1.0, 6), 0.7, 4)),
+    # a buffer filled and read inside an inner loop, from a value the outer iteration computes
+    "inner_buffer_from_outer": ("""
+        def inner_buffer_from_outer(x, y):
+            n = x.shape[0]
+            m = y.shape[0]
+            buf = np.empty(m)
+            total = 0.0
+            for i in range(n):
+                s = math.sin(x[i]) * 2.0
+                for j in range(3):
+                    for k in range(m):
+                        buf[k] = s * y[k] + j
+                    for k in range(m):
+                        total += max(buf[k], 0.5) * buf[k] * x[i]
+            return total
+    """, lambda rng: (rng.uniform(-1.0, 1.0, 4), rng.uniform(-1.0, 1.0, 5))),
 }
 
 

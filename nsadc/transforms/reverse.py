@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function, If, Param,
-                            Raw, Return, Stmt, Var, While, assigned, reads, upward_exposed, walk)
+from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function,
+                            If, Param, Raw, Return, Stmt, Var, While, assigned, reads, upward_exposed, variables, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
-from nsadc.transforms.reverse_plan import hoisted_pushes, is_store, plan as make_plan
+from nsadc.transforms.reverse_plan import hoisted_pushes, is_store, plan as make_plan, scratch_within
 from nsadc.transforms.tapes import Tapes, loop_trips
 from nsadc.transforms.while_trips import while_trips
 
@@ -131,6 +131,7 @@ class _Reverse:
         # (id(top), array): the array's stores in that statement are kept by a snapshot
         self.snapshotted_tops = {(id(top), u.target) for top in walk(fn.body) if id(top) in self.pushed_before
                                  for u in walk([top]) if id(u) in self.snapshotted_stores}
+        self.outside: dict[int, set[str]] = {}  # see read_outside
         self.top_counters = {self.counters[id(s)] for s in _top_level(fn.body)
                              if isinstance(s, While) and id(s) in self.counters}
         # id(While) -> {stepped counter: local holding its last value}: loops whose forward run
@@ -153,7 +154,23 @@ class _Reverse:
         into a work array the iteration fills before it reads it (which no tape
         restores: it holds what the last iteration left)."""
         return self.replays(s) or (self.rerun is not None
-                                   and s.target in self.plan.scratch.get(id(self.rerun.loop), ()))
+                                   and s.target in scratch_within(self.rerun.loop, self.plan.scratch))
+
+    def read_outside(self, loop: Stmt) -> set[str]:
+        """The names the function reads outside ``loop`` (its returned value included)."""
+        if id(loop) not in self.outside:
+            inside = {id(t) for t in walk([loop])}
+            out: set[str] = set()
+            for t in walk(self.fn.body):
+                if id(t) in inside:
+                    continue
+                if isinstance(t, Return):
+                    values = t.value if isinstance(t.value, tuple) else (t.value,)
+                    out |= set().union(*(variables(v) for v in values if v is not None))
+                else:
+                    out |= reads(t)
+            self.outside[id(loop)] = out
+        return self.outside[id(loop)]
 
     # ------------------------------------------------ forward sweep
     def forward_block(self, stmts: list[Stmt], record: bool, top: bool, count: bool,
@@ -246,6 +263,11 @@ class _Reverse:
             out = self.keep_entries(s) if id(s) not in plan.reversed_loops else []
             return out + [Assign(v, Call("copy", (Var(held),))) for v, held in results[id(s)].items()]
         out = self.forward_loop(s, record, top, count)
+        # what is read after it: in a re-run's own block, what the iteration's reverse needs
+        later = _mentioned(rest) | after | (keep if keep is not None else self.read_outside(s))
+        if not (record_results and id(s) in results) and _refills_only(out, scratch_within(s, self.plan.scratch),
+                                                                       later):
+            return []  # what it stores, a loop inside fills again before reading; what it computes, none reads
         if record_results and id(s) in results:
             out += [st for v in results[id(s)] for st in self.tapes.push(v)]
         return out
@@ -810,6 +832,25 @@ def _stepped_counters(s: While, checkpoints, types: dict[str, str]) -> dict[str,
                 and isinstance(value.args[1], Const) and type(value.args[1].value) is int:
             out[v] = value.args[1].value if value.prim == "add" else -value.args[1].value
     return out
+
+
+def _refills_only(code: list[Stmt], work: set[str], later: set[str]) -> bool:
+    """Whether ``code`` (a loop as emitted) only stores into work arrays that a
+    loop inside it fills again before each read (:func:`scratch_within`) and
+    assigns locals nothing ``later`` reads: a pass of it leaves nothing."""
+    if not work:
+        return False
+    stores = False
+    for t in walk(code):
+        if isinstance(t, (Raw, Return, *TAPE_OPS)):
+            return False
+        if isinstance(t, Assign) and is_store(t):
+            if t.target not in work:
+                return False
+            stores = True
+        elif isinstance(t, Assign) and t.target in later:
+            return False
+    return stores
 
 
 def _top_level(block: list[Stmt]):

@@ -241,8 +241,9 @@ class _Planner:
         reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
                           and id(s) not in self.fused and self.has_work(s.body, records | array_records)}
         recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
+        # (a work array of a loop inside is filled again by the re-run of an iteration around it too)
         rewritten = {id(s): rewritten_after_read(s.body, needs.get(id(s), set())) & needs.get(id(s), set())
-                     | scratch.get(id(s), set()) for s in walk(fn.body) if isinstance(s, (For, While))}
+                     | scratch_within(s, scratch) for s in walk(fn.body) if isinstance(s, (For, While))}
         return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, self.fused, self.overwritten,
                     array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v}, scratch,
                     _journaled(fn, snapshots, set(self.fused)))
@@ -1114,7 +1115,7 @@ def _dominating_table(block: list[Stmt]) -> dict[int, dict]:
 
 def _scratch_arrays(fn: Function, arrays, types: dict[str, str],
                     reread: dict[int, set[str]] | None = None) -> dict[int, set[str]]:
-    """id(top-level loop) -> the work arrays it fills before it reads them (:func:`_scratch`)."""
+    """id(loop) -> the work arrays its iterations fill before they read them (:func:`_scratch`)."""
     out: dict[int, set[str]] = {}
     for array in sorted(arrays):
         loop = _scratch(fn, array, types, reread)
@@ -1155,28 +1156,61 @@ def _scratch(fn: Function, array: str, types: dict[str, str],
     if not at:
         return None
     loop, after = fn.body[at[0]], fn.body[at[0] + 1:]
-    if not _only_elements(loop.body, array) or any(
-            _mentions(t, array) for k, s in enumerate(fn.body[:at[0]]) if k not in allocation for t in walk([s])):
+    if any(_mentions(t, array) for k, s in enumerate(fn.body[:at[0]]) if k not in allocation for t in walk([s])):
         return None
-    defs, changing = _iteration_names(fn, loop)
     once = _assigned_once(fn)
     top = {t.target: t.value for t in fn.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
+    used_after = any(_mentions(t, array) for t in walk(after))
+    if _filled_each_iteration(fn, loop, array, types, reread, top) and (not used_after or (
+            _only_elements(after, array) and _fills_before_reads(
+                after, array, top, assigned_in(after) - set(top), _length(fn, array, top), reread))):
+        return loop
+    # a buffer used only inside an inner loop (a row copied in for a helper, three loops
+    # down): the same rule for that loop's iterations, whose stored values read nothing the
+    # loops around it compute (their re-runs need not recompute it for the inner loop's)
+    inner = _innermost_holding(loop, array)
+    if inner is loop or used_after or not _filled_each_iteration(fn, inner, array, types, reread, top):
+        return None
+    around = {t.var for t in walk([loop]) if isinstance(t, For) and any(u is inner for u in walk([t]))}
+    stores = [t for t in walk(inner.body) if is_store(t) and t.target == array]
+    needed = _needed_in(inner.body, set().union(*(variables(a) for t in stores for a in t.value.args[1:])),
+                        assigned_in(inner.body))
+    computed_around = assigned_in(loop.body) - assigned_in(inner.body) - around
+    return None if (needed & upward_exposed(inner.body)) & computed_around else inner
+
+
+def scratch_within(loop, scratch: dict[int, set[str]]) -> set[str]:
+    """The work arrays of ``loop`` and of the loops inside it (:func:`_scratch`)."""
+    return set().union(*(scratch.get(id(t), set()) for t in walk([loop]) if isinstance(t, (For, While))))
+
+
+def _filled_each_iteration(fn: Function, loop, array: str, types: dict[str, str], reread, top: dict) -> bool:
+    """The part of :func:`_scratch` about one loop: its iterations use the
+    array through elements only, fill it before they read it, and compute the
+    stored values from nothing the loop carries between iterations."""
+    if not _only_elements(loop.body, array):
+        return False
+    defs, changing = _iteration_names(fn, loop)
     size = _length(fn, array, {**top, **defs})  # (n = x.shape[0] before the loop, n_2 = x.shape[0] in it)
     if not _fills_before_reads(loop.body, array, {**top, **defs}, changing, size, reread):
-        return None
-    if any(_mentions(t, array) for t in walk(after)):
-        if not (_only_elements(after, array) and _fills_before_reads(
-                after, array, top, assigned_in(after) - set(top), _length(fn, array, top), reread)):
-            return None
+        return False
     # the re-run computes the stored values again: from arrays (restored as the iteration found
     # them) and names the loop does not carry, never from a scalar carried between iterations
     stores = [t for t in walk(loop.body) if is_store(t) and t.target == array]
     needed = _needed_in(loop.body, set().union(*(variables(a) for t in stores for a in t.value.args[1:])),
                         assigned_in(loop.body))
     carried = upward_exposed(loop.body) & assigned_in(loop.body)
-    if any(v in carried and not is_array(types.get(v)) for v in needed):
-        return None
-    return loop
+    return not any(v in carried and not is_array(types.get(v)) for v in needed)
+
+
+def _innermost_holding(loop, array: str):
+    """The innermost loop, ``loop`` or one inside it, whose body holds every
+    use of ``array`` (going down while one loop of the body holds them all)."""
+    while True:
+        holders = [s for s in loop.body if any(_mentions(t, array) for t in walk([s]))]
+        if len(holders) != 1 or not isinstance(holders[0], (For, While)):
+            return loop
+        loop = holders[0]
 
 
 def _fills_before_reads(body: list[Stmt], array: str, defs: dict, changing: set[str], size: dict | None,
