@@ -154,3 +154,47 @@ def test_a_stack_keeps_each_stores_old_value_not_the_array_per_step():
     index and old value on tapes, not a copy of the array per iteration."""
     text = _reverse(pooled_violators, np.ones(5), np.ones(5), np.ones(5))
     assert "array_tape" not in text and "val_stores" in text and "wt_stores" in text
+
+
+# ------------------------------------------------------------ a helper's result, per call
+
+
+def _nearest_hit(b, c):
+    """Two returns, the first under a test: the result is set by a selection."""
+    disc = b * b - c
+    if disc <= 0.0:
+        return -1.0
+    return b - np.sqrt(disc)
+
+
+def nearest_hits(B, C):
+    """The nearest positive hit over candidates per ray, as a ray tracer picks it."""
+    total = 0.0
+    for i in range(B.shape[0]):
+        best = 1e300
+        for k in range(B.shape[1]):
+            t = _nearest_hit(B[i, k], C[i, k])
+            if 0.0 < t < best:
+                best = t
+        if best < 1e300:
+            total += best * best
+    return total
+
+
+NEAREST = (np.array([[1.5, 2.0, 0.3], [2.5, 0.4, 1.8], [0.2, 0.1, 0.3], [3.0, 2.2, 1.1]]),
+           np.array([[1.0, 3.5, 0.5], [2.0, 1.0, 2.9], [1.0, 1.0, 1.0], [4.0, 0.5, 0.2]]))
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_helper_result_is_not_carried_between_calls(target):
+    """``r = -1.0 if disc <= 0 else r`` would read the result of the call of
+    the iteration before: each call in a loop starts its result anew, so no
+    loop carries it and no tape keeps it per iteration."""
+    d = nsadc.differentiate(nearest_hits, target=target)
+    g = d.grad(*NEAREST)
+    for k in range(2):
+        np.testing.assert_allclose(g[k], central_differences(nearest_hits, NEAREST, k), rtol=1e-6, atol=1e-8)
+    src = d.source("reverse", *NEAREST)
+    assert "tape[n_tape] = _nearest_hit_out" not in src and "= _nearest_hit_out\n" not in src.split(
+        "# reverse sweep")[0].split("for i in")[0], src
+    assert "_nearest_hit_out = 0.0" in src

@@ -61,7 +61,7 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
         def visit_Subscript(self, n):
             if isinstance(n.value, cst.Name) and n.value.value in views:  # r = X[i]; r[0]: X has 2 dimensions
                 found["array"] = found["pinned"] = True
-                found["rank"] = max(found["rank"], views[n.value.value] + len(n.slice))
+                found["rank"] = max(found["rank"], views[n.value.value] + _indexed_dims(n))
             for el in n.slice:  # x[idx[k]]: an array of indices
                 inner = el.slice.value if isinstance(el.slice, cst.Index) else None
                 if isinstance(inner, cst.Subscript) and isinstance(inner.value, cst.Name) \
@@ -69,7 +69,7 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     found["index"] = True
             if isinstance(n.value, cst.Name) and n.value.value == name:
                 found["array"] = found["pinned"] = True
-                found["rank"] = max(found["rank"], len(n.slice))
+                found["rank"] = max(found["rank"], _indexed_dims(n))
             elif isinstance(n.value, cst.Attribute) and n.value.attr.value == "shape" \
                     and isinstance(n.value.value, cst.Name) and n.value.value.value == name:
                 found["array"] = found["pinned"] = True
@@ -166,6 +166,13 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     return t
 
 
+def _indexed_dims(node: cst.Subscript) -> int:
+    """How many of the array's dimensions a subscript indexes (``None``, a new
+    axis, indexes none: ``u[:, None]`` is of a 1-D ``u``)."""
+    return sum(1 for el in node.slice if not (
+        isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Name) and el.slice.value.value == "None"))
+
+
 def row_view_indices(node) -> list | None:
     """The leading indices of ``X[i]`` / ``X[i, :]`` / ``A[i, j, :]`` (an array
     name indexed in its first dimensions, every later one a full slice):
@@ -234,29 +241,32 @@ def rebound_in_place(node: cst.FunctionDef) -> set[str]:
     """Names bound more than once, once at least in a loop or a branch: where
     such a name holds an array, the new values go into its array (see
     ``ArrayLowering._refill``), so a second name for it would see them."""
+    inside, counts = _bindings_in_flow(node)
+    return {n for n in inside if counts[n] > 1}
+
+
+def bound_in_flow(node: cst.FunctionDef) -> set[str]:
+    """Names an assignment binds inside a loop or a branch (``W = W - lr * g``)."""
+    return _bindings_in_flow(node)[0]
+
+
+def _bindings_in_flow(node: cst.FunctionDef) -> tuple[set[str], dict[str, int]]:
     inside: set[str] = set()
     counts: dict[str, int] = {}
-
-    class V(cst.CSTVisitor):
-        depth = 0
-
-        def _enter(self, _n):
-            V.depth += 1
-
-        def _leave(self, _n):
-            V.depth -= 1
-
-        visit_For = visit_While = visit_If = _enter
-        leave_For = leave_While = leave_If = _leave
-
-        def visit_AssignTarget(self, n):
-            if isinstance(n.target, cst.Name):
-                counts[n.target.value] = counts.get(n.target.value, 0) + 1
-                if V.depth:
-                    inside.add(n.target.value)
-
-    scan(node.body, V())
-    return {n for n in inside if counts[n] > 1}
+    stack: list[tuple[cst.CSTNode, bool]] = [(node.body, False)]
+    while stack:
+        n, in_flow = stack.pop()
+        if isinstance(n, cst.AssignTarget):
+            targets = n.target.elements if isinstance(n.target, (cst.Tuple, cst.List)) else [n.target]
+            for t in targets:
+                t = t.value if isinstance(t, cst.Element) else t
+                if isinstance(t, cst.Name):
+                    counts[t.value] = counts.get(t.value, 0) + 1
+                    if in_flow:
+                        inside.add(t.value)
+        flow = in_flow or isinstance(n, (cst.For, cst.While, cst.If))
+        stack.extend((c, flow) for c in n.children)
+    return inside, counts
 
 
 def _bindings_of(node: cst.FunctionDef, name: str) -> int:
@@ -267,8 +277,8 @@ def _bindings_of(node: cst.FunctionDef, name: str) -> int:
         def visit_AssignTarget(self, n):
             nonlocal count
             targets = n.target.elements if isinstance(n.target, (cst.Tuple, cst.List)) else [n.target]
-            count += sum(1 for t in targets if isinstance(getattr(t, "value", t), cst.Name)
-                         and getattr(t, "value", t).value == name)
+            targets = [t.value if isinstance(t, cst.Element) else t for t in targets]
+            count += sum(1 for t in targets if isinstance(t, cst.Name) and t.value == name)
 
         def visit_AugAssign(self, n):
             nonlocal count
@@ -598,10 +608,18 @@ class ArrayLowering:
     def _bind_array(self, scope, name: str, value: Expr, node) -> str:
         """``name = <array value>``: an allocation, a copy, or a refused alias.
         Returns the IR name the array got (see :meth:`_rebind`)."""
+        user = self.user_vars.get(name, name)
+        if isinstance(value, Var) and name in self.arrays and value.name != name and (
+                scope.depth > 0 or self._in_branch(scope, node)) and (
+                value.name in self.owned_arrays or not ({user, self.user_vars.get(value.name, value.name)}
+                                                        & written_arrays(scope.node, scope.src.functions))):
+            # x, v = step(x, v) or y = y_new in a loop, where x already holds an array the function
+            # made: its new values go into that array (Python's x would be the other array,
+            # which nothing writes through, so the values are the same)
+            return self._refill(scope, name, Call("array_copy", (value,)), node)
         if isinstance(value, Var) and value.name in self.owned_arrays:
             # a new array a helper returned: nothing else holds it, so the name is it
-            user = self.user_vars.get(name, name)
-            if self._in_branch(scope, node, loops=False) or _bindings_of(scope.node, user) > 1:
+            if self._in_branch(scope, node, loops=False) or (scope.depth > 0 and _bindings_of(scope.node, user) > 1):
                 raise self._err(scope, node, f"{user} takes a new array here and another elsewhere (or "
                                 "in a branch): it would stand for different arrays on different paths", f"allocate {user} once before (np.empty_like(...)) "
                                 f"and fill it where it changes: {user}[:] = ...")
@@ -661,7 +679,8 @@ class ArrayLowering:
         as the code shows them, or checked before each call)."""
         user = self.user_vars.get(name, name)
         params = {p.name.value for p in scope.node.params.params}
-        if name in self.param_names or any(scope.rename.get(p) == Var(name) for p in params):
+        if name in self.param_names or (scope is not self.entry and any(scope.rename.get(p) == Var(name)
+                                                                        for p in params)):
             raise self._err(scope, node, f"{user} is an argument and takes a new array here, in a loop or "
                             "a branch: its elements would be written",
                             f"copy it before the loop ({user} = {user}.copy()), then assign it here")

@@ -15,7 +15,7 @@ import libcst as cst
 
 from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
-from nsadc.frontend.arrays import ArrayLowering, infer_array_param, row_view_indices, written_arrays
+from nsadc.frontend.arrays import ArrayLowering, bound_in_flow, infer_array_param, row_view_indices, written_arrays
 from nsadc.frontend.cst_nodes import nodes, scan
 from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering
@@ -199,6 +199,14 @@ class Lowerer(ArrayLowering, VectorLowering):
         scope.loop_vars = loop_vars
         self._check_loop_vars(scope)
         self._freeze_module_arrays(scope)
+        for name in sorted(bound_in_flow(node) & set(self.arrays)):
+            # an array argument that takes new values in a loop or a branch (W = W - lr * g):
+            # the function works on a copy of it from the start, which takes them in place
+            own = self.names.fresh(name)
+            self.user_vars[own] = name
+            self.preamble.append(Assign(own, Call("array_copy", (Var(name),)), scope.src.loc(node)))
+            self.arrays[own], self.shapes[own] = self.arrays[name], list(self._shape(name))
+            scope.rename[name] = Var(own)
         self.call_stack.append(node.name.value)
         body = self._block(scope, node.body.body)
         body = self.preamble + body
@@ -727,7 +735,11 @@ class Lowerer(ArrayLowering, VectorLowering):
             self._emit(Return(vals, scope.src.loc(node)))
         else:
             value, _ = self._rhs(scope, node.value)
-            if self._array_of(value) is not None and self.static and self.vectorized and self.rank_guessed:
+            if isinstance(value, Call) and value.prim in (*ALLOCATORS, *LIKE, "full", "array_copy",
+                                                          "index_empty", "index_full"):
+                # return np.zeros_like(v): a new array, like any other array returned
+                value = Var(self._bind_array(scope, self.names.fresh("made"), value, node))
+            if self._array_of(value) is not None and self.vectorized and self.rank_guessed and self._lenient():
                 value = Const(0.0)  # ranks guessed before the call; the call's ranks decide
             if self._array_of(value) is not None:  # a vector output: its Jacobian, jvp and vjp
                 self._array_result(scope, node)
@@ -1724,7 +1736,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             return values
         results = [self.names.fresh(f"{name}_out" if n_results == 1 else f"{name}_out{k}")
                    for k in range(n_results)]
-        self.out.extend(eliminate_exits(body, self.names, results=results, tails=self.while_tails))
+        self.out.extend(eliminate_exits(body, self.names, results=results, tails=self.while_tails,
+                                        in_loop=scope.depth > 0))
         self._write_back(scope, node, written_views, bound, callee, prefixes)
         return [Var(r) for r in results]
 

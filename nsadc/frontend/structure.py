@@ -124,13 +124,14 @@ def _union(a: list[str], b: list[str]) -> list[str]:
 
 
 def eliminate_exits(body: list[Stmt], names, results: list[str] | None,
-                    tails: dict | None = None) -> list[Stmt]:
+                    tails: dict | None = None, in_loop: bool = False) -> list[Stmt]:
     """Rewrite ``body`` so that it has no Break / Continue and, with ``results``
     given (an inlined call), no Return: the returned values land in ``results``.
     With ``results=None`` (the entry function) the body ends in one Return.
 
     ``tails`` maps ``id(loop)`` of a While to ``(loop, k)``: the last ``k``
-    statements of its body recompute its test (the frontend rotates them there)."""
+    statements of its body recompute its test (the frontend rotates them there).
+    ``in_loop``: the inlined call sits in a loop of the caller."""
     returns = [s for s in walk(body) if isinstance(s, Return)]
     if results is None:
         if not returns:
@@ -152,4 +153,20 @@ def eliminate_exits(body: list[Stmt], names, results: list[str] | None,
     ex = _Exits(names, results, tails)
     new, _ = ex.block(body, None)
     prologue = [_clear(ex.returned)] if ex.returned else []
+    if in_loop and ex.returned and not (len(returns) == 1 and body and returns[0] is body[-1]):
+        # results set under a test (``r = -1.0 if disc <= 0 else r``): each call in a loop
+        # starts them anew, so that no value flows into them from the call of an earlier
+        # iteration (the loop would carry it, and its reverse keep it per iteration)
+        prologue += [Assign(r, Call("copy", (_zero_like(returns, k),))) for k, r in enumerate(results)]
     return prologue + new
+
+
+def _zero_like(returns: list[Return], k: int) -> Const:
+    """0 of the kind of result ``k`` where a return gives it as a constant
+    (``return -1.0``: 0.0; ``return -1``: 0), else 0 (an int: it widens to
+    the float a return assigns)."""
+    for r in returns:
+        v = r.value[k] if isinstance(r.value, tuple) else r.value
+        if isinstance(v, Const) and not isinstance(v.value, bool):
+            return Const(type(v.value)(0))
+    return Const(0)

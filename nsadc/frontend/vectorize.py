@@ -46,6 +46,10 @@ REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min":
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
 _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
                     "stack", "reshape", "ravel", "sort")
+# the length of an axis that x[:, None] adds: 1, stretched to the other operands' by broadcasting
+NEW_AXIS = Call("new_axis", ())
+# functions the lowering rewrites (Lowerer._rewritten) into an array of their argument's rank
+_SAME_RANK = ("np.diff", "np.asarray", "np.ascontiguousarray", "np.asfortranarray")
 # functions whose second positional argument is the axis (np.cumsum(A, 1))
 _AXIS_SECOND = ("argmax", "argmin", "cumsum", "sort", "concatenate", "stack")
 _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
@@ -168,7 +172,8 @@ class VectorLowering:
                 return rank(found[1])  # x[mask]: read under its mask, element by element
             if found is None or not _sliced(node, rank(found[1])):
                 return 0
-            return rank(found[1]) - sum(1 for el in node.slice if not isinstance(el.slice, cst.Slice))
+            return rank(found[1]) - sum(1 for el in node.slice if not isinstance(el.slice, cst.Slice)
+                                        and not _new_axis(el)) + sum(1 for el in node.slice if _new_axis(el))
         if isinstance(node, cst.UnaryOperation):
             return self._array_rank(scope, node.expression)
         if isinstance(node, cst.BinaryOperation):
@@ -218,6 +223,8 @@ class VectorLowering:
                 return 0
             if self._elementwise_call(scope, node) is not None or self._qualified(scope, node.func) in _LOGICAL:
                 return max([self._array_rank(scope, a.value) for a in node.args] or [0])
+            if self._qualified(scope, node.func) in _SAME_RANK and node.args:
+                return self._array_rank(scope, node.args[0].value)  # np.diff(x) in 0.25 * np.diff(x)
             return self._call_rank(scope, node)
         return 0
 
@@ -333,6 +340,7 @@ class VectorLowering:
 
     def _new_array(self, scope, name: str, p: _P, node) -> None:
         stmt = scope.src.parents.get(node) or node
+        p = replace(p, shape=[Const(1) if d == NEW_AXIS else d for d in p.shape])
         inside_loop = scope.depth > 0
         if inside_loop and any(variables(d) - self.param_names for d in p.shape):
             raise self._err(scope, stmt, "a vectorized expression that makes a new array inside a loop "
@@ -502,6 +510,7 @@ class VectorLowering:
     def _loop_nest(self, scope, dims: list[Expr], body, loc, box: list | None = None) -> None:
         """Loops over ``dims`` (outermost first) around ``body(index)``; with
         ``box``, over ``lo <= index < hi`` for its ``(lo, hi)`` per dimension."""
+        dims = [Const(1) if d == NEW_AXIS else d for d in dims]
         for d in dims:
             self.size_params |= variables(self._dim(d)) & self.param_names
         index = [Var(self.names.fresh("ijkl"[k] if k < 4 else "i")) for k in range(len(dims))]
@@ -572,6 +581,10 @@ class VectorLowering:
                 raise self._err(scope, node, "this comparison is not supported on arrays",
                                 "compare with < <= > >= == !=")
             return self._elementwise(scope, node, op, [node.left, node.comparisons[0].comparator])
+        if isinstance(node, cst.Call) and self._qualified(scope, node.func) in _SAME_RANK:
+            rewritten = self._rewritten(scope, node)  # np.diff(x): x[1:] - x[:-1]
+            if rewritten is not None:
+                return self._prepare(scope, rewritten)
         if isinstance(node, cst.Call):
             logical = _LOGICAL.get(self._qualified(scope, node.func) or "")
             if logical is not None and self._is_boolean_array(scope, node):
@@ -603,13 +616,21 @@ class VectorLowering:
                             f"np.where({_text(scope, mask)}, {scope.src.source_of(node.value).strip()}, 0.0)")
         var, t = self._local_array(scope, node.value)
         r = rank(t)
-        if len(node.slice) > r:
+        used = [el for el in node.slice if not _new_axis(el)]
+        if len(used) > r:
             raise self._err(scope, node, f"{var.name} has {r} dimension{'s' if r != 1 else ''} but is "
-                            f"indexed with {len(node.slice)}", "index each dimension once")
+                            f"indexed with {len(used)}", "index each dimension once")
         base = self._shape(var.name)
         view, shape = [], []
-        for d in range(r):
-            el = node.slice[d].slice if d < len(node.slice) else cst.Slice(lower=None, upper=None)
+        elements = list(node.slice) + [None] * (r - len(used))
+        d = -1
+        for item in elements:
+            if item is not None and _new_axis(item):
+                view.append(("new",))  # x[:, None]: an axis of length 1, stretched by broadcasting
+                shape.append(NEW_AXIS)
+                continue
+            d += 1
+            el = item.slice if item is not None else cst.Slice(lower=None, upper=None)
             if isinstance(el, cst.Index):
                 i = self._expr(scope, el.value)
                 if isinstance(i, Const) and isinstance(i.value, int) and i.value < 0:
@@ -777,9 +798,9 @@ class VectorLowering:
         for p in parts:
             for k, dim in enumerate(p.shape):
                 at = r - p.rank + k
-                if shape[at] is None:
+                if shape[at] is None or shape[at] == NEW_AXIS:
                     shape[at] = dim
-                else:
+                elif dim != NEW_AXIS:
                     self._same_dim(scope, node, shape[at], dim)
         return shape  # type: ignore[return-value]
 
@@ -1346,6 +1367,9 @@ class VectorLowering:
             if d[0] == "at":
                 out.append(d[1])
                 continue
+            if d[0] == "new":  # no dimension of the array: its one position, whatever the index
+                k += 1
+                continue
             _, start, step = d
             v = at[k]
             k += 1
@@ -1513,7 +1537,14 @@ def _read_in_step(p: _P, var: Var) -> bool:
 
 def _sliced(node: cst.Subscript, r: int) -> bool:
     """Whether a subscript of a rank-``r`` array is a slice (not one element)."""
-    return any(isinstance(el.slice, cst.Slice) for el in node.slice) or len(node.slice) < r
+    return any(isinstance(el.slice, cst.Slice) or _new_axis(el) for el in node.slice) or len(node.slice) < r
+
+
+def _new_axis(el: cst.SubscriptElement) -> bool:
+    """``None`` (or ``np.newaxis``) in a subscript: a new axis of length 1."""
+    v = el.slice.value if isinstance(el.slice, cst.Index) else None
+    return (isinstance(v, cst.Name) and v.value == "None") or (
+        isinstance(v, cst.Attribute) and v.attr.value == "newaxis")
 
 
 def _simplify(e: Expr) -> Expr:

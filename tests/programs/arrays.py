@@ -696,3 +696,13 @@ def bad_scatter(x):
     for i in range(n):
         s += x[i] * x[i]
     return s
+
+
+def _zero_or_clip(v, lam):
+    if np.sum(np.abs(v)) <= lam:
+        return np.zeros_like(v)  # <- refused: bad_early_array_return @return np.zeros_like(v)
+    return np.clip(v, -lam, lam)
+
+
+def bad_early_array_return(x):
+    return np.sum(_zero_or_clip(x, 0.5) ** 2)

@@ -636,3 +636,41 @@ CASES.update({"early_return_in_a_rerun_loop": (
     np.array([[-0.61, -0.29, 1.79, 1.67, -0.36], [-0.64, -0.76, -1.78, 1.08, 1.62],
               [-1.43, -1.85, -1.35, -0.8, -1.24], [-1.96, -0.13, -0.03, -1.84, -1.86]]),
     np.array([-1.88, 0.37, -0.11, -0.21, -1.09]), -0.8, 1.6, 3)})
+
+
+def _clipped_row(v, lam):
+    return np.clip(v, -lam, lam)
+
+
+def helper_array_into_rows(Y, lam):
+    """A helper's array, stored into a row slice: the argument's rank is a guess
+    until the call (was: the guess's lowering, a 0.0 for the helper's array,
+    was kept for the call; value and gradient 0)."""
+    m = Y.shape[0]
+    P = np.zeros_like(Y)
+    for i in range(m):
+        P[i, :] = _clipped_row(Y[i, :], lam)
+    return np.sum(P * P)
+
+
+def _leapfrog(x, v, dt):
+    a = -np.sign(x) * np.minimum(np.abs(x), 1.0)
+    v2 = v + dt * a
+    x2 = x + dt * v2
+    return x2, v2
+
+
+def helper_arrays_each_step(x0, v0, dt):
+    """x, v = step(x, v) in a loop (was: the names took the first step's arrays,
+    so every step started from x0; value and gradient of one step)."""
+    x = x0.copy()
+    v = v0.copy()
+    for k in range(5):
+        x, v = _leapfrog(x, v, dt)
+    return np.sum(x * x) + np.sum(np.abs(v))
+
+
+CASES.update({
+    "helper_array_into_rows": (np.array([[0.3, -1.2, 0.8, 0.1], [1.7, -0.1, 0.55, -0.7], [0.05, 0.9, -1.4, 0.2]]), 0.5),
+    "helper_arrays_each_step": (np.array([0.3, -1.2, 2.0]), np.array([0.1, 0.2, -0.4]), 0.1),
+})
