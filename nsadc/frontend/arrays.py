@@ -15,6 +15,8 @@ modelled them loosely, so they are refused: a second name for the same array
 
 from __future__ import annotations
 
+import types
+
 import libcst as cst
 
 from nsadc.frontend.cst_nodes import scan
@@ -106,7 +108,7 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
         def visit_BinaryOperation(self, n):
             if isinstance(n.operator, cst.MatrixMultiply) and any(
                     isinstance(side, cst.Name) and side.value == name for side in (n.left, n.right)):
-                found["array"] = True
+                found["array"] = found["product"] = True
 
         def visit_Call(self, n):
             f = n.func
@@ -159,6 +161,8 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                             found["exact"] |= inner.get("exact", False)
 
     scan(node.body, V())
+    if found.get("product") and not found["exact"] and found["rank"] < 2:
+        found["pinned"] = False  # X @ w with only X.shape[0] seen: a vector or a matrix, the call says
     if evidence is not None:
         evidence["pinned"], evidence["exact"] = found["pinned"], found["exact"]
     t = array_type(found["rank"], not found["index"]) if found["array"] else None
@@ -593,6 +597,22 @@ class ArrayLowering:
         if users & written or array in self.stored_params:
             return False
         return node is None or not self._in_branch(scope, node)
+
+    def _written_only_before(self, scope, users: set[str], stmt) -> bool:
+        """Whether ``stmt`` is a statement of the function's top level that
+        neither it nor any statement after it writes through a name of
+        ``users`` (``fut_min = fut[::-1]`` after the loop that filled fut):
+        a copy taken there reads what the view would."""
+        body = list(scope.node.body.body)
+        top = stmt
+        while top is not None and not any(top is t for t in body):
+            top = scope.src.parents.get(top)
+        if top is None:
+            return False
+        later = body[next(k for k, t in enumerate(body) if t is top):]
+        shim = types.SimpleNamespace(body=cst.IndentedBlock(body=later))
+        return not (users & written_arrays(shim, scope.src.functions)) and not (
+            users & {self.user_vars.get(p, p) for p in self.stored_params})
 
     @staticmethod
     def _in_branch(scope, node, loops: bool = True) -> bool:

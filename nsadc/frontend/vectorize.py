@@ -45,7 +45,7 @@ REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min":
               "amin": "min"}
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
 _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
-                    "stack", "reshape", "ravel", "sort")
+                    "stack", "reshape", "ravel", "sort", "eye", "identity", "arange")
 # the length of an axis that x[:, None] adds: 1, stretched to the other operands' by broadcasting
 NEW_AXIS = Call("new_axis", ())
 # functions the lowering rewrites (Lowerer._rewritten) into an array of their argument's rank
@@ -220,6 +220,10 @@ class VectorLowering:
                     return len(shape.elements) if isinstance(shape, (cst.Tuple, cst.List)) else 1
                 if name == "where":
                     return max(ranks) if ranks else 0
+                if name in ("eye", "identity"):
+                    return 2
+                if name == "arange":
+                    return 1
                 return 0
             if self._elementwise_call(scope, node) is not None or self._qualified(scope, node.func) in _LOGICAL:
                 return max([self._array_rank(scope, a.value) for a in node.args] or [0])
@@ -286,11 +290,13 @@ class VectorLowering:
         self.vectorized = True
         base = node.value if isinstance(node, (cst.Subscript, cst.Attribute)) else None
         view_of = base.value if isinstance(base, cst.Name) else None
-        if into is not None and view_of is not None and isinstance(node, cst.Subscript) \
-                and view_of in scope.rename and self._read_only_alias(scope, into, scope.rename[view_of].name
-                                                                      if isinstance(scope.rename[view_of], Var)
-                                                                      else view_of, None):
-            pass  # r = X[i], neither written: a copy of the row reads the same values
+        viewed = (scope.rename[view_of].name if isinstance(scope.rename[view_of], Var) else view_of) \
+            if view_of is not None and view_of in scope.rename else None
+        if into is not None and viewed is not None and isinstance(node, cst.Subscript) and (
+                self._read_only_alias(scope, into, viewed, None)
+                or self._written_only_before(scope, {self.user_vars.get(into, into), view_of},
+                                             scope.src.parents.get(node) or node)):
+            pass  # r = X[i], neither written (after it): a copy of the row reads the same values
         elif into is not None and (isinstance(node, cst.Subscript) or (
                 isinstance(node, cst.Attribute) and node.attr.value == "T")):
             what = scope.src.source_of(node).strip()
@@ -633,6 +639,12 @@ class VectorLowering:
             el = item.slice if item is not None else cst.Slice(lower=None, upper=None)
             if isinstance(el, cst.Index):
                 i = self._expr(scope, el.value)
+                if self._array_of(i) is not None:
+                    what = scope.src.source_of(el.value).strip()
+                    raise self._err(scope, el, f"{what} is an array of indices (NumPy's fancy indexing, "
+                                    "which gathers a copy of the selected elements) and is not supported",
+                                    f"loop over it: for k in range({what}.shape[0]), reading "
+                                    f"{scope.src.source_of(node.value).strip()}[{what}[k], ...]")
                 if isinstance(i, Const) and isinstance(i.value, int) and i.value < 0:
                     i = self._operand(Call("add", (base[d], i)), "at")
                 view.append(("at", i))
@@ -807,6 +819,7 @@ class VectorLowering:
     def _same_dim(self, scope, node, a: Expr, b: Expr) -> None:
         """Require two dimensions to be equal: known equal, refused when
         known different, else a check on the arguments before each call."""
+        a, b = self._dim(a), self._dim(b)
         if a == b:
             return
         text = scope.src.source_of(node).strip()
@@ -861,10 +874,18 @@ class VectorLowering:
                 return args[0] if value.prim == "copy" else Call(value.prim, tuple(args))
         return None
 
-    def _dim(self, e: Expr) -> Expr:
-        """A dimension, with names that stand for one argument shape replaced by it."""
+    def _dim(self, e: Expr, depth: int = 8) -> Expr:
+        """A dimension, with names that stand for one argument shape replaced by
+        it, and the shape of an array the function made by that array's own
+        dimension (``B_2.shape[0]`` of ``B_2 = B.copy()`` is ``B.shape[0]``)."""
         if isinstance(e, Var) and e.name in self.dim_alias:
-            return self.dim_alias[e.name]
+            return self._dim(self.dim_alias[e.name], depth - 1) if depth > 0 else self.dim_alias[e.name]
+        if depth > 0 and isinstance(e, Call) and e.prim == "shape" and isinstance(e.args[0], Var) \
+                and isinstance(e.args[1], Const) and e.args[0].name in self.shapes \
+                and e.args[0].name not in self.param_names:
+            dims = self.shapes[e.args[0].name]
+            if e.args[1].value < len(dims) and dims[e.args[1].value] != e:
+                return self._dim(dims[e.args[1].value], depth - 1)
         return e
 
     # ------------------------------------------------------------ calls
@@ -899,6 +920,8 @@ class VectorLowering:
             return p
         if name == "norm":
             return self._norm(scope, node, args, kwargs)
+        if name in ("eye", "identity", "arange"):
+            return self._index_array(scope, node, name, args)
         if name == "copy":
             return self._prepare(scope, args[0])  # a new array when it is given a name
         if name == "array":
@@ -954,6 +977,30 @@ class VectorLowering:
             return _P("scalar", 0, [], value=value)
         shape = arg.shape[:axis] + arg.shape[axis + 1:]
         return _P("reduce", arg.rank - 1, shape, prim=fname, args=[arg], node=node, axis=axis)
+
+    def _index_array(self, scope, node, name: str, args) -> _P:
+        """``np.eye(n)`` / ``np.identity(n)``: element (i, j) is 1.0 where i == j;
+        ``np.arange(stop)``, ``np.arange(start, stop[, step])`` of ints: element k
+        is start + k * step (ints, with no derivative)."""
+        ints = [self._expr(scope, a) for a in args]
+        if name in ("eye", "identity"):
+            if len(ints) != 1:
+                raise self._err(scope, node, f"np.{name} is supported as np.{name}(n)", f"write np.{name}(n)")
+            n = self._dim(ints[0])
+            return _P("eye", 2, [n, n], node=node)
+        if not 1 <= len(ints) <= 3 or (len(ints) == 3 and not (isinstance(ints[2], Const) and isinstance(
+                ints[2].value, int) and ints[2].value > 0)):
+            raise self._err(scope, node, "np.arange is supported with int bounds and a positive constant step",
+                            "write np.arange(n) or np.arange(a, b) (then scale it: 0.5 * np.arange(n))")
+        start, stop = (Const(0), ints[0]) if len(ints) == 1 else (ints[0], ints[1])
+        step = ints[2] if len(ints) == 3 else Const(1)
+        if self.static and any(isinstance(v, Const) and not isinstance(v.value, int) for v in (start, stop)):
+            self._lenient()
+        span = Call("sub", (self._dim(stop), self._dim(start)))
+        if step != Const(1):
+            span = Call("floordiv", (Call("add", (span, Const(step.value - 1))), step))
+        return _P("arange", 1, [Call("max", (span, Const(0)))], args=[], node=node, integer=True,
+                  value=Call("tuple", (start, step)))
 
     def _join(self, scope, node, name: str, args, kwargs) -> _P:
         """``np.concatenate((a, b), axis=k)`` along an existing axis, ``np.stack((a, b), axis=k)``
@@ -1214,6 +1261,9 @@ class VectorLowering:
 
     def _matmul(self, scope, node, left, right) -> _P:
         a, b = self._prepare(scope, left), self._prepare(scope, right)
+        if self.static:  # X @ w where only X.shape[0] shows X's rank: the product's rank is the call's
+            behind = {self.user_vars.get(p.value.name, p.value.name) for p in (a, b) if p.kind == "array"}
+            self.rank_guessed.update(behind & self.param_names & self.rank_at_least)
         if (a.rank == 0 or b.rank == 0) and self._lenient():
             return self._elementwise(scope, node, "mul", [left, right])
         if a.rank == 0 or b.rank == 0 or a.rank > 2 or b.rank > 2:
@@ -1269,6 +1319,13 @@ class VectorLowering:
         index = index[len(index) - p.rank:] if p.rank else []
         if p.kind == "scalar":
             return p.value
+        if p.kind == "eye":
+            same = self._scalar(scope, "eq", (index[0], index[1]), p.node, hint="diagonal")
+            return self._scalar(scope, "select", (same, Const(1.0), Const(0.0)), p.node, hint="eye")
+        if p.kind == "arange":
+            start, step = p.value.args
+            at = index[0] if step == Const(1) else self._scalar(scope, "mul", (step, index[0]), p.node, hint="stride")
+            return at if start == Const(0) else self._scalar(scope, "add", (start, at), p.node, hint="at")
         if p.kind == "array":
             return self._scalar(scope, "load", (p.value, *self._base_index(scope, p, index)), p.node,
                                 hint=f"{p.value.name}_el")
