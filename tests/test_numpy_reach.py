@@ -108,3 +108,28 @@ def test_a_view_written_after_and_fancy_indexing_are_refused_with_their_location
     with pytest.raises(nsadc.NsadcError, match="rows is an array of indices") as info:
         nsadc.differentiate(gathered_rows, wrt=["U"], target="python").grad(np.ones((4, 2)), np.array([0, 2]))
     assert "for k in range(rows.shape[0])" in str(info.value)
+
+
+def hard_thresholding(A, b, mu, thr):
+    """A product of a product, each iteration: A.T @ (b - A @ x)."""
+    n = A.shape[1]
+    x = np.zeros(n)
+    for it in range(4):
+        v = x + mu * (A.T @ (b - A @ x))
+        x = np.where(np.abs(v) > thr, v, 0.0)
+    return np.linalg.norm(b - A @ x) + 0.1 * np.sum(np.abs(x))
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_product_of_a_product_is_computed_once_per_iteration(target):
+    """The inner product goes to a work array before the outer one reads it
+    (read once per output element, it cost a loop per read: 2900x the primal
+    at 700 columns, now 10x)."""
+    rng = np.random.default_rng(8)
+    args = (rng.normal(size=(6, 4)), rng.normal(size=6), 0.1, 0.05)
+    d = nsadc.differentiate(hard_thresholding, wrt=["A", "b"], target=target)
+    g = d.grad(*args)
+    for k in range(2):
+        np.testing.assert_allclose(g[k], central_differences(hard_thresholding, args, k), rtol=1e-6, atol=1e-8)
+    forward = d.source("forward", *args)
+    assert "product = np.empty" in forward or "product[" in forward

@@ -1270,11 +1270,31 @@ class VectorLowering:
             raise self._err(scope, node, "@ and np.dot are supported on 1-D and 2-D arrays",
                             "multiply by a scalar with *")
         self._same_dim(scope, node, a.shape[-1], b.shape[0])
+        # a product reads each element of an operand once per element of the other's free
+        # dimension: an operand that is itself a product (A.T @ (b - A @ x)) is computed once
+        # into a work array, not once per read
+        a, b = (self._computed_once(scope, a, node) if b.rank == 2 else a,
+                self._computed_once(scope, b, node) if a.rank == 2 else b)
         shape = a.shape[:-1] + b.shape[1:]
         p = _P("dot", len(shape), shape, args=[a, b], node=node)
         if p.rank == 0:
             return _P("scalar", 0, [], value=self._element(scope, p, []))
         return p
+
+    def _computed_once(self, scope, p: _P, node) -> _P:
+        """``p``, or a work array holding it where each of its elements costs a
+        loop (a product, a reduction along an axis, inside elementwise
+        operations) and its shape is known before any loop around it."""
+        if not _costly(p):
+            return p
+        inside_loop = scope.depth > 0
+        shape = [self._dim(d) for d in p.shape]
+        if NEW_AXIS in shape or (inside_loop and any(variables(d) - self.param_names for d in shape)):
+            return p
+        name = self.names.fresh("product")
+        self._new_array(scope, name, p, node)
+        self._fill(scope, name, p, node)
+        return _P("array", p.rank, list(self._shape(name)), value=Var(name), node=p.node, integer=p.integer)
 
     def _norm(self, scope, node, args, kwargs) -> _P:
         if len(args) == 2 and "ord" not in kwargs:
@@ -1579,6 +1599,14 @@ def _reads_other_elements(p: _P, var: Var, r: int) -> bool:
 
 def _mentions(p: _P, var: Var) -> bool:
     return (p.kind == "array" and p.value == var) or any(_mentions(a, var) for a in p.args)
+
+
+def _costly(p: _P) -> bool:
+    """Whether an element of ``p`` costs a loop: a product, an outer product,
+    a reduction along an axis or a join somewhere in it."""
+    if p.kind in ("dot", "reduce", "outer", "concat", "stack", "reshape"):
+        return True
+    return any(_costly(a) for a in p.args)
 
 
 def _read_in_step(p: _P, var: Var) -> bool:

@@ -26,7 +26,9 @@ write them (docs/subset.md, docs/arrays.md, docs/vectorized.md):
   ``X @ a``, ``np.maximum``, ``np.linalg.norm``, slices);
 * explicit time steps: a state and a work array the step fills (its
   interior, maybe its ends) and reads back, maybe after reading what the last
-  step left in it;
+  step left in it, maybe then both taken from a helper's new arrays
+  (``z, w = step(z, w, c)``) or the state rebound (``z = np.clip(...)``);
+  a helper's row result stored into a row (``P[r, :] = row(X[r, :], c)``);
 * Numba idioms: loops over elements (plain, ``enumerate``, ``zip``), the
   builtins ``sum`` / ``max`` of an array, ``a.dot(b)``, ``a.sum()``,
   ``a.mean()``, ``np.square``, ``np.var``, ``np.std``, a named ``np.diff``;
@@ -116,6 +118,8 @@ class Gen:
         self.helper_sigs: list = []       # (kind, name, info)
         self.features: set = set()
         self.array_args: set = set()
+        # draws for constructs added later, so that each older seed keeps its program
+        self.later = random.Random(seed * 104729 + 3)
 
     # ------------------------------------------------------------ utilities
     def p(self, prob: float) -> bool:
@@ -928,9 +932,29 @@ class Gen:
         update = self.choice((f"0.5 * {z}[{i}] + 0.5 * {w}[{i}]", f"{w}[{i}]",
                               f"math.tanh({z}[{i}] + {w}[{i}] * {z}[{i}])"))
         out += [f"{body}for {i} in {back}:", f"{body}    {z}[{i}] = {update}"]
+        step = self.later.choice((None, None, "helper", "rebind"))
+        if step == "helper":  # the state's arrays taken from a helper's new ones, each step
+            name = self.fresh("step")
+            self.helpers.append("\n".join([
+                f"def {name}(z, w, c):",
+                "    z2 = np.minimum(np.maximum(z + c * w, -1.5), 1.5)",
+                "    w2 = 0.5 * w + 0.1 * np.tanh(z2)",
+                "    return z2, w2"]))
+            out.append(f"{body}{z}, {w} = {name}({z}, {w}, {fmt(c)})")
+            self.features.add("time-steps:helper-arrays")
+        elif step == "rebind":  # a new array bound to the state's name, each step
+            out.append(f"{body}{z} = np.clip({z} + {fmt(c)} * {w}, -1.5, 1.5)")
+            self.features.add("time-steps:rebind")
         s.arrays[z] = (1, 2.0, True, (L,))
         s.arrays[w] = (1, 2.0, True, (L,))
         self.features.add("time-steps")
+        if "X" in s.arrays and self.later.random() < 0.5:  # a helper's row result stored into a row
+            name, P, r = self.fresh("row"), self.fresh("P"), self.fresh("r")
+            self.helpers.append("\n".join([f"def {name}(v, c):", "    return np.clip(v * c, -1.0, 1.0)"]))
+            out += [f"{ind}{P} = np.zeros_like(X)", f"{ind}for {r} in range({R}):",
+                    f"{ind}    {P}[{r}, :] = {name}(X[{r}, :], {fmt(c)})"]
+            s.arrays[P] = (2, 1.0, True, (R, L))
+            self.features.add("helper:row-result")
 
     def s_fill(self, s, out, ind):
         locs = [n for n, v in s.arrays.items() if v[2] and n not in self.array_args and v[0] == 1 and v[3] == (L,)]
