@@ -913,6 +913,13 @@ class Gen:
         if acc is not None:
             read = self.choice((f"np.sum({w})", f"{w}[0]", f"max({w}[0], {w}[{L - 1}])"))
             out.append(f"{body}{acc} = 0.5 * {acc} + 0.1 * math.tanh({read})")
+        step = self.later.choice((None, None, "helper", "rebind", "helper_only"))
+        if step == "helper_only":  # the whole step is a helper's: the state is never written in place
+            self._helper_step(out, body, z, w, c)
+            s.arrays[z] = (1, 2.0, True, (L,))
+            s.arrays[w] = (1, 2.0, True, (L,))
+            self.features.add("time-steps")
+            return
         stop = L if hi == "L" else L - 1
         start = lo
         out.append(f"{body}for {i} in range({start}, {stop}):")
@@ -932,16 +939,8 @@ class Gen:
         update = self.choice((f"0.5 * {z}[{i}] + 0.5 * {w}[{i}]", f"{w}[{i}]",
                               f"math.tanh({z}[{i}] + {w}[{i}] * {z}[{i}])"))
         out += [f"{body}for {i} in {back}:", f"{body}    {z}[{i}] = {update}"]
-        step = self.later.choice((None, None, "helper", "rebind"))
         if step == "helper":  # the state's arrays taken from a helper's new ones, each step
-            name = self.fresh("step")
-            self.helpers.append("\n".join([
-                f"def {name}(z, w, c):",
-                "    z2 = np.minimum(np.maximum(z + c * w, -1.5), 1.5)",
-                "    w2 = 0.5 * w + 0.1 * np.tanh(z2)",
-                "    return z2, w2"]))
-            out.append(f"{body}{z}, {w} = {name}({z}, {w}, {fmt(c)})")
-            self.features.add("time-steps:helper-arrays")
+            self._helper_step(out, body, z, w, c)
         elif step == "rebind":  # a new array bound to the state's name, each step
             out.append(f"{body}{z} = np.clip({z} + {fmt(c)} * {w}, -1.5, 1.5)")
             self.features.add("time-steps:rebind")
@@ -955,6 +954,16 @@ class Gen:
                     f"{ind}    {P}[{r}, :] = {name}(X[{r}, :], {fmt(c)})"]
             s.arrays[P] = (2, 1.0, True, (R, L))
             self.features.add("helper:row-result")
+
+    def _helper_step(self, out, body, z, w, c):
+        name = self.fresh("step")
+        self.helpers.append("\n".join([
+            f"def {name}(z, w, c):",
+            "    z2 = np.minimum(np.maximum(z + c * w, -1.5), 1.5)",
+            "    w2 = 0.5 * w + 0.1 * np.tanh(z2)",
+            "    return z2, w2"]))
+        out.append(f"{body}{z}, {w} = {name}({z}, {w}, {fmt(c)})")
+        self.features.add("time-steps:helper-arrays")
 
     def s_fill(self, s, out, ind):
         locs = [n for n, v in s.arrays.items() if v[2] and n not in self.array_args and v[0] == 1 and v[3] == (L,)]
