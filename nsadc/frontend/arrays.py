@@ -602,7 +602,11 @@ class ArrayLowering:
         """Whether ``stmt`` is a statement of the function's top level that
         neither it nor any statement after it writes through a name of
         ``users`` (``fut_min = fut[::-1]`` after the loop that filled fut):
-        a copy taken there reads what the view would."""
+        a copy taken there reads what the view would.  (Only in the function
+        differentiated: a helper's caller may write through its arguments
+        after the call.)"""
+        if scope is not self.entry:
+            return False
         body = list(scope.node.body.body)
         top = stmt
         while top is not None and not any(top is t for t in body):
