@@ -842,8 +842,8 @@ def _refills_only(code: list[Stmt], work: set[str], later: set[str]) -> bool:
         return False
     stores = False
     for t in walk(code):
-        if isinstance(t, (Raw, Return, *TAPE_OPS)):
-            return False
+        if isinstance(t, (Raw, Return, While, *TAPE_OPS)):
+            return False  # (a `while` loop's reverse reads the trip count its forward run leaves)
         if isinstance(t, Assign) and is_store(t):
             if t.target not in work:
                 return False
