@@ -735,8 +735,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             self._emit(Return(vals, scope.src.loc(node)))
         else:
             value, _ = self._rhs(scope, node.value)
-            if isinstance(value, Call) and value.prim in (*ALLOCATORS, *LIKE, "full", "array_copy",
-                                                          "index_empty", "index_full"):
+            if isinstance(value, Call) and value.prim in _NEW_ARRAY:
                 # return np.zeros_like(v): a new array, like any other array returned
                 value = Var(self._bind_array(scope, self.names.fresh("made"), value, node))
             if self._array_of(value) is not None and self.vectorized and self.rank_guessed and self._lenient():
@@ -987,8 +986,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         value, hint = self._rhs(scope, node)
         loc = scope.src.loc(node)
         if into is not None and (self._array_of(value) is not None or (
-                isinstance(value, Call) and value.prim in (*ALLOCATORS, *LIKE, "full", "array_copy",
-                                                           "index_empty", "index_full"))):
+                isinstance(value, Call) and value.prim in _NEW_ARRAY)):
             self._bind_array(scope, into, value, scope.src.parents.get(node) or node)
             return Var(into)
         if into is not None:
@@ -2184,6 +2182,8 @@ def _counts_with(e: cst.BaseExpression, name: str) -> bool:
 
 # conversions that return their (float64) argument itself
 _AS_ARRAY = ("np.asarray", "np.ascontiguousarray", "np.asfortranarray")
+# primitives whose value is a new array (an allocation, a fill, a copy)
+_NEW_ARRAY = (*ALLOCATORS, *LIKE, "full", "array_copy", "index_empty", "index_full")
 # positions of the 1-D arrays among a grid function's arguments
 _GRID_ARGUMENTS = {"searchsorted": (0,), "interp": (1, 2)}
 # ... and of the arrays of the statistics Lowerer._rewritten writes out

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function,
-                            If, Param, Raw, Return, Stmt, Var, While, assigned, reads, upward_exposed, variables, walk)
+                            If, Param, Raw, Return, Stmt, Var, While, assigned, reads, upward_exposed, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
-from nsadc.transforms.reverse_plan import hoisted_pushes, is_store, plan as make_plan, scratch_within
+from nsadc.transforms.reverse_plan import (hoisted_pushes, is_store, plan as make_plan, reads_outside,
+                                          scratch_within)
 from nsadc.transforms.tapes import Tapes, loop_trips
 from nsadc.transforms.while_trips import while_trips
 
@@ -131,7 +132,10 @@ class _Reverse:
         # (id(top), array): the array's stores in that statement are kept by a snapshot
         self.snapshotted_tops = {(id(top), u.target) for top in walk(fn.body) if id(top) in self.pushed_before
                                  for u in walk([top]) if id(u) in self.snapshotted_stores}
-        self.outside: dict[int, set[str]] = {}  # see read_outside
+        self.outside: dict[int, set[str]] = {}  # id(loop) -> the names read outside it
+        # id(loop) -> the work arrays it and the loops inside it fill before reading (scratch_within)
+        self.work_within = {id(t): scratch_within(t, plan.scratch) for t in walk(fn.body)
+                            if isinstance(t, (For, While))}
         self.top_counters = {self.counters[id(s)] for s in _top_level(fn.body)
                              if isinstance(s, While) and id(s) in self.counters}
         # id(While) -> {stepped counter: local holding its last value}: loops whose forward run
@@ -154,22 +158,11 @@ class _Reverse:
         into a work array the iteration fills before it reads it (which no tape
         restores: it holds what the last iteration left)."""
         return self.replays(s) or (self.rerun is not None
-                                   and s.target in scratch_within(self.rerun.loop, self.plan.scratch))
+                                   and s.target in self.work_within.get(id(self.rerun.loop), ()))
 
-    def read_outside(self, loop: Stmt) -> set[str]:
-        """The names the function reads outside ``loop`` (its returned value included)."""
+    def read_outside(self, loop: For | While) -> set[str]:
         if id(loop) not in self.outside:
-            inside = {id(t) for t in walk([loop])}
-            out: set[str] = set()
-            for t in walk(self.fn.body):
-                if id(t) in inside:
-                    continue
-                if isinstance(t, Return):
-                    values = t.value if isinstance(t.value, tuple) else (t.value,)
-                    out |= set().union(*(variables(v) for v in values if v is not None))
-                else:
-                    out |= reads(t)
-            self.outside[id(loop)] = out
+            self.outside[id(loop)] = reads_outside(self.fn.body, loop)
         return self.outside[id(loop)]
 
     # ------------------------------------------------ forward sweep
@@ -265,7 +258,7 @@ class _Reverse:
         out = self.forward_loop(s, record, top, count)
         # what is read after it: in a re-run's own block, what the iteration's reverse needs
         later = _mentioned(rest) | after | (keep if keep is not None else self.read_outside(s))
-        if not (record_results and id(s) in results) and _refills_only(out, scratch_within(s, self.plan.scratch),
+        if not (record_results and id(s) in results) and _refills_only(out, self.work_within.get(id(s), set()),
                                                                        later):
             return []  # what it stores, a loop inside fills again before reading; what it computes, none reads
         if record_results and id(s) in results:

@@ -524,7 +524,7 @@ def _fusion_of(loop: For, fn: Function, facts: Facts, count: dict[str, int]) -> 
             return None
     # every other active value assigned in the nest lives for one iteration only
     assigned = assigned_in(nest)
-    outside_reads = _reads_outside(fn.body, loop)
+    outside_reads = reads_outside(fn.body, loop)
     for v in assigned:
         if v == acc or v not in facts.active:
             continue
@@ -610,7 +610,7 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
     if acc is None:
         return None
     assigned = assigned_in(nest)
-    outside_reads = _reads_outside(fn.body, loop)
+    outside_reads = reads_outside(fn.body, loop)
     # the reverse of an iteration re-runs its inner loops: what they assign is
     # not what the forward sweep left, so nothing after the loop may read it
     if any(v in outside_reads for v in assigned - header_only_vars(fn) if v != acc):
@@ -619,13 +619,15 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
     return Fusion(acc, invariants, per_iteration=True)
 
 
-def _reads_outside(body: list[Stmt], loop: For) -> set[str]:
+def reads_outside(body: list[Stmt], loop: For | While) -> set[str]:
+    """The names ``body`` reads outside ``loop``'s body (its bounds or test,
+    and a return's value, included)."""
     out: set[str] = set()
 
     def visit(stmts):
         for s in stmts:
             if s is loop:
-                out.update(variables(loop.start) | variables(loop.stop) | variables(loop.step))
+                out.update(stmt_reads(loop))
                 continue
             out.update(stmt_reads(s))
             if isinstance(s, If):
@@ -1172,11 +1174,16 @@ def _scratch(fn: Function, array: str, types: dict[str, str],
     if inner is loop or used_after or not _filled_each_iteration(fn, inner, array, types, reread, top):
         return None
     around = {t.var for t in walk([loop]) if isinstance(t, For) and any(u is inner for u in walk([t]))}
-    stores = [t for t in walk(inner.body) if is_store(t) and t.target == array]
-    needed = _needed_in(inner.body, set().union(*(variables(a) for t in stores for a in t.value.args[1:])),
-                        assigned_in(inner.body))
     computed_around = assigned_in(loop.body) - assigned_in(inner.body) - around
-    return None if (needed & upward_exposed(inner.body)) & computed_around else inner
+    return None if (_store_needs(inner, array) & upward_exposed(inner.body)) & computed_around else inner
+
+
+def _store_needs(loop, array: str) -> set[str]:
+    """The names ``loop``'s iteration computes its stores into ``array`` from
+    (indices and values)."""
+    stores = [t for t in walk(loop.body) if is_store(t) and t.target == array]
+    return _needed_in(loop.body, set().union(*(variables(a) for t in stores for a in t.value.args[1:])),
+                      assigned_in(loop.body))
 
 
 def scratch_within(loop, scratch: dict[int, set[str]]) -> set[str]:
@@ -1196,11 +1203,8 @@ def _filled_each_iteration(fn: Function, loop, array: str, types: dict[str, str]
         return False
     # the re-run computes the stored values again: from arrays (restored as the iteration found
     # them) and names the loop does not carry, never from a scalar carried between iterations
-    stores = [t for t in walk(loop.body) if is_store(t) and t.target == array]
-    needed = _needed_in(loop.body, set().union(*(variables(a) for t in stores for a in t.value.args[1:])),
-                        assigned_in(loop.body))
     carried = upward_exposed(loop.body) & assigned_in(loop.body)
-    return not any(v in carried and not is_array(types.get(v)) for v in needed)
+    return not any(v in carried and not is_array(types.get(v)) for v in _store_needs(loop, array))
 
 
 def _innermost_holding(loop, array: str):
