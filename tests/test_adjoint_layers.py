@@ -216,3 +216,42 @@ def test_a_length_a_tape_read_gives_keeps_its_growth_in_the_loop():
     fn = Function("f", [], [loop], {})
     hoist_buffer_growth(fn)
     assert fn.body == [fixed, loop] and loop.body[1] is popped
+
+
+# ------------------------------------------------------------ whole-array steps (A.T @ r)
+
+
+def projected_steps(A, b, x0, lr):
+    """Projected gradient steps written with whole arrays: the reverse of
+    ``A.T @ r`` is a layer whose inner loop's bound (``A.shape[0]``) the
+    unit's own statements name."""
+    x = np.maximum(x0, 0.0)
+    for it in range(5):
+        r = A @ x - b
+        g = A.T @ r
+        x = np.maximum(x - lr * g, 0.0)
+    r = A @ x - b
+    return 0.5 * np.dot(r, r)
+
+
+def _steps_args(seed, m=9, n=6):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, n)), rng.standard_normal(m), rng.uniform(0.2, 1.0, n), 0.05
+
+
+def test_a_transposed_product_in_a_loop_is_reversed_along_rows_and_its_dot_products_in_strips(monkeypatch, tmp_path):
+    args = _steps_args(8)
+    new, src = _grad(projected_steps, args, ["A", "b", "x0"])
+    layer = re.search(r"(\w+)_bar kept per (\w+): the loop over (\w+) then runs \2 innermost, along rows", src)
+    assert layer, src
+    # the inputs' dot products four rows at a time, in the reverse of the loop over steps
+    assert re.search(r"for it in range\(4, -1, -1\):(.*\n)*?.*4 rows at a time: their sums over "
+                     + layer.group(2), src), src
+    with monkeypatch.context() as m:
+        old, old_src = _grad(projected_steps, args, ["A", "b", "x0"], keep=("distribute_adjoint_layers",),
+                             monkeypatch=m, tmp_path=tmp_path)
+    assert "innermost, along rows" not in old_src
+    for a, b in zip(new, old):  # each element's terms in the same order: the same bits
+        np.testing.assert_array_equal(a, b)
+    for got, k in zip(new, (0, 1, 2)):
+        np.testing.assert_allclose(got, central_differences(projected_steps, args, k), rtol=1e-5, atol=1e-6)

@@ -54,9 +54,9 @@ from nsadc.ir.build import add, sub
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Call, Comment, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var, While,
                             variables, walk)
-from nsadc.passes.loop_analysis import (all_names, declare_buffers, grown_to, makes_arrays, mentioned, read_first,
-                                        substitute)
-from nsadc.passes.reduction_interchange import Precision, is_float64_witness
+from nsadc.passes.loop_analysis import (all_names, declare_buffers, grown_to, invariant_bounds, makes_arrays, mentioned,
+                                        read_first, substitute)
+from nsadc.passes.reduction_interchange import Precision, is_float64_witness, strip_mined
 from nsadc.passes.written_once import added_to
 from nsadc.transforms.reverse_plan import is_store
 
@@ -108,8 +108,12 @@ class _Rewriter:
                 not isinstance(t, (Assign, Comment)) for t in J.body):
             return None
         own = set().union(*(mentioned(t) for t in before + after)) | {k}
-        if (variables(J.start) | variables(J.stop)) & own:
+        changing = {t.target for t in before + after if isinstance(t, Assign)} | {
+            t.target.name for t in before + after if isinstance(t, TapePop) and isinstance(t.target, Var)} | {k}
+        bounds = invariant_bounds(J, loop.body, before, changing)
+        if bounds is None:
             return None  # the inner loop's range changes with the unit
+        J = For(J.var, *bounds, J.body, J.loc)  # (n_8 = A.shape[0] in the unit's statements: its value)
         # the inner loop's temporaries, as the expressions they stand for
         temps: dict[str, Expr] = {}
         adds: list[tuple[str, tuple, Expr]] = []  # (array, index, what is added)
@@ -154,12 +158,15 @@ class _Rewriter:
         witnesses = {v: _plain(self.precision.witness(v, before, [], [], known)) for v in kept}
         if any(w is None for w in witnesses.values()):
             return None
-        return self._rewritten(loop, J, before, after, kept, witnesses, cells, rows)
+        return self._rewritten(loop, J, before, after, kept, witnesses, cells, rows, rest)
 
-    def _rewritten(self, loop: For, J: For, before, after, kept, witnesses, cells, rows) -> list[Stmt]:
+    def _rewritten(self, loop: For, J: For, before, after, kept, witnesses, cells, rows,
+                   rest: list[list[Stmt]]) -> list[Stmt]:
         k, j = loop.var, J.var
         buffer = {v: self.names.fresh(f"{v}_of_{k}") for v in kept}
         self.buffers.extend(Raw(f"{buffer[v]} = np.full(0, {witnesses[v]})", allocates=buffer[v]) for v in kept)
+        for v in kept:  # an element's witness, for the passes that keep values read from these buffers
+            self.precision.allocated[buffer[v]] = Var("np.float64(1)" if witnesses[v] == "0.0" else witnesses[v])
         ascending = loop.step == Const(1)
         # the units k run over [low, high), counted up or down; a unit's slot is k - low
         low, high = (loop.start, loop.stop) if ascending else (add(loop.stop, Const(1)), add(loop.start, Const(1)))
@@ -187,7 +194,8 @@ class _Rewriter:
             end = Assign(array, Call("store", (Var(array), *index, Var(total))))
             nest = self._nest(J, k, (loop.start, loop.stop, loop.step), [step], loop)
             nest.body = [start] + nest.body + [end]
-            out.append(nest)
+            # a dot product per row: four rows at a time hide the additions' latency
+            out += strip_mined(nest, rest, self.fn, self.buffers, self.names, self.precision) or [nest]
         return out
 
     def _nest(self, J: For, k: str, over, body: list[Stmt], loop: For) -> For:

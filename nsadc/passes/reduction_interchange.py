@@ -106,6 +106,20 @@ def strip_mine_dot_products(fn: Function) -> None:
     _rewrite_loops(fn, strip=STRIP)
 
 
+def strip_mined(loop: For, after: list[list[Stmt]], fn: Function, buffers: list[Stmt], names: Names,
+                precision: Precision) -> list[Stmt] | None:
+    """One loop of row-wise dot products (``for j: t = a[j]; for k: t +=
+    W[j, k] * v[k]; a[j] = t``) strip-mined as above, for a pass that makes
+    such loops after this one has run (``after``: the statements that follow
+    it, innermost block first); None where it does not qualify.  The strip's
+    buffers go into ``buffers``, to declare at entry, and count as the
+    iteration's own (``fn.iteration_buffers``)."""
+    new = _interchanged(loop, after, buffers, names, precision, STRIP, _allocated_here(fn))
+    if new is not None:
+        fn.iteration_buffers |= {b.allocates for b in buffers if isinstance(b, Raw) and b.allocates}
+    return new
+
+
 def _rewrite_loops(fn: Function, strip: int | None) -> None:
     buffers: list[Stmt] = []  # the buffers' declarations, made at entry
     _visit(fn.body, [], buffers, Names(all_names(fn)), Precision(fn), (strip, _allocated_here(fn)))
