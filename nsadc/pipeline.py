@@ -459,7 +459,10 @@ def _clarke_mode(base: Function, facts: Facts, names) -> tuple[Function | None, 
     is kept rather than raised: grad and the other modes still compile."""
     if not any(is_array(t) for t in facts.types.values()):
         k = len([w for w in facts.wrt if facts.types.get(w) == "float"])
-        return lexicographic(clone_function(base), facts, names, max(k, 1)), "unrolled", None
+        try:
+            return lexicographic(clone_function(base), facts, names, max(k, 1)), "unrolled", None
+        except UnsupportedError as e:
+            return None, "unrolled", str(e)
     try:
         return lexicographic_arrays(clone_function(base), facts, names), "arrays", None
     except UnsupportedError as e:

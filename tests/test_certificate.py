@@ -38,7 +38,7 @@ def by_kind(cert, kind):
 CERTIFIED = [P.relu_branch, P.max_as_if, P.sign_times, P.crescent_branch, P.huber, P.both_positive,
              P.hard_tanh_loop, P.floor_unused, P.norm_hypot, P.hinge_l1, P.positive_denominator,
              P.relu_difference, P.abs_loop, K.k_abs, K.k_max3_const, K.k_clip, K.k_branch]
-CONDITIONAL = [P.norm_sqrt, P.log_ratio, P.trig_identity_branch, P.feeds_loop, P.halving]
+CONDITIONAL = [P.root_of_sum, P.log_ratio, P.trig_identity_branch, P.feeds_loop, P.halving]
 REJECTED = [P.jump_branch, P.floor_path, P.sawtooth, P.copysign_y, P.early_return_jump]
 
 
@@ -99,13 +99,19 @@ def test_floor_in_a_differentiable_path_is_rejected():
     assert ob.status == "proved" and "does not influence" in ob.detail
 
 
-def test_sqrt_of_a_norm_versus_hypot():
-    cert = cert_of(P.norm_sqrt)
+def test_sqrt_of_a_sum_a_norm_and_hypot():
+    cert = cert_of(P.root_of_sum)
     (ob,) = cert.obligations
     assert (ob.kind, ob.construct, ob.status) == ("domain", "sqrt", "restricted")
-    assert ob.restriction == "x * x + y * y > 0"
-    assert cert.claim()["domain"] == ["x * x + y * y > 0"]
-    assert "where x * x + y * y > 0" in cert.claim()["text"]
+    assert ob.restriction == "x * x + y > 0"
+    assert cert.claim()["domain"] == ["x * x + y > 0"]
+    assert "where x * x + y > 0" in cert.claim()["text"]
+    # the root of a sum of squares is a norm: a kink at the origin, like hypot's
+    cert = cert_of(P.norm_sqrt)
+    (ob,) = cert.obligations
+    assert cert.status == "certified"
+    assert (ob.kind, ob.primitive, ob.clarke_set, ob.selection) == ("kink", "norm_root", "the unit ball", 0.0)
+    assert ob.in_clarke_set is True
     cert = cert_of(P.norm_hypot)
     (ob,) = cert.obligations
     assert cert.status == "certified"
@@ -184,7 +190,7 @@ def test_schema_ships_with_the_package():
     jsonschema.Draft202012Validator.check_schema(schema)
 
 
-@pytest.mark.parametrize("fn", [P.jump_branch, P.norm_sqrt, P.hinge_l1, P.halving, K.k_copysign],
+@pytest.mark.parametrize("fn", [P.jump_branch, P.root_of_sum, P.norm_sqrt, P.hinge_l1, P.halving, K.k_copysign],
                          ids=lambda f: f.__name__)
 def test_json_validates(fn):
     cert = cert_of(fn)
@@ -321,7 +327,7 @@ def test_cli_certify_exit_codes():
     r = runner.invoke(app, ["certify", f"{CASES}:hinge_l1"])
     assert r.exit_code == 0, r.output
     assert "certified" in r.output and "abs" in r.output
-    r = runner.invoke(app, ["certify", f"{CASES}:norm_sqrt"])
+    r = runner.invoke(app, ["certify", f"{CASES}:root_of_sum"])
     assert r.exit_code == 0 and "conditional" in r.output
     r = runner.invoke(app, ["certify", f"{CASES}:jump_branch"])
     assert r.exit_code == 1 and "rejected" in r.output

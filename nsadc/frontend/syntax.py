@@ -1,7 +1,7 @@
 """What the frontend's two lowerings (``lower.py`` for statements and scalars,
 ``vectorize.py`` for whole-array NumPy) read off the libcst syntax alike: the
-primitive of each binary operator and comparison, and how often a function
-binds a name.  Both import this module; neither imports the other's
+primitive of each binary operator and comparison, how often a function
+binds a name, and which square roots are Euclidean norms.  Both import this module; neither imports the other's
 internals.
 """
 
@@ -112,3 +112,25 @@ def scope_bindings(fn: cst.FunctionDef) -> tuple[dict[str, list], dict[str, list
         _BINDINGS_MEMO.clear()
     _BINDINGS_MEMO[id(fn)] = (fn, (binds, changed))
     return binds, changed
+
+
+def sum_of_squares(node: cst.BaseExpression, text) -> bool:
+    """``node`` is a sum of two or more squares (``dx * dx + dy * dy``,
+    ``(x - c) ** 2 + y ** 2``), whose square root is a Euclidean norm: a value
+    that is 0 exactly where every squared term is.  A square is ``e * e`` (the
+    same source text twice, ``text`` giving a node's) or ``e ** 2``."""
+    def terms(e) -> list:
+        if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Add):
+            return terms(e.left) + terms(e.right)
+        return [e]
+
+    def square(e) -> bool:
+        if not isinstance(e, cst.BinaryOperation):
+            return False
+        if isinstance(e.operator, cst.Multiply):
+            return text(e.left).strip() == text(e.right).strip()
+        return isinstance(e.operator, cst.Power) and isinstance(e.right, (cst.Integer, cst.Float)) \
+            and float(e.right.value) == 2.0
+
+    parts = terms(node)
+    return len(parts) >= 2 and all(square(t) for t in parts)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings
+from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, sum_of_squares
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, variables, walk
 from nsadc.rules.arrays import ARRAY_PRIMS, array_type, rank
@@ -599,6 +599,8 @@ class VectorLowering:
             if found is not None:
                 return self._vector_call(scope, node, *found)
             prim = self._elementwise_call(scope, node)
+            if prim == "sqrt" and len(node.args) == 1 and sum_of_squares(node.args[0].value, scope.src.source_of):
+                prim = "norm_root"  # a norm per element (np.sqrt(dx * dx + dy * dy)): a kink at 0
             if prim is not None:
                 return self._elementwise_prim(scope, node, prim)
             if self._array_rank(scope, node) == 0:

@@ -17,10 +17,13 @@ transforms/lexicographic_arrays.py.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import Assign, Call, Comment, Function, Param, Return, Stmt, Var, rewrite
-from nsadc.rules.lexico import fsign
+from nsadc.errors import UnsupportedError
+from nsadc.ir.nodes import Assign, Call, Comment, Const, Function, Param, Return, Stmt, Var, rewrite, walk
+from nsadc.rules.lexico import UNDECIDED, fsign
 from nsadc.rules.table import NAN_IN_NAN_OUT, RULES
 from nsadc.transforms.common import location, nan_where_nan
 
@@ -38,6 +41,9 @@ class _Lexicographic:
         self.fn, self.facts, self.names, self.k = fn, facts, names, k
         self.carried = {v for v in facts.varied if facts.types.get(v) == "float"}
         self.dnames: dict[tuple[str, int], str] = {}
+        assigned = [t for t in walk(fn.body) if isinstance(t, Assign)]
+        times = Counter(t.target for t in assigned)
+        self.defs = {t.target: t.value for t in assigned if times[t.target] == 1}  # values assigned once
 
     def d(self, var: str, j: int) -> str:
         key = (var, j)
@@ -60,6 +66,8 @@ class _Lexicographic:
 
     def assign(self, s: Assign) -> list[Stmt]:
         call, k = s.value, self.k
+        if isinstance(call, Call) and call.prim == "norm_root":
+            return self.norm(s)
         primal = Assign(s.target, call, s.loc, s.site)
         rule = RULES[call.prim] if isinstance(call, Call) else None
         if rule is not None and rule.kink is not None and rule.kink.kind == "branch" and s.site is not None:
@@ -84,6 +92,55 @@ class _Lexicographic:
             return (comment + setup_stmts + [Assign(f, e) for f, e in zip(fresh, out_dots)] + [primal]
                     + [Assign(self.d(s.target, j), Var(f)) for j, f in enumerate(fresh)])
         return comment + [primal] + setup_stmts + [Assign(self.d(s.target, j), e) for j, e in enumerate(out_dots)]
+
+    def norm(self, s: Assign) -> list[Stmt]:
+        """``r = norm_root(s)``, the root of a sum of squares, as the hypot of
+        the squared terms (``hypot(hypot(a, b), c)``): the sum's own
+        directions are all 0 where it is 0, so they cannot say which way the
+        norm grows there, while the terms' directions can (hypot's
+        lexicographic rule)."""
+        terms = self.squared_terms(s.value.args[0])
+        if terms is None:
+            why, hint = UNDECIDED["norm_root"]
+            raise UnsupportedError(f"Clarke mode cannot differentiate this norm: {why}", s.loc, hint)
+        out: list[Stmt] = []
+        total = terms[0]
+        for n, term in enumerate(terms[1:], start=2):
+            last = n == len(terms)
+            target = s.target if last else self.names.fresh(f"{s.target}_of_{n}_terms")
+            if not last:
+                self.facts.types[target] = "float"
+                if self.dots_of(total) is not None or self.dots_of(term) is not None:
+                    self.carried.add(target)
+            out += self.assign(Assign(target, Call("hypot", (total, term)), s.loc, s.site if last else None))
+            total = Var(target)
+        return out
+
+    def squared_terms(self, e) -> list | None:
+        """The values whose squares add up to ``e`` (``t = a * a``, ``a ** 2``,
+        each assigned once), or None."""
+        value = self.defs.get(e.name) if isinstance(e, Var) else None
+        if not isinstance(value, Call):
+            return None
+        if value.prim == "add":
+            parts = [self.squared_terms(a) for a in value.args]
+            return None if None in parts else parts[0] + parts[1]
+        a = value.args[0] if value.args else None
+        if value.prim == "mul" and self.same(*value.args) or value.prim == "square" or (
+                value.prim == "pow" and value.args[1] == Const(2)):
+            return [a]
+        return None
+
+    def same(self, a, b) -> bool:
+        """``a`` and ``b`` are the same value: one name, or two names assigned
+        once the same expression of the same values (``(y - c) * (y - c)``
+        computes ``y - c`` twice)."""
+        if a == b:
+            return True
+        if isinstance(a, Var) and isinstance(b, Var):
+            a, b = self.defs.get(a.name), self.defs.get(b.name)
+        return isinstance(a, Call) and isinstance(b, Call) and a.prim == b.prim and len(a.args) == len(b.args) \
+            and all(self.same(x, y) for x, y in zip(a.args, b.args))
 
     def tmp_for(self, target: str):
         return lambda hint: self.names.fresh(f"{hint}_{target}")

@@ -90,8 +90,13 @@ def positive_denominator(x, y):
 # ------------------------------------------------------------ conditional
 
 
+def root_of_sum(x, y):
+    # sqrt at 0: a domain restriction x * x + y > 0
+    return math.sqrt(x * x + y)
+
+
 def norm_sqrt(x, y):
-    # sqrt at 0: a domain restriction x * x + y * y > 0
+    # a norm written out: a kink at the origin (the unit ball), not a domain restriction
     return math.sqrt(x * x + y * y)
 
 

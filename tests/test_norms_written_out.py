@@ -1,0 +1,106 @@
+"""A square root of a sum of squares (``math.sqrt(dx * dx + dy * dy)``,
+``np.sqrt(x ** 2 + y ** 2)`` per element) is a Euclidean norm: at the
+origin it is a kink whose Clarke set is the unit ball, and every mode selects
+its minimum-norm element 0 there.  Differentiated as ``sqrt`` it gave NaN
+(sqrt's derivative at 0, inf, times the squares' derivatives, 0) even where
+the norm is constant around the point: a signed-distance box whose point is
+inside (every clamped coordinate 0)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import nsadc
+from helpers import central_differences
+
+
+def distance(x, y, cx, cy):
+    return math.sqrt((x - cx) ** 2 + (y - cy) * (y - cy))
+
+
+def box_sdf(px, py, pz, hx, hy, hz):
+    """The usual signed distance to a box: the norm of the clamped offsets outside, the largest one inside."""
+    qx = abs(px) - hx
+    qy = abs(py) - hy
+    qz = abs(pz) - hz
+    ox = max(qx, 0.0)
+    oy = max(qy, 0.0)
+    oz = max(qz, 0.0)
+    return math.sqrt(ox * ox + oy * oy + oz * oz) + min(max(qx, max(qy, qz)), 0.0)
+
+
+def softened_potential(x, m, soft):
+    """Pairwise softened gravity: the norm has a constant square among its terms."""
+    e = 0.0
+    for i in range(x.shape[0]):
+        for j in range(i + 1, x.shape[0]):
+            dx = x[i, 0] - x[j, 0]
+            dy = x[i, 1] - x[j, 1]
+            e -= m[i] * m[j] / math.sqrt(dx * dx + dy * dy + soft * soft)
+    return e
+
+
+def lengths(x, y):
+    return np.sum(np.sqrt(x * x + y * y))
+
+
+def not_a_norm(x, y):
+    return math.sqrt(x * x + y)
+
+
+TARGETS = ["python", pytest.param("cpu", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_norm_at_its_kink_selects_zero(target):
+    d = nsadc.differentiate(distance, wrt=["x", "y", "cx", "cy"], target=target)
+    assert d.grad(1.0, 2.0, 1.0, 2.0) == (0.0, 0.0, 0.0, 0.0)
+    g = d.grad(0.3, -1.2, 1.0, 0.5)
+    want = [central_differences(distance, (0.3, -1.2, 1.0, 0.5), k) for k in range(4)]
+    np.testing.assert_allclose(g, want, rtol=1e-7)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("point", [(0.2, -0.1, 0.3), (1.4, 0.2, -0.1), (1.3, -1.6, 0.2), (1.5, 1.7, -2.4)])
+def test_a_box_sdf_matches_central_differences_inside_and_out(target, point):
+    args = (*point, 1.0, 1.2, 0.8)
+    g = nsadc.differentiate(box_sdf, target=target).grad(*args)
+    want = [central_differences(box_sdf, args, k) for k in range(6)]
+    assert not np.isnan(g).any()
+    np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+
+
+def test_a_softened_norm_keeps_its_gradient():
+    rng = np.random.default_rng(3)
+    args = (rng.standard_normal((5, 2)), rng.uniform(0.5, 1.5, 5), 0.1)
+    g = nsadc.differentiate(softened_potential, target="python").grad(*args)
+    for got, k in zip(g, range(3)):
+        np.testing.assert_allclose(got, central_differences(softened_potential, args, k), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_elementwise_norms_select_zero_at_the_origin(target):
+    x, y = np.array([0.0, 3.0, -1.0]), np.array([0.0, 4.0, 2.0])
+    gx, gy = nsadc.differentiate(lengths, target=target).grad(x, y)
+    np.testing.assert_allclose(gx, [0.0, 0.6, -1.0 / math.sqrt(5.0)])
+    np.testing.assert_allclose(gy, [0.0, 0.8, 2.0 / math.sqrt(5.0)])
+
+
+def test_forward_and_clarke_modes_at_the_origin():
+    d = nsadc.differentiate(distance, wrt=["x", "y"], target="python")
+    _, tangent = d.jvp((1.0, 2.0, 1.0, 2.0), (1.0, 0.5))
+    assert tangent == 0.0
+    # Clarke mode follows the directions: along x first, the norm grows with slope 1 in x
+    assert d.clarke_grad(1.0, 2.0, 1.0, 2.0) == (1.0, 0.0)
+    assert d.clarke_grad(1.0, 3.0, 1.0, 2.0) == (0.0, 1.0)
+
+
+def test_the_kink_is_reported_and_certified():
+    d = nsadc.differentiate(distance, wrt=["x", "y"], target="python")
+    src = d.source("reverse", 1.0, 2.0, 1.0, 2.0)
+    assert "selects 0 (Clarke set the unit ball)" in src
+    assert d.certificate().status == "certified"
+    # a root of a sum that is not of squares keeps sqrt's derivative and its domain restriction
+    assert nsadc.differentiate(not_a_norm, target="python").certificate().status == "conditional"
+    assert np.isinf(nsadc.differentiate(not_a_norm, target="python").grad(0.0, 0.0)[1])
