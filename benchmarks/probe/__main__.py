@@ -2,12 +2,13 @@
 python target, then speed of nsadc's raw gradient kernel against the njit
 primal.
 
-    python -m benchmarks.probe [--corpus {a,b,c,d,e,f}] [--only NAME ...] [--repeat R] [--source-over X]
+    python -m benchmarks.probe [--corpus {a,b,c,d,e,f,g}] [--only NAME ...] [--repeat R] [--source-over X]
 
 ``--corpus a`` (the default) runs ``programs.py``, ``--corpus b`` the second
 corpus, ``programs_b.py``, ``--corpus c`` the third, ``programs_c.py``,
 ``--corpus d`` the fourth, ``programs_d.py``, ``--corpus e`` the fifth,
-``programs_e.py``, ``--corpus f`` the sixth, ``programs_f.py``.
+``programs_e.py``, ``--corpus f`` the sixth, ``programs_f.py``, ``--corpus g``
+the seventh, ``programs_g.py``.
 """
 
 from __future__ import annotations
@@ -141,9 +142,9 @@ def grad_source(d, args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.probe")
-    ap.add_argument("--corpus", choices=("a", "b", "c", "d", "e", "f"), default="a",
+    ap.add_argument("--corpus", choices=("a", "b", "c", "d", "e", "f", "g"), default="a",
                     help="a: benchmarks/probe/programs.py, b: programs_b.py, c: programs_c.py, d: programs_d.py, "
-                         "e: programs_e.py, f: programs_f.py")
+                         "e: programs_e.py, f: programs_f.py, g: programs_g.py")
     ap.add_argument("--only", nargs="+", metavar="NAME")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--no-speed", action="store_true")
@@ -165,6 +166,8 @@ def main(argv=None):
         from benchmarks.probe.programs_e import PROGRAMS
     elif a.corpus == "f":
         from benchmarks.probe.programs_f import PROGRAMS
+    elif a.corpus == "g":
+        from benchmarks.probe.programs_g import PROGRAMS
     else:
         from benchmarks.probe.programs import PROGRAMS
     names = a.only or list(PROGRAMS)
