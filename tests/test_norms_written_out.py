@@ -104,3 +104,65 @@ def test_the_kink_is_reported_and_certified():
     # a root of a sum that is not of squares keeps sqrt's derivative and its domain restriction
     assert nsadc.differentiate(not_a_norm, target="python").certificate().status == "conditional"
     assert np.isinf(nsadc.differentiate(not_a_norm, target="python").grad(0.0, 0.0)[1])
+
+
+def cutoff_energy(x, rc):
+    """The squared distance first, compared with a cutoff, then its root."""
+    e = 0.0
+    for i in range(x.shape[0]):
+        for j in range(i + 1, x.shape[0]):
+            dx = x[i, 0] - x[j, 0]
+            dy = x[i, 1] - x[j, 1]
+            r2 = dx * dx + dy * dy
+            if r2 < rc * rc:
+                r = math.sqrt(r2)
+                e += (rc - r) ** 2
+    return e
+
+
+def loop_norm(v, w):
+    """A vector's norm accumulated in a loop, then normalised by its root."""
+    s = 0.0
+    for k in range(v.shape[0]):
+        d = v[k] - w[k]
+        s += d * d
+    norm = math.sqrt(s)
+    return norm + 0.5 * norm * norm
+
+
+def one_square(x, y):
+    s = (x - y) ** 2
+    return math.sqrt(s)
+
+
+def sum_of_other_things(x, y):
+    s = 0.0
+    s += x * x
+    s += y  # not a square: s may be 0 with x or y not 0
+    return math.sqrt(s)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_named_and_accumulated_sums_of_squares_are_norms(target):
+    x = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.5], [0.3, -0.2]])  # two points at one place
+    g = nsadc.differentiate(cutoff_energy, wrt=["x"], target=target).grad(x, 1.5)
+    assert not np.isnan(g).any()
+    np.testing.assert_allclose(g[2:], central_differences(cutoff_energy, (x, 1.5), 0)[2:], rtol=1e-6, atol=1e-8)
+    v = np.array([1.0, -2.0, 0.5])
+    d = nsadc.differentiate(loop_norm, target=target)
+    np.testing.assert_array_equal(d.grad(v, v.copy()), (np.zeros(3), np.zeros(3)))
+    w = np.array([0.2, 0.1, -0.4])
+    for got, k in zip(d.grad(v, w), (0, 1)):
+        np.testing.assert_allclose(got, central_differences(loop_norm, (v, w), k), rtol=1e-6)
+    assert nsadc.differentiate(one_square, target=target).grad(1.0, 1.0) == (0.0, 0.0)
+    assert np.isinf(nsadc.differentiate(sum_of_other_things, target=target).grad(0.0, 0.0)[1])
+
+
+def test_clarke_mode_of_named_and_accumulated_norms():
+    assert nsadc.differentiate(one_square, target="python").clarke_grad(1.0, 1.0) == (1.0, -1.0)
+    d = nsadc.differentiate(loop_norm, target="python")
+    w = np.array([0.2, 0.1, -0.4])
+    v = np.array([1.0, -2.0, 0.5])
+    got = d.clarke_grad(v, w)
+    for a, b in zip(got, d.grad(v, w)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -21,7 +21,8 @@ from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
-from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, names_in, scope_bindings, sum_of_squares
+from nsadc.frontend.syntax import (BINARY_OPS, COMPARE_OPS, bindings, names_in, scope_bindings, squared_sums,
+                                   sum_of_squares)
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
                             Raw, Return, Stmt, Var, While, walk)
@@ -1373,8 +1374,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         if prim in ("round", "nprint") and n == 2:
             raise self._err(scope, node.func, f"{called}(x, ndigits) is not supported",
                             f"use {called}(x) (or math.floor(x * 10**k + 0.5) / 10**k)")
-        if prim == "sqrt" and n == 1 and sum_of_squares(node.args[0].value, scope.src.source_of) \
-                and self._array_rank(scope, node.args[0].value) == 0:
+        if prim == "sqrt" and n == 1 and self._array_rank(scope, node.args[0].value) == 0 and sum_of_squares(
+                node.args[0].value, scope.src.source_of, squared_sums(scope.node, scope.src.source_of)):
             # a Euclidean norm written out (a distance): at 0 its Clarke set is the unit
             # ball, whose min-norm element is 0 (sqrt's own derivative there, inf, times
             # the squares' zero derivatives would be NaN)

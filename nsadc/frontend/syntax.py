@@ -114,23 +114,95 @@ def scope_bindings(fn: cst.FunctionDef) -> tuple[dict[str, list], dict[str, list
     return binds, changed
 
 
-def sum_of_squares(node: cst.BaseExpression, text) -> bool:
-    """``node`` is a sum of two or more squares (``dx * dx + dy * dy``,
-    ``(x - c) ** 2 + y ** 2``), whose square root is a Euclidean norm: a value
-    that is 0 exactly where every squared term is.  A square is ``e * e`` (the
-    same source text twice, ``text`` giving a node's) or ``e ** 2``."""
-    def terms(e) -> list:
-        if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Add):
-            return terms(e.left) + terms(e.right)
-        return [e]
+def sum_of_squares(node: cst.BaseExpression, text, sums: frozenset[str] = frozenset()) -> bool:
+    """``node`` adds squares (``dx * dx + dy * dy``, ``(x - c) ** 2 + y ** 2``)
+    and names of ``sums`` (names that hold such sums): a value that is 0
+    exactly where every squared term is, so that its square root is a
+    Euclidean norm.  A square is ``e * e`` (the same source text twice,
+    ``text`` giving a node's) or ``e ** 2``; a zero literal adds nothing.
+    One square is a sum too: ``sqrt(x * x)`` is ``abs(x)``, whose kink at 0
+    is the norm's."""
+    parts = _terms(node)
+    squares = [t for t in parts if _square(t, text)]
+    named = [t for t in parts if isinstance(t, cst.Name) and t.value in sums]
+    zeros = [t for t in parts if _zero(t)]
+    return len(squares) + len(named) + len(zeros) == len(parts) and bool(squares or named)
 
-    def square(e) -> bool:
-        if not isinstance(e, cst.BinaryOperation):
+
+def squared_sums(fn: cst.FunctionDef, text) -> frozenset[str]:
+    """The names ``fn`` binds only to sums of squares: ``r2 = dx * dx + dy *
+    dy``, ``s = 0.0`` then ``s += x[i] * x[i]`` or ``s = s + d ** 2``.  Each
+    binding adds squares, zeros and names of the set (the largest such set:
+    by induction over the bindings run, each name holds a sum of squares
+    whenever it is read).  A parameter, a loop target or an unpacked name is
+    bound to other values, and is not one."""
+    memo = _SUMS_MEMO.get(id(fn))
+    if memo is not None and memo[0] is fn:
+        return memo[1]
+    assigned: dict[str, list] = {}
+    other: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Assign(self, n):
+            for t in n.targets:
+                if isinstance(t.target, cst.Name) and len(n.targets) == 1:
+                    assigned.setdefault(t.target.value, []).append(n.value)
+                else:
+                    names_in(t.target, other)
+
+        def visit_AugAssign(self, n):
+            if isinstance(n.target, cst.Name):
+                if isinstance(n.operator, cst.AddAssign):
+                    assigned.setdefault(n.target.value, []).append(
+                        cst.BinaryOperation(n.target, cst.Add(), n.value))
+                else:
+                    other.add(n.target.value)
+
+        def visit_AnnAssign(self, n):
+            names_in(n.target, other)
+
+        def visit_For(self, n):
+            names_in(n.target, other)
+
+        def visit_NamedExpr(self, n):
+            names_in(n.target, other)
+
+        def visit_Param(self, n):
+            other.add(n.name.value)
+
+        def visit_Lambda(self, n):
             return False
-        if isinstance(e.operator, cst.Multiply):
-            return text(e.left).strip() == text(e.right).strip()
-        return isinstance(e.operator, cst.Power) and isinstance(e.right, (cst.Integer, cst.Float)) \
-            and float(e.right.value) == 2.0
 
-    parts = terms(node)
-    return len(parts) >= 2 and all(square(t) for t in parts)
+    fn.visit(V())
+    sums = set(assigned) - other
+    while True:
+        kept = {v for v in sums if all(_zero(e) or sum_of_squares(e, text, frozenset(sums)) for e in assigned[v])}
+        if kept == sums:
+            break
+        sums = kept
+    if len(_SUMS_MEMO) > 256:
+        _SUMS_MEMO.clear()
+    _SUMS_MEMO[id(fn)] = (fn, frozenset(sums))
+    return frozenset(sums)
+
+
+_SUMS_MEMO: dict[int, tuple] = {}  # id(fn) -> (fn, its squared sums)
+
+
+def _terms(e) -> list:
+    if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Add):
+        return _terms(e.left) + _terms(e.right)
+    return [e]
+
+
+def _square(e, text) -> bool:
+    if not isinstance(e, cst.BinaryOperation):
+        return False
+    if isinstance(e.operator, cst.Multiply):
+        return text(e.left).strip() == text(e.right).strip()
+    return isinstance(e.operator, cst.Power) and isinstance(e.right, (cst.Integer, cst.Float)) \
+        and float(e.right.value) == 2.0
+
+
+def _zero(e) -> bool:
+    return isinstance(e, (cst.Integer, cst.Float)) and float(e.value) == 0.0

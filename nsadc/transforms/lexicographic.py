@@ -21,9 +21,8 @@ from collections import Counter
 
 from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.errors import UnsupportedError
 from nsadc.ir.nodes import Assign, Call, Comment, Const, Function, Param, Return, Stmt, Var, rewrite, walk
-from nsadc.rules.lexico import UNDECIDED, fsign
+from nsadc.rules.lexico import fsign
 from nsadc.rules.table import NAN_IN_NAN_OUT, RULES
 from nsadc.transforms.common import location, nan_where_nan
 
@@ -100,9 +99,10 @@ class _Lexicographic:
         norm grows there, while the terms' directions can (hypot's
         lexicographic rule)."""
         terms = self.squared_terms(s.value.args[0])
-        if terms is None:
-            why, hint = UNDECIDED["norm_root"]
-            raise UnsupportedError(f"Clarke mode cannot differentiate this norm: {why}", s.loc, hint)
+        if terms is None:  # a sum accumulated in a loop: sqrt's own rule (+inf at 0)
+            return self.assign(Assign(s.target, Call("sqrt", s.value.args), s.loc))
+        if len(terms) == 1:  # the root of one square: its absolute value
+            return self.assign(Assign(s.target, Call("abs", (terms[0],)), s.loc, s.site))
         out: list[Stmt] = []
         total = terms[0]
         for n, term in enumerate(terms[1:], start=2):
