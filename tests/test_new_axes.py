@@ -54,3 +54,35 @@ def test_a_new_axis_does_not_count_as_a_dimension_of_the_argument():
     """u[:, None] of an argument u used nowhere else: u is 1-D."""
     d = nsadc.differentiate(transport_plan, target="python")
     d.grad(*CASES[0][1])  # a 1-D u is accepted (was: 'u is indexed with 2 indices')
+
+
+# ------------------------------------------------------------ an indexed expression
+
+
+def centre_steps(X, C0):
+    """A step per centre scaled by its clamped count, the count broadcast
+    along the rows of C by indexing the expression (NumPy computes it first)."""
+    C = C0.copy()
+    k = C.shape[0]
+    for step in range(2):
+        counts = np.zeros(k)
+        for i in range(X.shape[0]):
+            counts[i % k] += X[i, 0] * X[i, 0]
+        C -= 0.3 * (C0 - X[:k]) / np.maximum(counts, 1.0)[:, None]
+    return np.sum(np.abs(C))
+
+
+def reversed_sum(x, y):
+    return np.sum((x - y)[::-1] * x) + np.sum(np.abs((x * 2.0)[1:] - y[:-1]))
+
+
+EXPRESSIONS = [
+    (centre_steps, (RNG.normal(size=(7, 2)), RNG.normal(size=(3, 2)))),
+    (reversed_sum, (RNG.normal(size=5), RNG.normal(size=5))),
+]
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("fn, args", EXPRESSIONS, ids=[c[0].__name__ for c in EXPRESSIONS])
+def test_an_indexed_expression_is_computed_first(fn, args, target):
+    test_new_axes_broadcast(fn, args, target)

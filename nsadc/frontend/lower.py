@@ -446,6 +446,40 @@ class Lowerer(ArrayLowering, VectorLowering):
         else:
             raise self._unsupported_stmt(scope, node)
 
+    def _named_bases(self, scope, node):
+        """``node`` with each array expression that is indexed (``np.maximum(c,
+        1.0)[:, None]``) computed first into an array of its own, which the
+        index then reads: NumPy evaluates the expression before indexing it."""
+        lowerer = self
+
+        class Name(cst.CSTTransformer):
+            def visit_Lambda(self, n):
+                return False
+
+            def leave_Subscript(self, old, new):
+                base = new.value
+                if isinstance(base, (cst.Name, cst.Subscript)) or (
+                        isinstance(base, cst.Attribute) and base.attr.value != "T") \
+                        or lowerer._array_rank(scope, base) == 0:
+                    return new
+                held = lowerer._vector(scope, base)
+                name = lowerer.names.fresh("indexed")
+                scope.locals.add(name)
+                scope.rename[name] = held
+                return _placed(scope, new.with_changes(value=cst.Name(name)), old, scope.src.parents.get(old))
+
+            def on_leave(self, old, new):
+                new = super().on_leave(old, new)
+                if new is not old and isinstance(new, cst.CSTNode):  # a rebuilt node stands where the old one did
+                    scope.src.positions.setdefault(new, scope.src.positions.get(old))
+                    scope.src.parents.setdefault(new, scope.src.parents.get(old))
+                return new
+
+        if not any(isinstance(n, cst.Subscript) and not isinstance(n.value, (cst.Name, cst.Subscript, cst.Attribute))
+                   for n in nodes(node)):
+            return node
+        return node.visit(Name())
+
     def _unsupported_stmt(self, scope, node):
         table = {
             cst.FunctionDef: ("nested function definitions are not supported",
@@ -465,6 +499,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                          "use assignments, if/elif/else, for over range() and while")
 
     def _small(self, scope, node):
+        node = self._named_bases(scope, node)
         if isinstance(node, cst.Assign):
             self._assign(scope, node)
         elif isinstance(node, cst.AugAssign):

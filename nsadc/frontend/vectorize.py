@@ -495,6 +495,8 @@ class VectorLowering:
                             f"overwrites, while it overwrites {user} element by element",
                             f"compute the step into its own name first: step = ...; {user} -= step")
         if value.rank > target.rank:
+            if self._lenient():
+                return  # ranks guessed before the call (C = C0.copy(), C0's rank unseen): the call decides
             raise self._err(scope, node, f"the update has {value.rank} dimensions but {user} has {target.rank}",
                             "update with a value of the array's shape (or a scalar)")
         self._broadcast(scope, node, [target, value])
