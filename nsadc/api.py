@@ -525,7 +525,8 @@ class Differentiable:
         if not isinstance(v, np.ndarray):
             raise ArgumentError(f"{where} must be a numpy array (the function indexes it), got "
                                 f"{type(v).__name__}")
-        if not is_array(static) and not (self._vectorized and static == "float"):
+        # whole-array code may index with an array of ints where the text shows a number (U[rows])
+        if not is_array(static) and not (self._vectorized and static in ("float", "int")):
             raise ArgumentError(f"{where} must be a scalar (the function uses it as a number), got a "
                                 f"{v.ndim}-D array")
         self._check_dtype(name, v, where)

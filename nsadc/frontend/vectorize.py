@@ -158,6 +158,31 @@ class VectorLowering:
                 return v, self.arrays[v.name]
         return None
 
+    def _gathers(self, scope, node: cst.Subscript) -> list[cst.SubscriptElement]:
+        """The indices of ``node`` that are 1-D arrays of ints (``U[rows]``,
+        ``E[idx, :]``): NumPy gathers the rows (or columns) they name."""
+        out = []
+        for el in node.slice:
+            if isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Name):
+                found = self._local_array(scope, el.slice.value)
+                # (before the call a 1-D array's dtype is a guess: the call's types decide)
+                if found is not None and (found[1] == array_type(1, floating=False)
+                                          or (rank(found[1]) == 1 and self._lenient())):
+                    out.append(el)
+        return out
+
+    @staticmethod
+    def _gather_in_place(node: cst.Subscript, gather: cst.SubscriptElement) -> bool:
+        """NumPy keeps a lone index array's dimension where it stands when
+        the integer indices (also "advanced") sit next to it, with no slice
+        between (``U[rows]``, ``U[:, cols]``, ``X[idx, 0]``); otherwise the
+        dimension moves to the front, which is not modelled."""
+        items = list(node.slice)
+        at = [k for k, el in enumerate(items) if el is gather or (
+            isinstance(el.slice, cst.Index) and not _new_axis(el))]
+        return all(isinstance(items[k].slice, cst.Index) and not _new_axis(items[k])
+                   for k in range(min(at), max(at) + 1))
+
     def _array_rank(self, scope, node) -> int:
         """The rank of an expression's value (0: a scalar), from the ranks of
         the arrays it reads."""
@@ -170,10 +195,12 @@ class VectorLowering:
             found = self._local_array(scope, node.value)
             if found is not None and self._mask_index(scope, node) is not None:
                 return rank(found[1])  # x[mask]: read under its mask, element by element
-            if found is None or not _sliced(node, rank(found[1])):
+            gathers = self._gathers(scope, node)
+            if found is None or not (_sliced(node, rank(found[1])) or gathers):
                 return 0
             return rank(found[1]) - sum(1 for el in node.slice if not isinstance(el.slice, cst.Slice)
-                                        and not _new_axis(el)) + sum(1 for el in node.slice if _new_axis(el))
+                                        and not _new_axis(el)) + sum(1 for el in node.slice if _new_axis(el)) \
+                + len(gathers)
         if isinstance(node, cst.UnaryOperation):
             return self._array_rank(scope, node.expression)
         if isinstance(node, cst.BinaryOperation):
@@ -271,7 +298,8 @@ class VectorLowering:
             return False
         if isinstance(node, cst.Subscript):
             found = self._local_array(scope, node.value)
-            return found is not None and (_sliced(node, rank(found[1])) or self._mask_index(scope, node) is not None)
+            return found is not None and (_sliced(node, rank(found[1])) or self._mask_index(scope, node) is not None
+                                          or bool(self._gathers(scope, node)))
         if isinstance(node, (cst.Name, cst.Integer, cst.Float)):
             return False
         if isinstance(node, cst.Call) and self._vector_function(scope, node) is not None:
@@ -376,6 +404,11 @@ class VectorLowering:
             return self._store_masked(scope, target, mask, value_node, node, op)
         dest = self._view(scope, target)
         var = dest.value
+        if any(d[0] == "gather" for d in dest.view or ()):
+            what = scope.src.source_of(target).strip()
+            raise self._err(scope, node, f"assigning to {what} through an array of indices is not supported "
+                            "(NumPy writes each repeated index once, even with +=)",
+                            "loop over the indices and write each element: for k in range(...): ...")
         value = self._prepare(scope, value_node)
         if _mentions(value, var):
             raise self._err(scope, node, f"this assignment into a slice of {var.name} reads {var.name}",
@@ -626,6 +659,7 @@ class VectorLowering:
                             f"np.where({_text(scope, mask)}, {scope.src.source_of(node.value).strip()}, 0.0)")
         var, t = self._local_array(scope, node.value)
         r = rank(t)
+        gathers = self._gathers(scope, node)
         used = [el for el in node.slice if not _new_axis(el)]
         if len(used) > r:
             raise self._err(scope, node, f"{var.name} has {r} dimension{'s' if r != 1 else ''} but is "
@@ -645,10 +679,15 @@ class VectorLowering:
                 i = self._expr(scope, el.value)
                 if self._array_of(i) is not None:
                     what = scope.src.source_of(el.value).strip()
-                    raise self._err(scope, el, f"{what} is an array of indices (NumPy's fancy indexing, "
-                                    "which gathers a copy of the selected elements) and is not supported",
-                                    f"loop over it: for k in range({what}.shape[0]), reading "
-                                    f"{scope.src.source_of(node.value).strip()}[{what}[k], ...]")
+                    if item not in gathers or len(gathers) > 1 or not self._gather_in_place(node, item):
+                        raise self._err(scope, el, f"{what} is an array of indices here (NumPy's fancy indexing "
+                                        "with several index arrays, or an array of indices apart from the "
+                                        "integer indices beside it) and is not supported",
+                                        f"loop over it: for k in range({what}.shape[0]), reading "
+                                        f"{scope.src.source_of(node.value).strip()}[{what}[k], ...]")
+                    view.append(("gather", i))  # U[rows]: row rows[k] of U as row k
+                    shape.append(self._shape(i.name)[0])
+                    continue
                 if isinstance(i, Const) and isinstance(i.value, int) and i.value < 0:
                     i = self._operand(Call("add", (base[d], i)), "at")
                 view.append(("at", i))
@@ -1449,6 +1488,10 @@ class VectorLowering:
                 out.append(d[1])
                 continue
             if d[0] == "new":  # no dimension of the array: its one position, whatever the index
+                k += 1
+                continue
+            if d[0] == "gather":  # U[rows]: element k of the index array names the row
+                out.append(self._scalar(scope, "load", (d[1], at[k]), p.node, hint="at"))
                 k += 1
                 continue
             _, start, step = d
