@@ -387,6 +387,11 @@ class ArrayLowering:
             i = self._expr(scope, el.slice.value)
             if isinstance(i, Const) and (isinstance(i.value, bool) or not isinstance(i.value, int)):
                 raise self._err(scope, el, "array indices must be integers", "index with an int")
+            if self._array_of(i) is not None and not self._lenient():
+                index = scope.src.source_of(el.slice.value).strip()
+                raise self._err(scope, el, f"{index} indexes {what} as an array of indices (NumPy's fancy "
+                                "indexing), but is not a 1-D array of ints: not supported",
+                                f"loop over it: for k in range({index}.shape[0]), reading {what}[{index}[k]]")
             if isinstance(i, Const) and i.value < 0:
                 n = self._operand(Call("shape", (array, Const(axis))), f"n{axis}" if r > 1 else "n")
                 i = self._operand(Call("sub", (n, Const(-i.value))), "last" if i.value == -1 else "from_end")

@@ -679,12 +679,15 @@ class VectorLowering:
                 i = self._expr(scope, el.value)
                 if self._array_of(i) is not None:
                     what = scope.src.source_of(el.value).strip()
-                    if item not in gathers or len(gathers) > 1 or not self._gather_in_place(node, item):
-                        raise self._err(scope, el, f"{what} is an array of indices here (NumPy's fancy indexing "
-                                        "with several index arrays, or an array of indices apart from the "
-                                        "integer indices beside it) and is not supported",
-                                        f"loop over it: for k in range({what}.shape[0]), reading "
-                                        f"{scope.src.source_of(node.value).strip()}[{what}[k], ...]")
+                    why = ("is not a 1-D array of ints" if item not in gathers else
+                           "is one of several index arrays (NumPy pairs their entries)" if len(gathers) > 1 else
+                           "is set apart from the integer indices by a slice (NumPy moves its dimension first)"
+                           if not self._gather_in_place(node, item) else None)
+                    if why is not None:
+                        raise self._err(scope, el, f"{what} indexes {scope.src.source_of(node.value).strip()} "
+                                        f"as an array of indices (NumPy's fancy indexing), but {why}: "
+                                        "not supported", f"loop over it: for k in range({what}.shape[0]), "
+                                        f"reading {scope.src.source_of(node.value).strip()}[{what}[k], ...]")
                     view.append(("gather", i))  # U[rows]: row rows[k] of U as row k
                     shape.append(self._shape(i.name)[0])
                     continue
