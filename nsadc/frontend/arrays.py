@@ -417,8 +417,8 @@ class ArrayLowering:
             raise self._err(scope, node, "chained indexing a[i][j] is not supported",
                             "index all dimensions at once: a[i, j]")
         if not isinstance(base, cst.Name):
-            if self._lenient():  # an array expression whose ranks are guessed before the call
-                return Const(0.0), "c"
+            if isinstance(base, (cst.Call, cst.BinaryOperation, cst.UnaryOperation)) and self._lenient():
+                return Const(0.0), "c"  # an array expression whose ranks are guessed before the call
             raise self._err(scope, node, "only named arrays can be indexed",
                             "assign the array to a name first")
         array, t = self._array_operand(scope, base)

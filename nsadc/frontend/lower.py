@@ -458,10 +458,10 @@ class Lowerer(ArrayLowering, VectorLowering):
 
             def leave_Subscript(self, old, new):
                 base = new.value
-                if isinstance(base, (cst.Name, cst.Subscript)) or (
-                        isinstance(base, cst.Attribute) and base.attr.value != "T") \
+                if not (isinstance(base, (cst.Call, cst.BinaryOperation, cst.UnaryOperation)) or (
+                        isinstance(base, cst.Attribute) and base.attr.value == "T")) \
                         or lowerer._array_rank(scope, base) == 0:
-                    return new
+                    return new  # a name, a list, a number: indexed as written
                 held = lowerer._vector(scope, base)
                 name = lowerer.names.fresh("indexed")
                 scope.locals.add(name)
@@ -475,7 +475,8 @@ class Lowerer(ArrayLowering, VectorLowering):
                     scope.src.parents.setdefault(new, scope.src.parents.get(old))
                 return new
 
-        if not any(isinstance(n, cst.Subscript) and not isinstance(n.value, (cst.Name, cst.Subscript, cst.Attribute))
+        if not any(isinstance(n, cst.Subscript) and isinstance(n.value, (cst.Call, cst.BinaryOperation,
+                                                                         cst.UnaryOperation, cst.Attribute))
                    for n in nodes(node)):
             return node
         return node.visit(Name())
