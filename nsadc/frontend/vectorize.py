@@ -362,7 +362,7 @@ class VectorLowering:
         t = array_type(p.rank, floating=not p.integer)
         self._check_new_values(scope, name, t, list(p.shape), stmt)
         dest = Var(name)
-        if not _mentions(p, dest) or _read_in_step(p, dest):
+        if not _mentions(p, dest) or (_read_in_step(p, dest) and (p.rank < 2 or _only_added(p, dest))):
             return self._fill(scope, name, p, stmt)
         work = self.names.fresh(f"{self.user_vars.get(name, name)}_new")
         shape = list(self._shape(name))
@@ -1667,6 +1667,19 @@ def _read_in_step(p: _P, var: Var) -> bool:
         return p.view is None and not p.transposed
     if p.kind in ("op", "where"):
         return all(_read_in_step(a, var) for a in p.args)
+    return not _mentions(p, var)
+
+
+def _only_added(p: _P, var: Var) -> bool:
+    """Whether ``var`` enters ``p`` only as a term added or subtracted (``W - lr
+    * g``): its reverse then needs no old element of ``var``.  Elsewhere (``W -
+    c * W``, ``W * decay``) a 2-D array filled in place would have each element
+    read and overwritten inside a loop nest, whose reverse cannot re-read the
+    old values: the new values go through a work array instead."""
+    if p.kind == "array" and p.value == var:
+        return True
+    if p.kind == "op" and p.prim in ("add", "sub"):
+        return all(_only_added(a, var) or not _mentions(a, var) for a in p.args)
     return not _mentions(p, var)
 
 
