@@ -20,6 +20,7 @@ import types
 import libcst as cst
 
 from nsadc.frontend.cst_nodes import scan
+from nsadc.frontend.syntax import binds_on_every_path
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
 from nsadc.analyses.rename import rename_variable
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
@@ -636,6 +637,24 @@ class ArrayLowering:
             parent = scope.src.parents.get(parent)
         return False
 
+    def _first_bound_in_branches(self, scope, name: str, node) -> bool:
+        """Whether ``name = <array>`` at ``node`` is the name's first array, in a
+        branch outside any loop, where every path through the outermost ``if``
+        around it binds the name before reading it (``if c: r = np.zeros_like(v)
+        else: r = np.clip(v, lo, hi)``): one array, made at the function's entry,
+        then holds the values of whichever binding runs, as a loop's array does."""
+        if scope.depth > 0 or name in self.arrays or name in self.param_names:
+            return False
+        user = self.user_vars.get(name, name)
+        top, parent = None, scope.src.parents.get(node)
+        while parent is not None and parent is not scope.node:
+            if isinstance(parent, (cst.For, cst.While, cst.With, cst.Try)):
+                return False
+            if isinstance(parent, cst.If):
+                top = parent
+            parent = scope.src.parents.get(parent)
+        return top is not None and binds_on_every_path(top, user)
+
     def _bind_array(self, scope, name: str, value: Expr, node) -> str:
         """``name = <array value>``: an allocation, a copy, or a refused alias.
         Returns the IR name the array got (see :meth:`_rebind`)."""
@@ -676,7 +695,8 @@ class ArrayLowering:
             raise self._err(scope, node, f"{user} = {other} would make {user} a second name for "
                             f"the array {other} (a write through one changes the other)",
                             f"write {user} = {other}.copy() for a copy, or use {other} itself")
-        if scope.depth > 0 or (name in self.arrays and self._in_branch(scope, node)):
+        if scope.depth > 0 or (name in self.arrays and self._in_branch(scope, node)) \
+                or self._first_bound_in_branches(scope, name, node):
             return self._refill(scope, name, value, node)
         name = self._rebind(scope, name, node)
         if name in self.arrays or name in self.param_names:
@@ -745,9 +765,10 @@ class ArrayLowering:
             self._check_new_values(scope, name, t, dims, node)  # its own array takes the new values
         elif dims is None or any(variables(d) - self.param_names for d in dims) \
                 or (name in self.arrays and self.arrays[name] != t):
-            raise self._err(scope, node, "allocating an array inside a loop is not supported here (its "
-                            "shape is not known from the arguments before the loop)",
-                            "allocate it once before the loop and overwrite its elements")
+            where = "a loop" if scope.depth > 0 else "a branch"
+            raise self._err(scope, node, f"allocating an array inside {where} is not supported here (its "
+                            f"shape is not known from the arguments before the {where[2:]})",
+                            f"allocate it once before the {where[2:]} and overwrite its elements")
         if name not in self.arrays:
             self.arrays[name] = t
             self.shapes[name] = dims

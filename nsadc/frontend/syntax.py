@@ -206,3 +206,48 @@ def _square(e, text) -> bool:
 
 def _zero(e) -> bool:
     return isinstance(e, (cst.Integer, cst.Float)) and float(e.value) == 0.0
+
+
+def binds_on_every_path(node: cst.If, name: str) -> bool:
+    """Whether every path through the ``if`` statement ``node`` (its ``elif``
+    and ``else`` branches included; a path that returns counts) assigns
+    ``name`` before anything reads it, the test included."""
+    if _mentions(node.test, name) or not _binds(node.body.body, name):
+        return False
+    if isinstance(node.orelse, cst.If):
+        return binds_on_every_path(node.orelse, name)
+    return isinstance(node.orelse, cst.Else) and _binds(node.orelse.body.body, name)
+
+
+def _binds(statements, name: str) -> bool:
+    for st in statements:
+        if isinstance(st, cst.If):
+            if binds_on_every_path(st, name):
+                return True
+            if _mentions(st, name):
+                return False
+        elif isinstance(st, cst.SimpleStatementLine):
+            for small in st.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                        and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name:
+                    return not _mentions(small.value, name)
+                if isinstance(small, cst.Return):
+                    return not _mentions(small, name)
+                if _mentions(small, name):
+                    return False
+            continue
+        if _mentions(st, name):
+            return False
+    return False
+
+
+def _mentions(node, name: str) -> bool:
+    found = []
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n):
+            if n.value == name:
+                found.append(n)
+
+    node.visit(V())
+    return bool(found)

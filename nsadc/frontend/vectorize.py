@@ -375,7 +375,8 @@ class VectorLowering:
     def _new_array(self, scope, name: str, p: _P, node) -> None:
         stmt = scope.src.parents.get(node) or node
         p = replace(p, shape=[Const(1) if d == NEW_AXIS else d for d in p.shape])
-        inside_loop = scope.depth > 0
+        # (an array bound on every path of a branch is made at entry like a loop's)
+        inside_loop = scope.depth > 0 or self._first_bound_in_branches(scope, name, node)
         if inside_loop and any(variables(d) - self.param_names for d in p.shape):
             raise self._err(scope, stmt, "a vectorized expression that makes a new array inside a loop "
                             "needs a shape known before the loop",
