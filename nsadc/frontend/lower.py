@@ -1759,6 +1759,13 @@ class Lowerer(ArrayLowering, VectorLowering):
                 callee.rename[p] = Var(fresh)
             else:
                 callee.rename[p] = arg
+        joined = _returns_joined(fnode, scope.src)
+        if joined is not None and any(self._may_be_array(callee, v, 8) for v in joined[1]):
+            # an early `return <array>`: the helper as one if/else binding its result
+            fnode, result = joined[0], joined[2]
+            callee.node = fnode
+            callee.locals.add(result)
+            self.names.taken.add(result)
         written_views = self._written_views(scope, node, fnode, views)
         self.call_stack.append(name)
         body = self._block(callee, fnode.body.body)
@@ -1781,6 +1788,29 @@ class Lowerer(ArrayLowering, VectorLowering):
                                         in_loop=scope.depth > 0))
         self._write_back(scope, node, written_views, bound, callee, prefixes)
         return [Var(r) for r in results]
+
+    def _may_be_array(self, scope, node, depth: int) -> bool:
+        """Whether ``node``, before the statements around it are lowered, may be
+        an array: it reads an array the scope knows, or a name the function
+        binds once to such a value (``w = v * c`` ... ``return w + 1.0``).  A
+        call of another helper may be (and is not lowered here: its arguments
+        may be values the statements before it compute)."""
+        if any(isinstance(n, cst.Call) and self._user_call(scope, n) for n in nodes(node)):
+            return True
+        if self._array_rank(scope, node) > 0:
+            return True
+        if depth == 0:
+            return False
+        if isinstance(node, cst.Name):
+            binds = scope_bindings(scope.node)[0].get(node.value, [])
+            if len(binds) == 1 and isinstance(binds[0], cst.AssignTarget):
+                assign = scope.src.parents.get(binds[0])
+                return isinstance(assign, cst.Assign) and self._may_be_array(scope, assign.value, depth - 1)
+            return False
+        parts = [node.left, node.right] if isinstance(node, cst.BinaryOperation) else \
+            [node.expression] if isinstance(node, cst.UnaryOperation) else \
+            [a.value for a in node.args] if isinstance(node, cst.Call) else []
+        return any(self._may_be_array(scope, part, depth - 1) for part in parts)
 
     def _written_views(self, scope, node: cst.Call, fnode, views: dict) -> dict:
         """{parameter: (array, leading indices)} for the rows of arrays passed to
@@ -1847,6 +1877,76 @@ class Lowerer(ArrayLowering, VectorLowering):
                 v = self._operand(Call("load", (copy, *index)), f"{p}_el")
                 self._emit(Assign(array.name, Call("store", (array, *lead, *index, v)), loc))
             self._loop_nest(scope, dims, element, loc)
+
+
+_JOINED: dict[int, tuple] = {}  # id(helper) -> (helper, its rewrite or None)
+
+
+def _returns_joined(fnode: cst.FunctionDef, src) -> tuple[cst.FunctionDef, list, str] | None:
+    """A helper that returns early from a top-level ``if`` (``if c: ...;
+    return A`` then ``...; return B``, no other return) rewritten as one
+    ``if c: ...; result = A`` / ``else: ...; result = B`` and ``return
+    result``: the rewritten function, the two returned values and the
+    result's name; None for any other shape.  Each new node stands where the
+    statement it replaces stood (positions and parents, for errors and for
+    the branch analyses)."""
+    memo = _JOINED.get(id(fnode))
+    if memo is not None and memo[0] is fnode:
+        return memo[1]
+    out = None
+    body = list(fnode.body.body)
+    at = next((k for k, st in enumerate(body) if _returns_in(st)), None)
+    if at is not None and at < len(body) - 1 and isinstance(body[at], cst.If) and body[at].orelse is None:
+        branch, rest = list(body[at].body.body), body[at + 1:]
+        early, last = _lone_return(branch[-1]), _lone_return(rest[-1])
+        if early is not None and last is not None and not any(_returns_in(st) for st in branch[:-1] + rest[:-1]):
+            result = f"{fnode.name.value}_result"
+            while result in _all_names(fnode):
+                result += "_"
+
+            def bind(value):
+                return cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(result))],
+                                                                value=value)])
+            new_if = body[at].with_changes(
+                body=body[at].body.with_changes(body=[*branch[:-1], bind(early)]),
+                orelse=cst.Else(body=cst.IndentedBlock(body=[*rest[:-1], bind(last)])))
+            ret = cst.SimpleStatementLine(body=[cst.Return(value=cst.Name(result))])
+            new = fnode.with_changes(body=fnode.body.with_changes(body=[*body[:at], new_if, ret]))
+            _place_tree(src, new, {new_if: body[at], new_if.orelse: rest[0], ret: rest[-1],
+                                   new_if.body.body[-1]: branch[-1], new_if.orelse.body.body[-1]: rest[-1]}, fnode)
+            out = (new, [early, last], result)
+    if len(_JOINED) > 256:
+        _JOINED.clear()
+    _JOINED[id(fnode)] = (fnode, out)
+    return out
+
+
+def _returns_in(node) -> bool:
+    return any(isinstance(n, cst.Return) for n in nodes(node))
+
+
+def _lone_return(st) -> cst.BaseExpression | None:
+    """The value of ``return value`` alone on its line (not a tuple), else None."""
+    if isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1 and isinstance(st.body[0], cst.Return) \
+            and st.body[0].value is not None and not isinstance(st.body[0].value, cst.Tuple):
+        return st.body[0].value
+    return None
+
+
+def _place_tree(src, new: cst.FunctionDef, stands_for: dict, old: cst.FunctionDef) -> None:
+    """Parents for every node of the rewritten function ``new``, and a
+    position for each node it made: that of the node it stands for (its
+    nearest made ancestor's otherwise)."""
+    src.parents[new] = src.parents.get(old)
+    src.positions.setdefault(new, src.positions.get(old))
+
+    def visit(node, here):
+        for child in node.children:
+            src.parents[child] = node
+            if child not in src.positions:
+                src.positions[child] = src.positions.get(stands_for.get(child)) if child in stands_for else here
+            visit(child, src.positions.get(child, here))
+    visit(new, src.positions.get(old))
 
 
 class _DefiniteAssignment:

@@ -701,6 +701,8 @@ def bad_scatter(x):
 def _zero_or_clip(v, lam):
     if np.sum(np.abs(v)) <= lam:
         return np.zeros_like(v)  # <- refused: bad_early_array_return @return np.zeros_like(v)
+    if lam < 0.0:
+        return v.copy()
     return np.clip(v, -lam, lam)
 
 

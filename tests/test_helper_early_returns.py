@@ -1,0 +1,82 @@
+"""A helper that returns an array early (``if np.sum(a) <= lam: return
+np.zeros_like(v)``, then more statements and ``return np.clip(v, -t, t)``)
+is inlined as one ``if``/``else`` that binds its result on both paths (an
+array made once, refilled by the path that runs).  Gradients against central
+differences on both targets, with rows taking each path; a helper with two
+early returns is still refused with its location."""
+
+import numpy as np
+import pytest
+
+import nsadc
+from helpers import central_differences
+
+
+def _shrink(v, lam):
+    a = np.abs(v)
+    if np.sum(a) <= lam:
+        return np.zeros_like(v)
+    t = lam / v.shape[0]
+    return np.sign(v) * np.maximum(a - t, 0.0)
+
+
+def shrink_rows(Y, lam, Xc):
+    P = np.zeros_like(Y)
+    for i in range(Y.shape[0]):
+        P[i, :] = _shrink(Y[i, :], lam)
+    E = P - Xc
+    return 0.5 * np.sum(E * E) + lam * np.sum(np.abs(P))
+
+
+def _scaled_or_shifted(v, c):
+    if c > 0.0:
+        w = v * c
+        return w + 1.0
+    u = np.abs(v)
+    return u - c
+
+
+def scaled_sum(v, c):
+    return np.sum(_scaled_or_shifted(v, c) ** 2)
+
+
+def _two_exits(v, c):
+    if c > 1.0:
+        return v * c
+    if c < -1.0:
+        return v - c
+    return np.abs(v)
+
+
+def two_exits(v, c):
+    return np.sum(_two_exits(v, c))
+
+
+RNG = np.random.default_rng(5)
+Y = np.array([[0.2, -0.1, 0.05], [1.5, -2.0, 0.7], [0.1, 0.1, -0.05], [-1.2, 0.4, 2.2]])
+CASES = [
+    (shrink_rows, (Y, 0.6, RNG.normal(size=(4, 3)))),
+    (scaled_sum, (np.array([0.3, -1.2, 0.8]), 0.7)),
+    (scaled_sum, (np.array([0.3, -1.2, 0.8]), -0.4)),
+]
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("fn, args", CASES, ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(CASES)])
+def test_an_early_array_return_in_a_helper(fn, args, target):
+    d = nsadc.differentiate(fn, target=target)
+    value, g = d.value_and_grad(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-12)
+    for k, got in enumerate(g):
+        np.testing.assert_allclose(got, central_differences(fn, args, k), rtol=1e-6, atol=1e-8)
+
+
+def test_the_rows_take_both_paths():
+    sums = np.sum(np.abs(Y), axis=1)
+    assert (sums <= 0.6).any() and (sums > 0.6).any()
+
+
+def test_two_early_returns_are_refused_with_their_location():
+    with pytest.raises(nsadc.NsadcError, match="returns an array before its last statement") as e:
+        nsadc.differentiate(two_exits, target="python").grad(np.ones(3), 2.0)
+    assert "test_helper_early_returns.py:" in str(e.value)
