@@ -26,6 +26,7 @@ from nsadc.backends import load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError, internal_errors
 from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
+from nsadc.frontend.syntax import index_only_params
 from nsadc.analyses.facts import Site
 from nsadc.pipeline import analyse_function, compile_function, compile_tangent
 from nsadc.rules.arrays import array_type, differentiable_type, is_array, rank
@@ -526,7 +527,8 @@ class Differentiable:
             raise ArgumentError(f"{where} must be a numpy array (the function indexes it), got "
                                 f"{type(v).__name__}")
         # whole-array code may index with an array of ints where the text shows a number (U[rows])
-        if not is_array(static) and not (self._vectorized and static in ("float", "int")):
+        gathers = static == "int" and name in index_only_params(self._source()[1])
+        if not is_array(static) and not (self._vectorized and (static == "float" or gathers)):
             raise ArgumentError(f"{where} must be a scalar (the function uses it as a number), got a "
                                 f"{v.ndim}-D array")
         self._check_dtype(name, v, where)

@@ -84,3 +84,16 @@ def test_what_is_refused_says_where_and_why(fn, args, message):
     with pytest.raises(nsadc.NsadcError) as e:
         nsadc.differentiate(fn, target="python").grad(*args)
     assert message in str(e.value) and "test_gather.py:" in str(e.value)
+
+
+def counted(x, n):
+    s = np.sum(x * x)
+    for i in range(n):
+        s += x[i]
+    return s
+
+
+def test_a_number_parameter_given_an_array_is_still_refused_by_name():
+    """Only a parameter read solely as a whole index may come as an array of ints."""
+    with pytest.raises(nsadc.ArgumentError, match="argument 'n' of counted must be a scalar"):
+        nsadc.differentiate(counted, wrt=["x"], target="python").grad(np.ones(3), np.array([2]))

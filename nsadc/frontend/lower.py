@@ -1759,10 +1759,14 @@ class Lowerer(ArrayLowering, VectorLowering):
                 callee.rename[p] = Var(fresh)
             else:
                 callee.rename[p] = arg
-        joined = _returns_joined(fnode, scope.src)
-        if joined is not None and any(self._may_be_array(callee, v, 8) for v in joined[1]):
-            # an early `return <array>`: the helper as one if/else binding its result
-            fnode, result = joined[0], joined[2]
+        joined = _returns_joined(fnode)
+        if joined is not None and (joined["placed"] or any(self._may_be_array(callee, v, 8) for v in joined["values"])):
+            # an early `return <array>`: the helper as one if/else binding its result (once
+            # rewritten, at every call: the rewrite's nodes took over the parents of its statements)
+            if not joined["placed"]:
+                _place_tree(src, joined["function"], joined["stands_for"], fnode)
+                joined["placed"] = True
+            fnode, result = joined["function"], joined["result"]
             callee.node = fnode
             callee.locals.add(result)
             self.names.taken.add(result)
@@ -1879,17 +1883,17 @@ class Lowerer(ArrayLowering, VectorLowering):
             self._loop_nest(scope, dims, element, loc)
 
 
-_JOINED: dict[int, tuple] = {}  # id(helper) -> (helper, its rewrite or None)
+_JOINED: dict[int, tuple] = {}  # id(helper) -> (helper, its rewrite or None: _returns_joined)
 
 
-def _returns_joined(fnode: cst.FunctionDef, src) -> tuple[cst.FunctionDef, list, str] | None:
+def _returns_joined(fnode: cst.FunctionDef) -> dict | None:
     """A helper that returns early from a top-level ``if`` (``if c: ...;
     return A`` then ``...; return B``, no other return) rewritten as one
     ``if c: ...; result = A`` / ``else: ...; result = B`` and ``return
-    result``: the rewritten function, the two returned values and the
-    result's name; None for any other shape.  Each new node stands where the
-    statement it replaces stood (positions and parents, for errors and for
-    the branch analyses)."""
+    result``: the rewritten function, the two returned values, the result's
+    name, the new nodes with the nodes they stand for (:func:`_place_tree`
+    gives them positions and parents once the rewrite is used), and whether
+    it is; None for any other shape (one per helper, kept)."""
     memo = _JOINED.get(id(fnode))
     if memo is not None and memo[0] is fnode:
         return memo[1]
@@ -1912,11 +1916,12 @@ def _returns_joined(fnode: cst.FunctionDef, src) -> tuple[cst.FunctionDef, list,
                 orelse=cst.Else(body=cst.IndentedBlock(body=[*rest[:-1], bind(last)])))
             ret = cst.SimpleStatementLine(body=[cst.Return(value=cst.Name(result))])
             new = fnode.with_changes(body=fnode.body.with_changes(body=[*body[:at], new_if, ret]))
-            _place_tree(src, new, {new_if: body[at], new_if.orelse: rest[0], ret: rest[-1],
-                                   new_if.body.body[-1]: branch[-1], new_if.orelse.body.body[-1]: rest[-1]}, fnode)
-            out = (new, [early, last], result)
-    if len(_JOINED) > 256:
-        _JOINED.clear()
+            out = {"function": new, "values": [early, last], "result": result, "placed": False,
+                   "stands_for": {new_if: body[at], new_if.orelse: rest[0], ret: rest[-1],
+                                  new_if.body.body[-1]: branch[-1], new_if.orelse.body.body[-1]: rest[-1]}}
+    if len(_JOINED) > 256:  # forget the helpers no call rewrote (a rewritten one keeps its parents)
+        for key in [k for k, (_, o) in _JOINED.items() if o is None or not o["placed"]]:
+            del _JOINED[key]
     _JOINED[id(fnode)] = (fnode, out)
     return out
 

@@ -251,3 +251,30 @@ def _mentions(node, name: str) -> bool:
 
     node.visit(V())
     return bool(found)
+
+
+def index_only_params(fn: cst.FunctionDef) -> set[str]:
+    """The parameters ``fn`` reads only as a whole index of a subscript
+    (``U[rows]``, ``X[:, idx]``, ``x[i]``): an int there, or an array of ints
+    that gathers."""
+    params = {p.name.value for p in fn.params.params}
+    as_index: set[int] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_SubscriptElement(self, n):
+            if isinstance(n.slice, cst.Index) and isinstance(n.slice.value, cst.Name):
+                as_index.add(id(n.slice.value))
+
+    fn.visit(V())
+    uses: dict[str, list] = {}
+
+    class U(cst.CSTVisitor):
+        def visit_Name(self, n):
+            if n.value in params:
+                uses.setdefault(n.value, []).append(id(n))
+
+        def visit_Param(self, n):
+            return False
+
+    fn.body.visit(U())
+    return {p for p, ids in uses.items() if all(i in as_index for i in ids)}
