@@ -1,8 +1,9 @@
 """What the frontend's two lowerings (``lower.py`` for statements and scalars,
 ``vectorize.py`` for whole-array NumPy) read off the libcst syntax alike: the
-primitive of each binary operator and comparison, how often a function
-binds a name, and which square roots are Euclidean norms.  Both import this module; neither imports the other's
-internals.
+primitive of each binary operator and comparison, how often a function binds
+a name, which square roots are Euclidean norms, whether an ``if`` binds a
+name on every path, and which parameters only index.  Both import this
+module; neither imports the other's internals.
 """
 
 from __future__ import annotations
