@@ -3,8 +3,12 @@
 general depends on t; where the loops' ranges keep both bounds inside the
 array for every value their variables take, it is w, known before the loop,
 and the slice is a work array of w elements filled by each iteration.  Where
-the ranges do not show that (the last windows run off the end, or the loop
-variable is assigned in the body), the slice stays refused with its
+the bounds are never negative but the length moves (the last windows run off
+the end, ``Z[i + 1:]`` for the pairs after row i), the work array is made at
+the sliced dimension's length and each iteration fills its first elements;
+two such slices with the same bounds of equal dimensions are as long.  Where
+a bound may be negative (Python would count it from the end) or the loop
+variable is assigned in the body, the slice stays refused with its
 location."""
 
 from __future__ import annotations
@@ -51,6 +55,26 @@ PROGRAMS = {
             return s
     """, (np.array([[0.3, -1.2, 0.8], [1.7, -0.1, 0.55], [0.05, 0.9, -1.4], [0.6, 0.2, -0.7]]),
           np.array([0.4, -0.9, 0.6]))),
+    "off_the_end": ("""
+        def off_the_end(x):
+            s = 0.0
+            for i in range(x.shape[0]):
+                seg = x[i:i + 3]
+                s += np.sum(seg * seg)
+            return s
+    """, (np.linspace(0.1, 1.0, 9),)),
+    "pairs_after": ("""
+        def pairs_after(Z, labels, margin):
+            n = Z.shape[0]
+            total = 0.0
+            for i in range(n - 1):
+                diff = Z[i + 1:] - Z[i]
+                d = np.sum(diff * diff, axis=1)
+                same = labels[i + 1:] == labels[i]
+                total += np.sum(np.where(same, d, np.maximum(0.0, margin - d)))
+            return total
+    """, (np.array([[0.3, -1.2], [0.8, 1.7], [-0.1, 0.55], [0.05, -0.02], [0.9, -1.4]]),
+          np.array([0, 1, 0, 1, 1]), 2.0)),
 }
 
 
@@ -70,14 +94,6 @@ def test_a_slice_the_loops_keep_inside_compiles(tmp_path, name):
 
 
 @pytest.mark.parametrize("text", [
-    """
-    def off_the_end(x):
-        s = 0.0
-        for i in range(x.shape[0]):
-            seg = x[i:i + 3]
-            s += np.sum(seg * seg)
-        return s
-    """,
     """
     def before_the_start(x):
         s = 0.0
@@ -101,3 +117,18 @@ def test_a_slice_the_loops_do_not_keep_inside_is_refused(tmp_path, text):
     fn = load_function(tmp_path, text, name)
     with pytest.raises(nsadc.NsadcError, match="shape known before the loop|assigned outside its `for`"):
         nsadc.differentiate(fn, target="python").grad(np.linspace(0.1, 1.0, 9))
+
+
+def test_slices_of_different_bounds_side_by_side_are_refused(tmp_path):
+    text = """
+    def shifted(Z, labels):
+        total = 0.0
+        for i in range(Z.shape[0] - 2):
+            diff = Z[i + 1:] - Z[i]
+            same = labels[i + 2:] == labels[i]
+            total += np.sum(np.where(same, np.sum(diff * diff, axis=1), 0.0))
+        return total
+    """
+    fn = load_function(tmp_path, text, "shifted")
+    with pytest.raises(nsadc.NsadcError, match="cannot check before the call"):
+        nsadc.differentiate(fn, target="python").grad(np.ones((5, 2)), np.array([0, 1, 0, 1, 1]))

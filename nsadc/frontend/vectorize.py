@@ -86,6 +86,14 @@ class VectorLowering:
     dim_alias: dict[str, Expr]
 
     @property
+    def dim_bounds(self) -> dict:
+        """A slice's length that moves with a loop -> (the length of the
+        dimension it slices, which bounds it: arrays made in the loop from such
+        slices are allocated at the bound, once; the slice's bounds as integer
+        expressions, or None)."""
+        return self.__dict__.setdefault("_dim_bounds", {})
+
+    @property
     def inlined(self) -> dict:
         """(id(scope), id(call node)) -> the results of that call, lowered once."""
         return self.__dict__.setdefault("_inlined", {})
@@ -377,7 +385,10 @@ class VectorLowering:
         p = replace(p, shape=[Const(1) if d == NEW_AXIS else d for d in p.shape])
         # (an array bound on every path of a branch is made at entry like a loop's)
         inside_loop = scope.depth > 0 or self._first_bound_in_branches(scope, name, node)
-        if inside_loop and any(variables(d) - self.param_names for d in p.shape):
+        # a dimension that changes with the loop (Z[i + 1:] - Z[i]) is allocated at its bound:
+        # the length of the dimension it slices
+        sizes = [d if not variables(d) - self.param_names else self.dim_bounds.get(d, (None,))[0] for d in p.shape]
+        if inside_loop and any(d is None for d in sizes):
             raise self._err(scope, stmt, "a vectorized expression that makes a new array inside a loop "
                             "needs a shape known before the loop",
                             "size it from the arguments' shapes, or write the loop over its elements; "
@@ -393,7 +404,7 @@ class VectorLowering:
         if inside_loop:
             # one array for every iteration, made at the function's entry from the
             # arguments' shapes and refilled by each iteration
-            self.preamble.append(Assign(name, Call(alloc, tuple(p.shape)), scope.src.loc(node)))
+            self.preamble.append(Assign(name, Call(alloc, tuple(sizes)), scope.src.loc(node)))
             return
         dims = [self._operand(d, "n") for d in p.shape]
         self._emit(Assign(name, Call(alloc, tuple(dims)), scope.src.loc(node)))
@@ -697,6 +708,13 @@ class VectorLowering:
                 view.append(("at", i))
                 continue
             start, step, length = self._slice(scope, el, base[d])
+            if variables(length) - self.param_names and not variables(base[d]) - self.param_names \
+                    and step == Const(1) and self._never_negative(scope, el):
+                # a slice is at most its dimension's length; the same slice (by its bounds, as
+                # integer expressions of loop variables and arguments) of an equal dimension
+                # is as long
+                bounds = tuple(self._int_expr(scope, b) if b is not None else Const(-1) for b in (el.lower, el.upper))
+                self.dim_bounds[length] = (base[d], None if None in bounds else bounds)
             view.append(("range", start, step))
             shape.append(length)
         return _P("array", len(shape), shape, value=var, node=node, view=view)
@@ -757,6 +775,19 @@ class VectorLowering:
                 and self._least(length) >= 0):
             return None
         return affine_expr(length)
+
+    def _never_negative(self, scope, el: cst.Slice) -> bool:
+        """Whether each bound ``el`` gives is an integer expression the loops'
+        ranges keep at 0 or more (Python would count a negative one from the
+        end, which a length clamped at 0 does not model)."""
+        for b in (el.lower, el.upper):
+            if b is None:
+                continue
+            e = self._int_expr(scope, b)
+            form = affine(e, {}) if e is not None else None
+            if form is None or self._least(form) < 0:
+                return False
+        return True
 
     def _loop_atom(self, atom) -> bool:
         return isinstance(atom, Var) and (atom.name in self.loop_ranges or not (
@@ -875,6 +906,10 @@ class VectorLowering:
             raise self._err(scope, node, f"the operands' shapes do not match ({a.value} != {b.value})",
                             "NumPy's size-1 broadcasting is not supported: make the shapes equal")
         params = self.param_names
+        ba, bb = self.dim_bounds.get(a), self.dim_bounds.get(b)
+        if ba is not None and bb is not None and ba[1] is not None and ba[1] == bb[1]:
+            # the same slice of two dimensions (labels[i + 1:] beside Z[i + 1:]): equal where they are
+            return self._same_dim(scope, node, ba[0], bb[0])
         for e in (a, b):
             unknown = variables(e) - params
             if unknown:
