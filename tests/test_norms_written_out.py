@@ -166,3 +166,35 @@ def test_clarke_mode_of_named_and_accumulated_norms():
     got = d.clarke_grad(v, w)
     for a, b in zip(got, d.grad(v, w)):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def centre_margins(Z, C):
+    """Distances of every row to each centre, as rows' norms of a whole-array difference."""
+    total = 0.0
+    for k in range(C.shape[0]):
+        d = np.sqrt(np.sum((Z - C[k]) ** 2, axis=1))
+        total += np.sum(np.maximum(1.0 - d, 0.0))
+    return total
+
+
+def summed_squares(x, y):
+    return np.sqrt(np.sum((x - y) * (x - y))) + math.sqrt(np.dot(x, x)) + np.sqrt(x @ x)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_norms_of_summed_squares(target):
+    """A sum of squares summed over elements (np.sum(d * d, axis=1), np.dot(x, x), x @ x) under a
+    square root is a norm too: a row equal to a centre, or a zero vector, selects 0."""
+    Z, C = np.array([[0.0, 0.0], [1.0, 0.5], [0.3, -0.2]]), np.array([[0.0, 0.0], [0.9, 0.4]])
+    g = nsadc.differentiate(centre_margins, target=target).grad(Z, C)
+    assert not any(np.isnan(a).any() for a in g)
+    moved = Z + np.array([[1e-3, 2e-3], [0.0, 0.0], [0.0, 0.0]])
+    for got, k in zip(nsadc.differentiate(centre_margins, target=target).grad(moved, C), (0, 1)):
+        np.testing.assert_allclose(got, central_differences(centre_margins, (moved, C), k), rtol=1e-6, atol=1e-8)
+    d = nsadc.differentiate(summed_squares, target=target)
+    x = np.array([0.3, -0.2])
+    gx, gy = d.grad(x, x.copy())
+    np.testing.assert_allclose(gx, 2.0 * x / np.linalg.norm(x))
+    np.testing.assert_array_equal(gy, [0.0, 0.0])
+    for a in d.grad(np.zeros(2), np.zeros(2)):
+        np.testing.assert_array_equal(a, [0.0, 0.0])

@@ -116,11 +116,13 @@ def scope_bindings(fn: cst.FunctionDef) -> tuple[dict[str, list], dict[str, list
 
 
 def sum_of_squares(node: cst.BaseExpression, text, sums: frozenset[str] = frozenset()) -> bool:
-    """``node`` adds squares (``dx * dx + dy * dy``, ``(x - c) ** 2 + y ** 2``)
-    and names of ``sums`` (names that hold such sums): a value that is 0
-    exactly where every squared term is, so that its square root is a
-    Euclidean norm.  A square is ``e * e`` (the same source text twice,
-    ``text`` giving a node's) or ``e ** 2``; a zero literal adds nothing.
+    """``node`` adds squares (``dx * dx + dy * dy``, ``(x - c) ** 2 + y ** 2``,
+    ``np.sum(d * d, axis=1)``) and names of ``sums`` (names that hold such
+    sums): a value that is 0 exactly where every squared term is, so that its
+    square root is a Euclidean norm.  A square is ``e * e`` (the same source
+    text twice, ``text`` giving a node's), ``e ** 2``, ``np.square(e)``,
+    ``np.dot(e, e)`` or ``e @ e``, and a sum of squares summed over elements
+    is one too; a zero literal adds nothing.
     One square is a sum too: ``sqrt(x * x)`` is ``abs(x)``, whose kink at 0
     is the norm's."""
     parts = _terms(node)
@@ -196,10 +198,24 @@ def _terms(e) -> list:
     return [e]
 
 
+# sums over elements, by the names code calls them: a sum of squares summed is one too
+_SUMS = ("np.sum", "numpy.sum", "sum")
+
+
 def _square(e, text) -> bool:
+    """``e * e``, ``e ** 2``, ``np.dot(e, e)``, ``e @ e``, ``np.square(e)``, or
+    a sum of such terms summed (``np.sum(d * d, axis=1)``)."""
+    if isinstance(e, cst.Call):
+        called = text(e.func).strip()
+        args = [a.value for a in e.args if a.keyword is None]
+        if called in _SUMS and args:
+            return sum_of_squares(args[0], text)
+        if called in ("np.dot", "numpy.dot") and len(args) == 2:
+            return text(args[0]).strip() == text(args[1]).strip()
+        return called in ("np.square", "numpy.square") and len(args) == 1
     if not isinstance(e, cst.BinaryOperation):
         return False
-    if isinstance(e.operator, cst.Multiply):
+    if isinstance(e.operator, (cst.Multiply, cst.MatrixMultiply)):
         return text(e.left).strip() == text(e.right).strip()
     return isinstance(e.operator, cst.Power) and isinstance(e.right, (cst.Integer, cst.Float)) \
         and float(e.right.value) == 2.0
