@@ -198,3 +198,16 @@ def test_norms_of_summed_squares(target):
     np.testing.assert_array_equal(gy, [0.0, 0.0])
     for a in d.grad(np.zeros(2), np.zeros(2)):
         np.testing.assert_array_equal(a, [0.0, 0.0])
+
+
+def matrix_square_root(A):
+    return np.sum(np.sqrt(A @ A)) + np.sqrt(np.sum(A @ A))
+
+
+def test_a_matrix_product_under_a_root_is_no_norm():
+    """A @ A of a matrix is a product, not a sum of squares: sqrt's own rule (inf at 0)."""
+    A = np.array([[0.5, 0.2], [0.1, 0.4]])
+    src = nsadc.differentiate(matrix_square_root, target="python").source("reverse", A)
+    assert "Clarke set the unit ball" not in src
+    g = nsadc.differentiate(matrix_square_root, target="python").grad(A)
+    np.testing.assert_allclose(g, central_differences(matrix_square_root, (A,), 0), rtol=1e-6)

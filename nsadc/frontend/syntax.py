@@ -115,7 +115,7 @@ def scope_bindings(fn: cst.FunctionDef) -> tuple[dict[str, list], dict[str, list
     return binds, changed
 
 
-def sum_of_squares(node: cst.BaseExpression, text, sums: frozenset[str] = frozenset()) -> bool:
+def sum_of_squares(node: cst.BaseExpression, text, sums: frozenset[str] = frozenset(), dots: bool = True) -> bool:
     """``node`` adds squares (``dx * dx + dy * dy``, ``(x - c) ** 2 + y ** 2``,
     ``np.sum(d * d, axis=1)``) and names of ``sums`` (names that hold such
     sums): a value that is 0 exactly where every squared term is, so that its
@@ -124,9 +124,11 @@ def sum_of_squares(node: cst.BaseExpression, text, sums: frozenset[str] = frozen
     ``np.dot(e, e)`` or ``e @ e``, and a sum of squares summed over elements
     is one too; a zero literal adds nothing.
     One square is a sum too: ``sqrt(x * x)`` is ``abs(x)``, whose kink at 0
-    is the norm's."""
+    is the norm's.  ``dots``: ``np.dot(e, e)`` and ``e @ e`` count, as where
+    the caller knows the value is a number (of a matrix they are a product,
+    no sum of squares)."""
     parts = _terms(node)
-    squares = [t for t in parts if _square(t, text)]
+    squares = [t for t in parts if _square(t, text, dots)]
     named = [t for t in parts if isinstance(t, cst.Name) and t.value in sums]
     zeros = [t for t in parts if _zero(t)]
     return len(squares) + len(named) + len(zeros) == len(parts) and bool(squares or named)
@@ -202,20 +204,23 @@ def _terms(e) -> list:
 _SUMS = ("np.sum", "numpy.sum", "sum")
 
 
-def _square(e, text) -> bool:
-    """``e * e``, ``e ** 2``, ``np.dot(e, e)``, ``e @ e``, ``np.square(e)``, or
-    a sum of such terms summed (``np.sum(d * d, axis=1)``)."""
+def _square(e, text, dots: bool) -> bool:
+    """``e * e``, ``e ** 2``, ``np.square(e)``, with ``dots`` ``np.dot(e, e)``
+    and ``e @ e``, or a sum of such terms summed (``np.sum(d * d, axis=1)``,
+    whose operand may be a matrix: no dots there)."""
     if isinstance(e, cst.Call):
         called = text(e.func).strip()
         args = [a.value for a in e.args if a.keyword is None]
         if called in _SUMS and args:
-            return sum_of_squares(args[0], text)
+            return sum_of_squares(args[0], text, dots=False)
         if called in ("np.dot", "numpy.dot") and len(args) == 2:
-            return text(args[0]).strip() == text(args[1]).strip()
+            return dots and text(args[0]).strip() == text(args[1]).strip()
         return called in ("np.square", "numpy.square") and len(args) == 1
     if not isinstance(e, cst.BinaryOperation):
         return False
-    if isinstance(e.operator, (cst.Multiply, cst.MatrixMultiply)):
+    if isinstance(e.operator, cst.MatrixMultiply):
+        return dots and text(e.left).strip() == text(e.right).strip()
+    if isinstance(e.operator, cst.Multiply):
         return text(e.left).strip() == text(e.right).strip()
     return isinstance(e.operator, cst.Power) and isinstance(e.right, (cst.Integer, cst.Float)) \
         and float(e.right.value) == 2.0

@@ -646,7 +646,8 @@ class VectorLowering:
             if found is not None:
                 return self._vector_call(scope, node, *found)
             prim = self._elementwise_call(scope, node)
-            if prim == "sqrt" and len(node.args) == 1 and sum_of_squares(node.args[0].value, scope.src.source_of):
+            if prim == "sqrt" and len(node.args) == 1 and sum_of_squares(node.args[0].value, scope.src.source_of,
+                                                                         dots=False):
                 prim = "norm_root"  # a norm per element (np.sqrt(dx * dx + dy * dy)): a kink at 0
             if prim is not None:
                 return self._elementwise_prim(scope, node, prim)
