@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nsadc.frontend.cst_nodes import nodes
+
 # binary operators -> the primitive of the rule table
 BINARY_OPS = {
     cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
@@ -264,15 +266,7 @@ def _binds(statements, name: str) -> bool:
 
 
 def _mentions(node, name: str) -> bool:
-    found = []
-
-    class V(cst.CSTVisitor):
-        def visit_Name(self, n):
-            if n.value == name:
-                found.append(n)
-
-    node.visit(V())
-    return bool(found)
+    return any(isinstance(n, cst.Name) and n.value == name for n in nodes(node))
 
 
 def index_only_params(fn: cst.FunctionDef) -> set[str]:
@@ -280,23 +274,11 @@ def index_only_params(fn: cst.FunctionDef) -> set[str]:
     (``U[rows]``, ``X[:, idx]``, ``x[i]``): an int there, or an array of ints
     that gathers."""
     params = {p.name.value for p in fn.params.params}
-    as_index: set[int] = set()
-
-    class V(cst.CSTVisitor):
-        def visit_SubscriptElement(self, n):
-            if isinstance(n.slice, cst.Index) and isinstance(n.slice.value, cst.Name):
-                as_index.add(id(n.slice.value))
-
-    fn.visit(V())
+    body = nodes(fn.body)
+    as_index = {id(n.slice.value) for n in body if isinstance(n, cst.SubscriptElement)
+                and isinstance(n.slice, cst.Index) and isinstance(n.slice.value, cst.Name)}
     uses: dict[str, list] = {}
-
-    class U(cst.CSTVisitor):
-        def visit_Name(self, n):
-            if n.value in params:
-                uses.setdefault(n.value, []).append(id(n))
-
-        def visit_Param(self, n):
-            return False
-
-    fn.body.visit(U())
+    for n in body:
+        if isinstance(n, cst.Name) and n.value in params:
+            uses.setdefault(n.value, []).append(id(n))
     return {p for p, ids in uses.items() if all(i in as_index for i in ids)}
