@@ -2,18 +2,18 @@
 python target, then speed of nsadc's raw gradient kernel against the njit
 primal.
 
-    python -m benchmarks.probe [--corpus {a,b,c,d,e,f,g}] [--only NAME ...] [--repeat R] [--source-over X]
+    python -m benchmarks.probe [--corpus {a,b,...,h}] [--only NAME ...] [--repeat R] [--source-over X]
 
-``--corpus a`` (the default) runs ``programs.py``, ``--corpus b`` the second
-corpus, ``programs_b.py``, ``--corpus c`` the third, ``programs_c.py``,
-``--corpus d`` the fourth, ``programs_d.py``, ``--corpus e`` the fifth,
-``programs_e.py``, ``--corpus f`` the sixth, ``programs_f.py``, ``--corpus g``
-the seventh, ``programs_g.py``.
+``--corpus a`` (the default) runs ``programs.py``; each later letter runs the
+corpus written after it, ``programs_<letter>.py`` (``--corpus h`` runs
+``programs_h.py``).  Each corpus was written by someone who had not read
+nsadc's source, in a style of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import inspect
 import os
 import sys
@@ -140,11 +140,14 @@ def grad_source(d, args):
         return d.source("reverse", *args)
 
 
+# corpus letter -> module under benchmarks/probe, in the order they were written
+CORPORA = {"a": "programs", **{c: f"programs_{c}" for c in "bcdefgh"}}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.probe")
-    ap.add_argument("--corpus", choices=("a", "b", "c", "d", "e", "f", "g"), default="a",
-                    help="a: benchmarks/probe/programs.py, b: programs_b.py, c: programs_c.py, d: programs_d.py, "
-                         "e: programs_e.py, f: programs_f.py, g: programs_g.py")
+    ap.add_argument("--corpus", choices=tuple(CORPORA), default="a",
+                    help=", ".join(f"{k}: benchmarks/probe/{v}.py" for k, v in CORPORA.items()))
     ap.add_argument("--only", nargs="+", metavar="NAME")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--no-speed", action="store_true")
@@ -156,20 +159,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.fresh_cache:
         os.environ["NSADC_CACHE_DIR"] = tempfile.mkdtemp(prefix="nsadc-probe-cache-")
-    if a.corpus == "b":
-        from benchmarks.probe.programs_b import PROGRAMS
-    elif a.corpus == "c":
-        from benchmarks.probe.programs_c import PROGRAMS
-    elif a.corpus == "d":
-        from benchmarks.probe.programs_d import PROGRAMS
-    elif a.corpus == "e":
-        from benchmarks.probe.programs_e import PROGRAMS
-    elif a.corpus == "f":
-        from benchmarks.probe.programs_f import PROGRAMS
-    elif a.corpus == "g":
-        from benchmarks.probe.programs_g import PROGRAMS
-    else:
-        from benchmarks.probe.programs import PROGRAMS
+    PROGRAMS = importlib.import_module(f"benchmarks.probe.{CORPORA[a.corpus]}").PROGRAMS
     names = a.only or list(PROGRAMS)
     findings = {}
     if not a.no_check:

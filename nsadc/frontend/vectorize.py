@@ -411,6 +411,9 @@ class VectorLowering:
 
     def _store_slice(self, scope, target: cst.Subscript, value_node, node, op: str | None = None) -> None:
         """``x[1:] = v``, ``A[i, :] = v``, ``A[:, j] += v``: a loop storing each element."""
+        # whole-array code: a parameter given as the value (th[:] = theta0) may be a
+        # number or an array, as the caller passes it
+        self.vectorized = True
         mask = self._mask_index(scope, target)
         if mask is not None:
             return self._store_masked(scope, target, mask, value_node, node, op)

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function,
-                            If, Param, Raw, Return, Stmt, Var, While, assigned, reads, upward_exposed, walk)
+                            If, Param, Raw, Return, Stmt, Var, While, assigned, child_blocks, reads, renamed_expr,
+                            upward_exposed, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
-from nsadc.transforms.reverse_plan import (hoisted_pushes, is_store, plan as make_plan, reads_outside,
-                                          scratch_within)
+from nsadc.transforms.reverse_plan import (Swept, hoisted_pushes, is_store, plan as make_plan, reads_outside,
+                                          restored_array, scratch_within)
 from nsadc.transforms.tapes import Tapes, loop_trips
 from nsadc.transforms.while_trips import while_trips
 
@@ -129,6 +130,8 @@ class _Reverse:
         # the first such statement, for the loop's reverse to pop before each re-run; the loop's
         # own re-run pushes at each store, for the store's reverse (under the same `if`) to pop
         self.pushed_before, self.pushed_early = hoisted_pushes(fn, plan.restored)
+        # (id(loop), array) -> the loops around it whose reverse restores elements of that array too
+        self.restorers_around = _restorers_around(fn.body, plan.restored)
         # (id(top), array): the array's stores in that statement are kept by a snapshot
         self.snapshotted_tops = {(id(top), u.target) for top in walk(fn.body) if id(top) in self.pushed_before
                                  for u in walk([top]) if id(u) in self.snapshotted_stores}
@@ -145,6 +148,16 @@ class _Reverse:
     # ------------------------------------------------ the re-run context
     def own_rerun(self, loop_id: int) -> bool:
         return self.rerun is not None and loop_id == id(self.rerun.loop)
+
+    def restored_around(self, loop_id: int, array: str) -> bool:
+        """Whether a loop around the loop ``loop_id``, restoring elements of
+        ``array`` too (a row around its elements), runs forwards here outside
+        its own re-run: the inner loop's reverse then runs only after that
+        loop's re-run, which pushes for it, and pushes here would sit above
+        the outer loop's on the array's tape."""
+        here = None if self.rerun is None else self.rerun.loop
+        return any(here is None or (outer is not here and any(t is outer for t in walk(here.body)))
+                   for outer in self.restorers_around.get((loop_id, array), ()))
 
     def hoisted(self, s: Stmt) -> bool:
         return id(s) in self.pushed_early and not self.own_rerun(self.pushed_early[id(s)])
@@ -179,11 +192,11 @@ class _Reverse:
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
             for element, loop_id in self.pushed_before.get(id(s), []):
-                if not self.own_rerun(loop_id) and (
-                        self.rerun is not None or (id(s), element.args[0].name) not in self.snapshotted_tops):
+                if not self.own_rerun(loop_id) and not self.restored_around(loop_id, restored_array(element)) and (
+                        self.rerun is not None or (id(s), restored_array(element)) not in self.snapshotted_tops):
                     # (where the loop runs forwards; in the forward sweep, a snapshot of the
                     # array stands for the pushes of its stores, as for the stores' own)
-                    out += self.tapes.push_element(element)
+                    out += self.push_restored(element)
             if isinstance(s, Assign) and is_store(s):
                 out += self.forward_store(s, stmts[k + 1:], after)
             elif isinstance(s, Assign):
@@ -205,9 +218,12 @@ class _Reverse:
         """A store: a re-run never writes (the array already holds what it wrote),
         except the replay of a loop iteration whose arrays were restored whole."""
         plan, rerun = self.plan, self.rerun
-        if rerun is not None and id(s) in rerun.stores and s.target not in after | _read(rest):
+        if rerun is not None and id(s) in rerun.stores and s.target not in after | _read(rest) \
+                and not _in_inner_loop(rerun.loop, s):
             self.unsaved.add(id(s))  # nothing after it reads the new element: no replay, no pop
             return []
+        # (a store in a loop of the iteration's own is replayed: that loop's later iterations may
+        # read the element, and its reverse pops what the store pushes)
         if rerun is not None and s.target in plan.rewritten.get(id(rerun.loop), ()) and not self.replays(s):
             return [Assign(s.target, s.value, s.loc, s.site)]  # its reads must see it again
         if rerun is None or self.replays(s):
@@ -536,8 +552,39 @@ class _Reverse:
         for element in reversed(dict.fromkeys(restored.values())):  # x[i] = f(x[i]): x[i] as the iteration read it
             # last: its index may read a counter the checkpoints give back (a `while` loop's i);
             # an array's elements in the reverse of the order they were pushed
-            pops = pops + tapes.pop_element(element)
+            pops = pops + self.pop_restored(element)
         return pops, kept, restored
+
+    def push_restored(self, element: Call | Swept) -> list[Stmt]:
+        """Push an element a loop's reverse restores, or each of a row's."""
+        if isinstance(element, Call):
+            return self.tapes.push_element(element)
+        load, loops = self.over_swept(element, forwards=True)
+        return loops(self.tapes.push_element(load))
+
+    def pop_restored(self, element: Call | Swept) -> list[Stmt]:
+        """Pop back what :meth:`push_restored` pushed, the last first."""
+        if isinstance(element, Call):
+            return self.tapes.pop_element(element)
+        load, loops = self.over_swept(element, forwards=False)
+        return loops(self.tapes.pop_element(load))
+
+    def over_swept(self, swept: Swept, forwards: bool):
+        """``swept``'s element, over fresh loop variables, and ``body -> its
+        loop nest over them`` (counting the other way unless ``forwards``)."""
+        fresh = {var: self.names.fresh(var) for var, *_ in swept.loops}
+        for v in fresh.values():
+            self.facts.types[v] = "int"
+
+        def loops(body: list[Stmt]) -> list[Stmt]:
+            for var, start, stop, step in reversed(swept.loops):
+                start, stop = renamed_expr(start, fresh), renamed_expr(stop, fresh)
+                if not forwards:  # the same points, the last first
+                    start, stop, step = sub(stop, Const(step)), sub(start, Const(step)), -step
+                body = [For(fresh[var], start, stop, Const(step), body)]
+            return body
+
+        return renamed_expr(swept.element, fresh), loops
 
     def rerun_iteration(self, s: For | While, arrays: list[str], stores: dict) -> list[Stmt]:
         """The forward code of one iteration again, recomputing only what its
@@ -853,6 +900,33 @@ def _top_level(block: list[Stmt]):
         if isinstance(s, If):
             yield from _top_level(s.body)
             yield from _top_level(s.orelse)
+
+
+def _restorers_around(body: list[Stmt], restored: dict) -> dict[tuple[int, str], list]:
+    """(id(loop), array) -> the loops around ``loop`` whose iterations restore
+    elements of ``array`` (plan.restored), for each array a loop restores."""
+    out: dict[tuple[int, str], list] = {}
+
+    def arrays(loop) -> set[str]:
+        return {restored_array(e) for e in restored.get(id(loop), {}).values()}
+
+    def visit(block: list[Stmt], around: list) -> None:
+        for s in block:
+            if isinstance(s, (For, While)):
+                for a in arrays(s):
+                    out[(id(s), a)] = [L for L in around if a in arrays(L)]
+                visit(s.body, around + [s])
+            else:
+                for child in child_blocks(s):
+                    visit(child, around)
+
+    visit(body, [])
+    return out
+
+
+def _in_inner_loop(loop: For | While, s: Stmt) -> bool:
+    """Whether ``s`` sits in a loop inside ``loop``'s body."""
+    return any(any(t is s for t in walk(inner.body)) for inner in walk(loop.body) if isinstance(inner, (For, While)))
 
 
 def _reversed_for(s: For, body: list[Stmt], names, forward: dict[int, For]) -> list[Stmt]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from nsadc.errors import UnsupportedError
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.analyses.facts import Facts, definitions
-from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, For, Function, If, Return, Stmt, Var,
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, Expr, For, Function, If, Return, Stmt, Var,
                             While, child_blocks, raw_names, variables, walk)
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array, rank
@@ -51,6 +51,27 @@ class Fusion:
     per_iteration: bool = False
 
 
+@dataclass(frozen=True)
+class Swept:
+    """The elements a store inside loops of an iteration's own may write:
+    ``element`` at every point of the ranges ``loops`` (``(var, start, stop,
+    step)``, outermost first, step 1 or -1), each known at the iteration's
+    start.  Pushed before the iteration's first store, they are the array as
+    the iteration found it, whatever its stores then write."""
+
+    element: Call
+    loops: tuple[tuple[str, Expr, Expr, int], ...]
+
+    @property
+    def array(self) -> str:
+        return self.element.args[0].name
+
+
+def restored_array(element: Call | Swept) -> str:
+    """The array a restored element (:func:`_restorable`) belongs to."""
+    return element.array if isinstance(element, Swept) else element.args[0].name
+
+
 @dataclass
 class Plan:
     records: set[int]  # id(Assign): push the overwritten value
@@ -67,8 +88,10 @@ class Plan:
     # replays the iteration's stores before reversing them
     snapshots: dict[int, set[str]] = field(default_factory=dict)
     # id(loop) -> {id(store): the element it writes, as source}: x[i] = f(x[i]) in the loop's
-    # body; the reverse pops the element back before re-running the iteration
-    restored: dict[int, dict[int, Call]] = field(default_factory=dict)
+    # body; the reverse pops the element back before re-running the iteration.  A store in
+    # loops of the iteration's own (a row of a grid updated in place) names every element
+    # it may write (Swept)
+    restored: dict[int, dict[int, Call | Swept]] = field(default_factory=dict)
     # id(loop) -> arrays a re-run of one iteration writes again, untaped, so that its reads
     # see what the first run saw (rewritten_after_read)
     rewritten: dict[int, set[str]] = field(default_factory=dict)
@@ -210,7 +233,7 @@ class _Planner:
         records: set[int] = set()
         array_records: set[int] = set()
         snapshots: dict[int, set[str]] = {}
-        restored: dict[int, dict[int, Call]] = {}
+        restored: dict[int, dict[int, Call | Swept]] = {}
         while True:  # which decisions are needed depends on the records: iterate
             new: set[int] = set()
             checkpoints: dict[int, list[str]] = {}
@@ -302,7 +325,7 @@ def _rewrites_whole(loop: For | While, array: str, dims: int) -> bool:
 
 
 def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[int, set[str]],
-                    restored: dict[int, dict[int, Call]], scratch: dict[int, set[str]]) -> dict:
+                    restored: dict[int, dict[int, Call | Swept]], scratch: dict[int, set[str]]) -> dict:
     """A loop whose arrays are restored before its re-run replays their stores
     there, and so does one that fills a work array (``scratch``): the re-run
     must then recompute each stored value (and what it reads)."""
@@ -671,7 +694,7 @@ def _is_load(s: Stmt) -> bool:
 
 
 def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], facts: Facts,
-                 scratch: dict[int, set[str]]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call]]]:
+                 scratch: dict[int, set[str]]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call | Swept]]]:
     """The stores that must push the element they overwrite.
 
     In the reverse sweep a loop re-runs each iteration and so re-reads the
@@ -696,7 +719,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
     differentiates = {id(L) for L in walk(fn.body) if isinstance(L, (For, While)) and any(
         isinstance(t, Assign) and t.target in facts.active for t in walk(L.body))}
     snapshots: dict[int, set[str]] = {}
-    restored: dict[int, dict[int, Call]] = {}
+    restored: dict[int, dict[int, Call | Swept]] = {}
     loads: list[tuple[Assign, int, list]] = []  # (load, top-level index, enclosing loops)
     stores: dict[str, list[tuple[Assign, int, list]]] = {}
 
@@ -738,14 +761,16 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
                         after = True
                     elif after and is_store(s) and s.target == array and not _other_element(fn, L, load, s) \
                             and not _written_by_an_earlier_iteration(fn, L, load, s):
+                        whole = is_array(types.get(array)) and _rewrites_whole(L, array, rank(types[array]))
                         elements = _restorable(fn, L, s)
+                        if elements is None and not whole:  # (a row of a matrix: its elements, not the matrix)
+                            elements = _restorable(fn, L, s, swept=True)
                         if elements is not None:
                             restored.setdefault(id(L), {}).update(elements)
                             out |= set(elements)
                             continue
                         if isinstance(L, (For, While)) and is_array(types.get(array)) and (
-                                _sweeps(L, array) if any(t is L for t in fn.body)
-                                else _rewrites_whole(L, array, rank(types[array]))):
+                                whole or (_sweeps(L, array) and any(t is L for t in fn.body))):
                             snapshots.setdefault(id(L), set()).add(array)
                             out |= {id(t) for t in walk(L.body) if is_store(t) and t.target == array}
                             continue
@@ -772,7 +797,7 @@ def _left_on_a_tape(loop, load: Assign, differentiates: set[int]) -> bool:
     return False
 
 
-def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
+def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[int, Call | Swept] | None:
     """``x[i] = f(x[i])``, or ``x[i] = f(x)`` (a Gauss-Seidel step, the load
     anywhere in the iteration, inner loops included), or a swap ``t = x[j];
     x[j] = x[j + 1]; x[j + 1] = t``, in a loop's body (`for`, or `while`: a
@@ -792,54 +817,96 @@ def _restorable(fn: Function, loop, store: Assign) -> dict[int, Call] | None:
     iteration's last on the array's element tape, and the reverse pops them
     back, last first, before re-running the iteration.  (Two of them may be
     one element: both pushes hold its old value, so either pop restores it.)
+    With ``swept``, a store may also sit in `for` loops of the iteration's own
+    whose ranges are known at its start (``z[i, j] = f(z[i, j])`` over a row,
+    ``for j in range(m)``, in a loop over rows that a time loop repeats): it
+    names every element of those ranges (:class:`Swept`), all pushed before
+    the first store, so the pushes hold the row as the iteration found it
+    whichever elements the stores then write, under whatever `if`s.
     Returns id(store) -> the element (a ``load``) it writes, for every store
     into the array in the loop, or None."""
     unit = [t for t in walk(loop.body) if is_store(t) and t.target == store.target]
-    tops = [_top_statement(loop.body, t) for t in unit]
-    if any(t is None for t in tops):
+    paths = [_path_to(loop.body, t, swept) for t in unit]
+    if any(p is None for p in paths):
         return None
+    tops = [path[0] if path else t for t, path in zip(unit, paths)]
     places = [k for k, t in enumerate(loop.body) if any(t is u for u in tops)]
     defs, changing = _iteration_names(fn, loop)
     # a name the iteration changes only after its last store (a `while` loop's counter, `i += 1`
     # at the end of the body) still holds its value from the iteration's start there
     moved = changing & assigned_in(loop.body[:places[-1] + 1])
-    elements: dict[int, Call] = {}
+    elements: dict[int, Call | Swept] = {}
     known: dict[tuple, Call] = {}  # one load per element, however the stores spell its index
     once = _assigned_once(fn)
     written = {t.target for t in walk(fn.body) if is_store(t)}
 
-    def start_value(w: Expr, on_path: dict, depth: int = 8) -> Expr | None:
-        """``w`` as an expression of values the iteration's start holds: an
-        affine form, or integer arithmetic (``t % lead``) and elements of
+    def start_value(w: Expr, on_path: dict, free: set[str], depth: int = 8) -> Expr | None:
+        """``w`` as an expression of values the iteration's start holds (and
+        of the names ``free``: the loop's variable, inner loops' variables):
+        an affine form, or integer arithmetic (``t % lead``) and elements of
         arrays nothing writes (``seg[i]``) over them."""
         b = affine(w, on_path)
-        if b is not None and not any(isinstance(v, Var) and v.name in moved - {getattr(loop, "var", None)}
-                                     for v in b):
+        if b is not None and not any(isinstance(v, Var) and v.name in moved - free for v in b):
             return affine_expr(b)
         if isinstance(w, Const):
             return w if type(w.value) is int else None
         if isinstance(w, Var):
             if w.name in on_path and depth > 0:
-                return start_value(on_path[w.name], on_path, depth - 1)
-            return None if w.name in moved - {getattr(loop, "var", None)} else w
+                return start_value(on_path[w.name], on_path, free, depth - 1)
+            return None if w.name in moved - free else w
         if isinstance(w, Call) and (w.prim in _INDEX_ARITHMETIC or _is_gather(w, written)):
-            args = [start_value(a, on_path, depth) if k or w.prim != "load" else a for k, a in enumerate(w.args)]
+            args = [start_value(a, on_path, free, depth) if k or w.prim != "load" else a
+                    for k, a in enumerate(w.args)]
             return None if any(a is None for a in args) else Call(w.prim, tuple(args))
         return None
 
-    for t in unit:
+    for t, path in zip(unit, paths):
+        free = {getattr(loop, "var", None)}
+        # j_plus_1 = j + 1 under the store's `if`, before it: expanded too (and in the
+        # bodies of the inner loops on its way)
+        on_path = dict(defs)
+        ranges = []
+        for block, inner in zip([loop.body] + [p.body for p in path if isinstance(p, For)],
+                                [p for p in path if isinstance(p, For)] + [t]):
+            on_path.update({d.target: d.value for d in _defs_before(block, inner)
+                            if d.target in once and not is_store(d)})
+            if inner is t:
+                break
+            bounds = [start_value(e, on_path, free) for e in (inner.start, inner.stop)]
+            if None in bounds or _assigns(inner.body, inner.var):
+                return None
+            ranges.append((inner.var, *bounds, inner.step.value))
+            free = free | {inner.var}
         index = []
-        # j_plus_1 = j + 1 under the store's `if`, before it: expanded too
-        on_path = {**defs, **{d.target: d.value for d in _defs_before(loop.body, t)
-                              if d.target in once and not is_store(d)}}
         for w in t.value.args[1:-1]:
-            value = start_value(w, on_path)
+            value = start_value(w, on_path, free)
             if value is None:
                 return None
             index.append(value)
         element = Call("load", (Var(store.target), *index))
-        elements[id(t)] = known.setdefault(tuple(index), element)
+        elements[id(t)] = Swept(element, tuple(ranges)) if ranges else known.setdefault(tuple(index), element)
     return elements
+
+
+def _path_to(body: list[Stmt], target: Stmt, through_loops: bool) -> list[Stmt] | None:
+    """The statements that hold ``target`` in ``body``, outermost first: `if`s,
+    and with ``through_loops`` `for` loops over a range with step 1 or -1
+    (None: not there, or under another loop)."""
+    for s in body:
+        if s is target:
+            return []
+        if isinstance(s, If) or (through_loops and isinstance(s, For) and isinstance(s.step, Const)
+                                 and s.step.value in (1, -1)):
+            for block in child_blocks(s):
+                inner = _path_to(block, target, through_loops)
+                if inner is not None:
+                    return [s] + inner
+    return None
+
+
+def _assigns(block: list[Stmt], name: str) -> bool:
+    return any((isinstance(t, Assign) and not is_store(t) and t.target == name)
+               or (isinstance(t, For) and t.var == name) for t in walk(block))
 
 
 # integer operations an index known at an iteration's start may be made of
@@ -853,33 +920,23 @@ def _is_gather(value: Expr | None, written: set[str]) -> bool:
         and value.args[0].name not in written
 
 
-def _top_statement(body: list[Stmt], target: Stmt) -> Stmt | None:
-    """The statement of ``body`` that is or holds ``target`` through `if`s
-    only (None: not there, or inside an inner loop)."""
-    for s in body:
-        if s is target:
-            return s
-        if isinstance(s, If) and _top_statement(s.body + s.orelse, target) is not None:
-            return s
-    return None
-
-
-def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call]]) -> tuple[
-        dict[int, list[tuple[Call, int]]], dict[int, int]]:
+def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call | Swept]]) -> tuple[
+        dict[int, list[tuple[Call | Swept, int]]], dict[int, int]]:
     """id(top-level statement of a loop body) -> [(an element a loop's
     restored stores into one array overwrite (see :func:`_restorable`; each
     distinct element once, in the order the stores name them), id(loop))],
     and id(store) -> id(loop) for those stores, where an array's are more than
-    one store or one under an `if`.  Where the loop runs forwards the elements
+    one store or one under an `if` or in a loop (a :class:`Swept` row: each of
+    its elements).  Where the loop runs forwards the elements
     are pushed once before that statement, whichever way its `if`s go, since
     the loop's reverse pops them before re-running the iteration, before it
     knows the way (a test may read an element itself)."""
-    before: dict[int, list[tuple[Call, int]]] = {}
+    before: dict[int, list[tuple[Call | Swept, int]]] = {}
     stores: dict[int, int] = {}
     for loop in walk(fn.body):
-        by_array: dict[str, dict[int, Call]] = {}
+        by_array: dict[str, dict[int, Call | Swept]] = {}
         for sid, element in restored.get(id(loop), {}).items():
-            by_array.setdefault(element.args[0].name, {})[sid] = element
+            by_array.setdefault(restored_array(element), {})[sid] = element
         for unit in by_array.values():
             store_ids = set(unit)
             first = next(t for t in loop.body if any(id(u) in store_ids for u in walk([t])))

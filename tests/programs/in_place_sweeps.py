@@ -138,8 +138,8 @@ IN_PLACE = [gauss_seidel, gauss_seidel_until, projected_sor, damped_cycles, squa
 
 def lu_energy(A0):
     """LU without pivoting in place: each step of the middle loop rewrites one
-    row of a matrix it reads; keeping the whole matrix per row would cost the
-    matrix per row, so it is refused with a located error."""
+    row of a matrix it reads; that loop keeps the row's elements, not the
+    whole matrix, before each step."""
     n = A0.shape[0]
     A = A0.copy()
     for k in range(n):
