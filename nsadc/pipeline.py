@@ -61,6 +61,7 @@ from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.select_branches import select_branches
 from nsadc.passes.gather_adjoints import gather_adjoints
 from nsadc.passes.tape_chunks import reserve_tapes_by_chunks
+from nsadc.passes.tape_room import reserve_before_loops
 from nsadc.passes.reduction_interchange import interchange_dot_products, strip_mine_dot_products
 from nsadc.passes.tape_index import index_tapes_by_loop
 from nsadc.passes.tape_selections import tape_selections
@@ -156,6 +157,8 @@ FINAL_PASSES = [
          "the gradient is built: its fused sums' derivative arrays are final"),
     Pass("hoist_buffer_growth", lambda f: hoist_buffer_growth(f), (*REVERSE, "grad"),
          "after distribute_adjoint_layers, whose buffers grow where its loops run"),
+    Pass("reserve_before_loops", lambda f: reserve_before_loops(f), (*REVERSE, "grad"),
+         "the gradient is built: the reservations left are those no argument bounds (tapes.size_exactly)"),
     Pass("reserve_tapes_by_chunks", lambda f: reserve_tapes_by_chunks(f), (*REVERSE, "grad"),
          "last: the gradient is built (it nests a while loop's body in a chunk loop with a break)"),
 ]

@@ -1220,7 +1220,8 @@ def _scratch(fn: Function, array: str, types: dict[str, str],
     once = _assigned_once(fn)
     top = {t.target: t.value for t in fn.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
     used_after = any(_mentions(t, array) for t in walk(after))
-    if _filled_each_iteration(fn, loop, array, types, reread, top) and (not used_after or (
+    stored_after = any(is_store(t) and t.target == array for t in walk(after))
+    if _filled_each_iteration(fn, loop, array, types, reread, top, not stored_after) and (not used_after or (
             _only_elements(after, array) and _fills_before_reads(
                 after, array, top, assigned_in(after) - set(top), _length(fn, array, top), reread))):
         return loop
@@ -1237,10 +1238,18 @@ def _scratch(fn: Function, array: str, types: dict[str, str],
 
 def _store_needs(loop, array: str) -> set[str]:
     """The names ``loop``'s iteration computes its stores into ``array`` from
-    (indices and values)."""
+    (indices and values), up to its last statement that stores into it: what
+    the iteration does after (``S = bed + H`` first, then ``H`` updated from
+    a time step) does not reach them in the iteration, and reaches them in
+    the next only through the values it leaves, which the next iteration's
+    start holds."""
     stores = [t for t in walk(loop.body) if is_store(t) and t.target == array]
-    return _needed_in(loop.body, set().union(*(variables(a) for t in stores for a in t.value.args[1:])),
-                      assigned_in(loop.body))
+    if not stores:
+        return set()
+    last = max(k for k, t in enumerate(loop.body) if any(u is v for u in walk([t]) for v in stores))
+    prefix = loop.body[:last + 1]
+    return _needed_in(prefix, set().union(*(variables(a) for t in stores for a in t.value.args[1:])),
+                      assigned_in(prefix))
 
 
 def scratch_within(loop, scratch: dict[int, set[str]]) -> set[str]:
@@ -1248,15 +1257,18 @@ def scratch_within(loop, scratch: dict[int, set[str]]) -> set[str]:
     return set().union(*(scratch.get(id(t), set()) for t in walk([loop]) if isinstance(t, (For, While))))
 
 
-def _filled_each_iteration(fn: Function, loop, array: str, types: dict[str, str], reread, top: dict) -> bool:
+def _filled_each_iteration(fn: Function, loop, array: str, types: dict[str, str], reread, top: dict,
+                           only_here: bool = False) -> bool:
     """The part of :func:`_scratch` about one loop: its iterations use the
     array through elements only, fill it before they read it, and compute the
-    stored values from nothing the loop carries between iterations."""
+    stored values from nothing the loop carries between iterations
+    (``only_here``: no store outside the loop writes the array)."""
     if not _only_elements(loop.body, array):
         return False
     defs, changing = _iteration_names(fn, loop)
     size = _length(fn, array, {**top, **defs})  # (n = x.shape[0] before the loop, n_2 = x.shape[0] in it)
-    if not _fills_before_reads(loop.body, array, {**top, **defs}, changing, size, reread):
+    settled = changing | {getattr(loop, "var", None)} if only_here else None
+    if not _fills_before_reads(loop.body, array, {**top, **defs}, changing, size, reread, settled):
         return False
     # the re-run computes the stored values again: from arrays (restored as the iteration found
     # them) and names the loop does not carry, never from a scalar carried between iterations
@@ -1275,19 +1287,27 @@ def _innermost_holding(loop, array: str):
 
 
 def _fills_before_reads(body: list[Stmt], array: str, defs: dict, changing: set[str], size: dict | None,
-                        reread: dict[int, set[str]] | None = None) -> bool:
+                        reread: dict[int, set[str]] | None = None, settled: set[str] | None = None) -> bool:
     """Whether each load of the 1-D ``array`` in ``body`` (an iteration, or a
     block of top-level statements) reads elements ``body`` stored before it,
     straight or in `for` loops over ranges (all of them, once the stores
     cover ``size``), and no store follows a read (with ``reread``, a read
-    whose value a loop's reverse re-computes: see :func:`_scratch`)."""
+    whose value a loop's reverse re-computes: see :func:`_scratch`).  With
+    ``settled`` (the names that move between iterations, where nothing but
+    ``body`` stores into the array), a read after the iteration's last store
+    may also reach elements no store writes (a flux array's two ends, left
+    at 0 while each step stores the interior): where every store wrote the
+    same elements in every iteration, on every path, those never change."""
     if _stored_after_read(body, array) if reread is None else _stored_after_reread(body, array, reread):
         return False  # the reverse of the read, after the store's, would find the new elements
     covered: list[tuple[dict, dict]] = []  # [start, stop) of the elements stored so far
-    for s in body:
+    fixed = settled is not None  # every store so far writes the same elements in every iteration
+    for k, s in enumerate(body):
         span = _stored_span(s, array, defs, changing)
         if span is not None:
             covered.append(span)
+            fixed = fixed and _one_index(s, array) and not any(
+                v is not None and variables(v) & settled for form in span for v in form)
             continue
         if not any(_is_load(t) and t.value.args[0] == Var(array) for t in walk([s])):
             if array in _arrays_touched([s]):
@@ -1300,8 +1320,15 @@ def _fills_before_reads(body: list[Stmt], array: str, defs: dict, changing: set[
             continue
         read = _loaded_span(s, array, defs, changing)
         if read is None or not _spans_cover(covered, *read):
+            if fixed and not any(is_store(t) and t.target == array for t in walk(body[k:])):
+                continue  # what the iteration stored, or what nothing ever stores
             return False
     return True
+
+
+def _one_index(s: Stmt, array: str) -> bool:
+    """Whether every store into ``array`` in ``s`` names the same element."""
+    return len({t.value.args[1:-1] for t in walk([s]) if is_store(t) and t.target == array}) == 1
 
 
 def _length(fn: Function, array: str, defs: dict) -> dict | None:
