@@ -2,11 +2,11 @@
 python target, then speed of nsadc's raw gradient kernel against the njit
 primal.
 
-    python -m benchmarks.probe [--corpus {a,b,...,h}] [--only NAME ...] [--repeat R] [--source-over X]
+    python -m benchmarks.probe [--corpus {a,b,...,i}] [--only NAME ...] [--repeat R] [--source-over X]
 
 ``--corpus a`` (the default) runs ``programs.py``; each later letter runs the
-corpus written after it, ``programs_<letter>.py`` (``--corpus h`` runs
-``programs_h.py``).  Each corpus was written by someone who had not read
+corpus written after it, ``programs_<letter>.py`` (``--corpus i`` runs
+``programs_i.py``).  Each corpus was written by someone who had not read
 nsadc's source, in a style of its own.
 """
 
@@ -141,7 +141,7 @@ def grad_source(d, args):
 
 
 # corpus letter -> module under benchmarks/probe, in the order they were written
-CORPORA = {"a": "programs", **{c: f"programs_{c}" for c in "bcdefgh"}}
+CORPORA = {"a": "programs", **{c: f"programs_{c}" for c in "bcdefghi"}}
 
 
 def main(argv=None):

@@ -132,9 +132,11 @@ class _Reverse:
         self.pushed_before, self.pushed_early = hoisted_pushes(fn, plan.restored)
         # (id(loop), array) -> the loops around it whose reverse restores elements of that array too
         self.restorers_around = _restorers_around(fn.body, plan.restored)
-        # (id(top), array): the array's stores in that statement are kept by a snapshot
-        self.snapshotted_tops = {(id(top), u.target) for top in walk(fn.body) if id(top) in self.pushed_before
-                                 for u in walk([top]) if id(u) in self.snapshotted_stores}
+        # (id(top), array): the pushes before that statement are for stores a snapshot keeps
+        loops = {id(t): t for t in walk(fn.body) if isinstance(t, (For, While))}
+        self.snapshotted_tops = {(top, restored_array(e)) for top, pushed in self.pushed_before.items()
+                                 for e, loop_id in pushed for u in walk(loops[loop_id].body)
+                                 if is_store(u) and u.target == restored_array(e) and id(u) in self.snapshotted_stores}
         self.outside: dict[int, set[str]] = {}  # id(loop) -> the names read outside it
         # id(loop) -> the work arrays it and the loops inside it fill before reading (scratch_within)
         self.work_within = {id(t): scratch_within(t, plan.scratch) for t in walk(fn.body)

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 
 from nsadc.errors import UnsupportedError
 from nsadc.ir.affine import affine, affine_expr, affine_sum
+from nsadc.ir.build import add
 from nsadc.analyses.facts import Facts, definitions
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, Expr, For, Function, If, Return, Stmt, Var,
-                            While, child_blocks, raw_names, variables, walk)
+                            While, child_blocks, raw_names, renamed_expr, variables, walk)
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array, rank
 from nsadc.transforms.common import Derivative, is_differentiable
@@ -860,11 +861,16 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
             return None if any(a is None for a in args) else Call(w.prim, tuple(args))
         return None
 
+    # a counter stepped before the first store (`k += 1` first in a `while` body, then
+    # x[k - 1] = ...): its start value, named apart until the index is built, plus the step
+    stepped = _stepped_first(loop.body, places[0])
+    start_names = {f"{v}@start": v for v in stepped}
+
     for t, path in zip(unit, paths):
-        free = {getattr(loop, "var", None)}
+        free = {getattr(loop, "var", None), *start_names}
         # j_plus_1 = j + 1 under the store's `if`, before it: expanded too (and in the
         # bodies of the inner loops on its way)
-        on_path = dict(defs)
+        on_path = {**defs, **{v: add(Var(f"{v}@start"), Const(step)) for v, step in stepped.items()}}
         ranges = []
         for block, inner in zip([loop.body] + [p.body for p in path if isinstance(p, For)],
                                 [p for p in path if isinstance(p, For)] + [t]):
@@ -882,10 +888,27 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
             value = start_value(w, on_path, free)
             if value is None:
                 return None
-            index.append(value)
+            index.append(renamed_expr(value, start_names))
         element = Call("load", (Var(store.target), *index))
         elements[id(t)] = Swept(element, tuple(ranges)) if ranges else known.setdefault(tuple(index), element)
     return elements
+
+
+def _stepped_first(body: list[Stmt], before: int) -> dict[str, int]:
+    """Names the body assigns once, by ``v = v + c`` (an int) straight in it
+    before its statement ``before``: name -> c."""
+    counts: dict[str, int] = {}
+    for t in walk(body):
+        if isinstance(t, Assign) and not is_store(t):
+            counts[t.target] = counts.get(t.target, 0) + 1
+    out: dict[str, int] = {}
+    for s in body[:before]:
+        if isinstance(s, Assign) and counts.get(s.target) == 1 and isinstance(s.value, Call) \
+                and s.value.prim in ("add", "sub") and s.value.args[0] == Var(s.target) \
+                and isinstance(s.value.args[1], Const) and type(s.value.args[1].value) is int:
+            step = s.value.args[1].value
+            out[s.target] = step if s.value.prim == "add" else -step
+    return out
 
 
 def _path_to(body: list[Stmt], target: Stmt, through_loops: bool) -> list[Stmt] | None:
@@ -939,7 +962,12 @@ def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call | Swept]]) -
             by_array.setdefault(restored_array(element), {})[sid] = element
         for unit in by_array.values():
             store_ids = set(unit)
-            first = next(t for t in loop.body if any(id(u) in store_ids for u in walk([t])))
+            # before the first store, or before what changes a name the elements read (a
+            # counter stepped first in a `while` body: the elements are its start value's)
+            read = set().union(*(variables(e.element if isinstance(e, Swept) else e) for e in unit.values())) - {
+                var for e in unit.values() if isinstance(e, Swept) for var, *_ in e.loops}
+            first = next(t for t in loop.body if any(id(u) in store_ids for u in walk([t]))
+                         or assigned_in([t]) & read)
             if len(unit) == 1 and id(first) in store_ids:
                 continue  # one store, straight in the body: it pushes where it is
             before.setdefault(id(first), []).extend((element, id(loop)) for element in dict.fromkeys(unit.values()))
