@@ -162,6 +162,54 @@ def skip_small(z0, thr, steps):
     return np.sum(z ** 3)
 
 
+def rows_by_index(U0, V, lr, users, items, epochs):
+    """SGD on rows picked through index arrays; ``u`` is bound again in
+    the validation loop, so only the loop's own binding names the row."""
+    U = U0.copy()
+    d = U.shape[1]
+    for ep in range(epochs):
+        for t in range(users.shape[0]):
+            u = users[t]
+            i = items[t]
+            gap = 0.0
+            for f in range(d):
+                gap += U[u, f] * V[i, f]
+            if gap >= 1.0:
+                continue
+            for f in range(d):
+                U[u, f] += lr * (V[i, f] - 0.1 * abs(U[u, f]))
+    loss = 0.0
+    for t in range(users.shape[0]):
+        u = users[t]
+        loss += max(0.0, 1.0 - np.dot(U[u], V[items[t]]))
+    return loss
+
+
+def four_sweeps(T0, s, rounds):
+    """Gauss-Seidel sweeps in the four orderings, their directions held in
+    names (a fast-sweeping solver's shape)."""
+    ny, nx = T0.shape
+    T = T0.copy()
+    for r in range(rounds):
+        for sweep in range(4):
+            if sweep == 0:
+                i0, i1, di, j0, j1, dj = 0, ny, 1, 0, nx, 1
+            elif sweep == 1:
+                i0, i1, di, j0, j1, dj = ny - 1, -1, -1, 0, nx, 1
+            elif sweep == 2:
+                i0, i1, di, j0, j1, dj = ny - 1, -1, -1, nx - 1, -1, -1
+            else:
+                i0, i1, di, j0, j1, dj = 0, ny, 1, nx - 1, -1, -1
+            for i in range(i0, i1, di):
+                for j in range(j0, j1, dj):
+                    a = min(T[i - 1, j] if i > 0 else 9.0, T[i + 1, j] if i < ny - 1 else 9.0)
+                    b = min(T[i, j - 1] if j > 0 else 9.0, T[i, j + 1] if j < nx - 1 else 9.0)
+                    t = min(a, b) + s[i, j]
+                    if t < T[i, j]:
+                        T[i, j] = t
+    return np.sum(T * T)
+
+
 def _rng():
     return np.random.default_rng(3)
 
@@ -180,6 +228,11 @@ CASES = {
     "permuted_columns": (permuted_columns, ("z0", "w"),
                          lambda r: (r.standard_normal((3, 4)), r.permutation(4), r.standard_normal(4), 2)),
     "skip_small": (skip_small, ("z0", "thr"), lambda r: (r.standard_normal((3, 5)), 0.4, 3)),
+    "rows_by_index": (rows_by_index, ("U0", "V", "lr"),
+                      lambda r: (0.5 * r.standard_normal((4, 3)), 0.5 * r.standard_normal((5, 3)), 0.3,
+                                 r.integers(0, 4, 7), r.integers(0, 5, 7), 2)),
+    "four_sweeps": (four_sweeps, ("T0", "s"),
+                    lambda r: (r.uniform(0.0, 3.0, (4, 5)), r.uniform(0.1, 1.0, (4, 5)), 2)),
 }
 
 

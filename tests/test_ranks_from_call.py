@@ -53,6 +53,24 @@ PROGRAMS = {
             s = np.sum(X @ a)
             return s + z[0, 1] * x
     """,
+    "scaled_field": """
+        def scaled_field(h0, recharge, cell):
+            q = recharge * cell * cell
+            h = h0.copy()
+            for sweep in range(3):
+                for i in range(h.shape[0]):
+                    for j in range(1, h.shape[1] - 1):
+                        h[i, j] = max(0.5 * (h[i, j - 1] + h[i, j + 1]) + q[i, j], 0.0)
+            return np.sum(h * h)
+    """,
+    "scaled_weights": """
+        def scaled_weights(x, w, c):
+            v = -c * w
+            s = 0.0
+            for i in range(x.shape[0]):
+                s += abs(x[i] - v[i])
+            return s
+    """,
 }
 
 _rng = np.random.default_rng(0)
@@ -62,6 +80,8 @@ ARGS = {
     "matvec": (_rng.normal(size=3), _rng.normal(size=(5, 3)), _rng.normal(size=5)),
     "coulomb": (_rng.normal(size=(4, 2)), _rng.normal(size=4)),
     "copied": (_rng.normal(size=(2, 3)), _rng.normal(size=3), 0.5),
+    "scaled_field": (_rng.uniform(0.0, 1.0, (3, 5)), _rng.normal(size=(3, 5)), 0.7),
+    "scaled_weights": (_rng.normal(size=5), _rng.normal(size=5), 1.3),
 }
 
 

@@ -266,6 +266,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         if found is None and _only_passed_on(scope.node, name, self._is_user_function(scope)) \
                 and _handles_arrays(scope.node, scope.src.functions):
             self.rank_guessed.add(name)  # helper(x) alone does not show whether x is an array
+        if found is None and _flows_into_indexed(scope.node, name):
+            self.rank_guessed.add(name)  # q = recharge * c, then q[i, j]: the call's rank decides
         return found or _infer_param_type(scope.node, name)
 
     def _is_user_function(self, scope):
@@ -673,9 +675,16 @@ class Lowerer(ArrayLowering, VectorLowering):
             raise self._err(scope, node, f"{listed} trade names here, and one of them is an argument: its "
                             "elements would be written", "copy the argument first (u = u0.copy()), then swap")
         shapes = [self._shape(a.name) for a in arrays.values()]
-        if any(sh != shapes[0] for sh in shapes[1:]) or len({self._array_of(a) for a in arrays.values()}) != 1:
+        if any(len(sh) != len(shapes[0]) for sh in shapes[1:]) or len({self._array_of(a) for a in arrays.values()}) != 1:
             raise self._err(scope, node, f"{listed} trade names here, but the code does not show they have "
                             "one shape", "allocate one like the other (un = np.empty_like(u))")
+        for sh in shapes[1:]:
+            for a, b in zip(shapes[0], sh):
+                # made from two arguments (inten = ignition.copy(), nxt = np.zeros_like(fuel0)):
+                # the arguments' shapes are checked before each call
+                self._same_dim(scope, node, a, b)
+        if any(sh != shapes[0] for sh in shapes[1:]):
+            self.vectorized = True  # (the API runs the shape checks of whole-array code)
         loc = scope.src.loc(node)
 
         def trade(index):
@@ -2427,6 +2436,23 @@ def _only_passed_on(node: cst.FunctionDef, name: str, is_user_function) -> bool:
 
     node.body.visit(V())
     return uses["passed"] > 0 and uses["other"] == 0
+
+
+def _flows_into_indexed(node: cst.FunctionDef, name: str) -> bool:
+    """Whether ``node`` binds a name to arithmetic on ``name`` (``q = recharge
+    * cell * cell``) and indexes that name (``q[i, j]``), where ``name`` is
+    not indexed itself: the text then shows that ``name`` may be an array,
+    but not of which rank."""
+    bound = set()
+    indexed = set()
+    for n in nodes(node.body):
+        if isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name) \
+                and isinstance(n.value, (cst.BinaryOperation, cst.UnaryOperation)) \
+                and any(isinstance(m, cst.Name) and m.value == name for m in nodes(n.value)):
+            bound.add(n.targets[0].target.value)
+        elif isinstance(n, cst.Subscript) and isinstance(n.value, cst.Name):
+            indexed.add(n.value.value)
+    return name not in indexed and bool(bound & indexed)
 
 
 def _iterated(node: cst.FunctionDef, name: str) -> bool:

@@ -580,10 +580,17 @@ class _Reverse:
 
         def loops(body: list[Stmt]) -> list[Stmt]:
             for var, start, stop, step in reversed(swept.loops):
-                start, stop = renamed_expr(start, fresh), renamed_expr(stop, fresh)
-                if not forwards:  # the same points, the last first
-                    start, stop, step = sub(stop, Const(step)), sub(start, Const(step)), -step
-                body = [For(fresh[var], start, stop, Const(step), body)]
+                start, stop, step = (renamed_expr(e, fresh) for e in (start, stop, step))
+                if forwards:
+                    body = [For(fresh[var], start, stop, step, body)]
+                elif isinstance(step, Const) and step.value in (1, -1):  # the same points, the last first
+                    body = [For(fresh[var], sub(stop, step), sub(start, step), Const(-step.value), body)]
+                else:  # a step known only at run time: the points by their number, the last first
+                    k = self.names.fresh(f"k_{var}")
+                    self.facts.types[k] = "int"
+                    trips = Call("trips", (start, stop, step))
+                    body = [For(k, sub(trips, Const(1)), Const(-1), Const(-1),
+                                [Assign(fresh[var], add(start, mul(Var(k), step)))] + body)]
             return body
 
         return renamed_expr(swept.element, fresh), loops

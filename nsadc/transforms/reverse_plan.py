@@ -56,12 +56,12 @@ class Fusion:
 class Swept:
     """The elements a store inside loops of an iteration's own may write:
     ``element`` at every point of the ranges ``loops`` (``(var, start, stop,
-    step)``, outermost first, step 1 or -1), each known at the iteration's
-    start.  Pushed before the iteration's first store, they are the array as
-    the iteration found it, whatever its stores then write."""
+    step)``, outermost first), each known at the iteration's start.  Pushed
+    before the iteration's first store, they are the array as the iteration
+    found it, whatever its stores then write."""
 
     element: Call
-    loops: tuple[tuple[str, Expr, Expr, int], ...]
+    loops: tuple[tuple[str, Expr, Expr, Expr], ...]
 
     @property
     def array(self) -> str:
@@ -865,6 +865,13 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
     # x[k - 1] = ...): its start value, named apart until the index is built, plus the step
     stepped = _stepped_first(loop.body, places[0])
     start_names = {f"{v}@start": v for v in stepped}
+    # a name the iteration assigns once, on the store's path, holds that value at the store
+    # (``u = users[t]``, whatever other loops of the function bind to ``u``)
+    counts: dict[str, int] = {}
+    for t in walk(loop.body):
+        if isinstance(t, Assign) and not is_store(t):
+            counts[t.target] = counts.get(t.target, 0) + 1
+    once = once | {v for v, k in counts.items() if k == 1}
 
     for t, path in zip(unit, paths):
         free = {getattr(loop, "var", None), *start_names}
@@ -875,13 +882,13 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
         for block, inner in zip([loop.body] + [p.body for p in path if isinstance(p, For)],
                                 [p for p in path if isinstance(p, For)] + [t]):
             on_path.update({d.target: d.value for d in _defs_before(block, inner)
-                            if d.target in once and not is_store(d)})
+                            if d.target in once and not is_store(d) and d.target not in variables(d.value)})
             if inner is t:
                 break
-            bounds = [start_value(e, on_path, free) for e in (inner.start, inner.stop)]
+            bounds = [start_value(e, on_path, free) for e in (inner.start, inner.stop, inner.step)]
             if None in bounds or _assigns(inner.body, inner.var):
                 return None
-            ranges.append((inner.var, *bounds, inner.step.value))
+            ranges.append((inner.var, *bounds))
             free = free | {inner.var}
         index = []
         for w in t.value.args[1:-1]:
@@ -913,13 +920,12 @@ def _stepped_first(body: list[Stmt], before: int) -> dict[str, int]:
 
 def _path_to(body: list[Stmt], target: Stmt, through_loops: bool) -> list[Stmt] | None:
     """The statements that hold ``target`` in ``body``, outermost first: `if`s,
-    and with ``through_loops`` `for` loops over a range with step 1 or -1
-    (None: not there, or under another loop)."""
+    and with ``through_loops`` `for` loops over ranges (None: not there, or
+    under another loop)."""
     for s in body:
         if s is target:
             return []
-        if isinstance(s, If) or (through_loops and isinstance(s, For) and isinstance(s.step, Const)
-                                 and s.step.value in (1, -1)):
+        if isinstance(s, If) or (through_loops and isinstance(s, For)):
             for block in child_blocks(s):
                 inner = _path_to(block, target, through_loops)
                 if inner is not None:
