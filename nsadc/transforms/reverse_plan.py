@@ -764,7 +764,10 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
                             and not _written_by_an_earlier_iteration(fn, L, load, s):
                         whole = is_array(types.get(array)) and _rewrites_whole(L, array, rank(types[array]))
                         elements = _restorable(fn, L, s)
-                        if elements is None and not whole:  # (a row of a matrix: its elements, not the matrix)
+                        if elements is None and (not whole or not any(t is L for t in fn.body)):
+                            # a row of a matrix, or the entries of a sparse row (x[indices[k]] for k in
+                            # range(indptr[i], indptr[i + 1])) in a loop that another repeats: their
+                            # elements, not the whole array per iteration
                             elements = _restorable(fn, L, s, swept=True)
                         if elements is not None:
                             restored.setdefault(id(L), {}).update(elements)
