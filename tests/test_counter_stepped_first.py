@@ -48,10 +48,24 @@ def bounded_sweeps(x0, lam, reps):
     return total
 
 
+def rows_after_counter(z0, c, n):
+    """The counter bounds the loop over the row it names (a triangle)."""
+    z = z0.copy()
+    k = 0
+    s = 0.0
+    while k < n - 1:
+        k += 1
+        for j in range(k):
+            z[k, j] = max(z[k, j] * c, z[k - 1, j]) + 0.1 * z[k, j + 1]
+        s += z[k, 0] ** 2
+    return s + np.sum(z * z)
+
+
 CASES = {
     "clipped_prefix": (clipped_prefix, (0, 1), lambda r: (r.standard_normal(6), 0.2, 4)),
     "counted_down": (counted_down, (0, 1), lambda r: (r.standard_normal(7), 0.6, 7)),
     "bounded_sweeps": (bounded_sweeps, (0, 1), lambda r: (r.standard_normal(4), 0.3, 9)),
+    "rows_after_counter": (rows_after_counter, (0, 1), lambda r: (r.standard_normal((5, 5)), 0.7, 5)),
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nsadc.analyses.facts import Facts
+from nsadc.ir.affine import simplified
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function,
                             If, Param, Raw, Return, Stmt, Var, While, assigned, child_blocks, reads, renamed_expr,
@@ -584,7 +585,8 @@ class _Reverse:
                 if forwards:
                     body = [For(fresh[var], start, stop, step, body)]
                 elif isinstance(step, Const) and step.value in (1, -1):  # the same points, the last first
-                    body = [For(fresh[var], sub(stop, step), sub(start, step), Const(-step.value), body)]
+                    body = [For(fresh[var], simplified(sub(stop, step)), simplified(sub(start, step)),
+                                Const(-step.value), body)]
                 else:  # a step known only at run time: the points by their number, the last first
                     k = self.names.fresh(f"k_{var}")
                     self.facts.types[k] = "int"

@@ -891,7 +891,7 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
             bounds = [start_value(e, on_path, free) for e in (inner.start, inner.stop, inner.step)]
             if None in bounds or _assigns(inner.body, inner.var):
                 return None
-            ranges.append((inner.var, *bounds))
+            ranges.append((inner.var, *(renamed_expr(b, start_names) for b in bounds)))
             free = free | {inner.var}
         index = []
         for w in t.value.args[1:-1]:
@@ -902,6 +902,15 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
         element = Call("load", (Var(store.target), *index))
         elements[id(t)] = Swept(element, tuple(ranges)) if ranges else known.setdefault(tuple(index), element)
     return elements
+
+
+def _names_read(element: Call | Swept) -> set[str]:
+    """The names a restored element's index (and a row's ranges) read, other
+    than the row's own loop variables."""
+    if isinstance(element, Call):
+        return variables(element)
+    names = variables(element.element).union(*(variables(e) for _, *bounds in element.loops for e in bounds))
+    return names - {var for var, *_ in element.loops}
 
 
 def _stepped_first(body: list[Stmt], before: int) -> dict[str, int]:
@@ -973,8 +982,7 @@ def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call | Swept]]) -
             store_ids = set(unit)
             # before the first store, or before what changes a name the elements read (a
             # counter stepped first in a `while` body: the elements are its start value's)
-            read = set().union(*(variables(e.element if isinstance(e, Swept) else e) for e in unit.values())) - {
-                var for e in unit.values() if isinstance(e, Swept) for var, *_ in e.loops}
+            read = set().union(*(_names_read(e) for e in unit.values()))
             first = next(t for t in loop.body if any(id(u) in store_ids for u in walk([t]))
                          or assigned_in([t]) & read)
             if len(unit) == 1 and id(first) in store_ids:
