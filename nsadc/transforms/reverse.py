@@ -24,7 +24,7 @@ from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Conti
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
-from nsadc.transforms.reverse_plan import (Swept, hoisted_pushes, is_store, plan as make_plan, reads_outside,
+from nsadc.transforms.reverse_plan import (Guarded, Swept, hoisted_pushes, is_store, plan as make_plan, reads_outside,
                                           restored_array, scratch_within)
 from nsadc.transforms.tapes import Tapes, loop_trips
 from nsadc.transforms.while_trips import while_trips
@@ -558,19 +558,25 @@ class _Reverse:
             pops = pops + self.pop_restored(element)
         return pops, kept, restored
 
-    def push_restored(self, element: Call | Swept) -> list[Stmt]:
+    def push_restored(self, element: Call | Swept | Guarded) -> list[Stmt]:
         """Push an element a loop's reverse restores, or each of a row's."""
         if isinstance(element, Call):
             return self.tapes.push_element(element)
+        if isinstance(element, Guarded):
+            return _inside(element.element, self.tapes.push_element(element.element))
         load, loops = self.over_swept(element, forwards=True)
-        return loops(self.tapes.push_element(load))
+        push = self.tapes.push_element(load)
+        return loops(_inside(load, push) if element.guarded else push)
 
-    def pop_restored(self, element: Call | Swept) -> list[Stmt]:
+    def pop_restored(self, element: Call | Swept | Guarded) -> list[Stmt]:
         """Pop back what :meth:`push_restored` pushed, the last first."""
         if isinstance(element, Call):
             return self.tapes.pop_element(element)
+        if isinstance(element, Guarded):
+            return _inside(element.element, self.tapes.pop_element(element.element))
         load, loops = self.over_swept(element, forwards=False)
-        return loops(self.tapes.pop_element(load))
+        pop = self.tapes.pop_element(load)
+        return loops(_inside(load, pop) if element.guarded else pop)
 
     def over_swept(self, swept: Swept, forwards: bool):
         """``swept``'s element, over fresh loop variables, and ``body -> its
@@ -911,6 +917,19 @@ def _top_level(block: list[Stmt]):
         if isinstance(s, If):
             yield from _top_level(s.body)
             yield from _top_level(s.orelse)
+
+
+def _inside(element: Call, body: list[Stmt]) -> list[Stmt]:
+    """``body`` where ``element``'s index lies inside its array (Python's
+    negative indices included): a store under an `if` may name an element
+    only where its test holds (``if i + 1 < n: x[i + 1] = ...``)."""
+    array, *index = element.args
+    test: Expr | None = None
+    for k, i in enumerate(index):
+        size = Call("shape", (array, Const(k)))
+        inside = Call("and", (Call("ge", (i, Call("neg", (size,)))), Call("lt", (i, size))))
+        test = inside if test is None else Call("and", (test, inside))
+    return [If(test, body, [])]
 
 
 def _restorers_around(body: list[Stmt], restored: dict) -> dict[tuple[int, str], list]:

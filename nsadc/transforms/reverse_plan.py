@@ -62,15 +62,30 @@ class Swept:
 
     element: Call
     loops: tuple[tuple[str, Expr, Expr, Expr], ...]
+    guarded: bool = False  # a store under an `if`: each point checked inside the array (Guarded)
 
     @property
     def array(self) -> str:
         return self.element.args[0].name
 
 
-def restored_array(element: Call | Swept) -> str:
+@dataclass(frozen=True)
+class Guarded:
+    """An element a store under an `if` overwrites, whose index the
+    iteration may never use otherwise (``if i + 1 < n: x[i + 1] = ...``):
+    its push before the store and its pop check the index is inside the
+    array first."""
+
+    element: Call
+
+    @property
+    def array(self) -> str:
+        return self.element.args[0].name
+
+
+def restored_array(element: Call | Swept | Guarded) -> str:
     """The array a restored element (:func:`_restorable`) belongs to."""
-    return element.array if isinstance(element, Swept) else element.args[0].name
+    return element.args[0].name if isinstance(element, Call) else element.array
 
 
 @dataclass
@@ -92,7 +107,7 @@ class Plan:
     # body; the reverse pops the element back before re-running the iteration.  A store in
     # loops of the iteration's own (a row of a grid updated in place) names every element
     # it may write (Swept)
-    restored: dict[int, dict[int, Call | Swept]] = field(default_factory=dict)
+    restored: dict[int, dict[int, Call | Swept | Guarded]] = field(default_factory=dict)
     # id(loop) -> arrays a re-run of one iteration writes again, untaped, so that its reads
     # see what the first run saw (rewritten_after_read)
     rewritten: dict[int, set[str]] = field(default_factory=dict)
@@ -234,7 +249,7 @@ class _Planner:
         records: set[int] = set()
         array_records: set[int] = set()
         snapshots: dict[int, set[str]] = {}
-        restored: dict[int, dict[int, Call | Swept]] = {}
+        restored: dict[int, dict[int, Call | Swept | Guarded]] = {}
         while True:  # which decisions are needed depends on the records: iterate
             new: set[int] = set()
             checkpoints: dict[int, list[str]] = {}
@@ -326,7 +341,7 @@ def _rewrites_whole(loop: For | While, array: str, dims: int) -> bool:
 
 
 def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[int, set[str]],
-                    restored: dict[int, dict[int, Call | Swept]], scratch: dict[int, set[str]]) -> dict:
+                    restored: dict[int, dict[int, Call | Swept | Guarded]], scratch: dict[int, set[str]]) -> dict:
     """A loop whose arrays are restored before its re-run replays their stores
     there, and so does one that fills a work array (``scratch``): the re-run
     must then recompute each stored value (and what it reads)."""
@@ -695,7 +710,7 @@ def _is_load(s: Stmt) -> bool:
 
 
 def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], facts: Facts,
-                 scratch: dict[int, set[str]]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call | Swept]]]:
+                 scratch: dict[int, set[str]]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call | Swept | Guarded]]]:
     """The stores that must push the element they overwrite.
 
     In the reverse sweep a loop re-runs each iteration and so re-reads the
@@ -720,7 +735,7 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
     differentiates = {id(L) for L in walk(fn.body) if isinstance(L, (For, While)) and any(
         isinstance(t, Assign) and t.target in facts.active for t in walk(L.body))}
     snapshots: dict[int, set[str]] = {}
-    restored: dict[int, dict[int, Call | Swept]] = {}
+    restored: dict[int, dict[int, Call | Swept | Guarded]] = {}
     loads: list[tuple[Assign, int, list]] = []  # (load, top-level index, enclosing loops)
     stores: dict[str, list[tuple[Assign, int, list]]] = {}
 
@@ -801,7 +816,7 @@ def _left_on_a_tape(loop, load: Assign, differentiates: set[int]) -> bool:
     return False
 
 
-def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[int, Call | Swept] | None:
+def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[int, Call | Swept | Guarded] | None:
     """``x[i] = f(x[i])``, or ``x[i] = f(x)`` (a Gauss-Seidel step, the load
     anywhere in the iteration, inner loops included), or a swap ``t = x[j];
     x[j] = x[j + 1]; x[j + 1] = t``, in a loop's body (`for`, or `while`: a
@@ -839,8 +854,9 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
     # a name the iteration changes only after its last store (a `while` loop's counter, `i += 1`
     # at the end of the body) still holds its value from the iteration's start there
     moved = changing & assigned_in(loop.body[:places[-1] + 1])
-    elements: dict[int, Call | Swept] = {}
+    elements: dict[int, Call | Swept | Guarded] = {}
     known: dict[tuple, Call] = {}  # one load per element, however the stores spell its index
+    guard: set[tuple] = set()  # the indices of elements a store under an `if` may never reach
     once = _assigned_once(fn)
     written = {t.target for t in walk(fn.body) if is_store(t)}
 
@@ -900,15 +916,39 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
                 return None
             index.append(renamed_expr(value, start_names))
         element = Call("load", (Var(store.target), *index))
-        elements[id(t)] = Swept(element, tuple(ranges)) if ranges else known.setdefault(tuple(index), element)
-    return elements
+        if ranges:
+            elements[id(t)] = Swept(element, tuple(ranges), _may_leave_the_array(loop.body, path, t))
+        else:
+            elements[id(t)] = known.setdefault(tuple(index), element)
+            if _may_leave_the_array(loop.body, path, t):
+                guard.add(tuple(index))
+    # an element one of its stores may never reach is checked wherever it is pushed before them
+    return {k: Guarded(e) if isinstance(e, Call) and tuple(e.args[1:]) in guard else e for k, e in elements.items()}
 
 
-def _names_read(element: Call | Swept) -> set[str]:
+def _may_leave_the_array(body: list[Stmt], path: list[Stmt], store: Assign) -> bool:
+    """Whether the element ``store`` writes may lie outside the array where
+    the store does not run: the store sits under an `if`, and no load of the
+    same element (the same index, names the body does not reassign) runs on
+    every path before it."""
+    if not any(isinstance(p, If) for p in path):
+        return False
+    index = store.value.args[1:-1]
+    reassigned = {t.target for t in walk(body) if isinstance(t, Assign) and not is_store(t)}
+    if any(variables(e) & reassigned for e in index):
+        return True
+    blocks = [body] + [p.body for p in path if isinstance(p, For)]
+    return not any(_is_load(t) and t.value.args[0] == Var(store.target) and t.value.args[1:] == index
+                   for block in blocks for t in block)
+
+
+def _names_read(element: Call | Swept | Guarded) -> set[str]:
     """The names a restored element's index (and a row's ranges) read, other
     than the row's own loop variables."""
     if isinstance(element, Call):
         return variables(element)
+    if isinstance(element, Guarded):
+        return variables(element.element)
     names = variables(element.element).union(*(variables(e) for _, *bounds in element.loops for e in bounds))
     return names - {var for var, *_ in element.loops}
 
@@ -961,7 +1001,7 @@ def _is_gather(value: Expr | None, written: set[str]) -> bool:
         and value.args[0].name not in written
 
 
-def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call | Swept]]) -> tuple[
+def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call | Swept | Guarded]]) -> tuple[
         dict[int, list[tuple[Call | Swept, int]]], dict[int, int]]:
     """id(top-level statement of a loop body) -> [(an element a loop's
     restored stores into one array overwrite (see :func:`_restorable`; each
@@ -975,7 +1015,7 @@ def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call | Swept]]) -
     before: dict[int, list[tuple[Call | Swept, int]]] = {}
     stores: dict[int, int] = {}
     for loop in walk(fn.body):
-        by_array: dict[str, dict[int, Call | Swept]] = {}
+        by_array: dict[str, dict[int, Call | Swept | Guarded]] = {}
         for sid, element in restored.get(id(loop), {}).items():
             by_array.setdefault(restored_array(element), {})[sid] = element
         for unit in by_array.values():
