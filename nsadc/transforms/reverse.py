@@ -133,6 +133,7 @@ class _Reverse:
         self.pushed_before, self.pushed_early = hoisted_pushes(fn, plan.restored)
         # (id(loop), array) -> the loops around it whose reverse restores elements of that array too
         self.restorers_around = _restorers_around(fn.body, plan.restored)
+        self.within: dict[int, set[int]] = {}  # id(loop) -> ids of the statements in its body (inside)
         # (id(top), array): the pushes before that statement are for stores a snapshot keeps
         loops = {id(t): t for t in walk(fn.body) if isinstance(t, (For, While))}
         self.snapshotted_tops = {(top, restored_array(e)) for top, pushed in self.pushed_before.items()
@@ -158,9 +159,21 @@ class _Reverse:
         its own re-run: the inner loop's reverse then runs only after that
         loop's re-run, which pushes for it, and pushes here would sit above
         the outer loop's on the array's tape."""
+        around = self.restorers_around.get((loop_id, array), ())
+        if not around:
+            return False
         here = None if self.rerun is None else self.rerun.loop
-        return any(here is None or (outer is not here and any(t is outer for t in walk(here.body)))
-                   for outer in self.restorers_around.get((loop_id, array), ()))
+        return here is None or any(outer is not here and id(outer) in self.inside(here) for outer in around)
+
+    def inside(self, loop: For | While) -> set[int]:
+        """The ids of the statements in ``loop``'s body (memoized)."""
+        if id(loop) not in self.within:
+            self.within[id(loop)] = {id(t) for t in walk(loop.body)}
+        return self.within[id(loop)]
+
+    def in_inner_loop(self, loop: For | While, s: Stmt) -> bool:
+        """Whether ``s`` sits in a loop inside ``loop``'s body."""
+        return any(id(s) in self.inside(inner) for inner in walk(loop.body) if isinstance(inner, (For, While)))
 
     def hoisted(self, s: Stmt) -> bool:
         return id(s) in self.pushed_early and not self.own_rerun(self.pushed_early[id(s)])
@@ -222,7 +235,7 @@ class _Reverse:
         except the replay of a loop iteration whose arrays were restored whole."""
         plan, rerun = self.plan, self.rerun
         if rerun is not None and id(s) in rerun.stores and s.target not in after | _read(rest) \
-                and not _in_inner_loop(rerun.loop, s):
+                and not self.in_inner_loop(rerun.loop, s):
             self.unsaved.add(id(s))  # nothing after it reads the new element: no replay, no pop
             return []
         # (a store in a loop of the iteration's own is replayed: that loop's later iterations may
@@ -952,11 +965,6 @@ def _restorers_around(body: list[Stmt], restored: dict) -> dict[tuple[int, str],
 
     visit(body, [])
     return out
-
-
-def _in_inner_loop(loop: For | While, s: Stmt) -> bool:
-    """Whether ``s`` sits in a loop inside ``loop``'s body."""
-    return any(any(t is s for t in walk(inner.body)) for inner in walk(loop.body) if isinstance(inner, (For, While)))
 
 
 def _reversed_for(s: For, body: list[Stmt], names, forward: dict[int, For]) -> list[Stmt]:
