@@ -36,7 +36,7 @@ def _block(block: list[Stmt]) -> None:
             _block(s.body)
             _block(s.orelse)
         elif isinstance(s, (For, While)):
-            changing = _changed(s)
+            changing = changed_in(s)
             moved = _take_invariant(s.body, changing)
             if moved:
                 at = k
@@ -48,7 +48,7 @@ def _block(block: list[Stmt]) -> None:
         k += 1
 
 
-def _changed(loop: For | While) -> set[str]:
+def changed_in(loop: For | While) -> set[str]:
     """The names a loop may change: what it assigns, its variable, what a
     tape read or a line of opaque code in it may assign."""
     out = assigned(loop.body) | ({loop.var} if isinstance(loop, For) else set())

@@ -29,8 +29,8 @@ than the tape ever does.
 from __future__ import annotations
 
 from nsadc.ir.build import add, mul
-from nsadc.ir.nodes import (TAPE_OPS, Comment, CounterStep, Expr, For, Function, If, Stmt, TapeReserve, assigned,
-                            child_blocks, tape_effects, variables, walk)
+from nsadc.ir.nodes import Comment, CounterStep, Expr, For, Function, If, Stmt, TapeReserve, child_blocks, variables, walk
+from nsadc.passes.buffer_growth import changed_in
 from nsadc.transforms.tapes import loop_trips
 
 
@@ -58,10 +58,7 @@ def _block(block: list[Stmt]) -> None:
 
 def _hoisted(loop: For) -> list[Stmt]:
     """The reservations for ``loop``'s pushes, taken out of its body."""
-    changed = assigned(loop.body) | {loop.var}
-    for t in walk(loop.body):
-        if isinstance(t, TAPE_OPS):
-            changed |= tape_effects(t)[1]
+    changed = changed_in(loop)
     reserves = _reserves(loop.body)
     rooms: dict[tuple[str, str], Expr] = {}
     kept: set[tuple[str, str]] = set()

@@ -573,23 +573,22 @@ class _Reverse:
 
     def push_restored(self, element: Call | Swept | Guarded) -> list[Stmt]:
         """Push an element a loop's reverse restores, or each of a row's."""
-        if isinstance(element, Call):
-            return self.tapes.push_element(element)
-        if isinstance(element, Guarded):
-            return _inside(element.element, self.tapes.push_element(element.element))
-        load, loops = self.over_swept(element, forwards=True)
-        push = self.tapes.push_element(load)
-        return loops(_inside(load, push) if element.guarded else push)
+        return self.restored_tape(element, forwards=True)
 
     def pop_restored(self, element: Call | Swept | Guarded) -> list[Stmt]:
         """Pop back what :meth:`push_restored` pushed, the last first."""
+        return self.restored_tape(element, forwards=False)
+
+    def restored_tape(self, element: Call | Swept | Guarded, forwards: bool) -> list[Stmt]:
+        """The push (``forwards``) or the pop of a restored element: a row's
+        elements over its loops, a guarded one where it lies in its array."""
+        op = self.tapes.push_element if forwards else self.tapes.pop_element
         if isinstance(element, Call):
-            return self.tapes.pop_element(element)
+            return op(element)
         if isinstance(element, Guarded):
-            return _inside(element.element, self.tapes.pop_element(element.element))
-        load, loops = self.over_swept(element, forwards=False)
-        pop = self.tapes.pop_element(load)
-        return loops(_inside(load, pop) if element.guarded else pop)
+            return _inside(element.element, op(element.element))
+        load, loops = self.over_swept(element, forwards)
+        return loops(_inside(load, op(load)) if element.guarded else op(load))
 
     def over_swept(self, swept: Swept, forwards: bool):
         """``swept``'s element, over fresh loop variables, and ``body -> its

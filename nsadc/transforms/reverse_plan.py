@@ -857,7 +857,7 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
     elements: dict[int, Call | Swept | Guarded] = {}
     known: dict[tuple, Call] = {}  # one load per element, however the stores spell its index
     guard: set[tuple] = set()  # the indices of elements a store under an `if` may never reach
-    once = _assigned_once(fn)
+    once = _assigned_once(fn.body)
     written = {t.target for t in walk(fn.body) if is_store(t)}
 
     def start_value(w: Expr, on_path: dict, free: set[str], depth: int = 8) -> Expr | None:
@@ -886,11 +886,7 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
     start_names = {f"{v}@start": v for v in stepped}
     # a name the iteration assigns once, on the store's path, holds that value at the store
     # (``u = users[t]``, whatever other loops of the function bind to ``u``)
-    counts: dict[str, int] = {}
-    for t in walk(loop.body):
-        if isinstance(t, Assign) and not is_store(t):
-            counts[t.target] = counts.get(t.target, 0) + 1
-    once = once | {v for v, k in counts.items() if k == 1}
+    once = once | _assigned_once(loop.body)
 
     for t, path in zip(unit, paths):
         free = {getattr(loop, "var", None), *start_names}
@@ -956,13 +952,10 @@ def _names_read(element: Call | Swept | Guarded) -> set[str]:
 def _stepped_first(body: list[Stmt], before: int) -> dict[str, int]:
     """Names the body assigns once, by ``v = v + c`` (an int) straight in it
     before its statement ``before``: name -> c."""
-    counts: dict[str, int] = {}
-    for t in walk(body):
-        if isinstance(t, Assign) and not is_store(t):
-            counts[t.target] = counts.get(t.target, 0) + 1
+    once = _assigned_once(body)
     out: dict[str, int] = {}
     for s in body[:before]:
-        if isinstance(s, Assign) and counts.get(s.target) == 1 and isinstance(s.value, Call) \
+        if isinstance(s, Assign) and s.target in once and isinstance(s.value, Call) \
                 and s.value.prim in ("add", "sub") and s.value.args[0] == Var(s.target) \
                 and isinstance(s.value.args[1], Const) and type(s.value.args[1].value) is int:
             step = s.value.args[1].value
@@ -1032,10 +1025,10 @@ def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call | Swept | Gu
     return before, stores
 
 
-def _assigned_once(fn: Function) -> set[str]:
-    """The names one statement of the function assigns (a `for` its variable)."""
+def _assigned_once(block: list[Stmt]) -> set[str]:
+    """The names one statement of ``block`` assigns (a `for` its variable)."""
     counts: dict[str, int] = {}
-    for t in walk(fn.body):
+    for t in walk(block):
         name = t.var if isinstance(t, For) else t.target if isinstance(t, Assign) else None
         if name is not None:
             counts[name] = counts.get(name, 0) + 1
@@ -1063,7 +1056,7 @@ def _defs_before(block: list[Stmt], target: Stmt) -> list[Assign] | None:
 def _iteration_names(fn: Function, loop) -> tuple[dict, set[str]]:
     """Names assigned once at the top of the loop's body (expanded in index
     forms) and the names the iteration changes."""
-    once = _assigned_once(fn)
+    once = _assigned_once(fn.body)
     defs = {t.target: t.value for t in loop.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
     return defs, assigned_in(loop.body) - set(defs)
 
@@ -1302,7 +1295,7 @@ def _scratch(fn: Function, array: str, types: dict[str, str],
     loop, after = fn.body[at[0]], fn.body[at[0] + 1:]
     if any(_mentions(t, array) for k, s in enumerate(fn.body[:at[0]]) if k not in allocation for t in walk([s])):
         return None
-    once = _assigned_once(fn)
+    once = _assigned_once(fn.body)
     top = {t.target: t.value for t in fn.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
     used_after = any(_mentions(t, array) for t in walk(after))
     stored_after = any(is_store(t) and t.target == array for t in walk(after))
