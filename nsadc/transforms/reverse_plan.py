@@ -118,6 +118,10 @@ class Plan:
     # (_journaled): the forward sweep pushes each store's index and old value, the reverse
     # pops the iteration's stores back before re-running it
     journaled: dict[int, set[str]] = field(default_factory=dict)
+    # id(`for` loop straight in a reversed loop's body) that the re-run of that loop's iteration
+    # does not run (_unrun_in_reruns): its arrays are at their state after it when the
+    # iteration's reverse starts, and its own reverse restores each element it overwrites
+    unrun: set[int] = field(default_factory=set)
 
 
 def header_only_vars(fn: Function) -> set[str]:
@@ -258,11 +262,12 @@ class _Planner:
             self.scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
             reread = self.reread(checkpoints)
             needs = _replayed_needs(fn, dict(reread), snapshots, restored, scratch)
-            new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts, scratch)
+            unrun = _unrun_in_reruns(fn, checkpoints, set(self.fused), self.loop_vars, scratch)
+            new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts, scratch, unrun)
                                                        if arrays
                                                        else (set(), {}, {}))
             if (new, new_arrays, new_snapshots, new_restored) == (records, array_records, snapshots, restored):
-                return records, array_records, snapshots, restored, checkpoints, restore, needs, reread
+                return records, array_records, snapshots, restored, checkpoints, restore, needs, unrun, reread
             records, array_records, snapshots, restored = new, new_arrays, new_snapshots, new_restored
 
     def plan(self) -> Plan:
@@ -276,7 +281,7 @@ class _Planner:
             again = self.settle(wider)
             if _scratch_arrays(fn, arrays, types, again[-1]) == wider:
                 settled, scratch = again, wider
-        records, array_records, snapshots, restored, checkpoints, restore, needs, _ = settled
+        records, array_records, snapshots, restored, checkpoints, restore, needs, unrun, _ = settled
         reversed_loops = {id(s) for s in walk(fn.body) if isinstance(s, (For, While))
                           and id(s) not in self.fused and self.has_work(s.body, records | array_records)}
         recorded = {s.target for s in walk(fn.body) if isinstance(s, Assign) and id(s) in records}
@@ -285,7 +290,7 @@ class _Planner:
                      | scratch_within(s, scratch) for s in walk(fn.body) if isinstance(s, (For, While))}
         return Plan(records, recorded, checkpoints, restore, needs, reversed_loops, self.fused, self.overwritten,
                     array_records, snapshots, restored, {k: v for k, v in rewritten.items() if v}, scratch,
-                    _journaled(fn, snapshots, set(self.fused)))
+                    _journaled(fn, snapshots, set(self.fused)), unrun)
 
 
 def _journaled(fn: Function, snapshots: dict[int, set[str]], fused: set[int]) -> dict[int, set[str]]:
@@ -710,7 +715,7 @@ def _is_load(s: Stmt) -> bool:
 
 
 def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], facts: Facts,
-                 scratch: dict[int, set[str]]) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call | Swept | Guarded]]]:
+                 scratch: dict[int, set[str]], unrun: set[int] = frozenset()) -> tuple[set[int], dict[int, set[str]], dict[int, dict[int, Call | Swept | Guarded]]]:
     """The stores that must push the element they overwrite.
 
     In the reverse sweep a loop re-runs each iteration and so re-reads the
@@ -760,8 +765,10 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
         for load, top, loops in loads:
             if load.value.args[0] != Var(array):
                 continue
-            rerun_in = [L for L in loops if load.target in needs.get(id(L), set()) and id(L) in differentiates
-                        and not _left_on_a_tape(L, load, differentiates)]
+            # (not a loop whose re-run leaves out the loop inside it that holds the load)
+            rerun_in = [L for k, L in enumerate(loops) if load.target in needs.get(id(L), set())
+                        and id(L) in differentiates and not _left_on_a_tape(L, load, differentiates)
+                        and not (k + 1 < len(loops) and id(loops[k + 1]) in unrun)]
             if not rerun_in:
                 continue
             for s, t, _ in writes:
@@ -800,6 +807,57 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
                             f"write the new values into another array (e.g. {array}_new = "
                             f"np.empty_like({array})) and read from {array}")
     return out, snapshots, restored
+
+
+def _unrun_in_reruns(fn: Function, checkpoints: dict[int, list[str]], fused: set[int], loop_vars: set[str],
+                     scratch: dict[int, set[str]]) -> set[int]:
+    """The `for` loops straight in another loop's body that a re-run of
+    that loop's iteration need not run: the loop inside keeps no checkpoint
+    (each of its iterations starts from values the iteration around it
+    computes before it), nothing else in the iteration around it reads a
+    value it assigns, and every array it stores into is stored and read
+    nowhere else in the iteration around it (nor filled as a work array).
+
+    The reverse of such a loop ``C`` in ``L``'s iteration then starts with
+    ``C``'s arrays as ``C`` left them: the reverse of every later statement
+    of ``L``'s body, and of ``L``'s later iterations, has put back what it
+    overwrote.  ``C``'s own reverse pops each element it overwrote before
+    re-running that iteration, so ``L`` need not keep ``C``'s arrays (a row of
+    a grid updated in place keeps its elements once, pushed where the row
+    runs forwards, not twice), and ``L``'s re-run need not run ``C`` (each
+    element computed twice in the reverse, not three times)."""
+    out: set[int] = set()
+    for L in walk(fn.body):
+        if not isinstance(L, (For, While)) or id(L) in fused:
+            continue
+        carried = upward_exposed(L.body) | set(checkpoints.get(id(L), ()))
+        if isinstance(L, While):
+            carried |= variables(L.test)
+        for k, C in enumerate(L.body):
+            if not isinstance(C, For) or id(C) in fused or checkpoints.get(id(C)):
+                continue
+            stored = {t.target for t in walk(C.body) if is_store(t)}
+            others = L.body[:k] + L.body[k + 1:]
+            if (assigned_in(C.body) - loop_vars - stored) & (carried | upward_exposed(L.body[k + 1:])):
+                continue
+            if any(a in work for a in stored for work in scratch.values()):
+                continue
+            if any((is_store(t) or _is_load(t)) and t.value.args[0].name in stored for t in walk(others)):
+                continue
+            if _leaves_results(C):
+                continue
+            out.add(id(C))
+    return out
+
+
+def _leaves_results(loop: For) -> bool:
+    """Whether a loop straight in ``loop``'s body assigns a value a later
+    statement of the body reads (which a re-run of ``loop``'s iteration may
+    take from a tape its forward run pushes)."""
+    for k, inner in enumerate(loop.body):
+        if isinstance(inner, (For, While)) and assigned_in(inner.body) & upward_exposed(loop.body[k + 1:]):
+            return True
+    return any(_leaves_results(t) for t in loop.body if isinstance(t, For))
 
 
 def _left_on_a_tape(loop, load: Assign, differentiates: set[int]) -> bool:
