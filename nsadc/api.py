@@ -288,6 +288,7 @@ class Differentiable:
         self._fast_paths: dict[tuple, tuple] = {}
         self._shape_tests: dict[int, object] = {}
         self._index_reads = meta.get("index_reads", [])
+        self._index_arrays: dict = {}  # argument types -> {parameter: where its elements index}
         self._written = set(meta.get("written", []))
         self.wrt = self._resolve_wrt(wrt)
         for w in self.wrt:
@@ -481,7 +482,32 @@ class Differentiable:
             call_checks.check_index_reads(self.__name__, self._index_reads, dict(zip(self._params, values)))
         if self._vectorized:
             self._check_shapes(values, types, gradient_only)
+        flags = [n for n in self._params if isinstance(bound.arguments[n], np.ndarray)
+                 and bound.arguments[n].dtype.kind == "b"]
+        if flags:
+            self._refuse_flags_as_indices(flags, types)
         return values, types
+
+    def _refuse_flags_as_indices(self, flags: list[str], types: dict[str, str]) -> None:
+        """Bool arrays travel as int8 views (flags read as 0 and 1); one whose
+        elements the code uses as indices (``x[mask]`` lowered for an array
+        argument: NumPy's mask) would read positions 0 and 1 instead: refused."""
+        key = tuple(types[p] for p in self._params)
+        if key not in self._index_arrays:
+            try:
+                base, _ = analyse_function(*self._source(), None, self._env, types, memo=self._lowered)
+            except NsadcError:
+                self._index_arrays[key] = {}  # the compile that follows says why
+            else:
+                self._index_arrays[key] = call_checks.index_arrays(base)
+        for name in flags:
+            where = self._index_arrays[key].get(name)
+            if where is not None:
+                raise ArgumentError(f"argument {name!r} of {self.__name__} is a bool array, and the function "
+                                    f"indexes with it ({where}): nsadc reads an index array as positions, "
+                                    f"not as NumPy's mask; write x[{name} != 0] or "
+                                    f"np.where({name}, ..., 0.0) for the mask, or pass the positions "
+                                    f"np.flatnonzero({name})")
 
     def _settle_wrt(self, arguments: dict) -> None:
         """The default wrt leaves out an array argument that arrives with an integer

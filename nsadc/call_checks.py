@@ -28,7 +28,7 @@ import numpy as np
 from nsadc.rules.source import expr_source
 from nsadc.errors import ArgumentError
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, If, Return, TapeAlloc, Var, While, expressions_read,
-                            walk)
+                            variables, walk)
 
 INT64 = (-(2 ** 63), 2 ** 63 - 1)
 
@@ -74,6 +74,32 @@ def index_reads(fn) -> list[list]:
             params.discard(s.target)  # rebound: later reads are not of the argument
     seen = set()
     return [r for r in out if tuple(r[:3]) not in seen and not seen.add(tuple(r[:3]))]
+
+
+def index_arrays(fn) -> dict[str, str]:
+    """Parameter arrays whose elements index other arrays (``at = idx[k];
+    x[at]``, also where the frontend wrote ``x[idx]`` as such a loop): name ->
+    where the first such index is used.  A bool array passed there would be
+    read as positions 0 and 1, not as NumPy's mask."""
+    params = {p.name for p in fn.params}
+    element_of: dict[str, str] = {}  # a name loaded from a parameter array -> the array
+    out: dict[str, str] = {}
+    for s in walk(fn.body):
+        if not isinstance(s, Assign) or not isinstance(s.value, Call):
+            continue
+        call = s.value
+        if call.prim in ("load", "store"):
+            index = call.args[1:-1] if call.prim == "store" else call.args[1:]
+            for i in index:
+                for v in variables(i):
+                    if v in element_of and element_of[v] not in out:
+                        out[element_of[v]] = str(s.loc) if s.loc is not None else fn.name
+                if isinstance(i, Call) and i.prim == "load" and isinstance(i.args[0], Var) \
+                        and i.args[0].name in params and i.args[0].name not in out:
+                    out[i.args[0].name] = str(s.loc) if s.loc is not None else fn.name
+        if call.prim == "load" and isinstance(call.args[0], Var) and call.args[0].name in params:
+            element_of[s.target] = call.args[0].name
+    return out
 
 
 def _rebound(block) -> set[str]:

@@ -37,7 +37,7 @@ import libcst as cst
 from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, sum_of_squares
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, variables, walk
-from nsadc.rules.arrays import ARRAY_PRIMS, array_type, rank
+from nsadc.rules.arrays import ARRAY_PRIMS, array_type, is_array, is_float_array, rank
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
 from nsadc.rules.vector import VECTOR_PRIMS
 
@@ -73,6 +73,15 @@ class _P:
     # array: a basic slice of it, per dimension of the array ("at", i) for an
     # integer index (the dimension is dropped) or ("range", start, step)
     view: list[tuple] | None = None
+
+
+# element-wise operations that keep int arrays int
+_INT_OPS = {"add", "sub", "mul", "neg", "floordiv", "mod"}
+
+
+def _ints(t: str) -> bool:
+    """Whether an array type holds ints (an index array)."""
+    return is_array(t) and not is_float_array(t)
 
 
 class VectorLowering:
@@ -151,13 +160,14 @@ class VectorLowering:
         """``np.zeros(shape)``, ``np.ones(shape)``, ``np.full(shape, v)`` inside an
         expression: one value broadcast to the shape (no array is made)."""
         args = self._allocation_args(scope, node, name, "use np.zeros(shape) + value, which broadcasts the array")
-        if self._dtype_of(scope, node) == "int":
-            raise self._err(scope, node, "an int array inside an expression is not supported",
-                            "give it a name of its own first: idx = np.zeros(n, dtype=np.int64)")
+        integer = self._dtype_of(scope, node) == "int"
+        if integer and name == "full":
+            raise self._err(scope, node, "an int np.full inside an expression is not supported",
+                            "give it a name of its own first: idx = np.full(n, -1, dtype=np.int64)")
         dims = [self._dim_value(scope, d) or d for d in self._dims(scope, args[0])]
         value = self._operand(self._expr(scope, args[1]), "fill") if name == "full" \
-            else Const(0.0 if name == "zeros" else 1.0)
-        return _P("scalar", len(dims), dims, value=value, node=node)
+            else Const((0 if integer else 0.0) if name == "zeros" else (1 if integer else 1.0))
+        return _P("scalar", len(dims), dims, value=value, node=node, integer=integer)
 
     def _local_array(self, scope, node) -> tuple[Var, str] | None:
         if isinstance(node, cst.Name) and node.value in scope.locals:
@@ -595,7 +605,7 @@ class VectorLowering:
             if found is None:
                 return _P("scalar", 0, [], value=self._expr(scope, node))
             var, t = found
-            return _P("array", rank(t), list(self._shape(var.name)), value=var, node=node)
+            return _P("array", rank(t), list(self._shape(var.name)), value=var, node=node, integer=_ints(t))
         if isinstance(node, cst.Subscript):
             return self._view(scope, node)
         if isinstance(node, cst.Attribute) and node.attr.value == "T":
@@ -613,7 +623,7 @@ class VectorLowering:
             if isinstance(node.operator, cst.Plus):
                 return inner
             if isinstance(node.operator, cst.Minus):
-                return _P("op", inner.rank, inner.shape, prim="neg", args=[inner], node=node)
+                return _P("op", inner.rank, inner.shape, prim="neg", args=[inner], node=node, integer=inner.integer)
             if isinstance(node.operator, cst.BitInvert) and self._is_boolean_array(scope, node.expression):
                 return _P("op", inner.rank, inner.shape, prim="not", args=[inner], node=node)
             raise self._err(scope, node.operator, "this operator is not supported on arrays",
@@ -721,7 +731,7 @@ class VectorLowering:
                 self.dim_bounds[length] = (base[d], None if None in bounds else bounds)
             view.append(("range", start, step))
             shape.append(length)
-        return _P("array", len(shape), shape, value=var, node=node, view=view)
+        return _P("array", len(shape), shape, value=var, node=node, view=view, integer=_ints(t))
 
     def _slice(self, scope, el: cst.Slice, n: Expr) -> tuple[Expr, Expr, Expr]:
         """``(start, step, length)`` of ``a:b:c`` on a dimension of size ``n``,
@@ -850,7 +860,11 @@ class VectorLowering:
     def _elementwise(self, scope, node, prim: str, operands: list) -> _P:
         parts = [self._prepare(scope, a) for a in operands]
         shape = self._broadcast(scope, node, parts)
-        return _P("op", len(shape), shape, prim=prim, args=parts, node=node)
+        # integer arithmetic of int arrays and int constants stays int (counts + 1, an offset table)
+        integer = prim in _INT_OPS and any(p.integer for p in parts) and all(
+            p.integer or (p.kind == "scalar" and isinstance(p.value, Const) and type(p.value.value) is int)
+            for p in parts)
+        return _P("op", len(shape), shape, prim=prim, args=parts, node=node, integer=integer)
 
     def _elementwise_prim(self, scope, node: cst.Call, prim: str) -> _P:
         for a in node.args:
