@@ -137,3 +137,57 @@ def test_bool_arrays_as_masks_and_flags(fn):
     g = nsadc.differentiate(fn, wrt=["x"], target="python").grad(x, mask)
     (want,) = central_differences(fn, (x, mask), [0])
     np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+
+
+def flags_set_in_a_loop(x, thr):
+    """Flags made with dtype=np.bool_, set in one loop and read in another."""
+    keep = np.zeros(x.shape[0], dtype=np.bool_)
+    for i in range(x.shape[0]):
+        if abs(x[i]) > thr:
+            keep[i] = True
+    s = 0.0
+    for i in range(x.shape[0]):
+        if keep[i]:
+            s += x[i] * x[i]
+        elif not keep[i]:
+            s += 0.1 * x[i]
+    return s
+
+
+def flags_as_a_mask(x, thr):
+    keep = np.zeros(x.shape[0], dtype=np.bool_)
+    for i in range(x.shape[0]):
+        if x[i] > thr:
+            keep[i] = True
+    return np.sum(x[keep])
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_bool_arrays_made_in_the_function_hold_flags(target):
+    x = np.array([0.3, -1.2, 0.7, 2.0, -0.4, 0.05])
+    d = nsadc.differentiate(flags_set_in_a_loop, wrt=["x"], target=target)
+    value, g = d.value_and_grad(x, 0.5)
+    assert value == pytest.approx(flags_set_in_a_loop(x, 0.5), rel=1e-12)
+    (want,) = central_differences(flags_set_in_a_loop, (x, 0.5), [0])
+    np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+
+
+def test_bool_arrays_made_in_the_function_never_gather():
+    """x[keep] with keep made as bool flags is NumPy's mask: taken as one, or
+    refused, never read as the positions 0 and 1."""
+    x = np.array([0.3, -1.2, 0.7, 2.0, -0.4, 0.05])
+    try:
+        d = nsadc.differentiate(flags_as_a_mask, wrt=["x"], target="python")
+        value = d(x, 0.5)
+    except nsadc.UnsupportedError as e:
+        assert "flags_as_a_mask" in str(e) or "test_int_array_values.py" in str(e)
+    else:
+        assert value == pytest.approx(flags_as_a_mask(x, 0.5))
+
+
+def test_a_bool_array_inside_an_expression_is_refused():
+    def flagged(x):
+        return np.sum(np.where(np.zeros(x.shape[0], dtype=np.bool_), x, 2.0 * x))
+
+    with pytest.raises(nsadc.UnsupportedError, match="bool array inside an expression"):
+        nsadc.differentiate(flagged, target="python").grad(np.ones(3))

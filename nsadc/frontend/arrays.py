@@ -32,6 +32,7 @@ _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "
 _SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1", "sqrt", "square", "sign",
                "tanh", "sin", "cos", "maximum", "minimum")
 _FLOAT_DTYPES = ("float", "np.float64", "numpy.float64", "np.double", "numpy.double")
+_BOOL_DTYPES = ("bool", "np.bool_", "numpy.bool_", "np.bool", "numpy.bool")
 _INT_DTYPES = ("int", "np.int64", "numpy.int64", "np.int32", "numpy.int32", "np.intp", "numpy.intp", "np.int_")
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
                 "flatten", "ravel", "astype", "fill")
@@ -485,7 +486,10 @@ class ArrayLowering:
         if prim in ALLOCATORS or prim == "full":
             args = self._allocation_args(scope, node, prim, "allocate with np.empty(shape) and fill it in a loop")
             dims = self._dims(scope, args[0])
-            if self._dtype_of(scope, node) == "int":
+            dtype = self._dtype_of(scope, node)
+            if dtype == "bool":
+                self._flags_array(scope, node)
+            if dtype in ("int", "bool"):
                 return self._int_allocation(scope, node, prim, dims, args), prim
             extra = [self._expr(scope, args[1])] if prim == "full" else []
             return Call(prim, (*dims, *extra)), prim
@@ -535,9 +539,22 @@ class ArrayLowering:
             return "float"
         if text in _INT_DTYPES:
             return "int"
+        if text in _BOOL_DTYPES:
+            return "bool"
         raise self._err(scope, node, f"dtype={text} is not supported for arrays nsadc creates",
                         "leave dtype out (float64; derivatives follow the inputs' precision), or "
-                        "write dtype=np.int64 for an array of indices or counts")
+                        "write dtype=np.int64 for an array of indices or counts, dtype=np.bool_ for flags")
+
+    def _flags_array(self, scope, node: cst.Call) -> None:
+        """``edge = np.zeros(shape, dtype=np.bool_)``: flags, held as ints 0
+        and 1; the name is a mask (``x[edge]`` selects where it holds, as in
+        NumPy, and never gathers positions 0 and 1)."""
+        stmt = scope.src.parents.get(node)
+        if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0].target, cst.Name)):
+            raise self._err(scope, node, "a bool array is made here without a name of its own",
+                            "bind it to a name first: flags = np.zeros(n, dtype=np.bool_)")
+        self.__dict__.setdefault("mask_names", set()).add(stmt.targets[0].target.value)
 
     def _int_allocation(self, scope, node: cst.Call, prim: str, dims: list[Expr], args: list) -> Call:
         """``np.zeros(n, dtype=np.int64)`` ...: ``index_empty(n)``, or

@@ -160,7 +160,11 @@ class VectorLowering:
         """``np.zeros(shape)``, ``np.ones(shape)``, ``np.full(shape, v)`` inside an
         expression: one value broadcast to the shape (no array is made)."""
         args = self._allocation_args(scope, node, name, "use np.zeros(shape) + value, which broadcasts the array")
-        integer = self._dtype_of(scope, node) == "int"
+        dtype = self._dtype_of(scope, node)
+        if dtype == "bool":
+            raise self._err(scope, node, "a bool array inside an expression is not supported",
+                            "give it a name of its own first: flags = np.zeros(n, dtype=np.bool_)")
+        integer = dtype == "int"
         if integer and name == "full":
             raise self._err(scope, node, "an int np.full inside an expression is not supported",
                             "give it a name of its own first: idx = np.full(n, -1, dtype=np.int64)")
