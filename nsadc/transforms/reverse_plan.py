@@ -816,7 +816,8 @@ def _unrun_in_reruns(fn: Function, checkpoints: dict[int, list[str]], fused: set
     (each of its iterations starts from values the iteration around it
     computes before it), nothing else in the iteration around it reads a
     value it assigns, and every array it stores into is stored and read
-    nowhere else in the iteration around it (nor filled as a work array).
+    elsewhere in the iteration around it only by other such loops (and is
+    no work array).
 
     The reverse of such a loop ``C`` in ``L``'s iteration then starts with
     ``C``'s arrays as ``C`` left them: the reverse of every later statement
@@ -825,7 +826,10 @@ def _unrun_in_reruns(fn: Function, checkpoints: dict[int, list[str]], fused: set
     re-running that iteration, so ``L`` need not keep ``C``'s arrays (a row of
     a grid updated in place keeps its elements once, pushed where the row
     runs forwards, not twice), and ``L``'s re-run need not run ``C`` (each
-    element computed twice in the reverse, not three times)."""
+    element computed twice in the reverse, not three times).  Two such
+    loops may read each other's arrays (a time step updating dual fields
+    from the primal one, then the primal from the duals): each one's reverse
+    finds what the other's reverse, run before it, put back."""
     out: set[int] = set()
     for L in walk(fn.body):
         if not isinstance(L, (For, While)) or id(L) in fused:
@@ -833,20 +837,25 @@ def _unrun_in_reruns(fn: Function, checkpoints: dict[int, list[str]], fused: set
         carried = upward_exposed(L.body) | set(checkpoints.get(id(L), ()))
         if isinstance(L, While):
             carried |= variables(L.test)
+        stored: dict[int, set[str]] = {}  # id(candidate) -> the arrays it stores into
         for k, C in enumerate(L.body):
-            if not isinstance(C, For) or id(C) in fused or checkpoints.get(id(C)):
+            if not isinstance(C, For) or id(C) in fused or checkpoints.get(id(C)) or _leaves_results(C):
                 continue
-            stored = {t.target for t in walk(C.body) if is_store(t)}
-            others = L.body[:k] + L.body[k + 1:]
-            if (assigned_in(C.body) - loop_vars - stored) & (carried | upward_exposed(L.body[k + 1:])):
+            arrays = {t.target for t in walk(C.body) if is_store(t)}
+            if (assigned_in(C.body) - loop_vars - arrays) & (carried | upward_exposed(L.body[k + 1:])):
                 continue
-            if any(a in work for a in stored for work in scratch.values()):
-                continue
-            if any((is_store(t) or _is_load(t)) and t.value.args[0].name in stored for t in walk(others)):
-                continue
-            if _leaves_results(C):
-                continue
-            out.add(id(C))
+            if not any(a in work for a in arrays for work in scratch.values()):
+                stored[id(C)] = arrays
+        while True:  # drop a candidate whose arrays a statement outside the candidates touches
+            inside = {id(t) for C in L.body if id(C) in stored for t in walk(C.body)}
+            touched = {t.value.args[0].name for t in walk(L.body)
+                       if (is_store(t) or _is_load(t)) and id(t) not in inside}
+            dropped = [c for c, arrays in stored.items() if arrays & touched]
+            if not dropped:
+                break
+            for c in dropped:
+                del stored[c]
+        out |= set(stored)
     return out
 
 
