@@ -237,8 +237,14 @@ CASES = {
 
 
 def _check(name, target):
-    fn, wrt, make = CASES[name]
-    args = make(_rng())
+    check_case(CASES[name], _rng(), target)
+
+
+def check_case(case, rng, target):
+    """Value and gradient of ``case`` (fn, wrt, args from an rng) against the
+    function itself and central differences."""
+    fn, wrt, make = case
+    args = make(rng)
     d = nsadc.differentiate(fn, wrt=wrt, target=target)
     value, g = d.value_and_grad(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
     assert value == pytest.approx(fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args]), rel=1e-12)

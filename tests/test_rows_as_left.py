@@ -9,13 +9,11 @@ outer iteration outside such loops reads those arrays, or the inner loop
 carries a value across its iterations, the outer loop keeps restoring the
 row.  Gradients against central differences on both targets."""
 
-import inspect
-
 import numpy as np
 import pytest
 
 import nsadc
-from test_regressions import central_differences
+from test_grid_in_place import check_case
 
 
 def rows_in_place(x, c):
@@ -114,17 +112,7 @@ CASES = {
 
 
 def _check(name, target):
-    fn, wrt, make = CASES[name]
-    args = make(_rng())
-    d = nsadc.differentiate(fn, wrt=wrt, target=target)
-    value, g = d.value_and_grad(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
-    assert value == pytest.approx(fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args]), rel=1e-12)
-    params = list(inspect.signature(fn).parameters)
-    want = central_differences(fn, args, [params.index(p) for p in wrt])
-    got = g if isinstance(g, tuple) else (g,)
-    assert len(want) == len(got) == len(wrt)
-    for got_k, expected in zip(got, want):
-        np.testing.assert_allclose(got_k, expected, rtol=1e-5, atol=1e-6)
+    check_case(CASES[name], _rng(), target)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
