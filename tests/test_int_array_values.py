@@ -191,3 +191,20 @@ def test_a_bool_array_inside_an_expression_is_refused():
 
     with pytest.raises(nsadc.UnsupportedError, match="bool array inside an expression"):
         nsadc.differentiate(flagged, target="python").grad(np.ones(3))
+
+
+def shifted_by_an_argument(x, starts, k):
+    """k is not used where only an int goes: nsadc holds it, and so nxt, as floats."""
+    nxt = starts + k
+    s = 0.0
+    for q in range(nxt.shape[0]):
+        s += abs(x[nxt[q]] - x[starts[q]])
+    return s
+
+
+def test_an_array_held_as_floats_used_as_indices_is_refused_where_it_indexes():
+    x = np.array([0.3, -1.2, 0.7, 2.0, -0.4, 0.05])
+    d = nsadc.differentiate(shifted_by_an_argument, wrt=["x"], target="python")
+    with pytest.raises(nsadc.UnsupportedError, match="nxt indexes an array here, but nsadc holds nxt as floats") as e:
+        d.grad(x, np.array([0, 1, 2]), 2)
+    assert "test_int_array_values.py:" in str(e.value)

@@ -386,6 +386,7 @@ class ArrayLowering:
                             "supported yet)")
         out = []
         for axis, el in enumerate(node.slice):
+            self._refuse_float_elements_as_index(scope, el.slice.value)
             i = self._expr(scope, el.slice.value)
             if isinstance(i, Const) and (isinstance(i.value, bool) or not isinstance(i.value, int)):
                 raise self._err(scope, el, "array indices must be integers", "index with an int")
@@ -544,6 +545,22 @@ class ArrayLowering:
         raise self._err(scope, node, f"dtype={text} is not supported for arrays nsadc creates",
                         "leave dtype out (float64; derivatives follow the inputs' precision), or "
                         "write dtype=np.int64 for an array of indices or counts, dtype=np.bool_ for flags")
+
+    def _refuse_float_elements_as_index(self, scope, index) -> None:
+        """``x[nxt[q]]`` where ``nxt`` is an array the function made and nsadc
+        holds as floats (``starts + k`` with ``k`` not known to be an int):
+        refused here rather than in the emitted code.  (Before the call the
+        arguments' dtypes are guesses: the call's lowering decides.)"""
+        if not (isinstance(index, cst.Subscript) and isinstance(index.value, cst.Name)):
+            return
+        found = self._local_array(scope, index.value)
+        if found is None or found[0].name in self.param_names or not is_float_array(found[1]) or self._lenient():
+            return
+        name = index.value.value
+        raise self._err(scope, index, f"{name} indexes an array here, but nsadc holds {name} as floats "
+                        "(it is made by an expression of floats, or of values nsadc does not know to be ints)",
+                        f"make {name} an int array: {name} = np.empty(n, dtype=np.int64), filled in a loop, "
+                        "or from int arrays and int constants only")
 
     def _flags_array(self, scope, node: cst.Call) -> None:
         """``edge = np.zeros(shape, dtype=np.bool_)``: flags, held as ints 0

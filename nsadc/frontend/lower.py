@@ -157,6 +157,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         self.shapes: dict[str, list[Expr]] = {}
         self.static = param_types is None
         self.lenient = False  # a rank error let pass before the call (frontend/vectorize.py)
+        self.int_params: set[str] = set()  # int arguments the function never rebinds
         self.preamble: list[Stmt] = []  # arrays made at entry for vectorized values inside loops
         self.size_params: set[str] = set()  # parameters that whole-array loops use as sizes
         self.rank_guessed: set[str] = set()  # array parameters whose rank the code does not show
@@ -193,6 +194,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             params.append(Param(name, self._param_type(scope, p)))
             scope.rename[name] = Var(name)
             self.param_names.add(name)
+            if params[-1].type == "int" and bindings(node, name)[0] <= 1:
+                self.int_params.add(name)  # an int all along: int arrays plus it stay int
             if is_array(params[-1].type):
                 self.arrays[name] = params[-1].type
         assigned, loop_vars = _collect_assigned(node)

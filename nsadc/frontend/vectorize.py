@@ -866,9 +866,14 @@ class VectorLowering:
         shape = self._broadcast(scope, node, parts)
         # integer arithmetic of int arrays and int constants stays int (counts + 1, an offset table)
         integer = prim in _INT_OPS and any(p.integer for p in parts) and all(
-            p.integer or (p.kind == "scalar" and isinstance(p.value, Const) and type(p.value.value) is int)
-            for p in parts)
+            p.integer or (p.kind == "scalar" and p.rank == 0 and self._int_scalar(p.value)) for p in parts)
         return _P("op", len(shape), shape, prim=prim, args=parts, node=node, integer=integer)
+
+    def _int_scalar(self, value: Expr | None) -> bool:
+        """An int constant, or an int argument the function never rebinds."""
+        if isinstance(value, Const):
+            return type(value.value) is int
+        return isinstance(value, Var) and value.name in self.int_params
 
     def _elementwise_prim(self, scope, node: cst.Call, prim: str) -> _P:
         for a in node.args:
