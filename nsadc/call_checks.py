@@ -90,13 +90,11 @@ def index_arrays(fn) -> dict[str, str]:
         call = s.value
         if call.prim in ("load", "store"):
             index = call.args[1:-1] if call.prim == "store" else call.args[1:]
-            for i in index:
-                for v in variables(i):
-                    if v in element_of and element_of[v] not in out:
-                        out[element_of[v]] = str(s.loc) if s.loc is not None else fn.name
-                if isinstance(i, Call) and i.prim == "load" and isinstance(i.args[0], Var) \
-                        and i.args[0].name in params and i.args[0].name not in out:
-                    out[i.args[0].name] = str(s.loc) if s.loc is not None else fn.name
+            indexing = {element_of[v] for i in index for v in variables(i) if v in element_of}
+            indexing |= {i.args[0].name for i in index if isinstance(i, Call) and i.prim == "load"
+                         and isinstance(i.args[0], Var) and i.args[0].name in params}
+            for array in indexing:
+                out.setdefault(array, str(s.loc) if s.loc is not None else fn.name)
         if call.prim == "load" and isinstance(call.args[0], Var) and call.args[0].name in params:
             element_of[s.target] = call.args[0].name
     return out

@@ -274,7 +274,8 @@ class _Reverse:
         values nothing later needs is skipped, unless its own reverse pops what
         it pushes (checkpoints, a while loop's trip count)."""
         plan, results, rerun = self.plan, self.results, self.rerun
-        if keep is not None and id(s) in plan.unrun and any(t is s for t in rerun.loop.body):
+        if keep is not None and id(s) in plan.unrun:
+            # (a loop left out of re-runs sits straight in a loop's body: here, the re-run one's)
             return []  # its own reverse starts from what it left and restores its elements itself
         replays = rerun is not None and any(is_store(t) and self.fills_again(t) for t in walk(s.body))
         if keep is not None and not replays and not (assigned(s.body) & keep) and (
