@@ -27,7 +27,7 @@ from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
 _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm",
-                "sort")
+                "sort", "argsort")
 # NumPy functions whose result has their first argument's shape, where that is an array
 _SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1", "sqrt", "square", "sign",
                "tanh", "sin", "cos", "maximum", "minimum")

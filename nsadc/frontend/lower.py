@@ -646,8 +646,11 @@ class Lowerer(ArrayLowering, VectorLowering):
                 vals = [self._snapshot(v) for v in vals]
             else:
                 vals = self._expr_tuple(scope, value, len(targets))
-            for t, v in zip(targets, vals):
-                self._bind(scope, t, v, node)
+            for t, v in zip(targets, vals):  # left to right, as Python assigns them
+                if isinstance(t, cst.Subscript) and not self._is_vector(scope, t):
+                    self._store(scope, t, v, node)  # P[k, 0], P[k, 1] = x, y
+                else:
+                    self._bind(scope, t, v, node)
         elif isinstance(target, cst.Subscript) and self._is_vector(scope, target):
             self._store_slice(scope, target, value, node)
         elif isinstance(target, cst.Subscript):
@@ -716,7 +719,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "unpack into a fixed number of names")
         if not isinstance(target, cst.Name):
             raise self._err(scope, target, "this assignment target is not supported",
-                            "assign to a name or a tuple of names")
+                            "assign to names or array elements (a[i, 0], a[i, 1] = x, y)")
         name = self._target_name(scope, target)
         if self._array_of(operand) is not None:
             self._bind_array(scope, name, operand, node)
@@ -2369,7 +2372,7 @@ def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
 
 
 _ARRAY_SIGNS = {"sum", "mean", "prod", "empty_like", "zeros_like", "ones_like", "full_like", "empty", "zeros",
-                "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "sort", "where", "maximum",
+                "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "sort", "argsort", "where", "maximum",
                 "minimum", "argmax", "argmin", "var", "std", "diff", "asarray"}
 
 

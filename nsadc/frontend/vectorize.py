@@ -45,7 +45,7 @@ REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min":
               "amin": "min"}
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
 _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
-                    "stack", "reshape", "ravel", "sort", "eye", "identity", "arange")
+                    "stack", "reshape", "ravel", "sort", "argsort", "eye", "identity", "arange")
 # the length of an axis that x[:, None] adds: 1, stretched to the other operands' by broadcasting
 NEW_AXIS = Call("new_axis", ())
 # functions the lowering rewrites (Lowerer._rewritten) into an array of their argument's rank
@@ -751,6 +751,9 @@ class VectorLowering:
             b = self._dim(self._expr(scope, node))  # in terms of the arguments, for the shape checks
             if isinstance(b, Const) and isinstance(b.value, int) and b.value < 0:
                 b = Call("add", (n, b))
+            elif not isinstance(b, Const) and not self._never_negative_bound(scope, node):
+                # a bound that may be negative counts from the end, as in Python (x[t - w:t] at t < w)
+                b = Call("select", (Call("lt", (b, Const(0))), Call("add", (b, n)), b))
             # clamp into [0, n] (or [-1, n - 1] for a negative step), as Python does
             lo, hi = (Const(0), n) if k > 0 else (Const(-1), Call("sub", (n, Const(1))))
             if isinstance(b, Const) and k > 0 and b.value >= 0:
@@ -798,14 +801,12 @@ class VectorLowering:
         """Whether each bound ``el`` gives is an integer expression the loops'
         ranges keep at 0 or more (Python would count a negative one from the
         end, which a length clamped at 0 does not model)."""
-        for b in (el.lower, el.upper):
-            if b is None:
-                continue
-            e = self._int_expr(scope, b)
-            form = affine(e, {}) if e is not None else None
-            if form is None or self._least(form) < 0:
-                return False
-        return True
+        return all(b is None or self._never_negative_bound(scope, b) for b in (el.lower, el.upper))
+
+    def _never_negative_bound(self, scope, b) -> bool:
+        e = self._int_expr(scope, b)
+        form = affine(e, {}) if e is not None else None
+        return form is not None and self._least(form) >= 0
 
     def _loop_atom(self, atom) -> bool:
         return isinstance(atom, Var) and (atom.name in self.loop_ranges or not (
@@ -1041,6 +1042,8 @@ class VectorLowering:
             return self._reshape(scope, node, name, args, kwargs)
         if name == "sort":
             return self._sort(scope, node, args, kwargs)
+        if name == "argsort":
+            return self._argsort(scope, node, args, kwargs)
         if name == "sort_in_place":
             what = scope.src.source_of(args[0]).strip()
             raise self._err(scope, node, f"{what}.sort() sorts {what} in place, which is not supported",
@@ -1174,6 +1177,38 @@ class VectorLowering:
             raise self._err(scope, node, "np.sort is supported on 1-D and 2-D arrays (and axis=None)",
                             "reshape to 2-D first, e.g. np.sort(A.reshape(-1, n), axis=1)")
         return self._sorted(scope, node, x, axis)
+
+    def _argsort(self, scope, node, args, kwargs) -> _P:
+        """``np.argsort(x)`` of a 1-D x: the indices that sort x, an int array
+        with no derivative (the values read through it carry theirs).  Equal
+        entries keep their order (``kind="stable"``; NumPy's default sort
+        may order ties either way) and NaN sorts last, as in NumPy."""
+        x = self._prepare(scope, args[0])
+        if x.rank != 1 or "axis" in kwargs or len(args) > 1:
+            if self._lenient():
+                return x
+            raise self._err(scope, node, "np.argsort is supported on a 1-D array (its default axis)",
+                            "sort each row's indices in a loop: order = np.argsort(A[i])")
+        loc = _loc(scope, node)
+        n = x.shape[0]
+        values = self.names.fresh("unsorted")
+        self._new_array(scope, values, _P("array", 2, [Const(1), n]), node)
+
+        def fill(index):
+            v = self._scalar(scope, "detach", (self._element(scope, x, index),), node, hint="value")
+            self._emit(Assign(values, Call("store", (Var(values), Const(0), index[0], v)), loc))
+        self._loop_nest(scope, [n], fill, loc)
+        order = self.names.fresh("order")
+        self.arrays[order] = array_type(2, floating=False)
+        self._emit(Assign(order, Call("argsort", (Var(values),)), loc))
+        out = self.names.fresh("indices")
+        self._new_array(scope, out, _P("array", 1, [n], integer=True), node)
+
+        def copy(index):
+            at = self._scalar(scope, "load", (Var(order), Const(0), index[0]), node, hint="at")
+            self._emit(Assign(out, Call("store", (Var(out), index[0], at)), loc))
+        self._loop_nest(scope, [n], copy, loc)
+        return _P("array", 1, [n], value=Var(out), node=node, integer=True)
 
     def _sorted(self, scope, node, x: _P, axis: int) -> _P:
         """Sort each line of ``x`` along ``axis`` into a new array.
