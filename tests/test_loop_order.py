@@ -123,7 +123,7 @@ def test_a_loop_that_pops_one_value_per_iteration_reads_the_tape_counting_up():
     rng = np.random.default_rng(3)
     text = _reverse_source(two_layer, rng.standard_normal((4, 3)), rng.standard_normal((3, 5)),
                            rng.standard_normal(5))
-    assert "n_tape -= len(range(h))\n        for k in range(h):" in text
+    assert re.search(r"n_tape -= len\(range\(h\)\)\n(\s+#.*\n)?\s+for k in range\(h\):", text), text
     assert "-1, -1" not in text
 
 
@@ -134,8 +134,8 @@ def test_an_accumulation_across_a_stride_is_interchanged():
     reverse = text.split("n_tape -= len(range(h))")[1]
     assert "z_bar_of_k[k] = " in reverse
     # X[i, j] is read once per j, before the loop over k
-    assert re.search(r"for j in range\(d\):\n(.*\n)*? {12}X_i_j = X\[i, j\]\n {12}for k in range\(h\):", reverse)
-    assert "z_bar_of_k = np.empty(0)" in text.split("# forward sweep")[0]
+    assert re.search(r"for j in range\(d\):\n(.*\n)*? {12}X_i_j\w* = X\[i, j\]\n {12}for k in range\(h\):", reverse)
+    assert re.search(r"z_bar_of_k = np\.(empty|full)\(0", text.split("# forward sweep")[0])
 
 
 def test_an_inner_bound_the_iteration_recomputes_is_taken_from_its_value():
@@ -224,19 +224,36 @@ def test_private_temporaries_and_accumulations_commute():
     # the adjoint array is read as well as accumulated
     [_accumulate("g", _load("g", "k"))],
     [Assign("t", _load("g")), _accumulate("g", Var("t"), "k")],
-    # a plain store, not an accumulation
-    [Assign("g", Call("store", (Var("g"), Var("j"), Const(0.0))))],
+    # a plain store, not an accumulation, into an element other iterations store into too
+    [Assign("g", Call("store", (Var("g"), Var("k"), _load("x"))))],
+    # its own element, read at another iteration's index
+    [Assign("t", _load("g", "k")), Assign("g", Call("store", (Var("g"), Var("j"), Const(0.0)))),
+     Assign("c", Call("add", (Var("c"), Var("t"))))],
     # an accumulator read inside the loop
     [Assign("c", Call("add", (Var("c"), Const(1.0)))), _accumulate("g", Var("c"))],
     # opaque tape lines: order matters
     [TapePush("tape", Var("n_tape"), Var("c")), CounterStep("n_tape", "+=", Const(1)), _accumulate("g", Var("c"), "k")],
-    [Assign("t", _load("x")), CounterStep("n_tape", "-=", Const(1)), TapePop("tape", Var("n_tape"), Var("u")), _accumulate("g", Var("u"))],
+    [Assign("t", _load("x")), CounterStep("n_tape", "-=", Const(1)), TapePop("tape", Var("n_tape"), Var("u")),
+     _accumulate("g", Call("mul", (Var("u"), Var("t"))))],
     # two pops from one tape in each iteration
     [CounterStep("n_tape", "-=", Const(1)), TapePop("tape", Var("n_tape"), Var("u")), CounterStep("n_tape", "-=", Const(1)), TapePop("tape", Var("n_tape"), Var("t")),
      _accumulate("g", Var("u"))],
 ])
 def test_order_dependences_keep_the_loop_counting_down(body):
     assert not _decide(body)
+
+
+def test_an_iteration_that_reads_and_resets_its_own_element_commutes():
+    # the reverse of an array rewritten in each step: read the element's adjoint, then zero it
+    reset = [Assign("t", _load("g")), Assign("g", Call("store", (Var("g"), Var("j"), Const(0.0)))),
+             Assign("c", Call("add", (Var("c"), Var("t"))))]
+    assert _decide(reset)
+    # not where the range reaches below 0: g[-1] is g[n - 1], another iteration's element
+    loop = For("j", Const(4), Const(-2), Const(-1), reset)
+    fn = Function("f_vjp", [Param("g", "array"), Param("c", "float")], [loop, Return(Var("c"))])
+    fn.counting_up = {id(loop): For("j", Const(-1), Const(5), Const(1), [])}
+    run_forward_where_order_free(fn)
+    assert next(s for s in fn.body if isinstance(s, For)).step == Const(-1)
 
 
 def test_a_pop_opening_the_body_is_read_in_push_order():

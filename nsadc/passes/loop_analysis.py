@@ -184,6 +184,47 @@ def scalar_sum(value, v: str) -> bool:
         and v not in variables(value.args[1])
 
 
+def own_elements(block: list[Stmt], a: str, var: str) -> bool:
+    """Every mention of array ``a`` in the loop body ``block`` loads or stores
+    one element, at one index that holds the loop variable ``var`` itself
+    and otherwise names nothing the body changes: each iteration reads and
+    writes only its own elements of ``a`` (``t_bar = gw_bar[k]; gw_bar[k] =
+    0.0``), so the iterations commute as far as ``a`` goes."""
+    changing = assigned(block)
+    index: list = []
+
+    def uses(e) -> bool:  # every mention of a in e is an element access at the one index
+        if e == Var(a):
+            return False
+        if not isinstance(e, Call):
+            return True
+        if e.prim in ("load", "store") and e.args and e.args[0] == Var(a):
+            at = e.args[1:] if e.prim == "load" else e.args[1:-1]
+            index.append(at)
+            return all(uses(x) for x in e.args[1:])
+        if e.prim == "shape" and e.args[0] == Var(a):
+            return True
+        return all(uses(x) for x in e.args)
+
+    for t in walk(block):
+        if isinstance(t, Assign):
+            if t.target == a and not (is_store(t) and t.value.args[0] == Var(a)):
+                return False
+            if not uses(t.value):
+                return False
+        elif isinstance(t, If):
+            if not uses(t.test):
+                return False
+        elif isinstance(t, For):
+            if t.var == a or not all(uses(e) for e in (t.start, t.stop, t.step)):
+                return False
+        elif not isinstance(t, Comment) and a in mentioned(t):
+            return False
+    if not index or any(at != index[0] for at in index):
+        return False
+    return Var(var) in index[0] and not any(variables(i) & changing for i in index[0])
+
+
 def substitute(e, values: dict):
     """``e`` with the variables ``values`` names replaced by their expressions."""
     if isinstance(e, Var):

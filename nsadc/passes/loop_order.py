@@ -35,9 +35,11 @@ from nsadc.ir.names import Names
 from nsadc.ir.build import sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, CounterStep, For, Function, If, Raw, Stmt, TapePop,
                             Var, While, reads, variables, walk)
+from nsadc.passes.dead_assignments import drop_dead_assignments
+from nsadc.passes.dead_code import drop_dead_code
 from nsadc.passes.loop_analysis import (accumulates, all_names, buffers_grown, contiguous_in,
-                                            invariant_bounds, mentioned, private, raw_effects, read_first, scalar_sum,
-                                            split_invariant, substitute)
+                                            invariant_bounds, mentioned, own_elements, private, raw_effects,
+                                            read_first, scalar_sum, split_invariant, substitute)
 from nsadc.transforms.reverse_plan import is_store
 
 def run_forward_where_order_free(fn: Function) -> None:
@@ -47,8 +49,15 @@ def run_forward_where_order_free(fn: Function) -> None:
     and interchange the loop nests that then accumulate across a stride
     (:func:`_interchanged`).  Run after tidy_adjoints, which removes the
     resets of adjoints to 0 that would otherwise read as order dependences."""
+    # a re-run whose values the reverse takes from elsewhere would read as a second inner loop
+    # and block an interchange; the statements dropped stay referenced, so that no loop this
+    # pass builds takes the id of one fn.counting_up names
+    held = list(walk(fn.body))
+    drop_dead_code(fn)
+    drop_dead_assignments(fn)
     buffers: list[str] = []
     _visit(fn.body, [], fn.counting_up, set(), buffers, Names(all_names(fn)))
+    del held
     fn.body[:0] = [Raw(f"{b} = np.empty(0)") for b in buffers]
 
 
@@ -70,7 +79,7 @@ def _visit(block: list[Stmt], after: list[list[Stmt]], forward, free: set[int], 
             _visit(s.body, [s.body] + rest, forward, free, buffers, names)
             up = forward.get(id(s))
             popped = _leading_pops(s.body)
-            if up is not None and popped is not None and _order_free(s, *popped, rest):
+            if up is not None and popped is not None and _order_free(s, *popped, rest, buffers, up.start):
                 counting_up = _counting_up(s, up, popped[0])
                 at = next(j for j, t in enumerate(counting_up) if isinstance(t, For))
                 free.add(id(counting_up[at]))
@@ -115,11 +124,17 @@ def _counting_up(loop: For, up: For, pops) -> list[Stmt]:
     return [note] + back + [For(up.var, up.start, up.stop, up.step, body, loop.loc)] + back
 
 
-def _order_free(loop: For, pops, start: int, after: list[list[Stmt]]) -> bool:
+def _order_free(loop: For, pops, start: int, after: list[list[Stmt]], buffers=(), lowest=None) -> bool:
+    # ``buffers``: the values an interchange below keeps per iteration, each written whole before it is
+    # read within one iteration of any loop around it: nothing passes through them between iterations.
+    # ``lowest``: the loop variable's first value counting up; an iteration owns the elements indexed by
+    # the variable itself only where no index is negative (a[-1] is a[n - 1] of another iteration)
+    owns = isinstance(lowest, Const) and lowest.value >= 0
     # the pops as plain reads: each iteration assigns its popped values first
     body = [Assign(value, Call("load", (Var(tape), Var(counter)))) for _, counter, value, tape in pops]
     body += loop.body[start:]
-    if not all(isinstance(t, (Assign, If, For, Comment)) for t in walk(body)):
+    if not all(isinstance(t, (Assign, If, For, Comment)) or isinstance(t, Raw) and t.allocates in buffers
+               for t in walk(body)):
         return False
     written = {t.target for t in walk(body) if isinstance(t, Assign)}
     written |= {t.var for t in walk(body) if isinstance(t, For)}
@@ -128,7 +143,8 @@ def _order_free(loop: For, pops, start: int, after: list[list[Stmt]]) -> bool:
         own = private(body, v) and not any(read_first(v, block) for block in after)
         if not (own or accumulates(body, v, scalar_sum)):
             return False
-    if not all(accumulates(body, a, _element_sum) for a in stored):
+    if not all(accumulates(body, a, _element_sum) or owns and own_elements(body, a, loop.var) or a in buffers
+               for a in stored):
         return False
     return not any(read_first(loop.var, block) for block in after)
 
@@ -172,15 +188,18 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
         return None
     if not all(isinstance(t, (Assign, Comment)) for t in J.body):
         return None
-    # each store runs along k (k its last index, j an earlier one) or sums over k into one
-    # element (k in no index); at least one runs along k
+    # each store runs along k (k its last index, j an earlier one); one that sums over k into
+    # one element per j (a layer's inputs, a_bar[j] += W[j, k] * z_bar) leaves the nest to
+    # passes/adjoint_layers.py, which sums those in the units' order, four rows at a time
     indices = [t.value.args[1:-1] for t in J.body if isinstance(t, Assign) and is_store(t)]
-    along = [contiguous_in(index, loop.var, J.var) for index in indices]
-    if not any(along) or not all(a or not any(loop.var in variables(i) for i in index)
-                                 for a, index in zip(along, indices)):
+    if not indices or not all(contiguous_in(index, loop.var, J.var) for index in indices):
         return None
     inner_names = {t.target for t in J.body if isinstance(t, Assign)} | {J.var}
     if any(v in mentioned(t) for t in later for v in inner_names):
+        return None
+    # an element of its own an iteration changes before or after J (gw_bar[k] = 0.0) must not reach T,
+    # which runs after every iteration's S1 and S2 once interchanged
+    if any(is_store(t) and t.target in mentioned(u) for t in walk(before + later) for u in J.body):
         return None
     own = {t.target for t in walk(before) if isinstance(t, Assign)} | {
         v for t in walk(before) if isinstance(t, OPAQUE) for v in raw_effects(t)[1]}
@@ -196,4 +215,3 @@ def _interchanged(loop: For, free: set[int], buffers: list[str], names) -> tuple
     first_loop = For(loop.var, loop.start, loop.stop, loop.step, before + first + later, loop.loc)
     second = For(J.var, *bounds, hoisted + [For(loop.var, loop.start, loop.stop, loop.step, body_j, loop.loc)], J.loc)
     return buffers_grown(kept, loop, J), first_loop, second
-

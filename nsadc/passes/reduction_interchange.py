@@ -505,9 +505,12 @@ class Precision:
     (``np.empty`` and the like make float64 arrays) or, made like an argument
     (``np.empty_like(A)``), as ``A.dtype.type(1)``.  An
     accumulator ``z = init; z += e`` has the type of ``init + e``.  Values
-    that read a float the function computes elsewhere (or a name of no known
-    type), or a primitive that could raise at 1, get no witness, and their
-    loop is left as written."""
+    that read a float the function computes elsewhere with witnesses that
+    disagree (or a name of no known type), or a primitive that could raise
+    at 1, get no witness (where its definitions agree, they stand for it), and their
+    loop is left as written.  A division stands as itself where its divisor's
+    witness cannot be 0 (a constant other than 0, an element's ``1``): ``1.0 / n``
+    has one, ``1.0 / (x - y)`` and ``1.0 / lr`` (the argument's own value) have none."""
 
     def __init__(self, fn: Function):
         self.params = {p.name for p in fn.params}
@@ -518,6 +521,8 @@ class Precision:
         for t in walk(fn.body):
             if isinstance(t, Assign) and not (isinstance(t.value, Call) and t.value.prim == "store"):
                 made.setdefault(t.target, []).append(t.value)
+        # a value the function assigns elsewhere: its definitions stand for it where they agree
+        self.made = {name: values for name, values in made.items() if name not in self.params}
         self.allocated: dict[str, Expr] = {}
         for name, values in made.items():
             (value, *more) = values
@@ -565,23 +570,48 @@ class Precision:
         w = self._expand(e, defs, 8)
         return None if w is None else expr_source(w)
 
+    def _made(self, v: str, defs, depth):
+        """The witness of a value the function assigns outside the statements
+        at hand: its definitions', where they agree; an accumulation
+        (``out = out + e``) then widens it as ``init + e`` does."""
+        plain = {self._expand(value, defs, depth) for value in self.made[v] if v not in variables(value)}
+        w = plain.pop() if len(plain) == 1 else None
+        outer = self.known.get(v)
+        try:
+            for value in self.made[v]:
+                if w is not None and v in variables(value):
+                    self.known[v] = w
+                    w = self._expand(value, defs, depth)
+        finally:
+            self.known.pop(v, None)
+            if outer is not None:
+                self.known[v] = outer
+        return w
+
     def _expand(self, e, defs, depth):
         if isinstance(e, Const):
             return e
         if isinstance(e, Var):
             if e.name in self.known:
                 return self.known[e.name]
+            if self.types.get(e.name) == "int":  # (n = X.shape[0] included: its definition has no witness)
+                return Const(1)
             if e.name in defs and depth > 0:
                 return self._expand(defs[e.name], defs, depth - 1)
-            if self.types.get(e.name) == "int":
-                return Const(1)
+            if e.name in self.made and depth > 0:
+                return self._made(e.name, defs, depth - 1)
             return e if e.name in self.params and self.types.get(e.name) == "float" else None
         if e.prim == "load":
             array = e.args[0]
             if array.name in self.params:
                 return Var(f"{array.name}.dtype.type(1)")
             return self.allocated.get(array.name)
-        if e.prim not in _WITNESS_PRIMS:
+        if e.prim not in _WITNESS_PRIMS and e.prim != "div":
             return None
         args = [self._expand(a, defs, depth) for a in e.args]
-        return None if any(a is None for a in args) else Call(e.prim, tuple(args))
+        if any(a is None for a in args):
+            return None
+        if e.prim == "div" and not (isinstance(args[1], Var) and args[1].name not in self.params
+                                    or isinstance(args[1], Const) and args[1].value != 0):
+            return None  # a divisor that may be 0 at entry: 1 / (x - y) at 1, a float argument's own value
+        return Call(e.prim, tuple(args))
