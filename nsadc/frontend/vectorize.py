@@ -1191,16 +1191,7 @@ class VectorLowering:
                             "sort each row's indices in a loop: order = np.argsort(A[i])")
         loc = _loc(scope, node)
         n = x.shape[0]
-        values = self.names.fresh("unsorted")
-        self._new_array(scope, values, _P("array", 2, [Const(1), n]), node)
-
-        def fill(index):
-            v = self._scalar(scope, "detach", (self._element(scope, x, index),), node, hint="value")
-            self._emit(Assign(values, Call("store", (Var(values), Const(0), index[0], v)), loc))
-        self._loop_nest(scope, [n], fill, loc)
-        order = self.names.fresh("order")
-        self.arrays[order] = array_type(2, floating=False)
-        self._emit(Assign(order, Call("argsort", (Var(values),)), loc))
+        _, order = self._line_orders(scope, node, x, 0, detached=True)
         out = self.names.fresh("indices")
         self._new_array(scope, out, _P("array", 1, [n], integer=True), node)
 
@@ -1209,6 +1200,30 @@ class VectorLowering:
             self._emit(Assign(out, Call("store", (Var(out), index[0], at)), loc))
         self._loop_nest(scope, [n], copy, loc)
         return _P("array", 1, [n], value=Var(out), node=node, integer=True)
+
+    def _line_orders(self, scope, node, x: _P, axis: int, detached: bool = False) -> tuple[str, str]:
+        """Copy each line of ``x`` along ``axis`` into a buffer with one row per
+        line, and find each row's stable order with the ``argsort`` helper (no
+        derivative).  Returns the buffer's and the order's names; ``detached``
+        copies the values without their derivatives (only the order is used)."""
+        loc = _loc(scope, node)
+        n = x.shape[axis]
+        lines = x.shape[:axis] + x.shape[axis + 1:]  # [] for a 1-D x
+        at = _line_entry(x.rank, axis)
+        values = self.names.fresh("unsorted")
+        self._new_array(scope, values, _P("array", 2, [lines[0] if lines else Const(1), n]), node)
+
+        def fill(index):
+            r = index[0] if lines else Const(0)
+            v = self._element(scope, x, at(r, index[-1]))
+            if detached:
+                v = self._scalar(scope, "detach", (v,), node, hint="value")
+            self._emit(Assign(values, Call("store", (Var(values), r, index[-1], v)), loc))
+        self._loop_nest(scope, [*lines, n], fill, loc)
+        order = self.names.fresh("order")
+        self.arrays[order] = array_type(2, floating=False)
+        self._emit(Assign(order, Call("argsort", (Var(values),)), loc))
+        return values, order
 
     def _sorted(self, scope, node, x: _P, axis: int) -> _P:
         """Sort each line of ``x`` along ``axis`` into a new array.
@@ -1221,21 +1236,8 @@ class VectorLowering:
         loc = _loc(scope, node)
         n = x.shape[axis]
         lines = x.shape[:axis] + x.shape[axis + 1:]  # [] for a 1-D x
-
-        def at(r, k) -> list:  # the index into x (and the result) of entry k of line r
-            return [k] if x.rank == 1 else ([r, k] if axis == 1 else [k, r])
-
-        values = self.names.fresh("unsorted")
-        self._new_array(scope, values, _P("array", 2, [lines[0] if lines else Const(1), n]), node)
-
-        def fill(index):
-            r = index[0] if lines else Const(0)
-            v = self._element(scope, x, at(r, index[-1]))
-            self._emit(Assign(values, Call("store", (Var(values), r, index[-1], v)), loc))
-        self._loop_nest(scope, [*lines, n], fill, loc)
-        order = self.names.fresh("order")
-        self.arrays[order] = array_type(2, floating=False)
-        self._emit(Assign(order, Call("argsort", (Var(values),)), loc))
+        at = _line_entry(x.rank, axis)
+        values, order = self._line_orders(scope, node, x, axis)
         out = self.names.fresh("ascending")
         self._new_array(scope, out, _P("array", x.rank, x.shape), node)
         last = self._scalar(scope, "sub", (self._operand(n, "n"), Const(1)), node, hint="last")
@@ -1702,6 +1704,12 @@ _LOGICAL = {"np.logical_and": "and", "np.logical_or": "or", "np.logical_not": "n
 
 _HINTS = {"add": "total", "sub": "diff", "mul": "prod", "div": "ratio", "pow": "power", "neg": "neg",
           **{k: k for k in COMPARISONS}}
+
+
+def _line_entry(rank: int, axis: int):
+    """The index into an array of that rank (and its sorted copy) of entry k
+    of line r along ``axis``."""
+    return lambda r, k: [k] if rank == 1 else ([r, k] if axis == 1 else [k, r])
 
 
 def _scalar_names(p: _P) -> set[str]:
