@@ -1,6 +1,7 @@
 """An adjoint array whose elements one loop nest adds into once each is
-allocated without zeros and stored into (nsadc/passes/written_once.py); the
-look-alikes keep the zero fill.  Gradients against central differences and
+allocated without zeros and stored into (nsadc/passes/written_once.py); a
+loop over part of the axis stores and zeroes the rest; the look-alikes keep
+the zero fill.  Gradients against central differences and
 across targets."""
 
 import inspect
@@ -67,8 +68,18 @@ def test_look_alikes_keep_the_zero_fill(fn, wrt):
     np.testing.assert_allclose(g, want, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("fn, wrt", programs.ZEROED_OUTSIDE, ids=lambda v: getattr(v, "__name__", v))
+def test_a_partial_range_is_stored_and_the_rest_zeroed(fn, wrt):
+    args = _args(fn, 0)
+    g, src = _grad_source(fn, wrt, args)
+    assert f"np.zeros_like({wrt})" not in src and f"np.empty_like({wrt})" in src
+    assert "zero the others" in src and re.search(r"\w+\[\w+\] = 0\.0", src)
+    k = fn.__code__.co_varnames.index(wrt)
+    np.testing.assert_allclose(g, central_differences(fn, args, k), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("fn, wrt", programs.WRITTEN_ONCE + programs.KEEPS_ZEROS,
+@pytest.mark.parametrize("fn, wrt", programs.WRITTEN_ONCE + programs.KEEPS_ZEROS + programs.ZEROED_OUTSIDE,
                          ids=lambda v: getattr(v, "__name__", v))
 def test_compiled_gradients_equal_plain_pythons(fn, wrt):
     args = _args(fn, 1)

@@ -64,7 +64,7 @@ def parallel_loops(fn: Function, chunks: int | None = None) -> Function:
     aliases = _aliases(fn, arrays)
     plans: dict[int, tuple[dict[str, int], list[str]]] = {}
     for k, s in enumerate(fn.body):
-        if isinstance(s, For):
+        if isinstance(s, For) and not _fills(s):
             plan = _plan(s, fn.body[k + 1:], arrays, aliases, fn.iteration_buffers)
             if plan is not None:
                 plans[k] = plan
@@ -85,6 +85,14 @@ def parallel_loops(fn: Function, chunks: int | None = None) -> Function:
             body.extend(_chunked(s, dict(sorted(partials.items())), own, names, chunks or chunk_count()))
     out.body = body
     return out
+
+
+def _fills(loop: For) -> bool:
+    """Whether the loop only stores constants (the zeros of the elements a
+    later loop does not store): it stays serial, a parallel region costing
+    more than such a fill, which is short, takes."""
+    return all(isinstance(t, Assign) and isinstance(t.value, Call) and t.value.prim == "store"
+               and isinstance(t.value.args[-1], Const) for t in loop.body)
 
 
 def has_parallel_loop(fn: Function) -> bool:

@@ -19,15 +19,43 @@ assigned once), no loop of it can leave early, each loop's body names the
 array in one statement only (the next loop of the nest, or the
 accumulation itself, not under a branch), and the accumulation's index is
 the nest's variables, outermost first, one per dimension.
+
+A 1-D array a loop fills in windows (pooling, blocks) gets the same
+treatment where the windows cannot overlap:
+
+    ds_dx = np.zeros_like(x)
+    for st in range(0, n - k + 1, k):
+        ...
+        for t in range(st + k - 1, st, -1):
+            ds_dx[t] += x_t_bar          # st + 1 <= t < st + k
+        ds_dx[st] += m_bar               # t == st
+
+Each iteration adds into the elements ``st + lo <= i < st + hi`` of some
+intervals, each an element or an inner loop's range (step 1 or -1; further
+additions at the same index in the same block add to the first), whose
+ends differ from the loop variable by names the loop does not assign.  When
+the intervals follow one another (each ends where or before the next begins,
+by a constant) and together span at most the step, no element is added to
+twice: each addition becomes a store.  When, besides, they leave no gap,
+span the step exactly, start at or after index 0 and every iteration runs
+them all (no branch, no early exit), the loop writes every element between
+its first window and its last; the array is then allocated empty and only
+the elements before the first window and after the last are zeroed.  A step
+that is a name, not a positive constant, is tested once before the loop
+(``tiled = k > 0``): where it fails, the whole array is zeroed and the
+stores add, as before.
 """
 
 from __future__ import annotations
 
+from itertools import permutations
+
 from nsadc.analyses.facts import definitions
-from nsadc.ir.affine import affine
-from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, Return, Stmt, Var, assigned,
-                            variables, walk)
-from nsadc.passes.loop_analysis import mentioned
+from nsadc.ir.affine import affine, affine_sum
+from nsadc.ir.names import Names
+from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Return, Stmt, Var,
+                            assigned, variables, walk)
+from nsadc.passes.loop_analysis import all_names, mentioned
 from nsadc.rules.arrays import is_array, rank
 from nsadc.transforms.reverse_plan import is_store
 
@@ -49,11 +77,19 @@ def store_arrays_written_once(fn: Function) -> None:
         if not isinstance(first, For):
             continue
         acc = _accumulation(first, s.target, like, rank(fn.types[like]), defs)
-        if acc is None:
-            continue
-        _, *index, total = acc.value.args
-        body[i] = Assign(s.target, Call("empty_like", (Var(like),)), s.loc)
-        acc.value = Call("store", (Var(s.target), *index, added_to(total, s.target, tuple(index))))
+        if acc is not None:
+            _, *index, total = acc.value.args
+            body[i] = Assign(s.target, Call("empty_like", (Var(like),)), s.loc)
+            acc.value = Call("store", (Var(s.target), *index, added_to(total, s.target, tuple(index))))
+        elif rank(fn.types[like]) == 1:
+            tiles = _tiles(first, s.target, defs)
+            if tiles is not None:
+                allocation, before_loop = _store_tiles(fn, s, first, tiles)
+                body[i] = allocation  # the loop's bounds may be computed after it: the rest goes before the loop
+                j = next(j for j, t in enumerate(body) if t is first)
+                while isinstance(body[j - 1], Comment):  # the loop's own comment stays on it
+                    j -= 1
+                body[j:j] = before_loop
 
 
 def _accumulation(loop: For, bar: str, like: str, dims: int, defs: dict[str, Expr]) -> Assign | None:
@@ -110,3 +146,192 @@ def added_to(total: Call, bar: str, index: tuple) -> Expr | None:
         if own == load and bar not in variables(other):
             return other
     return None
+
+
+class _Tiles:
+    """The windows a loop adds into (module docstring): its accumulations,
+    the index where the first window starts (``head``, where covered),
+    whether the windows tile the array between the first and the last
+    (``covered``), and whether the step must be tested (``tested``)."""
+
+    def __init__(self, stores: list[Assign], head: int, covered: bool, tested: bool):
+        self.stores, self.head, self.covered, self.tested = stores, head, covered, tested
+
+
+def _tiles(loop: For, bar: str, defs: dict[str, Expr]) -> _Tiles | None:
+    """The windows of ``loop`` into the 1-D ``bar``, or None where they may overlap."""
+    inside = assigned(loop.body) | {loop.var}
+    step = _form(loop.step, defs)
+    if step is None or not _invariant(step, inside):
+        return None
+    constant_step = set(step) <= {None}
+    if constant_step and step.get(None, 0) <= 0:
+        return None
+    found = _accumulations(loop.body, bar, [])
+    if not found:
+        return None
+    # additions into the same element in one block (x[t] read twice) are one
+    # window: the first becomes the store, the rest still add to it
+    firsts: dict = {}
+    for store, path in found:
+        firsts.setdefault((tuple(id(p) for p in path), store.value.args[1]), (store, path))
+    found = list(firsts.values())
+    windows = []
+    for store, path in found:
+        window = _window(store, path, loop.var, inside, defs)
+        if window is None:
+            return None
+        lo, hi = window
+        width = affine_sum(hi, lo, -1)
+        if not (_constant(width, 0) or (not constant_step and _constant(affine_sum(width, step, -1), -1))):
+            return None  # a window that could have a negative width may start before the one it follows
+        windows.append((lo, hi))
+    order = _in_order(windows)
+    if order is None:
+        return None
+    gaps = [affine_sum(windows[b][0], windows[a][1], -1) for a, b in zip(order, order[1:])]
+    lo, hi = windows[order[0]][0], windows[order[-1]][1]
+    room = affine_sum(step, affine_sum(hi, lo, -1), -1)  # the step less the span
+    if not _constant(room, 0):
+        return None
+    exits = any(isinstance(t, (Break, Continue, Return)) for t in walk(loop.body))
+    branches = any(isinstance(p, If) for _, path in found for p in path)
+    first = _form(loop.start, defs)
+    head = None if first is None else affine_sum(first, lo, 1)
+    covered = (not exits and not branches and not room and all(not g for g in gaps)
+               and head is not None and _constant(head, 0))
+    return _Tiles([store for store, _ in found], head.get(None, 0) if covered else 0, covered, not constant_step)
+
+
+def _accumulations(block: list[Stmt], bar: str, path: list) -> list | None:
+    """Every statement of ``block`` that mentions ``bar``, each an addition
+    into one element, with the loops and branches around it; None where some
+    other statement mentions it."""
+    out = []
+    for t in block:
+        if bar not in mentioned(t):
+            continue
+        if isinstance(t, For) and bar not in variables(t.start) | variables(t.stop) | variables(t.step):
+            found = _accumulations(t.body, bar, [*path, t])
+        elif isinstance(t, If) and bar not in variables(t.test):
+            taken, other = _accumulations(t.body, bar, [*path, t]), _accumulations(t.orelse, bar, [*path, t])
+            found = None if taken is None or other is None else taken + other
+        elif is_store(t) and t.target == bar and len(t.value.args) == 3 and _adds_into(t, bar, (t.value.args[1],)):
+            found = [(t, path)]
+        else:
+            return None
+        if found is None:
+            return None
+        out += found
+    return out
+
+
+def _window(store: Assign, path: list, var: str, inside: set, defs) -> tuple[dict, dict] | None:
+    """The elements ``store`` adds into in one iteration of the loop over
+    ``var``, as ``var + lo <= i < var + hi``: (lo, hi), or None."""
+    index = _form(store.value.args[1], defs)
+    loops = [p for p in path if isinstance(p, For)]
+    if index is None or len(loops) > 1:
+        return None
+    if not loops:
+        lo, hi = index, affine_sum(index, {None: 1}, 1)
+    else:
+        inner = loops[0]
+        t = Var(inner.var)
+        step = _form(inner.step, defs)
+        if index.get(t) != 1 or inner.var in assigned(inner.body) or step not in ({None: 1}, {None: -1}):
+            return None
+        rest = {a: c for a, c in index.items() if a != t}
+        start, stop = _form(inner.start, defs), _form(inner.stop, defs)
+        if start is None or stop is None:
+            return None
+        if step == {None: -1}:  # range(a, b, -1) runs over b + 1 <= t < a + 1
+            start, stop = affine_sum(stop, {None: 1}, 1), affine_sum(start, {None: 1}, 1)
+        lo, hi = affine_sum(start, rest, 1), affine_sum(stop, rest, 1)
+        inside = inside | {inner.var}
+    if lo.get(Var(var)) != 1 or hi.get(Var(var)) != 1:
+        return None
+    lo, hi = ({a: c for a, c in f.items() if a != Var(var)} for f in (lo, hi))
+    return (lo, hi) if _invariant(lo, inside) and _invariant(hi, inside) else None
+
+
+def _in_order(windows: list) -> tuple | None:
+    """An order of the windows in which each ends, by a constant, at or
+    before the next begins; None where there is none (or too many to try)."""
+    if len(windows) > 5:
+        return None
+    for order in permutations(range(len(windows))):
+        if all(_constant(affine_sum(windows[b][0], windows[a][1], -1), 0) for a, b in zip(order, order[1:])):
+            return order
+    return None
+
+
+def _constant(form: dict, least: int) -> bool:
+    """Whether ``form`` is a constant of at least ``least``."""
+    return set(form) <= {None} and form.get(None, 0) >= least
+
+
+def _invariant(form: dict, inside: set[str]) -> bool:
+    """Whether the atoms of ``form`` keep their values through the loop."""
+    return all(a is None or (isinstance(a, Var) and a.name not in inside) or
+               (isinstance(a, Call) and a.prim == "shape" and not (variables(a) & inside)) for a in form)
+
+
+def _store_tiles(fn: Function, zeros: Assign, loop: For, tiles: _Tiles) -> tuple[Assign, list[Stmt]]:
+    """The allocation of ``zeros.target``, and the statements to put before
+    the loop, whose additions become stores (module docstring)."""
+    bar, like = zeros.target, zeros.value.args[0]
+    names = Names(all_names(fn))
+    out: list[Stmt] = []
+    tiled = None
+    if tiles.tested:
+        tiled = names.fresh("tiled")
+        fn.types[tiled] = "bool"
+        out.append(Assign(tiled, Call("gt", (loop.step, Const(0))), zeros.loc))
+    for store in tiles.stores:
+        _, index, total = store.value.args
+        added = added_to(total, bar, (index,))
+        if tiled is not None:  # where the step fails its test, the stores still add
+            if not isinstance(added, (Var, Const)):
+                name = names.fresh(f"{bar}_{_hint(index)}")
+                fn.types[name] = "float"
+                _insert_before(loop.body, store, Assign(name, added, store.loc))
+                added = Var(name)
+            added = Call("select", (Var(tiled), added, Call("add", (Call("load", (Var(bar), index)), added))))
+        store.value = Call("store", (Var(bar), index, added))
+    if not tiles.covered:
+        return zeros, out
+    out.append(Comment(f"{bar}: the loop over {loop.var} stores each element it reaches once; zero the others"))
+    head = Const(tiles.head)
+    end = Call("trips", (loop.start, loop.stop, loop.step))
+    if loop.step != Const(1):
+        end = Call("mul", (end, loop.step))
+    if tiles.head:
+        end = Call("add", (head, end))
+    if tiled is not None:
+        end = Call("select", (Var(tiled), end, Const(0)))
+    size = Call("shape", (Var(bar), Const(0)))
+    for start, stop in ((Const(0), Call("min", (head, size))), (end, size)):
+        if start == stop or tiles.head == 0 and start == Const(0):
+            continue
+        i = names.fresh("i")
+        fn.types[i] = "int"
+        out.append(For(i, start, stop, Const(1), [Assign(bar, Call("store", (Var(bar), Var(i), Const(0.0))),
+                                                         zeros.loc)], zeros.loc))
+    return Assign(bar, Call("empty_like", (like,)), zeros.loc), out
+
+
+def _hint(index: Expr) -> str:
+    return index.name if isinstance(index, Var) else "added"
+
+
+def _insert_before(block: list[Stmt], s: Stmt, new: Stmt) -> bool:
+    """Put ``new`` just before ``s`` in whichever block of ``block`` holds it."""
+    for k, t in enumerate(block):
+        if t is s:
+            block.insert(k, new)
+            return True
+        for inner in ([t.body] if isinstance(t, For) else [t.body, t.orelse] if isinstance(t, If) else []):
+            if _insert_before(inner, s, new):
+                return True
+    return False

@@ -45,11 +45,11 @@ def row_hinge(A, w):
 WRITTEN_ONCE = [(drawdown, "x"), (clipped_squares, "x"), (row_hinge, "A")]
 
 
-# ------------------------------------------------------------ look-alikes
+# ------------------------------------------------------------ look-alikes and partial ranges
 
 
 def skips_the_first(x):
-    """range(1, n) leaves x[0] unwritten."""
+    """range(1, n) leaves x[0] unwritten: it alone is zeroed."""
     s = 0.0
     for i in range(1, x.shape[0]):
         s += abs(x[i])
@@ -75,7 +75,7 @@ def stops_early(x):
 
 
 def a_given_length(x, n):
-    """n need not be x's length."""
+    """n need not be x's length: the elements from n on are zeroed."""
     s = 0.0
     for i in range(n):
         s += abs(x[i])
@@ -83,12 +83,13 @@ def a_given_length(x, n):
 
 
 def neighbour(x):
-    """x[i + 1]: the index is not the loop variable."""
+    """x[i + 1]: the index is not the loop variable; x[0] alone is zeroed."""
     s = 0.0
     for i in range(x.shape[0] - 1):
         s += max(x[i + 1], 0.0)
     return s
 
 
-KEEPS_ZEROS = [(skips_the_first, "x"), (under_a_branch, "x"), (stops_early, "x"), (a_given_length, "x"),
-               (neighbour, "x")]
+KEEPS_ZEROS = [(under_a_branch, "x"), (stops_early, "x")]
+# one element a loop iteration, not over the whole axis: stored, the elements it misses zeroed
+ZEROED_OUTSIDE = [(skips_the_first, "x"), (a_given_length, "x"), (neighbour, "x")]
