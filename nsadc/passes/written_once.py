@@ -37,13 +37,14 @@ ends differ from the loop variable by names the loop does not assign.  When
 the intervals follow one another (each ends where or before the next begins,
 by a constant) and together span at most the step, no element is added to
 twice: each addition becomes a store.  When, besides, they leave no gap,
-span the step exactly, start at or after index 0 and every iteration runs
-them all (no branch, no early exit), the loop writes every element between
-its first window and its last; the array is then allocated empty and only
-the elements before the first window and after the last are zeroed.  A step
-that is a name, not a positive constant, is tested once before the loop
-(``tiled = k > 0``): where it fails, the whole array is zeroed and the
-stores add, as before.
+span the step exactly and every iteration runs them all (no branch, no
+early exit), the loop writes every element between its first window and
+its last; the array is then allocated empty and only
+the elements before the first window and after the last are zeroed.  What
+the loop's bounds do not show is tested once before it (``tiled = k > 0``
+for a step that is a name; ``w - 1 >= 0`` for a first window at ``w - 1``,
+below 0 an index counts from the end): where a test fails, the whole array
+is zeroed and the stores add, as before.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from __future__ import annotations
 from itertools import permutations
 
 from nsadc.analyses.facts import definitions
-from nsadc.ir.affine import affine, affine_sum
+from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Return, Stmt, Var,
                             assigned, variables, walk)
@@ -150,12 +151,13 @@ def added_to(total: Call, bar: str, index: tuple) -> Expr | None:
 
 class _Tiles:
     """The windows a loop adds into (module docstring): its accumulations,
-    the index where the first window starts (``head``, where covered),
-    whether the windows tile the array between the first and the last
-    (``covered``), and whether the step must be tested (``tested``)."""
+    the index where the first window starts (``head``), whether the windows
+    tile the array from there to the last (``covered``), and what must be
+    tested before the loop where it is not known (``tests``: the step is
+    positive, the first window starts at or after index 0)."""
 
-    def __init__(self, stores: list[Assign], head: int, covered: bool, tested: bool):
-        self.stores, self.head, self.covered, self.tested = stores, head, covered, tested
+    def __init__(self, stores: list[Assign], head: Expr, covered: bool, tests: list[Expr]):
+        self.stores, self.head, self.covered, self.tests = stores, head, covered, tests
 
 
 def _tiles(loop: For, bar: str, defs: dict[str, Expr]) -> _Tiles | None:
@@ -174,7 +176,9 @@ def _tiles(loop: For, bar: str, defs: dict[str, Expr]) -> _Tiles | None:
     # window: the first becomes the store, the rest still add to it
     firsts: dict = {}
     for store, path in found:
-        firsts.setdefault((tuple(id(p) for p in path), store.value.args[1]), (store, path))
+        index = _form(store.value.args[1], defs)
+        at = store.value.args[1] if index is None else tuple(sorted(index.items(), key=repr))
+        firsts.setdefault((tuple(id(p) for p in path), at), (store, path))
     found = list(firsts.values())
     windows = []
     for store, path in found:
@@ -194,13 +198,23 @@ def _tiles(loop: For, bar: str, defs: dict[str, Expr]) -> _Tiles | None:
     room = affine_sum(step, affine_sum(hi, lo, -1), -1)  # the step less the span
     if not _constant(room, 0):
         return None
+    first = _form(loop.start, defs)
+    if first is None:
+        return None
+    # the first window's start: below 0 an index would count from the end
+    head = affine_sum(first, lo, 1)
+    start = _form(loop.start, {})
+    head_expr = Const(head.get(None, 0)) if set(head) <= {None} else \
+        affine_expr(affine_sum(start, lo, 1)) if start is not None else Call("add", (loop.start, affine_expr(lo)))
+    if set(head) <= {None} and head.get(None, 0) < 0:
+        return None
+    tests = [] if constant_step else [Call("gt", (loop.step, Const(0)))]
+    if not set(head) <= {None}:
+        tests.append(Call("ge", (head_expr, Const(0))))
     exits = any(isinstance(t, (Break, Continue, Return)) for t in walk(loop.body))
     branches = any(isinstance(p, If) for _, path in found for p in path)
-    first = _form(loop.start, defs)
-    head = None if first is None else affine_sum(first, lo, 1)
-    covered = (not exits and not branches and not room and all(not g for g in gaps)
-               and head is not None and _constant(head, 0))
-    return _Tiles([store for store, _ in found], head.get(None, 0) if covered else 0, covered, not constant_step)
+    covered = not exits and not branches and not room and all(not g for g in gaps)
+    return _Tiles([store for store, _ in found], head_expr, covered, tests)
 
 
 def _accumulations(block: list[Stmt], bar: str, path: list) -> list | None:
@@ -284,10 +298,11 @@ def _store_tiles(fn: Function, zeros: Assign, loop: For, tiles: _Tiles) -> tuple
     names = Names(all_names(fn))
     out: list[Stmt] = []
     tiled = None
-    if tiles.tested:
+    if tiles.tests:
         tiled = names.fresh("tiled")
         fn.types[tiled] = "bool"
-        out.append(Assign(tiled, Call("gt", (loop.step, Const(0))), zeros.loc))
+        test = tiles.tests[0] if len(tiles.tests) == 1 else Call("and", tuple(tiles.tests))
+        out.append(Assign(tiled, test, zeros.loc))
     for store in tiles.stores:
         _, index, total = store.value.args
         added = added_to(total, bar, (index,))
@@ -302,17 +317,17 @@ def _store_tiles(fn: Function, zeros: Assign, loop: For, tiles: _Tiles) -> tuple
     if not tiles.covered:
         return zeros, out
     out.append(Comment(f"{bar}: the loop over {loop.var} stores each element it reaches once; zero the others"))
-    head = Const(tiles.head)
+    head = tiles.head
     end = Call("trips", (loop.start, loop.stop, loop.step))
     if loop.step != Const(1):
         end = Call("mul", (end, loop.step))
-    if tiles.head:
+    if head != Const(0):
         end = Call("add", (head, end))
     if tiled is not None:
         end = Call("select", (Var(tiled), end, Const(0)))
     size = Call("shape", (Var(bar), Const(0)))
     for start, stop in ((Const(0), Call("min", (head, size))), (end, size)):
-        if start == stop or tiles.head == 0 and start == Const(0):
+        if head == Const(0) and start == Const(0):
             continue
         i = names.fresh("i")
         fn.types[i] = "int"

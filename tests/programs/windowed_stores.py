@@ -104,8 +104,26 @@ def windows_wider_than_the_step(x, k):
     return s
 
 
+def lagged_differences(x, lag):
+    """Windows from x[lag - 1] on: the first must not count from the end."""
+    s = 0.0
+    for t in range(lag, len(x) + 1):
+        s += abs(x[t - 1]) * 0.5 + max(x[t - 1], 0.1)
+    return s
+
+
+def wrapping_pairs(x):
+    """x[i - 1] at i = 0 is x[-1], which i = n also writes: added twice."""
+    s = 0.0
+    for i in range(0, len(x) + 1):
+        s += abs(x[i - 1] - 0.2)
+    return s
+
+
 TILED = [(pooled_maxima, (4,)), (triples, ()), (pair_maxima, ()), (blocks_after_a_header, (3,)),
-         (blocks_counted_down, ())]
+         (blocks_counted_down, ()), (lagged_differences, (3,))]
 DISJOINT = [(windows_under_a_branch, (3,)), (every_third_pair, ())]
 KEEP_ADDING = [(sliding_maxima, (3,)), (overlapping_triples, ()), (windows_wider_than_the_step, (3,)),
-               (windows_until_a_large_one, (3,))]
+               (windows_until_a_large_one, (3,)), (wrapping_pairs, ())]
+# windows whose first may start below index 0: tested before the loop, stored where it passes
+TESTED_HEAD = [(lagged_differences, (3,)), (lagged_differences, (0,))]
