@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import nsadc
-from helpers import load_function
+from helpers import central_differences, load_function
 from test_regressions import check
 
 PROGRAMS = {
@@ -93,15 +93,25 @@ def test_a_slice_the_loops_keep_inside_compiles(tmp_path, name):
     check(_load(tmp_path, name), PROGRAMS[name][1], "cpu")
 
 
-@pytest.mark.parametrize("text", [
-    """
+def test_a_slice_that_starts_before_the_array_is_what_numpy_reads(tmp_path):
+    """x[i - 1:i + 2] at i = 0 is x[-1:2], empty, as NumPy counts -1 from the
+    end: the window is allocated at x's length and is as long as NumPy's."""
+    text = """
     def before_the_start(x):
         s = 0.0
         for i in range(x.shape[0] - 2):
             seg = x[i - 1:i + 2]
-            s += np.sum(seg * seg)
+            s += np.sum(seg * seg) * (i + 1.5) + seg.shape[0]
         return s
-    """,
+    """
+    fn = load_function(tmp_path, text, "before_the_start")
+    x = np.linspace(0.1, 1.0, 9) ** 1.3
+    value, grad = nsadc.differentiate(fn, target="python").value_and_grad(x)
+    assert value == pytest.approx(fn(x), rel=1e-12)
+    np.testing.assert_allclose(grad, central_differences(fn, (x,), 0), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("text", [
     """
     def moved_in_the_body(x):
         s = 0.0

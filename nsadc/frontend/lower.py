@@ -18,7 +18,7 @@ from nsadc.errors import NsadcError, UnsupportedError
 from nsadc.frontend.arrays import ArrayLowering, bound_in_flow, infer_array_param, row_view_indices, written_arrays
 from nsadc.frontend.cst_nodes import nodes, scan
 from nsadc.frontend.loop_names import own_loop_variables
-from nsadc.frontend.vectorize import VectorLowering
+from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
 from nsadc.frontend.syntax import (BINARY_OPS, COMPARE_OPS, bindings, names_in, scope_bindings, squared_sums,
@@ -221,6 +221,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                                 "for a float (it is not used as a range() bound or annotated)",
                                 f"annotate it: {p.name}: int")
         self._check_returns(scope, body)
+        body = with_moving_lengths(body, self.moving_lengths)
         _DefiniteAssignment(self.user_vars, scope.src.loc(node)).run(
             body, {p.name for p in params})
         body = eliminate_exits(body, self.names, results=None, tails=self.while_tails)
@@ -2283,8 +2284,8 @@ _SIZE_CALLS = {"zeros", "empty", "ones", "full", "arange"}  # np.zeros(n + 1): n
 
 
 def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
-    """Expressions that only an int can fill: range() bounds, subscripts, and
-    the sizes of new arrays (``np.zeros(n + 1)``, ``np.empty((n, m))``)."""
+    """Expressions that only an int can fill: range() bounds, subscripts
+    (indices and slice bounds), and the sizes of new arrays (``np.zeros(n + 1)``, ``np.empty((n, m))``)."""
     found: list[cst.BaseExpression] = []
 
     class V(cst.CSTVisitor):
@@ -2300,6 +2301,8 @@ def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
         def visit_SubscriptElement(self, n):
             if isinstance(n.slice, cst.Index):
                 found.append(n.slice.value)
+            elif isinstance(n.slice, cst.Slice):  # x[lo:t]: slice bounds are ints too
+                found.extend(b for b in (n.slice.lower, n.slice.upper, n.slice.step) if b is not None)
 
     scan(node, V())
     # a local that fills such a position is an int, and so is what it is assigned

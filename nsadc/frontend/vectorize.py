@@ -36,7 +36,7 @@ import libcst as cst
 
 from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, sum_of_squares
 from nsadc.ir.affine import affine, affine_expr, affine_sum
-from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, variables, walk
+from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, map_expressions, variables, walk
 from nsadc.rules.arrays import ARRAY_PRIMS, array_type, is_array, is_float_array, rank
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
 from nsadc.rules.vector import VECTOR_PRIMS
@@ -101,6 +101,16 @@ class VectorLowering:
         slices are allocated at the bound, once; the slice's bounds as integer
         expressions, or None)."""
         return self.__dict__.setdefault("_dim_bounds", {})
+
+    @property
+    def moving_lengths(self) -> dict:
+        """An array made in a loop at a bound (``hist = ret[t - w:t]``) -> for
+        each axis, the name holding its length this iteration (None where the
+        axis does not move).  The array is
+        as long as the bound; what the code asks of its shape (``hist.shape[0]``,
+        ``hist.size``, ``len(hist)``, ``hist[-1]``, ``np.std(hist)``, a helper's
+        ``h.shape[0]``) is this length (:func:`with_moving_lengths`)."""
+        return self.__dict__.setdefault("_moving_lengths", {})
 
     @property
     def inlined(self) -> dict:
@@ -370,6 +380,8 @@ class VectorLowering:
             return Var(into)
         name = self._rebind(scope, into, stmt) if into is not None else self.names.fresh("v")
         self._new_array(scope, name, p, node)
+        if name in self.moving_lengths:  # its lengths this iteration, as names
+            p = replace(p, shape=list(self._shape(name)))
         self._fill(scope, name, p, node)
         if into is None:
             self.owned_arrays.add(name)  # a name it is given later is the array itself
@@ -419,6 +431,14 @@ class VectorLowering:
             # one array for every iteration, made at the function's entry from the
             # arguments' shapes and refilled by each iteration
             self.preamble.append(Assign(name, Call(alloc, tuple(sizes)), scope.src.loc(node)))
+            for k, (d, size) in enumerate(zip(p.shape, sizes)):
+                if d != size:  # allocated at its bound: this iteration's length kept in a name
+                    length = self.names.fresh(f"{self.user_vars.get(name, name)}_len")
+                    self._emit(Assign(length, d, scope.src.loc(node)))
+                    self.moving_lengths.setdefault(name, [None] * p.rank)[k] = length
+                    self.shapes[name] = [*self.shapes[name][:k], Var(length), *self.shapes[name][k + 1:]]
+                    if d in self.dim_bounds:
+                        self.dim_bounds[Var(length)] = self.dim_bounds[d]
             return
         dims = [self._operand(d, "n") for d in p.shape]
         self._emit(Assign(name, Call(alloc, tuple(dims)), scope.src.loc(node)))
@@ -727,10 +747,10 @@ class VectorLowering:
                 continue
             start, step, length = self._slice(scope, el, base[d])
             if variables(length) - self.param_names and not variables(base[d]) - self.param_names \
-                    and step == Const(1) and self._never_negative(scope, el):
-                # a slice is at most its dimension's length; the same slice (by its bounds, as
-                # integer expressions of loop variables and arguments) of an equal dimension
-                # is as long
+                    and step == Const(1):
+                # a slice is at most its dimension's length (its bounds wrapped and clamped as
+                # Python does); the same slice (by its bounds, as integer expressions of loop
+                # variables and arguments) of an equal dimension is as long
                 bounds = tuple(self._int_expr(scope, b) if b is not None else Const(-1) for b in (el.lower, el.upper))
                 self.dim_bounds[length] = (base[d], None if None in bounds else bounds)
             view.append(("range", start, step))
@@ -1806,3 +1826,31 @@ def _simplify(e: Expr) -> Expr:
     if isinstance(e, Call) and e.prim == "sub" and e.args[1] == Const(0):
         return e.args[0]
     return e
+
+
+def with_moving_lengths(block: list, lengths: dict) -> list:
+    """``block`` with every ``shape(a, k)`` and ``size(a)`` of an array made in a
+    loop at a bound (``lengths``: array -> per axis, the name holding its
+    length, or None) read from the names that hold this iteration's lengths,
+    as Python sees the array."""
+    if not lengths:
+        return block
+
+    def dim(a: Var, k: int) -> Expr:
+        moving = lengths[a.name][k]
+        return Var(moving) if moving is not None else Call("shape", (a, Const(k)))
+
+    def r(e: Expr) -> Expr:
+        if not isinstance(e, Call):
+            return e
+        args = tuple(r(a) for a in e.args)
+        if e.prim == "shape" and isinstance(args[0], Var) and args[0].name in lengths and isinstance(args[1], Const):
+            return dim(args[0], args[1].value)
+        if e.prim == "size" and len(args) == 1 and isinstance(args[0], Var) and args[0].name in lengths:
+            out = dim(args[0], 0)
+            for k in range(1, len(lengths[args[0].name])):
+                out = Call("mul", (out, dim(args[0], k)))
+            return out
+        return Call(e.prim, args)
+
+    return map_expressions(block, r)

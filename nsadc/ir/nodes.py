@@ -484,6 +484,25 @@ def renamed_block(block: list[Stmt], names: dict[str, str]) -> list[Stmt]:
     return out
 
 
+def map_expressions(block: list[Stmt], f) -> list[Stmt]:
+    """A copy of ``block`` with ``f`` applied to every expression it reads
+    (values, tests, loop bounds, returned values); names assigned stay."""
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, Assign):
+            s = Assign(s.target, f(s.value), s.loc, s.site)
+        elif isinstance(s, If):
+            s = If(f(s.test), map_expressions(s.body, f), map_expressions(s.orelse, f), s.loc)
+        elif isinstance(s, For):
+            s = For(s.var, f(s.start), f(s.stop), f(s.step), map_expressions(s.body, f), s.loc, s.parallel)
+        elif isinstance(s, While):
+            s = While(f(s.test), map_expressions(s.body, f), s.loc)
+        elif isinstance(s, Return) and s.value is not None:
+            s = Return(tuple(f(v) for v in s.value) if isinstance(s.value, tuple) else f(s.value), s.loc)
+        out.append(s)
+    return out
+
+
 def rewrite(block: list[Stmt], assign, ret) -> list[Stmt]:
     """The block with each Assign replaced by ``assign(s)`` (a list of statements)
     and each Return by ``ret(s)``, keeping the control flow around them: the
