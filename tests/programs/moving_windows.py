@@ -75,5 +75,29 @@ def clipped_window_mean(ret, window):
     return s
 
 
+def pair_dists(Z, w):
+    s = 0.0
+    for i in range(Z.shape[0] - 1):
+        D = Z[i + 1:, :] - Z[i]
+        d = np.sqrt(np.sum(D * D, axis=1) + 1e-3)
+        s += np.sum(np.maximum(w - d, 0.0)) / D.shape[0] + D.size * 0.01 * Z[i, 0]
+    return s
+
+def window_rows(Z, w):
+    s = 0.0
+    for t in range(w, Z.shape[0]):
+        block = Z[t - w:t]
+        s += np.max(np.abs(block)) * Z[t, 1] + np.mean(block) + block[-1, 0]
+    return s
+
+def prefix_cummax(Z, w):
+    s = 0.0
+    for t in range(1, Z.shape[0]):
+        col = Z[:t, 0]
+        s += np.max(col) * w + np.std(col) + len(col) * Z[t, 1]
+    return s
+
+
 CASES = [rolling_std, rolling_range_in_a_helper, suffix_spread, suffix_lengths, last_of_the_suffix,
          growing_prefix_variance, clipped_window_mean]
+MATRIX_CASES = [pair_dists, window_rows, prefix_cummax]
