@@ -98,6 +98,82 @@ def prefix_cummax(Z, w):
     return s
 
 
+
+def cumsum_prefix(ret, window):
+    s = 0.0
+    for t in range(1, ret.shape[0]):
+        c = np.cumsum(ret[:t])
+        s += c[-1] * c[0] + np.max(c) * window
+    return s
+
+
+def norm_suffix(ret, window):
+    s = 0.0
+    for i in range(ret.shape[0] - 1):
+        tail = ret[i:]
+        s += np.linalg.norm(tail) * window - np.min(tail) + tail.shape[0] * ret[i]
+    return s
+
+
+def argmax_window(ret, window):
+    s = 0.0
+    for t in range(window, ret.shape[0]):
+        seg = ret[t - window:t]
+        k = np.argmax(seg)
+        s += seg[k] * ret[t] + k
+    return s
+
+
+def where_window(ret, window):
+    s = 0.0
+    for t in range(window, ret.shape[0]):
+        seg = ret[t - window:t]
+        s += np.sum(np.where(seg > 0.0, seg, 0.1 * seg)) + seg.size
+    return s
+
+
+def prod_window(ret, window):
+    s = 0.0
+    for t in range(window, ret.shape[0]):
+        seg = 1.0 + 0.1 * ret[t - window:t]
+        s += np.prod(seg) + seg.size * ret[t]
+    return s
+
+
+def clip_window(ret, window):
+    s = 0.0
+    for t in range(window, ret.shape[0]):
+        seg = np.clip(ret[t - window:t], -0.5, 0.5)
+        s += np.sum(seg * seg) * len(seg) + seg[-1]
+    return s
+
+
+def dot_prefix(ret, window):
+    s = 0.0
+    y = ret * 0.5 + 1.0
+    for t in range(1, ret.shape[0]):
+        s += np.dot(ret[:t], y[:t]) / t + np.mean(ret[:t] * y[:t]) * window
+    return s
+
+
+def suffix_sorted_max(ret, window):
+    s = 0.0
+    for i in range(ret.shape[0] - 1):
+        tail = ret[i + 1:]
+        s += np.max(tail) - np.min(tail) + np.sum(tail > ret[i]) * 0.1 * window
+    return s
+
+
+def matrix_suffix_mean(Z, w):
+    s = 0.0
+    for i in range(Z.shape[0] - 1):
+        B = Z[i + 1:]
+        m = np.mean(B, axis=0)
+        s += np.sum(m * Z[i]) + B.shape[0] * B.shape[1] * 0.01 * Z[i, 0] + np.mean(B)
+    return s
+
+
 CASES = [rolling_std, rolling_range_in_a_helper, suffix_spread, suffix_lengths, last_of_the_suffix,
-         growing_prefix_variance, clipped_window_mean]
-MATRIX_CASES = [pair_dists, window_rows, prefix_cummax]
+         growing_prefix_variance, clipped_window_mean, cumsum_prefix, norm_suffix, argmax_window, where_window,
+         prod_window, clip_window, dot_prefix, suffix_sorted_max]
+MATRIX_CASES = [pair_dists, window_rows, prefix_cummax, matrix_suffix_mean]
