@@ -23,7 +23,7 @@ from helpers import central_differences
 sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
 import windowed_stores as programs  # noqa: E402
 
-ALL = programs.TILED + programs.DISJOINT + programs.KEEP_ADDING + programs.TESTED_HEAD
+ALL = programs.TILED + programs.DISJOINT + programs.KEEP_ADDING + programs.TESTED_HEAD + programs.COUNTED_DOWN
 _ids = lambda v: getattr(v, "__name__", None) or repr(v)  # noqa: E731
 
 
@@ -110,6 +110,16 @@ def test_a_step_that_fails_its_test_still_adds(k):
         assert "tiled" in src
         want, _ = _grad(fn, args, without_pass=True)
         np.testing.assert_array_equal(g, want)
+
+
+@pytest.mark.parametrize("fn, extra", programs.COUNTED_DOWN, ids=_ids)
+def test_a_loop_counting_down_stores_and_zeroes_below_its_last_window(fn, extra):
+    args = (_x(2), *extra)
+    g, src = _grad(fn, args)
+    assert "np.zeros_like(x)" not in src and "np.empty_like(x)" in src, src
+    assert re.search(r"tiled = .*len\(range\(.*, -1\)\).* >= 0", src), src
+    want, _ = _grad(fn, args, without_pass=True)
+    np.testing.assert_array_equal(g, want)
 
 
 @pytest.mark.parametrize("fn, extra", programs.TESTED_HEAD, ids=_ids)

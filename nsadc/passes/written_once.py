@@ -44,7 +44,9 @@ the elements before the first window and after the last are zeroed.  What
 the loop's bounds do not show is tested once before it (``tiled = k > 0``
 for a step that is a name; ``w - 1 >= 0`` for a first window at ``w - 1``,
 below 0 an index counts from the end): where a test fails, the whole array
-is zeroed and the stores add, as before.
+is zeroed and the stores add, as before.  A loop counting down by a
+constant step (a reverse sweep's ``range(n - 1, 0, -1)``) is the same with
+its windows coming down; where its lowest window starts is tested.
 """
 
 from __future__ import annotations
@@ -151,13 +153,14 @@ def added_to(total: Call, bar: str, index: tuple) -> Expr | None:
 
 class _Tiles:
     """The windows a loop adds into (module docstring): its accumulations,
-    the index where the first window starts (``head``), whether the windows
-    tile the array from there to the last (``covered``), and what must be
-    tested before the loop where it is not known (``tests``: the step is
-    positive, the first window starts at or after index 0)."""
+    the index where the lowest window starts (``low``) and where the highest
+    ends (``high``), whether the windows tile the array between the two
+    (``covered``), and what must be tested before the loop where it is not
+    known (``tests``: the step is positive, the lowest window starts at or
+    after index 0)."""
 
-    def __init__(self, stores: list[Assign], head: Expr, covered: bool, tests: list[Expr]):
-        self.stores, self.head, self.covered, self.tests = stores, head, covered, tests
+    def __init__(self, stores: list[Assign], low: Expr, high: Expr, covered: bool, tests: list[Expr]):
+        self.stores, self.low, self.high, self.covered, self.tests = stores, low, high, covered, tests
 
 
 def _tiles(loop: For, bar: str, defs: dict[str, Expr]) -> _Tiles | None:
@@ -167,8 +170,10 @@ def _tiles(loop: For, bar: str, defs: dict[str, Expr]) -> _Tiles | None:
     if step is None or not _invariant(step, inside):
         return None
     constant_step = set(step) <= {None}
-    if constant_step and step.get(None, 0) <= 0:
+    if constant_step and step.get(None, 0) == 0:
         return None
+    down = constant_step and step[None] < 0  # a reverse sweep's loop: the windows come down
+    stride = {None: -step[None]} if down else step  # how far apart the windows start
     found = _accumulations(loop.body, bar, [])
     if not found:
         return None
@@ -187,7 +192,7 @@ def _tiles(loop: For, bar: str, defs: dict[str, Expr]) -> _Tiles | None:
             return None
         lo, hi = window
         width = affine_sum(hi, lo, -1)
-        if not (_constant(width, 0) or (not constant_step and _constant(affine_sum(width, step, -1), -1))):
+        if not (_constant(width, 0) or (not constant_step and _constant(affine_sum(width, stride, -1), -1))):
             return None  # a window that could have a negative width may start before the one it follows
         windows.append((lo, hi))
     order = _in_order(windows)
@@ -195,26 +200,34 @@ def _tiles(loop: For, bar: str, defs: dict[str, Expr]) -> _Tiles | None:
         return None
     gaps = [affine_sum(windows[b][0], windows[a][1], -1) for a, b in zip(order, order[1:])]
     lo, hi = windows[order[0]][0], windows[order[-1]][1]
-    room = affine_sum(step, affine_sum(hi, lo, -1), -1)  # the step less the span
+    room = affine_sum(stride, affine_sum(hi, lo, -1), -1)  # the distance less the span
     if not _constant(room, 0):
         return None
-    first = _form(loop.start, defs)
-    if first is None:
+    first, start = _form(loop.start, defs), _form(loop.start, {})
+    if first is None or start is None:
         return None
-    # the first window's start: below 0 an index would count from the end
+    # where the lowest window starts and the highest ends: below 0 an index
+    # would count from the end, so a start not known to be 0 or more is tested
     head = affine_sum(first, lo, 1)
-    start = _form(loop.start, {})
-    head_expr = Const(head.get(None, 0)) if set(head) <= {None} else \
-        affine_expr(affine_sum(start, lo, 1)) if start is not None else Call("add", (loop.start, affine_expr(lo)))
-    if set(head) <= {None} and head.get(None, 0) < 0:
-        return None
+    trips = Call("trips", (loop.start, loop.stop, loop.step))
     tests = [] if constant_step else [Call("gt", (loop.step, Const(0)))]
-    if not set(head) <= {None}:
-        tests.append(Call("ge", (head_expr, Const(0))))
+    if down:
+        high = affine_expr(affine_sum(start, affine_sum(lo, stride, 1), 1))
+        low = Call("sub", (high, trips if stride == {None: 1} else Call("mul", (Const(stride[None]), trips))))
+        tests.append(Call("ge", (low, Const(0))))
+    else:
+        if set(head) <= {None} and head.get(None, 0) < 0:
+            return None
+        low = Const(head.get(None, 0)) if set(head) <= {None} else affine_expr(affine_sum(start, lo, 1))
+        if not set(head) <= {None}:
+            tests.append(Call("ge", (low, Const(0))))
+        high = trips if loop.step == Const(1) else Call("mul", (trips, loop.step))
+        if low != Const(0):
+            high = Call("add", (low, high))
     exits = any(isinstance(t, (Break, Continue, Return)) for t in walk(loop.body))
     branches = any(isinstance(p, If) for _, path in found for p in path)
     covered = not exits and not branches and not room and all(not g for g in gaps)
-    return _Tiles([store for store, _ in found], head_expr, covered, tests)
+    return _Tiles([store for store, _ in found], low, high, covered, tests)
 
 
 def _accumulations(block: list[Stmt], bar: str, path: list) -> list | None:
@@ -306,7 +319,7 @@ def _store_tiles(fn: Function, zeros: Assign, loop: For, tiles: _Tiles) -> tuple
     for store in tiles.stores:
         _, index, total = store.value.args
         added = added_to(total, bar, (index,))
-        if tiled is not None:  # where the step fails its test, the stores still add
+        if tiled is not None:  # where a test fails, the stores still add
             if not isinstance(added, (Var, Const)):
                 name = names.fresh(f"{bar}_{_hint(index)}")
                 fn.types[name] = "float"
@@ -317,17 +330,12 @@ def _store_tiles(fn: Function, zeros: Assign, loop: For, tiles: _Tiles) -> tuple
     if not tiles.covered:
         return zeros, out
     out.append(Comment(f"{bar}: the loop over {loop.var} stores each element it reaches once; zero the others"))
-    head = tiles.head
-    end = Call("trips", (loop.start, loop.stop, loop.step))
-    if loop.step != Const(1):
-        end = Call("mul", (end, loop.step))
-    if head != Const(0):
-        end = Call("add", (head, end))
+    low, high = tiles.low, tiles.high
     if tiled is not None:
-        end = Call("select", (Var(tiled), end, Const(0)))
+        high = Call("select", (Var(tiled), high, Const(0)))
     size = Call("shape", (Var(bar), Const(0)))
-    for start, stop in ((Const(0), Call("min", (head, size))), (end, size)):
-        if head == Const(0) and start == Const(0):
+    for start, stop in ((Const(0), Call("min", (low, size))), (high, size)):
+        if low == Const(0) and start == Const(0):
             continue
         i = names.fresh("i")
         fn.types[i] = "int"

@@ -84,6 +84,8 @@ for _name in LIKE:
 register(Rule("array_copy", (1, 1), "special", _same, _structural, doc="a.copy()"), "np.copy", "numpy.copy")
 register(Rule("shape", (2, 2), "special", _int, None, doc="a.shape[k]"))
 register(Rule("size", (1, 1), "special", _int, None, doc="a.size"), "np.size", "numpy.size")
+# a loop's trip count, len(range(start, stop, step)): only the compiler writes it (tape sizes, zero fills)
+register(Rule("trips", (3, 3), "special", _int, None, doc="len(range(start, stop, step))"))
 
 # primitives whose result is an array
 ARRAY_VALUES = {"store", "full", "array_copy", *ALLOCATORS, *LIKE}

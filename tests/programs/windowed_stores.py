@@ -120,10 +120,31 @@ def wrapping_pairs(x):
     return s
 
 
+def smoothed_clips(x):
+    """Its reverse sweep runs t from n - 1 down to 1: x[0] alone is zeroed."""
+    y = 0.0
+    s = 0.0
+    for t in range(1, len(x)):
+        y = 0.8 * y + 0.2 * min(max(x[t], -0.5), 0.5)
+        s += y * y
+    return s
+
+
+def running_peak_from_the_second(x):
+    peak = x[1] if len(x) > 1 else 0.0
+    s = 0.0
+    for t in range(2, len(x)):
+        peak = max(peak, x[t])
+        s += (peak - x[t]) ** 2
+    return s
+
+
 TILED = [(pooled_maxima, (4,)), (triples, ()), (pair_maxima, ()), (blocks_after_a_header, (3,)),
          (blocks_counted_down, ()), (lagged_differences, (3,))]
 DISJOINT = [(windows_under_a_branch, (3,)), (every_third_pair, ())]
 KEEP_ADDING = [(sliding_maxima, (3,)), (overlapping_triples, ()), (windows_wider_than_the_step, (3,)),
                (windows_until_a_large_one, (3,)), (wrapping_pairs, ())]
+# reverse sweeps whose loop counts down over part of the array: stored, the rest zeroed
+COUNTED_DOWN = [(smoothed_clips, ()), (running_peak_from_the_second, ())]
 # windows whose first may start below index 0: tested before the loop, stored where it passes
 TESTED_HEAD = [(lagged_differences, (3,)), (lagged_differences, (0,))]
