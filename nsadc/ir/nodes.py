@@ -465,38 +465,24 @@ def renamed_expr(e: Expr, names: dict[str, str]) -> Expr:
 def renamed_block(block: list[Stmt], names: dict[str, str]) -> list[Stmt]:
     """A copy of ``block`` with the variables ``names`` maps renamed, where
     assigned and where read (loop variables included)."""
-    def r(e: Expr) -> Expr:
-        return renamed_expr(e, names)
-
-    out: list[Stmt] = []
-    for s in block:
-        if isinstance(s, Assign):
-            s = Assign(names.get(s.target, s.target), r(s.value), s.loc, s.site)
-        elif isinstance(s, If):
-            s = If(r(s.test), renamed_block(s.body, names), renamed_block(s.orelse, names), s.loc)
-        elif isinstance(s, For):
-            s = For(names.get(s.var, s.var), r(s.start), r(s.stop), r(s.step), renamed_block(s.body, names), s.loc)
-        elif isinstance(s, While):
-            s = While(r(s.test), renamed_block(s.body, names), s.loc)
-        elif isinstance(s, Return) and s.value is not None:
-            s = Return(tuple(r(v) for v in s.value) if isinstance(s.value, tuple) else r(s.value), s.loc)
-        out.append(s)
-    return out
+    return map_expressions(block, lambda e: renamed_expr(e, names), lambda name: names.get(name, name))
 
 
-def map_expressions(block: list[Stmt], f) -> list[Stmt]:
+def map_expressions(block: list[Stmt], f, target=lambda name: name) -> list[Stmt]:
     """A copy of ``block`` with ``f`` applied to every expression it reads
-    (values, tests, loop bounds, returned values); names assigned stay."""
+    (values, tests, loop bounds, returned values) and ``target`` to every
+    name it assigns (loop variables included)."""
     out: list[Stmt] = []
     for s in block:
         if isinstance(s, Assign):
-            s = Assign(s.target, f(s.value), s.loc, s.site)
+            s = Assign(target(s.target), f(s.value), s.loc, s.site)
         elif isinstance(s, If):
-            s = If(f(s.test), map_expressions(s.body, f), map_expressions(s.orelse, f), s.loc)
+            s = If(f(s.test), map_expressions(s.body, f, target), map_expressions(s.orelse, f, target), s.loc)
         elif isinstance(s, For):
-            s = For(s.var, f(s.start), f(s.stop), f(s.step), map_expressions(s.body, f), s.loc, s.parallel)
+            s = For(target(s.var), f(s.start), f(s.stop), f(s.step), map_expressions(s.body, f, target), s.loc,
+                    s.parallel)
         elif isinstance(s, While):
-            s = While(f(s.test), map_expressions(s.body, f), s.loc)
+            s = While(f(s.test), map_expressions(s.body, f, target), s.loc)
         elif isinstance(s, Return) and s.value is not None:
             s = Return(tuple(f(v) for v in s.value) if isinstance(s.value, tuple) else f(s.value), s.loc)
         out.append(s)
