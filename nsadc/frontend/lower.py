@@ -2285,7 +2285,8 @@ _SIZE_CALLS = {"zeros", "empty", "ones", "full", "arange"}  # np.zeros(n + 1): n
 
 def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
     """Expressions that only an int can fill: range() bounds, subscripts
-    (indices and slice bounds), and the sizes of new arrays (``np.zeros(n + 1)``, ``np.empty((n, m))``)."""
+    (indices and slice bounds), and the sizes of new arrays
+    (``np.zeros(n + 1)``, ``np.empty((n, m))``)."""
     found: list[cst.BaseExpression] = []
 
     class V(cst.CSTVisitor):

@@ -106,10 +106,10 @@ class VectorLowering:
     def moving_lengths(self) -> dict:
         """An array made in a loop at a bound (``hist = ret[t - w:t]``) -> for
         each axis, the name holding its length this iteration (None where the
-        axis does not move).  The array is
-        as long as the bound; what the code asks of its shape (``hist.shape[0]``,
-        ``hist.size``, ``len(hist)``, ``hist[-1]``, ``np.std(hist)``, a helper's
-        ``h.shape[0]``) is this length (:func:`with_moving_lengths`)."""
+        axis does not move).  The array is as long as the bound; what the code
+        asks of its shape (``hist.shape[0]``, ``hist.size``, ``len(hist)``,
+        ``hist[-1]``, ``np.std(hist)``, a helper's ``h.shape[0]``) is this
+        length (:func:`with_moving_lengths`)."""
         return self.__dict__.setdefault("_moving_lengths", {})
 
     @property
@@ -817,13 +817,9 @@ class VectorLowering:
             return None
         return affine_expr(length)
 
-    def _never_negative(self, scope, el: cst.Slice) -> bool:
-        """Whether each bound ``el`` gives is an integer expression the loops'
-        ranges keep at 0 or more (Python would count a negative one from the
-        end, which a length clamped at 0 does not model)."""
-        return all(b is None or self._never_negative_bound(scope, b) for b in (el.lower, el.upper))
-
     def _never_negative_bound(self, scope, b) -> bool:
+        """Whether the slice bound ``b`` is an integer expression the loops'
+        ranges keep at 0 or more (a negative one counts from the end)."""
         e = self._int_expr(scope, b)
         form = affine(e, {}) if e is not None else None
         return form is not None and self._least(form) >= 0

@@ -167,7 +167,7 @@ def _tiles(loop: For, bar: str, defs: dict[str, Expr]) -> _Tiles | None:
     """The windows of ``loop`` into the 1-D ``bar``, or None where they may overlap."""
     inside = assigned(loop.body) | {loop.var}
     step = _form(loop.step, defs)
-    if step is None or not _invariant(step, inside):
+    if step is None or not _invariant(step, inside) or loop.var in assigned(loop.body):
         return None
     constant_step = set(step) <= {None}
     if constant_step and step.get(None, 0) == 0:
