@@ -464,8 +464,10 @@ class Lowerer(ArrayLowering, VectorLowering):
 
             def leave_Subscript(self, old, new):
                 base = new.value
+                sliced_twice = isinstance(base, cst.Subscript) and _slices_only(new) and _slices_only(base) \
+                    and lowerer._local_array(scope, base.value) is not None
                 if not (isinstance(base, (cst.Call, cst.BinaryOperation, cst.UnaryOperation)) or (
-                        isinstance(base, cst.Attribute) and base.attr.value == "T")) \
+                        isinstance(base, cst.Attribute) and base.attr.value == "T") or sliced_twice) \
                         or lowerer._array_rank(scope, base) == 0:
                     return new  # a name, a list, a number: indexed as written
                 held = lowerer._vector(scope, base)
@@ -482,7 +484,8 @@ class Lowerer(ArrayLowering, VectorLowering):
                 return new
 
         if not any(isinstance(n, cst.Subscript) and isinstance(n.value, (cst.Call, cst.BinaryOperation,
-                                                                         cst.UnaryOperation, cst.Attribute))
+                                                                         cst.UnaryOperation, cst.Attribute,
+                                                                         cst.Subscript))
                    for n in nodes(node)):
             return node
         return node.visit(Name())
@@ -2497,6 +2500,12 @@ class _Subscripted(cst.CSTVisitor):
     def visit_Subscript(self, n):
         if isinstance(n.value, cst.Name) and n.value.value in self.names:
             self.out.add(n.value.value)
+
+
+def _slices_only(node: cst.Subscript) -> bool:
+    """Whether every index of ``node`` is a slice (``x[a:b]``, ``x[::-1]``):
+    its value is an array, a view of the one it indexes."""
+    return all(isinstance(el.slice, cst.Slice) for el in node.slice)
 
 
 def _infer_param_type(node: cst.FunctionDef, name: str) -> str:

@@ -113,6 +113,12 @@ class VectorLowering:
         return self.__dict__.setdefault("_moving_lengths", {})
 
     @property
+    def moving_defs(self) -> dict:
+        """The name holding a moving length (``moving_lengths``) -> the length as
+        the slice gave it, for telling two such lengths equal."""
+        return self.__dict__.setdefault("_moving_defs", {})
+
+    @property
     def inlined(self) -> dict:
         """(id(scope), id(call node)) -> the results of that call, lowered once."""
         return self.__dict__.setdefault("_inlined", {})
@@ -436,6 +442,7 @@ class VectorLowering:
                     length = self.names.fresh(f"{self.user_vars.get(name, name)}_len")
                     self._emit(Assign(length, d, scope.src.loc(node)))
                     self.moving_lengths.setdefault(name, [None] * p.rank)[k] = length
+                    self.moving_defs[length] = d
                     self.shapes[name] = [*self.shapes[name][:k], Var(length), *self.shapes[name][k + 1:]]
                     if d in self.dim_bounds:
                         self.dim_bounds[Var(length)] = self.dim_bounds[d]
@@ -746,13 +753,16 @@ class VectorLowering:
                 view.append(("at", i))
                 continue
             start, step, length = self._slice(scope, el, base[d])
-            if variables(length) - self.param_names and not variables(base[d]) - self.param_names \
-                    and step == Const(1):
+            # the length of the arguments' dimension that bounds this one (a slice of a slice
+            # that moves with the loop is bounded by what bounds the first)
+            bound = base[d] if not variables(base[d]) - self.param_names else \
+                self.dim_bounds[base[d]][0] if base[d] in self.dim_bounds else None
+            if variables(length) - self.param_names and bound is not None and abs(step.value) == 1:
                 # a slice is at most its dimension's length (its bounds wrapped and clamped as
                 # Python does); the same slice (by its bounds, as integer expressions of loop
                 # variables and arguments) of an equal dimension is as long
                 bounds = tuple(self._int_expr(scope, b) if b is not None else Const(-1) for b in (el.lower, el.upper))
-                self.dim_bounds[length] = (base[d], None if None in bounds else bounds)
+                self.dim_bounds[length] = (bound, None if None in bounds or step != Const(1) else bounds)
             view.append(("range", start, step))
             shape.append(length)
         return _P("array", len(shape), shape, value=var, node=node, view=view, integer=_ints(t))
@@ -942,7 +952,7 @@ class VectorLowering:
         """Require two dimensions to be equal: known equal, refused when
         known different, else a check on the arguments before each call."""
         a, b = self._dim(a), self._dim(b)
-        if a == b:
+        if a == b or self._as_sliced(a) == self._as_sliced(b):
             return
         text = scope.src.source_of(node).strip()
         where = f"{text} ({scope.src.loc(node)})"
@@ -965,6 +975,15 @@ class VectorLowering:
         check = (a, b, where)
         if check not in self.shape_checks:
             self.shape_checks.append(check)
+
+    def _as_sliced(self, e: Expr, depth: int = 8) -> Expr:
+        """``e`` with each moving length's name replaced by the slice's length
+        it holds (``r = hist[::-1]`` is as long as ``hist = x[t - w:t]``)."""
+        if isinstance(e, Var) and e.name in self.moving_defs and depth > 0:
+            return self._as_sliced(self.moving_defs[e.name], depth - 1)
+        if isinstance(e, Call):
+            return Call(e.prim, tuple(self._as_sliced(a, depth) for a in e.args))
+        return e
 
     def _shape(self, name: str) -> list[Expr]:
         if name in self.shapes:

@@ -173,7 +173,31 @@ def matrix_suffix_mean(Z, w):
     return s
 
 
+def derived_from_the_window(ret, window):
+    s = 0.0
+    for t in range(window, len(ret)):
+        h = ret[t - window:t]
+        r = h * 2.0 - 0.1
+        s += np.dot(r, h) + np.sum(np.maximum(r, h))
+    return s
+
+
+def two_arrays_of_a_prefix(ret, window):
+    s = 0.0
+    for t in range(1, len(ret)):
+        a = ret[:t] * 1.5
+        b = np.abs(ret[:t])
+        s += np.sum(a * b) * window
+    return s
+
+
+def a_slice_of_a_slice(ret, window):
+    r = ret[1:][::-1]
+    return np.sum(r * ret[:-1] ** 2) * window + np.sum(np.abs(ret[2:][1:]))
+
+
 CASES = [rolling_std, rolling_range_in_a_helper, suffix_spread, suffix_lengths, last_of_the_suffix,
          growing_prefix_variance, clipped_window_mean, cumsum_prefix, norm_suffix, argmax_window, where_window,
-         prod_window, clip_window, dot_prefix, suffix_sorted_max]
+         prod_window, clip_window, dot_prefix, suffix_sorted_max, derived_from_the_window, two_arrays_of_a_prefix,
+         a_slice_of_a_slice]
 MATRIX_CASES = [pair_dists, window_rows, prefix_cummax, matrix_suffix_mean]
