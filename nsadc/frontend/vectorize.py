@@ -466,7 +466,8 @@ class VectorLowering:
                             "(NumPy writes each repeated index once, even with +=)",
                             "loop over the indices and write each element: for k in range(...): ...")
         value = self._prepare(scope, value_node)
-        if _mentions(value, var):
+        reads_itself = _mentions(value, var)
+        if reads_itself and op is None and value.rank != dest.rank:
             raise self._err(scope, node, f"this assignment into a slice of {var.name} reads {var.name}",
                             "compute the value into its own name first: v = ...; then assign it")
         if value.rank > dest.rank:
@@ -475,6 +476,13 @@ class VectorLowering:
         self._broadcast(scope, node, [dest, value])
         p = value if op is None else _P("op", dest.rank, dest.shape, prim=op, args=[dest, value], node=node)
         loc = scope.src.loc(node)
+        if reads_itself:
+            # u[1:-1] += c * (u[2:] - 2 * u[1:-1] + u[:-2]): NumPy computes the whole value
+            # before it writes, so it goes into an array of its own first, then into the slice
+            work = self.names.fresh(f"{self.user_vars.get(var.name, var.name)}_new")
+            self._new_array(scope, work, replace(p, shape=list(dest.shape)), node)
+            self._fill(scope, work, replace(p, shape=list(self._shape(work))), node)
+            p = _P("array", dest.rank, list(self._shape(work)), value=Var(work), node=node)
 
         def body(index):
             element = self._element(scope, p, index)
