@@ -118,9 +118,9 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
             if called == "range" and isinstance(f, cst.Name) \
                     and any(_element_in_int_position(a.value, name) for a in n.args):
                 found["index"] = True  # range(cnt[k]): its elements are counts, so ints
-            if called in ("len", *LIKE) and n.args and isinstance(n.args[0].value, cst.Name) \
+            if called in ("len", "roll", *LIKE) and n.args and isinstance(n.args[0].value, cst.Name) \
                     and n.args[0].value.value == name:
-                found["array"] = True
+                found["array"] = True  # (np.roll(x, k): x, not k)
             if called in _WHOLE_ARRAY and isinstance(f, cst.Attribute) and any(
                     isinstance(a.value, cst.Name) and a.value.value == name and a.keyword is None
                     for a in n.args):

@@ -2298,6 +2298,8 @@ def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
             callee = f.value if isinstance(f, cst.Name) else f.attr.value if isinstance(f, cst.Attribute) else ""
             if callee == "range":
                 found.extend(a.value for a in n.args)
+            elif callee == "roll" and len(n.args) > 1:  # np.roll(x, k): the shift is an int
+                found.append(n.args[1].value)
             elif callee in _SIZE_CALLS and isinstance(f, cst.Attribute) and n.args and n.args[0].keyword is None:
                 size = n.args[0].value
                 found.extend(e.value for e in size.elements) if isinstance(size, cst.Tuple) else found.append(size)
@@ -2379,7 +2381,7 @@ def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
 
 
 _ARRAY_SIGNS = {"sum", "mean", "prod", "empty_like", "zeros_like", "ones_like", "full_like", "empty", "zeros",
-                "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "sort", "argsort", "where", "maximum",
+                "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "sort", "argsort", "roll", "where", "maximum",
                 "minimum", "argmax", "argmin", "var", "std", "diff", "asarray"}
 
 

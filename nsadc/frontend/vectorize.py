@@ -45,7 +45,7 @@ REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min":
               "amin": "min"}
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
 _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
-                    "stack", "reshape", "ravel", "sort", "argsort", "eye", "identity", "arange")
+                    "stack", "reshape", "ravel", "sort", "argsort", "eye", "identity", "arange", "roll")
 # the length of an axis that x[:, None] adds: 1, stretched to the other operands' by broadcasting
 NEW_AXIS = Call("new_axis", ())
 # functions the lowering rewrites (Lowerer._rewritten) into an array of their argument's rank
@@ -270,6 +270,8 @@ class VectorLowering:
                     return 2
                 if name == "sort" and ranks:  # axis=None sorts the flattened array
                     return 1 if "axis" in kwargs and _is_none(kwargs["axis"]) else ranks[0]
+                if name == "roll" and ranks:
+                    return ranks[0]
                 if name == "cumsum" and ranks:  # without axis=, the running sum of the flattened array
                     return ranks[0] if along else 1
                 if name in ("array", "ravel"):
@@ -1087,6 +1089,8 @@ class VectorLowering:
             return self._sort(scope, node, args, kwargs)
         if name == "argsort":
             return self._argsort(scope, node, args, kwargs)
+        if name == "roll":
+            return self._roll(scope, node, args, kwargs)
         if name == "sort_in_place":
             what = scope.src.source_of(args[0]).strip()
             raise self._err(scope, node, f"{what}.sort() sorts {what} in place, which is not supported",
@@ -1243,6 +1247,37 @@ class VectorLowering:
             self._emit(Assign(out, Call("store", (Var(out), index[0], at)), loc))
         self._loop_nest(scope, [n], copy, loc)
         return _P("array", 1, [n], value=Var(out), node=node, integer=True)
+
+    def _roll(self, scope, node, args, kwargs) -> _P:
+        """``np.roll(x, shift)`` of a 1-D x: a new array whose element i is
+        ``x[(i - shift) % n]`` (periodic boundaries: ``np.roll(u, 1) - 2 * u +
+        np.roll(u, -1)``)."""
+        if len(args) != 2 or kwargs:
+            raise self._err(scope, node, "np.roll is supported on a 1-D array with an integer shift (no axis=)",
+                            "roll each row in a loop: np.roll(A[i], k)")
+        x = self._prepare(scope, args[0])
+        if x.rank != 1:
+            if self._lenient():
+                return x
+            raise self._err(scope, node, "np.roll is supported on a 1-D array", "roll each row in a loop: "
+                            "np.roll(A[i], k)")
+        shift = self._expr(scope, args[1])
+        if not (isinstance(shift, Const) and type(shift.value) is int) and self._array_of(shift) is not None:
+            raise self._err(scope, args[1], "np.roll's shift must be one integer", "write np.roll(x, k)")
+        loc = _loc(scope, node)
+        n = x.shape[0]
+        out = self.names.fresh("rolled")
+        self._new_array(scope, out, _P("array", 1, [n], integer=x.integer), node)
+        size = self._operand(n, "n")
+
+        def fill(index):
+            back = self._scalar(scope, "add", (index[0], Const(-shift.value)), node, hint="back") \
+                if isinstance(shift, Const) and shift.value < 0 else \
+                self._scalar(scope, "sub", (index[0], shift), node, hint="back")
+            at = self._scalar(scope, "mod", (back, size), node, hint="at")
+            self._emit(Assign(out, Call("store", (Var(out), index[0], self._element(scope, x, [at]))), loc))
+        self._loop_nest(scope, [n], fill, loc)
+        return _P("array", 1, [n], value=Var(out), node=node, integer=x.integer)
 
     def _line_orders(self, scope, node, x: _P, axis: int, detached: bool = False) -> tuple[str, str]:
         """Copy each line of ``x`` along ``axis`` into a buffer with one row per
