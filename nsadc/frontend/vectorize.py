@@ -145,6 +145,9 @@ class VectorLowering:
                 and isinstance(func.value.value, cst.Name) \
                 and scope.src.imports.get(func.value.value.value) == "np":
             return "norm", args, kwargs
+        if isinstance(func, cst.Attribute) and func.attr.value == "accumulate" \
+                and self._qualified(scope, func.value) in ("np.maximum", "np.minimum"):
+            return f"accumulate_{func.value.attr.value}", args, kwargs  # np.maximum.accumulate(x)
         full = self._qualified(scope, func)
         if full is not None and full.startswith("np."):
             name = full[3:]
@@ -270,7 +273,7 @@ class VectorLowering:
                     return 2
                 if name == "sort" and ranks:  # axis=None sorts the flattened array
                     return 1 if "axis" in kwargs and _is_none(kwargs["axis"]) else ranks[0]
-                if name == "roll" and ranks:
+                if name in ("roll", "accumulate_maximum", "accumulate_minimum") and ranks:
                     return ranks[0]
                 if name == "cumsum" and ranks:  # without axis=, the running sum of the flattened array
                     return ranks[0] if along else 1
@@ -1095,6 +1098,20 @@ class VectorLowering:
             what = scope.src.source_of(args[0]).strip()
             raise self._err(scope, node, f"{what}.sort() sorts {what} in place, which is not supported",
                             f"sort into a new array: y = np.sort({what})")
+        if name in ("accumulate_maximum", "accumulate_minimum"):
+            what = f"np.{name.split('_')[1]}.accumulate"
+            if len(args) != 1 or set(kwargs) - {"axis"}:
+                raise self._err(scope, node, f"{what} takes one array (and axis=)", f"write {what}(x)")
+            arg = self._prepare(scope, args[0])
+            if arg.rank == 0:
+                if self._lenient():
+                    return arg
+                raise self._err(scope, node, f"{what} of a scalar", "apply it to an array")
+            axis = self._axis(scope, name, kwargs["axis"], arg.rank) if "axis" in kwargs else 0
+            if axis is None:
+                raise self._err(scope, node, f"{what} with axis=None is not supported", f"write {what}(x.ravel())")
+            prim, start = ("max", -math.inf) if name == "accumulate_maximum" else ("min", math.inf)
+            return self._running(scope, node, arg, axis, prim, Const(start))
         if name in ("argmax", "argmin", "cumsum"):
             if len(args) != 1:
                 raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
@@ -1104,7 +1121,13 @@ class VectorLowering:
                 return _P("scalar", 0, [], value=Const(0))
             axis = self._axis(scope, name, kwargs.get("axis"), arg.rank)
             if name == "cumsum":
-                return self._cumsum(scope, node, arg, axis)
+                if arg.rank == 0:
+                    if self._lenient():
+                        return arg
+                    raise self._err(scope, node, "np.cumsum of a scalar", "apply it to an array")
+                if axis is None:
+                    arg, axis = self._flattened(arg, node), 0
+                return self._running(scope, node, arg, axis, "add", Const(0.0))
             return self._arg_extreme(scope, node, name, arg, axis)
         if len(args) != 1:
             raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
@@ -1428,28 +1451,25 @@ class VectorLowering:
         self._same_dim(scope, node, size, new_size)
         return _P("reshape", len(dims), dims, args=[x], node=node)
 
-    def _cumsum(self, scope, node, arg: _P, axis: int | None) -> _P:
-        """``np.cumsum(A, axis=k)``: a running sum along axis k, restarted for each
-        position of the other axes; ``np.cumsum(A)``: that of the flattened A."""
-        if arg.rank == 0:
-            if self._lenient():
-                return arg
-            raise self._err(scope, node, "np.cumsum of a scalar", "apply it to an array")
-        if axis is None:
-            arg, axis = self._flattened(arg, node), 0
+    def _running(self, scope, node, arg: _P, axis: int, prim: str, start: Const) -> _P:
+        """A running ``prim`` along ``axis``, restarted for each position of the
+        other axes: ``np.cumsum(A, axis=k)`` (add, from 0), and
+        ``np.maximum.accumulate`` / ``np.minimum.accumulate`` (max / min, from
+        -inf / inf: each running extreme is the scalar ``max`` of the one
+        before and the element, with that primitive's derivative and kinks)."""
         out = _P("array", arg.rank, arg.shape)
-        name = self.names.fresh("cumulative")
+        name = self.names.fresh("cumulative" if prim == "add" else f"running_{prim}")
         self._new_array(scope, name, out, node)
         total = self.names.fresh("running")
         loc = _loc(scope, node)
         others = arg.shape[:axis] + arg.shape[axis + 1:]
 
-        def line(outer):  # one running sum along the axis
-            self._emit(Assign(total, Const(0.0), loc))
+        def line(outer):  # one running value along the axis
+            self._emit(Assign(total, start, loc))
 
             def body(k):
                 index = [*outer[:axis], *k, *outer[axis:]]
-                self._emit(Assign(total, Call("add", (Var(total), self._element(scope, arg, index))), loc))
+                self._emit(Assign(total, Call(prim, (Var(total), self._element(scope, arg, index))), loc))
                 self._emit(Assign(name, Call("store", (Var(name), *index, Var(total))), loc))
             self._loop_nest(scope, [arg.shape[axis]], body, loc)
         self._loop_nest(scope, others, line, loc)
