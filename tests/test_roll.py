@@ -42,6 +42,16 @@ def test_an_axis_is_refused(tmp_path):
         nsadc.differentiate(fn, target="python").grad(np.ones((3, 4)))
 
 
+def test_a_shift_that_is_not_an_integer_is_refused(tmp_path):
+    text = """
+    def half_step(x):
+        return np.sum(np.roll(x, 1.5) * x)
+    """
+    fn = load_function(tmp_path, text, "half_step")
+    with pytest.raises(nsadc.NsadcError, match="shift must be one integer"):
+        nsadc.differentiate(fn, target="python").grad(np.ones(4))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fn", programs.CASES, ids=lambda f: f.__name__)
 def test_compiled_equals_plain_python(fn):

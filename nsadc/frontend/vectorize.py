@@ -1285,7 +1285,7 @@ class VectorLowering:
             raise self._err(scope, node, "np.roll is supported on a 1-D array", "roll each row in a loop: "
                             "np.roll(A[i], k)")
         shift = self._expr(scope, args[1])
-        if not (isinstance(shift, Const) and type(shift.value) is int) and self._array_of(shift) is not None:
+        if (type(shift.value) is not int) if isinstance(shift, Const) else self._array_of(shift) is not None:
             raise self._err(scope, args[1], "np.roll's shift must be one integer", "write np.roll(x, k)")
         loc = _loc(scope, node)
         n = x.shape[0]
