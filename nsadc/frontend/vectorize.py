@@ -1103,15 +1103,11 @@ class VectorLowering:
             if len(args) != 1 or set(kwargs) - {"axis"}:
                 raise self._err(scope, node, f"{what} takes one array (and axis=)", f"write {what}(x)")
             arg = self._prepare(scope, args[0])
-            if arg.rank == 0:
-                if self._lenient():
-                    return arg
-                raise self._err(scope, node, f"{what} of a scalar", "apply it to an array")
             axis = self._axis(scope, name, kwargs["axis"], arg.rank) if "axis" in kwargs else 0
             if axis is None:
                 raise self._err(scope, node, f"{what} with axis=None is not supported", f"write {what}(x.ravel())")
             prim, start = ("max", -math.inf) if name == "accumulate_maximum" else ("min", math.inf)
-            return self._running(scope, node, arg, axis, prim, Const(start))
+            return self._running(scope, node, arg, axis, prim, Const(start), what)
         if name in ("argmax", "argmin", "cumsum"):
             if len(args) != 1:
                 raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
@@ -1121,13 +1117,7 @@ class VectorLowering:
                 return _P("scalar", 0, [], value=Const(0))
             axis = self._axis(scope, name, kwargs.get("axis"), arg.rank)
             if name == "cumsum":
-                if arg.rank == 0:
-                    if self._lenient():
-                        return arg
-                    raise self._err(scope, node, "np.cumsum of a scalar", "apply it to an array")
-                if axis is None:
-                    arg, axis = self._flattened(arg, node), 0
-                return self._running(scope, node, arg, axis, "add", Const(0.0))
+                return self._running(scope, node, arg, axis, "add", Const(0.0), "np.cumsum")
             return self._arg_extreme(scope, node, name, arg, axis)
         if len(args) != 1:
             raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
@@ -1451,12 +1441,19 @@ class VectorLowering:
         self._same_dim(scope, node, size, new_size)
         return _P("reshape", len(dims), dims, args=[x], node=node)
 
-    def _running(self, scope, node, arg: _P, axis: int, prim: str, start: Const) -> _P:
+    def _running(self, scope, node, arg: _P, axis: int | None, prim: str, start: Const, what: str) -> _P:
         """A running ``prim`` along ``axis``, restarted for each position of the
-        other axes: ``np.cumsum(A, axis=k)`` (add, from 0), and
-        ``np.maximum.accumulate`` / ``np.minimum.accumulate`` (max / min, from
-        -inf / inf: each running extreme is the scalar ``max`` of the one
-        before and the element, with that primitive's derivative and kinks)."""
+        other axes (``axis`` None: along the flattened array): ``np.cumsum(A,
+        axis=k)`` (add, from 0), and ``np.maximum.accumulate`` /
+        ``np.minimum.accumulate`` (max / min, from -inf / inf: each running
+        extreme is the scalar ``max`` of the one before and the element, with
+        that primitive's derivative and kinks).  ``what``: the call, for errors."""
+        if arg.rank == 0:
+            if self._lenient():
+                return arg
+            raise self._err(scope, node, f"{what} of a scalar", "apply it to an array")
+        if axis is None:
+            arg, axis = self._flattened(arg, node), 0
         out = _P("array", arg.rank, arg.shape)
         name = self.names.fresh("cumulative" if prim == "add" else f"running_{prim}")
         self._new_array(scope, name, out, node)

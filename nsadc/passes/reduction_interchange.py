@@ -504,11 +504,11 @@ class Precision:
     element of an array the function allocates stands as ``np.float64(1)``
     (``np.empty`` and the like make float64 arrays) or, made like an argument
     (``np.empty_like(A)``), as ``A.dtype.type(1)``.  An
-    accumulator ``z = init; z += e`` has the type of ``init + e``.  Values
-    that read a float the function computes elsewhere with witnesses that
-    disagree (or a name of no known type), or a primitive that could raise
-    at 1, get no witness (where its definitions agree, they stand for it), and their
-    loop is left as written.  A division stands as itself where its divisor's
+    accumulator ``z = init; z += e`` has the type of ``init + e``.  A float
+    the function computes elsewhere stands as its definitions where they
+    agree.  Values that read one whose definitions disagree (or a name of no
+    known type), or a primitive that could raise at 1, get no witness, and
+    their loop is left as written.  A division stands as itself where its divisor's
     witness cannot be 0 (a constant other than 0, an element's ``1``): ``1.0 / n``
     has one, ``1.0 / (x - y)`` and ``1.0 / lr`` (the argument's own value) have none."""
 
