@@ -59,7 +59,9 @@ def test_few_floats_are_differentiated_by_tangents(fn):
     d = nsadc.differentiate(fn, wrt=_floats(fn), target="python")
     d.grad(*_args(fn, 0))
     (k,) = d._specs.values()
-    by_tangents = "by one tangent along each" in inspect.getsource(k.grad)
+    src = inspect.getsource(k.grad)
+    # (or, inside the one loop that iterates, by a tangent along each input of an iteration)
+    by_tangents = "by one tangent along each" in src or "no tape" in src
     assert by_tangents == (fn in programs.BY_TANGENTS)
 
 

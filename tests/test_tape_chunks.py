@@ -37,7 +37,7 @@ def _source(d):
 
 
 def test_the_tape_grows_outside_the_chunk_loop():
-    d = nsadc.differentiate(programs.newton_cube_roots, target="python")
+    d = nsadc.differentiate(programs.warm_cube_roots, target="python")
     d.grad(np.array([0.5, 2.0, 30.0]))
     src = _source(d)
     lines = src.splitlines()
@@ -54,38 +54,39 @@ def test_the_tape_grows_outside_the_chunk_loop():
     assert any(re.search(r"if not \w+:", line) for line in body) and any("break" in line for line in body)
 
 
+@pytest.mark.parametrize("fn", [programs.carried_damped_walks, programs.damped_walks], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("k", [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 5])
-def test_gradients_at_trip_counts_around_the_chunk(k):
-    fn = programs.damped_walks
+def test_gradients_at_trip_counts_around_the_chunk(fn, k):
     x = np.array([0.3, -1.2])
     g = nsadc.differentiate(fn, wrt=["x"], target="python").grad(x, k)
     np.testing.assert_allclose(g, _central(fn, (x, k)), rtol=1e-6, atol=1e-9)
 
 
-def test_newton_steps_against_central_differences():
-    fn = programs.newton_cube_roots
+@pytest.mark.parametrize("fn", [programs.warm_cube_roots, programs.newton_cube_roots], ids=lambda f: f.__name__)
+def test_newton_steps_against_central_differences(fn):
     a = np.array([0.5, 2.0, 30.0, 1e6])
     g = nsadc.differentiate(fn, target="python").grad(a)
     np.testing.assert_allclose(g, _central(fn, (a,), h=1e-7), rtol=1e-5)
 
 
+@pytest.mark.parametrize("fn", [programs.carried_walks_until, programs.walks_until], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("cap", [0.5, 2.5, 100.0])
-def test_a_walk_that_breaks_is_chunked_through_its_flag(cap):
+def test_a_walk_that_breaks_is_chunked_through_its_flag(fn, cap):
     """The frontend turns the `break` into a flag the loop's test reads, so
     the chunk loop stops on the same test; caps that stop the walks after
-    one step, after a few, and never (500 steps)."""
-    fn = programs.walks_until
+    one step, after a few, and never (500 steps).  The independent walks
+    carry tangents instead, with no tape."""
     x = np.array([0.2, 3.0])
     d = nsadc.differentiate(fn, wrt=["x"], target="python")
     g = d.grad(x, cap)
-    assert "for chunk" in _source(d)
+    assert ("for chunk" in _source(d)) == (fn is programs.carried_walks_until)
     np.testing.assert_allclose(g, _central(fn, (x, cap)), rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("fn", [programs.carried_damped_walks, programs.damped_walks], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("k", [CHUNK - 1, CHUNK, 2 * CHUNK + 1])
-def test_compiled_gradients_equal_plain_pythons(k):
-    fn = programs.damped_walks
+def test_compiled_gradients_equal_plain_pythons(fn, k):
     x = np.array([0.3, -1.2])
     want = nsadc.differentiate(fn, wrt=["x"], target="python").grad(x, k)
     got = nsadc.differentiate(fn, wrt=["x"], target="cpu").grad(x, k)

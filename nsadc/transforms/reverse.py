@@ -22,8 +22,10 @@ from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Conti
                             If, Param, Raw, Return, Stmt, Var, While, assigned, child_blocks, reads, renamed_expr,
                             upward_exposed, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
+from nsadc.rules.source import expr_source
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
                                      zero_of)
+from nsadc.transforms.iteration_tangents import iteration_by_tangents
 from nsadc.transforms.reverse_plan import (Guarded, Swept, hoisted_pushes, is_store, plan as make_plan, reads_outside,
                                           restored_array, scratch_within)
 from nsadc.transforms.tapes import Tapes, loop_trips
@@ -304,6 +306,8 @@ class _Reverse:
         fusion = self.plan.fused.get(id(s))
         if fusion is not None:
             kept = self.keep_entries(s)
+            if fusion.seeds:
+                return kept + self.tangent_fused_loop(s, fusion, count)
             if fusion.per_iteration:
                 return kept + self.iteration_fused_loop(s, fusion, count)
             return kept + self.fused_loop(s, fusion, count)
@@ -415,6 +419,18 @@ class _Reverse:
         inits = [Assign(d, self.derivative_zero(v)) for v, d in fusion.derivs.items()]
         note = Comment(f"fused: iterations share only {fusion.acc}, so each one is reversed as soon as "
                        f"it has run, into d{fusion.acc}/d(...)")
+        return inits + [note, For(s.var, s.start, s.stop, s.step, body, s.loc)]
+
+    def tangent_fused_loop(self, s: For, fusion, count: bool) -> list[Stmt]:
+        """A loop of independent iterations differentiated by a tangent along
+        each of an iteration's few inputs (transforms/iteration_tangents.py)."""
+        body = iteration_by_tangents(s.body, fusion.acc, fusion.seeds, fusion.derivs, self.deriv,
+                                     self.report if count else None)
+        inits = [Assign(d, self.derivative_zero(v)) for v, d in fusion.derivs.items()]
+        inputs = ", ".join(seed.name if seed.index is None else expr_source(Call("load", (Var(seed.name), *seed.index)))
+                           for seed in fusion.seeds)
+        note = Comment(f"fused: iterations share only {fusion.acc}, so each one carries a tangent along each "
+                       f"of its inputs ({inputs}) into d{fusion.acc}/d(...): no tape")
         return inits + [note, For(s.var, s.start, s.stop, s.step, body, s.loc)]
 
     def fused_body(self, stmts: list[Stmt], fusion, count: bool) -> list[Stmt]:

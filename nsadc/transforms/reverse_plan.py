@@ -37,6 +37,7 @@ from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, Expr, 
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array, rank
 from nsadc.transforms.common import Derivative, is_differentiable
+from nsadc.transforms.iteration_tangents import Seed, iteration_seeds
 
 
 @dataclass
@@ -50,6 +51,9 @@ class Fusion:
     # for nests whose iterations are independent but whose inner loops carry
     # values (a dot product per sample); False: partials beside the primal
     per_iteration: bool = False
+    # per iteration, by a tangent along each of these few inputs instead
+    # (an inner loop: transforms/iteration_tangents.py)
+    seeds: list[Seed] | None = None
 
 
 @dataclass(frozen=True)
@@ -641,10 +645,11 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
     iteration can be reversed as soon as it has run, its adjoint seeded with
     ``d acc = 1`` and accumulated into ``d acc / d v`` for the values ``v`` it
     reads from outside (arrays included); the reverse sweep then only scales
-    by ``acc_bar``.  Everything the iteration's reverse reads is still in cache."""
+    by ``acc_bar``.  Everything the iteration's reverse reads is still in cache.
+    Where tangents along an iteration's few inputs differentiate it
+    (:func:`iteration_seeds`: it holds a loop) they do, with no tape; an
+    iteration with a `while` loop inside is taken only then."""
     nest = loop.body
-    if any(isinstance(s, While) for s in walk(nest)):
-        return None
     # an array the nest stores into must be a work array each iteration fills before it reads it
     # (a layer's activations): the next iteration then sees nothing of this one's elements
     work = {s.target for s in walk(nest) if is_store(s)}
@@ -659,8 +664,11 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
     # not what the forward sweep left, so nothing after the loop may read it
     if any(v in outside_reads for v in assigned - header_only_vars(fn) if v != acc):
         return None
+    seeds = iteration_seeds(nest, acc, facts)
+    if seeds is None and any(isinstance(s, While) for s in walk(nest)):
+        return None
     invariants = sorted({v for v in _reads(nest) if v in facts.active and v not in assigned})
-    return Fusion(acc, invariants, per_iteration=True)
+    return Fusion(acc, invariants, per_iteration=True, seeds=seeds)
 
 
 def reads_outside(body: list[Stmt], loop: For | While) -> set[str]:

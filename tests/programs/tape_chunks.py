@@ -82,3 +82,51 @@ def smoothing_sweeps(x, tol):
     for i in range(n):
         s += z[i] * z[i]
     return s
+
+
+# The same loops in iterations that carry a value to the next (a warm start):
+# these are reversed with their tapes, where the independent ones above are
+# differentiated by tangents along each iteration's inputs.
+
+
+def warm_cube_roots(a):
+    """Newton's method for t^3 = a_i per element, each started from the last root."""
+    s = 0.0
+    t = 1.0
+    for i in range(a.shape[0]):
+        step = 1.0
+        while abs(step) > 1e-13:
+            step = (t * t * t - a[i]) / (3.0 * t * t)
+            t = t - step
+        s += t * t
+    return s
+
+
+def carried_damped_walks(x, k):
+    """damped_walks, each walk starting where the last one ended plus x_j."""
+    s = 0.0
+    y = 0.0
+    for j in range(x.shape[0]):
+        i = 0
+        y = 0.5 * y + x[j]
+        while i < k:
+            y = 0.9 * y + 0.1 * abs(math.sin(y + i))
+            i += 1
+        s += y
+    return s
+
+
+def carried_walks_until(x, cap):
+    """walks_until, each walk starting where the last one ended plus x_j."""
+    s = 0.0
+    y = 0.0
+    for j in range(x.shape[0]):
+        i = 0
+        y = 0.5 * y + x[j]
+        while i < 500:
+            y = 0.95 * y + 0.05 * math.cos(y)
+            i += 1
+            if abs(y) > cap:
+                break
+        s += y * y
+    return s

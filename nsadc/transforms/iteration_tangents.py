@@ -1,0 +1,271 @@
+"""Independent iterations that loop inside, differentiated by tangents.
+
+A loop over items whose iterations share only a sum, each solving something
+of its own by iteration (Newton's method per element, a bisection per
+option, a path that stops at a barrier, a few time steps per particle):
+
+    for i in range(n):
+        t = b[i] / (a[i] + 1.0)
+        while abs(step) > 1e-13:
+            ...  t -= step
+        s += t * t
+
+Reversing an iteration means taping its inner loop's every step (on a tape
+that grows, for a loop that can stop early), then running the inner loop
+again backwards.  But an iteration reads only a few inputs
+(``a[i]`` and ``b[i]`` here: the same elements at every inner step), so one
+tangent along each, carried beside the primal, gives its whole contribution
+to the gradient with no tape and no second run:
+
+    for i in range(n):
+        t = b[i] / (a[i] + 1.0)
+        t_dot_a_i = -(t / (a[i] + 1.0))        # along a[i]
+        t_dot_b_i = 1.0 / (a[i] + 1.0)         # along b[i]
+        while ...:
+            ...  t_dot_a_i -= step_dot_a_i     # the same selections as the primal's
+        s_dot_a_i += 2.0 * t * t_dot_a_i
+        ds_da[i] += s_dot_a_i
+
+Each iteration's tangents start at zero for the sum, one for its own input;
+``ds_da`` is then scaled by the sum's adjoint where the loop stands in the
+reverse sweep (a fused loop's derivatives: transforms/reverse.py).  The
+selections at kinks are the reverse mode's (the same rule-table partials), so
+the gradient is the same vector up to rounding.
+
+:func:`iteration_seeds` says where this applies: every active value the
+iteration reads from outside is a scalar or an element of an array at an index
+that the iteration fixes before it reads it, there are at most
+``TANGENT_INPUTS`` of them, and the iteration holds a loop.  Measured (n =
+10^5 to 2·10^5, 2 cores): Newton per element 13.4 -> 10.1 ms, 40 Euler steps
+per particle 53 -> 19 ms (its primal: 10 ms).  :func:`iteration_by_tangents` writes the body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from nsadc.analyses.facts import Facts
+from nsadc.ir.build import add, c, mul, sub
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, Stmt, Var, While, assigned, block_operations,
+                            raw_names, rewrite, variables, walk)
+from nsadc.ir.nodes import reads as stmt_reads
+from nsadc.rules.arrays import is_array
+from nsadc.rules.source import expr_source
+from nsadc.transforms.common import Derivative, accumulate_element, is_differentiable
+from nsadc.transforms.tangent_gradient import TANGENT_EXTRA_OPERATIONS, TANGENT_INPUTS
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One input of an iteration: the scalar ``name``, or its element ``index``."""
+
+    name: str
+    index: tuple[Expr, ...] | None
+    label: str  # names the tangents along it (``t_dot_a_i``)
+
+
+def iteration_seeds(nest: list[Stmt], acc: str, facts: Facts) -> list[Seed] | None:
+    """The inputs of one iteration of ``nest`` (a top-level loop's body whose
+    iterations share only the sum ``acc``) when it is worth and possible to
+    differentiate it by tangents (module docstring), else None.  Worth it:
+    the iteration holds a loop, whose every step reverse mode tapes (and a
+    loop that can stop early, a `while`, on a tape that grows), and its
+    tangents add few enough operations to compile quickly."""
+    if not any(isinstance(s, (While, For)) for s in walk(nest)):
+        return None
+    active, types = facts.active, facts.types
+    count = Counter(s.target for s in walk(nest) if isinstance(s, Assign))
+    fixed_at = _fixed_from(nest, count)
+    inside = assigned(nest)
+    seeds: dict[tuple, Seed] = {}
+    for position, top in enumerate(nest):
+        for s in walk([top]):
+            if isinstance(s, OPAQUE):
+                if raw_names(s) & active:
+                    return None
+                continue
+            if not isinstance(s, Assign):
+                continue
+            if s.target in active and is_array(types.get(s.target)):
+                return None  # an array the iteration makes or stores into
+            v = s.value
+            if isinstance(v, Call) and v.prim == "load" and v.args[0].name in active:
+                index = v.args[1:]
+                if any(name in inside and fixed_at.get(name, len(nest)) > position
+                       for i in index for name in variables(i)):
+                    return None  # an element the iteration moves over (a row it walks)
+                key = (v.args[0].name, index)
+                if key not in seeds:  # x[i + 1] -> x_i_1
+                    seeds[key] = Seed(v.args[0].name, index, re.sub(r"\W+", "_", expr_source(v)).strip("_"))
+            elif s.target in active and any(isinstance(a, Var) and a.name in active and is_array(types.get(a.name))
+                                            for a in getattr(v, "args", ())):
+                return None  # a whole active array in an operation of its own
+    for s in walk(nest):
+        for name in sorted(stmt_reads(s)):
+            if name in active and name not in inside and not is_array(types.get(name)) \
+                    and (name, None) not in seeds:
+                seeds[(name, None)] = Seed(name, None, name)
+    if not seeds or len(seeds) > TANGENT_INPUTS or acc not in count \
+            or block_operations(nest) * len(seeds) > TANGENT_EXTRA_OPERATIONS:
+        return None
+    return list(seeds.values())
+
+
+def _fixed_from(nest: list[Stmt], count: Counter) -> dict[str, int]:
+    """For the names ``nest`` assigns, the position of the top-level
+    statement from which on each holds its value for the rest of the
+    iteration: after its one assignment, made at top level (an index computed
+    first, ``j = idx[i]``).  A name not here is fixed only if ``nest`` never
+    assigns it."""
+    return {s.target: position + 1 for position, s in enumerate(nest)
+            if isinstance(s, Assign) and count[s.target] == 1}
+
+
+def iteration_by_tangents(nest: list[Stmt], acc: str, seeds: list[Seed], derivs: dict[str, str],
+                          deriv: Derivative, report: str | None) -> list[Stmt]:
+    """The body of one iteration with a tangent along each seed beside its
+    primal, ending in each seed's share of ``d acc / d seed`` added into
+    ``derivs`` (seed name -> its derivative variable, an array for an
+    element).  ``deriv`` gives the partials, kink comments and counters
+    (``report``) of the reverse mode that holds the loop."""
+    tangents = _Tangents(nest, acc, seeds, deriv)
+    body = [Assign(tangents.dot(j, acc), Const(0.0)) for j in range(len(seeds)) if acc not in tangents.zero[j]]
+    body += rewrite(nest, lambda s: tangents.assign(s, report), lambda r: r)
+    for j, seed in enumerate(seeds):
+        if acc in tangents.zero[j]:
+            continue
+        share = Var(tangents.dot(j, acc))
+        if seed.index is None:
+            body.append(Assign(derivs[seed.name], add(Var(derivs[seed.name]), share)))
+        else:
+            body.append(accumulate_element(derivs[seed.name], seed.index, share))
+    return body
+
+
+class _Tangents:
+    """The tangent statements of one iteration, built in program order.  A
+    tangent known to be a constant is not named (``a_i`` along ``a[i]`` is 1,
+    ``a_i + 1.0`` too): it is a value assigned once whose operands' tangents
+    are constants, and that nothing read before its assignment."""
+
+    def __init__(self, nest: list[Stmt], acc: str, seeds: list[Seed], deriv: Derivative):
+        self.acc, self.seeds, self.deriv, self.facts = acc, seeds, deriv, deriv.facts
+        self.needed = _reaching(nest, acc, self.facts.active)
+        self.zero = _zero_tangents(nest, seeds, self.needed, self.facts)
+        self.count = Counter(s.target for s in walk(nest) if isinstance(s, Assign))
+        # seed -> {value: its constant tangent}; a scalar seed's own tangent is 1
+        self.constant: list[dict[str, float]] = [{seed.name: 1.0} if seed.index is None else {} for seed in seeds]
+        self.assigned: set[str] = set()  # the values whose assignment the statements so far hold
+        self.read_early: set[tuple[int, str]] = set()  # tangents read before their value's assignment
+        self.names: dict[tuple[int, str], str] = {}
+
+    def dot(self, j: int, var: str) -> str:
+        """The tangent variable of ``var`` along seed ``j``."""
+        key = (j, var)
+        if key not in self.names:
+            self.names[key] = self.deriv.names.fresh(f"{var}_dot_{self.seeds[j].label}")
+        return self.names[key]
+
+    def term(self, j: int, partial: Expr, operand: Expr) -> Expr | None:
+        """``partial`` times the tangent of ``operand`` along seed ``j`` (None: zero)."""
+        if not isinstance(operand, Var) or operand.name not in self.facts.active or operand.name in self.zero[j]:
+            return None
+        if operand.name in self.constant[j]:
+            return mul(partial, c(self.constant[j][operand.name]))
+        if operand.name not in self.assigned:
+            self.read_early.add((j, operand.name))
+        return mul(partial, Var(self.dot(j, operand.name)))
+
+    def assign(self, s: Assign, report: str | None) -> list[Stmt]:
+        deriv = self.deriv
+        out = deriv.kink_comment(s)
+        primal = deriv.counted_primal(s, report)
+        self.assigned.add(s.target)
+        if s.target not in self.needed:
+            return out + primal
+        v = s.value
+        if isinstance(v, Call) and v.prim == "load":
+            element = (v.args[0].name, v.args[1:])
+            values = [c(1.0 if (seed.name, seed.index) == element else 0.0) for seed in self.seeds]
+            return out + primal + self.named(s.target, values)
+        if not is_differentiable(s, self.facts):
+            return out + primal + self.named(s.target, [c(0.0)] * len(self.seeds))
+        self_ref = any(isinstance(a, Var) and a.name == s.target for a in v.args)
+        setup, grads = deriv.partials(s, None if self_ref else Var(s.target))
+        values = []
+        for j in range(len(self.seeds)):
+            total: Expr = c(0.0)
+            for a, g in zip(v.args, grads):
+                t = None if g is None else self.term(j, g, a)
+                if t is not None:  # (x - 1.0, not x + -1.0)
+                    total = sub(total, c(-t.value)) if isinstance(t, Const) and t.value < 0 else add(total, t)
+            values.append(total)
+        tangents = self.named(s.target, values)
+        if not any(variables(t.value) & {u.target for u in setup} for t in tangents):
+            setup = []
+        if self_ref:  # the tangents read the old value: computed first
+            return out + setup + tangents + primal
+        return out + primal + setup + tangents
+
+    def named(self, target: str, values: list[Expr]) -> list[Stmt]:
+        """The assignments of ``target``'s tangents (one value per seed), but
+        for those known to be zero or a constant."""
+        out = []
+        for j, value in enumerate(values):
+            if target in self.zero[j]:
+                continue
+            if isinstance(value, Const) and self.count[target] == 1 and target != self.acc \
+                    and (j, target) not in self.read_early:
+                self.constant[j][target] = value.value
+                continue
+            if value != Var(self.dot(j, target)):  # x = x - c: the tangent does not change
+                out.append(Assign(self.dot(j, target), value))
+        return out
+
+
+def _reaching(nest: list[Stmt], acc: str, active: set[str]) -> set[str]:
+    """The active values of ``nest`` from which a path of assignments leads
+    to ``acc``: only their tangents are worth computing."""
+    out = {acc}
+    assigns = [s for s in walk(nest) if isinstance(s, Assign)]
+    changed = True
+    while changed:
+        changed = False
+        for s in assigns:
+            if s.target in out:
+                new = (variables(s.value) & active) - out
+                if new:
+                    out |= new
+                    changed = True
+    return out
+
+
+def _zero_tangents(nest: list[Stmt], seeds: list[Seed], needed: set[str], facts: Facts) -> list[set[str]]:
+    """For each seed, the values of ``nest`` whose tangent along it is zero:
+    those no chain of differentiable assignments leads to from the seed (a
+    load of its element, the scalar itself).  Each iteration assigns its
+    values before it reads them (only the sum is carried), so a value whose
+    every assignment reads none that move with the seed does not move."""
+    assigns = [s for s in walk(nest) if isinstance(s, Assign) and s.target in needed]
+    out = []
+    for seed in seeds:
+        moves = {seed.name} if seed.index is None else set()
+        changed = True
+        while changed:
+            changed = False
+            for s in assigns:
+                if s.target in moves:
+                    continue
+                v = s.value
+                if isinstance(v, Call) and v.prim == "load":
+                    hit = (v.args[0].name, v.args[1:]) == (seed.name, seed.index)
+                else:
+                    hit = is_differentiable(s, facts) and bool(variables(v) & moves)
+                if hit:
+                    moves.add(s.target)
+                    changed = True
+        scalars = {other.name for other in seeds if other.index is None}
+        out.append((needed | scalars) - moves)
+    return out
