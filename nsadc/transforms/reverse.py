@@ -104,7 +104,9 @@ class _Reverse:
         self.stepped = {id(s): _stepped_counters(s, plan.checkpoints.get(id(s), []), facts.types)
                         for s in walk(fn.body) if isinstance(s, While)}
         for f in plan.fused.values():
-            f.derivs = {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
+            f.derivs = {} if f.acc is None else {v: names.fresh(f"d{f.acc}_d{v}") for v in f.invariants}
+            for out in f.outputs:  # an item's result along each input: d roots[i] / d x[i]
+                f.outputs[out] = [names.fresh(f"d{out}_d{seed.label}") for seed in f.seeds]
         # id(inner loop) -> {value it leaves: local}: loops directly in a reversed `for` loop's
         # body whose results a re-run of the iteration needs; the forward sweep tapes those
         # few values, so the re-run need not run the loop again (a dot product per unit)
@@ -424,13 +426,17 @@ class _Reverse:
     def tangent_fused_loop(self, s: For, fusion, count: bool) -> list[Stmt]:
         """A loop of independent iterations differentiated by a tangent along
         each of an iteration's few inputs (transforms/iteration_tangents.py)."""
-        body = iteration_by_tangents(s.body, fusion.acc, fusion.seeds, fusion.derivs, self.deriv,
+        body = iteration_by_tangents(s.body, fusion.acc, fusion.seeds, fusion.derivs, fusion.outputs, self.deriv,
                                      self.report if count else None)
         inits = [Assign(d, self.derivative_zero(v)) for v, d in fusion.derivs.items()]
+        inits += [Assign(d, Call("zeros_like", (Var(out),))) for out, along in fusion.outputs.items() for d in along]
         inputs = ", ".join(seed.name if seed.index is None else expr_source(Call("load", (Var(seed.name), *seed.index)))
                            for seed in fusion.seeds)
-        note = Comment(f"fused: iterations share only {fusion.acc}, so each one carries a tangent along each "
-                       f"of its inputs ({inputs}) into d{fusion.acc}/d(...): no tape")
+        into = [f"d{fusion.acc}/d(...)"] if fusion.acc is not None else []
+        into += [f"d{out}[{s.var}]/d(...)" for out in fusion.outputs]
+        shared = f"share only {fusion.acc}" if fusion.acc is not None else "share nothing"
+        note = Comment(f"fused: iterations {shared}, so each one carries a tangent along each "
+                       f"of its inputs ({inputs}) into {', '.join(into)}: no tape")
         return inits + [note, For(s.var, s.start, s.stop, s.step, body, s.loc)]
 
     def fused_body(self, stmts: list[Stmt], fusion, count: bool) -> list[Stmt]:
@@ -521,8 +527,10 @@ class _Reverse:
         """Where a fused loop stands in the reverse sweep: its derivatives,
         scaled by the accumulator's adjoint, go into the adjoints."""
         facts, deriv = self.facts, self.deriv
+        out: list[Stmt] = self.item_adjoints(fusion)
+        if fusion.acc is None:
+            return out
         acc_bar = Var(deriv.d(fusion.acc))
-        out: list[Stmt] = []
         for v, d in fusion.derivs.items():
             if is_array(facts.types.get(v)):
                 out += self.elementwise(facts.types[v], Var(v), lambda index, v=v, d=d: [accumulate_element(
@@ -531,6 +539,26 @@ class _Reverse:
             else:
                 out.append(Assign(deriv.d(v), add(Var(deriv.d(v)), mul(Var(d), acc_bar))))
         return out
+
+    def item_adjoints(self, fusion) -> list[Stmt]:
+        """Where a loop that stores each item's result (``roots[i] = t``) stands
+        in the reverse sweep: each result's adjoint times its tangents goes into
+        the inputs' adjoints, and the stores' reverse leaves the result's adjoint 0."""
+        if not fusion.outputs:
+            return []
+        loop = fusion.loop
+        body: list[Stmt] = []
+        for out, along in fusion.outputs.items():
+            out_bar = self.deriv.d(out)
+            w = self.names.fresh(f"{out}_bar_{loop.var}")
+            body.append(Assign(w, Call("load", (Var(out_bar), Var(loop.var)))))
+            for seed, d in zip(fusion.seeds, along):
+                share = mul(Var(w), Call("load", (Var(d), Var(loop.var))))
+                seed_bar = self.deriv.d(seed.name)
+                body.append(Assign(seed_bar, add(Var(seed_bar), share)) if seed.index is None
+                            else accumulate_element(seed_bar, seed.index, share))
+            body.append(Assign(out_bar, Call("store", (Var(out_bar), Var(loop.var), Const(0.0)))))
+        return [For(loop.var, loop.start, loop.stop, loop.step, body, loop.loc)]
 
     def reverse_loop(self, s: For | While) -> list[Stmt]:
         """A reversed loop: per iteration, last first, pop what the forward

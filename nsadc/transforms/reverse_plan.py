@@ -37,7 +37,7 @@ from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, Expr, 
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array, rank
 from nsadc.transforms.common import Derivative, is_differentiable
-from nsadc.transforms.iteration_tangents import Seed, iteration_seeds
+from nsadc.transforms.iteration_tangents import Seed, item_outputs, iteration_seeds
 
 
 @dataclass
@@ -54,6 +54,10 @@ class Fusion:
     # per iteration, by a tangent along each of these few inputs instead
     # (an inner loop: transforms/iteration_tangents.py)
     seeds: list[Seed] | None = None
+    # arrays each iteration stores its result into at the loop's index (roots[i] = t),
+    # with the arrays of that result's tangent along each seed (named by the reverse mode)
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    loop: For | None = None  # the loop, whose range the reverse sweep runs again for the outputs
 
 
 @dataclass(frozen=True)
@@ -650,9 +654,13 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
     (:func:`iteration_seeds`: it holds a loop) they do, with no tape; an
     iteration with a `while` loop inside is taken only then."""
     nest = loop.body
+    work = {s.target for s in walk(nest) if is_store(s)}
+    outputs = item_outputs(nest, loop.var, facts) if work else []
+    fusion = _iteration_outputs(loop, fn, facts, outputs) if outputs else None
+    if fusion is not None:
+        return fusion
     # an array the nest stores into must be a work array each iteration fills before it reads it
     # (a layer's activations): the next iteration then sees nothing of this one's elements
-    work = {s.target for s in walk(nest) if is_store(s)}
     if any(_scratch(fn, a, facts.types) is not loop for a in work):
         return None
     acc = _accumulator(nest, facts, work)
@@ -669,6 +677,33 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
         return None
     invariants = sorted({v for v in _reads(nest) if v in facts.active and v not in assigned})
     return Fusion(acc, invariants, per_iteration=True, seeds=seeds)
+
+
+def _iteration_outputs(loop: For, fn: Function, facts: Facts, outputs: list[str]) -> Fusion | None:
+    """:func:`_iteration_fusion` of a nest whose iterations each store their
+    results at the loop's index (and may share a sum): by tangents only, each
+    result's tangents kept in arrays of its own, which the reverse sweep
+    reads again at the same index (so the loop's bounds and the inputs'
+    indices must read names assigned once in the whole function)."""
+    nest = loop.body
+    carried = (upward_exposed(nest) & assigned_in(nest) & facts.active) - set(outputs)
+    acc = _accumulator(nest, facts, set(outputs)) if carried else None
+    if carried and acc is None:
+        return None
+    assigned = assigned_in(nest)
+    outside_reads = reads_outside(fn.body, loop)
+    if any(v in outside_reads for v in assigned - header_only_vars(fn) - set(outputs) if v != acc):
+        return None
+    seeds = iteration_seeds(nest, acc, facts, outputs)
+    if seeds is None:
+        return None
+    count, _ = definitions(fn)
+    bounds = variables(loop.start) | variables(loop.stop) | variables(loop.step)
+    indices = {v for seed in seeds if seed.index is not None for i in seed.index for v in variables(i)}
+    if any(count.get(v, 0) > 1 for v in bounds | indices - {loop.var}) or loop.var not in header_only_vars(fn):
+        return None
+    invariants = sorted({v for v in _reads(nest) if v in facts.active and v not in assigned})
+    return Fusion(acc, invariants, per_iteration=True, seeds=seeds, outputs={o: [] for o in outputs}, loop=loop)
 
 
 def reads_outside(body: list[Stmt], loop: For | While) -> set[str]:
