@@ -7,6 +7,7 @@ plain function, gradients against central differences, against forward mode
 (the same selections at kinks) and at exact ties; the look-alikes the rule
 must leave to ordinary reverse mode; both targets."""
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -119,3 +120,19 @@ def test_results_stored_per_item_as_the_output():
     _, (bx, by, blam) = d.vjp((x, y, lam), w)
     np.testing.assert_allclose(bx, w @ jx, rtol=1e-12, atol=1e-14)
     assert blam == pytest.approx(float(w @ jlam), rel=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn", [programs.cubic_roots, programs.kepler_anomaly, programs.stored_roots,
+                                programs.barrier_paths, programs.logistic_particles], ids=lambda f: f.__name__)
+def test_parallel_mode_runs_the_items_on_every_thread(fn):
+    """The iterations by tangents are independent (a `while` loop inside is
+    private to its iteration): parallel mode runs them under prange, and
+    the gradient equals the serial one up to the order of the sums."""
+    args = _inputs(40, 6)
+    serial = nsadc.differentiate(fn, target="cpu").grad(*args)
+    d = nsadc.differentiate(fn, target="cpu", parallel=True)
+    kernels = d.compiled(*args)
+    assert "prange" in inspect.getsource(kernels.grad.py_func)
+    for a, b in zip(d.grad(*args), serial):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from nsadc.rules.source import expr_source
 from nsadc.ir.build import sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var,
-                            assigned, raw_names, reads, variables, walk)
+                            While, assigned, raw_names, reads, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE
 from nsadc.transforms.reverse_plan import is_store
 
@@ -110,12 +110,12 @@ def exposed(block: list[Stmt], v: str, covered: frozenset[str] = frozenset()) ->
             return False, True
         if isinstance(s, Assign):
             return v in reads(s), True
-        if not isinstance(s, (For, If)) or v in reads(s):
-            return True, False  # a `while` loop or a `return` reading it; a loop bound, a test
-        if isinstance(s, For):
+        if not isinstance(s, (For, While, If)) or v in reads(s):
+            return True, False  # a `return` reading it; a loop bound, a loop's or a branch's test
+        if isinstance(s, (For, While)):
             if covered:
                 covered -= _may_assign(s)
-            if s.var != v and exposed(s.body, v, frozenset(covered))[0]:
+            if getattr(s, "var", None) != v and exposed(s.body, v, frozenset(covered))[0]:
                 return True, False
             continue  # assigned there or not at all, if the loop does not run
         test = s.test.name if isinstance(s.test, Var) else None

@@ -4,8 +4,10 @@ Decides which top-level loops of a function may run their iterations on
 several threads (``numba.prange``) and marks them (``For.parallel``).  A loop
 qualifies when no iteration reads what another one writes:
 
-* its step is 1, and its body has no ``while``, ``break``, ``continue``,
-  ``return``, tape operation or opaque line (a ``raise``, a report flush);
+* its step is 1, and its body has no ``break``, ``continue``, ``return``,
+  tape operation or opaque line (a ``raise``, a report flush); a ``while``
+  loop inside is private to its iteration (a Newton solve per element
+  differentiated by tangents) when what it assigns is;
 * every scalar the body assigns is either private to an iteration (assigned
   before any read on every path, and not read after the loop) or a sum
   reduction (each mention of it in the body is ``s += e`` or each one
@@ -155,7 +157,7 @@ def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[
     if not (isinstance(loop.step, Const) and isinstance(loop.step.value, int) and loop.step.value >= 1):
         return None
     body = loop.body
-    if any(isinstance(s, (While, Break, Continue, Return, *OPAQUE)) for s in walk(body)):
+    if any(isinstance(s, (Break, Continue, Return, *OPAQUE)) for s in walk(body)):
         return None
     written = assigned(body)
     if loop.var in written:
