@@ -26,6 +26,8 @@ to the gradient with no tape and no second run:
         s_dot_a_i += 2.0 * t * t_dot_a_i
         ds_da[i] += s_dot_a_i
 
+A nest of loops, each ending the body of the one before (``for i: for j in
+range(i + 1): ...``), has an item per innermost iteration (:func:`item_loops`).
 Each iteration's tangents start at zero for the sum, one for its own input;
 ``ds_da`` is then scaled by the sum's adjoint where the loop stands in the
 reverse sweep (a fused loop's derivatives: transforms/reverse.py).  An
@@ -121,19 +123,33 @@ def iteration_seeds(nest: list[Stmt], acc: str | None, facts: Facts, outputs: li
     return list(seeds.values())
 
 
-def item_outputs(nest: list[Stmt], loop_var: str, facts: Facts) -> list[str] | None:
-    """The arrays each iteration stores one element of, at the loop's index,
+def item_loops(loop: For, facts: Facts) -> list[For]:
+    """``loop`` and the loops each of which ends the body of the one before,
+    after values that carry no derivative (``for i: m = i + 1; for j in
+    range(m): ...``, a pixel's solve): an item is one iteration of the
+    innermost, indexed by all their variables."""
+    loops = [loop]
+    while loops[-1].body and isinstance(loops[-1].body[-1], For) and all(
+            isinstance(s, Assign) and s.site is None and s.target not in facts.active and not _is_store(s)
+            and not is_array(facts.types.get(s.target)) for s in loops[-1].body[:-1]):
+        loops.append(loops[-1].body[-1])
+    return loops
+
+
+def item_outputs(body: list[Stmt], loop_vars: list[str], facts: Facts) -> list[str] | None:
+    """The arrays each item stores one element of, at the items' index,
     straight in its body, and never reads (``roots[i] = t``: the items'
-    results, read after the loop); None where ``nest`` stores otherwise."""
+    results, read after the loop); None where ``body`` stores otherwise."""
+    index = tuple(Var(v) for v in loop_vars)
     out: list[str] = []
-    for s in walk(nest):
+    for s in walk(body):
         if _is_store(s):
             v = s.value
-            if s not in nest or v.args[1:-1] != (Var(loop_var),) or s.target in out \
+            if s not in body or v.args[1:-1] != index or s.target in out \
                     or s.target not in facts.active or not isinstance(v.args[-1], (Var, Const)):
                 return None
             out.append(s.target)
-    for s in walk(nest):
+    for s in walk(body):
         if isinstance(s, Assign) and not _is_store(s) and variables(s.value) & set(out) \
                 or not isinstance(s, Assign) and stmt_reads(s) & set(out):
             return None

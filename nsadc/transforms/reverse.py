@@ -19,7 +19,7 @@ from nsadc.analyses.facts import Facts
 from nsadc.ir.affine import simplified
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function,
-                            If, Param, Raw, Return, Stmt, Var, While, assigned, child_blocks, reads, renamed_expr,
+                            If, Param, Raw, Return, Stmt, Var, While, assigned, child_blocks, clone, reads, renamed_expr,
                             upward_exposed, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.rules.source import expr_source
@@ -426,18 +426,18 @@ class _Reverse:
     def tangent_fused_loop(self, s: For, fusion, count: bool) -> list[Stmt]:
         """A loop of independent iterations differentiated by a tangent along
         each of an iteration's few inputs (transforms/iteration_tangents.py)."""
-        body = iteration_by_tangents(s.body, fusion.acc, fusion.seeds, fusion.derivs, fusion.outputs, self.deriv,
-                                     self.report if count else None)
+        body = iteration_by_tangents(fusion.items[-1].body, fusion.acc, fusion.seeds, fusion.derivs, fusion.outputs,
+                                     self.deriv, self.report if count else None)
         inits = [Assign(d, self.derivative_zero(v)) for v, d in fusion.derivs.items()]
         inits += [Assign(d, Call("zeros_like", (Var(out),))) for out, along in fusion.outputs.items() for d in along]
         inputs = ", ".join(seed.name if seed.index is None else expr_source(Call("load", (Var(seed.name), *seed.index)))
                            for seed in fusion.seeds)
         into = [f"d{fusion.acc}/d(...)"] if fusion.acc is not None else []
-        into += [f"d{out}[{s.var}]/d(...)" for out in fusion.outputs]
+        into += [f"d{out}[{', '.join(lp.var for lp in fusion.items)}]/d(...)" for out in fusion.outputs]
         shared = f"share only {fusion.acc}" if fusion.acc is not None else "share nothing"
         note = Comment(f"fused: iterations {shared}, so each one carries a tangent along each "
                        f"of its inputs ({inputs}) into {', '.join(into)}: no tape")
-        return inits + [note, For(s.var, s.start, s.stop, s.step, body, s.loc)]
+        return inits + [note] + _within(fusion.items, body)
 
     def fused_body(self, stmts: list[Stmt], fusion, count: bool) -> list[Stmt]:
         """A fused loop's body: its primal, with the partials of each statement
@@ -546,19 +546,19 @@ class _Reverse:
         the inputs' adjoints, and the stores' reverse leaves the result's adjoint 0."""
         if not fusion.outputs:
             return []
-        loop = fusion.loop
+        index = tuple(Var(lp.var) for lp in fusion.items)
         body: list[Stmt] = []
         for out, along in fusion.outputs.items():
             out_bar = self.deriv.d(out)
-            w = self.names.fresh(f"{out}_bar_{loop.var}")
-            body.append(Assign(w, Call("load", (Var(out_bar), Var(loop.var)))))
+            w = self.names.fresh(f"{out}_bar_{'_'.join(lp.var for lp in fusion.items)}")
+            body.append(Assign(w, Call("load", (Var(out_bar), *index))))
             for seed, d in zip(fusion.seeds, along):
-                share = mul(Var(w), Call("load", (Var(d), Var(loop.var))))
+                share = mul(Var(w), Call("load", (Var(d), *index)))
                 seed_bar = self.deriv.d(seed.name)
                 body.append(Assign(seed_bar, add(Var(seed_bar), share)) if seed.index is None
                             else accumulate_element(seed_bar, seed.index, share))
-            body.append(Assign(out_bar, Call("store", (Var(out_bar), Var(loop.var), Const(0.0)))))
-        return [For(loop.var, loop.start, loop.stop, loop.step, body, loop.loc)]
+            body.append(Assign(out_bar, Call("store", (Var(out_bar), *index, Const(0.0)))))
+        return _within(fusion.items, body)
 
     def reverse_loop(self, s: For | While) -> list[Stmt]:
         """A reversed loop: per iteration, last first, pop what the forward
@@ -826,6 +826,16 @@ class _Reverse:
 
 _HOIST = {"exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", "sinh",
                    "cosh", "tanh", "asin", "acos", "atan", "sqrt", "pow", "erf", "neg", "div", "mul"}
+
+
+def _within(loops: list[For], body: list[Stmt]) -> list[Stmt]:
+    """``body`` inside copies of ``loops`` (outermost first), each ending the
+    body of the one before, after the statements that come before it there."""
+    for k in range(len(loops) - 1, -1, -1):
+        lp = loops[k]
+        ahead = clone(lp.body[:-1]) if k < len(loops) - 1 else []
+        body = [For(lp.var, lp.start, lp.stop, lp.step, ahead + body, lp.loc)]
+    return body
 
 
 def allocates(s: Stmt) -> bool:

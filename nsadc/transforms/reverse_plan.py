@@ -37,7 +37,7 @@ from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, Expr, 
 from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array, rank
 from nsadc.transforms.common import Derivative, is_differentiable
-from nsadc.transforms.iteration_tangents import Seed, item_outputs, iteration_seeds
+from nsadc.transforms.iteration_tangents import Seed, item_loops, item_outputs, iteration_seeds
 
 
 @dataclass
@@ -57,7 +57,9 @@ class Fusion:
     # arrays each iteration stores its result into at the loop's index (roots[i] = t),
     # with the arrays of that result's tangent along each seed (named by the reverse mode)
     outputs: dict[str, list[str]] = field(default_factory=dict)
-    loop: For | None = None  # the loop, whose range the reverse sweep runs again for the outputs
+    # with seeds: the loop and the loops each the whole body of the one before, whose
+    # innermost iterations are the items (transforms/iteration_tangents.py, item_loops)
+    items: list[For] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -654,9 +656,10 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
     (:func:`iteration_seeds`: it holds a loop) they do, with no tape; an
     iteration with a `while` loop inside is taken only then."""
     nest = loop.body
+    items = item_loops(loop, facts)
     work = {s.target for s in walk(nest) if is_store(s)}
-    outputs = item_outputs(nest, loop.var, facts) if work else []
-    fusion = _iteration_outputs(loop, fn, facts, outputs) if outputs else None
+    outputs = item_outputs(items[-1].body, [lp.var for lp in items], facts) if work else []
+    fusion = _iteration_outputs(items, fn, facts, outputs) if outputs else None
     if fusion is not None:
         return fusion
     # an array the nest stores into must be a work array each iteration fills before it reads it
@@ -672,19 +675,20 @@ def _iteration_fusion(loop: For, fn: Function, facts: Facts) -> Fusion | None:
     # not what the forward sweep left, so nothing after the loop may read it
     if any(v in outside_reads for v in assigned - header_only_vars(fn) if v != acc):
         return None
-    seeds = iteration_seeds(nest, acc, facts)
+    seeds = iteration_seeds(items[-1].body, acc, facts)
     if seeds is None and any(isinstance(s, While) for s in walk(nest)):
         return None
     invariants = sorted({v for v in _reads(nest) if v in facts.active and v not in assigned})
-    return Fusion(acc, invariants, per_iteration=True, seeds=seeds)
+    return Fusion(acc, invariants, per_iteration=True, seeds=seeds, items=items if seeds else [])
 
 
-def _iteration_outputs(loop: For, fn: Function, facts: Facts, outputs: list[str]) -> Fusion | None:
-    """:func:`_iteration_fusion` of a nest whose iterations each store their
-    results at the loop's index (and may share a sum): by tangents only, each
+def _iteration_outputs(items: list[For], fn: Function, facts: Facts, outputs: list[str]) -> Fusion | None:
+    """:func:`_iteration_fusion` of a nest whose items each store their
+    results at the items' index (and may share a sum): by tangents only, each
     result's tangents kept in arrays of its own, which the reverse sweep
-    reads again at the same index (so the loop's bounds and the inputs'
+    reads again at the same index (so the loops' bounds and the inputs'
     indices must read names assigned once in the whole function)."""
+    loop = items[0]
     nest = loop.body
     carried = (upward_exposed(nest) & assigned_in(nest) & facts.active) - set(outputs)
     acc = _accumulator(nest, facts, set(outputs)) if carried else None
@@ -694,16 +698,20 @@ def _iteration_outputs(loop: For, fn: Function, facts: Facts, outputs: list[str]
     outside_reads = reads_outside(fn.body, loop)
     if any(v in outside_reads for v in assigned - header_only_vars(fn) - set(outputs) if v != acc):
         return None
-    seeds = iteration_seeds(nest, acc, facts, outputs)
+    seeds = iteration_seeds(items[-1].body, acc, facts, outputs)
     if seeds is None:
         return None
     count, _ = definitions(fn)
-    bounds = variables(loop.start) | variables(loop.stop) | variables(loop.step)
+    bounds = {v for lp in items for e in (lp.start, lp.stop, lp.step) for v in variables(e)}
+    bounds |= {v for lp in items[:-1] for s in lp.body[:-1] for v in stmt_reads(s)}  # (m = i + 1; range(m))
     indices = {v for seed in seeds if seed.index is not None for i in seed.index for v in variables(i)}
-    if any(count.get(v, 0) > 1 for v in bounds | indices - {loop.var}) or loop.var not in header_only_vars(fn):
+    loop_vars = {lp.var for lp in items}
+    ahead = {s.target for lp in items[:-1] for s in lp.body[:-1]}  # computed again, by the same statements
+    if any(count.get(v, 0) > 1 for v in (bounds | indices) - loop_vars - ahead) \
+            or not loop_vars <= header_only_vars(fn):
         return None
     invariants = sorted({v for v in _reads(nest) if v in facts.active and v not in assigned})
-    return Fusion(acc, invariants, per_iteration=True, seeds=seeds, outputs={o: [] for o in outputs}, loop=loop)
+    return Fusion(acc, invariants, per_iteration=True, seeds=seeds, outputs={o: [] for o in outputs}, items=items)
 
 
 def reads_outside(body: list[Stmt], loop: For | While) -> set[str]:

@@ -174,6 +174,36 @@ def spring_misfit(x, y, lam):
     return total
 
 
+def grid_solves(x, y, lam):
+    """A solve per pair (x[i], y[j]): two loops, the second the whole body of
+    the first, so an item is one (i, j)."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        for j in range(y.shape[0]):
+            t = 1.0
+            for it in range(25):
+                g = t * t * t + t - x[i] * y[j] - lam
+                t = t - g / (3.0 * t * t + 1.0)
+            s += abs(t - 0.2)
+    return s
+
+
+def pair_table(x, y, lam):
+    """A square root per pair j <= i by Heron's method, stored in a table
+    (a triangular nest), then a loss over the table."""
+    n = x.shape[0]
+    G = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1):
+            r = 1.0
+            k = 0
+            while k < 8:
+                r = 0.5 * (r + (x[i] * x[i] + y[j] + 1.0) / r)
+                k += 1
+            G[i, j] = r
+    return np.sum(np.maximum(G - 1.5, 0.0)) * lam
+
+
 def tied_hinge(x, y, lam):
     """At x == y every max and min below is at its kink (exact values known)."""
     s = 0.0
@@ -214,10 +244,10 @@ def five_inputs(x, y, lam):
 
 
 CASES = [cubic_roots, kepler_anomaly, fixed_point_cos, hinge_newton, barrier_paths, neighbours_solve,
-         shrinkage_solve, stored_roots, implied_rates, logistic_particles, spring_misfit, tied_hinge, walks_a_row, five_inputs]
+         shrinkage_solve, stored_roots, implied_rates, logistic_particles, spring_misfit, grid_solves, pair_table, tied_hinge, walks_a_row, five_inputs]
 # differentiated by a tangent along each of an iteration's inputs
 BY_TANGENTS = [cubic_roots, kepler_anomaly, fixed_point_cos, hinge_newton, barrier_paths, neighbours_solve,
-               shrinkage_solve, stored_roots, implied_rates, logistic_particles, spring_misfit, tied_hinge]
+               shrinkage_solve, stored_roots, implied_rates, logistic_particles, spring_misfit, grid_solves, pair_table, tied_hinge]
 
 
 def solve_each(x, y, lam):
