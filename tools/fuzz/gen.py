@@ -24,6 +24,10 @@ write them (docs/subset.md, docs/arrays.md, docs/vectorized.md):
   ``np.dot(d, d)``), reads through an index array (``a[idx[i]]``), negative
   and shifted indices, whole-array expressions (``np.sum``, ``np.max``,
   ``X @ a``, ``np.maximum``, ``np.linalg.norm``, slices);
+* loops over items, each iterating inside (a ``while`` to convergence, a
+  ``for`` with a ``break``) from its own elements and the float arguments,
+  into a sum or a result stored at the item's index, over a vector's
+  elements or a matrix's (a nest);
 * explicit time steps: a state and a work array the step fills (its
   interior, maybe its ends) and reads back, maybe after reading what the last
   step left in it, maybe then both taken from a helper's new arrays
@@ -653,6 +657,8 @@ class Gen:
             s.arrays[nm] = (rank, max(bound, c.arrays[nm][1]), wr, shape)
 
     def s_for(self, s, out, ind):
+        if s.top and self.later.random() < 0.2:
+            return self.s_item_loop(s, out, ind)
         var = self.fresh("i")
         outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
         forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
@@ -691,6 +697,71 @@ class Gen:
             c.scalars[acc] = c.scalars[acc] + trips * b
         self._after_loop(s, c)
         self.features.add("for")
+
+    def s_item_loop(self, s, out, ind):
+        """A loop over items, each solving something of its own by iteration
+        (a loop inside, ``while`` or ``for`` with a ``break``) from its own
+        elements and the float arguments, then adding to a sum or storing its
+        result at the item's index: the shape iteration tangents take, with
+        look-alikes (an element the inner loop moves over, a value carried
+        from the last item) now and then."""
+        g = self.later
+        vecs = sorted(n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,))
+        grid = "X" in s.arrays and (not vecs or g.random() < 0.25)
+        if not vecs and not grid:
+            return self.s_assign(s, out, ind)
+        i, u, t, k = self.fresh("i"), self.fresh("u"), self.fresh("t"), self.fresh("k")
+        store = g.random() < 0.4
+        sink = self.fresh("roots") if store else self.fresh("s")
+        carried = g.random() < 0.1
+        if store:
+            out.append(f"{ind}{sink} = np.zeros({(R, L) if grid else L})")
+        else:
+            out.append(f"{ind}{sink} = 0.0")
+        if carried:
+            out.append(f"{ind}{t} = 0.0")
+        if grid:
+            r = self.fresh("r")
+            out += [f"{ind}for {r} in range({R}):", f"{ind}    for {i} in range({L}):"]
+            body, at, element = ind + "        ", f"{r}, {i}", f"X[{r}, {i}]"
+        else:
+            v = g.choice(vecs)
+            out.append(f"{ind}for {i} in range({L}):")
+            body, at, element = ind + "    ", i, f"{v}[{i}]"
+        c = Scope({u: 2.0, t: 2.0, **{p: b for p, b in s.scalars.items() if p in ("x", "y")}}, {t},
+                  {i: (0, L - 1), "n": s.ints["n"]}, dict(s.arrays) if g.random() < 0.3 else {},
+                  loops=2, trips=L * 6, depth=2, top=False)
+        out.append(f"{body}{u} = {element}")
+        first = c.child(scalars={n: b for n, b in c.scalars.items() if n != t})
+        start, _ = self.expr(first, 1, 2.0)
+        out.append(f"{body}{t} = {'0.5 * ' + t + ' + 0.25 * ' if carried else ''}math.tanh({start})")
+        e, _ = self.expr(c, 2, 1.0)
+        e = f"0.5 * {u} + {e}"  # (each item solves its own problem)
+        update = g.choice((f"0.5 * {t} + 0.5 * math.tanh({e})",
+                           f"min(max(0.6 * {t} + 0.2 * ({e}), -2.0), 2.0)",
+                           f"{t} - ({t} * {t} * {t} + {t} - 0.5 * math.tanh({e})) / (3.0 * {t} * {t} + 1.0)"))
+        if g.random() < 0.6:
+            prev = self.fresh("prev")
+            out += [f"{body}{prev} = {t} + 1.0", f"{body}{k} = 0",
+                    f"{body}while {k} < {g.choice((4, 6, 'n + 2'))} and abs({t} - {prev}) > 1e-12:",
+                    f"{body}    {prev} = {t}", f"{body}    {t} = {update}", f"{body}    {k} += 1"]
+            self.features.add("item-loop:while")
+        else:
+            out += [f"{body}for {k} in range({g.choice((3, 5))}):", f"{body}    {t} = {update}",
+                    f"{body}    if abs({t}) > {g.choice((1.2, 1.8))}:", f"{body}        break"]
+            self.features.add("item-loop:for-break")
+        if store:
+            out.append(f"{body}{sink}[{at}] = {t}")
+            s.arrays[sink] = (2 if grid else 1, 2.0, True, (R, L) if grid else (L,))
+            self.features.add("item-loop:store")
+        else:
+            term, b = self.expr(c, 2, ACC - 1.0)
+            out.append(f"{body}{sink} += {t} * {u} * 0.25 + {term}")
+            s.scalars[sink] = (R if grid else 1) * L * (b + 1.0)
+            s.writable.add(sink)
+            self.features.add("item-loop:sum")
+        if grid:
+            self.features.add("item-loop:nest")
 
     def s_for_elements(self, s, out, ind, vecs):
         """Numba-style loops over the elements of 1-D arrays (docs/subset.md)."""
