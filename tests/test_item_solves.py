@@ -136,3 +136,13 @@ def test_parallel_mode_runs_the_items_on_every_thread(fn):
     assert "prange" in inspect.getsource(kernels.grad.py_func)
     for a, b in zip(d.grad(*args), serial):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_a_step_s_partials_are_computed_once_for_every_input():
+    """Within a Newton step, the intermediates' tangents are kept as shared
+    coefficients (``dstep_dt``), which each input's tangent update reads:
+    no tangent of ``t * t`` or of ``f`` per input."""
+    src = nsadc.differentiate(programs.cubic_roots, target="python").source("reverse", *_inputs(4, 0))
+    step = src[src.index("while "):src.index("# reverse sweep")]
+    assert "dstep_dt = " in step and "dstep_dt * t_dot_x_i" in step and "dstep_dt * t_dot_y_i" in step
+    assert "tt_dot" not in step and "f_dot" not in step

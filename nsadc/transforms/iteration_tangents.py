@@ -56,8 +56,8 @@ from dataclasses import dataclass
 
 from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, Stmt, Var, While, assigned, block_operations,
-                            raw_names, rewrite, variables, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, If, Stmt, Var, While, assigned, block_operations,
+                            raw_names, variables, walk)
 from nsadc.ir.nodes import reads as stmt_reads
 from nsadc.rules.arrays import is_array
 from nsadc.rules.source import expr_source
@@ -183,9 +183,9 @@ def iteration_by_tangents(nest: list[Stmt], acc: str | None, seeds: list[Seed], 
     (``report``) of the reverse mode that holds the loop."""
     tangents = _Tangents(nest, acc, seeds, deriv, outputs)
     if acc is None:
-        return rewrite(nest, lambda s: tangents.assign(s, report), lambda r: r)
+        return tangents.block(nest, report)
     body = [Assign(tangents.dot(j, acc), Const(0.0)) for j in range(len(seeds)) if acc not in tangents.zero[j]]
-    body += rewrite(nest, lambda s: tangents.assign(s, report), lambda r: r)
+    body += tangents.block(nest, report)
     for j, seed in enumerate(seeds):
         if acc in tangents.zero[j]:
             continue
@@ -197,11 +197,29 @@ def iteration_by_tangents(nest: list[Stmt], acc: str | None, seeds: list[Seed], 
     return body
 
 
+@dataclass
+class _Form:
+    """A tangent written as ``Σ coefs[b] · b_dot + consts[j]`` along seed ``j``:
+    the coefficients, shared by every seed, over the values whose tangents
+    are named (the basis), and the part along each seed that no named
+    tangent carries (None: 0)."""
+
+    coefs: dict[str, Expr]
+    consts: list[Expr | None]
+
+
 class _Tangents:
-    """The tangent statements of one iteration, built in program order.  A
-    tangent known to be a constant is not named (``a_i`` along ``a[i]`` is 1,
-    ``a_i + 1.0`` too): it is a value assigned once whose operands' tangents
-    are constants, and that nothing read before its assignment."""
+    """The tangent statements of one iteration, built in program order.
+
+    A value assigned once keeps its tangent as a :class:`_Form` instead of
+    one named tangent per seed, when every statement that reads it follows
+    it in the same block and nothing in between assigns a value of its
+    basis: its coefficients are computed once, as scalars shared by every
+    seed (``dtt_dt = 2.0 * t``), and the statements that read it combine
+    them (``t_dot_a_i -= dstep_dt * t_dot_a_i + ...``), so a Newton step's
+    intermediates cost one set of partials, not one per seed.  A form with
+    only constant parts (``a_i`` along ``a[i]`` is 1, ``a_i + 1.0`` too)
+    holds wherever it is read after its assignment."""
 
     def __init__(self, nest: list[Stmt], acc: str | None, seeds: list[Seed], deriv: Derivative,
                  outputs: dict[str, list[str]]):
@@ -211,10 +229,18 @@ class _Tangents:
         self.needed = _reaching(nest, stored | {acc} - {None}, self.facts.active)
         self.zero = _zero_tangents(nest, seeds, self.needed, self.facts)
         self.count = Counter(s.target for s in walk(nest) if isinstance(s, Assign))
-        # seed -> {value: its constant tangent}; a scalar seed's own tangent is 1
-        self.constant: list[dict[str, float]] = [{seed.name: 1.0} if seed.index is None else {} for seed in seeds]
+        # value -> the statements whose tangents read its tangent
+        self.readers: dict[str, list[Stmt]] = {}
+        for s in walk(nest):
+            if isinstance(s, Assign):
+                for name in variables(s.value):
+                    self.readers.setdefault(name, []).append(s)
+        # a scalar seed's own tangent is 1 along it
+        self.forms: dict[str, _Form] = {
+            seed.name: _Form({}, [c(1.0) if k == j else None for k in range(len(seeds))])
+            for j, seed in enumerate(seeds) if seed.index is None}
         self.assigned: set[str] = set()  # the values whose assignment the statements so far hold
-        self.read_early: set[tuple[int, str]] = set()  # tangents read before their value's assignment
+        self.read_early: set[str] = set()  # named tangents read before their value's assignment
         self.names: dict[tuple[int, str], str] = {}
 
     def dot(self, j: int, var: str) -> str:
@@ -224,25 +250,50 @@ class _Tangents:
             self.names[key] = self.deriv.names.fresh(f"{var}_dot_{self.seeds[j].label}")
         return self.names[key]
 
-    def term(self, j: int, partial: Expr, operand: Expr) -> Expr | None:
-        """``partial`` times the tangent of ``operand`` along seed ``j`` (None: zero)."""
-        if not isinstance(operand, Var) or operand.name not in self.facts.active or operand.name in self.zero[j]:
+    def form_of(self, operand: Expr) -> _Form | None:
+        """The tangent of ``operand`` (None: zero along every seed)."""
+        if not isinstance(operand, Var) or operand.name not in self.facts.active:
             return None
-        if operand.name in self.constant[j]:
-            return mul(partial, c(self.constant[j][operand.name]))
-        if operand.name not in self.assigned:
-            self.read_early.add((j, operand.name))
-        return mul(partial, Var(self.dot(j, operand.name)))
+        name = operand.name
+        if name in self.forms:
+            return self.forms[name]
+        if name not in self.assigned:
+            self.read_early.add(name)
+        return _Form({name: c(1.0)}, [None] * len(self.seeds))
 
-    def assign(self, s: Assign, report: str | None) -> list[Stmt]:
-        deriv = self.deriv
+    def along(self, j: int, form: _Form) -> Expr:
+        """The tangent ``form`` stands for along seed ``j``."""
+        total: Expr = c(0.0)
+        for b, coef in form.coefs.items():
+            if b not in self.zero[j]:
+                total = _plus(total, mul(coef, Var(self.dot(j, b))))
+        return total if form.consts[j] is None else _plus(total, form.consts[j])
+
+    def block(self, stmts: list[Stmt], report: str | None) -> list[Stmt]:
+        out: list[Stmt] = []
+        for p, s in enumerate(stmts):
+            if isinstance(s, Assign):
+                out += self.assign(s, report, stmts, p)
+            elif isinstance(s, If):
+                out.append(If(s.test, self.block(s.body, report), self.block(s.orelse, report), s.loc))
+            elif isinstance(s, For):
+                out.append(For(s.var, s.start, s.stop, s.step, self.block(s.body, report), s.loc))
+            elif isinstance(s, While):
+                out.append(While(s.test, self.block(s.body, report), s.loc))
+            else:
+                out.append(s)
+        return out
+
+    def assign(self, s: Assign, report: str | None, stmts: list[Stmt], p: int) -> list[Stmt]:
+        deriv, k = self.deriv, len(self.seeds)
         out = deriv.kink_comment(s)
         primal = deriv.counted_primal(s, report)
         self.assigned.add(s.target)
         if s.target in self.outputs:  # roots[i] = t: t's tangents beside it
             _, *index, value = s.value.args
+            form = self.form_of(value)
             for j, along in enumerate(self.outputs[s.target]):
-                tangent = self.term(j, c(1.0), value) or c(0.0)
+                tangent = c(0.0) if form is None else self.along(j, form)
                 primal.append(Assign(along, Call("store", (Var(along), *index, tangent))))
             return out + primal
         if s.target not in self.needed:
@@ -250,41 +301,84 @@ class _Tangents:
         v = s.value
         if isinstance(v, Call) and v.prim == "load":
             element = (v.args[0].name, v.args[1:])
-            values = [c(1.0 if (seed.name, seed.index) == element else 0.0) for seed in self.seeds]
-            return out + primal + self.named(s.target, values)
+            form = _Form({}, [c(1.0) if (seed.name, seed.index) == element else None for seed in self.seeds])
+            return out + primal + self.settle(s.target, form, stmts, p)
         if not is_differentiable(s, self.facts):
-            return out + primal + self.named(s.target, [c(0.0)] * len(self.seeds))
+            return out + primal + self.settle(s.target, _Form({}, [None] * k), stmts, p)
         self_ref = any(isinstance(a, Var) and a.name == s.target for a in v.args)
         setup, grads = deriv.partials(s, None if self_ref else Var(s.target))
-        values = []
-        for j in range(len(self.seeds)):
-            total: Expr = c(0.0)
-            for a, g in zip(v.args, grads):
-                t = None if g is None else self.term(j, g, a)
-                if t is not None:  # (x - 1.0, not x + -1.0)
-                    total = sub(total, c(-t.value)) if isinstance(t, Const) and t.value < 0 else add(total, t)
-            values.append(total)
-        tangents = self.named(s.target, values)
+        form = _Form({}, [None] * k)
+        for a, g in zip(v.args, grads):
+            f = None if g is None else self.form_of(a)
+            if f is None:
+                continue
+            for b, coef in f.coefs.items():
+                form.coefs[b] = _plus(form.coefs.get(b, c(0.0)), mul(g, coef))
+            for j in range(k):
+                if f.consts[j] is not None and a.name not in self.zero[j]:
+                    form.consts[j] = _plus(form.consts[j] or c(0.0), mul(g, f.consts[j]))
+        tangents = self.settle(s.target, form, stmts, p)
         if not any(variables(t.value) & {u.target for u in setup} for t in tangents):
             setup = []
         if self_ref:  # the tangents read the old value: computed first
             return out + setup + tangents + primal
         return out + primal + setup + tangents
 
-    def named(self, target: str, values: list[Expr]) -> list[Stmt]:
-        """The assignments of ``target``'s tangents (one value per seed), but
-        for those known to be zero or a constant."""
-        out = []
-        for j, value in enumerate(values):
-            if target in self.zero[j]:
-                continue
-            if isinstance(value, Const) and self.count[target] == 1 and target != self.acc \
-                    and (j, target) not in self.read_early:
-                self.constant[j][target] = value.value
-                continue
+    def settle(self, target: str, form: _Form, stmts: list[Stmt], p: int) -> list[Stmt]:
+        """The statements that give ``target`` its tangent ``form``: its shared
+        coefficients and parts along each seed as scalars, kept as a form
+        where it may be (class docstring); else one named tangent per seed,
+        but for those known to be zero."""
+        k = len(self.seeds)
+        single = self.count[target] == 1 and target != self.acc
+        constant = not form.coefs and all(x is None or isinstance(x, Const) for x in form.consts)
+        if single and constant and target not in self.read_early:
+            self.forms[target] = form
+            return []
+        out: list[Stmt] = []
+        if single and self._held(target, form, stmts, p):
+            kept = _Form({}, list(form.consts))
+            for b, coef in form.coefs.items():
+                kept.coefs[b] = self._scalar(f"d{target}_d{b}", coef, out)
+            for j in range(k):
+                if kept.consts[j] is not None:
+                    kept.consts[j] = self._scalar(f"d{target}_d{self.seeds[j].label}", kept.consts[j], out)
+            self.forms[target] = kept
+            return out
+        live = [j for j in range(k) if target not in self.zero[j]]
+        if len(live) > 1:  # a coefficient read along several seeds is computed once
+            form = _Form({b: self._scalar(f"d{target}_d{b}", coef, out) for b, coef in form.coefs.items()},
+                         form.consts)
+        for j in live:
+            value = self.along(j, form)
             if value != Var(self.dot(j, target)):  # x = x - c: the tangent does not change
                 out.append(Assign(self.dot(j, target), value))
         return out
+
+    def _held(self, target: str, form: _Form, stmts: list[Stmt], p: int) -> bool:
+        """Whether every statement that reads ``target`` follows it in
+        ``stmts`` with nothing in between assigning a value of its basis."""
+        at = {id(s): q for q, s in enumerate(stmts)}
+        readers = self.readers.get(target, [])
+        if not readers or any(at.get(id(r), -1) <= p for r in readers):
+            return False
+        last = max(at[id(r)] for r in readers)
+        return not assigned(stmts[p + 1:last]) & set(form.coefs)
+
+    def _scalar(self, hint: str, value: Expr, out: list[Stmt]) -> Expr:
+        """``value``, computed into a scalar of its own unless it is a constant."""
+        if isinstance(value, Const):
+            return value
+        name = self.deriv.names.fresh(hint)
+        out.append(Assign(name, value))
+        return Var(name)
+
+
+def _plus(total: Expr, term: Expr) -> Expr:
+    """``total + term`` (``x - 1.0``, not ``x + -1.0``)."""
+    if isinstance(term, Const) and not isinstance(term.value, bool) and term.value < 0:
+        return sub(total, c(-term.value))
+    return add(total, term)
 
 
 def _reaching(nest: list[Stmt], results: set[str], active: set[str]) -> set[str]:
