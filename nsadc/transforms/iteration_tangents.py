@@ -42,8 +42,8 @@ iteration reads from outside is a scalar or an element of an array at an index
 that the iteration fixes before it reads it, there are at most
 ``TANGENT_INPUTS`` of them, and the iteration holds a loop.  Measured against
 the same loops reversed with tapes (benchmarks/bench_item_tangents.py, 2·10^5
-items): 0.60 to 0.81 of the time, Newton per element 13.4 -> 10.3 ms, its
-roots stored then a loss over them 20.1 -> 12.0 ms.  The items being
+items): 0.53 to 0.77 of the time, Newton per element 13.8 -> 9.1 ms, its
+roots stored then a loss over them 20.9 -> 11.1 ms.  The items being
 independent, parallel mode runs them on every thread.
 :func:`iteration_by_tangents` writes the body.
 """
