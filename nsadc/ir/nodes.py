@@ -333,6 +333,11 @@ def child_blocks(s: Stmt) -> list[list[Stmt]]:
     return []
 
 
+def is_store(s: Stmt) -> bool:
+    """Whether ``s`` stores one element of an array (``a[i] = v`` as ``a = store(a, i, v)``)."""
+    return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store"
+
+
 def walk(block: list[Stmt]):
     """Every statement of a block, nested ones included, in source order."""
     for s in block:

@@ -58,7 +58,7 @@ from nsadc.analyses.facts import Facts
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, If, Stmt, Var, While, assigned, block_operations,
                             raw_names, variables, walk)
-from nsadc.ir.nodes import reads as stmt_reads
+from nsadc.ir.nodes import is_store, reads as stmt_reads
 from nsadc.rules.arrays import is_array
 from nsadc.rules.source import expr_source
 from nsadc.transforms.common import Derivative, accumulate_element, is_differentiable
@@ -132,7 +132,7 @@ def item_loops(loop: For, facts: Facts) -> list[For]:
     innermost, indexed by all their variables."""
     loops = [loop]
     while loops[-1].body and isinstance(loops[-1].body[-1], For) and all(
-            isinstance(s, Assign) and s.site is None and s.target not in facts.active and not _is_store(s)
+            isinstance(s, Assign) and s.site is None and s.target not in facts.active and not is_store(s)
             and not is_array(facts.types.get(s.target)) for s in loops[-1].body[:-1]):
         loops.append(loops[-1].body[-1])
     return loops
@@ -145,21 +145,17 @@ def item_outputs(body: list[Stmt], loop_vars: list[str], facts: Facts) -> list[s
     index = tuple(Var(v) for v in loop_vars)
     out: list[str] = []
     for s in walk(body):
-        if _is_store(s):
+        if is_store(s):
             v = s.value
             if s not in body or v.args[1:-1] != index or s.target in out \
                     or s.target not in facts.active or not isinstance(v.args[-1], (Var, Const)):
                 return None
             out.append(s.target)
     for s in walk(body):
-        if isinstance(s, Assign) and not _is_store(s) and variables(s.value) & set(out) \
+        if isinstance(s, Assign) and not is_store(s) and variables(s.value) & set(out) \
                 or not isinstance(s, Assign) and stmt_reads(s) & set(out):
             return None
     return out
-
-
-def _is_store(s: Stmt) -> bool:
-    return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store"
 
 
 def _fixed_from(nest: list[Stmt], count: Counter) -> dict[str, int]:
@@ -182,13 +178,10 @@ def iteration_by_tangents(nest: list[Stmt], acc: str | None, seeds: list[Seed], 
     it.  ``deriv`` gives the partials, kink comments and counters
     (``report``) of the reverse mode that holds the loop."""
     tangents = _Tangents(nest, acc, seeds, deriv, outputs)
-    if acc is None:
-        return tangents.block(nest, report)
-    body = [Assign(tangents.dot(j, acc), Const(0.0)) for j in range(len(seeds)) if acc not in tangents.zero[j]]
-    body += tangents.block(nest, report)
-    for j, seed in enumerate(seeds):
-        if acc in tangents.zero[j]:
-            continue
+    summed = [] if acc is None else [j for j in range(len(seeds)) if acc not in tangents.zero[j]]
+    body = [Assign(tangents.dot(j, acc), Const(0.0)) for j in summed] + tangents.block(nest, report)
+    for j in summed:
+        seed = seeds[j]
         share = Var(tangents.dot(j, acc))
         if seed.index is None:
             body.append(Assign(derivs[seed.name], add(Var(derivs[seed.name]), share)))
@@ -225,7 +218,7 @@ class _Tangents:
                  outputs: dict[str, list[str]]):
         self.acc, self.seeds, self.deriv, self.facts = acc, seeds, deriv, deriv.facts
         self.outputs = outputs
-        stored = {s.value.args[-1].name for s in nest if _is_store(s) and isinstance(s.value.args[-1], Var)}
+        stored = {s.value.args[-1].name for s in nest if is_store(s) and isinstance(s.value.args[-1], Var)}
         self.needed = _reaching(nest, stored | {acc} - {None}, self.facts.active)
         self.zero = _zero_tangents(nest, seeds, self.needed, self.facts)
         self.count = Counter(s.target for s in walk(nest) if isinstance(s, Assign))

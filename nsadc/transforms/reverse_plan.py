@@ -34,7 +34,7 @@ from nsadc.ir.build import add
 from nsadc.analyses.facts import Facts, definitions
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Const, Continue, Expr, For, Function, If, Return, Stmt, Var,
                             While, child_blocks, raw_names, renamed_expr, variables, walk)
-from nsadc.ir.nodes import assigned as assigned_in, reads as stmt_reads, upward_exposed
+from nsadc.ir.nodes import assigned as assigned_in, is_store, reads as stmt_reads, upward_exposed
 from nsadc.rules.arrays import is_array, is_float_array, rank
 from nsadc.transforms.common import Derivative, is_differentiable
 from nsadc.transforms.iteration_tangents import Seed, item_loops, item_outputs, iteration_seeds
@@ -755,10 +755,6 @@ def _defs_dominate_reads(block: list[Stmt], local: set[str], defined: set[str]) 
 
 
 # ------------------------------------------------------------ array element tapes
-
-
-def is_store(s: Stmt) -> bool:
-    return isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "store"
 
 
 def _is_load(s: Stmt) -> bool:
