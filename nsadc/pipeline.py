@@ -59,6 +59,7 @@ from nsadc.transforms.tangent_gradient import by_tangents, gradient_by_tangents,
 from nsadc.transforms.forward import forward
 from nsadc.passes.loop_order import run_forward_where_order_free
 from nsadc.passes.select_branches import select_branches
+from nsadc.passes.carried_adjoints import carry_adjoints
 from nsadc.passes.gather_adjoints import gather_adjoints
 from nsadc.passes.tape_chunks import reserve_tapes_by_chunks
 from nsadc.passes.tape_room import reserve_before_loops
@@ -149,6 +150,8 @@ FINAL_PASSES = [
     Pass("distribute_adjoint_layers", lambda f: distribute_adjoint_layers(f), (*REVERSE, "grad"),
          "the gradient is built (its reverse loops no longer re-run what only the value needed); "
          "additions into adjoints are one statement each, tape reads indexed by their loop"),
+    Pass("carry_adjoints", lambda f: carry_adjoints(f), (*REVERSE, "grad"),
+         "the gradient is built: a fused loop's additions into its derivative arrays are final"),
     Pass("gather_adjoints", lambda f: gather_adjoints(f), (*REVERSE, "grad"),
          "the gradient is built (only there does a stencil's nest carry nothing but its additions)"),
     Pass("keep_costly_values", lambda f: keep_costly_values(f), (*REVERSE, "grad"),

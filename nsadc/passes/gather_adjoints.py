@@ -55,8 +55,8 @@ qualifies where
   wrap around (``x[i - 1]`` at ``i = 0`` is ``x[-1]``) keeps the scatter;
 * nothing after the nest reads a name the nest assigns;
 * some element receives two additions or more in one iteration.  With one
-  each (``x_bar[i + 1] += b; x_bar[i] += a``) the compiler carries the sum
-  to the next iteration in a register, and the copies only add work;
+  each (``de_du[i, j + 1] += b; de_du[i, j] += a``) the copies only add
+  work;
 * the copies together do at most ``MAX_WORK`` times the body's cheap
   operations and no more of its costly ones than the body does: calls
   outside the cheap primitives (``exp``, ``log``, a division), and
@@ -65,6 +65,10 @@ qualifies where
   copy recomputes what its additions need; an ``exp`` computed twice made a
   chained problem's gradient 1.85 times slower, a ``max`` kink's selection
   evaluated twice a backward-difference gradient 1.5 times.
+
+A 1-D loop whose additions sit at its body's top level has its sums carried
+in registers instead, before this pass (passes/carried_adjoints.py): no
+copy, no recomputation.
 """
 
 from __future__ import annotations
@@ -98,7 +102,7 @@ _ORDERINGS = ("lt", "le", "gt", "ge")
 
 
 @dataclass
-class _Axis:
+class Axis:
     var: str  # the loop variable
     ascending: bool
     low: int  # the loop runs over [low, size + high)
@@ -164,7 +168,7 @@ def _plan(fn: Function, loop: For, array: str, like: str, outer: dict[str, Expr]
                         if isinstance(s, Assign) and not is_store(s) and in_nest.count(s.target) == 1}}
     for v in set(in_nest) - {s for s in in_nest if in_nest.count(s) == 1}:
         defs.pop(v, None)
-    axes = [_axis(lp, like, k, defs) for k, lp in enumerate(loops)]
+    axes = [loop_axis(lp, like, k, defs) for k, lp in enumerate(loops)]
     if None in axes:
         return None
     additions = _additions(body, array, axes, defs)
@@ -180,7 +184,7 @@ def _plan(fn: Function, loop: For, array: str, like: str, outer: dict[str, Expr]
     return loops, axes, body, additions, defs
 
 
-def _axis(loop: For, like: str, k: int, defs: dict[str, Expr]) -> _Axis | None:
+def loop_axis(loop: For, like: str, k: int, defs: dict[str, Expr]) -> Axis | None:
     """The range of ``loop`` as one over dimension ``k`` of ``like`` less constant margins."""
     start, stop, step = (affine(e, defs) for e in (loop.start, loop.stop, loop.step))
     size = {Call("shape", (Var(like), Const(k))): 1}
@@ -195,10 +199,10 @@ def _axis(loop: For, like: str, k: int, defs: dict[str, Expr]) -> _Axis | None:
     low, rest = first.get(None, 0), affine_sum(end, size, -1)
     if set(first) - {None} or set(rest) - {None} or low < 0 or rest.get(None, 0) > 0:
         return None
-    return _Axis(loop.var, step == {None: 1}, low, rest.get(None, 0), size)
+    return Axis(loop.var, step == {None: 1}, low, rest.get(None, 0), size)
 
 
-def _additions(body: list[Stmt], array: str, axes: list[_Axis], defs: dict[str, Expr]) -> list[_Addition] | None:
+def _additions(body: list[Stmt], array: str, axes: list[Axis], defs: dict[str, Expr]) -> list[_Addition] | None:
     """Every statement of ``body`` that names ``array``, each an addition into
     it at the loop variables plus constants, proved in range; else None."""
     out: list[_Addition] = []
@@ -225,7 +229,7 @@ def _additions(body: list[Stmt], array: str, axes: list[_Axis], defs: dict[str, 
     return out if visit(body, bounds) else None
 
 
-def _addition(s: Assign, array: str, axes: list[_Axis], defs: dict[str, Expr], facts: list[Affine]):
+def _addition(s: Assign, array: str, axes: list[Axis], defs: dict[str, Expr], facts: list[Affine]):
     if not (is_store(s) and s.target == array and s.value.args[0] == Var(array)):
         return None
     index, total = tuple(s.value.args[1:-1]), s.value.args[-1]
@@ -298,7 +302,7 @@ def _work(block: list[Stmt], types: dict[str, str]) -> tuple[int, int]:
     return cheap, costly
 
 
-def _gathered(fn: Function, array: str, loops: list[For], axes: list[_Axis], body: list[Stmt],
+def _gathered(fn: Function, array: str, loops: list[For], axes: list[Axis], body: list[Stmt],
               additions: list[_Addition], defs: dict[str, Expr]) -> For | None:
     """The nest that writes each element of ``array`` once (module docstring),
     or None where its copies would cost too much (module docstring)."""

@@ -1,8 +1,8 @@
 """Stencils written as users write them: the reverse sweep of each adds into
 neighbouring elements of an adjoint array, which the gradient gathers instead
-(nsadc/passes/gather_adjoints.py); the look-alikes keep their additions."""
-
-import math
+(nsadc/passes/gather_adjoints.py); the look-alikes keep their additions.
+1-D loops whose additions are unconditional are carried in registers
+instead (tests/programs/carried_adjoints.py)."""
 
 import numpy as np
 
@@ -62,15 +62,6 @@ def interior_rows(u):
     return e
 
 
-def interior_laplacian(u):
-    """A three-point stencil over the interior: the range keeps it in bounds."""
-    n = u.shape[0]
-    s = 0.0
-    for i in range(1, n - 1):
-        r = u[i - 1] - 2.0 * u[i] + u[i + 1]
-        s += abs(r) + 0.25 * r * r
-    return s
-
 
 def five_point(u):
     """A five-point stencil over the interior of a grid."""
@@ -84,23 +75,6 @@ def five_point(u):
     return s
 
 
-def chained_pairs(x):
-    """A chained test function: each term couples x[i] and x[i + 1]."""
-    n = x.shape[0]
-    s = 0.0
-    for i in range(n - 1):
-        a = x[i]
-        b = x[i + 1]
-        s += max(a * a + b * b - 1.0, abs(a - b)) + 0.5 * a
-    return s
-
-
-def reversed_chain(x):
-    """The same coupling, the loop counting down."""
-    s = 0.0
-    for i in range(x.shape[0] - 1, 0, -1):
-        s += abs(x[i] - 0.5 * x[i - 1]) + x[i] * x[i - 1]
-    return s
 
 
 GATHERED = [
@@ -108,11 +82,10 @@ GATHERED = [
     (backward_differences, "u"),
     (weighted_rows, "u"),
     (interior_rows, "u"),
-    (reversed_chain, "x"),
 ]
 
 # ------------------------------------------------------------- look-alikes
-# (the first three add into each element once per iteration)
+# (five_point adds into each element once per iteration: copies would only add work)
 
 
 def relu_differences(u, lam):
@@ -135,13 +108,6 @@ def periodic_differences(x):
     return s
 
 
-def exp_coupling(x):
-    """Each copy would compute the exponential again."""
-    s = 0.0
-    for i in range(x.shape[0] - 1):
-        s += math.exp(x[i + 1] - x[i]) + abs(x[i])
-    return s
-
 
 def strided_pairs(x):
     """Pairs (x[2k], x[2k + 1]): not the loop variable plus a constant."""
@@ -150,15 +116,6 @@ def strided_pairs(x):
         s += abs(x[2 * k] - x[2 * k + 1])
     return s
 
-
-def running_coupling(x):
-    """A value carried from one iteration to the next (its adjoint, in the reverse sweep)."""
-    s = 0.0
-    m = 0.0
-    for i in range(x.shape[0] - 1):
-        m = 0.5 * m + x[i] - x[i + 1]
-        s += m + abs(x[i])
-    return s
 
 
 def unguarded_neighbour(x, w):
@@ -170,14 +127,10 @@ def unguarded_neighbour(x, w):
 
 
 KEPT = [
-    (interior_laplacian, "u"),
     (five_point, "u"),
-    (chained_pairs, "x"),
     (relu_differences, "u"),
     (periodic_differences, "x"),
-    (exp_coupling, "x"),
     (strided_pairs, "x"),
-    (running_coupling, "x"),
     (unguarded_neighbour, "x"),
 ]
 
@@ -191,7 +144,7 @@ def arguments(fn, rng, integers=False):
     out = []
     for p in fn.__code__.co_varnames[:fn.__code__.co_argcount]:
         if p in ("u", "f"):
-            out.append(data((7, 9)) if fn is not interior_laplacian else data(13))
+            out.append(data((7, 9)))
         elif p == "x":
             out.append(data(12))
         elif p == "w":
