@@ -42,6 +42,7 @@ from nsadc.analyses.facts import Facts, analyse, infer_types
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import Assign, Const, For, Function, If, Return, TapeAlloc, While, clone_function, walk
 from nsadc.passes.adjoint_layers import distribute_adjoint_layers
+from nsadc.passes.adjoint_rows import ring_adjoint_rows
 from nsadc.passes.adjoints import tidy_adjoints
 from nsadc.passes.buffer_growth import hoist_buffer_growth
 from nsadc.passes.constant_arrays import drop_constant_arrays
@@ -154,6 +155,8 @@ FINAL_PASSES = [
          "the gradient is built: a fused loop's additions into its derivative arrays are final"),
     Pass("gather_adjoints", lambda f: gather_adjoints(f), (*REVERSE, "grad"),
          "the gradient is built (only there does a stencil's nest carry nothing but its additions)"),
+    Pass("ring_adjoint_rows", lambda f: ring_adjoint_rows(f), (*REVERSE, "grad"),
+         "the gradient is built: the reverse loops and what they read are final"),
     Pass("keep_costly_values", lambda f: keep_costly_values(f), (*REVERSE, "grad"),
          "the gradient is built (a fused sample's loops and their reverses are final)"),
     Pass("drop_constant_arrays", lambda f: drop_constant_arrays(f), (*REVERSE, "grad"),

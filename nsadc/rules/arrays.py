@@ -81,6 +81,8 @@ for _name in ALLOCATORS:
 register(Rule("full", (2, None), "special", _full, None, doc="np.full(shape, value)"), "np.full", "numpy.full")
 for _name in LIKE:
     register(Rule(_name, (1, 1), "special", _same, None, doc=f"np.{_name}(a)"), f"np.{_name}", f"numpy.{_name}")
+# k zero rows shaped like a's rows, in a's dtype: only the compiler writes it (passes/adjoint_rows.py)
+register(Rule("zeros_rows", (2, 2), "special", _same, None, doc="np.zeros((k,) + a.shape[1:], a.dtype)"))
 register(Rule("array_copy", (1, 1), "special", _same, _structural, doc="a.copy()"), "np.copy", "numpy.copy")
 register(Rule("shape", (2, 2), "special", _int, None, doc="a.shape[k]"))
 register(Rule("size", (1, 1), "special", _int, None, doc="a.size"), "np.size", "numpy.size")
@@ -88,8 +90,8 @@ register(Rule("size", (1, 1), "special", _int, None, doc="a.size"), "np.size", "
 register(Rule("trips", (3, 3), "special", _int, None, doc="len(range(start, stop, step))"))
 
 # primitives whose result is an array
-ARRAY_VALUES = {"store", "full", "array_copy", *ALLOCATORS, *LIKE}
-ARRAY_PRIMS = {"load", "store", "full", "array_copy", "shape", "size", *ALLOCATORS, *LIKE}
+ARRAY_VALUES = {"store", "full", "array_copy", "zeros_rows", *ALLOCATORS, *LIKE}
+ARRAY_PRIMS = {"load", "store", "full", "array_copy", "zeros_rows", "shape", "size", *ALLOCATORS, *LIKE}
 
 
 def array_source(prim: str, args: list[str]) -> str:
@@ -107,6 +109,8 @@ def array_source(prim: str, args: list[str]) -> str:
         return f"{LIKE[prim]}({args[0]})"
     if prim == "array_copy":
         return f"{args[0]}.copy()"
+    if prim == "zeros_rows":
+        return f"np.zeros(({args[1]},) + {args[0]}.shape[1:], {args[0]}.dtype)"
     if prim == "shape":
         return f"{args[0]}.shape[{args[1]}]"
     if prim == "size":
