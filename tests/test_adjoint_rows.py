@@ -93,13 +93,3 @@ def test_the_compiled_ring_is_the_python_ones(fn, wrt):
         assert "# rows:" in src
         np.testing.assert_array_equal(g_cpu, g_py)
 
-
-@pytest.mark.xfail(strict=True, reason="known wrong gradient: a row read at index -1 (wrapped around) that a "
-                                       "later iteration overwrites is re-read overwritten in the reverse sweep")
-@pytest.mark.parametrize("fn, wrt", programs.WRONG, ids=_ids)
-def test_a_row_read_wrapped_around_is_not_yet_restored(fn, wrt):
-    args = programs.arguments(fn, np.random.default_rng(1))
-    g, src = _grad(fn, wrt, args)
-    assert "# rows:" not in src, src
-    np.testing.assert_allclose(g, central_differences(fn, args, fn.__code__.co_varnames.index(wrt)),
-                               rtol=1e-5, atol=1e-6)

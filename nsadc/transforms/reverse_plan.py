@@ -1192,7 +1192,7 @@ def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:
         if a is None or b is None:
             continue
         if not any(isinstance(v, Var) and v.name in changing for v in (*a, *b)):
-            if set(affine_sum(b, a, -1)) == {None}:  # w - r: a nonzero constant
+            if set(affine_sum(b, a, -1)) == {None} and not _may_wrap(a, loop, defs):  # w - r: a nonzero constant
                 return True
             continue
         # indices that move with loops inside the iteration: apart when their ranges are
@@ -1202,6 +1202,20 @@ def _other_element(fn: Function, loop, load: Assign, store: Assign) -> bool:
         if any(_negative(hi, lo) for hi, lo in ((a_hi, b_lo), (b_hi, a_lo))):
             return True
     return False
+
+
+def _may_wrap(form: dict, loop, defs: dict) -> bool:
+    """Whether an index ``var - c`` (``loop``'s variable less a constant) may
+    fall below 0 in some iteration: it then names an element from the end
+    (``A[t - 1]`` at ``t = 0`` is ``A[-1]``), which a later iteration may
+    write, so the constant apart from a store's index does not keep them apart."""
+    c = form.get(None, 0)
+    if c >= 0 or not isinstance(loop, For) or form.get(Var(loop.var)) != 1 or len(form) != 2:
+        return False
+    step = affine(loop.step, defs)
+    lowest = affine(loop.start, defs) if step == {None: 1} else \
+        affine_sum(affine(loop.stop, defs) or {Var(loop.var): 1}, {None: 1}, 1) if step == {None: -1} else None
+    return lowest is None or set(lowest) - {None} or lowest.get(None, 0) + c < 0
 
 
 def _inner_ranges(fn: Function, loop, target: Stmt, defs: dict) -> dict[str, tuple]:
@@ -1288,7 +1302,12 @@ def _written_by_an_earlier_iteration(fn: Function, loop, load: Assign, store: As
         atom = next(iter(w), None)
         if len(w) == 1 and isinstance(atom, Var) and atom.name not in position and atom.name not in changing:
             if back:  # indexed by a name the loop does not change (an outer loop's variable):
-                return True  # another row than the store ever writes in this run of the loop
+                # another row than the store ever writes in this run of the loop, and one an earlier run
+                # wrote, unless the row read may be below 0 (``A[t - 1]`` at ``t = 0``: the last row,
+                # which a later run writes)
+                binding = [L for L in walk(fn.body) if isinstance(L, For) and L.var == atom.name]
+                return back.get(None, 0) < 0 or (bool(binding) and not any(_may_wrap(
+                    {atom: 1, None: -back.get(None, 0)}, L, defs) for L in binding))
             continue
         if len(w) != 1 or not isinstance(atom, Var) or w[atom] != 1 or position.get(atom.name) is None \
                 or offsets[position[atom.name]] is None:
@@ -1297,6 +1316,9 @@ def _written_by_an_earlier_iteration(fn: Function, loop, load: Assign, store: As
         position[atom.name] = None  # each variable indexes one dimension
     if any(p is not None for p in position.values()):
         return False
+    for L, o in zip(nest, offsets):
+        if o > 0 and _may_wrap({Var(L.var): 1, None: -o}, L, defs):
+            return False  # the first iterations read an element from the end, which a later one writes
     return next((o for o in offsets if o != 0), 0) > 0
 
 

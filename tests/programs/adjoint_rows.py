@@ -167,11 +167,8 @@ KEPT = [
     (leapfrog_summed, "c"),
     (history_from_input, "u0"),
     (table_summed, "x"),
+    (wrapped_rows, "x"),
 ]
-
-# a wrong gradient found while writing these programs, older than the ring: the reverse of
-# ``A[t - 1, i]`` at ``t = 0`` re-reads the last row after a later iteration overwrote it
-WRONG = [(wrapped_rows, "x")]
 
 
 def arguments(fn, rng, integers=False, small=False):
