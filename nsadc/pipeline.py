@@ -50,6 +50,7 @@ from nsadc.passes.costly_values import keep_costly_values
 from nsadc.passes.constants import fold_constant_tests
 from nsadc.passes.dead_assignments import drop_dead_assignments
 from nsadc.passes.dead_code import drop_dead_code, without_value
+from nsadc.passes.extrema_order import order_extrema_operands
 from nsadc.passes.fold import fold_temporaries
 from nsadc.analyses.rename import split_reassignments
 from nsadc.ir.verify import verify
@@ -129,6 +130,9 @@ OPTIMISATION_PASSES = [
     Pass("fold_temporaries", lambda f: fold_temporaries(f, keep=f.keep),
          ("primal", "jvp", "vjp", "jvp_report", "vjp_report", "ld", "rows", "grad_tangents"),
          "every rewrite that matches statements one by one is done (fn.keep: names to leave)"),
+    Pass("order_extrema_operands", lambda f: order_extrema_operands(f),
+         ("primal", "jvp", "vjp", "jvp_report", "vjp_report", "ld", "rows", "grad_tangents"),
+         "after fold_temporaries: the operands are final (a load folded in, or a name)"),
     Pass("store_arrays_written_once", lambda f: store_arrays_written_once(f), DERIVATIVES,
          "after fold_temporaries (an accumulation is one statement), before strip_mine_dot_products "
          "(which splits a loop in two)"),
