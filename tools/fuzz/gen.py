@@ -659,6 +659,8 @@ class Gen:
     def s_for(self, s, out, ind):
         if s.top and self.later.random() < 0.2:
             return self.s_item_loop(s, out, ind)
+        if s.top and self.later.random() < 0.1:
+            return self.s_table(s, out, ind)
         var = self.fresh("i")
         outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
         forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
@@ -762,6 +764,50 @@ class Gen:
             self.features.add("item-loop:sum")
         if grid:
             self.features.add("item-loop:nest")
+
+    def s_table(self, s, out, ind):
+        """A table filled row by row from the rows before, as dynamic
+        programmes, trellises and steppers that keep their history do: each
+        cell a min or max over two or three earlier cells plus a cost from the
+        elements, its first row constants or an argument, its rows from 1 or
+        from 0 (then ``D[i - 1]`` at ``i = 0`` reads the last row, which a
+        later row overwrites); read back at the last row, a middle cell, or
+        summed."""
+        g = self.later
+        vecs = sorted(n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,))
+        if not vecs:
+            return self.s_assign(s, out, ind)
+        u, w = g.choice(vecs), g.choice(vecs)
+        D, i, j, acc = self.fresh("D"), self.fresh("i"), self.fresh("j"), self.fresh("s")
+        rows = g.choice((3, L))
+        first = g.choice(("zeros", "inf", "arg"))
+        out.append(f"{ind}{D} = np.zeros(({rows}, {L}))")
+        if first != "zeros":
+            out += [f"{ind}for {j} in range({L}):",
+                    f"{ind}    {D}[0, {j}] = {'2.0' if first == 'inf' else u + '[' + j + ']'}"]
+        wrapped = g.random() < 0.15
+        ext = g.choice(("min", "max"))
+        preds = [f"{D}[{i} - 1, {j}]"]
+        cols = g.choice(("all", "from1"))
+        if cols == "from1":
+            preds += g.sample([f"{D}[{i}, {j} - 1]", f"{D}[{i} - 1, {j} - 1]"], g.choice((1, 2)))
+        cost = g.choice((f"abs({u}[{i} % {L}] - {w}[{j}])", f"0.5 * ({u}[{j}] - {w}[{i} % {L}]) ** 2",
+                         f"math.tanh({u}[{j}] * {w}[{i} % {L}])"))
+        out.append(f"{ind}for {i} in range({0 if wrapped else 1}, {rows}):")
+        out.append(f"{ind}    for {j} in range({1 if cols == 'from1' else 0}, {L}):")
+        out.append(f"{ind}        {D}[{i}, {j}] = min(max(0.9 * {ext}({', '.join(preds)}) + {cost}, -2.0), 2.0)"
+                   if len(preds) > 1 else
+                   f"{ind}        {D}[{i}, {j}] = min(max(0.9 * {preds[0]} + {cost}, -2.0), 2.0)")
+        read = g.choice(("corner", "middle", "sum"))
+        if read == "sum":
+            out += [f"{ind}{acc} = 0.0", f"{ind}for {j} in range({L}):", f"{ind}    {acc} += {D}[{rows - 1}, {j}]"]
+        else:
+            at = f"{rows - 1}, {L - 1}" if read == "corner" else f"{rows // 2}, {L // 2}"
+            out.append(f"{ind}{acc} = {D}[{at}]")
+        s.scalars[acc] = 2.0 * L
+        s.writable.add(acc)
+        s.arrays[D] = (2, 2.0, True, (rows, L))
+        self.features.add("table" + (":wrapped" if wrapped else ""))
 
     def s_for_elements(self, s, out, ind, vecs):
         """Numba-style loops over the elements of 1-D arrays (docs/subset.md)."""
