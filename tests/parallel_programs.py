@@ -99,3 +99,16 @@ def until_large(x):
             break
         s += x[i] * x[i]
     return s
+
+
+def pair_hinge(x, y):
+    """A hinge on every ordered pair: the adjoint of x is added into at both
+    indices of the pair, at i in the loop over i too, but each iteration runs a
+    loop over j, so partials as long as x cost little beside it."""
+    n = x.shape[0]
+    loss = 0.0
+    for i in range(n):
+        for j in range(n):
+            if y[i] > y[j]:
+                loss += max(0.0, 1.0 - (x[i] - x[j]))
+    return loss / n

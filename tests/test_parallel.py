@@ -77,6 +77,14 @@ def test_a_stencils_gradient_stays_serial():
     assert "for i in range(n_minus_1):" in grad
 
 
+def test_pairs_add_into_partials_at_the_loops_own_index_too():
+    grad = functions(emitted("pair_hinge"))["pair_hinge_grad"]
+    # x_bar at i and at j in the loop over i: partials per chunk, since the loop over j inside
+    # does as much work per iteration as zeroing and adding up a partial element
+    assert "dloss_dx_parts[chunk, i] += " in grad and "dloss_dx_parts[chunk, j] += " in grad, grad
+    assert "for chunk in numba.prange(n_chunks):" in parallel_headers(grad)
+
+
 def test_strips_of_rows_run_in_chunks_each_with_its_own_buffer():
     fs = functions(emitted("relu_least_squares"))
     grad = fs["relu_least_squares_grad"]
@@ -170,11 +178,12 @@ def _arguments(name: str, rng):
             "running_sum": (0.3 * x,),
             "recurrence": (x, 0.7),
             "largest": (x,),
-            "until_large": (x,)}[name]
+            "until_large": (x,),
+            "pair_hinge": (x[:300], rng.standard_normal(300))}[name]
 
 
 ALL = ["hinge_sum", "relu_least_squares", "absolute_deviations", "total_variation", "differences", "running_sum",
-       "recurrence", "largest", "until_large"]
+       "recurrence", "largest", "until_large", "pair_hinge"]
 
 
 @pytest.mark.slow

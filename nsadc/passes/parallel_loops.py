@@ -17,7 +17,9 @@ qualifies when no iteration reads what another one writes:
   has the loop variable itself at one and the same position
   (``out[i] = ...``, ``g[i, j] += ...``): iterations touch disjoint elements;
 * or, for an array that is only accumulated (``w_bar[j] += e`` and nothing
-  else of it in the body, at any index), the loop is split into as many
+  else of it in the body, at any index: at indices the loop's variable
+  gives, ``s_bar[i] += e``, only where a loop inside does as much work as
+  the partials cost, as over pairs), the loop is split into as many
   chunks as Numba has threads (a constant of the emitted code), each chunk
   adds into a partial array of its own, and a parallel loop after it adds the
   partials into the array: the result depends neither on the schedule nor on
@@ -184,7 +186,7 @@ def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[
         if _at_loop_index(body, names, _owned_indices(loop)):
             continue
         r = _accumulated(body, a)
-        if names & _mentioned(body) == {a} and r and not _indexed_by(body, a, per_iteration):
+        if names & _mentioned(body) == {a} and r and (not _indexed_by(body, a, per_iteration) or _loops_inside(body)):
             partials[a] = r
             continue
         return None
@@ -219,6 +221,14 @@ def _indexed_by(body: list[Stmt], a: str, names: set[str]) -> bool:
             if any(variables(x) & names for x in s.value.args[1:-1]):
                 return True
     return False
+
+
+def _loops_inside(body: list[Stmt]) -> bool:
+    """A loop inside whose trip count the data or the arguments give (not a
+    constant): each iteration does as much work as partial arrays as long as
+    the outer loop cost to zero and add up, per chunk (a loop over pairs
+    ``for j in range(n)`` inside ``for i in range(n)``)."""
+    return any(isinstance(s, While) or (isinstance(s, For) and not isinstance(s.stop, Const)) for s in walk(body))
 
 
 def _reduction(body: list[Stmt], v: str) -> bool:
