@@ -112,3 +112,18 @@ def pair_hinge(x, y):
             if y[i] > y[j]:
                 loss += max(0.0, 1.0 - (x[i] - x[j]))
     return loss / n
+
+
+def abs_factorization(M, U, V):
+    """sum |M - U V'|: each row's reverse pops the dot products its forward
+    part pushed, on a tape the iteration fills and empties."""
+    m, n = M.shape
+    r = U.shape[1]
+    s = 0.0
+    for i in range(m):
+        for j in range(n):
+            p = 0.0
+            for k in range(r):
+                p += U[i, k] * V[j, k]
+            s += abs(M[i, j] - p)
+    return s

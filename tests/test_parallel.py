@@ -85,6 +85,14 @@ def test_pairs_add_into_partials_at_the_loops_own_index_too():
     assert "for chunk in numba.prange(n_chunks):" in parallel_headers(grad)
 
 
+def test_a_tape_each_iteration_fills_and_empties_is_each_chunks_own():
+    grad = functions(emitted("abs_factorization"))["abs_factorization_grad"]
+    # the row's dot products, pushed then popped within the iteration: a tape and counter per chunk
+    assert "n_tape_mine = 0" in grad and re.search(r"tape_mine = np\.empty\(.*, tape\.dtype\)", grad), grad
+    assert "tape_mine[n_tape_mine + j] = p" in grad, grad
+    assert "for chunk in numba.prange(n_chunks):" in parallel_headers(grad)
+
+
 def test_strips_of_rows_run_in_chunks_each_with_its_own_buffer():
     fs = functions(emitted("relu_least_squares"))
     grad = fs["relu_least_squares_grad"]
@@ -179,11 +187,13 @@ def _arguments(name: str, rng):
             "recurrence": (x, 0.7),
             "largest": (x,),
             "until_large": (x,),
-            "pair_hinge": (x[:300], rng.standard_normal(300))}[name]
+            "pair_hinge": (x[:300], rng.standard_normal(300)),
+            "abs_factorization": (rng.standard_normal((60, 50)), rng.standard_normal((60, 3)),
+                                  rng.standard_normal((50, 3)))}[name]
 
 
 ALL = ["hinge_sum", "relu_least_squares", "absolute_deviations", "total_variation", "differences", "running_sum",
-       "recurrence", "largest", "until_large", "pair_hinge"]
+       "recurrence", "largest", "until_large", "pair_hinge", "abs_factorization"]
 
 
 @pytest.mark.slow

@@ -75,7 +75,7 @@ def declare_buffers(fn: Function, buffers: list[Stmt]) -> None:
 def raw_effects(s) -> tuple[set[str], set[str]]:
     """What an opaque statement reads and assigns: a pop into a variable
     assigns its value; any other may read every name in it."""
-    if isinstance(s, TapePop) and isinstance(s.target, Var) and isinstance(s.at, Var):
+    if isinstance(s, TapePop) and isinstance(s.target, Var) and s.target.name not in variables(s.at):
         return {s.tape} | variables(s.at), {s.target.name}
     return raw_names(s), set()
 

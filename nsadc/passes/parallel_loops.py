@@ -38,9 +38,11 @@ import os
 
 from nsadc.ir.build import add, call, mul
 from nsadc.ir.names import Names
-from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
-                            Return, Stmt, Var, While, assigned, clone_function, expressions_read, raw_names, reads, upward_exposed,
-                            variables, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function,
+                            If, Raw, Return, Stmt, TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned,
+                            clone_function, expressions_read, raw_names, reads, renamed_expr, upward_exposed, variables,
+                            walk)
+from nsadc.rules.source import expr_source
 from nsadc.analyses.rename import rename_variable
 from nsadc.passes.loop_analysis import accumulates, all_names, private, scalar_sum
 from nsadc.rules.arrays import ARRAY_VALUES, is_array
@@ -81,12 +83,12 @@ def parallel_loops(fn: Function, chunks: int | None = None) -> Function:
         if k not in plans:
             body.append(s)
             continue
-        partials, own = plans[k]
-        if not partials and not own and s.step == Const(1):
+        partials, own, tapes = plans[k]
+        if not partials and not own and not tapes and s.step == Const(1):
             s.parallel = True
             body.append(s)
         else:
-            body.extend(_chunked(s, dict(sorted(partials.items())), own, names, chunks or chunk_count()))
+            body.extend(_chunked(s, dict(sorted(partials.items())), own, names, chunks or chunk_count(), tapes))
     out.body = body
     return out
 
@@ -151,17 +153,21 @@ def _aliases(fn: Function, arrays: set[str]) -> dict[str, set[str]]:
 
 
 def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[str]],
-          buffers: set[str]) -> tuple[dict[str, int], list[str]] | None:
+          buffers: set[str]) -> tuple[dict[str, int], list[str], dict] | None:
     """None where ``loop`` stays serial; else the arrays it accumulates into at
-    indices other than its own, with their ranks, and the iteration buffers it
-    writes, which each chunk gets its own copy of (both empty, with a step of
-    1: a plain parallel loop)."""
+    indices other than its own, with their ranks, the iteration buffers it
+    writes, which each chunk gets its own copy of, and the tapes each
+    iteration fills and empties (:func:`_iteration_tapes`), which each chunk
+    gets its own of (all empty, with a step of 1: a plain parallel loop)."""
     if not (isinstance(loop.step, Const) and isinstance(loop.step.value, int) and loop.step.value >= 1):
         return None
     body = loop.body
-    if any(isinstance(s, (Break, Continue, Return, *OPAQUE)) for s in walk(body)):
+    tapes = _iteration_tapes(body)
+    if tapes is None or any(isinstance(s, (Break, Continue, Return, Raw, TapeAlloc, TapeReserve))
+                            for s in walk(body)):
         return None
-    written = assigned(body)
+    written = assigned(body) | {t.target.name for t in walk(body) if isinstance(t, TapePop)
+                                and isinstance(t.target, Var)}
     if loop.var in written:
         return None
     after = upward_exposed(rest) | {n for s in walk(rest) if isinstance(s, OPAQUE) for n in raw_names(s)}
@@ -180,7 +186,7 @@ def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[
     per_iteration = _following(body, loop.var)
     for a in stored:
         names = aliases.get(a, {a})
-        if a in buffers and names == {a} and a not in after:
+        if a in buffers and names == {a}:  # its contents live for one iteration of each loop using it
             own.append(a)
             continue
         if _at_loop_index(body, names, _owned_indices(loop)):
@@ -190,7 +196,7 @@ def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[
             partials[a] = r
             continue
         return None
-    return partials, sorted(own)
+    return partials, sorted(own), tapes
 
 
 def _following(body: list[Stmt], var: str) -> set[str]:
@@ -221,6 +227,51 @@ def _indexed_by(body: list[Stmt], a: str, names: set[str]) -> bool:
             if any(variables(x) & names for x in s.value.args[1:-1]):
                 return True
     return False
+
+
+def _iteration_tapes(body: list[Stmt]) -> dict[str, tuple[str, Expr]] | None:
+    """The tapes a loop's body pushes and pops, each with its counter and the
+    entries one iteration takes (``{}`` where it uses none), where every
+    iteration leaves each counter as it found it: the body's own statements
+    step it up by an amount and down by the same amount (``n_tape +=
+    len(range(n))`` after the pushes, ``n_tape -= len(range(n))`` before the
+    pops), an amount the body does not change, and every push and pop reads
+    one such counter.  Then each iteration uses the entries from the counter
+    on, and a chunk of iterations can use a tape of its own from 0.  None
+    where some tape operation does not fit."""
+    steps: dict[str, list[tuple[str, Expr]]] = {}
+    for s in body:
+        if isinstance(s, CounterStep):
+            steps.setdefault(s.counter, []).append((s.op, s.by))
+    nested = [t for s in body if not isinstance(s, CounterStep) for t in walk([s]) if isinstance(t, CounterStep)]
+    if nested:
+        return None
+    changed = assigned(body)
+    for counter, ops in steps.items():
+        ups = [by for op, by in ops if op == "+="]
+        downs = [by for op, by in ops if op == "-="]
+        if len(ups) + len(downs) != len(ops) or sorted(map(repr, ups)) != sorted(map(repr, downs)) \
+                or any(variables(by) & changed for by in ups):
+            return None
+    out: dict[str, tuple[str, Expr]] = {}
+    for t in walk(body):
+        if not isinstance(t, (TapePush, TapePop)):
+            continue
+        counters = variables(t.at) & set(steps)
+        if len(counters) != 1:
+            return None
+        (counter,) = counters
+        extent = _total([by for op, by in steps[counter] if op == "+="])
+        if out.setdefault(t.tape, (counter, extent)) != (counter, extent):
+            return None
+    return out
+
+
+def _total(amounts: list[Expr]) -> Expr:
+    out = amounts[0]
+    for a in amounts[1:]:
+        out = add(out, a)
+    return out
 
 
 def _loops_inside(body: list[Stmt]) -> bool:
@@ -338,16 +389,19 @@ def _mentioned(body: list[Stmt]) -> set[str]:
 # ------------------------------------------------------------------ rewrite
 
 
-def _chunked(loop: For, partial_arrays: dict[str, int], own: list[str], names: Names, chunks: int) -> list[Stmt]:
+def _chunked(loop: For, partial_arrays: dict[str, int], own: list[str], names: Names, chunks: int,
+             tapes: dict[str, tuple[str, Expr]] | None = None) -> list[Stmt]:
     """``loop`` as ``chunks`` chunks of its iterations, run in parallel, each
-    with its own copy of the buffers ``own`` and accumulating the arrays of
-    ``partial_arrays`` (name -> rank) into partials of its own, then the
-    partials added up, in chunk order."""
+    with its own copy of the buffers ``own`` and of the tapes ``tapes`` fills
+    and empties in each iteration (a counter of its own from 0), and
+    accumulating the arrays of ``partial_arrays`` (name -> rank) into
+    partials of its own, then the partials added up, in chunk order."""
+    tapes = tapes or {}
     nt, chunk = names.fresh("n_chunks"), names.fresh("chunk")
     first, last = names.fresh(f"{loop.var}_first"), names.fresh(f"{loop.var}_last")
     parts = {a: names.fresh(f"{a}_parts") for a in partial_arrays}
     step = loop.step.value
-    what = [f"with its own {', '.join(own)}"] if own else []
+    what = [f"with its own {', '.join([*own, *tapes])}"] if own or tapes else []
     what += [f"accumulating {', '.join(partial_arrays)} into partials of its own, added up after it"] \
         if partial_arrays else []
     out: list[Stmt] = [
@@ -370,6 +424,14 @@ def _chunked(loop: For, partial_arrays: dict[str, int], own: list[str], names: N
         mine = names.fresh(f"{b}_mine")
         copies.append(Raw(f"{mine} = np.empty_like({b})", allocates=mine))
         rename_variable(loop.body, b, mine)
+    counters: dict[str, str] = {}
+    for tape, (counter, extent) in sorted(tapes.items()):
+        mine = names.fresh(f"{tape}_mine")
+        if counter not in counters:
+            counters[counter] = names.fresh(f"{counter}_mine")
+            copies.append(Assign(counters[counter], Const(0)))
+        copies.append(Raw(f"{mine} = np.empty({expr_source(extent)}, {tape}.dtype)", allocates=mine))
+        _rename_tape(loop.body, tape, mine, counter, counters[counter])
     inner = For(loop.var, Var(lo), Var(hi), Const(step), _into_parts(loop.body, parts, chunk), loop.loc)
     out.append(For(chunk, Const(0), Var(nt), Const(1), [*bounds, *copies, inner], loop.loc, parallel=True))
     for a, r in partial_arrays.items():
@@ -384,6 +446,17 @@ def _chunked(loop: For, partial_arrays: dict[str, int], own: list[str], names: N
             nest = For(ks[d], Const(0), call("shape", Var(a), Const(d)), Const(1), [nest], parallel=d == 0)
         out.append(nest)
     return out
+
+
+def _rename_tape(block: list[Stmt], tape: str, mine: str, counter: str, counter_mine: str) -> None:
+    """Point the block's operations on ``tape`` at ``mine``, and its counter at ``counter_mine``."""
+    names = {counter: counter_mine}
+    for t in walk(block):
+        if isinstance(t, (TapePush, TapePop)) and t.tape == tape:
+            t.tape = mine
+            t.at = renamed_expr(t.at, names)
+        elif isinstance(t, CounterStep) and t.counter == counter:
+            t.counter = counter_mine
 
 
 def _into_parts(block: list[Stmt], parts: dict[str, str], chunk: str) -> list[Stmt]:
