@@ -161,3 +161,22 @@ def compare_targets(py, cpu, calls, rtol: float = 1e-12, atol: float = 1e-12) ->
             assert str(got_error) == str(want_error), f"{label}: cpu says {got_error}; python says {want_error}"
             continue
         assert_same_result(got, want, label, rtol_k, atol_k)
+
+
+def kernel_gradient(fn, wrt: str, args, target: str = "python", without=(), monkeypatch=None, tmp_path=None):
+    """The gradient of ``fn`` in ``wrt`` at ``args``, and the source of the
+    kernel that computed it; ``without``: final passes left out (the kernel
+    compiled in a cache of its own under ``tmp_path``), to compare a pass's
+    code with the code it replaces."""
+    import inspect
+
+    import nsadc
+    import nsadc.pipeline as pipeline
+
+    if without:
+        monkeypatch.setattr(pipeline, "FINAL_PASSES", [p for p in pipeline.FINAL_PASSES if p.name not in without])
+        monkeypatch.setenv("NSADC_CACHE_DIR", str(tmp_path))
+    d = nsadc.differentiate(fn, wrt=[wrt], target=target)
+    g = d.grad(*args)
+    (k,) = d._specs.values()
+    return np.asarray(g), inspect.getsource(k.grad.py_func if target == "cpu" else k.grad)

@@ -5,16 +5,13 @@ same kernel compiled with the pass left out: equal to the last bit, at kinks
 (ties of the recursions' min and max), on NaN and infinities, and at the
 smallest sizes (a loop that runs once or never)."""
 
-import inspect
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import nsadc
-import nsadc.pipeline as pipeline
-from helpers import central_differences
+from helpers import central_differences, kernel_gradient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
 import adjoint_rows as programs  # noqa: E402
@@ -23,16 +20,8 @@ _ids = lambda v: getattr(v, "__name__", "")  # noqa: E731
 
 
 def _grad(fn, wrt, args, target="python", full=False, monkeypatch=None, tmp_path=None):
-    """The gradient, and the source of the kernel that computed it; ``full``:
-    compiled with the pass left out (in a cache of its own)."""
-    if full:
-        monkeypatch.setattr(pipeline, "FINAL_PASSES",
-                            [p for p in pipeline.FINAL_PASSES if p.name != "ring_adjoint_rows"])
-        monkeypatch.setenv("NSADC_CACHE_DIR", str(tmp_path))
-    d = nsadc.differentiate(fn, wrt=[wrt], target=target)
-    g = d.grad(*args)
-    (k,) = d._specs.values()
-    return np.asarray(g), inspect.getsource(k.grad.py_func if target == "cpu" else k.grad)
+    """``full``: compiled with the pass left out."""
+    return kernel_gradient(fn, wrt, args, target, ("ring_adjoint_rows",) if full else (), monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize("fn, wrt", programs.ROWS, ids=_ids)

@@ -5,7 +5,6 @@ differences, and against the same kernel compiled with the pass left out:
 equal to the last bit, at kinks, on NaN and on infinities, and at the sizes
 where the loop runs once or not at all."""
 
-import inspect
 import re
 import sys
 from pathlib import Path
@@ -13,9 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import nsadc
-import nsadc.pipeline as pipeline
-from helpers import central_differences, load_function
+from helpers import central_differences, kernel_gradient, load_function
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "programs"))
 import carried_adjoints as programs  # noqa: E402
@@ -25,15 +22,8 @@ _REWRITES = ("carry_adjoints", "gather_adjoints")
 
 
 def _grad(fn, wrt, args, target="python", scatter=False, monkeypatch=None, tmp_path=None):
-    """The gradient, and the source of the kernel that computed it; ``scatter``:
-    compiled with the rewrites of additions left out (in a cache of its own)."""
-    if scatter:
-        monkeypatch.setattr(pipeline, "FINAL_PASSES", [p for p in pipeline.FINAL_PASSES if p.name not in _REWRITES])
-        monkeypatch.setenv("NSADC_CACHE_DIR", str(tmp_path))
-    d = nsadc.differentiate(fn, wrt=[wrt], target=target)
-    g = d.grad(*args)
-    (k,) = d._specs.values()
-    return np.asarray(g), inspect.getsource(k.grad.py_func if target == "cpu" else k.grad)
+    """``scatter``: compiled with the rewrites of additions left out."""
+    return kernel_gradient(fn, wrt, args, target, _REWRITES if scatter else (), monkeypatch, tmp_path)
 
 
 def _adds_into_an_element(src):

@@ -5,7 +5,6 @@ kernel compiled with the pass left out: equal to the last bit, at kinks, on
 NaN and on infinities, since each element receives the same terms in the
 same order."""
 
-import inspect
 import re
 import sys
 from pathlib import Path
@@ -13,9 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import nsadc
-import nsadc.pipeline as pipeline
-from helpers import central_differences
+from helpers import central_differences, kernel_gradient
 from nsadc.ir.nodes import Call, Const, Var
 from nsadc.passes import gather_adjoints as gather
 
@@ -26,16 +23,8 @@ _ids = lambda v: getattr(v, "__name__", "")  # noqa: E731
 
 
 def _grad(fn, wrt, args, target="python", scatter=False, monkeypatch=None, tmp_path=None):
-    """The gradient, and the source of the kernel that computed it; ``scatter``:
-    compiled with the pass left out (in a cache of its own)."""
-    if scatter:
-        monkeypatch.setattr(pipeline, "FINAL_PASSES",
-                            [p for p in pipeline.FINAL_PASSES if p.name != "gather_adjoints"])
-        monkeypatch.setenv("NSADC_CACHE_DIR", str(tmp_path))
-    d = nsadc.differentiate(fn, wrt=[wrt], target=target)
-    g = d.grad(*args)
-    (k,) = d._specs.values()
-    return np.asarray(g), inspect.getsource(k.grad.py_func if target == "cpu" else k.grad)
+    """``scatter``: compiled with the pass left out."""
+    return kernel_gradient(fn, wrt, args, target, ("gather_adjoints",) if scatter else (), monkeypatch, tmp_path)
 
 
 def _adds_into_adjoint(src):

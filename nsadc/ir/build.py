@@ -73,3 +73,8 @@ def div(a: Expr, b: Expr) -> Expr:
 
 def call(prim: str, *args: Expr) -> Call:
     return Call(prim, tuple(args))
+
+
+def plus(e: Expr, k: int) -> Expr:
+    """``e + k`` for an int ``k``, written ``e - |k|`` below 0 (``i - 1``)."""
+    return e if k == 0 else Call("add", (e, Const(k))) if k > 0 else Call("sub", (e, Const(-k)))

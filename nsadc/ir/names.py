@@ -33,3 +33,13 @@ class Names:
         self.taken.add(name)
         self._next[hint] = k + 1
         return name
+
+
+def offset_name(var: str, k: int) -> str:
+    """A name for the element ``var + k`` of a loop: ``i``, ``i_plus_1``, ``i_minus_2``."""
+    return var if k == 0 else f"{var}_plus_{k}" if k > 0 else f"{var}_minus_{-k}"
+
+
+def offset_text(var: str, k: int) -> str:
+    """``var + k`` as a comment writes it: ``i``, ``i + 1``, ``i - 2``."""
+    return var if k == 0 else f"{var} + {k}" if k > 0 else f"{var} - {-k}"

@@ -62,10 +62,11 @@ from __future__ import annotations
 
 from nsadc.analyses.facts import definitions
 from nsadc.ir.affine import Affine, affine, affine_sum
-from nsadc.ir.names import Names
-from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Return,
-                            Stmt, Var, While, assigned, expressions_read, map_expressions, raw_names, variables, walk)
-from nsadc.passes.loop_analysis import all_names, mentioned
+from nsadc.ir.build import plus
+from nsadc.ir.names import Names, offset_name, offset_text
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Return, Stmt, Var, While,
+                            assigned, expressions_read, map_expressions, raw_names, variables, walk)
+from nsadc.passes.loop_analysis import all_names, leaves_early, mentioned
 from nsadc.rules.arrays import is_float_array, rank
 from nsadc.transforms.reverse_plan import is_store
 
@@ -132,7 +133,7 @@ def _plan(body: list[Stmt], k: int, bar: str, once: dict[str, Expr]) -> tuple | 
     inside = assigned(loop.body)
     outer = {v: e for v, e in once.items() if v not in inside}
     step = affine(loop.step, outer)
-    if loop.parallel or loop.var in inside or step not in ({None: 1}, {None: -1}) or _leaves_early(loop.body) \
+    if loop.parallel or loop.var in inside or step not in ({None: 1}, {None: -1}) or leaves_early(loop.body) \
             or (variables(loop.start) | variables(loop.stop)) & inside:
         return None
     found = _row_offsets(loop.body, bar, loop.var, dict(outer))
@@ -190,18 +191,6 @@ def _reads_array(e: Expr, bar: str) -> bool:
     if e.prim == "load" and e.args[0] == Var(bar):
         return True
     return any(_reads_array(a, bar) for a in e.args)
-
-
-def _leaves_early(block: list[Stmt]) -> bool:
-    """A ``break``/``continue`` of this loop (not of a loop inside it), or a ``return``."""
-    for s in block:
-        if isinstance(s, (Break, Continue, Return)):
-            return True
-        if isinstance(s, If) and (_leaves_early(s.body) or _leaves_early(s.orelse)):
-            return True
-        if isinstance(s, (For, While)) and any(isinstance(t, Return) for t in walk(s.body)):
-            return True
-    return False
 
 
 def _row_offsets(block: list[Stmt], bar: str, var: str, defs: dict[str, Expr],
@@ -335,20 +324,20 @@ def _ring(fn: Function, k: int, bar: str, like: str, at: int, window: range, out
     loop = body[at]
     size, var, dims = len(window), loop.var, rank(fn.types[like])
     ascending = affine(loop.step, outer) == {None: 1}
-    slots = {c: names.fresh(f"{bar}_row_{_element(var, c)}") for c in window}
+    slots = {c: names.fresh(f"{bar}_row_{offset_name(var, c)}") for c in window}
     for v in slots.values():
         fn.types[v] = "int"
     body[k] = Assign(bar, Call("zeros_rows", (Var(like), Const(size))), body[k].loc)
 
     # the loop: each row through its slot, the row it leaves zeroed for the next to enter
-    setup = [Assign(slots[c], Call("mod", (_plus(Var(var), c), Const(size)))) for c in window]
+    setup = [Assign(slots[c], Call("mod", (plus(Var(var), c), Const(size)))) for c in window]
     leaving = Var(slots[_leaving(window, ascending)])
     loop.body = setup + _row_offsets(loop.body, bar, var, dict(outer), slots)[1] + [_zero_row(fn, bar, leaving, dims,
                                                                                              names)]
     # before it, the rows the first iteration touches, through the ring
     body[k + 1:at] = map_expressions(body[k + 1:at], lambda e: _through_ring(e, bar, size))
     # after it, the rows the last iteration touched (stores into others: nobody reads them)
-    last = _plus(loop.stop, -1 if ascending else 1)
+    last = plus(loop.stop, -1 if ascending else 1)
     kept = [c for c in window if c != _leaving(window, ascending)]
     if reads_after:
         rest = map_expressions(body[at + 1:], lambda e: _through_ring(e, bar, size))
@@ -356,15 +345,15 @@ def _ring(fn: Function, k: int, bar: str, like: str, at: int, window: range, out
         # below only where that row is the one it reads there
         fix: list[Stmt] = []
         for c in window:
-            row = _plus(loop.start, c)
-            outside = Call("or", (Call("lt", (row, _plus(last, kept[0]))), Call("gt", (row, _plus(last, kept[-1])))))
+            row = plus(loop.start, c)
+            outside = Call("or", (Call("lt", (row, plus(last, kept[0]))), Call("gt", (row, plus(last, kept[-1])))))
             fix.append(If(outside, [_zero_row(fn, bar, Call("mod", (row, Const(size))), dims, names)]))
         idle = Call("le", (loop.stop, loop.start) if ascending else (loop.start, loop.stop))
         rest = [If(idle, fix)] + rest
     else:
         rest = _without_stores(body[at + 1:], bar, lambda row: False)
     body[at + 1:] = rest
-    window_text = " and ".join(_index_text(var, c) for c in window)
+    window_text = " and ".join(offset_text(var, c) for c in window)
     body.insert(at, Comment(f"rows: this loop touches rows {window_text} of {bar} alone, kept in a ring of "
                             f"{size}, each zeroed as the loop leaves it"))
 
@@ -403,14 +392,3 @@ def _without_stores(block: list[Stmt], bar: str, kept) -> list[Stmt]:
         out.append(s)
     return out
 
-
-def _plus(e: Expr, c: int) -> Expr:
-    return e if c == 0 else Call("add", (e, Const(c))) if c > 0 else Call("sub", (e, Const(-c)))
-
-
-def _element(var: str, c: int) -> str:
-    return var if c == 0 else f"{var}_plus_{c}" if c > 0 else f"{var}_minus_{-c}"
-
-
-def _index_text(var: str, c: int) -> str:
-    return var if c == 0 else f"{var} + {c}" if c > 0 else f"{var} - {-c}"

@@ -59,8 +59,8 @@ from __future__ import annotations
 
 from nsadc.analyses.facts import definitions
 from nsadc.ir.affine import affine, affine_expr
-from nsadc.ir.build import add
-from nsadc.ir.names import Names
+from nsadc.ir.build import add, plus
+from nsadc.ir.names import Names, offset_name, offset_text
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Return,
                             Stmt, Var, assigned, raw_names, variables, walk)
 from nsadc.passes.gather_adjoints import Axis, loop_axis
@@ -157,7 +157,7 @@ def _carried(fn: Function, loop: For, array: str, like: str, axis: Axis, offsets
     # the element an iteration finishes is the one no later iteration reaches: the lowest counting up
     span = range(min(offsets.values()), max(offsets.values()) + 1)
     order = list(span) if axis.ascending else list(reversed(span))
-    register = {c: names.fresh(f"{array}_{_element(var, c)}") for c in span}
+    register = {c: names.fresh(f"{array}_{offset_name(var, c)}") for c in span}
     for r in register.values():
         fn.types[r] = "float"
 
@@ -168,7 +168,7 @@ def _carried(fn: Function, loop: For, array: str, like: str, axis: Axis, offsets
         return Assign(r, add(Var(r), added_to(s.value.args[2], array, (s.value.args[1],))), s.loc)
 
     done = order[0]
-    shifted: list[Stmt] = [Assign(array, Call("store", (Var(array), _plus(Var(var), done), Var(register[done]))))]
+    shifted: list[Stmt] = [Assign(array, Call("store", (Var(array), plus(Var(var), done), Var(register[done]))))]
     shifted += [Assign(register[a], Var(register[b])) for a, b in zip(order, order[1:])]
     shifted.append(Assign(register[order[-1]], Const(0.0)))
     loop.body = [rewrite(s) for s in loop.body] + shifted
@@ -178,14 +178,14 @@ def _carried(fn: Function, loop: For, array: str, like: str, axis: Axis, offsets
     idle = Call("le", (loop.stop, loop.start) if axis.ascending else (loop.start, loop.stop))
     head = axis.low + min(span)  # elements below every iteration's reach
     tail = {None: axis.high + max(span) - 1, **axis.size}  # the last element any iteration reaches
-    offsets_text = " and ".join(f"{array}[{_index_text(var, c)}]" for c in sorted(set(offsets.values())))
+    offsets_text = " and ".join(f"{array}[{offset_text(var, c)}]" for c in sorted(set(offsets.values())))
     before: list[Stmt] = [Comment(f"carried: iteration {var} adds into {offsets_text}; each sum is kept in a "
                                   f"register until no later iteration adds into its element, then stored once")]
     before += [Assign(register[c], Const(0.0)) for c in span]
     before.append(If(idle, [_zeros(fn, array, Const(0), size, names)],
                      [_zeros(fn, array, Const(0), Const(head), names)] if head > 0 else [], loop.loc))
     # after the last iteration the registers hold the elements from loop.stop on, the finished one's next
-    left = [Assign(array, Call("store", (Var(array), _plus(loop.stop, c), Var(register[c])))) for c in order[:-1]]
+    left = [Assign(array, Call("store", (Var(array), plus(loop.stop, c), Var(register[c])))) for c in order[:-1]]
     if axis.high + max(span) < 0:
         left.append(_zeros(fn, array, affine_expr({**tail, None: tail[None] + 1}), size, names))
     return before, [If(runs, left, [], loop.loc)]
@@ -196,14 +196,3 @@ def _zeros(fn: Function, array: str, start: Expr, stop: Expr, names: Names) -> F
     fn.types[k] = "int"
     return For(k, start, stop, Const(1), [Assign(array, Call("store", (Var(array), Var(k), Const(0.0))))])
 
-
-def _plus(e: Expr, c: int) -> Expr:
-    return e if c == 0 else Call("add", (e, Const(c))) if c > 0 else Call("sub", (e, Const(-c)))
-
-
-def _element(var: str, c: int) -> str:
-    return var if c == 0 else f"{var}_plus_{c}" if c > 0 else f"{var}_minus_{-c}"
-
-
-def _index_text(var: str, c: int) -> str:
-    return var if c == 0 else f"{var} + {c}" if c > 0 else f"{var} - {-c}"

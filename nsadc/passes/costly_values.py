@@ -34,9 +34,9 @@ from collections import Counter
 from nsadc.ir.affine import affine, affine_sum, simplified
 from nsadc.ir.build import sub
 from nsadc.ir.names import Names
-from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Raw, Return, Stmt, TapePop,
-                            Var, While, element_loads, variables, walk)
-from nsadc.passes.loop_analysis import all_names, declare_buffers, grown_to, makes_arrays, read_first
+from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var, While,
+                            element_loads, variables, walk)
+from nsadc.passes.loop_analysis import all_names, declare_buffers, grown_to, leaves_early, makes_arrays, read_first
 from nsadc.passes.reduction_interchange import Precision, is_float64_witness
 from nsadc.transforms.reverse_plan import is_store
 
@@ -78,7 +78,7 @@ class _Keeper:
         """Keep one value of the loop at ``a`` for the loop at ``b``; whether one was."""
         F, R = block[a], block[b]
         slot = _same_indices(F, R)
-        if slot is None or _leaves_early(F.body) or _leaves_early(R.body):
+        if slot is None or leaves_early(F.body) or leaves_early(R.body):
             return False  # an iteration of F that stops before the value would leave its slot unset
         k = F.var
         between = block[a + 1:b]
@@ -160,19 +160,6 @@ def _drop_unread(R: For, names: set[str], after: list[list[Stmt]]) -> None:
                 del R.body[n]
                 changed = True
                 break
-
-
-def _leaves_early(block: list[Stmt]) -> bool:
-    """A ``break``, ``continue`` or ``return`` that may end an iteration of
-    the loop whose body ``block`` is (not one of a loop inside it)."""
-    for s in block:
-        if isinstance(s, (Break, Continue, Return)):
-            return True
-        if isinstance(s, If) and (_leaves_early(s.body) or _leaves_early(s.orelse)):
-            return True
-        if isinstance(s, (For, While)) and any(isinstance(t, Return) for t in walk(s.body)):
-            return True
-    return False
 
 
 def _integer(witness: str | None) -> bool:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from nsadc.rules.source import expr_source
 from nsadc.ir.build import sub
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var,
-                            While, assigned, raw_names, reads, variables, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
+                            Return, Stmt, TapePop, Var, While, assigned, raw_names, reads, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE
 from nsadc.transforms.reverse_plan import is_store
 
@@ -295,3 +295,16 @@ def buffers_grown(kept: dict[str, str], loop: For, inner: For) -> list[Stmt]:
     note = Comment(f"{', '.join(kept) or 'nothing'} kept per {loop.var}, for the loop over {inner.var} "
                    f"to run {loop.var} innermost (contiguous)")
     return [grown_to(b, trips) for b in kept.values()] + [note]
+
+
+def leaves_early(block: list[Stmt]) -> bool:
+    """A ``break``, ``continue`` or ``return`` that may end an iteration of
+    the loop whose body ``block`` is (not one of a loop inside it)."""
+    for s in block:
+        if isinstance(s, (Break, Continue, Return)):
+            return True
+        if isinstance(s, If) and (leaves_early(s.body) or leaves_early(s.orelse)):
+            return True
+        if isinstance(s, (For, While)) and any(isinstance(t, Return) for t in walk(s.body)):
+            return True
+    return False
