@@ -233,44 +233,42 @@ def _iteration_tapes(body: list[Stmt]) -> dict[str, tuple[str, Expr]] | None:
     """The tapes a loop's body pushes and pops, each with its counter and the
     entries one iteration takes (``{}`` where it uses none), where every
     iteration leaves each counter as it found it: the body's own statements
-    step it up by an amount and down by the same amount (``n_tape +=
+    step it up by one amount and back down by it (``n_tape +=
     len(range(n))`` after the pushes, ``n_tape -= len(range(n))`` before the
     pops), an amount the body does not change, and every push and pop reads
-    one such counter.  Then each iteration uses the entries from the counter
-    on, and a chunk of iterations can use a tape of its own from 0.  None
-    where some tape operation does not fit."""
-    steps: dict[str, list[tuple[str, Expr]]] = {}
+    one such counter, in a statement where the counter stands where the
+    iteration found it (the pushes at ``n_tape + j``, ``j`` in ``range(n)``,
+    fill the entries from it on).  Then a chunk of iterations can use a tape
+    of its own, as long as that amount, from 0.  None where some tape
+    operation does not fit."""
+    amounts: dict[str, Expr] = {}
     for s in body:
         if isinstance(s, CounterStep):
-            steps.setdefault(s.counter, []).append((s.op, s.by))
-    nested = [t for s in body if not isinstance(s, CounterStep) for t in walk([s]) if isinstance(t, CounterStep)]
-    if nested:
+            if s.op not in ("+=", "-=") or amounts.setdefault(s.counter, s.by) != s.by:
+                return None
+    if any(isinstance(t, CounterStep) for s in body if not isinstance(s, CounterStep) for t in walk([s])):
         return None
     changed = assigned(body)
-    for counter, ops in steps.items():
-        ups = [by for op, by in ops if op == "+="]
-        downs = [by for op, by in ops if op == "-="]
-        if len(ups) + len(downs) != len(ops) or sorted(map(repr, ups)) != sorted(map(repr, downs)) \
-                or any(variables(by) & changed for by in ups):
-            return None
+    if any(variables(by) & changed for by in amounts.values()):
+        return None
+    level = dict.fromkeys(amounts, 0)
     out: dict[str, tuple[str, Expr]] = {}
-    for t in walk(body):
-        if not isinstance(t, (TapePush, TapePop)):
+    for s in body:
+        if isinstance(s, CounterStep):
+            level[s.counter] += 1 if s.op == "+=" else -1
             continue
-        counters = variables(t.at) & set(steps)
-        if len(counters) != 1:
-            return None
-        (counter,) = counters
-        extent = _total([by for op, by in steps[counter] if op == "+="])
-        if out.setdefault(t.tape, (counter, extent)) != (counter, extent):
-            return None
-    return out
-
-
-def _total(amounts: list[Expr]) -> Expr:
-    out = amounts[0]
-    for a in amounts[1:]:
-        out = add(out, a)
+        for t in walk([s]):
+            if not isinstance(t, (TapePush, TapePop)):
+                continue
+            counters = variables(t.at) & set(amounts)
+            if len(counters) != 1:
+                return None
+            (counter,) = counters
+            extent = (counter, amounts[counter])
+            if level[counter] != 0 or out.setdefault(t.tape, extent) != extent:
+                return None
+    if any(level.values()):
+        return None
     return out
 
 
