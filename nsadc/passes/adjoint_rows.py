@@ -60,13 +60,12 @@ bit for bit the full table's.  A table qualifies where
 
 from __future__ import annotations
 
-from nsadc.analyses.facts import definitions
 from nsadc.ir.affine import Affine, affine, affine_sum
 from nsadc.ir.build import plus
 from nsadc.ir.names import Names, offset_name, offset_text
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Return, Stmt, Var, While,
                             assigned, expressions_read, map_expressions, raw_names, variables, walk)
-from nsadc.passes.loop_analysis import all_names, leaves_early, mentioned
+from nsadc.passes.loop_analysis import all_names, assigned_once, leaves_early, mentioned
 from nsadc.rules.arrays import is_float_array, rank
 from nsadc.transforms.reverse_plan import is_store
 
@@ -78,7 +77,7 @@ def ring_adjoint_rows(fn: Function) -> None:
     body = fn.body
     if not any(isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "zeros_like" for s in body):
         return
-    returned = {v for s in walk(body) if isinstance(s, Return) for e in expressions_read(s) for v in _names(e)}
+    returned = {v for s in walk(body) if isinstance(s, Return) for e in expressions_read(s) for v in variables(e)}
     params = {p.name for p in fn.params}
     once = _steady_names(fn)
     names = Names(all_names(fn))
@@ -99,23 +98,19 @@ def ring_adjoint_rows(fn: Function) -> None:
 def _steady_names(fn: Function) -> dict[str, Expr]:
     """Names every assignment of ``fn`` gives one value (``T_minus_1 = T - 1``
     in the forward sweep and again in the reverse), reading only names
-    assigned once: wherever they are read, they hold that value."""
-    count, _ = definitions(fn)
+    assigned once outside every loop: wherever they are read, they hold that
+    value."""
+    once = assigned_once(fn)
     values: dict[str, list[Expr]] = {}
     for s in walk(fn.body):
         if isinstance(s, Assign) and not is_store(s):
             values.setdefault(s.target, []).append(s.value)
+        elif isinstance(s, OPAQUE):  # a pop, a counter, a raw line: not one value
+            for v in raw_names(s):
+                values.setdefault(v, []).append(Var(v))
     params = {p.name for p in fn.params}
     return {v: es[0] for v, es in values.items() if v not in params and all(e == es[0] for e in es)
-            and all(count.get(u) == 1 for u in variables(es[0]))}
-
-
-def _names(e: Expr) -> set[str]:
-    if isinstance(e, Var):
-        return {e.name}
-    if isinstance(e, Call):
-        return set().union(*(_names(a) for a in e.args)) if e.args else set()
-    return set()
+            and all(u in once or u in params for u in variables(es[0]))}
 
 
 def _plan(body: list[Stmt], k: int, bar: str, once: dict[str, Expr]) -> tuple | None:

@@ -57,14 +57,13 @@ borders), passes/gather_adjoints.py gathers them instead.
 
 from __future__ import annotations
 
-from nsadc.analyses.facts import definitions
 from nsadc.ir.affine import affine, affine_expr
 from nsadc.ir.build import add, plus
 from nsadc.ir.names import Names, offset_name, offset_text
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Return,
                             Stmt, Var, assigned, raw_names, variables, walk)
 from nsadc.passes.gather_adjoints import Axis, loop_axis
-from nsadc.passes.loop_analysis import all_names, mentioned
+from nsadc.passes.loop_analysis import all_names, assigned_once, mentioned
 from nsadc.passes.written_once import added_to
 from nsadc.rules.arrays import is_float_array, rank
 from nsadc.transforms.reverse_plan import is_store
@@ -75,9 +74,7 @@ def carry_adjoints(fn: Function) -> None:
     body = fn.body
     if not any(isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim == "zeros_like" for s in body):
         return
-    count, _ = definitions(fn)
-    once = {s.target: s.value for s in walk(body) if isinstance(s, Assign) and not is_store(s)
-            and count.get(s.target) == 1}
+    once = assigned_once(fn)
     names = Names(all_names(fn))
     k = 0
     while k < len(body):

@@ -308,3 +308,28 @@ def leaves_early(block: list[Stmt]) -> bool:
         if isinstance(s, (For, While)) and any(isinstance(t, Return) for t in walk(s.body)):
             return True
     return False
+
+
+def assigned_once(fn: Function) -> dict[str, Expr]:
+    """The names ``fn`` defines exactly once, by an assignment outside every
+    loop, with the value assigned: no loop variable, tape pop, counter or raw
+    line defines them too, so wherever they are read they hold that value."""
+    count: dict[str, int] = {p.name: 1 for p in fn.params}
+    value: dict[str, Expr] = {}
+
+    def visit(block: list[Stmt], depth: int) -> None:
+        for s in block:
+            if isinstance(s, Assign):
+                if not is_store(s):
+                    count[s.target] = count.get(s.target, 0) + (1 if not depth else 2)
+                    value[s.target] = s.value
+            elif isinstance(s, OPAQUE):
+                for v in raw_names(s):
+                    count[v] = count.get(v, 0) + 2
+            elif isinstance(s, For):
+                count[s.var] = count.get(s.var, 0) + 2
+            for inner in (s.body, s.orelse) if isinstance(s, If) else (s.body,) if isinstance(s, (For, While)) else ():
+                visit(inner, depth + (not isinstance(s, If)))
+
+    visit(fn.body, 0)
+    return {v: e for v, e in value.items() if count[v] == 1}
