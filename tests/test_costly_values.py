@@ -153,3 +153,35 @@ def test_values_a_loop_changes_or_skips_are_computed_again(fn):
         np.testing.assert_allclose(got, central_differences(fn, args, k), rtol=1e-5, atol=1e-6)
     for got, want in zip(grads, d.grad(*args)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+
+def _tanh_or_half(u, v, c=0.5):
+    if np.tanh(v) > 0.5:
+        return math.tanh(v)
+    return 0.5
+
+
+def branch_reads_the_operand(a: np.ndarray, y: float):
+    """The kept tanh's operand is read again under a branch of the re-run
+    (the helper's ``if np.tanh(v) > 0.5: return math.tanh(v)``): it must
+    stay computed there (a wrong gradient once, found by the fuzzer: 0.727
+    where 0.782 is right)."""
+    z = a
+    s = 0.0
+    t = 0.0
+    for i in range(5):
+        u = z[i]
+        t = t - u
+        s += t + math.tanh(_tanh_or_half(y, 0.5 * i) + y)
+    return s
+
+
+def test_an_operand_a_branch_reads_stays_computed_in_the_rerun():
+    args = (np.array([-0.3154687696718641, 0.6103226255356811, 1.9948578991821893, 1.6347707554272888,
+                      -0.0886732031519104]), 0.8851888951975035)
+    d = nsadc.differentiate(branch_reads_the_operand, target="python")
+    assert "_of_i" in d.source("reverse", *args)  # the tanh is kept for the reverse
+    for ga, gy in (d.grad(*args), d.vjp(args, 1.0)[1], d.value_and_grad(*args)[1]):
+        np.testing.assert_allclose(ga, central_differences(branch_reads_the_operand, args, 0), rtol=1e-5, atol=1e-6)
+        assert gy == pytest.approx(central_differences(branch_reads_the_operand, args, 1), rel=1e-6)

@@ -34,8 +34,8 @@ from collections import Counter
 from nsadc.ir.affine import affine, affine_sum, simplified
 from nsadc.ir.build import sub
 from nsadc.ir.names import Names
-from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var, While,
-                            element_loads, variables, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Const, Expr, For, Function, If, Raw, Stmt, TapePop, Var, While,
+                            element_loads, raw_names, reads, variables, walk)
 from nsadc.passes.loop_analysis import all_names, declare_buffers, grown_to, leaves_early, makes_arrays, read_first
 from nsadc.passes.reduction_interchange import Precision, is_float64_witness
 from nsadc.transforms.reverse_plan import is_store
@@ -155,7 +155,8 @@ def _drop_unread(R: For, names: set[str], after: list[list[Stmt]]) -> None:
         changed = False
         for n, t in enumerate(R.body):
             if isinstance(t, Assign) and t.target in names and not any(
-                    t.target in variables(u.value) for u in R.body[n + 1:] if isinstance(u, Assign)) and not any(
+                    t.target in reads(u) or (isinstance(u, OPAQUE) and t.target in raw_names(u))
+                    for u in walk(R.body[n + 1:])) and not any(  # under a branch too: ``if gt: out = tanh(p)``
                     read_first(t.target, rest) for rest in after) and not read_first(t.target, R.body[:n]):
                 del R.body[n]
                 changed = True
