@@ -180,3 +180,11 @@ def kernel_gradient(fn, wrt: str, args, target: str = "python", without=(), monk
     g = d.grad(*args)
     (k,) = d._specs.values()
     return np.asarray(g), inspect.getsource(k.grad.py_func if target == "cpu" else k.grad)
+
+
+def assert_same_bits(got, want, err_msg: str = "") -> None:
+    """``got`` is ``want`` to the last bit: NaN where NaN, and the same sign
+    on every number, zeros included (a NaN's sign bit means nothing)."""
+    np.testing.assert_array_equal(got, want, err_msg=err_msg)
+    numbers = ~np.isnan(want)
+    assert np.array_equal(np.signbit(got[numbers]), np.signbit(want[numbers])), err_msg

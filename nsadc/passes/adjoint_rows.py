@@ -65,7 +65,7 @@ from nsadc.ir.build import plus
 from nsadc.ir.names import Names, offset_name, offset_text
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Return, Stmt, Var, While,
                             assigned, expressions_read, map_expressions, raw_names, variables, walk)
-from nsadc.passes.loop_analysis import all_names, assigned_once, leaves_early, mentioned
+from nsadc.passes.loop_analysis import all_names, assigned_once, leaves_early, mentioned, single_valued
 from nsadc.rules.arrays import is_float_array, rank
 from nsadc.transforms.reverse_plan import is_store
 
@@ -101,16 +101,9 @@ def _steady_names(fn: Function) -> dict[str, Expr]:
     assigned once outside every loop: wherever they are read, they hold that
     value."""
     once = assigned_once(fn)
-    values: dict[str, list[Expr]] = {}
-    for s in walk(fn.body):
-        if isinstance(s, Assign) and not is_store(s):
-            values.setdefault(s.target, []).append(s.value)
-        elif isinstance(s, OPAQUE):  # a pop, a counter, a raw line: not one value
-            for v in raw_names(s):
-                values.setdefault(v, []).append(Var(v))
     params = {p.name for p in fn.params}
-    return {v: es[0] for v, es in values.items() if v not in params and all(e == es[0] for e in es)
-            and all(u in once or u in params for u in variables(es[0]))}
+    return {v: e for v, e in single_valued(fn.body).items() if v not in params
+            and all(u in once or u in params for u in variables(e))}
 
 
 def _plan(body: list[Stmt], k: int, bar: str, once: dict[str, Expr]) -> tuple | None:
@@ -196,10 +189,8 @@ def _row_offsets(block: list[Stmt], bar: str, var: str, defs: dict[str, Expr],
     named otherwise.  ``defs`` grows with the names assigned so far in this
     iteration (a name assigned in a nested block is known inside it alone)."""
     out: set[int] = set()
-    values: dict[str, list[Expr]] = {}  # a name every assignment in the block gives one value (``t - 1``)
-    for s in walk(block):
-        if isinstance(s, Assign) and not is_store(s):
-            values.setdefault(s.target, []).append(s.value)
+    single = single_valued(block)  # a name every assignment in the block gives one value (``t - 1``)
+    changing = {s.target for s in walk(block) if isinstance(s, Assign) and not is_store(s)}
 
     def row(e: Expr, known: dict[str, Expr]) -> Expr | None:
         """``e`` with its rows of ``bar`` through the slots; None where one is not ``var + c``."""
@@ -233,8 +224,8 @@ def _row_offsets(block: list[Stmt], bar: str, var: str, defs: dict[str, Expr],
                 if value is None or (s.target == bar and not is_store(s)):
                     return None
                 new.append(Assign(s.target, value, s.loc, s.site))
-                if not is_store(s) and all(v == s.value for v in values[s.target]) \
-                        and not variables(s.value) & set(values):  # what it reads stays put in the iteration
+                if not is_store(s) and s.target in single \
+                        and not variables(s.value) & changing:  # what it reads stays put in the iteration
                     known[s.target] = s.value
             elif isinstance(s, If):
                 c = s.test.name if isinstance(s.test, Var) else None

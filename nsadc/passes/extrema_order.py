@@ -31,6 +31,7 @@ from __future__ import annotations
 from nsadc.analyses.facts import expr_type
 from nsadc.ir.affine import affine, affine_sum
 from nsadc.ir.nodes import Assign, Call, Expr, For, Function, If, Stmt, Var, While, assigned, upward_exposed, walk
+from nsadc.passes.loop_analysis import single_valued
 from nsadc.transforms.reverse_plan import is_store
 
 _EXTREMA = ("min", "max")
@@ -41,14 +42,9 @@ def order_extrema_operands(fn: Function) -> None:
     if not any(isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim in _EXTREMA
                and len(s.value.args) >= 3 for s in walk(fn.body)):
         return
-    values: dict[str, list[Expr]] = {}
-    for s in walk(fn.body):
-        if isinstance(s, Assign) and not is_store(s):
-            values.setdefault(s.target, []).append(s.value)
     # index names every assignment gives one value (``j_minus_1 = j - 1``): a wrong guess here
     # would only cost speed, since the order never changes the value
-    defs = {v: es[0] for v, es in values.items() if all(e == es[0] for e in es)}
-    _visit(fn.body, None, fn, defs)
+    _visit(fn.body, None, fn, single_valued(fn.body))
 
 
 def _visit(block: list[Stmt], loop: For | None, fn: Function, defs: dict[str, Expr]) -> None:

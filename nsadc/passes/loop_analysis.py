@@ -14,7 +14,8 @@ from __future__ import annotations
 from nsadc.rules.source import expr_source
 from nsadc.ir.build import sub
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Raw,
-                            Return, Stmt, TapePop, Var, While, assigned, raw_names, reads, variables, walk)
+                            Return, Stmt, TapePop, Var, While, assigned, raw_names, reads, tape_effects, variables,
+                            walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE
 from nsadc.transforms.reverse_plan import is_store
 
@@ -333,3 +334,19 @@ def assigned_once(fn: Function) -> dict[str, Expr]:
 
     visit(fn.body, 0)
     return {v: e for v, e in value.items() if count[v] == 1}
+
+
+def single_valued(block: list[Stmt]) -> dict[str, Expr]:
+    """The names every assignment in ``block`` gives one and the same value
+    (``j_minus_1 = j - 1`` in a loop and again in its reverse), with that
+    value; a name a tape operation or a raw line also defines is not one."""
+    values: dict[str, list[Expr]] = {}
+    opaque: set[str] = set()
+    for s in walk(block):
+        if isinstance(s, Assign) and not is_store(s):
+            values.setdefault(s.target, []).append(s.value)
+        elif isinstance(s, Raw):
+            opaque |= raw_names(s)
+        elif isinstance(s, OPAQUE):
+            opaque |= tape_effects(s)[1]
+    return {v: es[0] for v, es in values.items() if v not in opaque and all(e == es[0] for e in es)}
