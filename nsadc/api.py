@@ -14,14 +14,15 @@ import inspect
 import numbers
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
 
 from nsadc import call_checks, jacobians
 from nsadc.backends.lowering import PYTHON, Backend
-from nsadc.backends.targets import TARGETS, backend_for, parallel_refusal
+from nsadc.backends.reused_tapes import SUFFIX as WITH_TAPES, carved_sizes
+from nsadc.backends.targets import TARGETS, backend_for, parallel_refusal, with_kept_tapes
 from nsadc.backends import load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError, internal_errors
@@ -50,6 +51,9 @@ class _Kernels:
     outputs: list = ("float",)  # the type of each returned value (an array or several: a vector output)
     vector: bool = False  # more than one returned value, or an array (jacobians.is_vector)
     more: object = None  # builds the kernels of LATER (a gradient-only build), or None
+    # mode ("vjp", "grad", "vjp_report") -> (its twin taking its float tapes from a last
+    # argument, the tapes' size expressions): see _reverse and backends/reused_tapes.py
+    kept: dict = field(default_factory=dict)
 
     # set by _build_kernels, or by ``more`` on first use:
     #   primal, jvp, jvp_report, vjp_report, ld: the other modes' kernels
@@ -73,6 +77,12 @@ class _Kernels:
             if name in self.__dict__:
                 return self.__dict__[name]
         raise AttributeError(name)
+
+
+# tapes up to this many float64 entries (256 MiB) are kept between calls; larger
+# ones are allocated at each call, as memory held idle costs more than their pages
+KEPT_TAPE_ENTRIES = 2 ** 25
+_NO_MEMORY = np.empty(0)
 
 
 def _no_hits(k: _Kernels) -> np.ndarray:
@@ -246,6 +256,7 @@ class Differentiable:
         if self.parallel and target != "cpu":
             raise NsadcError(parallel_refusal(target))
         self._lock = threading.RLock()  # threads making their first calls together compile once
+        self._memory = threading.local()  # per thread: the tape memory kept between calls (_tape_memory)
         self._fn = inspect.unwrap(fn)
         self._env = closure_env(self._fn)
         self._watched = _watched_constants(self._fn)  # module constants frozen into the code
@@ -616,7 +627,7 @@ class Differentiable:
             except UnsupportedError as e:
                 raise self._more_dimensions(types, e) or e
 
-            backend = self._backend()
+            backend = with_kept_tapes(self._backend())
             if backend is not PYTHON:
                 import numba  # noqa: F401  (imported by the module; fail early and clearly)
             modes = ("forward", "reverse", "lexicographic")
@@ -634,7 +645,10 @@ class Differentiable:
                     "shape_checks": comp.primal.shape_checks,
                     "tapes": call_checks.tape_sizes(comp.vjp, [p.name for p in comp.vjp.params]),
                     "outputs": output_types(comp.primal, comp.facts.types),
-                    "gradient_only": comp.gradient_only}
+                    "gradient_only": comp.gradient_only,
+                    "kept": {mode: carved_sizes(fn) for mode, fn in (("vjp", comp.vjp), ("grad", comp.grad),
+                                                                      ("vjp_report", comp.vjp_report))
+                             if fn is not None and backend.prepare is not None}}
             if not comp.gradient_only:
                 meta.update({"index_depth": comp.vjp_report.index_depth, "ld_form": comp.ld_form,
                              "ld_refusal": comp.ld_refusal})
@@ -645,6 +659,8 @@ class Differentiable:
                       for a, b, where in meta.get("shape_checks", [])],
                      meta.get("tapes", []), getattr(mod, f"{n}_grad", None), meta.get("outputs", ["float"]))
         k.vector = jacobians.is_vector(k.outputs)
+        k.kept = {mode: (getattr(mod, f"{n}_{mode}{WITH_TAPES}"), sizes) for mode, sizes in meta.get("kept", {}).items()
+                  if sizes and hasattr(mod, f"{n}_{mode}{WITH_TAPES}")}
         if meta.get("gradient_only"):
             k.more = lambda: self._more_kernels(k, types)
             return k
@@ -672,6 +688,7 @@ class Differentiable:
             full = self._build_kernels(types)
             for name in _Kernels.LATER:
                 setattr(k, name, getattr(full, name))
+            k.kept = {**full.kept, **k.kept}  # (its own vjp and grad keep their twins)
 
     def _more_dimensions(self, types: dict[str, str], e: UnsupportedError) -> ArgumentError | None:
         """The call's arrays have more dimensions than the code indexes and the
@@ -685,6 +702,37 @@ class Differentiable:
         shown = ", ".join(f"{p!r} is a {rank(types[p])}-D array where the code indexes a "
                           f"{rank(self._static_types[p])}-D one" for p in extra)
         return ArgumentError(f"{self.__name__}: argument {shown}; with it, {e}")
+
+    def _reverse(self, k: _Kernels, mode: str, values, extra) -> tuple:
+        """Run ``k``'s reverse-mode kernel ``mode`` ("vjp", "grad" or
+        "vjp_report") on ``values`` and ``extra`` (cotangents, a report array),
+        its float tapes carved from memory this thread keeps between calls
+        where it has a twin for that (backends/reused_tapes.py)."""
+        kept = k.kept.get(mode)
+        if kept is None:
+            return self._run(getattr(k, mode), *values, *extra)
+        twin, sizes = kept
+        return self._run(twin, *values, *extra, self._tape_memory(sizes, values))
+
+    def _tape_memory(self, sizes: list[str], values) -> np.ndarray:
+        """Float64 memory for tapes of ``sizes`` entries (expressions over the
+        arguments), kept per thread from one call to the next and grown where
+        short; none where a size cannot be read before the call or where the
+        tapes pass ``KEPT_TAPE_ENTRIES`` (the kernel then allocates them itself)."""
+        arguments = dict(zip(self._params, values))
+        need = 0
+        for expr in sizes:
+            n = call_checks.size_of(expr, arguments)
+            if n is None:
+                return _NO_MEMORY
+            need += max(n, 0)
+        if need > KEPT_TAPE_ENTRIES:
+            return _NO_MEMORY
+        memory = getattr(self._memory, "tapes", None)
+        if memory is None or memory.shape[0] < need:
+            # (an eighth more: arguments growing a little from call to call reuse it)
+            memory = self._memory.tapes = np.empty(need + need // 8)
+        return memory
 
     def _run(self, kernel, *args):
         """Call an emitted kernel, its failures said in the user's terms (:meth:`_failure`)."""
@@ -737,7 +785,7 @@ class Differentiable:
         primals = call_checks.as_primals("vjp", primals)
         fast = self._fast(primals)
         if fast is not None and not fast[1].vector:
-            value, adj = self._run(fast[1].vjp, *fast[0], call_checks.as_cotangent(cotangent))
+            value, adj = self._reverse(fast[1], "vjp", fast[0], (call_checks.as_cotangent(cotangent),))
             return value, tuple(adj)
         if fast is not None:
             values, k = fast
@@ -750,7 +798,7 @@ class Differentiable:
         else:
             cotangents = (call_checks.as_cotangent(cotangent),)
         call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
-        value, adj = self._run(k.vjp, *values, *cotangents)
+        value, adj = self._reverse(k, "vjp", values, cotangents)
         return value, tuple(adj)
 
     def _scalar_only(self, k: _Kernels, what: str) -> None:
@@ -894,7 +942,7 @@ class Differentiable:
         also the kink report."""
         fast = None if (report or kwargs or self._auto) else self._fast(args)
         if fast is not None and not fast[1].vector:
-            value, adj = self._run(fast[1].vjp, *fast[0], 1.0)
+            value, adj = self._reverse(fast[1], "vjp", fast[0], (1.0,))
             return value, (adj[0] if len(adj) == 1 else tuple(adj))
         alone = not (report or self._auto)  # the value and gradient alone: the reverse mode suffices
         values, types = self._bind(args, kwargs, gradient_only=alone)
@@ -905,7 +953,7 @@ class Differentiable:
         auto = self.policy.name == "auto"
         if report or auto:
             hits = _no_hits(k)
-            value, adj = self._run(k.vjp_report, *values, 1.0, hits)
+            value, adj = self._reverse(k, "vjp_report", values, (1.0, hits))
             rep = build_report(k.sites, hits, depth=k.index_depth)
             if auto and not rep.exact:
                 # a kink was met: the conservative result may lie outside the
@@ -913,7 +961,7 @@ class Differentiable:
                 value, adj = self._clarke(k, values, None)
                 rep.method = "clarke"
         else:
-            value, adj = self._run(k.vjp, *values, 1.0)
+            value, adj = self._reverse(k, "vjp", values, (1.0,))
         g = adj[0] if len(adj) == 1 else tuple(adj)
         if report:
             rep.nan = nan_met(self._params, values, value, g)  # a NaN met: not the gradient
@@ -1029,10 +1077,9 @@ class Differentiable:
             call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
         if k.vector:
             self._scalar_only(k, "grad")
-        try:  # the gradient alone: the value is not computed (k.grad)
-            adj = k.grad(*values, 1.0) if k.grad is not None else k.vjp(*values, 1.0)[1]
-        except (IndexError, MemoryError, *internal_errors()) as e:
-            raise self._failure(e) from None
+        # the gradient alone: the value is not computed (k.grad)
+        adj = self._reverse(k, "grad", values, (1.0,)) if k.grad is not None else \
+            self._reverse(k, "vjp", values, (1.0,))[1]
         return adj[0] if len(adj) == 1 else tuple(adj)
 
     def source(self, mode: str = "reverse", *example_args) -> str:

@@ -19,12 +19,12 @@ Two facts about the function are found once, from its IR, when it is decorated:
 
 from __future__ import annotations
 
-import ast
 import math
 import numbers
 
 import numpy as np
 
+from nsadc.backends.reused_tapes import SIZE_CALLS, over_arguments
 from nsadc.rules.source import expr_source
 from nsadc.errors import ArgumentError
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, For, If, Return, TapeAlloc, Var, While, expressions_read,
@@ -280,33 +280,15 @@ def as_tangent(name: str, value, t):
 # sweep.  A tape that grows by doubling (a `while` loop) cannot be sized in
 # advance; running out of memory there is still reported as an NsadcError.
 
-_CALLS = {"len": len, "range": range, "max": max, "min": min, "abs": abs}
-
-
 def tape_sizes(fn, params: list[str]) -> list[list]:
     """``[tape, size expression, bytes per entry]`` for each tape that ``fn``
     (a reverse-mode function) allocates at entry at a size fixed by its
     arguments."""
     out = []
     for s in fn.body:
-        if isinstance(s, TapeAlloc) and _over_arguments(expr_source(s.size), set(params)):
+        if isinstance(s, TapeAlloc) and over_arguments(expr_source(s.size), set(params)):
             out.append([s.tape, expr_source(s.size), 8])
     return out
-
-
-def _over_arguments(expr: str, params: set[str]) -> bool:
-    try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
-        return False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id not in params and node.id not in _CALLS:
-            return False
-        if isinstance(node, ast.Attribute) and node.attr not in ("shape", "size"):
-            return False
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in _CALLS):
-            return False
-    return True
 
 
 def available_memory() -> int | None:
@@ -338,8 +320,21 @@ def _proc_kib(path: str, field: str) -> int:
 
 
 _EXPRS: dict[str, object] = {}
-_GLOBALS = {"__builtins__": {}, **_CALLS}
+_GLOBALS = {"__builtins__": {}, **SIZE_CALLS}
 SMALL = 64 * 2 ** 20  # tapes below this are not checked (reading the limits costs more)
+
+
+def size_of(expr: str, arguments: dict) -> int | None:
+    """A tape size expression evaluated on the arguments; None where it fails
+    (the compiled code reports its own errors)."""
+    code = _EXPRS.get(expr)
+    if code is None:
+        code = _EXPRS[expr] = compile(expr, "<tape size>", "eval")
+    try:
+        n = eval(code, _GLOBALS, arguments)  # noqa: S307 - names and calls checked by over_arguments
+    except Exception:  # noqa: BLE001
+        return None
+    return n if isinstance(n, int) else None
 
 
 def check_tape_memory(fname: str, tapes: list, arguments: dict) -> None:
@@ -347,14 +342,8 @@ def check_tape_memory(fname: str, tapes: list, arguments: dict) -> None:
         return
     total, parts = 0, []
     for name, expr, itemsize in tapes:
-        code = _EXPRS.get(expr)
-        if code is None:
-            code = _EXPRS[expr] = compile(expr, "<tape size>", "eval")
-        try:
-            n = eval(code, _GLOBALS, arguments)  # noqa: S307 - names and calls checked in tape_sizes
-        except Exception:  # noqa: BLE001 - the compiled code reports its own errors
-            continue
-        if isinstance(n, int) and n > 0:
+        n = size_of(expr, arguments)
+        if n is not None and n > 0:
             total += n * itemsize
             parts.append(f"{name}: {expr} = {n} entries")
     if total < SMALL:

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nsadc.backends.lowering import (NUMBA_CPU, NUMBA_CPU_BOUNDSCHECK, NUMBA_CPU_PARALLEL,
                                      NUMBA_CPU_PARALLEL_BOUNDSCHECK, PYTHON, Backend)
 from nsadc.backends.numba_cuda import NUMBA_CUDA
+from nsadc.backends.reused_tapes import with_reused_tapes
 from nsadc.errors import NsadcError
 
 TARGETS = ("cpu", "python", "cuda")
@@ -25,6 +28,15 @@ def backend_for(target: str, boundscheck: bool = False, parallel: bool = False) 
     if target == "python":
         return PYTHON
     raise ValueError(target)
+
+
+def with_kept_tapes(backend: Backend) -> Backend:
+    """``backend`` where each reverse-mode function also gets a twin taking its
+    tapes from memory the caller keeps between calls (backends/reused_tapes.py):
+    the API's cpu builds.  Other targets, and the CLI's modules, are as they are."""
+    if backend.name != "cpu" or backend.prepare is not None:
+        return backend
+    return replace(backend, prepare=with_reused_tapes)
 
 
 def parallel_refusal(target: str) -> str:

@@ -167,7 +167,7 @@ def _linear_trips(s: For, ctx: _Ctx, earlier: list[Stmt]) -> Expr | None:
     cancels must be the variable of a loop around, which keeps its value
     through the iteration."""
     defs = {t.target: t.value for t in earlier if isinstance(t, Assign) and t.target in ctx.once}
-    start, stop = affine(s.start, defs), affine(s.stop, defs)
+    start, stop = affine(_local_shapes(s.start, defs), defs), affine(_local_shapes(s.stop, defs), defs)
     if start is None or stop is None:
         return None
     moving = {a.name for form in (start, stop) for a in form if isinstance(a, Var) and a.name not in ctx.known}
@@ -177,6 +177,28 @@ def _linear_trips(s: For, ctx: _Ctx, earlier: list[Stmt]) -> Expr | None:
     if any(atom is not None and not variables(atom) <= ctx.known for atom in diff):
         return None
     return Call("trips", (Const(0), affine_expr(diff), Const(1)))
+
+
+_MADE = ("zeros", "empty", "ones")  # allocations whose arguments are the dimensions
+
+
+def _local_shapes(e: Expr, defs: dict, depth: int = 4) -> Expr:
+    """``e`` with each ``a.shape[k]`` of a local array ``a`` made once by an
+    allocation (``np.zeros(h)``, ``np.empty_like(x)``) as the dimension it was
+    made with: a loop over a work array's elements (a snapshot's pushes) has
+    the trip count of the argument shapes behind it."""
+    if not isinstance(e, Call) or depth == 0:
+        return e
+    if e.prim == "shape" and isinstance(e.args[0], Var) and isinstance(e.args[1], Const):
+        made = defs.get(e.args[0].name)
+        k = e.args[1].value
+        if isinstance(made, Call) and made.prim in _MADE and isinstance(k, int) and 0 <= k < len(made.args):
+            return _local_shapes(made.args[k], defs, depth - 1)
+        if isinstance(made, Call) and made.prim in ("zeros_like", "empty_like", "ones_like") \
+                and isinstance(made.args[0], Var):
+            return _local_shapes(Call("shape", (made.args[0], e.args[1])), defs, depth - 1)
+        return e
+    return Call(e.prim, tuple(_local_shapes(a, defs, depth) for a in e.args))
 
 
 def _add(a: Poly, b: Poly) -> Poly:
