@@ -138,11 +138,18 @@ def test_an_accumulation_across_a_stride_is_interchanged():
     assert re.search(r"z_bar_of_k = np\.(empty|full)\(0", text.split("# forward sweep")[0])
 
 
-def test_an_inner_bound_the_iteration_recomputes_is_taken_from_its_value():
+def test_an_inner_bound_the_iteration_recomputes_is_taken_from_its_value(monkeypatch):
     """n_5 = X.shape[1] is assigned in each iteration of the units' loop, from
-    names no iteration changes: the interchanged loop runs over X.shape[1]."""
+    names no iteration changes: the interchanged loop runs over X.shape[1].
+    (The re-run reads the units' sums back from the forward sweep instead,
+    transforms/reverse.py's _forward_results; without that rule it computes
+    them again, and that computation is the one interchanged.)"""
+    from nsadc.transforms import reverse
+
     rng = np.random.default_rng(5)
     args = (rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5), rng.standard_normal(4))
+    assert "results_tape[" in _reverse_source(whole_array_mlp, *args).split("# reverse sweep")[1]
+    monkeypatch.setattr(reverse, "_forward_results", lambda *a: {})
     text = _reverse_source(whole_array_mlp, *args)
     assert "_of_" in text and "range(X.shape[1]):" in text.split("# reverse sweep")[1]
 

@@ -187,10 +187,17 @@ def whole_array_mlp(X, W, b, v):
     return np.mean((hidden @ v) ** 2)
 
 
-def test_a_whole_array_layer_is_interchanged_in_the_forward_sweep_too():
-    """X @ W lowers to a dot product per element of the hidden layer; its
-    re-run in the reverse sweep and the forward sweep both run with the
-    units innermost."""
+def test_a_whole_array_layer_is_interchanged_in_the_forward_sweep_too(monkeypatch):
+    """X @ W lowers to a dot product per element of the hidden layer; the
+    forward sweep runs it with the units innermost, and the reverse sweep
+    reads the sums back (transforms/reverse.py's _forward_results).  Without
+    that rule the re-run computes them again, also with the units innermost."""
+    from nsadc.transforms import reverse as reverse_mode
+
+    text = nsadc.differentiate(whole_array_mlp, target="python").source("reverse", *_args())
+    forward, reverse = text.split("# reverse sweep")
+    assert re.search(r"total_of_j(_\d+)?\[j\] \+= ", forward) and "results_tape[" in reverse
+    monkeypatch.setattr(reverse_mode, "_forward_results", lambda *a: {})
     text = nsadc.differentiate(whole_array_mlp, target="python").source("reverse", *_args())
     forward, reverse = text.split("# reverse sweep")
     assert all(re.search(r"total_of_j(_\d+)?\[j\] \+= ", part) for part in (forward, reverse))

@@ -20,7 +20,7 @@ from nsadc.ir.affine import simplified
 from nsadc.ir.build import add, c, mul, sub
 from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function,
                             If, Param, Raw, Return, Stmt, Var, While, assigned, child_blocks, clone, reads, renamed_expr,
-                            upward_exposed, walk)
+                            upward_exposed, variables, walk)
 from nsadc.rules.arrays import ARRAY_VALUES, differentiable_type, is_array, rank
 from nsadc.rules.source import expr_source
 from nsadc.transforms.common import (Derivative, accumulate_element, copy_stored_params, is_differentiable,
@@ -111,6 +111,13 @@ class _Reverse:
         # body whose results a re-run of the iteration needs; the forward sweep tapes those
         # few values, so the re-run need not run the loop again (a dot product per unit)
         self.results = _taped_results(fn, plan, facts, names)
+        # id(loop C) -> ForwardResults: the results C's inner loops leave, pushed where the
+        # iteration of the loop around C runs forwards, read back by that iteration's re-run
+        # id(loop C) -> ForwardResults: the results C's inner loops leave, pushed where the
+        # iteration of the loop around C runs forwards, read back by that iteration's re-run
+        self.forward_results = _forward_results(plan, facts.types, fn)
+        self.results_of = {j: c for c, f in self.forward_results.items() for j in f.inner}  # id(J) -> id(C)
+        self.results_context: tuple | None = None  # ("push", id(C)) or ("read", id(C), cursor) while C is built
         # id(loop nest) -> (x_bar, dacc_dx, acc_bar, type): a fused loop's array derivative added into x_bar
         self.combines: dict[int, tuple] = {}
         # id(reversed `for` loop) -> its iterations counting up (loop_order)
@@ -274,6 +281,55 @@ class _Reverse:
 
     def forward_loop_in_block(self, s: For | While, rest: list[Stmt], record: bool, top: bool, count: bool,
                               keep: set[str] | None, after: set[str], record_results: bool) -> list[Stmt]:
+        """A loop met in a block of forward code (:meth:`loop_in_block`), with
+        the results its inner loops leave kept from the forward run for the
+        re-run of the iteration around it (:func:`_forward_results`)."""
+        inner = self.results_of.get(id(s))
+        if inner is not None and self.results_context is not None and self.results_context[1] == inner:
+            return self.inner_results(s, rest, record, top, count, keep, after, record_results)
+        kept = self.forward_results.get(id(s))
+        if kept is None:
+            return self.loop_in_block(s, rest, record, top, count, keep, after, record_results)
+        mode: tuple | None = None
+        pre: list[Stmt] = []
+        # (len(range(...)): a loop that runs no iteration keeps none, never fewer)
+        many = mul(Const(kept.per_iteration), Call("trips", (s.start, s.stop, s.step)))
+        if record_results:  # the iteration around runs forwards, its reverse follows: push
+            mode = ("push", id(s))
+            pre = self.tapes.reserve_results(many, id(s))
+        elif self.own_rerun(kept.loop):  # its re-run: read back what the forward run pushed
+            cursor = self.names.fresh("results_at")
+            mode = ("read", id(s), cursor)
+            pre = self.tapes.rewind_results(many, cursor, id(s))
+        saved, self.results_context = self.results_context, mode
+        try:
+            code = self.loop_in_block(s, rest, record, top, count, keep, after, record_results)
+        finally:
+            self.results_context = saved
+        if mode is not None and mode[0] == "read" and not self.tapes.reads_results(code, id(s)):
+            return code  # the re-run needs nothing of the loop: no step back (its pushes go too)
+        return pre + code
+
+    def inner_results(self, s: For | While, *block_args) -> list[Stmt]:
+        """An inner loop whose results the forward run keeps: there, the loop and
+        then its pushes; in the re-run, its results read back (and pushed again
+        where the reverse of the loop around it pops them, as its run would have)."""
+        C = self.results_context[1]
+        left = self.forward_results[C].inner[id(s)]
+        if self.results_context[0] == "push":
+            saved, self.results_context = self.results_context, None
+            try:
+                out = self.loop_in_block(s, *block_args)
+            finally:
+                self.results_context = saved
+            return out + [st for v in left for st in self.tapes.push_result(v, C)]
+        cursor = self.results_context[2]
+        out = self.keep_entries(s) if id(s) not in self.plan.reversed_loops else []
+        out += [st for v in left for st in self.tapes.read_result(v, cursor, C)]
+        return out + [st for v in self.results.get(id(s), {}) for st in self.tapes.push(v)]
+
+    def loop_in_block(self, s: For | While, rest: list[Stmt], record: bool, top: bool, count: bool,
+                      keep: set[str] | None, after: set[str], record_results: bool) -> list[Stmt]:
         """A loop met in a block of forward code.  In a re-run, a loop whose
         values nothing later needs is skipped, unless its own reverse pops what
         it pushes (checkpoints, a while loop's trip count)."""
@@ -774,6 +830,7 @@ class _Reverse:
         # that stops before the statement, or runs no iteration): they start defined
         left = {v for results in self.results.values() for v in results}
         firsts = self.first_values(pushed, left)
+        tapes.drop_unread_results([forward_sweep, reverse_sweep])
         body: list[Stmt] = copy_stored_params(fn, deriv, tangents=False) + tapes.init() + firsts
         if plan.fused:  # fused loops accumulate adjoints during the forward sweep
             body += adjoint_inits
@@ -890,6 +947,103 @@ def _taped_results(fn: Function, P, facts: Facts, names) -> dict[int, dict[str, 
                 for v, held in out[id(inner)].items():
                     facts.types[held] = facts.types[v]
     return out
+
+
+@dataclass
+class ForwardResults:
+    loop: int  # id of the reversed loop whose body holds C
+    inner: dict[int, list[str]]  # id of each loop J straight in C's body -> the floats it leaves, kept
+    per_iteration: int  # the floats each iteration of C keeps
+
+
+def _forward_results(P, types: dict[str, str], fn: Function) -> dict[int, ForwardResults]:
+    """The loops ``C`` straight in the body of a reversed `for` loop ``L``
+    whose inner loops' results (a dot product per row: the floats an inner
+    loop ``J`` assigns that the rest of ``C``'s body reads) the forward run of
+    ``L``'s iteration keeps, on a tape of ``C``'s own, so that ``L``'s re-run
+    reads them back instead of running those inner loops again: the re-run
+    of a time step no longer repeats its matrix-vector products, only the
+    cheap work after them.  (Where ``C``'s own reverse reads such a result,
+    the re-run pushes it as its run of ``C`` would have: ``results``.)
+
+    Taken where each such ``J`` is a `for` loop of many iterations
+    (:func:`_long`) that stores into no array and assigns nothing else that
+    ``L``'s body reads, and ``C`` is a reversed `for` loop without `break`,
+    `continue` or `return`: each of its iterations keeps the same count of
+    results, so the re-run, where it reaches ``C``, steps back over
+    ``C``'s trip count times that.  A tape that no re-run reads (``L``'s
+    re-run needs nothing ``C`` computes) is dropped with its pushes
+    (``Tapes.drop_unread_results``)."""
+    out: dict[int, ForwardResults] = {}
+    for L in walk(fn.body):
+        if not (isinstance(L, For) and id(L) in P.reversed_loops and id(L) not in P.fused):
+            continue
+        for C in L.body:
+            if not (isinstance(C, For) and id(C) in P.reversed_loops and id(C) not in P.fused
+                    and id(C) not in P.unrun) or any(isinstance(t, (Break, Continue, Return)) for t in walk(C.body)):
+                continue
+            inner: dict[int, list[str]] = {}
+            for k, J in enumerate(C.body):
+                if isinstance(J, For) and id(J) not in P.fused and _long(J):
+                    left = sorted(assigned(J.body) & upward_exposed(C.body[k + 1:]))
+                    if left and _results_alone(J, left, types, L):
+                        inner[id(J)] = left
+            if inner:
+                out[id(C)] = ForwardResults(id(L), inner, sum(map(len, inner.values())))
+    return out
+
+
+# an inner loop of fewer iterations than this, each fixed, is cheaper to run again
+# than its results are to keep (a 2x2 pooling window): it stays in the re-run
+LONG_LOOP = 16
+
+
+def _long(J: For) -> bool:
+    """Whether the loop nest ``J`` runs a number of iterations the arguments
+    set (a row of a matrix), or a fixed count of at least ``LONG_LOOP``."""
+    work = _fixed_work(J)
+    return work is None or work >= LONG_LOOP
+
+
+def _fixed_work(loop: For | While) -> int | None:
+    """The iterations a nest of fixed-count `for` loops runs, inner ones
+    included; None where some count is not fixed."""
+    bounds = (loop.start, loop.stop, loop.step) if isinstance(loop, For) else ()
+    if not bounds or not all(isinstance(e, Const) and type(e.value) is int for e in bounds) \
+            or loop.step.value == 0:
+        return None
+    inner = 0
+    for t in _loops_in(loop.body):
+        work = _fixed_work(t)
+        if work is None:
+            return None
+        inner += work
+    return len(range(loop.start.value, loop.stop.value, loop.step.value)) * max(inner, 1)
+
+
+def _loops_in(block: list[Stmt]):
+    """The loops of ``block`` that no other loop of it holds."""
+    for t in block:
+        if isinstance(t, (For, While)):
+            yield t
+        else:
+            for inner in child_blocks(t):
+                yield from _loops_in(inner)
+
+
+def _results_alone(J, left: list[str], types: dict[str, str], L: For) -> bool:
+    """Whether the loop ``J`` leaves only the floats ``left`` to the rest of
+    ``L``'s body: no store, nothing else it assigns read outside it, and
+    nothing of its own to push."""
+    if any(types.get(v) != "float" for v in left) or any(is_store(t) for t in walk(J.body)):
+        return False
+    inside = {id(t) for t in walk(J.body)}
+    other = assigned(J.body) - set(left)
+    read_elsewhere: set[str] = set()
+    for t in walk(L.body):
+        if id(t) not in inside and t is not J:
+            read_elsewhere |= reads(t)
+    return not (other & read_elsewhere)
 
 
 def _self_sufficient(s, P, results: dict) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from nsadc.ir.build import add, mul, sub
 from nsadc.ir.nodes import (Assign, Call, Const, CounterStep, Expr, For, Stmt, TapeAlloc, TapePop, TapePush,
-                            TapeReserve, Var, child_blocks)
+                            TapeReserve, Var, child_blocks, walk)
 from nsadc.transforms.tape_size import depth_bound, entry_known, poly_expr
 
 
@@ -39,6 +39,10 @@ class Tapes:
         self.journals: dict[str, tuple[str, str]] = {}
         self.snapshots_used = False
         self.s, self.ns = names.fresh("array_tape"), names.fresh("n_array_tape")
+        # loop key -> (tape, counter): the results inner loops leave, pushed where an
+        # iteration of that loop runs forwards and read back, in push order, by its re-run
+        # (``_forward_results`` in reverse.py)
+        self.results: dict[int, tuple[str, str]] = {}
         self.pairs: dict[tuple[str, Expr], int] = {}  # (tape, value) -> the id its push and pop share
 
     def _which(self, var: str) -> tuple[str, str]:
@@ -152,6 +156,48 @@ class Tapes:
             elementwise(lambda index: [TapePop(self.s, Var(at), Call("load", (Var(array), *index)), pair=pair),
                                        CounterStep(at, "+=", Const(1))])
 
+    def _results_of(self, key: int) -> tuple[str, str]:
+        if key not in self.results:
+            self.results[key] = (self.names.fresh("results_tape"), self.names.fresh("n_results_tape"))
+        return self.results[key]
+
+    def push_result(self, var: str, key: int) -> list[Stmt]:
+        """Keep a float an inner loop left, for the re-run of the iteration around it."""
+        tape, n = self._results_of(key)
+        return [TapePush(tape, Var(n), Var(var), self._pair(tape, Var(var))), CounterStep(n, "+=", Const(1))]
+
+    def reserve_results(self, room: Expr, key: int) -> list[Stmt]:
+        tape, n = self._results_of(key)
+        return [TapeReserve(tape, n, room)]
+
+    def rewind_results(self, count: Expr, at: str, key: int) -> list[Stmt]:
+        """Drop the last ``count`` results from the tape, ``at`` where the first of them lies."""
+        tape, n = self._results_of(key)
+        self.types[at] = "int"
+        return [CounterStep(n, "-=", count), CounterStep(at, "=", Var(n))]
+
+    def read_result(self, var: str, at: str, key: int) -> list[Stmt]:
+        """Read into ``var`` the result at ``at``, then step ``at`` to the next (push order)."""
+        tape, _ = self._results_of(key)
+        return [TapePop(tape, Var(at), Var(var), pair=self._pair(tape, Var(var))), CounterStep(at, "+=", Const(1))]
+
+    def reads_results(self, block: list[Stmt], key: int) -> bool:
+        """Whether ``block`` reads the results tape of ``key``."""
+        tape = self.results[key][0] if key in self.results else None
+        return any(isinstance(s, TapePop) and s.tape == tape for s in walk(block))
+
+    def drop_unread_results(self, blocks: list[list[Stmt]]) -> None:
+        """Take out of ``blocks`` each results tape no statement reads (the
+        re-runs of its loop needed none of them): its pushes, reservations and
+        counter steps."""
+        read = {s.tape for block in blocks for s in walk(block) if isinstance(s, TapePop)}
+        unread = [key for key, (tape, _) in self.results.items() if tape not in read]
+        names = {name for key in unread for name in self.results[key]}
+        for block in blocks:
+            _strip(block, names)
+        for key in unread:
+            del self.results[key]
+
     def reserve_arrays(self, arrays: list[str], times: Expr) -> list[Stmt]:
         room: Expr = Call("size", (Var(arrays[0]),))
         for a in arrays[1:]:
@@ -181,7 +227,8 @@ class Tapes:
         return [(self.float_used, self.f, self.nf, "float"), (self.int_used, self.i, self.ni, "int"),
                 *((True, tape, n, "float") for tape, n in self.elements.values()),
                 *((True, tape, n, "int") for tape, n in self.journals.values()),
-                (self.snapshots_used, self.s, self.ns, "float")]
+                (self.snapshots_used, self.s, self.ns, "float"),
+                *((True, tape, n, "float") for tape, n in self.results.values())]
 
     def size_exactly(self, body: list[Stmt], params: list[str]) -> bool:
         """Allocate each tape at its deepest where the arguments fix that depth
@@ -200,6 +247,20 @@ class Tapes:
             sizes[tape] = poly_expr(bound)
         _sized(body, sizes)
         return grows
+
+
+def _strip(block: list[Stmt], names: set[str]) -> None:
+    """Take out of ``block`` the tape statements on the tapes and counters ``names``."""
+    kept = []
+    for s in block:
+        if isinstance(s, (TapePush, TapeReserve, TapeAlloc)) and s.tape in names:
+            continue
+        if isinstance(s, CounterStep) and s.counter in names:
+            continue
+        for child in child_blocks(s):
+            _strip(child, names)
+        kept.append(s)
+    block[:] = kept
 
 
 def _sized(block: list[Stmt], sizes: dict[str, Expr]) -> None:

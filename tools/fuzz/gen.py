@@ -661,6 +661,8 @@ class Gen:
             return self.s_item_loop(s, out, ind)
         if s.top and self.later.random() < 0.1:
             return self.s_table(s, out, ind)
+        if s.top and self.later.random() < 0.08:
+            return self.s_steps(s, out, ind)
         var = self.fresh("i")
         outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
         forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
@@ -808,6 +810,46 @@ class Gen:
         s.writable.add(acc)
         s.arrays[D] = (2, 2.0, True, (rows, L))
         self.features.add("table" + (":wrapped" if wrapped else ""))
+
+    def s_steps(self, s, out, ind):
+        """A time-stepping loop as recurrent networks, Jacobi sweeps and
+        explicit integrators write it: each step sums a matrix row times the
+        state per row (an inner loop over the state's length), applies a kink
+        or a smooth activation, then copies the new state over the old and
+        may add to a running loss; read back as a sum of the state."""
+        g = self.later
+        vecs = sorted(n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,))
+        if not vecs:
+            return self.s_assign(s, out, ind)
+        u, w = g.choice(vecs), g.choice(vecs)
+        M, st, nw, t, k, j = (self.fresh(x) for x in ("M", "st", "nw", "t", "k", "j"))
+        z, acc = self.fresh("z"), self.fresh("s")
+        out += [f"{ind}{M} = np.zeros(({L}, {L}))",
+                f"{ind}for {k} in range({L}):",
+                f"{ind}    for {j} in range({L}):",
+                f"{ind}        {M}[{k}, {j}] = 0.4 * math.tanh({u}[{k}] - 0.5 * {w}[{j}])",
+                f"{ind}{st} = np.zeros(len({u}))"]
+        if g.random() < 0.5:
+            out += [f"{ind}for {k} in range(len({u})):", f"{ind}    {st}[{k}] = {w}[{k}]"]
+        out += [f"{ind}{nw} = np.zeros(len({u}))", f"{ind}{acc} = 0.0"]
+        act = g.choice(("max({z}, 0.2 * {z})", "math.tanh({z})", "abs({z})", "min(max({z}, -1.0), 1.0)"))
+        start = g.choice(("0.0", f"{u}[{k}]", f"0.1 * {t}"))
+        steps = g.choice((2, 3, 4))
+        out += [f"{ind}for {t} in range({steps}):",
+                f"{ind}    for {k} in range(len({u})):",
+                f"{ind}        {z} = {start}",
+                f"{ind}        for {j} in range(len({u})):",
+                f"{ind}            {z} += {M}[{k}, {j}] * {st}[{j}]",
+                f"{ind}        {nw}[{k}] = {act.format(z=z)}",
+                f"{ind}    for {k} in range(len({u})):",
+                f"{ind}        {st}[{k}] = {nw}[{k}]"]
+        if g.random() < 0.5:
+            out.append(f"{ind}        {acc} += {w}[{k}] * {st}[{k}]")
+        out += [f"{ind}for {k} in range(len({u})):", f"{ind}    {acc} += {st}[{k}]"]
+        s.scalars[acc] = 4.0 * L * L
+        s.writable.add(acc)
+        s.arrays[M] = (2, 0.4, True, (L, L))
+        self.features.add("steps")
 
     def s_for_elements(self, s, out, ind, vecs):
         """Numba-style loops over the elements of 1-D arrays (docs/subset.md)."""
