@@ -117,6 +117,26 @@ def test_a_nested_loop_over_other_rows_than_the_iterations_own_is_not_owned():
                    for s in marked.body if isinstance(s, For) and s.step == Const(4))
 
 
+@pytest.mark.parametrize("name, copied", [("two_layer_net", ["a1", "a1_bar", "a2", "a2_bar"]),
+                                          ("softmax_loss", ["z", "z_bar"])])
+def test_work_arrays_filled_or_left_zero_by_each_iteration_are_each_chunks_copy(name, copied):
+    """A network's activations (filled before they are read in each
+    iteration) and their adjoints (zero when the loop starts, left zero by
+    each iteration): each chunk works on copies of its own."""
+    grad = functions(emitted(name))[f"{name}_grad"]
+    assert "for chunk in numba.prange(n_chunks):" in parallel_headers(grad), grad
+    for a in copied:
+        assert re.search(rf"^\s+{a}_mine = {a}\.copy\(\)$", grad, flags=re.M), (a, grad)
+        assert not re.search(rf"^\s+{a}\[", grad, flags=re.M), a  # every use inside the chunks is the copy
+
+
+@pytest.mark.parametrize("name", ["carried_state", "last_scores"])
+def test_a_work_array_read_before_the_iteration_fills_it_or_after_the_loop_stays_serial(name):
+    fs = functions(emitted(name))
+    for f in (name, f"{name}_grad"):
+        assert not any("prange(n" in h for h in parallel_headers(fs[f])), fs[f]
+
+
 def test_writes_at_the_loop_index_run_in_parallel():
     fs = functions(emitted("differences"))
     assert len(parallel_headers(fs["differences"])) == 2
@@ -189,11 +209,17 @@ def _arguments(name: str, rng):
             "until_large": (x,),
             "pair_hinge": (x[:300], rng.standard_normal(300)),
             "abs_factorization": (rng.standard_normal((60, 50)), rng.standard_normal((60, 3)),
-                                  rng.standard_normal((50, 3)))}[name]
+                                  rng.standard_normal((50, 3))),
+            "two_layer_net": (rng.standard_normal((300, 6)), rng.standard_normal(300), rng.standard_normal((6, 9)),
+                              rng.standard_normal((9, 5)), rng.standard_normal(5)),
+            "softmax_loss": (rng.standard_normal((300, 6)), rng.integers(0, 4, 300), rng.standard_normal((6, 4))),
+            "carried_state": (rng.standard_normal((300, 6)), 0.3 * rng.standard_normal((6, 4))),
+            "last_scores": (rng.standard_normal((300, 6)), rng.standard_normal((6, 4)))}[name]
 
 
 ALL = ["hinge_sum", "relu_least_squares", "absolute_deviations", "total_variation", "differences", "running_sum",
-       "recurrence", "largest", "until_large", "pair_hinge", "abs_factorization"]
+       "recurrence", "largest", "until_large", "pair_hinge", "abs_factorization", "two_layer_net", "softmax_loss",
+       "carried_state", "last_scores"]
 
 
 @pytest.mark.slow

@@ -25,6 +25,11 @@ qualifies when no iteration reads what another one writes:
   partials into the array: the result depends neither on the schedule nor on
   the threads a call runs on.
 
+A work array allocated before the loop (a network's activations), which each
+iteration fills before reading it, or which is zero when the loop starts and
+each iteration leaves all zero (their adjoints), is copied per chunk; a tape
+each iteration fills and empties is each chunk's own.
+
 Anything else (a carried recurrence, ``m = max(m, e)``, a tape, a write at
 ``i + 1`` read at ``i``, an array allocated in the body) keeps the serial
 loop.  Nested loops stay serial inside a parallel one.  The rewrite works on
@@ -40,8 +45,8 @@ from nsadc.ir.build import add, call, mul
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function,
                             If, Raw, Return, Stmt, TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned,
-                            clone_function, expressions_read, raw_names, reads, renamed_expr, upward_exposed, variables,
-                            walk)
+                            child_blocks, clone_function, expressions_read, raw_names, reads, renamed_expr,
+                            upward_exposed, variables, walk)
 from nsadc.rules.source import expr_source
 from nsadc.analyses.rename import rename_variable
 from nsadc.passes.loop_analysis import accumulates, all_names, private, scalar_sum
@@ -71,7 +76,7 @@ def parallel_loops(fn: Function, chunks: int | None = None) -> Function:
     plans: dict[int, tuple[dict[str, int], list[str]]] = {}
     for k, s in enumerate(fn.body):
         if isinstance(s, For) and not _fills(s):
-            plan = _plan(s, fn.body[k + 1:], arrays, aliases, fn.iteration_buffers)
+            plan = _plan(s, fn.body[k + 1:], arrays, aliases, fn.iteration_buffers, fn.body[:k])
             if plan is not None:
                 plans[k] = plan
     if not plans:
@@ -83,12 +88,13 @@ def parallel_loops(fn: Function, chunks: int | None = None) -> Function:
         if k not in plans:
             body.append(s)
             continue
-        partials, own, tapes = plans[k]
-        if not partials and not own and not tapes and s.step == Const(1):
+        partials, own, tapes, copied = plans[k]
+        if not partials and not own and not tapes and not copied and s.step == Const(1):
             s.parallel = True
             body.append(s)
         else:
-            body.extend(_chunked(s, dict(sorted(partials.items())), own, names, chunks or chunk_count(), tapes))
+            body.extend(_chunked(s, dict(sorted(partials.items())), own, names, chunks or chunk_count(), tapes,
+                                 copied))
     out.body = body
     return out
 
@@ -153,12 +159,15 @@ def _aliases(fn: Function, arrays: set[str]) -> dict[str, set[str]]:
 
 
 def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[str]],
-          buffers: set[str]) -> tuple[dict[str, int], list[str], dict] | None:
+          buffers: set[str], before: list[Stmt] = ()) -> tuple[dict[str, int], list[str], dict, list[str]] | None:
     """None where ``loop`` stays serial; else the arrays it accumulates into at
     indices other than its own, with their ranks, the iteration buffers it
-    writes, which each chunk gets its own copy of, and the tapes each
-    iteration fills and empties (:func:`_iteration_tapes`), which each chunk
-    gets its own of (all empty, with a step of 1: a plain parallel loop)."""
+    writes, which each chunk gets its own copy of, the tapes each iteration
+    fills and empties (:func:`_iteration_tapes`), which each chunk gets its
+    own of, and the work arrays each chunk copies (:func:`_private`: filled
+    before read in each iteration, or left all zero by each); all empty, with
+    a step of 1: a plain parallel loop.  ``before``: the statements before
+    the loop."""
     if not (isinstance(loop.step, Const) and isinstance(loop.step.value, int) and loop.step.value >= 1):
         return None
     body = loop.body
@@ -183,6 +192,7 @@ def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[
             return None
     partials: dict[str, int] = {}
     own: list[str] = []
+    copied: list[str] = []
     per_iteration = _following(body, loop.var)
     for a in stored:
         names = aliases.get(a, {a})
@@ -195,8 +205,11 @@ def _plan(loop: For, rest: list[Stmt], arrays: set[str], aliases: dict[str, set[
         if names & _mentioned(body) == {a} and r and (not _indexed_by(body, a, per_iteration) or _loops_inside(body)):
             partials[a] = r
             continue
+        if names == {a} and a not in after and _private(loop, a, before):
+            copied.append(a)
+            continue
         return None
-    return partials, sorted(own), tapes
+    return partials, sorted(own), tapes, sorted(copied)
 
 
 def _following(body: list[Stmt], var: str) -> set[str]:
@@ -231,44 +244,53 @@ def _indexed_by(body: list[Stmt], a: str, names: set[str]) -> bool:
 
 def _iteration_tapes(body: list[Stmt]) -> dict[str, tuple[str, Expr]] | None:
     """The tapes a loop's body pushes and pops, each with its counter and the
-    entries one iteration takes (``{}`` where it uses none), where every
-    iteration leaves each counter as it found it: the body's own statements
-    step it up by one amount and back down by it (``n_tape +=
-    len(range(n))`` after the pushes, ``n_tape -= len(range(n))`` before the
-    pops), an amount the body does not change, and every push and pop reads
-    one such counter, in a statement where the counter stands where the
-    iteration found it (the pushes at ``n_tape + j``, ``j`` in ``range(n)``,
-    fill the entries from it on).  Then a chunk of iterations can use a tape
-    of its own, as long as that amount, from 0.  None where some tape
-    operation does not fit."""
-    amounts: dict[str, Expr] = {}
+    entries one iteration takes at most (``{}`` where it uses none), where
+    every iteration leaves each counter as it found it: the body's own
+    statements step it up and back down, each step down undoing the last
+    step up not yet undone (``n_tape += len(range(h1))`` after a layer's
+    pushes, ``n_tape += len(range(h2))`` after the next's, then ``-=`` each in
+    the opposite order before the pops), by amounts the body does not change,
+    and every push and pop reads one such counter (the pushes at ``n_tape +
+    j``, ``j`` in ``range(n)``, fill the entries from it on, below the step
+    after them).  Then a chunk of iterations can use a tape of its own, as
+    long as the steps up add up to, from 0.  None where some tape operation
+    does not fit."""
+    steps: dict[str, list[Expr]] = {}  # counter -> its steps up not yet undone
+    ups: dict[str, list[Expr]] = {}  # counter -> every step up
     for s in body:
         if isinstance(s, CounterStep):
-            if s.op not in ("+=", "-=") or amounts.setdefault(s.counter, s.by) != s.by:
+            if s.op == "+=":
+                steps.setdefault(s.counter, []).append(s.by)
+                ups.setdefault(s.counter, []).append(s.by)
+            elif s.op == "-=" and steps.get(s.counter) and steps[s.counter][-1] == s.by:
+                steps[s.counter].pop()
+            else:
                 return None
+    if any(steps.values()):
+        return None
     if any(isinstance(t, CounterStep) for s in body if not isinstance(s, CounterStep) for t in walk([s])):
         return None
     changed = assigned(body)
-    if any(variables(by) & changed for by in amounts.values()):
+    if any(variables(by) & changed for amounts in ups.values() for by in amounts):
         return None
-    level = dict.fromkeys(amounts, 0)
+    extents: dict[str, Expr] = {}
+    for counter, amounts in ups.items():
+        extent = amounts[0]
+        for by in amounts[1:]:
+            extent = add(extent, by)
+        extents[counter] = extent
     out: dict[str, tuple[str, Expr]] = {}
     for s in body:
-        if isinstance(s, CounterStep):
-            level[s.counter] += 1 if s.op == "+=" else -1
-            continue
         for t in walk([s]):
             if not isinstance(t, (TapePush, TapePop)):
                 continue
-            counters = variables(t.at) & set(amounts)
+            counters = variables(t.at) & set(extents)
             if len(counters) != 1:
                 return None
             (counter,) = counters
-            extent = (counter, amounts[counter])
-            if level[counter] != 0 or out.setdefault(t.tape, extent) != extent:
+            extent = (counter, extents[counter])
+            if out.setdefault(t.tape, extent) != extent:
                 return None
-    if any(level.values()):
-        return None
     return out
 
 
@@ -347,6 +369,96 @@ def _accumulated(body: list[Stmt], a: str) -> int:
     return ranks.pop() if len(ranks) == 1 else 0
 
 
+def _private(loop: For, a: str, before: list[Stmt]) -> bool:
+    """Whether a copy of the 1-D array ``a`` per chunk, taken when the loop
+    starts, leaves every iteration's reads as they were: a work array each
+    iteration fills before it reads it (:func:`_filled_first`), or one that is
+    all zero when the loop starts and that each iteration leaves all zero
+    (:func:`_left_zero`: the adjoint of such a work array)."""
+    body = loop.body
+    at = [k for k, t in enumerate(body) if a in _mentioned([t])]
+    if not at:
+        return False
+    return _filled_first(body, at, a) or _left_zero(body, at, a, before)
+
+
+def _covering(s: Stmt, a: str, changing: set[str], value: Expr | None = None) -> Expr | None:
+    """``E`` where ``s`` is ``for k in range(E)`` whose body stores ``a[k]``
+    unconditionally (``value`` if given) at its top level, with ``E`` read
+    from names the iteration does not change: every element below ``E``."""
+    if not (isinstance(s, For) and s.start == Const(0) and s.step == Const(1) and s.var not in assigned(s.body)
+            and not (variables(s.stop) & changing)):
+        return None
+    for t in s.body:
+        if isinstance(t, Assign) and t.target == a and isinstance(t.value, Call) and t.value.prim == "store" \
+                and t.value.args[1:-1] == (Var(s.var),) and (value is None or t.value.args[-1] == value):
+            return s.stop
+    return None
+
+
+def _filled_first(body: list[Stmt], at: list[int], a: str) -> bool:
+    """The first statement that mentions ``a`` stores every element below
+    some ``E`` before any other mention (:func:`_covering`), and every other
+    store into ``a`` writes an element below ``E`` (a loop's variable over
+    ``range(E)``): a read sees an element this iteration stored, or one no
+    iteration stores (as the copy has it)."""
+    first = body[at[0]]
+    E = _covering(first, a, assigned(body))
+    if E is None:
+        return False
+    store = next(t for t in first.body if isinstance(t, Assign) and t.target == a)
+    ahead = first.body[:first.body.index(store)]
+    if a in _mentioned(ahead) or a in variables(store.value.args[-1]):
+        return False
+    return all(_stores_below(t, a, E, [first.var] if t is first else []) for t in body[at[0]:])
+
+
+def _stores_below(s: Stmt, a: str, E: Expr, loops: list[str]) -> bool:
+    """Every store into ``a`` in ``s`` writes ``a[k]`` for ``k`` the variable
+    of a loop around it over ``range(E)`` (``loops``), and no other name is
+    given ``a``."""
+    if isinstance(s, Assign) and s.target == a:
+        v = s.value
+        return isinstance(v, Call) and v.prim == "store" and len(v.args) == 3 and isinstance(v.args[1], Var) \
+            and v.args[1].name in loops
+    if isinstance(s, Assign) and isinstance(s.value, Var) and s.value.name == a:
+        return False
+    inner = loops + [s.var] if isinstance(s, For) and s.start == Const(0) and s.stop == E \
+        and s.step == Const(1) else loops
+    return all(_stores_below(t, a, E, inner) for block in child_blocks(s) for t in block)
+
+
+def _left_zero(body: list[Stmt], at: list[int], a: str, before: list[Stmt]) -> bool:
+    """``a`` is all zero when the loop starts (made by ``np.zeros(E)`` or
+    ``np.zeros_like(b)`` with ``b`` made ``np.empty(E)`` or ``np.zeros(E)``,
+    nothing touching it between) and the last statement of the body that
+    mentions it is ``for k in range(E)`` storing ``a[k] = 0.0`` last."""
+    last = body[at[-1]]
+    E = _covering(last, a, assigned(body), Const(0.0))
+    if E is None:
+        return False
+    zero = next(t for t in reversed(last.body) if isinstance(t, Assign) and t.target == a)
+    after_zero = last.body[last.body.index(zero) + 1:]
+    if not (zero.value.args[-1] == Const(0.0) and zero.value.args[1:-1] == (Var(last.var),)) \
+            or any(isinstance(t, Assign) and t.target == a for t in walk(after_zero)):
+        return False
+    made = [k for k, t in enumerate(before) if isinstance(t, Assign) and t.target == a]
+    if len(made) != 1 or a in _mentioned(before[made[0] + 1:]) or any(
+            isinstance(t, Raw) and a in raw_names(t) for t in before):
+        return False
+    v = before[made[0]].value
+    if not isinstance(v, Call):
+        return False
+    if v.prim == "zeros_like" and isinstance(v.args[0], Var):
+        like = [t for t in before[:made[0]] if isinstance(t, Assign) and t.target == v.args[0].name]
+        if len(like) != 1 or not isinstance(like[0].value, Call) or like[0].value.prim not in ("empty", "zeros"):
+            return False
+        v = like[0].value
+    elif v.prim != "zeros":
+        return False
+    return v.args == (E,) and not (variables(E) & assigned(before[made[0]:]))
+
+
 def _calls(e: Expr):
     if isinstance(e, Call):
         yield e
@@ -388,18 +500,19 @@ def _mentioned(body: list[Stmt]) -> set[str]:
 
 
 def _chunked(loop: For, partial_arrays: dict[str, int], own: list[str], names: Names, chunks: int,
-             tapes: dict[str, tuple[str, Expr]] | None = None) -> list[Stmt]:
+             tapes: dict[str, tuple[str, Expr]] | None = None, copied: list[str] = ()) -> list[Stmt]:
     """``loop`` as ``chunks`` chunks of its iterations, run in parallel, each
-    with its own copy of the buffers ``own`` and of the tapes ``tapes`` fills
-    and empties in each iteration (a counter of its own from 0), and
-    accumulating the arrays of ``partial_arrays`` (name -> rank) into
+    with its own copy of the buffers ``own`` (uninitialized), of the work
+    arrays ``copied`` (their contents when the loop starts) and of the tapes
+    ``tapes`` fills and empties in each iteration (a counter of its own from
+    0), and accumulating the arrays of ``partial_arrays`` (name -> rank) into
     partials of its own, then the partials added up, in chunk order."""
     tapes = tapes or {}
     nt, chunk = names.fresh("n_chunks"), names.fresh("chunk")
     first, last = names.fresh(f"{loop.var}_first"), names.fresh(f"{loop.var}_last")
     parts = {a: names.fresh(f"{a}_parts") for a in partial_arrays}
     step = loop.step.value
-    what = [f"with its own {', '.join([*own, *tapes])}"] if own or tapes else []
+    what = [f"with its own {', '.join([*own, *copied, *tapes])}"] if own or tapes or copied else []
     what += [f"accumulating {', '.join(partial_arrays)} into partials of its own, added up after it"] \
         if partial_arrays else []
     out: list[Stmt] = [
@@ -421,6 +534,10 @@ def _chunked(loop: For, partial_arrays: dict[str, int], own: list[str], names: N
     for b in own:
         mine = names.fresh(f"{b}_mine")
         copies.append(Raw(f"{mine} = np.empty_like({b})", allocates=mine))
+        rename_variable(loop.body, b, mine)
+    for b in copied:
+        mine = names.fresh(f"{b}_mine")
+        copies.append(Raw(f"{mine} = {b}.copy()", allocates=mine))
         rename_variable(loop.body, b, mine)
     counters: dict[str, str] = {}
     for tape, (counter, extent) in sorted(tapes.items()):
