@@ -442,6 +442,11 @@ def _left_zero(body: list[Stmt], at: list[int], a: str, before: list[Stmt]) -> b
     if not (zero.value.args[-1] == Const(0.0) and zero.value.args[1:-1] == (Var(last.var),)) \
             or any(isinstance(t, Assign) and t.target == a for t in walk(after_zero)):
         return False
+    # (a store at another element, before the zero in the same iteration, would outlive it)
+    if any(isinstance(t, Assign) and t.target == a and not (isinstance(t.value, Call) and t.value.prim == "store"
+                                                            and t.value.args[1:-1] == (Var(last.var),))
+           for t in walk(last.body)):
+        return False
     made = [k for k, t in enumerate(before) if isinstance(t, Assign) and t.target == a]
     if len(made) != 1 or a in _mentioned(before[made[0] + 1:]) or any(
             isinstance(t, Raw) and a in raw_names(t) for t in before):
