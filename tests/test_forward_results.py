@@ -37,6 +37,7 @@ def _cases(rng):
         "pair_energy": ((rng.standard_normal((4, 6)), 2), ("X",), True),
         "pair_energy_longer": ((rng.standard_normal((5, 6)), 5), ("X",), True),
         "inner_store": ((rng.standard_normal((T, D)), m(), rng.standard_normal(H)), ("W", "v"), False),
+        "carried_in_row": ((rng.standard_normal((T, D)), m(), rng.standard_normal(H)), ("W", "v"), False),
         "early_stop_rows": ((rng.standard_normal((T, D)), m(), rng.standard_normal(H)), ("W", "v"), False),
     }
 

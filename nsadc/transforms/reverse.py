@@ -113,8 +113,6 @@ class _Reverse:
         self.results = _taped_results(fn, plan, facts, names)
         # id(loop C) -> ForwardResults: the results C's inner loops leave, pushed where the
         # iteration of the loop around C runs forwards, read back by that iteration's re-run
-        # id(loop C) -> ForwardResults: the results C's inner loops leave, pushed where the
-        # iteration of the loop around C runs forwards, read back by that iteration's re-run
         self.forward_results = _forward_results(plan, facts.types, fn)
         self.results_of = {j: c for c, f in self.forward_results.items() for j in f.inner}  # id(J) -> id(C)
         self.results_context: tuple | None = None  # ("push", id(C)) or ("read", id(C), cursor) while C is built
@@ -1033,12 +1031,16 @@ def _loops_in(block: list[Stmt]):
 
 def _results_alone(J, left: list[str], types: dict[str, str], L: For) -> bool:
     """Whether the loop ``J`` leaves only the floats ``left`` to the rest of
-    ``L``'s body: no store, nothing else it assigns read outside it, and
-    nothing of its own to push."""
+    ``L``'s body: no store, and everything else it assigns is its own (set
+    before read in each iteration, read nowhere outside it), so that a
+    re-run that reads ``left`` back instead of running ``J`` leaves every
+    value the rest of the iteration and its reverse read as ``J`` would."""
     if any(types.get(v) != "float" for v in left) or any(is_store(t) for t in walk(J.body)):
         return False
     inside = {id(t) for t in walk(J.body)}
     other = assigned(J.body) - set(left)
+    if other & upward_exposed(J.body):
+        return False
     read_elsewhere: set[str] = set()
     for t in walk(L.body):
         if id(t) not in inside and t is not J:

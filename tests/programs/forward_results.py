@@ -257,3 +257,27 @@ def two_row_loops(xs, W, V, v):
             out += v[k] * b[k]
         loss += out * out
     return loss
+
+
+def carried_in_row(xs, W, v):
+    """The row's inner loop carries a value of its own into the next row
+    (``prev``): the re-run must run it to leave that value: re-run."""
+    T = xs.shape[0]
+    h = W.shape[0]
+    state = np.zeros(h)
+    new = np.zeros(h)
+    loss = 0.0
+    for t in range(T):
+        prev = xs[t, 0]
+        for k in range(h):
+            z = 0.0
+            for j in range(h):
+                z += W[k, j] * state[j] + 0.1 * prev
+                prev = math.sin(state[j] + z)
+            new[k] = math.tanh(z)
+        out = 0.0
+        for k in range(h):
+            state[k] = new[k]
+            out += v[k] * state[k]
+        loss += out * out
+    return loss
