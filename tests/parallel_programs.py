@@ -1,9 +1,10 @@
 """Loop programs for tests/test_parallel.py: which loops the parallel mode
 runs on several threads, and which it must keep serial."""
 
-import math
-
 import numpy as np
+
+# per-sample models (work arrays filled in each iteration): shared with other tests
+from programs.samples import softmax_scores, two_layers  # noqa: F401
 
 
 def hinge_sum(x, y):
@@ -129,56 +130,6 @@ def abs_factorization(M, U, V):
                 p += U[i, k] * V[j, k]
             s += abs(M[i, j] - p)
     return s
-
-
-def two_layer_net(X, y, W1, W2, v):
-    """A network with two ReLU layers, one sample per iteration, its
-    activations in work arrays the iteration fills before it reads them."""
-    n = X.shape[0]
-    h1 = W1.shape[1]
-    h2 = W2.shape[1]
-    a1 = np.empty(h1)
-    a2 = np.empty(h2)
-    loss = 0.0
-    for i in range(n):
-        for k in range(h1):
-            z = 0.0
-            for j in range(X.shape[1]):
-                z += X[i, j] * W1[j, k]
-            a1[k] = max(z, 0.0)
-        for k in range(h2):
-            z = 0.0
-            for j in range(h1):
-                z += a1[j] * W2[j, k]
-            a2[k] = max(z, 0.0)
-        out = 0.0
-        for k in range(h2):
-            out += a2[k] * v[k]
-        loss += (out - y[i]) ** 2
-    return loss / n
-
-
-def softmax_loss(X, labels, W):
-    """Softmax cross-entropy: each sample's scores in a work array, then their
-    max and log-sum-exp."""
-    n, d = X.shape
-    c = W.shape[1]
-    z = np.empty(c)
-    loss = 0.0
-    for i in range(n):
-        for k in range(c):
-            s = 0.0
-            for j in range(d):
-                s += X[i, j] * W[j, k]
-            z[k] = s
-        m = z[0]
-        for k in range(1, c):
-            m = max(m, z[k])
-        se = 0.0
-        for k in range(c):
-            se += math.exp(z[k] - m)
-        loss += m + math.log(se) - z[labels[i]]
-    return loss / n
 
 
 def carried_state(X, W):
