@@ -52,7 +52,8 @@ class _Kernels:
     vector: bool = False  # more than one returned value, or an array (jacobians.is_vector)
     more: object = None  # builds the kernels of LATER (a gradient-only build), or None
     # mode ("vjp", "grad", "vjp_report") -> (its twin taking its float tapes from a last
-    # argument, the tapes' size expressions): see _reverse and backends/reused_tapes.py
+    # argument, the sum of the tapes' sizes as a function of the arguments): see _reverse and
+    # backends/reused_tapes.py
     kept: dict = field(default_factory=dict)
 
     # set by _build_kernels, or by ``more`` on first use:
@@ -82,6 +83,9 @@ class _Kernels:
 # tapes up to this many float64 entries (256 MiB) are kept between calls; larger
 # ones are allocated at each call, as memory held idle costs more than their pages
 KEPT_TAPE_ENTRIES = 2 ** 25
+# below this many entries (128 KiB, malloc's threshold for memory of its own) the
+# plain kernel allocates its tapes: nothing to gain for the twin's check per call
+SMALL_TAPE_ENTRIES = 2 ** 14
 _NO_MEMORY = np.empty(0)
 
 
@@ -233,9 +237,10 @@ class Differentiable:
     Clarke mode, compiled per argument kinds and cached on disk).
 
     On the cpu target, reverse mode (``grad``, ``value_and_grad``, ``vjp``)
-    keeps the memory of its tapes from one call to the next, per thread, up
-    to 256 MiB: fresh pages cost a fault each on first touch, a large part of
-    a gradient's time on long loops.  It is released with the object."""
+    keeps the memory of its tapes from one call to the next, per thread, for
+    tapes from 128 KiB to 256 MiB: fresh pages cost a fault each on first
+    touch, a large part of a gradient's time on long loops.  It is released
+    with the object."""
 
     def __init__(self, fn, wrt=None, kinks=None, target: str = "cpu", kink_tol: float = 0.0,
                  boundscheck: bool = False, parallel: bool = False):
@@ -664,8 +669,9 @@ class Differentiable:
                       for a, b, where in meta.get("shape_checks", [])],
                      meta.get("tapes", []), getattr(mod, f"{n}_grad", None), meta.get("outputs", ["float"]))
         k.vector = jacobians.is_vector(k.outputs)
-        k.kept = {mode: (getattr(mod, f"{n}_{mode}{WITH_TAPES}"), sizes) for mode, sizes in meta.get("kept", {}).items()
-                  if sizes and hasattr(mod, f"{n}_{mode}{WITH_TAPES}")}
+        k.kept = {mode: (getattr(mod, f"{n}_{mode}{WITH_TAPES}"),
+                         call_checks.size_function(" + ".join(f"({e})" for e in sizes), self._params))
+                  for mode, sizes in meta.get("kept", {}).items() if sizes and hasattr(mod, f"{n}_{mode}{WITH_TAPES}")}
         if meta.get("gradient_only"):
             k.more = lambda: self._more_kernels(k, types)
             return k
@@ -714,23 +720,20 @@ class Differentiable:
         its float tapes carved from memory this thread keeps between calls
         where it has a twin for that (backends/reused_tapes.py)."""
         kept = k.kept.get(mode)
-        if kept is None:
-            return self._run(getattr(k, mode), *values, *extra)
-        twin, sizes = kept
-        return self._run(twin, *values, *extra, self._tape_memory(sizes, values))
+        if kept is not None:
+            twin, total = kept
+            try:
+                need = total(*values)
+            except Exception:  # noqa: BLE001 - the kernel reports its own errors
+                need = None
+            if isinstance(need, int) and need >= SMALL_TAPE_ENTRIES:  # (small tapes: malloc's own memory)
+                return self._run(twin, *values, *extra, self._tape_memory(need))
+        return self._run(getattr(k, mode), *values, *extra)
 
-    def _tape_memory(self, sizes: list[str], values) -> np.ndarray:
-        """Float64 memory for tapes of ``sizes`` entries (expressions over the
-        arguments), kept per thread from one call to the next and grown where
-        short; none where a size cannot be read before the call or where the
-        tapes pass ``KEPT_TAPE_ENTRIES`` (the kernel then allocates them itself)."""
-        arguments = dict(zip(self._params, values))
-        need = 0
-        for expr in sizes:
-            n = call_checks.size_of(expr, arguments)
-            if n is None:
-                return _NO_MEMORY
-            need += max(n, 0)
+    def _tape_memory(self, need: int) -> np.ndarray:
+        """Float64 memory for ``need`` tape entries, kept per thread from one
+        call to the next and grown where short; none past ``KEPT_TAPE_ENTRIES``
+        (the kernel then allocates its tapes itself)."""
         if need > KEPT_TAPE_ENTRIES:
             return _NO_MEMORY
         memory = getattr(self._memory, "tapes", None)

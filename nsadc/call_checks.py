@@ -337,6 +337,12 @@ def size_of(expr: str, arguments: dict) -> int | None:
     return n if isinstance(n, int) else None
 
 
+def size_function(expr: str, params: list[str]):
+    """``expr`` (sizes over the arguments, checked by ``over_arguments``) as a
+    function of the arguments in order: one call per kernel call, no dict."""
+    return eval(f"lambda {', '.join(params)}: {expr}", dict(_GLOBALS))  # noqa: S307
+
+
 def check_tape_memory(fname: str, tapes: list, arguments: dict) -> None:
     if not tapes:
         return

@@ -97,7 +97,8 @@ def test_the_twin_is_only_in_the_apis_modules():
 
 
 @pytest.mark.slow
-def test_kept_tapes_across_sizes_modes_and_threads():
+def test_kept_tapes_across_sizes_modes_and_threads(monkeypatch):
+    monkeypatch.setattr(api, "SMALL_TAPE_ENTRIES", 0)  # the twin at these small sizes too
     d = nsadc.differentiate(stepped, wrt="W")
     plain = {}
     for n, T in [(6, 5), (9, 12), (4, 2), (9, 12), (12, 0)]:
@@ -132,3 +133,18 @@ def test_tapes_past_the_limit_are_allocated_by_the_kernel(monkeypatch):
     g = d.grad(W, x0, 8)
     assert getattr(d._memory, "tapes", None) is None
     assert_same_bits(g, d.compiled(W, x0, 8).grad(W, x0, 8, 1.0)[0])
+
+
+@pytest.mark.slow
+def test_small_tapes_are_the_plain_kernels_own():
+    """Below SMALL_TAPE_ENTRIES the plain kernel runs (no memory kept, no
+    per-call check); above it the twin, with the same bits."""
+    d = nsadc.differentiate(stepped, wrt="W")
+    W, x0 = _data(4, seed=5)
+    small = d.grad(W, x0, 3)
+    assert getattr(d._memory, "tapes", None) is None
+    assert_same_bits(small, d.compiled(W, x0, 3).grad(W, x0, 3, 1.0)[0])
+    T = api.SMALL_TAPE_ENTRIES // 4 + 1  # the snapshot tape alone: T * 4 entries
+    large = d.grad(W, x0, T)
+    assert d._memory.tapes.shape[0] >= api.SMALL_TAPE_ENTRIES
+    assert_same_bits(large, d.compiled(W, x0, T).grad(W, x0, T, 1.0)[0])

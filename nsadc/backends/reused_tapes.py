@@ -12,8 +12,9 @@ call or on none, from one program to the next.
 
 Here each such function gets a twin, ``{name}_with_tapes``, taking one more
 argument: a float64 array its float tapes are carved from, one after the
-other.  The API keeps that array between calls (one per thread and kernel,
-nsadc/api.py), so a tape's pages are touched fresh once, not at every call.
+other.  The API keeps that array between calls (one per thread, for tapes of
+2^14 entries or more: nsadc/api.py), so a tape's pages are touched fresh
+once, not at every call.
 The twin checks the array's length itself and allocates where it is too
 short, so a caller's wrong estimate costs speed, never memory safety.  The
 kernels a user calls from their own ``@njit`` code are the plain functions,
