@@ -32,7 +32,9 @@ def _cases(rng):
         "markov_cost": ((rng.dirichlet(np.ones(H), size=H), rng.standard_normal(H), rng.dirichlet(np.ones(H)), 6),
                         ("P", "cost", "p0"), True),
         "gru_like": ((rng.standard_normal((T, D)), m(), m(), rng.standard_normal(H)), ("Wz", "Wh", "v"), True),
-        "sequences_rnn": ((rng.standard_normal((3, T)), m(), rng.standard_normal(H)), ("W", "v"), True),
+        "sequences_rnn": ((rng.standard_normal((3, T)), m(), rng.standard_normal(H)), ("W", "v"), False),
+        "quantile_steps": ((np.column_stack([np.ones(12), rng.standard_normal((12, 2))]), rng.standard_normal(12),
+                            0.3 * rng.standard_normal((4, 3)), 0.5), ("B", "lr"), False),
         "two_row_loops": ((rng.standard_normal((T, D)), m(), m(), rng.standard_normal(H)), ("W", "V", "v"), True),
         "pair_energy": ((rng.standard_normal((4, 6)), 2), ("X",), True),
         "pair_energy_longer": ((rng.standard_normal((5, 6)), 5), ("X",), True),
@@ -59,7 +61,8 @@ def test_gradients_with_the_sums_read_back(name):
     for w, gw in zip(wrt, g):
         fd = central_differences(fn, args, params.index(w))
         np.testing.assert_allclose(gw, fd, rtol=1e-6, atol=1e-6 * (1 + np.max(np.abs(fd))), err_msg=w)
-        tangents.append(rng.standard_normal(np.shape(gw)))
+        t = rng.standard_normal(np.shape(gw))
+        tangents.append(float(t) if np.ndim(gw) == 0 else t)
     value, dot = d.jvp(args, tangents)
     assert value == pytest.approx(fn(*args), rel=1e-13)
     assert sum(float(np.sum(gw * t)) for gw, t in zip(g, tangents)) == pytest.approx(dot, rel=1e-12, abs=1e-12)

@@ -964,7 +964,9 @@ def _forward_results(P, types: dict[str, str], fn: Function) -> dict[int, Forwar
     cheap work after them.  (Where ``C``'s own reverse reads such a result,
     the re-run pushes it as its run of ``C`` would have: ``results``.)
 
-    Taken where each such ``J`` is a `for` loop of many iterations
+    ``L`` is at the function's top level, or keeps checkpoints (then every
+    re-run around it runs it, pushing).  Taken where each such ``J`` is a
+    `for` loop of many iterations
     (:func:`_long`) that stores into no array and assigns nothing else that
     ``L``'s body reads, and ``C`` is a reversed `for` loop without `break`,
     `continue` or `return`: each of its iterations keeps the same count of
@@ -973,8 +975,13 @@ def _forward_results(P, types: dict[str, str], fn: Function) -> dict[int, Forwar
     re-run needs nothing ``C`` computes) is dropped with its pushes
     (``Tapes.drop_unread_results``)."""
     out: dict[int, ForwardResults] = {}
+    top = {id(s) for s in fn.body}
     for L in walk(fn.body):
         if not (isinstance(L, For) and id(L) in P.reversed_loops and id(L) not in P.fused):
+            continue
+        if id(L) not in top and not P.checkpoints.get(id(L)):
+            # a loop inside another that keeps no checkpoint may be left out of that loop's
+            # re-run (its reverse re-runs each of its iterations itself): nothing would push
             continue
         for C in L.body:
             if not (isinstance(C, For) and id(C) in P.reversed_loops and id(C) not in P.fused

@@ -145,7 +145,9 @@ def gru_like(xs, Wz, Wh, v):
 
 def sequences_rnn(xs, W, v):
     """Several sequences, each run through the same network from a zero state:
-    the time loop sits inside the loop over sequences."""
+    the time loop sits inside the loop over sequences, and keeps no
+    checkpoint: the re-run of a sequence may leave it out (its reverse re-runs
+    each step itself), so it is re-run as before."""
     S, T = xs.shape[0], xs.shape[1]
     h = W.shape[0]
     state = np.zeros(h)
@@ -281,3 +283,17 @@ def carried_in_row(xs, W, v):
             out += v[k] * state[k]
         loss += out * out
     return loss
+
+
+def quantile_steps(X, y, B, lr):
+    """Subgradient steps of a quantile regression in whole-array NumPy: the
+    products lower to loops of row sums inside the loop over steps, which
+    keeps no checkpoint (re-run as before: nothing would push the sums)."""
+    n = X.shape[0]
+    taus = (np.arange(B.shape[0]) + 1.0) / (B.shape[0] + 1.0)
+    for step in range(3):
+        R = y[:, None] - X @ B.T
+        G = np.where(R > 0.0, -taus, 1.0 - taus)
+        B = B - lr * (G.T @ X) / n
+    R = y[:, None] - X @ B.T
+    return np.sum(taus * np.maximum(R, 0.0) + (1.0 - taus) * np.maximum(-R, 0.0)) / n
