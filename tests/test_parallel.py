@@ -131,7 +131,7 @@ def test_work_arrays_filled_or_left_zero_by_each_iteration_are_each_chunks_copy(
         assert not re.search(rf"^\s+{a}\[", grad, flags=re.M), a  # every use inside the chunks is the copy
 
 
-@pytest.mark.parametrize("name", ["carried_state", "last_scores"])
+@pytest.mark.parametrize("name", ["carried_state", "last_scores", "wrapped_scores"])
 def test_a_work_array_read_before_the_iteration_fills_it_or_after_the_loop_stays_serial(name):
     fs = functions(emitted(name))
     for f in (name, f"{name}_grad"):
@@ -215,12 +215,13 @@ def _arguments(name: str, rng):
                            rng.standard_normal((9, 5)), rng.standard_normal(5)),
             "softmax_scores": (rng.standard_normal((300, 6)), rng.integers(0, 4, 300), rng.standard_normal((6, 4))),
             "carried_state": (rng.standard_normal((300, 6)), 0.3 * rng.standard_normal((6, 4))),
-            "last_scores": (rng.standard_normal((300, 6)), rng.standard_normal((6, 4)))}[name]
+            "last_scores": (rng.standard_normal((300, 6)), rng.standard_normal((6, 4))),
+            "wrapped_scores": (rng.standard_normal((300, 6)), rng.standard_normal((6, 4)))}[name]
 
 
 ALL = ["hinge_sum", "relu_least_squares", "absolute_deviations", "total_variation", "differences", "running_sum",
        "recurrence", "largest", "until_large", "pair_hinge", "abs_factorization", "two_layers", "softmax_scores",
-       "carried_state", "last_scores"]
+       "carried_state", "last_scores", "wrapped_scores"]
 
 
 @pytest.mark.slow

@@ -410,6 +410,12 @@ def _filled_first(body: list[Stmt], at: list[int], a: str) -> bool:
     ahead = first.body[:first.body.index(store)]
     if a in _mentioned(ahead) or a in variables(store.value.args[-1]):
         return False
+    # within that loop, only its own element (a[k - 1] at k = 0 would read the
+    # last element before this iteration stores it: the copy's, not the serial one)
+    k = (Var(first.var),)
+    if any(c is None or c.prim not in ("load", "store") or _index(c) != k
+           for t in walk(first.body) for e in expressions_read(t) for c in _mentions(e, {a})):
+        return False
     return all(_stores_below(t, a, E, [first.var] if t is first else []) for t in body[at[0]:])
 
 
@@ -451,17 +457,18 @@ def _left_zero(body: list[Stmt], at: list[int], a: str, before: list[Stmt]) -> b
     if len(made) != 1 or a in _mentioned(before[made[0] + 1:]) or any(
             isinstance(t, Raw) and a in raw_names(t) for t in before):
         return False
-    v = before[made[0]].value
+    v, since = before[made[0]].value, made[0]
     if not isinstance(v, Call):
         return False
     if v.prim == "zeros_like" and isinstance(v.args[0], Var):
-        like = [t for t in before[:made[0]] if isinstance(t, Assign) and t.target == v.args[0].name]
-        if len(like) != 1 or not isinstance(like[0].value, Call) or like[0].value.prim not in ("empty", "zeros"):
+        like = [k for k, t in enumerate(before[:made[0]]) if isinstance(t, Assign) and t.target == v.args[0].name]
+        if len(like) != 1 or not isinstance(before[like[0]].value, Call) \
+                or before[like[0]].value.prim not in ("empty", "zeros"):
             return False
-        v = like[0].value
+        v, since = before[like[0]].value, like[0]
     elif v.prim != "zeros":
         return False
-    return v.args == (E,) and not (variables(E) & assigned(before[made[0]:]))
+    return v.args == (E,) and not (variables(E) & assigned(before[since:]))
 
 
 def _calls(e: Expr):
