@@ -951,7 +951,11 @@ def _taped_results(fn: Function, P, facts: Facts, names) -> dict[int, dict[str, 
 class ForwardResults:
     loop: int  # id of the reversed loop whose body holds C
     inner: dict[int, list[str]]  # id of each loop J straight in C's body -> the floats it leaves, kept
-    per_iteration: int  # the floats each iteration of C keeps
+
+    @property
+    def per_iteration(self) -> int:
+        """The floats each iteration of C keeps."""
+        return sum(map(len, self.inner.values()))
 
 
 def _forward_results(P, types: dict[str, str], fn: Function) -> dict[int, ForwardResults]:
@@ -994,7 +998,7 @@ def _forward_results(P, types: dict[str, str], fn: Function) -> dict[int, Forwar
                     if left and _results_alone(J, left, types, L):
                         inner[id(J)] = left
             if inner:
-                out[id(C)] = ForwardResults(id(L), inner, sum(map(len, inner.values())))
+                out[id(C)] = ForwardResults(id(L), inner)
     return out
 
 
