@@ -104,6 +104,10 @@ class Scope:
     depth: int = 0
     top: bool = True           # top level of the main function (allocations allowed)
 
+    def vectors(self) -> list:
+        """The 1-D arrays of the arguments' length (not the index array), in scope order."""
+        return [n for n, (rank, _, _, shape) in self.arrays.items() if rank == 1 and n != "idx" and shape == (L,)]
+
     def child(self, **kw) -> "Scope":
         s = Scope(dict(self.scalars), set(self.writable), dict(self.ints), dict(self.arrays), self.loops,
                   self.trips, self.in_while, self.depth + 1, False)
@@ -304,7 +308,7 @@ class Gen:
 
     def vector_expr(self, s: Scope):
         """A scalar-valued whole-array expression over the array arguments."""
-        vecs = [n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,)]
+        vecs = s.vectors()
         mats = [n for n, (rank, _, _, shape) in s.arrays.items() if rank == 2 and shape == (R, L)]
         if not vecs:
             e = self.element(s)
@@ -504,7 +508,7 @@ class Gen:
             if self.p(0.5):
                 return f"{name}({a})", 2.0
             return f"{name}({a}, t={fmt(self.choice((0.0, 0.5, -0.5)))})", 2.0
-        vecs = [n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,)]
+        vecs = s.vectors()
         mats = [n for n, (rank, _, _, shape) in s.arrays.items() if rank == 2 and shape == (R, L)]
         if not vecs or (kind == "arr_row" and not mats):
             return self.leaf(s)
@@ -675,8 +679,7 @@ class Gen:
             forms.append((f"range({o})", 0, max(hi_o - 1, 0), max(hi_o, 1)))
             forms.append((f"range({o} + 1, n)", 1, N_MAX - 1, N_MAX))
         text, lo, hi, trips = self.choice(forms)
-        vecs = sorted(n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx"
-                      and shape == (L,))
+        vecs = sorted(s.vectors())
         if vecs and self.p(0.15):
             return self.s_for_elements(s, out, ind, vecs)
         if self.p(0.01):
@@ -710,7 +713,7 @@ class Gen:
         look-alikes (an element the inner loop moves over, a value carried
         from the last item) now and then."""
         g = self.later
-        vecs = sorted(n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,))
+        vecs = sorted(s.vectors())
         grid = "X" in s.arrays and (not vecs or g.random() < 0.25)
         if not vecs and not grid:
             return self.s_assign(s, out, ind)
@@ -776,7 +779,7 @@ class Gen:
         later row overwrites); read back at the last row, a middle cell, or
         summed."""
         g = self.later
-        vecs = sorted(n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,))
+        vecs = sorted(s.vectors())
         if not vecs:
             return self.s_assign(s, out, ind)
         u, w = g.choice(vecs), g.choice(vecs)
@@ -818,7 +821,7 @@ class Gen:
         or a smooth activation, then copies the new state over the old and
         may add to a running loss; read back as a sum of the state."""
         g = self.later
-        vecs = sorted(n for n, (rank, _, _, shape) in s.arrays.items() if rank == 1 and n != "idx" and shape == (L,))
+        vecs = sorted(s.vectors())
         if not vecs:
             return self.s_assign(s, out, ind)
         u, w = g.choice(vecs), g.choice(vecs)
