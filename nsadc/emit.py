@@ -9,6 +9,7 @@ before anyone runs it.
 from __future__ import annotations
 
 import copy
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -22,8 +23,8 @@ from nsadc.ir.build import add
 from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Continue, Expr, For, Function, If, Raw,
                             Return, Stmt, TapeAlloc, TapeOp, TapePop, TapePush, TapeReserve, Var, While,
                             expressions_read, has_select, walk)
-from nsadc.rules.source import (comment_text, docstring_source, expr_source, numpy_extrema, range_source,
-                                store_line)
+from nsadc.rules.source import (EXTREMUM, NUMPY_EXTREMUM, comment_text, docstring_source, expr_source, numpy_extrema,
+                                range_source, store_line)
 from nsadc.passes.parallel_loops import has_parallel_loop
 from nsadc.rules.table import RULES
 from nsadc.rules.vector import helper_source
@@ -126,7 +127,8 @@ def function_source(fn: Function, extra_params: list[str] = ()) -> str:
         lines.append(f"    {docstring_source(fn.doc)}")
     types = fn.types
     floats = (lambda e: expr_type(e, types) == "float") if _BACKEND.get().numpy_extrema else None
-    with numpy_extrema(floats):
+    spelling = NUMPY_EXTREMUM if set(EXTREMUM.values()) & (set(types) | {p.name for p in fn.params}) else EXTREMUM
+    with numpy_extrema(floats, spelling):
         lines.extend(block_source(fn.body, 1) or ["    pass"])
     return "\n".join(lines) + "\n"
 
@@ -153,6 +155,23 @@ _SELECT_HELPER = '''def _select(c, a, b):
     emitter passes only values whose evaluation cannot fail)."""
     return a if c else b
 '''
+
+# the NaN-keeping max and min of floats (rules/source.py writes calls to them)
+EXTREMA_HELPERS = '''def _maximum(a, b):
+    """max(a, b) of floats that passes a NaN on: a at a tie, as Python's max."""
+    m = b if b > a else a
+    return m if b == b else b
+
+
+def _minimum(a, b):
+    """min(a, b) of floats that passes a NaN on: a at a tie, as Python's min."""
+    m = b if b < a else a
+    return m if b == b else b
+'''
+
+
+_CALLS_EXTREMUM = re.compile(r"(?<![\w.])_m(ax|in)imum\(")
+
 
 def _calls(e: Expr, count: list[int], nests_only: bool = False, in_select: bool = False) -> tuple[Expr, bool]:
     """``e`` with each selection whose two values may be evaluated first made
@@ -243,8 +262,11 @@ def module_source(header: list[str], functions: list[Function], backend: Backend
     if backend.parallelize:  # last: on the functions as written
         functions = [backend.parallelize(f) for f in functions]
     with lowered_for(backend):
-        chunks += [backend.decorated(function_source(f)) for f in selection_helpers]
-        chunks += [backend.decorated(function_source(f), has_parallel_loop(f)) for f in functions]
+        written = [backend.decorated(function_source(f)) for f in selection_helpers]
+        written += [backend.decorated(function_source(f), has_parallel_loop(f)) for f in functions]
+    if any(_CALLS_EXTREMUM.search(c) for c in written):
+        chunks += [backend.decorated(h) for h in EXTREMA_HELPERS.split("\n\n\n")]
+    chunks += written
     text = "\n".join(lines) + "\n\n".join(chunks)
     try:
         return check_source(text)

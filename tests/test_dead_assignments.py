@@ -96,6 +96,82 @@ def test_a_value_read_under_the_test_that_assigned_it_is_private_to_the_iteratio
     assert not private([assign, other], "v")
 
 
+def _disc_args(seed=1, m=12, n=40):
+    rng = np.random.default_rng(seed)
+    P = np.column_stack([rng.uniform(0.05, 0.95, m), rng.uniform(-1.0, 1.0, m)])
+    return P, rng.uniform(0.2, 1.0, m), rng.uniform(0.2, 0.8, n), 0.15
+
+
+def test_skips_nested_in_a_re_run_iteration_leave_no_forward_run(target):
+    # each pixel's loop over discs skips by nested tests (continue, lowered to `if taken_1: ... if taken_2:`)
+    # and stops early: the re-run assigns what the reverse reads under the same nest of tests
+    d = nsadc.differentiate(dead_rows.disc_coverage, wrt=["P", "w"], target=target)
+    args = _disc_args()
+    gP, gw = d.grad(*args)
+    _, (vP, vw) = d.vjp(args, 1.0)
+    np.testing.assert_array_equal(gP, vP)
+    np.testing.assert_array_equal(gw, vw)
+    if target == "python":
+        src = _grad_source(d)
+        assert "while " not in src[:src.index("# reverse sweep")]  # the forward run of the pixels is gone
+    h = 1e-6
+    for which, g in ((0, gP), (1, gw)):
+        for idx in np.ndindex(g.shape):
+            plus, minus = ([a.copy() if isinstance(a, np.ndarray) else a for a in args] for _ in range(2))
+            plus[which][idx] += h
+            minus[which][idx] -= h
+            fd = (dead_rows.disc_coverage(*plus) - dead_rows.disc_coverage(*minus)) / (2 * h)
+            assert g[idx] == pytest.approx(fd, rel=1e-5, abs=1e-7)
+
+
+def _nested_read(v, *tests):
+    """``if t1: if t2: ... s = s + v`` (a read of ``v`` under every test)."""
+    block = [Assign("s", Call("add", (Var("s"), Var(v))))]
+    for t in reversed(tests):
+        block = [If(Var(t), block, [])]
+    return block[0]
+
+
+def _nested_fn(body):
+    params = [Param("x", "float")] + [Param(t, "bool") for t in ("c1", "c2", "c3")]
+    return Function("f", params, body)
+
+
+def test_an_assignment_under_part_of_a_read_s_tests_covers_it():
+    early = Assign("v", Call("mul", (Var("x"), Const(2.0))))
+    for cover in (["c1"], ["c2"], ["c1", "c2"]):
+        late = Assign("v", Var("x"))
+        for t in reversed(cover):
+            late = If(Var(t), [late], [])
+        body = [early, late, Assign("s", Const(0.0)), _nested_read("v", "c1", "c2"), Return(Var("s"))]
+        fn = _nested_fn(body)
+        drop_dead_assignments(fn)
+        assert early not in fn.body, cover  # v is read only where c1 and c2 hold, and there it was assigned
+
+
+def test_an_assignment_under_a_test_the_read_lacks_keeps_the_earlier_value():
+    early = Assign("v", Call("mul", (Var("x"), Const(2.0))))
+    for cover, read in ((["c3"], ["c1", "c2"]), (["c1", "c2"], ["c1"])):
+        late = Assign("v", Var("x"))
+        for t in reversed(cover):
+            late = If(Var(t), [late], [])
+        body = [early, late, Assign("s", Const(0.0)), _nested_read("v", *read), Return(Var("s"))]
+        fn = _nested_fn(body)
+        drop_dead_assignments(fn)
+        assert early in fn.body, (cover, read)  # a read where the assignment did not run sees early's v
+
+
+def test_reads_on_two_paths_keep_the_tests_both_share():
+    early = Assign("v", Call("mul", (Var("x"), Const(2.0))))
+    reads = If(Var("c1"), [If(Var("c2"), [Assign("s", Var("v"))], [Assign("s", Call("neg", (Var("v"),)))])], [])
+    for cover, dropped in (("c1", True), ("c2", False)):
+        body = [early, If(Var(cover), [Assign("v", Var("x"))], []), Assign("s", Const(0.0)), reads,
+                Return(Var("s"))]
+        fn = _nested_fn(body)
+        drop_dead_assignments(fn)
+        assert (early not in fn.body) == dropped, cover  # both reads lie under c1; only one under c2
+
+
 def newton_cube_roots(a, b):
     s = 0.0
     for i in range(a.shape[0]):

@@ -25,7 +25,11 @@ A value read only under a test ``c`` (a variable) is live only where ``c``
 holds, as long as ``c`` is not assigned in between: an assignment under the
 same test then covers the read, and the other branch does not keep it.  The
 same holds of a value read only where ``c`` fails (in the ``else`` branch:
-an ``elif``'s test, computed and read there alone).
+an ``elif``'s test, computed and read there alone).  A value's guard is the
+set of every test its reads are nested under, so a re-run that assigns a
+value under the same nest of tests (a loop body's ``continue``s lowered to
+``if taken_1: ... if taken_2: ...``) covers reads deep in that nest too;
+where two paths meet, the guard keeps the tests both paths share.
 
 Functions with ``break``, ``continue`` or an early ``return`` are left to the
 flow-insensitive pass (their jumps would need edges of their own).
@@ -36,10 +40,11 @@ from __future__ import annotations
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Continue, For, Function, If, Return, Stmt, Var,
                             While, expressions_read, raw_names, variables, walk)
 
-ALWAYS = ""  # the guard of a value live on every path (a test variable's name otherwise)
-FAILS = "!"  # before a test's name: the guard of a value read only where that test is false
+Guard = frozenset[str]  # tests that hold wherever a value is read later
+ALWAYS: Guard = frozenset()  # the guard of a value live on every path
+FAILS = "!"  # before a test's name, in a guard: that test is false where the value is read
 
-Live = dict[str, str]  # name -> the test under which it is read later (ALWAYS: on every path)
+Live = dict[str, Guard]  # name -> the tests under which it is read later (ALWAYS: on every path)
 
 
 def drop_dead_assignments(fn: Function) -> None:
@@ -75,10 +80,10 @@ def kept_always(s: Stmt) -> bool:
 
 
 def join_live(a: Live, b: Live) -> Live:
-    """What is live where two paths meet: a name keeps its guard where both agree."""
+    """What is live where two paths meet: a name keeps the tests of its guard both paths hold."""
     out = dict(a)
     for v, g in b.items():
-        out[v] = g if out.get(v, g) == g else ALWAYS
+        out[v] = out[v] & g if v in out else g
     return out
 
 
@@ -105,13 +110,14 @@ class Liveness:
             live[v] = ALWAYS
 
     def assigned(self, live: Live, name: str) -> None:
-        """Before an assignment of ``name``: its value is not live, and what was
-        live under the test ``name`` is live on every path (the test changes here)."""
+        """Before an assignment of ``name``: its value is not live, and the
+        guards lose the test ``name`` (the test changes here)."""
         live.pop(name, None)
         if name in self.tests:
+            gone = {name, FAILS + name}
             for v, g in live.items():
-                if g in (name, FAILS + name):
-                    live[v] = ALWAYS
+                if g & gone:
+                    live[v] = g - gone
 
     def statement(self, s: Stmt, live: Live) -> Live:
         """``live`` (which it may change) taken back over ``s``."""
@@ -142,10 +148,10 @@ class Liveness:
         body = self.block(s.body, live)
         orelse = self.block(s.orelse, live)
         if test is not None:
-            # read in a branch: live where the test holds (fails, in the else branch); what only
-            # passes through keeps its own guard, except the guard the branch rules out
-            body = {v: g if live.get(v) == g else test for v, g in body.items() if g != FAILS + test}
-            orelse = {v: g if live.get(v) == g else FAILS + test for v, g in orelse.items() if g != test}
+            # on the body's path the test holds (fails, on the else path): a read there is under it,
+            # and a read under the opposite guard is never reached that way
+            body = {v: g | {test} for v, g in body.items() if FAILS + test not in g}
+            orelse = {v: g | {FAILS + test} for v, g in orelse.items() if test not in g}
         out = join_live(body, orelse)
         if self.holds(s.body) or self.holds(s.orelse):
             self.needed.add(id(s))

@@ -57,7 +57,7 @@ from nsadc.rules.table import EAGER
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Const, Continue, Expr, For, Function, If, Param, Return,
                             Stmt, Var, While, assigned, element_loads, operations, renamed_expr, select,
                             upward_exposed, variables, walk)
-from nsadc.passes.dead_assignments import ALWAYS, FAILS, Liveness, join_live, test_names
+from nsadc.passes.dead_assignments import ALWAYS, FAILS, Live, Liveness, join_live, test_names
 from nsadc.transforms.reverse_plan import is_store
 from nsadc.ir.names import Names
 from nsadc.passes.loop_analysis import all_names
@@ -196,11 +196,11 @@ def _plain(e: Expr) -> bool:
 
 class _LiveAfterBranches(Liveness):
     """The liveness walk of passes/dead_assignments.py, noting the names live
-    after each ``if``, each with the test it is read under (ALWAYS: any)."""
+    after each ``if``, each with the tests it is read under (ALWAYS: none)."""
 
     def __init__(self, tests: set[str]):
         super().__init__(set(), tests)
-        self.after: dict[int, dict[str, str]] = {}
+        self.after: dict[int, Live] = {}
 
     def branch(self, s: If, live):
         seen = self.after.get(id(s))
@@ -312,7 +312,7 @@ class _Converter:
         return self._straight(s, paths, merged, stored)
 
     @staticmethod
-    def _read_where_assigned(s: If, v: str, guard: str) -> bool:
+    def _read_where_assigned(s: If, v: str, guard: frozenset[str]) -> bool:
         """Whether every later read of ``v`` (under ``guard``) happens only
         where the one path that assigns it ran: its value on the other path
         is then never read (an ``elif``'s test, computed in the ``else``
@@ -321,8 +321,8 @@ class _Converter:
             return False
         in_body = any(isinstance(t, Assign) and t.target == v for t in s.body)
         in_orelse = any(isinstance(t, Assign) and t.target == v for t in s.orelse)
-        return (guard == s.test.name and in_body and not in_orelse) or (
-            guard == FAILS + s.test.name and in_orelse and not in_body)
+        return (s.test.name in guard and in_body and not in_orelse) or (
+            FAILS + s.test.name in guard and in_orelse and not in_body)
 
     def _elements(self, path: list[Assign], changed: set[str]):
         """(the elements ``path`` stores, in order; every element it loads or

@@ -92,11 +92,12 @@ def expr_source(e: Expr) -> str:
     if prim == "clip":
         x, lo, hi = (expr_source(a) for a in args)
         if _float_valued(e):
-            return f"np.minimum(np.maximum({x}, {lo}), {hi})"
+            spelled = _EXTREMA_SPELLING.get()
+            return f"{spelled['min']}({spelled['max']}({x}, {lo}), {hi})"
         return f"min(max({x}, {lo}), {hi})"
     if prim in ("max", "min") and _float_valued(e):
         # NaN in, NaN out (Python's max and min keep or drop a NaN by position)
-        fn = "np.maximum" if prim == "max" else "np.minimum"
+        fn = _EXTREMA_SPELLING.get()[prim]
         out = expr_source(args[0])
         for a in args[1:]:
             out = f"{fn}({out}, {expr_source(a)})"
@@ -126,10 +127,19 @@ def expr_source(e: Expr) -> str:
     raise ValueError(f"no emitter for {prim}")
 
 
-# Which max / min / clip to write as np.maximum / np.minimum (they keep a NaN):
+# A float max / min, as the emitted module's helpers write it (emit.py): a NaN
+# passes on, as with np.maximum, and the first of tied operands is kept, as
+# with Python's max; two compares and two selects, which Numba compiles to
+# branch-free code faster than its np.maximum of two scalars.
+# (A function that names a variable so keeps NumPy's np.maximum / np.minimum.)
+EXTREMUM = {"max": "_maximum", "min": "_minimum"}
+NUMPY_EXTREMUM = {"max": "np.maximum", "min": "np.minimum"}
+
+# Which max / min / clip to write with those helpers (they keep a NaN):
 # the emitter sets this to "of floats" while it writes a function for a backend
 # that has them; elsewhere (comments, messages) Python's max and min are written.
 _NUMPY_EXTREMA: ContextVar[Callable[[Expr], bool] | None] = ContextVar("nsadc_numpy_extrema", default=None)
+_EXTREMA_SPELLING: ContextVar[dict[str, str]] = ContextVar("nsadc_extrema_spelling", default=EXTREMUM)
 
 
 def _float_valued(e: Expr) -> bool:
@@ -138,14 +148,16 @@ def _float_valued(e: Expr) -> bool:
 
 
 @contextmanager
-def numpy_extrema(chooses: Callable[[Expr], bool] | None):
-    """Write a max / min / clip for which ``chooses`` says so with np.maximum and
-    np.minimum (None: Python's max and min everywhere)."""
+def numpy_extrema(chooses: Callable[[Expr], bool] | None, spelling: dict[str, str] = EXTREMUM):
+    """Write a max / min / clip for which ``chooses`` says so with the
+    NaN-keeping ``spelling`` (None: Python's max and min everywhere)."""
     token = _NUMPY_EXTREMA.set(chooses)
+    spelled = _EXTREMA_SPELLING.set(spelling)
     try:
         yield
     finally:
         _NUMPY_EXTREMA.reset(token)
+        _EXTREMA_SPELLING.reset(spelled)
 
 
 def kink_source(e: Expr) -> str:

@@ -35,3 +35,35 @@ def test_changes_between(x, lam):
         if c:
             s += t * x[i]
     return s
+
+
+def disc_coverage(P, w, target, r):
+    """Each pixel of a line sees discs front to back: a disc out of reach is
+    skipped, a transparent one too, and the pixel stops once nearly opaque.
+    The reverse re-runs each pixel, so its forward run only fed the value."""
+    n = target.shape[0]
+    m = P.shape[0]
+    loss = 0.0
+    for i in range(n):
+        x = (i + 0.5) / n
+        seen = 0.0
+        left = 1.0
+        for k in range(m):
+            if x < P[k, 0] - r:
+                continue
+            if x > P[k, 0] + r:
+                continue
+            d = 1e300
+            for e in range(3):
+                gap = x - P[k, 0] - 0.25 * (e - 1) * r
+                d = min(d, math.sqrt(gap * gap + 1e-4) * (1.0 + P[k, 1] * P[k, 1]))
+            a = min(max(1.0 - d / r, 0.0), 1.0)
+            if a == 0.0:
+                continue
+            seen += left * a * w[k]
+            left *= 1.0 - a
+            if left < 1e-3:
+                break
+        diff = seen + 0.1 * left - target[i]
+        loss += diff * diff
+    return loss / n
