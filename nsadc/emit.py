@@ -157,20 +157,20 @@ _SELECT_HELPER = '''def _select(c, a, b):
 '''
 
 # the NaN-keeping max and min of floats (rules/source.py writes calls to them)
-EXTREMA_HELPERS = '''def _maximum(a, b):
+EXTREMA_HELPERS = {
+    "_maximum": '''def _maximum(a, b):
     """max(a, b) of floats that passes a NaN on: a at a tie, as Python's max."""
     m = b if b > a else a
     return m if b == b else b
-
-
-def _minimum(a, b):
+''',
+    "_minimum": '''def _minimum(a, b):
     """min(a, b) of floats that passes a NaN on: a at a tie, as Python's min."""
     m = b if b < a else a
     return m if b == b else b
-'''
+''',
+}
 
-
-_CALLS_EXTREMUM = re.compile(r"(?<![\w.])_m(ax|in)imum\(")
+_CALLS_EXTREMUM = {name: re.compile(rf"(?<![\w.]){name}\(") for name in EXTREMA_HELPERS}
 
 
 def _calls(e: Expr, count: list[int], nests_only: bool = False, in_select: bool = False) -> tuple[Expr, bool]:
@@ -264,8 +264,8 @@ def module_source(header: list[str], functions: list[Function], backend: Backend
     with lowered_for(backend):
         written = [backend.decorated(function_source(f)) for f in selection_helpers]
         written += [backend.decorated(function_source(f), has_parallel_loop(f)) for f in functions]
-    if any(_CALLS_EXTREMUM.search(c) for c in written):
-        chunks += [backend.decorated(h) for h in EXTREMA_HELPERS.split("\n\n\n")]
+    chunks += [backend.decorated(helper) for name, helper in EXTREMA_HELPERS.items()
+               if any(_CALLS_EXTREMUM[name].search(c) for c in written)]
     chunks += written
     text = "\n".join(lines) + "\n\n".join(chunks)
     try:

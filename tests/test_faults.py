@@ -787,7 +787,7 @@ def _elif_chain(n: int) -> str:
 
 
 def test_derivative_nested_past_pythons_limits_is_a_located_refusal(tmp_path, cache_dir):
-    mod, path = write_module(tmp_path, _elif_chain(105))
+    mod, path = write_module(tmp_path, _elif_chain(120))
     with pytest.raises(nsadc.UnsupportedError, match="nested too deeply") as info:
         nsadc.differentiate(mod.chain, target="python").grad(1.0, 3)
     assert f"{path}:1:" in str(info.value)

@@ -70,7 +70,7 @@ def test_only_the_entries_that_depend_on_a_nan_are_nan(tmp_path):
 def test_the_emitted_code_says_what_it_computes(tmp_path):
     f = load_function(tmp_path, PROGRAMS["max_second"], "f")
     src = nsadc.differentiate(f, target="python").source("forward")
-    assert "np.maximum(x, 0.0)" in src  # computed so that a NaN stays
+    assert "_maximum(x, 0.0)" in src and "def _maximum(a, b):" in src  # computed so that a NaN stays
     assert "# kink: max(x, 0.0)" in src  # named as written
     assert "math.nan" in src
 
@@ -105,3 +105,38 @@ def test_a_selection_inside_a_selection_is_written_as_calls(tmp_path):
     assert " if x != 0.0 else 0.0" in src  # abs's selection: alone, a conditional expression
     assert d.grad(1.0, 1.0) == (1.5, 0.5) and d.grad(2.0, 1.0) == (2.0, 0.0)
     assert all(math.isnan(g) for g in d.grad(NAN, 1.0))
+
+
+@pytest.mark.parametrize("compiled", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_the_max_and_min_helpers_pass_a_nan_on_and_keep_pythons_choice(compiled):
+    """The emitted module's float max and min: NaN in either place gives NaN
+    (as np.maximum), otherwise Python's max and min, the first of tied
+    operands included (the sign of a zero tells which)."""
+    from nsadc.emit import EXTREMA_HELPERS
+    scope: dict = {}
+    exec("\n\n".join(EXTREMA_HELPERS.values()), scope)  # noqa: S102
+    helpers = {"max": (scope["_maximum"], max), "min": (scope["_minimum"], min)}
+    if compiled:
+        import numba
+        helpers = {k: (numba.njit(h), py) for k, (h, py) in helpers.items()}
+    values = [NAN, -math.inf, -1.5, -0.0, 0.0, 2.0, math.inf]
+    for name, (helper, python) in helpers.items():
+        for a in values:
+            for b in values:
+                got = helper(a, b)
+                if math.isnan(a) or math.isnan(b):
+                    assert math.isnan(got), (name, a, b)
+                else:
+                    want = python(a, b)
+                    assert got == want and math.copysign(1.0, got) == math.copysign(1.0, want), (name, a, b)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_variable_named_like_a_helper_keeps_numpys_spelling(tmp_path, target):
+    f = load_function(tmp_path, "def f(x):\n    _maximum = 0.0\n    for i in range(x.shape[0]):\n"
+                      "        _maximum = max(_maximum, x[i] * x[i])\n    return _maximum + min(x[0], 0.5)\n", "f")
+    d = nsadc.differentiate(f, target=target)
+    x = np.array([0.3, -1.2, 0.7])
+    np.testing.assert_array_equal(d.grad(x), [1.0, -2.4, 0.0])
+    src = d.source("reverse", x)
+    assert "np.minimum(" in src and "def _minimum" not in src

@@ -2,8 +2,10 @@
 
 The emitter (nsadc/emit.py) writes each IR statement and primitive in Python
 syntax; a :class:`Backend` decides the rest: the decorator every function
-gets (and in the cpu target's parallel mode, which loops run on several threads), the imports, how a float ``max``/``min`` is written (``np.maximum``
-keeps a NaN; CUDA device code has no ``np.maximum``), and where a tape's
+gets (and in the cpu target's parallel mode, which loops run on several
+threads), the imports, how a float ``max``/``min`` is written (the module's
+``_maximum`` keeps a NaN, as ``np.maximum`` does; CUDA device code writes
+Python's), and where a tape's
 storage lives (a NumPy array on the CPU; per-thread memory of a size fixed
 at compile time on a GPU).  ``PYTHON`` and ``NUMBA_CPU`` are defined here;
 the CUDA backend lives in nsadc/backends/numba_cuda.py.
@@ -23,7 +25,7 @@ class Backend:
     name: str
     decorator: str | None = None  # the line above every emitted function
     imports: tuple[str, ...] = ()  # beyond math and numpy
-    numpy_extrema: bool = True  # float max / min as np.maximum / np.minimum (NaN in, NaN out)
+    numpy_extrema: bool = True  # float max / min as _maximum / _minimum (NaN in, NaN out, as NumPy's)
     local_tapes: bool = False  # tapes of a size known at compile time in per-thread local memory
 
     # rewrites an emitted function before it is written (a backend that cannot

@@ -148,7 +148,8 @@ def traced_primal(primal) -> Callable:
     fn = copy.deepcopy(primal)
     fn.name = f"{primal.name}_traced"
     fn.body = _instrument(fn.body)
-    text = "import math\n\nimport numpy as np\n\n\n" + EXTREMA_HELPERS + "\n\n" + function_source(fn, ["_trace"])
+    helpers = "\n\n".join(EXTREMA_HELPERS.values())
+    text = "import math\n\nimport numpy as np\n\n\n" + helpers + "\n\n" + function_source(fn, ["_trace"])
     ns: dict = {}
     exec(compile(text, f"<nsadc traced {primal.name}>", "exec"), ns)  # noqa: S102
     return ns[fn.name]

@@ -162,7 +162,7 @@ def numpy_extrema(chooses: Callable[[Expr], bool] | None, spelling: dict[str, st
 
 def kink_source(e: Expr) -> str:
     """An expression as comments name it: ``max(s, 0.0)`` as written, though the
-    code computes it as ``np.maximum(s, 0.0)`` (which keeps a NaN)."""
+    code computes it as ``_maximum(s, 0.0)`` (which keeps a NaN)."""
     if isinstance(e, Call) and e.prim in ("max", "min"):
         return f"{e.prim}({', '.join(expr_source(a) for a in e.args)})"
     return expr_source(e)
