@@ -1,5 +1,6 @@
 """Int arrays made by whole-array expressions stay int (``-np.ones(n,
-dtype=np.int64)``, ``counts[:-1].copy()``, ``starts + 1``), so their elements
+dtype=np.int64)``, ``counts[:-1].copy()``, ``starts + 1``, ``np.cumsum`` of
+ints), so their elements
 index other arrays as the user's code does; and a bool array argument whose
 elements the code uses as indices (``x[mask]``: NumPy's mask) is refused at
 the call instead of being read as positions 0 and 1."""
@@ -30,6 +31,27 @@ def scatter_by_counts(x, idx):
     s = 0.0
     for k in range(out.shape[0]):
         s += max(out[k], 0.5) * (k + 1)
+    return s
+
+
+def rows_by_cumsum(x, idx, n_rows):
+    """A CSR row pointer as the running sum of int counts (np.cumsum), then
+    fill pointers copied from it: each row's entries are the x of its items."""
+    cnt = np.zeros(n_rows + 1, dtype=np.int64)
+    for k in range(idx.shape[0]):
+        cnt[idx[k] + 1] += 1
+    ptr = np.cumsum(cnt)
+    fill = ptr[:-1].copy()
+    items = np.empty(idx.shape[0], dtype=np.int64)
+    for k in range(idx.shape[0]):
+        items[fill[idx[k]]] = k
+        fill[idx[k]] += 1
+    s = 0.0
+    for r in range(n_rows):
+        best = 0.0
+        for j in range(ptr[r], ptr[r + 1]):
+            best = max(best, x[items[j]] * (r + 1))
+        s += best * best
     return s
 
 
@@ -85,6 +107,7 @@ def _cases():
         "relax_with_predecessors": (relax_with_predecessors, (r.uniform(0.5, 1.5, 5), np.array([0, 1, 2, 3, 0, 2]),
                                                               np.array([1, 2, 3, 4, 2, 4]))),
         "shifted_gather": (shifted_gather, (r.standard_normal(6), np.array([0, 3, 1, 4]))),
+        "rows_by_cumsum": (rows_by_cumsum, (r.uniform(0.2, 1.0, 7), np.array([2, 0, 1, 2, 0, 2, 3]), 4)),
     }
 
 
@@ -99,13 +122,13 @@ def test_int_arrays_made_by_expressions_index(name, target):
     np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("name", ["scatter_by_counts", "relax_with_predecessors", "shifted_gather"])
+@pytest.mark.parametrize("name", ["scatter_by_counts", "relax_with_predecessors", "shifted_gather", "rows_by_cumsum"])
 def test_the_made_arrays_are_int(name):
     fn, args = _cases()[name]
     src = nsadc.differentiate(fn, target="python").source("reverse", *args)
     assert "np.empty(" in src
     for line in src.splitlines():
-        for made in ("fill = np.empty(", "pred = np.empty(", "nxt = np.empty("):
+        for made in ("fill = np.empty(", "pred = np.empty(", "nxt = np.empty(", "cumulative = np.empty("):
             if made in line:
                 assert "np.int64" in line, line
 

@@ -272,7 +272,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             self.rank_guessed.add(name)  # helper(x) alone does not show whether x is an array
         if found is None and _flows_into_indexed(scope.node, name):
             self.rank_guessed.add(name)  # q = recharge * c, then q[i, j]: the call's rank decides
-        return found or _infer_param_type(scope.node, name)
+        return found or _infer_param_type(scope.node, name, scope.src.functions)
 
     def _is_user_function(self, scope):
         """A test: does a call to this name go to a function nsadc inlines?"""
@@ -2510,11 +2510,47 @@ def _slices_only(node: cst.Subscript) -> bool:
     return all(isinstance(el.slice, cst.Slice) for el in node.slice)
 
 
-def _infer_param_type(node: cst.FunctionDef, name: str) -> str:
+def _infer_param_type(node: cst.FunctionDef, name: str, functions: dict | None = None, depth: int = 0) -> str:
     """Without annotations or runtime values: a parameter that takes part in a
     range() bound, an index or an array size (``range(n + 1)``,
-    ``np.zeros(n + 1)``, ``x[n - 1]``) is an int, anything else a float."""
-    return "int" if any(_counts_with(e, name) for e in _int_positions(node)) else "float"
+    ``np.zeros(n + 1)``, ``x[n - 1]``) is an int, and so is one passed on to
+    a function of its file whose parameter there is (``search(F, p, B)``
+    with ``range(B)`` in ``search``); anything else a float."""
+    if any(_counts_with(e, name) for e in _int_positions(node)):
+        return "int"
+    if functions and depth < 4:
+        for callee, param in _passed_to(node, name, functions):
+            ann = param.annotation.annotation if param.annotation else None
+            if isinstance(ann, cst.Name) and ann.value == "int" or ann is None and _infer_param_type(
+                    functions[callee][0], param.name.value, functions, depth + 1) == "int":
+                return "int"
+    return "float"
+
+
+def _passed_to(node: cst.FunctionDef, name: str, functions: dict) -> list[tuple[str, cst.Param]]:
+    """(callee, its parameter) for each argument of a call in ``node`` to a
+    function of ``functions`` that is integer arithmetic with ``name`` in it
+    (``helper(B)``, ``helper(k=n + 1)``)."""
+    found: list[tuple[str, cst.Param]] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, n):
+            if not isinstance(n.func, cst.Name) or n.func.value not in functions:
+                return
+            callee = functions[n.func.value][0]
+            if callee is node:
+                return
+            params = callee.params.params
+            for k, a in enumerate(n.args):
+                if a.star or not _counts_with(a.value, name):
+                    continue
+                if a.keyword is not None:
+                    found.extend((n.func.value, p) for p in params if p.name.value == a.keyword.value)
+                elif k < len(params):
+                    found.append((n.func.value, params[k]))
+
+    scan(node.body, V())
+    return found
 
 
 def lower_function(src: SourceFile, node: cst.FunctionDef, env: dict | None = None,

@@ -1454,7 +1454,9 @@ class VectorLowering:
             raise self._err(scope, node, f"{what} of a scalar", "apply it to an array")
         if axis is None:
             arg, axis = self._flattened(arg, node), 0
-        out = _P("array", arg.rank, arg.shape)
+        ints = arg.integer and prim == "add"  # running sums of ints are ints (a CSR row pointer)
+        out = _P("array", arg.rank, arg.shape, integer=ints)
+        start = Const(0) if ints else start
         name = self.names.fresh("cumulative" if prim == "add" else f"running_{prim}")
         self._new_array(scope, name, out, node)
         total = self.names.fresh("running")
