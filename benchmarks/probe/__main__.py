@@ -2,7 +2,7 @@
 python target, then speed of nsadc's raw gradient kernel against the njit
 primal.
 
-    python -m benchmarks.probe [--corpus {a,b,...,k}] [--only NAME ...] [--repeat R] [--source-over X]
+    python -m benchmarks.probe [--corpus {a,b,...,l}] [--only NAME ...] [--repeat R] [--source-over X]
 
 ``--corpus a`` (the default) runs ``programs.py``; each later letter runs the
 corpus written after it, ``programs_<letter>.py`` (``--corpus i`` runs
@@ -141,7 +141,7 @@ def grad_source(d, args):
 
 
 # corpus letter -> module under benchmarks/probe, in the order they were written
-CORPORA = {"a": "programs", **{c: f"programs_{c}" for c in "bcdefghijk"}}
+CORPORA = {"a": "programs", **{c: f"programs_{c}" for c in "bcdefghijkl"}}
 
 
 def main(argv=None):
