@@ -443,3 +443,25 @@ def test_a_witness_is_a_float64_only_when_it_names_no_argument(witness, float64)
     from nsadc.passes.reduction_interchange import is_float64_witness
 
     assert is_float64_witness(witness) is float64
+
+
+def test_a_state_assigned_on_every_branch_is_followed_once_per_name():
+    """A model's state variables, each assigned on both branches of a test
+    from the one before (v1 = v0 * (v0 + a) either way, v2 from v1 ...): a
+    witness follows each name once (remembered), not every path through the
+    definitions (4 ** 7 expansions here)."""
+    from nsadc.ir.nodes import Assign, Call, Const, Function, If, Param, Var
+    from nsadc.passes.reduction_interchange import Precision
+
+    body = []
+    for k in range(1, 8):
+        prev = Var(f"v{k - 1}")
+        body.append(If(Call("gt", (prev, Const(0.0))),
+                       [Assign(f"v{k}", Call("mul", (prev, Call("add", (prev, Var("a"))))))],
+                       [Assign(f"v{k}", Call("mul", (prev, Call("add", (prev, Var("a"))))))]))
+    fn = Function("f", [Param("a", "float"), Param("v0", "float")], body,
+                  types={**{f"v{k}": "float" for k in range(8)}, "a": "float"})
+    precision = Precision(fn)
+    witness = precision.of(Var("v7"), [])
+    assert witness is not None and "a" in witness and "v0" in witness
+    assert precision._steps < 2000 and not precision.exhausted

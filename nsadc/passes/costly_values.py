@@ -124,16 +124,19 @@ class _Keeper:
             for t in walk(body):
                 if isinstance(t, Assign) and not is_store(t):
                     defs.setdefault(t.target, []).append(t.value)
+            given_up: set[str] = set()  # a witness too long to follow: not known, and not tried again
             for _ in range(12):  # each round settles at least one more name, or stops
                 grown = False
                 for name, values in defs.items():
-                    if name in known or name in popped_otherwise:
+                    if name in known or name in popped_otherwise or name in given_up:
                         continue
                     trial = {**known, name: _FLOAT64}
                     if all(is_float64_witness(w := self.precision.of(e, [], trial)) or _integer(w)
                            for e in values):
                         known[name] = _FLOAT64
                         grown = True
+                    elif self.precision.exhausted:
+                        given_up.add(name)
                 if not grown:
                     break
             self._float64 = set(known)

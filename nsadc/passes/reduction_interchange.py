@@ -491,6 +491,15 @@ _WITNESS_PRIMS = ("add", "sub", "mul", "neg", "abs", "max", "min", "copy", "copy
                   "gt", "ge", "lt", "le", "eq", "ne", "not")
 
 
+# steps a witness may take before it is given up (None): thousands for the
+# values of the programs measured, millions for a sea-ice model's state
+EXPANSION_STEPS = 20_000
+
+
+class _TooManySteps(Exception):
+    pass
+
+
 class Precision:
     """The precision a buffer must have to keep a value exactly.
 
@@ -537,6 +546,7 @@ class Precision:
                 elif isinstance(like, Var) and like.name in self.allocated:  # an adjoint of a work array
                     self.allocated[name] = self.allocated[like.name]
         self.known: dict[str, Expr] = {}
+        self._steps, self.exhausted, self._memo = 0, False, {}
 
     def witness(self, v: str, before: list[Stmt], body: list[Stmt], accumulators,
                 known: dict[str, Expr] | None = None) -> str | None:
@@ -559,7 +569,7 @@ class Precision:
                     value = t.value
         if value is None:
             return None
-        w = self._expand(value, defs, 8)
+        w = self._bounded_expand(value, defs)
         return None if w is None else expr_source(w)
 
     def of(self, e: Expr, before: list[Stmt], known: dict[str, Expr] | None = None) -> str | None:
@@ -567,13 +577,33 @@ class Precision:
         them (``known``: names whose witness is given)."""
         self.known = known or {}
         defs = {t.target: t.value for t in before if isinstance(t, Assign)}
-        w = self._expand(e, defs, 8)
+        w = self._bounded_expand(e, defs)
         return None if w is None else expr_source(w)
+
+    def _bounded_expand(self, e: Expr, defs) -> Expr | None:
+        """``_expand`` to depth 8, or None (no witness: the rule that asked
+        stands aside) once it has taken ``EXPANSION_STEPS`` steps: a function
+        assigning many names in several places each (a model's state
+        updated on every branch) multiplies the definitions to follow."""
+        self._steps, self.exhausted, self._memo = 0, False, {}
+        try:
+            return self._expand(e, defs, 8)
+        except _TooManySteps:
+            self.exhausted = True
+            return None
 
     def _made(self, v: str, defs, depth):
         """The witness of a value the function assigns outside the statements
         at hand: its definitions', where they agree; an accumulation
-        (``out = out + e``) then widens it as ``init + e`` does."""
+        (``out = out + e``) then widens it as ``init + e`` does.  Remembered
+        for the names known at the time (a name read on many paths is
+        followed once)."""
+        key = (v, depth, frozenset(self.known.items()))
+        if key not in self._memo:
+            self._memo[key] = self._made_anew(v, defs, depth)
+        return self._memo[key]
+
+    def _made_anew(self, v: str, defs, depth):
         plain = {self._expand(value, defs, depth) for value in self.made[v] if v not in variables(value)}
         w = plain.pop() if len(plain) == 1 else None
         outer = self.known.get(v)
@@ -589,6 +619,9 @@ class Precision:
         return w
 
     def _expand(self, e, defs, depth):
+        self._steps += 1
+        if self._steps > EXPANSION_STEPS:
+            raise _TooManySteps
         if isinstance(e, Const):
             return e
         if isinstance(e, Var):
