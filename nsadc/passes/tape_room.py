@@ -91,9 +91,9 @@ def _block(block: list[Stmt], types: dict) -> None:
                 moved = [TapeReserve(r.tape, r.counter, _sum([block[j].room for j in sorted(before[(
                     r.tape, r.counter)])] + [r.room])) for r in moved]
                 block[:] = [t for j, t in enumerate(block) if j not in merged]
-                at -= sum(1 for j in merged if j < at)
+                at -= len(merged)  # (every one of them before the loop's notes)
                 block[at:at] = moved
-                k = block.index(s)
+                k += len(moved) - len(merged)
         k += 1
 
 
@@ -120,7 +120,7 @@ def _reserves_before(block: list[Stmt], at: int, key: tuple[str, str]) -> list[i
             found.append(k)
             continue
         inner = list(walk([t]))
-        if any(isinstance(u, (*OPAQUE,)) and set(key) & raw_names(u) for u in inner):
+        if any(isinstance(u, OPAQUE) and set(key) & raw_names(u) for u in inner):
             break
         for u in inner:
             if isinstance(u, Assign):
