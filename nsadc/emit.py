@@ -127,7 +127,8 @@ def function_source(fn: Function, extra_params: list[str] = ()) -> str:
         lines.append(f"    {docstring_source(fn.doc)}")
     types = fn.types
     floats = (lambda e: expr_type(e, types) == "float") if _BACKEND.get().numpy_extrema else None
-    spelling = NUMPY_EXTREMUM if set(EXTREMUM.values()) & (set(types) | {p.name for p in fn.params}) else EXTREMUM
+    helpers = _BACKEND.get().extrema_helpers and not set(EXTREMUM.values()) & (set(types) | {p.name for p in fn.params})
+    spelling = EXTREMUM if helpers else NUMPY_EXTREMUM
     with numpy_extrema(floats, spelling):
         lines.extend(block_source(fn.body, 1) or ["    pass"])
     return "\n".join(lines) + "\n"

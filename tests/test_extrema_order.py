@@ -42,7 +42,7 @@ def _value_and_grad(fn, args, unordered=False, monkeypatch=None, tmp_path=None):
 def test_the_carried_operand_is_combined_last(fn, last):
     _, _, src = _value_and_grad(fn, programs.arguments(fn, np.random.default_rng(0)))
     forward = src.split("# reverse sweep")[0]
-    assert re.search(rf"_(minimum|maximum)\((_\w+\()+[^\n]*\), {last}\)\n", forward), forward
+    assert re.search(rf"np\.(minimum|maximum)\((np\.\w+\()+[^\n]*\), {last}\)\n", forward), forward
 
 
 @pytest.mark.parametrize("fn", programs.CARRIED, ids=_ids)

@@ -70,7 +70,7 @@ def test_only_the_entries_that_depend_on_a_nan_are_nan(tmp_path):
 def test_the_emitted_code_says_what_it_computes(tmp_path):
     f = load_function(tmp_path, PROGRAMS["max_second"], "f")
     src = nsadc.differentiate(f, target="python").source("forward")
-    assert "_maximum(x, 0.0)" in src and "def _maximum(a, b):" in src  # computed so that a NaN stays
+    assert "np.maximum(x, 0.0)" in src  # computed so that a NaN stays (the cpu module's _maximum: test_backends)
     assert "# kink: max(x, 0.0)" in src  # named as written
     assert "math.nan" in src
 

@@ -3,8 +3,8 @@
 The emitter (nsadc/emit.py) writes each IR statement and primitive in Python
 syntax; a :class:`Backend` decides the rest: the decorator every function
 gets (and in the cpu target's parallel mode, which loops run on several
-threads), the imports, how a float ``max``/``min`` is written (the module's
-``_maximum`` keeps a NaN, as ``np.maximum`` does; CUDA device code writes
+threads), the imports, how a float ``max``/``min`` is written (``np.maximum`` keeps a
+NaN, and so does the cpu module's ``_maximum``; CUDA device code writes
 Python's), and where a tape's
 storage lives (a NumPy array on the CPU; per-thread memory of a size fixed
 at compile time on a GPU).  ``PYTHON`` and ``NUMBA_CPU`` are defined here;
@@ -25,7 +25,10 @@ class Backend:
     name: str
     decorator: str | None = None  # the line above every emitted function
     imports: tuple[str, ...] = ()  # beyond math and numpy
-    numpy_extrema: bool = True  # float max / min as _maximum / _minimum (NaN in, NaN out, as NumPy's)
+    numpy_extrema: bool = True  # float max / min that keep a NaN (np.maximum / np.minimum)
+    # ... written as the module's _maximum / _minimum, compiled with it (Numba runs them faster);
+    # the python target keeps NumPy's, so that a function of its module compiles alone with numba.njit
+    extrema_helpers: bool = False
     local_tapes: bool = False  # tapes of a size known at compile time in per-thread local memory
 
     # rewrites an emitted function before it is written (a backend that cannot
@@ -85,8 +88,9 @@ def constant_int(e: Expr) -> int | None:
 
 
 PYTHON = Backend("python")
-NUMBA_CPU = Backend("cpu", "@numba.njit(cache=True)", ("import numba",))
-NUMBA_CPU_BOUNDSCHECK = Backend("cpu", "@numba.njit(cache=True, boundscheck=True)", ("import numba",))
+NUMBA_CPU = Backend("cpu", "@numba.njit(cache=True)", ("import numba",), extrema_helpers=True)
+NUMBA_CPU_BOUNDSCHECK = Backend("cpu", "@numba.njit(cache=True, boundscheck=True)", ("import numba",),
+                                extrema_helpers=True)
 
 
 def parallel(backend: Backend) -> Backend:

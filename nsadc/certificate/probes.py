@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nsadc.certificate.certificate import Certificate, Witness
-from nsadc.emit import EXTREMA_HELPERS, function_source
+from nsadc.emit import function_source
 from nsadc.rules.source import expr_source
 from nsadc.ir.nodes import Assign, For, If, Raw, Stmt, While
 from nsadc.rules.table import RULES
@@ -148,8 +148,7 @@ def traced_primal(primal) -> Callable:
     fn = copy.deepcopy(primal)
     fn.name = f"{primal.name}_traced"
     fn.body = _instrument(fn.body)
-    helpers = "\n\n".join(EXTREMA_HELPERS.values())
-    text = "import math\n\nimport numpy as np\n\n\n" + helpers + "\n\n" + function_source(fn, ["_trace"])
+    text = "import math\n\nimport numpy as np\n\n\n" + function_source(fn, ["_trace"])
     ns: dict = {}
     exec(compile(text, f"<nsadc traced {primal.name}>", "exec"), ns)  # noqa: S102
     return ns[fn.name]

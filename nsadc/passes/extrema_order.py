@@ -1,8 +1,9 @@
 """A loop-carried operand of a min or max of three or more is combined last.
 
 ``min(D[i - 1, j], D[i, j - 1], D[i - 1, j - 1])`` is emitted as
-``_minimum(_minimum(a, b), c)`` (NaN in, NaN out: each ``_minimum`` two
-compares and two selects).  ``D[i, j - 1]`` is the cell the loop's previous
+``_minimum(_minimum(a, b), c)`` on the cpu target (NaN in, NaN out: each
+``_minimum`` two compares and two selects; ``np.minimum`` in the python
+target's code).  ``D[i, j - 1]`` is the cell the loop's previous
 iteration stored, so the iterations form a chain through it: combined
 second, the chain runs through both ``_minimum``; combined last, through
 one, and the other two operands' minimum is computed off the chain (time

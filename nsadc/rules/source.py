@@ -127,11 +127,11 @@ def expr_source(e: Expr) -> str:
     raise ValueError(f"no emitter for {prim}")
 
 
-# A float max / min, as the emitted module's helpers write it (emit.py): a NaN
+# A float max / min, as the cpu module's helpers write it (emit.py): a NaN
 # passes on, as with np.maximum, and the first of tied operands is kept, as
 # with Python's max; two compares and two selects, which Numba compiles to
-# branch-free code faster than its np.maximum of two scalars.
-# (A function that names a variable so keeps NumPy's np.maximum / np.minimum.)
+# branch-free code faster than its np.maximum of two scalars.  (The python
+# target, and a function that names a variable so, keep NumPy's.)
 EXTREMUM = {"max": "_maximum", "min": "_minimum"}
 NUMPY_EXTREMUM = {"max": "np.maximum", "min": "np.minimum"}
 
