@@ -96,17 +96,11 @@ def test_a_value_read_under_the_test_that_assigned_it_is_private_to_the_iteratio
     assert not private([assign, other], "v")
 
 
-def _disc_args(seed=1, m=12, n=40):
-    rng = np.random.default_rng(seed)
-    P = np.column_stack([rng.uniform(0.05, 0.95, m), rng.uniform(-1.0, 1.0, m)])
-    return P, rng.uniform(0.2, 1.0, m), rng.uniform(0.2, 0.8, n), 0.15
-
-
 def test_skips_nested_in_a_re_run_iteration_leave_no_forward_run(target):
     # each pixel's loop over discs skips by nested tests (continue, lowered to `if taken_1: ... if taken_2:`)
     # and stops early: the re-run assigns what the reverse reads under the same nest of tests
     d = nsadc.differentiate(dead_rows.disc_coverage, wrt=["P", "w"], target=target)
-    args = _disc_args()
+    args = dead_rows.disc_arguments()
     gP, gw = d.grad(*args)
     _, (vP, vw) = d.vjp(args, 1.0)
     np.testing.assert_array_equal(gP, vP)

@@ -17,7 +17,7 @@ import pytest
 
 import nsadc
 from nsadc.ir.nodes import (Assign, Call, Const, CounterStep, For, Function, If, Param, Return, TapePop, TapePush,
-                            TapeReserve, Var, While, walk)
+                            TapeReserve, Var, While, variables, walk)
 from nsadc.passes.tape_room import reserve_before_loops
 from test_regressions import central_differences
 
@@ -63,8 +63,8 @@ def test_the_flux_pushes_reserve_once_per_step():
     assert "_reserve(flux_elements, n_flux_elements + (n - 1)" in forward.replace("len(range(1, n))", "(n - 1)")
 
 
-def _push(pair=1, at="n"):
-    return [TapePush("tape", Var(at), Var("v"), pair), CounterStep("n", "+=", Const(1))]
+def _push(pair=1):
+    return [TapePush("tape", Var("n"), Var("v"), pair), CounterStep("n", "+=", Const(1))]
 
 
 def _pop(pair=1):
@@ -95,15 +95,7 @@ def test_a_loop_that_only_pushes_reserves_every_iteration_s_room():
     before, inside = _loop([_reserve(2), *_push() * 2])
     assert not inside
     (r,) = before
-    assert r.room != Const(2) and "m" in {v.name for v in walk_vars(r.room)}
-
-
-def walk_vars(e):
-    if isinstance(e, Var):
-        yield e
-    elif isinstance(e, Call):
-        for a in e.args:
-            yield from walk_vars(a)
+    assert r.room != Const(2) and "m" in variables(r.room)  # m iterations of 2
 
 
 @pytest.mark.parametrize("body", [
@@ -124,12 +116,6 @@ def test_reservations_stay_in_a_loop_whose_counter_may_climb(body):
     assert inside
 
 
-def _disc_args(seed=1, m=12, n=40):
-    rng = np.random.default_rng(seed)
-    P = np.column_stack([rng.uniform(0.05, 0.95, m), rng.uniform(-1.0, 1.0, m)])
-    return P, rng.uniform(0.2, 1.0, m), rng.uniform(0.2, 0.8, n), 0.15
-
-
 def _reserves_in_loops(src: str, name: str) -> dict[str, int]:
     """Each loop header of ``name`` -> how many ``_reserve`` calls its body holds."""
     fn = next(f for f in ast.walk(ast.parse(src)) if isinstance(f, ast.FunctionDef) and f.name == name)
@@ -145,7 +131,7 @@ def _reserves_in_loops(src: str, name: str) -> dict[str, int]:
 def test_a_pixel_s_reverse_over_its_discs_reserves_before_it(target):
     # the reverse of each pixel's loop over discs re-runs a disc's nearest of three edges (a tape of three)
     d = nsadc.differentiate(dead_rows.disc_coverage, wrt=["P", "w"], target=target)
-    args = _disc_args(seed=3)
+    args = dead_rows.disc_arguments(seed=3)
     gP, gw = d.grad(*args)
     (k,) = d._specs.values()
     src = inspect.getsource(k.grad.py_func if hasattr(k.grad, "py_func") else k.grad)
@@ -191,8 +177,7 @@ def test_a_reservation_just_before_the_loop_is_added_to_the_loop_s():
         Return(Const(0.0))])
     reserve_before_loops(fn)
     (r,) = [s for s in fn.body if isinstance(s, TapeReserve)]
-    names = {v.name for v in walk_vars(r.room)}
-    assert names == {"m"} and r.room != Var("m")  # m + m * 2: one reservation for both
+    assert variables(r.room) == {"m"} and r.room != Var("m")  # m + m * 2: one reservation for both
 
 
 def test_a_reservation_before_the_loop_whose_room_changes_on_the_way_keeps_the_loop_s():

@@ -67,3 +67,11 @@ def disc_coverage(P, w, target, r):
         diff = seen + 0.1 * left - target[i]
         loss += diff * diff
     return loss / n
+
+
+def disc_arguments(seed=1, m=12, n=40):
+    """Arguments of disc_coverage: m discs with a centre and a shape
+    coefficient each, a line of n pixels, a radius."""
+    rng = np.random.default_rng(seed)
+    P = np.column_stack([rng.uniform(0.05, 0.95, m), rng.uniform(-1.0, 1.0, m)])
+    return P, rng.uniform(0.2, 1.0, m), rng.uniform(0.2, 0.8, n), 0.15
