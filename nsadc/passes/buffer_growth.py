@@ -49,11 +49,16 @@ def _block(block: list[Stmt]) -> None:
 
 
 def changed_in(loop: For | While) -> set[str]:
-    """The names a loop may change: what it assigns, its variable, what a
-    tape read or a line of opaque code in it may assign."""
-    out = assigned(loop.body) | ({loop.var} if isinstance(loop, For) else set())
-    growths = {id(t.body[0]) for t in walk(loop.body) if _growth(t) is not None}
-    for t in walk(loop.body):
+    """The names a loop may change: its variable and what its body may (:func:`changed_by`)."""
+    return changed_by(loop.body) | ({loop.var} if isinstance(loop, For) else set())
+
+
+def changed_by(block: list[Stmt]) -> set[str]:
+    """The names a block may change: what it assigns (loop variables
+    included), what a tape read or a line of opaque code in it may assign."""
+    out = assigned(block)
+    growths = {id(t.body[0]) for t in walk(block) if _growth(t) is not None}
+    for t in walk(block):
         if isinstance(t, TAPE_OPS):
             out |= tape_effects(t)[1]  # what a tape operation writes (a pop's target, a counter)
         elif isinstance(t, Raw) and id(t) not in growths:  # a growth assigns its buffer alone

@@ -53,10 +53,10 @@ reservation there, and no statement sets the counter outright.
 from __future__ import annotations
 
 from nsadc.ir.build import add, mul
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, CounterStep, Expr, For, Function, If, Raw, Stmt,
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, CounterStep, Expr, For, Function, If, Raw, Stmt,
                             TapePop, TapePush, TapeReserve, Var, While, child_blocks, is_store, raw_names, variables,
                             walk)
-from nsadc.passes.buffer_growth import changed_in
+from nsadc.passes.buffer_growth import changed_by, changed_in
 from nsadc.transforms.tapes import loop_trips
 from nsadc.transforms.while_trips import while_trips
 
@@ -119,16 +119,9 @@ def _reserves_before(block: list[Stmt], at: int, key: tuple[str, str]) -> list[i
                 return None
             found.append(k)
             continue
-        inner = list(walk([t]))
-        if any(isinstance(u, OPAQUE) and set(key) & raw_names(u) for u in inner):
+        if any(isinstance(u, OPAQUE) and set(key) & raw_names(u) for u in walk([t])):
             break
-        for u in inner:
-            if isinstance(u, Assign):
-                assigned_between.add(u.target)
-            elif isinstance(u, For):
-                assigned_between.add(u.var)
-            elif isinstance(u, OPAQUE):
-                assigned_between |= raw_names(u)
+        assigned_between |= changed_by([t])
     return found
 
 
@@ -180,8 +173,7 @@ def _same_in_every_iteration(room: Expr, loop: For | While, changed: set[str], a
                 return e
             k = next((k for k in range(at - 1, -1, -1) if isinstance(loop.body[k], Assign)
                       and loop.body[k].target == e.name), None)
-            between = For("_", Const(0), Const(0), Const(1), loop.body[k + 1:at] if k is not None else [])
-            if k is None or depth > 8 or e.name in changed_in(between):
+            if k is None or depth > 8 or e.name in changed_by(loop.body[k + 1:at]):
                 return None
             return written(loop.body[k].value, k, depth + 1)
         if isinstance(e, Call):
