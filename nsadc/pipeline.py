@@ -50,6 +50,7 @@ from nsadc.passes.costly_values import keep_costly_values
 from nsadc.passes.constants import fold_constant_tests
 from nsadc.passes.dead_assignments import drop_dead_assignments
 from nsadc.passes.dead_code import drop_dead_code, without_value
+from nsadc.passes.undone_reruns import drop_undone_reruns
 from nsadc.passes.extrema_order import order_extrema_operands
 from nsadc.passes.fold import fold_temporaries
 from nsadc.analyses.rename import split_reassignments
@@ -149,6 +150,9 @@ OPTIMISATION_PASSES = [
 # on the reverse functions as they are emitted, after the gradient's own (``grad``, built from ``vjp``
 # by dropping what only the value needs: its dead-code walk leaves functions with a `break` alone)
 FINAL_PASSES = [
+    Pass("drop_undone_reruns", lambda f: drop_undone_reruns(f), REVERSE,
+         "the statements are final, tapes indexed by their loops: a re-run's element stores that its reverse "
+         "loop puts back at once go (then drop_dead_assignments drops what computed them)"),
     Pass("drop_dead_assignments", lambda f: drop_dead_assignments(f), REVERSE,
          "the statements are final: a reverse sweep re-runs a loop's iteration with names the forward "
          "sweep used, and what the re-run computes that no adjoint reads goes (grad had it already)"),

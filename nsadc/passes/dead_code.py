@@ -26,6 +26,7 @@ from __future__ import annotations
 from nsadc.ir.nodes import (OPAQUE, Assign, Call, For, Function, If, Raw, Return, Stmt, Var, While, child_blocks,
                             clone_function, expressions_read, raw_names, variables, walk)
 from nsadc.passes.dead_assignments import drop_dead_assignments, has_code, kept_always
+from nsadc.passes.undone_reruns import drop_undone_reruns
 from nsadc.transforms.reverse_plan import is_store
 
 
@@ -38,6 +39,7 @@ def without_value(vjp: Function, name: str) -> Function:
     assert isinstance(ret, Return) and isinstance(ret.value, tuple), "a reverse function ends in its return"
     fn.body[-1] = Return(ret.value[1], ret.loc)
     fn.doc = (fn.doc or "").replace(" and the adjoints", ": the adjoints", 1) or None
+    drop_undone_reruns(fn)
     for _ in range(3):
         drop_dead_code(fn)
         drop_dead_assignments(fn)  # then by the statements' order: the forward run of a loop its reverse re-runs
