@@ -58,6 +58,7 @@ from nsadc.ir.verify import verify
 from nsadc.rules.policy import Policy
 from nsadc.transforms.carried_extrema import search_carried_extrema
 from nsadc.transforms.carried_loads import carry_index_loads
+from nsadc.transforms.stored_loads import forward_stored_loads
 from nsadc.transforms.tangent_gradient import by_tangents, gradient_by_tangents, small_enough
 from nsadc.transforms.forward import forward
 from nsadc.passes.loop_order import run_forward_where_order_free
@@ -372,7 +373,9 @@ def analyse_function(src: SourceFile, node, wrt: list[str] | None, env: dict | N
             raise ArgumentError(f"cannot differentiate with respect to {w!r}: it is {by_name[w].type}, "
                                 "not float")
     facts = analyse(base, wrt)
-    if carry_index_loads(base, facts, base.names):  # a rewrite every mode gains from
+    # rewrites every mode gains from
+    carried = carry_index_loads(base, facts, base.names)
+    if forward_stored_loads(base, facts.types) or carried:
         facts = analyse(base, wrt, sites=facts.sites)
     kinds = output_types(base, facts.types)
     for kind in kinds:

@@ -185,7 +185,13 @@ class _Reverse:
         return any(id(s) in self.inside(inner) for inner in walk(loop.body) if isinstance(inner, (For, While)))
 
     def hoisted(self, s: Stmt) -> bool:
-        return id(s) in self.pushed_early and not self.own_rerun(self.pushed_early[id(s)])
+        """Whether the push for store ``s`` was made before the statement of its
+        loop's body that holds it.  Not in the re-run of that loop, nor in the
+        re-run of a loop inside it that restores the element itself (a row's
+        loop around an element's): that re-run's reverse pops at the store."""
+        if id(s) not in self.pushed_early or self.own_rerun(self.pushed_early[id(s)]):
+            return False
+        return self.rerun is None or id(s) not in self.plan.restored.get(id(self.rerun.loop), {})
 
     def replays(self, s: Assign) -> bool:
         """The re-run being built performs this store again, pushing what it overwrites."""
