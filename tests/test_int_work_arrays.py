@@ -217,6 +217,39 @@ def top_k_margin(S, labels, k: int):
     return loss
 
 
+def banded_warp_cost(a, b, w):
+    """Dynamic time warping in a band, its back-pointers in np.int8 and its path length in np.uint16 (held as
+    int64 by nsadc: the same values)."""
+    n, m = a.shape[0], b.shape[0]
+    D = np.full((n + 1, m + 1), 1e30)
+    step = np.zeros((n + 1, m + 1), np.int8)
+    length = np.zeros((n + 1, m + 1), dtype=np.uint16)
+    D[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(max(1, i - w), min(m, i + w) + 1):
+            best, k = D[i - 1, j - 1], 0
+            if D[i - 1, j] < best:
+                best, k = D[i - 1, j], 1
+            if D[i, j - 1] < best:
+                best, k = D[i, j - 1], 2
+            D[i, j] = abs(a[i - 1] - b[j - 1]) + best
+            step[i, j] = k
+            length[i, j] = 1 + (length[i - 1, j - 1] if k == 0 else length[i - 1, j] if k == 1 else length[i, j - 1])
+    # walk the back-pointers: the cost of the diagonal moves alone
+    i, j, diag = n, m, 0.0
+    while i > 0 and j > 0:
+        k = step[i, j]
+        if k == 0:
+            diag += abs(a[i - 1] - b[j - 1])
+            i -= 1
+            j -= 1
+        elif k == 1:
+            i -= 1
+        else:
+            j -= 1
+    return D[n, m] / length[n, m] + 0.5 * diag
+
+
 _rng = np.random.default_rng(11)
 _edges = np.array([[0, 1], [0, 2], [1, 2], [2, 3], [1, 3], [3, 4], [2, 4], [4, 0]])
 CASES = [
@@ -237,6 +270,8 @@ CASES = [
     (top_k_margin, (_rng.normal(size=(5, 6)), np.array([0, 3, 5, 1, 1]), 3), 0),
     (ring_buffer_orders, (_rng.uniform(0.5, 2.0, 12), 3.1, 3), 0),
     (ring_buffer_orders, (_rng.uniform(0.5, 2.0, 12), 3.1, 3), 1),
+    (banded_warp_cost, (_rng.normal(size=9), _rng.normal(size=8), 3), 0),
+    (banded_warp_cost, (_rng.normal(size=9), _rng.normal(size=8), 3), 1),
 ]
 
 

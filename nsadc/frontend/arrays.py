@@ -33,7 +33,10 @@ _SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1"
                "tanh", "sin", "cos", "maximum", "minimum")
 _FLOAT_DTYPES = ("float", "np.float64", "numpy.float64", "np.double", "numpy.double")
 _BOOL_DTYPES = ("bool", "np.bool_", "numpy.bool_", "np.bool", "numpy.bool")
-_INT_DTYPES = ("int", "np.int64", "numpy.int64", "np.int32", "numpy.int32", "np.intp", "numpy.intp", "np.int_")
+# narrower ints (a back-pointer table in np.int8) are held as int64: the same values, without wrapping around
+_INT_DTYPES = ("int", "np.int_", *(f"{np_}.{t}" for np_ in ("np", "numpy")
+                                   for t in ("int64", "int32", "int16", "int8", "intp", "intc",
+                                             "uint32", "uint16", "uint8")))
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
                 "flatten", "ravel", "astype", "fill")
 
