@@ -2,7 +2,7 @@
 python target, then speed of nsadc's raw gradient kernel against the njit
 primal.
 
-    python -m benchmarks.probe [--corpus {a,b,...,l}] [--only NAME ...] [--repeat R] [--source-over X]
+    python -m benchmarks.probe [--corpus {a,b,...,m}] [--only NAME ...] [--repeat R] [--source-over X]
 
 ``--corpus a`` (the default) runs ``programs.py``; each later letter runs the
 corpus written after it, ``programs_<letter>.py`` (``--corpus i`` runs
