@@ -28,8 +28,10 @@ written only at one element, ``x[..., i, ...]``, the loop variable one of its
 indices and the others unchanged by the loops; the forward loop stores it
 only at its top level, after its last read of it, and pushes it once there;
 the reverse loop pops it once, at its top level, before reading it, and
-stores nothing else into it; nothing but counter steps and comments stands
-between the two loops; and neither has a ``break``, ``continue`` or
+stores nothing else into it; nothing but counter steps, comments and
+assignments that do not touch the array stands between the two loops (a
+recurrent network's readout: the loss of the step the forward loop summed);
+and neither has a ``break``, ``continue`` or
 ``return``.  A tape goes only when every push and pop of it is in such a
 pair (so its counters carry nothing else).
 """
@@ -38,7 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nsadc.ir.nodes import (Break, Call, Comment, Continue, CounterStep, For, Function, Raw, Return, Stmt, TapeAlloc,
+from nsadc.ir.nodes import (Assign, Break, Call, Comment, Continue, CounterStep, For, Function, Raw, Return, Stmt, TapeAlloc,
                             TapePop, TapePush, TapeReserve, Var, child_blocks, expressions_read, is_store, raw_names,
                             variables, walk)
 from nsadc.passes.buffer_growth import changed_by
@@ -83,22 +85,22 @@ def _blocks(block: list[Stmt]):
 
 
 def _pairs_in(block: list[Stmt]) -> list[_Pair]:
-    """The pairs of ``block``: a loop, then (past counter steps and comments)
-    a loop over the same variable."""
+    """The pairs of ``block``: a loop, then (past counter steps, comments and
+    assignments) a loop over the same variable."""
     out = []
     for k, s in enumerate(block):
         j = k + 1
-        while j < len(block) and isinstance(block[j], (Comment, CounterStep)):
+        while j < len(block) and isinstance(block[j], (Comment, CounterStep, Assign)):
             j += 1
         if isinstance(s, For) and j < len(block) and isinstance(block[j], For) and block[j].var == s.var:
-            out += _pairs_of(s, block[j])
+            out += _pairs_of(s, block[k + 1:j], block[j])
     return out
 
 
-def _pairs_of(forward: For, backward: For) -> list[_Pair]:
+def _pairs_of(forward: For, between: list[Stmt], backward: For) -> list[_Pair]:
     if any(isinstance(t, (Break, Continue, Return)) for t in walk(forward.body + backward.body)):
         return []
-    changed = changed_by(forward.body) | changed_by(backward.body)
+    changed = changed_by(forward.body) | changed_by(between) | changed_by(backward.body)
     if forward.var in changed:
         return []
     out = []
@@ -109,6 +111,8 @@ def _pairs_of(forward: For, backward: For) -> list[_Pair]:
         if Var(forward.var) not in index or \
                 any(i != Var(forward.var) and variables(i) & changed for i in index):
             continue  # not an element only this iteration reaches
+        if any(_statement_touches(s, push.value) for s in between):
+            continue  # the array's elements are what the forward loop left them between the two loops
         pops = [s for s in walk(backward.body) if isinstance(s, TapePop) and s.tape == push.tape]
         if len(pops) == 1 and pops[0] in backward.body and pops[0].target == push.value and \
                 _reads_then_stores(forward.body, push) and _restores_then_reads(backward.body, pops[0]):

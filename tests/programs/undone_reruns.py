@@ -57,6 +57,28 @@ def reads_whole_state(x0, c):
     return np.sum(x ** 2)
 
 
+def recurrent_readout(s0, W, v, ys):
+    """A leaky-ReLU recurrence whose state is copied in from a buffer while the readout is summed; the loss
+    of each step stands between the readout's loop and its reverse."""
+    T = ys.shape[0]
+    h = s0.shape[0]
+    state = s0.copy()
+    new = np.empty(h)
+    loss = 0.0
+    for t in range(T):
+        for k in range(h):
+            z = 0.0
+            for j in range(h):
+                z += W[k, j] * state[j]
+            new[k] = max(z, 0.1 * z)
+        out = 0.0
+        for k in range(h):
+            state[k] = new[k]
+            out += v[k] * state[k]
+        loss += (out - ys[t]) ** 2
+    return loss / T
+
+
 # ------------------------------------------------------------ look-alikes
 
 
@@ -171,6 +193,8 @@ def arguments(name: str):
         "grid_relax": (rng.uniform(-1.0, 1.0, (3, 4)), rng.uniform(-1.0, 1.0, (3, 4)), 0.4),
         "drift_by_neighbours": (rng.uniform(-1.0, 1.0, n), rng.uniform(-1.0, 1.0, n), 0.3),
         "soil_fields": (rng.uniform(80.0, 160.0, 4), rng.uniform(2.0, 7.0, 20), rng.gamma(0.9, 8.0, 20), 1.1),
+        "recurrent_readout": (rng.uniform(-1.0, 1.0, 4), rng.uniform(-0.8, 0.8, (4, 4)), rng.uniform(-1.0, 1.0, 4),
+                              rng.uniform(-1.0, 1.0, 7)),
         "gauss_seidel_chain": (rng.uniform(-1.0, 1.0, n), rng.uniform(-1.0, 1.0, n), 0.6),
         "read_after_store": (rng.uniform(-1.0, 1.0, n), 0.3),
         "capped_where_high": (rng.uniform(-1.0, 1.0, n), 0.2),
@@ -180,8 +204,9 @@ def arguments(name: str):
 
 
 # the rule drops these programs' forward re-runs
-FIRES = ("bucket_cascade", "drift_by_neighbours", "clipped_decay", "reads_whole_state")
-# ... and with it the whole forward re-run (reads_whole_state's keeps its running maximum on a tape)
+FIRES = ("bucket_cascade", "drift_by_neighbours", "clipped_decay", "reads_whole_state", "recurrent_readout")
+# ... and with it the whole forward re-run (reads_whole_state's keeps its running maximum on a tape,
+# recurrent_readout's sums the readout its loss needs)
 RERUN_GONE = ("bucket_cascade", "drift_by_neighbours", "clipped_decay")
 # these it must leave alone: a look-alike touches other elements, stores under a test or keeps a value of
 # each row on a tape; soil_fields
