@@ -187,11 +187,14 @@ class _Reverse:
     def hoisted(self, s: Stmt) -> bool:
         """Whether the push for store ``s`` was made before the statement of its
         loop's body that holds it.  Not in the re-run of that loop, nor in the
-        re-run of a loop inside it that restores the element itself (a row's
-        loop around an element's): that re-run's reverse pops at the store."""
+        re-run of a loop inside it that restores the store's one element
+        itself (an element's loop inside a row's): that re-run's reverse pops
+        at the store.  (The re-run of a loop around, restoring a whole row or
+        block, leaves the pushes to the loops inside it, which re-run again.)"""
         if id(s) not in self.pushed_early or self.own_rerun(self.pushed_early[id(s)]):
             return False
-        return self.rerun is None or id(s) not in self.plan.restored.get(id(self.rerun.loop), {})
+        own = None if self.rerun is None else self.plan.restored.get(id(self.rerun.loop), {}).get(id(s))
+        return not isinstance(own, Call)
 
     def replays(self, s: Assign) -> bool:
         """The re-run being built performs this store again, pushing what it overwrites."""

@@ -1302,12 +1302,17 @@ def _written_by_an_earlier_iteration(fn: Function, loop, load: Assign, store: As
         atom = next(iter(w), None)
         if len(w) == 1 and isinstance(atom, Var) and atom.name not in position and atom.name not in changing:
             if back:  # indexed by a name the loop does not change (an outer loop's variable):
-                # another row than the store ever writes in this run of the loop, and one an earlier run
-                # wrote, unless the row read may be below 0 (``A[t - 1]`` at ``t = 0``: the last row,
-                # which a later run writes)
+                # another row than the store ever writes in this run of the loop; one an earlier run
+                # wrote where the outer loop steps towards the row written from the row read (``A[t - 1]``
+                # counting up, ``A[t + 1]`` counting down), unless the row read may be below 0 (``A[t - 1]``
+                # at ``t = 0``: the last row, which a later run writes).  The other way round (``A[t + 1]``
+                # counting up) a later run writes the row read, before the reverse sweep re-reads it.
+                offset = back.get(None, 0)
                 binding = [L for L in walk(fn.body) if isinstance(L, For) and L.var == atom.name]
-                return back.get(None, 0) < 0 or (bool(binding) and not any(_may_wrap(
-                    {atom: 1, None: -back.get(None, 0)}, L, defs) for L in binding))
+                steps = [L.step.value if isinstance(L.step, Const) else None for L in binding]
+                return bool(binding) and all(isinstance(st, int) and st != 0 and offset * st > 0
+                                             and offset % st == 0 for st in steps) and \
+                    not any(_may_wrap({atom: 1, None: -offset}, L, defs) for L in binding)
             continue
         if len(w) != 1 or not isinstance(atom, Var) or w[atom] != 1 or position.get(atom.name) is None \
                 or offsets[position[atom.name]] is None:
