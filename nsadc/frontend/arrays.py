@@ -27,7 +27,7 @@ from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
 _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm",
-                "sort", "argsort")
+                "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz")
 # NumPy functions whose result has their first argument's shape, where that is an array
 _SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1", "sqrt", "square", "sign",
                "tanh", "sin", "cos", "maximum", "minimum")
@@ -38,7 +38,7 @@ _INT_DTYPES = ("int", "np.int_", *(f"{np_}.{t}" for np_ in ("np", "numpy")
                                    for t in ("int64", "int32", "int16", "int8", "intp", "intc",
                                              "uint32", "uint16", "uint8")))
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
-                "flatten", "ravel", "astype", "fill")
+                "flatten", "ravel", "astype", "fill", "var", "std")
 
 
 def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None = None,
@@ -77,6 +77,9 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
             if isinstance(n.value, cst.Name) and n.value.value == name:
                 found["array"] = found["pinned"] = True
                 found["rank"] = max(found["rank"], _indexed_dims(n))
+            elif not isinstance(n.value, cst.Name) and _elementwise_of(n.value, name, views):
+                found["array"] = True  # np.abs(y)[0], (y * y)[k]: an array of y's shape, indexed
+                found["rank"] = max(found["rank"], _indexed_dims(n))
             elif isinstance(n.value, cst.Attribute) and n.value.attr.value == "shape" \
                     and isinstance(n.value.value, cst.Name) and n.value.value.value == name:
                 found["array"] = found["pinned"] = True
@@ -85,6 +88,9 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     found["rank"] = max(found["rank"], int(idx.value.value) + 1)
 
         def visit_Attribute(self, n):
+            if n.attr.value in _ARRAY_ATTRS and not isinstance(n.value, cst.Name) \
+                    and _elementwise_of(n.value, name, views):
+                found["array"] = True  # np.abs(y).std(), (y - m).sum()
             if isinstance(n.value, cst.Name) and n.value.value == name and n.attr.value in _ARRAY_ATTRS:
                 found["array"] = True
                 if n.attr.value == "T":
@@ -125,9 +131,11 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     and n.args[0].value.value == name:
                 found["array"] = True  # (np.roll(x, k): x, not k)
             if called in _WHOLE_ARRAY and isinstance(f, cst.Attribute) and any(
-                    isinstance(a.value, cst.Name) and a.value.value == name and a.keyword is None
-                    for a in n.args):
-                found["array"] = True  # np.sum(x), np.dot(a, b), np.linalg.norm(x) ...
+                    a.keyword is None and not (isinstance(a.value, cst.Name) and a.value.value != name
+                                               and a.value.value not in views)
+                    and _elementwise_of(a.value, name, views) for a in n.args):
+                # np.sum(x), np.dot(a, b), np.linalg.norm(x), np.var(np.abs(x)), np.std(z) with z = np.abs(x) ...
+                found["array"] = True
                 for a in n.args:
                     if a.keyword is not None and a.keyword.value == "axis" \
                             and isinstance(a.value, cst.Integer) and isinstance(n.args[0].value, cst.Name) \
@@ -173,6 +181,36 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     t = array_type(found["rank"], not found["index"]) if found["array"] else None
     memo[key] = (t, (found["pinned"], found["exact"]))
     return t
+
+
+def _elementwise_of(node, name: str, views: dict[str, int]) -> bool:
+    """Whether ``node`` has the shape of ``name`` if that is an array: the name,
+    a name bound to an elementwise function of it (a view that skips no
+    dimension), or NumPy's elementwise functions and arithmetic of those with
+    numbers written out (``np.abs(y)``, ``y * y - 0.5``).  Another name beside
+    it says nothing: ``A * b + c`` may broadcast a scalar ``c``."""
+    if isinstance(node, cst.Name):
+        return node.value == name or views.get(node.value) == 0
+    if isinstance(node, cst.BinaryOperation) and not isinstance(node.operator, cst.MatrixMultiply):
+        sides = (node.left, node.right)
+        return any(_elementwise_of(x, name, views) for x in sides) and \
+            all(_elementwise_of(x, name, views) or _number(x) for x in sides)
+    if isinstance(node, cst.UnaryOperation):
+        return _elementwise_of(node.expression, name, views)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.args \
+            and isinstance(node.func.value, cst.Name) and node.func.value.value in ("np", "numpy") \
+            and node.func.attr.value in _SAME_SHAPE:
+        args = [a.value for a in node.args if a.keyword is None]
+        return any(_elementwise_of(x, name, views) for x in args) and \
+            all(_elementwise_of(x, name, views) or _number(x) for x in args)
+    return False
+
+
+def _number(node) -> bool:
+    """A number written out (``0.5``, ``-2``)."""
+    if isinstance(node, cst.UnaryOperation):
+        return _number(node.expression)
+    return isinstance(node, (cst.Integer, cst.Float))
 
 
 def _indexed_dims(node: cst.Subscript) -> int:
