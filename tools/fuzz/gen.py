@@ -667,6 +667,8 @@ class Gen:
             return self.s_table(s, out, ind)
         if s.top and self.later.random() < 0.08:
             return self.s_steps(s, out, ind)
+        if s.top and self.later.random() < 0.08:
+            return self.s_grid_sweep(s, out, ind)
         var = self.fresh("i")
         outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
         forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
@@ -853,6 +855,52 @@ class Gen:
         s.writable.add(acc)
         s.arrays[M] = (2, 0.4, True, (L, L))
         self.features.add("steps")
+
+    def s_grid_sweep(self, s, out, ind):
+        """A grid updated in place row by row (or column by column), each cell
+        from a cell of another row at a constant offset, ahead of the sweep or
+        behind it, counting up or down, some steps of it in a time loop, the
+        cell perhaps read back after its store: Gauss-Seidel relaxations,
+        in-place smoothers and wavefront updates written out.  Read back as a
+        sum of a row and a corner."""
+        g = self.later
+        vecs = sorted(s.vectors())
+        if not vecs:
+            return self.s_assign(s, out, ind)
+        u, w = g.choice(vecs), g.choice(vecs)
+        G, a, b, t, acc = (self.fresh(x) for x in ("G", "a", "b", "t", "s"))
+        rows = g.choice((3, 4))
+        out += [f"{ind}{G} = np.zeros(({rows}, {L}))",
+                f"{ind}for {a} in range({rows}):",
+                f"{ind}    for {b} in range({L}):",
+                f"{ind}        {G}[{a}, {b}] = 0.5 * math.tanh({u}[{b}] + 0.3 * {a} * {w}[{b}])",
+                f"{ind}{acc} = 0.0"]
+        by_cols = g.random() < 0.3
+        outer, inner = (L, rows) if by_cols else (rows, L)
+        off = g.choice((1, -1, 2, -2) if outer > 3 else (1, -1))
+        lo, hi = max(0, -off), outer - max(0, off)
+        rng = f"range({hi - 1}, {lo - 1}, -1)" if g.random() < 0.3 else f"range({lo}, {hi})"
+        cell, other = (f"{G}[{b}, {a}]", f"{G}[{b}, {a} + {off}]") if by_cols else \
+            (f"{G}[{a}, {b}]", f"{G}[{a} + {off}, {b}]")
+        expr = g.choice((f"0.7 * {other} + 0.3 * {cell}", f"0.6 * max({other}, {cell})",
+                         f"math.tanh({other}) - 0.2 * abs({cell})", f"{other} * {other} - 0.5 * {cell}"))
+        steps = g.choice((1, 2, 3))
+        body = ind + ("    " if steps > 1 else "")
+        if steps > 1:
+            out.append(f"{ind}for {t} in range({steps}):")
+        out += [f"{body}for {a} in {rng}:", f"{body}    for {b} in range({inner}):"]
+        if g.random() < 0.3:
+            out.append(f"{body}        {cell} += 0.5 * min(max({expr}, -1.0), 1.0)")
+        else:
+            out.append(f"{body}        {cell} = min(max({expr}, -2.0), 2.0)")
+        if g.random() < 0.4:  # the cell (or the one it read) read back after the store
+            out.append(f"{body}        {acc} += 0.1 * {g.choice((cell, other))} * {cell}")
+        out += [f"{ind}for {b} in range({L}):", f"{ind}    {acc} += {G}[0, {b}]",
+                f"{ind}{acc} += {G}[{rows - 1}, {L - 1}]"]
+        s.scalars[acc] = 4.0 * L * steps + 2.0 * L + 2.0
+        s.writable.add(acc)
+        s.arrays[G] = (2, 4.0, True, (rows, L))
+        self.features.add("grid_sweep" + (":ahead" if off > 0 else ":behind"))
 
     def s_for_elements(self, s, out, ind, vecs):
         """Numba-style loops over the elements of 1-D arrays (docs/subset.md)."""
