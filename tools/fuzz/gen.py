@@ -883,7 +883,8 @@ class Gen:
         cell, other = (f"{G}[{b}, {a}]", f"{G}[{b}, {a} + {off}]") if by_cols else \
             (f"{G}[{a}, {b}]", f"{G}[{a} + {off}, {b}]")
         expr = g.choice((f"0.7 * {other} + 0.3 * {cell}", f"0.6 * max({other}, {cell})",
-                         f"math.tanh({other}) - 0.2 * abs({cell})", f"{other} * {other} - 0.5 * {cell}"))
+                         f"math.tanh({other}) - 0.2 * abs({cell})", f"{other} * {other} - 0.5 * {cell}",
+                         f"0.8 * {other} + 0.1", f"max({other}, 0.2) ** 2"))  # (the last two: not the cell)
         steps = g.choice((1, 2, 3))
         body = ind + ("    " if steps > 1 else "")
         if steps > 1:
