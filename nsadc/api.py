@@ -26,6 +26,7 @@ from nsadc.backends.targets import TARGETS, backend_for, parallel_refusal, with_
 from nsadc.backends import load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError, internal_errors
+from nsadc.frontend.arrays import array_through_expressions
 from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
 from nsadc.frontend.syntax import index_only_params
 from nsadc.analyses.facts import Site
@@ -299,12 +300,16 @@ class Differentiable:
             else:
                 meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0]),
                         "vectorized": base.vectorized,
+                        "arrays_through_expressions": [p.name for p in base.params if p.type == "float" and
+                                                       array_through_expressions(self._source()[1], p.name)],
                         "index_reads": call_checks.index_reads(base), "written": call_checks.written(base)}
                 save_meta(meta_key, meta)
         self._static_types = meta["types"]
         # whole-array NumPy: a parameter used only elementwise may be an array or a
         # scalar, as the caller passes it; the ranks of the first call decide
         self._vectorized = meta.get("vectorized", False)
+        # np.var(np.abs(y)), np.abs(y)[0]: y may come as an array though nothing pins it to one
+        self._array_ok = set(meta.get("arrays_through_expressions", []))
         # kinds of positional arguments seen before -> what the checks of _bind concluded
         self._fast_paths: dict[tuple, tuple] = {}
         self._shape_tests: dict[int, object] = {}
@@ -575,7 +580,8 @@ class Differentiable:
                                 f"{type(v).__name__}")
         # whole-array code may index with an array of ints where the text shows a number (U[rows])
         gathers = static == "int" and name in index_only_params(self._source()[1])
-        if not is_array(static) and not (self._vectorized and (static == "float" or gathers)):
+        if not is_array(static) and not (self._vectorized and (static == "float" or gathers)) \
+                and not (static == "float" and name in self._array_ok):
             raise ArgumentError(f"{where} must be a scalar (the function uses it as a number), got a "
                                 f"{v.ndim}-D array")
         self._check_dtype(name, v, where)

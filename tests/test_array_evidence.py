@@ -81,3 +81,20 @@ def test_an_array_used_only_in_whole_array_expressions(fn, args):
     want = central_differences(fn, args, tuple(range(len(args))))
     for got, expected in zip(grads, want):
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+
+def clipped_products(x, y):
+    return np.sum(np.clip(x * y, -1.0, 1.0) ** 2) + np.abs(y)[0]
+
+
+def test_a_number_is_still_taken_where_nothing_pins_an_array():
+    # x * y may broadcast a number x: the call decides, as before
+    y = np.array([0.3, -0.7, 0.2])
+    for x in (0.8, np.array([0.1, -0.9, 2.0])):
+        d = nsadc.differentiate(clipped_products, target="python")
+        value, (gx, gy) = d.value_and_grad(x, y)
+        assert value == pytest.approx(clipped_products(x, y), rel=1e-13)
+        want = central_differences(clipped_products, (x, y), (0, 1))
+        np.testing.assert_allclose(gx, want[0], rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(gy, want[1], rtol=1e-6, atol=1e-8)

@@ -77,9 +77,6 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
             if isinstance(n.value, cst.Name) and n.value.value == name:
                 found["array"] = found["pinned"] = True
                 found["rank"] = max(found["rank"], _indexed_dims(n))
-            elif not isinstance(n.value, cst.Name) and _elementwise_of(n.value, name, views):
-                found["array"] = True  # np.abs(y)[0], (y * y)[k]: an array of y's shape, indexed
-                found["rank"] = max(found["rank"], _indexed_dims(n))
             elif isinstance(n.value, cst.Attribute) and n.value.attr.value == "shape" \
                     and isinstance(n.value.value, cst.Name) and n.value.value.value == name:
                 found["array"] = found["pinned"] = True
@@ -88,9 +85,6 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     found["rank"] = max(found["rank"], int(idx.value.value) + 1)
 
         def visit_Attribute(self, n):
-            if n.attr.value in _ARRAY_ATTRS and not isinstance(n.value, cst.Name) \
-                    and _elementwise_of(n.value, name, views):
-                found["array"] = True  # np.abs(y).std(), (y - m).sum()
             if isinstance(n.value, cst.Name) and n.value.value == name and n.attr.value in _ARRAY_ATTRS:
                 found["array"] = True
                 if n.attr.value == "T":
@@ -131,11 +125,9 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     and n.args[0].value.value == name:
                 found["array"] = True  # (np.roll(x, k): x, not k)
             if called in _WHOLE_ARRAY and isinstance(f, cst.Attribute) and any(
-                    a.keyword is None and not (isinstance(a.value, cst.Name) and a.value.value != name
-                                               and a.value.value not in views)
-                    and _elementwise_of(a.value, name, views) for a in n.args):
-                # np.sum(x), np.dot(a, b), np.linalg.norm(x), np.var(np.abs(x)), np.std(z) with z = np.abs(x) ...
-                found["array"] = True
+                    isinstance(a.value, cst.Name) and a.value.value == name and a.keyword is None
+                    for a in n.args):
+                found["array"] = True  # np.sum(x), np.dot(a, b), np.linalg.norm(x), np.var(x) ...
                 for a in n.args:
                     if a.keyword is not None and a.keyword.value == "axis" \
                             and isinstance(a.value, cst.Integer) and isinstance(n.args[0].value, cst.Name) \
@@ -181,6 +173,38 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     t = array_type(found["rank"], not found["index"]) if found["array"] else None
     memo[key] = (t, (found["pinned"], found["exact"]))
     return t
+
+
+def array_through_expressions(node: cst.FunctionDef, name: str) -> bool:
+    """Whether the code reduces, indexes or measures an elementwise expression
+    of ``name`` alone (``np.var(np.abs(y))``, ``np.abs(y)[0]``,
+    ``(y * y).std()``, ``z = np.abs(y)`` then ``np.var(z)``): a call may pass
+    an array for it, though nothing pins it to be one (``np.sum(np.abs(y))``
+    of a number is a number), so the call's argument decides."""
+    views = _views_of(node, name)
+    found = []
+
+    def shaped(e) -> bool:  # an expression of name's shape, not name itself
+        return (not isinstance(e, cst.Name) or (e.value != name and views.get(e.value) == 0)) \
+            and _elementwise_of(e, name, views)
+
+    class V(cst.CSTVisitor):
+        def visit_Subscript(self, n):
+            if shaped(n.value):
+                found.append(n)
+
+        def visit_Attribute(self, n):
+            if n.attr.value in _ARRAY_ATTRS and shaped(n.value):
+                found.append(n)
+
+        def visit_Call(self, n):
+            f = n.func
+            if isinstance(f, cst.Attribute) and f.attr.value in _WHOLE_ARRAY \
+                    and any(a.keyword is None and shaped(a.value) for a in n.args):
+                found.append(n)
+
+    scan(node.body, V())
+    return bool(found)
 
 
 def _elementwise_of(node, name: str, views: dict[str, int]) -> bool:
