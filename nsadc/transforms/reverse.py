@@ -141,7 +141,7 @@ class _Reverse:
         # own re-run pushes at each store, for the store's reverse (under the same `if`) to pop
         self.pushed_before, self.pushed_early = hoisted_pushes(fn, plan.restored)
         # (id(loop), array) -> the loops around it whose reverse restores elements of that array too
-        self.restorers_around = _restorers_around(fn.body, plan.restored)
+        self.restorers_around = _restorers_around(fn.body, plan.restored, plan.snapshots)
         self.within: dict[int, set[int]] = {}  # id(loop) -> ids of the statements in its body (inside)
         # (id(top), array): the pushes before that statement are for stores a snapshot keeps
         loops = {id(t): t for t in walk(fn.body) if isinstance(t, (For, While))}
@@ -1070,10 +1070,12 @@ def _results_alone(J, left: list[str], types: dict[str, str], L: For) -> bool:
 
 def _self_sufficient(s, P, results: dict) -> bool:
     """A reversed `for` loop that pushes nothing (no checkpoints, no taped
-    results of inner loops): its reverse re-runs each of its iterations
-    itself, so a re-run of the enclosing iteration need not run it first."""
+    results of inner loops, no arrays kept whole or journaled per
+    iteration): its reverse re-runs each of its iterations itself, so a
+    re-run of the enclosing iteration need not run it first."""
     return isinstance(s, For) and id(s) in P.reversed_loops and not P.checkpoints.get(id(s)) \
-        and not any(id(t) in results for t in s.body)
+        and not any(id(t) in results for t in s.body) and not P.snapshots.get(id(s)) \
+        and not P.journaled.get(id(s))
 
 
 def _adopt_fused_derivatives(body: list[Stmt], combines: dict, elementwise) -> None:
@@ -1177,9 +1179,10 @@ def _inside(element: Call, body: list[Stmt]) -> list[Stmt]:
     return [If(test, body, [])]
 
 
-def _restorers_around(body: list[Stmt], restored: dict) -> dict[tuple[int, str], list]:
+def _restorers_around(body: list[Stmt], restored: dict, snapshots: dict) -> dict[tuple[int, str], list]:
     """(id(loop), array) -> the loops around ``loop`` whose iterations restore
-    elements of ``array`` (plan.restored), for each array a loop restores."""
+    elements of ``array`` (plan.restored) or keep it whole (plan.snapshots),
+    for each array a loop restores."""
     out: dict[tuple[int, str], list] = {}
 
     def arrays(loop) -> set[str]:
@@ -1189,7 +1192,7 @@ def _restorers_around(body: list[Stmt], restored: dict) -> dict[tuple[int, str],
         for s in block:
             if isinstance(s, (For, While)):
                 for a in arrays(s):
-                    out[(id(s), a)] = [L for L in around if a in arrays(L)]
+                    out[(id(s), a)] = [L for L in around if a in arrays(L) or a in snapshots.get(id(L), ())]
                 visit(s.body, around + [s])
             else:
                 for child in child_blocks(s):

@@ -272,7 +272,7 @@ class _Planner:
             self.scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
             reread = self.reread(checkpoints)
             needs = _replayed_needs(fn, dict(reread), snapshots, restored, scratch)
-            unrun = _unrun_in_reruns(fn, checkpoints, set(self.fused), self.loop_vars, scratch)
+            unrun = _unrun_in_reruns(fn, checkpoints, set(self.fused), self.loop_vars, scratch, snapshots)
             new_arrays, new_snapshots, new_restored = (_array_tapes(fn, arrays, needs, self.facts, scratch, unrun)
                                                        if arrays
                                                        else (set(), {}, {}))
@@ -857,11 +857,12 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
 
 
 def _unrun_in_reruns(fn: Function, checkpoints: dict[int, list[str]], fused: set[int], loop_vars: set[str],
-                     scratch: dict[int, set[str]]) -> set[int]:
+                     scratch: dict[int, set[str]], snapshots: dict[int, set[str]]) -> set[int]:
     """The `for` loops straight in another loop's body that a re-run of
     that loop's iteration need not run: the loop inside keeps no checkpoint
     (each of its iterations starts from values the iteration around it
-    computes before it), nothing else in the iteration around it reads a
+    computes before it) and no array whole per iteration (``snapshots``:
+    only a run of it pushes them, for its reverse to pop), nothing else in the iteration around it reads a
     value it assigns, and every array it stores into is stored and read
     elsewhere in the iteration around it only by other such loops (and is
     no work array).
@@ -886,7 +887,8 @@ def _unrun_in_reruns(fn: Function, checkpoints: dict[int, list[str]], fused: set
             carried |= variables(L.test)
         stored: dict[int, set[str]] = {}  # id(candidate) -> the arrays it stores into
         for k, C in enumerate(L.body):
-            if not isinstance(C, For) or id(C) in fused or checkpoints.get(id(C)) or _leaves_results(C):
+            if not isinstance(C, For) or id(C) in fused or checkpoints.get(id(C)) or _leaves_results(C) \
+                    or snapshots.get(id(C)):
                 continue
             arrays = {t.target for t in walk(C.body) if is_store(t)}
             if (assigned_in(C.body) - loop_vars - arrays) & (carried | upward_exposed(L.body[k + 1:])):
