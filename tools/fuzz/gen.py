@@ -669,6 +669,8 @@ class Gen:
             return self.s_steps(s, out, ind)
         if s.top and self.later.random() < 0.08:
             return self.s_grid_sweep(s, out, ind)
+        if s.top and self.later.random() < 0.06:
+            return self.s_nested_search(s, out, ind)
         var = self.fresh("i")
         outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
         forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
@@ -902,6 +904,54 @@ class Gen:
         s.writable.add(acc)
         s.arrays[G] = (2, 4.0, True, (rows, L))
         self.features.add("grid_sweep" + (":ahead" if off > 0 else ":behind"))
+
+    def s_nested_search(self, s, out, ind):
+        """Passes of a search that updates an array in place: in each pass,
+        each element looks along the others (or waits in a ``while``) and is
+        cut or scaled at the first that passes a test, then stops (``break``
+        after the store, ``break`` before it, a flag that ends the pass):
+        three loops deep, the innermost one stopping early."""
+        g = self.later
+        vecs = sorted(s.vectors())
+        if not vecs:
+            return self.s_assign(s, out, ind)
+        u0 = g.choice(vecs)
+        u, k, i, j, acc, done = (self.fresh(x) for x in ("u", "k", "i", "j", "s", "done"))
+        passes, rows = g.choice((2, 3)), g.choice((1, 2, L))
+        out += [f"{ind}{u} = np.clip({u0}, -1.5, 1.5)", f"{ind}{acc} = 0.0",
+                f"{ind}for {k} in range({passes}):"]
+        form = g.choice(("after", "before", "flag", "while"))
+        update = g.choice((f"{u}[{i}] - 0.5 * {u}[{j}]", f"{u}[{i}] * min(max({u}[{j}], -1.0), 1.0)",
+                           f"0.9 * {u}[{i}] + 0.05 * abs({u}[{j}])"))
+        test = g.choice((f"{u}[{i}] + {u}[{j}] > 0.4", f"{u}[{j}] > 0.3", f"abs({u}[{j}]) > 0.6"))
+        b = ind + "    "
+        if form == "flag":
+            out.append(f"{b}{done} = False")
+        out.append(f"{b}for {i} in range({rows}):")
+        if form == "while":
+            out += [f"{b}    {j} = 0",
+                    f"{b}    while {u}[{i}] > 0.3 and {j} < 3:",
+                    f"{b}        {u}[{i}] = 0.6 * {u}[{i}]",
+                    f"{b}        {j} += 1"]
+        else:
+            out.append(f"{b}    for {j} in range({g.choice(('0', i + ' + 1'))}, {L}):")
+            if form == "before":
+                out += [f"{b}        if {test}:", f"{b}            break",
+                        f"{b}        {u}[{i}] = {update}"]
+            else:
+                out += [f"{b}        if {test}:", f"{b}            {u}[{i}] = {update}"]
+                if form == "flag":
+                    out.append(f"{b}            {done} = True")
+                out.append(f"{b}            break")
+            if form == "flag":
+                out += [f"{b}    if {done}:", f"{b}        break"]
+        if g.random() < 0.5:
+            out.append(f"{b}{acc} += {u}[0]")
+        out += [f"{ind}for {j} in range({L}):", f"{ind}    {acc} += 0.3 * {u}[{j}] * {u}[{j}]"]
+        s.scalars[acc] = 2.0 * passes + 0.3 * 2.25 * L
+        s.writable.add(acc)
+        s.arrays[u] = (1, 1.5, True, (L,))
+        self.features.add("nested_search:" + form)
 
     def s_for_elements(self, s, out, ind, vecs):
         """Numba-style loops over the elements of 1-D arrays (docs/subset.md)."""
