@@ -188,3 +188,27 @@ def assert_same_bits(got, want, err_msg: str = "") -> None:
     np.testing.assert_array_equal(got, want, err_msg=err_msg)
     numbers = ~np.isnan(want)
     assert np.array_equal(np.signbit(got[numbers]), np.signbit(want[numbers])), err_msg
+
+
+def check_program_gradient(fn, args, target: str, rtol: float = 1e-5, atol: float = 1e-7) -> None:
+    """``fn``'s value and its gradient in every float argument (scalars and
+    float64 arrays), from nsadc on ``target``, against the plain function and
+    central differences."""
+    import inspect
+
+    import pytest
+
+    import nsadc
+    from test_regressions import central_differences as gradient_by_differences
+
+    params = list(inspect.signature(fn).parameters)
+    positions = tuple(k for k, a in enumerate(args)
+                      if isinstance(a, float) or isinstance(a, np.ndarray) and a.dtype == np.float64)
+    d = nsadc.differentiate(fn, wrt=[params[k] for k in positions], target=target)
+    value, grads = d.value_and_grad(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-12)
+    want = gradient_by_differences(fn, args, positions)
+    grads = as_tuple(grads)
+    assert len(grads) == len(want)
+    for got, expected in zip(grads, want):
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol)

@@ -26,8 +26,8 @@ body touched is forgotten.
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Return, Stmt, Var, While,
-                            assigned, is_store, raw_names, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Stmt, Var, While, assigned,
+                            expressions_read, is_store, raw_names, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array, is_float_array, rank
 
 _FRESH = {*ALLOCATORS, *LIKE, "full", "array_copy", "zeros_rows"}  # a new array, aliasing no other
@@ -60,30 +60,10 @@ def _own_arrays(fn: Function, types: dict[str, str]) -> set[str]:
 
 
 def _expressions(s: Stmt) -> list[Expr]:
-    if isinstance(s, Assign):
-        return [s.value]
-    if isinstance(s, (If, While)):
-        return [s.test]
-    if isinstance(s, For):
-        return [s.start, s.stop, s.step]
-    return [Var(n) for n in _opaque_names(s)]
-
-
-def _opaque_names(s: Stmt) -> set[str]:
+    """What ``s`` evaluates itself; a line of opaque code as every name in it."""
     if isinstance(s, OPAQUE):
-        return raw_names(s)
-    if isinstance(s, Return) and s.value is not None:
-        values = s.value if isinstance(s.value, tuple) else (s.value,)
-        return {n for v in values for n in _names(v)}
-    return set()
-
-
-def _names(e: Expr) -> set[str]:
-    if isinstance(e, Var):
-        return {e.name}
-    if isinstance(e, Call):
-        return set().union(*map(_names, e.args)) if e.args else set()
-    return set()
+        return [Var(n) for n in raw_names(s)]
+    return expressions_read(s)
 
 
 def _aliased(e: Expr) -> set[str]:
@@ -138,11 +118,11 @@ class _Rewriter:
 
     def _after_assign(self, s: Assign, known: Known) -> Known:
         known = {k: v for k, v in known.items()
-                 if s.target not in _names(k) and v != Var(s.target)}  # a store's array is in its keys' names
+                 if s.target not in variables(k) and v != Var(s.target)}  # a store's array is in its keys' names
         if is_store(s) and s.target in self.arrays:
             array, *index, value = s.value.args
             if len(index) == rank(self.types[s.target]) and self._element_type(s.target, value) and \
-                    not any(s.target in _names(i) for i in index):
+                    not any(s.target in variables(i) for i in index):
                 known[Call("load", (array, *index))] = value
         return known
 
@@ -157,4 +137,4 @@ class _Rewriter:
 def _forget(known: Known, block: list[Stmt]) -> Known:
     """What stays known past ``block``: nothing it assigns (loop variables and stored arrays included)."""
     touched = assigned(block)
-    return {k: v for k, v in known.items() if not (_names(k) | _names(v)) & touched}
+    return {k: v for k, v in known.items() if not (variables(k) | variables(v)) & touched}
