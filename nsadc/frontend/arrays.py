@@ -31,7 +31,7 @@ _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "
 # NumPy functions whose result has their first argument's shape, where that is an array
 _SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1", "sqrt", "square", "sign",
                "tanh", "sin", "cos", "maximum", "minimum")
-_FLOAT_DTYPES = ("float", "np.float64", "numpy.float64", "np.double", "numpy.double")
+FLOAT_DTYPES = ("float", "np.float64", "numpy.float64", "np.double", "numpy.double")
 _BOOL_DTYPES = ("bool", "np.bool_", "numpy.bool_", "np.bool", "numpy.bool")
 # narrower ints (a back-pointer table in np.int8) are held as int64: the same values, without wrapping around
 _INT_DTYPES = ("int", "np.int_", *(f"{np_}.{t}" for np_ in ("np", "numpy")
@@ -601,7 +601,7 @@ class ArrayLowering:
 
     def _dtype(self, scope, node) -> str:
         text = scope.src.source_of(node).strip()
-        if text in _FLOAT_DTYPES:
+        if text in FLOAT_DTYPES:
             return "float"
         if text in _INT_DTYPES:
             return "int"

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
+from nsadc.frontend.arrays import FLOAT_DTYPES
 from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, sum_of_squares
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, map_expressions, variables, walk
@@ -635,6 +636,10 @@ class VectorLowering:
     # ------------------------------------------------------------ preparing
 
     def _prepare(self, scope, node) -> _P:
+        copied = _copied_name(scope, node)
+        found = None if copied is None else self._local_array(scope, copied[0])
+        if found is not None and (copied[1] == "copy" or is_float_array(found[1])):
+            return self._prepare(scope, copied[0])  # x0.copy() + x0: inside an expression, x0's values
         filled = self._filled_call(scope, node)
         if filled is not None:
             return self._filled(scope, node, filled)
@@ -1931,3 +1936,18 @@ def with_moving_lengths(block: list, lengths: dict) -> list:
         return Call(e.prim, args)
 
     return map_expressions(block, r)
+
+
+def _copied_name(scope, node) -> tuple[cst.Name, str] | None:
+    """``(x, "copy")`` of ``x.copy()``, ``(x, "astype")`` of
+    ``x.astype(np.float64)`` (the same values where ``x`` holds floats), else None."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+            and isinstance(node.func.value, cst.Name)):
+        return None
+    name = node.func.attr.value
+    if name == "copy" and not node.args:
+        return node.func.value, name
+    if name == "astype" and len(node.args) == 1 and node.args[0].keyword is None \
+            and scope.src.source_of(node.args[0].value).strip() in FLOAT_DTYPES:
+        return node.func.value, name
+    return None

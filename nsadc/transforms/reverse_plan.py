@@ -1294,6 +1294,8 @@ def _written_by_an_earlier_iteration(fn: Function, loop, load: Assign, store: As
     read = [affine(r, at_load) for r in load.value.args[1:]]
     if len(written) != len(read) or any(f is None for f in written + read):
         return False
+    if _repeated_around(fn, loop, {k.name for w in written for k in w if isinstance(k, Var)}):
+        return False  # a later pass of a loop around writes the element again, after the load read it
     position = {L.var: k for k, L in enumerate(nest)}
     offsets = [0] * len(nest)
     _, changing = _iteration_names(fn, loop)
@@ -1327,6 +1329,19 @@ def _written_by_an_earlier_iteration(fn: Function, loop, load: Assign, store: As
         if o > 0 and _may_wrap({Var(L.var): 1, None: -o}, L, defs):
             return False  # the first iterations read an element from the end, which a later one writes
     return next((o for o in offsets if o != 0), 0) > 0
+
+
+def _repeated_around(fn: Function, loop, indexed_by: set[str]) -> bool:
+    """Whether a loop around ``loop`` runs it again over the same elements:
+    its variable (a pass, a time step) is none of the names the store's
+    indices read (``indexed_by``), so a later pass overwrites what an earlier
+    one wrote and a later iteration of ``loop`` read (``for t: for j: x[j]
+    += x[j - 1] ** 2``).  A `while` loop around counts as one."""
+    for around in walk(fn.body):
+        if isinstance(around, (For, While)) and around is not loop and any(t is loop for t in walk(around.body)):
+            if not isinstance(around, For) or around.var not in indexed_by:
+                return True
+    return False
 
 
 def _loops_to(loop, target: Stmt) -> list | None:
