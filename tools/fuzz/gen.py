@@ -886,7 +886,8 @@ class Gen:
             (f"{G}[{a}, {b}]", f"{G}[{a} + {off}, {b}]")
         expr = g.choice((f"0.7 * {other} + 0.3 * {cell}", f"0.6 * max({other}, {cell})",
                          f"math.tanh({other}) - 0.2 * abs({cell})", f"{other} * {other} - 0.5 * {cell}",
-                         f"0.8 * {other} + 0.1", f"max({other}, 0.2) ** 2"))  # (the last two: not the cell)
+                         f"0.8 * {other} + 0.1", f"max({other}, 0.2) ** 2",  # (these two: not the cell)
+                         f"{cell} + 0.3 * {other} * abs({other})"))  # (the cell once, with a constant factor)
         steps = g.choice((1, 2, 3))
         body = ind + ("    " if steps > 1 else "")
         if steps > 1:
