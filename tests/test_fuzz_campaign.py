@@ -61,7 +61,8 @@ def test_generator_is_deterministic_and_broad():
                    "helper:early-return", "helper:reassign-param", "call:keyword", "constant-test",
                    "array-temporary-in-loop", "store", "store:clip-argument", "alloc", "index-array",
                    "vectorized", "nonsmooth:abs", "nonsmooth:hypot", "nonsmooth:clip", "nonsmooth:mod",
-                   "smooth:atan2", "alloc:int-size", "time-steps", "grid_sweep:ahead", "grid_sweep:behind", "nested_search:after"):
+                   "smooth:atan2", "alloc:int-size", "time-steps", "grid_sweep:ahead", "grid_sweep:behind",
+                   "nested_search:after"):
         assert needed in features, needed
 
 

@@ -40,9 +40,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nsadc.ir.nodes import (Assign, Break, Call, Comment, Continue, CounterStep, For, Function, Raw, Return, Stmt, TapeAlloc,
-                            TapePop, TapePush, TapeReserve, Var, child_blocks, expressions_read, is_store, raw_names,
-                            variables, walk)
+from nsadc.ir.nodes import (Assign, Break, Call, Comment, Continue, CounterStep, For, Function, Raw, Return, Stmt,
+                            TapeAlloc, TapePop, TapePush, TapeReserve, Var, child_blocks, expressions_read, is_store,
+                            raw_names, variables, walk)
 from nsadc.passes.buffer_growth import changed_by
 
 LOAD, OTHER = "load", "other"  # how a statement touches the array: reads the element, or anything else
