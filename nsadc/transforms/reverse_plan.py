@@ -862,8 +862,9 @@ def _unrun_in_reruns(fn: Function, checkpoints: dict[int, list[str]], fused: set
     that loop's iteration need not run: the loop inside keeps no checkpoint
     (each of its iterations starts from values the iteration around it
     computes before it) and no array whole per iteration (``snapshots``:
-    only a run of it pushes them, for its reverse to pop), nothing else in the iteration around it reads a
-    value it assigns, and every array it stores into is stored and read
+    only a run of it pushes them, for its reverse to pop), nothing else in
+    the iteration around it reads a value it assigns, and every array it
+    stores into is stored and read
     elsewhere in the iteration around it only by other such loops (and is
     no work array).
 
