@@ -853,6 +853,22 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
                             "re-read the old value", load.loc,
                             f"write the new values into another array (e.g. {array}_new = "
                             f"np.empty_like({array})) and read from {array}")
+    # a store that keeps what it overwrites for a later re-run, in a loop whose iteration reads that
+    # element first (a clip of data the gradient does not flow through, `if b[i] < 0: b[i] = 0.0`): the
+    # loop's own reverse re-runs the iteration to find which stores ran, so it must put the element
+    # back before that re-run, not after (the test would read the new value)
+    for array, writes in stores.items():
+        for s, _, loops in writes:
+            if id(s) not in out or not loops or any(id(s) in r for r in restored.values()):
+                continue
+            L = loops[-1]
+            reads_first = any(_is_load(t) and t.value.args[0] == Var(array) and not _other_element(fn, L, t, s)
+                              for t in walk(L.body))
+            if reads_first and not snapshots.get(id(L)):
+                elements = _restorable(fn, L, s)
+                if elements is not None:
+                    restored.setdefault(id(L), {}).update(elements)
+                    out |= set(elements)
     return out, snapshots, restored
 
 

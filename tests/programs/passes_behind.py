@@ -104,8 +104,29 @@ def arguments(name: str):
         "copy_plus_itself": (x4, 0.6),
         "shifted_copy_factorised": (a44, 0.6),
         "float_copy_plus": (x4, 0.6),
+        "clipped_flags_steer": (np.array([-1.0068, 0.8784, -0.8026, 1.0632, 1.4551]),
+                                np.array([-1.3523, -1.5443, -0.3480, -0.9925, 1.3949])),
     }[name]
 
 
 NAMES = ("two_passes", "rows_from_the_left", "columns_from_above", "passes_until_a_count", "passes_by_a_helper",
-         "coupled_lags", "copy_plus_itself", "shifted_copy_factorised", "float_copy_plus")
+         "coupled_lags", "copy_plus_itself", "shifted_copy_factorised", "float_copy_plus", "clipped_flags_steer")
+
+
+def clipped_flags_steer(a, b):
+    """A loop steered by data the gradient does not flow through, which is
+    then clipped in place (``if b[i] < 0: b[i] = 0.0``): the clip's reverse
+    re-runs its test, which must read the element as it was."""
+    z = a.copy()
+    k = 0
+    while k < 3:
+        k += 1
+        for i in range(k):
+            if b[1] >= 0.0:
+                z[0] -= 0.1 * np.sum(z[1:] - z[:-1])
+            else:
+                z[k] = 0.5 * z[k - 1] + math.sin(a[i + 1])
+    for i in range(b.shape[0]):
+        if b[i] < 0.0:
+            b[i] = 0.0
+    return 0.3 * math.tanh(z[0]) + 0.2 * math.tanh(z[-1]) + z[2] * z[1]
