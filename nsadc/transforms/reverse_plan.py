@@ -781,7 +781,11 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
     each iteration fills before reading (``scratch``, :func:`_scratch`) push
     nothing, and neither do loops that differentiate nothing (an insertion
     sort of indices by the data: only comparisons read the active values),
-    which no reverse re-runs on their own account.
+    which no reverse re-runs on their own account.  A store that does keep
+    what it overwrites for another loop's re-runs, in a loop whose iteration
+    reads that element first (a clip of data the gradient does not flow
+    through), is restored at its iteration's start as well: that loop's own
+    reverse re-runs its tests before it pops.
     """
     types = facts.types
     differentiates = {id(L) for L in walk(fn.body) if isinstance(L, (For, While)) and any(
