@@ -216,18 +216,18 @@ def _elementwise_of(node, name: str, views: dict[str, int]) -> bool:
     if isinstance(node, cst.Name):
         return node.value == name or views.get(node.value) == 0
     if isinstance(node, cst.BinaryOperation) and not isinstance(node.operator, cst.MatrixMultiply):
-        sides = (node.left, node.right)
-        return any(_elementwise_of(x, name, views) for x in sides) and \
-            all(_elementwise_of(x, name, views) or _number(x) for x in sides)
-    if isinstance(node, cst.UnaryOperation):
-        return _elementwise_of(node.expression, name, views)
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.args \
+        operands = [node.left, node.right]
+    elif isinstance(node, cst.UnaryOperation):
+        operands = [node.expression]
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.args \
             and isinstance(node.func.value, cst.Name) and node.func.value.value in ("np", "numpy") \
             and node.func.attr.value in _SAME_SHAPE:
-        args = [a.value for a in node.args if a.keyword is None]
-        return any(_elementwise_of(x, name, views) for x in args) and \
-            all(_elementwise_of(x, name, views) or _number(x) for x in args)
-    return False
+        operands = [a.value for a in node.args if a.keyword is None]
+    else:
+        return False
+    # some operand of name's shape, every other one a number written out
+    shaped = [_elementwise_of(x, name, views) for x in operands]
+    return any(shaped) and all(s or _number(x) for s, x in zip(shaped, operands))
 
 
 def _number(node) -> bool:

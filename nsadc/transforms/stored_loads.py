@@ -117,8 +117,7 @@ class _Rewriter:
         return e if all(a is b for a, b in zip(args, e.args)) else Call(e.prim, args)
 
     def _after_assign(self, s: Assign, known: Known) -> Known:
-        known = {k: v for k, v in known.items()
-                 if s.target not in variables(k) and v != Var(s.target)}  # a store's array is in its keys' names
+        known = _forget(known, [s])  # (a store's array is in its keys' names)
         if is_store(s) and s.target in self.arrays:
             array, *index, value = s.value.args
             if len(index) == rank(self.types[s.target]) and self._element_type(s.target, value) and \
