@@ -41,6 +41,10 @@ def _cases(rng):
         "inner_store": ((rng.standard_normal((T, D)), m(), rng.standard_normal(H)), ("W", "v"), False),
         "carried_in_row": ((rng.standard_normal((T, D)), m(), rng.standard_normal(H)), ("W", "v"), False),
         "early_stop_rows": ((rng.standard_normal((T, D)), m(), rng.standard_normal(H)), ("W", "v"), False),
+        # a row sum inside a step inside an epoch: the step's own sums are kept for the epoch's
+        # re-run, so the rows' sums are not also kept for the step's (nothing would push them)
+        "epochs_of_steps": ((m(), rng.standard_normal(H), 2, 3), ("A", "x0"), True),
+        "sweeps_of_rows": ((m(), rng.standard_normal(H), 2, 3), ("W", "b"), True),
     }
 
 

@@ -1008,7 +1008,10 @@ def _forward_results(P, types: dict[str, str], fn: Function) -> dict[int, Forwar
                         inner[id(J)] = left
             if inner:
                 out[id(C)] = ForwardResults(id(L), inner)
-    return out
+    # a loop whose re-runs read its results back runs in none of them, so it cannot also
+    # be the loop that keeps results of its own for those re-runs to push: the outer keeps
+    skipped = {j for kept in out.values() for j in kept.inner}
+    return {c: kept for c, kept in out.items() if c not in skipped}
 
 
 # an inner loop of fewer iterations than this, each fixed, is cheaper to run again

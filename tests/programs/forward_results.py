@@ -297,3 +297,42 @@ def quantile_steps(X, y, B, lr):
         B = B - lr * (G.T @ X) / n
     R = y[:, None] - X @ B.T
     return np.sum(taus * np.maximum(R, 0.0) + (1.0 - taus) * np.maximum(-R, 0.0)) / n
+
+
+def epochs_of_steps(A, x0, epochs: int, steps: int):
+    """Epochs of damped steps; each step's energy sums the rows' absolute
+    residuals (a sum per row inside a sum per step), then moves the state."""
+    n = x0.shape[0]
+    x = x0.copy()
+    total = 0.0
+    for e in range(epochs):
+        for t in range(steps):
+            energy = 0.0
+            for i in range(n):
+                r = 0.0
+                for j in range(n):
+                    r += A[i, j] * x[j]
+                energy += abs(r)
+            for i in range(n):
+                x[i] = math.tanh(x[i] - 0.05 * energy * x[i])
+            total += energy
+    return total
+
+
+def sweeps_of_rows(W, b, sweeps: int, inner: int):
+    """A row sum inside a step inside a sweep, as in the previous program,
+    but the step keeps a scalar state and the rows read a fixed matrix."""
+    n = b.shape[0]
+    s = 0.5
+    out = 0.0
+    for k in range(sweeps):
+        for t in range(inner):
+            acc = 0.0
+            for i in range(n):
+                z = 0.0
+                for j in range(n):
+                    z += W[i, j] * b[j] * s
+                acc += max(z, 0.0)
+            s = math.tanh(s + 0.1 * acc)
+            out += s * s
+    return out
