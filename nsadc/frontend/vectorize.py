@@ -46,7 +46,8 @@ REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min":
               "amin": "min"}
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
 _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
-                    "stack", "reshape", "ravel", "sort", "argsort", "eye", "identity", "arange", "roll")
+                    "stack", "reshape", "ravel", "sort", "argsort", "eye", "identity", "arange", "linspace",
+                    "roll")
 # the length of an axis that x[:, None] adds: 1, stretched to the other operands' by broadcasting
 NEW_AXIS = Call("new_axis", ())
 # functions the lowering rewrites (Lowerer._rewritten) into an array of their argument's rank
@@ -293,7 +294,7 @@ class VectorLowering:
                     return max(ranks) if ranks else 0
                 if name in ("eye", "identity"):
                     return 2
-                if name == "arange":
+                if name in ("arange", "linspace"):
                     return 1
                 return 0
             if self._elementwise_call(scope, node) is not None or self._qualified(scope, node.func) in _LOGICAL:
@@ -1054,6 +1055,8 @@ class VectorLowering:
     # ------------------------------------------------------------ calls
 
     def _vector_call(self, scope, node, name: str, args: list, kwargs: dict) -> _P:
+        if name == "linspace":
+            return self._linspace(scope, node, args, kwargs)
         for k in kwargs:
             if k not in ("axis", "ord", "newshape", "shape") and (name, k) != ("sort", "kind") \
                     and name != "sort_in_place":
@@ -1178,6 +1181,39 @@ class VectorLowering:
             span = Call("floordiv", (Call("add", (span, Const(step.value - 1))), step))
         return _P("arange", 1, [Call("max", (span, Const(0)))], args=[], node=node, integer=True,
                   value=Call("tuple", (start, step)))
+
+    def _linspace(self, scope, node, args, kwargs) -> _P:
+        """``np.linspace(start, stop, num, endpoint=True)``: element k is
+        start + k * step with NumPy's step, (stop - start) / (num - 1), or
+        / num without the endpoint; the endpoint is stop itself, as NumPy
+        writes it (start and stop may depend on the inputs, num may not)."""
+        named = dict(zip(("start", "stop", "num", "endpoint"), args))
+        for k, v in kwargs.items():
+            if k not in ("start", "stop", "num", "endpoint") or k in named:
+                raise self._err(scope, node, f"np.linspace's keyword {k}= is not supported here",
+                                "write np.linspace(start, stop, num) or pass endpoint=False")
+            named[k] = v
+        if "start" not in named or "stop" not in named or len(args) > 4:
+            raise self._err(scope, node, "np.linspace takes a start, a stop and a count",
+                            "write np.linspace(start, stop, num)")
+        endpoint = named.get("endpoint")
+        if endpoint is not None and not (isinstance(endpoint, cst.Name) and endpoint.value in ("True", "False")):
+            raise self._err(scope, node, "np.linspace's endpoint= must be True or False as written",
+                            "write endpoint=False, or leave it out")
+        closed = endpoint is None or endpoint.value == "True"
+        num = self._expr(scope, named["num"]) if "num" in named else Const(50)
+        if isinstance(num, Const) and not (isinstance(num.value, int) and num.value >= 0):
+            raise self._err(scope, node, "np.linspace's count must be a non-negative int",
+                            "pass an int count: np.linspace(0.0, 1.0, n)")
+        count = self._dim(num)
+        start, stop = (self._expr(scope, named[k]) for k in ("start", "stop"))
+        # NumPy divides by num - 1 (by num without the endpoint); one point is start itself
+        div = Call("max", (Call("sub", (count, Const(1))), Const(1))) if closed else Call("max", (count, Const(1)))
+        div = self._scalar(scope, "max", div.args, node, hint="intervals")
+        delta = self._scalar(scope, "sub", (stop, start), node, hint="span")
+        step = self._scalar(scope, "div", (delta, div), node, hint="spacing")
+        return _P("linspace", 1, [count], args=[], node=node,
+                  value=Call("tuple", (start, step, stop if closed else Const(None), div)))
 
     def _join(self, scope, node, name: str, args, kwargs) -> _P:
         """``np.concatenate((a, b), axis=k)`` along an existing axis, ``np.stack((a, b), axis=k)``
@@ -1594,6 +1630,17 @@ class VectorLowering:
             start, step = p.value.args
             at = index[0] if step == Const(1) else self._scalar(scope, "mul", (step, index[0]), p.node, hint="stride")
             return at if start == Const(0) else self._scalar(scope, "add", (start, at), p.node, hint="at")
+        if p.kind == "linspace":
+            start, step, stop, div = p.value.args
+            offset = self._scalar(scope, "mul", (index[0], step), p.node, hint="offset")
+            point = self._scalar(scope, "add", (start, offset), p.node, hint="point")
+            if stop == Const(None):
+                return point
+            # a branch on the index, not a select: "select" passes no derivative, and stop may carry one
+            last = self._scalar(scope, "eq", (index[0], div), p.node, hint="last")
+            loc = _loc(scope, p.node)
+            self._emit(If(last, [Assign(point.name, Call("copy", (stop,)), loc)], [], loc))
+            return point
         if p.kind == "array":
             return self._scalar(scope, "load", (p.value, *self._base_index(scope, p, index)), p.node,
                                 hint=f"{p.value.name}_el")
