@@ -237,11 +237,17 @@ def _number(node) -> bool:
     return isinstance(node, (cst.Integer, cst.Float))
 
 
+def new_axis(el: cst.SubscriptElement) -> bool:
+    """``None`` (or ``np.newaxis``) in a subscript: a new axis of length 1."""
+    v = el.slice.value if isinstance(el.slice, cst.Index) else None
+    return (isinstance(v, cst.Name) and v.value == "None") or (
+        isinstance(v, cst.Attribute) and v.attr.value == "newaxis")
+
+
 def _indexed_dims(node: cst.Subscript) -> int:
-    """How many of the array's dimensions a subscript indexes (``None``, a new
-    axis, indexes none: ``u[:, None]`` is of a 1-D ``u``)."""
-    return sum(1 for el in node.slice if not (
-        isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Name) and el.slice.value.value == "None"))
+    """How many of the array's dimensions a subscript indexes (a new axis
+    indexes none: ``u[:, None]`` is of a 1-D ``u``)."""
+    return sum(1 for el in node.slice if not new_axis(el))
 
 
 def row_view_indices(node) -> list | None:

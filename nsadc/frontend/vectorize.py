@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from nsadc.frontend.arrays import FLOAT_DTYPES
+from nsadc.frontend.arrays import FLOAT_DTYPES, new_axis as _new_axis
 from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, sum_of_squares
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, map_expressions, variables, walk
@@ -1941,13 +1941,6 @@ def _only_added(p: _P, var: Var) -> bool:
 def _sliced(node: cst.Subscript, r: int) -> bool:
     """Whether a subscript of a rank-``r`` array is a slice (not one element)."""
     return any(isinstance(el.slice, cst.Slice) or _new_axis(el) for el in node.slice) or len(node.slice) < r
-
-
-def _new_axis(el: cst.SubscriptElement) -> bool:
-    """``None`` (or ``np.newaxis``) in a subscript: a new axis of length 1."""
-    v = el.slice.value if isinstance(el.slice, cst.Index) else None
-    return (isinstance(v, cst.Name) and v.value == "None") or (
-        isinstance(v, cst.Attribute) and v.attr.value == "newaxis")
 
 
 def _simplify(e: Expr) -> Expr:

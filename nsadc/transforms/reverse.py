@@ -647,7 +647,7 @@ class _Reverse:
         k = names.fresh("k_back")
         self.facts.types[k] = "int"
         last = held if held is not None else {v: names.fresh(f"{v}_last") for v in stepped}
-        for v, h in last.items():
+        for v, h in reversed(list(last.items())):  # pushed in order after the loop: the last popped first
             self.facts.types[h] = self.facts.types.get(v, "int")
             if held is None:
                 pre += tapes.pop(h, pushed=v)
