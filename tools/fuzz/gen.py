@@ -671,6 +671,8 @@ class Gen:
             return self.s_grid_sweep(s, out, ind)
         if s.top and self.later.random() < 0.06:
             return self.s_nested_search(s, out, ind)
+        if s.top and self.later.random() < 0.06:
+            return self.s_counters(s, out, ind)
         var = self.fresh("i")
         outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
         forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
@@ -953,6 +955,50 @@ class Gen:
         s.writable.add(acc)
         s.arrays[u] = (1, 1.5, True, (L,))
         self.features.add("nested_search:" + form)
+
+    def s_counters(self, s, out, ind):
+        """A `while` loop stepping several counters together, as two-pointer
+        scans, ring buffers and merges write it: two positions meeting in
+        the middle, a write position running against the read one (into a
+        buffer each pass updates in place), or a weight beside the index;
+        the steps in either order, once or in passes."""
+        g = self.later
+        vecs = sorted(s.vectors())
+        if not vecs:
+            return self.s_assign(s, out, ind)
+        u = g.choice(vecs)
+        i, k, p, acc, y = (self.fresh(x) for x in ("i", "k", "p", "s", "y"))
+        form = g.choice(("inward", "write", "weight"))
+        passes = g.choice((1, 2, 3))
+        out.append(f"{ind}{acc} = 0.0")
+        if form == "write":
+            out.append(f"{ind}{y} = np.zeros({L})")
+        b = ind
+        if passes > 1:
+            out.append(f"{ind}for {p} in range({passes}):")
+            b = ind + "    "
+        start = g.choice(("0", "1", "2"))
+        if form == "inward":
+            steps = [f"{i} += 1", f"{k} -= 1"]
+            out += [f"{b}{i} = {start}", f"{b}{k} = {L} - 1", f"{b}while {i} < {k}:",
+                    f"{b}    {acc} += {u}[{i}] * {u}[{k}] + {g.choice(('abs', 'math.sin'))}({u}[{i}])"]
+        elif form == "write":
+            steps = [f"{i} += 1", f"{k} -= 1"]
+            out += [f"{b}{i} = {start}", f"{b}{k} = {L} - 1", f"{b}while {i} < {L}:",
+                    f"{b}    {y}[{k}] = 0.5 * {y}[{k}] + {g.choice(('abs', 'math.tanh'))}({u}[{i}])"]
+        else:
+            step = g.choice((1, 2))
+            steps = [f"{i} += 1", f"{k} += {step}"]
+            out += [f"{b}{i} = {start}", f"{b}{k} = 0", f"{b}while {i} < {L}:",
+                    f"{b}    {acc} += 0.5 * {k} * {g.choice(('max', 'min'))}({u}[{i}], 0.1)"]
+        if g.random() < 0.5:
+            steps.reverse()
+        out += [f"{b}    {st}" for st in steps]
+        if form == "write":
+            out += [f"{ind}for {i} in range({L}):", f"{ind}    {acc} += ({i} + 1) * {y}[{i}]"]
+        s.scalars[acc] = 50.0 * passes
+        s.writable.add(acc)
+        self.features.add("counters:" + form)
 
     def s_for_elements(self, s, out, ind, vecs):
         """Numba-style loops over the elements of 1-D arrays (docs/subset.md)."""
