@@ -1,7 +1,8 @@
 """Ranks the code does not show are taken from the first call's arguments.
 A function whose lowering fails while some array parameter's rank is a guess
 (``X.dot(w)`` with X only measured, ``X[i].dot(w)``) is lowered again with the
-call's ranks; names bound to an array, a copy or a row of it (``r_i = X[i];
+call's ranks (an array name given a value the guess made a number, too);
+names bound to an array, a copy or a row of it (``r_i = X[i];
 r_i[0]``, ``z = X.copy(); z[0, 1]``) tell its rank."""
 
 from __future__ import annotations
@@ -63,6 +64,18 @@ PROGRAMS = {
                         h[i, j] = max(0.5 * (h[i, j - 1] + h[i, j + 1]) + q[i, j], 0.0)
             return np.sum(h * h)
     """,
+    # A's rank shows only in A.T @ (...): the guess made the step a number, and x an array
+    "ista_helper": """
+        def relu(z):
+            return np.maximum(z, 0.0)
+
+        def ista_helper(A, b):
+            x = np.zeros(A.shape[1])
+            for k in range(4):
+                g = A.T @ (A @ x - b)
+                x = relu(x - 0.05 * g)
+            return np.sum(np.abs(x)) + np.sum((A @ x - b) ** 2)
+    """,
     "scaled_weights": """
         def scaled_weights(x, w, c):
             v = -c * w
@@ -82,6 +95,7 @@ ARGS = {
     "copied": (_rng.normal(size=(2, 3)), _rng.normal(size=3), 0.5),
     "scaled_field": (_rng.uniform(0.0, 1.0, (3, 5)), _rng.normal(size=(3, 5)), 0.7),
     "scaled_weights": (_rng.normal(size=5), _rng.normal(size=5), 1.3),
+    "ista_helper": (_rng.normal(size=(6, 4)), _rng.normal(size=6)),
 }
 
 

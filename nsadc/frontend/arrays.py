@@ -929,7 +929,8 @@ class ArrayLowering:
         self._emit(Assign(array.name, Call("store", (array, *index, value)), scope.src.loc(node)))
 
     def _check_scalar_target(self, scope, name: str, node) -> None:
-        if name in self.arrays:
+        # (before the call, a value's rank may rest on a wrong guess of an argument's: the call decides)
+        if name in self.arrays and not self._lenient():
             raise self._err(scope, node, f"{name} holds an array; it cannot be given a scalar value",
                             f"store into its elements ({name}[i] = v) or use another name")
 
