@@ -50,6 +50,8 @@ _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cums
                     "roll")
 # the length of an axis that x[:, None] adds: 1, stretched to the other operands' by broadcasting
 NEW_AXIS = Call("new_axis", ())
+# dimensions that broadcast against any other: a new axis, a length of 1 the code fixes
+_STRETCHED = (NEW_AXIS, Const(1))
 # functions the lowering rewrites (Lowerer._rewritten) into an array of their argument's rank
 _SAME_RANK = ("np.diff", "np.asarray", "np.ascontiguousarray", "np.asfortranarray")
 # functions whose second positional argument is the axis (np.cumsum(A, 1))
@@ -467,7 +469,7 @@ class VectorLowering:
             return self._store_masked(scope, target, mask, value_node, node, op)
         dest = self._view(scope, target)
         var = dest.value
-        if any(d[0] == "gather" for d in dest.view or ()):
+        if any(d[0] in ("gather", "paired") for d in dest.view or ()):
             what = scope.src.source_of(target).strip()
             raise self._err(scope, node, f"assigning to {what} through an array of indices is not supported "
                             "(NumPy writes each repeated index once, even with +=)",
@@ -594,10 +596,15 @@ class VectorLowering:
         user = node.target.value
         target = _P("array", rank(t), list(self._shape(var.name)), value=var, node=node.target)
         value = self._prepare(scope, node.value)
-        if _reads_other_elements(value, var, target.rank):
-            raise self._err(scope, node, f"this update reads elements of {user} other than the one it "
-                            f"overwrites, while it overwrites {user} element by element",
-                            f"compute the step into its own name first: step = ...; {user} -= step")
+        if _reads_other_elements(value, var, target.rank) and value.rank == 0:
+            value = _P("scalar", 0, [], value=self._element(scope, value, []))  # x -= x[0]: read first
+        elif _reads_other_elements(value, var, target.rank) and value.rank <= target.rank:
+            # NumPy computes the whole step before it updates (probs /= probs.sum(axis=1, keepdims=True)):
+            # so does the lowering, into a work array, when the step reads other elements of the target
+            work = self.names.fresh(f"{user}_step")
+            self._new_array(scope, work, value, node)
+            self._fill(scope, work, value, node)
+            value = _P("array", value.rank, list(self._shape(work)), value=Var(work), node=node.value)
         if value.rank > target.rank:
             if self._lenient():
                 return  # ranks guessed before the call (C = C0.copy(), C0's rank unseen): the call decides
@@ -735,6 +742,9 @@ class VectorLowering:
                             f"np.where({_text(scope, mask)}, {scope.src.source_of(node.value).strip()}, 0.0)")
         var, t = self._local_array(scope, node.value)
         r = rank(t)
+        paired = self._paired_indices(scope, node, var, t)
+        if paired is not None:
+            return paired
         gathers = self._gathers(scope, node)
         used = [el for el in node.slice if not _new_axis(el)]
         if len(used) > r:
@@ -785,6 +795,40 @@ class VectorLowering:
             view.append(("range", start, step))
             shape.append(length)
         return _P("array", len(shape), shape, value=var, node=node, view=view, integer=_ints(t))
+
+    def _paired_indices(self, scope, node: cst.Subscript, var: Var, t: str) -> _P | None:
+        """``Z[rows, cols]``, ``Z[np.arange(n), y]``: an index per dimension, two
+        or more of them 1-D arrays of ints (the others numbers): NumPy pairs
+        the arrays' entries, element k is ``Z[rows[k], cols[k]]``.  None for
+        any other subscript."""
+        items = list(node.slice)
+        if len(items) != rank(t) or any(not isinstance(el.slice, cst.Index) or _new_axis(el) for el in items):
+            return None
+        ranked = [self._array_rank(scope, el.slice.value) for el in items]
+        if sum(1 for r in ranked if r > 0) < 2:
+            return None
+        base = self._shape(var.name)
+        view, length = [], None
+        for el, r, dim in zip(items, ranked, base):
+            if r == 0:
+                i = self._expr(scope, el.slice.value)
+                if isinstance(i, Const) and isinstance(i.value, int) and i.value < 0:
+                    i = self._operand(Call("add", (dim, i)), "at")
+                view.append(("at", i))
+                continue
+            p = self._prepare(scope, el.slice.value)
+            if p.rank != 1 or not (p.integer or self._lenient()):
+                what = scope.src.source_of(el.slice.value).strip()
+                raise self._err(scope, el, f"{what} indexes {scope.src.source_of(node.value).strip()} beside "
+                                "other arrays of indices, but is not a 1-D array of ints: not supported",
+                                f"loop over the entries: for k in range(n), reading "
+                                f"{scope.src.source_of(node.value).strip()}[rows[k], cols[k]]")
+            if length is None:
+                length = p.shape[0]
+            else:
+                self._same_dim(scope, node, length, p.shape[0])
+            view.append(("paired", p))
+        return _P("array", 1, [length], value=var, node=node, view=view, integer=_ints(t))
 
     def _slice(self, scope, el: cst.Slice, n: Expr) -> tuple[Expr, Expr, Expr]:
         """``(start, step, length)`` of ``a:b:c`` on a dimension of size ``n``,
@@ -910,6 +954,9 @@ class VectorLowering:
     def _elementwise(self, scope, node, prim: str, operands: list) -> _P:
         parts = [self._prepare(scope, a) for a in operands]
         shape = self._broadcast(scope, node, parts)
+        # an operand whose elements each cost a loop (a reduction along an axis), stretched along an
+        # axis of the result (Z - Z.max(axis=1, keepdims=True)), is computed once, not once per position
+        parts = [self._computed_once(scope, p, node) if _costly(p) and _stretched(p, shape) else p for p in parts]
         # integer arithmetic of int arrays and int constants stays int (counts + 1, an offset table)
         integer = prim in _INT_OPS and any(p.integer for p in parts) and all(
             p.integer or (p.kind == "scalar" and p.rank == 0 and self._int_scalar(p.value)) for p in parts)
@@ -961,9 +1008,10 @@ class VectorLowering:
         for p in parts:
             for k, dim in enumerate(p.shape):
                 at = r - p.rank + k
-                if shape[at] is None or shape[at] == NEW_AXIS:
+                # a new axis, or an axis of length 1 as written (a reduction's kept axis), stretches
+                if shape[at] is None or shape[at] in _STRETCHED:
                     shape[at] = dim
-                elif dim != NEW_AXIS:
+                elif dim not in _STRETCHED:
                     self._same_dim(scope, node, shape[at], dim)
         return shape  # type: ignore[return-value]
 
@@ -1057,6 +1105,8 @@ class VectorLowering:
     def _vector_call(self, scope, node, name: str, args: list, kwargs: dict) -> _P:
         if name == "linspace":
             return self._linspace(scope, node, args, kwargs)
+        if name in REDUCTIONS and "keepdims" in kwargs:
+            return self._kept_dims(scope, node, name, args, kwargs)
         for k in kwargs:
             if k not in ("axis", "ord", "newshape", "shape") and (name, k) != ("sort", "kind") \
                     and name != "sort_in_place":
@@ -1181,6 +1231,27 @@ class VectorLowering:
             span = Call("floordiv", (Call("add", (span, Const(step.value - 1))), step))
         return _P("arange", 1, [Call("max", (span, Const(0)))], args=[], node=node, integer=True,
                   value=Call("tuple", (start, step)))
+
+    def _kept_dims(self, scope, node, name: str, args, kwargs) -> _P:
+        """``A.max(axis=1, keepdims=True)``: the reduction along ``axis`` with that
+        axis kept at length 1 (it then broadcasts against ``A``, as in
+        ``A - A.max(axis=1, keepdims=True)``)."""
+        keep = kwargs["keepdims"]
+        if not (isinstance(keep, cst.Name) and keep.value in ("True", "False")):
+            raise self._err(scope, keep, "keepdims= must be True or False as written", "write keepdims=True")
+        rest = {k: v for k, v in kwargs.items() if k != "keepdims"}
+        reduced = self._vector_call(scope, node, name, args, rest)
+        if keep.value == "False":
+            return reduced
+        if "axis" not in rest or _is_none(rest["axis"]):
+            raise self._err(scope, node, "keepdims=True is supported with an axis",
+                            f"write np.{name}(A, axis=1, keepdims=True), or leave keepdims out for a number")
+        if reduced.rank == 0:  # a 1-D array reduced: one element, a 1-element array
+            return _P("kept", 1, [NEW_AXIS], args=[reduced], node=node, axis=0)
+        axis = rest["axis"]
+        at = self._axis(scope, name, axis, reduced.rank + 1)
+        return _P("kept", reduced.rank + 1, [*reduced.shape[:at], NEW_AXIS, *reduced.shape[at:]], args=[reduced],
+                  node=node, axis=at)
 
     def _linspace(self, scope, node, args, kwargs) -> _P:
         """``np.linspace(start, stop, num, endpoint=True)``: element k is
@@ -1572,10 +1643,10 @@ class VectorLowering:
         if not _costly(p):
             return p
         inside_loop = scope.depth > 0
-        shape = [self._dim(d) for d in p.shape]
-        if NEW_AXIS in shape or (inside_loop and any(variables(d) - self.param_names for d in shape)):
+        shape = [self._dim(d) for d in p.shape if d != NEW_AXIS]  # (a new axis is kept as a length of 1)
+        if inside_loop and any(variables(d) - self.param_names for d in shape):
             return p
-        name = self.names.fresh("product")
+        name = self.names.fresh("product" if p.kind in ("dot", "outer") else "reduced")
         self._new_array(scope, name, p, node)
         self._fill(scope, name, p, node)
         return _P("array", p.rank, list(self._shape(name)), value=Var(name), node=p.node, integer=p.integer)
@@ -1642,6 +1713,8 @@ class VectorLowering:
             self._emit(If(last, [Assign(point.name, Call("copy", (stop,)), loc)], [], loc))
             return point
         if p.kind == "array":
+            # an axis of length 1 has one position, whatever the index (it broadcasts)
+            index = [Const(0) if d == Const(1) else i for d, i in zip(p.shape, index)]
             return self._scalar(scope, "load", (p.value, *self._base_index(scope, p, index)), p.node,
                                 hint=f"{p.value.name}_el")
         if p.kind == "op":
@@ -1672,6 +1745,8 @@ class VectorLowering:
             arg = p.args[0]
             return self._reduction(scope, p.prim, lambda k: self._element(
                 scope, arg, [*index[:p.axis], *k, *index[p.axis:]]), [arg.shape[p.axis]], p.node)
+        if p.kind == "kept":  # the kept axis has one position, whatever the index
+            return self._element(scope, p.args[0], [*index[:p.axis], *index[p.axis + 1:]])
         if p.kind in ("concat", "stack"):
             return self._joined_element(scope, p, index)
         if p.kind == "reshape":
@@ -1741,6 +1816,9 @@ class VectorLowering:
                 continue
             if d[0] == "new":  # no dimension of the array: its one position, whatever the index
                 k += 1
+                continue
+            if d[0] == "paired":  # Z[rows, cols]: entry k of each index array, one index of the result
+                out.append(self._element(scope, d[1], [at[k]]))
                 continue
             if d[0] == "gather":  # U[rows]: element k of the index array names the row
                 out.append(self._scalar(scope, "load", (d[1], at[k]), p.node, hint="at"))
@@ -1893,8 +1971,8 @@ def _reads_other_elements(p: _P, var: Var, r: int) -> bool:
     """Whether computing element (i, ...) of ``p`` reads any element of the array
     ``var`` other than (i, ...) itself (an in-place update would then read
     values it has already overwritten)."""
-    if p.kind == "array":
-        return p.value == var and (p.transposed or p.rank != r)
+    if p.kind == "array":  # (a view, even y[::-1] of the same rank, reads other elements)
+        return p.value == var and (p.transposed or p.rank != r or p.view is not None)
     if p.kind in ("op", "where"):
         return any(_reads_other_elements(a, var, r) for a in p.args)
     if p.kind == "scalar":
@@ -1906,10 +1984,16 @@ def _mentions(p: _P, var: Var) -> bool:
     return (p.kind == "array" and p.value == var) or any(_mentions(a, var) for a in p.args)
 
 
+def _stretched(p: _P, shape: list) -> bool:
+    """Whether broadcasting repeats ``p``'s elements along some axis of ``shape``."""
+    return p.rank < len(shape) or any(d in _STRETCHED and shape[len(shape) - p.rank + k] not in _STRETCHED
+                                      for k, d in enumerate(p.shape))
+
+
 def _costly(p: _P) -> bool:
     """Whether an element of ``p`` costs a loop: a product, an outer product,
     a reduction along an axis or a join somewhere in it."""
-    if p.kind in ("dot", "reduce", "outer", "concat", "stack", "reshape"):
+    if p.kind in ("dot", "reduce", "outer", "concat", "stack", "reshape", "kept"):
         return True
     return any(_costly(a) for a in p.args)
 
