@@ -225,12 +225,21 @@ class _Reverse:
         a reversed loop, whose inner loops in ``results`` push what they leave."""
         out: list[Stmt] = []
         for k, s in enumerate(stmts):
-            for element, loop_id in self.pushed_before.get(id(s), []):
-                if not self.own_rerun(loop_id) and not self.restored_around(loop_id, restored_array(element)) and (
-                        self.rerun is not None or (id(s), restored_array(element)) not in self.snapshotted_tops):
-                    # (where the loop runs forwards; in the forward sweep, a snapshot of the
-                    # array stands for the pushes of its stores, as for the stores' own)
-                    out += self.push_restored(element)
+            pushed = [element for element, loop_id in self.pushed_before.get(id(s), [])
+                      if not self.own_rerun(loop_id) and not self.restored_around(loop_id, restored_array(element))
+                      and (self.rerun is not None or (id(s), restored_array(element)) not in self.snapshotted_tops)]
+            # (where the loop runs forwards; in the forward sweep, a snapshot of the
+            # array stands for the pushes of its stores, as for the stores' own)
+            if pushed and isinstance(s, (For, While)) and self.rerun is not None:
+                # the pushes go with the stores they keep: a re-run that leaves the stores out (the
+                # array already holds what they stored) pushes nothing, or the reverse would pop the
+                # array's later values for the ones the stores overwrote
+                code = self.forward_loop_in_block(s, stmts[k + 1:], record, top, count, keep, after,
+                                                  record_results)
+                stored = {t.target for t in walk(code) if isinstance(t, Assign) and is_store(t)}
+                out += [st for e in pushed if restored_array(e) in stored for st in self.push_restored(e)] + code
+                continue
+            out += [st for e in pushed for st in self.push_restored(e)]
             if isinstance(s, Assign) and is_store(s):
                 out += self.forward_store(s, stmts[k + 1:], after)
             elif isinstance(s, Assign):

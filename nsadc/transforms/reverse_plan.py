@@ -160,6 +160,9 @@ class _Planner:
         self.program_vars = set(self.count) | set(facts.types)
         self.loop_vars = header_only_vars(fn)
         self.fused = _fusable(fn, facts, self.count)
+        # the arrays restored before each loop's re-run, as the last round of settle() found them
+        # (snapshots, restored elements, work arrays): the re-run replays their stores
+        self.replayed: tuple[dict, dict, dict] = ({}, {}, {})
 
     def adjoint_reads(self, s: Assign) -> tuple[set[str], bool]:
         """Variables the reverse of ``s`` reads, and whether it reads the value
@@ -241,6 +244,9 @@ class _Planner:
         inner_before = self.scan(s.body, set(), records, known, checkpoints, restore, needs)
         assigned = assigned_in(s.body)
         need = _needed_in(s.body, inner_before | _test_reads(s.body), assigned)
+        # a re-run that replays stores (its arrays restored first) recomputes what they store: a
+        # value carried from the iteration before that a store reads (x[i] = z[i] + a) is a checkpoint
+        need = _replayed_need(s, need, *self.replayed)
         exposed = upward_exposed(s.body)
         checkpoints[id(s)] = sorted(((exposed & need) | (assigned & before)) & assigned - keep_out)
         needs[id(s)] = need
@@ -269,6 +275,7 @@ class _Planner:
             checkpoints: dict[int, list[str]] = {}
             restore: dict[int, list[str]] = {}
             needs: dict[int, set[str]] = {}
+            self.replayed = (snapshots, restored, scratch)
             self.scan(fn.body, set(), new, records | array_records, checkpoints, restore, needs)
             reread = self.reread(checkpoints)
             needs = _replayed_needs(fn, dict(reread), snapshots, restored, scratch)
@@ -361,15 +368,24 @@ def _replayed_needs(fn: Function, needs: dict[int, set[str]], snapshots: dict[in
     there, and so does one that fills a work array (``scratch``): the re-run
     must then recompute each stored value (and what it reads)."""
     for loop in walk(fn.body):
-        if id(loop) in snapshots or id(loop) in restored or id(loop) in scratch:
-            replayed = [t for t in walk(loop.body) if is_store(t) and (
-                t.target in snapshots.get(id(loop), set()) | scratch.get(id(loop), set())
-                or id(t) in restored.get(id(loop), {}))]
-            seeds = needs.get(id(loop), set()) | {t.target for t in replayed}
-            for t in replayed:
-                seeds |= variables(t.value)
-            needs[id(loop)] = _needed_in(loop.body, seeds, assigned_in(loop.body))
+        if isinstance(loop, (For, While)):
+            needs[id(loop)] = _replayed_need(loop, needs.get(id(loop), set()), snapshots, restored, scratch)
     return needs
+
+
+def _replayed_need(loop: For | While, need: set[str], snapshots: dict[int, set[str]],
+                   restored: dict[int, dict[int, Call | Swept | Guarded]], scratch: dict[int, set[str]]) -> set[str]:
+    """``need`` (what the reverse of one iteration of ``loop`` reads), with
+    what the re-run recomputes for the stores it replays (:func:`_replayed_needs`)."""
+    if not (id(loop) in snapshots or id(loop) in restored or id(loop) in scratch):
+        return need
+    replayed = [t for t in walk(loop.body) if is_store(t) and (
+        t.target in snapshots.get(id(loop), set()) | scratch.get(id(loop), set())
+        or id(t) in restored.get(id(loop), {}))]
+    seeds = need | {t.target for t in replayed}
+    for t in replayed:
+        seeds |= variables(t.value)
+    return _needed_in(loop.body, seeds, assigned_in(loop.body))
 
 
 # ------------------------------------------------------------ small analyses
