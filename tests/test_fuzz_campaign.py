@@ -62,7 +62,8 @@ def test_generator_is_deterministic_and_broad():
                    "array-temporary-in-loop", "store", "store:clip-argument", "alloc", "index-array",
                    "vectorized", "nonsmooth:abs", "nonsmooth:hypot", "nonsmooth:clip", "nonsmooth:mod",
                    "smooth:atan2", "alloc:int-size", "time-steps", "grid_sweep:ahead", "grid_sweep:behind",
-                   "nested_search:after", "counters:write", "counters:weight"):
+                   "nested_search:after", "counters:write", "counters:weight", "rebuilt_state:whole",
+                   "rebuilt_state:elements"):
         assert needed in features, needed
 
 

@@ -673,6 +673,8 @@ class Gen:
             return self.s_nested_search(s, out, ind)
         if s.top and self.later.random() < 0.06:
             return self.s_counters(s, out, ind)
+        if s.top and self.later.random() < 0.06:
+            return self.s_rebuilt_state(s, out, ind)
         var = self.fresh("i")
         outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
         forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
@@ -999,6 +1001,40 @@ class Gen:
         s.scalars[acc] = 50.0 * passes
         s.writable.add(acc)
         self.features.add("counters:" + form)
+
+    def s_rebuilt_state(self, s, out, ind):
+        """A state array rebuilt each iteration from a work array and a scalar
+        the iteration before computed from the state (ADMM, anchored or
+        damped relaxations): whole-array or element by element, optionally
+        in a loop of sweeps inside the iteration."""
+        g = self.later
+        vecs = sorted(s.vectors())
+        if not vecs:
+            return self.s_assign(s, out, ind)
+        u, w = g.choice(vecs), g.choice(vecs)
+        x, z, a, it, sw, i, acc = (self.fresh(v) for v in ("x", "z", "a", "it", "sw", "i", "s"))
+        form = g.choice(("whole", "elements"))
+        carried = g.choice((f"0.2 * {x}[0] ** 2", f"0.05 * np.sum({x} * {x})", f"0.3 * math.tanh({x}[1])",
+                            f"0.1 * abs({x}[0])"))
+        use = g.choice((f"{z} - {a}", f"{z} * (1.0 - 0.5 * {a})", f"{z} + 0.5 * {a}"))
+        out += [f"{ind}{x} = np.clip({u}, -1.5, 1.5)", f"{ind}{a} = 0.0"]
+        if form == "elements":
+            out.append(f"{ind}{z} = np.zeros({L})")
+        out.append(f"{ind}for {it} in range({g.choice((2, 3, 4))}):")
+        b = ind + "    "
+        if g.random() < 0.4:
+            out.append(f"{b}for {sw} in range({g.choice((1, 2))}):")
+            b += "    "
+        if form == "whole":
+            out += [f"{b}{z} = {x} - 0.3 * ({x} - {w})", f"{b}{x} = {use}"]
+        else:
+            out += [f"{b}for {i} in range({L}):", f"{b}    {z}[{i}] = {x}[{i}] - 0.3 * ({x}[{i}] - {w}[{i}])",
+                    f"{b}for {i} in range({L}):",
+                    f"{b}    {x}[{i}] = {use.replace(z, z + '[' + i + ']', 1)}"]
+        out += [f"{ind}    {a} = {carried}", f"{ind}{acc} = np.sum({x} * {x})"]
+        s.scalars[acc] = 1e3
+        s.writable.add(acc)
+        self.features.add("rebuilt_state:" + form)
 
     def s_for_elements(self, s, out, ind, vecs):
         """Numba-style loops over the elements of 1-D arrays (docs/subset.md)."""
