@@ -71,13 +71,8 @@ def scatter_add(x, idx, v):
     return np.sum(x * x)
 
 
-def two_index_arrays(A, rows, cols):
-    return np.sum(A[rows, cols])
-
-
 @pytest.mark.parametrize("fn, args, message", [
     (scatter_add, (np.ones(4), np.array([0, 0]), np.ones(2)), "through an array of indices"),
-    (two_index_arrays, (np.ones((3, 3)), np.array([0, 1]), np.array([2, 2])), "one of several index arrays"),
     (picked_abs, (np.ones(3), np.array([0.0, 1.0])), "is not a 1-D array of ints"),
 ])
 def test_what_is_refused_says_where_and_why(fn, args, message):

@@ -74,6 +74,12 @@ def reflected_in_place(A):
     return np.sum(B * B)
 
 
+def damped_in_place(A, x):
+    y = x.copy()
+    y -= 0.2 * (A @ y)
+    return np.sum(np.abs(y))
+
+
 def rescaled_in_place(x):
     y = x * 1.0
     y -= 0.5 * y[::-1]
@@ -96,6 +102,7 @@ CASES = [
     (picked_with_a_number, (RNG.normal(size=(4, 3, 5)), np.array([0, 3, 3, 1]), np.array([4, 0, 2, -1]))),
     (rescaled_in_place, (RNG.normal(size=6),)),
     (reflected_in_place, (RNG.normal(size=(3, 3)),)),
+    (damped_in_place, (RNG.normal(size=(4, 4)), RNG.normal(size=4))),
 ]
 IDS = [c[0].__name__ for c in CASES]
 

@@ -32,6 +32,9 @@ WEIGHTS = np.array([[0.5, 1.5], [2.0, -1.0], [0.25, 0.75]])
 ORDER = np.array([2, 0, 1], dtype=np.int64)
 BIG = np.ones(300)
 SPACED = np.linspace(0.0, 1.0, 5) * 2.0 + NODES[0]
+SEGMENT = np.array([0, 0, 1, 1, 1, 2, 2, 0, 1, 2])
+EDGE_FROM = np.array([0, 0, 1, 2, 1, 3, 2])
+EDGE_TO = np.array([1, 2, 2, 3, 3, 4, 4])
 COMPUTED = np.random.default_rng(0).normal(size=3)
 LABELS = ["a", "b"]
 
@@ -364,6 +367,33 @@ def not_numbers(x):
 def test_module_arrays_are_constants():
     d = check(quadrature, -0.3, 1.2)
     assert d.wrt == ["a", "b"]
+
+
+def segment_max(x):
+    """Module index tables scattering in place: their entries are constants,
+    so the element a store overwrote is known again in the reverse sweep."""
+    m = np.full(3, -1e9)
+    for i in range(SEGMENT.shape[0]):
+        m[SEGMENT[i]] = max(m[SEGMENT[i]], x[i])
+    return m[0] * m[1] + m[2]
+
+
+def shortest_path(w):
+    dist = np.full(5, 1e9)
+    dist[0] = 0.0
+    for sweep in range(4):
+        for e in range(EDGE_FROM.shape[0]):
+            a = EDGE_FROM[e]
+            b = EDGE_TO[e]
+            if dist[a] + w[e] < dist[b]:
+                dist[b] = dist[a] + w[e]
+    return dist[4] + 0.5 * dist[3]
+
+
+def test_module_index_tables_in_scatters():
+    rng = np.random.default_rng(2)
+    check(segment_max, rng.normal(size=10))
+    check(shortest_path, 0.5 + rng.random(7))
 
 
 def test_module_arrays_refused_with_reason():

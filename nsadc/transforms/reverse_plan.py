@@ -1011,7 +1011,7 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
     known: dict[tuple, Call] = {}  # one load per element, however the stores spell its index
     guard: set[tuple] = set()  # the indices of elements a store under an `if` may never reach
     once = _assigned_once(fn.body)
-    written = {t.target for t in walk(fn.body) if is_store(t)}
+    written = _changing_arrays(fn)
 
     def start_value(w: Expr, on_path: dict, free: set[str], depth: int = 8) -> Expr | None:
         """``w`` as an expression of values the iteration's start holds (and
@@ -1138,6 +1138,19 @@ def _assigns(block: list[Stmt], name: str) -> bool:
 
 # integer operations an index known at an iteration's start may be made of
 _INDEX_ARITHMETIC = {"add", "sub", "mul", "neg", "mod", "floordiv", "min", "max", "abs"}
+
+
+def _changing_arrays(fn: Function) -> set[str]:
+    """The arrays some store writes, but for those set up once: written only
+    by the function's first statements, before any loop or branch (a module
+    constant frozen into the code, an index table filled element by element),
+    whose values no later statement changes."""
+    setup = set()
+    for t in fn.body:
+        if not isinstance(t, Assign):
+            break
+        setup.add(id(t))
+    return {t.target for t in walk(fn.body) if is_store(t) and id(t) not in setup}
 
 
 def _is_gather(value: Expr | None, written: set[str]) -> bool:

@@ -485,9 +485,3 @@ def u_augmented_bitwise(x, n: int):
     m |= 1  # <- refused: u_augmented_bitwise @|=
     return x * m
 
-
-def u_update_reads_itself(A, x):
-    n = A.shape[1] + x.shape[0]
-    y = x.copy()
-    y -= A @ y  # <- refused: u_update_reads_itself @y -= A @ y
-    return np.sum(y) * n
