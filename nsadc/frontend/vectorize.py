@@ -1646,7 +1646,7 @@ class VectorLowering:
         shape = [self._dim(d) for d in p.shape if d != NEW_AXIS]  # (a new axis is kept as a length of 1)
         if inside_loop and any(variables(d) - self.param_names for d in shape):
             return p
-        name = self.names.fresh("product" if p.kind in ("dot", "outer") else "reduced")
+        name = self.names.fresh("reduced" if p.kind in ("reduce", "kept") else "product")
         self._new_array(scope, name, p, node)
         self._fill(scope, name, p, node)
         return _P("array", p.rank, list(self._shape(name)), value=Var(name), node=p.node, integer=p.integer)
