@@ -711,6 +711,15 @@ class ArrayLowering:
             return False
         return node is None or not self._in_branch(scope, node)
 
+    def _rebound_not_written(self, scope, name: str, array: str, node) -> bool:
+        """Whether ``name = array`` is a second name that is only bound anew
+        later, in a loop or a branch, and never written through (nor the
+        array): there a copy stands for it."""
+        users = {self.user_vars.get(name, name), self.user_vars.get(array, array)}
+        return self.user_vars.get(name, name) in rebound_in_place(scope.node) and not (
+            users & written_arrays(scope.node, scope.src.functions)) and array not in self.stored_params \
+            and not self._in_branch(scope, node)
+
     def _written_only_before(self, scope, users: set[str], stmt) -> bool:
         """Whether ``stmt`` is a statement of the function's top level that
         neither it nor any statement after it writes through a name of
@@ -794,6 +803,10 @@ class ArrayLowering:
             # S = X, neither ever written: S reads X (no copy, no second array)
             scope.rename[self.user_vars.get(name, name)] = value
             return value.name
+        if isinstance(value, Var) and self._rebound_not_written(scope, name, value.name, node):
+            # h = X, then h = f(h) in a loop (whose new values go into h's array): nothing writes
+            # through either name, so a copy of X holds what Python's second name would
+            value = Call("array_copy", (value,))
         if isinstance(value, Var):
             user = self.user_vars.get(name, name)
             other = next((u for u, v in scope.rename.items() if v == value and u != user), value.name)

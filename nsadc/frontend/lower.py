@@ -315,6 +315,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                         self.preamble.append(Assign(ir, Call("store", (Var(ir), *(Const(int(k)) for k in pos),
                                                                        Const(v)))))
                 self.arrays[ir] = f"{'' if floating else 'i'}array{value.ndim}"
+                self.shapes[ir] = list(dims)  # (known: whole-array code checks it against the arguments')
                 self.user_vars[ir] = name
                 frozen[id(value)] = (value, ir)  # keep the array alive: its id stays its own
             scope.locals.add(name)
@@ -630,7 +631,11 @@ class Lowerer(ArrayLowering, VectorLowering):
                 and self._local_array(scope, target) is not None:
             self._rewritten(scope, value)  # (checks the dtype)
             return  # x = np.asarray(x): x is already an array of floats
-        if isinstance(target, cst.Name):
+        fresh = self._rebound_alias(scope, target) if isinstance(target, cst.Name) else None
+        if fresh is not None:
+            self._expr(scope, value, into=fresh)  # (its value reads the name as it was: the other array)
+            scope.rename[target.value] = Var(fresh)
+        elif isinstance(target, cst.Name):
             name = self._target_name(scope, target)
             self._expr(scope, value, into=name)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -734,6 +739,20 @@ class Lowerer(ArrayLowering, VectorLowering):
 
     def _target_name(self, scope, target: cst.Name) -> str:
         return self._local_name(scope, target.value)
+
+    def _rebound_alias(self, scope, target: cst.Name) -> str | None:
+        """A fresh IR name where ``target`` is a second name for another array
+        (``h = X``, neither written through) bound anew (``h = h @ W``): the
+        name takes a value of its own and the other array keeps its values;
+        None for any other target."""
+        user = target.value
+        cur = scope.rename.get(user)
+        if not (isinstance(cur, Var) and self.user_vars.get(cur.name, cur.name) != user
+                and (cur.name in self.arrays or cur.name in self.param_names)):
+            return None
+        name = self.names.fresh(user)
+        self.user_vars[name] = user
+        return name
 
     def _local_name(self, scope, user: str) -> str:
         """The IR name of a local: the user's own name in the entry function, a

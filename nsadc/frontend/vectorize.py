@@ -306,6 +306,26 @@ class VectorLowering:
             return self._call_rank(scope, node)
         return 0
 
+    def _reshaped_name(self, scope, node) -> cst.Name | None:
+        """The array name under ``x.reshape(...)``, ``np.reshape(x, ...)``,
+        ``x.ravel()``, ``np.ravel(x)`` (also of a slice or transpose of it:
+        ``p[:4].reshape(2, 2)``), which NumPy returns as views; None else."""
+        if not isinstance(node, cst.Call):
+            return None
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("reshape", "ravel") \
+                and self._qualified(scope, func) not in ("np.reshape", "np.ravel"):
+            base = func.value
+        elif self._qualified(scope, func) in ("np.reshape", "np.ravel") and node.args:
+            base = node.args[0].value
+        else:
+            return None
+        while isinstance(base, (cst.Subscript, cst.Attribute)) and not (
+                isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name) and base.value.value in
+                scope.src.imports):
+            base = base.value
+        return base if isinstance(base, cst.Name) and self._local_array(scope, base) is not None else None
+
     def _user_call(self, scope, node) -> bool:
         """Whether ``node`` calls a function of the file (inlined, not vectorized)."""
         return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
@@ -379,6 +399,19 @@ class VectorLowering:
                             f"{what.split('[')[0].split('.')[0]} (NumPy shares the memory: a write "
                             "through one changes the other)",
                             f"write {into} = {what}.copy(), or use {what} directly in expressions")
+        elif into is not None and self._reshaped_name(scope, node) is not None:
+            # W = w.reshape(3, 2), v = X.ravel(): NumPy's views of the array; lowered as copies,
+            # which read the same values only where no write goes through either name
+            root = self._reshaped_name(scope, node)
+            held = scope.rename.get(root.value)
+            array = held.name if isinstance(held, Var) else root.value
+            if not (self._read_only_alias(scope, into, array, None) or self._written_only_before(
+                    scope, {self.user_vars.get(into, into), root.value}, scope.src.parents.get(node) or node)):
+                what = scope.src.source_of(node).strip()
+                raise self._err(scope, node, f"{into} = {what} would make {into} a view of {root.value} "
+                                "(NumPy's reshape and ravel share the memory: a write through one changes "
+                                "the other)", f"write {into} = {what}.copy() and write back what you change, "
+                                f"or compute with {root.value} itself")
         p = self._prepare(scope, node)
         if into is not None and self._is_boolean_array(scope, node):
             self.__dict__.setdefault("mask_names", set()).add(self.user_vars.get(into, into))
@@ -1062,7 +1095,7 @@ class VectorLowering:
         when the function binds it once; forget it otherwise."""
         self.dim_alias.pop(name, None)
         dim = self._dim_value(scope, value)
-        if dim is not None and not isinstance(dim, Const) \
+        if dim is not None \
                 and bindings(scope.node, self.user_vars.get(name, name))[0] == 1:
             self.dim_alias[name] = dim
 
@@ -1084,6 +1117,11 @@ class VectorLowering:
             args = [self._dim_value(scope, a) for a in value.args]
             if all(a is not None for a in args):
                 return args[0] if value.prim == "copy" else Call(value.prim, tuple(args))
+        if isinstance(value, Call) and value.prim == "neg":  # x[:-w]
+            arg = self._dim_value(scope, value.args[0])
+            if isinstance(arg, Const):
+                return Const(-arg.value)
+            return None if arg is None else Call("sub", (Const(0), arg))
         return None
 
     def _dim(self, e: Expr, depth: int = 8) -> Expr:
