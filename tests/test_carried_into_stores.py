@@ -6,8 +6,9 @@ The reverse sweep re-runs each iteration from the state array restored to
 the iteration's start, so it replays the stores, and what they read (the
 carried scalar) must be kept as the iteration found it.  And where a
 re-run leaves the stores out (the array already holds what they wrote),
-it must not push the elements they would overwrite, or the reverse of the
-loop inside pops the later values in place of the ones to restore.  Each
+it must not push the elements they would overwrite (before a loop or an
+`if` that holds them), or the reverse of the loop inside pops the later
+values in place of the ones to restore.  Each
 program fails without the fixes (one of the two or both), against central
 differences, on both targets."""
 
@@ -111,6 +112,47 @@ def tv_denoise_admm(y, lam):
     return 0.5 * np.sum((x - y) ** 2) + lam * np.sum(np.abs(x[1:] - x[:-1]))
 
 
+def verlet_thermostat(pos, T):
+    """Pair forces under a cutoff accumulated into a work array, then a
+    thermostat scaling the velocities by a sum over them: the step's re-run
+    leaves the force loop's stores out, and must not push their elements."""
+    n = pos.shape[0]
+    x = pos.copy()
+    v = np.zeros((n, 2))
+    for i in range(n):
+        v[i, 0] = 0.1 * (i + 1)
+        v[i, 1] = -0.05 * i
+    a = np.zeros((n, 2))
+    dt = 0.05
+    for step in range(4):
+        for i in range(n):
+            for k in range(2):
+                x[i, k] += dt * v[i, k] + 0.5 * dt * dt * a[i, k]
+        anew = np.zeros((n, 2))
+        for i in range(n):
+            for j in range(n):
+                if i != j:
+                    dx = x[i, 0] - x[j, 0]
+                    dy = x[i, 1] - x[j, 1]
+                    r2 = dx * dx + dy * dy + 0.1
+                    if r2 < 2.0:
+                        fm = 1.0 / (r2 * r2)
+                        anew[i, 0] += fm * dx
+                        anew[i, 1] += fm * dy
+        for i in range(n):
+            for k in range(2):
+                v[i, k] += 0.5 * dt * (a[i, k] + anew[i, k])
+        a = anew
+        ke = 0.0
+        for i in range(n):
+            ke += v[i, 0] ** 2 + v[i, 1] ** 2
+        lam = np.sqrt(T * n / (ke + 1e-9))
+        for i in range(n):
+            v[i, 0] *= lam
+            v[i, 1] *= lam
+    return float(np.sum(x * x))
+
+
 RNG = np.random.default_rng(21)
 CASES = [(carried_into_an_element_loop, (RNG.normal(size=4), RNG.normal(size=4))),
          (carried_into_whole_arrays, (RNG.normal(size=4), RNG.normal(size=4))),
@@ -118,6 +160,7 @@ CASES = [(carried_into_an_element_loop, (RNG.normal(size=4), RNG.normal(size=4))
          (carried_in_a_while, (RNG.normal(size=4), RNG.normal(size=4))),
          (pinned_relaxation, (RNG.normal(size=5), 0.8)),
          (sweeps_inside_steps, (RNG.normal(size=3), 0.8)),
+         (verlet_thermostat, (np.array([[0.2, 1.1], [1.3, 0.4], [0.7, 1.6], [1.8, 0.9]]), 1.1)),
          (tv_denoise_admm, (np.array([0.9, -0.4, 1.6, 0.2, -1.1, 0.7, 1.3, -0.6, 0.1, 0.5]), 0.45))]
 IDS = [c[0].__name__ for c in CASES]
 

@@ -2,7 +2,9 @@
 (``h = np.maximum(0.0, h @ W1)``): as in Python, the name takes the new
 value and the first array keeps its values, in straight-line code (where
 the first name stands for the array until then) and in loops and branches
-(where the second name holds a copy: nothing writes through either name).
+(where the second name holds a copy: nothing writes through either name),
+and an array a loop's iteration makes fresh, fills and hands over (``X =
+Xn``), which a copy stands for.
 Values and gradients against NumPy and central differences."""
 
 import numpy as np
@@ -72,6 +74,37 @@ def doubled_if_positive(x):
     return np.sum(y * y) + np.sum(x)
 
 
+def brusselator(X0, Y0, a, b):
+    """Each step fills fresh arrays, then hands them over (X = Xn): no write
+    through either name can reach the other, so the hand-over is a copy."""
+    n = X0.shape[0]
+    X = X0.copy()
+    Y = Y0.copy()
+    for t in range(4):
+        Xn = np.zeros(n)
+        Yn = np.zeros(n)
+        for i in range(n):
+            lap = -2.0 * X[i] + X[max(i - 1, 0)] + X[min(i + 1, n - 1)]
+            r = a - (b + 1.0) * X[i] + X[i] * X[i] * Y[i]
+            Xn[i] = X[i] + 0.05 * (r + 0.1 * lap)
+            Yn[i] = Y[i] + 0.05 * (b * X[i] - X[i] * X[i] * Y[i])
+        X = Xn
+        Y = Yn
+    return float(np.dot(X, Y))
+
+
+def diffused_copy(C0, k):
+    C = C0.copy()
+    for t in range(3):
+        for i in range(C.shape[0]):
+            C[i] = C[i] * (1.0 - 0.1 * k) + 0.05 * abs(C[i])
+        Cn = C.copy()
+        for i in range(1, C.shape[0] - 1):
+            Cn[i] = C[i] + 0.2 * (C[i - 1] - 2.0 * C[i] + C[i + 1])
+        C = Cn
+    return float(np.sum(C * C))
+
+
 RNG = np.random.default_rng(6)
 CASES = [(doubled, (RNG.normal(size=3),)),
          (tail, (RNG.normal(size=5),)),
@@ -81,7 +114,9 @@ CASES = [(doubled, (RNG.normal(size=3),)),
          (centred, (RNG.normal(size=4),)),
          (residual_layers, (RNG.normal(size=(3, 2)), RNG.normal(size=(2, 2)))),
          (halved_steps, (RNG.normal(size=3),)),
-         (doubled_if_positive, (np.abs(RNG.normal(size=3)),))]
+         (doubled_if_positive, (np.abs(RNG.normal(size=3)),)),
+         (brusselator, (1.0 + 0.2 * RNG.normal(size=5), 2.0 + 0.2 * RNG.normal(size=5), 1.0, 2.5)),
+         (diffused_copy, (RNG.normal(size=6), 0.7))]
 IDS = [c[0].__name__ for c in CASES]
 
 

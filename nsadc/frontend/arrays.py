@@ -314,6 +314,37 @@ def _element_in_int_position(node: cst.BaseExpression, name: str) -> bool:
     return False
 
 
+def _all_names_of(node: cst.CSTNode, skip: cst.CSTNode | None = None) -> set[str]:
+    """The names ``node`` mentions, those inside ``skip`` aside."""
+    found: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, n):
+            if n is skip:
+                return False
+            if isinstance(n, cst.Name):
+                found.add(n.value)
+            return True
+
+    node.visit(V())
+    return found
+
+
+_FRESH = ("np.zeros", "np.ones", "np.empty", "np.full", "np.zeros_like", "np.ones_like", "np.empty_like",
+          "np.full_like", "np.copy", "np.array")
+
+
+def _fresh_array(value: cst.BaseExpression) -> bool:
+    """Whether ``value`` makes a new array: an allocation or a copy (``x.copy()``)."""
+    if not isinstance(value, cst.Call):
+        return False
+    f = value.func
+    if isinstance(f, cst.Attribute) and f.attr.value == "copy" and not value.args:
+        return True
+    return isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) \
+        and f"np.{f.attr.value}" in _FRESH and f.value.value in ("np", "numpy")
+
+
 def rebound_in_place(node: cst.FunctionDef) -> set[str]:
     """Names bound more than once, once at least in a loop or a branch: where
     such a name holds an array, the new values go into its array (see
@@ -711,6 +742,33 @@ class ArrayLowering:
             return False
         return node is None or not self._in_branch(scope, node)
 
+    def _given_away(self, scope, other: str, node) -> bool:
+        """Whether ``x = other`` at ``node``, straight in a loop's body, hands
+        ``other``'s array over for good (``X = Xn`` where each iteration first
+        binds ``Xn = np.zeros(n)`` or ``Xn = X.copy()``, fills it, then hands it
+        over): nothing mentions ``other`` after it in the body, the body's
+        first mention of it is that fresh binding, and nothing after the loop
+        reads it.  A copy into ``x``'s array then holds what Python's shared
+        array would: no write through either name can reach the other."""
+        stmt = node
+        while stmt is not None and not isinstance(scope.src.parents.get(stmt), cst.IndentedBlock):
+            stmt = scope.src.parents.get(stmt)
+        block = scope.src.parents.get(stmt)
+        loop = scope.src.parents.get(block)
+        if stmt is None or not isinstance(loop, (cst.For, cst.While)) or loop.orelse is not None:
+            return False
+        body = list(block.body)
+        at = next(k for k, t in enumerate(body) if t is stmt)
+        mentioning = [k for k, t in enumerate(body) if other in _all_names_of(t)]
+        first = body[mentioning[0]]
+        fresh = isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 \
+            and isinstance(first.body[0], cst.Assign) and len(first.body[0].targets) == 1 \
+            and isinstance(first.body[0].targets[0].target, cst.Name) \
+            and first.body[0].targets[0].target.value == other \
+            and other not in _all_names_of(first.body[0].value) and _fresh_array(first.body[0].value)
+        outside = _all_names_of(scope.node.body, skip=loop)  # (the loop's own body aside)
+        return fresh and mentioning[-1] == at and other not in outside
+
     def _rebound_not_written(self, scope, name: str, array: str, node) -> bool:
         """Whether ``name = array`` is a second name that is only bound anew
         later, in a loop or a branch, and never written through (nor the
@@ -776,7 +834,8 @@ class ArrayLowering:
         if isinstance(value, Var) and name in self.arrays and value.name != name and (
                 scope.depth > 0 or self._in_branch(scope, node)) and (
                 value.name in self.owned_arrays or not ({user, self.user_vars.get(value.name, value.name)}
-                                                        & written_arrays(scope.node, scope.src.functions))):
+                                                        & written_arrays(scope.node, scope.src.functions))
+                or self._given_away(scope, self.user_vars.get(value.name, value.name), node)):
             # x, v = step(x, v) or y = y_new in a loop, where x already holds an array the function
             # made: its new values go into that array (Python's x would be the other array,
             # which nothing writes through, so the values are the same)

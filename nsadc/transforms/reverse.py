@@ -230,31 +230,27 @@ class _Reverse:
                       and (self.rerun is not None or (id(s), restored_array(element)) not in self.snapshotted_tops)]
             # (where the loop runs forwards; in the forward sweep, a snapshot of the
             # array stands for the pushes of its stores, as for the stores' own)
-            if pushed and isinstance(s, (For, While)) and self.rerun is not None:
-                # the pushes go with the stores they keep: a re-run that leaves the stores out (the
-                # array already holds what they stored) pushes nothing, or the reverse would pop the
-                # array's later values for the ones the stores overwrote
-                code = self.forward_loop_in_block(s, stmts[k + 1:], record, top, count, keep, after,
-                                                  record_results)
-                stored = {t.target for t in walk(code) if isinstance(t, Assign) and is_store(t)}
-                out += [st for e in pushed if restored_array(e) in stored for st in self.push_restored(e)] + code
-                continue
-            out += [st for e in pushed for st in self.push_restored(e)]
             if isinstance(s, Assign) and is_store(s):
-                out += self.forward_store(s, stmts[k + 1:], after)
+                code = self.forward_store(s, stmts[k + 1:], after)
             elif isinstance(s, Assign):
-                out += self.forward_assign(s, stmts[k + 1:], record, count, keep, after)
+                code = self.forward_assign(s, stmts[k + 1:], record, count, keep, after)
             elif isinstance(s, If):
                 later = after | _read(stmts[k + 1:]) if keep is not None else after
                 body = self.forward_block(s.body, record, top, count, keep, later)
                 orelse = self.forward_block(s.orelse, record, top, count, keep, later)
-                if body or orelse or keep is None:
-                    out.append(If(s.test, body, orelse, s.loc))
+                code = [If(s.test, body, orelse, s.loc)] if body or orelse or keep is None else []
             elif isinstance(s, (For, While)):
-                out += self.forward_loop_in_block(s, stmts[k + 1:], record, top, count, keep, after,
+                code = self.forward_loop_in_block(s, stmts[k + 1:], record, top, count, keep, after,
                                                   record_results)
             else:
-                out.append(s)
+                code = [s]
+            if pushed and self.rerun is not None:
+                # the pushes go with the stores they keep: a re-run that leaves the stores out (the
+                # array already holds what they stored) pushes nothing, or the reverse would pop the
+                # array's later values for the ones the stores overwrote
+                stored = {t.target for t in walk(code) if isinstance(t, Assign) and is_store(t)}
+                pushed = [e for e in pushed if restored_array(e) in stored]
+            out += [st for e in pushed for st in self.push_restored(e)] + code
         return out
 
     def forward_store(self, s: Assign, rest: list[Stmt], after: set[str]) -> list[Stmt]:
