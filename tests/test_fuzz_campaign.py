@@ -63,7 +63,7 @@ def test_generator_is_deterministic_and_broad():
                    "vectorized", "nonsmooth:abs", "nonsmooth:hypot", "nonsmooth:clip", "nonsmooth:mod",
                    "smooth:atan2", "alloc:int-size", "time-steps", "grid_sweep:ahead", "grid_sweep:behind",
                    "nested_search:after", "counters:write", "counters:weight", "rebuilt_state:whole",
-                   "rebuilt_state:elements"):
+                   "rebuilt_state:elements", "pair_forces:columns"):
         assert needed in features, needed
 
 

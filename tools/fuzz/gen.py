@@ -675,6 +675,8 @@ class Gen:
             return self.s_counters(s, out, ind)
         if s.top and self.later.random() < 0.06:
             return self.s_rebuilt_state(s, out, ind)
+        if s.top and self.later.random() < 0.05:
+            return self.s_pair_forces(s, out, ind)
         var = self.fresh("i")
         outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
         forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
@@ -1035,6 +1037,47 @@ class Gen:
         s.scalars[acc] = 1e3
         s.writable.add(acc)
         self.features.add("rebuilt_state:" + form)
+
+    def s_pair_forces(self, s, out, ind):
+        """Particles: positions moved by velocities, pair forces under a
+        cutoff accumulated into a work array made each step, velocities
+        kicked by them, then scaled by a thermostat (a sum over all of them),
+        and optionally a hand-over of the forces to the next step."""
+        g = self.later
+        vecs = sorted(s.vectors())
+        if not vecs:
+            return self.s_assign(s, out, ind)
+        u, w = g.choice(vecs), g.choice(vecs)
+        x, v, f, fo, step, i, j, d, ke, acc = (self.fresh(t) for t in
+                                               ("x", "v", "f", "fo", "step", "i", "j", "d", "ke", "s"))
+        handed = g.random() < 0.5
+        columns = g.random() < 0.6  # forces as rows of a 2-D array, some columns accumulated
+        cutoff = g.choice((f"abs({d}) < 0.8", f"{d} * {d} < 0.5", f"{d} > -0.3"))
+        thermostat = g.choice((f"1.0 / math.sqrt(1.0 + {ke})", f"math.sqrt(1.0 / (0.5 + {ke}))", "0.9"))
+        out += [f"{ind}{x} = np.clip({u}, -1.5, 1.5)", f"{ind}{v} = 0.5 * np.tanh({w})",
+                f"{ind}{fo} = np.zeros({L})",
+                f"{ind}for {step} in range({g.choice((2, 3))}):",
+                f"{ind}    for {i} in range({L}):",
+                f"{ind}        {x}[{i}] += 0.1 * {v}[{i}] + 0.01 * {fo}[{i}]",
+                f"{ind}    {f} = np.zeros(({L}, 2))" if columns else f"{ind}    {f} = np.zeros({L})",
+                f"{ind}    for {i} in range({L}):",
+                f"{ind}        for {j} in range({L}):",
+                f"{ind}            {d} = {x}[{i}] - {x}[{j}]",
+                f"{ind}            if {cutoff}:",
+                f"{ind}                {f}[{i}{', ' + str(g.choice((0, 1))) if columns else ''}] += {d} / ({d} * {d} + 0.2)",
+                f"{ind}    for {i} in range({L}):",
+                f"{ind}        {v}[{i}] += 0.05 * " + (f"({f}[{i}, 0] - {f}[{i}, 1])" if columns else f"{f}[{i}]"),
+                f"{ind}    {ke} = 0.0",
+                f"{ind}    for {i} in range({L}):",
+                f"{ind}        {ke} += {v}[{i}] * {v}[{i}]",
+                f"{ind}    for {i} in range({L}):",
+                f"{ind}        {v}[{i}] *= {thermostat}"]
+        if handed and not columns:
+            out.append(f"{ind}    {fo} = {f}")
+        out.append(f"{ind}{acc} = np.sum({x} * {x})")
+        s.scalars[acc] = 1e3
+        s.writable.add(acc)
+        self.features.add("pair_forces" + (":columns" if columns else ":handed" if handed else ""))
 
     def s_for_elements(self, s, out, ind, vecs):
         """Numba-style loops over the elements of 1-D arrays (docs/subset.md)."""
