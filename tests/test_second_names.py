@@ -187,6 +187,27 @@ def weighted_by_a_module_table(A):
     return np.sum(np.abs(A * WEIGHTS))
 
 
+def periodic_advection(c):
+    """Arrays of a literal size (n = 8) copied and allocated in a loop."""
+    n = 8
+    u = np.zeros(n)
+    for i in range(n):
+        u[i] = np.exp(-((i - 3.0) ** 2))
+    for t in range(4):
+        un = u.copy()
+        for i in range(n):
+            ip = (i + 1) % n
+            im = (i - 1) % n
+            un[i] = u[i] - 0.5 * c * (u[ip] - u[im]) + 0.5 * c * c * (u[ip] - 2.0 * u[i] + u[im])
+        u = un
+        flux = np.zeros(n)
+        for i in range(n):
+            flux[i] = max(u[i] - 0.2, 0.0)
+        u = u - 0.1 * flux
+    return float(np.sum(u * np.arange(n)))
+
+
 def test_literal_windows_and_module_tables_in_whole_array_code():
     check_program_gradient(moving_average_error, (RNG.normal(size=9),), "python")
+    check_program_gradient(periodic_advection, (0.4,), "python")
     check_program_gradient(weighted_by_a_module_table, (RNG.normal(size=(2, 3)),), "python")
