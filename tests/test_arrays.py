@@ -871,6 +871,26 @@ def test_useless_call_statement_keeps_its_hint():
     assert "_square_sum() writes into none of its array arguments" in text and "no other side effects" in text
 
 
+def _scale_in_place(v, a):
+    for i in range(v.shape[0]):
+        v[i] = v[i] * a + 0.1 * v[i] * v[i]
+
+
+def _helper_writes_a_slice(x):
+    y = x.copy()
+    _scale_in_place(y[2:6], 1.5)
+    return np.sum(y * y)
+
+
+def test_a_helper_writing_into_a_slice_is_refused_with_the_write_back():
+    """NumPy would write through the view; the hint spells out the copy and the store back."""
+    with pytest.raises(nsadc.UnsupportedError) as info:
+        nsadc.differentiate(_helper_writes_a_slice, target="python").grad(np.ones(8))
+    text = str(info.value)
+    assert "writes into its argument y[2:6], a slice" in text and "test_arrays.py:" in text
+    assert "part = y[2:6].copy(); _scale_in_place(part, 1.5); y[2:6] = part" in text
+
+
 def _fill_bare(out, x):
     for i in range(x.shape[0]):
         out[i] = abs(x[i])

@@ -552,6 +552,14 @@ class Lowerer(ArrayLowering, VectorLowering):
                     return
                 what = "nsadc functions have no side effects"
                 if kind == "user":
+                    sliced = self._slice_written_by(scope, value, target)
+                    if sliced is not None:
+                        name, arg = target[1].name.value, scope.src.source_of(sliced).strip()
+                        raise self._err(scope, sliced, f"{name}() writes into its argument {arg}, a slice: NumPy "
+                                        "would write through the view, nsadc passes slices as copies",
+                                        f"copy it, call, and store it back: part = {arg}.copy(); "
+                                        f"{scope.src.source_of(value).strip().replace(arg, 'part', 1)}; "
+                                        f"{arg} = part")
                     what = (f"{target[1].name.value}() writes into none of its array arguments and "
                             "nsadc functions have no other side effects")
                 raise self._err(scope, node, "a call whose result is unused",
@@ -1702,6 +1710,18 @@ class Lowerer(ArrayLowering, VectorLowering):
             scope.src.positions[new] = scope.src.positions.get(node)
         scope.src.parents[same] = scope.src.parents.get(node)
         return self._vector(scope, same), "total"
+
+    def _slice_written_by(self, scope, node: cst.Call, target) -> cst.BaseExpression | None:
+        """The argument of the call ``node`` that is a slice (``y[2:6]``) passed
+        for a parameter the called function writes into, or None."""
+        src, fnode, _ = target
+        written = written_arrays(fnode, src.functions)
+        params = [p.name.value for p in fnode.params.params]
+        for param, arg in zip(params, node.args):
+            if param in written and isinstance(arg.value, cst.Subscript) and any(
+                    isinstance(el.slice, cst.Slice) for el in arg.value.slice):
+                return arg.value
+        return None
 
     def _call_statement(self, scope, node: cst.Call, target) -> bool:
         """``helper(z, x)`` as a statement: inlined like ``t = helper(z, x)`` (its
