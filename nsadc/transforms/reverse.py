@@ -223,7 +223,7 @@ class _Reverse:
         re-run, only what the iteration's reverse needs is recomputed; ``after``:
         what the re-run reads after this block.  ``record_results``: the body of
         a reversed loop, whose inner loops in ``results`` push what they leave."""
-        out: list[Stmt] = []
+        parts: list[tuple[list, list[Stmt]]] = []  # per statement: the elements pushed before it, its code
         for k, s in enumerate(stmts):
             pushed = [element for element, loop_id in self.pushed_before.get(id(s), [])
                       if not self.own_rerun(loop_id) and not self.restored_around(loop_id, restored_array(element))
@@ -244,13 +244,18 @@ class _Reverse:
                                                   record_results)
             else:
                 code = [s]
-            if pushed and self.rerun is not None:
-                # the pushes go with the stores they keep: a re-run that leaves the stores out (the
-                # array already holds what they stored) pushes nothing, or the reverse would pop the
+            parts.append((pushed, code))
+        out: list[Stmt] = []
+        stored: set[str] = set()  # the arrays the code from here to the block's end stores into
+        for pushed, code in reversed(parts):
+            stored |= {t.target for t in walk(code) if isinstance(t, Assign) and is_store(t)}
+            if self.rerun is not None:
+                # the pushes go with the stores they keep (in this statement or a later one of the
+                # block: a counter stepped first): a re-run that leaves the stores out (the array
+                # already holds what they stored) pushes nothing, or the reverse would pop the
                 # array's later values for the ones the stores overwrote
-                stored = {t.target for t in walk(code) if isinstance(t, Assign) and is_store(t)}
                 pushed = [e for e in pushed if restored_array(e) in stored]
-            out += [st for e in pushed for st in self.push_restored(e)] + code
+            out[:0] = [st for e in pushed for st in self.push_restored(e)] + code
         return out
 
     def forward_store(self, s: Assign, rest: list[Stmt], after: set[str]) -> list[Stmt]:
