@@ -80,6 +80,11 @@ def damped_in_place(A, x):
     return np.sum(np.abs(y))
 
 
+def single_point_grid(x):
+    """A one-element array broadcasts: every element reads its one entry."""
+    return np.sum(np.abs(x - np.linspace(2.0, 3.0, 1)))
+
+
 def rescaled_in_place(x):
     y = x * 1.0
     y -= 0.5 * y[::-1]
@@ -103,6 +108,7 @@ CASES = [
     (rescaled_in_place, (RNG.normal(size=6),)),
     (reflected_in_place, (RNG.normal(size=(3, 3)),)),
     (damped_in_place, (RNG.normal(size=(4, 4)), RNG.normal(size=4))),
+    (single_point_grid, (RNG.normal(size=5),)),
 ]
 IDS = [c[0].__name__ for c in CASES]
 

@@ -747,8 +747,8 @@ class ArrayLowering:
         ``other``'s array over for good (``X = Xn`` where each iteration first
         binds ``Xn = np.zeros(n)`` or ``Xn = X.copy()``, fills it, then hands it
         over): nothing mentions ``other`` after it in the body, the body's
-        first mention of it is that fresh binding, and nothing after the loop
-        reads it.  A copy into ``x``'s array then holds what Python's shared
+        first mention of it is that fresh binding, and nothing outside the
+        loop mentions it.  A copy into ``x``'s array then holds what Python's shared
         array would: no write through either name can reach the other."""
         stmt = node
         while stmt is not None and not isinstance(scope.src.parents.get(stmt), cst.IndentedBlock):

@@ -1730,6 +1730,8 @@ class VectorLowering:
         """Emit the computation of one element of ``p`` at ``index`` (aligned
         with p's trailing dimensions); return it as an operand."""
         index = index[len(index) - p.rank:] if p.rank else []
+        # an axis of length 1 has one position, whatever the index (it broadcasts)
+        index = [Const(0) if d == Const(1) else i for d, i in zip(p.shape, index)]
         if p.kind == "scalar":
             return p.value
         if p.kind == "eye":
@@ -1751,8 +1753,6 @@ class VectorLowering:
             self._emit(If(last, [Assign(point.name, Call("copy", (stop,)), loc)], [], loc))
             return point
         if p.kind == "array":
-            # an axis of length 1 has one position, whatever the index (it broadcasts)
-            index = [Const(0) if d == Const(1) else i for d, i in zip(p.shape, index)]
             return self._scalar(scope, "load", (p.value, *self._base_index(scope, p, index)), p.node,
                                 hint=f"{p.value.name}_el")
         if p.kind == "op":
