@@ -303,6 +303,35 @@ def test_for_over_rows_refused():
     assert "range(X.shape[0])" in str(info.value)
 
 
+def over_elements_rebound(x):
+    y = x.copy()
+    s = 0.0
+    for v in y:
+        y = y * 0.5
+        s += v
+    return s
+
+
+def over_elements_scaled_in_place(x):
+    """y *= c writes into the array the loop runs over: each element is read
+    after the earlier iterations scaled it, as in Python."""
+    y = x.copy()
+    s = 0.0
+    for i, v in enumerate(y):
+        y *= 0.9
+        s += v * x[i]
+    return s
+
+
+def test_for_over_elements_of_a_name_bound_anew_in_the_loop_is_refused():
+    """Python's iterator keeps the array it started on; reading by index would
+    read the new one (a wrong value): refused, with the copy to write."""
+    with pytest.raises(nsadc.NsadcError, match="bound to a new array inside the loop") as info:
+        nsadc.differentiate(over_elements_rebound, target="python").grad(np.ones(3))
+    assert "y_0 = y.copy()" in str(info.value) and "test_numba_idioms.py:" in str(info.value)
+    check(over_elements_scaled_in_place, np.array([1.0, -2.0, 0.5]))
+
+
 # ---------------------------------------------------------------- sum(), np.size
 
 

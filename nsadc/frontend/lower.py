@@ -101,6 +101,19 @@ def _rebinds(body: cst.CSTNode, name: str) -> bool:
     return False
 
 
+def _binds_by_name(body: cst.CSTNode, name: str) -> bool:
+    """Whether ``body`` binds ``name`` to a new value (``y = ...``, a loop
+    variable, a walrus), as opposed to updating its array in place (``y *= 2``)."""
+    def bound(target) -> bool:  # (y[i] = v and y.attr = v write into y: not a binding)
+        if isinstance(target, cst.Name):
+            return target.value == name
+        if isinstance(target, (cst.Tuple, cst.List)):
+            return any(bound(el.value) for el in target.elements)
+        return isinstance(target, cst.StarredElement) and bound(target.value)
+
+    return any(isinstance(n, (cst.AssignTarget, cst.For, cst.NamedExpr)) and bound(n.target) for n in nodes(body))
+
+
 def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
     """Names the function assigns, and those of them bound by `for` loops."""
     assigned: set[str] = set()
@@ -993,6 +1006,13 @@ class Lowerer(ArrayLowering, VectorLowering):
                 raise self._err(scope, a, f"a for loop over {what}: for loops run over range(...) or the "
                                 "elements of a 1-D array (not the rows of a 2-D one)",
                                 f"write `for i in range({what}.shape[0]):` and index {what}[i, j]")
+        for a in arrays:
+            if isinstance(a, cst.Name) and _binds_by_name(node.body, a.value):
+                # Python's iterator holds the array it started on; the lowered loop reads by index
+                raise self._err(scope, a, f"{a.value} is bound to a new array inside the loop that runs over "
+                                f"its elements (Python keeps running over the old one)",
+                                f"run over a copy made before the loop: {a.value}_0 = {a.value}.copy(), "
+                                f"then `for ... in {a.value}_0:`")
         if node.orelse is not None:
             raise self._err(scope, node.orelse, "for/else is not supported",
                             "use a flag variable set before `break`")
