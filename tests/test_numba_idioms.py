@@ -323,6 +323,20 @@ def over_elements_scaled_in_place(x):
     return s
 
 
+def observed_path(logE, trans):
+    """An index table written in the function (NumPy makes np.array([0, 2, 1])
+    an int array): it indexes other arrays."""
+    obs = np.array([0, 2, 1, 1, 0])
+    s = logE[obs[0]]
+    for t in range(1, obs.shape[0]):
+        s = max(s + trans, logE[obs[t]]) + 0.1 * logE[obs[t - 1]]
+    return s
+
+
+def test_a_listed_int_table_indexes():
+    check(observed_path, np.array([0.3, -1.2, 0.8]), 0.4)
+
+
 def test_for_over_elements_of_a_name_bound_anew_in_the_loop_is_refused():
     """Python's iterator keeps the array it started on; reading by index would
     read the new one (a wrong value): refused, with the copy to write."""

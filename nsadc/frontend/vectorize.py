@@ -1634,9 +1634,15 @@ class VectorLowering:
         return _P("reshape", 1, [size], args=[x], node=node)
 
     def _array_literal(self, scope, node, args, kwargs) -> _P:
-        """``np.array([a, b, c])`` of scalars: a new 1-D array."""
-        if len(args) != 1 or not isinstance(args[0], (cst.List, cst.Tuple)) or kwargs:
-            raise self._err(scope, node, "np.array is supported on a list of numbers",
+        """``np.array([a, b, c])`` of scalars: a new 1-D array, of ints where
+        every entry is an int constant (an index table: ``obs = np.array([0,
+        2, 1])``) or ``dtype=`` says so."""
+        dtype = kwargs.get("dtype")
+        wanted = None if dtype is None else self._qualified(scope, dtype) or getattr(dtype, "value", None)
+        ints = {"int", "np.int64", "np.intp", "np.int32"}
+        if len(args) != 1 or not isinstance(args[0], (cst.List, cst.Tuple)) or set(kwargs) - {"dtype"} \
+                or (wanted is not None and wanted not in ints | {"float", "np.float64"}):
+            raise self._err(scope, node, "np.array is supported on a list of numbers (dtype= an int or float64)",
                             "write np.array([a, b, c])")
         values = []
         for el in args[0].elements:
@@ -1644,7 +1650,11 @@ class VectorLowering:
                 raise self._err(scope, el, "np.array takes numbers here (a 1-D array)",
                                 "list scalars, e.g. np.array([x, 2.0 * y])")
             values.append(self._expr(scope, el.value))
-        out = _P("array", 1, [Const(len(values))])
+        constant_ints = values and all(isinstance(v, Const) and type(v.value) is int for v in values)
+        if wanted in ints and not all(self._int_scalar(v) for v in values):
+            raise self._err(scope, node, "np.array(..., dtype=int) is supported on int constants and int arguments",
+                            "list ints, or leave dtype out for floats")
+        out = _P("array", 1, [Const(len(values))], integer=bool(wanted in ints or (wanted is None and constant_ints)))
         name = self.names.fresh("listed")
         self._new_array(scope, name, out, node)
         loc = _loc(scope, node)
