@@ -52,6 +52,7 @@ class _Kernels:
     outputs: list = ("float",)  # the type of each returned value (an array or several: a vector output)
     vector: bool = False  # more than one returned value, or an array (jacobians.is_vector)
     more: object = None  # builds the kernels of LATER (a gradient-only build), or None
+    written: tuple = ()  # the parameters this specialization writes into (x *= a of an array argument)
     # mode ("vjp", "grad", "vjp_report") -> (its twin taking its float tapes from a last
     # argument, the sum of the tapes' sizes as a function of the arguments): see _reverse and
     # backends/reused_tapes.py
@@ -409,8 +410,9 @@ class Differentiable:
             if not -9223372036854775808 <= values[i] <= 9223372036854775807:
                 return None  # the full checks say why
         for i in written:
-            if not args[i].flags.writeable:
-                return None
+            if not args[i].flags.writeable or any(
+                    j != i and type(a) is np.ndarray and np.may_share_memory(args[i], a) for j, a in enumerate(args)):
+                return None  # (the full checks refuse it, saying why)
         if check is not None:
             check(values)
         return values, k
@@ -462,8 +464,9 @@ class Differentiable:
             else:
                 return  # converted (byte order, ...): always the full path
         ints = tuple(i for i, v in enumerate(values) if type(v) is int)
-        written = tuple(i for i, p in enumerate(self._params) if p in self._written and type(args[i]) is np.ndarray)
         k = self._kernels(types, gradient_only)
+        written = tuple(i for i, p in enumerate(self._params)
+                        if (p in self._written or p in k.written) and type(args[i]) is np.ndarray)
         self._fast_paths[self._kinds(args)] = (tuple(convert) if any(convert) else None, ints, written,
                                                self._value_checks(k, types), k)
 
@@ -508,6 +511,10 @@ class Differentiable:
             call_checks.check_index_reads(self.__name__, self._index_reads, dict(zip(self._params, values)))
         if self._vectorized:
             self._check_shapes(values, types, gradient_only)
+        # (in whole-array code, which arguments are written may show only with the call's ranks)
+        written = self._written | set(self._kernels(types, gradient_only).written if self._vectorized else ())
+        if written:
+            self._refuse_written_aliases(values, written)
         flags = [n for n in self._params if isinstance(bound.arguments[n], np.ndarray)
                  and bound.arguments[n].dtype.kind == "b"]
         if flags:
@@ -593,6 +600,29 @@ class Differentiable:
         v = call_checks.native_array(self.__name__, name, v, name in self._written)
         return v.view(np.int8) if v.dtype.kind == "b" else v
 
+    def _refuse_written_aliases(self, values: list, written: set[str]) -> None:
+        """Two arguments that share memory, one of which the function writes
+        into (``f(x, x)``): Python's call sees each write through both names,
+        while derivatives are taken per argument (each read as the caller
+        passed it), so the two would disagree: refused."""
+        arrays = [(p, v) for p, v in zip(self._params, values) if isinstance(v, np.ndarray)]
+        for p, v in arrays:
+            if p in written:
+                for q, other in arrays:
+                    if q != p and np.may_share_memory(v, other):
+                        raise ArgumentError(f"{self.__name__}: arguments {p!r} and {q!r} share memory and "
+                                            f"{self.__name__} writes into {p!r}; derivatives are taken per "
+                                            f"argument, so pass a copy ({q}.copy())")
+
+    @staticmethod
+    def _unwritten(values: list) -> list:
+        """``values`` with a copy of each array, for a run of the primal (which
+        writes into its arrays as NumPy does) by the drivers that run kernels
+        on them again: the caller's arrays stay as they were, and every run
+        starts from the same point.  (Every array: which ones the function
+        writes may show only with the call's ranks, ``x *= a`` of an array.)"""
+        return [v.copy() if isinstance(v, np.ndarray) else v for v in values]
+
     def _check_dtype(self, name: str, v: np.ndarray, where: str) -> None:
         static = self._static_types[name]
         floats = v.dtype.kind == "f" and v.dtype.itemsize in (4, 8)
@@ -662,6 +692,7 @@ class Differentiable:
                     "tapes": call_checks.tape_sizes(comp.vjp, [p.name for p in comp.vjp.params]),
                     "outputs": output_types(comp.primal, comp.facts.types),
                     "gradient_only": comp.gradient_only,
+                    "written": call_checks.written(comp.primal),
                     "kept": {mode: carved_sizes(fn) for mode, fn in (("vjp", comp.vjp), ("grad", comp.grad),
                                                                       ("vjp_report", comp.vjp_report))
                              if fn is not None and backend.prepare is not None}}
@@ -675,6 +706,7 @@ class Differentiable:
                       for a, b, where in meta.get("shape_checks", [])],
                      meta.get("tapes", []), getattr(mod, f"{n}_grad", None), meta.get("outputs", ["float"]))
         k.vector = jacobians.is_vector(k.outputs)
+        k.written = tuple(meta.get("written", ()))
         k.kept = {mode: (getattr(mod, f"{n}_{mode}{WITH_TAPES}"),
                          call_checks.size_function(" + ".join(f"({e})" for e in sizes), self._params))
                   for mode, sizes in meta.get("kept", {}).items() if sizes and hasattr(mod, f"{n}_{mode}{WITH_TAPES}")}
@@ -869,7 +901,7 @@ class Differentiable:
         values, k = self._values_and_kernels(args, kwargs)
         by_name = dict(zip(self._params, values))
         n_in = sum(int(np.size(by_name[w])) for w in self.wrt)
-        n_out = jacobians.output_count(k, self._run(k.primal, *values))
+        n_out = jacobians.output_count(k, self._run(k.primal, *self._unwritten(values)))
         if n_in <= n_out:
             return jacobians.jacfwd(self, k, values)
         call_checks.check_tape_memory(self.__name__, k.tapes, by_name)

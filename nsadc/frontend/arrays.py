@@ -176,9 +176,10 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
 
 
 def array_through_expressions(node: cst.FunctionDef, name: str) -> bool:
-    """Whether the code reduces, indexes or measures an elementwise expression
-    of ``name`` alone (``np.var(np.abs(y))``, ``np.abs(y)[0]``,
-    ``(y * y).std()``, ``z = np.abs(y)`` then ``np.var(z)``): a call may pass
+    """Whether the code reduces, indexes, measures or returns an elementwise
+    expression of ``name`` alone (``np.var(np.abs(y))``, ``np.abs(y)[0]``,
+    ``(y * y).std()``, ``z = np.abs(y)`` then ``np.var(z)``, ``return
+    np.tanh(y) + y``): a call may pass
     an array for it, though nothing pins it to be one (``np.sum(np.abs(y))``
     of a number is a number), so the call's argument decides."""
     views = _views_of(node, name)
@@ -191,6 +192,10 @@ def array_through_expressions(node: cst.FunctionDef, name: str) -> bool:
     class V(cst.CSTVisitor):
         def visit_Subscript(self, n):
             if shaped(n.value):
+                found.append(n)
+
+        def visit_Return(self, n):  # return np.tanh(y) + y: a vector output where y is an array
+            if n.value is not None and shaped(n.value) and not isinstance(n.value, cst.Name):
                 found.append(n)
 
         def visit_Attribute(self, n):
