@@ -119,7 +119,7 @@ def test_cli_emit_refuses(name):
     check_located(result.stderr, name)
 
 
-@pytest.mark.parametrize("name", ["u_try", "u_global", "u_recursion", "u_falls_off", "u_bit_and",
+@pytest.mark.parametrize("name", ["u_try", "u_global", "u_recursion", "u_falls_off", "u_invert",
                                   "u_star_args", "u_fstring", "u_math_gamma"])
 def test_cli_subprocess_prints_no_traceback(name):
     rel = os.path.relpath(PROGRAM, ROOT)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from nsadc.errors import Loc, UnsupportedError
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, Function, If, Return, Stmt, Var, While, walk
 from nsadc.rules.arrays import differentiable_type, is_array
-from nsadc.rules.table import RULES
+from nsadc.rules.table import BITWISE, RULES
 
 
 # ------------------------------------------------------------ types
@@ -43,6 +43,16 @@ def expr_type(e: Expr, types: dict[str, str]) -> str:
     if e.prim in ("add", "sub", "mul", "pow", "floordiv", "mod", "neg", "pos", "abs", "max", "min", "clip"):
         arg_types = ["int" if t == "bool" else t for t in arg_types]
     return rule.result(arg_types)
+
+
+def refuse_float_bits(fn: Function, types: dict[str, str]) -> None:
+    """A bitwise operator (``>>``, ``&`` ...) on a float: Python raises, so
+    the code is refused where it does that."""
+    for s in walk(fn.body):
+        if isinstance(s, Assign) and isinstance(s.value, Call) and s.value.prim in BITWISE \
+                and any(expr_type(a, types) == "float" for a in s.value.args):
+            raise UnsupportedError(f"the bitwise operator {BITWISE[s.value.prim]} is applied to a float here",
+                                   s.loc, "apply it to ints (int arguments, loop variables, int(...) of a float)")
 
 
 def infer_types(fn: Function) -> dict[str, str]:
@@ -125,6 +135,7 @@ def analyse(fn: Function, wrt: list[str], sites: list[Site] | None = None) -> Fa
     (a rewrite for one mode must not renumber what the certificate names)."""
     types = infer_types(fn)
     fn.types = types
+    refuse_float_bits(fn, types)
     outputs = returned(fn)
     varied = varied_from(fn, types, wrt, lambda s: passes_derivative(s.value.prim))
     assigns = [s for s in walk(fn.body) if isinstance(s, Assign)]

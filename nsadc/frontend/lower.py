@@ -21,7 +21,7 @@ from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
-from nsadc.frontend.syntax import (BINARY_OPS, COMPARE_OPS, bindings, names_in, scope_bindings, squared_sums,
+from nsadc.frontend.syntax import (BINARY_OPS, BIT_OPS, COMPARE_OPS, bindings, names_in, scope_bindings, squared_sums,
                                    sum_of_squares)
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
@@ -32,7 +32,8 @@ from nsadc.rules.table import ALIASES, COMPARISONS, RULES
 _AUGOPS = {
     cst.AddAssign: "add", cst.SubtractAssign: "sub", cst.MultiplyAssign: "mul",
     cst.DivideAssign: "div", cst.FloorDivideAssign: "floordiv", cst.ModuloAssign: "mod",
-    cst.PowerAssign: "pow",
+    cst.PowerAssign: "pow", cst.LeftShiftAssign: "lshift", cst.RightShiftAssign: "rshift",
+    cst.BitAndAssign: "bitand", cst.BitOrAssign: "bitor", cst.BitXorAssign: "bitxor",
 }
 _BUILTIN_PRIMS = {"abs": "abs", "max": "max", "min": "min", "round": "round", "float": "float",
                   "int": "trunc", "pow": "pow"}
@@ -1121,7 +1122,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(node, cst.UnaryOperation):
             return self._unary(scope, node)
         if isinstance(node, cst.BinaryOperation):
-            op = BINARY_OPS.get(type(node.operator))
+            op = BINARY_OPS.get(type(node.operator)) or BIT_OPS.get(type(node.operator))
             if op is None:
                 sym = scope.src.source_of(node.operator).strip()
                 if isinstance(node.operator, cst.MatrixMultiply):

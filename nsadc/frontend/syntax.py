@@ -17,6 +17,11 @@ BINARY_OPS = {
     cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
     cst.FloorDivide: "floordiv", cst.Modulo: "mod", cst.Power: "pow",
 }
+# bitwise operators on ints (bools): no derivative; refused on floats (analyses.facts) and on arrays
+BIT_OPS = {
+    cst.LeftShift: "lshift", cst.RightShift: "rshift", cst.BitAnd: "bitand", cst.BitOr: "bitor",
+    cst.BitXor: "bitxor",
+}
 # comparison operators -> the comparison primitive (rules.table.COMPARISONS)
 COMPARE_OPS = {
     cst.LessThan: "lt", cst.LessThanEqual: "le", cst.GreaterThan: "gt",

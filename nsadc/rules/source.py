@@ -19,6 +19,7 @@ from nsadc.rules.table import RULES
 from nsadc.rules.vector import VECTOR_PRIMS, vector_source
 
 _PREC = {"or": 2, "and": 3, "not": 4, "lt": 5, "le": 5, "gt": 5, "ge": 5, "eq": 5, "ne": 5,
+         "bitor": 6, "bitxor": 7, "bitand": 8, "lshift": 9, "rshift": 9,
          "add": 10, "sub": 10, "mul": 11, "div": 11, "floordiv": 11, "mod": 11,
          "neg": 12, "pos": 12, "pow": 13, "select": 1, "tie": 1}
 _ATOM = 20

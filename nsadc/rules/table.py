@@ -539,6 +539,18 @@ def _mod_partials(a, out, act, sel, tmp):
     return [], on_active(act, [c(1), neg(call("floordiv", x, y))])
 
 
+def _bits(types: list[str]) -> str:
+    """Bitwise operators: a bool of bools, an int of ints (floats are refused
+    where the analysis types them: analyses.facts.refuse_float_bits)."""
+    return "bool" if all(t == "bool" for t in types) else "int"
+
+
+# bitwise operators of ints (a bit-reversal permutation, i & 1 as a parity test): no derivative
+BITWISE = {"lshift": "<<", "rshift": ">>", "bitand": "&", "bitor": "|", "bitxor": "^"}
+for _name, _sym in BITWISE.items():
+    register(Rule(_name, (2, 2), f"infix:{_sym}", _bits, None))
+
+
 register(Rule("mod", (2, 2), "infix:%", _numeric, _mod_partials, Kink(
     "jump", "{0} / {1} an integer", "none (f jumps)", selections={},
     at_kink=lambda a: call("eq", call("mod", a[0], a[1]), c(0)))), "math.fmod")

@@ -456,32 +456,7 @@ def u_not_in(x):
     return x
 
 
-def u_bit_and(x, n: int):
-    return x * (n & 1)  # <- refused: u_bit_and @&
-
-
-def u_bit_or(x, n: int):
-    return x * (n | 1)  # <- refused: u_bit_or @|
-
-
-def u_bit_xor(x, n: int):
-    return x * (n ^ 3)  # <- refused: u_bit_xor @^
-
-
-def u_shift_left(x, n: int):
-    return x * (n << 2)  # <- refused: u_shift_left @<<
-
-
-def u_shift_right(x, n: int):
-    return x * (n >> 1)  # <- refused: u_shift_right @>>
-
-
 def u_invert(x, n: int):
     return x * ~n  # <- refused: u_invert @~
 
-
-def u_augmented_bitwise(x, n: int):
-    m = n
-    m |= 1  # <- refused: u_augmented_bitwise @|=
-    return x * m
 
