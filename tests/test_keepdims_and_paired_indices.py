@@ -3,7 +3,8 @@ reductions with ``keepdims=True`` broadcast back against their array, an
 axis of length 1 broadcasting, paired index arrays (``Z[np.arange(n), y]``
 picks one entry per row), and an in-place update whose step reads other
 elements of the array (``probs /= probs.sum(axis=1, keepdims=True)``, which
-NumPy computes whole before it divides).  Gradients against central
+NumPy computes whole before it divides), and tests on a whole boolean
+array (``np.any(x > 1.0)``, ``np.all(...)``).  Gradients against central
 differences on both targets."""
 
 import numpy as np
@@ -80,6 +81,26 @@ def damped_in_place(A, x):
     return np.sum(np.abs(y))
 
 
+def switched_by_any(x):
+    if np.any(x > 1.0):
+        return np.sum(x ** 2)
+    return np.sum(np.abs(x))
+
+
+def damped_while_all_small(x, A):
+    s = 0.0
+    for k in range(3):
+        if np.all(np.abs(A @ x) < 1.0):
+            x = x * 1.1
+        s += np.sum(x)
+    return s
+
+
+def masked_any(x):
+    m = (x > -0.5) & (x < 0.5)
+    return np.sum(x * x) if np.any(m) else np.sum(x)
+
+
 def single_point_grid(x):
     """A one-element array broadcasts: every element reads its one entry."""
     return np.sum(np.abs(x - np.linspace(2.0, 3.0, 1)))
@@ -109,6 +130,10 @@ CASES = [
     (reflected_in_place, (RNG.normal(size=(3, 3)),)),
     (damped_in_place, (RNG.normal(size=(4, 4)), RNG.normal(size=4))),
     (single_point_grid, (RNG.normal(size=5),)),
+    (switched_by_any, (np.array([0.3, 1.4, -0.2]),)),
+    (switched_by_any, (np.array([0.3, 0.4, -0.2]),)),
+    (damped_while_all_small, (np.array([0.2, -0.1, 0.3]), 0.5 * RNG.normal(size=(4, 3)))),
+    (masked_any, (RNG.normal(size=5),)),
 ]
 IDS = [c[0].__name__ for c in CASES]
 

@@ -47,7 +47,7 @@ REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min":
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
 _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
                     "stack", "reshape", "ravel", "sort", "argsort", "eye", "identity", "arange", "linspace",
-                    "roll")
+                    "roll", "any", "all")
 # the length of an axis that x[:, None] adds: 1, stretched to the other operands' by broadcasting
 NEW_AXIS = Call("new_axis", ())
 # dimensions that broadcast against any other: a new axis, a length of 1 the code fixes
@@ -1143,6 +1143,8 @@ class VectorLowering:
     def _vector_call(self, scope, node, name: str, args: list, kwargs: dict) -> _P:
         if name == "linspace":
             return self._linspace(scope, node, args, kwargs)
+        if name in ("any", "all"):
+            return self._any_or_all(scope, node, name, args, kwargs)
         if name in REDUCTIONS and "keepdims" in kwargs:
             return self._kept_dims(scope, node, name, args, kwargs)
         for k in kwargs:
@@ -1290,6 +1292,27 @@ class VectorLowering:
         at = self._axis(scope, name, axis, reduced.rank + 1)
         return _P("kept", reduced.rank + 1, [*reduced.shape[:at], NEW_AXIS, *reduced.shape[at:]], args=[reduced],
                   node=node, axis=at)
+
+    def _any_or_all(self, scope, node, name: str, args, kwargs) -> _P:
+        """``np.any(mask)`` / ``np.all(mask)`` of a boolean array (a comparison
+        of arrays, ``&`` / ``|`` of such): a bool, the count of elements that
+        hold compared with 0 or with the size (no derivative: it is a test)."""
+        if len(args) == 1 and not kwargs and self._array_rank(scope, args[0]) == 0:
+            return self._prepare(scope, args[0])  # np.any(x > 0.0) of a number is the test itself
+        if len(args) != 1 or kwargs or not self._is_boolean_array(scope, args[0]):
+            raise self._err(scope, node, f"np.{name} is supported on one boolean array, without axis=",
+                            f"write np.{name}(x > 0.0), or loop over the other axis")
+        mask = self._prepare(scope, args[0])
+        ones = _P("where", mask.rank, mask.shape, args=[mask, _P("scalar", 0, [], value=Const(1.0)),
+                                                       _P("scalar", 0, [], value=Const(0.0))], node=node)
+        held = self._reduction(scope, "sum", lambda index: self._element(scope, ones, index), mask.shape, node)
+        if name == "any":
+            return _P("scalar", 0, [], value=self._scalar(scope, "gt", (held, Const(0.0)), node, hint="some"))
+        size = Const(1)
+        for d in mask.shape:
+            size = Call("mul", (size, self._dim(d)))
+        every = self._scalar(scope, "ge", (held, self._operand(size, "n")), node, hint="every")
+        return _P("scalar", 0, [], value=every)
 
     def _linspace(self, scope, node, args, kwargs) -> _P:
         """``np.linspace(start, stop, num, endpoint=True)``: element k is
