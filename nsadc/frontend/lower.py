@@ -1128,8 +1128,8 @@ class Lowerer(ArrayLowering, VectorLowering):
                 if isinstance(node.operator, cst.MatrixMultiply):
                     hint = "nsadc works on scalars: write the products and sums out with * and +"
                 else:
-                    hint = ("bitwise operators have no derivative: use + - * / // % ** on numbers, "
-                            "and `and` / `or` / `not` on conditions")
+                    hint = ("use + - * / // % ** on numbers, << >> & | ^ on ints, and `and` / `or` / `not` "
+                            "on conditions")
                 raise self._err(scope, node.operator, f"operator {sym!r} is not supported", hint)
             a = self._expr(scope, node.left)
             b = self._expr(scope, node.right)

@@ -1310,7 +1310,7 @@ class VectorLowering:
             return _P("scalar", 0, [], value=self._scalar(scope, "gt", (held, Const(0.0)), node, hint="some"))
         size = Const(1)
         for d in mask.shape:
-            size = Call("mul", (size, self._dim(d)))
+            size = Call("mul", (size, Const(1) if d == NEW_AXIS else self._dim(d)))
         every = self._scalar(scope, "ge", (held, self._operand(size, "n")), node, hint="every")
         return _P("scalar", 0, [], value=every)
 
