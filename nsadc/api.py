@@ -615,7 +615,7 @@ class Differentiable:
                                             f"argument, so pass a copy ({q}.copy())")
 
     @staticmethod
-    def _unwritten(values: list) -> list:
+    def _fresh_copies(values: list) -> list:
         """``values`` with a copy of each array, for a run of the primal (which
         writes into its arrays as NumPy does) by the drivers that run kernels
         on them again: the caller's arrays stay as they were, and every run
@@ -901,7 +901,7 @@ class Differentiable:
         values, k = self._values_and_kernels(args, kwargs)
         by_name = dict(zip(self._params, values))
         n_in = sum(int(np.size(by_name[w])) for w in self.wrt)
-        n_out = jacobians.output_count(k, self._run(k.primal, *self._unwritten(values)))
+        n_out = jacobians.output_count(k, self._run(k.primal, *self._fresh_copies(values)))
         if n_in <= n_out:
             return jacobians.jacfwd(self, k, values)
         call_checks.check_tape_memory(self.__name__, k.tapes, by_name)

@@ -113,7 +113,7 @@ def jacrev(d, k, values: list):
         return _from_blocks(d, k, values, *d._run(k.jacrev, *values))
     by_name = dict(zip(d._params, values))
     arg_shapes = [_shape(by_name[w]) for w in d.wrt]
-    value = d._run(k.primal, *d._unwritten(values))  # (the primal writes into its arrays as NumPy does)
+    value = d._run(k.primal, *d._fresh_copies(values))  # (the primal writes into its arrays as NumPy does)
     outs = outputs_of(value, k.outputs)
     out_shapes = [_shape(o) for o in outs]
     cotangents = [np.zeros(s) if is_array(t) else 0.0 for s, t in zip(out_shapes, k.outputs)]

@@ -19,7 +19,7 @@ import types
 
 import libcst as cst
 
-from nsadc.frontend.cst_nodes import scan
+from nsadc.frontend.cst_nodes import mentioned_names, scan
 from nsadc.frontend.syntax import binds_on_every_path
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
 from nsadc.analyses.rename import rename_variable
@@ -319,35 +319,18 @@ def _element_in_int_position(node: cst.BaseExpression, name: str) -> bool:
     return False
 
 
-def _all_names_of(node: cst.CSTNode, skip: cst.CSTNode | None = None) -> set[str]:
-    """The names ``node`` mentions, those inside ``skip`` aside."""
-    found: set[str] = set()
-
-    class V(cst.CSTVisitor):
-        def on_visit(self, n):
-            if n is skip:
-                return False
-            if isinstance(n, cst.Name):
-                found.add(n.value)
-            return True
-
-    node.visit(V())
-    return found
-
-
-_FRESH = ("np.zeros", "np.ones", "np.empty", "np.full", "np.zeros_like", "np.ones_like", "np.empty_like",
-          "np.full_like", "np.copy", "np.array")
+_FRESH = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "copy", "array"}
 
 
 def _fresh_array(value: cst.BaseExpression) -> bool:
-    """Whether ``value`` makes a new array: an allocation or a copy (``x.copy()``)."""
-    if not isinstance(value, cst.Call):
+    """Whether ``value`` makes a new array: an allocation (``np.zeros(n)``) or a
+    copy (``x.copy()``, ``np.copy(x)``)."""
+    if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Attribute):
         return False
     f = value.func
-    if isinstance(f, cst.Attribute) and f.attr.value == "copy" and not value.args:
+    if f.attr.value == "copy" and not value.args:
         return True
-    return isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) \
-        and f"np.{f.attr.value}" in _FRESH and f.value.value in ("np", "numpy")
+    return isinstance(f.value, cst.Name) and f.value.value in ("np", "numpy") and f.attr.value in _FRESH
 
 
 def rebound_in_place(node: cst.FunctionDef) -> set[str]:
@@ -764,14 +747,14 @@ class ArrayLowering:
             return False
         body = list(block.body)
         at = next(k for k, t in enumerate(body) if t is stmt)
-        mentioning = [k for k, t in enumerate(body) if other in _all_names_of(t)]
+        mentioning = [k for k, t in enumerate(body) if other in mentioned_names(t)]
         first = body[mentioning[0]]
         fresh = isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 \
             and isinstance(first.body[0], cst.Assign) and len(first.body[0].targets) == 1 \
             and isinstance(first.body[0].targets[0].target, cst.Name) \
             and first.body[0].targets[0].target.value == other \
-            and other not in _all_names_of(first.body[0].value) and _fresh_array(first.body[0].value)
-        outside = _all_names_of(scope.node.body, skip=loop)  # (the loop's own body aside)
+            and other not in mentioned_names(first.body[0].value) and _fresh_array(first.body[0].value)
+        outside = mentioned_names(scope.node.body, skip=loop)  # (the loop's own body aside)
         return fresh and mentioning[-1] == at and other not in outside
 
     def _rebound_not_written(self, scope, name: str, array: str, node) -> bool:

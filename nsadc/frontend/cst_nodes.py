@@ -57,6 +57,12 @@ def nodes(root: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
+def mentioned_names(root: cst.CSTNode, skip: cst.CSTNode | None = None) -> set[str]:
+    """The names ``root``'s tree mentions, those inside ``skip`` aside."""
+    inside = {id(n) for n in nodes(skip)} if skip is not None else set()
+    return {n.value for n in nodes(root) if isinstance(n, cst.Name) and id(n) not in inside}
+
+
 def scan(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """``root.visit(visitor)`` for a visitor that only looks (see the module's doc)."""
     methods: dict[type, object] = {}

@@ -16,7 +16,7 @@ import libcst as cst
 from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
 from nsadc.frontend.arrays import ArrayLowering, bound_in_flow, infer_array_param, row_view_indices, written_arrays
-from nsadc.frontend.cst_nodes import nodes, scan
+from nsadc.frontend.cst_nodes import mentioned_names, nodes, scan
 from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
@@ -104,15 +104,15 @@ def _rebinds(body: cst.CSTNode, name: str) -> bool:
 
 def _binds_by_name(body: cst.CSTNode, name: str) -> bool:
     """Whether ``body`` binds ``name`` to a new value (``y = ...``, a loop
-    variable, a walrus), as opposed to updating its array in place (``y *= 2``)."""
-    def bound(target) -> bool:  # (y[i] = v and y.attr = v write into y: not a binding)
-        if isinstance(target, cst.Name):
-            return target.value == name
-        if isinstance(target, (cst.Tuple, cst.List)):
-            return any(bound(el.value) for el in target.elements)
-        return isinstance(target, cst.StarredElement) and bound(target.value)
+    variable, a walrus), as opposed to updating its array in place (``y *= 2``,
+    ``y[i] = v``: not bindings)."""
+    def bound(target) -> set[str]:
+        found: set[str] = set()
+        names_in(target, found)
+        return found
 
-    return any(isinstance(n, (cst.AssignTarget, cst.For, cst.NamedExpr)) and bound(n.target) for n in nodes(body))
+    return any(isinstance(n, (cst.AssignTarget, cst.For, cst.NamedExpr)) and name in bound(n.target)
+               for n in nodes(body))
 
 
 def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
@@ -140,21 +140,10 @@ def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
     return assigned | loop, loop
 
 
-def _all_names(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-
-    class V(cst.CSTVisitor):
-        def visit_Name(self, n):
-            found.add(n.value)
-
-    scan(node, V())
-    return found
-
-
 class Lowerer(ArrayLowering, VectorLowering):
     def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                  param_types: dict[str, str] | None = None):
-        self.names = Names(_all_names(node))
+        self.names = Names(mentioned_names(node))
         self.out: list[Stmt] = []
         self.call_stack: list[str] = []
         self.param_types = param_types or {}
@@ -311,7 +300,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         import numpy as np
 
         frozen = self.__dict__.setdefault("_frozen_arrays", {})
-        for name in sorted(_all_names(scope.node) - scope.locals - set(scope.src.imports)):
+        for name in sorted(mentioned_names(scope.node) - scope.locals - set(scope.src.imports)):
             value = scope.env.get(name)
             if not (isinstance(value, np.ndarray) and value.ndim in (1, 2) and value.dtype.kind in "fiu"
                     and 0 < value.size <= FROZEN_ARRAY_LIMIT) or _module_assignment(scope.src, name)[1] is not True:
@@ -1449,7 +1438,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             return self._grid_call(scope, node, self._qualified(scope, func)[3:])
         if self.static and isinstance(func, cst.Attribute) and func.attr.value in _ARRAY_METHODS \
                 and self._qualified(scope, func) is None:
-            if _all_names(func.value) & scope.locals and self._lenient():
+            if mentioned_names(func.value) & scope.locals and self._lenient():
                 # an array method on a value whose rank the code does not show (X.dot(w)
                 # with X only measured by X.shape[0]): the call's ranks decide
                 self.vectorized = True
@@ -1509,7 +1498,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         if full in ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", *_AS_ARRAY):
             name, args = full[3:], list(node.args)
         elif isinstance(func, cst.Attribute) and func.attr.value in ("var", "std", "astype") and full is None \
-                and _all_names(func.value) & scope.locals:
+                and mentioned_names(func.value) & scope.locals:
             name, args = func.attr.value, [cst.Arg(func.value), *node.args]
         else:
             return None
@@ -1821,7 +1810,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         callee.locals = assigned | set(params)
         callee.loop_vars = loop_vars
         self._check_loop_vars(callee)
-        self.names.taken |= _all_names(fnode)
+        self.names.taken |= mentioned_names(fnode)
         self._freeze_module_arrays(callee)
         for p in params:
             arg = bound[p]
@@ -1984,7 +1973,7 @@ def _returns_joined(fnode: cst.FunctionDef) -> dict | None:
         early, last = _lone_return(branch[-1]), _lone_return(rest[-1])
         if early is not None and last is not None and not any(_returns_in(st) for st in branch[:-1] + rest[:-1]):
             result = f"{fnode.name.value}_result"
-            while result in _all_names(fnode):
+            while result in mentioned_names(fnode):
                 result += "_"
 
             def bind(value):

@@ -387,6 +387,7 @@ class VectorLowering:
         view_of = base.value if isinstance(base, cst.Name) else None
         viewed = (scope.rename[view_of].name if isinstance(scope.rename[view_of], Var) else view_of) \
             if view_of is not None and view_of in scope.rename else None
+        reshaped = self._reshaped_name(scope, node) if into is not None else None
         if into is not None and viewed is not None and isinstance(node, cst.Subscript) and (
                 self._read_only_alias(scope, into, viewed, None)
                 or self._written_only_before(scope, {self.user_vars.get(into, into), view_of},
@@ -399,19 +400,18 @@ class VectorLowering:
                             f"{what.split('[')[0].split('.')[0]} (NumPy shares the memory: a write "
                             "through one changes the other)",
                             f"write {into} = {what}.copy(), or use {what} directly in expressions")
-        elif into is not None and self._reshaped_name(scope, node) is not None:
+        elif reshaped is not None:
             # W = w.reshape(3, 2), v = X.ravel(): NumPy's views of the array; lowered as copies,
             # which read the same values only where no write goes through either name
-            root = self._reshaped_name(scope, node)
-            held = scope.rename.get(root.value)
-            array = held.name if isinstance(held, Var) else root.value
+            held = scope.rename.get(reshaped.value)
+            array = held.name if isinstance(held, Var) else reshaped.value
             if not (self._read_only_alias(scope, into, array, None) or self._written_only_before(
-                    scope, {self.user_vars.get(into, into), root.value}, scope.src.parents.get(node) or node)):
+                    scope, {self.user_vars.get(into, into), reshaped.value}, scope.src.parents.get(node) or node)):
                 what = scope.src.source_of(node).strip()
-                raise self._err(scope, node, f"{into} = {what} would make {into} a view of {root.value} "
+                raise self._err(scope, node, f"{into} = {what} would make {into} a view of {reshaped.value} "
                                 "(NumPy's reshape and ravel share the memory: a write through one changes "
                                 "the other)", f"write {into} = {what}.copy() and write back what you change, "
-                                f"or compute with {root.value} itself")
+                                f"or compute with {reshaped.value} itself")
         p = self._prepare(scope, node)
         if into is not None and self._is_boolean_array(scope, node):
             self.__dict__.setdefault("mask_names", set()).add(self.user_vars.get(into, into))
@@ -629,9 +629,10 @@ class VectorLowering:
         user = node.target.value
         target = _P("array", rank(t), list(self._shape(var.name)), value=var, node=node.target)
         value = self._prepare(scope, node.value)
-        if _reads_other_elements(value, var, target.rank) and value.rank == 0:
+        others = _reads_other_elements(value, var, target.rank)
+        if others and value.rank == 0:
             value = _P("scalar", 0, [], value=self._element(scope, value, []))  # x -= x[0]: read first
-        elif _reads_other_elements(value, var, target.rank) and value.rank <= target.rank:
+        elif others and value.rank <= target.rank:
             # NumPy computes the whole step before it updates (probs /= probs.sum(axis=1, keepdims=True)):
             # so does the lowering, into a work array, when the step reads other elements of the target
             work = self.names.fresh(f"{user}_step")
@@ -1340,8 +1341,8 @@ class VectorLowering:
         count = self._dim(num)
         start, stop = (self._expr(scope, named[k]) for k in ("start", "stop"))
         # NumPy divides by num - 1 (by num without the endpoint); one point is start itself
-        div = Call("max", (Call("sub", (count, Const(1))), Const(1))) if closed else Call("max", (count, Const(1)))
-        div = self._scalar(scope, "max", div.args, node, hint="intervals")
+        div = self._scalar(scope, "max", (Call("sub", (count, Const(1))) if closed else count, Const(1)), node,
+                           hint="intervals")
         delta = self._scalar(scope, "sub", (stop, start), node, hint="span")
         step = self._scalar(scope, "div", (delta, div), node, hint="spacing")
         return _P("linspace", 1, [count], args=[], node=node,

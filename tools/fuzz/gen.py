@@ -661,22 +661,13 @@ class Gen:
             s.arrays[nm] = (rank, max(bound, c.arrays[nm][1]), wr, shape)
 
     def s_for(self, s, out, ind):
-        if s.top and self.later.random() < 0.2:
-            return self.s_item_loop(s, out, ind)
-        if s.top and self.later.random() < 0.1:
-            return self.s_table(s, out, ind)
-        if s.top and self.later.random() < 0.08:
-            return self.s_steps(s, out, ind)
-        if s.top and self.later.random() < 0.08:
-            return self.s_grid_sweep(s, out, ind)
-        if s.top and self.later.random() < 0.06:
-            return self.s_nested_search(s, out, ind)
-        if s.top and self.later.random() < 0.06:
-            return self.s_counters(s, out, ind)
-        if s.top and self.later.random() < 0.06:
-            return self.s_rebuilt_state(s, out, ind)
-        if s.top and self.later.random() < 0.05:
-            return self.s_pair_forces(s, out, ind)
+        if s.top:  # a loop of a shape of its own, each in turn with its chance
+            for chance, shape in ((0.2, self.s_item_loop), (0.1, self.s_table), (0.08, self.s_steps),
+                                  (0.08, self.s_grid_sweep), (0.06, self.s_nested_search),
+                                  (0.06, self.s_counters), (0.06, self.s_rebuilt_state),
+                                  (0.05, self.s_pair_forces)):
+                if self.later.random() < chance:
+                    return shape(s, out, ind)
         var = self.fresh("i")
         outer = [nm for nm, (lo, hi) in s.ints.items() if nm != "n" and lo >= 0 and hi <= N_MAX]
         forms = [("range(n)", 0, N_MAX - 1, N_MAX), ("range(1, n + 1)", 1, N_MAX, N_MAX),
