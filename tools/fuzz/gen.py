@@ -1168,7 +1168,7 @@ class Gen:
         self.features.add("store")
 
     def s_clip_arg(self, s, out, ind):
-        cands = [n for n in self.array_args if n in s.arrays and s.arrays[n][0] == 1]
+        cands = [n for n in sorted(self.array_args) if n in s.arrays and s.arrays[n][0] == 1]
         if not cands:
             return self.s_assign(s, out, ind)
         name = self.choice(cands)
@@ -1221,7 +1221,7 @@ class Gen:
         self.features.add("array-temporary-in-loop")
 
     def s_alloc(self, s, out, ind):
-        vecs = [n for n in self.array_args if s.arrays[n][0] == 1 and n != "idx"]
+        vecs = [n for n in sorted(self.array_args) if s.arrays[n][0] == 1 and n != "idx"]
         name = self.fresh("z")
         form = self.r.choices(["copy", "zeros_len", "zeros_like", "full", "npcopy", "zeros_n", "matcopy",
                                "vecexpr", "diff"], [5, 2, 2, 1, 1, 1, 1, 2, 0.5])[0]
