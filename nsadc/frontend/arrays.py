@@ -49,7 +49,7 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
     an int array when its elements index another array or bound a range(); the
     rank is the largest number of indices it is subscripted with; with
     ``evidence``, ``evidence["pinned"]`` says whether the code shows the rank
-    (indexing, ``.shape[k]``, ``.T``, ``axis=``) or it is a guess of 1, and
+    (indexing, ``.shape[k]``, ``axis=``) or it is a guess of 1, and
     ``evidence["exact"]`` whether it shows the rank exactly (``n, d = X.shape``)
     rather than a least one (``X[i, j]`` may read a row of a 3-D array).
     (``memo`` keeps each callee's answer per parameter and depth, as in
@@ -86,10 +86,7 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
 
         def visit_Attribute(self, n):
             if isinstance(n.value, cst.Name) and n.value.value == name and n.attr.value in _ARRAY_ATTRS:
-                found["array"] = True
-                if n.attr.value == "T":
-                    found["rank"] = max(found["rank"], 2)
-                    found["pinned"] = True
+                found["array"] = True  # (x.T is x itself where x is 1-D: it shows no rank)
 
         def visit_Assign(self, n):
             # n, d = X.shape: X has as many dimensions as names
@@ -293,6 +290,8 @@ def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
                     and isinstance(v.func.value, cst.Name) and v.func.value.value in ("np", "numpy") \
                     and v.func.attr.value in _SAME_SHAPE and v.args and v.args[0].keyword is None:
                 v = v.args[0].value  # np.clip(X, lo, hi): X's shape (what is not a view still shows X's rank)
+            if isinstance(v, cst.IfExp):  # X if c else Y: X's shape, whichever branch runs
+                v = next((b for b in (v.body, v.orelse) if isinstance(b, cst.Name) and b.value == name), v)
             if isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Index) for el in v.slice):
                 v, skipped = v.value, len(v.slice)  # X[i]: a row
             if isinstance(v, cst.Name) and v.value == name:
@@ -302,8 +301,9 @@ def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
     return views
 
 
-# operators that keep an int an int: range(cnt[k] + 1) still needs cnt[k] to be one
-_INT_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)
+# operators that keep an int an int: range(cnt[k] + 1) still needs cnt[k] to be one (and range(2 ** k) k:
+# an int to a negative power is a float, which no int position takes either)
+INT_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo, cst.Power)
 
 
 def _element_in_int_position(node: cst.BaseExpression, name: str) -> bool:
@@ -312,7 +312,7 @@ def _element_in_int_position(node: cst.BaseExpression, name: str) -> bool:
     ``int(x[k])`` are not followed: they convert a float."""
     if isinstance(node, cst.Subscript):
         return isinstance(node.value, cst.Name) and node.value.value == name
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _INT_OPERATORS):
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, INT_OPERATORS):
         return _element_in_int_position(node.left, name) or _element_in_int_position(node.right, name)
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         return _element_in_int_position(node.expression, name)

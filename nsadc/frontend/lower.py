@@ -15,7 +15,8 @@ import libcst as cst
 
 from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, UnsupportedError
-from nsadc.frontend.arrays import ArrayLowering, bound_in_flow, infer_array_param, row_view_indices, written_arrays
+from nsadc.frontend.arrays import (INT_OPERATORS, ArrayLowering, bound_in_flow, infer_array_param, row_view_indices,
+                                  written_arrays)
 from nsadc.frontend.cst_nodes import mentioned_names, nodes, scan
 from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
@@ -1248,6 +1249,10 @@ class Lowerer(ArrayLowering, VectorLowering):
         body, self.out = self.out, []
         self._expr(scope, node.orelse, into=result)
         orelse, self.out = self.out, saved
+        if self._array_of(Var(result)) is not None:  # (the vectorizer takes those it can see are arrays)
+            raise self._err(scope, node, "a conditional expression whose branches are arrays nsadc cannot "
+                            "see the shape of (a branch calls a function of the file)",
+                            "write an if/else statement that assigns the name in each branch")
         self._emit(If(test, body, orelse, loc))
         return Var(result), result
 
@@ -2384,15 +2389,14 @@ def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
 
 
 def _counts_with(e: cst.BaseExpression, name: str) -> bool:
-    """Whether ``e`` is integer arithmetic (+ - * // %, unary minus, min, max
-    and abs, tuples of such) in which ``name`` takes part: ``n + 1``,
-    ``2 * n - k``, ``min(n, i + w)``."""
+    """Whether ``e`` is integer arithmetic (+ - * // % **, unary minus, min,
+    max and abs, tuples of such) in which ``name`` takes part: ``n + 1``,
+    ``2 * n - k``, ``min(n, i + w)``, ``2 ** n``."""
     if isinstance(e, cst.Name):
         return e.value == name
     if isinstance(e, cst.Call) and isinstance(e.func, cst.Name) and e.func.value in ("min", "max", "abs"):
         return any(_counts_with(a.value, name) for a in e.args if a.keyword is None and not a.star)
-    if isinstance(e, cst.BinaryOperation) and isinstance(
-            e.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)):
+    if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, INT_OPERATORS):
         return _counts_with(e.left, name) or _counts_with(e.right, name)
     if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Minus):
         return _counts_with(e.expression, name)

@@ -24,7 +24,9 @@ lines up with the trailing dimensions; size-1 broadcasting is not).  Each such
 requirement that the lowering cannot see to hold becomes a *shape check* the
 API runs on the arguments before every call (``fn.shape_checks``), so a
 mismatch is an ``ArgumentError`` naming the arguments, never an out-of-bounds
-read.
+read; where a dimension is computed inside the function (``L[i, :i] @ y[:i]``),
+the code compares the two where it reaches them and raises NumPy's
+``ValueError`` before reading an element.
 """
 
 from __future__ import annotations
@@ -34,10 +36,10 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from nsadc.frontend.arrays import FLOAT_DTYPES, new_axis as _new_axis
+from nsadc.frontend.arrays import FLOAT_DTYPES, new_axis as _new_axis, written_arrays
 from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, sum_of_squares
 from nsadc.ir.affine import affine, affine_expr, affine_sum
-from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Var, map_expressions, variables, walk
+from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Raw, Var, map_expressions, variables, walk
 from nsadc.rules.arrays import ARRAY_PRIMS, array_type, is_array, is_float_array, rank
 from nsadc.rules.table import ALIASES, COMPARISONS, RULES
 from nsadc.rules.vector import VECTOR_PRIMS
@@ -45,6 +47,8 @@ from nsadc.rules.vector import VECTOR_PRIMS
 REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min": "min", "amax": "max",
               "amin": "min"}
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
+# allocations shaped like an array: inside an expression, one value broadcast to its shape
+_LIKE = ("np.zeros_like", "np.ones_like", "np.full_like", "np.empty_like")
 _OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
                     "stack", "reshape", "ravel", "sort", "argsort", "eye", "identity", "arange", "linspace",
                     "roll", "any", "all")
@@ -196,6 +200,28 @@ class VectorLowering:
             else Const((0 if integer else 0.0) if name == "zeros" else (1 if integer else 1.0))
         return _P("scalar", len(dims), dims, value=value, node=node, integer=integer)
 
+    def _filled_like(self, scope, node: cst.Call, name: str) -> _P:
+        """``np.zeros_like(a)``, ``np.ones_like(a)``, ``np.full_like(a, v)``
+        inside an expression: one value broadcast to ``a``'s shape, as
+        :meth:`_filled` does for a shape."""
+        args = self._positional_args(scope, node)
+        if name == "empty" or len(args) != (2 if name == "full" else 1) or any(
+                a.keyword is not None and a.keyword.value != "dtype" for a in node.args):
+            raise self._err(scope, node, f"np.{name}_like() is supported inside an expression as "
+                            f"np.{name}_like(a{', value' if name == 'full' else ''}) only",
+                            "give the array a name of its own first (and fill it)")
+        like = self._prepare(scope, args[0])
+        named = any(a.keyword is not None for a in node.args)
+        integer = self._dtype_of(scope, node) == "int" if named else like.integer
+        if name == "full":
+            if self._array_rank(scope, args[1]) > 0:
+                raise self._err(scope, args[1], "np.full_like() is supported with a number as the fill value only",
+                                "use np.zeros_like(a) + values, which broadcasts the array")
+            value = self._operand(self._expr(scope, args[1]), "fill")
+        else:
+            value = Const((0 if integer else 0.0) if name == "zeros" else (1 if integer else 1.0))
+        return _P("scalar", like.rank, list(like.shape), value=value, node=node, integer=integer)
+
     def _local_array(self, scope, node) -> tuple[Var, str] | None:
         if isinstance(node, cst.Name) and node.value in scope.locals:
             v = scope.rename.get(node.value)
@@ -256,7 +282,14 @@ class VectorLowering:
         if isinstance(node, cst.Comparison):
             return max([self._array_rank(scope, node.left)]
                        + [self._array_rank(scope, c.comparator) for c in node.comparisons])
-        if isinstance(node, cst.Call) and self._filled_call(scope, node) is not None:
+        if isinstance(node, cst.IfExp) and not self._calls_the_file(scope, node):
+            # the array one of the branches gives (a branch calling a function of the file is not
+            # looked into: _call_rank would lower the call here, and Python runs one branch only)
+            return max(self._array_rank(scope, node.body), self._array_rank(scope, node.orelse))
+        if isinstance(node, cst.Call) and self._qualified(scope, node.func) in _LIKE and node.args:
+            return self._array_rank(scope, node.args[0].value)  # np.zeros_like(a): a's rank
+        if isinstance(node, cst.Call) and (self._filled_call(scope, node) is not None
+                                           or self._qualified(scope, node.func) == "np.empty"):
             shape = node.args[0].value if node.args else None
             if isinstance(shape, (cst.Tuple, cst.List)):
                 return len(shape.elements)
@@ -331,6 +364,17 @@ class VectorLowering:
         return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
             and node.func.value not in scope.locals and self._user_function(scope, node.func.value, node.func) is not None
 
+    def _calls_the_file(self, scope, node) -> bool:
+        """Whether ``node`` calls a function of the file anywhere inside it."""
+        found = []
+
+        class V(cst.CSTVisitor):
+            def visit_Call(inner, n):
+                found.extend([n] if self._user_call(scope, n) else [])
+
+        node.visit(V())
+        return bool(found)
+
     def _call_rank(self, scope, node: cst.Call) -> int:
         """The rank of what a function of the file returns at this call: the call
         is lowered here, where the expression around it is about to be, and its
@@ -361,7 +405,8 @@ class VectorLowering:
         """Whether ``node`` is a vectorized expression (an array value other
         than a plain name, or a whole-array operation with a scalar result).
         ``a = np.zeros(n)`` alone is an allocation, not one."""
-        if self._filled_call(scope, node) is not None:
+        if self._filled_call(scope, node) is not None or (isinstance(node, cst.Call) and self._qualified(
+                scope, node.func) in (*_LIKE, "np.empty")):
             return False
         if isinstance(node, cst.Subscript):
             found = self._local_array(scope, node.value)
@@ -685,6 +730,9 @@ class VectorLowering:
         filled = self._filled_call(scope, node)
         if filled is not None:
             return self._filled(scope, node, filled)
+        like = self._qualified(scope, node.func) if isinstance(node, cst.Call) else None
+        if like in _LIKE:
+            return self._filled_like(scope, node, like[3:-5])
         if not self._is_vector(scope, node) and not isinstance(node, cst.Name):
             value = self._expr(scope, node)
             t = self._array_of(value)  # what a function of the file returned
@@ -757,11 +805,56 @@ class VectorLowering:
                 return self._elementwise_prim(scope, node, prim)
             if self._array_rank(scope, node) == 0:
                 return _P("scalar", 0, [], value=self._expr(scope, node))
-        if isinstance(node, (cst.IfExp, cst.BooleanOperation)):
-            raise self._err(scope, node, "conditional expressions and and/or on arrays are not supported",
-                            "use np.where(condition, a, b) for a choice per element")
+        if isinstance(node, cst.IfExp):
+            return self._chosen_array(scope, node)
+        if isinstance(node, cst.BooleanOperation):
+            raise self._err(scope, node, "and/or on arrays are not supported (NumPy cannot take an array's "
+                            "truth value)", "use np.logical_and / np.logical_or, or np.where(condition, a, b)")
         raise self._err(scope, node, "this expression is not supported on arrays",
                         "use elementwise operators, np functions, np.where, reductions and @")
+
+    def _chosen_array(self, scope, node: cst.IfExp) -> _P:
+        """``a * 2.0 if c > 0 else b``: the array of the branch the scalar
+        test picks, built element by element as ``np.where(c > 0, a * 2.0,
+        b)`` builds it (each element reads only the branch chosen).  Both
+        branches must be arrays of the same shape: Python would hand back
+        either one as it is, a scalar included."""
+        if self._array_rank(scope, node.test):
+            raise self._err(scope, node.test, "the condition of a conditional expression is an array (NumPy "
+                            "cannot take its truth value)", "use np.where(condition, a, b) for a choice per element")
+        ranks = [self._array_rank(scope, branch) for branch in (node.body, node.orelse)]
+        if ranks[0] != ranks[1]:
+            raise self._err(scope, node, "one branch of this conditional expression is an array and the other "
+                            f"{'a scalar' if 0 in ranks else 'an array of another rank'}",
+                            "give both branches the same shape (np.full_like(a, 0.0) for a constant), or "
+                            "use np.where(condition, a, b), which broadcasts")
+        self._check_chosen_names(scope, node)
+        parts = [self._prepare(scope, part) for part in (node.test, node.body, node.orelse)]
+        shape = self._broadcast(scope, node, parts)
+        return _P("where", len(shape), shape, args=parts, node=node)
+
+    def _check_chosen_names(self, scope, node: cst.IfExp) -> None:
+        """Refuse ``v = a if c else b`` (a branch an array's name or a view of
+        it) where anything writes through ``v``, ``a`` or ``b``: Python's ``v``
+        is the array itself, nsadc's a copy of its values."""
+        bases = []
+        for branch in (node.body, node.orelse):
+            while isinstance(branch, cst.Subscript) or (isinstance(branch, cst.Attribute) and branch.attr.value == "T"):
+                branch = branch.value
+            if isinstance(branch, cst.Name) and self._local_array(scope, branch) is not None:
+                bases.append(branch.value)
+        if not bases:
+            return  # both branches compute new arrays
+        parent = scope.src.parents.get(node)
+        target = parent.targets[0].target if isinstance(parent, cst.Assign) and len(parent.targets) == 1 else None
+        names = set(bases) | ({target.value} if isinstance(target, cst.Name) else set())
+        written = names & written_arrays(scope.node, scope.src.functions)
+        if written or (target is not None and not isinstance(target, cst.Name)):
+            what = scope.src.source_of(node).strip()
+            raise self._err(scope, node, f"{what} hands back one of the arrays {', '.join(sorted(set(bases)))} "
+                            f"itself, and the code writes through {', '.join(sorted(written)) or 'it'}: a second "
+                            "name for an array is not supported", "take a copy in each branch (a.copy() if c "
+                            "else b.copy()), or np.where(c, a, b), which is one")
 
     def _view(self, scope, node: cst.Subscript) -> _P:
         """``x[1:]``, ``A[i, :]``, ``A[:, j]``, ``x[::-1]``: a basic slice, read in place."""
@@ -1065,17 +1158,20 @@ class VectorLowering:
         if ba is not None and bb is not None and ba[1] is not None and ba[1] == bb[1]:
             # the same slice of two dimensions (labels[i + 1:] beside Z[i + 1:]): equal where they are
             return self._same_dim(scope, node, ba[0], bb[0])
-        for e in (a, b):
-            unknown = variables(e) - params
-            if unknown:
-                raise self._err(scope, node, "nsadc cannot check before the call that these operands "
-                                f"have matching shapes ({', '.join(sorted(unknown))} is computed "
-                                "inside the function)",
-                                "size arrays from the arguments' shapes (np.zeros_like(x), "
-                                "np.zeros(x.shape[0])) or from int arguments")
+        if (variables(a) | variables(b)) - params:  # (a slice up to a loop's index: L[i, :i] @ y[:i])
+            return self._checked_in_code(scope, node, a, b)
         check = (a, b, where)
         if check not in self.shape_checks:
             self.shape_checks.append(check)
+
+    def _checked_in_code(self, scope, node, a: Expr, b: Expr) -> None:
+        """Two dimensions computed inside the function, compared where the
+        code reaches the operands, before any element is read: NumPy's
+        ValueError where they differ (the arguments alone do not say)."""
+        differ = self._operand(Call("ne", (a, b)), "shapes_differ")  # (int arithmetic: a test, never differentiated)
+        at = str(scope.src.loc(node)).replace("\\", "/").replace('"', "'")
+        failed = Raw(f'raise ValueError("operands could not be broadcast together at {at}")', raises=True)
+        self._emit(If(differ, [failed], [], scope.src.loc(node)))
 
     def _as_sliced(self, e: Expr, depth: int = 8) -> Expr:
         """``e`` with each moving length's name replaced by the slice's length

@@ -89,8 +89,9 @@ class _Keeper:
             t.var for t in walk(between) if isinstance(t, For)}
         changed_in_loops = _assigned(F.body) | _assigned(R.body)
         for n, c in enumerate(list(R.body)):
-            if not (isinstance(c, Assign) and isinstance(c.value, Call) and c.value.prim in COSTLY):
-                continue
+            if not (isinstance(c, Assign) and isinstance(c.value, Call) and c.value.prim in COSTLY) \
+                    or self.precision.types.get(c.target) != "float":
+                continue  # (2 ** i is an int: the buffers keep floats)
             chain = _chain(c, R.body[:n], F.body, k, R.body)
             if chain is None:
                 continue
