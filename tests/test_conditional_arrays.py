@@ -1,8 +1,9 @@
 """Conditional expressions whose branches are arrays (``v = a * 2.0 if c > 0
 else a * 3.0``), allocations shaped like an array inside an expression
 (``np.zeros_like(a) + 1.0``), integer powers of int arguments in int
-positions (``range(2 ** n)``, ``np.zeros(n ** 2)``, ``x[n ** 2 - 1]``) and
-the transpose of a 1-D array (``x.T @ A @ x``): values and gradients against
+positions (``range(2 ** n)``, ``np.zeros(n ** 2)``, ``x[n ** 2 - 1]``),
+the transpose of a 1-D array (``x.T @ A @ x``) and ``.astype(np.float64)`` of
+an expression (``(x < 0).astype(np.float64) * x``): values and gradients against
 the plain function and central differences, on both branches; the code
 nsadc cannot follow is refused with its location."""
 
@@ -101,6 +102,15 @@ def scalar_or_array(a, c):
     return np.sum(v)
 
 
+def masked_by_a_test(x):
+    return np.sum((x < 0).astype(np.float64) * x) + np.sum(x * (x > 0.2).astype(np.float64))
+
+
+def converted_expressions(x):
+    return np.sum((x * x).astype(np.float64)) + np.dot((x * 2.0).astype(np.float64), x) \
+        + np.sum(np.maximum(x, 0.0).astype(np.float64) ** 2)
+
+
 def _row_times(x, i):
     return x[i] * x
 
@@ -146,6 +156,12 @@ def test_integer_powers_of_int_arguments():
     check_program_gradient(romberg, (1.3,), "python")
 
 
+def test_astype_of_an_expression():
+    a, _, _ = _arrays()
+    check_program_gradient(masked_by_a_test, (a,), "python")
+    check_program_gradient(converted_expressions, (a,), "python")
+
+
 def test_transpose_of_a_vector():
     a, _, _ = _arrays()
     A = np.eye(6) + 0.1
@@ -170,3 +186,4 @@ def test_compiled(c):
     check_program_gradient(or_zeros, (a, c), "cpu")
     check_program_gradient(romberg, (1.3,), "cpu")
     check_program_gradient(squared_size, (np.linspace(0.5, 3.0, 10), 3), "cpu")
+    check_program_gradient(masked_by_a_test, (a,), "cpu")

@@ -2507,15 +2507,18 @@ def _only_passed_on(node: cst.FunctionDef, name: str, is_user_function) -> bool:
 
 
 def _flows_into_indexed(node: cst.FunctionDef, name: str) -> bool:
-    """Whether ``node`` binds a name to arithmetic on ``name`` (``q = recharge
-    * cell * cell``) and indexes that name (``q[i, j]``), where ``name`` is
-    not indexed itself: the text then shows that ``name`` may be an array,
-    but not of which rank."""
+    """Whether ``node`` binds a name to arithmetic on ``name`` or a NumPy call
+    of it (``q = recharge * cell * cell``, ``c = np.cumsum(x * y)``) and
+    indexes that name (``q[i, j]``, ``c[-1]``), where ``name`` is not indexed
+    itself: the text then shows that ``name`` may be an array, but not of
+    which rank."""
     bound = set()
     indexed = set()
     for n in nodes(node.body):
         if isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name) \
-                and isinstance(n.value, (cst.BinaryOperation, cst.UnaryOperation)) \
+                and (isinstance(n.value, (cst.BinaryOperation, cst.UnaryOperation)) or (
+                    isinstance(n.value, cst.Call) and isinstance(n.value.func, cst.Attribute)
+                    and isinstance(n.value.func.value, cst.Name) and n.value.func.value.value in ("np", "numpy"))) \
                 and any(isinstance(m, cst.Name) and m.value == name for m in nodes(n.value)):
             bound.add(n.targets[0].target.value)
         elif isinstance(n, cst.Subscript) and isinstance(n.value, cst.Name):

@@ -288,6 +288,8 @@ class VectorLowering:
             return max(self._array_rank(scope, node.body), self._array_rank(scope, node.orelse))
         if isinstance(node, cst.Call) and self._qualified(scope, node.func) in _LIKE and node.args:
             return self._array_rank(scope, node.args[0].value)  # np.zeros_like(a): a's rank
+        if _converted(scope, node) is not None:
+            return self._array_rank(scope, node.func.value)  # (x < 0).astype(np.float64): x's rank
         if isinstance(node, cst.Call) and (self._filled_call(scope, node) is not None
                                            or self._qualified(scope, node.func) == "np.empty"):
             shape = node.args[0].value if node.args else None
@@ -730,6 +732,13 @@ class VectorLowering:
         filled = self._filled_call(scope, node)
         if filled is not None:
             return self._filled(scope, node, filled)
+        converted = _converted(scope, node)
+        if converted is not None:
+            inner = self._prepare(scope, converted)
+            if inner.rank == 0 or not inner.integer and inner.kind != "op" or inner.prim not in COMPARISONS:
+                return inner  # floats stay the same values (a copy, which nothing can write through here)
+            one, zero = (_P("scalar", 0, [], value=Const(v)) for v in (1.0, 0.0))
+            return _P("where", inner.rank, inner.shape, args=[inner, one, zero], node=node)  # a test's 1.0 / 0.0
         like = self._qualified(scope, node.func) if isinstance(node, cst.Call) else None
         if like in _LIKE:
             return self._filled_like(scope, node, like[3:-5])
@@ -2228,6 +2237,28 @@ def with_moving_lengths(block: list, lengths: dict) -> list:
         return Call(e.prim, args)
 
     return map_expressions(block, r)
+
+
+def _converted(scope, node) -> cst.BaseExpression | None:
+    """The expression under ``(expr).astype(np.float64)`` or ``(expr).copy()``
+    (an expression, not a name: ``_copied_name`` takes those), else None."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)) \
+            or isinstance(node.func.value, cst.Name) or _qualified_module(scope, node.func.value):
+        return None
+    name = node.func.attr.value
+    if name == "copy" and not node.args:
+        return node.func.value
+    if name == "astype" and len(node.args) == 1 and node.args[0].keyword is None \
+            and scope.src.source_of(node.args[0].value).strip() in FLOAT_DTYPES:
+        return node.func.value
+    return None
+
+
+def _qualified_module(scope, node) -> bool:
+    """Whether ``node`` is a dotted module name (``np.linalg``)."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name) and node.value in scope.src.imports
 
 
 def _copied_name(scope, node) -> tuple[cst.Name, str] | None:
