@@ -513,7 +513,9 @@ _jump("floor", "call:math.floor", int_result, lambda a: call("eq", a[0], call("f
       "{0} an integer", "math.floor")
 _jump("ceil", "call:math.ceil", int_result, lambda a: call("eq", a[0], call("floor", a[0])),
       "{0} an integer", "math.ceil")
-_jump("trunc", "call:math.trunc", int_result,
+# int(x), not math.trunc(x): the same for a float, and NumPy's int64 (an index read back from a buffer on
+# the python target) has no __trunc__
+_jump("trunc", "call:int", int_result,
       lambda a: call("and", call("eq", a[0], call("floor", a[0])), call("ne", a[0], c(0))),
       "{0} a nonzero integer", "math.trunc", "int", *_np_names("int64", "int32", "intp"))
 _jump("round", "call:round", int_result,
