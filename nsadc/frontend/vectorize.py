@@ -735,10 +735,12 @@ class VectorLowering:
         converted = _converted(scope, node)
         if converted is not None:
             inner = self._prepare(scope, converted)
-            if inner.rank == 0 or not inner.integer and inner.kind != "op" or inner.prim not in COMPARISONS:
-                return inner  # floats stay the same values (a copy, which nothing can write through here)
-            one, zero = (_P("scalar", 0, [], value=Const(v)) for v in (1.0, 0.0))
-            return _P("where", inner.rank, inner.shape, args=[inner, one, zero], node=node)  # a test's 1.0 / 0.0
+            if node.func.attr.value == "copy" or inner.rank == 0:
+                return inner  # the same values (a copy, which nothing can write through here)
+            if inner.kind == "op" and inner.prim in COMPARISONS:  # a test's 1.0 / 0.0
+                one, zero = (_P("scalar", 0, [], value=Const(v)) for v in (1.0, 0.0))
+                return _P("where", inner.rank, inner.shape, args=[inner, one, zero], node=node)
+            return replace(inner, integer=False)  # ints as floats: the values, in a float array where named
         like = self._qualified(scope, node.func) if isinstance(node, cst.Call) else None
         if like in _LIKE:
             return self._filled_like(scope, node, like[3:-5])
