@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from nsadc.frontend.arrays import FLOAT_DTYPES, new_axis as _new_axis, written_arrays
+from nsadc.frontend.cst_nodes import nodes
 from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, sum_of_squares
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Raw, Var, map_expressions, variables, walk
@@ -368,14 +369,7 @@ class VectorLowering:
 
     def _calls_the_file(self, scope, node) -> bool:
         """Whether ``node`` calls a function of the file anywhere inside it."""
-        found = []
-
-        class V(cst.CSTVisitor):
-            def visit_Call(inner, n):
-                found.extend([n] if self._user_call(scope, n) else [])
-
-        node.visit(V())
-        return bool(found)
+        return any(self._user_call(scope, n) for n in nodes(node))
 
     def _call_rank(self, scope, node: cst.Call) -> int:
         """The rank of what a function of the file returns at this call: the call
@@ -2241,34 +2235,37 @@ def with_moving_lengths(block: list, lengths: dict) -> list:
     return map_expressions(block, r)
 
 
-def _converted(scope, node) -> cst.BaseExpression | None:
-    """The expression under ``(expr).astype(np.float64)`` or ``(expr).copy()``
-    (an expression, not a name: ``_copied_name`` takes those), else None."""
-    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)) \
-            or isinstance(node.func.value, cst.Name) or _qualified_module(scope, node.func.value):
+def _conversion(scope, node) -> tuple[cst.BaseExpression, str] | None:
+    """``(x, "copy")`` of ``x.copy()``, ``(x, "astype")`` of
+    ``x.astype(np.float64)`` (the same values where ``x`` holds floats), ``x`` a
+    name or an expression (not a module: ``np.linalg``), else None."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
         return None
-    name = node.func.attr.value
+    receiver, name = node.func.value, node.func.attr.value
+    root = receiver
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if receiver is not root and isinstance(root, cst.Name) and root.value in scope.src.imports:
+        return None
     if name == "copy" and not node.args:
-        return node.func.value
+        return receiver, name
     if name == "astype" and len(node.args) == 1 and node.args[0].keyword is None \
             and scope.src.source_of(node.args[0].value).strip() in FLOAT_DTYPES:
-        return node.func.value
+        return receiver, name
     return None
 
 
-def _qualified_module(scope, node) -> bool:
-    """Whether ``node`` is a dotted module name (``np.linalg``)."""
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return isinstance(node, cst.Name) and node.value in scope.src.imports
+def _converted(scope, node) -> cst.BaseExpression | None:
+    """The expression under ``(expr).astype(np.float64)`` or ``(expr).copy()``
+    (an expression, not a name: ``_copied_name`` takes those), else None."""
+    found = _conversion(scope, node)
+    return found[0] if found is not None and not isinstance(found[0], cst.Name) else None
 
 
 def _copied_name(scope, node) -> tuple[cst.Name, str] | None:
-    """``(x, "copy")`` of ``x.copy()``, ``(x, "astype")`` of
-    ``x.astype(np.float64)`` (the same values where ``x`` holds floats), else None."""
-    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-            and isinstance(node.func.value, cst.Name)):
-        return None
+    """:func:`_conversion` of a name (``x.copy()``, ``x.astype(np.float64)``), else None."""
+    found = _conversion(scope, node)
+    return found if found is not None and isinstance(found[0], cst.Name) else None
     name = node.func.attr.value
     if name == "copy" and not node.args:
         return node.func.value, name
