@@ -25,7 +25,7 @@ from nsadc.backends.reused_tapes import SUFFIX as WITH_TAPES, carved_sizes
 from nsadc.backends.targets import TARGETS, backend_for, parallel_refusal, with_kept_tapes
 from nsadc.backends import load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
-from nsadc.errors import ArgumentError, Loc, NsadcError, UnsupportedError, internal_errors
+from nsadc.errors import ArgumentError, Loc, NsadcError, RankError, UnsupportedError, internal_errors
 from nsadc.frontend.arrays import array_through_expressions
 from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
 from nsadc.frontend.syntax import index_only_params
@@ -124,17 +124,22 @@ def _files_of(fn, src) -> dict[str, str]:
     return {f: _file_hash(f) for f in sorted(files)}
 
 
-def _ranks_from_the_call(src, node, env) -> dict | None:
+def _ranks_from_the_call(src, node, env, rank_refusal: bool = False) -> dict | None:
     """What the API needs before the first call, for a function whose lowering
-    failed while some array parameter's rank was a guess: the parameters'
-    guessed types, and the arrays the code writes through.  None when no rank
-    was guessed (the refusal stands)."""
-    from nsadc.frontend.arrays import written_arrays
+    failed while some array parameter's rank was a guess, or (``rank_refusal``:
+    the refusal is about a number of dimensions) while an array parameter may
+    have more dimensions than the code shows or a parameter taken for a number
+    may be an array: the parameters' guessed types, and the arrays the code
+    writes through.  None otherwise (the refusal stands)."""
+    from nsadc.frontend.arrays import array_through_expressions, written_arrays
     from nsadc.frontend.lower import Lowerer
 
     lowerer = Lowerer(src, node, env)
     types = {p.name.value: lowerer._param_type(lowerer.entry, p) for p in node.params.params}
-    if not lowerer.rank_guessed:
+    # (a float by the guess that the code measures or indexes through a name of its
+    # own, E = U * 1.0 then E.sum(axis=1): the call may pass an array for it)
+    if not lowerer.rank_guessed and not (rank_refusal and (lowerer.rank_at_least or any(
+            t == "float" and array_through_expressions(node, p) for p, t in types.items()))):
         return None
     written = written_arrays(node, src.functions) & set(types)
     # "vectorized": a parameter the code uses as a number may still come as an array
@@ -294,8 +299,8 @@ class Differentiable:
             # only measured): the first call's arguments then decide
             try:
                 base, _ = analyse_function(*self._source(), None, self._env, memo=self._lowered)
-            except UnsupportedError:
-                meta = _ranks_from_the_call(*self._source(), self._env)
+            except UnsupportedError as e:
+                meta = _ranks_from_the_call(*self._source(), self._env, isinstance(e, RankError))
                 if meta is None:
                     raise
             else:

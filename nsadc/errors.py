@@ -55,6 +55,12 @@ class UnsupportedError(NsadcError):
         return "\n".join(parts)
 
 
+class RankError(UnsupportedError):
+    """A refusal that comes from an array's number of dimensions (a name taken
+    for a number, an index too many). Before the first call, where the code
+    does not show an argument's rank, the call's arguments decide instead."""
+
+
 class PolicyError(NsadcError):
     """A kink policy or selection that is not valid (e.g. outside the Clarke set)."""
 

@@ -272,8 +272,9 @@ def test_a_genuine_while_loop_grows_behind_an_inline_test():
 
 
 def test_a_float_cap_is_not_a_trip_count():
-    """`it < cap` with a float cap bounds nothing the tape can be sized by."""
-    def capped_by_float(x, cap):
+    """`it < cap` with a float cap bounds nothing the tape can be sized by (a
+    count a counter runs to is an int unless annotated otherwise)."""
+    def capped_by_float(x, cap: float):
         it = 0
         s = x
         while it < cap and s > 0.1:

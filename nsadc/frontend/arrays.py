@@ -19,7 +19,7 @@ import types
 
 import libcst as cst
 
-from nsadc.frontend.cst_nodes import mentioned_names, scan
+from nsadc.frontend.cst_nodes import mentioned_names, nodes, scan
 from nsadc.frontend.syntax import binds_on_every_path
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
 from nsadc.analyses.rename import rename_variable
@@ -27,7 +27,7 @@ from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
 _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm",
-                "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz")
+                "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz", "accumulate")
 # NumPy functions whose result has their first argument's shape, where that is an array
 _SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1", "sqrt", "square", "sign",
                "tanh", "sin", "cos", "maximum", "minimum")
@@ -77,6 +77,10 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
             if isinstance(n.value, cst.Name) and n.value.value == name:
                 found["array"] = found["pinned"] = True
                 found["rank"] = max(found["rank"], _indexed_dims(n))
+            elif isinstance(n.value, cst.Subscript) and isinstance(n.value.value, cst.Name) \
+                    and n.value.value.value == name and all(isinstance(el.slice, cst.Index)
+                                                            for el in (*n.value.slice, *n.slice)):
+                found["rank"] = max(found["rank"], _indexed_dims(n.value) + _indexed_dims(n))  # A[i][j]
             elif isinstance(n.value, cst.Attribute) and n.value.attr.value == "shape" \
                     and isinstance(n.value.value, cst.Name) and n.value.value.value == name:
                 found["array"] = found["pinned"] = True
@@ -271,9 +275,10 @@ def row_view_indices(node) -> list | None:
 def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
     """Names bound to ``name`` itself, a copy of it, an elementwise function of
     it or a row of it (``S = X``, ``Z = X.copy()``, ``V = np.clip(X, a, b)``,
-    ``r_i = X[i]``): how many of X's dimensions their subscripts skip (0 for
+    ``E = 2.0 * X``, ``r_i = X[i]``): how many of X's dimensions their subscripts skip (0 for
     an array of X's shape, 1 for a row)."""
     views: dict[str, int] = {}
+    indices = _index_arrays(node)
 
     class V(cst.CSTVisitor):
         def visit_Assign(self, n):
@@ -292,13 +297,43 @@ def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
                 v = v.args[0].value  # np.clip(X, lo, hi): X's shape (what is not a view still shows X's rank)
             if isinstance(v, cst.IfExp):  # X if c else Y: X's shape, whichever branch runs
                 v = next((b for b in (v.body, v.orelse) if isinstance(b, cst.Name) and b.value == name), v)
-            if isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Index) for el in v.slice):
-                v, skipped = v.value, len(v.slice)  # X[i]: a row
+            if isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Index) for el in v.slice) \
+                    and not any(isinstance(el.slice.value, cst.Name) and el.slice.value.value in indices
+                                for el in v.slice):
+                v, skipped = v.value, len(v.slice)  # X[i]: a row (X[order]: a gather, X's rank)
+            if isinstance(v, (cst.BinaryOperation, cst.UnaryOperation)) and _elementwise_of(v, name, views):
+                v = cst.Name(name)  # E = X * 1.0, -X: X's shape
             if isinstance(v, cst.Name) and v.value == name:
                 views[n.targets[0].target.value] = skipped
 
     scan(node.body, V())
     return views
+
+
+_INDEX_ARRAY_FUNCTIONS = ("argsort", "arange", "flatnonzero", "lexsort")
+
+
+def _index_arrays(node: cst.FunctionDef) -> set[str]:
+    """Names the function binds to arrays of indices (``order =
+    np.argsort(x)``, ``idx = np.arange(n)[::2]``, ``top = order[-k:]``):
+    ``X[order]`` gathers, it is no row of X."""
+    found: set[str] = set()
+
+    def index_array(v) -> bool:
+        while isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Slice) for el in v.slice):
+            v = v.value  # a slice of one: order[::-1], order[:k]
+        if isinstance(v, cst.Name):
+            return v.value in found
+        return isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) \
+            and v.func.attr.value in _INDEX_ARRAY_FUNCTIONS
+
+    class V(cst.CSTVisitor):
+        def visit_Assign(self, n):
+            if len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name) and index_array(n.value):
+                found.add(n.targets[0].target.value)
+
+    scan(node.body, V())
+    return found
 
 
 # operators that keep an int an int: range(cnt[k] + 1) still needs cnt[k] to be one (and range(2 ** k) k:
@@ -450,8 +485,8 @@ class ArrayLowering:
         e = self._expr(scope, node)
         t = self._array_of(e)
         if t is None:
-            raise self._err(scope, node, f"{scope.src.source_of(node).strip()!r} is not an array",
-                            "index, measure and copy arrays only (scalars have no elements)")
+            raise self._rank_err(scope, node, f"{scope.src.source_of(node).strip()!r} is not an array",
+                                 "index, measure and copy arrays only (scalars have no elements)")
         return e, t
 
     def _indices(self, scope, node: cst.Subscript, t: str, array: Expr) -> tuple[Expr, ...]:
@@ -470,10 +505,10 @@ class ArrayLowering:
         r = rank(t)
         if len(node.slice) != r:
             idx = ", ".join("ijkl"[:r]) if r <= 4 else "..."
-            raise self._err(scope, node, f"{what} has {r} dimension{'s' if r != 1 else ''} but is "
-                            f"indexed with {len(node.slice)} index{'es' if len(node.slice) != 1 else ''}",
-                            f"index every dimension: {what}[{idx}] (slices and views are not "
-                            "supported yet)")
+            raise self._rank_err(scope, node, f"{what} has {r} dimension{'s' if r != 1 else ''} but is "
+                                 f"indexed with {len(node.slice)} index{'es' if len(node.slice) != 1 else ''}",
+                                 f"index every dimension: {what}[{idx}] (slices and views are not "
+                                 "supported yet)")
         out = []
         for axis, el in enumerate(node.slice):
             self._refuse_float_elements_as_index(scope, el.slice.value)
@@ -493,6 +528,27 @@ class ArrayLowering:
 
     # ------------------------------------------------------------ reads
 
+    def _unchained(self, scope, node: cst.Subscript) -> cst.Subscript | None:
+        """``A[i][j]`` read as ``A[i, j]`` (the same element of a NumPy array)
+        where every index is an integer, not an array of them (``X[idx][0]``
+        is row ``idx[0]``); None for anything else."""
+        inner = node.value
+        if not (isinstance(inner, cst.Subscript) and isinstance(inner.value, cst.Name)):
+            return None
+        found = self._local_array(scope, inner.value)
+        items = [*inner.slice, *node.slice]
+        if found is None or len(items) != rank(found[1]) or any(
+                not isinstance(el.slice, cst.Index) or new_axis(el) or self._array_rank(scope, el.slice.value) > 0
+                for el in items):
+            return None
+        joined = node.with_changes(value=inner.value, slice=[el.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                                                             for el in items])
+        here, parent = scope.src.positions.get(node), scope.src.parents.get(node)
+        for n in nodes(joined):  # the new nodes stand where the user's read does
+            scope.src.positions.setdefault(n, here)
+            scope.src.parents.setdefault(n, parent)
+        return joined
+
     def _subscript(self, scope, node: cst.Subscript) -> tuple[Expr, str]:
         base = node.value
         if isinstance(base, cst.Attribute) and base.attr.value == "shape":
@@ -502,13 +558,17 @@ class ArrayLowering:
             k = self._const_int(scope, node.slice[0].slice.value)
             r = rank(t)
             if not -r <= k < r:
-                raise self._err(scope, node, f"{scope.src.source_of(base.value).strip()} has "
-                                f"{r} dimension{'s' if r != 1 else ''}, so .shape[{k}] does not exist",
-                                f"use .shape[0] ... .shape[{r - 1}]")
+                raise self._rank_err(scope, node, f"{scope.src.source_of(base.value).strip()} has "
+                                     f"{r} dimension{'s' if r != 1 else ''}, so .shape[{k}] does not exist",
+                                     f"use .shape[0] ... .shape[{r - 1}]")
             return Call("shape", (array, Const(k % r))), f"n{k % r}" if r > 1 else "n"
         if isinstance(base, cst.Subscript):
-            raise self._err(scope, node, "chained indexing a[i][j] is not supported",
-                            "index all dimensions at once: a[i, j]")
+            joined = self._unchained(scope, node)
+            if joined is None:
+                raise self._err(scope, node, "chained indexing a[i][j] is not supported here (only reads of "
+                                "one element, by integer indices, of a named array)",
+                                "index all dimensions at once: a[i, j]")
+            return self._subscript(scope, joined)
         if not isinstance(base, cst.Name):
             if isinstance(base, (cst.Call, cst.BinaryOperation, cst.UnaryOperation)) and self._lenient():
                 return Const(0.0), "c"  # an array expression whose ranks are guessed before the call
@@ -533,6 +593,8 @@ class ArrayLowering:
         if t is None:
             return None
         attr = node.attr.value
+        if attr == "size" and rank(t) == 1:
+            return Call("shape", (array, Const(0))), "n"  # the length: a dimension the shape checks know
         if attr == "size":
             return Call("size", (array,)), "size"
         if attr == "ndim":
@@ -819,6 +881,8 @@ class ArrayLowering:
         """``name = <array value>``: an allocation, a copy, or a refused alias.
         Returns the IR name the array got (see :meth:`_rebind`)."""
         user = self.user_vars.get(name, name)
+        if isinstance(value, Var) and value.name == name and name in self.arrays:
+            return name  # P = step(P, dt) where step writes into P and returns it: P is that array already
         if isinstance(value, Var) and name in self.arrays and value.name != name and (
                 scope.depth > 0 or self._in_branch(scope, node)) and (
                 value.name in self.owned_arrays or not ({user, self.user_vars.get(value.name, value.name)}
@@ -973,6 +1037,9 @@ class ArrayLowering:
 
     def _store(self, scope, target: cst.Subscript, value: Expr, node, op: str | None = None) -> None:
         """``a[i, j] = value`` (or ``a[i, j] op= value``)."""
+        if isinstance(target.value, cst.Subscript):
+            raise self._err(scope, target, "assignment through chained indexing a[i][j] is not supported",
+                            "index all dimensions at once: a[i, j] = v")
         if not isinstance(target.value, cst.Name):
             raise self._err(scope, target, "only named arrays can be assigned into",
                             "index the array by its name: a[i] = v")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nsadc.rules.source import expr_source
-from nsadc.errors import NsadcError, UnsupportedError
+from nsadc.errors import NsadcError, RankError, UnsupportedError
 from nsadc.frontend.arrays import (INT_OPERATORS, ArrayLowering, bound_in_flow, infer_array_param, row_view_indices,
                                   written_arrays)
 from nsadc.frontend.cst_nodes import mentioned_names, nodes, scan
@@ -95,12 +95,17 @@ class _Scope:
 
 
 def _rebinds(body: cst.CSTNode, name: str) -> bool:
-    """Whether ``body`` binds ``name`` (an assignment, an augmented one, a loop)."""
-    for n in nodes(body):
-        target = n.target if isinstance(n, (cst.AssignTarget, cst.AugAssign, cst.For, cst.NamedExpr)) else None
-        if target is not None and any(isinstance(t, cst.Name) and t.value == name for t in nodes(target)):
-            return True
-    return False
+    """Whether ``body`` binds ``name`` (an assignment, an augmented one, a loop;
+    ``x[k:] -= v`` reads ``k``, it does not bind it)."""
+    def bound(target) -> bool:
+        if isinstance(target, cst.Name):
+            return target.value == name
+        if isinstance(target, (cst.Tuple, cst.List)):
+            return any(bound(el.value) for el in target.elements)
+        return isinstance(target, cst.StarredElement) and bound(target.value)
+
+    return any(bound(n.target) for n in nodes(body)
+               if isinstance(n, (cst.AssignTarget, cst.AugAssign, cst.For, cst.NamedExpr)))
 
 
 def _binds_by_name(body: cst.CSTNode, name: str) -> bool:
@@ -419,6 +424,9 @@ class Lowerer(ArrayLowering, VectorLowering):
     def _err(self, scope, node, message, hint=None):
         return UnsupportedError(message, scope.src.loc(node), hint)
 
+    def _rank_err(self, scope, node, message, hint=None):
+        return RankError(message, scope.src.loc(node), hint)
+
     def _emit(self, stmt: Stmt):
         self.out.append(stmt)
 
@@ -661,6 +669,9 @@ class Lowerer(ArrayLowering, VectorLowering):
             if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(targets) \
                     and self._swap_arrays(scope, targets, [el.value for el in value.elements], node):
                 return
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(targets) \
+                    and self._tuple_of_arrays(scope, targets, [el.value for el in value.elements], node):
+                return
             if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(targets):
                 # evaluate every right-hand side before binding any name (a, b = b, a)
                 vals = [self._expr(scope, el.value) for el in value.elements]
@@ -719,6 +730,39 @@ class Lowerer(ArrayLowering, VectorLowering):
             for t, v in zip(names, sources):
                 self._emit(Assign(arrays[t].name, Call("store", (arrays[t], *index, held[v])), loc))
         self._loop_nest(scope, shapes[0], trade, loc)
+        return True
+
+    def _tuple_of_arrays(self, scope, targets: list, values: list, node) -> bool:
+        """``x_old, x = x, x_new`` and ``x, v = x + dt * v, v - dt * x`` where
+        arrays take part: one assignment per name, as if written one by one, in
+        an order that lets each value read the names as they were. A name is
+        bound only once no value still to come reads it; where each pending
+        value reads a name another one binds (a cycle), the first value is
+        evaluated into a name of its own first. Python evaluates every value
+        before binding any name; the values call no function of the file, so
+        only the bindings' order can be seen. False where the statement is not
+        such an assignment (scalars alone keep their own path)."""
+        if not all(isinstance(t, cst.Name) for t in targets) or len({t.value for t in targets}) != len(targets) \
+                or any(self._calls_the_file(scope, v) for v in values):
+            return False
+        if not any(self._local_array(scope, t) is not None for t in targets) \
+                and not any(self._array_rank(scope, v) > 0 for v in values):
+            return False
+        names = [t.value for t in targets]
+        reads = [mentioned_names(v) & set(names) for v in values]
+        pending = list(range(len(targets)))
+        parent = scope.src.parents.get(node)
+        while pending:
+            ready = next((i for i in pending if not any(names[i] in reads[j] for j in pending if j != i)), None)
+            if ready is None:  # a cycle: hold the first value under a name of its own
+                first = pending[0]
+                held = self.names.fresh(f"{names[first]}_next")
+                scope.locals.add(held)
+                self._assign_to(scope, _placed(scope, cst.Name(held), targets[first], parent), values[first], node)
+                values[first], reads[first] = _placed(scope, cst.Name(held), values[first], parent), set()
+                continue
+            self._assign_to(scope, targets[ready], values[ready], node)
+            pending.remove(ready)
         return True
 
     def _no_starred(self, scope, value):
@@ -1344,7 +1388,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             if base in scope.locals:
                 return None
             mod = scope.src.imports.get(base)
-            if mod in ("math", "np"):
+            if mod in ("math", "np", "np.linalg"):
                 return f"{mod}.{node.attr.value}"
         return None
 
@@ -1398,9 +1442,14 @@ class Lowerer(ArrayLowering, VectorLowering):
                         "(in a .py file or a notebook cell)")
 
     def _user_function(self, scope, name, node=None):
+        imported = scope.src.imports.get(name)
+        if imported is not None and imported.split(".")[0] in ("np", "math"):
+            return None  # from numpy import clip: NumPy's function, not one to inline
         if scope.env is not None and name in scope.env:
             obj = scope.env[name]
             obj = getattr(obj, "__wrapped__", getattr(obj, "py_func", obj))
+            if (getattr(obj, "__module__", None) or "").split(".")[0] == "numpy":
+                return None  # (clip = np.clip: written in Python inside NumPy, still NumPy's)
             if callable(obj) and hasattr(obj, "__code__"):
                 if obj.__name__ == "<lambda>":
                     raise self._err(scope, node, f"{name} is a lambda; nsadc inlines only `def` "
@@ -2364,6 +2413,14 @@ def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
             elif isinstance(n.slice, cst.Slice):  # x[lo:t]: slice bounds are ints too
                 found.extend(b for b in (n.slice.lower, n.slice.upper, n.slice.step) if b is not None)
 
+        def visit_While(self, n):
+            # while it < max_iter: what a counter is compared with in a loop's test is a count
+            for comp in (c for c in nodes(n.test) if isinstance(c, cst.Comparison)):
+                sides = [comp.left] + [c.comparator for c in comp.comparisons]
+                if any(isinstance(e, cst.Name) and e.value in counters for e in sides):
+                    found.extend(e for e in sides if not (isinstance(e, cst.Name) and e.value in counters))
+
+    counters = _counters(node)
     scan(node, V())
     # a local that fills such a position is an int, and so is what it is assigned
     # (hi = min(n, i + w); range(i, hi): w is an int)
@@ -2386,6 +2443,48 @@ def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
             return found
         counted.update(more)
         found.extend(e for v in more for e in values[v])
+
+
+def _counters(node: cst.FunctionDef) -> set[str]:
+    """Names bound only to int literals and stepped only by them (``i = 0``,
+    ``i += 1``, ``k = k - 1``): counters, which the loops they drive compare
+    with counts."""
+    ok: dict[str, bool] = {}
+
+    def stepped(value, name: str) -> bool:  # i + 1, i - 2
+        return isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Add, cst.Subtract)) \
+            and isinstance(value.left, cst.Name) and value.left.value == name and isinstance(value.right, cst.Integer)
+
+    def bound(target) -> list[str]:  # the names a target binds (x[i] = v binds none)
+        if isinstance(target, cst.Name):
+            return [target.value]
+        if isinstance(target, (cst.Tuple, cst.List)):
+            return [name for el in target.elements for name in bound(el.value)]
+        return bound(target.value) if isinstance(target, cst.StarredElement) else []
+
+    class V(cst.CSTVisitor):
+        def visit_Assign(self, n):
+            for t in n.targets:
+                for name in bound(t.target):
+                    good = isinstance(t.target, cst.Name) and (isinstance(n.value, cst.Integer)
+                                                               or stepped(n.value, name))
+                    ok[name] = ok.get(name, True) and good
+
+        def visit_AugAssign(self, n):
+            for name in bound(n.target):
+                ok[name] = ok.get(name, True) and isinstance(n.operator, (cst.AddAssign, cst.SubtractAssign)) \
+                    and isinstance(n.value, cst.Integer)
+
+        def visit_For(self, n):
+            for name in bound(n.target):
+                ok[name] = False
+
+        def visit_NamedExpr(self, n):
+            for name in bound(n.target):
+                ok[name] = False
+
+    scan(node.body, V())
+    return {name for name, good in ok.items() if good}
 
 
 def _counts_with(e: cst.BaseExpression, name: str) -> bool:

@@ -78,7 +78,7 @@ class SourceFile:
         raise NsadcError(f"{self.path}: no function named {name!r}")
 
 
-_MODULE_NAMES = {"math": "math", "numpy": "np", "cmath": "cmath"}
+_MODULE_NAMES = {"math": "math", "numpy": "np", "cmath": "cmath", "numpy.linalg": "np.linalg"}
 
 
 class _Collector(cst.CSTVisitor):
@@ -107,6 +107,8 @@ class _Collector(cst.CSTVisitor):
         for alias in node.names:
             full = _dotted(alias.name)
             local = alias.asname.name.value if alias.asname else full.split(".")[0]
+            if not alias.asname:
+                full = local  # import numpy.linalg binds numpy
             if full in _MODULE_NAMES:
                 self.src.imports[local] = _MODULE_NAMES[full]
 

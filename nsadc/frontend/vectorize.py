@@ -69,7 +69,7 @@ _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "tru
 class _P:
     """A prepared vectorized value: what one element of it is, and its shape."""
 
-    kind: str  # scalar | array | op | where | dot | reduce | outer
+    kind: str  # scalar | array | op | where | dot | reduce | outer | kept | leading ... (see _element)
     rank: int
     shape: list[Expr]
     value: Expr | None = None  # scalar: the operand; array: the array's Var
@@ -152,7 +152,8 @@ class VectorLowering:
         if isinstance(func, cst.Attribute) and func.attr.value == "norm" \
                 and isinstance(func.value, cst.Attribute) and func.value.attr.value == "linalg" \
                 and isinstance(func.value.value, cst.Name) \
-                and scope.src.imports.get(func.value.value.value) == "np":
+                and scope.src.imports.get(func.value.value.value) == "np" \
+                or self._qualified(scope, func) == "np.linalg.norm":  # (from numpy.linalg import norm)
             return "norm", args, kwargs
         if isinstance(func, cst.Attribute) and func.attr.value == "accumulate" \
                 and self._qualified(scope, func.value) in ("np.maximum", "np.minimum"):
@@ -263,6 +264,14 @@ class VectorLowering:
             return rank(found[1]) if found else 0
         if isinstance(node, cst.Attribute):
             return self._array_rank(scope, node.value) if node.attr.value == "T" else 0
+        if isinstance(node, cst.Subscript) and not isinstance(node.value, cst.Name) \
+                and not self._calls_the_file(scope, node.value):
+            # np.argsort(x)[::-1], (a * b)[1:]: the indexed value's rank, less what is indexed
+            base = self._array_rank(scope, node.value)
+            if base == 0 or not _sliced(node, base):
+                return 0
+            return base - sum(1 for el in node.slice if not isinstance(el.slice, cst.Slice)
+                              and not _new_axis(el)) + sum(1 for el in node.slice if _new_axis(el))
         if isinstance(node, cst.Subscript):
             found = self._local_array(scope, node.value)
             if found is not None and self._mask_index(scope, node) is not None:
@@ -311,7 +320,7 @@ class VectorLowering:
                     return max(ranks[0] + ranks[1] - 2, 0)
                 if name == "outer":
                     return 2
-                if name == "sort" and ranks:  # axis=None sorts the flattened array
+                if name in ("sort", "argsort") and ranks:  # axis=None sorts the flattened array
                     return 1 if "axis" in kwargs and _is_none(kwargs["axis"]) else ranks[0]
                 if name in ("roll", "accumulate_maximum", "accumulate_minimum") and ranks:
                     return ranks[0]
@@ -404,7 +413,7 @@ class VectorLowering:
         if self._filled_call(scope, node) is not None or (isinstance(node, cst.Call) and self._qualified(
                 scope, node.func) in (*_LIKE, "np.empty")):
             return False
-        if isinstance(node, cst.Subscript):
+        if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name):
             found = self._local_array(scope, node.value)
             return found is not None and (_sliced(node, rank(found[1])) or self._mask_index(scope, node) is not None
                                           or bool(self._gathers(scope, node)))
@@ -434,6 +443,9 @@ class VectorLowering:
                 or self._written_only_before(scope, {self.user_vars.get(into, into), view_of},
                                              scope.src.parents.get(node) or node)):
             pass  # r = X[i], neither written (after it): a copy of the row reads the same values
+        elif into is not None and isinstance(node, cst.Subscript) and (
+                self._gathers(scope, node) or self._mask_index(scope, node) is not None):
+            pass  # y = x[idx], y = x[mask]: NumPy's fancy indexing makes a copy, not a view
         elif into is not None and (isinstance(node, cst.Subscript) or (
                 isinstance(node, cst.Attribute) and node.attr.value == "T")):
             what = scope.src.source_of(node).strip()
@@ -581,37 +593,56 @@ class VectorLowering:
         under the same mask see the element at the same place)."""
         var, t = self._local_array(scope, target.value)
         dest = _P("array", rank(t), list(self._shape(var.name)), value=var, node=target)
-        value, keep = self._under_mask(scope, mask, value_node)
+        value, keep = self._under_mask(scope, mask, value_node, rank(t))
         if _reads_other_elements(value, var, dest.rank):
             raise self._err(scope, node, f"this assignment through a mask reads elements of {var.name} other "
                             "than the one it overwrites", "compute the value into its own name first")
+        if _reads_other_elements(keep, var, dest.rank):
+            # NumPy computes the whole mask before it assigns (Q[np.abs(Q[:, 0]) > lim] = 0.0,
+            # y[y[::-1] > 0] = 0.0): held in an array of its own, so that no element of it
+            # reads what the assignment has already overwritten
+            inner = keep.args[0] if keep.kind == "leading" else keep
+            name = self.names.fresh("mask")
+            self._new_array(scope, name, inner, node)
+            self._fill(scope, name, inner, node)
+            held = _P("array", inner.rank, list(self._shape(name)), value=Var(name), node=inner.node)
+            keep = replace(keep, args=[held]) if keep.kind == "leading" else held
         self._broadcast(scope, node, [dest, value, keep])
         new = value if op is None else _P("op", dest.rank, dest.shape, prim=op, args=[dest, value], node=node)
         self._fill(scope, var.name, _P("where", dest.rank, dest.shape, args=[keep, new, dest], node=node), node)
         if var.name in self.param_names:
             self.stored_params.add(var.name)
 
-    def _under_mask(self, scope, mask, node) -> tuple[_P, _P]:
-        """``node`` prepared with ``x[mask]`` read as x (element by element), and the mask."""
+    def _under_mask(self, scope, mask, node, masked_rank: int) -> tuple[_P, _P]:
+        """``node`` prepared with ``x[mask]`` read as x (element by element), and
+        the mask. A mask of fewer dimensions than ``x`` selects along x's first
+        ones (``P[m]`` of a 2-D ``P`` and a 1-D ``m``: whole rows), so it is
+        read as having length-1 axes after its own (``m[:, None]``), not
+        broadcast against x's last axes."""
         saved = getattr(self, "masking", None)
         self.masking = _text(scope, mask)
         try:
             value = self._prepare(scope, node)
         finally:
             self.masking = saved
-        return value, self._prepare(scope, mask)
+        keep = self._prepare(scope, mask)
+        if keep.rank < masked_rank:
+            keep = _P("leading", masked_rank, [*keep.shape, *[NEW_AXIS] * (masked_rank - keep.rank)], args=[keep],
+                      node=keep.node)
+        return value, keep
 
     def _masked_reduction(self, scope, node, fname: str, arg_node) -> _P | None:
         """``np.sum(w[mask] ** 2)``, ``np.mean(x[x > 0])``, ``np.max(v[m])``: the
         reduction over the elements the mask keeps, or None without a mask."""
-        masks = {_text(scope, m): m for m in self._masks_in(scope, arg_node)}
+        masks = {(_text(scope, m), r): m for m, r in self._masks_in(scope, arg_node)}
         if not masks:
             return None
         if len(masks) > 1:
-            raise self._err(scope, arg_node, "the reduced value selects elements by more than one mask",
+            raise self._err(scope, arg_node, "the reduced value selects elements by more than one mask, or by "
+                            "one mask from arrays of different ranks",
                             "select with one mask, or combine them with & into one")
-        mask = next(iter(masks.values()))
-        arg, keep = self._under_mask(scope, mask, arg_node)
+        (_, masked_rank), mask = next(iter(masks.items()))
+        arg, keep = self._under_mask(scope, mask, arg_node, masked_rank)
         shape = self._broadcast(scope, node, [arg, keep])
         none = {"sum": 0.0, "mean": 0.0, "prod": 1.0, "max": -math.inf, "min": math.inf}.get(fname)
         if none is None:
@@ -628,14 +659,15 @@ class VectorLowering:
         return _P("scalar", 0, [], value=self._scalar(scope, "div", (total, count), node, hint="mean"))
 
     def _masks_in(self, scope, node) -> list:
-        """The boolean masks of the ``x[mask]`` reads inside ``node``."""
+        """The boolean masks of the ``x[mask]`` reads inside ``node``, each with
+        the rank of the array it selects from."""
         found = []
 
         class V(cst.CSTVisitor):
             def visit_Subscript(inner, n):
                 m = self._mask_index(scope, n)
                 if m is not None:
-                    found.append(m)
+                    found.append((m, rank(self._local_array(scope, n.value)[1])))
 
         node.visit(V())
         return found
@@ -880,8 +912,8 @@ class VectorLowering:
         gathers = self._gathers(scope, node)
         used = [el for el in node.slice if not _new_axis(el)]
         if len(used) > r:
-            raise self._err(scope, node, f"{var.name} has {r} dimension{'s' if r != 1 else ''} but is "
-                            f"indexed with {len(used)}", "index each dimension once")
+            raise self._rank_err(scope, node, f"{var.name} has {r} dimension{'s' if r != 1 else ''} but is "
+                                 f"indexed with {len(used)}", "index each dimension once")
         base = self._shape(var.name)
         view, shape = [], []
         elements = list(node.slice) + [None] * (r - len(used))
@@ -974,14 +1006,15 @@ class VectorLowering:
             if node is None:
                 return default
             b = self._dim(self._expr(scope, node))  # in terms of the arguments, for the shape checks
+            never_negative = b.value >= 0 if isinstance(b, Const) else self._never_negative_bound(scope, node)
             if isinstance(b, Const) and isinstance(b.value, int) and b.value < 0:
                 b = Call("add", (n, b))
-            elif not isinstance(b, Const) and not self._never_negative_bound(scope, node):
+            elif not never_negative:
                 # a bound that may be negative counts from the end, as in Python (x[t - w:t] at t < w)
                 b = Call("select", (Call("lt", (b, Const(0))), Call("add", (b, n)), b))
             # clamp into [0, n] (or [-1, n - 1] for a negative step), as Python does
             lo, hi = (Const(0), n) if k > 0 else (Const(-1), Call("sub", (n, Const(1))))
-            if isinstance(b, Const) and k > 0 and b.value >= 0:
+            if never_negative and k > 0:
                 return Call("min", (b, hi))
             return Call("min", (Call("max", (b, lo)), hi))
 
@@ -1918,6 +1951,8 @@ class VectorLowering:
             arg = p.args[0]
             return self._reduction(scope, p.prim, lambda k: self._element(
                 scope, arg, [*index[:p.axis], *k, *index[p.axis:]]), [arg.shape[p.axis]], p.node)
+        if p.kind == "leading":  # a mask over the first axes: the same element along the others
+            return self._element(scope, p.args[0], index[:p.args[0].rank])
         if p.kind == "kept":  # the kept axis has one position, whatever the index
             return self._element(scope, p.args[0], [*index[:p.axis], *index[p.axis + 1:]])
         if p.kind in ("concat", "stack"):

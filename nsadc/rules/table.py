@@ -434,16 +434,25 @@ register(_extremum("min", "lt"), *_np("minimum"))
 
 def _clip_partials(a, out, act, sel, tmp):
     x, lo, hi = a
+    # NumPy's clip is min(max(x, lo), hi): where the bounds cross (lo > hi) its
+    # value is hi whatever x is, and so is its derivative
+    crossed = None if isinstance(lo, Const) and isinstance(hi, Const) and lo.value <= hi.value \
+        else call("gt", lo, hi)
     inside = tmp("dclip")
     setup = [(inside, select(call("and", call("gt", x, lo), call("lt", x, hi)), c(1), c(0)))]
     if sel != 0.0:
         at_bound = call("or", call("eq", x, lo), call("eq", x, hi))
+        if crossed is not None:
+            at_bound = call("and", at_bound, call("le", lo, hi))
         setup.append((inside, select(at_bound, c(sel), Var(inside))))
     grads: list[Expr | None] = [Var(inside) if act[0] else None, None, None]
     if act[1]:
         grads[1] = select(call("lt", x, lo), c(1), select(call("eq", x, lo), c(1 - sel), c(0)))
+        if crossed is not None:
+            grads[1] = select(crossed, c(0), grads[1])
     if act[2]:
-        grads[2] = select(call("gt", x, hi), c(1), select(call("eq", x, hi), c(1 - sel), c(0)))
+        above = call("gt", x, hi) if crossed is None else call("or", call("gt", x, hi), crossed)
+        grads[2] = select(above, c(1), select(call("eq", x, hi), c(1 - sel), c(0)))
     return setup, grads
 
 

@@ -1137,7 +1137,9 @@ def _assigns(block: list[Stmt], name: str) -> bool:
 
 
 # integer operations an index known at an iteration's start may be made of
-_INDEX_ARITHMETIC = {"add", "sub", "mul", "neg", "mod", "floordiv", "min", "max", "abs"}
+_INDEX_ARITHMETIC = {"add", "sub", "mul", "neg", "mod", "floordiv", "min", "max", "abs",
+                     # (a slice bound clamped as Python does: k + n if k < 0 else k)
+                     "select", "lt", "le", "gt", "ge", "eq", "ne"}
 
 
 def _changing_arrays(fn: Function) -> set[str]:

@@ -661,10 +661,10 @@ def bad_slice(x):
 
 
 def bad_chained(A):
-    s = 0.0
+    B = A.copy()
     for i in range(A.shape[0]):
-        s += A[i][0]  # <- refused: bad_chained @A[i][0]
-    return s
+        B[i][0] = 2.0 * B[i, 0]  # <- refused: bad_chained @B[i][0]
+    return np.sum(B)
 
 
 def bad_index_count(A):
