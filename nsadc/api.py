@@ -129,17 +129,20 @@ def _ranks_from_the_call(src, node, env, rank_refusal: bool = False) -> dict | N
     failed while some array parameter's rank was a guess, or (``rank_refusal``:
     the refusal is about a number of dimensions) while an array parameter may
     have more dimensions than the code shows or a parameter taken for a number
-    may be an array: the parameters' guessed types, and the arrays the code
-    writes through.  None otherwise (the refusal stands)."""
-    from nsadc.frontend.arrays import array_through_expressions, written_arrays
+    may be an array (``d = a - b``, ``r = np.maximum(0, d)``, then ``r[0]``;
+    ``S[np.arange(n), y]`` with an array of labels ``y``):
+    the parameters' guessed types, and the arrays the code writes through.
+    None otherwise (the refusal stands)."""
+    from nsadc.frontend.arrays import written_arrays
     from nsadc.frontend.lower import Lowerer
 
     lowerer = Lowerer(src, node, env)
     types = {p.name.value: lowerer._param_type(lowerer.entry, p) for p in node.params.params}
     # (a float by the guess that the code measures or indexes through a name of its
     # own, E = U * 1.0 then E.sum(axis=1): the call may pass an array for it)
-    if not lowerer.rank_guessed and not (rank_refusal and (lowerer.rank_at_least or any(
-            t == "float" and array_through_expressions(node, p) for p, t in types.items()))):
+    guessed_numbers = [p for p in node.params.params if p.annotation is None
+                       and types[p.name.value] in ("float", "int")]  # (annotated: as the code says)
+    if not lowerer.rank_guessed and not (rank_refusal and (lowerer.rank_at_least or guessed_numbers)):
         return None
     written = written_arrays(node, src.functions) & set(types)
     # "vectorized": a parameter the code uses as a number may still come as an array
@@ -288,6 +291,11 @@ class Differentiable:
         self._key = (path, hashlib.sha256(text.encode()).hexdigest(), self._fn.__name__, line,
                      self.policy, target, self.kink_tol, _frozen_constants(self._env, text),
                      self.boundscheck, self.parallel)
+        # the constants of the other modules whose functions it calls, frozen into the code too
+        others = tuple(sorted({(name, repr(value)) for lookup, name, value in self._watched
+                               if getattr(lookup, "__self__", None) is not getattr(self._fn, "__globals__", None)}))
+        if others:
+            self._key += (others,)
         cells = _cell_sources(self._fn)
         if cells:  # helpers defined in notebook cells
             self._key += (cells,)

@@ -57,6 +57,7 @@ CASES = {
     "a_max_pool_1d": (lambda r: (_n(r, 8), 3), None),
     "a_l1_regression": (lambda r: (_n(r, 4, 3), _n(r, 4), _n(r, 3)), None),
     "a_cumsum_nonlinear": (lambda r: (_n(r, 6, scale=0.7),), None),
+    "a_scatter_by_search": (lambda r: (_n(r, 6),), None),
     "a_recurrence": (lambda r: (_n(r, 6), 0.8 + 0.2 * float(r.random())), None),
     "a_recurrence_direct": (lambda r: (_n(r, 6), 0.8 + 0.2 * float(r.random())), None),
     "a_stencil_2d": (lambda r: (_n(r, 5, 4), 0.3), None),

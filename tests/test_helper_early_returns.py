@@ -2,8 +2,10 @@
 np.zeros_like(v)``, then more statements and ``return np.clip(v, -t, t)``)
 is inlined as one ``if``/``else`` that binds its result on both paths (an
 array made once, refilled by the path that runs).  Gradients against central
-differences on both targets, with rows taking each path; a helper with two
-early returns is still refused with its location."""
+differences on both targets, with rows taking each path. Several early
+returns (successive ``if``\ s, an ``if`` / ``elif`` / ``else`` chain) are
+joined the same way; a return inside a loop is still refused with its
+location."""
 
 import numpy as np
 import pytest
@@ -49,7 +51,33 @@ def _two_exits(v, c):
 
 
 def two_exits(v, c):
-    return np.sum(_two_exits(v, c))
+    return np.sum(_two_exits(v, c) ** 2)
+
+
+def _activation(z, kind):
+    if kind == 0:
+        return np.maximum(z, 0.0)
+    elif kind == 1:
+        return np.tanh(z)
+    else:
+        h = 0.1 * z
+        return np.maximum(z, h)
+
+
+def layer(x, W, kind: int):
+    h = _activation(W @ x, kind)
+    return np.sum(h * h)
+
+
+def _first_above(v, c):
+    for i in range(v.shape[0]):
+        if v[i] > c:
+            return v * c
+    return np.abs(v)
+
+
+def exit_in_a_loop(v, c):
+    return np.sum(_first_above(v, c))
 
 
 RNG = np.random.default_rng(5)
@@ -58,6 +86,8 @@ CASES = [
     (shrink_rows, (Y, 0.6, RNG.normal(size=(4, 3)))),
     (scaled_sum, (np.array([0.3, -1.2, 0.8]), 0.7)),
     (scaled_sum, (np.array([0.3, -1.2, 0.8]), -0.4)),
+    *((two_exits, (np.array([0.3, -1.2, 0.8]), c)) for c in (2.0, -2.0, 0.5)),
+    *((layer, (np.array([0.3, -1.2, 0.8]), RNG.normal(size=(4, 3)), k)) for k in (0, 1, 2)),
 ]
 
 
@@ -72,7 +102,7 @@ def test_the_rows_take_both_paths():
     assert (sums <= 0.6).any() and (sums > 0.6).any()
 
 
-def test_two_early_returns_are_refused_with_their_location():
+def test_a_return_in_a_loop_is_refused_with_its_location():
     with pytest.raises(nsadc.NsadcError, match="returns an array before its last statement") as e:
-        nsadc.differentiate(two_exits, target="python").grad(np.ones(3), 2.0)
+        nsadc.differentiate(exit_in_a_loop, target="python").grad(np.ones(3), 2.0)
     assert "test_helper_early_returns.py:" in str(e.value)

@@ -27,7 +27,10 @@ from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
 _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm",
-                "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz", "accumulate")
+                "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz", "accumulate", "ptp", "median", "average")
+# whole-array functions whose second positional argument is an axis (np.sum(A, 1))
+_AXIS_SECOND_ARGUMENT = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "sort",
+                         "argsort")
 # NumPy functions whose result has their first argument's shape, where that is an array
 _SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1", "sqrt", "square", "sign",
                "tanh", "sin", "cos", "maximum", "minimum")
@@ -38,7 +41,7 @@ _INT_DTYPES = ("int", "np.int_", *(f"{np_}.{t}" for np_ in ("np", "numpy")
                                    for t in ("int64", "int32", "int16", "int8", "intp", "intc",
                                              "uint32", "uint16", "uint8")))
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
-                "flatten", "ravel", "astype", "fill", "var", "std")
+                "flatten", "ravel", "astype", "fill", "var", "std", "clip")
 
 
 def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None = None,
@@ -126,12 +129,15 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     and n.args[0].value.value == name:
                 found["array"] = True  # (np.roll(x, k): x, not k)
             if called in _WHOLE_ARRAY and isinstance(f, cst.Attribute) and any(
-                    isinstance(a.value, cst.Name) and a.value.value == name and a.keyword is None
-                    for a in n.args):
+                    isinstance(a.value, cst.Name) and (a.value.value == name and a.keyword is None or (
+                        a.keyword is not None and a.keyword.value == "weights"  # np.average(r, weights=ww)
+                        and (a.value.value == name or views.get(a.value.value) == 0))) for a in n.args):
                 found["array"] = True  # np.sum(x), np.dot(a, b), np.linalg.norm(x), np.var(x) ...
-                for a in n.args:
-                    if a.keyword is not None and a.keyword.value == "axis" \
-                            and isinstance(a.value, cst.Integer) and isinstance(n.args[0].value, cst.Name) \
+                for k, a in enumerate(n.args):
+                    # axis=1, or np.sum(A, 1): A has that axis
+                    along = (a.keyword.value == "axis") if a.keyword is not None else (
+                        k == 1 and called in _AXIS_SECOND_ARGUMENT)
+                    if along and isinstance(a.value, cst.Integer) and isinstance(n.args[0].value, cst.Name) \
                             and n.args[0].value.value == name:
                         found["rank"] = max(found["rank"], int(a.value.value) + 1)
                         found["pinned"] = True
@@ -298,8 +304,7 @@ def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
             if isinstance(v, cst.IfExp):  # X if c else Y: X's shape, whichever branch runs
                 v = next((b for b in (v.body, v.orelse) if isinstance(b, cst.Name) and b.value == name), v)
             if isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Index) for el in v.slice) \
-                    and not any(isinstance(el.slice.value, cst.Name) and el.slice.value.value in indices
-                                for el in v.slice):
+                    and not any(_index_array(el.slice.value, indices) for el in v.slice):
                 v, skipped = v.value, len(v.slice)  # X[i]: a row (X[order]: a gather, X's rank)
             if isinstance(v, (cst.BinaryOperation, cst.UnaryOperation)) and _elementwise_of(v, name, views):
                 v = cst.Name(name)  # E = X * 1.0, -X: X's shape
@@ -310,7 +315,7 @@ def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
     return views
 
 
-_INDEX_ARRAY_FUNCTIONS = ("argsort", "arange", "flatnonzero", "lexsort")
+_INDEX_ARRAY_FUNCTIONS = ("argsort", "arange")
 
 
 def _index_arrays(node: cst.FunctionDef) -> set[str]:
@@ -319,21 +324,24 @@ def _index_arrays(node: cst.FunctionDef) -> set[str]:
     ``X[order]`` gathers, it is no row of X."""
     found: set[str] = set()
 
-    def index_array(v) -> bool:
-        while isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Slice) for el in v.slice):
-            v = v.value  # a slice of one: order[::-1], order[:k]
-        if isinstance(v, cst.Name):
-            return v.value in found
-        return isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) \
-            and v.func.attr.value in _INDEX_ARRAY_FUNCTIONS
-
     class V(cst.CSTVisitor):
         def visit_Assign(self, n):
-            if len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name) and index_array(n.value):
+            if len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name) and _index_array(n.value, found):
                 found.add(n.targets[0].target.value)
 
     scan(node.body, V())
     return found
+
+
+def _index_array(v, names: set[str]) -> bool:
+    """Whether ``v`` is an array of indices: a call that makes one
+    (``np.argsort(x)``, ``np.arange(n)``), one of ``names``, or a slice of
+    either (``order[::-1]``)."""
+    while isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Slice) for el in v.slice):
+        v = v.value
+    if isinstance(v, cst.Name):
+        return v.value in names
+    return isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and v.func.attr.value in _INDEX_ARRAY_FUNCTIONS
 
 
 # operators that keep an int an int: range(cnt[k] + 1) still needs cnt[k] to be one (and range(2 ** k) k:
@@ -877,9 +885,32 @@ class ArrayLowering:
             parent = scope.src.parents.get(parent)
         return top is not None and binds_on_every_path(top, user)
 
+    @property
+    def scalar_names(self) -> set[str]:
+        """IR names the code has bound to numbers (a name that then takes an
+        array gets an IR name of its own: :meth:`_number_then_array`)."""
+        return self.__dict__.setdefault("_scalar_names", set())
+
+    def _number_then_array(self, scope, name: str, node) -> str:
+        """``y = a * 2.0`` then ``y = np.maximum(x, z)``: in straight-line code
+        the array gets an IR name of its own (later reads see it, as in
+        Python); in a loop or a branch the name would be a number on one pass
+        and an array on another, which is refused."""
+        user = self.user_vars.get(name, name)
+        if scope.depth > 0 or self._in_branch(scope, node):
+            raise self._rank_err(scope, node, f"{user} holds a number before this line and takes an array here, "
+                                 "in a loop or a branch: a name keeps one kind of value there",
+                                 f"start {user} as an array (np.full(n, value)) or give the array a name of its own")
+        fresh = self.names.fresh(user)
+        self.user_vars[fresh] = user
+        return fresh  # (the caller points the name at it once the value, which may read the number, is made)
+
     def _bind_array(self, scope, name: str, value: Expr, node) -> str:
         """``name = <array value>``: an allocation, a copy, or a refused alias.
         Returns the IR name the array got (see :meth:`_rebind`)."""
+        if name in self.scalar_names and name not in self.arrays:
+            name = self._number_then_array(scope, name, node)
+            scope.rename[self.user_vars[name]] = Var(name)
         user = self.user_vars.get(name, name)
         if isinstance(value, Var) and value.name == name and name in self.arrays:
             return name  # P = step(P, dt) where step writes into P and returns it: P is that array already
@@ -986,7 +1017,7 @@ class ArrayLowering:
             t = self.arrays[source.name] if value.prim == "array_copy" else self._type_of(value)
         elif value.prim in (*ALLOCATORS, "index_empty"):
             dims, t = [self._dim(d) for d in value.args], self._type_of(value)
-        elif value.prim == "index_full":
+        elif value.prim in ("index_full", "full"):  # np.full(n, v): the shape, then the value
             dims, t = [self._dim(d) for d in value.args[:-1]], self._type_of(value)
         else:
             dims, t = None, None
@@ -1007,8 +1038,8 @@ class ArrayLowering:
         fill = {"zeros": 0.0, "zeros_like": 0.0, "ones": 1.0, "ones_like": 1.0}.get(value.prim)
         if fill is not None and not is_float_array(t):
             fill = int(fill)
-        elif value.prim == "index_full":
-            fill = value.args[-1]
+        elif value.prim in ("index_full", "full"):
+            fill = value.args[-1] if value.prim == "index_full" else self._operand(value.args[-1], "fill")
         loc = scope.src.loc(node)
 
         def element(index):

@@ -8,6 +8,7 @@ are inlined (recursion is refused), so the transforms see one function.
 from __future__ import annotations
 
 import builtins
+import inspect
 import math
 from dataclasses import dataclass, field
 
@@ -634,6 +635,16 @@ class Lowerer(ArrayLowering, VectorLowering):
         return f'raise {kind}("{text}")' if message is not None else f"raise {kind}"
 
     def _assign(self, scope, node: cst.Assign):
+        targets = [t.target for t in node.targets]
+        if len(targets) > 1 and all(isinstance(t, cst.Name) for t in targets) \
+                and not self._calls_the_file(scope, node.value) and self._array_rank(scope, node.value) > 0:
+            # m = v = np.zeros(n): one array under two names, as if written m = np.zeros(n); v = m
+            # (a second name for an array is then taken or refused as it is written out)
+            self._assign_to(scope, targets[0], node.value, node)
+            for t in targets[1:]:
+                self._assign_to(scope, t, _placed(scope, cst.Name(targets[0].value), targets[0],
+                                                  scope.src.parents.get(node)), node)
+            return
         if len(node.targets) > 1:  # a = b = expr, D[i, j] = D[j, i] = expr
             first = self._expr(scope, node.value)
             for t in node.targets:
@@ -657,7 +668,15 @@ class Lowerer(ArrayLowering, VectorLowering):
             scope.rename[target.value] = Var(fresh)
         elif isinstance(target, cst.Name):
             name = self._target_name(scope, target)
-            self._expr(scope, value, into=name)
+            if name in self.scalar_names and name not in self.arrays and not self._calls_the_file(scope, value) \
+                    and self._array_rank(scope, value) > 0:  # (np.sum(f) is a number: rank 0)
+                name = self._number_then_array(scope, name, node)
+                self._expr(scope, value, into=name)  # (reading the name as it was: the number)
+                scope.rename[target.value] = Var(name)
+            else:
+                self._expr(scope, value, into=name)
+            if name not in self.arrays:
+                self.scalar_names.add(name)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 if isinstance(el, cst.StarredElement):
@@ -737,8 +756,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         arrays take part: one assignment per name, as if written one by one, in
         an order that lets each value read the names as they were. A name is
         bound only once no value still to come reads it; where each pending
-        value reads a name another one binds (a cycle), the first value is
-        evaluated into a name of its own first. Python evaluates every value
+        value reads a name another one binds (a cycle), the first value that is
+        more than a name is evaluated into a name of its own first. Python evaluates every value
         before binding any name; the values call no function of the file, so
         only the bindings' order can be seen. False where the statement is not
         such an assignment (scalars alone keep their own path)."""
@@ -754,8 +773,9 @@ class Lowerer(ArrayLowering, VectorLowering):
         parent = scope.src.parents.get(node)
         while pending:
             ready = next((i for i in pending if not any(names[i] in reads[j] for j in pending if j != i)), None)
-            if ready is None:  # a cycle: hold the first value under a name of its own
-                first = pending[0]
+            if ready is None:  # a cycle: hold a value under a name of its own (a computed one: x, y = y, x + y
+                # holds x + y, so that x takes y's array as a plain rebinding would)
+                first = next((i for i in pending if not isinstance(values[i], cst.Name)), pending[0])
                 held = self.names.fresh(f"{names[first]}_next")
                 scope.locals.add(held)
                 self._assign_to(scope, _placed(scope, cst.Name(held), targets[first], parent), values[first], node)
@@ -792,6 +812,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._check_scalar_target(scope, name, node)
         self._note_dim(scope, name, operand)
         self._emit(Assign(name, Call("copy", (operand,)), scope.src.loc(node)))
+        self.scalar_names.add(name)
 
     def _target_name(self, scope, target: cst.Name) -> str:
         return self._local_name(scope, target.value)
@@ -1004,6 +1025,29 @@ class Lowerer(ArrayLowering, VectorLowering):
             return scope.env.get(name) is numba.prange
         return scope.env.get(base) is numba
 
+    def _array_expression(self, scope, it, loop: cst.For) -> bool:
+        """Whether a loop's iterable is an expression of 1-D array value
+        (``x[1:]``, ``img.flatten()``, ``np.abs(x)``) that Python evaluates once
+        before the loop and whose arrays the loop never writes or rebinds (a
+        view such as ``x[1:]`` would show the loop's writes)."""
+        if isinstance(it, cst.Name) or (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value
+                                        in ("enumerate", "zip", "range")) or self._calls_the_file(scope, it):
+            return False
+        touched = set()
+        for n in nodes(loop.body):
+            target = n.target if isinstance(n, (cst.AssignTarget, cst.AugAssign)) else None
+            while isinstance(target, cst.Subscript):
+                target = target.value
+            if isinstance(target, cst.Name):
+                touched.add(target.value)
+            if isinstance(n, cst.Call):  # a function of the file may write into what it is passed
+                touched |= {a.value.value for a in n.args if isinstance(a.value, cst.Name)}
+        return not (mentioned_names(it) & touched) and self._array_rank(scope, it) == 1
+
+    def _held_iterable(self, scope, it) -> tuple[Var, str]:
+        held = self._vector(scope, it)
+        return held, self.arrays[held.name]
+
     def _for_elements(self, scope, node: cst.For):
         """``for v in x``, ``for i, v in enumerate(x)``, ``for a, b in zip(x, y)`` over
         1-D arrays: a loop over ``range(len(x))`` (the shortest array's length for
@@ -1012,7 +1056,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         hint = "write `for i in range(n):` and index explicitly"
         arrays = counter = None
         targets = [node.target]
-        if isinstance(it, cst.Name):
+        if isinstance(it, cst.Name) or self._array_expression(scope, it, node):
             arrays = [it]
         elif isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value in ("enumerate", "zip") \
                 and it.func.value not in scope.locals and all(a.keyword is None and not a.star for a in it.args) \
@@ -1034,7 +1078,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         if arrays is None or not all(isinstance(t, cst.Name) for t in [*targets, *([counter] if counter else [])]):
             raise self._err(scope, it, "for loops must run over range(...) (or the elements of a 1-D "
                             "array, enumerate() or zip() of 1-D arrays)", hint)
-        found = [self._local_array(scope, a) for a in arrays]
+        found = [self._local_array(scope, a) if isinstance(a, cst.Name) or not self._array_expression(scope, a, node)
+                 else self._held_iterable(scope, a) for a in arrays]
         for a, f in zip(arrays, found):
             if f is None or rank(f[1]) != 1:
                 what = scope.src.source_of(a).strip()
@@ -1437,6 +1482,12 @@ class Lowerer(ArrayLowering, VectorLowering):
                 and func.value.value in scope.locals:
             raise self._err(scope, func, f"method calls ({scope.src.source_of(func)}) are not supported",
                             "variables hold plain numbers: call math functions on them instead")
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and scope.env is not None \
+                and inspect.ismodule(scope.env.get(func.value.value)):
+            what = scope.src.source_of(func).strip()
+            raise self._err(scope, func, f"calls through a module's name ({what}) are not supported",
+                            f"import the function by name: from {scope.env[func.value.value].__name__} import "
+                            f"{func.attr.value}, then call {func.attr.value}(...)")
         raise self._err(scope, func, f"cannot differentiate a call to {scope.src.source_of(func)!r}",
                         "call math/numpy primitives or plain functions defined at module level "
                         "(in a .py file or a notebook cell)")
@@ -1549,15 +1600,21 @@ class Lowerer(ArrayLowering, VectorLowering):
         ``np.trapezoid`` the trapezoid rule.  None for any other call."""
         func = node.func
         full = self._qualified(scope, func)
-        if full in ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", *_AS_ARRAY):
+        if full in _REWRITTEN:
             name, args = full[3:], list(node.args)
-        elif isinstance(func, cst.Attribute) and func.attr.value in ("var", "std", "astype") and full is None \
-                and mentioned_names(func.value) & scope.locals:
+        elif isinstance(func, cst.Attribute) and func.attr.value in ("var", "std", "astype", "clip") \
+                and full is None and mentioned_names(func.value) & scope.locals:
             name, args = func.attr.value, [cst.Arg(func.value), *node.args]
         else:
             return None
+        if name == "clip":  # x.clip(min=lo), np.clip(x, a_min=lo, a_max=hi): the bounds by their names
+            args = [a.with_changes(keyword=cst.Name(f"a_{a.keyword.value}"))
+                    if a.keyword is not None and a.keyword.value in ("min", "max") else a for a in args]
+            if len(args) == 3 and not any(isinstance(a.value, cst.Name) and a.value.value == "None" for a in args):
+                return None  # np.clip(x, lo, hi) itself, a primitive (x.clip(lo, hi) reads as that)
         names = {"var": ("a", "ddof"), "std": ("a", "ddof"), "diff": ("a",), "trapz": ("y", "x", "dx"),
-                 "trapezoid": ("y", "x", "dx"), "astype": ("a", "dtype"),
+                 "trapezoid": ("y", "x", "dx"), "astype": ("a", "dtype"), "clip": ("a", "a_min", "a_max"),
+                 "ptp": ("a",), "median": ("a",), "average": ("a", "axis", "weights"), "heaviside": ("x1", "x2"),
                  **{k[3:]: ("a", "dtype") for k in _AS_ARRAY}}[name]
         bound: dict[str, cst.BaseExpression] = {}
         for k, a in enumerate(args):
@@ -1574,7 +1631,13 @@ class Lowerer(ArrayLowering, VectorLowering):
                                 "leave the dtype out, or convert to np.float64")
         if name in ("asarray", "ascontiguousarray", "asfortranarray"):
             return bound["a"]  # the same array (as NumPy returns it for a float64 array)
+        if name == "average" and "axis" in bound and not (isinstance(bound["axis"], cst.Name)
+                                                          and bound["axis"].value == "None"):
+            raise self._err(scope, bound["axis"], "np.average() is supported over the whole array",
+                            "leave axis out, or write the loop over the other axis")
         for k in ("a", "y", "x"):
+            if name in ("clip", "heaviside"):
+                break  # elementwise: of numbers as of arrays
             if k in bound and self._array_rank(scope, bound[k]) == 0:
                 if self.static and self._lenient():  # ranks guessed before the call
                     return cst.parse_expression("0.0")
@@ -1584,7 +1647,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         text = {k: scope.src.source_of(v).strip() if isinstance(v, cst.Name) else
                 f"({scope.src.source_of(v).strip()})" for k, v in bound.items()}
         for k, v in bound.items():  # an expression is evaluated once, into a name of its own
-            if k in ("a", "y", "x") and not isinstance(v, cst.Name):
+            if k in ("a", "y", "x", "x1", "weights") and not isinstance(v, cst.Name):
                 value = self._expr(scope, v)
                 held = self.names.fresh(f"{name}_arg")
                 scope.locals.add(held)
@@ -1606,6 +1669,28 @@ class Lowerer(ArrayLowering, VectorLowering):
             code = (f"{a}[..., 1:] - {a}[..., :-1]" if self._array_rank(scope, bound["a"]) < 2 else
                     f"{a}[:, 1:] - {a}[:, :-1]")
             code = code.replace("..., ", "")
+        elif name == "clip":  # a bound of None: the other one alone
+            lo, hi = (text.get(k, "None") for k in ("a_min", "a_max"))
+            if lo == "None" and hi == "None":
+                raise self._err(scope, node, "np.clip() needs at least one bound", "pass a_min or a_max")
+            code = f"{np_name}.minimum({a}, {hi})" if lo == "None" else \
+                f"{np_name}.maximum({a}, {lo})" if hi == "None" else f"{np_name}.clip({a}, {lo}, {hi})"
+        elif name == "ptp":
+            code = f"{np_name}.max({a}) - {np_name}.min({a})"
+        elif name == "average":
+            w = text.get("weights")
+            code = f"{np_name}.mean({a})" if w is None else f"{np_name}.sum({a} * {w}) / {np_name}.sum({w})"
+        elif name == "heaviside":  # a step: no derivative, x2 at 0
+            x1, x2 = text["x1"], text.get("x2", "0.5")
+            code = f"{np_name}.where({x1} > 0.0, 1.0, {np_name}.where({x1} == 0.0, {x2}, 0.0))"
+        elif name == "median":  # of the flattened array: the middle of its sorted values (the two middle ones' mean)
+            if self._array_rank(scope, bound["a"]) != 1:
+                raise self._err(scope, node, "np.median() is supported on a 1-D array", "apply it to a 1-D array")
+            held = self.names.fresh("sorted")
+            scope.locals.add(held)
+            scope.rename[held] = self._expr(scope, _placed(scope, cst.parse_expression(f"{np_name}.sort({a})"),
+                                                           node, scope.src.parents.get(node)))
+            code = f"0.5 * ({held}[({held}.shape[0] - 1) // 2] + {held}[{held}.shape[0] // 2])"
         else:
             y = text["y"]
             if "x" in bound:
@@ -2009,43 +2094,84 @@ _JOINED: dict[int, tuple] = {}  # id(helper) -> (helper, its rewrite or None: _r
 
 
 def _returns_joined(fnode: cst.FunctionDef) -> dict | None:
-    """A helper that returns early from a top-level ``if`` (``if c: ...;
-    return A`` then ``...; return B``, no other return) rewritten as one
-    ``if c: ...; result = A`` / ``else: ...; result = B`` and ``return
-    result``: the rewritten function, the two returned values, the result's
-    name, the new nodes with the nodes they stand for (:func:`_place_tree`
-    gives them positions and parents once the rewrite is used), and whether
-    it is; None for any other shape (one per helper, kept)."""
+    """A helper that returns early from top-level ``if`` statements (``if c:
+    ...; return A`` then ``...; return B``; an ``if`` / ``elif`` / ``else``
+    chain whose branches each end in a return; several such ``if``\ s in a
+    row), no return elsewhere, rewritten as one ``if`` / ``else`` tree
+    binding ``result`` at the end of every branch, and ``return result``:
+    the rewritten function, the returned values, the result's name, the new
+    nodes with the nodes they stand for (:func:`_place_tree` gives them
+    positions and parents once the rewrite is used), and whether it is;
+    None for any other shape (one per helper, kept)."""
     memo = _JOINED.get(id(fnode))
     if memo is not None and memo[0] is fnode:
         return memo[1]
     out = None
     body = list(fnode.body.body)
     at = next((k for k, st in enumerate(body) if _returns_in(st)), None)
-    if at is not None and at < len(body) - 1 and isinstance(body[at], cst.If) and body[at].orelse is None:
-        branch, rest = list(body[at].body.body), body[at + 1:]
-        early, last = _lone_return(branch[-1]), _lone_return(rest[-1])
-        if early is not None and last is not None and not any(_returns_in(st) for st in branch[:-1] + rest[:-1]):
-            result = f"{fnode.name.value}_result"
-            while result in mentioned_names(fnode):
-                result += "_"
-
-            def bind(value):
-                return cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(result))],
-                                                                value=value)])
-            new_if = body[at].with_changes(
-                body=body[at].body.with_changes(body=[*branch[:-1], bind(early)]),
-                orelse=cst.Else(body=cst.IndentedBlock(body=[*rest[:-1], bind(last)])))
+    if at is not None and isinstance(body[at], cst.If):
+        result = f"{fnode.name.value}_result"
+        while result in mentioned_names(fnode):
+            result += "_"
+        values: list = []
+        stands_for: dict = {}
+        joined = _joined_tail(body, result, values, stands_for)
+        if joined is not None:
             ret = cst.SimpleStatementLine(body=[cst.Return(value=cst.Name(result))])
-            new = fnode.with_changes(body=fnode.body.with_changes(body=[*body[:at], new_if, ret]))
-            out = {"function": new, "values": [early, last], "result": result, "placed": False,
-                   "stands_for": {new_if: body[at], new_if.orelse: rest[0], ret: rest[-1],
-                                  new_if.body.body[-1]: branch[-1], new_if.orelse.body.body[-1]: rest[-1]}}
+            stands_for[ret] = body[-1]
+            new = fnode.with_changes(body=fnode.body.with_changes(body=[*joined, ret]))
+            out = {"function": new, "values": values, "result": result, "placed": False, "stands_for": stands_for}
     if len(_JOINED) > 256:  # forget the helpers no call rewrote (a rewritten one keeps its parents)
         for key in [k for k, (_, o) in _JOINED.items() if o is None or not o["placed"]]:
             del _JOINED[key]
     _JOINED[id(fnode)] = (fnode, out)
     return out
+
+
+def _joined_tail(stmts: list, result: str, values: list, stands_for: dict) -> list | None:
+    """``stmts``, every path through which ends in a return, with each return
+    ``return v`` made ``result = v`` (``values`` collects the v, ``stands_for``
+    maps each new node to the one it replaces); None where a return stands
+    elsewhere (in a loop, before the end of a path) or a path falls off the end."""
+    at = next((k for k, st in enumerate(stmts) if _returns_in(st)), None)
+    if at is None:
+        return None
+    st = stmts[at]
+    early = _lone_return(st)
+    if early is not None:
+        if at != len(stmts) - 1:
+            return None
+        bound = cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(result))],
+                                                         value=early)])
+        values.append(early)
+        stands_for[bound] = st
+        return [*stmts[:at], bound]
+    if not isinstance(st, cst.If):
+        return None
+    rest = stmts[at + 1:]
+
+    def chain(node: cst.If):
+        body = _joined_tail(list(node.body.body), result, values, stands_for)
+        if body is None:
+            return None
+        if isinstance(node.orelse, cst.If):  # elif
+            orelse = chain(node.orelse)
+        elif isinstance(node.orelse, cst.Else):  # what follows the chain is never reached
+            inner = _joined_tail(list(node.orelse.body.body), result, values, stands_for) if not rest else None
+            orelse = None if inner is None else node.orelse.with_changes(body=node.orelse.body.with_changes(body=inner))
+        else:  # no else: the statements after the chain
+            inner = _joined_tail(rest, result, values, stands_for) if rest else None
+            orelse = None if inner is None else cst.Else(body=cst.IndentedBlock(body=inner))
+            if orelse is not None:
+                stands_for[orelse] = rest[0]
+        if orelse is None:
+            return None
+        made = node.with_changes(body=node.body.with_changes(body=body), orelse=orelse)
+        stands_for[made] = node
+        return made
+
+    joined = chain(st)
+    return None if joined is None else [*stmts[:at], joined]
 
 
 def _returns_in(node) -> bool:
@@ -2504,6 +2630,9 @@ def _counts_with(e: cst.BaseExpression, name: str) -> bool:
     return False
 
 
+# NumPy functions Lowerer._rewritten writes with the ones nsadc differentiates
+_REWRITTEN = ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", "np.clip", "np.ptp", "np.median",
+              "np.average", "np.heaviside", "np.asarray", "np.ascontiguousarray", "np.asfortranarray")
 # conversions that return their (float64) argument itself
 _AS_ARRAY = ("np.asarray", "np.ascontiguousarray", "np.asfortranarray")
 # primitives whose value is a new array (an allocation, a fill, a copy)

@@ -58,9 +58,9 @@ NEW_AXIS = Call("new_axis", ())
 # dimensions that broadcast against any other: a new axis, a length of 1 the code fixes
 _STRETCHED = (NEW_AXIS, Const(1))
 # functions the lowering rewrites (Lowerer._rewritten) into an array of their argument's rank
-_SAME_RANK = ("np.diff", "np.asarray", "np.ascontiguousarray", "np.asfortranarray")
+_SAME_RANK = ("np.diff", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.heaviside")
 # functions whose second positional argument is the axis (np.cumsum(A, 1))
-_AXIS_SECOND = ("argmax", "argmin", "cumsum", "sort", "concatenate", "stack")
+_AXIS_SECOND = ("argmax", "argmin", "cumsum", "sort", "concatenate", "stack", *REDUCTIONS)
 _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
                     *ARRAY_PRIMS, *VECTOR_PRIMS}
 
@@ -224,6 +224,11 @@ class VectorLowering:
             value = Const((0 if integer else 0.0) if name == "zeros" else (1 if integer else 1.0))
         return _P("scalar", like.rank, list(like.shape), value=value, node=node, integer=integer)
 
+    def _clip_method(self, scope, node) -> bool:
+        """``x.clip(lo, hi)``, NumPy's method form of ``np.clip(x, lo, hi)``."""
+        return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+            and node.func.attr.value == "clip" and self._qualified(scope, node.func) is None
+
     def _local_array(self, scope, node) -> tuple[Var, str] | None:
         if isinstance(node, cst.Name) and node.value in scope.locals:
             v = scope.rename.get(node.value)
@@ -236,8 +241,11 @@ class VectorLowering:
         ``E[idx, :]``): NumPy gathers the rows (or columns) they name."""
         out = []
         for el in node.slice:
-            if isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Name):
-                found = self._local_array(scope, el.slice.value)
+            index = el.slice.value if isinstance(el.slice, cst.Index) else None
+            while isinstance(index, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in index.slice):
+                index = index.value  # x[order[-3:]]: a slice of an index array is one
+            if isinstance(index, cst.Name):
+                found = self._local_array(scope, index)
                 # (before the call a 1-D array's dtype is a guess: the call's types decide)
                 if found is not None and (found[1] == array_type(1, floating=False)
                                           or (rank(found[1]) == 1 and self._lenient())):
@@ -298,8 +306,8 @@ class VectorLowering:
             return max(self._array_rank(scope, node.body), self._array_rank(scope, node.orelse))
         if isinstance(node, cst.Call) and self._qualified(scope, node.func) in _LIKE and node.args:
             return self._array_rank(scope, node.args[0].value)  # np.zeros_like(a): a's rank
-        if _converted(scope, node) is not None:
-            return self._array_rank(scope, node.func.value)  # (x < 0).astype(np.float64): x's rank
+        if _converted(scope, node) is not None or self._clip_method(scope, node):
+            return self._array_rank(scope, node.func.value)  # (x < 0).astype(np.float64), x.clip(0, 1): x's rank
         if isinstance(node, cst.Call) and (self._filled_call(scope, node) is not None
                                            or self._qualified(scope, node.func) == "np.empty"):
             shape = node.args[0].value if node.args else None
@@ -438,11 +446,12 @@ class VectorLowering:
         viewed = (scope.rename[view_of].name if isinstance(scope.rename[view_of], Var) else view_of) \
             if view_of is not None and view_of in scope.rename else None
         reshaped = self._reshaped_name(scope, node) if into is not None else None
-        if into is not None and viewed is not None and isinstance(node, cst.Subscript) and (
+        if into is not None and viewed is not None and (isinstance(node, cst.Subscript) or (
+                isinstance(node, cst.Attribute) and node.attr.value == "T")) and (
                 self._read_only_alias(scope, into, viewed, None)
                 or self._written_only_before(scope, {self.user_vars.get(into, into), view_of},
                                              scope.src.parents.get(node) or node)):
-            pass  # r = X[i], neither written (after it): a copy of the row reads the same values
+            pass  # r = X[i], B = A.T, neither written (after it): a copy reads the same values
         elif into is not None and isinstance(node, cst.Subscript) and (
                 self._gathers(scope, node) or self._mask_index(scope, node) is not None):
             pass  # y = x[idx], y = x[mask]: NumPy's fancy indexing makes a copy, not a view
@@ -618,7 +627,17 @@ class VectorLowering:
         the mask. A mask of fewer dimensions than ``x`` selects along x's first
         ones (``P[m]`` of a 2-D ``P`` and a 1-D ``m``: whole rows), so it is
         read as having length-1 axes after its own (``m[:, None]``), not
-        broadcast against x's last axes."""
+        broadcast against x's last axes. Only elementwise operations may stand
+        between a masked read and what reduces or stores it: the selection is
+        shorter than x, so ``np.sort(x[m])``, ``np.roll(x[m], 1)``,
+        ``np.max(X[m], axis=0)`` or ``X[m] @ w`` read as x would mix in the
+        elements the mask drops (a wrong value); they are refused."""
+        wrong = self._not_elementwise_over_mask(scope, node)
+        if wrong is not None:
+            what = scope.src.source_of(wrong).strip()
+            raise self._err(scope, wrong, f"{what} works on a selection by a boolean mask, whose length depends "
+                            "on the data", f"keep every element with np.where(mask, x, fill) first (a fill the "
+                            "operation ignores), or write the loop over the elements the mask keeps")
         saved = getattr(self, "masking", None)
         self.masking = _text(scope, mask)
         try:
@@ -630,6 +649,32 @@ class VectorLowering:
             keep = _P("leading", masked_rank, [*keep.shape, *[NEW_AXIS] * (masked_rank - keep.rank)], args=[keep],
                       node=keep.node)
         return value, keep
+
+    def _not_elementwise_over_mask(self, scope, node):
+        """The outermost part of ``node`` that does more than elementwise work
+        on a masked read ``x[mask]`` inside it (a sort, a roll, a running sum,
+        an axis reduction, a product), or None."""
+        def masked(e) -> bool:
+            return any(isinstance(n, cst.Subscript) and self._mask_index(scope, n) is not None for n in nodes(e))
+
+        def check(e):
+            if not masked(e) or (isinstance(e, cst.Subscript) and self._mask_index(scope, e) is not None):
+                return None
+            if isinstance(e, cst.BinaryOperation) and not isinstance(e.operator, cst.MatrixMultiply):
+                parts = [e.left, e.right]
+            elif isinstance(e, cst.UnaryOperation):
+                parts = [e.expression]
+            elif isinstance(e, cst.Comparison):
+                parts = [e.left, *(c.comparator for c in e.comparisons)]
+            elif isinstance(e, cst.IfExp):
+                parts = [e.test, e.body, e.orelse]
+            elif isinstance(e, cst.Call) and (self._elementwise_call(scope, e) is not None or self._qualified(
+                    scope, e.func) in ("np.where", "np.clip", *_LOGICAL) or _converted(scope, e) is not None):
+                parts = [a.value for a in e.args] + ([e.func.value] if _converted(scope, e) is not None else [])
+            else:
+                return e
+            return next((w for w in map(check, parts) if w is not None), None)
+        return check(node)
 
     def _masked_reduction(self, scope, node, fname: str, arg_node) -> _P | None:
         """``np.sum(w[mask] ** 2)``, ``np.mean(x[x > 0])``, ``np.max(v[m])``: the
@@ -688,7 +733,11 @@ class VectorLowering:
         if isinstance(node, cst.Comparison):
             return self._array_rank(scope, node) > 0
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitAnd, cst.BitOr)):
-            return self._is_boolean_array(scope, node.left) and self._is_boolean_array(scope, node.right)
+            # (x > 0) & (y < 0.5): a mask, and a test of numbers broadcast against it
+            sides = [self._is_boolean_array(scope, node.left), self._is_boolean_array(scope, node.right)]
+            tests = [self._is_boolean_array(scope, e) or (isinstance(e, cst.Comparison) and self._array_rank(
+                scope, e) == 0) for e in (node.left, node.right)]
+            return any(sides) and all(tests)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.BitInvert):
             return self._is_boolean_array(scope, node.expression)
         if isinstance(node, cst.Call):
@@ -823,10 +872,14 @@ class VectorLowering:
                 raise self._err(scope, node, "this comparison is not supported on arrays",
                                 "compare with < <= > >= == !=")
             return self._elementwise(scope, node, op, [node.left, node.comparisons[0].comparator])
-        if isinstance(node, cst.Call) and self._qualified(scope, node.func) in _SAME_RANK:
-            rewritten = self._rewritten(scope, node)  # np.diff(x): x[1:] - x[:-1]
+        if isinstance(node, cst.Call) and (self._qualified(scope, node.func) in (*_SAME_RANK, "np.clip")
+                                           or self._clip_method(scope, node)):
+            # np.diff(x): x[1:] - x[:-1]; np.clip(x, None, hi): np.minimum(x, hi); x.clip(lo, hi)
+            rewritten = self._rewritten(scope, node)
             if rewritten is not None:
                 return self._prepare(scope, rewritten)
+            if self._clip_method(scope, node):  # x.clip(lo, hi), both bounds given
+                return self._elementwise(scope, node, "clip", [node.func.value, *(a.value for a in node.args)])
         if isinstance(node, cst.Call):
             logical = _LOGICAL.get(self._qualified(scope, node.func) or "")
             if logical is not None and self._is_boolean_array(scope, node):
@@ -895,6 +948,17 @@ class VectorLowering:
 
     def _view(self, scope, node: cst.Subscript) -> _P:
         """``x[1:]``, ``A[i, :]``, ``A[:, j]``, ``x[::-1]``: a basic slice, read in place."""
+        if not isinstance(node.value, cst.Name):
+            # x[idx][:3], X[::-1][idx]: what is indexed first is computed into an array of its own
+            held = self._vector(scope, node.value)
+            name = self.names.fresh("indexed")
+            scope.locals.add(name)
+            scope.rename[name] = held
+            inner = node.with_changes(value=cst.Name(name))
+            scope.src.positions.setdefault(inner, scope.src.positions.get(node))
+            scope.src.positions.setdefault(inner.value, scope.src.positions.get(node.value))
+            scope.src.parents.setdefault(inner, scope.src.parents.get(node))
+            return self._view(scope, inner)
         mask = self._mask_index(scope, node)
         if mask is not None:
             if getattr(self, "masking", None) == _text(scope, mask):
@@ -2090,8 +2154,9 @@ class VectorLowering:
             self._loop_nest(scope, dims, accumulate, loc)
             if fname != "mean":
                 return Var(acc)
-            count: Expr = self._operand(dims[0], "n")
-            for d in dims[1:]:
+            sizes = [Const(1) if d == NEW_AXIS else d for d in dims]  # (a new axis: a length of 1)
+            count: Expr = self._operand(sizes[0], "n")
+            for d in sizes[1:]:
                 count = self._scalar(scope, "mul", (count, self._operand(d, "n")), node, hint="count")
             return self._scalar(scope, "div", (Var(acc), count), node, hint="mean")
         # max / min: the first extreme entry and its ties in one pass

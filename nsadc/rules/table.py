@@ -564,7 +564,7 @@ for _name, _sym in BITWISE.items():
 
 register(Rule("mod", (2, 2), "infix:%", _numeric, _mod_partials, Kink(
     "jump", "{0} / {1} an integer", "none (f jumps)", selections={},
-    at_kink=lambda a: call("eq", call("mod", a[0], a[1]), c(0)))), "math.fmod")
+    at_kink=lambda a: call("eq", call("mod", a[0], a[1]), c(0)))), "math.fmod", *_np("mod"), *_np("remainder"))
 
 # ------------------------------------------------------------ comparisons and logic
 # Comparisons of differentiable values are the branch kinks of a program: the

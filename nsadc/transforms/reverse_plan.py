@@ -333,6 +333,16 @@ def _journaled(fn: Function, snapshots: dict[int, set[str]], fused: set[int]) ->
     return out
 
 
+def _journal_kept(fn: Function, loop: For | While, array: str) -> bool:
+    """Whether a top-level `for` loop's stores into ``array``, each straight
+    in its body at an index the iteration computes (a queue's ``free_at[k] =
+    ...`` with ``k = np.argmin(free_at)``), can go on a journal
+    (:func:`_journaled`): each store's index and old value, popped back
+    before the iteration is re-run."""
+    return isinstance(loop, For) and any(t is loop for t in fn.body) and not _sweeps(loop, array) \
+        and not any(isinstance(t, (Break, Continue, Return)) for t in walk(loop.body))
+
+
 def _sweeps(loop: For | While, array: str) -> bool:
     """Whether some store into ``array`` in the loop's body sits in a loop of
     its own: an iteration then rewrites many elements, and keeping the whole
@@ -863,7 +873,8 @@ def _array_tapes(fn: Function, arrays: set[str], needs: dict[int, set[str]], fac
                             out |= set(elements)
                             continue
                         if isinstance(L, (For, While)) and is_array(types.get(array)) and (
-                                whole or (_sweeps(L, array) and any(t is L for t in fn.body))):
+                                whole or (_sweeps(L, array) and any(t is L for t in fn.body))
+                                or _journal_kept(fn, L, array)):
                             snapshots.setdefault(id(L), set()).add(array)
                             out |= {id(t) for t in walk(L.body) if is_store(t) and t.target == array}
                             continue

@@ -679,14 +679,13 @@ def bad_useless_call(x):
     return x[0]
 
 
-def bad_scatter(x):
-    """x[i] = f(x[i]) is supported, straight, under `if`s or several times
-    over, and so are stores into a few elements the iteration's start names
-    (x[i] and x[i + 1]); a store into an element the iteration finds as it
-    runs (here by a search) is not."""
+def a_scatter_by_search(x):
+    """A store into an element the iteration finds as it runs (here by a
+    search), in a top-level loop: each store's index and old value go on a
+    journal, popped back before the iteration is re-run."""
     n = x.shape[0]
     for i in range(n - 1):
-        t = 0.5 * x[i] * x[i]  # <- refused: bad_scatter @x[i]
+        t = 0.5 * x[i] * x[i]
         x[i] -= t
         k = i + 1
         while k < n - 1 and x[k] < 0.0:
@@ -698,11 +697,31 @@ def bad_scatter(x):
     return s
 
 
+def bad_scatter(x):
+    """x[i] = f(x[i]) is supported, straight, under `if`s or several times
+    over, and so are stores into a few elements the iteration's start names
+    (x[i] and x[i + 1]), and, in a top-level loop, into an element the
+    iteration finds as it runs; in a loop inside another, such a store is
+    not."""
+    n = x.shape[0]
+    for sweep in range(2):
+        for i in range(n - 1):
+            t = 0.5 * x[i] * x[i]  # <- refused: bad_scatter @x[i]
+            x[i] -= t
+            k = i + 1
+            while k < n - 1 and x[k] < 0.0:
+                k += 1
+            x[k] += t
+    s = 0.0
+    for i in range(n):
+        s += x[i] * x[i]
+    return s
+
+
 def _zero_or_clip(v, lam):
-    if np.sum(np.abs(v)) <= lam:
-        return np.zeros_like(v)  # <- refused: bad_early_array_return @return np.zeros_like(v)
-    if lam < 0.0:
-        return v.copy()
+    for i in range(v.shape[0]):
+        if v[i] > lam:
+            return v * 2.0  # <- refused: bad_early_array_return @return v * 2.0
     return np.clip(v, -lam, lam)
 
 
