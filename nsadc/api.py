@@ -557,7 +557,7 @@ class Differentiable:
 
     def _settle_wrt(self, arguments: dict) -> None:
         """The default wrt leaves out an array argument that arrives with an integer
-        dtype (counts, labels: the code need not show that they are ints).  The
+        or bool dtype (counts, labels, flags: the code need not show that they are ints).  The
         first call decides, so that every call differentiates the same arguments;
         an int array that is all there is to differentiate stays (and is refused)."""
         if not self._unsettled:
@@ -565,8 +565,8 @@ class Differentiable:
         with self._lock:  # emptied last: a thread that sees it empty sees wrt settled
             if not self._unsettled:
                 return
-            ints = [n for n in self._unsettled
-                    if isinstance(arguments[n], np.ndarray) and arguments[n].dtype.kind in "iu"]
+            ints = [n for n in self._unsettled  # (ints and bools: flags, masks)
+                    if isinstance(arguments[n], np.ndarray) and arguments[n].dtype.kind in "iub"]
             if len(ints) == len(self.wrt):
                 self._wrt_why.update({n: "it is the only argument to differentiate" for n in ints})
             else:

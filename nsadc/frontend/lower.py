@@ -232,6 +232,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                                 f"annotate it: {p.name}: int")
         self._check_returns(scope, body)
         body = with_moving_lengths(body, self.moving_lengths)
+        body = _counters_as_ints(body)
         _DefiniteAssignment(self.user_vars, scope.src.loc(node)).run(
             body, {p.name for p in params})
         body = eliminate_exits(body, self.names, results=None, tails=self.while_tails)
@@ -2202,6 +2203,39 @@ def _place_tree(src, new: cst.FunctionDef, stands_for: dict, old: cst.FunctionDe
     visit(new, src.positions.get(old))
 
 
+def _loop_counters(body: list[Stmt]) -> set[str]:
+    """The variables of `for` loops, and the names a loop variable's last value
+    is copied into (a read after the loop sees it)."""
+    counters = {s.var for s in walk(body) if isinstance(s, For)}
+    return counters | {s.target for s in walk(body) if isinstance(s, Assign) and (
+        (isinstance(s.value, Var) and s.value.name in counters) or (
+            isinstance(s.value, Call) and s.value.prim == "copy" and s.value.args[0] in map(Var, counters)))}
+
+
+def _counters_as_ints(body: list[Stmt]) -> list[Stmt]:
+    """``k = 0.0`` before ``for k in range(n)`` (the start value of a search
+    index read after the loop): an int, as the loop's own values are. Python
+    reads the float only where the loop never ran, and indexing with it
+    raises there; compiled code cannot give one name a float and an int."""
+    counters = _loop_counters(body)
+
+    def fix(block):
+        out = []
+        for st in block:
+            value = st.value.args[0] if isinstance(st, Assign) and isinstance(st.value, Call) \
+                and st.value.prim == "copy" else getattr(st, "value", None)
+            if isinstance(st, Assign) and st.target in counters and isinstance(value, Const) \
+                    and type(value.value) is float and value.value.is_integer():
+                st = Assign(st.target, Const(int(value.value)), st.loc)
+            elif isinstance(st, (For, While)):
+                st.body = fix(st.body)
+            elif isinstance(st, If):
+                st.body, st.orelse = fix(st.body), fix(st.orelse)
+            out.append(st)
+        return out
+    return fix(body)
+
+
 class _DefiniteAssignment:
     """Refuse reading a user variable that is not assigned on every path reaching
     the read.  Python raises UnboundLocalError there; compiled code would silently
@@ -2217,6 +2251,7 @@ class _DefiniteAssignment:
 
     def run(self, body: list[Stmt], params: set[str]):
         self.breaks: list[list[set[str]]] = []
+        self.counters = _loop_counters(body)
         self.block(body, set(params))
 
     def use(self, expr, assigned: set[str], loc):
@@ -2231,7 +2266,7 @@ class _DefiniteAssignment:
                         f"{user!r} may be read before it is assigned (not every path that reaches "
                         "this line assigns it)", loc or self.fn_loc,
                         f"give {user} a value before the branch or loop that assigns it "
-                        f"(e.g. `{user} = 0.0`)")
+                        f"(e.g. `{user} = {0 if v in self.counters else 0.0}`)")
 
     def block(self, stmts: list[Stmt], assigned: set[str]) -> set[str] | None:
         """The variables assigned after ``stmts``; None when no path gets past them."""

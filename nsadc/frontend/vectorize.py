@@ -1273,7 +1273,17 @@ class VectorLowering:
         differ = self._operand(Call("ne", (a, b)), "shapes_differ")  # (int arithmetic: a test, never differentiated)
         at = str(scope.src.loc(node)).replace("\\", "/").replace('"', "'")
         failed = Raw(f'raise ValueError("operands could not be broadcast together at {at}")', raises=True)
-        self._emit(If(differ, [failed], [], scope.src.loc(node)))
+        product = (isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.MatrixMultiply)) or (
+            isinstance(node, cst.Call) and (self._vector_function(scope, node) or ("",))[0] in ("dot", "matmul"))
+        if product:  # (a product's lengths must match: NumPy broadcasts no length of 1 there)
+            self._emit(If(differ, [failed], [], scope.src.loc(node)))
+            return
+        # a length of 1 NumPy would broadcast (D[:, k:k + 1] + D[k:k + 1, :]): nsadc's limit, said as such
+        ones = self._operand(Call("or", (Call("eq", (a, Const(1))), Call("eq", (b, Const(1))))), "length_one")
+        unbroadcast = Raw(f'raise ValueError("nsadc does not broadcast a length of 1 that the code computes, as '
+                          f'NumPy does, at {at}: index the element and add the axis with None (D[:, k][:, None])")',
+                          raises=True)
+        self._emit(If(differ, [If(ones, [unbroadcast], [failed], scope.src.loc(node))], [], scope.src.loc(node)))
 
     def _as_sliced(self, e: Expr, depth: int = 8) -> Expr:
         """``e`` with each moving length's name replaced by the slice's length
