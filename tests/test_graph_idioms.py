@@ -82,3 +82,22 @@ def test_floyd_warshall_with_new_axes():
 def test_length_one_slices_say_how_to_write_them():
     with pytest.raises(ValueError, match=r"nsadc does not broadcast a length of 1 .*test_graph_idioms.py:\d+:\d+"):
         nsadc.differentiate(floyd_warshall_slices, target="python").grad(D0)
+
+
+def powers_until_large(x):
+    y = x.copy()
+    for k in range(3):
+        y = y * x
+        if y[0] > 100.0:
+            break
+    return y
+
+
+def test_clarke_jacobian_of_an_array_from_a_loop_left_by_break():
+    """A loop with a `break` gave the function's result a placeholder 0.0 before
+    its array (a NameError in the Clarke-mode code of an array output); with one
+    return, at the end, no placeholder is made."""
+    x = np.array([1.3, 2.0, 0.7])
+    d = nsadc.differentiate(powers_until_large, target="python")
+    np.testing.assert_allclose(d.clarke_jacobian(x), d.jacfwd(x), rtol=1e-12)
+    np.testing.assert_allclose(np.diag(d.jacfwd(x)), 4.0 * x ** 3, rtol=1e-12)

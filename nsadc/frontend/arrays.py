@@ -190,6 +190,7 @@ def array_through_expressions(node: cst.FunctionDef, name: str) -> bool:
     an array for it, though nothing pins it to be one (``np.sum(np.abs(y))``
     of a number is a number), so the call's argument decides."""
     views = _views_of(node, name)
+    others = {p.name.value for p in node.params.params} - {name}
     found = []
 
     def shaped(e) -> bool:  # an expression of name's shape, not name itself
@@ -202,8 +203,9 @@ def array_through_expressions(node: cst.FunctionDef, name: str) -> bool:
                 found.append(n)
 
         def visit_Return(self, n):  # return np.tanh(y) + y: a vector output where y is an array
-            if n.value is not None and shaped(n.value) and not isinstance(n.value, cst.Name):
-                found.append(n)
+            if n.value is not None and not isinstance(n.value, cst.Name) and (
+                    shaped(n.value) or _elementwise_of(n.value, name, views, others)):
+                found.append(n)  # (np.sqrt(a * a + b * b) - a - b: either may be the array)
 
         def visit_Attribute(self, n):
             if n.attr.value in _ARRAY_ATTRS and shaped(n.value):
@@ -219,12 +221,16 @@ def array_through_expressions(node: cst.FunctionDef, name: str) -> bool:
     return bool(found)
 
 
-def _elementwise_of(node, name: str, views: dict[str, int]) -> bool:
+def _elementwise_of(node, name: str, views: dict[str, int], others: set[str] = frozenset()) -> bool:
     """Whether ``node`` has the shape of ``name`` if that is an array: the name,
     a name bound to an elementwise function of it (a view that skips no
     dimension), or NumPy's elementwise functions and arithmetic of those with
     numbers written out (``np.abs(y)``, ``y * y - 0.5``).  Another name beside
-    it says nothing: ``A * b + c`` may broadcast a scalar ``c``."""
+    it says nothing: ``A * b + c`` may broadcast a scalar ``c``, unless it is
+    one of ``others`` (a returned ``np.sqrt(a * a + b * b) - a - b``: each of
+    the arguments may be the array)."""
+    if isinstance(node, cst.Name) and node.value in others:
+        return False  # (an operand beside name: see _number)
     if isinstance(node, cst.Name):
         return node.value == name or views.get(node.value) == 0
     if isinstance(node, cst.BinaryOperation) and not isinstance(node.operator, cst.MatrixMultiply):
@@ -237,9 +243,27 @@ def _elementwise_of(node, name: str, views: dict[str, int]) -> bool:
         operands = [a.value for a in node.args if a.keyword is None]
     else:
         return False
-    # some operand of name's shape, every other one a number written out
-    shaped = [_elementwise_of(x, name, views) for x in operands]
-    return any(shaped) and all(s or _number(x) for s, x in zip(shaped, operands))
+    # some operand of name's shape, every other one a number written out (or one of others)
+    shaped = [_elementwise_of(x, name, views, others) for x in operands]
+    return any(shaped) and all(s or _number(x) or _of_names(x, others) for s, x in zip(shaped, operands))
+
+
+def _of_names(node, names: set[str]) -> bool:
+    """Whether ``node`` is one of ``names``, or elementwise arithmetic and
+    NumPy calls of them and numbers."""
+    if not names:
+        return False
+    if isinstance(node, cst.Name):
+        return node.value in names
+    if isinstance(node, cst.BinaryOperation) and not isinstance(node.operator, cst.MatrixMultiply):
+        return all(_of_names(x, names) or _number(x) for x in (node.left, node.right))
+    if isinstance(node, cst.UnaryOperation):
+        return _of_names(node.expression, names) or _number(node.expression)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.args \
+            and isinstance(node.func.value, cst.Name) and node.func.value.value in ("np", "numpy") \
+            and node.func.attr.value in _SAME_SHAPE:
+        return all(_of_names(a.value, names) or _number(a.value) for a in node.args if a.keyword is None)
+    return False
 
 
 def _number(node) -> bool:

@@ -141,6 +141,11 @@ def eliminate_exits(body: list[Stmt], names, results: list[str] | None,
             isinstance(s, (Break, Continue)) for s in walk(body))
         if simple:
             return body
+        if len(returns) == 1 and last is returns[0]:
+            # one return, at the end: only the loops' exits go (no result placeholder, whose
+            # 0.0 would give an array result a number first)
+            new, _ = _Exits(names, [], tails).block(body[:-1], None)
+            return new + [last]
         n = len(last.value) if isinstance(last, Return) and isinstance(last.value, tuple) else (
             len(returns[0].value) if isinstance(returns[0].value, tuple) else 1)
         results = [names.fresh("result") if n == 1 else names.fresh(f"result{k}") for k in range(n)]

@@ -1566,9 +1566,9 @@ class VectorLowering:
         if len({p.rank for p in parts}) > 1 and self._lenient():
             parts = [max(parts, key=lambda p: p.rank)] * len(parts)
         r = parts[0].rank
-        if r == 0 or any(p.rank != r for p in parts):
-            raise self._err(scope, node, f"np.{name} needs arrays of one number of dimensions (at least 1)",
-                            "pass arrays of the same rank")
+        if r == 0 or any(p.rank != r for p in parts):  # (before the call, ranks may be guesses: the call decides)
+            raise self._rank_err(scope, node, f"np.{name} needs arrays of one number of dimensions (at least 1)",
+                                 "pass arrays of the same rank")
         if name == "concatenate" and _is_none(kwargs.get("axis")):
             raise self._err(scope, kwargs["axis"], "np.concatenate with axis=None is not supported",
                             "flatten the parts first: np.concatenate((a.ravel(), b.ravel()))")
