@@ -99,3 +99,30 @@ def change_between_sweeps(f):
 
 def test_a_reduction_keeps_a_number_a_number():
     check_program_gradient(change_between_sweeps, (np.array([0.5, -1.0, 2.0, 0.25]),), "python")
+
+
+def _positive_part_sum(x, a):
+    s = 0.0
+    for v in x:
+        s += max(v, 0.0) * a
+    return s
+
+
+def through_a_looping_helper(x, a):
+    return _positive_part_sum(x, a)
+
+
+def _mean_of(x):
+    return x.sum() / len(x)
+
+
+def mean_deviation(x, a):
+    return _mean_of(np.abs(x - a))
+
+
+@pytest.mark.parametrize("fn", [through_a_looping_helper, mean_deviation], ids=lambda f: f.__name__)
+def test_helpers_that_show_an_array_the_caller_does_not(fn):
+    """A helper loops over its argument or takes its len(): the caller's code
+    alone takes the argument for a number (refused as "not the rows of a 2-D
+    one", "len() is supported on arrays only"); the call decides."""
+    check_program_gradient(fn, (np.array([1.0, -2.0, 3.0]), 0.5), "python")

@@ -793,8 +793,9 @@ class ArrayLowering:
             array = self._expr(scope, arg)
             if self._array_of(array) is not None:
                 return Call("shape", (array, Const(0))), "n"
-        raise self._err(scope, node.func, "len() is supported on arrays only",
-                        "use len(x) or x.shape[0] on an array; pass other lengths as int arguments")
+        err = self._rank_err if isinstance(arg, cst.Name) else self._err  # (a name: the call may pass an array)
+        raise err(scope, node.func, "len() is supported on arrays only",
+                  "use len(x) or x.shape[0] on an array; pass other lengths as int arguments")
 
     # ------------------------------------------------------------ writes
 

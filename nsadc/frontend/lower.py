@@ -1082,8 +1082,12 @@ class Lowerer(ArrayLowering, VectorLowering):
         found = [self._local_array(scope, a) if isinstance(a, cst.Name) or not self._array_expression(scope, a, node)
                  else self._held_iterable(scope, a) for a in arrays]
         for a, f in zip(arrays, found):
-            if f is None or rank(f[1]) != 1:
-                what = scope.src.source_of(a).strip()
+            what = scope.src.source_of(a).strip()
+            if f is None:  # (a number by the code's guess: before the call, the call's arguments decide)
+                raise self._rank_err(scope, a, f"a for loop over {what}, which the code takes for a number: for "
+                                     "loops run over range(...) or the elements of a 1-D array",
+                                     f"pass a 1-D array, or write `for i in range(n):`")
+            if rank(f[1]) != 1:
                 raise self._err(scope, a, f"a for loop over {what}: for loops run over range(...) or the "
                                 "elements of a 1-D array (not the rows of a 2-D one)",
                                 f"write `for i in range({what}.shape[0]):` and index {what}[i, j]")
@@ -2689,7 +2693,8 @@ def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
             f = n.func
             if isinstance(f, cst.Attribute) and f.attr.value in (table or _GRID_ARGUMENTS):
                 for k in (table or _GRID_ARGUMENTS)[f.attr.value]:
-                    if k < len(n.args) and isinstance(n.args[k].value, cst.Name) and n.args[k].value.value == name:
+                    if k < len(n.args) and n.args[k].keyword is None and isinstance(n.args[k].value, cst.Name) \
+                            and n.args[k].value.value == name:  # (np.trapezoid(y, dx=h): h is a number)
                         found.append(n)
 
     scan(node, V())

@@ -1345,6 +1345,8 @@ class VectorLowering:
             dims = self.shapes[e.args[0].name]
             if e.args[1].value < len(dims) and dims[e.args[1].value] != e:
                 return self._dim(dims[e.args[1].value], depth - 1)
+        if depth > 0 and isinstance(e, Call) and e.prim in ("add", "sub", "mul", "floordiv"):
+            return Call(e.prim, tuple(self._dim(a, depth - 1) for a in e.args))  # np.zeros(n - 1), n = v.shape[0]
         return e
 
     # ------------------------------------------------------------ calls
