@@ -192,7 +192,8 @@ def as_int(fname: str, name: str, v) -> int:
 
 def refuse_float_for_int(fname: str, name: str, v) -> None:
     raise ArgumentError(f"argument {name!r} of {fname} is used as an integer (a range() bound, an index, "
-                        f"a size, or a count a loop's counter runs to), but got the float {v!r}; pass an int (nsadc does not truncate it)")
+                        f"a size, or a count a loop's counter runs to), but got the float {v!r}; pass an int "
+                        "(nsadc does not truncate it)")
 
 
 def _short(v) -> str:

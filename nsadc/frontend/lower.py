@@ -757,11 +757,12 @@ class Lowerer(ArrayLowering, VectorLowering):
         arrays take part: one assignment per name, as if written one by one, in
         an order that lets each value read the names as they were. A name is
         bound only once no value still to come reads it; where each pending
-        value reads a name another one binds (a cycle), the first value that is
-        more than a name is evaluated into a name of its own first. Python evaluates every value
-        before binding any name; the values call no function of the file, so
-        only the bindings' order can be seen. False where the statement is not
-        such an assignment (scalars alone keep their own path)."""
+        value reads a name another one binds (a cycle), the first value that
+        is more than a name is evaluated into a name of its own first. Python
+        evaluates every value before binding any name; the values call no
+        function of the file, so only the bindings' order can be seen. False
+        where the statement is not such an assignment (scalars alone keep
+        their own path)."""
         if not all(isinstance(t, cst.Name) for t in targets) or len({t.value for t in targets}) != len(targets) \
                 or any(self._calls_the_file(scope, v) for v in values):
             return False
@@ -1041,7 +1042,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                 target = target.value
             if isinstance(target, cst.Name):
                 touched.add(target.value)
-            if isinstance(n, cst.Call):  # a function of the file may write into what it is passed
+            if self._user_call(scope, n):  # a function of the file may write into what it is passed
                 touched |= {a.value.value for a in n.args if isinstance(a.value, cst.Name)}
         return not (mentioned_names(it) & touched) and self._array_rank(scope, it) == 1
 
