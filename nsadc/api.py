@@ -138,10 +138,9 @@ def _ranks_from_the_call(src, node, env, rank_refusal: bool = False) -> dict | N
 
     lowerer = Lowerer(src, node, env)
     types = {p.name.value: lowerer._param_type(lowerer.entry, p) for p in node.params.params}
-    # (a float by the guess that the code measures or indexes through a name of its
-    # own, E = U * 1.0 then E.sum(axis=1): the call may pass an array for it)
+    # numbers by the code's guess alone (not annotated): the call may pass arrays for them
     guessed_numbers = [p for p in node.params.params if p.annotation is None
-                       and types[p.name.value] in ("float", "int")]  # (annotated: as the code says)
+                       and types[p.name.value] in ("float", "int")]
     if not lowerer.rank_guessed and not (rank_refusal and (lowerer.rank_at_least or guessed_numbers)):
         return None
     written = written_arrays(node, src.functions) & set(types)
