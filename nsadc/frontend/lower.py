@@ -1058,7 +1058,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         hint = "write `for i in range(n):` and index explicitly"
         arrays = counter = None
         targets = [node.target]
-        if isinstance(it, cst.Name) or self._array_expression(scope, it, node):
+        expression = not isinstance(it, cst.Name) and self._array_expression(scope, it, node)  # for v in x[1:]
+        if isinstance(it, cst.Name) or expression:
             arrays = [it]
         elif isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value in ("enumerate", "zip") \
                 and it.func.value not in scope.locals and all(a.keyword is None and not a.star for a in it.args) \
@@ -1080,8 +1081,9 @@ class Lowerer(ArrayLowering, VectorLowering):
         if arrays is None or not all(isinstance(t, cst.Name) for t in [*targets, *([counter] if counter else [])]):
             raise self._err(scope, it, "for loops must run over range(...) (or the elements of a 1-D "
                             "array, enumerate() or zip() of 1-D arrays)", hint)
-        found = [self._local_array(scope, a) if isinstance(a, cst.Name) or not self._array_expression(scope, a, node)
-                 else self._held_iterable(scope, a) for a in arrays]
+        held = [expression if a is it else not isinstance(a, cst.Name) and self._array_expression(scope, a, node)
+                for a in arrays]  # (zip(S[1:], h): an argument of zip or enumerate may be one too)
+        found = [self._held_iterable(scope, a) if h else self._local_array(scope, a) for a, h in zip(arrays, held)]
         for a, f in zip(arrays, found):
             what = scope.src.source_of(a).strip()
             if f is None:  # (a number by the code's guess: before the call, the call's arguments decide)

@@ -1278,12 +1278,16 @@ class VectorLowering:
         if product:  # (a product's lengths must match: NumPy broadcasts no length of 1 there)
             self._emit(If(differ, [failed], [], scope.src.loc(node)))
             return
-        # a length of 1 NumPy would broadcast (D[:, k:k + 1] + D[k:k + 1, :]): nsadc's limit, said as such
+        # a length of 1 NumPy would broadcast (D[:, k:k + 1] + D[k:k + 1, :]): nsadc's limit, said as such;
+        # tested only where the lengths differ (the check runs where the code reaches the operands)
+        saved, self.out = self.out, []
         ones = self._operand(Call("or", (Call("eq", (a, Const(1))), Call("eq", (b, Const(1))))), "length_one")
+        which, self.out = self.out, saved
         unbroadcast = Raw(f'raise ValueError("nsadc does not broadcast a length of 1 that the code computes, as '
                           f'NumPy does, at {at}: index the element and add the axis with None (D[:, k][:, None])")',
                           raises=True)
-        self._emit(If(differ, [If(ones, [unbroadcast], [failed], scope.src.loc(node))], [], scope.src.loc(node)))
+        self._emit(If(differ, [*which, If(ones, [unbroadcast], [failed], scope.src.loc(node))], [],
+                      scope.src.loc(node)))
 
     def _as_sliced(self, e: Expr, depth: int = 8) -> Expr:
         """``e`` with each moving length's name replaced by the slice's length
