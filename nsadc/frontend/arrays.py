@@ -27,7 +27,10 @@ from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
 _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm",
-                "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz", "accumulate", "ptp", "median", "average")
+                "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz", "accumulate", "ptp", "median", "average",
+                "flip", "flipud", "fliplr", "percentile", "quantile")
+# ... of which the first argument is the only array (np.percentile(x, q): q is a number)
+_ONE_ARRAY = ("percentile", "quantile", "flip", "var", "std", "median", "ptp", "cumsum", "sort", "argsort")
 # whole-array functions whose second positional argument is an axis (np.sum(A, 1))
 _AXIS_SECOND_ARGUMENT = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "sort",
                          "argsort")
@@ -40,6 +43,9 @@ _BOOL_DTYPES = ("bool", "np.bool_", "numpy.bool_", "np.bool", "numpy.bool")
 _INT_DTYPES = ("int", "np.int_", *(f"{np_}.{t}" for np_ in ("np", "numpy")
                                    for t in ("int64", "int32", "int16", "int8", "intp", "intc",
                                              "uint32", "uint16", "uint8")))
+# methods of NumPy arrays that a number does not have (a call of one shows an array)
+ARRAY_METHODS = ("sum", "mean", "prod", "max", "min", "dot", "flatten", "ravel", "reshape", "astype", "fill", "var",
+                 "std", "clip", "copy", "argmax", "argmin", "cumsum", "sort", "argsort", "any", "all", "ptp")
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
                 "flatten", "ravel", "astype", "fill", "var", "std", "clip")
 
@@ -129,9 +135,10 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                     and n.args[0].value.value == name:
                 found["array"] = True  # (np.roll(x, k): x, not k)
             if called in _WHOLE_ARRAY and isinstance(f, cst.Attribute) and any(
-                    isinstance(a.value, cst.Name) and (a.value.value == name and a.keyword is None or (
+                    isinstance(a.value, cst.Name) and (a.value.value == name and a.keyword is None
+                                                       and (k == 0 or called not in _ONE_ARRAY) or (
                         a.keyword is not None and a.keyword.value == "weights"  # np.average(r, weights=ww)
-                        and (a.value.value == name or views.get(a.value.value) == 0))) for a in n.args):
+                        and (a.value.value == name or views.get(a.value.value) == 0))) for k, a in enumerate(n.args)):
                 found["array"] = True  # np.sum(x), np.dot(a, b), np.linalg.norm(x), np.var(x) ...
                 for k, a in enumerate(n.args):
                     # axis=1, or np.sum(A, 1): A has that axis

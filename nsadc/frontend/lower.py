@@ -16,8 +16,8 @@ import libcst as cst
 
 from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, RankError, UnsupportedError
-from nsadc.frontend.arrays import (INT_OPERATORS, ArrayLowering, bound_in_flow, infer_array_param, row_view_indices,
-                                  written_arrays)
+from nsadc.frontend.arrays import (ARRAY_METHODS, INT_OPERATORS, ArrayLowering, bound_in_flow, infer_array_param,
+                                  row_view_indices, written_arrays)
 from nsadc.frontend.cst_nodes import mentioned_names, nodes, scan
 from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
@@ -51,7 +51,6 @@ _BUILTIN_HINTS = {
     "isinstance": "nsadc knows the types: remove the check",
 }
 # array methods whose receiver's rank may only be known from the call's arguments
-_ARRAY_METHODS = {"dot", "sum", "mean", "prod", "max", "min", "argmax", "argmin", "cumsum"}
 # the most elements of a module-level NumPy array frozen into the code (Lowerer._freeze_module_arrays)
 FROZEN_ARRAY_LIMIT = 256  # each element is one statement of the emitted code
 # exceptions that a guard clause may raise (numba raises them too)
@@ -1486,6 +1485,15 @@ class Lowerer(ArrayLowering, VectorLowering):
                 raise self._err(scope, func, f"the builtin {name}() is not supported",
                                 _BUILTIN_HINTS.get(name, "use abs, max, min, round, float, int, pow "
                                                          "or math functions"))
+        if isinstance(func, cst.Attribute) and func.attr.value in ARRAY_METHODS \
+                and mentioned_names(func.value) & scope.locals:
+            # y.clip(lo, hi) where y is a number (the lowering before the call took such a
+            # method for a sign of an array: Lowerer._call)
+            what = scope.src.source_of(func.value).strip()
+            raise self._err(scope, func, f"{what}.{func.attr.value}() is an array method, and the code "
+                            f"takes {what} for a number here",
+                            f"pass an array for the argument it is computed from, or write "
+                            f"np.{func.attr.value}({what}, ...)")
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
                 and func.value.value in scope.locals:
             raise self._err(scope, func, f"method calls ({scope.src.source_of(func)}) are not supported",
@@ -1549,7 +1557,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             return self._full_like(scope, node)
         if self._qualified(scope, func) in ("np.searchsorted", "np.interp"):
             return self._grid_call(scope, node, self._qualified(scope, func)[3:])
-        if self.static and isinstance(func, cst.Attribute) and func.attr.value in _ARRAY_METHODS \
+        if self.static and isinstance(func, cst.Attribute) and func.attr.value in ARRAY_METHODS \
                 and self._qualified(scope, func) is None:
             if mentioned_names(func.value) & scope.locals and self._lenient():
                 # an array method on a value whose rank the code does not show (X.dot(w)
@@ -1618,19 +1626,26 @@ class Lowerer(ArrayLowering, VectorLowering):
         if name == "clip":  # x.clip(min=lo), np.clip(x, a_min=lo, a_max=hi): the bounds by their names
             args = [a.with_changes(keyword=cst.Name(f"a_{a.keyword.value}"))
                     if a.keyword is not None and a.keyword.value in ("min", "max") else a for a in args]
-            if len(args) == 3 and not any(isinstance(a.value, cst.Name) and a.value.value == "None" for a in args):
+            if len(args) == 3 and all(a.keyword is None for a in args) \
+                    and not any(isinstance(a.value, cst.Name) and a.value.value == "None" for a in args):
                 return None  # np.clip(x, lo, hi) itself, a primitive (x.clip(lo, hi) reads as that)
-        names = {"var": ("a", "ddof"), "std": ("a", "ddof"), "diff": ("a",), "trapz": ("y", "x", "dx"),
+        names = {"var": ("a", "axis", "dtype", "out", "ddof"), "std": ("a", "axis", "dtype", "out", "ddof"),
+                 "diff": ("a",), "trapz": ("y", "x", "dx"), "flip": ("m", "axis"), "flipud": ("m",),
+                 "fliplr": ("m",), "percentile": ("a", "q"), "quantile": ("a", "q"),
                  "trapezoid": ("y", "x", "dx"), "astype": ("a", "dtype"), "clip": ("a", "a_min", "a_max"),
                  "ptp": ("a",), "median": ("a",), "average": ("a", "axis", "weights"), "heaviside": ("x1", "x2"),
                  **{k[3:]: ("a", "dtype") for k in _AS_ARRAY}}[name]
         bound: dict[str, cst.BaseExpression] = {}
         for k, a in enumerate(args):
             key = a.keyword.value if a.keyword is not None else (names[k] if k < len(names) else None)
-            if a.star or key not in names or key in bound:
-                raise self._err(scope, a, f"np.{name}() is supported as np.{name}({', '.join(names)})",
-                                f"pass only {', '.join(names)} (no axis=: write the loop over the other axis)")
+            if a.star or key not in names or key in bound or key in ("dtype", "out") and name in ("var", "std"):
+                shown = [k for k in names if k not in ("dtype", "out")]
+                raise self._err(scope, a, f"np.{name}() is supported as np.{name}({', '.join(shown)})",
+                                f"pass only {', '.join(shown)}" + ("" if "axis" in names else
+                                                                   " (no axis=: write the loop over the other axis)"))
             bound[key] = a.value
+        if "axis" in bound and isinstance(bound["axis"], cst.Name) and bound["axis"].value == "None":
+            del bound["axis"]  # axis=None: the whole array, as without it
         if "dtype" in bound or name == "astype":
             kind = scope.src.source_of(bound["dtype"]).strip() if "dtype" in bound else ""
             if kind not in ("float", "np.float64", "numpy.float64", "np.double"):
@@ -1643,11 +1658,12 @@ class Lowerer(ArrayLowering, VectorLowering):
                                                           and bound["axis"].value == "None"):
             raise self._err(scope, bound["axis"], "np.average() is supported over the whole array",
                             "leave axis out, or write the loop over the other axis")
-        for k in ("a", "y", "x"):
+        for k in ("a", "y", "x", "m"):
             if name in ("clip", "heaviside"):
                 break  # elementwise: of numbers as of arrays
             if k in bound and self._array_rank(scope, bound[k]) == 0:
-                if self.static and self._lenient():  # ranks guessed before the call
+                if self.static and self._lenient():  # ranks guessed before the call: the call's decide
+                    self.vectorized = True
                     return cst.parse_expression("0.0")
                 what = scope.src.source_of(bound[k]).strip()
                 raise self._err(scope, node, f"{name}() of {what}, a number", f"apply {name}() to an array")
@@ -1655,14 +1671,20 @@ class Lowerer(ArrayLowering, VectorLowering):
         text = {k: scope.src.source_of(v).strip() if isinstance(v, cst.Name) else
                 f"({scope.src.source_of(v).strip()})" for k, v in bound.items()}
         for k, v in bound.items():  # an expression is evaluated once, into a name of its own
-            if k in ("a", "y", "x", "x1", "weights") and not isinstance(v, cst.Name):
+            if k in ("a", "y", "x", "x1", "m", "weights") and not isinstance(v, cst.Name):
                 value = self._expr(scope, v)
                 held = self.names.fresh(f"{name}_arg")
                 scope.locals.add(held)
                 scope.rename[held] = value
                 text[k] = held
         a = text.get("a")
-        if name in ("var", "std"):
+        if name in ("var", "std") and "axis" in bound:  # along one axis
+            axis = self._const_int(scope, bound["axis"]) % max(self._array_rank(scope, bound["a"]), 1)
+            count = f"{a}.shape[{axis}]" if "ddof" not in bound else f"({a}.shape[{axis}] - {text['ddof']})"
+            spread = f"({a} - {np_name}.mean({a}, axis={axis}, keepdims=True)) ** 2"
+            code = f"{np_name}.sum({spread}, axis={axis}) / {count}"
+            code = code if name == "var" else f"{np_name}.sqrt({code})"  # (inf * 0 = NaN at equal entries)
+        elif name in ("var", "std"):
             ddof = text.get("ddof", "0")
             mean = f"{np_name}.mean({a})"
             body = (f"{np_name}.mean(({a} - {mean}) ** 2)" if "ddof" not in bound else
@@ -1691,9 +1713,22 @@ class Lowerer(ArrayLowering, VectorLowering):
         elif name == "heaviside":  # a step: no derivative, x2 at 0
             x1, x2 = text["x1"], text.get("x2", "0.5")
             code = f"{np_name}.where({x1} > 0.0, 1.0, {np_name}.where({x1} == 0.0, {x2}, 0.0))"
+        elif name in ("flip", "flipud", "fliplr"):
+            r = self._array_rank(scope, bound["m"])
+            axes = ((0, 1) if r == 2 else (0,)) if name == "flip" and "axis" not in bound else \
+                (self._const_int(scope, bound["axis"]) % max(r, 1),) if name == "flip" else \
+                (0,) if name == "flipud" else (1,)
+            code = f"{text['m']}[{', '.join('::-1' if k in axes else ':' for k in range(max(r, max(axes) + 1)))}]"
+        elif name in ("percentile", "quantile"):  # linear interpolation between the sorted values
+            return self._percentile(scope, node, name, bound, text, np_name)
         elif name == "median":  # of the flattened array: the middle of its sorted values (the two middle ones' mean)
             if self._array_rank(scope, bound["a"]) != 1:
                 raise self._err(scope, node, "np.median() is supported on a 1-D array", "apply it to a 1-D array")
+            if scope.depth > 0 or scope is not self.entry:  # as np.sort, which it is written with
+                raise self._err(scope, node, "np.median inside a loop or inside a called function is not "
+                                "supported (it sorts the values)",
+                                "take it in the differentiated function itself, before the loop; the median "
+                                "of three numbers is max(min(a, b), min(max(a, b), c))")
             held = self.names.fresh("sorted")
             scope.locals.add(held)
             scope.rename[held] = self._expr(scope, _placed(scope, cst.parse_expression(f"{np_name}.sort({a})"),
@@ -1708,6 +1743,46 @@ class Lowerer(ArrayLowering, VectorLowering):
                 dx = text.get("dx", "1.0")
                 code = f"{dx} * ({np_name}.sum({y}) - 0.5 * ({y}[0] + {y}[-1]))"
         return _placed(scope, cst.parse_expression(code), node, scope.src.parents.get(node))
+
+    def _with_initial(self, scope, node: cst.Call, name: str) -> cst.BaseExpression:
+        """``np.max(a, initial=v)`` (``a.min(axis=0, initial=v)``) as
+        ``np.maximum(np.max(a), v)``: the reduction, then ``v`` as one more value."""
+        np_name = next((k for k, v in scope.src.imports.items() if v == "np"), "np")
+        initial = next(a.value for a in node.args if a.keyword is not None and a.keyword.value == "initial")
+        inner = node.with_changes(args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in node.args
+                                        if a.keyword is None or a.keyword.value != "initial"])
+        code = f"{np_name}.{name}imum({cst.Module([]).code_for_node(inner)}, {scope.src.source_of(initial).strip()})"
+        return _placed(scope, cst.parse_expression(code), node, scope.src.parents.get(node))
+
+    def _percentile(self, scope, node, name, bound, text, np_name) -> cst.BaseExpression:
+        """``np.percentile(a, q)`` / ``np.quantile(a, q)`` of a 1-D array and one
+        number ``q``: NumPy's default (linear) method, the sorted values at the
+        position ``q / 100 * (n - 1)`` interpolated."""
+        if self._array_rank(scope, bound["a"]) != 1 or "q" not in bound:
+            raise self._err(scope, node, f"np.{name}() is supported on a 1-D array and one {name[:-4] or 'q'}",
+                            f"write np.{name}(x, q) with a 1-D x and a number q")
+        if self._array_rank(scope, bound["q"]) > 0 or isinstance(bound["q"], (cst.List, cst.Tuple)):
+            raise self._err(scope, bound["q"], f"np.{name}() of several q at once is not supported",
+                            f"call np.{name}(x, q) once for each q")
+        if scope.depth > 0 or scope is not self.entry:  # as np.sort, which it is written with
+            raise self._err(scope, node, f"np.{name} inside a loop or inside a called function is not "
+                            "supported (it sorts the values)",
+                            "take it in the differentiated function itself, before the loop")
+        parent = scope.src.parents.get(node)
+
+        def held(prefix: str, code: str) -> str:  # a value computed once, into a name of its own
+            name_ = self.names.fresh(prefix)
+            scope.locals.add(name_)
+            scope.rename[name_] = self._expr(scope, _placed(scope, cst.parse_expression(code), node, parent))
+            return name_
+
+        ranked = held("sorted", f"{np_name}.sort({text['a']})")
+        scale = "100.0" if name == "percentile" else "1.0"
+        at = held("position", f"{text['q']} / {scale} * ({ranked}.shape[0] - 1)")
+        below = held("below", f"int({at})")
+        above = f"min({below} + 1, {ranked}.shape[0] - 1)"
+        code = f"{ranked}[{below}] + ({at} - {below}) * ({ranked}[{above}] - {ranked}[{below}])"
+        return _placed(scope, cst.parse_expression(code), node, parent)
 
     def _grid_call(self, scope, node: cst.Call, name: str):
         """``np.searchsorted(a, v, side=...)`` and ``np.interp(x, xp, fp, left, right)``
@@ -2674,7 +2749,8 @@ def _counts_with(e: cst.BaseExpression, name: str) -> bool:
 
 # NumPy functions Lowerer._rewritten writes with the ones nsadc differentiates
 _REWRITTEN = ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", "np.clip", "np.ptp", "np.median",
-              "np.average", "np.heaviside", "np.asarray", "np.ascontiguousarray", "np.asfortranarray")
+              "np.average", "np.heaviside", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.flip",
+              "np.flipud", "np.fliplr", "np.percentile", "np.quantile")
 # conversions that return their (float64) argument itself
 _AS_ARRAY = ("np.asarray", "np.ascontiguousarray", "np.asfortranarray")
 # primitives whose value is a new array (an allocation, a fill, a copy)

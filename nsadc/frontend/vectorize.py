@@ -58,7 +58,8 @@ NEW_AXIS = Call("new_axis", ())
 # dimensions that broadcast against any other: a new axis, a length of 1 the code fixes
 _STRETCHED = (NEW_AXIS, Const(1))
 # functions the lowering rewrites (Lowerer._rewritten) into an array of their argument's rank
-_SAME_RANK = ("np.diff", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.heaviside")
+_SAME_RANK = ("np.diff", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.heaviside", "np.flip",
+              "np.flipud", "np.fliplr")
 # functions whose second positional argument is the axis (np.cumsum(A, 1))
 _AXIS_SECOND = ("argmax", "argmin", "cumsum", "sort", "concatenate", "stack", *REDUCTIONS)
 _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
@@ -229,6 +230,11 @@ class VectorLowering:
         return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
             and node.func.attr.value == "clip" and self._qualified(scope, node.func) is None
 
+    def _spread_method(self, scope, node) -> bool:
+        """``X.var(...)`` / ``X.std(...)``, the method forms of ``np.var`` / ``np.std``."""
+        return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+            and node.func.attr.value in ("var", "std") and self._qualified(scope, node.func) is None
+
     def _local_array(self, scope, node) -> tuple[Var, str] | None:
         if isinstance(node, cst.Name) and node.value in scope.locals:
             v = scope.rename.get(node.value)
@@ -356,6 +362,12 @@ class VectorLowering:
                 return max([self._array_rank(scope, a.value) for a in node.args] or [0])
             if self._qualified(scope, node.func) in _SAME_RANK and node.args:
                 return self._array_rank(scope, node.args[0].value)  # np.diff(x) in 0.25 * np.diff(x)
+            if self._qualified(scope, node.func) in ("np.var", "np.std") or self._spread_method(scope, node):
+                method = self._spread_method(scope, node)
+                args = [*([node.func.value] if method else []), *(a.value for a in node.args if a.keyword is None)]
+                along = len(args) > 1 or any(a.keyword is not None and a.keyword.value == "axis"
+                                             and not _is_none(a.value) for a in node.args)
+                return max(self._array_rank(scope, args[0]) - 1, 0) if along and args else 0  # X.std(1)
             return self._call_rank(scope, node)
         return 0
 
@@ -872,9 +884,11 @@ class VectorLowering:
                 raise self._err(scope, node, "this comparison is not supported on arrays",
                                 "compare with < <= > >= == !=")
             return self._elementwise(scope, node, op, [node.left, node.comparisons[0].comparator])
-        if isinstance(node, cst.Call) and (self._qualified(scope, node.func) in (*_SAME_RANK, "np.clip")
-                                           or self._clip_method(scope, node)):
-            # np.diff(x): x[1:] - x[:-1]; np.clip(x, None, hi): np.minimum(x, hi); x.clip(lo, hi)
+        if isinstance(node, cst.Call) and (self._qualified(scope, node.func) in (*_SAME_RANK, "np.clip", "np.var",
+                                                                                   "np.std")
+                                           or self._clip_method(scope, node) or self._spread_method(scope, node)):
+            # np.diff(x): x[1:] - x[:-1]; np.clip(x, None, hi): np.minimum(x, hi); x.clip(lo, hi);
+            # np.var(X, axis=0) and X.std(1): sums of squared deviations
             rewritten = self._rewritten(scope, node)
             if rewritten is not None:
                 return self._prepare(scope, rewritten)
@@ -1362,6 +1376,8 @@ class VectorLowering:
             return self._any_or_all(scope, node, name, args, kwargs)
         if name in REDUCTIONS and "keepdims" in kwargs:
             return self._kept_dims(scope, node, name, args, kwargs)
+        if REDUCTIONS.get(name) in ("max", "min") and "initial" in kwargs:
+            return self._prepare(scope, self._with_initial(scope, node, REDUCTIONS[name]))
         for k in kwargs:
             if k not in ("axis", "ord", "newshape", "shape") and (name, k) != ("sort", "kind") \
                     and name != "sort_in_place":

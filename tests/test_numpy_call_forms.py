@@ -1,0 +1,139 @@
+"""NumPy calls in the forms users write them: bounds of ``clip`` by keyword
+(``x.clip(max=hi, min=lo)`` in either order: taking them by position gave
+clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
+``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
+``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``np.percentile`` /
+``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
+initial=v)``, array methods of a local array or an expression
+(``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
+argument with a number (``np.median(x - mu)``: "x must be a scalar" before)."""
+
+import numpy as np
+import pytest
+
+import nsadc
+from helpers import check_program_gradient
+
+
+def clip_keywords(x, lo):
+    return np.sum(x.clip(max=1.0, min=-1.0) ** 2) + np.sum(np.clip(x, a_max=1.5, a_min=lo))
+
+
+def scalar_clip_keywords(t, lo):
+    return np.clip(t, a_min=lo, a_max=1.0) ** 2
+
+
+def spread_along_axes(X):
+    s = np.std(X, axis=0)
+    return np.sum(s) + np.sum(np.var(X, axis=1)) + np.sum(X.var(axis=-1, ddof=1)) + np.sum(X.std(1) ** 2)
+
+
+def axis_in_second_place(X):
+    v = np.var(X, 1)
+    return np.sum(v * v)
+
+
+def flipped(X, x):
+    return np.sum(np.flip(X, axis=1) * X) + np.sum(np.fliplr(X)[0]) + np.sum(np.flipud(X)[:, 1]) \
+        + np.sum(np.flip(x) * x) + np.sum(np.flip(X) * X)
+
+
+def quantiles(x, q):
+    return np.quantile(x, 0.3) * 2.0 + np.percentile(x * 2.0, q) - np.percentile(x, 100.0) + np.quantile(x, 0.0)
+
+
+def with_initial(x, X):
+    return np.max(x, initial=0.5) + x.min(initial=-0.1) + np.sum(np.max(X, axis=0, initial=0.2))
+
+
+def method_of_a_local(x, g):
+    y = g * x
+    z = y.clip(-0.8, 0.8)
+    return np.sum(z) + np.sum((g * x).clip(-0.5, 0.5)) + np.sum(y.clip(-0.8, 0.8))
+
+
+def statistics_of_expressions(mu, x, w):
+    r = x - mu
+    return np.median(x - mu) + np.var(r) + np.std(x * mu) + np.average(x - mu, weights=w)
+
+
+rng = np.random.default_rng(3)
+X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
+CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
+         (spread_along_axes, (X,)), (axis_in_second_place, (X,)), (flipped, (X, V)), (quantiles, (V, 37.0)),
+         (with_initial, (V, X)), (with_initial, (V - 3.0, X - 3.0)), (method_of_a_local, (V, 0.9)),
+         (statistics_of_expressions, (0.4, V, W))]
+
+
+@pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])
+def test_value_and_gradient(fn, args):
+    check_program_gradient(fn, args, "python")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn, args", [CASES[0], CASES[3], CASES[6], CASES[7]], ids=lambda v: getattr(v, "__name__", ""))
+def test_compiled(fn, args):
+    check_program_gradient(fn, args, "cpu")
+
+
+def test_clip_keywords_in_either_order_give_numpys_value():
+    x = np.array([0.3, -1.2, 0.7, 2.0, 0.1])
+    value, _ = nsadc.differentiate(clip_keywords, target="python").value_and_grad(x, -0.2)
+    assert value == pytest.approx(clip_keywords(x, -0.2))
+
+
+def test_percentile_at_its_knots_and_ends():
+    """At q on a knot (a sorted value's position) the interpolation weight is 0;
+    at q = 100 the top value alone; the derivative in q is the slope between
+    neighbours, (sorted[k + 1] - sorted[k]) * (n - 1) / 100."""
+    x = np.array([0.5, -1.0, 2.0, 0.0, 1.0])
+    d = nsadc.differentiate(lambda_free_percentile, target="python")
+    value, (gx, gq) = d.value_and_grad(x, 62.5)  # position 2.5: between 0.5 and 1.0
+    assert value == pytest.approx(np.percentile(x, 62.5))
+    assert gq == pytest.approx((1.0 - 0.5) * 4 / 100.0)
+    np.testing.assert_allclose(gx, [0.5, 0.0, 0.0, 0.0, 0.5])
+    value, (gx, _) = d.value_and_grad(x, 100.0)
+    assert value == 2.0
+    np.testing.assert_allclose(gx, [0.0, 0.0, 1.0, 0.0, 0.0])
+
+
+def lambda_free_percentile(x, q):
+    return np.percentile(x, q)
+
+
+def percentile_in_a_loop(x):
+    s = 0.0
+    for k in range(3):
+        s += np.percentile(x, 25.0 * k)
+    return s
+
+
+def several_quantiles(x):
+    return np.sum(np.quantile(x, [0.25, 0.75]))
+
+
+def moving_median(x):
+    out = 0.0
+    w = np.zeros(3)
+    for i in range(x.shape[0] - 2):
+        w[0] = x[i]
+        w[1] = x[i + 1]
+        w[2] = x[i + 2]
+        out += np.median(w)
+    return out
+
+
+def method_of_a_number(x, g):
+    y = g * x
+    return np.sum(y.clip(-0.8, 0.8))
+
+
+@pytest.mark.parametrize("fn, args, says", [
+    (percentile_in_a_loop, (V,), "np.percentile inside a loop"),
+    (several_quantiles, (V,), "several q at once"),
+    (moving_median, (V,), "np.median inside a loop"),  # (it named np.sort, which the code does not call)
+    (method_of_a_number, (0.5, 0.9), "y.clip() is an array method, and the code takes y for a number"),
+])
+def test_refusals_name_what_was_written(fn, args, says):
+    with pytest.raises(nsadc.UnsupportedError, match=r"[^\n]*" + says.replace("(", r"\(").replace(")", r"\)")):
+        nsadc.differentiate(fn, target="python").grad(*args)
