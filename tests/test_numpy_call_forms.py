@@ -2,7 +2,7 @@
 (``x.clip(max=hi, min=lo)`` in either order: taking them by position gave
 clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
 ``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
-``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``np.percentile`` /
+``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``.item()`` of a number, ``np.percentile`` /
 ``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
 initial=v)``, array methods of a local array or an expression
 (``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
@@ -57,12 +57,19 @@ def statistics_of_expressions(mu, x, w):
     return np.median(x - mu) + np.var(r) + np.std(x * mu) + np.average(x - mu, weights=w)
 
 
+def items(v):
+    s = 0.0
+    for i in range(v.shape[0]):
+        s += max(v[i], 0.0)
+    return s * np.dot(v, v).item() + np.sum(v * v).item() + 2.0 * np.max(np.abs(v)).item()
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
          (spread_along_axes, (X,)), (axis_in_second_place, (X,)), (flipped, (X, V)), (quantiles, (V, 37.0)),
          (with_initial, (V, X)), (with_initial, (V - 3.0, X - 3.0)), (method_of_a_local, (V, 0.9)),
-         (statistics_of_expressions, (0.4, V, W))]
+         (statistics_of_expressions, (0.4, V, W)), (items, (V,))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])

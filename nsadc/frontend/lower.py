@@ -1536,6 +1536,10 @@ class Lowerer(ArrayLowering, VectorLowering):
         return None
 
     def _call(self, scope, node: cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "item" and not node.args \
+                and self._qualified(scope, func) is None and self._array_rank(scope, func.value) == 0:
+            return self._rhs(scope, func.value)  # np.sum(r * r).item(): the number itself
         same = self._rewritten(scope, node)
         if same is not None:
             return self._rhs(scope, same)
