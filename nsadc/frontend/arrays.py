@@ -113,7 +113,8 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
         def visit_For(self, n):
             # for x in r (or in zip / enumerate of it), r = X[i]: r has a dimension, so X one more
             it = n.iter
-            over = [a.value for a in it.args] if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) \
+            over = [a.value for a in it.args[:1 if it.func.value == "enumerate" else None]] \
+                if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) \
                 and it.func.value in ("zip", "enumerate") else [it]
             for a in over:
                 if isinstance(a, cst.Name) and a.value in views and a.value != name:

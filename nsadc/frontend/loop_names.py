@@ -1,6 +1,6 @@
 """A `for` loop variable whose name the function also assigns elsewhere.
 
-Reusing a name is everyday Python::
+Reusing a name is everyday Python (a parameter's name too)::
 
     for j in range(n):
         s += x[j] * x[j]
@@ -62,8 +62,9 @@ def _over_range(loop: cst.For) -> bool:
 
 
 def _plainly_assigned(node: cst.FunctionDef) -> dict[str, cst.CSTNode]:
-    """Each name an assignment statement binds -> its first such statement."""
-    found: dict[str, cst.CSTNode] = {}
+    """Each name an assignment statement binds -> its first such statement (a
+    parameter, bound by the call, counts: ``def f(x, i): for i in range(3)``)."""
+    found: dict[str, cst.CSTNode] = {p.name.value: p for p in node.params.params}
 
     class V(cst.CSTVisitor):
         def visit_AssignTarget(self, n):

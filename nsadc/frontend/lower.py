@@ -1057,6 +1057,12 @@ class Lowerer(ArrayLowering, VectorLowering):
         hint = "write `for i in range(n):` and index explicitly"
         arrays = counter = None
         targets = [node.target]
+        first = None  # enumerate(x, 1): the counter's first value
+        if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate" \
+                and len(it.args) == 2 and not it.args[1].star and (it.args[1].keyword is None
+                                                                   or it.args[1].keyword.value == "start"):
+            first = self._expr(scope, it.args[1].value)
+            it = it.with_changes(args=it.args[:1])
         expression = not isinstance(it, cst.Name) and self._array_expression(scope, it, node)  # for v in x[1:]
         if isinstance(it, cst.Name) or expression:
             arrays = [it]
@@ -1115,12 +1121,18 @@ class Lowerer(ArrayLowering, VectorLowering):
         for t in targets:
             scope.open_loops.append(t.value)
         scope.depth += 1
-        reads = [Assign(self._target_name(scope, t), Call("load", (f[0], Var(index))), loc)
-                 for t, f in zip(targets, found)]
+        at: Expr = Var(index)
+        reads: list[Stmt] = []
+        if first is not None:  # the counter runs from `first`; the elements from 0
+            start, stop = first, self._operand(Call("add", (first, stop)), "n")
+            at = Var(self.names.fresh("at"))
+            reads.append(Assign(at.name, Call("sub", (Var(index), first)), loc))
+        reads += [Assign(self._target_name(scope, t), Call("load", (f[0], at)), loc)
+                  for t, f in zip(targets, found)]
         body = reads + self._block(scope, node.body.body)
         scope.depth -= 1
         del scope.open_loops[len(scope.open_loops) - len(targets) - (counter is not None):]
-        self._emit(For(index, Const(0), stop, Const(1), body, loc))
+        self._emit(For(index, Const(0) if first is None else start, stop, Const(1), body, loc))
 
     def _while(self, scope, node: cst.While):
         if node.orelse is not None:
@@ -2382,8 +2394,11 @@ class _DefiniteAssignment:
                 for e in (s.start, s.stop, s.step):
                     self.use(e, cur, s.loc)
                 self.breaks.append([])
-                self.block(s.body, cur | {s.var})
-                self.breaks.pop()
+                end = self.block(s.body, cur | {s.var})
+                exits = self.breaks.pop() + ([end] if end is not None else [])
+                if _runs_once_at_least(s) and exits and not any(isinstance(t, Continue) for t in walk(s.body)):
+                    # for k in range(6): ... break: every way out of the loop has run its body
+                    cur = cur | set.intersection(*exits)
             elif isinstance(s, While):
                 self.use(s.test, cur, s.loc)
                 self.breaks.append([])
@@ -2397,6 +2412,13 @@ class _DefiniteAssignment:
                         out = out & e
                     cur = out
         return cur
+
+
+def _runs_once_at_least(loop: For) -> bool:
+    """Whether ``loop`` runs over a range of constants that is not empty."""
+    bounds = (loop.start, loop.stop, loop.step)
+    return all(isinstance(b, Const) and type(b.value) is int for b in bounds) and loop.step.value != 0 \
+        and len(range(*(b.value for b in bounds))) > 0
 
 
 def _can_fall_through(stmts: list[Stmt]) -> bool:
@@ -2689,7 +2711,8 @@ def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
         if not more:
             return found
         counted.update(more)
-        found.extend(e for v in more for e in values[v])
+        # (a value with a float literal in it is a float: the name was reused, k = t + 1.0 then k = 0)
+        found.extend(e for v in more for e in values[v] if not any(isinstance(x, cst.Float) for x in nodes(e)))
 
 
 def _counters(node: cst.FunctionDef) -> set[str]:
@@ -2887,7 +2910,7 @@ def _iterated(node: cst.FunctionDef, name: str) -> bool:
             it = n.iter
             items = [it]
             if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value in ("enumerate", "zip"):
-                items = [a.value for a in it.args]
+                items = [a.value for a in it.args[:1 if it.func.value == "enumerate" else None]]  # (its start: a count)
                 if len(items) == 1 and isinstance(items[0], cst.Call) and isinstance(items[0].func, cst.Name) \
                         and items[0].func.value == "zip":  # enumerate(zip(x, y))
                     items = [a.value for a in items[0].args]

@@ -73,6 +73,9 @@ class _Lexicographic:
             return self.compare(s)
         if s.target not in self.carried:
             return [primal]
+        if not isinstance(call, Call):  # a copy (k = i, the loop's last value read after it) or a constant
+            dots = self.dots_of(call) or [c(0)] * k
+            return [primal] + [Assign(self.d(s.target, j), dots[j]) for j in range(k)]
         arg_dots = [self.dots_of(a) for a in call.args]
         if rule.partials is None or all(ad is None for ad in arg_dots):
             return [primal] + [Assign(self.d(s.target, j), c(0)) for j in range(k)]
@@ -179,7 +182,9 @@ class _Lexicographic:
         decided = Assign(s.target, Call(s.value.prim, (Var(sign), c(0))), s.loc, s.site)
         note = Comment(f"branch: {_src(s.value)} at {location(s)}; decided by the lexicographic sign "
                        "of the difference (a tie follows the directions)")
-        return [note] + setup + [decided]
+        # a test's name that later holds a number (r = x > 1.0 and y): a bool has no directions
+        zeros = [Assign(self.d(s.target, j), c(0)) for j in range(k)] if s.target in self.carried else []
+        return [note] + setup + [decided] + zeros
 
     def function(self) -> Function:
         fn, facts, k = self.fn, self.facts, self.k
