@@ -27,6 +27,7 @@ from nsadc.backends import load_meta, load_module, pipeline_key, save_meta
 from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, RankError, UnsupportedError, internal_errors
 from nsadc.frontend.arrays import array_through_expressions
+from nsadc.frontend.cst_nodes import mentioned_names
 from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
 from nsadc.frontend.syntax import index_only_params
 from nsadc.analyses.facts import Site
@@ -313,8 +314,10 @@ class Differentiable:
             else:
                 meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0]),
                         "vectorized": base.vectorized,
-                        "arrays_through_expressions": [p.name for p in base.params if p.type == "float" and
-                                                       array_through_expressions(self._source()[1], p.name)],
+                        # (a parameter the body never reads may come as anything, an array too)
+                        "arrays_through_expressions": [p.name for p in base.params if p.type == "float" and (
+                            array_through_expressions(self._source()[1], p.name)
+                            or p.name not in mentioned_names(self._source()[1].body))],
                         "index_reads": call_checks.index_reads(base), "written": call_checks.written(base)}
                 save_meta(meta_key, meta)
         self._static_types = meta["types"]
@@ -338,6 +341,8 @@ class Differentiable:
         # the default wrt takes every float array, but the code rarely shows that an
         # array holds floats: the first call's dtypes settle these (see _settle_wrt)
         self._unsettled = {p for p in self.wrt if wrt is None and self._may_be_int_array(p)}
+        # ... and a number may arrive as a bool, a flag the code only tests (a GPU's kernels are built here)
+        self._flags = {p for p in self.wrt if wrt is None and target != "cuda" and self._static_types[p] == "float"}
         self._wrt_why = {p: "wrt names it" if wrt is not None else
                          "the first call passed it as floats, which put it in the default wrt"
                          for p in self.wrt}
@@ -498,8 +503,8 @@ class Differentiable:
                 values.append(self._array_argument(name, v))
                 types[name] = array_type(v.ndim, v.dtype.kind == "f")
                 continue
-            if name in self.wrt:
-                if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            if name in self.wrt:  # (a bool is a number, True is 1.0, as in Python's arithmetic)
+                if not isinstance(v, (numbers.Real, np.bool_)):
                     raise ArgumentError(f"argument {name!r} of {self.__name__} must be a float "
                                         f"(it is differentiated), got {type(v).__name__}")
                 values.append(call_checks.as_float(self.__name__, name, v))
@@ -556,21 +561,24 @@ class Differentiable:
 
     def _settle_wrt(self, arguments: dict) -> None:
         """The default wrt leaves out an array argument that arrives with an integer
-        or bool dtype (counts, labels, flags: the code need not show that they are ints).  The
+        or bool dtype (counts, labels, flags: the code need not show that they are ints),
+        and a number that arrives as a bool (a flag the code only tests).  The
         first call decides, so that every call differentiates the same arguments;
         an int array that is all there is to differentiate stays (and is refused)."""
-        if not self._unsettled:
+        if not self._unsettled and not self._flags:
             return
-        with self._lock:  # emptied last: a thread that sees it empty sees wrt settled
-            if not self._unsettled:
+        with self._lock:  # emptied last: a thread that sees them empty sees wrt settled
+            if not self._unsettled and not self._flags:
                 return
             ints = [n for n in self._unsettled  # (ints and bools: flags, masks)
                     if isinstance(arguments[n], np.ndarray) and arguments[n].dtype.kind in "iub"]
+            ints += [n for n in self._flags if isinstance(arguments[n], (bool, np.bool_))]
             if len(ints) == len(self.wrt):
                 self._wrt_why.update({n: "it is the only argument to differentiate" for n in ints})
             else:
                 for name in ints:
                     self.wrt.remove(name)
+            self._flags = set()
             self._unsettled = set()
 
     def _check_shapes(self, values: list, types: dict[str, str], gradient_only: bool = False) -> None:
@@ -976,8 +984,13 @@ class Differentiable:
 
     def jvp(self, primals, tangents):
         """``(value, directional derivative)`` along ``tangents`` (one per wrt argument)."""
-        values, types = self._bind(call_checks.as_primals("jvp", primals))
+        primals = call_checks.as_primals("jvp", primals)
+        values, types = self._bind(primals)
         tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+        passed = [w for w in self.wrt if w in self._params[:len(primals)]]
+        if len(tangents) == len(passed) < len(self.wrt):  # arguments left at their defaults do not move
+            given = dict(zip(passed, tangents))
+            tangents = tuple(given.get(w, 0.0) for w in self.wrt)
         if len(tangents) != len(self.wrt):
             raise ArgumentError(f"jvp: {len(tangents)} tangents for {len(self.wrt)} wrt arguments "
                                 f"({', '.join(self.wrt)})")

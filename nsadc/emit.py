@@ -15,6 +15,7 @@ from contextvars import ContextVar
 
 from nsadc.backends import tape_helpers
 from nsadc.backends.lowering import PYTHON, Backend
+from nsadc.backends.outlining import with_repeated_loops_outlined
 from nsadc.backends.renaming import with_loop_locals_renamed, with_reassignments_renamed
 from nsadc.backends.selection_helpers import with_selection_helpers
 from nsadc.rules.table import EAGER
@@ -23,8 +24,8 @@ from nsadc.ir.build import add
 from nsadc.ir.nodes import (TAPE_OPS, Assign, Break, Call, Comment, Continue, Expr, For, Function, If, Raw,
                             Return, Stmt, TapeAlloc, TapeOp, TapePop, TapePush, TapeReserve, Var, While,
                             expressions_read, has_select, walk)
-from nsadc.rules.source import (EXTREMUM, NUMPY_EXTREMUM, comment_text, docstring_source, expr_source, numpy_extrema,
-                                range_source, store_line)
+from nsadc.rules.source import (EXTREMUM, NUMPY_EXTREMUM, comment_text, compiled_ints, docstring_source, expr_source,
+                                numpy_extrema, range_source, store_line)
 from nsadc.passes.parallel_loops import has_parallel_loop
 from nsadc.rules.table import RULES
 from nsadc.rules.vector import helper_source
@@ -129,7 +130,8 @@ def function_source(fn: Function, extra_params: list[str] = ()) -> str:
     floats = (lambda e: expr_type(e, types) == "float") if _BACKEND.get().numpy_extrema else None
     helpers = _BACKEND.get().extrema_helpers and not set(EXTREMUM.values()) & (set(types) | {p.name for p in fn.params})
     spelling = EXTREMUM if helpers else NUMPY_EXTREMUM
-    with numpy_extrema(floats, spelling):
+    ints = (lambda e: expr_type(e, types) in ("int", "bool")) if _BACKEND.get().name == "cpu" else None
+    with numpy_extrema(floats, spelling), compiled_ints(ints):
         lines.extend(block_source(fn.body, 1) or ["    pass"])
     return "\n".join(lines) + "\n"
 
@@ -168,6 +170,14 @@ EXTREMA_HELPERS = {
     """min(a, b) of floats that passes a NaN on: a at a tie, as Python's min."""
     m = b if b < a else a
     return m if b == b else b
+''',
+    # an int to an int power (rules/source.py): an int, or refused where Python's would be a float
+    "_int_power": '''def _int_power(a, b):
+    """a ** b of ints: an int, as Python's, for b >= 0.  For b < 0 Python's is a
+    float, which compiled code cannot give where it gives ints (Numba gives 0)."""
+    if b < 0:
+        raise ValueError("an int raised to a negative int power: write the base as a float (2.0 ** k)")
+    return a ** b
 ''',
 }
 
@@ -259,6 +269,9 @@ def module_source(header: list[str], functions: list[Function], backend: Backend
         chunks.append(backend.decorated(_SELECT_HELPER))
         functions = [g or f for f, g in zip(functions, with_calls)]
     functions, selection_helpers = with_selection_helpers(functions, SELECT_CALLS)
+    if backend.outlines_loops and not backend.parallelize:
+        functions, outlined = with_repeated_loops_outlined(functions)
+        selection_helpers += outlined
     lines += ["", "", ""]
     if backend.parallelize:  # last: on the functions as written
         functions = [backend.parallelize(f) for f in functions]

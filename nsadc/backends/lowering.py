@@ -30,6 +30,8 @@ class Backend:
     # the python target keeps NumPy's, so that a function of its module compiles alone with numba.njit
     extrema_helpers: bool = False
     local_tapes: bool = False  # tapes of a size known at compile time in per-thread local memory
+    # long functions call one function for each loop they hold several times (backends/outlining.py)
+    outlines_loops: bool = False
 
     # rewrites an emitted function before it is written (a backend that cannot
     # allocate gives its tapes a caller's scratch array): function -> the
@@ -88,9 +90,9 @@ def constant_int(e: Expr) -> int | None:
 
 
 PYTHON = Backend("python")
-NUMBA_CPU = Backend("cpu", "@numba.njit(cache=True)", ("import numba",), extrema_helpers=True)
+NUMBA_CPU = Backend("cpu", "@numba.njit(cache=True)", ("import numba",), extrema_helpers=True, outlines_loops=True)
 NUMBA_CPU_BOUNDSCHECK = Backend("cpu", "@numba.njit(cache=True, boundscheck=True)", ("import numba",),
-                                extrema_helpers=True)
+                                extrema_helpers=True, outlines_loops=True)
 
 
 def parallel(backend: Backend) -> Backend:

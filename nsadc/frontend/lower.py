@@ -557,7 +557,8 @@ class Lowerer(ArrayLowering, VectorLowering):
                                 "compute the values in a loop and return the result")
             if isinstance(value, cst.Await):
                 raise self._err(scope, node, "await is not supported", "use plain synchronous code")
-            if isinstance(value, cst.Call) and self._sort_in_place(scope, node, value):
+            if isinstance(value, cst.Call) and (self._sort_in_place(scope, node, value)
+                                                or self._fill_in_place(scope, node, value)):
                 return
             if isinstance(value, cst.Call):
                 kind, target = self._resolve_call(scope, value)  # refuses print(), list.append() ... by name
@@ -1084,8 +1085,12 @@ class Lowerer(ArrayLowering, VectorLowering):
             elif it.func.value == "zip" and len(targets) == len(it.args):
                 arrays = [a.value for a in it.args]
         if arrays is None or not all(isinstance(t, cst.Name) for t in [*targets, *([counter] if counter else [])]):
-            raise self._err(scope, it, "for loops must run over range(...) (or the elements of a 1-D "
-                            "array, enumerate() or zip() of 1-D arrays)", hint)
+            # (an expression of an argument the code shows no array for, for v in np.abs(x)[:2]:
+            # before the call, a guess: the call's arguments decide)
+            err = self._rank_err if arrays is None and self.static and isinstance(it, (cst.Subscript, cst.Call)) \
+                and mentioned_names(it) & scope.locals else self._err
+            raise err(scope, it, "for loops must run over range(...) (or the elements of a 1-D "
+                      "array, enumerate() or zip() of 1-D arrays)", hint)
         held = [expression if a is it else not isinstance(a, cst.Name) and self._array_expression(scope, a, node)
                 for a in arrays]  # (zip(S[1:], h): an argument of zip or enumerate may be one too)
         found = [self._held_iterable(scope, a) if h else self._local_array(scope, a) for a, h in zip(arrays, held)]
@@ -1214,6 +1219,10 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(node, cst.Name):
             return self._name(scope, node), node.value
         if isinstance(node, (cst.Integer, cst.Float)):
+            if isinstance(node, cst.Integer) and node.evaluated_value >= 2 ** 63:
+                raise self._err(scope, node, "an integer constant beyond 64 bits (the compiled code and its tapes "
+                                "hold 64-bit integers; Python's ints grow without bound)",
+                                "keep integer arithmetic within 64 bits, or compute with floats")
             return Const(node.evaluated_value), "c"
         if isinstance(node, cst.Imaginary):
             raise self._err(scope, node, "complex numbers are not supported", "use real floats")
@@ -1265,7 +1274,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             cst.List: ("lists are not supported", "use separate float variables"),
             cst.Tuple: ("tuples are only supported in assignments and return",
                         "unpack the tuple into names"),
-            cst.SimpleString: ("strings are not supported", "compute with floats only"),
+            cst.SimpleString: ("strings are not supported", "compute with floats only (math.inf for float(\"inf\"))"),
             cst.FormattedString: ("strings are not supported", "compute with floats only"),
             cst.ConcatenatedString: ("strings are not supported", "compute with floats only"),
             cst.NamedExpr: ("the walrus operator := is not supported", "assign on a separate line"),
@@ -1500,12 +1509,16 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(func, cst.Attribute) and func.attr.value in ARRAY_METHODS \
                 and mentioned_names(func.value) & scope.locals:
             # y.clip(lo, hi) where y is a number (the lowering before the call took such a
-            # method for a sign of an array: Lowerer._call)
-            what = scope.src.source_of(func.value).strip()
-            raise self._err(scope, func, f"{what}.{func.attr.value}() is an array method, and the code "
-                            f"takes {what} for a number here",
-                            f"pass an array for the argument it is computed from, or write "
-                            f"np.{func.attr.value}({what}, ...)")
+            # method for a sign of an array: Lowerer._call), or a method not taken in this place
+            what, method = scope.src.source_of(func.value).strip(), func.attr.value
+            instead = f"{what}[:] = value" if method == "fill" else \
+                f"np.{method}({what}, ...)" if method in _NUMPY_FUNCTIONS else None
+            if self._array_rank(scope, func.value) == 0:
+                raise self._err(scope, func, f"{what}.{method}() is an array method, and the code takes {what} "
+                                "for a number here", "pass an array for the argument it is computed from"
+                                + (f", or write {instead}" if instead else ""))
+            raise self._err(scope, func, f"{what}.{method}() is not supported here",
+                            f"write {instead}" if instead else "assign its result to a name first")
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
                 and func.value.value in scope.locals:
             raise self._err(scope, func, f"method calls ({scope.src.source_of(func)}) are not supported",
@@ -1549,6 +1562,11 @@ class Lowerer(ArrayLowering, VectorLowering):
 
     def _call(self, scope, node: cst.Call):
         func = node.func
+        if isinstance(func, cst.Name) and func.value == "float" and "float" not in scope.locals \
+                and len(node.args) == 1 and isinstance(node.args[0].value, cst.SimpleString):
+            text = node.args[0].value.evaluated_value.strip().lower()
+            if text in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"):
+                return Const(float(text)), "c"  # best = float("inf")
         if isinstance(func, cst.Attribute) and func.attr.value == "item" and not node.args \
                 and self._qualified(scope, func) is None and self._array_rank(scope, func.value) == 0:
             return self._rhs(scope, func.value)  # np.sum(r * r).item(): the number itself
@@ -1899,6 +1917,21 @@ class Lowerer(ArrayLowering, VectorLowering):
             np_name = "_nsadc_numpy"
             scope.src.imports[np_name] = "np"
         same = cst.parse_statement(f"{name}[:] = {np_name}.sort({name})").body[0]
+        self._assign(scope, _placed(scope, same, call, scope.src.parents.get(statement)))
+        return True
+
+    def _fill_in_place(self, scope, statement: cst.Expr, call: cst.Call) -> bool:
+        """``w.fill(v)`` on an array name: ``w[:] = v`` (every element), lowered as
+        that statement (located at the call); False for any other call."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "fill"
+                and isinstance(func.value, cst.Name) and func.value.value in scope.locals
+                and self._array_rank(scope, func.value) > 0 and len(call.args) == 1
+                and call.args[0].keyword is None and not call.args[0].star):
+            return False
+        every = ", ".join([":"] * self._array_rank(scope, func.value))
+        value = scope.src.source_of(call.args[0].value).strip()
+        same = cst.parse_statement(f"{func.value.value}[{every}] = ({value})").body[0]
         self._assign(scope, _placed(scope, same, call, scope.src.parents.get(statement)))
         return True
 
@@ -2774,6 +2807,9 @@ def _counts_with(e: cst.BaseExpression, name: str) -> bool:
     return False
 
 
+# NumPy functions that share a name with an array method (x.clip(...) and np.clip(x, ...))
+_NUMPY_FUNCTIONS = ("sum", "mean", "prod", "max", "min", "dot", "ravel", "reshape", "var", "std", "clip", "copy",
+                    "argmax", "argmin", "cumsum", "sort", "argsort", "any", "all", "ptp")
 # NumPy functions Lowerer._rewritten writes with the ones nsadc differentiates
 _REWRITTEN = ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", "np.clip", "np.ptp", "np.median",
               "np.average", "np.heaviside", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.flip",

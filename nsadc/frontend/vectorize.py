@@ -928,6 +928,9 @@ class VectorLowering:
                             "cannot take its truth value)", "use np.where(condition, a, b) for a choice per element")
         ranks = [self._array_rank(scope, branch) for branch in (node.body, node.orelse)]
         if ranks[0] != ranks[1]:
+            for branch, r in zip((node.body, node.orelse), ranks):
+                if r == 0 and isinstance(branch, cst.Call):
+                    self._expr(scope, branch)  # a call nsadc refuses says so itself (np.linalg.solve(M, b))
             raise self._err(scope, node, "one branch of this conditional expression is an array and the other "
                             f"{'a scalar' if 0 in ranks else 'an array of another rank'}",
                             "give both branches the same shape (np.full_like(a, 0.0) for a constant), or "

@@ -107,6 +107,8 @@ def expr_source(e: Expr) -> str:
         return array_source(prim, [expr_source(a) for a in args])
     if prim in VECTOR_PRIMS:
         return vector_source(prim, [_wrap(a, 6) for a in args])
+    if prim == "pow" and _int_power(e):
+        return f"_int_power({expr_source(args[0])}, {expr_source(args[1])})"
     emit = RULES[prim].emit
     kind, _, sym = emit.partition(":")
     if kind == "infix":
@@ -141,6 +143,30 @@ NUMPY_EXTREMUM = {"max": "np.maximum", "min": "np.minimum"}
 # that has them; elsewhere (comments, messages) Python's max and min are written.
 _NUMPY_EXTREMA: ContextVar[Callable[[Expr], bool] | None] = ContextVar("nsadc_numpy_extrema", default=None)
 _EXTREMA_SPELLING: ContextVar[dict[str, str]] = ContextVar("nsadc_extrema_spelling", default=EXTREMUM)
+
+
+# an int to an int power where compiled code computes ints (Python gives a
+# float for a negative exponent, Numba 0): the emitter sets which values are ints
+_INTS: ContextVar[Callable[[Expr], bool] | None] = ContextVar("nsadc_ints", default=None)
+
+
+def _int_power(e: Call) -> bool:
+    """Whether ``e`` (a pow) raises an int to an int power that may be negative."""
+    ints = _INTS.get()
+    base, exponent = e.args
+    return ints is not None and ints(base) and ints(exponent) \
+        and not (isinstance(exponent, Const) and exponent.value >= 0)
+
+
+@contextmanager
+def compiled_ints(ints: Callable[[Expr], bool] | None):
+    """Write an int to an int power for which ``ints`` says both are ints as
+    ``_int_power`` (which refuses a negative exponent)."""
+    token = _INTS.set(ints)
+    try:
+        yield
+    finally:
+        _INTS.reset(token)
 
 
 def _float_valued(e: Expr) -> bool:
