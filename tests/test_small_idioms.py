@@ -160,3 +160,95 @@ def hashed(x0, n):
 def test_an_int_constant_beyond_64_bits_is_refused():
     with pytest.raises(nsadc.UnsupportedError, match="beyond 64 bits"):
         nsadc.differentiate(hashed, target="python").grad(0.5, 3)
+
+
+def flipped_then_written(x):
+    y = np.flip(x)
+    x[0] = 2.0 * x[1]
+    return y[-1]
+
+
+def same_array_written(x):
+    y = np.asarray(x)
+    y[0] = 2.0 * y[1]
+    return np.sum(x)
+
+
+def writes_what_it_loops_over(x):
+    for i, v in enumerate(x[:-1]):
+        x[i + 1] += v
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("fn, says", [
+    (flipped_then_written, "view of x"),  # NumPy's flip is a view: y[-1] sees the write (a copy did not)
+    (same_array_written, "second name for the array x"),  # np.asarray(x) is x itself
+    (writes_what_it_loops_over, "the loop writes into x, which its iterable x"),
+])
+def test_views_written_through_are_refused(fn, says):
+    with pytest.raises(nsadc.UnsupportedError, match=says):
+        nsadc.differentiate(fn, target="python").grad(np.array([1.0, 2.0, 3.0]))
+
+
+def flipped_and_read(x, X):
+    y = np.flip(x)
+    B = np.fliplr(X)
+    return np.sum(y * x) + np.sum(B * np.asarray(X))
+
+
+def counted_from_an_argument(x, k):
+    s = 0.0
+    for j, v in enumerate(x, k):
+        s += v * j
+    return s
+
+
+@pytest.mark.parametrize("fn, args", [(flipped_and_read, (X, np.arange(6.0).reshape(2, 3) / 5.0)),
+                                      (counted_from_an_argument, (X, 3))], ids=lambda v: getattr(v, "__name__", ""))
+def test_views_read_and_counts_from_arguments(fn, args):
+    check_program_gradient(fn, args, "python")
+
+
+def percentile_of(x, q):
+    return np.percentile(x, q)
+
+
+def test_a_percentile_outside_its_range_is_the_end_value():
+    """NumPy raises for q outside [0, 100]; nsadc gives the end value (never a
+    read outside x), and at q = 100 every mode takes the top value."""
+    d = nsadc.differentiate(percentile_of, target="python")
+    for q, want in ((120.0, 2.0), (-5.0, -1.2), (100.0, 2.0)):
+        value, (gx, gq) = d.value_and_grad(X, q)
+        assert value == want and gq == 0.0
+        np.testing.assert_array_equal(d.clarke_grad(X, q)[0], gx)
+
+
+def _euler_step(y, dt):
+    y += dt * np.maximum(y * y - 0.1, 0.0)
+    y *= 0.9
+
+
+def stepped_in_place(y0, dt):
+    y = y0.copy()
+    for _ in range(3):
+        _euler_step(y, dt)
+    return float(np.sum(y * y))
+
+
+def stepped_slice(y0, dt):
+    y = y0.copy()
+    _euler_step(y[1:], dt)
+    return float(np.sum(y))
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_helper_updating_its_array_in_place(target):
+    """``y += v`` on an array parameter updates the caller's array, as NumPy
+    does (it was refused as "assigns its array parameter", whose hint would
+    have changed the program)."""
+    check_program_gradient(stepped_in_place, (np.array([0.1, 0.5, -0.7, 0.9]), 0.2), target)
+
+
+def test_a_helper_updating_a_slice_in_place_is_refused():
+    with pytest.raises(nsadc.UnsupportedError, match="a slice: NumPy would write through the view"):
+        nsadc.differentiate(stepped_slice, target="python").grad(np.array([0.1, 0.5, -0.7]), 0.2)

@@ -146,6 +146,33 @@ def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
     return assigned | loop, loop
 
 
+def _updated_in_place_only(node: cst.FunctionDef) -> set[str]:
+    """Names the function binds only by augmented assignments (``y += v``): of an
+    array, an update in place, which its caller sees."""
+    augmented: set[str] = set()
+    bound: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, n):
+            names_in(n.target, bound)
+
+        def visit_AnnAssign(self, n):
+            names_in(n.target, bound)
+
+        def visit_For(self, n):
+            names_in(n.target, bound)
+
+        def visit_AugAssign(self, n):
+            if isinstance(n.target, cst.Name):
+                augmented.add(n.target.value)
+
+        def visit_FunctionDef(self, n):
+            return n is node
+
+    node.visit(V())
+    return augmented - bound
+
+
 class Lowerer(ArrayLowering, VectorLowering):
     def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                  param_types: dict[str, str] | None = None):
@@ -657,6 +684,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._assign_to(scope, node.targets[0].target, node.value, node)
 
     def _assign_to(self, scope, target, value, node):
+        if isinstance(target, cst.Name) and isinstance(value, cst.Call):
+            value = self._as_view(scope, value)
         if isinstance(target, cst.Name) and isinstance(value, cst.Call) and value.args \
                 and self._qualified(scope, value.func) in _AS_ARRAY \
                 and isinstance(value.args[0].value, cst.Name) and value.args[0].value.value == target.value \
@@ -1035,6 +1064,11 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(it, cst.Name) or (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value
                                         in ("enumerate", "zip", "range")) or self._calls_the_file(scope, it):
             return False
+        return not (mentioned_names(it) & self._touched_by(scope, loop)) and self._array_rank(scope, it) == 1
+
+    def _touched_by(self, scope, loop: cst.For) -> set[str]:
+        """The names a loop's body binds or writes through (a function of the file
+        may write into what it is passed)."""
         touched = set()
         for n in nodes(loop.body):
             target = n.target if isinstance(n, (cst.AssignTarget, cst.AugAssign)) else None
@@ -1042,9 +1076,9 @@ class Lowerer(ArrayLowering, VectorLowering):
                 target = target.value
             if isinstance(target, cst.Name):
                 touched.add(target.value)
-            if self._user_call(scope, n):  # a function of the file may write into what it is passed
+            if self._user_call(scope, n):
                 touched |= {a.value.value for a in n.args if isinstance(a.value, cst.Name)}
-        return not (mentioned_names(it) & touched) and self._array_rank(scope, it) == 1
+        return touched
 
     def _held_iterable(self, scope, it) -> tuple[Var, str]:
         held = self._vector(scope, it)
@@ -1084,6 +1118,14 @@ class Lowerer(ArrayLowering, VectorLowering):
                 arrays, counter, targets = [it.args[0].value], targets[0], targets[1:]
             elif it.func.value == "zip" and len(targets) == len(it.args):
                 arrays = [a.value for a in it.args]
+        for inner in arrays or ([it.args[0].value] if isinstance(it, cst.Call) and it.args else [it]):
+            written = mentioned_names(inner) & self._touched_by(scope, node) \
+                if isinstance(inner, cst.Subscript) else set()
+            if written:  # for v in x[:-1]: x[i + 1] += v (Python's loop reads the view: it sees the writes)
+                what = scope.src.source_of(inner).strip()
+                raise self._err(scope, inner, f"the loop writes into {', '.join(sorted(written))}, which its "
+                                f"iterable {what} reads (a slice is a view: Python's loop would see the writes)",
+                                "loop over range(...) and read the element where the loop needs it")
         if arrays is None or not all(isinstance(t, cst.Name) for t in [*targets, *([counter] if counter else [])]):
             # (an expression of an argument the code shows no array for, for v in np.abs(x)[:2]:
             # before the call, a guess: the call's arguments decide)
@@ -1788,6 +1830,18 @@ class Lowerer(ArrayLowering, VectorLowering):
         code = f"{np_name}.{name}imum({cst.Module([]).code_for_node(inner)}, {scope.src.source_of(initial).strip()})"
         return _placed(scope, cst.parse_expression(code), node, scope.src.parents.get(node))
 
+    def _as_view(self, scope, value: cst.Call) -> cst.BaseExpression:
+        """``np.asarray(x)`` and ``np.flip(x)`` (``flipud``, ``fliplr``) of an array's
+        name, bound to a name, as what NumPy returns: ``x`` itself and the view
+        ``x[::-1]``, so that a write through either name is taken or refused as
+        for those (a copy would not see it); any other call as it is."""
+        full = self._qualified(scope, value.func)
+        if full not in (*_AS_ARRAY, "np.flip", "np.flipud", "np.fliplr") or not value.args \
+                or not isinstance(value.args[0].value, cst.Name) or self._local_array(scope, value.args[0].value) is None:
+            return value
+        same = self._rewritten(scope, value)
+        return value if same is None else same
+
     def _percentile(self, scope, node, name, bound, text, np_name) -> cst.BaseExpression:
         """``np.percentile(a, q)`` / ``np.quantile(a, q)`` of a 1-D array and one
         number ``q``: NumPy's default (linear) method, the sorted values at the
@@ -1810,9 +1864,12 @@ class Lowerer(ArrayLowering, VectorLowering):
             scope.rename[name_] = self._expr(scope, _placed(scope, cst.parse_expression(code), node, parent))
             return name_
 
-        ranked = held("sorted", f"{np_name}.sort({text['a']})")
         scale = "100.0" if name == "percentile" else "1.0"
-        at = held("position", f"{text['q']} / {scale} * ({ranked}.shape[0] - 1)")
+        ranked = held("sorted", f"{np_name}.sort({text['a']})")
+        # (a q outside [0, 100] gives the end value, where NumPy raises: never a read outside x. A test
+        # that raised would be a branch, which Clarke mode would take at q = 100, along +q)
+        at = held("position", f"max(min({text['q']} / {scale} * ({ranked}.shape[0] - 1), "
+                              f"{ranked}.shape[0] - 1.0), 0.0)")
         below = held("below", f"int({at})")
         above = f"min({below} + 1, {ranked}.shape[0] - 1)"
         code = f"{ranked}[{below}] + ({at} - {below}) * ({ranked}[{above}] - {ranked}[{below}])"
@@ -2083,9 +2140,10 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._check_loop_vars(callee)
         self.names.taken |= mentioned_names(fnode)
         self._freeze_module_arrays(callee)
+        in_place = _updated_in_place_only(fnode)  # y += dt * y * y: NumPy writes into the caller's array
         for p in params:
             arg = bound[p]
-            if self._array_of(arg) is not None and p in assigned:
+            if self._array_of(arg) is not None and p in assigned and p not in in_place:
                 where = next((b for b in scope_bindings(fnode)[0].get(p, []) if not isinstance(b, cst.Param)),
                              None)
                 line = scope.src.loc(node).line
@@ -2703,6 +2761,8 @@ def _int_positions(node: cst.FunctionDef) -> list[cst.BaseExpression]:
             callee = f.value if isinstance(f, cst.Name) else f.attr.value if isinstance(f, cst.Attribute) else ""
             if callee == "range":
                 found.extend(a.value for a in n.args)
+            elif callee == "enumerate" and len(n.args) > 1:  # enumerate(x, k): the count starts at an int
+                found.append(n.args[1].value)
             elif callee == "roll" and len(n.args) > 1:  # np.roll(x, k): the shift is an int
                 found.append(n.args[1].value)
             elif callee in _SIZE_CALLS and isinstance(f, cst.Attribute) and n.args and n.args[0].keyword is None:
