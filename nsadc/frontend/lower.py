@@ -123,18 +123,33 @@ def _binds_by_name(body: cst.CSTNode, name: str) -> bool:
 
 def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
     """Names the function assigns, and those of them bound by `for` loops."""
-    assigned: set[str] = set()
+    plain, augmented, loop = _bindings_by_kind(node)
+    return plain | augmented | loop, loop
+
+
+def _updated_in_place_only(node: cst.FunctionDef) -> set[str]:
+    """Names the function binds only by augmented assignments (``y += v``): of an
+    array, an update in place, which its caller sees."""
+    plain, augmented, loop = _bindings_by_kind(node)
+    return augmented - plain - loop
+
+
+def _bindings_by_kind(node: cst.FunctionDef) -> tuple[set[str], set[str], set[str]]:
+    """The names the function binds by plain (and annotated) assignments, by
+    augmented ones (names only: ``y += v``, not ``y[i] += v``), and by `for` loops."""
+    plain: set[str] = set()
+    augmented: set[str] = set()
     loop: set[str] = set()
 
     class V(cst.CSTVisitor):
         def visit_AssignTarget(self, n):
-            names_in(n.target, assigned)
+            names_in(n.target, plain)
 
         def visit_AugAssign(self, n):
-            names_in(n.target, assigned)
+            names_in(n.target, augmented if isinstance(n.target, cst.Name) else plain)
 
         def visit_AnnAssign(self, n):
-            names_in(n.target, assigned)
+            names_in(n.target, plain)
 
         def visit_For(self, n):
             names_in(n.target, loop)
@@ -143,34 +158,7 @@ def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
             return n is node
 
     node.visit(V())
-    return assigned | loop, loop
-
-
-def _updated_in_place_only(node: cst.FunctionDef) -> set[str]:
-    """Names the function binds only by augmented assignments (``y += v``): of an
-    array, an update in place, which its caller sees."""
-    augmented: set[str] = set()
-    bound: set[str] = set()
-
-    class V(cst.CSTVisitor):
-        def visit_AssignTarget(self, n):
-            names_in(n.target, bound)
-
-        def visit_AnnAssign(self, n):
-            names_in(n.target, bound)
-
-        def visit_For(self, n):
-            names_in(n.target, bound)
-
-        def visit_AugAssign(self, n):
-            if isinstance(n.target, cst.Name):
-                augmented.add(n.target.value)
-
-        def visit_FunctionDef(self, n):
-            return n is node
-
-    node.visit(V())
-    return augmented - bound
+    return plain, augmented, loop
 
 
 class Lowerer(ArrayLowering, VectorLowering):
