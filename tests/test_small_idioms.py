@@ -252,3 +252,26 @@ def test_a_helper_updating_its_array_in_place(target):
 def test_a_helper_updating_a_slice_in_place_is_refused():
     with pytest.raises(nsadc.UnsupportedError, match="a slice: NumPy would write through the view"):
         nsadc.differentiate(stepped_slice, target="python").grad(np.array([0.1, 0.5, -0.7]), 0.2)
+
+
+def _dense(h, W, kind):
+    z = h @ W
+    if kind == 0:
+        return np.maximum(z, 0.0)
+    return np.clip(z, -1.0, 1.0)
+
+
+def layers_through_one_name(X, W1, W2, w3):
+    h = _dense(X, W1, 0)
+    h = _dense(h, W2, 1)
+    return float(np.sum(h @ w3))
+
+
+def test_a_name_bound_again_to_a_helpers_array():
+    """``h = _dense(h, W2, 1)`` where the helper returns early: the name takes
+    the helper's new array (it was left without one: a false "@ is supported on
+    1-D and 2-D arrays")."""
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((5, 5)),
+            rng.standard_normal(5))
+    check_program_gradient(layers_through_one_name, args, "python")

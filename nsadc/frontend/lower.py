@@ -682,8 +682,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             return  # x = np.asarray(x): x is already an array of floats
         fresh = self._rebound_alias(scope, target) if isinstance(target, cst.Name) else None
         if fresh is not None:
+            before = scope.rename.get(target.value)
             self._expr(scope, value, into=fresh)  # (its value reads the name as it was: the other array)
-            scope.rename[target.value] = Var(fresh)
+            if scope.rename.get(target.value) is before:  # (else the binding named it: a helper's new array)
+                scope.rename[target.value] = Var(fresh)
         elif isinstance(target, cst.Name):
             name = self._target_name(scope, target)
             if name in self.scalar_names and name not in self.arrays and not self._calls_the_file(scope, value) \
