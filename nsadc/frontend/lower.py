@@ -1827,7 +1827,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         for those (a copy would not see it); any other call as it is."""
         full = self._qualified(scope, value.func)
         if full not in (*_AS_ARRAY, "np.flip", "np.flipud", "np.fliplr") or not value.args \
-                or not isinstance(value.args[0].value, cst.Name) or self._local_array(scope, value.args[0].value) is None:
+                or not isinstance(value.args[0].value, cst.Name) \
+                or self._local_array(scope, value.args[0].value) is None:
             return value
         same = self._rewritten(scope, value)
         return value if same is None else same
@@ -1837,7 +1838,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         number ``q``: NumPy's default (linear) method, the sorted values at the
         position ``q / 100 * (n - 1)`` interpolated."""
         if self._array_rank(scope, bound["a"]) != 1 or "q" not in bound:
-            raise self._err(scope, node, f"np.{name}() is supported on a 1-D array and one {name[:-4] or 'q'}",
+            raise self._err(scope, node, f"np.{name}() is supported on a 1-D array and one number q",
                             f"write np.{name}(x, q) with a 1-D x and a number q")
         if self._array_rank(scope, bound["q"]) > 0 or isinstance(bound["q"], (cst.List, cst.Tuple)):
             raise self._err(scope, bound["q"], f"np.{name}() of several q at once is not supported",
