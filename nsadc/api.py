@@ -987,15 +987,16 @@ class Differentiable:
         primals = call_checks.as_primals("jvp", primals)
         values, types = self._bind(primals)
         tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+        by_name = dict(zip(self._params, values))
         passed = [w for w in self.wrt if w in self._params[:len(primals)]]
         if len(tangents) == len(passed) < len(self.wrt):  # arguments left at their defaults do not move
             given = dict(zip(passed, tangents))
-            tangents = tuple(given.get(w, 0.0) for w in self.wrt)
+            tangents = tuple(given[w] if w in given else np.zeros_like(by_name[w])
+                             if isinstance(by_name[w], np.ndarray) else 0.0 for w in self.wrt)
         if len(tangents) != len(self.wrt):
             raise ArgumentError(f"jvp: {len(tangents)} tangents for {len(self.wrt)} wrt arguments "
                                 f"({', '.join(self.wrt)})")
         k = self._kernels(types)
-        by_name = dict(zip(self._params, values))
         return self._run(k.jvp, *values, *(self._tangent(w, by_name[w], t) for w, t in zip(self.wrt, tangents)))
 
     def _tangent(self, name: str, value, t):

@@ -104,6 +104,20 @@ def test_jvp_with_arguments_left_at_their_defaults():
     assert d.jvp((X,), (t, 0.0))[1] == pytest.approx(dot)  # (a tangent for the default may still be given)
 
 
+WEIGHTS = np.array([1.0, 0.5, -0.5, 2.0, 1.5])
+
+
+def with_array_default(x, w=WEIGHTS):
+    return np.sum(np.abs(x * w))
+
+
+def test_jvp_with_an_array_left_at_its_default():
+    d = nsadc.differentiate(with_array_default, target="python")
+    t = np.array([1.0, 0.5, -1.0, 0.25, 2.0])
+    _, dot = d.jvp((X,), (t,))
+    assert dot == pytest.approx(np.dot(np.sign(X * WEIGHTS) * WEIGHTS, t))
+
+
 def test_a_refused_call_in_a_branch_is_named():
     with pytest.raises(nsadc.UnsupportedError, match="np.linalg.solve"):
         nsadc.differentiate(solve_or_double, target="python").grad(np.eye(2), np.ones(2), 1)
