@@ -127,6 +127,38 @@ def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
     return plain | augmented | loop, loop
 
 
+def _base_name(e: cst.BaseExpression) -> str | None:
+    """The name under an index, a transpose or a view-making call (``v[1:]``, ``v.T``,
+    ``v.reshape(...)``, ``np.asarray(v)``), else None."""
+    while True:
+        if isinstance(e, cst.Name):
+            return e.value
+        if isinstance(e, cst.Subscript) or (isinstance(e, cst.Attribute) and e.attr.value == "T"):
+            e = e.value
+        elif isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) and e.func.attr.value in (
+                "reshape", "ravel", "view") and not (isinstance(e.func.value, cst.Name) and e.func.value.value in (
+                    "np", "numpy")):
+            e = e.func.value
+        elif isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) and e.func.attr.value in (
+                "asarray", "ascontiguousarray", "asfortranarray", "flip", "flipud", "fliplr", "reshape",
+                "ravel", "transpose") and e.args:
+            e = e.args[0].value
+        else:
+            return None
+
+
+def _viewed_name(e: cst.BaseExpression, rank: int) -> str | None:
+    """The name ``e`` is a view of (a name of ``rank`` dimensions read whole by
+    its indices is an element, not a view), else None."""
+    name = _base_name(e)
+    if name is None or isinstance(e, cst.Name):
+        return None  # (a helper returning its argument itself is refused where it is inlined)
+    if isinstance(e, cst.Subscript) and isinstance(e.value, cst.Name) and not any(
+            isinstance(el.slice, cst.Slice) for el in e.slice) and len(e.slice) >= rank:
+        return None  # v[i] of a 1-D v, A[i, j]: a number
+    return name
+
+
 def _updated_in_place_only(node: cst.FunctionDef) -> set[str]:
     """Names the function binds only by augmented assignments (``y += v``): of an
     array, an update in place, which its caller sees."""
@@ -519,6 +551,23 @@ class Lowerer(ArrayLowering, VectorLowering):
             return node
         return node.visit(Name())
 
+    def _check_store_targets(self, scope, node) -> None:
+        """Refuse a store into an indexed expression (``B.T[0] = v``, ``z[1:][::2] =
+        v``, ``np.asarray(z)[0] *= 2``): NumPy writes through the view into ``B`` or
+        ``z``, where :meth:`_named_bases` would compute the expression into an
+        array of its own and store there."""
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
+            [node.target] if isinstance(node, cst.AugAssign) else []
+        for target in targets:
+            base = target.value if isinstance(target, cst.Subscript) else None
+            if isinstance(base, (cst.Call, cst.BinaryOperation, cst.UnaryOperation, cst.Attribute)) or (
+                    isinstance(base, cst.Subscript) and _slices_only(target)):
+                what = scope.src.source_of(base).strip()
+                raise self._err(scope, target, f"assignment into {what}, a view of an array, is not supported "
+                                "(NumPy writes through it into the array)",
+                                "index the array by its own name: B[:, 0] = v for B.T[0] = v, "
+                                "z[1::2] = v for z[1:][::2] = v")
+
     def _unsupported_stmt(self, scope, node):
         table = {
             cst.FunctionDef: ("nested function definitions are not supported",
@@ -538,6 +587,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                          "use assignments, if/elif/else, for over range() and while")
 
     def _small(self, scope, node):
+        self._check_store_targets(scope, node)
         node = self._named_bases(scope, node)
         if isinstance(node, cst.Assign):
             self._assign(scope, node)
@@ -672,6 +722,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._assign_to(scope, node.targets[0].target, node.value, node)
 
     def _assign_to(self, scope, target, value, node):
+        if isinstance(value, cst.Call) and isinstance(target, (cst.Name, cst.Tuple, cst.List)):
+            self._check_returned_views(scope, target, value, node)
         if isinstance(target, cst.Name) and isinstance(value, cst.Call):
             value = self._as_view(scope, value)
         if isinstance(target, cst.Name) and isinstance(value, cst.Call) and value.args \
@@ -1820,6 +1872,40 @@ class Lowerer(ArrayLowering, VectorLowering):
         code = f"{np_name}.{name}imum({cst.Module([]).code_for_node(inner)}, {scope.src.source_of(initial).strip()})"
         return _placed(scope, cst.parse_expression(code), node, scope.src.parents.get(node))
 
+    def _check_returned_views(self, scope, target, call: cst.Call, node) -> None:
+        """``t = tail(z)`` where the helper returns a view of its argument
+        (``return v[1:]``, ``v.T``, ``np.asarray(v)``, one of a tuple): NumPy's
+        ``t`` shares ``z``'s memory, nsadc's is a copy.  The same where nothing
+        writes through either name; refused, as ``t = z[1:]`` is, where
+        something does."""
+        if not self._user_call(scope, call):
+            return
+        found = self._user_function(scope, call.func.value, call.func)
+        fnode = found[1] if found is not None else None
+        if fnode is None:
+            return
+        params = [p.name.value for p in fnode.params.params]
+        passed = {}
+        for k, a in enumerate(call.args):
+            key = a.keyword.value if a.keyword is not None else (params[k] if k < len(params) else None)
+            if key is not None and isinstance(a.value, cst.Name) and self._local_array(scope, a.value) is not None:
+                passed[key] = a.value.value
+        names = {t.value for t in ([target] if isinstance(target, cst.Name) else
+                                   [el.value for el in target.elements]) if isinstance(t, cst.Name)}
+        written = written_arrays(scope.node, scope.src.functions)
+        for ret in (n for n in nodes(fnode) if isinstance(n, cst.Return) and n.value is not None):
+            values = [el.value for el in ret.value.elements] if isinstance(ret.value, cst.Tuple) else [ret.value]
+            for v in values:
+                base = _base_name(v)
+                if base not in passed:
+                    continue
+                param = _viewed_name(v, self._array_rank(scope, cst.Name(passed[base])))
+                if param is not None and ({passed[param]} | names) & written:
+                    what = scope.src.source_of(v).strip()
+                    raise self._err(scope, call, f"{call.func.value}() returns {what}, a view of its argument "
+                                    f"{passed[param]} (NumPy shares the memory: a write through one name "
+                                    "changes the other)", f"return a copy in {call.func.value}(): {what}.copy()")
+
     def _as_view(self, scope, value: cst.Call) -> cst.BaseExpression:
         """``np.asarray(x)`` and ``np.flip(x)`` (``flipud``, ``fliplr``) of an array's
         name, bound to a name, as what NumPy returns: ``x`` itself and the view
@@ -2261,6 +2347,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         for p, (array, lead) in written_views.items():
             copy = bound[p]
             dims = self._shape(copy.name)
+            if array.name in self.param_names:  # (an argument written: the call works on a copy of it)
+                self.stored_params.add(array.name)
             if p in prefixes:
                 stored = self._operand(self._expr(callee, prefixes[p]), "stored")
                 dims = [self._operand(Call("min", (stored, self._operand(dims[0], "n"))), "n")]
