@@ -71,6 +71,7 @@ class _Outliner:
     def __init__(self, fn: Function, made: dict[tuple, Function], uses: dict[str, Counter[str]]):
         self.fn, self.made, self.uses = fn, made, uses
         self.live_out: dict[int, set[str]] = {}
+        self.loops: dict[tuple, tuple] = {}  # key -> the first loop of it, its parameters and results
 
     def run(self) -> Function:
         _Liveness(self.live_out).block(self.fn.body, set())
@@ -148,7 +149,6 @@ class _Outliner:
         # (a name given back is passed in too: where the loop leaves it alone, it keeps its value)
         params = sorted(set(_inputs(loop)) | set(outs), key=numbers.__getitem__)
         key = (shape, tuple(numbers[v] for v in params), tuple(numbers[v] for v in outs))
-        self.loops = getattr(self, "loops", {})
         self.loops.setdefault(key, (loop, params, outs))
         return key, params, outs
 

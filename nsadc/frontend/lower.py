@@ -1160,9 +1160,11 @@ class Lowerer(ArrayLowering, VectorLowering):
                 arrays, counter, targets = [it.args[0].value], targets[0], targets[1:]
             elif it.func.value == "zip" and len(targets) == len(it.args):
                 arrays = [a.value for a in it.args]
-        for inner in arrays or ([it.args[0].value] if isinstance(it, cst.Call) and it.args else [it]):
-            written = mentioned_names(inner) & self._touched_by(scope, node) \
-                if isinstance(inner, cst.Subscript) else set()
+        iterated = [inner for inner in arrays or ([it.args[0].value] if isinstance(it, cst.Call) and it.args
+                                                  else [it]) if isinstance(inner, cst.Subscript)]
+        touched = self._touched_by(scope, node) if iterated else set()
+        for inner in iterated:
+            written = mentioned_names(inner) & touched
             if written:  # for v in x[:-1]: x[i + 1] += v (Python's loop reads the view: it sees the writes)
                 what = scope.src.source_of(inner).strip()
                 raise self._err(scope, inner, f"the loop writes into {', '.join(sorted(written))}, which its "
@@ -1890,9 +1892,11 @@ class Lowerer(ArrayLowering, VectorLowering):
             key = a.keyword.value if a.keyword is not None else (params[k] if k < len(params) else None)
             if key is not None and isinstance(a.value, cst.Name) and self._local_array(scope, a.value) is not None:
                 passed[key] = a.value.value
+        if not passed:
+            return
         names = {t.value for t in ([target] if isinstance(target, cst.Name) else
                                    [el.value for el in target.elements]) if isinstance(t, cst.Name)}
-        written = written_arrays(scope.node, scope.src.functions)
+        written = None  # (a scan of the whole function: made once a view is found)
         for ret in (n for n in nodes(fnode) if isinstance(n, cst.Return) and n.value is not None):
             values = [el.value for el in ret.value.elements] if isinstance(ret.value, cst.Tuple) else [ret.value]
             for v in values:
@@ -1900,7 +1904,10 @@ class Lowerer(ArrayLowering, VectorLowering):
                 if base not in passed:
                     continue
                 param = _viewed_name(v, self._array_rank(scope, cst.Name(passed[base])))
-                if param is not None and ({passed[param]} | names) & written:
+                if param is None:
+                    continue
+                written = written_arrays(scope.node, scope.src.functions) if written is None else written
+                if ({passed[param]} | names) & written:
                     what = scope.src.source_of(v).strip()
                     raise self._err(scope, call, f"{call.func.value}() returns {what}, a view of its argument "
                                     f"{passed[param]} (NumPy shares the memory: a write through one name "
@@ -2947,8 +2954,7 @@ def _counts_with(e: cst.BaseExpression, name: str) -> bool:
 
 
 # NumPy functions that share a name with an array method (x.clip(...) and np.clip(x, ...))
-_NUMPY_FUNCTIONS = ("sum", "mean", "prod", "max", "min", "dot", "ravel", "reshape", "var", "std", "clip", "copy",
-                    "argmax", "argmin", "cumsum", "sort", "argsort", "any", "all", "ptp")
+_NUMPY_FUNCTIONS = tuple(m for m in ARRAY_METHODS if m not in ("flatten", "astype", "fill"))
 # NumPy functions Lowerer._rewritten writes with the ones nsadc differentiates
 _REWRITTEN = ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", "np.clip", "np.ptp", "np.median",
               "np.average", "np.heaviside", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.flip",
