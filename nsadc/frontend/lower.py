@@ -256,6 +256,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                 self.arrays[name] = params[-1].type
         assigned, loop_vars = _collect_assigned(node)
         scope.locals = assigned | {p.name for p in params}
+        self._check_module_names(scope)
         scope.loop_vars = loop_vars
         self._check_loop_vars(scope)
         self._freeze_module_arrays(scope)
@@ -400,6 +401,15 @@ class Lowerer(ArrayLowering, VectorLowering):
         if node.asynchronous is not None:
             raise self._err(scope, node.asynchronous, "async functions are not supported",
                             "use a plain def")
+
+    def _check_module_names(self, scope):
+        # the emitted module calls math.copysign, np.zeros ... by these names: a variable of the
+        # function named like one of them would stand in for the module there
+        clash = sorted(scope.locals & _MODULE_NAMES)
+        if clash:
+            where = next(n for n in nodes(scope.node) if isinstance(n, cst.Name) and n.value == clash[0])
+            raise self._err(scope, where, f"a variable named {clash[0]} would hide the {clash[0]} module "
+                            "that the derivative code calls", f"rename {clash[0]} (e.g. {clash[0]}_)")
 
     def _check_loop_vars(self, scope):
         # A `for` loop variable may only be bound by `for` loops: the reverse sweep
@@ -2959,6 +2969,8 @@ _NUMPY_FUNCTIONS = tuple(m for m in ARRAY_METHODS if m not in ("flatten", "astyp
 _REWRITTEN = ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", "np.clip", "np.ptp", "np.median",
               "np.average", "np.heaviside", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.flip",
               "np.flipud", "np.fliplr", "np.percentile", "np.quantile")
+# the modules emitted derivative code calls by name
+_MODULE_NAMES = frozenset({"math", "np", "cuda"})
 # conversions that return their (float64) argument itself
 _AS_ARRAY = ("np.asarray", "np.ascontiguousarray", "np.asfortranarray")
 # primitives whose value is a new array (an allocation, a fill, a copy)
