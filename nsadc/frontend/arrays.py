@@ -20,7 +20,7 @@ import types
 import libcst as cst
 
 from nsadc.frontend.cst_nodes import mentioned_names, nodes, scan
-from nsadc.frontend.syntax import binds_on_every_path
+from nsadc.frontend.syntax import as_operand, binds_on_every_path
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
 from nsadc.analyses.rename import rename_variable
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
@@ -559,7 +559,8 @@ class ArrayLowering:
                 index = scope.src.source_of(el.slice.value).strip()
                 raise self._err(scope, el, f"{index} indexes {what} as an array of indices (NumPy's fancy "
                                 "indexing), but is not a 1-D array of ints: not supported",
-                                f"loop over it: for k in range({index}.shape[0]), reading {what}[{index}[k]]")
+                                f"loop over it: for k in range({as_operand(index)}.shape[0]), "
+                                f"reading {what}[{as_operand(index)}[k]]")
             if isinstance(i, Const) and i.value < 0:
                 n = self._operand(Call("shape", (array, Const(axis))), f"n{axis}" if r > 1 else "n")
                 i = self._operand(Call("sub", (n, Const(-i.value))), "last" if i.value == -1 else "from_end")

@@ -2037,13 +2037,18 @@ class Lowerer(ArrayLowering, VectorLowering):
         loop = While(Var(go), body, loc)
         self.while_tails[id(loop)] = (loop, 2)
         self._emit(loop)
+        result = self.names.fresh("interp")
+        one_knot = emit("one_knot", Call("lt", (last, Const(1))))
+        saved, self.out = self.out, []
         nxt = emit("lo_next", Call("add", (lo, Const(1))))
         x0, x1 = emit("x0", Call("load", (xp, lo))), emit("x1", Call("load", (xp, nxt)))
         f0, f1 = emit("f0", Call("load", (fp, lo))), emit("f1", Call("load", (fp, nxt)))
         t = emit("t", Call("div", (emit("dx", Call("sub", (value, x0))), emit("width", Call("sub", (x1, x0))))))
-        result = self.names.fresh("interp")
         self._emit(Assign(result, Call("add", (f0, emit("rise", Call("mul", (t, emit("df", Call("sub", (f1, f0)))))))),
                           loc))
+        between, self.out = self.out, saved
+        # one knot: NumPy's value is fp[0] there (left / right beside it), with no interval to read
+        self._emit(If(one_knot, [Assign(result, Call("load", (fp, Const(0))), loc)], between, loc))
         for side, k, op in (("left", Const(0), "lt"), ("right", last, "gt")):
             end = emit("x_end", Call("load", (xp, k)))
             outside = emit("outside", Call(op, (value, end)))
@@ -3002,7 +3007,9 @@ def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
 
 _ARRAY_SIGNS = {"sum", "mean", "prod", "empty_like", "zeros_like", "ones_like", "full_like", "empty", "zeros",
                 "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "sort", "argsort", "roll", "where", "maximum",
-                "minimum", "argmax", "argmin", "var", "std", "diff", "asarray"}
+                "minimum", "argmax", "argmin", "var", "std", "diff", "asarray", "interp", "searchsorted", "median",
+                "percentile", "quantile", "flip", "flipud", "fliplr", "trapz", "trapezoid", "ravel", "reshape",
+                "linspace", "arange", "outer", "average", "ndim", "T"}
 
 
 def _handles_arrays(node: cst.FunctionDef, functions: dict, depth: int = 0) -> bool:

@@ -287,3 +287,9 @@ def index_only_params(fn: cst.FunctionDef) -> set[str]:
         if isinstance(n, cst.Name) and n.value in params:
             uses.setdefault(n.value, []).append(id(n))
     return {p for p, ids in uses.items() if all(i in as_index for i in ids)}
+
+
+def as_operand(text: str) -> str:
+    """The source ``text`` written as an operand in a message: in parentheses
+    unless it is a name (``(idx + 1).shape``, not ``idx + 1.shape``)."""
+    return text if text.isidentifier() else f"({text})"

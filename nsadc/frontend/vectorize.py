@@ -38,7 +38,7 @@ import libcst as cst
 
 from nsadc.frontend.arrays import FLOAT_DTYPES, new_axis as _new_axis, written_arrays
 from nsadc.frontend.cst_nodes import nodes
-from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, bindings, sum_of_squares
+from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, as_operand, bindings, sum_of_squares
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Raw, Var, map_expressions, variables, walk
 from nsadc.rules.arrays import ARRAY_PRIMS, array_type, is_array, is_float_array, rank
@@ -92,6 +92,10 @@ _INT_OPS = {"add", "sub", "mul", "neg", "floordiv", "mod"}
 def _ints(t: str) -> bool:
     """Whether an array type holds ints (an index array)."""
     return is_array(t) and not is_float_array(t)
+
+
+# int arithmetic that keeps an array of indices one (idx + 1, 2 * idx, idx // 2, idx % 4)
+_INT_INDEX_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)
 
 
 class VectorLowering:
@@ -250,13 +254,23 @@ class VectorLowering:
             index = el.slice.value if isinstance(el.slice, cst.Index) else None
             while isinstance(index, cst.Subscript) and all(isinstance(e.slice, cst.Slice) for e in index.slice):
                 index = index.value  # x[order[-3:]]: a slice of an index array is one
-            if isinstance(index, cst.Name):
-                found = self._local_array(scope, index)
-                # (before the call a 1-D array's dtype is a guess: the call's types decide)
-                if found is not None and (found[1] == array_type(1, floating=False)
-                                          or (rank(found[1]) == 1 and self._lenient())):
-                    out.append(el)
+            if index is not None and self._int_index_array(scope, index):
+                out.append(el)
         return out
+
+    def _int_index_array(self, scope, node) -> bool:
+        """Whether ``node`` is a 1-D array of ints: a name holding one, or
+        int arithmetic on one (``idx + 1``, ``2 * idx``, ``(idx - 1) // 2``)."""
+        if isinstance(node, cst.Name):
+            found = self._local_array(scope, node)
+            # (before the call a 1-D array's dtype is a guess: the call's types decide)
+            return found is not None and (found[1] == array_type(1, floating=False)
+                                          or (rank(found[1]) == 1 and self._lenient()))
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _INT_INDEX_OPERATORS):
+            sides = (node.left, node.right)
+            arrays = [self._int_index_array(scope, e) for e in sides]
+            return any(arrays) and all(a or isinstance(e, cst.Integer) for a, e in zip(arrays, sides))
+        return False
 
     @staticmethod
     def _gather_in_place(node: cst.Subscript, gather: cst.SubscriptElement) -> bool:
@@ -1017,8 +1031,8 @@ class VectorLowering:
                     if why is not None:
                         raise self._err(scope, el, f"{what} indexes {scope.src.source_of(node.value).strip()} "
                                         f"as an array of indices (NumPy's fancy indexing), but {why}: "
-                                        "not supported", f"loop over it: for k in range({what}.shape[0]), "
-                                        f"reading {scope.src.source_of(node.value).strip()}[{what}[k], ...]")
+                                        "not supported", f"loop over it: for k in range({as_operand(what)}.shape[0]), "
+                                        f"reading {_text(scope, node.value)}[{as_operand(what)}[k], ...]")
                     view.append(("gather", i))  # U[rows]: row rows[k] of U as row k
                     shape.append(self._shape(i.name)[0])
                     continue

@@ -1,0 +1,98 @@
+"""Table lookups as users write them: ``np.interp`` with one knot or inside a
+helper, and gathers through int arithmetic on an index array
+(``tab[idx + 1]``), on both targets, against NumPy and central differences."""
+
+import numpy as np
+import pytest
+
+import nsadc
+from nsadc.errors import UnsupportedError
+from tests.helpers import load_function
+
+TARGETS = ["python", pytest.param("cpu", marks=pytest.mark.slow)]
+
+
+def _fd(f, args, k, h=1e-6):
+    """Central differences of ``f`` in its array argument ``k``."""
+    x = np.asarray(args[k], float)
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[i] = h
+        up, down = list(args), list(args)
+        up[k], down[k] = x + e, x - e
+        g.flat[i] = (f(*up) - f(*down)) / (2 * h)
+    return g
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_interp_with_one_knot_is_that_knot_s_value(tmp_path, target):
+    # NumPy gives fp[0] everywhere (left / right beside the knot): before, the cpu
+    # kernel read xp[1], past the end, at x == xp[0]
+    f = load_function(tmp_path, """
+        def f(x, xp, fp):
+            return np.interp(x, xp, fp) + np.interp(x, xp, fp, left=-1.0, right=7.0) * x
+        """, "f")
+    d = nsadc.differentiate(f, target=target)
+    xp, fp = np.array([1.0]), np.array([3.0])
+    for x in (0.5, 1.0, 2.0):
+        assert d(x, xp, fp) == pytest.approx(f(x, xp, fp))
+        gx, gxp, gfp = d.grad(x, xp, fp)
+        want_x = {0.5: -1.0, 1.0: 3.0, 2.0: 7.0}[x]  # the second term's value over x
+        assert gx == pytest.approx(want_x)
+        np.testing.assert_allclose(gxp, [0.0])
+        np.testing.assert_allclose(gfp, [1.0 + (x if x == 1.0 else 0.0)])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_interp_inside_a_helper(tmp_path, target):
+    f = load_function(tmp_path, """
+        def forcing(t, tt, ff):
+            return np.interp(t, tt, ff)
+
+        def f(x, tt, ff):
+            return forcing(x, tt, ff) * 2.0 + x
+        """, "f")
+    args = (0.37, np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 2.0]))
+    d = nsadc.differentiate(f, target=target)
+    assert d(*args) == pytest.approx(f(*args))
+    gx, gtt, gff = d.grad(*args)
+    assert gx == pytest.approx(2.0 * 2.0 + 1.0)
+    np.testing.assert_allclose(gtt, _fd(f, args, 1), atol=1e-7)
+    np.testing.assert_allclose(gff, _fd(f, args, 2), atol=1e-7)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_gathers_through_int_arithmetic_on_an_index_array(tmp_path, target):
+    f = load_function(tmp_path, """
+        def blend(tab, idx, t):
+            n = idx.shape[0]
+            return np.sum(tab[idx] * (1.0 - t) + tab[idx + 1] * t) / n
+        """, "blend")
+    g = load_function(tmp_path, """
+        def wrapped(tab, idx: np.ndarray):
+            return np.sum(tab[idx - 1] * tab[(idx + 3) % 6] + tab[2 * idx // 2] ** 2)
+        """, "wrapped")
+    rng = np.random.default_rng(3)
+    tab = rng.normal(size=6)
+    idx = np.array([0, 2, 2, 4])  # idx - 1 reads tab[-1], the last entry, as in NumPy
+    t = rng.uniform(size=4)
+    for fn, args, wrt in ((f, (tab, idx, t), ["tab", "t"]), (g, (tab, idx), ["tab"])):
+        d = nsadc.differentiate(fn, wrt=wrt, target=target)
+        assert d(*args) == pytest.approx(fn(*args))
+        grads = d.grad(*args)
+        grads = grads if isinstance(grads, tuple) else (grads,)  # one wrt argument: its gradient alone
+        np.testing.assert_allclose(grads[0], _fd(fn, args, 0), atol=1e-7)
+        if len(wrt) == 2:
+            np.testing.assert_allclose(grads[1], _fd(fn, args, 2), atol=1e-7)
+
+
+def test_a_float_array_as_index_is_refused(tmp_path):
+    f = load_function(tmp_path, """
+        def f(tab, idx: np.ndarray):
+            return np.sum(tab[idx + 1])
+        """, "f")
+    d = nsadc.differentiate(f, wrt="tab", target="python")
+    with pytest.raises(UnsupportedError, match=r"idx \+ 1 indexes tab as an array of indices") as err:
+        d.grad(np.arange(4.0), np.array([0.0, 1.0]))
+    assert "range((idx + 1).shape[0])" in str(err.value)
