@@ -4,7 +4,7 @@ clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
 ``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
 ``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``.item()`` of a number, ``np.percentile`` /
 ``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
-initial=v)``, array methods of a local array or an expression
+initial=v)``, ``np.floor_divide``, array methods of a local array or an expression
 (``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
 argument with a number (``np.median(x - mu)``: "x must be a scalar" before)."""
 
@@ -64,12 +64,16 @@ def items(v):
     return s * np.dot(v, v).item() + np.sum(v * v).item() + 2.0 * np.max(np.abs(v)).item()
 
 
+def floor_divided(x, p):
+    return np.sum(np.floor_divide(x, p) * p + x * x) + np.floor_divide(x[0], p) * p
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
          (spread_along_axes, (X,)), (axis_in_second_place, (X,)), (flipped, (X, V)), (quantiles, (V, 37.0)),
          (with_initial, (V, X)), (with_initial, (V - 3.0, X - 3.0)), (method_of_a_local, (V, 0.9)),
-         (statistics_of_expressions, (0.4, V, W)), (items, (V,))]
+         (statistics_of_expressions, (0.4, V, W)), (items, (V,)), (floor_divided, (3.0 * V, 0.7))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])

@@ -541,7 +541,8 @@ _jump("nprint", "call:np.rint", float_result,
       *_np("rint"), *_np("round"), *_np("around"))
 _jump("sign", "call:np.sign", float_result, lambda a: call("eq", a[0], c(0)), "{0} == 0", *_np("sign"))
 _jump("floordiv", "infix://", _numeric,
-      lambda a: call("eq", call("mod", a[0], a[1]), c(0)), "{0} / {1} an integer", arity=(2, 2))
+      lambda a: call("eq", call("mod", a[0], a[1]), c(0)), "{0} / {1} an integer", *_np("floor_divide"),
+      arity=(2, 2))
 
 
 def _mod_partials(a, out, act, sel, tmp):
