@@ -29,7 +29,7 @@ from nsadc.errors import ArgumentError, Loc, NsadcError, RankError, UnsupportedE
 from nsadc.frontend.arrays import array_through_expressions
 from nsadc.frontend.cst_nodes import mentioned_names
 from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
-from nsadc.frontend.syntax import index_only_params
+from nsadc.frontend.syntax import all_params, index_only_params
 from nsadc.analyses.facts import Site
 from nsadc.pipeline import analyse_function, compile_function, compile_tangent
 from nsadc.rules.arrays import array_type, differentiable_type, is_array, rank
@@ -138,9 +138,9 @@ def _ranks_from_the_call(src, node, env, rank_refusal: bool = False) -> dict | N
     from nsadc.frontend.lower import Lowerer
 
     lowerer = Lowerer(src, node, env)
-    types = {p.name.value: lowerer._param_type(lowerer.entry, p) for p in node.params.params}
+    types = {p.name.value: lowerer._param_type(lowerer.entry, p) for p in all_params(node)}
     # numbers by the code's guess alone (not annotated): the call may pass arrays for them
-    guessed_numbers = [p for p in node.params.params if p.annotation is None
+    guessed_numbers = [p for p in all_params(node) if p.annotation is None
                        and types[p.name.value] in ("float", "int")]
     if not lowerer.rank_guessed and not (rank_refusal and (lowerer.rank_at_least or guessed_numbers)):
         return None

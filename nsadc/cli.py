@@ -147,6 +147,7 @@ def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None
     will run on its own, so every argument's rank must be known (a number met
     elementwise with arrays may be either)."""
     from nsadc.frontend.source import parse_file
+    from nsadc.frontend.syntax import all_params
     from nsadc.pipeline import compile_function
     from nsadc.rules.policy import resolve_policy
 
@@ -155,7 +156,7 @@ def load(spec: str, wrt: str | None, kinks: str | None, ranks: str | None = None
     if func not in src.functions:
         _fail(f"{path}: no function named {func!r}")
     node = src.function(func)
-    params = [p.name.value for p in node.params.params]
+    params = [p.name.value for p in all_params(node)]
     wrt_names = None
     if wrt:
         wrt_names = []

@@ -63,3 +63,34 @@ def test_a_variable_hiding_a_module_the_derivative_calls_is_refused(tmp_path, na
     with pytest.raises(UnsupportedError, match=f"a variable named {name} would hide") as err:
         nsadc.differentiate(f, target="python").grad(0.5, 0.3)
     assert f"rename {name}" in str(err.value) and "_mod.py:6:5:" in str(err.value)
+
+
+KEYWORD_ONLY = """
+    def scaled(u, *, scale=2.0):
+        return scale * abs(u)
+
+    def loss(w, x, *, lam=0.1, p):
+        return np.sum(np.maximum(x * w, 0.0)) + lam * scaled(np.sum(w), scale=p)
+
+    def positional(w, /, c):
+        return abs(w - c) * w
+    """
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_keyword_only_and_positional_only_parameters(tmp_path, target):
+    loss = load_function(tmp_path, KEYWORD_ONLY, "loss")
+    positional = load_function(tmp_path, KEYWORD_ONLY, "positional")
+    w, x = np.array([0.3, -0.4]), np.array([1.5, 2.0])
+    d = nsadc.differentiate(loss, target=target)
+    assert d(w, x, p=1.5) == pytest.approx(loss(w, x, p=1.5))
+    gw, gx, glam, gp = d.grad(w, x, lam=0.3, p=1.5)
+    np.testing.assert_allclose(gw, [1.5 - 0.3 * 1.5, -0.3 * 1.5])
+    np.testing.assert_allclose(gx, [0.3, 0.0])
+    assert glam == pytest.approx(1.5 * 0.1) and gp == pytest.approx(0.3 * 0.1)
+    with pytest.raises(nsadc.ArgumentError, match="too many positional arguments"):
+        d.grad(w, x, 0.3, 1.5)  # as Python: keyword-only parameters take keywords
+    dp = nsadc.differentiate(positional, target=target)
+    assert dp.grad(0.5, c=0.2) == pytest.approx((0.8, -0.5))
+    with pytest.raises(nsadc.ArgumentError, match="positional only"):
+        dp.grad(w=0.5, c=0.2)

@@ -20,7 +20,7 @@ import types
 import libcst as cst
 
 from nsadc.frontend.cst_nodes import mentioned_names, nodes, scan
-from nsadc.frontend.syntax import as_operand, binds_on_every_path
+from nsadc.frontend.syntax import all_params, as_operand, binds_on_every_path
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
 from nsadc.analyses.rename import rename_variable
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
@@ -161,7 +161,7 @@ def infer_array_param(node: cst.FunctionDef, name: str, functions: dict | None =
                         found["pinned"] = True
             callee = (functions or {}).get(called) if isinstance(f, cst.Name) and depth < 8 else None
             if callee:
-                params = callee[-1].params.params
+                params = all_params(callee[-1])
                 for k, a in enumerate(n.args):
                     # the argument itself, or a row of it (f(X[i]): X has one more dimension)
                     lead = row_view_indices(a.value)
@@ -198,7 +198,7 @@ def array_through_expressions(node: cst.FunctionDef, name: str) -> bool:
     an array for it, though nothing pins it to be one (``np.sum(np.abs(y))``
     of a number is a number), so the call's argument decides."""
     views = _views_of(node, name)
-    others = {p.name.value for p in node.params.params} - {name}
+    others = {p.name.value for p in all_params(node)} - {name}
     found = []
 
     def shaped(e) -> bool:  # an expression of name's shape, not name itself
@@ -497,7 +497,7 @@ def written_arrays(node: cst.FunctionDef, functions: dict | None = None, depth: 
                 out.add(base(f.value))
             callee = (functions or {}).get(f.value) if isinstance(f, cst.Name) and depth < 8 else None
             if callee:
-                params = [p.name.value for p in callee[-1].params.params]
+                params = [p.name.value for p in all_params(callee[-1])]
                 inner = written_arrays(callee[-1], functions, depth + 1, memo)
                 for k, a in enumerate(n.args):
                     name = a.keyword.value if a.keyword is not None else params[k] if k < len(params) else None
@@ -1023,7 +1023,7 @@ class ArrayLowering:
         may share it, and the new value must have its type and shape (equal
         as the code shows them, or checked before each call)."""
         user = self.user_vars.get(name, name)
-        params = {p.name.value for p in scope.node.params.params}
+        params = {p.name.value for p in all_params(scope.node)}
         if name in self.param_names or (scope is not self.entry and any(scope.rename.get(p) == Var(name)
                                                                         for p in params)):
             raise self._err(scope, node, f"{user} is an argument and takes a new array here, in a loop or "

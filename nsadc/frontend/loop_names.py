@@ -23,6 +23,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nsadc.frontend.cst_nodes import scan
+from nsadc.frontend.syntax import all_params
 
 _LOOPS = (cst.For, cst.While)
 
@@ -64,7 +65,7 @@ def _over_range(loop: cst.For) -> bool:
 def _plainly_assigned(node: cst.FunctionDef) -> dict[str, cst.CSTNode]:
     """Each name an assignment statement binds -> its first such statement (a
     parameter, bound by the call, counts: ``def f(x, i): for i in range(3)``)."""
-    found: dict[str, cst.CSTNode] = {p.name.value: p for p in node.params.params}
+    found: dict[str, cst.CSTNode] = {p.name.value: p for p in all_params(node)}
 
     class V(cst.CSTVisitor):
         def visit_AssignTarget(self, n):

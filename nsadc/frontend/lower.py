@@ -23,8 +23,8 @@ from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
-from nsadc.frontend.syntax import (BINARY_OPS, BIT_OPS, COMPARE_OPS, bindings, names_in, scope_bindings, squared_sums,
-                                   sum_of_squares)
+from nsadc.frontend.syntax import (BINARY_OPS, BIT_OPS, COMPARE_OPS, all_params, bindings, names_in, scope_bindings,
+                                   squared_sums, sum_of_squares)
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
                             Raw, Return, Stmt, Var, While, walk)
@@ -245,7 +245,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         node = scope.node
         self._check_signature(scope)
         params = []
-        for p in node.params.params:
+        for p in all_params(node):
             name = p.name.value
             params.append(Param(name, self._param_type(scope, p)))
             scope.rename[name] = Var(name)
@@ -272,7 +272,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         body = self._block(scope, node.body.body)
         body = self.preamble + body
         self.call_stack.pop()
-        for p, cst_param in zip(params, node.params.params):
+        for p, cst_param in zip(params, all_params(node)):
             if p.name in self.size_params and p.type == "float":
                 raise self._err(scope, cst_param, f"{p.name} is used as an array size, but nsadc takes it "
                                 "for a float (it is not used as a range() bound or annotated)",
@@ -394,10 +394,6 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(ps.star_kwarg, cst.Param):
             raise self._err(scope, ps.star_kwarg, "**kwargs is not supported",
                             "list the arguments explicitly")
-        if ps.kwonly_params or ps.posonly_params:
-            bad = (ps.kwonly_params or ps.posonly_params)[0]
-            raise self._err(scope, bad, "keyword-only and positional-only parameters are not supported",
-                            "use plain positional parameters")
         if node.asynchronous is not None:
             raise self._err(scope, node.asynchronous, "async functions are not supported",
                             "use a plain def")
@@ -1896,7 +1892,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         fnode = found[1] if found is not None else None
         if fnode is None:
             return
-        params = [p.name.value for p in fnode.params.params]
+        params = [p.name.value for p in all_params(fnode)]
         passed = {}
         for k, a in enumerate(call.args):
             key = a.keyword.value if a.keyword is not None else (params[k] if k < len(params) else None)
@@ -2153,7 +2149,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         for a parameter the called function writes into, or None."""
         src, fnode, _ = target
         written = written_arrays(fnode, src.functions)
-        params = [p.name.value for p in fnode.params.params]
+        params = [p.name.value for p in all_params(fnode)]
         for param, arg in zip(params, node.args):
             if param in written and isinstance(arg.value, cst.Subscript) and any(
                     isinstance(el.slice, cst.Slice) for el in arg.value.slice):
@@ -2189,7 +2185,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         # callee makes is made once per iteration of the caller's loop)
         callee = _Scope(src, fnode, {}, set(), depth=scope.depth, env=env)
         self._check_signature(callee)
-        params = [p.name.value for p in fnode.params.params]
+        params = [p.name.value for p in all_params(fnode)]
         signature = f"{name}({', '.join(params)})"
         bound: dict[str, Expr] = {}
         views: dict[str, cst.Subscript] = {}  # parameter -> the row of an array passed for it (f(Z[i]))
@@ -2227,7 +2223,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                 bound[key] = self._expr(scope, a.value)
             if row_view_indices(a.value) is not None and self._array_of(bound[key]) is not None:
                 views[key] = a.value
-        for p in fnode.params.params:
+        for p in all_params(fnode):
             if p.name.value not in bound:
                 if p.default is None:
                     raise self._err(scope, node, f"missing argument {p.name.value!r} in the call to "
@@ -2322,7 +2318,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         if not views:
             return {}
         written = written_arrays(fnode, scope.src.functions)
-        params = [p.name.value for p in fnode.params.params]
+        params = [p.name.value for p in all_params(fnode)]
         passed = {(a.keyword.value if a.keyword is not None else params[k]): a.value for k, a in enumerate(node.args)}
         out = {}
         for p, view in views.items():
@@ -2670,7 +2666,7 @@ def _filled_prefix(fnode: cst.FunctionDef, param: str) -> cst.BaseExpression | N
     empty array may stand for the caller's row and those alone go back.  B
     may read the function's parameters (``W.shape[0]``, ``len(z)``) and
     nothing it assigns, so it has the same value after the call."""
-    params = {p.name.value for p in fnode.params.params}
+    params = {p.name.value for p in all_params(fnode)}
     assigned, _ = _collect_assigned(fnode)
 
     class Names(cst.CSTVisitor):
@@ -3170,7 +3166,7 @@ def _passed_to(node: cst.FunctionDef, name: str, functions: dict) -> list[tuple[
             callee = functions[n.func.value][0]
             if callee is node:
                 return
-            params = callee.params.params
+            params = all_params(callee)
             for k, a in enumerate(n.args):
                 if a.star or not _counts_with(a.value, name):
                     continue

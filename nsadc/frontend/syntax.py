@@ -278,7 +278,7 @@ def index_only_params(fn: cst.FunctionDef) -> set[str]:
     """The parameters ``fn`` reads only as a whole index of a subscript
     (``U[rows]``, ``X[:, idx]``, ``x[i]``): an int there, or an array of ints
     that gathers."""
-    params = {p.name.value for p in fn.params.params}
+    params = {p.name.value for p in all_params(fn)}
     body = nodes(fn.body)
     as_index = {id(n.slice.value) for n in body if isinstance(n, cst.SubscriptElement)
                 and isinstance(n.slice, cst.Index) and isinstance(n.slice.value, cst.Name)}
@@ -293,3 +293,11 @@ def as_operand(text: str) -> str:
     """The source ``text`` written as an operand in a message: in parentheses
     unless it is a name (``(idx + 1).shape``, not ``idx + 1.shape``)."""
     return text if text.isidentifier() else f"({text})"
+
+
+def all_params(fn: cst.FunctionDef) -> list[cst.Param]:
+    """``fn``'s named parameters in order: positional-only, plain, keyword-only.
+    A call binds its arguments by the function's own signature (a keyword-only
+    one by its name); the derivative code then takes them all by position."""
+    ps = fn.params
+    return [*ps.posonly_params, *ps.params, *ps.kwonly_params]
