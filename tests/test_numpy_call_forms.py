@@ -4,7 +4,7 @@ clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
 ``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
 ``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``.item()`` of a number, ``np.percentile`` /
 ``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
-initial=v)``, ``np.floor_divide``, array methods of a local array or an expression
+initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, array methods of a local array or an expression
 (``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
 argument with a number (``np.median(x - mu)``: "x must be a scalar" before)."""
 
@@ -68,12 +68,26 @@ def floor_divided(x, p):
     return np.sum(np.floor_divide(x, p) * p + x * x) + np.floor_divide(x[0], p) * p
 
 
+def running_products(r, R):
+    w = np.cumprod(1.0 + r)
+    W = np.cumprod(1.0 + R, axis=1)
+    return w[-1] + np.max(1.0 - w / np.maximum.accumulate(w)) + np.sum(np.maximum(W[:, -1] - 1.0, 0.0)) \
+        + np.sum(R.cumprod())
+
+
+def differences_along_axes(T, P):
+    # np.diff of a 3-D array runs along its last axis (it ran along axis 1: a wrong value)
+    return np.sum(np.abs(np.diff(T))) + np.sum(np.diff(T, axis=0) ** 2) + np.sum(np.abs(np.diff(P, axis=0))) \
+        + np.sum(np.diff(P, n=1, axis=-1) ** 2) + np.sum(np.diff(P, 1, 1))
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
          (spread_along_axes, (X,)), (axis_in_second_place, (X,)), (flipped, (X, V)), (quantiles, (V, 37.0)),
          (with_initial, (V, X)), (with_initial, (V - 3.0, X - 3.0)), (method_of_a_local, (V, 0.9)),
-         (statistics_of_expressions, (0.4, V, W)), (items, (V,)), (floor_divided, (3.0 * V, 0.7))]
+         (statistics_of_expressions, (0.4, V, W)), (items, (V,)), (floor_divided, (3.0 * V, 0.7)),
+         (running_products, (0.1 * V, 0.1 * X)), (differences_along_axes, (rng.standard_normal((2, 3, 4)), X))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])
@@ -148,3 +162,17 @@ def method_of_a_number(x, g):
 def test_refusals_name_what_was_written(fn, args, says):
     with pytest.raises(nsadc.UnsupportedError, match=r"[^\n]*" + says.replace("(", r"\(").replace(")", r"\)")):
         nsadc.differentiate(fn, target="python").grad(*args)
+
+
+def wealth_sum(r):
+    return np.sum(np.cumprod(1.0 + r))
+
+
+def test_cumprod_through_a_zero_entry():
+    # the running product is a loop: its reverse divides by no entry (1 + r = 0 here), and the
+    # entries before the zero still see the products after it
+    r = np.array([0.2, -1.0, 0.5, 0.1])
+    g = nsadc.differentiate(wealth_sum, target="python").grad(r)
+    a = 1.0 + r
+    want = [1 + a[1] + a[1] * a[2] + a[1] * a[2] * a[3], a[0] * (1 + a[2] + a[2] * a[3]), 0.0, 0.0]
+    np.testing.assert_allclose(g, want)

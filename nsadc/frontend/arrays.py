@@ -26,13 +26,13 @@ from nsadc.analyses.rename import rename_variable
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
-_WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "dot", "matmul", "outer", "norm",
+_WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "cumprod", "dot", "matmul", "outer", "norm",
                 "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz", "accumulate", "ptp", "median", "average",
                 "flip", "flipud", "fliplr", "percentile", "quantile")
 # ... of which the first argument is the only array (np.percentile(x, q): q is a number)
-_ONE_ARRAY = ("percentile", "quantile", "flip", "var", "std", "median", "ptp", "cumsum", "sort", "argsort")
+_ONE_ARRAY = ("percentile", "quantile", "flip", "var", "std", "median", "ptp", "cumsum", "cumprod", "sort", "argsort")
 # whole-array functions whose second positional argument is an axis (np.sum(A, 1))
-_AXIS_SECOND_ARGUMENT = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "sort",
+_AXIS_SECOND_ARGUMENT = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "cumprod", "sort",
                          "argsort")
 # NumPy functions whose result has their first argument's shape, where that is an array
 _SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1", "sqrt", "square", "sign",
@@ -45,7 +45,7 @@ _INT_DTYPES = ("int", "np.int_", *(f"{np_}.{t}" for np_ in ("np", "numpy")
                                              "uint32", "uint16", "uint8")))
 # methods of NumPy arrays that a number does not have (a call of one shows an array)
 ARRAY_METHODS = ("sum", "mean", "prod", "max", "min", "dot", "flatten", "ravel", "reshape", "astype", "fill", "var",
-                 "std", "clip", "copy", "argmax", "argmin", "cumsum", "sort", "argsort", "any", "all", "ptp")
+                 "std", "clip", "copy", "argmax", "argmin", "cumsum", "cumprod", "sort", "argsort", "any", "all", "ptp")
 _ARRAY_ATTRS = ("shape", "size", "ndim", "T", "copy", "reshape", "sum", "max", "min", "mean", "prod", "dot",
                 "flatten", "ravel", "astype", "fill", "var", "std", "clip")
 

@@ -1756,7 +1756,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                     and not any(isinstance(a.value, cst.Name) and a.value.value == "None" for a in args):
                 return None  # np.clip(x, lo, hi) itself, a primitive (x.clip(lo, hi) reads as that)
         names = {"var": ("a", "axis", "dtype", "out", "ddof"), "std": ("a", "axis", "dtype", "out", "ddof"),
-                 "diff": ("a",), "trapz": ("y", "x", "dx"), "flip": ("m", "axis"), "flipud": ("m",),
+                 "diff": ("a", "n", "axis"), "trapz": ("y", "x", "dx"), "flip": ("m", "axis"), "flipud": ("m",),
                  "fliplr": ("m",), "percentile": ("a", "q"), "quantile": ("a", "q"),
                  "trapezoid": ("y", "x", "dx"), "astype": ("a", "dtype"), "clip": ("a", "a_min", "a_max"),
                  "ptp": ("a",), "median": ("a",), "average": ("a", "axis", "weights"), "heaviside": ("x1", "x2"),
@@ -1821,10 +1821,18 @@ class Lowerer(ArrayLowering, VectorLowering):
             code = f"{np_name}.linalg.norm({a} - {mean}) / {np_name}.sqrt({spread})" if name == "std" else body
         elif name == "astype":  # a copy, as ndarray.astype makes one
             code = f"{np_name}.copy({a})"
-        elif name == "diff":
-            code = (f"{a}[..., 1:] - {a}[..., :-1]" if self._array_rank(scope, bound["a"]) < 2 else
-                    f"{a}[:, 1:] - {a}[:, :-1]")
-            code = code.replace("..., ", "")
+        elif name == "diff":  # along the last axis unless axis= says which
+            r = self._array_rank(scope, bound["a"])
+            order = _int_literal(bound.get("n"))
+            axis = -1 if "axis" not in bound else _int_literal(bound["axis"])
+            if order != 1 or axis is None:
+                raise self._err(scope, node, "np.diff() is supported with n=1 and a constant axis",
+                                "write np.diff(a) or np.diff(a, axis=0)")
+            if not -r <= axis < r:  # (a rank the code only guesses: the call's decides)
+                raise self._rank_err(scope, node, f"np.diff() along axis {axis} of an array with {r} "
+                                     f"dimension{'s' if r != 1 else ''}", "pass an axis of the array")
+            skip = ":, " * (axis % r)
+            code = f"{a}[{skip}1:] - {a}[{skip}:-1]"
         elif name == "clip":  # a bound of None: the other one alone
             lo, hi = (text.get(k, "None") for k in ("a_min", "a_max"))
             if lo == "None" and hi == "None":
@@ -3002,7 +3010,7 @@ def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
 
 
 _ARRAY_SIGNS = {"sum", "mean", "prod", "empty_like", "zeros_like", "ones_like", "full_like", "empty", "zeros",
-                "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "sort", "argsort", "roll", "where", "maximum",
+                "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "cumprod", "sort", "argsort", "roll", "where", "maximum",
                 "minimum", "argmax", "argmin", "var", "std", "diff", "asarray", "interp", "searchsorted", "median",
                 "percentile", "quantile", "flip", "flipud", "fliplr", "trapz", "trapezoid", "ravel", "reshape",
                 "linspace", "arange", "outer", "average", "ndim", "T"}
@@ -3182,3 +3190,14 @@ def _passed_to(node: cst.FunctionDef, name: str, functions: dict) -> list[tuple[
 def lower_function(src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                    param_types: dict[str, str] | None = None) -> Function:
     return Lowerer(src, node, env, param_types).lower()
+
+
+def _int_literal(node) -> int | None:
+    """The value of an int literal (``2``, ``-1``); 1 where there is none (an absent
+    ``n=``), None for anything else."""
+    if node is None:
+        return 1
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) \
+            and isinstance(node.expression, cst.Integer):
+        return -node.expression.evaluated_value
+    return node.evaluated_value if isinstance(node, cst.Integer) else None

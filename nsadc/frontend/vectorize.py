@@ -50,7 +50,7 @@ REDUCTIONS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "max", "min":
 _METHOD_REDUCTIONS = {"sum", "mean", "prod", "max", "min"}
 # allocations shaped like an array: inside an expression, one value broadcast to its shape
 _LIKE = ("np.zeros_like", "np.ones_like", "np.full_like", "np.empty_like")
-_OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "array", "concatenate",
+_OTHER_FUNCTIONS = ("dot", "matmul", "outer", "where", "argmax", "argmin", "cumsum", "cumprod", "array", "concatenate",
                     "stack", "reshape", "ravel", "sort", "argsort", "eye", "identity", "arange", "linspace",
                     "roll", "any", "all")
 # the length of an axis that x[:, None] adds: 1, stretched to the other operands' by broadcasting
@@ -61,7 +61,7 @@ _STRETCHED = (NEW_AXIS, Const(1))
 _SAME_RANK = ("np.diff", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.heaviside", "np.flip",
               "np.flipud", "np.fliplr")
 # functions whose second positional argument is the axis (np.cumsum(A, 1))
-_AXIS_SECOND = ("argmax", "argmin", "cumsum", "sort", "concatenate", "stack", *REDUCTIONS)
+_AXIS_SECOND = ("argmax", "argmin", "cumsum", "cumprod", "sort", "concatenate", "stack", *REDUCTIONS)
 _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
                     *ARRAY_PRIMS, *VECTOR_PRIMS}
 
@@ -171,7 +171,7 @@ class VectorLowering:
             return None
         if isinstance(func, cst.Attribute) and self._array_rank(scope, func.value) > 0:
             name = func.attr.value
-            if name in _METHOD_REDUCTIONS or name in ("dot", "argmax", "argmin", "cumsum", "reshape", "ravel",
+            if name in _METHOD_REDUCTIONS or name in ("dot", "argmax", "argmin", "cumsum", "cumprod", "reshape", "ravel",
                                                        "flatten"):
                 if name == "reshape" and len(args) > 1:  # x.reshape(n, m)
                     args = [cst.Tuple([cst.Element(a) for a in args])]
@@ -352,7 +352,7 @@ class VectorLowering:
                     return 1 if "axis" in kwargs and _is_none(kwargs["axis"]) else ranks[0]
                 if name in ("roll", "accumulate_maximum", "accumulate_minimum") and ranks:
                     return ranks[0]
-                if name == "cumsum" and ranks:  # without axis=, the running sum of the flattened array
+                if name in ("cumsum", "cumprod") and ranks:  # without axis=, along the flattened array
                     return ranks[0] if along else 1
                 if name in ("array", "ravel"):
                     return 1
@@ -1454,16 +1454,18 @@ class VectorLowering:
                 raise self._err(scope, node, f"{what} with axis=None is not supported", f"write {what}(x.ravel())")
             prim, start = ("max", -math.inf) if name == "accumulate_maximum" else ("min", math.inf)
             return self._running(scope, node, arg, axis, prim, Const(start), what)
-        if name in ("argmax", "argmin", "cumsum"):
+        if name in ("argmax", "argmin", "cumsum", "cumprod"):
             if len(args) != 1:
                 raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
                                 f"write np.{name}(x) or np.{name}(A, axis=1)")
             arg = self._prepare(scope, args[0])
-            if arg.rank == 0 and name != "cumsum":
+            if arg.rank == 0 and name not in ("cumsum", "cumprod"):
                 return _P("scalar", 0, [], value=Const(0))
             axis = self._axis(scope, name, kwargs.get("axis"), arg.rank)
             if name == "cumsum":
                 return self._running(scope, node, arg, axis, "add", Const(0.0), "np.cumsum")
+            if name == "cumprod":  # the running product as a loop: no division by an entry in the reverse
+                return self._running(scope, node, arg, axis, "mul", Const(1.0), "np.cumprod")
             return self._arg_extreme(scope, node, name, arg, axis)
         if len(args) != 1:
             raise self._err(scope, node, f"np.{name} takes one array (and axis=)",
@@ -1865,7 +1867,7 @@ class VectorLowering:
     def _running(self, scope, node, arg: _P, axis: int | None, prim: str, start: Const, what: str) -> _P:
         """A running ``prim`` along ``axis``, restarted for each position of the
         other axes (``axis`` None: along the flattened array): ``np.cumsum(A,
-        axis=k)`` (add, from 0), and ``np.maximum.accumulate`` /
+        axis=k)`` (add, from 0), ``np.cumprod`` (mul, from 1), and ``np.maximum.accumulate`` /
         ``np.minimum.accumulate`` (max / min, from -inf / inf: each running
         extreme is the scalar ``max`` of the one before and the element, with
         that primitive's derivative and kinks).  ``what``: the call, for errors."""
@@ -1875,10 +1877,10 @@ class VectorLowering:
             raise self._err(scope, node, f"{what} of a scalar", "apply it to an array")
         if axis is None:
             arg, axis = self._flattened(arg, node), 0
-        ints = arg.integer and prim == "add"  # running sums of ints are ints (a CSR row pointer)
+        ints = arg.integer and prim in ("add", "mul")  # running sums of ints are ints (a CSR row pointer)
         out = _P("array", arg.rank, arg.shape, integer=ints)
-        start = Const(0) if ints else start
-        name = self.names.fresh("cumulative" if prim == "add" else f"running_{prim}")
+        start = Const(int(start.value)) if ints else start
+        name = self.names.fresh({"add": "cumulative", "mul": "running_product"}.get(prim, f"running_{prim}"))
         self._new_array(scope, name, out, node)
         total = self.names.fresh("running")
         loc = _loc(scope, node)
