@@ -313,7 +313,8 @@ class Differentiable:
                     raise
             else:
                 meta = {"types": {p.name: p.type for p in base.params}, "files": _files_of(base, self._source()[0]),
-                        "vectorized": base.vectorized,
+                        # (a lowering that let a rank error pass guessed ranks: the call's decide)
+                        "vectorized": base.vectorized or base.lenient,
                         # (a parameter the body never reads may come as anything, an array too)
                         "arrays_through_expressions": [p.name for p in base.params if p.type == "float" and (
                             array_through_expressions(self._source()[1], p.name)

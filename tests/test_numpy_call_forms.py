@@ -4,7 +4,7 @@ clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
 ``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
 ``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``.item()`` of a number, ``np.percentile`` /
 ``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
-initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, array methods of a local array or an expression
+initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, array methods of a local array or an expression
 (``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
 argument with a number (``np.median(x - mu)``: "x must be a scalar" before)."""
 
@@ -81,13 +81,37 @@ def differences_along_axes(T, P):
         + np.sum(np.diff(P, n=1, axis=-1) ** 2) + np.sum(np.diff(P, 1, 1))
 
 
+def flipped_volumes(T, W):
+    # np.flip without an axis reverses every axis (it reversed the first alone on 3-D arrays)
+    return np.sum(np.flip(T) * W) + np.sum(np.flip(T * 2.0 + 1.0, axis=None) * W) + np.sum(np.flip(T, -1) * W)
+
+
+def standardised(A):
+    Z = (A - A.mean(0, keepdims=True)) / A.std(0, keepdims=True)
+    return np.sum(np.abs(Z)) + np.sum(A.var(axis=1, keepdims=True) * A) + np.std(A) + np.var(A, ddof=1)
+
+
+def whole_array_axes(A):
+    return np.mean(A, axis=None) + A.sum(axis=None) + np.max(A, axis=None) + np.sum(np.cumsum(A, axis=None) ** 2)
+
+
+def slices_of_new_arrays(T, w):
+    # named slices and transposes of arrays an expression makes anew share memory with no name
+    a = np.mean(T, axis=1).T
+    r = (T[0] * 2.0)[::-1]
+    r[0] = 0.0
+    return np.sum(a * w) + np.sum(r * r)
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
          (spread_along_axes, (X,)), (axis_in_second_place, (X,)), (flipped, (X, V)), (quantiles, (V, 37.0)),
          (with_initial, (V, X)), (with_initial, (V - 3.0, X - 3.0)), (method_of_a_local, (V, 0.9)),
          (statistics_of_expressions, (0.4, V, W)), (items, (V,)), (floor_divided, (3.0 * V, 0.7)),
-         (running_products, (0.1 * V, 0.1 * X)), (differences_along_axes, (rng.standard_normal((2, 3, 4)), X))]
+         (running_products, (0.1 * V, 0.1 * X)), (differences_along_axes, (rng.standard_normal((2, 3, 4)), X)),
+         (flipped_volumes, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 5)))),
+         (standardised, (X,)), (whole_array_axes, (X,)), (slices_of_new_arrays, (X, V[:3]))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])
@@ -176,3 +200,16 @@ def test_cumprod_through_a_zero_entry():
     a = 1.0 + r
     want = [1 + a[1] + a[1] * a[2] + a[1] * a[2] * a[3], a[0] * (1 + a[2] + a[2] * a[3]), 0.0, 0.0]
     np.testing.assert_allclose(g, want)
+
+
+def view_written(A):
+    a = np.asarray(A).T
+    a[0, 0] = 5.0
+    return np.sum(A)
+
+
+def test_a_view_written_through_names_the_array_it_shares():
+    # (an ArgumentError where the first guess took A for a 1-D array: the message is the same)
+    with pytest.raises((nsadc.UnsupportedError, nsadc.ArgumentError),
+                       match=r"a = np.asarray\(A\).T would make a a view of A \("):
+        nsadc.differentiate(view_written, target="python").grad(np.ones((3, 2)))

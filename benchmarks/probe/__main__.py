@@ -141,7 +141,7 @@ def grad_source(d, args):
 
 
 # corpus letter -> module under benchmarks/probe, in the order they were written
-CORPORA = {"a": "programs", **{c: f"programs_{c}" for c in "bcdefghijklm"}}
+CORPORA = {"a": "programs", **{c: f"programs_{c}" for c in "bcdefghijklmn"}}
 
 
 def main(argv=None):

@@ -541,6 +541,8 @@ class Lowerer(ArrayLowering, VectorLowering):
                 name = lowerer.names.fresh("indexed")
                 scope.locals.add(name)
                 scope.rename[name] = held
+                if lowerer._of_a_new_array(scope, base):  # (not x.T[0], which NumPy reads through x)
+                    lowerer.__dict__.setdefault("made_arrays", set()).add(name)
                 return _placed(scope, new.with_changes(value=cst.Name(name)), old, scope.src.parents.get(old))
 
             def on_leave(self, old, new):
@@ -1755,7 +1757,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             if len(args) == 3 and all(a.keyword is None for a in args) \
                     and not any(isinstance(a.value, cst.Name) and a.value.value == "None" for a in args):
                 return None  # np.clip(x, lo, hi) itself, a primitive (x.clip(lo, hi) reads as that)
-        names = {"var": ("a", "axis", "dtype", "out", "ddof"), "std": ("a", "axis", "dtype", "out", "ddof"),
+        names = {"var": ("a", "axis", "dtype", "out", "ddof", "keepdims"),
+                 "std": ("a", "axis", "dtype", "out", "ddof", "keepdims"),
                  "diff": ("a", "n", "axis"), "trapz": ("y", "x", "dx"), "flip": ("m", "axis"), "flipud": ("m",),
                  "fliplr": ("m",), "percentile": ("a", "q"), "quantile": ("a", "q"),
                  "trapezoid": ("y", "x", "dx"), "astype": ("a", "dtype"), "clip": ("a", "a_min", "a_max"),
@@ -1808,7 +1811,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             axis = self._const_int(scope, bound["axis"]) % max(self._array_rank(scope, bound["a"]), 1)
             count = f"{a}.shape[{axis}]" if "ddof" not in bound else f"({a}.shape[{axis}] - {text['ddof']})"
             spread = f"({a} - {np_name}.mean({a}, axis={axis}, keepdims=True)) ** 2"
-            code = f"{np_name}.sum({spread}, axis={axis}) / {count}"
+            kept = f", keepdims={text['keepdims']}" if "keepdims" in bound else ""
+            code = f"{np_name}.sum({spread}, axis={axis}{kept}) / {count}"
             code = code if name == "var" else f"{np_name}.sqrt({code})"  # (inf * 0 = NaN at equal entries)
         elif name in ("var", "std"):
             ddof = text.get("ddof", "0")
@@ -1818,9 +1822,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             # the standard deviation is a norm: at equal entries (no spread) it has a kink,
             # which np.linalg.norm reports and differentiates (sqrt of 0 would give inf * 0)
             spread = f"({np_name}.size({a}) - {ddof})" if "ddof" in bound else f"{np_name}.size({a})"
-            code = f"{np_name}.linalg.norm({a} - {mean}) / {np_name}.sqrt({spread})" if name == "std" else body
-        elif name == "astype":  # a copy, as ndarray.astype makes one
-            code = f"{np_name}.copy({a})"
+            flat = f"{a} - {mean}" if self._array_rank(scope, bound["a"]) < 2 else f"{np_name}.ravel({a} - {mean})"
+            code = f"{np_name}.linalg.norm({flat}) / {np_name}.sqrt({spread})" if name == "std" else body
+        elif name == "astype":  # a float64 copy, as ndarray.astype makes one (of float32 data too)
+            code = f"{np_name}.zeros({a}.shape) + {a}"
         elif name == "diff":  # along the last axis unless axis= says which
             r = self._array_rank(scope, bound["a"])
             order = _int_literal(bound.get("n"))
@@ -1849,7 +1854,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             code = f"{np_name}.where({x1} > 0.0, 1.0, {np_name}.where({x1} == 0.0, {x2}, 0.0))"
         elif name in ("flip", "flipud", "fliplr"):
             r = self._array_rank(scope, bound["m"])
-            axes = ((0, 1) if r == 2 else (0,)) if name == "flip" and "axis" not in bound else \
+            if name == "flip" and "axis" in bound and not -r <= self._const_int(scope, bound["axis"]) < r:
+                raise self._rank_err(scope, node, f"np.flip() along axis {self._const_int(scope, bound['axis'])} of "
+                                     f"an array with {r} dimension{'s' if r != 1 else ''}", "pass an axis of the array")
+            axes = tuple(range(max(r, 1))) if name == "flip" and "axis" not in bound else \
                 (self._const_int(scope, bound["axis"]) % max(r, 1),) if name == "flip" else \
                 (0,) if name == "flipud" else (1,)
             code = f"{text['m']}[{', '.join('::-1' if k in axes else ':' for k in range(max(r, max(axes) + 1)))}]"
@@ -2762,6 +2770,7 @@ def _module_assignment(src, name: str) -> tuple[cst.CSTNode | None, bool | None]
         return found[-1], False
     ok = [True]
     seen = {name}
+    spelled: set[str] = set()  # names checked already (np.array([DT, DT]) reads DT twice)
 
     class V(cst.CSTVisitor):
         def on_visit(self, n):
@@ -2778,11 +2787,12 @@ def _module_assignment(src, name: str) -> tuple[cst.CSTNode | None, bool | None]
                 return False
             if isinstance(n, cst.Call):
                 return True
+            if isinstance(n, cst.Name) and n.value in spelled:
+                return False
             if isinstance(n, cst.Name) and n.value not in seen:
                 seen.add(n.value)
-                if n.value in ("True", "False") or n.value in src.constants:
-                    return False
-                if _module_assignment(src, n.value)[1]:
+                if n.value in ("True", "False") or n.value in src.constants or _module_assignment(src, n.value)[1]:
+                    spelled.add(n.value)
                     return False
             ok[0] = False
             return False

@@ -62,6 +62,8 @@ _SAME_RANK = ("np.diff", "np.asarray", "np.ascontiguousarray", "np.asfortranarra
               "np.flipud", "np.fliplr")
 # functions whose second positional argument is the axis (np.cumsum(A, 1))
 _AXIS_SECOND = ("argmax", "argmin", "cumsum", "cumprod", "sort", "concatenate", "stack", *REDUCTIONS)
+# functions whose axis=None means what no axis means: the whole array, flattened
+_NONE_AXIS_IS_NO_AXIS = (*REDUCTIONS, *_METHOD_REDUCTIONS, "argmax", "argmin", "cumsum", "cumprod")
 _NOT_ELEMENTWISE = {"copy", "select", "tuple", "and", "or", "not", "float", "trunc", "norm_root",
                     *ARRAY_PRIMS, *VECTOR_PRIMS}
 
@@ -313,7 +315,7 @@ class VectorLowering:
         if isinstance(node, cst.UnaryOperation):
             return self._array_rank(scope, node.expression)
         if isinstance(node, cst.BinaryOperation):
-            a, b = self._array_rank(scope, node.left), self._array_rank(scope, node.right)
+            a, b = self._operand_rank(scope, node.left), self._operand_rank(scope, node.right)
             if isinstance(node.operator, cst.MatrixMultiply):
                 return max(a + b - 2, 0) if a and b else max(a, b)
             return max(a, b)
@@ -414,6 +416,14 @@ class VectorLowering:
         """Whether ``node`` calls a function of the file anywhere inside it."""
         return any(self._user_call(scope, n) for n in nodes(node))
 
+    def _operand_rank(self, scope, node) -> int:
+        """The rank of an operand of arithmetic: a copy of an array
+        (``y.copy() + h0``) has the array's."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "copy" \
+                and not node.args and self._qualified(scope, node.func) is None:
+            return self._array_rank(scope, node.func.value)
+        return self._array_rank(scope, node)
+
     def _call_rank(self, scope, node: cst.Call) -> int:
         """The rank of what a function of the file returns at this call: the call
         is lowered here, where the expression around it is about to be, and its
@@ -461,6 +471,24 @@ class VectorLowering:
             return True
         return self._array_rank(scope, node) > 0
 
+    def _of_a_new_array(self, scope, node) -> bool:
+        """Whether the slices and transposes of ``node`` (``a = A.sum(axis=1,
+        keepdims=True).T``, ``r = (x * w)[::-1]``) take apart an array the
+        expression makes anew (arithmetic, an elementwise function, a
+        reduction), not one that a name holds: no other name shares it."""
+        while isinstance(node, (cst.Subscript, cst.Attribute)):
+            node = node.value
+        if isinstance(node, (cst.BinaryOperation, cst.UnaryOperation)):
+            return True
+        if isinstance(node, cst.Name):  # an array expression computed first into a name of nsadc's
+            return node.value in self.__dict__.get("made_arrays", ())
+        if not isinstance(node, cst.Call):
+            return False
+        found = self._vector_function(scope, node)
+        return self._elementwise_call(scope, node) is not None or (
+            found is not None and found[0] in (*REDUCTIONS, *_METHOD_REDUCTIONS, "dot", "matmul", "outer", "cumsum",
+                                              "cumprod", "where"))
+
     # ------------------------------------------------------------ entry
 
     def _vector(self, scope, node, into: str | None = None) -> Expr:
@@ -482,10 +510,10 @@ class VectorLowering:
                 self._gathers(scope, node) or self._mask_index(scope, node) is not None):
             pass  # y = x[idx], y = x[mask]: NumPy's fancy indexing makes a copy, not a view
         elif into is not None and (isinstance(node, cst.Subscript) or (
-                isinstance(node, cst.Attribute) and node.attr.value == "T")):
+                isinstance(node, cst.Attribute) and node.attr.value == "T")) and not self._of_a_new_array(scope, node):
             what = scope.src.source_of(node).strip()
             raise self._err(scope, node, f"{into} = {what} would make {into} a view of "
-                            f"{what.split('[')[0].split('.')[0]} (NumPy shares the memory: a write "
+                            f"{_viewed_text(scope, node)} (NumPy shares the memory: a write "
                             "through one changes the other)",
                             f"write {into} = {what}.copy(), or use {what} directly in expressions")
         elif reshaped is not None:
@@ -985,6 +1013,8 @@ class VectorLowering:
             name = self.names.fresh("indexed")
             scope.locals.add(name)
             scope.rename[name] = held
+            if self._of_a_new_array(scope, node.value):
+                self.__dict__.setdefault("made_arrays", set()).add(name)
             inner = node.with_changes(value=cst.Name(name))
             scope.src.positions.setdefault(inner, scope.src.positions.get(node))
             scope.src.positions.setdefault(inner.value, scope.src.positions.get(node.value))
@@ -2285,9 +2315,13 @@ def _is_none(node) -> bool:
 
 
 def _axis_keyword(name: str, args: list, kwargs: dict) -> tuple[list, dict]:
-    """``np.cumsum(A, 1)``: a positional axis, passed as ``axis=``."""
+    """``np.cumsum(A, 1)``: a positional axis, passed as ``axis=``.  An axis of
+    None where it means the whole (flattened) array, as no axis does
+    (``np.mean(A, axis=None)``), is dropped."""
     if name in _AXIS_SECOND and len(args) == 2 and "axis" not in kwargs:
-        return args[:1], {**kwargs, "axis": args[1]}
+        args, kwargs = args[:1], {**kwargs, "axis": args[1]}
+    if name in _NONE_AXIS_IS_NO_AXIS and "axis" in kwargs and _is_none(kwargs["axis"]):
+        kwargs = {k: v for k, v in kwargs.items() if k != "axis"}
     return args, kwargs
 
 
@@ -2424,3 +2458,15 @@ def _copied_name(scope, node) -> tuple[cst.Name, str] | None:
             and scope.src.source_of(node.args[0].value).strip() in FLOAT_DTYPES:
         return node.func.value, name
     return None
+
+
+def _viewed_text(scope, node) -> str:
+    """The array a view expression shares memory with, as written: ``X`` of
+    ``X[0].T``, ``A`` of ``np.asarray(A).T``."""
+    while True:
+        if isinstance(node, (cst.Subscript, cst.Attribute)):
+            node = node.value
+        elif isinstance(node, cst.Call) and node.args:
+            node = node.args[0].value
+        else:
+            return _text(scope, node)

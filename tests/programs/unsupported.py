@@ -267,10 +267,6 @@ def u_kwargs(x, **options):  # <- refused: u_kwargs @**options
     return x
 
 
-def u_keyword_only(x, *, scale):  # <- refused: u_keyword_only @scale
-    return x * scale
-
-
 def u_annotation(x: list):  # <- refused: u_annotation @list
     return x
 

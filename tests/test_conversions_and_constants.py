@@ -1,0 +1,83 @@
+"""Conversions, module constants and refusals of idioms from control and
+finance code: ``x0.astype(np.float64)`` of float32 data is a float64 copy
+(it stayed float32: a wrong value); a module array spelled with a constant
+twice (``np.array([DT, DT])``) is frozen like any other (it was refused as
+"computed when the module is imported"); ``y.copy() + h0`` bound to a name a
+loop rebinds keeps its rank ("sum() of a scalar"); an unsupported call
+indexed directly (``np.convolve(a, k)[-1]``) is refused as that call, where
+it is written (an ``ArgumentError`` without a location blamed the
+argument)."""
+
+import re
+
+import numpy as np
+import pytest
+
+import nsadc
+from nsadc.errors import UnsupportedError
+from tests.helpers import load_function
+
+TARGETS = ["python", pytest.param("cpu", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_astype_float64_of_float32_data_is_a_float64_copy(tmp_path, target):
+    f = load_function(tmp_path, """
+        def f(x0, eps):
+            x = x0.astype(np.float64)
+            x[0] += eps
+            return np.sum(x) + np.sum(x0)
+        """, "f")
+    x0 = np.array([1.0, 0.0], np.float32)
+    d = nsadc.differentiate(f, target=target)
+    assert d(x0.copy(), 1e-9) == f(x0.copy(), 1e-9) == 2.000000001
+    gx, geps = d.grad(x0.copy(), 1e-9)
+    np.testing.assert_allclose(gx, [2.0, 2.0])
+    assert geps == 1.0
+    x1 = np.array([1.0, 0.0])
+    assert d(x1, 1e-9) == f(x1.copy(), 1e-9)
+    assert np.array_equal(x1, [1.0, 0.0])  # a copy: the argument keeps its values
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_module_arrays_spelled_with_a_constant_twice(tmp_path, target):
+    f = load_function(tmp_path, """
+        DT = 0.1
+        G = 9.81
+        C = np.array([DT, DT])
+        B = np.array([0.5 * DT * DT, DT, G * DT])
+
+        def f(x):
+            return np.sum(C * x[:2]) + np.sum(B * x)
+        """, "f")
+    x = np.array([1.0, 2.0, 3.0])
+    d = nsadc.differentiate(f, target=target)
+    assert d(x) == pytest.approx(f(x))
+    np.testing.assert_allclose(d.grad(x), [0.1 + 0.005, 0.1 + 0.1, 0.981])
+
+
+def test_a_copy_plus_a_number_rebound_in_a_loop_keeps_its_rank(tmp_path):
+    f = load_function(tmp_path, """
+        def f(y, h0):
+            py = y.copy() + h0
+            for t in range(3):
+                py = py * 0.5
+            return np.sum(py)
+        """, "f")
+    gy, gh = nsadc.differentiate(f, target="python").grad(np.array([1.0, 2.0]), 0.3)
+    np.testing.assert_allclose(gy, [0.125, 0.125])
+    assert gh == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("body, says", [
+    ("return np.convolve(1.0 + r, r)[-1]", "np.convolve() is not supported"),
+    ("return divmod(r[0], 7.0)[1]", "the builtin divmod() is not supported"),
+])
+def test_an_unsupported_call_indexed_directly_is_refused_as_that_call(tmp_path, body, says):
+    f = load_function(tmp_path, f"""
+        def f(r):
+            {body}
+        """, "f")
+    with pytest.raises(UnsupportedError, match=re.escape(says)) as err:
+        nsadc.differentiate(f, target="python").grad(np.array([0.1, -0.05]))
+    assert "f_mod.py:6:" in str(err.value)
