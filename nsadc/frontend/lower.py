@@ -543,7 +543,9 @@ class Lowerer(ArrayLowering, VectorLowering):
                 scope.rename[name] = held
                 if lowerer._of_a_new_array(scope, base):  # (not x.T[0], which NumPy reads through x)
                     lowerer.__dict__.setdefault("made_arrays", set()).add(name)
-                return _placed(scope, new.with_changes(value=cst.Name(name)), old, scope.src.parents.get(old))
+                placed = _placed(scope, new.with_changes(value=cst.Name(name)), old, scope.src.parents.get(old))
+                lowerer.__dict__.setdefault("written_as", {})[id(placed)] = old  # (for messages)
+                return placed
 
             def on_leave(self, old, new):
                 new = super().on_leave(old, new)

@@ -511,9 +511,10 @@ class VectorLowering:
             pass  # y = x[idx], y = x[mask]: NumPy's fancy indexing makes a copy, not a view
         elif into is not None and (isinstance(node, cst.Subscript) or (
                 isinstance(node, cst.Attribute) and node.attr.value == "T")) and not self._of_a_new_array(scope, node):
-            what = scope.src.source_of(node).strip()
+            written = self.__dict__.get("written_as", {}).get(id(node), node)  # x.T[0], not its lowered form
+            what = _text(scope, written)
             raise self._err(scope, node, f"{into} = {what} would make {into} a view of "
-                            f"{_viewed_text(scope, node)} (NumPy shares the memory: a write "
+                            f"{_viewed_text(scope, written)} (NumPy shares the memory: a write "
                             "through one changes the other)",
                             f"write {into} = {what}.copy(), or use {what} directly in expressions")
         elif reshaped is not None:
