@@ -81,3 +81,22 @@ def test_an_unsupported_call_indexed_directly_is_refused_as_that_call(tmp_path, 
     with pytest.raises(UnsupportedError, match=re.escape(says)) as err:
         nsadc.differentiate(f, target="python").grad(np.array([0.1, -0.05]))
     assert "f_mod.py:6:" in str(err.value)
+
+
+@pytest.mark.parametrize("branch", ["np.copy(x)", "x.copy()"])
+def test_a_copy_as_a_branch_of_a_conditional_expression(tmp_path, branch):
+    # (it was taken for a number: "one branch of this conditional expression is an array and the other a scalar")
+    f = load_function(tmp_path, f"""
+        def f(x, c):
+            m = np.abs(x) if c > 0.0 else {branch}
+            r = {branch} if c > 0.0 else np.maximum.accumulate(x)
+            return np.sum(m * c) + np.sum(np.copy(x) * c) + np.sum(r)
+        """, "f")
+    x = np.array([1.0, -3.0, 2.0, 1.5])
+    d = nsadc.differentiate(f, target="python")
+    for c in (1.0, -1.0):
+        assert d(x, c) == pytest.approx(f(x, c))
+        gx, gc = d.grad(x, c)
+        m = np.abs(x) if c > 0 else x
+        np.testing.assert_allclose(gx, (np.sign(x) if c > 0 else 1.0) * c + c + (1.0 if c > 0 else np.array([2.0, 0.0, 2.0, 0.0])))
+        assert gc == pytest.approx(np.sum(m) + np.sum(x))

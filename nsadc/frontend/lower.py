@@ -1765,6 +1765,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                  "fliplr": ("m",), "percentile": ("a", "q"), "quantile": ("a", "q"),
                  "trapezoid": ("y", "x", "dx"), "astype": ("a", "dtype"), "clip": ("a", "a_min", "a_max"),
                  "ptp": ("a",), "median": ("a",), "average": ("a", "axis", "weights"), "heaviside": ("x1", "x2"),
+                 "count_nonzero": ("a",),
                  **{k[3:]: ("a", "dtype") for k in _AS_ARRAY}}[name]
         bound: dict[str, cst.BaseExpression] = {}
         for k, a in enumerate(args):
@@ -1826,6 +1827,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             spread = f"({np_name}.size({a}) - {ddof})" if "ddof" in bound else f"{np_name}.size({a})"
             flat = f"{a} - {mean}" if self._array_rank(scope, bound["a"]) < 2 else f"{np_name}.ravel({a} - {mean})"
             code = f"{np_name}.linalg.norm({flat}) / {np_name}.sqrt({spread})" if name == "std" else body
+        elif name == "count_nonzero":  # a count: an int
+            code = f"{np_name}.sum({a} != 0)"
         elif name == "astype":  # a float64 copy, as ndarray.astype makes one (of float32 data too)
             code = f"{np_name}.zeros({a}.shape) + {a}"
         elif name == "diff":  # along the last axis unless axis= says which
@@ -2989,7 +2992,7 @@ _NUMPY_FUNCTIONS = tuple(m for m in ARRAY_METHODS if m not in ("flatten", "astyp
 # NumPy functions Lowerer._rewritten writes with the ones nsadc differentiates
 _REWRITTEN = ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", "np.clip", "np.ptp", "np.median",
               "np.average", "np.heaviside", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.flip",
-              "np.flipud", "np.fliplr", "np.percentile", "np.quantile")
+              "np.flipud", "np.fliplr", "np.percentile", "np.quantile", "np.count_nonzero")
 # the modules emitted derivative code calls by name
 _MODULE_NAMES = frozenset({"math", "np", "cuda"})
 # conversions that return their (float64) argument itself

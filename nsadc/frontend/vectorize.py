@@ -325,7 +325,7 @@ class VectorLowering:
         if isinstance(node, cst.IfExp) and not self._calls_the_file(scope, node):
             # the array one of the branches gives (a branch calling a function of the file is not
             # looked into: _call_rank would lower the call here, and Python runs one branch only)
-            return max(self._array_rank(scope, node.body), self._array_rank(scope, node.orelse))
+            return max(self._operand_rank(scope, node.body), self._operand_rank(scope, node.orelse))
         if isinstance(node, cst.Call) and self._qualified(scope, node.func) in _LIKE and node.args:
             return self._array_rank(scope, node.args[0].value)  # np.zeros_like(a): a's rank
         if _converted(scope, node) is not None or self._clip_method(scope, node):
@@ -417,12 +417,11 @@ class VectorLowering:
         return any(self._user_call(scope, n) for n in nodes(node))
 
     def _operand_rank(self, scope, node) -> int:
-        """The rank of an operand of arithmetic: a copy of an array
-        (``y.copy() + h0``) has the array's."""
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "copy" \
-                and not node.args and self._qualified(scope, node.func) is None:
-            return self._array_rank(scope, node.func.value)
-        return self._array_rank(scope, node)
+        """The rank of an operand of arithmetic: a copy or a float64
+        conversion of an array (``y.copy() + h0``, ``img.astype(np.float64) /
+        255.0``) has the array's."""
+        copied = _copied_name(scope, node)
+        return self._array_rank(scope, copied[0] if copied is not None else node)
 
     def _call_rank(self, scope, node: cst.Call) -> int:
         """The rank of what a function of the file returns at this call: the call
@@ -969,7 +968,7 @@ class VectorLowering:
         if self._array_rank(scope, node.test):
             raise self._err(scope, node.test, "the condition of a conditional expression is an array (NumPy "
                             "cannot take its truth value)", "use np.where(condition, a, b) for a choice per element")
-        ranks = [self._array_rank(scope, branch) for branch in (node.body, node.orelse)]
+        ranks = [self._operand_rank(scope, branch) for branch in (node.body, node.orelse)]
         if ranks[0] != ranks[1]:
             for branch, r in zip((node.body, node.orelse), ranks):
                 if r == 0 and isinstance(branch, cst.Call):
@@ -1511,10 +1510,12 @@ class VectorLowering:
         if arg.rank == 0:
             raise self._err(scope, node, f"{name}() of a scalar", "reduce an array")
         fname = REDUCTIONS[name]
+        # a sum, product, max or min of ints (or of a mask: a count) is an int, exact, usable as an index
+        integer = arg.integer or self._is_boolean_array(scope, args[0])
         if "axis" not in kwargs:
             value = self._reduction(scope, fname, lambda index: self._element(scope, arg, index),
-                                    arg.shape, node)
-            return _P("scalar", 0, [], value=value)
+                                    arg.shape, node, integer)
+            return _P("scalar", 0, [], value=value, integer=integer and fname != "mean")
         axis = self._const_int(scope, kwargs["axis"])
         if not -arg.rank <= axis < arg.rank:
             if not self._lenient():
@@ -1524,8 +1525,8 @@ class VectorLowering:
         axis %= arg.rank
         if arg.rank == 1:
             value = self._reduction(scope, fname, lambda index: self._element(scope, arg, index),
-                                    arg.shape, node)
-            return _P("scalar", 0, [], value=value)
+                                    arg.shape, node, integer)
+            return _P("scalar", 0, [], value=value, integer=integer and fname != "mean")
         shape = arg.shape[:axis] + arg.shape[axis + 1:]
         return _P("reduce", arg.rank - 1, shape, prim=fname, args=[arg], node=node, axis=axis)
 
@@ -2220,18 +2221,26 @@ class VectorLowering:
         self._loop_nest(scope, dims, search, loc)
         return first, best, ties
 
-    def _reduction(self, scope, fname: str, element, dims: list[Expr], node) -> Var:
+    def _reduction(self, scope, fname: str, element, dims: list[Expr], node, integer: bool = False) -> Var:
         """Reduce the elements ``element(index)`` over ``dims`` to a scalar (an int
-        for ``argmax`` / ``argmin`` over one dimension)."""
+        for ``argmax`` / ``argmin`` over one dimension; with ``integer``, the
+        elements' ints added, multiplied or compared as ints, as NumPy does)."""
         loc = _loc(scope, node)
         if fname in ("argmax", "argmin"):
             return Var(self._first_extreme(scope, "gt" if fname == "argmax" else "lt", element, dims, node)[0][0])
+        if integer and fname in ("max", "min"):  # ints have no derivative: the extreme's value alone
+            best = self._first_extreme(scope, "gt" if fname == "max" else "lt", element, dims, node)[1]
+            return self._scalar(scope, "trunc", (Var(best),), node, hint=f"{fname}_value")
         if fname in ("sum", "mean", "prod"):
             acc = self.names.fresh("total" if fname != "prod" else "product")
-            self._emit(Assign(acc, Const(0.0 if fname != "prod" else 1.0), loc))
+            start = (0 if fname != "prod" else 1) if integer else (0.0 if fname != "prod" else 1.0)
+            self._emit(Assign(acc, Const(start), loc))
 
             def accumulate(index):
-                e = element(index)
+                # (each int as a full-width int: a mask's int8 entries or uint8 pixels would add up
+                # in their own narrow type on the python target, where NumPy's sum widens them)
+                e = self._scalar(scope, "trunc", (element(index),), node, hint="entry") if integer \
+                    else element(index)
                 self._emit(Assign(acc, Call("add" if fname != "prod" else "mul", (Var(acc), e)), loc))
             self._loop_nest(scope, dims, accumulate, loc)
             if fname != "mean":
@@ -2422,12 +2431,15 @@ def with_moving_lengths(block: list, lengths: dict) -> list:
 
 
 def _conversion(scope, node) -> tuple[cst.BaseExpression, str] | None:
-    """``(x, "copy")`` of ``x.copy()``, ``(x, "astype")`` of
+    """``(x, "copy")`` of ``x.copy()`` and ``np.copy(x)``, ``(x, "astype")`` of
     ``x.astype(np.float64)`` (the same values where ``x`` holds floats), ``x`` a
     name or an expression (not a module: ``np.linalg``), else None."""
     if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
         return None
     receiver, name = node.func.value, node.func.attr.value
+    if isinstance(receiver, cst.Name) and scope.src.imports.get(receiver.value) == "np" and name == "copy" \
+            and len(node.args) == 1 and node.args[0].keyword is None and not node.args[0].star:
+        return node.args[0].value, name  # np.copy(x), as x.copy()
     root = receiver
     while isinstance(root, cst.Attribute):
         root = root.value
@@ -2452,13 +2464,6 @@ def _copied_name(scope, node) -> tuple[cst.Name, str] | None:
     """:func:`_conversion` of a name (``x.copy()``, ``x.astype(np.float64)``), else None."""
     found = _conversion(scope, node)
     return found if found is not None and isinstance(found[0], cst.Name) else None
-    name = node.func.attr.value
-    if name == "copy" and not node.args:
-        return node.func.value, name
-    if name == "astype" and len(node.args) == 1 and node.args[0].keyword is None \
-            and scope.src.source_of(node.args[0].value).strip() in FLOAT_DTYPES:
-        return node.func.value, name
-    return None
 
 
 def _viewed_text(scope, node) -> str:
