@@ -4,7 +4,7 @@ clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
 ``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
 ``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``.item()`` of a number, ``np.percentile`` /
 ``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
-initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, array methods of a local array or an expression
+initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, ``...`` in an index, reductions over a tuple of axes, array methods of a local array or an expression
 (``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
 argument with a number (``np.median(x - mu)``: "x must be a scalar" before)."""
 
@@ -103,6 +103,19 @@ def slices_of_new_arrays(T, w):
     return np.sum(a * w) + np.sum(r * r)
 
 
+def ellipses(T, w):
+    U = np.zeros(T.shape)
+    U[..., 1] = T[..., 1] * 2.0
+    return np.sum(T[..., 0] * w) + np.sum(T[0, ...]) + np.sum(U) + np.sum(T[..., -1, :] ** 2)
+
+
+def tuple_axes(X, w, img):
+    H, W = img.shape
+    pooled = img.reshape(H // 2, 2, W // 2, 2).max(axis=(1, 3))
+    return np.sum(X.mean(axis=(1, 2)) * w) + np.sum(pooled ** 2) + np.sum(np.sum(X, axis=(0, 2)) ** 2) \
+        + np.max(X, axis=(0, 1, 2))
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
@@ -111,7 +124,9 @@ CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (
          (statistics_of_expressions, (0.4, V, W)), (items, (V,)), (floor_divided, (3.0 * V, 0.7)),
          (running_products, (0.1 * V, 0.1 * X)), (differences_along_axes, (rng.standard_normal((2, 3, 4)), X)),
          (flipped_volumes, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 5)))),
-         (standardised, (X,)), (whole_array_axes, (X,)), (slices_of_new_arrays, (X, V[:3]))]
+         (standardised, (X,)), (whole_array_axes, (X,)), (slices_of_new_arrays, (X, V[:3])),
+         (ellipses, (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3)))),
+         (tuple_axes, (rng.standard_normal((2, 4, 6)), rng.standard_normal(2), rng.standard_normal((4, 6))))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])

@@ -519,6 +519,42 @@ class Lowerer(ArrayLowering, VectorLowering):
         else:
             raise self._unsupported_stmt(scope, node)
 
+    def _ellipses_spelled_out(self, scope, node):
+        """``node`` with each ``...`` in an index of a named array written as the
+        full slices it stands for (``T[..., 0]`` of a 3-D ``T`` is ``T[:, :,
+        0]``), as NumPy reads it."""
+        if not any(isinstance(n, cst.Ellipsis) for n in nodes(node)):
+            return node
+        lowerer = self
+
+        class Spelled(cst.CSTTransformer):
+            def leave_Subscript(self, old, new):
+                dots = [k for k, el in enumerate(new.slice)
+                        if isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Ellipsis)]
+                found = lowerer._local_array(scope, new.value) if isinstance(new.value, cst.Name) else None
+                if len(dots) != 1 or found is None:
+                    return new  # (refused where it is lowered: "... is not supported")
+                others = sum(1 for k, el in enumerate(new.slice) if k != dots[0] and not (
+                    isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Name)
+                    and el.slice.value.value == "None"))
+                if others > rank(found[1]):
+                    return new
+                full = [cst.SubscriptElement(cst.Slice(lower=None, upper=None),
+                                             comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                        for _ in range(rank(found[1]) - others)]
+                items = list(new.slice)
+                spelled = new.with_changes(slice=[*items[:dots[0]], *full, *items[dots[0] + 1:]])
+                return _placed(scope, spelled, old, scope.src.parents.get(old))
+
+            def on_leave(self, old, new):
+                new = super().on_leave(old, new)
+                if new is not old and isinstance(new, cst.CSTNode):  # a rebuilt node stands where the old one did
+                    scope.src.positions.setdefault(new, scope.src.positions.get(old))
+                    scope.src.parents.setdefault(new, scope.src.parents.get(old))
+                return new
+
+        return node.visit(Spelled())
+
     def _named_bases(self, scope, node):
         """``node`` with each array expression that is indexed (``np.maximum(c,
         1.0)[:, None]``) computed first into an array of its own, which the
@@ -599,6 +635,7 @@ class Lowerer(ArrayLowering, VectorLowering):
     def _small(self, scope, node):
         self._check_store_targets(scope, node)
         node = self._named_bases(scope, node)
+        node = self._ellipses_spelled_out(scope, node)
         if isinstance(node, cst.Assign):
             self._assign(scope, node)
         elif isinstance(node, cst.AugAssign):

@@ -345,7 +345,8 @@ class VectorLowering:
                 ranks = [self._array_rank(scope, a) for a in args]
                 along = "axis" in kwargs and not _is_none(kwargs["axis"])
                 if name in REDUCTIONS or name in _METHOD_REDUCTIONS or name in ("argmax", "argmin"):
-                    return max(ranks[0] - 1, 0) if along and ranks else 0
+                    many = len(kwargs["axis"].elements) if along and isinstance(kwargs["axis"], cst.Tuple) else 1
+                    return max(ranks[0] - many, 0) if along and ranks else 0
                 if name in ("dot", "matmul") and len(ranks) == 2:
                     return max(ranks[0] + ranks[1] - 2, 0)
                 if name == "outer":
@@ -1516,6 +1517,8 @@ class VectorLowering:
             value = self._reduction(scope, fname, lambda index: self._element(scope, arg, index),
                                     arg.shape, node, integer)
             return _P("scalar", 0, [], value=value, integer=integer and fname != "mean")
+        if isinstance(kwargs["axis"], cst.Tuple):
+            return self._reduced_over_axes(scope, node, fname, arg, kwargs["axis"], integer)
         axis = self._const_int(scope, kwargs["axis"])
         if not -arg.rank <= axis < arg.rank:
             if not self._lenient():
@@ -1528,7 +1531,26 @@ class VectorLowering:
                                     arg.shape, node, integer)
             return _P("scalar", 0, [], value=value, integer=integer and fname != "mean")
         shape = arg.shape[:axis] + arg.shape[axis + 1:]
-        return _P("reduce", arg.rank - 1, shape, prim=fname, args=[arg], node=node, axis=axis)
+        return _P("reduce", arg.rank - 1, shape, prim=fname, args=[arg], node=node, axis=axis,
+                  integer=integer and fname != "mean")
+
+    def _reduced_over_axes(self, scope, node, fname: str, arg: _P, axes_node: cst.Tuple, integer: bool) -> _P:
+        """``np.sum(A, axis=(1, 2))``: the reduction along each axis named, the
+        last first (``np.sum(np.sum(A, axis=2), axis=1)``): the same sums and
+        extremes, and for a mean the mean of equal-sized means."""
+        axes = [self._const_int(scope, e.value) for e in axes_node.elements]
+        if any(not -arg.rank <= a < arg.rank for a in axes) or len({a % arg.rank for a in axes}) != len(axes):
+            raise self._rank_err(scope, axes_node, f"axis={_text(scope, axes_node)} does not name distinct axes "
+                                 f"of a {arg.rank}-D array", f"name axes from 0 to {arg.rank - 1}, each once")
+        if len(axes) == arg.rank:  # every axis: the whole array
+            value = self._reduction(scope, fname, lambda index: self._element(scope, arg, index),
+                                    arg.shape, node, integer)
+            return _P("scalar", 0, [], value=value, integer=integer and fname != "mean")
+        p = arg
+        for a in sorted((a % arg.rank for a in axes), reverse=True):
+            p = _P("reduce", p.rank - 1, p.shape[:a] + p.shape[a + 1:], prim=fname, args=[p], node=node, axis=a,
+                   integer=integer and fname != "mean")
+        return p
 
     def _index_array(self, scope, node, name: str, args) -> _P:
         """``np.eye(n)`` / ``np.identity(n)``: element (i, j) is 1.0 where i == j;
@@ -2097,7 +2119,8 @@ class VectorLowering:
         if p.kind == "reduce":
             arg = p.args[0]
             return self._reduction(scope, p.prim, lambda k: self._element(
-                scope, arg, [*index[:p.axis], *k, *index[p.axis:]]), [arg.shape[p.axis]], p.node)
+                scope, arg, [*index[:p.axis], *k, *index[p.axis:]]), [arg.shape[p.axis]], p.node,
+                p.integer and p.prim not in ("argmax", "argmin"))
         if p.kind == "leading":  # a mask over the first axes: the same element along the others
             return self._element(scope, p.args[0], index[:p.args[0].rank])
         if p.kind == "kept":  # the kept axis has one position, whatever the index
