@@ -7,22 +7,9 @@ import pytest
 
 import nsadc
 from nsadc.errors import UnsupportedError
-from tests.helpers import load_function
+from tests.helpers import central_differences, load_function
 
 TARGETS = ["python", pytest.param("cpu", marks=pytest.mark.slow)]
-
-
-def _fd(f, args, k, h=1e-6):
-    """Central differences of ``f`` in its array argument ``k``."""
-    x = np.asarray(args[k], float)
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e.flat[i] = h
-        up, down = list(args), list(args)
-        up[k], down[k] = x + e, x - e
-        g.flat[i] = (f(*up) - f(*down)) / (2 * h)
-    return g
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -58,8 +45,8 @@ def test_interp_inside_a_helper(tmp_path, target):
     assert d(*args) == pytest.approx(f(*args))
     gx, gtt, gff = d.grad(*args)
     assert gx == pytest.approx(2.0 * 2.0 + 1.0)
-    np.testing.assert_allclose(gtt, _fd(f, args, 1), atol=1e-7)
-    np.testing.assert_allclose(gff, _fd(f, args, 2), atol=1e-7)
+    np.testing.assert_allclose(gtt, central_differences(f, args, 1), atol=1e-7)
+    np.testing.assert_allclose(gff, central_differences(f, args, 2), atol=1e-7)
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -82,9 +69,9 @@ def test_gathers_through_int_arithmetic_on_an_index_array(tmp_path, target):
         assert d(*args) == pytest.approx(fn(*args))
         grads = d.grad(*args)
         grads = grads if isinstance(grads, tuple) else (grads,)  # one wrt argument: its gradient alone
-        np.testing.assert_allclose(grads[0], _fd(fn, args, 0), atol=1e-7)
+        np.testing.assert_allclose(grads[0], central_differences(fn, args, 0), atol=1e-7)
         if len(wrt) == 2:
-            np.testing.assert_allclose(grads[1], _fd(fn, args, 2), atol=1e-7)
+            np.testing.assert_allclose(grads[1], central_differences(fn, args, 2), atol=1e-7)
 
 
 def test_a_float_array_as_index_is_refused(tmp_path):

@@ -527,7 +527,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             return node
         lowerer = self
 
-        class Spelled(cst.CSTTransformer):
+        class Spelled(_InPlaceOfTheUsers):
             def leave_Subscript(self, old, new):
                 dots = [k for k, el in enumerate(new.slice)
                         if isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Ellipsis)]
@@ -546,14 +546,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                 spelled = new.with_changes(slice=[*items[:dots[0]], *full, *items[dots[0] + 1:]])
                 return _placed(scope, spelled, old, scope.src.parents.get(old))
 
-            def on_leave(self, old, new):
-                new = super().on_leave(old, new)
-                if new is not old and isinstance(new, cst.CSTNode):  # a rebuilt node stands where the old one did
-                    scope.src.positions.setdefault(new, scope.src.positions.get(old))
-                    scope.src.parents.setdefault(new, scope.src.parents.get(old))
-                return new
-
-        return node.visit(Spelled())
+        return node.visit(Spelled(scope))
 
     def _named_bases(self, scope, node):
         """``node`` with each array expression that is indexed (``np.maximum(c,
@@ -561,7 +554,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         index then reads: NumPy evaluates the expression before indexing it."""
         lowerer = self
 
-        class Name(cst.CSTTransformer):
+        class Name(_InPlaceOfTheUsers):
             def visit_Lambda(self, n):
                 return False
 
@@ -583,19 +576,12 @@ class Lowerer(ArrayLowering, VectorLowering):
                 lowerer.__dict__.setdefault("written_as", {})[id(placed)] = old  # (for messages)
                 return placed
 
-            def on_leave(self, old, new):
-                new = super().on_leave(old, new)
-                if new is not old and isinstance(new, cst.CSTNode):  # a rebuilt node stands where the old one did
-                    scope.src.positions.setdefault(new, scope.src.positions.get(old))
-                    scope.src.parents.setdefault(new, scope.src.parents.get(old))
-                return new
-
         if not any(isinstance(n, cst.Subscript) and isinstance(n.value, (cst.Call, cst.BinaryOperation,
                                                                          cst.UnaryOperation, cst.Attribute,
                                                                          cst.Subscript))
                    for n in nodes(node)):
             return node
-        return node.visit(Name())
+        return node.visit(Name(scope))
 
     def _check_store_targets(self, scope, node) -> None:
         """Refuse a store into an indexed expression (``B.T[0] = v``, ``z[1:][::2] =
@@ -2760,6 +2746,22 @@ def _filled_prefix(fnode: cst.FunctionDef, param: str) -> cst.BaseExpression | N
                         and t.target.slice[0].slice.value.value == s.target.value for t in small.targets):
                     return it.args[0].value
     return None
+
+
+class _InPlaceOfTheUsers(cst.CSTTransformer):
+    """A rewrite of the user's code whose rebuilt nodes stand where the old
+    ones did: errors point at what the user wrote."""
+
+    def __init__(self, scope):
+        super().__init__()
+        self.scope = scope
+
+    def on_leave(self, old, new):
+        new = super().on_leave(old, new)
+        if new is not old and isinstance(new, cst.CSTNode):
+            self.scope.src.positions.setdefault(new, self.scope.src.positions.get(old))
+            self.scope.src.parents.setdefault(new, self.scope.src.parents.get(old))
+        return new
 
 
 def _placed(scope, same: cst.CSTNode, node: cst.CSTNode, parent) -> cst.CSTNode:
