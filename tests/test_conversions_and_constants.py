@@ -100,3 +100,31 @@ def test_a_copy_as_a_branch_of_a_conditional_expression(tmp_path, branch):
         m = np.abs(x) if c > 0 else x
         np.testing.assert_allclose(gx, (np.sign(x) if c > 0 else 1.0) * c + c + (1.0 if c > 0 else np.array([2.0, 0.0, 2.0, 0.0])))
         assert gc == pytest.approx(np.sum(m) + np.sum(x))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_module_tuples_of_numbers_indexed_measured_and_looped_over(tmp_path, target):
+    text = """
+        COEFS = (0.5, 0.25, 0.125)
+        IDX = (2, 0, 1)
+        NODES = (-1.0, 0.0, 1.0)
+
+        def f(x):
+            s = 0.0
+            for k in range(len(COEFS)):
+                s += COEFS[k] * x[IDX[k]] ** 2
+            for c in NODES:
+                s += abs(x[0] - c)
+            return s
+
+        def repeated(x):
+            return x[0] * COEFS * 2
+        """
+    f = load_function(tmp_path, text, "f")
+    x = np.array([0.3, -0.7, 1.2])
+    d = nsadc.differentiate(f, target=target)
+    assert d(x) == pytest.approx(f(x))
+    np.testing.assert_allclose(d.grad(x), [0.25 * 0.6 + 1.0, 0.125 * 2 * -0.7, 0.5 * 2 * 1.2])
+    repeated = load_function(tmp_path, text, "repeated")  # a tuple times 2 repeats it: refused
+    with pytest.raises(UnsupportedError, match="'COEFS' is a tuple, not a number"):
+        nsadc.differentiate(repeated, target="python")(x)

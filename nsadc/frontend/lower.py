@@ -356,11 +356,15 @@ class Lowerer(ArrayLowering, VectorLowering):
 
         frozen = self.__dict__.setdefault("_frozen_arrays", {})
         for name in sorted(mentioned_names(scope.node) - scope.locals - set(scope.src.imports)):
-            value = scope.env.get(name)
+            original = value = scope.env.get(name)
+            if _numbers_tuple(value) and _only_indexed(scope, name):
+                # COEFS = (0.5, 0.25) read as COEFS[k], len(COEFS), for c in COEFS: as Numba
+                # freezes a global tuple (arithmetic on it, repetition in Python, stays refused)
+                value = np.array(value, dtype=np.float64 if any(isinstance(v, float) for v in value) else np.int64)
             if not (isinstance(value, np.ndarray) and value.ndim in (1, 2) and value.dtype.kind in "fiu"
                     and 0 < value.size <= FROZEN_ARRAY_LIMIT) or _module_assignment(scope.src, name)[1] is not True:
                 continue
-            ir = frozen.get(id(value), (None, None))[1]
+            ir = frozen.get(id(original), (None, None))[1]
             if ir is None:
                 floating = value.dtype.kind == "f"
                 # the entry function freezes before it lowers anything: the name is free
@@ -375,7 +379,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                 self.arrays[ir] = f"{'' if floating else 'i'}array{value.ndim}"
                 self.shapes[ir] = list(dims)  # (known: whole-array code checks it against the arguments')
                 self.user_vars[ir] = name
-                frozen[id(value)] = (value, ir)  # keep the array alive: its id stays its own
+                frozen[id(original)] = (original, ir)  # keep the value alive: its id stays its own
             scope.locals.add(name)
             scope.rename[name] = Var(ir)
 
@@ -2781,6 +2785,31 @@ def _placed(scope, same: cst.CSTNode, node: cst.CSTNode, parent) -> cst.CSTNode:
 
 _SPELLED_OUT = {"array", "asarray", "linspace", "arange", "zeros", "ones", "full", "eye", "float64", "int64",
                 "sqrt", "exp", "log", "sin", "cos", "tan", "pi", "e", "inf", "double", "float32", "int32"}
+
+
+def _numbers_tuple(value) -> bool:
+    """A tuple of ints and floats (no bools), the way module coefficients are written."""
+    return isinstance(value, tuple) and bool(value) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+
+
+def _only_indexed(scope, name: str) -> bool:
+    """Whether every read of the module name ``name`` in the function indexes it
+    (``name[k]``), measures it (``len(name)``) or loops over it."""
+    for n in nodes(scope.node):
+        if not (isinstance(n, cst.Name) and n.value == name):
+            continue
+        parent = scope.src.parents.get(n)
+        if isinstance(parent, cst.Subscript) and parent.value is n:
+            continue
+        if isinstance(parent, cst.For) and parent.iter is n:
+            continue
+        if isinstance(parent, cst.Arg):
+            call = scope.src.parents.get(parent)
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "len":
+                continue
+        return False
+    return True
 
 
 def _module_assignment(src, name: str) -> tuple[cst.CSTNode | None, bool | None]:
