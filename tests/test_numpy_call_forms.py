@@ -4,7 +4,7 @@ clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
 ``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
 ``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``.item()`` of a number, ``np.percentile`` /
 ``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
-initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, ``...`` in an index, reductions over a tuple of axes, array methods of a local array or an expression
+initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, ``...`` in an index, reductions over a tuple of axes, ``.T`` of a row of a 3-D array, array methods of a local array or an expression
 (``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
 argument with a number (``np.median(x - mu)``: "x must be a scalar" before)."""
 
@@ -116,6 +116,15 @@ def tuple_axes(X, w, img):
         + np.max(X, axis=(0, 1, 2))
 
 
+def transposed_rows(X, Y):
+    # .T of a row of a 3-D array (the first guess of X's rank took F for a number: "attribute 'F.T'")
+    F = X[0]
+    s = np.sum(F @ F.T)
+    for b in range(X.shape[0]):
+        s += np.sum(X[b].T @ Y[b])
+    return s
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
@@ -126,7 +135,8 @@ CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (
          (flipped_volumes, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 5)))),
          (standardised, (X,)), (whole_array_axes, (X,)), (slices_of_new_arrays, (X, V[:3])),
          (ellipses, (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3)))),
-         (tuple_axes, (rng.standard_normal((2, 4, 6)), rng.standard_normal(2), rng.standard_normal((4, 6))))]
+         (tuple_axes, (rng.standard_normal((2, 4, 6)), rng.standard_normal(2), rng.standard_normal((4, 6)))),
+         (transposed_rows, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 4))))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])

@@ -1384,6 +1384,11 @@ class Lowerer(ArrayLowering, VectorLowering):
             limit = self._finfo(scope, node)
             if limit is not None:
                 return Const(limit), "c"
+            if node.attr.value in ("T", "shape", "size", "ndim"):  # an array's: of a value held as a number
+                base = scope.src.source_of(node.value).strip()
+                raise self._rank_err(scope, node, f"{base}.{node.attr.value} reads {base} as an array, but "
+                                     f"nsadc holds {base} as a number here",
+                                     f"pass an array for the argument {base} is made from, or name the array first")
             raise self._err(scope, node, f"attribute {scope.src.source_of(node)!r} is not supported",
                             "use math/numpy constants (math.pi) or plain variables")
         table = {
