@@ -4,7 +4,7 @@ clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
 ``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
 ``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``.item()`` of a number, ``np.percentile`` /
 ``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
-initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, ``...`` in an index, reductions over a tuple of axes, ``.T`` of a row of a 3-D array, array methods of a local array or an expression
+initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, ``...`` in an index, reductions over a tuple of axes, ``.T`` of a row of a 3-D array, ``np.transpose`` / ``np.expand_dims``, array methods of a local array or an expression
 (``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
 argument with a number (``np.median(x - mu)``: "x must be a scalar" before)."""
 
@@ -125,6 +125,12 @@ def transposed_rows(X, Y):
     return s
 
 
+def transposed_and_expanded(A, x):
+    B = np.transpose(A)
+    c = np.expand_dims(x, 1) * A + np.expand_dims(x, axis=-1) * 2.0
+    return np.sum(B ** 2) + np.sum(c) + np.sum(np.transpose(A, (1, 0)) * B) + np.sum(np.expand_dims(A[0], 0) * A)
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
@@ -136,7 +142,8 @@ CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (
          (standardised, (X,)), (whole_array_axes, (X,)), (slices_of_new_arrays, (X, V[:3])),
          (ellipses, (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3)))),
          (tuple_axes, (rng.standard_normal((2, 4, 6)), rng.standard_normal(2), rng.standard_normal((4, 6)))),
-         (transposed_rows, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 4))))]
+         (transposed_rows, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 4)))),
+         (transposed_and_expanded, (X, V[:3]))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])

@@ -1797,7 +1797,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                  "fliplr": ("m",), "percentile": ("a", "q"), "quantile": ("a", "q"),
                  "trapezoid": ("y", "x", "dx"), "astype": ("a", "dtype"), "clip": ("a", "a_min", "a_max"),
                  "ptp": ("a",), "median": ("a",), "average": ("a", "axis", "weights"), "heaviside": ("x1", "x2"),
-                 "count_nonzero": ("a",),
+                 "count_nonzero": ("a",), "transpose": ("a", "axes"), "expand_dims": ("a", "axis"),
                  **{k[3:]: ("a", "dtype") for k in _AS_ARRAY}}[name]
         bound: dict[str, cst.BaseExpression] = {}
         for k, a in enumerate(args):
@@ -1859,6 +1859,21 @@ class Lowerer(ArrayLowering, VectorLowering):
             spread = f"({np_name}.size({a}) - {ddof})" if "ddof" in bound else f"{np_name}.size({a})"
             flat = f"{a} - {mean}" if self._array_rank(scope, bound["a"]) < 2 else f"{np_name}.ravel({a} - {mean})"
             code = f"{np_name}.linalg.norm({flat}) / {np_name}.sqrt({spread})" if name == "std" else body
+        elif name == "transpose":  # of a 1-D or 2-D array: its .T (axes=(1, 0) says the same)
+            r = self._array_rank(scope, bound["a"])
+            axes = bound.get("axes")
+            order = [_int_literal(e.value) for e in axes.elements] if isinstance(axes, (cst.Tuple, cst.List)) else None
+            if r > 2 or (axes is not None and order not in ([1, 0], [0])):
+                raise self._err(scope, node, "np.transpose() is supported on 1-D and 2-D arrays (as .T)",
+                                "write A.T, or index the axes in the order you need in a loop")
+            code = f"{a}.T"
+        elif name == "expand_dims":  # a new axis of length 1 at axis (x[:, None] for axis=1 of a 1-D x)
+            r = self._array_rank(scope, bound["a"])
+            axis = _int_literal(bound["axis"]) if "axis" in bound else None
+            if axis is None or not -(r + 1) <= axis <= r:
+                raise self._err(scope, node, "np.expand_dims() is supported with one constant axis",
+                                "write np.expand_dims(x, 0), or x[None, :]")
+            code = f"{a}[{':, ' * (axis % (r + 1))}None]"
         elif name == "count_nonzero":  # a count: an int
             code = f"{np_name}.sum({a} != 0)"
         elif name == "astype":  # a float64 copy, as ndarray.astype makes one (of float32 data too)
@@ -3065,7 +3080,8 @@ _NUMPY_FUNCTIONS = tuple(m for m in ARRAY_METHODS if m not in ("flatten", "astyp
 # NumPy functions Lowerer._rewritten writes with the ones nsadc differentiates
 _REWRITTEN = ("np.var", "np.std", "np.diff", "np.trapz", "np.trapezoid", "np.clip", "np.ptp", "np.median",
               "np.average", "np.heaviside", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.flip",
-              "np.flipud", "np.fliplr", "np.percentile", "np.quantile", "np.count_nonzero")
+              "np.flipud", "np.fliplr", "np.percentile", "np.quantile", "np.count_nonzero", "np.transpose",
+              "np.expand_dims")
 # the modules emitted derivative code calls by name
 _MODULE_NAMES = frozenset({"math", "np", "cuda"})
 # conversions that return their (float64) argument itself

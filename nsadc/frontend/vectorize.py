@@ -59,7 +59,7 @@ NEW_AXIS = Call("new_axis", ())
 _STRETCHED = (NEW_AXIS, Const(1))
 # functions the lowering rewrites (Lowerer._rewritten) into an array of their argument's rank
 _SAME_RANK = ("np.diff", "np.asarray", "np.ascontiguousarray", "np.asfortranarray", "np.heaviside", "np.flip",
-              "np.flipud", "np.fliplr")
+              "np.flipud", "np.fliplr", "np.transpose")
 # functions whose second positional argument is the axis (np.cumsum(A, 1))
 _AXIS_SECOND = ("argmax", "argmin", "cumsum", "cumprod", "sort", "concatenate", "stack", *REDUCTIONS)
 # functions whose axis=None means what no axis means: the whole array, flattened
@@ -379,6 +379,8 @@ class VectorLowering:
                 return max([self._array_rank(scope, a.value) for a in node.args] or [0])
             if self._qualified(scope, node.func) in _SAME_RANK and node.args:
                 return self._array_rank(scope, node.args[0].value)  # np.diff(x) in 0.25 * np.diff(x)
+            if self._qualified(scope, node.func) == "np.expand_dims" and node.args:
+                return self._array_rank(scope, node.args[0].value) + 1  # x[:, None]
             if self._qualified(scope, node.func) in ("np.var", "np.std") or self._spread_method(scope, node):
                 method = self._spread_method(scope, node)
                 args = [*([node.func.value] if method else []), *(a.value for a in node.args if a.keyword is None)]
@@ -928,7 +930,7 @@ class VectorLowering:
                                 "compare with < <= > >= == !=")
             return self._elementwise(scope, node, op, [node.left, node.comparisons[0].comparator])
         if isinstance(node, cst.Call) and (self._qualified(scope, node.func) in (*_SAME_RANK, "np.clip", "np.var",
-                                                                                   "np.std")
+                                                                                   "np.std", "np.expand_dims")
                                            or self._clip_method(scope, node) or self._spread_method(scope, node)):
             # np.diff(x): x[1:] - x[:-1]; np.clip(x, None, hi): np.minimum(x, hi); x.clip(lo, hi);
             # np.var(X, axis=0) and X.std(1): sums of squared deviations
