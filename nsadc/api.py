@@ -817,7 +817,8 @@ class Differentiable:
         compile, or that names a value it never assigned, is nsadc's defect, not
         the user's: say so, where the function is, instead of a Numba traceback."""
         path, line = self._key[0], self._key[3]
-        if isinstance(e, IndexError):  # target="python", or boundscheck=True on the cpu target
+        if isinstance(e, IndexError) and "only integers" not in str(e):  # (a float as an index: nsadc's)
+            # target="python", or boundscheck=True on the cpu target
             return ArgumentError(f"{path}:{line}: {self.__name__} reads or writes an array out of bounds at "
                                  f"these arguments (IndexError: {e}); check the arguments' shapes")
         if isinstance(e, MemoryError):
