@@ -83,3 +83,21 @@ def test_a_float_array_as_index_is_refused(tmp_path):
     with pytest.raises(UnsupportedError, match=r"idx \+ 1 indexes tab as an array of indices") as err:
         d.grad(np.arange(4.0), np.array([0.0, 1.0]))
     assert "range((idx + 1).shape[0])" in str(err.value)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_gathers_through_arithmetic_where_nothing_else_shows_the_index_array(tmp_path, target):
+    # idx appears only inside indices: the call's int array decides (it was "must be a scalar")
+    f = load_function(tmp_path, """
+        def lininterp(tab, idx, u):
+            lo = tab[idx]
+            hi = tab[idx + 1]
+            return np.sum(lo + (hi - lo) * u) + np.sum(tab[(idx + 3) % 6] * tab[2 * idx // 2])
+        """, "lininterp")
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=7), np.array([0, 2, 5]), rng.uniform(size=3))
+    d = nsadc.differentiate(f, wrt=["tab", "u"], target=target)
+    assert d(*args) == pytest.approx(f(*args))
+    gtab, gu = d.grad(*args)
+    np.testing.assert_allclose(gtab, central_differences(f, args, 0), atol=1e-7)
+    np.testing.assert_allclose(gu, central_differences(f, args, 2), atol=1e-7)

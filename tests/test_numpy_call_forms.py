@@ -4,7 +4,7 @@ clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
 ``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
 ``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``.item()`` of a number, ``np.percentile`` /
 ``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
-initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, ``...`` in an index, reductions over a tuple of axes, ``.T`` of a row of a 3-D array, ``np.transpose`` / ``np.expand_dims``, array methods of a local array or an expression
+initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, ``...`` in an index, reductions over a tuple of axes, ``.T`` of a row of a 3-D array, ``np.transpose`` / ``np.expand_dims``, ``.T`` of a new 2-D array, array methods of a local array or an expression
 (``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
 argument with a number (``np.median(x - mu)``: "x must be a scalar" before)."""
 
@@ -131,6 +131,12 @@ def transposed_and_expanded(A, x):
     return np.sum(B ** 2) + np.sum(c) + np.sum(np.transpose(A, (1, 0)) * B) + np.sum(np.expand_dims(A[0], 0) * A)
 
 
+def transposed_expressions(A, B):
+    M = (A * 2.0).T
+    M[0, 0] = 1.0  # a view of the new array alone
+    return np.sum(M[0] * M[1]) + np.sum((A @ B).T[0]) + np.sum((A @ A.T).T * 3.0)
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
@@ -143,7 +149,7 @@ CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (
          (ellipses, (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3)))),
          (tuple_axes, (rng.standard_normal((2, 4, 6)), rng.standard_normal(2), rng.standard_normal((4, 6)))),
          (transposed_rows, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 4)))),
-         (transposed_and_expanded, (X, V[:3]))]
+         (transposed_and_expanded, (X, V[:3])), (transposed_expressions, (X, rng.standard_normal((4, 5))))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])
@@ -253,3 +259,16 @@ def test_a_view_written_through_names_the_array_it_shares(fn, says):
     # (an ArgumentError where the first guess took A for a 1-D array: the message is the same)
     with pytest.raises((nsadc.UnsupportedError, nsadc.ArgumentError), match=says):
         nsadc.differentiate(fn, target="python").grad(np.ones((3, 2)))
+
+
+def pooled_tie(x):
+    return np.sum(x.reshape(2, 2, 3, 2).max(axis=(1, 3)))
+
+
+def test_a_max_over_a_tuple_of_axes_shares_a_tie_across_the_whole_group():
+    # one reduction over the group, as NumPy's: three tied entries take 1/3 each (nested maxes gave 1/4, 1/4, 1/2)
+    x = np.zeros((4, 6)) - 5.0
+    x[0, 0] = x[0, 1] = x[1, 0] = 1.0
+    x[1, 1] = 0.0
+    g = nsadc.differentiate(pooled_tie, target="python").grad(x)
+    np.testing.assert_allclose(g[:2, :2], [[1 / 3, 1 / 3], [1 / 3, 0.0]])

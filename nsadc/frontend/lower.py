@@ -554,8 +554,9 @@ class Lowerer(ArrayLowering, VectorLowering):
 
     def _named_bases(self, scope, node):
         """``node`` with each array expression that is indexed (``np.maximum(c,
-        1.0)[:, None]``) computed first into an array of its own, which the
-        index then reads: NumPy evaluates the expression before indexing it."""
+        1.0)[:, None]``) or transposed (``(A @ B).T``) computed first into an
+        array of its own, which the index then reads: NumPy evaluates the
+        expression before indexing it."""
         lowerer = self
 
         class Name(_InPlaceOfTheUsers):
@@ -580,9 +581,24 @@ class Lowerer(ArrayLowering, VectorLowering):
                 lowerer.__dict__.setdefault("written_as", {})[id(placed)] = old  # (for messages)
                 return placed
 
-        if not any(isinstance(n, cst.Subscript) and isinstance(n.value, (cst.Call, cst.BinaryOperation,
-                                                                         cst.UnaryOperation, cst.Attribute,
-                                                                         cst.Subscript))
+            def leave_Attribute(self, old, new):
+                # (A * 2.0).T, (A @ B).T: the transpose of a new 2-D array, that array computed first
+                base = new.value
+                if new.attr.value != "T" or not isinstance(base, (cst.Call, cst.BinaryOperation,
+                                                                  cst.UnaryOperation)) \
+                        or lowerer._array_rank(scope, base) != 2 or not lowerer._of_a_new_array(scope, base):
+                    return new
+                name = lowerer.names.fresh("transposed")
+                scope.locals.add(name)
+                scope.rename[name] = lowerer._vector(scope, base)
+                lowerer.__dict__.setdefault("made_arrays", set()).add(name)
+                return _placed(scope, new.with_changes(value=cst.Name(name)), old, scope.src.parents.get(old))
+
+        if not any((isinstance(n, cst.Subscript) and isinstance(n.value, (cst.Call, cst.BinaryOperation,
+                                                                          cst.UnaryOperation, cst.Attribute,
+                                                                          cst.Subscript)))
+                   or (isinstance(n, cst.Attribute) and n.attr.value == "T"
+                       and isinstance(n.value, (cst.Call, cst.BinaryOperation, cst.UnaryOperation)))
                    for n in nodes(node)):
             return node
         return node.visit(Name(scope))

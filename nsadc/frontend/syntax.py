@@ -276,12 +276,24 @@ def _mentions(node, name: str) -> bool:
 
 def index_only_params(fn: cst.FunctionDef) -> set[str]:
     """The parameters ``fn`` reads only as a whole index of a subscript
-    (``U[rows]``, ``X[:, idx]``, ``x[i]``): an int there, or an array of ints
-    that gathers."""
+    (``U[rows]``, ``X[:, idx]``, ``x[i]``), or in int arithmetic that is one
+    (``tab[idx + 1]``, ``tab[(idx + 3) % 6]``): an int there, or an array of
+    ints that gathers."""
     params = {p.name.value for p in all_params(fn)}
     body = nodes(fn.body)
-    as_index = {id(n.slice.value) for n in body if isinstance(n, cst.SubscriptElement)
-                and isinstance(n.slice, cst.Index) and isinstance(n.slice.value, cst.Name)}
+    as_index: set[int] = set()
+
+    def index_names(e) -> None:
+        if isinstance(e, cst.Name):
+            as_index.add(id(e))
+        elif isinstance(e, cst.BinaryOperation) and isinstance(e.operator, (cst.Add, cst.Subtract, cst.Multiply,
+                                                                               cst.FloorDivide, cst.Modulo)):
+            index_names(e.left)
+            index_names(e.right)
+
+    for n in body:
+        if isinstance(n, cst.SubscriptElement) and isinstance(n.slice, cst.Index):
+            index_names(n.slice.value)
     uses: dict[str, list] = {}
     for n in body:
         if isinstance(n, cst.Name) and n.value in params:

@@ -1537,9 +1537,9 @@ class VectorLowering:
                   integer=integer and fname != "mean")
 
     def _reduced_over_axes(self, scope, node, fname: str, arg: _P, axes_node: cst.Tuple, integer: bool) -> _P:
-        """``np.sum(A, axis=(1, 2))``: the reduction along each axis named, the
-        last first (``np.sum(np.sum(A, axis=2), axis=1)``): the same sums and
-        extremes, and for a mean the mean of equal-sized means."""
+        """``np.sum(A, axis=(1, 2))``: one reduction over all the positions of
+        the axes named, for each position of the others (a max's tied entries
+        share its derivative across the whole group, as NumPy's one reduction)."""
         axes = [self._const_int(scope, e.value) for e in axes_node.elements]
         if any(not -arg.rank <= a < arg.rank for a in axes) or len({a % arg.rank for a in axes}) != len(axes):
             raise self._rank_err(scope, axes_node, f"axis={_text(scope, axes_node)} does not name distinct axes "
@@ -1548,11 +1548,10 @@ class VectorLowering:
             value = self._reduction(scope, fname, lambda index: self._element(scope, arg, index),
                                     arg.shape, node, integer)
             return _P("scalar", 0, [], value=value, integer=integer and fname != "mean")
-        p = arg
-        for a in sorted((a % arg.rank for a in axes), reverse=True):
-            p = _P("reduce", p.rank - 1, p.shape[:a] + p.shape[a + 1:], prim=fname, args=[p], node=node, axis=a,
-                   integer=integer and fname != "mean")
-        return p
+        along = tuple(sorted(a % arg.rank for a in axes))
+        shape = [d for k, d in enumerate(arg.shape) if k not in along]
+        return _P("reduce", arg.rank - len(along), shape, prim=fname, args=[arg], node=node, axis=along,
+                  integer=integer and fname != "mean")
 
     def _index_array(self, scope, node, name: str, args) -> _P:
         """``np.eye(n)`` / ``np.identity(n)``: element (i, j) is 1.0 where i == j;
@@ -2118,11 +2117,15 @@ class VectorLowering:
                 y = self._element(scope, b, [*k, *free_b])
                 return self._scalar(scope, "mul", (x, y), p.node)
             return self._reduction(scope, "sum", product, [a.shape[-1]], p.node)
-        if p.kind == "reduce":
+        if p.kind == "reduce":  # along one axis, or a tuple of them (one pass over all their positions)
             arg = p.args[0]
-            return self._reduction(scope, p.prim, lambda k: self._element(
-                scope, arg, [*index[:p.axis], *k, *index[p.axis:]]), [arg.shape[p.axis]], p.node,
-                p.integer and p.prim not in ("argmax", "argmin"))
+            axes = p.axis if isinstance(p.axis, tuple) else (p.axis,)
+
+            def entry(k):  # the element at the reduced axes' positions k, the others' at index
+                kept, along = iter(index), iter(k)
+                return self._element(scope, arg, [next(along) if d in axes else next(kept) for d in range(arg.rank)])
+            return self._reduction(scope, p.prim, entry, [arg.shape[a] for a in axes], p.node,
+                                   p.integer and p.prim not in ("argmax", "argmin"))
         if p.kind == "leading":  # a mask over the first axes: the same element along the others
             return self._element(scope, p.args[0], index[:p.args[0].rank])
         if p.kind == "kept":  # the kept axis has one position, whatever the index
