@@ -137,6 +137,13 @@ def transposed_expressions(A, B):
     return np.sum(M[0] * M[1]) + np.sum((A @ B).T[0]) + np.sum((A @ A.T).T * 3.0)
 
 
+def kept_tuple_axes(T, c):
+    m = T.mean(axis=(1, 2), keepdims=True)
+    s = np.max(T, axis=(0, 2), keepdims=True)
+    z = T[0].sum(axis=1, keepdims=True) if c > 0.0 else T[0][:, :1] * 2.0
+    return np.sum((T - m) ** 2) + np.sum(T * s) + np.sum(np.sum(T, axis=(0, 1, 2), keepdims=True) * T) + np.sum(z)
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
@@ -149,7 +156,8 @@ CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (
          (ellipses, (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3)))),
          (tuple_axes, (rng.standard_normal((2, 4, 6)), rng.standard_normal(2), rng.standard_normal((4, 6)))),
          (transposed_rows, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 4)))),
-         (transposed_and_expanded, (X, V[:3])), (transposed_expressions, (X, rng.standard_normal((4, 5))))]
+         (transposed_and_expanded, (X, V[:3])), (transposed_expressions, (X, rng.standard_normal((4, 5)))),
+         (kept_tuple_axes, (rng.standard_normal((2, 3, 4)), 0.5))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])

@@ -622,6 +622,9 @@ class ArrayLowering:
         return Call("load", (array, *index)), f"{array.name}_{'_'.join(_short(i) for i in index)}"
 
     def _const_int(self, scope, node) -> int:
+        if isinstance(node, cst.Tuple):  # (an axis= that takes one axis)
+            raise self._err(scope, node, "a tuple of axes is supported by the reductions sum, mean, prod, max "
+                            "and min (keepdims= too), not here", "name one axis, or reduce one axis at a time")
         e = self._expr(scope, node)
         if not (isinstance(e, Const) and isinstance(e.value, int) and not isinstance(e.value, bool)):
             raise self._err(scope, node, "this must be a constant integer", "write a number, e.g. 0")

@@ -344,6 +344,9 @@ class VectorLowering:
                 name, args, kwargs = found
                 ranks = [self._array_rank(scope, a) for a in args]
                 along = "axis" in kwargs and not _is_none(kwargs["axis"])
+                kept = isinstance(kwargs.get("keepdims"), cst.Name) and kwargs["keepdims"].value == "True"
+                if (name in REDUCTIONS or name in _METHOD_REDUCTIONS) and along and kept and ranks:
+                    return ranks[0]  # A.max(axis=1, keepdims=True): the reduced axes kept at length 1
                 if name in REDUCTIONS or name in _METHOD_REDUCTIONS or name in ("argmax", "argmin"):
                     many = len(kwargs["axis"].elements) if along and isinstance(kwargs["axis"], cst.Tuple) else 1
                     return max(ranks[0] - many, 0) if along and ranks else 0
@@ -1591,9 +1594,15 @@ class VectorLowering:
         if "axis" not in rest or _is_none(rest["axis"]):
             raise self._err(scope, node, "keepdims=True is supported with an axis",
                             f"write np.{name}(A, axis=1, keepdims=True), or leave keepdims out for a number")
-        if reduced.rank == 0:  # a 1-D array reduced: one element, a 1-element array
+        if reduced.rank == 0 and not isinstance(rest["axis"], cst.Tuple):  # a 1-D array: a 1-element array
             return _P("kept", 1, [NEW_AXIS], args=[reduced], node=node, axis=0)
         axis = rest["axis"]
+        if isinstance(axis, cst.Tuple):  # T.mean(axis=(1, 2), keepdims=True): each axis named kept at length 1
+            rank_in = reduced.rank + len(axis.elements)
+            at = tuple(sorted(self._const_int(scope, e.value) % rank_in for e in axis.elements))
+            others = iter(reduced.shape)
+            return _P("kept", rank_in, [NEW_AXIS if k in at else next(others) for k in range(rank_in)],
+                      args=[reduced], node=node, axis=at)
         at = self._axis(scope, name, axis, reduced.rank + 1)
         return _P("kept", reduced.rank + 1, [*reduced.shape[:at], NEW_AXIS, *reduced.shape[at:]], args=[reduced],
                   node=node, axis=at)
@@ -2128,8 +2137,9 @@ class VectorLowering:
                                    p.integer and p.prim not in ("argmax", "argmin"))
         if p.kind == "leading":  # a mask over the first axes: the same element along the others
             return self._element(scope, p.args[0], index[:p.args[0].rank])
-        if p.kind == "kept":  # the kept axis has one position, whatever the index
-            return self._element(scope, p.args[0], [*index[:p.axis], *index[p.axis + 1:]])
+        if p.kind == "kept":  # the kept axes have one position, whatever the index
+            kept = p.axis if isinstance(p.axis, tuple) else (p.axis,)
+            return self._element(scope, p.args[0], [i for k, i in enumerate(index) if k not in kept])
         if p.kind in ("concat", "stack"):
             return self._joined_element(scope, p, index)
         if p.kind == "reshape":
