@@ -58,6 +58,10 @@ class Batched:
             raise ArgumentError(f"in_axes must be a tuple with one entry per argument of {d.__name__} "
                                 f"({', '.join(params)}): 0 (batched) or None (shared), got {in_axes!r}")
         in_axes = tuple(in_axes)
+        defaulted = [q for q in params[len(in_axes):]
+                     if d._signature.parameters[q].default is not d._signature.parameters[q].empty]
+        if len(in_axes) < len(params) and len(defaulted) == len(params) - len(in_axes):
+            in_axes += (None,) * len(defaulted)  # arguments left at their defaults: shared, as the call gives them
         if len(in_axes) != len(params):
             raise ArgumentError(f"in_axes has {len(in_axes)} entries, but {d.__name__} takes {len(params)} "
                                 f"arguments ({', '.join(params)}): give one per argument, 0 (batched) or "

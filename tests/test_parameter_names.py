@@ -94,3 +94,18 @@ def test_keyword_only_and_positional_only_parameters(tmp_path, target):
     assert dp.grad(0.5, c=0.2) == pytest.approx((0.8, -0.5))
     with pytest.raises(nsadc.ArgumentError, match="positional only"):
         dp.grad(w=0.5, c=0.2)
+
+
+def test_batched_in_axes_for_the_arguments_given_the_rest_left_at_their_defaults(tmp_path):
+    sdf = load_function(tmp_path, """
+        def sdf(px, py, r, k=0.3):
+            d = math.sqrt(px * px + py * py) - r
+            return max(d, -k * d)
+        """, "sdf")
+    d = nsadc.differentiate(sdf, target="python")
+    px, py = np.array([0.3, 1.5]), np.array([0.2, -0.7])
+    for extra in ((), (0.5,)):  # k left at its default, or passed: shared by every point either way
+        got = d.batched(in_axes=(0, 0, None)).grad(px, py, 1.0, *extra)
+        want = [d.grad(x, y, 1.0, *extra) for x, y in zip(px, py)]
+        for j in range(4):
+            np.testing.assert_allclose(got[j], [w[j] for w in want])
