@@ -144,6 +144,11 @@ def kept_tuple_axes(T, c):
     return np.sum((T - m) ** 2) + np.sum(T * s) + np.sum(np.sum(T, axis=(0, 1, 2), keepdims=True) * T) + np.sum(z)
 
 
+def row_norms(P, c):
+    d = np.linalg.norm(P - c, axis=1)
+    return np.sum(np.maximum(d - 1.0, 0.0) ** 2) + np.sum(np.linalg.norm(P, axis=0) * c) + np.min(d)
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
@@ -157,7 +162,7 @@ CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (
          (tuple_axes, (rng.standard_normal((2, 4, 6)), rng.standard_normal(2), rng.standard_normal((4, 6)))),
          (transposed_rows, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 4)))),
          (transposed_and_expanded, (X, V[:3])), (transposed_expressions, (X, rng.standard_normal((4, 5)))),
-         (kept_tuple_axes, (rng.standard_normal((2, 3, 4)), 0.5))]
+         (kept_tuple_axes, (rng.standard_normal((2, 3, 4)), 0.5)), (row_norms, (X.T.copy(), V[:3]))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])
@@ -280,3 +285,14 @@ def test_a_max_over_a_tuple_of_axes_shares_a_tie_across_the_whole_group():
     x[1, 1] = 0.0
     g = nsadc.differentiate(pooled_tie, target="python").grad(x)
     np.testing.assert_allclose(g[:2, :2], [[1 / 3, 1 / 3], [1 / 3, 0.0]])
+
+
+def summed_row_norms(P, c):
+    return np.sum(np.linalg.norm(P - c, axis=1))
+
+
+def test_a_row_norm_at_a_zero_row_takes_the_norms_kink():
+    P = np.array([[0.5, -1.0, 2.0], [0.3, 0.2, -0.1]])
+    c = P[0].copy()  # row 0 of P - c is zero: the norm's kink, derivative 0 there (not NaN)
+    g = nsadc.differentiate(summed_row_norms, target="python").grad(P, c)
+    assert np.all(np.isfinite(g[0])) and np.all(g[0][0] == 0.0)

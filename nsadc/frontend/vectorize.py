@@ -2041,6 +2041,15 @@ class VectorLowering:
             kwargs = {"ord": args[1]}
             args = args[:1]
         x = self._prepare(scope, args[0])
+        if "axis" in kwargs and not _is_none(kwargs["axis"]) and x.rank == 2 and len(args) == 1 \
+                and kwargs.get("ord") is None and not isinstance(kwargs["axis"], cst.Tuple):
+            # np.linalg.norm(P, axis=1): the 2-norm of each row (column), each with its kink at 0
+            axis = self._axis(scope, "norm", kwargs["axis"], 2)
+            squares = _P("op", 2, x.shape, prim="mul", args=[x, x], node=node)
+            sums = _P("reduce", 1, x.shape[:axis] + x.shape[axis + 1:], prim="sum", args=[squares], node=node,
+                      axis=axis)
+            return _P("op", 1, sums.shape, prim="norm_root", args=[self._computed_once(scope, sums, node)],
+                      node=node)
         if x.rank != 1 and self._lenient():
             return _P("scalar", 0, [], value=self._expr(scope, args[0]) if x.rank == 0 else Const(0.0))
         if x.rank != 1 or len(args) != 1:
