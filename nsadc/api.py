@@ -29,7 +29,7 @@ from nsadc.errors import ArgumentError, Loc, NsadcError, RankError, UnsupportedE
 from nsadc.frontend.arrays import array_through_expressions
 from nsadc.frontend.cst_nodes import mentioned_names
 from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
-from nsadc.frontend.syntax import all_params, index_only_params
+from nsadc.frontend.syntax import all_params, index_params
 from nsadc.analyses.facts import Site
 from nsadc.pipeline import analyse_function, compile_function, compile_tangent
 from nsadc.rules.arrays import array_type, differentiable_type, is_array, rank
@@ -606,8 +606,10 @@ class Differentiable:
         if not isinstance(v, np.ndarray):
             raise ArgumentError(f"{where} must be a numpy array (the function indexes it), got "
                                 f"{type(v).__name__}")
-        # whole-array code may index with an array of ints where the text shows a number (U[rows])
-        gathers = static == "int" and name in index_only_params(self._source()[1])
+        # whole-array code may index with an array of ints where the text shows a number (U[rows],
+        # S[np.arange(n), y] beside np.sum(y == 1)): the call's ranks decide, its lowering checks them
+        only, some = index_params(self._source()[1])
+        gathers = static == "int" and (name in only or (self._vectorized and name in some))
         if not is_array(static) and not (self._vectorized and (static == "float" or gathers)) \
                 and not (static == "float" and name in self._array_ok):
             raise ArgumentError(f"{where} must be a scalar (the function uses it as a number), got a "

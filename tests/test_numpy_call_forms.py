@@ -296,3 +296,45 @@ def test_a_row_norm_at_a_zero_row_takes_the_norms_kink():
     c = P[0].copy()  # row 0 of P - c is zero: the norm's kink, derivative 0 there (not NaN)
     g = nsadc.differentiate(summed_row_norms, target="python").grad(P, c)
     assert np.all(np.isfinite(g[0])) and np.all(g[0][0] == 0.0)
+
+
+def norms_in_arithmetic(a, v, b):
+    # row norms unnamed inside arithmetic (they were read as one number: an array came back)
+    cosine = np.sum(np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)))
+    r = v - np.linalg.norm(a, axis=1) * 2.0
+    triplet = np.mean(np.maximum(0.0, 0.5 + np.linalg.norm(a - b, axis=1) - np.linalg.norm(a, axis=1)))
+    return np.sum(v / (np.linalg.norm(a, axis=1) + 1.0)) + cosine + np.dot(r, r) + triplet
+
+
+def test_row_norms_inside_arithmetic():
+    rng = np.random.default_rng(11)
+    check_program_gradient(norms_in_arithmetic, (rng.standard_normal((5, 3)), rng.standard_normal(5),
+                                                 rng.standard_normal((5, 3))), "python")
+
+
+def labels_indexed_and_compared(S, y):
+    n = S.shape[0]
+    return -np.mean(S[np.arange(n), y]) + np.mean(np.argmax(S, axis=1) == y) + np.sum(y == 1) * np.sum(S)
+
+
+def test_labels_used_as_an_index_and_in_a_comparison():
+    # (refused as "y must be a scalar": the first guess read y as a number from y == 1)
+    rng = np.random.default_rng(12)
+    S, y = rng.standard_normal((7, 3)), rng.integers(0, 3, 7)
+    d = nsadc.differentiate(labels_indexed_and_compared, wrt="S", target="python")
+    assert d(S, y) == pytest.approx(labels_indexed_and_compared(S, y))
+    want = np.full(S.shape, float(np.sum(y == 1)))
+    want[np.arange(7), y] -= 1.0 / 7
+    np.testing.assert_allclose(d.grad(S, y), want)
+
+
+def counted_by_an_int(x, k):
+    s = np.sum(x)
+    for i in range(k):
+        s += x[i]
+    return s + x[k]
+
+
+def test_an_array_for_an_int_that_a_range_reads_is_refused_where_it_is_read():
+    with pytest.raises(nsadc.UnsupportedError, match="range\\(\\) of k, an array"):
+        nsadc.differentiate(counted_by_an_int, target="python").grad(np.ones(4), np.array([1, 2]))

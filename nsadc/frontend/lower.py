@@ -1071,6 +1071,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             raise self._err(scope, it, "range() takes one to three positional arguments",
                             "write range(stop), range(start, stop) or range(start, stop, step)")
         bounds = [self._expr(scope, a.value) for a in it.args]
+        for a, b in zip(it.args, bounds):
+            if self._array_of(b) is not None:  # (an int argument that the call passed as an array)
+                raise self._rank_err(scope, a, f"range() of {scope.src.source_of(a.value).strip()}, an array",
+                                     "range() takes ints: pass a number, or loop over the array's entries")
         if len(bounds) == 1:
             start, stop, step = Const(0), bounds[0], Const(1)
         elif len(bounds) == 2:
@@ -1379,6 +1383,13 @@ class Lowerer(ArrayLowering, VectorLowering):
                 raise self._err(scope, node.operator, f"operator {sym!r} is not supported", hint)
             a = self._expr(scope, node.left)
             b = self._expr(scope, node.right)
+            for side, e in ((node.left, a), (node.right, b)):
+                if self._array_of(e) is not None:
+                    # arithmetic on numbers met an array: the ranks this statement was read with were wrong,
+                    # and the code would compute with an array where it means a number
+                    raise self._rank_err(scope, side, f"{scope.src.source_of(side).strip()} is an array, in "
+                                         "arithmetic nsadc reads as arithmetic on numbers",
+                                         "name the array first (v = ...), then compute with the name")
             return Call(op, (a, b)), _hint(op, (a, b))
         if isinstance(node, cst.Comparison):
             return self._compare(scope, node)

@@ -274,11 +274,11 @@ def _mentions(node, name: str) -> bool:
     return any(isinstance(n, cst.Name) and n.value == name for n in nodes(node))
 
 
-def index_only_params(fn: cst.FunctionDef) -> set[str]:
+def index_params(fn: cst.FunctionDef) -> tuple[set[str], set[str]]:
     """The parameters ``fn`` reads only as a whole index of a subscript
     (``U[rows]``, ``X[:, idx]``, ``x[i]``), or in int arithmetic that is one
     (``tab[idx + 1]``, ``tab[(idx + 3) % 6]``): an int there, or an array of
-    ints that gathers."""
+    ints that gathers; and those it reads so at least once."""
     params = {p.name.value for p in all_params(fn)}
     body = nodes(fn.body)
     as_index: set[int] = set()
@@ -298,7 +298,8 @@ def index_only_params(fn: cst.FunctionDef) -> set[str]:
     for n in body:
         if isinstance(n, cst.Name) and n.value in params:
             uses.setdefault(n.value, []).append(id(n))
-    return {p for p, ids in uses.items() if all(i in as_index for i in ids)}
+    return ({p for p, ids in uses.items() if all(i in as_index for i in ids)},
+            {p for p, ids in uses.items() if any(i in as_index for i in ids)})
 
 
 def as_operand(text: str) -> str:

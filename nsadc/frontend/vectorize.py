@@ -347,7 +347,7 @@ class VectorLowering:
                 kept = isinstance(kwargs.get("keepdims"), cst.Name) and kwargs["keepdims"].value == "True"
                 if (name in REDUCTIONS or name in _METHOD_REDUCTIONS) and along and kept and ranks:
                     return ranks[0]  # A.max(axis=1, keepdims=True): the reduced axes kept at length 1
-                if name in REDUCTIONS or name in _METHOD_REDUCTIONS or name in ("argmax", "argmin"):
+                if name in REDUCTIONS or name in _METHOD_REDUCTIONS or name in ("argmax", "argmin", "norm"):
                     many = len(kwargs["axis"].elements) if along and isinstance(kwargs["axis"], cst.Tuple) else 1
                     return max(ranks[0] - many, 0) if along and ranks else 0
                 if name in ("dot", "matmul") and len(ranks) == 2:
