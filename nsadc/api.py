@@ -853,6 +853,11 @@ class Differentiable:
         a function returning an array or several values: an array shaped like
         the output, or a tuple with one entry per value)."""
         primals = call_checks.as_primals("vjp", primals)
+        auto = self._auto_gradient(primals)
+        if auto is not None:  # kinks="auto": the gradient value_and_grad gives, Clarke mode at a kink
+            value, g = auto
+            c = call_checks.as_cotangent(cotangent)
+            return value, tuple(c * gi for gi in (g if isinstance(g, tuple) else (g,)))
         fast = self._fast(primals)
         if fast is not None and not fast[1].vector:
             value, adj = self._reverse(fast[1], "vjp", fast[0], (call_checks.as_cotangent(cotangent),))
@@ -882,12 +887,27 @@ class Differentiable:
         self._remember(args, kwargs, values, types)
         return values, self._kernels(types)
 
+    def _auto_gradient(self, args, kwargs=None):
+        """Under ``kinks="auto"``, for a function of one float: ``(value,
+        gradient)`` as :meth:`value_and_grad` gives them (Clarke mode where a
+        kink is met), which vjp, jvp and the Jacobians then use, so that every
+        method agrees with ``grad``; else None."""
+        if not self._auto:
+            return None
+        values, types = self._bind(args, kwargs)
+        if self._kernels(types).vector:
+            return None  # several outputs: the policy's own choice (docs/clarke.md)
+        return self.value_and_grad(*args, **(kwargs or {}))
+
     def jacfwd(self, *args, report: bool = False, **kwargs):
         """The Jacobian by forward mode (one jvp per scalar entry of the wrt
         arguments): for one output and one wrt argument, an array of shape
         ``out.shape + arg.shape``, as ``jax.jacfwd``; tuples over several.
         With ``report=True`` also the kink report, whose ``rows`` say which
         output entries met a kink."""
+        auto = None if report else self._auto_gradient(args, kwargs)
+        if auto is not None:
+            return auto[1]  # one output: its Jacobian is the gradient
         values, k = self._values_and_kernels(args, kwargs)
         jac = jacobians.jacfwd(self, k, values)
         return (jac, self._jacobian_report(k, values, "forward")) if report else jac
@@ -895,6 +915,9 @@ class Differentiable:
     def jacrev(self, *args, report: bool = False, **kwargs):
         """The Jacobian by reverse mode (one vjp per scalar entry of the
         outputs), laid out as :meth:`jacfwd`."""
+        auto = None if report else self._auto_gradient(args, kwargs)
+        if auto is not None:
+            return auto[1]
         values, k = self._values_and_kernels(args, kwargs)
         call_checks.check_tape_memory(self.__name__, k.tapes, dict(zip(self._params, values)))
         jac = jacobians.jacrev(self, k, values)
@@ -922,6 +945,9 @@ class Differentiable:
     def jacobian(self, *args, **kwargs):
         """The Jacobian by whichever mode needs fewer passes: forward where the
         wrt arguments have fewer scalar entries than the outputs, else reverse."""
+        auto = self._auto_gradient(args, kwargs)
+        if auto is not None:
+            return auto[1]
         values, k = self._values_and_kernels(args, kwargs)
         by_name = dict(zip(self._params, values))
         n_in = sum(int(np.size(by_name[w])) for w in self.wrt)
@@ -1001,6 +1027,11 @@ class Differentiable:
             raise ArgumentError(f"jvp: {len(tangents)} tangents for {len(self.wrt)} wrt arguments "
                                 f"({', '.join(self.wrt)})")
         k = self._kernels(types)
+        auto = self._auto_gradient(primals) if not k.vector else None
+        if auto is not None:  # the directional derivative along the gradient grad gives
+            value, g = auto
+            return value, sum(float(np.sum(np.asarray(gi) * self._tangent(w, by_name[w], t)))
+                              for gi, w, t in zip(g if isinstance(g, tuple) else (g,), self.wrt, tangents))
         return self._run(k.jvp, *values, *(self._tangent(w, by_name[w], t) for w, t in zip(self.wrt, tangents)))
 
     def _tangent(self, name: str, value, t):

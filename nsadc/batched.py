@@ -20,6 +20,8 @@ one array for all).
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from nsadc.errors import ArgumentError, NsadcError, UnsupportedError, internal_errors
@@ -90,10 +92,21 @@ class Batched:
 
     # ------------------------------------------------------------ arguments
 
-    def _points(self, args: tuple):
-        """``(n, kernel arguments, types, kernels, on_device)`` for the call's arguments."""
+    def _points(self, args: tuple, kwargs: dict | None = None):
+        """``(n, kernel arguments, types, kernels, on_device)`` for the call's arguments
+        (``kwargs``: arguments by name, keyword-only ones among them)."""
         d = self._d
         params = d._params
+        if kwargs:
+            try:
+                bound = d._signature.bind_partial(*args, **kwargs).arguments
+            except TypeError as e:
+                raise ArgumentError(f"{d.__name__}: {e}") from None
+            named = [p for p in params if p in bound]
+            if named != params[:len(named)]:
+                missing = next(p for p in params if p not in bound)
+                raise ArgumentError(f"{d.__name__}: missing argument {missing!r}")
+            args = tuple(bound[p] for p in named)
         if len(args) > len(params):
             raise ArgumentError(f"{d.__name__} takes {len(params)} arguments, got {len(args)}")
         args = list(args)
@@ -143,7 +156,10 @@ class Batched:
             else:
                 first = np.zeros(shape[1:], a.dtype) if dims else np.zeros(1, a.dtype)[0]
             sample.append(first.item() if isinstance(first, np.generic) else first)
-        values, types = d._bind(tuple(sample))
+        # (each argument as the function takes it: a keyword-only one by its name)
+        keyword = {p for p in params if d._signature.parameters[p].kind is inspect.Parameter.KEYWORD_ONLY}
+        values, types = d._bind(tuple(v for p, v in zip(params, sample) if p not in keyword),
+                                {p: v for p, v in zip(params, sample) if p in keyword})
         kargs = []
         for p, ax, a, v in zip(params, self.in_axes, args, values):
             if ax is None:
@@ -279,14 +295,14 @@ class Batched:
 
     # ------------------------------------------------------------ public
 
-    def value_and_grad(self, *args, report: bool = False):
+    def value_and_grad(self, *args, report: bool = False, **kwargs):
         """``(values, gradients)`` at every point: ``values`` of shape (N,), and
         per wrt argument an array of shape (N,) (a tuple of them for several).
         With ``report=True`` also ``kinks``, a bool array of shape (N,): True
         where the point met a kink (the kink report per point, compacted).
         Under ``kinks="auto"`` the flagged points are recomputed in Clarke mode."""
         d = self._d
-        n, kargs, types, k, on_device = self._points(args)
+        n, kargs, types, k, on_device = self._points(args, kwargs)
         m = len(d.wrt)
         if report or d._auto:
             fallback = d._auto
@@ -305,14 +321,14 @@ class Batched:
         outs = self._host(outs, on_device)
         return outs[0], self._grads(outs[1:])
 
-    def grad(self, *args, report: bool = False):
+    def grad(self, *args, report: bool = False, **kwargs):
         """The gradient at every point: per wrt argument an array of shape (N,)
         (a tuple of them for several); with ``report=True`` also the kink flags."""
         d = self._d
         if report or d._auto:
             out = self.value_and_grad(*args, report=report)
             return (out[1], out[2]) if report else out[1]
-        n, kargs, types, k, on_device = self._points(args)
+        n, kargs, types, k, on_device = self._points(args, kwargs)
         outs = self._grad_outputs(n, kargs)
         self._launch(self._kernel("grad", types, k), n, outs, *kargs)
         return self._grads(self._host(outs, on_device))
@@ -330,12 +346,12 @@ class Batched:
         outs = self._host(outs, on_device)
         return outs[0], outs[1]
 
-    def clarke_grad(self, *args):
+    def clarke_grad(self, *args, **kwargs):
         """An element of the Clarke generalized gradient at every point, by
         lexicographic derivatives along the identity directions (as
         ``f.clarke_grad``): per wrt argument an array of shape (N,)."""
         d = self._d
-        n, kargs, types, k, on_device = self._points(args)
+        n, kargs, types, k, on_device = self._points(args, kwargs)
         self._scalar_wrt_only("clarke_grad", types)
         self._clarke_available(k)
         outs = self._outputs(n, 1 + len(d.wrt))

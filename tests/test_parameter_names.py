@@ -109,3 +109,20 @@ def test_batched_in_axes_for_the_arguments_given_the_rest_left_at_their_defaults
         want = [d.grad(x, y, 1.0, *extra) for x, y in zip(px, py)]
         for j in range(4):
             np.testing.assert_allclose(got[j], [w[j] for w in want])
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_batched_with_keyword_only_parameters(tmp_path, target):
+    # (each point's call passed every argument by position: "too many positional arguments")
+    f = load_function(tmp_path, """
+        def f(w, b, *, delta=1.0):
+            return w * w * delta + b + abs(b)
+        """, "f")
+    d = nsadc.differentiate(f, wrt=("w", "b"), target=target)
+    B = d.batched(in_axes=(0, 0))
+    w, b = np.array([1.0, 2.0]), np.array([0.5, 1.0])
+    for kw, delta in (({}, 1.0), ({"delta": 3.0}, 3.0)):
+        gw, gb = B.grad(w, b, **kw)
+        np.testing.assert_allclose(gw, 2.0 * w * delta)
+        np.testing.assert_allclose(gb, [2.0, 2.0])
+        np.testing.assert_allclose(B.value_and_grad(w, b, **kw)[0], w * w * delta + 2.0 * b)
