@@ -326,7 +326,7 @@ class Batched:
         (a tuple of them for several); with ``report=True`` also the kink flags."""
         d = self._d
         if report or d._auto:
-            out = self.value_and_grad(*args, report=report)
+            out = self.value_and_grad(*args, report=report, **kwargs)
             return (out[1], out[2]) if report else out[1]
         n, kargs, types, k, on_device = self._points(args, kwargs)
         outs = self._grad_outputs(n, kargs)

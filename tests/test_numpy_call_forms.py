@@ -338,3 +338,12 @@ def counted_by_an_int(x, k):
 def test_an_array_for_an_int_that_a_range_reads_is_refused_where_it_is_read():
     with pytest.raises(nsadc.UnsupportedError, match="range\\(\\) of k, an array"):
         nsadc.differentiate(counted_by_an_int, target="python").grad(np.ones(4), np.array([1, 2]))
+
+
+def transposed_with_wrong_axes(x):
+    return np.sum(np.transpose(x, (1, 0)))
+
+
+def test_transpose_axes_must_name_the_arrays_axes():
+    with pytest.raises(nsadc.UnsupportedError, match="np.transpose"):
+        nsadc.differentiate(transposed_with_wrong_axes, target="python").grad(np.ones(3))

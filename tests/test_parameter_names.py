@@ -118,11 +118,11 @@ def test_batched_with_keyword_only_parameters(tmp_path, target):
         def f(w, b, *, delta=1.0):
             return w * w * delta + b + abs(b)
         """, "f")
-    d = nsadc.differentiate(f, wrt=("w", "b"), target=target)
-    B = d.batched(in_axes=(0, 0))
     w, b = np.array([1.0, 2.0]), np.array([0.5, 1.0])
-    for kw, delta in (({}, 1.0), ({"delta": 3.0}, 3.0)):
-        gw, gb = B.grad(w, b, **kw)
-        np.testing.assert_allclose(gw, 2.0 * w * delta)
-        np.testing.assert_allclose(gb, [2.0, 2.0])
-        np.testing.assert_allclose(B.value_and_grad(w, b, **kw)[0], w * w * delta + 2.0 * b)
+    for kinks in (None, "auto"):  # ("auto" goes through value_and_grad: the keyword goes along)
+        B = nsadc.differentiate(f, wrt=("w", "b"), kinks=kinks, target=target).batched(in_axes=(0, 0))
+        for kw, delta in (({}, 1.0), ({"delta": 3.0}, 3.0)):
+            gw, gb = B.grad(w, b, **kw)
+            np.testing.assert_allclose(gw, 2.0 * w * delta)
+            np.testing.assert_allclose(gb, [2.0, 2.0])
+            np.testing.assert_allclose(B.value_and_grad(w, b, **kw)[0], w * w * delta + 2.0 * b)

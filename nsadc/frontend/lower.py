@@ -1890,7 +1890,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             r = self._array_rank(scope, bound["a"])
             axes = bound.get("axes")
             order = [_int_literal(e.value) for e in axes.elements] if isinstance(axes, (cst.Tuple, cst.List)) else None
-            if r > 2 or (axes is not None and order not in ([1, 0], [0])):
+            if axes is not None and order is not None and len(order) != r:  # (a rank guessed: the call decides)
+                raise self._rank_err(scope, node, f"np.transpose() with {len(order)} axes of an array with {r} "
+                                     f"dimension{'s' if r != 1 else ''}", "name each axis of the array once")
+            if r > 2 or (axes is not None and order != list(range(r))[::-1]):
                 raise self._err(scope, node, "np.transpose() is supported on 1-D and 2-D arrays (as .T)",
                                 "write A.T, or index the axes in the order you need in a loop")
             code = f"{a}.T"
