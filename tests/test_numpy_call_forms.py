@@ -1,12 +1,18 @@
 """NumPy calls in the forms users write them: bounds of ``clip`` by keyword
 (``x.clip(max=hi, min=lo)`` in either order: taking them by position gave
 clip(x, hi, lo), a wrong value), ``np.var`` / ``np.std`` along an axis (and
-``np.var(X, 1)``, whose second argument is the axis, not ``ddof``),
-``np.flip`` / ``np.flipud`` / ``np.fliplr``, ``.item()`` of a number, ``np.percentile`` /
-``np.quantile`` of a 1-D array (NumPy's linear interpolation), ``np.max(x,
-initial=v)``, ``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis, ``np.flip`` of every axis of a 3-D array, ``np.std`` of a whole 2-D array and ``keepdims=`` of ``var`` / ``std``, ``axis=None``, ``...`` in an index, reductions over a tuple of axes, ``.T`` of a row of a 3-D array, ``np.transpose`` / ``np.expand_dims``, ``.T`` of a new 2-D array, array methods of a local array or an expression
-(``(g * x).clip(lo, hi)``), and statistics of an expression mixing an array
-argument with a number (``np.median(x - mu)``: "x must be a scalar" before)."""
+``np.var(X, 1)``, whose second argument is the axis, not ``ddof``), with
+``keepdims=`` and of a whole 2-D array, ``np.flip`` / ``np.flipud`` /
+``np.fliplr`` (of every axis of a 3-D array: it flipped the first alone),
+``.item()`` of a number, ``np.percentile`` / ``np.quantile`` of a 1-D array
+(NumPy's linear interpolation), ``np.max(x, initial=v)``,
+``np.floor_divide``, ``np.cumprod``, ``np.diff`` along an axis (of a 3-D
+array it ran along axis 1), ``axis=None``, ``...`` in an index, reductions
+over a tuple of axes, ``.T`` of a row of a 3-D array and of a new 2-D array,
+``np.transpose`` / ``np.expand_dims``, row norms, array methods of a local
+array or an expression (``(g * x).clip(lo, hi)``), and statistics of an
+expression mixing an array argument with a number (``np.median(x - mu)``:
+"x must be a scalar" before)."""
 
 import numpy as np
 import pytest

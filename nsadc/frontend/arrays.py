@@ -26,14 +26,14 @@ from nsadc.analyses.rename import rename_variable
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
-_WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "cumprod", "dot", "matmul", "outer", "norm",
-                "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz", "accumulate", "ptp", "median", "average",
-                "flip", "flipud", "fliplr", "percentile", "quantile")
+_WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "cumprod", "dot",
+                "matmul", "outer", "norm", "sort", "argsort", "var", "std", "diff", "trapezoid", "trapz", "accumulate",
+                "ptp", "median", "average", "flip", "flipud", "fliplr", "percentile", "quantile")
 # ... of which the first argument is the only array (np.percentile(x, q): q is a number)
 _ONE_ARRAY = ("percentile", "quantile", "flip", "var", "std", "median", "ptp", "cumsum", "cumprod", "sort", "argsort")
 # whole-array functions whose second positional argument is an axis (np.sum(A, 1))
-_AXIS_SECOND_ARGUMENT = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "cumprod", "sort",
-                         "argsort")
+_AXIS_SECOND_ARGUMENT = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum",
+                         "cumprod", "sort", "argsort")
 # NumPy functions whose result has their first argument's shape, where that is an array
 _SAME_SHAPE = ("clip", "abs", "absolute", "fabs", "exp", "log", "log1p", "expm1", "sqrt", "square", "sign",
                "tanh", "sin", "cos", "maximum", "minimum")

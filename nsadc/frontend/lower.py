@@ -3144,8 +3144,9 @@ def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
 
 
 _ARRAY_SIGNS = {"sum", "mean", "prod", "empty_like", "zeros_like", "ones_like", "full_like", "empty", "zeros",
-                "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "cumprod", "sort", "argsort", "roll", "where", "maximum",
-                "minimum", "argmax", "argmin", "var", "std", "diff", "asarray", "interp", "searchsorted", "median",
+                "ones", "full", "dot", "shape", "size", "len", "copy", "cumsum", "cumprod", "sort", "argsort", "roll",
+                "where", "maximum", "minimum", "argmax", "argmin", "var", "std", "diff", "asarray", "interp",
+                "searchsorted", "median",
                 "percentile", "quantile", "flip", "flipud", "fliplr", "trapz", "trapezoid", "ravel", "reshape",
                 "linspace", "arange", "outer", "average", "ndim", "T"}
 

@@ -173,8 +173,8 @@ class VectorLowering:
             return None
         if isinstance(func, cst.Attribute) and self._array_rank(scope, func.value) > 0:
             name = func.attr.value
-            if name in _METHOD_REDUCTIONS or name in ("dot", "argmax", "argmin", "cumsum", "cumprod", "reshape", "ravel",
-                                                       "flatten"):
+            if name in _METHOD_REDUCTIONS or name in ("dot", "argmax", "argmin", "cumsum", "cumprod", "reshape",
+                                                       "ravel", "flatten"):
                 if name == "reshape" and len(args) > 1:  # x.reshape(n, m)
                     args = [cst.Tuple([cst.Element(a) for a in args])]
                 return ("ravel" if name == "flatten" else name), *_axis_keyword(name, [func.value, *args], kwargs)
