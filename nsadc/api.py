@@ -608,8 +608,10 @@ class Differentiable:
                                 f"{type(v).__name__}")
         # whole-array code may index with an array of ints where the text shows a number (U[rows],
         # S[np.arange(n), y] beside np.sum(y == 1)): the call's ranks decide, its lowering checks them
-        only, some = index_params(self._source()[1])
-        gathers = static == "int" and (name in only or (self._vectorized and name in some))
+        gathers = False
+        if static == "int":  # (the scan of the function only where the text shows an int)
+            only, some = index_params(self._source()[1])
+            gathers = name in only or (self._vectorized and name in some)
         if not is_array(static) and not (self._vectorized and (static == "float" or gathers)) \
                 and not (static == "float" and name in self._array_ok):
             raise ArgumentError(f"{where} must be a scalar (the function uses it as a number), got a "
@@ -887,15 +889,17 @@ class Differentiable:
         self._remember(args, kwargs, values, types)
         return values, self._kernels(types)
 
-    def _auto_gradient(self, args, kwargs=None):
+    def _auto_gradient(self, args, kwargs=None, k: _Kernels | None = None):
         """Under ``kinks="auto"``, for a function of one float: ``(value,
         gradient)`` as :meth:`value_and_grad` gives them (Clarke mode where a
         kink is met), which vjp, jvp and the Jacobians then use, so that every
-        method agrees with ``grad``; else None."""
+        method agrees with ``grad``; else None.  ``k``: the call's kernels, where
+        the caller has them already."""
         if not self._auto:
             return None
-        values, types = self._bind(args, kwargs)
-        if self._kernels(types).vector:
+        if k is None:
+            k = self._kernels(self._bind(args, kwargs)[1])
+        if k.vector:
             return None  # several outputs: the policy's own choice (docs/clarke.md)
         return self.value_and_grad(*args, **(kwargs or {}))
 
@@ -1027,7 +1031,7 @@ class Differentiable:
             raise ArgumentError(f"jvp: {len(tangents)} tangents for {len(self.wrt)} wrt arguments "
                                 f"({', '.join(self.wrt)})")
         k = self._kernels(types)
-        auto = self._auto_gradient(primals) if not k.vector else None
+        auto = self._auto_gradient(primals, k=k)
         if auto is not None:  # the directional derivative along the gradient grad gives
             value, g = auto
             return value, sum(float(np.sum(np.asarray(gi) * self._tangent(w, by_name[w], t)))

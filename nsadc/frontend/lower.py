@@ -23,8 +23,8 @@ from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
-from nsadc.frontend.syntax import (BINARY_OPS, BIT_OPS, COMPARE_OPS, all_params, bindings, names_in, scope_bindings,
-                                   squared_sums, sum_of_squares)
+from nsadc.frontend.syntax import (BINARY_OPS, BIT_OPS, COMPARE_OPS, all_params, base_name, bindings, names_in,
+                                   scope_bindings, squared_sums, sum_of_squares)
 from nsadc.ir.names import Names
 from nsadc.ir.nodes import (Assign, Break, Call, Const, Continue, Expr, For, Function, If, Param,
                             Raw, Return, Stmt, Var, While, walk)
@@ -127,30 +127,10 @@ def _collect_assigned(node: cst.FunctionDef) -> tuple[set[str], set[str]]:
     return plain | augmented | loop, loop
 
 
-def _base_name(e: cst.BaseExpression) -> str | None:
-    """The name under an index, a transpose or a view-making call (``v[1:]``, ``v.T``,
-    ``v.reshape(...)``, ``np.asarray(v)``), else None."""
-    while True:
-        if isinstance(e, cst.Name):
-            return e.value
-        if isinstance(e, cst.Subscript) or (isinstance(e, cst.Attribute) and e.attr.value == "T"):
-            e = e.value
-        elif isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) and e.func.attr.value in (
-                "reshape", "ravel", "view") and not (isinstance(e.func.value, cst.Name) and e.func.value.value in (
-                    "np", "numpy")):
-            e = e.func.value
-        elif isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) and e.func.attr.value in (
-                "asarray", "ascontiguousarray", "asfortranarray", "flip", "flipud", "fliplr", "reshape",
-                "ravel", "transpose") and e.args:
-            e = e.args[0].value
-        else:
-            return None
-
-
 def _viewed_name(e: cst.BaseExpression, rank: int) -> str | None:
     """The name ``e`` is a view of (a name of ``rank`` dimensions read whole by
     its indices is an element, not a view), else None."""
-    name = _base_name(e)
+    name = base_name(e)
     if name is None or isinstance(e, cst.Name):
         return None  # (a helper returning its argument itself is refused where it is inlined)
     if isinstance(e, cst.Subscript) and isinstance(e.value, cst.Name) and not any(
@@ -1889,7 +1869,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         elif name == "transpose":  # of a 1-D or 2-D array: its .T (axes=(1, 0) says the same)
             r = self._array_rank(scope, bound["a"])
             axes = bound.get("axes")
-            order = [_int_literal(e.value) for e in axes.elements] if isinstance(axes, (cst.Tuple, cst.List)) else None
+            order = [self._const_int(scope, e.value) for e in axes.elements] \
+                if isinstance(axes, (cst.Tuple, cst.List)) else None
             if axes is not None and order is not None and len(order) != r:  # (a rank guessed: the call decides)
                 raise self._rank_err(scope, node, f"np.transpose() with {len(order)} axes of an array with {r} "
                                      f"dimension{'s' if r != 1 else ''}", "name each axis of the array once")
@@ -1899,7 +1880,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             code = f"{a}.T"
         elif name == "expand_dims":  # a new axis of length 1 at axis (x[:, None] for axis=1 of a 1-D x)
             r = self._array_rank(scope, bound["a"])
-            axis = _int_literal(bound["axis"]) if "axis" in bound else None
+            axis = self._const_int(scope, bound["axis"]) if "axis" in bound else None
             if axis is None or not -(r + 1) <= axis <= r:
                 raise self._err(scope, node, "np.expand_dims() is supported with one constant axis",
                                 "write np.expand_dims(x, 0), or x[None, :]")
@@ -1910,10 +1891,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             code = f"{np_name}.zeros({a}.shape) + {a}"
         elif name == "diff":  # along the last axis unless axis= says which
             r = self._array_rank(scope, bound["a"])
-            order = _int_literal(bound.get("n"))
-            axis = -1 if "axis" not in bound else _int_literal(bound["axis"])
-            if order != 1 or axis is None:
-                raise self._err(scope, node, "np.diff() is supported with n=1 and a constant axis",
+            order = self._const_int(scope, bound["n"]) if "n" in bound else 1
+            axis = self._const_int(scope, bound["axis"]) if "axis" in bound else -1
+            if order != 1:
+                raise self._err(scope, node, "np.diff() is supported with n=1",
                                 "write np.diff(a) or np.diff(a, axis=0)")
             if not -r <= axis < r:  # (a rank the code only guesses: the call's decides)
                 raise self._rank_err(scope, node, f"np.diff() along axis {axis} of an array with {r} "
@@ -1936,12 +1917,12 @@ class Lowerer(ArrayLowering, VectorLowering):
             code = f"{np_name}.where({x1} > 0.0, 1.0, {np_name}.where({x1} == 0.0, {x2}, 0.0))"
         elif name in ("flip", "flipud", "fliplr"):
             r = self._array_rank(scope, bound["m"])
-            if name == "flip" and "axis" in bound and not -r <= self._const_int(scope, bound["axis"]) < r:
-                raise self._rank_err(scope, node, f"np.flip() along axis {self._const_int(scope, bound['axis'])} of "
-                                     f"an array with {r} dimension{'s' if r != 1 else ''}", "pass an axis of the array")
-            axes = tuple(range(max(r, 1))) if name == "flip" and "axis" not in bound else \
-                (self._const_int(scope, bound["axis"]) % max(r, 1),) if name == "flip" else \
-                (0,) if name == "flipud" else (1,)
+            along = self._const_int(scope, bound["axis"]) if name == "flip" and "axis" in bound else None
+            if along is not None and not -r <= along < r:
+                raise self._rank_err(scope, node, f"np.flip() along axis {along} of an array with {r} "
+                                     f"dimension{'s' if r != 1 else ''}", "pass an axis of the array")
+            axes = (0,) if name == "flipud" else (1,) if name == "fliplr" else \
+                tuple(range(max(r, 1))) if along is None else (along % max(r, 1),)
             code = f"{text['m']}[{', '.join('::-1' if k in axes else ':' for k in range(max(r, max(axes) + 1)))}]"
         elif name in ("percentile", "quantile"):  # linear interpolation between the sorted values
             return self._percentile(scope, node, name, bound, text, np_name)
@@ -2004,7 +1985,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         for ret in (n for n in nodes(fnode) if isinstance(n, cst.Return) and n.value is not None):
             values = [el.value for el in ret.value.elements] if isinstance(ret.value, cst.Tuple) else [ret.value]
             for v in values:
-                base = _base_name(v)
+                base = base_name(v)
                 if base not in passed:
                     continue
                 param = _viewed_name(v, self._array_rank(scope, cst.Name(passed[base])))
@@ -3325,14 +3306,3 @@ def _passed_to(node: cst.FunctionDef, name: str, functions: dict) -> list[tuple[
 def lower_function(src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                    param_types: dict[str, str] | None = None) -> Function:
     return Lowerer(src, node, env, param_types).lower()
-
-
-def _int_literal(node) -> int | None:
-    """The value of an int literal (``2``, ``-1``); 1 where there is none (an absent
-    ``n=``), None for anything else."""
-    if node is None:
-        return 1
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) \
-            and isinstance(node.expression, cst.Integer):
-        return -node.expression.evaluated_value
-    return node.evaluated_value if isinstance(node, cst.Integer) else None

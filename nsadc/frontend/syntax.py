@@ -274,6 +274,10 @@ def _mentions(node, name: str) -> bool:
     return any(isinstance(n, cst.Name) and n.value == name for n in nodes(node))
 
 
+# int arithmetic that keeps an array of indices one (idx + 1, 2 * idx, idx // 2, idx % 4)
+INT_INDEX_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)
+
+
 def index_params(fn: cst.FunctionDef) -> tuple[set[str], set[str]]:
     """The parameters ``fn`` reads only as a whole index of a subscript
     (``U[rows]``, ``X[:, idx]``, ``x[i]``), or in int arithmetic that is one
@@ -286,8 +290,7 @@ def index_params(fn: cst.FunctionDef) -> tuple[set[str], set[str]]:
     def index_names(e) -> None:
         if isinstance(e, cst.Name):
             as_index.add(id(e))
-        elif isinstance(e, cst.BinaryOperation) and isinstance(e.operator, (cst.Add, cst.Subtract, cst.Multiply,
-                                                                               cst.FloorDivide, cst.Modulo)):
+        elif isinstance(e, cst.BinaryOperation) and isinstance(e.operator, INT_INDEX_OPERATORS):
             index_names(e.left)
             index_names(e.right)
 
@@ -314,3 +317,23 @@ def all_params(fn: cst.FunctionDef) -> list[cst.Param]:
     one by its name); the derivative code then takes them all by position."""
     ps = fn.params
     return [*ps.posonly_params, *ps.params, *ps.kwonly_params]
+
+
+def base_name(e: cst.BaseExpression) -> str | None:
+    """The name under an index, a transpose or a view-making call (``v[1:]``, ``v.T``,
+    ``v.reshape(...)``, ``np.asarray(v)``), else None."""
+    while True:
+        if isinstance(e, cst.Name):
+            return e.value
+        if isinstance(e, cst.Subscript) or (isinstance(e, cst.Attribute) and e.attr.value == "T"):
+            e = e.value
+        elif isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) and e.func.attr.value in (
+                "reshape", "ravel", "view") and not (isinstance(e.func.value, cst.Name) and e.func.value.value in (
+                    "np", "numpy")):
+            e = e.func.value
+        elif isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) and e.func.attr.value in (
+                "asarray", "ascontiguousarray", "asfortranarray", "flip", "flipud", "fliplr", "reshape",
+                "ravel", "transpose") and e.args:
+            e = e.args[0].value
+        else:
+            return None

@@ -38,7 +38,8 @@ import libcst as cst
 
 from nsadc.frontend.arrays import FLOAT_DTYPES, new_axis as _new_axis, written_arrays
 from nsadc.frontend.cst_nodes import nodes
-from nsadc.frontend.syntax import BINARY_OPS, COMPARE_OPS, as_operand, bindings, sum_of_squares
+from nsadc.frontend.syntax import (BINARY_OPS, COMPARE_OPS, INT_INDEX_OPERATORS, as_operand, base_name,
+                                   bindings, sum_of_squares)
 from nsadc.ir.affine import affine, affine_expr, affine_sum
 from nsadc.ir.nodes import Assign, Call, Const, Expr, For, If, Raw, Var, map_expressions, variables, walk
 from nsadc.rules.arrays import ARRAY_PRIMS, array_type, is_array, is_float_array, rank
@@ -94,10 +95,6 @@ _INT_OPS = {"add", "sub", "mul", "neg", "floordiv", "mod"}
 def _ints(t: str) -> bool:
     """Whether an array type holds ints (an index array)."""
     return is_array(t) and not is_float_array(t)
-
-
-# int arithmetic that keeps an array of indices one (idx + 1, 2 * idx, idx // 2, idx % 4)
-_INT_INDEX_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)
 
 
 class VectorLowering:
@@ -268,7 +265,7 @@ class VectorLowering:
             # (before the call a 1-D array's dtype is a guess: the call's types decide)
             return found is not None and (found[1] == array_type(1, floating=False)
                                           or (rank(found[1]) == 1 and self._lenient()))
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _INT_INDEX_OPERATORS):
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, INT_INDEX_OPERATORS):
             sides = (node.left, node.right)
             arrays = [self._int_index_array(scope, e) for e in sides]
             return any(arrays) and all(a or isinstance(e, cst.Integer) for a, e in zip(arrays, sides))
@@ -519,7 +516,7 @@ class VectorLowering:
             written = self.__dict__.get("written_as", {}).get(id(node), node)  # x.T[0], not its lowered form
             what = _text(scope, written)
             raise self._err(scope, node, f"{into} = {what} would make {into} a view of "
-                            f"{_viewed_text(scope, written)} (NumPy shares the memory: a write "
+                            f"{base_name(written) or _text(scope, written)} (NumPy shares the memory: a write "
                             "through one changes the other)",
                             f"write {into} = {what}.copy(), or use {what} directly in expressions")
         elif reshaped is not None:
@@ -2511,15 +2508,3 @@ def _copied_name(scope, node) -> tuple[cst.Name, str] | None:
     """:func:`_conversion` of a name (``x.copy()``, ``x.astype(np.float64)``), else None."""
     found = _conversion(scope, node)
     return found if found is not None and isinstance(found[0], cst.Name) else None
-
-
-def _viewed_text(scope, node) -> str:
-    """The array a view expression shares memory with, as written: ``X`` of
-    ``X[0].T``, ``A`` of ``np.asarray(A).T``."""
-    while True:
-        if isinstance(node, (cst.Subscript, cst.Attribute)):
-            node = node.value
-        elif isinstance(node, cst.Call) and node.args:
-            node = node.args[0].value
-        else:
-            return _text(scope, node)
