@@ -6,8 +6,9 @@ new values in place, through a work array where the value reads it other
 than element by element; a name bound to a helper's new array or to another
 array (``x, v = step(x, v)``, ``y = y_new``) takes its values; an argument
 rebound so (``W = W - lr * g``) is the function's own copy of it from the
-start; a helper's argument, an array another name shares, or a value of
-another shape is refused.  ``n, d = X.shape`` tells X's rank, and so
+start, as is a helper's array parameter bound anew (``z = z - np.max(z)``);
+a helper's argument written through and bound anew, an array another name
+shares, or a value of another shape is refused.  ``n, d = X.shape`` tells X's rank, and so
 do ``V = np.clip(X, a, b)`` and ``for x in X[i]`` once V or the row is used
 as an array.  An array made in a loop from the arguments' shapes (``un =
 u.copy()``, ``h = np.zeros(3)``) is one array filled again by each iteration.
@@ -313,6 +314,7 @@ def test_a_value_reading_other_elements_goes_through_a_work_array(tmp_path):
 def test_new_values_for_a_helper_argument_a_shared_array_or_another_shape_are_refused(tmp_path):
     argument = _load(tmp_path, """
         def _steps(x, g):
+            x[0] = 1.0
             for k in range(3):
                 x = x - 0.1 * g
             return np.sum(x * x)
@@ -320,7 +322,7 @@ def test_new_values_for_a_helper_argument_a_shared_array_or_another_shape_are_re
         def helper_argument_steps(x, g):
             return _steps(x, g)
     """, "helper_argument_steps")
-    with pytest.raises(nsadc.NsadcError, match="assigns its array parameter"):
+    with pytest.raises(nsadc.NsadcError, match="writes into its array parameter 'x' and also binds it anew"):
         nsadc.differentiate(argument, target="python").grad(np.ones(3), np.ones(3))
     shared = _load(tmp_path, """
         def shared_steps(x):

@@ -3,7 +3,10 @@ names stand for the arrays the helper returns from its last statement (an
 array the helper makes, called in a loop, is one array refilled by each
 iteration).  An array returned early from one top-level ``if`` is the result
 of that ``if``'s branch (the helper reads as one ``if``/``else``); a name
-that takes helper arrays in branches is refused with a located message."""
+that takes helper arrays in branches is one array, made at the entry, that
+each branch fills.  A helper that writes into its array parameter and also
+binds it anew is refused with a located message (which writes reach the
+caller's array would depend on the path taken)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ CASES = {
     "l1_fit": (w, X, y), "moment_loss": (x,), "centered_hinge": (x,), "centered_inline": (x,),
     "centered_twice": (x,), "asymmetric": (x,), "passthrough": (x,), "scaled_in_loop": (x,),
     "helper_array_in_loop": (x,), "written_result": (x,), "early_array_return": (x,),
+    "result_in_branch": (x,),
 }
 
 
@@ -36,7 +40,7 @@ def test_helper_arrays_compiled(name):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("result_in_branch", r"helper_arrays.py:\d+:\d+: y takes a new array here and another elsewhere"),
+    ("written_and_bound", r"helper_arrays.py:\d+:\d+: _zero_first_then_scale\(\) writes into its array parameter 'v'"),
 ])
 def test_refused(name, message):
     with pytest.raises(nsadc.NsadcError, match=message):

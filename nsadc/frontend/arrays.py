@@ -965,9 +965,10 @@ class ArrayLowering:
         if isinstance(value, Var) and value.name in self.owned_arrays:
             # a new array a helper returned: nothing else holds it, so the name is it
             if self._in_branch(scope, node, loops=False) or (scope.depth > 0 and _bindings_of(scope.node, user) > 1):
-                raise self._err(scope, node, f"{user} takes a new array here and another elsewhere (or "
-                                "in a branch): it would stand for different arrays on different paths", f"allocate {user} once before (np.empty_like(...)) "
-                                f"and fill it where it changes: {user}[:] = ...")
+                # u = softmax(w) in one branch, u = softmax(-w) in the other: u is one array,
+                # made at the entry, which each path fills with its helper's result
+                self.owned_arrays.discard(value.name)
+                return self._refill(scope, name, Call("array_copy", (value,)), node)
             self.owned_arrays.discard(value.name)
             target = self._rebind(scope, name, node)
             if value.name in self.param_names or value.name in self.user_vars:
@@ -1029,8 +1030,8 @@ class ArrayLowering:
         as the code shows them, or checked before each call)."""
         user = self.user_vars.get(name, name)
         params = {p.name.value for p in all_params(scope.node)}
-        if name in self.param_names or (scope is not self.entry and any(scope.rename.get(p) == Var(name)
-                                                                        for p in params)):
+        if name in self.param_names or (scope is not self.entry and name not in self.private_copies and any(
+                scope.rename.get(p) == Var(name) for p in params)):
             raise self._err(scope, node, f"{user} is an argument and takes a new array here, in a loop or "
                             "a branch: its elements would be written",
                             f"copy it before the loop ({user} = {user}.copy()), then assign it here")
@@ -1095,6 +1096,12 @@ class ArrayLowering:
         return self.__dict__.setdefault("_owned_arrays", set())
 
     @property
+    def private_copies(self) -> set[str]:
+        """A helper's copies of the arrays passed for the parameters it binds
+        anew (``z = z - np.max(z)``): no caller's name sees them."""
+        return self.__dict__.setdefault("_private_copies", set())
+
+    @property
     def refilled(self) -> set[str]:
         """Arrays made once at the entry and filled again in a loop (:meth:`_refill`)."""
         return self.__dict__.setdefault("_refilled", set())
@@ -1128,8 +1135,9 @@ class ArrayLowering:
     def _check_scalar_target(self, scope, name: str, node) -> None:
         # (before the call, a value's rank may rest on a wrong guess of an argument's: the call decides)
         if name in self.arrays and not self._lenient():
-            raise self._err(scope, node, f"{name} holds an array; it cannot be given a scalar value",
-                            f"store into its elements ({name}[i] = v) or use another name")
+            user = self.user_vars.get(name, name)
+            raise self._err(scope, node, f"{user} holds an array; it cannot be given a scalar value",
+                            f"store into its elements ({user}[i] = ...) or give the number another name")
 
 
 def _short(e: Expr) -> str:

@@ -2315,15 +2315,29 @@ class Lowerer(ArrayLowering, VectorLowering):
         self.names.taken |= mentioned_names(fnode)
         self._freeze_module_arrays(callee)
         in_place = _updated_in_place_only(fnode)  # y += dt * y * y: NumPy writes into the caller's array
+        written = None
         for p in params:
             arg = bound[p]
             if self._array_of(arg) is not None and p in assigned and p not in in_place:
-                where = next((b for b in scope_bindings(fnode)[0].get(p, []) if not isinstance(b, cst.Param)),
-                             None)
-                line = scope.src.loc(node).line
-                raise self._err(callee, where if where is not None else fnode,
-                                f"{name}() assigns its array parameter {p!r} (called at line {line})",
-                                f"give the new value another name inside {name}()")
+                written = written_arrays(fnode, src.functions) if written is None else written
+                if p in written:
+                    # writes through p reach the caller's array until p is bound anew, and
+                    # not after: which ones do depends on the path taken
+                    where = next((b for b in scope_bindings(fnode)[0].get(p, [])
+                                  if not isinstance(b, cst.Param)), None)
+                    line = scope.src.loc(node).line
+                    raise self._err(callee, where if where is not None else fnode,
+                                    f"{name}() writes into its array parameter {p!r} and also binds it "
+                                    f"anew (called at line {line})",
+                                    f"give the new value another name inside {name}()")
+                # z = z - np.max(z): the helper works on a copy of the argument, which its
+                # new values may fill in place; the caller's array stays as it was
+                own = self.names.fresh(p)
+                self.user_vars[own] = p
+                own = self._bind_array(scope, own, Call("array_copy", (arg,)), node)
+                self.private_copies.add(own)
+                callee.rename[p] = Var(own)
+                continue
             if self._array_of(arg) is None and (p in assigned or not isinstance(arg, (Var, Const))):
                 fresh = self.names.fresh(p)
                 self._emit(Assign(fresh, Call("copy", (arg,)), src.loc(fnode)))

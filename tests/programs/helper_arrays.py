@@ -116,3 +116,14 @@ def result_in_branch(x):
     else:
         y = _scaled(x, 2.0)
     return np.sum(y)
+
+
+def _zero_first_then_scale(v):
+    v[0] = 0.0
+    v = v / (1.0 + np.sum(np.abs(v)))
+    return v
+
+
+def written_and_bound(x):
+    y = x.copy()
+    return np.sum(_zero_first_then_scale(y) * y)
