@@ -438,16 +438,22 @@ def _clip_partials(a, out, act, sel, tmp):
     # value is hi whatever x is, and so is its derivative
     crossed = None if isinstance(lo, Const) and isinstance(hi, Const) and lo.value <= hi.value \
         else call("gt", lo, hi)
+    # x == lo == hi: a tie in the max, then in the min, each sharing as at one
+    # bound (x takes sel at each): (sel * sel, sel * (1 - sel), 1 - sel), whose sum is 1
+    triple = None if isinstance(lo, Const) and isinstance(hi, Const) and lo.value != hi.value \
+        else call("and", call("eq", x, lo), call("eq", x, hi))
     inside = tmp("dclip")
     setup = [(inside, select(call("and", call("gt", x, lo), call("lt", x, hi)), c(1), c(0)))]
     if sel != 0.0:
         at_bound = call("or", call("eq", x, lo), call("eq", x, hi))
         if crossed is not None:
             at_bound = call("and", at_bound, call("le", lo, hi))
-        setup.append((inside, select(at_bound, c(sel), Var(inside))))
+        shared = c(sel) if triple is None or sel == 1.0 else select(triple, c(sel * sel), c(sel))
+        setup.append((inside, select(at_bound, shared, Var(inside))))
     grads: list[Expr | None] = [Var(inside) if act[0] else None, None, None]
     if act[1]:
-        grads[1] = select(call("lt", x, lo), c(1), select(call("eq", x, lo), c(1 - sel), c(0)))
+        at_lo = c(1 - sel) if triple is None or sel == 1.0 else select(triple, c(sel * (1 - sel)), c(1 - sel))
+        grads[1] = select(call("lt", x, lo), c(1), select(call("eq", x, lo), at_lo, c(0)))
         if crossed is not None:
             grads[1] = select(crossed, c(0), grads[1])
     if act[2]:
