@@ -15,7 +15,7 @@ import pytest
 
 import nsadc
 from nsadc.errors import UnsupportedError
-from tests.helpers import load_function
+from tests.helpers import check_program_gradient, load_function
 
 TARGETS = ["python", pytest.param("cpu", marks=pytest.mark.slow)]
 
@@ -127,5 +127,41 @@ def test_module_tuples_of_numbers_indexed_measured_and_looped_over(tmp_path, tar
     assert d(x) == pytest.approx(f(x))
     np.testing.assert_allclose(d.grad(x), [0.25 * 0.6 + 1.0, 0.125 * 2 * -0.7, 0.5 * 2 * 1.2])
     repeated = load_function(tmp_path, text, "repeated")  # a tuple times 2 repeats it: refused
-    with pytest.raises(UnsupportedError, match="'COEFS' is a tuple, not a number"):
+    with pytest.raises(UnsupportedError, match="'COEFS' is a module-level tuple of numbers, which nsadc reads "
+                       r"only as COEFS\[k\]"):
         nsadc.differentiate(repeated, target="python")(x)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_module_lists_of_filter_coefficients(tmp_path, target):
+    """A list of coefficients is read as a tuple is (Numba itself refuses global
+    lists): indexed, measured, looped over; NumPy arithmetic on the whole list
+    is refused with the array to write instead."""
+    text = """
+        import numpy as np
+        B = [0.25, 0.5, 0.25]
+        A = [1.0, -0.3]
+
+        def filtered(x):
+            s = 0.0
+            prev = 0.0
+            for n in range(x.shape[0]):
+                acc = 0.0
+                for k in range(len(B)):
+                    if n - k >= 0:
+                        acc += B[k] * x[n - k]
+                prev = A[0] * acc - A[1] * prev
+                s += max(prev, 0.0)
+            for c in B:
+                s += c * x[0]
+            return s
+
+        def scaled(x):
+            return np.sum(x * B)
+        """
+    f = load_function(tmp_path, text, "filtered")
+    x = np.random.default_rng(4).normal(size=7)
+    check_program_gradient(f, (x,), target)
+    scaled = load_function(tmp_path, text, "scaled")
+    with pytest.raises(UnsupportedError, match=r"'B' is a module-level list .*\n.*\n.*\n.*B = np.array"):
+        nsadc.differentiate(scaled, target="python")(x)

@@ -339,7 +339,8 @@ class Lowerer(ArrayLowering, VectorLowering):
             original = value = scope.env.get(name)
             if _numbers_tuple(value) and _only_indexed(scope, name):
                 # COEFS = (0.5, 0.25) read as COEFS[k], len(COEFS), for c in COEFS: as Numba
-                # freezes a global tuple (arithmetic on it, repetition in Python, stays refused)
+                # freezes a global tuple (arithmetic on it, repetition in Python, stays refused);
+                # a list of coefficients is read the same way, its values frozen when compiled
                 value = np.array(value, dtype=np.float64 if any(isinstance(v, float) for v in value) else np.int64)
             if not (isinstance(value, np.ndarray) and value.ndim in (1, 2) and value.dtype.kind in "fiu"
                     and 0 < value.size <= FROZEN_ARRAY_LIMIT) or _module_assignment(scope.src, name)[1] is not True:
@@ -1547,6 +1548,10 @@ class Lowerer(ArrayLowering, VectorLowering):
                 elif written is None:
                     what = f"an array defined outside {scope.src.path.split('/')[-1]}; {spelled}"
                 hint = "pass it as an argument"
+            elif _numbers_tuple(value):
+                what = (f"a module-level {type(value).__name__} of numbers, which nsadc reads only as "
+                        f"{name}[k], len({name}) or for c in {name}")
+                hint = f"index it in a loop, or make it an array: {name} = np.array([...])"
         raise self._err(scope, node, f"{name!r} is {what}", hint)
 
     def _check_frozen(self, scope, node: cst.Name):
@@ -2833,8 +2838,9 @@ _SPELLED_OUT = {"array", "asarray", "linspace", "arange", "zeros", "ones", "full
 
 
 def _numbers_tuple(value) -> bool:
-    """A tuple of ints and floats (no bools), the way module coefficients are written."""
-    return isinstance(value, tuple) and bool(value) and all(
+    """A tuple or list of ints and floats (no bools), the way module coefficients
+    are written."""
+    return isinstance(value, (tuple, list)) and bool(value) and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
 
 
