@@ -76,3 +76,19 @@ def scan(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
                 else getattr(visitor, name)
         if m is not None:
             m(n)
+
+
+def place_tree(src, new: cst.FunctionDef, stands_for: dict, old: cst.FunctionDef) -> None:
+    """Parents for every node of the rewritten function ``new``, and a
+    position for each node it made: that of the node it stands for (its
+    nearest made ancestor's otherwise)."""
+    src.parents[new] = src.parents.get(old)
+    src.positions.setdefault(new, src.positions.get(old))
+
+    def visit(node, here):
+        for child in node.children:
+            src.parents[child] = node
+            if child not in src.positions:
+                src.positions[child] = src.positions.get(stands_for.get(child)) if child in stands_for else here
+            visit(child, src.positions.get(child, here))
+    visit(new, src.positions.get(old))

@@ -18,7 +18,8 @@ from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, RankError, UnsupportedError
 from nsadc.frontend.arrays import (ARRAY_METHODS, INT_OPERATORS, ArrayLowering, bound_in_flow, infer_array_param,
                                   row_view_indices, written_arrays)
-from nsadc.frontend.cst_nodes import mentioned_names, nodes, scan
+from nsadc.frontend.comprehensions import sums_as_loops
+from nsadc.frontend.cst_nodes import mentioned_names, nodes, place_tree, scan
 from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
@@ -176,6 +177,7 @@ def _bindings_by_kind(node: cst.FunctionDef) -> tuple[set[str], set[str], set[st
 class Lowerer(ArrayLowering, VectorLowering):
     def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                  param_types: dict[str, str] | None = None):
+        node = sums_as_loops(src, node)
         self.names = Names(mentioned_names(node))
         self.out: list[Stmt] = []
         self.call_stack: list[str] = []
@@ -2207,8 +2209,12 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "write sum(x) of a 1-D array, or add the terms up in a for loop")
         arg = node.args[0].value
         if isinstance(arg, cst.GeneratorExp):
+            if name == "sum":  # (elsewhere it is a loop already: comprehensions.sums_as_loops)
+                raise self._err(scope, node, "sum() of a generator expression is supported only where the "
+                                "statement always evaluates it, not inside a conditional expression, "
+                                "and / or, a lambda, an elif test or a while test",
+                                "compute the sum in a statement of its own before")
             raise self._err(scope, node, f"{name}() of a generator expression is not supported",
-                            "add the terms up in a for loop over range()" if name == "sum" else
                             "compute it in a for loop over range()")
         r = self._array_rank(scope, arg)
         if r > 1 or (r == 0 and not self.static):  # (before the call, ranks may be guessed)
@@ -2267,6 +2273,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "is not supported", "rewrite the recursion as a loop")
         # the loops around the call enclose the callee's statements too (an array the
         # callee makes is made once per iteration of the caller's loop)
+        fnode = sums_as_loops(src, fnode)
         callee = _Scope(src, fnode, {}, set(), depth=scope.depth, env=env)
         self._check_signature(callee)
         params = [p.name.value for p in all_params(fnode)]
@@ -2354,7 +2361,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             # an early `return <array>`: the helper as one if/else binding its result (once
             # rewritten, at every call: the rewrite's nodes took over the parents of its statements)
             if not joined["placed"]:
-                _place_tree(src, joined["function"], joined["stands_for"], fnode)
+                place_tree(src, joined["function"], joined["stands_for"], fnode)
                 joined["placed"] = True
             fnode, result = joined["function"], joined["result"]
             callee.node = fnode
@@ -2485,7 +2492,7 @@ def _returns_joined(fnode: cst.FunctionDef) -> dict | None:
     row), no return elsewhere, rewritten as one ``if`` / ``else`` tree
     binding ``result`` at the end of every branch, and ``return result``:
     the rewritten function, the returned values, the result's name, the new
-    nodes with the nodes they stand for (:func:`_place_tree` gives them
+    nodes with the nodes they stand for (:func:`place_tree` gives them
     positions and parents once the rewrite is used), and whether it is;
     None for any other shape (one per helper, kept)."""
     memo = _JOINED.get(id(fnode))
@@ -2569,22 +2576,6 @@ def _lone_return(st) -> cst.BaseExpression | None:
             and st.body[0].value is not None and not isinstance(st.body[0].value, cst.Tuple):
         return st.body[0].value
     return None
-
-
-def _place_tree(src, new: cst.FunctionDef, stands_for: dict, old: cst.FunctionDef) -> None:
-    """Parents for every node of the rewritten function ``new``, and a
-    position for each node it made: that of the node it stands for (its
-    nearest made ancestor's otherwise)."""
-    src.parents[new] = src.parents.get(old)
-    src.positions.setdefault(new, src.positions.get(old))
-
-    def visit(node, here):
-        for child in node.children:
-            src.parents[child] = node
-            if child not in src.positions:
-                src.positions[child] = src.positions.get(stands_for.get(child)) if child in stands_for else here
-            visit(child, src.positions.get(child, here))
-    visit(new, src.positions.get(old))
 
 
 def _loop_counters(body: list[Stmt]) -> set[str]:

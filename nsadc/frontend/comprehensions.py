@@ -1,0 +1,219 @@
+"""``sum()`` of a generator expression or a list comprehension, written as the
+loop it stands for.
+
+``s = sum(w[i] * abs(x[i]) for i in range(n) if x[i] > 0)`` becomes
+
+    total = 0
+    for i in range(n):
+        if x[i] > 0:
+            total += w[i] * abs(x[i])
+    s = total
+
+just before the statement that holds the call, which then reads ``total``.
+The comprehension's variables get names of their own where the function
+uses theirs elsewhere (Python does not let them leak into it), nested ``for`` clauses become nested loops,
+and a start value (``sum(..., 0.5)``) starts the total.  Only sums the
+statement evaluates whatever happens are hoisted: a sum inside a lambda, a
+conditional expression, ``and`` / ``or``, an ``elif`` test or a ``while``
+test stays where it is and is refused there, with its location.  The new
+nodes stand at the call's position, so errors in the terms point at what the
+user wrote."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nsadc.frontend.cst_nodes import mentioned_names, place_tree
+
+_MEMO: dict[int, tuple[cst.FunctionDef, cst.FunctionDef]] = {}  # id(function) -> (function, its rewrite)
+
+
+def sums_as_loops(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
+    """``fnode`` with each hoistable ``sum()`` of a comprehension written as a
+    loop (``fnode`` itself where there is none; one rewrite per function)."""
+    memo = _MEMO.get(id(fnode))
+    if memo is not None and memo[0] is fnode:
+        return memo[1]
+    out = fnode
+    if any(_is_comprehension_sum(n) for n in _all_nodes(fnode)):
+        taken = set(mentioned_names(fnode))
+        made: dict[cst.CSTNode, cst.CSTNode] = {}  # a new node -> the user's node it stands for
+        body = _Hoist(fnode, taken, made).block(fnode.body)
+        if body is not fnode.body:
+            out = fnode.with_changes(body=body)
+            place_tree(src, out, made, fnode)
+    _MEMO[id(fnode)] = (fnode, out)
+    return out
+
+
+def _all_nodes(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.children)
+
+
+def _is_comprehension_sum(node) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "sum" \
+        and 1 <= len(node.args) <= 2 and all(a.keyword is None and not a.star for a in node.args) \
+        and isinstance(node.args[0].value, (cst.GeneratorExp, cst.ListComp))
+
+
+class _Hoist:
+    def __init__(self, fnode: cst.FunctionDef, taken: set[str], made: dict):
+        self.fnode = fnode
+        self.taken = taken
+        self.made = made
+
+    def fresh(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+    def block(self, block):
+        """The block with its statements rewritten (the block itself if none changed)."""
+        if not isinstance(block, cst.IndentedBlock):
+            return block  # (one-line bodies: `if c: return sum(...)` stays, refused where lowered)
+        new = []
+        for st in block.body:
+            new.extend(self.statement(st))
+        if all(a is b for a, b in zip(new, block.body)) and len(new) == len(block.body):
+            return block
+        return block.with_changes(body=new)
+
+    def statement(self, st) -> list:
+        if isinstance(st, cst.SimpleStatementLine):
+            return self._simple(st)
+        if isinstance(st, cst.If):
+            before, test = self._hoisted_from(st.test)  # (the first test only: it always runs)
+            new = st.with_changes(test=test, body=self.block(st.body), orelse=self._orelse(st.orelse))
+            return [*before, new] if before or new is not st else [st]
+        if isinstance(st, (cst.For, cst.While)):
+            changes = {"body": self.block(st.body)}
+            if isinstance(st, cst.For):
+                before, changes["iter"] = self._hoisted_from(st.iter)  # evaluated once, before the loop
+            else:
+                before = []
+            if st.orelse is not None:
+                changes["orelse"] = st.orelse.with_changes(body=self.block(st.orelse.body))
+            new = st.with_changes(**changes)
+            return [*before, new]
+        return [st]
+
+    def _orelse(self, orelse):
+        if isinstance(orelse, cst.Else):
+            return orelse.with_changes(body=self.block(orelse.body))
+        if isinstance(orelse, cst.If):  # elif: its test runs only when the ones before fail
+            return orelse.with_changes(body=self.block(orelse.body), orelse=self._orelse(orelse.orelse))
+        return orelse
+
+    def _simple(self, line: cst.SimpleStatementLine) -> list:
+        if len(line.body) != 1:
+            return [line]
+        small = line.body[0]
+        if not isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Return, cst.Expr)):
+            return [line]
+        before, new = self._hoisted_from(small)
+        if not before:
+            return [line]
+        return [*before, line.with_changes(body=[new])]
+
+    def _hoisted_from(self, node):
+        """The loops computing the hoistable sums in ``node``, and ``node`` reading
+        their totals."""
+        if node is None:
+            return [], node
+        hoist = self
+        before: list = []
+
+        class Replace(cst.CSTTransformer):
+            def visit_Lambda(self, n):
+                return False  # (evaluated when called, if ever)
+
+            def visit_IfExp(self, n):
+                return False  # (only one branch runs)
+
+            def visit_BooleanOperation(self, n):
+                return False  # (the right side runs only sometimes)
+
+            def visit_GeneratorExp(self, n):
+                return False  # (a sum inside another comprehension: hoisted from the loop it becomes)
+
+            def visit_ListComp(self, n):
+                return False
+
+            def leave_Call(self, old, new):
+                if not _is_comprehension_sum(new):
+                    return new
+                total = hoist.fresh("total")
+                before.extend(hoist.loops(new, total, old))
+                name = cst.Name(total)
+                hoist.made[name] = old
+                return name
+
+        new = node.visit(Replace())
+        return before, new
+
+    def loops(self, call: cst.Call, total: str, user: cst.Call) -> list:
+        """``total = start`` and the loop nest adding the comprehension's terms to it."""
+        comp = call.args[0].value
+        start = call.args[1].value if len(call.args) == 2 else cst.Integer("0")
+        clauses = []
+        f = comp.for_in
+        while f is not None:
+            clauses.append(f)
+            f = f.inner_for_in
+        renames: dict[str, str] = {}
+        outside = mentioned_names(self.fnode, skip=comp)
+        loops = []
+        for k, clause in enumerate(clauses):
+            # the first iterable is read in the enclosing scope; later ones see earlier variables
+            it = clause.iter if k == 0 else _renamed(clause.iter, renames)
+            for name in _target_names(clause.target):
+                if name in outside:  # (a name the function uses elsewhere: the loop's own is another)
+                    renames[name] = self.fresh(name)
+            loops.append((_renamed(clause.target, renames), it, [_renamed(c.test, renames) for c in clause.ifs]))
+        term = _renamed(comp.elt, renames)
+        inner: cst.BaseStatement = cst.SimpleStatementLine(
+            [cst.AugAssign(cst.Name(total), cst.AddAssign(), term)])
+        for target, it, conditions in reversed(loops):
+            for c in reversed(conditions):
+                inner = cst.If(test=c, body=cst.IndentedBlock([inner]))
+            inner = cst.For(target=target, iter=it, body=cst.IndentedBlock([inner]))
+        init = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(total))], start)])
+        out = [init, *self.statement(inner)]  # (sums inside the terms: hoisted into the loop)
+        for st in out:
+            for n in _all_nodes(st):
+                self.made.setdefault(n, user)
+        return out
+
+
+def _target_names(target) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in _target_names(el.value)]
+    return []
+
+
+def _renamed(node, renames: dict[str, str]):
+    """``node`` with the comprehension's variables under their new names (not
+    attribute names or keywords, which are not variables)."""
+    if not renames:
+        return node
+
+    class Rename(cst.CSTTransformer):
+        def leave_Attribute(self, old, new):  # (x.attr: only x may be a variable)
+            return new.with_changes(attr=old.attr)
+
+        def leave_Arg(self, old, new):
+            return new.with_changes(keyword=old.keyword)
+
+        def leave_Name(self, old, new):
+            return new.with_changes(value=renames[old.value]) if old.value in renames else new
+
+    return node.visit(Rename())
