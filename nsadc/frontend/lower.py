@@ -1611,12 +1611,6 @@ class Lowerer(ArrayLowering, VectorLowering):
         func = node.func
         full = self._qualified(scope, func)
         if full is not None and "." in full:
-            if full == "math.fmod":
-                # the table maps fmod to `%`, which differs for operands of mixed sign
-                # (math.fmod(-1, 3) == -1.0 but -1 % 3 == 2): refuse rather than be wrong
-                raise self._err(scope, func, "math.fmod() is not supported (it truncates, "
-                                "while `%` floors)", "use x % y when both operands have the "
-                                "same sign, or x - y * math.trunc(x / y)")
             prim = ALIASES.get(full)
             if prim is None and full.startswith("math.") and full[5:] in RULES \
                     and callable(getattr(math, full[5:], None)):

@@ -571,7 +571,19 @@ for _name, _sym in BITWISE.items():
 
 register(Rule("mod", (2, 2), "infix:%", _numeric, _mod_partials, Kink(
     "jump", "{0} / {1} an integer", "none (f jumps)", selections={},
-    at_kink=lambda a: call("eq", call("mod", a[0], a[1]), c(0)))), "math.fmod", *_np("mod"), *_np("remainder"))
+    at_kink=lambda a: call("eq", call("mod", a[0], a[1]), c(0)))), *_np("mod"), *_np("remainder"))
+
+
+def _fmod_partials(a, out, act, sel, tmp):
+    # math.fmod(x, y) = x − y·trunc(x / y) (the sign of x, where % takes y's):
+    # slope 1 in x, −trunc(x / y) in y, jumps between
+    x, y = a
+    return [], on_active(act, [c(1), neg(call("trunc", div(x, y)))])
+
+
+register(Rule("fmod", (2, 2), "call:np.fmod", float_result, _fmod_partials, Kink(
+    "jump", "{0} / {1} an integer", "none (f jumps)", selections={},
+    at_kink=lambda a: call("eq", call("fmod", a[0], a[1]), c(0)))), "math.fmod", *_np("fmod"))
 
 # ------------------------------------------------------------ comparisons and logic
 # Comparisons of differentiable values are the branch kinks of a program: the
