@@ -1617,7 +1617,9 @@ class Lowerer(ArrayLowering, VectorLowering):
                 prim = full[5:]
             if prim is None:
                 module = full.split(".")[0]
-                hint = f"use one of {module}.{', '.join(_supported(module))}"
+                hint = f"use one of {module}.{', '.join(_supported(module))}" if module == "math" else \
+                    "write it as a loop over the elements, which nsadc differentiates (docs/subset.md " \
+                    "and docs/vectorized.md list the NumPy functions it takes)"
                 if module == "math" and not hasattr(math, full[5:]):
                     raise self._err(scope, func, f"the math module has no function {full[5:]!r}", hint)
                 raise self._err(scope, func, f"{full}() is not supported", hint)

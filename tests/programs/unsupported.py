@@ -127,7 +127,7 @@ def u_generator_exp(x):
 
 
 def u_sum_generator(x):
-    return sum(x * k for k in range(3))  # <- refused: u_sum_generator @sum
+    return sum(x * k for k in range(3)) if x > 0 else x  # <- refused: u_sum_generator @sum
 
 
 # ---------------------------------------------------------------- statements
