@@ -1,7 +1,8 @@
 """A helper that binds its array parameter anew (``z = z - np.max(z)`` in a
 softmax, ``v = v * (r / n)`` under an ``if`` in a norm clip, ``v = 0.5 * v``
 in a loop) works on its own copy of the argument, as Python's local name
-does: the caller's array keeps its values.  A name that takes a helper's
+does: the caller's array keeps its values.  A second name for a parameter
+(``p = v``) reads the argument, also where the caller passed an expression.  A name that takes a helper's
 array in each branch of an ``if`` is one array, which each path fills.
 Checked against central differences, on ``python`` and (slow) ``cpu``."""
 
@@ -88,6 +89,29 @@ def halved(w):
     return np.sum(u * u) + np.sum(w)
 
 
+def _second_name(v):
+    p = v
+    return p
+
+
+def _second_name_rebound(v):
+    w = v
+    w = w * 2.0
+    return w
+
+
+def _second_name_written(v):
+    w = v
+    w[0] = 1.0
+    return np.sum(w * v)
+
+
+def second_names_of_an_expression(y):
+    # the helper's second name for the caller's y * 2.0 (it was read as a name never assigned)
+    return np.sum(_second_name(y * 2.0) ** 2) + np.sum(_second_name_rebound(y[1:] * 2.0)) \
+        + _second_name_written(y * 3.0)
+
+
 def softmax_either_way(w, flag):
     if flag > 0:
         u = softmax(w)
@@ -102,6 +126,7 @@ CASES = {
     "softmax_rows": (X, w), "clipped_rows": (X, 1.0), "caller_reads_its_array_after": (w, 1.0),
     "caller_reads_its_array_after_unclipped": (w, 10.0), "shorter_copy": (w,), "centered_twice": (X,),
     "halved": (w,), "softmax_either_way": (w, 1.0), "softmax_either_way_else": (w, -1.0),
+    "second_names_of_an_expression": (w,),
 }
 
 

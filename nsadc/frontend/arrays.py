@@ -971,8 +971,11 @@ class ArrayLowering:
                 return self._refill(scope, name, Call("array_copy", (value,)), node)
             self.owned_arrays.discard(value.name)
             target = self._rebind(scope, name, node)
-            if value.name in self.param_names or value.name in self.user_vars:
-                scope.rename[user] = value  # a helper's own name for it: keep that one
+            if value.name in self.param_names or value.name in self.user_vars \
+                    or value in scope.rename.values():
+                # a helper's own name for it, or a name of this scope stands for it already
+                # (p = v, where v is the helper's parameter for the caller's y * 2.0): keep that one
+                scope.rename[user] = value
                 return value.name
             # a temporary of an expression (np.diff(a)): it takes the user's name
             rename_variable(self.out + self.preamble, value.name, target)
