@@ -1,7 +1,9 @@
-"""``sum()`` of a generator expression or a list comprehension is the loop it
-stands for, written before the statement holding it: filters, nested
+"""``sum()``, ``max()`` and ``min()`` of a generator expression or a list
+comprehension are the loop they stand for, written before the statement
+holding them: filters, nested
 ``for`` clauses, ``zip`` / ``enumerate``, a start value, a count used as an
-index, a name the comprehension shadows, sums inside loops and helpers.
+index, a name the comprehension shadows, sums inside loops and helpers;
+``max`` shares a tie as ``max`` does and raises where no term is met.
 Where Python evaluates the sum only sometimes (a conditional expression) it
 is refused with its location.  Checked against central differences."""
 
@@ -86,6 +88,23 @@ def enumerated(x):
     return sum(k * v * v for k, v in enumerate(x))
 
 
+def inf_norm(x):
+    return max(abs(v) for v in x)
+
+
+def worst_and_best(x, y):
+    return max([abs(x[i] - y[i]) for i in range(x.shape[0]) if y[i] > -5.0]) + min(v * v for v in x)
+
+
+def last_positive_index(x):
+    k = max(i for i in range(x.shape[0]) if x[i] > 0)
+    return x[k] * 3.0
+
+
+def max_of_nothing(x):
+    return max(v for v in x if v > 100.0)
+
+
 def only_sometimes(x, c):
     return sum(x[i] for i in range(2)) if c > 0 else 0.0
 '''
@@ -96,7 +115,7 @@ CASES = {
     "weighted_abs": (w, x), "positive_squares": (x,), "count_as_index": (x,), "listed_norm": (x,),
     "nested_relu": (A,), "pair_gaps": (x,), "shadowed": (x,), "rows_hinge": (X, w), "started": (x,),
     "in_a_helper": (x,), "in_a_test": (x, 1.0), "in_a_test_not_taken": (x, 100.0), "zipped": (x, w[::-1].copy()),
-    "enumerated": (x,),
+    "enumerated": (x,), "inf_norm": (x,), "worst_and_best": (x, w), "last_positive_index": (x,),
 }
 
 
@@ -117,6 +136,13 @@ def test_the_loop_reads_as_written(tmp_path):
     # a name the function uses elsewhere: the comprehension's variable is another
     src = nsadc.differentiate(_program(tmp_path, "shadowed"), target="python").source("reverse", x)
     assert "i = 2" in src and "for i_2 in range(n):" in src
+
+
+def test_max_at_a_tie_shares_and_of_no_terms_raises(tmp_path):
+    d = nsadc.differentiate(_program(tmp_path, "inf_norm"), target="python")
+    np.testing.assert_array_equal(d.grad(np.array([1.0, -2.0, 2.0])), [0.0, -0.5, 0.5])
+    with pytest.raises(ValueError, match=r"max\(\) arg is an empty sequence"):
+        nsadc.differentiate(_program(tmp_path, "max_of_nothing"), target="python").grad(x)
 
 
 def test_a_sum_python_evaluates_only_sometimes_is_refused(tmp_path):

@@ -1,5 +1,5 @@
-"""``sum()`` of a generator expression or a list comprehension, written as the
-loop it stands for.
+"""``sum()``, ``max()`` and ``min()`` of a generator expression or a list
+comprehension, written as the loop it stands for.
 
 ``s = sum(w[i] * abs(x[i]) for i in range(n) if x[i] > 0)`` becomes
 
@@ -12,7 +12,10 @@ loop it stands for.
 just before the statement that holds the call, which then reads ``total``.
 The comprehension's variables get names of their own where the function
 uses theirs elsewhere (Python does not let them leak into it), nested ``for`` clauses become nested loops,
-and a start value (``sum(..., 0.5)``) starts the total.  Only sums the
+and a start value (``sum(..., 0.5)``) starts the total.  ``max(abs(v) for v
+in x)`` takes the first term, then ``max`` of the running value and each
+next term (a kink of the rule table, ties shared as any ``max``'s), and
+raises Python's ValueError where no term was met.  Only sums the
 statement evaluates whatever happens are hoisted: a sum inside a lambda, a
 conditional expression, ``and`` / ``or``, an ``elif`` test or a ``while``
 test stays where it is and is refused there, with its location.  The new
@@ -55,9 +58,12 @@ def _all_nodes(node: cst.CSTNode):
 
 
 def _is_comprehension_sum(node) -> bool:
-    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "sum" \
-        and 1 <= len(node.args) <= 2 and all(a.keyword is None and not a.star for a in node.args) \
-        and isinstance(node.args[0].value, (cst.GeneratorExp, cst.ListComp))
+    """``sum(<comprehension>[, start])``, ``max(<comprehension>)`` or ``min(<comprehension>)``."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.args
+            and isinstance(node.args[0].value, (cst.GeneratorExp, cst.ListComp))
+            and all(a.keyword is None and not a.star for a in node.args)):
+        return False
+    return len(node.args) <= (2 if node.func.value == "sum" else 1 if node.func.value in ("max", "min") else 0)
 
 
 class _Hoist:
@@ -149,7 +155,7 @@ class _Hoist:
             def leave_Call(self, old, new):
                 if not _is_comprehension_sum(new):
                     return new
-                total = hoist.fresh("total")
+                total = hoist.fresh("total" if new.func.value == "sum" else f"{new.func.value}_term")
                 before.extend(hoist.loops(new, total, old))
                 name = cst.Name(total)
                 hoist.made[name] = old
@@ -159,9 +165,10 @@ class _Hoist:
         return before, new
 
     def loops(self, call: cst.Call, total: str, user: cst.Call) -> list:
-        """``total = start`` and the loop nest adding the comprehension's terms to it."""
+        """The statements computing the reduction into ``total``: its start, the
+        loop nest over the comprehension's clauses, and (max / min) the check
+        that some term was met."""
         comp = call.args[0].value
-        start = call.args[1].value if len(call.args) == 2 else cst.Integer("0")
         clauses = []
         f = comp.for_in
         while f is not None:
@@ -178,18 +185,42 @@ class _Hoist:
                     renames[name] = self.fresh(name)
             loops.append((_renamed(clause.target, renames), it, [_renamed(c.test, renames) for c in clause.ifs]))
         term = _renamed(comp.elt, renames)
-        inner: cst.BaseStatement = cst.SimpleStatementLine(
-            [cst.AugAssign(cst.Name(total), cst.AddAssign(), term)])
+        reduction = call.func.value
+        if reduction == "sum":
+            start = call.args[1].value if len(call.args) == 2 else cst.Integer("0")
+            init = [_assign(total, start)]
+            body = [_line(cst.AugAssign(cst.Name(total), cst.AddAssign(), term))]
+            after = []
+        else:
+            # max / min: the first term, then the extremum of it and each next one (a kink of
+            # the rule table); no term at all raises, as Python's max() does
+            first, value = self.fresh("first"), self.fresh("term")
+            init = [_assign(first, cst.Name("True")), _assign(total, cst.Integer("0"))]
+            body = [_assign(value, term),
+                    _assign(total, cst.IfExp(test=cst.Name(first), body=cst.Name(value), orelse=cst.Call(
+                        cst.Name(reduction), [cst.Arg(cst.Name(total)), cst.Arg(cst.Name(value))]))),
+                    _assign(first, cst.Name("False"))]
+            message = cst.SimpleString(f'"{reduction}() arg is an empty sequence"')
+            after = [cst.If(test=cst.Name(first), body=cst.IndentedBlock(
+                [_line(cst.Raise(cst.Call(cst.Name("ValueError"), [cst.Arg(message)])))]))]
+        nest = body
         for target, it, conditions in reversed(loops):
             for c in reversed(conditions):
-                inner = cst.If(test=c, body=cst.IndentedBlock([inner]))
-            inner = cst.For(target=target, iter=it, body=cst.IndentedBlock([inner]))
-        init = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(total))], start)])
-        out = [init, *self.statement(inner)]  # (sums inside the terms: hoisted into the loop)
+                nest = [cst.If(test=c, body=cst.IndentedBlock(nest))]
+            nest = [cst.For(target=target, iter=it, body=cst.IndentedBlock(nest))]
+        out = [*init, *self.statement(nest[0]), *after]  # (sums inside the terms: hoisted into the loop)
         for st in out:
             for n in _all_nodes(st):
                 self.made.setdefault(n, user)
         return out
+
+
+def _line(small) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine([small])
+
+
+def _assign(name: str, value) -> cst.SimpleStatementLine:
+    return _line(cst.Assign([cst.AssignTarget(cst.Name(name))], value))
 
 
 def _target_names(target) -> list[str]:

@@ -1404,7 +1404,10 @@ class Lowerer(ArrayLowering, VectorLowering):
         table = {
             cst.Lambda: ("lambda is not supported", "define a module-level function and call it"),
             cst.ListComp: ("comprehensions are not supported", "write a for loop over range()"),
-            cst.GeneratorExp: ("generator expressions are not supported", "write a for loop over range()"),
+            cst.GeneratorExp: ("a generator expression is supported only as the argument of sum(), max() or "
+                               "min() where the statement always evaluates it (not in a conditional "
+                               "expression, and / or, a lambda, an elif or a while test)",
+                               "compute it in a statement of its own before, or write the for loop"),
             cst.SetComp: ("comprehensions are not supported", "write a for loop over range()"),
             cst.DictComp: ("comprehensions are not supported", "write a for loop over range()"),
             cst.Dict: ("dicts are not supported", "use separate float variables"),

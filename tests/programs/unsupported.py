@@ -123,7 +123,7 @@ def u_set_comp(x):
 
 
 def u_generator_exp(x):
-    return max(x * k for k in range(3))  # <- refused: u_generator_exp @x * k
+    return max(x * k for k in range(3)) if x > 0 else x  # <- refused: u_generator_exp @x * k
 
 
 def u_sum_generator(x):
