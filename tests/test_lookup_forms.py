@@ -1,5 +1,5 @@
-"""Table lookups as users write them: ``np.interp`` with one knot or inside a
-helper, and gathers through int arithmetic on an index array
+"""Table lookups as users write them: ``np.interp`` with one knot, inside a
+helper or of an array of points, and gathers through int arithmetic on an index array
 (``tab[idx + 1]``), on both targets, against NumPy and central differences."""
 
 import numpy as np
@@ -47,6 +47,43 @@ def test_interp_inside_a_helper(tmp_path, target):
     assert gx == pytest.approx(2.0 * 2.0 + 1.0)
     np.testing.assert_allclose(gtt, central_differences(f, args, 1), atol=1e-7)
     np.testing.assert_allclose(gff, central_differences(f, args, 2), atol=1e-7)
+
+
+INTERP_POINTS = """
+    def sum_of_squares(x, xp, fp):
+        y = np.interp(x, xp, fp)
+        return np.sum(y * y)
+
+    def in_an_expression(t, fp):
+        xp = np.linspace(0.0, 3.0, 4)
+        return np.sum(np.abs(np.interp(t * 2.0, xp, fp, left=0.0, right=fp[-1] * 2.0) - 1.0))
+
+    def of_a_matrix(X, xp, fp):
+        Y = np.interp(X, xp, fp)
+        return np.sum(Y[:, 0] * Y[:, 1])
+
+    def in_a_loop(x, xp, fp):
+        s = 0.0
+        for k in range(3):
+            y = np.interp(x + 0.4 * k, xp, fp)
+            s += np.max(y) + y[0]
+        return s
+    """
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("name", ["sum_of_squares", "in_an_expression", "of_a_matrix", "in_a_loop"])
+def test_interp_of_an_array_of_points(tmp_path, target, name):
+    # each point's own interpolation, as NumPy's; it was refused
+    f = load_function(tmp_path, INTERP_POINTS, name)
+    rng = np.random.default_rng(8)
+    xp, fp = np.array([0.0, 1.0, 2.2, 3.0]), np.array([0.0, 2.0, 1.0, 3.0])
+    args = {"in_an_expression": (rng.uniform(-0.3, 1.8, 7), fp),
+            "of_a_matrix": (rng.uniform(-0.5, 3.5, (3, 2)), xp, fp)}.get(name, (rng.uniform(-0.5, 2.6, 7), xp, fp))
+    value, grads = nsadc.differentiate(f, target=target).value_and_grad(*args)
+    assert value == pytest.approx(f(*args), rel=1e-13)
+    for k, g in enumerate(grads):
+        np.testing.assert_allclose(g, central_differences(f, args, k), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("target", TARGETS)

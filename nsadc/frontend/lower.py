@@ -2055,6 +2055,16 @@ class Lowerer(ArrayLowering, VectorLowering):
         of one number ``v`` / ``x`` on 1-D arrays: an index (no derivative), and a
         linear interpolation whose interval is found by bisection, so that a knot
         is a branch (``xp[mid] <= x``) like any comparison."""
+        bound, arrays = self._grid_arrays(scope, node, name)
+        at = "v" if name == "searchsorted" else "x"
+        if self._array_rank(scope, bound[at]) > 0:
+            raise self._err(scope, bound[at], f"np.{name}() of an array of points is not supported",
+                            f"call np.{name}() on one number at a time in a for loop")
+        return self._grid_at(scope, node, name, bound, arrays, self._expr(scope, bound[at]))
+
+    def _grid_arrays(self, scope, node: cst.Call, name: str) -> tuple[dict, list[Var]]:
+        """The arguments of ``np.searchsorted`` / ``np.interp`` by name, and its
+        1-D grid arrays, lowered (an expression into an array of its own)."""
         names = ("a", "v", "side") if name == "searchsorted" else ("x", "xp", "fp", "left", "right")
         bound: dict[str, cst.BaseExpression] = {}
         for k, a in enumerate(node.args):
@@ -2064,9 +2074,9 @@ class Lowerer(ArrayLowering, VectorLowering):
                                 f"pass {', '.join(names)} by position or by those names")
             bound[key] = a.value
         grid = ("a",) if name == "searchsorted" else ("xp", "fp")
-        point = "v" if name == "searchsorted" else "x"
-        if any(k not in bound for k in (*grid, point)):
-            raise self._err(scope, node, f"np.{name}() needs {', '.join((*grid, point))}",
+        at = "v" if name == "searchsorted" else "x"
+        if any(k not in bound for k in (*grid, at)):
+            raise self._err(scope, node, f"np.{name}() needs {', '.join((*grid, at))}",
                             f"call np.{name}({', '.join(names[:3])})")
         arrays = []
         for k in grid:
@@ -2078,10 +2088,10 @@ class Lowerer(ArrayLowering, VectorLowering):
                 raise self._err(scope, bound[k], f"the {k} of np.{name}() must be a 1-D array",
                                 f"pass a 1-D array as {k}")
             arrays.append(found[0])
-        if self._array_rank(scope, bound[point]) > 0:
-            raise self._err(scope, bound[point], f"np.{name}() of an array of points is not supported",
-                            f"call np.{name}() on one number at a time in a for loop")
-        value = self._expr(scope, bound[point])
+        return bound, arrays
+
+    def _grid_at(self, scope, node: cst.Call, name: str, bound: dict, arrays: list[Var], value: Expr):
+        """``np.searchsorted`` / ``np.interp`` at the one number ``value``."""
         loc = scope.src.loc(node)
 
         def emit(hint, e):

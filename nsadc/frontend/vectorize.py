@@ -379,6 +379,8 @@ class VectorLowering:
                 return max([self._array_rank(scope, a.value) for a in node.args] or [0])
             if self._qualified(scope, node.func) in _SAME_RANK and node.args:
                 return self._array_rank(scope, node.args[0].value)  # np.diff(x) in 0.25 * np.diff(x)
+            if self._qualified(scope, node.func) == "np.interp" and node.args and node.args[0].keyword is None:
+                return self._array_rank(scope, node.args[0].value)  # np.interp(x, xp, fp): one value per point
             if self._qualified(scope, node.func) == "np.expand_dims" and node.args:
                 return self._array_rank(scope, node.args[0].value) + 1  # x[:, None]
             if self._qualified(scope, node.func) in ("np.var", "np.std") or self._spread_method(scope, node):
@@ -943,6 +945,8 @@ class VectorLowering:
             logical = _LOGICAL.get(self._qualified(scope, node.func) or "")
             if logical is not None and self._is_boolean_array(scope, node):
                 return self._elementwise(scope, node, logical, [a.value for a in node.args])
+            if self._qualified(scope, node.func) == "np.interp" and self._array_rank(scope, node) > 0:
+                return self._interp_points(scope, node)
             found = self._vector_function(scope, node)
             if found is not None:
                 return self._vector_call(scope, node, *found)
@@ -1956,6 +1960,24 @@ class VectorLowering:
                 self._emit(Assign(name, Call("store", (Var(name), *index, Var(total))), loc))
             self._loop_nest(scope, [arg.shape[axis]], body, loc)
         self._loop_nest(scope, others, line, loc)
+        return replace(out, value=Var(name), node=node)
+
+    def _interp_points(self, scope, node: cst.Call) -> _P:
+        """``np.interp(x, xp, fp)`` of an array of points: a new array of the
+        points' shape, each element the interpolation of one point (each with
+        its own bisection, as ``np.interp`` of one number)."""
+        bound, grid = self._grid_arrays(scope, node, "interp")  # (once, before the points' loop)
+        points = self._prepare(scope, bound["x"])
+        out = _P("array", points.rank, points.shape)
+        name = self.names.fresh("interpolated")
+        self._new_array(scope, name, out, node)
+        loc = _loc(scope, node)
+
+        def body(index):
+            point = self._operand(self._element(scope, points, index), "point")
+            value = self._grid_at(scope, node, "interp", bound, grid, point)[0]
+            self._emit(Assign(name, Call("store", (Var(name), *index, value)), loc))
+        self._loop_nest(scope, points.shape, body, loc)
         return replace(out, value=Var(name), node=node)
 
     def _flattened(self, x: _P, node) -> _P:
