@@ -353,3 +353,18 @@ def transposed_with_wrong_axes(x):
 def test_transpose_axes_must_name_the_arrays_axes():
     with pytest.raises(nsadc.UnsupportedError, match="np.transpose"):
         nsadc.differentiate(transposed_with_wrong_axes, target="python").grad(np.ones(3))
+
+
+def float_aranges(x):
+    n = x.shape[0]
+    return np.sum(np.arange(1.0, 6.0) * x[:5]) + np.sum(np.arange(0.5, n) * x) \
+        + np.sum(x * np.arange(1.0, n + 1.0, 2)[0])
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_np_arange_with_float_bounds(target):
+    # floats, ceil((stop - start) / step) of them; the float bound gave a float length (a TypeError)
+    x = np.random.default_rng(3).normal(size=7)
+    check_program_gradient(float_aranges, (x,), target)
+    value = nsadc.differentiate(float_aranges, target=target)(x)
+    assert value == pytest.approx(float_aranges(x), rel=1e-13)

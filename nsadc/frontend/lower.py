@@ -3120,7 +3120,7 @@ _AS_ARRAY = ("np.asarray", "np.ascontiguousarray", "np.asfortranarray")
 # primitives whose value is a new array (an allocation, a fill, a copy)
 _NEW_ARRAY = (*ALLOCATORS, *LIKE, "full", "array_copy", "index_empty", "index_full")
 # positions of the 1-D arrays among a grid function's arguments
-_GRID_ARGUMENTS = {"searchsorted": (0,), "interp": (1, 2)}
+_GRID_ARGUMENTS = {"searchsorted": (0,), "interp": (1, 2), "convolve": (0, 1)}
 # ... and of the arrays of the statistics Lowerer._rewritten writes out
 _STATISTICS_ARGUMENTS = {"diff": (0,), "trapz": (0, 1), "trapezoid": (0, 1), "var": (0,), "std": (0,),
                          "asarray": (0,), "ascontiguousarray": (0,), "asfortranarray": (0,)}
@@ -3128,7 +3128,7 @@ _STATISTICS_ARGUMENTS = {"diff": (0,), "trapz": (0, 1), "trapezoid": (0, 1), "va
 
 def _grid_argument(node: cst.FunctionDef, name: str, table=None) -> bool:
     """Whether ``node`` passes ``name`` as the grid of ``np.searchsorted`` /
-    ``np.interp`` (1-D arrays by NumPy's signature)."""
+    ``np.interp``, or an operand of ``np.convolve`` (1-D arrays by NumPy's signature)."""
     found = []
 
     class V(cst.CSTVisitor):

@@ -379,6 +379,8 @@ class VectorLowering:
                 return max([self._array_rank(scope, a.value) for a in node.args] or [0])
             if self._qualified(scope, node.func) in _SAME_RANK and node.args:
                 return self._array_rank(scope, node.args[0].value)  # np.diff(x) in 0.25 * np.diff(x)
+            if self._qualified(scope, node.func) == "np.convolve":
+                return 1
             if self._qualified(scope, node.func) == "np.interp" and node.args and node.args[0].keyword is None:
                 return self._array_rank(scope, node.args[0].value)  # np.interp(x, xp, fp): one value per point
             if self._qualified(scope, node.func) == "np.expand_dims" and node.args:
@@ -947,6 +949,8 @@ class VectorLowering:
                 return self._elementwise(scope, node, logical, [a.value for a in node.args])
             if self._qualified(scope, node.func) == "np.interp" and self._array_rank(scope, node) > 0:
                 return self._interp_points(scope, node)
+            if self._qualified(scope, node.func) == "np.convolve":
+                return self._convolve(scope, node)
             found = self._vector_function(scope, node)
             if found is not None:
                 return self._vector_call(scope, node, *found)
@@ -1560,7 +1564,8 @@ class VectorLowering:
     def _index_array(self, scope, node, name: str, args) -> _P:
         """``np.eye(n)`` / ``np.identity(n)``: element (i, j) is 1.0 where i == j;
         ``np.arange(stop)``, ``np.arange(start, stop[, step])`` of ints: element k
-        is start + k * step (ints, with no derivative)."""
+        is start + k * step (ints, with no derivative); of constant float bounds,
+        floats."""
         ints = [self._expr(scope, a) for a in args]
         if name in ("eye", "identity"):
             if len(ints) != 1:
@@ -1573,8 +1578,18 @@ class VectorLowering:
                             "write np.arange(n) or np.arange(a, b) (then scale it: 0.5 * np.arange(n))")
         start, stop = (Const(0), ints[0]) if len(ints) == 1 else (ints[0], ints[1])
         step = ints[2] if len(ints) == 3 else Const(1)
-        if self.static and any(isinstance(v, Const) and not isinstance(v.value, int) for v in (start, stop)):
-            self._lenient()
+        floats = [v for v in (start, stop) if isinstance(v, Const) and isinstance(v.value, float)]
+        if floats and isinstance(start, Const) and isinstance(stop, Const):
+            # np.arange(1.0, 6.0): floats, as many as NumPy's ceil((stop - start) / step)
+            count = max(math.ceil((stop.value - start.value) / step.value), 0)
+            return _P("arange", 1, [Const(count)], args=[], node=node,
+                      value=Call("tuple", (Const(float(start.value)), step)))
+        if floats:
+            # np.arange(1.0, n + 1.0): floats, ceil((stop - start) / step) of them (an int, so a length)
+            first = Const(float(start.value)) if isinstance(start, Const) else start
+            count = Call("ceil", (Call("div", (Call("sub", (stop, start)), step)),))
+            return _P("arange", 1, [Call("max", (count, Const(0)))], args=[], node=node,
+                      value=Call("tuple", (first, step)))
         span = Call("sub", (self._dim(stop), self._dim(start)))
         if step != Const(1):
             span = Call("floordiv", (Call("add", (span, Const(step.value - 1))), step))
@@ -1978,6 +1993,80 @@ class VectorLowering:
             value = self._grid_at(scope, node, "interp", bound, grid, point)[0]
             self._emit(Assign(name, Call("store", (Var(name), *index, value)), loc))
         self._loop_nest(scope, points.shape, body, loc)
+        return replace(out, value=Var(name), node=node)
+
+    def _convolve(self, scope, node: cst.Call) -> _P:
+        """``np.convolve(a, v, mode="full" | "same" | "valid")`` of 1-D arrays:
+        element ``i`` of the full convolution is the sum of ``a[i - j] * v[j]``
+        over the ``j`` that keep ``i - j`` inside ``a`` (a loop over ``v``);
+        ``"same"`` and ``"valid"`` are NumPy's centred and complete parts of it."""
+        names = ("a", "v", "mode")
+        bound: dict[str, cst.BaseExpression] = {}
+        for k, arg in enumerate(node.args):
+            key = arg.keyword.value if arg.keyword is not None else (names[k] if k < len(names) else None)
+            if arg.star or key not in names or key in bound:
+                raise self._err(scope, arg, "np.convolve() is called as np.convolve(a, v, mode)",
+                                "pass a, v and mode by position or by those names")
+            bound[key] = arg.value
+        mode = bound.get("mode")
+        text = "full" if mode is None else mode.evaluated_value if isinstance(mode, cst.SimpleString) else None
+        if text not in ("full", "same", "valid"):
+            raise self._err(scope, mode, "mode= of np.convolve() must be the string 'full', 'same' or 'valid'",
+                            "write mode='same'")
+        arrays = []
+        for key in ("a", "v"):
+            if key not in bound:
+                raise self._err(scope, node, "np.convolve() needs a and v", "call np.convolve(a, v)")
+            found = self._local_array(scope, bound[key])
+            if found is None and self._array_rank(scope, bound[key]) == 1:
+                made = self._expr(scope, bound[key])  # an array expression: into an array of its own
+                found = (made, self._array_of(made)) if self._array_of(made) else None
+            if (found is None or rank(found[1]) != 1) and self._lenient():
+                return _P("scalar", 0, [], value=Const(0.0))  # (ranks guessed before the call: it decides)
+            if found is None or rank(found[1]) != 1 or not is_float_array(found[1]):
+                raise self._err(scope, bound[key], f"the {key} of np.convolve() must be a 1-D array of floats",
+                                f"pass a 1-D float array as {key}")
+            arrays.append(found[0])
+        a, v = arrays
+        n, m = self._shape(a.name)[0], self._shape(v.name)[0]
+        if isinstance(n, Const) and isinstance(m, Const):
+            short, long = Const(min(n.value, m.value)), Const(max(n.value, m.value))
+        else:
+            shorter = Call("le", (n, m))
+            short, long = Call("select", (shorter, n, m)), Call("select", (shorter, m, n))
+        one = Const(1)
+        if text == "full":
+            length, offset = Call("sub", (Call("add", (n, m)), one)), Const(0)
+        elif text == "same":
+            length, offset = long, Call("floordiv", (Call("sub", (short, one)), Const(2)))
+        else:
+            length, offset = Call("add", (Call("sub", (long, short)), one)), Call("sub", (short, one))
+        out = _P("array", 1, [length])
+        name = self.names.fresh("convolved")
+        self._new_array(scope, name, out, node)
+        loc = _loc(scope, node)
+        n_op, m_op = self._operand(n, "n"), self._operand(m, "m")
+        start = self._operand(offset, "offset")
+
+        def body(index):
+            at = index[0] if start == Const(0) else self._scalar(scope, "add", (index[0], start), node, hint="at")
+            total = self.names.fresh("total")
+            self._emit(Assign(total, Const(0.0), loc))
+            j = self.names.fresh("j")
+            saved, self.out = self.out, []
+            k = self._scalar(scope, "sub", (at, Var(j)), node, hint="shifted")
+            inside = self._scalar(scope, "and", (self._scalar(scope, "ge", (k, Const(0)), node, hint="above"),
+                                                 self._scalar(scope, "lt", (k, n_op), node, hint="below")),
+                                  node, hint="inside")
+            self.out, test = [], self.out
+            term = self._scalar(scope, "mul", (self._scalar(scope, "load", (a, k), node, hint=f"{a.name}_el"),
+                                               self._scalar(scope, "load", (v, Var(j)), node, hint=f"{v.name}_el")),
+                                node, hint="term")
+            self._emit(Assign(total, Call("add", (Var(total), term)), loc))
+            added, self.out = self.out, saved
+            self._emit(For(j, Const(0), m_op, Const(1), [*test, If(inside, added, [], loc)], loc))
+            self._emit(Assign(name, Call("store", (Var(name), index[0], Var(total))), loc))
+        self._loop_nest(scope, [length], body, loc)
         return replace(out, value=Var(name), node=node)
 
     def _flattened(self, x: _P, node) -> _P:
