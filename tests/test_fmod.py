@@ -56,3 +56,12 @@ def test_a_jump_is_reported(tmp_path):
     f = load_function(tmp_path, TEXT, "scaled_remainder")
     _, report = nsadc.differentiate(f, target="python").grad(4.0, 2.0, report=True)
     assert not report.exact and [(k.primitive, k.kind) for k in report.kinks] == [("fmod", "jump")]
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_the_slope_in_y_past_the_int_range(tmp_path, target):
+    # -trunc(x / y) with |x / y| > 2**63: an int trunc overflowed on cpu (-9.2e18)
+    f = load_function(tmp_path, TEXT, "scaled_remainder")
+    for x, y in ((1e19, 0.75), (-1e19, 0.75)):
+        gy = nsadc.differentiate(f, target=target).grad(x, y)[1]
+        assert gy == pytest.approx(-math.trunc(x / y) * x, rel=1e-15)

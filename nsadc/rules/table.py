@@ -578,7 +578,10 @@ def _fmod_partials(a, out, act, sel, tmp):
     # math.fmod(x, y) = x − y·trunc(x / y) (the sign of x, where % takes y's):
     # slope 1 in x, −trunc(x / y) in y, jumps between
     x, y = a
-    return [], on_active(act, [c(1), neg(call("trunc", div(x, y)))])
+    # −trunc(x / y) as floats (an int trunc overflows past 2**63): −(x // y) where
+    # x / y >= 0, (−x) // y where it is negative
+    slope = select(call("ge", div(x, y), c(0)), neg(call("floordiv", x, y)), call("floordiv", neg(x), y))
+    return [], on_active(act, [c(1), slope])
 
 
 register(Rule("fmod", (2, 2), "call:np.fmod", float_result, _fmod_partials, Kink(
