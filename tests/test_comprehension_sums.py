@@ -105,6 +105,15 @@ def max_of_nothing(x):
     return max(v for v in x if v > 100.0)
 
 
+def _double_in_place(v):
+    v *= 2.0
+    return 0.0
+
+
+def after_a_write(x):
+    return _double_in_place(x) + sum(v for v in x)
+
+
 def only_sometimes(x, c):
     return sum(x[i] for i in range(2)) if c > 0 else 0.0
 '''
@@ -150,3 +159,10 @@ def test_a_sum_python_evaluates_only_sometimes_is_refused(tmp_path):
     with pytest.raises(nsadc.NsadcError, match=r"_mod\.py:\d+:12: sum\(\) of a generator expression is "
                        r"supported only where the statement always evaluates it(.|\n)*statement of its own"):
         nsadc.differentiate(fn, target="python").grad(x, 1.0)
+
+
+def test_a_sum_beside_a_call_writing_an_array_is_refused(tmp_path):
+    # computed first, the sum would miss the doubling Python's order puts before it (a wrong value)
+    fn = _program(tmp_path, "after_a_write")
+    with pytest.raises(nsadc.NsadcError, match=r"calls nothing that writes into an array"):
+        nsadc.differentiate(fn, target="python").grad(x.copy())

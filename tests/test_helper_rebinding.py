@@ -147,3 +147,83 @@ def test_the_callers_array_keeps_its_values(tmp_path):
     value, _ = nsadc.differentiate(fn, target="python").value_and_grad(x, 1.0)
     np.testing.assert_array_equal(x, w)
     assert value == pytest.approx(fn(w.copy(), 1.0), rel=1e-13)
+
+
+REFUSED = '''
+import numpy as np
+
+
+def clip_norm(v, r):
+    n = np.sqrt(np.sum(v * v))
+    if n > r:
+        v = v * (r / n)
+    return v
+
+
+def tail(v):
+    v = v[1:]
+    return v
+
+
+def zero_first(b):
+    b[0] = 0.0
+
+
+def both(a, b):
+    b[0] = 0.0
+    a = a * 2.0
+    return np.sum(a)
+
+
+def wrapped(v):
+    return clip_norm(v, 10.0)
+
+
+def result_written(x):
+    u = clip_norm(x, 10.0)  # Python's u is x itself where the norm is below 10
+    u *= 2.0
+    return np.sum(x)
+
+
+def argument_written_after(x):
+    u = clip_norm(x, 10.0)
+    x[0] = 5.0
+    return np.sum(u)
+
+
+def view_written(x):
+    u = tail(x)
+    u[0] = 9.0
+    return np.sum(x)
+
+
+def result_handed_to_a_writer(x):
+    zero_first(clip_norm(x, 10.0))
+    return np.sum(x)
+
+
+def through_a_wrapper(x):
+    u = wrapped(x)
+    u[0] = 1.0
+    return np.sum(x)
+
+
+def one_array_twice(x):
+    y = x.copy()
+    return both(y, y)
+'''
+
+
+@pytest.mark.parametrize("name, message", [
+    ("result_written", r"clip_norm\(\) may return its parameter 'v' unchanged or as a view of it, .* writes into u"),
+    ("argument_written_after", r"clip_norm\(\) may return .* writes into x"),
+    ("view_written", r"tail\(\) may return its parameter 'v' unchanged or as a view of it"),
+    ("result_handed_to_a_writer", r"clip_norm\(\) may return .* hands the result on"),
+    ("through_a_wrapper", r"clip_norm\(\) may return .* hands the result on"),
+    ("one_array_twice", r"y is passed to both\(\) as 'a', which both\(\) binds anew, and as 'b', which it writes"),
+])
+def test_where_python_would_share_the_array_it_is_refused(tmp_path, name, message):
+    # the helper's copy would hide a write NumPy shows through the shared memory (a wrong value)
+    fn = load_function(tmp_path, REFUSED, name)
+    with pytest.raises(nsadc.NsadcError, match=message):
+        nsadc.differentiate(fn, target="python").grad(np.array([1.0, 2.0, 3.0]))

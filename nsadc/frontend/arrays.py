@@ -459,7 +459,7 @@ def _bindings_of(node: cst.FunctionDef, name: str) -> int:
     return count
 
 
-_IN_PLACE_METHODS = ("fill", "sort", "resize", "put", "itemset", "partition")
+IN_PLACE_METHODS = ("fill", "sort", "resize", "put", "itemset", "partition")
 
 
 def written_arrays(node: cst.FunctionDef, functions: dict | None = None, depth: int = 0,
@@ -493,7 +493,7 @@ def written_arrays(node: cst.FunctionDef, functions: dict | None = None, depth: 
 
         def visit_Call(self, n):
             f = n.func
-            if isinstance(f, cst.Attribute) and f.attr.value in _IN_PLACE_METHODS and base(f.value):
+            if isinstance(f, cst.Attribute) and f.attr.value in IN_PLACE_METHODS and base(f.value):
                 out.add(base(f.value))
             callee = (functions or {}).get(f.value) if isinstance(f, cst.Name) and depth < 8 else None
             if callee:

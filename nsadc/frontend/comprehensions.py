@@ -12,7 +12,10 @@ comprehension, written as the loop it stands for.
 just before the statement that holds the call, which then reads ``total``.
 The comprehension's variables get names of their own where the function
 uses theirs elsewhere (Python does not let them leak into it), nested ``for`` clauses become nested loops,
-and a start value (``sum(..., 0.5)``) starts the total.  ``max(abs(v) for v
+and a start value (``sum(..., 0.5)``) starts the total.  A statement that
+calls a function writing into an array (or an in-place method) keeps its
+reductions, refused where they are lowered: computed first, they would miss
+(or show) writes that Python's order of evaluation puts otherwise.  ``max(abs(v) for v
 in x)`` takes the first term, then ``max`` of the running value and each
 next term (a kink of the rule table, ties shared as any ``max``'s), and
 raises Python's ValueError where no term was met.  Only sums the
@@ -26,7 +29,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nsadc.frontend.arrays import IN_PLACE_METHODS, written_arrays
 from nsadc.frontend.cst_nodes import mentioned_names, place_tree
+from nsadc.frontend.syntax import all_params
 
 _MEMO: dict[int, tuple[cst.FunctionDef, cst.FunctionDef]] = {}  # id(function) -> (function, its rewrite)
 
@@ -41,7 +46,7 @@ def sums_as_loops(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
     if any(_is_comprehension_sum(n) for n in _all_nodes(fnode)):
         taken = set(mentioned_names(fnode))
         made: dict[cst.CSTNode, cst.CSTNode] = {}  # a new node -> the user's node it stands for
-        body = _Hoist(fnode, taken, made).block(fnode.body)
+        body = _Hoist(fnode, taken, made, src.functions).block(fnode.body)
         if body is not fnode.body:
             out = fnode.with_changes(body=body)
             place_tree(src, out, made, fnode)
@@ -66,8 +71,25 @@ def _is_comprehension_sum(node) -> bool:
     return len(node.args) <= (2 if node.func.value == "sum" else 1 if node.func.value in ("max", "min") else 0)
 
 
+def _writes_arrays(node, functions: dict) -> bool:
+    """Whether evaluating ``node`` may write into an array: an in-place method
+    (``x.sort()``) or a call of a function of the file that writes into one of
+    its parameters (``bump(x)`` doing ``v *= 2.0``)."""
+    for n in _all_nodes(node):
+        if not isinstance(n, cst.Call):
+            continue
+        f = n.func
+        if isinstance(f, cst.Attribute) and f.attr.value in IN_PLACE_METHODS:
+            return True
+        callee = functions.get(f.value) if isinstance(f, cst.Name) else None
+        if callee and written_arrays(callee[-1], functions) & {p.name.value for p in all_params(callee[-1])}:
+            return True
+    return False
+
+
 class _Hoist:
-    def __init__(self, fnode: cst.FunctionDef, taken: set[str], made: dict):
+    def __init__(self, fnode: cst.FunctionDef, taken: set[str], made: dict, functions: dict):
+        self.functions = functions
         self.fnode = fnode
         self.taken = taken
         self.made = made
@@ -131,7 +153,9 @@ class _Hoist:
     def _hoisted_from(self, node):
         """The loops computing the hoistable sums in ``node``, and ``node`` reading
         their totals."""
-        if node is None:
+        if node is None or _writes_arrays(node, self.functions):
+            # (a call writing into an array: the reduction, computed first, would not see
+            # the writes of the parts Python evaluates before it, or they would see its own)
             return [], node
         hoist = self
         before: list = []

@@ -1406,8 +1406,9 @@ class Lowerer(ArrayLowering, VectorLowering):
             cst.ListComp: ("comprehensions are not supported", "write a for loop over range()"),
             cst.GeneratorExp: ("a generator expression is supported only as the argument of sum(), max() or "
                                "min() where the statement always evaluates it (not in a conditional "
-                               "expression, and / or, a lambda, an elif or a while test)",
-                               "compute it in a statement of its own before, or write the for loop"),
+                               "expression, and / or, a lambda, an elif or a while test) and calls nothing "
+                               "that writes into an array",
+                               "compute it in a statement of its own, or write the for loop"),
             cst.SetComp: ("comprehensions are not supported", "write a for loop over range()"),
             cst.DictComp: ("comprehensions are not supported", "write a for loop over range()"),
             cst.Dict: ("dicts are not supported", "use separate float variables"),
@@ -2220,9 +2221,9 @@ class Lowerer(ArrayLowering, VectorLowering):
         if isinstance(arg, cst.GeneratorExp):
             if name == "sum":  # (elsewhere it is a loop already: comprehensions.sums_as_loops)
                 raise self._err(scope, node, "sum() of a generator expression is supported only where the "
-                                "statement always evaluates it, not inside a conditional expression, "
-                                "and / or, a lambda, an elif test or a while test",
-                                "compute the sum in a statement of its own before")
+                                "statement always evaluates it (not inside a conditional expression, "
+                                "and / or, a lambda, an elif test or a while test) and calls nothing that "
+                                "writes into an array", "compute the sum in a statement of its own")
             raise self._err(scope, node, f"{name}() of a generator expression is not supported",
                             "compute it in a for loop over range()")
         r = self._array_rank(scope, arg)
@@ -2353,6 +2354,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                                     f"give the new value another name inside {name}()")
                 # z = z - np.max(z): the helper works on a copy of the argument, which its
                 # new values may fill in place; the caller's array stays as it was
+                self._check_private_copy(scope, node, fnode, p, written)
                 own = self.names.fresh(p)
                 self.user_vars[own] = p
                 own = self._bind_array(scope, own, Call("array_copy", (arg,)), node)
@@ -2398,6 +2400,49 @@ class Lowerer(ArrayLowering, VectorLowering):
                                         in_loop=scope.depth > 0))
         self._write_back(scope, node, written_views, bound, callee, prefixes)
         return [Var(r) for r in results]
+
+    def _check_private_copy(self, scope, call: cst.Call, fnode, p: str, written: set[str]) -> None:
+        """A helper binding its array parameter ``p`` anew works on a copy of the
+        argument; refuse where Python's sharing of memory would show:
+
+        - another parameter is passed the same array and the helper writes
+          through it before ``p`` is bound anew (the copy, made first, misses it);
+        - the helper may hand ``p`` back unchanged or as a view (``if n > r: v =
+          v * s`` then ``return v``; ``v = v[1:]``), so that its result may be the
+          caller's array, and the caller writes through the argument or the
+          result, or hands the result on (where a write would show through it)."""
+        name = fnode.name.value
+        params = [q.name.value for q in all_params(fnode)]
+        passed = {(a.keyword.value if a.keyword is not None else params[k] if k < len(params) else None): a.value
+                  for k, a in enumerate(call.args)}
+        base = base_name(passed[p]) if p in passed else None
+        for q, other in passed.items():
+            if q != p and q in written and base is not None and base_name(other) == base:
+                raise self._err(scope, call, f"{base} is passed to {name}() as {p!r}, which {name}() binds "
+                                f"anew, and as {q!r}, which it writes into: the two share memory in Python",
+                                f"pass {base}.copy() for one of them")
+        if not _may_hand_back(fnode, p):
+            return
+        caller_written = written_arrays(scope.node, scope.src.functions)
+        parent = scope.src.parents.get(call)
+        targets: set[str] = set()
+        if isinstance(parent, cst.Assign):
+            for target in parent.targets:
+                names_in(target.target, targets)
+        shown = sorted(b for b in {base, *targets} if b is not None and b in caller_written)
+        # the result handed on: to a function of the file (which may write into it), out of a
+        # helper (whose caller may), or inside a tuple
+        outer = scope.src.parents.get(parent) if isinstance(parent, cst.Arg) else None
+        handed_on = (isinstance(outer, cst.Call) and self._user_call(scope, outer)) \
+            or (isinstance(parent, cst.Return) and scope is not self.entry) \
+            or isinstance(parent, (cst.Element, cst.Tuple))
+        if shown or handed_on:
+            what = f"writes into {shown[0]}" if shown else "hands the result on"
+            raise self._err(scope, call, f"{name}() may return its parameter {p!r} unchanged or as a view "
+                            f"of it, so its result may share memory with the argument, and the code {what}",
+                            f"return a new array from {name}() on every path (bind the new value to "
+                            f"another name, or return {p}.copy()), or bind the result to a name the "
+                            "code only reads")
 
     def _may_be_array(self, scope, node, depth: int) -> bool:
         """Whether ``node``, before the statements around it are lowered, may be
@@ -2489,6 +2534,42 @@ class Lowerer(ArrayLowering, VectorLowering):
                 v = self._operand(Call("load", (copy, *index)), f"{p}_el")
                 self._emit(Assign(array.name, Call("store", (array, *lead, *index, v)), loc))
             self._loop_nest(scope, dims, element, loc)
+
+
+def _may_hand_back(fnode: cst.FunctionDef, p: str) -> bool:
+    """Whether ``fnode`` may return its parameter ``p`` (a name in a returned
+    value) while it is still the argument or a view of it: unless a top-level
+    statement before every return binds ``p`` to a new array (arithmetic, a
+    call that makes one), not a view (``p[1:]``, ``p.T``, ``p.reshape(...)``)."""
+    returns = [n for n in nodes(fnode) if isinstance(n, cst.Return) and n.value is not None
+               and any(isinstance(m, cst.Name) and m.value == p for m in _returned_names(n.value))]
+    if not returns:
+        return False
+    for k, st in enumerate(fnode.body.body):
+        if any(r in set(nodes(st)) for r in returns):
+            return True  # a return before (or inside) any binding that makes p new
+        small = st.body[0] if isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1 else None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) \
+                and small.targets[0].target.value == p and _makes_a_new_array(small.value):
+            return False
+    return True
+
+
+def _returned_names(value) -> list:
+    """The names a returned value hands back as they are (``v``, ``(v, n)``)."""
+    if isinstance(value, (cst.Tuple, cst.List)):
+        return [n for el in value.elements for n in _returned_names(el.value)]
+    return [value] if isinstance(value, cst.Name) else []
+
+
+def _makes_a_new_array(value) -> bool:
+    """Whether an array expression makes a new array (arithmetic, ``np.exp(v)``,
+    ``v.copy()``) rather than a view of one (``v[1:]``, ``v.T``, ``np.asarray(v)``)."""
+    if isinstance(value, (cst.BinaryOperation, cst.UnaryOperation)):
+        return True
+    if isinstance(value, cst.IfExp):
+        return _makes_a_new_array(value.body) and _makes_a_new_array(value.orelse)
+    return isinstance(value, cst.Call) and base_name(value) is None
 
 
 _JOINED: dict[int, tuple] = {}  # id(helper) -> (helper, its rewrite or None: _returns_joined)
