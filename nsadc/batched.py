@@ -335,12 +335,20 @@ class Batched:
 
     def jvp(self, primals, tangents):
         """``(values, directional derivatives)``, each of shape (N,); a tangent per
-        wrt argument, a float (shared) or an array of N values."""
+        wrt argument, a float (shared) or an array of N values.  Under
+        ``kinks="auto"``, the gradient's directional derivative (as ``grad``'s)."""
         if not isinstance(primals, (tuple, list)):
             raise ArgumentError(f"jvp: primals must be a tuple of the arguments, got {type(primals).__name__}")
         n, kargs, types, k, on_device = self._points(tuple(primals))
         self._scalar_wrt_only("jvp", types)
         tans, layout = self._tangents(tangents, n)
+        if self._d._auto:
+            # kinks="auto": the gradient's directional derivative, a point that met a kink
+            # recomputed in Clarke mode (as grad does; forward mode's own choice at a kink
+            # could be an artificial critical point)
+            values, gs = self.value_and_grad(*primals)
+            gs = gs if isinstance(gs, tuple) else (gs,)
+            return values, sum(np.asarray(g) * (t if np.ndim(t) == 0 else np.asarray(t)) for g, t in zip(gs, tans))
         outs = self._outputs(n, 2)
         self._launch(self._kernel("jvp", types, k, layout), n, outs, *kargs, *tans)
         outs = self._host(outs, on_device)

@@ -56,3 +56,18 @@ def test_away_from_kinks_auto_is_reverse_mode(tmp_path):
     for x in (-0.7, 0.4):
         assert d.vjp((x,), 1.0)[1] == pytest.approx(plain.vjp((x,), 1.0)[1])
         assert d.jvp((x,), (1.0,))[1] == pytest.approx(plain.jvp((x,), (1.0,))[1])
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_batched_jvp_agrees_with_grad_at_a_kink(tmp_path, target):
+    # batched jvp ran forward mode's min-norm choice: 0 at x = 0, where grad gives 1.5
+    d = nsadc.differentiate(load_function(tmp_path, PROGRAMS, "odd"), kinks="auto", target=target)
+    b = d.batched(in_axes=(0,))
+    xs = np.array([0.0, 0.3])
+    values, slopes = b.jvp((xs,), (np.array([2.0, 3.0]),))
+    np.testing.assert_allclose(values, [d(x) for x in xs])
+    np.testing.assert_allclose(slopes, [2.0 * d.grad(0.0), 3.0 * d.grad(0.3)])
+    d2 = nsadc.differentiate(load_function(tmp_path, PROGRAMS, "two"), kinks="auto", target=target)
+    _, slopes = d2.batched(in_axes=(0, 0)).jvp((np.ones(2), np.ones(2)), (1.0, np.array([1.0, 2.0])))
+    g2 = np.asarray(d2.grad(1.0, 1.0))
+    np.testing.assert_allclose(slopes, [g2 @ [1.0, 1.0], g2 @ [1.0, 2.0]])
