@@ -10,27 +10,28 @@ comprehension, written as the loop it stands for.
     s = total
 
 just before the statement that holds the call, which then reads ``total``.
-The comprehension's variables get names of their own where the function
-uses theirs elsewhere (Python does not let them leak into it), nested ``for`` clauses become nested loops,
-and a start value (``sum(..., 0.5)``) starts the total.  A statement that
-calls a function writing into an array (or an in-place method) keeps its
-reductions, refused where they are lowered: computed first, they would miss
-(or show) writes that Python's order of evaluation puts otherwise.  ``max(abs(v) for v
-in x)`` takes the first term, then ``max`` of the running value and each
-next term (a kink of the rule table, ties shared as any ``max``'s), and
-raises Python's ValueError where no term was met.  Only sums the
-statement evaluates whatever happens are hoisted: a sum inside a lambda, a
-conditional expression, ``and`` / ``or``, an ``elif`` test or a ``while``
-test stays where it is and is refused there, with its location.  The new
-nodes stand at the call's position, so errors in the terms point at what the
-user wrote."""
+Nested ``for`` clauses become nested loops, and a start value (``sum(...,
+0.5)``) starts the total.  The comprehension's variables get names of their
+own where the function uses theirs elsewhere (Python does not let them leak
+into it).  ``max(abs(v) for v in x)`` takes the first term, then ``max`` of
+the running value and each next term (a kink of the rule table, ties shared
+as any ``max``'s), and raises Python's ValueError where no term was met.
+
+Only reductions the statement evaluates whatever happens are hoisted: one
+inside a lambda, a conditional expression, ``and`` / ``or``, an ``elif`` test
+or a ``while`` test stays where it is and is refused there, with its
+location; so does one in a statement that calls a function writing into an
+array (or an in-place method), since computed first it would miss (or show)
+writes that Python's order of evaluation puts otherwise.  The new nodes
+stand at the call's position, so errors in the terms point at what the user
+wrote."""
 
 from __future__ import annotations
 
 import libcst as cst
 
 from nsadc.frontend.arrays import IN_PLACE_METHODS, written_arrays
-from nsadc.frontend.cst_nodes import mentioned_names, place_tree
+from nsadc.frontend.cst_nodes import mentioned_names, nodes, place_tree
 from nsadc.frontend.syntax import all_params
 
 _MEMO: dict[int, tuple[cst.FunctionDef, cst.FunctionDef]] = {}  # id(function) -> (function, its rewrite)
@@ -43,7 +44,7 @@ def sums_as_loops(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
     if memo is not None and memo[0] is fnode:
         return memo[1]
     out = fnode
-    if any(_is_comprehension_sum(n) for n in _all_nodes(fnode)):
+    if any(_is_reduction_of_a_comprehension(n) for n in nodes(fnode)):
         taken = set(mentioned_names(fnode))
         made: dict[cst.CSTNode, cst.CSTNode] = {}  # a new node -> the user's node it stands for
         body = _Hoist(fnode, taken, made, src.functions).block(fnode.body)
@@ -54,15 +55,7 @@ def sums_as_loops(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
     return out
 
 
-def _all_nodes(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n.children)
-
-
-def _is_comprehension_sum(node) -> bool:
+def _is_reduction_of_a_comprehension(node) -> bool:
     """``sum(<comprehension>[, start])``, ``max(<comprehension>)`` or ``min(<comprehension>)``."""
     if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.args
             and isinstance(node.args[0].value, (cst.GeneratorExp, cst.ListComp))
@@ -75,7 +68,7 @@ def _writes_arrays(node, functions: dict) -> bool:
     """Whether evaluating ``node`` may write into an array: an in-place method
     (``x.sort()``) or a call of a function of the file that writes into one of
     its parameters (``bump(x)`` doing ``v *= 2.0``)."""
-    for n in _all_nodes(node):
+    for n in nodes(node):
         if not isinstance(n, cst.Call):
             continue
         f = n.func
@@ -118,25 +111,27 @@ class _Hoist:
             return self._simple(st)
         if isinstance(st, cst.If):
             before, test = self._hoisted_from(st.test)  # (the first test only: it always runs)
-            new = st.with_changes(test=test, body=self.block(st.body), orelse=self._orelse(st.orelse))
-            return [*before, new] if before or new is not st else [st]
-        if isinstance(st, (cst.For, cst.While)):
-            changes = {"body": self.block(st.body)}
+            changes = {"test": test, "body": self.block(st.body), "orelse": self._orelse(st.orelse)}
+        elif isinstance(st, (cst.For, cst.While)):
+            before, changes = [], {"body": self.block(st.body)}
             if isinstance(st, cst.For):
                 before, changes["iter"] = self._hoisted_from(st.iter)  # evaluated once, before the loop
-            else:
-                before = []
             if st.orelse is not None:
                 changes["orelse"] = st.orelse.with_changes(body=self.block(st.orelse.body))
-            new = st.with_changes(**changes)
-            return [*before, new]
-        return [st]
+        else:
+            return [st]
+        if not before and all(v is getattr(st, k) for k, v in changes.items()):
+            return [st]
+        return [*before, st.with_changes(**changes)]
 
     def _orelse(self, orelse):
         if isinstance(orelse, cst.Else):
-            return orelse.with_changes(body=self.block(orelse.body))
+            body = self.block(orelse.body)
+            return orelse if body is orelse.body else orelse.with_changes(body=body)
         if isinstance(orelse, cst.If):  # elif: its test runs only when the ones before fail
-            return orelse.with_changes(body=self.block(orelse.body), orelse=self._orelse(orelse.orelse))
+            body, rest = self.block(orelse.body), self._orelse(orelse.orelse)
+            return orelse if body is orelse.body and rest is orelse.orelse else \
+                orelse.with_changes(body=body, orelse=rest)
         return orelse
 
     def _simple(self, line: cst.SimpleStatementLine) -> list:
@@ -177,7 +172,7 @@ class _Hoist:
                 return False
 
             def leave_Call(self, old, new):
-                if not _is_comprehension_sum(new):
+                if not _is_reduction_of_a_comprehension(new):
                     return new
                 total = hoist.fresh("total" if new.func.value == "sum" else f"{new.func.value}_term")
                 before.extend(hoist.loops(new, total, old))
@@ -234,7 +229,7 @@ class _Hoist:
             nest = [cst.For(target=target, iter=it, body=cst.IndentedBlock(nest))]
         out = [*init, *self.statement(nest[0]), *after]  # (sums inside the terms: hoisted into the loop)
         for st in out:
-            for n in _all_nodes(st):
+            for n in nodes(st):
                 self.made.setdefault(n, user)
         return out
 
