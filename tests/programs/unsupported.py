@@ -346,8 +346,8 @@ def u_math_missing(x):
     return math.sign(x)  # <- refused: u_math_missing @math.sign
 
 
-def u_fmod(x):
-    return math.fmod(x, 2.0)  # <- refused: u_fmod @math.fmod
+def u_remainder(x):
+    return math.remainder(x, 2.0)  # <- refused: u_remainder @math.remainder
 
 
 def u_numpy_linalg(x):
