@@ -211,6 +211,17 @@ def through_a_wrapper(x):
 def one_array_twice(x):
     y = x.copy()
     return both(y, y)
+
+
+def _wrapped_by_name(v):
+    u = clip_norm(v, 10.0)
+    return u
+
+
+def through_a_name_a_wrapper_returns(x):
+    w = _wrapped_by_name(x)
+    w[0] = 5.0
+    return np.sum(x * x)
 '''
 
 
@@ -220,6 +231,7 @@ def one_array_twice(x):
     ("view_written", r"tail\(\) may return its parameter 'v' unchanged or as a view of it"),
     ("result_handed_to_a_writer", r"clip_norm\(\) may return .* hands the result on"),
     ("through_a_wrapper", r"clip_norm\(\) may return .* hands the result on"),
+    ("through_a_name_a_wrapper_returns", r"clip_norm\(\) may return .* hands the result on"),
     ("one_array_twice", r"y is passed to both\(\) as 'a', which both\(\) binds anew, and as 'b', which it writes"),
 ])
 def test_where_python_would_share_the_array_it_is_refused(tmp_path, name, message):

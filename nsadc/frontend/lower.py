@@ -2431,11 +2431,14 @@ class Lowerer(ArrayLowering, VectorLowering):
                 names_in(target.target, targets)
         shown = sorted(b for b in {base, *targets} if b is not None and b in caller_written)
         # the result handed on: to a function of the file (which may write into it), out of a
-        # helper (whose caller may), or inside a tuple
+        # helper (whose caller may: returned, or bound to a name the helper returns), or
+        # inside a tuple
         outer = scope.src.parents.get(parent) if isinstance(parent, cst.Arg) else None
+        returned = {n.value for r in nodes(scope.node) if isinstance(r, cst.Return) and r.value is not None
+                    for n in _returned_names(r.value)} if scope is not self.entry else set()
         handed_on = (isinstance(outer, cst.Call) and self._user_call(scope, outer)) \
             or (isinstance(parent, cst.Return) and scope is not self.entry) \
-            or isinstance(parent, (cst.Element, cst.Tuple))
+            or isinstance(parent, (cst.Element, cst.Tuple)) or bool(targets & returned)
         if shown or handed_on:
             what = f"writes into {shown[0]}" if shown else "hands the result on"
             raise self._err(scope, call, f"{name}() may return its parameter {p!r} unchanged or as a view "
