@@ -213,6 +213,44 @@ def one_array_twice(x):
     return both(y, y)
 
 
+def _pick(v, c):
+    return v if c > 0.0 else v * 2.0
+
+
+def _pick_by_name(v, c):
+    w = v if c > 0.0 else v * 2.0
+    return w
+
+
+def _everything(v):
+    return v[...]
+
+
+def picked_then_written(x):
+    u = _pick(x, 1.0)  # u is x itself
+    u[0] = 0.0
+    return np.sum(x * x)
+
+
+def picked_by_name_then_written(x):
+    u = _pick_by_name(x, 1.0)
+    u[0] = 0.0
+    return np.sum(x * x)
+
+
+def ellipsis_view_written(x):
+    u = _everything(x)
+    u[0] = 0.0
+    return np.sum(x * x)
+
+
+def transposed_inline_written(x):
+    A = np.outer(x, x)
+    B = np.transpose(A)
+    B[0, 1] = 0.0
+    return np.sum(A * A)
+
+
 def _wrapped_by_name(v):
     u = clip_norm(v, 10.0)
     return u
@@ -231,6 +269,10 @@ def through_a_name_a_wrapper_returns(x):
     ("view_written", r"tail\(\) may return its parameter 'v' unchanged or as a view of it"),
     ("result_handed_to_a_writer", r"clip_norm\(\) may return .* hands the result on"),
     ("through_a_wrapper", r"clip_norm\(\) may return .* hands the result on"),
+    ("picked_then_written", r"_pick\(\) returns v, a view of its argument x or the argument itself"),
+    ("picked_by_name_then_written", r"_pick_by_name\(\) returns v, a view of its argument x or the argument"),
+    ("ellipsis_view_written", r"_everything\(\) returns v\[\.\.\.\], a view of its argument x"),
+    ("transposed_inline_written", r"B = A.T would make B a view of A"),
     ("through_a_name_a_wrapper_returns", r"clip_norm\(\) may return .* hands the result on"),
     ("one_array_twice", r"y is passed to both\(\) as 'a', which both\(\) binds anew, and as 'b', which it writes"),
 ])

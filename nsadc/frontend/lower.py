@@ -135,8 +135,11 @@ def _viewed_name(e: cst.BaseExpression, rank: int) -> str | None:
     if name is None or isinstance(e, cst.Name):
         return None  # (a helper returning its argument itself is refused where it is inlined)
     if isinstance(e, cst.Subscript) and isinstance(e.value, cst.Name) and not any(
-            isinstance(el.slice, cst.Slice) for el in e.slice) and len(e.slice) >= rank:
-        return None  # v[i] of a 1-D v, A[i, j]: a number
+            isinstance(el.slice, cst.Slice) or (isinstance(el.slice, cst.Index) and (
+                isinstance(el.slice.value, cst.Ellipsis) or (isinstance(el.slice.value, cst.Name)
+                                                             and el.slice.value.value == "None")))
+            for el in e.slice) and len(e.slice) >= rank:
+        return None  # v[i] of a 1-D v, A[i, j]: a number (v[...], v[None]: views)
     return name
 
 
@@ -1979,11 +1982,12 @@ class Lowerer(ArrayLowering, VectorLowering):
         if fnode is None:
             return
         params = [p.name.value for p in all_params(fnode)]
-        passed = {}
+        passed = {}  # parameter -> (the caller's array it is, or a view of, the argument's rank)
         for k, a in enumerate(call.args):
             key = a.keyword.value if a.keyword is not None else (params[k] if k < len(params) else None)
-            if key is not None and isinstance(a.value, cst.Name) and self._local_array(scope, a.value) is not None:
-                passed[key] = a.value.value
+            base = base_name(a.value)
+            if key is not None and base is not None and self._local_array(scope, cst.Name(base)) is not None:
+                passed[key] = (base, self._array_rank(scope, a.value))
         if not passed:
             return
         names = {t.value for t in ([target] if isinstance(target, cst.Name) else
@@ -1991,27 +1995,45 @@ class Lowerer(ArrayLowering, VectorLowering):
         written = None  # (a scan of the whole function: made once a view is found)
         for ret in (n for n in nodes(fnode) if isinstance(n, cst.Return) and n.value is not None):
             values = [el.value for el in ret.value.elements] if isinstance(ret.value, cst.Tuple) else [ret.value]
-            for v in values:
+            for v in (b for value in values for b in self._returned_branches(scope.src, fnode, value, params)):
                 base = base_name(v)
                 if base not in passed:
                     continue
-                param = _viewed_name(v, self._array_rank(scope, cst.Name(passed[base])))
+                # a branch of a conditional expression that is the parameter itself hands it back too
+                # (a helper returning the parameter alone is refused where it is inlined)
+                param = base if isinstance(v, cst.Name) and v is not ret.value else _viewed_name(v, passed[base][1])
                 if param is None:
                     continue
                 written = written_arrays(scope.node, scope.src.functions) if written is None else written
-                if ({passed[param]} | names) & written:
+                if ({passed[param][0]} | names) & written:
                     what = scope.src.source_of(v).strip()
                     raise self._err(scope, call, f"{call.func.value}() returns {what}, a view of its argument "
-                                    f"{passed[param]} (NumPy shares the memory: a write through one name "
-                                    "changes the other)", f"return a copy in {call.func.value}(): {what}.copy()")
+                                    f"{passed[param][0]} or the argument itself (NumPy shares the memory: a "
+                                    "write through one name changes the other)",
+                                    f"return a copy in {call.func.value}(): {what}.copy()")
+
+    def _returned_branches(self, src, fnode, value, params: list[str], depth: int = 3) -> list:
+        """The values a returned expression may be: each branch of a conditional
+        expression (``v if c else v * 2.0``), and for a local name the values its
+        assignments bind (``w = v if c else v * 2.0`` then ``return w``)."""
+        if isinstance(value, cst.IfExp):
+            return [*self._returned_branches(src, fnode, value.body, params, depth),
+                    *self._returned_branches(src, fnode, value.orelse, params, depth)]
+        if isinstance(value, cst.Name) and value.value not in params and depth > 0:
+            bound = [src.parents.get(b) for b in scope_bindings(fnode)[0].get(value.value, [])
+                     if isinstance(b, cst.AssignTarget)]
+            values = [a.value for a in bound if isinstance(a, cst.Assign)]
+            if values:
+                return [v for a in values for v in self._returned_branches(src, fnode, a, params, depth - 1)]
+        return [value]
 
     def _as_view(self, scope, value: cst.Call) -> cst.BaseExpression:
-        """``np.asarray(x)`` and ``np.flip(x)`` (``flipud``, ``fliplr``) of an array's
-        name, bound to a name, as what NumPy returns: ``x`` itself and the view
-        ``x[::-1]``, so that a write through either name is taken or refused as
+        """``np.asarray(x)``, ``np.flip(x)`` (``flipud``, ``fliplr``) and
+        ``np.transpose(x)`` of an array's name, bound to a name, as what NumPy
+        returns: ``x`` itself and the views ``x[::-1]`` and ``x.T``, so that a write through either name is taken or refused as
         for those (a copy would not see it); any other call as it is."""
         full = self._qualified(scope, value.func)
-        if full not in (*_AS_ARRAY, "np.flip", "np.flipud", "np.fliplr") or not value.args \
+        if full not in (*_AS_ARRAY, "np.flip", "np.flipud", "np.fliplr", "np.transpose") or not value.args \
                 or not isinstance(value.args[0].value, cst.Name) \
                 or self._local_array(scope, value.args[0].value) is None:
             return value
