@@ -112,6 +112,26 @@ def second_names_of_an_expression(y):
         + _second_name_written(y * 3.0)
 
 
+def _zero_first(v):
+    v = v.copy()
+    v[0] = 0.0
+    return v
+
+
+def _centered_clipped(v):
+    v = v - np.mean(v)
+    for i in range(v.shape[0]):
+        if v[i] > 1.0:
+            v[i] = 1.0
+    return np.sum(v * v)
+
+
+def copied_first_then_written(w):
+    # the helper's first word on v makes it a new array: its writes never reach w
+    u = _zero_first(w)
+    return np.sum(u * u) + np.sum(w) + _centered_clipped(w * 2.0)
+
+
 def softmax_either_way(w, flag):
     if flag > 0:
         u = softmax(w)
@@ -126,7 +146,7 @@ CASES = {
     "softmax_rows": (X, w), "clipped_rows": (X, 1.0), "caller_reads_its_array_after": (w, 1.0),
     "caller_reads_its_array_after_unclipped": (w, 10.0), "shorter_copy": (w,), "centered_twice": (X,),
     "halved": (w,), "softmax_either_way": (w, 1.0), "softmax_either_way_else": (w, -1.0),
-    "second_names_of_an_expression": (w,),
+    "second_names_of_an_expression": (w,), "copied_first_then_written": (w,),
 }
 
 

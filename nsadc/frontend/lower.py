@@ -2364,7 +2364,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             arg = bound[p]
             if self._array_of(arg) is not None and p in assigned and p not in in_place:
                 written = written_arrays(fnode, src.functions) if written is None else written
-                if p in written:
+                if p in written and not _bound_anew_first(fnode, p):
                     # writes through p reach the caller's array until p is bound anew, and
                     # not after: which ones do depends on the path taken
                     where = next((b for b in scope_bindings(fnode)[0].get(p, [])
@@ -2559,6 +2559,20 @@ class Lowerer(ArrayLowering, VectorLowering):
                 v = self._operand(Call("load", (copy, *index)), f"{p}_el")
                 self._emit(Assign(array.name, Call("store", (array, *lead, *index, v)), loc))
             self._loop_nest(scope, dims, element, loc)
+
+
+def _bound_anew_first(fnode: cst.FunctionDef, p: str) -> bool:
+    """Whether the first statement of ``fnode`` that mentions ``p`` binds it to a
+    new array (``v = v.copy()``, ``v = v - np.mean(v)``): every write through
+    ``p`` then goes into the helper's own array, never the caller's."""
+    for st in fnode.body.body:
+        if p not in mentioned_names(st):
+            continue
+        small = st.body[0] if isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1 else None
+        return isinstance(small, cst.Assign) and len(small.targets) == 1 \
+            and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == p \
+            and _makes_a_new_array(small.value)
+    return False
 
 
 def _may_hand_back(fnode: cst.FunctionDef, p: str) -> bool:
