@@ -135,8 +135,8 @@ def test_module_tuples_of_numbers_indexed_measured_and_looped_over(tmp_path, tar
 @pytest.mark.parametrize("target", TARGETS)
 def test_module_lists_of_filter_coefficients(tmp_path, target):
     """A list of coefficients is read as a tuple is (Numba itself refuses global
-    lists): indexed, measured, looped over; NumPy arithmetic on the whole list
-    is refused with the array to write instead."""
+    lists): indexed, measured, looped over (also by enumerate / zip); NumPy
+    arithmetic on the whole list is refused with the array to write instead."""
     text = """
         import numpy as np
         B = [0.25, 0.5, 0.25]
@@ -154,6 +154,10 @@ def test_module_lists_of_filter_coefficients(tmp_path, target):
                 s += max(prev, 0.0)
             for c in B:
                 s += c * x[0]
+            for k, c in enumerate(B):
+                s += c * x[k] * x[k]
+            for c, v in zip(A, x):
+                s += abs(c - v)
             return s
 
         def scaled(x):

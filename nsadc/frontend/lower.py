@@ -2966,7 +2966,8 @@ def _numbers_tuple(value) -> bool:
 
 def _only_indexed(scope, name: str) -> bool:
     """Whether every read of the module name ``name`` in the function indexes it
-    (``name[k]``), measures it (``len(name)``) or loops over it."""
+    (``name[k]``), measures it (``len(name)``) or loops over it (also through
+    ``enumerate`` / ``zip``)."""
     for n in nodes(scope.node):
         if not (isinstance(n, cst.Name) and n.value == name):
             continue
@@ -2978,6 +2979,11 @@ def _only_indexed(scope, name: str) -> bool:
         if isinstance(parent, cst.Arg):
             call = scope.src.parents.get(parent)
             if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "len":
+                continue
+            # for k, c in enumerate(TAPS), for c, v in zip(TAPS, x): a loop over it
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) \
+                    and call.func.value in ("enumerate", "zip") and isinstance(scope.src.parents.get(call), cst.For) \
+                    and scope.src.parents.get(call).iter is call:
                 continue
         return False
     return True
