@@ -368,3 +368,26 @@ def test_np_arange_with_float_bounds(target):
     check_program_gradient(float_aranges, (x,), target)
     value = nsadc.differentiate(float_aranges, target=target)(x)
     assert value == pytest.approx(float_aranges(x), rel=1e-13)
+
+
+def joined_with_a_new_axis(B, x):
+    return np.sum(np.concatenate((B, x[:, None]), axis=1) ** 2) \
+        + np.sum(np.abs(np.concatenate((np.expand_dims(x, 1) * 2.0, B), axis=1))) \
+        + np.sum(np.concatenate((B.T, x[None, :]), axis=0) ** 3)
+
+
+def ellipsis_views_indexed_again(T, A):
+    t = T[..., 0]
+    u = A[..., 2]
+    return np.sum(t[1, :] ** 2) + np.sum(t[:, 2]) * t[1, 2] + np.sum(u[1:] ** 2)
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_new_axes_in_a_concatenation_and_ellipsis_views_indexed_again(target):
+    # the new axis's length entered the joined length as a marker (KeyError 'new_axis');
+    # t = T[..., 0] then t[1, :] counted ... as one axis of T (refused: "4 indices")
+    rng = np.random.default_rng(6)
+    B, x = rng.normal(size=(4, 3)), rng.normal(size=4)
+    check_program_gradient(joined_with_a_new_axis, (B, x), target)
+    check_program_gradient(ellipsis_views_indexed_again, (rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 3))),
+                           target)

@@ -336,8 +336,11 @@ def _views_of(node: cst.FunctionDef, name: str) -> dict[str, int]:
             if isinstance(v, cst.IfExp):  # X if c else Y: X's shape, whichever branch runs
                 v = next((b for b in (v.body, v.orelse) if isinstance(b, cst.Name) and b.value == name), v)
             if isinstance(v, cst.Subscript) and all(isinstance(el.slice, cst.Index) for el in v.slice) \
-                    and not any(_index_array(el.slice.value, indices) for el in v.slice):
-                v, skipped = v.value, len(v.slice)  # X[i]: a row (X[order]: a gather, X's rank)
+                    and not any(_index_array(el.slice.value, indices) or isinstance(el.slice.value, cst.Ellipsis)
+                                for el in v.slice):
+                # X[i]: a row (X[order]: a gather, X's rank; X[..., 0]: how many axes ... spans
+                # depends on X's rank, which the call decides)
+                v, skipped = v.value, len(v.slice)
             if isinstance(v, (cst.BinaryOperation, cst.UnaryOperation)) and _elementwise_of(v, name, views):
                 v = cst.Name(name)  # E = X * 1.0, -X: X's shape
             if isinstance(v, cst.Name) and v.value == name:

@@ -1705,9 +1705,12 @@ class VectorLowering:
             for k, (a, b) in enumerate(zip(parts[0].shape, p.shape)):
                 if k != axis:
                     self._same_dim(scope, node, a, b)
-        total: Expr = parts[0].shape[axis]
+        def length(d):  # (x[:, None]'s new axis: a length of 1, which the sum of lengths counts)
+            return Const(1) if d == NEW_AXIS else d
+
+        total: Expr = length(parts[0].shape[axis])
         for p in parts[1:]:
-            total = Call("add", (total, p.shape[axis]))
+            total = Call("add", (total, length(p.shape[axis])))
         shape = list(parts[0].shape)
         shape[axis] = total
         return _P("concat", r, shape, args=parts, node=node, axis=axis)
@@ -2293,7 +2296,8 @@ class VectorLowering:
             tests, offset = [], Const(0)
             for k, part in enumerate(p.args):
                 starts[k] = offset if offset == Const(0) else self._operand(offset, "start")
-                offset = part.shape[a] if offset == Const(0) else Call("add", (offset, part.shape[a]))
+                length = Const(1) if part.shape[a] == NEW_AXIS else part.shape[a]  # (x[:, None]'s new axis)
+                offset = length if offset == Const(0) else Call("add", (offset, length))
                 if k < len(p.args) - 1:
                     tests.append(Call("lt", (first, self._operand(offset, "end"))))
         bodies = []
