@@ -391,3 +391,16 @@ def test_new_axes_in_a_concatenation_and_ellipsis_views_indexed_again(target):
     check_program_gradient(joined_with_a_new_axis, (B, x), target)
     check_program_gradient(ellipsis_views_indexed_again, (rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 3))),
                            target)
+
+
+def slice_of_a_product(x, w, B):
+    y = w.copy()
+    y[1:] = B[1:, :] @ np.clip(x, -1.0, 1.0)
+    return np.sum(y ** 2)
+
+
+def test_a_slice_store_whose_value_s_rank_the_call_decides():
+    # before the call x's rank was a guess (2), and the store was refused for good
+    rng = np.random.default_rng(7)
+    check_program_gradient(slice_of_a_product, (rng.normal(size=4) * 0.5, rng.normal(size=5),
+                                                rng.normal(size=(5, 4))), "python")

@@ -636,6 +636,8 @@ class VectorLowering:
             raise self._err(scope, node, f"this assignment into a slice of {var.name} reads {var.name}",
                             "compute the value into its own name first: v = ...; then assign it")
         if value.rank > dest.rank:
+            if self._lenient():
+                return  # (before the call, ranks may be guesses: the call decides)
             raise self._err(scope, node, f"the value has {value.rank} dimensions but the slice has {dest.rank}",
                             "assign a value of the slice's shape (or a scalar)")
         self._broadcast(scope, node, [dest, value])
