@@ -348,7 +348,8 @@ class Batched:
             # could be an artificial critical point)
             values, gs = self.value_and_grad(*primals)
             gs = gs if isinstance(gs, tuple) else (gs,)
-            return values, sum(np.asarray(g) * (t if np.ndim(t) == 0 else np.asarray(t)) for g, t in zip(gs, tans))
+            tans = [t.copy_to_host() if _is_device_array(t) else t for t in tans]
+            return values, sum(np.asarray(g) * t for g, t in zip(gs, tans))
         outs = self._outputs(n, 2)
         self._launch(self._kernel("jvp", types, k, layout), n, outs, *kargs, *tans)
         outs = self._host(outs, on_device)

@@ -37,9 +37,10 @@ from nsadc.frontend.syntax import all_params
 _MEMO: dict[int, tuple[cst.FunctionDef, cst.FunctionDef]] = {}  # id(function) -> (function, its rewrite)
 
 
-def sums_as_loops(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
-    """``fnode`` with each hoistable ``sum()`` of a comprehension written as a
-    loop (``fnode`` itself where there is none; one rewrite per function)."""
+def reductions_as_loops(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
+    """``fnode`` with each hoistable ``sum()`` / ``max()`` / ``min()`` of a
+    comprehension written as a loop (``fnode`` itself where there is none; one
+    rewrite per function)."""
     memo = _MEMO.get(id(fnode))
     if memo is not None and memo[0] is fnode:
         return memo[1]
@@ -146,8 +147,8 @@ class _Hoist:
         return [*before, line.with_changes(body=[new])]
 
     def _hoisted_from(self, node):
-        """The loops computing the hoistable sums in ``node``, and ``node`` reading
-        their totals."""
+        """The loops computing the hoistable reductions in ``node``, and ``node``
+        reading their results."""
         if node is None or _writes_arrays(node, self.functions):
             # (a call writing into an array: the reduction, computed first, would not see
             # the writes of the parts Python evaluates before it, or they would see its own)

@@ -18,7 +18,7 @@ from nsadc.rules.source import expr_source
 from nsadc.errors import NsadcError, RankError, UnsupportedError
 from nsadc.frontend.arrays import (ARRAY_METHODS, INT_OPERATORS, ArrayLowering, bound_in_flow, infer_array_param,
                                   row_view_indices, written_arrays)
-from nsadc.frontend.comprehensions import sums_as_loops
+from nsadc.frontend.comprehensions import reductions_as_loops
 from nsadc.frontend.cst_nodes import mentioned_names, nodes, place_tree, scan
 from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
@@ -180,7 +180,7 @@ def _bindings_by_kind(node: cst.FunctionDef) -> tuple[set[str], set[str], set[st
 class Lowerer(ArrayLowering, VectorLowering):
     def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                  param_types: dict[str, str] | None = None):
-        node = sums_as_loops(src, node)
+        node = reductions_as_loops(src, node)
         self.names = Names(mentioned_names(node))
         self.out: list[Stmt] = []
         self.call_stack: list[str] = []
@@ -2241,7 +2241,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "write sum(x) of a 1-D array, or add the terms up in a for loop")
         arg = node.args[0].value
         if isinstance(arg, cst.GeneratorExp):
-            if name == "sum":  # (elsewhere it is a loop already: comprehensions.sums_as_loops)
+            if name == "sum":  # (elsewhere it is a loop already: comprehensions.reductions_as_loops)
                 raise self._err(scope, node, "sum() of a generator expression is supported only where the "
                                 "statement always evaluates it (not inside a conditional expression, "
                                 "and / or, a lambda, an elif test or a while test) and calls nothing that "
@@ -2305,7 +2305,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "is not supported", "rewrite the recursion as a loop")
         # the loops around the call enclose the callee's statements too (an array the
         # callee makes is made once per iteration of the caller's loop)
-        fnode = sums_as_loops(src, fnode)
+        fnode = reductions_as_loops(src, fnode)
         callee = _Scope(src, fnode, {}, set(), depth=scope.depth, env=env)
         self._check_signature(callee)
         params = [p.name.value for p in all_params(fnode)]

@@ -1566,8 +1566,8 @@ class VectorLowering:
     def _index_array(self, scope, node, name: str, args) -> _P:
         """``np.eye(n)`` / ``np.identity(n)``: element (i, j) is 1.0 where i == j;
         ``np.arange(stop)``, ``np.arange(start, stop[, step])`` of ints: element k
-        is start + k * step (ints, with no derivative); of constant float bounds,
-        floats."""
+        is start + k * step (ints, with no derivative); with a float constant for
+        a bound (``np.arange(1.0, n + 1.0)``), floats."""
         ints = [self._expr(scope, a) for a in args]
         if name in ("eye", "identity"):
             if len(ints) != 1:
