@@ -1983,11 +1983,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             return
         params = [p.name.value for p in all_params(fnode)]
         passed = {}  # parameter -> (the caller's array it is, or a view of, the argument's rank)
-        for k, a in enumerate(call.args):
-            key = a.keyword.value if a.keyword is not None else (params[k] if k < len(params) else None)
-            base = base_name(a.value)
+        for key, value in _passed_arguments(call, params).items():
+            base = base_name(value)
             if key is not None and base is not None and self._local_array(scope, cst.Name(base)) is not None:
-                passed[key] = (base, self._array_rank(scope, a.value))
+                passed[key] = (base, self._array_rank(scope, value))
         if not passed:
             return
         names = {t.value for t in ([target] if isinstance(target, cst.Name) else
@@ -1995,7 +1994,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         written = None  # (a scan of the whole function: made once a view is found)
         for ret in (n for n in nodes(fnode) if isinstance(n, cst.Return) and n.value is not None):
             values = [el.value for el in ret.value.elements] if isinstance(ret.value, cst.Tuple) else [ret.value]
-            for v in (b for value in values for b in self._returned_branches(scope.src, fnode, value, params)):
+            for v in (b for value in values for b in _returned_branches(scope.src, fnode, value, params)):
                 base = base_name(v)
                 if base not in passed:
                     continue
@@ -2011,21 +2010,6 @@ class Lowerer(ArrayLowering, VectorLowering):
                                     f"{passed[param][0]} or the argument itself (NumPy shares the memory: a "
                                     "write through one name changes the other)",
                                     f"return a copy in {call.func.value}(): {what}.copy()")
-
-    def _returned_branches(self, src, fnode, value, params: list[str], depth: int = 3) -> list:
-        """The values a returned expression may be: each branch of a conditional
-        expression (``v if c else v * 2.0``), and for a local name the values its
-        assignments bind (``w = v if c else v * 2.0`` then ``return w``)."""
-        if isinstance(value, cst.IfExp):
-            return [*self._returned_branches(src, fnode, value.body, params, depth),
-                    *self._returned_branches(src, fnode, value.orelse, params, depth)]
-        if isinstance(value, cst.Name) and value.value not in params and depth > 0:
-            bound = [src.parents.get(b) for b in scope_bindings(fnode)[0].get(value.value, [])
-                     if isinstance(b, cst.AssignTarget)]
-            values = [a.value for a in bound if isinstance(a, cst.Assign)]
-            if values:
-                return [v for a in values for v in self._returned_branches(src, fnode, a, params, depth - 1)]
-        return [value]
 
     def _as_view(self, scope, value: cst.Call) -> cst.BaseExpression:
         """``np.asarray(x)``, ``np.flip(x)`` (``flipud``, ``fliplr``) and
@@ -2089,13 +2073,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         """The arguments of ``np.searchsorted`` / ``np.interp`` by name, and its
         1-D grid arrays, lowered (an expression into an array of its own)."""
         names = ("a", "v", "side") if name == "searchsorted" else ("x", "xp", "fp", "left", "right")
-        bound: dict[str, cst.BaseExpression] = {}
-        for k, a in enumerate(node.args):
-            key = a.keyword.value if a.keyword is not None else (names[k] if k < len(names) else None)
-            if a.star or key not in names or key in bound:
-                raise self._err(scope, a, f"np.{name}() is called as np.{name}({', '.join(names)})",
-                                f"pass {', '.join(names)} by position or by those names")
-            bound[key] = a.value
+        bound = self._called_as(scope, node, name, names)
         grid = ("a",) if name == "searchsorted" else ("xp", "fp")
         at = "v" if name == "searchsorted" else "x"
         if any(k not in bound for k in (*grid, at)):
@@ -2103,10 +2081,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             f"call np.{name}({', '.join(names[:3])})")
         arrays = []
         for k in grid:
-            found = self._local_array(scope, bound[k])
-            if found is None and not isinstance(bound[k], cst.Name) and self._array_rank(scope, bound[k]) == 1:
-                made = self._expr(scope, bound[k])  # an array expression: into an array of its own
-                found = (made, self._array_of(made)) if self._array_of(made) else None
+            found = self._one_d_array(scope, bound[k])
             if found is None or rank(found[1]) != 1:
                 raise self._err(scope, bound[k], f"the {k} of np.{name}() must be a 1-D array",
                                 f"pass a 1-D array as {k}")
@@ -2435,8 +2410,7 @@ class Lowerer(ArrayLowering, VectorLowering):
           result, or hands the result on (where a write would show through it)."""
         name = fnode.name.value
         params = [q.name.value for q in all_params(fnode)]
-        passed = {(a.keyword.value if a.keyword is not None else params[k] if k < len(params) else None): a.value
-                  for k, a in enumerate(call.args)}
+        passed = _passed_arguments(call, params)
         base = base_name(passed[p]) if p in passed else None
         for q, other in passed.items():
             if q != p and q in written and base is not None and base_name(other) == base:
@@ -2503,7 +2477,7 @@ class Lowerer(ArrayLowering, VectorLowering):
             return {}
         written = written_arrays(fnode, scope.src.functions)
         params = [p.name.value for p in all_params(fnode)]
-        passed = {(a.keyword.value if a.keyword is not None else params[k]): a.value for k, a in enumerate(node.args)}
+        passed = _passed_arguments(node, params)
         out = {}
         for p, view in views.items():
             base = view.value.value
@@ -2561,18 +2535,44 @@ class Lowerer(ArrayLowering, VectorLowering):
             self._loop_nest(scope, dims, element, loc)
 
 
+def _passed_arguments(call: cst.Call, params: list[str]) -> dict:
+    """{parameter: argument expression} of a call to a function of the file (a
+    positional argument past the parameters under None)."""
+    return {(a.keyword.value if a.keyword is not None else params[k] if k < len(params) else None): a.value
+            for k, a in enumerate(call.args)}
+
+
+def _returned_branches(src, fnode: cst.FunctionDef, value, params: list[str], depth: int = 3) -> list:
+    """The values a returned expression may be: each branch of a conditional
+    expression (``v if c else v * 2.0``), and for a local name the values its
+    assignments bind (``w = v if c else v * 2.0`` then ``return w``)."""
+    if isinstance(value, cst.IfExp):
+        return [*_returned_branches(src, fnode, value.body, params, depth),
+                *_returned_branches(src, fnode, value.orelse, params, depth)]
+    if isinstance(value, cst.Name) and value.value not in params and depth > 0:
+        bound = [src.parents.get(b) for b in scope_bindings(fnode)[0].get(value.value, [])
+                 if isinstance(b, cst.AssignTarget)]
+        values = [a.value for a in bound if isinstance(a, cst.Assign)]
+        if values:
+            return [v for a in values for v in _returned_branches(src, fnode, a, params, depth - 1)]
+    return [value]
+
+
+def _binds_a_new_array(st, p: str) -> bool:
+    """Whether the statement is ``p = <a new array>`` (arithmetic, ``np.exp(p)``,
+    ``p.copy()``; not a view such as ``p[1:]``)."""
+    small = st.body[0] if isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1 else None
+    return isinstance(small, cst.Assign) and len(small.targets) == 1 \
+        and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == p \
+        and _makes_a_new_array(small.value)
+
+
 def _bound_anew_first(fnode: cst.FunctionDef, p: str) -> bool:
     """Whether the first statement of ``fnode`` that mentions ``p`` binds it to a
     new array (``v = v.copy()``, ``v = v - np.mean(v)``): every write through
     ``p`` then goes into the helper's own array, never the caller's."""
-    for st in fnode.body.body:
-        if p not in mentioned_names(st):
-            continue
-        small = st.body[0] if isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1 else None
-        return isinstance(small, cst.Assign) and len(small.targets) == 1 \
-            and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == p \
-            and _makes_a_new_array(small.value)
-    return False
+    first = next((st for st in fnode.body.body if p in mentioned_names(st)), None)
+    return first is not None and _binds_a_new_array(first, p)
 
 
 def _may_hand_back(fnode: cst.FunctionDef, p: str) -> bool:
@@ -2584,12 +2584,10 @@ def _may_hand_back(fnode: cst.FunctionDef, p: str) -> bool:
                and any(isinstance(m, cst.Name) and m.value == p for m in _returned_names(n.value))]
     if not returns:
         return False
-    for k, st in enumerate(fnode.body.body):
+    for st in fnode.body.body:
         if any(r in set(nodes(st)) for r in returns):
             return True  # a return before (or inside) any binding that makes p new
-        small = st.body[0] if isinstance(st, cst.SimpleStatementLine) and len(st.body) == 1 else None
-        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) \
-                and small.targets[0].target.value == p and _makes_a_new_array(small.value):
+        if _binds_a_new_array(st, p):
             return False
     return True
 

@@ -1982,6 +1982,27 @@ class VectorLowering:
         self._loop_nest(scope, others, line, loc)
         return replace(out, value=Var(name), node=node)
 
+    def _called_as(self, scope, node: cst.Call, name: str, names: tuple[str, ...]) -> dict:
+        """The arguments of ``np.<name>(...)`` by parameter, given by position or by
+        the names of ``names`` (NumPy's order), each once; a located error else."""
+        bound: dict[str, cst.BaseExpression] = {}
+        for k, a in enumerate(node.args):
+            key = a.keyword.value if a.keyword is not None else (names[k] if k < len(names) else None)
+            if a.star or key not in names or key in bound:
+                raise self._err(scope, a, f"np.{name}() is called as np.{name}({', '.join(names)})",
+                                f"pass {', '.join(names)} by position or by those names")
+            bound[key] = a.value
+        return bound
+
+    def _one_d_array(self, scope, node) -> tuple[Var, str] | None:
+        """The array a name holds, or an array expression of rank 1 computed into
+        an array of its own: (its Var, its type); None for anything else."""
+        found = self._local_array(scope, node)
+        if found is None and self._array_rank(scope, node) == 1:
+            made = self._expr(scope, node)
+            found = (made, self._array_of(made)) if self._array_of(made) else None
+        return found
+
     def _interp_points(self, scope, node: cst.Call) -> _P:
         """``np.interp(x, xp, fp)`` of an array of points: a new array of the
         points' shape, each element the interpolation of one point (each with
@@ -2005,14 +2026,7 @@ class VectorLowering:
         element ``i`` of the full convolution is the sum of ``a[i - j] * v[j]``
         over the ``j`` that keep ``i - j`` inside ``a`` (a loop over ``v``);
         ``"same"`` and ``"valid"`` are NumPy's centred and complete parts of it."""
-        names = ("a", "v", "mode")
-        bound: dict[str, cst.BaseExpression] = {}
-        for k, arg in enumerate(node.args):
-            key = arg.keyword.value if arg.keyword is not None else (names[k] if k < len(names) else None)
-            if arg.star or key not in names or key in bound:
-                raise self._err(scope, arg, "np.convolve() is called as np.convolve(a, v, mode)",
-                                "pass a, v and mode by position or by those names")
-            bound[key] = arg.value
+        bound = self._called_as(scope, node, "convolve", ("a", "v", "mode"))
         mode = bound.get("mode")
         text = "full" if mode is None else mode.evaluated_value if isinstance(mode, cst.SimpleString) else None
         if text not in ("full", "same", "valid"):
@@ -2022,10 +2036,7 @@ class VectorLowering:
         for key in ("a", "v"):
             if key not in bound:
                 raise self._err(scope, node, "np.convolve() needs a and v", "call np.convolve(a, v)")
-            found = self._local_array(scope, bound[key])
-            if found is None and self._array_rank(scope, bound[key]) == 1:
-                made = self._expr(scope, bound[key])  # an array expression: into an array of its own
-                found = (made, self._array_of(made)) if self._array_of(made) else None
+            found = self._one_d_array(scope, bound[key])
             if (found is None or rank(found[1]) != 1) and self._lenient():
                 return _P("scalar", 0, [], value=Const(0.0))  # (ranks guessed before the call: it decides)
             if found is None or rank(found[1]) != 1 or not is_float_array(found[1]):
