@@ -790,8 +790,31 @@ class Differentiable:
             except Exception:  # noqa: BLE001 - the kernel reports its own errors
                 need = None
             if isinstance(need, int) and need >= SMALL_TAPE_ENTRIES:  # (small tapes: malloc's own memory)
-                return self._run(twin, *values, *extra, self._tape_memory(need))
-        return self._run(getattr(k, mode), *values, *extra)
+                return self._in_input_precision(mode, values, self._run(twin, *values, *extra,
+                                                                         self._tape_memory(need)))
+        return self._in_input_precision(mode, values, self._run(getattr(k, mode), *values, *extra))
+
+    def _in_input_precision(self, mode: str, values, out):
+        """``out`` (a kernel's adjoints, after its value unless ``mode`` is
+        "grad") with each adjoint in its argument's precision: a float for a
+        float, the array's dtype for an array.  The python target computes as NumPy promotes, where a float32
+        element times a Python float stays float32, so a float parameter's
+        adjoint could come back as float32 there and as a float on ``cpu``."""
+        adj = out if mode == "grad" else out[1]
+        if not isinstance(adj, tuple) or len(adj) != len(self.wrt):
+            return out
+        by_name = dict(zip(self._params, values))
+        typed = []
+        for name, a in zip(self.wrt, adj):
+            v = by_name[name]
+            if isinstance(v, np.ndarray):
+                typed.append(a.astype(v.dtype) if isinstance(a, np.ndarray) and a.dtype != v.dtype else a)
+            elif isinstance(a, (np.ndarray, np.generic, float, int)) and np.size(a) == 1:
+                typed.append(float(a))
+            else:
+                typed.append(a)
+        typed = tuple(typed)
+        return typed if mode == "grad" else (out[0], typed, *out[2:])
 
     def _tape_memory(self, need: int) -> np.ndarray:
         """Float64 memory for ``need`` tape entries, kept per thread from one

@@ -600,6 +600,32 @@ def test_float32_inputs_give_float32_gradients(name, target):
         np.testing.assert_array_equal(a, b)
 
 
+SCALED_F32 = """
+def scaled(x, w, v):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += abs(x[i] * w - 0.25) + x[i] * v[i]
+    return s
+"""
+
+
+@pytest.mark.parametrize("tgt", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_float_parameter_of_float32_data_gets_a_float(tmp_path, tgt):
+    # NumPy keeps x[i] * w in float32 where w is a Python float (the python target computes so);
+    # w's adjoint still comes back as a float, v's in float32, on both targets and every method
+    from helpers import load_function
+    fn = load_function(tmp_path, SCALED_F32, "scaled")
+    x = np.array([0.5, -1.25, 2.0], dtype=np.float32)
+    v = np.array([1.0, 2.0, -3.0], dtype=np.float32)
+    d = nsadc.differentiate(fn, wrt=["w", "v"], target=tgt)
+    for gw, gv in (d.grad(x, 0.3, v), d.value_and_grad(x, 0.3, v)[1], d.vjp((x, 0.3, v))[1]):
+        assert type(gw) is float
+        assert gv.dtype == np.float32
+        want_w = sum(float(np.sign(float(xi) * 0.3 - 0.25)) * float(xi) for xi in x)
+        assert gw == pytest.approx(want_w, rel=1e-6)
+        np.testing.assert_allclose(gv, x, rtol=1e-7)
+
+
 # ------------------------------------------------------------ refusals
 
 
