@@ -21,7 +21,7 @@ from nsadc.frontend.arrays import (ARRAY_METHODS, INT_OPERATORS, ArrayLowering, 
 from nsadc.frontend.comprehensions import reductions_as_loops
 from nsadc.frontend.cst_nodes import mentioned_names, nodes, place_tree, scan
 from nsadc.frontend.loop_names import own_loop_variables
-from nsadc.frontend.vectorize import VectorLowering, with_moving_lengths
+from nsadc.frontend.vectorize import LOGICAL_CALLS, VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
 from nsadc.frontend.syntax import (BINARY_OPS, BIT_OPS, COMPARE_OPS, all_params, base_name, bindings, names_in,
@@ -1459,6 +1459,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             return Call("pos", (a,)), _hint("pos", (a,))
         if isinstance(node.operator, cst.Not):
             return Call("not", (a,)), _hint("not", (a,))
+        if isinstance(node.operator, cst.BitInvert) and self._truth_value(scope, node.expression):
+            # ~ of a comparison's result: its negation in NumPy and Numba, whose comparisons give
+            # their own bools (Python's bools would give -1 - b); masks take the array lowering
+            return Call("not", (a,)), _hint("not", (a,))
         raise self._err(scope, node.operator, "bitwise ~ is not supported",
                         "use arithmetic (-x - 1 is ~x for integers) or `not` on conditions")
 
@@ -1599,6 +1603,27 @@ class Lowerer(ArrayLowering, VectorLowering):
             return None
         return scope.src.constants.get(name)
 
+    def _truth_value(self, scope, node, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether ``node`` is a truth value by its form: a comparison, ``not``,
+        ``and`` / ``or``, ``~`` / ``&`` / ``|`` of such, a test (``np.isnan``,
+        ``np.logical_and``), or a name every binding of which is one."""
+        if isinstance(node, (cst.Comparison, cst.BooleanOperation)):
+            return True
+        if isinstance(node, cst.UnaryOperation):
+            return isinstance(node.operator, cst.Not) or isinstance(node.operator, cst.BitInvert) and \
+                self._truth_value(scope, node.expression, seen)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitAnd, cst.BitOr)):
+            return self._truth_value(scope, node.left, seen) and self._truth_value(scope, node.right, seen)
+        if isinstance(node, cst.Call):
+            return self._qualified(scope, node.func) in _TRUTH_CALLS
+        if isinstance(node, cst.Name) and node.value not in seen:
+            found = scope_bindings(scope.node)[0].get(node.value, [])
+            values = [scope.src.parents.get(b) for b in found]
+            return bool(found) and all(isinstance(b, cst.AssignTarget) and isinstance(v, cst.Assign) and
+                                       self._truth_value(scope, v.value, seen | {node.value})
+                                       for b, v in zip(found, values))
+        return False
+
     def _qualified(self, scope, node) -> str | None:
         """``math.exp`` / ``np.maximum`` / an imported name -> a normalised dotted name."""
         if isinstance(node, cst.Name):
@@ -1734,6 +1759,12 @@ class Lowerer(ArrayLowering, VectorLowering):
             return self._builtin_sum(scope, node, func.value)  # max(x) of a 1-D array
         if self._qualified(scope, func) == "np.full_like":
             return self._full_like(scope, node)
+        logical = LOGICAL_CALLS.get(self._qualified(scope, func) or "")
+        if logical is not None and len(node.args) == (1 if logical == "not" else 2) \
+                and all(a.keyword is None and not a.star for a in node.args):
+            # of two numbers (masks take the array lowering): NumPy's bool, as `not` / `and` / `or` give it
+            args = tuple(self._expr(scope, a.value) for a in node.args)
+            return Call(logical, args), _hint(logical, args)
         if self._qualified(scope, func) in ("np.searchsorted", "np.interp"):
             return self._grid_call(scope, node, self._qualified(scope, func)[3:])
         if self.static and isinstance(func, cst.Attribute) and func.attr.value in ARRAY_METHODS \
@@ -3086,6 +3117,10 @@ def _short(e: Expr) -> str | None:
         if float(v).is_integer() and abs(v) < 100:
             return str(int(v)) if v >= 0 else f"m{int(-v)}"
     return None
+
+
+_TRUTH_CALLS = {"np.logical_not", "np.logical_and", "np.logical_or", "np.isnan", "np.isinf", "np.isfinite",
+                "math.isnan", "math.isinf", "math.isfinite"}
 
 
 def _hint(op: str, args) -> str:

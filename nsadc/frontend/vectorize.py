@@ -375,7 +375,7 @@ class VectorLowering:
                 if name in ("arange", "linspace"):
                     return 1
                 return 0
-            if self._elementwise_call(scope, node) is not None or self._qualified(scope, node.func) in _LOGICAL:
+            if self._elementwise_call(scope, node) is not None or self._qualified(scope, node.func) in LOGICAL_CALLS:
                 return max([self._array_rank(scope, a.value) for a in node.args] or [0])
             if self._qualified(scope, node.func) in _SAME_RANK and node.args:
                 return self._array_rank(scope, node.args[0].value)  # np.diff(x) in 0.25 * np.diff(x)
@@ -732,7 +732,7 @@ class VectorLowering:
             elif isinstance(e, cst.IfExp):
                 parts = [e.test, e.body, e.orelse]
             elif isinstance(e, cst.Call) and (self._elementwise_call(scope, e) is not None or self._qualified(
-                    scope, e.func) in ("np.where", "np.clip", *_LOGICAL) or _converted(scope, e) is not None):
+                    scope, e.func) in ("np.where", "np.clip", *LOGICAL_CALLS) or _converted(scope, e) is not None):
                 parts = [a.value for a in e.args] + ([e.func.value] if _converted(scope, e) is not None else [])
             else:
                 return e
@@ -805,7 +805,7 @@ class VectorLowering:
             return self._is_boolean_array(scope, node.expression)
         if isinstance(node, cst.Call):
             full = self._qualified(scope, node.func)
-            return full in _LOGICAL and self._array_rank(scope, node) > 0
+            return full in LOGICAL_CALLS and self._array_rank(scope, node) > 0
         return False
 
     def _vector_update(self, scope, node: cst.AugAssign, op: str) -> None:
@@ -946,7 +946,7 @@ class VectorLowering:
             if self._clip_method(scope, node):  # x.clip(lo, hi), both bounds given
                 return self._elementwise(scope, node, "clip", [node.func.value, *(a.value for a in node.args)])
         if isinstance(node, cst.Call):
-            logical = _LOGICAL.get(self._qualified(scope, node.func) or "")
+            logical = LOGICAL_CALLS.get(self._qualified(scope, node.func) or "")
             if logical is not None and self._is_boolean_array(scope, node):
                 return self._elementwise(scope, node, logical, [a.value for a in node.args])
             if self._qualified(scope, node.func) == "np.interp" and self._array_rank(scope, node) > 0:
@@ -2463,7 +2463,7 @@ class VectorLowering:
         return Var(result)
 
 
-_LOGICAL = {"np.logical_and": "and", "np.logical_or": "or", "np.logical_not": "not"}
+LOGICAL_CALLS = {"np.logical_and": "and", "np.logical_or": "or", "np.logical_not": "not"}
 
 _HINTS = {"add": "total", "sub": "diff", "mul": "prod", "div": "ratio", "pow": "power", "neg": "neg",
           **{k: k for k in COMPARISONS}}
