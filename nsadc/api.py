@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import math
 import numbers
 import re
 import threading
@@ -39,6 +40,18 @@ from nsadc.transforms.common import report_layout
 from nsadc.transforms.outputs import output_types
 
 
+def _holds_nan(adjoints) -> bool:
+    """Whether an adjoint (a float, an array, or a tuple of them) holds a NaN."""
+    if isinstance(adjoints, tuple):
+        return any(_holds_nan(a) for a in adjoints)
+    if isinstance(adjoints, np.ndarray):
+        if adjoints.dtype.kind != "f" or adjoints.size == 0:
+            return False
+        flat = adjoints.ravel()
+        return math.isnan(float(flat @ flat))  # (a sum of squares: NaN only from a NaN; BLAS, a pass)
+    return isinstance(adjoints, (float, np.floating)) and math.isnan(adjoints)
+
+
 @dataclass
 class _Kernels:
     """The compiled kernels of one specialization.  Built for a gradient alone
@@ -58,6 +71,10 @@ class _Kernels:
     # argument, the sum of the tapes' sizes as a function of the arguments): see _reverse and
     # backends/reused_tapes.py
     kept: dict = field(default_factory=dict)
+    # builds, on first use, the reverse mode whose zero derivative factors win over infinite
+    # or NaN ones (passes/strong_zeros.py), run where this one's adjoints hold a NaN; None for
+    # those kernels themselves
+    careful: object = None
 
     # set by _build_kernels, or by ``more`` on first use:
     #   primal, jvp, jvp_report, vjp_report, ld: the other modes' kernels
@@ -686,15 +703,17 @@ class Differentiable:
                 self._specs[(key, tuple(self.wrt))] = k
             return k
 
-    def _build_kernels(self, types: dict[str, str], gradient_only: bool = False) -> _Kernels:
+    def _build_kernels(self, types: dict[str, str], gradient_only: bool = False,
+                       strong_zeros: bool = False) -> _Kernels:
         key = tuple(types[p] for p in self._params)
-        meta_key = pipeline_key(*self._key, key, self.wrt, *(["gradient only"] if gradient_only else []))
+        meta_key = pipeline_key(*self._key, key, self.wrt, *(["gradient only"] if gradient_only else []),
+                                *(["strong zeros"] if strong_zeros else []))
         meta = _valid(load_meta(meta_key))
         mod = load_module(name=meta["module"]) if meta else None
         if mod is None:
             try:
                 comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol,
-                                        self._lowered, gradient_only)
+                                        self._lowered, gradient_only, strong_zeros)
             except UnsupportedError as e:
                 raise self._more_dimensions(types, e) or e
 
@@ -732,6 +751,8 @@ class Differentiable:
                      meta.get("tapes", []), getattr(mod, f"{n}_grad", None), meta.get("outputs", ["float"]))
         k.vector = jacobians.is_vector(k.outputs)
         k.written = tuple(meta.get("written", ()))
+        if not strong_zeros and self.target != "cuda":
+            k.careful = functools.partial(self._careful_kernels, k, types)
         k.kept = {mode: (getattr(mod, f"{n}_{mode}{WITH_TAPES}"),
                          call_checks.size_function(" + ".join(f"({e})" for e in sizes), self._params))
                   for mode, sizes in meta.get("kept", {}).items() if sizes and hasattr(mod, f"{n}_{mode}{WITH_TAPES}")}
@@ -752,6 +773,15 @@ class Differentiable:
                                        self.__name__).items():
                 setattr(k, kind, fn)
         return k
+
+    def _careful_kernels(self, k: _Kernels, types: dict[str, str], full: bool = False) -> _Kernels:
+        """``k``'s reverse mode (``full``: every mode) with strong zeros, built on first use."""
+        key = "strong, full" if full else "strong"
+        with self._lock:
+            built = k.__dict__.get(key)
+            if built is None:
+                built = k.__dict__[key] = self._build_kernels(types, not full, strong_zeros=True)
+            return built
 
     def _more_kernels(self, k: _Kernels, types: dict[str, str]) -> None:
         """Give ``k``, built for the gradient alone, every other kernel (its own
@@ -790,9 +820,40 @@ class Differentiable:
             except Exception:  # noqa: BLE001 - the kernel reports its own errors
                 need = None
             if isinstance(need, int) and need >= SMALL_TAPE_ENTRIES:  # (small tapes: malloc's own memory)
-                return self._in_input_precision(mode, values, self._run(twin, *values, *extra,
-                                                                         self._tape_memory(need)))
-        return self._in_input_precision(mode, values, self._run(getattr(k, mode), *values, *extra))
+                return self._in_input_precision(mode, values, self._careful_where_nan(
+                    k, mode, values, extra, lambda: self._run(twin, *values, *extra, self._tape_memory(need))))
+        return self._in_input_precision(mode, values, self._careful_where_nan(
+            k, mode, values, extra, lambda: self._run(getattr(k, mode), *values, *extra)))
+
+    def _careful_where_nan(self, k: _Kernels, mode: str, values, extra, plain):
+        """``plain()``, or where its adjoints hold a NaN or it divided by zero,
+        the same call of the kernels whose zero derivative factors win
+        (passes/strong_zeros.py): a NaN that ``0 * inf`` made where an infinite
+        or NaN value does not reach the output (a sample skipped by ``if v !=
+        v: continue``, ``sqrt(max(x, 0.0))`` at ``x < 0``, an overflow a
+        ``min`` caps) becomes the 0 it is, and a partial's division by zero
+        (``1 / p`` of ``np.log(p)`` at ``p == 0``, which Numba's error model
+        raises) is IEEE's infinity there.  Where the function's value is NaN,
+        the plain result stays, and a division by zero of the function's own
+        raises."""
+        careful = k.careful is not None and mode in ("vjp", "grad", "jvp")
+        out = None
+        try:
+            out = plain()
+        except ZeroDivisionError:
+            if not careful:
+                raise
+        else:
+            if not careful or not _holds_nan(out if mode == "grad" else out[1]):
+                return out
+        # (vjp for grad too: a NaN of the value is left as the plain kernel gave it)
+        kernel = getattr(k.careful(full=mode == "jvp"), "jvp" if mode == "jvp" else "vjp")
+        if kernel is None:
+            return out
+        strong = self._run(kernel, *values, *extra)
+        if out is not None and _holds_nan(strong[0]):
+            return out
+        return strong[1] if mode == "grad" else strong
 
     def _in_input_precision(self, mode: str, values, out):
         """``out`` (a kernel's adjoints, after its value unless ``mode`` is
@@ -1059,7 +1120,8 @@ class Differentiable:
             value, g = auto
             return value, sum(float(np.sum(np.asarray(gi) * self._tangent(w, by_name[w], t)))
                               for gi, w, t in zip(g if isinstance(g, tuple) else (g,), self.wrt, tangents))
-        return self._run(k.jvp, *values, *(self._tangent(w, by_name[w], t) for w, t in zip(self.wrt, tangents)))
+        dots = tuple(self._tangent(w, by_name[w], t) for w, t in zip(self.wrt, tangents))
+        return self._careful_where_nan(k, "jvp", values, dots, lambda: self._run(k.jvp, *values, *dots))
 
     def _tangent(self, name: str, value, t):
         t = call_checks.as_tangent(name, value, t)

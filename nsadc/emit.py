@@ -18,6 +18,7 @@ from nsadc.backends.lowering import PYTHON, Backend
 from nsadc.backends.outlining import with_repeated_loops_outlined
 from nsadc.backends.renaming import with_loop_locals_renamed, with_reassignments_renamed
 from nsadc.backends.selection_helpers import with_selection_helpers
+from nsadc.passes.strong_zeros import STRONG_HELPERS
 from nsadc.rules.table import EAGER
 from nsadc.analyses.facts import expr_type
 from nsadc.ir.build import add
@@ -181,7 +182,9 @@ EXTREMA_HELPERS = {
 ''',
 }
 
-_CALLS_EXTREMUM = {name: re.compile(rf"(?<![\w.]){name}\(") for name in EXTREMA_HELPERS}
+# each written into a module that calls it (and the products whose zero factor wins: passes/strong_zeros.py)
+CALLED_HELPERS = {**EXTREMA_HELPERS, **STRONG_HELPERS}
+_CALLS_HELPER = {name: re.compile(rf"(?<![\w.]){name}\(") for name in CALLED_HELPERS}
 
 
 def _calls(e: Expr, count: list[int], nests_only: bool = False, in_select: bool = False) -> tuple[Expr, bool]:
@@ -278,8 +281,8 @@ def module_source(header: list[str], functions: list[Function], backend: Backend
     with lowered_for(backend):
         written = [backend.decorated(function_source(f)) for f in selection_helpers]
         written += [backend.decorated(function_source(f), has_parallel_loop(f)) for f in functions]
-    chunks += [backend.decorated(helper) for name, helper in EXTREMA_HELPERS.items()
-               if any(_CALLS_EXTREMUM[name].search(c) for c in written)]
+    chunks += [backend.decorated(helper) for name, helper in CALLED_HELPERS.items()
+               if any(_CALLS_HELPER[name].search(c) for c in written)]
     chunks += written
     text = "\n".join(lines) + "\n\n".join(chunks)
     try:

@@ -50,6 +50,7 @@ from nsadc.passes.costly_values import keep_costly_values
 from nsadc.passes.constants import fold_constant_tests
 from nsadc.passes.dead_assignments import drop_dead_assignments
 from nsadc.passes.dead_code import drop_dead_code, without_value
+from nsadc.passes.strong_zeros import with_strong_zeros
 from nsadc.passes.undone_reruns import drop_undone_reruns
 from nsadc.passes.extrema_order import order_extrema_operands
 from nsadc.passes.fold import fold_temporaries
@@ -389,11 +390,14 @@ def analyse_function(src: SourceFile, node, wrt: list[str] | None, env: dict | N
 @gc_paused
 def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Policy,
                      env: dict | None = None, param_types: dict[str, str] | None = None,
-                     kink_tol: float = 0.0, memo: dict | None = None, gradient_only: bool = False) -> Compiled:
+                     kink_tol: float = 0.0, memo: dict | None = None, gradient_only: bool = False,
+                     strong_zeros: bool = False) -> Compiled:
     """Lower, analyse and transform one function.  ``gradient_only``: only the
     reverse mode (``vjp`` and ``grad``: what a first ``grad`` calls, a third of
     the work), unless the function has a vector output; ``Compiled.gradient_only``
-    says which was built."""
+    says which was built.  ``strong_zeros``: derivative products whose zero
+    factor wins over an infinite or NaN one (passes/strong_zeros.py), what the
+    API runs where the plain kernels' derivatives hold a NaN."""
     base, facts = analyse_function(src, node, wrt, env, param_types, memo)
     vector = has_vector_output(base, facts.types)
     gradient_only = gradient_only and not vector
@@ -440,6 +444,12 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         grad = None if vector else without_value(vjp, f"{base.name}_grad")
     run_passes({"vjp": vjp, "vjp_report": vjp_report, "grad": grad if tangent_grad is None else None},
                FINAL_PASSES, label=base.name)
+    if strong_zeros:
+        primal_params = {p.name for p in base.params}
+        for f in (jvp, vjp, grad):
+            if f is not None:
+                with_strong_zeros(f, {p.name for p in f.params} - primal_params | f.adjoints | f.array_adjoints
+                                  | set(f.tangent_of.values()))
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
                     ld_refusal, grad, rows, gradient_only)
 
