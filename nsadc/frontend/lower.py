@@ -24,6 +24,7 @@ from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import LOGICAL_CALLS, VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
+from nsadc.frontend.swaps import swaps_as_tuples
 from nsadc.frontend.syntax import (BINARY_OPS, BIT_OPS, COMPARE_OPS, all_params, base_name, bindings, names_in,
                                    scope_bindings, squared_sums, sum_of_squares)
 from nsadc.ir.names import Names
@@ -180,7 +181,7 @@ def _bindings_by_kind(node: cst.FunctionDef) -> tuple[set[str], set[str], set[st
 class Lowerer(ArrayLowering, VectorLowering):
     def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                  param_types: dict[str, str] | None = None):
-        node = reductions_as_loops(src, node)
+        node = reductions_as_loops(src, swaps_as_tuples(src, node))
         self.names = Names(mentioned_names(node))
         self.out: list[Stmt] = []
         self.call_stack: list[str] = []
@@ -2311,7 +2312,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "is not supported", "rewrite the recursion as a loop")
         # the loops around the call enclose the callee's statements too (an array the
         # callee makes is made once per iteration of the caller's loop)
-        fnode = reductions_as_loops(src, fnode)
+        fnode = reductions_as_loops(src, swaps_as_tuples(src, fnode))
         callee = _Scope(src, fnode, {}, set(), depth=scope.depth, env=env)
         self._check_signature(callee)
         params = [p.name.value for p in all_params(fnode)]
