@@ -58,6 +58,7 @@ from nsadc.analyses.rename import split_reassignments
 from nsadc.ir.verify import verify
 from nsadc.rules.policy import Policy
 from nsadc.transforms.carried_extrema import search_carried_extrema
+from nsadc.transforms.counted_loops import counted_loops_as_for
 from nsadc.transforms.carried_loads import carry_index_loads
 from nsadc.transforms.stored_loads import forward_stored_loads
 from nsadc.transforms.tangent_gradient import by_tangents, gradient_by_tangents, small_enough
@@ -375,6 +376,8 @@ def analyse_function(src: SourceFile, node, wrt: list[str] | None, env: dict | N
                                 "not float")
     facts = analyse(base, wrt)
     # rewrites every mode gains from
+    if counted_loops_as_for(base, facts, base.names):
+        facts = analyse(base, wrt, sites=facts.sites)
     carried = carry_index_loads(base, facts, base.names)
     if forward_stored_loads(base, facts.types) or carried:
         facts = analyse(base, wrt, sites=facts.sites)
