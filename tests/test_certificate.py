@@ -430,3 +430,35 @@ def test_many_programs_probe_consistently():
             assert "contradicts the static proof" not in o.detail, (fn.__name__, o)
         if fn is not P.halving:
             assert cert.checks["curve_identity"]["passed"], (fn.__name__, cert.checks["curve_identity"])
+
+
+CLAMPED_STORE = """
+import numpy as np
+
+def clamped_store(x):
+    p = np.empty(3)
+    for i in range(3):
+        v = x[i]
+        if v < 0.0:
+            v = 0.0
+        p[i] = v
+    return p
+
+
+def reversed_view(y):
+    u = y[::-1]
+    theta = 0.0
+    for j in range(3):
+        if u[j] > 0.0:
+            theta = u[j]
+    return theta
+"""
+
+
+@pytest.mark.parametrize("name", ["clamped_store", "reversed_view"])
+def test_array_primitives_in_a_branch_do_not_crash_the_certificate(tmp_path, name):
+    # the boundary sampling evaluated an element store, and the shape of a number, as numbers;
+    # what it cannot evaluate is no evidence either way (the obligation stays probed or open)
+    from helpers import load_function
+    cert = nsadc.differentiate(load_function(tmp_path, CLAMPED_STORE, name), target="python").certificate()
+    assert cert.obligations and all(o.status in ("probed", "open") for o in cert.obligations)

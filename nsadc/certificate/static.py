@@ -700,6 +700,8 @@ def _sampled(ex: S.Executor, info: S.SiteSym, E, region: S.Region, fname: str, r
     found = 0
     closed = region.kind == "top" and region.closed
     for v0, v1, w0, w1 in _crossings(ind, syms, rng, dom=dom, solutions=_solutions(info), bound=_bound(info)):
+        if E and not any(math.isfinite(S.evaluate(p, v0)) for p in E.values()):
+            continue  # no value here that nsadc can evaluate (arrays' elements): no evidence either way
         found += 1
         hit = _jump(E, v0, v1, w0, w1) if not eq else _jump_forced(EL, ER, v0)
         if hit is None:

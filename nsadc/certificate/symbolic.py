@@ -650,7 +650,10 @@ def call_prim(prim: str, values: list):
         from nsadc.rules.source import expr_source
 
         names = [f"a{i}" for i in range(len(values))]
-        body = expr_source(Call(prim, tuple(Var(n) for n in names)))
+        try:
+            body = expr_source(Call(prim, tuple(Var(n) for n in names)))
+        except (ValueError, KeyError):  # an array's primitive (an element store): not a number's
+            body = "math.nan"
         f = eval(f"lambda {', '.join(names)}: {body}", {"math": math, "np": np})  # noqa: S307
         _IMPL[key] = f
     try:
@@ -658,8 +661,8 @@ def call_prim(prim: str, values: list):
             warnings.simplefilter("ignore")
             with np.errstate(all="ignore"):
                 return f(*values)
-    except (ArithmeticError, ValueError, TypeError):
-        return math.nan
+    except (ArithmeticError, ValueError, TypeError, AttributeError, IndexError):
+        return math.nan  # (the shape of a number, an index into one: what the certificate cannot evaluate)
 
 
 def evaluate(p: Poly, vals: dict[str, float], memo: dict | None = None) -> float:
