@@ -544,8 +544,9 @@ class Differentiable:
                                     f"bool scalar, got {type(v).__name__}")
         if self._index_reads:
             call_checks.check_index_reads(self.__name__, self._index_reads, dict(zip(self._params, values)))
-        if self._vectorized:
-            self._check_shapes(values, types, gradient_only)
+        # (whole-array code's operands, and a name that takes a new array in a loop: one array filled
+        # again, whose length the new one must have)
+        self._check_shapes(values, types, gradient_only)
         # (in whole-array code, which arguments are written may show only with the call's ranks)
         written = self._written | set(self._kernels(types, gradient_only).written if self._vectorized else ())
         if written:

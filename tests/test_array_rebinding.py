@@ -400,3 +400,54 @@ def test_swapping_an_argument_or_arrays_of_other_shapes_is_refused(tmp_path):
     """, "swaps_ranks")
     with pytest.raises(nsadc.NsadcError, match="one shape"):
         nsadc.differentiate(ranks, target="python").grad(np.ones(4), np.ones((2, 2)))
+
+
+SHRINKING = """
+def shrinking_for(x):
+    y = x.copy()
+    for k in range(2):
+        n = y.shape[0]
+        z = np.empty(n - 1)
+        for i in range(n - 1):
+            z[i] = y[i + 1] * 2.0
+        y = z
+    return y
+
+
+def shrinking_while(x):
+    y = x.copy()
+    while y.shape[0] > 2:
+        n = y.shape[0]
+        z = np.empty(n - 1)
+        for i in range(n - 1):
+            z[i] = max(y[i], y[i + 1])
+        y = z
+    return y
+
+
+def doubling(x):
+    y = x.copy()
+    for k in range(2):
+        n = y.shape[0]
+        z = np.empty(2 * n)
+        for i in range(2 * n):
+            z[i] = y[i // 2] * 0.5
+        y = z
+    return np.sum(y * y)
+"""
+
+
+@pytest.mark.parametrize("name", ["shrinking_for", "shrinking_while"])
+def test_a_name_whose_length_moves_with_the_loop_is_refused(tmp_path, name):
+    # one array per name, filled again, kept the first length: the values of a longer array (and a
+    # while loop over the shrinking length never ended)
+    fn = load_function(tmp_path, "import numpy as np\n" + SHRINKING, name)
+    with pytest.raises(nsadc.UnsupportedError, match=r"whose length differs from the one it holds"):
+        nsadc.differentiate(fn, target="python").jvp((np.arange(5.0),), (np.ones(5),))
+
+
+def test_a_length_that_may_differ_is_checked_on_every_call(tmp_path):
+    # the vector output's jvp and the call skipped the check that the function returning a number had
+    fn = load_function(tmp_path, "import numpy as np\n" + SHRINKING, "doubling")
+    with pytest.raises(nsadc.ArgumentError, match=r"y = z .* needs"):
+        nsadc.differentiate(fn, target="python").grad(np.arange(5.0))

@@ -21,9 +21,11 @@ import libcst as cst
 
 from nsadc.frontend.cst_nodes import mentioned_names, nodes, scan
 from nsadc.frontend.syntax import all_params, as_operand, binds_on_every_path
+from nsadc.ir.affine import affine
 from nsadc.ir.nodes import Assign, Call, Const, Expr, Var, variables
 from nsadc.analyses.rename import rename_variable
 from nsadc.rules.arrays import ALLOCATORS, LIKE, array_type, is_array, is_float_array, rank
+from nsadc.rules.source import expr_source
 
 # NumPy functions whose arguments are arrays: evidence that a parameter is one
 _WHOLE_ARRAY = ("sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "cumprod", "dot",
@@ -1050,7 +1052,17 @@ class ArrayLowering:
                             "type or number of dimensions than the one it holds",
                             "give the new array a name of its own")
         for a, b in zip(self._shape(name), dims):
-            self._same_dim(scope, node, self._dim(a), self._dim(b))
+            a, b = self._dim(a), self._dim(b)
+            apart = affine(Call("sub", (a, b)), {})
+            if apart is not None and set(apart) <= {None} and apart.get(None, 0) != 0 \
+                    and not (isinstance(a, Const) and isinstance(b, Const)):  # (two numbers: _same_dim says so)
+                # (y = z with z = np.empty(n - 1), n = y.shape[0]: the name's length moves with the loop)
+                raise self._err(scope, node, f"{user} takes a new array here, in a loop or a branch, whose "
+                                f"length differs from the one it holds ({expr_source(b)} against "
+                                f"{expr_source(a)}); nsadc keeps one array per name there",
+                                "keep one array of the largest length and the current length in a variable "
+                                "(y[:m]), or give each length its own name")
+            self._same_dim(scope, node, a, b)
 
     def _refill(self, scope, name: str, value: Call, node) -> str:
         """``un = u.copy()``, ``h = np.zeros(n)`` inside a loop: one array, made at
