@@ -94,12 +94,26 @@ def _as_for(block: list[Stmt], k: int, facts: Facts, names: Names) -> list[Stmt]
     if variables(bound) & written:
         return None
     first = names.fresh(f"{counter}_first")
-    stop: Expr = bound if offset == 0 else Call("add", (bound, Const(offset)))
+    stop = _plus(bound, offset)
     trips = Call("trips", (Var(first), stop, step))
+    if isinstance(step, Const):  # i_first + trips, i_first - 2 * trips
+        moved = trips if abs(step.value) == 1 else Call("mul", (Const(abs(step.value)), trips))
+        last = Call("add" if step.value > 0 else "sub", (Var(first), moved))
+    else:
+        last = Call("add", (Var(first), Call("mul", (step, trips))))
     return [Assign(first, Var(counter), loop.loc),
             For(counter, Var(first), stop, step, inner, loop.loc),
-            Assign(counter, Call("add", (Var(first), Call("mul", (step, trips)))), loop.loc),
+            Assign(counter, last, loop.loc),
             *clone(tail)]
+
+
+def _plus(e: Expr, k: int) -> Expr:
+    """``e + k``, written as a person would (``n``, ``n + 1``, ``m - 1``, ``-1``)."""
+    if k == 0:
+        return e
+    if isinstance(e, Const) and type(e.value) is int:
+        return Const(e.value + k)
+    return Call("add", (e, Const(k))) if k > 0 else Call("sub", (e, Const(-k)))
 
 
 def _tail_length(block: list[Stmt], k: int) -> int:
