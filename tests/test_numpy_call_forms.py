@@ -155,6 +155,13 @@ def row_norms(P, c):
     return np.sum(np.maximum(d - 1.0, 0.0) ** 2) + np.sum(np.linalg.norm(P, axis=0) * c) + np.min(d)
 
 
+def chosen_broadcasts(X, w):
+    # both branches are 2-D; before the call the lowering guessed X 1-D and refused the choice
+    a = X * w[None, :]
+    b = X * w
+    return np.sum(a if w[0] > 0 else b * b)
+
+
 rng = np.random.default_rng(3)
 X, V, W = rng.standard_normal((3, 4)), rng.standard_normal(7), rng.random(7) + 0.1
 CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (scalar_clip_keywords, (1.7, 0.2)),
@@ -168,7 +175,8 @@ CASES = [(clip_keywords, (2.0 * V, -0.2)), (scalar_clip_keywords, (0.5, 0.2)), (
          (tuple_axes, (rng.standard_normal((2, 4, 6)), rng.standard_normal(2), rng.standard_normal((4, 6)))),
          (transposed_rows, (rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 4)))),
          (transposed_and_expanded, (X, V[:3])), (transposed_expressions, (X, rng.standard_normal((4, 5)))),
-         (kept_tuple_axes, (rng.standard_normal((2, 3, 4)), 0.5)), (row_norms, (X.T.copy(), V[:3]))]
+         (kept_tuple_axes, (rng.standard_normal((2, 3, 4)), 0.5)), (row_norms, (X.T.copy(), V[:3])),
+         (chosen_broadcasts, (X, W[:4])), (chosen_broadcasts, (X, -W[:4]))]
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(CASES)])

@@ -982,6 +982,8 @@ class VectorLowering:
             raise self._err(scope, node.test, "the condition of a conditional expression is an array (NumPy "
                             "cannot take its truth value)", "use np.where(condition, a, b) for a choice per element")
         ranks = [self._operand_rank(scope, branch) for branch in (node.body, node.orelse)]
+        if ranks[0] != ranks[1] and self._lenient():
+            return _P("scalar", 0, [], value=Const(0.0))  # ranks guessed before the call: the call decides
         if ranks[0] != ranks[1]:
             for branch, r in zip((node.body, node.orelse), ranks):
                 if r == 0 and isinstance(branch, cst.Call):
