@@ -71,8 +71,8 @@ class _Kernels:
     # argument, the sum of the tapes' sizes as a function of the arguments): see _reverse and
     # backends/reused_tapes.py
     kept: dict = field(default_factory=dict)
-    # builds, on first use, the reverse mode whose zero derivative factors win over infinite
-    # or NaN ones (passes/strong_zeros.py), run where this one's adjoints hold a NaN; None for
+    # builds, on first use, the kernels whose structural zeros win over infinite or NaN
+    # factors (passes/strong_zeros.py), run where this one's derivatives hold a NaN; None for
     # those kernels themselves
     careful: object = None
 
@@ -828,13 +828,13 @@ class Differentiable:
 
     def _careful_where_nan(self, k: _Kernels, mode: str, values, extra, plain):
         """``plain()``, or where its adjoints hold a NaN or it divided by zero,
-        the same call of the kernels whose zero derivative factors win
+        the same call of the kernels whose structural zeros win
         (passes/strong_zeros.py): a NaN that ``0 * inf`` made where an infinite
         or NaN value does not reach the output (a sample skipped by ``if v !=
         v: continue``, ``sqrt(max(x, 0.0))`` at ``x < 0``, an overflow a
         ``min`` caps) becomes the 0 it is, and a partial's division by zero
         (``1 / p`` of ``np.log(p)`` at ``p == 0``, which Numba's error model
-        raises) is IEEE's infinity there.  Where the function's value is NaN,
+        raises) is IEEE's there.  Where the function's value is NaN,
         the plain result stays, and a division by zero of the function's own
         raises."""
         careful = k.careful is not None and mode in ("vjp", "grad", "jvp")

@@ -182,7 +182,7 @@ EXTREMA_HELPERS = {
 ''',
 }
 
-# each written into a module that calls it (and the products whose zero factor wins: passes/strong_zeros.py)
+# each written into a module that calls it (and the products whose structural zero wins: passes/strong_zeros.py)
 CALLED_HELPERS = {**EXTREMA_HELPERS, **STRONG_HELPERS}
 _CALLS_HELPER = {name: re.compile(rf"(?<![\w.]){name}\(") for name in CALLED_HELPERS}
 

@@ -398,8 +398,8 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
     """Lower, analyse and transform one function.  ``gradient_only``: only the
     reverse mode (``vjp`` and ``grad``: what a first ``grad`` calls, a third of
     the work), unless the function has a vector output; ``Compiled.gradient_only``
-    says which was built.  ``strong_zeros``: derivative products whose zero
-    factor wins over an infinite or NaN one (passes/strong_zeros.py), what the
+    says which was built.  ``strong_zeros``: derivative products whose structural
+    zero wins over an infinite or NaN factor (passes/strong_zeros.py), what the
     API runs where the plain kernels' derivatives hold a NaN."""
     base, facts = analyse_function(src, node, wrt, env, param_types, memo)
     vector = has_vector_output(base, facts.types)

@@ -1,13 +1,14 @@
 """Derivatives where an infinite or NaN value does not reach the output.
 
 The chain rule multiplies a partial by an adjoint or a tangent; where one of
-them is an exact zero (a sample skipped, a value replaced, a branch a
-selection does not take) and the other infinite or NaN, IEEE arithmetic gives
-NaN although the function is constant along that factor.  The API then runs
-the derivative again with strong zeros (a zero factor wins), and a partial's
-division by zero (``1 / p`` of ``np.log(p)`` at ``p == 0``, which Numba's
-error model raises) gives IEEE's infinity there.  Expected values by hand;
-everywhere else the results are the plain kernels', untouched."""
+them is an exact zero (a sample skipped, a branch a selection does not take)
+and the other infinite or NaN, IEEE arithmetic gives NaN although the
+function does not depend on that path.  The API then runs the derivative
+again on kernels where a switch's zero wins and a partial's division by
+zero is IEEE's rather than Numba's exception; a zero that arithmetic
+computed does not win (its product with an infinity may have another
+limit), and its NaN stays.  Expected values by hand; everywhere else the
+results are the plain kernels', untouched."""
 
 import math
 
@@ -92,8 +93,49 @@ def test_skipped_missing_sample(target):
 def test_root_of_a_branch_not_taken(target):
     d = nsadc.differentiate(root_of_relu, target=target)
     assert d.grad(-1.0) == 1.0
-    assert d.jvp((-1.0,), (2.0,)) == (-1.0, 2.0)
+    # forward mode's zero here is a tangent arithmetic computed (0 times x's tangent), not a
+    # switch: it stays IEEE's, NaN, rather than a number that could be wrong
+    value, dot = d.jvp((-1.0,), (2.0,))
+    assert value == -1.0 and math.isnan(dot)
     assert d.grad(4.0) == pytest.approx(1.25)
+
+
+def cube_root_of_cube(x, y):
+    return np.cbrt(x ** 3) + y * x
+
+
+def root_squared(x):
+    r = math.sqrt(x)
+    return r * r
+
+
+@pytest.mark.parametrize("fn, args", [(cube_root_of_cube, (0.0, 1.0)), (root_squared, (0.0,))],
+                         ids=["cbrt_of_cube", "root_squared"])
+def test_a_computed_zero_times_an_infinity_stays_nan(fn, args):
+    # 3 * x ** 2 (or 2 * r) is 0 at 0 and the root's partial infinite: the limit of their product
+    # is 1, not 0, so no zero may win here; NaN says the chain rule has no answer at this point
+    d = nsadc.differentiate(fn, target="python")
+    with np.errstate(all="ignore"):
+        g = d.grad(*args)
+    assert math.isnan(g[0] if isinstance(g, tuple) else g)
+
+
+def log_in_a_branch_not_taken(p, q):
+    lp = np.log(p)
+    if p > 0.0:
+        r = lp * q
+    else:
+        r = q * q
+    return r
+
+
+@pytest.mark.slow
+def test_a_partials_division_by_zero_does_not_raise_on_cpu():
+    # 1 / p of np.log at p == 0 raised ZeroDivisionError (Numba's error model); the adjoint it meets
+    # is computed, not a switch, so the entry is NaN, as IEEE arithmetic gives it
+    d = nsadc.differentiate(log_in_a_branch_not_taken, target="cpu")
+    gp, gq = d.grad(0.0, 1.5)
+    assert math.isnan(gp) and gq == 3.0
 
 
 def test_quotient_replaced_where_not_finite():
@@ -146,6 +188,6 @@ def test_strong_products_only_in_the_careful_kernels(tmp_path):
     careful = k.__dict__["strong"]
     import inspect
     text = inspect.getsource(inspect.getmodule(careful.grad))
-    assert "_strong_mul(" in text
+    assert "_switch_mul(" in text
     # the primal's own products stay IEEE's: the careful kernel's value is the plain one
     assert "v = x_i * w[i]" in text

@@ -1,28 +1,37 @@
-"""Products in which a zero derivative factor wins over an infinite or NaN one.
+"""Derivative products in which a structural zero wins over an infinite or NaN factor.
 
 The chain rule multiplies a partial by an adjoint (reverse mode) or by a
 tangent (forward mode).  Where the primal meets an infinity or a NaN that
 does not reach the output, one factor is infinite or NaN and the other is an
 exact zero, and IEEE arithmetic makes the product NaN:
 
-* a value computed, then discarded: ``r = num / den`` with ``den == 0``,
-  replaced by ``0.0`` where ``not math.isfinite(r)``; a sample skipped by
-  ``if v != v: continue``: its adjoint is 0, its partials are not finite;
+* a sample skipped by ``if v != v: continue``: the flag that passes its
+  adjoint on is 0, its partials are NaN;
 * a branch a selection does not take: ``math.sqrt(max(x, 0.0))`` at
   ``x < 0`` (the partial of the max in ``x`` is 0, the adjoint of the root's
   argument infinite); ``min(math.exp(a * x), cap)`` where the exponential
   overflows.
 
-The function is constant along such a factor, so its derivative there is 0:
-the product of a zero derivative factor and anything is 0 (a "strong zero").
-This pass rewrites, in a derivative function, every float product one of
-whose factors carries a derivative (but not a selection's indicator, a
-comparison, times its share, which a NaN operand makes NaN on purpose) (a tangent or an adjoint, found from the
-seeds through the assignments, element stores and tapes) into
-``_strong_mul(a, b)``, and every quotient whose numerator carries one into
-``_strong_div(a, b)``.  The result differs from IEEE's only where IEEE's is
-NaN, so the API runs these functions only when the plain kernel's result
-holds a NaN (they are slower: each product becomes a test).
+Such a zero is *structural*: the factor is a switch, a name whose every
+value is a constant or a selection among switches (a selection's partial
+``1.0 if x > 0.0 else 0.0``, its share at a tie, the flag of a fused loop),
+so that 0 means the function does not depend on that path where it is
+evaluated.  The product of a switch that is 0 and anything is 0 (a strong
+zero): ``_switch_mul(s, b)``.  A zero that arithmetic computed is not
+structural (the ``3 * x ** 2`` of ``np.cbrt(x ** 3)`` at ``x == 0``, whose
+product with the root's infinite partial has the limit 1, not 0): it stays
+IEEE's, and the NaN stays.  (A comparison used as a factor, a selection's
+indicator times its share, stays IEEE's too: NaN in, NaN out makes the share
+NaN on purpose.)
+
+Every derivative quotient (a partial's ``1.0 / p``, found from the seeds
+through the assignments, element stores and tapes) becomes ``_ieee_div(a,
+b)``: IEEE's value, an infinity or a NaN where ``b == 0``, where Numba's
+error model raises ``ZeroDivisionError`` (``np.log(p)`` at ``p == 0`` in a
+branch not taken).
+
+The results differ from the plain kernels' only where those hold a NaN or
+raise, which is when the API runs these functions (they are slower).
 """
 
 from __future__ import annotations
@@ -30,46 +39,59 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nsadc.analyses.facts import expr_type
-from nsadc.ir.nodes import (Assign, Call, Expr, For, Function, If, TapePop, TapePush, Var, While, map_expressions,
-                            variables, walk)
+from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, If, TapePop, TapePush, Var, While,
+                            map_expressions, variables, walk)
 
 STRONG_HELPERS = {
-    "_strong_mul": '''def _strong_mul(a, b):
-    """a * b, but 0 where either factor is 0 (also when the other is infinite or NaN)."""
-    return 0.0 if a == 0.0 or b == 0.0 else a * b
+    "_switch_mul": '''def _switch_mul(s, b):
+    """s * b, but 0 where the switch s is 0 (also when b is infinite or NaN)."""
+    return 0.0 if s == 0.0 else s * b
 ''',
-    "_strong_div": '''def _strong_div(a, b):
-    """a / b, but 0 where a is 0 (also when b is 0 or NaN), and IEEE's
-    infinity, not an exception, where only b is 0."""
-    if a == 0.0:
-        return 0.0
-    return a / b if b != 0.0 else a * math.copysign(math.inf, b)
+    "_ieee_div": '''def _ieee_div(a, b):
+    """a / b as IEEE arithmetic gives it, an infinity or a NaN where b is 0
+    (Numba's error model raises there)."""
+    if b != 0.0:
+        return a / b
+    if a == 0.0 or a != a:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 ''',
 }
 
 
 def with_strong_zeros(fn: Function, seeds: set[str]) -> bool:
-    """Rewrite ``fn``'s derivative products in place (module docstring); ``seeds``:
-    the names that hold tangents or adjoints to begin with.  Whether anything changed."""
+    """Rewrite ``fn``'s derivative products and quotients in place (module
+    docstring); ``seeds``: the names that hold tangents or adjoints to begin
+    with.  Whether anything changed."""
     carrying = _carrying(fn, seeds)
+    switches = _switches(fn)
     changed = [False]
 
+    def is_switch(e: Expr) -> bool:
+        if isinstance(e, Const):
+            return not isinstance(e.value, bool)
+        if isinstance(e, Var):
+            return e.name in switches
+        return isinstance(e, Call) and (e.prim == "select" and all(is_switch(a) for a in e.args[1:])
+                                        or e.prim in ("mul", "copy") and all(is_switch(a) for a in e.args))
+
     def rewrite(e: Expr, derivative: bool) -> Expr:
-        """``e`` with its derivative products strong; ``derivative``: the whole
-        of ``e`` is a derivative (a product of partials, seeded by 1.0 in a
-        fused loop, is one too)."""
+        """``e`` rewritten; ``derivative``: the whole of ``e`` is a derivative."""
         if not isinstance(e, Call):
             return e
-        args = tuple(rewrite(a, derivative) for a in e.args)
-        if e.prim in ("mul", "div") and len(args) == 2 and expr_type(e, fn.types) == "float" \
-                and "bool" not in (expr_type(a, fn.types) for a in e.args):
-            # (a selection's indicator times its share stays IEEE's: a NaN operand makes the share NaN
-            # on purpose, NaN in, NaN out, and an indicator that is 0 must not hide it)
-            carries = [derivative or bool(variables(a) & carrying) for a in e.args]
-            if e.prim == "mul" and any(carries) or e.prim == "div" and carries[0]:
+        floats = e.prim in ("mul", "div") and len(e.args) == 2 and expr_type(e, fn.types) == "float" \
+            and "bool" not in (expr_type(a, fn.types) for a in e.args)
+        carries = derivative or any(variables(a) & carrying for a in e.args)
+        args = tuple(rewrite(a, carries) for a in e.args)
+        if floats and e.prim == "mul" and carries:
+            kinds = [is_switch(a) and not isinstance(a, Const) for a in e.args]
+            if any(kinds):
                 changed[0] = True
-                helper = "_strong_mul" if e.prim == "mul" else "_strong_div"
-                return Call("helper", (Var(helper), *args))
+                s, b = args if kinds[0] else args[::-1]
+                return Call("helper", (Var("_switch_mul"), s, b))
+        if floats and e.prim == "div" and carries:
+            changed[0] = True
+            return Call("helper", (Var("_ieee_div"), *args))
         return Call(e.prim, args) if args != e.args else e
 
     def statement(block):
@@ -113,3 +135,37 @@ def _carrying(fn: Function, seeds: set[str]) -> set[str]:
                 out |= new
                 grew = True
     return out
+
+
+def _switches(fn: Function) -> set[str]:
+    """The float names every assignment of which is a constant, a selection
+    among switches, or a product of switches (a greatest fixed point: a name
+    is one until an assignment shows it is not).  Element stores and tape
+    pops make no switch."""
+    definitions: dict[str, list[Expr]] = {}
+    others: set[str] = set()
+    for s in walk(fn.body):
+        if isinstance(s, Assign):
+            definitions.setdefault(s.target, []).append(s.value)
+        elif isinstance(s, TapePop) and isinstance(s.target, Var):
+            others.add(s.target.name)
+        elif isinstance(s, For):
+            others.add(s.var)
+    names = {n for n in definitions if n not in others and fn.types.get(n, "float") == "float"}
+
+    def switch(e: Expr) -> bool:
+        if isinstance(e, Const):
+            return not isinstance(e.value, bool)
+        if isinstance(e, Var):
+            return e.name in names
+        return isinstance(e, Call) and (e.prim == "select" and all(switch(a) for a in e.args[1:])
+                                        or e.prim in ("mul", "copy") and all(switch(a) for a in e.args))
+
+    shrank = True
+    while shrank:
+        shrank = False
+        for n in list(names):
+            if not all(switch(v) for v in definitions[n]):
+                names.discard(n)
+                shrank = True
+    return names
