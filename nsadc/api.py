@@ -75,6 +75,7 @@ class _Kernels:
     # factors (passes/strong_zeros.py), run where this one's derivatives hold a NaN; None for
     # those kernels themselves
     careful: object = None
+    switches: bool = True  # a derivative meets a switch: a NaN in the results is worth the careful run
 
     # set by _build_kernels, or by ``more`` on first use:
     #   primal, jvp, jvp_report, vjp_report, ld: the other modes' kernels
@@ -737,6 +738,7 @@ class Differentiable:
                     "tapes": call_checks.tape_sizes(comp.vjp, [p.name for p in comp.vjp.params]),
                     "outputs": output_types(comp.primal, comp.facts.types),
                     "gradient_only": comp.gradient_only,
+                    "switches": comp.switches,
                     "written": call_checks.written(comp.primal),
                     "kept": {mode: carved_sizes(fn) for mode, fn in (("vjp", comp.vjp), ("grad", comp.grad),
                                                                       ("vjp_report", comp.vjp_report))
@@ -754,6 +756,7 @@ class Differentiable:
         k.written = tuple(meta.get("written", ()))
         if not strong_zeros and self.target != "cuda":
             k.careful = functools.partial(self._careful_kernels, k, types)
+            k.switches = meta.get("switches", True)
         k.kept = {mode: (getattr(mod, f"{n}_{mode}{WITH_TAPES}"),
                          call_checks.size_function(" + ".join(f"({e})" for e in sizes), self._params))
                   for mode, sizes in meta.get("kept", {}).items() if sizes and hasattr(mod, f"{n}_{mode}{WITH_TAPES}")}
@@ -844,8 +847,8 @@ class Differentiable:
         except ZeroDivisionError:
             if not careful:
                 raise
-        else:
-            if not careful or not _holds_nan(out if mode == "grad" else out[1]):
+        else:  # (without a switch, strong zeros would give the same NaN: no pass over the results)
+            if not careful or not k.switches or not _holds_nan(out if mode == "grad" else out[1]):
                 return out
         # (vjp for grad too: a NaN of the value is left as the plain kernel gave it)
         kernel = getattr(k.careful(full=mode == "jvp"), "jvp" if mode == "jvp" else "vjp")

@@ -50,7 +50,7 @@ from nsadc.passes.costly_values import keep_costly_values
 from nsadc.passes.constants import fold_constant_tests
 from nsadc.passes.dead_assignments import drop_dead_assignments
 from nsadc.passes.dead_code import drop_dead_code, without_value
-from nsadc.passes.strong_zeros import with_strong_zeros
+from nsadc.passes.strong_zeros import derivative_seeds, has_switch_products, with_strong_zeros
 from nsadc.passes.undone_reruns import drop_undone_reruns
 from nsadc.passes.extrema_order import order_extrema_operands
 from nsadc.passes.fold import fold_temporaries
@@ -280,6 +280,7 @@ class Compiled:
     grad: Function | None = None  # the reverse function without the value (passes/dead_code.py)
     rows: Function | None = None  # a vector output's entries that met a kink (transforms/kink_rows.py)
     gradient_only: bool = False  # only vjp and grad were built (the other modes are None)
+    switches: bool = True  # a derivative meets a switch (passes/strong_zeros.py): worth a NaN check
 
     def header(self, modes: list[str], backend: Backend = PYTHON) -> list[str]:
         fn_loc = self.primal.loc
@@ -447,14 +448,17 @@ def compile_function(src: SourceFile, node, wrt: list[str] | None, policy: Polic
         grad = None if vector else without_value(vjp, f"{base.name}_grad")
     run_passes({"vjp": vjp, "vjp_report": vjp_report, "grad": grad if tangent_grad is None else None},
                FINAL_PASSES, label=base.name)
+    primal_params = {p.name for p in base.params}
     if strong_zeros:
-        primal_params = {p.name for p in base.params}
         for f in (jvp, vjp, grad):
             if f is not None:
-                with_strong_zeros(f, {p.name for p in f.params} - primal_params | f.adjoints | f.array_adjoints
-                                  | set(f.tangent_of.values()))
+                with_strong_zeros(f, derivative_seeds(f, primal_params))
+        switches = True
+    else:  # where no derivative meets a switch, strong zeros change nothing a NaN check could see
+        switches = any(f is not None and has_switch_products(f, derivative_seeds(f, primal_params))
+                       for f in (jvp, vjp, grad))
     return Compiled(base.name, primal, facts, jvp, vjp, jvp_report, vjp_report, ld, src, policy, ld_form,
-                    ld_refusal, grad, rows, gradient_only)
+                    ld_refusal, grad, rows, gradient_only, switches)
 
 
 def _reverse_mode(scalar: Function, facts: Facts, policy: Policy, names: Names) -> Function:

@@ -63,3 +63,18 @@ def test_numbers_swapped_through_a_temporary():
 def test_a_temporary_read_again_stays_refused():
     with pytest.raises(nsadc.UnsupportedError, match="second name"):
         nsadc.differentiate(temporary_read_again, target="python").grad(U0, 0.2)
+
+
+def swapped_arguments(a, b):
+    for k in range(2):
+        a[0] = a[0] * 0.5
+        tmp = a
+        a = b
+        b = tmp
+    return np.sum(a * b)
+
+
+def test_a_refused_swap_through_a_temporary_names_its_line():
+    # (it was located at line 0: the rewritten swap had no position)
+    with pytest.raises(nsadc.UnsupportedError, match=r"test_buffer_swaps.py:\d+:9: .*\n +tmp = a\n"):
+        nsadc.differentiate(swapped_arguments, target="python").grad(U0[:3].copy(), U0[3:6].copy())

@@ -55,6 +55,15 @@ def negated_name_of_a_test(x, t):
     return s
 
 
+def present_samples(x, w):
+    return np.sum(np.where(~np.isnan(x), w * x, 0.0)) + np.sum(w * x[~np.isnan(x)])
+
+
+def finite_and_positive(x, w):
+    m = np.isfinite(x) & (x > 0.0)
+    return np.sum(np.where(m, w * x, 0.0))
+
+
 def inverted_int(x, k):
     return x[0] * (~k)
 
@@ -83,6 +92,17 @@ def test_negated_comparison_is_numpys_negation():
     value, g = d.value_and_grad(x, 0.5)
     assert value == pytest.approx(0.9 + 0.5)
     assert g == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("fn", [present_samples, finite_and_positive], ids=lambda f: f.__name__)
+def test_masks_of_element_tests(fn):
+    # ~np.isnan(x) and np.isfinite(x) & ... were refused as operators on arrays
+    x = np.array([0.5, np.nan, -1.5, 2.0])
+    d = nsadc.differentiate(fn, wrt=["w"], target="python")
+    value, g = d.value_and_grad(x, 0.7)
+    h = 1e-6
+    assert value == pytest.approx(fn(x, 0.7))
+    assert g == pytest.approx((fn(x, 0.7 + h) - fn(x, 0.7 - h)) / (2 * h), rel=1e-7)
 
 
 def test_inverted_int_is_refused_with_the_arithmetic():

@@ -46,7 +46,7 @@ def swaps_as_tuples(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
                         targets=[cst.AssignTarget(cst.Tuple([cst.Element(cst.Name(a)), cst.Element(cst.Name(b))],
                                                             lpar=[], rpar=[]))],
                         value=cst.Tuple([cst.Element(cst.Name(b)), cst.Element(cst.Name(a))], lpar=[], rpar=[]))])
-                    made[line] = body[k]
+                    made[line] = original.body[k]  # (the user's node: positions are kept for those)
                     out.append(line)
                     k += 3
                 else:

@@ -805,7 +805,7 @@ class VectorLowering:
             return self._is_boolean_array(scope, node.expression)
         if isinstance(node, cst.Call):
             full = self._qualified(scope, node.func)
-            return full in LOGICAL_CALLS and self._array_rank(scope, node) > 0
+            return full in (*LOGICAL_CALLS, *ELEMENT_TESTS) and self._array_rank(scope, node) > 0
         return False
 
     def _vector_update(self, scope, node: cst.AugAssign, op: str) -> None:
@@ -2466,6 +2466,7 @@ class VectorLowering:
 
 
 LOGICAL_CALLS = {"np.logical_and": "and", "np.logical_or": "or", "np.logical_not": "not"}
+ELEMENT_TESTS = ("np.isnan", "np.isinf", "np.isfinite")  # a mask of an array's elements
 
 _HINTS = {"add": "total", "sub": "diff", "mul": "prod", "div": "ratio", "pow": "power", "neg": "neg",
           **{k: k for k in COMPARISONS}}

@@ -15,7 +15,8 @@ exact zero, and IEEE arithmetic makes the product NaN:
 Such a zero is *structural*: the factor is a switch, a name whose every
 value is a constant or a selection among switches (a selection's partial
 ``1.0 if x > 0.0 else 0.0``, its share at a tie, the flag of a fused loop),
-so that 0 means the function does not depend on that path where it is
+(``math.copysign(1.0, d)``, ``abs``'s partial, counts as a constant), so
+that 0 means the function does not depend on that path where it is
 evaluated.  The product of a switch that is 0 and anything is 0 (a strong
 zero): ``_switch_mul(s, b)``.  A zero that arithmetic computed is not
 structural (the ``3 * x ** 2`` of ``np.cbrt(x ** 3)`` at ``x == 0``, whose
@@ -40,7 +41,7 @@ from dataclasses import replace
 
 from nsadc.analyses.facts import expr_type
 from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, If, TapePop, TapePush, Var, While,
-                            map_expressions, variables, walk)
+                            clone_function, map_expressions, variables, walk)
 
 STRONG_HELPERS = {
     "_switch_mul": '''def _switch_mul(s, b):
@@ -59,13 +60,26 @@ STRONG_HELPERS = {
 }
 
 
-def with_strong_zeros(fn: Function, seeds: set[str]) -> bool:
+def derivative_seeds(fn: Function, primal_params: set[str]) -> set[str]:
+    """The names of a derivative function that hold tangents or adjoints to begin with."""
+    return {p.name for p in fn.params} - primal_params | fn.adjoints | fn.array_adjoints \
+        | set(fn.tangent_of.values())
+
+
+def has_switch_products(fn: Function, seeds: set[str]) -> bool:
+    """Whether ``fn`` multiplies a derivative by a switch: where it does not,
+    its results with strong zeros are its own, but for division by zero."""
+    return with_strong_zeros(clone_function(fn), seeds) == "switches"
+
+
+def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
     """Rewrite ``fn``'s derivative products and quotients in place (module
     docstring); ``seeds``: the names that hold tangents or adjoints to begin
-    with.  Whether anything changed."""
+    with.  ``"switches"`` where a product with a switch was rewritten,
+    ``"quotients"`` where only quotients were, None where nothing was."""
     carrying = _carrying(fn, seeds)
     switches = _switches(fn)
-    changed = [False]
+    changed: list = [None]
 
     def is_switch(e: Expr) -> bool:
         if isinstance(e, Const):
@@ -73,7 +87,8 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> bool:
         if isinstance(e, Var):
             return e.name in switches
         return isinstance(e, Call) and (e.prim == "select" and all(is_switch(a) for a in e.args[1:])
-                                        or e.prim in ("mul", "copy") and all(is_switch(a) for a in e.args))
+                                        or e.prim in ("mul", "copy") and all(is_switch(a) for a in e.args)
+                                        or e.prim == "copysign" and is_switch(e.args[0]))
 
     def rewrite(e: Expr, derivative: bool) -> Expr:
         """``e`` rewritten; ``derivative``: the whole of ``e`` is a derivative."""
@@ -86,11 +101,11 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> bool:
         if floats and e.prim == "mul" and carries:
             kinds = [is_switch(a) and not isinstance(a, Const) for a in e.args]
             if any(kinds):
-                changed[0] = True
+                changed[0] = "switches"
                 s, b = args if kinds[0] else args[::-1]
                 return Call("helper", (Var("_switch_mul"), s, b))
         if floats and e.prim == "div" and carries:
-            changed[0] = True
+            changed[0] = changed[0] or "quotients"
             return Call("helper", (Var("_ieee_div"), *args))
         return Call(e.prim, args) if args != e.args else e
 
@@ -159,7 +174,8 @@ def _switches(fn: Function) -> set[str]:
         if isinstance(e, Var):
             return e.name in names
         return isinstance(e, Call) and (e.prim == "select" and all(switch(a) for a in e.args[1:])
-                                        or e.prim in ("mul", "copy") and all(switch(a) for a in e.args))
+                                        or e.prim in ("mul", "copy") and all(switch(a) for a in e.args)
+                                        or e.prim == "copysign" and switch(e.args[0]))
 
     shrank = True
     while shrank:
