@@ -36,6 +36,20 @@ def scalar_swap(a, b):
     return s
 
 
+def leapfrog_rotation(q0, dt):
+    qo = q0.copy()
+    q = q0 * (1.0 + dt)
+    qn = np.empty(q0.shape[0])
+    for step in range(6):
+        for i in range(q0.shape[0]):
+            qn[i] = qo[i] + 2.0 * dt * max(q[i] - 0.5, -q[i])
+        tmp = qo
+        qo = q
+        q = qn
+        qn = tmp
+    return np.sum(q * q) + np.sum(qo)
+
+
 def temporary_read_again(u0, kappa):
     u = u0.copy()
     un = np.empty(u0.shape[0])
@@ -54,6 +68,11 @@ U0 = rng.random(12)
 @pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
 def test_buffers_swapped_through_a_temporary(target):
     check_program_gradient(heat_steps, (U0, 0.2), target)
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_three_buffers_rotated_through_a_temporary(target):
+    check_program_gradient(leapfrog_rotation, (U0, 0.1), target)
 
 
 def test_numbers_swapped_through_a_temporary():

@@ -1,4 +1,5 @@
-"""A swap through a temporary, ``t = a; a = b; b = t``, written as ``a, b = b, a``.
+"""A swap through a temporary, ``t = a; a = b; b = t``, written as ``a, b = b, a``
+(and a rotation, ``t = a; a = b; b = c; c = t``, as ``a, b, c = b, c, a``).
 
 Time-stepping codes swap their two buffers after each step (``tmp = u; u =
 u_new; u_new = tmp``).  Through the temporary, ``t = a`` gives an array a
@@ -19,8 +20,8 @@ _MEMO: dict[int, tuple] = {}  # id(function) -> (function, rewritten): one rewri
 
 
 def swaps_as_tuples(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
-    """``fnode`` with each swap through a temporary written as a tuple swap
-    (``fnode`` itself where there is none)."""
+    """``fnode`` with each swap or rotation through a temporary written as a
+    tuple assignment (``fnode`` itself where there is none)."""
     memo = _MEMO.get(id(fnode))
     if memo is not None and memo[0] is fnode:
         return memo[1]
@@ -39,16 +40,17 @@ def swaps_as_tuples(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
             body = list(updated.body)
             out, k = [], 0
             while k < len(body):
-                names = _swap(body[k:k + 3])
+                names = _rotation(body[k:])
                 if names is not None and len(binds.get(names[0], [])) == 1 and reads.get(names[0]) == 2:
-                    _, a, b = names
+                    rotated = names[1:]  # a, b, c = b, c, a
                     line = body[k].with_changes(body=[cst.Assign(
-                        targets=[cst.AssignTarget(cst.Tuple([cst.Element(cst.Name(a)), cst.Element(cst.Name(b))],
+                        targets=[cst.AssignTarget(cst.Tuple([cst.Element(cst.Name(n)) for n in rotated],
                                                             lpar=[], rpar=[]))],
-                        value=cst.Tuple([cst.Element(cst.Name(b)), cst.Element(cst.Name(a))], lpar=[], rpar=[]))])
+                        value=cst.Tuple([cst.Element(cst.Name(n)) for n in rotated[1:] + rotated[:1]],
+                                        lpar=[], rpar=[]))])
                     made[line] = original.body[k]  # (the user's node: positions are kept for those)
                     out.append(line)
-                    k += 3
+                    k += len(names) + 1
                 else:
                     out.append(body[k])
                     k += 1
@@ -73,14 +75,23 @@ def _copy_of_name(line) -> tuple[str, str] | None:
     return None
 
 
-def _swap(lines) -> tuple[str, str, str] | None:
-    """``(t, a, b)`` where ``lines`` are ``t = a; a = b; b = t`` of three distinct names."""
-    if len(lines) < 3:
+def _rotation(lines) -> list[str] | None:
+    """``[t, a, b, ...]`` where ``lines`` begin ``t = a; a = b; ...; z = t``
+    (two or more distinct names rotated through ``t``), or None."""
+    found = []
+    for line in lines:
+        copy = _copy_of_name(line)
+        if copy is None:
+            break
+        found.append(copy)
+    if len(found) < 3:
         return None
-    found = [_copy_of_name(line) for line in lines]
-    if any(f is None for f in found):
-        return None
-    (t, a), (a2, b), (b2, t2) = found
-    if a2 == a and b2 == b and t2 == t and len({t, a, b}) == 3:
-        return t, a, b
+    t, first = found[0]
+    names = [t, first]
+    for k, (target, value) in enumerate(found[1:], start=1):
+        if target != names[-1]:
+            return None
+        if value == t:
+            return names if len(set(names)) == len(names) and k >= 2 else None
+        names.append(value)
     return None
