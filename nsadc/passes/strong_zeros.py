@@ -81,15 +81,6 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
     switches = _switches(fn)
     changed: list = [None]
 
-    def is_switch(e: Expr) -> bool:
-        if isinstance(e, Const):
-            return not isinstance(e.value, bool)
-        if isinstance(e, Var):
-            return e.name in switches
-        return isinstance(e, Call) and (e.prim == "select" and all(is_switch(a) for a in e.args[1:])
-                                        or e.prim in ("mul", "copy") and all(is_switch(a) for a in e.args)
-                                        or e.prim == "copysign" and is_switch(e.args[0]))
-
     def rewrite(e: Expr, derivative: bool) -> Expr:
         """``e`` rewritten; ``derivative``: the whole of ``e`` is a derivative."""
         if not isinstance(e, Call):
@@ -99,7 +90,7 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
         carries = derivative or any(variables(a) & carrying for a in e.args)
         args = tuple(rewrite(a, carries) for a in e.args)
         if floats and e.prim == "mul" and carries:
-            kinds = [is_switch(a) and not isinstance(a, Const) for a in e.args]
+            kinds = [_is_switch(a, switches) and not isinstance(a, Const) for a in e.args]
             if any(kinds):
                 changed[0] = "switches"
                 s, b = args if kinds[0] else args[::-1]
@@ -167,21 +158,23 @@ def _switches(fn: Function) -> set[str]:
         elif isinstance(s, For):
             others.add(s.var)
     names = {n for n in definitions if n not in others and fn.types.get(n, "float") == "float"}
-
-    def switch(e: Expr) -> bool:
-        if isinstance(e, Const):
-            return not isinstance(e.value, bool)
-        if isinstance(e, Var):
-            return e.name in names
-        return isinstance(e, Call) and (e.prim == "select" and all(switch(a) for a in e.args[1:])
-                                        or e.prim in ("mul", "copy") and all(switch(a) for a in e.args)
-                                        or e.prim == "copysign" and switch(e.args[0]))
-
     shrank = True
     while shrank:
         shrank = False
         for n in list(names):
-            if not all(switch(v) for v in definitions[n]):
+            if not all(_is_switch(v, names) for v in definitions[n]):
                 names.discard(n)
                 shrank = True
     return names
+
+
+def _is_switch(e: Expr, switches: set[str]) -> bool:
+    """Whether ``e`` is a constant, one of ``switches``, a selection among
+    switches, a product of switches or ``copysign`` of a constant."""
+    if isinstance(e, Const):
+        return not isinstance(e.value, bool)
+    if isinstance(e, Var):
+        return e.name in switches
+    return isinstance(e, Call) and (e.prim == "select" and all(_is_switch(a, switches) for a in e.args[1:])
+                                    or e.prim in ("mul", "copy") and all(_is_switch(a, switches) for a in e.args)
+                                    or e.prim == "copysign" and _is_switch(e.args[0], switches))
