@@ -841,18 +841,21 @@ class Differentiable:
         the plain result stays, and a division by zero of the function's own
         raises."""
         careful = k.careful is not None and mode in ("vjp", "grad", "jvp")
-        out = None
+        out = raised = None
         try:
             out = plain()
-        except ZeroDivisionError:
+        except ZeroDivisionError as e:
             if not careful:
                 raise
+            raised = e
         else:  # (without a switch, strong zeros would give the same NaN: no pass over the results)
             if not careful or not k.switches or not _holds_nan(out if mode == "grad" else out[1]):
                 return out
         # (vjp for grad too: a NaN of the value is left as the plain kernel gave it)
         kernel = getattr(k.careful(full=mode == "jvp"), "jvp" if mode == "jvp" else "vjp")
         if kernel is None:
+            if raised is not None:
+                raise raised
             return out
         strong = self._run(kernel, *values, *extra)
         if out is not None and _holds_nan(strong[0]):
@@ -862,9 +865,10 @@ class Differentiable:
     def _in_input_precision(self, mode: str, values, out):
         """``out`` (a kernel's adjoints, after its value unless ``mode`` is
         "grad") with each adjoint in its argument's precision: a float for a
-        float, the array's dtype for an array.  The python target computes as NumPy promotes, where a float32
-        element times a Python float stays float32, so a float parameter's
-        adjoint could come back as float32 there and as a float on ``cpu``."""
+        float, the array's dtype for an array.  The python target computes as
+        NumPy promotes, where a float32 element times a Python float stays
+        float32, so a float parameter's adjoint could come back as float32
+        there and as a float on ``cpu``."""
         adj = out if mode == "grad" else out[1]
         if not isinstance(adj, tuple) or len(adj) != len(self.wrt):
             return out
