@@ -21,7 +21,7 @@ from nsadc.frontend.arrays import (ARRAY_METHODS, INT_OPERATORS, ArrayLowering, 
 from nsadc.frontend.comprehensions import reductions_as_loops
 from nsadc.frontend.cst_nodes import mentioned_names, nodes, place_tree, scan
 from nsadc.frontend.loop_names import own_loop_variables
-from nsadc.frontend.vectorize import LOGICAL_CALLS, VectorLowering, with_moving_lengths
+from nsadc.frontend.vectorize import ELEMENT_TESTS, LOGICAL_CALLS, VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
 from nsadc.frontend.swaps import swaps_as_tuples
@@ -3120,8 +3120,7 @@ def _short(e: Expr) -> str | None:
     return None
 
 
-_TRUTH_CALLS = {"np.logical_not", "np.logical_and", "np.logical_or", "np.isnan", "np.isinf", "np.isfinite",
-                "math.isnan", "math.isinf", "math.isfinite"}
+_TRUTH_CALLS = {*LOGICAL_CALLS, *ELEMENT_TESTS, "math.isnan", "math.isinf", "math.isfinite"}
 
 
 def _hint(op: str, args) -> str:

@@ -41,7 +41,7 @@ from dataclasses import replace
 
 from nsadc.analyses.facts import expr_type
 from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, If, TapePop, TapePush, Var, While,
-                            clone_function, map_expressions, variables, walk)
+                            expressions_read, map_expressions, variables, walk)
 
 STRONG_HELPERS = {
     "_switch_mul": '''def _switch_mul(s, b):
@@ -68,8 +68,19 @@ def derivative_seeds(fn: Function, primal_params: set[str]) -> set[str]:
 
 def has_switch_products(fn: Function, seeds: set[str]) -> bool:
     """Whether ``fn`` multiplies a derivative by a switch: where it does not,
-    its results with strong zeros are its own, but for division by zero."""
-    return with_strong_zeros(clone_function(fn), seeds) == "switches"
+    its results with strong zeros are its own, but for division by zero.
+    (A conservative reading of what :func:`with_strong_zeros` rewrites: any
+    product of a switch in a statement that reads a derivative.)"""
+    carrying = _carrying(fn, seeds)
+    switches = _switches(fn)
+
+    def products(e: Expr) -> bool:
+        return isinstance(e, Call) and (
+            e.prim == "mul" and any(_is_switch(a, switches) and not isinstance(a, Const) for a in e.args)
+            or any(products(a) for a in e.args))
+
+    return any(products(e) for s in walk(fn.body) if isinstance(s, Assign)
+               and (s.target in carrying or variables(s.value) & carrying) for e in expressions_read(s))
 
 
 def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
