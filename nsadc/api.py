@@ -52,6 +52,16 @@ def _holds_nan(adjoints) -> bool:
     return isinstance(adjoints, (float, np.floating)) and math.isnan(adjoints)
 
 
+def _where_nan(plain, careful):
+    """``plain`` with its NaN entries taken from ``careful`` (floats, arrays,
+    or tuples of them, shaped alike)."""
+    if isinstance(plain, tuple):
+        return tuple(_where_nan(p, c) for p, c in zip(plain, careful))
+    if isinstance(plain, np.ndarray):
+        return np.where(np.isnan(plain), careful, plain).astype(plain.dtype, copy=False)
+    return careful if isinstance(plain, (float, np.floating)) and math.isnan(plain) else plain
+
+
 @dataclass
 class _Kernels:
     """The compiled kernels of one specialization.  Built for a gradient alone
@@ -837,9 +847,9 @@ class Differentiable:
         v: continue``, ``sqrt(max(x, 0.0))`` at ``x < 0``, an overflow a
         ``min`` caps) becomes the 0 it is, and a partial's division by zero
         (``1 / p`` of ``np.log(p)`` at ``p == 0``, which Numba's error model
-        raises) is IEEE's there.  Where the function's value is NaN,
-        the plain result stays, and a division by zero of the function's own
-        raises."""
+        raises) is IEEE's there.  Only the entries that were NaN are taken
+        from the careful run; where the function's value is NaN, the plain
+        result stays, and a division by zero of the function's own raises."""
         careful = k.careful is not None and mode in ("vjp", "grad", "jvp")
         out = raised = None
         try:
@@ -858,9 +868,13 @@ class Differentiable:
                 raise raised
             return out
         strong = self._run(kernel, *values, *extra)
-        if out is not None and _holds_nan(strong[0]):
+        if out is None:
+            return strong[1] if mode == "grad" else strong
+        if _holds_nan(strong[0]):
             return out
-        return strong[1] if mode == "grad" else strong
+        if mode == "grad":
+            return _where_nan(out, strong[1])
+        return out[0], _where_nan(out[1], strong[1]), *out[2:]
 
     def _in_input_precision(self, mode: str, values, out):
         """``out`` (a kernel's adjoints, after its value unless ``mode`` is

@@ -45,3 +45,24 @@ def test_helper_arrays_compiled(name):
 def test_refused(name, message):
     with pytest.raises(nsadc.NsadcError, match=message):
         nsadc.differentiate(getattr(P, name), target="python").grad(x)
+
+
+def _add_into(y, v):
+    y += v
+    return 0.0
+
+
+def added_by_a_helper_statement(y, x):
+    _add_into(y, x)
+    return np.sum(x * y)
+
+
+def test_a_helper_adding_into_its_array_called_as_a_statement():
+    # refused before the call (ranks guessed: `y += v` read as numbers) as a call whose result is unused
+    y = np.ones(3)
+    x = np.arange(3.0)
+    d = nsadc.differentiate(added_by_a_helper_statement, wrt=["x"], target="python")
+    value, g = d.value_and_grad(y, x)
+    assert value == added_by_a_helper_statement(np.ones(3), x)
+    np.testing.assert_allclose(g, y + 2.0 * x)
+    np.testing.assert_array_equal(y, np.ones(3))

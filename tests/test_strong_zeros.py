@@ -191,3 +191,27 @@ def test_strong_products_only_in_the_careful_kernels(tmp_path):
     assert "_switch_mul(" in text
     # the primal's own products stay IEEE's: the careful kernel's value is the plain one
     assert "v = x_i * w[i]" in text
+
+
+def root_of_relu_alone(x):
+    return math.sqrt(max(x, 0.0))
+
+
+def signed_root_squared(v):
+    s = math.sqrt(abs(v[0]))
+    return np.sign(v[0]) * s * s  # v[0] itself
+
+
+@pytest.mark.parametrize("target", BOTH)
+def test_a_product_in_the_returned_values_is_checked(target):
+    # the one product sat in the return statement, which the check for switches did not read
+    assert nsadc.differentiate(root_of_relu_alone, target=target).grad(-1.0) == 0.0
+
+
+def test_a_selection_at_its_tie_is_no_structural_zero():
+    # abs's partial at v == 0 is the policy's 0, not a branch the function leaves alone: the
+    # function is v[0], slope 1; 0 would be wrong, NaN says the chain rule has no answer
+    d = nsadc.differentiate(signed_root_squared, target="python")
+    with np.errstate(all="ignore"):
+        assert np.isnan(d.grad(np.array([0.0]))[0])
+    assert d.grad(np.array([-2.0]))[0] == pytest.approx(1.0)

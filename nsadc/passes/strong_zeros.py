@@ -17,7 +17,11 @@ value is a constant or a selection among switches (a selection's partial
 ``1.0 if x > 0.0 else 0.0``, its share at a tie, the flag of a fused loop),
 (``math.copysign(1.0, d)``, ``abs``'s partial, counts as a constant), so
 that 0 means the function does not depend on that path where it is
-evaluated.  The product of a switch that is 0 and anything is 0 (a strong
+evaluated.  Not at a tie: where a selection's test compares two equal
+operands (``abs``'s ``d != 0`` at ``d == 0``, ``max``'s ``x > 0`` at ``x ==
+0``), its constant is the kink policy's choice, not a branch the function
+leaves alone (``np.sign(x) * np.sqrt(np.abs(x)) ** 2`` is ``x``, slope 1
+at 0), and these kernels make it NaN there.  The product of a switch that is 0 and anything is 0 (a strong
 zero): ``_switch_mul(s, b)``.  A zero that arithmetic computed is not
 structural (the ``3 * x ** 2`` of ``np.cbrt(x ** 3)`` at ``x == 0``, whose
 product with the root's infinite partial has the limit 1, not 0): it stays
@@ -31,12 +35,13 @@ b)``: IEEE's value, an infinity or a NaN where ``b == 0``, where Numba's
 error model raises ``ZeroDivisionError`` (``np.log(p)`` at ``p == 0`` in a
 branch not taken).
 
-The results differ from the plain kernels' only where those hold a NaN or
-raise, which is when the API runs these functions (they are slower).
+The API runs these functions only where the plain kernels' results hold a
+NaN or raise, and takes from them only the entries that were NaN.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from nsadc.analyses.facts import expr_type
@@ -70,7 +75,8 @@ def has_switch_products(fn: Function, seeds: set[str]) -> bool:
     """Whether ``fn`` multiplies a derivative by a switch: where it does not,
     its results with strong zeros are its own, but for division by zero.
     (A conservative reading of what :func:`with_strong_zeros` rewrites: any
-    product of a switch in a statement that reads a derivative.)"""
+    product of a switch in an expression that reads a derivative or that a
+    derivative is assigned, returned values included.)"""
     carrying = _carrying(fn, seeds)
     switches = _switches(fn)
 
@@ -79,8 +85,8 @@ def has_switch_products(fn: Function, seeds: set[str]) -> bool:
             e.prim == "mul" and any(_is_switch(a, switches) and not isinstance(a, Const) for a in e.args)
             or any(products(a) for a in e.args))
 
-    return any(products(e) for s in walk(fn.body) if isinstance(s, Assign)
-               and (s.target in carrying or variables(s.value) & carrying) for e in expressions_read(s))
+    return any(products(e) for s in walk(fn.body) for e in expressions_read(s)
+               if isinstance(s, Assign) and s.target in carrying or variables(e) & carrying)
 
 
 def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
@@ -90,6 +96,7 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
     ``"quotients"`` where only quotients were, None where nothing was."""
     carrying = _carrying(fn, seeds)
     switches = _switches(fn)
+    partials = _read_only_by_derivatives(fn, switches, carrying)
     changed: list = [None]
 
     def rewrite(e: Expr, derivative: bool) -> Expr:
@@ -114,6 +121,8 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
     def statement(block):
         out = []
         for s in block:
+            if isinstance(s, Assign) and s.target in partials and not isinstance(s.value, Var):
+                s = Assign(s.target, _unknown_at_ties(s.value), s.loc, s.site)
             if isinstance(s, Assign) and s.target in carrying:  # (a store into an adjoint array too)
                 s = Assign(s.target, rewrite(s.value, True), s.loc, s.site)
             elif isinstance(s, If):
@@ -129,6 +138,53 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
 
     fn.body = statement(fn.body)
     return changed[0]
+
+
+_TIED_BY = ("gt", "lt", "ge", "le", "ne")  # tests whose operands may tie: a kink's selection
+
+
+def _read_only_by_derivatives(fn: Function, switches: set[str], carrying: set[str]) -> set[str]:
+    """The switches read only where a derivative or another such switch is
+    computed: a selection's partials, not a switch of the primal's own
+    (``sgn = 1.0 if x > 0.0 else -1.0``), whose value must stay as it is."""
+    out = set(switches)
+    statements = list(walk(fn.body))
+    shrank = True
+    while shrank:
+        shrank = False
+        for s in statements:
+            derivative = isinstance(s, Assign) and (s.target in carrying or s.target in out)
+            if not derivative:
+                read = set().union(*(variables(e) for e in _expressions(s))) & out
+                if read:
+                    out -= read
+                    shrank = True
+    return out
+
+
+def _expressions(s) -> list[Expr]:
+    """The expressions ``s`` reads itself (tape pushes and pops included)."""
+    if isinstance(s, TapePush):
+        return [s.at, s.value]
+    if isinstance(s, TapePop):
+        return [s.at]
+    return expressions_read(s)
+
+
+def _unknown_at_ties(e: Expr) -> Expr:
+    """A switch's value with NaN where a selection in it tests two equal
+    operands: there the selection's constant is the policy's choice at a kink
+    (``abs``'s 0 at ``d == 0``, ``max``'s share at ``x == 0``), not a branch
+    the function leaves alone, and its zero must not win (``np.sign(x) *
+    np.sqrt(np.abs(x)) ** 2`` is ``x``, slope 1 at 0)."""
+    if not isinstance(e, Call):
+        return e
+    args = tuple(_unknown_at_ties(a) for a in e.args)
+    out = Call(e.prim, args) if args != e.args else e
+    test = e.args[0] if e.prim == "select" else None
+    if isinstance(test, Call) and test.prim in _TIED_BY and len(test.args) == 2:
+        return Call("select", (Call("eq", test.args), Const(math.nan), out))
+    return out
 
 
 def _carrying(fn: Function, seeds: set[str]) -> set[str]:
