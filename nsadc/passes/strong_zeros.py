@@ -14,20 +14,21 @@ exact zero, and IEEE arithmetic makes the product NaN:
 
 Such a zero is *structural*: the factor is a switch, a name whose every
 value is a constant or a selection among switches (a selection's partial
-``1.0 if x > 0.0 else 0.0``, its share at a tie, the flag of a fused loop),
-(``math.copysign(1.0, d)``, ``abs``'s partial, counts as a constant), so
-that 0 means the function does not depend on that path where it is
-evaluated.  Not at a tie: where a selection's test compares two equal
-operands (``abs``'s ``d != 0`` at ``d == 0``, ``max``'s ``x > 0`` at ``x ==
-0``), its constant is the kink policy's choice, not a branch the function
-leaves alone (``np.sign(x) * np.sqrt(np.abs(x)) ** 2`` is ``x``, slope 1
-at 0), and these kernels make it NaN there.  The product of a switch that is 0 and anything is 0 (a strong
-zero): ``_switch_mul(s, b)``.  A zero that arithmetic computed is not
-structural (the ``3 * x ** 2`` of ``np.cbrt(x ** 3)`` at ``x == 0``, whose
-product with the root's infinite partial has the limit 1, not 0): it stays
-IEEE's, and the NaN stays.  (A comparison used as a factor, a selection's
-indicator times its share, stays IEEE's too: NaN in, NaN out makes the share
-NaN on purpose.)
+``1.0 if x > 0.0 else 0.0``, ``abs``'s ``math.copysign(1.0, d)``, the flag
+of a fused loop), so that 0 means the function does not depend on that path
+where it is evaluated, and the product of a switch that is 0 and anything is
+0 (a strong zero): ``_switch_mul(s, b)``.
+
+Not at a tie: where a selection's test compares two equal operands
+(``abs``'s ``d != 0`` at ``d == 0``, ``max``'s ``x > 0`` at ``x == 0``), its
+constant is the kink policy's choice, not a branch the function leaves alone
+(``np.sign(x) * np.sqrt(np.abs(x)) ** 2`` is ``x``, slope 1 at 0), and these
+kernels make it NaN there.  A zero that arithmetic computed is not
+structural either (the ``3 * x ** 2`` of ``np.cbrt(x ** 3)`` at ``x == 0``,
+whose product with the root's infinite partial has the limit 1, not 0): it
+stays IEEE's, and the NaN stays.  (A comparison used as a factor, a
+selection's indicator times its share, stays IEEE's too: NaN in, NaN out
+makes the share NaN on purpose.)
 
 Every derivative quotient (a partial's ``1.0 / p``, found from the seeds
 through the assignments, element stores and tapes) becomes ``_ieee_div(a,
