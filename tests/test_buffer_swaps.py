@@ -50,6 +50,21 @@ def leapfrog_rotation(q0, dt):
     return np.sum(q * q) + np.sum(qo)
 
 
+def swap_then_more(u0, kappa):
+    u = u0.copy()
+    un = np.empty(u0.shape[0])
+    s = 0.0
+    for step in range(3):
+        for i in range(u0.shape[0]):
+            un[i] = kappa * u[i] + 0.1 * abs(u[i] - 0.5)
+        tmp = u
+        u = un
+        un = tmp
+        s += np.sum(u * u)  # (the statements after a swap are kept)
+    s += u[0]
+    return s
+
+
 def temporary_read_again(u0, kappa):
     u = u0.copy()
     un = np.empty(u0.shape[0])
@@ -73,6 +88,11 @@ def test_buffers_swapped_through_a_temporary(target):
 @pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
 def test_three_buffers_rotated_through_a_temporary(target):
     check_program_gradient(leapfrog_rotation, (U0, 0.1), target)
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_statements_after_a_swap(target):
+    check_program_gradient(swap_then_more, (U0, 0.7), target)
 
 
 def test_numbers_swapped_through_a_temporary():

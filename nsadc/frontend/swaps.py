@@ -50,7 +50,7 @@ def swaps_as_tuples(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
                                         lpar=[], rpar=[]))])
                     made[line] = original.body[k]  # (the user's node: positions are kept for those)
                     out.append(line)
-                    k += len(names) + 1
+                    k += len(names)  # t = a; a = b; b = t: three statements for [t, a, b]
                 else:
                     out.append(body[k])
                     k += 1
