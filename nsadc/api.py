@@ -516,7 +516,10 @@ class Differentiable:
         self._fast_paths[self._kinds(args)] = (tuple(convert) if any(convert) else None, ints, written,
                                                self._value_checks(k, types), k)
 
-    def _bind(self, args, kwargs=None, gradient_only: bool = False) -> tuple[list, dict[str, str]]:
+    def _bind(self, args, kwargs=None, gradient_only: bool = False,
+              shapes: bool = True) -> tuple[list, dict[str, str]]:
+        """The call's values and types, checked; ``shapes``: also the shape
+        requirements of its kernels (building them; not for ``source``)."""
         if self._watched:
             self._constants_changed()
         try:
@@ -557,7 +560,8 @@ class Differentiable:
             call_checks.check_index_reads(self.__name__, self._index_reads, dict(zip(self._params, values)))
         # (whole-array code's operands, and a name that takes a new array in a loop: one array filled
         # again, whose length the new one must have)
-        self._check_shapes(values, types, gradient_only)
+        if shapes or self._vectorized:
+            self._check_shapes(values, types, gradient_only)
         # (in whole-array code, which arguments are written may show only with the call's ranks)
         written = self._written | set(self._kernels(types, gradient_only).written if self._vectorized else ())
         if written:
@@ -1308,7 +1312,7 @@ class Differentiable:
                  "lexicographic": ("lexicographic",)}
         if mode not in modes:
             raise NsadcError(f"source(mode): use 'forward', 'reverse', 'both' or 'lexicographic', not {mode!r}")
-        types = self._bind(example_args)[1] if example_args else None
+        types = self._bind(example_args, shapes=False)[1] if example_args else None
         comp = compile_function(*self._source(), self.wrt, self.policy, self._env, types, self.kink_tol)
         guessed = comp.primal.rank_guessed
         if guessed:
