@@ -215,3 +215,14 @@ def test_a_selection_at_its_tie_is_no_structural_zero():
     with np.errstate(all="ignore"):
         assert np.isnan(d.grad(np.array([0.0]))[0])
     assert d.grad(np.array([-2.0]))[0] == pytest.approx(1.0)
+
+
+def capped_exponential(v):
+    return min(np.exp(v[0] * v[1]), 10.0)
+
+
+@pytest.mark.slow
+def test_a_switch_nested_in_a_product_wins():
+    # the reverse writes exp * (dmin * out_bar): the switch sits inside the other factor
+    d = nsadc.differentiate(capped_exponential, target="cpu")
+    np.testing.assert_array_equal(d.grad(np.array([1000.0, 1.0])), [0.0, 0.0])

@@ -109,11 +109,14 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
         carries = derivative or any(variables(a) & carrying for a in e.args)
         args = tuple(rewrite(a, carries) for a in e.args)
         if floats and e.prim == "mul" and carries:
-            kinds = [_is_switch(a, switches) and not isinstance(a, Const) for a in e.args]
-            if any(kinds):
+            # the factors of the product tree (exp * (dmin * out_bar)): its switches, taken out front,
+            # win over the product of the others, whatever nests them
+            factors = _factors(e, fn.types)
+            chosen = [f for f in factors if _is_switch(f, switches) and not isinstance(f, Const)]
+            if chosen:
                 changed[0] = "switches"
-                s, b = args if kinds[0] else args[::-1]
-                return Call("helper", (Var("_switch_mul"), s, b))
+                rest = [rewrite(f, True) for f in factors if not any(f is c for c in chosen)]
+                return Call("helper", (Var("_switch_mul"), _product(chosen), _product(rest) if rest else Const(1.0)))
         if floats and e.prim == "div" and carries:
             changed[0] = changed[0] or "quotients"
             return Call("helper", (Var("_ieee_div"), *args))
@@ -142,6 +145,21 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
 
 
 _TIED_BY = ("gt", "lt", "ge", "le", "ne")  # tests whose operands may tie: a kink's selection
+
+
+def _factors(e: Expr, types: dict[str, str]) -> list[Expr]:
+    """The factors of a tree of float products (``a * (b * c)``: a, b, c)."""
+    if isinstance(e, Call) and e.prim == "mul" and len(e.args) == 2 and expr_type(e, types) == "float" \
+            and "bool" not in (expr_type(a, types) for a in e.args):
+        return [f for a in e.args for f in _factors(a, types)]
+    return [e]
+
+
+def _product(factors: list[Expr]) -> Expr:
+    out = factors[0]
+    for f in factors[1:]:
+        out = Call("mul", (out, f))
+    return out
 
 
 def _read_only_by_derivatives(fn: Function, switches: set[str], carrying: set[str]) -> set[str]:
