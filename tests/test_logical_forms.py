@@ -108,3 +108,13 @@ def test_masks_of_element_tests(fn):
 def test_inverted_int_is_refused_with_the_arithmetic():
     with pytest.raises(nsadc.UnsupportedError, match=r"bitwise ~ is not supported(.|\n)*-x - 1 is ~x"):
         nsadc.differentiate(inverted_int, wrt=["x"], target="python").grad(X, 3)
+
+
+def logical_and_of_floats(x, t):
+    return x[0] * np.logical_and(x[1], t)
+
+
+def test_logical_and_of_two_floats_is_not_one_of_them():
+    # Python's `and` of 0.5 and 2.0 is 2.0, NumPy's logical_and True: refused rather than the former
+    with pytest.raises(nsadc.UnsupportedError, match="logical_and"):
+        nsadc.differentiate(logical_and_of_floats, target="python").grad(np.array([3.0, 0.5]), 2.0)

@@ -1765,8 +1765,10 @@ class Lowerer(ArrayLowering, VectorLowering):
             return self._full_like(scope, node)
         logical = LOGICAL_CALLS.get(self._qualified(scope, func) or "")
         if logical is not None and len(node.args) == (1 if logical == "not" else 2) \
-                and all(a.keyword is None and not a.star for a in node.args):
-            # of two numbers (masks take the array lowering): NumPy's bool, as `not` / `and` / `or` give it
+                and all(a.keyword is None and not a.star for a in node.args) \
+                and (logical == "not" or all(self._truth_value(scope, a.value) for a in node.args)):
+            # of numbers (masks take the array lowering): NumPy's bool, as `not` gives it, and `and` /
+            # `or` of truth values (of two floats, Python's `and` would give one of them, not a bool)
             args = tuple(self._expr(scope, a.value) for a in node.args)
             return Call(logical, args), _hint(logical, args)
         if self._qualified(scope, func) in ("np.searchsorted", "np.interp"):
