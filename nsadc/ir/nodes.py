@@ -364,6 +364,21 @@ def expressions_read(s: Stmt) -> list[Expr]:
     return []
 
 
+def expressions_evaluated(s: Stmt) -> list[Expr]:
+    """The expressions ``s`` evaluates itself, tape operations included."""
+    if isinstance(s, TapePush):
+        return [s.at, s.value]
+    if isinstance(s, TapePop):
+        return [s.at]
+    if isinstance(s, TapeReserve):
+        return [s.room]
+    if isinstance(s, CounterStep):
+        return [s.by]
+    if isinstance(s, TapeAlloc):
+        return [s.size] + ([s.offset] if s.offset is not None else [])
+    return expressions_read(s)
+
+
 def block_operations(block: list[Stmt]) -> int:
     """Operations in the expressions of ``block`` and its nested blocks: a
     measure of the code a compiler has to type and lower."""

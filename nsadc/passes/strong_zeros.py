@@ -47,7 +47,7 @@ from dataclasses import replace
 
 from nsadc.analyses.facts import expr_type
 from nsadc.ir.nodes import (Assign, Call, Const, Expr, For, Function, If, TapePop, TapePush, Var, While,
-                            expressions_read, map_expressions, variables, walk)
+                            expressions_evaluated, expressions_read, map_expressions, variables, walk)
 
 STRONG_HELPERS = {
     "_switch_mul": '''def _switch_mul(s, b):
@@ -104,10 +104,8 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
         """``e`` rewritten; ``derivative``: the whole of ``e`` is a derivative."""
         if not isinstance(e, Call):
             return e
-        floats = e.prim in ("mul", "div") and len(e.args) == 2 and expr_type(e, fn.types) == "float" \
-            and "bool" not in (expr_type(a, fn.types) for a in e.args)
+        floats = e.prim in ("mul", "div") and _of_floats(e, fn.types)
         carries = derivative or any(variables(a) & carrying for a in e.args)
-        args = tuple(rewrite(a, carries) for a in e.args)
         if floats and e.prim == "mul" and carries:
             # the factors of the product tree (exp * (dmin * out_bar)): its switches, taken out front,
             # win over the product of the others, whatever nests them
@@ -117,6 +115,7 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
                 changed[0] = "switches"
                 rest = [rewrite(f, True) for f in factors if not any(f is c for c in chosen)]
                 return Call("helper", (Var("_switch_mul"), _product(chosen), _product(rest) if rest else Const(1.0)))
+        args = tuple(rewrite(a, carries) for a in e.args)
         if floats and e.prim == "div" and carries:
             changed[0] = changed[0] or "quotients"
             return Call("helper", (Var("_ieee_div"), *args))
@@ -147,10 +146,16 @@ def with_strong_zeros(fn: Function, seeds: set[str]) -> str | None:
 _TIED_BY = ("gt", "lt", "ge", "le", "ne")  # tests whose operands may tie: a kink's selection
 
 
+def _of_floats(e: Call, types: dict[str, str]) -> bool:
+    """Whether the binary ``e`` gives a float of two operands neither of which
+    is a bool (a comparison used as a factor stays IEEE's: module docstring)."""
+    return len(e.args) == 2 and expr_type(e, types) == "float" \
+        and "bool" not in (expr_type(a, types) for a in e.args)
+
+
 def _factors(e: Expr, types: dict[str, str]) -> list[Expr]:
     """The factors of a tree of float products (``a * (b * c)``: a, b, c)."""
-    if isinstance(e, Call) and e.prim == "mul" and len(e.args) == 2 and expr_type(e, types) == "float" \
-            and "bool" not in (expr_type(a, types) for a in e.args):
+    if isinstance(e, Call) and e.prim == "mul" and _of_floats(e, types):
         return [f for a in e.args for f in _factors(a, types)]
     return [e]
 
@@ -174,20 +179,11 @@ def _read_only_by_derivatives(fn: Function, switches: set[str], carrying: set[st
         for s in statements:
             derivative = isinstance(s, Assign) and (s.target in carrying or s.target in out)
             if not derivative:
-                read = set().union(*(variables(e) for e in _expressions(s))) & out
+                read = set().union(*(variables(e) for e in expressions_evaluated(s))) & out
                 if read:
                     out -= read
                     shrank = True
     return out
-
-
-def _expressions(s) -> list[Expr]:
-    """The expressions ``s`` reads itself (tape pushes and pops included)."""
-    if isinstance(s, TapePush):
-        return [s.at, s.value]
-    if isinstance(s, TapePop):
-        return [s.at]
-    return expressions_read(s)
 
 
 def _unknown_at_ties(e: Expr) -> Expr:

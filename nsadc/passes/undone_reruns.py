@@ -41,8 +41,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nsadc.ir.nodes import (Assign, Break, Call, Comment, Continue, CounterStep, For, Function, Raw, Return, Stmt,
-                            TapeAlloc, TapePop, TapePush, TapeReserve, Var, child_blocks, expressions_read, is_store,
-                            raw_names, variables, walk)
+                            TapeAlloc, TapePop, TapePush, TapeReserve, Var, child_blocks, expressions_evaluated,
+                            is_store, raw_names, variables, walk)
 from nsadc.passes.buffer_growth import changed_by
 
 LOAD, OTHER = "load", "other"  # how a statement touches the array: reads the element, or anything else
@@ -163,24 +163,9 @@ def _statement_touches(s: Stmt, element: Call) -> set[str]:
         if is_store(t) and t.target == array or isinstance(t, Raw) and array in raw_names(t) or \
                 isinstance(t, TapePop) and array in variables(t.target):
             out.add(OTHER)
-        for e in _expressions(t):
+        for e in expressions_evaluated(t):
             out |= _touches(e, element)
     return out
-
-
-def _expressions(s: Stmt) -> list:
-    """The expressions ``s`` evaluates itself, tape operations included."""
-    if isinstance(s, TapePush):
-        return [s.at, s.value]
-    if isinstance(s, TapePop):
-        return [s.at]
-    if isinstance(s, TapeReserve):
-        return [s.room]
-    if isinstance(s, CounterStep):
-        return [s.by]
-    if isinstance(s, TapeAlloc):
-        return [s.size] + ([s.offset] if s.offset is not None else [])
-    return expressions_read(s)
 
 
 def _touches(e, element: Call) -> set[str]:
@@ -215,7 +200,7 @@ def _counters_used_only_by(body: list[Stmt], tape: str, pairs: list[_Pair]) -> s
                 isinstance(s, CounterStep) and s.counter in counters:
             continue
         elif isinstance(s, Raw) and raw_names(s) & (counters | {tape}) or \
-                any(variables(e) & (counters | {tape}) for e in _expressions(s)) or \
+                any(variables(e) & (counters | {tape}) for e in expressions_evaluated(s)) or \
                 isinstance(s, (TapeReserve, CounterStep)) and s.counter in counters | {tape}:
             return None
     return counters
