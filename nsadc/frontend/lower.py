@@ -178,10 +178,16 @@ def _bindings_by_kind(node: cst.FunctionDef) -> tuple[set[str], set[str], set[st
     return plain, augmented, loop
 
 
+def _rewritten_forms(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
+    """``fnode`` as lowered, the function's and each inlined helper's: swaps
+    through a temporary as tuple swaps, reductions of comprehensions as loops."""
+    return reductions_as_loops(src, swaps_as_tuples(src, fnode))
+
+
 class Lowerer(ArrayLowering, VectorLowering):
     def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                  param_types: dict[str, str] | None = None):
-        node = reductions_as_loops(src, swaps_as_tuples(src, node))
+        node = _rewritten_forms(src, node)
         self.names = Names(mentioned_names(node))
         self.out: list[Stmt] = []
         self.call_stack: list[str] = []
@@ -2317,7 +2323,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "is not supported", "rewrite the recursion as a loop")
         # the loops around the call enclose the callee's statements too (an array the
         # callee makes is made once per iteration of the caller's loop)
-        fnode = reductions_as_loops(src, swaps_as_tuples(src, fnode))
+        fnode = _rewritten_forms(src, fnode)
         callee = _Scope(src, fnode, {}, set(), depth=scope.depth, env=env)
         self._check_signature(callee)
         params = [p.name.value for p in all_params(fnode)]
