@@ -31,14 +31,35 @@ value under the same nest of tests (a loop body's ``continue``s lowered to
 ``if taken_1: ... if taken_2: ...``) covers reads deep in that nest too;
 where two paths meet, the guard keeps the tests both paths share.
 
+Arrays the function allocates and touches only element by element (no view,
+no alias, no result: :func:`element_arrays`) are followed too, as whole
+values: a store into one (or a tape's read back into one of its elements) is
+kept only where a later load of the array may read it.  A store does not kill
+the array (it writes one element), so the array stays live before it; a
+``for`` loop over ``range(n)`` that stores ``a[i]`` on every path and loads
+no element of ``a`` does, where ``a`` is one-dimensional and allocated once
+with ``n`` elements (:func:`filled_arrays`).  In a
+reverse sweep this drops the re-run of a loop that only fills an array no
+adjoint reads (a relaxation's intermediate ``v[i]``, which enters the next
+loop linearly), with the tape that put back its old elements:
+
+    for it in range(n_iter - 1, -1, -1):
+        ... put u back ...
+        for i in range(n):          # the re-run of v: nothing below loads v
+            v[i] = u[i] * 2.0 if u[i] > 0.0 else u[i] * 0.5
+        for i in range(n - 1, -1, -1):
+            ... u_bar[i] ..., v_bar[i] += total_bar
+
 Functions with ``break``, ``continue`` or an early ``return`` are left to the
 flow-insensitive pass (their jumps would need edges of their own).
 """
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Continue, For, Function, If, Return, Stmt, Var,
-                            While, expressions_read, raw_names, variables, walk)
+from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function, If, Return, Stmt,
+                            TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned, child_blocks, expressions_read, is_store, raw_names, variables, walk)
+from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array, rank
+from nsadc.transforms.reverse_plan import stored_on_every_path
 
 Guard = frozenset[str]  # tests that hold wherever a value is read later
 ALWAYS: Guard = frozenset()  # the guard of a value live on every path
@@ -53,7 +74,180 @@ def drop_dead_assignments(fn: Function) -> None:
     if any(isinstance(s, (Break, Continue)) for s in walk(fn.body)) or \
             any(isinstance(s, Return) for s in walk(fn.body[:-1])):
         return
-    fn.body = drop_unneeded(fn.body, test_names(fn.body), {})
+    arrays = element_arrays(fn)
+    fn.body = drop_unneeded(fn.body, test_names(fn.body), {}, arrays, filled_arrays(fn, arrays))
+    if arrays:
+        _drop_unpaired_pushes(fn)
+
+
+_FRESH = {*ALLOCATORS, *LIKE, "full", "array_copy", "zeros_rows"}  # a new array, aliasing no other
+_BY_ELEMENT = {"load", "store", "shape", "size", "array_copy", *LIKE}  # read without aliasing the array
+
+
+def element_arrays(fn: Function) -> set[str]:
+    """The arrays ``fn`` allocates and then touches only element by element:
+    every binding of the name is an allocation, and every other mention is
+    the array of a load, a store, a shape, a copy or a tape's push or pop of
+    one element (no view, no alias, no result, no opaque line)."""
+    params = {p.name for p in fn.params}
+    out = {s.target for s in walk(fn.body) if isinstance(s, Assign) and not is_store(s)
+           and isinstance(s.value, Call) and s.value.prim in _FRESH} - params
+    for s in walk(fn.body):
+        if isinstance(s, Assign) and not is_store(s) and not (isinstance(s.value, Call) and s.value.prim in _FRESH):
+            out.discard(s.target)
+        for e in _element_expressions(s):
+            out -= _aliased(e)
+    return out
+
+
+def filled_arrays(fn: Function, arrays: set[str]) -> dict[int, set[str]]:
+    """id of a ``for`` loop -> the arrays of ``arrays`` it fills: one-dimensional,
+    allocated once with as many elements as the loop, from 0, has trips, and
+    stored at ``a[i]`` on every path through the loop's body, which loads no
+    element of them.  Before such a loop nothing the array held is read."""
+    bindings: dict[str, list[Expr]] = {}
+    for s in walk(fn.body):
+        if isinstance(s, Assign) and not is_store(s):
+            bindings.setdefault(s.target, []).append(s.value)
+        elif isinstance(s, For):
+            bindings.setdefault(s.var, []).append(s)  # a loop's variable is never one value
+
+    def expanded(e: Expr, depth: int = 6) -> Expr:
+        if isinstance(e, Var) and depth and len(bindings.get(e.name, ())) == 1 and isinstance(bindings[e.name][0], (Var, Call)):
+            return expanded(bindings[e.name][0], depth - 1)
+        if isinstance(e, Call):
+            return Call(e.prim, tuple(expanded(a, depth) for a in e.args))
+        return e
+
+    sizes: dict[str, Expr] = {}
+    for a in arrays:
+        made = bindings.get(a, [])
+        t = fn.types.get(a)
+        if len(made) != 1 or not (is_array(t) and rank(t) == 1):
+            continue
+        value = made[0]
+        if value.prim in ALLOCATORS or value.prim == "full":
+            sizes[a] = expanded(value.args[0])
+        elif value.prim in LIKE and isinstance(value.args[0], Var):
+            sizes[a] = expanded(Call("shape", (value.args[0], Const(0))))
+    out: dict[int, set[str]] = {}
+    for s in walk(fn.body):
+        if not (isinstance(s, For) and s.start == Const(0) and s.step == Const(1)) or not sizes \
+                or s.var in assigned(s.body):
+            continue
+        stop = expanded(s.stop)
+        loaded = set().union(*(_loaded_arrays(e) for t in walk(s.body) for e in _element_expressions(t)))
+        filled = {a for a, size in sizes.items() if size == stop and a not in loaded
+                  and Var(s.var) in stored_on_every_path(s.body, a)}
+        if filled:
+            out[id(s)] = filled
+    return out
+
+
+def _loaded_arrays(e: Expr) -> set[str]:
+    """The arrays ``e`` loads an element of (or reads whole, through a primitive)."""
+    if not isinstance(e, Call):
+        return set()
+    out = set().union(*map(_loaded_arrays, e.args)) if e.args else set()
+    if e.prim == "store":
+        return set().union(*map(_loaded_arrays, e.args[1:])) if len(e.args) > 1 else set()
+    if e.prim not in ("shape", "size") and e.args and isinstance(e.args[0], Var):
+        out.add(e.args[0].name)
+    return out
+
+
+def _element_expressions(s: Stmt) -> list[Expr]:
+    """What ``s`` evaluates, a tape's push and pop as their operands, other
+    opaque lines as every name in them."""
+    if isinstance(s, TapePush):
+        return [Var(s.tape), s.at, s.value]
+    if isinstance(s, TapePop):
+        return [Var(s.tape), s.at, s.target]
+    if isinstance(s, OPAQUE):
+        return [Var(n) for n in raw_names(s)]
+    return expressions_read(s)
+
+
+def _aliased(e: Expr) -> set[str]:
+    """The names in ``e`` used other than as the array of an element-wise primitive."""
+    if isinstance(e, Var):
+        return {e.name}
+    if not isinstance(e, Call):
+        return set()
+    args = e.args[1:] if e.prim in _BY_ELEMENT and e.args and isinstance(e.args[0], Var) else e.args
+    return set().union(*map(_aliased, args)) if args else set()
+
+
+def _popped_into(s: Stmt, arrays: set[str]) -> str | None:
+    """The array of ``arrays`` a paired tape pop puts an element back into, if ``s`` is one."""
+    if isinstance(s, TapePop) and s.pair and isinstance(s.target, Call) and s.target.prim == "load" \
+            and s.target.args[0].name in arrays:
+        return s.target.args[0].name
+    return None
+
+
+def _drop_unpaired_pushes(fn: Function) -> None:
+    """Remove the pushes whose paired pop went with a dead store, then the
+    tapes left with neither pushes nor pops (their allocation, their
+    reservations) and the counter steps nothing else reads."""
+    popped = {s.pair for s in walk(fn.body) if isinstance(s, TapePop) and s.pair}
+    fn.body = _without_pushes(fn.body, popped)
+    housekeeping = (TapeAlloc, TapeReserve, CounterStep)
+    used: set[str] = set()  # the names read by something other than a tape's housekeeping
+    for s in walk(fn.body):
+        if isinstance(s, OPAQUE) and not isinstance(s, housekeeping):
+            used |= raw_names(s)
+        elif not isinstance(s, OPAQUE):
+            used |= set().union(*map(variables, expressions_read(s))) | ({s.target} if isinstance(s, Assign) else set())
+    while True:
+        read: set[str] = set()
+        for s in walk(fn.body):
+            if isinstance(s, CounterStep):
+                read |= variables(s.by)  # a step reads its own counter only to step it
+            elif isinstance(s, (TapeAlloc, TapeReserve)):
+                read |= raw_names(s) - {s.tape} if s.tape in used else set()
+            elif isinstance(s, OPAQUE):
+                read |= raw_names(s)
+            else:
+                read |= set().union(*map(variables, expressions_read(s)))
+        dead = {s.counter for s in walk(fn.body) if isinstance(s, CounterStep)} - read
+        before = sum(1 for _ in walk(fn.body))
+        fn.body = _without_tape_ops(fn.body, used, dead)
+        if sum(1 for _ in walk(fn.body)) == before:
+            return
+
+
+def _without_tape_ops(block: list[Stmt], tapes: set[str], counters: set[str]) -> list[Stmt]:
+    """``block`` without the allocations and reservations of tapes not in
+    ``tapes`` and the steps of ``counters``."""
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, (TapeAlloc, TapeReserve)) and s.tape not in tapes \
+                or isinstance(s, CounterStep) and s.counter in counters:
+            continue
+        for child in child_blocks(s):
+            child[:] = _without_tape_ops(child, tapes, counters)
+        if isinstance(s, (If, For, While)) and not any(has_code(c) for c in child_blocks(s)):
+            continue
+        out.append(s)
+    return out
+
+
+def _without_pushes(block: list[Stmt], popped: set[int]) -> list[Stmt]:
+    out: list[Stmt] = []
+    for s in block:
+        if isinstance(s, TapePush) and s.pair and s.pair not in popped:
+            continue
+        if isinstance(s, If):
+            s.body, s.orelse = _without_pushes(s.body, popped), _without_pushes(s.orelse, popped)
+            if not (has_code(s.body) or has_code(s.orelse)):
+                continue
+        elif isinstance(s, (For, While)):
+            s.body = _without_pushes(s.body, popped)
+            if not has_code(s.body):
+                continue
+        out.append(s)
+    return out
 
 
 def test_names(block: list[Stmt]) -> set[str]:
@@ -61,12 +255,15 @@ def test_names(block: list[Stmt]) -> set[str]:
     return {s.test.name for s in walk(block) if isinstance(s, If) and isinstance(s.test, Var)}
 
 
-def drop_unneeded(block: list[Stmt], tests: set[str], live: Live) -> list[Stmt]:
+def drop_unneeded(block: list[Stmt], tests: set[str], live: Live, arrays: set[str] = frozenset(),
+                  fills: dict[int, set[str]] | None = None) -> list[Stmt]:
     """``block`` without the assignments nothing reads before the end, where
-    ``live`` is what is read after it (``block``'s branches are changed in place)."""
+    ``live`` is what is read after it (``block``'s branches are changed in
+    place); the stores into ``arrays`` (:func:`element_arrays`) no later load
+    reads go too, ``fills`` the loops that overwrite some of them whole (:func:`filled_arrays`)."""
     while True:
         needed: set[int] = set()
-        Liveness(needed, tests).block(block, live)
+        Liveness(needed, tests, arrays, fills).block(block, live)
         block, changed = _swept(block, needed)
         if not changed:
             return block
@@ -90,10 +287,14 @@ def join_live(a: Live, b: Live) -> Live:
 class Liveness:
     """The backward walk: ``needed`` collects the ids of the statements some
     later read needs (and of the branches and loops that hold one); ``tests``
-    are the names some ``if`` tests, the only guards there can be."""
+    are the names some ``if`` tests, the only guards there can be; the
+    stores into ``arrays`` are needed only where the array is live (a store
+    neither reads nor kills it)."""
 
-    def __init__(self, needed: set[int], tests: set[str]):
-        self.needed, self.tests = needed, tests
+    def __init__(self, needed: set[int], tests: set[str], arrays: set[str] = frozenset(),
+                 fills: dict[int, set[str]] | None = None):
+        self.needed, self.tests, self.arrays, self.fills = needed, tests, arrays, fills or {}
+        self.bound: set[str] = set()  # the arrays of ``arrays`` a kept store or pop writes into
 
     def block(self, block: list[Stmt], live: Live) -> Live:
         """What is live before ``block`` given ``live`` after it (not changed)."""
@@ -121,11 +322,24 @@ class Liveness:
 
     def statement(self, s: Stmt, live: Live) -> Live:
         """``live`` (which it may change) taken back over ``s``."""
+        if is_store(s) and s.target in self.arrays:
+            if s.target in live:
+                self.needed.add(id(s))
+                self.bound.add(s.target)
+                self.read(live, set().union(*map(variables, s.value.args[1:])))
+            return live
+        array = _popped_into(s, self.arrays)
+        if array is not None:
+            if array in live:
+                self.needed.add(id(s))
+                self.bound.add(array)
+                self.read(live, raw_names(s) - {array})
+            return live
         if isinstance(s, Assign):
             if kept_always(s):
                 self.needed.add(id(s))
                 self.read(live, variables(s.value))  # a store also reads its array
-            elif s.target in live:
+            elif s.target in live or s.target in self.bound:  # (a kept store needs its array allocated)
                 self.needed.add(id(s))
                 self.assigned(live, s.target)
                 self.read(live, variables(s.value))
@@ -175,6 +389,8 @@ class Liveness:
                 self.read(into, bounds)
             new = join_live(head, into)
             if new == head:
+                for a in self.fills.get(id(s), ()):
+                    new.pop(a, None)  # every element is written before anything reads one
                 return new
             head = new
 
@@ -183,8 +399,8 @@ def _swept(block: list[Stmt], needed: set[int]) -> tuple[list[Stmt], bool]:
     out: list[Stmt] = []
     changed = False
     for s in block:
-        if isinstance(s, Assign) and id(s) not in needed:
-            changed = True
+        if (isinstance(s, Assign) or isinstance(s, TapePop) and s.pair) and id(s) not in needed:
+            changed = True  # (a pop is left unneeded only where it puts back an element no load reads)
             continue
         if isinstance(s, If):
             body, c1 = _swept(s.body, needed)

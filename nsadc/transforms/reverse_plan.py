@@ -1722,13 +1722,13 @@ def _stored_span(s: Stmt, array: str, defs: dict, changing: set[str]) -> tuple[d
     if is_store(s) and s.target == array and len(s.value.args) == 3:
         return _span(None, s.value.args[1], defs, changing)
     if isinstance(s, For) and not any(_is_load(t) and t.value.args[0] == Var(array) for t in walk(s.body)):
-        indices = _stored_on_every_path(s.body, array)
+        indices = stored_on_every_path(s.body, array)
         if indices:
             return _span(s, indices[0], defs, changing)
     return None
 
 
-def _stored_on_every_path(block: list[Stmt], array: str) -> list:
+def stored_on_every_path(block: list[Stmt], array: str) -> list:
     """The indices of the element stores into 1-D ``array`` that every path
     through ``block`` makes (none where a path may leave early)."""
     if any(isinstance(t, (Break, Continue, Return)) for t in walk(block)):
@@ -1738,8 +1738,8 @@ def _stored_on_every_path(block: list[Stmt], array: str) -> list:
         if is_store(t) and t.target == array and len(t.value.args) == 3:
             out.append(t.value.args[1])
         elif isinstance(t, If):
-            orelse = _stored_on_every_path(t.orelse, array)
-            out += [i for i in _stored_on_every_path(t.body, array) if i in orelse]
+            orelse = stored_on_every_path(t.orelse, array)
+            out += [i for i in stored_on_every_path(t.body, array) if i in orelse]
     return out
 
 
