@@ -29,6 +29,7 @@ from nsadc.certificate.report import KinkReport, build_report, nan_met
 from nsadc.errors import ArgumentError, Loc, NsadcError, RankError, UnsupportedError, internal_errors
 from nsadc.frontend.arrays import array_through_expressions
 from nsadc.frontend.cst_nodes import mentioned_names
+from nsadc.frontend.module_calls import LIBRARIES
 from nsadc.frontend.source import closure_env, is_file_backed, source_hash, source_of_function, source_text
 from nsadc.frontend.syntax import all_params, index_params
 from nsadc.analyses.facts import Site
@@ -201,7 +202,8 @@ _GONE = object()  # a name no longer bound
 
 def _reachable(fn) -> list:
     """``fn`` and the plain functions it may call, through its module's globals
-    and its closure cells, transitively."""
+    (a module's functions called through its name too) and its closure cells,
+    transitively."""
     out, seen, stack = [], set(), [fn]
     while stack:
         f = stack.pop()
@@ -211,9 +213,17 @@ def _reachable(fn) -> list:
         seen.add(id(code))
         out.append(f)
         g = getattr(f, "__globals__", {})
-        for name in sorted(_names_read(code)):
+        names = _names_read(code)
+        for name in sorted(names):
             if inspect.isfunction(g.get(name)):
                 stack.append(g[name])
+            elif inspect.ismodule(g.get(name)) and g[name].__name__.split(".")[0] not in LIBRARIES:
+                # kernels.clamp(x): the function's name is read as an attribute
+                for attr in sorted(names):
+                    value = getattr(g[name], attr, None)
+                    value = getattr(value, "py_func", value)
+                    if inspect.isfunction(value):
+                        stack.append(value)
         for cell in f.__closure__ or ():
             try:
                 value = cell.cell_contents

@@ -24,6 +24,7 @@ from nsadc.frontend.loop_names import own_loop_variables
 from nsadc.frontend.vectorize import ELEMENT_TESTS, LOGICAL_CALLS, VectorLowering, with_moving_lengths
 from nsadc.frontend.source import SourceFile, SourceUnavailable, closure_env, source_of_function
 from nsadc.frontend.structure import eliminate_exits
+from nsadc.frontend.module_calls import module_calls_by_name
 from nsadc.frontend.swaps import swaps_as_tuples
 from nsadc.frontend.syntax import (BINARY_OPS, BIT_OPS, COMPARE_OPS, all_params, base_name, bindings, names_in,
                                    scope_bindings, squared_sums, sum_of_squares)
@@ -178,16 +179,19 @@ def _bindings_by_kind(node: cst.FunctionDef) -> tuple[set[str], set[str], set[st
     return plain, augmented, loop
 
 
-def _rewritten_forms(src, fnode: cst.FunctionDef) -> cst.FunctionDef:
-    """``fnode`` as lowered, the function's and each inlined helper's: swaps
-    through a temporary as tuple swaps, reductions of comprehensions as loops."""
-    return reductions_as_loops(src, swaps_as_tuples(src, fnode))
+def _rewritten_forms(src, fnode: cst.FunctionDef, env: dict | None) -> tuple[cst.FunctionDef, dict | None]:
+    """``fnode`` as lowered, the function's and each inlined helper's, and the
+    globals it reads: swaps through a temporary as tuple swaps, reductions of
+    comprehensions as loops, helpers called through their module's name as
+    called by a name of their own."""
+    fnode, env = module_calls_by_name(src, fnode, env)
+    return reductions_as_loops(src, swaps_as_tuples(src, fnode)), env
 
 
 class Lowerer(ArrayLowering, VectorLowering):
     def __init__(self, src: SourceFile, node: cst.FunctionDef, env: dict | None = None,
                  param_types: dict[str, str] | None = None):
-        node = _rewritten_forms(src, node)
+        node, env = _rewritten_forms(src, node, env)
         self.names = Names(mentioned_names(node))
         self.out: list[Stmt] = []
         self.call_stack: list[str] = []
@@ -2323,7 +2327,7 @@ class Lowerer(ArrayLowering, VectorLowering):
                             "is not supported", "rewrite the recursion as a loop")
         # the loops around the call enclose the callee's statements too (an array the
         # callee makes is made once per iteration of the caller's loop)
-        fnode = _rewritten_forms(src, fnode)
+        fnode, env = _rewritten_forms(src, fnode, env)
         callee = _Scope(src, fnode, {}, set(), depth=scope.depth, env=env)
         self._check_signature(callee)
         params = [p.name.value for p in all_params(fnode)]
