@@ -8,6 +8,7 @@ through the backend cache; nothing is evaluated by interpreting the IR.
 
 from __future__ import annotations
 
+import dis
 import functools
 import hashlib
 import inspect
@@ -213,17 +214,16 @@ def _reachable(fn) -> list:
         seen.add(id(code))
         out.append(f)
         g = getattr(f, "__globals__", {})
-        names = _names_read(code)
-        for name in sorted(names):
+        for name in sorted(_names_read(code)):
             if inspect.isfunction(g.get(name)):
                 stack.append(g[name])
-            elif inspect.ismodule(g.get(name)) and g[name].__name__.split(".")[0] not in LIBRARIES:
-                # kernels.clamp(x): the function's name is read as an attribute
-                for attr in sorted(names):
-                    value = getattr(g[name], attr, None)
-                    value = getattr(value, "py_func", value)
-                    if inspect.isfunction(value):
-                        stack.append(value)
+        for name, attr in sorted(_module_attributes(code)):  # kernels.clamp(x)
+            module = g.get(name)
+            if inspect.ismodule(module) and module.__name__.split(".")[0] not in LIBRARIES:
+                value = getattr(module, attr, None)
+                value = getattr(value, "py_func", value)
+                if inspect.isfunction(value):
+                    stack.append(value)
         for cell in f.__closure__ or ():
             try:
                 value = cell.cell_contents
@@ -231,6 +231,21 @@ def _reachable(fn) -> list:
                 continue
             if inspect.isfunction(value):
                 stack.append(value)
+    return out
+
+
+def _module_attributes(code) -> set[tuple[str, str]]:
+    """``(name, attribute)`` for each global read right before one of its
+    attributes (``kernels.clamp``), nested code included."""
+    out, codes = set(), [code]
+    while codes:
+        c = codes.pop()
+        codes.extend(k for k in c.co_consts if hasattr(k, "co_names"))
+        previous = None
+        for ins in dis.get_instructions(c):
+            if previous is not None and ins.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+                out.add((previous, ins.argval))
+            previous = ins.argval if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") else None
     return out
 
 

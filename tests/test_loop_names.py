@@ -166,3 +166,45 @@ def test_a_later_loop_over_the_name_that_does_not_run_leaves_the_first_ones_valu
     value, g = d.value_and_grad(x, m)
     assert value == pytest.approx(second_loop_may_not_run(x, m), rel=1e-14)
     np.testing.assert_allclose(g, central_differences(second_loop_may_not_run, (x, m), 0), rtol=1e-6, atol=1e-8)
+
+
+def _newton_sqrt(a):
+    x = a if a > 1.0 else 1.0
+    while True:
+        nx = 0.5 * (x + a / x)
+        if abs(nx - x) < 1e-14 * nx:
+            break
+        x = nx
+    return nx  # assigned on the one way out of the loop
+
+
+def through_a_while_true_helper(a, b):
+    return _newton_sqrt(a) * b + _newton_sqrt(a * b)
+
+
+def _maybe_assigned(a):
+    if a > 0.0:
+        y = a * 2.0
+    return y
+
+
+def through_a_maybe_assigning_helper(a):
+    return _maybe_assigned(a) + 1.0
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_a_helper_s_while_true_assigns_what_it_reads_after_the_loop(target):
+    """A helper's own variables are checked where it is inlined, while its
+    `break` still ends the loop's only way out."""
+    d = nsadc.differentiate(through_a_while_true_helper, target=target)
+    for a, b in ((2.0, 1.5), (0.7, 3.0)):
+        value, g = d.value_and_grad(a, b)
+        assert value == pytest.approx(through_a_while_true_helper(a, b), rel=1e-14)
+        np.testing.assert_allclose(g, [central_differences(through_a_while_true_helper, (a, b), k)
+                                       for k in range(2)], rtol=1e-6)
+
+
+def test_a_helper_s_variable_not_assigned_on_every_path_is_still_refused():
+    with pytest.raises(nsadc.UnsupportedError, match=r"test_loop_names.py:\d+:\d+: 'y' may be read before it is "
+                                                     r"assigned"):
+        nsadc.differentiate(through_a_maybe_assigning_helper, target="python").grad(2.0)

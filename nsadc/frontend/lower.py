@@ -198,6 +198,7 @@ class Lowerer(ArrayLowering, VectorLowering):
         self.param_types = param_types or {}
         self.entry = _Scope(src, node, {}, set(), env=env)
         self.user_vars: dict[str, str] = {}  # IR name of every user local -> the user's name
+        self.checked_vars: set[str] = set()  # inlined helpers' locals, checked where they were inlined
         # id(While) -> (the loop, how many statements at the end of its body recompute its test)
         self.while_tails: dict[int, tuple[While, int]] = {}
         self.arrays: dict[str, str] = {}  # IR name of every array -> its type (rules/arrays.py)
@@ -276,8 +277,8 @@ class Lowerer(ArrayLowering, VectorLowering):
         self._check_returns(scope, body)
         body = with_moving_lengths(body, self.moving_lengths)
         body = _counters_as_ints(body)
-        _DefiniteAssignment(self.user_vars, scope.src.loc(node)).run(
-            body, {p.name for p in params})
+        unchecked = {v: u for v, u in self.user_vars.items() if v not in self.checked_vars}
+        _DefiniteAssignment(unchecked, scope.src.loc(node)).run(body, {p.name for p in params})
         body = eliminate_exits(body, self.names, results=None, tails=self.while_tails)
         doc = node.get_docstring() if hasattr(node, "get_docstring") else None
         fn = Function(node.name.value, params, body, scope.src.loc(node), doc)
@@ -2424,9 +2425,16 @@ class Lowerer(ArrayLowering, VectorLowering):
             self.names.taken.add(result)
         written_views = self._written_views(scope, node, fnode, views)
         self.call_stack.append(name)
+        before = set(self.user_vars)
         body = self._block(callee, fnode.body.body)
         self.call_stack.pop()
         n_results = self._check_returns(callee, body, statement)
+        # the helper's own variables are checked here, where its `break`s and `return`s still end
+        # their paths (`while True: ... break` assigns what it read after): the entry's check comes
+        # after eliminate_exits has turned them into flags
+        own = {v: u for v, u in self.user_vars.items() if v not in before}
+        _DefiniteAssignment(own, src.loc(fnode)).run(body, set())
+        self.checked_vars |= set(own)
         last = body[-1] if body else None
         if isinstance(last, Return) and last.value is not None and any(
                 self._array_of(v) is not None for v in (last.value if isinstance(last.value, tuple) else (last.value,))):

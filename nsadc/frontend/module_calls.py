@@ -21,7 +21,7 @@ import libcst as cst
 from nsadc.frontend.cst_nodes import nodes, place_tree
 from nsadc.frontend.syntax import scope_bindings
 
-LIBRARIES = ("numpy", "math", "numba", "scipy", "builtins")  # modules whose functions are not helpers
+LIBRARIES = ("numpy", "math", "numba", "scipy", "builtins", "nsadc")  # modules whose functions are not helpers
 _MEMO: dict[int, tuple] = {}  # id(function) -> (function, env, rewritten, aliases)
 
 
