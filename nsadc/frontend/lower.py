@@ -2431,8 +2431,9 @@ class Lowerer(ArrayLowering, VectorLowering):
         n_results = self._check_returns(callee, body, statement)
         # the helper's own variables are checked here, where its `break`s and `return`s still end
         # their paths (`while True: ... break` assigns what it read after): the entry's check comes
-        # after eliminate_exits has turned them into flags
-        own = {v: u for v, u in self.user_vars.items() if v not in before}
+        # after eliminate_exits has turned them into flags (arrays are left to it: the lowering binds
+        # some of them at the entry, outside the helper's statements)
+        own = {v: u for v, u in self.user_vars.items() if v not in before and v not in self.arrays}
         _DefiniteAssignment(own, src.loc(fnode)).run(body, set())
         self.checked_vars |= set(own)
         last = body[-1] if body else None
