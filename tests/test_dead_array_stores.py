@@ -10,7 +10,8 @@ import pytest
 import nsadc
 from helpers import check_program_gradient, load_function
 from nsadc.ir.nodes import Assign, Call, Const, For, Function, If, Param, Return, Var, walk
-from nsadc.passes.dead_assignments import drop_dead_assignments, element_arrays, filled_arrays
+from nsadc.passes.dead_assignments import drop_dead_assignments, filled_arrays
+from nsadc.transforms.stored_loads import own_arrays
 
 RELAXATION = '''
 import numpy as np
@@ -97,7 +98,7 @@ def test_only_arrays_touched_element_by_element_are_followed():
             For("i", Const(0), n, Const(1), [_store("a", "i", Const(1.0)), _store("b", "i", Const(1.0))]),
             Return(Const(0.0))]
     fn = _fn(body, {"a": "array1", "b": "array1", "view": "array1"})
-    assert element_arrays(fn) == {"a"}
+    assert own_arrays(fn) == {"a"}
 
 
 def test_a_fill_is_a_loop_over_the_whole_array_storing_every_element_on_every_path():
@@ -113,7 +114,7 @@ def test_a_fill_is_a_loop_over_the_whole_array_storing_every_element_on_every_pa
             fill, half, reading,
             Return(Call("load", (Var("a"), Const(0))))]
     fn = _fn(body, {"a": "array1", "n": "int", "c": "bool"})
-    assert filled_arrays(fn, element_arrays(fn)) == {id(fill): {"a"}}
+    assert filled_arrays(fn, own_arrays(fn)) == {id(fill): {"a"}}
 
 
 def test_stores_before_a_fill_go_and_those_after_it_stay():

@@ -32,7 +32,7 @@ value under the same nest of tests (a loop body's ``continue``s lowered to
 where two paths meet, the guard keeps the tests both paths share.
 
 Arrays the function allocates and touches only element by element (no view,
-no alias, no result: :func:`element_arrays`) are followed too, as whole
+no alias, no result: :func:`~nsadc.transforms.stored_loads.own_arrays`) are followed too, as whole
 values: a store into one (or a tape's read back into one of its elements) is
 kept only where a later load of the array may read it.  A store does not kill
 the array (it writes one element), so the array stays live before it; a
@@ -60,6 +60,7 @@ from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continu
                             TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned, child_blocks, expressions_read, is_store, raw_names, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array, rank
 from nsadc.transforms.reverse_plan import stored_on_every_path
+from nsadc.transforms.stored_loads import element_expressions, own_arrays
 
 Guard = frozenset[str]  # tests that hold wherever a value is read later
 ALWAYS: Guard = frozenset()  # the guard of a value live on every path
@@ -74,30 +75,10 @@ def drop_dead_assignments(fn: Function) -> None:
     if any(isinstance(s, (Break, Continue)) for s in walk(fn.body)) or \
             any(isinstance(s, Return) for s in walk(fn.body[:-1])):
         return
-    arrays = element_arrays(fn)
+    arrays = own_arrays(fn)
     fn.body = drop_unneeded(fn.body, test_names(fn.body), {}, arrays, filled_arrays(fn, arrays))
     if arrays:
         _drop_unpaired_pushes(fn)
-
-
-_FRESH = {*ALLOCATORS, *LIKE, "full", "array_copy", "zeros_rows"}  # a new array, aliasing no other
-_BY_ELEMENT = {"load", "store", "shape", "size", "array_copy", *LIKE}  # read without aliasing the array
-
-
-def element_arrays(fn: Function) -> set[str]:
-    """The arrays ``fn`` allocates and then touches only element by element:
-    every binding of the name is an allocation, and every other mention is
-    the array of a load, a store, a shape, a copy or a tape's push or pop of
-    one element (no view, no alias, no result, no opaque line)."""
-    params = {p.name for p in fn.params}
-    out = {s.target for s in walk(fn.body) if isinstance(s, Assign) and not is_store(s)
-           and isinstance(s.value, Call) and s.value.prim in _FRESH} - params
-    for s in walk(fn.body):
-        if isinstance(s, Assign) and not is_store(s) and not (isinstance(s.value, Call) and s.value.prim in _FRESH):
-            out.discard(s.target)
-        for e in _element_expressions(s):
-            out -= _aliased(e)
-    return out
 
 
 def filled_arrays(fn: Function, arrays: set[str]) -> dict[int, set[str]]:
@@ -136,7 +117,7 @@ def filled_arrays(fn: Function, arrays: set[str]) -> dict[int, set[str]]:
                 or s.var in assigned(s.body):
             continue
         stop = expanded(s.stop)
-        loaded = set().union(*(_loaded_arrays(e) for t in walk(s.body) for e in _element_expressions(t)))
+        loaded = set().union(*(_loaded_arrays(e) for t in walk(s.body) for e in element_expressions(t)))
         filled = {a for a, size in sizes.items() if size == stop and a not in loaded
                   and Var(s.var) in stored_on_every_path(s.body, a)}
         if filled:
@@ -154,28 +135,6 @@ def _loaded_arrays(e: Expr) -> set[str]:
     if e.prim not in ("shape", "size") and e.args and isinstance(e.args[0], Var):
         out.add(e.args[0].name)
     return out
-
-
-def _element_expressions(s: Stmt) -> list[Expr]:
-    """What ``s`` evaluates, a tape's push and pop as their operands, other
-    opaque lines as every name in them."""
-    if isinstance(s, TapePush):
-        return [Var(s.tape), s.at, s.value]
-    if isinstance(s, TapePop):
-        return [Var(s.tape), s.at, s.target]
-    if isinstance(s, OPAQUE):
-        return [Var(n) for n in raw_names(s)]
-    return expressions_read(s)
-
-
-def _aliased(e: Expr) -> set[str]:
-    """The names in ``e`` used other than as the array of an element-wise primitive."""
-    if isinstance(e, Var):
-        return {e.name}
-    if not isinstance(e, Call):
-        return set()
-    args = e.args[1:] if e.prim in _BY_ELEMENT and e.args and isinstance(e.args[0], Var) else e.args
-    return set().union(*map(_aliased, args)) if args else set()
 
 
 def _popped_into(s: Stmt, arrays: set[str]) -> str | None:
@@ -259,7 +218,7 @@ def drop_unneeded(block: list[Stmt], tests: set[str], live: Live, arrays: set[st
                   fills: dict[int, set[str]] | None = None) -> list[Stmt]:
     """``block`` without the assignments nothing reads before the end, where
     ``live`` is what is read after it (``block``'s branches are changed in
-    place); the stores into ``arrays`` (:func:`element_arrays`) no later load
+    place); the stores into ``arrays`` (:func:`~nsadc.transforms.stored_loads.own_arrays`) no later load
     reads go too, ``fills`` the loops that overwrite some of them whole (:func:`filled_arrays`)."""
     while True:
         needed: set[int] = set()

@@ -26,19 +26,16 @@ body touched is forgotten.
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Stmt, Var, While, assigned,
-                            expressions_read, is_store, raw_names, variables, walk)
-from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array, is_float_array, rank
-
-_FRESH = {*ALLOCATORS, *LIKE, "full", "array_copy", "zeros_rows"}  # a new array, aliasing no other
-_BY_ELEMENT = {"load", "store", "shape", "size", "array_copy", *LIKE}  # reads an array without aliasing it
+from nsadc.ir.nodes import (OPAQUE, Assign, Call, Comment, Const, Expr, For, Function, If, Stmt, TapePop, TapePush, Var,
+                            While, assigned, expressions_read, is_store, raw_names, variables, walk)
+from nsadc.rules.arrays import ALLOCATORS, LIKE, is_float_array, rank
 
 Known = dict[Call, Expr]  # a load -> the value the last store put there
 
 
 def forward_stored_loads(fn: Function, types: dict[str, str]) -> bool:
     """Rewrite ``fn`` in place as above; whether any load was replaced."""
-    arrays = _own_arrays(fn, types)
+    arrays = own_arrays(fn)
     if not arrays:
         return False
     rewriter = _Rewriter(arrays, types)
@@ -46,21 +43,33 @@ def forward_stored_loads(fn: Function, types: dict[str, str]) -> bool:
     return rewriter.changed
 
 
-def _own_arrays(fn: Function, types: dict[str, str]) -> set[str]:
-    """The arrays ``fn`` allocates and touches only element by element."""
+_FRESH = {*ALLOCATORS, *LIKE, "full", "array_copy", "zeros_rows"}  # a new array, aliasing no other
+_BY_ELEMENT = {"load", "store", "shape", "size", "array_copy", *LIKE}  # read without aliasing the array
+
+
+def own_arrays(fn: Function) -> set[str]:
+    """The arrays ``fn`` allocates and then touches only element by element:
+    every binding of the name is an allocation, and every other mention is
+    the array of a load, a store, a shape, a copy or a tape's push or pop of
+    one element (no view, no alias, no result, no opaque line)."""
     params = {p.name for p in fn.params}
-    out = {s.target for s in walk(fn.body) if isinstance(s, Assign) and is_array(types.get(s.target))} - params
+    out = {s.target for s in walk(fn.body) if isinstance(s, Assign) and not is_store(s)
+           and isinstance(s.value, Call) and s.value.prim in _FRESH} - params
     for s in walk(fn.body):
-        if isinstance(s, Assign) and s.target in out and not is_store(s) and \
-                not (isinstance(s.value, Call) and s.value.prim in _FRESH):
+        if isinstance(s, Assign) and not is_store(s) and not (isinstance(s.value, Call) and s.value.prim in _FRESH):
             out.discard(s.target)  # bound to another array's memory, or to an expression we cannot follow
-        for e in _expressions(s):
+        for e in element_expressions(s):
             out -= _aliased(e)
     return out
 
 
-def _expressions(s: Stmt) -> list[Expr]:
-    """What ``s`` evaluates itself; a line of opaque code as every name in it."""
+def element_expressions(s: Stmt) -> list[Expr]:
+    """What ``s`` evaluates, a tape's push and pop as their operands, other
+    opaque lines as every name in them."""
+    if isinstance(s, TapePush):
+        return [Var(s.tape), s.at, s.value]
+    if isinstance(s, TapePop):
+        return [Var(s.tape), s.at, s.target]
     if isinstance(s, OPAQUE):
         return [Var(n) for n in raw_names(s)]
     return expressions_read(s)
