@@ -19,7 +19,7 @@ import inspect
 import libcst as cst
 
 from nsadc.frontend.cst_nodes import nodes, place_tree
-from nsadc.frontend.syntax import scope_bindings
+from nsadc.frontend.syntax import all_params, scope_bindings
 
 LIBRARIES = ("numpy", "math", "numba", "scipy", "builtins", "nsadc")  # modules whose functions are not helpers
 _MEMO: dict[int, tuple] = {}  # id(function) -> (function, env, rewritten, aliases)
@@ -34,7 +34,7 @@ def module_calls_by_name(src, fnode: cst.FunctionDef, env: dict | None) -> tuple
     memo = _MEMO.get(id(fnode))
     if memo is not None and memo[0] is fnode and memo[1] is env:
         return memo[2], ({**env, **memo[3]} if memo[3] else env)
-    local = set(scope_bindings(fnode)[0]) | {p.name.value for p in fnode.params.params}
+    local = set(scope_bindings(fnode)[0]) | {p.name.value for p in all_params(fnode)}
     taken = {n.value for n in nodes(fnode) if isinstance(n, cst.Name)} | set(env)
     aliases: dict[str, object] = {}
     by_call: dict[tuple[str, str], str] = {}

@@ -57,7 +57,7 @@ flow-insensitive pass (their jumps would need edges of their own).
 from __future__ import annotations
 
 from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function, If, Return, Stmt,
-                            TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned, child_blocks, expressions_read, is_store, raw_names, variables, walk)
+                            TAPE_OPS, TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned, child_blocks, expressions_read, is_store, raw_names, tape_effects, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array, rank
 from nsadc.transforms.reverse_plan import stored_on_every_path
 from nsadc.transforms.stored_loads import element_expressions, own_arrays
@@ -76,29 +76,46 @@ def drop_dead_assignments(fn: Function) -> None:
             any(isinstance(s, Return) for s in walk(fn.body[:-1])):
         return
     arrays = own_arrays(fn)
+    popped = _pop_pairs(fn)
     fn.body = drop_unneeded(fn.body, test_names(fn.body), {}, arrays, filled_arrays(fn, arrays))
-    if arrays:
-        _drop_unpaired_pushes(fn)
+    gone = popped - _pop_pairs(fn)
+    if gone:
+        _drop_pushes(fn, gone)
+
+
+def _pop_pairs(fn: Function) -> set[int]:
+    return {s.pair for s in walk(fn.body) if isinstance(s, TapePop) and s.pair}
 
 
 def filled_arrays(fn: Function, arrays: set[str]) -> dict[int, set[str]]:
     """id of a ``for`` loop -> the arrays of ``arrays`` it fills: one-dimensional,
-    allocated once with as many elements as the loop, from 0, has trips, and
+    allocated once with as many elements as the loop, from 0, has trips (a
+    number of the parameters, which the function never binds again), and
     stored at ``a[i]`` on every path through the loop's body, which loads no
     element of them.  Before such a loop nothing the array held is read."""
-    bindings: dict[str, list[Expr]] = {}
+    bindings: dict[str, list] = {}
     for s in walk(fn.body):
         if isinstance(s, Assign) and not is_store(s):
             bindings.setdefault(s.target, []).append(s.value)
         elif isinstance(s, For):
             bindings.setdefault(s.var, []).append(s)  # a loop's variable is never one value
+        elif isinstance(s, OPAQUE) and not (isinstance(s, TapePop) and isinstance(s.target, Call)):
+            # what a tape operation binds (a pop into an element binds no name); every name of another line
+            for name in tape_effects(s)[1] if isinstance(s, TAPE_OPS) else raw_names(s):
+                bindings.setdefault(name, []).append(s)
+    fixed = {p.name for p in fn.params} - set(bindings)  # parameters never bound again
 
     def expanded(e: Expr, depth: int = 6) -> Expr:
-        if isinstance(e, Var) and depth and len(bindings.get(e.name, ())) == 1 and isinstance(bindings[e.name][0], (Var, Call)):
+        if isinstance(e, Var) and depth and e.name not in fixed and len(bindings.get(e.name, ())) == 1 \
+                and isinstance(bindings[e.name][0], (Var, Call)):
             return expanded(bindings[e.name][0], depth - 1)
         if isinstance(e, Call):
             return Call(e.prim, tuple(expanded(a, depth) for a in e.args))
         return e
+
+    def invariant(e: Expr) -> bool:
+        """The same value wherever the function reads it: of parameters never bound again."""
+        return variables(e) <= fixed
 
     sizes: dict[str, Expr] = {}
     for a in arrays:
@@ -108,9 +125,13 @@ def filled_arrays(fn: Function, arrays: set[str]) -> dict[int, set[str]]:
             continue
         value = made[0]
         if value.prim in ALLOCATORS or value.prim == "full":
-            sizes[a] = expanded(value.args[0])
+            size = expanded(value.args[0])
         elif value.prim in LIKE and isinstance(value.args[0], Var):
-            sizes[a] = expanded(Call("shape", (value.args[0], Const(0))))
+            size = expanded(Call("shape", (value.args[0], Const(0))))
+        else:
+            continue
+        if invariant(size):  # (a size that moves with a loop may not be the one the array was made with)
+            sizes[a] = size
     out: dict[int, set[str]] = {}
     for s in walk(fn.body):
         if not (isinstance(s, For) and s.start == Const(0) and s.step == Const(1)) or not sizes \
@@ -145,12 +166,11 @@ def _popped_into(s: Stmt, arrays: set[str]) -> str | None:
     return None
 
 
-def _drop_unpaired_pushes(fn: Function) -> None:
-    """Remove the pushes whose paired pop went with a dead store, then the
-    tapes left with neither pushes nor pops (their allocation, their
-    reservations) and the counter steps nothing else reads."""
-    popped = {s.pair for s in walk(fn.body) if isinstance(s, TapePop) and s.pair}
-    fn.body = _without_pushes(fn.body, popped)
+def _drop_pushes(fn: Function, gone: set[int]) -> None:
+    """Remove the pushes of the pairs ``gone`` (their pops went with dead
+    stores), then the tapes left with neither pushes nor pops (their
+    allocation, their reservations) and the counter steps nothing else reads."""
+    fn.body = _without_pushes(fn.body, gone)
     housekeeping = (TapeAlloc, TapeReserve, CounterStep)
     used: set[str] = set()  # the names read by something other than a tape's housekeeping
     for s in walk(fn.body):
@@ -192,17 +212,17 @@ def _without_tape_ops(block: list[Stmt], tapes: set[str], counters: set[str]) ->
     return out
 
 
-def _without_pushes(block: list[Stmt], popped: set[int]) -> list[Stmt]:
+def _without_pushes(block: list[Stmt], gone: set[int]) -> list[Stmt]:
     out: list[Stmt] = []
     for s in block:
-        if isinstance(s, TapePush) and s.pair and s.pair not in popped:
+        if isinstance(s, TapePush) and s.pair in gone:
             continue
         if isinstance(s, If):
-            s.body, s.orelse = _without_pushes(s.body, popped), _without_pushes(s.orelse, popped)
+            s.body, s.orelse = _without_pushes(s.body, gone), _without_pushes(s.orelse, gone)
             if not (has_code(s.body) or has_code(s.orelse)):
                 continue
         elif isinstance(s, (For, While)):
-            s.body = _without_pushes(s.body, popped)
+            s.body = _without_pushes(s.body, gone)
             if not has_code(s.body):
                 continue
         out.append(s)

@@ -1021,7 +1021,7 @@ def _restorable(fn: Function, loop, store: Assign, swept: bool = False) -> dict[
     elements: dict[int, Call | Swept | Guarded] = {}
     known: dict[tuple, Call] = {}  # one load per element, however the stores spell its index
     guard: set[tuple] = set()  # the indices of elements a store under an `if` may never reach
-    once = _assigned_once(fn.body)
+    once = _single_valued(fn)
     written = _changing_arrays(fn)
 
     def start_value(w: Expr, on_path: dict, free: set[str], depth: int = 8) -> Expr | None:
@@ -1204,6 +1204,13 @@ def hoisted_pushes(fn: Function, restored: dict[int, dict[int, Call | Swept | Gu
     return before, stores
 
 
+def _single_valued(fn: Function) -> set[str]:
+    """The names that hold one value wherever the function reads them: assigned
+    by one statement, and no parameter (a parameter assigned once holds the
+    argument before that statement: ``a = np.zeros(m); m -= 1``)."""
+    return _assigned_once(fn.body) - {p.name for p in fn.params}
+
+
 def _assigned_once(block: list[Stmt]) -> set[str]:
     """The names one statement of ``block`` assigns (a `for` its variable)."""
     counts: dict[str, int] = {}
@@ -1235,7 +1242,7 @@ def _defs_before(block: list[Stmt], target: Stmt) -> list[Assign] | None:
 def _iteration_names(fn: Function, loop) -> tuple[dict, set[str]]:
     """Names assigned once at the top of the loop's body (expanded in index
     forms) and the names the iteration changes."""
-    once = _assigned_once(fn.body)
+    once = _single_valued(fn)
     defs = {t.target: t.value for t in loop.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
     return defs, assigned_in(loop.body) - set(defs)
 
@@ -1516,7 +1523,7 @@ def _scratch(fn: Function, array: str, types: dict[str, str],
     loop, after = fn.body[at[0]], fn.body[at[0] + 1:]
     if any(_mentions(t, array) for k, s in enumerate(fn.body[:at[0]]) if k not in allocation for t in walk([s])):
         return None
-    once = _assigned_once(fn.body)
+    once = _single_valued(fn)
     top = {t.target: t.value for t in fn.body if isinstance(t, Assign) and not is_store(t) and t.target in once}
     used_after = any(_mentions(t, array) for t in walk(after))
     stored_after = any(is_store(t) and t.target == array for t in walk(after))
