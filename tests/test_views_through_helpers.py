@@ -129,3 +129,34 @@ def test_a_row_a_helper_writes_leaves_the_callers_array_alone(target):
     np.testing.assert_array_equal(B, [[-1.0, 2.0], [3.0, 4.0]])
     assert value == pytest.approx(29.0)
     np.testing.assert_allclose(g, [[0.0, 4.0], [6.0, 8.0]])
+
+
+def _return_map(eps, eps_p, alpha, sy):
+    """A 1-D return mapping: the state handed back unchanged where it stays elastic."""
+    sig = eps - eps_p
+    f = abs(sig) - (sy + 0.5 * alpha)
+    if f <= 0.0:
+        return sig, eps_p, alpha
+    dgam = f / 1.5
+    sgn = 1.0 if sig > 0.0 else -1.0
+    return sig - dgam * sgn, eps_p + dgam * sgn, alpha + dgam
+
+
+def fibres(eps_hist, sy):
+    eps_p = np.zeros(sy.shape[0])
+    alpha = np.zeros(sy.shape[0])
+    total = 0.0
+    for t in range(eps_hist.shape[0]):
+        for k in range(sy.shape[0]):
+            # elements passed: numbers, which the helper may hand back as they came
+            sig, ep_new, a_new = _return_map(eps_hist[t], eps_p[k], alpha[k], sy[k])
+            eps_p[k] = ep_new
+            alpha[k] = a_new
+            total += sig * sig
+    return total
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_elements_a_helper_returns_unchanged_are_numbers(target):
+    eps_hist = np.array([0.2, 0.9, 1.4, 0.3, -0.8, -1.5, 0.1])
+    check_program_gradient(fibres, (eps_hist, np.array([0.5, 0.8, 1.1])), target)

@@ -2034,7 +2034,9 @@ class Lowerer(ArrayLowering, VectorLowering):
         for key, value in _passed_arguments(call, params).items():
             base = base_name(value)
             if key is not None and base is not None and self._local_array(scope, cst.Name(base)) is not None:
-                passed[key] = (base, self._array_rank(scope, value))
+                rank = self._array_rank(scope, value)
+                if rank != 0:  # (an element, eps_p[k], is a number: returning it shares nothing)
+                    passed[key] = (base, rank)
         if not passed:
             return
         names = {t.value for t in ([target] if isinstance(target, cst.Name) else
