@@ -32,8 +32,8 @@ value under the same nest of tests (a loop body's ``continue``s lowered to
 where two paths meet, the guard keeps the tests both paths share.
 
 Arrays the function allocates and touches only element by element (no view,
-no alias, no result: :func:`~nsadc.transforms.stored_loads.own_arrays`) are followed too, as whole
-values: a store into one (or a tape's read back into one of its elements) is
+no alias, no result: :func:`~nsadc.transforms.stored_loads.own_arrays`) are
+followed too, as whole values: a store into one (or a tape's read back into one of its elements) is
 kept only where a later load of the array may read it.  A store does not kill
 the array (it writes one element), so the array stays live before it; a
 ``for`` loop over ``range(n)`` that stores ``a[i]`` on every path and loads
@@ -56,8 +56,9 @@ flow-insensitive pass (their jumps would need edges of their own).
 
 from __future__ import annotations
 
-from nsadc.ir.nodes import (OPAQUE, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For, Function, If, Return, Stmt,
-                            TAPE_OPS, TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned, child_blocks, expressions_read, is_store, raw_names, tape_effects, variables, walk)
+from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Const, Continue, CounterStep, Expr, For,
+                            Function, If, Return, Stmt, TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned,
+                            child_blocks, expressions_read, is_store, raw_names, tape_effects, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array, rank
 from nsadc.transforms.reverse_plan import stored_on_every_path
 from nsadc.transforms.stored_loads import element_expressions, own_arrays
