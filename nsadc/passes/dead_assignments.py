@@ -60,7 +60,7 @@ from nsadc.ir.nodes import (OPAQUE, TAPE_OPS, Assign, Break, Call, Comment, Cons
                             Function, If, Return, Stmt, TapeAlloc, TapePop, TapePush, TapeReserve, Var, While, assigned,
                             child_blocks, expressions_read, is_store, raw_names, tape_effects, variables, walk)
 from nsadc.rules.arrays import ALLOCATORS, LIKE, is_array, rank
-from nsadc.transforms.reverse_plan import stored_on_every_path
+from nsadc.transforms.reverse_plan import expanded, stored_on_every_path
 from nsadc.transforms.stored_loads import element_expressions, own_arrays
 
 Guard = frozenset[str]  # tests that hold wherever a value is read later
@@ -106,13 +106,7 @@ def filled_arrays(fn: Function, arrays: set[str]) -> dict[int, set[str]]:
                 bindings.setdefault(name, []).append(s)
     fixed = {p.name for p in fn.params} - set(bindings)  # parameters never bound again
 
-    def expanded(e: Expr, depth: int = 6) -> Expr:
-        if isinstance(e, Var) and depth and e.name not in fixed and len(bindings.get(e.name, ())) == 1 \
-                and isinstance(bindings[e.name][0], (Var, Call)):
-            return expanded(bindings[e.name][0], depth - 1)
-        if isinstance(e, Call):
-            return Call(e.prim, tuple(expanded(a, depth) for a in e.args))
-        return e
+    defs = {name: made[0] for name, made in bindings.items() if len(made) == 1 and isinstance(made[0], (Var, Call))}
 
     def invariant(e: Expr) -> bool:
         """The same value wherever the function reads it: of parameters never bound again."""
@@ -126,9 +120,9 @@ def filled_arrays(fn: Function, arrays: set[str]) -> dict[int, set[str]]:
             continue
         value = made[0]
         if value.prim in ALLOCATORS or value.prim == "full":
-            size = expanded(value.args[0])
+            size = expanded(value.args[0], defs, 6)
         elif value.prim in LIKE and isinstance(value.args[0], Var):
-            size = expanded(Call("shape", (value.args[0], Const(0))))
+            size = expanded(Call("shape", (value.args[0], Const(0))), defs, 6)
         else:
             continue
         if invariant(size):  # (a size that moves with a loop may not be the one the array was made with)
@@ -138,7 +132,7 @@ def filled_arrays(fn: Function, arrays: set[str]) -> dict[int, set[str]]:
         if not (isinstance(s, For) and s.start == Const(0) and s.step == Const(1)) or not sizes \
                 or s.var in assigned(s.body):
             continue
-        stop = expanded(s.stop)
+        stop = expanded(s.stop, defs, 6)
         loaded = set().union(*(_loaded_arrays(e) for t in walk(s.body) for e in element_expressions(t)))
         filled = {a for a, size in sizes.items() if size == stop and a not in loaded
                   and Var(s.var) in stored_on_every_path(s.body, a)}

@@ -1709,14 +1709,15 @@ def _bound_form(e: Expr, defs: dict) -> dict | None:
     form = affine(e, defs)
     if form is not None:
         return form
-    return {_expanded(e, defs): 1}
+    return {expanded(e, defs): 1}
 
 
-def _expanded(e: Expr, defs: dict, depth: int = 8) -> Expr:
+def expanded(e: Expr, defs: dict, depth: int = 8) -> Expr:
+    """``e`` with each name of ``defs`` replaced by its definition, ``depth`` levels deep."""
     if isinstance(e, Var) and e.name in defs and depth > 0:
-        return _expanded(defs[e.name], defs, depth - 1)
+        return expanded(defs[e.name], defs, depth - 1)
     if isinstance(e, Call):
-        return Call(e.prim, tuple(_expanded(a, defs, depth) for a in e.args))
+        return Call(e.prim, tuple(expanded(a, defs, depth) for a in e.args))
     return e
 
 
