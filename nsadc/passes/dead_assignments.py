@@ -165,7 +165,7 @@ def _drop_pushes(fn: Function, gone: set[int]) -> None:
     """Remove the pushes of the pairs ``gone`` (their pops went with dead
     stores), then the tapes left with neither pushes nor pops (their
     allocation, their reservations) and the counter steps nothing else reads."""
-    fn.body = _without_pushes(fn.body, gone)
+    fn.body = _without(fn.body, lambda s: isinstance(s, TapePush) and s.pair in gone)
     housekeeping = (TapeAlloc, TapeReserve, CounterStep)
     used: set[str] = set()  # the names read by something other than a tape's housekeeping
     for s in walk(fn.body):
@@ -186,40 +186,23 @@ def _drop_pushes(fn: Function, gone: set[int]) -> None:
                 read |= set().union(*map(variables, expressions_read(s)))
         dead = {s.counter for s in walk(fn.body) if isinstance(s, CounterStep)} - read
         before = sum(1 for _ in walk(fn.body))
-        fn.body = _without_tape_ops(fn.body, used, dead)
+        fn.body = _without(fn.body, lambda s: isinstance(s, (TapeAlloc, TapeReserve)) and s.tape not in used
+                           or isinstance(s, CounterStep) and s.counter in dead)
         if sum(1 for _ in walk(fn.body)) == before:
             return
 
 
-def _without_tape_ops(block: list[Stmt], tapes: set[str], counters: set[str]) -> list[Stmt]:
-    """``block`` without the allocations and reservations of tapes not in
-    ``tapes`` and the steps of ``counters``."""
+def _without(block: list[Stmt], unwanted) -> list[Stmt]:
+    """``block`` without the statements ``unwanted(s)`` picks, nested ones
+    included, and without the branches and loops that leaves empty."""
     out: list[Stmt] = []
     for s in block:
-        if isinstance(s, (TapeAlloc, TapeReserve)) and s.tape not in tapes \
-                or isinstance(s, CounterStep) and s.counter in counters:
+        if unwanted(s):
             continue
         for child in child_blocks(s):
-            child[:] = _without_tape_ops(child, tapes, counters)
+            child[:] = _without(child, unwanted)
         if isinstance(s, (If, For, While)) and not any(has_code(c) for c in child_blocks(s)):
             continue
-        out.append(s)
-    return out
-
-
-def _without_pushes(block: list[Stmt], gone: set[int]) -> list[Stmt]:
-    out: list[Stmt] = []
-    for s in block:
-        if isinstance(s, TapePush) and s.pair in gone:
-            continue
-        if isinstance(s, If):
-            s.body, s.orelse = _without_pushes(s.body, gone), _without_pushes(s.orelse, gone)
-            if not (has_code(s.body) or has_code(s.orelse)):
-                continue
-        elif isinstance(s, (For, While)):
-            s.body = _without_pushes(s.body, gone)
-            if not has_code(s.body):
-                continue
         out.append(s)
     return out
 
